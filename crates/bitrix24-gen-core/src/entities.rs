@@ -36,51 +36,18 @@ pub mod catalog_catalog {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogCatalog {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				iblock_id: object.field("iblockId")?,
-				iblock_type_id: object.field("iblockTypeId")?,
-				lid: object.field("lid")?,
-				name: object.field("name")?,
-				product_iblock_id: object.field("productIblockId")?,
-				sku_property_id: object.field("skuPropertyId")?,
-				subscription: object.field("subscription")?,
-				vat_id: object.field("vatId")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogCatalog {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-			crate::support::opt_entry(&mut map, "iblockTypeId", &self.iblock_type_id)?;
-			crate::support::opt_entry(&mut map, "lid", &self.lid)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(
-				&mut map,
-				"productIblockId",
-				&self.product_iblock_id,
-			)?;
-			crate::support::opt_entry(&mut map, "skuPropertyId", &self.sku_property_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"subscription",
-				&self.subscription.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "vatId", &self.vat_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogCatalog { id : field "id", iblock_id : field "iblockId", iblock_type_id :
+		field "iblockTypeId", lid : field "lid", name : field "name", product_iblock_id :
+		field "productIblockId", sku_property_id : field "skuPropertyId", subscription :
+		field "subscription", vat_id : field "vatId", extra : rest "", }
+	);
+	serialize_map!(
+		CatalogCatalog { opt "id" id, opt "iblockId" iblock_id, opt "iblockTypeId"
+		iblock_type_id, opt "lid" lid, opt "name" name, opt "productIblockId"
+		product_iblock_id, opt "skuPropertyId" sku_property_id, opt_yn "subscription"
+		subscription, opt "vatId" vat_id, rest "" extra }
+	);
 	deserialize_via_from_value!(CatalogCatalog);
 }
 #[cfg(feature = "catalog")]
@@ -133,59 +100,24 @@ pub mod catalog_document {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogDocument {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				doc_type: object.field("docType")?,
-				doc_number: object.field("docNumber")?,
-				title: object.field("title")?,
-				site_id: object.field("siteId")?,
-				responsible_id: object.field("responsibleId")?,
-				created_by: object.field("createdBy")?,
-				modified_by: object.field("modifiedBy")?,
-				status: object.field("status")?,
-				status_by: object.field("statusBy")?,
-				date_status: object.field("dateStatus")?,
-				date_create: object.field("dateCreate")?,
-				date_modify: object.field("dateModify")?,
-				date_document: object.field("dateDocument")?,
-				currency: object.field("currency")?,
-				total: object.field("total")?,
-				commentary: object.field("commentary")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogDocument {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "docType", &self.doc_type)?;
-			crate::support::opt_entry(&mut map, "docNumber", &self.doc_number)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
-			crate::support::opt_entry(&mut map, "responsibleId", &self.responsible_id)?;
-			crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-			crate::support::opt_entry(&mut map, "modifiedBy", &self.modified_by)?;
-			crate::support::opt_entry(&mut map, "status", &self.status)?;
-			crate::support::opt_entry(&mut map, "statusBy", &self.status_by)?;
-			crate::support::opt_entry(&mut map, "dateStatus", &self.date_status)?;
-			crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-			crate::support::opt_entry(&mut map, "dateModify", &self.date_modify)?;
-			crate::support::opt_entry(&mut map, "dateDocument", &self.date_document)?;
-			crate::support::opt_entry(&mut map, "currency", &self.currency)?;
-			crate::support::opt_entry(&mut map, "total", &self.total)?;
-			crate::support::opt_entry(&mut map, "commentary", &self.commentary)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogDocument { id : field "id", doc_type : field "docType", doc_number : field
+		"docNumber", title : field "title", site_id : field "siteId", responsible_id :
+		field "responsibleId", created_by : field "createdBy", modified_by : field
+		"modifiedBy", status : field "status", status_by : field "statusBy", date_status
+		: field "dateStatus", date_create : field "dateCreate", date_modify : field
+		"dateModify", date_document : field "dateDocument", currency : field "currency",
+		total : field "total", commentary : field "commentary", extra : rest "", }
+	);
+	serialize_map!(
+		CatalogDocument { opt "id" id, opt "docType" doc_type, opt "docNumber"
+		doc_number, opt "title" title, opt "siteId" site_id, opt "responsibleId"
+		responsible_id, opt "createdBy" created_by, opt "modifiedBy" modified_by, opt
+		"status" status, opt "statusBy" status_by, opt "dateStatus" date_status, opt
+		"dateCreate" date_create, opt "dateModify" date_modify, opt "dateDocument"
+		date_document, opt "currency" currency, opt "total" total, opt "commentary"
+		commentary, rest "" extra }
+	);
 	deserialize_via_from_value!(CatalogDocument);
 }
 #[cfg(feature = "catalog")]
@@ -218,43 +150,17 @@ pub mod catalog_document_element {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogDocumentElement {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				doc_id: object.field("docId")?,
-				element_id: object.field("elementId")?,
-				store_from: object.field("storeFrom")?,
-				store_to: object.field("storeTo")?,
-				amount: object.field("amount")?,
-				purchasing_price: object.field("purchasingPrice")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogDocumentElement {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "docId", &self.doc_id)?;
-			crate::support::opt_entry(&mut map, "elementId", &self.element_id)?;
-			crate::support::opt_entry(&mut map, "storeFrom", &self.store_from)?;
-			crate::support::opt_entry(&mut map, "storeTo", &self.store_to)?;
-			crate::support::opt_entry(&mut map, "amount", &self.amount)?;
-			crate::support::opt_entry(
-				&mut map,
-				"purchasingPrice",
-				&self.purchasing_price,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogDocumentElement { id : field "id", doc_id : field "docId", element_id :
+		field "elementId", store_from : field "storeFrom", store_to : field "storeTo",
+		amount : field "amount", purchasing_price : field "purchasingPrice", extra : rest
+		"", }
+	);
+	serialize_map!(
+		CatalogDocumentElement { opt "id" id, opt "docId" doc_id, opt "elementId"
+		element_id, opt "storeFrom" store_from, opt "storeTo" store_to, opt "amount"
+		amount, opt "purchasingPrice" purchasing_price, rest "" extra }
+	);
 	deserialize_via_from_value!(CatalogDocumentElement);
 }
 #[cfg(feature = "catalog")]
@@ -277,29 +183,8 @@ pub mod catalog_enum {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogEnum {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				name: object.field("name")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogEnum {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(CatalogEnum { id : field "id", name : field "name", extra : rest "", });
+	serialize_map!(CatalogEnum { opt "id" id, opt "name" name, rest "" extra });
 	deserialize_via_from_value!(CatalogEnum);
 }
 #[cfg(feature = "catalog")]
@@ -324,31 +209,14 @@ pub mod catalog_extra {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogExtra {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				name: object.field("name")?,
-				percentage: object.field("percentage")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogExtra {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(&mut map, "percentage", &self.percentage)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogExtra { id : field "id", name : field "name", percentage : field
+		"percentage", extra : rest "", }
+	);
+	serialize_map!(
+		CatalogExtra { opt "id" id, opt "name" name, opt "percentage" percentage, rest ""
+		extra }
+	);
 	deserialize_via_from_value!(CatalogExtra);
 }
 #[cfg(feature = "catalog")]
@@ -375,35 +243,14 @@ pub mod catalog_language {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogLanguage {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				lid: object.field("lid")?,
-				name: object.field("name")?,
-				active: object.field("active")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogLanguage {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "lid", &self.lid)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(
-				&mut map,
-				"active",
-				&self.active.map(crate::support::yes_no),
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogLanguage { lid : field "lid", name : field "name", active : field
+		"active", extra : rest "", }
+	);
+	serialize_map!(
+		CatalogLanguage { opt "lid" lid, opt "name" name, opt_yn "active" active, rest ""
+		extra }
+	);
 	deserialize_via_from_value!(CatalogLanguage);
 }
 #[cfg(feature = "catalog")]
@@ -438,47 +285,17 @@ pub mod catalog_measure {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogMeasure {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				code: object.field("code")?,
-				is_default: object.field("isDefault")?,
-				measure_title: object.field("measureTitle")?,
-				symbol: object.field("symbol")?,
-				symbol_intl: object.field("symbolIntl")?,
-				symbol_letter_intl: object.field("symbolLetterIntl")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogMeasure {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "code", &self.code)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isDefault",
-				&self.is_default.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "measureTitle", &self.measure_title)?;
-			crate::support::opt_entry(&mut map, "symbol", &self.symbol)?;
-			crate::support::opt_entry(&mut map, "symbolIntl", &self.symbol_intl)?;
-			crate::support::opt_entry(
-				&mut map,
-				"symbolLetterIntl",
-				&self.symbol_letter_intl,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogMeasure { id : field "id", code : field "code", is_default : field
+		"isDefault", measure_title : field "measureTitle", symbol : field "symbol",
+		symbol_intl : field "symbolIntl", symbol_letter_intl : field "symbolLetterIntl",
+		extra : rest "", }
+	);
+	serialize_map!(
+		CatalogMeasure { opt "id" id, opt "code" code, opt_yn "isDefault" is_default, opt
+		"measureTitle" measure_title, opt "symbol" symbol, opt "symbolIntl" symbol_intl,
+		opt "symbolLetterIntl" symbol_letter_intl, rest "" extra }
+	);
 	deserialize_via_from_value!(CatalogMeasure);
 }
 #[cfg(feature = "catalog")]
@@ -517,49 +334,19 @@ pub mod catalog_price {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogPrice {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				product_id: object.field("productId")?,
-				catalog_group_id: object.field("catalogGroupId")?,
-				price: object.field("price")?,
-				price_scale: object.field("priceScale")?,
-				currency: object.field("currency")?,
-				quantity_from: object.field("quantityFrom")?,
-				quantity_to: object.field("quantityTo")?,
-				extra_id: object.field("extraId")?,
-				timestamp_x: object.field("timestampX")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogPrice {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "productId", &self.product_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"catalogGroupId",
-				&self.catalog_group_id,
-			)?;
-			crate::support::opt_entry(&mut map, "price", &self.price)?;
-			crate::support::opt_entry(&mut map, "priceScale", &self.price_scale)?;
-			crate::support::opt_entry(&mut map, "currency", &self.currency)?;
-			crate::support::opt_entry(&mut map, "quantityFrom", &self.quantity_from)?;
-			crate::support::opt_entry(&mut map, "quantityTo", &self.quantity_to)?;
-			crate::support::opt_entry(&mut map, "extraId", &self.extra_id)?;
-			crate::support::opt_entry(&mut map, "timestampX", &self.timestamp_x)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogPrice { id : field "id", product_id : field "productId", catalog_group_id
+		: field "catalogGroupId", price : field "price", price_scale : field
+		"priceScale", currency : field "currency", quantity_from : field "quantityFrom",
+		quantity_to : field "quantityTo", extra_id : field "extraId", timestamp_x : field
+		"timestampX", extra : rest "", }
+	);
+	serialize_map!(
+		CatalogPrice { opt "id" id, opt "productId" product_id, opt "catalogGroupId"
+		catalog_group_id, opt "price" price, opt "priceScale" price_scale, opt "currency"
+		currency, opt "quantityFrom" quantity_from, opt "quantityTo" quantity_to, opt
+		"extraId" extra_id, opt "timestampX" timestamp_x, rest "" extra }
+	);
 	deserialize_via_from_value!(CatalogPrice);
 }
 #[cfg(feature = "catalog")]
@@ -598,47 +385,18 @@ pub mod catalog_price_type {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogPriceType {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				name: object.field("name")?,
-				base: object.field("base")?,
-				sort: object.field("sort")?,
-				xml_id: object.field("xmlId")?,
-				timestamp_x: object.field("timestampX")?,
-				created_by: object.field("createdBy")?,
-				modified_by: object.field("modifiedBy")?,
-				date_create: object.field("dateCreate")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogPriceType {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(
-				&mut map,
-				"base",
-				&self.base.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::opt_entry(&mut map, "timestampX", &self.timestamp_x)?;
-			crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-			crate::support::opt_entry(&mut map, "modifiedBy", &self.modified_by)?;
-			crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogPriceType { id : field "id", name : field "name", base : field "base",
+		sort : field "sort", xml_id : field "xmlId", timestamp_x : field "timestampX",
+		created_by : field "createdBy", modified_by : field "modifiedBy", date_create :
+		field "dateCreate", extra : rest "", }
+	);
+	serialize_map!(
+		CatalogPriceType { opt "id" id, opt "name" name, opt_yn "base" base, opt "sort"
+		sort, opt "xmlId" xml_id, opt "timestampX" timestamp_x, opt "createdBy"
+		created_by, opt "modifiedBy" modified_by, opt "dateCreate" date_create, rest ""
+		extra }
+	);
 	deserialize_via_from_value!(CatalogPriceType);
 }
 #[cfg(feature = "catalog")]
@@ -667,41 +425,15 @@ pub mod catalog_price_type_group {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogPriceTypeGroup {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				catalog_group_id: object.field("catalogGroupId")?,
-				group_id: object.field("groupId")?,
-				access: object.field("access")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogPriceTypeGroup {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"catalogGroupId",
-				&self.catalog_group_id,
-			)?;
-			crate::support::opt_entry(&mut map, "groupId", &self.group_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"access",
-				&self.access.map(crate::support::yes_no),
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogPriceTypeGroup { id : field "id", catalog_group_id : field
+		"catalogGroupId", group_id : field "groupId", access : field "access", extra :
+		rest "", }
+	);
+	serialize_map!(
+		CatalogPriceTypeGroup { opt "id" id, opt "catalogGroupId" catalog_group_id, opt
+		"groupId" group_id, opt_yn "access" access, rest "" extra }
+	);
 	deserialize_via_from_value!(CatalogPriceTypeGroup);
 }
 #[cfg(feature = "catalog")]
@@ -728,37 +460,14 @@ pub mod catalog_price_type_lang {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogPriceTypeLang {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				catalog_group_id: object.field("catalogGroupId")?,
-				name: object.field("name")?,
-				lang: object.field("lang")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogPriceTypeLang {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"catalogGroupId",
-				&self.catalog_group_id,
-			)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(&mut map, "lang", &self.lang)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogPriceTypeLang { id : field "id", catalog_group_id : field
+		"catalogGroupId", name : field "name", lang : field "lang", extra : rest "", }
+	);
+	serialize_map!(
+		CatalogPriceTypeLang { opt "id" id, opt "catalogGroupId" catalog_group_id, opt
+		"name" name, opt "lang" lang, rest "" extra }
+	);
 	deserialize_via_from_value!(CatalogPriceTypeLang);
 }
 #[cfg(feature = "catalog")]
@@ -787,31 +496,14 @@ pub mod catalog_product {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogProductPreviewPicture {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.soft("id"),
-				url: object.soft("url"),
-				url_machine: object.soft("urlMachine"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogProductPreviewPicture {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "url", &self.url)?;
-			crate::support::opt_entry(&mut map, "urlMachine", &self.url_machine)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogProductPreviewPicture { id : soft "id", url : soft "url", url_machine :
+		soft "urlMachine", extra : rest "", }
+	);
+	serialize_map!(
+		CatalogProductPreviewPicture { opt "id" id, opt "url" url, opt "urlMachine"
+		url_machine, rest "" extra }
+	);
 	/// The object `catalog_product.detailPicture` of `catalog_product`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-add.html>
@@ -833,31 +525,14 @@ pub mod catalog_product {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogProductDetailPicture {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.soft("id"),
-				url: object.soft("url"),
-				url_machine: object.soft("urlMachine"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogProductDetailPicture {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "url", &self.url)?;
-			crate::support::opt_entry(&mut map, "urlMachine", &self.url_machine)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogProductDetailPicture { id : soft "id", url : soft "url", url_machine :
+		soft "urlMachine", extra : rest "", }
+	);
+	serialize_map!(
+		CatalogProductDetailPicture { opt "id" id, opt "url" url, opt "urlMachine"
+		url_machine, rest "" extra }
+	);
 	/// Allowed values of `catalog_product.previewTextType` in `catalog_product`.
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
@@ -1064,181 +739,48 @@ pub mod catalog_product {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogProduct {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				iblock_id: object.field("iblockId")?,
-				name: object.field("name")?,
-				active: object.field("active")?,
-				available: object.field("available")?,
-				code: object.field("code")?,
-				xml_id: object.field("xmlId")?,
-				barcode_multi: object.field("barcodeMulti")?,
-				bundle: object.field("bundle")?,
-				can_buy_zero: object.field("canBuyZero")?,
-				created_by: object.field("createdBy")?,
-				modified_by: object.field("modifiedBy")?,
-				date_active_from: object.field("dateActiveFrom")?,
-				date_active_to: object.field("dateActiveTo")?,
-				date_create: object.field("dateCreate")?,
-				timestamp_x: object.field("timestampX")?,
-				iblock_section_id: object.field("iblockSectionId")?,
-				measure: object.field("measure")?,
-				preview_text: object.field("previewText")?,
-				detail_text: object.field("detailText")?,
-				preview_picture: object.field("previewPicture")?,
-				detail_picture: object.field("detailPicture")?,
-				preview_text_type: object.field("previewTextType")?,
-				detail_text_type: object.field("detailTextType")?,
-				sort: object.field("sort")?,
-				subscribe: object.field("subscribe")?,
-				vat_id: object.field("vatId")?,
-				vat_included: object.field("vatIncluded")?,
-				height: object.field("height")?,
-				length: object.field("length")?,
-				weight: object.field("weight")?,
-				width: object.field("width")?,
-				quantity_trace: object.field("quantityTrace")?,
-				type_: object.field("type")?,
-				purchasing_currency: object.field("purchasingCurrency")?,
-				purchasing_price: object.field("purchasingPrice")?,
-				quantity: object.field("quantity")?,
-				quantity_reserved: object.field("quantityReserved")?,
-				recur_scheme_length: object.field("recurSchemeLength")?,
-				recur_scheme_type: object.field("recurSchemeType")?,
-				trial_price_id: object.field("trialPriceId")?,
-				without_order: object.field("withoutOrder")?,
-				property_n: object.field("propertyN")?,
-				property: object.soft_pattern("property*"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogProduct {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(
-				&mut map,
-				"active",
-				&self.active.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"available",
-				&self.available.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "code", &self.code)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"barcodeMulti",
-				&self.barcode_multi.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"bundle",
-				&self.bundle.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"canBuyZero",
-				&self.can_buy_zero.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-			crate::support::opt_entry(&mut map, "modifiedBy", &self.modified_by)?;
-			crate::support::opt_entry(
-				&mut map,
-				"dateActiveFrom",
-				&self.date_active_from,
-			)?;
-			crate::support::opt_entry(&mut map, "dateActiveTo", &self.date_active_to)?;
-			crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-			crate::support::opt_entry(&mut map, "timestampX", &self.timestamp_x)?;
-			crate::support::opt_entry(
-				&mut map,
-				"iblockSectionId",
-				&self.iblock_section_id,
-			)?;
-			crate::support::opt_entry(&mut map, "measure", &self.measure)?;
-			crate::support::opt_entry(&mut map, "previewText", &self.preview_text)?;
-			crate::support::opt_entry(&mut map, "detailText", &self.detail_text)?;
-			crate::support::opt_entry(
-				&mut map,
-				"previewPicture",
-				&self.preview_picture,
-			)?;
-			crate::support::opt_entry(&mut map, "detailPicture", &self.detail_picture)?;
-			crate::support::opt_entry(
-				&mut map,
-				"previewTextType",
-				&self.preview_text_type,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"detailTextType",
-				&self.detail_text_type,
-			)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::opt_entry(&mut map, "subscribe", &self.subscribe)?;
-			crate::support::opt_entry(&mut map, "vatId", &self.vat_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"vatIncluded",
-				&self.vat_included.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "height", &self.height)?;
-			crate::support::opt_entry(&mut map, "length", &self.length)?;
-			crate::support::opt_entry(&mut map, "weight", &self.weight)?;
-			crate::support::opt_entry(&mut map, "width", &self.width)?;
-			crate::support::opt_entry(&mut map, "quantityTrace", &self.quantity_trace)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(
-				&mut map,
-				"purchasingCurrency",
-				&self.purchasing_currency,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"purchasingPrice",
-				&self.purchasing_price,
-			)?;
-			crate::support::opt_entry(&mut map, "quantity", &self.quantity)?;
-			crate::support::opt_entry(
-				&mut map,
-				"quantityReserved",
-				&self.quantity_reserved,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"recurSchemeLength",
-				&self.recur_scheme_length,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"recurSchemeType",
-				&self.recur_scheme_type,
-			)?;
-			crate::support::opt_entry(&mut map, "trialPriceId", &self.trial_price_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"withoutOrder",
-				&self.without_order.map(crate::support::yes_no),
-			)?;
-			map.serialize_entry("propertyN", &self.property_n)?;
-			crate::support::rest_entries(&mut map, &self.property)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogProduct { id : field "id", iblock_id : field "iblockId", name : field
+		"name", active : field "active", available : field "available", code : field
+		"code", xml_id : field "xmlId", barcode_multi : field "barcodeMulti", bundle :
+		field "bundle", can_buy_zero : field "canBuyZero", created_by : field
+		"createdBy", modified_by : field "modifiedBy", date_active_from : field
+		"dateActiveFrom", date_active_to : field "dateActiveTo", date_create : field
+		"dateCreate", timestamp_x : field "timestampX", iblock_section_id : field
+		"iblockSectionId", measure : field "measure", preview_text : field "previewText",
+		detail_text : field "detailText", preview_picture : field "previewPicture",
+		detail_picture : field "detailPicture", preview_text_type : field
+		"previewTextType", detail_text_type : field "detailTextType", sort : field
+		"sort", subscribe : field "subscribe", vat_id : field "vatId", vat_included :
+		field "vatIncluded", height : field "height", length : field "length", weight :
+		field "weight", width : field "width", quantity_trace : field "quantityTrace",
+		type_ : field "type", purchasing_currency : field "purchasingCurrency",
+		purchasing_price : field "purchasingPrice", quantity : field "quantity",
+		quantity_reserved : field "quantityReserved", recur_scheme_length : field
+		"recurSchemeLength", recur_scheme_type : field "recurSchemeType", trial_price_id
+		: field "trialPriceId", without_order : field "withoutOrder", property_n : field
+		"propertyN", property : soft_pattern "property*", extra : rest "", }
+	);
+	serialize_map!(
+		CatalogProduct { opt "id" id, opt "iblockId" iblock_id, opt "name" name, opt_yn
+		"active" active, opt_yn "available" available, opt "code" code, opt "xmlId"
+		xml_id, opt_yn "barcodeMulti" barcode_multi, opt_yn "bundle" bundle, opt_yn
+		"canBuyZero" can_buy_zero, opt "createdBy" created_by, opt "modifiedBy"
+		modified_by, opt "dateActiveFrom" date_active_from, opt "dateActiveTo"
+		date_active_to, opt "dateCreate" date_create, opt "timestampX" timestamp_x, opt
+		"iblockSectionId" iblock_section_id, opt "measure" measure, opt "previewText"
+		preview_text, opt "detailText" detail_text, opt "previewPicture" preview_picture,
+		opt "detailPicture" detail_picture, opt "previewTextType" preview_text_type, opt
+		"detailTextType" detail_text_type, opt "sort" sort, opt "subscribe" subscribe,
+		opt "vatId" vat_id, opt_yn "vatIncluded" vat_included, opt "height" height, opt
+		"length" length, opt "weight" weight, opt "width" width, opt "quantityTrace"
+		quantity_trace, opt "type" type_, opt "purchasingCurrency" purchasing_currency,
+		opt "purchasingPrice" purchasing_price, opt "quantity" quantity, opt
+		"quantityReserved" quantity_reserved, opt "recurSchemeLength"
+		recur_scheme_length, opt "recurSchemeType" recur_scheme_type, opt "trialPriceId"
+		trial_price_id, opt_yn "withoutOrder" without_order, req "propertyN" property_n,
+		rest "property*" property, rest "" extra }
+	);
 	deserialize_via_from_value!(CatalogProduct);
 }
 #[cfg(feature = "catalog")]
@@ -1271,39 +813,16 @@ pub mod catalog_product_image {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogProductImage {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				name: object.field("name")?,
-				product_id: object.field("productId")?,
-				type_: object.field("type")?,
-				create_time: object.field("createTime")?,
-				download_url: object.field("downloadUrl")?,
-				detail_url: object.field("detailUrl")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogProductImage {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(&mut map, "productId", &self.product_id)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "createTime", &self.create_time)?;
-			crate::support::opt_entry(&mut map, "downloadUrl", &self.download_url)?;
-			crate::support::opt_entry(&mut map, "detailUrl", &self.detail_url)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogProductImage { id : field "id", name : field "name", product_id : field
+		"productId", type_ : field "type", create_time : field "createTime", download_url
+		: field "downloadUrl", detail_url : field "detailUrl", extra : rest "", }
+	);
+	serialize_map!(
+		CatalogProductImage { opt "id" id, opt "name" name, opt "productId" product_id,
+		opt "type" type_, opt "createTime" create_time, opt "downloadUrl" download_url,
+		opt "detailUrl" detail_url, rest "" extra }
+	);
 	deserialize_via_from_value!(CatalogProductImage);
 }
 #[cfg(feature = "catalog")]
@@ -1332,31 +851,14 @@ pub mod catalog_product_offer {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogProductOfferPreviewPicture {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.soft("id"),
-				url: object.soft("url"),
-				url_machine: object.soft("urlMachine"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogProductOfferPreviewPicture {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "url", &self.url)?;
-			crate::support::opt_entry(&mut map, "urlMachine", &self.url_machine)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogProductOfferPreviewPicture { id : soft "id", url : soft "url", url_machine
+		: soft "urlMachine", extra : rest "", }
+	);
+	serialize_map!(
+		CatalogProductOfferPreviewPicture { opt "id" id, opt "url" url, opt "urlMachine"
+		url_machine, rest "" extra }
+	);
 	/// The object `catalog_product_offer.detailPicture` of `catalog_product_offer`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-add.html>
@@ -1378,31 +880,14 @@ pub mod catalog_product_offer {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogProductOfferDetailPicture {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.soft("id"),
-				url: object.soft("url"),
-				url_machine: object.soft("urlMachine"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogProductOfferDetailPicture {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "url", &self.url)?;
-			crate::support::opt_entry(&mut map, "urlMachine", &self.url_machine)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogProductOfferDetailPicture { id : soft "id", url : soft "url", url_machine
+		: soft "urlMachine", extra : rest "", }
+	);
+	serialize_map!(
+		CatalogProductOfferDetailPicture { opt "id" id, opt "url" url, opt "urlMachine"
+		url_machine, rest "" extra }
+	);
 	/// Allowed values of `catalog_product_offer.previewTextType` in `catalog_product_offer`.
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
@@ -1497,29 +982,14 @@ pub mod catalog_product_offer {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogProductOfferParentId {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				value: object.soft("value"),
-				value_id: object.soft("valueId"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogProductOfferParentId {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "value", &self.value)?;
-			crate::support::opt_entry(&mut map, "valueId", &self.value_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogProductOfferParentId { value : soft "value", value_id : soft "valueId",
+		extra : rest "", }
+	);
+	serialize_map!(
+		CatalogProductOfferParentId { opt "value" value, opt "valueId" value_id, rest ""
+		extra }
+	);
 	/// The entity `catalog_product_offer`, one type wherever a result holds it.
 	///
 	/// In the results of `catalog.product.offer.add`, `catalog.product.offer.get`, `catalog.product.offer.list`, `catalog.product.offer.update`.
@@ -1653,183 +1123,49 @@ pub mod catalog_product_offer {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogProductOffer {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				iblock_id: object.field("iblockId")?,
-				name: object.field("name")?,
-				active: object.field("active")?,
-				available: object.field("available")?,
-				code: object.field("code")?,
-				xml_id: object.field("xmlId")?,
-				barcode_multi: object.field("barcodeMulti")?,
-				bundle: object.field("bundle")?,
-				can_buy_zero: object.field("canBuyZero")?,
-				created_by: object.field("createdBy")?,
-				modified_by: object.field("modifiedBy")?,
-				date_active_from: object.field("dateActiveFrom")?,
-				date_active_to: object.field("dateActiveTo")?,
-				date_create: object.field("dateCreate")?,
-				timestamp_x: object.field("timestampX")?,
-				iblock_section_id: object.field("iblockSectionId")?,
-				measure: object.field("measure")?,
-				preview_text: object.field("previewText")?,
-				detail_text: object.field("detailText")?,
-				preview_picture: object.field("previewPicture")?,
-				detail_picture: object.field("detailPicture")?,
-				preview_text_type: object.field("previewTextType")?,
-				detail_text_type: object.field("detailTextType")?,
-				sort: object.field("sort")?,
-				subscribe: object.field("subscribe")?,
-				vat_id: object.field("vatId")?,
-				vat_included: object.field("vatIncluded")?,
-				height: object.field("height")?,
-				length: object.field("length")?,
-				weight: object.field("weight")?,
-				width: object.field("width")?,
-				quantity_trace: object.field("quantityTrace")?,
-				type_: object.field("type")?,
-				purchasing_currency: object.field("purchasingCurrency")?,
-				purchasing_price: object.field("purchasingPrice")?,
-				quantity: object.field("quantity")?,
-				quantity_reserved: object.field("quantityReserved")?,
-				recur_scheme_length: object.field("recurSchemeLength")?,
-				recur_scheme_type: object.field("recurSchemeType")?,
-				trial_price_id: object.field("trialPriceId")?,
-				without_order: object.field("withoutOrder")?,
-				property_n: object.field("propertyN")?,
-				parent_id: object.soft("parentId"),
-				property: object.soft_pattern("property*"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogProductOffer {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(
-				&mut map,
-				"active",
-				&self.active.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"available",
-				&self.available.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "code", &self.code)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"barcodeMulti",
-				&self.barcode_multi.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"bundle",
-				&self.bundle.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"canBuyZero",
-				&self.can_buy_zero.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-			crate::support::opt_entry(&mut map, "modifiedBy", &self.modified_by)?;
-			crate::support::opt_entry(
-				&mut map,
-				"dateActiveFrom",
-				&self.date_active_from,
-			)?;
-			crate::support::opt_entry(&mut map, "dateActiveTo", &self.date_active_to)?;
-			crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-			crate::support::opt_entry(&mut map, "timestampX", &self.timestamp_x)?;
-			crate::support::opt_entry(
-				&mut map,
-				"iblockSectionId",
-				&self.iblock_section_id,
-			)?;
-			crate::support::opt_entry(&mut map, "measure", &self.measure)?;
-			crate::support::opt_entry(&mut map, "previewText", &self.preview_text)?;
-			crate::support::opt_entry(&mut map, "detailText", &self.detail_text)?;
-			crate::support::opt_entry(
-				&mut map,
-				"previewPicture",
-				&self.preview_picture,
-			)?;
-			crate::support::opt_entry(&mut map, "detailPicture", &self.detail_picture)?;
-			crate::support::opt_entry(
-				&mut map,
-				"previewTextType",
-				&self.preview_text_type,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"detailTextType",
-				&self.detail_text_type,
-			)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::opt_entry(&mut map, "subscribe", &self.subscribe)?;
-			crate::support::opt_entry(&mut map, "vatId", &self.vat_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"vatIncluded",
-				&self.vat_included.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "height", &self.height)?;
-			crate::support::opt_entry(&mut map, "length", &self.length)?;
-			crate::support::opt_entry(&mut map, "weight", &self.weight)?;
-			crate::support::opt_entry(&mut map, "width", &self.width)?;
-			crate::support::opt_entry(&mut map, "quantityTrace", &self.quantity_trace)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(
-				&mut map,
-				"purchasingCurrency",
-				&self.purchasing_currency,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"purchasingPrice",
-				&self.purchasing_price,
-			)?;
-			crate::support::opt_entry(&mut map, "quantity", &self.quantity)?;
-			crate::support::opt_entry(
-				&mut map,
-				"quantityReserved",
-				&self.quantity_reserved,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"recurSchemeLength",
-				&self.recur_scheme_length,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"recurSchemeType",
-				&self.recur_scheme_type,
-			)?;
-			crate::support::opt_entry(&mut map, "trialPriceId", &self.trial_price_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"withoutOrder",
-				&self.without_order.map(crate::support::yes_no),
-			)?;
-			map.serialize_entry("propertyN", &self.property_n)?;
-			crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-			crate::support::rest_entries(&mut map, &self.property)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogProductOffer { id : field "id", iblock_id : field "iblockId", name : field
+		"name", active : field "active", available : field "available", code : field
+		"code", xml_id : field "xmlId", barcode_multi : field "barcodeMulti", bundle :
+		field "bundle", can_buy_zero : field "canBuyZero", created_by : field
+		"createdBy", modified_by : field "modifiedBy", date_active_from : field
+		"dateActiveFrom", date_active_to : field "dateActiveTo", date_create : field
+		"dateCreate", timestamp_x : field "timestampX", iblock_section_id : field
+		"iblockSectionId", measure : field "measure", preview_text : field "previewText",
+		detail_text : field "detailText", preview_picture : field "previewPicture",
+		detail_picture : field "detailPicture", preview_text_type : field
+		"previewTextType", detail_text_type : field "detailTextType", sort : field
+		"sort", subscribe : field "subscribe", vat_id : field "vatId", vat_included :
+		field "vatIncluded", height : field "height", length : field "length", weight :
+		field "weight", width : field "width", quantity_trace : field "quantityTrace",
+		type_ : field "type", purchasing_currency : field "purchasingCurrency",
+		purchasing_price : field "purchasingPrice", quantity : field "quantity",
+		quantity_reserved : field "quantityReserved", recur_scheme_length : field
+		"recurSchemeLength", recur_scheme_type : field "recurSchemeType", trial_price_id
+		: field "trialPriceId", without_order : field "withoutOrder", property_n : field
+		"propertyN", parent_id : soft "parentId", property : soft_pattern "property*",
+		extra : rest "", }
+	);
+	serialize_map!(
+		CatalogProductOffer { opt "id" id, opt "iblockId" iblock_id, opt "name" name,
+		opt_yn "active" active, opt_yn "available" available, opt "code" code, opt
+		"xmlId" xml_id, opt_yn "barcodeMulti" barcode_multi, opt_yn "bundle" bundle,
+		opt_yn "canBuyZero" can_buy_zero, opt "createdBy" created_by, opt "modifiedBy"
+		modified_by, opt "dateActiveFrom" date_active_from, opt "dateActiveTo"
+		date_active_to, opt "dateCreate" date_create, opt "timestampX" timestamp_x, opt
+		"iblockSectionId" iblock_section_id, opt "measure" measure, opt "previewText"
+		preview_text, opt "detailText" detail_text, opt "previewPicture" preview_picture,
+		opt "detailPicture" detail_picture, opt "previewTextType" preview_text_type, opt
+		"detailTextType" detail_text_type, opt "sort" sort, opt "subscribe" subscribe,
+		opt "vatId" vat_id, opt_yn "vatIncluded" vat_included, opt "height" height, opt
+		"length" length, opt "weight" weight, opt "width" width, opt "quantityTrace"
+		quantity_trace, opt "type" type_, opt "purchasingCurrency" purchasing_currency,
+		opt "purchasingPrice" purchasing_price, opt "quantity" quantity, opt
+		"quantityReserved" quantity_reserved, opt "recurSchemeLength"
+		recur_scheme_length, opt "recurSchemeType" recur_scheme_type, opt "trialPriceId"
+		trial_price_id, opt_yn "withoutOrder" without_order, req "propertyN" property_n,
+		opt "parentId" parent_id, rest "property*" property, rest "" extra }
+	);
 	deserialize_via_from_value!(CatalogProductOffer);
 }
 #[cfg(feature = "catalog")]
@@ -1889,35 +1225,16 @@ pub mod catalog_product_property {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogProductPropertyUserTypeSettings {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				group: object.soft("group"),
-				multiple: object.soft("multiple"),
-				size: object.soft("size"),
-				table_name: object.soft("tableName"),
-				width: object.soft("width"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogProductPropertyUserTypeSettings {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "group", &self.group)?;
-			crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
-			crate::support::opt_entry(&mut map, "size", &self.size)?;
-			crate::support::opt_entry(&mut map, "tableName", &self.table_name)?;
-			crate::support::opt_entry(&mut map, "width", &self.width)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogProductPropertyUserTypeSettings { group : soft "group", multiple : soft
+		"multiple", size : soft "size", table_name : soft "tableName", width : soft
+		"width", extra : rest "", }
+	);
+	serialize_map!(
+		CatalogProductPropertyUserTypeSettings { opt "group" group, opt "multiple"
+		multiple, opt "size" size, opt "tableName" table_name, opt "width" width, rest ""
+		extra }
+	);
 	/// The entity `catalog_product_property`, one type wherever a result holds it.
 	///
 	/// In the results of `catalog.productProperty.add`, `catalog.productProperty.get`, `catalog.productProperty.list`, `catalog.productProperty.update`.
@@ -1987,97 +1304,31 @@ pub mod catalog_product_property {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogProductProperty {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				timestamp_x: object.field("timestampX")?,
-				iblock_id: object.field("iblockId")?,
-				name: object.field("name")?,
-				active: object.field("active")?,
-				sort: object.field("sort")?,
-				code: object.field("code")?,
-				default_value: object.field("defaultValue")?,
-				property_type: object.field("propertyType")?,
-				user_type: object.field("userType")?,
-				row_count: object.field("rowCount")?,
-				col_count: object.field("colCount")?,
-				list_type: object.field("listType")?,
-				multiple: object.field("multiple")?,
-				xml_id: object.field("xmlId")?,
-				file_type: object.field("fileType")?,
-				multiple_cnt: object.field("multipleCnt")?,
-				link_iblock_id: object.field("linkIblockId")?,
-				with_description: object.field("withDescription")?,
-				searchable: object.field("searchable")?,
-				filtrable: object.field("filtrable")?,
-				is_required: object.field("isRequired")?,
-				hint: object.field("hint")?,
-				user_type_settings: object.field("userTypeSettings")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogProductProperty {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "timestampX", &self.timestamp_x)?;
-			crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(
-				&mut map,
-				"active",
-				&self.active.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::opt_entry(&mut map, "code", &self.code)?;
-			crate::support::opt_entry(&mut map, "defaultValue", &self.default_value)?;
-			crate::support::opt_entry(&mut map, "propertyType", &self.property_type)?;
-			crate::support::opt_entry(&mut map, "userType", &self.user_type)?;
-			crate::support::opt_entry(&mut map, "rowCount", &self.row_count)?;
-			crate::support::opt_entry(&mut map, "colCount", &self.col_count)?;
-			crate::support::opt_entry(&mut map, "listType", &self.list_type)?;
-			crate::support::opt_entry(
-				&mut map,
-				"multiple",
-				&self.multiple.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::opt_entry(&mut map, "fileType", &self.file_type)?;
-			crate::support::opt_entry(&mut map, "multipleCnt", &self.multiple_cnt)?;
-			crate::support::opt_entry(&mut map, "linkIblockId", &self.link_iblock_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"withDescription",
-				&self.with_description,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"searchable",
-				&self.searchable.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "filtrable", &self.filtrable)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isRequired",
-				&self.is_required.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "hint", &self.hint)?;
-			crate::support::opt_entry(
-				&mut map,
-				"userTypeSettings",
-				&self.user_type_settings,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogProductProperty { id : field "id", timestamp_x : field "timestampX",
+		iblock_id : field "iblockId", name : field "name", active : field "active", sort
+		: field "sort", code : field "code", default_value : field "defaultValue",
+		property_type : field "propertyType", user_type : field "userType", row_count :
+		field "rowCount", col_count : field "colCount", list_type : field "listType",
+		multiple : field "multiple", xml_id : field "xmlId", file_type : field
+		"fileType", multiple_cnt : field "multipleCnt", link_iblock_id : field
+		"linkIblockId", with_description : field "withDescription", searchable : field
+		"searchable", filtrable : field "filtrable", is_required : field "isRequired",
+		hint : field "hint", user_type_settings : field "userTypeSettings", extra : rest
+		"", }
+	);
+	serialize_map!(
+		CatalogProductProperty { opt "id" id, opt "timestampX" timestamp_x, opt
+		"iblockId" iblock_id, opt "name" name, opt_yn "active" active, opt "sort" sort,
+		opt "code" code, opt "defaultValue" default_value, opt "propertyType"
+		property_type, opt "userType" user_type, opt "rowCount" row_count, opt "colCount"
+		col_count, opt "listType" list_type, opt_yn "multiple" multiple, opt "xmlId"
+		xml_id, opt "fileType" file_type, opt "multipleCnt" multiple_cnt, opt
+		"linkIblockId" link_iblock_id, opt "withDescription" with_description, opt_yn
+		"searchable" searchable, opt "filtrable" filtrable, opt_yn "isRequired"
+		is_required, opt "hint" hint, opt "userTypeSettings" user_type_settings, rest ""
+		extra }
+	);
 	deserialize_via_from_value!(CatalogProductProperty);
 }
 #[cfg(feature = "catalog")]
@@ -2110,41 +1361,16 @@ pub mod catalog_product_property_enum {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogProductPropertyEnum {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				property_id: object.field("propertyId")?,
-				value: object.field("value")?,
-				xml_id: object.field("xmlId")?,
-				def: object.field("def")?,
-				sort: object.field("sort")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogProductPropertyEnum {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "propertyId", &self.property_id)?;
-			crate::support::opt_entry(&mut map, "value", &self.value)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"def",
-				&self.def.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogProductPropertyEnum { id : field "id", property_id : field "propertyId",
+		value : field "value", xml_id : field "xmlId", def : field "def", sort : field
+		"sort", extra : rest "", }
+	);
+	serialize_map!(
+		CatalogProductPropertyEnum { opt "id" id, opt "propertyId" property_id, opt
+		"value" value, opt "xmlId" xml_id, opt_yn "def" def, opt "sort" sort, rest ""
+		extra }
+	);
 	deserialize_via_from_value!(CatalogProductPropertyEnum);
 }
 #[cfg(feature = "catalog")]
@@ -2175,39 +1401,16 @@ pub mod catalog_product_property_features {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogProductPropertyFeatures {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				property_id: object.field("propertyId")?,
-				module_id: object.field("moduleId")?,
-				feature_id: object.field("featureId")?,
-				is_enabled: object.field("isEnabled")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogProductPropertyFeatures {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "propertyId", &self.property_id)?;
-			crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
-			crate::support::opt_entry(&mut map, "featureId", &self.feature_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isEnabled",
-				&self.is_enabled.map(crate::support::yes_no),
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogProductPropertyFeatures { id : field "id", property_id : field
+		"propertyId", module_id : field "moduleId", feature_id : field "featureId",
+		is_enabled : field "isEnabled", extra : rest "", }
+	);
+	serialize_map!(
+		CatalogProductPropertyFeatures { opt "id" id, opt "propertyId" property_id, opt
+		"moduleId" module_id, opt "featureId" feature_id, opt_yn "isEnabled" is_enabled,
+		rest "" extra }
+	);
 	deserialize_via_from_value!(CatalogProductPropertyFeatures);
 }
 #[cfg(feature = "catalog")]
@@ -2260,47 +1463,18 @@ pub mod catalog_product_property_section {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogProductPropertySection {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				iblock_id: object.field("iblockId")?,
-				property_id: object.field("propertyId")?,
-				section_id: object.field("sectionId")?,
-				smart_filter: object.field("smartFilter")?,
-				display_type: object.field("displayType")?,
-				display_expanded: object.field("displayExpanded")?,
-				filter_hint: object.field("filterHint")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogProductPropertySection {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-			crate::support::opt_entry(&mut map, "propertyId", &self.property_id)?;
-			crate::support::opt_entry(&mut map, "sectionId", &self.section_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"smartFilter",
-				&self.smart_filter.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "displayType", &self.display_type)?;
-			crate::support::opt_entry(
-				&mut map,
-				"displayExpanded",
-				&self.display_expanded.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "filterHint", &self.filter_hint)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogProductPropertySection { iblock_id : field "iblockId", property_id : field
+		"propertyId", section_id : field "sectionId", smart_filter : field "smartFilter",
+		display_type : field "displayType", display_expanded : field "displayExpanded",
+		filter_hint : field "filterHint", extra : rest "", }
+	);
+	serialize_map!(
+		CatalogProductPropertySection { opt "iblockId" iblock_id, opt "propertyId"
+		property_id, opt "sectionId" section_id, opt_yn "smartFilter" smart_filter, opt
+		"displayType" display_type, opt_yn "displayExpanded" display_expanded, opt
+		"filterHint" filter_hint, rest "" extra }
+	);
 	deserialize_via_from_value!(CatalogProductPropertySection);
 }
 #[cfg(feature = "catalog")]
@@ -2329,31 +1503,14 @@ pub mod catalog_product_service {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogProductServicePreviewPicture {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.soft("id"),
-				url: object.soft("url"),
-				url_machine: object.soft("urlMachine"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogProductServicePreviewPicture {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "url", &self.url)?;
-			crate::support::opt_entry(&mut map, "urlMachine", &self.url_machine)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogProductServicePreviewPicture { id : soft "id", url : soft "url",
+		url_machine : soft "urlMachine", extra : rest "", }
+	);
+	serialize_map!(
+		CatalogProductServicePreviewPicture { opt "id" id, opt "url" url, opt
+		"urlMachine" url_machine, rest "" extra }
+	);
 	/// The object `catalog_product_service.detailPicture` of `catalog_product_service`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-add.html>
@@ -2375,31 +1532,14 @@ pub mod catalog_product_service {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogProductServiceDetailPicture {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.soft("id"),
-				url: object.soft("url"),
-				url_machine: object.soft("urlMachine"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogProductServiceDetailPicture {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "url", &self.url)?;
-			crate::support::opt_entry(&mut map, "urlMachine", &self.url_machine)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogProductServiceDetailPicture { id : soft "id", url : soft "url",
+		url_machine : soft "urlMachine", extra : rest "", }
+	);
+	serialize_map!(
+		CatalogProductServiceDetailPicture { opt "id" id, opt "url" url, opt "urlMachine"
+		url_machine, rest "" extra }
+	);
 	/// Allowed values of `catalog_product_service.previewTextType` in `catalog_product_service`.
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
@@ -2509,117 +1649,34 @@ pub mod catalog_product_service {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogProductService {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				iblock_id: object.field("iblockId")?,
-				name: object.field("name")?,
-				active: object.field("active")?,
-				available: object.field("available")?,
-				code: object.field("code")?,
-				xml_id: object.field("xmlId")?,
-				bundle: object.field("bundle")?,
-				created_by: object.field("createdBy")?,
-				modified_by: object.field("modifiedBy")?,
-				date_active_from: object.field("dateActiveFrom")?,
-				date_active_to: object.field("dateActiveTo")?,
-				date_create: object.field("dateCreate")?,
-				timestamp_x: object.field("timestampX")?,
-				iblock_section_id: object.field("iblockSectionId")?,
-				measure: object.field("measure")?,
-				preview_text: object.field("previewText")?,
-				detail_text: object.field("detailText")?,
-				preview_picture: object.field("previewPicture")?,
-				detail_picture: object.field("detailPicture")?,
-				preview_text_type: object.field("previewTextType")?,
-				detail_text_type: object.field("detailTextType")?,
-				sort: object.field("sort")?,
-				vat_id: object.field("vatId")?,
-				vat_included: object.field("vatIncluded")?,
-				type_: object.field("type")?,
-				property_n: object.field("propertyN")?,
-				property: object.soft_pattern("property*"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogProductService {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(
-				&mut map,
-				"active",
-				&self.active.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"available",
-				&self.available.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "code", &self.code)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"bundle",
-				&self.bundle.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-			crate::support::opt_entry(&mut map, "modifiedBy", &self.modified_by)?;
-			crate::support::opt_entry(
-				&mut map,
-				"dateActiveFrom",
-				&self.date_active_from,
-			)?;
-			crate::support::opt_entry(&mut map, "dateActiveTo", &self.date_active_to)?;
-			crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-			crate::support::opt_entry(&mut map, "timestampX", &self.timestamp_x)?;
-			crate::support::opt_entry(
-				&mut map,
-				"iblockSectionId",
-				&self.iblock_section_id,
-			)?;
-			crate::support::opt_entry(&mut map, "measure", &self.measure)?;
-			crate::support::opt_entry(&mut map, "previewText", &self.preview_text)?;
-			crate::support::opt_entry(&mut map, "detailText", &self.detail_text)?;
-			crate::support::opt_entry(
-				&mut map,
-				"previewPicture",
-				&self.preview_picture,
-			)?;
-			crate::support::opt_entry(&mut map, "detailPicture", &self.detail_picture)?;
-			crate::support::opt_entry(
-				&mut map,
-				"previewTextType",
-				&self.preview_text_type,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"detailTextType",
-				&self.detail_text_type,
-			)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::opt_entry(&mut map, "vatId", &self.vat_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"vatIncluded",
-				&self.vat_included.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			map.serialize_entry("propertyN", &self.property_n)?;
-			crate::support::rest_entries(&mut map, &self.property)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogProductService { id : field "id", iblock_id : field "iblockId", name :
+		field "name", active : field "active", available : field "available", code :
+		field "code", xml_id : field "xmlId", bundle : field "bundle", created_by : field
+		"createdBy", modified_by : field "modifiedBy", date_active_from : field
+		"dateActiveFrom", date_active_to : field "dateActiveTo", date_create : field
+		"dateCreate", timestamp_x : field "timestampX", iblock_section_id : field
+		"iblockSectionId", measure : field "measure", preview_text : field "previewText",
+		detail_text : field "detailText", preview_picture : field "previewPicture",
+		detail_picture : field "detailPicture", preview_text_type : field
+		"previewTextType", detail_text_type : field "detailTextType", sort : field
+		"sort", vat_id : field "vatId", vat_included : field "vatIncluded", type_ : field
+		"type", property_n : field "propertyN", property : soft_pattern "property*",
+		extra : rest "", }
+	);
+	serialize_map!(
+		CatalogProductService { opt "id" id, opt "iblockId" iblock_id, opt "name" name,
+		opt_yn "active" active, opt_yn "available" available, opt "code" code, opt
+		"xmlId" xml_id, opt_yn "bundle" bundle, opt "createdBy" created_by, opt
+		"modifiedBy" modified_by, opt "dateActiveFrom" date_active_from, opt
+		"dateActiveTo" date_active_to, opt "dateCreate" date_create, opt "timestampX"
+		timestamp_x, opt "iblockSectionId" iblock_section_id, opt "measure" measure, opt
+		"previewText" preview_text, opt "detailText" detail_text, opt "previewPicture"
+		preview_picture, opt "detailPicture" detail_picture, opt "previewTextType"
+		preview_text_type, opt "detailTextType" detail_text_type, opt "sort" sort, opt
+		"vatId" vat_id, opt_yn "vatIncluded" vat_included, opt "type" type_, req
+		"propertyN" property_n, rest "property*" property, rest "" extra }
+	);
 	deserialize_via_from_value!(CatalogProductService);
 }
 #[cfg(feature = "catalog")]
@@ -2648,31 +1705,14 @@ pub mod catalog_product_sku {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogProductSkuPreviewPicture {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.soft("id"),
-				url: object.soft("url"),
-				url_machine: object.soft("urlMachine"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogProductSkuPreviewPicture {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "url", &self.url)?;
-			crate::support::opt_entry(&mut map, "urlMachine", &self.url_machine)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogProductSkuPreviewPicture { id : soft "id", url : soft "url", url_machine :
+		soft "urlMachine", extra : rest "", }
+	);
+	serialize_map!(
+		CatalogProductSkuPreviewPicture { opt "id" id, opt "url" url, opt "urlMachine"
+		url_machine, rest "" extra }
+	);
 	/// The object `catalog_product_sku.detailPicture` of `catalog_product_sku`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-add.html>
@@ -2694,31 +1734,14 @@ pub mod catalog_product_sku {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogProductSkuDetailPicture {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.soft("id"),
-				url: object.soft("url"),
-				url_machine: object.soft("urlMachine"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogProductSkuDetailPicture {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "url", &self.url)?;
-			crate::support::opt_entry(&mut map, "urlMachine", &self.url_machine)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogProductSkuDetailPicture { id : soft "id", url : soft "url", url_machine :
+		soft "urlMachine", extra : rest "", }
+	);
+	serialize_map!(
+		CatalogProductSkuDetailPicture { opt "id" id, opt "url" url, opt "urlMachine"
+		url_machine, rest "" extra }
+	);
 	/// Allowed values of `catalog_product_sku.previewTextType` in `catalog_product_sku`.
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
@@ -2864,147 +1887,41 @@ pub mod catalog_product_sku {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogProductSku {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				iblock_id: object.field("iblockId")?,
-				name: object.field("name")?,
-				active: object.field("active")?,
-				available: object.field("available")?,
-				code: object.field("code")?,
-				xml_id: object.field("xmlId")?,
-				bundle: object.field("bundle")?,
-				can_buy_zero: object.field("canBuyZero")?,
-				created_by: object.field("createdBy")?,
-				modified_by: object.field("modifiedBy")?,
-				date_active_from: object.field("dateActiveFrom")?,
-				date_active_to: object.field("dateActiveTo")?,
-				date_create: object.field("dateCreate")?,
-				timestamp_x: object.field("timestampX")?,
-				iblock_section_id: object.field("iblockSectionId")?,
-				measure: object.field("measure")?,
-				preview_text: object.field("previewText")?,
-				detail_text: object.field("detailText")?,
-				preview_picture: object.field("previewPicture")?,
-				detail_picture: object.field("detailPicture")?,
-				preview_text_type: object.field("previewTextType")?,
-				detail_text_type: object.field("detailTextType")?,
-				sort: object.field("sort")?,
-				subscribe: object.field("subscribe")?,
-				vat_id: object.field("vatId")?,
-				vat_included: object.field("vatIncluded")?,
-				height: object.field("height")?,
-				length: object.field("length")?,
-				weight: object.field("weight")?,
-				width: object.field("width")?,
-				type_: object.field("type")?,
-				purchasing_currency: object.field("purchasingCurrency")?,
-				purchasing_price: object.field("purchasingPrice")?,
-				quantity: object.field("quantity")?,
-				property_n: object.field("propertyN")?,
-				property: object.soft_pattern("property*"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogProductSku {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(
-				&mut map,
-				"active",
-				&self.active.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"available",
-				&self.available.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "code", &self.code)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"bundle",
-				&self.bundle.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"canBuyZero",
-				&self.can_buy_zero.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-			crate::support::opt_entry(&mut map, "modifiedBy", &self.modified_by)?;
-			crate::support::opt_entry(
-				&mut map,
-				"dateActiveFrom",
-				&self.date_active_from,
-			)?;
-			crate::support::opt_entry(&mut map, "dateActiveTo", &self.date_active_to)?;
-			crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-			crate::support::opt_entry(&mut map, "timestampX", &self.timestamp_x)?;
-			crate::support::opt_entry(
-				&mut map,
-				"iblockSectionId",
-				&self.iblock_section_id,
-			)?;
-			crate::support::opt_entry(&mut map, "measure", &self.measure)?;
-			crate::support::opt_entry(&mut map, "previewText", &self.preview_text)?;
-			crate::support::opt_entry(&mut map, "detailText", &self.detail_text)?;
-			crate::support::opt_entry(
-				&mut map,
-				"previewPicture",
-				&self.preview_picture,
-			)?;
-			crate::support::opt_entry(&mut map, "detailPicture", &self.detail_picture)?;
-			crate::support::opt_entry(
-				&mut map,
-				"previewTextType",
-				&self.preview_text_type,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"detailTextType",
-				&self.detail_text_type,
-			)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::opt_entry(&mut map, "subscribe", &self.subscribe)?;
-			crate::support::opt_entry(&mut map, "vatId", &self.vat_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"vatIncluded",
-				&self.vat_included.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "height", &self.height)?;
-			crate::support::opt_entry(&mut map, "length", &self.length)?;
-			crate::support::opt_entry(&mut map, "weight", &self.weight)?;
-			crate::support::opt_entry(&mut map, "width", &self.width)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(
-				&mut map,
-				"purchasingCurrency",
-				&self.purchasing_currency,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"purchasingPrice",
-				&self.purchasing_price,
-			)?;
-			crate::support::opt_entry(&mut map, "quantity", &self.quantity)?;
-			map.serialize_entry("propertyN", &self.property_n)?;
-			crate::support::rest_entries(&mut map, &self.property)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogProductSku { id : field "id", iblock_id : field "iblockId", name : field
+		"name", active : field "active", available : field "available", code : field
+		"code", xml_id : field "xmlId", bundle : field "bundle", can_buy_zero : field
+		"canBuyZero", created_by : field "createdBy", modified_by : field "modifiedBy",
+		date_active_from : field "dateActiveFrom", date_active_to : field "dateActiveTo",
+		date_create : field "dateCreate", timestamp_x : field "timestampX",
+		iblock_section_id : field "iblockSectionId", measure : field "measure",
+		preview_text : field "previewText", detail_text : field "detailText",
+		preview_picture : field "previewPicture", detail_picture : field "detailPicture",
+		preview_text_type : field "previewTextType", detail_text_type : field
+		"detailTextType", sort : field "sort", subscribe : field "subscribe", vat_id :
+		field "vatId", vat_included : field "vatIncluded", height : field "height",
+		length : field "length", weight : field "weight", width : field "width", type_ :
+		field "type", purchasing_currency : field "purchasingCurrency", purchasing_price
+		: field "purchasingPrice", quantity : field "quantity", property_n : field
+		"propertyN", property : soft_pattern "property*", extra : rest "", }
+	);
+	serialize_map!(
+		CatalogProductSku { opt "id" id, opt "iblockId" iblock_id, opt "name" name,
+		opt_yn "active" active, opt_yn "available" available, opt "code" code, opt
+		"xmlId" xml_id, opt_yn "bundle" bundle, opt_yn "canBuyZero" can_buy_zero, opt
+		"createdBy" created_by, opt "modifiedBy" modified_by, opt "dateActiveFrom"
+		date_active_from, opt "dateActiveTo" date_active_to, opt "dateCreate"
+		date_create, opt "timestampX" timestamp_x, opt "iblockSectionId"
+		iblock_section_id, opt "measure" measure, opt "previewText" preview_text, opt
+		"detailText" detail_text, opt "previewPicture" preview_picture, opt
+		"detailPicture" detail_picture, opt "previewTextType" preview_text_type, opt
+		"detailTextType" detail_text_type, opt "sort" sort, opt "subscribe" subscribe,
+		opt "vatId" vat_id, opt_yn "vatIncluded" vat_included, opt "height" height, opt
+		"length" length, opt "weight" weight, opt "width" width, opt "type" type_, opt
+		"purchasingCurrency" purchasing_currency, opt "purchasingPrice" purchasing_price,
+		opt "quantity" quantity, req "propertyN" property_n, rest "property*" property,
+		rest "" extra }
+	);
 	deserialize_via_from_value!(CatalogProductSku);
 }
 #[cfg(feature = "catalog")]
@@ -3033,37 +1950,14 @@ pub mod catalog_ratio {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogRatio {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				product_id: object.field("productId")?,
-				ratio: object.field("ratio")?,
-				is_default: object.field("isDefault")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogRatio {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "productId", &self.product_id)?;
-			crate::support::opt_entry(&mut map, "ratio", &self.ratio)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isDefault",
-				&self.is_default.map(crate::support::yes_no),
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogRatio { id : field "id", product_id : field "productId", ratio : field
+		"ratio", is_default : field "isDefault", extra : rest "", }
+	);
+	serialize_map!(
+		CatalogRatio { opt "id" id, opt "productId" product_id, opt "ratio" ratio, opt_yn
+		"isDefault" is_default, rest "" extra }
+	);
 	deserialize_via_from_value!(CatalogRatio);
 }
 #[cfg(feature = "catalog")]
@@ -3102,51 +1996,19 @@ pub mod catalog_rounding_rule {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogRoundingRule {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				catalog_group_id: object.field("catalogGroupId")?,
-				price: object.field("price")?,
-				round_type: object.field("roundType")?,
-				round_precision: object.field("roundPrecision")?,
-				created_by: object.field("createdBy")?,
-				modified_by: object.field("modifiedBy")?,
-				date_create: object.field("dateCreate")?,
-				date_modify: object.field("dateModify")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogRoundingRule {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"catalogGroupId",
-				&self.catalog_group_id,
-			)?;
-			crate::support::opt_entry(&mut map, "price", &self.price)?;
-			crate::support::opt_entry(&mut map, "roundType", &self.round_type)?;
-			crate::support::opt_entry(
-				&mut map,
-				"roundPrecision",
-				&self.round_precision,
-			)?;
-			crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-			crate::support::opt_entry(&mut map, "modifiedBy", &self.modified_by)?;
-			crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-			crate::support::opt_entry(&mut map, "dateModify", &self.date_modify)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogRoundingRule { id : field "id", catalog_group_id : field "catalogGroupId",
+		price : field "price", round_type : field "roundType", round_precision : field
+		"roundPrecision", created_by : field "createdBy", modified_by : field
+		"modifiedBy", date_create : field "dateCreate", date_modify : field "dateModify",
+		extra : rest "", }
+	);
+	serialize_map!(
+		CatalogRoundingRule { opt "id" id, opt "catalogGroupId" catalog_group_id, opt
+		"price" price, opt "roundType" round_type, opt "roundPrecision" round_precision,
+		opt "createdBy" created_by, opt "modifiedBy" modified_by, opt "dateCreate"
+		date_create, opt "dateModify" date_modify, rest "" extra }
+	);
 	deserialize_via_from_value!(CatalogRoundingRule);
 }
 #[cfg(feature = "catalog")]
@@ -3187,57 +2049,18 @@ pub mod catalog_section {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogSection {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				iblock_id: object.field("iblockId")?,
-				iblock_section_id: object.field("iblockSectionId")?,
-				name: object.field("name")?,
-				xml_id: object.field("xmlId")?,
-				code: object.field("code")?,
-				sort: object.field("sort")?,
-				active: object.field("active")?,
-				description: object.field("description")?,
-				description_type: object.field("descriptionType")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogSection {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "iblockId", &self.iblock_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"iblockSectionId",
-				&self.iblock_section_id,
-			)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::opt_entry(&mut map, "code", &self.code)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::opt_entry(
-				&mut map,
-				"active",
-				&self.active.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "description", &self.description)?;
-			crate::support::opt_entry(
-				&mut map,
-				"descriptionType",
-				&self.description_type,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogSection { id : field "id", iblock_id : field "iblockId", iblock_section_id
+		: field "iblockSectionId", name : field "name", xml_id : field "xmlId", code :
+		field "code", sort : field "sort", active : field "active", description : field
+		"description", description_type : field "descriptionType", extra : rest "", }
+	);
+	serialize_map!(
+		CatalogSection { opt "id" id, opt "iblockId" iblock_id, opt "iblockSectionId"
+		iblock_section_id, opt "name" name, opt "xmlId" xml_id, opt "code" code, opt
+		"sort" sort, opt_yn "active" active, opt "description" description, opt
+		"descriptionType" description_type, rest "" extra }
+	);
 	deserialize_via_from_value!(CatalogSection);
 }
 #[cfg(feature = "catalog")]
@@ -3262,29 +2085,10 @@ pub mod catalog_store {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogStoreImageId {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.soft("id"),
-				url: object.soft("url"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogStoreImageId {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "url", &self.url)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogStoreImageId { id : soft "id", url : soft "url", extra : rest "", }
+	);
+	serialize_map!(CatalogStoreImageId { opt "id" id, opt "url" url, rest "" extra });
 	/// The entity `catalog_store`, one type wherever a result holds it.
 	///
 	/// In the results of `catalog.store.add`, `catalog.store.get`, `catalog.store.list`, `catalog.store.update`.
@@ -3338,71 +2142,23 @@ pub mod catalog_store {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogStore {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				address: object.field("address")?,
-				title: object.field("title")?,
-				active: object.field("active")?,
-				description: object.field("description")?,
-				gps_n: object.field("gpsN")?,
-				gps_s: object.field("gpsS")?,
-				image_id: object.field("imageId")?,
-				date_modify: object.field("dateModify")?,
-				date_create: object.field("dateCreate")?,
-				user_id: object.field("userId")?,
-				modified_by: object.field("modifiedBy")?,
-				phone: object.field("phone")?,
-				schedule: object.field("schedule")?,
-				xml_id: object.field("xmlId")?,
-				sort: object.field("sort")?,
-				email: object.field("email")?,
-				issuing_center: object.field("issuingCenter")?,
-				code: object.field("code")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogStore {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "address", &self.address)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(
-				&mut map,
-				"active",
-				&self.active.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "description", &self.description)?;
-			crate::support::opt_entry(&mut map, "gpsN", &self.gps_n)?;
-			crate::support::opt_entry(&mut map, "gpsS", &self.gps_s)?;
-			crate::support::opt_entry(&mut map, "imageId", &self.image_id)?;
-			crate::support::opt_entry(&mut map, "dateModify", &self.date_modify)?;
-			crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-			crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-			crate::support::opt_entry(&mut map, "modifiedBy", &self.modified_by)?;
-			crate::support::opt_entry(&mut map, "phone", &self.phone)?;
-			crate::support::opt_entry(&mut map, "schedule", &self.schedule)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::opt_entry(&mut map, "email", &self.email)?;
-			crate::support::opt_entry(
-				&mut map,
-				"issuingCenter",
-				&self.issuing_center.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "code", &self.code)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogStore { id : field "id", address : field "address", title : field "title",
+		active : field "active", description : field "description", gps_n : field "gpsN",
+		gps_s : field "gpsS", image_id : field "imageId", date_modify : field
+		"dateModify", date_create : field "dateCreate", user_id : field "userId",
+		modified_by : field "modifiedBy", phone : field "phone", schedule : field
+		"schedule", xml_id : field "xmlId", sort : field "sort", email : field "email",
+		issuing_center : field "issuingCenter", code : field "code", extra : rest "", }
+	);
+	serialize_map!(
+		CatalogStore { opt "id" id, opt "address" address, opt "title" title, opt_yn
+		"active" active, opt "description" description, opt "gpsN" gps_n, opt "gpsS"
+		gps_s, opt "imageId" image_id, opt "dateModify" date_modify, opt "dateCreate"
+		date_create, opt "userId" user_id, opt "modifiedBy" modified_by, opt "phone"
+		phone, opt "schedule" schedule, opt "xmlId" xml_id, opt "sort" sort, opt "email"
+		email, opt_yn "issuingCenter" issuing_center, opt "code" code, rest "" extra }
+	);
 	deserialize_via_from_value!(CatalogStore);
 }
 #[cfg(feature = "catalog")]
@@ -3431,39 +2187,16 @@ pub mod catalog_storeproduct {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogStoreproduct {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				product_id: object.field("productId")?,
-				store_id: object.field("storeId")?,
-				amount: object.field("amount")?,
-				quantity_reserved: object.field("quantityReserved")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogStoreproduct {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "productId", &self.product_id)?;
-			crate::support::opt_entry(&mut map, "storeId", &self.store_id)?;
-			crate::support::opt_entry(&mut map, "amount", &self.amount)?;
-			crate::support::opt_entry(
-				&mut map,
-				"quantityReserved",
-				&self.quantity_reserved,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogStoreproduct { id : field "id", product_id : field "productId", store_id :
+		field "storeId", amount : field "amount", quantity_reserved : field
+		"quantityReserved", extra : rest "", }
+	);
+	serialize_map!(
+		CatalogStoreproduct { opt "id" id, opt "productId" product_id, opt "storeId"
+		store_id, opt "amount" amount, opt "quantityReserved" quantity_reserved, rest ""
+		extra }
+	);
 	deserialize_via_from_value!(CatalogStoreproduct);
 }
 #[cfg(feature = "catalog")]
@@ -3494,33 +2227,15 @@ pub mod catalog_userfield_document {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogUserfieldDocument {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				document_id: object.field("documentId")?,
-				document_type: object.field("documentType")?,
-				field_n: object.field("fieldN")?,
-				field: object.soft_pattern("field*"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogUserfieldDocument {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "documentId", &self.document_id)?;
-			crate::support::opt_entry(&mut map, "documentType", &self.document_type)?;
-			map.serialize_entry("fieldN", &self.field_n)?;
-			crate::support::rest_entries(&mut map, &self.field)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogUserfieldDocument { document_id : field "documentId", document_type :
+		field "documentType", field_n : field "fieldN", field : soft_pattern "field*",
+		extra : rest "", }
+	);
+	serialize_map!(
+		CatalogUserfieldDocument { opt "documentId" document_id, opt "documentType"
+		document_type, req "fieldN" field_n, rest "field*" field, rest "" extra }
+	);
 	deserialize_via_from_value!(CatalogUserfieldDocument);
 }
 #[cfg(feature = "catalog")]
@@ -3553,41 +2268,15 @@ pub mod catalog_vat {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CatalogVat {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				name: object.field("name")?,
-				active: object.field("active")?,
-				rate: object.field("rate")?,
-				sort: object.field("sort")?,
-				timestamp_x: object.field("timestampX")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CatalogVat {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(
-				&mut map,
-				"active",
-				&self.active.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "rate", &self.rate)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::opt_entry(&mut map, "timestampX", &self.timestamp_x)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CatalogVat { id : field "id", name : field "name", active : field "active", rate
+		: field "rate", sort : field "sort", timestamp_x : field "timestampX", extra :
+		rest "", }
+	);
+	serialize_map!(
+		CatalogVat { opt "id" id, opt "name" name, opt_yn "active" active, opt "rate"
+		rate, opt "sort" sort, opt "timestampX" timestamp_x, rest "" extra }
+	);
 	deserialize_via_from_value!(CatalogVat);
 }
 #[cfg(feature = "catalog")]
@@ -3622,43 +2311,18 @@ pub mod chat_bots_outdated_chats_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for ChatBotsOutdatedChatsFieldsRestrictions {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				avatar: object.field("avatar")?,
-				rename: object.field("rename")?,
-				extend: object.field("extend")?,
-				call: object.field("call")?,
-				mute: object.field("mute")?,
-				leave: object.field("leave")?,
-				leave_owner: object.field("leave_owner")?,
-				send: object.field("send")?,
-				user_list: object.field("user_list")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for ChatBotsOutdatedChatsFieldsRestrictions {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-			crate::support::opt_entry(&mut map, "rename", &self.rename)?;
-			crate::support::opt_entry(&mut map, "extend", &self.extend)?;
-			crate::support::opt_entry(&mut map, "call", &self.call)?;
-			crate::support::opt_entry(&mut map, "mute", &self.mute)?;
-			crate::support::opt_entry(&mut map, "leave", &self.leave)?;
-			crate::support::opt_entry(&mut map, "leave_owner", &self.leave_owner)?;
-			crate::support::opt_entry(&mut map, "send", &self.send)?;
-			crate::support::opt_entry(&mut map, "user_list", &self.user_list)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		ChatBotsOutdatedChatsFieldsRestrictions { avatar : field "avatar", rename : field
+		"rename", extend : field "extend", call : field "call", mute : field "mute",
+		leave : field "leave", leave_owner : field "leave_owner", send : field "send",
+		user_list : field "user_list", extra : rest "", }
+	);
+	serialize_map!(
+		ChatBotsOutdatedChatsFieldsRestrictions { opt "avatar" avatar, opt "rename"
+		rename, opt "extend" extend, opt "call" call, opt "mute" mute, opt "leave" leave,
+		opt "leave_owner" leave_owner, opt "send" send, opt "user_list" user_list, rest
+		"" extra }
+	);
 	/// The object `chat_bots.outdated.chats.fields.entity_link` of `chat_bots.outdated.chats.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-dialog-get.html>
@@ -3674,31 +2338,14 @@ pub mod chat_bots_outdated_chats_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for ChatBotsOutdatedChatsFieldsEntityLink {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				type_: object.field("type")?,
-				url: object.field("url")?,
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for ChatBotsOutdatedChatsFieldsEntityLink {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "url", &self.url)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		ChatBotsOutdatedChatsFieldsEntityLink { type_ : field "type", url : field "url",
+		id : field "id", extra : rest "", }
+	);
+	serialize_map!(
+		ChatBotsOutdatedChatsFieldsEntityLink { opt "type" type_, opt "url" url, opt "id"
+		id, rest "" extra }
+	);
 	/// The object `chat_bots.outdated.chats.fields.permissions` of `chat_bots.outdated.chats.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-dialog-get.html>
@@ -3720,53 +2367,18 @@ pub mod chat_bots_outdated_chats_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for ChatBotsOutdatedChatsFieldsPermissions {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				manage_users_add: object.field("manage_users_add")?,
-				manage_users_delete: object.field("manage_users_delete")?,
-				manage_ui: object.field("manage_ui")?,
-				manage_settings: object.field("manage_settings")?,
-				manage_messages: object.field("manage_messages")?,
-				can_post: object.field("can_post")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for ChatBotsOutdatedChatsFieldsPermissions {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(
-				&mut map,
-				"manage_users_add",
-				&self.manage_users_add,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"manage_users_delete",
-				&self.manage_users_delete,
-			)?;
-			crate::support::opt_entry(&mut map, "manage_ui", &self.manage_ui)?;
-			crate::support::opt_entry(
-				&mut map,
-				"manage_settings",
-				&self.manage_settings,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"manage_messages",
-				&self.manage_messages,
-			)?;
-			crate::support::opt_entry(&mut map, "can_post", &self.can_post)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		ChatBotsOutdatedChatsFieldsPermissions { manage_users_add : field
+		"manage_users_add", manage_users_delete : field "manage_users_delete", manage_ui
+		: field "manage_ui", manage_settings : field "manage_settings", manage_messages :
+		field "manage_messages", can_post : field "can_post", extra : rest "", }
+	);
+	serialize_map!(
+		ChatBotsOutdatedChatsFieldsPermissions { opt "manage_users_add" manage_users_add,
+		opt "manage_users_delete" manage_users_delete, opt "manage_ui" manage_ui, opt
+		"manage_settings" manage_settings, opt "manage_messages" manage_messages, opt
+		"can_post" can_post, rest "" extra }
+	);
 	/// The object `chat_bots.outdated.chats.fields.readed_list` of `chat_bots.outdated.chats.fields`: `array`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-dialog-get.html>
@@ -3784,33 +2396,15 @@ pub mod chat_bots_outdated_chats_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for ChatBotsOutdatedChatsFieldsReadedList {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				user_id: object.field("user_id")?,
-				user_name: object.field("user_name")?,
-				message_id: object.field("message_id")?,
-				date: object.field("date")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for ChatBotsOutdatedChatsFieldsReadedList {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "user_id", &self.user_id)?;
-			crate::support::opt_entry(&mut map, "user_name", &self.user_name)?;
-			crate::support::opt_entry(&mut map, "message_id", &self.message_id)?;
-			crate::support::opt_entry(&mut map, "date", &self.date)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		ChatBotsOutdatedChatsFieldsReadedList { user_id : field "user_id", user_name :
+		field "user_name", message_id : field "message_id", date : field "date", extra :
+		rest "", }
+	);
+	serialize_map!(
+		ChatBotsOutdatedChatsFieldsReadedList { opt "user_id" user_id, opt "user_name"
+		user_name, opt "message_id" message_id, opt "date" date, rest "" extra }
+	);
 	/// The object `chat_bots.outdated.chats.fields.last_message_views.first_viewers` of `chat_bots.outdated.chats.fields`: `array`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-dialog-get.html>
@@ -3826,32 +2420,14 @@ pub mod chat_bots_outdated_chats_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue
-	for ChatBotsOutdatedChatsFieldsLastMessageViewsFirstViewers {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				user_id: object.field("user_id")?,
-				user_name: object.field("user_name")?,
-				date: object.field("date")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for ChatBotsOutdatedChatsFieldsLastMessageViewsFirstViewers {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "user_id", &self.user_id)?;
-			crate::support::opt_entry(&mut map, "user_name", &self.user_name)?;
-			crate::support::opt_entry(&mut map, "date", &self.date)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		ChatBotsOutdatedChatsFieldsLastMessageViewsFirstViewers { user_id : field
+		"user_id", user_name : field "user_name", date : field "date", extra : rest "", }
+	);
+	serialize_map!(
+		ChatBotsOutdatedChatsFieldsLastMessageViewsFirstViewers { opt "user_id" user_id,
+		opt "user_name" user_name, opt "date" date, rest "" extra }
+	);
 	/// The object `chat_bots.outdated.chats.fields.last_message_views` of `chat_bots.outdated.chats.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/imbot-dialog-get.html>
@@ -3867,35 +2443,16 @@ pub mod chat_bots_outdated_chats_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for ChatBotsOutdatedChatsFieldsLastMessageViews {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				message_id: object.field("message_id")?,
-				first_viewers: object.field("first_viewers")?,
-				count_of_viewers: object.field("count_of_viewers")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for ChatBotsOutdatedChatsFieldsLastMessageViews {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "message_id", &self.message_id)?;
-			map.serialize_entry("first_viewers", &self.first_viewers)?;
-			crate::support::opt_entry(
-				&mut map,
-				"count_of_viewers",
-				&self.count_of_viewers,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		ChatBotsOutdatedChatsFieldsLastMessageViews { message_id : field "message_id",
+		first_viewers : field "first_viewers", count_of_viewers : field
+		"count_of_viewers", extra : rest "", }
+	);
+	serialize_map!(
+		ChatBotsOutdatedChatsFieldsLastMessageViews { opt "message_id" message_id, req
+		"first_viewers" first_viewers, opt "count_of_viewers" count_of_viewers, rest ""
+		extra }
+	);
 	/// The entity `chat_bots.outdated.chats.fields`, one type wherever a result holds it.
 	///
 	/// In the results of `imbot.dialog.get`.
@@ -3983,117 +2540,44 @@ pub mod chat_bots_outdated_chats_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for ChatBotsOutdatedChatsFields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				parent_chat_id: object.field("parent_chat_id")?,
-				parent_message_id: object.field("parent_message_id")?,
-				name: object.field("name")?,
-				description: object.field("description")?,
-				owner: object.field("owner")?,
-				extranet: object.field("extranet")?,
-				avatar: object.field("avatar")?,
-				color: object.field("color")?,
-				type_: object.field("type")?,
-				counter: object.field("counter")?,
-				user_counter: object.field("user_counter")?,
-				message_count: object.field("message_count")?,
-				unread_id: object.field("unread_id")?,
-				restrictions: object.field("restrictions")?,
-				last_message_id: object.field("last_message_id")?,
-				last_id: object.field("last_id")?,
-				marked_id: object.field("marked_id")?,
-				disk_folder_id: object.field("disk_folder_id")?,
-				entity_type: object.field("entity_type")?,
-				entity_id: object.field("entity_id")?,
-				entity_data_1: object.field("entity_data_1")?,
-				entity_data_2: object.field("entity_data_2")?,
-				entity_data_3: object.field("entity_data_3")?,
-				mute_list: object.field("mute_list")?,
-				date_create: object.field("date_create")?,
-				message_type: object.field("message_type")?,
-				public: object.field("public")?,
-				role: object.field("role")?,
-				entity_link: object.field("entity_link")?,
-				text_field_enabled: object.field("text_field_enabled")?,
-				background_id: object.field("background_id")?,
-				permissions: object.field("permissions")?,
-				is_new: object.field("is_new")?,
-				readed_list: object.field("readed_list")?,
-				manager_list: object.field("manager_list")?,
-				last_message_views: object.field("last_message_views")?,
-				dialog_id: object.field("dialog_id")?,
-				extra: object.rest()?,
-			})
+	from_value!(
+		ChatBotsOutdatedChatsFields { id : field "id", parent_chat_id : field
+		"parent_chat_id", parent_message_id : field "parent_message_id", name : field
+		"name", description : field "description", owner : field "owner", extranet :
+		field "extranet", avatar : field "avatar", color : field "color", type_ : field
+		"type", counter : field "counter", user_counter : field "user_counter",
+		message_count : field "message_count", unread_id : field "unread_id",
+		restrictions : field "restrictions", last_message_id : field "last_message_id",
+		last_id : field "last_id", marked_id : field "marked_id", disk_folder_id : field
+		"disk_folder_id", entity_type : field "entity_type", entity_id : field
+		"entity_id", entity_data_1 : field "entity_data_1", entity_data_2 : field
+		"entity_data_2", entity_data_3 : field "entity_data_3", mute_list : field
+		"mute_list", date_create : field "date_create", message_type : field
+		"message_type", public : field "public", role : field "role", entity_link : field
+		"entity_link", text_field_enabled : field "text_field_enabled", background_id :
+		field "background_id", permissions : field "permissions", is_new : field
+		"is_new", readed_list : field "readed_list", manager_list : field "manager_list",
+		last_message_views : field "last_message_views", dialog_id : field "dialog_id",
+		extra : rest "", }
+	);
+	serialize_map!(
+		ChatBotsOutdatedChatsFields { opt "id" id, opt "parent_chat_id" parent_chat_id,
+		opt "parent_message_id" parent_message_id, opt "name" name, opt "description"
+		description, opt "owner" owner, opt "extranet" extranet, opt "avatar" avatar, opt
+		"color" color, opt "type" type_, opt "counter" counter, opt "user_counter"
+		user_counter, opt "message_count" message_count, opt "unread_id" unread_id, opt
+		"restrictions" restrictions, opt "last_message_id" last_message_id, opt "last_id"
+		last_id, opt "marked_id" marked_id, opt "disk_folder_id" disk_folder_id, opt
+		"entity_type" entity_type, opt "entity_id" entity_id, opt "entity_data_1"
+		entity_data_1, opt "entity_data_2" entity_data_2, opt "entity_data_3"
+		entity_data_3, req "mute_list" mute_list, opt "date_create" date_create, opt
+		"message_type" message_type, opt "public" public, opt "role" role, opt
+		"entity_link" entity_link, opt "text_field_enabled" text_field_enabled, opt
+		"background_id" background_id, opt "permissions" permissions, opt "is_new"
+		is_new, req "readed_list" readed_list, req "manager_list" manager_list, opt
+		"last_message_views" last_message_views, opt "dialog_id" dialog_id, rest "" extra
 		}
-	}
-	impl ::serde::Serialize for ChatBotsOutdatedChatsFields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "parent_chat_id", &self.parent_chat_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"parent_message_id",
-				&self.parent_message_id,
-			)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(&mut map, "description", &self.description)?;
-			crate::support::opt_entry(&mut map, "owner", &self.owner)?;
-			crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
-			crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-			crate::support::opt_entry(&mut map, "color", &self.color)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "counter", &self.counter)?;
-			crate::support::opt_entry(&mut map, "user_counter", &self.user_counter)?;
-			crate::support::opt_entry(&mut map, "message_count", &self.message_count)?;
-			crate::support::opt_entry(&mut map, "unread_id", &self.unread_id)?;
-			crate::support::opt_entry(&mut map, "restrictions", &self.restrictions)?;
-			crate::support::opt_entry(
-				&mut map,
-				"last_message_id",
-				&self.last_message_id,
-			)?;
-			crate::support::opt_entry(&mut map, "last_id", &self.last_id)?;
-			crate::support::opt_entry(&mut map, "marked_id", &self.marked_id)?;
-			crate::support::opt_entry(&mut map, "disk_folder_id", &self.disk_folder_id)?;
-			crate::support::opt_entry(&mut map, "entity_type", &self.entity_type)?;
-			crate::support::opt_entry(&mut map, "entity_id", &self.entity_id)?;
-			crate::support::opt_entry(&mut map, "entity_data_1", &self.entity_data_1)?;
-			crate::support::opt_entry(&mut map, "entity_data_2", &self.entity_data_2)?;
-			crate::support::opt_entry(&mut map, "entity_data_3", &self.entity_data_3)?;
-			map.serialize_entry("mute_list", &self.mute_list)?;
-			crate::support::opt_entry(&mut map, "date_create", &self.date_create)?;
-			crate::support::opt_entry(&mut map, "message_type", &self.message_type)?;
-			crate::support::opt_entry(&mut map, "public", &self.public)?;
-			crate::support::opt_entry(&mut map, "role", &self.role)?;
-			crate::support::opt_entry(&mut map, "entity_link", &self.entity_link)?;
-			crate::support::opt_entry(
-				&mut map,
-				"text_field_enabled",
-				&self.text_field_enabled,
-			)?;
-			crate::support::opt_entry(&mut map, "background_id", &self.background_id)?;
-			crate::support::opt_entry(&mut map, "permissions", &self.permissions)?;
-			crate::support::opt_entry(&mut map, "is_new", &self.is_new)?;
-			map.serialize_entry("readed_list", &self.readed_list)?;
-			map.serialize_entry("manager_list", &self.manager_list)?;
-			crate::support::opt_entry(
-				&mut map,
-				"last_message_views",
-				&self.last_message_views,
-			)?;
-			crate::support::opt_entry(&mut map, "dialog_id", &self.dialog_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	);
 	deserialize_via_from_value!(ChatBotsOutdatedChatsFields);
 }
 #[cfg(feature = "imbot")]
@@ -4206,147 +2690,52 @@ pub mod crm_activity {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CrmActivity {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("ID")?,
-				owner_id: object.field("OWNER_ID")?,
-				owner_type_id: object.field("OWNER_TYPE_ID")?,
-				type_id: object.field("TYPE_ID")?,
-				associated_entity_id: object.field("ASSOCIATED_ENTITY_ID")?,
-				author_id: object.field("AUTHOR_ID")?,
-				autocomplete_rule: object.field("AUTOCOMPLETE_RULE")?,
-				bindings: object.field("BINDINGS")?,
-				communications: object.field("COMMUNICATIONS")?,
-				completed: object.field("COMPLETED")?,
-				created: object.field("CREATED")?,
-				deadline: object.field("DEADLINE")?,
-				description: object.field("DESCRIPTION")?,
-				description_type: object.field("DESCRIPTION_TYPE")?,
-				direction: object.field("DIRECTION")?,
-				editor_id: object.field("EDITOR_ID")?,
-				end_time: object.field("END_TIME")?,
-				files: object.field("FILES")?,
-				last_updated: object.field("LAST_UPDATED")?,
-				location: object.field("LOCATION")?,
-				notify_type: object.field("NOTIFY_TYPE")?,
-				notify_value: object.field("NOTIFY_VALUE")?,
-				originator_id: object.field("ORIGINATOR_ID")?,
-				origin_id: object.field("ORIGIN_ID")?,
-				origin_version: object.field("ORIGIN_VERSION")?,
-				priority: object.field("PRIORITY")?,
-				provider_data: object.field("PROVIDER_DATA")?,
-				provider_group_id: object.field("PROVIDER_GROUP_ID")?,
-				provider_id: object.field("PROVIDER_ID")?,
-				provider_type_id: object.field("PROVIDER_TYPE_ID")?,
-				provider_params: object.field("PROVIDER_PARAMS")?,
-				responsible_id: object.field("RESPONSIBLE_ID")?,
-				result_currency_id: object.field("RESULT_CURRENCY_ID")?,
-				result_mark: object.field("RESULT_MARK")?,
-				result_source_id: object.field("RESULT_SOURCE_ID")?,
-				result_status: object.field("RESULT_STATUS")?,
-				result_stream: object.field("RESULT_STREAM")?,
-				result_sum: object.field("RESULT_SUM")?,
-				result_value: object.field("RESULT_VALUE")?,
-				settings: object.field("SETTINGS")?,
-				start_time: object.field("START_TIME")?,
-				status: object.field("STATUS")?,
-				subject: object.field("SUBJECT")?,
-				webdav_elements: object.field("WEBDAV_ELEMENTS")?,
-				is_incoming_channel: object.field("IS_INCOMING_CHANNEL")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CrmActivity {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "ID", &self.id)?;
-			crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
-			crate::support::opt_entry(&mut map, "OWNER_TYPE_ID", &self.owner_type_id)?;
-			map.serialize_entry("TYPE_ID", &self.type_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"ASSOCIATED_ENTITY_ID",
-				&self.associated_entity_id,
-			)?;
-			crate::support::opt_entry(&mut map, "AUTHOR_ID", &self.author_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"AUTOCOMPLETE_RULE",
-				&self.autocomplete_rule,
-			)?;
-			crate::support::opt_entry(&mut map, "BINDINGS", &self.bindings)?;
-			map.serialize_entry("COMMUNICATIONS", &self.communications)?;
-			crate::support::opt_entry(
-				&mut map,
-				"COMPLETED",
-				&self.completed.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "CREATED", &self.created)?;
-			crate::support::opt_entry(&mut map, "DEADLINE", &self.deadline)?;
-			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-			map.serialize_entry("DESCRIPTION_TYPE", &self.description_type)?;
-			map.serialize_entry("DIRECTION", &self.direction)?;
-			crate::support::opt_entry(&mut map, "EDITOR_ID", &self.editor_id)?;
-			crate::support::opt_entry(&mut map, "END_TIME", &self.end_time)?;
-			map.serialize_entry("FILES", &self.files)?;
-			crate::support::opt_entry(&mut map, "LAST_UPDATED", &self.last_updated)?;
-			crate::support::opt_entry(&mut map, "LOCATION", &self.location)?;
-			map.serialize_entry("NOTIFY_TYPE", &self.notify_type)?;
-			crate::support::opt_entry(&mut map, "NOTIFY_VALUE", &self.notify_value)?;
-			crate::support::opt_entry(&mut map, "ORIGINATOR_ID", &self.originator_id)?;
-			crate::support::opt_entry(&mut map, "ORIGIN_ID", &self.origin_id)?;
-			crate::support::opt_entry(&mut map, "ORIGIN_VERSION", &self.origin_version)?;
-			map.serialize_entry("PRIORITY", &self.priority)?;
-			crate::support::opt_entry(&mut map, "PROVIDER_DATA", &self.provider_data)?;
-			crate::support::opt_entry(
-				&mut map,
-				"PROVIDER_GROUP_ID",
-				&self.provider_group_id,
-			)?;
-			crate::support::opt_entry(&mut map, "PROVIDER_ID", &self.provider_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"PROVIDER_TYPE_ID",
-				&self.provider_type_id,
-			)?;
-			map.serialize_entry("PROVIDER_PARAMS", &self.provider_params)?;
-			crate::support::opt_entry(&mut map, "RESPONSIBLE_ID", &self.responsible_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"RESULT_CURRENCY_ID",
-				&self.result_currency_id,
-			)?;
-			crate::support::opt_entry(&mut map, "RESULT_MARK", &self.result_mark)?;
-			crate::support::opt_entry(
-				&mut map,
-				"RESULT_SOURCE_ID",
-				&self.result_source_id,
-			)?;
-			crate::support::opt_entry(&mut map, "RESULT_STATUS", &self.result_status)?;
-			crate::support::opt_entry(&mut map, "RESULT_STREAM", &self.result_stream)?;
-			crate::support::opt_entry(&mut map, "RESULT_SUM", &self.result_sum)?;
-			crate::support::opt_entry(&mut map, "RESULT_VALUE", &self.result_value)?;
-			map.serialize_entry("SETTINGS", &self.settings)?;
-			crate::support::opt_entry(&mut map, "START_TIME", &self.start_time)?;
-			map.serialize_entry("STATUS", &self.status)?;
-			crate::support::opt_entry(&mut map, "SUBJECT", &self.subject)?;
-			map.serialize_entry("WEBDAV_ELEMENTS", &self.webdav_elements)?;
-			crate::support::opt_entry(
-				&mut map,
-				"IS_INCOMING_CHANNEL",
-				&self.is_incoming_channel.map(crate::support::yes_no),
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CrmActivity { id : field "ID", owner_id : field "OWNER_ID", owner_type_id : field
+		"OWNER_TYPE_ID", type_id : field "TYPE_ID", associated_entity_id : field
+		"ASSOCIATED_ENTITY_ID", author_id : field "AUTHOR_ID", autocomplete_rule : field
+		"AUTOCOMPLETE_RULE", bindings : field "BINDINGS", communications : field
+		"COMMUNICATIONS", completed : field "COMPLETED", created : field "CREATED",
+		deadline : field "DEADLINE", description : field "DESCRIPTION", description_type
+		: field "DESCRIPTION_TYPE", direction : field "DIRECTION", editor_id : field
+		"EDITOR_ID", end_time : field "END_TIME", files : field "FILES", last_updated :
+		field "LAST_UPDATED", location : field "LOCATION", notify_type : field
+		"NOTIFY_TYPE", notify_value : field "NOTIFY_VALUE", originator_id : field
+		"ORIGINATOR_ID", origin_id : field "ORIGIN_ID", origin_version : field
+		"ORIGIN_VERSION", priority : field "PRIORITY", provider_data : field
+		"PROVIDER_DATA", provider_group_id : field "PROVIDER_GROUP_ID", provider_id :
+		field "PROVIDER_ID", provider_type_id : field "PROVIDER_TYPE_ID", provider_params
+		: field "PROVIDER_PARAMS", responsible_id : field "RESPONSIBLE_ID",
+		result_currency_id : field "RESULT_CURRENCY_ID", result_mark : field
+		"RESULT_MARK", result_source_id : field "RESULT_SOURCE_ID", result_status : field
+		"RESULT_STATUS", result_stream : field "RESULT_STREAM", result_sum : field
+		"RESULT_SUM", result_value : field "RESULT_VALUE", settings : field "SETTINGS",
+		start_time : field "START_TIME", status : field "STATUS", subject : field
+		"SUBJECT", webdav_elements : field "WEBDAV_ELEMENTS", is_incoming_channel : field
+		"IS_INCOMING_CHANNEL", extra : rest "", }
+	);
+	serialize_map!(
+		CrmActivity { opt "ID" id, opt "OWNER_ID" owner_id, opt "OWNER_TYPE_ID"
+		owner_type_id, req "TYPE_ID" type_id, opt "ASSOCIATED_ENTITY_ID"
+		associated_entity_id, opt "AUTHOR_ID" author_id, opt "AUTOCOMPLETE_RULE"
+		autocomplete_rule, opt "BINDINGS" bindings, req "COMMUNICATIONS" communications,
+		opt_yn "COMPLETED" completed, opt "CREATED" created, opt "DEADLINE" deadline, opt
+		"DESCRIPTION" description, req "DESCRIPTION_TYPE" description_type, req
+		"DIRECTION" direction, opt "EDITOR_ID" editor_id, opt "END_TIME" end_time, req
+		"FILES" files, opt "LAST_UPDATED" last_updated, opt "LOCATION" location, req
+		"NOTIFY_TYPE" notify_type, opt "NOTIFY_VALUE" notify_value, opt "ORIGINATOR_ID"
+		originator_id, opt "ORIGIN_ID" origin_id, opt "ORIGIN_VERSION" origin_version,
+		req "PRIORITY" priority, opt "PROVIDER_DATA" provider_data, opt
+		"PROVIDER_GROUP_ID" provider_group_id, opt "PROVIDER_ID" provider_id, opt
+		"PROVIDER_TYPE_ID" provider_type_id, req "PROVIDER_PARAMS" provider_params, opt
+		"RESPONSIBLE_ID" responsible_id, opt "RESULT_CURRENCY_ID" result_currency_id, opt
+		"RESULT_MARK" result_mark, opt "RESULT_SOURCE_ID" result_source_id, opt
+		"RESULT_STATUS" result_status, opt "RESULT_STREAM" result_stream, opt
+		"RESULT_SUM" result_sum, opt "RESULT_VALUE" result_value, req "SETTINGS"
+		settings, opt "START_TIME" start_time, req "STATUS" status, opt "SUBJECT"
+		subject, req "WEBDAV_ELEMENTS" webdav_elements, opt_yn "IS_INCOMING_CHANNEL"
+		is_incoming_channel, rest "" extra }
+	);
 	deserialize_via_from_value!(CrmActivity);
 }
 #[cfg(feature = "crm")]
@@ -4541,176 +2930,65 @@ pub mod crm_company {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CrmCompany {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("ID")?,
-				title: object.field("TITLE")?,
-				company_type: object.field("COMPANY_TYPE")?,
-				logo: object.field("LOGO")?,
-				address: object.field("ADDRESS")?,
-				banking_details: object.field("BANKING_DETAILS")?,
-				industry: object.field("INDUSTRY")?,
-				employees: object.field("EMPLOYEES")?,
-				currency_id: object.field("CURRENCY_ID")?,
-				revenue: object.field("REVENUE")?,
-				opened: object.field("OPENED")?,
-				comments: object.field("COMMENTS")?,
-				has_phone: object.field("HAS_PHONE")?,
-				has_email: object.field("HAS_EMAIL")?,
-				has_imol: object.field("HAS_IMOL")?,
-				is_my_company: object.field("IS_MY_COMPANY")?,
-				assigned_by_id: object.field("ASSIGNED_BY_ID")?,
-				created_by_id: object.field("CREATED_BY_ID")?,
-				modify_by_id: object.field("MODIFY_BY_ID")?,
-				date_create: object.field("DATE_CREATE")?,
-				date_modify: object.field("DATE_MODIFY")?,
-				contact_id: object.field("CONTACT_ID")?,
-				lead_id: object.field("LEAD_ID")?,
-				originator_id: object.field("ORIGINATOR_ID")?,
-				origin_id: object.field("ORIGIN_ID")?,
-				origin_version: object.field("ORIGIN_VERSION")?,
-				utm_source: object.field("UTM_SOURCE")?,
-				utm_medium: object.field("UTM_MEDIUM")?,
-				utm_campaign: object.field("UTM_CAMPAIGN")?,
-				utm_content: object.field("UTM_CONTENT")?,
-				utm_term: object.field("UTM_TERM")?,
-				last_activity_time: object.field("LAST_ACTIVITY_TIME")?,
-				last_activity_by: object.field("LAST_ACTIVITY_BY")?,
-				last_communication_time: object.field("LAST_COMMUNICATION_TIME")?,
-				phone: object.field("PHONE")?,
-				email: object.field("EMAIL")?,
-				web: object.field("WEB")?,
-				im: object.field("IM")?,
-				link: object.field("LINK")?,
-				address_2: object.soft("ADDRESS_2"),
-				address_city: object.soft("ADDRESS_CITY"),
-				address_postal_code: object.soft("ADDRESS_POSTAL_CODE"),
-				address_region: object.soft("ADDRESS_REGION"),
-				address_province: object.soft("ADDRESS_PROVINCE"),
-				address_country: object.soft("ADDRESS_COUNTRY"),
-				address_country_code: object.soft("ADDRESS_COUNTRY_CODE"),
-				address_loc_addr_id: object.soft("ADDRESS_LOC_ADDR_ID"),
-				address_legal: object.soft("ADDRESS_LEGAL"),
-				reg_address: object.soft("REG_ADDRESS"),
-				reg_address_2: object.soft("REG_ADDRESS_2"),
-				reg_address_city: object.soft("REG_ADDRESS_CITY"),
-				reg_address_postal_code: object.soft("REG_ADDRESS_POSTAL_CODE"),
-				reg_address_region: object.soft("REG_ADDRESS_REGION"),
-				reg_address_province: object.soft("REG_ADDRESS_PROVINCE"),
-				reg_address_country: object.soft("REG_ADDRESS_COUNTRY"),
-				reg_address_country_code: object.soft("REG_ADDRESS_COUNTRY_CODE"),
-				reg_address_loc_addr_id: object.soft("REG_ADDRESS_LOC_ADDR_ID"),
-				parent_id: object.pattern("PARENT_ID_*")?,
-				uf: object.pattern("UF_*")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CrmCompany {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "ID", &self.id)?;
-			crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-			crate::support::opt_entry(&mut map, "COMPANY_TYPE", &self.company_type)?;
-			map.serialize_entry("LOGO", &self.logo)?;
-			crate::support::opt_entry(&mut map, "ADDRESS", &self.address)?;
-			crate::support::opt_entry(
-				&mut map,
-				"BANKING_DETAILS",
-				&self.banking_details,
-			)?;
-			crate::support::opt_entry(&mut map, "INDUSTRY", &self.industry)?;
-			crate::support::opt_entry(&mut map, "EMPLOYEES", &self.employees)?;
-			crate::support::opt_entry(&mut map, "CURRENCY_ID", &self.currency_id)?;
-			crate::support::opt_entry(&mut map, "REVENUE", &self.revenue)?;
-			crate::support::opt_entry(
-				&mut map,
-				"OPENED",
-				&self.opened.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "COMMENTS", &self.comments)?;
-			crate::support::opt_entry(&mut map, "HAS_PHONE", &self.has_phone)?;
-			crate::support::opt_entry(&mut map, "HAS_EMAIL", &self.has_email)?;
-			crate::support::opt_entry(&mut map, "HAS_IMOL", &self.has_imol)?;
-			crate::support::opt_entry(
-				&mut map,
-				"IS_MY_COMPANY",
-				&self.is_my_company.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "ASSIGNED_BY_ID", &self.assigned_by_id)?;
-			crate::support::opt_entry(&mut map, "CREATED_BY_ID", &self.created_by_id)?;
-			crate::support::opt_entry(&mut map, "MODIFY_BY_ID", &self.modify_by_id)?;
-			crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-			crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
-			crate::support::opt_entry(&mut map, "CONTACT_ID", &self.contact_id)?;
-			crate::support::opt_entry(&mut map, "LEAD_ID", &self.lead_id)?;
-			crate::support::opt_entry(&mut map, "ORIGINATOR_ID", &self.originator_id)?;
-			crate::support::opt_entry(&mut map, "ORIGIN_ID", &self.origin_id)?;
-			crate::support::opt_entry(&mut map, "ORIGIN_VERSION", &self.origin_version)?;
-			crate::support::opt_entry(&mut map, "UTM_SOURCE", &self.utm_source)?;
-			crate::support::opt_entry(&mut map, "UTM_MEDIUM", &self.utm_medium)?;
-			crate::support::opt_entry(&mut map, "UTM_CAMPAIGN", &self.utm_campaign)?;
-			crate::support::opt_entry(&mut map, "UTM_CONTENT", &self.utm_content)?;
-			crate::support::opt_entry(&mut map, "UTM_TERM", &self.utm_term)?;
-			crate::support::rest_entries(&mut map, &self.parent_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"LAST_ACTIVITY_TIME",
-				&self.last_activity_time,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"LAST_ACTIVITY_BY",
-				&self.last_activity_by,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"LAST_COMMUNICATION_TIME",
-				&self.last_communication_time,
-			)?;
-			crate::support::opt_entry(&mut map, "PHONE", &self.phone)?;
-			crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
-			crate::support::opt_entry(&mut map, "WEB", &self.web)?;
-			crate::support::opt_entry(&mut map, "IM", &self.im)?;
-			crate::support::opt_entry(&mut map, "LINK", &self.link)?;
-			crate::support::rest_entries(&mut map, &self.uf)?;
-			map.serialize_entry("ADDRESS_2", &self.address_2)?;
-			map.serialize_entry("ADDRESS_CITY", &self.address_city)?;
-			map.serialize_entry("ADDRESS_POSTAL_CODE", &self.address_postal_code)?;
-			map.serialize_entry("ADDRESS_REGION", &self.address_region)?;
-			map.serialize_entry("ADDRESS_PROVINCE", &self.address_province)?;
-			map.serialize_entry("ADDRESS_COUNTRY", &self.address_country)?;
-			map.serialize_entry("ADDRESS_COUNTRY_CODE", &self.address_country_code)?;
-			map.serialize_entry("ADDRESS_LOC_ADDR_ID", &self.address_loc_addr_id)?;
-			map.serialize_entry("ADDRESS_LEGAL", &self.address_legal)?;
-			map.serialize_entry("REG_ADDRESS", &self.reg_address)?;
-			map.serialize_entry("REG_ADDRESS_2", &self.reg_address_2)?;
-			map.serialize_entry("REG_ADDRESS_CITY", &self.reg_address_city)?;
-			map.serialize_entry(
-				"REG_ADDRESS_POSTAL_CODE",
-				&self.reg_address_postal_code,
-			)?;
-			map.serialize_entry("REG_ADDRESS_REGION", &self.reg_address_region)?;
-			map.serialize_entry("REG_ADDRESS_PROVINCE", &self.reg_address_province)?;
-			map.serialize_entry("REG_ADDRESS_COUNTRY", &self.reg_address_country)?;
-			map.serialize_entry(
-				"REG_ADDRESS_COUNTRY_CODE",
-				&self.reg_address_country_code,
-			)?;
-			map.serialize_entry(
-				"REG_ADDRESS_LOC_ADDR_ID",
-				&self.reg_address_loc_addr_id,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CrmCompany { id : field "ID", title : field "TITLE", company_type : field
+		"COMPANY_TYPE", logo : field "LOGO", address : field "ADDRESS", banking_details :
+		field "BANKING_DETAILS", industry : field "INDUSTRY", employees : field
+		"EMPLOYEES", currency_id : field "CURRENCY_ID", revenue : field "REVENUE", opened
+		: field "OPENED", comments : field "COMMENTS", has_phone : field "HAS_PHONE",
+		has_email : field "HAS_EMAIL", has_imol : field "HAS_IMOL", is_my_company : field
+		"IS_MY_COMPANY", assigned_by_id : field "ASSIGNED_BY_ID", created_by_id : field
+		"CREATED_BY_ID", modify_by_id : field "MODIFY_BY_ID", date_create : field
+		"DATE_CREATE", date_modify : field "DATE_MODIFY", contact_id : field
+		"CONTACT_ID", lead_id : field "LEAD_ID", originator_id : field "ORIGINATOR_ID",
+		origin_id : field "ORIGIN_ID", origin_version : field "ORIGIN_VERSION",
+		utm_source : field "UTM_SOURCE", utm_medium : field "UTM_MEDIUM", utm_campaign :
+		field "UTM_CAMPAIGN", utm_content : field "UTM_CONTENT", utm_term : field
+		"UTM_TERM", last_activity_time : field "LAST_ACTIVITY_TIME", last_activity_by :
+		field "LAST_ACTIVITY_BY", last_communication_time : field
+		"LAST_COMMUNICATION_TIME", phone : field "PHONE", email : field "EMAIL", web :
+		field "WEB", im : field "IM", link : field "LINK", address_2 : soft "ADDRESS_2",
+		address_city : soft "ADDRESS_CITY", address_postal_code : soft
+		"ADDRESS_POSTAL_CODE", address_region : soft "ADDRESS_REGION", address_province :
+		soft "ADDRESS_PROVINCE", address_country : soft "ADDRESS_COUNTRY",
+		address_country_code : soft "ADDRESS_COUNTRY_CODE", address_loc_addr_id : soft
+		"ADDRESS_LOC_ADDR_ID", address_legal : soft "ADDRESS_LEGAL", reg_address : soft
+		"REG_ADDRESS", reg_address_2 : soft "REG_ADDRESS_2", reg_address_city : soft
+		"REG_ADDRESS_CITY", reg_address_postal_code : soft "REG_ADDRESS_POSTAL_CODE",
+		reg_address_region : soft "REG_ADDRESS_REGION", reg_address_province : soft
+		"REG_ADDRESS_PROVINCE", reg_address_country : soft "REG_ADDRESS_COUNTRY",
+		reg_address_country_code : soft "REG_ADDRESS_COUNTRY_CODE",
+		reg_address_loc_addr_id : soft "REG_ADDRESS_LOC_ADDR_ID", parent_id : pattern
+		"PARENT_ID_*", uf : pattern "UF_*", extra : rest "", }
+	);
+	serialize_map!(
+		CrmCompany { opt "ID" id, opt "TITLE" title, opt "COMPANY_TYPE" company_type, req
+		"LOGO" logo, opt "ADDRESS" address, opt "BANKING_DETAILS" banking_details, opt
+		"INDUSTRY" industry, opt "EMPLOYEES" employees, opt "CURRENCY_ID" currency_id,
+		opt "REVENUE" revenue, opt_yn "OPENED" opened, opt "COMMENTS" comments, opt
+		"HAS_PHONE" has_phone, opt "HAS_EMAIL" has_email, opt "HAS_IMOL" has_imol, opt_yn
+		"IS_MY_COMPANY" is_my_company, opt "ASSIGNED_BY_ID" assigned_by_id, opt
+		"CREATED_BY_ID" created_by_id, opt "MODIFY_BY_ID" modify_by_id, opt "DATE_CREATE"
+		date_create, opt "DATE_MODIFY" date_modify, opt "CONTACT_ID" contact_id, opt
+		"LEAD_ID" lead_id, opt "ORIGINATOR_ID" originator_id, opt "ORIGIN_ID" origin_id,
+		opt "ORIGIN_VERSION" origin_version, opt "UTM_SOURCE" utm_source, opt
+		"UTM_MEDIUM" utm_medium, opt "UTM_CAMPAIGN" utm_campaign, opt "UTM_CONTENT"
+		utm_content, opt "UTM_TERM" utm_term, rest "PARENT_ID_*" parent_id, opt
+		"LAST_ACTIVITY_TIME" last_activity_time, opt "LAST_ACTIVITY_BY" last_activity_by,
+		opt "LAST_COMMUNICATION_TIME" last_communication_time, opt "PHONE" phone, opt
+		"EMAIL" email, opt "WEB" web, opt "IM" im, opt "LINK" link, rest "UF_*" uf, req
+		"ADDRESS_2" address_2, req "ADDRESS_CITY" address_city, req "ADDRESS_POSTAL_CODE"
+		address_postal_code, req "ADDRESS_REGION" address_region, req "ADDRESS_PROVINCE"
+		address_province, req "ADDRESS_COUNTRY" address_country, req
+		"ADDRESS_COUNTRY_CODE" address_country_code, req "ADDRESS_LOC_ADDR_ID"
+		address_loc_addr_id, req "ADDRESS_LEGAL" address_legal, req "REG_ADDRESS"
+		reg_address, req "REG_ADDRESS_2" reg_address_2, req "REG_ADDRESS_CITY"
+		reg_address_city, req "REG_ADDRESS_POSTAL_CODE" reg_address_postal_code, req
+		"REG_ADDRESS_REGION" reg_address_region, req "REG_ADDRESS_PROVINCE"
+		reg_address_province, req "REG_ADDRESS_COUNTRY" reg_address_country, req
+		"REG_ADDRESS_COUNTRY_CODE" reg_address_country_code, req
+		"REG_ADDRESS_LOC_ADDR_ID" reg_address_loc_addr_id, rest "" extra }
+	);
 	deserialize_via_from_value!(CrmCompany);
 }
 #[cfg(feature = "crm")]
@@ -4735,29 +3013,14 @@ pub mod crm_timeline_comment {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CrmTimelineCommentFilesKeyImage {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				width: object.soft("width"),
-				height: object.soft("height"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CrmTimelineCommentFilesKeyImage {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "width", &self.width)?;
-			crate::support::opt_entry(&mut map, "height", &self.height)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CrmTimelineCommentFilesKeyImage { width : soft "width", height : soft "height",
+		extra : rest "", }
+	);
+	serialize_map!(
+		CrmTimelineCommentFilesKeyImage { opt "width" width, opt "height" height, rest ""
+		extra }
+	);
 	/// The object `crm.timeline.comment.FILES.<key>` of `crm.timeline.comment`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-get.html>
@@ -4811,47 +3074,19 @@ pub mod crm_timeline_comment {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CrmTimelineCommentFilesKey {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.soft("id"),
-				date: object.soft("date"),
-				type_: object.soft("type"),
-				name: object.soft("name"),
-				size: object.soft("size"),
-				image: object.soft("image"),
-				author_id: object.soft("authorId"),
-				author_name: object.soft("authorName"),
-				url_preview: object.soft("urlPreview"),
-				url_show: object.soft("urlShow"),
-				url_download: object.soft("urlDownload"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CrmTimelineCommentFilesKey {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "date", &self.date)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(&mut map, "size", &self.size)?;
-			crate::support::opt_entry(&mut map, "image", &self.image)?;
-			crate::support::opt_entry(&mut map, "authorId", &self.author_id)?;
-			crate::support::opt_entry(&mut map, "authorName", &self.author_name)?;
-			crate::support::opt_entry(&mut map, "urlPreview", &self.url_preview)?;
-			crate::support::opt_entry(&mut map, "urlShow", &self.url_show)?;
-			crate::support::opt_entry(&mut map, "urlDownload", &self.url_download)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CrmTimelineCommentFilesKey { id : soft "id", date : soft "date", type_ : soft
+		"type", name : soft "name", size : soft "size", image : soft "image", author_id :
+		soft "authorId", author_name : soft "authorName", url_preview : soft
+		"urlPreview", url_show : soft "urlShow", url_download : soft "urlDownload", extra
+		: rest "", }
+	);
+	serialize_map!(
+		CrmTimelineCommentFilesKey { opt "id" id, opt "date" date, opt "type" type_, opt
+		"name" name, opt "size" size, opt "image" image, opt "authorId" author_id, opt
+		"authorName" author_name, opt "urlPreview" url_preview, opt "urlShow" url_show,
+		opt "urlDownload" url_download, rest "" extra }
+	);
 	/// The object `crm.timeline.comment.FILES` of `crm.timeline.comment`: `attached_diskfile`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-get.html>
@@ -4867,27 +3102,8 @@ pub mod crm_timeline_comment {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CrmTimelineCommentFiles {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				key: object.soft_pattern("*"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CrmTimelineCommentFiles {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.key)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(CrmTimelineCommentFiles { key : soft_pattern "*", extra : rest "", });
+	serialize_map!(CrmTimelineCommentFiles { rest "*" key, rest "" extra });
 	/// The entity `crm.timeline.comment`, one type wherever a result holds it.
 	///
 	/// In the results of `crm.timeline.comment.get`.
@@ -4913,39 +3129,16 @@ pub mod crm_timeline_comment {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CrmTimelineComment {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("ID")?,
-				created: object.field("CREATED")?,
-				entity_id: object.field("ENTITY_ID")?,
-				entity_type: object.field("ENTITY_TYPE")?,
-				author_id: object.field("AUTHOR_ID")?,
-				comment: object.field("COMMENT")?,
-				files: object.field("FILES")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CrmTimelineComment {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "ID", &self.id)?;
-			crate::support::opt_entry(&mut map, "CREATED", &self.created)?;
-			crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
-			crate::support::opt_entry(&mut map, "ENTITY_TYPE", &self.entity_type)?;
-			crate::support::opt_entry(&mut map, "AUTHOR_ID", &self.author_id)?;
-			crate::support::opt_entry(&mut map, "COMMENT", &self.comment)?;
-			crate::support::opt_entry(&mut map, "FILES", &self.files)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CrmTimelineComment { id : field "ID", created : field "CREATED", entity_id :
+		field "ENTITY_ID", entity_type : field "ENTITY_TYPE", author_id : field
+		"AUTHOR_ID", comment : field "COMMENT", files : field "FILES", extra : rest "", }
+	);
+	serialize_map!(
+		CrmTimelineComment { opt "ID" id, opt "CREATED" created, opt "ENTITY_ID"
+		entity_id, opt "ENTITY_TYPE" entity_type, opt "AUTHOR_ID" author_id, opt
+		"COMMENT" comment, opt "FILES" files, rest "" extra }
+	);
 	deserialize_via_from_value!(CrmTimelineComment);
 }
 #[cfg(feature = "crm")]
@@ -4978,33 +3171,14 @@ pub mod crm_universal_object_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CrmUniversalObjectFieldsFm {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.soft("id"),
-				value_type: object.soft("valueType"),
-				value: object.soft("value"),
-				type_id: object.soft("typeId"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CrmUniversalObjectFieldsFm {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "valueType", &self.value_type)?;
-			crate::support::opt_entry(&mut map, "value", &self.value)?;
-			crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CrmUniversalObjectFieldsFm { id : soft "id", value_type : soft "valueType", value
+		: soft "value", type_id : soft "typeId", extra : rest "", }
+	);
+	serialize_map!(
+		CrmUniversalObjectFieldsFm { opt "id" id, opt "valueType" value_type, opt "value"
+		value, opt "typeId" type_id, rest "" extra }
+	);
 	/// The entity `crm.universal.object_fields`, one type wherever a result holds it.
 	///
 	/// In the results of `crm.item.add`, `crm.item.get`, `crm.item.list`.
@@ -5364,247 +3538,88 @@ pub mod crm_universal_object_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CrmUniversalObjectFields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				assigned_by_id: object.field("assignedById")?,
-				created_by: object.field("createdBy")?,
-				created_time: object.field("createdTime")?,
-				entity_type_id: object.field("entityTypeId")?,
-				id: object.field("id")?,
-				last_activity_by: object.field("lastActivityBy")?,
-				last_activity_time: object.field("lastActivityTime")?,
-				opened: object.field("opened")?,
-				updated_by: object.field("updatedBy")?,
-				updated_time: object.field("updatedTime")?,
-				utm_campaign: object.field("utmCampaign")?,
-				utm_content: object.field("utmContent")?,
-				utm_medium: object.field("utmMedium")?,
-				utm_source: object.field("utmSource")?,
-				utm_term: object.field("utmTerm")?,
-				webform_id: object.field("webformId")?,
-				date_create_short: object.soft("dateCreateShort"),
-				date_modify_short: object.soft("dateModifyShort"),
-				lead_id: object.soft("leadId"),
-				company_id: object.soft("companyId"),
-				contact_id: object.soft("contactId"),
-				quote_id: object.soft("quoteId"),
-				title: object.soft("title"),
-				product_id: object.soft("productId"),
-				category_id: object.soft("categoryId"),
-				stage_id: object.soft("stageId"),
-				stage_semantic_id: object.soft("stageSemanticId"),
-				is_new: object.soft("isNew"),
-				is_recurring: object.soft("isRecurring"),
-				is_return_customer: object.soft("isReturnCustomer"),
-				is_repeated_approach: object.soft("isRepeatedApproach"),
-				closed: object.soft("closed"),
-				type_id: object.soft("typeId"),
-				opportunity: object.soft("opportunity"),
-				is_manual_opportunity: object.soft("isManualOpportunity"),
-				tax_value: object.soft("taxValue"),
-				currency_id: object.soft("currencyId"),
-				probability: object.soft("probability"),
-				comments: object.soft("comments"),
-				begindate: object.soft("begindate"),
-				begindate_short: object.soft("begindateShort"),
-				closedate: object.soft("closedate"),
-				closedate_short: object.soft("closedateShort"),
-				event_date: object.soft("eventDate"),
-				event_date_short: object.soft("eventDateShort"),
-				event_id: object.soft("eventId"),
-				event_description: object.soft("eventDescription"),
-				location_id: object.soft("locationId"),
-				source_id: object.soft("sourceId"),
-				source_description: object.soft("sourceDescription"),
-				originator_id: object.soft("originatorId"),
-				origin_id: object.soft("originId"),
-				additional_info: object.soft("additionalInfo"),
-				search_content: object.soft("searchContent"),
-				order_stage: object.soft("orderStage"),
-				moved_by: object.soft("movedBy"),
-				moved_time: object.soft("movedTime"),
-				is_work: object.soft("isWork"),
-				is_won: object.soft("isWon"),
-				is_lose: object.soft("isLose"),
-				received_amount: object.soft("receivedAmount"),
-				lost_amount: object.soft("lostAmount"),
-				has_products: object.soft("hasProducts"),
-				observers: object.soft("observers"),
-				contact_ids: object.soft("contactIds"),
-				is_convert: object.soft("isConvert"),
-				status_description: object.soft("statusDescription"),
-				name: object.soft("name"),
-				last_name: object.soft("lastName"),
-				second_name: object.soft("secondName"),
-				short_name: object.soft("shortName"),
-				company_title: object.soft("companyTitle"),
-				post: object.soft("post"),
-				address: object.soft("address"),
-				date_closed: object.soft("dateClosed"),
-				birthdate: object.soft("birthdate"),
-				honorific: object.soft("honorific"),
-				has_phone: object.soft("hasPhone"),
-				has_email: object.soft("hasEmail"),
-				has_imol: object.soft("hasImol"),
-				login: object.soft("login"),
-				phone_mobile: object.soft("phoneMobile"),
-				phone_work: object.soft("phoneWork"),
-				phone_mailing: object.soft("phoneMailing"),
-				email_home: object.soft("emailHome"),
-				email_work: object.soft("emailWork"),
-				email_mailing: object.soft("emailMailing"),
-				skype: object.soft("skype"),
-				icq: object.soft("icq"),
-				imol: object.soft("imol"),
-				email: object.soft("email"),
-				phone: object.soft("phone"),
-				fm: object.soft("fm"),
-				parent_id: object.pattern("parentId*")?,
-				uf_crm: object.pattern("ufCrm*")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CrmUniversalObjectFields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "assignedById", &self.assigned_by_id)?;
-			crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-			crate::support::opt_entry(&mut map, "createdTime", &self.created_time)?;
-			crate::support::opt_entry(&mut map, "entityTypeId", &self.entity_type_id)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"lastActivityBy",
-				&self.last_activity_by,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"lastActivityTime",
-				&self.last_activity_time,
-			)?;
-			crate::support::opt_entry(&mut map, "opened", &self.opened)?;
-			crate::support::rest_entries(&mut map, &self.parent_id)?;
-			crate::support::rest_entries(&mut map, &self.uf_crm)?;
-			crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-			crate::support::opt_entry(&mut map, "updatedTime", &self.updated_time)?;
-			crate::support::opt_entry(&mut map, "utmCampaign", &self.utm_campaign)?;
-			crate::support::opt_entry(&mut map, "utmContent", &self.utm_content)?;
-			crate::support::opt_entry(&mut map, "utmMedium", &self.utm_medium)?;
-			crate::support::opt_entry(&mut map, "utmSource", &self.utm_source)?;
-			crate::support::opt_entry(&mut map, "utmTerm", &self.utm_term)?;
-			crate::support::opt_entry(&mut map, "webformId", &self.webform_id)?;
-			map.serialize_entry("dateCreateShort", &self.date_create_short)?;
-			map.serialize_entry("dateModifyShort", &self.date_modify_short)?;
-			crate::support::opt_entry(&mut map, "leadId", &self.lead_id)?;
-			crate::support::opt_entry(&mut map, "companyId", &self.company_id)?;
-			crate::support::opt_entry(&mut map, "contactId", &self.contact_id)?;
-			crate::support::opt_entry(&mut map, "quoteId", &self.quote_id)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			map.serialize_entry("productId", &self.product_id)?;
-			crate::support::opt_entry(&mut map, "categoryId", &self.category_id)?;
-			crate::support::opt_entry(&mut map, "stageId", &self.stage_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"stageSemanticId",
-				&self.stage_semantic_id,
-			)?;
-			crate::support::opt_entry(&mut map, "isNew", &self.is_new)?;
-			crate::support::opt_entry(&mut map, "isRecurring", &self.is_recurring)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isReturnCustomer",
-				&self.is_return_customer,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isRepeatedApproach",
-				&self.is_repeated_approach,
-			)?;
-			crate::support::opt_entry(&mut map, "closed", &self.closed)?;
-			crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
-			crate::support::opt_entry(&mut map, "opportunity", &self.opportunity)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isManualOpportunity",
-				&self.is_manual_opportunity,
-			)?;
-			crate::support::opt_entry(&mut map, "taxValue", &self.tax_value)?;
-			crate::support::opt_entry(&mut map, "currencyId", &self.currency_id)?;
-			crate::support::opt_entry(&mut map, "probability", &self.probability)?;
-			crate::support::opt_entry(&mut map, "comments", &self.comments)?;
-			crate::support::opt_entry(&mut map, "begindate", &self.begindate)?;
-			map.serialize_entry("begindateShort", &self.begindate_short)?;
-			crate::support::opt_entry(&mut map, "closedate", &self.closedate)?;
-			map.serialize_entry("closedateShort", &self.closedate_short)?;
-			map.serialize_entry("eventDate", &self.event_date)?;
-			map.serialize_entry("eventDateShort", &self.event_date_short)?;
-			map.serialize_entry("eventId", &self.event_id)?;
-			map.serialize_entry("eventDescription", &self.event_description)?;
-			map.serialize_entry("locationId", &self.location_id)?;
-			crate::support::opt_entry(&mut map, "sourceId", &self.source_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"sourceDescription",
-				&self.source_description,
-			)?;
-			map.serialize_entry("originatorId", &self.originator_id)?;
-			map.serialize_entry("originId", &self.origin_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"additionalInfo",
-				&self.additional_info,
-			)?;
-			crate::support::opt_entry(&mut map, "searchContent", &self.search_content)?;
-			map.serialize_entry("orderStage", &self.order_stage)?;
-			crate::support::opt_entry(&mut map, "movedBy", &self.moved_by)?;
-			crate::support::opt_entry(&mut map, "movedTime", &self.moved_time)?;
-			map.serialize_entry("isWork", &self.is_work)?;
-			map.serialize_entry("isWon", &self.is_won)?;
-			map.serialize_entry("isLose", &self.is_lose)?;
-			map.serialize_entry("receivedAmount", &self.received_amount)?;
-			map.serialize_entry("lostAmount", &self.lost_amount)?;
-			map.serialize_entry("hasProducts", &self.has_products)?;
-			map.serialize_entry("observers", &self.observers)?;
-			map.serialize_entry("contactIds", &self.contact_ids)?;
-			map.serialize_entry("isConvert", &self.is_convert)?;
-			map.serialize_entry("statusDescription", &self.status_description)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(&mut map, "lastName", &self.last_name)?;
-			crate::support::opt_entry(&mut map, "secondName", &self.second_name)?;
-			map.serialize_entry("shortName", &self.short_name)?;
-			crate::support::opt_entry(&mut map, "companyTitle", &self.company_title)?;
-			crate::support::opt_entry(&mut map, "post", &self.post)?;
-			map.serialize_entry("address", &self.address)?;
-			map.serialize_entry("dateClosed", &self.date_closed)?;
-			crate::support::opt_entry(&mut map, "birthdate", &self.birthdate)?;
-			crate::support::opt_entry(&mut map, "honorific", &self.honorific)?;
-			crate::support::opt_entry(&mut map, "hasPhone", &self.has_phone)?;
-			crate::support::opt_entry(&mut map, "hasEmail", &self.has_email)?;
-			crate::support::opt_entry(&mut map, "hasImol", &self.has_imol)?;
-			map.serialize_entry("login", &self.login)?;
-			crate::support::opt_entry(&mut map, "phoneMobile", &self.phone_mobile)?;
-			crate::support::opt_entry(&mut map, "phoneWork", &self.phone_work)?;
-			crate::support::opt_entry(&mut map, "phoneMailing", &self.phone_mailing)?;
-			crate::support::opt_entry(&mut map, "emailHome", &self.email_home)?;
-			crate::support::opt_entry(&mut map, "emailWork", &self.email_work)?;
-			crate::support::opt_entry(&mut map, "emailMailing", &self.email_mailing)?;
-			map.serialize_entry("skype", &self.skype)?;
-			map.serialize_entry("icq", &self.icq)?;
-			crate::support::opt_entry(&mut map, "imol", &self.imol)?;
-			crate::support::opt_entry(&mut map, "email", &self.email)?;
-			crate::support::opt_entry(&mut map, "phone", &self.phone)?;
-			map.serialize_entry("fm", &self.fm)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CrmUniversalObjectFields { assigned_by_id : field "assignedById", created_by :
+		field "createdBy", created_time : field "createdTime", entity_type_id : field
+		"entityTypeId", id : field "id", last_activity_by : field "lastActivityBy",
+		last_activity_time : field "lastActivityTime", opened : field "opened",
+		updated_by : field "updatedBy", updated_time : field "updatedTime", utm_campaign
+		: field "utmCampaign", utm_content : field "utmContent", utm_medium : field
+		"utmMedium", utm_source : field "utmSource", utm_term : field "utmTerm",
+		webform_id : field "webformId", date_create_short : soft "dateCreateShort",
+		date_modify_short : soft "dateModifyShort", lead_id : soft "leadId", company_id :
+		soft "companyId", contact_id : soft "contactId", quote_id : soft "quoteId", title
+		: soft "title", product_id : soft "productId", category_id : soft "categoryId",
+		stage_id : soft "stageId", stage_semantic_id : soft "stageSemanticId", is_new :
+		soft "isNew", is_recurring : soft "isRecurring", is_return_customer : soft
+		"isReturnCustomer", is_repeated_approach : soft "isRepeatedApproach", closed :
+		soft "closed", type_id : soft "typeId", opportunity : soft "opportunity",
+		is_manual_opportunity : soft "isManualOpportunity", tax_value : soft "taxValue",
+		currency_id : soft "currencyId", probability : soft "probability", comments :
+		soft "comments", begindate : soft "begindate", begindate_short : soft
+		"begindateShort", closedate : soft "closedate", closedate_short : soft
+		"closedateShort", event_date : soft "eventDate", event_date_short : soft
+		"eventDateShort", event_id : soft "eventId", event_description : soft
+		"eventDescription", location_id : soft "locationId", source_id : soft "sourceId",
+		source_description : soft "sourceDescription", originator_id : soft
+		"originatorId", origin_id : soft "originId", additional_info : soft
+		"additionalInfo", search_content : soft "searchContent", order_stage : soft
+		"orderStage", moved_by : soft "movedBy", moved_time : soft "movedTime", is_work :
+		soft "isWork", is_won : soft "isWon", is_lose : soft "isLose", received_amount :
+		soft "receivedAmount", lost_amount : soft "lostAmount", has_products : soft
+		"hasProducts", observers : soft "observers", contact_ids : soft "contactIds",
+		is_convert : soft "isConvert", status_description : soft "statusDescription",
+		name : soft "name", last_name : soft "lastName", second_name : soft "secondName",
+		short_name : soft "shortName", company_title : soft "companyTitle", post : soft
+		"post", address : soft "address", date_closed : soft "dateClosed", birthdate :
+		soft "birthdate", honorific : soft "honorific", has_phone : soft "hasPhone",
+		has_email : soft "hasEmail", has_imol : soft "hasImol", login : soft "login",
+		phone_mobile : soft "phoneMobile", phone_work : soft "phoneWork", phone_mailing :
+		soft "phoneMailing", email_home : soft "emailHome", email_work : soft
+		"emailWork", email_mailing : soft "emailMailing", skype : soft "skype", icq :
+		soft "icq", imol : soft "imol", email : soft "email", phone : soft "phone", fm :
+		soft "fm", parent_id : pattern "parentId*", uf_crm : pattern "ufCrm*", extra :
+		rest "", }
+	);
+	serialize_map!(
+		CrmUniversalObjectFields { opt "assignedById" assigned_by_id, opt "createdBy"
+		created_by, opt "createdTime" created_time, opt "entityTypeId" entity_type_id,
+		opt "id" id, opt "lastActivityBy" last_activity_by, opt "lastActivityTime"
+		last_activity_time, opt "opened" opened, rest "parentId*" parent_id, rest
+		"ufCrm*" uf_crm, opt "updatedBy" updated_by, opt "updatedTime" updated_time, opt
+		"utmCampaign" utm_campaign, opt "utmContent" utm_content, opt "utmMedium"
+		utm_medium, opt "utmSource" utm_source, opt "utmTerm" utm_term, opt "webformId"
+		webform_id, req "dateCreateShort" date_create_short, req "dateModifyShort"
+		date_modify_short, opt "leadId" lead_id, opt "companyId" company_id, opt
+		"contactId" contact_id, opt "quoteId" quote_id, opt "title" title, req
+		"productId" product_id, opt "categoryId" category_id, opt "stageId" stage_id, opt
+		"stageSemanticId" stage_semantic_id, opt "isNew" is_new, opt "isRecurring"
+		is_recurring, opt "isReturnCustomer" is_return_customer, opt "isRepeatedApproach"
+		is_repeated_approach, opt "closed" closed, opt "typeId" type_id, opt
+		"opportunity" opportunity, opt "isManualOpportunity" is_manual_opportunity, opt
+		"taxValue" tax_value, opt "currencyId" currency_id, opt "probability"
+		probability, opt "comments" comments, opt "begindate" begindate, req
+		"begindateShort" begindate_short, opt "closedate" closedate, req "closedateShort"
+		closedate_short, req "eventDate" event_date, req "eventDateShort"
+		event_date_short, req "eventId" event_id, req "eventDescription"
+		event_description, req "locationId" location_id, opt "sourceId" source_id, opt
+		"sourceDescription" source_description, req "originatorId" originator_id, req
+		"originId" origin_id, opt "additionalInfo" additional_info, opt "searchContent"
+		search_content, req "orderStage" order_stage, opt "movedBy" moved_by, opt
+		"movedTime" moved_time, req "isWork" is_work, req "isWon" is_won, req "isLose"
+		is_lose, req "receivedAmount" received_amount, req "lostAmount" lost_amount, req
+		"hasProducts" has_products, req "observers" observers, req "contactIds"
+		contact_ids, req "isConvert" is_convert, req "statusDescription"
+		status_description, opt "name" name, opt "lastName" last_name, opt "secondName"
+		second_name, req "shortName" short_name, opt "companyTitle" company_title, opt
+		"post" post, req "address" address, req "dateClosed" date_closed, opt "birthdate"
+		birthdate, opt "honorific" honorific, opt "hasPhone" has_phone, opt "hasEmail"
+		has_email, opt "hasImol" has_imol, req "login" login, opt "phoneMobile"
+		phone_mobile, opt "phoneWork" phone_work, opt "phoneMailing" phone_mailing, opt
+		"emailHome" email_home, opt "emailWork" email_work, opt "emailMailing"
+		email_mailing, req "skype" skype, req "icq" icq, opt "imol" imol, opt "email"
+		email, opt "phone" phone, req "fm" fm, rest "" extra }
+	);
 	deserialize_via_from_value!(CrmUniversalObjectFields);
 }
 #[cfg(feature = "crm")]
@@ -5633,35 +3648,14 @@ pub mod crm_userfield_enumeration {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CrmUserfieldEnumeration {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("ID")?,
-				sort: object.field("SORT")?,
-				value: object.field("VALUE")?,
-				def: object.field("DEF")?,
-				del: object.field("DEL")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CrmUserfieldEnumeration {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "ID", &self.id)?;
-			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-			crate::support::opt_entry(&mut map, "VALUE", &self.value)?;
-			crate::support::opt_entry(&mut map, "DEF", &self.def)?;
-			crate::support::opt_entry(&mut map, "DEL", &self.del)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CrmUserfieldEnumeration { id : field "ID", sort : field "SORT", value : field
+		"VALUE", def : field "DEF", del : field "DEL", extra : rest "", }
+	);
+	serialize_map!(
+		CrmUserfieldEnumeration { opt "ID" id, opt "SORT" sort, opt "VALUE" value, opt
+		"DEF" def, opt "DEL" del, rest "" extra }
+	);
 	deserialize_via_from_value!(CrmUserfieldEnumeration);
 }
 #[cfg(feature = "crm")]
@@ -5684,29 +3678,14 @@ pub mod crm_activity_binding {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CrmActivityBinding {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				owner_type_id: object.field("OWNER_TYPE_ID")?,
-				owner_id: object.field("OWNER_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CrmActivityBinding {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("OWNER_TYPE_ID", &self.owner_type_id)?;
-			crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CrmActivityBinding { owner_type_id : field "OWNER_TYPE_ID", owner_id : field
+		"OWNER_ID", extra : rest "", }
+	);
+	serialize_map!(
+		CrmActivityBinding { req "OWNER_TYPE_ID" owner_type_id, opt "OWNER_ID" owner_id,
+		rest "" extra }
+	);
 	deserialize_via_from_value!(CrmActivityBinding);
 }
 #[cfg(feature = "crm")]
@@ -5751,43 +3730,18 @@ pub mod crm_currency {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CrmCurrencyLangEn {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				format_string: object.soft("FORMAT_STRING"),
-				full_name: object.soft("FULL_NAME"),
-				dec_point: object.soft("DEC_POINT"),
-				thousands_sep: object.soft("THOUSANDS_SEP"),
-				decimals: object.soft("DECIMALS"),
-				thousands_variant: object.soft("THOUSANDS_VARIANT"),
-				hide_zero: object.soft("HIDE_ZERO"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CrmCurrencyLangEn {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "FORMAT_STRING", &self.format_string)?;
-			crate::support::opt_entry(&mut map, "FULL_NAME", &self.full_name)?;
-			crate::support::opt_entry(&mut map, "DEC_POINT", &self.dec_point)?;
-			map.serialize_entry("THOUSANDS_SEP", &self.thousands_sep)?;
-			crate::support::opt_entry(&mut map, "DECIMALS", &self.decimals)?;
-			crate::support::opt_entry(
-				&mut map,
-				"THOUSANDS_VARIANT",
-				&self.thousands_variant,
-			)?;
-			crate::support::opt_entry(&mut map, "HIDE_ZERO", &self.hide_zero)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CrmCurrencyLangEn { format_string : soft "FORMAT_STRING", full_name : soft
+		"FULL_NAME", dec_point : soft "DEC_POINT", thousands_sep : soft "THOUSANDS_SEP",
+		decimals : soft "DECIMALS", thousands_variant : soft "THOUSANDS_VARIANT",
+		hide_zero : soft "HIDE_ZERO", extra : rest "", }
+	);
+	serialize_map!(
+		CrmCurrencyLangEn { opt "FORMAT_STRING" format_string, opt "FULL_NAME" full_name,
+		opt "DEC_POINT" dec_point, req "THOUSANDS_SEP" thousands_sep, opt "DECIMALS"
+		decimals, opt "THOUSANDS_VARIANT" thousands_variant, opt "HIDE_ZERO" hide_zero,
+		rest "" extra }
+	);
 	/// The object `crm_currency.LANG.de` of `crm_currency`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-get.html>
@@ -5825,43 +3779,18 @@ pub mod crm_currency {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CrmCurrencyLangDe {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				format_string: object.soft("FORMAT_STRING"),
-				full_name: object.soft("FULL_NAME"),
-				dec_point: object.soft("DEC_POINT"),
-				thousands_sep: object.soft("THOUSANDS_SEP"),
-				decimals: object.soft("DECIMALS"),
-				thousands_variant: object.soft("THOUSANDS_VARIANT"),
-				hide_zero: object.soft("HIDE_ZERO"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CrmCurrencyLangDe {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "FORMAT_STRING", &self.format_string)?;
-			crate::support::opt_entry(&mut map, "FULL_NAME", &self.full_name)?;
-			crate::support::opt_entry(&mut map, "DEC_POINT", &self.dec_point)?;
-			crate::support::opt_entry(&mut map, "THOUSANDS_SEP", &self.thousands_sep)?;
-			crate::support::opt_entry(&mut map, "DECIMALS", &self.decimals)?;
-			crate::support::opt_entry(
-				&mut map,
-				"THOUSANDS_VARIANT",
-				&self.thousands_variant,
-			)?;
-			crate::support::opt_entry(&mut map, "HIDE_ZERO", &self.hide_zero)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CrmCurrencyLangDe { format_string : soft "FORMAT_STRING", full_name : soft
+		"FULL_NAME", dec_point : soft "DEC_POINT", thousands_sep : soft "THOUSANDS_SEP",
+		decimals : soft "DECIMALS", thousands_variant : soft "THOUSANDS_VARIANT",
+		hide_zero : soft "HIDE_ZERO", extra : rest "", }
+	);
+	serialize_map!(
+		CrmCurrencyLangDe { opt "FORMAT_STRING" format_string, opt "FULL_NAME" full_name,
+		opt "DEC_POINT" dec_point, opt "THOUSANDS_SEP" thousands_sep, opt "DECIMALS"
+		decimals, opt "THOUSANDS_VARIANT" thousands_variant, opt "HIDE_ZERO" hide_zero,
+		rest "" extra }
+	);
 	/// The object `crm_currency.LANG` of `crm_currency`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-get.html>
@@ -5895,51 +3824,18 @@ pub mod crm_currency {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CrmCurrencyLang {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				decimals: object.field("DECIMALS")?,
-				dec_point: object.field("DEC_POINT")?,
-				format_string: object.field("FORMAT_STRING")?,
-				full_name: object.field("FULL_NAME")?,
-				hide_zero: object.field("HIDE_ZERO")?,
-				thousands_sep: object.field("THOUSANDS_SEP")?,
-				thousands_variant: object.field("THOUSANDS_VARIANT")?,
-				en: object.soft("en"),
-				de: object.soft("de"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CrmCurrencyLang {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "DECIMALS", &self.decimals)?;
-			crate::support::opt_entry(&mut map, "DEC_POINT", &self.dec_point)?;
-			crate::support::opt_entry(&mut map, "FORMAT_STRING", &self.format_string)?;
-			crate::support::opt_entry(&mut map, "FULL_NAME", &self.full_name)?;
-			crate::support::opt_entry(
-				&mut map,
-				"HIDE_ZERO",
-				&self.hide_zero.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "THOUSANDS_SEP", &self.thousands_sep)?;
-			crate::support::opt_entry(
-				&mut map,
-				"THOUSANDS_VARIANT",
-				&self.thousands_variant,
-			)?;
-			crate::support::opt_entry(&mut map, "en", &self.en)?;
-			crate::support::opt_entry(&mut map, "de", &self.de)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CrmCurrencyLang { decimals : field "DECIMALS", dec_point : field "DEC_POINT",
+		format_string : field "FORMAT_STRING", full_name : field "FULL_NAME", hide_zero :
+		field "HIDE_ZERO", thousands_sep : field "THOUSANDS_SEP", thousands_variant :
+		field "THOUSANDS_VARIANT", en : soft "en", de : soft "de", extra : rest "", }
+	);
+	serialize_map!(
+		CrmCurrencyLang { opt "DECIMALS" decimals, opt "DEC_POINT" dec_point, opt
+		"FORMAT_STRING" format_string, opt "FULL_NAME" full_name, opt_yn "HIDE_ZERO"
+		hide_zero, opt "THOUSANDS_SEP" thousands_sep, opt "THOUSANDS_VARIANT"
+		thousands_variant, opt "en" en, opt "de" de, rest "" extra }
+	);
 	/// The entity `crm_currency`, one type wherever a result holds it.
 	///
 	/// In the results of `crm.currency.get`, `crm.currency.list`, `crm.invoice.fields`.
@@ -5979,55 +3875,21 @@ pub mod crm_currency {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CrmCurrency {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				amount: object.field("AMOUNT")?,
-				amount_cnt: object.field("AMOUNT_CNT")?,
-				base: object.field("BASE")?,
-				currency: object.field("CURRENCY")?,
-				date_update: object.field("DATE_UPDATE")?,
-				sort: object.field("SORT")?,
-				lid: object.field("LID")?,
-				decimals: object.field("DECIMALS")?,
-				dec_point: object.field("DEC_POINT")?,
-				format_string: object.field("FORMAT_STRING")?,
-				full_name: object.field("FULL_NAME")?,
-				thousands_sep: object.field("THOUSANDS_SEP")?,
-				lang: object.field("LANG")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CrmCurrency {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "AMOUNT", &self.amount)?;
-			crate::support::opt_entry(&mut map, "AMOUNT_CNT", &self.amount_cnt)?;
-			crate::support::opt_entry(
-				&mut map,
-				"BASE",
-				&self.base.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "CURRENCY", &self.currency)?;
-			crate::support::opt_entry(&mut map, "DATE_UPDATE", &self.date_update)?;
-			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-			crate::support::opt_entry(&mut map, "LID", &self.lid)?;
-			crate::support::opt_entry(&mut map, "DECIMALS", &self.decimals)?;
-			crate::support::opt_entry(&mut map, "DEC_POINT", &self.dec_point)?;
-			crate::support::opt_entry(&mut map, "FORMAT_STRING", &self.format_string)?;
-			crate::support::opt_entry(&mut map, "FULL_NAME", &self.full_name)?;
-			crate::support::opt_entry(&mut map, "THOUSANDS_SEP", &self.thousands_sep)?;
-			crate::support::opt_entry(&mut map, "LANG", &self.lang)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CrmCurrency { amount : field "AMOUNT", amount_cnt : field "AMOUNT_CNT", base :
+		field "BASE", currency : field "CURRENCY", date_update : field "DATE_UPDATE",
+		sort : field "SORT", lid : field "LID", decimals : field "DECIMALS", dec_point :
+		field "DEC_POINT", format_string : field "FORMAT_STRING", full_name : field
+		"FULL_NAME", thousands_sep : field "THOUSANDS_SEP", lang : field "LANG", extra :
+		rest "", }
+	);
+	serialize_map!(
+		CrmCurrency { opt "AMOUNT" amount, opt "AMOUNT_CNT" amount_cnt, opt_yn "BASE"
+		base, opt "CURRENCY" currency, opt "DATE_UPDATE" date_update, opt "SORT" sort,
+		opt "LID" lid, opt "DECIMALS" decimals, opt "DEC_POINT" dec_point, opt
+		"FORMAT_STRING" format_string, opt "FULL_NAME" full_name, opt "THOUSANDS_SEP"
+		thousands_sep, opt "LANG" lang, rest "" extra }
+	);
 	deserialize_via_from_value!(CrmCurrency);
 }
 #[cfg(feature = "crm")]
@@ -6098,83 +3960,30 @@ pub mod crm_item_product_row {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CrmItemProductRow {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				owner_id: object.field("ownerId")?,
-				owner_type: object.field("ownerType")?,
-				product_id: object.field("productId")?,
-				product_name: object.field("productName")?,
-				price: object.field("price")?,
-				price_account: object.field("priceAccount")?,
-				price_exclusive: object.field("priceExclusive")?,
-				price_netto: object.field("priceNetto")?,
-				price_brutto: object.field("priceBrutto")?,
-				quantity: object.field("quantity")?,
-				discount_type_id: object.field("discountTypeId")?,
-				discount_rate: object.field("discountRate")?,
-				discount_sum: object.field("discountSum")?,
-				tax_rate: object.field("taxRate")?,
-				tax_included: object.field("taxIncluded")?,
-				customized: object.field("customized")?,
-				measure_code: object.field("measureCode")?,
-				measure_name: object.field("measureName")?,
-				sort: object.field("sort")?,
-				xml_id: object.field("xmlId")?,
-				type_: object.field("type")?,
-				store_id: object.field("storeId")?,
-				extra: object.rest()?,
-			})
+	from_value!(
+		CrmItemProductRow { id : field "id", owner_id : field "ownerId", owner_type :
+		field "ownerType", product_id : field "productId", product_name : field
+		"productName", price : field "price", price_account : field "priceAccount",
+		price_exclusive : field "priceExclusive", price_netto : field "priceNetto",
+		price_brutto : field "priceBrutto", quantity : field "quantity", discount_type_id
+		: field "discountTypeId", discount_rate : field "discountRate", discount_sum :
+		field "discountSum", tax_rate : field "taxRate", tax_included : field
+		"taxIncluded", customized : field "customized", measure_code : field
+		"measureCode", measure_name : field "measureName", sort : field "sort", xml_id :
+		field "xmlId", type_ : field "type", store_id : field "storeId", extra : rest "",
 		}
-	}
-	impl ::serde::Serialize for CrmItemProductRow {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "ownerId", &self.owner_id)?;
-			crate::support::opt_entry(&mut map, "ownerType", &self.owner_type)?;
-			crate::support::opt_entry(&mut map, "productId", &self.product_id)?;
-			crate::support::opt_entry(&mut map, "productName", &self.product_name)?;
-			crate::support::opt_entry(&mut map, "price", &self.price)?;
-			crate::support::opt_entry(&mut map, "priceAccount", &self.price_account)?;
-			crate::support::opt_entry(
-				&mut map,
-				"priceExclusive",
-				&self.price_exclusive,
-			)?;
-			crate::support::opt_entry(&mut map, "priceNetto", &self.price_netto)?;
-			crate::support::opt_entry(&mut map, "priceBrutto", &self.price_brutto)?;
-			crate::support::opt_entry(&mut map, "quantity", &self.quantity)?;
-			crate::support::opt_entry(
-				&mut map,
-				"discountTypeId",
-				&self.discount_type_id,
-			)?;
-			crate::support::opt_entry(&mut map, "discountRate", &self.discount_rate)?;
-			crate::support::opt_entry(&mut map, "discountSum", &self.discount_sum)?;
-			crate::support::opt_entry(&mut map, "taxRate", &self.tax_rate)?;
-			crate::support::opt_entry(
-				&mut map,
-				"taxIncluded",
-				&self.tax_included.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "customized", &self.customized)?;
-			crate::support::opt_entry(&mut map, "measureCode", &self.measure_code)?;
-			crate::support::opt_entry(&mut map, "measureName", &self.measure_name)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "storeId", &self.store_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	);
+	serialize_map!(
+		CrmItemProductRow { opt "id" id, opt "ownerId" owner_id, opt "ownerType"
+		owner_type, opt "productId" product_id, opt "productName" product_name, opt
+		"price" price, opt "priceAccount" price_account, opt "priceExclusive"
+		price_exclusive, opt "priceNetto" price_netto, opt "priceBrutto" price_brutto,
+		opt "quantity" quantity, opt "discountTypeId" discount_type_id, opt
+		"discountRate" discount_rate, opt "discountSum" discount_sum, opt "taxRate"
+		tax_rate, opt_yn "taxIncluded" tax_included, opt "customized" customized, opt
+		"measureCode" measure_code, opt "measureName" measure_name, opt "sort" sort, opt
+		"xmlId" xml_id, opt "type" type_, opt "storeId" store_id, rest "" extra }
+	);
 	deserialize_via_from_value!(CrmItemProductRow);
 }
 #[cfg(feature = "crm")]
@@ -6201,33 +4010,14 @@ pub mod crm_multifield {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CrmMultifield {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("ID")?,
-				type_id: object.field("TYPE_ID")?,
-				value: object.field("VALUE")?,
-				value_type: object.field("VALUE_TYPE")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CrmMultifield {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "ID", &self.id)?;
-			crate::support::opt_entry(&mut map, "TYPE_ID", &self.type_id)?;
-			crate::support::opt_entry(&mut map, "VALUE", &self.value)?;
-			crate::support::opt_entry(&mut map, "VALUE_TYPE", &self.value_type)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CrmMultifield { id : field "ID", type_id : field "TYPE_ID", value : field
+		"VALUE", value_type : field "VALUE_TYPE", extra : rest "", }
+	);
+	serialize_map!(
+		CrmMultifield { opt "ID" id, opt "TYPE_ID" type_id, opt "VALUE" value, opt
+		"VALUE_TYPE" value_type, rest "" extra }
+	);
 	deserialize_via_from_value!(CrmMultifield);
 }
 #[cfg(feature = "crm")]
@@ -6270,37 +4060,17 @@ pub mod crm_orderentity {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for CrmOrderentity {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				owner_id: object.field("OWNER_ID")?,
-				owner_type_id: object.field("OWNER_TYPE_ID")?,
-				order_id: object.field("ORDER_ID")?,
-				order_id_2: object.soft("orderId"),
-				owner_id_2: object.soft("ownerId"),
-				owner_type_id_2: object.soft("ownerTypeId"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for CrmOrderentity {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
-			crate::support::opt_entry(&mut map, "OWNER_TYPE_ID", &self.owner_type_id)?;
-			crate::support::opt_entry(&mut map, "ORDER_ID", &self.order_id)?;
-			crate::support::opt_entry(&mut map, "orderId", &self.order_id_2)?;
-			crate::support::opt_entry(&mut map, "ownerId", &self.owner_id_2)?;
-			crate::support::opt_entry(&mut map, "ownerTypeId", &self.owner_type_id_2)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		CrmOrderentity { owner_id : field "OWNER_ID", owner_type_id : field
+		"OWNER_TYPE_ID", order_id : field "ORDER_ID", order_id_2 : soft "orderId",
+		owner_id_2 : soft "ownerId", owner_type_id_2 : soft "ownerTypeId", extra : rest
+		"", }
+	);
+	serialize_map!(
+		CrmOrderentity { opt "OWNER_ID" owner_id, opt "OWNER_TYPE_ID" owner_type_id, opt
+		"ORDER_ID" order_id, opt "orderId" order_id_2, opt "ownerId" owner_id_2, opt
+		"ownerTypeId" owner_type_id_2, rest "" extra }
+	);
 	deserialize_via_from_value!(CrmOrderentity);
 }
 #[cfg(feature = "crm")]
@@ -6422,91 +4192,27 @@ pub mod landing_page_additional_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for LandingPageAdditionalFields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				theme_code: object.field("THEME_CODE")?,
-				theme_use: object.field("THEME_USE")?,
-				theme_color: object.field("THEME_COLOR")?,
-				themefonts_use: object.field("THEMEFONTS_USE")?,
-				themefonts_code: object.field("THEMEFONTS_CODE")?,
-				themefonts_code_h: object.field("THEMEFONTS_CODE_H")?,
-				themefonts_size: object.field("THEMEFONTS_SIZE")?,
-				themefonts_color: object.field("THEMEFONTS_COLOR")?,
-				themefonts_color_h: object.field("THEMEFONTS_COLOR_H")?,
-				themefonts_line_height: object.field("THEMEFONTS_LINE_HEIGHT")?,
-				themefonts_font_weight: object.field("THEMEFONTS_FONT_WEIGHT")?,
-				themefonts_font_weight_h: object.field("THEMEFONTS_FONT_WEIGHT_H")?,
-				fonts_code: object.field("FONTS_CODE")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for LandingPageAdditionalFields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "THEME_CODE", &self.theme_code)?;
-			crate::support::opt_entry(
-				&mut map,
-				"THEME_USE",
-				&self.theme_use.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "THEME_COLOR", &self.theme_color)?;
-			crate::support::opt_entry(
-				&mut map,
-				"THEMEFONTS_USE",
-				&self.themefonts_use.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"THEMEFONTS_CODE",
-				&self.themefonts_code,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"THEMEFONTS_CODE_H",
-				&self.themefonts_code_h,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"THEMEFONTS_SIZE",
-				&self.themefonts_size,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"THEMEFONTS_COLOR",
-				&self.themefonts_color,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"THEMEFONTS_COLOR_H",
-				&self.themefonts_color_h,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"THEMEFONTS_LINE_HEIGHT",
-				&self.themefonts_line_height,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"THEMEFONTS_FONT_WEIGHT",
-				&self.themefonts_font_weight,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"THEMEFONTS_FONT_WEIGHT_H",
-				&self.themefonts_font_weight_h,
-			)?;
-			crate::support::opt_entry(&mut map, "FONTS_CODE", &self.fonts_code)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		LandingPageAdditionalFields { theme_code : field "THEME_CODE", theme_use : field
+		"THEME_USE", theme_color : field "THEME_COLOR", themefonts_use : field
+		"THEMEFONTS_USE", themefonts_code : field "THEMEFONTS_CODE", themefonts_code_h :
+		field "THEMEFONTS_CODE_H", themefonts_size : field "THEMEFONTS_SIZE",
+		themefonts_color : field "THEMEFONTS_COLOR", themefonts_color_h : field
+		"THEMEFONTS_COLOR_H", themefonts_line_height : field "THEMEFONTS_LINE_HEIGHT",
+		themefonts_font_weight : field "THEMEFONTS_FONT_WEIGHT", themefonts_font_weight_h
+		: field "THEMEFONTS_FONT_WEIGHT_H", fonts_code : field "FONTS_CODE", extra : rest
+		"", }
+	);
+	serialize_map!(
+		LandingPageAdditionalFields { opt "THEME_CODE" theme_code, opt_yn "THEME_USE"
+		theme_use, opt "THEME_COLOR" theme_color, opt_yn "THEMEFONTS_USE" themefonts_use,
+		opt "THEMEFONTS_CODE" themefonts_code, opt "THEMEFONTS_CODE_H" themefonts_code_h,
+		opt "THEMEFONTS_SIZE" themefonts_size, opt "THEMEFONTS_COLOR" themefonts_color,
+		opt "THEMEFONTS_COLOR_H" themefonts_color_h, opt "THEMEFONTS_LINE_HEIGHT"
+		themefonts_line_height, opt "THEMEFONTS_FONT_WEIGHT" themefonts_font_weight, opt
+		"THEMEFONTS_FONT_WEIGHT_H" themefonts_font_weight_h, opt "FONTS_CODE" fonts_code,
+		rest "" extra }
+	);
 	deserialize_via_from_value!(LandingPageAdditionalFields);
 }
 #[cfg(feature = "landing")]
@@ -6569,77 +4275,25 @@ pub mod landing_page_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for LandingPageFields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("ID")?,
-				title: object.field("TITLE")?,
-				code: object.field("CODE")?,
-				site_id: object.field("SITE_ID")?,
-				folder_id: object.field("FOLDER_ID")?,
-				tpl_id: object.field("TPL_ID")?,
-				active: object.field("ACTIVE")?,
-				deleted: object.field("DELETED")?,
-				description: object.field("DESCRIPTION")?,
-				xml_id: object.field("XML_ID")?,
-				sitemap: object.field("SITEMAP")?,
-				folder: object.field("FOLDER")?,
-				rule: object.field("RULE")?,
-				created_by_id: object.field("CREATED_BY_ID")?,
-				modified_by_id: object.field("MODIFIED_BY_ID")?,
-				date_create: object.field("DATE_CREATE")?,
-				date_modify: object.field("DATE_MODIFY")?,
-				date_public: object.field("DATE_PUBLIC")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for LandingPageFields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "ID", &self.id)?;
-			crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-			crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-			crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
-			crate::support::opt_entry(&mut map, "FOLDER_ID", &self.folder_id)?;
-			crate::support::opt_entry(&mut map, "TPL_ID", &self.tpl_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"ACTIVE",
-				&self.active.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"DELETED",
-				&self.deleted.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-			crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"SITEMAP",
-				&self.sitemap.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"FOLDER",
-				&self.folder.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "RULE", &self.rule)?;
-			crate::support::opt_entry(&mut map, "CREATED_BY_ID", &self.created_by_id)?;
-			crate::support::opt_entry(&mut map, "MODIFIED_BY_ID", &self.modified_by_id)?;
-			crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-			crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
-			crate::support::opt_entry(&mut map, "DATE_PUBLIC", &self.date_public)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		LandingPageFields { id : field "ID", title : field "TITLE", code : field "CODE",
+		site_id : field "SITE_ID", folder_id : field "FOLDER_ID", tpl_id : field
+		"TPL_ID", active : field "ACTIVE", deleted : field "DELETED", description : field
+		"DESCRIPTION", xml_id : field "XML_ID", sitemap : field "SITEMAP", folder : field
+		"FOLDER", rule : field "RULE", created_by_id : field "CREATED_BY_ID",
+		modified_by_id : field "MODIFIED_BY_ID", date_create : field "DATE_CREATE",
+		date_modify : field "DATE_MODIFY", date_public : field "DATE_PUBLIC", extra :
+		rest "", }
+	);
+	serialize_map!(
+		LandingPageFields { opt "ID" id, opt "TITLE" title, opt "CODE" code, opt
+		"SITE_ID" site_id, opt "FOLDER_ID" folder_id, opt "TPL_ID" tpl_id, opt_yn
+		"ACTIVE" active, opt_yn "DELETED" deleted, opt "DESCRIPTION" description, opt
+		"XML_ID" xml_id, opt_yn "SITEMAP" sitemap, opt_yn "FOLDER" folder, opt "RULE"
+		rule, opt "CREATED_BY_ID" created_by_id, opt "MODIFIED_BY_ID" modified_by_id, opt
+		"DATE_CREATE" date_create, opt "DATE_MODIFY" date_modify, opt "DATE_PUBLIC"
+		date_public, rest "" extra }
+	);
 	deserialize_via_from_value!(LandingPageFields);
 }
 #[cfg(feature = "landing")]
@@ -6759,89 +4413,25 @@ pub mod landing_site_additional_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for LandingSiteAdditionalFields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				theme_code: object.field("THEME_CODE")?,
-				theme_use: object.field("THEME_USE")?,
-				theme_color: object.field("THEME_COLOR")?,
-				themefonts_use: object.field("THEMEFONTS_USE")?,
-				themefonts_code: object.field("THEMEFONTS_CODE")?,
-				themefonts_code_h: object.field("THEMEFONTS_CODE_H")?,
-				themefonts_size: object.field("THEMEFONTS_SIZE")?,
-				themefonts_color: object.field("THEMEFONTS_COLOR")?,
-				themefonts_color_h: object.field("THEMEFONTS_COLOR_H")?,
-				themefonts_line_height: object.field("THEMEFONTS_LINE_HEIGHT")?,
-				themefonts_font_weight: object.field("THEMEFONTS_FONT_WEIGHT")?,
-				themefonts_font_weight_h: object.field("THEMEFONTS_FONT_WEIGHT_H")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for LandingSiteAdditionalFields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "THEME_CODE", &self.theme_code)?;
-			crate::support::opt_entry(
-				&mut map,
-				"THEME_USE",
-				&self.theme_use.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "THEME_COLOR", &self.theme_color)?;
-			crate::support::opt_entry(
-				&mut map,
-				"THEMEFONTS_USE",
-				&self.themefonts_use.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"THEMEFONTS_CODE",
-				&self.themefonts_code,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"THEMEFONTS_CODE_H",
-				&self.themefonts_code_h,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"THEMEFONTS_SIZE",
-				&self.themefonts_size,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"THEMEFONTS_COLOR",
-				&self.themefonts_color,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"THEMEFONTS_COLOR_H",
-				&self.themefonts_color_h,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"THEMEFONTS_LINE_HEIGHT",
-				&self.themefonts_line_height,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"THEMEFONTS_FONT_WEIGHT",
-				&self.themefonts_font_weight,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"THEMEFONTS_FONT_WEIGHT_H",
-				&self.themefonts_font_weight_h,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		LandingSiteAdditionalFields { theme_code : field "THEME_CODE", theme_use : field
+		"THEME_USE", theme_color : field "THEME_COLOR", themefonts_use : field
+		"THEMEFONTS_USE", themefonts_code : field "THEMEFONTS_CODE", themefonts_code_h :
+		field "THEMEFONTS_CODE_H", themefonts_size : field "THEMEFONTS_SIZE",
+		themefonts_color : field "THEMEFONTS_COLOR", themefonts_color_h : field
+		"THEMEFONTS_COLOR_H", themefonts_line_height : field "THEMEFONTS_LINE_HEIGHT",
+		themefonts_font_weight : field "THEMEFONTS_FONT_WEIGHT", themefonts_font_weight_h
+		: field "THEMEFONTS_FONT_WEIGHT_H", extra : rest "", }
+	);
+	serialize_map!(
+		LandingSiteAdditionalFields { opt "THEME_CODE" theme_code, opt_yn "THEME_USE"
+		theme_use, opt "THEME_COLOR" theme_color, opt_yn "THEMEFONTS_USE" themefonts_use,
+		opt "THEMEFONTS_CODE" themefonts_code, opt "THEMEFONTS_CODE_H" themefonts_code_h,
+		opt "THEMEFONTS_SIZE" themefonts_size, opt "THEMEFONTS_COLOR" themefonts_color,
+		opt "THEMEFONTS_COLOR_H" themefonts_color_h, opt "THEMEFONTS_LINE_HEIGHT"
+		themefonts_line_height, opt "THEMEFONTS_FONT_WEIGHT" themefonts_font_weight, opt
+		"THEMEFONTS_FONT_WEIGHT_H" themefonts_font_weight_h, rest "" extra }
+	);
 	deserialize_via_from_value!(LandingSiteAdditionalFields);
 }
 #[cfg(feature = "landing")]
@@ -6884,51 +4474,20 @@ pub mod landing_template_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for LandingTemplateFields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("ID")?,
-				active: object.field("ACTIVE")?,
-				area_count: object.field("AREA_COUNT")?,
-				sort: object.field("SORT")?,
-				title: object.field("TITLE")?,
-				xml_id: object.field("XML_ID")?,
-				content: object.field("CONTENT")?,
-				created_by_id: object.field("CREATED_BY_ID")?,
-				modified_by_id: object.field("MODIFIED_BY_ID")?,
-				date_create: object.field("DATE_CREATE")?,
-				date_modify: object.field("DATE_MODIFY")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for LandingTemplateFields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "ID", &self.id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"ACTIVE",
-				&self.active.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "AREA_COUNT", &self.area_count)?;
-			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-			crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-			crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-			crate::support::opt_entry(&mut map, "CONTENT", &self.content)?;
-			crate::support::opt_entry(&mut map, "CREATED_BY_ID", &self.created_by_id)?;
-			crate::support::opt_entry(&mut map, "MODIFIED_BY_ID", &self.modified_by_id)?;
-			crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-			crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		LandingTemplateFields { id : field "ID", active : field "ACTIVE", area_count :
+		field "AREA_COUNT", sort : field "SORT", title : field "TITLE", xml_id : field
+		"XML_ID", content : field "CONTENT", created_by_id : field "CREATED_BY_ID",
+		modified_by_id : field "MODIFIED_BY_ID", date_create : field "DATE_CREATE",
+		date_modify : field "DATE_MODIFY", extra : rest "", }
+	);
+	serialize_map!(
+		LandingTemplateFields { opt "ID" id, opt_yn "ACTIVE" active, opt "AREA_COUNT"
+		area_count, opt "SORT" sort, opt "TITLE" title, opt "XML_ID" xml_id, opt
+		"CONTENT" content, opt "CREATED_BY_ID" created_by_id, opt "MODIFIED_BY_ID"
+		modified_by_id, opt "DATE_CREATE" date_create, opt "DATE_MODIFY" date_modify,
+		rest "" extra }
+	);
 	deserialize_via_from_value!(LandingTemplateFields);
 }
 #[cfg(feature = "landing")]
@@ -6959,39 +4518,16 @@ pub mod sale_basket_item {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleBasketItemProperties {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				basket_id: object.field("basketId")?,
-				name: object.field("name")?,
-				value: object.field("value")?,
-				code: object.field("code")?,
-				sort: object.field("sort")?,
-				xml_id: object.field("xmlId")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleBasketItemProperties {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "basketId", &self.basket_id)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(&mut map, "value", &self.value)?;
-			crate::support::opt_entry(&mut map, "code", &self.code)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleBasketItemProperties { id : field "id", basket_id : field "basketId", name :
+		field "name", value : field "value", code : field "code", sort : field "sort",
+		xml_id : field "xmlId", extra : rest "", }
+	);
+	serialize_map!(
+		SaleBasketItemProperties { opt "id" id, opt "basketId" basket_id, opt "name"
+		name, opt "value" value, opt "code" code, opt "sort" sort, opt "xmlId" xml_id,
+		rest "" extra }
+	);
 	/// The object `sale_basket_item.reservations` of `sale_basket_item`: `sale_basket_item_reservation[]`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-add.html>
@@ -7015,43 +4551,17 @@ pub mod sale_basket_item {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleBasketItemReservations {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				basket_id: object.field("basketId")?,
-				store_id: object.field("storeId")?,
-				quantity: object.field("quantity")?,
-				date_reserve: object.field("dateReserve")?,
-				date_reserve_end: object.field("dateReserveEnd")?,
-				reserved_by: object.field("reservedBy")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleBasketItemReservations {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "basketId", &self.basket_id)?;
-			crate::support::opt_entry(&mut map, "storeId", &self.store_id)?;
-			crate::support::opt_entry(&mut map, "quantity", &self.quantity)?;
-			crate::support::opt_entry(&mut map, "dateReserve", &self.date_reserve)?;
-			crate::support::opt_entry(
-				&mut map,
-				"dateReserveEnd",
-				&self.date_reserve_end,
-			)?;
-			crate::support::opt_entry(&mut map, "reservedBy", &self.reserved_by)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleBasketItemReservations { id : field "id", basket_id : field "basketId",
+		store_id : field "storeId", quantity : field "quantity", date_reserve : field
+		"dateReserve", date_reserve_end : field "dateReserveEnd", reserved_by : field
+		"reservedBy", extra : rest "", }
+	);
+	serialize_map!(
+		SaleBasketItemReservations { opt "id" id, opt "basketId" basket_id, opt "storeId"
+		store_id, opt "quantity" quantity, opt "dateReserve" date_reserve, opt
+		"dateReserveEnd" date_reserve_end, opt "reservedBy" reserved_by, rest "" extra }
+	);
 	/// The entity `sale_basket_item`, one type wherever a result holds it.
 	///
 	/// In the results of `sale.basketitem.add`, `sale.basketitem.addCatalogProduct`, `sale.basketitem.get`, `sale.basketitem.list`, `sale.basketitem.update`, `sale.basketitem.updateCatalogProduct`.
@@ -7131,97 +4641,33 @@ pub mod sale_basket_item {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleBasketItem {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				order_id: object.field("orderId")?,
-				sort: object.field("sort")?,
-				product_id: object.field("productId")?,
-				price: object.field("price")?,
-				custom_price: object.field("customPrice")?,
-				currency: object.field("currency")?,
-				quantity: object.field("quantity")?,
-				xml_id: object.field("xmlId")?,
-				date_insert: object.field("dateInsert")?,
-				date_update: object.field("dateUpdate")?,
-				properties: object.field("properties")?,
-				name: object.field("name")?,
-				base_price: object.field("basePrice")?,
-				discount_price: object.field("discountPrice")?,
-				weight: object.field("weight")?,
-				dimensions: object.field("dimensions")?,
-				measure_code: object.field("measureCode")?,
-				measure_name: object.field("measureName")?,
-				can_buy: object.field("canBuy")?,
-				vat_rate: object.field("vatRate")?,
-				vat_included: object.field("vatIncluded")?,
-				barcode_multi: object.field("barcodeMulti")?,
-				type_: object.field("type")?,
-				catalog_xml_id: object.field("catalogXmlId")?,
-				product_xml_id: object.field("productXmlId")?,
-				reservations: object.field("reservations")?,
-				productid: object.soft("productid"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleBasketItem {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "orderId", &self.order_id)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::opt_entry(&mut map, "productId", &self.product_id)?;
-			crate::support::opt_entry(&mut map, "price", &self.price)?;
-			crate::support::opt_entry(
-				&mut map,
-				"customPrice",
-				&self.custom_price.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "currency", &self.currency)?;
-			crate::support::opt_entry(&mut map, "quantity", &self.quantity)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::opt_entry(&mut map, "dateInsert", &self.date_insert)?;
-			crate::support::opt_entry(&mut map, "dateUpdate", &self.date_update)?;
-			map.serialize_entry("properties", &self.properties)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(&mut map, "basePrice", &self.base_price)?;
-			crate::support::opt_entry(&mut map, "discountPrice", &self.discount_price)?;
-			crate::support::opt_entry(&mut map, "weight", &self.weight)?;
-			crate::support::opt_entry(&mut map, "dimensions", &self.dimensions)?;
-			crate::support::opt_entry(&mut map, "measureCode", &self.measure_code)?;
-			crate::support::opt_entry(&mut map, "measureName", &self.measure_name)?;
-			crate::support::opt_entry(
-				&mut map,
-				"canBuy",
-				&self.can_buy.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "vatRate", &self.vat_rate)?;
-			crate::support::opt_entry(
-				&mut map,
-				"vatIncluded",
-				&self.vat_included.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"barcodeMulti",
-				&self.barcode_multi.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "catalogXmlId", &self.catalog_xml_id)?;
-			crate::support::opt_entry(&mut map, "productXmlId", &self.product_xml_id)?;
-			map.serialize_entry("reservations", &self.reservations)?;
-			crate::support::opt_entry(&mut map, "productid", &self.productid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleBasketItem { id : field "id", order_id : field "orderId", sort : field
+		"sort", product_id : field "productId", price : field "price", custom_price :
+		field "customPrice", currency : field "currency", quantity : field "quantity",
+		xml_id : field "xmlId", date_insert : field "dateInsert", date_update : field
+		"dateUpdate", properties : field "properties", name : field "name", base_price :
+		field "basePrice", discount_price : field "discountPrice", weight : field
+		"weight", dimensions : field "dimensions", measure_code : field "measureCode",
+		measure_name : field "measureName", can_buy : field "canBuy", vat_rate : field
+		"vatRate", vat_included : field "vatIncluded", barcode_multi : field
+		"barcodeMulti", type_ : field "type", catalog_xml_id : field "catalogXmlId",
+		product_xml_id : field "productXmlId", reservations : field "reservations",
+		productid : soft "productid", extra : rest "", }
+	);
+	serialize_map!(
+		SaleBasketItem { opt "id" id, opt "orderId" order_id, opt "sort" sort, opt
+		"productId" product_id, opt "price" price, opt_yn "customPrice" custom_price, opt
+		"currency" currency, opt "quantity" quantity, opt "xmlId" xml_id, opt
+		"dateInsert" date_insert, opt "dateUpdate" date_update, req "properties"
+		properties, opt "name" name, opt "basePrice" base_price, opt "discountPrice"
+		discount_price, opt "weight" weight, opt "dimensions" dimensions, opt
+		"measureCode" measure_code, opt "measureName" measure_name, opt_yn "canBuy"
+		can_buy, opt "vatRate" vat_rate, opt_yn "vatIncluded" vat_included, opt_yn
+		"barcodeMulti" barcode_multi, opt "type" type_, opt "catalogXmlId"
+		catalog_xml_id, opt "productXmlId" product_xml_id, req "reservations"
+		reservations, opt "productid" productid, rest "" extra }
+	);
 	deserialize_via_from_value!(SaleBasketItem);
 }
 #[cfg(feature = "sale")]
@@ -7254,39 +4700,16 @@ pub mod sale_basket_item_property {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleBasketItemProperty {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				basket_id: object.field("basketId")?,
-				name: object.field("name")?,
-				value: object.field("value")?,
-				code: object.field("code")?,
-				sort: object.field("sort")?,
-				xml_id: object.field("xmlId")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleBasketItemProperty {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "basketId", &self.basket_id)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(&mut map, "value", &self.value)?;
-			crate::support::opt_entry(&mut map, "code", &self.code)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleBasketItemProperty { id : field "id", basket_id : field "basketId", name :
+		field "name", value : field "value", code : field "code", sort : field "sort",
+		xml_id : field "xmlId", extra : rest "", }
+	);
+	serialize_map!(
+		SaleBasketItemProperty { opt "id" id, opt "basketId" basket_id, opt "name" name,
+		opt "value" value, opt "code" code, opt "sort" sort, opt "xmlId" xml_id, rest ""
+		extra }
+	);
 	deserialize_via_from_value!(SaleBasketItemProperty);
 }
 #[cfg(feature = "sale")]
@@ -7309,29 +4732,14 @@ pub mod sale_business_value_person_domain {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleBusinessValuePersonDomain {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				person_type_id: object.field("personTypeId")?,
-				domain: object.field("domain")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleBusinessValuePersonDomain {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "personTypeId", &self.person_type_id)?;
-			crate::support::opt_entry(&mut map, "domain", &self.domain)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleBusinessValuePersonDomain { person_type_id : field "personTypeId", domain :
+		field "domain", extra : rest "", }
+	);
+	serialize_map!(
+		SaleBusinessValuePersonDomain { opt "personTypeId" person_type_id, opt "domain"
+		domain, rest "" extra }
+	);
 	deserialize_via_from_value!(SaleBusinessValuePersonDomain);
 }
 #[cfg(feature = "sale")]
@@ -7371,31 +4779,14 @@ pub mod sale_delivery_extra_service {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleDeliveryExtraServiceItems {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.field("TITLE")?,
-				code: object.field("CODE")?,
-				price: object.field("PRICE")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleDeliveryExtraServiceItems {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-			crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-			crate::support::opt_entry(&mut map, "PRICE", &self.price)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleDeliveryExtraServiceItems { title : field "TITLE", code : field "CODE", price
+		: field "PRICE", extra : rest "", }
+	);
+	serialize_map!(
+		SaleDeliveryExtraServiceItems { opt "TITLE" title, opt "CODE" code, opt "PRICE"
+		price, rest "" extra }
+	);
 	/// The entity `sale_delivery_extra_service`, one type wherever a result holds it.
 	///
 	/// In the results of `sale.delivery.extra.service.get`.
@@ -7429,47 +4820,17 @@ pub mod sale_delivery_extra_service {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleDeliveryExtraService {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("ID")?,
-				type_: object.field("TYPE")?,
-				name: object.field("NAME")?,
-				active: object.field("ACTIVE")?,
-				code: object.field("CODE")?,
-				sort: object.field("SORT")?,
-				description: object.field("DESCRIPTION")?,
-				price: object.field("PRICE")?,
-				items: object.field("ITEMS")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleDeliveryExtraService {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "ID", &self.id)?;
-			crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-			crate::support::opt_entry(
-				&mut map,
-				"ACTIVE",
-				&self.active.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-			crate::support::opt_entry(&mut map, "PRICE", &self.price)?;
-			map.serialize_entry("ITEMS", &self.items)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleDeliveryExtraService { id : field "ID", type_ : field "TYPE", name : field
+		"NAME", active : field "ACTIVE", code : field "CODE", sort : field "SORT",
+		description : field "DESCRIPTION", price : field "PRICE", items : field "ITEMS",
+		extra : rest "", }
+	);
+	serialize_map!(
+		SaleDeliveryExtraService { opt "ID" id, opt "TYPE" type_, opt "NAME" name, opt_yn
+		"ACTIVE" active, opt "CODE" code, opt "SORT" sort, opt "DESCRIPTION" description,
+		opt "PRICE" price, req "ITEMS" items, rest "" extra }
+	);
 	deserialize_via_from_value!(SaleDeliveryExtraService);
 }
 #[cfg(feature = "delivery")]
@@ -7529,35 +4890,17 @@ pub mod sale_delivery_handler {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleDeliveryHandlerSettingsConfigOptions {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				option1_code: object.soft("Option1Code"),
-				option2_code: object.soft("Option2Code"),
-				option3_code: object.soft("Option3Code"),
-				option4_code: object.soft("Option4Code"),
-				option5_code: object.soft("Option5Code"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleDeliveryHandlerSettingsConfigOptions {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "Option1Code", &self.option1_code)?;
-			crate::support::opt_entry(&mut map, "Option2Code", &self.option2_code)?;
-			crate::support::opt_entry(&mut map, "Option3Code", &self.option3_code)?;
-			crate::support::opt_entry(&mut map, "Option4Code", &self.option4_code)?;
-			crate::support::opt_entry(&mut map, "Option5Code", &self.option5_code)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleDeliveryHandlerSettingsConfigOptions { option1_code : soft "Option1Code",
+		option2_code : soft "Option2Code", option3_code : soft "Option3Code",
+		option4_code : soft "Option4Code", option5_code : soft "Option5Code", extra :
+		rest "", }
+	);
+	serialize_map!(
+		SaleDeliveryHandlerSettingsConfigOptions { opt "Option1Code" option1_code, opt
+		"Option2Code" option2_code, opt "Option3Code" option3_code, opt "Option4Code"
+		option4_code, opt "Option5Code" option5_code, rest "" extra }
+	);
 	/// The object `sale_delivery_handler.SETTINGS.CONFIG` of `sale_delivery_handler`: `sale_delivery_handler_settings_config_item[]`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-list.html>
@@ -7577,33 +4920,14 @@ pub mod sale_delivery_handler {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleDeliveryHandlerSettingsConfig {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				type_: object.field("TYPE")?,
-				code: object.field("CODE")?,
-				name: object.field("NAME")?,
-				options: object.field("OPTIONS")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleDeliveryHandlerSettingsConfig {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-			crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-			crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleDeliveryHandlerSettingsConfig { type_ : field "TYPE", code : field "CODE",
+		name : field "NAME", options : field "OPTIONS", extra : rest "", }
+	);
+	serialize_map!(
+		SaleDeliveryHandlerSettingsConfig { opt "TYPE" type_, opt "CODE" code, opt "NAME"
+		name, opt "OPTIONS" options, rest "" extra }
+	);
 	/// The object `sale_delivery_handler.SETTINGS` of `sale_delivery_handler`: `sale_delivery_handler_settings`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-list.html>
@@ -7625,50 +4949,20 @@ pub mod sale_delivery_handler {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleDeliveryHandlerSettings {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				calculate_url: object.field("CALCULATE_URL")?,
-				create_delivery_request_url: object
-					.field("CREATE_DELIVERY_REQUEST_URL")?,
-				cancel_delivery_request_url: object
-					.field("CANCEL_DELIVERY_REQUEST_URL")?,
-				has_callback_tracking_support: object
-					.field("HAS_CALLBACK_TRACKING_SUPPORT")?,
-				config: object.field("CONFIG")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleDeliveryHandlerSettings {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "CALCULATE_URL", &self.calculate_url)?;
-			crate::support::opt_entry(
-				&mut map,
-				"CREATE_DELIVERY_REQUEST_URL",
-				&self.create_delivery_request_url,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"CANCEL_DELIVERY_REQUEST_URL",
-				&self.cancel_delivery_request_url,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"HAS_CALLBACK_TRACKING_SUPPORT",
-				&self.has_callback_tracking_support.map(crate::support::yes_no),
-			)?;
-			map.serialize_entry("CONFIG", &self.config)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleDeliveryHandlerSettings { calculate_url : field "CALCULATE_URL",
+		create_delivery_request_url : field "CREATE_DELIVERY_REQUEST_URL",
+		cancel_delivery_request_url : field "CANCEL_DELIVERY_REQUEST_URL",
+		has_callback_tracking_support : field "HAS_CALLBACK_TRACKING_SUPPORT", config :
+		field "CONFIG", extra : rest "", }
+	);
+	serialize_map!(
+		SaleDeliveryHandlerSettings { opt "CALCULATE_URL" calculate_url, opt
+		"CREATE_DELIVERY_REQUEST_URL" create_delivery_request_url, opt
+		"CANCEL_DELIVERY_REQUEST_URL" cancel_delivery_request_url, opt_yn
+		"HAS_CALLBACK_TRACKING_SUPPORT" has_callback_tracking_support, req "CONFIG"
+		config, rest "" extra }
+	);
 	/// The object `sale_delivery_handler.PROFILES` of `sale_delivery_handler`: `sale_delivery_handler_profile[]`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-list.html>
@@ -7684,31 +4978,14 @@ pub mod sale_delivery_handler {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleDeliveryHandlerProfiles {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				name: object.field("NAME")?,
-				code: object.field("CODE")?,
-				description: object.field("DESCRIPTION")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleDeliveryHandlerProfiles {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-			crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleDeliveryHandlerProfiles { name : field "NAME", code : field "CODE",
+		description : field "DESCRIPTION", extra : rest "", }
+	);
+	serialize_map!(
+		SaleDeliveryHandlerProfiles { opt "NAME" name, opt "CODE" code, opt "DESCRIPTION"
+		description, rest "" extra }
+	);
 	/// The entity `sale_delivery_handler`, one type wherever a result holds it.
 	///
 	/// In the results of `sale.delivery.handler.list`.
@@ -7734,39 +5011,16 @@ pub mod sale_delivery_handler {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleDeliveryHandler {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("ID")?,
-				name: object.field("NAME")?,
-				code: object.field("CODE")?,
-				sort: object.field("SORT")?,
-				description: object.field("DESCRIPTION")?,
-				settings: object.field("SETTINGS")?,
-				profiles: object.field("PROFILES")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleDeliveryHandler {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "ID", &self.id)?;
-			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-			crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-			crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
-			map.serialize_entry("PROFILES", &self.profiles)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleDeliveryHandler { id : field "ID", name : field "NAME", code : field "CODE",
+		sort : field "SORT", description : field "DESCRIPTION", settings : field
+		"SETTINGS", profiles : field "PROFILES", extra : rest "", }
+	);
+	serialize_map!(
+		SaleDeliveryHandler { opt "ID" id, opt "NAME" name, opt "CODE" code, opt "SORT"
+		sort, opt "DESCRIPTION" description, opt "SETTINGS" settings, req "PROFILES"
+		profiles, rest "" extra }
+	);
 	deserialize_via_from_value!(SaleDeliveryHandler);
 }
 #[cfg(feature = "sale")]
@@ -7805,45 +5059,17 @@ pub mod sale_delivery_service {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleDeliveryService {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("ID")?,
-				parent_id: object.field("PARENT_ID")?,
-				name: object.field("NAME")?,
-				currency: object.field("CURRENCY")?,
-				description: object.field("DESCRIPTION")?,
-				sort: object.field("SORT")?,
-				active: object.field("ACTIVE")?,
-				logotype: object.soft("LOGOTYPE"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleDeliveryService {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "ID", &self.id)?;
-			crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-			crate::support::opt_entry(&mut map, "CURRENCY", &self.currency)?;
-			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-			crate::support::opt_entry(
-				&mut map,
-				"ACTIVE",
-				&self.active.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "LOGOTYPE", &self.logotype)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleDeliveryService { id : field "ID", parent_id : field "PARENT_ID", name :
+		field "NAME", currency : field "CURRENCY", description : field "DESCRIPTION",
+		sort : field "SORT", active : field "ACTIVE", logotype : soft "LOGOTYPE", extra :
+		rest "", }
+	);
+	serialize_map!(
+		SaleDeliveryService { opt "ID" id, opt "PARENT_ID" parent_id, opt "NAME" name,
+		opt "CURRENCY" currency, opt "DESCRIPTION" description, opt "SORT" sort, opt_yn
+		"ACTIVE" active, opt "LOGOTYPE" logotype, rest "" extra }
+	);
 	deserialize_via_from_value!(SaleDeliveryService);
 }
 #[cfg(feature = "sale")]
@@ -7870,35 +5096,14 @@ pub mod sale_lang {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleLang {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				active: object.field("active")?,
-				lid: object.field("lid")?,
-				name: object.field("name")?,
-				extra: object.rest()?,
-			})
+	from_value!(
+		SaleLang { active : field "active", lid : field "lid", name : field "name", extra
+		: rest "", }
+	);
+	serialize_map!(
+		SaleLang { opt_yn "active" active, opt "lid" lid, opt "name" name, rest "" extra
 		}
-	}
-	impl ::serde::Serialize for SaleLang {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(
-				&mut map,
-				"active",
-				&self.active.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "lid", &self.lid)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	);
 	deserialize_via_from_value!(SaleLang);
 }
 #[cfg(feature = "sale")]
@@ -7929,39 +5134,16 @@ pub mod sale_order {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleOrderBasketItemsProperties {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				basket_id: object.field("basketId")?,
-				name: object.field("name")?,
-				value: object.field("value")?,
-				code: object.field("code")?,
-				sort: object.field("sort")?,
-				xml_id: object.field("xmlId")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleOrderBasketItemsProperties {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "basketId", &self.basket_id)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(&mut map, "value", &self.value)?;
-			crate::support::opt_entry(&mut map, "code", &self.code)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleOrderBasketItemsProperties { id : field "id", basket_id : field "basketId",
+		name : field "name", value : field "value", code : field "code", sort : field
+		"sort", xml_id : field "xmlId", extra : rest "", }
+	);
+	serialize_map!(
+		SaleOrderBasketItemsProperties { opt "id" id, opt "basketId" basket_id, opt
+		"name" name, opt "value" value, opt "code" code, opt "sort" sort, opt "xmlId"
+		xml_id, rest "" extra }
+	);
 	/// The object `sale_order.basketItems.reservations` of `sale_order`: `sale_basket_item_reservation[]`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-add.html>
@@ -7985,43 +5167,17 @@ pub mod sale_order {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleOrderBasketItemsReservations {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				basket_id: object.field("basketId")?,
-				store_id: object.field("storeId")?,
-				quantity: object.field("quantity")?,
-				date_reserve: object.field("dateReserve")?,
-				date_reserve_end: object.field("dateReserveEnd")?,
-				reserved_by: object.field("reservedBy")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleOrderBasketItemsReservations {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "basketId", &self.basket_id)?;
-			crate::support::opt_entry(&mut map, "storeId", &self.store_id)?;
-			crate::support::opt_entry(&mut map, "quantity", &self.quantity)?;
-			crate::support::opt_entry(&mut map, "dateReserve", &self.date_reserve)?;
-			crate::support::opt_entry(
-				&mut map,
-				"dateReserveEnd",
-				&self.date_reserve_end,
-			)?;
-			crate::support::opt_entry(&mut map, "reservedBy", &self.reserved_by)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleOrderBasketItemsReservations { id : field "id", basket_id : field "basketId",
+		store_id : field "storeId", quantity : field "quantity", date_reserve : field
+		"dateReserve", date_reserve_end : field "dateReserveEnd", reserved_by : field
+		"reservedBy", extra : rest "", }
+	);
+	serialize_map!(
+		SaleOrderBasketItemsReservations { opt "id" id, opt "basketId" basket_id, opt
+		"storeId" store_id, opt "quantity" quantity, opt "dateReserve" date_reserve, opt
+		"dateReserveEnd" date_reserve_end, opt "reservedBy" reserved_by, rest "" extra }
+	);
 	/// The object `sale_order.basketItems` of `sale_order`: `sale_basket_item[]`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-add.html>
@@ -8155,137 +5311,46 @@ pub mod sale_order {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleOrderBasketItems {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				order_id: object.field("orderId")?,
-				sort: object.field("sort")?,
-				product_id: object.field("productId")?,
-				price: object.field("price")?,
-				custom_price: object.field("customPrice")?,
-				currency: object.field("currency")?,
-				quantity: object.field("quantity")?,
-				xml_id: object.field("xmlId")?,
-				date_insert: object.field("dateInsert")?,
-				date_update: object.field("dateUpdate")?,
-				properties: object.field("properties")?,
-				name: object.field("name")?,
-				base_price: object.field("basePrice")?,
-				discount_price: object.field("discountPrice")?,
-				weight: object.field("weight")?,
-				dimensions: object.field("dimensions")?,
-				measure_code: object.field("measureCode")?,
-				measure_name: object.field("measureName")?,
-				can_buy: object.field("canBuy")?,
-				vat_rate: object.field("vatRate")?,
-				vat_included: object.field("vatIncluded")?,
-				barcode_multi: object.field("barcodeMulti")?,
-				type_: object.field("type")?,
-				catalog_xml_id: object.field("catalogXmlId")?,
-				product_xml_id: object.field("productXmlId")?,
-				reservations: object.field("reservations")?,
-				date_refresh: object.soft("dateRefresh"),
-				detail_page_url: object.soft("detailPageUrl"),
-				discount_coupon: object.soft("discountCoupon"),
-				discount_name: object.soft("discountName"),
-				discount_value: object.soft("discountValue"),
-				fuser_id: object.soft("fuserId"),
-				lid: object.soft("lid"),
-				module: object.soft("module"),
-				notes: object.soft("notes"),
-				price_type_id: object.soft("priceTypeId"),
-				product_price_id: object.soft("productPriceId"),
-				product_provider_class: object.soft("productProviderClass"),
-				recommendation: object.soft("recommendation"),
-				set_parent_id: object.soft("setParentId"),
-				subscribe: object.soft("subscribe"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleOrderBasketItems {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "orderId", &self.order_id)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::opt_entry(&mut map, "productId", &self.product_id)?;
-			crate::support::opt_entry(&mut map, "price", &self.price)?;
-			crate::support::opt_entry(
-				&mut map,
-				"customPrice",
-				&self.custom_price.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "currency", &self.currency)?;
-			crate::support::opt_entry(&mut map, "quantity", &self.quantity)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::opt_entry(&mut map, "dateInsert", &self.date_insert)?;
-			crate::support::opt_entry(&mut map, "dateUpdate", &self.date_update)?;
-			map.serialize_entry("properties", &self.properties)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(&mut map, "basePrice", &self.base_price)?;
-			crate::support::opt_entry(&mut map, "discountPrice", &self.discount_price)?;
-			crate::support::opt_entry(&mut map, "weight", &self.weight)?;
-			crate::support::opt_entry(&mut map, "dimensions", &self.dimensions)?;
-			crate::support::opt_entry(&mut map, "measureCode", &self.measure_code)?;
-			crate::support::opt_entry(&mut map, "measureName", &self.measure_name)?;
-			crate::support::opt_entry(
-				&mut map,
-				"canBuy",
-				&self.can_buy.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "vatRate", &self.vat_rate)?;
-			crate::support::opt_entry(
-				&mut map,
-				"vatIncluded",
-				&self.vat_included.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"barcodeMulti",
-				&self.barcode_multi.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "catalogXmlId", &self.catalog_xml_id)?;
-			crate::support::opt_entry(&mut map, "productXmlId", &self.product_xml_id)?;
-			map.serialize_entry("reservations", &self.reservations)?;
-			map.serialize_entry("dateRefresh", &self.date_refresh)?;
-			crate::support::opt_entry(&mut map, "detailPageUrl", &self.detail_page_url)?;
-			crate::support::opt_entry(
-				&mut map,
-				"discountCoupon",
-				&self.discount_coupon,
-			)?;
-			crate::support::opt_entry(&mut map, "discountName", &self.discount_name)?;
-			crate::support::opt_entry(&mut map, "discountValue", &self.discount_value)?;
-			crate::support::opt_entry(&mut map, "fuserId", &self.fuser_id)?;
-			crate::support::opt_entry(&mut map, "lid", &self.lid)?;
-			crate::support::opt_entry(&mut map, "module", &self.module)?;
-			crate::support::opt_entry(&mut map, "notes", &self.notes)?;
-			crate::support::opt_entry(&mut map, "priceTypeId", &self.price_type_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"productPriceId",
-				&self.product_price_id,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"productProviderClass",
-				&self.product_provider_class,
-			)?;
-			crate::support::opt_entry(&mut map, "recommendation", &self.recommendation)?;
-			crate::support::opt_entry(&mut map, "setParentId", &self.set_parent_id)?;
-			crate::support::opt_entry(&mut map, "subscribe", &self.subscribe)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleOrderBasketItems { id : field "id", order_id : field "orderId", sort : field
+		"sort", product_id : field "productId", price : field "price", custom_price :
+		field "customPrice", currency : field "currency", quantity : field "quantity",
+		xml_id : field "xmlId", date_insert : field "dateInsert", date_update : field
+		"dateUpdate", properties : field "properties", name : field "name", base_price :
+		field "basePrice", discount_price : field "discountPrice", weight : field
+		"weight", dimensions : field "dimensions", measure_code : field "measureCode",
+		measure_name : field "measureName", can_buy : field "canBuy", vat_rate : field
+		"vatRate", vat_included : field "vatIncluded", barcode_multi : field
+		"barcodeMulti", type_ : field "type", catalog_xml_id : field "catalogXmlId",
+		product_xml_id : field "productXmlId", reservations : field "reservations",
+		date_refresh : soft "dateRefresh", detail_page_url : soft "detailPageUrl",
+		discount_coupon : soft "discountCoupon", discount_name : soft "discountName",
+		discount_value : soft "discountValue", fuser_id : soft "fuserId", lid : soft
+		"lid", module : soft "module", notes : soft "notes", price_type_id : soft
+		"priceTypeId", product_price_id : soft "productPriceId", product_provider_class :
+		soft "productProviderClass", recommendation : soft "recommendation",
+		set_parent_id : soft "setParentId", subscribe : soft "subscribe", extra : rest
+		"", }
+	);
+	serialize_map!(
+		SaleOrderBasketItems { opt "id" id, opt "orderId" order_id, opt "sort" sort, opt
+		"productId" product_id, opt "price" price, opt_yn "customPrice" custom_price, opt
+		"currency" currency, opt "quantity" quantity, opt "xmlId" xml_id, opt
+		"dateInsert" date_insert, opt "dateUpdate" date_update, req "properties"
+		properties, opt "name" name, opt "basePrice" base_price, opt "discountPrice"
+		discount_price, opt "weight" weight, opt "dimensions" dimensions, opt
+		"measureCode" measure_code, opt "measureName" measure_name, opt_yn "canBuy"
+		can_buy, opt "vatRate" vat_rate, opt_yn "vatIncluded" vat_included, opt_yn
+		"barcodeMulti" barcode_multi, opt "type" type_, opt "catalogXmlId"
+		catalog_xml_id, opt "productXmlId" product_xml_id, req "reservations"
+		reservations, req "dateRefresh" date_refresh, opt "detailPageUrl"
+		detail_page_url, opt "discountCoupon" discount_coupon, opt "discountName"
+		discount_name, opt "discountValue" discount_value, opt "fuserId" fuser_id, opt
+		"lid" lid, opt "module" module, opt "notes" notes, opt "priceTypeId"
+		price_type_id, opt "productPriceId" product_price_id, opt "productProviderClass"
+		product_provider_class, opt "recommendation" recommendation, opt "setParentId"
+		set_parent_id, opt "subscribe" subscribe, rest "" extra }
+	);
 	/// The object `sale_order.clients` of `sale_order`: `sale_order_crm_client[] | Array of contacts and companies of the order from the CRM module`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-add.html>
@@ -8311,43 +5376,16 @@ pub mod sale_order {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleOrderClients {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				entity_id: object.field("entityId")?,
-				entity_type_id: object.field("entityTypeId")?,
-				is_primary: object.field("isPrimary")?,
-				order_id: object.field("orderId")?,
-				role_id: object.field("roleId")?,
-				sort: object.field("sort")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleOrderClients {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-			crate::support::opt_entry(&mut map, "entityTypeId", &self.entity_type_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isPrimary",
-				&self.is_primary.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "orderId", &self.order_id)?;
-			crate::support::opt_entry(&mut map, "roleId", &self.role_id)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleOrderClients { id : field "id", entity_id : field "entityId", entity_type_id
+		: field "entityTypeId", is_primary : field "isPrimary", order_id : field
+		"orderId", role_id : field "roleId", sort : field "sort", extra : rest "", }
+	);
+	serialize_map!(
+		SaleOrderClients { opt "id" id, opt "entityId" entity_id, opt "entityTypeId"
+		entity_type_id, opt_yn "isPrimary" is_primary, opt "orderId" order_id, opt
+		"roleId" role_id, opt "sort" sort, rest "" extra }
+	);
 	/// The object `sale_order.payments` of `sale_order`: `sale_order_payment[]`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-add.html>
@@ -8459,173 +5497,50 @@ pub mod sale_order {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleOrderPayments {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				order_id: object.field("orderId")?,
-				pay_system_xml_id: object.field("paySystemXmlId")?,
-				pay_system_is_cash: object.field("paySystemIsCash")?,
-				account_number: object.field("accountNumber")?,
-				paid: object.field("paid")?,
-				date_paid: object.field("datePaid")?,
-				emp_paid_id: object.field("empPaidId")?,
-				pay_system_id: object.field("paySystemId")?,
-				ps_status: object.field("psStatus")?,
-				ps_status_code: object.field("psStatusCode")?,
-				ps_status_description: object.field("psStatusDescription")?,
-				ps_status_message: object.field("psStatusMessage")?,
-				ps_sum: object.field("psSum")?,
-				ps_currency: object.field("psCurrency")?,
-				ps_response_date: object.field("psResponseDate")?,
-				pay_voucher_num: object.field("payVoucherNum")?,
-				pay_voucher_date: object.field("payVoucherDate")?,
-				date_pay_before: object.field("datePayBefore")?,
-				date_bill: object.field("dateBill")?,
-				xml_id: object.field("xmlId")?,
-				sum: object.field("sum")?,
-				currency: object.field("currency")?,
-				pay_system_name: object.field("paySystemName")?,
-				company_id: object.field("companyId")?,
-				pay_return_num: object.field("payReturnNum")?,
-				price_cod: object.field("priceCod")?,
-				pay_return_date: object.field("payReturnDate")?,
-				emp_return_id: object.field("empReturnId")?,
-				pay_return_comment: object.field("payReturnComment")?,
-				responsible_id: object.field("responsibleId")?,
-				emp_responsible_id: object.field("empResponsibleId")?,
-				date_responsible_id: object.field("dateResponsibleId")?,
-				is_return: object.field("isReturn")?,
-				comments: object.field("comments")?,
-				updated1c: object.field("updated1c")?,
-				id1c: object.field("id1c")?,
-				version1c: object.field("version1c")?,
-				external_payment: object.field("externalPayment")?,
-				ps_invoice_id: object.field("psInvoiceId")?,
-				marked: object.field("marked")?,
-				reason_marked: object.field("reasonMarked")?,
-				date_marked: object.field("dateMarked")?,
-				emp_marked_id: object.field("empMarkedId")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleOrderPayments {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "orderId", &self.order_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"paySystemXmlId",
-				&self.pay_system_xml_id,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"paySystemIsCash",
-				&self.pay_system_is_cash.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "accountNumber", &self.account_number)?;
-			crate::support::opt_entry(
-				&mut map,
-				"paid",
-				&self.paid.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "datePaid", &self.date_paid)?;
-			crate::support::opt_entry(&mut map, "empPaidId", &self.emp_paid_id)?;
-			crate::support::opt_entry(&mut map, "paySystemId", &self.pay_system_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"psStatus",
-				&self.ps_status.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "psStatusCode", &self.ps_status_code)?;
-			crate::support::opt_entry(
-				&mut map,
-				"psStatusDescription",
-				&self.ps_status_description,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"psStatusMessage",
-				&self.ps_status_message,
-			)?;
-			crate::support::opt_entry(&mut map, "psSum", &self.ps_sum)?;
-			crate::support::opt_entry(&mut map, "psCurrency", &self.ps_currency)?;
-			crate::support::opt_entry(
-				&mut map,
-				"psResponseDate",
-				&self.ps_response_date,
-			)?;
-			crate::support::opt_entry(&mut map, "payVoucherNum", &self.pay_voucher_num)?;
-			crate::support::opt_entry(
-				&mut map,
-				"payVoucherDate",
-				&self.pay_voucher_date,
-			)?;
-			crate::support::opt_entry(&mut map, "datePayBefore", &self.date_pay_before)?;
-			crate::support::opt_entry(&mut map, "dateBill", &self.date_bill)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::opt_entry(&mut map, "sum", &self.sum)?;
-			crate::support::opt_entry(&mut map, "currency", &self.currency)?;
-			crate::support::opt_entry(&mut map, "paySystemName", &self.pay_system_name)?;
-			crate::support::opt_entry(&mut map, "companyId", &self.company_id)?;
-			crate::support::opt_entry(&mut map, "payReturnNum", &self.pay_return_num)?;
-			crate::support::opt_entry(&mut map, "priceCod", &self.price_cod)?;
-			crate::support::opt_entry(&mut map, "payReturnDate", &self.pay_return_date)?;
-			crate::support::opt_entry(&mut map, "empReturnId", &self.emp_return_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"payReturnComment",
-				&self.pay_return_comment,
-			)?;
-			crate::support::opt_entry(&mut map, "responsibleId", &self.responsible_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"empResponsibleId",
-				&self.emp_responsible_id,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"dateResponsibleId",
-				&self.date_responsible_id,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isReturn",
-				&self.is_return.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "comments", &self.comments)?;
-			crate::support::opt_entry(
-				&mut map,
-				"updated1c",
-				&self.updated1c.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "id1c", &self.id1c)?;
-			crate::support::opt_entry(&mut map, "version1c", &self.version1c)?;
-			crate::support::opt_entry(
-				&mut map,
-				"externalPayment",
-				&self.external_payment.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "psInvoiceId", &self.ps_invoice_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"marked",
-				&self.marked.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "reasonMarked", &self.reason_marked)?;
-			crate::support::opt_entry(&mut map, "dateMarked", &self.date_marked)?;
-			crate::support::opt_entry(&mut map, "empMarkedId", &self.emp_marked_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleOrderPayments { id : field "id", order_id : field "orderId",
+		pay_system_xml_id : field "paySystemXmlId", pay_system_is_cash : field
+		"paySystemIsCash", account_number : field "accountNumber", paid : field "paid",
+		date_paid : field "datePaid", emp_paid_id : field "empPaidId", pay_system_id :
+		field "paySystemId", ps_status : field "psStatus", ps_status_code : field
+		"psStatusCode", ps_status_description : field "psStatusDescription",
+		ps_status_message : field "psStatusMessage", ps_sum : field "psSum", ps_currency
+		: field "psCurrency", ps_response_date : field "psResponseDate", pay_voucher_num
+		: field "payVoucherNum", pay_voucher_date : field "payVoucherDate",
+		date_pay_before : field "datePayBefore", date_bill : field "dateBill", xml_id :
+		field "xmlId", sum : field "sum", currency : field "currency", pay_system_name :
+		field "paySystemName", company_id : field "companyId", pay_return_num : field
+		"payReturnNum", price_cod : field "priceCod", pay_return_date : field
+		"payReturnDate", emp_return_id : field "empReturnId", pay_return_comment : field
+		"payReturnComment", responsible_id : field "responsibleId", emp_responsible_id :
+		field "empResponsibleId", date_responsible_id : field "dateResponsibleId",
+		is_return : field "isReturn", comments : field "comments", updated1c : field
+		"updated1c", id1c : field "id1c", version1c : field "version1c", external_payment
+		: field "externalPayment", ps_invoice_id : field "psInvoiceId", marked : field
+		"marked", reason_marked : field "reasonMarked", date_marked : field "dateMarked",
+		emp_marked_id : field "empMarkedId", extra : rest "", }
+	);
+	serialize_map!(
+		SaleOrderPayments { opt "id" id, opt "orderId" order_id, opt "paySystemXmlId"
+		pay_system_xml_id, opt_yn "paySystemIsCash" pay_system_is_cash, opt
+		"accountNumber" account_number, opt_yn "paid" paid, opt "datePaid" date_paid, opt
+		"empPaidId" emp_paid_id, opt "paySystemId" pay_system_id, opt_yn "psStatus"
+		ps_status, opt "psStatusCode" ps_status_code, opt "psStatusDescription"
+		ps_status_description, opt "psStatusMessage" ps_status_message, opt "psSum"
+		ps_sum, opt "psCurrency" ps_currency, opt "psResponseDate" ps_response_date, opt
+		"payVoucherNum" pay_voucher_num, opt "payVoucherDate" pay_voucher_date, opt
+		"datePayBefore" date_pay_before, opt "dateBill" date_bill, opt "xmlId" xml_id,
+		opt "sum" sum, opt "currency" currency, opt "paySystemName" pay_system_name, opt
+		"companyId" company_id, opt "payReturnNum" pay_return_num, opt "priceCod"
+		price_cod, opt "payReturnDate" pay_return_date, opt "empReturnId" emp_return_id,
+		opt "payReturnComment" pay_return_comment, opt "responsibleId" responsible_id,
+		opt "empResponsibleId" emp_responsible_id, opt "dateResponsibleId"
+		date_responsible_id, opt_yn "isReturn" is_return, opt "comments" comments, opt_yn
+		"updated1c" updated1c, opt "id1c" id1c, opt "version1c" version1c, opt_yn
+		"externalPayment" external_payment, opt "psInvoiceId" ps_invoice_id, opt_yn
+		"marked" marked, opt "reasonMarked" reason_marked, opt "dateMarked" date_marked,
+		opt "empMarkedId" emp_marked_id, rest "" extra }
+	);
 	/// The object `sale_order.shipments.shipmentItems` of `sale_order`: `sale_order_shipment_item[]`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-add.html>
@@ -8649,47 +5564,18 @@ pub mod sale_order {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleOrderShipmentsShipmentItems {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				order_delivery_id: object.field("orderDeliveryId")?,
-				basket_id: object.field("basketId")?,
-				quantity: object.field("quantity")?,
-				reserved_quantity: object.field("reservedQuantity")?,
-				xml_id: object.field("xmlId")?,
-				date_insert: object.field("dateInsert")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleOrderShipmentsShipmentItems {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"orderDeliveryId",
-				&self.order_delivery_id,
-			)?;
-			crate::support::opt_entry(&mut map, "basketId", &self.basket_id)?;
-			crate::support::opt_entry(&mut map, "quantity", &self.quantity)?;
-			crate::support::opt_entry(
-				&mut map,
-				"reservedQuantity",
-				&self.reserved_quantity,
-			)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::opt_entry(&mut map, "dateInsert", &self.date_insert)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleOrderShipmentsShipmentItems { id : field "id", order_delivery_id : field
+		"orderDeliveryId", basket_id : field "basketId", quantity : field "quantity",
+		reserved_quantity : field "reservedQuantity", xml_id : field "xmlId", date_insert
+		: field "dateInsert", extra : rest "", }
+	);
+	serialize_map!(
+		SaleOrderShipmentsShipmentItems { opt "id" id, opt "orderDeliveryId"
+		order_delivery_id, opt "basketId" basket_id, opt "quantity" quantity, opt
+		"reservedQuantity" reserved_quantity, opt "xmlId" xml_id, opt "dateInsert"
+		date_insert, rest "" extra }
+	);
 	/// The object `sale_order.shipments` of `sale_order`: `sale_order_shipment[]`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-add.html>
@@ -8805,193 +5691,56 @@ pub mod sale_order {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleOrderShipments {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				date_insert: object.field("dateInsert")?,
-				order_id: object.field("orderId")?,
-				account_number: object.field("accountNumber")?,
-				allow_delivery: object.field("allowDelivery")?,
-				date_allow_delivery: object.field("dateAllowDelivery")?,
-				emp_allow_delivery_id: object.field("empAllowDeliveryId")?,
-				deducted: object.field("deducted")?,
-				date_deducted: object.field("dateDeducted")?,
-				emp_deducted_id: object.field("empDeductedId")?,
-				reason_undo_deducted: object.field("reasonUndoDeducted")?,
-				system: object.field("system")?,
-				delivery_id: object.field("deliveryId")?,
-				delivery_name: object.field("deliveryName")?,
-				delivery_xml_id: object.field("deliveryXmlId")?,
-				status_id: object.field("statusId")?,
-				status_xml_id: object.field("statusXmlId")?,
-				canceled: object.field("canceled")?,
-				date_canceled: object.field("dateCanceled")?,
-				emp_canceled_id: object.field("empCanceledId")?,
-				marked: object.field("marked")?,
-				date_marked: object.field("dateMarked")?,
-				reason_marked: object.field("reasonMarked")?,
-				emp_marked_id: object.field("empMarkedId")?,
-				delivery_doc_date: object.field("deliveryDocDate")?,
-				delivery_doc_num: object.field("deliveryDocNum")?,
-				tracking_number: object.field("trackingNumber")?,
-				tracking_description: object.field("trackingDescription")?,
-				tracking_last_check: object.field("trackingLastCheck")?,
-				tracking_status: object.field("trackingStatus")?,
-				currency: object.field("currency")?,
-				custom_price_delivery: object.field("customPriceDelivery")?,
-				base_price_delivery: object.field("basePriceDelivery")?,
-				price_delivery: object.field("priceDelivery")?,
-				discount_price: object.field("discountPrice")?,
-				comments: object.field("comments")?,
-				company_id: object.field("companyId")?,
-				responsible_id: object.field("responsibleId")?,
-				date_responsible_id: object.field("dateResponsibleId")?,
-				emp_responsible_id: object.field("empResponsibleId")?,
-				xml_id: object.field("xmlId")?,
-				external_delivery: object.field("externalDelivery")?,
-				id1c: object.field("id1c")?,
-				updated1c: object.field("updated1c")?,
-				version1c: object.field("version1c")?,
-				shipment_items: object.field("shipmentItems")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleOrderShipments {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "dateInsert", &self.date_insert)?;
-			crate::support::opt_entry(&mut map, "orderId", &self.order_id)?;
-			crate::support::opt_entry(&mut map, "accountNumber", &self.account_number)?;
-			crate::support::opt_entry(
-				&mut map,
-				"allowDelivery",
-				&self.allow_delivery.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"dateAllowDelivery",
-				&self.date_allow_delivery,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"empAllowDeliveryId",
-				&self.emp_allow_delivery_id,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"deducted",
-				&self.deducted.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "dateDeducted", &self.date_deducted)?;
-			crate::support::opt_entry(&mut map, "empDeductedId", &self.emp_deducted_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"reasonUndoDeducted",
-				&self.reason_undo_deducted,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"system",
-				&self.system.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "deliveryId", &self.delivery_id)?;
-			crate::support::opt_entry(&mut map, "deliveryName", &self.delivery_name)?;
-			crate::support::opt_entry(&mut map, "deliveryXmlId", &self.delivery_xml_id)?;
-			crate::support::opt_entry(&mut map, "statusId", &self.status_id)?;
-			crate::support::opt_entry(&mut map, "statusXmlId", &self.status_xml_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"canceled",
-				&self.canceled.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "dateCanceled", &self.date_canceled)?;
-			crate::support::opt_entry(&mut map, "empCanceledId", &self.emp_canceled_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"marked",
-				&self.marked.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "dateMarked", &self.date_marked)?;
-			crate::support::opt_entry(&mut map, "reasonMarked", &self.reason_marked)?;
-			crate::support::opt_entry(&mut map, "empMarkedId", &self.emp_marked_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"deliveryDocDate",
-				&self.delivery_doc_date,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"deliveryDocNum",
-				&self.delivery_doc_num,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"trackingNumber",
-				&self.tracking_number,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"trackingDescription",
-				&self.tracking_description,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"trackingLastCheck",
-				&self.tracking_last_check,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"trackingStatus",
-				&self.tracking_status,
-			)?;
-			crate::support::opt_entry(&mut map, "currency", &self.currency)?;
-			crate::support::opt_entry(
-				&mut map,
-				"customPriceDelivery",
-				&self.custom_price_delivery.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"basePriceDelivery",
-				&self.base_price_delivery,
-			)?;
-			crate::support::opt_entry(&mut map, "priceDelivery", &self.price_delivery)?;
-			crate::support::opt_entry(&mut map, "discountPrice", &self.discount_price)?;
-			crate::support::opt_entry(&mut map, "comments", &self.comments)?;
-			crate::support::opt_entry(&mut map, "companyId", &self.company_id)?;
-			crate::support::opt_entry(&mut map, "responsibleId", &self.responsible_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"dateResponsibleId",
-				&self.date_responsible_id,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"empResponsibleId",
-				&self.emp_responsible_id,
-			)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"externalDelivery",
-				&self.external_delivery.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "id1c", &self.id1c)?;
-			crate::support::opt_entry(&mut map, "updated1c", &self.updated1c)?;
-			crate::support::opt_entry(&mut map, "version1c", &self.version1c)?;
-			map.serialize_entry("shipmentItems", &self.shipment_items)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleOrderShipments { id : field "id", date_insert : field "dateInsert", order_id
+		: field "orderId", account_number : field "accountNumber", allow_delivery : field
+		"allowDelivery", date_allow_delivery : field "dateAllowDelivery",
+		emp_allow_delivery_id : field "empAllowDeliveryId", deducted : field "deducted",
+		date_deducted : field "dateDeducted", emp_deducted_id : field "empDeductedId",
+		reason_undo_deducted : field "reasonUndoDeducted", system : field "system",
+		delivery_id : field "deliveryId", delivery_name : field "deliveryName",
+		delivery_xml_id : field "deliveryXmlId", status_id : field "statusId",
+		status_xml_id : field "statusXmlId", canceled : field "canceled", date_canceled :
+		field "dateCanceled", emp_canceled_id : field "empCanceledId", marked : field
+		"marked", date_marked : field "dateMarked", reason_marked : field "reasonMarked",
+		emp_marked_id : field "empMarkedId", delivery_doc_date : field "deliveryDocDate",
+		delivery_doc_num : field "deliveryDocNum", tracking_number : field
+		"trackingNumber", tracking_description : field "trackingDescription",
+		tracking_last_check : field "trackingLastCheck", tracking_status : field
+		"trackingStatus", currency : field "currency", custom_price_delivery : field
+		"customPriceDelivery", base_price_delivery : field "basePriceDelivery",
+		price_delivery : field "priceDelivery", discount_price : field "discountPrice",
+		comments : field "comments", company_id : field "companyId", responsible_id :
+		field "responsibleId", date_responsible_id : field "dateResponsibleId",
+		emp_responsible_id : field "empResponsibleId", xml_id : field "xmlId",
+		external_delivery : field "externalDelivery", id1c : field "id1c", updated1c :
+		field "updated1c", version1c : field "version1c", shipment_items : field
+		"shipmentItems", extra : rest "", }
+	);
+	serialize_map!(
+		SaleOrderShipments { opt "id" id, opt "dateInsert" date_insert, opt "orderId"
+		order_id, opt "accountNumber" account_number, opt_yn "allowDelivery"
+		allow_delivery, opt "dateAllowDelivery" date_allow_delivery, opt
+		"empAllowDeliveryId" emp_allow_delivery_id, opt_yn "deducted" deducted, opt
+		"dateDeducted" date_deducted, opt "empDeductedId" emp_deducted_id, opt
+		"reasonUndoDeducted" reason_undo_deducted, opt_yn "system" system, opt
+		"deliveryId" delivery_id, opt "deliveryName" delivery_name, opt "deliveryXmlId"
+		delivery_xml_id, opt "statusId" status_id, opt "statusXmlId" status_xml_id,
+		opt_yn "canceled" canceled, opt "dateCanceled" date_canceled, opt "empCanceledId"
+		emp_canceled_id, opt_yn "marked" marked, opt "dateMarked" date_marked, opt
+		"reasonMarked" reason_marked, opt "empMarkedId" emp_marked_id, opt
+		"deliveryDocDate" delivery_doc_date, opt "deliveryDocNum" delivery_doc_num, opt
+		"trackingNumber" tracking_number, opt "trackingDescription" tracking_description,
+		opt "trackingLastCheck" tracking_last_check, opt "trackingStatus"
+		tracking_status, opt "currency" currency, opt_yn "customPriceDelivery"
+		custom_price_delivery, opt "basePriceDelivery" base_price_delivery, opt
+		"priceDelivery" price_delivery, opt "discountPrice" discount_price, opt
+		"comments" comments, opt "companyId" company_id, opt "responsibleId"
+		responsible_id, opt "dateResponsibleId" date_responsible_id, opt
+		"empResponsibleId" emp_responsible_id, opt "xmlId" xml_id, opt_yn
+		"externalDelivery" external_delivery, opt "id1c" id1c, opt "updated1c" updated1c,
+		opt "version1c" version1c, req "shipmentItems" shipment_items, rest "" extra }
+	);
 	/// Allowed values of `sale_order.propertyValues.type` in `sale_order`.
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
@@ -9131,159 +5880,36 @@ pub mod sale_order {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleOrderPropertyValues {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				person_type_id: object.field("personTypeId")?,
-				props_group_id: object.field("propsGroupId")?,
-				name: object.field("name")?,
-				type_: object.field("type")?,
-				code: object.field("code")?,
-				active: object.field("active")?,
-				util: object.field("util")?,
-				user_props: object.field("userProps")?,
-				is_filtered: object.field("isFiltered")?,
-				sort: object.field("sort")?,
-				description: object.field("description")?,
-				required: object.field("required")?,
-				multiple: object.field("multiple")?,
-				xml_id: object.field("xmlId")?,
-				default_value: object.field("defaultValue")?,
-				settings: object.field("settings")?,
-				is_profile_name: object.field("isProfileName")?,
-				is_payer: object.field("isPayer")?,
-				is_email: object.field("isEmail")?,
-				is_phone: object.field("isPhone")?,
-				is_zip: object.field("isZip")?,
-				is_address: object.field("isAddress")?,
-				is_location: object.field("isLocation")?,
-				is_location4tax: object.field("isLocation4tax")?,
-				input_field_location: object.field("inputFieldLocation")?,
-				is_address_from: object.field("isAddressFrom")?,
-				is_address_to: object.field("isAddressTo")?,
-				order_props_id: object.soft("orderPropsId"),
-				order_props_xml_id: object.soft("orderPropsXmlId"),
-				value: object.soft("value"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleOrderPropertyValues {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "personTypeId", &self.person_type_id)?;
-			crate::support::opt_entry(&mut map, "propsGroupId", &self.props_group_id)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "code", &self.code)?;
-			crate::support::opt_entry(
-				&mut map,
-				"active",
-				&self.active.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"util",
-				&self.util.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"userProps",
-				&self.user_props.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isFiltered",
-				&self.is_filtered.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::opt_entry(&mut map, "description", &self.description)?;
-			crate::support::opt_entry(
-				&mut map,
-				"required",
-				&self.required.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"multiple",
-				&self.multiple.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			map.serialize_entry("defaultValue", &self.default_value)?;
-			map.serialize_entry("settings", &self.settings)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isProfileName",
-				&self.is_profile_name.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isPayer",
-				&self.is_payer.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isEmail",
-				&self.is_email.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isPhone",
-				&self.is_phone.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isZip",
-				&self.is_zip.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isAddress",
-				&self.is_address.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isLocation",
-				&self.is_location.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isLocation4tax",
-				&self.is_location4tax.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"inputFieldLocation",
-				&self.input_field_location,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isAddressFrom",
-				&self.is_address_from.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isAddressTo",
-				&self.is_address_to.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "orderPropsId", &self.order_props_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"orderPropsXmlId",
-				&self.order_props_xml_id,
-			)?;
-			crate::support::opt_entry(&mut map, "value", &self.value)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleOrderPropertyValues { id : field "id", person_type_id : field "personTypeId",
+		props_group_id : field "propsGroupId", name : field "name", type_ : field "type",
+		code : field "code", active : field "active", util : field "util", user_props :
+		field "userProps", is_filtered : field "isFiltered", sort : field "sort",
+		description : field "description", required : field "required", multiple : field
+		"multiple", xml_id : field "xmlId", default_value : field "defaultValue",
+		settings : field "settings", is_profile_name : field "isProfileName", is_payer :
+		field "isPayer", is_email : field "isEmail", is_phone : field "isPhone", is_zip :
+		field "isZip", is_address : field "isAddress", is_location : field "isLocation",
+		is_location4tax : field "isLocation4tax", input_field_location : field
+		"inputFieldLocation", is_address_from : field "isAddressFrom", is_address_to :
+		field "isAddressTo", order_props_id : soft "orderPropsId", order_props_xml_id :
+		soft "orderPropsXmlId", value : soft "value", extra : rest "", }
+	);
+	serialize_map!(
+		SaleOrderPropertyValues { opt "id" id, opt "personTypeId" person_type_id, opt
+		"propsGroupId" props_group_id, opt "name" name, opt "type" type_, opt "code"
+		code, opt_yn "active" active, opt_yn "util" util, opt_yn "userProps" user_props,
+		opt_yn "isFiltered" is_filtered, opt "sort" sort, opt "description" description,
+		opt_yn "required" required, opt_yn "multiple" multiple, opt "xmlId" xml_id, req
+		"defaultValue" default_value, req "settings" settings, opt_yn "isProfileName"
+		is_profile_name, opt_yn "isPayer" is_payer, opt_yn "isEmail" is_email, opt_yn
+		"isPhone" is_phone, opt_yn "isZip" is_zip, opt_yn "isAddress" is_address, opt_yn
+		"isLocation" is_location, opt_yn "isLocation4tax" is_location4tax, opt
+		"inputFieldLocation" input_field_location, opt_yn "isAddressFrom"
+		is_address_from, opt_yn "isAddressTo" is_address_to, opt "orderPropsId"
+		order_props_id, opt "orderPropsXmlId" order_props_xml_id, opt "value" value, rest
+		"" extra }
+	);
 	/// The object `sale_order.requisiteLink` of `sale_order`: `Array of links to requisites from the CRM module`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-add.html>
@@ -9309,37 +5935,16 @@ pub mod sale_order {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleOrderRequisiteLink {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				bank_detail_id: object.soft("bankDetailId"),
-				mc_bank_detail_id: object.soft("mcBankDetailId"),
-				mc_requisite_id: object.soft("mcRequisiteId"),
-				requisite_id: object.soft("requisiteId"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleOrderRequisiteLink {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "bankDetailId", &self.bank_detail_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"mcBankDetailId",
-				&self.mc_bank_detail_id,
-			)?;
-			crate::support::opt_entry(&mut map, "mcRequisiteId", &self.mc_requisite_id)?;
-			crate::support::opt_entry(&mut map, "requisiteId", &self.requisite_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleOrderRequisiteLink { bank_detail_id : soft "bankDetailId", mc_bank_detail_id
+		: soft "mcBankDetailId", mc_requisite_id : soft "mcRequisiteId", requisite_id :
+		soft "requisiteId", extra : rest "", }
+	);
+	serialize_map!(
+		SaleOrderRequisiteLink { opt "bankDetailId" bank_detail_id, opt "mcBankDetailId"
+		mc_bank_detail_id, opt "mcRequisiteId" mc_requisite_id, opt "requisiteId"
+		requisite_id, rest "" extra }
+	);
 	/// The object `sale_order.tradeBindings` of `sale_order`: `sale_order_trade_binding[]`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-add.html>
@@ -9363,51 +5968,18 @@ pub mod sale_order {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleOrderTradeBindings {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				xml_id: object.field("xmlId")?,
-				external_order_id: object.field("externalOrderId")?,
-				order_id: object.field("orderId")?,
-				trading_platform_id: object.field("tradingPlatformId")?,
-				trading_platform_xml_id: object.field("tradingPlatformXmlId")?,
-				params: object.field("params")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleOrderTradeBindings {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"externalOrderId",
-				&self.external_order_id,
-			)?;
-			crate::support::opt_entry(&mut map, "orderId", &self.order_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"tradingPlatformId",
-				&self.trading_platform_id,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"tradingPlatformXmlId",
-				&self.trading_platform_xml_id,
-			)?;
-			crate::support::opt_entry(&mut map, "params", &self.params)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleOrderTradeBindings { id : field "id", xml_id : field "xmlId",
+		external_order_id : field "externalOrderId", order_id : field "orderId",
+		trading_platform_id : field "tradingPlatformId", trading_platform_xml_id : field
+		"tradingPlatformXmlId", params : field "params", extra : rest "", }
+	);
+	serialize_map!(
+		SaleOrderTradeBindings { opt "id" id, opt "xmlId" xml_id, opt "externalOrderId"
+		external_order_id, opt "orderId" order_id, opt "tradingPlatformId"
+		trading_platform_id, opt "tradingPlatformXmlId" trading_platform_xml_id, opt
+		"params" params, rest "" extra }
+	);
 	/// The entity `sale_order`, one type wherever a result holds it.
 	///
 	/// In the results of `sale.order.add`, `sale.order.get`, `sale.order.list`, `sale.order.update`.
@@ -9535,169 +6107,53 @@ pub mod sale_order {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleOrder {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				lid: object.field("lid")?,
-				date_insert: object.field("dateInsert")?,
-				date_update: object.field("dateUpdate")?,
-				person_type_id: object.field("personTypeId")?,
-				person_type_xml_id: object.field("personTypeXmlId")?,
-				status_id: object.field("statusId")?,
-				emp_status_id: object.field("empStatusId")?,
-				date_status: object.field("dateStatus")?,
-				marked: object.field("marked")?,
-				date_marked: object.field("dateMarked")?,
-				emp_marked_id: object.field("empMarkedId")?,
-				reason_marked: object.field("reasonMarked")?,
-				price: object.field("price")?,
-				discount_value: object.field("discountValue")?,
-				tax_value: object.field("taxValue")?,
-				user_description: object.field("userDescription")?,
-				additional_info: object.field("additionalInfo")?,
-				comments: object.field("comments")?,
-				responsible_id: object.field("responsibleId")?,
-				recurring_id: object.field("recurringId")?,
-				locked_by: object.field("lockedBy")?,
-				date_lock: object.field("dateLock")?,
-				recount_flag: object.field("recountFlag")?,
-				affiliate_id: object.field("affiliateId")?,
-				updated1c: object.field("updated1c")?,
-				order_topic: object.field("orderTopic")?,
-				xml_id: object.field("xmlId")?,
-				status_xml_id: object.field("statusXmlId")?,
-				id1c: object.field("id1c")?,
-				version: object.field("version")?,
-				version1c: object.field("version1c")?,
-				external_order: object.field("externalOrder")?,
-				canceled: object.field("canceled")?,
-				date_canceled: object.field("dateCanceled")?,
-				emp_canceled_id: object.field("empCanceledId")?,
-				reason_canceled: object.field("reasonCanceled")?,
-				user_id: object.field("userId")?,
-				currency: object.field("currency")?,
-				account_number: object.field("accountNumber")?,
-				payed: object.field("payed")?,
-				deducted: object.field("deducted")?,
-				basket_items: object.field("basketItems")?,
-				clients: object.field("clients")?,
-				payments: object.field("payments")?,
-				shipments: object.field("shipments")?,
-				property_values: object.field("propertyValues")?,
-				requisite_link: object.field("requisiteLink")?,
-				trade_bindings: object.field("tradeBindings")?,
-				company_id: object.soft("companyId"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleOrder {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "lid", &self.lid)?;
-			crate::support::opt_entry(&mut map, "dateInsert", &self.date_insert)?;
-			crate::support::opt_entry(&mut map, "dateUpdate", &self.date_update)?;
-			crate::support::opt_entry(&mut map, "personTypeId", &self.person_type_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"personTypeXmlId",
-				&self.person_type_xml_id,
-			)?;
-			crate::support::opt_entry(&mut map, "statusId", &self.status_id)?;
-			crate::support::opt_entry(&mut map, "empStatusId", &self.emp_status_id)?;
-			crate::support::opt_entry(&mut map, "dateStatus", &self.date_status)?;
-			crate::support::opt_entry(
-				&mut map,
-				"marked",
-				&self.marked.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "dateMarked", &self.date_marked)?;
-			crate::support::opt_entry(&mut map, "empMarkedId", &self.emp_marked_id)?;
-			crate::support::opt_entry(&mut map, "reasonMarked", &self.reason_marked)?;
-			crate::support::opt_entry(&mut map, "price", &self.price)?;
-			crate::support::opt_entry(&mut map, "discountValue", &self.discount_value)?;
-			crate::support::opt_entry(&mut map, "taxValue", &self.tax_value)?;
-			crate::support::opt_entry(
-				&mut map,
-				"userDescription",
-				&self.user_description,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"additionalInfo",
-				&self.additional_info,
-			)?;
-			crate::support::opt_entry(&mut map, "comments", &self.comments)?;
-			crate::support::opt_entry(&mut map, "responsibleId", &self.responsible_id)?;
-			crate::support::opt_entry(&mut map, "recurringId", &self.recurring_id)?;
-			crate::support::opt_entry(&mut map, "lockedBy", &self.locked_by)?;
-			crate::support::opt_entry(&mut map, "dateLock", &self.date_lock)?;
-			crate::support::opt_entry(
-				&mut map,
-				"recountFlag",
-				&self.recount_flag.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "affiliateId", &self.affiliate_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"updated1c",
-				&self.updated1c.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "orderTopic", &self.order_topic)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::opt_entry(&mut map, "statusXmlId", &self.status_xml_id)?;
-			crate::support::opt_entry(&mut map, "id1c", &self.id1c)?;
-			crate::support::opt_entry(&mut map, "version", &self.version)?;
-			crate::support::opt_entry(&mut map, "version1c", &self.version1c)?;
-			crate::support::opt_entry(
-				&mut map,
-				"externalOrder",
-				&self.external_order.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"canceled",
-				&self.canceled.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "dateCanceled", &self.date_canceled)?;
-			crate::support::opt_entry(&mut map, "empCanceledId", &self.emp_canceled_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"reasonCanceled",
-				&self.reason_canceled,
-			)?;
-			crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-			crate::support::opt_entry(&mut map, "currency", &self.currency)?;
-			crate::support::opt_entry(&mut map, "accountNumber", &self.account_number)?;
-			crate::support::opt_entry(
-				&mut map,
-				"payed",
-				&self.payed.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"deducted",
-				&self.deducted.map(crate::support::yes_no),
-			)?;
-			map.serialize_entry("basketItems", &self.basket_items)?;
-			crate::support::opt_entry(&mut map, "clients", &self.clients)?;
-			map.serialize_entry("payments", &self.payments)?;
-			map.serialize_entry("shipments", &self.shipments)?;
-			map.serialize_entry("propertyValues", &self.property_values)?;
-			crate::support::opt_entry(&mut map, "requisiteLink", &self.requisite_link)?;
-			map.serialize_entry("tradeBindings", &self.trade_bindings)?;
-			crate::support::opt_entry(&mut map, "companyId", &self.company_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleOrder { id : field "id", lid : field "lid", date_insert : field "dateInsert",
+		date_update : field "dateUpdate", person_type_id : field "personTypeId",
+		person_type_xml_id : field "personTypeXmlId", status_id : field "statusId",
+		emp_status_id : field "empStatusId", date_status : field "dateStatus", marked :
+		field "marked", date_marked : field "dateMarked", emp_marked_id : field
+		"empMarkedId", reason_marked : field "reasonMarked", price : field "price",
+		discount_value : field "discountValue", tax_value : field "taxValue",
+		user_description : field "userDescription", additional_info : field
+		"additionalInfo", comments : field "comments", responsible_id : field
+		"responsibleId", recurring_id : field "recurringId", locked_by : field
+		"lockedBy", date_lock : field "dateLock", recount_flag : field "recountFlag",
+		affiliate_id : field "affiliateId", updated1c : field "updated1c", order_topic :
+		field "orderTopic", xml_id : field "xmlId", status_xml_id : field "statusXmlId",
+		id1c : field "id1c", version : field "version", version1c : field "version1c",
+		external_order : field "externalOrder", canceled : field "canceled",
+		date_canceled : field "dateCanceled", emp_canceled_id : field "empCanceledId",
+		reason_canceled : field "reasonCanceled", user_id : field "userId", currency :
+		field "currency", account_number : field "accountNumber", payed : field "payed",
+		deducted : field "deducted", basket_items : field "basketItems", clients : field
+		"clients", payments : field "payments", shipments : field "shipments",
+		property_values : field "propertyValues", requisite_link : field "requisiteLink",
+		trade_bindings : field "tradeBindings", company_id : soft "companyId", extra :
+		rest "", }
+	);
+	serialize_map!(
+		SaleOrder { opt "id" id, opt "lid" lid, opt "dateInsert" date_insert, opt
+		"dateUpdate" date_update, opt "personTypeId" person_type_id, opt
+		"personTypeXmlId" person_type_xml_id, opt "statusId" status_id, opt "empStatusId"
+		emp_status_id, opt "dateStatus" date_status, opt_yn "marked" marked, opt
+		"dateMarked" date_marked, opt "empMarkedId" emp_marked_id, opt "reasonMarked"
+		reason_marked, opt "price" price, opt "discountValue" discount_value, opt
+		"taxValue" tax_value, opt "userDescription" user_description, opt
+		"additionalInfo" additional_info, opt "comments" comments, opt "responsibleId"
+		responsible_id, opt "recurringId" recurring_id, opt "lockedBy" locked_by, opt
+		"dateLock" date_lock, opt_yn "recountFlag" recount_flag, opt "affiliateId"
+		affiliate_id, opt_yn "updated1c" updated1c, opt "orderTopic" order_topic, opt
+		"xmlId" xml_id, opt "statusXmlId" status_xml_id, opt "id1c" id1c, opt "version"
+		version, opt "version1c" version1c, opt_yn "externalOrder" external_order, opt_yn
+		"canceled" canceled, opt "dateCanceled" date_canceled, opt "empCanceledId"
+		emp_canceled_id, opt "reasonCanceled" reason_canceled, opt "userId" user_id, opt
+		"currency" currency, opt "accountNumber" account_number, opt_yn "payed" payed,
+		opt_yn "deducted" deducted, req "basketItems" basket_items, opt "clients"
+		clients, req "payments" payments, req "shipments" shipments, req "propertyValues"
+		property_values, opt "requisiteLink" requisite_link, req "tradeBindings"
+		trade_bindings, opt "companyId" company_id, rest "" extra }
+	);
 	deserialize_via_from_value!(SaleOrder);
 }
 #[cfg(feature = "sale")]
@@ -9818,173 +6274,50 @@ pub mod sale_order_payment {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleOrderPayment {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				order_id: object.field("orderId")?,
-				pay_system_xml_id: object.field("paySystemXmlId")?,
-				pay_system_is_cash: object.field("paySystemIsCash")?,
-				account_number: object.field("accountNumber")?,
-				paid: object.field("paid")?,
-				date_paid: object.field("datePaid")?,
-				emp_paid_id: object.field("empPaidId")?,
-				pay_system_id: object.field("paySystemId")?,
-				ps_status: object.field("psStatus")?,
-				ps_status_code: object.field("psStatusCode")?,
-				ps_status_description: object.field("psStatusDescription")?,
-				ps_status_message: object.field("psStatusMessage")?,
-				ps_sum: object.field("psSum")?,
-				ps_currency: object.field("psCurrency")?,
-				ps_response_date: object.field("psResponseDate")?,
-				pay_voucher_num: object.field("payVoucherNum")?,
-				pay_voucher_date: object.field("payVoucherDate")?,
-				date_pay_before: object.field("datePayBefore")?,
-				date_bill: object.field("dateBill")?,
-				xml_id: object.field("xmlId")?,
-				sum: object.field("sum")?,
-				currency: object.field("currency")?,
-				pay_system_name: object.field("paySystemName")?,
-				company_id: object.field("companyId")?,
-				pay_return_num: object.field("payReturnNum")?,
-				price_cod: object.field("priceCod")?,
-				pay_return_date: object.field("payReturnDate")?,
-				emp_return_id: object.field("empReturnId")?,
-				pay_return_comment: object.field("payReturnComment")?,
-				responsible_id: object.field("responsibleId")?,
-				emp_responsible_id: object.field("empResponsibleId")?,
-				date_responsible_id: object.field("dateResponsibleId")?,
-				is_return: object.field("isReturn")?,
-				comments: object.field("comments")?,
-				updated1c: object.field("updated1c")?,
-				id1c: object.field("id1c")?,
-				version1c: object.field("version1c")?,
-				external_payment: object.field("externalPayment")?,
-				ps_invoice_id: object.field("psInvoiceId")?,
-				marked: object.field("marked")?,
-				reason_marked: object.field("reasonMarked")?,
-				date_marked: object.field("dateMarked")?,
-				emp_marked_id: object.field("empMarkedId")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleOrderPayment {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "orderId", &self.order_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"paySystemXmlId",
-				&self.pay_system_xml_id,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"paySystemIsCash",
-				&self.pay_system_is_cash.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "accountNumber", &self.account_number)?;
-			crate::support::opt_entry(
-				&mut map,
-				"paid",
-				&self.paid.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "datePaid", &self.date_paid)?;
-			crate::support::opt_entry(&mut map, "empPaidId", &self.emp_paid_id)?;
-			crate::support::opt_entry(&mut map, "paySystemId", &self.pay_system_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"psStatus",
-				&self.ps_status.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "psStatusCode", &self.ps_status_code)?;
-			crate::support::opt_entry(
-				&mut map,
-				"psStatusDescription",
-				&self.ps_status_description,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"psStatusMessage",
-				&self.ps_status_message,
-			)?;
-			crate::support::opt_entry(&mut map, "psSum", &self.ps_sum)?;
-			crate::support::opt_entry(&mut map, "psCurrency", &self.ps_currency)?;
-			crate::support::opt_entry(
-				&mut map,
-				"psResponseDate",
-				&self.ps_response_date,
-			)?;
-			crate::support::opt_entry(&mut map, "payVoucherNum", &self.pay_voucher_num)?;
-			crate::support::opt_entry(
-				&mut map,
-				"payVoucherDate",
-				&self.pay_voucher_date,
-			)?;
-			crate::support::opt_entry(&mut map, "datePayBefore", &self.date_pay_before)?;
-			crate::support::opt_entry(&mut map, "dateBill", &self.date_bill)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::opt_entry(&mut map, "sum", &self.sum)?;
-			crate::support::opt_entry(&mut map, "currency", &self.currency)?;
-			crate::support::opt_entry(&mut map, "paySystemName", &self.pay_system_name)?;
-			crate::support::opt_entry(&mut map, "companyId", &self.company_id)?;
-			crate::support::opt_entry(&mut map, "payReturnNum", &self.pay_return_num)?;
-			crate::support::opt_entry(&mut map, "priceCod", &self.price_cod)?;
-			crate::support::opt_entry(&mut map, "payReturnDate", &self.pay_return_date)?;
-			crate::support::opt_entry(&mut map, "empReturnId", &self.emp_return_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"payReturnComment",
-				&self.pay_return_comment,
-			)?;
-			crate::support::opt_entry(&mut map, "responsibleId", &self.responsible_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"empResponsibleId",
-				&self.emp_responsible_id,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"dateResponsibleId",
-				&self.date_responsible_id,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isReturn",
-				&self.is_return.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "comments", &self.comments)?;
-			crate::support::opt_entry(
-				&mut map,
-				"updated1c",
-				&self.updated1c.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "id1c", &self.id1c)?;
-			crate::support::opt_entry(&mut map, "version1c", &self.version1c)?;
-			crate::support::opt_entry(
-				&mut map,
-				"externalPayment",
-				&self.external_payment.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "psInvoiceId", &self.ps_invoice_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"marked",
-				&self.marked.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "reasonMarked", &self.reason_marked)?;
-			crate::support::opt_entry(&mut map, "dateMarked", &self.date_marked)?;
-			crate::support::opt_entry(&mut map, "empMarkedId", &self.emp_marked_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleOrderPayment { id : field "id", order_id : field "orderId", pay_system_xml_id
+		: field "paySystemXmlId", pay_system_is_cash : field "paySystemIsCash",
+		account_number : field "accountNumber", paid : field "paid", date_paid : field
+		"datePaid", emp_paid_id : field "empPaidId", pay_system_id : field "paySystemId",
+		ps_status : field "psStatus", ps_status_code : field "psStatusCode",
+		ps_status_description : field "psStatusDescription", ps_status_message : field
+		"psStatusMessage", ps_sum : field "psSum", ps_currency : field "psCurrency",
+		ps_response_date : field "psResponseDate", pay_voucher_num : field
+		"payVoucherNum", pay_voucher_date : field "payVoucherDate", date_pay_before :
+		field "datePayBefore", date_bill : field "dateBill", xml_id : field "xmlId", sum
+		: field "sum", currency : field "currency", pay_system_name : field
+		"paySystemName", company_id : field "companyId", pay_return_num : field
+		"payReturnNum", price_cod : field "priceCod", pay_return_date : field
+		"payReturnDate", emp_return_id : field "empReturnId", pay_return_comment : field
+		"payReturnComment", responsible_id : field "responsibleId", emp_responsible_id :
+		field "empResponsibleId", date_responsible_id : field "dateResponsibleId",
+		is_return : field "isReturn", comments : field "comments", updated1c : field
+		"updated1c", id1c : field "id1c", version1c : field "version1c", external_payment
+		: field "externalPayment", ps_invoice_id : field "psInvoiceId", marked : field
+		"marked", reason_marked : field "reasonMarked", date_marked : field "dateMarked",
+		emp_marked_id : field "empMarkedId", extra : rest "", }
+	);
+	serialize_map!(
+		SaleOrderPayment { opt "id" id, opt "orderId" order_id, opt "paySystemXmlId"
+		pay_system_xml_id, opt_yn "paySystemIsCash" pay_system_is_cash, opt
+		"accountNumber" account_number, opt_yn "paid" paid, opt "datePaid" date_paid, opt
+		"empPaidId" emp_paid_id, opt "paySystemId" pay_system_id, opt_yn "psStatus"
+		ps_status, opt "psStatusCode" ps_status_code, opt "psStatusDescription"
+		ps_status_description, opt "psStatusMessage" ps_status_message, opt "psSum"
+		ps_sum, opt "psCurrency" ps_currency, opt "psResponseDate" ps_response_date, opt
+		"payVoucherNum" pay_voucher_num, opt "payVoucherDate" pay_voucher_date, opt
+		"datePayBefore" date_pay_before, opt "dateBill" date_bill, opt "xmlId" xml_id,
+		opt "sum" sum, opt "currency" currency, opt "paySystemName" pay_system_name, opt
+		"companyId" company_id, opt "payReturnNum" pay_return_num, opt "priceCod"
+		price_cod, opt "payReturnDate" pay_return_date, opt "empReturnId" emp_return_id,
+		opt "payReturnComment" pay_return_comment, opt "responsibleId" responsible_id,
+		opt "empResponsibleId" emp_responsible_id, opt "dateResponsibleId"
+		date_responsible_id, opt_yn "isReturn" is_return, opt "comments" comments, opt_yn
+		"updated1c" updated1c, opt "id1c" id1c, opt "version1c" version1c, opt_yn
+		"externalPayment" external_payment, opt "psInvoiceId" ps_invoice_id, opt_yn
+		"marked" marked, opt "reasonMarked" reason_marked, opt "dateMarked" date_marked,
+		opt "empMarkedId" emp_marked_id, rest "" extra }
+	);
 	deserialize_via_from_value!(SaleOrderPayment);
 }
 #[cfg(feature = "sale")]
@@ -10041,31 +6374,14 @@ pub mod sale_order_property {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleOrderPropertySettings {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				maxlength: object.soft("maxlength"),
-				multiline: object.soft("multiline"),
-				size: object.soft("size"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleOrderPropertySettings {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "maxlength", &self.maxlength)?;
-			crate::support::opt_entry(&mut map, "multiline", &self.multiline)?;
-			crate::support::opt_entry(&mut map, "size", &self.size)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleOrderPropertySettings { maxlength : soft "maxlength", multiline : soft
+		"multiline", size : soft "size", extra : rest "", }
+	);
+	serialize_map!(
+		SaleOrderPropertySettings { opt "maxlength" maxlength, opt "multiline" multiline,
+		opt "size" size, rest "" extra }
+	);
 	/// The entity `sale_order_property`, one type wherever a result holds it.
 	///
 	/// In the results of `sale.property.add`, `sale.property.get`, `sale.property.list`, `sale.property.update`.
@@ -10167,149 +6483,33 @@ pub mod sale_order_property {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleOrderProperty {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				person_type_id: object.field("personTypeId")?,
-				props_group_id: object.field("propsGroupId")?,
-				name: object.field("name")?,
-				type_: object.field("type")?,
-				code: object.field("code")?,
-				active: object.field("active")?,
-				util: object.field("util")?,
-				user_props: object.field("userProps")?,
-				is_filtered: object.field("isFiltered")?,
-				sort: object.field("sort")?,
-				description: object.field("description")?,
-				required: object.field("required")?,
-				multiple: object.field("multiple")?,
-				xml_id: object.field("xmlId")?,
-				default_value: object.field("defaultValue")?,
-				settings: object.field("settings")?,
-				is_profile_name: object.field("isProfileName")?,
-				is_payer: object.field("isPayer")?,
-				is_email: object.field("isEmail")?,
-				is_phone: object.field("isPhone")?,
-				is_zip: object.field("isZip")?,
-				is_address: object.field("isAddress")?,
-				is_location: object.field("isLocation")?,
-				is_location4tax: object.field("isLocation4tax")?,
-				input_field_location: object.field("inputFieldLocation")?,
-				is_address_from: object.field("isAddressFrom")?,
-				is_address_to: object.field("isAddressTo")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleOrderProperty {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "personTypeId", &self.person_type_id)?;
-			crate::support::opt_entry(&mut map, "propsGroupId", &self.props_group_id)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "code", &self.code)?;
-			crate::support::opt_entry(
-				&mut map,
-				"active",
-				&self.active.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"util",
-				&self.util.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"userProps",
-				&self.user_props.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isFiltered",
-				&self.is_filtered.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::opt_entry(&mut map, "description", &self.description)?;
-			crate::support::opt_entry(
-				&mut map,
-				"required",
-				&self.required.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"multiple",
-				&self.multiple.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			map.serialize_entry("defaultValue", &self.default_value)?;
-			crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isProfileName",
-				&self.is_profile_name.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isPayer",
-				&self.is_payer.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isEmail",
-				&self.is_email.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isPhone",
-				&self.is_phone.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isZip",
-				&self.is_zip.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isAddress",
-				&self.is_address.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isLocation",
-				&self.is_location.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isLocation4tax",
-				&self.is_location4tax.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"inputFieldLocation",
-				&self.input_field_location,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isAddressFrom",
-				&self.is_address_from.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isAddressTo",
-				&self.is_address_to.map(crate::support::yes_no),
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleOrderProperty { id : field "id", person_type_id : field "personTypeId",
+		props_group_id : field "propsGroupId", name : field "name", type_ : field "type",
+		code : field "code", active : field "active", util : field "util", user_props :
+		field "userProps", is_filtered : field "isFiltered", sort : field "sort",
+		description : field "description", required : field "required", multiple : field
+		"multiple", xml_id : field "xmlId", default_value : field "defaultValue",
+		settings : field "settings", is_profile_name : field "isProfileName", is_payer :
+		field "isPayer", is_email : field "isEmail", is_phone : field "isPhone", is_zip :
+		field "isZip", is_address : field "isAddress", is_location : field "isLocation",
+		is_location4tax : field "isLocation4tax", input_field_location : field
+		"inputFieldLocation", is_address_from : field "isAddressFrom", is_address_to :
+		field "isAddressTo", extra : rest "", }
+	);
+	serialize_map!(
+		SaleOrderProperty { opt "id" id, opt "personTypeId" person_type_id, opt
+		"propsGroupId" props_group_id, opt "name" name, opt "type" type_, opt "code"
+		code, opt_yn "active" active, opt_yn "util" util, opt_yn "userProps" user_props,
+		opt_yn "isFiltered" is_filtered, opt "sort" sort, opt "description" description,
+		opt_yn "required" required, opt_yn "multiple" multiple, opt "xmlId" xml_id, req
+		"defaultValue" default_value, opt "settings" settings, opt_yn "isProfileName"
+		is_profile_name, opt_yn "isPayer" is_payer, opt_yn "isEmail" is_email, opt_yn
+		"isPhone" is_phone, opt_yn "isZip" is_zip, opt_yn "isAddress" is_address, opt_yn
+		"isLocation" is_location, opt_yn "isLocation4tax" is_location4tax, opt
+		"inputFieldLocation" input_field_location, opt_yn "isAddressFrom"
+		is_address_from, opt_yn "isAddressTo" is_address_to, rest "" extra }
+	);
 	deserialize_via_from_value!(SaleOrderProperty);
 }
 #[cfg(feature = "sale")]
@@ -10336,33 +6536,14 @@ pub mod sale_order_property_group {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleOrderPropertyGroup {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				name: object.field("name")?,
-				person_type_id: object.field("personTypeId")?,
-				sort: object.field("sort")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleOrderPropertyGroup {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(&mut map, "personTypeId", &self.person_type_id)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleOrderPropertyGroup { id : field "id", name : field "name", person_type_id :
+		field "personTypeId", sort : field "sort", extra : rest "", }
+	);
+	serialize_map!(
+		SaleOrderPropertyGroup { opt "id" id, opt "name" name, opt "personTypeId"
+		person_type_id, opt "sort" sort, rest "" extra }
+	);
 	deserialize_via_from_value!(SaleOrderPropertyGroup);
 }
 #[cfg(feature = "sale")]
@@ -10387,31 +6568,14 @@ pub mod sale_order_property_relation {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleOrderPropertyRelation {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				entity_id: object.field("entityId")?,
-				entity_type: object.field("entityType")?,
-				property_id: object.field("propertyId")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleOrderPropertyRelation {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-			crate::support::opt_entry(&mut map, "entityType", &self.entity_type)?;
-			crate::support::opt_entry(&mut map, "propertyId", &self.property_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleOrderPropertyRelation { entity_id : field "entityId", entity_type : field
+		"entityType", property_id : field "propertyId", extra : rest "", }
+	);
+	serialize_map!(
+		SaleOrderPropertyRelation { opt "entityId" entity_id, opt "entityType"
+		entity_type, opt "propertyId" property_id, rest "" extra }
+	);
 	deserialize_via_from_value!(SaleOrderPropertyRelation);
 }
 #[cfg(feature = "sale")]
@@ -10444,43 +6608,16 @@ pub mod sale_order_property_value {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleOrderPropertyValue {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				name: object.field("name")?,
-				order_id: object.field("orderId")?,
-				code: object.field("code")?,
-				value: object.field("value")?,
-				order_props_id: object.field("orderPropsId")?,
-				order_props_xml_id: object.field("orderPropsXmlId")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleOrderPropertyValue {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(&mut map, "orderId", &self.order_id)?;
-			crate::support::opt_entry(&mut map, "code", &self.code)?;
-			map.serialize_entry("value", &self.value)?;
-			crate::support::opt_entry(&mut map, "orderPropsId", &self.order_props_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"orderPropsXmlId",
-				&self.order_props_xml_id,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleOrderPropertyValue { id : field "id", name : field "name", order_id : field
+		"orderId", code : field "code", value : field "value", order_props_id : field
+		"orderPropsId", order_props_xml_id : field "orderPropsXmlId", extra : rest "", }
+	);
+	serialize_map!(
+		SaleOrderPropertyValue { opt "id" id, opt "name" name, opt "orderId" order_id,
+		opt "code" code, req "value" value, opt "orderPropsId" order_props_id, opt
+		"orderPropsXmlId" order_props_xml_id, rest "" extra }
+	);
 	deserialize_via_from_value!(SaleOrderPropertyValue);
 }
 #[cfg(feature = "sale")]
@@ -10511,37 +6648,16 @@ pub mod sale_order_property_variant {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleOrderPropertyVariant {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				name: object.field("name")?,
-				value: object.field("value")?,
-				order_props_id: object.field("orderPropsId")?,
-				description: object.field("description")?,
-				sort: object.field("sort")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleOrderPropertyVariant {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(&mut map, "value", &self.value)?;
-			crate::support::opt_entry(&mut map, "orderPropsId", &self.order_props_id)?;
-			crate::support::opt_entry(&mut map, "description", &self.description)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleOrderPropertyVariant { id : field "id", name : field "name", value : field
+		"value", order_props_id : field "orderPropsId", description : field
+		"description", sort : field "sort", extra : rest "", }
+	);
+	serialize_map!(
+		SaleOrderPropertyVariant { opt "id" id, opt "name" name, opt "value" value, opt
+		"orderPropsId" order_props_id, opt "description" description, opt "sort" sort,
+		rest "" extra }
+	);
 	deserialize_via_from_value!(SaleOrderPropertyVariant);
 }
 #[cfg(feature = "sale")]
@@ -10572,47 +6688,18 @@ pub mod sale_order_shipment {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleOrderShipmentShipmentItems {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				order_delivery_id: object.field("orderDeliveryId")?,
-				basket_id: object.field("basketId")?,
-				quantity: object.field("quantity")?,
-				reserved_quantity: object.field("reservedQuantity")?,
-				xml_id: object.field("xmlId")?,
-				date_insert: object.field("dateInsert")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleOrderShipmentShipmentItems {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"orderDeliveryId",
-				&self.order_delivery_id,
-			)?;
-			crate::support::opt_entry(&mut map, "basketId", &self.basket_id)?;
-			crate::support::opt_entry(&mut map, "quantity", &self.quantity)?;
-			crate::support::opt_entry(
-				&mut map,
-				"reservedQuantity",
-				&self.reserved_quantity,
-			)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::opt_entry(&mut map, "dateInsert", &self.date_insert)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleOrderShipmentShipmentItems { id : field "id", order_delivery_id : field
+		"orderDeliveryId", basket_id : field "basketId", quantity : field "quantity",
+		reserved_quantity : field "reservedQuantity", xml_id : field "xmlId", date_insert
+		: field "dateInsert", extra : rest "", }
+	);
+	serialize_map!(
+		SaleOrderShipmentShipmentItems { opt "id" id, opt "orderDeliveryId"
+		order_delivery_id, opt "basketId" basket_id, opt "quantity" quantity, opt
+		"reservedQuantity" reserved_quantity, opt "xmlId" xml_id, opt "dateInsert"
+		date_insert, rest "" extra }
+	);
 	/// The entity `sale_order_shipment`, one type wherever a result holds it.
 	///
 	/// In the results of `sale.shipment.add`, `sale.shipment.get`, `sale.shipment.list`, `sale.shipment.update`.
@@ -10730,193 +6817,56 @@ pub mod sale_order_shipment {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleOrderShipment {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				date_insert: object.field("dateInsert")?,
-				order_id: object.field("orderId")?,
-				account_number: object.field("accountNumber")?,
-				allow_delivery: object.field("allowDelivery")?,
-				date_allow_delivery: object.field("dateAllowDelivery")?,
-				emp_allow_delivery_id: object.field("empAllowDeliveryId")?,
-				deducted: object.field("deducted")?,
-				date_deducted: object.field("dateDeducted")?,
-				emp_deducted_id: object.field("empDeductedId")?,
-				reason_undo_deducted: object.field("reasonUndoDeducted")?,
-				system: object.field("system")?,
-				delivery_id: object.field("deliveryId")?,
-				delivery_name: object.field("deliveryName")?,
-				delivery_xml_id: object.field("deliveryXmlId")?,
-				status_id: object.field("statusId")?,
-				status_xml_id: object.field("statusXmlId")?,
-				canceled: object.field("canceled")?,
-				date_canceled: object.field("dateCanceled")?,
-				emp_canceled_id: object.field("empCanceledId")?,
-				marked: object.field("marked")?,
-				date_marked: object.field("dateMarked")?,
-				reason_marked: object.field("reasonMarked")?,
-				emp_marked_id: object.field("empMarkedId")?,
-				delivery_doc_date: object.field("deliveryDocDate")?,
-				delivery_doc_num: object.field("deliveryDocNum")?,
-				tracking_number: object.field("trackingNumber")?,
-				tracking_description: object.field("trackingDescription")?,
-				tracking_last_check: object.field("trackingLastCheck")?,
-				tracking_status: object.field("trackingStatus")?,
-				currency: object.field("currency")?,
-				custom_price_delivery: object.field("customPriceDelivery")?,
-				base_price_delivery: object.field("basePriceDelivery")?,
-				price_delivery: object.field("priceDelivery")?,
-				discount_price: object.field("discountPrice")?,
-				comments: object.field("comments")?,
-				company_id: object.field("companyId")?,
-				responsible_id: object.field("responsibleId")?,
-				date_responsible_id: object.field("dateResponsibleId")?,
-				emp_responsible_id: object.field("empResponsibleId")?,
-				xml_id: object.field("xmlId")?,
-				external_delivery: object.field("externalDelivery")?,
-				id1c: object.field("id1c")?,
-				updated1c: object.field("updated1c")?,
-				version1c: object.field("version1c")?,
-				shipment_items: object.field("shipmentItems")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleOrderShipment {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "dateInsert", &self.date_insert)?;
-			crate::support::opt_entry(&mut map, "orderId", &self.order_id)?;
-			crate::support::opt_entry(&mut map, "accountNumber", &self.account_number)?;
-			crate::support::opt_entry(
-				&mut map,
-				"allowDelivery",
-				&self.allow_delivery.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"dateAllowDelivery",
-				&self.date_allow_delivery,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"empAllowDeliveryId",
-				&self.emp_allow_delivery_id,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"deducted",
-				&self.deducted.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "dateDeducted", &self.date_deducted)?;
-			crate::support::opt_entry(&mut map, "empDeductedId", &self.emp_deducted_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"reasonUndoDeducted",
-				&self.reason_undo_deducted,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"system",
-				&self.system.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "deliveryId", &self.delivery_id)?;
-			crate::support::opt_entry(&mut map, "deliveryName", &self.delivery_name)?;
-			crate::support::opt_entry(&mut map, "deliveryXmlId", &self.delivery_xml_id)?;
-			crate::support::opt_entry(&mut map, "statusId", &self.status_id)?;
-			crate::support::opt_entry(&mut map, "statusXmlId", &self.status_xml_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"canceled",
-				&self.canceled.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "dateCanceled", &self.date_canceled)?;
-			crate::support::opt_entry(&mut map, "empCanceledId", &self.emp_canceled_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"marked",
-				&self.marked.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "dateMarked", &self.date_marked)?;
-			crate::support::opt_entry(&mut map, "reasonMarked", &self.reason_marked)?;
-			crate::support::opt_entry(&mut map, "empMarkedId", &self.emp_marked_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"deliveryDocDate",
-				&self.delivery_doc_date,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"deliveryDocNum",
-				&self.delivery_doc_num,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"trackingNumber",
-				&self.tracking_number,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"trackingDescription",
-				&self.tracking_description,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"trackingLastCheck",
-				&self.tracking_last_check,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"trackingStatus",
-				&self.tracking_status,
-			)?;
-			crate::support::opt_entry(&mut map, "currency", &self.currency)?;
-			crate::support::opt_entry(
-				&mut map,
-				"customPriceDelivery",
-				&self.custom_price_delivery.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"basePriceDelivery",
-				&self.base_price_delivery,
-			)?;
-			crate::support::opt_entry(&mut map, "priceDelivery", &self.price_delivery)?;
-			crate::support::opt_entry(&mut map, "discountPrice", &self.discount_price)?;
-			crate::support::opt_entry(&mut map, "comments", &self.comments)?;
-			crate::support::opt_entry(&mut map, "companyId", &self.company_id)?;
-			crate::support::opt_entry(&mut map, "responsibleId", &self.responsible_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"dateResponsibleId",
-				&self.date_responsible_id,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"empResponsibleId",
-				&self.emp_responsible_id,
-			)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"externalDelivery",
-				&self.external_delivery.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "id1c", &self.id1c)?;
-			crate::support::opt_entry(&mut map, "updated1c", &self.updated1c)?;
-			crate::support::opt_entry(&mut map, "version1c", &self.version1c)?;
-			map.serialize_entry("shipmentItems", &self.shipment_items)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleOrderShipment { id : field "id", date_insert : field "dateInsert", order_id :
+		field "orderId", account_number : field "accountNumber", allow_delivery : field
+		"allowDelivery", date_allow_delivery : field "dateAllowDelivery",
+		emp_allow_delivery_id : field "empAllowDeliveryId", deducted : field "deducted",
+		date_deducted : field "dateDeducted", emp_deducted_id : field "empDeductedId",
+		reason_undo_deducted : field "reasonUndoDeducted", system : field "system",
+		delivery_id : field "deliveryId", delivery_name : field "deliveryName",
+		delivery_xml_id : field "deliveryXmlId", status_id : field "statusId",
+		status_xml_id : field "statusXmlId", canceled : field "canceled", date_canceled :
+		field "dateCanceled", emp_canceled_id : field "empCanceledId", marked : field
+		"marked", date_marked : field "dateMarked", reason_marked : field "reasonMarked",
+		emp_marked_id : field "empMarkedId", delivery_doc_date : field "deliveryDocDate",
+		delivery_doc_num : field "deliveryDocNum", tracking_number : field
+		"trackingNumber", tracking_description : field "trackingDescription",
+		tracking_last_check : field "trackingLastCheck", tracking_status : field
+		"trackingStatus", currency : field "currency", custom_price_delivery : field
+		"customPriceDelivery", base_price_delivery : field "basePriceDelivery",
+		price_delivery : field "priceDelivery", discount_price : field "discountPrice",
+		comments : field "comments", company_id : field "companyId", responsible_id :
+		field "responsibleId", date_responsible_id : field "dateResponsibleId",
+		emp_responsible_id : field "empResponsibleId", xml_id : field "xmlId",
+		external_delivery : field "externalDelivery", id1c : field "id1c", updated1c :
+		field "updated1c", version1c : field "version1c", shipment_items : field
+		"shipmentItems", extra : rest "", }
+	);
+	serialize_map!(
+		SaleOrderShipment { opt "id" id, opt "dateInsert" date_insert, opt "orderId"
+		order_id, opt "accountNumber" account_number, opt_yn "allowDelivery"
+		allow_delivery, opt "dateAllowDelivery" date_allow_delivery, opt
+		"empAllowDeliveryId" emp_allow_delivery_id, opt_yn "deducted" deducted, opt
+		"dateDeducted" date_deducted, opt "empDeductedId" emp_deducted_id, opt
+		"reasonUndoDeducted" reason_undo_deducted, opt_yn "system" system, opt
+		"deliveryId" delivery_id, opt "deliveryName" delivery_name, opt "deliveryXmlId"
+		delivery_xml_id, opt "statusId" status_id, opt "statusXmlId" status_xml_id,
+		opt_yn "canceled" canceled, opt "dateCanceled" date_canceled, opt "empCanceledId"
+		emp_canceled_id, opt_yn "marked" marked, opt "dateMarked" date_marked, opt
+		"reasonMarked" reason_marked, opt "empMarkedId" emp_marked_id, opt
+		"deliveryDocDate" delivery_doc_date, opt "deliveryDocNum" delivery_doc_num, opt
+		"trackingNumber" tracking_number, opt "trackingDescription" tracking_description,
+		opt "trackingLastCheck" tracking_last_check, opt "trackingStatus"
+		tracking_status, opt "currency" currency, opt_yn "customPriceDelivery"
+		custom_price_delivery, opt "basePriceDelivery" base_price_delivery, opt
+		"priceDelivery" price_delivery, opt "discountPrice" discount_price, opt
+		"comments" comments, opt "companyId" company_id, opt "responsibleId"
+		responsible_id, opt "dateResponsibleId" date_responsible_id, opt
+		"empResponsibleId" emp_responsible_id, opt "xmlId" xml_id, opt_yn
+		"externalDelivery" external_delivery, opt "id1c" id1c, opt "updated1c" updated1c,
+		opt "version1c" version1c, req "shipmentItems" shipment_items, rest "" extra }
+	);
 	deserialize_via_from_value!(SaleOrderShipment);
 }
 #[cfg(feature = "sale")]
@@ -10949,47 +6899,18 @@ pub mod sale_order_shipment_item {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleOrderShipmentItem {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				order_delivery_id: object.field("orderDeliveryId")?,
-				basket_id: object.field("basketId")?,
-				quantity: object.field("quantity")?,
-				reserved_quantity: object.field("reservedQuantity")?,
-				xml_id: object.field("xmlId")?,
-				date_insert: object.field("dateInsert")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleOrderShipmentItem {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"orderDeliveryId",
-				&self.order_delivery_id,
-			)?;
-			crate::support::opt_entry(&mut map, "basketId", &self.basket_id)?;
-			crate::support::opt_entry(&mut map, "quantity", &self.quantity)?;
-			crate::support::opt_entry(
-				&mut map,
-				"reservedQuantity",
-				&self.reserved_quantity,
-			)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::opt_entry(&mut map, "dateInsert", &self.date_insert)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleOrderShipmentItem { id : field "id", order_delivery_id : field
+		"orderDeliveryId", basket_id : field "basketId", quantity : field "quantity",
+		reserved_quantity : field "reservedQuantity", xml_id : field "xmlId", date_insert
+		: field "dateInsert", extra : rest "", }
+	);
+	serialize_map!(
+		SaleOrderShipmentItem { opt "id" id, opt "orderDeliveryId" order_delivery_id, opt
+		"basketId" basket_id, opt "quantity" quantity, opt "reservedQuantity"
+		reserved_quantity, opt "xmlId" xml_id, opt "dateInsert" date_insert, rest ""
+		extra }
+	);
 	deserialize_via_from_value!(SaleOrderShipmentItem);
 }
 #[cfg(feature = "sale")]
@@ -11022,51 +6943,18 @@ pub mod sale_order_trade_binding {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleOrderTradeBinding {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				xml_id: object.field("xmlId")?,
-				external_order_id: object.field("externalOrderId")?,
-				order_id: object.field("orderId")?,
-				trading_platform_id: object.field("tradingPlatformId")?,
-				trading_platform_xml_id: object.field("tradingPlatformXmlId")?,
-				params: object.field("params")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleOrderTradeBinding {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"externalOrderId",
-				&self.external_order_id,
-			)?;
-			crate::support::opt_entry(&mut map, "orderId", &self.order_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"tradingPlatformId",
-				&self.trading_platform_id,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"tradingPlatformXmlId",
-				&self.trading_platform_xml_id,
-			)?;
-			crate::support::opt_entry(&mut map, "params", &self.params)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleOrderTradeBinding { id : field "id", xml_id : field "xmlId",
+		external_order_id : field "externalOrderId", order_id : field "orderId",
+		trading_platform_id : field "tradingPlatformId", trading_platform_xml_id : field
+		"tradingPlatformXmlId", params : field "params", extra : rest "", }
+	);
+	serialize_map!(
+		SaleOrderTradeBinding { opt "id" id, opt "xmlId" xml_id, opt "externalOrderId"
+		external_order_id, opt "orderId" order_id, opt "tradingPlatformId"
+		trading_platform_id, opt "tradingPlatformXmlId" trading_platform_xml_id, opt
+		"params" params, rest "" extra }
+	);
 	deserialize_via_from_value!(SaleOrderTradeBinding);
 }
 #[cfg(feature = "sale")]
@@ -11105,52 +6993,19 @@ pub mod sale_order_trade_platform {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleOrderTradePlatform {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				code: object.field("code")?,
-				active: object.field("active")?,
-				name: object.field("name")?,
-				description: object.field("description")?,
-				settings: object.field("settings")?,
-				catalog_section_tab_class_name: object
-					.field("catalogSectionTabClassName")?,
-				class: object.field("class")?,
-				xml_id: object.field("xmlId")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleOrderTradePlatform {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "code", &self.code)?;
-			crate::support::opt_entry(
-				&mut map,
-				"active",
-				&self.active.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(&mut map, "description", &self.description)?;
-			crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-			crate::support::opt_entry(
-				&mut map,
-				"catalogSectionTabClassName",
-				&self.catalog_section_tab_class_name,
-			)?;
-			crate::support::opt_entry(&mut map, "class", &self.class)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleOrderTradePlatform { id : field "id", code : field "code", active : field
+		"active", name : field "name", description : field "description", settings :
+		field "settings", catalog_section_tab_class_name : field
+		"catalogSectionTabClassName", class : field "class", xml_id : field "xmlId",
+		extra : rest "", }
+	);
+	serialize_map!(
+		SaleOrderTradePlatform { opt "id" id, opt "code" code, opt_yn "active" active,
+		opt "name" name, opt "description" description, opt "settings" settings, opt
+		"catalogSectionTabClassName" catalog_section_tab_class_name, opt "class" class,
+		opt "xmlId" xml_id, rest "" extra }
+	);
 	deserialize_via_from_value!(SaleOrderTradePlatform);
 }
 #[cfg(feature = "sale")]
@@ -11181,37 +7036,16 @@ pub mod sale_payment_item_basket {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SalePaymentItemBasket {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				payment_id: object.field("paymentId")?,
-				basket_id: object.field("basketId")?,
-				quantity: object.field("quantity")?,
-				xml_id: object.field("xmlId")?,
-				date_insert: object.field("dateInsert")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SalePaymentItemBasket {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "paymentId", &self.payment_id)?;
-			crate::support::opt_entry(&mut map, "basketId", &self.basket_id)?;
-			crate::support::opt_entry(&mut map, "quantity", &self.quantity)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::opt_entry(&mut map, "dateInsert", &self.date_insert)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SalePaymentItemBasket { id : field "id", payment_id : field "paymentId",
+		basket_id : field "basketId", quantity : field "quantity", xml_id : field
+		"xmlId", date_insert : field "dateInsert", extra : rest "", }
+	);
+	serialize_map!(
+		SalePaymentItemBasket { opt "id" id, opt "paymentId" payment_id, opt "basketId"
+		basket_id, opt "quantity" quantity, opt "xmlId" xml_id, opt "dateInsert"
+		date_insert, rest "" extra }
+	);
 	deserialize_via_from_value!(SalePaymentItemBasket);
 }
 #[cfg(feature = "sale")]
@@ -11240,35 +7074,16 @@ pub mod sale_payment_item_shipment {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SalePaymentItemShipment {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				shipment_id: object.field("shipmentId")?,
-				payment_id: object.field("paymentId")?,
-				xml_id: object.field("xmlId")?,
-				date_insert: object.field("dateInsert")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SalePaymentItemShipment {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "shipmentId", &self.shipment_id)?;
-			crate::support::opt_entry(&mut map, "paymentId", &self.payment_id)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::opt_entry(&mut map, "dateInsert", &self.date_insert)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SalePaymentItemShipment { id : field "id", shipment_id : field "shipmentId",
+		payment_id : field "paymentId", xml_id : field "xmlId", date_insert : field
+		"dateInsert", extra : rest "", }
+	);
+	serialize_map!(
+		SalePaymentItemShipment { opt "id" id, opt "shipmentId" shipment_id, opt
+		"paymentId" payment_id, opt "xmlId" xml_id, opt "dateInsert" date_insert, rest ""
+		extra }
+	);
 	deserialize_via_from_value!(SalePaymentItemShipment);
 }
 #[cfg(feature = "sale")]
@@ -11396,103 +7211,33 @@ pub mod sale_paysystem {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SalePaysystem {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("ID")?,
-				name: object.field("NAME")?,
-				description: object.field("DESCRIPTION")?,
-				xml_id: object.field("XML_ID")?,
-				person_type_id: object.field("PERSON_TYPE_ID")?,
-				action_file: object.field("ACTION_FILE")?,
-				active: object.field("ACTIVE")?,
-				entity_registry_type: object.field("ENTITY_REGISTRY_TYPE")?,
-				new_window: object.field("NEW_WINDOW")?,
-				allow_edit_payment: object.field("ALLOW_EDIT_PAYMENT")?,
-				auto_change_1_c: object.field("AUTO_CHANGE_1C")?,
-				can_print_check: object.field("CAN_PRINT_CHECK")?,
-				encoding: object.field("ENCODING")?,
-				is_cash: object.field("IS_CASH")?,
-				psa_name: object.field("PSA_NAME")?,
-				ps_mode: object.field("PS_MODE")?,
-				sort: object.field("SORT")?,
-				tariff: object.field("TARIFF")?,
-				result_file: object.soft("RESULT_FILE"),
-				have_payment: object.soft("HAVE_PAYMENT"),
-				have_action: object.soft("HAVE_ACTION"),
-				have_result: object.soft("HAVE_RESULT"),
-				have_prepay: object.soft("HAVE_PREPAY"),
-				have_price: object.soft("HAVE_PRICE"),
-				have_result_receive: object.soft("HAVE_RESULT_RECEIVE"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SalePaysystem {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "ID", &self.id)?;
-			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-			crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-			crate::support::opt_entry(&mut map, "PERSON_TYPE_ID", &self.person_type_id)?;
-			crate::support::opt_entry(&mut map, "ACTION_FILE", &self.action_file)?;
-			crate::support::opt_entry(
-				&mut map,
-				"ACTIVE",
-				&self.active.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"ENTITY_REGISTRY_TYPE",
-				&self.entity_registry_type,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"NEW_WINDOW",
-				&self.new_window.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"ALLOW_EDIT_PAYMENT",
-				&self.allow_edit_payment.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"AUTO_CHANGE_1C",
-				&self.auto_change_1_c.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"CAN_PRINT_CHECK",
-				&self.can_print_check.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "ENCODING", &self.encoding)?;
-			crate::support::opt_entry(&mut map, "IS_CASH", &self.is_cash)?;
-			crate::support::opt_entry(&mut map, "PSA_NAME", &self.psa_name)?;
-			crate::support::opt_entry(&mut map, "PS_MODE", &self.ps_mode)?;
-			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-			crate::support::opt_entry(&mut map, "TARIFF", &self.tariff)?;
-			map.serialize_entry("RESULT_FILE", &self.result_file)?;
-			crate::support::opt_entry(&mut map, "HAVE_PAYMENT", &self.have_payment)?;
-			crate::support::opt_entry(&mut map, "HAVE_ACTION", &self.have_action)?;
-			crate::support::opt_entry(&mut map, "HAVE_RESULT", &self.have_result)?;
-			crate::support::opt_entry(&mut map, "HAVE_PREPAY", &self.have_prepay)?;
-			crate::support::opt_entry(&mut map, "HAVE_PRICE", &self.have_price)?;
-			crate::support::opt_entry(
-				&mut map,
-				"HAVE_RESULT_RECEIVE",
-				&self.have_result_receive,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SalePaysystem { id : field "ID", name : field "NAME", description : field
+		"DESCRIPTION", xml_id : field "XML_ID", person_type_id : field "PERSON_TYPE_ID",
+		action_file : field "ACTION_FILE", active : field "ACTIVE", entity_registry_type
+		: field "ENTITY_REGISTRY_TYPE", new_window : field "NEW_WINDOW",
+		allow_edit_payment : field "ALLOW_EDIT_PAYMENT", auto_change_1_c : field
+		"AUTO_CHANGE_1C", can_print_check : field "CAN_PRINT_CHECK", encoding : field
+		"ENCODING", is_cash : field "IS_CASH", psa_name : field "PSA_NAME", ps_mode :
+		field "PS_MODE", sort : field "SORT", tariff : field "TARIFF", result_file : soft
+		"RESULT_FILE", have_payment : soft "HAVE_PAYMENT", have_action : soft
+		"HAVE_ACTION", have_result : soft "HAVE_RESULT", have_prepay : soft
+		"HAVE_PREPAY", have_price : soft "HAVE_PRICE", have_result_receive : soft
+		"HAVE_RESULT_RECEIVE", extra : rest "", }
+	);
+	serialize_map!(
+		SalePaysystem { opt "ID" id, opt "NAME" name, opt "DESCRIPTION" description, opt
+		"XML_ID" xml_id, opt "PERSON_TYPE_ID" person_type_id, opt "ACTION_FILE"
+		action_file, opt_yn "ACTIVE" active, opt "ENTITY_REGISTRY_TYPE"
+		entity_registry_type, opt_yn "NEW_WINDOW" new_window, opt_yn "ALLOW_EDIT_PAYMENT"
+		allow_edit_payment, opt_yn "AUTO_CHANGE_1C" auto_change_1_c, opt_yn
+		"CAN_PRINT_CHECK" can_print_check, opt "ENCODING" encoding, opt "IS_CASH"
+		is_cash, opt "PSA_NAME" psa_name, opt "PS_MODE" ps_mode, opt "SORT" sort, opt
+		"TARIFF" tariff, req "RESULT_FILE" result_file, opt "HAVE_PAYMENT" have_payment,
+		opt "HAVE_ACTION" have_action, opt "HAVE_RESULT" have_result, opt "HAVE_PREPAY"
+		have_prepay, opt "HAVE_PRICE" have_price, opt "HAVE_RESULT_RECEIVE"
+		have_result_receive, rest "" extra }
+	);
 	deserialize_via_from_value!(SalePaysystem);
 }
 #[cfg(feature = "pay_system")]
@@ -11517,30 +7262,14 @@ pub mod sale_paysystem_handler {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue
-	for SalePaysystemHandlerSettingsFormDataFieldsPhoneCode {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				name: object.soft("NAME"),
-				type_: object.soft("TYPE"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SalePaysystemHandlerSettingsFormDataFieldsPhoneCode {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-			crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SalePaysystemHandlerSettingsFormDataFieldsPhoneCode { name : soft "NAME", type_ :
+		soft "TYPE", extra : rest "", }
+	);
+	serialize_map!(
+		SalePaysystemHandlerSettingsFormDataFieldsPhoneCode { opt "NAME" name, opt "TYPE"
+		type_, rest "" extra }
+	);
 	/// The object `sale_paysystem_handler.SETTINGS.FORM_DATA.FIELDS.phone` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
@@ -11558,29 +7287,14 @@ pub mod sale_paysystem_handler {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SalePaysystemHandlerSettingsFormDataFieldsPhone {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				visible: object.soft("VISIBLE"),
-				code: object.soft("CODE"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SalePaysystemHandlerSettingsFormDataFieldsPhone {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "VISIBLE", &self.visible)?;
-			crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SalePaysystemHandlerSettingsFormDataFieldsPhone { visible : soft "VISIBLE", code
+		: soft "CODE", extra : rest "", }
+	);
+	serialize_map!(
+		SalePaysystemHandlerSettingsFormDataFieldsPhone { opt "VISIBLE" visible, opt
+		"CODE" code, rest "" extra }
+	);
 	/// The object `sale_paysystem_handler.SETTINGS.FORM_DATA.FIELDS.paymentId` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
@@ -11598,30 +7312,14 @@ pub mod sale_paysystem_handler {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue
-	for SalePaysystemHandlerSettingsFormDataFieldsPaymentId {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				code: object.soft("CODE"),
-				visible: object.soft("VISIBLE"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SalePaysystemHandlerSettingsFormDataFieldsPaymentId {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-			crate::support::opt_entry(&mut map, "VISIBLE", &self.visible)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SalePaysystemHandlerSettingsFormDataFieldsPaymentId { code : soft "CODE", visible
+		: soft "VISIBLE", extra : rest "", }
+	);
+	serialize_map!(
+		SalePaysystemHandlerSettingsFormDataFieldsPaymentId { opt "CODE" code, opt
+		"VISIBLE" visible, rest "" extra }
+	);
 	/// The object `sale_paysystem_handler.SETTINGS.FORM_DATA.FIELDS.serviceid` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
@@ -11635,28 +7333,14 @@ pub mod sale_paysystem_handler {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue
-	for SalePaysystemHandlerSettingsFormDataFieldsServiceid {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				code: object.soft("CODE"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SalePaysystemHandlerSettingsFormDataFieldsServiceid {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SalePaysystemHandlerSettingsFormDataFieldsServiceid { code : soft "CODE", extra :
+		rest "", }
+	);
+	serialize_map!(
+		SalePaysystemHandlerSettingsFormDataFieldsServiceid { opt "CODE" code, rest ""
+		extra }
+	);
 	/// The object `sale_paysystem_handler.SETTINGS.FORM_DATA.FIELDS` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
@@ -11678,31 +7362,14 @@ pub mod sale_paysystem_handler {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SalePaysystemHandlerSettingsFormDataFields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				phone: object.soft("phone"),
-				payment_id: object.soft("paymentId"),
-				serviceid: object.soft("serviceid"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SalePaysystemHandlerSettingsFormDataFields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "phone", &self.phone)?;
-			crate::support::opt_entry(&mut map, "paymentId", &self.payment_id)?;
-			crate::support::opt_entry(&mut map, "serviceid", &self.serviceid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SalePaysystemHandlerSettingsFormDataFields { phone : soft "phone", payment_id :
+		soft "paymentId", serviceid : soft "serviceid", extra : rest "", }
+	);
+	serialize_map!(
+		SalePaysystemHandlerSettingsFormDataFields { opt "phone" phone, opt "paymentId"
+		payment_id, opt "serviceid" serviceid, rest "" extra }
+	);
 	/// The object `sale_paysystem_handler.SETTINGS.FORM_DATA` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
@@ -11724,31 +7391,14 @@ pub mod sale_paysystem_handler {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SalePaysystemHandlerSettingsFormData {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				action_uri: object.soft("ACTION_URI"),
-				method: object.soft("METHOD"),
-				fields: object.soft("FIELDS"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SalePaysystemHandlerSettingsFormData {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "ACTION_URI", &self.action_uri)?;
-			crate::support::opt_entry(&mut map, "METHOD", &self.method)?;
-			crate::support::opt_entry(&mut map, "FIELDS", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SalePaysystemHandlerSettingsFormData { action_uri : soft "ACTION_URI", method :
+		soft "METHOD", fields : soft "FIELDS", extra : rest "", }
+	);
+	serialize_map!(
+		SalePaysystemHandlerSettingsFormData { opt "ACTION_URI" action_uri, opt "METHOD"
+		method, opt "FIELDS" fields, rest "" extra }
+	);
 	/// The object `sale_paysystem_handler.SETTINGS.CODES.REST_SERVICE_ID` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
@@ -11770,31 +7420,14 @@ pub mod sale_paysystem_handler {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SalePaysystemHandlerSettingsCodesRestServiceId {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				name: object.soft("NAME"),
-				description: object.soft("DESCRIPTION"),
-				sort: object.soft("SORT"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SalePaysystemHandlerSettingsCodesRestServiceId {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SalePaysystemHandlerSettingsCodesRestServiceId { name : soft "NAME", description
+		: soft "DESCRIPTION", sort : soft "SORT", extra : rest "", }
+	);
+	serialize_map!(
+		SalePaysystemHandlerSettingsCodesRestServiceId { opt "NAME" name, opt
+		"DESCRIPTION" description, opt "SORT" sort, rest "" extra }
+	);
 	/// The object `sale_paysystem_handler.SETTINGS.CODES.REST_SERVICE_KEY` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
@@ -11816,31 +7449,14 @@ pub mod sale_paysystem_handler {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SalePaysystemHandlerSettingsCodesRestServiceKey {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				name: object.soft("NAME"),
-				description: object.soft("DESCRIPTION"),
-				sort: object.soft("SORT"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SalePaysystemHandlerSettingsCodesRestServiceKey {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SalePaysystemHandlerSettingsCodesRestServiceKey { name : soft "NAME", description
+		: soft "DESCRIPTION", sort : soft "SORT", extra : rest "", }
+	);
+	serialize_map!(
+		SalePaysystemHandlerSettingsCodesRestServiceKey { opt "NAME" name, opt
+		"DESCRIPTION" description, opt "SORT" sort, rest "" extra }
+	);
 	/// The object `sale_paysystem_handler.SETTINGS.CODES.PAYMENT_ID.DEFAULT` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
@@ -11858,30 +7474,14 @@ pub mod sale_paysystem_handler {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue
-	for SalePaysystemHandlerSettingsCodesPaymentIdDefault {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				provider_key: object.soft("PROVIDER_KEY"),
-				provider_value: object.soft("PROVIDER_VALUE"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SalePaysystemHandlerSettingsCodesPaymentIdDefault {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "PROVIDER_KEY", &self.provider_key)?;
-			crate::support::opt_entry(&mut map, "PROVIDER_VALUE", &self.provider_value)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SalePaysystemHandlerSettingsCodesPaymentIdDefault { provider_key : soft
+		"PROVIDER_KEY", provider_value : soft "PROVIDER_VALUE", extra : rest "", }
+	);
+	serialize_map!(
+		SalePaysystemHandlerSettingsCodesPaymentIdDefault { opt "PROVIDER_KEY"
+		provider_key, opt "PROVIDER_VALUE" provider_value, rest "" extra }
+	);
 	/// The object `sale_paysystem_handler.SETTINGS.CODES.PAYMENT_ID` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
@@ -11907,33 +7507,14 @@ pub mod sale_paysystem_handler {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SalePaysystemHandlerSettingsCodesPaymentId {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				name: object.soft("NAME"),
-				sort: object.soft("SORT"),
-				group: object.soft("GROUP"),
-				default: object.soft("DEFAULT"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SalePaysystemHandlerSettingsCodesPaymentId {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-			crate::support::opt_entry(&mut map, "GROUP", &self.group)?;
-			crate::support::opt_entry(&mut map, "DEFAULT", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SalePaysystemHandlerSettingsCodesPaymentId { name : soft "NAME", sort : soft
+		"SORT", group : soft "GROUP", default : soft "DEFAULT", extra : rest "", }
+	);
+	serialize_map!(
+		SalePaysystemHandlerSettingsCodesPaymentId { opt "NAME" name, opt "SORT" sort,
+		opt "GROUP" group, opt "DEFAULT" default, rest "" extra }
+	);
 	/// The object `sale_paysystem_handler.SETTINGS.CODES.PS_CHANGE_STATUS_PAY.INPUT` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
@@ -11947,28 +7528,14 @@ pub mod sale_paysystem_handler {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue
-	for SalePaysystemHandlerSettingsCodesPsChangeStatusPayInput {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				type_: object.soft("TYPE"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SalePaysystemHandlerSettingsCodesPsChangeStatusPayInput {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SalePaysystemHandlerSettingsCodesPsChangeStatusPayInput { type_ : soft "TYPE",
+		extra : rest "", }
+	);
+	serialize_map!(
+		SalePaysystemHandlerSettingsCodesPsChangeStatusPayInput { opt "TYPE" type_, rest
+		"" extra }
+	);
 	/// The object `sale_paysystem_handler.SETTINGS.CODES.PS_CHANGE_STATUS_PAY` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
@@ -11990,32 +7557,14 @@ pub mod sale_paysystem_handler {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue
-	for SalePaysystemHandlerSettingsCodesPsChangeStatusPay {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				name: object.soft("NAME"),
-				sort: object.soft("SORT"),
-				input: object.soft("INPUT"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SalePaysystemHandlerSettingsCodesPsChangeStatusPay {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-			crate::support::opt_entry(&mut map, "INPUT", &self.input)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SalePaysystemHandlerSettingsCodesPsChangeStatusPay { name : soft "NAME", sort :
+		soft "SORT", input : soft "INPUT", extra : rest "", }
+	);
+	serialize_map!(
+		SalePaysystemHandlerSettingsCodesPsChangeStatusPay { opt "NAME" name, opt "SORT"
+		sort, opt "INPUT" input, rest "" extra }
+	);
 	/// The object `sale_paysystem_handler.SETTINGS.CODES.PAYMENT_BUYER_ID.DEFAULT` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
@@ -12033,30 +7582,14 @@ pub mod sale_paysystem_handler {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue
-	for SalePaysystemHandlerSettingsCodesPaymentBuyerIdDefault {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				provider_key: object.soft("PROVIDER_KEY"),
-				provider_value: object.soft("PROVIDER_VALUE"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SalePaysystemHandlerSettingsCodesPaymentBuyerIdDefault {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "PROVIDER_KEY", &self.provider_key)?;
-			crate::support::opt_entry(&mut map, "PROVIDER_VALUE", &self.provider_value)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SalePaysystemHandlerSettingsCodesPaymentBuyerIdDefault { provider_key : soft
+		"PROVIDER_KEY", provider_value : soft "PROVIDER_VALUE", extra : rest "", }
+	);
+	serialize_map!(
+		SalePaysystemHandlerSettingsCodesPaymentBuyerIdDefault { opt "PROVIDER_KEY"
+		provider_key, opt "PROVIDER_VALUE" provider_value, rest "" extra }
+	);
 	/// The object `sale_paysystem_handler.SETTINGS.CODES.PAYMENT_BUYER_ID` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
@@ -12082,33 +7615,14 @@ pub mod sale_paysystem_handler {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SalePaysystemHandlerSettingsCodesPaymentBuyerId {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				name: object.soft("NAME"),
-				sort: object.soft("SORT"),
-				group: object.soft("GROUP"),
-				default: object.soft("DEFAULT"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SalePaysystemHandlerSettingsCodesPaymentBuyerId {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-			crate::support::opt_entry(&mut map, "GROUP", &self.group)?;
-			crate::support::opt_entry(&mut map, "DEFAULT", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SalePaysystemHandlerSettingsCodesPaymentBuyerId { name : soft "NAME", sort : soft
+		"SORT", group : soft "GROUP", default : soft "DEFAULT", extra : rest "", }
+	);
+	serialize_map!(
+		SalePaysystemHandlerSettingsCodesPaymentBuyerId { opt "NAME" name, opt "SORT"
+		sort, opt "GROUP" group, opt "DEFAULT" default, rest "" extra }
+	);
 	/// The object `sale_paysystem_handler.SETTINGS.CODES.PS_WORK_MODE.INPUT.OPTIONS` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
@@ -12126,30 +7640,14 @@ pub mod sale_paysystem_handler {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue
-	for SalePaysystemHandlerSettingsCodesPsWorkModeInputOptions {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				test: object.soft("TEST"),
-				regular: object.soft("REGULAR"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SalePaysystemHandlerSettingsCodesPsWorkModeInputOptions {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "TEST", &self.test)?;
-			crate::support::opt_entry(&mut map, "REGULAR", &self.regular)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SalePaysystemHandlerSettingsCodesPsWorkModeInputOptions { test : soft "TEST",
+		regular : soft "REGULAR", extra : rest "", }
+	);
+	serialize_map!(
+		SalePaysystemHandlerSettingsCodesPsWorkModeInputOptions { opt "TEST" test, opt
+		"REGULAR" regular, rest "" extra }
+	);
 	/// The object `sale_paysystem_handler.SETTINGS.CODES.PS_WORK_MODE.INPUT` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
@@ -12167,29 +7665,14 @@ pub mod sale_paysystem_handler {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SalePaysystemHandlerSettingsCodesPsWorkModeInput {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				type_: object.soft("TYPE"),
-				options: object.soft("OPTIONS"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SalePaysystemHandlerSettingsCodesPsWorkModeInput {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-			crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SalePaysystemHandlerSettingsCodesPsWorkModeInput { type_ : soft "TYPE", options :
+		soft "OPTIONS", extra : rest "", }
+	);
+	serialize_map!(
+		SalePaysystemHandlerSettingsCodesPsWorkModeInput { opt "TYPE" type_, opt
+		"OPTIONS" options, rest "" extra }
+	);
 	/// The object `sale_paysystem_handler.SETTINGS.CODES.PS_WORK_MODE` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
@@ -12211,31 +7694,14 @@ pub mod sale_paysystem_handler {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SalePaysystemHandlerSettingsCodesPsWorkMode {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				name: object.soft("NAME"),
-				sort: object.soft("SORT"),
-				input: object.soft("INPUT"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SalePaysystemHandlerSettingsCodesPsWorkMode {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-			crate::support::opt_entry(&mut map, "INPUT", &self.input)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SalePaysystemHandlerSettingsCodesPsWorkMode { name : soft "NAME", sort : soft
+		"SORT", input : soft "INPUT", extra : rest "", }
+	);
+	serialize_map!(
+		SalePaysystemHandlerSettingsCodesPsWorkMode { opt "NAME" name, opt "SORT" sort,
+		opt "INPUT" input, rest "" extra }
+	);
 	/// The object `sale_paysystem_handler.SETTINGS.CODES` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
@@ -12271,53 +7737,18 @@ pub mod sale_paysystem_handler {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SalePaysystemHandlerSettingsCodes {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				rest_service_id: object.soft("REST_SERVICE_ID"),
-				rest_service_key: object.soft("REST_SERVICE_KEY"),
-				payment_id: object.soft("PAYMENT_ID"),
-				ps_change_status_pay: object.soft("PS_CHANGE_STATUS_PAY"),
-				payment_buyer_id: object.soft("PAYMENT_BUYER_ID"),
-				ps_work_mode: object.soft("PS_WORK_MODE"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SalePaysystemHandlerSettingsCodes {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(
-				&mut map,
-				"REST_SERVICE_ID",
-				&self.rest_service_id,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"REST_SERVICE_KEY",
-				&self.rest_service_key,
-			)?;
-			crate::support::opt_entry(&mut map, "PAYMENT_ID", &self.payment_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"PS_CHANGE_STATUS_PAY",
-				&self.ps_change_status_pay,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"PAYMENT_BUYER_ID",
-				&self.payment_buyer_id,
-			)?;
-			crate::support::opt_entry(&mut map, "PS_WORK_MODE", &self.ps_work_mode)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SalePaysystemHandlerSettingsCodes { rest_service_id : soft "REST_SERVICE_ID",
+		rest_service_key : soft "REST_SERVICE_KEY", payment_id : soft "PAYMENT_ID",
+		ps_change_status_pay : soft "PS_CHANGE_STATUS_PAY", payment_buyer_id : soft
+		"PAYMENT_BUYER_ID", ps_work_mode : soft "PS_WORK_MODE", extra : rest "", }
+	);
+	serialize_map!(
+		SalePaysystemHandlerSettingsCodes { opt "REST_SERVICE_ID" rest_service_id, opt
+		"REST_SERVICE_KEY" rest_service_key, opt "PAYMENT_ID" payment_id, opt
+		"PS_CHANGE_STATUS_PAY" ps_change_status_pay, opt "PAYMENT_BUYER_ID"
+		payment_buyer_id, opt "PS_WORK_MODE" ps_work_mode, rest "" extra }
+	);
 	/// The object `sale_paysystem_handler.SETTINGS` of `sale_paysystem_handler`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-list.html>
@@ -12339,31 +7770,14 @@ pub mod sale_paysystem_handler {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SalePaysystemHandlerSettings {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				currency: object.soft("CURRENCY"),
-				form_data: object.soft("FORM_DATA"),
-				codes: object.soft("CODES"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SalePaysystemHandlerSettings {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CURRENCY", &self.currency)?;
-			crate::support::opt_entry(&mut map, "FORM_DATA", &self.form_data)?;
-			crate::support::opt_entry(&mut map, "CODES", &self.codes)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SalePaysystemHandlerSettings { currency : soft "CURRENCY", form_data : soft
+		"FORM_DATA", codes : soft "CODES", extra : rest "", }
+	);
+	serialize_map!(
+		SalePaysystemHandlerSettings { req "CURRENCY" currency, opt "FORM_DATA"
+		form_data, opt "CODES" codes, rest "" extra }
+	);
 	/// The entity `sale_paysystem_handler`, one type wherever a result holds it.
 	///
 	/// In the results of `sale.paysystem.handler.list`.
@@ -12385,35 +7799,14 @@ pub mod sale_paysystem_handler {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SalePaysystemHandler {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("ID")?,
-				name: object.field("NAME")?,
-				code: object.field("CODE")?,
-				sort: object.field("SORT")?,
-				settings: object.field("SETTINGS")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SalePaysystemHandler {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "ID", &self.id)?;
-			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-			crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-			crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SalePaysystemHandler { id : field "ID", name : field "NAME", code : field "CODE",
+		sort : field "SORT", settings : field "SETTINGS", extra : rest "", }
+	);
+	serialize_map!(
+		SalePaysystemHandler { opt "ID" id, opt "NAME" name, opt "CODE" code, opt "SORT"
+		sort, opt "SETTINGS" settings, rest "" extra }
+	);
 	deserialize_via_from_value!(SalePaysystemHandler);
 }
 #[cfg(feature = "pay_system")]
@@ -12446,41 +7839,15 @@ pub mod sale_person_type {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SalePersonType {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				name: object.field("name")?,
-				code: object.field("code")?,
-				sort: object.field("sort")?,
-				active: object.field("active")?,
-				xml_id: object.field("xmlId")?,
-				extra: object.rest()?,
-			})
+	from_value!(
+		SalePersonType { id : field "id", name : field "name", code : field "code", sort
+		: field "sort", active : field "active", xml_id : field "xmlId", extra : rest "",
 		}
-	}
-	impl ::serde::Serialize for SalePersonType {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(&mut map, "code", &self.code)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::opt_entry(
-				&mut map,
-				"active",
-				&self.active.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	);
+	serialize_map!(
+		SalePersonType { opt "id" id, opt "name" name, opt "code" code, opt "sort" sort,
+		opt_yn "active" active, opt "xmlId" xml_id, rest "" extra }
+	);
 	deserialize_via_from_value!(SalePersonType);
 }
 #[cfg(feature = "sale")]
@@ -12513,47 +7880,18 @@ pub mod sale_shipment_property_value {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleShipmentPropertyValue {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				name: object.field("name")?,
-				shipment_id: object.field("shipmentId")?,
-				code: object.field("code")?,
-				value: object.field("value")?,
-				shipment_props_id: object.field("shipmentPropsId")?,
-				shipment_props_xml_id: object.field("shipmentPropsXmlId")?,
-				extra: object.rest()?,
-			})
+	from_value!(
+		SaleShipmentPropertyValue { id : field "id", name : field "name", shipment_id :
+		field "shipmentId", code : field "code", value : field "value", shipment_props_id
+		: field "shipmentPropsId", shipment_props_xml_id : field "shipmentPropsXmlId",
+		extra : rest "", }
+	);
+	serialize_map!(
+		SaleShipmentPropertyValue { opt "id" id, opt "name" name, opt "shipmentId"
+		shipment_id, opt "code" code, req "value" value, opt "shipmentPropsId"
+		shipment_props_id, opt "shipmentPropsXmlId" shipment_props_xml_id, rest "" extra
 		}
-	}
-	impl ::serde::Serialize for SaleShipmentPropertyValue {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(&mut map, "shipmentId", &self.shipment_id)?;
-			crate::support::opt_entry(&mut map, "code", &self.code)?;
-			map.serialize_entry("value", &self.value)?;
-			crate::support::opt_entry(
-				&mut map,
-				"shipmentPropsId",
-				&self.shipment_props_id,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"shipmentPropsXmlId",
-				&self.shipment_props_xml_id,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	);
 	deserialize_via_from_value!(SaleShipmentPropertyValue);
 }
 #[cfg(feature = "sale")]
@@ -12586,41 +7924,15 @@ pub mod sale_status {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleStatus {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				type_: object.field("type")?,
-				notify: object.field("notify")?,
-				color: object.field("color")?,
-				sort: object.field("sort")?,
-				xml_id: object.field("xmlId")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleStatus {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(
-				&mut map,
-				"notify",
-				&self.notify.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "color", &self.color)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleStatus { id : field "id", type_ : field "type", notify : field "notify",
+		color : field "color", sort : field "sort", xml_id : field "xmlId", extra : rest
+		"", }
+	);
+	serialize_map!(
+		SaleStatus { opt "id" id, opt "type" type_, opt_yn "notify" notify, opt "color"
+		color, opt "sort" sort, opt "xmlId" xml_id, rest "" extra }
+	);
 	deserialize_via_from_value!(SaleStatus);
 }
 #[cfg(feature = "sale")]
@@ -12647,33 +7959,14 @@ pub mod sale_status_lang {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for SaleStatusLang {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				status_id: object.field("statusId")?,
-				lid: object.field("lid")?,
-				name: object.field("name")?,
-				description: object.field("description")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for SaleStatusLang {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "statusId", &self.status_id)?;
-			crate::support::opt_entry(&mut map, "lid", &self.lid)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(&mut map, "description", &self.description)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		SaleStatusLang { status_id : field "statusId", lid : field "lid", name : field
+		"name", description : field "description", extra : rest "", }
+	);
+	serialize_map!(
+		SaleStatusLang { opt "statusId" status_id, opt "lid" lid, opt "name" name, opt
+		"description" description, rest "" extra }
+	);
 	deserialize_via_from_value!(SaleStatusLang);
 }
 #[cfg(feature = "sale")]
@@ -12771,35 +8064,16 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsChecklistAction {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				modify: object.field("modify")?,
-				remove: object.field("remove")?,
-				toggle: object.field("toggle")?,
-				add: object.field("add")?,
-				add_accomplice: object.field("addAccomplice")?,
-				extra: object.rest()?,
-			})
+	from_value!(
+		TasksFieldsChecklistAction { modify : field "modify", remove : field "remove",
+		toggle : field "toggle", add : field "add", add_accomplice : field
+		"addAccomplice", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsChecklistAction { opt "modify" modify, opt "remove" remove, opt
+		"toggle" toggle, opt "add" add, opt "addAccomplice" add_accomplice, rest "" extra
 		}
-	}
-	impl ::serde::Serialize for TasksFieldsChecklistAction {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "modify", &self.modify)?;
-			crate::support::opt_entry(&mut map, "remove", &self.remove)?;
-			crate::support::opt_entry(&mut map, "toggle", &self.toggle)?;
-			crate::support::opt_entry(&mut map, "add", &self.add)?;
-			crate::support::opt_entry(&mut map, "addAccomplice", &self.add_accomplice)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	);
 	/// The object `tasks.fields.checklist.<key>.action` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -12829,35 +8103,16 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsChecklistKeyAction {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				modify: object.soft("modify"),
-				remove: object.soft("remove"),
-				toggle: object.soft("toggle"),
-				add: object.soft("add"),
-				add_accomplice: object.soft("addAccomplice"),
-				extra: object.rest()?,
-			})
+	from_value!(
+		TasksFieldsChecklistKeyAction { modify : soft "modify", remove : soft "remove",
+		toggle : soft "toggle", add : soft "add", add_accomplice : soft "addAccomplice",
+		extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsChecklistKeyAction { opt "modify" modify, opt "remove" remove, opt
+		"toggle" toggle, opt "add" add, opt "addAccomplice" add_accomplice, rest "" extra
 		}
-	}
-	impl ::serde::Serialize for TasksFieldsChecklistKeyAction {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "modify", &self.modify)?;
-			crate::support::opt_entry(&mut map, "remove", &self.remove)?;
-			crate::support::opt_entry(&mut map, "toggle", &self.toggle)?;
-			crate::support::opt_entry(&mut map, "add", &self.add)?;
-			crate::support::opt_entry(&mut map, "addAccomplice", &self.add_accomplice)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	);
 	/// The object `tasks.fields.checklist.<key>` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -12927,59 +8182,23 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsChecklistKey {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.soft("id"),
-				task_id: object.soft("taskId"),
-				created_by: object.soft("createdBy"),
-				parent_id: object.soft("parentId"),
-				title: object.soft("title"),
-				sort_index: object.soft("sortIndex"),
-				is_complete: object.soft("isComplete"),
-				is_important: object.soft("isImportant"),
-				toggled_by: object.soft("toggledBy"),
-				toggled_date: object.soft("toggledDate"),
-				uf_checklist_files: object.soft("ufChecklistFiles"),
-				members: object.soft("members"),
-				attachments: object.soft("attachments"),
-				entity_id: object.soft("entityId"),
-				action: object.soft("action"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsChecklistKey {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "taskId", &self.task_id)?;
-			crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-			crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "sortIndex", &self.sort_index)?;
-			crate::support::opt_entry(&mut map, "isComplete", &self.is_complete)?;
-			crate::support::opt_entry(&mut map, "isImportant", &self.is_important)?;
-			map.serialize_entry("toggledBy", &self.toggled_by)?;
-			map.serialize_entry("toggledDate", &self.toggled_date)?;
-			crate::support::opt_entry(
-				&mut map,
-				"ufChecklistFiles",
-				&self.uf_checklist_files,
-			)?;
-			map.serialize_entry("members", &self.members)?;
-			map.serialize_entry("attachments", &self.attachments)?;
-			crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-			crate::support::opt_entry(&mut map, "action", &self.action)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsChecklistKey { id : soft "id", task_id : soft "taskId", created_by :
+		soft "createdBy", parent_id : soft "parentId", title : soft "title", sort_index :
+		soft "sortIndex", is_complete : soft "isComplete", is_important : soft
+		"isImportant", toggled_by : soft "toggledBy", toggled_date : soft "toggledDate",
+		uf_checklist_files : soft "ufChecklistFiles", members : soft "members",
+		attachments : soft "attachments", entity_id : soft "entityId", action : soft
+		"action", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsChecklistKey { opt "id" id, opt "taskId" task_id, opt "createdBy"
+		created_by, opt "parentId" parent_id, opt "title" title, opt "sortIndex"
+		sort_index, opt "isComplete" is_complete, opt "isImportant" is_important, req
+		"toggledBy" toggled_by, req "toggledDate" toggled_date, opt "ufChecklistFiles"
+		uf_checklist_files, req "members" members, req "attachments" attachments, opt
+		"entityId" entity_id, opt "action" action, rest "" extra }
+	);
 	/// The object `tasks.fields.checklist` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -13029,69 +8248,24 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsChecklist {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				task_id: object.field("taskId")?,
-				created_by: object.field("createdBy")?,
-				parent_id: object.field("parentId")?,
-				title: object.field("title")?,
-				sort_index: object.field("sortIndex")?,
-				is_complete: object.field("isComplete")?,
-				is_important: object.field("isImportant")?,
-				toggled_by: object.field("toggledBy")?,
-				toggled_date: object.field("toggledDate")?,
-				uf_checklist_files: object.field("ufChecklistFiles")?,
-				members: object.field("members")?,
-				attachments: object.field("attachments")?,
-				entity_id: object.field("entityId")?,
-				action: object.field("action")?,
-				key: object.soft_pattern("*"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsChecklist {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "taskId", &self.task_id)?;
-			crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-			crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "sortIndex", &self.sort_index)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isComplete",
-				&self.is_complete.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isImportant",
-				&self.is_important.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "toggledBy", &self.toggled_by)?;
-			crate::support::opt_entry(&mut map, "toggledDate", &self.toggled_date)?;
-			crate::support::opt_entry(
-				&mut map,
-				"ufChecklistFiles",
-				&self.uf_checklist_files,
-			)?;
-			map.serialize_entry("members", &self.members)?;
-			map.serialize_entry("attachments", &self.attachments)?;
-			crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-			crate::support::opt_entry(&mut map, "action", &self.action)?;
-			crate::support::rest_entries(&mut map, &self.key)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsChecklist { id : field "id", task_id : field "taskId", created_by :
+		field "createdBy", parent_id : field "parentId", title : field "title",
+		sort_index : field "sortIndex", is_complete : field "isComplete", is_important :
+		field "isImportant", toggled_by : field "toggledBy", toggled_date : field
+		"toggledDate", uf_checklist_files : field "ufChecklistFiles", members : field
+		"members", attachments : field "attachments", entity_id : field "entityId",
+		action : field "action", key : soft_pattern "*", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsChecklist { opt "id" id, opt "taskId" task_id, opt "createdBy"
+		created_by, opt "parentId" parent_id, opt "title" title, opt "sortIndex"
+		sort_index, opt_yn "isComplete" is_complete, opt_yn "isImportant" is_important,
+		opt "toggledBy" toggled_by, opt "toggledDate" toggled_date, opt
+		"ufChecklistFiles" uf_checklist_files, req "members" members, req "attachments"
+		attachments, opt "entityId" entity_id, opt "action" action, rest "*" key, rest ""
+		extra }
+	);
 	/// The object `tasks.fields.group` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -13113,37 +8287,16 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsGroup {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				name: object.field("name")?,
-				opened: object.field("opened")?,
-				members_count: object.field("membersCount")?,
-				image: object.field("image")?,
-				additional_data: object.field("additionalData")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsGroup {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(&mut map, "opened", &self.opened)?;
-			crate::support::opt_entry(&mut map, "membersCount", &self.members_count)?;
-			crate::support::opt_entry(&mut map, "image", &self.image)?;
-			map.serialize_entry("additionalData", &self.additional_data)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsGroup { id : field "id", name : field "name", opened : field "opened",
+		members_count : field "membersCount", image : field "image", additional_data :
+		field "additionalData", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsGroup { opt "id" id, opt "name" name, opt "opened" opened, opt
+		"membersCount" members_count, opt "image" image, req "additionalData"
+		additional_data, rest "" extra }
+	);
 	/// The object `tasks.fields.creator` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -13163,35 +8316,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsCreator {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				name: object.field("name")?,
-				link: object.field("link")?,
-				icon: object.field("icon")?,
-				work_position: object.field("workPosition")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsCreator {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(&mut map, "link", &self.link)?;
-			crate::support::opt_entry(&mut map, "icon", &self.icon)?;
-			crate::support::opt_entry(&mut map, "workPosition", &self.work_position)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsCreator { id : field "id", name : field "name", link : field "link",
+		icon : field "icon", work_position : field "workPosition", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsCreator { opt "id" id, opt "name" name, opt "link" link, opt "icon"
+		icon, opt "workPosition" work_position, rest "" extra }
+	);
 	/// The object `tasks.fields.responsible` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -13211,35 +8343,15 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsResponsible {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				name: object.field("name")?,
-				link: object.field("link")?,
-				icon: object.field("icon")?,
-				work_position: object.field("workPosition")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsResponsible {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(&mut map, "link", &self.link)?;
-			crate::support::opt_entry(&mut map, "icon", &self.icon)?;
-			crate::support::opt_entry(&mut map, "workPosition", &self.work_position)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsResponsible { id : field "id", name : field "name", link : field
+		"link", icon : field "icon", work_position : field "workPosition", extra : rest
+		"", }
+	);
+	serialize_map!(
+		TasksFieldsResponsible { opt "id" id, opt "name" name, opt "link" link, opt
+		"icon" icon, opt "workPosition" work_position, rest "" extra }
+	);
 	/// The object `tasks.fields.accomplicesData` of `tasks.fields`: `array`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -13259,35 +8371,15 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsAccomplicesData {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				name: object.field("name")?,
-				link: object.field("link")?,
-				icon: object.field("icon")?,
-				work_position: object.field("workPosition")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsAccomplicesData {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(&mut map, "link", &self.link)?;
-			crate::support::opt_entry(&mut map, "icon", &self.icon)?;
-			crate::support::opt_entry(&mut map, "workPosition", &self.work_position)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsAccomplicesData { id : field "id", name : field "name", link : field
+		"link", icon : field "icon", work_position : field "workPosition", extra : rest
+		"", }
+	);
+	serialize_map!(
+		TasksFieldsAccomplicesData { opt "id" id, opt "name" name, opt "link" link, opt
+		"icon" icon, opt "workPosition" work_position, rest "" extra }
+	);
 	/// The object `tasks.fields.auditorsData.<key>` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -13317,35 +8409,15 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsAuditorsDataKey {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.soft("id"),
-				name: object.soft("name"),
-				link: object.soft("link"),
-				icon: object.soft("icon"),
-				work_position: object.soft("workPosition"),
-				extra: object.rest()?,
-			})
+	from_value!(
+		TasksFieldsAuditorsDataKey { id : soft "id", name : soft "name", link : soft
+		"link", icon : soft "icon", work_position : soft "workPosition", extra : rest "",
 		}
-	}
-	impl ::serde::Serialize for TasksFieldsAuditorsDataKey {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(&mut map, "link", &self.link)?;
-			crate::support::opt_entry(&mut map, "icon", &self.icon)?;
-			crate::support::opt_entry(&mut map, "workPosition", &self.work_position)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	);
+	serialize_map!(
+		TasksFieldsAuditorsDataKey { opt "id" id, opt "name" name, opt "link" link, opt
+		"icon" icon, opt "workPosition" work_position, rest "" extra }
+	);
 	/// The object `tasks.fields.auditorsData` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -13371,37 +8443,15 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsAuditorsData {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				name: object.field("name")?,
-				link: object.field("link")?,
-				icon: object.field("icon")?,
-				work_position: object.field("workPosition")?,
-				key: object.soft_pattern("*"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsAuditorsData {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(&mut map, "link", &self.link)?;
-			crate::support::opt_entry(&mut map, "icon", &self.icon)?;
-			crate::support::opt_entry(&mut map, "workPosition", &self.work_position)?;
-			crate::support::rest_entries(&mut map, &self.key)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsAuditorsData { id : field "id", name : field "name", link : field
+		"link", icon : field "icon", work_position : field "workPosition", key :
+		soft_pattern "*", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsAuditorsData { opt "id" id, opt "name" name, opt "link" link, opt
+		"icon" icon, opt "workPosition" work_position, rest "*" key, rest "" extra }
+	);
 	/// The object `tasks.fields.action` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -13465,111 +8515,33 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsAction {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				accept: object.field("accept")?,
-				decline: object.field("decline")?,
-				complete: object.field("complete")?,
-				approve: object.field("approve")?,
-				disapprove: object.field("disapprove")?,
-				start: object.field("start")?,
-				pause: object.field("pause")?,
-				delegate: object.field("delegate")?,
-				remove: object.field("remove")?,
-				edit: object.field("edit")?,
-				defer: object.field("defer")?,
-				renew: object.field("renew")?,
-				create: object.field("create")?,
-				change_deadline: object.field("changeDeadline")?,
-				checklist_add_items: object.field("checklistAddItems")?,
-				add_favorite: object.field("addFavorite")?,
-				delete_favorite: object.field("deleteFavorite")?,
-				rate: object.field("rate")?,
-				take: object.field("take")?,
-				edit_originator: object.field("edit.originator")?,
-				checklist_reorder: object.field("checklist.reorder")?,
-				elapsedtime_add: object.field("elapsedtime.add")?,
-				dayplan_timer_toggle: object.field("dayplan.timer.toggle")?,
-				edit_plan: object.field("edit.plan")?,
-				checklist_add: object.field("checklist.add")?,
-				favorite_add: object.field("favorite.add")?,
-				favorite_delete: object.field("favorite.delete")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsAction {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "accept", &self.accept)?;
-			crate::support::opt_entry(&mut map, "decline", &self.decline)?;
-			crate::support::opt_entry(&mut map, "complete", &self.complete)?;
-			crate::support::opt_entry(&mut map, "approve", &self.approve)?;
-			crate::support::opt_entry(&mut map, "disapprove", &self.disapprove)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::opt_entry(&mut map, "pause", &self.pause)?;
-			crate::support::opt_entry(&mut map, "delegate", &self.delegate)?;
-			crate::support::opt_entry(&mut map, "remove", &self.remove)?;
-			crate::support::opt_entry(&mut map, "edit", &self.edit)?;
-			crate::support::opt_entry(&mut map, "defer", &self.defer)?;
-			crate::support::opt_entry(&mut map, "renew", &self.renew)?;
-			crate::support::opt_entry(&mut map, "create", &self.create)?;
-			crate::support::opt_entry(
-				&mut map,
-				"changeDeadline",
-				&self.change_deadline,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"checklistAddItems",
-				&self.checklist_add_items,
-			)?;
-			crate::support::opt_entry(&mut map, "addFavorite", &self.add_favorite)?;
-			crate::support::opt_entry(
-				&mut map,
-				"deleteFavorite",
-				&self.delete_favorite,
-			)?;
-			crate::support::opt_entry(&mut map, "rate", &self.rate)?;
-			crate::support::opt_entry(&mut map, "take", &self.take)?;
-			crate::support::opt_entry(
-				&mut map,
-				"edit.originator",
-				&self.edit_originator,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"checklist.reorder",
-				&self.checklist_reorder,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"elapsedtime.add",
-				&self.elapsedtime_add,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"dayplan.timer.toggle",
-				&self.dayplan_timer_toggle,
-			)?;
-			crate::support::opt_entry(&mut map, "edit.plan", &self.edit_plan)?;
-			crate::support::opt_entry(&mut map, "checklist.add", &self.checklist_add)?;
-			crate::support::opt_entry(&mut map, "favorite.add", &self.favorite_add)?;
-			crate::support::opt_entry(
-				&mut map,
-				"favorite.delete",
-				&self.favorite_delete,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsAction { accept : field "accept", decline : field "decline", complete
+		: field "complete", approve : field "approve", disapprove : field "disapprove",
+		start : field "start", pause : field "pause", delegate : field "delegate", remove
+		: field "remove", edit : field "edit", defer : field "defer", renew : field
+		"renew", create : field "create", change_deadline : field "changeDeadline",
+		checklist_add_items : field "checklistAddItems", add_favorite : field
+		"addFavorite", delete_favorite : field "deleteFavorite", rate : field "rate",
+		take : field "take", edit_originator : field "edit.originator", checklist_reorder
+		: field "checklist.reorder", elapsedtime_add : field "elapsedtime.add",
+		dayplan_timer_toggle : field "dayplan.timer.toggle", edit_plan : field
+		"edit.plan", checklist_add : field "checklist.add", favorite_add : field
+		"favorite.add", favorite_delete : field "favorite.delete", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsAction { opt "accept" accept, opt "decline" decline, opt "complete"
+		complete, opt "approve" approve, opt "disapprove" disapprove, opt "start" start,
+		opt "pause" pause, opt "delegate" delegate, opt "remove" remove, opt "edit" edit,
+		opt "defer" defer, opt "renew" renew, opt "create" create, opt "changeDeadline"
+		change_deadline, opt "checklistAddItems" checklist_add_items, opt "addFavorite"
+		add_favorite, opt "deleteFavorite" delete_favorite, opt "rate" rate, opt "take"
+		take, opt "edit.originator" edit_originator, opt "checklist.reorder"
+		checklist_reorder, opt "elapsedtime.add" elapsedtime_add, opt
+		"dayplan.timer.toggle" dayplan_timer_toggle, opt "edit.plan" edit_plan, opt
+		"checklist.add" checklist_add, opt "favorite.add" favorite_add, opt
+		"favorite.delete" favorite_delete, rest "" extra }
+	);
 	/// The object `tasks.fields.checkListTree.fields` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -13609,63 +8581,23 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsCheckListTreeFields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				copied_id: object.field("copiedId")?,
-				entity_id: object.field("entityId")?,
-				user_id: object.field("userId")?,
-				created_by: object.field("createdBy")?,
-				parent_id: object.field("parentId")?,
-				title: object.field("title")?,
-				sort_index: object.field("sortIndex")?,
-				display_sort_index: object.field("displaySortIndex")?,
-				is_complete: object.field("isComplete")?,
-				is_important: object.field("isImportant")?,
-				completed_count: object.field("completedCount")?,
-				members: object.field("members")?,
-				attachments: object.field("attachments")?,
-				node_id: object.field("nodeId")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsCheckListTreeFields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "copiedId", &self.copied_id)?;
-			crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-			crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-			crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-			crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "sortIndex", &self.sort_index)?;
-			crate::support::opt_entry(
-				&mut map,
-				"displaySortIndex",
-				&self.display_sort_index,
-			)?;
-			crate::support::opt_entry(&mut map, "isComplete", &self.is_complete)?;
-			crate::support::opt_entry(&mut map, "isImportant", &self.is_important)?;
-			crate::support::opt_entry(
-				&mut map,
-				"completedCount",
-				&self.completed_count,
-			)?;
-			map.serialize_entry("members", &self.members)?;
-			map.serialize_entry("attachments", &self.attachments)?;
-			crate::support::opt_entry(&mut map, "nodeId", &self.node_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsCheckListTreeFields { id : field "id", copied_id : field "copiedId",
+		entity_id : field "entityId", user_id : field "userId", created_by : field
+		"createdBy", parent_id : field "parentId", title : field "title", sort_index :
+		field "sortIndex", display_sort_index : field "displaySortIndex", is_complete :
+		field "isComplete", is_important : field "isImportant", completed_count : field
+		"completedCount", members : field "members", attachments : field "attachments",
+		node_id : field "nodeId", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsCheckListTreeFields { opt "id" id, opt "copiedId" copied_id, opt
+		"entityId" entity_id, opt "userId" user_id, opt "createdBy" created_by, opt
+		"parentId" parent_id, opt "title" title, opt "sortIndex" sort_index, opt
+		"displaySortIndex" display_sort_index, opt "isComplete" is_complete, opt
+		"isImportant" is_important, opt "completedCount" completed_count, req "members"
+		members, req "attachments" attachments, opt "nodeId" node_id, rest "" extra }
+	);
 	/// The object `tasks.fields.checkListTree.descendants.fields` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -13735,63 +8667,24 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsCheckListTreeDescendantsFields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.soft("id"),
-				copied_id: object.soft("copiedId"),
-				entity_id: object.soft("entityId"),
-				user_id: object.soft("userId"),
-				created_by: object.soft("createdBy"),
-				parent_id: object.soft("parentId"),
-				title: object.soft("title"),
-				sort_index: object.soft("sortIndex"),
-				display_sort_index: object.soft("displaySortIndex"),
-				is_complete: object.soft("isComplete"),
-				is_important: object.soft("isImportant"),
-				completed_count: object.soft("completedCount"),
-				members: object.soft("members"),
-				attachments: object.soft("attachments"),
-				node_id: object.soft("nodeId"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsCheckListTreeDescendantsFields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			map.serialize_entry("copiedId", &self.copied_id)?;
-			crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-			crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-			crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-			crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "sortIndex", &self.sort_index)?;
-			crate::support::opt_entry(
-				&mut map,
-				"displaySortIndex",
-				&self.display_sort_index,
-			)?;
-			crate::support::opt_entry(&mut map, "isComplete", &self.is_complete)?;
-			crate::support::opt_entry(&mut map, "isImportant", &self.is_important)?;
-			crate::support::opt_entry(
-				&mut map,
-				"completedCount",
-				&self.completed_count,
-			)?;
-			map.serialize_entry("members", &self.members)?;
-			map.serialize_entry("attachments", &self.attachments)?;
-			map.serialize_entry("nodeId", &self.node_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsCheckListTreeDescendantsFields { id : soft "id", copied_id : soft
+		"copiedId", entity_id : soft "entityId", user_id : soft "userId", created_by :
+		soft "createdBy", parent_id : soft "parentId", title : soft "title", sort_index :
+		soft "sortIndex", display_sort_index : soft "displaySortIndex", is_complete :
+		soft "isComplete", is_important : soft "isImportant", completed_count : soft
+		"completedCount", members : soft "members", attachments : soft "attachments",
+		node_id : soft "nodeId", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsCheckListTreeDescendantsFields { opt "id" id, req "copiedId"
+		copied_id, opt "entityId" entity_id, opt "userId" user_id, opt "createdBy"
+		created_by, opt "parentId" parent_id, opt "title" title, opt "sortIndex"
+		sort_index, opt "displaySortIndex" display_sort_index, opt "isComplete"
+		is_complete, opt "isImportant" is_important, opt "completedCount"
+		completed_count, req "members" members, req "attachments" attachments, req
+		"nodeId" node_id, rest "" extra }
+	);
 	/// The object `tasks.fields.checkListTree.descendants.action` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -13821,35 +8714,16 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsCheckListTreeDescendantsAction {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				modify: object.soft("modify"),
-				remove: object.soft("remove"),
-				toggle: object.soft("toggle"),
-				add: object.soft("add"),
-				add_accomplice: object.soft("addAccomplice"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsCheckListTreeDescendantsAction {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "modify", &self.modify)?;
-			crate::support::opt_entry(&mut map, "remove", &self.remove)?;
-			crate::support::opt_entry(&mut map, "toggle", &self.toggle)?;
-			crate::support::opt_entry(&mut map, "add", &self.add)?;
-			crate::support::opt_entry(&mut map, "addAccomplice", &self.add_accomplice)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsCheckListTreeDescendantsAction { modify : soft "modify", remove : soft
+		"remove", toggle : soft "toggle", add : soft "add", add_accomplice : soft
+		"addAccomplice", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsCheckListTreeDescendantsAction { opt "modify" modify, opt "remove"
+		remove, opt "toggle" toggle, opt "add" add, opt "addAccomplice" add_accomplice,
+		rest "" extra }
+	);
 	/// The object `tasks.fields.checkListTree.descendants.descendants.fields` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -13919,64 +8793,24 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue
-	for TasksFieldsCheckListTreeDescendantsDescendantsFields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.soft("id"),
-				copied_id: object.soft("copiedId"),
-				entity_id: object.soft("entityId"),
-				user_id: object.soft("userId"),
-				created_by: object.soft("createdBy"),
-				parent_id: object.soft("parentId"),
-				title: object.soft("title"),
-				sort_index: object.soft("sortIndex"),
-				display_sort_index: object.soft("displaySortIndex"),
-				is_complete: object.soft("isComplete"),
-				is_important: object.soft("isImportant"),
-				completed_count: object.soft("completedCount"),
-				members: object.soft("members"),
-				attachments: object.soft("attachments"),
-				node_id: object.soft("nodeId"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsCheckListTreeDescendantsDescendantsFields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			map.serialize_entry("copiedId", &self.copied_id)?;
-			crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-			crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-			crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-			crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "sortIndex", &self.sort_index)?;
-			crate::support::opt_entry(
-				&mut map,
-				"displaySortIndex",
-				&self.display_sort_index,
-			)?;
-			crate::support::opt_entry(&mut map, "isComplete", &self.is_complete)?;
-			crate::support::opt_entry(&mut map, "isImportant", &self.is_important)?;
-			crate::support::opt_entry(
-				&mut map,
-				"completedCount",
-				&self.completed_count,
-			)?;
-			map.serialize_entry("members", &self.members)?;
-			map.serialize_entry("attachments", &self.attachments)?;
-			map.serialize_entry("nodeId", &self.node_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsCheckListTreeDescendantsDescendantsFields { id : soft "id", copied_id
+		: soft "copiedId", entity_id : soft "entityId", user_id : soft "userId",
+		created_by : soft "createdBy", parent_id : soft "parentId", title : soft "title",
+		sort_index : soft "sortIndex", display_sort_index : soft "displaySortIndex",
+		is_complete : soft "isComplete", is_important : soft "isImportant",
+		completed_count : soft "completedCount", members : soft "members", attachments :
+		soft "attachments", node_id : soft "nodeId", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsCheckListTreeDescendantsDescendantsFields { opt "id" id, req
+		"copiedId" copied_id, opt "entityId" entity_id, opt "userId" user_id, opt
+		"createdBy" created_by, opt "parentId" parent_id, opt "title" title, opt
+		"sortIndex" sort_index, opt "displaySortIndex" display_sort_index, opt
+		"isComplete" is_complete, opt "isImportant" is_important, opt "completedCount"
+		completed_count, req "members" members, req "attachments" attachments, req
+		"nodeId" node_id, rest "" extra }
+	);
 	/// The object `tasks.fields.checkListTree.descendants.descendants.action` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -14006,36 +8840,16 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue
-	for TasksFieldsCheckListTreeDescendantsDescendantsAction {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				modify: object.soft("modify"),
-				remove: object.soft("remove"),
-				toggle: object.soft("toggle"),
-				add: object.soft("add"),
-				add_accomplice: object.soft("addAccomplice"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsCheckListTreeDescendantsDescendantsAction {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "modify", &self.modify)?;
-			crate::support::opt_entry(&mut map, "remove", &self.remove)?;
-			crate::support::opt_entry(&mut map, "toggle", &self.toggle)?;
-			crate::support::opt_entry(&mut map, "add", &self.add)?;
-			crate::support::opt_entry(&mut map, "addAccomplice", &self.add_accomplice)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsCheckListTreeDescendantsDescendantsAction { modify : soft "modify",
+		remove : soft "remove", toggle : soft "toggle", add : soft "add", add_accomplice
+		: soft "addAccomplice", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsCheckListTreeDescendantsDescendantsAction { opt "modify" modify, opt
+		"remove" remove, opt "toggle" toggle, opt "add" add, opt "addAccomplice"
+		add_accomplice, rest "" extra }
+	);
 	/// The object `tasks.fields.checkListTree.descendants.descendants` of `tasks.fields`: `object[]`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -14061,33 +8875,16 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsCheckListTreeDescendantsDescendants {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				node_id: object.soft("nodeId"),
-				fields: object.soft("fields"),
-				action: object.soft("action"),
-				descendants: object.soft("descendants"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsCheckListTreeDescendantsDescendants {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "nodeId", &self.node_id)?;
-			crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-			crate::support::opt_entry(&mut map, "action", &self.action)?;
-			map.serialize_entry("descendants", &self.descendants)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsCheckListTreeDescendantsDescendants { node_id : soft "nodeId", fields
+		: soft "fields", action : soft "action", descendants : soft "descendants", extra
+		: rest "", }
+	);
+	serialize_map!(
+		TasksFieldsCheckListTreeDescendantsDescendants { opt "nodeId" node_id, opt
+		"fields" fields, opt "action" action, req "descendants" descendants, rest ""
+		extra }
+	);
 	/// The object `tasks.fields.checkListTree.descendants` of `tasks.fields`: `object[]`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -14113,33 +8910,15 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsCheckListTreeDescendants {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				node_id: object.soft("nodeId"),
-				fields: object.soft("fields"),
-				action: object.soft("action"),
-				descendants: object.soft("descendants"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsCheckListTreeDescendants {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "nodeId", &self.node_id)?;
-			crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-			crate::support::opt_entry(&mut map, "action", &self.action)?;
-			map.serialize_entry("descendants", &self.descendants)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsCheckListTreeDescendants { node_id : soft "nodeId", fields : soft
+		"fields", action : soft "action", descendants : soft "descendants", extra : rest
+		"", }
+	);
+	serialize_map!(
+		TasksFieldsCheckListTreeDescendants { opt "nodeId" node_id, opt "fields" fields,
+		opt "action" action, req "descendants" descendants, rest "" extra }
+	);
 	/// The object `tasks.fields.checkListTree` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -14157,33 +8936,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsCheckListTree {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				node_id: object.field("nodeId")?,
-				fields: object.field("fields")?,
-				action: object.field("action")?,
-				descendants: object.field("descendants")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsCheckListTree {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "nodeId", &self.node_id)?;
-			crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-			map.serialize_entry("action", &self.action)?;
-			map.serialize_entry("descendants", &self.descendants)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsCheckListTree { node_id : field "nodeId", fields : field "fields",
+		action : field "action", descendants : field "descendants", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsCheckListTree { opt "nodeId" node_id, opt "fields" fields, req
+		"action" action, req "descendants" descendants, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.ID` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -14205,31 +8965,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsId {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				primary: object.soft("primary"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsId {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "primary", &self.primary)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsId { title : soft "title", type_ : soft "type", primary : soft
+		"primary", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsId { opt "title" title, opt "type" type_, opt "primary" primary,
+		rest "" extra }
+	);
 	/// The object `tasks.fields.fields.PARENT_ID` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -14251,31 +8994,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsParentId {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsParentId {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsParentId { title : soft "title", type_ : soft "type", default :
+		soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsParentId { opt "title" title, opt "type" type_, opt "default"
+		default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.TITLE` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -14297,31 +9023,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsTitle {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				required: object.soft("required"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsTitle {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "required", &self.required)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsTitle { title : soft "title", type_ : soft "type", required :
+		soft "required", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsTitle { opt "title" title, opt "type" type_, opt "required"
+		required, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.DESCRIPTION` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -14339,29 +9048,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsDescription {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				extra: object.rest()?,
-			})
+	from_value!(
+		TasksFieldsFieldsDescription { title : soft "title", type_ : soft "type", extra :
+		rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsDescription { opt "title" title, opt "type" type_, rest "" extra
 		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsDescription {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	);
 	/// The object `tasks.fields.fields.MARK.values` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -14379,29 +9073,10 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsMarkValues {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				n: object.soft("N"),
-				p: object.soft("P"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsMarkValues {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "N", &self.n)?;
-			crate::support::opt_entry(&mut map, "P", &self.p)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsMarkValues { n : soft "N", p : soft "P", extra : rest "", }
+	);
+	serialize_map!(TasksFieldsFieldsMarkValues { opt "N" n, opt "P" p, rest "" extra });
 	/// The object `tasks.fields.fields.MARK` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -14427,33 +9102,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsMark {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				values: object.soft("values"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsMark {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "values", &self.values)?;
-			map.serialize_entry("default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsMark { title : soft "title", type_ : soft "type", values : soft
+		"values", default : soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsMark { opt "title" title, opt "type" type_, opt "values" values,
+		req "default" default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.PRIORITY.values` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -14469,27 +9125,10 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsPriorityValues {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				key: object.soft_pattern("*"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsPriorityValues {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.key)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsPriorityValues { key : soft_pattern "*", extra : rest "", }
+	);
+	serialize_map!(TasksFieldsFieldsPriorityValues { rest "*" key, rest "" extra });
 	/// The object `tasks.fields.fields.PRIORITY` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -14515,33 +9154,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsPriority {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				values: object.soft("values"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsPriority {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "values", &self.values)?;
-			crate::support::opt_entry(&mut map, "default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsPriority { title : soft "title", type_ : soft "type", values :
+		soft "values", default : soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsPriority { opt "title" title, opt "type" type_, opt "values"
+		values, opt "default" default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.STATUS.values` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -14557,27 +9177,10 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsStatusValues {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				key: object.soft_pattern("*"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsStatusValues {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.key)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsStatusValues { key : soft_pattern "*", extra : rest "", }
+	);
+	serialize_map!(TasksFieldsFieldsStatusValues { rest "*" key, rest "" extra });
 	/// The object `tasks.fields.fields.STATUS` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -14603,33 +9206,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsStatus {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				values: object.soft("values"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsStatus {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "values", &self.values)?;
-			crate::support::opt_entry(&mut map, "default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsStatus { title : soft "title", type_ : soft "type", values :
+		soft "values", default : soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsStatus { opt "title" title, opt "type" type_, opt "values"
+		values, opt "default" default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.MULTITASK.values` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -14647,29 +9231,12 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsMultitaskValues {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				y: object.soft("Y"),
-				n: object.soft("N"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsMultitaskValues {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "Y", &self.y)?;
-			crate::support::opt_entry(&mut map, "N", &self.n)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsMultitaskValues { y : soft "Y", n : soft "N", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsMultitaskValues { opt "Y" y, opt "N" n, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.MULTITASK` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -14695,33 +9262,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsMultitask {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				values: object.soft("values"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsMultitask {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "values", &self.values)?;
-			crate::support::opt_entry(&mut map, "default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsMultitask { title : soft "title", type_ : soft "type", values :
+		soft "values", default : soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsMultitask { opt "title" title, opt "type" type_, opt "values"
+		values, opt "default" default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.NOT_VIEWED.values` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -14739,29 +9287,12 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsNotViewedValues {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				y: object.soft("Y"),
-				n: object.soft("N"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsNotViewedValues {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "Y", &self.y)?;
-			crate::support::opt_entry(&mut map, "N", &self.n)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsNotViewedValues { y : soft "Y", n : soft "N", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsNotViewedValues { opt "Y" y, opt "N" n, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.NOT_VIEWED` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -14787,33 +9318,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsNotViewed {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				values: object.soft("values"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsNotViewed {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "values", &self.values)?;
-			crate::support::opt_entry(&mut map, "default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsNotViewed { title : soft "title", type_ : soft "type", values :
+		soft "values", default : soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsNotViewed { req "title" title, opt "type" type_, opt "values"
+		values, opt "default" default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.REPLICATE.values` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -14831,29 +9343,12 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsReplicateValues {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				y: object.soft("Y"),
-				n: object.soft("N"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsReplicateValues {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "Y", &self.y)?;
-			crate::support::opt_entry(&mut map, "N", &self.n)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsReplicateValues { y : soft "Y", n : soft "N", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsReplicateValues { opt "Y" y, opt "N" n, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.REPLICATE` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -14879,33 +9374,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsReplicate {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				values: object.soft("values"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsReplicate {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "values", &self.values)?;
-			crate::support::opt_entry(&mut map, "default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsReplicate { title : soft "title", type_ : soft "type", values :
+		soft "values", default : soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsReplicate { opt "title" title, opt "type" type_, opt "values"
+		values, opt "default" default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.GROUP_ID` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -14927,31 +9403,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsGroupId {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsGroupId {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsGroupId { title : soft "title", type_ : soft "type", default :
+		soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsGroupId { opt "title" title, opt "type" type_, opt "default"
+		default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.STAGE_ID` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -14973,31 +9432,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsStageId {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsStageId {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsStageId { title : soft "title", type_ : soft "type", default :
+		soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsStageId { opt "title" title, opt "type" type_, opt "default"
+		default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.SPRINT_ID` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -15019,31 +9461,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsSprintId {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsSprintId {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsSprintId { title : soft "title", type_ : soft "type", default :
+		soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsSprintId { opt "title" title, opt "type" type_, opt "default"
+		default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.BACKLOG_ID` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -15065,31 +9490,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsBacklogId {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsBacklogId {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsBacklogId { title : soft "title", type_ : soft "type", default :
+		soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsBacklogId { opt "title" title, opt "type" type_, opt "default"
+		default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.CREATED_BY` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -15111,31 +9519,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsCreatedBy {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				required: object.soft("required"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsCreatedBy {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "required", &self.required)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsCreatedBy { title : soft "title", type_ : soft "type", required
+		: soft "required", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsCreatedBy { opt "title" title, opt "type" type_, opt "required"
+		required, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.CREATED_DATE` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -15153,29 +9544,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsCreatedDate {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				extra: object.rest()?,
-			})
+	from_value!(
+		TasksFieldsFieldsCreatedDate { title : soft "title", type_ : soft "type", extra :
+		rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsCreatedDate { req "title" title, opt "type" type_, rest "" extra
 		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsCreatedDate {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	);
 	/// The object `tasks.fields.fields.RESPONSIBLE_ID` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -15197,31 +9573,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsResponsibleId {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				required: object.soft("required"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsResponsibleId {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "required", &self.required)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsResponsibleId { title : soft "title", type_ : soft "type",
+		required : soft "required", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsResponsibleId { opt "title" title, opt "type" type_, opt
+		"required" required, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.ACCOMPLICES` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -15239,29 +9598,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsAccomplices {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				extra: object.rest()?,
-			})
+	from_value!(
+		TasksFieldsFieldsAccomplices { title : soft "title", type_ : soft "type", extra :
+		rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsAccomplices { req "title" title, opt "type" type_, rest "" extra
 		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsAccomplices {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	);
 	/// The object `tasks.fields.fields.AUDITORS` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -15279,29 +9623,13 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsAuditors {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsAuditors {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsAuditors { title : soft "title", type_ : soft "type", extra :
+		rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsAuditors { req "title" title, opt "type" type_, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.CHANGED_BY` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -15319,29 +9647,13 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsChangedBy {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsChangedBy {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsChangedBy { title : soft "title", type_ : soft "type", extra :
+		rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsChangedBy { opt "title" title, opt "type" type_, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.CHANGED_DATE` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -15359,29 +9671,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsChangedDate {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				extra: object.rest()?,
-			})
+	from_value!(
+		TasksFieldsFieldsChangedDate { title : soft "title", type_ : soft "type", extra :
+		rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsChangedDate { opt "title" title, opt "type" type_, rest "" extra
 		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsChangedDate {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	);
 	/// The object `tasks.fields.fields.STATUS_CHANGED_BY` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -15399,29 +9696,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsStatusChangedBy {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsStatusChangedBy {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsStatusChangedBy { title : soft "title", type_ : soft "type",
+		extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsStatusChangedBy { opt "title" title, opt "type" type_, rest ""
+		extra }
+	);
 	/// The object `tasks.fields.fields.STATUS_CHANGED_DATE` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -15439,29 +9721,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsStatusChangedDate {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsStatusChangedDate {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsStatusChangedDate { title : soft "title", type_ : soft "type",
+		extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsStatusChangedDate { opt "title" title, opt "type" type_, rest ""
+		extra }
+	);
 	/// The object `tasks.fields.fields.CLOSED_BY` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -15483,31 +9750,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsClosedBy {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsClosedBy {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			map.serialize_entry("default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsClosedBy { title : soft "title", type_ : soft "type", default :
+		soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsClosedBy { opt "title" title, opt "type" type_, req "default"
+		default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.CLOSED_DATE` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -15529,31 +9779,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsClosedDate {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsClosedDate {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			map.serialize_entry("default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsClosedDate { title : soft "title", type_ : soft "type", default
+		: soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsClosedDate { opt "title" title, opt "type" type_, req "default"
+		default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.ACTIVITY_DATE` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -15575,31 +9808,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsActivityDate {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsActivityDate {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			map.serialize_entry("default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsActivityDate { title : soft "title", type_ : soft "type",
+		default : soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsActivityDate { req "title" title, opt "type" type_, req
+		"default" default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.DATE_START` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -15621,31 +9837,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsDateStart {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsDateStart {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			map.serialize_entry("default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsDateStart { title : soft "title", type_ : soft "type", default :
+		soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsDateStart { opt "title" title, opt "type" type_, req "default"
+		default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.DEADLINE` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -15667,31 +9866,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsDeadline {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsDeadline {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			map.serialize_entry("default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsDeadline { title : soft "title", type_ : soft "type", default :
+		soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsDeadline { opt "title" title, opt "type" type_, req "default"
+		default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.START_DATE_PLAN` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -15713,31 +9895,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsStartDatePlan {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsStartDatePlan {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			map.serialize_entry("default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsStartDatePlan { title : soft "title", type_ : soft "type",
+		default : soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsStartDatePlan { opt "title" title, opt "type" type_, req
+		"default" default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.END_DATE_PLAN` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -15759,31 +9924,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsEndDatePlan {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsEndDatePlan {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			map.serialize_entry("default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsEndDatePlan { title : soft "title", type_ : soft "type", default
+		: soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsEndDatePlan { opt "title" title, opt "type" type_, req "default"
+		default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.GUID` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -15805,31 +9953,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsGuid {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsGuid {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			map.serialize_entry("default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsGuid { title : soft "title", type_ : soft "type", default : soft
+		"default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsGuid { opt "title" title, opt "type" type_, req "default"
+		default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.XML_ID` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -15851,31 +9982,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsXmlId {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsXmlId {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			map.serialize_entry("default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsXmlId { title : soft "title", type_ : soft "type", default :
+		soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsXmlId { opt "title" title, opt "type" type_, req "default"
+		default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.COMMENTS_COUNT` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -15897,31 +10011,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsCommentsCount {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsCommentsCount {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsCommentsCount { title : soft "title", type_ : soft "type",
+		default : soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsCommentsCount { opt "title" title, opt "type" type_, opt
+		"default" default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.SERVICE_COMMENTS_COUNT` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -15943,31 +10040,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsServiceCommentsCount {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsServiceCommentsCount {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsServiceCommentsCount { title : soft "title", type_ : soft
+		"type", default : soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsServiceCommentsCount { req "title" title, opt "type" type_, opt
+		"default" default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.NEW_COMMENTS_COUNT` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -15989,31 +10069,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsNewCommentsCount {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsNewCommentsCount {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsNewCommentsCount { title : soft "title", type_ : soft "type",
+		default : soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsNewCommentsCount { req "title" title, opt "type" type_, opt
+		"default" default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.ALLOW_CHANGE_DEADLINE.values` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -16031,29 +10094,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsAllowChangeDeadlineValues {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				y: object.soft("Y"),
-				n: object.soft("N"),
-				extra: object.rest()?,
-			})
+	from_value!(
+		TasksFieldsFieldsAllowChangeDeadlineValues { y : soft "Y", n : soft "N", extra :
+		rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsAllowChangeDeadlineValues { opt "Y" y, opt "N" n, rest "" extra
 		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsAllowChangeDeadlineValues {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "Y", &self.y)?;
-			crate::support::opt_entry(&mut map, "N", &self.n)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	);
 	/// The object `tasks.fields.fields.ALLOW_CHANGE_DEADLINE` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -16079,33 +10127,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsAllowChangeDeadline {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				values: object.soft("values"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsAllowChangeDeadline {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "values", &self.values)?;
-			crate::support::opt_entry(&mut map, "default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsAllowChangeDeadline { title : soft "title", type_ : soft "type",
+		values : soft "values", default : soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsAllowChangeDeadline { req "title" title, opt "type" type_, opt
+		"values" values, opt "default" default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.ALLOW_TIME_TRACKING.values` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -16123,29 +10152,13 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsAllowTimeTrackingValues {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				y: object.soft("Y"),
-				n: object.soft("N"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsAllowTimeTrackingValues {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "Y", &self.y)?;
-			crate::support::opt_entry(&mut map, "N", &self.n)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsAllowTimeTrackingValues { y : soft "Y", n : soft "N", extra :
+		rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsAllowTimeTrackingValues { opt "Y" y, opt "N" n, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.ALLOW_TIME_TRACKING` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -16171,33 +10184,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsAllowTimeTracking {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				values: object.soft("values"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsAllowTimeTracking {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "values", &self.values)?;
-			crate::support::opt_entry(&mut map, "default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsAllowTimeTracking { title : soft "title", type_ : soft "type",
+		values : soft "values", default : soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsAllowTimeTracking { req "title" title, opt "type" type_, opt
+		"values" values, opt "default" default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.TASK_CONTROL.values` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -16215,29 +10209,13 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsTaskControlValues {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				y: object.soft("Y"),
-				n: object.soft("N"),
-				extra: object.rest()?,
-			})
+	from_value!(
+		TasksFieldsFieldsTaskControlValues { y : soft "Y", n : soft "N", extra : rest "",
 		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsTaskControlValues {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "Y", &self.y)?;
-			crate::support::opt_entry(&mut map, "N", &self.n)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	);
+	serialize_map!(
+		TasksFieldsFieldsTaskControlValues { opt "Y" y, opt "N" n, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.TASK_CONTROL` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -16263,33 +10241,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsTaskControl {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				values: object.soft("values"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsTaskControl {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "values", &self.values)?;
-			crate::support::opt_entry(&mut map, "default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsTaskControl { title : soft "title", type_ : soft "type", values
+		: soft "values", default : soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsTaskControl { opt "title" title, opt "type" type_, opt "values"
+		values, opt "default" default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.ADD_IN_REPORT.values` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -16307,29 +10266,13 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsAddInReportValues {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				y: object.soft("Y"),
-				n: object.soft("N"),
-				extra: object.rest()?,
-			})
+	from_value!(
+		TasksFieldsFieldsAddInReportValues { y : soft "Y", n : soft "N", extra : rest "",
 		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsAddInReportValues {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "Y", &self.y)?;
-			crate::support::opt_entry(&mut map, "N", &self.n)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	);
+	serialize_map!(
+		TasksFieldsFieldsAddInReportValues { opt "Y" y, opt "N" n, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.ADD_IN_REPORT` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -16355,33 +10298,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsAddInReport {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				values: object.soft("values"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsAddInReport {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "values", &self.values)?;
-			crate::support::opt_entry(&mut map, "default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsAddInReport { title : soft "title", type_ : soft "type", values
+		: soft "values", default : soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsAddInReport { opt "title" title, opt "type" type_, opt "values"
+		values, opt "default" default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.FORKED_BY_TEMPLATE_ID.values` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -16399,29 +10323,13 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsForkedByTemplateIdValues {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				y: object.soft("Y"),
-				n: object.soft("N"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsForkedByTemplateIdValues {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "Y", &self.y)?;
-			crate::support::opt_entry(&mut map, "N", &self.n)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsForkedByTemplateIdValues { y : soft "Y", n : soft "N", extra :
+		rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsForkedByTemplateIdValues { opt "Y" y, opt "N" n, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.FORKED_BY_TEMPLATE_ID` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -16447,33 +10355,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsForkedByTemplateId {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				values: object.soft("values"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsForkedByTemplateId {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "values", &self.values)?;
-			crate::support::opt_entry(&mut map, "default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsForkedByTemplateId { title : soft "title", type_ : soft "type",
+		values : soft "values", default : soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsForkedByTemplateId { opt "title" title, opt "type" type_, opt
+		"values" values, opt "default" default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.TIME_ESTIMATE` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -16491,29 +10380,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsTimeEstimate {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsTimeEstimate {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsTimeEstimate { title : soft "title", type_ : soft "type", extra
+		: rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsTimeEstimate { opt "title" title, opt "type" type_, rest ""
+		extra }
+	);
 	/// The object `tasks.fields.fields.TIME_SPENT_IN_LOGS` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -16531,29 +10405,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsTimeSpentInLogs {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsTimeSpentInLogs {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsTimeSpentInLogs { title : soft "title", type_ : soft "type",
+		extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsTimeSpentInLogs { opt "title" title, opt "type" type_, rest ""
+		extra }
+	);
 	/// The object `tasks.fields.fields.MATCH_WORK_TIME` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -16571,29 +10430,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsMatchWorkTime {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsMatchWorkTime {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsMatchWorkTime { title : soft "title", type_ : soft "type", extra
+		: rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsMatchWorkTime { opt "title" title, opt "type" type_, rest ""
+		extra }
+	);
 	/// The object `tasks.fields.fields.FORUM_TOPIC_ID` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -16611,29 +10455,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsForumTopicId {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsForumTopicId {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsForumTopicId { title : soft "title", type_ : soft "type", extra
+		: rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsForumTopicId { opt "title" title, opt "type" type_, rest ""
+		extra }
+	);
 	/// The object `tasks.fields.fields.FORUM_ID` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -16651,29 +10480,13 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsForumId {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsForumId {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsForumId { title : soft "title", type_ : soft "type", extra :
+		rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsForumId { opt "title" title, opt "type" type_, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.SITE_ID` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -16691,29 +10504,13 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsSiteId {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsSiteId {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsSiteId { title : soft "title", type_ : soft "type", extra : rest
+		"", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsSiteId { opt "title" title, opt "type" type_, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.SUBORDINATE.values` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -16731,29 +10528,13 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsSubordinateValues {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				y: object.soft("Y"),
-				n: object.soft("N"),
-				extra: object.rest()?,
-			})
+	from_value!(
+		TasksFieldsFieldsSubordinateValues { y : soft "Y", n : soft "N", extra : rest "",
 		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsSubordinateValues {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "Y", &self.y)?;
-			crate::support::opt_entry(&mut map, "N", &self.n)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	);
+	serialize_map!(
+		TasksFieldsFieldsSubordinateValues { opt "Y" y, opt "N" n, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.SUBORDINATE` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -16779,33 +10560,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsSubordinate {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				values: object.soft("values"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsSubordinate {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "values", &self.values)?;
-			map.serialize_entry("default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsSubordinate { title : soft "title", type_ : soft "type", values
+		: soft "values", default : soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsSubordinate { opt "title" title, opt "type" type_, opt "values"
+		values, req "default" default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.FAVORITE.values` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -16823,29 +10585,12 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsFavoriteValues {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				y: object.soft("Y"),
-				n: object.soft("N"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsFavoriteValues {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "Y", &self.y)?;
-			crate::support::opt_entry(&mut map, "N", &self.n)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsFavoriteValues { y : soft "Y", n : soft "N", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsFavoriteValues { opt "Y" y, opt "N" n, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.FAVORITE` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -16871,33 +10616,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsFavorite {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				values: object.soft("values"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsFavorite {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "values", &self.values)?;
-			map.serialize_entry("default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsFavorite { title : soft "title", type_ : soft "type", values :
+		soft "values", default : soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsFavorite { req "title" title, opt "type" type_, opt "values"
+		values, req "default" default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.EXCHANGE_MODIFIED` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -16919,31 +10645,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsExchangeModified {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsExchangeModified {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			map.serialize_entry("default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsExchangeModified { title : soft "title", type_ : soft "type",
+		default : soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsExchangeModified { opt "title" title, opt "type" type_, req
+		"default" default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.EXCHANGE_ID` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -16965,31 +10674,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsExchangeId {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsExchangeId {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			map.serialize_entry("default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsExchangeId { title : soft "title", type_ : soft "type", default
+		: soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsExchangeId { opt "title" title, opt "type" type_, req "default"
+		default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.OUTLOOK_VERSION` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -17011,31 +10703,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsOutlookVersion {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsOutlookVersion {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			map.serialize_entry("default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsOutlookVersion { title : soft "title", type_ : soft "type",
+		default : soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsOutlookVersion { opt "title" title, opt "type" type_, req
+		"default" default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.VIEWED_DATE` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -17053,29 +10728,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsViewedDate {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				extra: object.rest()?,
-			})
+	from_value!(
+		TasksFieldsFieldsViewedDate { title : soft "title", type_ : soft "type", extra :
+		rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsViewedDate { opt "title" title, opt "type" type_, rest "" extra
 		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsViewedDate {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	);
 	/// The object `tasks.fields.fields.SORTING` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -17093,29 +10753,13 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsSorting {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsSorting {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsSorting { title : soft "title", type_ : soft "type", extra :
+		rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsSorting { opt "title" title, opt "type" type_, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.DURATION_PLAN` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -17133,29 +10777,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsDurationPlan {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsDurationPlan {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsDurationPlan { title : soft "title", type_ : soft "type", extra
+		: rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsDurationPlan { opt "title" title, opt "type" type_, rest ""
+		extra }
+	);
 	/// The object `tasks.fields.fields.DURATION_FACT` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -17173,29 +10802,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsDurationFact {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsDurationFact {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsDurationFact { title : soft "title", type_ : soft "type", extra
+		: rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsDurationFact { opt "title" title, opt "type" type_, rest ""
+		extra }
+	);
 	/// The object `tasks.fields.fields.CHECKLIST` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -17213,29 +10827,13 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsChecklist {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsChecklist {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsChecklist { title : soft "title", type_ : soft "type", extra :
+		rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsChecklist { req "title" title, opt "type" type_, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.DURATION_TYPE` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -17261,33 +10859,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsDurationType {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				values: object.soft("values"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsDurationType {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			map.serialize_entry("values", &self.values)?;
-			crate::support::opt_entry(&mut map, "default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsDurationType { title : soft "title", type_ : soft "type", values
+		: soft "values", default : soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsDurationType { opt "title" title, opt "type" type_, req "values"
+		values, opt "default" default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.IS_MUTED.values` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -17305,29 +10884,12 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsIsMutedValues {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				y: object.soft("Y"),
-				n: object.soft("N"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsIsMutedValues {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "Y", &self.y)?;
-			crate::support::opt_entry(&mut map, "N", &self.n)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsIsMutedValues { y : soft "Y", n : soft "N", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsIsMutedValues { opt "Y" y, opt "N" n, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.IS_MUTED` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -17353,33 +10915,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsIsMuted {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				values: object.soft("values"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsIsMuted {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "values", &self.values)?;
-			crate::support::opt_entry(&mut map, "default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsIsMuted { title : soft "title", type_ : soft "type", values :
+		soft "values", default : soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsIsMuted { req "title" title, opt "type" type_, opt "values"
+		values, opt "default" default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.IS_PINNED.values` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -17397,29 +10940,12 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsIsPinnedValues {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				y: object.soft("Y"),
-				n: object.soft("N"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsIsPinnedValues {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "Y", &self.y)?;
-			crate::support::opt_entry(&mut map, "N", &self.n)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsIsPinnedValues { y : soft "Y", n : soft "N", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsIsPinnedValues { opt "Y" y, opt "N" n, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.IS_PINNED` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -17445,33 +10971,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsIsPinned {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				values: object.soft("values"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsIsPinned {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "values", &self.values)?;
-			crate::support::opt_entry(&mut map, "default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsIsPinned { title : soft "title", type_ : soft "type", values :
+		soft "values", default : soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsIsPinned { req "title" title, opt "type" type_, opt "values"
+		values, opt "default" default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.IS_PINNED_IN_GROUP.values` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -17489,29 +10996,13 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsIsPinnedInGroupValues {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				y: object.soft("Y"),
-				n: object.soft("N"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsIsPinnedInGroupValues {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "Y", &self.y)?;
-			crate::support::opt_entry(&mut map, "N", &self.n)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsIsPinnedInGroupValues { y : soft "Y", n : soft "N", extra : rest
+		"", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsIsPinnedInGroupValues { opt "Y" y, opt "N" n, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.IS_PINNED_IN_GROUP` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -17537,33 +11028,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsIsPinnedInGroup {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				values: object.soft("values"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsIsPinnedInGroup {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "values", &self.values)?;
-			crate::support::opt_entry(&mut map, "default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsIsPinnedInGroup { title : soft "title", type_ : soft "type",
+		values : soft "values", default : soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsIsPinnedInGroup { req "title" title, opt "type" type_, opt
+		"values" values, opt "default" default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.FLOW_ID` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -17585,31 +11057,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsFlowId {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				default: object.soft("default"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsFlowId {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "default", &self.default)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsFlowId { title : soft "title", type_ : soft "type", default :
+		soft "default", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsFlowId { opt "title" title, opt "type" type_, opt "default"
+		default, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.UF_CRM_TASK` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -17627,29 +11082,13 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsUfCrmTask {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsUfCrmTask {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsUfCrmTask { title : soft "title", type_ : soft "type", extra :
+		rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsUfCrmTask { opt "title" title, opt "type" type_, rest "" extra }
+	);
 	/// The object `tasks.fields.fields.UF_TASK_WEBDAV_FILES` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -17667,29 +11106,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsUfTaskWebdavFiles {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsUfTaskWebdavFiles {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsUfTaskWebdavFiles { title : soft "title", type_ : soft "type",
+		extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsUfTaskWebdavFiles { opt "title" title, opt "type" type_, rest ""
+		extra }
+	);
 	/// The object `tasks.fields.fields.UF_MAIL_MESSAGE` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -17707,29 +11131,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsUfMailMessage {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsUfMailMessage {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsUfMailMessage { title : soft "title", type_ : soft "type", extra
+		: rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsUfMailMessage { req "title" title, opt "type" type_, rest ""
+		extra }
+	);
 	/// The object `tasks.fields.fields.UF_NEW_TASKS_FIELD` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -17747,29 +11156,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFieldsUfNewTasksField {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				title: object.soft("title"),
-				type_: object.soft("type"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFieldsUfNewTasksField {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "type", &self.type_)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFieldsUfNewTasksField { title : soft "title", type_ : soft "type",
+		extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFieldsUfNewTasksField { opt "title" title, opt "type" type_, rest ""
+		extra }
+	);
 	/// The object `tasks.fields.fields` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -18039,219 +11433,70 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsFields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.soft("ID"),
-				parent_id: object.soft("PARENT_ID"),
-				title: object.soft("TITLE"),
-				description: object.soft("DESCRIPTION"),
-				mark: object.soft("MARK"),
-				priority: object.soft("PRIORITY"),
-				status: object.soft("STATUS"),
-				multitask: object.soft("MULTITASK"),
-				not_viewed: object.soft("NOT_VIEWED"),
-				replicate: object.soft("REPLICATE"),
-				group_id: object.soft("GROUP_ID"),
-				stage_id: object.soft("STAGE_ID"),
-				sprint_id: object.soft("SPRINT_ID"),
-				backlog_id: object.soft("BACKLOG_ID"),
-				created_by: object.soft("CREATED_BY"),
-				created_date: object.soft("CREATED_DATE"),
-				responsible_id: object.soft("RESPONSIBLE_ID"),
-				accomplices: object.soft("ACCOMPLICES"),
-				auditors: object.soft("AUDITORS"),
-				changed_by: object.soft("CHANGED_BY"),
-				changed_date: object.soft("CHANGED_DATE"),
-				status_changed_by: object.soft("STATUS_CHANGED_BY"),
-				status_changed_date: object.soft("STATUS_CHANGED_DATE"),
-				closed_by: object.soft("CLOSED_BY"),
-				closed_date: object.soft("CLOSED_DATE"),
-				activity_date: object.soft("ACTIVITY_DATE"),
-				date_start: object.soft("DATE_START"),
-				deadline: object.soft("DEADLINE"),
-				start_date_plan: object.soft("START_DATE_PLAN"),
-				end_date_plan: object.soft("END_DATE_PLAN"),
-				guid: object.soft("GUID"),
-				xml_id: object.soft("XML_ID"),
-				comments_count: object.soft("COMMENTS_COUNT"),
-				service_comments_count: object.soft("SERVICE_COMMENTS_COUNT"),
-				new_comments_count: object.soft("NEW_COMMENTS_COUNT"),
-				allow_change_deadline: object.soft("ALLOW_CHANGE_DEADLINE"),
-				allow_time_tracking: object.soft("ALLOW_TIME_TRACKING"),
-				task_control: object.soft("TASK_CONTROL"),
-				add_in_report: object.soft("ADD_IN_REPORT"),
-				forked_by_template_id: object.soft("FORKED_BY_TEMPLATE_ID"),
-				time_estimate: object.soft("TIME_ESTIMATE"),
-				time_spent_in_logs: object.soft("TIME_SPENT_IN_LOGS"),
-				match_work_time: object.soft("MATCH_WORK_TIME"),
-				forum_topic_id: object.soft("FORUM_TOPIC_ID"),
-				forum_id: object.soft("FORUM_ID"),
-				site_id: object.soft("SITE_ID"),
-				subordinate: object.soft("SUBORDINATE"),
-				favorite: object.soft("FAVORITE"),
-				exchange_modified: object.soft("EXCHANGE_MODIFIED"),
-				exchange_id: object.soft("EXCHANGE_ID"),
-				outlook_version: object.soft("OUTLOOK_VERSION"),
-				viewed_date: object.soft("VIEWED_DATE"),
-				sorting: object.soft("SORTING"),
-				duration_plan: object.soft("DURATION_PLAN"),
-				duration_fact: object.soft("DURATION_FACT"),
-				checklist: object.soft("CHECKLIST"),
-				duration_type: object.soft("DURATION_TYPE"),
-				is_muted: object.soft("IS_MUTED"),
-				is_pinned: object.soft("IS_PINNED"),
-				is_pinned_in_group: object.soft("IS_PINNED_IN_GROUP"),
-				flow_id: object.soft("FLOW_ID"),
-				uf_crm_task: object.soft("UF_CRM_TASK"),
-				uf_task_webdav_files: object.soft("UF_TASK_WEBDAV_FILES"),
-				uf_mail_message: object.soft("UF_MAIL_MESSAGE"),
-				uf_new_tasks_field: object.soft("UF_NEW_TASKS_FIELD"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsFields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "ID", &self.id)?;
-			crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-			crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-			crate::support::opt_entry(&mut map, "MARK", &self.mark)?;
-			crate::support::opt_entry(&mut map, "PRIORITY", &self.priority)?;
-			crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
-			crate::support::opt_entry(&mut map, "MULTITASK", &self.multitask)?;
-			crate::support::opt_entry(&mut map, "NOT_VIEWED", &self.not_viewed)?;
-			crate::support::opt_entry(&mut map, "REPLICATE", &self.replicate)?;
-			crate::support::opt_entry(&mut map, "GROUP_ID", &self.group_id)?;
-			crate::support::opt_entry(&mut map, "STAGE_ID", &self.stage_id)?;
-			crate::support::opt_entry(&mut map, "SPRINT_ID", &self.sprint_id)?;
-			crate::support::opt_entry(&mut map, "BACKLOG_ID", &self.backlog_id)?;
-			crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-			crate::support::opt_entry(&mut map, "CREATED_DATE", &self.created_date)?;
-			crate::support::opt_entry(&mut map, "RESPONSIBLE_ID", &self.responsible_id)?;
-			crate::support::opt_entry(&mut map, "ACCOMPLICES", &self.accomplices)?;
-			crate::support::opt_entry(&mut map, "AUDITORS", &self.auditors)?;
-			crate::support::opt_entry(&mut map, "CHANGED_BY", &self.changed_by)?;
-			crate::support::opt_entry(&mut map, "CHANGED_DATE", &self.changed_date)?;
-			crate::support::opt_entry(
-				&mut map,
-				"STATUS_CHANGED_BY",
-				&self.status_changed_by,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"STATUS_CHANGED_DATE",
-				&self.status_changed_date,
-			)?;
-			crate::support::opt_entry(&mut map, "CLOSED_BY", &self.closed_by)?;
-			crate::support::opt_entry(&mut map, "CLOSED_DATE", &self.closed_date)?;
-			crate::support::opt_entry(&mut map, "ACTIVITY_DATE", &self.activity_date)?;
-			crate::support::opt_entry(&mut map, "DATE_START", &self.date_start)?;
-			crate::support::opt_entry(&mut map, "DEADLINE", &self.deadline)?;
-			crate::support::opt_entry(
-				&mut map,
-				"START_DATE_PLAN",
-				&self.start_date_plan,
-			)?;
-			crate::support::opt_entry(&mut map, "END_DATE_PLAN", &self.end_date_plan)?;
-			crate::support::opt_entry(&mut map, "GUID", &self.guid)?;
-			crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-			crate::support::opt_entry(&mut map, "COMMENTS_COUNT", &self.comments_count)?;
-			crate::support::opt_entry(
-				&mut map,
-				"SERVICE_COMMENTS_COUNT",
-				&self.service_comments_count,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"NEW_COMMENTS_COUNT",
-				&self.new_comments_count,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"ALLOW_CHANGE_DEADLINE",
-				&self.allow_change_deadline,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"ALLOW_TIME_TRACKING",
-				&self.allow_time_tracking,
-			)?;
-			crate::support::opt_entry(&mut map, "TASK_CONTROL", &self.task_control)?;
-			crate::support::opt_entry(&mut map, "ADD_IN_REPORT", &self.add_in_report)?;
-			crate::support::opt_entry(
-				&mut map,
-				"FORKED_BY_TEMPLATE_ID",
-				&self.forked_by_template_id,
-			)?;
-			crate::support::opt_entry(&mut map, "TIME_ESTIMATE", &self.time_estimate)?;
-			crate::support::opt_entry(
-				&mut map,
-				"TIME_SPENT_IN_LOGS",
-				&self.time_spent_in_logs,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"MATCH_WORK_TIME",
-				&self.match_work_time,
-			)?;
-			crate::support::opt_entry(&mut map, "FORUM_TOPIC_ID", &self.forum_topic_id)?;
-			crate::support::opt_entry(&mut map, "FORUM_ID", &self.forum_id)?;
-			crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
-			crate::support::opt_entry(&mut map, "SUBORDINATE", &self.subordinate)?;
-			crate::support::opt_entry(&mut map, "FAVORITE", &self.favorite)?;
-			crate::support::opt_entry(
-				&mut map,
-				"EXCHANGE_MODIFIED",
-				&self.exchange_modified,
-			)?;
-			crate::support::opt_entry(&mut map, "EXCHANGE_ID", &self.exchange_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"OUTLOOK_VERSION",
-				&self.outlook_version,
-			)?;
-			crate::support::opt_entry(&mut map, "VIEWED_DATE", &self.viewed_date)?;
-			crate::support::opt_entry(&mut map, "SORTING", &self.sorting)?;
-			crate::support::opt_entry(&mut map, "DURATION_PLAN", &self.duration_plan)?;
-			crate::support::opt_entry(&mut map, "DURATION_FACT", &self.duration_fact)?;
-			crate::support::opt_entry(&mut map, "CHECKLIST", &self.checklist)?;
-			crate::support::opt_entry(&mut map, "DURATION_TYPE", &self.duration_type)?;
-			crate::support::opt_entry(&mut map, "IS_MUTED", &self.is_muted)?;
-			crate::support::opt_entry(&mut map, "IS_PINNED", &self.is_pinned)?;
-			crate::support::opt_entry(
-				&mut map,
-				"IS_PINNED_IN_GROUP",
-				&self.is_pinned_in_group,
-			)?;
-			crate::support::opt_entry(&mut map, "FLOW_ID", &self.flow_id)?;
-			crate::support::opt_entry(&mut map, "UF_CRM_TASK", &self.uf_crm_task)?;
-			crate::support::opt_entry(
-				&mut map,
-				"UF_TASK_WEBDAV_FILES",
-				&self.uf_task_webdav_files,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"UF_MAIL_MESSAGE",
-				&self.uf_mail_message,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"UF_NEW_TASKS_FIELD",
-				&self.uf_new_tasks_field,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsFields { id : soft "ID", parent_id : soft "PARENT_ID", title : soft
+		"TITLE", description : soft "DESCRIPTION", mark : soft "MARK", priority : soft
+		"PRIORITY", status : soft "STATUS", multitask : soft "MULTITASK", not_viewed :
+		soft "NOT_VIEWED", replicate : soft "REPLICATE", group_id : soft "GROUP_ID",
+		stage_id : soft "STAGE_ID", sprint_id : soft "SPRINT_ID", backlog_id : soft
+		"BACKLOG_ID", created_by : soft "CREATED_BY", created_date : soft "CREATED_DATE",
+		responsible_id : soft "RESPONSIBLE_ID", accomplices : soft "ACCOMPLICES",
+		auditors : soft "AUDITORS", changed_by : soft "CHANGED_BY", changed_date : soft
+		"CHANGED_DATE", status_changed_by : soft "STATUS_CHANGED_BY", status_changed_date
+		: soft "STATUS_CHANGED_DATE", closed_by : soft "CLOSED_BY", closed_date : soft
+		"CLOSED_DATE", activity_date : soft "ACTIVITY_DATE", date_start : soft
+		"DATE_START", deadline : soft "DEADLINE", start_date_plan : soft
+		"START_DATE_PLAN", end_date_plan : soft "END_DATE_PLAN", guid : soft "GUID",
+		xml_id : soft "XML_ID", comments_count : soft "COMMENTS_COUNT",
+		service_comments_count : soft "SERVICE_COMMENTS_COUNT", new_comments_count : soft
+		"NEW_COMMENTS_COUNT", allow_change_deadline : soft "ALLOW_CHANGE_DEADLINE",
+		allow_time_tracking : soft "ALLOW_TIME_TRACKING", task_control : soft
+		"TASK_CONTROL", add_in_report : soft "ADD_IN_REPORT", forked_by_template_id :
+		soft "FORKED_BY_TEMPLATE_ID", time_estimate : soft "TIME_ESTIMATE",
+		time_spent_in_logs : soft "TIME_SPENT_IN_LOGS", match_work_time : soft
+		"MATCH_WORK_TIME", forum_topic_id : soft "FORUM_TOPIC_ID", forum_id : soft
+		"FORUM_ID", site_id : soft "SITE_ID", subordinate : soft "SUBORDINATE", favorite
+		: soft "FAVORITE", exchange_modified : soft "EXCHANGE_MODIFIED", exchange_id :
+		soft "EXCHANGE_ID", outlook_version : soft "OUTLOOK_VERSION", viewed_date : soft
+		"VIEWED_DATE", sorting : soft "SORTING", duration_plan : soft "DURATION_PLAN",
+		duration_fact : soft "DURATION_FACT", checklist : soft "CHECKLIST", duration_type
+		: soft "DURATION_TYPE", is_muted : soft "IS_MUTED", is_pinned : soft "IS_PINNED",
+		is_pinned_in_group : soft "IS_PINNED_IN_GROUP", flow_id : soft "FLOW_ID",
+		uf_crm_task : soft "UF_CRM_TASK", uf_task_webdav_files : soft
+		"UF_TASK_WEBDAV_FILES", uf_mail_message : soft "UF_MAIL_MESSAGE",
+		uf_new_tasks_field : soft "UF_NEW_TASKS_FIELD", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsFields { opt "ID" id, opt "PARENT_ID" parent_id, opt "TITLE" title,
+		opt "DESCRIPTION" description, opt "MARK" mark, opt "PRIORITY" priority, opt
+		"STATUS" status, opt "MULTITASK" multitask, opt "NOT_VIEWED" not_viewed, opt
+		"REPLICATE" replicate, opt "GROUP_ID" group_id, opt "STAGE_ID" stage_id, opt
+		"SPRINT_ID" sprint_id, opt "BACKLOG_ID" backlog_id, opt "CREATED_BY" created_by,
+		opt "CREATED_DATE" created_date, opt "RESPONSIBLE_ID" responsible_id, opt
+		"ACCOMPLICES" accomplices, opt "AUDITORS" auditors, opt "CHANGED_BY" changed_by,
+		opt "CHANGED_DATE" changed_date, opt "STATUS_CHANGED_BY" status_changed_by, opt
+		"STATUS_CHANGED_DATE" status_changed_date, opt "CLOSED_BY" closed_by, opt
+		"CLOSED_DATE" closed_date, opt "ACTIVITY_DATE" activity_date, opt "DATE_START"
+		date_start, opt "DEADLINE" deadline, opt "START_DATE_PLAN" start_date_plan, opt
+		"END_DATE_PLAN" end_date_plan, opt "GUID" guid, opt "XML_ID" xml_id, opt
+		"COMMENTS_COUNT" comments_count, opt "SERVICE_COMMENTS_COUNT"
+		service_comments_count, opt "NEW_COMMENTS_COUNT" new_comments_count, opt
+		"ALLOW_CHANGE_DEADLINE" allow_change_deadline, opt "ALLOW_TIME_TRACKING"
+		allow_time_tracking, opt "TASK_CONTROL" task_control, opt "ADD_IN_REPORT"
+		add_in_report, opt "FORKED_BY_TEMPLATE_ID" forked_by_template_id, opt
+		"TIME_ESTIMATE" time_estimate, opt "TIME_SPENT_IN_LOGS" time_spent_in_logs, opt
+		"MATCH_WORK_TIME" match_work_time, opt "FORUM_TOPIC_ID" forum_topic_id, opt
+		"FORUM_ID" forum_id, opt "SITE_ID" site_id, opt "SUBORDINATE" subordinate, opt
+		"FAVORITE" favorite, opt "EXCHANGE_MODIFIED" exchange_modified, opt "EXCHANGE_ID"
+		exchange_id, opt "OUTLOOK_VERSION" outlook_version, opt "VIEWED_DATE"
+		viewed_date, opt "SORTING" sorting, opt "DURATION_PLAN" duration_plan, opt
+		"DURATION_FACT" duration_fact, opt "CHECKLIST" checklist, opt "DURATION_TYPE"
+		duration_type, opt "IS_MUTED" is_muted, opt "IS_PINNED" is_pinned, opt
+		"IS_PINNED_IN_GROUP" is_pinned_in_group, opt "FLOW_ID" flow_id, opt "UF_CRM_TASK"
+		uf_crm_task, opt "UF_TASK_WEBDAV_FILES" uf_task_webdav_files, opt
+		"UF_MAIL_MESSAGE" uf_mail_message, opt "UF_NEW_TASKS_FIELD" uf_new_tasks_field,
+		rest "" extra }
+	);
 	/// The object `tasks.fields.counter.counters` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -18285,49 +11530,18 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsCounterCounters {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				expired: object.soft("expired"),
-				new_comments: object.soft("newComments"),
-				project_expired: object.soft("projectExpired"),
-				project_new_comments: object.soft("projectNewComments"),
-				muted_expired: object.soft("mutedExpired"),
-				muted_new_comments: object.soft("mutedNewComments"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsCounterCounters {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "expired", &self.expired)?;
-			crate::support::opt_entry(&mut map, "newComments", &self.new_comments)?;
-			crate::support::opt_entry(
-				&mut map,
-				"projectExpired",
-				&self.project_expired,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"projectNewComments",
-				&self.project_new_comments,
-			)?;
-			crate::support::opt_entry(&mut map, "mutedExpired", &self.muted_expired)?;
-			crate::support::opt_entry(
-				&mut map,
-				"mutedNewComments",
-				&self.muted_new_comments,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsCounterCounters { expired : soft "expired", new_comments : soft
+		"newComments", project_expired : soft "projectExpired", project_new_comments :
+		soft "projectNewComments", muted_expired : soft "mutedExpired",
+		muted_new_comments : soft "mutedNewComments", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsCounterCounters { opt "expired" expired, opt "newComments"
+		new_comments, opt "projectExpired" project_expired, opt "projectNewComments"
+		project_new_comments, opt "mutedExpired" muted_expired, opt "mutedNewComments"
+		muted_new_comments, rest "" extra }
+	);
 	/// The object `tasks.fields.counter` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -18349,31 +11563,14 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsCounter {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				counters: object.soft("counters"),
-				color: object.soft("color"),
-				value: object.soft("value"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsCounter {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "counters", &self.counters)?;
-			crate::support::opt_entry(&mut map, "color", &self.color)?;
-			crate::support::opt_entry(&mut map, "value", &self.value)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsCounter { counters : soft "counters", color : soft "color", value :
+		soft "value", extra : rest "", }
+	);
+	serialize_map!(
+		TasksFieldsCounter { opt "counters" counters, opt "color" color, opt "value"
+		value, rest "" extra }
+	);
 	/// The object `tasks.fields.tags.<key>` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -18391,29 +11588,10 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsTagsKey {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.soft("id"),
-				title: object.soft("title"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsTagsKey {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		TasksFieldsTagsKey { id : soft "id", title : soft "title", extra : rest "", }
+	);
+	serialize_map!(TasksFieldsTagsKey { opt "id" id, opt "title" title, rest "" extra });
 	/// The object `tasks.fields.tags` of `tasks.fields`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
@@ -18429,27 +11607,8 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFieldsTags {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				key: object.soft_pattern("*"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for TasksFieldsTags {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.key)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(TasksFieldsTags { key : soft_pattern "*", extra : rest "", });
+	serialize_map!(TasksFieldsTags { rest "*" key, rest "" extra });
 	/// The entity `tasks.fields`, one type wherever a result holds it.
 	///
 	/// In the results of `tasks.task.add`, `tasks.task.approve`, `tasks.task.complete`, `tasks.task.defer`, `tasks.task.delegate`, `tasks.task.disapprove`, `tasks.task.get`, `tasks.task.getFields` and 12 more.
@@ -18693,310 +11852,89 @@ pub mod tasks_fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for TasksFields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				parent_id: object.field("parentId")?,
-				title: object.field("title")?,
-				description: object.field("description")?,
-				chat_id: object.field("chatId")?,
-				mark: object.field("mark")?,
-				priority: object.field("priority")?,
-				multitask: object.field("multitask")?,
-				not_viewed: object.field("notViewed")?,
-				replicate: object.field("replicate")?,
-				stage_id: object.field("stageId")?,
-				sprint_id: object.field("sprintId")?,
-				backlog_id: object.field("backlogId")?,
-				created_by: object.field("createdBy")?,
-				created_date: object.field("createdDate")?,
-				responsible_id: object.field("responsibleId")?,
-				changed_by: object.field("changedBy")?,
-				changed_date: object.field("changedDate")?,
-				status_changed_by: object.field("statusChangedBy")?,
-				closed_by: object.field("closedBy")?,
-				closed_date: object.field("closedDate")?,
-				activity_date: object.field("activityDate")?,
-				date_start: object.field("dateStart")?,
-				deadline: object.field("deadline")?,
-				start_date_plan: object.field("startDatePlan")?,
-				end_date_plan: object.field("endDatePlan")?,
-				guid: object.field("guid")?,
-				xml_id: object.field("xmlId")?,
-				comments_count: object.field("commentsCount")?,
-				service_comments_count: object.field("serviceCommentsCount")?,
-				allow_change_deadline: object.field("allowChangeDeadline")?,
-				allow_time_tracking: object.field("allowTimeTracking")?,
-				task_control: object.field("taskControl")?,
-				add_in_report: object.field("addInReport")?,
-				forked_by_template_id: object.field("forkedByTemplateId")?,
-				time_estimate: object.field("timeEstimate")?,
-				time_spent_in_logs: object.field("timeSpentInLogs")?,
-				match_work_time: object.field("matchWorkTime")?,
-				forum_topic_id: object.field("forumTopicId")?,
-				forum_id: object.field("forumId")?,
-				site_id: object.field("siteId")?,
-				subordinate: object.field("subordinate")?,
-				exchange_modified: object.field("exchangeModified")?,
-				exchange_id: object.field("exchangeId")?,
-				outlook_version: object.field("outlookVersion")?,
-				viewed_date: object.field("viewedDate")?,
-				sorting: object.field("sorting")?,
-				duration_fact: object.field("durationFact")?,
-				is_muted: object.field("isMuted")?,
-				is_pinned: object.field("isPinned")?,
-				is_pinned_in_group: object.field("isPinnedInGroup")?,
-				flow_id: object.field("flowId")?,
-				description_in_bbcode: object.field("descriptionInBbcode")?,
-				status: object.field("status")?,
-				status_changed_date: object.field("statusChangedDate")?,
-				duration_plan: object.field("durationPlan")?,
-				duration_type: object.field("durationType")?,
-				favorite: object.field("favorite")?,
-				group_id: object.field("groupId")?,
-				auditors: object.field("auditors")?,
-				accomplices: object.field("accomplices")?,
-				checklist: object.field("checklist")?,
-				group: object.field("group")?,
-				creator: object.field("creator")?,
-				responsible: object.field("responsible")?,
-				accomplices_data: object.field("accomplicesData")?,
-				auditors_data: object.field("auditorsData")?,
-				new_comments_count: object.field("newCommentsCount")?,
-				action: object.field("action")?,
-				check_list_tree: object.field("checkListTree")?,
-				check_list_can_add: object.field("checkListCanAdd")?,
-				uf_crm_task: object.field("ufCrmTask")?,
-				uf_task_webdav_files: object.field("ufTaskWebdavFiles")?,
-				uf_mail_message: object.field("ufMailMessage")?,
-				fields: object.soft("fields"),
-				length_deadline: object.soft("lengthDeadline"),
-				task_require_result: object.soft("taskRequireResult"),
-				task_has_open_result: object.soft("taskHasOpenResult"),
-				task_has_result: object.soft("taskHasResult"),
-				time_elapsed: object.soft("timeElapsed"),
-				timer_is_running_for_current_user: object
-					.soft("timerIsRunningForCurrentUser"),
-				parsed_description: object.soft("parsedDescription"),
-				counter: object.soft("counter"),
-				tags: object.soft("tags"),
-				sub_status: object.soft("subStatus"),
-				uf: object.pattern("UF_*")?,
-				extra: object.rest()?,
-			})
+	from_value!(
+		TasksFields { id : field "id", parent_id : field "parentId", title : field
+		"title", description : field "description", chat_id : field "chatId", mark :
+		field "mark", priority : field "priority", multitask : field "multitask",
+		not_viewed : field "notViewed", replicate : field "replicate", stage_id : field
+		"stageId", sprint_id : field "sprintId", backlog_id : field "backlogId",
+		created_by : field "createdBy", created_date : field "createdDate",
+		responsible_id : field "responsibleId", changed_by : field "changedBy",
+		changed_date : field "changedDate", status_changed_by : field "statusChangedBy",
+		closed_by : field "closedBy", closed_date : field "closedDate", activity_date :
+		field "activityDate", date_start : field "dateStart", deadline : field
+		"deadline", start_date_plan : field "startDatePlan", end_date_plan : field
+		"endDatePlan", guid : field "guid", xml_id : field "xmlId", comments_count :
+		field "commentsCount", service_comments_count : field "serviceCommentsCount",
+		allow_change_deadline : field "allowChangeDeadline", allow_time_tracking : field
+		"allowTimeTracking", task_control : field "taskControl", add_in_report : field
+		"addInReport", forked_by_template_id : field "forkedByTemplateId", time_estimate
+		: field "timeEstimate", time_spent_in_logs : field "timeSpentInLogs",
+		match_work_time : field "matchWorkTime", forum_topic_id : field "forumTopicId",
+		forum_id : field "forumId", site_id : field "siteId", subordinate : field
+		"subordinate", exchange_modified : field "exchangeModified", exchange_id : field
+		"exchangeId", outlook_version : field "outlookVersion", viewed_date : field
+		"viewedDate", sorting : field "sorting", duration_fact : field "durationFact",
+		is_muted : field "isMuted", is_pinned : field "isPinned", is_pinned_in_group :
+		field "isPinnedInGroup", flow_id : field "flowId", description_in_bbcode : field
+		"descriptionInBbcode", status : field "status", status_changed_date : field
+		"statusChangedDate", duration_plan : field "durationPlan", duration_type : field
+		"durationType", favorite : field "favorite", group_id : field "groupId", auditors
+		: field "auditors", accomplices : field "accomplices", checklist : field
+		"checklist", group : field "group", creator : field "creator", responsible :
+		field "responsible", accomplices_data : field "accomplicesData", auditors_data :
+		field "auditorsData", new_comments_count : field "newCommentsCount", action :
+		field "action", check_list_tree : field "checkListTree", check_list_can_add :
+		field "checkListCanAdd", uf_crm_task : field "ufCrmTask", uf_task_webdav_files :
+		field "ufTaskWebdavFiles", uf_mail_message : field "ufMailMessage", fields : soft
+		"fields", length_deadline : soft "lengthDeadline", task_require_result : soft
+		"taskRequireResult", task_has_open_result : soft "taskHasOpenResult",
+		task_has_result : soft "taskHasResult", time_elapsed : soft "timeElapsed",
+		timer_is_running_for_current_user : soft "timerIsRunningForCurrentUser",
+		parsed_description : soft "parsedDescription", counter : soft "counter", tags :
+		soft "tags", sub_status : soft "subStatus", uf : pattern "UF_*", extra : rest "",
 		}
-	}
-	impl ::serde::Serialize for TasksFields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-			crate::support::opt_entry(&mut map, "title", &self.title)?;
-			crate::support::opt_entry(&mut map, "description", &self.description)?;
-			crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
-			crate::support::opt_entry(&mut map, "mark", &self.mark)?;
-			crate::support::opt_entry(&mut map, "priority", &self.priority)?;
-			crate::support::opt_entry(
-				&mut map,
-				"multitask",
-				&self.multitask.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"notViewed",
-				&self.not_viewed.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"replicate",
-				&self.replicate.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "stageId", &self.stage_id)?;
-			crate::support::opt_entry(&mut map, "sprintId", &self.sprint_id)?;
-			crate::support::opt_entry(&mut map, "backlogId", &self.backlog_id)?;
-			crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-			crate::support::opt_entry(&mut map, "createdDate", &self.created_date)?;
-			crate::support::opt_entry(&mut map, "responsibleId", &self.responsible_id)?;
-			crate::support::opt_entry(&mut map, "changedBy", &self.changed_by)?;
-			crate::support::opt_entry(&mut map, "changedDate", &self.changed_date)?;
-			crate::support::opt_entry(
-				&mut map,
-				"statusChangedBy",
-				&self.status_changed_by,
-			)?;
-			crate::support::opt_entry(&mut map, "closedBy", &self.closed_by)?;
-			crate::support::opt_entry(&mut map, "closedDate", &self.closed_date)?;
-			crate::support::opt_entry(&mut map, "activityDate", &self.activity_date)?;
-			crate::support::opt_entry(&mut map, "dateStart", &self.date_start)?;
-			crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
-			crate::support::opt_entry(&mut map, "startDatePlan", &self.start_date_plan)?;
-			crate::support::opt_entry(&mut map, "endDatePlan", &self.end_date_plan)?;
-			crate::support::opt_entry(&mut map, "guid", &self.guid)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::opt_entry(&mut map, "commentsCount", &self.comments_count)?;
-			crate::support::opt_entry(
-				&mut map,
-				"serviceCommentsCount",
-				&self.service_comments_count,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"allowChangeDeadline",
-				&self.allow_change_deadline.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"allowTimeTracking",
-				&self.allow_time_tracking.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"taskControl",
-				&self.task_control.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"addInReport",
-				&self.add_in_report.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"forkedByTemplateId",
-				&self.forked_by_template_id,
-			)?;
-			crate::support::opt_entry(&mut map, "timeEstimate", &self.time_estimate)?;
-			crate::support::opt_entry(
-				&mut map,
-				"timeSpentInLogs",
-				&self.time_spent_in_logs,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"matchWorkTime",
-				&self.match_work_time.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "forumTopicId", &self.forum_topic_id)?;
-			crate::support::opt_entry(&mut map, "forumId", &self.forum_id)?;
-			crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"subordinate",
-				&self.subordinate.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"exchangeModified",
-				&self.exchange_modified,
-			)?;
-			crate::support::opt_entry(&mut map, "exchangeId", &self.exchange_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"outlookVersion",
-				&self.outlook_version,
-			)?;
-			crate::support::opt_entry(&mut map, "viewedDate", &self.viewed_date)?;
-			crate::support::opt_entry(&mut map, "sorting", &self.sorting)?;
-			crate::support::opt_entry(&mut map, "durationFact", &self.duration_fact)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isMuted",
-				&self.is_muted.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isPinned",
-				&self.is_pinned.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isPinnedInGroup",
-				&self.is_pinned_in_group.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "flowId", &self.flow_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"descriptionInBbcode",
-				&self.description_in_bbcode.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "status", &self.status)?;
-			crate::support::opt_entry(
-				&mut map,
-				"statusChangedDate",
-				&self.status_changed_date,
-			)?;
-			crate::support::opt_entry(&mut map, "durationPlan", &self.duration_plan)?;
-			crate::support::opt_entry(&mut map, "durationType", &self.duration_type)?;
-			crate::support::opt_entry(
-				&mut map,
-				"favorite",
-				&self.favorite.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "groupId", &self.group_id)?;
-			map.serialize_entry("auditors", &self.auditors)?;
-			map.serialize_entry("accomplices", &self.accomplices)?;
-			crate::support::opt_entry(&mut map, "checklist", &self.checklist)?;
-			crate::support::opt_entry(&mut map, "group", &self.group)?;
-			crate::support::opt_entry(&mut map, "creator", &self.creator)?;
-			crate::support::opt_entry(&mut map, "responsible", &self.responsible)?;
-			map.serialize_entry("accomplicesData", &self.accomplices_data)?;
-			crate::support::opt_entry(&mut map, "auditorsData", &self.auditors_data)?;
-			crate::support::opt_entry(
-				&mut map,
-				"newCommentsCount",
-				&self.new_comments_count,
-			)?;
-			crate::support::opt_entry(&mut map, "action", &self.action)?;
-			crate::support::opt_entry(&mut map, "checkListTree", &self.check_list_tree)?;
-			crate::support::opt_entry(
-				&mut map,
-				"checkListCanAdd",
-				&self.check_list_can_add,
-			)?;
-			map.serialize_entry("ufCrmTask", &self.uf_crm_task)?;
-			map.serialize_entry("ufTaskWebdavFiles", &self.uf_task_webdav_files)?;
-			crate::support::opt_entry(&mut map, "ufMailMessage", &self.uf_mail_message)?;
-			crate::support::rest_entries(&mut map, &self.uf)?;
-			crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-			crate::support::opt_entry(
-				&mut map,
-				"lengthDeadline",
-				&self.length_deadline,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"taskRequireResult",
-				&self.task_require_result,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"taskHasOpenResult",
-				&self.task_has_open_result,
-			)?;
-			crate::support::opt_entry(&mut map, "taskHasResult", &self.task_has_result)?;
-			map.serialize_entry("timeElapsed", &self.time_elapsed)?;
-			crate::support::opt_entry(
-				&mut map,
-				"timerIsRunningForCurrentUser",
-				&self.timer_is_running_for_current_user,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"parsedDescription",
-				&self.parsed_description,
-			)?;
-			crate::support::opt_entry(&mut map, "counter", &self.counter)?;
-			crate::support::opt_entry(&mut map, "tags", &self.tags)?;
-			crate::support::opt_entry(&mut map, "subStatus", &self.sub_status)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
+	);
+	serialize_map!(
+		TasksFields { opt "id" id, opt "parentId" parent_id, opt "title" title, opt
+		"description" description, opt "chatId" chat_id, opt "mark" mark, opt "priority"
+		priority, opt_yn "multitask" multitask, opt_yn "notViewed" not_viewed, opt_yn
+		"replicate" replicate, opt "stageId" stage_id, opt "sprintId" sprint_id, opt
+		"backlogId" backlog_id, opt "createdBy" created_by, opt "createdDate"
+		created_date, opt "responsibleId" responsible_id, opt "changedBy" changed_by, opt
+		"changedDate" changed_date, opt "statusChangedBy" status_changed_by, opt
+		"closedBy" closed_by, opt "closedDate" closed_date, opt "activityDate"
+		activity_date, opt "dateStart" date_start, opt "deadline" deadline, opt
+		"startDatePlan" start_date_plan, opt "endDatePlan" end_date_plan, opt "guid"
+		guid, opt "xmlId" xml_id, opt "commentsCount" comments_count, opt
+		"serviceCommentsCount" service_comments_count, opt_yn "allowChangeDeadline"
+		allow_change_deadline, opt_yn "allowTimeTracking" allow_time_tracking, opt_yn
+		"taskControl" task_control, opt_yn "addInReport" add_in_report, opt
+		"forkedByTemplateId" forked_by_template_id, opt "timeEstimate" time_estimate, opt
+		"timeSpentInLogs" time_spent_in_logs, opt_yn "matchWorkTime" match_work_time, opt
+		"forumTopicId" forum_topic_id, opt "forumId" forum_id, opt "siteId" site_id,
+		opt_yn "subordinate" subordinate, opt "exchangeModified" exchange_modified, opt
+		"exchangeId" exchange_id, opt "outlookVersion" outlook_version, opt "viewedDate"
+		viewed_date, opt "sorting" sorting, opt "durationFact" duration_fact, opt_yn
+		"isMuted" is_muted, opt_yn "isPinned" is_pinned, opt_yn "isPinnedInGroup"
+		is_pinned_in_group, opt "flowId" flow_id, opt_yn "descriptionInBbcode"
+		description_in_bbcode, opt "status" status, opt "statusChangedDate"
+		status_changed_date, opt "durationPlan" duration_plan, opt "durationType"
+		duration_type, opt_yn "favorite" favorite, opt "groupId" group_id, req "auditors"
+		auditors, req "accomplices" accomplices, opt "checklist" checklist, opt "group"
+		group, opt "creator" creator, opt "responsible" responsible, req
+		"accomplicesData" accomplices_data, opt "auditorsData" auditors_data, opt
+		"newCommentsCount" new_comments_count, opt "action" action, opt "checkListTree"
+		check_list_tree, opt "checkListCanAdd" check_list_can_add, req "ufCrmTask"
+		uf_crm_task, req "ufTaskWebdavFiles" uf_task_webdav_files, opt "ufMailMessage"
+		uf_mail_message, rest "UF_*" uf, opt "fields" fields, opt "lengthDeadline"
+		length_deadline, opt "taskRequireResult" task_require_result, opt
+		"taskHasOpenResult" task_has_open_result, opt "taskHasResult" task_has_result,
+		req "timeElapsed" time_elapsed, opt "timerIsRunningForCurrentUser"
+		timer_is_running_for_current_user, opt "parsedDescription" parsed_description,
+		opt "counter" counter, opt "tags" tags, opt "subStatus" sub_status, rest "" extra
 		}
-	}
+	);
 	deserialize_via_from_value!(TasksFields);
 }
 #[cfg(feature = "task")]

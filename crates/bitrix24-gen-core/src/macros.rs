@@ -43,3 +43,47 @@ macro_rules! deserialize_via_from_value {
         { $crate::support::deserialize(d) } }
     };
 }
+/// `Serialize` for a generated struct, as a map: each entry `kind "wire"
+/// field`, the kind a function of `support::ser`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! serialize_map {
+    ($name:ident { $($kind:ident $wire:literal $field:ident),* $(,)? }) => {
+        impl ::serde::Serialize for $name { fn serialize < S : ::serde::Serializer > (&
+        self, serializer : S) -> ::std::result::Result < S::Ok, S::Error > { use
+        ::serde::ser::SerializeMap as _; let mut map = serializer
+        .serialize_map(::std::option::Option::None) ?; $($crate::support::ser::$kind (&
+        mut map, $wire, & self.$field) ?;)* map.end() } }
+    };
+}
+/// `FromValue` for a generated struct: each field `field: kind "wire"`, the
+/// kind a function of `support::de`; `fits [keys] [globs]` checks that a
+/// `result` object is the documented one.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! from_value {
+    (
+        $name:ident { $($field:ident : $kind:ident $wire:literal),* $(,)? }
+        $(fits[$($key:literal),*] [$($glob:literal),*])?
+    ) => {
+        impl $crate::support::FromValue for $name { fn from_value(value :
+        ::serde_json::Value) -> ::std::result::Result < Self, ::serde_json::Error > {
+        #[allow(unused_mut)] let mut object = $crate::support::Object::new(value) ?;
+        $(object.fits(& [$($key),*], & [$($glob),*]) ?;)? ::std::result::Result::Ok(Self
+        { $($field : $crate::support::de::$kind (& mut object, $wire) ?,)* }) } }
+    };
+}
+/// The `extra` setter of a generated parameters struct.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! extra_setter {
+    ($name:ident) => {
+        impl $name { #[doc =
+        " Adds a key the docs do not describe (a custom field such as"] #[doc =
+        " `UF_CRM_*`, a parameter newer than the docs), sent as it is"] #[doc =
+        " after the documented ones."] pub fn extra(mut self, key : impl
+        ::std::convert::Into <::std::string::String >, value : impl ::std::convert::Into
+        <::serde_json::Value >) -> Self { self.extra.insert(key.into(), value.into());
+        self } }
+    };
+}

@@ -318,3 +318,96 @@ impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for List<T> {
         lenient::vec(d).map(List)
     }
 }
+/// One entry of a generated `Serialize` impl ([`serialize_map!`]), by kind.
+pub mod ser {
+    use std::collections::BTreeMap;
+    use serde::ser::SerializeMap;
+    use serde::Serialize;
+    /// A value always written.
+    pub fn req<M: SerializeMap, T: Serialize>(
+        map: &mut M,
+        key: &str,
+        value: &T,
+    ) -> Result<(), M::Error> {
+        map.serialize_entry(key, value)
+    }
+    /// A value written only when set.
+    pub fn opt<M: SerializeMap, T: Serialize>(
+        map: &mut M,
+        key: &str,
+        value: &Option<T>,
+    ) -> Result<(), M::Error> {
+        super::opt_entry(map, key, value)
+    }
+    /// A boolean the wire spells `Y`/`N`.
+    pub fn yn<M: SerializeMap>(
+        map: &mut M,
+        key: &str,
+        value: &bool,
+    ) -> Result<(), M::Error> {
+        map.serialize_entry(key, super::yes_no(*value))
+    }
+    /// An optional boolean the wire spells `Y`/`N`.
+    pub fn opt_yn<M: SerializeMap>(
+        map: &mut M,
+        key: &str,
+        value: &Option<bool>,
+    ) -> Result<(), M::Error> {
+        super::opt_entry(map, key, &value.map(super::yes_no))
+    }
+    /// Every entry of a map of free keys (`<siteId>`, `extra`), inline.
+    pub fn rest<M: SerializeMap, T: Serialize>(
+        map: &mut M,
+        _pattern: &str,
+        values: &BTreeMap<String, T>,
+    ) -> Result<(), M::Error> {
+        super::rest_entries(map, values)
+    }
+}
+/// One field of a generated `FromValue` impl ([`from_value!`]), by kind.
+pub mod de {
+    use std::collections::BTreeMap;
+    use super::{FromValue, Object};
+    /// A field by its wire name ([`Object::field`]).
+    pub fn field<T: FromValue>(
+        object: &mut Object,
+        key: &str,
+    ) -> Result<T, serde_json::Error> {
+        object.field(key)
+    }
+    /// An optional string exactly as sent ([`Object::exact_str`]).
+    pub fn exact(
+        object: &mut Object,
+        key: &str,
+    ) -> Result<Option<String>, serde_json::Error> {
+        object.exact_str(key)
+    }
+    /// A field only an example shows ([`Object::soft`]).
+    pub fn soft<T: FromValue + Default>(
+        object: &mut Object,
+        key: &str,
+    ) -> Result<T, serde_json::Error> {
+        Ok(object.soft(key))
+    }
+    /// The keys matching a pattern ([`Object::pattern`]).
+    pub fn pattern<T: FromValue>(
+        object: &mut Object,
+        glob: &str,
+    ) -> Result<BTreeMap<String, T>, serde_json::Error> {
+        object.pattern(glob)
+    }
+    /// The keys matching a pattern only an example shows ([`Object::soft_pattern`]).
+    pub fn soft_pattern<T: FromValue>(
+        object: &mut Object,
+        glob: &str,
+    ) -> Result<BTreeMap<String, T>, serde_json::Error> {
+        Ok(object.soft_pattern(glob))
+    }
+    /// Every key not taken yet ([`Object::rest`]).
+    pub fn rest<T: FromValue>(
+        object: &mut Object,
+        _pattern: &str,
+    ) -> Result<BTreeMap<String, T>, serde_json::Error> {
+        object.rest()
+    }
+}

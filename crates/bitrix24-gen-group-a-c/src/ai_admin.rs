@@ -41,42 +41,13 @@ pub mod ai {
 				self.limit = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for List {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-				crate::support::opt_entry(&mut map, "limit", &self.limit)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(List);
+		serialize_map!(List { opt "filter" filter, opt "limit" limit, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for List {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					filter: object.field("filter")?,
-					limit: object.field("limit")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			List { filter : field "filter", limit : field "limit", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
 		/// `ai.engine.register`: REST 2, scope `ai_admin`.
@@ -126,48 +97,18 @@ pub mod ai {
 				self.settings = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Register {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("name", &self.name)?;
-				map.serialize_entry("code", &self.code)?;
-				map.serialize_entry("category", &self.category)?;
-				map.serialize_entry("completions_url", &self.completions_url)?;
-				crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Register);
+		serialize_map!(
+			Register { req "name" name, req "code" code, req "category" category, req
+			"completions_url" completions_url, opt "settings" settings, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Register {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.field("name")?,
-					code: object.field("code")?,
-					category: object.field("category")?,
-					completions_url: object.field("completions_url")?,
-					settings: object.field("settings")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Register { name : field "name", code : field "code", category : field
+			"category", completions_url : field "completions_url", settings : field
+			"settings", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Register);
 		/// `ai.engine.unregister`: REST 2, scope `ai_admin`.
@@ -198,40 +139,11 @@ pub mod ai {
 				self.code = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Unregister {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Unregister);
+		serialize_map!(Unregister { opt "code" code, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Unregister {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					code: object.exact_str("code")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Unregister { code : exact "code", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Unregister);
 		/// Types of `ai.engine.list`.
@@ -315,60 +227,20 @@ pub mod ai {
 					self.date_create = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Filter {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ID", &self.id)?;
-					crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
-					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-					crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-					crate::support::opt_entry(&mut map, "CATEGORY", &self.category)?;
-					crate::support::opt_entry(
-						&mut map,
-						"COMPLETIONS_URL",
-						&self.completions_url,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DATE_CREATE",
-						&self.date_create,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Filter);
+			serialize_map!(
+				Filter { opt "ID" id, opt "APP_CODE" app_code, opt "NAME" name, opt
+				"CODE" code, opt "CATEGORY" category, opt "COMPLETIONS_URL"
+				completions_url, opt "DATE_CREATE" date_create, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Filter {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("ID")?,
-						app_code: object.exact_str("APP_CODE")?,
-						name: object.exact_str("NAME")?,
-						code: object.exact_str("CODE")?,
-						category: object.exact_str("CATEGORY")?,
-						completions_url: object.exact_str("COMPLETIONS_URL")?,
-						date_create: object.field("DATE_CREATE")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Filter { id : field "ID", app_code : exact "APP_CODE", name : exact
+				"NAME", code : exact "CODE", category : exact "CATEGORY", completions_url
+				: exact "COMPLETIONS_URL", date_create : field "DATE_CREATE", extra :
+				rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Filter);
 			/// The object `result` of `ai.engine.list`: `array`.
@@ -396,65 +268,18 @@ pub mod ai {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Item {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"id",
-								"app_code",
-								"name",
-								"code",
-								"category",
-								"completions_url",
-								"settings",
-								"date_create",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						id: object.field("id")?,
-						app_code: object.field("app_code")?,
-						name: object.field("name")?,
-						code: object.field("code")?,
-						category: object.field("category")?,
-						completions_url: object.field("completions_url")?,
-						settings: object.field("settings")?,
-						date_create: object.field("date_create")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Item {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "app_code", &self.app_code)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "code", &self.code)?;
-					crate::support::opt_entry(&mut map, "category", &self.category)?;
-					crate::support::opt_entry(
-						&mut map,
-						"completions_url",
-						&self.completions_url,
-					)?;
-					map.serialize_entry("settings", &self.settings)?;
-					crate::support::opt_entry(
-						&mut map,
-						"date_create",
-						&self.date_create,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Item { id : field "id", app_code : field "app_code", name : field "name",
+				code : field "code", category : field "category", completions_url : field
+				"completions_url", settings : field "settings", date_create : field
+				"date_create", extra : rest "", } fits["id", "app_code", "name", "code",
+				"category", "completions_url", "settings", "date_create"] []
+			);
+			serialize_map!(
+				Item { opt "id" id, opt "app_code" app_code, opt "name" name, opt "code"
+				code, opt "category" category, opt "completions_url" completions_url, req
+				"settings" settings, opt "date_create" date_create, rest "" extra }
+			);
 			/// The `result` of the call: `array`.
 			pub type Output = crate::List<Item>;
 			impl ::bitrix24_runtime::Method for super::List {
@@ -589,52 +414,19 @@ pub mod ai {
 					self.model_context_limit = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Settings {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "code_alias", &self.code_alias)?;
-					crate::support::opt_entry(
-						&mut map,
-						"model_context_type",
-						&self.model_context_type,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"model_context_limit",
-						&self.model_context_limit,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Settings);
+			serialize_map!(
+				Settings { opt "code_alias" code_alias, opt "model_context_type"
+				model_context_type, opt "model_context_limit" model_context_limit, rest
+				"" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Settings {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						code_alias: object.exact_str("code_alias")?,
-						model_context_type: object.field("model_context_type")?,
-						model_context_limit: object.field("model_context_limit")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Settings { code_alias : exact "code_alias", model_context_type : field
+				"model_context_type", model_context_limit : field "model_context_limit",
+				extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Settings);
 			/// The `result` of the call: `integer`.

@@ -32,40 +32,11 @@ impl Batch {
 		self.halt = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Batch {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		map.serialize_entry("cmd", &self.cmd)?;
-		crate::support::opt_entry(&mut map, "halt", &self.halt)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Batch);
+serialize_map!(Batch { req "cmd" cmd, opt "halt" halt, rest "" extra });
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Batch {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			cmd: object.field("cmd")?,
-			halt: object.field("halt")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(Batch { cmd : field "cmd", halt : field "halt", extra : rest "", });
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Batch);
 /// `methods`: REST 2, scope `basic`.
@@ -106,40 +77,11 @@ impl Methods {
 		self.scope = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Methods {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		crate::support::opt_entry(&mut map, "full", &self.full)?;
-		crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Methods);
+serialize_map!(Methods { opt "full" full, opt "scope" scope, rest "" extra });
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Methods {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			full: object.field("full")?,
-			scope: object.exact_str("scope")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(Methods { full : field "full", scope : exact "scope", extra : rest "", });
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Methods);
 /// `profile`: REST 2, scope `basic`.
@@ -160,34 +102,11 @@ impl Profile {
 	pub fn new() -> Self {
 		Self { extra: Default::default() }
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Profile {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Profile);
+serialize_map!(Profile { rest "" extra });
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Profile {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self { extra: object.rest()? })
-	}
-}
+from_value!(Profile { extra : rest "", });
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Profile);
 /// `scope`: REST 2, scope `basic`.
@@ -218,38 +137,11 @@ impl Scope {
 		self.full = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Scope {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		crate::support::opt_entry(&mut map, "full", &self.full)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Scope);
+serialize_map!(Scope { opt "full" full, rest "" extra });
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Scope {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			full: object.field("full")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(Scope { full : field "full", extra : rest "", });
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Scope);
 /// Methods under `access`.
@@ -277,38 +169,11 @@ pub mod access {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Name {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("ACCESS", &self.access)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Name);
+	serialize_map!(Name { req "ACCESS" access, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Name {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				access: object.field("ACCESS")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Name { access : field "ACCESS", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Name);
 	/// Types of `access.name`.
@@ -332,33 +197,14 @@ pub mod access {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputKey {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.field("name")?,
-					provider: object.field("provider")?,
-					provider_id: object.field("provider_id")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputKey {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "provider", &self.provider)?;
-				crate::support::opt_entry(&mut map, "provider_id", &self.provider_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputKey { name : field "name", provider : field "provider", provider_id :
+			field "provider_id", extra : rest "", }
+		);
+		serialize_map!(
+			OutputKey { opt "name" name, opt "provider" provider, opt "provider_id"
+			provider_id, rest "" extra }
+		);
 		/// The object `result` of `access.name`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/common/system/access-name.html>
@@ -372,29 +218,8 @@ pub mod access {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					key: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.key)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(Output { key : pattern "*", extra : rest "", });
+		serialize_map!(Output { rest "*" key, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Name {
 			const NAME: &'static str = "access.name";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -425,34 +250,11 @@ pub mod app {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Info {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Info);
+	serialize_map!(Info { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Info {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(Info { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Info);
 	/// Types of `app.info`.
@@ -501,74 +303,22 @@ pub mod app {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"ID",
-							"CODE",
-							"VERSION",
-							"STATUS",
-							"INSTALLED",
-							"PAYMENT_EXPIRED",
-							"DAYS",
-							"LANGUAGE_ID",
-							"LICENSE",
-							"LICENSE_TYPE",
-							"LICENSE_FAMILY",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					code: object.field("CODE")?,
-					version: object.field("VERSION")?,
-					status: object.field("STATUS")?,
-					installed: object.field("INSTALLED")?,
-					payment_expired: object.field("PAYMENT_EXPIRED")?,
-					days: object.field("DAYS")?,
-					language_id: object.field("LANGUAGE_ID")?,
-					license: object.field("LICENSE")?,
-					license_type: object.field("LICENSE_TYPE")?,
-					license_family: object.field("LICENSE_FAMILY")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "VERSION", &self.version)?;
-				crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
-				crate::support::opt_entry(&mut map, "INSTALLED", &self.installed)?;
-				crate::support::opt_entry(
-					&mut map,
-					"PAYMENT_EXPIRED",
-					&self.payment_expired,
-				)?;
-				map.serialize_entry("DAYS", &self.days)?;
-				crate::support::opt_entry(&mut map, "LANGUAGE_ID", &self.language_id)?;
-				crate::support::opt_entry(&mut map, "LICENSE", &self.license)?;
-				crate::support::opt_entry(&mut map, "LICENSE_TYPE", &self.license_type)?;
-				crate::support::opt_entry(
-					&mut map,
-					"LICENSE_FAMILY",
-					&self.license_family,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : field "ID", code : field "CODE", version : field "VERSION",
+			status : field "STATUS", installed : field "INSTALLED", payment_expired :
+			field "PAYMENT_EXPIRED", days : field "DAYS", language_id : field
+			"LANGUAGE_ID", license : field "LICENSE", license_type : field
+			"LICENSE_TYPE", license_family : field "LICENSE_FAMILY", extra : rest "", }
+			fits["ID", "CODE", "VERSION", "STATUS", "INSTALLED", "PAYMENT_EXPIRED",
+			"DAYS", "LANGUAGE_ID", "LICENSE", "LICENSE_TYPE", "LICENSE_FAMILY"] []
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "CODE" code, opt "VERSION" version, opt "STATUS"
+			status, opt "INSTALLED" installed, opt "PAYMENT_EXPIRED" payment_expired, req
+			"DAYS" days, opt "LANGUAGE_ID" language_id, opt "LICENSE" license, opt
+			"LICENSE_TYPE" license_type, opt "LICENSE_FAMILY" license_family, rest ""
+			extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Info {
 			const NAME: &'static str = "app.info";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -608,40 +358,11 @@ pub mod app {
 				self.option = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "option", &self.option)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(Get { opt "option" option, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					option: object.exact_str("option")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Get { option : exact "option", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `app.option.set`: REST 2, scope `basic`.
@@ -667,40 +388,11 @@ pub mod app {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Set {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("options", &self.options)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Set);
+		serialize_map!(Set { req "options" options, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Set {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					options: object.field("options")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Set { options : field "options", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Set);
 		/// Types of `app.option.get`.
@@ -845,69 +537,24 @@ pub mod batch {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputResultGetUser {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.soft("ID"),
-				active: object.soft("ACTIVE"),
-				name: object.soft("NAME"),
-				last_name: object.soft("LAST_NAME"),
-				email: object.soft("EMAIL"),
-				last_login: object.soft("LAST_LOGIN"),
-				date_register: object.soft("DATE_REGISTER"),
-				is_online: object.soft("IS_ONLINE"),
-				timestamp_x: object.soft("TIMESTAMP_X"),
-				last_activity_date: object.soft("LAST_ACTIVITY_DATE"),
-				personal_gender: object.soft("PERSONAL_GENDER"),
-				personal_birthday: object.soft("PERSONAL_BIRTHDAY"),
-				uf_employment_date: object.soft("UF_EMPLOYMENT_DATE"),
-				uf_department: object.soft("UF_DEPARTMENT"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputResultGetUser {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "ID", &self.id)?;
-			crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-			crate::support::opt_entry(&mut map, "LAST_NAME", &self.last_name)?;
-			crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
-			crate::support::opt_entry(&mut map, "LAST_LOGIN", &self.last_login)?;
-			crate::support::opt_entry(&mut map, "DATE_REGISTER", &self.date_register)?;
-			crate::support::opt_entry(&mut map, "IS_ONLINE", &self.is_online)?;
-			crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-			crate::support::opt_entry(
-				&mut map,
-				"LAST_ACTIVITY_DATE",
-				&self.last_activity_date,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"PERSONAL_GENDER",
-				&self.personal_gender,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"PERSONAL_BIRTHDAY",
-				&self.personal_birthday,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"UF_EMPLOYMENT_DATE",
-				&self.uf_employment_date,
-			)?;
-			map.serialize_entry("UF_DEPARTMENT", &self.uf_department)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputResultGetUser { id : soft "ID", active : soft "ACTIVE", name : soft "NAME",
+		last_name : soft "LAST_NAME", email : soft "EMAIL", last_login : soft
+		"LAST_LOGIN", date_register : soft "DATE_REGISTER", is_online : soft "IS_ONLINE",
+		timestamp_x : soft "TIMESTAMP_X", last_activity_date : soft "LAST_ACTIVITY_DATE",
+		personal_gender : soft "PERSONAL_GENDER", personal_birthday : soft
+		"PERSONAL_BIRTHDAY", uf_employment_date : soft "UF_EMPLOYMENT_DATE",
+		uf_department : soft "UF_DEPARTMENT", extra : rest "", }
+	);
+	serialize_map!(
+		OutputResultGetUser { opt "ID" id, opt "ACTIVE" active, opt "NAME" name, opt
+		"LAST_NAME" last_name, opt "EMAIL" email, opt "LAST_LOGIN" last_login, opt
+		"DATE_REGISTER" date_register, opt "IS_ONLINE" is_online, opt "TIMESTAMP_X"
+		timestamp_x, opt "LAST_ACTIVITY_DATE" last_activity_date, opt "PERSONAL_GENDER"
+		personal_gender, opt "PERSONAL_BIRTHDAY" personal_birthday, opt
+		"UF_EMPLOYMENT_DATE" uf_employment_date, req "UF_DEPARTMENT" uf_department, rest
+		"" extra }
+	);
 	/// The object `result.result.get_department` of `batch`: `object[]`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
@@ -929,31 +576,14 @@ pub mod batch {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputResultGetDepartment {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.soft("ID"),
-				name: object.soft("NAME"),
-				sort: object.soft("SORT"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputResultGetDepartment {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "ID", &self.id)?;
-			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputResultGetDepartment { id : soft "ID", name : soft "NAME", sort : soft
+		"SORT", extra : rest "", }
+	);
+	serialize_map!(
+		OutputResultGetDepartment { opt "ID" id, opt "NAME" name, opt "SORT" sort, rest
+		"" extra }
+	);
 	/// The object `result.result` of `batch`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
@@ -971,29 +601,14 @@ pub mod batch {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputResult {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				get_user: object.soft("get_user"),
-				get_department: object.soft("get_department"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputResult {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "get_user", &self.get_user)?;
-			map.serialize_entry("get_department", &self.get_department)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputResult { get_user : soft "get_user", get_department : soft
+		"get_department", extra : rest "", }
+	);
+	serialize_map!(
+		OutputResult { opt "get_user" get_user, req "get_department" get_department, rest
+		"" extra }
+	);
 	/// The object `result.result_total` of `batch`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
@@ -1007,27 +622,12 @@ pub mod batch {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputResultTotal {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				get_department: object.soft("get_department"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputResultTotal {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "get_department", &self.get_department)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputResultTotal { get_department : soft "get_department", extra : rest "", }
+	);
+	serialize_map!(
+		OutputResultTotal { opt "get_department" get_department, rest "" extra }
+	);
 	/// The object `result.result_time.get_user` of `batch`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
@@ -1061,37 +661,16 @@ pub mod batch {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputResultTimeGetUser {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				start: object.soft("start"),
-				finish: object.soft("finish"),
-				duration: object.soft("duration"),
-				processing: object.soft("processing"),
-				date_start: object.soft("date_start"),
-				date_finish: object.soft("date_finish"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputResultTimeGetUser {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::opt_entry(&mut map, "finish", &self.finish)?;
-			crate::support::opt_entry(&mut map, "duration", &self.duration)?;
-			crate::support::opt_entry(&mut map, "processing", &self.processing)?;
-			crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
-			crate::support::opt_entry(&mut map, "date_finish", &self.date_finish)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputResultTimeGetUser { start : soft "start", finish : soft "finish", duration
+		: soft "duration", processing : soft "processing", date_start : soft
+		"date_start", date_finish : soft "date_finish", extra : rest "", }
+	);
+	serialize_map!(
+		OutputResultTimeGetUser { opt "start" start, opt "finish" finish, opt "duration"
+		duration, opt "processing" processing, opt "date_start" date_start, opt
+		"date_finish" date_finish, rest "" extra }
+	);
 	/// The object `result.result_time.get_department` of `batch`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
@@ -1125,37 +704,16 @@ pub mod batch {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputResultTimeGetDepartment {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				start: object.soft("start"),
-				finish: object.soft("finish"),
-				duration: object.soft("duration"),
-				processing: object.soft("processing"),
-				date_start: object.soft("date_start"),
-				date_finish: object.soft("date_finish"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputResultTimeGetDepartment {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::opt_entry(&mut map, "finish", &self.finish)?;
-			crate::support::opt_entry(&mut map, "duration", &self.duration)?;
-			crate::support::opt_entry(&mut map, "processing", &self.processing)?;
-			crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
-			crate::support::opt_entry(&mut map, "date_finish", &self.date_finish)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputResultTimeGetDepartment { start : soft "start", finish : soft "finish",
+		duration : soft "duration", processing : soft "processing", date_start : soft
+		"date_start", date_finish : soft "date_finish", extra : rest "", }
+	);
+	serialize_map!(
+		OutputResultTimeGetDepartment { opt "start" start, opt "finish" finish, opt
+		"duration" duration, opt "processing" processing, opt "date_start" date_start,
+		opt "date_finish" date_finish, rest "" extra }
+	);
 	/// The object `result.result_time` of `batch`: `time`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
@@ -1173,29 +731,14 @@ pub mod batch {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputResultTime {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				get_user: object.soft("get_user"),
-				get_department: object.soft("get_department"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputResultTime {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "get_user", &self.get_user)?;
-			crate::support::opt_entry(&mut map, "get_department", &self.get_department)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputResultTime { get_user : soft "get_user", get_department : soft
+		"get_department", extra : rest "", }
+	);
+	serialize_map!(
+		OutputResultTime { opt "get_user" get_user, opt "get_department" get_department,
+		rest "" extra }
+	);
 	/// The object `result` of `batch`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html>
@@ -1215,46 +758,17 @@ pub mod batch {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for Output {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			object
-				.fits(
-					&[
-						"result",
-						"result_error",
-						"result_total",
-						"result_next",
-						"result_time",
-					],
-					&[],
-				)?;
-			Ok(Self {
-				result: object.field("result")?,
-				result_error: object.field("result_error")?,
-				result_total: object.field("result_total")?,
-				result_next: object.field("result_next")?,
-				result_time: object.field("result_time")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for Output {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "result", &self.result)?;
-			map.serialize_entry("result_error", &self.result_error)?;
-			crate::support::opt_entry(&mut map, "result_total", &self.result_total)?;
-			map.serialize_entry("result_next", &self.result_next)?;
-			crate::support::opt_entry(&mut map, "result_time", &self.result_time)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		Output { result : field "result", result_error : field "result_error",
+		result_total : field "result_total", result_next : field "result_next",
+		result_time : field "result_time", extra : rest "", } fits["result",
+		"result_error", "result_total", "result_next", "result_time"] []
+	);
+	serialize_map!(
+		Output { opt "result" result, req "result_error" result_error, opt "result_total"
+		result_total, req "result_next" result_next, opt "result_time" result_time, rest
+		"" extra }
+	);
 	impl ::bitrix24_runtime::Method for super::Batch {
 		const NAME: &'static str = "batch";
 		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1289,38 +803,11 @@ pub mod feature {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CODE", &self.code)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "CODE" code, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				code: object.field("CODE")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { code : field "CODE", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// Types of `feature.get`.
@@ -1349,30 +836,8 @@ pub mod feature {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["value"], &[])?;
-				Ok(Self {
-					value: object.field("value")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "value", &self.value)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(Output { value : field "value", extra : rest "", } fits["value"] []);
+		serialize_map!(Output { opt "value" value, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "feature.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1413,38 +878,11 @@ pub mod method {
 			self.name = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { opt "name" name, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				name: object.exact_str("name")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { name : exact "name", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// Types of `method.get`.
@@ -1470,31 +908,14 @@ pub mod method {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_existing: object.soft("isExisting"),
-					is_available: object.soft("isAvailable"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isExisting", &self.is_existing)?;
-				crate::support::opt_entry(&mut map, "isAvailable", &self.is_available)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { is_existing : soft "isExisting", is_available : soft "isAvailable",
+			extra : rest "", }
+		);
+		serialize_map!(
+			Output { opt "isExisting" is_existing, opt "isAvailable" is_available, rest
+			"" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "method.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1550,56 +971,18 @@ pub mod profile {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for Output {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			object
-				.fits(
-					&[
-						"ID",
-						"ADMIN",
-						"NAME",
-						"LAST_NAME",
-						"PERSONAL_GENDER",
-						"TIME_ZONE",
-						"PERSONAL_PHOTO",
-					],
-					&[],
-				)?;
-			Ok(Self {
-				id: object.field("ID")?,
-				admin: object.field("ADMIN")?,
-				name: object.field("NAME")?,
-				last_name: object.field("LAST_NAME")?,
-				personal_gender: object.field("PERSONAL_GENDER")?,
-				time_zone: object.field("TIME_ZONE")?,
-				personal_photo: object.field("PERSONAL_PHOTO")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for Output {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "ID", &self.id)?;
-			crate::support::opt_entry(&mut map, "ADMIN", &self.admin)?;
-			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-			crate::support::opt_entry(&mut map, "LAST_NAME", &self.last_name)?;
-			crate::support::opt_entry(
-				&mut map,
-				"PERSONAL_GENDER",
-				&self.personal_gender,
-			)?;
-			crate::support::opt_entry(&mut map, "TIME_ZONE", &self.time_zone)?;
-			crate::support::opt_entry(&mut map, "PERSONAL_PHOTO", &self.personal_photo)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		Output { id : field "ID", admin : field "ADMIN", name : field "NAME", last_name :
+		field "LAST_NAME", personal_gender : field "PERSONAL_GENDER", time_zone : field
+		"TIME_ZONE", personal_photo : field "PERSONAL_PHOTO", extra : rest "", }
+		fits["ID", "ADMIN", "NAME", "LAST_NAME", "PERSONAL_GENDER", "TIME_ZONE",
+		"PERSONAL_PHOTO"] []
+	);
+	serialize_map!(
+		Output { opt "ID" id, opt "ADMIN" admin, opt "NAME" name, opt "LAST_NAME"
+		last_name, opt "PERSONAL_GENDER" personal_gender, opt "TIME_ZONE" time_zone, opt
+		"PERSONAL_PHOTO" personal_photo, rest "" extra }
+	);
 	impl ::bitrix24_runtime::Method for super::Profile {
 		const NAME: &'static str = "profile";
 		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1645,34 +1028,11 @@ pub mod server {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Time {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Time);
+	serialize_map!(Time { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Time {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(Time { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Time);
 	/// Types of `server.time`.
@@ -1717,38 +1077,11 @@ pub mod user {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Access {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("ACCESS", &self.access)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Access);
+	serialize_map!(Access { req "ACCESS" access, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Access {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				access: object.field("ACCESS")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Access { access : field "ACCESS", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Access);
 	/// `user.admin`: REST 2, scope `basic`.
@@ -1769,34 +1102,11 @@ pub mod user {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Admin {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Admin);
+	serialize_map!(Admin { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Admin {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(Admin { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Admin);
 	/// Types of `user.access`.
@@ -1861,40 +1171,11 @@ pub mod user {
 				self.option = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "option", &self.option)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(Get { opt "option" option, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					option: object.exact_str("option")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Get { option : exact "option", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `user.option.set`: REST 2, scope `basic`.
@@ -1920,40 +1201,11 @@ pub mod user {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Set {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("options", &self.options)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Set);
+		serialize_map!(Set { req "options" options, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Set {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					options: object.field("options")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Set { options : field "options", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Set);
 		/// Types of `user.option.get`.

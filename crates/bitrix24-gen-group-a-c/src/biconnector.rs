@@ -26,38 +26,11 @@ pub mod connector {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(Add { req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Add { fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `biconnector.connector.delete`: REST 2, scope `biconnector`.
@@ -83,38 +56,11 @@ pub mod connector {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `biconnector.connector.fields`: REST 2, scope `biconnector`.
@@ -135,34 +81,11 @@ pub mod connector {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Fields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Fields);
+	serialize_map!(Fields { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Fields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(Fields { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Fields);
 	/// `biconnector.connector.get`: REST 2, scope `biconnector`.
@@ -188,38 +111,11 @@ pub mod connector {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `biconnector.connector.list`: REST 2, scope `biconnector`.
@@ -277,44 +173,17 @@ pub mod connector {
 			self.page = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "select", &self.select)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::opt_entry(&mut map, "order", &self.order)?;
-			crate::support::opt_entry(&mut map, "page", &self.page)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(
+		List { opt "select" select, opt "filter" filter, opt "order" order, opt "page"
+		page, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				select: object.field("select")?,
-				filter: object.field("filter")?,
-				order: object.field("order")?,
-				page: object.field("page")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		List { select : field "select", filter : field "filter", order : field "order",
+		page : field "page", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// `biconnector.connector.update`: REST 2, scope `biconnector`.
@@ -343,40 +212,11 @@ pub mod connector {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `biconnector.connector.add`.
@@ -485,56 +325,22 @@ pub mod connector {
 				self.sort = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("title", &self.title)?;
-				map.serialize_entry("logo", &self.logo)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				map.serialize_entry("urlCheck", &self.url_check)?;
-				map.serialize_entry("urlTableList", &self.url_table_list)?;
-				map.serialize_entry("urlTableDescription", &self.url_table_description)?;
-				map.serialize_entry("urlData", &self.url_data)?;
-				map.serialize_entry("settings", &self.settings)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "title" title, req "logo" logo, opt "description" description,
+			req "urlCheck" url_check, req "urlTableList" url_table_list, req
+			"urlTableDescription" url_table_description, req "urlData" url_data, req
+			"settings" settings, opt "sort" sort, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					title: object.field("title")?,
-					logo: object.field("logo")?,
-					description: object.exact_str("description")?,
-					url_check: object.field("urlCheck")?,
-					url_table_list: object.field("urlTableList")?,
-					url_table_description: object.field("urlTableDescription")?,
-					url_data: object.field("urlData")?,
-					settings: object.field("settings")?,
-					sort: object.field("sort")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { title : field "title", logo : field "logo", description : exact
+			"description", url_check : field "urlCheck", url_table_list : field
+			"urlTableList", url_table_description : field "urlTableDescription", url_data
+			: field "urlData", settings : field "settings", sort : field "sort", extra :
+			rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `biconnector.connector.add`: `object`.
@@ -548,30 +354,8 @@ pub mod connector {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["id"], &[])?;
-				Ok(Self {
-					id: object.field("id")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(Output { id : field "id", extra : rest "", } fits["id"] []);
+		serialize_map!(Output { opt "id" id, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Add {
 			const NAME: &'static str = "biconnector.connector.add";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -656,39 +440,16 @@ pub mod connector {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputField {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					title: object.soft("title"),
-					type_: object.soft("type"),
-					is_required: object.soft("isRequired"),
-					is_read_only: object.soft("isReadOnly"),
-					is_immutable: object.soft("isImmutable"),
-					is_multiple: object.soft("isMultiple"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputField {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "title", &self.title)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isMultiple", &self.is_multiple)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputField { title : soft "title", type_ : soft "type", is_required : soft
+			"isRequired", is_read_only : soft "isReadOnly", is_immutable : soft
+			"isImmutable", is_multiple : soft "isMultiple", extra : rest "", }
+		);
+		serialize_map!(
+			OutputField { opt "title" title, opt "type" type_, opt "isRequired"
+			is_required, opt "isReadOnly" is_read_only, opt "isImmutable" is_immutable,
+			opt "isMultiple" is_multiple, rest "" extra }
+		);
 		/// The object `result` of `biconnector.connector.fields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-fields.html>
@@ -702,29 +463,8 @@ pub mod connector {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(Output { field : pattern "*", extra : rest "", });
+		serialize_map!(Output { rest "*" field, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Fields {
 			const NAME: &'static str = "biconnector.connector.fields";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -772,33 +512,14 @@ pub mod connector {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputItemSettings {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.field("name")?,
-					code: object.field("code")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputItemSettings {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputItemSettings { name : field "name", code : field "code", type_ : field
+			"type", extra : rest "", }
+		);
+		serialize_map!(
+			OutputItemSettings { opt "name" name, opt "code" code, opt "type" type_, rest
+			"" extra }
+		);
 		/// The object `result.item` of `biconnector.connector.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-get.html>
@@ -830,57 +551,20 @@ pub mod connector {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputItem {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					title: object.field("title")?,
-					date_create: object.field("dateCreate")?,
-					logo: object.field("logo")?,
-					description: object.field("description")?,
-					sort: object.field("sort")?,
-					url_check: object.field("urlCheck")?,
-					settings: object.field("settings")?,
-					url_data: object.field("urlData")?,
-					url_table_list: object.field("urlTableList")?,
-					url_table_description: object.field("urlTableDescription")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputItem {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "title", &self.title)?;
-				crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "logo", &self.logo)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::opt_entry(&mut map, "urlCheck", &self.url_check)?;
-				map.serialize_entry("settings", &self.settings)?;
-				crate::support::opt_entry(&mut map, "urlData", &self.url_data)?;
-				crate::support::opt_entry(
-					&mut map,
-					"urlTableList",
-					&self.url_table_list,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"urlTableDescription",
-					&self.url_table_description,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputItem { id : field "id", title : field "title", date_create : field
+			"dateCreate", logo : field "logo", description : field "description", sort :
+			field "sort", url_check : field "urlCheck", settings : field "settings",
+			url_data : field "urlData", url_table_list : field "urlTableList",
+			url_table_description : field "urlTableDescription", extra : rest "", }
+		);
+		serialize_map!(
+			OutputItem { opt "id" id, opt "title" title, opt "dateCreate" date_create,
+			opt "logo" logo, opt "description" description, opt "sort" sort, opt
+			"urlCheck" url_check, req "settings" settings, opt "urlData" url_data, opt
+			"urlTableList" url_table_list, opt "urlTableDescription"
+			url_table_description, rest "" extra }
+		);
 		/// The object `result` of `biconnector.connector.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-get.html>
@@ -892,30 +576,8 @@ pub mod connector {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["item"], &[])?;
-				Ok(Self {
-					item: object.field("item")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "item", &self.item)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(Output { item : field "item", extra : rest "", } fits["item"] []);
+		serialize_map!(Output { opt "item" item, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "biconnector.connector.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -989,40 +651,11 @@ pub mod connector {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(Filter { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Filter { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `params.order` of `biconnector.connector.list`: `object`.
@@ -1055,40 +688,11 @@ pub mod connector {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Order {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Order);
+		serialize_map!(Order { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Order {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Order { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Order);
 		/// The object `result` of `biconnector.connector.list`: `object[]`.
@@ -1116,35 +720,14 @@ pub mod connector {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("id"),
-					title: object.soft("title"),
-					url_check: object.soft("urlCheck"),
-					date_create: object.soft("dateCreate"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "title", &self.title)?;
-				crate::support::opt_entry(&mut map, "urlCheck", &self.url_check)?;
-				crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { id : soft "id", title : soft "title", url_check : soft "urlCheck",
+			date_create : soft "dateCreate", extra : rest "", }
+		);
+		serialize_map!(
+			Item { opt "id" id, opt "title" title, opt "urlCheck" url_check, opt
+			"dateCreate" date_create, rest "" extra }
+		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::List {
@@ -1295,64 +878,22 @@ pub mod connector {
 				self.sort = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "title", &self.title)?;
-				crate::support::opt_entry(&mut map, "logo", &self.logo)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "urlCheck", &self.url_check)?;
-				crate::support::opt_entry(
-					&mut map,
-					"urlTableList",
-					&self.url_table_list,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"urlTableDescription",
-					&self.url_table_description,
-				)?;
-				crate::support::opt_entry(&mut map, "urlData", &self.url_data)?;
-				crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { opt "title" title, opt "logo" logo, opt "description" description,
+			opt "urlCheck" url_check, opt "urlTableList" url_table_list, opt
+			"urlTableDescription" url_table_description, opt "urlData" url_data, opt
+			"settings" settings, opt "sort" sort, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					title: object.exact_str("title")?,
-					logo: object.exact_str("logo")?,
-					description: object.exact_str("description")?,
-					url_check: object.exact_str("urlCheck")?,
-					url_table_list: object.exact_str("urlTableList")?,
-					url_table_description: object.exact_str("urlTableDescription")?,
-					url_data: object.exact_str("urlData")?,
-					settings: object.field("settings")?,
-					sort: object.field("sort")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { title : exact "title", logo : exact "logo", description : exact
+			"description", url_check : exact "urlCheck", url_table_list : exact
+			"urlTableList", url_table_description : exact "urlTableDescription", url_data
+			: exact "urlData", settings : field "settings", sort : field "sort", extra :
+			rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `boolean`.
@@ -1391,38 +932,11 @@ pub mod dataset {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(Add { req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Add { fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `biconnector.dataset.delete`: REST 2, scope `biconnector`.
@@ -1448,38 +962,11 @@ pub mod dataset {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `biconnector.dataset.fields`: REST 2, scope `biconnector`.
@@ -1500,34 +987,11 @@ pub mod dataset {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Fields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Fields);
+	serialize_map!(Fields { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Fields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(Fields { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Fields);
 	/// `biconnector.dataset.get`: REST 2, scope `biconnector`.
@@ -1553,38 +1017,11 @@ pub mod dataset {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `biconnector.dataset.list`: REST 2, scope `biconnector`.
@@ -1642,44 +1079,17 @@ pub mod dataset {
 			self.page = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "select", &self.select)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::opt_entry(&mut map, "order", &self.order)?;
-			crate::support::opt_entry(&mut map, "page", &self.page)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(
+		List { opt "select" select, opt "filter" filter, opt "order" order, opt "page"
+		page, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				select: object.field("select")?,
-				filter: object.field("filter")?,
-				order: object.field("order")?,
-				page: object.field("page")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		List { select : field "select", filter : field "filter", order : field "order",
+		page : field "page", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// `biconnector.dataset.update`: REST 2, scope `biconnector`.
@@ -1708,40 +1118,11 @@ pub mod dataset {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `biconnector.dataset.add`.
@@ -1893,50 +1274,20 @@ pub mod dataset {
 				self.description = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("name", &self.name)?;
-				map.serialize_entry("externalName", &self.external_name)?;
-				map.serialize_entry("externalCode", &self.external_code)?;
-				map.serialize_entry("sourceId", &self.source_id)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				map.serialize_entry("fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "name" name, req "externalName" external_name, req
+			"externalCode" external_code, req "sourceId" source_id, opt "description"
+			description, req "fields" fields, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.field("name")?,
-					external_name: object.field("externalName")?,
-					external_code: object.field("externalCode")?,
-					source_id: object.field("sourceId")?,
-					description: object.exact_str("description")?,
-					fields: object.field("fields")?,
-					extra: object.rest()?,
-				})
+		from_value!(
+			Fields { name : field "name", external_name : field "externalName",
+			external_code : field "externalCode", source_id : field "sourceId",
+			description : exact "description", fields : field "fields", extra : rest "",
 			}
-		}
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `biconnector.dataset.add`: `object`.
@@ -1950,30 +1301,8 @@ pub mod dataset {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["id"], &[])?;
-				Ok(Self {
-					id: object.field("id")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(Output { id : field "id", extra : rest "", } fits["id"] []);
+		serialize_map!(Output { opt "id" id, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Add {
 			const NAME: &'static str = "biconnector.dataset.add";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2057,39 +1386,16 @@ pub mod dataset {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputField {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					title: object.soft("title"),
-					type_: object.soft("type"),
-					is_required: object.soft("isRequired"),
-					is_read_only: object.soft("isReadOnly"),
-					is_immutable: object.soft("isImmutable"),
-					is_multiple: object.soft("isMultiple"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputField {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "title", &self.title)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isMultiple", &self.is_multiple)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputField { title : soft "title", type_ : soft "type", is_required : soft
+			"isRequired", is_read_only : soft "isReadOnly", is_immutable : soft
+			"isImmutable", is_multiple : soft "isMultiple", extra : rest "", }
+		);
+		serialize_map!(
+			OutputField { opt "title" title, opt "type" type_, opt "isRequired"
+			is_required, opt "isReadOnly" is_read_only, opt "isImmutable" is_immutable,
+			opt "isMultiple" is_multiple, rest "" extra }
+		);
 		/// The object `result` of `biconnector.dataset.fields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-fields.html>
@@ -2103,29 +1409,8 @@ pub mod dataset {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(Output { field : pattern "*", extra : rest "", });
+		serialize_map!(Output { rest "*" field, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Fields {
 			const NAME: &'static str = "biconnector.dataset.fields";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2190,46 +1475,17 @@ pub mod dataset {
 				self.delete = Some(value.into_iter().map(Into::into).collect());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Update {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				crate::support::opt_entry(&mut map, "add", &self.add)?;
-				crate::support::opt_entry(&mut map, "update", &self.update)?;
-				crate::support::opt_entry(&mut map, "delete", &self.delete)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Update);
+		serialize_map!(
+			Update { req "id" id, opt "add" add, opt "update" update, opt "delete"
+			delete, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Update {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					add: object.field("add")?,
-					update: object.field("update")?,
-					delete: object.field("delete")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Update { id : field "id", add : field "add", update : field "update", delete
+			: field "delete", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Update);
 		/// Types of `biconnector.dataset.fields.update`.
@@ -2345,43 +1601,16 @@ pub mod dataset {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputItemFields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					dataset_id: object.field("datasetId")?,
-					type_: object.field("type")?,
-					name: object.field("name")?,
-					external_code: object.field("externalCode")?,
-					visible: object.field("visible")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputItemFields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "datasetId", &self.dataset_id)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"externalCode",
-					&self.external_code,
-				)?;
-				crate::support::opt_entry(&mut map, "visible", &self.visible)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputItemFields { id : field "id", dataset_id : field "datasetId", type_ :
+			field "type", name : field "name", external_code : field "externalCode",
+			visible : field "visible", extra : rest "", }
+		);
+		serialize_map!(
+			OutputItemFields { opt "id" id, opt "datasetId" dataset_id, opt "type" type_,
+			opt "name" name, opt "externalCode" external_code, opt "visible" visible,
+			rest "" extra }
+		);
 		/// The object `result.item` of `biconnector.dataset.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-get.html>
@@ -2415,59 +1644,22 @@ pub mod dataset {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputItem {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					type_: object.field("type")?,
-					name: object.field("name")?,
-					description: object.field("description")?,
-					external_code: object.field("externalCode")?,
-					external_name: object.field("externalName")?,
-					date_create: object.field("dateCreate")?,
-					date_update: object.field("dateUpdate")?,
-					created_by_id: object.field("createdById")?,
-					updated_by_id: object.field("updatedById")?,
-					external_id: object.field("externalId")?,
-					fields: object.field("fields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputItem {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(
-					&mut map,
-					"externalCode",
-					&self.external_code,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"externalName",
-					&self.external_name,
-				)?;
-				crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "dateUpdate", &self.date_update)?;
-				crate::support::opt_entry(&mut map, "createdById", &self.created_by_id)?;
-				crate::support::opt_entry(&mut map, "updatedById", &self.updated_by_id)?;
-				crate::support::opt_entry(&mut map, "externalId", &self.external_id)?;
-				map.serialize_entry("fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputItem { id : field "id", type_ : field "type", name : field "name",
+			description : field "description", external_code : field "externalCode",
+			external_name : field "externalName", date_create : field "dateCreate",
+			date_update : field "dateUpdate", created_by_id : field "createdById",
+			updated_by_id : field "updatedById", external_id : field "externalId", fields
+			: field "fields", extra : rest "", }
+		);
+		serialize_map!(
+			OutputItem { opt "id" id, opt "type" type_, opt "name" name, opt
+			"description" description, opt "externalCode" external_code, opt
+			"externalName" external_name, opt "dateCreate" date_create, opt "dateUpdate"
+			date_update, opt "createdById" created_by_id, opt "updatedById"
+			updated_by_id, opt "externalId" external_id, req "fields" fields, rest ""
+			extra }
+		);
 		/// The object `result` of `biconnector.dataset.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-get.html>
@@ -2479,30 +1671,8 @@ pub mod dataset {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["item"], &[])?;
-				Ok(Self {
-					item: object.field("item")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "item", &self.item)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(Output { item : field "item", extra : rest "", } fits["item"] []);
+		serialize_map!(Output { opt "item" item, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "biconnector.dataset.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2573,40 +1743,11 @@ pub mod dataset {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(Filter { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Filter { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `params.order` of `biconnector.dataset.list`: `object`.
@@ -2639,40 +1780,11 @@ pub mod dataset {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Order {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Order);
+		serialize_map!(Order { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Order {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Order { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Order);
 		/// The object `result` of `biconnector.dataset.list`: `object[]`.
@@ -2696,33 +1808,14 @@ pub mod dataset {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("id"),
-					name: object.soft("name"),
-					description: object.soft("description"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { id : soft "id", name : soft "name", description : soft "description",
+			extra : rest "", }
+		);
+		serialize_map!(
+			Item { opt "id" id, opt "name" name, opt "description" description, rest ""
+			extra }
+		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::List {
@@ -2803,40 +1896,11 @@ pub mod dataset {
 				self.description = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(Fields { opt "description" description, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					description: object.exact_str("description")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Fields { description : exact "description", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `boolean`.
@@ -2875,38 +1939,11 @@ pub mod source {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(Add { req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Add { fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `biconnector.source.delete`: REST 2, scope `biconnector`.
@@ -2932,38 +1969,11 @@ pub mod source {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `biconnector.source.fields`: REST 2, scope `biconnector`.
@@ -2984,34 +1994,11 @@ pub mod source {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Fields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Fields);
+	serialize_map!(Fields { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Fields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(Fields { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Fields);
 	/// `biconnector.source.get`: REST 2, scope `biconnector`.
@@ -3037,38 +2024,11 @@ pub mod source {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `biconnector.source.list`: REST 2, scope `biconnector`.
@@ -3126,44 +2086,17 @@ pub mod source {
 			self.page = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "select", &self.select)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::opt_entry(&mut map, "order", &self.order)?;
-			crate::support::opt_entry(&mut map, "page", &self.page)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(
+		List { opt "select" select, opt "filter" filter, opt "order" order, opt "page"
+		page, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				select: object.field("select")?,
-				filter: object.field("filter")?,
-				order: object.field("order")?,
-				page: object.field("page")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		List { select : field "select", filter : field "filter", order : field "order",
+		page : field "page", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// `biconnector.source.update`: REST 2, scope `biconnector`.
@@ -3192,40 +2125,11 @@ pub mod source {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `biconnector.source.add`.
@@ -3316,48 +2220,19 @@ pub mod source {
 				self.active = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("title", &self.title)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "active", &self.active)?;
-				map.serialize_entry("connectorId", &self.connector_id)?;
-				map.serialize_entry("settings", &self.settings)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "title" title, opt "description" description, opt "active"
+			active, req "connectorId" connector_id, req "settings" settings, rest ""
+			extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					title: object.field("title")?,
-					description: object.exact_str("description")?,
-					active: object.field("active")?,
-					connector_id: object.field("connectorId")?,
-					settings: object.field("settings")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { title : field "title", description : exact "description", active :
+			field "active", connector_id : field "connectorId", settings : field
+			"settings", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `biconnector.source.add`: `object`.
@@ -3371,30 +2246,8 @@ pub mod source {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["id"], &[])?;
-				Ok(Self {
-					id: object.field("id")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(Output { id : field "id", extra : rest "", } fits["id"] []);
+		serialize_map!(Output { opt "id" id, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Add {
 			const NAME: &'static str = "biconnector.source.add";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3478,39 +2331,16 @@ pub mod source {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputField {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					title: object.soft("title"),
-					type_: object.soft("type"),
-					is_required: object.soft("isRequired"),
-					is_read_only: object.soft("isReadOnly"),
-					is_immutable: object.soft("isImmutable"),
-					is_multiple: object.soft("isMultiple"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputField {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "title", &self.title)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isMultiple", &self.is_multiple)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputField { title : soft "title", type_ : soft "type", is_required : soft
+			"isRequired", is_read_only : soft "isReadOnly", is_immutable : soft
+			"isImmutable", is_multiple : soft "isMultiple", extra : rest "", }
+		);
+		serialize_map!(
+			OutputField { opt "title" title, opt "type" type_, opt "isRequired"
+			is_required, opt "isReadOnly" is_read_only, opt "isImmutable" is_immutable,
+			opt "isMultiple" is_multiple, rest "" extra }
+		);
 		/// The object `result` of `biconnector.source.fields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-fields.html>
@@ -3524,29 +2354,8 @@ pub mod source {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(Output { field : pattern "*", extra : rest "", });
+		serialize_map!(Output { rest "*" field, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Fields {
 			const NAME: &'static str = "biconnector.source.fields";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3608,47 +2417,19 @@ pub mod source {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputItemConnection {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					type_: object.field("type")?,
-					code: object.field("code")?,
-					title: object.field("title")?,
-					description: object.field("description")?,
-					active: object.field("active")?,
-					date_create: object.field("dateCreate")?,
-					date_update: object.field("dateUpdate")?,
-					created_by_id: object.field("createdById")?,
-					updated_by_id: object.field("updatedById")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputItemConnection {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "title", &self.title)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "active", &self.active)?;
-				crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "dateUpdate", &self.date_update)?;
-				crate::support::opt_entry(&mut map, "createdById", &self.created_by_id)?;
-				crate::support::opt_entry(&mut map, "updatedById", &self.updated_by_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputItemConnection { id : field "id", type_ : field "type", code : field
+			"code", title : field "title", description : field "description", active :
+			field "active", date_create : field "dateCreate", date_update : field
+			"dateUpdate", created_by_id : field "createdById", updated_by_id : field
+			"updatedById", extra : rest "", }
+		);
+		serialize_map!(
+			OutputItemConnection { opt "id" id, opt "type" type_, opt "code" code, opt
+			"title" title, opt "description" description, opt "active" active, opt
+			"dateCreate" date_create, opt "dateUpdate" date_update, opt "createdById"
+			created_by_id, opt "updatedById" updated_by_id, rest "" extra }
+		);
 		/// The object `result.item.settings` of `biconnector.source.get`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-get.html>
@@ -3668,37 +2449,14 @@ pub mod source {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputItemSettings {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					code: object.field("code")?,
-					name: object.field("name")?,
-					type_: object.field("type")?,
-					value: object.field("value")?,
-					id: object.field("id")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputItemSettings {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "value", &self.value)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputItemSettings { code : field "code", name : field "name", type_ : field
+			"type", value : field "value", id : field "id", extra : rest "", }
+		);
+		serialize_map!(
+			OutputItemSettings { opt "code" code, opt "name" name, opt "type" type_, opt
+			"value" value, opt "id" id, rest "" extra }
+		);
 		/// The object `result.item` of `biconnector.source.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-get.html>
@@ -3714,33 +2472,14 @@ pub mod source {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputItem {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					connection: object.field("connection")?,
-					connector_id: object.field("connectorId")?,
-					settings: object.field("settings")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputItem {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "connection", &self.connection)?;
-				crate::support::opt_entry(&mut map, "connectorId", &self.connector_id)?;
-				map.serialize_entry("settings", &self.settings)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputItem { connection : field "connection", connector_id : field
+			"connectorId", settings : field "settings", extra : rest "", }
+		);
+		serialize_map!(
+			OutputItem { opt "connection" connection, opt "connectorId" connector_id, req
+			"settings" settings, rest "" extra }
+		);
 		/// The object `result` of `biconnector.source.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-get.html>
@@ -3752,30 +2491,8 @@ pub mod source {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["item"], &[])?;
-				Ok(Self {
-					item: object.field("item")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "item", &self.item)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(Output { item : field "item", extra : rest "", } fits["item"] []);
+		serialize_map!(Output { opt "item" item, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "biconnector.source.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3846,40 +2563,11 @@ pub mod source {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(Filter { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Filter { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `params.order` of `biconnector.source.list`: `object`.
@@ -3912,40 +2600,11 @@ pub mod source {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Order {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Order);
+		serialize_map!(Order { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Order {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Order { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Order);
 		/// The object `result` of `biconnector.source.list`: `object[]`.
@@ -3973,35 +2632,14 @@ pub mod source {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("id"),
-					title: object.soft("title"),
-					active: object.soft("active"),
-					date_create: object.soft("dateCreate"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "title", &self.title)?;
-				crate::support::opt_entry(&mut map, "active", &self.active)?;
-				crate::support::opt_entry(&mut map, "dateCreate", &self.date_create)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { id : soft "id", title : soft "title", active : soft "active",
+			date_create : soft "dateCreate", extra : rest "", }
+		);
+		serialize_map!(
+			Item { opt "id" id, opt "title" title, opt "active" active, opt "dateCreate"
+			date_create, rest "" extra }
+		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::List {
@@ -4110,46 +2748,17 @@ pub mod source {
 				self.settings = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "title", &self.title)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "active", &self.active)?;
-				crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { opt "title" title, opt "description" description, opt "active"
+			active, opt "settings" settings, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					title: object.exact_str("title")?,
-					description: object.exact_str("description")?,
-					active: object.field("active")?,
-					settings: object.field("settings")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { title : exact "title", description : exact "description", active :
+			field "active", settings : field "settings", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `boolean`.

@@ -115,76 +115,25 @@ pub mod activity {
 			self.placement_handler = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CODE", &self.code)?;
-			map.serialize_entry("HANDLER", &self.handler)?;
-			crate::support::opt_entry(&mut map, "AUTH_USER_ID", &self.auth_user_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"USE_SUBSCRIPTION",
-				&self.use_subscription.map(crate::support::yes_no),
-			)?;
-			map.serialize_entry("NAME", &self.name)?;
-			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-			crate::support::opt_entry(&mut map, "PROPERTIES", &self.properties)?;
-			crate::support::opt_entry(
-				&mut map,
-				"RETURN_PROPERTIES",
-				&self.return_properties,
-			)?;
-			crate::support::opt_entry(&mut map, "DOCUMENT_TYPE", &self.document_type)?;
-			crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-			crate::support::opt_entry(
-				&mut map,
-				"USE_PLACEMENT",
-				&self.use_placement.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"PLACEMENT_HANDLER",
-				&self.placement_handler,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(
+		Add { req "CODE" code, req "HANDLER" handler, opt "AUTH_USER_ID" auth_user_id,
+		opt_yn "USE_SUBSCRIPTION" use_subscription, req "NAME" name, opt "DESCRIPTION"
+		description, opt "PROPERTIES" properties, opt "RETURN_PROPERTIES"
+		return_properties, opt "DOCUMENT_TYPE" document_type, opt "FILTER" filter, opt_yn
+		"USE_PLACEMENT" use_placement, opt "PLACEMENT_HANDLER" placement_handler, rest ""
+		extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				code: object.field("CODE")?,
-				handler: object.field("HANDLER")?,
-				auth_user_id: object.field("AUTH_USER_ID")?,
-				use_subscription: object.field("USE_SUBSCRIPTION")?,
-				name: object.field("NAME")?,
-				description: object.field("DESCRIPTION")?,
-				properties: object.field("PROPERTIES")?,
-				return_properties: object.field("RETURN_PROPERTIES")?,
-				document_type: object.field("DOCUMENT_TYPE")?,
-				filter: object.field("FILTER")?,
-				use_placement: object.field("USE_PLACEMENT")?,
-				placement_handler: object.exact_str("PLACEMENT_HANDLER")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Add { code : field "CODE", handler : field "HANDLER", auth_user_id : field
+		"AUTH_USER_ID", use_subscription : field "USE_SUBSCRIPTION", name : field "NAME",
+		description : field "DESCRIPTION", properties : field "PROPERTIES",
+		return_properties : field "RETURN_PROPERTIES", document_type : field
+		"DOCUMENT_TYPE", filter : field "FILTER", use_placement : field "USE_PLACEMENT",
+		placement_handler : exact "PLACEMENT_HANDLER", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `bizproc.activity.delete`: REST 2, scope `bizproc`.
@@ -210,38 +159,11 @@ pub mod activity {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CODE", &self.code)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "CODE" code, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				code: object.field("CODE")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { code : field "CODE", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `bizproc.activity.list`: REST 2, scope `bizproc`.
@@ -262,34 +184,11 @@ pub mod activity {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(List { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(List { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// `bizproc.activity.log`: REST 2, scope `bizproc`.
@@ -321,40 +220,17 @@ pub mod activity {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Log {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("EVENT_TOKEN", &self.event_token)?;
-			map.serialize_entry("LOG_MESSAGE", &self.log_message)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
+	extra_setter!(Log);
+	serialize_map!(
+		Log { req "EVENT_TOKEN" event_token, req "LOG_MESSAGE" log_message, rest "" extra
 		}
-	}
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Log {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				event_token: object.field("EVENT_TOKEN")?,
-				log_message: object.field("LOG_MESSAGE")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Log { event_token : field "EVENT_TOKEN", log_message : field "LOG_MESSAGE", extra
+		: rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Log);
 	/// `bizproc.activity.update`: REST 2, scope `bizproc`.
@@ -383,40 +259,13 @@ pub mod activity {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CODE", &self.code)?;
-			map.serialize_entry("FIELDS", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(Update { req "CODE" code, req "FIELDS" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				code: object.field("CODE")?,
-				fields: object.field("FIELDS")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Update { code : field "CODE", fields : field "FIELDS", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `bizproc.activity.add`.
@@ -527,60 +376,19 @@ pub mod activity {
 				self.default = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Properties {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "Name", &self.name)?;
-				crate::support::opt_entry(&mut map, "Description", &self.description)?;
-				crate::support::opt_entry(&mut map, "Type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "Options", &self.options)?;
-				crate::support::opt_entry(
-					&mut map,
-					"Required",
-					&self.required.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"Multiple",
-					&self.multiple.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "Default", &self.default)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Properties);
+		serialize_map!(
+			Properties { opt "Name" name, opt "Description" description, opt "Type"
+			type_, opt "Options" options, opt_yn "Required" required, opt_yn "Multiple"
+			multiple, opt "Default" default, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Properties {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.field("Name")?,
-					description: object.field("Description")?,
-					type_: object.exact_str("Type")?,
-					options: object.field("Options")?,
-					required: object.field("Required")?,
-					multiple: object.field("Multiple")?,
-					default: object.field("Default")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Properties { name : field "Name", description : field "Description", type_ :
+			exact "Type", options : field "Options", required : field "Required",
+			multiple : field "Multiple", default : field "Default", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Properties);
 		/// The object `params.RETURN_PROPERTIES` of `bizproc.activity.add`: `object`.
@@ -659,60 +467,19 @@ pub mod activity {
 				self.default = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for ReturnProperties {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "Name", &self.name)?;
-				crate::support::opt_entry(&mut map, "Description", &self.description)?;
-				crate::support::opt_entry(&mut map, "Type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "Options", &self.options)?;
-				crate::support::opt_entry(
-					&mut map,
-					"Required",
-					&self.required.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"Multiple",
-					&self.multiple.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "Default", &self.default)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(ReturnProperties);
+		serialize_map!(
+			ReturnProperties { opt "Name" name, opt "Description" description, opt "Type"
+			type_, opt "Options" options, opt_yn "Required" required, opt_yn "Multiple"
+			multiple, opt "Default" default, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for ReturnProperties {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.field("Name")?,
-					description: object.field("Description")?,
-					type_: object.exact_str("Type")?,
-					options: object.field("Options")?,
-					required: object.field("Required")?,
-					multiple: object.field("Multiple")?,
-					default: object.field("Default")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			ReturnProperties { name : field "Name", description : field "Description",
+			type_ : exact "Type", options : field "Options", required : field "Required",
+			multiple : field "Multiple", default : field "Default", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(ReturnProperties);
 		/// The `result` of the call: `boolean`.
@@ -920,60 +687,19 @@ pub mod activity {
 				self.default = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for FieldsProperties {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "Name", &self.name)?;
-				crate::support::opt_entry(&mut map, "Description", &self.description)?;
-				crate::support::opt_entry(&mut map, "Type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "Options", &self.options)?;
-				crate::support::opt_entry(
-					&mut map,
-					"Required",
-					&self.required.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"Multiple",
-					&self.multiple.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "Default", &self.default)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(FieldsProperties);
+		serialize_map!(
+			FieldsProperties { opt "Name" name, opt "Description" description, opt "Type"
+			type_, opt "Options" options, opt_yn "Required" required, opt_yn "Multiple"
+			multiple, opt "Default" default, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for FieldsProperties {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.field("Name")?,
-					description: object.field("Description")?,
-					type_: object.exact_str("Type")?,
-					options: object.field("Options")?,
-					required: object.field("Required")?,
-					multiple: object.field("Multiple")?,
-					default: object.field("Default")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			FieldsProperties { name : field "Name", description : field "Description",
+			type_ : exact "Type", options : field "Options", required : field "Required",
+			multiple : field "Multiple", default : field "Default", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsProperties);
 		/// The object `params.FIELDS.RETURN_PROPERTIES` of `bizproc.activity.update`: `object`.
@@ -1052,60 +778,20 @@ pub mod activity {
 				self.default = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for FieldsReturnProperties {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "Name", &self.name)?;
-				crate::support::opt_entry(&mut map, "Description", &self.description)?;
-				crate::support::opt_entry(&mut map, "Type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "Options", &self.options)?;
-				crate::support::opt_entry(
-					&mut map,
-					"Required",
-					&self.required.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"Multiple",
-					&self.multiple.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "Default", &self.default)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(FieldsReturnProperties);
+		serialize_map!(
+			FieldsReturnProperties { opt "Name" name, opt "Description" description, opt
+			"Type" type_, opt "Options" options, opt_yn "Required" required, opt_yn
+			"Multiple" multiple, opt "Default" default, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for FieldsReturnProperties {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.field("Name")?,
-					description: object.field("Description")?,
-					type_: object.exact_str("Type")?,
-					options: object.field("Options")?,
-					required: object.field("Required")?,
-					multiple: object.field("Multiple")?,
-					default: object.field("Default")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			FieldsReturnProperties { name : field "Name", description : field
+			"Description", type_ : exact "Type", options : field "Options", required :
+			field "Required", multiple : field "Multiple", default : field "Default",
+			extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsReturnProperties);
 		/// The object `params.FIELDS` of `bizproc.activity.update`: `object`.
@@ -1222,80 +908,25 @@ pub mod activity {
 				self.placement_handler = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "HANDLER", &self.handler)?;
-				crate::support::opt_entry(&mut map, "AUTH_USER_ID", &self.auth_user_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_SUBSCRIPTION",
-					&self.use_subscription.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "PROPERTIES", &self.properties)?;
-				crate::support::opt_entry(
-					&mut map,
-					"RETURN_PROPERTIES",
-					&self.return_properties,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DOCUMENT_TYPE",
-					&self.document_type,
-				)?;
-				crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_PLACEMENT",
-					&self.use_placement.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"PLACEMENT_HANDLER",
-					&self.placement_handler,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { opt "HANDLER" handler, opt "AUTH_USER_ID" auth_user_id, opt_yn
+			"USE_SUBSCRIPTION" use_subscription, opt "NAME" name, opt "DESCRIPTION"
+			description, opt "PROPERTIES" properties, opt "RETURN_PROPERTIES"
+			return_properties, opt "DOCUMENT_TYPE" document_type, opt "FILTER" filter,
+			opt_yn "USE_PLACEMENT" use_placement, opt "PLACEMENT_HANDLER"
+			placement_handler, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					handler: object.exact_str("HANDLER")?,
-					auth_user_id: object.field("AUTH_USER_ID")?,
-					use_subscription: object.field("USE_SUBSCRIPTION")?,
-					name: object.field("NAME")?,
-					description: object.field("DESCRIPTION")?,
-					properties: object.field("PROPERTIES")?,
-					return_properties: object.field("RETURN_PROPERTIES")?,
-					document_type: object.field("DOCUMENT_TYPE")?,
-					filter: object.field("FILTER")?,
-					use_placement: object.field("USE_PLACEMENT")?,
-					placement_handler: object.exact_str("PLACEMENT_HANDLER")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { handler : exact "HANDLER", auth_user_id : field "AUTH_USER_ID",
+			use_subscription : field "USE_SUBSCRIPTION", name : field "NAME", description
+			: field "DESCRIPTION", properties : field "PROPERTIES", return_properties :
+			field "RETURN_PROPERTIES", document_type : field "DOCUMENT_TYPE", filter :
+			field "FILTER", use_placement : field "USE_PLACEMENT", placement_handler :
+			exact "PLACEMENT_HANDLER", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `boolean`.
@@ -1350,42 +981,17 @@ pub mod event {
 			self.log_message = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Send {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("EVENT_TOKEN", &self.event_token)?;
-			crate::support::opt_entry(&mut map, "RETURN_VALUES", &self.return_values)?;
-			crate::support::opt_entry(&mut map, "LOG_MESSAGE", &self.log_message)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Send);
+	serialize_map!(
+		Send { req "EVENT_TOKEN" event_token, opt "RETURN_VALUES" return_values, opt
+		"LOG_MESSAGE" log_message, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Send {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				event_token: object.field("EVENT_TOKEN")?,
-				return_values: object.field("RETURN_VALUES")?,
-				log_message: object.exact_str("LOG_MESSAGE")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Send { event_token : field "EVENT_TOKEN", return_values : field "RETURN_VALUES",
+		log_message : exact "LOG_MESSAGE", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Send);
 	/// Types of `bizproc.event.send`.
@@ -1528,76 +1134,25 @@ pub mod robot {
 			self.placement_handler = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CODE", &self.code)?;
-			map.serialize_entry("HANDLER", &self.handler)?;
-			crate::support::opt_entry(&mut map, "AUTH_USER_ID", &self.auth_user_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"USE_SUBSCRIPTION",
-				&self.use_subscription.map(crate::support::yes_no),
-			)?;
-			map.serialize_entry("NAME", &self.name)?;
-			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-			crate::support::opt_entry(&mut map, "PROPERTIES", &self.properties)?;
-			crate::support::opt_entry(
-				&mut map,
-				"RETURN_PROPERTIES",
-				&self.return_properties,
-			)?;
-			crate::support::opt_entry(&mut map, "DOCUMENT_TYPE", &self.document_type)?;
-			crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-			crate::support::opt_entry(
-				&mut map,
-				"USE_PLACEMENT",
-				&self.use_placement.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"PLACEMENT_HANDLER",
-				&self.placement_handler,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(
+		Add { req "CODE" code, req "HANDLER" handler, opt "AUTH_USER_ID" auth_user_id,
+		opt_yn "USE_SUBSCRIPTION" use_subscription, req "NAME" name, opt "DESCRIPTION"
+		description, opt "PROPERTIES" properties, opt "RETURN_PROPERTIES"
+		return_properties, opt "DOCUMENT_TYPE" document_type, opt "FILTER" filter, opt_yn
+		"USE_PLACEMENT" use_placement, opt "PLACEMENT_HANDLER" placement_handler, rest ""
+		extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				code: object.field("CODE")?,
-				handler: object.field("HANDLER")?,
-				auth_user_id: object.field("AUTH_USER_ID")?,
-				use_subscription: object.field("USE_SUBSCRIPTION")?,
-				name: object.field("NAME")?,
-				description: object.field("DESCRIPTION")?,
-				properties: object.field("PROPERTIES")?,
-				return_properties: object.field("RETURN_PROPERTIES")?,
-				document_type: object.field("DOCUMENT_TYPE")?,
-				filter: object.field("FILTER")?,
-				use_placement: object.field("USE_PLACEMENT")?,
-				placement_handler: object.exact_str("PLACEMENT_HANDLER")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Add { code : field "CODE", handler : field "HANDLER", auth_user_id : field
+		"AUTH_USER_ID", use_subscription : field "USE_SUBSCRIPTION", name : field "NAME",
+		description : field "DESCRIPTION", properties : field "PROPERTIES",
+		return_properties : field "RETURN_PROPERTIES", document_type : field
+		"DOCUMENT_TYPE", filter : field "FILTER", use_placement : field "USE_PLACEMENT",
+		placement_handler : exact "PLACEMENT_HANDLER", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `bizproc.robot.delete`: REST 2, scope `bizproc`.
@@ -1623,38 +1178,11 @@ pub mod robot {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CODE", &self.code)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "CODE" code, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				code: object.field("CODE")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { code : field "CODE", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `bizproc.robot.list`: REST 2, scope `bizproc`.
@@ -1675,34 +1203,11 @@ pub mod robot {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(List { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(List { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// `bizproc.robot.update`: REST 2, scope `bizproc`.
@@ -1731,40 +1236,13 @@ pub mod robot {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CODE", &self.code)?;
-			map.serialize_entry("FIELDS", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(Update { req "CODE" code, req "FIELDS" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				code: object.field("CODE")?,
-				fields: object.field("FIELDS")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Update { code : field "CODE", fields : field "FIELDS", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `bizproc.robot.add`.
@@ -1875,60 +1353,19 @@ pub mod robot {
 				self.default = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Properties {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "Name", &self.name)?;
-				crate::support::opt_entry(&mut map, "Description", &self.description)?;
-				crate::support::opt_entry(&mut map, "Type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "Options", &self.options)?;
-				crate::support::opt_entry(
-					&mut map,
-					"Required",
-					&self.required.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"Multiple",
-					&self.multiple.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "Default", &self.default)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Properties);
+		serialize_map!(
+			Properties { opt "Name" name, opt "Description" description, opt "Type"
+			type_, opt "Options" options, opt_yn "Required" required, opt_yn "Multiple"
+			multiple, opt "Default" default, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Properties {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.field("Name")?,
-					description: object.field("Description")?,
-					type_: object.exact_str("Type")?,
-					options: object.field("Options")?,
-					required: object.field("Required")?,
-					multiple: object.field("Multiple")?,
-					default: object.field("Default")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Properties { name : field "Name", description : field "Description", type_ :
+			exact "Type", options : field "Options", required : field "Required",
+			multiple : field "Multiple", default : field "Default", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Properties);
 		/// The object `params.RETURN_PROPERTIES` of `bizproc.robot.add`: `object`.
@@ -2007,60 +1444,19 @@ pub mod robot {
 				self.default = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for ReturnProperties {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "Name", &self.name)?;
-				crate::support::opt_entry(&mut map, "Description", &self.description)?;
-				crate::support::opt_entry(&mut map, "Type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "Options", &self.options)?;
-				crate::support::opt_entry(
-					&mut map,
-					"Required",
-					&self.required.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"Multiple",
-					&self.multiple.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "Default", &self.default)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(ReturnProperties);
+		serialize_map!(
+			ReturnProperties { opt "Name" name, opt "Description" description, opt "Type"
+			type_, opt "Options" options, opt_yn "Required" required, opt_yn "Multiple"
+			multiple, opt "Default" default, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for ReturnProperties {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.field("Name")?,
-					description: object.field("Description")?,
-					type_: object.exact_str("Type")?,
-					options: object.field("Options")?,
-					required: object.field("Required")?,
-					multiple: object.field("Multiple")?,
-					default: object.field("Default")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			ReturnProperties { name : field "Name", description : field "Description",
+			type_ : exact "Type", options : field "Options", required : field "Required",
+			multiple : field "Multiple", default : field "Default", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(ReturnProperties);
 		/// The `result` of the call: `boolean`.
@@ -2236,60 +1632,19 @@ pub mod robot {
 				self.default = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for FieldsProperties {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "Name", &self.name)?;
-				crate::support::opt_entry(&mut map, "Description", &self.description)?;
-				crate::support::opt_entry(&mut map, "Type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "Options", &self.options)?;
-				crate::support::opt_entry(
-					&mut map,
-					"Required",
-					&self.required.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"Multiple",
-					&self.multiple.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "Default", &self.default)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(FieldsProperties);
+		serialize_map!(
+			FieldsProperties { opt "Name" name, opt "Description" description, opt "Type"
+			type_, opt "Options" options, opt_yn "Required" required, opt_yn "Multiple"
+			multiple, opt "Default" default, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for FieldsProperties {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.field("Name")?,
-					description: object.field("Description")?,
-					type_: object.exact_str("Type")?,
-					options: object.field("Options")?,
-					required: object.field("Required")?,
-					multiple: object.field("Multiple")?,
-					default: object.field("Default")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			FieldsProperties { name : field "Name", description : field "Description",
+			type_ : exact "Type", options : field "Options", required : field "Required",
+			multiple : field "Multiple", default : field "Default", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsProperties);
 		/// The object `params.FIELDS.RETURN_PROPERTIES` of `bizproc.robot.update`: `object`.
@@ -2368,60 +1723,20 @@ pub mod robot {
 				self.default = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for FieldsReturnProperties {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "Name", &self.name)?;
-				crate::support::opt_entry(&mut map, "Description", &self.description)?;
-				crate::support::opt_entry(&mut map, "Type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "Options", &self.options)?;
-				crate::support::opt_entry(
-					&mut map,
-					"Required",
-					&self.required.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"Multiple",
-					&self.multiple.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "Default", &self.default)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(FieldsReturnProperties);
+		serialize_map!(
+			FieldsReturnProperties { opt "Name" name, opt "Description" description, opt
+			"Type" type_, opt "Options" options, opt_yn "Required" required, opt_yn
+			"Multiple" multiple, opt "Default" default, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for FieldsReturnProperties {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.field("Name")?,
-					description: object.field("Description")?,
-					type_: object.exact_str("Type")?,
-					options: object.field("Options")?,
-					required: object.field("Required")?,
-					multiple: object.field("Multiple")?,
-					default: object.field("Default")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			FieldsReturnProperties { name : field "Name", description : field
+			"Description", type_ : exact "Type", options : field "Options", required :
+			field "Required", multiple : field "Multiple", default : field "Default",
+			extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsReturnProperties);
 		/// The object `params.FIELDS` of `bizproc.robot.update`: `object`.
@@ -2538,80 +1853,25 @@ pub mod robot {
 				self.placement_handler = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "HANDLER", &self.handler)?;
-				crate::support::opt_entry(&mut map, "AUTH_USER_ID", &self.auth_user_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_SUBSCRIPTION",
-					&self.use_subscription.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "PROPERTIES", &self.properties)?;
-				crate::support::opt_entry(
-					&mut map,
-					"RETURN_PROPERTIES",
-					&self.return_properties,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DOCUMENT_TYPE",
-					&self.document_type,
-				)?;
-				crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_PLACEMENT",
-					&self.use_placement.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"PLACEMENT_HANDLER",
-					&self.placement_handler,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { opt "HANDLER" handler, opt "AUTH_USER_ID" auth_user_id, opt_yn
+			"USE_SUBSCRIPTION" use_subscription, opt "NAME" name, opt "DESCRIPTION"
+			description, opt "PROPERTIES" properties, opt "RETURN_PROPERTIES"
+			return_properties, opt "DOCUMENT_TYPE" document_type, opt "FILTER" filter,
+			opt_yn "USE_PLACEMENT" use_placement, opt "PLACEMENT_HANDLER"
+			placement_handler, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					handler: object.exact_str("HANDLER")?,
-					auth_user_id: object.field("AUTH_USER_ID")?,
-					use_subscription: object.field("USE_SUBSCRIPTION")?,
-					name: object.field("NAME")?,
-					description: object.field("DESCRIPTION")?,
-					properties: object.field("PROPERTIES")?,
-					return_properties: object.field("RETURN_PROPERTIES")?,
-					document_type: object.field("DOCUMENT_TYPE")?,
-					filter: object.field("FILTER")?,
-					use_placement: object.field("USE_PLACEMENT")?,
-					placement_handler: object.exact_str("PLACEMENT_HANDLER")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { handler : exact "HANDLER", auth_user_id : field "AUTH_USER_ID",
+			use_subscription : field "USE_SUBSCRIPTION", name : field "NAME", description
+			: field "DESCRIPTION", properties : field "PROPERTIES", return_properties :
+			field "RETURN_PROPERTIES", document_type : field "DOCUMENT_TYPE", filter :
+			field "FILTER", use_placement : field "USE_PLACEMENT", placement_handler :
+			exact "PLACEMENT_HANDLER", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `boolean`.
@@ -2671,44 +1931,17 @@ pub mod task {
 			self.fields = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Complete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("TASK_ID", &self.task_id)?;
-			map.serialize_entry("STATUS", &self.status)?;
-			crate::support::opt_entry(&mut map, "COMMENT", &self.comment)?;
-			crate::support::opt_entry(&mut map, "FIELDS", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Complete);
+	serialize_map!(
+		Complete { req "TASK_ID" task_id, req "STATUS" status, opt "COMMENT" comment, opt
+		"FIELDS" fields, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Complete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				task_id: object.field("TASK_ID")?,
-				status: object.field("STATUS")?,
-				comment: object.exact_str("COMMENT")?,
-				fields: object.field("FIELDS")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Complete { task_id : field "TASK_ID", status : field "STATUS", comment : exact
+		"COMMENT", fields : field "FIELDS", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Complete);
 	/// `bizproc.task.delegate`: REST 2, scope `bizproc`.
@@ -2744,42 +1977,17 @@ pub mod task {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delegate {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("TASK_IDS", &self.task_ids)?;
-			map.serialize_entry("FROM_USER_ID", &self.from_user_id)?;
-			map.serialize_entry("TO_USER_ID", &self.to_user_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delegate);
+	serialize_map!(
+		Delegate { req "TASK_IDS" task_ids, req "FROM_USER_ID" from_user_id, req
+		"TO_USER_ID" to_user_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delegate {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				task_ids: object.field("TASK_IDS")?,
-				from_user_id: object.field("FROM_USER_ID")?,
-				to_user_id: object.field("TO_USER_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Delegate { task_ids : field "TASK_IDS", from_user_id : field "FROM_USER_ID",
+		to_user_id : field "TO_USER_ID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delegate);
 	/// `bizproc.task.list`: REST 2, scope `bizproc`.
@@ -2836,44 +2044,17 @@ pub mod task {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "SELECT", &self.select)?;
-			crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-			crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
-			crate::support::opt_entry(&mut map, "START", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(
+		List { opt "SELECT" select, opt "FILTER" filter, opt "ORDER" order, opt "START"
+		start, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				select: object.field("SELECT")?,
-				filter: object.field("FILTER")?,
-				order: object.field("ORDER")?,
-				start: object.field("START")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		List { select : field "SELECT", filter : field "FILTER", order : field "ORDER",
+		start : field "START", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// Types of `bizproc.task.complete`.
@@ -3093,56 +2274,21 @@ pub mod task {
 				self.default = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for SelectParametersFields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "Id", &self.id)?;
-				crate::support::opt_entry(&mut map, "Type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "Name", &self.name)?;
-				crate::support::opt_entry(&mut map, "Description", &self.description)?;
-				crate::support::opt_entry(&mut map, "Multiple", &self.multiple)?;
-				crate::support::opt_entry(&mut map, "Required", &self.required)?;
-				crate::support::opt_entry(&mut map, "Options", &self.options)?;
-				crate::support::opt_entry(&mut map, "Settings", &self.settings)?;
-				crate::support::opt_entry(&mut map, "Default", &self.default)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(SelectParametersFields);
+		serialize_map!(
+			SelectParametersFields { opt "Id" id, opt "Type" type_, opt "Name" name, opt
+			"Description" description, opt "Multiple" multiple, opt "Required" required,
+			opt "Options" options, opt "Settings" settings, opt "Default" default, rest
+			"" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for SelectParametersFields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.exact_str("Id")?,
-					type_: object.exact_str("Type")?,
-					name: object.field("Name")?,
-					description: object.field("Description")?,
-					multiple: object.field("Multiple")?,
-					required: object.field("Required")?,
-					options: object.field("Options")?,
-					settings: object.field("Settings")?,
-					default: object.field("Default")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			SelectParametersFields { id : exact "Id", type_ : exact "Type", name : field
+			"Name", description : field "Description", multiple : field "Multiple",
+			required : field "Required", options : field "Options", settings : field
+			"Settings", default : field "Default", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(SelectParametersFields);
 		/// The object `params.SELECT.PARAMETERS` of `bizproc.task.list`: `object`.
@@ -3224,76 +2370,22 @@ pub mod task {
 				self.fields = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for SelectParameters {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CommentLabel",
-					&self.comment_label,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CommentRequired",
-					&self.comment_required,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ShowComment",
-					&self.show_comment.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"StatusOkLabel",
-					&self.status_ok_label,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"StatusYesLabel",
-					&self.status_yes_label,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"StatusNoLabel",
-					&self.status_no_label,
-				)?;
-				crate::support::opt_entry(&mut map, "Fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(SelectParameters);
+		serialize_map!(
+			SelectParameters { opt "CommentLabel" comment_label, opt "CommentRequired"
+			comment_required, opt_yn "ShowComment" show_comment, opt "StatusOkLabel"
+			status_ok_label, opt "StatusYesLabel" status_yes_label, opt "StatusNoLabel"
+			status_no_label, opt "Fields" fields, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for SelectParameters {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					comment_label: object.exact_str("CommentLabel")?,
-					comment_required: object.field("CommentRequired")?,
-					show_comment: object.field("ShowComment")?,
-					status_ok_label: object.exact_str("StatusOkLabel")?,
-					status_yes_label: object.exact_str("StatusYesLabel")?,
-					status_no_label: object.exact_str("StatusNoLabel")?,
-					fields: object.field("Fields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			SelectParameters { comment_label : exact "CommentLabel", comment_required :
+			field "CommentRequired", show_comment : field "ShowComment", status_ok_label
+			: exact "StatusOkLabel", status_yes_label : exact "StatusYesLabel",
+			status_no_label : exact "StatusNoLabel", fields : field "Fields", extra :
+			rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(SelectParameters);
 		/// The object `params.SELECT` of `bizproc.task.list`: `object`.
@@ -3503,110 +2595,35 @@ pub mod task {
 				self.document_url = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Select {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "WORKFLOW_ID", &self.workflow_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DOCUMENT_NAME",
-					&self.document_name,
-				)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "MODIFIED", &self.modified)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKFLOW_STARTED",
-					&self.workflow_started,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKFLOW_STARTED_BY",
-					&self.workflow_started_by,
-				)?;
-				crate::support::opt_entry(&mut map, "OVERDUE_DATE", &self.overdue_date)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKFLOW_TEMPLATE_ID",
-					&self.workflow_template_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKFLOW_TEMPLATE_NAME",
-					&self.workflow_template_name,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKFLOW_STATE",
-					&self.workflow_state,
-				)?;
-				crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
-				crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-				crate::support::opt_entry(&mut map, "USER_STATUS", &self.user_status)?;
-				crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
-				crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-				crate::support::opt_entry(&mut map, "DOCUMENT_ID", &self.document_id)?;
-				crate::support::opt_entry(&mut map, "ACTIVITY", &self.activity)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVITY_NAME",
-					&self.activity_name,
-				)?;
-				crate::support::opt_entry(&mut map, "PARAMETERS", &self.parameters)?;
-				crate::support::opt_entry(&mut map, "DOCUMENT_URL", &self.document_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Select);
+		serialize_map!(
+			Select { opt "ID" id, opt "WORKFLOW_ID" workflow_id, opt "DOCUMENT_NAME"
+			document_name, opt "DESCRIPTION" description, opt "NAME" name, opt "MODIFIED"
+			modified, opt "WORKFLOW_STARTED" workflow_started, opt "WORKFLOW_STARTED_BY"
+			workflow_started_by, opt "OVERDUE_DATE" overdue_date, opt
+			"WORKFLOW_TEMPLATE_ID" workflow_template_id, opt "WORKFLOW_TEMPLATE_NAME"
+			workflow_template_name, opt "WORKFLOW_STATE" workflow_state, opt "STATUS"
+			status, opt "USER_ID" user_id, opt "USER_STATUS" user_status, opt "MODULE_ID"
+			module_id, opt "ENTITY" entity, opt "DOCUMENT_ID" document_id, opt "ACTIVITY"
+			activity, opt "ACTIVITY_NAME" activity_name, opt "PARAMETERS" parameters, opt
+			"DOCUMENT_URL" document_url, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Select {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					workflow_id: object.exact_str("WORKFLOW_ID")?,
-					document_name: object.exact_str("DOCUMENT_NAME")?,
-					description: object.exact_str("DESCRIPTION")?,
-					name: object.exact_str("NAME")?,
-					modified: object.field("MODIFIED")?,
-					workflow_started: object.field("WORKFLOW_STARTED")?,
-					workflow_started_by: object.field("WORKFLOW_STARTED_BY")?,
-					overdue_date: object.field("OVERDUE_DATE")?,
-					workflow_template_id: object.field("WORKFLOW_TEMPLATE_ID")?,
-					workflow_template_name: object.exact_str("WORKFLOW_TEMPLATE_NAME")?,
-					workflow_state: object.exact_str("WORKFLOW_STATE")?,
-					status: object.field("STATUS")?,
-					user_id: object.field("USER_ID")?,
-					user_status: object.field("USER_STATUS")?,
-					module_id: object.exact_str("MODULE_ID")?,
-					entity: object.exact_str("ENTITY")?,
-					document_id: object.field("DOCUMENT_ID")?,
-					activity: object.field("ACTIVITY")?,
-					activity_name: object.exact_str("ACTIVITY_NAME")?,
-					parameters: object.field("PARAMETERS")?,
-					document_url: object.exact_str("DOCUMENT_URL")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Select { id : field "ID", workflow_id : exact "WORKFLOW_ID", document_name :
+			exact "DOCUMENT_NAME", description : exact "DESCRIPTION", name : exact
+			"NAME", modified : field "MODIFIED", workflow_started : field
+			"WORKFLOW_STARTED", workflow_started_by : field "WORKFLOW_STARTED_BY",
+			overdue_date : field "OVERDUE_DATE", workflow_template_id : field
+			"WORKFLOW_TEMPLATE_ID", workflow_template_name : exact
+			"WORKFLOW_TEMPLATE_NAME", workflow_state : exact "WORKFLOW_STATE", status :
+			field "STATUS", user_id : field "USER_ID", user_status : field "USER_STATUS",
+			module_id : exact "MODULE_ID", entity : exact "ENTITY", document_id : field
+			"DOCUMENT_ID", activity : field "ACTIVITY", activity_name : exact
+			"ACTIVITY_NAME", parameters : field "PARAMETERS", document_url : exact
+			"DOCUMENT_URL", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Select);
 		/// Allowed values of `params.FILTER.ACTIVITY` in `bizproc.task.list`.
@@ -3735,56 +2752,21 @@ pub mod task {
 				self.default = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for FilterParametersFields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "Id", &self.id)?;
-				crate::support::opt_entry(&mut map, "Type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "Name", &self.name)?;
-				crate::support::opt_entry(&mut map, "Description", &self.description)?;
-				crate::support::opt_entry(&mut map, "Multiple", &self.multiple)?;
-				crate::support::opt_entry(&mut map, "Required", &self.required)?;
-				crate::support::opt_entry(&mut map, "Options", &self.options)?;
-				crate::support::opt_entry(&mut map, "Settings", &self.settings)?;
-				crate::support::opt_entry(&mut map, "Default", &self.default)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(FilterParametersFields);
+		serialize_map!(
+			FilterParametersFields { opt "Id" id, opt "Type" type_, opt "Name" name, opt
+			"Description" description, opt "Multiple" multiple, opt "Required" required,
+			opt "Options" options, opt "Settings" settings, opt "Default" default, rest
+			"" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for FilterParametersFields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.exact_str("Id")?,
-					type_: object.exact_str("Type")?,
-					name: object.field("Name")?,
-					description: object.field("Description")?,
-					multiple: object.field("Multiple")?,
-					required: object.field("Required")?,
-					options: object.field("Options")?,
-					settings: object.field("Settings")?,
-					default: object.field("Default")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			FilterParametersFields { id : exact "Id", type_ : exact "Type", name : field
+			"Name", description : field "Description", multiple : field "Multiple",
+			required : field "Required", options : field "Options", settings : field
+			"Settings", default : field "Default", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FilterParametersFields);
 		/// The object `params.FILTER.PARAMETERS` of `bizproc.task.list`: `object`.
@@ -3866,76 +2848,22 @@ pub mod task {
 				self.fields = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for FilterParameters {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CommentLabel",
-					&self.comment_label,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CommentRequired",
-					&self.comment_required,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ShowComment",
-					&self.show_comment.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"StatusOkLabel",
-					&self.status_ok_label,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"StatusYesLabel",
-					&self.status_yes_label,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"StatusNoLabel",
-					&self.status_no_label,
-				)?;
-				crate::support::opt_entry(&mut map, "Fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(FilterParameters);
+		serialize_map!(
+			FilterParameters { opt "CommentLabel" comment_label, opt "CommentRequired"
+			comment_required, opt_yn "ShowComment" show_comment, opt "StatusOkLabel"
+			status_ok_label, opt "StatusYesLabel" status_yes_label, opt "StatusNoLabel"
+			status_no_label, opt "Fields" fields, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for FilterParameters {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					comment_label: object.exact_str("CommentLabel")?,
-					comment_required: object.field("CommentRequired")?,
-					show_comment: object.field("ShowComment")?,
-					status_ok_label: object.exact_str("StatusOkLabel")?,
-					status_yes_label: object.exact_str("StatusYesLabel")?,
-					status_no_label: object.exact_str("StatusNoLabel")?,
-					fields: object.field("Fields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			FilterParameters { comment_label : exact "CommentLabel", comment_required :
+			field "CommentRequired", show_comment : field "ShowComment", status_ok_label
+			: exact "StatusOkLabel", status_yes_label : exact "StatusYesLabel",
+			status_no_label : exact "StatusNoLabel", fields : field "Fields", extra :
+			rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FilterParameters);
 		/// The object `params.FILTER` of `bizproc.task.list`: `object`.
@@ -4145,110 +3073,35 @@ pub mod task {
 				self.document_url = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "WORKFLOW_ID", &self.workflow_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DOCUMENT_NAME",
-					&self.document_name,
-				)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "MODIFIED", &self.modified)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKFLOW_STARTED",
-					&self.workflow_started,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKFLOW_STARTED_BY",
-					&self.workflow_started_by,
-				)?;
-				crate::support::opt_entry(&mut map, "OVERDUE_DATE", &self.overdue_date)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKFLOW_TEMPLATE_ID",
-					&self.workflow_template_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKFLOW_TEMPLATE_NAME",
-					&self.workflow_template_name,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKFLOW_STATE",
-					&self.workflow_state,
-				)?;
-				crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
-				crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-				crate::support::opt_entry(&mut map, "USER_STATUS", &self.user_status)?;
-				crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
-				crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-				crate::support::opt_entry(&mut map, "DOCUMENT_ID", &self.document_id)?;
-				crate::support::opt_entry(&mut map, "ACTIVITY", &self.activity)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVITY_NAME",
-					&self.activity_name,
-				)?;
-				crate::support::opt_entry(&mut map, "PARAMETERS", &self.parameters)?;
-				crate::support::opt_entry(&mut map, "DOCUMENT_URL", &self.document_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(
+			Filter { opt "ID" id, opt "WORKFLOW_ID" workflow_id, opt "DOCUMENT_NAME"
+			document_name, opt "DESCRIPTION" description, opt "NAME" name, opt "MODIFIED"
+			modified, opt "WORKFLOW_STARTED" workflow_started, opt "WORKFLOW_STARTED_BY"
+			workflow_started_by, opt "OVERDUE_DATE" overdue_date, opt
+			"WORKFLOW_TEMPLATE_ID" workflow_template_id, opt "WORKFLOW_TEMPLATE_NAME"
+			workflow_template_name, opt "WORKFLOW_STATE" workflow_state, opt "STATUS"
+			status, opt "USER_ID" user_id, opt "USER_STATUS" user_status, opt "MODULE_ID"
+			module_id, opt "ENTITY" entity, opt "DOCUMENT_ID" document_id, opt "ACTIVITY"
+			activity, opt "ACTIVITY_NAME" activity_name, opt "PARAMETERS" parameters, opt
+			"DOCUMENT_URL" document_url, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					workflow_id: object.exact_str("WORKFLOW_ID")?,
-					document_name: object.exact_str("DOCUMENT_NAME")?,
-					description: object.exact_str("DESCRIPTION")?,
-					name: object.exact_str("NAME")?,
-					modified: object.field("MODIFIED")?,
-					workflow_started: object.field("WORKFLOW_STARTED")?,
-					workflow_started_by: object.field("WORKFLOW_STARTED_BY")?,
-					overdue_date: object.field("OVERDUE_DATE")?,
-					workflow_template_id: object.field("WORKFLOW_TEMPLATE_ID")?,
-					workflow_template_name: object.exact_str("WORKFLOW_TEMPLATE_NAME")?,
-					workflow_state: object.exact_str("WORKFLOW_STATE")?,
-					status: object.field("STATUS")?,
-					user_id: object.field("USER_ID")?,
-					user_status: object.field("USER_STATUS")?,
-					module_id: object.exact_str("MODULE_ID")?,
-					entity: object.exact_str("ENTITY")?,
-					document_id: object.field("DOCUMENT_ID")?,
-					activity: object.field("ACTIVITY")?,
-					activity_name: object.exact_str("ACTIVITY_NAME")?,
-					parameters: object.field("PARAMETERS")?,
-					document_url: object.exact_str("DOCUMENT_URL")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Filter { id : field "ID", workflow_id : exact "WORKFLOW_ID", document_name :
+			exact "DOCUMENT_NAME", description : exact "DESCRIPTION", name : exact
+			"NAME", modified : field "MODIFIED", workflow_started : field
+			"WORKFLOW_STARTED", workflow_started_by : field "WORKFLOW_STARTED_BY",
+			overdue_date : field "OVERDUE_DATE", workflow_template_id : field
+			"WORKFLOW_TEMPLATE_ID", workflow_template_name : exact
+			"WORKFLOW_TEMPLATE_NAME", workflow_state : exact "WORKFLOW_STATE", status :
+			field "STATUS", user_id : field "USER_ID", user_status : field "USER_STATUS",
+			module_id : exact "MODULE_ID", entity : exact "ENTITY", document_id : field
+			"DOCUMENT_ID", activity : field "ACTIVITY", activity_name : exact
+			"ACTIVITY_NAME", parameters : field "PARAMETERS", document_url : exact
+			"DOCUMENT_URL", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// Allowed values of `params.ORDER.ACTIVITY` in `bizproc.task.list`.
@@ -4377,56 +3230,21 @@ pub mod task {
 				self.default = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for OrderParametersFields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "Id", &self.id)?;
-				crate::support::opt_entry(&mut map, "Type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "Name", &self.name)?;
-				crate::support::opt_entry(&mut map, "Description", &self.description)?;
-				crate::support::opt_entry(&mut map, "Multiple", &self.multiple)?;
-				crate::support::opt_entry(&mut map, "Required", &self.required)?;
-				crate::support::opt_entry(&mut map, "Options", &self.options)?;
-				crate::support::opt_entry(&mut map, "Settings", &self.settings)?;
-				crate::support::opt_entry(&mut map, "Default", &self.default)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(OrderParametersFields);
+		serialize_map!(
+			OrderParametersFields { opt "Id" id, opt "Type" type_, opt "Name" name, opt
+			"Description" description, opt "Multiple" multiple, opt "Required" required,
+			opt "Options" options, opt "Settings" settings, opt "Default" default, rest
+			"" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for OrderParametersFields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.exact_str("Id")?,
-					type_: object.exact_str("Type")?,
-					name: object.field("Name")?,
-					description: object.field("Description")?,
-					multiple: object.field("Multiple")?,
-					required: object.field("Required")?,
-					options: object.field("Options")?,
-					settings: object.field("Settings")?,
-					default: object.field("Default")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			OrderParametersFields { id : exact "Id", type_ : exact "Type", name : field
+			"Name", description : field "Description", multiple : field "Multiple",
+			required : field "Required", options : field "Options", settings : field
+			"Settings", default : field "Default", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(OrderParametersFields);
 		/// The object `params.ORDER.PARAMETERS` of `bizproc.task.list`: `object`.
@@ -4508,76 +3326,22 @@ pub mod task {
 				self.fields = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for OrderParameters {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CommentLabel",
-					&self.comment_label,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CommentRequired",
-					&self.comment_required,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ShowComment",
-					&self.show_comment.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"StatusOkLabel",
-					&self.status_ok_label,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"StatusYesLabel",
-					&self.status_yes_label,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"StatusNoLabel",
-					&self.status_no_label,
-				)?;
-				crate::support::opt_entry(&mut map, "Fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(OrderParameters);
+		serialize_map!(
+			OrderParameters { opt "CommentLabel" comment_label, opt "CommentRequired"
+			comment_required, opt_yn "ShowComment" show_comment, opt "StatusOkLabel"
+			status_ok_label, opt "StatusYesLabel" status_yes_label, opt "StatusNoLabel"
+			status_no_label, opt "Fields" fields, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for OrderParameters {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					comment_label: object.exact_str("CommentLabel")?,
-					comment_required: object.field("CommentRequired")?,
-					show_comment: object.field("ShowComment")?,
-					status_ok_label: object.exact_str("StatusOkLabel")?,
-					status_yes_label: object.exact_str("StatusYesLabel")?,
-					status_no_label: object.exact_str("StatusNoLabel")?,
-					fields: object.field("Fields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			OrderParameters { comment_label : exact "CommentLabel", comment_required :
+			field "CommentRequired", show_comment : field "ShowComment", status_ok_label
+			: exact "StatusOkLabel", status_yes_label : exact "StatusYesLabel",
+			status_no_label : exact "StatusNoLabel", fields : field "Fields", extra :
+			rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(OrderParameters);
 		/// The object `params.ORDER` of `bizproc.task.list`: `object`.
@@ -4787,110 +3551,35 @@ pub mod task {
 				self.document_url = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Order {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "WORKFLOW_ID", &self.workflow_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DOCUMENT_NAME",
-					&self.document_name,
-				)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "MODIFIED", &self.modified)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKFLOW_STARTED",
-					&self.workflow_started,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKFLOW_STARTED_BY",
-					&self.workflow_started_by,
-				)?;
-				crate::support::opt_entry(&mut map, "OVERDUE_DATE", &self.overdue_date)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKFLOW_TEMPLATE_ID",
-					&self.workflow_template_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKFLOW_TEMPLATE_NAME",
-					&self.workflow_template_name,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKFLOW_STATE",
-					&self.workflow_state,
-				)?;
-				crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
-				crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-				crate::support::opt_entry(&mut map, "USER_STATUS", &self.user_status)?;
-				crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
-				crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-				crate::support::opt_entry(&mut map, "DOCUMENT_ID", &self.document_id)?;
-				crate::support::opt_entry(&mut map, "ACTIVITY", &self.activity)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVITY_NAME",
-					&self.activity_name,
-				)?;
-				crate::support::opt_entry(&mut map, "PARAMETERS", &self.parameters)?;
-				crate::support::opt_entry(&mut map, "DOCUMENT_URL", &self.document_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Order);
+		serialize_map!(
+			Order { opt "ID" id, opt "WORKFLOW_ID" workflow_id, opt "DOCUMENT_NAME"
+			document_name, opt "DESCRIPTION" description, opt "NAME" name, opt "MODIFIED"
+			modified, opt "WORKFLOW_STARTED" workflow_started, opt "WORKFLOW_STARTED_BY"
+			workflow_started_by, opt "OVERDUE_DATE" overdue_date, opt
+			"WORKFLOW_TEMPLATE_ID" workflow_template_id, opt "WORKFLOW_TEMPLATE_NAME"
+			workflow_template_name, opt "WORKFLOW_STATE" workflow_state, opt "STATUS"
+			status, opt "USER_ID" user_id, opt "USER_STATUS" user_status, opt "MODULE_ID"
+			module_id, opt "ENTITY" entity, opt "DOCUMENT_ID" document_id, opt "ACTIVITY"
+			activity, opt "ACTIVITY_NAME" activity_name, opt "PARAMETERS" parameters, opt
+			"DOCUMENT_URL" document_url, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Order {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					workflow_id: object.exact_str("WORKFLOW_ID")?,
-					document_name: object.exact_str("DOCUMENT_NAME")?,
-					description: object.exact_str("DESCRIPTION")?,
-					name: object.exact_str("NAME")?,
-					modified: object.field("MODIFIED")?,
-					workflow_started: object.field("WORKFLOW_STARTED")?,
-					workflow_started_by: object.field("WORKFLOW_STARTED_BY")?,
-					overdue_date: object.field("OVERDUE_DATE")?,
-					workflow_template_id: object.field("WORKFLOW_TEMPLATE_ID")?,
-					workflow_template_name: object.exact_str("WORKFLOW_TEMPLATE_NAME")?,
-					workflow_state: object.exact_str("WORKFLOW_STATE")?,
-					status: object.field("STATUS")?,
-					user_id: object.field("USER_ID")?,
-					user_status: object.field("USER_STATUS")?,
-					module_id: object.exact_str("MODULE_ID")?,
-					entity: object.exact_str("ENTITY")?,
-					document_id: object.field("DOCUMENT_ID")?,
-					activity: object.field("ACTIVITY")?,
-					activity_name: object.exact_str("ACTIVITY_NAME")?,
-					parameters: object.field("PARAMETERS")?,
-					document_url: object.exact_str("DOCUMENT_URL")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Order { id : field "ID", workflow_id : exact "WORKFLOW_ID", document_name :
+			exact "DOCUMENT_NAME", description : exact "DESCRIPTION", name : exact
+			"NAME", modified : field "MODIFIED", workflow_started : field
+			"WORKFLOW_STARTED", workflow_started_by : field "WORKFLOW_STARTED_BY",
+			overdue_date : field "OVERDUE_DATE", workflow_template_id : field
+			"WORKFLOW_TEMPLATE_ID", workflow_template_name : exact
+			"WORKFLOW_TEMPLATE_NAME", workflow_state : exact "WORKFLOW_STATE", status :
+			field "STATUS", user_id : field "USER_ID", user_status : field "USER_STATUS",
+			module_id : exact "MODULE_ID", entity : exact "ENTITY", document_id : field
+			"DOCUMENT_ID", activity : field "ACTIVITY", activity_name : exact
+			"ACTIVITY_NAME", parameters : field "PARAMETERS", document_url : exact
+			"DOCUMENT_URL", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Order);
 		/// Allowed values of `result.ACTIVITY` in `bizproc.task.list`.
@@ -4958,45 +3647,18 @@ pub mod task {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for ItemParametersFields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("Id")?,
-					type_: object.field("Type")?,
-					name: object.field("Name")?,
-					description: object.field("Description")?,
-					multiple: object.field("Multiple")?,
-					required: object.field("Required")?,
-					options: object.field("Options")?,
-					settings: object.field("Settings")?,
-					default: object.field("Default")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for ItemParametersFields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "Id", &self.id)?;
-				crate::support::opt_entry(&mut map, "Type", &self.type_)?;
-				map.serialize_entry("Name", &self.name)?;
-				map.serialize_entry("Description", &self.description)?;
-				crate::support::opt_entry(&mut map, "Multiple", &self.multiple)?;
-				crate::support::opt_entry(&mut map, "Required", &self.required)?;
-				map.serialize_entry("Options", &self.options)?;
-				map.serialize_entry("Settings", &self.settings)?;
-				map.serialize_entry("Default", &self.default)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			ItemParametersFields { id : field "Id", type_ : field "Type", name : field
+			"Name", description : field "Description", multiple : field "Multiple",
+			required : field "Required", options : field "Options", settings : field
+			"Settings", default : field "Default", extra : rest "", }
+		);
+		serialize_map!(
+			ItemParametersFields { opt "Id" id, opt "Type" type_, req "Name" name, req
+			"Description" description, opt "Multiple" multiple, opt "Required" required,
+			req "Options" options, req "Settings" settings, req "Default" default, rest
+			"" extra }
+		);
 		/// The object `result.PARAMETERS` of `bizproc.task.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
@@ -5024,65 +3686,19 @@ pub mod task {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for ItemParameters {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					comment_label: object.field("CommentLabel")?,
-					comment_required: object.field("CommentRequired")?,
-					show_comment: object.field("ShowComment")?,
-					status_ok_label: object.field("StatusOkLabel")?,
-					status_yes_label: object.field("StatusYesLabel")?,
-					status_no_label: object.field("StatusNoLabel")?,
-					fields: object.field("Fields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for ItemParameters {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CommentLabel",
-					&self.comment_label,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CommentRequired",
-					&self.comment_required,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ShowComment",
-					&self.show_comment.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"StatusOkLabel",
-					&self.status_ok_label,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"StatusYesLabel",
-					&self.status_yes_label,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"StatusNoLabel",
-					&self.status_no_label,
-				)?;
-				map.serialize_entry("Fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			ItemParameters { comment_label : field "CommentLabel", comment_required :
+			field "CommentRequired", show_comment : field "ShowComment", status_ok_label
+			: field "StatusOkLabel", status_yes_label : field "StatusYesLabel",
+			status_no_label : field "StatusNoLabel", fields : field "Fields", extra :
+			rest "", }
+		);
+		serialize_map!(
+			ItemParameters { opt "CommentLabel" comment_label, opt "CommentRequired"
+			comment_required, opt_yn "ShowComment" show_comment, opt "StatusOkLabel"
+			status_ok_label, opt "StatusYesLabel" status_yes_label, opt "StatusNoLabel"
+			status_no_label, req "Fields" fields, rest "" extra }
+		);
 		/// The object `result` of `bizproc.task.list`: `array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
@@ -5142,127 +3758,36 @@ pub mod task {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"ID",
-							"WORKFLOW_ID",
-							"DOCUMENT_NAME",
-							"DESCRIPTION",
-							"NAME",
-							"MODIFIED",
-							"WORKFLOW_STARTED",
-							"WORKFLOW_STARTED_BY",
-							"OVERDUE_DATE",
-							"WORKFLOW_TEMPLATE_ID",
-							"WORKFLOW_TEMPLATE_NAME",
-							"WORKFLOW_STATE",
-							"STATUS",
-							"USER_ID",
-							"USER_STATUS",
-							"MODULE_ID",
-							"ENTITY",
-							"DOCUMENT_ID",
-							"ACTIVITY",
-							"ACTIVITY_NAME",
-							"PARAMETERS",
-							"DOCUMENT_URL",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					workflow_id: object.field("WORKFLOW_ID")?,
-					document_name: object.field("DOCUMENT_NAME")?,
-					description: object.field("DESCRIPTION")?,
-					name: object.field("NAME")?,
-					modified: object.field("MODIFIED")?,
-					workflow_started: object.field("WORKFLOW_STARTED")?,
-					workflow_started_by: object.field("WORKFLOW_STARTED_BY")?,
-					overdue_date: object.field("OVERDUE_DATE")?,
-					workflow_template_id: object.field("WORKFLOW_TEMPLATE_ID")?,
-					workflow_template_name: object.field("WORKFLOW_TEMPLATE_NAME")?,
-					workflow_state: object.field("WORKFLOW_STATE")?,
-					status: object.field("STATUS")?,
-					user_id: object.field("USER_ID")?,
-					user_status: object.field("USER_STATUS")?,
-					module_id: object.field("MODULE_ID")?,
-					entity: object.field("ENTITY")?,
-					document_id: object.field("DOCUMENT_ID")?,
-					activity: object.field("ACTIVITY")?,
-					activity_name: object.field("ACTIVITY_NAME")?,
-					parameters: object.field("PARAMETERS")?,
-					document_url: object.field("DOCUMENT_URL")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "WORKFLOW_ID", &self.workflow_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DOCUMENT_NAME",
-					&self.document_name,
-				)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "MODIFIED", &self.modified)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKFLOW_STARTED",
-					&self.workflow_started,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKFLOW_STARTED_BY",
-					&self.workflow_started_by,
-				)?;
-				crate::support::opt_entry(&mut map, "OVERDUE_DATE", &self.overdue_date)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKFLOW_TEMPLATE_ID",
-					&self.workflow_template_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKFLOW_TEMPLATE_NAME",
-					&self.workflow_template_name,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKFLOW_STATE",
-					&self.workflow_state,
-				)?;
-				crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
-				crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-				crate::support::opt_entry(&mut map, "USER_STATUS", &self.user_status)?;
-				crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
-				crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-				crate::support::opt_entry(&mut map, "DOCUMENT_ID", &self.document_id)?;
-				crate::support::opt_entry(&mut map, "ACTIVITY", &self.activity)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVITY_NAME",
-					&self.activity_name,
-				)?;
-				crate::support::opt_entry(&mut map, "PARAMETERS", &self.parameters)?;
-				crate::support::opt_entry(&mut map, "DOCUMENT_URL", &self.document_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { id : field "ID", workflow_id : field "WORKFLOW_ID", document_name :
+			field "DOCUMENT_NAME", description : field "DESCRIPTION", name : field
+			"NAME", modified : field "MODIFIED", workflow_started : field
+			"WORKFLOW_STARTED", workflow_started_by : field "WORKFLOW_STARTED_BY",
+			overdue_date : field "OVERDUE_DATE", workflow_template_id : field
+			"WORKFLOW_TEMPLATE_ID", workflow_template_name : field
+			"WORKFLOW_TEMPLATE_NAME", workflow_state : field "WORKFLOW_STATE", status :
+			field "STATUS", user_id : field "USER_ID", user_status : field "USER_STATUS",
+			module_id : field "MODULE_ID", entity : field "ENTITY", document_id : field
+			"DOCUMENT_ID", activity : field "ACTIVITY", activity_name : field
+			"ACTIVITY_NAME", parameters : field "PARAMETERS", document_url : field
+			"DOCUMENT_URL", extra : rest "", } fits["ID", "WORKFLOW_ID", "DOCUMENT_NAME",
+			"DESCRIPTION", "NAME", "MODIFIED", "WORKFLOW_STARTED", "WORKFLOW_STARTED_BY",
+			"OVERDUE_DATE", "WORKFLOW_TEMPLATE_ID", "WORKFLOW_TEMPLATE_NAME",
+			"WORKFLOW_STATE", "STATUS", "USER_ID", "USER_STATUS", "MODULE_ID", "ENTITY",
+			"DOCUMENT_ID", "ACTIVITY", "ACTIVITY_NAME", "PARAMETERS", "DOCUMENT_URL"] []
+		);
+		serialize_map!(
+			Item { opt "ID" id, opt "WORKFLOW_ID" workflow_id, opt "DOCUMENT_NAME"
+			document_name, opt "DESCRIPTION" description, opt "NAME" name, opt "MODIFIED"
+			modified, opt "WORKFLOW_STARTED" workflow_started, opt "WORKFLOW_STARTED_BY"
+			workflow_started_by, opt "OVERDUE_DATE" overdue_date, opt
+			"WORKFLOW_TEMPLATE_ID" workflow_template_id, opt "WORKFLOW_TEMPLATE_NAME"
+			workflow_template_name, opt "WORKFLOW_STATE" workflow_state, opt "STATUS"
+			status, opt "USER_ID" user_id, opt "USER_STATUS" user_status, opt "MODULE_ID"
+			module_id, opt "ENTITY" entity, opt "DOCUMENT_ID" document_id, opt "ACTIVITY"
+			activity, opt "ACTIVITY_NAME" activity_name, opt "PARAMETERS" parameters, opt
+			"DOCUMENT_URL" document_url, rest "" extra }
+		);
 		/// The `result` of the call: `array`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::List {
@@ -5337,44 +3862,17 @@ pub mod workflow {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Instances {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "SELECT", &self.select)?;
-			crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-			crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Instances);
+	serialize_map!(
+		Instances { opt "SELECT" select, opt "FILTER" filter, opt "ORDER" order, opt
+		"start" start, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Instances {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				select: object.field("SELECT")?,
-				filter: object.field("FILTER")?,
-				order: object.field("ORDER")?,
-				start: object.field("start")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Instances { select : field "SELECT", filter : field "FILTER", order : field
+		"ORDER", start : field "start", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Instances);
 	/// `bizproc.workflow.kill`: REST 2, scope `bizproc`.
@@ -5400,38 +3898,11 @@ pub mod workflow {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Kill {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("ID", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Kill);
+	serialize_map!(Kill { req "ID" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Kill {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Kill { id : field "ID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Kill);
 	/// `bizproc.workflow.start`: REST 2, scope `bizproc`.
@@ -5471,42 +3942,17 @@ pub mod workflow {
 			self.parameters = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Start {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("TEMPLATE_ID", &self.template_id)?;
-			map.serialize_entry("DOCUMENT_ID", &self.document_id)?;
-			crate::support::opt_entry(&mut map, "PARAMETERS", &self.parameters)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Start);
+	serialize_map!(
+		Start { req "TEMPLATE_ID" template_id, req "DOCUMENT_ID" document_id, opt
+		"PARAMETERS" parameters, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Start {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				template_id: object.field("TEMPLATE_ID")?,
-				document_id: object.field("DOCUMENT_ID")?,
-				parameters: object.field("PARAMETERS")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Start { template_id : field "TEMPLATE_ID", document_id : field "DOCUMENT_ID",
+		parameters : field "PARAMETERS", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Start);
 	/// `bizproc.workflow.terminate`: REST 2, scope `bizproc`.
@@ -5540,40 +3986,13 @@ pub mod workflow {
 			self.status = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Terminate {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("ID", &self.id)?;
-			crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Terminate);
+	serialize_map!(Terminate { req "ID" id, opt "STATUS" status, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Terminate {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("ID")?,
-				status: object.exact_str("STATUS")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Terminate { id : field "ID", status : exact "STATUS", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Terminate);
 	/// Types of `bizproc.workflow.instances`.
@@ -5616,57 +4035,18 @@ pub mod workflow {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"DOCUMENT_ID",
-							"ENTITY",
-							"ID",
-							"STARTED",
-							"MODULE_ID",
-							"OWNED_UNTIL",
-							"TEMPLATE_ID",
-							"STARTED_BY",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					document_id: object.field("DOCUMENT_ID")?,
-					entity: object.field("ENTITY")?,
-					id: object.field("ID")?,
-					started: object.field("STARTED")?,
-					module_id: object.field("MODULE_ID")?,
-					owned_until: object.field("OWNED_UNTIL")?,
-					template_id: object.field("TEMPLATE_ID")?,
-					started_by: object.field("STARTED_BY")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "DOCUMENT_ID", &self.document_id)?;
-				crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "STARTED", &self.started)?;
-				crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
-				map.serialize_entry("OWNED_UNTIL", &self.owned_until)?;
-				crate::support::opt_entry(&mut map, "TEMPLATE_ID", &self.template_id)?;
-				crate::support::opt_entry(&mut map, "STARTED_BY", &self.started_by)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { document_id : field "DOCUMENT_ID", entity : field "ENTITY", id : field
+			"ID", started : field "STARTED", module_id : field "MODULE_ID", owned_until :
+			field "OWNED_UNTIL", template_id : field "TEMPLATE_ID", started_by : field
+			"STARTED_BY", extra : rest "", } fits["DOCUMENT_ID", "ENTITY", "ID",
+			"STARTED", "MODULE_ID", "OWNED_UNTIL", "TEMPLATE_ID", "STARTED_BY"] []
+		);
+		serialize_map!(
+			Item { opt "DOCUMENT_ID" document_id, opt "ENTITY" entity, opt "ID" id, opt
+			"STARTED" started, opt "MODULE_ID" module_id, req "OWNED_UNTIL" owned_until,
+			opt "TEMPLATE_ID" template_id, opt "STARTED_BY" started_by, rest "" extra }
+		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::Instances {
@@ -5797,48 +4177,19 @@ pub mod workflow {
 				self.auto_execute = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Add {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("DOCUMENT_TYPE", &self.document_type)?;
-				map.serialize_entry("NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				map.serialize_entry("TEMPLATE_DATA", &self.template_data)?;
-				crate::support::opt_entry(&mut map, "AUTO_EXECUTE", &self.auto_execute)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Add);
+		serialize_map!(
+			Add { req "DOCUMENT_TYPE" document_type, req "NAME" name, opt "DESCRIPTION"
+			description, req "TEMPLATE_DATA" template_data, opt "AUTO_EXECUTE"
+			auto_execute, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Add {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					document_type: object.field("DOCUMENT_TYPE")?,
-					name: object.field("NAME")?,
-					description: object.exact_str("DESCRIPTION")?,
-					template_data: object.field("TEMPLATE_DATA")?,
-					auto_execute: object.field("AUTO_EXECUTE")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Add { document_type : field "DOCUMENT_TYPE", name : field "NAME", description
+			: exact "DESCRIPTION", template_data : field "TEMPLATE_DATA", auto_execute :
+			field "AUTO_EXECUTE", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
 		/// `bizproc.workflow.template.delete`: REST 2, scope `bizproc`.
@@ -5864,40 +4215,11 @@ pub mod workflow {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Delete {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("ID", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Delete);
+		serialize_map!(Delete { req "ID" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Delete {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Delete { id : field "ID", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Delete);
 		/// `bizproc.workflow.template.list`: REST 2, scope `bizproc`.
@@ -5954,46 +4276,17 @@ pub mod workflow {
 				self.start = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for List {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "SELECT", &self.select)?;
-				crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-				crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
-				crate::support::opt_entry(&mut map, "start", &self.start)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(List);
+		serialize_map!(
+			List { opt "SELECT" select, opt "FILTER" filter, opt "ORDER" order, opt
+			"start" start, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for List {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					select: object.field("SELECT")?,
-					filter: object.field("FILTER")?,
-					order: object.field("ORDER")?,
-					start: object.field("start")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			List { select : field "SELECT", filter : field "FILTER", order : field
+			"ORDER", start : field "start", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
 		/// `bizproc.workflow.template.update`: REST 2, scope `bizproc`.
@@ -6025,42 +4318,13 @@ pub mod workflow {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Update {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("ID", &self.id)?;
-				map.serialize_entry("FIELDS", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Update);
+		serialize_map!(Update { req "ID" id, req "FIELDS" fields, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Update {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					fields: object.field("FIELDS")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Update { id : field "ID", fields : field "FIELDS", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Update);
 		/// Types of `bizproc.workflow.template.add`.
@@ -6299,82 +4563,26 @@ pub mod workflow {
 					self.system_code = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Select {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ID", &self.id)?;
-					crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
-					crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DOCUMENT_TYPE",
-						&self.document_type,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AUTO_EXECUTE",
-						&self.auto_execute,
-					)?;
-					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-					crate::support::opt_entry(&mut map, "TEMPLATE", &self.template)?;
-					crate::support::opt_entry(&mut map, "PARAMETERS", &self.parameters)?;
-					crate::support::opt_entry(&mut map, "VARIABLES", &self.variables)?;
-					crate::support::opt_entry(&mut map, "CONSTANTS", &self.constants)?;
-					crate::support::opt_entry(&mut map, "MODIFIED", &self.modified)?;
-					crate::support::opt_entry(
-						&mut map,
-						"IS_MODIFIED",
-						&self.is_modified.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SYSTEM_CODE",
-						&self.system_code,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Select);
+			serialize_map!(
+				Select { opt "ID" id, opt "MODULE_ID" module_id, opt "ENTITY" entity, opt
+				"DOCUMENT_TYPE" document_type, opt "AUTO_EXECUTE" auto_execute, opt
+				"NAME" name, opt "TEMPLATE" template, opt "PARAMETERS" parameters, opt
+				"VARIABLES" variables, opt "CONSTANTS" constants, opt "MODIFIED"
+				modified, opt_yn "IS_MODIFIED" is_modified, opt "USER_ID" user_id, opt
+				"SYSTEM_CODE" system_code, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Select {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("ID")?,
-						module_id: object.field("MODULE_ID")?,
-						entity: object.exact_str("ENTITY")?,
-						document_type: object.exact_str("DOCUMENT_TYPE")?,
-						auto_execute: object.field("AUTO_EXECUTE")?,
-						name: object.exact_str("NAME")?,
-						template: object.field("TEMPLATE")?,
-						parameters: object.field("PARAMETERS")?,
-						variables: object.field("VARIABLES")?,
-						constants: object.field("CONSTANTS")?,
-						modified: object.field("MODIFIED")?,
-						is_modified: object.field("IS_MODIFIED")?,
-						user_id: object.field("USER_ID")?,
-						system_code: object.exact_str("SYSTEM_CODE")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Select { id : field "ID", module_id : field "MODULE_ID", entity : exact
+				"ENTITY", document_type : exact "DOCUMENT_TYPE", auto_execute : field
+				"AUTO_EXECUTE", name : exact "NAME", template : field "TEMPLATE",
+				parameters : field "PARAMETERS", variables : field "VARIABLES", constants
+				: field "CONSTANTS", modified : field "MODIFIED", is_modified : field
+				"IS_MODIFIED", user_id : field "USER_ID", system_code : exact
+				"SYSTEM_CODE", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Select);
 			/// Allowed values of `params.FILTER.MODULE_ID` in `bizproc.workflow.template.list`.
@@ -6538,82 +4746,26 @@ pub mod workflow {
 					self.system_code = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Filter {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ID", &self.id)?;
-					crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
-					crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DOCUMENT_TYPE",
-						&self.document_type,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AUTO_EXECUTE",
-						&self.auto_execute,
-					)?;
-					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-					crate::support::opt_entry(&mut map, "TEMPLATE", &self.template)?;
-					crate::support::opt_entry(&mut map, "PARAMETERS", &self.parameters)?;
-					crate::support::opt_entry(&mut map, "VARIABLES", &self.variables)?;
-					crate::support::opt_entry(&mut map, "CONSTANTS", &self.constants)?;
-					crate::support::opt_entry(&mut map, "MODIFIED", &self.modified)?;
-					crate::support::opt_entry(
-						&mut map,
-						"IS_MODIFIED",
-						&self.is_modified.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SYSTEM_CODE",
-						&self.system_code,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Filter);
+			serialize_map!(
+				Filter { opt "ID" id, opt "MODULE_ID" module_id, opt "ENTITY" entity, opt
+				"DOCUMENT_TYPE" document_type, opt "AUTO_EXECUTE" auto_execute, opt
+				"NAME" name, opt "TEMPLATE" template, opt "PARAMETERS" parameters, opt
+				"VARIABLES" variables, opt "CONSTANTS" constants, opt "MODIFIED"
+				modified, opt_yn "IS_MODIFIED" is_modified, opt "USER_ID" user_id, opt
+				"SYSTEM_CODE" system_code, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Filter {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("ID")?,
-						module_id: object.field("MODULE_ID")?,
-						entity: object.exact_str("ENTITY")?,
-						document_type: object.exact_str("DOCUMENT_TYPE")?,
-						auto_execute: object.field("AUTO_EXECUTE")?,
-						name: object.exact_str("NAME")?,
-						template: object.field("TEMPLATE")?,
-						parameters: object.field("PARAMETERS")?,
-						variables: object.field("VARIABLES")?,
-						constants: object.field("CONSTANTS")?,
-						modified: object.field("MODIFIED")?,
-						is_modified: object.field("IS_MODIFIED")?,
-						user_id: object.field("USER_ID")?,
-						system_code: object.exact_str("SYSTEM_CODE")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Filter { id : field "ID", module_id : field "MODULE_ID", entity : exact
+				"ENTITY", document_type : exact "DOCUMENT_TYPE", auto_execute : field
+				"AUTO_EXECUTE", name : exact "NAME", template : field "TEMPLATE",
+				parameters : field "PARAMETERS", variables : field "VARIABLES", constants
+				: field "CONSTANTS", modified : field "MODIFIED", is_modified : field
+				"IS_MODIFIED", user_id : field "USER_ID", system_code : exact
+				"SYSTEM_CODE", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Filter);
 			/// Allowed values of `params.ORDER.MODULE_ID` in `bizproc.workflow.template.list`.
@@ -6777,82 +4929,26 @@ pub mod workflow {
 					self.system_code = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Order {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ID", &self.id)?;
-					crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
-					crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DOCUMENT_TYPE",
-						&self.document_type,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AUTO_EXECUTE",
-						&self.auto_execute,
-					)?;
-					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-					crate::support::opt_entry(&mut map, "TEMPLATE", &self.template)?;
-					crate::support::opt_entry(&mut map, "PARAMETERS", &self.parameters)?;
-					crate::support::opt_entry(&mut map, "VARIABLES", &self.variables)?;
-					crate::support::opt_entry(&mut map, "CONSTANTS", &self.constants)?;
-					crate::support::opt_entry(&mut map, "MODIFIED", &self.modified)?;
-					crate::support::opt_entry(
-						&mut map,
-						"IS_MODIFIED",
-						&self.is_modified.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SYSTEM_CODE",
-						&self.system_code,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Order);
+			serialize_map!(
+				Order { opt "ID" id, opt "MODULE_ID" module_id, opt "ENTITY" entity, opt
+				"DOCUMENT_TYPE" document_type, opt "AUTO_EXECUTE" auto_execute, opt
+				"NAME" name, opt "TEMPLATE" template, opt "PARAMETERS" parameters, opt
+				"VARIABLES" variables, opt "CONSTANTS" constants, opt "MODIFIED"
+				modified, opt_yn "IS_MODIFIED" is_modified, opt "USER_ID" user_id, opt
+				"SYSTEM_CODE" system_code, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Order {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("ID")?,
-						module_id: object.field("MODULE_ID")?,
-						entity: object.exact_str("ENTITY")?,
-						document_type: object.exact_str("DOCUMENT_TYPE")?,
-						auto_execute: object.field("AUTO_EXECUTE")?,
-						name: object.exact_str("NAME")?,
-						template: object.field("TEMPLATE")?,
-						parameters: object.field("PARAMETERS")?,
-						variables: object.field("VARIABLES")?,
-						constants: object.field("CONSTANTS")?,
-						modified: object.field("MODIFIED")?,
-						is_modified: object.field("IS_MODIFIED")?,
-						user_id: object.field("USER_ID")?,
-						system_code: object.exact_str("SYSTEM_CODE")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Order { id : field "ID", module_id : field "MODULE_ID", entity : exact
+				"ENTITY", document_type : exact "DOCUMENT_TYPE", auto_execute : field
+				"AUTO_EXECUTE", name : exact "NAME", template : field "TEMPLATE",
+				parameters : field "PARAMETERS", variables : field "VARIABLES", constants
+				: field "CONSTANTS", modified : field "MODIFIED", is_modified : field
+				"IS_MODIFIED", user_id : field "USER_ID", system_code : exact
+				"SYSTEM_CODE", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Order);
 			/// Allowed values of `result.MODULE_ID` in `bizproc.workflow.template.list`.
@@ -6910,91 +5006,26 @@ pub mod workflow {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Item {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"ID",
-								"MODULE_ID",
-								"ENTITY",
-								"DOCUMENT_TYPE",
-								"AUTO_EXECUTE",
-								"NAME",
-								"TEMPLATE",
-								"PARAMETERS",
-								"VARIABLES",
-								"CONSTANTS",
-								"MODIFIED",
-								"IS_MODIFIED",
-								"USER_ID",
-								"SYSTEM_CODE",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						id: object.field("ID")?,
-						module_id: object.field("MODULE_ID")?,
-						entity: object.field("ENTITY")?,
-						document_type: object.field("DOCUMENT_TYPE")?,
-						auto_execute: object.field("AUTO_EXECUTE")?,
-						name: object.field("NAME")?,
-						template: object.field("TEMPLATE")?,
-						parameters: object.field("PARAMETERS")?,
-						variables: object.field("VARIABLES")?,
-						constants: object.field("CONSTANTS")?,
-						modified: object.field("MODIFIED")?,
-						is_modified: object.field("IS_MODIFIED")?,
-						user_id: object.field("USER_ID")?,
-						system_code: object.field("SYSTEM_CODE")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Item {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ID", &self.id)?;
-					crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
-					crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DOCUMENT_TYPE",
-						&self.document_type,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AUTO_EXECUTE",
-						&self.auto_execute,
-					)?;
-					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-					map.serialize_entry("TEMPLATE", &self.template)?;
-					map.serialize_entry("PARAMETERS", &self.parameters)?;
-					map.serialize_entry("VARIABLES", &self.variables)?;
-					map.serialize_entry("CONSTANTS", &self.constants)?;
-					crate::support::opt_entry(&mut map, "MODIFIED", &self.modified)?;
-					crate::support::opt_entry(
-						&mut map,
-						"IS_MODIFIED",
-						&self.is_modified.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SYSTEM_CODE",
-						&self.system_code,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Item { id : field "ID", module_id : field "MODULE_ID", entity : field
+				"ENTITY", document_type : field "DOCUMENT_TYPE", auto_execute : field
+				"AUTO_EXECUTE", name : field "NAME", template : field "TEMPLATE",
+				parameters : field "PARAMETERS", variables : field "VARIABLES", constants
+				: field "CONSTANTS", modified : field "MODIFIED", is_modified : field
+				"IS_MODIFIED", user_id : field "USER_ID", system_code : field
+				"SYSTEM_CODE", extra : rest "", } fits["ID", "MODULE_ID", "ENTITY",
+				"DOCUMENT_TYPE", "AUTO_EXECUTE", "NAME", "TEMPLATE", "PARAMETERS",
+				"VARIABLES", "CONSTANTS", "MODIFIED", "IS_MODIFIED", "USER_ID",
+				"SYSTEM_CODE"] []
+			);
+			serialize_map!(
+				Item { opt "ID" id, opt "MODULE_ID" module_id, opt "ENTITY" entity, opt
+				"DOCUMENT_TYPE" document_type, opt "AUTO_EXECUTE" auto_execute, opt
+				"NAME" name, req "TEMPLATE" template, req "PARAMETERS" parameters, req
+				"VARIABLES" variables, req "CONSTANTS" constants, opt "MODIFIED"
+				modified, opt_yn "IS_MODIFIED" is_modified, opt "USER_ID" user_id, opt
+				"SYSTEM_CODE" system_code, rest "" extra }
+			);
 			/// The `result` of the call: `array`.
 			pub type Output = crate::List<Item>;
 			impl ::bitrix24_runtime::Method for super::List {
@@ -7089,58 +5120,19 @@ pub mod workflow {
 					self.auto_execute = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Fields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DESCRIPTION",
-						&self.description,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"TEMPLATE_DATA",
-						&self.template_data,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AUTO_EXECUTE",
-						&self.auto_execute,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Fields);
+			serialize_map!(
+				Fields { opt "NAME" name, opt "DESCRIPTION" description, opt
+				"TEMPLATE_DATA" template_data, opt "AUTO_EXECUTE" auto_execute, rest ""
+				extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Fields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						name: object.exact_str("NAME")?,
-						description: object.exact_str("DESCRIPTION")?,
-						template_data: object.field("TEMPLATE_DATA")?,
-						auto_execute: object.field("AUTO_EXECUTE")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Fields { name : exact "NAME", description : exact "DESCRIPTION",
+				template_data : field "TEMPLATE_DATA", auto_execute : field
+				"AUTO_EXECUTE", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
 			/// The `result` of the call: `integer`.

@@ -28,40 +28,11 @@ pub mod v1 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Add {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Add);
+		serialize_map!(Add { req "fields" fields, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Add {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					fields: object.field("fields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Add { fields : field "fields", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
 		/// `booking.v1.booking.createfromwaitlist`: REST 2, scope `booking`.
@@ -98,42 +69,17 @@ pub mod v1 {
 				self.fields = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Createfromwaitlist {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("waitListId", &self.wait_list_id)?;
-				crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Createfromwaitlist);
+		serialize_map!(
+			Createfromwaitlist { req "waitListId" wait_list_id, opt "fields" fields, rest
+			"" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Createfromwaitlist {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					wait_list_id: object.field("waitListId")?,
-					fields: object.field("fields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Createfromwaitlist { wait_list_id : field "waitListId", fields : field
+			"fields", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Createfromwaitlist);
 		/// `booking.v1.booking.delete`: REST 2, scope `booking`.
@@ -159,40 +105,11 @@ pub mod v1 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Delete {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Delete);
+		serialize_map!(Delete { req "id" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Delete {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Delete { id : field "id", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Delete);
 		/// `booking.v1.booking.get`: REST 2, scope `booking`.
@@ -218,40 +135,11 @@ pub mod v1 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(Get { req "id" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Get { id : field "id", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `booking.v1.booking.list`: REST 2, scope `booking`.
@@ -290,42 +178,13 @@ pub mod v1 {
 				self.order = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for List {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-				crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(List);
+		serialize_map!(List { opt "FILTER" filter, opt "ORDER" order, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for List {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					filter: object.field("FILTER")?,
-					order: object.field("ORDER")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			List { filter : field "FILTER", order : field "ORDER", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
 		/// `booking.v1.booking.update`: REST 2, scope `booking`.
@@ -354,42 +213,13 @@ pub mod v1 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Update {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				map.serialize_entry("fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Update);
+		serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Update {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					fields: object.field("fields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Update { id : field "id", fields : field "fields", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Update);
 		/// Types of `booking.v1.booking.add`.
@@ -438,42 +268,16 @@ pub mod v1 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for FieldsDatePeriod {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("from", &self.from)?;
-					map.serialize_entry("to", &self.to)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(FieldsDatePeriod);
+			serialize_map!(
+				FieldsDatePeriod { req "from" from, req "to" to, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for FieldsDatePeriod {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						from: object.field("from")?,
-						to: object.field("to")?,
-						extra: object.rest()?,
-					})
+			from_value!(
+				FieldsDatePeriod { from : field "from", to : field "to", extra : rest "",
 				}
-			}
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(FieldsDatePeriod);
 			/// The object `params.fields` of `booking.v1.booking.add`: `object`.
@@ -517,50 +321,18 @@ pub mod v1 {
 					self.description = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Fields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("resourceIds", &self.resource_ids)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"description",
-						&self.description,
-					)?;
-					map.serialize_entry("datePeriod", &self.date_period)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Fields);
+			serialize_map!(
+				Fields { req "resourceIds" resource_ids, opt "name" name, opt
+				"description" description, req "datePeriod" date_period, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Fields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						resource_ids: object.field("resourceIds")?,
-						name: object.exact_str("name")?,
-						description: object.exact_str("description")?,
-						date_period: object.field("datePeriod")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Fields { resource_ids : field "resourceIds", name : exact "name",
+				description : exact "description", date_period : field "datePeriod",
+				extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
 			/// The `result` of the call: `integer`.
@@ -598,40 +370,11 @@ pub mod v1 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for List {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("bookingId", &self.booking_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(List);
+			serialize_map!(List { req "bookingId" booking_id, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for List {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						booking_id: object.field("bookingId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(List { booking_id : field "bookingId", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// `booking.v1.booking.client.set`: REST 2, scope `booking`.
@@ -663,42 +406,16 @@ pub mod v1 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Set {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("bookingId", &self.booking_id)?;
-					map.serialize_entry("clients", &self.clients)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Set);
+			serialize_map!(
+				Set { req "bookingId" booking_id, req "clients" clients, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Set {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						booking_id: object.field("bookingId")?,
-						clients: object.field("clients")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Set { booking_id : field "bookingId", clients : field "clients", extra :
+				rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Set);
 			/// `booking.v1.booking.client.unset`: REST 2, scope `booking`.
@@ -724,40 +441,11 @@ pub mod v1 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Unset {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("bookingId", &self.booking_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Unset);
+			serialize_map!(Unset { req "bookingId" booking_id, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Unset {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						booking_id: object.field("bookingId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Unset { booking_id : field "bookingId", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Unset);
 			/// Types of `booking.v1.booking.client.list`.
@@ -794,31 +482,14 @@ pub mod v1 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputBookingClientType {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							code: object.soft("code"),
-							module: object.soft("module"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputBookingClientType {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "code", &self.code)?;
-						crate::support::opt_entry(&mut map, "module", &self.module)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputBookingClientType { code : soft "code", module : soft "module",
+					extra : rest "", }
+				);
+				serialize_map!(
+					OutputBookingClientType { opt "code" code, opt "module" module, rest
+					"" extra }
+				);
 				/// The object `result.bookingClient` of `booking.v1.booking.client.list`: `object[]`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/client/booking-v1-booking-client-list.html>
@@ -832,31 +503,13 @@ pub mod v1 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputBookingClient {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							type_: object.field("type")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputBookingClient {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputBookingClient { id : field "id", type_ : field "type", extra :
+					rest "", }
+				);
+				serialize_map!(
+					OutputBookingClient { opt "id" id, opt "type" type_, rest "" extra }
+				);
 				/// The object `result` of `booking.v1.booking.client.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/client/booking-v1-booking-client-list.html>
@@ -868,30 +521,13 @@ pub mod v1 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["bookingClient"], &[])?;
-						Ok(Self {
-							booking_client: object.field("bookingClient")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("bookingClient", &self.booking_client)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { booking_client : field "bookingClient", extra : rest "", }
+					fits["bookingClient"] []
+				);
+				serialize_map!(
+					Output { req "bookingClient" booking_client, rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::List {
 					const NAME: &'static str = "booking.v1.booking.client.list";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -947,42 +583,13 @@ pub mod v1 {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Clients {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("id", &self.id)?;
-						map.serialize_entry("type", &self.type_)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Clients);
+				serialize_map!(Clients { req "id" id, req "type" type_, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Clients {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							type_: object.field("type")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					Clients { id : field "id", type_ : field "type", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Clients);
 				/// The `result` of the call: `boolean`.
@@ -1069,42 +676,16 @@ pub mod v1 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for FieldsDatePeriod {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("from", &self.from)?;
-					map.serialize_entry("to", &self.to)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(FieldsDatePeriod);
+			serialize_map!(
+				FieldsDatePeriod { req "from" from, req "to" to, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for FieldsDatePeriod {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						from: object.field("from")?,
-						to: object.field("to")?,
-						extra: object.rest()?,
-					})
+			from_value!(
+				FieldsDatePeriod { from : field "from", to : field "to", extra : rest "",
 				}
-			}
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(FieldsDatePeriod);
 			/// The object `params.fields` of `booking.v1.booking.createfromwaitlist`: `object`.
@@ -1148,50 +729,18 @@ pub mod v1 {
 					self.description = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Fields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("resourceIds", &self.resource_ids)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"description",
-						&self.description,
-					)?;
-					map.serialize_entry("datePeriod", &self.date_period)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Fields);
+			serialize_map!(
+				Fields { req "resourceIds" resource_ids, opt "name" name, opt
+				"description" description, req "datePeriod" date_period, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Fields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						resource_ids: object.field("resourceIds")?,
-						name: object.exact_str("name")?,
-						description: object.exact_str("description")?,
-						date_period: object.field("datePeriod")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Fields { resource_ids : field "resourceIds", name : exact "name",
+				description : exact "description", date_period : field "datePeriod",
+				extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
 			/// The `result` of the call: `integer`.
@@ -1254,40 +803,11 @@ pub mod v1 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for List {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("bookingId", &self.booking_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(List);
+			serialize_map!(List { req "bookingId" booking_id, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for List {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						booking_id: object.field("bookingId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(List { booking_id : field "bookingId", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// `booking.v1.booking.externalData.set`: REST 2, scope `booking`.
@@ -1322,42 +842,17 @@ pub mod v1 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Set {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("bookingId", &self.booking_id)?;
-					map.serialize_entry("externalData", &self.external_data)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Set);
+			serialize_map!(
+				Set { req "bookingId" booking_id, req "externalData" external_data, rest
+				"" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Set {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						booking_id: object.field("bookingId")?,
-						external_data: object.field("externalData")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Set { booking_id : field "bookingId", external_data : field
+				"externalData", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Set);
 			/// `booking.v1.booking.externalData.unset`: REST 2, scope `booking`.
@@ -1383,40 +878,11 @@ pub mod v1 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Unset {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("bookingId", &self.booking_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Unset);
+			serialize_map!(Unset { req "bookingId" booking_id, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Unset {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						booking_id: object.field("bookingId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Unset { booking_id : field "bookingId", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Unset);
 			/// Types of `booking.v1.booking.externalData.list`.
@@ -1451,41 +917,14 @@ pub mod v1 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputExternalData {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							entity_type_id: object.field("entityTypeId")?,
-							module_id: object.field("moduleId")?,
-							value: object.field("value")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputExternalData {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"entityTypeId",
-							&self.entity_type_id,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"moduleId",
-							&self.module_id,
-						)?;
-						crate::support::opt_entry(&mut map, "value", &self.value)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputExternalData { entity_type_id : field "entityTypeId", module_id
+					: field "moduleId", value : field "value", extra : rest "", }
+				);
+				serialize_map!(
+					OutputExternalData { opt "entityTypeId" entity_type_id, opt
+					"moduleId" module_id, opt "value" value, rest "" extra }
+				);
 				/// The object `result` of `booking.v1.booking.externalData.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/external-data/booking-v1-booking-externaldata-list.html>
@@ -1497,30 +936,13 @@ pub mod v1 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["externalData"], &[])?;
-						Ok(Self {
-							external_data: object.field("externalData")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("externalData", &self.external_data)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { external_data : field "externalData", extra : rest "", }
+					fits["externalData"] []
+				);
+				serialize_map!(
+					Output { req "externalData" external_data, rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::List {
 					const NAME: &'static str = "booking.v1.booking.externalData.list";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1578,44 +1000,17 @@ pub mod v1 {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for ExternalData {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("moduleId", &self.module_id)?;
-						map.serialize_entry("entityTypeId", &self.entity_type_id)?;
-						map.serialize_entry("value", &self.value)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(ExternalData);
+				serialize_map!(
+					ExternalData { req "moduleId" module_id, req "entityTypeId"
+					entity_type_id, req "value" value, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for ExternalData {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							module_id: object.field("moduleId")?,
-							entity_type_id: object.field("entityTypeId")?,
-							value: object.field("value")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					ExternalData { module_id : field "moduleId", entity_type_id : field
+					"entityTypeId", value : field "value", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(ExternalData);
 				/// The `result` of the call: `boolean`.
@@ -1690,31 +1085,14 @@ pub mod v1 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputBookingDatePeriodFrom {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						timestamp: object.soft("timestamp"),
-						timezone: object.soft("timezone"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputBookingDatePeriodFrom {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "timestamp", &self.timestamp)?;
-					crate::support::opt_entry(&mut map, "timezone", &self.timezone)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputBookingDatePeriodFrom { timestamp : soft "timestamp", timezone :
+				soft "timezone", extra : rest "", }
+			);
+			serialize_map!(
+				OutputBookingDatePeriodFrom { opt "timestamp" timestamp, opt "timezone"
+				timezone, rest "" extra }
+			);
 			/// The object `result.booking.datePeriod.to` of `booking.v1.booking.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-get.html>
@@ -1732,31 +1110,14 @@ pub mod v1 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputBookingDatePeriodTo {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						timestamp: object.soft("timestamp"),
-						timezone: object.soft("timezone"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputBookingDatePeriodTo {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "timestamp", &self.timestamp)?;
-					crate::support::opt_entry(&mut map, "timezone", &self.timezone)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputBookingDatePeriodTo { timestamp : soft "timestamp", timezone : soft
+				"timezone", extra : rest "", }
+			);
+			serialize_map!(
+				OutputBookingDatePeriodTo { opt "timestamp" timestamp, opt "timezone"
+				timezone, rest "" extra }
+			);
 			/// The object `result.booking.datePeriod` of `booking.v1.booking.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-get.html>
@@ -1774,31 +1135,13 @@ pub mod v1 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputBookingDatePeriod {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						from: object.soft("from"),
-						to: object.soft("to"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputBookingDatePeriod {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "from", &self.from)?;
-					crate::support::opt_entry(&mut map, "to", &self.to)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputBookingDatePeriod { from : soft "from", to : soft "to", extra :
+				rest "", }
+			);
+			serialize_map!(
+				OutputBookingDatePeriod { opt "from" from, opt "to" to, rest "" extra }
+			);
 			/// The object `result.booking` of `booking.v1.booking.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-get.html>
@@ -1818,45 +1161,16 @@ pub mod v1 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputBooking {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						date_period: object.field("datePeriod")?,
-						description: object.field("description")?,
-						id: object.field("id")?,
-						name: object.field("name")?,
-						resource_ids: object.field("resourceIds")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputBooking {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"datePeriod",
-						&self.date_period,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"description",
-						&self.description,
-					)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					map.serialize_entry("resourceIds", &self.resource_ids)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputBooking { date_period : field "datePeriod", description : field
+				"description", id : field "id", name : field "name", resource_ids : field
+				"resourceIds", extra : rest "", }
+			);
+			serialize_map!(
+				OutputBooking { opt "datePeriod" date_period, opt "description"
+				description, opt "id" id, opt "name" name, req "resourceIds"
+				resource_ids, rest "" extra }
+			);
 			/// The object `result` of `booking.v1.booking.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-get.html>
@@ -1868,30 +1182,10 @@ pub mod v1 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["booking"], &[])?;
-					Ok(Self {
-						booking: object.field("booking")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "booking", &self.booking)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { booking : field "booking", extra : rest "", } fits["booking"] []
+			);
+			serialize_map!(Output { opt "booking" booking, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "booking.v1.booking.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1954,42 +1248,16 @@ pub mod v1 {
 					self.client = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Filter {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "within", &self.within)?;
-					crate::support::opt_entry(&mut map, "client", &self.client)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Filter);
+			serialize_map!(
+				Filter { opt "within" within, opt "client" client, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Filter {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						within: object.field("within")?,
-						client: object.field("client")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Filter { within : field "within", client : field "client", extra : rest
+				"", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Filter);
 			/// The object `params.ORDER` of `booking.v1.booking.list`: `object`.
@@ -2032,44 +1300,17 @@ pub mod v1 {
 					self.date_to = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Order {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "dateFrom", &self.date_from)?;
-					crate::support::opt_entry(&mut map, "dateTo", &self.date_to)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Order);
+			serialize_map!(
+				Order { opt "id" id, opt "dateFrom" date_from, opt "dateTo" date_to, rest
+				"" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Order {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.exact_str("id")?,
-						date_from: object.exact_str("dateFrom")?,
-						date_to: object.exact_str("dateTo")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Order { id : exact "id", date_from : exact "dateFrom", date_to : exact
+				"dateTo", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Order);
 			/// The object `result.booking.datePeriod.from` of `booking.v1.booking.list`: `object`.
@@ -2089,31 +1330,14 @@ pub mod v1 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputBookingDatePeriodFrom {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						timestamp: object.soft("timestamp"),
-						timezone: object.soft("timezone"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputBookingDatePeriodFrom {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "timestamp", &self.timestamp)?;
-					crate::support::opt_entry(&mut map, "timezone", &self.timezone)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputBookingDatePeriodFrom { timestamp : soft "timestamp", timezone :
+				soft "timezone", extra : rest "", }
+			);
+			serialize_map!(
+				OutputBookingDatePeriodFrom { opt "timestamp" timestamp, opt "timezone"
+				timezone, rest "" extra }
+			);
 			/// The object `result.booking.datePeriod.to` of `booking.v1.booking.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-list.html>
@@ -2131,31 +1355,14 @@ pub mod v1 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputBookingDatePeriodTo {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						timestamp: object.soft("timestamp"),
-						timezone: object.soft("timezone"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputBookingDatePeriodTo {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "timestamp", &self.timestamp)?;
-					crate::support::opt_entry(&mut map, "timezone", &self.timezone)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputBookingDatePeriodTo { timestamp : soft "timestamp", timezone : soft
+				"timezone", extra : rest "", }
+			);
+			serialize_map!(
+				OutputBookingDatePeriodTo { opt "timestamp" timestamp, opt "timezone"
+				timezone, rest "" extra }
+			);
 			/// The object `result.booking.datePeriod` of `booking.v1.booking.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-list.html>
@@ -2173,31 +1380,13 @@ pub mod v1 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputBookingDatePeriod {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						from: object.soft("from"),
-						to: object.soft("to"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputBookingDatePeriod {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "from", &self.from)?;
-					crate::support::opt_entry(&mut map, "to", &self.to)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputBookingDatePeriod { from : soft "from", to : soft "to", extra :
+				rest "", }
+			);
+			serialize_map!(
+				OutputBookingDatePeriod { opt "from" from, opt "to" to, rest "" extra }
+			);
 			/// The object `result.booking` of `booking.v1.booking.list`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-list.html>
@@ -2217,45 +1406,16 @@ pub mod v1 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputBooking {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						date_period: object.field("datePeriod")?,
-						description: object.field("description")?,
-						id: object.field("id")?,
-						name: object.field("name")?,
-						resource_ids: object.field("resourceIds")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputBooking {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"datePeriod",
-						&self.date_period,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"description",
-						&self.description,
-					)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					map.serialize_entry("resourceIds", &self.resource_ids)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputBooking { date_period : field "datePeriod", description : field
+				"description", id : field "id", name : field "name", resource_ids : field
+				"resourceIds", extra : rest "", }
+			);
+			serialize_map!(
+				OutputBooking { opt "datePeriod" date_period, opt "description"
+				description, opt "id" id, opt "name" name, req "resourceIds"
+				resource_ids, rest "" extra }
+			);
 			/// The object `result` of `booking.v1.booking.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-list.html>
@@ -2267,30 +1427,10 @@ pub mod v1 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["booking"], &[])?;
-					Ok(Self {
-						booking: object.field("booking")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("booking", &self.booking)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { booking : field "booking", extra : rest "", } fits["booking"] []
+			);
+			serialize_map!(Output { req "booking" booking, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::List {
 				const NAME: &'static str = "booking.v1.booking.list";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2351,42 +1491,16 @@ pub mod v1 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for FieldsDatePeriod {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("from", &self.from)?;
-					map.serialize_entry("to", &self.to)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(FieldsDatePeriod);
+			serialize_map!(
+				FieldsDatePeriod { req "from" from, req "to" to, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for FieldsDatePeriod {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						from: object.field("from")?,
-						to: object.field("to")?,
-						extra: object.rest()?,
-					})
+			from_value!(
+				FieldsDatePeriod { from : field "from", to : field "to", extra : rest "",
 				}
-			}
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(FieldsDatePeriod);
 			/// The object `params.fields` of `booking.v1.booking.update`: `object`.
@@ -2443,58 +1557,18 @@ pub mod v1 {
 					self.date_period = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Fields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"resourceIds",
-						&self.resource_ids,
-					)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"description",
-						&self.description,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"datePeriod",
-						&self.date_period,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Fields);
+			serialize_map!(
+				Fields { opt "resourceIds" resource_ids, opt "name" name, opt
+				"description" description, opt "datePeriod" date_period, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Fields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						resource_ids: object.field("resourceIds")?,
-						name: object.exact_str("name")?,
-						description: object.exact_str("description")?,
-						date_period: object.field("datePeriod")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Fields { resource_ids : field "resourceIds", name : exact "name",
+				description : exact "description", date_period : field "datePeriod",
+				extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
 			/// The `result` of the call: `boolean`.
@@ -2528,36 +1602,11 @@ pub mod v1 {
 			pub fn new() -> Self {
 				Self { extra: Default::default() }
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for List {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(List);
+		serialize_map!(List { rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for List {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self { extra: object.rest()? })
-			}
-		}
+		from_value!(List { extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
 		/// Types of `booking.v1.clienttype.list`.
@@ -2579,31 +1628,13 @@ pub mod v1 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputClientType {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						code: object.field("code")?,
-						module: object.field("module")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputClientType {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "code", &self.code)?;
-					crate::support::opt_entry(&mut map, "module", &self.module)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputClientType { code : field "code", module : field "module", extra :
+				rest "", }
+			);
+			serialize_map!(
+				OutputClientType { opt "code" code, opt "module" module, rest "" extra }
+			);
 			/// The object `result` of `booking.v1.clienttype.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking-v1-clienttype-list.html>
@@ -2615,30 +1646,11 @@ pub mod v1 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["clientType"], &[])?;
-					Ok(Self {
-						client_type: object.field("clientType")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("clientType", &self.client_type)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { client_type : field "clientType", extra : rest "", }
+				fits["clientType"] []
+			);
+			serialize_map!(Output { req "clientType" client_type, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::List {
 				const NAME: &'static str = "booking.v1.clienttype.list";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2674,40 +1686,11 @@ pub mod v1 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Add {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Add);
+		serialize_map!(Add { req "fields" fields, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Add {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					fields: object.field("fields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Add { fields : field "fields", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
 		/// `booking.v1.resource.delete`: REST 2, scope `booking`.
@@ -2733,40 +1716,11 @@ pub mod v1 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Delete {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Delete);
+		serialize_map!(Delete { req "id" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Delete {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Delete { id : field "id", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Delete);
 		/// `booking.v1.resource.get`: REST 2, scope `booking`.
@@ -2792,40 +1746,11 @@ pub mod v1 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(Get { req "id" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Get { id : field "id", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `booking.v1.resource.list`: REST 2, scope `booking`.
@@ -2864,42 +1789,13 @@ pub mod v1 {
 				self.order = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for List {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-				crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(List);
+		serialize_map!(List { opt "FILTER" filter, opt "ORDER" order, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for List {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					filter: object.field("FILTER")?,
-					order: object.field("ORDER")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			List { filter : field "FILTER", order : field "ORDER", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
 		/// `booking.v1.resource.update`: REST 2, scope `booking`.
@@ -2928,42 +1824,13 @@ pub mod v1 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Update {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				map.serialize_entry("fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Update);
+		serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Update {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					fields: object.field("fields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Update { id : field "id", fields : field "fields", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Update);
 		/// Types of `booking.v1.resource.add`.
@@ -3304,166 +2171,48 @@ pub mod v1 {
 					self.confirmation_counter_delay = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Fields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("name", &self.name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"description",
-						&self.description,
-					)?;
-					map.serialize_entry("typeId", &self.type_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isMain",
-						&self.is_main.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isInfoNotificationOn",
-						&self.is_info_notification_on.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeInfo",
-						&self.template_type_info,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isConfirmationNotificationOn",
-						&self.is_confirmation_notification_on.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeConfirmation",
-						&self.template_type_confirmation,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isReminderNotificationOn",
-						&self.is_reminder_notification_on.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeReminder",
-						&self.template_type_reminder,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isFeedbackNotificationOn",
-						&self.is_feedback_notification_on.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeFeedback",
-						&self.template_type_feedback,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isDelayedNotificationOn",
-						&self.is_delayed_notification_on.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeDelayed",
-						&self.template_type_delayed,
-					)?;
-					crate::support::opt_entry(&mut map, "infoDelay", &self.info_delay)?;
-					crate::support::opt_entry(
-						&mut map,
-						"reminderDelay",
-						&self.reminder_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"delayedDelay",
-						&self.delayed_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"delayedCounterDelay",
-						&self.delayed_counter_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"confirmationDelay",
-						&self.confirmation_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"confirmationRepetitions",
-						&self.confirmation_repetitions,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"confirmationRepetitionsInterval",
-						&self.confirmation_repetitions_interval,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"confirmationCounterDelay",
-						&self.confirmation_counter_delay,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Fields);
+			serialize_map!(
+				Fields { req "name" name, opt "description" description, req "typeId"
+				type_id, opt_yn "isMain" is_main, opt_yn "isInfoNotificationOn"
+				is_info_notification_on, opt "templateTypeInfo" template_type_info,
+				opt_yn "isConfirmationNotificationOn" is_confirmation_notification_on,
+				opt "templateTypeConfirmation" template_type_confirmation, opt_yn
+				"isReminderNotificationOn" is_reminder_notification_on, opt
+				"templateTypeReminder" template_type_reminder, opt_yn
+				"isFeedbackNotificationOn" is_feedback_notification_on, opt
+				"templateTypeFeedback" template_type_feedback, opt_yn
+				"isDelayedNotificationOn" is_delayed_notification_on, opt
+				"templateTypeDelayed" template_type_delayed, opt "infoDelay" info_delay,
+				opt "reminderDelay" reminder_delay, opt "delayedDelay" delayed_delay, opt
+				"delayedCounterDelay" delayed_counter_delay, opt "confirmationDelay"
+				confirmation_delay, opt "confirmationRepetitions"
+				confirmation_repetitions, opt "confirmationRepetitionsInterval"
+				confirmation_repetitions_interval, opt "confirmationCounterDelay"
+				confirmation_counter_delay, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Fields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						name: object.field("name")?,
-						description: object.exact_str("description")?,
-						type_id: object.field("typeId")?,
-						is_main: object.field("isMain")?,
-						is_info_notification_on: object.field("isInfoNotificationOn")?,
-						template_type_info: object.field("templateTypeInfo")?,
-						is_confirmation_notification_on: object
-							.field("isConfirmationNotificationOn")?,
-						template_type_confirmation: object
-							.field("templateTypeConfirmation")?,
-						is_reminder_notification_on: object
-							.field("isReminderNotificationOn")?,
-						template_type_reminder: object.field("templateTypeReminder")?,
-						is_feedback_notification_on: object
-							.field("isFeedbackNotificationOn")?,
-						template_type_feedback: object.field("templateTypeFeedback")?,
-						is_delayed_notification_on: object
-							.field("isDelayedNotificationOn")?,
-						template_type_delayed: object.field("templateTypeDelayed")?,
-						info_delay: object.field("infoDelay")?,
-						reminder_delay: object.field("reminderDelay")?,
-						delayed_delay: object.field("delayedDelay")?,
-						delayed_counter_delay: object.field("delayedCounterDelay")?,
-						confirmation_delay: object.field("confirmationDelay")?,
-						confirmation_repetitions: object
-							.field("confirmationRepetitions")?,
-						confirmation_repetitions_interval: object
-							.field("confirmationRepetitionsInterval")?,
-						confirmation_counter_delay: object
-							.field("confirmationCounterDelay")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Fields { name : field "name", description : exact "description", type_id
+				: field "typeId", is_main : field "isMain", is_info_notification_on :
+				field "isInfoNotificationOn", template_type_info : field
+				"templateTypeInfo", is_confirmation_notification_on : field
+				"isConfirmationNotificationOn", template_type_confirmation : field
+				"templateTypeConfirmation", is_reminder_notification_on : field
+				"isReminderNotificationOn", template_type_reminder : field
+				"templateTypeReminder", is_feedback_notification_on : field
+				"isFeedbackNotificationOn", template_type_feedback : field
+				"templateTypeFeedback", is_delayed_notification_on : field
+				"isDelayedNotificationOn", template_type_delayed : field
+				"templateTypeDelayed", info_delay : field "infoDelay", reminder_delay :
+				field "reminderDelay", delayed_delay : field "delayedDelay",
+				delayed_counter_delay : field "delayedCounterDelay", confirmation_delay :
+				field "confirmationDelay", confirmation_repetitions : field
+				"confirmationRepetitions", confirmation_repetitions_interval : field
+				"confirmationRepetitionsInterval", confirmation_counter_delay : field
+				"confirmationCounterDelay", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
 			/// The object `result` of `booking.v1.resource.add`: `object`.
@@ -3477,30 +2226,8 @@ pub mod v1 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["id"], &[])?;
-					Ok(Self {
-						id: object.field("id")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(Output { id : field "id", extra : rest "", } fits["id"] []);
+			serialize_map!(Output { opt "id" id, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Add {
 				const NAME: &'static str = "booking.v1.resource.add";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3727,196 +2454,61 @@ pub mod v1 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputResource {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						confirmation_counter_delay: object
-							.field("confirmationCounterDelay")?,
-						confirmation_delay: object.field("confirmationDelay")?,
-						confirmation_repetitions: object
-							.field("confirmationRepetitions")?,
-						confirmation_repetitions_interval: object
-							.field("confirmationRepetitionsInterval")?,
-						delayed_counter_delay: object.field("delayedCounterDelay")?,
-						delayed_delay: object.field("delayedDelay")?,
-						description: object.field("description")?,
-						id: object.field("id")?,
-						info_delay: object.field("infoDelay")?,
-						is_confirmation_notification_on: object
-							.field("isConfirmationNotificationOn")?,
-						is_delayed_notification_on: object
-							.field("isDelayedNotificationOn")?,
-						is_feedback_notification_on: object
-							.field("isFeedbackNotificationOn")?,
-						is_info_notification_on: object.field("isInfoNotificationOn")?,
-						is_main: object.field("isMain")?,
-						is_reminder_notification_on: object
-							.field("isReminderNotificationOn")?,
-						name: object.field("name")?,
-						reminder_delay: object.field("reminderDelay")?,
-						template_type_confirmation: object
-							.field("templateTypeConfirmation")?,
-						template_type_delayed: object.field("templateTypeDelayed")?,
-						template_type_feedback: object.field("templateTypeFeedback")?,
-						template_type_info: object.field("templateTypeInfo")?,
-						template_type_reminder: object.field("templateTypeReminder")?,
-						type_id: object.field("typeId")?,
-						confirmation_notification_delay: object
-							.soft("confirmationNotificationDelay"),
-						confirmation_notification_repetitions: object
-							.soft("confirmationNotificationRepetitions"),
-						confirmation_notification_repetitions_interval: object
-							.soft("confirmationNotificationRepetitionsInterval"),
-						delayed_notification_delay: object
-							.soft("delayedNotificationDelay"),
-						info_notification_delay: object.soft("infoNotificationDelay"),
-						reminder_notification_delay: object
-							.soft("reminderNotificationDelay"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputResource {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"confirmationCounterDelay",
-						&self.confirmation_counter_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"confirmationDelay",
-						&self.confirmation_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"confirmationRepetitions",
-						&self.confirmation_repetitions,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"confirmationRepetitionsInterval",
-						&self.confirmation_repetitions_interval,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"delayedCounterDelay",
-						&self.delayed_counter_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"delayedDelay",
-						&self.delayed_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"description",
-						&self.description,
-					)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "infoDelay", &self.info_delay)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isConfirmationNotificationOn",
-						&self.is_confirmation_notification_on.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isDelayedNotificationOn",
-						&self.is_delayed_notification_on.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isFeedbackNotificationOn",
-						&self.is_feedback_notification_on.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isInfoNotificationOn",
-						&self.is_info_notification_on.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isMain",
-						&self.is_main.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isReminderNotificationOn",
-						&self.is_reminder_notification_on.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"reminderDelay",
-						&self.reminder_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeConfirmation",
-						&self.template_type_confirmation,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeDelayed",
-						&self.template_type_delayed,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeFeedback",
-						&self.template_type_feedback,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeInfo",
-						&self.template_type_info,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeReminder",
-						&self.template_type_reminder,
-					)?;
-					crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"confirmationNotificationDelay",
-						&self.confirmation_notification_delay,
-					)?;
-					map.serialize_entry(
-						"confirmationNotificationRepetitions",
-						&self.confirmation_notification_repetitions,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"confirmationNotificationRepetitionsInterval",
-						&self.confirmation_notification_repetitions_interval,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"delayedNotificationDelay",
-						&self.delayed_notification_delay,
-					)?;
-					map.serialize_entry(
-						"infoNotificationDelay",
-						&self.info_notification_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"reminderNotificationDelay",
-						&self.reminder_notification_delay,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputResource { confirmation_counter_delay : field
+				"confirmationCounterDelay", confirmation_delay : field
+				"confirmationDelay", confirmation_repetitions : field
+				"confirmationRepetitions", confirmation_repetitions_interval : field
+				"confirmationRepetitionsInterval", delayed_counter_delay : field
+				"delayedCounterDelay", delayed_delay : field "delayedDelay", description
+				: field "description", id : field "id", info_delay : field "infoDelay",
+				is_confirmation_notification_on : field "isConfirmationNotificationOn",
+				is_delayed_notification_on : field "isDelayedNotificationOn",
+				is_feedback_notification_on : field "isFeedbackNotificationOn",
+				is_info_notification_on : field "isInfoNotificationOn", is_main : field
+				"isMain", is_reminder_notification_on : field "isReminderNotificationOn",
+				name : field "name", reminder_delay : field "reminderDelay",
+				template_type_confirmation : field "templateTypeConfirmation",
+				template_type_delayed : field "templateTypeDelayed",
+				template_type_feedback : field "templateTypeFeedback", template_type_info
+				: field "templateTypeInfo", template_type_reminder : field
+				"templateTypeReminder", type_id : field "typeId",
+				confirmation_notification_delay : soft "confirmationNotificationDelay",
+				confirmation_notification_repetitions : soft
+				"confirmationNotificationRepetitions",
+				confirmation_notification_repetitions_interval : soft
+				"confirmationNotificationRepetitionsInterval", delayed_notification_delay
+				: soft "delayedNotificationDelay", info_notification_delay : soft
+				"infoNotificationDelay", reminder_notification_delay : soft
+				"reminderNotificationDelay", extra : rest "", }
+			);
+			serialize_map!(
+				OutputResource { opt "confirmationCounterDelay"
+				confirmation_counter_delay, opt "confirmationDelay" confirmation_delay,
+				opt "confirmationRepetitions" confirmation_repetitions, opt
+				"confirmationRepetitionsInterval" confirmation_repetitions_interval, opt
+				"delayedCounterDelay" delayed_counter_delay, opt "delayedDelay"
+				delayed_delay, opt "description" description, opt "id" id, opt
+				"infoDelay" info_delay, opt_yn "isConfirmationNotificationOn"
+				is_confirmation_notification_on, opt_yn "isDelayedNotificationOn"
+				is_delayed_notification_on, opt_yn "isFeedbackNotificationOn"
+				is_feedback_notification_on, opt_yn "isInfoNotificationOn"
+				is_info_notification_on, opt_yn "isMain" is_main, opt_yn
+				"isReminderNotificationOn" is_reminder_notification_on, opt "name" name,
+				opt "reminderDelay" reminder_delay, opt "templateTypeConfirmation"
+				template_type_confirmation, opt "templateTypeDelayed"
+				template_type_delayed, opt "templateTypeFeedback" template_type_feedback,
+				opt "templateTypeInfo" template_type_info, opt "templateTypeReminder"
+				template_type_reminder, opt "typeId" type_id, opt
+				"confirmationNotificationDelay" confirmation_notification_delay, req
+				"confirmationNotificationRepetitions"
+				confirmation_notification_repetitions, opt
+				"confirmationNotificationRepetitionsInterval"
+				confirmation_notification_repetitions_interval, opt
+				"delayedNotificationDelay" delayed_notification_delay, req
+				"infoNotificationDelay" info_notification_delay, opt
+				"reminderNotificationDelay" reminder_notification_delay, rest "" extra }
+			);
 			/// The object `result` of `booking.v1.resource.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-get.html>
@@ -3928,30 +2520,11 @@ pub mod v1 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["resource"], &[])?;
-					Ok(Self {
-						resource: object.field("resource")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "resource", &self.resource)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { resource : field "resource", extra : rest "", } fits["resource"]
+				[]
+			);
+			serialize_map!(Output { opt "resource" resource, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "booking.v1.resource.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4034,60 +2607,19 @@ pub mod v1 {
 					self.description = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Filter {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"searchQuery",
-						&self.search_query,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isMain",
-						&self.is_main.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"description",
-						&self.description,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Filter);
+			serialize_map!(
+				Filter { opt "searchQuery" search_query, opt_yn "isMain" is_main, opt
+				"typeId" type_id, opt "name" name, opt "description" description, rest ""
+				extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Filter {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						search_query: object.exact_str("searchQuery")?,
-						is_main: object.field("isMain")?,
-						type_id: object.field("typeId")?,
-						name: object.exact_str("name")?,
-						description: object.exact_str("description")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Filter { search_query : exact "searchQuery", is_main : field "isMain",
+				type_id : field "typeId", name : exact "name", description : exact
+				"description", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Filter);
 			/// The object `params.ORDER` of `booking.v1.resource.list`: `object`.
@@ -4122,42 +2654,13 @@ pub mod v1 {
 					self.name = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Order {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Order);
+			serialize_map!(Order { opt "id" id, opt "name" name, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Order {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.exact_str("id")?,
-						name: object.exact_str("name")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Order { id : exact "id", name : exact "name", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Order);
 			/// Allowed values of `result.resource.templateTypeConfirmation` in `booking.v1.resource.list`.
@@ -4333,196 +2836,61 @@ pub mod v1 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputResource {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						confirmation_counter_delay: object
-							.field("confirmationCounterDelay")?,
-						confirmation_delay: object.field("confirmationDelay")?,
-						confirmation_repetitions: object
-							.field("confirmationRepetitions")?,
-						confirmation_repetitions_interval: object
-							.field("confirmationRepetitionsInterval")?,
-						delayed_counter_delay: object.field("delayedCounterDelay")?,
-						delayed_delay: object.field("delayedDelay")?,
-						description: object.field("description")?,
-						id: object.field("id")?,
-						info_delay: object.field("infoDelay")?,
-						is_confirmation_notification_on: object
-							.field("isConfirmationNotificationOn")?,
-						is_delayed_notification_on: object
-							.field("isDelayedNotificationOn")?,
-						is_feedback_notification_on: object
-							.field("isFeedbackNotificationOn")?,
-						is_info_notification_on: object.field("isInfoNotificationOn")?,
-						is_main: object.field("isMain")?,
-						is_reminder_notification_on: object
-							.field("isReminderNotificationOn")?,
-						name: object.field("name")?,
-						reminder_delay: object.field("reminderDelay")?,
-						template_type_confirmation: object
-							.field("templateTypeConfirmation")?,
-						template_type_delayed: object.field("templateTypeDelayed")?,
-						template_type_feedback: object.field("templateTypeFeedback")?,
-						template_type_info: object.field("templateTypeInfo")?,
-						template_type_reminder: object.field("templateTypeReminder")?,
-						type_id: object.field("typeId")?,
-						confirmation_notification_delay: object
-							.soft("confirmationNotificationDelay"),
-						confirmation_notification_repetitions: object
-							.soft("confirmationNotificationRepetitions"),
-						confirmation_notification_repetitions_interval: object
-							.soft("confirmationNotificationRepetitionsInterval"),
-						delayed_notification_delay: object
-							.soft("delayedNotificationDelay"),
-						info_notification_delay: object.soft("infoNotificationDelay"),
-						reminder_notification_delay: object
-							.soft("reminderNotificationDelay"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputResource {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"confirmationCounterDelay",
-						&self.confirmation_counter_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"confirmationDelay",
-						&self.confirmation_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"confirmationRepetitions",
-						&self.confirmation_repetitions,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"confirmationRepetitionsInterval",
-						&self.confirmation_repetitions_interval,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"delayedCounterDelay",
-						&self.delayed_counter_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"delayedDelay",
-						&self.delayed_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"description",
-						&self.description,
-					)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "infoDelay", &self.info_delay)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isConfirmationNotificationOn",
-						&self.is_confirmation_notification_on.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isDelayedNotificationOn",
-						&self.is_delayed_notification_on.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isFeedbackNotificationOn",
-						&self.is_feedback_notification_on.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isInfoNotificationOn",
-						&self.is_info_notification_on.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isMain",
-						&self.is_main.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isReminderNotificationOn",
-						&self.is_reminder_notification_on.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"reminderDelay",
-						&self.reminder_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeConfirmation",
-						&self.template_type_confirmation,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeDelayed",
-						&self.template_type_delayed,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeFeedback",
-						&self.template_type_feedback,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeInfo",
-						&self.template_type_info,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeReminder",
-						&self.template_type_reminder,
-					)?;
-					crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"confirmationNotificationDelay",
-						&self.confirmation_notification_delay,
-					)?;
-					map.serialize_entry(
-						"confirmationNotificationRepetitions",
-						&self.confirmation_notification_repetitions,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"confirmationNotificationRepetitionsInterval",
-						&self.confirmation_notification_repetitions_interval,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"delayedNotificationDelay",
-						&self.delayed_notification_delay,
-					)?;
-					map.serialize_entry(
-						"infoNotificationDelay",
-						&self.info_notification_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"reminderNotificationDelay",
-						&self.reminder_notification_delay,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputResource { confirmation_counter_delay : field
+				"confirmationCounterDelay", confirmation_delay : field
+				"confirmationDelay", confirmation_repetitions : field
+				"confirmationRepetitions", confirmation_repetitions_interval : field
+				"confirmationRepetitionsInterval", delayed_counter_delay : field
+				"delayedCounterDelay", delayed_delay : field "delayedDelay", description
+				: field "description", id : field "id", info_delay : field "infoDelay",
+				is_confirmation_notification_on : field "isConfirmationNotificationOn",
+				is_delayed_notification_on : field "isDelayedNotificationOn",
+				is_feedback_notification_on : field "isFeedbackNotificationOn",
+				is_info_notification_on : field "isInfoNotificationOn", is_main : field
+				"isMain", is_reminder_notification_on : field "isReminderNotificationOn",
+				name : field "name", reminder_delay : field "reminderDelay",
+				template_type_confirmation : field "templateTypeConfirmation",
+				template_type_delayed : field "templateTypeDelayed",
+				template_type_feedback : field "templateTypeFeedback", template_type_info
+				: field "templateTypeInfo", template_type_reminder : field
+				"templateTypeReminder", type_id : field "typeId",
+				confirmation_notification_delay : soft "confirmationNotificationDelay",
+				confirmation_notification_repetitions : soft
+				"confirmationNotificationRepetitions",
+				confirmation_notification_repetitions_interval : soft
+				"confirmationNotificationRepetitionsInterval", delayed_notification_delay
+				: soft "delayedNotificationDelay", info_notification_delay : soft
+				"infoNotificationDelay", reminder_notification_delay : soft
+				"reminderNotificationDelay", extra : rest "", }
+			);
+			serialize_map!(
+				OutputResource { opt "confirmationCounterDelay"
+				confirmation_counter_delay, opt "confirmationDelay" confirmation_delay,
+				opt "confirmationRepetitions" confirmation_repetitions, opt
+				"confirmationRepetitionsInterval" confirmation_repetitions_interval, opt
+				"delayedCounterDelay" delayed_counter_delay, opt "delayedDelay"
+				delayed_delay, opt "description" description, opt "id" id, opt
+				"infoDelay" info_delay, opt_yn "isConfirmationNotificationOn"
+				is_confirmation_notification_on, opt_yn "isDelayedNotificationOn"
+				is_delayed_notification_on, opt_yn "isFeedbackNotificationOn"
+				is_feedback_notification_on, opt_yn "isInfoNotificationOn"
+				is_info_notification_on, opt_yn "isMain" is_main, opt_yn
+				"isReminderNotificationOn" is_reminder_notification_on, opt "name" name,
+				opt "reminderDelay" reminder_delay, opt "templateTypeConfirmation"
+				template_type_confirmation, opt "templateTypeDelayed"
+				template_type_delayed, opt "templateTypeFeedback" template_type_feedback,
+				opt "templateTypeInfo" template_type_info, opt "templateTypeReminder"
+				template_type_reminder, opt "typeId" type_id, opt
+				"confirmationNotificationDelay" confirmation_notification_delay, req
+				"confirmationNotificationRepetitions"
+				confirmation_notification_repetitions, opt
+				"confirmationNotificationRepetitionsInterval"
+				confirmation_notification_repetitions_interval, opt
+				"delayedNotificationDelay" delayed_notification_delay, req
+				"infoNotificationDelay" info_notification_delay, opt
+				"reminderNotificationDelay" reminder_notification_delay, rest "" extra }
+			);
 			/// The object `result` of `booking.v1.resource.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-list.html>
@@ -4534,30 +2902,11 @@ pub mod v1 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["resource"], &[])?;
-					Ok(Self {
-						resource: object.field("resource")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("resource", &self.resource)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { resource : field "resource", extra : rest "", } fits["resource"]
+				[]
+			);
+			serialize_map!(Output { req "resource" resource, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::List {
 				const NAME: &'static str = "booking.v1.resource.list";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4592,40 +2941,11 @@ pub mod v1 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for List {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("resourceId", &self.resource_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(List);
+			serialize_map!(List { req "resourceId" resource_id, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for List {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						resource_id: object.field("resourceId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(List { resource_id : field "resourceId", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// `booking.v1.resource.slots.set`: REST 2, scope `booking`.
@@ -4657,42 +2977,16 @@ pub mod v1 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Set {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("resourceId", &self.resource_id)?;
-					map.serialize_entry("slots", &self.slots)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Set);
+			serialize_map!(
+				Set { req "resourceId" resource_id, req "slots" slots, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Set {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						resource_id: object.field("resourceId")?,
-						slots: object.field("slots")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Set { resource_id : field "resourceId", slots : field "slots", extra :
+				rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Set);
 			/// `booking.v1.resource.slots.unset`: REST 2, scope `booking`.
@@ -4718,40 +3012,11 @@ pub mod v1 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Unset {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("resourceId", &self.resource_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Unset);
+			serialize_map!(Unset { req "resourceId" resource_id, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Unset {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						resource_id: object.field("resourceId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Unset { resource_id : field "resourceId", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Unset);
 			/// Types of `booking.v1.resource.slots.list`.
@@ -4819,43 +3084,16 @@ pub mod v1 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputSlots {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							from: object.field("from")?,
-							to: object.field("to")?,
-							timezone: object.field("timezone")?,
-							week_days: object.field("weekDays")?,
-							slot_size: object.field("slotSize")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputSlots {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "from", &self.from)?;
-						crate::support::opt_entry(&mut map, "to", &self.to)?;
-						crate::support::opt_entry(&mut map, "timezone", &self.timezone)?;
-						map.serialize_entry("weekDays", &self.week_days)?;
-						crate::support::opt_entry(
-							&mut map,
-							"slotSize",
-							&self.slot_size,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputSlots { id : field "id", from : field "from", to : field "to",
+					timezone : field "timezone", week_days : field "weekDays", slot_size
+					: field "slotSize", extra : rest "", }
+				);
+				serialize_map!(
+					OutputSlots { opt "id" id, opt "from" from, opt "to" to, opt
+					"timezone" timezone, req "weekDays" week_days, opt "slotSize"
+					slot_size, rest "" extra }
+				);
 				/// The object `result` of `booking.v1.resource.slots.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/slots/booking-v1-resource-slots-list.html>
@@ -4867,30 +3105,10 @@ pub mod v1 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["slots"], &[])?;
-						Ok(Self {
-							slots: object.field("slots")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("slots", &self.slots)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { slots : field "slots", extra : rest "", } fits["slots"] []
+				);
+				serialize_map!(Output { req "slots" slots, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::List {
 					const NAME: &'static str = "booking.v1.resource.slots.list";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4958,48 +3176,18 @@ pub mod v1 {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Slots {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("from", &self.from)?;
-						map.serialize_entry("to", &self.to)?;
-						map.serialize_entry("timezone", &self.timezone)?;
-						map.serialize_entry("weekDays", &self.week_days)?;
-						map.serialize_entry("slotSize", &self.slot_size)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Slots);
+				serialize_map!(
+					Slots { req "from" from, req "to" to, req "timezone" timezone, req
+					"weekDays" week_days, req "slotSize" slot_size, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Slots {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							from: object.field("from")?,
-							to: object.field("to")?,
-							timezone: object.field("timezone")?,
-							week_days: object.field("weekDays")?,
-							slot_size: object.field("slotSize")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					Slots { from : field "from", to : field "to", timezone : field
+					"timezone", week_days : field "weekDays", slot_size : field
+					"slotSize", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Slots);
 				/// The `result` of the call: `boolean`.
@@ -5385,166 +3573,48 @@ pub mod v1 {
 					self.confirmation_counter_delay = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Fields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"description",
-						&self.description,
-					)?;
-					crate::support::opt_entry(&mut map, "typeId", &self.type_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isMain",
-						&self.is_main.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isInfoNotificationOn",
-						&self.is_info_notification_on.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeInfo",
-						&self.template_type_info,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isConfirmationNotificationOn",
-						&self.is_confirmation_notification_on.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeConfirmation",
-						&self.template_type_confirmation,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isReminderNotificationOn",
-						&self.is_reminder_notification_on.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeReminder",
-						&self.template_type_reminder,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isFeedbackNotificationOn",
-						&self.is_feedback_notification_on.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeFeedback",
-						&self.template_type_feedback,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isDelayedNotificationOn",
-						&self.is_delayed_notification_on.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeDelayed",
-						&self.template_type_delayed,
-					)?;
-					crate::support::opt_entry(&mut map, "infoDelay", &self.info_delay)?;
-					crate::support::opt_entry(
-						&mut map,
-						"reminderDelay",
-						&self.reminder_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"delayedDelay",
-						&self.delayed_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"delayedCounterDelay",
-						&self.delayed_counter_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"confirmationDelay",
-						&self.confirmation_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"confirmationRepetitions",
-						&self.confirmation_repetitions,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"confirmationRepetitionsInterval",
-						&self.confirmation_repetitions_interval,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"confirmationCounterDelay",
-						&self.confirmation_counter_delay,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Fields);
+			serialize_map!(
+				Fields { opt "name" name, opt "description" description, opt "typeId"
+				type_id, opt_yn "isMain" is_main, opt_yn "isInfoNotificationOn"
+				is_info_notification_on, opt "templateTypeInfo" template_type_info,
+				opt_yn "isConfirmationNotificationOn" is_confirmation_notification_on,
+				opt "templateTypeConfirmation" template_type_confirmation, opt_yn
+				"isReminderNotificationOn" is_reminder_notification_on, opt
+				"templateTypeReminder" template_type_reminder, opt_yn
+				"isFeedbackNotificationOn" is_feedback_notification_on, opt
+				"templateTypeFeedback" template_type_feedback, opt_yn
+				"isDelayedNotificationOn" is_delayed_notification_on, opt
+				"templateTypeDelayed" template_type_delayed, opt "infoDelay" info_delay,
+				opt "reminderDelay" reminder_delay, opt "delayedDelay" delayed_delay, opt
+				"delayedCounterDelay" delayed_counter_delay, opt "confirmationDelay"
+				confirmation_delay, opt "confirmationRepetitions"
+				confirmation_repetitions, opt "confirmationRepetitionsInterval"
+				confirmation_repetitions_interval, opt "confirmationCounterDelay"
+				confirmation_counter_delay, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Fields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						name: object.exact_str("name")?,
-						description: object.exact_str("description")?,
-						type_id: object.field("typeId")?,
-						is_main: object.field("isMain")?,
-						is_info_notification_on: object.field("isInfoNotificationOn")?,
-						template_type_info: object.field("templateTypeInfo")?,
-						is_confirmation_notification_on: object
-							.field("isConfirmationNotificationOn")?,
-						template_type_confirmation: object
-							.field("templateTypeConfirmation")?,
-						is_reminder_notification_on: object
-							.field("isReminderNotificationOn")?,
-						template_type_reminder: object.field("templateTypeReminder")?,
-						is_feedback_notification_on: object
-							.field("isFeedbackNotificationOn")?,
-						template_type_feedback: object.field("templateTypeFeedback")?,
-						is_delayed_notification_on: object
-							.field("isDelayedNotificationOn")?,
-						template_type_delayed: object.field("templateTypeDelayed")?,
-						info_delay: object.field("infoDelay")?,
-						reminder_delay: object.field("reminderDelay")?,
-						delayed_delay: object.field("delayedDelay")?,
-						delayed_counter_delay: object.field("delayedCounterDelay")?,
-						confirmation_delay: object.field("confirmationDelay")?,
-						confirmation_repetitions: object
-							.field("confirmationRepetitions")?,
-						confirmation_repetitions_interval: object
-							.field("confirmationRepetitionsInterval")?,
-						confirmation_counter_delay: object
-							.field("confirmationCounterDelay")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Fields { name : exact "name", description : exact "description", type_id
+				: field "typeId", is_main : field "isMain", is_info_notification_on :
+				field "isInfoNotificationOn", template_type_info : field
+				"templateTypeInfo", is_confirmation_notification_on : field
+				"isConfirmationNotificationOn", template_type_confirmation : field
+				"templateTypeConfirmation", is_reminder_notification_on : field
+				"isReminderNotificationOn", template_type_reminder : field
+				"templateTypeReminder", is_feedback_notification_on : field
+				"isFeedbackNotificationOn", template_type_feedback : field
+				"templateTypeFeedback", is_delayed_notification_on : field
+				"isDelayedNotificationOn", template_type_delayed : field
+				"templateTypeDelayed", info_delay : field "infoDelay", reminder_delay :
+				field "reminderDelay", delayed_delay : field "delayedDelay",
+				delayed_counter_delay : field "delayedCounterDelay", confirmation_delay :
+				field "confirmationDelay", confirmation_repetitions : field
+				"confirmationRepetitions", confirmation_repetitions_interval : field
+				"confirmationRepetitionsInterval", confirmation_counter_delay : field
+				"confirmationCounterDelay", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
 			/// The `result` of the call: `boolean`.
@@ -5583,40 +3653,11 @@ pub mod v1 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Add {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Add);
+		serialize_map!(Add { req "fields" fields, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Add {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					fields: object.field("fields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Add { fields : field "fields", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
 		/// `booking.v1.resourceType.delete`: REST 2, scope `booking`.
@@ -5642,40 +3683,11 @@ pub mod v1 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Delete {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Delete);
+		serialize_map!(Delete { req "id" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Delete {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Delete { id : field "id", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Delete);
 		/// `booking.v1.resourceType.get`: REST 2, scope `booking`.
@@ -5701,40 +3713,11 @@ pub mod v1 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(Get { req "id" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Get { id : field "id", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `booking.v1.resourceType.list`: REST 2, scope `booking`.
@@ -5773,42 +3756,13 @@ pub mod v1 {
 				self.order = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for List {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-				crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(List);
+		serialize_map!(List { opt "FILTER" filter, opt "ORDER" order, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for List {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					filter: object.field("FILTER")?,
-					order: object.field("ORDER")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			List { filter : field "FILTER", order : field "ORDER", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
 		/// `booking.v1.resourceType.update`: REST 2, scope `booking`.
@@ -5837,42 +3791,13 @@ pub mod v1 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Update {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				map.serialize_entry("fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Update);
+		serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Update {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					fields: object.field("fields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Update { id : field "id", fields : field "fields", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Update);
 		/// Types of `booking.v1.resourceType.add`.
@@ -6190,154 +4115,47 @@ pub mod v1 {
 					self.confirmation_counter_delay = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Fields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("name", &self.name)?;
-					map.serialize_entry("code", &self.code)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isInfoNotificationOn",
-						&self.is_info_notification_on.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeInfo",
-						&self.template_type_info,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isConfirmationNotificationOn",
-						&self.is_confirmation_notification_on.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeConfirmation",
-						&self.template_type_confirmation,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isReminderNotificationOn",
-						&self.is_reminder_notification_on.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeReminder",
-						&self.template_type_reminder,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isFeedbackNotificationOn",
-						&self.is_feedback_notification_on.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeFeedback",
-						&self.template_type_feedback,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isDelayedNotificationOn",
-						&self.is_delayed_notification_on.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeDelayed",
-						&self.template_type_delayed,
-					)?;
-					crate::support::opt_entry(&mut map, "infoDelay", &self.info_delay)?;
-					crate::support::opt_entry(
-						&mut map,
-						"reminderDelay",
-						&self.reminder_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"delayedDelay",
-						&self.delayed_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"delayedCounterDelay",
-						&self.delayed_counter_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"confirmationDelay",
-						&self.confirmation_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"confirmationRepetitions",
-						&self.confirmation_repetitions,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"confirmationRepetitionsInterval",
-						&self.confirmation_repetitions_interval,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"confirmationCounterDelay",
-						&self.confirmation_counter_delay,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Fields);
+			serialize_map!(
+				Fields { req "name" name, req "code" code, opt_yn "isInfoNotificationOn"
+				is_info_notification_on, opt "templateTypeInfo" template_type_info,
+				opt_yn "isConfirmationNotificationOn" is_confirmation_notification_on,
+				opt "templateTypeConfirmation" template_type_confirmation, opt_yn
+				"isReminderNotificationOn" is_reminder_notification_on, opt
+				"templateTypeReminder" template_type_reminder, opt_yn
+				"isFeedbackNotificationOn" is_feedback_notification_on, opt
+				"templateTypeFeedback" template_type_feedback, opt_yn
+				"isDelayedNotificationOn" is_delayed_notification_on, opt
+				"templateTypeDelayed" template_type_delayed, opt "infoDelay" info_delay,
+				opt "reminderDelay" reminder_delay, opt "delayedDelay" delayed_delay, opt
+				"delayedCounterDelay" delayed_counter_delay, opt "confirmationDelay"
+				confirmation_delay, opt "confirmationRepetitions"
+				confirmation_repetitions, opt "confirmationRepetitionsInterval"
+				confirmation_repetitions_interval, opt "confirmationCounterDelay"
+				confirmation_counter_delay, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Fields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						name: object.field("name")?,
-						code: object.field("code")?,
-						is_info_notification_on: object.field("isInfoNotificationOn")?,
-						template_type_info: object.field("templateTypeInfo")?,
-						is_confirmation_notification_on: object
-							.field("isConfirmationNotificationOn")?,
-						template_type_confirmation: object
-							.field("templateTypeConfirmation")?,
-						is_reminder_notification_on: object
-							.field("isReminderNotificationOn")?,
-						template_type_reminder: object.field("templateTypeReminder")?,
-						is_feedback_notification_on: object
-							.field("isFeedbackNotificationOn")?,
-						template_type_feedback: object.field("templateTypeFeedback")?,
-						is_delayed_notification_on: object
-							.field("isDelayedNotificationOn")?,
-						template_type_delayed: object.field("templateTypeDelayed")?,
-						info_delay: object.field("infoDelay")?,
-						reminder_delay: object.field("reminderDelay")?,
-						delayed_delay: object.field("delayedDelay")?,
-						delayed_counter_delay: object.field("delayedCounterDelay")?,
-						confirmation_delay: object.field("confirmationDelay")?,
-						confirmation_repetitions: object
-							.field("confirmationRepetitions")?,
-						confirmation_repetitions_interval: object
-							.field("confirmationRepetitionsInterval")?,
-						confirmation_counter_delay: object
-							.field("confirmationCounterDelay")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Fields { name : field "name", code : field "code",
+				is_info_notification_on : field "isInfoNotificationOn",
+				template_type_info : field "templateTypeInfo",
+				is_confirmation_notification_on : field "isConfirmationNotificationOn",
+				template_type_confirmation : field "templateTypeConfirmation",
+				is_reminder_notification_on : field "isReminderNotificationOn",
+				template_type_reminder : field "templateTypeReminder",
+				is_feedback_notification_on : field "isFeedbackNotificationOn",
+				template_type_feedback : field "templateTypeFeedback",
+				is_delayed_notification_on : field "isDelayedNotificationOn",
+				template_type_delayed : field "templateTypeDelayed", info_delay : field
+				"infoDelay", reminder_delay : field "reminderDelay", delayed_delay :
+				field "delayedDelay", delayed_counter_delay : field
+				"delayedCounterDelay", confirmation_delay : field "confirmationDelay",
+				confirmation_repetitions : field "confirmationRepetitions",
+				confirmation_repetitions_interval : field
+				"confirmationRepetitionsInterval", confirmation_counter_delay : field
+				"confirmationCounterDelay", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
 			/// The object `result` of `booking.v1.resourceType.add`: `object`.
@@ -6351,30 +4169,8 @@ pub mod v1 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["id"], &[])?;
-					Ok(Self {
-						id: object.field("id")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(Output { id : field "id", extra : rest "", } fits["id"] []);
+			serialize_map!(Output { opt "id" id, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Add {
 				const NAME: &'static str = "booking.v1.resourceType.add";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -6475,138 +4271,47 @@ pub mod v1 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputResourceType {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						code: object.field("code")?,
-						confirmation_counter_delay: object
-							.field("confirmationCounterDelay")?,
-						confirmation_notification_delay: object
-							.field("confirmationNotificationDelay")?,
-						confirmation_notification_repetitions: object
-							.field("confirmationNotificationRepetitions")?,
-						confirmation_notification_repetitions_interval: object
-							.field("confirmationNotificationRepetitionsInterval")?,
-						delayed_counter_delay: object.field("delayedCounterDelay")?,
-						delayed_notification_delay: object
-							.field("delayedNotificationDelay")?,
-						id: object.field("id")?,
-						info_notification_delay: object.field("infoNotificationDelay")?,
-						is_confirmation_notification_on: object
-							.field("isConfirmationNotificationOn")?,
-						is_delayed_notification_on: object
-							.field("isDelayedNotificationOn")?,
-						is_feedback_notification_on: object
-							.field("isFeedbackNotificationOn")?,
-						is_reminder_notification_on: object
-							.field("isReminderNotificationOn")?,
-						name: object.field("name")?,
-						reminder_notification_delay: object
-							.field("reminderNotificationDelay")?,
-						template_type_confirmation: object
-							.field("templateTypeConfirmation")?,
-						template_type_delayed: object.field("templateTypeDelayed")?,
-						template_type_feedback: object.field("templateTypeFeedback")?,
-						template_type_reminder: object.field("templateTypeReminder")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputResourceType {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "code", &self.code)?;
-					crate::support::opt_entry(
-						&mut map,
-						"confirmationCounterDelay",
-						&self.confirmation_counter_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"confirmationNotificationDelay",
-						&self.confirmation_notification_delay,
-					)?;
-					map.serialize_entry(
-						"confirmationNotificationRepetitions",
-						&self.confirmation_notification_repetitions,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"confirmationNotificationRepetitionsInterval",
-						&self.confirmation_notification_repetitions_interval,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"delayedCounterDelay",
-						&self.delayed_counter_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"delayedNotificationDelay",
-						&self.delayed_notification_delay,
-					)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					map.serialize_entry(
-						"infoNotificationDelay",
-						&self.info_notification_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isConfirmationNotificationOn",
-						&self.is_confirmation_notification_on,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isDelayedNotificationOn",
-						&self.is_delayed_notification_on,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isFeedbackNotificationOn",
-						&self.is_feedback_notification_on,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isReminderNotificationOn",
-						&self.is_reminder_notification_on,
-					)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"reminderNotificationDelay",
-						&self.reminder_notification_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeConfirmation",
-						&self.template_type_confirmation,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeDelayed",
-						&self.template_type_delayed,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeFeedback",
-						&self.template_type_feedback,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeReminder",
-						&self.template_type_reminder,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputResourceType { code : field "code", confirmation_counter_delay :
+				field "confirmationCounterDelay", confirmation_notification_delay : field
+				"confirmationNotificationDelay", confirmation_notification_repetitions :
+				field "confirmationNotificationRepetitions",
+				confirmation_notification_repetitions_interval : field
+				"confirmationNotificationRepetitionsInterval", delayed_counter_delay :
+				field "delayedCounterDelay", delayed_notification_delay : field
+				"delayedNotificationDelay", id : field "id", info_notification_delay :
+				field "infoNotificationDelay", is_confirmation_notification_on : field
+				"isConfirmationNotificationOn", is_delayed_notification_on : field
+				"isDelayedNotificationOn", is_feedback_notification_on : field
+				"isFeedbackNotificationOn", is_reminder_notification_on : field
+				"isReminderNotificationOn", name : field "name",
+				reminder_notification_delay : field "reminderNotificationDelay",
+				template_type_confirmation : field "templateTypeConfirmation",
+				template_type_delayed : field "templateTypeDelayed",
+				template_type_feedback : field "templateTypeFeedback",
+				template_type_reminder : field "templateTypeReminder", extra : rest "", }
+			);
+			serialize_map!(
+				OutputResourceType { opt "code" code, opt "confirmationCounterDelay"
+				confirmation_counter_delay, opt "confirmationNotificationDelay"
+				confirmation_notification_delay, req
+				"confirmationNotificationRepetitions"
+				confirmation_notification_repetitions, opt
+				"confirmationNotificationRepetitionsInterval"
+				confirmation_notification_repetitions_interval, opt "delayedCounterDelay"
+				delayed_counter_delay, opt "delayedNotificationDelay"
+				delayed_notification_delay, opt "id" id, req "infoNotificationDelay"
+				info_notification_delay, opt "isConfirmationNotificationOn"
+				is_confirmation_notification_on, opt "isDelayedNotificationOn"
+				is_delayed_notification_on, opt "isFeedbackNotificationOn"
+				is_feedback_notification_on, opt "isReminderNotificationOn"
+				is_reminder_notification_on, opt "name" name, opt
+				"reminderNotificationDelay" reminder_notification_delay, opt
+				"templateTypeConfirmation" template_type_confirmation, opt
+				"templateTypeDelayed" template_type_delayed, opt "templateTypeFeedback"
+				template_type_feedback, opt "templateTypeReminder"
+				template_type_reminder, rest "" extra }
+			);
 			/// The object `result` of `booking.v1.resourceType.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-get.html>
@@ -6618,34 +4323,11 @@ pub mod v1 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["resourceType"], &[])?;
-					Ok(Self {
-						resource_type: object.field("resourceType")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"resourceType",
-						&self.resource_type,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { resource_type : field "resourceType", extra : rest "", }
+				fits["resourceType"] []
+			);
+			serialize_map!(Output { opt "resourceType" resource_type, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "booking.v1.resourceType.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -6718,50 +4400,17 @@ pub mod v1 {
 					self.code = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Filter {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"searchQuery",
-						&self.search_query,
-					)?;
-					crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "code", &self.code)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Filter);
+			serialize_map!(
+				Filter { opt "searchQuery" search_query, opt "moduleId" module_id, opt
+				"name" name, opt "code" code, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Filter {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						search_query: object.exact_str("searchQuery")?,
-						module_id: object.exact_str("moduleId")?,
-						name: object.exact_str("name")?,
-						code: object.exact_str("code")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Filter { search_query : exact "searchQuery", module_id : exact
+				"moduleId", name : exact "name", code : exact "code", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Filter);
 			/// The object `params.ORDER` of `booking.v1.resourceType.list`: `object`.
@@ -6804,44 +4453,16 @@ pub mod v1 {
 					self.code = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Order {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "code", &self.code)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Order);
+			serialize_map!(
+				Order { opt "id" id, opt "name" name, opt "code" code, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Order {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.exact_str("id")?,
-						name: object.exact_str("name")?,
-						code: object.exact_str("code")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Order { id : exact "id", name : exact "name", code : exact "code", extra
+				: rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Order);
 			/// The object `result.resource` of `booking.v1.resourceType.list`: `object[]`.
@@ -6891,138 +4512,47 @@ pub mod v1 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputResource {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						code: object.field("code")?,
-						confirmation_counter_delay: object
-							.field("confirmationCounterDelay")?,
-						confirmation_notification_delay: object
-							.field("confirmationNotificationDelay")?,
-						confirmation_notification_repetitions: object
-							.field("confirmationNotificationRepetitions")?,
-						confirmation_notification_repetitions_interval: object
-							.field("confirmationNotificationRepetitionsInterval")?,
-						delayed_counter_delay: object.field("delayedCounterDelay")?,
-						delayed_notification_delay: object
-							.field("delayedNotificationDelay")?,
-						id: object.field("id")?,
-						info_notification_delay: object.field("infoNotificationDelay")?,
-						is_confirmation_notification_on: object
-							.field("isConfirmationNotificationOn")?,
-						is_delayed_notification_on: object
-							.field("isDelayedNotificationOn")?,
-						is_feedback_notification_on: object
-							.field("isFeedbackNotificationOn")?,
-						is_reminder_notification_on: object
-							.field("isReminderNotificationOn")?,
-						name: object.field("name")?,
-						reminder_notification_delay: object
-							.field("reminderNotificationDelay")?,
-						template_type_confirmation: object
-							.field("templateTypeConfirmation")?,
-						template_type_delayed: object.field("templateTypeDelayed")?,
-						template_type_feedback: object.field("templateTypeFeedback")?,
-						template_type_reminder: object.field("templateTypeReminder")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputResource {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "code", &self.code)?;
-					crate::support::opt_entry(
-						&mut map,
-						"confirmationCounterDelay",
-						&self.confirmation_counter_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"confirmationNotificationDelay",
-						&self.confirmation_notification_delay,
-					)?;
-					map.serialize_entry(
-						"confirmationNotificationRepetitions",
-						&self.confirmation_notification_repetitions,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"confirmationNotificationRepetitionsInterval",
-						&self.confirmation_notification_repetitions_interval,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"delayedCounterDelay",
-						&self.delayed_counter_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"delayedNotificationDelay",
-						&self.delayed_notification_delay,
-					)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					map.serialize_entry(
-						"infoNotificationDelay",
-						&self.info_notification_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isConfirmationNotificationOn",
-						&self.is_confirmation_notification_on,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isDelayedNotificationOn",
-						&self.is_delayed_notification_on,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isFeedbackNotificationOn",
-						&self.is_feedback_notification_on,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isReminderNotificationOn",
-						&self.is_reminder_notification_on,
-					)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"reminderNotificationDelay",
-						&self.reminder_notification_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeConfirmation",
-						&self.template_type_confirmation,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeDelayed",
-						&self.template_type_delayed,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeFeedback",
-						&self.template_type_feedback,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeReminder",
-						&self.template_type_reminder,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputResource { code : field "code", confirmation_counter_delay : field
+				"confirmationCounterDelay", confirmation_notification_delay : field
+				"confirmationNotificationDelay", confirmation_notification_repetitions :
+				field "confirmationNotificationRepetitions",
+				confirmation_notification_repetitions_interval : field
+				"confirmationNotificationRepetitionsInterval", delayed_counter_delay :
+				field "delayedCounterDelay", delayed_notification_delay : field
+				"delayedNotificationDelay", id : field "id", info_notification_delay :
+				field "infoNotificationDelay", is_confirmation_notification_on : field
+				"isConfirmationNotificationOn", is_delayed_notification_on : field
+				"isDelayedNotificationOn", is_feedback_notification_on : field
+				"isFeedbackNotificationOn", is_reminder_notification_on : field
+				"isReminderNotificationOn", name : field "name",
+				reminder_notification_delay : field "reminderNotificationDelay",
+				template_type_confirmation : field "templateTypeConfirmation",
+				template_type_delayed : field "templateTypeDelayed",
+				template_type_feedback : field "templateTypeFeedback",
+				template_type_reminder : field "templateTypeReminder", extra : rest "", }
+			);
+			serialize_map!(
+				OutputResource { opt "code" code, opt "confirmationCounterDelay"
+				confirmation_counter_delay, opt "confirmationNotificationDelay"
+				confirmation_notification_delay, req
+				"confirmationNotificationRepetitions"
+				confirmation_notification_repetitions, opt
+				"confirmationNotificationRepetitionsInterval"
+				confirmation_notification_repetitions_interval, opt "delayedCounterDelay"
+				delayed_counter_delay, opt "delayedNotificationDelay"
+				delayed_notification_delay, opt "id" id, req "infoNotificationDelay"
+				info_notification_delay, opt "isConfirmationNotificationOn"
+				is_confirmation_notification_on, opt "isDelayedNotificationOn"
+				is_delayed_notification_on, opt "isFeedbackNotificationOn"
+				is_feedback_notification_on, opt "isReminderNotificationOn"
+				is_reminder_notification_on, opt "name" name, opt
+				"reminderNotificationDelay" reminder_notification_delay, opt
+				"templateTypeConfirmation" template_type_confirmation, opt
+				"templateTypeDelayed" template_type_delayed, opt "templateTypeFeedback"
+				template_type_feedback, opt "templateTypeReminder"
+				template_type_reminder, rest "" extra }
+			);
 			/// The object `result` of `booking.v1.resourceType.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-list.html>
@@ -7034,30 +4564,11 @@ pub mod v1 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["resource"], &[])?;
-					Ok(Self {
-						resource: object.field("resource")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("resource", &self.resource)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { resource : field "resource", extra : rest "", } fits["resource"]
+				[]
+			);
+			serialize_map!(Output { req "resource" resource, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::List {
 				const NAME: &'static str = "booking.v1.resourceType.list";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7394,154 +4905,47 @@ pub mod v1 {
 					self.confirmation_counter_delay = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Fields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "code", &self.code)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isInfoNotificationOn",
-						&self.is_info_notification_on.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeInfo",
-						&self.template_type_info,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isConfirmationNotificationOn",
-						&self.is_confirmation_notification_on.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeConfirmation",
-						&self.template_type_confirmation,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isReminderNotificationOn",
-						&self.is_reminder_notification_on.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeReminder",
-						&self.template_type_reminder,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isFeedbackNotificationOn",
-						&self.is_feedback_notification_on.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeFeedback",
-						&self.template_type_feedback,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isDelayedNotificationOn",
-						&self.is_delayed_notification_on.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"templateTypeDelayed",
-						&self.template_type_delayed,
-					)?;
-					crate::support::opt_entry(&mut map, "infoDelay", &self.info_delay)?;
-					crate::support::opt_entry(
-						&mut map,
-						"reminderDelay",
-						&self.reminder_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"delayedDelay",
-						&self.delayed_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"delayedCounterDelay",
-						&self.delayed_counter_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"confirmationDelay",
-						&self.confirmation_delay,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"confirmationRepetitions",
-						&self.confirmation_repetitions,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"confirmationRepetitionsInterval",
-						&self.confirmation_repetitions_interval,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"confirmationCounterDelay",
-						&self.confirmation_counter_delay,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Fields);
+			serialize_map!(
+				Fields { opt "name" name, opt "code" code, opt_yn "isInfoNotificationOn"
+				is_info_notification_on, opt "templateTypeInfo" template_type_info,
+				opt_yn "isConfirmationNotificationOn" is_confirmation_notification_on,
+				opt "templateTypeConfirmation" template_type_confirmation, opt_yn
+				"isReminderNotificationOn" is_reminder_notification_on, opt
+				"templateTypeReminder" template_type_reminder, opt_yn
+				"isFeedbackNotificationOn" is_feedback_notification_on, opt
+				"templateTypeFeedback" template_type_feedback, opt_yn
+				"isDelayedNotificationOn" is_delayed_notification_on, opt
+				"templateTypeDelayed" template_type_delayed, opt "infoDelay" info_delay,
+				opt "reminderDelay" reminder_delay, opt "delayedDelay" delayed_delay, opt
+				"delayedCounterDelay" delayed_counter_delay, opt "confirmationDelay"
+				confirmation_delay, opt "confirmationRepetitions"
+				confirmation_repetitions, opt "confirmationRepetitionsInterval"
+				confirmation_repetitions_interval, opt "confirmationCounterDelay"
+				confirmation_counter_delay, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Fields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						name: object.exact_str("name")?,
-						code: object.exact_str("code")?,
-						is_info_notification_on: object.field("isInfoNotificationOn")?,
-						template_type_info: object.field("templateTypeInfo")?,
-						is_confirmation_notification_on: object
-							.field("isConfirmationNotificationOn")?,
-						template_type_confirmation: object
-							.field("templateTypeConfirmation")?,
-						is_reminder_notification_on: object
-							.field("isReminderNotificationOn")?,
-						template_type_reminder: object.field("templateTypeReminder")?,
-						is_feedback_notification_on: object
-							.field("isFeedbackNotificationOn")?,
-						template_type_feedback: object.field("templateTypeFeedback")?,
-						is_delayed_notification_on: object
-							.field("isDelayedNotificationOn")?,
-						template_type_delayed: object.field("templateTypeDelayed")?,
-						info_delay: object.field("infoDelay")?,
-						reminder_delay: object.field("reminderDelay")?,
-						delayed_delay: object.field("delayedDelay")?,
-						delayed_counter_delay: object.field("delayedCounterDelay")?,
-						confirmation_delay: object.field("confirmationDelay")?,
-						confirmation_repetitions: object
-							.field("confirmationRepetitions")?,
-						confirmation_repetitions_interval: object
-							.field("confirmationRepetitionsInterval")?,
-						confirmation_counter_delay: object
-							.field("confirmationCounterDelay")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Fields { name : exact "name", code : exact "code",
+				is_info_notification_on : field "isInfoNotificationOn",
+				template_type_info : field "templateTypeInfo",
+				is_confirmation_notification_on : field "isConfirmationNotificationOn",
+				template_type_confirmation : field "templateTypeConfirmation",
+				is_reminder_notification_on : field "isReminderNotificationOn",
+				template_type_reminder : field "templateTypeReminder",
+				is_feedback_notification_on : field "isFeedbackNotificationOn",
+				template_type_feedback : field "templateTypeFeedback",
+				is_delayed_notification_on : field "isDelayedNotificationOn",
+				template_type_delayed : field "templateTypeDelayed", info_delay : field
+				"infoDelay", reminder_delay : field "reminderDelay", delayed_delay :
+				field "delayedDelay", delayed_counter_delay : field
+				"delayedCounterDelay", confirmation_delay : field "confirmationDelay",
+				confirmation_repetitions : field "confirmationRepetitions",
+				confirmation_repetitions_interval : field
+				"confirmationRepetitionsInterval", confirmation_counter_delay : field
+				"confirmationCounterDelay", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
 			/// The `result` of the call: `boolean`.
@@ -7580,40 +4984,11 @@ pub mod v1 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Add {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Add);
+		serialize_map!(Add { req "fields" fields, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Add {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					fields: object.field("fields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Add { fields : field "fields", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
 		/// `booking.v1.waitlist.createfrombooking`: REST 2, scope `booking`.
@@ -7639,40 +5014,13 @@ pub mod v1 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Createfrombooking {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("bookingId", &self.booking_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Createfrombooking);
+		serialize_map!(Createfrombooking { req "bookingId" booking_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Createfrombooking {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					booking_id: object.field("bookingId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Createfrombooking { booking_id : field "bookingId", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Createfrombooking);
 		/// `booking.v1.waitlist.delete`: REST 2, scope `booking`.
@@ -7698,40 +5046,11 @@ pub mod v1 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Delete {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Delete);
+		serialize_map!(Delete { req "id" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Delete {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Delete { id : field "id", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Delete);
 		/// `booking.v1.waitlist.get`: REST 2, scope `booking`.
@@ -7757,40 +5076,11 @@ pub mod v1 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(Get { req "id" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Get { id : field "id", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `booking.v1.waitlist.list`: REST 2, scope `booking`.
@@ -7821,40 +5111,11 @@ pub mod v1 {
 				self.filter = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for List {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(List);
+		serialize_map!(List { opt "filter" filter, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for List {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					filter: object.field("filter")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(List { filter : field "filter", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
 		/// `booking.v1.waitlist.update`: REST 2, scope `booking`.
@@ -7883,42 +5144,13 @@ pub mod v1 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Update {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				map.serialize_entry("fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Update);
+		serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Update {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					fields: object.field("fields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Update { id : field "id", fields : field "fields", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Update);
 		/// Types of `booking.v1.waitlist.add`.
@@ -7955,40 +5187,11 @@ pub mod v1 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Fields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("note", &self.note)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Fields);
+			serialize_map!(Fields { req "note" note, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Fields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						note: object.field("note")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Fields { note : field "note", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
 			/// The `result` of the call: `integer`.
@@ -8026,40 +5229,11 @@ pub mod v1 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for List {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("waitListId", &self.wait_list_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(List);
+			serialize_map!(List { req "waitListId" wait_list_id, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for List {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						wait_list_id: object.field("waitListId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(List { wait_list_id : field "waitListId", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// `booking.v1.waitlist.client.set`: REST 2, scope `booking`.
@@ -8091,42 +5265,17 @@ pub mod v1 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Set {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("waitListId", &self.wait_list_id)?;
-					map.serialize_entry("clients", &self.clients)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
+			extra_setter!(Set);
+			serialize_map!(
+				Set { req "waitListId" wait_list_id, req "clients" clients, rest "" extra
 				}
-			}
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Set {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						wait_list_id: object.field("waitListId")?,
-						clients: object.field("clients")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Set { wait_list_id : field "waitListId", clients : field "clients", extra
+				: rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Set);
 			/// `booking.v1.waitlist.client.unset`: REST 2, scope `booking`.
@@ -8152,40 +5301,11 @@ pub mod v1 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Unset {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("waitListId", &self.wait_list_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Unset);
+			serialize_map!(Unset { req "waitListId" wait_list_id, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Unset {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						wait_list_id: object.field("waitListId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Unset { wait_list_id : field "waitListId", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Unset);
 			/// Types of `booking.v1.waitlist.client.list`.
@@ -8222,31 +5342,14 @@ pub mod v1 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputWaitListClientType {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							code: object.soft("code"),
-							module: object.soft("module"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputWaitListClientType {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "code", &self.code)?;
-						crate::support::opt_entry(&mut map, "module", &self.module)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputWaitListClientType { code : soft "code", module : soft
+					"module", extra : rest "", }
+				);
+				serialize_map!(
+					OutputWaitListClientType { opt "code" code, opt "module" module, rest
+					"" extra }
+				);
 				/// The object `result.waitListClient` of `booking.v1.waitlist.client.list`: `object[]`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/client/booking-v1-waitlist-client-list.html>
@@ -8260,31 +5363,13 @@ pub mod v1 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputWaitListClient {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							type_: object.field("type")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputWaitListClient {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputWaitListClient { id : field "id", type_ : field "type", extra :
+					rest "", }
+				);
+				serialize_map!(
+					OutputWaitListClient { opt "id" id, opt "type" type_, rest "" extra }
+				);
 				/// The object `result` of `booking.v1.waitlist.client.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/client/booking-v1-waitlist-client-list.html>
@@ -8296,30 +5381,13 @@ pub mod v1 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["waitListClient"], &[])?;
-						Ok(Self {
-							wait_list_client: object.field("waitListClient")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("waitListClient", &self.wait_list_client)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { wait_list_client : field "waitListClient", extra : rest "",
+					} fits["waitListClient"] []
+				);
+				serialize_map!(
+					Output { req "waitListClient" wait_list_client, rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::List {
 					const NAME: &'static str = "booking.v1.waitlist.client.list";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -8373,42 +5441,13 @@ pub mod v1 {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Clients {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("id", &self.id)?;
-						map.serialize_entry("type", &self.type_)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Clients);
+				serialize_map!(Clients { req "id" id, req "type" type_, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Clients {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							type_: object.field("type")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					Clients { id : field "id", type_ : field "type", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Clients);
 				/// The `result` of the call: `boolean`.
@@ -8528,40 +5567,11 @@ pub mod v1 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for List {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("waitListId", &self.wait_list_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(List);
+			serialize_map!(List { req "waitListId" wait_list_id, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for List {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						wait_list_id: object.field("waitListId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(List { wait_list_id : field "waitListId", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// `booking.v1.waitlist.externalData.set`: REST 2, scope `booking`.
@@ -8596,42 +5606,17 @@ pub mod v1 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Set {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("waitListId", &self.wait_list_id)?;
-					map.serialize_entry("externalData", &self.external_data)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Set);
+			serialize_map!(
+				Set { req "waitListId" wait_list_id, req "externalData" external_data,
+				rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Set {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						wait_list_id: object.field("waitListId")?,
-						external_data: object.field("externalData")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Set { wait_list_id : field "waitListId", external_data : field
+				"externalData", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Set);
 			/// `booking.v1.waitlist.externalData.unset`: REST 2, scope `booking`.
@@ -8657,40 +5642,11 @@ pub mod v1 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Unset {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("waitListId", &self.wait_list_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Unset);
+			serialize_map!(Unset { req "waitListId" wait_list_id, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Unset {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						wait_list_id: object.field("waitListId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Unset { wait_list_id : field "waitListId", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Unset);
 			/// Types of `booking.v1.waitlist.externalData.list`.
@@ -8725,41 +5681,14 @@ pub mod v1 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputExternalData {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							entity_type_id: object.field("entityTypeId")?,
-							module_id: object.field("moduleId")?,
-							value: object.field("value")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputExternalData {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"entityTypeId",
-							&self.entity_type_id,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"moduleId",
-							&self.module_id,
-						)?;
-						crate::support::opt_entry(&mut map, "value", &self.value)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputExternalData { entity_type_id : field "entityTypeId", module_id
+					: field "moduleId", value : field "value", extra : rest "", }
+				);
+				serialize_map!(
+					OutputExternalData { opt "entityTypeId" entity_type_id, opt
+					"moduleId" module_id, opt "value" value, rest "" extra }
+				);
 				/// The object `result` of `booking.v1.waitlist.externalData.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/external-data/booking-v1-waitlist-externaldata-list.html>
@@ -8771,30 +5700,13 @@ pub mod v1 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["externalData"], &[])?;
-						Ok(Self {
-							external_data: object.field("externalData")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("externalData", &self.external_data)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { external_data : field "externalData", extra : rest "", }
+					fits["externalData"] []
+				);
+				serialize_map!(
+					Output { req "externalData" external_data, rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::List {
 					const NAME: &'static str = "booking.v1.waitlist.externalData.list";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -8852,44 +5764,17 @@ pub mod v1 {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for ExternalData {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("moduleId", &self.module_id)?;
-						map.serialize_entry("entityTypeId", &self.entity_type_id)?;
-						map.serialize_entry("value", &self.value)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(ExternalData);
+				serialize_map!(
+					ExternalData { req "moduleId" module_id, req "entityTypeId"
+					entity_type_id, req "value" value, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for ExternalData {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							module_id: object.field("moduleId")?,
-							entity_type_id: object.field("entityTypeId")?,
-							value: object.field("value")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					ExternalData { module_id : field "moduleId", entity_type_id : field
+					"entityTypeId", value : field "value", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(ExternalData);
 				/// The `result` of the call: `boolean`.
@@ -8960,31 +5845,12 @@ pub mod v1 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputWaitList {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						note: object.field("note")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputWaitList {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "note", &self.note)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputWaitList { id : field "id", note : field "note", extra : rest "", }
+			);
+			serialize_map!(
+				OutputWaitList { opt "id" id, opt "note" note, rest "" extra }
+			);
 			/// The object `result` of `booking.v1.waitlist.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-get.html>
@@ -8996,30 +5862,11 @@ pub mod v1 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["waitList"], &[])?;
-					Ok(Self {
-						wait_list: object.field("waitList")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "waitList", &self.wait_list)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { wait_list : field "waitList", extra : rest "", }
+				fits["waitList"] []
+			);
+			serialize_map!(Output { opt "waitList" wait_list, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "booking.v1.waitlist.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9068,42 +5915,13 @@ pub mod v1 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Filter {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("from", &self.from)?;
-					map.serialize_entry("to", &self.to)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Filter);
+			serialize_map!(Filter { req "from" from, req "to" to, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Filter {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						from: object.field("from")?,
-						to: object.field("to")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Filter { from : field "from", to : field "to", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Filter);
 			/// The object `result.waitList` of `booking.v1.waitlist.list`: `object[]`.
@@ -9119,31 +5937,12 @@ pub mod v1 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputWaitList {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						note: object.field("note")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputWaitList {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "note", &self.note)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputWaitList { id : field "id", note : field "note", extra : rest "", }
+			);
+			serialize_map!(
+				OutputWaitList { opt "id" id, opt "note" note, rest "" extra }
+			);
 			/// The object `result` of `booking.v1.waitlist.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-list.html>
@@ -9155,30 +5954,11 @@ pub mod v1 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["waitList"], &[])?;
-					Ok(Self {
-						wait_list: object.field("waitList")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("waitList", &self.wait_list)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { wait_list : field "waitList", extra : rest "", }
+				fits["waitList"] []
+			);
+			serialize_map!(Output { req "waitList" wait_list, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::List {
 				const NAME: &'static str = "booking.v1.waitlist.list";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9224,40 +6004,11 @@ pub mod v1 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Fields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("note", &self.note)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Fields);
+			serialize_map!(Fields { req "note" note, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Fields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						note: object.field("note")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Fields { note : field "note", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
 			/// The `result` of the call: `boolean`.

@@ -36,42 +36,16 @@ pub mod accessibility {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("users", &self.users)?;
-			map.serialize_entry("from", &self.from)?;
-			map.serialize_entry("to", &self.to)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(
+		Get { req "users" users, req "from" from, req "to" to, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				users: object.field("users")?,
-				from: object.field("from")?,
-				to: object.field("to")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Get { users : field "users", from : field "from", to : field "to", extra : rest
+		"", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// Types of `calendar.accessibility.get`.
@@ -139,95 +113,27 @@ pub mod accessibility {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"ID",
-							"NAME",
-							"DATE_FROM",
-							"DATE_TO",
-							"DATE_FROM_TS_UTC",
-							"DATE_TO_TS_UTC",
-							"~USER_OFFSET_FROM",
-							"~USER_OFFSET_TO",
-							"DT_SKIP_TIME",
-							"TZ_FROM",
-							"TZ_TO",
-							"ACCESSIBILITY",
-							"IMPORTANCE",
-							"EVENT_TYPE",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					name: object.field("NAME")?,
-					date_from: object.field("DATE_FROM")?,
-					date_to: object.field("DATE_TO")?,
-					date_from_ts_utc: object.field("DATE_FROM_TS_UTC")?,
-					date_to_ts_utc: object.field("DATE_TO_TS_UTC")?,
-					tilde_user_offset_from: object.field("~USER_OFFSET_FROM")?,
-					tilde_user_offset_to: object.field("~USER_OFFSET_TO")?,
-					dt_skip_time: object.field("DT_SKIP_TIME")?,
-					tz_from: object.field("TZ_FROM")?,
-					tz_to: object.field("TZ_TO")?,
-					accessibility: object.field("ACCESSIBILITY")?,
-					importance: object.field("IMPORTANCE")?,
-					event_type: object.field("EVENT_TYPE")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "DATE_FROM", &self.date_from)?;
-				crate::support::opt_entry(&mut map, "DATE_TO", &self.date_to)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DATE_FROM_TS_UTC",
-					&self.date_from_ts_utc,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DATE_TO_TS_UTC",
-					&self.date_to_ts_utc,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"~USER_OFFSET_FROM",
-					&self.tilde_user_offset_from,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"~USER_OFFSET_TO",
-					&self.tilde_user_offset_to,
-				)?;
-				crate::support::opt_entry(&mut map, "DT_SKIP_TIME", &self.dt_skip_time)?;
-				crate::support::opt_entry(&mut map, "TZ_FROM", &self.tz_from)?;
-				crate::support::opt_entry(&mut map, "TZ_TO", &self.tz_to)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACCESSIBILITY",
-					&self.accessibility,
-				)?;
-				crate::support::opt_entry(&mut map, "IMPORTANCE", &self.importance)?;
-				crate::support::opt_entry(&mut map, "EVENT_TYPE", &self.event_type)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : field "ID", name : field "NAME", date_from : field "DATE_FROM",
+			date_to : field "DATE_TO", date_from_ts_utc : field "DATE_FROM_TS_UTC",
+			date_to_ts_utc : field "DATE_TO_TS_UTC", tilde_user_offset_from : field
+			"~USER_OFFSET_FROM", tilde_user_offset_to : field "~USER_OFFSET_TO",
+			dt_skip_time : field "DT_SKIP_TIME", tz_from : field "TZ_FROM", tz_to : field
+			"TZ_TO", accessibility : field "ACCESSIBILITY", importance : field
+			"IMPORTANCE", event_type : field "EVENT_TYPE", extra : rest "", } fits["ID",
+			"NAME", "DATE_FROM", "DATE_TO", "DATE_FROM_TS_UTC", "DATE_TO_TS_UTC",
+			"~USER_OFFSET_FROM", "~USER_OFFSET_TO", "DT_SKIP_TIME", "TZ_FROM", "TZ_TO",
+			"ACCESSIBILITY", "IMPORTANCE", "EVENT_TYPE"] []
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "NAME" name, opt "DATE_FROM" date_from, opt
+			"DATE_TO" date_to, opt "DATE_FROM_TS_UTC" date_from_ts_utc, opt
+			"DATE_TO_TS_UTC" date_to_ts_utc, opt "~USER_OFFSET_FROM"
+			tilde_user_offset_from, opt "~USER_OFFSET_TO" tilde_user_offset_to, opt
+			"DT_SKIP_TIME" dt_skip_time, opt "TZ_FROM" tz_from, opt "TZ_TO" tz_to, opt
+			"ACCESSIBILITY" accessibility, opt "IMPORTANCE" importance, opt "EVENT_TYPE"
+			event_type, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "calendar.accessibility.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -448,102 +354,32 @@ pub mod event {
 			self.crm_fields = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("type", &self.type_)?;
-			map.serialize_entry("ownerId", &self.owner_id)?;
-			map.serialize_entry("from", &self.from)?;
-			map.serialize_entry("to", &self.to)?;
-			crate::support::opt_entry(&mut map, "from_ts", &self.from_ts)?;
-			crate::support::opt_entry(&mut map, "to_ts", &self.to_ts)?;
-			map.serialize_entry("section", &self.section)?;
-			crate::support::opt_entry(
-				&mut map,
-				"auto_detect_section",
-				&self.auto_detect_section.map(crate::support::yes_no),
-			)?;
-			map.serialize_entry("name", &self.name)?;
-			crate::support::opt_entry(
-				&mut map,
-				"skip_time",
-				&self.skip_time.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "timezone_from", &self.timezone_from)?;
-			crate::support::opt_entry(&mut map, "timezone_to", &self.timezone_to)?;
-			crate::support::opt_entry(&mut map, "description", &self.description)?;
-			crate::support::opt_entry(&mut map, "color", &self.color)?;
-			crate::support::opt_entry(&mut map, "text_color", &self.text_color)?;
-			crate::support::opt_entry(&mut map, "accessibility", &self.accessibility)?;
-			crate::support::opt_entry(&mut map, "importance", &self.importance)?;
-			crate::support::opt_entry(
-				&mut map,
-				"private_event",
-				&self.private_event.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "rrule", &self.rrule)?;
-			crate::support::opt_entry(
-				&mut map,
-				"is_meeting",
-				&self.is_meeting.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "location", &self.location)?;
-			crate::support::opt_entry(&mut map, "remind", &self.remind)?;
-			crate::support::opt_entry(&mut map, "attendees", &self.attendees)?;
-			crate::support::opt_entry(&mut map, "meeting", &self.meeting)?;
-			crate::support::opt_entry(&mut map, "crm_fields", &self.crm_fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(
+		Add { req "type" type_, req "ownerId" owner_id, req "from" from, req "to" to, opt
+		"from_ts" from_ts, opt "to_ts" to_ts, req "section" section, opt_yn
+		"auto_detect_section" auto_detect_section, req "name" name, opt_yn "skip_time"
+		skip_time, opt "timezone_from" timezone_from, opt "timezone_to" timezone_to, opt
+		"description" description, opt "color" color, opt "text_color" text_color, opt
+		"accessibility" accessibility, opt "importance" importance, opt_yn
+		"private_event" private_event, opt "rrule" rrule, opt_yn "is_meeting" is_meeting,
+		opt "location" location, opt "remind" remind, opt "attendees" attendees, opt
+		"meeting" meeting, opt "crm_fields" crm_fields, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				type_: object.field("type")?,
-				owner_id: object.field("ownerId")?,
-				from: object.field("from")?,
-				to: object.field("to")?,
-				from_ts: object.field("from_ts")?,
-				to_ts: object.field("to_ts")?,
-				section: object.field("section")?,
-				auto_detect_section: object.field("auto_detect_section")?,
-				name: object.field("name")?,
-				skip_time: object.field("skip_time")?,
-				timezone_from: object.exact_str("timezone_from")?,
-				timezone_to: object.exact_str("timezone_to")?,
-				description: object.exact_str("description")?,
-				color: object.exact_str("color")?,
-				text_color: object.exact_str("text_color")?,
-				accessibility: object.exact_str("accessibility")?,
-				importance: object.exact_str("importance")?,
-				private_event: object.field("private_event")?,
-				rrule: object.field("rrule")?,
-				is_meeting: object.field("is_meeting")?,
-				location: object.exact_str("location")?,
-				remind: object.field("remind")?,
-				attendees: object.field("attendees")?,
-				meeting: object.field("meeting")?,
-				crm_fields: object.field("crm_fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Add { type_ : field "type", owner_id : field "ownerId", from : field "from", to :
+		field "to", from_ts : field "from_ts", to_ts : field "to_ts", section : field
+		"section", auto_detect_section : field "auto_detect_section", name : field
+		"name", skip_time : field "skip_time", timezone_from : exact "timezone_from",
+		timezone_to : exact "timezone_to", description : exact "description", color :
+		exact "color", text_color : exact "text_color", accessibility : exact
+		"accessibility", importance : exact "importance", private_event : field
+		"private_event", rrule : field "rrule", is_meeting : field "is_meeting", location
+		: exact "location", remind : field "remind", attendees : field "attendees",
+		meeting : field "meeting", crm_fields : field "crm_fields", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `calendar.event.delete`: REST 2, scope `calendar`.
@@ -569,38 +405,11 @@ pub mod event {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `calendar.event.get`: REST 2, scope `calendar`.
@@ -653,46 +462,17 @@ pub mod event {
 			self.section = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("type", &self.type_)?;
-			map.serialize_entry("ownerId", &self.owner_id)?;
-			crate::support::opt_entry(&mut map, "from", &self.from)?;
-			crate::support::opt_entry(&mut map, "to", &self.to)?;
-			crate::support::opt_entry(&mut map, "section", &self.section)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(
+		Get { req "type" type_, req "ownerId" owner_id, opt "from" from, opt "to" to, opt
+		"section" section, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				type_: object.field("type")?,
-				owner_id: object.field("ownerId")?,
-				from: object.field("from")?,
-				to: object.field("to")?,
-				section: object.field("section")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Get { type_ : field "type", owner_id : field "ownerId", from : field "from", to :
+		field "to", section : field "section", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `calendar.event.getbyid`: REST 2, scope `calendar`.
@@ -718,38 +498,11 @@ pub mod event {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getbyid {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getbyid);
+	serialize_map!(Getbyid { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getbyid {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Getbyid { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getbyid);
 	/// `calendar.event.update`: REST 2, scope `calendar`.
@@ -1002,112 +755,35 @@ pub mod event {
 			self.crm_fields = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("type", &self.type_)?;
-			map.serialize_entry("ownerId", &self.owner_id)?;
-			crate::support::opt_entry(&mut map, "from", &self.from)?;
-			crate::support::opt_entry(&mut map, "to", &self.to)?;
-			crate::support::opt_entry(&mut map, "from_ts", &self.from_ts)?;
-			crate::support::opt_entry(&mut map, "to_ts", &self.to_ts)?;
-			crate::support::opt_entry(&mut map, "section", &self.section)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(
-				&mut map,
-				"skip_time",
-				&self.skip_time.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "timezone_from", &self.timezone_from)?;
-			crate::support::opt_entry(&mut map, "timezone_to", &self.timezone_to)?;
-			crate::support::opt_entry(&mut map, "description", &self.description)?;
-			crate::support::opt_entry(&mut map, "color", &self.color)?;
-			crate::support::opt_entry(&mut map, "text_color", &self.text_color)?;
-			crate::support::opt_entry(&mut map, "accessibility", &self.accessibility)?;
-			crate::support::opt_entry(&mut map, "importance", &self.importance)?;
-			crate::support::opt_entry(
-				&mut map,
-				"private_event",
-				&self.private_event.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"recurrence_mode",
-				&self.recurrence_mode,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"current_date_from",
-				&self.current_date_from,
-			)?;
-			crate::support::opt_entry(&mut map, "rrule", &self.rrule)?;
-			crate::support::opt_entry(
-				&mut map,
-				"is_meeting",
-				&self.is_meeting.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "location", &self.location)?;
-			crate::support::opt_entry(&mut map, "remind", &self.remind)?;
-			crate::support::opt_entry(&mut map, "attendees", &self.attendees)?;
-			crate::support::opt_entry(&mut map, "host", &self.host)?;
-			crate::support::opt_entry(&mut map, "meeting", &self.meeting)?;
-			crate::support::opt_entry(&mut map, "crm_fields", &self.crm_fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(
+		Update { req "id" id, req "type" type_, req "ownerId" owner_id, opt "from" from,
+		opt "to" to, opt "from_ts" from_ts, opt "to_ts" to_ts, opt "section" section, opt
+		"name" name, opt_yn "skip_time" skip_time, opt "timezone_from" timezone_from, opt
+		"timezone_to" timezone_to, opt "description" description, opt "color" color, opt
+		"text_color" text_color, opt "accessibility" accessibility, opt "importance"
+		importance, opt_yn "private_event" private_event, opt "recurrence_mode"
+		recurrence_mode, opt "current_date_from" current_date_from, opt "rrule" rrule,
+		opt_yn "is_meeting" is_meeting, opt "location" location, opt "remind" remind, opt
+		"attendees" attendees, opt "host" host, opt "meeting" meeting, opt "crm_fields"
+		crm_fields, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				type_: object.field("type")?,
-				owner_id: object.field("ownerId")?,
-				from: object.field("from")?,
-				to: object.field("to")?,
-				from_ts: object.field("from_ts")?,
-				to_ts: object.field("to_ts")?,
-				section: object.field("section")?,
-				name: object.exact_str("name")?,
-				skip_time: object.field("skip_time")?,
-				timezone_from: object.exact_str("timezone_from")?,
-				timezone_to: object.exact_str("timezone_to")?,
-				description: object.exact_str("description")?,
-				color: object.exact_str("color")?,
-				text_color: object.exact_str("text_color")?,
-				accessibility: object.exact_str("accessibility")?,
-				importance: object.exact_str("importance")?,
-				private_event: object.field("private_event")?,
-				recurrence_mode: object.field("recurrence_mode")?,
-				current_date_from: object.field("current_date_from")?,
-				rrule: object.field("rrule")?,
-				is_meeting: object.field("is_meeting")?,
-				location: object.exact_str("location")?,
-				remind: object.field("remind")?,
-				attendees: object.field("attendees")?,
-				host: object.field("host")?,
-				meeting: object.field("meeting")?,
-				crm_fields: object.field("crm_fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Update { id : field "id", type_ : field "type", owner_id : field "ownerId", from
+		: field "from", to : field "to", from_ts : field "from_ts", to_ts : field
+		"to_ts", section : field "section", name : exact "name", skip_time : field
+		"skip_time", timezone_from : exact "timezone_from", timezone_to : exact
+		"timezone_to", description : exact "description", color : exact "color",
+		text_color : exact "text_color", accessibility : exact "accessibility",
+		importance : exact "importance", private_event : field "private_event",
+		recurrence_mode : field "recurrence_mode", current_date_from : field
+		"current_date_from", rrule : field "rrule", is_meeting : field "is_meeting",
+		location : exact "location", remind : field "remind", attendees : field
+		"attendees", host : field "host", meeting : field "meeting", crm_fields : field
+		"crm_fields", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `calendar.event.add`.
@@ -1177,48 +853,17 @@ pub mod event {
 				self.until = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Rrule {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "FREQ", &self.freq)?;
-				crate::support::opt_entry(&mut map, "COUNT", &self.count)?;
-				crate::support::opt_entry(&mut map, "INTERVAL", &self.interval)?;
-				crate::support::opt_entry(&mut map, "BYDAY", &self.byday)?;
-				crate::support::opt_entry(&mut map, "UNTIL", &self.until)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Rrule);
+		serialize_map!(
+			Rrule { opt "FREQ" freq, opt "COUNT" count, opt "INTERVAL" interval, opt
+			"BYDAY" byday, opt "UNTIL" until, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Rrule {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					freq: object.exact_str("FREQ")?,
-					count: object.field("COUNT")?,
-					interval: object.field("INTERVAL")?,
-					byday: object.field("BYDAY")?,
-					until: object.field("UNTIL")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Rrule { freq : exact "FREQ", count : field "COUNT", interval : field
+			"INTERVAL", byday : field "BYDAY", until : field "UNTIL", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Rrule);
 		/// The object `params.remind` of `calendar.event.add`: `array`.
@@ -1253,42 +898,13 @@ pub mod event {
 				self.count = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Remind {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "count", &self.count)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Remind);
+		serialize_map!(Remind { opt "type" type_, opt "count" count, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Remind {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.exact_str("type")?,
-					count: object.field("count")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Remind { type_ : exact "type", count : field "count", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Remind);
 		/// The object `params.meeting` of `calendar.event.add`: `object`.
@@ -1339,46 +955,17 @@ pub mod event {
 				self.hide_guests = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Meeting {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "notify", &self.notify)?;
-				crate::support::opt_entry(&mut map, "reinvite", &self.reinvite)?;
-				crate::support::opt_entry(&mut map, "allow_invite", &self.allow_invite)?;
-				crate::support::opt_entry(&mut map, "hide_guests", &self.hide_guests)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Meeting);
+		serialize_map!(
+			Meeting { opt "notify" notify, opt "reinvite" reinvite, opt "allow_invite"
+			allow_invite, opt "hide_guests" hide_guests, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Meeting {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					notify: object.field("notify")?,
-					reinvite: object.field("reinvite")?,
-					allow_invite: object.field("allow_invite")?,
-					hide_guests: object.field("hide_guests")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Meeting { notify : field "notify", reinvite : field "reinvite", allow_invite
+			: field "allow_invite", hide_guests : field "hide_guests", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Meeting);
 		/// The `result` of the call: `integer`.
@@ -1458,47 +1045,18 @@ pub mod event {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputMeeting {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					host_name: object.field("HOST_NAME")?,
-					notify: object.field("NOTIFY")?,
-					reinvite: object.field("REINVITE")?,
-					allow_invite: object.field("ALLOW_INVITE")?,
-					hide_guests: object.field("HIDE_GUESTS")?,
-					meeting_creator: object.field("MEETING_CREATOR")?,
-					language_id: object.field("LANGUAGE_ID")?,
-					mail_from: object.field("MAIL_FROM")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputMeeting {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "HOST_NAME", &self.host_name)?;
-				crate::support::opt_entry(&mut map, "NOTIFY", &self.notify)?;
-				crate::support::opt_entry(&mut map, "REINVITE", &self.reinvite)?;
-				crate::support::opt_entry(&mut map, "ALLOW_INVITE", &self.allow_invite)?;
-				crate::support::opt_entry(&mut map, "HIDE_GUESTS", &self.hide_guests)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MEETING_CREATOR",
-					&self.meeting_creator,
-				)?;
-				crate::support::opt_entry(&mut map, "LANGUAGE_ID", &self.language_id)?;
-				crate::support::opt_entry(&mut map, "MAIL_FROM", &self.mail_from)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputMeeting { host_name : field "HOST_NAME", notify : field "NOTIFY",
+			reinvite : field "REINVITE", allow_invite : field "ALLOW_INVITE", hide_guests
+			: field "HIDE_GUESTS", meeting_creator : field "MEETING_CREATOR", language_id
+			: field "LANGUAGE_ID", mail_from : field "MAIL_FROM", extra : rest "", }
+		);
+		serialize_map!(
+			OutputMeeting { opt "HOST_NAME" host_name, opt "NOTIFY" notify, opt
+			"REINVITE" reinvite, opt "ALLOW_INVITE" allow_invite, opt "HIDE_GUESTS"
+			hide_guests, opt "MEETING_CREATOR" meeting_creator, opt "LANGUAGE_ID"
+			language_id, opt "MAIL_FROM" mail_from, rest "" extra }
+		);
 		/// The object `result.REMIND` of `calendar.event.get`: `array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
@@ -1512,31 +1070,13 @@ pub mod event {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRemind {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.field("type")?,
-					count: object.field("count")?,
-					extra: object.rest()?,
-				})
+		from_value!(
+			OutputRemind { type_ : field "type", count : field "count", extra : rest "",
 			}
-		}
-		impl ::serde::Serialize for OutputRemind {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "count", &self.count)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		);
+		serialize_map!(
+			OutputRemind { opt "type" type_, opt "count" count, rest "" extra }
+		);
 		/// The object `result.RRULE` of `calendar.event.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
@@ -1558,39 +1098,16 @@ pub mod event {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRrule {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					freq: object.field("FREQ")?,
-					byday: object.field("BYDAY")?,
-					interval: object.field("INTERVAL")?,
-					until: object.field("UNTIL")?,
-					tilde_until: object.field("~UNTIL")?,
-					until_ts: object.field("UNTIL_TS")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRrule {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "FREQ", &self.freq)?;
-				map.serialize_entry("BYDAY", &self.byday)?;
-				crate::support::opt_entry(&mut map, "INTERVAL", &self.interval)?;
-				crate::support::opt_entry(&mut map, "UNTIL", &self.until)?;
-				crate::support::opt_entry(&mut map, "~UNTIL", &self.tilde_until)?;
-				crate::support::opt_entry(&mut map, "UNTIL_TS", &self.until_ts)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRrule { freq : field "FREQ", byday : field "BYDAY", interval : field
+			"INTERVAL", until : field "UNTIL", tilde_until : field "~UNTIL", until_ts :
+			field "UNTIL_TS", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRrule { opt "FREQ" freq, req "BYDAY" byday, opt "INTERVAL" interval,
+			opt "UNTIL" until, opt "~UNTIL" tilde_until, opt "UNTIL_TS" until_ts, rest ""
+			extra }
+		);
 		/// The object `result.RELATIONS` of `calendar.event.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
@@ -1604,39 +1121,14 @@ pub mod event {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRelations {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					original_recursion_id: object.field("ORIGINAL_RECURSION_ID")?,
-					comment_xml_id: object.field("COMMENT_XML_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRelations {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ORIGINAL_RECURSION_ID",
-					&self.original_recursion_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"COMMENT_XML_ID",
-					&self.comment_xml_id,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRelations { original_recursion_id : field "ORIGINAL_RECURSION_ID",
+			comment_xml_id : field "COMMENT_XML_ID", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRelations { opt "ORIGINAL_RECURSION_ID" original_recursion_id, opt
+			"COMMENT_XML_ID" comment_xml_id, rest "" extra }
+		);
 		/// Allowed values of `result.ATTENDEE_LIST.status` in `calendar.event.get`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -1670,33 +1162,14 @@ pub mod event {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputAttendeeList {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					entry_id: object.field("entryId")?,
-					status: object.field("status")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputAttendeeList {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "entryId", &self.entry_id)?;
-				crate::support::opt_entry(&mut map, "status", &self.status)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputAttendeeList { id : field "id", entry_id : field "entryId", status :
+			field "status", extra : rest "", }
+		);
+		serialize_map!(
+			OutputAttendeeList { opt "id" id, opt "entryId" entry_id, opt "status"
+			status, rest "" extra }
+		);
 		/// The object `result.attendeesEntityList` of `calendar.event.get`: `array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
@@ -1710,31 +1183,14 @@ pub mod event {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputAttendeesEntityList {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					entity_id: object.field("entityId")?,
-					id: object.field("id")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputAttendeesEntityList {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputAttendeesEntityList { entity_id : field "entityId", id : field "id",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputAttendeesEntityList { opt "entityId" entity_id, opt "id" id, rest ""
+			extra }
+		);
 		/// The object `result` of `calendar.event.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
@@ -1866,273 +1322,76 @@ pub mod event {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"ID",
-							"PARENT_ID",
-							"DELETED",
-							"CAL_TYPE",
-							"OWNER_ID",
-							"NAME",
-							"DATE_FROM",
-							"DATE_TO",
-							"ORIGINAL_DATE_FROM",
-							"TZ_FROM",
-							"TZ_TO",
-							"TZ_OFFSET_FROM",
-							"TZ_OFFSET_TO",
-							"DATE_FROM_TS_UTC",
-							"DATE_TO_TS_UTC",
-							"DT_SKIP_TIME",
-							"DT_LENGTH",
-							"EVENT_TYPE",
-							"CREATED_BY",
-							"DATE_CREATE",
-							"TIMESTAMP_X",
-							"DESCRIPTION",
-							"PRIVATE_EVENT",
-							"ACCESSIBILITY",
-							"IMPORTANCE",
-							"IS_MEETING",
-							"MEETING_STATUS",
-							"MEETING_HOST",
-							"MEETING",
-							"LOCATION",
-							"REMIND",
-							"COLOR",
-							"RRULE",
-							"EXDATE",
-							"DAV_XML_ID",
-							"G_EVENT_ID",
-							"CAL_DAV_LABEL",
-							"VERSION",
-							"ATTENDEES_CODES",
-							"RECURRENCE_ID",
-							"RELATIONS",
-							"SECTION_ID",
-							"SYNC_STATUS",
-							"UF_CRM_CAL_EVENT",
-							"UF_WEBDAV_CAL_EVENT",
-							"SECTION_DAV_XML_ID",
-							"DATE_FROM_FORMATTED",
-							"DATE_TO_FORMATTED",
-							"SECT_ID",
-							"ATTENDEE_LIST",
-							"COLLAB_ID",
-							"~RRULE_DESCRIPTION",
-							"attendeesEntityList",
-							"~DESCRIPTION",
-							"~USER_OFFSET_FROM",
-							"~USER_OFFSET_TO",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					parent_id: object.field("PARENT_ID")?,
-					deleted: object.field("DELETED")?,
-					cal_type: object.field("CAL_TYPE")?,
-					owner_id: object.field("OWNER_ID")?,
-					name: object.field("NAME")?,
-					date_from: object.field("DATE_FROM")?,
-					date_to: object.field("DATE_TO")?,
-					original_date_from: object.field("ORIGINAL_DATE_FROM")?,
-					tz_from: object.field("TZ_FROM")?,
-					tz_to: object.field("TZ_TO")?,
-					tz_offset_from: object.field("TZ_OFFSET_FROM")?,
-					tz_offset_to: object.field("TZ_OFFSET_TO")?,
-					date_from_ts_utc: object.field("DATE_FROM_TS_UTC")?,
-					date_to_ts_utc: object.field("DATE_TO_TS_UTC")?,
-					dt_skip_time: object.field("DT_SKIP_TIME")?,
-					dt_length: object.field("DT_LENGTH")?,
-					event_type: object.field("EVENT_TYPE")?,
-					created_by: object.field("CREATED_BY")?,
-					date_create: object.field("DATE_CREATE")?,
-					timestamp_x: object.field("TIMESTAMP_X")?,
-					description: object.field("DESCRIPTION")?,
-					private_event: object.field("PRIVATE_EVENT")?,
-					accessibility: object.field("ACCESSIBILITY")?,
-					importance: object.field("IMPORTANCE")?,
-					is_meeting: object.field("IS_MEETING")?,
-					meeting_status: object.field("MEETING_STATUS")?,
-					meeting_host: object.field("MEETING_HOST")?,
-					meeting: object.field("MEETING")?,
-					location: object.field("LOCATION")?,
-					remind: object.field("REMIND")?,
-					color: object.field("COLOR")?,
-					rrule: object.field("RRULE")?,
-					exdate: object.field("EXDATE")?,
-					dav_xml_id: object.field("DAV_XML_ID")?,
-					g_event_id: object.field("G_EVENT_ID")?,
-					cal_dav_label: object.field("CAL_DAV_LABEL")?,
-					version: object.field("VERSION")?,
-					attendees_codes: object.field("ATTENDEES_CODES")?,
-					recurrence_id: object.field("RECURRENCE_ID")?,
-					relations: object.field("RELATIONS")?,
-					section_id: object.field("SECTION_ID")?,
-					sync_status: object.field("SYNC_STATUS")?,
-					uf_crm_cal_event: object.field("UF_CRM_CAL_EVENT")?,
-					uf_webdav_cal_event: object.field("UF_WEBDAV_CAL_EVENT")?,
-					section_dav_xml_id: object.field("SECTION_DAV_XML_ID")?,
-					date_from_formatted: object.field("DATE_FROM_FORMATTED")?,
-					date_to_formatted: object.field("DATE_TO_FORMATTED")?,
-					sect_id: object.field("SECT_ID")?,
-					attendee_list: object.field("ATTENDEE_LIST")?,
-					collab_id: object.field("COLLAB_ID")?,
-					tilde_rrule_description: object.field("~RRULE_DESCRIPTION")?,
-					attendees_entity_list: object.field("attendeesEntityList")?,
-					tilde_description: object.field("~DESCRIPTION")?,
-					tilde_user_offset_from: object.field("~USER_OFFSET_FROM")?,
-					tilde_user_offset_to: object.field("~USER_OFFSET_TO")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DELETED",
-					&self.deleted.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "CAL_TYPE", &self.cal_type)?;
-				crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "DATE_FROM", &self.date_from)?;
-				crate::support::opt_entry(&mut map, "DATE_TO", &self.date_to)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ORIGINAL_DATE_FROM",
-					&self.original_date_from,
-				)?;
-				crate::support::opt_entry(&mut map, "TZ_FROM", &self.tz_from)?;
-				crate::support::opt_entry(&mut map, "TZ_TO", &self.tz_to)?;
-				crate::support::opt_entry(
-					&mut map,
-					"TZ_OFFSET_FROM",
-					&self.tz_offset_from,
-				)?;
-				crate::support::opt_entry(&mut map, "TZ_OFFSET_TO", &self.tz_offset_to)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DATE_FROM_TS_UTC",
-					&self.date_from_ts_utc,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DATE_TO_TS_UTC",
-					&self.date_to_ts_utc,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DT_SKIP_TIME",
-					&self.dt_skip_time.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "DT_LENGTH", &self.dt_length)?;
-				crate::support::opt_entry(&mut map, "EVENT_TYPE", &self.event_type)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(
-					&mut map,
-					"PRIVATE_EVENT",
-					&self.private_event.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACCESSIBILITY",
-					&self.accessibility,
-				)?;
-				crate::support::opt_entry(&mut map, "IMPORTANCE", &self.importance)?;
-				crate::support::opt_entry(
-					&mut map,
-					"IS_MEETING",
-					&self.is_meeting.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MEETING_STATUS",
-					&self.meeting_status,
-				)?;
-				crate::support::opt_entry(&mut map, "MEETING_HOST", &self.meeting_host)?;
-				crate::support::opt_entry(&mut map, "MEETING", &self.meeting)?;
-				crate::support::opt_entry(&mut map, "LOCATION", &self.location)?;
-				map.serialize_entry("REMIND", &self.remind)?;
-				crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
-				crate::support::opt_entry(&mut map, "RRULE", &self.rrule)?;
-				crate::support::opt_entry(&mut map, "EXDATE", &self.exdate)?;
-				crate::support::opt_entry(&mut map, "DAV_XML_ID", &self.dav_xml_id)?;
-				crate::support::opt_entry(&mut map, "G_EVENT_ID", &self.g_event_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CAL_DAV_LABEL",
-					&self.cal_dav_label,
-				)?;
-				crate::support::opt_entry(&mut map, "VERSION", &self.version)?;
-				map.serialize_entry("ATTENDEES_CODES", &self.attendees_codes)?;
-				crate::support::opt_entry(
-					&mut map,
-					"RECURRENCE_ID",
-					&self.recurrence_id,
-				)?;
-				crate::support::opt_entry(&mut map, "RELATIONS", &self.relations)?;
-				crate::support::opt_entry(&mut map, "SECTION_ID", &self.section_id)?;
-				crate::support::opt_entry(&mut map, "SYNC_STATUS", &self.sync_status)?;
-				map.serialize_entry("UF_CRM_CAL_EVENT", &self.uf_crm_cal_event)?;
-				map.serialize_entry("UF_WEBDAV_CAL_EVENT", &self.uf_webdav_cal_event)?;
-				map.serialize_entry("SECTION_DAV_XML_ID", &self.section_dav_xml_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DATE_FROM_FORMATTED",
-					&self.date_from_formatted,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DATE_TO_FORMATTED",
-					&self.date_to_formatted,
-				)?;
-				crate::support::opt_entry(&mut map, "SECT_ID", &self.sect_id)?;
-				map.serialize_entry("ATTENDEE_LIST", &self.attendee_list)?;
-				crate::support::opt_entry(&mut map, "COLLAB_ID", &self.collab_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"~RRULE_DESCRIPTION",
-					&self.tilde_rrule_description,
-				)?;
-				map.serialize_entry("attendeesEntityList", &self.attendees_entity_list)?;
-				crate::support::opt_entry(
-					&mut map,
-					"~DESCRIPTION",
-					&self.tilde_description,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"~USER_OFFSET_FROM",
-					&self.tilde_user_offset_from,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"~USER_OFFSET_TO",
-					&self.tilde_user_offset_to,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : field "ID", parent_id : field "PARENT_ID", deleted : field
+			"DELETED", cal_type : field "CAL_TYPE", owner_id : field "OWNER_ID", name :
+			field "NAME", date_from : field "DATE_FROM", date_to : field "DATE_TO",
+			original_date_from : field "ORIGINAL_DATE_FROM", tz_from : field "TZ_FROM",
+			tz_to : field "TZ_TO", tz_offset_from : field "TZ_OFFSET_FROM", tz_offset_to
+			: field "TZ_OFFSET_TO", date_from_ts_utc : field "DATE_FROM_TS_UTC",
+			date_to_ts_utc : field "DATE_TO_TS_UTC", dt_skip_time : field "DT_SKIP_TIME",
+			dt_length : field "DT_LENGTH", event_type : field "EVENT_TYPE", created_by :
+			field "CREATED_BY", date_create : field "DATE_CREATE", timestamp_x : field
+			"TIMESTAMP_X", description : field "DESCRIPTION", private_event : field
+			"PRIVATE_EVENT", accessibility : field "ACCESSIBILITY", importance : field
+			"IMPORTANCE", is_meeting : field "IS_MEETING", meeting_status : field
+			"MEETING_STATUS", meeting_host : field "MEETING_HOST", meeting : field
+			"MEETING", location : field "LOCATION", remind : field "REMIND", color :
+			field "COLOR", rrule : field "RRULE", exdate : field "EXDATE", dav_xml_id :
+			field "DAV_XML_ID", g_event_id : field "G_EVENT_ID", cal_dav_label : field
+			"CAL_DAV_LABEL", version : field "VERSION", attendees_codes : field
+			"ATTENDEES_CODES", recurrence_id : field "RECURRENCE_ID", relations : field
+			"RELATIONS", section_id : field "SECTION_ID", sync_status : field
+			"SYNC_STATUS", uf_crm_cal_event : field "UF_CRM_CAL_EVENT",
+			uf_webdav_cal_event : field "UF_WEBDAV_CAL_EVENT", section_dav_xml_id : field
+			"SECTION_DAV_XML_ID", date_from_formatted : field "DATE_FROM_FORMATTED",
+			date_to_formatted : field "DATE_TO_FORMATTED", sect_id : field "SECT_ID",
+			attendee_list : field "ATTENDEE_LIST", collab_id : field "COLLAB_ID",
+			tilde_rrule_description : field "~RRULE_DESCRIPTION", attendees_entity_list :
+			field "attendeesEntityList", tilde_description : field "~DESCRIPTION",
+			tilde_user_offset_from : field "~USER_OFFSET_FROM", tilde_user_offset_to :
+			field "~USER_OFFSET_TO", extra : rest "", } fits["ID", "PARENT_ID",
+			"DELETED", "CAL_TYPE", "OWNER_ID", "NAME", "DATE_FROM", "DATE_TO",
+			"ORIGINAL_DATE_FROM", "TZ_FROM", "TZ_TO", "TZ_OFFSET_FROM", "TZ_OFFSET_TO",
+			"DATE_FROM_TS_UTC", "DATE_TO_TS_UTC", "DT_SKIP_TIME", "DT_LENGTH",
+			"EVENT_TYPE", "CREATED_BY", "DATE_CREATE", "TIMESTAMP_X", "DESCRIPTION",
+			"PRIVATE_EVENT", "ACCESSIBILITY", "IMPORTANCE", "IS_MEETING",
+			"MEETING_STATUS", "MEETING_HOST", "MEETING", "LOCATION", "REMIND", "COLOR",
+			"RRULE", "EXDATE", "DAV_XML_ID", "G_EVENT_ID", "CAL_DAV_LABEL", "VERSION",
+			"ATTENDEES_CODES", "RECURRENCE_ID", "RELATIONS", "SECTION_ID", "SYNC_STATUS",
+			"UF_CRM_CAL_EVENT", "UF_WEBDAV_CAL_EVENT", "SECTION_DAV_XML_ID",
+			"DATE_FROM_FORMATTED", "DATE_TO_FORMATTED", "SECT_ID", "ATTENDEE_LIST",
+			"COLLAB_ID", "~RRULE_DESCRIPTION", "attendeesEntityList", "~DESCRIPTION",
+			"~USER_OFFSET_FROM", "~USER_OFFSET_TO"] []
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "PARENT_ID" parent_id, opt_yn "DELETED" deleted,
+			opt "CAL_TYPE" cal_type, opt "OWNER_ID" owner_id, opt "NAME" name, opt
+			"DATE_FROM" date_from, opt "DATE_TO" date_to, opt "ORIGINAL_DATE_FROM"
+			original_date_from, opt "TZ_FROM" tz_from, opt "TZ_TO" tz_to, opt
+			"TZ_OFFSET_FROM" tz_offset_from, opt "TZ_OFFSET_TO" tz_offset_to, opt
+			"DATE_FROM_TS_UTC" date_from_ts_utc, opt "DATE_TO_TS_UTC" date_to_ts_utc,
+			opt_yn "DT_SKIP_TIME" dt_skip_time, opt "DT_LENGTH" dt_length, opt
+			"EVENT_TYPE" event_type, opt "CREATED_BY" created_by, opt "DATE_CREATE"
+			date_create, opt "TIMESTAMP_X" timestamp_x, opt "DESCRIPTION" description,
+			opt_yn "PRIVATE_EVENT" private_event, opt "ACCESSIBILITY" accessibility, opt
+			"IMPORTANCE" importance, opt_yn "IS_MEETING" is_meeting, opt "MEETING_STATUS"
+			meeting_status, opt "MEETING_HOST" meeting_host, opt "MEETING" meeting, opt
+			"LOCATION" location, req "REMIND" remind, opt "COLOR" color, opt "RRULE"
+			rrule, opt "EXDATE" exdate, opt "DAV_XML_ID" dav_xml_id, opt "G_EVENT_ID"
+			g_event_id, opt "CAL_DAV_LABEL" cal_dav_label, opt "VERSION" version, req
+			"ATTENDEES_CODES" attendees_codes, opt "RECURRENCE_ID" recurrence_id, opt
+			"RELATIONS" relations, opt "SECTION_ID" section_id, opt "SYNC_STATUS"
+			sync_status, req "UF_CRM_CAL_EVENT" uf_crm_cal_event, req
+			"UF_WEBDAV_CAL_EVENT" uf_webdav_cal_event, req "SECTION_DAV_XML_ID"
+			section_dav_xml_id, opt "DATE_FROM_FORMATTED" date_from_formatted, opt
+			"DATE_TO_FORMATTED" date_to_formatted, opt "SECT_ID" sect_id, req
+			"ATTENDEE_LIST" attendee_list, opt "COLLAB_ID" collab_id, opt
+			"~RRULE_DESCRIPTION" tilde_rrule_description, req "attendeesEntityList"
+			attendees_entity_list, opt "~DESCRIPTION" tilde_description, opt
+			"~USER_OFFSET_FROM" tilde_user_offset_from, opt "~USER_OFFSET_TO"
+			tilde_user_offset_to, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "calendar.event.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2209,58 +1468,19 @@ pub mod event {
 				self.detail_url = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Nearest {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "ownerId", &self.owner_id)?;
-				crate::support::opt_entry(&mut map, "days", &self.days)?;
-				crate::support::opt_entry(
-					&mut map,
-					"forCurrentUser",
-					&self.for_current_user,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"maxEventsCount",
-					&self.max_events_count,
-				)?;
-				crate::support::opt_entry(&mut map, "detailUrl", &self.detail_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Nearest);
+		serialize_map!(
+			Nearest { opt "type" type_, opt "ownerId" owner_id, opt "days" days, opt
+			"forCurrentUser" for_current_user, opt "maxEventsCount" max_events_count, opt
+			"detailUrl" detail_url, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Nearest {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.exact_str("type")?,
-					owner_id: object.field("ownerId")?,
-					days: object.field("days")?,
-					for_current_user: object.field("forCurrentUser")?,
-					max_events_count: object.field("maxEventsCount")?,
-					detail_url: object.exact_str("detailUrl")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Nearest { type_ : exact "type", owner_id : field "ownerId", days : field
+			"days", for_current_user : field "forCurrentUser", max_events_count : field
+			"maxEventsCount", detail_url : exact "detailUrl", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Nearest);
 		/// Types of `calendar.event.get.nearest`.
@@ -2312,59 +1532,19 @@ pub mod event {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputMeeting {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						host_name: object.field("HOST_NAME")?,
-						notify: object.field("NOTIFY")?,
-						reinvite: object.field("REINVITE")?,
-						allow_invite: object.field("ALLOW_INVITE")?,
-						hide_guests: object.field("HIDE_GUESTS")?,
-						meeting_creator: object.field("MEETING_CREATOR")?,
-						language_id: object.field("LANGUAGE_ID")?,
-						mail_from: object.field("MAIL_FROM")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputMeeting {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "HOST_NAME", &self.host_name)?;
-					crate::support::opt_entry(&mut map, "NOTIFY", &self.notify)?;
-					crate::support::opt_entry(&mut map, "REINVITE", &self.reinvite)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ALLOW_INVITE",
-						&self.allow_invite,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"HIDE_GUESTS",
-						&self.hide_guests,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"MEETING_CREATOR",
-						&self.meeting_creator,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"LANGUAGE_ID",
-						&self.language_id,
-					)?;
-					crate::support::opt_entry(&mut map, "MAIL_FROM", &self.mail_from)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputMeeting { host_name : field "HOST_NAME", notify : field "NOTIFY",
+				reinvite : field "REINVITE", allow_invite : field "ALLOW_INVITE",
+				hide_guests : field "HIDE_GUESTS", meeting_creator : field
+				"MEETING_CREATOR", language_id : field "LANGUAGE_ID", mail_from : field
+				"MAIL_FROM", extra : rest "", }
+			);
+			serialize_map!(
+				OutputMeeting { opt "HOST_NAME" host_name, opt "NOTIFY" notify, opt
+				"REINVITE" reinvite, opt "ALLOW_INVITE" allow_invite, opt "HIDE_GUESTS"
+				hide_guests, opt "MEETING_CREATOR" meeting_creator, opt "LANGUAGE_ID"
+				language_id, opt "MAIL_FROM" mail_from, rest "" extra }
+			);
 			/// The object `result.REMIND` of `calendar.event.get.nearest`: `array`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
@@ -2378,31 +1558,13 @@ pub mod event {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputRemind {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						type_: object.field("type")?,
-						count: object.field("count")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputRemind {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "count", &self.count)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputRemind { type_ : field "type", count : field "count", extra : rest
+				"", }
+			);
+			serialize_map!(
+				OutputRemind { opt "type" type_, opt "count" count, rest "" extra }
+			);
 			/// The object `result.RRULE` of `calendar.event.get.nearest`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
@@ -2424,39 +1586,16 @@ pub mod event {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputRrule {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						freq: object.field("FREQ")?,
-						byday: object.field("BYDAY")?,
-						interval: object.field("INTERVAL")?,
-						until: object.field("UNTIL")?,
-						tilde_until: object.field("~UNTIL")?,
-						until_ts: object.field("UNTIL_TS")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputRrule {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "FREQ", &self.freq)?;
-					map.serialize_entry("BYDAY", &self.byday)?;
-					crate::support::opt_entry(&mut map, "INTERVAL", &self.interval)?;
-					crate::support::opt_entry(&mut map, "UNTIL", &self.until)?;
-					crate::support::opt_entry(&mut map, "~UNTIL", &self.tilde_until)?;
-					crate::support::opt_entry(&mut map, "UNTIL_TS", &self.until_ts)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputRrule { freq : field "FREQ", byday : field "BYDAY", interval :
+				field "INTERVAL", until : field "UNTIL", tilde_until : field "~UNTIL",
+				until_ts : field "UNTIL_TS", extra : rest "", }
+			);
+			serialize_map!(
+				OutputRrule { opt "FREQ" freq, req "BYDAY" byday, opt "INTERVAL"
+				interval, opt "UNTIL" until, opt "~UNTIL" tilde_until, opt "UNTIL_TS"
+				until_ts, rest "" extra }
+			);
 			/// The object `result.RELATIONS` of `calendar.event.get.nearest`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
@@ -2470,39 +1609,14 @@ pub mod event {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputRelations {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						original_recursion_id: object.field("ORIGINAL_RECURSION_ID")?,
-						comment_xml_id: object.field("COMMENT_XML_ID")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputRelations {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ORIGINAL_RECURSION_ID",
-						&self.original_recursion_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"COMMENT_XML_ID",
-						&self.comment_xml_id,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputRelations { original_recursion_id : field "ORIGINAL_RECURSION_ID",
+				comment_xml_id : field "COMMENT_XML_ID", extra : rest "", }
+			);
+			serialize_map!(
+				OutputRelations { opt "ORIGINAL_RECURSION_ID" original_recursion_id, opt
+				"COMMENT_XML_ID" comment_xml_id, rest "" extra }
+			);
 			/// Allowed values of `result.ATTENDEE_LIST.status` in `calendar.event.get.nearest`.
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
@@ -2538,33 +1652,14 @@ pub mod event {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputAttendeeList {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						entry_id: object.field("entryId")?,
-						status: object.field("status")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputAttendeeList {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "entryId", &self.entry_id)?;
-					crate::support::opt_entry(&mut map, "status", &self.status)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputAttendeeList { id : field "id", entry_id : field "entryId", status
+				: field "status", extra : rest "", }
+			);
+			serialize_map!(
+				OutputAttendeeList { opt "id" id, opt "entryId" entry_id, opt "status"
+				status, rest "" extra }
+			);
 			/// The object `result.attendeesEntityList` of `calendar.event.get.nearest`: `array`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
@@ -2578,31 +1673,14 @@ pub mod event {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputAttendeesEntityList {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						entity_id: object.field("entityId")?,
-						id: object.field("id")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputAttendeesEntityList {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputAttendeesEntityList { entity_id : field "entityId", id : field
+				"id", extra : rest "", }
+			);
+			serialize_map!(
+				OutputAttendeesEntityList { opt "entityId" entity_id, opt "id" id, rest
+				"" extra }
+			);
 			/// The object `result` of `calendar.event.get.nearest`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
@@ -2734,303 +1812,80 @@ pub mod event {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"ID",
-								"PARENT_ID",
-								"DELETED",
-								"CAL_TYPE",
-								"OWNER_ID",
-								"NAME",
-								"DATE_FROM",
-								"DATE_TO",
-								"ORIGINAL_DATE_FROM",
-								"TZ_FROM",
-								"TZ_TO",
-								"TZ_OFFSET_FROM",
-								"TZ_OFFSET_TO",
-								"DATE_FROM_TS_UTC",
-								"DATE_TO_TS_UTC",
-								"DT_SKIP_TIME",
-								"DT_LENGTH",
-								"EVENT_TYPE",
-								"CREATED_BY",
-								"DATE_CREATE",
-								"TIMESTAMP_X",
-								"DESCRIPTION",
-								"PRIVATE_EVENT",
-								"ACCESSIBILITY",
-								"IMPORTANCE",
-								"IS_MEETING",
-								"MEETING_STATUS",
-								"MEETING_HOST",
-								"MEETING",
-								"LOCATION",
-								"REMIND",
-								"COLOR",
-								"RRULE",
-								"EXDATE",
-								"DAV_XML_ID",
-								"G_EVENT_ID",
-								"CAL_DAV_LABEL",
-								"VERSION",
-								"ATTENDEES_CODES",
-								"RECURRENCE_ID",
-								"RELATIONS",
-								"SECTION_ID",
-								"SYNC_STATUS",
-								"UF_CRM_CAL_EVENT",
-								"UF_WEBDAV_CAL_EVENT",
-								"SECTION_DAV_XML_ID",
-								"DATE_FROM_FORMATTED",
-								"DATE_TO_FORMATTED",
-								"SECT_ID",
-								"ATTENDEE_LIST",
-								"COLLAB_ID",
-								"~RRULE_DESCRIPTION",
-								"attendeesEntityList",
-								"~DESCRIPTION",
-								"~USER_OFFSET_FROM",
-								"~USER_OFFSET_TO",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						id: object.field("ID")?,
-						parent_id: object.field("PARENT_ID")?,
-						deleted: object.field("DELETED")?,
-						cal_type: object.field("CAL_TYPE")?,
-						owner_id: object.field("OWNER_ID")?,
-						name: object.field("NAME")?,
-						date_from: object.field("DATE_FROM")?,
-						date_to: object.field("DATE_TO")?,
-						original_date_from: object.field("ORIGINAL_DATE_FROM")?,
-						tz_from: object.field("TZ_FROM")?,
-						tz_to: object.field("TZ_TO")?,
-						tz_offset_from: object.field("TZ_OFFSET_FROM")?,
-						tz_offset_to: object.field("TZ_OFFSET_TO")?,
-						date_from_ts_utc: object.field("DATE_FROM_TS_UTC")?,
-						date_to_ts_utc: object.field("DATE_TO_TS_UTC")?,
-						dt_skip_time: object.field("DT_SKIP_TIME")?,
-						dt_length: object.field("DT_LENGTH")?,
-						event_type: object.field("EVENT_TYPE")?,
-						created_by: object.field("CREATED_BY")?,
-						date_create: object.field("DATE_CREATE")?,
-						timestamp_x: object.field("TIMESTAMP_X")?,
-						description: object.field("DESCRIPTION")?,
-						private_event: object.field("PRIVATE_EVENT")?,
-						accessibility: object.field("ACCESSIBILITY")?,
-						importance: object.field("IMPORTANCE")?,
-						is_meeting: object.field("IS_MEETING")?,
-						meeting_status: object.field("MEETING_STATUS")?,
-						meeting_host: object.field("MEETING_HOST")?,
-						meeting: object.field("MEETING")?,
-						location: object.field("LOCATION")?,
-						remind: object.field("REMIND")?,
-						color: object.field("COLOR")?,
-						rrule: object.field("RRULE")?,
-						exdate: object.field("EXDATE")?,
-						dav_xml_id: object.field("DAV_XML_ID")?,
-						g_event_id: object.field("G_EVENT_ID")?,
-						cal_dav_label: object.field("CAL_DAV_LABEL")?,
-						version: object.field("VERSION")?,
-						attendees_codes: object.field("ATTENDEES_CODES")?,
-						recurrence_id: object.field("RECURRENCE_ID")?,
-						relations: object.field("RELATIONS")?,
-						section_id: object.field("SECTION_ID")?,
-						sync_status: object.field("SYNC_STATUS")?,
-						uf_crm_cal_event: object.field("UF_CRM_CAL_EVENT")?,
-						uf_webdav_cal_event: object.field("UF_WEBDAV_CAL_EVENT")?,
-						section_dav_xml_id: object.field("SECTION_DAV_XML_ID")?,
-						date_from_formatted: object.field("DATE_FROM_FORMATTED")?,
-						date_to_formatted: object.field("DATE_TO_FORMATTED")?,
-						sect_id: object.field("SECT_ID")?,
-						attendee_list: object.field("ATTENDEE_LIST")?,
-						collab_id: object.field("COLLAB_ID")?,
-						tilde_rrule_description: object.field("~RRULE_DESCRIPTION")?,
-						attendees_entity_list: object.field("attendeesEntityList")?,
-						tilde_description: object.field("~DESCRIPTION")?,
-						tilde_user_offset_from: object.field("~USER_OFFSET_FROM")?,
-						tilde_user_offset_to: object.field("~USER_OFFSET_TO")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ID", &self.id)?;
-					crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DELETED",
-						&self.deleted.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "CAL_TYPE", &self.cal_type)?;
-					crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
-					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-					crate::support::opt_entry(&mut map, "DATE_FROM", &self.date_from)?;
-					crate::support::opt_entry(&mut map, "DATE_TO", &self.date_to)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ORIGINAL_DATE_FROM",
-						&self.original_date_from,
-					)?;
-					crate::support::opt_entry(&mut map, "TZ_FROM", &self.tz_from)?;
-					crate::support::opt_entry(&mut map, "TZ_TO", &self.tz_to)?;
-					crate::support::opt_entry(
-						&mut map,
-						"TZ_OFFSET_FROM",
-						&self.tz_offset_from,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"TZ_OFFSET_TO",
-						&self.tz_offset_to,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DATE_FROM_TS_UTC",
-						&self.date_from_ts_utc,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DATE_TO_TS_UTC",
-						&self.date_to_ts_utc,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DT_SKIP_TIME",
-						&self.dt_skip_time.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "DT_LENGTH", &self.dt_length)?;
-					crate::support::opt_entry(&mut map, "EVENT_TYPE", &self.event_type)?;
-					crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DATE_CREATE",
-						&self.date_create,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"TIMESTAMP_X",
-						&self.timestamp_x,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DESCRIPTION",
-						&self.description,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"PRIVATE_EVENT",
-						&self.private_event.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ACCESSIBILITY",
-						&self.accessibility,
-					)?;
-					crate::support::opt_entry(&mut map, "IMPORTANCE", &self.importance)?;
-					crate::support::opt_entry(
-						&mut map,
-						"IS_MEETING",
-						&self.is_meeting.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"MEETING_STATUS",
-						&self.meeting_status,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"MEETING_HOST",
-						&self.meeting_host,
-					)?;
-					crate::support::opt_entry(&mut map, "MEETING", &self.meeting)?;
-					crate::support::opt_entry(&mut map, "LOCATION", &self.location)?;
-					map.serialize_entry("REMIND", &self.remind)?;
-					crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
-					crate::support::opt_entry(&mut map, "RRULE", &self.rrule)?;
-					crate::support::opt_entry(&mut map, "EXDATE", &self.exdate)?;
-					crate::support::opt_entry(&mut map, "DAV_XML_ID", &self.dav_xml_id)?;
-					crate::support::opt_entry(&mut map, "G_EVENT_ID", &self.g_event_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CAL_DAV_LABEL",
-						&self.cal_dav_label,
-					)?;
-					crate::support::opt_entry(&mut map, "VERSION", &self.version)?;
-					map.serialize_entry("ATTENDEES_CODES", &self.attendees_codes)?;
-					crate::support::opt_entry(
-						&mut map,
-						"RECURRENCE_ID",
-						&self.recurrence_id,
-					)?;
-					crate::support::opt_entry(&mut map, "RELATIONS", &self.relations)?;
-					crate::support::opt_entry(&mut map, "SECTION_ID", &self.section_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SYNC_STATUS",
-						&self.sync_status,
-					)?;
-					map.serialize_entry("UF_CRM_CAL_EVENT", &self.uf_crm_cal_event)?;
-					map.serialize_entry(
-						"UF_WEBDAV_CAL_EVENT",
-						&self.uf_webdav_cal_event,
-					)?;
-					map.serialize_entry("SECTION_DAV_XML_ID", &self.section_dav_xml_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DATE_FROM_FORMATTED",
-						&self.date_from_formatted,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DATE_TO_FORMATTED",
-						&self.date_to_formatted,
-					)?;
-					crate::support::opt_entry(&mut map, "SECT_ID", &self.sect_id)?;
-					map.serialize_entry("ATTENDEE_LIST", &self.attendee_list)?;
-					crate::support::opt_entry(&mut map, "COLLAB_ID", &self.collab_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"~RRULE_DESCRIPTION",
-						&self.tilde_rrule_description,
-					)?;
-					map.serialize_entry(
-						"attendeesEntityList",
-						&self.attendees_entity_list,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"~DESCRIPTION",
-						&self.tilde_description,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"~USER_OFFSET_FROM",
-						&self.tilde_user_offset_from,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"~USER_OFFSET_TO",
-						&self.tilde_user_offset_to,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { id : field "ID", parent_id : field "PARENT_ID", deleted : field
+				"DELETED", cal_type : field "CAL_TYPE", owner_id : field "OWNER_ID", name
+				: field "NAME", date_from : field "DATE_FROM", date_to : field "DATE_TO",
+				original_date_from : field "ORIGINAL_DATE_FROM", tz_from : field
+				"TZ_FROM", tz_to : field "TZ_TO", tz_offset_from : field
+				"TZ_OFFSET_FROM", tz_offset_to : field "TZ_OFFSET_TO", date_from_ts_utc :
+				field "DATE_FROM_TS_UTC", date_to_ts_utc : field "DATE_TO_TS_UTC",
+				dt_skip_time : field "DT_SKIP_TIME", dt_length : field "DT_LENGTH",
+				event_type : field "EVENT_TYPE", created_by : field "CREATED_BY",
+				date_create : field "DATE_CREATE", timestamp_x : field "TIMESTAMP_X",
+				description : field "DESCRIPTION", private_event : field "PRIVATE_EVENT",
+				accessibility : field "ACCESSIBILITY", importance : field "IMPORTANCE",
+				is_meeting : field "IS_MEETING", meeting_status : field "MEETING_STATUS",
+				meeting_host : field "MEETING_HOST", meeting : field "MEETING", location
+				: field "LOCATION", remind : field "REMIND", color : field "COLOR", rrule
+				: field "RRULE", exdate : field "EXDATE", dav_xml_id : field
+				"DAV_XML_ID", g_event_id : field "G_EVENT_ID", cal_dav_label : field
+				"CAL_DAV_LABEL", version : field "VERSION", attendees_codes : field
+				"ATTENDEES_CODES", recurrence_id : field "RECURRENCE_ID", relations :
+				field "RELATIONS", section_id : field "SECTION_ID", sync_status : field
+				"SYNC_STATUS", uf_crm_cal_event : field "UF_CRM_CAL_EVENT",
+				uf_webdav_cal_event : field "UF_WEBDAV_CAL_EVENT", section_dav_xml_id :
+				field "SECTION_DAV_XML_ID", date_from_formatted : field
+				"DATE_FROM_FORMATTED", date_to_formatted : field "DATE_TO_FORMATTED",
+				sect_id : field "SECT_ID", attendee_list : field "ATTENDEE_LIST",
+				collab_id : field "COLLAB_ID", tilde_rrule_description : field
+				"~RRULE_DESCRIPTION", attendees_entity_list : field
+				"attendeesEntityList", tilde_description : field "~DESCRIPTION",
+				tilde_user_offset_from : field "~USER_OFFSET_FROM", tilde_user_offset_to
+				: field "~USER_OFFSET_TO", extra : rest "", } fits["ID", "PARENT_ID",
+				"DELETED", "CAL_TYPE", "OWNER_ID", "NAME", "DATE_FROM", "DATE_TO",
+				"ORIGINAL_DATE_FROM", "TZ_FROM", "TZ_TO", "TZ_OFFSET_FROM",
+				"TZ_OFFSET_TO", "DATE_FROM_TS_UTC", "DATE_TO_TS_UTC", "DT_SKIP_TIME",
+				"DT_LENGTH", "EVENT_TYPE", "CREATED_BY", "DATE_CREATE", "TIMESTAMP_X",
+				"DESCRIPTION", "PRIVATE_EVENT", "ACCESSIBILITY", "IMPORTANCE",
+				"IS_MEETING", "MEETING_STATUS", "MEETING_HOST", "MEETING", "LOCATION",
+				"REMIND", "COLOR", "RRULE", "EXDATE", "DAV_XML_ID", "G_EVENT_ID",
+				"CAL_DAV_LABEL", "VERSION", "ATTENDEES_CODES", "RECURRENCE_ID",
+				"RELATIONS", "SECTION_ID", "SYNC_STATUS", "UF_CRM_CAL_EVENT",
+				"UF_WEBDAV_CAL_EVENT", "SECTION_DAV_XML_ID", "DATE_FROM_FORMATTED",
+				"DATE_TO_FORMATTED", "SECT_ID", "ATTENDEE_LIST", "COLLAB_ID",
+				"~RRULE_DESCRIPTION", "attendeesEntityList", "~DESCRIPTION",
+				"~USER_OFFSET_FROM", "~USER_OFFSET_TO"] []
+			);
+			serialize_map!(
+				Output { opt "ID" id, opt "PARENT_ID" parent_id, opt_yn "DELETED"
+				deleted, opt "CAL_TYPE" cal_type, opt "OWNER_ID" owner_id, opt "NAME"
+				name, opt "DATE_FROM" date_from, opt "DATE_TO" date_to, opt
+				"ORIGINAL_DATE_FROM" original_date_from, opt "TZ_FROM" tz_from, opt
+				"TZ_TO" tz_to, opt "TZ_OFFSET_FROM" tz_offset_from, opt "TZ_OFFSET_TO"
+				tz_offset_to, opt "DATE_FROM_TS_UTC" date_from_ts_utc, opt
+				"DATE_TO_TS_UTC" date_to_ts_utc, opt_yn "DT_SKIP_TIME" dt_skip_time, opt
+				"DT_LENGTH" dt_length, opt "EVENT_TYPE" event_type, opt "CREATED_BY"
+				created_by, opt "DATE_CREATE" date_create, opt "TIMESTAMP_X" timestamp_x,
+				opt "DESCRIPTION" description, opt_yn "PRIVATE_EVENT" private_event, opt
+				"ACCESSIBILITY" accessibility, opt "IMPORTANCE" importance, opt_yn
+				"IS_MEETING" is_meeting, opt "MEETING_STATUS" meeting_status, opt
+				"MEETING_HOST" meeting_host, opt "MEETING" meeting, opt "LOCATION"
+				location, req "REMIND" remind, opt "COLOR" color, opt "RRULE" rrule, opt
+				"EXDATE" exdate, opt "DAV_XML_ID" dav_xml_id, opt "G_EVENT_ID"
+				g_event_id, opt "CAL_DAV_LABEL" cal_dav_label, opt "VERSION" version, req
+				"ATTENDEES_CODES" attendees_codes, opt "RECURRENCE_ID" recurrence_id, opt
+				"RELATIONS" relations, opt "SECTION_ID" section_id, opt "SYNC_STATUS"
+				sync_status, req "UF_CRM_CAL_EVENT" uf_crm_cal_event, req
+				"UF_WEBDAV_CAL_EVENT" uf_webdav_cal_event, req "SECTION_DAV_XML_ID"
+				section_dav_xml_id, opt "DATE_FROM_FORMATTED" date_from_formatted, opt
+				"DATE_TO_FORMATTED" date_to_formatted, opt "SECT_ID" sect_id, req
+				"ATTENDEE_LIST" attendee_list, opt "COLLAB_ID" collab_id, opt
+				"~RRULE_DESCRIPTION" tilde_rrule_description, req "attendeesEntityList"
+				attendees_entity_list, opt "~DESCRIPTION" tilde_description, opt
+				"~USER_OFFSET_FROM" tilde_user_offset_from, opt "~USER_OFFSET_TO"
+				tilde_user_offset_to, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Nearest {
 				const NAME: &'static str = "calendar.event.get.nearest";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3090,47 +1945,18 @@ pub mod event {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputMeeting {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					host_name: object.field("HOST_NAME")?,
-					notify: object.field("NOTIFY")?,
-					reinvite: object.field("REINVITE")?,
-					allow_invite: object.field("ALLOW_INVITE")?,
-					hide_guests: object.field("HIDE_GUESTS")?,
-					meeting_creator: object.field("MEETING_CREATOR")?,
-					language_id: object.field("LANGUAGE_ID")?,
-					mail_from: object.field("MAIL_FROM")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputMeeting {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "HOST_NAME", &self.host_name)?;
-				crate::support::opt_entry(&mut map, "NOTIFY", &self.notify)?;
-				crate::support::opt_entry(&mut map, "REINVITE", &self.reinvite)?;
-				crate::support::opt_entry(&mut map, "ALLOW_INVITE", &self.allow_invite)?;
-				crate::support::opt_entry(&mut map, "HIDE_GUESTS", &self.hide_guests)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MEETING_CREATOR",
-					&self.meeting_creator,
-				)?;
-				crate::support::opt_entry(&mut map, "LANGUAGE_ID", &self.language_id)?;
-				crate::support::opt_entry(&mut map, "MAIL_FROM", &self.mail_from)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputMeeting { host_name : field "HOST_NAME", notify : field "NOTIFY",
+			reinvite : field "REINVITE", allow_invite : field "ALLOW_INVITE", hide_guests
+			: field "HIDE_GUESTS", meeting_creator : field "MEETING_CREATOR", language_id
+			: field "LANGUAGE_ID", mail_from : field "MAIL_FROM", extra : rest "", }
+		);
+		serialize_map!(
+			OutputMeeting { opt "HOST_NAME" host_name, opt "NOTIFY" notify, opt
+			"REINVITE" reinvite, opt "ALLOW_INVITE" allow_invite, opt "HIDE_GUESTS"
+			hide_guests, opt "MEETING_CREATOR" meeting_creator, opt "LANGUAGE_ID"
+			language_id, opt "MAIL_FROM" mail_from, rest "" extra }
+		);
 		/// The object `result.REMIND` of `calendar.event.getbyid`: `array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
@@ -3144,31 +1970,13 @@ pub mod event {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRemind {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.field("type")?,
-					count: object.field("count")?,
-					extra: object.rest()?,
-				})
+		from_value!(
+			OutputRemind { type_ : field "type", count : field "count", extra : rest "",
 			}
-		}
-		impl ::serde::Serialize for OutputRemind {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "count", &self.count)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		);
+		serialize_map!(
+			OutputRemind { opt "type" type_, opt "count" count, rest "" extra }
+		);
 		/// The object `result.RRULE.BYDAY` of `calendar.event.getbyid`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
@@ -3186,31 +1994,10 @@ pub mod event {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRruleByday {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					mo: object.soft("MO"),
-					we: object.soft("WE"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRruleByday {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "MO", &self.mo)?;
-				crate::support::opt_entry(&mut map, "WE", &self.we)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRruleByday { mo : soft "MO", we : soft "WE", extra : rest "", }
+		);
+		serialize_map!(OutputRruleByday { opt "MO" mo, opt "WE" we, rest "" extra });
 		/// The object `result.RRULE` of `calendar.event.getbyid`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
@@ -3232,39 +2019,16 @@ pub mod event {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRrule {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					freq: object.field("FREQ")?,
-					byday: object.field("BYDAY")?,
-					interval: object.field("INTERVAL")?,
-					until: object.field("UNTIL")?,
-					tilde_until: object.field("~UNTIL")?,
-					until_ts: object.field("UNTIL_TS")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRrule {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "FREQ", &self.freq)?;
-				crate::support::opt_entry(&mut map, "BYDAY", &self.byday)?;
-				crate::support::opt_entry(&mut map, "INTERVAL", &self.interval)?;
-				crate::support::opt_entry(&mut map, "UNTIL", &self.until)?;
-				crate::support::opt_entry(&mut map, "~UNTIL", &self.tilde_until)?;
-				crate::support::opt_entry(&mut map, "UNTIL_TS", &self.until_ts)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRrule { freq : field "FREQ", byday : field "BYDAY", interval : field
+			"INTERVAL", until : field "UNTIL", tilde_until : field "~UNTIL", until_ts :
+			field "UNTIL_TS", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRrule { opt "FREQ" freq, opt "BYDAY" byday, opt "INTERVAL" interval,
+			opt "UNTIL" until, opt "~UNTIL" tilde_until, opt "UNTIL_TS" until_ts, rest ""
+			extra }
+		);
 		/// The object `result.RELATIONS` of `calendar.event.getbyid`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
@@ -3278,39 +2042,14 @@ pub mod event {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRelations {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					original_recursion_id: object.field("ORIGINAL_RECURSION_ID")?,
-					comment_xml_id: object.field("COMMENT_XML_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRelations {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ORIGINAL_RECURSION_ID",
-					&self.original_recursion_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"COMMENT_XML_ID",
-					&self.comment_xml_id,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRelations { original_recursion_id : field "ORIGINAL_RECURSION_ID",
+			comment_xml_id : field "COMMENT_XML_ID", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRelations { opt "ORIGINAL_RECURSION_ID" original_recursion_id, opt
+			"COMMENT_XML_ID" comment_xml_id, rest "" extra }
+		);
 		/// Allowed values of `result.ATTENDEE_LIST.status` in `calendar.event.getbyid`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -3344,33 +2083,14 @@ pub mod event {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputAttendeeList {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					entry_id: object.field("entryId")?,
-					status: object.field("status")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputAttendeeList {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "entryId", &self.entry_id)?;
-				crate::support::opt_entry(&mut map, "status", &self.status)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputAttendeeList { id : field "id", entry_id : field "entryId", status :
+			field "status", extra : rest "", }
+		);
+		serialize_map!(
+			OutputAttendeeList { opt "id" id, opt "entryId" entry_id, opt "status"
+			status, rest "" extra }
+		);
 		/// The object `result.attendeesEntityList` of `calendar.event.getbyid`: `array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
@@ -3384,31 +2104,14 @@ pub mod event {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputAttendeesEntityList {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					entity_id: object.field("entityId")?,
-					id: object.field("id")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputAttendeesEntityList {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputAttendeesEntityList { entity_id : field "entityId", id : field "id",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputAttendeesEntityList { opt "entityId" entity_id, opt "id" id, rest ""
+			extra }
+		);
 		/// The object `result` of `calendar.event.getbyid`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
@@ -3544,280 +2247,76 @@ pub mod event {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"ID",
-							"PARENT_ID",
-							"DELETED",
-							"CAL_TYPE",
-							"OWNER_ID",
-							"NAME",
-							"DATE_FROM",
-							"DATE_TO",
-							"ORIGINAL_DATE_FROM",
-							"TZ_FROM",
-							"TZ_TO",
-							"TZ_OFFSET_FROM",
-							"TZ_OFFSET_TO",
-							"DATE_FROM_TS_UTC",
-							"DATE_TO_TS_UTC",
-							"DT_SKIP_TIME",
-							"DT_LENGTH",
-							"EVENT_TYPE",
-							"CREATED_BY",
-							"DATE_CREATE",
-							"TIMESTAMP_X",
-							"DESCRIPTION",
-							"PRIVATE_EVENT",
-							"ACCESSIBILITY",
-							"IMPORTANCE",
-							"IS_MEETING",
-							"MEETING_STATUS",
-							"MEETING_HOST",
-							"MEETING",
-							"LOCATION",
-							"REMIND",
-							"COLOR",
-							"RRULE",
-							"EXDATE",
-							"DAV_XML_ID",
-							"G_EVENT_ID",
-							"CAL_DAV_LABEL",
-							"VERSION",
-							"ATTENDEES_CODES",
-							"RECURRENCE_ID",
-							"RELATIONS",
-							"SECTION_ID",
-							"SYNC_STATUS",
-							"UF_CRM_CAL_EVENT",
-							"UF_WEBDAV_CAL_EVENT",
-							"SECTION_DAV_XML_ID",
-							"DATE_FROM_FORMATTED",
-							"DATE_TO_FORMATTED",
-							"SECT_ID",
-							"ATTENDEE_LIST",
-							"COLLAB_ID",
-							"~RRULE_DESCRIPTION",
-							"attendeesEntityList",
-							"~DESCRIPTION",
-							"~USER_OFFSET_FROM",
-							"~USER_OFFSET_TO",
-							"DAV_EXCH_LABEL",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					parent_id: object.field("PARENT_ID")?,
-					deleted: object.field("DELETED")?,
-					cal_type: object.field("CAL_TYPE")?,
-					owner_id: object.field("OWNER_ID")?,
-					name: object.field("NAME")?,
-					date_from: object.field("DATE_FROM")?,
-					date_to: object.field("DATE_TO")?,
-					original_date_from: object.field("ORIGINAL_DATE_FROM")?,
-					tz_from: object.field("TZ_FROM")?,
-					tz_to: object.field("TZ_TO")?,
-					tz_offset_from: object.field("TZ_OFFSET_FROM")?,
-					tz_offset_to: object.field("TZ_OFFSET_TO")?,
-					date_from_ts_utc: object.field("DATE_FROM_TS_UTC")?,
-					date_to_ts_utc: object.field("DATE_TO_TS_UTC")?,
-					dt_skip_time: object.field("DT_SKIP_TIME")?,
-					dt_length: object.field("DT_LENGTH")?,
-					event_type: object.field("EVENT_TYPE")?,
-					created_by: object.field("CREATED_BY")?,
-					date_create: object.field("DATE_CREATE")?,
-					timestamp_x: object.field("TIMESTAMP_X")?,
-					description: object.field("DESCRIPTION")?,
-					private_event: object.field("PRIVATE_EVENT")?,
-					accessibility: object.field("ACCESSIBILITY")?,
-					importance: object.field("IMPORTANCE")?,
-					is_meeting: object.field("IS_MEETING")?,
-					meeting_status: object.field("MEETING_STATUS")?,
-					meeting_host: object.field("MEETING_HOST")?,
-					meeting: object.field("MEETING")?,
-					location: object.field("LOCATION")?,
-					remind: object.field("REMIND")?,
-					color: object.field("COLOR")?,
-					rrule: object.field("RRULE")?,
-					exdate: object.field("EXDATE")?,
-					dav_xml_id: object.field("DAV_XML_ID")?,
-					g_event_id: object.field("G_EVENT_ID")?,
-					cal_dav_label: object.field("CAL_DAV_LABEL")?,
-					version: object.field("VERSION")?,
-					attendees_codes: object.field("ATTENDEES_CODES")?,
-					recurrence_id: object.field("RECURRENCE_ID")?,
-					relations: object.field("RELATIONS")?,
-					section_id: object.field("SECTION_ID")?,
-					sync_status: object.field("SYNC_STATUS")?,
-					uf_crm_cal_event: object.field("UF_CRM_CAL_EVENT")?,
-					uf_webdav_cal_event: object.field("UF_WEBDAV_CAL_EVENT")?,
-					section_dav_xml_id: object.field("SECTION_DAV_XML_ID")?,
-					date_from_formatted: object.field("DATE_FROM_FORMATTED")?,
-					date_to_formatted: object.field("DATE_TO_FORMATTED")?,
-					sect_id: object.field("SECT_ID")?,
-					attendee_list: object.field("ATTENDEE_LIST")?,
-					collab_id: object.field("COLLAB_ID")?,
-					tilde_rrule_description: object.field("~RRULE_DESCRIPTION")?,
-					attendees_entity_list: object.field("attendeesEntityList")?,
-					tilde_description: object.field("~DESCRIPTION")?,
-					tilde_user_offset_from: object.field("~USER_OFFSET_FROM")?,
-					tilde_user_offset_to: object.field("~USER_OFFSET_TO")?,
-					dav_exch_label: object.soft("DAV_EXCH_LABEL"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DELETED",
-					&self.deleted.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "CAL_TYPE", &self.cal_type)?;
-				crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "DATE_FROM", &self.date_from)?;
-				crate::support::opt_entry(&mut map, "DATE_TO", &self.date_to)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ORIGINAL_DATE_FROM",
-					&self.original_date_from,
-				)?;
-				crate::support::opt_entry(&mut map, "TZ_FROM", &self.tz_from)?;
-				crate::support::opt_entry(&mut map, "TZ_TO", &self.tz_to)?;
-				crate::support::opt_entry(
-					&mut map,
-					"TZ_OFFSET_FROM",
-					&self.tz_offset_from,
-				)?;
-				crate::support::opt_entry(&mut map, "TZ_OFFSET_TO", &self.tz_offset_to)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DATE_FROM_TS_UTC",
-					&self.date_from_ts_utc,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DATE_TO_TS_UTC",
-					&self.date_to_ts_utc,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DT_SKIP_TIME",
-					&self.dt_skip_time.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "DT_LENGTH", &self.dt_length)?;
-				crate::support::opt_entry(&mut map, "EVENT_TYPE", &self.event_type)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(
-					&mut map,
-					"PRIVATE_EVENT",
-					&self.private_event.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACCESSIBILITY",
-					&self.accessibility,
-				)?;
-				crate::support::opt_entry(&mut map, "IMPORTANCE", &self.importance)?;
-				crate::support::opt_entry(
-					&mut map,
-					"IS_MEETING",
-					&self.is_meeting.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MEETING_STATUS",
-					&self.meeting_status,
-				)?;
-				crate::support::opt_entry(&mut map, "MEETING_HOST", &self.meeting_host)?;
-				crate::support::opt_entry(&mut map, "MEETING", &self.meeting)?;
-				crate::support::opt_entry(&mut map, "LOCATION", &self.location)?;
-				map.serialize_entry("REMIND", &self.remind)?;
-				crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
-				crate::support::opt_entry(&mut map, "RRULE", &self.rrule)?;
-				crate::support::opt_entry(&mut map, "EXDATE", &self.exdate)?;
-				crate::support::opt_entry(&mut map, "DAV_XML_ID", &self.dav_xml_id)?;
-				crate::support::opt_entry(&mut map, "G_EVENT_ID", &self.g_event_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CAL_DAV_LABEL",
-					&self.cal_dav_label,
-				)?;
-				crate::support::opt_entry(&mut map, "VERSION", &self.version)?;
-				map.serialize_entry("ATTENDEES_CODES", &self.attendees_codes)?;
-				crate::support::opt_entry(
-					&mut map,
-					"RECURRENCE_ID",
-					&self.recurrence_id,
-				)?;
-				crate::support::opt_entry(&mut map, "RELATIONS", &self.relations)?;
-				crate::support::opt_entry(&mut map, "SECTION_ID", &self.section_id)?;
-				crate::support::opt_entry(&mut map, "SYNC_STATUS", &self.sync_status)?;
-				map.serialize_entry("UF_CRM_CAL_EVENT", &self.uf_crm_cal_event)?;
-				map.serialize_entry("UF_WEBDAV_CAL_EVENT", &self.uf_webdav_cal_event)?;
-				map.serialize_entry("SECTION_DAV_XML_ID", &self.section_dav_xml_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DATE_FROM_FORMATTED",
-					&self.date_from_formatted,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DATE_TO_FORMATTED",
-					&self.date_to_formatted,
-				)?;
-				crate::support::opt_entry(&mut map, "SECT_ID", &self.sect_id)?;
-				map.serialize_entry("ATTENDEE_LIST", &self.attendee_list)?;
-				crate::support::opt_entry(&mut map, "COLLAB_ID", &self.collab_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"~RRULE_DESCRIPTION",
-					&self.tilde_rrule_description,
-				)?;
-				map.serialize_entry("attendeesEntityList", &self.attendees_entity_list)?;
-				crate::support::opt_entry(
-					&mut map,
-					"~DESCRIPTION",
-					&self.tilde_description,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"~USER_OFFSET_FROM",
-					&self.tilde_user_offset_from,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"~USER_OFFSET_TO",
-					&self.tilde_user_offset_to,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DAV_EXCH_LABEL",
-					&self.dav_exch_label,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : field "ID", parent_id : field "PARENT_ID", deleted : field
+			"DELETED", cal_type : field "CAL_TYPE", owner_id : field "OWNER_ID", name :
+			field "NAME", date_from : field "DATE_FROM", date_to : field "DATE_TO",
+			original_date_from : field "ORIGINAL_DATE_FROM", tz_from : field "TZ_FROM",
+			tz_to : field "TZ_TO", tz_offset_from : field "TZ_OFFSET_FROM", tz_offset_to
+			: field "TZ_OFFSET_TO", date_from_ts_utc : field "DATE_FROM_TS_UTC",
+			date_to_ts_utc : field "DATE_TO_TS_UTC", dt_skip_time : field "DT_SKIP_TIME",
+			dt_length : field "DT_LENGTH", event_type : field "EVENT_TYPE", created_by :
+			field "CREATED_BY", date_create : field "DATE_CREATE", timestamp_x : field
+			"TIMESTAMP_X", description : field "DESCRIPTION", private_event : field
+			"PRIVATE_EVENT", accessibility : field "ACCESSIBILITY", importance : field
+			"IMPORTANCE", is_meeting : field "IS_MEETING", meeting_status : field
+			"MEETING_STATUS", meeting_host : field "MEETING_HOST", meeting : field
+			"MEETING", location : field "LOCATION", remind : field "REMIND", color :
+			field "COLOR", rrule : field "RRULE", exdate : field "EXDATE", dav_xml_id :
+			field "DAV_XML_ID", g_event_id : field "G_EVENT_ID", cal_dav_label : field
+			"CAL_DAV_LABEL", version : field "VERSION", attendees_codes : field
+			"ATTENDEES_CODES", recurrence_id : field "RECURRENCE_ID", relations : field
+			"RELATIONS", section_id : field "SECTION_ID", sync_status : field
+			"SYNC_STATUS", uf_crm_cal_event : field "UF_CRM_CAL_EVENT",
+			uf_webdav_cal_event : field "UF_WEBDAV_CAL_EVENT", section_dav_xml_id : field
+			"SECTION_DAV_XML_ID", date_from_formatted : field "DATE_FROM_FORMATTED",
+			date_to_formatted : field "DATE_TO_FORMATTED", sect_id : field "SECT_ID",
+			attendee_list : field "ATTENDEE_LIST", collab_id : field "COLLAB_ID",
+			tilde_rrule_description : field "~RRULE_DESCRIPTION", attendees_entity_list :
+			field "attendeesEntityList", tilde_description : field "~DESCRIPTION",
+			tilde_user_offset_from : field "~USER_OFFSET_FROM", tilde_user_offset_to :
+			field "~USER_OFFSET_TO", dav_exch_label : soft "DAV_EXCH_LABEL", extra : rest
+			"", } fits["ID", "PARENT_ID", "DELETED", "CAL_TYPE", "OWNER_ID", "NAME",
+			"DATE_FROM", "DATE_TO", "ORIGINAL_DATE_FROM", "TZ_FROM", "TZ_TO",
+			"TZ_OFFSET_FROM", "TZ_OFFSET_TO", "DATE_FROM_TS_UTC", "DATE_TO_TS_UTC",
+			"DT_SKIP_TIME", "DT_LENGTH", "EVENT_TYPE", "CREATED_BY", "DATE_CREATE",
+			"TIMESTAMP_X", "DESCRIPTION", "PRIVATE_EVENT", "ACCESSIBILITY", "IMPORTANCE",
+			"IS_MEETING", "MEETING_STATUS", "MEETING_HOST", "MEETING", "LOCATION",
+			"REMIND", "COLOR", "RRULE", "EXDATE", "DAV_XML_ID", "G_EVENT_ID",
+			"CAL_DAV_LABEL", "VERSION", "ATTENDEES_CODES", "RECURRENCE_ID", "RELATIONS",
+			"SECTION_ID", "SYNC_STATUS", "UF_CRM_CAL_EVENT", "UF_WEBDAV_CAL_EVENT",
+			"SECTION_DAV_XML_ID", "DATE_FROM_FORMATTED", "DATE_TO_FORMATTED", "SECT_ID",
+			"ATTENDEE_LIST", "COLLAB_ID", "~RRULE_DESCRIPTION", "attendeesEntityList",
+			"~DESCRIPTION", "~USER_OFFSET_FROM", "~USER_OFFSET_TO", "DAV_EXCH_LABEL"] []
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "PARENT_ID" parent_id, opt_yn "DELETED" deleted,
+			opt "CAL_TYPE" cal_type, opt "OWNER_ID" owner_id, opt "NAME" name, opt
+			"DATE_FROM" date_from, opt "DATE_TO" date_to, opt "ORIGINAL_DATE_FROM"
+			original_date_from, opt "TZ_FROM" tz_from, opt "TZ_TO" tz_to, opt
+			"TZ_OFFSET_FROM" tz_offset_from, opt "TZ_OFFSET_TO" tz_offset_to, opt
+			"DATE_FROM_TS_UTC" date_from_ts_utc, opt "DATE_TO_TS_UTC" date_to_ts_utc,
+			opt_yn "DT_SKIP_TIME" dt_skip_time, opt "DT_LENGTH" dt_length, opt
+			"EVENT_TYPE" event_type, opt "CREATED_BY" created_by, opt "DATE_CREATE"
+			date_create, opt "TIMESTAMP_X" timestamp_x, opt "DESCRIPTION" description,
+			opt_yn "PRIVATE_EVENT" private_event, opt "ACCESSIBILITY" accessibility, opt
+			"IMPORTANCE" importance, opt_yn "IS_MEETING" is_meeting, opt "MEETING_STATUS"
+			meeting_status, opt "MEETING_HOST" meeting_host, opt "MEETING" meeting, opt
+			"LOCATION" location, req "REMIND" remind, opt "COLOR" color, opt "RRULE"
+			rrule, opt "EXDATE" exdate, opt "DAV_XML_ID" dav_xml_id, opt "G_EVENT_ID"
+			g_event_id, opt "CAL_DAV_LABEL" cal_dav_label, opt "VERSION" version, req
+			"ATTENDEES_CODES" attendees_codes, opt "RECURRENCE_ID" recurrence_id, opt
+			"RELATIONS" relations, opt "SECTION_ID" section_id, opt "SYNC_STATUS"
+			sync_status, req "UF_CRM_CAL_EVENT" uf_crm_cal_event, req
+			"UF_WEBDAV_CAL_EVENT" uf_webdav_cal_event, req "SECTION_DAV_XML_ID"
+			section_dav_xml_id, opt "DATE_FROM_FORMATTED" date_from_formatted, opt
+			"DATE_TO_FORMATTED" date_to_formatted, opt "SECT_ID" sect_id, req
+			"ATTENDEE_LIST" attendee_list, opt "COLLAB_ID" collab_id, opt
+			"~RRULE_DESCRIPTION" tilde_rrule_description, req "attendeesEntityList"
+			attendees_entity_list, opt "~DESCRIPTION" tilde_description, opt
+			"~USER_OFFSET_FROM" tilde_user_offset_from, opt "~USER_OFFSET_TO"
+			tilde_user_offset_to, opt "DAV_EXCH_LABEL" dav_exch_label, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Getbyid {
 			const NAME: &'static str = "calendar.event.getbyid";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3908,48 +2407,17 @@ pub mod event {
 				self.until = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Rrule {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "FREQ", &self.freq)?;
-				crate::support::opt_entry(&mut map, "COUNT", &self.count)?;
-				crate::support::opt_entry(&mut map, "INTERVAL", &self.interval)?;
-				crate::support::opt_entry(&mut map, "BYDAY", &self.byday)?;
-				crate::support::opt_entry(&mut map, "UNTIL", &self.until)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Rrule);
+		serialize_map!(
+			Rrule { opt "FREQ" freq, opt "COUNT" count, opt "INTERVAL" interval, opt
+			"BYDAY" byday, opt "UNTIL" until, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Rrule {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					freq: object.exact_str("FREQ")?,
-					count: object.field("COUNT")?,
-					interval: object.field("INTERVAL")?,
-					byday: object.field("BYDAY")?,
-					until: object.field("UNTIL")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Rrule { freq : exact "FREQ", count : field "COUNT", interval : field
+			"INTERVAL", byday : field "BYDAY", until : field "UNTIL", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Rrule);
 		/// The object `params.remind` of `calendar.event.update`: `array`.
@@ -3984,42 +2452,13 @@ pub mod event {
 				self.count = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Remind {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "count", &self.count)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Remind);
+		serialize_map!(Remind { opt "type" type_, opt "count" count, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Remind {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.exact_str("type")?,
-					count: object.field("count")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Remind { type_ : exact "type", count : field "count", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Remind);
 		/// The object `params.meeting` of `calendar.event.update`: `object`.
@@ -4070,46 +2509,17 @@ pub mod event {
 				self.hide_guests = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Meeting {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "notify", &self.notify)?;
-				crate::support::opt_entry(&mut map, "reinvite", &self.reinvite)?;
-				crate::support::opt_entry(&mut map, "allow_invite", &self.allow_invite)?;
-				crate::support::opt_entry(&mut map, "hide_guests", &self.hide_guests)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Meeting);
+		serialize_map!(
+			Meeting { opt "notify" notify, opt "reinvite" reinvite, opt "allow_invite"
+			allow_invite, opt "hide_guests" hide_guests, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Meeting {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					notify: object.field("notify")?,
-					reinvite: object.field("reinvite")?,
-					allow_invite: object.field("allow_invite")?,
-					hide_guests: object.field("hide_guests")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Meeting { notify : field "notify", reinvite : field "reinvite", allow_invite
+			: field "allow_invite", hide_guests : field "hide_guests", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Meeting);
 		/// The `result` of the call: `integer`.
@@ -4150,40 +2560,11 @@ pub mod meeting {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("eventId", &self.event_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(Get { req "eventId" event_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					event_id: object.field("eventId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Get { event_id : field "eventId", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `calendar.meeting.status.set`: REST 2, scope `calendar`.
@@ -4217,42 +2598,15 @@ pub mod meeting {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Set {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("eventId", &self.event_id)?;
-				map.serialize_entry("status", &self.status)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Set);
+		serialize_map!(
+			Set { req "eventId" event_id, req "status" status, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Set {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					event_id: object.field("eventId")?,
-					status: object.field("status")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Set { event_id : field "eventId", status : field "status", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Set);
 		/// Types of `calendar.meeting.status.get`.
@@ -4345,38 +2699,11 @@ pub mod resource {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("name", &self.name)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(Add { req "name" name, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				name: object.field("name")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Add { name : field "name", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `calendar.resource.delete`: REST 2, scope `calendar`.
@@ -4402,38 +2729,11 @@ pub mod resource {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("resourceId", &self.resource_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "resourceId" resource_id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				resource_id: object.field("resourceId")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { resource_id : field "resourceId", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `calendar.resource.list`: REST 2, scope `calendar`.
@@ -4454,34 +2754,11 @@ pub mod resource {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(List { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(List { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// `calendar.resource.update`: REST 2, scope `calendar`.
@@ -4510,40 +2787,16 @@ pub mod resource {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("resourceId", &self.resource_id)?;
-			map.serialize_entry("name", &self.name)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(
+		Update { req "resourceId" resource_id, req "name" name, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				resource_id: object.field("resourceId")?,
-				name: object.field("name")?,
-				extra: object.rest()?,
-			})
+	from_value!(
+		Update { resource_id : field "resourceId", name : field "name", extra : rest "",
 		}
-	}
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `calendar.resource.add`.
@@ -4589,40 +2842,11 @@ pub mod resource {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for List {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("filter", &self.filter)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(List);
+		serialize_map!(List { req "filter" filter, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for List {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					filter: object.field("filter")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(List { filter : field "filter", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
 		/// Types of `calendar.resource.booking.list`.
@@ -4680,49 +2904,18 @@ pub mod resource {
 					self.to = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Filter {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry(
-						"resourceTypeIdList",
-						&self.resource_type_id_list,
-					)?;
-					crate::support::opt_entry(&mut map, "from", &self.from)?;
-					crate::support::opt_entry(&mut map, "to", &self.to)?;
-					map.serialize_entry("resourceIdList", &self.resource_id_list)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Filter);
+			serialize_map!(
+				Filter { req "resourceTypeIdList" resource_type_id_list, opt "from" from,
+				opt "to" to, req "resourceIdList" resource_id_list, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Filter {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						resource_type_id_list: object.field("resourceTypeIdList")?,
-						from: object.field("from")?,
-						to: object.field("to")?,
-						resource_id_list: object.field("resourceIdList")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Filter { resource_type_id_list : field "resourceTypeIdList", from : field
+				"from", to : field "to", resource_id_list : field "resourceIdList", extra
+				: rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Filter);
 			/// The object `result` of `calendar.resource.booking.list`: `array`.
@@ -4798,179 +2991,46 @@ pub mod resource {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Item {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"ID",
-								"PARENT_ID",
-								"DELETED",
-								"CAL_TYPE",
-								"OWNER_ID",
-								"NAME",
-								"DATE_FROM",
-								"DATE_TO",
-								"TZ_FROM",
-								"TZ_TO",
-								"TZ_OFFSET_FROM",
-								"TZ_OFFSET_TO",
-								"DATE_FROM_TS_UTC",
-								"DATE_TO_TS_UTC",
-								"DT_SKIP_TIME",
-								"DT_LENGTH",
-								"EVENT_TYPE",
-								"CREATED_BY",
-								"DATE_CREATE",
-								"TIMESTAMP_X",
-								"DESCRIPTION",
-								"IS_MEETING",
-								"MEETING_STATUS",
-								"MEETING_HOST",
-								"VERSION",
-								"SECTION_ID",
-								"DATE_FROM_FORMATTED",
-								"DATE_TO_FORMATTED",
-								"SECT_ID",
-								"RESOURCE_BOOKING_ID",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						id: object.field("ID")?,
-						parent_id: object.field("PARENT_ID")?,
-						deleted: object.field("DELETED")?,
-						cal_type: object.field("CAL_TYPE")?,
-						owner_id: object.field("OWNER_ID")?,
-						name: object.field("NAME")?,
-						date_from: object.field("DATE_FROM")?,
-						date_to: object.field("DATE_TO")?,
-						tz_from: object.field("TZ_FROM")?,
-						tz_to: object.field("TZ_TO")?,
-						tz_offset_from: object.field("TZ_OFFSET_FROM")?,
-						tz_offset_to: object.field("TZ_OFFSET_TO")?,
-						date_from_ts_utc: object.field("DATE_FROM_TS_UTC")?,
-						date_to_ts_utc: object.field("DATE_TO_TS_UTC")?,
-						dt_skip_time: object.field("DT_SKIP_TIME")?,
-						dt_length: object.field("DT_LENGTH")?,
-						event_type: object.field("EVENT_TYPE")?,
-						created_by: object.field("CREATED_BY")?,
-						date_create: object.field("DATE_CREATE")?,
-						timestamp_x: object.field("TIMESTAMP_X")?,
-						description: object.field("DESCRIPTION")?,
-						is_meeting: object.field("IS_MEETING")?,
-						meeting_status: object.field("MEETING_STATUS")?,
-						meeting_host: object.field("MEETING_HOST")?,
-						version: object.field("VERSION")?,
-						section_id: object.field("SECTION_ID")?,
-						date_from_formatted: object.field("DATE_FROM_FORMATTED")?,
-						date_to_formatted: object.field("DATE_TO_FORMATTED")?,
-						sect_id: object.field("SECT_ID")?,
-						resource_booking_id: object.field("RESOURCE_BOOKING_ID")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Item {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ID", &self.id)?;
-					crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DELETED",
-						&self.deleted.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "CAL_TYPE", &self.cal_type)?;
-					crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
-					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-					crate::support::opt_entry(&mut map, "DATE_FROM", &self.date_from)?;
-					crate::support::opt_entry(&mut map, "DATE_TO", &self.date_to)?;
-					crate::support::opt_entry(&mut map, "TZ_FROM", &self.tz_from)?;
-					crate::support::opt_entry(&mut map, "TZ_TO", &self.tz_to)?;
-					crate::support::opt_entry(
-						&mut map,
-						"TZ_OFFSET_FROM",
-						&self.tz_offset_from,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"TZ_OFFSET_TO",
-						&self.tz_offset_to,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DATE_FROM_TS_UTC",
-						&self.date_from_ts_utc,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DATE_TO_TS_UTC",
-						&self.date_to_ts_utc,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DT_SKIP_TIME",
-						&self.dt_skip_time.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "DT_LENGTH", &self.dt_length)?;
-					crate::support::opt_entry(&mut map, "EVENT_TYPE", &self.event_type)?;
-					crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DATE_CREATE",
-						&self.date_create,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"TIMESTAMP_X",
-						&self.timestamp_x,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DESCRIPTION",
-						&self.description,
-					)?;
-					crate::support::opt_entry(&mut map, "IS_MEETING", &self.is_meeting)?;
-					crate::support::opt_entry(
-						&mut map,
-						"MEETING_STATUS",
-						&self.meeting_status,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"MEETING_HOST",
-						&self.meeting_host,
-					)?;
-					crate::support::opt_entry(&mut map, "VERSION", &self.version)?;
-					crate::support::opt_entry(&mut map, "SECTION_ID", &self.section_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DATE_FROM_FORMATTED",
-						&self.date_from_formatted,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DATE_TO_FORMATTED",
-						&self.date_to_formatted,
-					)?;
-					crate::support::opt_entry(&mut map, "SECT_ID", &self.sect_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"RESOURCE_BOOKING_ID",
-						&self.resource_booking_id,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Item { id : field "ID", parent_id : field "PARENT_ID", deleted : field
+				"DELETED", cal_type : field "CAL_TYPE", owner_id : field "OWNER_ID", name
+				: field "NAME", date_from : field "DATE_FROM", date_to : field "DATE_TO",
+				tz_from : field "TZ_FROM", tz_to : field "TZ_TO", tz_offset_from : field
+				"TZ_OFFSET_FROM", tz_offset_to : field "TZ_OFFSET_TO", date_from_ts_utc :
+				field "DATE_FROM_TS_UTC", date_to_ts_utc : field "DATE_TO_TS_UTC",
+				dt_skip_time : field "DT_SKIP_TIME", dt_length : field "DT_LENGTH",
+				event_type : field "EVENT_TYPE", created_by : field "CREATED_BY",
+				date_create : field "DATE_CREATE", timestamp_x : field "TIMESTAMP_X",
+				description : field "DESCRIPTION", is_meeting : field "IS_MEETING",
+				meeting_status : field "MEETING_STATUS", meeting_host : field
+				"MEETING_HOST", version : field "VERSION", section_id : field
+				"SECTION_ID", date_from_formatted : field "DATE_FROM_FORMATTED",
+				date_to_formatted : field "DATE_TO_FORMATTED", sect_id : field "SECT_ID",
+				resource_booking_id : field "RESOURCE_BOOKING_ID", extra : rest "", }
+				fits["ID", "PARENT_ID", "DELETED", "CAL_TYPE", "OWNER_ID", "NAME",
+				"DATE_FROM", "DATE_TO", "TZ_FROM", "TZ_TO", "TZ_OFFSET_FROM",
+				"TZ_OFFSET_TO", "DATE_FROM_TS_UTC", "DATE_TO_TS_UTC", "DT_SKIP_TIME",
+				"DT_LENGTH", "EVENT_TYPE", "CREATED_BY", "DATE_CREATE", "TIMESTAMP_X",
+				"DESCRIPTION", "IS_MEETING", "MEETING_STATUS", "MEETING_HOST", "VERSION",
+				"SECTION_ID", "DATE_FROM_FORMATTED", "DATE_TO_FORMATTED", "SECT_ID",
+				"RESOURCE_BOOKING_ID"] []
+			);
+			serialize_map!(
+				Item { opt "ID" id, opt "PARENT_ID" parent_id, opt_yn "DELETED" deleted,
+				opt "CAL_TYPE" cal_type, opt "OWNER_ID" owner_id, opt "NAME" name, opt
+				"DATE_FROM" date_from, opt "DATE_TO" date_to, opt "TZ_FROM" tz_from, opt
+				"TZ_TO" tz_to, opt "TZ_OFFSET_FROM" tz_offset_from, opt "TZ_OFFSET_TO"
+				tz_offset_to, opt "DATE_FROM_TS_UTC" date_from_ts_utc, opt
+				"DATE_TO_TS_UTC" date_to_ts_utc, opt_yn "DT_SKIP_TIME" dt_skip_time, opt
+				"DT_LENGTH" dt_length, opt "EVENT_TYPE" event_type, opt "CREATED_BY"
+				created_by, opt "DATE_CREATE" date_create, opt "TIMESTAMP_X" timestamp_x,
+				opt "DESCRIPTION" description, opt "IS_MEETING" is_meeting, opt
+				"MEETING_STATUS" meeting_status, opt "MEETING_HOST" meeting_host, opt
+				"VERSION" version, opt "SECTION_ID" section_id, opt "DATE_FROM_FORMATTED"
+				date_from_formatted, opt "DATE_TO_FORMATTED" date_to_formatted, opt
+				"SECT_ID" sect_id, opt "RESOURCE_BOOKING_ID" resource_booking_id, rest ""
+				extra }
+			);
 			/// The `result` of the call: `array`.
 			pub type Output = crate::List<Item>;
 			impl ::bitrix24_runtime::Method for super::List {
@@ -5024,34 +3084,14 @@ pub mod resource {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["ID", "NAME", "CREATED_BY"], &[])?;
-				Ok(Self {
-					id: object.field("ID")?,
-					name: object.field("NAME")?,
-					created_by: object.field("CREATED_BY")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { id : field "ID", name : field "NAME", created_by : field "CREATED_BY",
+			extra : rest "", } fits["ID", "NAME", "CREATED_BY"] []
+		);
+		serialize_map!(
+			Item { opt "ID" id, opt "NAME" name, opt "CREATED_BY" created_by, rest ""
+			extra }
+		);
 		/// The `result` of the call: `array`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::List {
@@ -5151,50 +3191,19 @@ pub mod section {
 			self.export = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("type", &self.type_)?;
-			map.serialize_entry("ownerId", &self.owner_id)?;
-			map.serialize_entry("name", &self.name)?;
-			crate::support::opt_entry(&mut map, "description", &self.description)?;
-			crate::support::opt_entry(&mut map, "color", &self.color)?;
-			crate::support::opt_entry(&mut map, "text_color", &self.text_color)?;
-			crate::support::opt_entry(&mut map, "export", &self.export)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(
+		Add { req "type" type_, req "ownerId" owner_id, req "name" name, opt
+		"description" description, opt "color" color, opt "text_color" text_color, opt
+		"export" export, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				type_: object.field("type")?,
-				owner_id: object.field("ownerId")?,
-				name: object.field("name")?,
-				description: object.exact_str("description")?,
-				color: object.exact_str("color")?,
-				text_color: object.exact_str("text_color")?,
-				export: object.field("export")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Add { type_ : field "type", owner_id : field "ownerId", name : field "name",
+		description : exact "description", color : exact "color", text_color : exact
+		"text_color", export : field "export", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `calendar.section.delete`: REST 2, scope `calendar`.
@@ -5230,42 +3239,16 @@ pub mod section {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("type", &self.type_)?;
-			map.serialize_entry("ownerId", &self.owner_id)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(
+		Delete { req "type" type_, req "ownerId" owner_id, req "id" id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				type_: object.field("type")?,
-				owner_id: object.field("ownerId")?,
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Delete { type_ : field "type", owner_id : field "ownerId", id : field "id", extra
+		: rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `calendar.section.get`: REST 2, scope `calendar`.
@@ -5294,40 +3277,13 @@ pub mod section {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("type", &self.type_)?;
-			map.serialize_entry("ownerId", &self.owner_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "type" type_, req "ownerId" owner_id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				type_: object.field("type")?,
-				owner_id: object.field("ownerId")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Get { type_ : field "type", owner_id : field "ownerId", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `calendar.section.update`: REST 2, scope `calendar`.
@@ -5408,52 +3364,19 @@ pub mod section {
 			self.export = Some(value.into_iter().map(Into::into).collect());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("type", &self.type_)?;
-			map.serialize_entry("ownerId", &self.owner_id)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::opt_entry(&mut map, "name", &self.name)?;
-			crate::support::opt_entry(&mut map, "description", &self.description)?;
-			crate::support::opt_entry(&mut map, "color", &self.color)?;
-			crate::support::opt_entry(&mut map, "text_color", &self.text_color)?;
-			crate::support::opt_entry(&mut map, "export", &self.export)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(
+		Update { req "type" type_, req "ownerId" owner_id, req "id" id, opt "name" name,
+		opt "description" description, opt "color" color, opt "text_color" text_color,
+		opt "export" export, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				type_: object.field("type")?,
-				owner_id: object.field("ownerId")?,
-				id: object.field("id")?,
-				name: object.exact_str("name")?,
-				description: object.exact_str("description")?,
-				color: object.exact_str("color")?,
-				text_color: object.exact_str("text_color")?,
-				export: object.field("export")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Update { type_ : field "type", owner_id : field "ownerId", id : field "id", name
+		: exact "name", description : exact "description", color : exact "color",
+		text_color : exact "text_color", export : field "export", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `calendar.section.add`.
@@ -5524,42 +3447,13 @@ pub mod section {
 				self.set = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Export {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ALLOW", &self.allow)?;
-				crate::support::opt_entry(&mut map, "SET", &self.set)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Export);
+		serialize_map!(Export { opt "ALLOW" allow, opt "SET" set, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Export {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					allow: object.field("ALLOW")?,
-					set: object.field("SET")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Export { allow : field "ALLOW", set : field "SET", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Export);
 		/// The `result` of the call: `integer`.
@@ -5676,42 +3570,13 @@ pub mod section {
 				self.set = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Export {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ALLOW", &self.allow)?;
-				crate::support::opt_entry(&mut map, "SET", &self.set)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Export);
+		serialize_map!(Export { opt "ALLOW" allow, opt "SET" set, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Export {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					allow: object.field("ALLOW")?,
-					set: object.field("SET")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Export { allow : field "ALLOW", set : field "SET", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Export);
 		/// The `result` of the call: `integer`.
@@ -5745,34 +3610,11 @@ pub mod settings {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(Get { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// Types of `calendar.settings.get`.
@@ -5842,172 +3684,47 @@ pub mod settings {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"work_time_start",
-							"work_time_end",
-							"year_holidays",
-							"week_holidays",
-							"week_start",
-							"user_name_template",
-							"sync_by_push",
-							"user_show_login",
-							"path_to_user",
-							"path_to_user_calendar",
-							"path_to_group",
-							"path_to_group_calendar",
-							"path_to_vr",
-							"path_to_rm",
-							"rm_iblock_type",
-							"rm_iblock_id",
-							"dep_manager_sub",
-							"denied_superpose_types",
-							"pathes_for_sites",
-							"forum_id",
-							"rm_for_sites",
-							"path_to_type_company_calendar",
-							"path_to_type_location",
-							"path_to_type_open_event",
-							"year_workdays",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					work_time_start: object.field("work_time_start")?,
-					work_time_end: object.field("work_time_end")?,
-					year_holidays: object.field("year_holidays")?,
-					week_holidays: object.field("week_holidays")?,
-					week_start: object.field("week_start")?,
-					user_name_template: object.field("user_name_template")?,
-					sync_by_push: object.field("sync_by_push")?,
-					user_show_login: object.field("user_show_login")?,
-					path_to_user: object.field("path_to_user")?,
-					path_to_user_calendar: object.field("path_to_user_calendar")?,
-					path_to_group: object.field("path_to_group")?,
-					path_to_group_calendar: object.field("path_to_group_calendar")?,
-					path_to_vr: object.field("path_to_vr")?,
-					path_to_rm: object.field("path_to_rm")?,
-					rm_iblock_type: object.field("rm_iblock_type")?,
-					rm_iblock_id: object.field("rm_iblock_id")?,
-					dep_manager_sub: object.field("dep_manager_sub")?,
-					denied_superpose_types: object.field("denied_superpose_types")?,
-					pathes_for_sites: object.field("pathes_for_sites")?,
-					forum_id: object.field("forum_id")?,
-					rm_for_sites: object.field("rm_for_sites")?,
-					path_to_type_company_calendar: object
-						.field("path_to_type_company_calendar")?,
-					path_to_type_location: object.field("path_to_type_location")?,
-					path_to_type_open_event: object.field("path_to_type_open_event")?,
-					year_workdays: object.soft("year_workdays"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"work_time_start",
-					&self.work_time_start,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"work_time_end",
-					&self.work_time_end,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"year_holidays",
-					&self.year_holidays,
-				)?;
-				map.serialize_entry("week_holidays", &self.week_holidays)?;
-				crate::support::opt_entry(&mut map, "week_start", &self.week_start)?;
-				crate::support::opt_entry(
-					&mut map,
-					"user_name_template",
-					&self.user_name_template,
-				)?;
-				crate::support::opt_entry(&mut map, "sync_by_push", &self.sync_by_push)?;
-				crate::support::opt_entry(
-					&mut map,
-					"user_show_login",
-					&self.user_show_login,
-				)?;
-				crate::support::opt_entry(&mut map, "path_to_user", &self.path_to_user)?;
-				crate::support::opt_entry(
-					&mut map,
-					"path_to_user_calendar",
-					&self.path_to_user_calendar,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"path_to_group",
-					&self.path_to_group,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"path_to_group_calendar",
-					&self.path_to_group_calendar,
-				)?;
-				crate::support::opt_entry(&mut map, "path_to_vr", &self.path_to_vr)?;
-				crate::support::opt_entry(&mut map, "path_to_rm", &self.path_to_rm)?;
-				crate::support::opt_entry(
-					&mut map,
-					"rm_iblock_type",
-					&self.rm_iblock_type,
-				)?;
-				crate::support::opt_entry(&mut map, "rm_iblock_id", &self.rm_iblock_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"dep_manager_sub",
-					&self.dep_manager_sub,
-				)?;
-				map.serialize_entry(
-					"denied_superpose_types",
-					&self.denied_superpose_types,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"pathes_for_sites",
-					&self.pathes_for_sites,
-				)?;
-				crate::support::opt_entry(&mut map, "forum_id", &self.forum_id)?;
-				crate::support::opt_entry(&mut map, "rm_for_sites", &self.rm_for_sites)?;
-				crate::support::opt_entry(
-					&mut map,
-					"path_to_type_company_calendar",
-					&self.path_to_type_company_calendar,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"path_to_type_location",
-					&self.path_to_type_location,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"path_to_type_open_event",
-					&self.path_to_type_open_event,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"year_workdays",
-					&self.year_workdays,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { work_time_start : field "work_time_start", work_time_end : field
+			"work_time_end", year_holidays : field "year_holidays", week_holidays : field
+			"week_holidays", week_start : field "week_start", user_name_template : field
+			"user_name_template", sync_by_push : field "sync_by_push", user_show_login :
+			field "user_show_login", path_to_user : field "path_to_user",
+			path_to_user_calendar : field "path_to_user_calendar", path_to_group : field
+			"path_to_group", path_to_group_calendar : field "path_to_group_calendar",
+			path_to_vr : field "path_to_vr", path_to_rm : field "path_to_rm",
+			rm_iblock_type : field "rm_iblock_type", rm_iblock_id : field "rm_iblock_id",
+			dep_manager_sub : field "dep_manager_sub", denied_superpose_types : field
+			"denied_superpose_types", pathes_for_sites : field "pathes_for_sites",
+			forum_id : field "forum_id", rm_for_sites : field "rm_for_sites",
+			path_to_type_company_calendar : field "path_to_type_company_calendar",
+			path_to_type_location : field "path_to_type_location",
+			path_to_type_open_event : field "path_to_type_open_event", year_workdays :
+			soft "year_workdays", extra : rest "", } fits["work_time_start",
+			"work_time_end", "year_holidays", "week_holidays", "week_start",
+			"user_name_template", "sync_by_push", "user_show_login", "path_to_user",
+			"path_to_user_calendar", "path_to_group", "path_to_group_calendar",
+			"path_to_vr", "path_to_rm", "rm_iblock_type", "rm_iblock_id",
+			"dep_manager_sub", "denied_superpose_types", "pathes_for_sites", "forum_id",
+			"rm_for_sites", "path_to_type_company_calendar", "path_to_type_location",
+			"path_to_type_open_event", "year_workdays"] []
+		);
+		serialize_map!(
+			Output { opt "work_time_start" work_time_start, opt "work_time_end"
+			work_time_end, opt "year_holidays" year_holidays, req "week_holidays"
+			week_holidays, opt "week_start" week_start, opt "user_name_template"
+			user_name_template, opt "sync_by_push" sync_by_push, opt "user_show_login"
+			user_show_login, opt "path_to_user" path_to_user, opt "path_to_user_calendar"
+			path_to_user_calendar, opt "path_to_group" path_to_group, opt
+			"path_to_group_calendar" path_to_group_calendar, opt "path_to_vr" path_to_vr,
+			opt "path_to_rm" path_to_rm, opt "rm_iblock_type" rm_iblock_type, opt
+			"rm_iblock_id" rm_iblock_id, opt "dep_manager_sub" dep_manager_sub, req
+			"denied_superpose_types" denied_superpose_types, opt "pathes_for_sites"
+			pathes_for_sites, opt "forum_id" forum_id, opt "rm_for_sites" rm_for_sites,
+			opt "path_to_type_company_calendar" path_to_type_company_calendar, opt
+			"path_to_type_location" path_to_type_location, opt "path_to_type_open_event"
+			path_to_type_open_event, opt "year_workdays" year_workdays, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "calendar.settings.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -6040,36 +3757,11 @@ pub mod user {
 			pub fn new() -> Self {
 				Self { extra: Default::default() }
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(Get { rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self { extra: object.rest()? })
-			}
-		}
+		from_value!(Get { extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `calendar.user.settings.set`: REST 2, scope `calendar`.
@@ -6095,40 +3787,11 @@ pub mod user {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Set {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("settings", &self.settings)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Set);
+		serialize_map!(Set { req "settings" settings, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Set {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					settings: object.field("settings")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Set { settings : field "settings", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Set);
 		/// Types of `calendar.user.settings.get`.
@@ -6172,31 +3835,14 @@ pub mod user {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputDefaultSections {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						user1: object.soft("user1"),
-						group6: object.soft("group6"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputDefaultSections {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "user1", &self.user1)?;
-					crate::support::opt_entry(&mut map, "group6", &self.group6)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputDefaultSections { user1 : soft "user1", group6 : soft "group6",
+				extra : rest "", }
+			);
+			serialize_map!(
+				OutputDefaultSections { opt "user1" user1, opt "group6" group6, rest ""
+				extra }
+			);
 			/// Allowed values of `result.defaultReminders.fullDay.type` in `calendar.user.settings.get`.
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
@@ -6229,31 +3875,14 @@ pub mod user {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputDefaultRemindersFullDay {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						type_: object.field("type")?,
-						count: object.field("count")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputDefaultRemindersFullDay {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "count", &self.count)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputDefaultRemindersFullDay { type_ : field "type", count : field
+				"count", extra : rest "", }
+			);
+			serialize_map!(
+				OutputDefaultRemindersFullDay { opt "type" type_, opt "count" count, rest
+				"" extra }
+			);
 			/// Allowed values of `result.defaultReminders.withTime.type` in `calendar.user.settings.get`.
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
@@ -6286,31 +3915,14 @@ pub mod user {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputDefaultRemindersWithTime {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						type_: object.field("type")?,
-						count: object.field("count")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputDefaultRemindersWithTime {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "count", &self.count)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputDefaultRemindersWithTime { type_ : field "type", count : field
+				"count", extra : rest "", }
+			);
+			serialize_map!(
+				OutputDefaultRemindersWithTime { opt "type" type_, opt "count" count,
+				rest "" extra }
+			);
 			/// The object `result.defaultReminders` of `calendar.user.settings.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
@@ -6324,31 +3936,14 @@ pub mod user {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputDefaultReminders {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						full_day: object.field("fullDay")?,
-						with_time: object.field("withTime")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputDefaultReminders {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("fullDay", &self.full_day)?;
-					map.serialize_entry("withTime", &self.with_time)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputDefaultReminders { full_day : field "fullDay", with_time : field
+				"withTime", extra : rest "", }
+			);
+			serialize_map!(
+				OutputDefaultReminders { req "fullDay" full_day, req "withTime"
+				with_time, rest "" extra }
+			);
 			/// The object `result` of `calendar.user.settings.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
@@ -6412,176 +4007,42 @@ pub mod user {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"view",
-								"meetSection",
-								"crmSection",
-								"showDeclined",
-								"denyBusyInvitation",
-								"collapseOffHours",
-								"showWeekNumbers",
-								"showTasks",
-								"syncTasks",
-								"showCompletedTasks",
-								"lastUsedSection",
-								"sendFromEmail",
-								"defaultSections",
-								"syncPeriodPast",
-								"syncPeriodFuture",
-								"defaultReminders",
-								"timezoneName",
-								"timezoneOffsetUTC",
-								"timezoneDefaultName",
-								"work_time_start",
-								"work_time_end",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						view: object.field("view")?,
-						meet_section: object.field("meetSection")?,
-						crm_section: object.field("crmSection")?,
-						show_declined: object.field("showDeclined")?,
-						deny_busy_invitation: object.field("denyBusyInvitation")?,
-						collapse_off_hours: object.field("collapseOffHours")?,
-						show_week_numbers: object.field("showWeekNumbers")?,
-						show_tasks: object.field("showTasks")?,
-						sync_tasks: object.field("syncTasks")?,
-						show_completed_tasks: object.field("showCompletedTasks")?,
-						last_used_section: object.field("lastUsedSection")?,
-						send_from_email: object.field("sendFromEmail")?,
-						default_sections: object.field("defaultSections")?,
-						sync_period_past: object.field("syncPeriodPast")?,
-						sync_period_future: object.field("syncPeriodFuture")?,
-						default_reminders: object.field("defaultReminders")?,
-						timezone_name: object.field("timezoneName")?,
-						timezone_offset_utc: object.field("timezoneOffsetUTC")?,
-						timezone_default_name: object.field("timezoneDefaultName")?,
-						work_time_start: object.field("work_time_start")?,
-						work_time_end: object.field("work_time_end")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "view", &self.view)?;
-					crate::support::opt_entry(
-						&mut map,
-						"meetSection",
-						&self.meet_section,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"crmSection",
-						&self.crm_section,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"showDeclined",
-						&self.show_declined,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"denyBusyInvitation",
-						&self.deny_busy_invitation,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"collapseOffHours",
-						&self.collapse_off_hours.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"showWeekNumbers",
-						&self.show_week_numbers.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"showTasks",
-						&self.show_tasks.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"syncTasks",
-						&self.sync_tasks.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"showCompletedTasks",
-						&self.show_completed_tasks.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"lastUsedSection",
-						&self.last_used_section,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"sendFromEmail",
-						&self.send_from_email,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"defaultSections",
-						&self.default_sections,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"syncPeriodPast",
-						&self.sync_period_past,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"syncPeriodFuture",
-						&self.sync_period_future,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"defaultReminders",
-						&self.default_reminders,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"timezoneName",
-						&self.timezone_name,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"timezoneOffsetUTC",
-						&self.timezone_offset_utc,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"timezoneDefaultName",
-						&self.timezone_default_name,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"work_time_start",
-						&self.work_time_start,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"work_time_end",
-						&self.work_time_end,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { view : field "view", meet_section : field "meetSection",
+				crm_section : field "crmSection", show_declined : field "showDeclined",
+				deny_busy_invitation : field "denyBusyInvitation", collapse_off_hours :
+				field "collapseOffHours", show_week_numbers : field "showWeekNumbers",
+				show_tasks : field "showTasks", sync_tasks : field "syncTasks",
+				show_completed_tasks : field "showCompletedTasks", last_used_section :
+				field "lastUsedSection", send_from_email : field "sendFromEmail",
+				default_sections : field "defaultSections", sync_period_past : field
+				"syncPeriodPast", sync_period_future : field "syncPeriodFuture",
+				default_reminders : field "defaultReminders", timezone_name : field
+				"timezoneName", timezone_offset_utc : field "timezoneOffsetUTC",
+				timezone_default_name : field "timezoneDefaultName", work_time_start :
+				field "work_time_start", work_time_end : field "work_time_end", extra :
+				rest "", } fits["view", "meetSection", "crmSection", "showDeclined",
+				"denyBusyInvitation", "collapseOffHours", "showWeekNumbers", "showTasks",
+				"syncTasks", "showCompletedTasks", "lastUsedSection", "sendFromEmail",
+				"defaultSections", "syncPeriodPast", "syncPeriodFuture",
+				"defaultReminders", "timezoneName", "timezoneOffsetUTC",
+				"timezoneDefaultName", "work_time_start", "work_time_end"] []
+			);
+			serialize_map!(
+				Output { opt "view" view, opt "meetSection" meet_section, opt
+				"crmSection" crm_section, opt "showDeclined" show_declined, opt
+				"denyBusyInvitation" deny_busy_invitation, opt_yn "collapseOffHours"
+				collapse_off_hours, opt_yn "showWeekNumbers" show_week_numbers, opt_yn
+				"showTasks" show_tasks, opt_yn "syncTasks" sync_tasks, opt_yn
+				"showCompletedTasks" show_completed_tasks, opt "lastUsedSection"
+				last_used_section, opt "sendFromEmail" send_from_email, opt
+				"defaultSections" default_sections, opt "syncPeriodPast"
+				sync_period_past, opt "syncPeriodFuture" sync_period_future, opt
+				"defaultReminders" default_reminders, opt "timezoneName" timezone_name,
+				opt "timezoneOffsetUTC" timezone_offset_utc, opt "timezoneDefaultName"
+				timezone_default_name, opt "work_time_start" work_time_start, opt
+				"work_time_end" work_time_end, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "calendar.user.settings.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -6672,42 +4133,17 @@ pub mod user {
 					self.count = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for SettingsDefaultRemindersFullDay {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "count", &self.count)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(SettingsDefaultRemindersFullDay);
+			serialize_map!(
+				SettingsDefaultRemindersFullDay { opt "type" type_, opt "count" count,
+				rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for SettingsDefaultRemindersFullDay {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						type_: object.field("type")?,
-						count: object.field("count")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				SettingsDefaultRemindersFullDay { type_ : field "type", count : field
+				"count", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(SettingsDefaultRemindersFullDay);
 			/// Allowed values of `params.settings.defaultReminders.withTime.type` in `calendar.user.settings.set`.
@@ -6764,42 +4200,17 @@ pub mod user {
 					self.count = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for SettingsDefaultRemindersWithTime {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "count", &self.count)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(SettingsDefaultRemindersWithTime);
+			serialize_map!(
+				SettingsDefaultRemindersWithTime { opt "type" type_, opt "count" count,
+				rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for SettingsDefaultRemindersWithTime {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						type_: object.field("type")?,
-						count: object.field("count")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				SettingsDefaultRemindersWithTime { type_ : field "type", count : field
+				"count", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(SettingsDefaultRemindersWithTime);
 			/// The object `params.settings.defaultReminders` of `calendar.user.settings.set`: `object`.
@@ -6844,42 +4255,17 @@ pub mod user {
 					self.with_time = Some(value.into_iter().map(Into::into).collect());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for SettingsDefaultReminders {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "fullDay", &self.full_day)?;
-					crate::support::opt_entry(&mut map, "withTime", &self.with_time)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(SettingsDefaultReminders);
+			serialize_map!(
+				SettingsDefaultReminders { opt "fullDay" full_day, opt "withTime"
+				with_time, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for SettingsDefaultReminders {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						full_day: object.field("fullDay")?,
-						with_time: object.field("withTime")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				SettingsDefaultReminders { full_day : field "fullDay", with_time : field
+				"withTime", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(SettingsDefaultReminders);
 			/// The object `params.settings` of `calendar.user.settings.set`: `object`.
@@ -7044,130 +4430,33 @@ pub mod user {
 					self.default_reminders = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Settings {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "view", &self.view)?;
-					crate::support::opt_entry(
-						&mut map,
-						"meetSection",
-						&self.meet_section,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"crmSection",
-						&self.crm_section,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"showDeclined",
-						&self.show_declined,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"denyBusyInvitation",
-						&self.deny_busy_invitation,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"collapseOffHours",
-						&self.collapse_off_hours.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"showWeekNumbers",
-						&self.show_week_numbers.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"showTasks",
-						&self.show_tasks.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"syncTasks",
-						&self.sync_tasks.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"showCompletedTasks",
-						&self.show_completed_tasks.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"lastUsedSection",
-						&self.last_used_section,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"sendFromEmail",
-						&self.send_from_email,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"defaultSections",
-						&self.default_sections,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"syncPeriodPast",
-						&self.sync_period_past,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"syncPeriodFuture",
-						&self.sync_period_future,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"defaultReminders",
-						&self.default_reminders,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Settings);
+			serialize_map!(
+				Settings { opt "view" view, opt "meetSection" meet_section, opt
+				"crmSection" crm_section, opt "showDeclined" show_declined, opt
+				"denyBusyInvitation" deny_busy_invitation, opt_yn "collapseOffHours"
+				collapse_off_hours, opt_yn "showWeekNumbers" show_week_numbers, opt_yn
+				"showTasks" show_tasks, opt_yn "syncTasks" sync_tasks, opt_yn
+				"showCompletedTasks" show_completed_tasks, opt "lastUsedSection"
+				last_used_section, opt "sendFromEmail" send_from_email, opt
+				"defaultSections" default_sections, opt "syncPeriodPast"
+				sync_period_past, opt "syncPeriodFuture" sync_period_future, opt
+				"defaultReminders" default_reminders, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Settings {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						view: object.field("view")?,
-						meet_section: object.exact_str("meetSection")?,
-						crm_section: object.exact_str("crmSection")?,
-						show_declined: object.field("showDeclined")?,
-						deny_busy_invitation: object.field("denyBusyInvitation")?,
-						collapse_off_hours: object.field("collapseOffHours")?,
-						show_week_numbers: object.field("showWeekNumbers")?,
-						show_tasks: object.field("showTasks")?,
-						sync_tasks: object.field("syncTasks")?,
-						show_completed_tasks: object.field("showCompletedTasks")?,
-						last_used_section: object.exact_str("lastUsedSection")?,
-						send_from_email: object.exact_str("sendFromEmail")?,
-						default_sections: object.field("defaultSections")?,
-						sync_period_past: object.exact_str("syncPeriodPast")?,
-						sync_period_future: object.exact_str("syncPeriodFuture")?,
-						default_reminders: object.field("defaultReminders")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Settings { view : field "view", meet_section : exact "meetSection",
+				crm_section : exact "crmSection", show_declined : field "showDeclined",
+				deny_busy_invitation : field "denyBusyInvitation", collapse_off_hours :
+				field "collapseOffHours", show_week_numbers : field "showWeekNumbers",
+				show_tasks : field "showTasks", sync_tasks : field "syncTasks",
+				show_completed_tasks : field "showCompletedTasks", last_used_section :
+				exact "lastUsedSection", send_from_email : exact "sendFromEmail",
+				default_sections : field "defaultSections", sync_period_past : exact
+				"syncPeriodPast", sync_period_future : exact "syncPeriodFuture",
+				default_reminders : field "defaultReminders", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Settings);
 			/// The `result` of the call: `boolean`.

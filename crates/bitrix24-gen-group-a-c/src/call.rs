@@ -52,48 +52,17 @@ pub mod v3 {
 				self.mention_format = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("callId", &self.call_id)?;
-				crate::support::opt_entry(&mut map, "select", &self.select)?;
-				crate::support::opt_entry(
-					&mut map,
-					"mentionFormat",
-					&self.mention_format,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(
+			Get { req "callId" call_id, opt "select" select, opt "mentionFormat"
+			mention_format, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					call_id: object.field("callId")?,
-					select: object.field("select")?,
-					mention_format: object.field("mentionFormat")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Get { call_id : field "callId", select : field "select", mention_format :
+			field "mentionFormat", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `call.followup.list`: REST 3.0, scope `call`.
@@ -159,52 +128,18 @@ pub mod v3 {
 				self.mention_format = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for List {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("filter", &self.filter)?;
-				crate::support::opt_entry(&mut map, "select", &self.select)?;
-				crate::support::opt_entry(&mut map, "order", &self.order)?;
-				crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
-				crate::support::opt_entry(
-					&mut map,
-					"mentionFormat",
-					&self.mention_format,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(List);
+		serialize_map!(
+			List { req "filter" filter, opt "select" select, opt "order" order, opt
+			"pagination" pagination, opt "mentionFormat" mention_format, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for List {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					filter: object.field("filter")?,
-					select: object.field("select")?,
-					order: object.field("order")?,
-					pagination: object.field("pagination")?,
-					mention_format: object.field("mentionFormat")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			List { filter : field "filter", select : field "select", order : field
+			"order", pagination : field "pagination", mention_format : field
+			"mentionFormat", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
 		/// Methods under `v3::followup::field`.
@@ -243,42 +178,13 @@ pub mod v3 {
 					self.select = Some(value.into_iter().map(Into::into).collect());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Get {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("name", &self.name)?;
-					crate::support::opt_entry(&mut map, "select", &self.select)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Get);
+			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Get {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						name: object.field("name")?,
-						select: object.field("select")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Get { name : field "name", select : field "select", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
 			/// `call.followup.field.list`: REST 3.0, scope `call`.
@@ -312,40 +218,11 @@ pub mod v3 {
 					self.select = Some(value.into_iter().map(Into::into).collect());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for List {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "select", &self.select)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(List);
+			serialize_map!(List { opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for List {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						select: object.field("select")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(List { select : field "select", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// Types of `call.followup.field.get`.
@@ -423,49 +300,17 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputItem {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							name: object.soft("name"),
-							type_: object.soft("type"),
-							title: object.soft("title"),
-							description: object.soft("description"),
-							filterable: object.soft("filterable"),
-							sortable: object.soft("sortable"),
-							multiple: object.soft("multiple"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputItem {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(
-							&mut map,
-							"description",
-							&self.description,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"filterable",
-							&self.filterable,
-						)?;
-						crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-						crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputItem { name : soft "name", type_ : soft "type", title : soft
+					"title", description : soft "description", filterable : soft
+					"filterable", sortable : soft "sortable", multiple : soft "multiple",
+					extra : rest "", }
+				);
+				serialize_map!(
+					OutputItem { opt "name" name, opt "type" type_, opt "title" title,
+					opt "description" description, opt "filterable" filterable, opt
+					"sortable" sortable, opt "multiple" multiple, rest "" extra }
+				);
 				/// The object `result` of `call.followup.field.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-field-get.html>
@@ -477,30 +322,10 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["item"], &[])?;
-						Ok(Self {
-							item: object.field("item")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "item", &self.item)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { item : field "item", extra : rest "", } fits["item"] []
+				);
+				serialize_map!(Output { opt "item" item, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::Get {
 					const NAME: &'static str = "call.followup.field.get";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -561,37 +386,14 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputItems {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							name: object.soft("name"),
-							type_: object.soft("type"),
-							description: object.soft("description"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputItems {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(
-							&mut map,
-							"description",
-							&self.description,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputItems { name : soft "name", type_ : soft "type", description :
+					soft "description", extra : rest "", }
+				);
+				serialize_map!(
+					OutputItems { opt "name" name, opt "type" type_, opt "description"
+					description, rest "" extra }
+				);
 				/// The object `result` of `call.followup.field.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-field-list.html>
@@ -603,30 +405,10 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["items"], &[])?;
-						Ok(Self {
-							items: object.field("items")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("items", &self.items)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { items : field "items", extra : rest "", } fits["items"] []
+				);
+				serialize_map!(Output { req "items" items, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::List {
 					const NAME: &'static str = "call.followup.field.list";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -693,30 +475,10 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["item"], &[])?;
-					Ok(Self {
-						item: object.field("item")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("item", &self.item)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { item : field "item", extra : rest "", } fits["item"] []
+			);
+			serialize_map!(Output { req "item" item, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "call.followup.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -780,42 +542,16 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for FilterStartDate {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("from", &self.from)?;
-					map.serialize_entry("to", &self.to)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(FilterStartDate);
+			serialize_map!(
+				FilterStartDate { req "from" from, req "to" to, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for FilterStartDate {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						from: object.field("from")?,
-						to: object.field("to")?,
-						extra: object.rest()?,
-					})
+			from_value!(
+				FilterStartDate { from : field "from", to : field "to", extra : rest "",
 				}
-			}
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(FilterStartDate);
 			/// The object `params.filter` of `call.followup.list`: `object`.
@@ -845,46 +581,17 @@ pub mod v3 {
 					self.participant_id = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Filter {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("startDate", &self.start_date)?;
-					crate::support::opt_entry(
-						&mut map,
-						"participantId",
-						&self.participant_id,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Filter);
+			serialize_map!(
+				Filter { req "startDate" start_date, opt "participantId" participant_id,
+				rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Filter {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						start_date: object.field("startDate")?,
-						participant_id: object.field("participantId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Filter { start_date : field "startDate", participant_id : field
+				"participantId", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Filter);
 			/// Allowed values of `params.order.startDate` in `call.followup.list`.
@@ -925,40 +632,11 @@ pub mod v3 {
 					self.start_date = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Order {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "startDate", &self.start_date)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Order);
+			serialize_map!(Order { opt "startDate" start_date, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Order {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						start_date: object.field("startDate")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Order { start_date : field "startDate", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Order);
 			/// The object `params.pagination.afterCursor` of `call.followup.list`: `object`.
@@ -983,42 +661,17 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for PaginationAfterCursor {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("startDate", &self.start_date)?;
-					map.serialize_entry("id", &self.id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(PaginationAfterCursor);
+			serialize_map!(
+				PaginationAfterCursor { req "startDate" start_date, req "id" id, rest ""
+				extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for PaginationAfterCursor {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						start_date: object.field("startDate")?,
-						id: object.field("id")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				PaginationAfterCursor { start_date : field "startDate", id : field "id",
+				extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(PaginationAfterCursor);
 			/// The object `params.pagination` of `call.followup.list`: `object`.
@@ -1056,46 +709,17 @@ pub mod v3 {
 					self.after_cursor = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Pagination {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "limit", &self.limit)?;
-					crate::support::opt_entry(
-						&mut map,
-						"afterCursor",
-						&self.after_cursor,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Pagination);
+			serialize_map!(
+				Pagination { opt "limit" limit, opt "afterCursor" after_cursor, rest ""
+				extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Pagination {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						limit: object.field("limit")?,
-						after_cursor: object.field("afterCursor")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Pagination { limit : field "limit", after_cursor : field "afterCursor",
+				extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Pagination);
 			/// Allowed values of `params.mentionFormat` in `call.followup.list`.
@@ -1137,39 +761,15 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputItemsParticipants {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						user_id: object.soft("userId"),
-						name: object.soft("name"),
-						avatar: object.soft("avatar"),
-						talked_seconds: object.soft("talkedSeconds"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputItemsParticipants {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-					crate::support::opt_entry(
-						&mut map,
-						"talkedSeconds",
-						&self.talked_seconds,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputItemsParticipants { user_id : soft "userId", name : soft "name",
+				avatar : soft "avatar", talked_seconds : soft "talkedSeconds", extra :
+				rest "", }
+			);
+			serialize_map!(
+				OutputItemsParticipants { opt "userId" user_id, opt "name" name, opt
+				"avatar" avatar, opt "talkedSeconds" talked_seconds, rest "" extra }
+			);
 			/// The object `result.items.overview.actionItems` of `call.followup.list`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
@@ -1187,35 +787,14 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputItemsOverviewActionItems {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						action_item: object.soft("actionItem"),
-						quote: object.soft("quote"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputItemsOverviewActionItems {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"actionItem",
-						&self.action_item,
-					)?;
-					crate::support::opt_entry(&mut map, "quote", &self.quote)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputItemsOverviewActionItems { action_item : soft "actionItem", quote :
+				soft "quote", extra : rest "", }
+			);
+			serialize_map!(
+				OutputItemsOverviewActionItems { opt "actionItem" action_item, opt
+				"quote" quote, rest "" extra }
+			);
 			/// The object `result.items.overview` of `call.followup.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
@@ -1233,31 +812,14 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputItemsOverview {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						topic: object.soft("topic"),
-						action_items: object.soft("actionItems"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputItemsOverview {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "topic", &self.topic)?;
-					map.serialize_entry("actionItems", &self.action_items)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputItemsOverview { topic : soft "topic", action_items : soft
+				"actionItems", extra : rest "", }
+			);
+			serialize_map!(
+				OutputItemsOverview { opt "topic" topic, req "actionItems" action_items,
+				rest "" extra }
+			);
 			/// The object `result.items` of `call.followup.list`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
@@ -1283,35 +845,15 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputItems {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						call_id: object.soft("callId"),
-						start_date: object.soft("startDate"),
-						participants: object.soft("participants"),
-						overview: object.soft("overview"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputItems {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "callId", &self.call_id)?;
-					crate::support::opt_entry(&mut map, "startDate", &self.start_date)?;
-					map.serialize_entry("participants", &self.participants)?;
-					crate::support::opt_entry(&mut map, "overview", &self.overview)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputItems { call_id : soft "callId", start_date : soft "startDate",
+				participants : soft "participants", overview : soft "overview", extra :
+				rest "", }
+			);
+			serialize_map!(
+				OutputItems { opt "callId" call_id, opt "startDate" start_date, req
+				"participants" participants, opt "overview" overview, rest "" extra }
+			);
 			/// The object `result.afterCursor` of `call.followup.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
@@ -1329,31 +871,14 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputAfterCursor {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						start_date: object.soft("startDate"),
-						id: object.soft("id"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputAfterCursor {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "startDate", &self.start_date)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputAfterCursor { start_date : soft "startDate", id : soft "id", extra
+				: rest "", }
+			);
+			serialize_map!(
+				OutputAfterCursor { opt "startDate" start_date, opt "id" id, rest ""
+				extra }
+			);
 			/// The object `result` of `call.followup.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
@@ -1369,38 +894,15 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["items", "hasMore", "afterCursor"], &[])?;
-					Ok(Self {
-						items: object.field("items")?,
-						has_more: object.field("hasMore")?,
-						after_cursor: object.field("afterCursor")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("items", &self.items)?;
-					crate::support::opt_entry(&mut map, "hasMore", &self.has_more)?;
-					crate::support::opt_entry(
-						&mut map,
-						"afterCursor",
-						&self.after_cursor,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { items : field "items", has_more : field "hasMore", after_cursor
+				: field "afterCursor", extra : rest "", } fits["items", "hasMore",
+				"afterCursor"] []
+			);
+			serialize_map!(
+				Output { req "items" items, opt "hasMore" has_more, opt "afterCursor"
+				after_cursor, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::List {
 				const NAME: &'static str = "call.followup.list";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;

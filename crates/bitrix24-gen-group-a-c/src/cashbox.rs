@@ -98,66 +98,21 @@ pub mod sale {
 				self.settings = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Add {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("NAME", &self.name)?;
-				map.serialize_entry("REST_CODE", &self.rest_code)?;
-				map.serialize_entry("EMAIL", &self.email)?;
-				crate::support::opt_entry(&mut map, "OFD", &self.ofd)?;
-				crate::support::opt_entry(&mut map, "OFD_SETTINGS", &self.ofd_settings)?;
-				crate::support::opt_entry(&mut map, "NUMBER_KKM", &self.number_kkm)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVE",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_OFFLINE",
-					&self.use_offline.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Add);
+		serialize_map!(
+			Add { req "NAME" name, req "REST_CODE" rest_code, req "EMAIL" email, opt
+			"OFD" ofd, opt "OFD_SETTINGS" ofd_settings, opt "NUMBER_KKM" number_kkm,
+			opt_yn "ACTIVE" active, opt "SORT" sort, opt_yn "USE_OFFLINE" use_offline,
+			opt "SETTINGS" settings, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Add {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.field("NAME")?,
-					rest_code: object.field("REST_CODE")?,
-					email: object.field("EMAIL")?,
-					ofd: object.exact_str("OFD")?,
-					ofd_settings: object.field("OFD_SETTINGS")?,
-					number_kkm: object.exact_str("NUMBER_KKM")?,
-					active: object.field("ACTIVE")?,
-					sort: object.field("SORT")?,
-					use_offline: object.field("USE_OFFLINE")?,
-					settings: object.field("SETTINGS")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Add { name : field "NAME", rest_code : field "REST_CODE", email : field
+			"EMAIL", ofd : exact "OFD", ofd_settings : field "OFD_SETTINGS", number_kkm :
+			exact "NUMBER_KKM", active : field "ACTIVE", sort : field "SORT", use_offline
+			: field "USE_OFFLINE", settings : field "SETTINGS", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
 		/// `sale.cashbox.delete`: REST 2, scope `cashbox`.
@@ -183,40 +138,11 @@ pub mod sale {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Delete {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("ID", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Delete);
+		serialize_map!(Delete { req "ID" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Delete {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Delete { id : field "ID", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Delete);
 		/// `sale.cashbox.list`: REST 2, scope `cashbox`.
@@ -267,44 +193,17 @@ pub mod sale {
 				self.order = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for List {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "SELECT", &self.select)?;
-				crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-				crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(List);
+		serialize_map!(
+			List { opt "SELECT" select, opt "FILTER" filter, opt "ORDER" order, rest ""
+			extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for List {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					select: object.field("SELECT")?,
-					filter: object.field("FILTER")?,
-					order: object.field("ORDER")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			List { select : field "SELECT", filter : field "FILTER", order : field
+			"ORDER", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
 		/// `sale.cashbox.update`: REST 2, scope `cashbox`.
@@ -333,42 +232,13 @@ pub mod sale {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Update {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("ID", &self.id)?;
-				map.serialize_entry("FIELDS", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Update);
+		serialize_map!(Update { req "ID" id, req "FIELDS" fields, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Update {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					fields: object.field("FIELDS")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Update { id : field "ID", fields : field "FIELDS", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Update);
 		/// Types of `sale.cashbox.add`.
@@ -472,68 +342,24 @@ pub mod sale {
 					self.auth = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for OfdSettings {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"Settings for all OFDs",
-						&self.settings_for_all_of_ds,
-					)?;
-					crate::support::opt_entry(&mut map, "OFD_MODE", &self.ofd_mode)?;
-					crate::support::opt_entry(
-						&mut map,
-						"Additional settings for OFD.RU",
-						&self.additional_settings_for_ofd_ru,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SELLER_INFO",
-						&self.seller_info,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"Additional settings for YARUS OFD",
-						&self.additional_settings_for_yarus_ofd,
-					)?;
-					crate::support::opt_entry(&mut map, "AUTH", &self.auth)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(OfdSettings);
+			serialize_map!(
+				OfdSettings { opt "Settings for all OFDs" settings_for_all_of_ds, opt
+				"OFD_MODE" ofd_mode, opt "Additional settings for OFD.RU"
+				additional_settings_for_ofd_ru, opt "SELLER_INFO" seller_info, opt
+				"Additional settings for YARUS OFD" additional_settings_for_yarus_ofd,
+				opt "AUTH" auth, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for OfdSettings {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						settings_for_all_of_ds: object.field("Settings for all OFDs")?,
-						ofd_mode: object.field("OFD_MODE")?,
-						additional_settings_for_ofd_ru: object
-							.field("Additional settings for OFD.RU")?,
-						seller_info: object.field("SELLER_INFO")?,
-						additional_settings_for_yarus_ofd: object
-							.field("Additional settings for YARUS OFD")?,
-						auth: object.field("AUTH")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				OfdSettings { settings_for_all_of_ds : field "Settings for all OFDs",
+				ofd_mode : field "OFD_MODE", additional_settings_for_ofd_ru : field
+				"Additional settings for OFD.RU", seller_info : field "SELLER_INFO",
+				additional_settings_for_yarus_ofd : field
+				"Additional settings for YARUS OFD", auth : field "AUTH", extra : rest
+				"", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(OfdSettings);
 			/// The `result` of the call: `sale_cashbox.ID`.
@@ -630,79 +456,23 @@ pub mod sale {
 					self.shift_number = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Apply {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("UUID", &self.uuid)?;
-					crate::support::opt_entry(
-						&mut map,
-						"PRINT_END_TIME",
-						&self.print_end_time,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"REG_NUMBER_KKT",
-						&self.reg_number_kkt,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"FISCAL_DOC_ATTR",
-						&self.fiscal_doc_attr,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"FISCAL_DOC_NUMBER",
-						&self.fiscal_doc_number,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"FISCAL_RECEIPT_NUMBER",
-						&self.fiscal_receipt_number,
-					)?;
-					crate::support::opt_entry(&mut map, "FN_NUMBER", &self.fn_number)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SHIFT_NUMBER",
-						&self.shift_number,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Apply);
+			serialize_map!(
+				Apply { req "UUID" uuid, opt "PRINT_END_TIME" print_end_time, opt
+				"REG_NUMBER_KKT" reg_number_kkt, opt "FISCAL_DOC_ATTR" fiscal_doc_attr,
+				opt "FISCAL_DOC_NUMBER" fiscal_doc_number, opt "FISCAL_RECEIPT_NUMBER"
+				fiscal_receipt_number, opt "FN_NUMBER" fn_number, opt "SHIFT_NUMBER"
+				shift_number, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Apply {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						uuid: object.field("UUID")?,
-						print_end_time: object.exact_str("PRINT_END_TIME")?,
-						reg_number_kkt: object.exact_str("REG_NUMBER_KKT")?,
-						fiscal_doc_attr: object.exact_str("FISCAL_DOC_ATTR")?,
-						fiscal_doc_number: object.exact_str("FISCAL_DOC_NUMBER")?,
-						fiscal_receipt_number: object
-							.exact_str("FISCAL_RECEIPT_NUMBER")?,
-						fn_number: object.exact_str("FN_NUMBER")?,
-						shift_number: object.exact_str("SHIFT_NUMBER")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Apply { uuid : field "UUID", print_end_time : exact "PRINT_END_TIME",
+				reg_number_kkt : exact "REG_NUMBER_KKT", fiscal_doc_attr : exact
+				"FISCAL_DOC_ATTR", fiscal_doc_number : exact "FISCAL_DOC_NUMBER",
+				fiscal_receipt_number : exact "FISCAL_RECEIPT_NUMBER", fn_number : exact
+				"FN_NUMBER", shift_number : exact "SHIFT_NUMBER", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Apply);
 			/// Types of `sale.cashbox.check.apply`.
@@ -829,52 +599,19 @@ pub mod sale {
 					self.supports_ffd105 = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Add {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("CODE", &self.code)?;
-					map.serialize_entry("NAME", &self.name)?;
-					crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SUPPORTS_FFD105",
-						&self.supports_ffd105.map(crate::support::yes_no),
-					)?;
-					map.serialize_entry("SETTINGS", &self.settings)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
+			extra_setter!(Add);
+			serialize_map!(
+				Add { req "CODE" code, req "NAME" name, opt "SORT" sort, opt_yn
+				"SUPPORTS_FFD105" supports_ffd105, req "SETTINGS" settings, rest "" extra
 				}
-			}
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Add {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						code: object.field("CODE")?,
-						name: object.field("NAME")?,
-						sort: object.field("SORT")?,
-						supports_ffd105: object.field("SUPPORTS_FFD105")?,
-						settings: object.field("SETTINGS")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Add { code : field "CODE", name : field "NAME", sort : field "SORT",
+				supports_ffd105 : field "SUPPORTS_FFD105", settings : field "SETTINGS",
+				extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Add);
 			/// `sale.cashbox.handler.delete`: REST 2, scope `cashbox`.
@@ -900,40 +637,11 @@ pub mod sale {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Delete {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("ID", &self.id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Delete);
+			serialize_map!(Delete { req "ID" id, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Delete {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("ID")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Delete { id : field "ID", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Delete);
 			/// `sale.cashbox.handler.list`: REST 2, scope `cashbox`.
@@ -954,36 +662,11 @@ pub mod sale {
 				pub fn new() -> Self {
 					Self { extra: Default::default() }
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for List {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(List);
+			serialize_map!(List { rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for List {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self { extra: object.rest()? })
-				}
-			}
+			from_value!(List { extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// `sale.cashbox.handler.update`: REST 2, scope `cashbox`.
@@ -1015,42 +698,13 @@ pub mod sale {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Update {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("ID", &self.id)?;
-					map.serialize_entry("FIELDS", &self.fields)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Update);
+			serialize_map!(Update { req "ID" id, req "FIELDS" fields, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Update {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("ID")?,
-						fields: object.field("FIELDS")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Update { id : field "ID", fields : field "FIELDS", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Update);
 			/// Types of `sale.cashbox.handler.add`.
@@ -1191,73 +845,21 @@ pub mod sale {
 						self.time = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for SettingsConfigItems {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("TYPE", &self.type_)?;
-						map.serialize_entry("LABEL", &self.label)?;
-						map.serialize_entry(
-							"REQUIRED",
-							crate::support::yes_no(self.required),
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"DISABLED",
-							&self.disabled.map(crate::support::yes_no),
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"MULTIPLE",
-							&self.multiple.map(crate::support::yes_no),
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"MULTILINE",
-							&self.multiline.map(crate::support::yes_no),
-						)?;
-						map.serialize_entry("OPTIONS", &self.options)?;
-						crate::support::opt_entry(
-							&mut map,
-							"TIME",
-							&self.time.map(crate::support::yes_no),
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(SettingsConfigItems);
+				serialize_map!(
+					SettingsConfigItems { req "TYPE" type_, req "LABEL" label, yn
+					"REQUIRED" required, opt_yn "DISABLED" disabled, opt_yn "MULTIPLE"
+					multiple, opt_yn "MULTILINE" multiline, req "OPTIONS" options, opt_yn
+					"TIME" time, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for SettingsConfigItems {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							type_: object.field("TYPE")?,
-							label: object.field("LABEL")?,
-							required: object.field("REQUIRED")?,
-							disabled: object.field("DISABLED")?,
-							multiple: object.field("MULTIPLE")?,
-							multiline: object.field("MULTILINE")?,
-							options: object.field("OPTIONS")?,
-							time: object.field("TIME")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					SettingsConfigItems { type_ : field "TYPE", label : field "LABEL",
+					required : field "REQUIRED", disabled : field "DISABLED", multiple :
+					field "MULTIPLE", multiline : field "MULTILINE", options : field
+					"OPTIONS", time : field "TIME", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(SettingsConfigItems);
 				/// The object `params.SETTINGS.CONFIG` of `sale.cashbox.handler.add`: `object`.
@@ -1285,42 +887,17 @@ pub mod sale {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for SettingsConfig {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("LABEL", &self.label)?;
-						map.serialize_entry("ITEMS", &self.items)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
+				extra_setter!(SettingsConfig);
+				serialize_map!(
+					SettingsConfig { req "LABEL" label, req "ITEMS" items, rest "" extra
 					}
-				}
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for SettingsConfig {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							label: object.field("LABEL")?,
-							items: object.field("ITEMS")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					SettingsConfig { label : field "LABEL", items : field "ITEMS", extra
+					: rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(SettingsConfig);
 				/// The object `params.SETTINGS` of `sale.cashbox.handler.add`: `object`.
@@ -1365,50 +942,18 @@ pub mod sale {
 						self.http_version = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Settings {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("PRINT_URL", &self.print_url)?;
-						map.serialize_entry("CHECK_URL", &self.check_url)?;
-						crate::support::opt_entry(
-							&mut map,
-							"HTTP_VERSION",
-							&self.http_version,
-						)?;
-						map.serialize_entry("CONFIG", &self.config)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Settings);
+				serialize_map!(
+					Settings { req "PRINT_URL" print_url, req "CHECK_URL" check_url, opt
+					"HTTP_VERSION" http_version, req "CONFIG" config, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Settings {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							print_url: object.field("PRINT_URL")?,
-							check_url: object.field("CHECK_URL")?,
-							http_version: object.field("HTTP_VERSION")?,
-							config: object.field("CONFIG")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					Settings { print_url : field "PRINT_URL", check_url : field
+					"CHECK_URL", http_version : field "HTTP_VERSION", config : field
+					"CONFIG", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Settings);
 				/// The `result` of the call: `sale_cashbox_handler.ID`.
@@ -1493,33 +1038,14 @@ pub mod sale {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for ItemSettingsConfigAuthItemsLogin {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							type_: object.soft("TYPE"),
-							required: object.soft("REQUIRED"),
-							label: object.soft("LABEL"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for ItemSettingsConfigAuthItemsLogin {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-						crate::support::opt_entry(&mut map, "REQUIRED", &self.required)?;
-						crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					ItemSettingsConfigAuthItemsLogin { type_ : soft "TYPE", required :
+					soft "REQUIRED", label : soft "LABEL", extra : rest "", }
+				);
+				serialize_map!(
+					ItemSettingsConfigAuthItemsLogin { opt "TYPE" type_, opt "REQUIRED"
+					required, opt "LABEL" label, rest "" extra }
+				);
 				/// The object `result.SETTINGS.CONFIG.AUTH.ITEMS.PASSWORD` of `sale.cashbox.handler.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
@@ -1541,33 +1067,14 @@ pub mod sale {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for ItemSettingsConfigAuthItemsPassword {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							type_: object.soft("TYPE"),
-							required: object.soft("REQUIRED"),
-							label: object.soft("LABEL"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for ItemSettingsConfigAuthItemsPassword {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-						crate::support::opt_entry(&mut map, "REQUIRED", &self.required)?;
-						crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					ItemSettingsConfigAuthItemsPassword { type_ : soft "TYPE", required :
+					soft "REQUIRED", label : soft "LABEL", extra : rest "", }
+				);
+				serialize_map!(
+					ItemSettingsConfigAuthItemsPassword { opt "TYPE" type_, opt
+					"REQUIRED" required, opt "LABEL" label, rest "" extra }
+				);
 				/// The object `result.SETTINGS.CONFIG.AUTH.ITEMS` of `sale.cashbox.handler.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
@@ -1585,31 +1092,14 @@ pub mod sale {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for ItemSettingsConfigAuthItems {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							login: object.soft("LOGIN"),
-							password: object.soft("PASSWORD"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for ItemSettingsConfigAuthItems {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "LOGIN", &self.login)?;
-						crate::support::opt_entry(&mut map, "PASSWORD", &self.password)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					ItemSettingsConfigAuthItems { login : soft "LOGIN", password : soft
+					"PASSWORD", extra : rest "", }
+				);
+				serialize_map!(
+					ItemSettingsConfigAuthItems { opt "LOGIN" login, opt "PASSWORD"
+					password, rest "" extra }
+				);
 				/// The object `result.SETTINGS.CONFIG.AUTH` of `sale.cashbox.handler.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
@@ -1627,31 +1117,14 @@ pub mod sale {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for ItemSettingsConfigAuth {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							label: object.soft("LABEL"),
-							items: object.soft("ITEMS"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for ItemSettingsConfigAuth {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
-						crate::support::opt_entry(&mut map, "ITEMS", &self.items)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					ItemSettingsConfigAuth { label : soft "LABEL", items : soft "ITEMS",
+					extra : rest "", }
+				);
+				serialize_map!(
+					ItemSettingsConfigAuth { opt "LABEL" label, opt "ITEMS" items, rest
+					"" extra }
+				);
 				/// The object `result.SETTINGS.CONFIG.COMPANY.ITEMS.INN` of `sale.cashbox.handler.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
@@ -1685,43 +1158,17 @@ pub mod sale {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for ItemSettingsConfigCompanyItemsInn {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							type_: object.soft("TYPE"),
-							required: object.soft("REQUIRED"),
-							label: object.soft("LABEL"),
-							disabled: object.soft("DISABLED"),
-							multiple: object.soft("MULTIPLE"),
-							multiline: object.soft("MULTILINE"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for ItemSettingsConfigCompanyItemsInn {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-						crate::support::opt_entry(&mut map, "REQUIRED", &self.required)?;
-						crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
-						crate::support::opt_entry(&mut map, "DISABLED", &self.disabled)?;
-						crate::support::opt_entry(&mut map, "MULTIPLE", &self.multiple)?;
-						crate::support::opt_entry(
-							&mut map,
-							"MULTILINE",
-							&self.multiline,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					ItemSettingsConfigCompanyItemsInn { type_ : soft "TYPE", required :
+					soft "REQUIRED", label : soft "LABEL", disabled : soft "DISABLED",
+					multiple : soft "MULTIPLE", multiline : soft "MULTILINE", extra :
+					rest "", }
+				);
+				serialize_map!(
+					ItemSettingsConfigCompanyItemsInn { opt "TYPE" type_, opt "REQUIRED"
+					required, opt "LABEL" label, opt "DISABLED" disabled, opt "MULTIPLE"
+					multiple, opt "MULTILINE" multiline, rest "" extra }
+				);
 				/// The object `result.SETTINGS.CONFIG.COMPANY.ITEMS` of `sale.cashbox.handler.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
@@ -1735,29 +1182,12 @@ pub mod sale {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for ItemSettingsConfigCompanyItems {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							inn: object.soft("INN"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for ItemSettingsConfigCompanyItems {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "INN", &self.inn)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					ItemSettingsConfigCompanyItems { inn : soft "INN", extra : rest "", }
+				);
+				serialize_map!(
+					ItemSettingsConfigCompanyItems { opt "INN" inn, rest "" extra }
+				);
 				/// The object `result.SETTINGS.CONFIG.COMPANY` of `sale.cashbox.handler.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
@@ -1775,31 +1205,14 @@ pub mod sale {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for ItemSettingsConfigCompany {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							label: object.soft("LABEL"),
-							items: object.soft("ITEMS"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for ItemSettingsConfigCompany {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
-						crate::support::opt_entry(&mut map, "ITEMS", &self.items)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					ItemSettingsConfigCompany { label : soft "LABEL", items : soft
+					"ITEMS", extra : rest "", }
+				);
+				serialize_map!(
+					ItemSettingsConfigCompany { opt "LABEL" label, opt "ITEMS" items,
+					rest "" extra }
+				);
 				/// The object `result.SETTINGS.CONFIG.INTERACTION.ITEMS.MODE.OPTIONS` of `sale.cashbox.handler.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
@@ -1817,33 +1230,14 @@ pub mod sale {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue
-				for ItemSettingsConfigInteractionItemsModeOptions {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							active: object.soft("ACTIVE"),
-							test: object.soft("TEST"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize
-				for ItemSettingsConfigInteractionItemsModeOptions {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-						crate::support::opt_entry(&mut map, "TEST", &self.test)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					ItemSettingsConfigInteractionItemsModeOptions { active : soft
+					"ACTIVE", test : soft "TEST", extra : rest "", }
+				);
+				serialize_map!(
+					ItemSettingsConfigInteractionItemsModeOptions { opt "ACTIVE" active,
+					opt "TEST" test, rest "" extra }
+				);
 				/// The object `result.SETTINGS.CONFIG.INTERACTION.ITEMS.MODE` of `sale.cashbox.handler.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
@@ -1865,34 +1259,14 @@ pub mod sale {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue
-				for ItemSettingsConfigInteractionItemsMode {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							type_: object.soft("TYPE"),
-							label: object.soft("LABEL"),
-							options: object.soft("OPTIONS"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for ItemSettingsConfigInteractionItemsMode {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-						crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
-						crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					ItemSettingsConfigInteractionItemsMode { type_ : soft "TYPE", label :
+					soft "LABEL", options : soft "OPTIONS", extra : rest "", }
+				);
+				serialize_map!(
+					ItemSettingsConfigInteractionItemsMode { opt "TYPE" type_, opt
+					"LABEL" label, opt "OPTIONS" options, rest "" extra }
+				);
 				/// The object `result.SETTINGS.CONFIG.INTERACTION.ITEMS` of `sale.cashbox.handler.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
@@ -1906,29 +1280,13 @@ pub mod sale {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for ItemSettingsConfigInteractionItems {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							mode: object.soft("MODE"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for ItemSettingsConfigInteractionItems {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "MODE", &self.mode)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					ItemSettingsConfigInteractionItems { mode : soft "MODE", extra : rest
+					"", }
+				);
+				serialize_map!(
+					ItemSettingsConfigInteractionItems { opt "MODE" mode, rest "" extra }
+				);
 				/// The object `result.SETTINGS.CONFIG.INTERACTION` of `sale.cashbox.handler.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
@@ -1946,31 +1304,14 @@ pub mod sale {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for ItemSettingsConfigInteraction {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							label: object.soft("LABEL"),
-							items: object.soft("ITEMS"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for ItemSettingsConfigInteraction {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
-						crate::support::opt_entry(&mut map, "ITEMS", &self.items)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					ItemSettingsConfigInteraction { label : soft "LABEL", items : soft
+					"ITEMS", extra : rest "", }
+				);
+				serialize_map!(
+					ItemSettingsConfigInteraction { opt "LABEL" label, opt "ITEMS" items,
+					rest "" extra }
+				);
 				/// The object `result.SETTINGS.CONFIG` of `sale.cashbox.handler.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
@@ -1992,37 +1333,14 @@ pub mod sale {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for ItemSettingsConfig {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							auth: object.soft("AUTH"),
-							company: object.soft("COMPANY"),
-							interaction: object.soft("INTERACTION"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for ItemSettingsConfig {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "AUTH", &self.auth)?;
-						crate::support::opt_entry(&mut map, "COMPANY", &self.company)?;
-						crate::support::opt_entry(
-							&mut map,
-							"INTERACTION",
-							&self.interaction,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					ItemSettingsConfig { auth : soft "AUTH", company : soft "COMPANY",
+					interaction : soft "INTERACTION", extra : rest "", }
+				);
+				serialize_map!(
+					ItemSettingsConfig { opt "AUTH" auth, opt "COMPANY" company, opt
+					"INTERACTION" interaction, rest "" extra }
+				);
 				/// The object `result.SETTINGS` of `sale.cashbox.handler.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
@@ -2048,47 +1366,16 @@ pub mod sale {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for ItemSettings {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							print_url: object.soft("PRINT_URL"),
-							check_url: object.soft("CHECK_URL"),
-							config: object.soft("CONFIG"),
-							supports_ffd105: object.soft("SUPPORTS_FFD105"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for ItemSettings {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"PRINT_URL",
-							&self.print_url,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"CHECK_URL",
-							&self.check_url,
-						)?;
-						crate::support::opt_entry(&mut map, "CONFIG", &self.config)?;
-						crate::support::opt_entry(
-							&mut map,
-							"SUPPORTS_FFD105",
-							&self.supports_ffd105,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					ItemSettings { print_url : soft "PRINT_URL", check_url : soft
+					"CHECK_URL", config : soft "CONFIG", supports_ffd105 : soft
+					"SUPPORTS_FFD105", extra : rest "", }
+				);
+				serialize_map!(
+					ItemSettings { opt "PRINT_URL" print_url, opt "CHECK_URL" check_url,
+					opt "CONFIG" config, opt "SUPPORTS_FFD105" supports_ffd105, rest ""
+					extra }
+				);
 				/// The object `result` of `sale.cashbox.handler.list`: `sale_cashbox_handler[]`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-list.html>
@@ -2118,37 +1405,14 @@ pub mod sale {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Item {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.soft("ID"),
-							name: object.soft("NAME"),
-							code: object.soft("CODE"),
-							sort: object.soft("SORT"),
-							settings: object.soft("SETTINGS"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Item {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "ID", &self.id)?;
-						crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-						crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-						crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-						crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Item { id : soft "ID", name : soft "NAME", code : soft "CODE", sort :
+					soft "SORT", settings : soft "SETTINGS", extra : rest "", }
+				);
+				serialize_map!(
+					Item { opt "ID" id, opt "NAME" name, opt "CODE" code, opt "SORT"
+					sort, opt "SETTINGS" settings, rest "" extra }
+				);
 				/// The `result` of the call: `sale_cashbox_handler[]`.
 				pub type Output = crate::List<Item>;
 				impl ::bitrix24_runtime::Method for super::List {
@@ -2271,55 +1535,20 @@ pub mod sale {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Item {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.soft("ID"),
-						name: object.soft("NAME"),
-						ofd: object.soft("OFD"),
-						email: object.soft("EMAIL"),
-						date_create: object.soft("DATE_CREATE"),
-						date_last_check: object.soft("DATE_LAST_CHECK"),
-						number_kkm: object.soft("NUMBER_KKM"),
-						kkm_id: object.soft("KKM_ID"),
-						active: object.soft("ACTIVE"),
-						sort: object.soft("SORT"),
-						use_offline: object.soft("USE_OFFLINE"),
-						enabled: object.soft("ENABLED"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Item {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ID", &self.id)?;
-					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-					crate::support::opt_entry(&mut map, "OFD", &self.ofd)?;
-					crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
-					map.serialize_entry("DATE_CREATE", &self.date_create)?;
-					map.serialize_entry("DATE_LAST_CHECK", &self.date_last_check)?;
-					crate::support::opt_entry(&mut map, "NUMBER_KKM", &self.number_kkm)?;
-					map.serialize_entry("KKM_ID", &self.kkm_id)?;
-					crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-					crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-					crate::support::opt_entry(
-						&mut map,
-						"USE_OFFLINE",
-						&self.use_offline,
-					)?;
-					crate::support::opt_entry(&mut map, "ENABLED", &self.enabled)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Item { id : soft "ID", name : soft "NAME", ofd : soft "OFD", email : soft
+				"EMAIL", date_create : soft "DATE_CREATE", date_last_check : soft
+				"DATE_LAST_CHECK", number_kkm : soft "NUMBER_KKM", kkm_id : soft
+				"KKM_ID", active : soft "ACTIVE", sort : soft "SORT", use_offline : soft
+				"USE_OFFLINE", enabled : soft "ENABLED", extra : rest "", }
+			);
+			serialize_map!(
+				Item { opt "ID" id, opt "NAME" name, opt "OFD" ofd, opt "EMAIL" email,
+				req "DATE_CREATE" date_create, req "DATE_LAST_CHECK" date_last_check, opt
+				"NUMBER_KKM" number_kkm, req "KKM_ID" kkm_id, opt "ACTIVE" active, opt
+				"SORT" sort, opt "USE_OFFLINE" use_offline, opt "ENABLED" enabled, rest
+				"" extra }
+			);
 			/// The `result` of the call: `sale_cashbox[]`.
 			pub type Output = crate::List<Item>;
 			impl ::bitrix24_runtime::Method for super::List {
@@ -2435,68 +1664,24 @@ pub mod sale {
 					self.auth = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for FieldsOfdSettings {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"Settings for all OFDs",
-						&self.settings_for_all_of_ds,
-					)?;
-					crate::support::opt_entry(&mut map, "OFD_MODE", &self.ofd_mode)?;
-					crate::support::opt_entry(
-						&mut map,
-						"Additional settings for OFD.RU",
-						&self.additional_settings_for_ofd_ru,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SELLER_INFO",
-						&self.seller_info,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"Additional settings for YARUS OFD",
-						&self.additional_settings_for_yarus_ofd,
-					)?;
-					crate::support::opt_entry(&mut map, "AUTH", &self.auth)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(FieldsOfdSettings);
+			serialize_map!(
+				FieldsOfdSettings { opt "Settings for all OFDs" settings_for_all_of_ds,
+				opt "OFD_MODE" ofd_mode, opt "Additional settings for OFD.RU"
+				additional_settings_for_ofd_ru, opt "SELLER_INFO" seller_info, opt
+				"Additional settings for YARUS OFD" additional_settings_for_yarus_ofd,
+				opt "AUTH" auth, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for FieldsOfdSettings {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						settings_for_all_of_ds: object.field("Settings for all OFDs")?,
-						ofd_mode: object.field("OFD_MODE")?,
-						additional_settings_for_ofd_ru: object
-							.field("Additional settings for OFD.RU")?,
-						seller_info: object.field("SELLER_INFO")?,
-						additional_settings_for_yarus_ofd: object
-							.field("Additional settings for YARUS OFD")?,
-						auth: object.field("AUTH")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				FieldsOfdSettings { settings_for_all_of_ds : field
+				"Settings for all OFDs", ofd_mode : field "OFD_MODE",
+				additional_settings_for_ofd_ru : field "Additional settings for OFD.RU",
+				seller_info : field "SELLER_INFO", additional_settings_for_yarus_ofd :
+				field "Additional settings for YARUS OFD", auth : field "AUTH", extra :
+				rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(FieldsOfdSettings);
 			/// The object `params.FIELDS` of `sale.cashbox.update`: `object`.
@@ -2597,64 +1782,21 @@ pub mod sale {
 					self.settings = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Fields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-					crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
-					crate::support::opt_entry(&mut map, "OFD", &self.ofd)?;
-					crate::support::opt_entry(
-						&mut map,
-						"OFD_SETTINGS",
-						&self.ofd_settings,
-					)?;
-					crate::support::opt_entry(&mut map, "NUMBER_KKM", &self.number_kkm)?;
-					crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-					crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-					crate::support::opt_entry(
-						&mut map,
-						"USE_OFFLINE",
-						&self.use_offline.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Fields);
+			serialize_map!(
+				Fields { opt "NAME" name, opt "EMAIL" email, opt "OFD" ofd, opt
+				"OFD_SETTINGS" ofd_settings, opt "NUMBER_KKM" number_kkm, opt "ACTIVE"
+				active, opt "SORT" sort, opt_yn "USE_OFFLINE" use_offline, opt "SETTINGS"
+				settings, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Fields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						name: object.exact_str("NAME")?,
-						email: object.exact_str("EMAIL")?,
-						ofd: object.exact_str("OFD")?,
-						ofd_settings: object.field("OFD_SETTINGS")?,
-						number_kkm: object.exact_str("NUMBER_KKM")?,
-						active: object.field("ACTIVE")?,
-						sort: object.field("SORT")?,
-						use_offline: object.field("USE_OFFLINE")?,
-						settings: object.field("SETTINGS")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Fields { name : exact "NAME", email : exact "EMAIL", ofd : exact "OFD",
+				ofd_settings : field "OFD_SETTINGS", number_kkm : exact "NUMBER_KKM",
+				active : field "ACTIVE", sort : field "SORT", use_offline : field
+				"USE_OFFLINE", settings : field "SETTINGS", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
 			/// The `result` of the call: `boolean`.

@@ -93,64 +93,21 @@ pub mod sale {
 						self.price = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Add {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("DELIVERY_ID", &self.delivery_id)?;
-						map.serialize_entry("TYPE", &self.type_)?;
-						map.serialize_entry("NAME", &self.name)?;
-						crate::support::opt_entry(
-							&mut map,
-							"ACTIVE",
-							&self.active.map(crate::support::yes_no),
-						)?;
-						crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-						crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-						crate::support::opt_entry(
-							&mut map,
-							"DESCRIPTION",
-							&self.description,
-						)?;
-						crate::support::opt_entry(&mut map, "PRICE", &self.price)?;
-						map.serialize_entry("ITEMS", &self.items)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Add);
+				serialize_map!(
+					Add { req "DELIVERY_ID" delivery_id, req "TYPE" type_, req "NAME"
+					name, opt_yn "ACTIVE" active, opt "CODE" code, opt "SORT" sort, opt
+					"DESCRIPTION" description, opt "PRICE" price, req "ITEMS" items, rest
+					"" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Add {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							delivery_id: object.field("DELIVERY_ID")?,
-							type_: object.field("TYPE")?,
-							name: object.field("NAME")?,
-							active: object.field("ACTIVE")?,
-							code: object.exact_str("CODE")?,
-							sort: object.field("SORT")?,
-							description: object.exact_str("DESCRIPTION")?,
-							price: object.field("PRICE")?,
-							items: object.field("ITEMS")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					Add { delivery_id : field "DELIVERY_ID", type_ : field "TYPE", name :
+					field "NAME", active : field "ACTIVE", code : exact "CODE", sort :
+					field "SORT", description : exact "DESCRIPTION", price : field
+					"PRICE", items : field "ITEMS", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Add);
 				/// `sale.delivery.extra.service.delete`: REST 2, scope `delivery`.
@@ -176,40 +133,11 @@ pub mod sale {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Delete {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("ID", &self.id)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Delete);
+				serialize_map!(Delete { req "ID" id, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Delete {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("ID")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(Delete { id : field "ID", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Delete);
 				/// `sale.delivery.extra.service.get`: REST 2, scope `delivery`.
@@ -235,40 +163,11 @@ pub mod sale {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Get {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("DELIVERY_ID", &self.delivery_id)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Get);
+				serialize_map!(Get { req "DELIVERY_ID" delivery_id, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Get {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							delivery_id: object.field("DELIVERY_ID")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(Get { delivery_id : field "DELIVERY_ID", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Get);
 				/// `sale.delivery.extra.service.update`: REST 2, scope `delivery`.
@@ -358,62 +257,20 @@ pub mod sale {
 						self.items = Some(value.into_iter().map(Into::into).collect());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Update {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("ID", &self.id)?;
-						crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-						crate::support::opt_entry(
-							&mut map,
-							"ACTIVE",
-							&self.active.map(crate::support::yes_no),
-						)?;
-						crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-						crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-						crate::support::opt_entry(
-							&mut map,
-							"DESCRIPTION",
-							&self.description,
-						)?;
-						crate::support::opt_entry(&mut map, "PRICE", &self.price)?;
-						crate::support::opt_entry(&mut map, "ITEMS", &self.items)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Update);
+				serialize_map!(
+					Update { req "ID" id, opt "NAME" name, opt_yn "ACTIVE" active, opt
+					"CODE" code, opt "SORT" sort, opt "DESCRIPTION" description, opt
+					"PRICE" price, opt "ITEMS" items, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Update {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("ID")?,
-							name: object.exact_str("NAME")?,
-							active: object.field("ACTIVE")?,
-							code: object.exact_str("CODE")?,
-							sort: object.field("SORT")?,
-							description: object.exact_str("DESCRIPTION")?,
-							price: object.field("PRICE")?,
-							items: object.field("ITEMS")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					Update { id : field "ID", name : exact "NAME", active : field
+					"ACTIVE", code : exact "CODE", sort : field "SORT", description :
+					exact "DESCRIPTION", price : field "PRICE", items : field "ITEMS",
+					extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Update);
 				/// Types of `sale.delivery.extra.service.add`.
@@ -498,44 +355,17 @@ pub mod sale {
 							self.price = Some(value.into());
 							self
 						}
-						/// Adds a key the docs do not describe, sent as it is.
-						pub fn extra(
-							mut self,
-							key: impl Into<String>,
-							value: impl Into<::serde_json::Value>,
-						) -> Self {
-							self.extra.insert(key.into(), value.into());
-							self
-						}
 					}
-					impl ::serde::Serialize for Items {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							map.serialize_entry("TITLE", &self.title)?;
-							map.serialize_entry("CODE", &self.code)?;
-							crate::support::opt_entry(&mut map, "PRICE", &self.price)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					extra_setter!(Items);
+					serialize_map!(
+						Items { req "TITLE" title, req "CODE" code, opt "PRICE" price,
+						rest "" extra }
+					);
 					#[cfg(feature = "deserialize-params")]
-					impl crate::support::FromValue for Items {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								title: object.field("TITLE")?,
-								code: object.field("CODE")?,
-								price: object.field("PRICE")?,
-								extra: object.rest()?,
-							})
-						}
-					}
+					from_value!(
+						Items { title : field "TITLE", code : field "CODE", price : field
+						"PRICE", extra : rest "", }
+					);
 					#[cfg(feature = "deserialize-params")]
 					deserialize_via_from_value!(Items);
 					/// The `result` of the call: `integer`.
@@ -684,44 +514,17 @@ pub mod sale {
 							self.price = Some(value.into());
 							self
 						}
-						/// Adds a key the docs do not describe, sent as it is.
-						pub fn extra(
-							mut self,
-							key: impl Into<String>,
-							value: impl Into<::serde_json::Value>,
-						) -> Self {
-							self.extra.insert(key.into(), value.into());
-							self
-						}
 					}
-					impl ::serde::Serialize for Items {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							map.serialize_entry("TITLE", &self.title)?;
-							map.serialize_entry("CODE", &self.code)?;
-							crate::support::opt_entry(&mut map, "PRICE", &self.price)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					extra_setter!(Items);
+					serialize_map!(
+						Items { req "TITLE" title, req "CODE" code, opt "PRICE" price,
+						rest "" extra }
+					);
 					#[cfg(feature = "deserialize-params")]
-					impl crate::support::FromValue for Items {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								title: object.field("TITLE")?,
-								code: object.field("CODE")?,
-								price: object.field("PRICE")?,
-								extra: object.rest()?,
-							})
-						}
-					}
+					from_value!(
+						Items { title : field "TITLE", code : field "CODE", price : field
+						"PRICE", extra : rest "", }
+					);
 					#[cfg(feature = "deserialize-params")]
 					deserialize_via_from_value!(Items);
 					/// The `result` of the call: `boolean`.
@@ -767,42 +570,17 @@ pub mod sale {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Delete {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("DELIVERY_ID", &self.delivery_id)?;
-					map.serialize_entry("REQUEST_ID", &self.request_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Delete);
+			serialize_map!(
+				Delete { req "DELIVERY_ID" delivery_id, req "REQUEST_ID" request_id, rest
+				"" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Delete {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						delivery_id: object.field("DELIVERY_ID")?,
-						request_id: object.field("REQUEST_ID")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Delete { delivery_id : field "DELIVERY_ID", request_id : field
+				"REQUEST_ID", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Delete);
 			/// `sale.delivery.request.sendmessage`: REST 2, scope `delivery`.
@@ -844,46 +622,18 @@ pub mod sale {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Sendmessage {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("DELIVERY_ID", &self.delivery_id)?;
-					map.serialize_entry("REQUEST_ID", &self.request_id)?;
-					map.serialize_entry("ADDRESSEE", &self.addressee)?;
-					map.serialize_entry("MESSAGE", &self.message)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Sendmessage);
+			serialize_map!(
+				Sendmessage { req "DELIVERY_ID" delivery_id, req "REQUEST_ID" request_id,
+				req "ADDRESSEE" addressee, req "MESSAGE" message, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Sendmessage {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						delivery_id: object.field("DELIVERY_ID")?,
-						request_id: object.field("REQUEST_ID")?,
-						addressee: object.field("ADDRESSEE")?,
-						message: object.field("MESSAGE")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Sendmessage { delivery_id : field "DELIVERY_ID", request_id : field
+				"REQUEST_ID", addressee : field "ADDRESSEE", message : field "MESSAGE",
+				extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Sendmessage);
 			/// `sale.delivery.request.update`: REST 2, scope `delivery`.
@@ -954,58 +704,21 @@ pub mod sale {
 					self.overwrite_properties = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Update {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("DELIVERY_ID", &self.delivery_id)?;
-					map.serialize_entry("REQUEST_ID", &self.request_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"FINALIZE",
-						&self.finalize.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
-					crate::support::opt_entry(&mut map, "PROPERTIES", &self.properties)?;
-					crate::support::opt_entry(
-						&mut map,
-						"OVERWRITE_PROPERTIES",
-						&self.overwrite_properties.map(crate::support::yes_no),
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Update);
+			serialize_map!(
+				Update { req "DELIVERY_ID" delivery_id, req "REQUEST_ID" request_id,
+				opt_yn "FINALIZE" finalize, opt "STATUS" status, opt "PROPERTIES"
+				properties, opt_yn "OVERWRITE_PROPERTIES" overwrite_properties, rest ""
+				extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Update {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						delivery_id: object.field("DELIVERY_ID")?,
-						request_id: object.field("REQUEST_ID")?,
-						finalize: object.field("FINALIZE")?,
-						status: object.field("STATUS")?,
-						properties: object.field("PROPERTIES")?,
-						overwrite_properties: object.field("OVERWRITE_PROPERTIES")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Update { delivery_id : field "DELIVERY_ID", request_id : field
+				"REQUEST_ID", finalize : field "FINALIZE", status : field "STATUS",
+				properties : field "PROPERTIES", overwrite_properties : field
+				"OVERWRITE_PROPERTIES", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Update);
 			/// Types of `sale.delivery.request.delete`.
@@ -1155,42 +868,17 @@ pub mod sale {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for MessageStatus {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("MESSAGE", &self.message)?;
-						map.serialize_entry("SEMANTIC", &self.semantic)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(MessageStatus);
+				serialize_map!(
+					MessageStatus { req "MESSAGE" message, req "SEMANTIC" semantic, rest
+					"" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for MessageStatus {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							message: object.field("MESSAGE")?,
-							semantic: object.field("SEMANTIC")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					MessageStatus { message : field "MESSAGE", semantic : field
+					"SEMANTIC", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(MessageStatus);
 				/// The object `params.MESSAGE` of `sale.delivery.request.sendmessage`: `object`.
@@ -1237,50 +925,18 @@ pub mod sale {
 						self.money_values = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Message {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("SUBJECT", &self.subject)?;
-						map.serialize_entry("BODY", &self.body)?;
-						crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
-						crate::support::opt_entry(
-							&mut map,
-							"MONEY_VALUES",
-							&self.money_values,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Message);
+				serialize_map!(
+					Message { req "SUBJECT" subject, req "BODY" body, opt "STATUS"
+					status, opt "MONEY_VALUES" money_values, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Message {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							subject: object.field("SUBJECT")?,
-							body: object.field("BODY")?,
-							status: object.field("STATUS")?,
-							money_values: object.field("MONEY_VALUES")?,
-							extra: object.rest()?,
-						})
+				from_value!(
+					Message { subject : field "SUBJECT", body : field "BODY", status :
+					field "STATUS", money_values : field "MONEY_VALUES", extra : rest "",
 					}
-				}
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Message);
 				/// The `result` of the call: `boolean`.
@@ -1398,42 +1054,16 @@ pub mod sale {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Status {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("TEXT", &self.text)?;
-						map.serialize_entry("SEMANTIC", &self.semantic)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Status);
+				serialize_map!(
+					Status { req "TEXT" text, req "SEMANTIC" semantic, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Status {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							text: object.field("TEXT")?,
-							semantic: object.field("SEMANTIC")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					Status { text : field "TEXT", semantic : field "SEMANTIC", extra :
+					rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Status);
 				/// Allowed values of `params.PROPERTIES.TAGS` in `sale.delivery.request.update`.
@@ -1484,44 +1114,17 @@ pub mod sale {
 						self.tags = Some(value.into_iter().map(Into::into).collect());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Properties {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("NAME", &self.name)?;
-						map.serialize_entry("VALUE", &self.value)?;
-						crate::support::opt_entry(&mut map, "TAGS", &self.tags)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Properties);
+				serialize_map!(
+					Properties { req "NAME" name, req "VALUE" value, opt "TAGS" tags,
+					rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Properties {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							name: object.field("NAME")?,
-							value: object.field("VALUE")?,
-							tags: object.field("TAGS")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					Properties { name : field "NAME", value : field "VALUE", tags : field
+					"TAGS", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Properties);
 				/// The `result` of the call: `boolean`.

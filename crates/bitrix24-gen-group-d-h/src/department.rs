@@ -43,44 +43,17 @@ impl Add {
 		self.uf_head = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Add {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		map.serialize_entry("NAME", &self.name)?;
-		crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-		map.serialize_entry("PARENT", &self.parent)?;
-		crate::support::opt_entry(&mut map, "UF_HEAD", &self.uf_head)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Add);
+serialize_map!(
+	Add { req "NAME" name, opt "SORT" sort, req "PARENT" parent, opt "UF_HEAD" uf_head,
+	rest "" extra }
+);
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Add {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			name: object.field("NAME")?,
-			sort: object.field("SORT")?,
-			parent: object.field("PARENT")?,
-			uf_head: object.field("UF_HEAD")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(
+	Add { name : field "NAME", sort : field "SORT", parent : field "PARENT", uf_head :
+	field "UF_HEAD", extra : rest "", }
+);
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Add);
 /// `department.delete`: REST 2, scope `department`.
@@ -106,38 +79,11 @@ impl Delete {
 			extra: Default::default(),
 		}
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Delete {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		map.serialize_entry("ID", &self.id)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Delete);
+serialize_map!(Delete { req "ID" id, rest "" extra });
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Delete {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			id: object.field("ID")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(Delete { id : field "ID", extra : rest "", });
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Delete);
 /// `department.fields`: REST 2, scope `department`.
@@ -158,34 +104,11 @@ impl Fields {
 	pub fn new() -> Self {
 		Self { extra: Default::default() }
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Fields {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Fields);
+serialize_map!(Fields { rest "" extra });
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Fields {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self { extra: object.rest()? })
-	}
-}
+from_value!(Fields { extra : rest "", });
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Fields);
 /// `department.get`: REST 2, scope `department`.
@@ -278,52 +201,19 @@ impl Get {
 		self.start = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Get {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-		crate::support::opt_entry(&mut map, "order", &self.order)?;
-		crate::support::opt_entry(&mut map, "ID", &self.id)?;
-		crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-		crate::support::opt_entry(&mut map, "SORT", &self.sort_2)?;
-		crate::support::opt_entry(&mut map, "PARENT", &self.parent)?;
-		crate::support::opt_entry(&mut map, "UF_HEAD", &self.uf_head)?;
-		crate::support::opt_entry(&mut map, "START", &self.start)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
+extra_setter!(Get);
+serialize_map!(
+	Get { opt "sort" sort, opt "order" order, opt "ID" id, opt "NAME" name, opt "SORT"
+	sort_2, opt "PARENT" parent, opt "UF_HEAD" uf_head, opt "START" start, rest "" extra
 	}
-}
+);
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Get {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			sort: object.exact_str("sort")?,
-			order: object.field("order")?,
-			id: object.field("ID")?,
-			name: object.exact_str("NAME")?,
-			sort_2: object.field("SORT")?,
-			parent: object.field("PARENT")?,
-			uf_head: object.field("UF_HEAD")?,
-			start: object.field("START")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(
+	Get { sort : exact "sort", order : field "order", id : field "ID", name : exact
+	"NAME", sort_2 : field "SORT", parent : field "PARENT", uf_head : field "UF_HEAD",
+	start : field "START", extra : rest "", }
+);
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Get);
 /// `department.update`: REST 2, scope `department`.
@@ -381,46 +271,17 @@ impl Update {
 		self.uf_head = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Update {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		map.serialize_entry("ID", &self.id)?;
-		crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-		crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-		crate::support::opt_entry(&mut map, "PARENT", &self.parent)?;
-		crate::support::opt_entry(&mut map, "UF_HEAD", &self.uf_head)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Update);
+serialize_map!(
+	Update { req "ID" id, opt "NAME" name, opt "SORT" sort, opt "PARENT" parent, opt
+	"UF_HEAD" uf_head, rest "" extra }
+);
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Update {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			id: object.field("ID")?,
-			name: object.exact_str("NAME")?,
-			sort: object.field("SORT")?,
-			parent: object.field("PARENT")?,
-			uf_head: object.field("UF_HEAD")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(
+	Update { id : field "ID", name : exact "NAME", sort : field "SORT", parent : field
+	"PARENT", uf_head : field "UF_HEAD", extra : rest "", }
+);
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Update);
 /// Types of `department.add`.
@@ -492,27 +353,8 @@ pub mod fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for Output {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				field: object.pattern("*")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for Output {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.field)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(Output { field : pattern "*", extra : rest "", });
+	serialize_map!(Output { rest "*" field, rest "" extra });
 	impl ::bitrix24_runtime::Method for super::Fields {
 		const NAME: &'static str = "department.fields";
 		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -557,34 +399,14 @@ pub mod get {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for Item {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			object.fits(&["ID", "NAME", "SORT", "PARENT"], &[])?;
-			Ok(Self {
-				id: object.field("ID")?,
-				name: object.field("NAME")?,
-				sort: object.field("SORT")?,
-				parent: object.field("PARENT")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for Item {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "ID", &self.id)?;
-			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-			crate::support::opt_entry(&mut map, "PARENT", &self.parent)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		Item { id : field "ID", name : field "NAME", sort : field "SORT", parent : field
+		"PARENT", extra : rest "", } fits["ID", "NAME", "SORT", "PARENT"] []
+	);
+	serialize_map!(
+		Item { opt "ID" id, opt "NAME" name, opt "SORT" sort, opt "PARENT" parent, rest
+		"" extra }
+	);
 	/// The `result` of the call: `department[]`.
 	pub type Output = crate::List<Item>;
 	impl ::bitrix24_runtime::Method for super::Get {

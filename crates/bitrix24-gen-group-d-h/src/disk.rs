@@ -26,38 +26,11 @@ pub mod attached_object {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// Types of `disk.attachedObject.get`.
@@ -108,63 +81,21 @@ pub mod attached_object {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"ID",
-							"OBJECT_ID",
-							"MODULE_ID",
-							"ENTITY_TYPE",
-							"ENTITY_ID",
-							"CREATE_TIME",
-							"CREATED_BY",
-							"DOWNLOAD_URL",
-							"NAME",
-							"SIZE",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					object_id: object.field("OBJECT_ID")?,
-					module_id: object.field("MODULE_ID")?,
-					entity_type: object.field("ENTITY_TYPE")?,
-					entity_id: object.field("ENTITY_ID")?,
-					create_time: object.field("CREATE_TIME")?,
-					created_by: object.field("CREATED_BY")?,
-					download_url: object.field("DOWNLOAD_URL")?,
-					name: object.field("NAME")?,
-					size: object.field("SIZE")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "OBJECT_ID", &self.object_id)?;
-				crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
-				crate::support::opt_entry(&mut map, "ENTITY_TYPE", &self.entity_type)?;
-				crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
-				crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : field "ID", object_id : field "OBJECT_ID", module_id : field
+			"MODULE_ID", entity_type : field "ENTITY_TYPE", entity_id : field
+			"ENTITY_ID", create_time : field "CREATE_TIME", created_by : field
+			"CREATED_BY", download_url : field "DOWNLOAD_URL", name : field "NAME", size
+			: field "SIZE", extra : rest "", } fits["ID", "OBJECT_ID", "MODULE_ID",
+			"ENTITY_TYPE", "ENTITY_ID", "CREATE_TIME", "CREATED_BY", "DOWNLOAD_URL",
+			"NAME", "SIZE"] []
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "OBJECT_ID" object_id, opt "MODULE_ID" module_id,
+			opt "ENTITY_TYPE" entity_type, opt "ENTITY_ID" entity_id, opt "CREATE_TIME"
+			create_time, opt "CREATED_BY" created_by, opt "DOWNLOAD_URL" download_url,
+			opt "NAME" name, opt "SIZE" size, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "disk.attachedObject.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -203,40 +134,16 @@ pub mod file {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for CopyTo {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("targetFolderId", &self.target_folder_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(CopyTo);
+	serialize_map!(
+		CopyTo { req "id" id, req "targetFolderId" target_folder_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for CopyTo {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				target_folder_id: object.field("targetFolderId")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		CopyTo { id : field "id", target_folder_id : field "targetFolderId", extra : rest
+		"", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(CopyTo);
 	/// `disk.file.delete`: REST 2, scope `disk`.
@@ -262,38 +169,11 @@ pub mod file {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `disk.file.get`: REST 2, scope `disk`.
@@ -319,38 +199,11 @@ pub mod file {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `disk.file.getExternalLink`: REST 2, scope `disk`.
@@ -376,38 +229,11 @@ pub mod file {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetExternalLink {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetExternalLink);
+	serialize_map!(GetExternalLink { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetExternalLink {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(GetExternalLink { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetExternalLink);
 	/// `disk.file.getFields`: REST 2, scope `disk`.
@@ -428,34 +254,11 @@ pub mod file {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetFields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetFields);
+	serialize_map!(GetFields { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetFields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(GetFields { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetFields);
 	/// `disk.file.getVersions`: REST 2, scope `disk`.
@@ -499,42 +302,17 @@ pub mod file {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetVersions {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
+	extra_setter!(GetVersions);
+	serialize_map!(
+		GetVersions { req "id" id, opt "filter" filter, opt "start" start, rest "" extra
 		}
-	}
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetVersions {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				filter: object.field("filter")?,
-				start: object.field("start")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		GetVersions { id : field "id", filter : field "filter", start : field "start",
+		extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetVersions);
 	/// `disk.file.markDeleted`: REST 2, scope `disk`.
@@ -560,38 +338,11 @@ pub mod file {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for MarkDeleted {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(MarkDeleted);
+	serialize_map!(MarkDeleted { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for MarkDeleted {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(MarkDeleted { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(MarkDeleted);
 	/// `disk.file.moveTo`: REST 2, scope `disk`.
@@ -620,40 +371,16 @@ pub mod file {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for MoveTo {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("targetFolderId", &self.target_folder_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(MoveTo);
+	serialize_map!(
+		MoveTo { req "id" id, req "targetFolderId" target_folder_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for MoveTo {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				target_folder_id: object.field("targetFolderId")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		MoveTo { id : field "id", target_folder_id : field "targetFolderId", extra : rest
+		"", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(MoveTo);
 	/// `disk.file.rename`: REST 2, scope `disk`.
@@ -682,40 +409,13 @@ pub mod file {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Rename {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("newName", &self.new_name)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Rename);
+	serialize_map!(Rename { req "id" id, req "newName" new_name, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Rename {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				new_name: object.field("newName")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Rename { id : field "id", new_name : field "newName", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Rename);
 	/// `disk.file.restore`: REST 2, scope `disk`.
@@ -741,38 +441,11 @@ pub mod file {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Restore {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Restore);
+	serialize_map!(Restore { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Restore {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Restore { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Restore);
 	/// `disk.file.restoreFromVersion`: REST 2, scope `disk`.
@@ -801,40 +474,16 @@ pub mod file {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for RestoreFromVersion {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("versionId", &self.version_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(RestoreFromVersion);
+	serialize_map!(
+		RestoreFromVersion { req "id" id, req "versionId" version_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for RestoreFromVersion {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				version_id: object.field("versionId")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		RestoreFromVersion { id : field "id", version_id : field "versionId", extra :
+		rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(RestoreFromVersion);
 	/// `disk.file.search`: REST 2, scope `disk`.
@@ -886,44 +535,17 @@ pub mod file {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Search {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("QUERY", &self.query)?;
-			crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-			crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Search);
+	serialize_map!(
+		Search { req "QUERY" query, opt "TYPE" type_, opt "FILTER" filter, opt "start"
+		start, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Search {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				query: object.field("QUERY")?,
-				type_: object.exact_str("TYPE")?,
-				filter: object.field("FILTER")?,
-				start: object.field("start")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Search { query : field "QUERY", type_ : exact "TYPE", filter : field "FILTER",
+		start : field "start", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Search);
 	/// `disk.file.uploadVersion`: REST 2, scope `disk`.
@@ -955,40 +577,16 @@ pub mod file {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for UploadVersion {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("fileContent", &self.file_content)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(UploadVersion);
+	serialize_map!(
+		UploadVersion { req "id" id, req "fileContent" file_content, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for UploadVersion {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				file_content: object.field("fileContent")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		UploadVersion { id : field "id", file_content : field "fileContent", extra : rest
+		"", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(UploadVersion);
 	/// Types of `disk.file.copyTo`.
@@ -1099,67 +697,25 @@ pub mod file {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					name: object.soft("NAME"),
-					code: object.soft("CODE"),
-					storage_id: object.soft("STORAGE_ID"),
-					type_: object.soft("TYPE"),
-					parent_id: object.soft("PARENT_ID"),
-					deleted_type: object.soft("DELETED_TYPE"),
-					global_content_version: object.soft("GLOBAL_CONTENT_VERSION"),
-					file_id: object.soft("FILE_ID"),
-					size: object.soft("SIZE"),
-					create_time: object.soft("CREATE_TIME"),
-					update_time: object.soft("UPDATE_TIME"),
-					delete_time: object.soft("DELETE_TIME"),
-					created_by: object.soft("CREATED_BY"),
-					updated_by: object.soft("UPDATED_BY"),
-					deleted_by: object.soft("DELETED_BY"),
-					download_url: object.soft("DOWNLOAD_URL"),
-					detail_url: object.soft("DETAIL_URL"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				map.serialize_entry("CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-				crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
-				crate::support::opt_entry(
-					&mut map,
-					"GLOBAL_CONTENT_VERSION",
-					&self.global_content_version,
-				)?;
-				crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
-				crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
-				crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
-				map.serialize_entry("DELETE_TIME", &self.delete_time)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
-				map.serialize_entry("DELETED_BY", &self.deleted_by)?;
-				crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
-				crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
+			soft "STORAGE_ID", type_ : soft "TYPE", parent_id : soft "PARENT_ID",
+			deleted_type : soft "DELETED_TYPE", global_content_version : soft
+			"GLOBAL_CONTENT_VERSION", file_id : soft "FILE_ID", size : soft "SIZE",
+			create_time : soft "CREATE_TIME", update_time : soft "UPDATE_TIME",
+			delete_time : soft "DELETE_TIME", created_by : soft "CREATED_BY", updated_by
+			: soft "UPDATED_BY", deleted_by : soft "DELETED_BY", download_url : soft
+			"DOWNLOAD_URL", detail_url : soft "DETAIL_URL", extra : rest "", }
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
+			storage_id, opt "TYPE" type_, opt "PARENT_ID" parent_id, opt "DELETED_TYPE"
+			deleted_type, opt "GLOBAL_CONTENT_VERSION" global_content_version, opt
+			"FILE_ID" file_id, opt "SIZE" size, opt "CREATE_TIME" create_time, opt
+			"UPDATE_TIME" update_time, req "DELETE_TIME" delete_time, opt "CREATED_BY"
+			created_by, opt "UPDATED_BY" updated_by, req "DELETED_BY" deleted_by, opt
+			"DOWNLOAD_URL" download_url, opt "DETAIL_URL" detail_url, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::CopyTo {
 			const NAME: &'static str = "disk.file.copyTo";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1306,67 +862,25 @@ pub mod file {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					name: object.soft("NAME"),
-					code: object.soft("CODE"),
-					storage_id: object.soft("STORAGE_ID"),
-					type_: object.soft("TYPE"),
-					parent_id: object.soft("PARENT_ID"),
-					deleted_type: object.soft("DELETED_TYPE"),
-					global_content_version: object.soft("GLOBAL_CONTENT_VERSION"),
-					file_id: object.soft("FILE_ID"),
-					size: object.soft("SIZE"),
-					create_time: object.soft("CREATE_TIME"),
-					update_time: object.soft("UPDATE_TIME"),
-					delete_time: object.soft("DELETE_TIME"),
-					created_by: object.soft("CREATED_BY"),
-					updated_by: object.soft("UPDATED_BY"),
-					deleted_by: object.soft("DELETED_BY"),
-					download_url: object.soft("DOWNLOAD_URL"),
-					detail_url: object.soft("DETAIL_URL"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				map.serialize_entry("CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-				crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
-				crate::support::opt_entry(
-					&mut map,
-					"GLOBAL_CONTENT_VERSION",
-					&self.global_content_version,
-				)?;
-				crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
-				crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
-				crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
-				map.serialize_entry("DELETE_TIME", &self.delete_time)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
-				crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
-				crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
-				crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
+			soft "STORAGE_ID", type_ : soft "TYPE", parent_id : soft "PARENT_ID",
+			deleted_type : soft "DELETED_TYPE", global_content_version : soft
+			"GLOBAL_CONTENT_VERSION", file_id : soft "FILE_ID", size : soft "SIZE",
+			create_time : soft "CREATE_TIME", update_time : soft "UPDATE_TIME",
+			delete_time : soft "DELETE_TIME", created_by : soft "CREATED_BY", updated_by
+			: soft "UPDATED_BY", deleted_by : soft "DELETED_BY", download_url : soft
+			"DOWNLOAD_URL", detail_url : soft "DETAIL_URL", extra : rest "", }
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
+			storage_id, opt "TYPE" type_, opt "PARENT_ID" parent_id, opt "DELETED_TYPE"
+			deleted_type, opt "GLOBAL_CONTENT_VERSION" global_content_version, opt
+			"FILE_ID" file_id, opt "SIZE" size, opt "CREATE_TIME" create_time, opt
+			"UPDATE_TIME" update_time, req "DELETE_TIME" delete_time, opt "CREATED_BY"
+			created_by, opt "UPDATED_BY" updated_by, opt "DELETED_BY" deleted_by, opt
+			"DOWNLOAD_URL" download_url, opt "DETAIL_URL" detail_url, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "disk.file.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1435,37 +949,14 @@ pub mod file {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputId {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputId {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputId { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
+			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputId { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result.NAME` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
@@ -1487,37 +978,14 @@ pub mod file {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputName {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputName {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputName { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
+			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputName { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result.TYPE` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
@@ -1539,37 +1007,14 @@ pub mod file {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputType {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputType {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputType { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
+			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputType { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result.CODE` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
@@ -1591,37 +1036,14 @@ pub mod file {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputCode {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputCode {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputCode { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
+			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputCode { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result.STORAGE_ID` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
@@ -1643,37 +1065,14 @@ pub mod file {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputStorageId {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputStorageId {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputStorageId { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
+			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputStorageId { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result.PARENT_ID` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
@@ -1695,37 +1094,14 @@ pub mod file {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputParentId {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputParentId {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputParentId { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
+			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputParentId { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result.CREATE_TIME` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
@@ -1747,37 +1123,14 @@ pub mod file {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputCreateTime {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputCreateTime {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputCreateTime { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
+			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputCreateTime { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result.UPDATE_TIME` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
@@ -1799,37 +1152,14 @@ pub mod file {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputUpdateTime {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputUpdateTime {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputUpdateTime { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
+			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputUpdateTime { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result.DELETE_TIME` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
@@ -1851,37 +1181,14 @@ pub mod file {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputDeleteTime {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputDeleteTime {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputDeleteTime { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
+			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputDeleteTime { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result.CREATED_BY` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
@@ -1903,37 +1210,14 @@ pub mod file {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputCreatedBy {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputCreatedBy {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputCreatedBy { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
+			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputCreatedBy { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result.UPDATED_BY` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
@@ -1955,37 +1239,14 @@ pub mod file {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputUpdatedBy {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputUpdatedBy {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputUpdatedBy { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
+			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputUpdatedBy { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result.DELETED_BY` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
@@ -2007,37 +1268,14 @@ pub mod file {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputDeletedBy {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputDeletedBy {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputDeletedBy { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
+			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputDeletedBy { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result.GLOBAL_CONTENT_VERSION` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
@@ -2059,37 +1297,14 @@ pub mod file {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputGlobalContentVersion {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputGlobalContentVersion {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputGlobalContentVersion { type_ : soft "TYPE", use_in_filter : soft
+			"USE_IN_FILTER", use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputGlobalContentVersion { opt "TYPE" type_, opt "USE_IN_FILTER"
+			use_in_filter, opt "USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result.FILE_ID` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
@@ -2111,37 +1326,14 @@ pub mod file {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputFileId {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputFileId {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputFileId { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
+			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputFileId { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result.SIZE` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
@@ -2163,37 +1355,14 @@ pub mod file {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputSize {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputSize {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputSize { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
+			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputSize { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result.DELETED_TYPE` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
@@ -2215,37 +1384,14 @@ pub mod file {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputDeletedType {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputDeletedType {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputDeletedType { type_ : soft "TYPE", use_in_filter : soft
+			"USE_IN_FILTER", use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputDeletedType { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
@@ -2319,63 +1465,24 @@ pub mod file {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					name: object.soft("NAME"),
-					type_: object.soft("TYPE"),
-					code: object.soft("CODE"),
-					storage_id: object.soft("STORAGE_ID"),
-					parent_id: object.soft("PARENT_ID"),
-					create_time: object.soft("CREATE_TIME"),
-					update_time: object.soft("UPDATE_TIME"),
-					delete_time: object.soft("DELETE_TIME"),
-					created_by: object.soft("CREATED_BY"),
-					updated_by: object.soft("UPDATED_BY"),
-					deleted_by: object.soft("DELETED_BY"),
-					global_content_version: object.soft("GLOBAL_CONTENT_VERSION"),
-					file_id: object.soft("FILE_ID"),
-					size: object.soft("SIZE"),
-					deleted_type: object.soft("DELETED_TYPE"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
-				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-				crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
-				crate::support::opt_entry(&mut map, "DELETE_TIME", &self.delete_time)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
-				crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
-				crate::support::opt_entry(
-					&mut map,
-					"GLOBAL_CONTENT_VERSION",
-					&self.global_content_version,
-				)?;
-				crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
-				crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
-				crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : soft "ID", name : soft "NAME", type_ : soft "TYPE", code : soft
+			"CODE", storage_id : soft "STORAGE_ID", parent_id : soft "PARENT_ID",
+			create_time : soft "CREATE_TIME", update_time : soft "UPDATE_TIME",
+			delete_time : soft "DELETE_TIME", created_by : soft "CREATED_BY", updated_by
+			: soft "UPDATED_BY", deleted_by : soft "DELETED_BY", global_content_version :
+			soft "GLOBAL_CONTENT_VERSION", file_id : soft "FILE_ID", size : soft "SIZE",
+			deleted_type : soft "DELETED_TYPE", extra : rest "", }
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "NAME" name, opt "TYPE" type_, opt "CODE" code, opt
+			"STORAGE_ID" storage_id, opt "PARENT_ID" parent_id, opt "CREATE_TIME"
+			create_time, opt "UPDATE_TIME" update_time, opt "DELETE_TIME" delete_time,
+			opt "CREATED_BY" created_by, opt "UPDATED_BY" updated_by, opt "DELETED_BY"
+			deleted_by, opt "GLOBAL_CONTENT_VERSION" global_content_version, opt
+			"FILE_ID" file_id, opt "SIZE" size, opt "DELETED_TYPE" deleted_type, rest ""
+			extra }
+		);
 		impl ::bitrix24_runtime::Method for super::GetFields {
 			const NAME: &'static str = "disk.file.getFields";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2437,40 +1544,11 @@ pub mod file {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(Filter { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Filter { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `result` of `disk.file.getVersions`: `object[]`.
@@ -2514,47 +1592,18 @@ pub mod file {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					object_id: object.soft("OBJECT_ID"),
-					size: object.soft("SIZE"),
-					name: object.soft("NAME"),
-					global_content_version: object.soft("GLOBAL_CONTENT_VERSION"),
-					create_time: object.soft("CREATE_TIME"),
-					created_by: object.soft("CREATED_BY"),
-					download_url: object.soft("DOWNLOAD_URL"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "OBJECT_ID", &self.object_id)?;
-				crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"GLOBAL_CONTENT_VERSION",
-					&self.global_content_version,
-				)?;
-				crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { id : soft "ID", object_id : soft "OBJECT_ID", size : soft "SIZE", name
+			: soft "NAME", global_content_version : soft "GLOBAL_CONTENT_VERSION",
+			create_time : soft "CREATE_TIME", created_by : soft "CREATED_BY",
+			download_url : soft "DOWNLOAD_URL", extra : rest "", }
+		);
+		serialize_map!(
+			Item { opt "ID" id, opt "OBJECT_ID" object_id, opt "SIZE" size, opt "NAME"
+			name, opt "GLOBAL_CONTENT_VERSION" global_content_version, opt "CREATE_TIME"
+			create_time, opt "CREATED_BY" created_by, opt "DOWNLOAD_URL" download_url,
+			rest "" extra }
+		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::GetVersions {
@@ -2675,67 +1724,25 @@ pub mod file {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					name: object.soft("NAME"),
-					code: object.soft("CODE"),
-					storage_id: object.soft("STORAGE_ID"),
-					type_: object.soft("TYPE"),
-					parent_id: object.soft("PARENT_ID"),
-					deleted_type: object.soft("DELETED_TYPE"),
-					global_content_version: object.soft("GLOBAL_CONTENT_VERSION"),
-					file_id: object.soft("FILE_ID"),
-					size: object.soft("SIZE"),
-					create_time: object.soft("CREATE_TIME"),
-					update_time: object.soft("UPDATE_TIME"),
-					delete_time: object.soft("DELETE_TIME"),
-					created_by: object.soft("CREATED_BY"),
-					updated_by: object.soft("UPDATED_BY"),
-					deleted_by: object.soft("DELETED_BY"),
-					download_url: object.soft("DOWNLOAD_URL"),
-					detail_url: object.soft("DETAIL_URL"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				map.serialize_entry("CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-				crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
-				crate::support::opt_entry(
-					&mut map,
-					"GLOBAL_CONTENT_VERSION",
-					&self.global_content_version,
-				)?;
-				crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
-				crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
-				crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
-				crate::support::opt_entry(&mut map, "DELETE_TIME", &self.delete_time)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
-				crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
-				crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
-				crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
+			soft "STORAGE_ID", type_ : soft "TYPE", parent_id : soft "PARENT_ID",
+			deleted_type : soft "DELETED_TYPE", global_content_version : soft
+			"GLOBAL_CONTENT_VERSION", file_id : soft "FILE_ID", size : soft "SIZE",
+			create_time : soft "CREATE_TIME", update_time : soft "UPDATE_TIME",
+			delete_time : soft "DELETE_TIME", created_by : soft "CREATED_BY", updated_by
+			: soft "UPDATED_BY", deleted_by : soft "DELETED_BY", download_url : soft
+			"DOWNLOAD_URL", detail_url : soft "DETAIL_URL", extra : rest "", }
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
+			storage_id, opt "TYPE" type_, opt "PARENT_ID" parent_id, opt "DELETED_TYPE"
+			deleted_type, opt "GLOBAL_CONTENT_VERSION" global_content_version, opt
+			"FILE_ID" file_id, opt "SIZE" size, opt "CREATE_TIME" create_time, opt
+			"UPDATE_TIME" update_time, opt "DELETE_TIME" delete_time, opt "CREATED_BY"
+			created_by, opt "UPDATED_BY" updated_by, opt "DELETED_BY" deleted_by, opt
+			"DOWNLOAD_URL" download_url, opt "DETAIL_URL" detail_url, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::MarkDeleted {
 			const NAME: &'static str = "disk.file.markDeleted";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2853,67 +1860,25 @@ pub mod file {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					name: object.soft("NAME"),
-					code: object.soft("CODE"),
-					storage_id: object.soft("STORAGE_ID"),
-					type_: object.soft("TYPE"),
-					parent_id: object.soft("PARENT_ID"),
-					deleted_type: object.soft("DELETED_TYPE"),
-					global_content_version: object.soft("GLOBAL_CONTENT_VERSION"),
-					file_id: object.soft("FILE_ID"),
-					size: object.soft("SIZE"),
-					create_time: object.soft("CREATE_TIME"),
-					update_time: object.soft("UPDATE_TIME"),
-					delete_time: object.soft("DELETE_TIME"),
-					created_by: object.soft("CREATED_BY"),
-					updated_by: object.soft("UPDATED_BY"),
-					deleted_by: object.soft("DELETED_BY"),
-					download_url: object.soft("DOWNLOAD_URL"),
-					detail_url: object.soft("DETAIL_URL"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				map.serialize_entry("CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-				crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
-				crate::support::opt_entry(
-					&mut map,
-					"GLOBAL_CONTENT_VERSION",
-					&self.global_content_version,
-				)?;
-				crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
-				crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
-				crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
-				map.serialize_entry("DELETE_TIME", &self.delete_time)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
-				crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
-				crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
-				crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
+			soft "STORAGE_ID", type_ : soft "TYPE", parent_id : soft "PARENT_ID",
+			deleted_type : soft "DELETED_TYPE", global_content_version : soft
+			"GLOBAL_CONTENT_VERSION", file_id : soft "FILE_ID", size : soft "SIZE",
+			create_time : soft "CREATE_TIME", update_time : soft "UPDATE_TIME",
+			delete_time : soft "DELETE_TIME", created_by : soft "CREATED_BY", updated_by
+			: soft "UPDATED_BY", deleted_by : soft "DELETED_BY", download_url : soft
+			"DOWNLOAD_URL", detail_url : soft "DETAIL_URL", extra : rest "", }
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
+			storage_id, opt "TYPE" type_, opt "PARENT_ID" parent_id, opt "DELETED_TYPE"
+			deleted_type, opt "GLOBAL_CONTENT_VERSION" global_content_version, opt
+			"FILE_ID" file_id, opt "SIZE" size, opt "CREATE_TIME" create_time, opt
+			"UPDATE_TIME" update_time, req "DELETE_TIME" delete_time, opt "CREATED_BY"
+			created_by, opt "UPDATED_BY" updated_by, opt "DELETED_BY" deleted_by, opt
+			"DOWNLOAD_URL" download_url, opt "DETAIL_URL" detail_url, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::MoveTo {
 			const NAME: &'static str = "disk.file.moveTo";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3030,67 +1995,25 @@ pub mod file {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					name: object.soft("NAME"),
-					code: object.soft("CODE"),
-					storage_id: object.soft("STORAGE_ID"),
-					type_: object.soft("TYPE"),
-					parent_id: object.soft("PARENT_ID"),
-					deleted_type: object.soft("DELETED_TYPE"),
-					global_content_version: object.soft("GLOBAL_CONTENT_VERSION"),
-					file_id: object.soft("FILE_ID"),
-					size: object.soft("SIZE"),
-					create_time: object.soft("CREATE_TIME"),
-					update_time: object.soft("UPDATE_TIME"),
-					delete_time: object.soft("DELETE_TIME"),
-					created_by: object.soft("CREATED_BY"),
-					updated_by: object.soft("UPDATED_BY"),
-					deleted_by: object.soft("DELETED_BY"),
-					download_url: object.soft("DOWNLOAD_URL"),
-					detail_url: object.soft("DETAIL_URL"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				map.serialize_entry("CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-				crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
-				crate::support::opt_entry(
-					&mut map,
-					"GLOBAL_CONTENT_VERSION",
-					&self.global_content_version,
-				)?;
-				crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
-				crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
-				crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
-				map.serialize_entry("DELETE_TIME", &self.delete_time)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
-				crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
-				crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
-				crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
+			soft "STORAGE_ID", type_ : soft "TYPE", parent_id : soft "PARENT_ID",
+			deleted_type : soft "DELETED_TYPE", global_content_version : soft
+			"GLOBAL_CONTENT_VERSION", file_id : soft "FILE_ID", size : soft "SIZE",
+			create_time : soft "CREATE_TIME", update_time : soft "UPDATE_TIME",
+			delete_time : soft "DELETE_TIME", created_by : soft "CREATED_BY", updated_by
+			: soft "UPDATED_BY", deleted_by : soft "DELETED_BY", download_url : soft
+			"DOWNLOAD_URL", detail_url : soft "DETAIL_URL", extra : rest "", }
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
+			storage_id, opt "TYPE" type_, opt "PARENT_ID" parent_id, opt "DELETED_TYPE"
+			deleted_type, opt "GLOBAL_CONTENT_VERSION" global_content_version, opt
+			"FILE_ID" file_id, opt "SIZE" size, opt "CREATE_TIME" create_time, opt
+			"UPDATE_TIME" update_time, req "DELETE_TIME" delete_time, opt "CREATED_BY"
+			created_by, opt "UPDATED_BY" updated_by, opt "DELETED_BY" deleted_by, opt
+			"DOWNLOAD_URL" download_url, opt "DETAIL_URL" detail_url, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Rename {
 			const NAME: &'static str = "disk.file.rename";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3203,67 +2126,25 @@ pub mod file {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					name: object.soft("NAME"),
-					code: object.soft("CODE"),
-					storage_id: object.soft("STORAGE_ID"),
-					type_: object.soft("TYPE"),
-					parent_id: object.soft("PARENT_ID"),
-					deleted_type: object.soft("DELETED_TYPE"),
-					global_content_version: object.soft("GLOBAL_CONTENT_VERSION"),
-					file_id: object.soft("FILE_ID"),
-					size: object.soft("SIZE"),
-					create_time: object.soft("CREATE_TIME"),
-					update_time: object.soft("UPDATE_TIME"),
-					delete_time: object.soft("DELETE_TIME"),
-					created_by: object.soft("CREATED_BY"),
-					updated_by: object.soft("UPDATED_BY"),
-					deleted_by: object.soft("DELETED_BY"),
-					download_url: object.soft("DOWNLOAD_URL"),
-					detail_url: object.soft("DETAIL_URL"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				map.serialize_entry("CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-				crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
-				crate::support::opt_entry(
-					&mut map,
-					"GLOBAL_CONTENT_VERSION",
-					&self.global_content_version,
-				)?;
-				crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
-				crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
-				crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
-				crate::support::opt_entry(&mut map, "DELETE_TIME", &self.delete_time)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
-				crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
-				crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
-				crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
+			soft "STORAGE_ID", type_ : soft "TYPE", parent_id : soft "PARENT_ID",
+			deleted_type : soft "DELETED_TYPE", global_content_version : soft
+			"GLOBAL_CONTENT_VERSION", file_id : soft "FILE_ID", size : soft "SIZE",
+			create_time : soft "CREATE_TIME", update_time : soft "UPDATE_TIME",
+			delete_time : soft "DELETE_TIME", created_by : soft "CREATED_BY", updated_by
+			: soft "UPDATED_BY", deleted_by : soft "DELETED_BY", download_url : soft
+			"DOWNLOAD_URL", detail_url : soft "DETAIL_URL", extra : rest "", }
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
+			storage_id, opt "TYPE" type_, opt "PARENT_ID" parent_id, opt "DELETED_TYPE"
+			deleted_type, opt "GLOBAL_CONTENT_VERSION" global_content_version, opt
+			"FILE_ID" file_id, opt "SIZE" size, opt "CREATE_TIME" create_time, opt
+			"UPDATE_TIME" update_time, opt "DELETE_TIME" delete_time, opt "CREATED_BY"
+			created_by, opt "UPDATED_BY" updated_by, opt "DELETED_BY" deleted_by, opt
+			"DOWNLOAD_URL" download_url, opt "DETAIL_URL" detail_url, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Restore {
 			const NAME: &'static str = "disk.file.restore";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3381,67 +2262,25 @@ pub mod file {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					name: object.soft("NAME"),
-					code: object.soft("CODE"),
-					storage_id: object.soft("STORAGE_ID"),
-					type_: object.soft("TYPE"),
-					parent_id: object.soft("PARENT_ID"),
-					deleted_type: object.soft("DELETED_TYPE"),
-					global_content_version: object.soft("GLOBAL_CONTENT_VERSION"),
-					file_id: object.soft("FILE_ID"),
-					size: object.soft("SIZE"),
-					create_time: object.soft("CREATE_TIME"),
-					update_time: object.soft("UPDATE_TIME"),
-					delete_time: object.soft("DELETE_TIME"),
-					created_by: object.soft("CREATED_BY"),
-					updated_by: object.soft("UPDATED_BY"),
-					deleted_by: object.soft("DELETED_BY"),
-					download_url: object.soft("DOWNLOAD_URL"),
-					detail_url: object.soft("DETAIL_URL"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				map.serialize_entry("CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-				crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
-				crate::support::opt_entry(
-					&mut map,
-					"GLOBAL_CONTENT_VERSION",
-					&self.global_content_version,
-				)?;
-				crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
-				crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
-				crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
-				map.serialize_entry("DELETE_TIME", &self.delete_time)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
-				crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
-				crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
-				crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
+			soft "STORAGE_ID", type_ : soft "TYPE", parent_id : soft "PARENT_ID",
+			deleted_type : soft "DELETED_TYPE", global_content_version : soft
+			"GLOBAL_CONTENT_VERSION", file_id : soft "FILE_ID", size : soft "SIZE",
+			create_time : soft "CREATE_TIME", update_time : soft "UPDATE_TIME",
+			delete_time : soft "DELETE_TIME", created_by : soft "CREATED_BY", updated_by
+			: soft "UPDATED_BY", deleted_by : soft "DELETED_BY", download_url : soft
+			"DOWNLOAD_URL", detail_url : soft "DETAIL_URL", extra : rest "", }
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
+			storage_id, opt "TYPE" type_, opt "PARENT_ID" parent_id, opt "DELETED_TYPE"
+			deleted_type, opt "GLOBAL_CONTENT_VERSION" global_content_version, opt
+			"FILE_ID" file_id, opt "SIZE" size, opt "CREATE_TIME" create_time, opt
+			"UPDATE_TIME" update_time, req "DELETE_TIME" delete_time, opt "CREATED_BY"
+			created_by, opt "UPDATED_BY" updated_by, opt "DELETED_BY" deleted_by, opt
+			"DOWNLOAD_URL" download_url, opt "DETAIL_URL" detail_url, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::RestoreFromVersion {
 			const NAME: &'static str = "disk.file.restoreFromVersion";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3512,42 +2351,17 @@ pub mod file {
 				self.folder_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
-				crate::support::opt_entry(&mut map, "FOLDER_ID", &self.folder_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(
+			Filter { opt "STORAGE_ID" storage_id, opt "FOLDER_ID" folder_id, rest ""
+			extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					storage_id: object.field("STORAGE_ID")?,
-					folder_id: object.field("FOLDER_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Filter { storage_id : field "STORAGE_ID", folder_id : field "FOLDER_ID",
+			extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `result` of `disk.file.search`: `array`.
@@ -3597,98 +2411,31 @@ pub mod file {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"ID",
-							"NAME",
-							"CODE",
-							"STORAGE_ID",
-							"TYPE",
-							"REAL_OBJECT_ID",
-							"PARENT_ID",
-							"DELETED_TYPE",
-							"GLOBAL_CONTENT_VERSION",
-							"FILE_ID",
-							"SIZE",
-							"CREATE_TIME",
-							"UPDATE_TIME",
-							"DELETE_TIME",
-							"CREATED_BY",
-							"UPDATED_BY",
-							"DELETED_BY",
-							"DOWNLOAD_URL",
-							"DETAIL_URL",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					name: object.field("NAME")?,
-					code: object.field("CODE")?,
-					storage_id: object.field("STORAGE_ID")?,
-					type_: object.field("TYPE")?,
-					real_object_id: object.field("REAL_OBJECT_ID")?,
-					parent_id: object.field("PARENT_ID")?,
-					deleted_type: object.field("DELETED_TYPE")?,
-					global_content_version: object.field("GLOBAL_CONTENT_VERSION")?,
-					file_id: object.field("FILE_ID")?,
-					size: object.field("SIZE")?,
-					create_time: object.field("CREATE_TIME")?,
-					update_time: object.field("UPDATE_TIME")?,
-					delete_time: object.field("DELETE_TIME")?,
-					created_by: object.field("CREATED_BY")?,
-					updated_by: object.field("UPDATED_BY")?,
-					deleted_by: object.field("DELETED_BY")?,
-					download_url: object.field("DOWNLOAD_URL")?,
-					detail_url: object.field("DETAIL_URL")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"REAL_OBJECT_ID",
-					&self.real_object_id,
-				)?;
-				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-				crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
-				crate::support::opt_entry(
-					&mut map,
-					"GLOBAL_CONTENT_VERSION",
-					&self.global_content_version,
-				)?;
-				crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
-				crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
-				crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
-				crate::support::opt_entry(&mut map, "DELETE_TIME", &self.delete_time)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
-				crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
-				crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
-				crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { id : field "ID", name : field "NAME", code : field "CODE", storage_id
+			: field "STORAGE_ID", type_ : field "TYPE", real_object_id : field
+			"REAL_OBJECT_ID", parent_id : field "PARENT_ID", deleted_type : field
+			"DELETED_TYPE", global_content_version : field "GLOBAL_CONTENT_VERSION",
+			file_id : field "FILE_ID", size : field "SIZE", create_time : field
+			"CREATE_TIME", update_time : field "UPDATE_TIME", delete_time : field
+			"DELETE_TIME", created_by : field "CREATED_BY", updated_by : field
+			"UPDATED_BY", deleted_by : field "DELETED_BY", download_url : field
+			"DOWNLOAD_URL", detail_url : field "DETAIL_URL", extra : rest "", }
+			fits["ID", "NAME", "CODE", "STORAGE_ID", "TYPE", "REAL_OBJECT_ID",
+			"PARENT_ID", "DELETED_TYPE", "GLOBAL_CONTENT_VERSION", "FILE_ID", "SIZE",
+			"CREATE_TIME", "UPDATE_TIME", "DELETE_TIME", "CREATED_BY", "UPDATED_BY",
+			"DELETED_BY", "DOWNLOAD_URL", "DETAIL_URL"] []
+		);
+		serialize_map!(
+			Item { opt "ID" id, opt "NAME" name, opt "CODE" code, opt "STORAGE_ID"
+			storage_id, opt "TYPE" type_, opt "REAL_OBJECT_ID" real_object_id, opt
+			"PARENT_ID" parent_id, opt "DELETED_TYPE" deleted_type, opt
+			"GLOBAL_CONTENT_VERSION" global_content_version, opt "FILE_ID" file_id, opt
+			"SIZE" size, opt "CREATE_TIME" create_time, opt "UPDATE_TIME" update_time,
+			opt "DELETE_TIME" delete_time, opt "CREATED_BY" created_by, opt "UPDATED_BY"
+			updated_by, opt "DELETED_BY" deleted_by, opt "DOWNLOAD_URL" download_url, opt
+			"DETAIL_URL" detail_url, rest "" extra }
+		);
 		/// The `result` of the call: `array`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::Search {
@@ -3816,67 +2563,25 @@ pub mod file {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					name: object.soft("NAME"),
-					code: object.soft("CODE"),
-					storage_id: object.soft("STORAGE_ID"),
-					type_: object.soft("TYPE"),
-					parent_id: object.soft("PARENT_ID"),
-					deleted_type: object.soft("DELETED_TYPE"),
-					global_content_version: object.soft("GLOBAL_CONTENT_VERSION"),
-					file_id: object.soft("FILE_ID"),
-					size: object.soft("SIZE"),
-					create_time: object.soft("CREATE_TIME"),
-					update_time: object.soft("UPDATE_TIME"),
-					delete_time: object.soft("DELETE_TIME"),
-					created_by: object.soft("CREATED_BY"),
-					updated_by: object.soft("UPDATED_BY"),
-					deleted_by: object.soft("DELETED_BY"),
-					download_url: object.soft("DOWNLOAD_URL"),
-					detail_url: object.soft("DETAIL_URL"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				map.serialize_entry("CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-				crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
-				crate::support::opt_entry(
-					&mut map,
-					"GLOBAL_CONTENT_VERSION",
-					&self.global_content_version,
-				)?;
-				crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
-				crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
-				crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
-				map.serialize_entry("DELETE_TIME", &self.delete_time)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
-				crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
-				crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
-				crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
+			soft "STORAGE_ID", type_ : soft "TYPE", parent_id : soft "PARENT_ID",
+			deleted_type : soft "DELETED_TYPE", global_content_version : soft
+			"GLOBAL_CONTENT_VERSION", file_id : soft "FILE_ID", size : soft "SIZE",
+			create_time : soft "CREATE_TIME", update_time : soft "UPDATE_TIME",
+			delete_time : soft "DELETE_TIME", created_by : soft "CREATED_BY", updated_by
+			: soft "UPDATED_BY", deleted_by : soft "DELETED_BY", download_url : soft
+			"DOWNLOAD_URL", detail_url : soft "DETAIL_URL", extra : rest "", }
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
+			storage_id, opt "TYPE" type_, opt "PARENT_ID" parent_id, opt "DELETED_TYPE"
+			deleted_type, opt "GLOBAL_CONTENT_VERSION" global_content_version, opt
+			"FILE_ID" file_id, opt "SIZE" size, opt "CREATE_TIME" create_time, opt
+			"UPDATE_TIME" update_time, req "DELETE_TIME" delete_time, opt "CREATED_BY"
+			created_by, opt "UPDATED_BY" updated_by, opt "DELETED_BY" deleted_by, opt
+			"DOWNLOAD_URL" download_url, opt "DETAIL_URL" detail_url, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::UploadVersion {
 			const NAME: &'static str = "disk.file.uploadVersion";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3915,40 +2620,11 @@ pub mod folder {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for AddSubFolder {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("data", &self.data)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(AddSubFolder);
+	serialize_map!(AddSubFolder { req "id" id, req "data" data, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for AddSubFolder {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				data: object.field("data")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(AddSubFolder { id : field "id", data : field "data", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(AddSubFolder);
 	/// `disk.folder.copyTo`: REST 2, scope `disk`.
@@ -3977,40 +2653,16 @@ pub mod folder {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for CopyTo {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("targetFolderId", &self.target_folder_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(CopyTo);
+	serialize_map!(
+		CopyTo { req "id" id, req "targetFolderId" target_folder_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for CopyTo {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				target_folder_id: object.field("targetFolderId")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		CopyTo { id : field "id", target_folder_id : field "targetFolderId", extra : rest
+		"", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(CopyTo);
 	/// `disk.folder.deleteTree`: REST 2, scope `disk`.
@@ -4036,38 +2688,11 @@ pub mod folder {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for DeleteTree {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(DeleteTree);
+	serialize_map!(DeleteTree { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for DeleteTree {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(DeleteTree { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(DeleteTree);
 	/// `disk.folder.get`: REST 2, scope `disk`.
@@ -4093,38 +2718,11 @@ pub mod folder {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `disk.folder.getChildren`: REST 2, scope `disk`.
@@ -4176,44 +2774,17 @@ pub mod folder {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetChildren {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::opt_entry(&mut map, "order", &self.order)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetChildren);
+	serialize_map!(
+		GetChildren { req "id" id, opt "filter" filter, opt "order" order, opt "start"
+		start, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetChildren {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				filter: object.field("filter")?,
-				order: object.field("order")?,
-				start: object.field("start")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		GetChildren { id : field "id", filter : field "filter", order : field "order",
+		start : field "start", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetChildren);
 	/// `disk.folder.getExternalLink`: REST 2, scope `disk`.
@@ -4239,38 +2810,11 @@ pub mod folder {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetExternalLink {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetExternalLink);
+	serialize_map!(GetExternalLink { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetExternalLink {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(GetExternalLink { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetExternalLink);
 	/// `disk.folder.getFields`: REST 2, scope `disk`.
@@ -4291,34 +2835,11 @@ pub mod folder {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetFields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetFields);
+	serialize_map!(GetFields { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetFields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(GetFields { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetFields);
 	/// `disk.folder.markDeleted`: REST 2, scope `disk`.
@@ -4344,38 +2865,11 @@ pub mod folder {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for MarkDeleted {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(MarkDeleted);
+	serialize_map!(MarkDeleted { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for MarkDeleted {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(MarkDeleted { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(MarkDeleted);
 	/// `disk.folder.moveTo`: REST 2, scope `disk`.
@@ -4404,40 +2898,16 @@ pub mod folder {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for MoveTo {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("targetFolderId", &self.target_folder_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(MoveTo);
+	serialize_map!(
+		MoveTo { req "id" id, req "targetFolderId" target_folder_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for MoveTo {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				target_folder_id: object.field("targetFolderId")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		MoveTo { id : field "id", target_folder_id : field "targetFolderId", extra : rest
+		"", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(MoveTo);
 	/// `disk.folder.rename`: REST 2, scope `disk`.
@@ -4466,40 +2936,13 @@ pub mod folder {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Rename {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("newName", &self.new_name)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Rename);
+	serialize_map!(Rename { req "id" id, req "newName" new_name, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Rename {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				new_name: object.field("newName")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Rename { id : field "id", new_name : field "newName", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Rename);
 	/// `disk.folder.restore`: REST 2, scope `disk`.
@@ -4525,38 +2968,11 @@ pub mod folder {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Restore {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Restore);
+	serialize_map!(Restore { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Restore {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Restore { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Restore);
 	/// `disk.folder.shareToUser`: REST 2, scope `disk`.
@@ -4594,42 +3010,17 @@ pub mod folder {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for ShareToUser {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("userId", &self.user_id)?;
-			map.serialize_entry("taskName", &self.task_name)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(ShareToUser);
+	serialize_map!(
+		ShareToUser { req "id" id, req "userId" user_id, req "taskName" task_name, rest
+		"" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for ShareToUser {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				user_id: object.field("userId")?,
-				task_name: object.field("taskName")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		ShareToUser { id : field "id", user_id : field "userId", task_name : field
+		"taskName", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(ShareToUser);
 	/// `disk.folder.uploadFile`: REST 2, scope `disk`.
@@ -4682,50 +3073,18 @@ pub mod folder {
 			self.generate_unique_name = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for UploadFile {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("data", &self.data)?;
-			crate::support::opt_entry(&mut map, "fileContent", &self.file_content)?;
-			crate::support::opt_entry(&mut map, "rights", &self.rights)?;
-			crate::support::opt_entry(
-				&mut map,
-				"generateUniqueName",
-				&self.generate_unique_name,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(UploadFile);
+	serialize_map!(
+		UploadFile { req "id" id, req "data" data, opt "fileContent" file_content, opt
+		"rights" rights, opt "generateUniqueName" generate_unique_name, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for UploadFile {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				data: object.field("data")?,
-				file_content: object.field("fileContent")?,
-				rights: object.field("rights")?,
-				generate_unique_name: object.field("generateUniqueName")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		UploadFile { id : field "id", data : field "data", file_content : field
+		"fileContent", rights : field "rights", generate_unique_name : field
+		"generateUniqueName", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(UploadFile);
 	/// Types of `disk.folder.addSubFolder`.
@@ -4821,61 +3180,23 @@ pub mod folder {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					name: object.soft("NAME"),
-					code: object.soft("CODE"),
-					storage_id: object.soft("STORAGE_ID"),
-					type_: object.soft("TYPE"),
-					real_object_id: object.soft("REAL_OBJECT_ID"),
-					parent_id: object.soft("PARENT_ID"),
-					deleted_type: object.soft("DELETED_TYPE"),
-					create_time: object.soft("CREATE_TIME"),
-					update_time: object.soft("UPDATE_TIME"),
-					delete_time: object.soft("DELETE_TIME"),
-					created_by: object.soft("CREATED_BY"),
-					updated_by: object.soft("UPDATED_BY"),
-					deleted_by: object.soft("DELETED_BY"),
-					detail_url: object.soft("DETAIL_URL"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				map.serialize_entry("CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"REAL_OBJECT_ID",
-					&self.real_object_id,
-				)?;
-				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-				crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
-				crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
-				map.serialize_entry("DELETE_TIME", &self.delete_time)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
-				map.serialize_entry("DELETED_BY", &self.deleted_by)?;
-				crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
+			soft "STORAGE_ID", type_ : soft "TYPE", real_object_id : soft
+			"REAL_OBJECT_ID", parent_id : soft "PARENT_ID", deleted_type : soft
+			"DELETED_TYPE", create_time : soft "CREATE_TIME", update_time : soft
+			"UPDATE_TIME", delete_time : soft "DELETE_TIME", created_by : soft
+			"CREATED_BY", updated_by : soft "UPDATED_BY", deleted_by : soft "DELETED_BY",
+			detail_url : soft "DETAIL_URL", extra : rest "", }
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
+			storage_id, opt "TYPE" type_, opt "REAL_OBJECT_ID" real_object_id, opt
+			"PARENT_ID" parent_id, opt "DELETED_TYPE" deleted_type, opt "CREATE_TIME"
+			create_time, opt "UPDATE_TIME" update_time, req "DELETE_TIME" delete_time,
+			opt "CREATED_BY" created_by, opt "UPDATED_BY" updated_by, req "DELETED_BY"
+			deleted_by, opt "DETAIL_URL" detail_url, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::AddSubFolder {
 			const NAME: &'static str = "disk.folder.addSubFolder";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4978,61 +3299,23 @@ pub mod folder {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					name: object.soft("NAME"),
-					code: object.soft("CODE"),
-					storage_id: object.soft("STORAGE_ID"),
-					type_: object.soft("TYPE"),
-					real_object_id: object.soft("REAL_OBJECT_ID"),
-					parent_id: object.soft("PARENT_ID"),
-					deleted_type: object.soft("DELETED_TYPE"),
-					create_time: object.soft("CREATE_TIME"),
-					update_time: object.soft("UPDATE_TIME"),
-					delete_time: object.soft("DELETE_TIME"),
-					created_by: object.soft("CREATED_BY"),
-					updated_by: object.soft("UPDATED_BY"),
-					deleted_by: object.soft("DELETED_BY"),
-					detail_url: object.soft("DETAIL_URL"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				map.serialize_entry("CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"REAL_OBJECT_ID",
-					&self.real_object_id,
-				)?;
-				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-				crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
-				crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
-				map.serialize_entry("DELETE_TIME", &self.delete_time)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
-				map.serialize_entry("DELETED_BY", &self.deleted_by)?;
-				crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
+			soft "STORAGE_ID", type_ : soft "TYPE", real_object_id : soft
+			"REAL_OBJECT_ID", parent_id : soft "PARENT_ID", deleted_type : soft
+			"DELETED_TYPE", create_time : soft "CREATE_TIME", update_time : soft
+			"UPDATE_TIME", delete_time : soft "DELETE_TIME", created_by : soft
+			"CREATED_BY", updated_by : soft "UPDATED_BY", deleted_by : soft "DELETED_BY",
+			detail_url : soft "DETAIL_URL", extra : rest "", }
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
+			storage_id, opt "TYPE" type_, opt "REAL_OBJECT_ID" real_object_id, opt
+			"PARENT_ID" parent_id, opt "DELETED_TYPE" deleted_type, opt "CREATE_TIME"
+			create_time, opt "UPDATE_TIME" update_time, req "DELETE_TIME" delete_time,
+			opt "CREATED_BY" created_by, opt "UPDATED_BY" updated_by, req "DELETED_BY"
+			deleted_by, opt "DETAIL_URL" detail_url, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::CopyTo {
 			const NAME: &'static str = "disk.folder.copyTo";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5167,61 +3450,23 @@ pub mod folder {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					name: object.soft("NAME"),
-					code: object.soft("CODE"),
-					storage_id: object.soft("STORAGE_ID"),
-					type_: object.soft("TYPE"),
-					real_object_id: object.soft("REAL_OBJECT_ID"),
-					parent_id: object.soft("PARENT_ID"),
-					deleted_type: object.soft("DELETED_TYPE"),
-					create_time: object.soft("CREATE_TIME"),
-					update_time: object.soft("UPDATE_TIME"),
-					delete_time: object.soft("DELETE_TIME"),
-					created_by: object.soft("CREATED_BY"),
-					updated_by: object.soft("UPDATED_BY"),
-					deleted_by: object.soft("DELETED_BY"),
-					detail_url: object.soft("DETAIL_URL"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				map.serialize_entry("CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"REAL_OBJECT_ID",
-					&self.real_object_id,
-				)?;
-				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-				crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
-				crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
-				map.serialize_entry("DELETE_TIME", &self.delete_time)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
-				crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
-				crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
+			soft "STORAGE_ID", type_ : soft "TYPE", real_object_id : soft
+			"REAL_OBJECT_ID", parent_id : soft "PARENT_ID", deleted_type : soft
+			"DELETED_TYPE", create_time : soft "CREATE_TIME", update_time : soft
+			"UPDATE_TIME", delete_time : soft "DELETE_TIME", created_by : soft
+			"CREATED_BY", updated_by : soft "UPDATED_BY", deleted_by : soft "DELETED_BY",
+			detail_url : soft "DETAIL_URL", extra : rest "", }
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
+			storage_id, opt "TYPE" type_, opt "REAL_OBJECT_ID" real_object_id, opt
+			"PARENT_ID" parent_id, opt "DELETED_TYPE" deleted_type, opt "CREATE_TIME"
+			create_time, opt "UPDATE_TIME" update_time, req "DELETE_TIME" delete_time,
+			opt "CREATED_BY" created_by, opt "UPDATED_BY" updated_by, opt "DELETED_BY"
+			deleted_by, opt "DETAIL_URL" detail_url, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "disk.folder.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5280,40 +3525,11 @@ pub mod folder {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(Filter { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Filter { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `params.order` of `disk.folder.getChildren`: `object`.
@@ -5346,40 +3562,11 @@ pub mod folder {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Order {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Order);
+		serialize_map!(Order { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Order {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Order { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Order);
 		/// The object `result` of `disk.folder.getChildren`: `object[]`.
@@ -5467,73 +3654,27 @@ pub mod folder {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					name: object.soft("NAME"),
-					code: object.soft("CODE"),
-					storage_id: object.soft("STORAGE_ID"),
-					type_: object.soft("TYPE"),
-					real_object_id: object.soft("REAL_OBJECT_ID"),
-					parent_id: object.soft("PARENT_ID"),
-					deleted_type: object.soft("DELETED_TYPE"),
-					create_time: object.soft("CREATE_TIME"),
-					update_time: object.soft("UPDATE_TIME"),
-					delete_time: object.soft("DELETE_TIME"),
-					created_by: object.soft("CREATED_BY"),
-					updated_by: object.soft("UPDATED_BY"),
-					deleted_by: object.soft("DELETED_BY"),
-					detail_url: object.soft("DETAIL_URL"),
-					global_content_version: object.soft("GLOBAL_CONTENT_VERSION"),
-					file_id: object.soft("FILE_ID"),
-					size: object.soft("SIZE"),
-					download_url: object.soft("DOWNLOAD_URL"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				map.serialize_entry("CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"REAL_OBJECT_ID",
-					&self.real_object_id,
-				)?;
-				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-				crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
-				crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
-				map.serialize_entry("DELETE_TIME", &self.delete_time)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
-				crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
-				crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
-				crate::support::opt_entry(
-					&mut map,
-					"GLOBAL_CONTENT_VERSION",
-					&self.global_content_version,
-				)?;
-				crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
-				crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
-				crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
+			soft "STORAGE_ID", type_ : soft "TYPE", real_object_id : soft
+			"REAL_OBJECT_ID", parent_id : soft "PARENT_ID", deleted_type : soft
+			"DELETED_TYPE", create_time : soft "CREATE_TIME", update_time : soft
+			"UPDATE_TIME", delete_time : soft "DELETE_TIME", created_by : soft
+			"CREATED_BY", updated_by : soft "UPDATED_BY", deleted_by : soft "DELETED_BY",
+			detail_url : soft "DETAIL_URL", global_content_version : soft
+			"GLOBAL_CONTENT_VERSION", file_id : soft "FILE_ID", size : soft "SIZE",
+			download_url : soft "DOWNLOAD_URL", extra : rest "", }
+		);
+		serialize_map!(
+			Item { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
+			storage_id, opt "TYPE" type_, opt "REAL_OBJECT_ID" real_object_id, opt
+			"PARENT_ID" parent_id, opt "DELETED_TYPE" deleted_type, opt "CREATE_TIME"
+			create_time, opt "UPDATE_TIME" update_time, req "DELETE_TIME" delete_time,
+			opt "CREATED_BY" created_by, opt "UPDATED_BY" updated_by, opt "DELETED_BY"
+			deleted_by, opt "DETAIL_URL" detail_url, opt "GLOBAL_CONTENT_VERSION"
+			global_content_version, opt "FILE_ID" file_id, opt "SIZE" size, opt
+			"DOWNLOAD_URL" download_url, rest "" extra }
+		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::GetChildren {
@@ -5610,37 +3751,14 @@ pub mod folder {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputId {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputId {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputId { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
+			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputId { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result.NAME` of `disk.folder.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
@@ -5662,37 +3780,14 @@ pub mod folder {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputName {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputName {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputName { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
+			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputName { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result.TYPE` of `disk.folder.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
@@ -5714,37 +3809,14 @@ pub mod folder {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputType {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputType {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputType { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
+			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputType { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result.CODE` of `disk.folder.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
@@ -5766,37 +3838,14 @@ pub mod folder {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputCode {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputCode {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputCode { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
+			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputCode { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result.STORAGE_ID` of `disk.folder.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
@@ -5818,37 +3867,14 @@ pub mod folder {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputStorageId {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputStorageId {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputStorageId { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
+			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputStorageId { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result.REAL_OBJECT_ID` of `disk.folder.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
@@ -5870,37 +3896,14 @@ pub mod folder {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRealObjectId {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRealObjectId {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRealObjectId { type_ : soft "TYPE", use_in_filter : soft
+			"USE_IN_FILTER", use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRealObjectId { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result.PARENT_ID` of `disk.folder.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
@@ -5922,37 +3925,14 @@ pub mod folder {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputParentId {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputParentId {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputParentId { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
+			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputParentId { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result.CREATE_TIME` of `disk.folder.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
@@ -5974,37 +3954,14 @@ pub mod folder {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputCreateTime {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputCreateTime {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputCreateTime { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
+			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputCreateTime { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result.UPDATE_TIME` of `disk.folder.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
@@ -6026,37 +3983,14 @@ pub mod folder {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputUpdateTime {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputUpdateTime {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputUpdateTime { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
+			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputUpdateTime { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result.DELETE_TIME` of `disk.folder.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
@@ -6078,37 +4012,14 @@ pub mod folder {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputDeleteTime {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputDeleteTime {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputDeleteTime { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
+			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputDeleteTime { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result.CREATED_BY` of `disk.folder.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
@@ -6130,37 +4041,14 @@ pub mod folder {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputCreatedBy {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputCreatedBy {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputCreatedBy { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
+			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputCreatedBy { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result.UPDATED_BY` of `disk.folder.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
@@ -6182,37 +4070,14 @@ pub mod folder {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputUpdatedBy {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputUpdatedBy {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputUpdatedBy { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
+			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputUpdatedBy { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result.DELETED_BY` of `disk.folder.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
@@ -6234,37 +4099,14 @@ pub mod folder {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputDeletedBy {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputDeletedBy {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputDeletedBy { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
+			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputDeletedBy { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result.DELETED_TYPE` of `disk.folder.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
@@ -6286,37 +4128,14 @@ pub mod folder {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputDeletedType {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputDeletedType {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputDeletedType { type_ : soft "TYPE", use_in_filter : soft
+			"USE_IN_FILTER", use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputDeletedType { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result` of `disk.folder.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
@@ -6382,59 +4201,23 @@ pub mod folder {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					name: object.soft("NAME"),
-					type_: object.soft("TYPE"),
-					code: object.soft("CODE"),
-					storage_id: object.soft("STORAGE_ID"),
-					real_object_id: object.soft("REAL_OBJECT_ID"),
-					parent_id: object.soft("PARENT_ID"),
-					create_time: object.soft("CREATE_TIME"),
-					update_time: object.soft("UPDATE_TIME"),
-					delete_time: object.soft("DELETE_TIME"),
-					created_by: object.soft("CREATED_BY"),
-					updated_by: object.soft("UPDATED_BY"),
-					deleted_by: object.soft("DELETED_BY"),
-					deleted_type: object.soft("DELETED_TYPE"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"REAL_OBJECT_ID",
-					&self.real_object_id,
-				)?;
-				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-				crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
-				crate::support::opt_entry(&mut map, "DELETE_TIME", &self.delete_time)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
-				crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
-				crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : soft "ID", name : soft "NAME", type_ : soft "TYPE", code : soft
+			"CODE", storage_id : soft "STORAGE_ID", real_object_id : soft
+			"REAL_OBJECT_ID", parent_id : soft "PARENT_ID", create_time : soft
+			"CREATE_TIME", update_time : soft "UPDATE_TIME", delete_time : soft
+			"DELETE_TIME", created_by : soft "CREATED_BY", updated_by : soft
+			"UPDATED_BY", deleted_by : soft "DELETED_BY", deleted_type : soft
+			"DELETED_TYPE", extra : rest "", }
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "NAME" name, opt "TYPE" type_, opt "CODE" code, opt
+			"STORAGE_ID" storage_id, opt "REAL_OBJECT_ID" real_object_id, opt "PARENT_ID"
+			parent_id, opt "CREATE_TIME" create_time, opt "UPDATE_TIME" update_time, opt
+			"DELETE_TIME" delete_time, opt "CREATED_BY" created_by, opt "UPDATED_BY"
+			updated_by, opt "DELETED_BY" deleted_by, opt "DELETED_TYPE" deleted_type,
+			rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::GetFields {
 			const NAME: &'static str = "disk.folder.getFields";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -6537,61 +4320,23 @@ pub mod folder {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					name: object.soft("NAME"),
-					code: object.soft("CODE"),
-					storage_id: object.soft("STORAGE_ID"),
-					type_: object.soft("TYPE"),
-					real_object_id: object.soft("REAL_OBJECT_ID"),
-					parent_id: object.soft("PARENT_ID"),
-					deleted_type: object.soft("DELETED_TYPE"),
-					create_time: object.soft("CREATE_TIME"),
-					update_time: object.soft("UPDATE_TIME"),
-					delete_time: object.soft("DELETE_TIME"),
-					created_by: object.soft("CREATED_BY"),
-					updated_by: object.soft("UPDATED_BY"),
-					deleted_by: object.soft("DELETED_BY"),
-					detail_url: object.soft("DETAIL_URL"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				map.serialize_entry("CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"REAL_OBJECT_ID",
-					&self.real_object_id,
-				)?;
-				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-				crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
-				crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
-				crate::support::opt_entry(&mut map, "DELETE_TIME", &self.delete_time)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
-				crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
-				crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
+			soft "STORAGE_ID", type_ : soft "TYPE", real_object_id : soft
+			"REAL_OBJECT_ID", parent_id : soft "PARENT_ID", deleted_type : soft
+			"DELETED_TYPE", create_time : soft "CREATE_TIME", update_time : soft
+			"UPDATE_TIME", delete_time : soft "DELETE_TIME", created_by : soft
+			"CREATED_BY", updated_by : soft "UPDATED_BY", deleted_by : soft "DELETED_BY",
+			detail_url : soft "DETAIL_URL", extra : rest "", }
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
+			storage_id, opt "TYPE" type_, opt "REAL_OBJECT_ID" real_object_id, opt
+			"PARENT_ID" parent_id, opt "DELETED_TYPE" deleted_type, opt "CREATE_TIME"
+			create_time, opt "UPDATE_TIME" update_time, opt "DELETE_TIME" delete_time,
+			opt "CREATED_BY" created_by, opt "UPDATED_BY" updated_by, opt "DELETED_BY"
+			deleted_by, opt "DETAIL_URL" detail_url, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::MarkDeleted {
 			const NAME: &'static str = "disk.folder.markDeleted";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -6696,61 +4441,23 @@ pub mod folder {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					name: object.soft("NAME"),
-					code: object.soft("CODE"),
-					storage_id: object.soft("STORAGE_ID"),
-					type_: object.soft("TYPE"),
-					real_object_id: object.soft("REAL_OBJECT_ID"),
-					parent_id: object.soft("PARENT_ID"),
-					deleted_type: object.soft("DELETED_TYPE"),
-					create_time: object.soft("CREATE_TIME"),
-					update_time: object.soft("UPDATE_TIME"),
-					delete_time: object.soft("DELETE_TIME"),
-					created_by: object.soft("CREATED_BY"),
-					updated_by: object.soft("UPDATED_BY"),
-					deleted_by: object.soft("DELETED_BY"),
-					detail_url: object.soft("DETAIL_URL"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				map.serialize_entry("CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"REAL_OBJECT_ID",
-					&self.real_object_id,
-				)?;
-				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-				crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
-				crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
-				map.serialize_entry("DELETE_TIME", &self.delete_time)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
-				crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
-				crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
+			soft "STORAGE_ID", type_ : soft "TYPE", real_object_id : soft
+			"REAL_OBJECT_ID", parent_id : soft "PARENT_ID", deleted_type : soft
+			"DELETED_TYPE", create_time : soft "CREATE_TIME", update_time : soft
+			"UPDATE_TIME", delete_time : soft "DELETE_TIME", created_by : soft
+			"CREATED_BY", updated_by : soft "UPDATED_BY", deleted_by : soft "DELETED_BY",
+			detail_url : soft "DETAIL_URL", extra : rest "", }
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
+			storage_id, opt "TYPE" type_, opt "REAL_OBJECT_ID" real_object_id, opt
+			"PARENT_ID" parent_id, opt "DELETED_TYPE" deleted_type, opt "CREATE_TIME"
+			create_time, opt "UPDATE_TIME" update_time, req "DELETE_TIME" delete_time,
+			opt "CREATED_BY" created_by, opt "UPDATED_BY" updated_by, opt "DELETED_BY"
+			deleted_by, opt "DETAIL_URL" detail_url, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::MoveTo {
 			const NAME: &'static str = "disk.folder.moveTo";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -6851,61 +4558,23 @@ pub mod folder {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					name: object.soft("NAME"),
-					code: object.soft("CODE"),
-					storage_id: object.soft("STORAGE_ID"),
-					type_: object.soft("TYPE"),
-					real_object_id: object.soft("REAL_OBJECT_ID"),
-					parent_id: object.soft("PARENT_ID"),
-					deleted_type: object.soft("DELETED_TYPE"),
-					create_time: object.soft("CREATE_TIME"),
-					update_time: object.soft("UPDATE_TIME"),
-					delete_time: object.soft("DELETE_TIME"),
-					created_by: object.soft("CREATED_BY"),
-					updated_by: object.soft("UPDATED_BY"),
-					deleted_by: object.soft("DELETED_BY"),
-					detail_url: object.soft("DETAIL_URL"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				map.serialize_entry("CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"REAL_OBJECT_ID",
-					&self.real_object_id,
-				)?;
-				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-				crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
-				crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
-				map.serialize_entry("DELETE_TIME", &self.delete_time)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
-				crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
-				crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
+			soft "STORAGE_ID", type_ : soft "TYPE", real_object_id : soft
+			"REAL_OBJECT_ID", parent_id : soft "PARENT_ID", deleted_type : soft
+			"DELETED_TYPE", create_time : soft "CREATE_TIME", update_time : soft
+			"UPDATE_TIME", delete_time : soft "DELETE_TIME", created_by : soft
+			"CREATED_BY", updated_by : soft "UPDATED_BY", deleted_by : soft "DELETED_BY",
+			detail_url : soft "DETAIL_URL", extra : rest "", }
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
+			storage_id, opt "TYPE" type_, opt "REAL_OBJECT_ID" real_object_id, opt
+			"PARENT_ID" parent_id, opt "DELETED_TYPE" deleted_type, opt "CREATE_TIME"
+			create_time, opt "UPDATE_TIME" update_time, req "DELETE_TIME" delete_time,
+			opt "CREATED_BY" created_by, opt "UPDATED_BY" updated_by, opt "DELETED_BY"
+			deleted_by, opt "DETAIL_URL" detail_url, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Rename {
 			const NAME: &'static str = "disk.folder.rename";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7006,61 +4675,23 @@ pub mod folder {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					name: object.soft("NAME"),
-					code: object.soft("CODE"),
-					storage_id: object.soft("STORAGE_ID"),
-					type_: object.soft("TYPE"),
-					real_object_id: object.soft("REAL_OBJECT_ID"),
-					parent_id: object.soft("PARENT_ID"),
-					deleted_type: object.soft("DELETED_TYPE"),
-					create_time: object.soft("CREATE_TIME"),
-					update_time: object.soft("UPDATE_TIME"),
-					delete_time: object.soft("DELETE_TIME"),
-					created_by: object.soft("CREATED_BY"),
-					updated_by: object.soft("UPDATED_BY"),
-					deleted_by: object.soft("DELETED_BY"),
-					detail_url: object.soft("DETAIL_URL"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				map.serialize_entry("CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"REAL_OBJECT_ID",
-					&self.real_object_id,
-				)?;
-				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-				crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
-				crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
-				crate::support::opt_entry(&mut map, "DELETE_TIME", &self.delete_time)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
-				crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
-				crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
+			soft "STORAGE_ID", type_ : soft "TYPE", real_object_id : soft
+			"REAL_OBJECT_ID", parent_id : soft "PARENT_ID", deleted_type : soft
+			"DELETED_TYPE", create_time : soft "CREATE_TIME", update_time : soft
+			"UPDATE_TIME", delete_time : soft "DELETE_TIME", created_by : soft
+			"CREATED_BY", updated_by : soft "UPDATED_BY", deleted_by : soft "DELETED_BY",
+			detail_url : soft "DETAIL_URL", extra : rest "", }
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
+			storage_id, opt "TYPE" type_, opt "REAL_OBJECT_ID" real_object_id, opt
+			"PARENT_ID" parent_id, opt "DELETED_TYPE" deleted_type, opt "CREATE_TIME"
+			create_time, opt "UPDATE_TIME" update_time, opt "DELETE_TIME" delete_time,
+			opt "CREATED_BY" created_by, opt "UPDATED_BY" updated_by, opt "DELETED_BY"
+			deleted_by, opt "DETAIL_URL" detail_url, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Restore {
 			const NAME: &'static str = "disk.folder.restore";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7230,67 +4861,25 @@ pub mod folder {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					name: object.soft("NAME"),
-					code: object.soft("CODE"),
-					storage_id: object.soft("STORAGE_ID"),
-					type_: object.soft("TYPE"),
-					parent_id: object.soft("PARENT_ID"),
-					deleted_type: object.soft("DELETED_TYPE"),
-					global_content_version: object.soft("GLOBAL_CONTENT_VERSION"),
-					file_id: object.soft("FILE_ID"),
-					size: object.soft("SIZE"),
-					create_time: object.soft("CREATE_TIME"),
-					update_time: object.soft("UPDATE_TIME"),
-					delete_time: object.soft("DELETE_TIME"),
-					created_by: object.soft("CREATED_BY"),
-					updated_by: object.soft("UPDATED_BY"),
-					deleted_by: object.soft("DELETED_BY"),
-					download_url: object.soft("DOWNLOAD_URL"),
-					detail_url: object.soft("DETAIL_URL"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				map.serialize_entry("CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-				crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
-				crate::support::opt_entry(
-					&mut map,
-					"GLOBAL_CONTENT_VERSION",
-					&self.global_content_version,
-				)?;
-				crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
-				crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
-				crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
-				map.serialize_entry("DELETE_TIME", &self.delete_time)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
-				map.serialize_entry("DELETED_BY", &self.deleted_by)?;
-				crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
-				crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
+			soft "STORAGE_ID", type_ : soft "TYPE", parent_id : soft "PARENT_ID",
+			deleted_type : soft "DELETED_TYPE", global_content_version : soft
+			"GLOBAL_CONTENT_VERSION", file_id : soft "FILE_ID", size : soft "SIZE",
+			create_time : soft "CREATE_TIME", update_time : soft "UPDATE_TIME",
+			delete_time : soft "DELETE_TIME", created_by : soft "CREATED_BY", updated_by
+			: soft "UPDATED_BY", deleted_by : soft "DELETED_BY", download_url : soft
+			"DOWNLOAD_URL", detail_url : soft "DETAIL_URL", extra : rest "", }
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
+			storage_id, opt "TYPE" type_, opt "PARENT_ID" parent_id, opt "DELETED_TYPE"
+			deleted_type, opt "GLOBAL_CONTENT_VERSION" global_content_version, opt
+			"FILE_ID" file_id, opt "SIZE" size, opt "CREATE_TIME" create_time, opt
+			"UPDATE_TIME" update_time, req "DELETE_TIME" delete_time, opt "CREATED_BY"
+			created_by, opt "UPDATED_BY" updated_by, req "DELETED_BY" deleted_by, opt
+			"DOWNLOAD_URL" download_url, opt "DETAIL_URL" detail_url, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::UploadFile {
 			const NAME: &'static str = "disk.folder.uploadFile";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7321,34 +4910,11 @@ pub mod rights {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetTasks {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetTasks);
+	serialize_map!(GetTasks { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetTasks {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(GetTasks { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetTasks);
 	/// Types of `disk.rights.getTasks`.
@@ -7378,33 +4944,13 @@ pub mod rights {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					name: object.soft("NAME"),
-					title: object.soft("TITLE"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { id : soft "ID", name : soft "NAME", title : soft "TITLE", extra : rest
+			"", }
+		);
+		serialize_map!(
+			Item { opt "ID" id, opt "NAME" name, opt "TITLE" title, rest "" extra }
+		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::GetTasks {
@@ -7453,42 +4999,16 @@ pub mod storage {
 			self.rights = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for AddFolder {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("data", &self.data)?;
-			crate::support::opt_entry(&mut map, "rights", &self.rights)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(AddFolder);
+	serialize_map!(
+		AddFolder { req "id" id, req "data" data, opt "rights" rights, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for AddFolder {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				data: object.field("data")?,
-				rights: object.field("rights")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		AddFolder { id : field "id", data : field "data", rights : field "rights", extra
+		: rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(AddFolder);
 	/// `disk.storage.get`: REST 2, scope `disk`.
@@ -7514,38 +5034,11 @@ pub mod storage {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `disk.storage.getChildren`: REST 2, scope `disk`.
@@ -7597,44 +5090,17 @@ pub mod storage {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetChildren {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::opt_entry(&mut map, "order", &self.order)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetChildren);
+	serialize_map!(
+		GetChildren { req "id" id, opt "filter" filter, opt "order" order, opt "start"
+		start, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetChildren {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				filter: object.field("filter")?,
-				order: object.field("order")?,
-				start: object.field("start")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		GetChildren { id : field "id", filter : field "filter", order : field "order",
+		start : field "start", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetChildren);
 	/// `disk.storage.getFields`: REST 2, scope `disk`.
@@ -7655,34 +5121,11 @@ pub mod storage {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetFields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetFields);
+	serialize_map!(GetFields { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetFields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(GetFields { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetFields);
 	/// `disk.storage.getForApp`: REST 2, scope `disk`.
@@ -7703,34 +5146,11 @@ pub mod storage {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetForApp {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetForApp);
+	serialize_map!(GetForApp { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetForApp {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(GetForApp { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetForApp);
 	/// `disk.storage.getList`: REST 2, scope `disk`.
@@ -7779,42 +5199,17 @@ pub mod storage {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetList {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::opt_entry(&mut map, "order", &self.order)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetList);
+	serialize_map!(
+		GetList { opt "filter" filter, opt "order" order, opt "start" start, rest ""
+		extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetList {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				filter: object.field("filter")?,
-				order: object.field("order")?,
-				start: object.field("start")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		GetList { filter : field "filter", order : field "order", start : field "start",
+		extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetList);
 	/// `disk.storage.getTypes`: REST 2, scope `disk`.
@@ -7835,34 +5230,11 @@ pub mod storage {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetTypes {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetTypes);
+	serialize_map!(GetTypes { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetTypes {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(GetTypes { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetTypes);
 	/// `disk.storage.rename`: REST 2, scope `disk`.
@@ -7891,40 +5263,13 @@ pub mod storage {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Rename {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("newName", &self.new_name)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Rename);
+	serialize_map!(Rename { req "id" id, req "newName" new_name, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Rename {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				new_name: object.field("newName")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Rename { id : field "id", new_name : field "newName", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Rename);
 	/// `disk.storage.uploadFile`: REST 2, scope `disk`.
@@ -7976,50 +5321,18 @@ pub mod storage {
 			self.generate_unique_name = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for UploadFile {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("data", &self.data)?;
-			map.serialize_entry("fileContent", &self.file_content)?;
-			crate::support::opt_entry(&mut map, "rights", &self.rights)?;
-			crate::support::opt_entry(
-				&mut map,
-				"generateUniqueName",
-				&self.generate_unique_name,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(UploadFile);
+	serialize_map!(
+		UploadFile { req "id" id, req "data" data, req "fileContent" file_content, opt
+		"rights" rights, opt "generateUniqueName" generate_unique_name, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for UploadFile {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				data: object.field("data")?,
-				file_content: object.field("fileContent")?,
-				rights: object.field("rights")?,
-				generate_unique_name: object.field("generateUniqueName")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		UploadFile { id : field "id", data : field "data", file_content : field
+		"fileContent", rights : field "rights", generate_unique_name : field
+		"generateUniqueName", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(UploadFile);
 	/// Types of `disk.storage.addFolder`.
@@ -8115,61 +5428,23 @@ pub mod storage {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					name: object.soft("NAME"),
-					code: object.soft("CODE"),
-					storage_id: object.soft("STORAGE_ID"),
-					type_: object.soft("TYPE"),
-					real_object_id: object.soft("REAL_OBJECT_ID"),
-					parent_id: object.soft("PARENT_ID"),
-					deleted_type: object.soft("DELETED_TYPE"),
-					create_time: object.soft("CREATE_TIME"),
-					update_time: object.soft("UPDATE_TIME"),
-					delete_time: object.soft("DELETE_TIME"),
-					created_by: object.soft("CREATED_BY"),
-					updated_by: object.soft("UPDATED_BY"),
-					deleted_by: object.soft("DELETED_BY"),
-					detail_url: object.soft("DETAIL_URL"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				map.serialize_entry("CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"REAL_OBJECT_ID",
-					&self.real_object_id,
-				)?;
-				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-				crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
-				crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
-				map.serialize_entry("DELETE_TIME", &self.delete_time)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
-				map.serialize_entry("DELETED_BY", &self.deleted_by)?;
-				crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
+			soft "STORAGE_ID", type_ : soft "TYPE", real_object_id : soft
+			"REAL_OBJECT_ID", parent_id : soft "PARENT_ID", deleted_type : soft
+			"DELETED_TYPE", create_time : soft "CREATE_TIME", update_time : soft
+			"UPDATE_TIME", delete_time : soft "DELETE_TIME", created_by : soft
+			"CREATED_BY", updated_by : soft "UPDATED_BY", deleted_by : soft "DELETED_BY",
+			detail_url : soft "DETAIL_URL", extra : rest "", }
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
+			storage_id, opt "TYPE" type_, opt "REAL_OBJECT_ID" real_object_id, opt
+			"PARENT_ID" parent_id, opt "DELETED_TYPE" deleted_type, opt "CREATE_TIME"
+			create_time, opt "UPDATE_TIME" update_time, req "DELETE_TIME" delete_time,
+			opt "CREATED_BY" created_by, opt "UPDATED_BY" updated_by, req "DELETED_BY"
+			deleted_by, opt "DETAIL_URL" detail_url, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::AddFolder {
 			const NAME: &'static str = "disk.storage.addFolder";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -8238,45 +5513,16 @@ pub mod storage {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					name: object.soft("NAME"),
-					code: object.soft("CODE"),
-					module_id: object.soft("MODULE_ID"),
-					entity_type: object.soft("ENTITY_TYPE"),
-					entity_id: object.soft("ENTITY_ID"),
-					root_object_id: object.soft("ROOT_OBJECT_ID"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				map.serialize_entry("CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
-				crate::support::opt_entry(&mut map, "ENTITY_TYPE", &self.entity_type)?;
-				crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ROOT_OBJECT_ID",
-					&self.root_object_id,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", module_id :
+			soft "MODULE_ID", entity_type : soft "ENTITY_TYPE", entity_id : soft
+			"ENTITY_ID", root_object_id : soft "ROOT_OBJECT_ID", extra : rest "", }
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "MODULE_ID"
+			module_id, opt "ENTITY_TYPE" entity_type, opt "ENTITY_ID" entity_id, opt
+			"ROOT_OBJECT_ID" root_object_id, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "disk.storage.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -8335,40 +5581,11 @@ pub mod storage {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(Filter { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Filter { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `params.order` of `disk.storage.getChildren`: `object`.
@@ -8401,40 +5618,11 @@ pub mod storage {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Order {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Order);
+		serialize_map!(Order { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Order {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Order { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Order);
 		/// The object `result` of `disk.storage.getChildren`: `object[]`.
@@ -8506,61 +5694,23 @@ pub mod storage {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					name: object.soft("NAME"),
-					code: object.soft("CODE"),
-					storage_id: object.soft("STORAGE_ID"),
-					type_: object.soft("TYPE"),
-					real_object_id: object.soft("REAL_OBJECT_ID"),
-					parent_id: object.soft("PARENT_ID"),
-					deleted_type: object.soft("DELETED_TYPE"),
-					create_time: object.soft("CREATE_TIME"),
-					update_time: object.soft("UPDATE_TIME"),
-					delete_time: object.soft("DELETE_TIME"),
-					created_by: object.soft("CREATED_BY"),
-					updated_by: object.soft("UPDATED_BY"),
-					deleted_by: object.soft("DELETED_BY"),
-					detail_url: object.soft("DETAIL_URL"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				map.serialize_entry("CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"REAL_OBJECT_ID",
-					&self.real_object_id,
-				)?;
-				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-				crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
-				crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
-				map.serialize_entry("DELETE_TIME", &self.delete_time)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
-				crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
-				crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
+			soft "STORAGE_ID", type_ : soft "TYPE", real_object_id : soft
+			"REAL_OBJECT_ID", parent_id : soft "PARENT_ID", deleted_type : soft
+			"DELETED_TYPE", create_time : soft "CREATE_TIME", update_time : soft
+			"UPDATE_TIME", delete_time : soft "DELETE_TIME", created_by : soft
+			"CREATED_BY", updated_by : soft "UPDATED_BY", deleted_by : soft "DELETED_BY",
+			detail_url : soft "DETAIL_URL", extra : rest "", }
+		);
+		serialize_map!(
+			Item { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
+			storage_id, opt "TYPE" type_, opt "REAL_OBJECT_ID" real_object_id, opt
+			"PARENT_ID" parent_id, opt "DELETED_TYPE" deleted_type, opt "CREATE_TIME"
+			create_time, opt "UPDATE_TIME" update_time, req "DELETE_TIME" delete_time,
+			opt "CREATED_BY" created_by, opt "UPDATED_BY" updated_by, opt "DELETED_BY"
+			deleted_by, opt "DETAIL_URL" detail_url, rest "" extra }
+		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::GetChildren {
@@ -8605,37 +5755,14 @@ pub mod storage {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputId {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputId {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputId { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
+			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputId { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result.NAME` of `disk.storage.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
@@ -8657,37 +5784,14 @@ pub mod storage {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputName {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputName {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputName { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
+			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputName { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result.CODE` of `disk.storage.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
@@ -8709,37 +5813,14 @@ pub mod storage {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputCode {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputCode {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputCode { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
+			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputCode { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result.MODULE_ID` of `disk.storage.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
@@ -8761,37 +5842,14 @@ pub mod storage {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputModuleId {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputModuleId {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputModuleId { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
+			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputModuleId { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result.ENTITY_TYPE` of `disk.storage.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
@@ -8813,37 +5871,14 @@ pub mod storage {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputEntityType {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputEntityType {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputEntityType { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
+			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputEntityType { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result.ENTITY_ID` of `disk.storage.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
@@ -8865,37 +5900,14 @@ pub mod storage {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputEntityId {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputEntityId {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputEntityId { type_ : soft "TYPE", use_in_filter : soft "USE_IN_FILTER",
+			use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputEntityId { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result.ROOT_OBJECT_ID` of `disk.storage.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
@@ -8917,37 +5929,14 @@ pub mod storage {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRootObjectId {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("TYPE"),
-					use_in_filter: object.soft("USE_IN_FILTER"),
-					use_in_show: object.soft("USE_IN_SHOW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRootObjectId {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_IN_FILTER",
-					&self.use_in_filter,
-				)?;
-				crate::support::opt_entry(&mut map, "USE_IN_SHOW", &self.use_in_show)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRootObjectId { type_ : soft "TYPE", use_in_filter : soft
+			"USE_IN_FILTER", use_in_show : soft "USE_IN_SHOW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRootObjectId { opt "TYPE" type_, opt "USE_IN_FILTER" use_in_filter, opt
+			"USE_IN_SHOW" use_in_show, rest "" extra }
+		);
 		/// The object `result` of `disk.storage.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
@@ -8985,45 +5974,16 @@ pub mod storage {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					name: object.soft("NAME"),
-					code: object.soft("CODE"),
-					module_id: object.soft("MODULE_ID"),
-					entity_type: object.soft("ENTITY_TYPE"),
-					entity_id: object.soft("ENTITY_ID"),
-					root_object_id: object.soft("ROOT_OBJECT_ID"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
-				crate::support::opt_entry(&mut map, "ENTITY_TYPE", &self.entity_type)?;
-				crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ROOT_OBJECT_ID",
-					&self.root_object_id,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", module_id :
+			soft "MODULE_ID", entity_type : soft "ENTITY_TYPE", entity_id : soft
+			"ENTITY_ID", root_object_id : soft "ROOT_OBJECT_ID", extra : rest "", }
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "NAME" name, opt "CODE" code, opt "MODULE_ID"
+			module_id, opt "ENTITY_TYPE" entity_type, opt "ENTITY_ID" entity_id, opt
+			"ROOT_OBJECT_ID" root_object_id, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::GetFields {
 			const NAME: &'static str = "disk.storage.getFields";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9089,45 +6049,16 @@ pub mod storage {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					name: object.soft("NAME"),
-					code: object.soft("CODE"),
-					module_id: object.soft("MODULE_ID"),
-					entity_type: object.soft("ENTITY_TYPE"),
-					entity_id: object.soft("ENTITY_ID"),
-					root_object_id: object.soft("ROOT_OBJECT_ID"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				map.serialize_entry("CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
-				crate::support::opt_entry(&mut map, "ENTITY_TYPE", &self.entity_type)?;
-				crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ROOT_OBJECT_ID",
-					&self.root_object_id,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", module_id :
+			soft "MODULE_ID", entity_type : soft "ENTITY_TYPE", entity_id : soft
+			"ENTITY_ID", root_object_id : soft "ROOT_OBJECT_ID", extra : rest "", }
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "MODULE_ID"
+			module_id, opt "ENTITY_TYPE" entity_type, opt "ENTITY_ID" entity_id, opt
+			"ROOT_OBJECT_ID" root_object_id, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::GetForApp {
 			const NAME: &'static str = "disk.storage.getForApp";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9173,40 +6104,11 @@ pub mod storage {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(Filter { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Filter { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `params.order` of `disk.storage.getList`: `object`.
@@ -9239,40 +6141,11 @@ pub mod storage {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Order {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Order);
+		serialize_map!(Order { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Order {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Order { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Order);
 		/// The object `result` of `disk.storage.getList`: `object[]`.
@@ -9312,45 +6185,16 @@ pub mod storage {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					name: object.soft("NAME"),
-					code: object.soft("CODE"),
-					module_id: object.soft("MODULE_ID"),
-					entity_type: object.soft("ENTITY_TYPE"),
-					entity_id: object.soft("ENTITY_ID"),
-					root_object_id: object.soft("ROOT_OBJECT_ID"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				map.serialize_entry("CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
-				crate::support::opt_entry(&mut map, "ENTITY_TYPE", &self.entity_type)?;
-				crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ROOT_OBJECT_ID",
-					&self.root_object_id,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { id : soft "ID", name : soft "NAME", code : soft "CODE", module_id :
+			soft "MODULE_ID", entity_type : soft "ENTITY_TYPE", entity_id : soft
+			"ENTITY_ID", root_object_id : soft "ROOT_OBJECT_ID", extra : rest "", }
+		);
+		serialize_map!(
+			Item { opt "ID" id, opt "NAME" name, req "CODE" code, opt "MODULE_ID"
+			module_id, opt "ENTITY_TYPE" entity_type, opt "ENTITY_ID" entity_id, opt
+			"ROOT_OBJECT_ID" root_object_id, rest "" extra }
+		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::GetList {
@@ -9442,45 +6286,16 @@ pub mod storage {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					name: object.soft("NAME"),
-					code: object.soft("CODE"),
-					module_id: object.soft("MODULE_ID"),
-					entity_type: object.soft("ENTITY_TYPE"),
-					entity_id: object.soft("ENTITY_ID"),
-					root_object_id: object.soft("ROOT_OBJECT_ID"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				map.serialize_entry("CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
-				crate::support::opt_entry(&mut map, "ENTITY_TYPE", &self.entity_type)?;
-				crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ROOT_OBJECT_ID",
-					&self.root_object_id,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", module_id :
+			soft "MODULE_ID", entity_type : soft "ENTITY_TYPE", entity_id : soft
+			"ENTITY_ID", root_object_id : soft "ROOT_OBJECT_ID", extra : rest "", }
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "MODULE_ID"
+			module_id, opt "ENTITY_TYPE" entity_type, opt "ENTITY_ID" entity_id, opt
+			"ROOT_OBJECT_ID" root_object_id, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Rename {
 			const NAME: &'static str = "disk.storage.rename";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9600,67 +6415,25 @@ pub mod storage {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					name: object.soft("NAME"),
-					code: object.soft("CODE"),
-					storage_id: object.soft("STORAGE_ID"),
-					type_: object.soft("TYPE"),
-					parent_id: object.soft("PARENT_ID"),
-					deleted_type: object.soft("DELETED_TYPE"),
-					global_content_version: object.soft("GLOBAL_CONTENT_VERSION"),
-					file_id: object.soft("FILE_ID"),
-					size: object.soft("SIZE"),
-					create_time: object.soft("CREATE_TIME"),
-					update_time: object.soft("UPDATE_TIME"),
-					delete_time: object.soft("DELETE_TIME"),
-					created_by: object.soft("CREATED_BY"),
-					updated_by: object.soft("UPDATED_BY"),
-					deleted_by: object.soft("DELETED_BY"),
-					download_url: object.soft("DOWNLOAD_URL"),
-					detail_url: object.soft("DETAIL_URL"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				map.serialize_entry("CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "STORAGE_ID", &self.storage_id)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-				crate::support::opt_entry(&mut map, "DELETED_TYPE", &self.deleted_type)?;
-				crate::support::opt_entry(
-					&mut map,
-					"GLOBAL_CONTENT_VERSION",
-					&self.global_content_version,
-				)?;
-				crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
-				crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
-				crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "UPDATE_TIME", &self.update_time)?;
-				map.serialize_entry("DELETE_TIME", &self.delete_time)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
-				map.serialize_entry("DELETED_BY", &self.deleted_by)?;
-				crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
-				crate::support::opt_entry(&mut map, "DETAIL_URL", &self.detail_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : soft "ID", name : soft "NAME", code : soft "CODE", storage_id :
+			soft "STORAGE_ID", type_ : soft "TYPE", parent_id : soft "PARENT_ID",
+			deleted_type : soft "DELETED_TYPE", global_content_version : soft
+			"GLOBAL_CONTENT_VERSION", file_id : soft "FILE_ID", size : soft "SIZE",
+			create_time : soft "CREATE_TIME", update_time : soft "UPDATE_TIME",
+			delete_time : soft "DELETE_TIME", created_by : soft "CREATED_BY", updated_by
+			: soft "UPDATED_BY", deleted_by : soft "DELETED_BY", download_url : soft
+			"DOWNLOAD_URL", detail_url : soft "DETAIL_URL", extra : rest "", }
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "NAME" name, req "CODE" code, opt "STORAGE_ID"
+			storage_id, opt "TYPE" type_, opt "PARENT_ID" parent_id, opt "DELETED_TYPE"
+			deleted_type, opt "GLOBAL_CONTENT_VERSION" global_content_version, opt
+			"FILE_ID" file_id, opt "SIZE" size, opt "CREATE_TIME" create_time, opt
+			"UPDATE_TIME" update_time, req "DELETE_TIME" delete_time, opt "CREATED_BY"
+			created_by, opt "UPDATED_BY" updated_by, req "DELETED_BY" deleted_by, opt
+			"DOWNLOAD_URL" download_url, opt "DETAIL_URL" detail_url, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::UploadFile {
 			const NAME: &'static str = "disk.storage.uploadFile";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9696,38 +6469,11 @@ pub mod version {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// Types of `disk.version.get`.
@@ -9793,47 +6539,18 @@ pub mod version {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					object_id: object.soft("OBJECT_ID"),
-					size: object.soft("SIZE"),
-					name: object.soft("NAME"),
-					global_content_version: object.soft("GLOBAL_CONTENT_VERSION"),
-					create_time: object.soft("CREATE_TIME"),
-					created_by: object.soft("CREATED_BY"),
-					download_url: object.soft("DOWNLOAD_URL"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "OBJECT_ID", &self.object_id)?;
-				crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"GLOBAL_CONTENT_VERSION",
-					&self.global_content_version,
-				)?;
-				crate::support::opt_entry(&mut map, "CREATE_TIME", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : soft "ID", object_id : soft "OBJECT_ID", size : soft "SIZE",
+			name : soft "NAME", global_content_version : soft "GLOBAL_CONTENT_VERSION",
+			create_time : soft "CREATE_TIME", created_by : soft "CREATED_BY",
+			download_url : soft "DOWNLOAD_URL", extra : rest "", }
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "OBJECT_ID" object_id, opt "SIZE" size, opt "NAME"
+			name, opt "GLOBAL_CONTENT_VERSION" global_content_version, opt "CREATE_TIME"
+			create_time, opt "CREATED_BY" created_by, opt "DOWNLOAD_URL" download_url,
+			rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "disk.version.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

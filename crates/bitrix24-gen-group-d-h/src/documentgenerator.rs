@@ -61,52 +61,20 @@ pub mod document {
 			self.fields = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("templateId", &self.template_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"providerClassName",
-				&self.provider_class_name,
-			)?;
-			map.serialize_entry("value", &self.value)?;
-			crate::support::opt_entry(&mut map, "values", &self.values)?;
-			crate::support::opt_entry(&mut map, "stampsEnabled", &self.stamps_enabled)?;
-			crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(
+		Add { req "templateId" template_id, opt "providerClassName" provider_class_name,
+		req "value" value, opt "values" values, opt "stampsEnabled" stamps_enabled, opt
+		"fields" fields, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				template_id: object.field("templateId")?,
-				provider_class_name: object.exact_str("providerClassName")?,
-				value: object.field("value")?,
-				values: object.field("values")?,
-				stamps_enabled: object.field("stampsEnabled")?,
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
+	from_value!(
+		Add { template_id : field "templateId", provider_class_name : exact
+		"providerClassName", value : field "value", values : field "values",
+		stamps_enabled : field "stampsEnabled", fields : field "fields", extra : rest "",
 		}
-	}
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `documentgenerator.document.delete`: REST 2, scope `documentgenerator`.
@@ -132,38 +100,11 @@ pub mod document {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `documentgenerator.document.enablepublicurl`: REST 2, scope `documentgenerator`.
@@ -197,40 +138,13 @@ pub mod document {
 			self.status = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Enablepublicurl {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::opt_entry(&mut map, "status", &self.status)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Enablepublicurl);
+	serialize_map!(Enablepublicurl { req "id" id, opt "status" status, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Enablepublicurl {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				status: object.field("status")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Enablepublicurl { id : field "id", status : field "status", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Enablepublicurl);
 	/// `documentgenerator.document.get`: REST 2, scope `documentgenerator`.
@@ -256,38 +170,11 @@ pub mod document {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `documentgenerator.document.getfields`: REST 2, scope `documentgenerator`.
@@ -321,40 +208,13 @@ pub mod document {
 			self.values = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getfields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::opt_entry(&mut map, "values", &self.values)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getfields);
+	serialize_map!(Getfields { req "id" id, opt "values" values, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getfields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				values: object.field("values")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Getfields { id : field "id", values : field "values", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getfields);
 	/// `documentgenerator.document.list`: REST 2, scope `documentgenerator`.
@@ -414,44 +274,17 @@ pub mod document {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "select", &self.select)?;
-			crate::support::opt_entry(&mut map, "order", &self.order)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(
+		List { opt "select" select, opt "order" order, opt "filter" filter, opt "start"
+		start, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				select: object.field("select")?,
-				order: object.field("order")?,
-				filter: object.field("filter")?,
-				start: object.field("start")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		List { select : field "select", order : field "order", filter : field "filter",
+		start : field "start", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// `documentgenerator.document.update`: REST 2, scope `documentgenerator`.
@@ -501,44 +334,17 @@ pub mod document {
 			self.fields = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::opt_entry(&mut map, "values", &self.values)?;
-			crate::support::opt_entry(&mut map, "stampsEnabled", &self.stamps_enabled)?;
-			crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(
+		Update { req "id" id, opt "values" values, opt "stampsEnabled" stamps_enabled,
+		opt "fields" fields, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				values: object.field("values")?,
-				stamps_enabled: object.field("stampsEnabled")?,
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Update { id : field "id", values : field "values", stamps_enabled : field
+		"stampsEnabled", fields : field "fields", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `documentgenerator.document.add`.
@@ -608,52 +414,17 @@ pub mod document {
 				self.field_code.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Values {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"_creationMethod",
-					&self.creation_method,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"stampsEnabled",
-					&self.stamps_enabled,
-				)?;
-				crate::support::rest_entries(&mut map, &self.field_code)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Values);
+		serialize_map!(
+			Values { opt "_creationMethod" creation_method, opt "stampsEnabled"
+			stamps_enabled, rest "*" field_code, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Values {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					creation_method: object.exact_str("_creationMethod")?,
-					stamps_enabled: object.field("stampsEnabled")?,
-					field_code: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Values { creation_method : exact "_creationMethod", stamps_enabled : field
+			"stampsEnabled", field_code : pattern "*", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Values);
 		/// The object `params.fields` of `documentgenerator.document.add`: `object`.
@@ -704,46 +475,17 @@ pub mod document {
 				self.title = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(&mut map, "FORMAT", &self.format)?;
-				crate::support::opt_entry(&mut map, "PROVIDER", &self.provider)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { opt "TYPE" type_, opt "FORMAT" format, opt "PROVIDER" provider, opt
+			"TITLE" title, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.exact_str("TYPE")?,
-					format: object.field("FORMAT")?,
-					provider: object.exact_str("PROVIDER")?,
-					title: object.exact_str("TITLE")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { type_ : exact "TYPE", format : field "FORMAT", provider : exact
+			"PROVIDER", title : exact "TITLE", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result.document.values` of `documentgenerator.document.add`: `object`.
@@ -763,41 +505,15 @@ pub mod document {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputDocumentValues {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					creation_method: object.field("_creationMethod")?,
-					stamps_enabled: object.field("stampsEnabled")?,
-					field_code: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputDocumentValues {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"_creationMethod",
-					&self.creation_method,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"stampsEnabled",
-					&self.stamps_enabled,
-				)?;
-				crate::support::rest_entries(&mut map, &self.field_code)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputDocumentValues { creation_method : field "_creationMethod",
+			stamps_enabled : field "stampsEnabled", field_code : pattern "*", extra :
+			rest "", }
+		);
+		serialize_map!(
+			OutputDocumentValues { opt "_creationMethod" creation_method, opt
+			"stampsEnabled" stamps_enabled, rest "*" field_code, rest "" extra }
+		);
 		/// The object `result.document` of `documentgenerator.document.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-add.html>
@@ -843,79 +559,27 @@ pub mod document {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputDocument {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					title: object.field("title")?,
-					number: object.field("number")?,
-					template_id: object.field("templateId")?,
-					provider: object.field("provider")?,
-					value: object.field("value")?,
-					values: object.field("values")?,
-					stamps_enabled: object.field("stampsEnabled")?,
-					download_url: object.field("downloadUrl")?,
-					download_url_machine: object.field("downloadUrlMachine")?,
-					public_url: object.field("publicUrl")?,
-					is_transformation_error: object.field("isTransformationError")?,
-					pull_tag: object.field("pullTag")?,
-					email_disk_file: object.field("emailDiskFile")?,
-					create_time: object.field("createTime")?,
-					update_time: object.field("updateTime")?,
-					created_by: object.field("createdBy")?,
-					updated_by: object.field("updatedBy")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputDocument {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "title", &self.title)?;
-				crate::support::opt_entry(&mut map, "number", &self.number)?;
-				crate::support::opt_entry(&mut map, "templateId", &self.template_id)?;
-				crate::support::opt_entry(&mut map, "provider", &self.provider)?;
-				crate::support::opt_entry(&mut map, "value", &self.value)?;
-				crate::support::opt_entry(&mut map, "values", &self.values)?;
-				crate::support::opt_entry(
-					&mut map,
-					"stampsEnabled",
-					&self.stamps_enabled,
-				)?;
-				crate::support::opt_entry(&mut map, "downloadUrl", &self.download_url)?;
-				crate::support::opt_entry(
-					&mut map,
-					"downloadUrlMachine",
-					&self.download_url_machine,
-				)?;
-				crate::support::opt_entry(&mut map, "publicUrl", &self.public_url)?;
-				crate::support::opt_entry(
-					&mut map,
-					"isTransformationError",
-					&self.is_transformation_error,
-				)?;
-				crate::support::opt_entry(&mut map, "pullTag", &self.pull_tag)?;
-				crate::support::opt_entry(
-					&mut map,
-					"emailDiskFile",
-					&self.email_disk_file,
-				)?;
-				crate::support::opt_entry(&mut map, "createTime", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "updateTime", &self.update_time)?;
-				crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputDocument { id : field "id", title : field "title", number : field
+			"number", template_id : field "templateId", provider : field "provider",
+			value : field "value", values : field "values", stamps_enabled : field
+			"stampsEnabled", download_url : field "downloadUrl", download_url_machine :
+			field "downloadUrlMachine", public_url : field "publicUrl",
+			is_transformation_error : field "isTransformationError", pull_tag : field
+			"pullTag", email_disk_file : field "emailDiskFile", create_time : field
+			"createTime", update_time : field "updateTime", created_by : field
+			"createdBy", updated_by : field "updatedBy", extra : rest "", }
+		);
+		serialize_map!(
+			OutputDocument { opt "id" id, opt "title" title, opt "number" number, opt
+			"templateId" template_id, opt "provider" provider, opt "value" value, opt
+			"values" values, opt "stampsEnabled" stamps_enabled, opt "downloadUrl"
+			download_url, opt "downloadUrlMachine" download_url_machine, opt "publicUrl"
+			public_url, opt "isTransformationError" is_transformation_error, opt
+			"pullTag" pull_tag, opt "emailDiskFile" email_disk_file, opt "createTime"
+			create_time, opt "updateTime" update_time, opt "createdBy" created_by, opt
+			"updatedBy" updated_by, rest "" extra }
+		);
 		/// The object `result` of `documentgenerator.document.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-add.html>
@@ -927,30 +591,10 @@ pub mod document {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["document"], &[])?;
-				Ok(Self {
-					document: object.field("document")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "document", &self.document)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { document : field "document", extra : rest "", } fits["document"] []
+		);
+		serialize_map!(Output { opt "document" document, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Add {
 			const NAME: &'static str = "documentgenerator.document.add";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1015,30 +659,11 @@ pub mod document {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["publicUrl"], &[])?;
-				Ok(Self {
-					public_url: object.field("publicUrl")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "publicUrl", &self.public_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { public_url : field "publicUrl", extra : rest "", } fits["publicUrl"]
+			[]
+		);
+		serialize_map!(Output { opt "publicUrl" public_url, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Enablepublicurl {
 			const NAME: &'static str = "documentgenerator.document.enablepublicurl";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1082,41 +707,15 @@ pub mod document {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputDocumentValues {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					creation_method: object.field("_creationMethod")?,
-					stamps_enabled: object.field("stampsEnabled")?,
-					field_code: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputDocumentValues {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"_creationMethod",
-					&self.creation_method,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"stampsEnabled",
-					&self.stamps_enabled,
-				)?;
-				crate::support::rest_entries(&mut map, &self.field_code)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputDocumentValues { creation_method : field "_creationMethod",
+			stamps_enabled : field "stampsEnabled", field_code : pattern "*", extra :
+			rest "", }
+		);
+		serialize_map!(
+			OutputDocumentValues { opt "_creationMethod" creation_method, opt
+			"stampsEnabled" stamps_enabled, rest "*" field_code, rest "" extra }
+		);
 		/// The object `result.document.publicUrlView` of `documentgenerator.document.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-get.html>
@@ -1128,29 +727,10 @@ pub mod document {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputDocumentPublicUrlView {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					time: object.field("time")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputDocumentPublicUrlView {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "time", &self.time)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputDocumentPublicUrlView { time : field "time", extra : rest "", }
+		);
+		serialize_map!(OutputDocumentPublicUrlView { opt "time" time, rest "" extra });
 		/// The object `result.document` of `documentgenerator.document.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-get.html>
@@ -1222,135 +802,41 @@ pub mod document {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputDocument {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					title: object.field("title")?,
-					number: object.field("number")?,
-					template_id: object.field("templateId")?,
-					provider: object.field("provider")?,
-					value: object.field("value")?,
-					values: object.field("values")?,
-					file_id: object.field("fileId")?,
-					image_id: object.field("imageId")?,
-					pdf_id: object.field("pdfId")?,
-					stamps_enabled: object.field("stampsEnabled")?,
-					download_url: object.field("downloadUrl")?,
-					download_url_machine: object.field("downloadUrlMachine")?,
-					pdf_url: object.field("pdfUrl")?,
-					pdf_url_machine: object.field("pdfUrlMachine")?,
-					print_url: object.field("printUrl")?,
-					print_url_machine: object.field("printUrlMachine")?,
-					image_url: object.field("imageUrl")?,
-					image_url_machine: object.field("imageUrlMachine")?,
-					public_url: object.field("publicUrl")?,
-					is_transformation_error: object.field("isTransformationError")?,
-					transformation_error_code: object.field("transformationErrorCode")?,
-					transformation_error_message: object
-						.field("transformationErrorMessage")?,
-					transformation_cancel_reason: object
-						.field("transformationCancelReason")?,
-					pull_tag: object.field("pullTag")?,
-					email_disk_file: object.field("emailDiskFile")?,
-					create_time: object.field("createTime")?,
-					update_time: object.field("updateTime")?,
-					created_by: object.field("createdBy")?,
-					updated_by: object.field("updatedBy")?,
-					public_url_view: object.field("publicUrlView")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputDocument {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "title", &self.title)?;
-				crate::support::opt_entry(&mut map, "number", &self.number)?;
-				crate::support::opt_entry(&mut map, "templateId", &self.template_id)?;
-				crate::support::opt_entry(&mut map, "provider", &self.provider)?;
-				crate::support::opt_entry(&mut map, "value", &self.value)?;
-				crate::support::opt_entry(&mut map, "values", &self.values)?;
-				crate::support::opt_entry(&mut map, "fileId", &self.file_id)?;
-				crate::support::opt_entry(&mut map, "imageId", &self.image_id)?;
-				crate::support::opt_entry(&mut map, "pdfId", &self.pdf_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"stampsEnabled",
-					&self.stamps_enabled,
-				)?;
-				crate::support::opt_entry(&mut map, "downloadUrl", &self.download_url)?;
-				crate::support::opt_entry(
-					&mut map,
-					"downloadUrlMachine",
-					&self.download_url_machine,
-				)?;
-				crate::support::opt_entry(&mut map, "pdfUrl", &self.pdf_url)?;
-				crate::support::opt_entry(
-					&mut map,
-					"pdfUrlMachine",
-					&self.pdf_url_machine,
-				)?;
-				crate::support::opt_entry(&mut map, "printUrl", &self.print_url)?;
-				crate::support::opt_entry(
-					&mut map,
-					"printUrlMachine",
-					&self.print_url_machine,
-				)?;
-				crate::support::opt_entry(&mut map, "imageUrl", &self.image_url)?;
-				crate::support::opt_entry(
-					&mut map,
-					"imageUrlMachine",
-					&self.image_url_machine,
-				)?;
-				crate::support::opt_entry(&mut map, "publicUrl", &self.public_url)?;
-				crate::support::opt_entry(
-					&mut map,
-					"isTransformationError",
-					&self.is_transformation_error,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"transformationErrorCode",
-					&self.transformation_error_code,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"transformationErrorMessage",
-					&self.transformation_error_message,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"transformationCancelReason",
-					&self.transformation_cancel_reason,
-				)?;
-				crate::support::opt_entry(&mut map, "pullTag", &self.pull_tag)?;
-				crate::support::opt_entry(
-					&mut map,
-					"emailDiskFile",
-					&self.email_disk_file,
-				)?;
-				crate::support::opt_entry(&mut map, "createTime", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "updateTime", &self.update_time)?;
-				crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-				crate::support::opt_entry(
-					&mut map,
-					"publicUrlView",
-					&self.public_url_view,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputDocument { id : field "id", title : field "title", number : field
+			"number", template_id : field "templateId", provider : field "provider",
+			value : field "value", values : field "values", file_id : field "fileId",
+			image_id : field "imageId", pdf_id : field "pdfId", stamps_enabled : field
+			"stampsEnabled", download_url : field "downloadUrl", download_url_machine :
+			field "downloadUrlMachine", pdf_url : field "pdfUrl", pdf_url_machine : field
+			"pdfUrlMachine", print_url : field "printUrl", print_url_machine : field
+			"printUrlMachine", image_url : field "imageUrl", image_url_machine : field
+			"imageUrlMachine", public_url : field "publicUrl", is_transformation_error :
+			field "isTransformationError", transformation_error_code : field
+			"transformationErrorCode", transformation_error_message : field
+			"transformationErrorMessage", transformation_cancel_reason : field
+			"transformationCancelReason", pull_tag : field "pullTag", email_disk_file :
+			field "emailDiskFile", create_time : field "createTime", update_time : field
+			"updateTime", created_by : field "createdBy", updated_by : field "updatedBy",
+			public_url_view : field "publicUrlView", extra : rest "", }
+		);
+		serialize_map!(
+			OutputDocument { opt "id" id, opt "title" title, opt "number" number, opt
+			"templateId" template_id, opt "provider" provider, opt "value" value, opt
+			"values" values, opt "fileId" file_id, opt "imageId" image_id, opt "pdfId"
+			pdf_id, opt "stampsEnabled" stamps_enabled, opt "downloadUrl" download_url,
+			opt "downloadUrlMachine" download_url_machine, opt "pdfUrl" pdf_url, opt
+			"pdfUrlMachine" pdf_url_machine, opt "printUrl" print_url, opt
+			"printUrlMachine" print_url_machine, opt "imageUrl" image_url, opt
+			"imageUrlMachine" image_url_machine, opt "publicUrl" public_url, opt
+			"isTransformationError" is_transformation_error, opt
+			"transformationErrorCode" transformation_error_code, opt
+			"transformationErrorMessage" transformation_error_message, opt
+			"transformationCancelReason" transformation_cancel_reason, opt "pullTag"
+			pull_tag, opt "emailDiskFile" email_disk_file, opt "createTime" create_time,
+			opt "updateTime" update_time, opt "createdBy" created_by, opt "updatedBy"
+			updated_by, opt "publicUrlView" public_url_view, rest "" extra }
+		);
 		/// The object `result` of `documentgenerator.document.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-get.html>
@@ -1362,30 +848,10 @@ pub mod document {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["document"], &[])?;
-				Ok(Self {
-					document: object.field("document")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "document", &self.document)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { document : field "document", extra : rest "", } fits["document"] []
+		);
+		serialize_map!(Output { opt "document" document, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "documentgenerator.document.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1437,45 +903,16 @@ pub mod document {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputDocumentFieldsKey {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					title: object.field("title")?,
-					value: object.field("value")?,
-					default: object.field("default")?,
-					group: object.field("group")?,
-					chain: object.field("chain")?,
-					required: object.field("required")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputDocumentFieldsKey {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "title", &self.title)?;
-				crate::support::opt_entry(&mut map, "value", &self.value)?;
-				crate::support::opt_entry(&mut map, "default", &self.default)?;
-				map.serialize_entry("group", &self.group)?;
-				map.serialize_entry("chain", &self.chain)?;
-				crate::support::opt_entry(
-					&mut map,
-					"required",
-					&self.required.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputDocumentFieldsKey { title : field "title", value : field "value",
+			default : field "default", group : field "group", chain : field "chain",
+			required : field "required", type_ : field "type", extra : rest "", }
+		);
+		serialize_map!(
+			OutputDocumentFieldsKey { opt "title" title, opt "value" value, opt "default"
+			default, req "group" group, req "chain" chain, opt_yn "required" required,
+			opt "type" type_, rest "" extra }
+		);
 		/// The object `result.documentFields` of `documentgenerator.document.getfields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-get-fields.html>
@@ -1489,29 +926,8 @@ pub mod document {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputDocumentFields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					key: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputDocumentFields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.key)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(OutputDocumentFields { key : pattern "*", extra : rest "", });
+		serialize_map!(OutputDocumentFields { rest "*" key, rest "" extra });
 		/// The object `result` of `documentgenerator.document.getfields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-get-fields.html>
@@ -1523,34 +939,11 @@ pub mod document {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["documentFields"], &[])?;
-				Ok(Self {
-					document_fields: object.field("documentFields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"documentFields",
-					&self.document_fields,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { document_fields : field "documentFields", extra : rest "", }
+			fits["documentFields"] []
+		);
+		serialize_map!(Output { opt "documentFields" document_fields, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Getfields {
 			const NAME: &'static str = "documentgenerator.document.getfields";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1621,52 +1014,17 @@ pub mod document {
 				self.field_code.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for SelectValues {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"_creationMethod",
-					&self.creation_method,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"stampsEnabled",
-					&self.stamps_enabled,
-				)?;
-				crate::support::rest_entries(&mut map, &self.field_code)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(SelectValues);
+		serialize_map!(
+			SelectValues { opt "_creationMethod" creation_method, opt "stampsEnabled"
+			stamps_enabled, rest "*" field_code, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for SelectValues {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					creation_method: object.exact_str("_creationMethod")?,
-					stamps_enabled: object.field("stampsEnabled")?,
-					field_code: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			SelectValues { creation_method : exact "_creationMethod", stamps_enabled :
+			field "stampsEnabled", field_code : pattern "*", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(SelectValues);
 		/// The object `params.select` of `documentgenerator.document.list`: `array`.
@@ -1803,66 +1161,24 @@ pub mod document {
 				self.updated_by = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Select {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "title", &self.title)?;
-				crate::support::opt_entry(&mut map, "number", &self.number)?;
-				crate::support::opt_entry(&mut map, "templateId", &self.template_id)?;
-				crate::support::opt_entry(&mut map, "provider", &self.provider)?;
-				crate::support::opt_entry(&mut map, "value", &self.value)?;
-				crate::support::opt_entry(&mut map, "fileId", &self.file_id)?;
-				crate::support::opt_entry(&mut map, "imageId", &self.image_id)?;
-				crate::support::opt_entry(&mut map, "pdfId", &self.pdf_id)?;
-				crate::support::opt_entry(&mut map, "createTime", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "updateTime", &self.update_time)?;
-				crate::support::opt_entry(&mut map, "values", &self.values)?;
-				crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Select);
+		serialize_map!(
+			Select { opt "id" id, opt "title" title, opt "number" number, opt
+			"templateId" template_id, opt "provider" provider, opt "value" value, opt
+			"fileId" file_id, opt "imageId" image_id, opt "pdfId" pdf_id, opt
+			"createTime" create_time, opt "updateTime" update_time, opt "values" values,
+			opt "createdBy" created_by, opt "updatedBy" updated_by, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Select {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					title: object.exact_str("title")?,
-					number: object.exact_str("number")?,
-					template_id: object.field("templateId")?,
-					provider: object.exact_str("provider")?,
-					value: object.exact_str("value")?,
-					file_id: object.field("fileId")?,
-					image_id: object.field("imageId")?,
-					pdf_id: object.field("pdfId")?,
-					create_time: object.field("createTime")?,
-					update_time: object.field("updateTime")?,
-					values: object.field("values")?,
-					created_by: object.field("createdBy")?,
-					updated_by: object.field("updatedBy")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Select { id : field "id", title : exact "title", number : exact "number",
+			template_id : field "templateId", provider : exact "provider", value : exact
+			"value", file_id : field "fileId", image_id : field "imageId", pdf_id : field
+			"pdfId", create_time : field "createTime", update_time : field "updateTime",
+			values : field "values", created_by : field "createdBy", updated_by : field
+			"updatedBy", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Select);
 		/// The object `params.order.values` of `documentgenerator.document.list`: `object`.
@@ -1911,52 +1227,17 @@ pub mod document {
 				self.field_code.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for OrderValues {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"_creationMethod",
-					&self.creation_method,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"stampsEnabled",
-					&self.stamps_enabled,
-				)?;
-				crate::support::rest_entries(&mut map, &self.field_code)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(OrderValues);
+		serialize_map!(
+			OrderValues { opt "_creationMethod" creation_method, opt "stampsEnabled"
+			stamps_enabled, rest "*" field_code, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for OrderValues {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					creation_method: object.exact_str("_creationMethod")?,
-					stamps_enabled: object.field("stampsEnabled")?,
-					field_code: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			OrderValues { creation_method : exact "_creationMethod", stamps_enabled :
+			field "stampsEnabled", field_code : pattern "*", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(OrderValues);
 		/// The object `params.order` of `documentgenerator.document.list`: `object`.
@@ -2093,66 +1374,24 @@ pub mod document {
 				self.updated_by = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Order {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "title", &self.title)?;
-				crate::support::opt_entry(&mut map, "number", &self.number)?;
-				crate::support::opt_entry(&mut map, "templateId", &self.template_id)?;
-				crate::support::opt_entry(&mut map, "provider", &self.provider)?;
-				crate::support::opt_entry(&mut map, "value", &self.value)?;
-				crate::support::opt_entry(&mut map, "fileId", &self.file_id)?;
-				crate::support::opt_entry(&mut map, "imageId", &self.image_id)?;
-				crate::support::opt_entry(&mut map, "pdfId", &self.pdf_id)?;
-				crate::support::opt_entry(&mut map, "createTime", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "updateTime", &self.update_time)?;
-				crate::support::opt_entry(&mut map, "values", &self.values)?;
-				crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Order);
+		serialize_map!(
+			Order { opt "id" id, opt "title" title, opt "number" number, opt "templateId"
+			template_id, opt "provider" provider, opt "value" value, opt "fileId"
+			file_id, opt "imageId" image_id, opt "pdfId" pdf_id, opt "createTime"
+			create_time, opt "updateTime" update_time, opt "values" values, opt
+			"createdBy" created_by, opt "updatedBy" updated_by, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Order {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					title: object.exact_str("title")?,
-					number: object.exact_str("number")?,
-					template_id: object.field("templateId")?,
-					provider: object.exact_str("provider")?,
-					value: object.exact_str("value")?,
-					file_id: object.field("fileId")?,
-					image_id: object.field("imageId")?,
-					pdf_id: object.field("pdfId")?,
-					create_time: object.field("createTime")?,
-					update_time: object.field("updateTime")?,
-					values: object.field("values")?,
-					created_by: object.field("createdBy")?,
-					updated_by: object.field("updatedBy")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Order { id : field "id", title : exact "title", number : exact "number",
+			template_id : field "templateId", provider : exact "provider", value : exact
+			"value", file_id : field "fileId", image_id : field "imageId", pdf_id : field
+			"pdfId", create_time : field "createTime", update_time : field "updateTime",
+			values : field "values", created_by : field "createdBy", updated_by : field
+			"updatedBy", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Order);
 		/// The object `params.filter.values` of `documentgenerator.document.list`: `object`.
@@ -2201,52 +1440,17 @@ pub mod document {
 				self.field_code.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for FilterValues {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"_creationMethod",
-					&self.creation_method,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"stampsEnabled",
-					&self.stamps_enabled,
-				)?;
-				crate::support::rest_entries(&mut map, &self.field_code)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(FilterValues);
+		serialize_map!(
+			FilterValues { opt "_creationMethod" creation_method, opt "stampsEnabled"
+			stamps_enabled, rest "*" field_code, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for FilterValues {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					creation_method: object.exact_str("_creationMethod")?,
-					stamps_enabled: object.field("stampsEnabled")?,
-					field_code: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			FilterValues { creation_method : exact "_creationMethod", stamps_enabled :
+			field "stampsEnabled", field_code : pattern "*", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FilterValues);
 		/// The object `params.filter` of `documentgenerator.document.list`: `object`.
@@ -2383,66 +1587,24 @@ pub mod document {
 				self.updated_by = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "title", &self.title)?;
-				crate::support::opt_entry(&mut map, "number", &self.number)?;
-				crate::support::opt_entry(&mut map, "templateId", &self.template_id)?;
-				crate::support::opt_entry(&mut map, "provider", &self.provider)?;
-				crate::support::opt_entry(&mut map, "value", &self.value)?;
-				crate::support::opt_entry(&mut map, "fileId", &self.file_id)?;
-				crate::support::opt_entry(&mut map, "imageId", &self.image_id)?;
-				crate::support::opt_entry(&mut map, "pdfId", &self.pdf_id)?;
-				crate::support::opt_entry(&mut map, "createTime", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "updateTime", &self.update_time)?;
-				crate::support::opt_entry(&mut map, "values", &self.values)?;
-				crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(
+			Filter { opt "id" id, opt "title" title, opt "number" number, opt
+			"templateId" template_id, opt "provider" provider, opt "value" value, opt
+			"fileId" file_id, opt "imageId" image_id, opt "pdfId" pdf_id, opt
+			"createTime" create_time, opt "updateTime" update_time, opt "values" values,
+			opt "createdBy" created_by, opt "updatedBy" updated_by, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					title: object.exact_str("title")?,
-					number: object.exact_str("number")?,
-					template_id: object.field("templateId")?,
-					provider: object.exact_str("provider")?,
-					value: object.exact_str("value")?,
-					file_id: object.field("fileId")?,
-					image_id: object.field("imageId")?,
-					pdf_id: object.field("pdfId")?,
-					create_time: object.field("createTime")?,
-					update_time: object.field("updateTime")?,
-					values: object.field("values")?,
-					created_by: object.field("createdBy")?,
-					updated_by: object.field("updatedBy")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Filter { id : field "id", title : exact "title", number : exact "number",
+			template_id : field "templateId", provider : exact "provider", value : exact
+			"value", file_id : field "fileId", image_id : field "imageId", pdf_id : field
+			"pdfId", create_time : field "createTime", update_time : field "updateTime",
+			values : field "values", created_by : field "createdBy", updated_by : field
+			"updatedBy", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `result` of `documentgenerator.document.list`: `object`.
@@ -2456,30 +1618,11 @@ pub mod document {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["documents"], &[])?;
-				Ok(Self {
-					documents: object.field("documents")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("documents", &self.documents)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { documents : field "documents", extra : rest "", } fits["documents"]
+			[]
+		);
+		serialize_map!(Output { req "documents" documents, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::List {
 			const NAME: &'static str = "documentgenerator.document.list";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2566,58 +1709,19 @@ pub mod document {
 				self.field_code.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Values {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"productsTableVariant",
-					&self.products_table_variant,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"_creationMethod",
-					&self.creation_method,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"stampsEnabled",
-					&self.stamps_enabled,
-				)?;
-				crate::support::rest_entries(&mut map, &self.field_code)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Values);
+		serialize_map!(
+			Values { opt "productsTableVariant" products_table_variant, opt
+			"_creationMethod" creation_method, opt "stampsEnabled" stamps_enabled, rest
+			"*" field_code, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Values {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					products_table_variant: object.exact_str("productsTableVariant")?,
-					creation_method: object.exact_str("_creationMethod")?,
-					stamps_enabled: object.field("stampsEnabled")?,
-					field_code: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Values { products_table_variant : exact "productsTableVariant",
+			creation_method : exact "_creationMethod", stamps_enabled : field
+			"stampsEnabled", field_code : pattern "*", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Values);
 		/// The object `params.fields` of `documentgenerator.document.update`: `object`.
@@ -2668,46 +1772,17 @@ pub mod document {
 				self.title = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(&mut map, "FORMAT", &self.format)?;
-				crate::support::opt_entry(&mut map, "PROVIDER", &self.provider)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { opt "TYPE" type_, opt "FORMAT" format, opt "PROVIDER" provider, opt
+			"TITLE" title, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.exact_str("TYPE")?,
-					format: object.field("FORMAT")?,
-					provider: object.exact_str("PROVIDER")?,
-					title: object.exact_str("TITLE")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { type_ : exact "TYPE", format : field "FORMAT", provider : exact
+			"PROVIDER", title : exact "TITLE", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result.document.values` of `documentgenerator.document.update`: `object`.
@@ -2729,47 +1804,16 @@ pub mod document {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputDocumentValues {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					products_table_variant: object.field("productsTableVariant")?,
-					creation_method: object.field("_creationMethod")?,
-					stamps_enabled: object.field("stampsEnabled")?,
-					field_code: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputDocumentValues {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"productsTableVariant",
-					&self.products_table_variant,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"_creationMethod",
-					&self.creation_method,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"stampsEnabled",
-					&self.stamps_enabled,
-				)?;
-				crate::support::rest_entries(&mut map, &self.field_code)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputDocumentValues { products_table_variant : field "productsTableVariant",
+			creation_method : field "_creationMethod", stamps_enabled : field
+			"stampsEnabled", field_code : pattern "*", extra : rest "", }
+		);
+		serialize_map!(
+			OutputDocumentValues { opt "productsTableVariant" products_table_variant, opt
+			"_creationMethod" creation_method, opt "stampsEnabled" stamps_enabled, rest
+			"*" field_code, rest "" extra }
+		);
 		/// The object `result.document.publicUrlView` of `documentgenerator.document.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-update.html>
@@ -2781,29 +1825,10 @@ pub mod document {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputDocumentPublicUrlView {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					time: object.field("time")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputDocumentPublicUrlView {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "time", &self.time)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputDocumentPublicUrlView { time : field "time", extra : rest "", }
+		);
+		serialize_map!(OutputDocumentPublicUrlView { opt "time" time, rest "" extra });
 		/// The object `result.document` of `documentgenerator.document.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-update.html>
@@ -2869,115 +1894,36 @@ pub mod document {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputDocument {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					title: object.field("title")?,
-					number: object.field("number")?,
-					template_id: object.field("templateId")?,
-					provider: object.field("provider")?,
-					value: object.field("value")?,
-					file_id: object.field("fileId")?,
-					image_id: object.field("imageId")?,
-					pdf_id: object.field("pdfId")?,
-					values: object.field("values")?,
-					stamps_enabled: object.field("stampsEnabled")?,
-					download_url: object.field("downloadUrl")?,
-					pdf_url: object.field("pdfUrl")?,
-					image_url: object.field("imageUrl")?,
-					print_url: object.field("printUrl")?,
-					download_url_machine: object.field("downloadUrlMachine")?,
-					pdf_url_machine: object.field("pdfUrlMachine")?,
-					image_url_machine: object.field("imageUrlMachine")?,
-					print_url_machine: object.field("printUrlMachine")?,
-					public_url: object.field("publicUrl")?,
-					public_url_view: object.field("publicUrlView")?,
-					is_transformation_error: object.field("isTransformationError")?,
-					pull_tag: object.field("pullTag")?,
-					email_disk_file: object.field("emailDiskFile")?,
-					create_time: object.field("createTime")?,
-					update_time: object.field("updateTime")?,
-					created_by: object.field("createdBy")?,
-					updated_by: object.field("updatedBy")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputDocument {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "title", &self.title)?;
-				crate::support::opt_entry(&mut map, "number", &self.number)?;
-				crate::support::opt_entry(&mut map, "templateId", &self.template_id)?;
-				crate::support::opt_entry(&mut map, "provider", &self.provider)?;
-				crate::support::opt_entry(&mut map, "value", &self.value)?;
-				crate::support::opt_entry(&mut map, "fileId", &self.file_id)?;
-				crate::support::opt_entry(&mut map, "imageId", &self.image_id)?;
-				crate::support::opt_entry(&mut map, "pdfId", &self.pdf_id)?;
-				crate::support::opt_entry(&mut map, "values", &self.values)?;
-				crate::support::opt_entry(
-					&mut map,
-					"stampsEnabled",
-					&self.stamps_enabled,
-				)?;
-				crate::support::opt_entry(&mut map, "downloadUrl", &self.download_url)?;
-				crate::support::opt_entry(&mut map, "pdfUrl", &self.pdf_url)?;
-				crate::support::opt_entry(&mut map, "imageUrl", &self.image_url)?;
-				crate::support::opt_entry(&mut map, "printUrl", &self.print_url)?;
-				crate::support::opt_entry(
-					&mut map,
-					"downloadUrlMachine",
-					&self.download_url_machine,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"pdfUrlMachine",
-					&self.pdf_url_machine,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"imageUrlMachine",
-					&self.image_url_machine,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"printUrlMachine",
-					&self.print_url_machine,
-				)?;
-				crate::support::opt_entry(&mut map, "publicUrl", &self.public_url)?;
-				crate::support::opt_entry(
-					&mut map,
-					"publicUrlView",
-					&self.public_url_view,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"isTransformationError",
-					&self.is_transformation_error,
-				)?;
-				crate::support::opt_entry(&mut map, "pullTag", &self.pull_tag)?;
-				crate::support::opt_entry(
-					&mut map,
-					"emailDiskFile",
-					&self.email_disk_file,
-				)?;
-				crate::support::opt_entry(&mut map, "createTime", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "updateTime", &self.update_time)?;
-				crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputDocument { id : field "id", title : field "title", number : field
+			"number", template_id : field "templateId", provider : field "provider",
+			value : field "value", file_id : field "fileId", image_id : field "imageId",
+			pdf_id : field "pdfId", values : field "values", stamps_enabled : field
+			"stampsEnabled", download_url : field "downloadUrl", pdf_url : field
+			"pdfUrl", image_url : field "imageUrl", print_url : field "printUrl",
+			download_url_machine : field "downloadUrlMachine", pdf_url_machine : field
+			"pdfUrlMachine", image_url_machine : field "imageUrlMachine",
+			print_url_machine : field "printUrlMachine", public_url : field "publicUrl",
+			public_url_view : field "publicUrlView", is_transformation_error : field
+			"isTransformationError", pull_tag : field "pullTag", email_disk_file : field
+			"emailDiskFile", create_time : field "createTime", update_time : field
+			"updateTime", created_by : field "createdBy", updated_by : field "updatedBy",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputDocument { opt "id" id, opt "title" title, opt "number" number, opt
+			"templateId" template_id, opt "provider" provider, opt "value" value, opt
+			"fileId" file_id, opt "imageId" image_id, opt "pdfId" pdf_id, opt "values"
+			values, opt "stampsEnabled" stamps_enabled, opt "downloadUrl" download_url,
+			opt "pdfUrl" pdf_url, opt "imageUrl" image_url, opt "printUrl" print_url, opt
+			"downloadUrlMachine" download_url_machine, opt "pdfUrlMachine"
+			pdf_url_machine, opt "imageUrlMachine" image_url_machine, opt
+			"printUrlMachine" print_url_machine, opt "publicUrl" public_url, opt
+			"publicUrlView" public_url_view, opt "isTransformationError"
+			is_transformation_error, opt "pullTag" pull_tag, opt "emailDiskFile"
+			email_disk_file, opt "createTime" create_time, opt "updateTime" update_time,
+			opt "createdBy" created_by, opt "updatedBy" updated_by, rest "" extra }
+		);
 		/// The object `result` of `documentgenerator.document.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-update.html>
@@ -2989,30 +1935,10 @@ pub mod document {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["document"], &[])?;
-				Ok(Self {
-					document: object.field("document")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "document", &self.document)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { document : field "document", extra : rest "", } fits["document"] []
+		);
+		serialize_map!(Output { opt "document" document, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Update {
 			const NAME: &'static str = "documentgenerator.document.update";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3048,38 +1974,11 @@ pub mod numerator {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(Add { req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Add { fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `documentgenerator.numerator.delete`: REST 2, scope `documentgenerator`.
@@ -3105,38 +2004,11 @@ pub mod numerator {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `documentgenerator.numerator.get`: REST 2, scope `documentgenerator`.
@@ -3162,38 +2034,11 @@ pub mod numerator {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `documentgenerator.numerator.list`: REST 2, scope `documentgenerator`.
@@ -3226,38 +2071,11 @@ pub mod numerator {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(List { opt "start" start, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				start: object.field("start")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(List { start : field "start", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// `documentgenerator.numerator.update`: REST 2, scope `documentgenerator`.
@@ -3286,40 +2104,11 @@ pub mod numerator {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `documentgenerator.numerator.add`.
@@ -3435,58 +2224,22 @@ pub mod numerator {
 				self.is_direct_numeration = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize
-		for FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "start", &self.start)?;
-				crate::support::opt_entry(&mut map, "step", &self.step)?;
-				crate::support::opt_entry(&mut map, "length", &self.length)?;
-				crate::support::opt_entry(&mut map, "padString", &self.pad_string)?;
-				crate::support::opt_entry(&mut map, "periodicBy", &self.periodic_by)?;
-				crate::support::opt_entry(&mut map, "timezone", &self.timezone)?;
-				crate::support::opt_entry(
-					&mut map,
-					"isDirectNumeration",
-					&self.is_direct_numeration,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator);
+		serialize_map!(
+			FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator { opt
+			"start" start, opt "step" step, opt "length" length, opt "padString"
+			pad_string, opt "periodicBy" periodic_by, opt "timezone" timezone, opt
+			"isDirectNumeration" is_direct_numeration, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue
-		for FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					start: object.field("start")?,
-					step: object.field("step")?,
-					length: object.field("length")?,
-					pad_string: object.exact_str("padString")?,
-					periodic_by: object.exact_str("periodicBy")?,
-					timezone: object.exact_str("timezone")?,
-					is_direct_numeration: object.field("isDirectNumeration")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator { start :
+			field "start", step : field "step", length : field "length", pad_string :
+			exact "padString", periodic_by : exact "periodicBy", timezone : exact
+			"timezone", is_direct_numeration : field "isDirectNumeration", extra : rest
+			"", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(
 			FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator
@@ -3524,47 +2277,18 @@ pub mod numerator {
 				);
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for FieldsSettings {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"Bitrix_Main_Numerator_Generator_SequentNumberGenerator",
-					&self.bitrix_main_numerator_generator_sequent_number_generator,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(FieldsSettings);
+		serialize_map!(
+			FieldsSettings { opt "Bitrix_Main_Numerator_Generator_SequentNumberGenerator"
+			bitrix_main_numerator_generator_sequent_number_generator, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for FieldsSettings {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					bitrix_main_numerator_generator_sequent_number_generator: object
-						.field(
-							"Bitrix_Main_Numerator_Generator_SequentNumberGenerator",
-						)?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			FieldsSettings { bitrix_main_numerator_generator_sequent_number_generator :
+			field "Bitrix_Main_Numerator_Generator_SequentNumberGenerator", extra : rest
+			"", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsSettings);
 		/// The object `params.fields` of `documentgenerator.numerator.add`: `object`.
@@ -3597,44 +2321,17 @@ pub mod numerator {
 				self.settings = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("name", &self.name)?;
-				map.serialize_entry("template", &self.template)?;
-				crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "name" name, req "template" template, opt "settings" settings,
+			rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.field("name")?,
-					template: object.field("template")?,
-					settings: object.field("settings")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { name : field "name", template : field "template", settings : field
+			"settings", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result.numerator.settings.Bitrix_Main_Numerator_Generator_SequentNumberGenerator` of `documentgenerator.numerator.add`: `object`.
@@ -3660,47 +2357,19 @@ pub mod numerator {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue
-		for OutputNumeratorSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					start: object.field("start")?,
-					step: object.field("step")?,
-					length: object.field("length")?,
-					pad_string: object.field("padString")?,
-					periodic_by: object.field("periodicBy")?,
-					timezone: object.field("timezone")?,
-					is_direct_numeration: object.field("isDirectNumeration")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize
-		for OutputNumeratorSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "start", &self.start)?;
-				crate::support::opt_entry(&mut map, "step", &self.step)?;
-				crate::support::opt_entry(&mut map, "length", &self.length)?;
-				crate::support::opt_entry(&mut map, "padString", &self.pad_string)?;
-				crate::support::opt_entry(&mut map, "periodicBy", &self.periodic_by)?;
-				crate::support::opt_entry(&mut map, "timezone", &self.timezone)?;
-				crate::support::opt_entry(
-					&mut map,
-					"isDirectNumeration",
-					&self.is_direct_numeration,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputNumeratorSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
+			start : field "start", step : field "step", length : field "length",
+			pad_string : field "padString", periodic_by : field "periodicBy", timezone :
+			field "timezone", is_direct_numeration : field "isDirectNumeration", extra :
+			rest "", }
+		);
+		serialize_map!(
+			OutputNumeratorSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
+			opt "start" start, opt "step" step, opt "length" length, opt "padString"
+			pad_string, opt "periodicBy" periodic_by, opt "timezone" timezone, opt
+			"isDirectNumeration" is_direct_numeration, rest "" extra }
+		);
 		/// The object `result.numerator.settings` of `documentgenerator.numerator.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-add.html>
@@ -3714,36 +2383,16 @@ pub mod numerator {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputNumeratorSettings {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					bitrix_main_numerator_generator_sequent_number_generator: object
-						.field(
-							"Bitrix_Main_Numerator_Generator_SequentNumberGenerator",
-						)?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputNumeratorSettings {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"Bitrix_Main_Numerator_Generator_SequentNumberGenerator",
-					&self.bitrix_main_numerator_generator_sequent_number_generator,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputNumeratorSettings {
+			bitrix_main_numerator_generator_sequent_number_generator : field
+			"Bitrix_Main_Numerator_Generator_SequentNumberGenerator", extra : rest "", }
+		);
+		serialize_map!(
+			OutputNumeratorSettings { opt
+			"Bitrix_Main_Numerator_Generator_SequentNumberGenerator"
+			bitrix_main_numerator_generator_sequent_number_generator, rest "" extra }
+		);
 		/// The object `result.numerator` of `documentgenerator.numerator.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-add.html>
@@ -3763,37 +2412,15 @@ pub mod numerator {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputNumerator {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					name: object.field("name")?,
-					template: object.field("template")?,
-					code: object.field("code")?,
-					settings: object.field("settings")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputNumerator {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "template", &self.template)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputNumerator { id : field "id", name : field "name", template : field
+			"template", code : field "code", settings : field "settings", extra : rest
+			"", }
+		);
+		serialize_map!(
+			OutputNumerator { opt "id" id, opt "name" name, opt "template" template, opt
+			"code" code, opt "settings" settings, rest "" extra }
+		);
 		/// The object `result` of `documentgenerator.numerator.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-add.html>
@@ -3805,30 +2432,11 @@ pub mod numerator {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["numerator"], &[])?;
-				Ok(Self {
-					numerator: object.field("numerator")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "numerator", &self.numerator)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { numerator : field "numerator", extra : rest "", } fits["numerator"]
+			[]
+		);
+		serialize_map!(Output { opt "numerator" numerator, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Add {
 			const NAME: &'static str = "documentgenerator.numerator.add";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3909,47 +2517,19 @@ pub mod numerator {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue
-		for OutputNumeratorSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					start: object.field("start")?,
-					step: object.field("step")?,
-					length: object.field("length")?,
-					pad_string: object.field("padString")?,
-					periodic_by: object.field("periodicBy")?,
-					timezone: object.field("timezone")?,
-					is_direct_numeration: object.field("isDirectNumeration")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize
-		for OutputNumeratorSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "start", &self.start)?;
-				crate::support::opt_entry(&mut map, "step", &self.step)?;
-				crate::support::opt_entry(&mut map, "length", &self.length)?;
-				crate::support::opt_entry(&mut map, "padString", &self.pad_string)?;
-				crate::support::opt_entry(&mut map, "periodicBy", &self.periodic_by)?;
-				crate::support::opt_entry(&mut map, "timezone", &self.timezone)?;
-				crate::support::opt_entry(
-					&mut map,
-					"isDirectNumeration",
-					&self.is_direct_numeration,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputNumeratorSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
+			start : field "start", step : field "step", length : field "length",
+			pad_string : field "padString", periodic_by : field "periodicBy", timezone :
+			field "timezone", is_direct_numeration : field "isDirectNumeration", extra :
+			rest "", }
+		);
+		serialize_map!(
+			OutputNumeratorSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
+			opt "start" start, opt "step" step, opt "length" length, opt "padString"
+			pad_string, opt "periodicBy" periodic_by, opt "timezone" timezone, opt
+			"isDirectNumeration" is_direct_numeration, rest "" extra }
+		);
 		/// The object `result.numerator.settings` of `documentgenerator.numerator.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-get.html>
@@ -3963,36 +2543,16 @@ pub mod numerator {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputNumeratorSettings {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					bitrix_main_numerator_generator_sequent_number_generator: object
-						.field(
-							"Bitrix_Main_Numerator_Generator_SequentNumberGenerator",
-						)?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputNumeratorSettings {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"Bitrix_Main_Numerator_Generator_SequentNumberGenerator",
-					&self.bitrix_main_numerator_generator_sequent_number_generator,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputNumeratorSettings {
+			bitrix_main_numerator_generator_sequent_number_generator : field
+			"Bitrix_Main_Numerator_Generator_SequentNumberGenerator", extra : rest "", }
+		);
+		serialize_map!(
+			OutputNumeratorSettings { opt
+			"Bitrix_Main_Numerator_Generator_SequentNumberGenerator"
+			bitrix_main_numerator_generator_sequent_number_generator, rest "" extra }
+		);
 		/// The object `result.numerator` of `documentgenerator.numerator.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-get.html>
@@ -4012,37 +2572,15 @@ pub mod numerator {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputNumerator {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					name: object.field("name")?,
-					template: object.field("template")?,
-					code: object.field("code")?,
-					settings: object.field("settings")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputNumerator {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "template", &self.template)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputNumerator { id : field "id", name : field "name", template : field
+			"template", code : field "code", settings : field "settings", extra : rest
+			"", }
+		);
+		serialize_map!(
+			OutputNumerator { opt "id" id, opt "name" name, opt "template" template, opt
+			"code" code, opt "settings" settings, rest "" extra }
+		);
 		/// The object `result` of `documentgenerator.numerator.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-get.html>
@@ -4054,30 +2592,11 @@ pub mod numerator {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["numerator"], &[])?;
-				Ok(Self {
-					numerator: object.field("numerator")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "numerator", &self.numerator)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { numerator : field "numerator", extra : rest "", } fits["numerator"]
+			[]
+		);
+		serialize_map!(Output { opt "numerator" numerator, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "documentgenerator.numerator.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4125,47 +2644,19 @@ pub mod numerator {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue
-		for OutputNumeratorsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					start: object.field("start")?,
-					step: object.field("step")?,
-					length: object.field("length")?,
-					pad_string: object.field("padString")?,
-					periodic_by: object.field("periodicBy")?,
-					timezone: object.field("timezone")?,
-					is_direct_numeration: object.field("isDirectNumeration")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize
-		for OutputNumeratorsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "start", &self.start)?;
-				crate::support::opt_entry(&mut map, "step", &self.step)?;
-				crate::support::opt_entry(&mut map, "length", &self.length)?;
-				crate::support::opt_entry(&mut map, "padString", &self.pad_string)?;
-				crate::support::opt_entry(&mut map, "periodicBy", &self.periodic_by)?;
-				crate::support::opt_entry(&mut map, "timezone", &self.timezone)?;
-				crate::support::opt_entry(
-					&mut map,
-					"isDirectNumeration",
-					&self.is_direct_numeration,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputNumeratorsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
+			start : field "start", step : field "step", length : field "length",
+			pad_string : field "padString", periodic_by : field "periodicBy", timezone :
+			field "timezone", is_direct_numeration : field "isDirectNumeration", extra :
+			rest "", }
+		);
+		serialize_map!(
+			OutputNumeratorsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
+			opt "start" start, opt "step" step, opt "length" length, opt "padString"
+			pad_string, opt "periodicBy" periodic_by, opt "timezone" timezone, opt
+			"isDirectNumeration" is_direct_numeration, rest "" extra }
+		);
 		/// The object `result.numerators.settings` of `documentgenerator.numerator.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-list.html>
@@ -4179,36 +2670,16 @@ pub mod numerator {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputNumeratorsSettings {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					bitrix_main_numerator_generator_sequent_number_generator: object
-						.field(
-							"Bitrix_Main_Numerator_Generator_SequentNumberGenerator",
-						)?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputNumeratorsSettings {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"Bitrix_Main_Numerator_Generator_SequentNumberGenerator",
-					&self.bitrix_main_numerator_generator_sequent_number_generator,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputNumeratorsSettings {
+			bitrix_main_numerator_generator_sequent_number_generator : field
+			"Bitrix_Main_Numerator_Generator_SequentNumberGenerator", extra : rest "", }
+		);
+		serialize_map!(
+			OutputNumeratorsSettings { opt
+			"Bitrix_Main_Numerator_Generator_SequentNumberGenerator"
+			bitrix_main_numerator_generator_sequent_number_generator, rest "" extra }
+		);
 		/// The object `result.numerators` of `documentgenerator.numerator.list`: `array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-list.html>
@@ -4228,37 +2699,15 @@ pub mod numerator {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputNumerators {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					name: object.field("name")?,
-					template: object.field("template")?,
-					code: object.field("code")?,
-					settings: object.field("settings")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputNumerators {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "template", &self.template)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputNumerators { id : field "id", name : field "name", template : field
+			"template", code : field "code", settings : field "settings", extra : rest
+			"", }
+		);
+		serialize_map!(
+			OutputNumerators { opt "id" id, opt "name" name, opt "template" template, opt
+			"code" code, opt "settings" settings, rest "" extra }
+		);
 		/// The object `result` of `documentgenerator.numerator.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-list.html>
@@ -4270,30 +2719,11 @@ pub mod numerator {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["numerators"], &[])?;
-				Ok(Self {
-					numerators: object.field("numerators")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("numerators", &self.numerators)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { numerators : field "numerators", extra : rest "", }
+			fits["numerators"] []
+		);
+		serialize_map!(Output { req "numerators" numerators, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::List {
 			const NAME: &'static str = "documentgenerator.numerator.list";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4427,58 +2857,22 @@ pub mod numerator {
 				self.is_direct_numeration = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize
-		for FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "start", &self.start)?;
-				crate::support::opt_entry(&mut map, "step", &self.step)?;
-				crate::support::opt_entry(&mut map, "length", &self.length)?;
-				crate::support::opt_entry(&mut map, "padString", &self.pad_string)?;
-				crate::support::opt_entry(&mut map, "periodicBy", &self.periodic_by)?;
-				crate::support::opt_entry(&mut map, "timezone", &self.timezone)?;
-				crate::support::opt_entry(
-					&mut map,
-					"isDirectNumeration",
-					&self.is_direct_numeration,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator);
+		serialize_map!(
+			FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator { opt
+			"start" start, opt "step" step, opt "length" length, opt "padString"
+			pad_string, opt "periodicBy" periodic_by, opt "timezone" timezone, opt
+			"isDirectNumeration" is_direct_numeration, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue
-		for FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					start: object.field("start")?,
-					step: object.field("step")?,
-					length: object.field("length")?,
-					pad_string: object.exact_str("padString")?,
-					periodic_by: object.exact_str("periodicBy")?,
-					timezone: object.exact_str("timezone")?,
-					is_direct_numeration: object.field("isDirectNumeration")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator { start :
+			field "start", step : field "step", length : field "length", pad_string :
+			exact "padString", periodic_by : exact "periodicBy", timezone : exact
+			"timezone", is_direct_numeration : field "isDirectNumeration", extra : rest
+			"", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(
 			FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator
@@ -4516,47 +2910,18 @@ pub mod numerator {
 				);
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for FieldsSettings {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"Bitrix_Main_Numerator_Generator_SequentNumberGenerator",
-					&self.bitrix_main_numerator_generator_sequent_number_generator,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(FieldsSettings);
+		serialize_map!(
+			FieldsSettings { opt "Bitrix_Main_Numerator_Generator_SequentNumberGenerator"
+			bitrix_main_numerator_generator_sequent_number_generator, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for FieldsSettings {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					bitrix_main_numerator_generator_sequent_number_generator: object
-						.field(
-							"Bitrix_Main_Numerator_Generator_SequentNumberGenerator",
-						)?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			FieldsSettings { bitrix_main_numerator_generator_sequent_number_generator :
+			field "Bitrix_Main_Numerator_Generator_SequentNumberGenerator", extra : rest
+			"", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsSettings);
 		/// The object `params.fields` of `documentgenerator.numerator.update`: `object`.
@@ -4599,44 +2964,17 @@ pub mod numerator {
 				self.settings = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "template", &self.template)?;
-				crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { opt "name" name, opt "template" template, opt "settings" settings,
+			rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.exact_str("name")?,
-					template: object.exact_str("template")?,
-					settings: object.field("settings")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { name : exact "name", template : exact "template", settings : field
+			"settings", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result.settings.Bitrix_Main_Numerator_Generator_SequentNumberGenerator` of `documentgenerator.numerator.update`: `object`.
@@ -4662,47 +3000,19 @@ pub mod numerator {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue
-		for OutputSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					start: object.field("start")?,
-					step: object.field("step")?,
-					length: object.field("length")?,
-					pad_string: object.field("padString")?,
-					periodic_by: object.field("periodicBy")?,
-					timezone: object.field("timezone")?,
-					is_direct_numeration: object.field("isDirectNumeration")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize
-		for OutputSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "start", &self.start)?;
-				crate::support::opt_entry(&mut map, "step", &self.step)?;
-				crate::support::opt_entry(&mut map, "length", &self.length)?;
-				crate::support::opt_entry(&mut map, "padString", &self.pad_string)?;
-				crate::support::opt_entry(&mut map, "periodicBy", &self.periodic_by)?;
-				crate::support::opt_entry(&mut map, "timezone", &self.timezone)?;
-				crate::support::opt_entry(
-					&mut map,
-					"isDirectNumeration",
-					&self.is_direct_numeration,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator { start :
+			field "start", step : field "step", length : field "length", pad_string :
+			field "padString", periodic_by : field "periodicBy", timezone : field
+			"timezone", is_direct_numeration : field "isDirectNumeration", extra : rest
+			"", }
+		);
+		serialize_map!(
+			OutputSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator { opt
+			"start" start, opt "step" step, opt "length" length, opt "padString"
+			pad_string, opt "periodicBy" periodic_by, opt "timezone" timezone, opt
+			"isDirectNumeration" is_direct_numeration, rest "" extra }
+		);
 		/// The object `result.settings` of `documentgenerator.numerator.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-update.html>
@@ -4716,36 +3026,15 @@ pub mod numerator {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputSettings {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					bitrix_main_numerator_generator_sequent_number_generator: object
-						.field(
-							"Bitrix_Main_Numerator_Generator_SequentNumberGenerator",
-						)?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputSettings {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"Bitrix_Main_Numerator_Generator_SequentNumberGenerator",
-					&self.bitrix_main_numerator_generator_sequent_number_generator,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputSettings { bitrix_main_numerator_generator_sequent_number_generator :
+			field "Bitrix_Main_Numerator_Generator_SequentNumberGenerator", extra : rest
+			"", }
+		);
+		serialize_map!(
+			OutputSettings { opt "Bitrix_Main_Numerator_Generator_SequentNumberGenerator"
+			bitrix_main_numerator_generator_sequent_number_generator, rest "" extra }
+		);
 		/// The object `result` of `documentgenerator.numerator.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-update.html>
@@ -4765,38 +3054,15 @@ pub mod numerator {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["id", "name", "template", "code", "settings"], &[])?;
-				Ok(Self {
-					id: object.field("id")?,
-					name: object.field("name")?,
-					template: object.field("template")?,
-					code: object.field("code")?,
-					settings: object.field("settings")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "template", &self.template)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : field "id", name : field "name", template : field "template",
+			code : field "code", settings : field "settings", extra : rest "", }
+			fits["id", "name", "template", "code", "settings"] []
+		);
+		serialize_map!(
+			Output { opt "id" id, opt "name" name, opt "template" template, opt "code"
+			code, opt "settings" settings, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Update {
 			const NAME: &'static str = "documentgenerator.numerator.update";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4832,38 +3098,11 @@ pub mod region {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(Add { req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Add { fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `documentgenerator.region.delete`: REST 2, scope `documentgenerator`.
@@ -4889,38 +3128,11 @@ pub mod region {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `documentgenerator.region.get`: REST 2, scope `documentgenerator`.
@@ -4946,38 +3158,11 @@ pub mod region {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `documentgenerator.region.list`: REST 2, scope `documentgenerator`.
@@ -4998,34 +3183,11 @@ pub mod region {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(List { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(List { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// `documentgenerator.region.update`: REST 2, scope `documentgenerator`.
@@ -5054,40 +3216,11 @@ pub mod region {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `documentgenerator.region.add`.
@@ -5170,54 +3303,19 @@ pub mod region {
 				self.phrases = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("title", &self.title)?;
-				crate::support::opt_entry(&mut map, "languageId", &self.language_id)?;
-				crate::support::opt_entry(&mut map, "formatDate", &self.format_date)?;
-				crate::support::opt_entry(
-					&mut map,
-					"formatDatetime",
-					&self.format_datetime,
-				)?;
-				crate::support::opt_entry(&mut map, "formatName", &self.format_name)?;
-				crate::support::opt_entry(&mut map, "phrases", &self.phrases)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "title" title, opt "languageId" language_id, opt "formatDate"
+			format_date, opt "formatDatetime" format_datetime, opt "formatName"
+			format_name, opt "phrases" phrases, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					title: object.field("title")?,
-					language_id: object.exact_str("languageId")?,
-					format_date: object.exact_str("formatDate")?,
-					format_datetime: object.exact_str("formatDatetime")?,
-					format_name: object.exact_str("formatName")?,
-					phrases: object.field("phrases")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { title : field "title", language_id : exact "languageId", format_date
+			: exact "formatDate", format_datetime : exact "formatDatetime", format_name :
+			exact "formatName", phrases : field "phrases", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result.region.phrases` of `documentgenerator.region.add`: `object`.
@@ -5237,35 +3335,14 @@ pub mod region {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRegionPhrases {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					tax_included: object.soft("TAX_INCLUDED"),
-					tax_not_included: object.soft("TAX_NOT_INCLUDED"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRegionPhrases {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TAX_INCLUDED", &self.tax_included)?;
-				crate::support::opt_entry(
-					&mut map,
-					"TAX_NOT_INCLUDED",
-					&self.tax_not_included,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRegionPhrases { tax_included : soft "TAX_INCLUDED", tax_not_included :
+			soft "TAX_NOT_INCLUDED", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRegionPhrases { opt "TAX_INCLUDED" tax_included, opt "TAX_NOT_INCLUDED"
+			tax_not_included, rest "" extra }
+		);
 		/// The object `result.region` of `documentgenerator.region.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-add.html>
@@ -5289,45 +3366,17 @@ pub mod region {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRegion {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					title: object.field("title")?,
-					language_id: object.field("languageId")?,
-					format_date: object.field("formatDate")?,
-					format_datetime: object.field("formatDatetime")?,
-					format_name: object.field("formatName")?,
-					phrases: object.field("phrases")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRegion {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "title", &self.title)?;
-				crate::support::opt_entry(&mut map, "languageId", &self.language_id)?;
-				crate::support::opt_entry(&mut map, "formatDate", &self.format_date)?;
-				crate::support::opt_entry(
-					&mut map,
-					"formatDatetime",
-					&self.format_datetime,
-				)?;
-				crate::support::opt_entry(&mut map, "formatName", &self.format_name)?;
-				crate::support::opt_entry(&mut map, "phrases", &self.phrases)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRegion { id : field "id", title : field "title", language_id : field
+			"languageId", format_date : field "formatDate", format_datetime : field
+			"formatDatetime", format_name : field "formatName", phrases : field
+			"phrases", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRegion { opt "id" id, opt "title" title, opt "languageId" language_id,
+			opt "formatDate" format_date, opt "formatDatetime" format_datetime, opt
+			"formatName" format_name, opt "phrases" phrases, rest "" extra }
+		);
 		/// The object `result` of `documentgenerator.region.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-add.html>
@@ -5339,30 +3388,10 @@ pub mod region {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["region"], &[])?;
-				Ok(Self {
-					region: object.field("region")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "region", &self.region)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { region : field "region", extra : rest "", } fits["region"] []
+		);
+		serialize_map!(Output { opt "region" region, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Add {
 			const NAME: &'static str = "documentgenerator.region.add";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5435,35 +3464,14 @@ pub mod region {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRegionPhrases {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					tax_included: object.soft("TAX_INCLUDED"),
-					tax_not_included: object.soft("TAX_NOT_INCLUDED"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRegionPhrases {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TAX_INCLUDED", &self.tax_included)?;
-				crate::support::opt_entry(
-					&mut map,
-					"TAX_NOT_INCLUDED",
-					&self.tax_not_included,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRegionPhrases { tax_included : soft "TAX_INCLUDED", tax_not_included :
+			soft "TAX_NOT_INCLUDED", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRegionPhrases { opt "TAX_INCLUDED" tax_included, opt "TAX_NOT_INCLUDED"
+			tax_not_included, rest "" extra }
+		);
 		/// The object `result.region` of `documentgenerator.region.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-get.html>
@@ -5487,45 +3495,17 @@ pub mod region {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRegion {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					title: object.field("title")?,
-					language_id: object.field("languageId")?,
-					format_date: object.field("formatDate")?,
-					format_datetime: object.field("formatDatetime")?,
-					format_name: object.field("formatName")?,
-					phrases: object.field("phrases")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRegion {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "title", &self.title)?;
-				crate::support::opt_entry(&mut map, "languageId", &self.language_id)?;
-				crate::support::opt_entry(&mut map, "formatDate", &self.format_date)?;
-				crate::support::opt_entry(
-					&mut map,
-					"formatDatetime",
-					&self.format_datetime,
-				)?;
-				crate::support::opt_entry(&mut map, "formatName", &self.format_name)?;
-				crate::support::opt_entry(&mut map, "phrases", &self.phrases)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRegion { id : field "id", title : field "title", language_id : field
+			"languageId", format_date : field "formatDate", format_datetime : field
+			"formatDatetime", format_name : field "formatName", phrases : field
+			"phrases", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRegion { opt "id" id, opt "title" title, opt "languageId" language_id,
+			opt "formatDate" format_date, opt "formatDatetime" format_datetime, opt
+			"formatName" format_name, opt "phrases" phrases, rest "" extra }
+		);
 		/// The object `result` of `documentgenerator.region.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-get.html>
@@ -5537,30 +3517,10 @@ pub mod region {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["region"], &[])?;
-				Ok(Self {
-					region: object.field("region")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "region", &self.region)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { region : field "region", extra : rest "", } fits["region"] []
+		);
+		serialize_map!(Output { opt "region" region, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "documentgenerator.region.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5608,45 +3568,17 @@ pub mod region {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRegionsKey {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					code: object.field("code")?,
-					title: object.field("title")?,
-					language_id: object.field("languageId")?,
-					format_date: object.field("formatDate")?,
-					format_datetime: object.field("formatDatetime")?,
-					format_name: object.field("formatName")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRegionsKey {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "title", &self.title)?;
-				crate::support::opt_entry(&mut map, "languageId", &self.language_id)?;
-				crate::support::opt_entry(&mut map, "formatDate", &self.format_date)?;
-				crate::support::opt_entry(
-					&mut map,
-					"formatDatetime",
-					&self.format_datetime,
-				)?;
-				crate::support::opt_entry(&mut map, "formatName", &self.format_name)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRegionsKey { id : field "id", code : field "code", title : field
+			"title", language_id : field "languageId", format_date : field "formatDate",
+			format_datetime : field "formatDatetime", format_name : field "formatName",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputRegionsKey { opt "id" id, opt "code" code, opt "title" title, opt
+			"languageId" language_id, opt "formatDate" format_date, opt "formatDatetime"
+			format_datetime, opt "formatName" format_name, rest "" extra }
+		);
 		/// The object `result.regions` of `documentgenerator.region.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-list.html>
@@ -5660,29 +3592,8 @@ pub mod region {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRegions {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					key: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRegions {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.key)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(OutputRegions { key : pattern "*", extra : rest "", });
+		serialize_map!(OutputRegions { rest "*" key, rest "" extra });
 		/// The object `result` of `documentgenerator.region.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-list.html>
@@ -5694,30 +3605,10 @@ pub mod region {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["regions"], &[])?;
-				Ok(Self {
-					regions: object.field("regions")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "regions", &self.regions)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { regions : field "regions", extra : rest "", } fits["regions"] []
+		);
+		serialize_map!(Output { opt "regions" regions, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::List {
 			const NAME: &'static str = "documentgenerator.region.list";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5808,54 +3699,19 @@ pub mod region {
 				self.phrases = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "title", &self.title)?;
-				crate::support::opt_entry(&mut map, "languageId", &self.language_id)?;
-				crate::support::opt_entry(&mut map, "formatDate", &self.format_date)?;
-				crate::support::opt_entry(
-					&mut map,
-					"formatDatetime",
-					&self.format_datetime,
-				)?;
-				crate::support::opt_entry(&mut map, "formatName", &self.format_name)?;
-				crate::support::opt_entry(&mut map, "phrases", &self.phrases)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { opt "title" title, opt "languageId" language_id, opt "formatDate"
+			format_date, opt "formatDatetime" format_datetime, opt "formatName"
+			format_name, opt "phrases" phrases, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					title: object.exact_str("title")?,
-					language_id: object.exact_str("languageId")?,
-					format_date: object.exact_str("formatDate")?,
-					format_datetime: object.exact_str("formatDatetime")?,
-					format_name: object.exact_str("formatName")?,
-					phrases: object.field("phrases")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { title : exact "title", language_id : exact "languageId", format_date
+			: exact "formatDate", format_datetime : exact "formatDatetime", format_name :
+			exact "formatName", phrases : field "phrases", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result.region.phrases` of `documentgenerator.region.update`: `object`.
@@ -5875,35 +3731,14 @@ pub mod region {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRegionPhrases {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					tax_included: object.soft("TAX_INCLUDED"),
-					tax_not_included: object.soft("TAX_NOT_INCLUDED"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRegionPhrases {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TAX_INCLUDED", &self.tax_included)?;
-				crate::support::opt_entry(
-					&mut map,
-					"TAX_NOT_INCLUDED",
-					&self.tax_not_included,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRegionPhrases { tax_included : soft "TAX_INCLUDED", tax_not_included :
+			soft "TAX_NOT_INCLUDED", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRegionPhrases { opt "TAX_INCLUDED" tax_included, opt "TAX_NOT_INCLUDED"
+			tax_not_included, rest "" extra }
+		);
 		/// The object `result.region` of `documentgenerator.region.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-update.html>
@@ -5927,45 +3762,17 @@ pub mod region {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRegion {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					title: object.field("title")?,
-					language_id: object.field("languageId")?,
-					format_date: object.field("formatDate")?,
-					format_datetime: object.field("formatDatetime")?,
-					format_name: object.field("formatName")?,
-					phrases: object.field("phrases")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRegion {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "title", &self.title)?;
-				crate::support::opt_entry(&mut map, "languageId", &self.language_id)?;
-				crate::support::opt_entry(&mut map, "formatDate", &self.format_date)?;
-				crate::support::opt_entry(
-					&mut map,
-					"formatDatetime",
-					&self.format_datetime,
-				)?;
-				crate::support::opt_entry(&mut map, "formatName", &self.format_name)?;
-				crate::support::opt_entry(&mut map, "phrases", &self.phrases)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRegion { id : field "id", title : field "title", language_id : field
+			"languageId", format_date : field "formatDate", format_datetime : field
+			"formatDatetime", format_name : field "formatName", phrases : field
+			"phrases", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRegion { opt "id" id, opt "title" title, opt "languageId" language_id,
+			opt "formatDate" format_date, opt "formatDatetime" format_datetime, opt
+			"formatName" format_name, opt "phrases" phrases, rest "" extra }
+		);
 		/// The object `result` of `documentgenerator.region.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-update.html>
@@ -5977,30 +3784,10 @@ pub mod region {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["region"], &[])?;
-				Ok(Self {
-					region: object.field("region")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "region", &self.region)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { region : field "region", extra : rest "", } fits["region"] []
+		);
+		serialize_map!(Output { opt "region" region, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Update {
 			const NAME: &'static str = "documentgenerator.region.update";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -6036,38 +3823,11 @@ pub mod role {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(Add { req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Add { fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `documentgenerator.role.delete`: REST 2, scope `documentgenerator`.
@@ -6093,38 +3853,11 @@ pub mod role {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `documentgenerator.role.fillaccesses`: REST 2, scope `documentgenerator`.
@@ -6158,38 +3891,11 @@ pub mod role {
 			self.accesses = Some(value.into_iter().map(Into::into).collect());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Fillaccesses {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "accesses", &self.accesses)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Fillaccesses);
+	serialize_map!(Fillaccesses { opt "accesses" accesses, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Fillaccesses {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				accesses: object.field("accesses")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Fillaccesses { accesses : field "accesses", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Fillaccesses);
 	/// `documentgenerator.role.get`: REST 2, scope `documentgenerator`.
@@ -6215,38 +3921,11 @@ pub mod role {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `documentgenerator.role.list`: REST 2, scope `documentgenerator`.
@@ -6279,38 +3958,11 @@ pub mod role {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(List { opt "start" start, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				start: object.field("start")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(List { start : field "start", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// `documentgenerator.role.update`: REST 2, scope `documentgenerator`.
@@ -6339,40 +3991,11 @@ pub mod role {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `documentgenerator.role.add`.
@@ -6440,40 +4063,13 @@ pub mod role {
 				self.modify = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for FieldsPermissionsSettings {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "MODIFY", &self.modify)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(FieldsPermissionsSettings);
+		serialize_map!(FieldsPermissionsSettings { opt "MODIFY" modify, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for FieldsPermissionsSettings {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					modify: object.field("MODIFY")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			FieldsPermissionsSettings { modify : field "MODIFY", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsPermissionsSettings);
 		/// Allowed values of `params.fields.permissions.TEMPLATES.MODIFY` in `documentgenerator.role.add`.
@@ -6523,40 +4119,15 @@ pub mod role {
 				self.modify = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for FieldsPermissionsTemplates {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "MODIFY", &self.modify)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(FieldsPermissionsTemplates);
+		serialize_map!(
+			FieldsPermissionsTemplates { opt "MODIFY" modify, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for FieldsPermissionsTemplates {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					modify: object.field("MODIFY")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			FieldsPermissionsTemplates { modify : field "MODIFY", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsPermissionsTemplates);
 		/// Allowed values of `params.fields.permissions.DOCUMENTS.MODIFY` in `documentgenerator.role.add`.
@@ -6625,42 +4196,17 @@ pub mod role {
 				self.view = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for FieldsPermissionsDocuments {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "MODIFY", &self.modify)?;
-				crate::support::opt_entry(&mut map, "VIEW", &self.view)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(FieldsPermissionsDocuments);
+		serialize_map!(
+			FieldsPermissionsDocuments { opt "MODIFY" modify, opt "VIEW" view, rest ""
+			extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for FieldsPermissionsDocuments {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					modify: object.field("MODIFY")?,
-					view: object.field("VIEW")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			FieldsPermissionsDocuments { modify : field "MODIFY", view : field "VIEW",
+			extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsPermissionsDocuments);
 		/// The object `params.fields.permissions` of `documentgenerator.role.add`: `object`.
@@ -6712,44 +4258,17 @@ pub mod role {
 				self.documents = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for FieldsPermissions {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
-				crate::support::opt_entry(&mut map, "TEMPLATES", &self.templates)?;
-				crate::support::opt_entry(&mut map, "DOCUMENTS", &self.documents)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(FieldsPermissions);
+		serialize_map!(
+			FieldsPermissions { opt "SETTINGS" settings, opt "TEMPLATES" templates, opt
+			"DOCUMENTS" documents, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for FieldsPermissions {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					settings: object.field("SETTINGS")?,
-					templates: object.field("TEMPLATES")?,
-					documents: object.field("DOCUMENTS")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			FieldsPermissions { settings : field "SETTINGS", templates : field
+			"TEMPLATES", documents : field "DOCUMENTS", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsPermissions);
 		/// The object `params.fields` of `documentgenerator.role.add`: `object`.
@@ -6787,44 +4306,17 @@ pub mod role {
 				self.permissions = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("name", &self.name)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "permissions", &self.permissions)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "name" name, opt "code" code, opt "permissions" permissions,
+			rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.field("name")?,
-					code: object.exact_str("code")?,
-					permissions: object.field("permissions")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { name : field "name", code : exact "code", permissions : field
+			"permissions", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// Allowed values of `result.role.permissions.settings.modify` in `documentgenerator.role.add`.
@@ -6852,29 +4344,12 @@ pub mod role {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRolePermissionsSettings {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					modify: object.field("modify")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRolePermissionsSettings {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "modify", &self.modify)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRolePermissionsSettings { modify : field "modify", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRolePermissionsSettings { opt "modify" modify, rest "" extra }
+		);
 		/// Allowed values of `result.role.permissions.templates.modify` in `documentgenerator.role.add`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -6907,29 +4382,12 @@ pub mod role {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRolePermissionsTemplates {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					modify: object.field("modify")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRolePermissionsTemplates {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "modify", &self.modify)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRolePermissionsTemplates { modify : field "modify", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRolePermissionsTemplates { opt "modify" modify, rest "" extra }
+		);
 		/// Allowed values of `result.role.permissions.documents.modify` in `documentgenerator.role.add`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -6971,31 +4429,14 @@ pub mod role {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRolePermissionsDocuments {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					modify: object.field("modify")?,
-					view: object.field("view")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRolePermissionsDocuments {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "modify", &self.modify)?;
-				crate::support::opt_entry(&mut map, "view", &self.view)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRolePermissionsDocuments { modify : field "modify", view : field
+			"view", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRolePermissionsDocuments { opt "modify" modify, opt "view" view, rest
+			"" extra }
+		);
 		/// The object `result.role.permissions` of `documentgenerator.role.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-add.html>
@@ -7011,33 +4452,14 @@ pub mod role {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRolePermissions {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					settings: object.field("settings")?,
-					templates: object.field("templates")?,
-					documents: object.field("documents")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRolePermissions {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-				crate::support::opt_entry(&mut map, "templates", &self.templates)?;
-				crate::support::opt_entry(&mut map, "documents", &self.documents)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRolePermissions { settings : field "settings", templates : field
+			"templates", documents : field "documents", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRolePermissions { opt "settings" settings, opt "templates" templates,
+			opt "documents" documents, rest "" extra }
+		);
 		/// The object `result.role` of `documentgenerator.role.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-add.html>
@@ -7055,35 +4477,14 @@ pub mod role {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRole {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					name: object.field("name")?,
-					code: object.field("code")?,
-					permissions: object.field("permissions")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRole {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "permissions", &self.permissions)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRole { id : field "id", name : field "name", code : field "code",
+			permissions : field "permissions", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRole { opt "id" id, opt "name" name, opt "code" code, opt "permissions"
+			permissions, rest "" extra }
+		);
 		/// The object `result` of `documentgenerator.role.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-add.html>
@@ -7095,30 +4496,8 @@ pub mod role {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["role"], &[])?;
-				Ok(Self {
-					role: object.field("role")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "role", &self.role)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(Output { role : field "role", extra : rest "", } fits["role"] []);
+		serialize_map!(Output { opt "role" role, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Add {
 			const NAME: &'static str = "documentgenerator.role.add";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7220,42 +4599,17 @@ pub mod role {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Accesses {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("roleId", &self.role_id)?;
-				map.serialize_entry("accessCode", &self.access_code)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
+		extra_setter!(Accesses);
+		serialize_map!(
+			Accesses { req "roleId" role_id, req "accessCode" access_code, rest "" extra
 			}
-		}
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Accesses {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					role_id: object.field("roleId")?,
-					access_code: object.field("accessCode")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Accesses { role_id : field "roleId", access_code : field "accessCode", extra
+			: rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Accesses);
 		/// The `result` of the call: `null`.
@@ -7314,29 +4668,12 @@ pub mod role {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRolePermissionsSettings {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					modify: object.field("modify")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRolePermissionsSettings {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "modify", &self.modify)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRolePermissionsSettings { modify : field "modify", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRolePermissionsSettings { opt "modify" modify, rest "" extra }
+		);
 		/// Allowed values of `result.role.permissions.templates.modify` in `documentgenerator.role.get`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -7369,29 +4706,12 @@ pub mod role {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRolePermissionsTemplates {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					modify: object.field("modify")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRolePermissionsTemplates {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "modify", &self.modify)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRolePermissionsTemplates { modify : field "modify", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRolePermissionsTemplates { opt "modify" modify, rest "" extra }
+		);
 		/// Allowed values of `result.role.permissions.documents.modify` in `documentgenerator.role.get`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -7433,31 +4753,14 @@ pub mod role {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRolePermissionsDocuments {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					modify: object.field("modify")?,
-					view: object.field("view")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRolePermissionsDocuments {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "modify", &self.modify)?;
-				crate::support::opt_entry(&mut map, "view", &self.view)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRolePermissionsDocuments { modify : field "modify", view : field
+			"view", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRolePermissionsDocuments { opt "modify" modify, opt "view" view, rest
+			"" extra }
+		);
 		/// The object `result.role.permissions` of `documentgenerator.role.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-get.html>
@@ -7473,33 +4776,14 @@ pub mod role {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRolePermissions {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					settings: object.field("settings")?,
-					templates: object.field("templates")?,
-					documents: object.field("documents")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRolePermissions {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-				crate::support::opt_entry(&mut map, "templates", &self.templates)?;
-				crate::support::opt_entry(&mut map, "documents", &self.documents)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRolePermissions { settings : field "settings", templates : field
+			"templates", documents : field "documents", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRolePermissions { opt "settings" settings, opt "templates" templates,
+			opt "documents" documents, rest "" extra }
+		);
 		/// The object `result.role` of `documentgenerator.role.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-get.html>
@@ -7517,35 +4801,14 @@ pub mod role {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRole {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					name: object.field("name")?,
-					code: object.field("code")?,
-					permissions: object.field("permissions")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRole {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "permissions", &self.permissions)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRole { id : field "id", name : field "name", code : field "code",
+			permissions : field "permissions", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRole { opt "id" id, opt "name" name, opt "code" code, opt "permissions"
+			permissions, rest "" extra }
+		);
 		/// The object `result` of `documentgenerator.role.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-get.html>
@@ -7557,30 +4820,8 @@ pub mod role {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["role"], &[])?;
-				Ok(Self {
-					role: object.field("role")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "role", &self.role)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(Output { role : field "role", extra : rest "", } fits["role"] []);
+		serialize_map!(Output { opt "role" role, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "documentgenerator.role.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7622,33 +4863,13 @@ pub mod role {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRoles {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					name: object.field("name")?,
-					code: object.field("code")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRoles {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRoles { id : field "id", name : field "name", code : field "code",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputRoles { opt "id" id, opt "name" name, opt "code" code, rest "" extra }
+		);
 		/// The object `result` of `documentgenerator.role.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-list.html>
@@ -7660,30 +4881,8 @@ pub mod role {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["roles"], &[])?;
-				Ok(Self {
-					roles: object.field("roles")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("roles", &self.roles)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(Output { roles : field "roles", extra : rest "", } fits["roles"] []);
+		serialize_map!(Output { req "roles" roles, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::List {
 			const NAME: &'static str = "documentgenerator.role.list";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7762,40 +4961,13 @@ pub mod role {
 				self.modify = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for FieldsPermissionsSettings {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "MODIFY", &self.modify)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(FieldsPermissionsSettings);
+		serialize_map!(FieldsPermissionsSettings { opt "MODIFY" modify, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for FieldsPermissionsSettings {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					modify: object.field("MODIFY")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			FieldsPermissionsSettings { modify : field "MODIFY", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsPermissionsSettings);
 		/// Allowed values of `params.fields.permissions.TEMPLATES.MODIFY` in `documentgenerator.role.update`.
@@ -7845,40 +5017,15 @@ pub mod role {
 				self.modify = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for FieldsPermissionsTemplates {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "MODIFY", &self.modify)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(FieldsPermissionsTemplates);
+		serialize_map!(
+			FieldsPermissionsTemplates { opt "MODIFY" modify, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for FieldsPermissionsTemplates {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					modify: object.field("MODIFY")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			FieldsPermissionsTemplates { modify : field "MODIFY", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsPermissionsTemplates);
 		/// Allowed values of `params.fields.permissions.DOCUMENTS.MODIFY` in `documentgenerator.role.update`.
@@ -7947,42 +5094,17 @@ pub mod role {
 				self.view = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for FieldsPermissionsDocuments {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "MODIFY", &self.modify)?;
-				crate::support::opt_entry(&mut map, "VIEW", &self.view)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(FieldsPermissionsDocuments);
+		serialize_map!(
+			FieldsPermissionsDocuments { opt "MODIFY" modify, opt "VIEW" view, rest ""
+			extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for FieldsPermissionsDocuments {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					modify: object.field("MODIFY")?,
-					view: object.field("VIEW")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			FieldsPermissionsDocuments { modify : field "MODIFY", view : field "VIEW",
+			extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsPermissionsDocuments);
 		/// The object `params.fields.permissions` of `documentgenerator.role.update`: `object`.
@@ -8034,44 +5156,17 @@ pub mod role {
 				self.documents = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for FieldsPermissions {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
-				crate::support::opt_entry(&mut map, "TEMPLATES", &self.templates)?;
-				crate::support::opt_entry(&mut map, "DOCUMENTS", &self.documents)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(FieldsPermissions);
+		serialize_map!(
+			FieldsPermissions { opt "SETTINGS" settings, opt "TEMPLATES" templates, opt
+			"DOCUMENTS" documents, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for FieldsPermissions {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					settings: object.field("SETTINGS")?,
-					templates: object.field("TEMPLATES")?,
-					documents: object.field("DOCUMENTS")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			FieldsPermissions { settings : field "SETTINGS", templates : field
+			"TEMPLATES", documents : field "DOCUMENTS", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsPermissions);
 		/// The object `params.fields` of `documentgenerator.role.update`: `object`.
@@ -8114,44 +5209,17 @@ pub mod role {
 				self.permissions = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "permissions", &self.permissions)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { opt "name" name, opt "code" code, opt "permissions" permissions,
+			rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.exact_str("name")?,
-					code: object.exact_str("code")?,
-					permissions: object.field("permissions")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { name : exact "name", code : exact "code", permissions : field
+			"permissions", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// Allowed values of `result.role.permissions.settings.modify` in `documentgenerator.role.update`.
@@ -8179,29 +5247,12 @@ pub mod role {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRolePermissionsSettings {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					modify: object.field("modify")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRolePermissionsSettings {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "modify", &self.modify)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRolePermissionsSettings { modify : field "modify", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRolePermissionsSettings { opt "modify" modify, rest "" extra }
+		);
 		/// Allowed values of `result.role.permissions.templates.modify` in `documentgenerator.role.update`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -8234,29 +5285,12 @@ pub mod role {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRolePermissionsTemplates {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					modify: object.field("modify")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRolePermissionsTemplates {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "modify", &self.modify)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRolePermissionsTemplates { modify : field "modify", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRolePermissionsTemplates { opt "modify" modify, rest "" extra }
+		);
 		/// Allowed values of `result.role.permissions.documents.modify` in `documentgenerator.role.update`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -8298,31 +5332,14 @@ pub mod role {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRolePermissionsDocuments {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					modify: object.field("modify")?,
-					view: object.field("view")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRolePermissionsDocuments {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "modify", &self.modify)?;
-				crate::support::opt_entry(&mut map, "view", &self.view)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRolePermissionsDocuments { modify : field "modify", view : field
+			"view", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRolePermissionsDocuments { opt "modify" modify, opt "view" view, rest
+			"" extra }
+		);
 		/// The object `result.role.permissions` of `documentgenerator.role.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-update.html>
@@ -8338,33 +5355,14 @@ pub mod role {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRolePermissions {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					settings: object.field("settings")?,
-					templates: object.field("templates")?,
-					documents: object.field("documents")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRolePermissions {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-				crate::support::opt_entry(&mut map, "templates", &self.templates)?;
-				crate::support::opt_entry(&mut map, "documents", &self.documents)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRolePermissions { settings : field "settings", templates : field
+			"templates", documents : field "documents", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRolePermissions { opt "settings" settings, opt "templates" templates,
+			opt "documents" documents, rest "" extra }
+		);
 		/// The object `result.role` of `documentgenerator.role.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-update.html>
@@ -8382,35 +5380,14 @@ pub mod role {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRole {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					name: object.field("name")?,
-					code: object.field("code")?,
-					permissions: object.field("permissions")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRole {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "permissions", &self.permissions)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRole { id : field "id", name : field "name", code : field "code",
+			permissions : field "permissions", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRole { opt "id" id, opt "name" name, opt "code" code, opt "permissions"
+			permissions, rest "" extra }
+		);
 		/// The object `result` of `documentgenerator.role.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-update.html>
@@ -8422,30 +5399,8 @@ pub mod role {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["role"], &[])?;
-				Ok(Self {
-					role: object.field("role")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "role", &self.role)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(Output { role : field "role", extra : rest "", } fits["role"] []);
+		serialize_map!(Output { opt "role" role, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Update {
 			const NAME: &'static str = "documentgenerator.role.update";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -8481,38 +5436,11 @@ pub mod template {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(Add { req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Add { fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `documentgenerator.template.delete`: REST 2, scope `documentgenerator`.
@@ -8538,38 +5466,11 @@ pub mod template {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `documentgenerator.template.get`: REST 2, scope `documentgenerator`.
@@ -8595,38 +5496,11 @@ pub mod template {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `documentgenerator.template.getfields`: REST 2, scope `documentgenerator`.
@@ -8652,38 +5526,11 @@ pub mod template {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getfields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getfields);
+	serialize_map!(Getfields { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getfields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Getfields { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getfields);
 	/// `documentgenerator.template.list`: REST 2, scope `documentgenerator`.
@@ -8743,44 +5590,17 @@ pub mod template {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "select", &self.select)?;
-			crate::support::opt_entry(&mut map, "order", &self.order)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(
+		List { opt "select" select, opt "order" order, opt "filter" filter, opt "start"
+		start, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				select: object.field("select")?,
-				order: object.field("order")?,
-				filter: object.field("filter")?,
-				start: object.field("start")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		List { select : field "select", order : field "order", filter : field "filter",
+		start : field "start", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// `documentgenerator.template.update`: REST 2, scope `documentgenerator`.
@@ -8809,40 +5629,11 @@ pub mod template {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `documentgenerator.template.add`.
@@ -8945,66 +5736,21 @@ pub mod template {
 				self.sort = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("name", &self.name)?;
-				map.serialize_entry("fileId", &self.file_id)?;
-				map.serialize_entry("file", &self.file)?;
-				map.serialize_entry("numeratorId", &self.numerator_id)?;
-				map.serialize_entry("region", &self.region)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "users", &self.users)?;
-				crate::support::opt_entry(
-					&mut map,
-					"active",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"withStamps",
-					&self.with_stamps.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "name" name, req "fileId" file_id, req "file" file, req
+			"numeratorId" numerator_id, req "region" region, opt "code" code, opt "users"
+			users, opt_yn "active" active, opt_yn "withStamps" with_stamps, opt "sort"
+			sort, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.field("name")?,
-					file_id: object.field("fileId")?,
-					file: object.field("file")?,
-					numerator_id: object.field("numeratorId")?,
-					region: object.field("region")?,
-					code: object.exact_str("code")?,
-					users: object.field("users")?,
-					active: object.field("active")?,
-					with_stamps: object.field("withStamps")?,
-					sort: object.field("sort")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { name : field "name", file_id : field "fileId", file : field "file",
+			numerator_id : field "numeratorId", region : field "region", code : exact
+			"code", users : field "users", active : field "active", with_stamps : field
+			"withStamps", sort : field "sort", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result.template.providers` of `documentgenerator.template.add`: `object`.
@@ -9020,34 +5766,14 @@ pub mod template {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputTemplateProviders {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					bitrix_documentgenerator_dataprovider_rest: object
-						.soft("bitrix\\documentgenerator\\dataprovider\\rest"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputTemplateProviders {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"bitrix\\documentgenerator\\dataprovider\\rest",
-					&self.bitrix_documentgenerator_dataprovider_rest,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputTemplateProviders { bitrix_documentgenerator_dataprovider_rest : soft
+			"bitrix\\documentgenerator\\dataprovider\\rest", extra : rest "", }
+		);
+		serialize_map!(
+			OutputTemplateProviders { opt "bitrix\\documentgenerator\\dataprovider\\rest"
+			bitrix_documentgenerator_dataprovider_rest, rest "" extra }
+		);
 		/// The object `result.template.users` of `documentgenerator.template.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-add.html>
@@ -9061,29 +5787,8 @@ pub mod template {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputTemplateUsers {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					ua: object.soft("UA"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputTemplateUsers {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "UA", &self.ua)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(OutputTemplateUsers { ua : soft "UA", extra : rest "", });
+		serialize_map!(OutputTemplateUsers { opt "UA" ua, rest "" extra });
 		/// The object `result.template` of `documentgenerator.template.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-add.html>
@@ -9131,75 +5836,23 @@ pub mod template {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputTemplate {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					name: object.field("name")?,
-					region: object.field("region")?,
-					code: object.field("code")?,
-					download: object.field("download")?,
-					download_machine: object.field("downloadMachine")?,
-					active: object.field("active")?,
-					module_id: object.field("moduleId")?,
-					numerator_id: object.field("numeratorId")?,
-					with_stamps: object.field("withStamps")?,
-					providers: object.field("providers")?,
-					users: object.field("users")?,
-					is_deleted: object.field("isDeleted")?,
-					sort: object.field("sort")?,
-					create_time: object.field("createTime")?,
-					update_time: object.field("updateTime")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputTemplate {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "region", &self.region)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "download", &self.download)?;
-				crate::support::opt_entry(
-					&mut map,
-					"downloadMachine",
-					&self.download_machine,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"active",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
-				crate::support::opt_entry(&mut map, "numeratorId", &self.numerator_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"withStamps",
-					&self.with_stamps.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "providers", &self.providers)?;
-				crate::support::opt_entry(&mut map, "users", &self.users)?;
-				crate::support::opt_entry(
-					&mut map,
-					"isDeleted",
-					&self.is_deleted.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::opt_entry(&mut map, "createTime", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "updateTime", &self.update_time)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputTemplate { id : field "id", name : field "name", region : field
+			"region", code : field "code", download : field "download", download_machine
+			: field "downloadMachine", active : field "active", module_id : field
+			"moduleId", numerator_id : field "numeratorId", with_stamps : field
+			"withStamps", providers : field "providers", users : field "users",
+			is_deleted : field "isDeleted", sort : field "sort", create_time : field
+			"createTime", update_time : field "updateTime", extra : rest "", }
+		);
+		serialize_map!(
+			OutputTemplate { opt "id" id, opt "name" name, opt "region" region, opt
+			"code" code, opt "download" download, opt "downloadMachine" download_machine,
+			opt_yn "active" active, opt "moduleId" module_id, opt "numeratorId"
+			numerator_id, opt_yn "withStamps" with_stamps, opt "providers" providers, opt
+			"users" users, opt_yn "isDeleted" is_deleted, opt "sort" sort, opt
+			"createTime" create_time, opt "updateTime" update_time, rest "" extra }
+		);
 		/// The object `result` of `documentgenerator.template.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-add.html>
@@ -9211,30 +5864,10 @@ pub mod template {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["template"], &[])?;
-				Ok(Self {
-					template: object.field("template")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "template", &self.template)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { template : field "template", extra : rest "", } fits["template"] []
+		);
+		serialize_map!(Output { opt "template" template, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Add {
 			const NAME: &'static str = "documentgenerator.template.add";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9301,34 +5934,14 @@ pub mod template {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputTemplateProviders {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					bitrix_documentgenerator_dataprovider_rest: object
-						.soft("bitrix\\documentgenerator\\dataprovider\\rest"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputTemplateProviders {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"bitrix\\documentgenerator\\dataprovider\\rest",
-					&self.bitrix_documentgenerator_dataprovider_rest,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputTemplateProviders { bitrix_documentgenerator_dataprovider_rest : soft
+			"bitrix\\documentgenerator\\dataprovider\\rest", extra : rest "", }
+		);
+		serialize_map!(
+			OutputTemplateProviders { opt "bitrix\\documentgenerator\\dataprovider\\rest"
+			bitrix_documentgenerator_dataprovider_rest, rest "" extra }
+		);
 		/// The object `result.template.users` of `documentgenerator.template.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get.html>
@@ -9342,29 +5955,8 @@ pub mod template {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputTemplateUsers {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					u503: object.soft("U503"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputTemplateUsers {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "U503", &self.u503)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(OutputTemplateUsers { u503 : soft "U503", extra : rest "", });
+		serialize_map!(OutputTemplateUsers { opt "U503" u503, rest "" extra });
 		/// The object `result.template` of `documentgenerator.template.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get.html>
@@ -9414,75 +6006,23 @@ pub mod template {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputTemplate {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					name: object.field("name")?,
-					region: object.field("region")?,
-					code: object.field("code")?,
-					download: object.field("download")?,
-					active: object.field("active")?,
-					module_id: object.field("moduleId")?,
-					numerator_id: object.field("numeratorId")?,
-					with_stamps: object.field("withStamps")?,
-					providers: object.field("providers")?,
-					users: object.field("users")?,
-					is_deleted: object.field("isDeleted")?,
-					sort: object.field("sort")?,
-					create_time: object.field("createTime")?,
-					update_time: object.field("updateTime")?,
-					download_machine: object.soft("downloadMachine"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputTemplate {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "region", &self.region)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "download", &self.download)?;
-				crate::support::opt_entry(
-					&mut map,
-					"active",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
-				crate::support::opt_entry(&mut map, "numeratorId", &self.numerator_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"withStamps",
-					&self.with_stamps.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "providers", &self.providers)?;
-				crate::support::opt_entry(&mut map, "users", &self.users)?;
-				crate::support::opt_entry(
-					&mut map,
-					"isDeleted",
-					&self.is_deleted.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::opt_entry(&mut map, "createTime", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "updateTime", &self.update_time)?;
-				crate::support::opt_entry(
-					&mut map,
-					"downloadMachine",
-					&self.download_machine,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputTemplate { id : field "id", name : field "name", region : field
+			"region", code : field "code", download : field "download", active : field
+			"active", module_id : field "moduleId", numerator_id : field "numeratorId",
+			with_stamps : field "withStamps", providers : field "providers", users :
+			field "users", is_deleted : field "isDeleted", sort : field "sort",
+			create_time : field "createTime", update_time : field "updateTime",
+			download_machine : soft "downloadMachine", extra : rest "", }
+		);
+		serialize_map!(
+			OutputTemplate { opt "id" id, opt "name" name, opt "region" region, opt
+			"code" code, opt "download" download, opt_yn "active" active, opt "moduleId"
+			module_id, opt "numeratorId" numerator_id, opt_yn "withStamps" with_stamps,
+			opt "providers" providers, opt "users" users, opt_yn "isDeleted" is_deleted,
+			opt "sort" sort, opt "createTime" create_time, opt "updateTime" update_time,
+			opt "downloadMachine" download_machine, rest "" extra }
+		);
 		/// The object `result` of `documentgenerator.template.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get.html>
@@ -9494,30 +6034,10 @@ pub mod template {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["template"], &[])?;
-				Ok(Self {
-					template: object.field("template")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "template", &self.template)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { template : field "template", extra : rest "", } fits["template"] []
+		);
+		serialize_map!(Output { opt "template" template, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "documentgenerator.template.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9569,45 +6089,16 @@ pub mod template {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputTemplateFieldsKey {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					title: object.field("title")?,
-					value: object.field("value")?,
-					default: object.field("default")?,
-					required: object.field("required")?,
-					type_: object.field("type")?,
-					group: object.field("group")?,
-					chain: object.field("chain")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputTemplateFieldsKey {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "title", &self.title)?;
-				map.serialize_entry("value", &self.value)?;
-				map.serialize_entry("default", &self.default)?;
-				crate::support::opt_entry(
-					&mut map,
-					"required",
-					&self.required.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				map.serialize_entry("group", &self.group)?;
-				map.serialize_entry("chain", &self.chain)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputTemplateFieldsKey { title : field "title", value : field "value",
+			default : field "default", required : field "required", type_ : field "type",
+			group : field "group", chain : field "chain", extra : rest "", }
+		);
+		serialize_map!(
+			OutputTemplateFieldsKey { opt "title" title, req "value" value, req "default"
+			default, opt_yn "required" required, opt "type" type_, req "group" group, req
+			"chain" chain, rest "" extra }
+		);
 		/// The object `result.templateFields` of `documentgenerator.template.getfields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get-fields.html>
@@ -9621,29 +6112,8 @@ pub mod template {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputTemplateFields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					key: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputTemplateFields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.key)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(OutputTemplateFields { key : pattern "*", extra : rest "", });
+		serialize_map!(OutputTemplateFields { rest "*" key, rest "" extra });
 		/// The object `result` of `documentgenerator.template.getfields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get-fields.html>
@@ -9655,34 +6125,11 @@ pub mod template {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["templateFields"], &[])?;
-				Ok(Self {
-					template_fields: object.field("templateFields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"templateFields",
-					&self.template_fields,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { template_fields : field "templateFields", extra : rest "", }
+			fits["templateFields"] []
+		);
+		serialize_map!(Output { opt "templateFields" template_fields, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Getfields {
 			const NAME: &'static str = "documentgenerator.template.getfields";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9829,70 +6276,22 @@ pub mod template {
 				self.providers = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Select {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"active",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "region", &self.region)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::opt_entry(&mut map, "createTime", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "updateTime", &self.update_time)?;
-				crate::support::opt_entry(&mut map, "numeratorId", &self.numerator_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"withStamps",
-					&self.with_stamps.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "users", &self.users)?;
-				crate::support::opt_entry(&mut map, "providers", &self.providers)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Select);
+		serialize_map!(
+			Select { opt "id" id, opt_yn "active" active, opt "name" name, opt "code"
+			code, opt "region" region, opt "sort" sort, opt "createTime" create_time, opt
+			"updateTime" update_time, opt "numeratorId" numerator_id, opt_yn "withStamps"
+			with_stamps, opt "users" users, opt "providers" providers, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Select {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					active: object.field("active")?,
-					name: object.exact_str("name")?,
-					code: object.exact_str("code")?,
-					region: object.exact_str("region")?,
-					sort: object.field("sort")?,
-					create_time: object.field("createTime")?,
-					update_time: object.field("updateTime")?,
-					numerator_id: object.field("numeratorId")?,
-					with_stamps: object.field("withStamps")?,
-					users: object.field("users")?,
-					providers: object.field("providers")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Select { id : field "id", active : field "active", name : exact "name", code
+			: exact "code", region : exact "region", sort : field "sort", create_time :
+			field "createTime", update_time : field "updateTime", numerator_id : field
+			"numeratorId", with_stamps : field "withStamps", users : field "users",
+			providers : field "providers", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Select);
 		/// The object `params.order` of `documentgenerator.template.list`: `object`.
@@ -10017,70 +6416,22 @@ pub mod template {
 				self.providers = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Order {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"active",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "region", &self.region)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::opt_entry(&mut map, "createTime", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "updateTime", &self.update_time)?;
-				crate::support::opt_entry(&mut map, "numeratorId", &self.numerator_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"withStamps",
-					&self.with_stamps.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "users", &self.users)?;
-				crate::support::opt_entry(&mut map, "providers", &self.providers)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Order);
+		serialize_map!(
+			Order { opt "id" id, opt_yn "active" active, opt "name" name, opt "code"
+			code, opt "region" region, opt "sort" sort, opt "createTime" create_time, opt
+			"updateTime" update_time, opt "numeratorId" numerator_id, opt_yn "withStamps"
+			with_stamps, opt "users" users, opt "providers" providers, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Order {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					active: object.field("active")?,
-					name: object.exact_str("name")?,
-					code: object.exact_str("code")?,
-					region: object.exact_str("region")?,
-					sort: object.field("sort")?,
-					create_time: object.field("createTime")?,
-					update_time: object.field("updateTime")?,
-					numerator_id: object.field("numeratorId")?,
-					with_stamps: object.field("withStamps")?,
-					users: object.field("users")?,
-					providers: object.field("providers")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Order { id : field "id", active : field "active", name : exact "name", code :
+			exact "code", region : exact "region", sort : field "sort", create_time :
+			field "createTime", update_time : field "updateTime", numerator_id : field
+			"numeratorId", with_stamps : field "withStamps", users : field "users",
+			providers : field "providers", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Order);
 		/// The object `params.filter` of `documentgenerator.template.list`: `object`.
@@ -10205,70 +6556,22 @@ pub mod template {
 				self.providers = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"active",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "region", &self.region)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::opt_entry(&mut map, "createTime", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "updateTime", &self.update_time)?;
-				crate::support::opt_entry(&mut map, "numeratorId", &self.numerator_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"withStamps",
-					&self.with_stamps.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "users", &self.users)?;
-				crate::support::opt_entry(&mut map, "providers", &self.providers)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(
+			Filter { opt "id" id, opt_yn "active" active, opt "name" name, opt "code"
+			code, opt "region" region, opt "sort" sort, opt "createTime" create_time, opt
+			"updateTime" update_time, opt "numeratorId" numerator_id, opt_yn "withStamps"
+			with_stamps, opt "users" users, opt "providers" providers, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					active: object.field("active")?,
-					name: object.exact_str("name")?,
-					code: object.exact_str("code")?,
-					region: object.exact_str("region")?,
-					sort: object.field("sort")?,
-					create_time: object.field("createTime")?,
-					update_time: object.field("updateTime")?,
-					numerator_id: object.field("numeratorId")?,
-					with_stamps: object.field("withStamps")?,
-					users: object.field("users")?,
-					providers: object.field("providers")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Filter { id : field "id", active : field "active", name : exact "name", code
+			: exact "code", region : exact "region", sort : field "sort", create_time :
+			field "createTime", update_time : field "updateTime", numerator_id : field
+			"numeratorId", with_stamps : field "withStamps", users : field "users",
+			providers : field "providers", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `result.templates` of `documentgenerator.template.list`: `object`.
@@ -10332,95 +6635,29 @@ pub mod template {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputTemplates {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					active: object.field("active")?,
-					name: object.field("name")?,
-					code: object.field("code")?,
-					region: object.field("region")?,
-					sort: object.field("sort")?,
-					create_time: object.field("createTime")?,
-					update_time: object.field("updateTime")?,
-					created_by: object.field("createdBy")?,
-					updated_by: object.field("updatedBy")?,
-					module_id: object.field("moduleId")?,
-					file_id: object.field("fileId")?,
-					body_type: object.field("bodyType")?,
-					numerator_id: object.field("numeratorId")?,
-					with_stamps: object.field("withStamps")?,
-					products_table_variant: object.field("productsTableVariant")?,
-					is_deleted: object.field("isDeleted")?,
-					is_default: object.field("isDefault")?,
-					download: object.field("download")?,
-					download_machine: object.field("downloadMachine")?,
-					users: object.field("users")?,
-					providers: object.field("providers")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputTemplates {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"active",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "region", &self.region)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::opt_entry(&mut map, "createTime", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "updateTime", &self.update_time)?;
-				crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-				crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
-				crate::support::opt_entry(&mut map, "fileId", &self.file_id)?;
-				crate::support::opt_entry(&mut map, "bodyType", &self.body_type)?;
-				crate::support::opt_entry(&mut map, "numeratorId", &self.numerator_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"withStamps",
-					&self.with_stamps.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"productsTableVariant",
-					&self.products_table_variant,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"isDeleted",
-					&self.is_deleted.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"isDefault",
-					&self.is_default.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "download", &self.download)?;
-				crate::support::opt_entry(
-					&mut map,
-					"downloadMachine",
-					&self.download_machine,
-				)?;
-				map.serialize_entry("users", &self.users)?;
-				map.serialize_entry("providers", &self.providers)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputTemplates { id : field "id", active : field "active", name : field
+			"name", code : field "code", region : field "region", sort : field "sort",
+			create_time : field "createTime", update_time : field "updateTime",
+			created_by : field "createdBy", updated_by : field "updatedBy", module_id :
+			field "moduleId", file_id : field "fileId", body_type : field "bodyType",
+			numerator_id : field "numeratorId", with_stamps : field "withStamps",
+			products_table_variant : field "productsTableVariant", is_deleted : field
+			"isDeleted", is_default : field "isDefault", download : field "download",
+			download_machine : field "downloadMachine", users : field "users", providers
+			: field "providers", extra : rest "", }
+		);
+		serialize_map!(
+			OutputTemplates { opt "id" id, opt_yn "active" active, opt "name" name, opt
+			"code" code, opt "region" region, opt "sort" sort, opt "createTime"
+			create_time, opt "updateTime" update_time, opt "createdBy" created_by, opt
+			"updatedBy" updated_by, opt "moduleId" module_id, opt "fileId" file_id, opt
+			"bodyType" body_type, opt "numeratorId" numerator_id, opt_yn "withStamps"
+			with_stamps, opt "productsTableVariant" products_table_variant, opt_yn
+			"isDeleted" is_deleted, opt_yn "isDefault" is_default, opt "download"
+			download, opt "downloadMachine" download_machine, req "users" users, req
+			"providers" providers, rest "" extra }
+		);
 		/// The object `result` of `documentgenerator.template.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-list.html>
@@ -10432,30 +6669,11 @@ pub mod template {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["templates"], &[])?;
-				Ok(Self {
-					templates: object.field("templates")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "templates", &self.templates)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { templates : field "templates", extra : rest "", } fits["templates"]
+			[]
+		);
+		serialize_map!(Output { opt "templates" templates, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::List {
 			const NAME: &'static str = "documentgenerator.template.list";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10584,66 +6802,21 @@ pub mod template {
 				self.sort = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "file", &self.file)?;
-				crate::support::opt_entry(&mut map, "numeratorId", &self.numerator_id)?;
-				crate::support::opt_entry(&mut map, "region", &self.region)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "users", &self.users)?;
-				crate::support::opt_entry(&mut map, "providers", &self.providers)?;
-				crate::support::opt_entry(
-					&mut map,
-					"active",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"withStamps",
-					&self.with_stamps.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { opt "name" name, opt "file" file, opt "numeratorId" numerator_id,
+			opt "region" region, opt "code" code, opt "users" users, opt "providers"
+			providers, opt_yn "active" active, opt_yn "withStamps" with_stamps, opt
+			"sort" sort, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.exact_str("name")?,
-					file: object.field("file")?,
-					numerator_id: object.field("numeratorId")?,
-					region: object.exact_str("region")?,
-					code: object.exact_str("code")?,
-					users: object.field("users")?,
-					providers: object.field("providers")?,
-					active: object.field("active")?,
-					with_stamps: object.field("withStamps")?,
-					sort: object.field("sort")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { name : exact "name", file : field "file", numerator_id : field
+			"numeratorId", region : exact "region", code : exact "code", users : field
+			"users", providers : field "providers", active : field "active", with_stamps
+			: field "withStamps", sort : field "sort", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result.template.providers` of `documentgenerator.template.update`: `object`.
@@ -10659,34 +6832,14 @@ pub mod template {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputTemplateProviders {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					bitrix_documentgenerator_dataprovider_rest: object
-						.soft("bitrix\\documentgenerator\\dataprovider\\rest"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputTemplateProviders {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"bitrix\\documentgenerator\\dataprovider\\rest",
-					&self.bitrix_documentgenerator_dataprovider_rest,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputTemplateProviders { bitrix_documentgenerator_dataprovider_rest : soft
+			"bitrix\\documentgenerator\\dataprovider\\rest", extra : rest "", }
+		);
+		serialize_map!(
+			OutputTemplateProviders { opt "bitrix\\documentgenerator\\dataprovider\\rest"
+			bitrix_documentgenerator_dataprovider_rest, rest "" extra }
+		);
 		/// The object `result.template.users` of `documentgenerator.template.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-update.html>
@@ -10700,29 +6853,8 @@ pub mod template {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputTemplateUsers {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					u503: object.soft("U503"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputTemplateUsers {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "U503", &self.u503)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(OutputTemplateUsers { u503 : soft "U503", extra : rest "", });
+		serialize_map!(OutputTemplateUsers { opt "U503" u503, rest "" extra });
 		/// The object `result.template` of `documentgenerator.template.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-update.html>
@@ -10770,75 +6902,23 @@ pub mod template {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputTemplate {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					name: object.field("name")?,
-					region: object.field("region")?,
-					code: object.field("code")?,
-					download: object.field("download")?,
-					download_machine: object.field("downloadMachine")?,
-					active: object.field("active")?,
-					module_id: object.field("moduleId")?,
-					numerator_id: object.field("numeratorId")?,
-					with_stamps: object.field("withStamps")?,
-					providers: object.field("providers")?,
-					users: object.field("users")?,
-					is_deleted: object.field("isDeleted")?,
-					sort: object.field("sort")?,
-					create_time: object.field("createTime")?,
-					update_time: object.field("updateTime")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputTemplate {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "region", &self.region)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "download", &self.download)?;
-				crate::support::opt_entry(
-					&mut map,
-					"downloadMachine",
-					&self.download_machine,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"active",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
-				crate::support::opt_entry(&mut map, "numeratorId", &self.numerator_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"withStamps",
-					&self.with_stamps.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "providers", &self.providers)?;
-				crate::support::opt_entry(&mut map, "users", &self.users)?;
-				crate::support::opt_entry(
-					&mut map,
-					"isDeleted",
-					&self.is_deleted.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::opt_entry(&mut map, "createTime", &self.create_time)?;
-				crate::support::opt_entry(&mut map, "updateTime", &self.update_time)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputTemplate { id : field "id", name : field "name", region : field
+			"region", code : field "code", download : field "download", download_machine
+			: field "downloadMachine", active : field "active", module_id : field
+			"moduleId", numerator_id : field "numeratorId", with_stamps : field
+			"withStamps", providers : field "providers", users : field "users",
+			is_deleted : field "isDeleted", sort : field "sort", create_time : field
+			"createTime", update_time : field "updateTime", extra : rest "", }
+		);
+		serialize_map!(
+			OutputTemplate { opt "id" id, opt "name" name, opt "region" region, opt
+			"code" code, opt "download" download, opt "downloadMachine" download_machine,
+			opt_yn "active" active, opt "moduleId" module_id, opt "numeratorId"
+			numerator_id, opt_yn "withStamps" with_stamps, opt "providers" providers, opt
+			"users" users, opt_yn "isDeleted" is_deleted, opt "sort" sort, opt
+			"createTime" create_time, opt "updateTime" update_time, rest "" extra }
+		);
 		/// The object `result` of `documentgenerator.template.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-update.html>
@@ -10850,30 +6930,10 @@ pub mod template {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["template"], &[])?;
-				Ok(Self {
-					template: object.field("template")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "template", &self.template)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { template : field "template", extra : rest "", } fits["template"] []
+		);
+		serialize_map!(Output { opt "template" template, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Update {
 			const NAME: &'static str = "documentgenerator.template.update";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

@@ -35,42 +35,16 @@ impl Add {
 		self.access = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Add {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		map.serialize_entry("ENTITY", &self.entity)?;
-		map.serialize_entry("NAME", &self.name)?;
-		crate::support::opt_entry(&mut map, "ACCESS", &self.access)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Add);
+serialize_map!(
+	Add { req "ENTITY" entity, req "NAME" name, opt "ACCESS" access, rest "" extra }
+);
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Add {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			entity: object.field("ENTITY")?,
-			name: object.field("NAME")?,
-			access: object.field("ACCESS")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(
+	Add { entity : field "ENTITY", name : field "NAME", access : field "ACCESS", extra :
+	rest "", }
+);
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Add);
 /// `entity.delete`: REST 2, scope `entity`.
@@ -96,38 +70,11 @@ impl Delete {
 			extra: Default::default(),
 		}
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Delete {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		map.serialize_entry("ENTITY", &self.entity)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Delete);
+serialize_map!(Delete { req "ENTITY" entity, rest "" extra });
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Delete {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			entity: object.field("ENTITY")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(Delete { entity : field "ENTITY", extra : rest "", });
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Delete);
 /// `entity.get`: REST 2, scope `entity`.
@@ -158,38 +105,11 @@ impl Get {
 		self.entity = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Get {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Get);
+serialize_map!(Get { opt "ENTITY" entity, rest "" extra });
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Get {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			entity: object.exact_str("ENTITY")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(Get { entity : exact "ENTITY", extra : rest "", });
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Get);
 /// `entity.rights`: REST 2, scope `entity`.
@@ -223,40 +143,13 @@ impl Rights {
 		self.access = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Rights {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		map.serialize_entry("ENTITY", &self.entity)?;
-		crate::support::opt_entry(&mut map, "ACCESS", &self.access)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Rights);
+serialize_map!(Rights { req "ENTITY" entity, opt "ACCESS" access, rest "" extra });
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Rights {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			entity: object.field("ENTITY")?,
-			access: object.field("ACCESS")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(
+	Rights { entity : field "ENTITY", access : field "ACCESS", extra : rest "", }
+);
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Rights);
 /// `entity.update`: REST 2, scope `entity`.
@@ -306,44 +199,17 @@ impl Update {
 		self.access = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Update {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		map.serialize_entry("ENTITY", &self.entity)?;
-		crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-		crate::support::opt_entry(&mut map, "ENTITY_NEW", &self.entity_new)?;
-		crate::support::opt_entry(&mut map, "ACCESS", &self.access)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Update);
+serialize_map!(
+	Update { req "ENTITY" entity, opt "NAME" name, opt "ENTITY_NEW" entity_new, opt
+	"ACCESS" access, rest "" extra }
+);
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Update {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			entity: object.field("ENTITY")?,
-			name: object.exact_str("NAME")?,
-			entity_new: object.exact_str("ENTITY_NEW")?,
-			access: object.field("ACCESS")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(
+	Update { entity : field "ENTITY", name : exact "NAME", entity_new : exact
+	"ENTITY_NEW", access : field "ACCESS", extra : rest "", }
+);
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Update);
 /// Types of `entity.add`.
@@ -462,33 +328,14 @@ pub mod get {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for Output {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.soft("ID"),
-				iblock_type_id: object.soft("IBLOCK_TYPE_ID"),
-				entity: object.soft("ENTITY"),
-				name: object.soft("NAME"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for Output {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "ID", &self.id)?;
-			crate::support::opt_entry(&mut map, "IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-			crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		Output { id : soft "ID", iblock_type_id : soft "IBLOCK_TYPE_ID", entity : soft
+		"ENTITY", name : soft "NAME", extra : rest "", }
+	);
+	serialize_map!(
+		Output { opt "ID" id, opt "IBLOCK_TYPE_ID" iblock_type_id, opt "ENTITY" entity,
+		opt "NAME" name, rest "" extra }
+	);
 	impl ::bitrix24_runtime::Method for super::Get {
 		const NAME: &'static str = "entity.get";
 		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -599,66 +446,22 @@ pub mod item {
 			self.uf.insert(key.into(), value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("ENTITY", &self.entity)?;
-			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-			crate::support::opt_entry(
-				&mut map,
-				"PROPERTY_VALUES",
-				&self.property_values,
-			)?;
-			crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
-			crate::support::opt_entry(
-				&mut map,
-				"DATE_ACTIVE_FROM",
-				&self.date_active_from,
-			)?;
-			crate::support::opt_entry(&mut map, "DATE_ACTIVE_TO", &self.date_active_to)?;
-			crate::support::opt_entry(
-				&mut map,
-				"PREVIEW_PICTURE",
-				&self.preview_picture,
-			)?;
-			crate::support::opt_entry(&mut map, "DETAIL_PICTURE", &self.detail_picture)?;
-			crate::support::rest_entries(&mut map, &self.uf)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(
+		Add { req "ENTITY" entity, opt "NAME" name, opt "PROPERTY_VALUES"
+		property_values, opt "SECTION" section, opt "DATE_ACTIVE_FROM" date_active_from,
+		opt "DATE_ACTIVE_TO" date_active_to, opt "PREVIEW_PICTURE" preview_picture, opt
+		"DETAIL_PICTURE" detail_picture, rest "UF_*" uf, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				entity: object.field("ENTITY")?,
-				name: object.exact_str("NAME")?,
-				property_values: object.field("PROPERTY_VALUES")?,
-				section: object.field("SECTION")?,
-				date_active_from: object.field("DATE_ACTIVE_FROM")?,
-				date_active_to: object.field("DATE_ACTIVE_TO")?,
-				preview_picture: object.field("PREVIEW_PICTURE")?,
-				detail_picture: object.field("DETAIL_PICTURE")?,
-				uf: object.pattern("UF_*")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Add { entity : field "ENTITY", name : exact "NAME", property_values : field
+		"PROPERTY_VALUES", section : field "SECTION", date_active_from : field
+		"DATE_ACTIVE_FROM", date_active_to : field "DATE_ACTIVE_TO", preview_picture :
+		field "PREVIEW_PICTURE", detail_picture : field "DETAIL_PICTURE", uf : pattern
+		"UF_*", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `entity.item.delete`: REST 2, scope `entity`.
@@ -687,40 +490,11 @@ pub mod item {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("ENTITY", &self.entity)?;
-			map.serialize_entry("ID", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "ENTITY" entity, req "ID" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				entity: object.field("ENTITY")?,
-				id: object.field("ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { entity : field "ENTITY", id : field "ID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `entity.item.get`: REST 2, scope `entity`.
@@ -772,44 +546,17 @@ pub mod item {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("ENTITY", &self.entity)?;
-			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-			crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(
+		Get { req "ENTITY" entity, opt "SORT" sort, opt "FILTER" filter, opt "start"
+		start, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				entity: object.field("ENTITY")?,
-				sort: object.field("SORT")?,
-				filter: object.field("FILTER")?,
-				start: object.field("start")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Get { entity : field "ENTITY", sort : field "SORT", filter : field "FILTER",
+		start : field "start", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `entity.item.update`: REST 2, scope `entity`.
@@ -914,68 +661,22 @@ pub mod item {
 			self.uf.insert(key.into(), value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("ENTITY", &self.entity)?;
-			map.serialize_entry("ID", &self.id)?;
-			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-			crate::support::opt_entry(
-				&mut map,
-				"PROPERTY_VALUES",
-				&self.property_values,
-			)?;
-			crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
-			crate::support::opt_entry(
-				&mut map,
-				"DATE_ACTIVE_FROM",
-				&self.date_active_from,
-			)?;
-			crate::support::opt_entry(&mut map, "DATE_ACTIVE_TO", &self.date_active_to)?;
-			crate::support::opt_entry(
-				&mut map,
-				"PREVIEW_PICTURE",
-				&self.preview_picture,
-			)?;
-			crate::support::opt_entry(&mut map, "DETAIL_PICTURE", &self.detail_picture)?;
-			crate::support::rest_entries(&mut map, &self.uf)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(
+		Update { req "ENTITY" entity, req "ID" id, opt "NAME" name, opt "PROPERTY_VALUES"
+		property_values, opt "SECTION" section, opt "DATE_ACTIVE_FROM" date_active_from,
+		opt "DATE_ACTIVE_TO" date_active_to, opt "PREVIEW_PICTURE" preview_picture, opt
+		"DETAIL_PICTURE" detail_picture, rest "UF_*" uf, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				entity: object.field("ENTITY")?,
-				id: object.field("ID")?,
-				name: object.exact_str("NAME")?,
-				property_values: object.field("PROPERTY_VALUES")?,
-				section: object.field("SECTION")?,
-				date_active_from: object.field("DATE_ACTIVE_FROM")?,
-				date_active_to: object.field("DATE_ACTIVE_TO")?,
-				preview_picture: object.field("PREVIEW_PICTURE")?,
-				detail_picture: object.field("DETAIL_PICTURE")?,
-				uf: object.pattern("UF_*")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Update { entity : field "ENTITY", id : field "ID", name : exact "NAME",
+		property_values : field "PROPERTY_VALUES", section : field "SECTION",
+		date_active_from : field "DATE_ACTIVE_FROM", date_active_to : field
+		"DATE_ACTIVE_TO", preview_picture : field "PREVIEW_PICTURE", detail_picture :
+		field "DETAIL_PICTURE", uf : pattern "UF_*", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `entity.item.add`.
@@ -1243,98 +944,30 @@ pub mod item {
 				self.property_values = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Sort {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-				crate::support::opt_entry(&mut map, "MODIFIED_BY", &self.modified_by)?;
-				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVE",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DATE_ACTIVE_FROM",
-					&self.date_active_from,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DATE_ACTIVE_TO",
-					&self.date_active_to,
-				)?;
-				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"PREVIEW_PICTURE",
-					&self.preview_picture,
-				)?;
-				crate::support::opt_entry(&mut map, "PREVIEW_TEXT", &self.preview_text)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DETAIL_PICTURE",
-					&self.detail_picture,
-				)?;
-				crate::support::opt_entry(&mut map, "DETAIL_TEXT", &self.detail_text)?;
-				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-				crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
-				crate::support::opt_entry(
-					&mut map,
-					"PROPERTY_VALUES",
-					&self.property_values,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Sort);
+		serialize_map!(
+			Sort { opt "ID" id, opt "TIMESTAMP_X" timestamp_x, opt "MODIFIED_BY"
+			modified_by, opt "DATE_CREATE" date_create, opt "CREATED_BY" created_by,
+			opt_yn "ACTIVE" active, opt "DATE_ACTIVE_FROM" date_active_from, opt
+			"DATE_ACTIVE_TO" date_active_to, opt "SORT" sort, opt "NAME" name, opt
+			"PREVIEW_PICTURE" preview_picture, opt "PREVIEW_TEXT" preview_text, opt
+			"DETAIL_PICTURE" detail_picture, opt "DETAIL_TEXT" detail_text, opt "CODE"
+			code, opt "ENTITY" entity, opt "SECTION" section, opt "PROPERTY_VALUES"
+			property_values, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Sort {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					timestamp_x: object.field("TIMESTAMP_X")?,
-					modified_by: object.field("MODIFIED_BY")?,
-					date_create: object.field("DATE_CREATE")?,
-					created_by: object.field("CREATED_BY")?,
-					active: object.field("ACTIVE")?,
-					date_active_from: object.exact_str("DATE_ACTIVE_FROM")?,
-					date_active_to: object.exact_str("DATE_ACTIVE_TO")?,
-					sort: object.field("SORT")?,
-					name: object.exact_str("NAME")?,
-					preview_picture: object.exact_str("PREVIEW_PICTURE")?,
-					preview_text: object.exact_str("PREVIEW_TEXT")?,
-					detail_picture: object.exact_str("DETAIL_PICTURE")?,
-					detail_text: object.exact_str("DETAIL_TEXT")?,
-					code: object.exact_str("CODE")?,
-					entity: object.exact_str("ENTITY")?,
-					section: object.field("SECTION")?,
-					property_values: object.field("PROPERTY_VALUES")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Sort { id : field "ID", timestamp_x : field "TIMESTAMP_X", modified_by :
+			field "MODIFIED_BY", date_create : field "DATE_CREATE", created_by : field
+			"CREATED_BY", active : field "ACTIVE", date_active_from : exact
+			"DATE_ACTIVE_FROM", date_active_to : exact "DATE_ACTIVE_TO", sort : field
+			"SORT", name : exact "NAME", preview_picture : exact "PREVIEW_PICTURE",
+			preview_text : exact "PREVIEW_TEXT", detail_picture : exact "DETAIL_PICTURE",
+			detail_text : exact "DETAIL_TEXT", code : exact "CODE", entity : exact
+			"ENTITY", section : field "SECTION", property_values : field
+			"PROPERTY_VALUES", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Sort);
 		/// The object `params.FILTER` of `entity.item.get`: `object`.
@@ -1508,98 +1141,30 @@ pub mod item {
 				self.property_values = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-				crate::support::opt_entry(&mut map, "MODIFIED_BY", &self.modified_by)?;
-				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVE",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DATE_ACTIVE_FROM",
-					&self.date_active_from,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DATE_ACTIVE_TO",
-					&self.date_active_to,
-				)?;
-				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"PREVIEW_PICTURE",
-					&self.preview_picture,
-				)?;
-				crate::support::opt_entry(&mut map, "PREVIEW_TEXT", &self.preview_text)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DETAIL_PICTURE",
-					&self.detail_picture,
-				)?;
-				crate::support::opt_entry(&mut map, "DETAIL_TEXT", &self.detail_text)?;
-				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-				crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
-				crate::support::opt_entry(
-					&mut map,
-					"PROPERTY_VALUES",
-					&self.property_values,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(
+			Filter { opt "ID" id, opt "TIMESTAMP_X" timestamp_x, opt "MODIFIED_BY"
+			modified_by, opt "DATE_CREATE" date_create, opt "CREATED_BY" created_by,
+			opt_yn "ACTIVE" active, opt "DATE_ACTIVE_FROM" date_active_from, opt
+			"DATE_ACTIVE_TO" date_active_to, opt "SORT" sort, opt "NAME" name, opt
+			"PREVIEW_PICTURE" preview_picture, opt "PREVIEW_TEXT" preview_text, opt
+			"DETAIL_PICTURE" detail_picture, opt "DETAIL_TEXT" detail_text, opt "CODE"
+			code, opt "ENTITY" entity, opt "SECTION" section, opt "PROPERTY_VALUES"
+			property_values, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					timestamp_x: object.field("TIMESTAMP_X")?,
-					modified_by: object.field("MODIFIED_BY")?,
-					date_create: object.field("DATE_CREATE")?,
-					created_by: object.field("CREATED_BY")?,
-					active: object.field("ACTIVE")?,
-					date_active_from: object.exact_str("DATE_ACTIVE_FROM")?,
-					date_active_to: object.exact_str("DATE_ACTIVE_TO")?,
-					sort: object.field("SORT")?,
-					name: object.exact_str("NAME")?,
-					preview_picture: object.exact_str("PREVIEW_PICTURE")?,
-					preview_text: object.exact_str("PREVIEW_TEXT")?,
-					detail_picture: object.exact_str("DETAIL_PICTURE")?,
-					detail_text: object.exact_str("DETAIL_TEXT")?,
-					code: object.exact_str("CODE")?,
-					entity: object.exact_str("ENTITY")?,
-					section: object.field("SECTION")?,
-					property_values: object.field("PROPERTY_VALUES")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Filter { id : field "ID", timestamp_x : field "TIMESTAMP_X", modified_by :
+			field "MODIFIED_BY", date_create : field "DATE_CREATE", created_by : field
+			"CREATED_BY", active : field "ACTIVE", date_active_from : exact
+			"DATE_ACTIVE_FROM", date_active_to : exact "DATE_ACTIVE_TO", sort : field
+			"SORT", name : exact "NAME", preview_picture : exact "PREVIEW_PICTURE",
+			preview_text : exact "PREVIEW_TEXT", detail_picture : exact "DETAIL_PICTURE",
+			detail_text : exact "DETAIL_TEXT", code : exact "CODE", entity : exact
+			"ENTITY", section : field "SECTION", property_values : field
+			"PROPERTY_VALUES", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `result` of `entity.item.get`: `item[]`.
@@ -1649,107 +1214,31 @@ pub mod item {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"ID",
-							"TIMESTAMP_X",
-							"MODIFIED_BY",
-							"DATE_CREATE",
-							"CREATED_BY",
-							"ACTIVE",
-							"DATE_ACTIVE_FROM",
-							"DATE_ACTIVE_TO",
-							"SORT",
-							"NAME",
-							"PREVIEW_PICTURE",
-							"PREVIEW_TEXT",
-							"DETAIL_PICTURE",
-							"DETAIL_TEXT",
-							"CODE",
-							"ENTITY",
-							"SECTION",
-							"PROPERTY_VALUES",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					timestamp_x: object.field("TIMESTAMP_X")?,
-					modified_by: object.field("MODIFIED_BY")?,
-					date_create: object.field("DATE_CREATE")?,
-					created_by: object.field("CREATED_BY")?,
-					active: object.field("ACTIVE")?,
-					date_active_from: object.field("DATE_ACTIVE_FROM")?,
-					date_active_to: object.field("DATE_ACTIVE_TO")?,
-					sort: object.field("SORT")?,
-					name: object.field("NAME")?,
-					preview_picture: object.field("PREVIEW_PICTURE")?,
-					preview_text: object.field("PREVIEW_TEXT")?,
-					detail_picture: object.field("DETAIL_PICTURE")?,
-					detail_text: object.field("DETAIL_TEXT")?,
-					code: object.field("CODE")?,
-					entity: object.field("ENTITY")?,
-					section: object.field("SECTION")?,
-					property_values: object.field("PROPERTY_VALUES")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-				crate::support::opt_entry(&mut map, "MODIFIED_BY", &self.modified_by)?;
-				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVE",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DATE_ACTIVE_FROM",
-					&self.date_active_from,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DATE_ACTIVE_TO",
-					&self.date_active_to,
-				)?;
-				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"PREVIEW_PICTURE",
-					&self.preview_picture,
-				)?;
-				crate::support::opt_entry(&mut map, "PREVIEW_TEXT", &self.preview_text)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DETAIL_PICTURE",
-					&self.detail_picture,
-				)?;
-				crate::support::opt_entry(&mut map, "DETAIL_TEXT", &self.detail_text)?;
-				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-				crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
-				map.serialize_entry("PROPERTY_VALUES", &self.property_values)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { id : field "ID", timestamp_x : field "TIMESTAMP_X", modified_by :
+			field "MODIFIED_BY", date_create : field "DATE_CREATE", created_by : field
+			"CREATED_BY", active : field "ACTIVE", date_active_from : field
+			"DATE_ACTIVE_FROM", date_active_to : field "DATE_ACTIVE_TO", sort : field
+			"SORT", name : field "NAME", preview_picture : field "PREVIEW_PICTURE",
+			preview_text : field "PREVIEW_TEXT", detail_picture : field "DETAIL_PICTURE",
+			detail_text : field "DETAIL_TEXT", code : field "CODE", entity : field
+			"ENTITY", section : field "SECTION", property_values : field
+			"PROPERTY_VALUES", extra : rest "", } fits["ID", "TIMESTAMP_X",
+			"MODIFIED_BY", "DATE_CREATE", "CREATED_BY", "ACTIVE", "DATE_ACTIVE_FROM",
+			"DATE_ACTIVE_TO", "SORT", "NAME", "PREVIEW_PICTURE", "PREVIEW_TEXT",
+			"DETAIL_PICTURE", "DETAIL_TEXT", "CODE", "ENTITY", "SECTION",
+			"PROPERTY_VALUES"] []
+		);
+		serialize_map!(
+			Item { opt "ID" id, opt "TIMESTAMP_X" timestamp_x, opt "MODIFIED_BY"
+			modified_by, opt "DATE_CREATE" date_create, opt "CREATED_BY" created_by,
+			opt_yn "ACTIVE" active, opt "DATE_ACTIVE_FROM" date_active_from, opt
+			"DATE_ACTIVE_TO" date_active_to, opt "SORT" sort, opt "NAME" name, opt
+			"PREVIEW_PICTURE" preview_picture, opt "PREVIEW_TEXT" preview_text, opt
+			"DETAIL_PICTURE" detail_picture, opt "DETAIL_TEXT" detail_text, opt "CODE"
+			code, opt "ENTITY" entity, opt "SECTION" section, req "PROPERTY_VALUES"
+			property_values, rest "" extra }
+		);
 		/// The `result` of the call: `item[]`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::Get {
@@ -1819,48 +1308,17 @@ pub mod item {
 				self.sort = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Add {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("ENTITY", &self.entity)?;
-				map.serialize_entry("PROPERTY", &self.property)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Add);
+		serialize_map!(
+			Add { req "ENTITY" entity, req "PROPERTY" property, opt "NAME" name, opt
+			"TYPE" type_, opt "SORT" sort, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Add {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					entity: object.field("ENTITY")?,
-					property: object.field("PROPERTY")?,
-					name: object.exact_str("NAME")?,
-					type_: object.exact_str("TYPE")?,
-					sort: object.field("SORT")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Add { entity : field "ENTITY", property : field "PROPERTY", name : exact
+			"NAME", type_ : exact "TYPE", sort : field "SORT", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
 		/// `entity.item.property.delete`: REST 2, scope `entity`.
@@ -1889,42 +1347,16 @@ pub mod item {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Delete {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("ENTITY", &self.entity)?;
-				map.serialize_entry("PROPERTY", &self.property)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Delete);
+		serialize_map!(
+			Delete { req "ENTITY" entity, req "PROPERTY" property, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Delete {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					entity: object.field("ENTITY")?,
-					property: object.field("PROPERTY")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Delete { entity : field "ENTITY", property : field "PROPERTY", extra : rest
+			"", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Delete);
 		/// `entity.item.property.get`: REST 2, scope `entity`.
@@ -1958,42 +1390,16 @@ pub mod item {
 				self.property = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("ENTITY", &self.entity)?;
-				crate::support::opt_entry(&mut map, "PROPERTY", &self.property)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(
+			Get { req "ENTITY" entity, opt "PROPERTY" property, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					entity: object.field("ENTITY")?,
-					property: object.exact_str("PROPERTY")?,
-					extra: object.rest()?,
-				})
+		from_value!(
+			Get { entity : field "ENTITY", property : exact "PROPERTY", extra : rest "",
 			}
-		}
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `entity.item.property.update`: REST 2, scope `entity`.
@@ -2054,50 +1460,19 @@ pub mod item {
 				self.sort = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Update {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("ENTITY", &self.entity)?;
-				map.serialize_entry("PROPERTY", &self.property)?;
-				crate::support::opt_entry(&mut map, "PROPERTY_NEW", &self.property_new)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Update);
+		serialize_map!(
+			Update { req "ENTITY" entity, req "PROPERTY" property, opt "PROPERTY_NEW"
+			property_new, opt "NAME" name, opt "TYPE" type_, opt "SORT" sort, rest ""
+			extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Update {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					entity: object.field("ENTITY")?,
-					property: object.field("PROPERTY")?,
-					property_new: object.exact_str("PROPERTY_NEW")?,
-					name: object.exact_str("NAME")?,
-					type_: object.exact_str("TYPE")?,
-					sort: object.field("SORT")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Update { entity : field "ENTITY", property : field "PROPERTY", property_new :
+			exact "PROPERTY_NEW", name : exact "NAME", type_ : exact "TYPE", sort : field
+			"SORT", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Update);
 		/// Types of `entity.item.property.add`.
@@ -2229,35 +1604,14 @@ pub mod item {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Item {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						property: object.soft("PROPERTY"),
-						name: object.soft("NAME"),
-						type_: object.soft("TYPE"),
-						sort: object.soft("SORT"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Item {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "PROPERTY", &self.property)?;
-					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-					crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-					crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Item { property : soft "PROPERTY", name : soft "NAME", type_ : soft
+				"TYPE", sort : soft "SORT", extra : rest "", }
+			);
+			serialize_map!(
+				Item { opt "PROPERTY" property, opt "NAME" name, opt "TYPE" type_, opt
+				"SORT" sort, rest "" extra }
+			);
 			/// The `result` of the call: `result[]`.
 			pub type Output = crate::List<Item>;
 			impl ::bitrix24_runtime::Method for super::Get {
@@ -2389,31 +1743,10 @@ pub mod rights {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for Output {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				u1: object.soft("U1"),
-				au: object.soft("AU"),
-				u577: object.soft("U577"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for Output {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "U1", &self.u1)?;
-			crate::support::opt_entry(&mut map, "AU", &self.au)?;
-			crate::support::opt_entry(&mut map, "U577", &self.u577)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		Output { u1 : soft "U1", au : soft "AU", u577 : soft "U577", extra : rest "", }
+	);
+	serialize_map!(Output { opt "U1" u1, opt "AU" au, opt "U577" u577, rest "" extra });
 	impl ::bitrix24_runtime::Method for super::Rights {
 		const NAME: &'static str = "entity.rights";
 		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2523,60 +1856,21 @@ pub mod section {
 			self.uf.insert(key.into(), value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("ENTITY", &self.entity)?;
-			map.serialize_entry("NAME", &self.name)?;
-			crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
-			crate::support::opt_entry(
-				&mut map,
-				"ACTIVE",
-				&self.active.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-			crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-			crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
-			crate::support::opt_entry(&mut map, "DETAIL_PICTURE", &self.detail_picture)?;
-			crate::support::rest_entries(&mut map, &self.uf)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(
+		Add { req "ENTITY" entity, req "NAME" name, opt "SECTION" section, opt_yn
+		"ACTIVE" active, opt "SORT" sort, opt "CODE" code, opt "DESCRIPTION" description,
+		opt "PICTURE" picture, opt "DETAIL_PICTURE" detail_picture, rest "UF_*" uf, rest
+		"" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				entity: object.field("ENTITY")?,
-				name: object.field("NAME")?,
-				section: object.field("SECTION")?,
-				active: object.field("ACTIVE")?,
-				sort: object.field("SORT")?,
-				code: object.exact_str("CODE")?,
-				description: object.exact_str("DESCRIPTION")?,
-				picture: object.field("PICTURE")?,
-				detail_picture: object.field("DETAIL_PICTURE")?,
-				uf: object.pattern("UF_*")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Add { entity : field "ENTITY", name : field "NAME", section : field "SECTION",
+		active : field "ACTIVE", sort : field "SORT", code : exact "CODE", description :
+		exact "DESCRIPTION", picture : field "PICTURE", detail_picture : field
+		"DETAIL_PICTURE", uf : pattern "UF_*", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `entity.section.delete`: REST 2, scope `entity`.
@@ -2605,40 +1899,11 @@ pub mod section {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("ENTITY", &self.entity)?;
-			map.serialize_entry("ID", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "ENTITY" entity, req "ID" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				entity: object.field("ENTITY")?,
-				id: object.field("ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { entity : field "ENTITY", id : field "ID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `entity.section.get`: REST 2, scope `entity`.
@@ -2690,44 +1955,17 @@ pub mod section {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("ENTITY", &self.entity)?;
-			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-			crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(
+		Get { req "ENTITY" entity, opt "SORT" sort, opt "FILTER" filter, opt "start"
+		start, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				entity: object.field("ENTITY")?,
-				sort: object.field("SORT")?,
-				filter: object.field("FILTER")?,
-				start: object.field("start")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Get { entity : field "ENTITY", sort : field "SORT", filter : field "FILTER",
+		start : field "start", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `entity.section.update`: REST 2, scope `entity`.
@@ -2836,62 +2074,21 @@ pub mod section {
 			self.uf.insert(key.into(), value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("ENTITY", &self.entity)?;
-			map.serialize_entry("ID", &self.id)?;
-			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-			crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
-			crate::support::opt_entry(
-				&mut map,
-				"ACTIVE",
-				&self.active.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-			crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-			crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
-			crate::support::opt_entry(&mut map, "DETAIL_PICTURE", &self.detail_picture)?;
-			crate::support::rest_entries(&mut map, &self.uf)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(
+		Update { req "ENTITY" entity, req "ID" id, opt "NAME" name, opt "SECTION"
+		section, opt_yn "ACTIVE" active, opt "SORT" sort, opt "CODE" code, opt
+		"DESCRIPTION" description, opt "PICTURE" picture, opt "DETAIL_PICTURE"
+		detail_picture, rest "UF_*" uf, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				entity: object.field("ENTITY")?,
-				id: object.field("ID")?,
-				name: object.exact_str("NAME")?,
-				section: object.field("SECTION")?,
-				active: object.field("ACTIVE")?,
-				sort: object.field("SORT")?,
-				code: object.exact_str("CODE")?,
-				description: object.exact_str("DESCRIPTION")?,
-				picture: object.field("PICTURE")?,
-				detail_picture: object.field("DETAIL_PICTURE")?,
-				uf: object.pattern("UF_*")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Update { entity : field "ENTITY", id : field "ID", name : exact "NAME", section :
+		field "SECTION", active : field "ACTIVE", sort : field "SORT", code : exact
+		"CODE", description : exact "DESCRIPTION", picture : field "PICTURE",
+		detail_picture : field "DETAIL_PICTURE", uf : pattern "UF_*", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `entity.section.add`.
@@ -3146,80 +2343,28 @@ pub mod section {
 				self.section = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Sort {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "MODIFIED_BY", &self.modified_by)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVE",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DETAIL_PICTURE",
-					&self.detail_picture,
-				)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "LEFT_MARGIN", &self.left_margin)?;
-				crate::support::opt_entry(&mut map, "RIGHT_MARGIN", &self.right_margin)?;
-				crate::support::opt_entry(&mut map, "DEPTH_LEVEL", &self.depth_level)?;
-				crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-				crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Sort);
+		serialize_map!(
+			Sort { opt "ID" id, opt "CODE" code, opt "TIMESTAMP_X" timestamp_x, opt
+			"DATE_CREATE" date_create, opt "CREATED_BY" created_by, opt "MODIFIED_BY"
+			modified_by, opt_yn "ACTIVE" active, opt "SORT" sort, opt "NAME" name, opt
+			"PICTURE" picture, opt "DETAIL_PICTURE" detail_picture, opt "DESCRIPTION"
+			description, opt "LEFT_MARGIN" left_margin, opt "RIGHT_MARGIN" right_margin,
+			opt "DEPTH_LEVEL" depth_level, opt "ENTITY" entity, opt "SECTION" section,
+			rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Sort {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					code: object.exact_str("CODE")?,
-					timestamp_x: object.field("TIMESTAMP_X")?,
-					date_create: object.field("DATE_CREATE")?,
-					created_by: object.field("CREATED_BY")?,
-					modified_by: object.field("MODIFIED_BY")?,
-					active: object.field("ACTIVE")?,
-					sort: object.field("SORT")?,
-					name: object.exact_str("NAME")?,
-					picture: object.exact_str("PICTURE")?,
-					detail_picture: object.exact_str("DETAIL_PICTURE")?,
-					description: object.exact_str("DESCRIPTION")?,
-					left_margin: object.field("LEFT_MARGIN")?,
-					right_margin: object.field("RIGHT_MARGIN")?,
-					depth_level: object.field("DEPTH_LEVEL")?,
-					entity: object.exact_str("ENTITY")?,
-					section: object.field("SECTION")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Sort { id : field "ID", code : exact "CODE", timestamp_x : field
+			"TIMESTAMP_X", date_create : field "DATE_CREATE", created_by : field
+			"CREATED_BY", modified_by : field "MODIFIED_BY", active : field "ACTIVE",
+			sort : field "SORT", name : exact "NAME", picture : exact "PICTURE",
+			detail_picture : exact "DETAIL_PICTURE", description : exact "DESCRIPTION",
+			left_margin : field "LEFT_MARGIN", right_margin : field "RIGHT_MARGIN",
+			depth_level : field "DEPTH_LEVEL", entity : exact "ENTITY", section : field
+			"SECTION", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Sort);
 		/// The object `params.FILTER` of `entity.section.get`: `object`.
@@ -3382,80 +2527,28 @@ pub mod section {
 				self.section = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "MODIFIED_BY", &self.modified_by)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVE",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DETAIL_PICTURE",
-					&self.detail_picture,
-				)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "LEFT_MARGIN", &self.left_margin)?;
-				crate::support::opt_entry(&mut map, "RIGHT_MARGIN", &self.right_margin)?;
-				crate::support::opt_entry(&mut map, "DEPTH_LEVEL", &self.depth_level)?;
-				crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-				crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(
+			Filter { opt "ID" id, opt "CODE" code, opt "TIMESTAMP_X" timestamp_x, opt
+			"DATE_CREATE" date_create, opt "CREATED_BY" created_by, opt "MODIFIED_BY"
+			modified_by, opt_yn "ACTIVE" active, opt "SORT" sort, opt "NAME" name, opt
+			"PICTURE" picture, opt "DETAIL_PICTURE" detail_picture, opt "DESCRIPTION"
+			description, opt "LEFT_MARGIN" left_margin, opt "RIGHT_MARGIN" right_margin,
+			opt "DEPTH_LEVEL" depth_level, opt "ENTITY" entity, opt "SECTION" section,
+			rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					code: object.exact_str("CODE")?,
-					timestamp_x: object.field("TIMESTAMP_X")?,
-					date_create: object.field("DATE_CREATE")?,
-					created_by: object.field("CREATED_BY")?,
-					modified_by: object.field("MODIFIED_BY")?,
-					active: object.field("ACTIVE")?,
-					sort: object.field("SORT")?,
-					name: object.exact_str("NAME")?,
-					picture: object.exact_str("PICTURE")?,
-					detail_picture: object.exact_str("DETAIL_PICTURE")?,
-					description: object.exact_str("DESCRIPTION")?,
-					left_margin: object.field("LEFT_MARGIN")?,
-					right_margin: object.field("RIGHT_MARGIN")?,
-					depth_level: object.field("DEPTH_LEVEL")?,
-					entity: object.exact_str("ENTITY")?,
-					section: object.field("SECTION")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Filter { id : field "ID", code : exact "CODE", timestamp_x : field
+			"TIMESTAMP_X", date_create : field "DATE_CREATE", created_by : field
+			"CREATED_BY", modified_by : field "MODIFIED_BY", active : field "ACTIVE",
+			sort : field "SORT", name : exact "NAME", picture : exact "PICTURE",
+			detail_picture : exact "DETAIL_PICTURE", description : exact "DESCRIPTION",
+			left_margin : field "LEFT_MARGIN", right_margin : field "RIGHT_MARGIN",
+			depth_level : field "DEPTH_LEVEL", entity : exact "ENTITY", section : field
+			"SECTION", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `result` of `entity.section.get`: `section[]`.
@@ -3503,92 +2596,28 @@ pub mod section {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"ID",
-							"CODE",
-							"TIMESTAMP_X",
-							"DATE_CREATE",
-							"CREATED_BY",
-							"MODIFIED_BY",
-							"ACTIVE",
-							"SORT",
-							"NAME",
-							"PICTURE",
-							"DETAIL_PICTURE",
-							"DESCRIPTION",
-							"LEFT_MARGIN",
-							"RIGHT_MARGIN",
-							"DEPTH_LEVEL",
-							"ENTITY",
-							"SECTION",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					code: object.field("CODE")?,
-					timestamp_x: object.field("TIMESTAMP_X")?,
-					date_create: object.field("DATE_CREATE")?,
-					created_by: object.field("CREATED_BY")?,
-					modified_by: object.field("MODIFIED_BY")?,
-					active: object.field("ACTIVE")?,
-					sort: object.field("SORT")?,
-					name: object.field("NAME")?,
-					picture: object.field("PICTURE")?,
-					detail_picture: object.field("DETAIL_PICTURE")?,
-					description: object.field("DESCRIPTION")?,
-					left_margin: object.field("LEFT_MARGIN")?,
-					right_margin: object.field("RIGHT_MARGIN")?,
-					depth_level: object.field("DEPTH_LEVEL")?,
-					entity: object.field("ENTITY")?,
-					section: object.field("SECTION")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "MODIFIED_BY", &self.modified_by)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVE",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DETAIL_PICTURE",
-					&self.detail_picture,
-				)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "LEFT_MARGIN", &self.left_margin)?;
-				crate::support::opt_entry(&mut map, "RIGHT_MARGIN", &self.right_margin)?;
-				crate::support::opt_entry(&mut map, "DEPTH_LEVEL", &self.depth_level)?;
-				crate::support::opt_entry(&mut map, "ENTITY", &self.entity)?;
-				crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { id : field "ID", code : field "CODE", timestamp_x : field
+			"TIMESTAMP_X", date_create : field "DATE_CREATE", created_by : field
+			"CREATED_BY", modified_by : field "MODIFIED_BY", active : field "ACTIVE",
+			sort : field "SORT", name : field "NAME", picture : field "PICTURE",
+			detail_picture : field "DETAIL_PICTURE", description : field "DESCRIPTION",
+			left_margin : field "LEFT_MARGIN", right_margin : field "RIGHT_MARGIN",
+			depth_level : field "DEPTH_LEVEL", entity : field "ENTITY", section : field
+			"SECTION", extra : rest "", } fits["ID", "CODE", "TIMESTAMP_X",
+			"DATE_CREATE", "CREATED_BY", "MODIFIED_BY", "ACTIVE", "SORT", "NAME",
+			"PICTURE", "DETAIL_PICTURE", "DESCRIPTION", "LEFT_MARGIN", "RIGHT_MARGIN",
+			"DEPTH_LEVEL", "ENTITY", "SECTION"] []
+		);
+		serialize_map!(
+			Item { opt "ID" id, opt "CODE" code, opt "TIMESTAMP_X" timestamp_x, opt
+			"DATE_CREATE" date_create, opt "CREATED_BY" created_by, opt "MODIFIED_BY"
+			modified_by, opt_yn "ACTIVE" active, opt "SORT" sort, opt "NAME" name, opt
+			"PICTURE" picture, opt "DETAIL_PICTURE" detail_picture, opt "DESCRIPTION"
+			description, opt "LEFT_MARGIN" left_margin, opt "RIGHT_MARGIN" right_margin,
+			opt "DEPTH_LEVEL" depth_level, opt "ENTITY" entity, opt "SECTION" section,
+			rest "" extra }
+		);
 		/// The `result` of the call: `section[]`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::Get {

@@ -59,48 +59,19 @@ impl Bind {
 		self.options = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Bind {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		map.serialize_entry("event", &self.event)?;
-		map.serialize_entry("handler", &self.handler)?;
-		crate::support::opt_entry(&mut map, "auth_type", &self.auth_type)?;
-		crate::support::opt_entry(&mut map, "event_type", &self.event_type)?;
-		crate::support::opt_entry(&mut map, "auth_connector", &self.auth_connector)?;
-		crate::support::opt_entry(&mut map, "options", &self.options)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Bind);
+serialize_map!(
+	Bind { req "event" event, req "handler" handler, opt "auth_type" auth_type, opt
+	"event_type" event_type, opt "auth_connector" auth_connector, opt "options" options,
+	rest "" extra }
+);
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Bind {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			event: object.field("event")?,
-			handler: object.field("handler")?,
-			auth_type: object.field("auth_type")?,
-			event_type: object.exact_str("event_type")?,
-			auth_connector: object.exact_str("auth_connector")?,
-			options: object.field("options")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(
+	Bind { event : field "event", handler : field "handler", auth_type : field
+	"auth_type", event_type : exact "event_type", auth_connector : exact
+	"auth_connector", options : field "options", extra : rest "", }
+);
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Bind);
 /// `event.get`: REST 2, no scope listed.
@@ -121,34 +92,11 @@ impl Get {
 	pub fn new() -> Self {
 		Self { extra: Default::default() }
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Get {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Get);
+serialize_map!(Get { rest "" extra });
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Get {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self { extra: object.rest()? })
-	}
-}
+from_value!(Get { extra : rest "", });
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Get);
 /// `event.unbind`: REST 2, no scope listed.
@@ -193,44 +141,17 @@ impl Unbind {
 		self.event_type = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Unbind {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		map.serialize_entry("event", &self.event)?;
-		map.serialize_entry("handler", &self.handler)?;
-		crate::support::opt_entry(&mut map, "auth_type", &self.auth_type)?;
-		crate::support::opt_entry(&mut map, "event_type", &self.event_type)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Unbind);
+serialize_map!(
+	Unbind { req "event" event, req "handler" handler, opt "auth_type" auth_type, opt
+	"event_type" event_type, rest "" extra }
+);
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Unbind {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			event: object.field("event")?,
-			handler: object.field("handler")?,
-			auth_type: object.field("auth_type")?,
-			event_type: object.exact_str("event_type")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(
+	Unbind { event : field "event", handler : field "handler", auth_type : field
+	"auth_type", event_type : exact "event_type", extra : rest "", }
+);
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Unbind);
 /// Types of `event.bind`.
@@ -286,34 +207,15 @@ pub mod get {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for Item {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			object.fits(&["event", "handler", "auth_type", "offline"], &[])?;
-			Ok(Self {
-				event: object.field("event")?,
-				handler: object.field("handler")?,
-				auth_type: object.field("auth_type")?,
-				offline: object.field("offline")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for Item {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "event", &self.event)?;
-			crate::support::opt_entry(&mut map, "handler", &self.handler)?;
-			crate::support::opt_entry(&mut map, "auth_type", &self.auth_type)?;
-			crate::support::opt_entry(&mut map, "offline", &self.offline)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		Item { event : field "event", handler : field "handler", auth_type : field
+		"auth_type", offline : field "offline", extra : rest "", } fits["event",
+		"handler", "auth_type", "offline"] []
+	);
+	serialize_map!(
+		Item { opt "event" event, opt "handler" handler, opt "auth_type" auth_type, opt
+		"offline" offline, rest "" extra }
+	);
 	/// The `result` of the call: `object[]`.
 	pub type Output = crate::List<Item>;
 	impl ::bitrix24_runtime::Method for super::Get {
@@ -366,42 +268,17 @@ pub mod offline {
 			self.message_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Clear {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("process_id", &self.process_id)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "message_id", &self.message_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Clear);
+	serialize_map!(
+		Clear { req "process_id" process_id, opt "id" id, opt "message_id" message_id,
+		rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Clear {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				process_id: object.field("process_id")?,
-				id: object.field("id")?,
-				message_id: object.field("message_id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Clear { process_id : field "process_id", id : field "id", message_id : field
+		"message_id", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Clear);
 	/// `event.offline.error`: REST 2, no scope listed.
@@ -435,40 +312,16 @@ pub mod offline {
 			self.message_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Error {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("process_id", &self.process_id)?;
-			crate::support::opt_entry(&mut map, "message_id", &self.message_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Error);
+	serialize_map!(
+		Error { req "process_id" process_id, opt "message_id" message_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Error {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				process_id: object.field("process_id")?,
-				message_id: object.field("message_id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Error { process_id : field "process_id", message_id : field "message_id", extra :
+		rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Error);
 	/// `event.offline.get`: REST 2, no scope listed.
@@ -515,42 +368,16 @@ pub mod offline {
 			self.limit = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::opt_entry(&mut map, "order", &self.order)?;
-			crate::support::opt_entry(&mut map, "limit", &self.limit)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(
+		Get { opt "filter" filter, opt "order" order, opt "limit" limit, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				filter: object.field("filter")?,
-				order: object.field("order")?,
-				limit: object.field("limit")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Get { filter : field "filter", order : field "order", limit : field "limit",
+		extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `event.offline.list`: REST 2, no scope listed.
@@ -607,44 +434,17 @@ pub mod offline {
 			self.auth_connector = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::opt_entry(&mut map, "order", &self.order)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::opt_entry(&mut map, "auth_connector", &self.auth_connector)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(
+		List { opt "filter" filter, opt "order" order, opt "start" start, opt
+		"auth_connector" auth_connector, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				filter: object.field("filter")?,
-				order: object.field("order")?,
-				start: object.field("start")?,
-				auth_connector: object.exact_str("auth_connector")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		List { filter : field "filter", order : field "order", start : field "start",
+		auth_connector : exact "auth_connector", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// Types of `event.offline.clear`.
@@ -742,40 +542,11 @@ pub mod offline {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(Filter { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Filter { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `params.order` of `event.offline.get`: `object`.
@@ -808,40 +579,11 @@ pub mod offline {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Order {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Order);
+		serialize_map!(Order { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Order {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Order { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Order);
 		/// The object `result.events` of `event.offline.get`: `object[]`.
@@ -865,43 +607,16 @@ pub mod offline {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputEvents {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					timestamp_x: object.field("TIMESTAMP_X")?,
-					event_name: object.field("EVENT_NAME")?,
-					event_data: object.field("EVENT_DATA")?,
-					event_additional: object.field("EVENT_ADDITIONAL")?,
-					message_id: object.field("MESSAGE_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputEvents {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-				crate::support::opt_entry(&mut map, "EVENT_NAME", &self.event_name)?;
-				crate::support::opt_entry(&mut map, "EVENT_DATA", &self.event_data)?;
-				crate::support::opt_entry(
-					&mut map,
-					"EVENT_ADDITIONAL",
-					&self.event_additional,
-				)?;
-				crate::support::opt_entry(&mut map, "MESSAGE_ID", &self.message_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputEvents { id : field "ID", timestamp_x : field "TIMESTAMP_X", event_name
+			: field "EVENT_NAME", event_data : field "EVENT_DATA", event_additional :
+			field "EVENT_ADDITIONAL", message_id : field "MESSAGE_ID", extra : rest "", }
+		);
+		serialize_map!(
+			OutputEvents { opt "ID" id, opt "TIMESTAMP_X" timestamp_x, opt "EVENT_NAME"
+			event_name, opt "EVENT_DATA" event_data, opt "EVENT_ADDITIONAL"
+			event_additional, opt "MESSAGE_ID" message_id, rest "" extra }
+		);
 		/// The object `result` of `event.offline.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-offline-get.html>
@@ -915,32 +630,13 @@ pub mod offline {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["process_id", "events"], &[])?;
-				Ok(Self {
-					process_id: object.field("process_id")?,
-					events: object.field("events")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("process_id", &self.process_id)?;
-				map.serialize_entry("events", &self.events)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { process_id : field "process_id", events : field "events", extra :
+			rest "", } fits["process_id", "events"] []
+		);
+		serialize_map!(
+			Output { req "process_id" process_id, req "events" events, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "event.offline.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -995,40 +691,11 @@ pub mod offline {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(Filter { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Filter { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `params.order` of `event.offline.list`: `object`.
@@ -1061,40 +728,11 @@ pub mod offline {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Order {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Order);
+		serialize_map!(Order { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Order {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Order { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Order);
 		/// The object `result` of `event.offline.list`: `object[]`.
@@ -1122,61 +760,20 @@ pub mod offline {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"ID",
-							"TIMESTAMP_X",
-							"EVENT_NAME",
-							"EVENT_DATA",
-							"EVENT_ADDITIONAL",
-							"MESSAGE_ID",
-							"PROCESS_ID",
-							"ERROR",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					timestamp_x: object.field("TIMESTAMP_X")?,
-					event_name: object.field("EVENT_NAME")?,
-					event_data: object.field("EVENT_DATA")?,
-					event_additional: object.field("EVENT_ADDITIONAL")?,
-					message_id: object.field("MESSAGE_ID")?,
-					process_id: object.field("PROCESS_ID")?,
-					error: object.field("ERROR")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-				crate::support::opt_entry(&mut map, "EVENT_NAME", &self.event_name)?;
-				crate::support::opt_entry(&mut map, "EVENT_DATA", &self.event_data)?;
-				crate::support::opt_entry(
-					&mut map,
-					"EVENT_ADDITIONAL",
-					&self.event_additional,
-				)?;
-				crate::support::opt_entry(&mut map, "MESSAGE_ID", &self.message_id)?;
-				crate::support::opt_entry(&mut map, "PROCESS_ID", &self.process_id)?;
-				crate::support::opt_entry(&mut map, "ERROR", &self.error)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { id : field "ID", timestamp_x : field "TIMESTAMP_X", event_name : field
+			"EVENT_NAME", event_data : field "EVENT_DATA", event_additional : field
+			"EVENT_ADDITIONAL", message_id : field "MESSAGE_ID", process_id : field
+			"PROCESS_ID", error : field "ERROR", extra : rest "", } fits["ID",
+			"TIMESTAMP_X", "EVENT_NAME", "EVENT_DATA", "EVENT_ADDITIONAL", "MESSAGE_ID",
+			"PROCESS_ID", "ERROR"] []
+		);
+		serialize_map!(
+			Item { opt "ID" id, opt "TIMESTAMP_X" timestamp_x, opt "EVENT_NAME"
+			event_name, opt "EVENT_DATA" event_data, opt "EVENT_ADDITIONAL"
+			event_additional, opt "MESSAGE_ID" message_id, opt "PROCESS_ID" process_id,
+			opt "ERROR" error, rest "" extra }
+		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::List {
@@ -1221,28 +818,8 @@ pub mod unbind {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for Output {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			object.fits(&["count"], &[])?;
-			Ok(Self {
-				count: object.field("count")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for Output {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "count", &self.count)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(Output { count : field "count", extra : rest "", } fits["count"] []);
+	serialize_map!(Output { opt "count" count, rest "" extra });
 	impl ::bitrix24_runtime::Method for super::Unbind {
 		const NAME: &'static str = "event.unbind";
 		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

@@ -37,40 +37,11 @@ impl Events {
 		self.full = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Events {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		crate::support::opt_entry(&mut map, "SCOPE", &self.scope)?;
-		crate::support::opt_entry(&mut map, "FULL", &self.full)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Events);
+serialize_map!(Events { opt "SCOPE" scope, opt "FULL" full, rest "" extra });
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Events {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			scope: object.exact_str("SCOPE")?,
-			full: object.field("FULL")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(Events { scope : exact "SCOPE", full : field "FULL", extra : rest "", });
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Events);
 /// Types of `events`.

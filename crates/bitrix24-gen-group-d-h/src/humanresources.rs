@@ -25,36 +25,11 @@ pub mod v3 {
 			pub fn new() -> Self {
 				Self { extra: Default::default() }
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Count {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Count);
+		serialize_map!(Count { rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Count {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self { extra: object.rest()? })
-			}
-		}
+		from_value!(Count { extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Count);
 		/// `humanresources.employee.multidepartment`: REST 3.0, scope `humanresources`.
@@ -77,36 +52,11 @@ pub mod v3 {
 			pub fn new() -> Self {
 				Self { extra: Default::default() }
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Multidepartment {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Multidepartment);
+		serialize_map!(Multidepartment { rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Multidepartment {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self { extra: object.rest()? })
-			}
-		}
+		from_value!(Multidepartment { extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Multidepartment);
 		/// `humanresources.employee.search`: REST 3.0, scope `humanresources`.
@@ -151,44 +101,17 @@ pub mod v3 {
 				self.select = Some(value.into_iter().map(Into::into).collect());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Search {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("name", &self.name)?;
-				crate::support::opt_entry(&mut map, "nodeId", &self.node_id)?;
-				crate::support::opt_entry(&mut map, "select", &self.select)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Search);
+		serialize_map!(
+			Search { req "name" name, opt "nodeId" node_id, opt "select" select, rest ""
+			extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Search {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.field("name")?,
-					node_id: object.field("nodeId")?,
-					select: object.field("select")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Search { name : field "name", node_id : field "nodeId", select : field
+			"select", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Search);
 		/// `humanresources.employee.subordinates`: REST 3.0, scope `humanresources`.
@@ -214,40 +137,11 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Subordinates {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Subordinates);
+		serialize_map!(Subordinates { req "id" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Subordinates {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Subordinates { id : field "id", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Subordinates);
 		/// Types of `humanresources.employee.count`.
@@ -279,30 +173,10 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["total"], &[])?;
-					Ok(Self {
-						total: object.field("total")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "total", &self.total)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { total : field "total", extra : rest "", } fits["total"] []
+			);
+			serialize_map!(Output { opt "total" total, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Count {
 				const NAME: &'static str = "humanresources.employee.count";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -348,42 +222,13 @@ pub mod v3 {
 					self.select = Some(value.into_iter().map(Into::into).collect());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Get {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("name", &self.name)?;
-					crate::support::opt_entry(&mut map, "select", &self.select)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Get);
+			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Get {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						name: object.field("name")?,
-						select: object.field("select")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Get { name : field "name", select : field "select", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
 			/// `humanresources.employee.field.list`: REST 3.0, scope `humanresources`.
@@ -417,40 +262,11 @@ pub mod v3 {
 					self.select = Some(value.into_iter().map(Into::into).collect());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for List {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "select", &self.select)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(List);
+			serialize_map!(List { opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for List {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						select: object.field("select")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(List { select : field "select", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// Types of `humanresources.employee.field.get`.
@@ -536,53 +352,21 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputItem {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							description: object.soft("description"),
-							editable: object.soft("editable"),
-							element_type: object.soft("elementType"),
-							filterable: object.soft("filterable"),
-							multiple: object.soft("multiple"),
-							name: object.soft("name"),
-							required_groups: object.soft("requiredGroups"),
-							sortable: object.soft("sortable"),
-							title: object.soft("title"),
-							type_: object.soft("type"),
-							validation_rules: object.soft("validationRules"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputItem {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("description", &self.description)?;
-						crate::support::opt_entry(&mut map, "editable", &self.editable)?;
-						map.serialize_entry("elementType", &self.element_type)?;
-						crate::support::opt_entry(
-							&mut map,
-							"filterable",
-							&self.filterable,
-						)?;
-						crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						map.serialize_entry("requiredGroups", &self.required_groups)?;
-						crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						map.serialize_entry("validationRules", &self.validation_rules)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputItem { description : soft "description", editable : soft
+					"editable", element_type : soft "elementType", filterable : soft
+					"filterable", multiple : soft "multiple", name : soft "name",
+					required_groups : soft "requiredGroups", sortable : soft "sortable",
+					title : soft "title", type_ : soft "type", validation_rules : soft
+					"validationRules", extra : rest "", }
+				);
+				serialize_map!(
+					OutputItem { req "description" description, opt "editable" editable,
+					req "elementType" element_type, opt "filterable" filterable, opt
+					"multiple" multiple, opt "name" name, req "requiredGroups"
+					required_groups, opt "sortable" sortable, opt "title" title, opt
+					"type" type_, req "validationRules" validation_rules, rest "" extra }
+				);
 				/// The object `result` of `humanresources.employee.field.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-get.html>
@@ -594,30 +378,10 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["item"], &[])?;
-						Ok(Self {
-							item: object.field("item")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "item", &self.item)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { item : field "item", extra : rest "", } fits["item"] []
+				);
+				serialize_map!(Output { opt "item" item, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::Get {
 					const NAME: &'static str = "humanresources.employee.field.get";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -702,53 +466,21 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputItems {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							description: object.soft("description"),
-							editable: object.soft("editable"),
-							element_type: object.soft("elementType"),
-							filterable: object.soft("filterable"),
-							multiple: object.soft("multiple"),
-							name: object.soft("name"),
-							required_groups: object.soft("requiredGroups"),
-							sortable: object.soft("sortable"),
-							title: object.soft("title"),
-							type_: object.soft("type"),
-							validation_rules: object.soft("validationRules"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputItems {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("description", &self.description)?;
-						crate::support::opt_entry(&mut map, "editable", &self.editable)?;
-						map.serialize_entry("elementType", &self.element_type)?;
-						crate::support::opt_entry(
-							&mut map,
-							"filterable",
-							&self.filterable,
-						)?;
-						crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						map.serialize_entry("requiredGroups", &self.required_groups)?;
-						crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						map.serialize_entry("validationRules", &self.validation_rules)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputItems { description : soft "description", editable : soft
+					"editable", element_type : soft "elementType", filterable : soft
+					"filterable", multiple : soft "multiple", name : soft "name",
+					required_groups : soft "requiredGroups", sortable : soft "sortable",
+					title : soft "title", type_ : soft "type", validation_rules : soft
+					"validationRules", extra : rest "", }
+				);
+				serialize_map!(
+					OutputItems { req "description" description, opt "editable" editable,
+					req "elementType" element_type, opt "filterable" filterable, opt
+					"multiple" multiple, opt "name" name, req "requiredGroups"
+					required_groups, opt "sortable" sortable, opt "title" title, opt
+					"type" type_, req "validationRules" validation_rules, rest "" extra }
+				);
 				/// The object `result` of `humanresources.employee.field.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-field-list.html>
@@ -760,30 +492,10 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["items"], &[])?;
-						Ok(Self {
-							items: object.field("items")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("items", &self.items)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { items : field "items", extra : rest "", } fits["items"] []
+				);
+				serialize_map!(Output { req "items" items, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::List {
 					const NAME: &'static str = "humanresources.employee.field.list";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -825,31 +537,14 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputEmployeesDepartments {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						name: object.field("name")?,
-						extra: object.rest()?,
-					})
+			from_value!(
+				OutputEmployeesDepartments { id : field "id", name : field "name", extra
+				: rest "", }
+			);
+			serialize_map!(
+				OutputEmployeesDepartments { opt "id" id, opt "name" name, rest "" extra
 				}
-			}
-			impl ::serde::Serialize for OutputEmployeesDepartments {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			);
 			/// The object `result.employees` of `humanresources.employee.multidepartment`: `array`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-multidepartment.html>
@@ -867,39 +562,16 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputEmployees {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						user_id: object.field("userId")?,
-						name: object.field("name")?,
-						work_position: object.field("workPosition")?,
-						departments: object.field("departments")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputEmployees {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"workPosition",
-						&self.work_position,
-					)?;
-					map.serialize_entry("departments", &self.departments)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputEmployees { user_id : field "userId", name : field "name",
+				work_position : field "workPosition", departments : field "departments",
+				extra : rest "", }
+			);
+			serialize_map!(
+				OutputEmployees { opt "userId" user_id, opt "name" name, opt
+				"workPosition" work_position, req "departments" departments, rest ""
+				extra }
+			);
 			/// The object `result` of `humanresources.employee.multidepartment`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-multidepartment.html>
@@ -915,32 +587,13 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["employees", "total"], &[])?;
-					Ok(Self {
-						employees: object.field("employees")?,
-						total: object.soft("total"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("employees", &self.employees)?;
-					crate::support::opt_entry(&mut map, "total", &self.total)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { employees : field "employees", total : soft "total", extra :
+				rest "", } fits["employees", "total"] []
+			);
+			serialize_map!(
+				Output { req "employees" employees, opt "total" total, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Multidepartment {
 				const NAME: &'static str = "humanresources.employee.multidepartment";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -1004,31 +657,13 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputItemsDepartments {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.soft("id"),
-						name: object.soft("name"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputItemsDepartments {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputItemsDepartments { id : soft "id", name : soft "name", extra : rest
+				"", }
+			);
+			serialize_map!(
+				OutputItemsDepartments { opt "id" id, opt "name" name, rest "" extra }
+			);
 			/// The object `result.items` of `humanresources.employee.search`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
@@ -1066,45 +701,17 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputItems {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						user_id: object.soft("userId"),
-						name: object.soft("name"),
-						work_position: object.soft("workPosition"),
-						avatar: object.soft("avatar"),
-						url: object.soft("url"),
-						departments: object.soft("departments"),
-						teams: object.soft("teams"),
-						extra: object.rest()?,
-					})
+			from_value!(
+				OutputItems { user_id : soft "userId", name : soft "name", work_position
+				: soft "workPosition", avatar : soft "avatar", url : soft "url",
+				departments : soft "departments", teams : soft "teams", extra : rest "",
 				}
-			}
-			impl ::serde::Serialize for OutputItems {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"workPosition",
-						&self.work_position,
-					)?;
-					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-					crate::support::opt_entry(&mut map, "url", &self.url)?;
-					map.serialize_entry("departments", &self.departments)?;
-					map.serialize_entry("teams", &self.teams)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			);
+			serialize_map!(
+				OutputItems { opt "userId" user_id, opt "name" name, opt "workPosition"
+				work_position, opt "avatar" avatar, opt "url" url, req "departments"
+				departments, req "teams" teams, rest "" extra }
+			);
 			/// The object `result` of `humanresources.employee.search`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-search.html>
@@ -1116,30 +723,10 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["items"], &[])?;
-					Ok(Self {
-						items: object.field("items")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("items", &self.items)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { items : field "items", extra : rest "", } fits["items"] []
+			);
+			serialize_map!(Output { req "items" items, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Search {
 				const NAME: &'static str = "humanresources.employee.search";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -1188,39 +775,15 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputDepartments {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						node_id: object.field("nodeId")?,
-						name: object.field("name")?,
-						role: object.field("role")?,
-						subordinates_count: object.field("subordinatesCount")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputDepartments {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "nodeId", &self.node_id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "role", &self.role)?;
-					crate::support::opt_entry(
-						&mut map,
-						"subordinatesCount",
-						&self.subordinates_count,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputDepartments { node_id : field "nodeId", name : field "name", role :
+				field "role", subordinates_count : field "subordinatesCount", extra :
+				rest "", }
+			);
+			serialize_map!(
+				OutputDepartments { opt "nodeId" node_id, opt "name" name, opt "role"
+				role, opt "subordinatesCount" subordinates_count, rest "" extra }
+			);
 			/// The object `result` of `humanresources.employee.subordinates`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/employee/humanresources-employee-subordinates.html>
@@ -1234,32 +797,14 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["userId", "departments"], &[])?;
-					Ok(Self {
-						user_id: object.field("userId")?,
-						departments: object.field("departments")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-					map.serialize_entry("departments", &self.departments)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { user_id : field "userId", departments : field "departments",
+				extra : rest "", } fits["userId", "departments"] []
+			);
+			serialize_map!(
+				Output { opt "userId" user_id, req "departments" departments, rest ""
+				extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Subordinates {
 				const NAME: &'static str = "humanresources.employee.subordinates";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -1406,90 +951,28 @@ pub mod v3 {
 				self.settings = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Add {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("type", &self.type_)?;
-				map.serialize_entry("name", &self.name)?;
-				map.serialize_entry("parentId", &self.parent_id)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "colorName", &self.color_name)?;
-				crate::support::opt_entry(&mut map, "userIds", &self.user_ids)?;
-				crate::support::opt_entry(
-					&mut map,
-					"moveUsersToNode",
-					&self.move_users_to_node,
-				)?;
-				crate::support::opt_entry(&mut map, "createChat", &self.create_chat)?;
-				crate::support::opt_entry(
-					&mut map,
-					"bindingChatIds",
-					&self.binding_chat_ids,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"createChannel",
-					&self.create_channel,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"bindingChannelIds",
-					&self.binding_channel_ids,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"createCollab",
-					&self.create_collab,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"bindingCollabIds",
-					&self.binding_collab_ids,
-				)?;
-				crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Add);
+		serialize_map!(
+			Add { req "type" type_, req "name" name, req "parentId" parent_id, opt
+			"description" description, opt "colorName" color_name, opt "userIds"
+			user_ids, opt "moveUsersToNode" move_users_to_node, opt "createChat"
+			create_chat, opt "bindingChatIds" binding_chat_ids, opt "createChannel"
+			create_channel, opt "bindingChannelIds" binding_channel_ids, opt
+			"createCollab" create_collab, opt "bindingCollabIds" binding_collab_ids, opt
+			"settings" settings, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Add {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.field("type")?,
-					name: object.field("name")?,
-					parent_id: object.field("parentId")?,
-					description: object.exact_str("description")?,
-					color_name: object.field("colorName")?,
-					user_ids: object.field("userIds")?,
-					move_users_to_node: object.field("moveUsersToNode")?,
-					create_chat: object.field("createChat")?,
-					binding_chat_ids: object.field("bindingChatIds")?,
-					create_channel: object.field("createChannel")?,
-					binding_channel_ids: object.field("bindingChannelIds")?,
-					create_collab: object.field("createCollab")?,
-					binding_collab_ids: object.field("bindingCollabIds")?,
-					settings: object.field("settings")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Add { type_ : field "type", name : field "name", parent_id : field
+			"parentId", description : exact "description", color_name : field
+			"colorName", user_ids : field "userIds", move_users_to_node : field
+			"moveUsersToNode", create_chat : field "createChat", binding_chat_ids : field
+			"bindingChatIds", create_channel : field "createChannel", binding_channel_ids
+			: field "bindingChannelIds", create_collab : field "createCollab",
+			binding_collab_ids : field "bindingCollabIds", settings : field "settings",
+			extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
 		/// `humanresources.node.children`: REST 3.0, scope `humanresources`.
@@ -1526,42 +1009,13 @@ pub mod v3 {
 				self.select = Some(value.into_iter().map(Into::into).collect());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Children {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				crate::support::opt_entry(&mut map, "select", &self.select)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Children);
+		serialize_map!(Children { req "id" id, opt "select" select, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Children {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					select: object.field("select")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Children { id : field "id", select : field "select", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Children);
 		/// `humanresources.node.count`: REST 3.0, scope `humanresources`.
@@ -1582,36 +1036,11 @@ pub mod v3 {
 			pub fn new() -> Self {
 				Self { extra: Default::default() }
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Count {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Count);
+		serialize_map!(Count { rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Count {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self { extra: object.rest()? })
-			}
-		}
+		from_value!(Count { extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Count);
 		/// `humanresources.node.edit`: REST 3.0, scope `humanresources`.
@@ -1663,46 +1092,17 @@ pub mod v3 {
 				self.color_name = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Edit {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "colorName", &self.color_name)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Edit);
+		serialize_map!(
+			Edit { req "id" id, opt "name" name, opt "description" description, opt
+			"colorName" color_name, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Edit {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					name: object.exact_str("name")?,
-					description: object.exact_str("description")?,
-					color_name: object.field("colorName")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Edit { id : field "id", name : exact "name", description : exact
+			"description", color_name : field "colorName", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Edit);
 		/// `humanresources.node.get`: REST 3.0, scope `humanresources`.
@@ -1739,42 +1139,11 @@ pub mod v3 {
 				self.select = Some(value.into_iter().map(Into::into).collect());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				crate::support::opt_entry(&mut map, "select", &self.select)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(Get { req "id" id, opt "select" select, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					select: object.field("select")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Get { id : field "id", select : field "select", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `humanresources.node.list`: REST 3.0, scope `humanresources`.
@@ -1821,44 +1190,17 @@ pub mod v3 {
 				self.pagination = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for List {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "select", &self.select)?;
-				crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(List);
+		serialize_map!(
+			List { req "type" type_, opt "select" select, opt "pagination" pagination,
+			rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for List {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.field("type")?,
-					select: object.field("select")?,
-					pagination: object.field("pagination")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			List { type_ : field "type", select : field "select", pagination : field
+			"pagination", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
 		/// `humanresources.node.move`: REST 3.0, scope `humanresources`.
@@ -1887,42 +1229,13 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Move {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				map.serialize_entry("parentId", &self.parent_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Move);
+		serialize_map!(Move { req "id" id, req "parentId" parent_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Move {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					parent_id: object.field("parentId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Move { id : field "id", parent_id : field "parentId", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Move);
 		/// `humanresources.node.search`: REST 3.0, scope `humanresources`.
@@ -1969,46 +1282,17 @@ pub mod v3 {
 				self.pagination = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Search {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("type", &self.type_)?;
-				map.serialize_entry("name", &self.name)?;
-				crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-				crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Search);
+		serialize_map!(
+			Search { req "type" type_, req "name" name, opt "parentId" parent_id, opt
+			"pagination" pagination, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Search {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.field("type")?,
-					name: object.field("name")?,
-					parent_id: object.field("parentId")?,
-					pagination: object.field("pagination")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Search { type_ : field "type", name : field "name", parent_id : field
+			"parentId", pagination : field "pagination", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Search);
 		/// Types of `humanresources.node.add`.
@@ -2154,75 +1438,23 @@ pub mod v3 {
 					self.member_team_employee = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for UserIds {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"MEMBER_HEAD",
-						&self.member_head,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"MEMBER_DEPUTY_HEAD",
-						&self.member_deputy_head,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"MEMBER_EMPLOYEE",
-						&self.member_employee,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"MEMBER_TEAM_HEAD",
-						&self.member_team_head,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"MEMBER_TEAM_DEPUTY_HEAD",
-						&self.member_team_deputy_head,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"MEMBER_TEAM_EMPLOYEE",
-						&self.member_team_employee,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(UserIds);
+			serialize_map!(
+				UserIds { opt "MEMBER_HEAD" member_head, opt "MEMBER_DEPUTY_HEAD"
+				member_deputy_head, opt "MEMBER_EMPLOYEE" member_employee, opt
+				"MEMBER_TEAM_HEAD" member_team_head, opt "MEMBER_TEAM_DEPUTY_HEAD"
+				member_team_deputy_head, opt "MEMBER_TEAM_EMPLOYEE" member_team_employee,
+				rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for UserIds {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						member_head: object.field("MEMBER_HEAD")?,
-						member_deputy_head: object.field("MEMBER_DEPUTY_HEAD")?,
-						member_employee: object.field("MEMBER_EMPLOYEE")?,
-						member_team_head: object.field("MEMBER_TEAM_HEAD")?,
-						member_team_deputy_head: object
-							.field("MEMBER_TEAM_DEPUTY_HEAD")?,
-						member_team_employee: object.field("MEMBER_TEAM_EMPLOYEE")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				UserIds { member_head : field "MEMBER_HEAD", member_deputy_head : field
+				"MEMBER_DEPUTY_HEAD", member_employee : field "MEMBER_EMPLOYEE",
+				member_team_head : field "MEMBER_TEAM_HEAD", member_team_deputy_head :
+				field "MEMBER_TEAM_DEPUTY_HEAD", member_team_employee : field
+				"MEMBER_TEAM_EMPLOYEE", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(UserIds);
 			/// The object `params.settings` of `humanresources.node.add`: `object`.
@@ -2267,51 +1499,17 @@ pub mod v3 {
 					self.reports_authority = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Settings {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"BUSINESS_PROC_AUTHORITY",
-						&self.business_proc_authority,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"REPORTS_AUTHORITY",
-						&self.reports_authority,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Settings);
+			serialize_map!(
+				Settings { opt "BUSINESS_PROC_AUTHORITY" business_proc_authority, opt
+				"REPORTS_AUTHORITY" reports_authority, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Settings {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						business_proc_authority: object
-							.field("BUSINESS_PROC_AUTHORITY")?,
-						reports_authority: object.field("REPORTS_AUTHORITY")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Settings { business_proc_authority : field "BUSINESS_PROC_AUTHORITY",
+				reports_authority : field "REPORTS_AUTHORITY", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Settings);
 			/// The object `result.members` of `humanresources.node.add`: `object[]`.
@@ -2347,43 +1545,16 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputMembers {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						user_id: object.soft("userId"),
-						name: object.soft("name"),
-						work_position: object.soft("workPosition"),
-						role: object.soft("role"),
-						avatar: object.soft("avatar"),
-						url: object.soft("url"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputMembers {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"workPosition",
-						&self.work_position,
-					)?;
-					crate::support::opt_entry(&mut map, "role", &self.role)?;
-					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-					crate::support::opt_entry(&mut map, "url", &self.url)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputMembers { user_id : soft "userId", name : soft "name",
+				work_position : soft "workPosition", role : soft "role", avatar : soft
+				"avatar", url : soft "url", extra : rest "", }
+			);
+			serialize_map!(
+				OutputMembers { opt "userId" user_id, opt "name" name, opt "workPosition"
+				work_position, opt "role" role, opt "avatar" avatar, opt "url" url, rest
+				"" extra }
+			);
 			/// The object `result` of `humanresources.node.add`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-add.html>
@@ -2429,103 +1600,28 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"id",
-								"name",
-								"type",
-								"structureId",
-								"parentId",
-								"description",
-								"accessCode",
-								"userCount",
-								"colorName",
-								"xmlId",
-								"createdAt",
-								"updatedAt",
-								"members",
-								"userId",
-								"workPosition",
-								"role",
-								"avatar",
-								"url",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						id: object.field("id")?,
-						name: object.field("name")?,
-						type_: object.field("type")?,
-						structure_id: object.field("structureId")?,
-						parent_id: object.field("parentId")?,
-						description: object.field("description")?,
-						access_code: object.field("accessCode")?,
-						user_count: object.field("userCount")?,
-						color_name: object.field("colorName")?,
-						xml_id: object.field("xmlId")?,
-						created_at: object.field("createdAt")?,
-						updated_at: object.field("updatedAt")?,
-						members: object.field("members")?,
-						user_id: object.field("userId")?,
-						work_position: object.field("workPosition")?,
-						role: object.field("role")?,
-						avatar: object.field("avatar")?,
-						url: object.field("url")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(
-						&mut map,
-						"structureId",
-						&self.structure_id,
-					)?;
-					crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"description",
-						&self.description,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"accessCode",
-						&self.access_code,
-					)?;
-					crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
-					crate::support::opt_entry(&mut map, "colorName", &self.color_name)?;
-					crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-					map.serialize_entry("members", &self.members)?;
-					crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"workPosition",
-						&self.work_position,
-					)?;
-					crate::support::opt_entry(&mut map, "role", &self.role)?;
-					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-					crate::support::opt_entry(&mut map, "url", &self.url)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { id : field "id", name : field "name", type_ : field "type",
+				structure_id : field "structureId", parent_id : field "parentId",
+				description : field "description", access_code : field "accessCode",
+				user_count : field "userCount", color_name : field "colorName", xml_id :
+				field "xmlId", created_at : field "createdAt", updated_at : field
+				"updatedAt", members : field "members", user_id : field "userId",
+				work_position : field "workPosition", role : field "role", avatar : field
+				"avatar", url : field "url", extra : rest "", } fits["id", "name",
+				"type", "structureId", "parentId", "description", "accessCode",
+				"userCount", "colorName", "xmlId", "createdAt", "updatedAt", "members",
+				"userId", "workPosition", "role", "avatar", "url"] []
+			);
+			serialize_map!(
+				Output { opt "id" id, opt "name" name, opt "type" type_, opt
+				"structureId" structure_id, opt "parentId" parent_id, opt "description"
+				description, opt "accessCode" access_code, opt "userCount" user_count,
+				opt "colorName" color_name, opt "xmlId" xml_id, opt "createdAt"
+				created_at, opt "updatedAt" updated_at, req "members" members, opt
+				"userId" user_id, opt "workPosition" work_position, opt "role" role, opt
+				"avatar" avatar, opt "url" url, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Add {
 				const NAME: &'static str = "humanresources.node.add";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2618,63 +1714,21 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputItems {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.soft("id"),
-						name: object.soft("name"),
-						type_: object.soft("type"),
-						structure_id: object.soft("structureId"),
-						parent_id: object.soft("parentId"),
-						description: object.soft("description"),
-						access_code: object.soft("accessCode"),
-						user_count: object.soft("userCount"),
-						color_name: object.soft("colorName"),
-						xml_id: object.soft("xmlId"),
-						created_at: object.soft("createdAt"),
-						updated_at: object.soft("updatedAt"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputItems {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(
-						&mut map,
-						"structureId",
-						&self.structure_id,
-					)?;
-					crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"description",
-						&self.description,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"accessCode",
-						&self.access_code,
-					)?;
-					crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
-					map.serialize_entry("colorName", &self.color_name)?;
-					map.serialize_entry("xmlId", &self.xml_id)?;
-					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputItems { id : soft "id", name : soft "name", type_ : soft "type",
+				structure_id : soft "structureId", parent_id : soft "parentId",
+				description : soft "description", access_code : soft "accessCode",
+				user_count : soft "userCount", color_name : soft "colorName", xml_id :
+				soft "xmlId", created_at : soft "createdAt", updated_at : soft
+				"updatedAt", extra : rest "", }
+			);
+			serialize_map!(
+				OutputItems { opt "id" id, opt "name" name, opt "type" type_, opt
+				"structureId" structure_id, opt "parentId" parent_id, opt "description"
+				description, opt "accessCode" access_code, opt "userCount" user_count,
+				req "colorName" color_name, req "xmlId" xml_id, opt "createdAt"
+				created_at, opt "updatedAt" updated_at, rest "" extra }
+			);
 			/// The object `result` of `humanresources.node.children`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-children.html>
@@ -2686,30 +1740,10 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["items"], &[])?;
-					Ok(Self {
-						items: object.field("items")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("items", &self.items)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { items : field "items", extra : rest "", } fits["items"] []
+			);
+			serialize_map!(Output { req "items" items, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Children {
 				const NAME: &'static str = "humanresources.node.children";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2787,58 +1821,20 @@ pub mod v3 {
 					self.with_children = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Edit {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("nodeId", &self.node_id)?;
-					map.serialize_entry("communicationType", &self.communication_type)?;
-					crate::support::opt_entry(
-						&mut map,
-						"createDefault",
-						&self.create_default,
-					)?;
-					crate::support::opt_entry(&mut map, "ids", &self.ids)?;
-					crate::support::opt_entry(&mut map, "removeIds", &self.remove_ids)?;
-					crate::support::opt_entry(
-						&mut map,
-						"withChildren",
-						&self.with_children,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Edit);
+			serialize_map!(
+				Edit { req "nodeId" node_id, req "communicationType" communication_type,
+				opt "createDefault" create_default, opt "ids" ids, opt "removeIds"
+				remove_ids, opt "withChildren" with_children, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Edit {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						node_id: object.field("nodeId")?,
-						communication_type: object.field("communicationType")?,
-						create_default: object.field("createDefault")?,
-						ids: object.field("ids")?,
-						remove_ids: object.field("removeIds")?,
-						with_children: object.field("withChildren")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Edit { node_id : field "nodeId", communication_type : field
+				"communicationType", create_default : field "createDefault", ids : field
+				"ids", remove_ids : field "removeIds", with_children : field
+				"withChildren", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Edit);
 			/// `humanresources.node.communication.list`: REST 3.0, scope `humanresources`.
@@ -2864,40 +1860,11 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for List {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("id", &self.id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(List);
+			serialize_map!(List { req "id" id, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for List {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(List { id : field "id", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// Types of `humanresources.node.communication.edit`.
@@ -2954,30 +1921,11 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["success"], &[])?;
-						Ok(Self {
-							success: object.field("success")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "success", &self.success)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { success : field "success", extra : rest "", }
+					fits["success"] []
+				);
+				serialize_map!(Output { opt "success" success, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::Edit {
 					const NAME: &'static str = "humanresources.node.communication.edit";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3061,63 +2009,19 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputChats {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							avatar: object.field("avatar")?,
-							color: object.field("color")?,
-							dialog_id: object.field("dialogId")?,
-							has_access: object.field("hasAccess")?,
-							id: object.field("id")?,
-							is_extranet: object.field("isExtranet")?,
-							original_node_id: object.field("originalNodeId")?,
-							subtitle: object.field("subtitle")?,
-							title: object.field("title")?,
-							type_: object.field("type")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputChats {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-						crate::support::opt_entry(&mut map, "color", &self.color)?;
-						crate::support::opt_entry(
-							&mut map,
-							"dialogId",
-							&self.dialog_id,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"hasAccess",
-							&self.has_access,
-						)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isExtranet",
-							&self.is_extranet,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"originalNodeId",
-							&self.original_node_id,
-						)?;
-						crate::support::opt_entry(&mut map, "subtitle", &self.subtitle)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputChats { avatar : field "avatar", color : field "color",
+					dialog_id : field "dialogId", has_access : field "hasAccess", id :
+					field "id", is_extranet : field "isExtranet", original_node_id :
+					field "originalNodeId", subtitle : field "subtitle", title : field
+					"title", type_ : field "type", extra : rest "", }
+				);
+				serialize_map!(
+					OutputChats { opt "avatar" avatar, opt "color" color, opt "dialogId"
+					dialog_id, opt "hasAccess" has_access, opt "id" id, opt "isExtranet"
+					is_extranet, opt "originalNodeId" original_node_id, opt "subtitle"
+					subtitle, opt "title" title, opt "type" type_, rest "" extra }
+				);
 				/// Allowed values of `result.channels.type` in `humanresources.node.communication.list`.
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
@@ -3166,63 +2070,20 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputChannels {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							avatar: object.field("avatar")?,
-							color: object.field("color")?,
-							dialog_id: object.field("dialogId")?,
-							has_access: object.field("hasAccess")?,
-							id: object.field("id")?,
-							is_extranet: object.field("isExtranet")?,
-							original_node_id: object.field("originalNodeId")?,
-							subtitle: object.field("subtitle")?,
-							title: object.field("title")?,
-							type_: object.field("type")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputChannels {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-						crate::support::opt_entry(&mut map, "color", &self.color)?;
-						crate::support::opt_entry(
-							&mut map,
-							"dialogId",
-							&self.dialog_id,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"hasAccess",
-							&self.has_access,
-						)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isExtranet",
-							&self.is_extranet,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"originalNodeId",
-							&self.original_node_id,
-						)?;
-						crate::support::opt_entry(&mut map, "subtitle", &self.subtitle)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputChannels { avatar : field "avatar", color : field "color",
+					dialog_id : field "dialogId", has_access : field "hasAccess", id :
+					field "id", is_extranet : field "isExtranet", original_node_id :
+					field "originalNodeId", subtitle : field "subtitle", title : field
+					"title", type_ : field "type", extra : rest "", }
+				);
+				serialize_map!(
+					OutputChannels { opt "avatar" avatar, opt "color" color, opt
+					"dialogId" dialog_id, opt "hasAccess" has_access, opt "id" id, opt
+					"isExtranet" is_extranet, opt "originalNodeId" original_node_id, opt
+					"subtitle" subtitle, opt "title" title, opt "type" type_, rest ""
+					extra }
+				);
 				/// Allowed values of `result.collabs.type` in `humanresources.node.communication.list`.
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
@@ -3271,63 +2132,20 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCollabs {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							avatar: object.field("avatar")?,
-							color: object.field("color")?,
-							dialog_id: object.field("dialogId")?,
-							has_access: object.field("hasAccess")?,
-							id: object.field("id")?,
-							is_extranet: object.field("isExtranet")?,
-							original_node_id: object.field("originalNodeId")?,
-							subtitle: object.field("subtitle")?,
-							title: object.field("title")?,
-							type_: object.field("type")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCollabs {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-						crate::support::opt_entry(&mut map, "color", &self.color)?;
-						crate::support::opt_entry(
-							&mut map,
-							"dialogId",
-							&self.dialog_id,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"hasAccess",
-							&self.has_access,
-						)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isExtranet",
-							&self.is_extranet,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"originalNodeId",
-							&self.original_node_id,
-						)?;
-						crate::support::opt_entry(&mut map, "subtitle", &self.subtitle)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCollabs { avatar : field "avatar", color : field "color",
+					dialog_id : field "dialogId", has_access : field "hasAccess", id :
+					field "id", is_extranet : field "isExtranet", original_node_id :
+					field "originalNodeId", subtitle : field "subtitle", title : field
+					"title", type_ : field "type", extra : rest "", }
+				);
+				serialize_map!(
+					OutputCollabs { opt "avatar" avatar, opt "color" color, opt
+					"dialogId" dialog_id, opt "hasAccess" has_access, opt "id" id, opt
+					"isExtranet" is_extranet, opt "originalNodeId" original_node_id, opt
+					"subtitle" subtitle, opt "title" title, opt "type" type_, rest ""
+					extra }
+				);
 				/// The object `result` of `humanresources.node.communication.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-communication/humanresources-node-communication-list.html>
@@ -3349,63 +2167,20 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object
-							.fits(
-								&[
-									"chats",
-									"chatsNoAccess",
-									"channels",
-									"channelsNoAccess",
-									"collabs",
-									"collabsNoAccess",
-								],
-								&[],
-							)?;
-						Ok(Self {
-							chats: object.field("chats")?,
-							chats_no_access: object.field("chatsNoAccess")?,
-							channels: object.field("channels")?,
-							channels_no_access: object.field("channelsNoAccess")?,
-							collabs: object.field("collabs")?,
-							collabs_no_access: object.field("collabsNoAccess")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("chats", &self.chats)?;
-						crate::support::opt_entry(
-							&mut map,
-							"chatsNoAccess",
-							&self.chats_no_access,
-						)?;
-						map.serialize_entry("channels", &self.channels)?;
-						crate::support::opt_entry(
-							&mut map,
-							"channelsNoAccess",
-							&self.channels_no_access,
-						)?;
-						map.serialize_entry("collabs", &self.collabs)?;
-						crate::support::opt_entry(
-							&mut map,
-							"collabsNoAccess",
-							&self.collabs_no_access,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { chats : field "chats", chats_no_access : field
+					"chatsNoAccess", channels : field "channels", channels_no_access :
+					field "channelsNoAccess", collabs : field "collabs",
+					collabs_no_access : field "collabsNoAccess", extra : rest "", }
+					fits["chats", "chatsNoAccess", "channels", "channelsNoAccess",
+					"collabs", "collabsNoAccess"] []
+				);
+				serialize_map!(
+					Output { req "chats" chats, opt "chatsNoAccess" chats_no_access, req
+					"channels" channels, opt "channelsNoAccess" channels_no_access, req
+					"collabs" collabs, opt "collabsNoAccess" collabs_no_access, rest ""
+					extra }
+				);
 				impl ::bitrix24_runtime::Method for super::List {
 					const NAME: &'static str = "humanresources.node.communication.list";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3451,36 +2226,14 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["departments", "teams"], &[])?;
-					Ok(Self {
-						departments: object.field("departments")?,
-						teams: object.field("teams")?,
-						extra: object.rest()?,
-					})
+			from_value!(
+				Output { departments : field "departments", teams : field "teams", extra
+				: rest "", } fits["departments", "teams"] []
+			);
+			serialize_map!(
+				Output { opt "departments" departments, opt "teams" teams, rest "" extra
 				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"departments",
-						&self.departments,
-					)?;
-					crate::support::opt_entry(&mut map, "teams", &self.teams)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			);
 			impl ::bitrix24_runtime::Method for super::Count {
 				const NAME: &'static str = "humanresources.node.count";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3572,81 +2325,23 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"id",
-								"name",
-								"type",
-								"structureId",
-								"parentId",
-								"description",
-								"accessCode",
-								"userCount",
-								"colorName",
-								"xmlId",
-								"createdAt",
-								"updatedAt",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						id: object.field("id")?,
-						name: object.field("name")?,
-						type_: object.field("type")?,
-						structure_id: object.field("structureId")?,
-						parent_id: object.field("parentId")?,
-						description: object.field("description")?,
-						access_code: object.field("accessCode")?,
-						user_count: object.field("userCount")?,
-						color_name: object.field("colorName")?,
-						xml_id: object.field("xmlId")?,
-						created_at: object.field("createdAt")?,
-						updated_at: object.field("updatedAt")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(
-						&mut map,
-						"structureId",
-						&self.structure_id,
-					)?;
-					crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"description",
-						&self.description,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"accessCode",
-						&self.access_code,
-					)?;
-					crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
-					crate::support::opt_entry(&mut map, "colorName", &self.color_name)?;
-					crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { id : field "id", name : field "name", type_ : field "type",
+				structure_id : field "structureId", parent_id : field "parentId",
+				description : field "description", access_code : field "accessCode",
+				user_count : field "userCount", color_name : field "colorName", xml_id :
+				field "xmlId", created_at : field "createdAt", updated_at : field
+				"updatedAt", extra : rest "", } fits["id", "name", "type", "structureId",
+				"parentId", "description", "accessCode", "userCount", "colorName",
+				"xmlId", "createdAt", "updatedAt"] []
+			);
+			serialize_map!(
+				Output { opt "id" id, opt "name" name, opt "type" type_, opt
+				"structureId" structure_id, opt "parentId" parent_id, opt "description"
+				description, opt "accessCode" access_code, opt "userCount" user_count,
+				opt "colorName" color_name, opt "xmlId" xml_id, opt "createdAt"
+				created_at, opt "updatedAt" updated_at, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Edit {
 				const NAME: &'static str = "humanresources.node.edit";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3692,42 +2387,13 @@ pub mod v3 {
 					self.select = Some(value.into_iter().map(Into::into).collect());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Get {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("name", &self.name)?;
-					crate::support::opt_entry(&mut map, "select", &self.select)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Get);
+			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Get {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						name: object.field("name")?,
-						select: object.field("select")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Get { name : field "name", select : field "select", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
 			/// `humanresources.node.field.list`: REST 3.0, scope `humanresources`.
@@ -3761,40 +2427,11 @@ pub mod v3 {
 					self.select = Some(value.into_iter().map(Into::into).collect());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for List {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "select", &self.select)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(List);
+			serialize_map!(List { opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for List {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						select: object.field("select")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(List { select : field "select", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// Types of `humanresources.node.field.get`.
@@ -3852,33 +2489,14 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputItem {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							name: object.soft("name"),
-							type_: object.soft("type"),
-							title: object.soft("title"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputItem {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputItem { name : soft "name", type_ : soft "type", title : soft
+					"title", extra : rest "", }
+				);
+				serialize_map!(
+					OutputItem { opt "name" name, opt "type" type_, opt "title" title,
+					rest "" extra }
+				);
 				/// The object `result` of `humanresources.node.field.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-get.html>
@@ -3890,30 +2508,10 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["item"], &[])?;
-						Ok(Self {
-							item: object.field("item")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "item", &self.item)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { item : field "item", extra : rest "", } fits["item"] []
+				);
+				serialize_map!(Output { opt "item" item, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::Get {
 					const NAME: &'static str = "humanresources.node.field.get";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3978,41 +2576,15 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputItems {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							name: object.soft("name"),
-							type_: object.soft("type"),
-							title: object.soft("title"),
-							filterable: object.soft("filterable"),
-							sortable: object.soft("sortable"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputItems {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(
-							&mut map,
-							"filterable",
-							&self.filterable,
-						)?;
-						crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputItems { name : soft "name", type_ : soft "type", title : soft
+					"title", filterable : soft "filterable", sortable : soft "sortable",
+					extra : rest "", }
+				);
+				serialize_map!(
+					OutputItems { opt "name" name, opt "type" type_, opt "title" title,
+					opt "filterable" filterable, opt "sortable" sortable, rest "" extra }
+				);
 				/// The object `result` of `humanresources.node.field.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-field-list.html>
@@ -4024,30 +2596,10 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["items"], &[])?;
-						Ok(Self {
-							items: object.field("items")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("items", &self.items)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { items : field "items", extra : rest "", } fits["items"] []
+				);
+				serialize_map!(Output { req "items" items, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::List {
 					const NAME: &'static str = "humanresources.node.field.list";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -4129,43 +2681,16 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputItemMembers {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						user_id: object.soft("userId"),
-						name: object.soft("name"),
-						work_position: object.soft("workPosition"),
-						role: object.soft("role"),
-						avatar: object.soft("avatar"),
-						url: object.soft("url"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputItemMembers {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"workPosition",
-						&self.work_position,
-					)?;
-					crate::support::opt_entry(&mut map, "role", &self.role)?;
-					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-					crate::support::opt_entry(&mut map, "url", &self.url)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputItemMembers { user_id : soft "userId", name : soft "name",
+				work_position : soft "workPosition", role : soft "role", avatar : soft
+				"avatar", url : soft "url", extra : rest "", }
+			);
+			serialize_map!(
+				OutputItemMembers { opt "userId" user_id, opt "name" name, opt
+				"workPosition" work_position, opt "role" role, opt "avatar" avatar, opt
+				"url" url, rest "" extra }
+			);
 			/// The object `result.item` of `humanresources.node.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-get.html>
@@ -4227,65 +2752,22 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputItem {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.soft("id"),
-						name: object.soft("name"),
-						type_: object.soft("type"),
-						structure_id: object.soft("structureId"),
-						parent_id: object.soft("parentId"),
-						description: object.soft("description"),
-						access_code: object.soft("accessCode"),
-						user_count: object.soft("userCount"),
-						color_name: object.soft("colorName"),
-						xml_id: object.soft("xmlId"),
-						created_at: object.soft("createdAt"),
-						updated_at: object.soft("updatedAt"),
-						members: object.soft("members"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputItem {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(
-						&mut map,
-						"structureId",
-						&self.structure_id,
-					)?;
-					map.serialize_entry("parentId", &self.parent_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"description",
-						&self.description,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"accessCode",
-						&self.access_code,
-					)?;
-					crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
-					map.serialize_entry("colorName", &self.color_name)?;
-					map.serialize_entry("xmlId", &self.xml_id)?;
-					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-					map.serialize_entry("members", &self.members)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputItem { id : soft "id", name : soft "name", type_ : soft "type",
+				structure_id : soft "structureId", parent_id : soft "parentId",
+				description : soft "description", access_code : soft "accessCode",
+				user_count : soft "userCount", color_name : soft "colorName", xml_id :
+				soft "xmlId", created_at : soft "createdAt", updated_at : soft
+				"updatedAt", members : soft "members", extra : rest "", }
+			);
+			serialize_map!(
+				OutputItem { opt "id" id, opt "name" name, opt "type" type_, opt
+				"structureId" structure_id, req "parentId" parent_id, opt "description"
+				description, opt "accessCode" access_code, opt "userCount" user_count,
+				req "colorName" color_name, req "xmlId" xml_id, opt "createdAt"
+				created_at, opt "updatedAt" updated_at, req "members" members, rest ""
+				extra }
+			);
 			/// The object `result` of `humanresources.node.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-get.html>
@@ -4297,30 +2779,10 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["item"], &[])?;
-					Ok(Self {
-						item: object.field("item")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "item", &self.item)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { item : field "item", extra : rest "", } fits["item"] []
+			);
+			serialize_map!(Output { opt "item" item, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "humanresources.node.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -4437,63 +2899,21 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputItems {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.soft("id"),
-						name: object.soft("name"),
-						type_: object.soft("type"),
-						structure_id: object.soft("structureId"),
-						parent_id: object.soft("parentId"),
-						description: object.soft("description"),
-						access_code: object.soft("accessCode"),
-						user_count: object.soft("userCount"),
-						color_name: object.soft("colorName"),
-						xml_id: object.soft("xmlId"),
-						created_at: object.soft("createdAt"),
-						updated_at: object.soft("updatedAt"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputItems {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(
-						&mut map,
-						"structureId",
-						&self.structure_id,
-					)?;
-					crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"description",
-						&self.description,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"accessCode",
-						&self.access_code,
-					)?;
-					crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
-					map.serialize_entry("colorName", &self.color_name)?;
-					crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputItems { id : soft "id", name : soft "name", type_ : soft "type",
+				structure_id : soft "structureId", parent_id : soft "parentId",
+				description : soft "description", access_code : soft "accessCode",
+				user_count : soft "userCount", color_name : soft "colorName", xml_id :
+				soft "xmlId", created_at : soft "createdAt", updated_at : soft
+				"updatedAt", extra : rest "", }
+			);
+			serialize_map!(
+				OutputItems { opt "id" id, opt "name" name, opt "type" type_, opt
+				"structureId" structure_id, opt "parentId" parent_id, opt "description"
+				description, opt "accessCode" access_code, opt "userCount" user_count,
+				req "colorName" color_name, opt "xmlId" xml_id, opt "createdAt"
+				created_at, opt "updatedAt" updated_at, rest "" extra }
+			);
 			/// The object `result` of `humanresources.node.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-list.html>
@@ -4505,30 +2925,10 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["items"], &[])?;
-					Ok(Self {
-						items: object.field("items")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("items", &self.items)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { items : field "items", extra : rest "", } fits["items"] []
+			);
+			serialize_map!(Output { req "items" items, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::List {
 				const NAME: &'static str = "humanresources.node.list";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -4575,44 +2975,17 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Add {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("nodeId", &self.node_id)?;
-					map.serialize_entry("userIds", &self.user_ids)?;
-					map.serialize_entry("role", &self.role)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Add);
+			serialize_map!(
+				Add { req "nodeId" node_id, req "userIds" user_ids, req "role" role, rest
+				"" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Add {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						node_id: object.field("nodeId")?,
-						user_ids: object.field("userIds")?,
-						role: object.field("role")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Add { node_id : field "nodeId", user_ids : field "userIds", role : field
+				"role", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Add);
 			/// `humanresources.node.member.move`: REST 3.0, scope `humanresources`.
@@ -4654,44 +3027,17 @@ pub mod v3 {
 					self.role = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Move {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("nodeId", &self.node_id)?;
-					map.serialize_entry("userIds", &self.user_ids)?;
-					crate::support::opt_entry(&mut map, "role", &self.role)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Move);
+			serialize_map!(
+				Move { req "nodeId" node_id, req "userIds" user_ids, opt "role" role,
+				rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Move {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						node_id: object.field("nodeId")?,
-						user_ids: object.field("userIds")?,
-						role: object.field("role")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Move { node_id : field "nodeId", user_ids : field "userIds", role : field
+				"role", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Move);
 			/// `humanresources.node.member.remove`: REST 3.0, scope `humanresources`.
@@ -4723,42 +3069,16 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Remove {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("nodeId", &self.node_id)?;
-					map.serialize_entry("userIds", &self.user_ids)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Remove);
+			serialize_map!(
+				Remove { req "nodeId" node_id, req "userIds" user_ids, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Remove {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						node_id: object.field("nodeId")?,
-						user_ids: object.field("userIds")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Remove { node_id : field "nodeId", user_ids : field "userIds", extra :
+				rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Remove);
 			/// `humanresources.node.member.set`: REST 3.0, scope `humanresources`.
@@ -4790,42 +3110,16 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Set {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("nodeId", &self.node_id)?;
-					map.serialize_entry("userIds", &self.user_ids)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Set);
+			serialize_map!(
+				Set { req "nodeId" node_id, req "userIds" user_ids, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Set {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						node_id: object.field("nodeId")?,
-						user_ids: object.field("userIds")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Set { node_id : field "nodeId", user_ids : field "userIds", extra : rest
+				"", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Set);
 			/// Types of `humanresources.node.member.add`.
@@ -4886,30 +3180,11 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["success"], &[])?;
-						Ok(Self {
-							success: object.field("success")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "success", &self.success)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { success : field "success", extra : rest "", }
+					fits["success"] []
+				);
+				serialize_map!(Output { opt "success" success, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::Add {
 					const NAME: &'static str = "humanresources.node.member.add";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -4955,42 +3230,16 @@ pub mod v3 {
 						self.select = Some(value.into_iter().map(Into::into).collect());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Get {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("name", &self.name)?;
-						crate::support::opt_entry(&mut map, "select", &self.select)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Get);
+				serialize_map!(
+					Get { req "name" name, opt "select" select, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Get {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							name: object.field("name")?,
-							select: object.field("select")?,
-							extra: object.rest()?,
-						})
+				from_value!(
+					Get { name : field "name", select : field "select", extra : rest "",
 					}
-				}
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Get);
 				/// `humanresources.node.member.field.list`: REST 3.0, scope `humanresources`.
@@ -5024,40 +3273,11 @@ pub mod v3 {
 						self.select = Some(value.into_iter().map(Into::into).collect());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for List {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "select", &self.select)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(List);
+				serialize_map!(List { opt "select" select, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for List {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							select: object.field("select")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(List { select : field "select", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(List);
 				/// Types of `humanresources.node.member.field.get`.
@@ -5115,33 +3335,14 @@ pub mod v3 {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for OutputItem {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								name: object.soft("name"),
-								type_: object.soft("type"),
-								title: object.soft("title"),
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for OutputItem {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "name", &self.name)?;
-							crate::support::opt_entry(&mut map, "type", &self.type_)?;
-							crate::support::opt_entry(&mut map, "title", &self.title)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						OutputItem { name : soft "name", type_ : soft "type", title :
+						soft "title", extra : rest "", }
+					);
+					serialize_map!(
+						OutputItem { opt "name" name, opt "type" type_, opt "title"
+						title, rest "" extra }
+					);
 					/// The object `result` of `humanresources.node.member.field.get`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-get.html>
@@ -5156,30 +3357,10 @@ pub mod v3 {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object.fits(&["item"], &[])?;
-							Ok(Self {
-								item: object.field("item")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "item", &self.item)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { item : field "item", extra : rest "", } fits["item"] []
+					);
+					serialize_map!(Output { opt "item" item, rest "" extra });
 					impl ::bitrix24_runtime::Method for super::Get {
 						const NAME: &'static str = "humanresources.node.member.field.get";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -5247,47 +3428,16 @@ pub mod v3 {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for OutputItems {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								description: object.soft("description"),
-								filterable: object.soft("filterable"),
-								name: object.soft("name"),
-								sortable: object.soft("sortable"),
-								title: object.soft("title"),
-								type_: object.soft("type"),
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for OutputItems {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							map.serialize_entry("description", &self.description)?;
-							crate::support::opt_entry(
-								&mut map,
-								"filterable",
-								&self.filterable,
-							)?;
-							crate::support::opt_entry(&mut map, "name", &self.name)?;
-							crate::support::opt_entry(
-								&mut map,
-								"sortable",
-								&self.sortable,
-							)?;
-							crate::support::opt_entry(&mut map, "title", &self.title)?;
-							crate::support::opt_entry(&mut map, "type", &self.type_)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						OutputItems { description : soft "description", filterable : soft
+						"filterable", name : soft "name", sortable : soft "sortable",
+						title : soft "title", type_ : soft "type", extra : rest "", }
+					);
+					serialize_map!(
+						OutputItems { req "description" description, opt "filterable"
+						filterable, opt "name" name, opt "sortable" sortable, opt "title"
+						title, opt "type" type_, rest "" extra }
+					);
 					/// The object `result` of `humanresources.node.member.field.list`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-field-list.html>
@@ -5302,30 +3452,11 @@ pub mod v3 {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object.fits(&["items"], &[])?;
-							Ok(Self {
-								items: object.field("items")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							map.serialize_entry("items", &self.items)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { items : field "items", extra : rest "", } fits["items"]
+						[]
+					);
+					serialize_map!(Output { req "items" items, rest "" extra });
 					impl ::bitrix24_runtime::Method for super::List {
 						const NAME: &'static str = "humanresources.node.member.field.list";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -5394,30 +3525,11 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["success"], &[])?;
-						Ok(Self {
-							success: object.field("success")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "success", &self.success)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { success : field "success", extra : rest "", }
+					fits["success"] []
+				);
+				serialize_map!(Output { opt "success" success, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::Move {
 					const NAME: &'static str = "humanresources.node.member.move";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -5474,31 +3586,14 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputFailed {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							user_id: object.soft("userId"),
-							reason: object.soft("reason"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputFailed {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-						crate::support::opt_entry(&mut map, "reason", &self.reason)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputFailed { user_id : soft "userId", reason : soft "reason", extra
+					: rest "", }
+				);
+				serialize_map!(
+					OutputFailed { opt "userId" user_id, opt "reason" reason, rest ""
+					extra }
+				);
 				/// The object `result` of `humanresources.node.member.remove`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-remove.html>
@@ -5516,36 +3611,15 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["removed", "failed", "userId", "reason"], &[])?;
-						Ok(Self {
-							removed: object.field("removed")?,
-							failed: object.field("failed")?,
-							user_id: object.field("userId")?,
-							reason: object.field("reason")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("removed", &self.removed)?;
-						map.serialize_entry("failed", &self.failed)?;
-						crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-						crate::support::opt_entry(&mut map, "reason", &self.reason)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { removed : field "removed", failed : field "failed", user_id
+					: field "userId", reason : field "reason", extra : rest "", }
+					fits["removed", "failed", "userId", "reason"] []
+				);
+				serialize_map!(
+					Output { req "removed" removed, req "failed" failed, opt "userId"
+					user_id, opt "reason" reason, rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::Remove {
 					const NAME: &'static str = "humanresources.node.member.remove";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -5667,75 +3741,24 @@ pub mod v3 {
 						self.member_team_employee = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for UserIds {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"MEMBER_HEAD",
-							&self.member_head,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"MEMBER_DEPUTY_HEAD",
-							&self.member_deputy_head,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"MEMBER_EMPLOYEE",
-							&self.member_employee,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"MEMBER_TEAM_HEAD",
-							&self.member_team_head,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"MEMBER_TEAM_DEPUTY_HEAD",
-							&self.member_team_deputy_head,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"MEMBER_TEAM_EMPLOYEE",
-							&self.member_team_employee,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(UserIds);
+				serialize_map!(
+					UserIds { opt "MEMBER_HEAD" member_head, opt "MEMBER_DEPUTY_HEAD"
+					member_deputy_head, opt "MEMBER_EMPLOYEE" member_employee, opt
+					"MEMBER_TEAM_HEAD" member_team_head, opt "MEMBER_TEAM_DEPUTY_HEAD"
+					member_team_deputy_head, opt "MEMBER_TEAM_EMPLOYEE"
+					member_team_employee, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for UserIds {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							member_head: object.field("MEMBER_HEAD")?,
-							member_deputy_head: object.field("MEMBER_DEPUTY_HEAD")?,
-							member_employee: object.field("MEMBER_EMPLOYEE")?,
-							member_team_head: object.field("MEMBER_TEAM_HEAD")?,
-							member_team_deputy_head: object
-								.field("MEMBER_TEAM_DEPUTY_HEAD")?,
-							member_team_employee: object.field("MEMBER_TEAM_EMPLOYEE")?,
-							extra: object.rest()?,
-						})
+				from_value!(
+					UserIds { member_head : field "MEMBER_HEAD", member_deputy_head :
+					field "MEMBER_DEPUTY_HEAD", member_employee : field
+					"MEMBER_EMPLOYEE", member_team_head : field "MEMBER_TEAM_HEAD",
+					member_team_deputy_head : field "MEMBER_TEAM_DEPUTY_HEAD",
+					member_team_employee : field "MEMBER_TEAM_EMPLOYEE", extra : rest "",
 					}
-				}
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(UserIds);
 				/// The object `result` of `humanresources.node.member.set`: `object`.
@@ -5749,30 +3772,11 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["success"], &[])?;
-						Ok(Self {
-							success: object.field("success")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "success", &self.success)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { success : field "success", extra : rest "", }
+					fits["success"] []
+				);
+				serialize_map!(Output { opt "success" success, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::Set {
 					const NAME: &'static str = "humanresources.node.member.set";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -5842,81 +3846,23 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"id",
-								"name",
-								"type",
-								"structureId",
-								"parentId",
-								"description",
-								"accessCode",
-								"userCount",
-								"colorName",
-								"xmlId",
-								"createdAt",
-								"updatedAt",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						id: object.field("id")?,
-						name: object.field("name")?,
-						type_: object.field("type")?,
-						structure_id: object.field("structureId")?,
-						parent_id: object.field("parentId")?,
-						description: object.field("description")?,
-						access_code: object.field("accessCode")?,
-						user_count: object.field("userCount")?,
-						color_name: object.field("colorName")?,
-						xml_id: object.field("xmlId")?,
-						created_at: object.field("createdAt")?,
-						updated_at: object.field("updatedAt")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(
-						&mut map,
-						"structureId",
-						&self.structure_id,
-					)?;
-					crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"description",
-						&self.description,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"accessCode",
-						&self.access_code,
-					)?;
-					crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
-					crate::support::opt_entry(&mut map, "colorName", &self.color_name)?;
-					crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { id : field "id", name : field "name", type_ : field "type",
+				structure_id : field "structureId", parent_id : field "parentId",
+				description : field "description", access_code : field "accessCode",
+				user_count : field "userCount", color_name : field "colorName", xml_id :
+				field "xmlId", created_at : field "createdAt", updated_at : field
+				"updatedAt", extra : rest "", } fits["id", "name", "type", "structureId",
+				"parentId", "description", "accessCode", "userCount", "colorName",
+				"xmlId", "createdAt", "updatedAt"] []
+			);
+			serialize_map!(
+				Output { opt "id" id, opt "name" name, opt "type" type_, opt
+				"structureId" structure_id, opt "parentId" parent_id, opt "description"
+				description, opt "accessCode" access_code, opt "userCount" user_count,
+				opt "colorName" color_name, opt "xmlId" xml_id, opt "createdAt"
+				created_at, opt "updatedAt" updated_at, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Move {
 				const NAME: &'static str = "humanresources.node.move";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -6021,63 +3967,21 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputItems {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.soft("id"),
-						name: object.soft("name"),
-						type_: object.soft("type"),
-						structure_id: object.soft("structureId"),
-						parent_id: object.soft("parentId"),
-						description: object.soft("description"),
-						access_code: object.soft("accessCode"),
-						user_count: object.soft("userCount"),
-						color_name: object.soft("colorName"),
-						xml_id: object.soft("xmlId"),
-						created_at: object.soft("createdAt"),
-						updated_at: object.soft("updatedAt"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputItems {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(
-						&mut map,
-						"structureId",
-						&self.structure_id,
-					)?;
-					crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"description",
-						&self.description,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"accessCode",
-						&self.access_code,
-					)?;
-					crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
-					map.serialize_entry("colorName", &self.color_name)?;
-					map.serialize_entry("xmlId", &self.xml_id)?;
-					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputItems { id : soft "id", name : soft "name", type_ : soft "type",
+				structure_id : soft "structureId", parent_id : soft "parentId",
+				description : soft "description", access_code : soft "accessCode",
+				user_count : soft "userCount", color_name : soft "colorName", xml_id :
+				soft "xmlId", created_at : soft "createdAt", updated_at : soft
+				"updatedAt", extra : rest "", }
+			);
+			serialize_map!(
+				OutputItems { opt "id" id, opt "name" name, opt "type" type_, opt
+				"structureId" structure_id, opt "parentId" parent_id, opt "description"
+				description, opt "accessCode" access_code, opt "userCount" user_count,
+				req "colorName" color_name, req "xmlId" xml_id, opt "createdAt"
+				created_at, opt "updatedAt" updated_at, rest "" extra }
+			);
 			/// The object `result` of `humanresources.node.search`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-search.html>
@@ -6113,84 +4017,23 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"items",
-								"id",
-								"name",
-								"type",
-								"structureId",
-								"parentId",
-								"description",
-								"accessCode",
-								"userCount",
-								"colorName",
-								"xmlId",
-								"createdAt",
-								"updatedAt",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						items: object.field("items")?,
-						id: object.field("id")?,
-						name: object.field("name")?,
-						type_: object.field("type")?,
-						structure_id: object.field("structureId")?,
-						parent_id: object.field("parentId")?,
-						description: object.field("description")?,
-						access_code: object.field("accessCode")?,
-						user_count: object.field("userCount")?,
-						color_name: object.field("colorName")?,
-						xml_id: object.field("xmlId")?,
-						created_at: object.field("createdAt")?,
-						updated_at: object.field("updatedAt")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("items", &self.items)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(
-						&mut map,
-						"structureId",
-						&self.structure_id,
-					)?;
-					crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"description",
-						&self.description,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"accessCode",
-						&self.access_code,
-					)?;
-					crate::support::opt_entry(&mut map, "userCount", &self.user_count)?;
-					crate::support::opt_entry(&mut map, "colorName", &self.color_name)?;
-					crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { items : field "items", id : field "id", name : field "name",
+				type_ : field "type", structure_id : field "structureId", parent_id :
+				field "parentId", description : field "description", access_code : field
+				"accessCode", user_count : field "userCount", color_name : field
+				"colorName", xml_id : field "xmlId", created_at : field "createdAt",
+				updated_at : field "updatedAt", extra : rest "", } fits["items", "id",
+				"name", "type", "structureId", "parentId", "description", "accessCode",
+				"userCount", "colorName", "xmlId", "createdAt", "updatedAt"] []
+			);
+			serialize_map!(
+				Output { req "items" items, opt "id" id, opt "name" name, opt "type"
+				type_, opt "structureId" structure_id, opt "parentId" parent_id, opt
+				"description" description, opt "accessCode" access_code, opt "userCount"
+				user_count, opt "colorName" color_name, opt "xmlId" xml_id, opt
+				"createdAt" created_at, opt "updatedAt" updated_at, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Search {
 				const NAME: &'static str = "humanresources.node.search";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;

@@ -30,40 +30,11 @@ pub mod humanresources {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Add {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("fields", &self.fields)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Add);
+			serialize_map!(Add { req "fields" fields, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Add {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						fields: object.field("fields")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Add { fields : field "fields", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Add);
 			/// `humanresources.hcmlink.company.delete`: REST 2, scope `humanresources.hcmlink`.
@@ -89,40 +60,11 @@ pub mod humanresources {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Delete {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("id", &self.id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Delete);
+			serialize_map!(Delete { req "id" id, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Delete {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Delete { id : field "id", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Delete);
 			/// `humanresources.hcmlink.company.list`: REST 2, scope `humanresources.hcmlink`.
@@ -169,44 +111,17 @@ pub mod humanresources {
 					self.user_id = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for List {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "limit", &self.limit)?;
-					crate::support::opt_entry(&mut map, "offset", &self.offset)?;
-					crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(List);
+			serialize_map!(
+				List { opt "limit" limit, opt "offset" offset, opt "userId" user_id, rest
+				"" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for List {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						limit: object.field("limit")?,
-						offset: object.field("offset")?,
-						user_id: object.field("userId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				List { limit : field "limit", offset : field "offset", user_id : field
+				"userId", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// `humanresources.hcmlink.company.update`: REST 2, scope `humanresources.hcmlink`.
@@ -238,42 +153,13 @@ pub mod humanresources {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Update {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("id", &self.id)?;
-					map.serialize_entry("fields", &self.fields)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Update);
+			serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Update {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						fields: object.field("fields")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Update { id : field "id", fields : field "fields", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Update);
 			/// Types of `humanresources.hcmlink.company.add`.
@@ -414,52 +300,18 @@ pub mod humanresources {
 						self.ttl = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for FieldsFields {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("field", &self.field)?;
-						map.serialize_entry("title", &self.title)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(
-							&mut map,
-							"entityType",
-							&self.entity_type,
-						)?;
-						crate::support::opt_entry(&mut map, "ttl", &self.ttl)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(FieldsFields);
+				serialize_map!(
+					FieldsFields { req "field" field, req "title" title, opt "type"
+					type_, opt "entityType" entity_type, opt "ttl" ttl, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for FieldsFields {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							field: object.field("field")?,
-							title: object.field("title")?,
-							type_: object.field("type")?,
-							entity_type: object.field("entityType")?,
-							ttl: object.field("ttl")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					FieldsFields { field : field "field", title : field "title", type_ :
+					field "type", entity_type : field "entityType", ttl : field "ttl",
+					extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(FieldsFields);
 				/// The object `params.fields` of `humanresources.hcmlink.company.add`: `object`.
@@ -506,48 +358,19 @@ pub mod humanresources {
 						self.data = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Fields {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("company", &self.company)?;
-						map.serialize_entry("crmCompanyId", &self.crm_company_id)?;
-						map.serialize_entry("title", &self.title)?;
-						crate::support::opt_entry(&mut map, "data", &self.data)?;
-						map.serialize_entry("fields", &self.fields)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Fields);
+				serialize_map!(
+					Fields { req "company" company, req "crmCompanyId" crm_company_id,
+					req "title" title, opt "data" data, req "fields" fields, rest ""
+					extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Fields {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							company: object.field("company")?,
-							crm_company_id: object.field("crmCompanyId")?,
-							title: object.field("title")?,
-							data: object.field("data")?,
-							fields: object.field("fields")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					Fields { company : field "company", crm_company_id : field
+					"crmCompanyId", title : field "title", data : field "data", fields :
+					field "fields", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Fields);
 				/// The `result` of the call: `integer`.
@@ -674,35 +497,14 @@ pub mod humanresources {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for ItemFields {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							field: object.field("field")?,
-							title: object.field("title")?,
-							type_: object.field("type")?,
-							ttl: object.field("ttl")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for ItemFields {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "field", &self.field)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(&mut map, "ttl", &self.ttl)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					ItemFields { field : field "field", title : field "title", type_ :
+					field "type", ttl : field "ttl", extra : rest "", }
+				);
+				serialize_map!(
+					ItemFields { opt "field" field, opt "title" title, opt "type" type_,
+					opt "ttl" ttl, rest "" extra }
+				);
 				/// The object `result` of `humanresources.hcmlink.company.list`: `array`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-list.html>
@@ -728,65 +530,18 @@ pub mod humanresources {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Item {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object
-							.fits(
-								&[
-									"id",
-									"company",
-									"crmCompanyId",
-									"title",
-									"data",
-									"createdAt",
-									"fields",
-									"person",
-								],
-								&[],
-							)?;
-						Ok(Self {
-							id: object.field("id")?,
-							company: object.field("company")?,
-							crm_company_id: object.field("crmCompanyId")?,
-							title: object.field("title")?,
-							data: object.field("data")?,
-							created_at: object.field("createdAt")?,
-							fields: object.field("fields")?,
-							person: object.field("person")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Item {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "company", &self.company)?;
-						crate::support::opt_entry(
-							&mut map,
-							"crmCompanyId",
-							&self.crm_company_id,
-						)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						map.serialize_entry("data", &self.data)?;
-						crate::support::opt_entry(
-							&mut map,
-							"createdAt",
-							&self.created_at,
-						)?;
-						map.serialize_entry("fields", &self.fields)?;
-						crate::support::opt_entry(&mut map, "person", &self.person)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Item { id : field "id", company : field "company", crm_company_id :
+					field "crmCompanyId", title : field "title", data : field "data",
+					created_at : field "createdAt", fields : field "fields", person :
+					field "person", extra : rest "", } fits["id", "company",
+					"crmCompanyId", "title", "data", "createdAt", "fields", "person"] []
+				);
+				serialize_map!(
+					Item { opt "id" id, opt "company" company, opt "crmCompanyId"
+					crm_company_id, opt "title" title, req "data" data, opt "createdAt"
+					created_at, req "fields" fields, opt "person" person, rest "" extra }
+				);
 				/// The `result` of the call: `array`.
 				pub type Output = crate::List<Item>;
 				impl ::bitrix24_runtime::Method for super::List {
@@ -934,52 +689,18 @@ pub mod humanresources {
 						self.ttl = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for FieldsFields {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("field", &self.field)?;
-						map.serialize_entry("title", &self.title)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(
-							&mut map,
-							"entityType",
-							&self.entity_type,
-						)?;
-						crate::support::opt_entry(&mut map, "ttl", &self.ttl)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(FieldsFields);
+				serialize_map!(
+					FieldsFields { req "field" field, req "title" title, opt "type"
+					type_, opt "entityType" entity_type, opt "ttl" ttl, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for FieldsFields {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							field: object.field("field")?,
-							title: object.field("title")?,
-							type_: object.field("type")?,
-							entity_type: object.field("entityType")?,
-							ttl: object.field("ttl")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					FieldsFields { field : field "field", title : field "title", type_ :
+					field "type", entity_type : field "entityType", ttl : field "ttl",
+					extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(FieldsFields);
 				/// The object `params.fields` of `humanresources.hcmlink.company.update`: `object`.
@@ -1026,48 +747,19 @@ pub mod humanresources {
 						self.data = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Fields {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("company", &self.company)?;
-						map.serialize_entry("crmCompanyId", &self.crm_company_id)?;
-						map.serialize_entry("title", &self.title)?;
-						crate::support::opt_entry(&mut map, "data", &self.data)?;
-						map.serialize_entry("fields", &self.fields)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Fields);
+				serialize_map!(
+					Fields { req "company" company, req "crmCompanyId" crm_company_id,
+					req "title" title, opt "data" data, req "fields" fields, rest ""
+					extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Fields {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							company: object.field("company")?,
-							crm_company_id: object.field("crmCompanyId")?,
-							title: object.field("title")?,
-							data: object.field("data")?,
-							fields: object.field("fields")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					Fields { company : field "company", crm_company_id : field
+					"crmCompanyId", title : field "title", data : field "data", fields :
+					field "fields", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Fields);
 				/// The `result` of the call: `boolean`.
@@ -1118,42 +810,16 @@ pub mod humanresources {
 						self.offset = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for List {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "limit", &self.limit)?;
-						crate::support::opt_entry(&mut map, "offset", &self.offset)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(List);
+				serialize_map!(
+					List { opt "limit" limit, opt "offset" offset, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for List {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							limit: object.field("limit")?,
-							offset: object.field("offset")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					List { limit : field "limit", offset : field "offset", extra : rest
+					"", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(List);
 				/// Types of `humanresources.hcmlink.company.user.list`.
@@ -1200,59 +866,17 @@ pub mod humanresources {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Item {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object
-								.fits(
-									&[
-										"id",
-										"company",
-										"crmCompanyId",
-										"title",
-										"data",
-										"person",
-									],
-									&[],
-								)?;
-							Ok(Self {
-								id: object.field("id")?,
-								company: object.field("company")?,
-								crm_company_id: object.field("crmCompanyId")?,
-								title: object.field("title")?,
-								data: object.field("data")?,
-								person: object.field("person")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Item {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "id", &self.id)?;
-							crate::support::opt_entry(
-								&mut map,
-								"company",
-								&self.company,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"crmCompanyId",
-								&self.crm_company_id,
-							)?;
-							crate::support::opt_entry(&mut map, "title", &self.title)?;
-							map.serialize_entry("data", &self.data)?;
-							crate::support::opt_entry(&mut map, "person", &self.person)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Item { id : field "id", company : field "company", crm_company_id
+						: field "crmCompanyId", title : field "title", data : field
+						"data", person : field "person", extra : rest "", } fits["id",
+						"company", "crmCompanyId", "title", "data", "person"] []
+					);
+					serialize_map!(
+						Item { opt "id" id, opt "company" company, opt "crmCompanyId"
+						crm_company_id, opt "title" title, req "data" data, opt "person"
+						person, rest "" extra }
+					);
 					/// The `result` of the call: `array`.
 					pub type Output = crate::List<Item>;
 					impl ::bitrix24_runtime::Method for super::List {
@@ -1315,46 +939,17 @@ pub mod humanresources {
 					self.updated_at = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for List {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("company", &self.company)?;
-					crate::support::opt_entry(&mut map, "limit", &self.limit)?;
-					crate::support::opt_entry(&mut map, "offset", &self.offset)?;
-					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(List);
+			serialize_map!(
+				List { req "company" company, opt "limit" limit, opt "offset" offset, opt
+				"updatedAt" updated_at, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for List {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						company: object.field("company")?,
-						limit: object.field("limit")?,
-						offset: object.field("offset")?,
-						updated_at: object.exact_str("updatedAt")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				List { company : field "company", limit : field "limit", offset : field
+				"offset", updated_at : exact "updatedAt", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// `humanresources.hcmlink.employee.set`: REST 2, scope `humanresources.hcmlink`.
@@ -1394,44 +989,17 @@ pub mod humanresources {
 					self.job = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Set {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("company", &self.company)?;
-					map.serialize_entry("data", &self.data)?;
-					crate::support::opt_entry(&mut map, "job", &self.job)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Set);
+			serialize_map!(
+				Set { req "company" company, req "data" data, opt "job" job, rest ""
+				extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Set {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						company: object.field("company")?,
-						data: object.field("data")?,
-						job: object.field("job")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Set { company : field "company", data : field "data", job : field "job",
+				extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Set);
 			/// Types of `humanresources.hcmlink.employee.list`.
@@ -1473,39 +1041,14 @@ pub mod humanresources {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for ItemEmployees {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							employee: object.field("employee")?,
-							data: object.field("data")?,
-							created_at: object.field("createdAt")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for ItemEmployees {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "employee", &self.employee)?;
-						map.serialize_entry("data", &self.data)?;
-						crate::support::opt_entry(
-							&mut map,
-							"createdAt",
-							&self.created_at,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					ItemEmployees { id : field "id", employee : field "employee", data :
+					field "data", created_at : field "createdAt", extra : rest "", }
+				);
+				serialize_map!(
+					ItemEmployees { opt "id" id, opt "employee" employee, req "data"
+					data, opt "createdAt" created_at, rest "" extra }
+				);
 				/// The object `result` of `humanresources.hcmlink.employee.list`: `array`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-list.html>
@@ -1531,65 +1074,18 @@ pub mod humanresources {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Item {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object
-							.fits(
-								&[
-									"id",
-									"company",
-									"person",
-									"employees",
-									"userId",
-									"title",
-									"createdAt",
-									"updatedAt",
-								],
-								&[],
-							)?;
-						Ok(Self {
-							id: object.field("id")?,
-							company: object.field("company")?,
-							person: object.field("person")?,
-							employees: object.field("employees")?,
-							user_id: object.field("userId")?,
-							title: object.field("title")?,
-							created_at: object.field("createdAt")?,
-							updated_at: object.field("updatedAt")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Item {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "company", &self.company)?;
-						crate::support::opt_entry(&mut map, "person", &self.person)?;
-						map.serialize_entry("employees", &self.employees)?;
-						crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(
-							&mut map,
-							"createdAt",
-							&self.created_at,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"updatedAt",
-							&self.updated_at,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Item { id : field "id", company : field "company", person : field
+					"person", employees : field "employees", user_id : field "userId",
+					title : field "title", created_at : field "createdAt", updated_at :
+					field "updatedAt", extra : rest "", } fits["id", "company", "person",
+					"employees", "userId", "title", "createdAt", "updatedAt"] []
+				);
+				serialize_map!(
+					Item { opt "id" id, opt "company" company, opt "person" person, req
+					"employees" employees, opt "userId" user_id, opt "title" title, opt
+					"createdAt" created_at, opt "updatedAt" updated_at, rest "" extra }
+				);
 				/// The `result` of the call: `array`.
 				pub type Output = crate::List<Item>;
 				impl ::bitrix24_runtime::Method for super::List {
@@ -1665,56 +1161,18 @@ pub mod humanresources {
 						self.patronymic_name = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for DataParamData {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"firstName",
-							&self.first_name,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"lastName",
-							&self.last_name,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"patronymicName",
-							&self.patronymic_name,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(DataParamData);
+				serialize_map!(
+					DataParamData { opt "firstName" first_name, opt "lastName" last_name,
+					opt "patronymicName" patronymic_name, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for DataParamData {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							first_name: object.exact_str("firstName")?,
-							last_name: object.exact_str("lastName")?,
-							patronymic_name: object.exact_str("patronymicName")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					DataParamData { first_name : exact "firstName", last_name : exact
+					"lastName", patronymic_name : exact "patronymicName", extra : rest
+					"", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(DataParamData);
 				/// The object `params.data` of `humanresources.hcmlink.employee.set`: `array`.
@@ -1754,46 +1212,17 @@ pub mod humanresources {
 						self.user_id = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for DataParam {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("employee", &self.employee)?;
-						map.serialize_entry("person", &self.person)?;
-						crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-						map.serialize_entry("data", &self.data)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(DataParam);
+				serialize_map!(
+					DataParam { req "employee" employee, req "person" person, opt
+					"userId" user_id, req "data" data, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for DataParam {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							employee: object.field("employee")?,
-							person: object.field("person")?,
-							user_id: object.field("userId")?,
-							data: object.field("data")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					DataParam { employee : field "employee", person : field "person",
+					user_id : field "userId", data : field "data", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(DataParam);
 				/// Allowed values of `params.job.fields.status` in `humanresources.hcmlink.employee.set`.
@@ -1861,46 +1290,17 @@ pub mod humanresources {
 						self.data = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for JobFields {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("status", &self.status)?;
-						crate::support::opt_entry(&mut map, "total", &self.total)?;
-						crate::support::opt_entry(&mut map, "sent", &self.sent)?;
-						crate::support::opt_entry(&mut map, "data", &self.data)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(JobFields);
+				serialize_map!(
+					JobFields { req "status" status, opt "total" total, opt "sent" sent,
+					opt "data" data, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for JobFields {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							status: object.field("status")?,
-							total: object.field("total")?,
-							sent: object.field("sent")?,
-							data: object.field("data")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					JobFields { status : field "status", total : field "total", sent :
+					field "sent", data : field "data", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(JobFields);
 				/// The object `params.job` of `humanresources.hcmlink.employee.set`: `object`.
@@ -1928,42 +1328,13 @@ pub mod humanresources {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Job {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("id", &self.id)?;
-						map.serialize_entry("fields", &self.fields)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Job);
+				serialize_map!(Job { req "id" id, req "fields" fields, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Job {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							fields: object.field("fields")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					Job { id : field "id", fields : field "fields", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Job);
 				/// Allowed values of `result.status` in `humanresources.hcmlink.employee.set`.
@@ -1993,32 +1364,13 @@ pub mod humanresources {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["status", "errors"], &[])?;
-						Ok(Self {
-							status: object.field("status")?,
-							errors: object.field("errors")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "status", &self.status)?;
-						map.serialize_entry("errors", &self.errors)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { status : field "status", errors : field "errors", extra :
+					rest "", } fits["status", "errors"] []
+				);
+				serialize_map!(
+					Output { opt "status" status, req "errors" errors, rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::Set {
 					const NAME: &'static str = "humanresources.hcmlink.employee.set";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2070,44 +1422,17 @@ pub mod humanresources {
 						self.job = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Set {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("company", &self.company)?;
-						map.serialize_entry("data", &self.data)?;
-						crate::support::opt_entry(&mut map, "job", &self.job)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Set);
+				serialize_map!(
+					Set { req "company" company, req "data" data, opt "job" job, rest ""
+					extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Set {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							company: object.field("company")?,
-							data: object.field("data")?,
-							job: object.field("job")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					Set { company : field "company", data : field "data", job : field
+					"job", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Set);
 				/// Types of `humanresources.hcmlink.field.value.set`.
@@ -2166,44 +1491,17 @@ pub mod humanresources {
 								extra: Default::default(),
 							}
 						}
-						/// Adds a key the docs do not describe, sent as it is.
-						pub fn extra(
-							mut self,
-							key: impl Into<String>,
-							value: impl Into<::serde_json::Value>,
-						) -> Self {
-							self.extra.insert(key.into(), value.into());
-							self
-						}
 					}
-					impl ::serde::Serialize for DataParam {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							map.serialize_entry("field", &self.field)?;
-							map.serialize_entry("employee", &self.employee)?;
-							map.serialize_entry("value", &self.value)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					extra_setter!(DataParam);
+					serialize_map!(
+						DataParam { req "field" field, req "employee" employee, req
+						"value" value, rest "" extra }
+					);
 					#[cfg(feature = "deserialize-params")]
-					impl crate::support::FromValue for DataParam {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								field: object.field("field")?,
-								employee: object.field("employee")?,
-								value: object.field("value")?,
-								extra: object.rest()?,
-							})
-						}
-					}
+					from_value!(
+						DataParam { field : field "field", employee : field "employee",
+						value : field "value", extra : rest "", }
+					);
 					#[cfg(feature = "deserialize-params")]
 					deserialize_via_from_value!(DataParam);
 					/// Allowed values of `params.job.fields.status` in `humanresources.hcmlink.field.value.set`.
@@ -2274,46 +1572,17 @@ pub mod humanresources {
 							self.data = Some(value.into());
 							self
 						}
-						/// Adds a key the docs do not describe, sent as it is.
-						pub fn extra(
-							mut self,
-							key: impl Into<String>,
-							value: impl Into<::serde_json::Value>,
-						) -> Self {
-							self.extra.insert(key.into(), value.into());
-							self
-						}
 					}
-					impl ::serde::Serialize for JobFields {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							map.serialize_entry("status", &self.status)?;
-							crate::support::opt_entry(&mut map, "total", &self.total)?;
-							crate::support::opt_entry(&mut map, "sent", &self.sent)?;
-							crate::support::opt_entry(&mut map, "data", &self.data)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					extra_setter!(JobFields);
+					serialize_map!(
+						JobFields { req "status" status, opt "total" total, opt "sent"
+						sent, opt "data" data, rest "" extra }
+					);
 					#[cfg(feature = "deserialize-params")]
-					impl crate::support::FromValue for JobFields {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								status: object.field("status")?,
-								total: object.field("total")?,
-								sent: object.field("sent")?,
-								data: object.field("data")?,
-								extra: object.rest()?,
-							})
-						}
-					}
+					from_value!(
+						JobFields { status : field "status", total : field "total", sent
+						: field "sent", data : field "data", extra : rest "", }
+					);
 					#[cfg(feature = "deserialize-params")]
 					deserialize_via_from_value!(JobFields);
 					/// The object `params.job` of `humanresources.hcmlink.field.value.set`: `object`.
@@ -2344,42 +1613,16 @@ pub mod humanresources {
 								extra: Default::default(),
 							}
 						}
-						/// Adds a key the docs do not describe, sent as it is.
-						pub fn extra(
-							mut self,
-							key: impl Into<String>,
-							value: impl Into<::serde_json::Value>,
-						) -> Self {
-							self.extra.insert(key.into(), value.into());
-							self
-						}
 					}
-					impl ::serde::Serialize for Job {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							map.serialize_entry("id", &self.id)?;
-							map.serialize_entry("fields", &self.fields)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					extra_setter!(Job);
+					serialize_map!(
+						Job { req "id" id, req "fields" fields, rest "" extra }
+					);
 					#[cfg(feature = "deserialize-params")]
-					impl crate::support::FromValue for Job {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								id: object.field("id")?,
-								fields: object.field("fields")?,
-								extra: object.rest()?,
-							})
+					from_value!(
+						Job { id : field "id", fields : field "fields", extra : rest "",
 						}
-					}
+					);
 					#[cfg(feature = "deserialize-params")]
 					deserialize_via_from_value!(Job);
 					/// Allowed values of `result.status` in `humanresources.hcmlink.field.value.set`.
@@ -2412,32 +1655,14 @@ pub mod humanresources {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object.fits(&["status", "errors"], &[])?;
-							Ok(Self {
-								status: object.field("status")?,
-								errors: object.field("errors")?,
-								extra: object.rest()?,
-							})
+					from_value!(
+						Output { status : field "status", errors : field "errors", extra
+						: rest "", } fits["status", "errors"] []
+					);
+					serialize_map!(
+						Output { opt "status" status, req "errors" errors, rest "" extra
 						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "status", &self.status)?;
-							map.serialize_entry("errors", &self.errors)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					);
 					impl ::bitrix24_runtime::Method for super::Set {
 						const NAME: &'static str = "humanresources.hcmlink.field.value.set";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2480,42 +1705,13 @@ pub mod humanresources {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Update {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("id", &self.id)?;
-					map.serialize_entry("fields", &self.fields)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Update);
+			serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Update {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						fields: object.field("fields")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Update { id : field "id", fields : field "fields", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Update);
 			/// Methods under `humanresources::hcmlink::job::status`.
@@ -2543,40 +1739,11 @@ pub mod humanresources {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Get {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("id", &self.id)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Get);
+				serialize_map!(Get { req "id" id, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Get {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(Get { id : field "id", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Get);
 				/// Types of `humanresources.hcmlink.job.status.get`.
@@ -2615,30 +1782,11 @@ pub mod humanresources {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object.fits(&["alive"], &[])?;
-							Ok(Self {
-								alive: object.field("alive")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "alive", &self.alive)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { alive : field "alive", extra : rest "", } fits["alive"]
+						[]
+					);
+					serialize_map!(Output { opt "alive" alive, rest "" extra });
 					impl ::bitrix24_runtime::Method for super::Get {
 						const NAME: &'static str = "humanresources.hcmlink.job.status.get";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2736,46 +1884,17 @@ pub mod humanresources {
 						self.data = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Fields {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("status", &self.status)?;
-						crate::support::opt_entry(&mut map, "total", &self.total)?;
-						crate::support::opt_entry(&mut map, "sent", &self.sent)?;
-						crate::support::opt_entry(&mut map, "data", &self.data)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Fields);
+				serialize_map!(
+					Fields { req "status" status, opt "total" total, opt "sent" sent, opt
+					"data" data, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Fields {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							status: object.field("status")?,
-							total: object.field("total")?,
-							sent: object.field("sent")?,
-							data: object.field("data")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					Fields { status : field "status", total : field "total", sent : field
+					"sent", data : field "data", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Fields);
 				/// The `result` of the call: `boolean`.

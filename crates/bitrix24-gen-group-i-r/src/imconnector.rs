@@ -50,48 +50,17 @@ pub mod chat {
 				self.user_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Set {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("CONNECTOR", &self.connector)?;
-				map.serialize_entry("LINE", &self.line)?;
-				map.serialize_entry("CHAT_ID", &self.chat_id)?;
-				map.serialize_entry("NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Set);
+		serialize_map!(
+			Set { req "CONNECTOR" connector, req "LINE" line, req "CHAT_ID" chat_id, req
+			"NAME" name, opt "USER_ID" user_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Set {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					connector: object.field("CONNECTOR")?,
-					line: object.field("LINE")?,
-					chat_id: object.field("CHAT_ID")?,
-					name: object.field("NAME")?,
-					user_id: object.exact_str("USER_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Set { connector : field "CONNECTOR", line : field "LINE", chat_id : field
+			"CHAT_ID", name : field "NAME", user_id : exact "USER_ID", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Set);
 		/// Types of `imconnector.chat.name.set`.
@@ -132,29 +101,8 @@ pub mod chat {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputData {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						result: object.soft("RESULT"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputData {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("RESULT", &self.result)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(OutputData { result : soft "RESULT", extra : rest "", });
+			serialize_map!(OutputData { req "RESULT" result, rest "" extra });
 			/// The object `result` of `imconnector.chat.name.set`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-chat-name-set.html>
@@ -168,32 +116,13 @@ pub mod chat {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["SUCCESS", "DATA"], &[])?;
-					Ok(Self {
-						success: object.field("SUCCESS")?,
-						data: object.field("DATA")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "SUCCESS", &self.success)?;
-					crate::support::opt_entry(&mut map, "DATA", &self.data)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { success : field "SUCCESS", data : field "DATA", extra : rest "",
+				} fits["SUCCESS", "DATA"] []
+			);
+			serialize_map!(
+				Output { opt "SUCCESS" success, opt "DATA" data, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Set {
 				const NAME: &'static str = "imconnector.chat.name.set";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

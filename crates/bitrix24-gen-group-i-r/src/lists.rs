@@ -62,48 +62,19 @@ impl Add {
 		self.rights = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Add {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-		map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-		crate::support::opt_entry(&mut map, "SOCNET_GROUP_ID", &self.socnet_group_id)?;
-		map.serialize_entry("FIELDS", &self.fields)?;
-		crate::support::opt_entry(&mut map, "MESSAGES", &self.messages)?;
-		crate::support::opt_entry(&mut map, "RIGHTS", &self.rights)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Add);
+serialize_map!(
+	Add { req "IBLOCK_TYPE_ID" iblock_type_id, req "IBLOCK_CODE" iblock_code, opt
+	"SOCNET_GROUP_ID" socnet_group_id, req "FIELDS" fields, opt "MESSAGES" messages, opt
+	"RIGHTS" rights, rest "" extra }
+);
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Add {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-			iblock_code: object.field("IBLOCK_CODE")?,
-			socnet_group_id: object.field("SOCNET_GROUP_ID")?,
-			fields: object.field("FIELDS")?,
-			messages: object.field("MESSAGES")?,
-			rights: object.field("RIGHTS")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(
+	Add { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_code : field "IBLOCK_CODE",
+	socnet_group_id : field "SOCNET_GROUP_ID", fields : field "FIELDS", messages : field
+	"MESSAGES", rights : field "RIGHTS", extra : rest "", }
+);
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Add);
 /// `lists.delete`: REST 2, scope `lists`.
@@ -141,42 +112,17 @@ impl Delete {
 			extra: Default::default(),
 		}
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Delete {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-		map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
-		map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Delete);
+serialize_map!(
+	Delete { req "IBLOCK_TYPE_ID" iblock_type_id, req "IBLOCK_ID" iblock_id, req
+	"IBLOCK_CODE" iblock_code, rest "" extra }
+);
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Delete {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-			iblock_id: object.field("IBLOCK_ID")?,
-			iblock_code: object.field("IBLOCK_CODE")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(
+	Delete { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
+	iblock_code : field "IBLOCK_CODE", extra : rest "", }
+);
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Delete);
 /// `lists.get`: REST 2, scope `lists`.
@@ -246,48 +192,19 @@ impl Get {
 		self.start = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Get {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-		crate::support::opt_entry(&mut map, "IBLOCK_ID", &self.iblock_id)?;
-		crate::support::opt_entry(&mut map, "IBLOCK_CODE", &self.iblock_code)?;
-		crate::support::opt_entry(&mut map, "SOCNET_GROUP_ID", &self.socnet_group_id)?;
-		crate::support::opt_entry(&mut map, "IBLOCK_ORDER", &self.iblock_order)?;
-		crate::support::opt_entry(&mut map, "start", &self.start)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Get);
+serialize_map!(
+	Get { req "IBLOCK_TYPE_ID" iblock_type_id, opt "IBLOCK_ID" iblock_id, opt
+	"IBLOCK_CODE" iblock_code, opt "SOCNET_GROUP_ID" socnet_group_id, opt "IBLOCK_ORDER"
+	iblock_order, opt "start" start, rest "" extra }
+);
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Get {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-			iblock_id: object.field("IBLOCK_ID")?,
-			iblock_code: object.exact_str("IBLOCK_CODE")?,
-			socnet_group_id: object.field("SOCNET_GROUP_ID")?,
-			iblock_order: object.field("IBLOCK_ORDER")?,
-			start: object.field("start")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(
+	Get { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
+	iblock_code : exact "IBLOCK_CODE", socnet_group_id : field "SOCNET_GROUP_ID",
+	iblock_order : field "IBLOCK_ORDER", start : field "start", extra : rest "", }
+);
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Get);
 /// `lists.update`: REST 2, scope `lists`.
@@ -355,50 +272,20 @@ impl Update {
 		self.rights = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Update {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-		map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
-		map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-		crate::support::opt_entry(&mut map, "SOCNET_GROUP_ID", &self.socnet_group_id)?;
-		map.serialize_entry("FIELDS", &self.fields)?;
-		crate::support::opt_entry(&mut map, "MESSAGES", &self.messages)?;
-		crate::support::opt_entry(&mut map, "RIGHTS", &self.rights)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Update);
+serialize_map!(
+	Update { req "IBLOCK_TYPE_ID" iblock_type_id, req "IBLOCK_ID" iblock_id, req
+	"IBLOCK_CODE" iblock_code, opt "SOCNET_GROUP_ID" socnet_group_id, req "FIELDS"
+	fields, opt "MESSAGES" messages, opt "RIGHTS" rights, rest "" extra }
+);
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Update {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-			iblock_id: object.field("IBLOCK_ID")?,
-			iblock_code: object.field("IBLOCK_CODE")?,
-			socnet_group_id: object.field("SOCNET_GROUP_ID")?,
-			fields: object.field("FIELDS")?,
-			messages: object.field("MESSAGES")?,
-			rights: object.field("RIGHTS")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(
+	Update { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
+	iblock_code : field "IBLOCK_CODE", socnet_group_id : field "SOCNET_GROUP_ID", fields
+	: field "FIELDS", messages : field "MESSAGES", rights : field "RIGHTS", extra : rest
+	"", }
+);
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Update);
 /// Types of `lists.add`.
@@ -496,50 +383,17 @@ pub mod add {
 			self.bizproc = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Fields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("NAME", &self.name)?;
-			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-			crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
-			crate::support::opt_entry(
-				&mut map,
-				"BIZPROC",
-				&self.bizproc.map(crate::support::yes_no),
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Fields);
+	serialize_map!(
+		Fields { req "NAME" name, opt "DESCRIPTION" description, opt "SORT" sort, opt
+		"PICTURE" picture, opt_yn "BIZPROC" bizproc, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Fields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				name: object.field("NAME")?,
-				description: object.exact_str("DESCRIPTION")?,
-				sort: object.field("SORT")?,
-				picture: object.field("PICTURE")?,
-				bizproc: object.field("BIZPROC")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Fields { name : field "NAME", description : exact "DESCRIPTION", sort : field
+		"SORT", picture : field "PICTURE", bizproc : field "BIZPROC", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Fields);
 	/// The `result` of the call: `integer`.
@@ -662,58 +516,21 @@ pub mod element {
 			self.list_element_url = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-			map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
-			map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-			map.serialize_entry("ELEMENT_CODE", &self.element_code)?;
-			map.serialize_entry("FIELDS", &self.fields)?;
-			crate::support::opt_entry(
-				&mut map,
-				"IBLOCK_SECTION_ID",
-				&self.iblock_section_id,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"LIST_ELEMENT_URL",
-				&self.list_element_url,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(
+		Add { req "IBLOCK_TYPE_ID" iblock_type_id, req "IBLOCK_ID" iblock_id, req
+		"IBLOCK_CODE" iblock_code, req "ELEMENT_CODE" element_code, req "FIELDS" fields,
+		opt "IBLOCK_SECTION_ID" iblock_section_id, opt "LIST_ELEMENT_URL"
+		list_element_url, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-				iblock_id: object.field("IBLOCK_ID")?,
-				iblock_code: object.field("IBLOCK_CODE")?,
-				element_code: object.field("ELEMENT_CODE")?,
-				fields: object.field("FIELDS")?,
-				iblock_section_id: object.field("IBLOCK_SECTION_ID")?,
-				list_element_url: object.exact_str("LIST_ELEMENT_URL")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Add { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
+		iblock_code : field "IBLOCK_CODE", element_code : field "ELEMENT_CODE", fields :
+		field "FIELDS", iblock_section_id : field "IBLOCK_SECTION_ID", list_element_url :
+		exact "LIST_ELEMENT_URL", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `lists.element.delete`: REST 2, scope `lists`.
@@ -759,46 +576,19 @@ pub mod element {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-			map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
-			map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-			map.serialize_entry("ELEMENT_ID", &self.element_id)?;
-			map.serialize_entry("ELEMENT_CODE", &self.element_code)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(
+		Delete { req "IBLOCK_TYPE_ID" iblock_type_id, req "IBLOCK_ID" iblock_id, req
+		"IBLOCK_CODE" iblock_code, req "ELEMENT_ID" element_id, req "ELEMENT_CODE"
+		element_code, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-				iblock_id: object.field("IBLOCK_ID")?,
-				iblock_code: object.field("IBLOCK_CODE")?,
-				element_id: object.field("ELEMENT_ID")?,
-				element_code: object.field("ELEMENT_CODE")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Delete { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
+		iblock_code : field "IBLOCK_CODE", element_id : field "ELEMENT_ID", element_code
+		: field "ELEMENT_CODE", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `lists.element.get`: REST 2, scope `lists`.
@@ -886,54 +676,21 @@ pub mod element {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-			map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
-			map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-			crate::support::opt_entry(&mut map, "ELEMENT_ID", &self.element_id)?;
-			crate::support::opt_entry(&mut map, "ELEMENT_CODE", &self.element_code)?;
-			crate::support::opt_entry(&mut map, "SELECT", &self.select)?;
-			crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-			crate::support::opt_entry(&mut map, "ELEMENT_ORDER", &self.element_order)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(
+		Get { req "IBLOCK_TYPE_ID" iblock_type_id, req "IBLOCK_ID" iblock_id, req
+		"IBLOCK_CODE" iblock_code, opt "ELEMENT_ID" element_id, opt "ELEMENT_CODE"
+		element_code, opt "SELECT" select, opt "FILTER" filter, opt "ELEMENT_ORDER"
+		element_order, opt "start" start, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-				iblock_id: object.field("IBLOCK_ID")?,
-				iblock_code: object.field("IBLOCK_CODE")?,
-				element_id: object.field("ELEMENT_ID")?,
-				element_code: object.exact_str("ELEMENT_CODE")?,
-				select: object.field("SELECT")?,
-				filter: object.field("FILTER")?,
-				element_order: object.field("ELEMENT_ORDER")?,
-				start: object.field("start")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Get { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
+		iblock_code : field "IBLOCK_CODE", element_id : field "ELEMENT_ID", element_code
+		: exact "ELEMENT_CODE", select : field "SELECT", filter : field "FILTER",
+		element_order : field "ELEMENT_ORDER", start : field "start", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `lists.element.update`: REST 2, scope `lists`.
@@ -983,48 +740,19 @@ pub mod element {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-			map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
-			map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-			map.serialize_entry("ELEMENT_ID", &self.element_id)?;
-			map.serialize_entry("ELEMENT_CODE", &self.element_code)?;
-			map.serialize_entry("FIELDS", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(
+		Update { req "IBLOCK_TYPE_ID" iblock_type_id, req "IBLOCK_ID" iblock_id, req
+		"IBLOCK_CODE" iblock_code, req "ELEMENT_ID" element_id, req "ELEMENT_CODE"
+		element_code, req "FIELDS" fields, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-				iblock_id: object.field("IBLOCK_ID")?,
-				iblock_code: object.field("IBLOCK_CODE")?,
-				element_id: object.field("ELEMENT_ID")?,
-				element_code: object.field("ELEMENT_CODE")?,
-				fields: object.field("FIELDS")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Update { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
+		iblock_code : field "IBLOCK_CODE", element_id : field "ELEMENT_ID", element_code
+		: field "ELEMENT_CODE", fields : field "FIELDS", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `lists.element.add`.
@@ -1105,46 +833,17 @@ pub mod element {
 				self.property_property_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("NAME", &self.name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"PROPERTY_PropertyId",
-					&self.property_property_id,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "NAME" name, opt "PROPERTY_PropertyId" property_property_id,
+			rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.field("NAME")?,
-					property_property_id: object.field("PROPERTY_PropertyId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { name : field "NAME", property_property_id : field
+			"PROPERTY_PropertyId", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `integer`.
@@ -1267,29 +966,8 @@ pub mod element {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for ItemProperty {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					key: object.soft_pattern("*"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for ItemProperty {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.key)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(ItemProperty { key : soft_pattern "*", extra : rest "", });
+		serialize_map!(ItemProperty { rest "*" key, rest "" extra });
 		/// The object `result` of `lists.element.get`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-get.html>
@@ -1325,39 +1003,16 @@ pub mod element {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					name: object.soft("NAME"),
-					iblock_section_id: object.soft("IBLOCK_SECTION_ID"),
-					created_by: object.soft("CREATED_BY"),
-					code: object.soft("CODE"),
-					property: object.soft_pattern("PROPERTY_*"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				map.serialize_entry("IBLOCK_SECTION_ID", &self.iblock_section_id)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-				crate::support::rest_entries(&mut map, &self.property)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { id : soft "ID", name : soft "NAME", iblock_section_id : soft
+			"IBLOCK_SECTION_ID", created_by : soft "CREATED_BY", code : soft "CODE",
+			property : soft_pattern "PROPERTY_*", extra : rest "", }
+		);
+		serialize_map!(
+			Item { opt "ID" id, opt "NAME" name, req "IBLOCK_SECTION_ID"
+			iblock_section_id, opt "CREATED_BY" created_by, opt "CODE" code, rest
+			"PROPERTY_*" property, rest "" extra }
+		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::Get {
@@ -1423,50 +1078,20 @@ pub mod element {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Url {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-					map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
-					map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-					map.serialize_entry("ELEMENT_ID", &self.element_id)?;
-					map.serialize_entry("ELEMENT_CODE", &self.element_code)?;
-					map.serialize_entry("FIELD_ID", &self.field_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Url);
+			serialize_map!(
+				Url { req "IBLOCK_TYPE_ID" iblock_type_id, req "IBLOCK_ID" iblock_id, req
+				"IBLOCK_CODE" iblock_code, req "ELEMENT_ID" element_id, req
+				"ELEMENT_CODE" element_code, req "FIELD_ID" field_id, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Url {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-						iblock_id: object.field("IBLOCK_ID")?,
-						iblock_code: object.field("IBLOCK_CODE")?,
-						element_id: object.field("ELEMENT_ID")?,
-						element_code: object.field("ELEMENT_CODE")?,
-						field_id: object.field("FIELD_ID")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Url { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field
+				"IBLOCK_ID", iblock_code : field "IBLOCK_CODE", element_id : field
+				"ELEMENT_ID", element_code : field "ELEMENT_CODE", field_id : field
+				"FIELD_ID", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Url);
 			/// Types of `lists.element.get.file.url`.
@@ -1602,46 +1227,17 @@ pub mod element {
 				self.property_property_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("NAME", &self.name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"PROPERTY_PropertyId",
-					&self.property_property_id,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "NAME" name, opt "PROPERTY_PropertyId" property_property_id,
+			rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.field("NAME")?,
-					property_property_id: object.field("PROPERTY_PropertyId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { name : field "NAME", property_property_id : field
+			"PROPERTY_PropertyId", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `boolean`.
@@ -1696,44 +1292,17 @@ pub mod field {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-			map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
-			map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-			map.serialize_entry("FIELDS", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(
+		Add { req "IBLOCK_TYPE_ID" iblock_type_id, req "IBLOCK_ID" iblock_id, req
+		"IBLOCK_CODE" iblock_code, req "FIELDS" fields, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-				iblock_id: object.field("IBLOCK_ID")?,
-				iblock_code: object.field("IBLOCK_CODE")?,
-				fields: object.field("FIELDS")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Add { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
+		iblock_code : field "IBLOCK_CODE", fields : field "FIELDS", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `lists.field.delete`: REST 2, scope `lists`.
@@ -1775,44 +1344,18 @@ pub mod field {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-			map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
-			map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-			map.serialize_entry("FIELD_ID", &self.field_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(
+		Delete { req "IBLOCK_TYPE_ID" iblock_type_id, req "IBLOCK_ID" iblock_id, req
+		"IBLOCK_CODE" iblock_code, req "FIELD_ID" field_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-				iblock_id: object.field("IBLOCK_ID")?,
-				iblock_code: object.field("IBLOCK_CODE")?,
-				field_id: object.field("FIELD_ID")?,
-				extra: object.rest()?,
-			})
+	from_value!(
+		Delete { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
+		iblock_code : field "IBLOCK_CODE", field_id : field "FIELD_ID", extra : rest "",
 		}
-	}
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `lists.field.get`: REST 2, scope `lists`.
@@ -1858,44 +1401,18 @@ pub mod field {
 			self.field_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-			map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
-			map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-			crate::support::opt_entry(&mut map, "FIELD_ID", &self.field_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(
+		Get { req "IBLOCK_TYPE_ID" iblock_type_id, req "IBLOCK_ID" iblock_id, req
+		"IBLOCK_CODE" iblock_code, opt "FIELD_ID" field_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-				iblock_id: object.field("IBLOCK_ID")?,
-				iblock_code: object.field("IBLOCK_CODE")?,
-				field_id: object.exact_str("FIELD_ID")?,
-				extra: object.rest()?,
-			})
+	from_value!(
+		Get { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
+		iblock_code : field "IBLOCK_CODE", field_id : exact "FIELD_ID", extra : rest "",
 		}
-	}
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `lists.field.update`: REST 2, scope `lists`.
@@ -1941,46 +1458,19 @@ pub mod field {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-			map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
-			map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-			map.serialize_entry("FIELDS", &self.fields)?;
-			map.serialize_entry("FIELD_ID", &self.field_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(
+		Update { req "IBLOCK_TYPE_ID" iblock_type_id, req "IBLOCK_ID" iblock_id, req
+		"IBLOCK_CODE" iblock_code, req "FIELDS" fields, req "FIELD_ID" field_id, rest ""
+		extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-				iblock_id: object.field("IBLOCK_ID")?,
-				iblock_code: object.field("IBLOCK_CODE")?,
-				fields: object.field("FIELDS")?,
-				field_id: object.field("FIELD_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Update { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
+		iblock_code : field "IBLOCK_CODE", fields : field "FIELDS", field_id : field
+		"FIELD_ID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `lists.field.add`.
@@ -2163,92 +1653,26 @@ pub mod field {
 				self.link_iblock_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("NAME", &self.name)?;
-				map.serialize_entry("TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"IS_REQUIRED",
-					&self.is_required.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MULTIPLE",
-					&self.multiple.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DEFAULT_VALUE",
-					&self.default_value,
-				)?;
-				crate::support::opt_entry(&mut map, "LIST", &self.list)?;
-				crate::support::opt_entry(
-					&mut map,
-					"LIST_TEXT_VALUES",
-					&self.list_text_values,
-				)?;
-				crate::support::opt_entry(&mut map, "LIST_DEF", &self.list_def)?;
-				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USER_TYPE_SETTINGS",
-					&self.user_type_settings,
-				)?;
-				crate::support::opt_entry(&mut map, "ROW_COUNT", &self.row_count)?;
-				crate::support::opt_entry(&mut map, "COL_COUNT", &self.col_count)?;
-				crate::support::opt_entry(
-					&mut map,
-					"LINK_IBLOCK_ID",
-					&self.link_iblock_id,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "NAME" name, req "TYPE" type_, opt_yn "IS_REQUIRED" is_required,
+			opt_yn "MULTIPLE" multiple, opt "SORT" sort, opt "DEFAULT_VALUE"
+			default_value, opt "LIST" list, opt "LIST_TEXT_VALUES" list_text_values, opt
+			"LIST_DEF" list_def, opt "CODE" code, opt "SETTINGS" settings, opt
+			"USER_TYPE_SETTINGS" user_type_settings, opt "ROW_COUNT" row_count, opt
+			"COL_COUNT" col_count, opt "LINK_IBLOCK_ID" link_iblock_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.field("NAME")?,
-					type_: object.field("TYPE")?,
-					is_required: object.field("IS_REQUIRED")?,
-					multiple: object.field("MULTIPLE")?,
-					sort: object.field("SORT")?,
-					default_value: object.field("DEFAULT_VALUE")?,
-					list: object.field("LIST")?,
-					list_text_values: object.exact_str("LIST_TEXT_VALUES")?,
-					list_def: object.field("LIST_DEF")?,
-					code: object.exact_str("CODE")?,
-					settings: object.field("SETTINGS")?,
-					user_type_settings: object.field("USER_TYPE_SETTINGS")?,
-					row_count: object.field("ROW_COUNT")?,
-					col_count: object.field("COL_COUNT")?,
-					link_iblock_id: object.field("LINK_IBLOCK_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { name : field "NAME", type_ : field "TYPE", is_required : field
+			"IS_REQUIRED", multiple : field "MULTIPLE", sort : field "SORT",
+			default_value : field "DEFAULT_VALUE", list : field "LIST", list_text_values
+			: exact "LIST_TEXT_VALUES", list_def : field "LIST_DEF", code : exact "CODE",
+			settings : field "SETTINGS", user_type_settings : field "USER_TYPE_SETTINGS",
+			row_count : field "ROW_COUNT", col_count : field "COL_COUNT", link_iblock_id
+			: field "LINK_IBLOCK_ID", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `string`.
@@ -2380,57 +1804,18 @@ pub mod field {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputLSettings {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					show_add_form: object.soft("SHOW_ADD_FORM"),
-					show_edit_form: object.soft("SHOW_EDIT_FORM"),
-					add_read_only_field: object.soft("ADD_READ_ONLY_FIELD"),
-					edit_read_only_field: object.soft("EDIT_READ_ONLY_FIELD"),
-					show_field_preview: object.soft("SHOW_FIELD_PREVIEW"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputLSettings {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SHOW_ADD_FORM",
-					&self.show_add_form,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SHOW_EDIT_FORM",
-					&self.show_edit_form,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ADD_READ_ONLY_FIELD",
-					&self.add_read_only_field,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"EDIT_READ_ONLY_FIELD",
-					&self.edit_read_only_field,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SHOW_FIELD_PREVIEW",
-					&self.show_field_preview,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputLSettings { show_add_form : soft "SHOW_ADD_FORM", show_edit_form : soft
+			"SHOW_EDIT_FORM", add_read_only_field : soft "ADD_READ_ONLY_FIELD",
+			edit_read_only_field : soft "EDIT_READ_ONLY_FIELD", show_field_preview : soft
+			"SHOW_FIELD_PREVIEW", extra : rest "", }
+		);
+		serialize_map!(
+			OutputLSettings { opt "SHOW_ADD_FORM" show_add_form, opt "SHOW_EDIT_FORM"
+			show_edit_form, opt "ADD_READ_ONLY_FIELD" add_read_only_field, opt
+			"EDIT_READ_ONLY_FIELD" edit_read_only_field, opt "SHOW_FIELD_PREVIEW"
+			show_field_preview, rest "" extra }
+		);
 		/// The object `result.L.DISPLAY_VALUES_FORM` of `lists.field.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-get.html>
@@ -2446,29 +1831,10 @@ pub mod field {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputLDisplayValuesForm {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					key: object.soft_pattern("*"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputLDisplayValuesForm {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.key)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputLDisplayValuesForm { key : soft_pattern "*", extra : rest "", }
+		);
+		serialize_map!(OutputLDisplayValuesForm { rest "*" key, rest "" extra });
 		/// The object `result.L` of `lists.field.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-get.html>
@@ -2546,77 +1912,25 @@ pub mod field {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputL {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field_id: object.soft("FIELD_ID"),
-					sort: object.soft("SORT"),
-					name: object.soft("NAME"),
-					is_required: object.soft("IS_REQUIRED"),
-					multiple: object.soft("MULTIPLE"),
-					default_value: object.soft("DEFAULT_VALUE"),
-					type_: object.soft("TYPE"),
-					property_type: object.soft("PROPERTY_TYPE"),
-					property_user_type: object.soft("PROPERTY_USER_TYPE"),
-					code: object.soft("CODE"),
-					id: object.soft("ID"),
-					link_iblock_id: object.soft("LINK_IBLOCK_ID"),
-					row_count: object.soft("ROW_COUNT"),
-					col_count: object.soft("COL_COUNT"),
-					user_type_settings: object.soft("USER_TYPE_SETTINGS"),
-					settings: object.soft("SETTINGS"),
-					display_values_form: object.soft("DISPLAY_VALUES_FORM"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputL {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "FIELD_ID", &self.field_id)?;
-				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "IS_REQUIRED", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "MULTIPLE", &self.multiple)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DEFAULT_VALUE",
-					&self.default_value,
-				)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"PROPERTY_TYPE",
-					&self.property_type,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"PROPERTY_USER_TYPE",
-					&self.property_user_type,
-				)?;
-				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				map.serialize_entry("LINK_IBLOCK_ID", &self.link_iblock_id)?;
-				crate::support::opt_entry(&mut map, "ROW_COUNT", &self.row_count)?;
-				crate::support::opt_entry(&mut map, "COL_COUNT", &self.col_count)?;
-				map.serialize_entry("USER_TYPE_SETTINGS", &self.user_type_settings)?;
-				crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DISPLAY_VALUES_FORM",
-					&self.display_values_form,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputL { field_id : soft "FIELD_ID", sort : soft "SORT", name : soft "NAME",
+			is_required : soft "IS_REQUIRED", multiple : soft "MULTIPLE", default_value :
+			soft "DEFAULT_VALUE", type_ : soft "TYPE", property_type : soft
+			"PROPERTY_TYPE", property_user_type : soft "PROPERTY_USER_TYPE", code : soft
+			"CODE", id : soft "ID", link_iblock_id : soft "LINK_IBLOCK_ID", row_count :
+			soft "ROW_COUNT", col_count : soft "COL_COUNT", user_type_settings : soft
+			"USER_TYPE_SETTINGS", settings : soft "SETTINGS", display_values_form : soft
+			"DISPLAY_VALUES_FORM", extra : rest "", }
+		);
+		serialize_map!(
+			OutputL { opt "FIELD_ID" field_id, opt "SORT" sort, opt "NAME" name, opt
+			"IS_REQUIRED" is_required, opt "MULTIPLE" multiple, opt "DEFAULT_VALUE"
+			default_value, opt "TYPE" type_, opt "PROPERTY_TYPE" property_type, opt
+			"PROPERTY_USER_TYPE" property_user_type, opt "CODE" code, opt "ID" id, req
+			"LINK_IBLOCK_ID" link_iblock_id, opt "ROW_COUNT" row_count, opt "COL_COUNT"
+			col_count, req "USER_TYPE_SETTINGS" user_type_settings, opt "SETTINGS"
+			settings, opt "DISPLAY_VALUES_FORM" display_values_form, rest "" extra }
+		);
 		/// The object `result` of `lists.field.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-get.html>
@@ -2630,29 +1944,8 @@ pub mod field {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					l: object.soft("L"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "L", &self.l)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(Output { l : soft "L", extra : rest "", });
+		serialize_map!(Output { opt "L" l, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "lists.field.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2707,46 +2000,18 @@ pub mod field {
 				self.field_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-				map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
-				map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-				crate::support::opt_entry(&mut map, "FIELD_ID", &self.field_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(
+			Get { req "IBLOCK_TYPE_ID" iblock_type_id, req "IBLOCK_ID" iblock_id, req
+			"IBLOCK_CODE" iblock_code, opt "FIELD_ID" field_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-					iblock_id: object.field("IBLOCK_ID")?,
-					iblock_code: object.field("IBLOCK_CODE")?,
-					field_id: object.field("FIELD_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Get { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
+			iblock_code : field "IBLOCK_CODE", field_id : field "FIELD_ID", extra : rest
+			"", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// Types of `lists.field.type.get`.
@@ -2898,113 +2163,30 @@ pub mod field {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						sort: object.soft("SORT"),
-						active_from: object.soft("ACTIVE_FROM"),
-						active_to: object.soft("ACTIVE_TO"),
-						preview_picture: object.soft("PREVIEW_PICTURE"),
-						preview_text: object.soft("PREVIEW_TEXT"),
-						detail_picture: object.soft("DETAIL_PICTURE"),
-						detail_text: object.soft("DETAIL_TEXT"),
-						created_by: object.soft("CREATED_BY"),
-						timestamp_x: object.soft("TIMESTAMP_X"),
-						modified_by: object.soft("MODIFIED_BY"),
-						s: object.soft("S"),
-						n: object.soft("N"),
-						l: object.soft("L"),
-						f: object.soft("F"),
-						g: object.soft("G"),
-						e: object.soft("E"),
-						s_date: object.soft("S:Date"),
-						s_date_time: object.soft("S:DateTime"),
-						s_html: object.soft("S:HTML"),
-						e_e_list: object.soft("E:EList"),
-						n_sequence: object.soft("N:Sequence"),
-						s_e_crm: object.soft("S:ECrm"),
-						s_money: object.soft("S:Money"),
-						s_disk_file: object.soft("S:DiskFile"),
-						s_employee: object.soft("S:employee"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ACTIVE_FROM",
-						&self.active_from,
-					)?;
-					crate::support::opt_entry(&mut map, "ACTIVE_TO", &self.active_to)?;
-					crate::support::opt_entry(
-						&mut map,
-						"PREVIEW_PICTURE",
-						&self.preview_picture,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"PREVIEW_TEXT",
-						&self.preview_text,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DETAIL_PICTURE",
-						&self.detail_picture,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DETAIL_TEXT",
-						&self.detail_text,
-					)?;
-					crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-					crate::support::opt_entry(
-						&mut map,
-						"TIMESTAMP_X",
-						&self.timestamp_x,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"MODIFIED_BY",
-						&self.modified_by,
-					)?;
-					crate::support::opt_entry(&mut map, "S", &self.s)?;
-					crate::support::opt_entry(&mut map, "N", &self.n)?;
-					crate::support::opt_entry(&mut map, "L", &self.l)?;
-					crate::support::opt_entry(&mut map, "F", &self.f)?;
-					crate::support::opt_entry(&mut map, "G", &self.g)?;
-					crate::support::opt_entry(&mut map, "E", &self.e)?;
-					crate::support::opt_entry(&mut map, "S:Date", &self.s_date)?;
-					crate::support::opt_entry(
-						&mut map,
-						"S:DateTime",
-						&self.s_date_time,
-					)?;
-					crate::support::opt_entry(&mut map, "S:HTML", &self.s_html)?;
-					crate::support::opt_entry(&mut map, "E:EList", &self.e_e_list)?;
-					crate::support::opt_entry(&mut map, "N:Sequence", &self.n_sequence)?;
-					crate::support::opt_entry(&mut map, "S:ECrm", &self.s_e_crm)?;
-					crate::support::opt_entry(&mut map, "S:Money", &self.s_money)?;
-					crate::support::opt_entry(
-						&mut map,
-						"S:DiskFile",
-						&self.s_disk_file,
-					)?;
-					crate::support::opt_entry(&mut map, "S:employee", &self.s_employee)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { sort : soft "SORT", active_from : soft "ACTIVE_FROM", active_to
+				: soft "ACTIVE_TO", preview_picture : soft "PREVIEW_PICTURE",
+				preview_text : soft "PREVIEW_TEXT", detail_picture : soft
+				"DETAIL_PICTURE", detail_text : soft "DETAIL_TEXT", created_by : soft
+				"CREATED_BY", timestamp_x : soft "TIMESTAMP_X", modified_by : soft
+				"MODIFIED_BY", s : soft "S", n : soft "N", l : soft "L", f : soft "F", g
+				: soft "G", e : soft "E", s_date : soft "S:Date", s_date_time : soft
+				"S:DateTime", s_html : soft "S:HTML", e_e_list : soft "E:EList",
+				n_sequence : soft "N:Sequence", s_e_crm : soft "S:ECrm", s_money : soft
+				"S:Money", s_disk_file : soft "S:DiskFile", s_employee : soft
+				"S:employee", extra : rest "", }
+			);
+			serialize_map!(
+				Output { opt "SORT" sort, opt "ACTIVE_FROM" active_from, opt "ACTIVE_TO"
+				active_to, opt "PREVIEW_PICTURE" preview_picture, opt "PREVIEW_TEXT"
+				preview_text, opt "DETAIL_PICTURE" detail_picture, opt "DETAIL_TEXT"
+				detail_text, opt "CREATED_BY" created_by, opt "TIMESTAMP_X" timestamp_x,
+				opt "MODIFIED_BY" modified_by, opt "S" s, opt "N" n, opt "L" l, opt "F"
+				f, opt "G" g, opt "E" e, opt "S:Date" s_date, opt "S:DateTime"
+				s_date_time, opt "S:HTML" s_html, opt "E:EList" e_e_list, opt
+				"N:Sequence" n_sequence, opt "S:ECrm" s_e_crm, opt "S:Money" s_money, opt
+				"S:DiskFile" s_disk_file, opt "S:employee" s_employee, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "lists.field.type.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3195,92 +2377,26 @@ pub mod field {
 				self.link_iblock_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("NAME", &self.name)?;
-				map.serialize_entry("TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"IS_REQUIRED",
-					&self.is_required.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MULTIPLE",
-					&self.multiple.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DEFAULT_VALUE",
-					&self.default_value,
-				)?;
-				crate::support::opt_entry(&mut map, "LIST", &self.list)?;
-				crate::support::opt_entry(
-					&mut map,
-					"LIST_TEXT_VALUES",
-					&self.list_text_values,
-				)?;
-				crate::support::opt_entry(&mut map, "LIST_DEF", &self.list_def)?;
-				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USER_TYPE_SETTINGS",
-					&self.user_type_settings,
-				)?;
-				crate::support::opt_entry(&mut map, "ROW_COUNT", &self.row_count)?;
-				crate::support::opt_entry(&mut map, "COL_COUNT", &self.col_count)?;
-				crate::support::opt_entry(
-					&mut map,
-					"LINK_IBLOCK_ID",
-					&self.link_iblock_id,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "NAME" name, req "TYPE" type_, opt_yn "IS_REQUIRED" is_required,
+			opt_yn "MULTIPLE" multiple, opt "SORT" sort, opt "DEFAULT_VALUE"
+			default_value, opt "LIST" list, opt "LIST_TEXT_VALUES" list_text_values, opt
+			"LIST_DEF" list_def, opt "CODE" code, opt "SETTINGS" settings, opt
+			"USER_TYPE_SETTINGS" user_type_settings, opt "ROW_COUNT" row_count, opt
+			"COL_COUNT" col_count, opt "LINK_IBLOCK_ID" link_iblock_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.field("NAME")?,
-					type_: object.field("TYPE")?,
-					is_required: object.field("IS_REQUIRED")?,
-					multiple: object.field("MULTIPLE")?,
-					sort: object.field("SORT")?,
-					default_value: object.field("DEFAULT_VALUE")?,
-					list: object.field("LIST")?,
-					list_text_values: object.exact_str("LIST_TEXT_VALUES")?,
-					list_def: object.field("LIST_DEF")?,
-					code: object.exact_str("CODE")?,
-					settings: object.field("SETTINGS")?,
-					user_type_settings: object.field("USER_TYPE_SETTINGS")?,
-					row_count: object.field("ROW_COUNT")?,
-					col_count: object.field("COL_COUNT")?,
-					link_iblock_id: object.field("LINK_IBLOCK_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { name : field "NAME", type_ : field "TYPE", is_required : field
+			"IS_REQUIRED", multiple : field "MULTIPLE", sort : field "SORT",
+			default_value : field "DEFAULT_VALUE", list : field "LIST", list_text_values
+			: exact "LIST_TEXT_VALUES", list_def : field "LIST_DEF", code : exact "CODE",
+			settings : field "SETTINGS", user_type_settings : field "USER_TYPE_SETTINGS",
+			row_count : field "ROW_COUNT", col_count : field "COL_COUNT", link_iblock_id
+			: field "LINK_IBLOCK_ID", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `boolean`.
@@ -3528,143 +2644,51 @@ pub mod get {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for Item {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.soft("ID"),
-				timestamp_x: object.soft("TIMESTAMP_X"),
-				iblock_type_id: object.soft("IBLOCK_TYPE_ID"),
-				lid: object.soft("LID"),
-				code: object.soft("CODE"),
-				api_code: object.soft("API_CODE"),
-				name: object.soft("NAME"),
-				active: object.soft("ACTIVE"),
-				sort: object.soft("SORT"),
-				list_page_url: object.soft("LIST_PAGE_URL"),
-				detail_page_url: object.soft("DETAIL_PAGE_URL"),
-				section_page_url: object.soft("SECTION_PAGE_URL"),
-				canonical_page_url: object.soft("CANONICAL_PAGE_URL"),
-				picture: object.soft("PICTURE"),
-				description: object.soft("DESCRIPTION"),
-				description_type: object.soft("DESCRIPTION_TYPE"),
-				rss_ttl: object.soft("RSS_TTL"),
-				rss_active: object.soft("RSS_ACTIVE"),
-				rss_file_active: object.soft("RSS_FILE_ACTIVE"),
-				rss_file_limit: object.soft("RSS_FILE_LIMIT"),
-				rss_file_days: object.soft("RSS_FILE_DAYS"),
-				rss_yandex_active: object.soft("RSS_YANDEX_ACTIVE"),
-				xml_id: object.soft("XML_ID"),
-				tmp_id: object.soft("TMP_ID"),
-				index_element: object.soft("INDEX_ELEMENT"),
-				index_section: object.soft("INDEX_SECTION"),
-				workflow: object.soft("WORKFLOW"),
-				bizproc: object.soft("BIZPROC"),
-				section_chooser: object.soft("SECTION_CHOOSER"),
-				list_mode: object.soft("LIST_MODE"),
-				rights_mode: object.soft("RIGHTS_MODE"),
-				section_property: object.soft("SECTION_PROPERTY"),
-				property_index: object.soft("PROPERTY_INDEX"),
-				version: object.soft("VERSION"),
-				last_conv_element: object.soft("LAST_CONV_ELEMENT"),
-				socnet_group_id: object.soft("SOCNET_GROUP_ID"),
-				edit_file_before: object.soft("EDIT_FILE_BEFORE"),
-				edit_file_after: object.soft("EDIT_FILE_AFTER"),
-				sections_name: object.soft("SECTIONS_NAME"),
-				section_name: object.soft("SECTION_NAME"),
-				elements_name: object.soft("ELEMENTS_NAME"),
-				element_name: object.soft("ELEMENT_NAME"),
-				rest_on: object.soft("REST_ON"),
-				fulltext_index: object.soft("FULLTEXT_INDEX"),
-				external_id: object.soft("EXTERNAL_ID"),
-				lang_dir: object.soft("LANG_DIR"),
-				server_name: object.soft("SERVER_NAME"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for Item {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "ID", &self.id)?;
-			crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-			crate::support::opt_entry(&mut map, "IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-			crate::support::opt_entry(&mut map, "LID", &self.lid)?;
-			map.serialize_entry("CODE", &self.code)?;
-			map.serialize_entry("API_CODE", &self.api_code)?;
-			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-			crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-			map.serialize_entry("LIST_PAGE_URL", &self.list_page_url)?;
-			map.serialize_entry("DETAIL_PAGE_URL", &self.detail_page_url)?;
-			map.serialize_entry("SECTION_PAGE_URL", &self.section_page_url)?;
-			map.serialize_entry("CANONICAL_PAGE_URL", &self.canonical_page_url)?;
-			map.serialize_entry("PICTURE", &self.picture)?;
-			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-			crate::support::opt_entry(
-				&mut map,
-				"DESCRIPTION_TYPE",
-				&self.description_type,
-			)?;
-			crate::support::opt_entry(&mut map, "RSS_TTL", &self.rss_ttl)?;
-			crate::support::opt_entry(&mut map, "RSS_ACTIVE", &self.rss_active)?;
-			crate::support::opt_entry(
-				&mut map,
-				"RSS_FILE_ACTIVE",
-				&self.rss_file_active,
-			)?;
-			map.serialize_entry("RSS_FILE_LIMIT", &self.rss_file_limit)?;
-			map.serialize_entry("RSS_FILE_DAYS", &self.rss_file_days)?;
-			crate::support::opt_entry(
-				&mut map,
-				"RSS_YANDEX_ACTIVE",
-				&self.rss_yandex_active,
-			)?;
-			map.serialize_entry("XML_ID", &self.xml_id)?;
-			map.serialize_entry("TMP_ID", &self.tmp_id)?;
-			crate::support::opt_entry(&mut map, "INDEX_ELEMENT", &self.index_element)?;
-			crate::support::opt_entry(&mut map, "INDEX_SECTION", &self.index_section)?;
-			crate::support::opt_entry(&mut map, "WORKFLOW", &self.workflow)?;
-			crate::support::opt_entry(&mut map, "BIZPROC", &self.bizproc)?;
-			crate::support::opt_entry(
-				&mut map,
-				"SECTION_CHOOSER",
-				&self.section_chooser,
-			)?;
-			map.serialize_entry("LIST_MODE", &self.list_mode)?;
-			crate::support::opt_entry(&mut map, "RIGHTS_MODE", &self.rights_mode)?;
-			map.serialize_entry("SECTION_PROPERTY", &self.section_property)?;
-			map.serialize_entry("PROPERTY_INDEX", &self.property_index)?;
-			crate::support::opt_entry(&mut map, "VERSION", &self.version)?;
-			crate::support::opt_entry(
-				&mut map,
-				"LAST_CONV_ELEMENT",
-				&self.last_conv_element,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"SOCNET_GROUP_ID",
-				&self.socnet_group_id,
-			)?;
-			map.serialize_entry("EDIT_FILE_BEFORE", &self.edit_file_before)?;
-			map.serialize_entry("EDIT_FILE_AFTER", &self.edit_file_after)?;
-			crate::support::opt_entry(&mut map, "SECTIONS_NAME", &self.sections_name)?;
-			crate::support::opt_entry(&mut map, "SECTION_NAME", &self.section_name)?;
-			crate::support::opt_entry(&mut map, "ELEMENTS_NAME", &self.elements_name)?;
-			crate::support::opt_entry(&mut map, "ELEMENT_NAME", &self.element_name)?;
-			crate::support::opt_entry(&mut map, "REST_ON", &self.rest_on)?;
-			crate::support::opt_entry(&mut map, "FULLTEXT_INDEX", &self.fulltext_index)?;
-			map.serialize_entry("EXTERNAL_ID", &self.external_id)?;
-			crate::support::opt_entry(&mut map, "LANG_DIR", &self.lang_dir)?;
-			map.serialize_entry("SERVER_NAME", &self.server_name)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		Item { id : soft "ID", timestamp_x : soft "TIMESTAMP_X", iblock_type_id : soft
+		"IBLOCK_TYPE_ID", lid : soft "LID", code : soft "CODE", api_code : soft
+		"API_CODE", name : soft "NAME", active : soft "ACTIVE", sort : soft "SORT",
+		list_page_url : soft "LIST_PAGE_URL", detail_page_url : soft "DETAIL_PAGE_URL",
+		section_page_url : soft "SECTION_PAGE_URL", canonical_page_url : soft
+		"CANONICAL_PAGE_URL", picture : soft "PICTURE", description : soft "DESCRIPTION",
+		description_type : soft "DESCRIPTION_TYPE", rss_ttl : soft "RSS_TTL", rss_active
+		: soft "RSS_ACTIVE", rss_file_active : soft "RSS_FILE_ACTIVE", rss_file_limit :
+		soft "RSS_FILE_LIMIT", rss_file_days : soft "RSS_FILE_DAYS", rss_yandex_active :
+		soft "RSS_YANDEX_ACTIVE", xml_id : soft "XML_ID", tmp_id : soft "TMP_ID",
+		index_element : soft "INDEX_ELEMENT", index_section : soft "INDEX_SECTION",
+		workflow : soft "WORKFLOW", bizproc : soft "BIZPROC", section_chooser : soft
+		"SECTION_CHOOSER", list_mode : soft "LIST_MODE", rights_mode : soft
+		"RIGHTS_MODE", section_property : soft "SECTION_PROPERTY", property_index : soft
+		"PROPERTY_INDEX", version : soft "VERSION", last_conv_element : soft
+		"LAST_CONV_ELEMENT", socnet_group_id : soft "SOCNET_GROUP_ID", edit_file_before :
+		soft "EDIT_FILE_BEFORE", edit_file_after : soft "EDIT_FILE_AFTER", sections_name
+		: soft "SECTIONS_NAME", section_name : soft "SECTION_NAME", elements_name : soft
+		"ELEMENTS_NAME", element_name : soft "ELEMENT_NAME", rest_on : soft "REST_ON",
+		fulltext_index : soft "FULLTEXT_INDEX", external_id : soft "EXTERNAL_ID",
+		lang_dir : soft "LANG_DIR", server_name : soft "SERVER_NAME", extra : rest "", }
+	);
+	serialize_map!(
+		Item { opt "ID" id, opt "TIMESTAMP_X" timestamp_x, opt "IBLOCK_TYPE_ID"
+		iblock_type_id, opt "LID" lid, req "CODE" code, req "API_CODE" api_code, opt
+		"NAME" name, opt "ACTIVE" active, opt "SORT" sort, req "LIST_PAGE_URL"
+		list_page_url, req "DETAIL_PAGE_URL" detail_page_url, req "SECTION_PAGE_URL"
+		section_page_url, req "CANONICAL_PAGE_URL" canonical_page_url, req "PICTURE"
+		picture, opt "DESCRIPTION" description, opt "DESCRIPTION_TYPE" description_type,
+		opt "RSS_TTL" rss_ttl, opt "RSS_ACTIVE" rss_active, opt "RSS_FILE_ACTIVE"
+		rss_file_active, req "RSS_FILE_LIMIT" rss_file_limit, req "RSS_FILE_DAYS"
+		rss_file_days, opt "RSS_YANDEX_ACTIVE" rss_yandex_active, req "XML_ID" xml_id,
+		req "TMP_ID" tmp_id, opt "INDEX_ELEMENT" index_element, opt "INDEX_SECTION"
+		index_section, opt "WORKFLOW" workflow, opt "BIZPROC" bizproc, opt
+		"SECTION_CHOOSER" section_chooser, req "LIST_MODE" list_mode, opt "RIGHTS_MODE"
+		rights_mode, req "SECTION_PROPERTY" section_property, req "PROPERTY_INDEX"
+		property_index, opt "VERSION" version, opt "LAST_CONV_ELEMENT" last_conv_element,
+		opt "SOCNET_GROUP_ID" socnet_group_id, req "EDIT_FILE_BEFORE" edit_file_before,
+		req "EDIT_FILE_AFTER" edit_file_after, opt "SECTIONS_NAME" sections_name, opt
+		"SECTION_NAME" section_name, opt "ELEMENTS_NAME" elements_name, opt
+		"ELEMENT_NAME" element_name, opt "REST_ON" rest_on, opt "FULLTEXT_INDEX"
+		fulltext_index, req "EXTERNAL_ID" external_id, opt "LANG_DIR" lang_dir, req
+		"SERVER_NAME" server_name, rest "" extra }
+	);
 	/// The `result` of the call: `object[]`.
 	pub type Output = crate::List<Item>;
 	impl ::bitrix24_runtime::Method for super::Get {
@@ -3714,42 +2738,17 @@ pub mod get {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Id {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
-					map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Id);
+			serialize_map!(
+				Id { req "IBLOCK_ID" iblock_id, req "IBLOCK_CODE" iblock_code, rest ""
+				extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Id {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						iblock_id: object.field("IBLOCK_ID")?,
-						iblock_code: object.field("IBLOCK_CODE")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Id { iblock_id : field "IBLOCK_ID", iblock_code : field "IBLOCK_CODE",
+				extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Id);
 			/// Types of `lists.get.iblock.type.id`.
@@ -3824,52 +2823,19 @@ pub mod section {
 			self.iblock_section_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-			map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
-			map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-			crate::support::opt_entry(
-				&mut map,
-				"IBLOCK_SECTION_ID",
-				&self.iblock_section_id,
-			)?;
-			map.serialize_entry("SECTION_CODE", &self.section_code)?;
-			map.serialize_entry("FIELDS", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(
+		Add { req "IBLOCK_TYPE_ID" iblock_type_id, req "IBLOCK_ID" iblock_id, req
+		"IBLOCK_CODE" iblock_code, opt "IBLOCK_SECTION_ID" iblock_section_id, req
+		"SECTION_CODE" section_code, req "FIELDS" fields, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-				iblock_id: object.field("IBLOCK_ID")?,
-				iblock_code: object.field("IBLOCK_CODE")?,
-				iblock_section_id: object.field("IBLOCK_SECTION_ID")?,
-				section_code: object.field("SECTION_CODE")?,
-				fields: object.field("FIELDS")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Add { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
+		iblock_code : field "IBLOCK_CODE", iblock_section_id : field "IBLOCK_SECTION_ID",
+		section_code : field "SECTION_CODE", fields : field "FIELDS", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `lists.section.delete`: REST 2, scope `lists`.
@@ -3915,46 +2881,19 @@ pub mod section {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-			map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
-			map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-			map.serialize_entry("SECTION_ID", &self.section_id)?;
-			map.serialize_entry("SECTION_CODE", &self.section_code)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(
+		Delete { req "IBLOCK_TYPE_ID" iblock_type_id, req "IBLOCK_ID" iblock_id, req
+		"IBLOCK_CODE" iblock_code, req "SECTION_ID" section_id, req "SECTION_CODE"
+		section_code, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-				iblock_id: object.field("IBLOCK_ID")?,
-				iblock_code: object.field("IBLOCK_CODE")?,
-				section_id: object.field("SECTION_ID")?,
-				section_code: object.field("SECTION_CODE")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Delete { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
+		iblock_code : field "IBLOCK_CODE", section_id : field "SECTION_ID", section_code
+		: field "SECTION_CODE", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `lists.section.get`: REST 2, scope `lists`.
@@ -4010,46 +2949,19 @@ pub mod section {
 			self.select = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-			map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
-			map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-			crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-			crate::support::opt_entry(&mut map, "SELECT", &self.select)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(
+		Get { req "IBLOCK_TYPE_ID" iblock_type_id, req "IBLOCK_ID" iblock_id, req
+		"IBLOCK_CODE" iblock_code, opt "FILTER" filter, opt "SELECT" select, rest ""
+		extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-				iblock_id: object.field("IBLOCK_ID")?,
-				iblock_code: object.field("IBLOCK_CODE")?,
-				filter: object.field("FILTER")?,
-				select: object.field("SELECT")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Get { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
+		iblock_code : field "IBLOCK_CODE", filter : field "FILTER", select : field
+		"SELECT", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `lists.section.update`: REST 2, scope `lists`.
@@ -4099,48 +3011,19 @@ pub mod section {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("IBLOCK_TYPE_ID", &self.iblock_type_id)?;
-			map.serialize_entry("IBLOCK_ID", &self.iblock_id)?;
-			map.serialize_entry("IBLOCK_CODE", &self.iblock_code)?;
-			map.serialize_entry("SECTION_ID", &self.section_id)?;
-			map.serialize_entry("SECTION_CODE", &self.section_code)?;
-			map.serialize_entry("FIELDS", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(
+		Update { req "IBLOCK_TYPE_ID" iblock_type_id, req "IBLOCK_ID" iblock_id, req
+		"IBLOCK_CODE" iblock_code, req "SECTION_ID" section_id, req "SECTION_CODE"
+		section_code, req "FIELDS" fields, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				iblock_type_id: object.field("IBLOCK_TYPE_ID")?,
-				iblock_id: object.field("IBLOCK_ID")?,
-				iblock_code: object.field("IBLOCK_CODE")?,
-				section_id: object.field("SECTION_ID")?,
-				section_code: object.field("SECTION_CODE")?,
-				fields: object.field("FIELDS")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Update { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
+		iblock_code : field "IBLOCK_CODE", section_id : field "SECTION_ID", section_code
+		: field "SECTION_CODE", fields : field "FIELDS", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `lists.section.add`.
@@ -4298,74 +3181,23 @@ pub mod section {
 				self.section_property = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "EXTERNAL_ID", &self.external_id)?;
-				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVE",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DESCRIPTION_TYPE",
-					&self.description_type,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DETAIL_PICTURE",
-					&self.detail_picture,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SECTION_PROPERTY",
-					&self.section_property,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "NAME" name, opt "EXTERNAL_ID" external_id, opt "XML_ID" xml_id,
+			opt "SORT" sort, opt_yn "ACTIVE" active, opt "PICTURE" picture, opt
+			"DESCRIPTION" description, opt "DESCRIPTION_TYPE" description_type, opt
+			"DETAIL_PICTURE" detail_picture, opt "SECTION_PROPERTY" section_property,
+			rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.field("NAME")?,
-					external_id: object.exact_str("EXTERNAL_ID")?,
-					xml_id: object.exact_str("XML_ID")?,
-					sort: object.field("SORT")?,
-					active: object.field("ACTIVE")?,
-					picture: object.field("PICTURE")?,
-					description: object.exact_str("DESCRIPTION")?,
-					description_type: object.field("DESCRIPTION_TYPE")?,
-					detail_picture: object.field("DETAIL_PICTURE")?,
-					section_property: object.field("SECTION_PROPERTY")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { name : field "NAME", external_id : exact "EXTERNAL_ID", xml_id :
+			exact "XML_ID", sort : field "SORT", active : field "ACTIVE", picture : field
+			"PICTURE", description : exact "DESCRIPTION", description_type : field
+			"DESCRIPTION_TYPE", detail_picture : field "DETAIL_PICTURE", section_property
+			: field "SECTION_PROPERTY", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `integer`.
@@ -4544,69 +3376,25 @@ pub mod section {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					code: object.soft("CODE"),
-					xml_id: object.soft("XML_ID"),
-					external_id: object.soft("EXTERNAL_ID"),
-					iblock_section_id: object.soft("IBLOCK_SECTION_ID"),
-					timestamp_x: object.soft("TIMESTAMP_X"),
-					sort: object.soft("SORT"),
-					name: object.soft("NAME"),
-					active: object.soft("ACTIVE"),
-					global_active: object.soft("GLOBAL_ACTIVE"),
-					left_margin: object.soft("LEFT_MARGIN"),
-					right_margin: object.soft("RIGHT_MARGIN"),
-					depth_level: object.soft("DEPTH_LEVEL"),
-					searchable_content: object.soft("SEARCHABLE_CONTENT"),
-					modified_by: object.soft("MODIFIED_BY"),
-					date_create: object.soft("DATE_CREATE"),
-					created_by: object.soft("CREATED_BY"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-				crate::support::opt_entry(&mut map, "EXTERNAL_ID", &self.external_id)?;
-				map.serialize_entry("IBLOCK_SECTION_ID", &self.iblock_section_id)?;
-				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-				crate::support::opt_entry(
-					&mut map,
-					"GLOBAL_ACTIVE",
-					&self.global_active,
-				)?;
-				crate::support::opt_entry(&mut map, "LEFT_MARGIN", &self.left_margin)?;
-				crate::support::opt_entry(&mut map, "RIGHT_MARGIN", &self.right_margin)?;
-				crate::support::opt_entry(&mut map, "DEPTH_LEVEL", &self.depth_level)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SEARCHABLE_CONTENT",
-					&self.searchable_content,
-				)?;
-				crate::support::opt_entry(&mut map, "MODIFIED_BY", &self.modified_by)?;
-				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { id : soft "ID", code : soft "CODE", xml_id : soft "XML_ID",
+			external_id : soft "EXTERNAL_ID", iblock_section_id : soft
+			"IBLOCK_SECTION_ID", timestamp_x : soft "TIMESTAMP_X", sort : soft "SORT",
+			name : soft "NAME", active : soft "ACTIVE", global_active : soft
+			"GLOBAL_ACTIVE", left_margin : soft "LEFT_MARGIN", right_margin : soft
+			"RIGHT_MARGIN", depth_level : soft "DEPTH_LEVEL", searchable_content : soft
+			"SEARCHABLE_CONTENT", modified_by : soft "MODIFIED_BY", date_create : soft
+			"DATE_CREATE", created_by : soft "CREATED_BY", extra : rest "", }
+		);
+		serialize_map!(
+			Item { opt "ID" id, opt "CODE" code, opt "XML_ID" xml_id, opt "EXTERNAL_ID"
+			external_id, req "IBLOCK_SECTION_ID" iblock_section_id, opt "TIMESTAMP_X"
+			timestamp_x, opt "SORT" sort, opt "NAME" name, opt "ACTIVE" active, opt
+			"GLOBAL_ACTIVE" global_active, opt "LEFT_MARGIN" left_margin, opt
+			"RIGHT_MARGIN" right_margin, opt "DEPTH_LEVEL" depth_level, opt
+			"SEARCHABLE_CONTENT" searchable_content, opt "MODIFIED_BY" modified_by, opt
+			"DATE_CREATE" date_create, opt "CREATED_BY" created_by, rest "" extra }
+		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::Get {
@@ -4782,74 +3570,23 @@ pub mod section {
 				self.section_property = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "EXTERNAL_ID", &self.external_id)?;
-				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVE",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DESCRIPTION_TYPE",
-					&self.description_type,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DETAIL_PICTURE",
-					&self.detail_picture,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SECTION_PROPERTY",
-					&self.section_property,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "NAME" name, opt "EXTERNAL_ID" external_id, opt "XML_ID" xml_id,
+			opt "SORT" sort, opt_yn "ACTIVE" active, opt "PICTURE" picture, opt
+			"DESCRIPTION" description, opt "DESCRIPTION_TYPE" description_type, opt
+			"DETAIL_PICTURE" detail_picture, opt "SECTION_PROPERTY" section_property,
+			rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.field("NAME")?,
-					external_id: object.exact_str("EXTERNAL_ID")?,
-					xml_id: object.exact_str("XML_ID")?,
-					sort: object.field("SORT")?,
-					active: object.field("ACTIVE")?,
-					picture: object.field("PICTURE")?,
-					description: object.exact_str("DESCRIPTION")?,
-					description_type: object.field("DESCRIPTION_TYPE")?,
-					detail_picture: object.field("DETAIL_PICTURE")?,
-					section_property: object.field("SECTION_PROPERTY")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { name : field "NAME", external_id : exact "EXTERNAL_ID", xml_id :
+			exact "XML_ID", sort : field "SORT", active : field "ACTIVE", picture : field
+			"PICTURE", description : exact "DESCRIPTION", description_type : field
+			"DESCRIPTION_TYPE", detail_picture : field "DETAIL_PICTURE", section_property
+			: field "SECTION_PROPERTY", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `boolean`.
@@ -4958,50 +3695,17 @@ pub mod update {
 			self.bizproc = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Fields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("NAME", &self.name)?;
-			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-			crate::support::opt_entry(&mut map, "PICTURE", &self.picture)?;
-			crate::support::opt_entry(
-				&mut map,
-				"BIZPROC",
-				&self.bizproc.map(crate::support::yes_no),
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Fields);
+	serialize_map!(
+		Fields { req "NAME" name, opt "DESCRIPTION" description, opt "SORT" sort, opt
+		"PICTURE" picture, opt_yn "BIZPROC" bizproc, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Fields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				name: object.field("NAME")?,
-				description: object.exact_str("DESCRIPTION")?,
-				sort: object.field("SORT")?,
-				picture: object.field("PICTURE")?,
-				bizproc: object.field("BIZPROC")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Fields { name : field "NAME", description : exact "DESCRIPTION", sort : field
+		"SORT", picture : field "PICTURE", bizproc : field "BIZPROC", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Fields);
 	/// The `result` of the call: `boolean`.

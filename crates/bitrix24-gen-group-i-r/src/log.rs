@@ -45,44 +45,17 @@ pub mod blogcomment {
 			self.user_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("POST_ID", &self.post_id)?;
-			map.serialize_entry("TEXT", &self.text)?;
-			crate::support::opt_entry(&mut map, "FILES", &self.files)?;
-			crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(
+		Add { req "POST_ID" post_id, req "TEXT" text, opt "FILES" files, opt "USER_ID"
+		user_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				post_id: object.field("POST_ID")?,
-				text: object.field("TEXT")?,
-				files: object.field("FILES")?,
-				user_id: object.field("USER_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Add { post_id : field "POST_ID", text : field "TEXT", files : field "FILES",
+		user_id : field "USER_ID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `log.blogcomment.delete`: REST 2, scope `log`.
@@ -116,40 +89,16 @@ pub mod blogcomment {
 			self.user_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("COMMENT_ID", &self.comment_id)?;
-			crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(
+		Delete { req "COMMENT_ID" comment_id, opt "USER_ID" user_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				comment_id: object.field("COMMENT_ID")?,
-				user_id: object.field("USER_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Delete { comment_id : field "COMMENT_ID", user_id : field "USER_ID", extra : rest
+		"", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// Types of `log.blogcomment.add`.
@@ -242,46 +191,17 @@ pub mod blogcomment {
 				self.limit = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-				crate::support::opt_entry(&mut map, "FIRST_ID", &self.first_id)?;
-				crate::support::opt_entry(&mut map, "LAST_ID", &self.last_id)?;
-				crate::support::opt_entry(&mut map, "LIMIT", &self.limit)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(
+			Get { opt "USER_ID" user_id, opt "FIRST_ID" first_id, opt "LAST_ID" last_id,
+			opt "LIMIT" limit, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					user_id: object.field("USER_ID")?,
-					first_id: object.field("FIRST_ID")?,
-					last_id: object.field("LAST_ID")?,
-					limit: object.field("LIMIT")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Get { user_id : field "USER_ID", first_id : field "FIRST_ID", last_id : field
+			"LAST_ID", limit : field "LIMIT", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// Types of `log.blogcomment.user.get`.
@@ -323,39 +243,16 @@ pub mod blogcomment {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputComments {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.soft("id"),
-						comment_id: object.soft("comment_id"),
-						log_id: object.soft("log_id"),
-						date: object.soft("date"),
-						text: object.soft("text"),
-						attach: object.soft("attach"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputComments {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "comment_id", &self.comment_id)?;
-					crate::support::opt_entry(&mut map, "log_id", &self.log_id)?;
-					crate::support::opt_entry(&mut map, "date", &self.date)?;
-					crate::support::opt_entry(&mut map, "text", &self.text)?;
-					map.serialize_entry("attach", &self.attach)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputComments { id : soft "id", comment_id : soft "comment_id", log_id :
+				soft "log_id", date : soft "date", text : soft "text", attach : soft
+				"attach", extra : rest "", }
+			);
+			serialize_map!(
+				OutputComments { opt "id" id, opt "comment_id" comment_id, opt "log_id"
+				log_id, opt "date" date, opt "text" text, req "attach" attach, rest ""
+				extra }
+			);
 			/// The object `result.files.<key>.image` of `log.blogcomment.user.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-user-get.html>
@@ -373,31 +270,14 @@ pub mod blogcomment {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputFilesKeyImage {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						width: object.soft("width"),
-						height: object.soft("height"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputFilesKeyImage {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "width", &self.width)?;
-					crate::support::opt_entry(&mut map, "height", &self.height)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputFilesKeyImage { width : soft "width", height : soft "height", extra
+				: rest "", }
+			);
+			serialize_map!(
+				OutputFilesKeyImage { opt "width" width, opt "height" height, rest ""
+				extra }
+			);
 			/// The object `result.files.<key>` of `log.blogcomment.user.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-user-get.html>
@@ -451,61 +331,19 @@ pub mod blogcomment {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputFilesKey {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.soft("id"),
-						date: object.soft("date"),
-						type_: object.soft("type"),
-						name: object.soft("name"),
-						size: object.soft("size"),
-						image: object.soft("image"),
-						author_id: object.soft("authorId"),
-						author_name: object.soft("authorName"),
-						url_preview: object.soft("urlPreview"),
-						url_show: object.soft("urlShow"),
-						url_download: object.soft("urlDownload"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputFilesKey {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "date", &self.date)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "size", &self.size)?;
-					crate::support::opt_entry(&mut map, "image", &self.image)?;
-					crate::support::opt_entry(&mut map, "authorId", &self.author_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"authorName",
-						&self.author_name,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"urlPreview",
-						&self.url_preview,
-					)?;
-					crate::support::opt_entry(&mut map, "urlShow", &self.url_show)?;
-					crate::support::opt_entry(
-						&mut map,
-						"urlDownload",
-						&self.url_download,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputFilesKey { id : soft "id", date : soft "date", type_ : soft "type",
+				name : soft "name", size : soft "size", image : soft "image", author_id :
+				soft "authorId", author_name : soft "authorName", url_preview : soft
+				"urlPreview", url_show : soft "urlShow", url_download : soft
+				"urlDownload", extra : rest "", }
+			);
+			serialize_map!(
+				OutputFilesKey { opt "id" id, opt "date" date, opt "type" type_, opt
+				"name" name, opt "size" size, opt "image" image, opt "authorId"
+				author_id, opt "authorName" author_name, opt "urlPreview" url_preview,
+				opt "urlShow" url_show, opt "urlDownload" url_download, rest "" extra }
+			);
 			/// The object `result.files` of `log.blogcomment.user.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-user-get.html>
@@ -521,29 +359,8 @@ pub mod blogcomment {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputFiles {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						key: object.soft_pattern("*"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputFiles {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.key)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(OutputFiles { key : soft_pattern "*", extra : rest "", });
+			serialize_map!(OutputFiles { rest "*" key, rest "" extra });
 			/// The object `result` of `log.blogcomment.user.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/log/blogcomment/log-blogcomment-user-get.html>
@@ -557,32 +374,13 @@ pub mod blogcomment {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["comments", "files"], &[])?;
-					Ok(Self {
-						comments: object.field("comments")?,
-						files: object.field("files")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("comments", &self.comments)?;
-					crate::support::opt_entry(&mut map, "files", &self.files)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { comments : field "comments", files : field "files", extra : rest
+				"", } fits["comments", "files"] []
+			);
+			serialize_map!(
+				Output { req "comments" comments, opt "files" files, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "log.blogcomment.user.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -727,78 +525,24 @@ pub mod blogpost {
 			self.uf.insert(key.into(), value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("POST_MESSAGE", &self.post_message)?;
-			crate::support::opt_entry(&mut map, "POST_TITLE", &self.post_title)?;
-			crate::support::opt_entry(&mut map, "DEST", &self.dest)?;
-			crate::support::opt_entry(&mut map, "SPERM", &self.sperm)?;
-			crate::support::opt_entry(&mut map, "FILES", &self.files)?;
-			crate::support::opt_entry(
-				&mut map,
-				"IMPORTANT",
-				&self.important.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"IMPORTANT_DATE_END",
-				&self.important_date_end,
-			)?;
-			crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
-			crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-			crate::support::opt_entry(&mut map, "TAGS", &self.tags)?;
-			crate::support::opt_entry(
-				&mut map,
-				"BACKGROUND_CODE",
-				&self.background_code,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"PARSE_PREVIEW",
-				&self.parse_preview.map(crate::support::yes_no),
-			)?;
-			crate::support::rest_entries(&mut map, &self.uf)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(
+		Add { req "POST_MESSAGE" post_message, opt "POST_TITLE" post_title, opt "DEST"
+		dest, opt "SPERM" sperm, opt "FILES" files, opt_yn "IMPORTANT" important, opt
+		"IMPORTANT_DATE_END" important_date_end, opt "SITE_ID" site_id, opt "USER_ID"
+		user_id, opt "TAGS" tags, opt "BACKGROUND_CODE" background_code, opt_yn
+		"PARSE_PREVIEW" parse_preview, rest "UF_*" uf, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				post_message: object.field("POST_MESSAGE")?,
-				post_title: object.exact_str("POST_TITLE")?,
-				dest: object.field("DEST")?,
-				sperm: object.field("SPERM")?,
-				files: object.field("FILES")?,
-				important: object.field("IMPORTANT")?,
-				important_date_end: object.exact_str("IMPORTANT_DATE_END")?,
-				site_id: object.exact_str("SITE_ID")?,
-				user_id: object.field("USER_ID")?,
-				tags: object.exact_str("TAGS")?,
-				background_code: object.exact_str("BACKGROUND_CODE")?,
-				parse_preview: object.field("PARSE_PREVIEW")?,
-				uf: object.pattern("UF_*")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Add { post_message : field "POST_MESSAGE", post_title : exact "POST_TITLE", dest
+		: field "DEST", sperm : field "SPERM", files : field "FILES", important : field
+		"IMPORTANT", important_date_end : exact "IMPORTANT_DATE_END", site_id : exact
+		"SITE_ID", user_id : field "USER_ID", tags : exact "TAGS", background_code :
+		exact "BACKGROUND_CODE", parse_preview : field "PARSE_PREVIEW", uf : pattern
+		"UF_*", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `log.blogpost.delete`: REST 2, scope `log`.
@@ -824,38 +568,11 @@ pub mod blogpost {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("POST_ID", &self.post_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "POST_ID" post_id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				post_id: object.field("POST_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { post_id : field "POST_ID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `log.blogpost.get`: REST 2, scope `log`.
@@ -946,52 +663,20 @@ pub mod blogpost {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "POST_ID", &self.post_id)?;
-			crate::support::opt_entry(&mut map, "LOG_RIGHTS", &self.log_rights)?;
-			crate::support::opt_entry(&mut map, "LOG_DATE_FROM", &self.log_date_from)?;
-			crate::support::opt_entry(&mut map, "LOG_DATE_TO", &self.log_date_to)?;
-			crate::support::opt_entry(&mut map, "FIRST_ID", &self.first_id)?;
-			crate::support::opt_entry(&mut map, "LAST_ID", &self.last_id)?;
-			crate::support::opt_entry(&mut map, "LIMIT", &self.limit)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(
+		Get { opt "POST_ID" post_id, opt "LOG_RIGHTS" log_rights, opt "LOG_DATE_FROM"
+		log_date_from, opt "LOG_DATE_TO" log_date_to, opt "FIRST_ID" first_id, opt
+		"LAST_ID" last_id, opt "LIMIT" limit, opt "start" start, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				post_id: object.field("POST_ID")?,
-				log_rights: object.field("LOG_RIGHTS")?,
-				log_date_from: object.exact_str("LOG_DATE_FROM")?,
-				log_date_to: object.exact_str("LOG_DATE_TO")?,
-				first_id: object.field("FIRST_ID")?,
-				last_id: object.field("LAST_ID")?,
-				limit: object.field("LIMIT")?,
-				start: object.field("start")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Get { post_id : field "POST_ID", log_rights : field "LOG_RIGHTS", log_date_from :
+		exact "LOG_DATE_FROM", log_date_to : exact "LOG_DATE_TO", first_id : field
+		"FIRST_ID", last_id : field "LAST_ID", limit : field "LIMIT", start : field
+		"start", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `log.blogpost.share`: REST 2, scope `log`.
@@ -1033,42 +718,17 @@ pub mod blogpost {
 			self.user_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Share {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("POST_ID", &self.post_id)?;
-			map.serialize_entry("DEST", &self.dest)?;
-			crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Share);
+	serialize_map!(
+		Share { req "POST_ID" post_id, req "DEST" dest, opt "USER_ID" user_id, rest ""
+		extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Share {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				post_id: object.field("POST_ID")?,
-				dest: object.field("DEST")?,
-				user_id: object.field("USER_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Share { post_id : field "POST_ID", dest : field "DEST", user_id : field
+		"USER_ID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Share);
 	/// `log.blogpost.update`: REST 2, scope `log`.
@@ -1184,66 +844,22 @@ pub mod blogpost {
 			self.uf.insert(key.into(), value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("POST_ID", &self.post_id)?;
-			crate::support::opt_entry(&mut map, "POST_MESSAGE", &self.post_message)?;
-			crate::support::opt_entry(&mut map, "POST_TITLE", &self.post_title)?;
-			crate::support::opt_entry(&mut map, "DEST", &self.dest)?;
-			crate::support::opt_entry(&mut map, "SPERM", &self.sperm)?;
-			crate::support::opt_entry(&mut map, "FILES", &self.files)?;
-			crate::support::opt_entry(
-				&mut map,
-				"IMPORTANT",
-				&self.important.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"IMPORTANT_DATE_END",
-				&self.important_date_end,
-			)?;
-			crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
-			crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-			crate::support::rest_entries(&mut map, &self.uf)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(
+		Update { req "POST_ID" post_id, opt "POST_MESSAGE" post_message, opt "POST_TITLE"
+		post_title, opt "DEST" dest, opt "SPERM" sperm, opt "FILES" files, opt_yn
+		"IMPORTANT" important, opt "IMPORTANT_DATE_END" important_date_end, opt "SITE_ID"
+		site_id, opt "USER_ID" user_id, rest "UF_*" uf, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				post_id: object.field("POST_ID")?,
-				post_message: object.exact_str("POST_MESSAGE")?,
-				post_title: object.exact_str("POST_TITLE")?,
-				dest: object.field("DEST")?,
-				sperm: object.field("SPERM")?,
-				files: object.field("FILES")?,
-				important: object.field("IMPORTANT")?,
-				important_date_end: object.exact_str("IMPORTANT_DATE_END")?,
-				site_id: object.exact_str("SITE_ID")?,
-				user_id: object.field("USER_ID")?,
-				uf: object.pattern("UF_*")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Update { post_id : field "POST_ID", post_message : exact "POST_MESSAGE",
+		post_title : exact "POST_TITLE", dest : field "DEST", sperm : field "SPERM",
+		files : field "FILES", important : field "IMPORTANT", important_date_end : exact
+		"IMPORTANT_DATE_END", site_id : exact "SITE_ID", user_id : field "USER_ID", uf :
+		pattern "UF_*", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `log.blogpost.add`.
@@ -1360,40 +976,11 @@ pub mod blogpost {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Important {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("POST_ID", &self.post_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Important);
+		serialize_map!(Important { req "POST_ID" post_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Important {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					post_id: object.field("POST_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Important { post_id : field "POST_ID", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Important);
 		/// Types of `log.blogpost.getusers.important`.

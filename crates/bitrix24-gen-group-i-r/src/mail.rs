@@ -39,42 +39,11 @@ pub mod v3 {
 				self.select = Some(value.into_iter().map(Into::into).collect());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				crate::support::opt_entry(&mut map, "select", &self.select)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(Get { req "id" id, opt "select" select, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					select: object.field("select")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Get { id : field "id", select : field "select", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `mail.mailbox.list`: REST 3.0, scope `mail`.
@@ -121,44 +90,17 @@ pub mod v3 {
 				self.pagination = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for List {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "email", &self.email)?;
-				crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(List);
+		serialize_map!(
+			List { opt "name" name, opt "email" email, opt "pagination" pagination, rest
+			"" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for List {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.exact_str("name")?,
-					email: object.exact_str("email")?,
-					pagination: object.field("pagination")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			List { name : exact "name", email : exact "email", pagination : field
+			"pagination", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
 		/// `mail.mailbox.senders`: REST 3.0, scope `mail`.
@@ -189,40 +131,11 @@ pub mod v3 {
 				self.pagination = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Senders {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Senders);
+		serialize_map!(Senders { opt "pagination" pagination, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Senders {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					pagination: object.field("pagination")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Senders { pagination : field "pagination", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Senders);
 		/// Methods under `v3::mailbox::field`.
@@ -261,42 +174,13 @@ pub mod v3 {
 					self.select = Some(value.into_iter().map(Into::into).collect());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Get {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("name", &self.name)?;
-					crate::support::opt_entry(&mut map, "select", &self.select)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Get);
+			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Get {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						name: object.field("name")?,
-						select: object.field("select")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Get { name : field "name", select : field "select", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
 			/// `mail.mailbox.field.list`: REST 3.0, scope `mail`.
@@ -330,40 +214,11 @@ pub mod v3 {
 					self.select = Some(value.into_iter().map(Into::into).collect());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for List {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "select", &self.select)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(List);
+			serialize_map!(List { opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for List {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						select: object.field("select")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(List { select : field "select", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// Types of `mail.mailbox.field.get`.
@@ -421,33 +276,14 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputItem {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							name: object.soft("name"),
-							type_: object.soft("type"),
-							title: object.soft("title"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputItem {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputItem { name : soft "name", type_ : soft "type", title : soft
+					"title", extra : rest "", }
+				);
+				serialize_map!(
+					OutputItem { opt "name" name, opt "type" type_, opt "title" title,
+					rest "" extra }
+				);
 				/// The object `result` of `mail.mailbox.field.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-get.html>
@@ -459,30 +295,10 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["item"], &[])?;
-						Ok(Self {
-							item: object.field("item")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "item", &self.item)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { item : field "item", extra : rest "", } fits["item"] []
+				);
+				serialize_map!(Output { opt "item" item, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::Get {
 					const NAME: &'static str = "mail.mailbox.field.get";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -547,41 +363,15 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputItems {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							name: object.soft("name"),
-							type_: object.soft("type"),
-							title: object.soft("title"),
-							filterable: object.soft("filterable"),
-							sortable: object.soft("sortable"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputItems {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(
-							&mut map,
-							"filterable",
-							&self.filterable,
-						)?;
-						crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputItems { name : soft "name", type_ : soft "type", title : soft
+					"title", filterable : soft "filterable", sortable : soft "sortable",
+					extra : rest "", }
+				);
+				serialize_map!(
+					OutputItems { opt "name" name, opt "type" type_, opt "title" title,
+					opt "filterable" filterable, opt "sortable" sortable, rest "" extra }
+				);
 				/// The object `result` of `mail.mailbox.field.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-field-list.html>
@@ -593,30 +383,10 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["items"], &[])?;
-						Ok(Self {
-							items: object.field("items")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("items", &self.items)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { items : field "items", extra : rest "", } fits["items"] []
+				);
+				serialize_map!(Output { req "items" items, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::List {
 					const NAME: &'static str = "mail.mailbox.field.list";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -678,39 +448,14 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputItem {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.soft("id"),
-						name: object.soft("name"),
-						email: object.soft("email"),
-						sender_name: object.soft("senderName"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputItem {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "email", &self.email)?;
-					crate::support::opt_entry(
-						&mut map,
-						"senderName",
-						&self.sender_name,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputItem { id : soft "id", name : soft "name", email : soft "email",
+				sender_name : soft "senderName", extra : rest "", }
+			);
+			serialize_map!(
+				OutputItem { opt "id" id, opt "name" name, opt "email" email, opt
+				"senderName" sender_name, rest "" extra }
+			);
 			/// The object `result` of `mail.mailbox.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-get.html>
@@ -722,30 +467,10 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["item"], &[])?;
-					Ok(Self {
-						item: object.field("item")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "item", &self.item)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { item : field "item", extra : rest "", } fits["item"] []
+			);
+			serialize_map!(Output { opt "item" item, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "mail.mailbox.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -802,39 +527,14 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputItems {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.soft("id"),
-						name: object.soft("name"),
-						email: object.soft("email"),
-						sender_name: object.soft("senderName"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputItems {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "email", &self.email)?;
-					crate::support::opt_entry(
-						&mut map,
-						"senderName",
-						&self.sender_name,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputItems { id : soft "id", name : soft "name", email : soft "email",
+				sender_name : soft "senderName", extra : rest "", }
+			);
+			serialize_map!(
+				OutputItems { opt "id" id, opt "name" name, opt "email" email, opt
+				"senderName" sender_name, rest "" extra }
+			);
 			/// The object `result` of `mail.mailbox.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-list.html>
@@ -854,42 +554,15 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["items", "id", "name", "email", "senderName"], &[])?;
-					Ok(Self {
-						items: object.field("items")?,
-						id: object.field("id")?,
-						name: object.field("name")?,
-						email: object.field("email")?,
-						sender_name: object.field("senderName")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("items", &self.items)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "email", &self.email)?;
-					crate::support::opt_entry(
-						&mut map,
-						"senderName",
-						&self.sender_name,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { items : field "items", id : field "id", name : field "name",
+				email : field "email", sender_name : field "senderName", extra : rest "",
+				} fits["items", "id", "name", "email", "senderName"] []
+			);
+			serialize_map!(
+				Output { req "items" items, opt "id" id, opt "name" name, opt "email"
+				email, opt "senderName" sender_name, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::List {
 				const NAME: &'static str = "mail.mailbox.list";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -942,33 +615,14 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputItems {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						email: object.soft("email"),
-						name: object.soft("name"),
-						sender: object.soft("sender"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputItems {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "email", &self.email)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "sender", &self.sender)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputItems { email : soft "email", name : soft "name", sender : soft
+				"sender", extra : rest "", }
+			);
+			serialize_map!(
+				OutputItems { opt "email" email, opt "name" name, opt "sender" sender,
+				rest "" extra }
+			);
 			/// The object `result` of `mail.mailbox.senders`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/mailbox/mail-mailbox-senders.html>
@@ -986,36 +640,15 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["items", "email", "name", "sender"], &[])?;
-					Ok(Self {
-						items: object.field("items")?,
-						email: object.field("email")?,
-						name: object.field("name")?,
-						sender: object.field("sender")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("items", &self.items)?;
-					crate::support::opt_entry(&mut map, "email", &self.email)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "sender", &self.sender)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { items : field "items", email : field "email", name : field
+				"name", sender : field "sender", extra : rest "", } fits["items",
+				"email", "name", "sender"] []
+			);
+			serialize_map!(
+				Output { req "items" items, opt "email" email, opt "name" name, opt
+				"sender" sender, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Senders {
 				const NAME: &'static str = "mail.mailbox.senders";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -1077,48 +710,19 @@ pub mod v3 {
 				self.description = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Createcalendarevent {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("messageId", &self.message_id)?;
-				map.serialize_entry("dateFrom", &self.date_from)?;
-				map.serialize_entry("dateTo", &self.date_to)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Createcalendarevent);
+		serialize_map!(
+			Createcalendarevent { req "messageId" message_id, req "dateFrom" date_from,
+			req "dateTo" date_to, opt "name" name, opt "description" description, rest ""
+			extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Createcalendarevent {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					message_id: object.field("messageId")?,
-					date_from: object.field("dateFrom")?,
-					date_to: object.field("dateTo")?,
-					name: object.exact_str("name")?,
-					description: object.exact_str("description")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Createcalendarevent { message_id : field "messageId", date_from : field
+			"dateFrom", date_to : field "dateTo", name : exact "name", description :
+			exact "description", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Createcalendarevent);
 		/// `mail.message.createchat`: REST 3.0, scope `mail`.
@@ -1144,40 +748,11 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Createchat {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("messageId", &self.message_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Createchat);
+		serialize_map!(Createchat { req "messageId" message_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Createchat {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					message_id: object.field("messageId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Createchat { message_id : field "messageId", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Createchat);
 		/// `mail.message.createcrmactivity`: REST 3.0, scope `mail`.
@@ -1203,40 +778,13 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Createcrmactivity {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("messageId", &self.message_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Createcrmactivity);
+		serialize_map!(Createcrmactivity { req "messageId" message_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Createcrmactivity {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					message_id: object.field("messageId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Createcrmactivity { message_id : field "messageId", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Createcrmactivity);
 		/// `mail.message.createfeedpost`: REST 3.0, scope `mail`.
@@ -1270,42 +818,17 @@ pub mod v3 {
 				self.title = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Createfeedpost {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("messageId", &self.message_id)?;
-				crate::support::opt_entry(&mut map, "title", &self.title)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
+		extra_setter!(Createfeedpost);
+		serialize_map!(
+			Createfeedpost { req "messageId" message_id, opt "title" title, rest "" extra
 			}
-		}
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Createfeedpost {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					message_id: object.field("messageId")?,
-					title: object.exact_str("title")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Createfeedpost { message_id : field "messageId", title : exact "title", extra
+			: rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Createfeedpost);
 		/// `mail.message.createtask`: REST 3.0, scope `mail`.
@@ -1355,50 +878,19 @@ pub mod v3 {
 				self.description = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Createtask {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("messageId", &self.message_id)?;
-				crate::support::opt_entry(&mut map, "title", &self.title)?;
-				crate::support::opt_entry(
-					&mut map,
-					"responsibleId",
-					&self.responsible_id,
-				)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
+		extra_setter!(Createtask);
+		serialize_map!(
+			Createtask { req "messageId" message_id, opt "title" title, opt
+			"responsibleId" responsible_id, opt "description" description, rest "" extra
 			}
-		}
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Createtask {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					message_id: object.field("messageId")?,
-					title: object.exact_str("title")?,
-					responsible_id: object.field("responsibleId")?,
-					description: object.exact_str("description")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Createtask { message_id : field "messageId", title : exact "title",
+			responsible_id : field "responsibleId", description : exact "description",
+			extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Createtask);
 		/// `mail.message.forward`: REST 3.0, scope `mail`.
@@ -1458,52 +950,19 @@ pub mod v3 {
 				self.bcc = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Forward {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("forwardMessageId", &self.forward_message_id)?;
-				map.serialize_entry("from", &self.from)?;
-				map.serialize_entry("to", &self.to)?;
-				map.serialize_entry("subject", &self.subject)?;
-				map.serialize_entry("body", &self.body)?;
-				crate::support::opt_entry(&mut map, "cc", &self.cc)?;
-				crate::support::opt_entry(&mut map, "bcc", &self.bcc)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Forward);
+		serialize_map!(
+			Forward { req "forwardMessageId" forward_message_id, req "from" from, req
+			"to" to, req "subject" subject, req "body" body, opt "cc" cc, opt "bcc" bcc,
+			rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Forward {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					forward_message_id: object.field("forwardMessageId")?,
-					from: object.field("from")?,
-					to: object.field("to")?,
-					subject: object.field("subject")?,
-					body: object.field("body")?,
-					cc: object.field("cc")?,
-					bcc: object.field("bcc")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Forward { forward_message_id : field "forwardMessageId", from : field "from",
+			to : field "to", subject : field "subject", body : field "body", cc : field
+			"cc", bcc : field "bcc", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Forward);
 		/// `mail.message.get`: REST 3.0, scope `mail`.
@@ -1540,42 +999,11 @@ pub mod v3 {
 				self.select = Some(value.into_iter().map(Into::into).collect());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				crate::support::opt_entry(&mut map, "select", &self.select)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(Get { req "id" id, opt "select" select, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					select: object.field("select")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Get { id : field "id", select : field "select", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `mail.message.list`: REST 3.0, scope `mail`.
@@ -1662,58 +1090,21 @@ pub mod v3 {
 				self.pagination = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for List {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "mailboxId", &self.mailbox_id)?;
-				crate::support::opt_entry(&mut map, "searchQuery", &self.search_query)?;
-				crate::support::opt_entry(&mut map, "dateFrom", &self.date_from)?;
-				crate::support::opt_entry(&mut map, "dateTo", &self.date_to)?;
-				crate::support::opt_entry(&mut map, "isSeen", &self.is_seen)?;
-				crate::support::opt_entry(
-					&mut map,
-					"hasAttachments",
-					&self.has_attachments,
-				)?;
-				crate::support::opt_entry(&mut map, "folder", &self.folder)?;
-				crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(List);
+		serialize_map!(
+			List { opt "mailboxId" mailbox_id, opt "searchQuery" search_query, opt
+			"dateFrom" date_from, opt "dateTo" date_to, opt "isSeen" is_seen, opt
+			"hasAttachments" has_attachments, opt "folder" folder, opt "pagination"
+			pagination, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for List {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					mailbox_id: object.field("mailboxId")?,
-					search_query: object.exact_str("searchQuery")?,
-					date_from: object.exact_str("dateFrom")?,
-					date_to: object.exact_str("dateTo")?,
-					is_seen: object.field("isSeen")?,
-					has_attachments: object.field("hasAttachments")?,
-					folder: object.exact_str("folder")?,
-					pagination: object.field("pagination")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			List { mailbox_id : field "mailboxId", search_query : exact "searchQuery",
+			date_from : exact "dateFrom", date_to : exact "dateTo", is_seen : field
+			"isSeen", has_attachments : field "hasAttachments", folder : exact "folder",
+			pagination : field "pagination", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
 		/// `mail.message.movetofolder`: REST 3.0, scope `mail`.
@@ -1753,44 +1144,17 @@ pub mod v3 {
 				self.folder = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Movetofolder {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("messageIds", &self.message_ids)?;
-				map.serialize_entry("action", &self.action)?;
-				crate::support::opt_entry(&mut map, "folder", &self.folder)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Movetofolder);
+		serialize_map!(
+			Movetofolder { req "messageIds" message_ids, req "action" action, opt
+			"folder" folder, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Movetofolder {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					message_ids: object.field("messageIds")?,
-					action: object.field("action")?,
-					folder: object.exact_str("folder")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Movetofolder { message_ids : field "messageIds", action : field "action",
+			folder : exact "folder", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Movetofolder);
 		/// `mail.message.removecrmactivity`: REST 3.0, scope `mail`.
@@ -1816,40 +1180,13 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Removecrmactivity {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("messageId", &self.message_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Removecrmactivity);
+		serialize_map!(Removecrmactivity { req "messageId" message_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Removecrmactivity {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					message_id: object.field("messageId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Removecrmactivity { message_id : field "messageId", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Removecrmactivity);
 		/// `mail.message.reply`: REST 3.0, scope `mail`.
@@ -1909,52 +1246,19 @@ pub mod v3 {
 				self.bcc = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Reply {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("replyToMessageId", &self.reply_to_message_id)?;
-				map.serialize_entry("from", &self.from)?;
-				map.serialize_entry("to", &self.to)?;
-				map.serialize_entry("subject", &self.subject)?;
-				map.serialize_entry("body", &self.body)?;
-				crate::support::opt_entry(&mut map, "cc", &self.cc)?;
-				crate::support::opt_entry(&mut map, "bcc", &self.bcc)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Reply);
+		serialize_map!(
+			Reply { req "replyToMessageId" reply_to_message_id, req "from" from, req "to"
+			to, req "subject" subject, req "body" body, opt "cc" cc, opt "bcc" bcc, rest
+			"" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Reply {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					reply_to_message_id: object.field("replyToMessageId")?,
-					from: object.field("from")?,
-					to: object.field("to")?,
-					subject: object.field("subject")?,
-					body: object.field("body")?,
-					cc: object.field("cc")?,
-					bcc: object.field("bcc")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Reply { reply_to_message_id : field "replyToMessageId", from : field "from",
+			to : field "to", subject : field "subject", body : field "body", cc : field
+			"cc", bcc : field "bcc", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Reply);
 		/// `mail.message.send`: REST 3.0, scope `mail`.
@@ -2010,50 +1314,17 @@ pub mod v3 {
 				self.bcc = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Send {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("from", &self.from)?;
-				map.serialize_entry("to", &self.to)?;
-				map.serialize_entry("subject", &self.subject)?;
-				map.serialize_entry("body", &self.body)?;
-				crate::support::opt_entry(&mut map, "cc", &self.cc)?;
-				crate::support::opt_entry(&mut map, "bcc", &self.bcc)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Send);
+		serialize_map!(
+			Send { req "from" from, req "to" to, req "subject" subject, req "body" body,
+			opt "cc" cc, opt "bcc" bcc, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Send {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					from: object.field("from")?,
-					to: object.field("to")?,
-					subject: object.field("subject")?,
-					body: object.field("body")?,
-					cc: object.field("cc")?,
-					bcc: object.field("bcc")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Send { from : field "from", to : field "to", subject : field "subject", body
+			: field "body", cc : field "cc", bcc : field "bcc", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Send);
 		/// `mail.message.thread`: REST 3.0, scope `mail`.
@@ -2087,42 +1358,11 @@ pub mod v3 {
 				self.limit = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Thread {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				crate::support::opt_entry(&mut map, "limit", &self.limit)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Thread);
+		serialize_map!(Thread { req "id" id, opt "limit" limit, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Thread {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					limit: object.field("limit")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Thread { id : field "id", limit : field "limit", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Thread);
 		/// Types of `mail.message.createcalendarevent`.
@@ -2162,34 +1402,15 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["success", "eventId", "messageId"], &[])?;
-					Ok(Self {
-						success: object.field("success")?,
-						event_id: object.field("eventId")?,
-						message_id: object.field("messageId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "success", &self.success)?;
-					crate::support::opt_entry(&mut map, "eventId", &self.event_id)?;
-					crate::support::opt_entry(&mut map, "messageId", &self.message_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { success : field "success", event_id : field "eventId",
+				message_id : field "messageId", extra : rest "", } fits["success",
+				"eventId", "messageId"] []
+			);
+			serialize_map!(
+				Output { opt "success" success, opt "eventId" event_id, opt "messageId"
+				message_id, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Createcalendarevent {
 				const NAME: &'static str = "mail.message.createcalendarevent";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2238,36 +1459,15 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["success", "chatId", "messageId", "existing"], &[])?;
-					Ok(Self {
-						success: object.field("success")?,
-						chat_id: object.field("chatId")?,
-						message_id: object.field("messageId")?,
-						existing: object.field("existing")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "success", &self.success)?;
-					crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
-					crate::support::opt_entry(&mut map, "messageId", &self.message_id)?;
-					crate::support::opt_entry(&mut map, "existing", &self.existing)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { success : field "success", chat_id : field "chatId", message_id
+				: field "messageId", existing : field "existing", extra : rest "", }
+				fits["success", "chatId", "messageId", "existing"] []
+			);
+			serialize_map!(
+				Output { opt "success" success, opt "chatId" chat_id, opt "messageId"
+				message_id, opt "existing" existing, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Createchat {
 				const NAME: &'static str = "mail.message.createchat";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2346,34 +1546,15 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["success", "postId", "messageId"], &[])?;
-					Ok(Self {
-						success: object.field("success")?,
-						post_id: object.field("postId")?,
-						message_id: object.field("messageId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "success", &self.success)?;
-					crate::support::opt_entry(&mut map, "postId", &self.post_id)?;
-					crate::support::opt_entry(&mut map, "messageId", &self.message_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { success : field "success", post_id : field "postId", message_id
+				: field "messageId", extra : rest "", } fits["success", "postId",
+				"messageId"] []
+			);
+			serialize_map!(
+				Output { opt "success" success, opt "postId" post_id, opt "messageId"
+				message_id, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Createfeedpost {
 				const NAME: &'static str = "mail.message.createfeedpost";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2420,34 +1601,15 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["success", "taskId", "messageId"], &[])?;
-					Ok(Self {
-						success: object.field("success")?,
-						task_id: object.field("taskId")?,
-						message_id: object.field("messageId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "success", &self.success)?;
-					crate::support::opt_entry(&mut map, "taskId", &self.task_id)?;
-					crate::support::opt_entry(&mut map, "messageId", &self.message_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { success : field "success", task_id : field "taskId", message_id
+				: field "messageId", extra : rest "", } fits["success", "taskId",
+				"messageId"] []
+			);
+			serialize_map!(
+				Output { opt "success" success, opt "taskId" task_id, opt "messageId"
+				message_id, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Createtask {
 				const NAME: &'static str = "mail.message.createtask";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2493,42 +1655,13 @@ pub mod v3 {
 					self.select = Some(value.into_iter().map(Into::into).collect());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Get {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("name", &self.name)?;
-					crate::support::opt_entry(&mut map, "select", &self.select)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Get);
+			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Get {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						name: object.field("name")?,
-						select: object.field("select")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Get { name : field "name", select : field "select", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
 			/// `mail.message.field.list`: REST 3.0, scope `mail`.
@@ -2562,40 +1695,11 @@ pub mod v3 {
 					self.select = Some(value.into_iter().map(Into::into).collect());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for List {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "select", &self.select)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(List);
+			serialize_map!(List { opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for List {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						select: object.field("select")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(List { select : field "select", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// Types of `mail.message.field.get`.
@@ -2653,33 +1757,14 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputItem {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							name: object.soft("name"),
-							type_: object.soft("type"),
-							title: object.soft("title"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputItem {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputItem { name : soft "name", type_ : soft "type", title : soft
+					"title", extra : rest "", }
+				);
+				serialize_map!(
+					OutputItem { opt "name" name, opt "type" type_, opt "title" title,
+					rest "" extra }
+				);
 				/// The object `result` of `mail.message.field.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-get.html>
@@ -2691,30 +1776,10 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["item"], &[])?;
-						Ok(Self {
-							item: object.field("item")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "item", &self.item)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { item : field "item", extra : rest "", } fits["item"] []
+				);
+				serialize_map!(Output { opt "item" item, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::Get {
 					const NAME: &'static str = "mail.message.field.get";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2779,41 +1844,15 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputItems {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							name: object.soft("name"),
-							type_: object.soft("type"),
-							title: object.soft("title"),
-							filterable: object.soft("filterable"),
-							sortable: object.soft("sortable"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputItems {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(
-							&mut map,
-							"filterable",
-							&self.filterable,
-						)?;
-						crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputItems { name : soft "name", type_ : soft "type", title : soft
+					"title", filterable : soft "filterable", sortable : soft "sortable",
+					extra : rest "", }
+				);
+				serialize_map!(
+					OutputItems { opt "name" name, opt "type" type_, opt "title" title,
+					opt "filterable" filterable, opt "sortable" sortable, rest "" extra }
+				);
 				/// The object `result` of `mail.message.field.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-field-list.html>
@@ -2825,30 +1864,10 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["items"], &[])?;
-						Ok(Self {
-							items: object.field("items")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("items", &self.items)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { items : field "items", extra : rest "", } fits["items"] []
+				);
+				serialize_map!(Output { req "items" items, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::List {
 					const NAME: &'static str = "mail.message.field.list";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2894,32 +1913,11 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["success", "to"], &[])?;
-					Ok(Self {
-						success: object.field("success")?,
-						to: object.field("to")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "success", &self.success)?;
-					map.serialize_entry("to", &self.to)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { success : field "success", to : field "to", extra : rest "", }
+				fits["success", "to"] []
+			);
+			serialize_map!(Output { opt "success" success, req "to" to, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Forward {
 				const NAME: &'static str = "mail.message.forward";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3016,61 +2014,20 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputItem {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.soft("id"),
-						mailbox_id: object.soft("mailboxId"),
-						mailbox_email: object.soft("mailboxEmail"),
-						subject: object.soft("subject"),
-						from: object.soft("from"),
-						to: object.soft("to"),
-						cc: object.soft("cc"),
-						date: object.soft("date"),
-						is_seen: object.soft("isSeen"),
-						has_attachments: object.soft("hasAttachments"),
-						url: object.soft("url"),
-						bindings: object.soft("bindings"),
-						body: object.soft("body"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputItem {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "mailboxId", &self.mailbox_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"mailboxEmail",
-						&self.mailbox_email,
-					)?;
-					crate::support::opt_entry(&mut map, "subject", &self.subject)?;
-					crate::support::opt_entry(&mut map, "from", &self.from)?;
-					crate::support::opt_entry(&mut map, "to", &self.to)?;
-					map.serialize_entry("cc", &self.cc)?;
-					crate::support::opt_entry(&mut map, "date", &self.date)?;
-					crate::support::opt_entry(&mut map, "isSeen", &self.is_seen)?;
-					crate::support::opt_entry(
-						&mut map,
-						"hasAttachments",
-						&self.has_attachments,
-					)?;
-					crate::support::opt_entry(&mut map, "url", &self.url)?;
-					map.serialize_entry("bindings", &self.bindings)?;
-					crate::support::opt_entry(&mut map, "body", &self.body)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputItem { id : soft "id", mailbox_id : soft "mailboxId", mailbox_email
+				: soft "mailboxEmail", subject : soft "subject", from : soft "from", to :
+				soft "to", cc : soft "cc", date : soft "date", is_seen : soft "isSeen",
+				has_attachments : soft "hasAttachments", url : soft "url", bindings :
+				soft "bindings", body : soft "body", extra : rest "", }
+			);
+			serialize_map!(
+				OutputItem { opt "id" id, opt "mailboxId" mailbox_id, opt "mailboxEmail"
+				mailbox_email, opt "subject" subject, opt "from" from, opt "to" to, req
+				"cc" cc, opt "date" date, opt "isSeen" is_seen, opt "hasAttachments"
+				has_attachments, opt "url" url, req "bindings" bindings, opt "body" body,
+				rest "" extra }
+			);
 			/// The object `result` of `mail.message.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-get.html>
@@ -3082,30 +2039,10 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["item"], &[])?;
-					Ok(Self {
-						item: object.field("item")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "item", &self.item)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { item : field "item", extra : rest "", } fits["item"] []
+			);
+			serialize_map!(Output { opt "item" item, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "mail.message.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3202,61 +2139,20 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputItems {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.soft("id"),
-						mailbox_id: object.soft("mailboxId"),
-						mailbox_email: object.soft("mailboxEmail"),
-						subject: object.soft("subject"),
-						from: object.soft("from"),
-						to: object.soft("to"),
-						cc: object.soft("cc"),
-						date: object.soft("date"),
-						is_seen: object.soft("isSeen"),
-						has_attachments: object.soft("hasAttachments"),
-						url: object.soft("url"),
-						bindings: object.soft("bindings"),
-						body: object.soft("body"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputItems {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "mailboxId", &self.mailbox_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"mailboxEmail",
-						&self.mailbox_email,
-					)?;
-					crate::support::opt_entry(&mut map, "subject", &self.subject)?;
-					crate::support::opt_entry(&mut map, "from", &self.from)?;
-					crate::support::opt_entry(&mut map, "to", &self.to)?;
-					crate::support::opt_entry(&mut map, "cc", &self.cc)?;
-					crate::support::opt_entry(&mut map, "date", &self.date)?;
-					crate::support::opt_entry(&mut map, "isSeen", &self.is_seen)?;
-					crate::support::opt_entry(
-						&mut map,
-						"hasAttachments",
-						&self.has_attachments,
-					)?;
-					crate::support::opt_entry(&mut map, "url", &self.url)?;
-					map.serialize_entry("bindings", &self.bindings)?;
-					crate::support::opt_entry(&mut map, "body", &self.body)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputItems { id : soft "id", mailbox_id : soft "mailboxId",
+				mailbox_email : soft "mailboxEmail", subject : soft "subject", from :
+				soft "from", to : soft "to", cc : soft "cc", date : soft "date", is_seen
+				: soft "isSeen", has_attachments : soft "hasAttachments", url : soft
+				"url", bindings : soft "bindings", body : soft "body", extra : rest "", }
+			);
+			serialize_map!(
+				OutputItems { opt "id" id, opt "mailboxId" mailbox_id, opt "mailboxEmail"
+				mailbox_email, opt "subject" subject, opt "from" from, opt "to" to, opt
+				"cc" cc, opt "date" date, opt "isSeen" is_seen, opt "hasAttachments"
+				has_attachments, opt "url" url, req "bindings" bindings, opt "body" body,
+				rest "" extra }
+			);
 			/// The object `result` of `mail.message.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-list.html>
@@ -3294,83 +2190,23 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"items",
-								"id",
-								"mailboxId",
-								"mailboxEmail",
-								"subject",
-								"from",
-								"to",
-								"cc",
-								"date",
-								"isSeen",
-								"hasAttachments",
-								"url",
-								"bindings",
-								"body",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						items: object.field("items")?,
-						id: object.field("id")?,
-						mailbox_id: object.field("mailboxId")?,
-						mailbox_email: object.field("mailboxEmail")?,
-						subject: object.field("subject")?,
-						from: object.field("from")?,
-						to: object.field("to")?,
-						cc: object.field("cc")?,
-						date: object.field("date")?,
-						is_seen: object.field("isSeen")?,
-						has_attachments: object.field("hasAttachments")?,
-						url: object.field("url")?,
-						bindings: object.field("bindings")?,
-						body: object.field("body")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("items", &self.items)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "mailboxId", &self.mailbox_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"mailboxEmail",
-						&self.mailbox_email,
-					)?;
-					crate::support::opt_entry(&mut map, "subject", &self.subject)?;
-					crate::support::opt_entry(&mut map, "from", &self.from)?;
-					crate::support::opt_entry(&mut map, "to", &self.to)?;
-					crate::support::opt_entry(&mut map, "cc", &self.cc)?;
-					crate::support::opt_entry(&mut map, "date", &self.date)?;
-					crate::support::opt_entry(&mut map, "isSeen", &self.is_seen)?;
-					crate::support::opt_entry(
-						&mut map,
-						"hasAttachments",
-						&self.has_attachments,
-					)?;
-					crate::support::opt_entry(&mut map, "url", &self.url)?;
-					map.serialize_entry("bindings", &self.bindings)?;
-					crate::support::opt_entry(&mut map, "body", &self.body)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { items : field "items", id : field "id", mailbox_id : field
+				"mailboxId", mailbox_email : field "mailboxEmail", subject : field
+				"subject", from : field "from", to : field "to", cc : field "cc", date :
+				field "date", is_seen : field "isSeen", has_attachments : field
+				"hasAttachments", url : field "url", bindings : field "bindings", body :
+				field "body", extra : rest "", } fits["items", "id", "mailboxId",
+				"mailboxEmail", "subject", "from", "to", "cc", "date", "isSeen",
+				"hasAttachments", "url", "bindings", "body"] []
+			);
+			serialize_map!(
+				Output { req "items" items, opt "id" id, opt "mailboxId" mailbox_id, opt
+				"mailboxEmail" mailbox_email, opt "subject" subject, opt "from" from, opt
+				"to" to, opt "cc" cc, opt "date" date, opt "isSeen" is_seen, opt
+				"hasAttachments" has_attachments, opt "url" url, req "bindings" bindings,
+				opt "body" body, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::List {
 				const NAME: &'static str = "mail.message.list";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3417,38 +2253,15 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["success", "movedCount", "action"], &[])?;
-					Ok(Self {
-						success: object.field("success")?,
-						moved_count: object.field("movedCount")?,
-						action: object.field("action")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "success", &self.success)?;
-					crate::support::opt_entry(
-						&mut map,
-						"movedCount",
-						&self.moved_count,
-					)?;
-					crate::support::opt_entry(&mut map, "action", &self.action)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { success : field "success", moved_count : field "movedCount",
+				action : field "action", extra : rest "", } fits["success", "movedCount",
+				"action"] []
+			);
+			serialize_map!(
+				Output { opt "success" success, opt "movedCount" moved_count, opt
+				"action" action, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Movetofolder {
 				const NAME: &'static str = "mail.message.movetofolder";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3525,32 +2338,11 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["success", "to"], &[])?;
-					Ok(Self {
-						success: object.field("success")?,
-						to: object.field("to")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "success", &self.success)?;
-					map.serialize_entry("to", &self.to)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { success : field "success", to : field "to", extra : rest "", }
+				fits["success", "to"] []
+			);
+			serialize_map!(Output { opt "success" success, req "to" to, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Reply {
 				const NAME: &'static str = "mail.message.reply";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3595,32 +2387,11 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["success", "to"], &[])?;
-					Ok(Self {
-						success: object.field("success")?,
-						to: object.field("to")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "success", &self.success)?;
-					map.serialize_entry("to", &self.to)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { success : field "success", to : field "to", extra : rest "", }
+				fits["success", "to"] []
+			);
+			serialize_map!(Output { opt "success" success, req "to" to, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Send {
 				const NAME: &'static str = "mail.message.send";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3693,41 +2464,15 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Item {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.soft("id"),
-						subject: object.soft("subject"),
-						from: object.soft("from"),
-						to: object.soft("to"),
-						cc: object.soft("cc"),
-						date: object.soft("date"),
-						body: object.soft("body"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Item {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "subject", &self.subject)?;
-					crate::support::opt_entry(&mut map, "from", &self.from)?;
-					crate::support::opt_entry(&mut map, "to", &self.to)?;
-					crate::support::opt_entry(&mut map, "cc", &self.cc)?;
-					crate::support::opt_entry(&mut map, "date", &self.date)?;
-					crate::support::opt_entry(&mut map, "body", &self.body)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Item { id : soft "id", subject : soft "subject", from : soft "from", to :
+				soft "to", cc : soft "cc", date : soft "date", body : soft "body", extra
+				: rest "", }
+			);
+			serialize_map!(
+				Item { opt "id" id, opt "subject" subject, opt "from" from, opt "to" to,
+				opt "cc" cc, opt "date" date, opt "body" body, rest "" extra }
+			);
 			/// The `result` of the call: `object[]`.
 			pub type Output = crate::List<Item>;
 			impl ::bitrix24_runtime::Method for super::Thread {
@@ -3778,42 +2523,17 @@ pub mod v3 {
 				self.pagination = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Listcontacts {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "query", &self.query)?;
-				crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
+		extra_setter!(Listcontacts);
+		serialize_map!(
+			Listcontacts { opt "query" query, opt "pagination" pagination, rest "" extra
 			}
-		}
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Listcontacts {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					query: object.exact_str("query")?,
-					pagination: object.field("pagination")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Listcontacts { query : exact "query", pagination : field "pagination", extra
+			: rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Listcontacts);
 		/// `mail.recipient.listemployees`: REST 3.0, scope `mail`.
@@ -3847,42 +2567,17 @@ pub mod v3 {
 				self.pagination = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Listemployees {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("query", &self.query)?;
-				crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
+		extra_setter!(Listemployees);
+		serialize_map!(
+			Listemployees { req "query" query, opt "pagination" pagination, rest "" extra
 			}
-		}
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Listemployees {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					query: object.field("query")?,
-					pagination: object.field("pagination")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Listemployees { query : field "query", pagination : field "pagination", extra
+			: rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Listemployees);
 		/// Methods under `v3::recipient::field`.
@@ -3921,42 +2616,13 @@ pub mod v3 {
 					self.select = Some(value.into_iter().map(Into::into).collect());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Get {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("name", &self.name)?;
-					crate::support::opt_entry(&mut map, "select", &self.select)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Get);
+			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Get {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						name: object.field("name")?,
-						select: object.field("select")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Get { name : field "name", select : field "select", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
 			/// `mail.recipient.field.list`: REST 3.0, scope `mail`.
@@ -3990,40 +2656,11 @@ pub mod v3 {
 					self.select = Some(value.into_iter().map(Into::into).collect());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for List {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "select", &self.select)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(List);
+			serialize_map!(List { opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for List {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						select: object.field("select")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(List { select : field "select", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// Types of `mail.recipient.field.get`.
@@ -4081,33 +2718,14 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputItem {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							name: object.soft("name"),
-							type_: object.soft("type"),
-							title: object.soft("title"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputItem {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputItem { name : soft "name", type_ : soft "type", title : soft
+					"title", extra : rest "", }
+				);
+				serialize_map!(
+					OutputItem { opt "name" name, opt "type" type_, opt "title" title,
+					rest "" extra }
+				);
 				/// The object `result` of `mail.recipient.field.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-get.html>
@@ -4119,30 +2737,10 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["item"], &[])?;
-						Ok(Self {
-							item: object.field("item")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "item", &self.item)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { item : field "item", extra : rest "", } fits["item"] []
+				);
+				serialize_map!(Output { opt "item" item, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::Get {
 					const NAME: &'static str = "mail.recipient.field.get";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -4207,41 +2805,15 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputItems {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							name: object.soft("name"),
-							type_: object.soft("type"),
-							title: object.soft("title"),
-							filterable: object.soft("filterable"),
-							sortable: object.soft("sortable"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputItems {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(
-							&mut map,
-							"filterable",
-							&self.filterable,
-						)?;
-						crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputItems { name : soft "name", type_ : soft "type", title : soft
+					"title", filterable : soft "filterable", sortable : soft "sortable",
+					extra : rest "", }
+				);
+				serialize_map!(
+					OutputItems { opt "name" name, opt "type" type_, opt "title" title,
+					opt "filterable" filterable, opt "sortable" sortable, rest "" extra }
+				);
 				/// The object `result` of `mail.recipient.field.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-field-list.html>
@@ -4253,30 +2825,10 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["items"], &[])?;
-						Ok(Self {
-							items: object.field("items")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("items", &self.items)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { items : field "items", extra : rest "", } fits["items"] []
+				);
+				serialize_map!(Output { req "items" items, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::List {
 					const NAME: &'static str = "mail.recipient.field.list";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -4330,33 +2882,14 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputItems {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.soft("id"),
-						email: object.soft("email"),
-						name: object.soft("name"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputItems {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "email", &self.email)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputItems { id : soft "id", email : soft "email", name : soft "name",
+				extra : rest "", }
+			);
+			serialize_map!(
+				OutputItems { opt "id" id, opt "email" email, opt "name" name, rest ""
+				extra }
+			);
 			/// The object `result` of `mail.recipient.listcontacts`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listcontacts.html>
@@ -4374,36 +2907,15 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["items", "id", "email", "name"], &[])?;
-					Ok(Self {
-						items: object.field("items")?,
-						id: object.field("id")?,
-						email: object.field("email")?,
-						name: object.field("name")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("items", &self.items)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "email", &self.email)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { items : field "items", id : field "id", email : field "email",
+				name : field "name", extra : rest "", } fits["items", "id", "email",
+				"name"] []
+			);
+			serialize_map!(
+				Output { req "items" items, opt "id" id, opt "email" email, opt "name"
+				name, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Listcontacts {
 				const NAME: &'static str = "mail.recipient.listcontacts";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -4460,33 +2972,14 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputItems {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.soft("id"),
-						email: object.soft("email"),
-						name: object.soft("name"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputItems {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "email", &self.email)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputItems { id : soft "id", email : soft "email", name : soft "name",
+				extra : rest "", }
+			);
+			serialize_map!(
+				OutputItems { opt "id" id, opt "email" email, opt "name" name, rest ""
+				extra }
+			);
 			/// The object `result` of `mail.recipient.listemployees`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/recipient/mail-recipient-listemployees.html>
@@ -4504,36 +2997,15 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["items", "id", "email", "name"], &[])?;
-					Ok(Self {
-						items: object.field("items")?,
-						id: object.field("id")?,
-						email: object.field("email")?,
-						name: object.field("name")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("items", &self.items)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "email", &self.email)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { items : field "items", id : field "id", email : field "email",
+				name : field "name", extra : rest "", } fits["items", "id", "email",
+				"name"] []
+			);
+			serialize_map!(
+				Output { req "items" items, opt "id" id, opt "email" email, opt "name"
+				name, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Listemployees {
 				const NAME: &'static str = "mail.recipient.listemployees";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;

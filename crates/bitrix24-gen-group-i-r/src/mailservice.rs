@@ -84,60 +84,19 @@ impl Add {
 		self.sort = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Add {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		map.serialize_entry("NAME", &self.name)?;
-		crate::support::opt_entry(
-			&mut map,
-			"ACTIVE",
-			&self.active.map(crate::support::yes_no),
-		)?;
-		crate::support::opt_entry(&mut map, "SERVER", &self.server)?;
-		crate::support::opt_entry(&mut map, "PORT", &self.port)?;
-		crate::support::opt_entry(
-			&mut map,
-			"ENCRYPTION",
-			&self.encryption.map(crate::support::yes_no),
-		)?;
-		crate::support::opt_entry(&mut map, "LINK", &self.link)?;
-		crate::support::opt_entry(&mut map, "ICON", &self.icon)?;
-		crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Add);
+serialize_map!(
+	Add { req "NAME" name, opt_yn "ACTIVE" active, opt "SERVER" server, opt "PORT" port,
+	opt_yn "ENCRYPTION" encryption, opt "LINK" link, opt "ICON" icon, opt "SORT" sort,
+	rest "" extra }
+);
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Add {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			name: object.field("NAME")?,
-			active: object.field("ACTIVE")?,
-			server: object.exact_str("SERVER")?,
-			port: object.field("PORT")?,
-			encryption: object.field("ENCRYPTION")?,
-			link: object.exact_str("LINK")?,
-			icon: object.field("ICON")?,
-			sort: object.field("SORT")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(
+	Add { name : field "NAME", active : field "ACTIVE", server : exact "SERVER", port :
+	field "PORT", encryption : field "ENCRYPTION", link : exact "LINK", icon : field
+	"ICON", sort : field "SORT", extra : rest "", }
+);
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Add);
 /// `mailservice.delete`: REST 2, scope `mailservice`.
@@ -163,38 +122,11 @@ impl Delete {
 			extra: Default::default(),
 		}
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Delete {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		map.serialize_entry("ID", &self.id)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Delete);
+serialize_map!(Delete { req "ID" id, rest "" extra });
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Delete {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			id: object.field("ID")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(Delete { id : field "ID", extra : rest "", });
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Delete);
 /// `mailservice.fields`: REST 2, scope `mailservice`.
@@ -215,34 +147,11 @@ impl Fields {
 	pub fn new() -> Self {
 		Self { extra: Default::default() }
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Fields {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Fields);
+serialize_map!(Fields { rest "" extra });
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Fields {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self { extra: object.rest()? })
-	}
-}
+from_value!(Fields { extra : rest "", });
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Fields);
 /// `mailservice.get`: REST 2, scope `mailservice`.
@@ -268,38 +177,11 @@ impl Get {
 			extra: Default::default(),
 		}
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Get {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		map.serialize_entry("ID", &self.id)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Get);
+serialize_map!(Get { req "ID" id, rest "" extra });
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Get {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			id: object.field("ID")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(Get { id : field "ID", extra : rest "", });
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Get);
 /// `mailservice.list`: REST 2, scope `mailservice`.
@@ -320,34 +202,11 @@ impl List {
 	pub fn new() -> Self {
 		Self { extra: Default::default() }
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for List {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(List);
+serialize_map!(List { rest "" extra });
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for List {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self { extra: object.rest()? })
-	}
-}
+from_value!(List { extra : rest "", });
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(List);
 /// `mailservice.update`: REST 2, scope `mailservice`.
@@ -441,62 +300,19 @@ impl Update {
 		self.sort = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Update {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		map.serialize_entry("ID", &self.id)?;
-		crate::support::opt_entry(
-			&mut map,
-			"ACTIVE",
-			&self.active.map(crate::support::yes_no),
-		)?;
-		crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-		crate::support::opt_entry(&mut map, "SERVER", &self.server)?;
-		crate::support::opt_entry(&mut map, "PORT", &self.port)?;
-		crate::support::opt_entry(
-			&mut map,
-			"ENCRYPTION",
-			&self.encryption.map(crate::support::yes_no),
-		)?;
-		crate::support::opt_entry(&mut map, "LINK", &self.link)?;
-		crate::support::opt_entry(&mut map, "ICON", &self.icon)?;
-		crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Update);
+serialize_map!(
+	Update { req "ID" id, opt_yn "ACTIVE" active, opt "NAME" name, opt "SERVER" server,
+	opt "PORT" port, opt_yn "ENCRYPTION" encryption, opt "LINK" link, opt "ICON" icon,
+	opt "SORT" sort, rest "" extra }
+);
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Update {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			id: object.field("ID")?,
-			active: object.field("ACTIVE")?,
-			name: object.exact_str("NAME")?,
-			server: object.exact_str("SERVER")?,
-			port: object.field("PORT")?,
-			encryption: object.field("ENCRYPTION")?,
-			link: object.exact_str("LINK")?,
-			icon: object.field("ICON")?,
-			sort: object.field("SORT")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(
+	Update { id : field "ID", active : field "ACTIVE", name : exact "NAME", server :
+	exact "SERVER", port : field "PORT", encryption : field "ENCRYPTION", link : exact
+	"LINK", icon : field "ICON", sort : field "SORT", extra : rest "", }
+);
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Update);
 /// Types of `mailservice.add`.
@@ -568,27 +384,8 @@ pub mod fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for Output {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				field: object.pattern("*")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for Output {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.field)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(Output { field : pattern "*", extra : rest "", });
+	serialize_map!(Output { rest "*" field, rest "" extra });
 	impl ::bitrix24_runtime::Method for super::Fields {
 		const NAME: &'static str = "mailservice.fields";
 		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -666,103 +463,26 @@ pub mod get {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for Output {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			object
-				.fits(
-					&[
-						"ID",
-						"SITE_ID",
-						"ACTIVE",
-						"SORT",
-						"NAME",
-						"SERVER",
-						"PORT",
-						"ENCRYPTION",
-						"LINK",
-						"ICON",
-						"SMTP_SERVER",
-						"SMTP_PORT",
-						"SMTP_LOGIN_AS_IMAP",
-						"SMTP_PASSWORD_AS_IMAP",
-						"SMTP_ENCRYPTION",
-						"UPLOAD_OUTGOING",
-					],
-					&[],
-				)?;
-			Ok(Self {
-				id: object.field("ID")?,
-				site_id: object.field("SITE_ID")?,
-				active: object.field("ACTIVE")?,
-				sort: object.field("SORT")?,
-				name: object.field("NAME")?,
-				server: object.field("SERVER")?,
-				port: object.field("PORT")?,
-				encryption: object.field("ENCRYPTION")?,
-				link: object.field("LINK")?,
-				icon: object.field("ICON")?,
-				smtp_server: object.field("SMTP_SERVER")?,
-				smtp_port: object.field("SMTP_PORT")?,
-				smtp_login_as_imap: object.field("SMTP_LOGIN_AS_IMAP")?,
-				smtp_password_as_imap: object.field("SMTP_PASSWORD_AS_IMAP")?,
-				smtp_encryption: object.field("SMTP_ENCRYPTION")?,
-				upload_outgoing: object.field("UPLOAD_OUTGOING")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for Output {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "ID", &self.id)?;
-			crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"ACTIVE",
-				&self.active.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-			crate::support::opt_entry(&mut map, "SERVER", &self.server)?;
-			crate::support::opt_entry(&mut map, "PORT", &self.port)?;
-			crate::support::opt_entry(
-				&mut map,
-				"ENCRYPTION",
-				&self.encryption.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "LINK", &self.link)?;
-			crate::support::opt_entry(&mut map, "ICON", &self.icon)?;
-			crate::support::opt_entry(&mut map, "SMTP_SERVER", &self.smtp_server)?;
-			crate::support::opt_entry(&mut map, "SMTP_PORT", &self.smtp_port)?;
-			crate::support::opt_entry(
-				&mut map,
-				"SMTP_LOGIN_AS_IMAP",
-				&self.smtp_login_as_imap.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"SMTP_PASSWORD_AS_IMAP",
-				&self.smtp_password_as_imap.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"SMTP_ENCRYPTION",
-				&self.smtp_encryption.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"UPLOAD_OUTGOING",
-				&self.upload_outgoing.map(crate::support::yes_no),
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		Output { id : field "ID", site_id : field "SITE_ID", active : field "ACTIVE",
+		sort : field "SORT", name : field "NAME", server : field "SERVER", port : field
+		"PORT", encryption : field "ENCRYPTION", link : field "LINK", icon : field
+		"ICON", smtp_server : field "SMTP_SERVER", smtp_port : field "SMTP_PORT",
+		smtp_login_as_imap : field "SMTP_LOGIN_AS_IMAP", smtp_password_as_imap : field
+		"SMTP_PASSWORD_AS_IMAP", smtp_encryption : field "SMTP_ENCRYPTION",
+		upload_outgoing : field "UPLOAD_OUTGOING", extra : rest "", } fits["ID",
+		"SITE_ID", "ACTIVE", "SORT", "NAME", "SERVER", "PORT", "ENCRYPTION", "LINK",
+		"ICON", "SMTP_SERVER", "SMTP_PORT", "SMTP_LOGIN_AS_IMAP",
+		"SMTP_PASSWORD_AS_IMAP", "SMTP_ENCRYPTION", "UPLOAD_OUTGOING"] []
+	);
+	serialize_map!(
+		Output { opt "ID" id, opt "SITE_ID" site_id, opt_yn "ACTIVE" active, opt "SORT"
+		sort, opt "NAME" name, opt "SERVER" server, opt "PORT" port, opt_yn "ENCRYPTION"
+		encryption, opt "LINK" link, opt "ICON" icon, opt "SMTP_SERVER" smtp_server, opt
+		"SMTP_PORT" smtp_port, opt_yn "SMTP_LOGIN_AS_IMAP" smtp_login_as_imap, opt_yn
+		"SMTP_PASSWORD_AS_IMAP" smtp_password_as_imap, opt_yn "SMTP_ENCRYPTION"
+		smtp_encryption, opt_yn "UPLOAD_OUTGOING" upload_outgoing, rest "" extra }
+	);
 	impl ::bitrix24_runtime::Method for super::Get {
 		const NAME: &'static str = "mailservice.get";
 		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -840,103 +560,26 @@ pub mod list {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for Item {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			object
-				.fits(
-					&[
-						"ID",
-						"SITE_ID",
-						"ACTIVE",
-						"SORT",
-						"NAME",
-						"SERVER",
-						"PORT",
-						"ENCRYPTION",
-						"LINK",
-						"ICON",
-						"SMTP_SERVER",
-						"SMTP_PORT",
-						"SMTP_LOGIN_AS_IMAP",
-						"SMTP_PASSWORD_AS_IMAP",
-						"SMTP_ENCRYPTION",
-						"UPLOAD_OUTGOING",
-					],
-					&[],
-				)?;
-			Ok(Self {
-				id: object.field("ID")?,
-				site_id: object.field("SITE_ID")?,
-				active: object.field("ACTIVE")?,
-				sort: object.field("SORT")?,
-				name: object.field("NAME")?,
-				server: object.field("SERVER")?,
-				port: object.field("PORT")?,
-				encryption: object.field("ENCRYPTION")?,
-				link: object.field("LINK")?,
-				icon: object.field("ICON")?,
-				smtp_server: object.field("SMTP_SERVER")?,
-				smtp_port: object.field("SMTP_PORT")?,
-				smtp_login_as_imap: object.field("SMTP_LOGIN_AS_IMAP")?,
-				smtp_password_as_imap: object.field("SMTP_PASSWORD_AS_IMAP")?,
-				smtp_encryption: object.field("SMTP_ENCRYPTION")?,
-				upload_outgoing: object.field("UPLOAD_OUTGOING")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for Item {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "ID", &self.id)?;
-			crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"ACTIVE",
-				&self.active.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-			crate::support::opt_entry(&mut map, "SERVER", &self.server)?;
-			crate::support::opt_entry(&mut map, "PORT", &self.port)?;
-			crate::support::opt_entry(
-				&mut map,
-				"ENCRYPTION",
-				&self.encryption.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "LINK", &self.link)?;
-			crate::support::opt_entry(&mut map, "ICON", &self.icon)?;
-			crate::support::opt_entry(&mut map, "SMTP_SERVER", &self.smtp_server)?;
-			crate::support::opt_entry(&mut map, "SMTP_PORT", &self.smtp_port)?;
-			crate::support::opt_entry(
-				&mut map,
-				"SMTP_LOGIN_AS_IMAP",
-				&self.smtp_login_as_imap.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"SMTP_PASSWORD_AS_IMAP",
-				&self.smtp_password_as_imap.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"SMTP_ENCRYPTION",
-				&self.smtp_encryption.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"UPLOAD_OUTGOING",
-				&self.upload_outgoing.map(crate::support::yes_no),
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		Item { id : field "ID", site_id : field "SITE_ID", active : field "ACTIVE", sort
+		: field "SORT", name : field "NAME", server : field "SERVER", port : field
+		"PORT", encryption : field "ENCRYPTION", link : field "LINK", icon : field
+		"ICON", smtp_server : field "SMTP_SERVER", smtp_port : field "SMTP_PORT",
+		smtp_login_as_imap : field "SMTP_LOGIN_AS_IMAP", smtp_password_as_imap : field
+		"SMTP_PASSWORD_AS_IMAP", smtp_encryption : field "SMTP_ENCRYPTION",
+		upload_outgoing : field "UPLOAD_OUTGOING", extra : rest "", } fits["ID",
+		"SITE_ID", "ACTIVE", "SORT", "NAME", "SERVER", "PORT", "ENCRYPTION", "LINK",
+		"ICON", "SMTP_SERVER", "SMTP_PORT", "SMTP_LOGIN_AS_IMAP",
+		"SMTP_PASSWORD_AS_IMAP", "SMTP_ENCRYPTION", "UPLOAD_OUTGOING"] []
+	);
+	serialize_map!(
+		Item { opt "ID" id, opt "SITE_ID" site_id, opt_yn "ACTIVE" active, opt "SORT"
+		sort, opt "NAME" name, opt "SERVER" server, opt "PORT" port, opt_yn "ENCRYPTION"
+		encryption, opt "LINK" link, opt "ICON" icon, opt "SMTP_SERVER" smtp_server, opt
+		"SMTP_PORT" smtp_port, opt_yn "SMTP_LOGIN_AS_IMAP" smtp_login_as_imap, opt_yn
+		"SMTP_PASSWORD_AS_IMAP" smtp_password_as_imap, opt_yn "SMTP_ENCRYPTION"
+		smtp_encryption, opt_yn "UPLOAD_OUTGOING" upload_outgoing, rest "" extra }
+	);
 	/// The `result` of the call: `object[]`.
 	pub type Output = crate::List<Item>;
 	impl ::bitrix24_runtime::Method for super::List {

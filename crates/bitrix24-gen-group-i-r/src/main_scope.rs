@@ -39,42 +39,11 @@ pub mod v3 {
 				self.select = Some(value.into_iter().map(Into::into).collect());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				crate::support::opt_entry(&mut map, "select", &self.select)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(Get { req "id" id, opt "select" select, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					select: object.field("select")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Get { id : field "id", select : field "select", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `main.eventlog.list`: REST 3.0, scope `main`.
@@ -134,46 +103,17 @@ pub mod v3 {
 				self.pagination = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for List {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "select", &self.select)?;
-				crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-				crate::support::opt_entry(&mut map, "order", &self.order)?;
-				crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(List);
+		serialize_map!(
+			List { opt "select" select, opt "filter" filter, opt "order" order, opt
+			"pagination" pagination, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for List {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					select: object.field("select")?,
-					filter: object.field("filter")?,
-					order: object.field("order")?,
-					pagination: object.field("pagination")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			List { select : field "select", filter : field "filter", order : field
+			"order", pagination : field "pagination", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
 		/// `main.eventlog.tail`: REST 3.0, scope `main`.
@@ -223,44 +163,17 @@ pub mod v3 {
 				self.cursor = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Tail {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "select", &self.select)?;
-				crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-				crate::support::opt_entry(&mut map, "cursor", &self.cursor)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Tail);
+		serialize_map!(
+			Tail { opt "select" select, opt "filter" filter, opt "cursor" cursor, rest ""
+			extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Tail {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					select: object.field("select")?,
-					filter: object.field("filter")?,
-					cursor: object.field("cursor")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Tail { select : field "select", filter : field "filter", cursor : field
+			"cursor", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Tail);
 		/// Methods under `v3::eventlog::field`.
@@ -299,42 +212,13 @@ pub mod v3 {
 					self.select = Some(value.into_iter().map(Into::into).collect());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Get {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("name", &self.name)?;
-					crate::support::opt_entry(&mut map, "select", &self.select)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Get);
+			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Get {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						name: object.field("name")?,
-						select: object.field("select")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Get { name : field "name", select : field "select", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
 			/// `main.eventlog.field.list`: REST 3.0, scope `main`.
@@ -368,40 +252,11 @@ pub mod v3 {
 					self.select = Some(value.into_iter().map(Into::into).collect());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for List {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "select", &self.select)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(List);
+			serialize_map!(List { opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for List {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						select: object.field("select")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(List { select : field "select", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// Types of `main.eventlog.field.get`.
@@ -491,57 +346,22 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputItem {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							name: object.soft("name"),
-							type_: object.soft("type"),
-							title: object.soft("title"),
-							description: object.soft("description"),
-							validation_rules: object.soft("validationRules"),
-							required_groups: object.soft("requiredGroups"),
-							filterable: object.soft("filterable"),
-							sortable: object.soft("sortable"),
-							editable: object.soft("editable"),
-							multiple: object.soft("multiple"),
-							element_type: object.soft("elementType"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputItem {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(
-							&mut map,
-							"description",
-							&self.description,
-						)?;
-						map.serialize_entry("validationRules", &self.validation_rules)?;
-						map.serialize_entry("requiredGroups", &self.required_groups)?;
-						crate::support::opt_entry(
-							&mut map,
-							"filterable",
-							&self.filterable,
-						)?;
-						crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-						crate::support::opt_entry(&mut map, "editable", &self.editable)?;
-						crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
-						map.serialize_entry("elementType", &self.element_type)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputItem { name : soft "name", type_ : soft "type", title : soft
+					"title", description : soft "description", validation_rules : soft
+					"validationRules", required_groups : soft "requiredGroups",
+					filterable : soft "filterable", sortable : soft "sortable", editable
+					: soft "editable", multiple : soft "multiple", element_type : soft
+					"elementType", extra : rest "", }
+				);
+				serialize_map!(
+					OutputItem { opt "name" name, opt "type" type_, opt "title" title,
+					opt "description" description, req "validationRules"
+					validation_rules, req "requiredGroups" required_groups, opt
+					"filterable" filterable, opt "sortable" sortable, opt "editable"
+					editable, opt "multiple" multiple, req "elementType" element_type,
+					rest "" extra }
+				);
 				/// The object `result` of `main.eventlog.field.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-get.html>
@@ -553,30 +373,10 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["item"], &[])?;
-						Ok(Self {
-							item: object.field("item")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "item", &self.item)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { item : field "item", extra : rest "", } fits["item"] []
+				);
+				serialize_map!(Output { opt "item" item, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::Get {
 					const NAME: &'static str = "main.eventlog.field.get";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -649,45 +449,17 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputItems {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							name: object.soft("name"),
-							type_: object.soft("type"),
-							title: object.soft("title"),
-							description: object.soft("description"),
-							filterable: object.soft("filterable"),
-							sortable: object.soft("sortable"),
-							multiple: object.soft("multiple"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputItems {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						map.serialize_entry("description", &self.description)?;
-						crate::support::opt_entry(
-							&mut map,
-							"filterable",
-							&self.filterable,
-						)?;
-						crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-						crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputItems { name : soft "name", type_ : soft "type", title : soft
+					"title", description : soft "description", filterable : soft
+					"filterable", sortable : soft "sortable", multiple : soft "multiple",
+					extra : rest "", }
+				);
+				serialize_map!(
+					OutputItems { opt "name" name, opt "type" type_, opt "title" title,
+					req "description" description, opt "filterable" filterable, opt
+					"sortable" sortable, opt "multiple" multiple, rest "" extra }
+				);
 				/// The object `result` of `main.eventlog.field.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-field-list.html>
@@ -699,30 +471,10 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["items"], &[])?;
-						Ok(Self {
-							items: object.field("items")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("items", &self.items)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { items : field "items", extra : rest "", } fits["items"] []
+				);
+				serialize_map!(Output { req "items" items, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::List {
 					const NAME: &'static str = "main.eventlog.field.list";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -816,73 +568,22 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputItem {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.soft("id"),
-						timestamp_x: object.soft("timestampX"),
-						severity: object.soft("severity"),
-						audit_type_id: object.soft("auditTypeId"),
-						module_id: object.soft("moduleId"),
-						item_id: object.soft("itemId"),
-						remote_addr: object.soft("remoteAddr"),
-						user_agent: object.soft("userAgent"),
-						request_uri: object.soft("requestUri"),
-						site_id: object.soft("siteId"),
-						user_id: object.soft("userId"),
-						guest_id: object.soft("guestId"),
-						description: object.soft("description"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputItem {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"timestampX",
-						&self.timestamp_x,
-					)?;
-					crate::support::opt_entry(&mut map, "severity", &self.severity)?;
-					crate::support::opt_entry(
-						&mut map,
-						"auditTypeId",
-						&self.audit_type_id,
-					)?;
-					crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
-					crate::support::opt_entry(&mut map, "itemId", &self.item_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"remoteAddr",
-						&self.remote_addr,
-					)?;
-					crate::support::opt_entry(&mut map, "userAgent", &self.user_agent)?;
-					crate::support::opt_entry(
-						&mut map,
-						"requestUri",
-						&self.request_uri,
-					)?;
-					crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
-					crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-					crate::support::opt_entry(&mut map, "guestId", &self.guest_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"description",
-						&self.description,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputItem { id : soft "id", timestamp_x : soft "timestampX", severity :
+				soft "severity", audit_type_id : soft "auditTypeId", module_id : soft
+				"moduleId", item_id : soft "itemId", remote_addr : soft "remoteAddr",
+				user_agent : soft "userAgent", request_uri : soft "requestUri", site_id :
+				soft "siteId", user_id : soft "userId", guest_id : soft "guestId",
+				description : soft "description", extra : rest "", }
+			);
+			serialize_map!(
+				OutputItem { opt "id" id, opt "timestampX" timestamp_x, opt "severity"
+				severity, opt "auditTypeId" audit_type_id, opt "moduleId" module_id, opt
+				"itemId" item_id, opt "remoteAddr" remote_addr, opt "userAgent"
+				user_agent, opt "requestUri" request_uri, opt "siteId" site_id, opt
+				"userId" user_id, opt "guestId" guest_id, opt "description" description,
+				rest "" extra }
+			);
 			/// The object `result` of `main.eventlog.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-get.html>
@@ -920,95 +621,26 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"item",
-								"id",
-								"timestampX",
-								"severity",
-								"auditTypeId",
-								"moduleId",
-								"itemId",
-								"remoteAddr",
-								"userAgent",
-								"requestUri",
-								"siteId",
-								"userId",
-								"guestId",
-								"description",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						item: object.field("item")?,
-						id: object.field("id")?,
-						timestamp_x: object.field("timestampX")?,
-						severity: object.field("severity")?,
-						audit_type_id: object.field("auditTypeId")?,
-						module_id: object.field("moduleId")?,
-						item_id: object.field("itemId")?,
-						remote_addr: object.field("remoteAddr")?,
-						user_agent: object.field("userAgent")?,
-						request_uri: object.field("requestUri")?,
-						site_id: object.field("siteId")?,
-						user_id: object.field("userId")?,
-						guest_id: object.field("guestId")?,
-						description: object.field("description")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "item", &self.item)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"timestampX",
-						&self.timestamp_x,
-					)?;
-					crate::support::opt_entry(&mut map, "severity", &self.severity)?;
-					crate::support::opt_entry(
-						&mut map,
-						"auditTypeId",
-						&self.audit_type_id,
-					)?;
-					crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
-					crate::support::opt_entry(&mut map, "itemId", &self.item_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"remoteAddr",
-						&self.remote_addr,
-					)?;
-					crate::support::opt_entry(&mut map, "userAgent", &self.user_agent)?;
-					crate::support::opt_entry(
-						&mut map,
-						"requestUri",
-						&self.request_uri,
-					)?;
-					crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
-					crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-					crate::support::opt_entry(&mut map, "guestId", &self.guest_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"description",
-						&self.description,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { item : field "item", id : field "id", timestamp_x : field
+				"timestampX", severity : field "severity", audit_type_id : field
+				"auditTypeId", module_id : field "moduleId", item_id : field "itemId",
+				remote_addr : field "remoteAddr", user_agent : field "userAgent",
+				request_uri : field "requestUri", site_id : field "siteId", user_id :
+				field "userId", guest_id : field "guestId", description : field
+				"description", extra : rest "", } fits["item", "id", "timestampX",
+				"severity", "auditTypeId", "moduleId", "itemId", "remoteAddr",
+				"userAgent", "requestUri", "siteId", "userId", "guestId", "description"]
+				[]
+			);
+			serialize_map!(
+				Output { opt "item" item, opt "id" id, opt "timestampX" timestamp_x, opt
+				"severity" severity, opt "auditTypeId" audit_type_id, opt "moduleId"
+				module_id, opt "itemId" item_id, opt "remoteAddr" remote_addr, opt
+				"userAgent" user_agent, opt "requestUri" request_uri, opt "siteId"
+				site_id, opt "userId" user_id, opt "guestId" guest_id, opt "description"
+				description, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "main.eventlog.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -1070,40 +702,11 @@ pub mod v3 {
 					self.field.insert(key.into(), value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Order {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.field)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Order);
+			serialize_map!(Order { rest "*" field, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Order {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						field: object.pattern("*")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Order { field : pattern "*", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Order);
 			/// The object `result` of `main.eventlog.list`: `object`.
@@ -1143,95 +746,26 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"items",
-								"id",
-								"timestampX",
-								"severity",
-								"auditTypeId",
-								"moduleId",
-								"itemId",
-								"remoteAddr",
-								"userAgent",
-								"requestUri",
-								"siteId",
-								"userId",
-								"guestId",
-								"description",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						items: object.field("items")?,
-						id: object.field("id")?,
-						timestamp_x: object.field("timestampX")?,
-						severity: object.field("severity")?,
-						audit_type_id: object.field("auditTypeId")?,
-						module_id: object.field("moduleId")?,
-						item_id: object.field("itemId")?,
-						remote_addr: object.field("remoteAddr")?,
-						user_agent: object.field("userAgent")?,
-						request_uri: object.field("requestUri")?,
-						site_id: object.field("siteId")?,
-						user_id: object.field("userId")?,
-						guest_id: object.field("guestId")?,
-						description: object.field("description")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("items", &self.items)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"timestampX",
-						&self.timestamp_x,
-					)?;
-					crate::support::opt_entry(&mut map, "severity", &self.severity)?;
-					crate::support::opt_entry(
-						&mut map,
-						"auditTypeId",
-						&self.audit_type_id,
-					)?;
-					crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
-					crate::support::opt_entry(&mut map, "itemId", &self.item_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"remoteAddr",
-						&self.remote_addr,
-					)?;
-					crate::support::opt_entry(&mut map, "userAgent", &self.user_agent)?;
-					crate::support::opt_entry(
-						&mut map,
-						"requestUri",
-						&self.request_uri,
-					)?;
-					crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
-					crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-					crate::support::opt_entry(&mut map, "guestId", &self.guest_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"description",
-						&self.description,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { items : field "items", id : field "id", timestamp_x : field
+				"timestampX", severity : field "severity", audit_type_id : field
+				"auditTypeId", module_id : field "moduleId", item_id : field "itemId",
+				remote_addr : field "remoteAddr", user_agent : field "userAgent",
+				request_uri : field "requestUri", site_id : field "siteId", user_id :
+				field "userId", guest_id : field "guestId", description : field
+				"description", extra : rest "", } fits["items", "id", "timestampX",
+				"severity", "auditTypeId", "moduleId", "itemId", "remoteAddr",
+				"userAgent", "requestUri", "siteId", "userId", "guestId", "description"]
+				[]
+			);
+			serialize_map!(
+				Output { req "items" items, opt "id" id, opt "timestampX" timestamp_x,
+				opt "severity" severity, opt "auditTypeId" audit_type_id, opt "moduleId"
+				module_id, opt "itemId" item_id, opt "remoteAddr" remote_addr, opt
+				"userAgent" user_agent, opt "requestUri" request_uri, opt "siteId"
+				site_id, opt "userId" user_id, opt "guestId" guest_id, opt "description"
+				description, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::List {
 				const NAME: &'static str = "main.eventlog.list";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -1297,40 +831,11 @@ pub mod v3 {
 					self.field.insert(key.into(), value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Filter {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.field)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Filter);
+			serialize_map!(Filter { rest "*" field, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Filter {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						field: object.pattern("*")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Filter { field : pattern "*", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Filter);
 			/// The object `result` of `main.eventlog.tail`: `object`.
@@ -1370,95 +875,26 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"items",
-								"id",
-								"timestampX",
-								"severity",
-								"auditTypeId",
-								"moduleId",
-								"itemId",
-								"remoteAddr",
-								"userAgent",
-								"requestUri",
-								"siteId",
-								"userId",
-								"guestId",
-								"description",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						items: object.field("items")?,
-						id: object.field("id")?,
-						timestamp_x: object.field("timestampX")?,
-						severity: object.field("severity")?,
-						audit_type_id: object.field("auditTypeId")?,
-						module_id: object.field("moduleId")?,
-						item_id: object.field("itemId")?,
-						remote_addr: object.field("remoteAddr")?,
-						user_agent: object.field("userAgent")?,
-						request_uri: object.field("requestUri")?,
-						site_id: object.field("siteId")?,
-						user_id: object.field("userId")?,
-						guest_id: object.field("guestId")?,
-						description: object.field("description")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("items", &self.items)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"timestampX",
-						&self.timestamp_x,
-					)?;
-					crate::support::opt_entry(&mut map, "severity", &self.severity)?;
-					crate::support::opt_entry(
-						&mut map,
-						"auditTypeId",
-						&self.audit_type_id,
-					)?;
-					crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
-					crate::support::opt_entry(&mut map, "itemId", &self.item_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"remoteAddr",
-						&self.remote_addr,
-					)?;
-					crate::support::opt_entry(&mut map, "userAgent", &self.user_agent)?;
-					crate::support::opt_entry(
-						&mut map,
-						"requestUri",
-						&self.request_uri,
-					)?;
-					crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
-					crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-					crate::support::opt_entry(&mut map, "guestId", &self.guest_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"description",
-						&self.description,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { items : field "items", id : field "id", timestamp_x : field
+				"timestampX", severity : field "severity", audit_type_id : field
+				"auditTypeId", module_id : field "moduleId", item_id : field "itemId",
+				remote_addr : field "remoteAddr", user_agent : field "userAgent",
+				request_uri : field "requestUri", site_id : field "siteId", user_id :
+				field "userId", guest_id : field "guestId", description : field
+				"description", extra : rest "", } fits["items", "id", "timestampX",
+				"severity", "auditTypeId", "moduleId", "itemId", "remoteAddr",
+				"userAgent", "requestUri", "siteId", "userId", "guestId", "description"]
+				[]
+			);
+			serialize_map!(
+				Output { req "items" items, opt "id" id, opt "timestampX" timestamp_x,
+				opt "severity" severity, opt "auditTypeId" audit_type_id, opt "moduleId"
+				module_id, opt "itemId" item_id, opt "remoteAddr" remote_addr, opt
+				"userAgent" user_agent, opt "requestUri" request_uri, opt "siteId"
+				site_id, opt "userId" user_id, opt "guestId" guest_id, opt "description"
+				description, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Tail {
 				const NAME: &'static str = "main.eventlog.tail";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;

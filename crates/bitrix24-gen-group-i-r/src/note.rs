@@ -28,40 +28,11 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Add {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Add);
+		serialize_map!(Add { req "fields" fields, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Add {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					fields: object.field("fields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Add { fields : field "fields", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
 		/// `note.collection.archive`: REST 3.0, scope `note`.
@@ -87,40 +58,11 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Archive {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Archive);
+		serialize_map!(Archive { req "id" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Archive {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Archive { id : field "id", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Archive);
 		/// `note.collection.delete`: REST 3.0, scope `note`.
@@ -146,40 +88,11 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Delete {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Delete);
+		serialize_map!(Delete { req "id" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Delete {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Delete { id : field "id", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Delete);
 		/// `note.collection.get`: REST 3.0, scope `note`.
@@ -205,40 +118,11 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(Get { req "id" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Get { id : field "id", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `note.collection.list`: REST 3.0, scope `note`.
@@ -269,40 +153,11 @@ pub mod v3 {
 				self.pagination = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for List {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(List);
+		serialize_map!(List { opt "pagination" pagination, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for List {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					pagination: object.field("pagination")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(List { pagination : field "pagination", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
 		/// `note.collection.update`: REST 3.0, scope `note`.
@@ -331,42 +186,13 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Update {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				map.serialize_entry("fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Update);
+		serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Update {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					fields: object.field("fields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Update { id : field "id", fields : field "fields", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Update);
 		/// Types of `note.collection.add`.
@@ -422,42 +248,16 @@ pub mod v3 {
 					self.position = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Fields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("name", &self.name)?;
-					crate::support::opt_entry(&mut map, "position", &self.position)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Fields);
+			serialize_map!(
+				Fields { req "name" name, opt "position" position, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Fields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						name: object.field("name")?,
-						position: object.field("position")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Fields { name : field "name", position : field "position", extra : rest
+				"", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
 			/// The object `result.item` of `note.collection.add`: `object`.
@@ -501,47 +301,18 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputItem {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.soft("id"),
-						name: object.soft("name"),
-						position: object.soft("position"),
-						policy_level: object.soft("policyLevel"),
-						created_by: object.soft("createdBy"),
-						created_at: object.soft("createdAt"),
-						updated_by: object.soft("updatedBy"),
-						updated_at: object.soft("updatedAt"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputItem {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "position", &self.position)?;
-					crate::support::opt_entry(
-						&mut map,
-						"policyLevel",
-						&self.policy_level,
-					)?;
-					crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-					crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputItem { id : soft "id", name : soft "name", position : soft
+				"position", policy_level : soft "policyLevel", created_by : soft
+				"createdBy", created_at : soft "createdAt", updated_by : soft
+				"updatedBy", updated_at : soft "updatedAt", extra : rest "", }
+			);
+			serialize_map!(
+				OutputItem { opt "id" id, opt "name" name, opt "position" position, opt
+				"policyLevel" policy_level, opt "createdBy" created_by, opt "createdAt"
+				created_at, opt "updatedBy" updated_by, opt "updatedAt" updated_at, rest
+				"" extra }
+			);
 			/// The object `result` of `note.collection.add`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-add.html>
@@ -569,64 +340,20 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"item",
-								"id",
-								"name",
-								"position",
-								"policyLevel",
-								"createdBy",
-								"createdAt",
-								"updatedBy",
-								"updatedAt",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						item: object.field("item")?,
-						id: object.field("id")?,
-						name: object.field("name")?,
-						position: object.field("position")?,
-						policy_level: object.field("policyLevel")?,
-						created_by: object.field("createdBy")?,
-						created_at: object.field("createdAt")?,
-						updated_by: object.field("updatedBy")?,
-						updated_at: object.field("updatedAt")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "item", &self.item)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "position", &self.position)?;
-					crate::support::opt_entry(
-						&mut map,
-						"policyLevel",
-						&self.policy_level,
-					)?;
-					crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-					crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { item : field "item", id : field "id", name : field "name",
+				position : field "position", policy_level : field "policyLevel",
+				created_by : field "createdBy", created_at : field "createdAt",
+				updated_by : field "updatedBy", updated_at : field "updatedAt", extra :
+				rest "", } fits["item", "id", "name", "position", "policyLevel",
+				"createdBy", "createdAt", "updatedBy", "updatedAt"] []
+			);
+			serialize_map!(
+				Output { opt "item" item, opt "id" id, opt "name" name, opt "position"
+				position, opt "policyLevel" policy_level, opt "createdBy" created_by, opt
+				"createdAt" created_at, opt "updatedBy" updated_by, opt "updatedAt"
+				updated_at, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Add {
 				const NAME: &'static str = "note.collection.add";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -673,30 +400,10 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["result"], &[])?;
-					Ok(Self {
-						result: object.field("result")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "result", &self.result)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { result : field "result", extra : rest "", } fits["result"] []
+			);
+			serialize_map!(Output { opt "result" result, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Archive {
 				const NAME: &'static str = "note.collection.archive";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -746,30 +453,10 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["result"], &[])?;
-					Ok(Self {
-						result: object.field("result")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "result", &self.result)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { result : field "result", extra : rest "", } fits["result"] []
+			);
+			serialize_map!(Output { opt "result" result, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Delete {
 				const NAME: &'static str = "note.collection.delete";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -815,42 +502,13 @@ pub mod v3 {
 					self.select = Some(value.into_iter().map(Into::into).collect());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Get {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("name", &self.name)?;
-					crate::support::opt_entry(&mut map, "select", &self.select)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Get);
+			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Get {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						name: object.field("name")?,
-						select: object.field("select")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Get { name : field "name", select : field "select", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
 			/// `note.collection.field.list`: REST 3.0, scope `note`.
@@ -884,40 +542,11 @@ pub mod v3 {
 					self.select = Some(value.into_iter().map(Into::into).collect());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for List {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "select", &self.select)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(List);
+			serialize_map!(List { opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for List {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						select: object.field("select")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(List { select : field "select", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// Types of `note.collection.field.get`.
@@ -975,33 +604,14 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputItem {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							name: object.soft("name"),
-							type_: object.soft("type"),
-							title: object.soft("title"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputItem {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputItem { name : soft "name", type_ : soft "type", title : soft
+					"title", extra : rest "", }
+				);
+				serialize_map!(
+					OutputItem { opt "name" name, opt "type" type_, opt "title" title,
+					rest "" extra }
+				);
 				/// The object `result` of `note.collection.field.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-get.html>
@@ -1013,30 +623,10 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["item"], &[])?;
-						Ok(Self {
-							item: object.field("item")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "item", &self.item)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { item : field "item", extra : rest "", } fits["item"] []
+				);
+				serialize_map!(Output { opt "item" item, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::Get {
 					const NAME: &'static str = "note.collection.field.get";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -1101,41 +691,15 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputItems {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							name: object.soft("name"),
-							type_: object.soft("type"),
-							title: object.soft("title"),
-							filterable: object.soft("filterable"),
-							sortable: object.soft("sortable"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputItems {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(
-							&mut map,
-							"filterable",
-							&self.filterable,
-						)?;
-						crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputItems { name : soft "name", type_ : soft "type", title : soft
+					"title", filterable : soft "filterable", sortable : soft "sortable",
+					extra : rest "", }
+				);
+				serialize_map!(
+					OutputItems { opt "name" name, opt "type" type_, opt "title" title,
+					opt "filterable" filterable, opt "sortable" sortable, rest "" extra }
+				);
 				/// The object `result` of `note.collection.field.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-field-list.html>
@@ -1147,30 +711,10 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["items"], &[])?;
-						Ok(Self {
-							items: object.field("items")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("items", &self.items)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { items : field "items", extra : rest "", } fits["items"] []
+				);
+				serialize_map!(Output { req "items" items, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::List {
 					const NAME: &'static str = "note.collection.field.list";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -1244,47 +788,18 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputItem {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.soft("id"),
-						name: object.soft("name"),
-						position: object.soft("position"),
-						policy_level: object.soft("policyLevel"),
-						created_by: object.soft("createdBy"),
-						created_at: object.soft("createdAt"),
-						updated_by: object.soft("updatedBy"),
-						updated_at: object.soft("updatedAt"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputItem {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "position", &self.position)?;
-					crate::support::opt_entry(
-						&mut map,
-						"policyLevel",
-						&self.policy_level,
-					)?;
-					crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-					crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputItem { id : soft "id", name : soft "name", position : soft
+				"position", policy_level : soft "policyLevel", created_by : soft
+				"createdBy", created_at : soft "createdAt", updated_by : soft
+				"updatedBy", updated_at : soft "updatedAt", extra : rest "", }
+			);
+			serialize_map!(
+				OutputItem { opt "id" id, opt "name" name, opt "position" position, opt
+				"policyLevel" policy_level, opt "createdBy" created_by, opt "createdAt"
+				created_at, opt "updatedBy" updated_by, opt "updatedAt" updated_at, rest
+				"" extra }
+			);
 			/// Allowed values of `result.policyLevel` in `note.collection.get`.
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
@@ -1333,64 +848,20 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"item",
-								"id",
-								"name",
-								"position",
-								"policyLevel",
-								"createdBy",
-								"createdAt",
-								"updatedBy",
-								"updatedAt",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						item: object.field("item")?,
-						id: object.field("id")?,
-						name: object.field("name")?,
-						position: object.field("position")?,
-						policy_level: object.field("policyLevel")?,
-						created_by: object.field("createdBy")?,
-						created_at: object.field("createdAt")?,
-						updated_by: object.field("updatedBy")?,
-						updated_at: object.field("updatedAt")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "item", &self.item)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "position", &self.position)?;
-					crate::support::opt_entry(
-						&mut map,
-						"policyLevel",
-						&self.policy_level,
-					)?;
-					crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-					crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { item : field "item", id : field "id", name : field "name",
+				position : field "position", policy_level : field "policyLevel",
+				created_by : field "createdBy", created_at : field "createdAt",
+				updated_by : field "updatedBy", updated_at : field "updatedAt", extra :
+				rest "", } fits["item", "id", "name", "position", "policyLevel",
+				"createdBy", "createdAt", "updatedBy", "updatedAt"] []
+			);
+			serialize_map!(
+				Output { opt "item" item, opt "id" id, opt "name" name, opt "position"
+				position, opt "policyLevel" policy_level, opt "createdBy" created_by, opt
+				"createdAt" created_at, opt "updatedBy" updated_by, opt "updatedAt"
+				updated_at, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "note.collection.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -1440,42 +911,17 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for PaginationAfterCursor {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("position", &self.position)?;
-					map.serialize_entry("id", &self.id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(PaginationAfterCursor);
+			serialize_map!(
+				PaginationAfterCursor { req "position" position, req "id" id, rest ""
+				extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for PaginationAfterCursor {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						position: object.field("position")?,
-						id: object.field("id")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				PaginationAfterCursor { position : field "position", id : field "id",
+				extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(PaginationAfterCursor);
 			/// The object `params.pagination` of `note.collection.list`: `object`.
@@ -1515,46 +961,17 @@ pub mod v3 {
 					self.after_cursor = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Pagination {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "limit", &self.limit)?;
-					crate::support::opt_entry(
-						&mut map,
-						"afterCursor",
-						&self.after_cursor,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Pagination);
+			serialize_map!(
+				Pagination { opt "limit" limit, opt "afterCursor" after_cursor, rest ""
+				extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Pagination {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						limit: object.field("limit")?,
-						after_cursor: object.field("afterCursor")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Pagination { limit : field "limit", after_cursor : field "afterCursor",
+				extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Pagination);
 			/// The object `result.items` of `note.collection.list`: `object[]`.
@@ -1598,47 +1015,18 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputItems {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.soft("id"),
-						name: object.soft("name"),
-						position: object.soft("position"),
-						policy_level: object.soft("policyLevel"),
-						created_by: object.soft("createdBy"),
-						updated_by: object.soft("updatedBy"),
-						created_at: object.soft("createdAt"),
-						updated_at: object.soft("updatedAt"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputItems {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "position", &self.position)?;
-					crate::support::opt_entry(
-						&mut map,
-						"policyLevel",
-						&self.policy_level,
-					)?;
-					crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-					crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputItems { id : soft "id", name : soft "name", position : soft
+				"position", policy_level : soft "policyLevel", created_by : soft
+				"createdBy", updated_by : soft "updatedBy", created_at : soft
+				"createdAt", updated_at : soft "updatedAt", extra : rest "", }
+			);
+			serialize_map!(
+				OutputItems { opt "id" id, opt "name" name, opt "position" position, opt
+				"policyLevel" policy_level, opt "createdBy" created_by, opt "updatedBy"
+				updated_by, opt "createdAt" created_at, opt "updatedAt" updated_at, rest
+				"" extra }
+			);
 			/// Allowed values of `result.policyLevel` in `note.collection.list`.
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
@@ -1675,31 +1063,13 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputNextCursor {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						position: object.soft("position"),
-						id: object.soft("id"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputNextCursor {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "position", &self.position)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputNextCursor { position : soft "position", id : soft "id", extra :
+				rest "", }
+			);
+			serialize_map!(
+				OutputNextCursor { opt "position" position, opt "id" id, rest "" extra }
+			);
 			/// The object `result` of `note.collection.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html>
@@ -1731,71 +1101,21 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"items",
-								"id",
-								"name",
-								"position",
-								"policyLevel",
-								"createdBy",
-								"updatedBy",
-								"createdAt",
-								"updatedAt",
-								"nextCursor",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						items: object.field("items")?,
-						id: object.field("id")?,
-						name: object.field("name")?,
-						position: object.field("position")?,
-						policy_level: object.field("policyLevel")?,
-						created_by: object.field("createdBy")?,
-						updated_by: object.field("updatedBy")?,
-						created_at: object.field("createdAt")?,
-						updated_at: object.field("updatedAt")?,
-						next_cursor: object.field("nextCursor")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("items", &self.items)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "position", &self.position)?;
-					crate::support::opt_entry(
-						&mut map,
-						"policyLevel",
-						&self.policy_level,
-					)?;
-					crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-					crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-					crate::support::opt_entry(
-						&mut map,
-						"nextCursor",
-						&self.next_cursor,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { items : field "items", id : field "id", name : field "name",
+				position : field "position", policy_level : field "policyLevel",
+				created_by : field "createdBy", updated_by : field "updatedBy",
+				created_at : field "createdAt", updated_at : field "updatedAt",
+				next_cursor : field "nextCursor", extra : rest "", } fits["items", "id",
+				"name", "position", "policyLevel", "createdBy", "updatedBy", "createdAt",
+				"updatedAt", "nextCursor"] []
+			);
+			serialize_map!(
+				Output { req "items" items, opt "id" id, opt "name" name, opt "position"
+				position, opt "policyLevel" policy_level, opt "createdBy" created_by, opt
+				"updatedBy" updated_by, opt "createdAt" created_at, opt "updatedAt"
+				updated_at, opt "nextCursor" next_cursor, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::List {
 				const NAME: &'static str = "note.collection.list";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -1854,40 +1174,11 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Fields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("name", &self.name)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Fields);
+			serialize_map!(Fields { req "name" name, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Fields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						name: object.field("name")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Fields { name : field "name", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
 			/// The object `result.item` of `note.collection.update`: `object`.
@@ -1931,47 +1222,18 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputItem {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.soft("id"),
-						name: object.soft("name"),
-						position: object.soft("position"),
-						policy_level: object.soft("policyLevel"),
-						created_by: object.soft("createdBy"),
-						created_at: object.soft("createdAt"),
-						updated_by: object.soft("updatedBy"),
-						updated_at: object.soft("updatedAt"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputItem {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "position", &self.position)?;
-					crate::support::opt_entry(
-						&mut map,
-						"policyLevel",
-						&self.policy_level,
-					)?;
-					crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-					crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputItem { id : soft "id", name : soft "name", position : soft
+				"position", policy_level : soft "policyLevel", created_by : soft
+				"createdBy", created_at : soft "createdAt", updated_by : soft
+				"updatedBy", updated_at : soft "updatedAt", extra : rest "", }
+			);
+			serialize_map!(
+				OutputItem { opt "id" id, opt "name" name, opt "position" position, opt
+				"policyLevel" policy_level, opt "createdBy" created_by, opt "createdAt"
+				created_at, opt "updatedBy" updated_by, opt "updatedAt" updated_at, rest
+				"" extra }
+			);
 			/// The object `result` of `note.collection.update`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-update.html>
@@ -1999,64 +1261,20 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"item",
-								"id",
-								"name",
-								"position",
-								"policyLevel",
-								"createdBy",
-								"createdAt",
-								"updatedBy",
-								"updatedAt",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						item: object.field("item")?,
-						id: object.field("id")?,
-						name: object.field("name")?,
-						position: object.field("position")?,
-						policy_level: object.field("policyLevel")?,
-						created_by: object.field("createdBy")?,
-						created_at: object.field("createdAt")?,
-						updated_by: object.field("updatedBy")?,
-						updated_at: object.field("updatedAt")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "item", &self.item)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "position", &self.position)?;
-					crate::support::opt_entry(
-						&mut map,
-						"policyLevel",
-						&self.policy_level,
-					)?;
-					crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-					crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { item : field "item", id : field "id", name : field "name",
+				position : field "position", policy_level : field "policyLevel",
+				created_by : field "createdBy", created_at : field "createdAt",
+				updated_by : field "updatedBy", updated_at : field "updatedAt", extra :
+				rest "", } fits["item", "id", "name", "position", "policyLevel",
+				"createdBy", "createdAt", "updatedBy", "updatedAt"] []
+			);
+			serialize_map!(
+				Output { opt "item" item, opt "id" id, opt "name" name, opt "position"
+				position, opt "policyLevel" policy_level, opt "createdBy" created_by, opt
+				"createdAt" created_at, opt "updatedBy" updated_by, opt "updatedAt"
+				updated_at, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Update {
 				const NAME: &'static str = "note.collection.update";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2092,40 +1310,11 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Add {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Add);
+		serialize_map!(Add { req "fields" fields, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Add {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					fields: object.field("fields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Add { fields : field "fields", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
 		/// `note.document.archive`: REST 3.0, scope `note`.
@@ -2151,40 +1340,11 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Archive {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Archive);
+		serialize_map!(Archive { req "id" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Archive {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Archive { id : field "id", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Archive);
 		/// `note.document.delete`: REST 3.0, scope `note`.
@@ -2210,40 +1370,11 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Delete {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Delete);
+		serialize_map!(Delete { req "id" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Delete {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Delete { id : field "id", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Delete);
 		/// `note.document.get`: REST 3.0, scope `note`.
@@ -2269,40 +1400,11 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(Get { req "id" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Get { id : field "id", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `note.document.update`: REST 3.0, scope `note`.
@@ -2339,44 +1441,17 @@ pub mod v3 {
 				self.overwrite = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Update {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				map.serialize_entry("fields", &self.fields)?;
-				crate::support::opt_entry(&mut map, "overwrite", &self.overwrite)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Update);
+		serialize_map!(
+			Update { req "id" id, req "fields" fields, opt "overwrite" overwrite, rest ""
+			extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Update {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					fields: object.field("fields")?,
-					overwrite: object.field("overwrite")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Update { id : field "id", fields : field "fields", overwrite : field
+			"overwrite", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Update);
 		/// Types of `note.document.add`.
@@ -2455,46 +1530,18 @@ pub mod v3 {
 					self.markdown = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Fields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("collectionId", &self.collection_id)?;
-					map.serialize_entry("title", &self.title)?;
-					crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-					crate::support::opt_entry(&mut map, "markdown", &self.markdown)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Fields);
+			serialize_map!(
+				Fields { req "collectionId" collection_id, req "title" title, opt
+				"parentId" parent_id, opt "markdown" markdown, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Fields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						collection_id: object.field("collectionId")?,
-						title: object.field("title")?,
-						parent_id: object.field("parentId")?,
-						markdown: object.exact_str("markdown")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Fields { collection_id : field "collectionId", title : field "title",
+				parent_id : field "parentId", markdown : exact "markdown", extra : rest
+				"", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
 			/// The object `result` of `note.document.add`: `object`.
@@ -2528,70 +1575,22 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"item",
-								"id",
-								"collectionId",
-								"parentId",
-								"title",
-								"markdown",
-								"position",
-								"createdBy",
-								"updatedBy",
-								"createdAt",
-								"updatedAt",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						item: object.field("item")?,
-						id: object.field("id")?,
-						collection_id: object.field("collectionId")?,
-						parent_id: object.field("parentId")?,
-						title: object.field("title")?,
-						markdown: object.field("markdown")?,
-						position: object.field("position")?,
-						created_by: object.field("createdBy")?,
-						updated_by: object.field("updatedBy")?,
-						created_at: object.field("createdAt")?,
-						updated_at: object.field("updatedAt")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("item", &self.item)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"collectionId",
-						&self.collection_id,
-					)?;
-					crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-					crate::support::opt_entry(&mut map, "title", &self.title)?;
-					crate::support::opt_entry(&mut map, "markdown", &self.markdown)?;
-					crate::support::opt_entry(&mut map, "position", &self.position)?;
-					crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-					crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { item : field "item", id : field "id", collection_id : field
+				"collectionId", parent_id : field "parentId", title : field "title",
+				markdown : field "markdown", position : field "position", created_by :
+				field "createdBy", updated_by : field "updatedBy", created_at : field
+				"createdAt", updated_at : field "updatedAt", extra : rest "", }
+				fits["item", "id", "collectionId", "parentId", "title", "markdown",
+				"position", "createdBy", "updatedBy", "createdAt", "updatedAt"] []
+			);
+			serialize_map!(
+				Output { req "item" item, opt "id" id, opt "collectionId" collection_id,
+				opt "parentId" parent_id, opt "title" title, opt "markdown" markdown, opt
+				"position" position, opt "createdBy" created_by, opt "updatedBy"
+				updated_by, opt "createdAt" created_at, opt "updatedAt" updated_at, rest
+				"" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Add {
 				const NAME: &'static str = "note.document.add";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2638,30 +1637,10 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["result"], &[])?;
-					Ok(Self {
-						result: object.field("result")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "result", &self.result)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { result : field "result", extra : rest "", } fits["result"] []
+			);
+			serialize_map!(Output { opt "result" result, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Archive {
 				const NAME: &'static str = "note.document.archive";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2708,30 +1687,10 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["result"], &[])?;
-					Ok(Self {
-						result: object.field("result")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "result", &self.result)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { result : field "result", extra : rest "", } fits["result"] []
+			);
+			serialize_map!(Output { opt "result" result, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Delete {
 				const NAME: &'static str = "note.document.delete";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2777,42 +1736,13 @@ pub mod v3 {
 					self.select = Some(value.into_iter().map(Into::into).collect());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Get {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("name", &self.name)?;
-					crate::support::opt_entry(&mut map, "select", &self.select)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Get);
+			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Get {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						name: object.field("name")?,
-						select: object.field("select")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Get { name : field "name", select : field "select", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
 			/// `note.document.field.list`: REST 3.0, scope `note`.
@@ -2846,40 +1776,11 @@ pub mod v3 {
 					self.select = Some(value.into_iter().map(Into::into).collect());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for List {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "select", &self.select)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(List);
+			serialize_map!(List { opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for List {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						select: object.field("select")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(List { select : field "select", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// Types of `note.document.field.get`.
@@ -2937,33 +1838,14 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputItem {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							name: object.soft("name"),
-							type_: object.soft("type"),
-							title: object.soft("title"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputItem {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputItem { name : soft "name", type_ : soft "type", title : soft
+					"title", extra : rest "", }
+				);
+				serialize_map!(
+					OutputItem { opt "name" name, opt "type" type_, opt "title" title,
+					rest "" extra }
+				);
 				/// The object `result` of `note.document.field.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-get.html>
@@ -2975,30 +1857,10 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["item"], &[])?;
-						Ok(Self {
-							item: object.field("item")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "item", &self.item)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { item : field "item", extra : rest "", } fits["item"] []
+				);
+				serialize_map!(Output { opt "item" item, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::Get {
 					const NAME: &'static str = "note.document.field.get";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3063,41 +1925,15 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputItems {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							name: object.soft("name"),
-							type_: object.soft("type"),
-							title: object.soft("title"),
-							filterable: object.soft("filterable"),
-							sortable: object.soft("sortable"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputItems {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(
-							&mut map,
-							"filterable",
-							&self.filterable,
-						)?;
-						crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputItems { name : soft "name", type_ : soft "type", title : soft
+					"title", filterable : soft "filterable", sortable : soft "sortable",
+					extra : rest "", }
+				);
+				serialize_map!(
+					OutputItems { opt "name" name, opt "type" type_, opt "title" title,
+					opt "filterable" filterable, opt "sortable" sortable, rest "" extra }
+				);
 				/// The object `result` of `note.document.field.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-field-list.html>
@@ -3109,30 +1945,10 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["items"], &[])?;
-						Ok(Self {
-							items: object.field("items")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("items", &self.items)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { items : field "items", extra : rest "", } fits["items"] []
+				);
+				serialize_map!(Output { req "items" items, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::List {
 					const NAME: &'static str = "note.document.field.list";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3200,70 +2016,22 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"item",
-								"id",
-								"collectionId",
-								"parentId",
-								"title",
-								"markdown",
-								"position",
-								"createdBy",
-								"updatedBy",
-								"createdAt",
-								"updatedAt",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						item: object.field("item")?,
-						id: object.field("id")?,
-						collection_id: object.field("collectionId")?,
-						parent_id: object.field("parentId")?,
-						title: object.field("title")?,
-						markdown: object.field("markdown")?,
-						position: object.field("position")?,
-						created_by: object.field("createdBy")?,
-						updated_by: object.field("updatedBy")?,
-						created_at: object.field("createdAt")?,
-						updated_at: object.field("updatedAt")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("item", &self.item)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"collectionId",
-						&self.collection_id,
-					)?;
-					crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-					crate::support::opt_entry(&mut map, "title", &self.title)?;
-					crate::support::opt_entry(&mut map, "markdown", &self.markdown)?;
-					crate::support::opt_entry(&mut map, "position", &self.position)?;
-					crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-					crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { item : field "item", id : field "id", collection_id : field
+				"collectionId", parent_id : field "parentId", title : field "title",
+				markdown : field "markdown", position : field "position", created_by :
+				field "createdBy", updated_by : field "updatedBy", created_at : field
+				"createdAt", updated_at : field "updatedAt", extra : rest "", }
+				fits["item", "id", "collectionId", "parentId", "title", "markdown",
+				"position", "createdBy", "updatedBy", "createdAt", "updatedAt"] []
+			);
+			serialize_map!(
+				Output { req "item" item, opt "id" id, opt "collectionId" collection_id,
+				opt "parentId" parent_id, opt "title" title, opt "markdown" markdown, opt
+				"position" position, opt "createdBy" created_by, opt "updatedBy"
+				updated_by, opt "createdAt" created_at, opt "updatedAt" updated_at, rest
+				"" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "note.document.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3306,42 +2074,16 @@ pub mod v3 {
 					self.pagination = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for List {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("query", &self.query)?;
-					crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(List);
+			serialize_map!(
+				List { req "query" query, opt "pagination" pagination, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for List {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						query: object.field("query")?,
-						pagination: object.field("pagination")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				List { query : field "query", pagination : field "pagination", extra :
+				rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// Methods under `v3::document::search::field`.
@@ -3380,42 +2122,16 @@ pub mod v3 {
 						self.select = Some(value.into_iter().map(Into::into).collect());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Get {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("name", &self.name)?;
-						crate::support::opt_entry(&mut map, "select", &self.select)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Get);
+				serialize_map!(
+					Get { req "name" name, opt "select" select, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Get {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							name: object.field("name")?,
-							select: object.field("select")?,
-							extra: object.rest()?,
-						})
+				from_value!(
+					Get { name : field "name", select : field "select", extra : rest "",
 					}
-				}
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Get);
 				/// `note.document.search.field.list`: REST 3.0, scope `note`.
@@ -3449,40 +2165,11 @@ pub mod v3 {
 						self.select = Some(value.into_iter().map(Into::into).collect());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for List {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "select", &self.select)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(List);
+				serialize_map!(List { opt "select" select, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for List {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							select: object.field("select")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(List { select : field "select", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(List);
 				/// Types of `note.document.search.field.get`.
@@ -3543,33 +2230,14 @@ pub mod v3 {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for OutputItem {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								name: object.soft("name"),
-								type_: object.soft("type"),
-								title: object.soft("title"),
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for OutputItem {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "name", &self.name)?;
-							crate::support::opt_entry(&mut map, "type", &self.type_)?;
-							crate::support::opt_entry(&mut map, "title", &self.title)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						OutputItem { name : soft "name", type_ : soft "type", title :
+						soft "title", extra : rest "", }
+					);
+					serialize_map!(
+						OutputItem { opt "name" name, opt "type" type_, opt "title"
+						title, rest "" extra }
+					);
 					/// The object `result` of `note.document.search.field.get`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-get.html>
@@ -3584,30 +2252,10 @@ pub mod v3 {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object.fits(&["item"], &[])?;
-							Ok(Self {
-								item: object.field("item")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "item", &self.item)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { item : field "item", extra : rest "", } fits["item"] []
+					);
+					serialize_map!(Output { opt "item" item, rest "" extra });
 					impl ::bitrix24_runtime::Method for super::Get {
 						const NAME: &'static str = "note.document.search.field.get";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3675,45 +2323,16 @@ pub mod v3 {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for OutputItems {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								name: object.soft("name"),
-								type_: object.soft("type"),
-								title: object.soft("title"),
-								filterable: object.soft("filterable"),
-								sortable: object.soft("sortable"),
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for OutputItems {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "name", &self.name)?;
-							crate::support::opt_entry(&mut map, "type", &self.type_)?;
-							crate::support::opt_entry(&mut map, "title", &self.title)?;
-							crate::support::opt_entry(
-								&mut map,
-								"filterable",
-								&self.filterable,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"sortable",
-								&self.sortable,
-							)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						OutputItems { name : soft "name", type_ : soft "type", title :
+						soft "title", filterable : soft "filterable", sortable : soft
+						"sortable", extra : rest "", }
+					);
+					serialize_map!(
+						OutputItems { opt "name" name, opt "type" type_, opt "title"
+						title, opt "filterable" filterable, opt "sortable" sortable, rest
+						"" extra }
+					);
 					/// The object `result` of `note.document.search.field.list`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-field-list.html>
@@ -3728,30 +2347,11 @@ pub mod v3 {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object.fits(&["items"], &[])?;
-							Ok(Self {
-								items: object.field("items")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							map.serialize_entry("items", &self.items)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { items : field "items", extra : rest "", } fits["items"]
+						[]
+					);
+					serialize_map!(Output { req "items" items, rest "" extra });
 					impl ::bitrix24_runtime::Method for super::List {
 						const NAME: &'static str = "note.document.search.field.list";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3816,40 +2416,11 @@ pub mod v3 {
 						self.limit = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Pagination {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "limit", &self.limit)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Pagination);
+				serialize_map!(Pagination { opt "limit" limit, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Pagination {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							limit: object.field("limit")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(Pagination { limit : field "limit", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Pagination);
 				/// The object `result.items` of `note.document.search.list`: `object[]`.
@@ -3885,51 +2456,17 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputItems {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							document_id: object.soft("documentId"),
-							collection_id: object.soft("collectionId"),
-							title: object.soft("title"),
-							score: object.soft("score"),
-							snippet: object.soft("snippet"),
-							shared_access: object.soft("sharedAccess"),
-							extra: object.rest()?,
-						})
+				from_value!(
+					OutputItems { document_id : soft "documentId", collection_id : soft
+					"collectionId", title : soft "title", score : soft "score", snippet :
+					soft "snippet", shared_access : soft "sharedAccess", extra : rest "",
 					}
-				}
-				impl ::serde::Serialize for OutputItems {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"documentId",
-							&self.document_id,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"collectionId",
-							&self.collection_id,
-						)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(&mut map, "score", &self.score)?;
-						crate::support::opt_entry(&mut map, "snippet", &self.snippet)?;
-						crate::support::opt_entry(
-							&mut map,
-							"sharedAccess",
-							&self.shared_access,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				);
+				serialize_map!(
+					OutputItems { opt "documentId" document_id, opt "collectionId"
+					collection_id, opt "title" title, opt "score" score, opt "snippet"
+					snippet, opt "sharedAccess" shared_access, rest "" extra }
+				);
 				/// The object `result` of `note.document.search.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-list.html>
@@ -3955,69 +2492,20 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object
-							.fits(
-								&[
-									"items",
-									"documentId",
-									"collectionId",
-									"title",
-									"score",
-									"snippet",
-									"sharedAccess",
-									"hasMore",
-								],
-								&[],
-							)?;
-						Ok(Self {
-							items: object.field("items")?,
-							document_id: object.field("documentId")?,
-							collection_id: object.field("collectionId")?,
-							title: object.field("title")?,
-							score: object.field("score")?,
-							snippet: object.field("snippet")?,
-							shared_access: object.field("sharedAccess")?,
-							has_more: object.field("hasMore")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("items", &self.items)?;
-						crate::support::opt_entry(
-							&mut map,
-							"documentId",
-							&self.document_id,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"collectionId",
-							&self.collection_id,
-						)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(&mut map, "score", &self.score)?;
-						crate::support::opt_entry(&mut map, "snippet", &self.snippet)?;
-						crate::support::opt_entry(
-							&mut map,
-							"sharedAccess",
-							&self.shared_access,
-						)?;
-						crate::support::opt_entry(&mut map, "hasMore", &self.has_more)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { items : field "items", document_id : field "documentId",
+					collection_id : field "collectionId", title : field "title", score :
+					field "score", snippet : field "snippet", shared_access : field
+					"sharedAccess", has_more : field "hasMore", extra : rest "", }
+					fits["items", "documentId", "collectionId", "title", "score",
+					"snippet", "sharedAccess", "hasMore"] []
+				);
+				serialize_map!(
+					Output { req "items" items, opt "documentId" document_id, opt
+					"collectionId" collection_id, opt "title" title, opt "score" score,
+					opt "snippet" snippet, opt "sharedAccess" shared_access, opt
+					"hasMore" has_more, rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::List {
 					const NAME: &'static str = "note.document.search.list";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -4053,40 +2541,11 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for List {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("collectionId", &self.collection_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(List);
+			serialize_map!(List { req "collectionId" collection_id, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for List {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						collection_id: object.field("collectionId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(List { collection_id : field "collectionId", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// Methods under `v3::document::tree::field`.
@@ -4125,42 +2584,16 @@ pub mod v3 {
 						self.select = Some(value.into_iter().map(Into::into).collect());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Get {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("name", &self.name)?;
-						crate::support::opt_entry(&mut map, "select", &self.select)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Get);
+				serialize_map!(
+					Get { req "name" name, opt "select" select, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Get {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							name: object.field("name")?,
-							select: object.field("select")?,
-							extra: object.rest()?,
-						})
+				from_value!(
+					Get { name : field "name", select : field "select", extra : rest "",
 					}
-				}
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Get);
 				/// `note.document.tree.field.list`: REST 3.0, scope `note`.
@@ -4194,40 +2627,11 @@ pub mod v3 {
 						self.select = Some(value.into_iter().map(Into::into).collect());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for List {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "select", &self.select)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(List);
+				serialize_map!(List { opt "select" select, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for List {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							select: object.field("select")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(List { select : field "select", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(List);
 				/// Types of `note.document.tree.field.get`.
@@ -4288,33 +2692,14 @@ pub mod v3 {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for OutputItem {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								name: object.soft("name"),
-								type_: object.soft("type"),
-								title: object.soft("title"),
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for OutputItem {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "name", &self.name)?;
-							crate::support::opt_entry(&mut map, "type", &self.type_)?;
-							crate::support::opt_entry(&mut map, "title", &self.title)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						OutputItem { name : soft "name", type_ : soft "type", title :
+						soft "title", extra : rest "", }
+					);
+					serialize_map!(
+						OutputItem { opt "name" name, opt "type" type_, opt "title"
+						title, rest "" extra }
+					);
 					/// The object `result` of `note.document.tree.field.get`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-get.html>
@@ -4329,30 +2714,10 @@ pub mod v3 {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object.fits(&["item"], &[])?;
-							Ok(Self {
-								item: object.field("item")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "item", &self.item)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { item : field "item", extra : rest "", } fits["item"] []
+					);
+					serialize_map!(Output { opt "item" item, rest "" extra });
 					impl ::bitrix24_runtime::Method for super::Get {
 						const NAME: &'static str = "note.document.tree.field.get";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -4420,45 +2785,16 @@ pub mod v3 {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for OutputItems {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								name: object.soft("name"),
-								type_: object.soft("type"),
-								title: object.soft("title"),
-								filterable: object.soft("filterable"),
-								sortable: object.soft("sortable"),
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for OutputItems {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "name", &self.name)?;
-							crate::support::opt_entry(&mut map, "type", &self.type_)?;
-							crate::support::opt_entry(&mut map, "title", &self.title)?;
-							crate::support::opt_entry(
-								&mut map,
-								"filterable",
-								&self.filterable,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"sortable",
-								&self.sortable,
-							)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						OutputItems { name : soft "name", type_ : soft "type", title :
+						soft "title", filterable : soft "filterable", sortable : soft
+						"sortable", extra : rest "", }
+					);
+					serialize_map!(
+						OutputItems { opt "name" name, opt "type" type_, opt "title"
+						title, opt "filterable" filterable, opt "sortable" sortable, rest
+						"" extra }
+					);
 					/// The object `result` of `note.document.tree.field.list`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-field-list.html>
@@ -4473,30 +2809,11 @@ pub mod v3 {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object.fits(&["items"], &[])?;
-							Ok(Self {
-								items: object.field("items")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							map.serialize_entry("items", &self.items)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { items : field "items", extra : rest "", } fits["items"]
+						[]
+					);
+					serialize_map!(Output { req "items" items, rest "" extra });
 					impl ::bitrix24_runtime::Method for super::List {
 						const NAME: &'static str = "note.document.tree.field.list";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -4566,47 +2883,17 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputItemsChildren {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.soft("id"),
-							collection_id: object.soft("collectionId"),
-							parent_id: object.soft("parentId"),
-							title: object.soft("title"),
-							position: object.soft("position"),
-							children: object.soft("children"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputItemsChildren {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"collectionId",
-							&self.collection_id,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"parentId",
-							&self.parent_id,
-						)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(&mut map, "position", &self.position)?;
-						map.serialize_entry("children", &self.children)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputItemsChildren { id : soft "id", collection_id : soft
+					"collectionId", parent_id : soft "parentId", title : soft "title",
+					position : soft "position", children : soft "children", extra : rest
+					"", }
+				);
+				serialize_map!(
+					OutputItemsChildren { opt "id" id, opt "collectionId" collection_id,
+					opt "parentId" parent_id, opt "title" title, opt "position" position,
+					req "children" children, rest "" extra }
+				);
 				/// The object `result.items` of `note.document.tree.list`: `object[]`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-list.html>
@@ -4640,43 +2927,16 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputItems {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.soft("id"),
-							collection_id: object.soft("collectionId"),
-							parent_id: object.soft("parentId"),
-							title: object.soft("title"),
-							position: object.soft("position"),
-							children: object.soft("children"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputItems {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"collectionId",
-							&self.collection_id,
-						)?;
-						map.serialize_entry("parentId", &self.parent_id)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(&mut map, "position", &self.position)?;
-						map.serialize_entry("children", &self.children)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputItems { id : soft "id", collection_id : soft "collectionId",
+					parent_id : soft "parentId", title : soft "title", position : soft
+					"position", children : soft "children", extra : rest "", }
+				);
+				serialize_map!(
+					OutputItems { opt "id" id, opt "collectionId" collection_id, req
+					"parentId" parent_id, opt "title" title, opt "position" position, req
+					"children" children, rest "" extra }
+				);
 				/// The object `result` of `note.document.tree.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-tree-list.html>
@@ -4702,69 +2962,20 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object
-							.fits(
-								&[
-									"items",
-									"id",
-									"collectionId",
-									"parentId",
-									"title",
-									"position",
-									"children",
-									"truncated",
-								],
-								&[],
-							)?;
-						Ok(Self {
-							items: object.field("items")?,
-							id: object.field("id")?,
-							collection_id: object.field("collectionId")?,
-							parent_id: object.field("parentId")?,
-							title: object.field("title")?,
-							position: object.field("position")?,
-							children: object.field("children")?,
-							truncated: object.field("truncated")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("items", &self.items)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"collectionId",
-							&self.collection_id,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"parentId",
-							&self.parent_id,
-						)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(&mut map, "position", &self.position)?;
-						map.serialize_entry("children", &self.children)?;
-						crate::support::opt_entry(
-							&mut map,
-							"truncated",
-							&self.truncated,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { items : field "items", id : field "id", collection_id :
+					field "collectionId", parent_id : field "parentId", title : field
+					"title", position : field "position", children : field "children",
+					truncated : field "truncated", extra : rest "", } fits["items", "id",
+					"collectionId", "parentId", "title", "position", "children",
+					"truncated"] []
+				);
+				serialize_map!(
+					Output { req "items" items, opt "id" id, opt "collectionId"
+					collection_id, opt "parentId" parent_id, opt "title" title, opt
+					"position" position, req "children" children, opt "truncated"
+					truncated, rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::List {
 					const NAME: &'static str = "note.document.tree.list";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -4867,42 +3078,16 @@ pub mod v3 {
 					self.markdown = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Fields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "title", &self.title)?;
-					crate::support::opt_entry(&mut map, "markdown", &self.markdown)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Fields);
+			serialize_map!(
+				Fields { opt "title" title, opt "markdown" markdown, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Fields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						title: object.exact_str("title")?,
-						markdown: object.field("markdown")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Fields { title : exact "title", markdown : field "markdown", extra : rest
+				"", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
 			/// The object `result.item` of `note.document.update`: `object`.
@@ -4954,51 +3139,20 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputItem {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.soft("id"),
-						collection_id: object.soft("collectionId"),
-						parent_id: object.soft("parentId"),
-						title: object.soft("title"),
-						markdown: object.soft("markdown"),
-						position: object.soft("position"),
-						created_by: object.soft("createdBy"),
-						updated_by: object.soft("updatedBy"),
-						created_at: object.soft("createdAt"),
-						updated_at: object.soft("updatedAt"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputItem {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"collectionId",
-						&self.collection_id,
-					)?;
-					crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-					crate::support::opt_entry(&mut map, "title", &self.title)?;
-					crate::support::opt_entry(&mut map, "markdown", &self.markdown)?;
-					crate::support::opt_entry(&mut map, "position", &self.position)?;
-					crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-					crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputItem { id : soft "id", collection_id : soft "collectionId",
+				parent_id : soft "parentId", title : soft "title", markdown : soft
+				"markdown", position : soft "position", created_by : soft "createdBy",
+				updated_by : soft "updatedBy", created_at : soft "createdAt", updated_at
+				: soft "updatedAt", extra : rest "", }
+			);
+			serialize_map!(
+				OutputItem { opt "id" id, opt "collectionId" collection_id, opt
+				"parentId" parent_id, opt "title" title, opt "markdown" markdown, opt
+				"position" position, opt "createdBy" created_by, opt "updatedBy"
+				updated_by, opt "createdAt" created_at, opt "updatedAt" updated_at, rest
+				"" extra }
+			);
 			/// The object `result` of `note.document.update`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-update.html>
@@ -5030,70 +3184,22 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"item",
-								"id",
-								"collectionId",
-								"parentId",
-								"title",
-								"markdown",
-								"position",
-								"createdBy",
-								"updatedBy",
-								"createdAt",
-								"updatedAt",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						item: object.field("item")?,
-						id: object.field("id")?,
-						collection_id: object.field("collectionId")?,
-						parent_id: object.field("parentId")?,
-						title: object.field("title")?,
-						markdown: object.field("markdown")?,
-						position: object.field("position")?,
-						created_by: object.field("createdBy")?,
-						updated_by: object.field("updatedBy")?,
-						created_at: object.field("createdAt")?,
-						updated_at: object.field("updatedAt")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "item", &self.item)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"collectionId",
-						&self.collection_id,
-					)?;
-					crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-					crate::support::opt_entry(&mut map, "title", &self.title)?;
-					crate::support::opt_entry(&mut map, "markdown", &self.markdown)?;
-					crate::support::opt_entry(&mut map, "position", &self.position)?;
-					crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-					crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-					crate::support::opt_entry(&mut map, "createdAt", &self.created_at)?;
-					crate::support::opt_entry(&mut map, "updatedAt", &self.updated_at)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { item : field "item", id : field "id", collection_id : field
+				"collectionId", parent_id : field "parentId", title : field "title",
+				markdown : field "markdown", position : field "position", created_by :
+				field "createdBy", updated_by : field "updatedBy", created_at : field
+				"createdAt", updated_at : field "updatedAt", extra : rest "", }
+				fits["item", "id", "collectionId", "parentId", "title", "markdown",
+				"position", "createdBy", "updatedBy", "createdAt", "updatedAt"] []
+			);
+			serialize_map!(
+				Output { opt "item" item, opt "id" id, opt "collectionId" collection_id,
+				opt "parentId" parent_id, opt "title" title, opt "markdown" markdown, opt
+				"position" position, opt "createdBy" created_by, opt "updatedBy"
+				updated_by, opt "createdAt" created_at, opt "updatedAt" updated_at, rest
+				"" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Update {
 				const NAME: &'static str = "note.document.update";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -5139,44 +3245,17 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Add {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("documentId", &self.document_id)?;
-				map.serialize_entry("fileName", &self.file_name)?;
-				map.serialize_entry("fileContent", &self.file_content)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Add);
+		serialize_map!(
+			Add { req "documentId" document_id, req "fileName" file_name, req
+			"fileContent" file_content, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Add {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					document_id: object.field("documentId")?,
-					file_name: object.field("fileName")?,
-					file_content: object.field("fileContent")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Add { document_id : field "documentId", file_name : field "fileName",
+			file_content : field "fileContent", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
 		/// `note.file.get`: REST 3.0, scope `note`.
@@ -5205,42 +3284,13 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				map.serialize_entry("documentId", &self.document_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(Get { req "id" id, req "documentId" document_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					document_id: object.field("documentId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Get { id : field "id", document_id : field "documentId", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// Types of `note.file.add`.
@@ -5311,49 +3361,17 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputItem {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.soft("id"),
-						document_id: object.soft("documentId"),
-						name: object.soft("name"),
-						size: object.soft("size"),
-						mime_type: object.soft("mimeType"),
-						asset_type: object.soft("assetType"),
-						asset_markdown: object.soft("assetMarkdown"),
-						extra: object.rest()?,
-					})
+			from_value!(
+				OutputItem { id : soft "id", document_id : soft "documentId", name : soft
+				"name", size : soft "size", mime_type : soft "mimeType", asset_type :
+				soft "assetType", asset_markdown : soft "assetMarkdown", extra : rest "",
 				}
-			}
-			impl ::serde::Serialize for OutputItem {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"documentId",
-						&self.document_id,
-					)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "size", &self.size)?;
-					crate::support::opt_entry(&mut map, "mimeType", &self.mime_type)?;
-					crate::support::opt_entry(&mut map, "assetType", &self.asset_type)?;
-					crate::support::opt_entry(
-						&mut map,
-						"assetMarkdown",
-						&self.asset_markdown,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			);
+			serialize_map!(
+				OutputItem { opt "id" id, opt "documentId" document_id, opt "name" name,
+				opt "size" size, opt "mimeType" mime_type, opt "assetType" asset_type,
+				opt "assetMarkdown" asset_markdown, rest "" extra }
+			);
 			/// The object `result` of `note.file.add`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-add.html>
@@ -5379,65 +3397,18 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"item",
-								"id",
-								"documentId",
-								"name",
-								"size",
-								"mimeType",
-								"assetType",
-								"assetMarkdown",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						item: object.field("item")?,
-						id: object.field("id")?,
-						document_id: object.field("documentId")?,
-						name: object.field("name")?,
-						size: object.field("size")?,
-						mime_type: object.field("mimeType")?,
-						asset_type: object.field("assetType")?,
-						asset_markdown: object.field("assetMarkdown")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "item", &self.item)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"documentId",
-						&self.document_id,
-					)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "size", &self.size)?;
-					crate::support::opt_entry(&mut map, "mimeType", &self.mime_type)?;
-					crate::support::opt_entry(&mut map, "assetType", &self.asset_type)?;
-					crate::support::opt_entry(
-						&mut map,
-						"assetMarkdown",
-						&self.asset_markdown,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { item : field "item", id : field "id", document_id : field
+				"documentId", name : field "name", size : field "size", mime_type : field
+				"mimeType", asset_type : field "assetType", asset_markdown : field
+				"assetMarkdown", extra : rest "", } fits["item", "id", "documentId",
+				"name", "size", "mimeType", "assetType", "assetMarkdown"] []
+			);
+			serialize_map!(
+				Output { opt "item" item, opt "id" id, opt "documentId" document_id, opt
+				"name" name, opt "size" size, opt "mimeType" mime_type, opt "assetType"
+				asset_type, opt "assetMarkdown" asset_markdown, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Add {
 				const NAME: &'static str = "note.file.add";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -5483,42 +3454,13 @@ pub mod v3 {
 					self.select = Some(value.into_iter().map(Into::into).collect());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Get {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("name", &self.name)?;
-					crate::support::opt_entry(&mut map, "select", &self.select)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Get);
+			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Get {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						name: object.field("name")?,
-						select: object.field("select")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Get { name : field "name", select : field "select", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
 			/// `note.file.field.list`: REST 3.0, scope `note`.
@@ -5552,40 +3494,11 @@ pub mod v3 {
 					self.select = Some(value.into_iter().map(Into::into).collect());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for List {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "select", &self.select)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(List);
+			serialize_map!(List { opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for List {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						select: object.field("select")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(List { select : field "select", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// Types of `note.file.field.get`.
@@ -5643,33 +3556,14 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputItem {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							name: object.soft("name"),
-							type_: object.soft("type"),
-							title: object.soft("title"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputItem {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputItem { name : soft "name", type_ : soft "type", title : soft
+					"title", extra : rest "", }
+				);
+				serialize_map!(
+					OutputItem { opt "name" name, opt "type" type_, opt "title" title,
+					rest "" extra }
+				);
 				/// The object `result` of `note.file.field.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-get.html>
@@ -5681,30 +3575,10 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["item"], &[])?;
-						Ok(Self {
-							item: object.field("item")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "item", &self.item)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { item : field "item", extra : rest "", } fits["item"] []
+				);
+				serialize_map!(Output { opt "item" item, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::Get {
 					const NAME: &'static str = "note.file.field.get";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -5769,41 +3643,15 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputItems {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							name: object.soft("name"),
-							type_: object.soft("type"),
-							title: object.soft("title"),
-							filterable: object.soft("filterable"),
-							sortable: object.soft("sortable"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputItems {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(
-							&mut map,
-							"filterable",
-							&self.filterable,
-						)?;
-						crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputItems { name : soft "name", type_ : soft "type", title : soft
+					"title", filterable : soft "filterable", sortable : soft "sortable",
+					extra : rest "", }
+				);
+				serialize_map!(
+					OutputItems { opt "name" name, opt "type" type_, opt "title" title,
+					opt "filterable" filterable, opt "sortable" sortable, rest "" extra }
+				);
 				/// The object `result` of `note.file.field.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-field-list.html>
@@ -5815,30 +3663,10 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["items"], &[])?;
-						Ok(Self {
-							items: object.field("items")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("items", &self.items)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { items : field "items", extra : rest "", } fits["items"] []
+				);
+				serialize_map!(Output { req "items" items, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::List {
 					const NAME: &'static str = "note.file.field.list";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -5908,49 +3736,17 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputItem {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.soft("id"),
-						document_id: object.soft("documentId"),
-						name: object.soft("name"),
-						size: object.soft("size"),
-						mime_type: object.soft("mimeType"),
-						asset_type: object.soft("assetType"),
-						asset_markdown: object.soft("assetMarkdown"),
-						extra: object.rest()?,
-					})
+			from_value!(
+				OutputItem { id : soft "id", document_id : soft "documentId", name : soft
+				"name", size : soft "size", mime_type : soft "mimeType", asset_type :
+				soft "assetType", asset_markdown : soft "assetMarkdown", extra : rest "",
 				}
-			}
-			impl ::serde::Serialize for OutputItem {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"documentId",
-						&self.document_id,
-					)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "size", &self.size)?;
-					crate::support::opt_entry(&mut map, "mimeType", &self.mime_type)?;
-					crate::support::opt_entry(&mut map, "assetType", &self.asset_type)?;
-					crate::support::opt_entry(
-						&mut map,
-						"assetMarkdown",
-						&self.asset_markdown,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			);
+			serialize_map!(
+				OutputItem { opt "id" id, opt "documentId" document_id, opt "name" name,
+				opt "size" size, opt "mimeType" mime_type, opt "assetType" asset_type,
+				opt "assetMarkdown" asset_markdown, rest "" extra }
+			);
 			/// Allowed values of `result.assetType` in `note.file.get`.
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
@@ -5994,65 +3790,18 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"item",
-								"id",
-								"documentId",
-								"name",
-								"size",
-								"mimeType",
-								"assetType",
-								"assetMarkdown",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						item: object.field("item")?,
-						id: object.field("id")?,
-						document_id: object.field("documentId")?,
-						name: object.field("name")?,
-						size: object.field("size")?,
-						mime_type: object.field("mimeType")?,
-						asset_type: object.field("assetType")?,
-						asset_markdown: object.field("assetMarkdown")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "item", &self.item)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"documentId",
-						&self.document_id,
-					)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "size", &self.size)?;
-					crate::support::opt_entry(&mut map, "mimeType", &self.mime_type)?;
-					crate::support::opt_entry(&mut map, "assetType", &self.asset_type)?;
-					crate::support::opt_entry(
-						&mut map,
-						"assetMarkdown",
-						&self.asset_markdown,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { item : field "item", id : field "id", document_id : field
+				"documentId", name : field "name", size : field "size", mime_type : field
+				"mimeType", asset_type : field "assetType", asset_markdown : field
+				"assetMarkdown", extra : rest "", } fits["item", "id", "documentId",
+				"name", "size", "mimeType", "assetType", "assetMarkdown"] []
+			);
+			serialize_map!(
+				Output { opt "item" item, opt "id" id, opt "documentId" document_id, opt
+				"name" name, opt "size" size, opt "mimeType" mime_type, opt "assetType"
+				asset_type, opt "assetMarkdown" asset_markdown, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "note.file.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;

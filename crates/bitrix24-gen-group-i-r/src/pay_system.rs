@@ -98,70 +98,23 @@ pub mod sale {
 				self.xml_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Add {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				map.serialize_entry("PERSON_TYPE_ID", &self.person_type_id)?;
-				map.serialize_entry("BX_REST_HANDLER", &self.bx_rest_handler)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVE",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ENTITY_REGISTRY_TYPE",
-					&self.entity_registry_type,
-				)?;
-				crate::support::opt_entry(&mut map, "LOGOTYPE", &self.logotype)?;
-				crate::support::opt_entry(
-					&mut map,
-					"NEW_WINDOW",
-					&self.new_window.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Add);
+		serialize_map!(
+			Add { req "NAME" name, opt "DESCRIPTION" description, req "PERSON_TYPE_ID"
+			person_type_id, req "BX_REST_HANDLER" bx_rest_handler, opt_yn "ACTIVE"
+			active, opt "SETTINGS" settings, opt "ENTITY_REGISTRY_TYPE"
+			entity_registry_type, opt "LOGOTYPE" logotype, opt_yn "NEW_WINDOW"
+			new_window, opt "XML_ID" xml_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Add {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.field("NAME")?,
-					description: object.exact_str("DESCRIPTION")?,
-					person_type_id: object.field("PERSON_TYPE_ID")?,
-					bx_rest_handler: object.field("BX_REST_HANDLER")?,
-					active: object.field("ACTIVE")?,
-					settings: object.field("SETTINGS")?,
-					entity_registry_type: object.exact_str("ENTITY_REGISTRY_TYPE")?,
-					logotype: object.exact_str("LOGOTYPE")?,
-					new_window: object.field("NEW_WINDOW")?,
-					xml_id: object.exact_str("XML_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Add { name : field "NAME", description : exact "DESCRIPTION", person_type_id
+			: field "PERSON_TYPE_ID", bx_rest_handler : field "BX_REST_HANDLER", active :
+			field "ACTIVE", settings : field "SETTINGS", entity_registry_type : exact
+			"ENTITY_REGISTRY_TYPE", logotype : exact "LOGOTYPE", new_window : field
+			"NEW_WINDOW", xml_id : exact "XML_ID", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
 		/// `sale.paysystem.delete`: REST 2, scope `pay_system`.
@@ -187,40 +140,11 @@ pub mod sale {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Delete {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("ID", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Delete);
+		serialize_map!(Delete { req "ID" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Delete {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Delete { id : field "ID", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Delete);
 		/// `sale.paysystem.list`: REST 2, scope `pay_system`.
@@ -271,44 +195,17 @@ pub mod sale {
 				self.order = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for List {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "SELECT", &self.select)?;
-				crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-				crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(List);
+		serialize_map!(
+			List { opt "SELECT" select, opt "FILTER" filter, opt "ORDER" order, rest ""
+			extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for List {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					select: object.field("SELECT")?,
-					filter: object.field("FILTER")?,
-					order: object.field("ORDER")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			List { select : field "SELECT", filter : field "FILTER", order : field
+			"ORDER", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
 		/// `sale.paysystem.update`: REST 2, scope `pay_system`.
@@ -342,42 +239,13 @@ pub mod sale {
 				self.fields = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Update {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "FIELDS", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Update);
+		serialize_map!(Update { req "ID" id, opt "FIELDS" fields, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Update {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					fields: object.field("FIELDS")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Update { id : field "ID", fields : field "FIELDS", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Update);
 		/// Types of `sale.paysystem.add`.
@@ -493,46 +361,17 @@ pub mod sale {
 					self.sort = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Add {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("NAME", &self.name)?;
-					crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-					map.serialize_entry("CODE", &self.code)?;
-					map.serialize_entry("SETTINGS", &self.settings)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Add);
+			serialize_map!(
+				Add { req "NAME" name, opt "SORT" sort, req "CODE" code, req "SETTINGS"
+				settings, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Add {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						name: object.field("NAME")?,
-						sort: object.field("SORT")?,
-						code: object.field("CODE")?,
-						settings: object.field("SETTINGS")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Add { name : field "NAME", sort : field "SORT", code : field "CODE",
+				settings : field "SETTINGS", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Add);
 			/// `sale.paysystem.handler.delete`: REST 2, scope `pay_system`.
@@ -558,40 +397,11 @@ pub mod sale {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Delete {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("ID", &self.id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Delete);
+			serialize_map!(Delete { req "ID" id, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Delete {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("ID")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Delete { id : field "ID", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Delete);
 			/// `sale.paysystem.handler.list`: REST 2, scope `pay_system`.
@@ -612,36 +422,11 @@ pub mod sale {
 				pub fn new() -> Self {
 					Self { extra: Default::default() }
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for List {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(List);
+			serialize_map!(List { rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for List {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self { extra: object.rest()? })
-				}
-			}
+			from_value!(List { extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// `sale.paysystem.handler.update`: REST 2, scope `pay_system`.
@@ -673,42 +458,13 @@ pub mod sale {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Update {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("ID", &self.id)?;
-					map.serialize_entry("FIELDS", &self.fields)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Update);
+			serialize_map!(Update { req "ID" id, req "FIELDS" fields, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Update {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("ID")?,
-						fields: object.field("FIELDS")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Update { id : field "ID", fields : field "FIELDS", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Update);
 			/// Types of `sale.paysystem.handler.add`.
@@ -769,50 +525,17 @@ pub mod sale {
 						self.provider_value = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for SettingsCodesDefault {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"PROVIDER_KEY",
-							&self.provider_key,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"PROVIDER_VALUE",
-							&self.provider_value,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(SettingsCodesDefault);
+				serialize_map!(
+					SettingsCodesDefault { opt "PROVIDER_KEY" provider_key, opt
+					"PROVIDER_VALUE" provider_value, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for SettingsCodesDefault {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							provider_key: object.exact_str("PROVIDER_KEY")?,
-							provider_value: object.exact_str("PROVIDER_VALUE")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					SettingsCodesDefault { provider_key : exact "PROVIDER_KEY",
+					provider_value : exact "PROVIDER_VALUE", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(SettingsCodesDefault);
 				/// The object `params.SETTINGS.CODES` of `sale.paysystem.handler.add`: `object`.
@@ -885,54 +608,19 @@ pub mod sale {
 						self.input = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for SettingsCodes {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-						crate::support::opt_entry(
-							&mut map,
-							"DESCRIPTION",
-							&self.description,
-						)?;
-						crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-						crate::support::opt_entry(&mut map, "GROUP", &self.group)?;
-						crate::support::opt_entry(&mut map, "DEFAULT", &self.default)?;
-						crate::support::opt_entry(&mut map, "INPUT", &self.input)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(SettingsCodes);
+				serialize_map!(
+					SettingsCodes { opt "NAME" name, opt "DESCRIPTION" description, opt
+					"SORT" sort, opt "GROUP" group, opt "DEFAULT" default, opt "INPUT"
+					input, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for SettingsCodes {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							name: object.exact_str("NAME")?,
-							description: object.exact_str("DESCRIPTION")?,
-							sort: object.field("SORT")?,
-							group: object.exact_str("GROUP")?,
-							default: object.field("DEFAULT")?,
-							input: object.field("INPUT")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					SettingsCodes { name : exact "NAME", description : exact
+					"DESCRIPTION", sort : field "SORT", group : exact "GROUP", default :
+					field "DEFAULT", input : field "INPUT", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(SettingsCodes);
 				/// The object `params.SETTINGS.FORM_DATA` of `sale.paysystem.handler.add`: `object`.
@@ -967,50 +655,17 @@ pub mod sale {
 						self.bx_return_url = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for SettingsFormData {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"BX_PAYSYSTEM_ID",
-							&self.bx_paysystem_id,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"BX_RETURN_URL",
-							&self.bx_return_url,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(SettingsFormData);
+				serialize_map!(
+					SettingsFormData { opt "BX_PAYSYSTEM_ID" bx_paysystem_id, opt
+					"BX_RETURN_URL" bx_return_url, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for SettingsFormData {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							bx_paysystem_id: object.exact_str("BX_PAYSYSTEM_ID")?,
-							bx_return_url: object.exact_str("BX_RETURN_URL")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					SettingsFormData { bx_paysystem_id : exact "BX_PAYSYSTEM_ID",
+					bx_return_url : exact "BX_RETURN_URL", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(SettingsFormData);
 				/// The object `params.SETTINGS.CHECKOUT_DATA` of `sale.paysystem.handler.add`: `object`.
@@ -1083,67 +738,21 @@ pub mod sale {
 						self.external_payment_id = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for SettingsCheckoutData {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"RETURN_URL",
-							&self.return_url,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"PAYSYSTEM_ID",
-							&self.paysystem_id,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"PAYMENT_ID",
-							&self.payment_id,
-						)?;
-						crate::support::opt_entry(&mut map, "SUM", &self.sum)?;
-						crate::support::opt_entry(&mut map, "CURRENCY", &self.currency)?;
-						crate::support::opt_entry(
-							&mut map,
-							"EXTERNAL_PAYMENT_ID",
-							&self.external_payment_id,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(SettingsCheckoutData);
+				serialize_map!(
+					SettingsCheckoutData { opt "RETURN_URL" return_url, opt
+					"PAYSYSTEM_ID" paysystem_id, opt "PAYMENT_ID" payment_id, opt "SUM"
+					sum, opt "CURRENCY" currency, opt "EXTERNAL_PAYMENT_ID"
+					external_payment_id, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for SettingsCheckoutData {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							return_url: object.exact_str("RETURN_URL")?,
-							paysystem_id: object.exact_str("PAYSYSTEM_ID")?,
-							payment_id: object.field("PAYMENT_ID")?,
-							sum: object.field("SUM")?,
-							currency: object.exact_str("CURRENCY")?,
-							external_payment_id: object
-								.exact_str("EXTERNAL_PAYMENT_ID")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					SettingsCheckoutData { return_url : exact "RETURN_URL", paysystem_id
+					: exact "PAYSYSTEM_ID", payment_id : field "PAYMENT_ID", sum : field
+					"SUM", currency : exact "CURRENCY", external_payment_id : exact
+					"EXTERNAL_PAYMENT_ID", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(SettingsCheckoutData);
 				/// The object `params.SETTINGS.IFRAME_DATA` of `sale.paysystem.handler.add`: `object`.
@@ -1184,50 +793,17 @@ pub mod sale {
 						self.bx_computed_style = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for SettingsIframeData {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"BX_SYSTEM_PARAMS",
-							&self.bx_system_params,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"BX_COMPUTED_STYLE",
-							&self.bx_computed_style,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(SettingsIframeData);
+				serialize_map!(
+					SettingsIframeData { opt "BX_SYSTEM_PARAMS" bx_system_params, opt
+					"BX_COMPUTED_STYLE" bx_computed_style, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for SettingsIframeData {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							bx_system_params: object.field("BX_SYSTEM_PARAMS")?,
-							bx_computed_style: object.field("BX_COMPUTED_STYLE")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					SettingsIframeData { bx_system_params : field "BX_SYSTEM_PARAMS",
+					bx_computed_style : field "BX_COMPUTED_STYLE", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(SettingsIframeData);
 				/// Allowed values of `params.SETTINGS.CLIENT_TYPE` in `sale.paysystem.handler.add`.
@@ -1320,66 +896,20 @@ pub mod sale {
 						);
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Settings {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("CODES", &self.codes)?;
-						crate::support::opt_entry(
-							&mut map,
-							"FORM_DATA",
-							&self.form_data,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"CHECKOUT_DATA",
-							&self.checkout_data,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"IFRAME_DATA",
-							&self.iframe_data,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"CLIENT_TYPE",
-							&self.client_type,
-						)?;
-						crate::support::opt_entry(&mut map, "CURRENCY", &self.currency)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Settings);
+				serialize_map!(
+					Settings { req "CODES" codes, opt "FORM_DATA" form_data, opt
+					"CHECKOUT_DATA" checkout_data, opt "IFRAME_DATA" iframe_data, opt
+					"CLIENT_TYPE" client_type, opt "CURRENCY" currency, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Settings {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							codes: object.field("CODES")?,
-							form_data: object.field("FORM_DATA")?,
-							checkout_data: object.field("CHECKOUT_DATA")?,
-							iframe_data: object.field("IFRAME_DATA")?,
-							client_type: object.field("CLIENT_TYPE")?,
-							currency: object.field("CURRENCY")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					Settings { codes : field "CODES", form_data : field "FORM_DATA",
+					checkout_data : field "CHECKOUT_DATA", iframe_data : field
+					"IFRAME_DATA", client_type : field "CLIENT_TYPE", currency : field
+					"CURRENCY", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Settings);
 				/// The `result` of the call: `string`.
@@ -1533,46 +1063,17 @@ pub mod sale {
 						self.sort = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Fields {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-						crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-						crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
-						crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Fields);
+				serialize_map!(
+					Fields { opt "NAME" name, opt "CODE" code, opt "SETTINGS" settings,
+					opt "SORT" sort, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Fields {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							name: object.exact_str("NAME")?,
-							code: object.exact_str("CODE")?,
-							settings: object.field("SETTINGS")?,
-							sort: object.field("SORT")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					Fields { name : exact "NAME", code : exact "CODE", settings : field
+					"SETTINGS", sort : field "SORT", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Fields);
 				/// The `result` of the call: `boolean`.
@@ -1659,52 +1160,18 @@ pub mod sale {
 					self.bx_rest_handler = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Invoice {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("INVOICE_ID", &self.invoice_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"PAY_SYSTEM_ID",
-						&self.pay_system_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"BX_REST_HANDLER",
-						&self.bx_rest_handler,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Invoice);
+			serialize_map!(
+				Invoice { req "INVOICE_ID" invoice_id, opt "PAY_SYSTEM_ID" pay_system_id,
+				opt "BX_REST_HANDLER" bx_rest_handler, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Invoice {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						invoice_id: object.field("INVOICE_ID")?,
-						pay_system_id: object.exact_str("PAY_SYSTEM_ID")?,
-						bx_rest_handler: object.exact_str("BX_REST_HANDLER")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Invoice { invoice_id : field "INVOICE_ID", pay_system_id : exact
+				"PAY_SYSTEM_ID", bx_rest_handler : exact "BX_REST_HANDLER", extra : rest
+				"", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Invoice);
 			/// `sale.paysystem.pay.payment`: REST 2, scope `pay_system`.
@@ -1736,42 +1203,17 @@ pub mod sale {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Payment {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("PAYMENT_ID", &self.payment_id)?;
-					map.serialize_entry("PAY_SYSTEM_ID", &self.pay_system_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Payment);
+			serialize_map!(
+				Payment { req "PAYMENT_ID" payment_id, req "PAY_SYSTEM_ID" pay_system_id,
+				rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Payment {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						payment_id: object.field("PAYMENT_ID")?,
-						pay_system_id: object.field("PAY_SYSTEM_ID")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Payment { payment_id : field "PAYMENT_ID", pay_system_id : field
+				"PAY_SYSTEM_ID", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Payment);
 			/// Types of `sale.paysystem.pay.invoice`.
@@ -1878,42 +1320,16 @@ pub mod sale {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Get {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("ID", &self.id)?;
-					map.serialize_entry("PERSON_TYPE_ID", &self.person_type_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Get);
+			serialize_map!(
+				Get { req "ID" id, req "PERSON_TYPE_ID" person_type_id, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Get {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("ID")?,
-						person_type_id: object.field("PERSON_TYPE_ID")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Get { id : field "ID", person_type_id : field "PERSON_TYPE_ID", extra :
+				rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
 			/// `sale.paysystem.settings.update`: REST 2, scope `pay_system`.
@@ -1953,48 +1369,17 @@ pub mod sale {
 					self.person_type_id = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Update {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("ID", &self.id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"PERSON_TYPE_ID",
-						&self.person_type_id,
-					)?;
-					map.serialize_entry("SETTINGS", &self.settings)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Update);
+			serialize_map!(
+				Update { req "ID" id, opt "PERSON_TYPE_ID" person_type_id, req "SETTINGS"
+				settings, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Update {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("ID")?,
-						person_type_id: object.field("PERSON_TYPE_ID")?,
-						settings: object.field("SETTINGS")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Update { id : field "ID", person_type_id : field "PERSON_TYPE_ID",
+				settings : field "SETTINGS", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Update);
 			/// Types of `sale.paysystem.settings.get`.
@@ -2032,56 +1417,18 @@ pub mod sale {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object
-							.fits(
-								&[
-									"REST_SERVICE_ID_IFRAME",
-									"REST_SERVICE_KEY_IFRAME",
-									"PS_WORK_MODE_IFRAME",
-								],
-								&[],
-							)?;
-						Ok(Self {
-							rest_service_id_iframe: object
-								.field("REST_SERVICE_ID_IFRAME")?,
-							rest_service_key_iframe: object
-								.field("REST_SERVICE_KEY_IFRAME")?,
-							ps_work_mode_iframe: object.field("PS_WORK_MODE_IFRAME")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"REST_SERVICE_ID_IFRAME",
-							&self.rest_service_id_iframe,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"REST_SERVICE_KEY_IFRAME",
-							&self.rest_service_key_iframe,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"PS_WORK_MODE_IFRAME",
-							&self.ps_work_mode_iframe,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { rest_service_id_iframe : field "REST_SERVICE_ID_IFRAME",
+					rest_service_key_iframe : field "REST_SERVICE_KEY_IFRAME",
+					ps_work_mode_iframe : field "PS_WORK_MODE_IFRAME", extra : rest "", }
+					fits["REST_SERVICE_ID_IFRAME", "REST_SERVICE_KEY_IFRAME",
+					"PS_WORK_MODE_IFRAME"] []
+				);
+				serialize_map!(
+					Output { opt "REST_SERVICE_ID_IFRAME" rest_service_id_iframe, opt
+					"REST_SERVICE_KEY_IFRAME" rest_service_key_iframe, opt
+					"PS_WORK_MODE_IFRAME" ps_work_mode_iframe, rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::Get {
 					const NAME: &'static str = "sale.paysystem.settings.get";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2134,52 +1481,18 @@ pub mod sale {
 						self.bx_rest_handler = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Get {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("INVOICE_ID", &self.invoice_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"PAY_SYSTEM_ID",
-							&self.pay_system_id,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"BX_REST_HANDLER",
-							&self.bx_rest_handler,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Get);
+				serialize_map!(
+					Get { req "INVOICE_ID" invoice_id, opt "PAY_SYSTEM_ID" pay_system_id,
+					opt "BX_REST_HANDLER" bx_rest_handler, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Get {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							invoice_id: object.field("INVOICE_ID")?,
-							pay_system_id: object.exact_str("PAY_SYSTEM_ID")?,
-							bx_rest_handler: object.exact_str("BX_REST_HANDLER")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					Get { invoice_id : field "INVOICE_ID", pay_system_id : exact
+					"PAY_SYSTEM_ID", bx_rest_handler : exact "BX_REST_HANDLER", extra :
+					rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Get);
 				/// Types of `sale.paysystem.settings.invoice.get`.
@@ -2223,56 +1536,18 @@ pub mod sale {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object
-								.fits(
-									&[
-										"REST_SERVICE_ID_IFRAME",
-										"REST_SERVICE_KEY_IFRAME",
-										"PS_WORK_MODE_IFRAME",
-									],
-									&[],
-								)?;
-							Ok(Self {
-								rest_service_id_iframe: object
-									.field("REST_SERVICE_ID_IFRAME")?,
-								rest_service_key_iframe: object
-									.field("REST_SERVICE_KEY_IFRAME")?,
-								ps_work_mode_iframe: object.field("PS_WORK_MODE_IFRAME")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(
-								&mut map,
-								"REST_SERVICE_ID_IFRAME",
-								&self.rest_service_id_iframe,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"REST_SERVICE_KEY_IFRAME",
-								&self.rest_service_key_iframe,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"PS_WORK_MODE_IFRAME",
-								&self.ps_work_mode_iframe,
-							)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { rest_service_id_iframe : field "REST_SERVICE_ID_IFRAME",
+						rest_service_key_iframe : field "REST_SERVICE_KEY_IFRAME",
+						ps_work_mode_iframe : field "PS_WORK_MODE_IFRAME", extra : rest
+						"", } fits["REST_SERVICE_ID_IFRAME", "REST_SERVICE_KEY_IFRAME",
+						"PS_WORK_MODE_IFRAME"] []
+					);
+					serialize_map!(
+						Output { opt "REST_SERVICE_ID_IFRAME" rest_service_id_iframe, opt
+						"REST_SERVICE_KEY_IFRAME" rest_service_key_iframe, opt
+						"PS_WORK_MODE_IFRAME" ps_work_mode_iframe, rest "" extra }
+					);
 					impl ::bitrix24_runtime::Method for super::Get {
 						const NAME: &'static str = "sale.paysystem.settings.invoice.get";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2314,42 +1589,17 @@ pub mod sale {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Get {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("PAYMENT_ID", &self.payment_id)?;
-						map.serialize_entry("PAY_SYSTEM_ID", &self.pay_system_id)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Get);
+				serialize_map!(
+					Get { req "PAYMENT_ID" payment_id, req "PAY_SYSTEM_ID" pay_system_id,
+					rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Get {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							payment_id: object.field("PAYMENT_ID")?,
-							pay_system_id: object.field("PAY_SYSTEM_ID")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					Get { payment_id : field "PAYMENT_ID", pay_system_id : field
+					"PAY_SYSTEM_ID", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Get);
 				/// Types of `sale.paysystem.settings.payment.get`.
@@ -2393,56 +1643,18 @@ pub mod sale {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object
-								.fits(
-									&[
-										"REST_SERVICE_ID_IFRAME",
-										"REST_SERVICE_KEY_IFRAME",
-										"PS_WORK_MODE_IFRAME",
-									],
-									&[],
-								)?;
-							Ok(Self {
-								rest_service_id_iframe: object
-									.field("REST_SERVICE_ID_IFRAME")?,
-								rest_service_key_iframe: object
-									.field("REST_SERVICE_KEY_IFRAME")?,
-								ps_work_mode_iframe: object.field("PS_WORK_MODE_IFRAME")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(
-								&mut map,
-								"REST_SERVICE_ID_IFRAME",
-								&self.rest_service_id_iframe,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"REST_SERVICE_KEY_IFRAME",
-								&self.rest_service_key_iframe,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"PS_WORK_MODE_IFRAME",
-								&self.ps_work_mode_iframe,
-							)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { rest_service_id_iframe : field "REST_SERVICE_ID_IFRAME",
+						rest_service_key_iframe : field "REST_SERVICE_KEY_IFRAME",
+						ps_work_mode_iframe : field "PS_WORK_MODE_IFRAME", extra : rest
+						"", } fits["REST_SERVICE_ID_IFRAME", "REST_SERVICE_KEY_IFRAME",
+						"PS_WORK_MODE_IFRAME"] []
+					);
+					serialize_map!(
+						Output { opt "REST_SERVICE_ID_IFRAME" rest_service_id_iframe, opt
+						"REST_SERVICE_KEY_IFRAME" rest_service_key_iframe, opt
+						"PS_WORK_MODE_IFRAME" ps_work_mode_iframe, rest "" extra }
+					);
 					impl ::bitrix24_runtime::Method for super::Get {
 						const NAME: &'static str = "sale.paysystem.settings.payment.get";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2508,42 +1720,16 @@ pub mod sale {
 						self.value = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Settings {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-						crate::support::opt_entry(&mut map, "VALUE", &self.value)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Settings);
+				serialize_map!(
+					Settings { opt "TYPE" type_, opt "VALUE" value, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Settings {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							type_: object.exact_str("TYPE")?,
-							value: object.exact_str("VALUE")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					Settings { type_ : exact "TYPE", value : exact "VALUE", extra : rest
+					"", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Settings);
 				/// The `result` of the call: `boolean`.
@@ -2669,74 +1855,22 @@ pub mod sale {
 					self.xml_id = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Fields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DESCRIPTION",
-						&self.description,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"PERSON_TYPE_ID",
-						&self.person_type_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"BX_REST_HANDLER",
-						&self.bx_rest_handler,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ACTIVE",
-						&self.active.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "LOGOTYPE", &self.logotype)?;
-					crate::support::opt_entry(
-						&mut map,
-						"NEW_WINDOW",
-						&self.new_window.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Fields);
+			serialize_map!(
+				Fields { opt "NAME" name, opt "DESCRIPTION" description, opt
+				"PERSON_TYPE_ID" person_type_id, opt "BX_REST_HANDLER" bx_rest_handler,
+				opt_yn "ACTIVE" active, opt "LOGOTYPE" logotype, opt_yn "NEW_WINDOW"
+				new_window, opt "XML_ID" xml_id, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Fields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						name: object.exact_str("NAME")?,
-						description: object.exact_str("DESCRIPTION")?,
-						person_type_id: object.field("PERSON_TYPE_ID")?,
-						bx_rest_handler: object.exact_str("BX_REST_HANDLER")?,
-						active: object.field("ACTIVE")?,
-						logotype: object.exact_str("LOGOTYPE")?,
-						new_window: object.field("NEW_WINDOW")?,
-						xml_id: object.exact_str("XML_ID")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Fields { name : exact "NAME", description : exact "DESCRIPTION",
+				person_type_id : field "PERSON_TYPE_ID", bx_rest_handler : exact
+				"BX_REST_HANDLER", active : field "ACTIVE", logotype : exact "LOGOTYPE",
+				new_window : field "NEW_WINDOW", xml_id : exact "XML_ID", extra : rest
+				"", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
 			/// The `result` of the call: `boolean`.

@@ -75,52 +75,20 @@ impl Bind {
 		self.user_id = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Bind {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		map.serialize_entry("PLACEMENT", &self.placement)?;
-		map.serialize_entry("HANDLER", &self.handler)?;
-		crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-		crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-		crate::support::opt_entry(&mut map, "GROUP_NAME", &self.group_name)?;
-		crate::support::opt_entry(&mut map, "LANG_ALL", &self.lang_all)?;
-		crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
-		crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Bind);
+serialize_map!(
+	Bind { req "PLACEMENT" placement, req "HANDLER" handler, opt "TITLE" title, opt
+	"DESCRIPTION" description, opt "GROUP_NAME" group_name, opt "LANG_ALL" lang_all, opt
+	"OPTIONS" options, opt "USER_ID" user_id, rest "" extra }
+);
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Bind {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			placement: object.field("PLACEMENT")?,
-			handler: object.field("HANDLER")?,
-			title: object.exact_str("TITLE")?,
-			description: object.exact_str("DESCRIPTION")?,
-			group_name: object.exact_str("GROUP_NAME")?,
-			lang_all: object.field("LANG_ALL")?,
-			options: object.field("OPTIONS")?,
-			user_id: object.field("USER_ID")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(
+	Bind { placement : field "PLACEMENT", handler : field "HANDLER", title : exact
+	"TITLE", description : exact "DESCRIPTION", group_name : exact "GROUP_NAME", lang_all
+	: field "LANG_ALL", options : field "OPTIONS", user_id : field "USER_ID", extra :
+	rest "", }
+);
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Bind);
 /// `placement.get`: REST 2, scope `placement`, `depending on the placement`.
@@ -141,34 +109,11 @@ impl Get {
 	pub fn new() -> Self {
 		Self { extra: Default::default() }
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Get {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Get);
+serialize_map!(Get { rest "" extra });
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Get {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self { extra: object.rest()? })
-	}
-}
+from_value!(Get { extra : rest "", });
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Get);
 /// `placement.list`: REST 2, scope `placement`.
@@ -207,40 +152,11 @@ impl List {
 		self.full = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for List {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		crate::support::opt_entry(&mut map, "SCOPE", &self.scope)?;
-		crate::support::opt_entry(&mut map, "FULL", &self.full)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(List);
+serialize_map!(List { opt "SCOPE" scope, opt "FULL" full, rest "" extra });
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for List {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			scope: object.exact_str("SCOPE")?,
-			full: object.field("FULL")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(List { scope : exact "SCOPE", full : field "FULL", extra : rest "", });
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(List);
 /// `placement.unbind`: REST 2, scope `placement`.
@@ -282,42 +198,17 @@ impl Unbind {
 		self.user_id = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Unbind {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		map.serialize_entry("PLACEMENT", &self.placement)?;
-		crate::support::opt_entry(&mut map, "HANDLER", &self.handler)?;
-		crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Unbind);
+serialize_map!(
+	Unbind { req "PLACEMENT" placement, opt "HANDLER" handler, opt "USER_ID" user_id,
+	rest "" extra }
+);
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Unbind {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			placement: object.field("PLACEMENT")?,
-			handler: object.exact_str("HANDLER")?,
-			user_id: object.field("USER_ID")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(
+	Unbind { placement : field "PLACEMENT", handler : exact "HANDLER", user_id : field
+	"USER_ID", extra : rest "", }
+);
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Unbind);
 /// Types of `placement.bind`.
@@ -452,28 +343,8 @@ pub mod unbind {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for Output {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			object.fits(&["count"], &[])?;
-			Ok(Self {
-				count: object.field("count")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for Output {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "count", &self.count)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(Output { count : field "count", extra : rest "", } fits["count"] []);
+	serialize_map!(Output { opt "count" count, rest "" extra });
 	impl ::bitrix24_runtime::Method for super::Unbind {
 		const NAME: &'static str = "placement.unbind";
 		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -535,46 +406,18 @@ pub mod userfieldtype {
 			self.options = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("USER_TYPE_ID", &self.user_type_id)?;
-			map.serialize_entry("HANDLER", &self.handler)?;
-			crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-			crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(
+		Add { req "USER_TYPE_ID" user_type_id, req "HANDLER" handler, opt "TITLE" title,
+		opt "DESCRIPTION" description, opt "OPTIONS" options, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				user_type_id: object.field("USER_TYPE_ID")?,
-				handler: object.field("HANDLER")?,
-				title: object.exact_str("TITLE")?,
-				description: object.exact_str("DESCRIPTION")?,
-				options: object.field("OPTIONS")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Add { user_type_id : field "USER_TYPE_ID", handler : field "HANDLER", title :
+		exact "TITLE", description : exact "DESCRIPTION", options : field "OPTIONS",
+		extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `userfieldtype.delete`: REST 2, scope `placement`.
@@ -600,38 +443,11 @@ pub mod userfieldtype {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("USER_TYPE_ID", &self.user_type_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "USER_TYPE_ID" user_type_id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				user_type_id: object.field("USER_TYPE_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { user_type_id : field "USER_TYPE_ID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `userfieldtype.list`: REST 2, scope `placement`.
@@ -654,34 +470,11 @@ pub mod userfieldtype {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(List { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(List { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// `userfieldtype.update`: REST 2, scope `placement`.
@@ -733,46 +526,18 @@ pub mod userfieldtype {
 			self.options = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("USER_TYPE_ID", &self.user_type_id)?;
-			map.serialize_entry("HANDLER", &self.handler)?;
-			map.serialize_entry("TITLE", &self.title)?;
-			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-			crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(
+		Update { req "USER_TYPE_ID" user_type_id, req "HANDLER" handler, req "TITLE"
+		title, opt "DESCRIPTION" description, opt "OPTIONS" options, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				user_type_id: object.field("USER_TYPE_ID")?,
-				handler: object.field("HANDLER")?,
-				title: object.field("TITLE")?,
-				description: object.exact_str("DESCRIPTION")?,
-				options: object.field("OPTIONS")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Update { user_type_id : field "USER_TYPE_ID", handler : field "HANDLER", title :
+		field "TITLE", description : exact "DESCRIPTION", options : field "OPTIONS",
+		extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `userfieldtype.add`.
@@ -856,36 +621,15 @@ pub mod userfieldtype {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["USER_TYPE_ID", "HANDLER", "TITLE", "DESCRIPTION"], &[])?;
-				Ok(Self {
-					user_type_id: object.field("USER_TYPE_ID")?,
-					handler: object.field("HANDLER")?,
-					title: object.field("TITLE")?,
-					description: object.field("DESCRIPTION")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "USER_TYPE_ID", &self.user_type_id)?;
-				crate::support::opt_entry(&mut map, "HANDLER", &self.handler)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { user_type_id : field "USER_TYPE_ID", handler : field "HANDLER", title
+			: field "TITLE", description : field "DESCRIPTION", extra : rest "", }
+			fits["USER_TYPE_ID", "HANDLER", "TITLE", "DESCRIPTION"] []
+		);
+		serialize_map!(
+			Item { opt "USER_TYPE_ID" user_type_id, opt "HANDLER" handler, opt "TITLE"
+			title, opt "DESCRIPTION" description, rest "" extra }
+		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::List {

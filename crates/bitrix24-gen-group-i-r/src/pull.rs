@@ -45,50 +45,15 @@ pub mod application {
 				self.reopen = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CACHE",
-					&self.cache.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"REOPEN",
-					&self.reopen.map(crate::support::yes_no),
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(
+			Get { opt_yn "CACHE" cache, opt_yn "REOPEN" reopen, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					cache: object.field("CACHE")?,
-					reopen: object.field("REOPEN")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Get { cache : field "CACHE", reopen : field "REOPEN", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// Types of `pull.application.config.get`.
@@ -141,85 +106,26 @@ pub mod application {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputServer {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						version: object.field("version")?,
-						server_enabled: object.field("server_enabled")?,
-						mode: object.field("mode")?,
-						hostname: object.field("hostname")?,
-						long_polling: object.field("long_polling")?,
-						long_pooling_secure: object.field("long_pooling_secure")?,
-						websocket_enabled: object.field("websocket_enabled")?,
-						websocket: object.field("websocket")?,
-						websocket_secure: object.field("websocket_secure")?,
-						publish_enabled: object.field("publish_enabled")?,
-						publish: object.field("publish")?,
-						publish_secure: object.field("publish_secure")?,
-						config_timestamp: object.field("config_timestamp")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputServer {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "version", &self.version)?;
-					crate::support::opt_entry(
-						&mut map,
-						"server_enabled",
-						&self.server_enabled,
-					)?;
-					crate::support::opt_entry(&mut map, "mode", &self.mode)?;
-					crate::support::opt_entry(&mut map, "hostname", &self.hostname)?;
-					crate::support::opt_entry(
-						&mut map,
-						"long_polling",
-						&self.long_polling,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"long_pooling_secure",
-						&self.long_pooling_secure,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"websocket_enabled",
-						&self.websocket_enabled,
-					)?;
-					crate::support::opt_entry(&mut map, "websocket", &self.websocket)?;
-					crate::support::opt_entry(
-						&mut map,
-						"websocket_secure",
-						&self.websocket_secure,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"publish_enabled",
-						&self.publish_enabled,
-					)?;
-					crate::support::opt_entry(&mut map, "publish", &self.publish)?;
-					crate::support::opt_entry(
-						&mut map,
-						"publish_secure",
-						&self.publish_secure,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"config_timestamp",
-						&self.config_timestamp,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputServer { version : field "version", server_enabled : field
+				"server_enabled", mode : field "mode", hostname : field "hostname",
+				long_polling : field "long_polling", long_pooling_secure : field
+				"long_pooling_secure", websocket_enabled : field "websocket_enabled",
+				websocket : field "websocket", websocket_secure : field
+				"websocket_secure", publish_enabled : field "publish_enabled", publish :
+				field "publish", publish_secure : field "publish_secure",
+				config_timestamp : field "config_timestamp", extra : rest "", }
+			);
+			serialize_map!(
+				OutputServer { opt "version" version, opt "server_enabled"
+				server_enabled, opt "mode" mode, opt "hostname" hostname, opt
+				"long_polling" long_polling, opt "long_pooling_secure"
+				long_pooling_secure, opt "websocket_enabled" websocket_enabled, opt
+				"websocket" websocket, opt "websocket_secure" websocket_secure, opt
+				"publish_enabled" publish_enabled, opt "publish" publish, opt
+				"publish_secure" publish_secure, opt "config_timestamp" config_timestamp,
+				rest "" extra }
+			);
 			/// The object `result.api` of `pull.application.config.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
@@ -237,39 +143,14 @@ pub mod application {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputApi {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						revision_web: object.soft("revision_web"),
-						revision_mobile: object.soft("revision_mobile"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputApi {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"revision_web",
-						&self.revision_web,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"revision_mobile",
-						&self.revision_mobile,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputApi { revision_web : soft "revision_web", revision_mobile : soft
+				"revision_mobile", extra : rest "", }
+			);
+			serialize_map!(
+				OutputApi { opt "revision_web" revision_web, opt "revision_mobile"
+				revision_mobile, rest "" extra }
+			);
 			/// The object `result.channels.<key>` of `pull.application.config.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
@@ -289,37 +170,15 @@ pub mod application {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputChannelsKey {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						public_id: object.field("public_id")?,
-						start: object.field("start")?,
-						end: object.field("end")?,
-						type_: object.field("type")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputChannelsKey {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "public_id", &self.public_id)?;
-					crate::support::opt_entry(&mut map, "start", &self.start)?;
-					crate::support::opt_entry(&mut map, "end", &self.end)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputChannelsKey { id : field "id", public_id : field "public_id", start
+				: field "start", end : field "end", type_ : field "type", extra : rest
+				"", }
+			);
+			serialize_map!(
+				OutputChannelsKey { opt "id" id, opt "public_id" public_id, opt "start"
+				start, opt "end" end, opt "type" type_, rest "" extra }
+			);
 			/// The object `result.channels` of `pull.application.config.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
@@ -333,29 +192,8 @@ pub mod application {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputChannels {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						key: object.pattern("*")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputChannels {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.key)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(OutputChannels { key : pattern "*", extra : rest "", });
+			serialize_map!(OutputChannels { rest "*" key, rest "" extra });
 			/// The object `result.publicChannels....` of `pull.application.config.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
@@ -385,37 +223,16 @@ pub mod application {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputPublicChannelsEmpty {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						user_id: object.soft("user_id"),
-						public_id: object.soft("public_id"),
-						signature: object.soft("signature"),
-						start: object.soft("start"),
-						end: object.soft("end"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputPublicChannelsEmpty {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "user_id", &self.user_id)?;
-					crate::support::opt_entry(&mut map, "public_id", &self.public_id)?;
-					crate::support::opt_entry(&mut map, "signature", &self.signature)?;
-					crate::support::opt_entry(&mut map, "start", &self.start)?;
-					crate::support::opt_entry(&mut map, "end", &self.end)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputPublicChannelsEmpty { user_id : soft "user_id", public_id : soft
+				"public_id", signature : soft "signature", start : soft "start", end :
+				soft "end", extra : rest "", }
+			);
+			serialize_map!(
+				OutputPublicChannelsEmpty { opt "user_id" user_id, opt "public_id"
+				public_id, opt "signature" signature, opt "start" start, opt "end" end,
+				rest "" extra }
+			);
 			/// The object `result.publicChannels` of `pull.application.config.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
@@ -434,29 +251,10 @@ pub mod application {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputPublicChannels {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						empty: object.soft_pattern("*"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputPublicChannels {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.empty)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputPublicChannels { empty : soft_pattern "*", extra : rest "", }
+			);
+			serialize_map!(OutputPublicChannels { rest "*" empty, rest "" extra });
 			/// The object `result` of `pull.application.config.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
@@ -480,58 +278,18 @@ pub mod application {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"server",
-								"api",
-								"channels",
-								"exp",
-								"publicChannels",
-								"clientId",
-								"jwt",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						server: object.field("server")?,
-						api: object.field("api")?,
-						channels: object.field("channels")?,
-						exp: object.field("exp")?,
-						public_channels: object.field("publicChannels")?,
-						client_id: object.field("clientId")?,
-						jwt: object.field("jwt")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "server", &self.server)?;
-					crate::support::opt_entry(&mut map, "api", &self.api)?;
-					crate::support::opt_entry(&mut map, "channels", &self.channels)?;
-					crate::support::opt_entry(&mut map, "exp", &self.exp)?;
-					crate::support::opt_entry(
-						&mut map,
-						"publicChannels",
-						&self.public_channels,
-					)?;
-					crate::support::opt_entry(&mut map, "clientId", &self.client_id)?;
-					crate::support::opt_entry(&mut map, "jwt", &self.jwt)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { server : field "server", api : field "api", channels : field
+				"channels", exp : field "exp", public_channels : field "publicChannels",
+				client_id : field "clientId", jwt : field "jwt", extra : rest "", }
+				fits["server", "api", "channels", "exp", "publicChannels", "clientId",
+				"jwt"] []
+			);
+			serialize_map!(
+				Output { opt "server" server, opt "api" api, opt "channels" channels, opt
+				"exp" exp, opt "publicChannels" public_channels, opt "clientId"
+				client_id, opt "jwt" jwt, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "pull.application.config.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -591,46 +349,17 @@ pub mod application {
 				self.user_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Add {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("COMMAND", &self.command)?;
-				crate::support::opt_entry(&mut map, "PARAMS", &self.params)?;
-				crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
-				crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Add);
+		serialize_map!(
+			Add { req "COMMAND" command, opt "PARAMS" params, opt "MODULE_ID" module_id,
+			opt "USER_ID" user_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Add {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					command: object.field("COMMAND")?,
-					params: object.field("PARAMS")?,
-					module_id: object.exact_str("MODULE_ID")?,
-					user_id: object.field("USER_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Add { command : field "COMMAND", params : field "PARAMS", module_id : exact
+			"MODULE_ID", user_id : field "USER_ID", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
 		/// Types of `pull.application.event.add`.
@@ -710,44 +439,17 @@ pub mod application {
 				self.avatar = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Add {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("USER_ID", &self.user_id)?;
-				map.serialize_entry("TEXT", &self.text)?;
-				crate::support::opt_entry(&mut map, "AVATAR", &self.avatar)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Add);
+		serialize_map!(
+			Add { req "USER_ID" user_id, req "TEXT" text, opt "AVATAR" avatar, rest ""
+			extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Add {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					user_id: object.field("USER_ID")?,
-					text: object.field("TEXT")?,
-					avatar: object.exact_str("AVATAR")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Add { user_id : field "USER_ID", text : field "TEXT", avatar : exact
+			"AVATAR", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
 		/// Types of `pull.application.push.add`.

@@ -26,38 +26,11 @@ pub mod payment {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetPublicUrl {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetPublicUrl);
+	serialize_map!(GetPublicUrl { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetPublicUrl {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(GetPublicUrl { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetPublicUrl);
 	/// Types of `salescenter.payment.getPublicUrl`.
@@ -94,33 +67,14 @@ pub mod payment {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPayment {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					url: object.field("url")?,
-					short_url: object.field("shortUrl")?,
-					qr: object.field("qr")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPayment {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "url", &self.url)?;
-				crate::support::opt_entry(&mut map, "shortUrl", &self.short_url)?;
-				crate::support::opt_entry(&mut map, "qr", &self.qr)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPayment { url : field "url", short_url : field "shortUrl", qr : field
+			"qr", extra : rest "", }
+		);
+		serialize_map!(
+			OutputPayment { opt "url" url, opt "shortUrl" short_url, opt "qr" qr, rest ""
+			extra }
+		);
 		/// The object `result` of `salescenter.payment.getPublicUrl`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/payment/salescenter-payment-get-public-url.html>
@@ -132,30 +86,10 @@ pub mod payment {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["payment"], &[])?;
-				Ok(Self {
-					payment: object.field("payment")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "payment", &self.payment)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { payment : field "payment", extra : rest "", } fits["payment"] []
+		);
+		serialize_map!(Output { opt "payment" payment, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::GetPublicUrl {
 			const NAME: &'static str = "salescenter.payment.getPublicUrl";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

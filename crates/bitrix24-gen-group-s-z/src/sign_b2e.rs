@@ -62,48 +62,19 @@ pub mod sign {
 						self.offset = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for List {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("companyUuid", &self.company_uuid)?;
-						map.serialize_entry("companyCrmId", &self.company_crm_id)?;
-						crate::support::opt_entry(&mut map, "language", &self.language)?;
-						crate::support::opt_entry(&mut map, "limit", &self.limit)?;
-						crate::support::opt_entry(&mut map, "offset", &self.offset)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(List);
+				serialize_map!(
+					List { req "companyUuid" company_uuid, req "companyCrmId"
+					company_crm_id, opt "language" language, opt "limit" limit, opt
+					"offset" offset, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for List {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							company_uuid: object.field("companyUuid")?,
-							company_crm_id: object.field("companyCrmId")?,
-							language: object.exact_str("language")?,
-							limit: object.field("limit")?,
-							offset: object.field("offset")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					List { company_uuid : field "companyUuid", company_crm_id : field
+					"companyCrmId", language : exact "language", limit : field "limit",
+					offset : field "offset", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(List);
 				/// Types of `sign.b2e.company.provider.list`.
@@ -162,41 +133,14 @@ pub mod sign {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Item {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								code: object.soft("code"),
-								uid: object.soft("uid"),
-								name: object.soft("name"),
-								date: object.soft("date"),
-								expires: object.soft("expires"),
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Item {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "code", &self.code)?;
-							crate::support::opt_entry(&mut map, "uid", &self.uid)?;
-							crate::support::opt_entry(&mut map, "name", &self.name)?;
-							crate::support::opt_entry(&mut map, "date", &self.date)?;
-							crate::support::opt_entry(
-								&mut map,
-								"expires",
-								&self.expires,
-							)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Item { code : soft "code", uid : soft "uid", name : soft "name",
+						date : soft "date", expires : soft "expires", extra : rest "", }
+					);
+					serialize_map!(
+						Item { opt "code" code, opt "uid" uid, opt "name" name, opt
+						"date" date, opt "expires" expires, rest "" extra }
+					);
 					/// The `result` of the call: `object[]`.
 					pub type Output = crate::List<Item>;
 					impl ::bitrix24_runtime::Method for super::List {
@@ -248,42 +192,15 @@ pub mod sign {
 					self.language = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Get {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "uid", &self.uid)?;
-					crate::support::opt_entry(&mut map, "language", &self.language)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Get);
+			serialize_map!(
+				Get { opt "uid" uid, opt "language" language, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Get {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						uid: object.exact_str("uid")?,
-						language: object.exact_str("language")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Get { uid : exact "uid", language : exact "language", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
 			/// `sign.b2e.document.send`: REST 2, scope `sign.b2e`, `crm`.
@@ -317,42 +234,16 @@ pub mod sign {
 					self.language = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Send {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("fields", &self.fields)?;
-					crate::support::opt_entry(&mut map, "language", &self.language)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Send);
+			serialize_map!(
+				Send { req "fields" fields, opt "language" language, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Send {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						fields: object.field("fields")?,
-						language: object.exact_str("language")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Send { fields : field "fields", language : exact "language", extra : rest
+				"", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Send);
 			/// Types of `sign.b2e.document.get`.
@@ -396,31 +287,13 @@ pub mod sign {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputState {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							code: object.soft("code"),
-							name: object.soft("name"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputState {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "code", &self.code)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputState { code : soft "code", name : soft "name", extra : rest
+					"", }
+				);
+				serialize_map!(
+					OutputState { opt "code" code, opt "name" name, rest "" extra }
+				);
 				/// The object `result.members.user` of `sign.b2e.document.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
@@ -442,41 +315,14 @@ pub mod sign {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputMembersUser {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							employee_code: object.soft("employeeCode"),
-							employee_id: object.soft("employeeId"),
-							user_id: object.soft("userId"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputMembersUser {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"employeeCode",
-							&self.employee_code,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"employeeId",
-							&self.employee_id,
-						)?;
-						crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputMembersUser { employee_code : soft "employeeCode", employee_id
+					: soft "employeeId", user_id : soft "userId", extra : rest "", }
+				);
+				serialize_map!(
+					OutputMembersUser { opt "employeeCode" employee_code, opt
+					"employeeId" employee_id, opt "userId" user_id, rest "" extra }
+				);
 				/// The object `result.members.state` of `sign.b2e.document.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
@@ -494,31 +340,14 @@ pub mod sign {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputMembersState {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							code: object.soft("code"),
-							name: object.soft("name"),
-							extra: object.rest()?,
-						})
+				from_value!(
+					OutputMembersState { code : soft "code", name : soft "name", extra :
+					rest "", }
+				);
+				serialize_map!(
+					OutputMembersState { opt "code" code, opt "name" name, rest "" extra
 					}
-				}
-				impl ::serde::Serialize for OutputMembersState {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "code", &self.code)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				);
 				/// The object `result.members` of `sign.b2e.document.get`: `object[]`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
@@ -548,37 +377,14 @@ pub mod sign {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputMembers {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							uid: object.soft("uid"),
-							role: object.soft("role"),
-							party: object.soft("party"),
-							user: object.soft("user"),
-							state: object.soft("state"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputMembers {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "uid", &self.uid)?;
-						crate::support::opt_entry(&mut map, "role", &self.role)?;
-						crate::support::opt_entry(&mut map, "party", &self.party)?;
-						crate::support::opt_entry(&mut map, "user", &self.user)?;
-						crate::support::opt_entry(&mut map, "state", &self.state)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputMembers { uid : soft "uid", role : soft "role", party : soft
+					"party", user : soft "user", state : soft "state", extra : rest "", }
+				);
+				serialize_map!(
+					OutputMembers { opt "uid" uid, opt "role" role, opt "party" party,
+					opt "user" user, opt "state" state, rest "" extra }
+				);
 				/// The object `result` of `sign.b2e.document.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
@@ -594,34 +400,14 @@ pub mod sign {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["uid", "state", "members"], &[])?;
-						Ok(Self {
-							uid: object.field("uid")?,
-							state: object.field("state")?,
-							members: object.field("members")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "uid", &self.uid)?;
-						crate::support::opt_entry(&mut map, "state", &self.state)?;
-						map.serialize_entry("members", &self.members)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { uid : field "uid", state : field "state", members : field
+					"members", extra : rest "", } fits["uid", "state", "members"] []
+				);
+				serialize_map!(
+					Output { opt "uid" uid, opt "state" state, req "members" members,
+					rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::Get {
 					const NAME: &'static str = "sign.b2e.document.get";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -680,42 +466,16 @@ pub mod sign {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for FieldsCompany {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("uuid", &self.uuid)?;
-						map.serialize_entry("crmId", &self.crm_id)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(FieldsCompany);
+				serialize_map!(
+					FieldsCompany { req "uuid" uuid, req "crmId" crm_id, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for FieldsCompany {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							uuid: object.field("uuid")?,
-							crm_id: object.field("crmId")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					FieldsCompany { uuid : field "uuid", crm_id : field "crmId", extra :
+					rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(FieldsCompany);
 				/// Allowed values of `params.fields.members.role` in `sign.b2e.document.send`.
@@ -772,46 +532,18 @@ pub mod sign {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for FieldsMembers {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("employeeCode", &self.employee_code)?;
-						map.serialize_entry("employeeId", &self.employee_id)?;
-						map.serialize_entry("userId", &self.user_id)?;
-						map.serialize_entry("role", &self.role)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(FieldsMembers);
+				serialize_map!(
+					FieldsMembers { req "employeeCode" employee_code, req "employeeId"
+					employee_id, req "userId" user_id, req "role" role, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for FieldsMembers {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							employee_code: object.field("employeeCode")?,
-							employee_id: object.field("employeeId")?,
-							user_id: object.field("userId")?,
-							role: object.field("role")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					FieldsMembers { employee_code : field "employeeCode", employee_id :
+					field "employeeId", user_id : field "userId", role : field "role",
+					extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(FieldsMembers);
 				/// Allowed values of `params.fields.responsible.role` in `sign.b2e.document.send`.
@@ -875,46 +607,19 @@ pub mod sign {
 						self.role = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for FieldsResponsible {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("employeeCode", &self.employee_code)?;
-						map.serialize_entry("employeeId", &self.employee_id)?;
-						map.serialize_entry("userId", &self.user_id)?;
-						crate::support::opt_entry(&mut map, "role", &self.role)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(FieldsResponsible);
+				serialize_map!(
+					FieldsResponsible { req "employeeCode" employee_code, req
+					"employeeId" employee_id, req "userId" user_id, opt "role" role, rest
+					"" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for FieldsResponsible {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							employee_code: object.field("employeeCode")?,
-							employee_id: object.field("employeeId")?,
-							user_id: object.field("userId")?,
-							role: object.field("role")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					FieldsResponsible { employee_code : field "employeeCode", employee_id
+					: field "employeeId", user_id : field "userId", role : field "role",
+					extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(FieldsResponsible);
 				/// The object `params.fields.files` of `sign.b2e.document.send`: `array`.
@@ -946,44 +651,17 @@ pub mod sign {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for FieldsFiles {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("fileName", &self.file_name)?;
-						map.serialize_entry("fileType", &self.file_type)?;
-						map.serialize_entry("fileContent", &self.file_content)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(FieldsFiles);
+				serialize_map!(
+					FieldsFiles { req "fileName" file_name, req "fileType" file_type, req
+					"fileContent" file_content, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for FieldsFiles {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							file_name: object.field("fileName")?,
-							file_type: object.field("fileType")?,
-							file_content: object.field("fileContent")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					FieldsFiles { file_name : field "fileName", file_type : field
+					"fileType", file_content : field "fileContent", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(FieldsFiles);
 				/// The object `params.fields.externalSettings` of `sign.b2e.document.send`: `object`.
@@ -1011,45 +689,17 @@ pub mod sign {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for FieldsExternalSettings {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("externalId", &self.external_id)?;
-						map.serialize_entry(
-							"externalDateCreate",
-							&self.external_date_create,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(FieldsExternalSettings);
+				serialize_map!(
+					FieldsExternalSettings { req "externalId" external_id, req
+					"externalDateCreate" external_date_create, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for FieldsExternalSettings {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							external_id: object.field("externalId")?,
-							external_date_create: object.field("externalDateCreate")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					FieldsExternalSettings { external_id : field "externalId",
+					external_date_create : field "externalDateCreate", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(FieldsExternalSettings);
 				/// The object `params.fields` of `sign.b2e.document.send`: `object`.
@@ -1105,63 +755,23 @@ pub mod sign {
 						self.language = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Fields {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("company", &self.company)?;
-						map.serialize_entry("members", &self.members)?;
-						map.serialize_entry("responsible", &self.responsible)?;
-						map.serialize_entry(
-							"companyProviderUid",
-							&self.company_provider_uid,
-						)?;
-						map.serialize_entry("files", &self.files)?;
-						map.serialize_entry(
-							"regionDocumentType",
-							&self.region_document_type,
-						)?;
-						map.serialize_entry(
-							"externalSettings",
-							&self.external_settings,
-						)?;
-						crate::support::opt_entry(&mut map, "language", &self.language)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Fields);
+				serialize_map!(
+					Fields { req "company" company, req "members" members, req
+					"responsible" responsible, req "companyProviderUid"
+					company_provider_uid, req "files" files, req "regionDocumentType"
+					region_document_type, req "externalSettings" external_settings, opt
+					"language" language, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Fields {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							company: object.field("company")?,
-							members: object.field("members")?,
-							responsible: object.field("responsible")?,
-							company_provider_uid: object.field("companyProviderUid")?,
-							files: object.field("files")?,
-							region_document_type: object.field("regionDocumentType")?,
-							external_settings: object.field("externalSettings")?,
-							language: object.exact_str("language")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					Fields { company : field "company", members : field "members",
+					responsible : field "responsible", company_provider_uid : field
+					"companyProviderUid", files : field "files", region_document_type :
+					field "regionDocumentType", external_settings : field
+					"externalSettings", language : exact "language", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Fields);
 				/// The object `result.state` of `sign.b2e.document.send`: `object`.
@@ -1181,31 +791,13 @@ pub mod sign {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputState {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							code: object.soft("code"),
-							name: object.soft("name"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputState {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "code", &self.code)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputState { code : soft "code", name : soft "name", extra : rest
+					"", }
+				);
+				serialize_map!(
+					OutputState { opt "code" code, opt "name" name, rest "" extra }
+				);
 				/// The object `result.members.user` of `sign.b2e.document.send`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
@@ -1227,41 +819,14 @@ pub mod sign {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputMembersUser {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							employee_code: object.soft("employeeCode"),
-							employee_id: object.soft("employeeId"),
-							user_id: object.soft("userId"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputMembersUser {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"employeeCode",
-							&self.employee_code,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"employeeId",
-							&self.employee_id,
-						)?;
-						crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputMembersUser { employee_code : soft "employeeCode", employee_id
+					: soft "employeeId", user_id : soft "userId", extra : rest "", }
+				);
+				serialize_map!(
+					OutputMembersUser { opt "employeeCode" employee_code, opt
+					"employeeId" employee_id, opt "userId" user_id, rest "" extra }
+				);
 				/// The object `result.members.state` of `sign.b2e.document.send`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
@@ -1279,31 +844,14 @@ pub mod sign {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputMembersState {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							code: object.soft("code"),
-							name: object.soft("name"),
-							extra: object.rest()?,
-						})
+				from_value!(
+					OutputMembersState { code : soft "code", name : soft "name", extra :
+					rest "", }
+				);
+				serialize_map!(
+					OutputMembersState { opt "code" code, opt "name" name, rest "" extra
 					}
-				}
-				impl ::serde::Serialize for OutputMembersState {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "code", &self.code)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				);
 				/// The object `result.members` of `sign.b2e.document.send`: `object[]`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
@@ -1333,37 +881,14 @@ pub mod sign {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputMembers {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							uid: object.soft("uid"),
-							role: object.soft("role"),
-							party: object.soft("party"),
-							user: object.soft("user"),
-							state: object.soft("state"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputMembers {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "uid", &self.uid)?;
-						crate::support::opt_entry(&mut map, "role", &self.role)?;
-						crate::support::opt_entry(&mut map, "party", &self.party)?;
-						crate::support::opt_entry(&mut map, "user", &self.user)?;
-						crate::support::opt_entry(&mut map, "state", &self.state)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputMembers { uid : soft "uid", role : soft "role", party : soft
+					"party", user : soft "user", state : soft "state", extra : rest "", }
+				);
+				serialize_map!(
+					OutputMembers { opt "uid" uid, opt "role" role, opt "party" party,
+					opt "user" user, opt "state" state, rest "" extra }
+				);
 				/// The object `result` of `sign.b2e.document.send`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html>
@@ -1379,34 +904,14 @@ pub mod sign {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["uid", "state", "members"], &[])?;
-						Ok(Self {
-							uid: object.field("uid")?,
-							state: object.field("state")?,
-							members: object.field("members")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "uid", &self.uid)?;
-						crate::support::opt_entry(&mut map, "state", &self.state)?;
-						map.serialize_entry("members", &self.members)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { uid : field "uid", state : field "state", members : field
+					"members", extra : rest "", } fits["uid", "state", "members"] []
+				);
+				serialize_map!(
+					Output { opt "uid" uid, opt "state" state, req "members" members,
+					rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::Send {
 					const NAME: &'static str = "sign.b2e.document.send";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1444,40 +949,11 @@ pub mod sign {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Get {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("id", &self.id)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Get);
+				serialize_map!(Get { req "id" id, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Get {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(Get { id : field "id", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Get);
 				/// Types of `sign.b2e.hcmlink.document.get`.
@@ -1535,51 +1011,17 @@ pub mod sign {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for OutputDocument {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								date: object.field("date")?,
-								name: object.field("name")?,
-								file_url: object.field("fileUrl")?,
-								file_name: object.field("fileName")?,
-								uid: object.field("uid")?,
-								document_uid: object.field("documentUid")?,
-								extra: object.rest()?,
-							})
+					from_value!(
+						OutputDocument { date : field "date", name : field "name",
+						file_url : field "fileUrl", file_name : field "fileName", uid :
+						field "uid", document_uid : field "documentUid", extra : rest "",
 						}
-					}
-					impl ::serde::Serialize for OutputDocument {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "date", &self.date)?;
-							crate::support::opt_entry(&mut map, "name", &self.name)?;
-							crate::support::opt_entry(
-								&mut map,
-								"fileUrl",
-								&self.file_url,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"fileName",
-								&self.file_name,
-							)?;
-							crate::support::opt_entry(&mut map, "uid", &self.uid)?;
-							crate::support::opt_entry(
-								&mut map,
-								"documentUid",
-								&self.document_uid,
-							)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					);
+					serialize_map!(
+						OutputDocument { opt "date" date, opt "name" name, opt "fileUrl"
+						file_url, opt "fileName" file_name, opt "uid" uid, opt
+						"documentUid" document_uid, rest "" extra }
+					);
 					/// The object `result` of `sign.b2e.hcmlink.document.get`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-hcmlink-document-get.html>
@@ -1598,46 +1040,15 @@ pub mod sign {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object.fits(&["company", "employee", "document"], &[])?;
-							Ok(Self {
-								company: object.field("company")?,
-								employee: object.field("employee")?,
-								document: object.field("document")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(
-								&mut map,
-								"company",
-								&self.company,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"employee",
-								&self.employee,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"document",
-								&self.document,
-							)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { company : field "company", employee : field "employee",
+						document : field "document", extra : rest "", } fits["company",
+						"employee", "document"] []
+					);
+					serialize_map!(
+						Output { opt "company" company, opt "employee" employee, opt
+						"document" document, rest "" extra }
+					);
 					impl ::bitrix24_runtime::Method for super::Get {
 						const NAME: &'static str = "sign.b2e.hcmlink.document.get";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1687,42 +1098,15 @@ pub mod sign {
 					self.offset = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Tail {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "limit", &self.limit)?;
-					crate::support::opt_entry(&mut map, "offset", &self.offset)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Tail);
+			serialize_map!(
+				Tail { opt "limit" limit, opt "offset" offset, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Tail {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						limit: object.field("limit")?,
-						offset: object.field("offset")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Tail { limit : field "limit", offset : field "offset", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Tail);
 			/// Types of `sign.b2e.mysafe.tail`.
@@ -1772,59 +1156,18 @@ pub mod sign {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Item {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.soft("id"),
-							title: object.soft("title"),
-							create_date: object.soft("create_date"),
-							signed_date: object.soft("signed_date"),
-							creator_id: object.soft("creator_id"),
-							member_id: object.soft("member_id"),
-							role: object.soft("role"),
-							file_url: object.soft("file_url"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Item {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(
-							&mut map,
-							"create_date",
-							&self.create_date,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"signed_date",
-							&self.signed_date,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"creator_id",
-							&self.creator_id,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"member_id",
-							&self.member_id,
-						)?;
-						crate::support::opt_entry(&mut map, "role", &self.role)?;
-						crate::support::opt_entry(&mut map, "file_url", &self.file_url)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Item { id : soft "id", title : soft "title", create_date : soft
+					"create_date", signed_date : soft "signed_date", creator_id : soft
+					"creator_id", member_id : soft "member_id", role : soft "role",
+					file_url : soft "file_url", extra : rest "", }
+				);
+				serialize_map!(
+					Item { opt "id" id, opt "title" title, opt "create_date" create_date,
+					opt "signed_date" signed_date, opt "creator_id" creator_id, opt
+					"member_id" member_id, opt "role" role, opt "file_url" file_url, rest
+					"" extra }
+				);
 				/// The `result` of the call: `object[]`.
 				pub type Output = crate::List<Item>;
 				impl ::bitrix24_runtime::Method for super::Tail {
@@ -1875,42 +1218,15 @@ pub mod sign {
 					self.offset = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Tail {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "limit", &self.limit)?;
-					crate::support::opt_entry(&mut map, "offset", &self.offset)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Tail);
+			serialize_map!(
+				Tail { opt "limit" limit, opt "offset" offset, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Tail {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						limit: object.field("limit")?,
-						offset: object.field("offset")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Tail { limit : field "limit", offset : field "offset", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Tail);
 			/// Types of `sign.b2e.personal.tail`.
@@ -1944,39 +1260,14 @@ pub mod sign {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Item {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.soft("id"),
-							title: object.soft("title"),
-							signed_date: object.soft("signed_date"),
-							file_url: object.soft("file_url"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Item {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(
-							&mut map,
-							"signed_date",
-							&self.signed_date,
-						)?;
-						crate::support::opt_entry(&mut map, "file_url", &self.file_url)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Item { id : soft "id", title : soft "title", signed_date : soft
+					"signed_date", file_url : soft "file_url", extra : rest "", }
+				);
+				serialize_map!(
+					Item { opt "id" id, opt "title" title, opt "signed_date" signed_date,
+					opt "file_url" file_url, rest "" extra }
+				);
 				/// The `result` of the call: `object[]`.
 				pub type Output = crate::List<Item>;
 				impl ::bitrix24_runtime::Method for super::Tail {

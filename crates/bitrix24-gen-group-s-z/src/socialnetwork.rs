@@ -28,40 +28,11 @@ pub mod api {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("params", &self.params)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(Get { req "params" params, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					params: object.field("params")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Get { params : field "params", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `socialnetwork.api.workgroup.list`: REST 2, scope `socialnetwork`.
@@ -131,48 +102,17 @@ pub mod api {
 				self.start = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for List {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-				crate::support::opt_entry(&mut map, "select", &self.select)?;
-				crate::support::opt_entry(&mut map, "order", &self.order)?;
-				crate::support::opt_entry(&mut map, "params", &self.params)?;
-				crate::support::opt_entry(&mut map, "start", &self.start)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(List);
+		serialize_map!(
+			List { opt "filter" filter, opt "select" select, opt "order" order, opt
+			"params" params, opt "start" start, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for List {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					filter: object.field("filter")?,
-					select: object.field("select")?,
-					order: object.field("order")?,
-					params: object.field("params")?,
-					start: object.field("start")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			List { filter : field "filter", select : field "select", order : field
+			"order", params : field "params", start : field "start", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
 		/// Types of `socialnetwork.api.workgroup.get`.
@@ -359,111 +299,33 @@ pub mod api {
 					self.user_data = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for ParamsSelect {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ACTIONS", &self.actions)?;
-					crate::support::opt_entry(&mut map, "AVATAR", &self.avatar)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AVATAR_DATA",
-						&self.avatar_data,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AVATAR_TYPES",
-						&self.avatar_types,
-					)?;
-					crate::support::opt_entry(&mut map, "COUNTERS", &self.counters)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DATE_CREATE",
-						&self.date_create,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DEPARTMENTS",
-						&self.departments,
-					)?;
-					crate::support::opt_entry(&mut map, "EFFICIENCY", &self.efficiency)?;
-					crate::support::opt_entry(&mut map, "FEATURES", &self.features)?;
-					crate::support::opt_entry(
-						&mut map,
-						"GROUP_MEMBERS_LIST",
-						&self.group_members_list,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"LIST_OF_MEMBERS",
-						&self.list_of_members,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"LIST_OF_MEMBERS_AWAITING_INVITE",
-						&self.list_of_members_awaiting_invite,
-					)?;
-					crate::support::opt_entry(&mut map, "OWNER_DATA", &self.owner_data)?;
-					crate::support::opt_entry(&mut map, "PIN", &self.pin)?;
-					crate::support::opt_entry(
-						&mut map,
-						"PRIVACY_TYPE",
-						&self.privacy_type,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SUBJECT_DATA",
-						&self.subject_data,
-					)?;
-					crate::support::opt_entry(&mut map, "TAGS", &self.tags)?;
-					crate::support::opt_entry(&mut map, "USER_DATA", &self.user_data)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(ParamsSelect);
+			serialize_map!(
+				ParamsSelect { opt "ACTIONS" actions, opt "AVATAR" avatar, opt
+				"AVATAR_DATA" avatar_data, opt "AVATAR_TYPES" avatar_types, opt
+				"COUNTERS" counters, opt "DATE_CREATE" date_create, opt "DEPARTMENTS"
+				departments, opt "EFFICIENCY" efficiency, opt "FEATURES" features, opt
+				"GROUP_MEMBERS_LIST" group_members_list, opt "LIST_OF_MEMBERS"
+				list_of_members, opt "LIST_OF_MEMBERS_AWAITING_INVITE"
+				list_of_members_awaiting_invite, opt "OWNER_DATA" owner_data, opt "PIN"
+				pin, opt "PRIVACY_TYPE" privacy_type, opt "SUBJECT_DATA" subject_data,
+				opt "TAGS" tags, opt "USER_DATA" user_data, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for ParamsSelect {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						actions: object.exact_str("ACTIONS")?,
-						avatar: object.exact_str("AVATAR")?,
-						avatar_data: object.exact_str("AVATAR_DATA")?,
-						avatar_types: object.exact_str("AVATAR_TYPES")?,
-						counters: object.exact_str("COUNTERS")?,
-						date_create: object.exact_str("DATE_CREATE")?,
-						departments: object.exact_str("DEPARTMENTS")?,
-						efficiency: object.exact_str("EFFICIENCY")?,
-						features: object.exact_str("FEATURES")?,
-						group_members_list: object.exact_str("GROUP_MEMBERS_LIST")?,
-						list_of_members: object.exact_str("LIST_OF_MEMBERS")?,
-						list_of_members_awaiting_invite: object
-							.exact_str("LIST_OF_MEMBERS_AWAITING_INVITE")?,
-						owner_data: object.exact_str("OWNER_DATA")?,
-						pin: object.exact_str("PIN")?,
-						privacy_type: object.exact_str("PRIVACY_TYPE")?,
-						subject_data: object.exact_str("SUBJECT_DATA")?,
-						tags: object.exact_str("TAGS")?,
-						user_data: object.exact_str("USER_DATA")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				ParamsSelect { actions : exact "ACTIONS", avatar : exact "AVATAR",
+				avatar_data : exact "AVATAR_DATA", avatar_types : exact "AVATAR_TYPES",
+				counters : exact "COUNTERS", date_create : exact "DATE_CREATE",
+				departments : exact "DEPARTMENTS", efficiency : exact "EFFICIENCY",
+				features : exact "FEATURES", group_members_list : exact
+				"GROUP_MEMBERS_LIST", list_of_members : exact "LIST_OF_MEMBERS",
+				list_of_members_awaiting_invite : exact
+				"LIST_OF_MEMBERS_AWAITING_INVITE", owner_data : exact "OWNER_DATA", pin :
+				exact "PIN", privacy_type : exact "PRIVACY_TYPE", subject_data : exact
+				"SUBJECT_DATA", tags : exact "TAGS", user_data : exact "USER_DATA", extra
+				: rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(ParamsSelect);
 			/// The object `params.params` of `socialnetwork.api.workgroup.get`: `object`.
@@ -504,44 +366,17 @@ pub mod api {
 					self.mode = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Params {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("groupId", &self.group_id)?;
-					crate::support::opt_entry(&mut map, "select", &self.select)?;
-					crate::support::opt_entry(&mut map, "mode", &self.mode)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Params);
+			serialize_map!(
+				Params { req "groupId" group_id, opt "select" select, opt "mode" mode,
+				rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Params {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						group_id: object.field("groupId")?,
-						select: object.field("select")?,
-						mode: object.exact_str("mode")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Params { group_id : field "groupId", select : field "select", mode :
+				exact "mode", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Params);
 			/// The object `result.AVATAR_TYPES` of `socialnetwork.api.workgroup.get`: `object`.
@@ -561,43 +396,16 @@ pub mod api {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputAvatarTypes {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						sort: object.field("sort")?,
-						mobile_url: object.field("mobileUrl")?,
-						web_css_class: object.field("webCssClass")?,
-						entity_selector_url: object.field("entitySelectorUrl")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputAvatarTypes {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-					crate::support::opt_entry(&mut map, "mobileUrl", &self.mobile_url)?;
-					crate::support::opt_entry(
-						&mut map,
-						"webCssClass",
-						&self.web_css_class,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"entitySelectorUrl",
-						&self.entity_selector_url,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputAvatarTypes { sort : field "sort", mobile_url : field "mobileUrl",
+				web_css_class : field "webCssClass", entity_selector_url : field
+				"entitySelectorUrl", extra : rest "", }
+			);
+			serialize_map!(
+				OutputAvatarTypes { opt "sort" sort, opt "mobileUrl" mobile_url, opt
+				"webCssClass" web_css_class, opt "entitySelectorUrl" entity_selector_url,
+				rest "" extra }
+			);
 			/// The object `result.AVATAR_DATA` of `socialnetwork.api.workgroup.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
@@ -611,31 +419,13 @@ pub mod api {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputAvatarData {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						type_: object.field("type")?,
-						id: object.field("id")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputAvatarData {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputAvatarData { type_ : field "type", id : field "id", extra : rest
+				"", }
+			);
+			serialize_map!(
+				OutputAvatarData { opt "type" type_, opt "id" id, rest "" extra }
+			);
 			/// The object `result.OWNER_DATA` of `socialnetwork.api.workgroup.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
@@ -651,37 +441,14 @@ pub mod api {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputOwnerData {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("ID")?,
-						photo: object.field("PHOTO")?,
-						formatted_name: object.field("FORMATTED_NAME")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputOwnerData {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ID", &self.id)?;
-					crate::support::opt_entry(&mut map, "PHOTO", &self.photo)?;
-					crate::support::opt_entry(
-						&mut map,
-						"FORMATTED_NAME",
-						&self.formatted_name,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputOwnerData { id : field "ID", photo : field "PHOTO", formatted_name
+				: field "FORMATTED_NAME", extra : rest "", }
+			);
+			serialize_map!(
+				OutputOwnerData { opt "ID" id, opt "PHOTO" photo, opt "FORMATTED_NAME"
+				formatted_name, rest "" extra }
+			);
 			/// The object `result.SUBJECT_DATA` of `socialnetwork.api.workgroup.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
@@ -695,31 +462,13 @@ pub mod api {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputSubjectData {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("ID")?,
-						name: object.field("NAME")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputSubjectData {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ID", &self.id)?;
-					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputSubjectData { id : field "ID", name : field "NAME", extra : rest
+				"", }
+			);
+			serialize_map!(
+				OutputSubjectData { opt "ID" id, opt "NAME" name, rest "" extra }
+			);
 			/// The object `result.ACTIONS` of `socialnetwork.api.workgroup.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
@@ -745,47 +494,17 @@ pub mod api {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputActions {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						edit: object.field("EDIT")?,
-						delete: object.field("DELETE")?,
-						invite: object.field("INVITE")?,
-						join: object.field("JOIN")?,
-						leave: object.field("LEAVE")?,
-						follow: object.field("FOLLOW")?,
-						pin: object.field("PIN")?,
-						edit_features: object.field("EDIT_FEATURES")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputActions {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "EDIT", &self.edit)?;
-					crate::support::opt_entry(&mut map, "DELETE", &self.delete)?;
-					crate::support::opt_entry(&mut map, "INVITE", &self.invite)?;
-					crate::support::opt_entry(&mut map, "JOIN", &self.join)?;
-					crate::support::opt_entry(&mut map, "LEAVE", &self.leave)?;
-					crate::support::opt_entry(&mut map, "FOLLOW", &self.follow)?;
-					crate::support::opt_entry(&mut map, "PIN", &self.pin)?;
-					crate::support::opt_entry(
-						&mut map,
-						"EDIT_FEATURES",
-						&self.edit_features,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputActions { edit : field "EDIT", delete : field "DELETE", invite :
+				field "INVITE", join : field "JOIN", leave : field "LEAVE", follow :
+				field "FOLLOW", pin : field "PIN", edit_features : field "EDIT_FEATURES",
+				extra : rest "", }
+			);
+			serialize_map!(
+				OutputActions { opt "EDIT" edit, opt "DELETE" delete, opt "INVITE"
+				invite, opt "JOIN" join, opt "LEAVE" leave, opt "FOLLOW" follow, opt
+				"PIN" pin, opt "EDIT_FEATURES" edit_features, rest "" extra }
+			);
 			/// The object `result.USER_DATA` of `socialnetwork.api.workgroup.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
@@ -801,37 +520,15 @@ pub mod api {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputUserData {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						role: object.field("ROLE")?,
-						initiated_by_type: object.field("INITIATED_BY_TYPE")?,
-						is_subscribed: object.field("IS_SUBSCRIBED")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputUserData {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("ROLE", &self.role)?;
-					map.serialize_entry("INITIATED_BY_TYPE", &self.initiated_by_type)?;
-					crate::support::opt_entry(
-						&mut map,
-						"IS_SUBSCRIBED",
-						&self.is_subscribed,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputUserData { role : field "ROLE", initiated_by_type : field
+				"INITIATED_BY_TYPE", is_subscribed : field "IS_SUBSCRIBED", extra : rest
+				"", }
+			);
+			serialize_map!(
+				OutputUserData { req "ROLE" role, req "INITIATED_BY_TYPE"
+				initiated_by_type, opt "IS_SUBSCRIBED" is_subscribed, rest "" extra }
+			);
 			/// The object `result.LIST_OF_MEMBERS` of `socialnetwork.api.workgroup.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
@@ -859,57 +556,19 @@ pub mod api {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputListOfMembers {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						is_owner: object.field("isOwner")?,
-						is_moderator: object.field("isModerator")?,
-						is_scrum_master: object.field("isScrumMaster")?,
-						is_auto_member: object.field("isAutoMember")?,
-						name: object.field("name")?,
-						last_name: object.field("lastName")?,
-						position: object.field("position")?,
-						photo: object.field("photo")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputListOfMembers {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "isOwner", &self.is_owner)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isModerator",
-						&self.is_moderator,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isScrumMaster",
-						&self.is_scrum_master,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isAutoMember",
-						&self.is_auto_member,
-					)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "lastName", &self.last_name)?;
-					crate::support::opt_entry(&mut map, "position", &self.position)?;
-					crate::support::opt_entry(&mut map, "photo", &self.photo)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputListOfMembers { id : field "id", is_owner : field "isOwner",
+				is_moderator : field "isModerator", is_scrum_master : field
+				"isScrumMaster", is_auto_member : field "isAutoMember", name : field
+				"name", last_name : field "lastName", position : field "position", photo
+				: field "photo", extra : rest "", }
+			);
+			serialize_map!(
+				OutputListOfMembers { opt "id" id, opt "isOwner" is_owner, opt
+				"isModerator" is_moderator, opt "isScrumMaster" is_scrum_master, opt
+				"isAutoMember" is_auto_member, opt "name" name, opt "lastName" last_name,
+				opt "position" position, opt "photo" photo, rest "" extra }
+			);
 			/// The object `result.FEATURES` of `socialnetwork.api.workgroup.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
@@ -929,45 +588,16 @@ pub mod api {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputFeatures {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						feature_name: object.field("featureName")?,
-						name: object.field("name")?,
-						custom_name: object.field("customName")?,
-						id: object.field("id")?,
-						active: object.field("active")?,
-						extra: object.rest()?,
-					})
+			from_value!(
+				OutputFeatures { feature_name : field "featureName", name : field "name",
+				custom_name : field "customName", id : field "id", active : field
+				"active", extra : rest "", }
+			);
+			serialize_map!(
+				OutputFeatures { opt "featureName" feature_name, opt "name" name, opt
+				"customName" custom_name, opt "id" id, opt "active" active, rest "" extra
 				}
-			}
-			impl ::serde::Serialize for OutputFeatures {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"featureName",
-						&self.feature_name,
-					)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"customName",
-						&self.custom_name,
-					)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "active", &self.active)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			);
 			/// The object `result.LIST_OF_MEMBERS_AWAITING_INVITE` of `socialnetwork.api.workgroup.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
@@ -983,33 +613,14 @@ pub mod api {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputListOfMembersAwaitingInvite {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						name: object.field("name")?,
-						photo: object.field("photo")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputListOfMembersAwaitingInvite {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "photo", &self.photo)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputListOfMembersAwaitingInvite { id : field "id", name : field "name",
+				photo : field "photo", extra : rest "", }
+			);
+			serialize_map!(
+				OutputListOfMembersAwaitingInvite { opt "id" id, opt "name" name, opt
+				"photo" photo, rest "" extra }
+			);
 			/// The object `result.GROUP_MEMBERS_LIST` of `socialnetwork.api.workgroup.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
@@ -1027,39 +638,15 @@ pub mod api {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputGroupMembersList {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						invited: object.field("invited")?,
-						is_awaiting: object.field("isAwaiting")?,
-						is_member: object.field("isMember")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputGroupMembersList {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "invited", &self.invited)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isAwaiting",
-						&self.is_awaiting,
-					)?;
-					crate::support::opt_entry(&mut map, "isMember", &self.is_member)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputGroupMembersList { id : field "id", invited : field "invited",
+				is_awaiting : field "isAwaiting", is_member : field "isMember", extra :
+				rest "", }
+			);
+			serialize_map!(
+				OutputGroupMembersList { opt "id" id, opt "invited" invited, opt
+				"isAwaiting" is_awaiting, opt "isMember" is_member, rest "" extra }
+			);
 			/// The object `result.COUNTERS` of `socialnetwork.api.workgroup.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
@@ -1073,39 +660,14 @@ pub mod api {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputCounters {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						workgroup_requests_out: object.field("workgroup_requests_out")?,
-						workgroup_requests_in: object.field("workgroup_requests_in")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputCounters {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"workgroup_requests_out",
-						&self.workgroup_requests_out,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"workgroup_requests_in",
-						&self.workgroup_requests_in,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputCounters { workgroup_requests_out : field "workgroup_requests_out",
+				workgroup_requests_in : field "workgroup_requests_in", extra : rest "", }
+			);
+			serialize_map!(
+				OutputCounters { opt "workgroup_requests_out" workgroup_requests_out, opt
+				"workgroup_requests_in" workgroup_requests_in, rest "" extra }
+			);
 			/// The object `result.ADDITIONAL_DATA` of `socialnetwork.api.workgroup.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
@@ -1119,35 +681,14 @@ pub mod api {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputAdditionalData {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						role: object.field("ROLE")?,
-						initiated_by_type: object.field("INITIATED_BY_TYPE")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputAdditionalData {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ROLE", &self.role)?;
-					crate::support::opt_entry(
-						&mut map,
-						"INITIATED_BY_TYPE",
-						&self.initiated_by_type,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputAdditionalData { role : field "ROLE", initiated_by_type : field
+				"INITIATED_BY_TYPE", extra : rest "", }
+			);
+			serialize_map!(
+				OutputAdditionalData { opt "ROLE" role, opt "INITIATED_BY_TYPE"
+				initiated_by_type, rest "" extra }
+			);
 			/// The object `result` of `socialnetwork.api.workgroup.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
@@ -1285,315 +826,80 @@ pub mod api {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"ID",
-								"ACTIVE",
-								"SITE_ID",
-								"SUBJECT_ID",
-								"NAME",
-								"DESCRIPTION",
-								"KEYWORDS",
-								"CLOSED",
-								"VISIBLE",
-								"OPENED",
-								"DATE_CREATE",
-								"DATE_UPDATE",
-								"DATE_ACTIVITY",
-								"IMAGE_ID",
-								"AVATAR_TYPE",
-								"OWNER_ID",
-								"INITIATE_PERMS",
-								"NUMBER_OF_MEMBERS",
-								"NUMBER_OF_MODERATORS",
-								"PROJECT",
-								"PROJECT_DATE_START",
-								"PROJECT_DATE_FINISH",
-								"SEARCH_INDEX",
-								"LANDING",
-								"SCRUM_MASTER_ID",
-								"SCRUM_SPRINT_DURATION",
-								"SCRUM_TASK_RESPONSIBLE",
-								"TYPE",
-								"MEMBERS",
-								"CHAT_ID",
-								"DIALOG_ID",
-								"ORDINARY_MEMBERS",
-								"INVITED_MEMBERS",
-								"MODERATOR_MEMBERS",
-								"SITE_IDS",
-								"AVATAR",
-								"AVATAR_TYPES",
-								"AVATAR_DATA",
-								"OWNER_DATA",
-								"SUBJECT_DATA",
-								"TAGS",
-								"ACTIONS",
-								"USER_DATA",
-								"DEPARTMENTS",
-								"IS_PIN",
-								"PRIVACY_CODE",
-								"LIST_OF_MEMBERS",
-								"FEATURES",
-								"LIST_OF_MEMBERS_AWAITING_INVITE",
-								"GROUP_MEMBERS_LIST",
-								"COUNTERS",
-								"EFFICIENCY",
-								"ADDITIONAL_DATA",
-								"SCRUM_OWNER_ID",
-								"NUMBER_OF_MEMBERS_PLURAL",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						id: object.field("ID")?,
-						active: object.field("ACTIVE")?,
-						site_id: object.field("SITE_ID")?,
-						subject_id: object.field("SUBJECT_ID")?,
-						name: object.field("NAME")?,
-						description: object.field("DESCRIPTION")?,
-						keywords: object.field("KEYWORDS")?,
-						closed: object.field("CLOSED")?,
-						visible: object.field("VISIBLE")?,
-						opened: object.field("OPENED")?,
-						date_create: object.field("DATE_CREATE")?,
-						date_update: object.field("DATE_UPDATE")?,
-						date_activity: object.field("DATE_ACTIVITY")?,
-						image_id: object.field("IMAGE_ID")?,
-						avatar_type: object.field("AVATAR_TYPE")?,
-						owner_id: object.field("OWNER_ID")?,
-						initiate_perms: object.field("INITIATE_PERMS")?,
-						number_of_members: object.field("NUMBER_OF_MEMBERS")?,
-						number_of_moderators: object.field("NUMBER_OF_MODERATORS")?,
-						project: object.field("PROJECT")?,
-						project_date_start: object.field("PROJECT_DATE_START")?,
-						project_date_finish: object.field("PROJECT_DATE_FINISH")?,
-						search_index: object.field("SEARCH_INDEX")?,
-						landing: object.field("LANDING")?,
-						scrum_master_id: object.field("SCRUM_MASTER_ID")?,
-						scrum_sprint_duration: object.field("SCRUM_SPRINT_DURATION")?,
-						scrum_task_responsible: object.field("SCRUM_TASK_RESPONSIBLE")?,
-						type_: object.field("TYPE")?,
-						members: object.field("MEMBERS")?,
-						chat_id: object.field("CHAT_ID")?,
-						dialog_id: object.field("DIALOG_ID")?,
-						ordinary_members: object.field("ORDINARY_MEMBERS")?,
-						invited_members: object.field("INVITED_MEMBERS")?,
-						moderator_members: object.field("MODERATOR_MEMBERS")?,
-						site_ids: object.field("SITE_IDS")?,
-						avatar: object.field("AVATAR")?,
-						avatar_types: object.field("AVATAR_TYPES")?,
-						avatar_data: object.field("AVATAR_DATA")?,
-						owner_data: object.field("OWNER_DATA")?,
-						subject_data: object.field("SUBJECT_DATA")?,
-						tags: object.field("TAGS")?,
-						actions: object.field("ACTIONS")?,
-						user_data: object.field("USER_DATA")?,
-						departments: object.field("DEPARTMENTS")?,
-						is_pin: object.field("IS_PIN")?,
-						privacy_code: object.field("PRIVACY_CODE")?,
-						list_of_members: object.field("LIST_OF_MEMBERS")?,
-						features: object.field("FEATURES")?,
-						list_of_members_awaiting_invite: object
-							.field("LIST_OF_MEMBERS_AWAITING_INVITE")?,
-						group_members_list: object.field("GROUP_MEMBERS_LIST")?,
-						counters: object.field("COUNTERS")?,
-						efficiency: object.field("EFFICIENCY")?,
-						additional_data: object.field("ADDITIONAL_DATA")?,
-						scrum_owner_id: object.soft("SCRUM_OWNER_ID"),
-						number_of_members_plural: object
-							.soft("NUMBER_OF_MEMBERS_PLURAL"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ID", &self.id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ACTIVE",
-						&self.active.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
-					crate::support::opt_entry(&mut map, "SUBJECT_ID", &self.subject_id)?;
-					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DESCRIPTION",
-						&self.description,
-					)?;
-					crate::support::opt_entry(&mut map, "KEYWORDS", &self.keywords)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CLOSED",
-						&self.closed.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VISIBLE",
-						&self.visible.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"OPENED",
-						&self.opened.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DATE_CREATE",
-						&self.date_create,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DATE_UPDATE",
-						&self.date_update,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DATE_ACTIVITY",
-						&self.date_activity,
-					)?;
-					crate::support::opt_entry(&mut map, "IMAGE_ID", &self.image_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AVATAR_TYPE",
-						&self.avatar_type,
-					)?;
-					crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"INITIATE_PERMS",
-						&self.initiate_perms,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"NUMBER_OF_MEMBERS",
-						&self.number_of_members,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"NUMBER_OF_MODERATORS",
-						&self.number_of_moderators,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"PROJECT",
-						&self.project.map(crate::support::yes_no),
-					)?;
-					map.serialize_entry("PROJECT_DATE_START", &self.project_date_start)?;
-					map.serialize_entry(
-						"PROJECT_DATE_FINISH",
-						&self.project_date_finish,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SEARCH_INDEX",
-						&self.search_index,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"LANDING",
-						&self.landing.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SCRUM_MASTER_ID",
-						&self.scrum_master_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SCRUM_SPRINT_DURATION",
-						&self.scrum_sprint_duration,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SCRUM_TASK_RESPONSIBLE",
-						&self.scrum_task_responsible,
-					)?;
-					crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-					map.serialize_entry("MEMBERS", &self.members)?;
-					crate::support::opt_entry(&mut map, "CHAT_ID", &self.chat_id)?;
-					crate::support::opt_entry(&mut map, "DIALOG_ID", &self.dialog_id)?;
-					map.serialize_entry("ORDINARY_MEMBERS", &self.ordinary_members)?;
-					map.serialize_entry("INVITED_MEMBERS", &self.invited_members)?;
-					map.serialize_entry("MODERATOR_MEMBERS", &self.moderator_members)?;
-					map.serialize_entry("SITE_IDS", &self.site_ids)?;
-					crate::support::opt_entry(&mut map, "AVATAR", &self.avatar)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AVATAR_TYPES",
-						&self.avatar_types,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AVATAR_DATA",
-						&self.avatar_data,
-					)?;
-					crate::support::opt_entry(&mut map, "OWNER_DATA", &self.owner_data)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SUBJECT_DATA",
-						&self.subject_data,
-					)?;
-					map.serialize_entry("TAGS", &self.tags)?;
-					crate::support::opt_entry(&mut map, "ACTIONS", &self.actions)?;
-					crate::support::opt_entry(&mut map, "USER_DATA", &self.user_data)?;
-					map.serialize_entry("DEPARTMENTS", &self.departments)?;
-					crate::support::opt_entry(&mut map, "IS_PIN", &self.is_pin)?;
-					crate::support::opt_entry(
-						&mut map,
-						"PRIVACY_CODE",
-						&self.privacy_code,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"LIST_OF_MEMBERS",
-						&self.list_of_members,
-					)?;
-					crate::support::opt_entry(&mut map, "FEATURES", &self.features)?;
-					crate::support::opt_entry(
-						&mut map,
-						"LIST_OF_MEMBERS_AWAITING_INVITE",
-						&self.list_of_members_awaiting_invite,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"GROUP_MEMBERS_LIST",
-						&self.group_members_list,
-					)?;
-					crate::support::opt_entry(&mut map, "COUNTERS", &self.counters)?;
-					crate::support::opt_entry(&mut map, "EFFICIENCY", &self.efficiency)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ADDITIONAL_DATA",
-						&self.additional_data,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SCRUM_OWNER_ID",
-						&self.scrum_owner_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"NUMBER_OF_MEMBERS_PLURAL",
-						&self.number_of_members_plural,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { id : field "ID", active : field "ACTIVE", site_id : field
+				"SITE_ID", subject_id : field "SUBJECT_ID", name : field "NAME",
+				description : field "DESCRIPTION", keywords : field "KEYWORDS", closed :
+				field "CLOSED", visible : field "VISIBLE", opened : field "OPENED",
+				date_create : field "DATE_CREATE", date_update : field "DATE_UPDATE",
+				date_activity : field "DATE_ACTIVITY", image_id : field "IMAGE_ID",
+				avatar_type : field "AVATAR_TYPE", owner_id : field "OWNER_ID",
+				initiate_perms : field "INITIATE_PERMS", number_of_members : field
+				"NUMBER_OF_MEMBERS", number_of_moderators : field "NUMBER_OF_MODERATORS",
+				project : field "PROJECT", project_date_start : field
+				"PROJECT_DATE_START", project_date_finish : field "PROJECT_DATE_FINISH",
+				search_index : field "SEARCH_INDEX", landing : field "LANDING",
+				scrum_master_id : field "SCRUM_MASTER_ID", scrum_sprint_duration : field
+				"SCRUM_SPRINT_DURATION", scrum_task_responsible : field
+				"SCRUM_TASK_RESPONSIBLE", type_ : field "TYPE", members : field
+				"MEMBERS", chat_id : field "CHAT_ID", dialog_id : field "DIALOG_ID",
+				ordinary_members : field "ORDINARY_MEMBERS", invited_members : field
+				"INVITED_MEMBERS", moderator_members : field "MODERATOR_MEMBERS",
+				site_ids : field "SITE_IDS", avatar : field "AVATAR", avatar_types :
+				field "AVATAR_TYPES", avatar_data : field "AVATAR_DATA", owner_data :
+				field "OWNER_DATA", subject_data : field "SUBJECT_DATA", tags : field
+				"TAGS", actions : field "ACTIONS", user_data : field "USER_DATA",
+				departments : field "DEPARTMENTS", is_pin : field "IS_PIN", privacy_code
+				: field "PRIVACY_CODE", list_of_members : field "LIST_OF_MEMBERS",
+				features : field "FEATURES", list_of_members_awaiting_invite : field
+				"LIST_OF_MEMBERS_AWAITING_INVITE", group_members_list : field
+				"GROUP_MEMBERS_LIST", counters : field "COUNTERS", efficiency : field
+				"EFFICIENCY", additional_data : field "ADDITIONAL_DATA", scrum_owner_id :
+				soft "SCRUM_OWNER_ID", number_of_members_plural : soft
+				"NUMBER_OF_MEMBERS_PLURAL", extra : rest "", } fits["ID", "ACTIVE",
+				"SITE_ID", "SUBJECT_ID", "NAME", "DESCRIPTION", "KEYWORDS", "CLOSED",
+				"VISIBLE", "OPENED", "DATE_CREATE", "DATE_UPDATE", "DATE_ACTIVITY",
+				"IMAGE_ID", "AVATAR_TYPE", "OWNER_ID", "INITIATE_PERMS",
+				"NUMBER_OF_MEMBERS", "NUMBER_OF_MODERATORS", "PROJECT",
+				"PROJECT_DATE_START", "PROJECT_DATE_FINISH", "SEARCH_INDEX", "LANDING",
+				"SCRUM_MASTER_ID", "SCRUM_SPRINT_DURATION", "SCRUM_TASK_RESPONSIBLE",
+				"TYPE", "MEMBERS", "CHAT_ID", "DIALOG_ID", "ORDINARY_MEMBERS",
+				"INVITED_MEMBERS", "MODERATOR_MEMBERS", "SITE_IDS", "AVATAR",
+				"AVATAR_TYPES", "AVATAR_DATA", "OWNER_DATA", "SUBJECT_DATA", "TAGS",
+				"ACTIONS", "USER_DATA", "DEPARTMENTS", "IS_PIN", "PRIVACY_CODE",
+				"LIST_OF_MEMBERS", "FEATURES", "LIST_OF_MEMBERS_AWAITING_INVITE",
+				"GROUP_MEMBERS_LIST", "COUNTERS", "EFFICIENCY", "ADDITIONAL_DATA",
+				"SCRUM_OWNER_ID", "NUMBER_OF_MEMBERS_PLURAL"] []
+			);
+			serialize_map!(
+				Output { opt "ID" id, opt_yn "ACTIVE" active, opt "SITE_ID" site_id, opt
+				"SUBJECT_ID" subject_id, opt "NAME" name, opt "DESCRIPTION" description,
+				opt "KEYWORDS" keywords, opt_yn "CLOSED" closed, opt_yn "VISIBLE"
+				visible, opt_yn "OPENED" opened, opt "DATE_CREATE" date_create, opt
+				"DATE_UPDATE" date_update, opt "DATE_ACTIVITY" date_activity, opt
+				"IMAGE_ID" image_id, opt "AVATAR_TYPE" avatar_type, opt "OWNER_ID"
+				owner_id, opt "INITIATE_PERMS" initiate_perms, opt "NUMBER_OF_MEMBERS"
+				number_of_members, opt "NUMBER_OF_MODERATORS" number_of_moderators,
+				opt_yn "PROJECT" project, req "PROJECT_DATE_START" project_date_start,
+				req "PROJECT_DATE_FINISH" project_date_finish, opt "SEARCH_INDEX"
+				search_index, opt_yn "LANDING" landing, opt "SCRUM_MASTER_ID"
+				scrum_master_id, opt "SCRUM_SPRINT_DURATION" scrum_sprint_duration, opt
+				"SCRUM_TASK_RESPONSIBLE" scrum_task_responsible, opt "TYPE" type_, req
+				"MEMBERS" members, opt "CHAT_ID" chat_id, opt "DIALOG_ID" dialog_id, req
+				"ORDINARY_MEMBERS" ordinary_members, req "INVITED_MEMBERS"
+				invited_members, req "MODERATOR_MEMBERS" moderator_members, req
+				"SITE_IDS" site_ids, opt "AVATAR" avatar, opt "AVATAR_TYPES"
+				avatar_types, opt "AVATAR_DATA" avatar_data, opt "OWNER_DATA" owner_data,
+				opt "SUBJECT_DATA" subject_data, req "TAGS" tags, opt "ACTIONS" actions,
+				opt "USER_DATA" user_data, req "DEPARTMENTS" departments, opt "IS_PIN"
+				is_pin, opt "PRIVACY_CODE" privacy_code, opt "LIST_OF_MEMBERS"
+				list_of_members, opt "FEATURES" features, opt
+				"LIST_OF_MEMBERS_AWAITING_INVITE" list_of_members_awaiting_invite, opt
+				"GROUP_MEMBERS_LIST" group_members_list, opt "COUNTERS" counters, opt
+				"EFFICIENCY" efficiency, opt "ADDITIONAL_DATA" additional_data, opt
+				"SCRUM_OWNER_ID" scrum_owner_id, opt "NUMBER_OF_MEMBERS_PLURAL"
+				number_of_members_plural, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "socialnetwork.api.workgroup.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1748,96 +1054,24 @@ pub mod api {
 					self.date_activity = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Filter {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ID", &self.id)?;
-					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-					crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ACTIVE",
-						&self.active.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VISIBLE",
-						&self.visible.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"OPENED",
-						&self.opened.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CLOSED",
-						&self.closed.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"PROJECT",
-						&self.project.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "SUBJECT_ID", &self.subject_id)?;
-					crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DATE_CREATE",
-						&self.date_create,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DATE_UPDATE",
-						&self.date_update,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DATE_ACTIVITY",
-						&self.date_activity,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Filter);
+			serialize_map!(
+				Filter { opt "ID" id, opt "NAME" name, opt "OWNER_ID" owner_id, opt_yn
+				"ACTIVE" active, opt_yn "VISIBLE" visible, opt_yn "OPENED" opened, opt_yn
+				"CLOSED" closed, opt_yn "PROJECT" project, opt "SUBJECT_ID" subject_id,
+				opt "SITE_ID" site_id, opt "DATE_CREATE" date_create, opt "DATE_UPDATE"
+				date_update, opt "DATE_ACTIVITY" date_activity, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Filter {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("ID")?,
-						name: object.exact_str("NAME")?,
-						owner_id: object.field("OWNER_ID")?,
-						active: object.field("ACTIVE")?,
-						visible: object.field("VISIBLE")?,
-						opened: object.field("OPENED")?,
-						closed: object.field("CLOSED")?,
-						project: object.field("PROJECT")?,
-						subject_id: object.field("SUBJECT_ID")?,
-						site_id: object.exact_str("SITE_ID")?,
-						date_create: object.field("DATE_CREATE")?,
-						date_update: object.field("DATE_UPDATE")?,
-						date_activity: object.field("DATE_ACTIVITY")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Filter { id : field "ID", name : exact "NAME", owner_id : field
+				"OWNER_ID", active : field "ACTIVE", visible : field "VISIBLE", opened :
+				field "OPENED", closed : field "CLOSED", project : field "PROJECT",
+				subject_id : field "SUBJECT_ID", site_id : exact "SITE_ID", date_create :
+				field "DATE_CREATE", date_update : field "DATE_UPDATE", date_activity :
+				field "DATE_ACTIVITY", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Filter);
 			/// The object `params.select` of `socialnetwork.api.workgroup.list`: `array`.
@@ -2098,151 +1332,42 @@ pub mod api {
 					self.avatar = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Select {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ID", &self.id)?;
-					crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-					crate::support::opt_entry(&mut map, "SUBJECT_ID", &self.subject_id)?;
-					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DESCRIPTION",
-						&self.description,
-					)?;
-					crate::support::opt_entry(&mut map, "KEYWORDS", &self.keywords)?;
-					crate::support::opt_entry(&mut map, "CLOSED", &self.closed)?;
-					crate::support::opt_entry(&mut map, "VISIBLE", &self.visible)?;
-					crate::support::opt_entry(&mut map, "OPENED", &self.opened)?;
-					crate::support::opt_entry(&mut map, "PROJECT", &self.project)?;
-					crate::support::opt_entry(&mut map, "LANDING", &self.landing)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DATE_CREATE",
-						&self.date_create,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DATE_UPDATE",
-						&self.date_update,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DATE_ACTIVITY",
-						&self.date_activity,
-					)?;
-					crate::support::opt_entry(&mut map, "IMAGE_ID", &self.image_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AVATAR_TYPE",
-						&self.avatar_type,
-					)?;
-					crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"NUMBER_OF_MEMBERS",
-						&self.number_of_members,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"NUMBER_OF_MODERATORS",
-						&self.number_of_moderators,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"INITIATE_PERMS",
-						&self.initiate_perms,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"PROJECT_DATE_START",
-						&self.project_date_start,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"PROJECT_DATE_FINISH",
-						&self.project_date_finish,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SCRUM_OWNER_ID",
-						&self.scrum_owner_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SCRUM_MASTER_ID",
-						&self.scrum_master_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SCRUM_SPRINT_DURATION",
-						&self.scrum_sprint_duration,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SCRUM_TASK_RESPONSIBLE",
-						&self.scrum_task_responsible,
-					)?;
-					crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-					crate::support::opt_entry(&mut map, "AVATAR", &self.avatar)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Select);
+			serialize_map!(
+				Select { opt "ID" id, opt "ACTIVE" active, opt "SUBJECT_ID" subject_id,
+				opt "NAME" name, opt "DESCRIPTION" description, opt "KEYWORDS" keywords,
+				opt "CLOSED" closed, opt "VISIBLE" visible, opt "OPENED" opened, opt
+				"PROJECT" project, opt "LANDING" landing, opt "DATE_CREATE" date_create,
+				opt "DATE_UPDATE" date_update, opt "DATE_ACTIVITY" date_activity, opt
+				"IMAGE_ID" image_id, opt "AVATAR_TYPE" avatar_type, opt "OWNER_ID"
+				owner_id, opt "NUMBER_OF_MEMBERS" number_of_members, opt
+				"NUMBER_OF_MODERATORS" number_of_moderators, opt "INITIATE_PERMS"
+				initiate_perms, opt "PROJECT_DATE_START" project_date_start, opt
+				"PROJECT_DATE_FINISH" project_date_finish, opt "SCRUM_OWNER_ID"
+				scrum_owner_id, opt "SCRUM_MASTER_ID" scrum_master_id, opt
+				"SCRUM_SPRINT_DURATION" scrum_sprint_duration, opt
+				"SCRUM_TASK_RESPONSIBLE" scrum_task_responsible, opt "TYPE" type_, opt
+				"AVATAR" avatar, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Select {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("ID")?,
-						active: object.exact_str("ACTIVE")?,
-						subject_id: object.field("SUBJECT_ID")?,
-						name: object.exact_str("NAME")?,
-						description: object.exact_str("DESCRIPTION")?,
-						keywords: object.exact_str("KEYWORDS")?,
-						closed: object.exact_str("CLOSED")?,
-						visible: object.exact_str("VISIBLE")?,
-						opened: object.exact_str("OPENED")?,
-						project: object.exact_str("PROJECT")?,
-						landing: object.exact_str("LANDING")?,
-						date_create: object.field("DATE_CREATE")?,
-						date_update: object.field("DATE_UPDATE")?,
-						date_activity: object.field("DATE_ACTIVITY")?,
-						image_id: object.field("IMAGE_ID")?,
-						avatar_type: object.exact_str("AVATAR_TYPE")?,
-						owner_id: object.field("OWNER_ID")?,
-						number_of_members: object.field("NUMBER_OF_MEMBERS")?,
-						number_of_moderators: object.field("NUMBER_OF_MODERATORS")?,
-						initiate_perms: object.exact_str("INITIATE_PERMS")?,
-						project_date_start: object.field("PROJECT_DATE_START")?,
-						project_date_finish: object.field("PROJECT_DATE_FINISH")?,
-						scrum_owner_id: object.field("SCRUM_OWNER_ID")?,
-						scrum_master_id: object.field("SCRUM_MASTER_ID")?,
-						scrum_sprint_duration: object.field("SCRUM_SPRINT_DURATION")?,
-						scrum_task_responsible: object
-							.exact_str("SCRUM_TASK_RESPONSIBLE")?,
-						type_: object.exact_str("TYPE")?,
-						avatar: object.exact_str("AVATAR")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Select { id : field "ID", active : exact "ACTIVE", subject_id : field
+				"SUBJECT_ID", name : exact "NAME", description : exact "DESCRIPTION",
+				keywords : exact "KEYWORDS", closed : exact "CLOSED", visible : exact
+				"VISIBLE", opened : exact "OPENED", project : exact "PROJECT", landing :
+				exact "LANDING", date_create : field "DATE_CREATE", date_update : field
+				"DATE_UPDATE", date_activity : field "DATE_ACTIVITY", image_id : field
+				"IMAGE_ID", avatar_type : exact "AVATAR_TYPE", owner_id : field
+				"OWNER_ID", number_of_members : field "NUMBER_OF_MEMBERS",
+				number_of_moderators : field "NUMBER_OF_MODERATORS", initiate_perms :
+				exact "INITIATE_PERMS", project_date_start : field "PROJECT_DATE_START",
+				project_date_finish : field "PROJECT_DATE_FINISH", scrum_owner_id : field
+				"SCRUM_OWNER_ID", scrum_master_id : field "SCRUM_MASTER_ID",
+				scrum_sprint_duration : field "SCRUM_SPRINT_DURATION",
+				scrum_task_responsible : exact "SCRUM_TASK_RESPONSIBLE", type_ : exact
+				"TYPE", avatar : exact "AVATAR", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Select);
 			/// The object `params.order` of `socialnetwork.api.workgroup.list`: `object`.
@@ -2384,96 +1509,24 @@ pub mod api {
 					self.date_activity = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Order {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ID", &self.id)?;
-					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-					crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ACTIVE",
-						&self.active.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VISIBLE",
-						&self.visible.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"OPENED",
-						&self.opened.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CLOSED",
-						&self.closed.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"PROJECT",
-						&self.project.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "SUBJECT_ID", &self.subject_id)?;
-					crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DATE_CREATE",
-						&self.date_create,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DATE_UPDATE",
-						&self.date_update,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DATE_ACTIVITY",
-						&self.date_activity,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Order);
+			serialize_map!(
+				Order { opt "ID" id, opt "NAME" name, opt "OWNER_ID" owner_id, opt_yn
+				"ACTIVE" active, opt_yn "VISIBLE" visible, opt_yn "OPENED" opened, opt_yn
+				"CLOSED" closed, opt_yn "PROJECT" project, opt "SUBJECT_ID" subject_id,
+				opt "SITE_ID" site_id, opt "DATE_CREATE" date_create, opt "DATE_UPDATE"
+				date_update, opt "DATE_ACTIVITY" date_activity, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Order {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("ID")?,
-						name: object.exact_str("NAME")?,
-						owner_id: object.field("OWNER_ID")?,
-						active: object.field("ACTIVE")?,
-						visible: object.field("VISIBLE")?,
-						opened: object.field("OPENED")?,
-						closed: object.field("CLOSED")?,
-						project: object.field("PROJECT")?,
-						subject_id: object.field("SUBJECT_ID")?,
-						site_id: object.exact_str("SITE_ID")?,
-						date_create: object.field("DATE_CREATE")?,
-						date_update: object.field("DATE_UPDATE")?,
-						date_activity: object.field("DATE_ACTIVITY")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Order { id : field "ID", name : exact "NAME", owner_id : field
+				"OWNER_ID", active : field "ACTIVE", visible : field "VISIBLE", opened :
+				field "OPENED", closed : field "CLOSED", project : field "PROJECT",
+				subject_id : field "SUBJECT_ID", site_id : exact "SITE_ID", date_create :
+				field "DATE_CREATE", date_update : field "DATE_UPDATE", date_activity :
+				field "DATE_ACTIVITY", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Order);
 			/// Allowed values of `params.params.IS_ADMIN` in `socialnetwork.api.workgroup.list`.
@@ -2563,58 +1616,20 @@ pub mod api {
 					self.should_select_dialog_id = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Params {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "IS_ADMIN", &self.is_admin)?;
-					crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
-					crate::support::opt_entry(&mut map, "mode", &self.mode)?;
-					crate::support::opt_entry(&mut map, "features", &self.features)?;
-					crate::support::opt_entry(
-						&mut map,
-						"mandatoryFeatures",
-						&self.mandatory_features,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"shouldSelectDialogId",
-						&self.should_select_dialog_id.map(crate::support::yes_no),
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Params);
+			serialize_map!(
+				Params { opt "IS_ADMIN" is_admin, opt "siteId" site_id, opt "mode" mode,
+				opt "features" features, opt "mandatoryFeatures" mandatory_features,
+				opt_yn "shouldSelectDialogId" should_select_dialog_id, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Params {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						is_admin: object.field("IS_ADMIN")?,
-						site_id: object.exact_str("siteId")?,
-						mode: object.exact_str("mode")?,
-						features: object.field("features")?,
-						mandatory_features: object.field("mandatoryFeatures")?,
-						should_select_dialog_id: object.field("shouldSelectDialogId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Params { is_admin : field "IS_ADMIN", site_id : exact "siteId", mode :
+				exact "mode", features : field "features", mandatory_features : field
+				"mandatoryFeatures", should_select_dialog_id : field
+				"shouldSelectDialogId", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Params);
 			/// The object `result.workgroups.additionalData` of `socialnetwork.api.workgroup.list`: `object`.
@@ -2634,35 +1649,14 @@ pub mod api {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputWorkgroupsAdditionalData {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						role: object.soft("role"),
-						initiated_by_type: object.soft("initiatedByType"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputWorkgroupsAdditionalData {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "role", &self.role)?;
-					crate::support::opt_entry(
-						&mut map,
-						"initiatedByType",
-						&self.initiated_by_type,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputWorkgroupsAdditionalData { role : soft "role", initiated_by_type :
+				soft "initiatedByType", extra : rest "", }
+			);
+			serialize_map!(
+				OutputWorkgroupsAdditionalData { opt "role" role, opt "initiatedByType"
+				initiated_by_type, rest "" extra }
+			);
 			/// The object `result.workgroups` of `socialnetwork.api.workgroup.list`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
@@ -2704,47 +1698,18 @@ pub mod api {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputWorkgroups {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.soft("id"),
-						name: object.soft("name"),
-						type_: object.soft("type"),
-						image_id: object.soft("imageId"),
-						avatar_type: object.soft("avatarType"),
-						avatar: object.soft("avatar"),
-						additional_data: object.soft("additionalData"),
-						dialog_id: object.soft("dialogId"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputWorkgroups {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "imageId", &self.image_id)?;
-					map.serialize_entry("avatarType", &self.avatar_type)?;
-					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-					crate::support::opt_entry(
-						&mut map,
-						"additionalData",
-						&self.additional_data,
-					)?;
-					crate::support::opt_entry(&mut map, "dialogId", &self.dialog_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputWorkgroups { id : soft "id", name : soft "name", type_ : soft
+				"type", image_id : soft "imageId", avatar_type : soft "avatarType",
+				avatar : soft "avatar", additional_data : soft "additionalData",
+				dialog_id : soft "dialogId", extra : rest "", }
+			);
+			serialize_map!(
+				OutputWorkgroups { opt "id" id, opt "name" name, opt "type" type_, opt
+				"imageId" image_id, req "avatarType" avatar_type, opt "avatar" avatar,
+				opt "additionalData" additional_data, opt "dialogId" dialog_id, rest ""
+				extra }
+			);
 			/// The object `result` of `socialnetwork.api.workgroup.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html>
@@ -2756,30 +1721,11 @@ pub mod api {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["workgroups"], &[])?;
-					Ok(Self {
-						workgroups: object.field("workgroups")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("workgroups", &self.workgroups)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { workgroups : field "workgroups", extra : rest "", }
+				fits["workgroups"] []
+			);
+			serialize_map!(Output { req "workgroups" workgroups, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::List {
 				const NAME: &'static str = "socialnetwork.api.workgroup.list";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

@@ -165,96 +165,27 @@ pub mod sonet_group {
 			self.subject_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Create {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("NAME", &self.name)?;
-			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-			crate::support::opt_entry(
-				&mut map,
-				"VISIBLE",
-				&self.visible.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"OPENED",
-				&self.opened.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"CLOSED",
-				&self.closed.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "KEYWORDS", &self.keywords)?;
-			crate::support::opt_entry(&mut map, "INITIATE_PERMS", &self.initiate_perms)?;
-			crate::support::opt_entry(
-				&mut map,
-				"PROJECT",
-				&self.project.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"PROJECT_DATE_START",
-				&self.project_date_start,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"PROJECT_DATE_FINISH",
-				&self.project_date_finish,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"SCRUM_MASTER_ID",
-				&self.scrum_master_id,
-			)?;
-			crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
-			crate::support::opt_entry(&mut map, "IMAGE", &self.image)?;
-			crate::support::opt_entry(&mut map, "IMAGE_FILE_ID", &self.image_file_id)?;
-			crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
-			crate::support::opt_entry(&mut map, "SUBJECT_ID", &self.subject_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Create);
+	serialize_map!(
+		Create { req "NAME" name, opt "DESCRIPTION" description, opt_yn "VISIBLE"
+		visible, opt_yn "OPENED" opened, opt_yn "CLOSED" closed, opt "KEYWORDS" keywords,
+		opt "INITIATE_PERMS" initiate_perms, opt_yn "PROJECT" project, opt
+		"PROJECT_DATE_START" project_date_start, opt "PROJECT_DATE_FINISH"
+		project_date_finish, opt "SCRUM_MASTER_ID" scrum_master_id, opt "OWNER_ID"
+		owner_id, opt "IMAGE" image, opt "IMAGE_FILE_ID" image_file_id, opt "SITE_ID"
+		site_id, opt "SUBJECT_ID" subject_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Create {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				name: object.field("NAME")?,
-				description: object.exact_str("DESCRIPTION")?,
-				visible: object.field("VISIBLE")?,
-				opened: object.field("OPENED")?,
-				closed: object.field("CLOSED")?,
-				keywords: object.exact_str("KEYWORDS")?,
-				initiate_perms: object.field("INITIATE_PERMS")?,
-				project: object.field("PROJECT")?,
-				project_date_start: object.field("PROJECT_DATE_START")?,
-				project_date_finish: object.field("PROJECT_DATE_FINISH")?,
-				scrum_master_id: object.field("SCRUM_MASTER_ID")?,
-				owner_id: object.field("OWNER_ID")?,
-				image: object.field("IMAGE")?,
-				image_file_id: object.field("IMAGE_FILE_ID")?,
-				site_id: object.field("SITE_ID")?,
-				subject_id: object.field("SUBJECT_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Create { name : field "NAME", description : exact "DESCRIPTION", visible : field
+		"VISIBLE", opened : field "OPENED", closed : field "CLOSED", keywords : exact
+		"KEYWORDS", initiate_perms : field "INITIATE_PERMS", project : field "PROJECT",
+		project_date_start : field "PROJECT_DATE_START", project_date_finish : field
+		"PROJECT_DATE_FINISH", scrum_master_id : field "SCRUM_MASTER_ID", owner_id :
+		field "OWNER_ID", image : field "IMAGE", image_file_id : field "IMAGE_FILE_ID",
+		site_id : field "SITE_ID", subject_id : field "SUBJECT_ID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Create);
 	/// `sonet_group.delete`: REST 2, scope `sonet`.
@@ -280,38 +211,11 @@ pub mod sonet_group {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("GROUP_ID", &self.group_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "GROUP_ID" group_id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				group_id: object.field("GROUP_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { group_id : field "GROUP_ID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `sonet_group.get`: REST 2, scope `sonet`.
@@ -380,46 +284,18 @@ pub mod sonet_group {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
-			crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-			crate::support::opt_entry(&mut map, "GROUP_ID", &self.group_id)?;
-			crate::support::opt_entry(&mut map, "IS_ADMIN", &self.is_admin)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(
+		Get { opt "ORDER" order, opt "FILTER" filter, opt "GROUP_ID" group_id, opt
+		"IS_ADMIN" is_admin, opt "start" start, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				order: object.field("ORDER")?,
-				filter: object.field("FILTER")?,
-				group_id: object.field("GROUP_ID")?,
-				is_admin: object.field("IS_ADMIN")?,
-				start: object.field("start")?,
-				extra: object.rest()?,
-			})
+	from_value!(
+		Get { order : field "ORDER", filter : field "FILTER", group_id : field
+		"GROUP_ID", is_admin : field "IS_ADMIN", start : field "start", extra : rest "",
 		}
-	}
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `sonet_group.setowner`: REST 2, scope `sonet`.
@@ -448,40 +324,16 @@ pub mod sonet_group {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Setowner {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("GROUP_ID", &self.group_id)?;
-			map.serialize_entry("USER_ID", &self.user_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Setowner);
+	serialize_map!(
+		Setowner { req "GROUP_ID" group_id, req "USER_ID" user_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Setowner {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				group_id: object.field("GROUP_ID")?,
-				user_id: object.field("USER_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Setowner { group_id : field "GROUP_ID", user_id : field "USER_ID", extra : rest
+		"", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Setowner);
 	/// `sonet_group.update`: REST 2, scope `sonet`.
@@ -628,84 +480,26 @@ pub mod sonet_group {
 			self.site_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("GROUP_ID", &self.group_id)?;
-			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-			crate::support::opt_entry(
-				&mut map,
-				"VISIBLE",
-				&self.visible.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"OPENED",
-				&self.opened.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"CLOSED",
-				&self.closed.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "KEYWORDS", &self.keywords)?;
-			crate::support::opt_entry(&mut map, "INITIATE_PERMS", &self.initiate_perms)?;
-			crate::support::opt_entry(
-				&mut map,
-				"PROJECT_DATE_START",
-				&self.project_date_start,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"PROJECT_DATE_FINISH",
-				&self.project_date_finish,
-			)?;
-			crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
-			crate::support::opt_entry(&mut map, "IMAGE", &self.image)?;
-			crate::support::opt_entry(&mut map, "IMAGE_FILE_ID", &self.image_file_id)?;
-			crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(
+		Update { req "GROUP_ID" group_id, opt "NAME" name, opt "DESCRIPTION" description,
+		opt_yn "VISIBLE" visible, opt_yn "OPENED" opened, opt_yn "CLOSED" closed, opt
+		"KEYWORDS" keywords, opt "INITIATE_PERMS" initiate_perms, opt
+		"PROJECT_DATE_START" project_date_start, opt "PROJECT_DATE_FINISH"
+		project_date_finish, opt "OWNER_ID" owner_id, opt "IMAGE" image, opt
+		"IMAGE_FILE_ID" image_file_id, opt "SITE_ID" site_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				group_id: object.field("GROUP_ID")?,
-				name: object.exact_str("NAME")?,
-				description: object.exact_str("DESCRIPTION")?,
-				visible: object.field("VISIBLE")?,
-				opened: object.field("OPENED")?,
-				closed: object.field("CLOSED")?,
-				keywords: object.exact_str("KEYWORDS")?,
-				initiate_perms: object.field("INITIATE_PERMS")?,
-				project_date_start: object.field("PROJECT_DATE_START")?,
-				project_date_finish: object.field("PROJECT_DATE_FINISH")?,
-				owner_id: object.field("OWNER_ID")?,
-				image: object.field("IMAGE")?,
-				image_file_id: object.field("IMAGE_FILE_ID")?,
-				site_id: object.field("SITE_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Update { group_id : field "GROUP_ID", name : exact "NAME", description : exact
+		"DESCRIPTION", visible : field "VISIBLE", opened : field "OPENED", closed : field
+		"CLOSED", keywords : exact "KEYWORDS", initiate_perms : field "INITIATE_PERMS",
+		project_date_start : field "PROJECT_DATE_START", project_date_finish : field
+		"PROJECT_DATE_FINISH", owner_id : field "OWNER_ID", image : field "IMAGE",
+		image_file_id : field "IMAGE_FILE_ID", site_id : field "SITE_ID", extra : rest
+		"", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `sonet_group.create`.
@@ -804,44 +598,17 @@ pub mod sonet_group {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Access {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("GROUP_ID", &self.group_id)?;
-				map.serialize_entry("FEATURE", &self.feature)?;
-				map.serialize_entry("OPERATION", &self.operation)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Access);
+		serialize_map!(
+			Access { req "GROUP_ID" group_id, req "FEATURE" feature, req "OPERATION"
+			operation, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Access {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					group_id: object.field("GROUP_ID")?,
-					feature: object.field("FEATURE")?,
-					operation: object.field("OPERATION")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Access { group_id : field "GROUP_ID", feature : field "FEATURE", operation :
+			field "OPERATION", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Access);
 		/// Types of `sonet_group.feature.access`.
@@ -1002,84 +769,23 @@ pub mod sonet_group {
 				self.is_extranet = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVE",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"VISIBLE",
-					&self.visible.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"OPENED",
-					&self.opened.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CLOSED",
-					&self.closed.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "DATE_UPDATE", &self.date_update)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DATE_ACTIVITY",
-					&self.date_activity,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"IS_EXTRANET",
-					&self.is_extranet.map(crate::support::yes_no),
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(
+			Filter { opt "ID" id, opt "NAME" name, opt "OWNER_ID" owner_id, opt_yn
+			"ACTIVE" active, opt_yn "VISIBLE" visible, opt_yn "OPENED" opened, opt_yn
+			"CLOSED" closed, opt "DATE_CREATE" date_create, opt "DATE_UPDATE"
+			date_update, opt "DATE_ACTIVITY" date_activity, opt_yn "IS_EXTRANET"
+			is_extranet, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					name: object.exact_str("NAME")?,
-					owner_id: object.field("OWNER_ID")?,
-					active: object.field("ACTIVE")?,
-					visible: object.field("VISIBLE")?,
-					opened: object.field("OPENED")?,
-					closed: object.field("CLOSED")?,
-					date_create: object.field("DATE_CREATE")?,
-					date_update: object.field("DATE_UPDATE")?,
-					date_activity: object.field("DATE_ACTIVITY")?,
-					is_extranet: object.field("IS_EXTRANET")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Filter { id : field "ID", name : exact "NAME", owner_id : field "OWNER_ID",
+			active : field "ACTIVE", visible : field "VISIBLE", opened : field "OPENED",
+			closed : field "CLOSED", date_create : field "DATE_CREATE", date_update :
+			field "DATE_UPDATE", date_activity : field "DATE_ACTIVITY", is_extranet :
+			field "IS_EXTRANET", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// Allowed values of `params.IS_ADMIN` in `sonet_group.get`.
@@ -1141,98 +847,30 @@ pub mod sonet_group {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"ID",
-							"SITE_ID",
-							"NAME",
-							"DESCRIPTION",
-							"DATE_CREATE",
-							"DATE_UPDATE",
-							"DATE_ACTIVITY",
-							"ACTIVE",
-							"VISIBLE",
-							"OPENED",
-							"CLOSED",
-							"SUBJECT_ID",
-							"OWNER_ID",
-							"KEYWORDS",
-							"NUMBER_OF_MEMBERS",
-							"SUBJECT_NAME",
-							"IMAGE",
-							"IS_EXTRANET",
-							"PROJECT",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					site_id: object.field("SITE_ID")?,
-					name: object.field("NAME")?,
-					description: object.field("DESCRIPTION")?,
-					date_create: object.field("DATE_CREATE")?,
-					date_update: object.field("DATE_UPDATE")?,
-					date_activity: object.field("DATE_ACTIVITY")?,
-					active: object.field("ACTIVE")?,
-					visible: object.field("VISIBLE")?,
-					opened: object.field("OPENED")?,
-					closed: object.field("CLOSED")?,
-					subject_id: object.field("SUBJECT_ID")?,
-					owner_id: object.field("OWNER_ID")?,
-					keywords: object.field("KEYWORDS")?,
-					number_of_members: object.field("NUMBER_OF_MEMBERS")?,
-					subject_name: object.field("SUBJECT_NAME")?,
-					image: object.field("IMAGE")?,
-					is_extranet: object.field("IS_EXTRANET")?,
-					project: object.soft("PROJECT"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "DATE_UPDATE", &self.date_update)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DATE_ACTIVITY",
-					&self.date_activity,
-				)?;
-				crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-				crate::support::opt_entry(&mut map, "VISIBLE", &self.visible)?;
-				crate::support::opt_entry(&mut map, "OPENED", &self.opened)?;
-				crate::support::opt_entry(&mut map, "CLOSED", &self.closed)?;
-				crate::support::opt_entry(&mut map, "SUBJECT_ID", &self.subject_id)?;
-				crate::support::opt_entry(&mut map, "OWNER_ID", &self.owner_id)?;
-				crate::support::opt_entry(&mut map, "KEYWORDS", &self.keywords)?;
-				crate::support::opt_entry(
-					&mut map,
-					"NUMBER_OF_MEMBERS",
-					&self.number_of_members,
-				)?;
-				crate::support::opt_entry(&mut map, "SUBJECT_NAME", &self.subject_name)?;
-				crate::support::opt_entry(&mut map, "IMAGE", &self.image)?;
-				crate::support::opt_entry(&mut map, "IS_EXTRANET", &self.is_extranet)?;
-				crate::support::opt_entry(&mut map, "PROJECT", &self.project)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { id : field "ID", site_id : field "SITE_ID", name : field "NAME",
+			description : field "DESCRIPTION", date_create : field "DATE_CREATE",
+			date_update : field "DATE_UPDATE", date_activity : field "DATE_ACTIVITY",
+			active : field "ACTIVE", visible : field "VISIBLE", opened : field "OPENED",
+			closed : field "CLOSED", subject_id : field "SUBJECT_ID", owner_id : field
+			"OWNER_ID", keywords : field "KEYWORDS", number_of_members : field
+			"NUMBER_OF_MEMBERS", subject_name : field "SUBJECT_NAME", image : field
+			"IMAGE", is_extranet : field "IS_EXTRANET", project : soft "PROJECT", extra :
+			rest "", } fits["ID", "SITE_ID", "NAME", "DESCRIPTION", "DATE_CREATE",
+			"DATE_UPDATE", "DATE_ACTIVITY", "ACTIVE", "VISIBLE", "OPENED", "CLOSED",
+			"SUBJECT_ID", "OWNER_ID", "KEYWORDS", "NUMBER_OF_MEMBERS", "SUBJECT_NAME",
+			"IMAGE", "IS_EXTRANET", "PROJECT"] []
+		);
+		serialize_map!(
+			Item { opt "ID" id, opt "SITE_ID" site_id, opt "NAME" name, opt "DESCRIPTION"
+			description, opt "DATE_CREATE" date_create, opt "DATE_UPDATE" date_update,
+			opt "DATE_ACTIVITY" date_activity, opt "ACTIVE" active, opt "VISIBLE"
+			visible, opt "OPENED" opened, opt "CLOSED" closed, opt "SUBJECT_ID"
+			subject_id, opt "OWNER_ID" owner_id, opt "KEYWORDS" keywords, opt
+			"NUMBER_OF_MEMBERS" number_of_members, opt "SUBJECT_NAME" subject_name, opt
+			"IMAGE" image, opt "IS_EXTRANET" is_extranet, opt "PROJECT" project, rest ""
+			extra }
+		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::Get {
@@ -1340,42 +978,16 @@ pub mod sonet_group {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Add {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("GROUP_ID", &self.group_id)?;
-				map.serialize_entry("USER_ID", &self.user_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Add);
+		serialize_map!(
+			Add { req "GROUP_ID" group_id, req "USER_ID" user_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Add {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					group_id: object.field("GROUP_ID")?,
-					user_id: object.field("USER_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Add { group_id : field "GROUP_ID", user_id : field "USER_ID", extra : rest
+			"", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
 		/// `sonet_group.user.delete`: REST 2, scope `sonet`.
@@ -1407,42 +1019,16 @@ pub mod sonet_group {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Delete {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("GROUP_ID", &self.group_id)?;
-				map.serialize_entry("USER_ID", &self.user_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Delete);
+		serialize_map!(
+			Delete { req "GROUP_ID" group_id, req "USER_ID" user_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Delete {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					group_id: object.field("GROUP_ID")?,
-					user_id: object.field("USER_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Delete { group_id : field "GROUP_ID", user_id : field "USER_ID", extra : rest
+			"", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Delete);
 		/// `sonet_group.user.get`: REST 2, scope `sonet`.
@@ -1468,40 +1054,11 @@ pub mod sonet_group {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("ID", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(Get { req "ID" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Get { id : field "ID", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `sonet_group.user.groups`: REST 2, scope `sonet`.
@@ -1522,36 +1079,11 @@ pub mod sonet_group {
 			pub fn new() -> Self {
 				Self { extra: Default::default() }
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Groups {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Groups);
+		serialize_map!(Groups { rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Groups {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self { extra: object.rest()? })
-			}
-		}
+		from_value!(Groups { extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Groups);
 		/// `sonet_group.user.invite`: REST 2, scope `sonet`.
@@ -1591,44 +1123,17 @@ pub mod sonet_group {
 				self.message = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Invite {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("GROUP_ID", &self.group_id)?;
-				map.serialize_entry("USER_ID", &self.user_id)?;
-				crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Invite);
+		serialize_map!(
+			Invite { req "GROUP_ID" group_id, req "USER_ID" user_id, opt "MESSAGE"
+			message, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Invite {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					group_id: object.field("GROUP_ID")?,
-					user_id: object.field("USER_ID")?,
-					message: object.exact_str("MESSAGE")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Invite { group_id : field "GROUP_ID", user_id : field "USER_ID", message :
+			exact "MESSAGE", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Invite);
 		/// `sonet_group.user.request`: REST 2, scope `sonet`.
@@ -1662,42 +1167,16 @@ pub mod sonet_group {
 				self.message = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Request {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("GROUP_ID", &self.group_id)?;
-				crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Request);
+		serialize_map!(
+			Request { req "GROUP_ID" group_id, opt "MESSAGE" message, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Request {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					group_id: object.field("GROUP_ID")?,
-					message: object.exact_str("MESSAGE")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Request { group_id : field "GROUP_ID", message : exact "MESSAGE", extra :
+			rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Request);
 		/// `sonet_group.user.update`: REST 2, scope `sonet`.
@@ -1735,44 +1214,17 @@ pub mod sonet_group {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Update {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("GROUP_ID", &self.group_id)?;
-				map.serialize_entry("USER_ID", &self.user_id)?;
-				map.serialize_entry("ROLE", &self.role)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Update);
+		serialize_map!(
+			Update { req "GROUP_ID" group_id, req "USER_ID" user_id, req "ROLE" role,
+			rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Update {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					group_id: object.field("GROUP_ID")?,
-					user_id: object.field("USER_ID")?,
-					role: object.field("ROLE")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Update { group_id : field "GROUP_ID", user_id : field "USER_ID", role : field
+			"ROLE", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Update);
 		/// Types of `sonet_group.user.add`.
@@ -1836,31 +1288,12 @@ pub mod sonet_group {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Item {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						user_id: object.soft("USER_ID"),
-						role: object.soft("ROLE"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Item {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-					crate::support::opt_entry(&mut map, "ROLE", &self.role)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Item { user_id : soft "USER_ID", role : soft "ROLE", extra : rest "", }
+			);
+			serialize_map!(
+				Item { opt "USER_ID" user_id, opt "ROLE" role, rest "" extra }
+			);
 			/// The `result` of the call: `object[]`.
 			pub type Output = crate::List<Item>;
 			impl ::bitrix24_runtime::Method for super::Get {
@@ -1907,41 +1340,16 @@ pub mod sonet_group {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Item {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						group_id: object.soft("GROUP_ID"),
-						group_name: object.soft("GROUP_NAME"),
-						role: object.soft("ROLE"),
-						group_image_id: object.soft("GROUP_IMAGE_ID"),
-						group_image: object.soft("GROUP_IMAGE"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Item {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "GROUP_ID", &self.group_id)?;
-					crate::support::opt_entry(&mut map, "GROUP_NAME", &self.group_name)?;
-					crate::support::opt_entry(&mut map, "ROLE", &self.role)?;
-					map.serialize_entry("GROUP_IMAGE_ID", &self.group_image_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"GROUP_IMAGE",
-						&self.group_image,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Item { group_id : soft "GROUP_ID", group_name : soft "GROUP_NAME", role :
+				soft "ROLE", group_image_id : soft "GROUP_IMAGE_ID", group_image : soft
+				"GROUP_IMAGE", extra : rest "", }
+			);
+			serialize_map!(
+				Item { opt "GROUP_ID" group_id, opt "GROUP_NAME" group_name, opt "ROLE"
+				role, req "GROUP_IMAGE_ID" group_image_id, opt "GROUP_IMAGE" group_image,
+				rest "" extra }
+			);
 			/// The `result` of the call: `object[]`.
 			pub type Output = crate::List<Item>;
 			impl ::bitrix24_runtime::Method for super::Groups {

@@ -28,40 +28,11 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Add {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Add);
+		serialize_map!(Add { req "fields" fields, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Add {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					fields: object.field("fields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Add { fields : field "fields", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
 		/// `tasks.task.delete`: REST 3.0, scope `tasks`.
@@ -87,40 +58,11 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Delete {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Delete);
+		serialize_map!(Delete { req "id" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Delete {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Delete { id : field "id", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Delete);
 		/// `tasks.task.get`: REST 3.0, scope `tasks`.
@@ -157,42 +99,11 @@ pub mod v3 {
 				self.select = Some(value.into_iter().map(Into::into).collect());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				crate::support::opt_entry(&mut map, "select", &self.select)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(Get { req "id" id, opt "select" select, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					select: object.field("select")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Get { id : field "id", select : field "select", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `tasks.task.list`: REST 3.0, scope `tasks`.
@@ -252,46 +163,17 @@ pub mod v3 {
 				self.pagination = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for List {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "select", &self.select)?;
-				crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-				crate::support::opt_entry(&mut map, "order", &self.order)?;
-				crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(List);
+		serialize_map!(
+			List { opt "select" select, opt "filter" filter, opt "order" order, opt
+			"pagination" pagination, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for List {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					select: object.field("select")?,
-					filter: object.field("filter")?,
-					order: object.field("order")?,
-					pagination: object.field("pagination")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			List { select : field "select", filter : field "filter", order : field
+			"order", pagination : field "pagination", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
 		/// `tasks.task.update`: REST 3.0, scope `tasks`.
@@ -323,42 +205,13 @@ pub mod v3 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Update {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				map.serialize_entry("fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Update);
+		serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Update {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					fields: object.field("fields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Update { id : field "id", fields : field "fields", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Update);
 		/// Methods under `v3::task::access`.
@@ -386,40 +239,11 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Get {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("id", &self.id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Get);
+			serialize_map!(Get { req "id" id, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Get {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Get { id : field "id", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
 			/// Methods under `v3::task::access::field`.
@@ -458,42 +282,16 @@ pub mod v3 {
 						self.select = Some(value.into_iter().map(Into::into).collect());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Get {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("name", &self.name)?;
-						crate::support::opt_entry(&mut map, "select", &self.select)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Get);
+				serialize_map!(
+					Get { req "name" name, opt "select" select, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Get {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							name: object.field("name")?,
-							select: object.field("select")?,
-							extra: object.rest()?,
-						})
+				from_value!(
+					Get { name : field "name", select : field "select", extra : rest "",
 					}
-				}
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Get);
 				/// `tasks.task.access.field.list`: REST 3.0, scope `tasks`.
@@ -527,40 +325,11 @@ pub mod v3 {
 						self.select = Some(value.into_iter().map(Into::into).collect());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for List {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "select", &self.select)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(List);
+				serialize_map!(List { opt "select" select, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for List {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							select: object.field("select")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(List { select : field "select", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(List);
 				/// Types of `tasks.task.access.field.get`.
@@ -653,75 +422,22 @@ pub mod v3 {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for OutputItem {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								name: object.soft("name"),
-								type_: object.soft("type"),
-								title: object.soft("title"),
-								description: object.soft("description"),
-								validation_rules: object.soft("validationRules"),
-								required_groups: object.soft("requiredGroups"),
-								filterable: object.soft("filterable"),
-								sortable: object.soft("sortable"),
-								editable: object.soft("editable"),
-								multiple: object.soft("multiple"),
-								element_type: object.soft("elementType"),
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for OutputItem {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "name", &self.name)?;
-							crate::support::opt_entry(&mut map, "type", &self.type_)?;
-							crate::support::opt_entry(&mut map, "title", &self.title)?;
-							crate::support::opt_entry(
-								&mut map,
-								"description",
-								&self.description,
-							)?;
-							map.serialize_entry(
-								"validationRules",
-								&self.validation_rules,
-							)?;
-							map.serialize_entry(
-								"requiredGroups",
-								&self.required_groups,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"filterable",
-								&self.filterable,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"sortable",
-								&self.sortable,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"editable",
-								&self.editable,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"multiple",
-								&self.multiple,
-							)?;
-							map.serialize_entry("elementType", &self.element_type)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						OutputItem { name : soft "name", type_ : soft "type", title :
+						soft "title", description : soft "description", validation_rules
+						: soft "validationRules", required_groups : soft
+						"requiredGroups", filterable : soft "filterable", sortable : soft
+						"sortable", editable : soft "editable", multiple : soft
+						"multiple", element_type : soft "elementType", extra : rest "", }
+					);
+					serialize_map!(
+						OutputItem { opt "name" name, opt "type" type_, opt "title"
+						title, opt "description" description, req "validationRules"
+						validation_rules, req "requiredGroups" required_groups, opt
+						"filterable" filterable, opt "sortable" sortable, opt "editable"
+						editable, opt "multiple" multiple, req "elementType"
+						element_type, rest "" extra }
+					);
 					/// The object `result` of `tasks.task.access.field.get`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-get.html>
@@ -736,30 +452,10 @@ pub mod v3 {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object.fits(&["item"], &[])?;
-							Ok(Self {
-								item: object.field("item")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "item", &self.item)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { item : field "item", extra : rest "", } fits["item"] []
+					);
+					serialize_map!(Output { opt "item" item, rest "" extra });
 					impl ::bitrix24_runtime::Method for super::Get {
 						const NAME: &'static str = "tasks.task.access.field.get";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -851,75 +547,22 @@ pub mod v3 {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for OutputItems {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								name: object.soft("name"),
-								type_: object.soft("type"),
-								title: object.soft("title"),
-								description: object.soft("description"),
-								validation_rules: object.soft("validationRules"),
-								required_groups: object.soft("requiredGroups"),
-								filterable: object.soft("filterable"),
-								sortable: object.soft("sortable"),
-								editable: object.soft("editable"),
-								multiple: object.soft("multiple"),
-								element_type: object.soft("elementType"),
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for OutputItems {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "name", &self.name)?;
-							crate::support::opt_entry(&mut map, "type", &self.type_)?;
-							crate::support::opt_entry(&mut map, "title", &self.title)?;
-							crate::support::opt_entry(
-								&mut map,
-								"description",
-								&self.description,
-							)?;
-							map.serialize_entry(
-								"validationRules",
-								&self.validation_rules,
-							)?;
-							map.serialize_entry(
-								"requiredGroups",
-								&self.required_groups,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"filterable",
-								&self.filterable,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"sortable",
-								&self.sortable,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"editable",
-								&self.editable,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"multiple",
-								&self.multiple,
-							)?;
-							map.serialize_entry("elementType", &self.element_type)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						OutputItems { name : soft "name", type_ : soft "type", title :
+						soft "title", description : soft "description", validation_rules
+						: soft "validationRules", required_groups : soft
+						"requiredGroups", filterable : soft "filterable", sortable : soft
+						"sortable", editable : soft "editable", multiple : soft
+						"multiple", element_type : soft "elementType", extra : rest "", }
+					);
+					serialize_map!(
+						OutputItems { opt "name" name, opt "type" type_, opt "title"
+						title, opt "description" description, req "validationRules"
+						validation_rules, req "requiredGroups" required_groups, opt
+						"filterable" filterable, opt "sortable" sortable, opt "editable"
+						editable, opt "multiple" multiple, req "elementType"
+						element_type, rest "" extra }
+					);
 					/// The object `result` of `tasks.task.access.field.list`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-access-field-list.html>
@@ -934,30 +577,11 @@ pub mod v3 {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object.fits(&["items"], &[])?;
-							Ok(Self {
-								items: object.field("items")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							map.serialize_entry("items", &self.items)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { items : field "items", extra : rest "", } fits["items"]
+						[]
+					);
+					serialize_map!(Output { req "items" items, rest "" extra });
 					impl ::bitrix24_runtime::Method for super::List {
 						const NAME: &'static str = "tasks.task.access.field.list";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -1085,265 +709,64 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object
-							.fits(
-								&[
-									"read",
-									"watch",
-									"mute",
-									"createSubtask",
-									"createResult",
-									"edit",
-									"remove",
-									"complete",
-									"approve",
-									"disapprove",
-									"start",
-									"take",
-									"delegate",
-									"defer",
-									"renew",
-									"deadline",
-									"datePlan",
-									"changeDirector",
-									"changeResponsible",
-									"changeAccomplices",
-									"pause",
-									"timeTracking",
-									"mark",
-									"changeStatus",
-									"reminder",
-									"addAuditors",
-									"elapsedTime",
-									"favorite",
-									"checklistAdd",
-									"checklistEdit",
-									"checklistSave",
-									"checklistToggle",
-									"automate",
-									"resultEdit",
-									"completeResult",
-									"removeResult",
-									"resultRead",
-									"admin",
-									"copy",
-									"saveAsTemplate",
-									"attachFile",
-									"detachFile",
-									"detachParent",
-									"createGanttDependence",
-									"sort",
-								],
-								&[],
-							)?;
-						Ok(Self {
-							read: object.field("read")?,
-							watch: object.field("watch")?,
-							mute: object.field("mute")?,
-							create_subtask: object.field("createSubtask")?,
-							create_result: object.field("createResult")?,
-							edit: object.field("edit")?,
-							remove: object.field("remove")?,
-							complete: object.field("complete")?,
-							approve: object.field("approve")?,
-							disapprove: object.field("disapprove")?,
-							start: object.field("start")?,
-							take: object.field("take")?,
-							delegate: object.field("delegate")?,
-							defer: object.field("defer")?,
-							renew: object.field("renew")?,
-							deadline: object.field("deadline")?,
-							date_plan: object.field("datePlan")?,
-							change_director: object.field("changeDirector")?,
-							change_responsible: object.field("changeResponsible")?,
-							change_accomplices: object.field("changeAccomplices")?,
-							pause: object.field("pause")?,
-							time_tracking: object.field("timeTracking")?,
-							mark: object.field("mark")?,
-							change_status: object.field("changeStatus")?,
-							reminder: object.field("reminder")?,
-							add_auditors: object.field("addAuditors")?,
-							elapsed_time: object.field("elapsedTime")?,
-							favorite: object.field("favorite")?,
-							checklist_add: object.field("checklistAdd")?,
-							checklist_edit: object.field("checklistEdit")?,
-							checklist_save: object.field("checklistSave")?,
-							checklist_toggle: object.field("checklistToggle")?,
-							automate: object.field("automate")?,
-							result_edit: object.field("resultEdit")?,
-							complete_result: object.field("completeResult")?,
-							remove_result: object.field("removeResult")?,
-							result_read: object.field("resultRead")?,
-							admin: object.field("admin")?,
-							copy: object.field("copy")?,
-							save_as_template: object.field("saveAsTemplate")?,
-							attach_file: object.field("attachFile")?,
-							detach_file: object.field("detachFile")?,
-							detach_parent: object.field("detachParent")?,
-							create_gantt_dependence: object
-								.field("createGanttDependence")?,
-							sort: object.field("sort")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "read", &self.read)?;
-						crate::support::opt_entry(&mut map, "watch", &self.watch)?;
-						crate::support::opt_entry(&mut map, "mute", &self.mute)?;
-						crate::support::opt_entry(
-							&mut map,
-							"createSubtask",
-							&self.create_subtask,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"createResult",
-							&self.create_result,
-						)?;
-						crate::support::opt_entry(&mut map, "edit", &self.edit)?;
-						crate::support::opt_entry(&mut map, "remove", &self.remove)?;
-						crate::support::opt_entry(&mut map, "complete", &self.complete)?;
-						crate::support::opt_entry(&mut map, "approve", &self.approve)?;
-						crate::support::opt_entry(
-							&mut map,
-							"disapprove",
-							&self.disapprove,
-						)?;
-						crate::support::opt_entry(&mut map, "start", &self.start)?;
-						crate::support::opt_entry(&mut map, "take", &self.take)?;
-						crate::support::opt_entry(&mut map, "delegate", &self.delegate)?;
-						crate::support::opt_entry(&mut map, "defer", &self.defer)?;
-						crate::support::opt_entry(&mut map, "renew", &self.renew)?;
-						crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
-						crate::support::opt_entry(
-							&mut map,
-							"datePlan",
-							&self.date_plan,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"changeDirector",
-							&self.change_director,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"changeResponsible",
-							&self.change_responsible,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"changeAccomplices",
-							&self.change_accomplices,
-						)?;
-						crate::support::opt_entry(&mut map, "pause", &self.pause)?;
-						crate::support::opt_entry(
-							&mut map,
-							"timeTracking",
-							&self.time_tracking,
-						)?;
-						crate::support::opt_entry(&mut map, "mark", &self.mark)?;
-						crate::support::opt_entry(
-							&mut map,
-							"changeStatus",
-							&self.change_status,
-						)?;
-						crate::support::opt_entry(&mut map, "reminder", &self.reminder)?;
-						crate::support::opt_entry(
-							&mut map,
-							"addAuditors",
-							&self.add_auditors,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"elapsedTime",
-							&self.elapsed_time,
-						)?;
-						crate::support::opt_entry(&mut map, "favorite", &self.favorite)?;
-						crate::support::opt_entry(
-							&mut map,
-							"checklistAdd",
-							&self.checklist_add,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"checklistEdit",
-							&self.checklist_edit,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"checklistSave",
-							&self.checklist_save,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"checklistToggle",
-							&self.checklist_toggle,
-						)?;
-						crate::support::opt_entry(&mut map, "automate", &self.automate)?;
-						crate::support::opt_entry(
-							&mut map,
-							"resultEdit",
-							&self.result_edit,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"completeResult",
-							&self.complete_result,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"removeResult",
-							&self.remove_result,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"resultRead",
-							&self.result_read,
-						)?;
-						crate::support::opt_entry(&mut map, "admin", &self.admin)?;
-						crate::support::opt_entry(&mut map, "copy", &self.copy)?;
-						crate::support::opt_entry(
-							&mut map,
-							"saveAsTemplate",
-							&self.save_as_template,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"attachFile",
-							&self.attach_file,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"detachFile",
-							&self.detach_file,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"detachParent",
-							&self.detach_parent,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"createGanttDependence",
-							&self.create_gantt_dependence,
-						)?;
-						crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { read : field "read", watch : field "watch", mute : field
+					"mute", create_subtask : field "createSubtask", create_result : field
+					"createResult", edit : field "edit", remove : field "remove",
+					complete : field "complete", approve : field "approve", disapprove :
+					field "disapprove", start : field "start", take : field "take",
+					delegate : field "delegate", defer : field "defer", renew : field
+					"renew", deadline : field "deadline", date_plan : field "datePlan",
+					change_director : field "changeDirector", change_responsible : field
+					"changeResponsible", change_accomplices : field "changeAccomplices",
+					pause : field "pause", time_tracking : field "timeTracking", mark :
+					field "mark", change_status : field "changeStatus", reminder : field
+					"reminder", add_auditors : field "addAuditors", elapsed_time : field
+					"elapsedTime", favorite : field "favorite", checklist_add : field
+					"checklistAdd", checklist_edit : field "checklistEdit",
+					checklist_save : field "checklistSave", checklist_toggle : field
+					"checklistToggle", automate : field "automate", result_edit : field
+					"resultEdit", complete_result : field "completeResult", remove_result
+					: field "removeResult", result_read : field "resultRead", admin :
+					field "admin", copy : field "copy", save_as_template : field
+					"saveAsTemplate", attach_file : field "attachFile", detach_file :
+					field "detachFile", detach_parent : field "detachParent",
+					create_gantt_dependence : field "createGanttDependence", sort : field
+					"sort", extra : rest "", } fits["read", "watch", "mute",
+					"createSubtask", "createResult", "edit", "remove", "complete",
+					"approve", "disapprove", "start", "take", "delegate", "defer",
+					"renew", "deadline", "datePlan", "changeDirector",
+					"changeResponsible", "changeAccomplices", "pause", "timeTracking",
+					"mark", "changeStatus", "reminder", "addAuditors", "elapsedTime",
+					"favorite", "checklistAdd", "checklistEdit", "checklistSave",
+					"checklistToggle", "automate", "resultEdit", "completeResult",
+					"removeResult", "resultRead", "admin", "copy", "saveAsTemplate",
+					"attachFile", "detachFile", "detachParent", "createGanttDependence",
+					"sort"] []
+				);
+				serialize_map!(
+					Output { opt "read" read, opt "watch" watch, opt "mute" mute, opt
+					"createSubtask" create_subtask, opt "createResult" create_result, opt
+					"edit" edit, opt "remove" remove, opt "complete" complete, opt
+					"approve" approve, opt "disapprove" disapprove, opt "start" start,
+					opt "take" take, opt "delegate" delegate, opt "defer" defer, opt
+					"renew" renew, opt "deadline" deadline, opt "datePlan" date_plan, opt
+					"changeDirector" change_director, opt "changeResponsible"
+					change_responsible, opt "changeAccomplices" change_accomplices, opt
+					"pause" pause, opt "timeTracking" time_tracking, opt "mark" mark, opt
+					"changeStatus" change_status, opt "reminder" reminder, opt
+					"addAuditors" add_auditors, opt "elapsedTime" elapsed_time, opt
+					"favorite" favorite, opt "checklistAdd" checklist_add, opt
+					"checklistEdit" checklist_edit, opt "checklistSave" checklist_save,
+					opt "checklistToggle" checklist_toggle, opt "automate" automate, opt
+					"resultEdit" result_edit, opt "completeResult" complete_result, opt
+					"removeResult" remove_result, opt "resultRead" result_read, opt
+					"admin" admin, opt "copy" copy, opt "saveAsTemplate"
+					save_as_template, opt "attachFile" attach_file, opt "detachFile"
+					detach_file, opt "detachParent" detach_parent, opt
+					"createGanttDependence" create_gantt_dependence, opt "sort" sort,
+					rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::Get {
 					const NAME: &'static str = "tasks.task.access.get";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -1401,44 +824,17 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Fields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("title", &self.title)?;
-					map.serialize_entry("creatorId", &self.creator_id)?;
-					map.serialize_entry("responsibleId", &self.responsible_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Fields);
+			serialize_map!(
+				Fields { req "title" title, req "creatorId" creator_id, req
+				"responsibleId" responsible_id, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Fields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						title: object.field("title")?,
-						creator_id: object.field("creatorId")?,
-						responsible_id: object.field("responsibleId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Fields { title : field "title", creator_id : field "creatorId",
+				responsible_id : field "responsibleId", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
 			/// The object `result.item.rights` of `tasks.task.add`: `object`.
@@ -1630,205 +1026,51 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputItemRights {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						read: object.soft("read"),
-						watch: object.soft("watch"),
-						mute: object.soft("mute"),
-						create_result: object.soft("createResult"),
-						edit: object.soft("edit"),
-						remove: object.soft("remove"),
-						complete: object.soft("complete"),
-						approve: object.soft("approve"),
-						disapprove: object.soft("disapprove"),
-						start: object.soft("start"),
-						take: object.soft("take"),
-						delegate: object.soft("delegate"),
-						defer: object.soft("defer"),
-						renew: object.soft("renew"),
-						deadline: object.soft("deadline"),
-						date_plan: object.soft("datePlan"),
-						change_director: object.soft("changeDirector"),
-						change_responsible: object.soft("changeResponsible"),
-						change_accomplices: object.soft("changeAccomplices"),
-						pause: object.soft("pause"),
-						time_tracking: object.soft("timeTracking"),
-						mark: object.soft("mark"),
-						change_status: object.soft("changeStatus"),
-						reminder: object.soft("reminder"),
-						add_auditors: object.soft("addAuditors"),
-						elapsed_time: object.soft("elapsedTime"),
-						favorite: object.soft("favorite"),
-						checklist_add: object.soft("checklistAdd"),
-						checklist_edit: object.soft("checklistEdit"),
-						checklist_save: object.soft("checklistSave"),
-						checklist_toggle: object.soft("checklistToggle"),
-						automate: object.soft("automate"),
-						result_edit: object.soft("resultEdit"),
-						complete_result: object.soft("completeResult"),
-						remove_result: object.soft("removeResult"),
-						result_read: object.soft("resultRead"),
-						admin: object.soft("admin"),
-						create_subtask: object.soft("createSubtask"),
-						copy: object.soft("copy"),
-						save_as_template: object.soft("saveAsTemplate"),
-						attach_file: object.soft("attachFile"),
-						detach_file: object.soft("detachFile"),
-						detach_parent: object.soft("detachParent"),
-						create_gantt_dependence: object.soft("createGanttDependence"),
-						sort: object.soft("sort"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputItemRights {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "read", &self.read)?;
-					crate::support::opt_entry(&mut map, "watch", &self.watch)?;
-					crate::support::opt_entry(&mut map, "mute", &self.mute)?;
-					crate::support::opt_entry(
-						&mut map,
-						"createResult",
-						&self.create_result,
-					)?;
-					crate::support::opt_entry(&mut map, "edit", &self.edit)?;
-					crate::support::opt_entry(&mut map, "remove", &self.remove)?;
-					crate::support::opt_entry(&mut map, "complete", &self.complete)?;
-					crate::support::opt_entry(&mut map, "approve", &self.approve)?;
-					crate::support::opt_entry(&mut map, "disapprove", &self.disapprove)?;
-					crate::support::opt_entry(&mut map, "start", &self.start)?;
-					crate::support::opt_entry(&mut map, "take", &self.take)?;
-					crate::support::opt_entry(&mut map, "delegate", &self.delegate)?;
-					crate::support::opt_entry(&mut map, "defer", &self.defer)?;
-					crate::support::opt_entry(&mut map, "renew", &self.renew)?;
-					crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
-					crate::support::opt_entry(&mut map, "datePlan", &self.date_plan)?;
-					crate::support::opt_entry(
-						&mut map,
-						"changeDirector",
-						&self.change_director,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"changeResponsible",
-						&self.change_responsible,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"changeAccomplices",
-						&self.change_accomplices,
-					)?;
-					crate::support::opt_entry(&mut map, "pause", &self.pause)?;
-					crate::support::opt_entry(
-						&mut map,
-						"timeTracking",
-						&self.time_tracking,
-					)?;
-					crate::support::opt_entry(&mut map, "mark", &self.mark)?;
-					crate::support::opt_entry(
-						&mut map,
-						"changeStatus",
-						&self.change_status,
-					)?;
-					crate::support::opt_entry(&mut map, "reminder", &self.reminder)?;
-					crate::support::opt_entry(
-						&mut map,
-						"addAuditors",
-						&self.add_auditors,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"elapsedTime",
-						&self.elapsed_time,
-					)?;
-					crate::support::opt_entry(&mut map, "favorite", &self.favorite)?;
-					crate::support::opt_entry(
-						&mut map,
-						"checklistAdd",
-						&self.checklist_add,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"checklistEdit",
-						&self.checklist_edit,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"checklistSave",
-						&self.checklist_save,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"checklistToggle",
-						&self.checklist_toggle,
-					)?;
-					crate::support::opt_entry(&mut map, "automate", &self.automate)?;
-					crate::support::opt_entry(
-						&mut map,
-						"resultEdit",
-						&self.result_edit,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"completeResult",
-						&self.complete_result,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"removeResult",
-						&self.remove_result,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"resultRead",
-						&self.result_read,
-					)?;
-					crate::support::opt_entry(&mut map, "admin", &self.admin)?;
-					crate::support::opt_entry(
-						&mut map,
-						"createSubtask",
-						&self.create_subtask,
-					)?;
-					crate::support::opt_entry(&mut map, "copy", &self.copy)?;
-					crate::support::opt_entry(
-						&mut map,
-						"saveAsTemplate",
-						&self.save_as_template,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"attachFile",
-						&self.attach_file,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"detachFile",
-						&self.detach_file,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"detachParent",
-						&self.detach_parent,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"createGanttDependence",
-						&self.create_gantt_dependence,
-					)?;
-					crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputItemRights { read : soft "read", watch : soft "watch", mute : soft
+				"mute", create_result : soft "createResult", edit : soft "edit", remove :
+				soft "remove", complete : soft "complete", approve : soft "approve",
+				disapprove : soft "disapprove", start : soft "start", take : soft "take",
+				delegate : soft "delegate", defer : soft "defer", renew : soft "renew",
+				deadline : soft "deadline", date_plan : soft "datePlan", change_director
+				: soft "changeDirector", change_responsible : soft "changeResponsible",
+				change_accomplices : soft "changeAccomplices", pause : soft "pause",
+				time_tracking : soft "timeTracking", mark : soft "mark", change_status :
+				soft "changeStatus", reminder : soft "reminder", add_auditors : soft
+				"addAuditors", elapsed_time : soft "elapsedTime", favorite : soft
+				"favorite", checklist_add : soft "checklistAdd", checklist_edit : soft
+				"checklistEdit", checklist_save : soft "checklistSave", checklist_toggle
+				: soft "checklistToggle", automate : soft "automate", result_edit : soft
+				"resultEdit", complete_result : soft "completeResult", remove_result :
+				soft "removeResult", result_read : soft "resultRead", admin : soft
+				"admin", create_subtask : soft "createSubtask", copy : soft "copy",
+				save_as_template : soft "saveAsTemplate", attach_file : soft
+				"attachFile", detach_file : soft "detachFile", detach_parent : soft
+				"detachParent", create_gantt_dependence : soft "createGanttDependence",
+				sort : soft "sort", extra : rest "", }
+			);
+			serialize_map!(
+				OutputItemRights { opt "read" read, opt "watch" watch, opt "mute" mute,
+				opt "createResult" create_result, opt "edit" edit, opt "remove" remove,
+				opt "complete" complete, opt "approve" approve, opt "disapprove"
+				disapprove, opt "start" start, opt "take" take, opt "delegate" delegate,
+				opt "defer" defer, opt "renew" renew, opt "deadline" deadline, opt
+				"datePlan" date_plan, opt "changeDirector" change_director, opt
+				"changeResponsible" change_responsible, opt "changeAccomplices"
+				change_accomplices, opt "pause" pause, opt "timeTracking" time_tracking,
+				opt "mark" mark, opt "changeStatus" change_status, opt "reminder"
+				reminder, opt "addAuditors" add_auditors, opt "elapsedTime" elapsed_time,
+				opt "favorite" favorite, opt "checklistAdd" checklist_add, opt
+				"checklistEdit" checklist_edit, opt "checklistSave" checklist_save, opt
+				"checklistToggle" checklist_toggle, opt "automate" automate, opt
+				"resultEdit" result_edit, opt "completeResult" complete_result, opt
+				"removeResult" remove_result, opt "resultRead" result_read, opt "admin"
+				admin, opt "createSubtask" create_subtask, opt "copy" copy, opt
+				"saveAsTemplate" save_as_template, opt "attachFile" attach_file, opt
+				"detachFile" detach_file, opt "detachParent" detach_parent, opt
+				"createGanttDependence" create_gantt_dependence, opt "sort" sort, rest ""
+				extra }
+			);
 			/// The object `result.item` of `tasks.task.add`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add-rest-v3.html>
@@ -2094,258 +1336,77 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputItem {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.soft("id"),
-						title: object.soft("title"),
-						description: object.soft("description"),
-						deadline: object.soft("deadline"),
-						needs_control: object.soft("needsControl"),
-						start_plan: object.soft("startPlan"),
-						end_plan: object.soft("endPlan"),
-						file_ids: object.soft("fileIds"),
-						checklist: object.soft("checklist"),
-						epic_id: object.soft("epicId"),
-						story_points: object.soft("storyPoints"),
-						priority: object.soft("priority"),
-						status: object.soft("status"),
-						status_changed: object.soft("statusChanged"),
-						parent_id: object.soft("parentId"),
-						contains_checklist: object.soft("containsChecklist"),
-						contains_sub_tasks: object.soft("containsSubTasks"),
-						contains_related_tasks: object.soft("containsRelatedTasks"),
-						contains_gantt_links: object.soft("containsGanttLinks"),
-						contains_placements: object.soft("containsPlacements"),
-						contains_results: object.soft("containsResults"),
-						number_of_reminders: object.soft("numberOfReminders"),
-						chat_id: object.soft("chatId"),
-						planned_duration: object.soft("plannedDuration"),
-						actual_duration: object.soft("actualDuration"),
-						duration_type: object.soft("durationType"),
-						started: object.soft("started"),
-						estimated_time: object.soft("estimatedTime"),
-						replicate: object.soft("replicate"),
-						changed: object.soft("changed"),
-						closed: object.soft("closed"),
-						activity: object.soft("activity"),
-						guid: object.soft("guid"),
-						xml_id: object.soft("xmlId"),
-						exchange_id: object.soft("exchangeId"),
-						exchange_modified: object.soft("exchangeModified"),
-						outlook_version: object.soft("outlookVersion"),
-						mark: object.soft("mark"),
-						allows_change_deadline: object.soft("allowsChangeDeadline"),
-						allows_time_tracking: object.soft("allowsTimeTracking"),
-						matches_work_time: object.soft("matchesWorkTime"),
-						add_in_report: object.soft("addInReport"),
-						is_multitask: object.soft("isMultitask"),
-						site_id: object.soft("siteId"),
-						deadline_count: object.soft("deadlineCount"),
-						decline_reason: object.soft("declineReason"),
-						forum_topic_id: object.soft("forumTopicId"),
-						link: object.soft("link"),
-						rights: object.soft("rights"),
-						archive_link: object.soft("archiveLink"),
-						crm_item_ids: object.soft("crmItemIds"),
-						require_result: object.soft("requireResult"),
-						matches_sub_tasks_time: object.soft("matchesSubTasksTime"),
-						autocomplete_sub_tasks: object.soft("autocompleteSubTasks"),
-						allows_change_date_plan: object.soft("allowsChangeDatePlan"),
-						max_deadline_change_date: object.soft("maxDeadlineChangeDate"),
-						max_deadline_changes: object.soft("maxDeadlineChanges"),
-						require_deadline_change_reason: object
-							.soft("requireDeadlineChangeReason"),
-						in_favorite: object.soft("inFavorite"),
-						in_pin: object.soft("inPin"),
-						in_group_pin: object.soft("inGroupPin"),
-						in_mute: object.soft("inMute"),
-						depends_on: object.soft("dependsOn"),
-						scenarios: object.soft("scenarios"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputItem {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "title", &self.title)?;
-					crate::support::opt_entry(
-						&mut map,
-						"description",
-						&self.description,
-					)?;
-					crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
-					crate::support::opt_entry(
-						&mut map,
-						"needsControl",
-						&self.needs_control,
-					)?;
-					map.serialize_entry("startPlan", &self.start_plan)?;
-					map.serialize_entry("endPlan", &self.end_plan)?;
-					map.serialize_entry("fileIds", &self.file_ids)?;
-					map.serialize_entry("checklist", &self.checklist)?;
-					map.serialize_entry("epicId", &self.epic_id)?;
-					map.serialize_entry("storyPoints", &self.story_points)?;
-					crate::support::opt_entry(&mut map, "priority", &self.priority)?;
-					crate::support::opt_entry(&mut map, "status", &self.status)?;
-					map.serialize_entry("statusChanged", &self.status_changed)?;
-					map.serialize_entry("parentId", &self.parent_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"containsChecklist",
-						&self.contains_checklist,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"containsSubTasks",
-						&self.contains_sub_tasks,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"containsRelatedTasks",
-						&self.contains_related_tasks,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"containsGanttLinks",
-						&self.contains_gantt_links,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"containsPlacements",
-						&self.contains_placements,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"containsResults",
-						&self.contains_results,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"numberOfReminders",
-						&self.number_of_reminders,
-					)?;
-					crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"plannedDuration",
-						&self.planned_duration,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"actualDuration",
-						&self.actual_duration,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"durationType",
-						&self.duration_type,
-					)?;
-					map.serialize_entry("started", &self.started)?;
-					crate::support::opt_entry(
-						&mut map,
-						"estimatedTime",
-						&self.estimated_time,
-					)?;
-					crate::support::opt_entry(&mut map, "replicate", &self.replicate)?;
-					crate::support::opt_entry(&mut map, "changed", &self.changed)?;
-					map.serialize_entry("closed", &self.closed)?;
-					crate::support::opt_entry(&mut map, "activity", &self.activity)?;
-					crate::support::opt_entry(&mut map, "guid", &self.guid)?;
-					map.serialize_entry("xmlId", &self.xml_id)?;
-					map.serialize_entry("exchangeId", &self.exchange_id)?;
-					map.serialize_entry("exchangeModified", &self.exchange_modified)?;
-					crate::support::opt_entry(
-						&mut map,
-						"outlookVersion",
-						&self.outlook_version,
-					)?;
-					crate::support::opt_entry(&mut map, "mark", &self.mark)?;
-					crate::support::opt_entry(
-						&mut map,
-						"allowsChangeDeadline",
-						&self.allows_change_deadline,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"allowsTimeTracking",
-						&self.allows_time_tracking,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"matchesWorkTime",
-						&self.matches_work_time,
-					)?;
-					map.serialize_entry("addInReport", &self.add_in_report)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isMultitask",
-						&self.is_multitask,
-					)?;
-					crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
-					map.serialize_entry("deadlineCount", &self.deadline_count)?;
-					map.serialize_entry("declineReason", &self.decline_reason)?;
-					map.serialize_entry("forumTopicId", &self.forum_topic_id)?;
-					crate::support::opt_entry(&mut map, "link", &self.link)?;
-					crate::support::opt_entry(&mut map, "rights", &self.rights)?;
-					crate::support::opt_entry(
-						&mut map,
-						"archiveLink",
-						&self.archive_link,
-					)?;
-					map.serialize_entry("crmItemIds", &self.crm_item_ids)?;
-					crate::support::opt_entry(
-						&mut map,
-						"requireResult",
-						&self.require_result,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"matchesSubTasksTime",
-						&self.matches_sub_tasks_time,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"autocompleteSubTasks",
-						&self.autocomplete_sub_tasks,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"allowsChangeDatePlan",
-						&self.allows_change_date_plan,
-					)?;
-					map.serialize_entry(
-						"maxDeadlineChangeDate",
-						&self.max_deadline_change_date,
-					)?;
-					map.serialize_entry(
-						"maxDeadlineChanges",
-						&self.max_deadline_changes,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"requireDeadlineChangeReason",
-						&self.require_deadline_change_reason,
-					)?;
-					map.serialize_entry("inFavorite", &self.in_favorite)?;
-					map.serialize_entry("inPin", &self.in_pin)?;
-					map.serialize_entry("inGroupPin", &self.in_group_pin)?;
-					map.serialize_entry("inMute", &self.in_mute)?;
-					map.serialize_entry("dependsOn", &self.depends_on)?;
-					map.serialize_entry("scenarios", &self.scenarios)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputItem { id : soft "id", title : soft "title", description : soft
+				"description", deadline : soft "deadline", needs_control : soft
+				"needsControl", start_plan : soft "startPlan", end_plan : soft "endPlan",
+				file_ids : soft "fileIds", checklist : soft "checklist", epic_id : soft
+				"epicId", story_points : soft "storyPoints", priority : soft "priority",
+				status : soft "status", status_changed : soft "statusChanged", parent_id
+				: soft "parentId", contains_checklist : soft "containsChecklist",
+				contains_sub_tasks : soft "containsSubTasks", contains_related_tasks :
+				soft "containsRelatedTasks", contains_gantt_links : soft
+				"containsGanttLinks", contains_placements : soft "containsPlacements",
+				contains_results : soft "containsResults", number_of_reminders : soft
+				"numberOfReminders", chat_id : soft "chatId", planned_duration : soft
+				"plannedDuration", actual_duration : soft "actualDuration", duration_type
+				: soft "durationType", started : soft "started", estimated_time : soft
+				"estimatedTime", replicate : soft "replicate", changed : soft "changed",
+				closed : soft "closed", activity : soft "activity", guid : soft "guid",
+				xml_id : soft "xmlId", exchange_id : soft "exchangeId", exchange_modified
+				: soft "exchangeModified", outlook_version : soft "outlookVersion", mark
+				: soft "mark", allows_change_deadline : soft "allowsChangeDeadline",
+				allows_time_tracking : soft "allowsTimeTracking", matches_work_time :
+				soft "matchesWorkTime", add_in_report : soft "addInReport", is_multitask
+				: soft "isMultitask", site_id : soft "siteId", deadline_count : soft
+				"deadlineCount", decline_reason : soft "declineReason", forum_topic_id :
+				soft "forumTopicId", link : soft "link", rights : soft "rights",
+				archive_link : soft "archiveLink", crm_item_ids : soft "crmItemIds",
+				require_result : soft "requireResult", matches_sub_tasks_time : soft
+				"matchesSubTasksTime", autocomplete_sub_tasks : soft
+				"autocompleteSubTasks", allows_change_date_plan : soft
+				"allowsChangeDatePlan", max_deadline_change_date : soft
+				"maxDeadlineChangeDate", max_deadline_changes : soft
+				"maxDeadlineChanges", require_deadline_change_reason : soft
+				"requireDeadlineChangeReason", in_favorite : soft "inFavorite", in_pin :
+				soft "inPin", in_group_pin : soft "inGroupPin", in_mute : soft "inMute",
+				depends_on : soft "dependsOn", scenarios : soft "scenarios", extra : rest
+				"", }
+			);
+			serialize_map!(
+				OutputItem { opt "id" id, opt "title" title, opt "description"
+				description, opt "deadline" deadline, opt "needsControl" needs_control,
+				req "startPlan" start_plan, req "endPlan" end_plan, req "fileIds"
+				file_ids, req "checklist" checklist, req "epicId" epic_id, req
+				"storyPoints" story_points, opt "priority" priority, opt "status" status,
+				req "statusChanged" status_changed, req "parentId" parent_id, opt
+				"containsChecklist" contains_checklist, opt "containsSubTasks"
+				contains_sub_tasks, opt "containsRelatedTasks" contains_related_tasks,
+				opt "containsGanttLinks" contains_gantt_links, opt "containsPlacements"
+				contains_placements, opt "containsResults" contains_results, opt
+				"numberOfReminders" number_of_reminders, opt "chatId" chat_id, opt
+				"plannedDuration" planned_duration, opt "actualDuration" actual_duration,
+				opt "durationType" duration_type, req "started" started, opt
+				"estimatedTime" estimated_time, opt "replicate" replicate, opt "changed"
+				changed, req "closed" closed, opt "activity" activity, opt "guid" guid,
+				req "xmlId" xml_id, req "exchangeId" exchange_id, req "exchangeModified"
+				exchange_modified, opt "outlookVersion" outlook_version, opt "mark" mark,
+				opt "allowsChangeDeadline" allows_change_deadline, opt
+				"allowsTimeTracking" allows_time_tracking, opt "matchesWorkTime"
+				matches_work_time, req "addInReport" add_in_report, opt "isMultitask"
+				is_multitask, opt "siteId" site_id, req "deadlineCount" deadline_count,
+				req "declineReason" decline_reason, req "forumTopicId" forum_topic_id,
+				opt "link" link, opt "rights" rights, opt "archiveLink" archive_link, req
+				"crmItemIds" crm_item_ids, opt "requireResult" require_result, opt
+				"matchesSubTasksTime" matches_sub_tasks_time, opt "autocompleteSubTasks"
+				autocomplete_sub_tasks, opt "allowsChangeDatePlan"
+				allows_change_date_plan, req "maxDeadlineChangeDate"
+				max_deadline_change_date, req "maxDeadlineChanges" max_deadline_changes,
+				opt "requireDeadlineChangeReason" require_deadline_change_reason, req
+				"inFavorite" in_favorite, req "inPin" in_pin, req "inGroupPin"
+				in_group_pin, req "inMute" in_mute, req "dependsOn" depends_on, req
+				"scenarios" scenarios, rest "" extra }
+			);
 			/// The object `result` of `tasks.task.add`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add-rest-v3.html>
@@ -2357,30 +1418,10 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["item"], &[])?;
-					Ok(Self {
-						item: object.field("item")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "item", &self.item)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { item : field "item", extra : rest "", } fits["item"] []
+			);
+			serialize_map!(Output { opt "item" item, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Add {
 				const NAME: &'static str = "tasks.task.add";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2417,40 +1458,11 @@ pub mod v3 {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Send {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("fields", &self.fields)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Send);
+				serialize_map!(Send { req "fields" fields, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Send {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							fields: object.field("fields")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(Send { fields : field "fields", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Send);
 				/// Methods under `v3::task::chat::message::field`.
@@ -2494,42 +1506,16 @@ pub mod v3 {
 							);
 							self
 						}
-						/// Adds a key the docs do not describe, sent as it is.
-						pub fn extra(
-							mut self,
-							key: impl Into<String>,
-							value: impl Into<::serde_json::Value>,
-						) -> Self {
-							self.extra.insert(key.into(), value.into());
-							self
-						}
 					}
-					impl ::serde::Serialize for Get {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							map.serialize_entry("name", &self.name)?;
-							crate::support::opt_entry(&mut map, "select", &self.select)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					extra_setter!(Get);
+					serialize_map!(
+						Get { req "name" name, opt "select" select, rest "" extra }
+					);
 					#[cfg(feature = "deserialize-params")]
-					impl crate::support::FromValue for Get {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								name: object.field("name")?,
-								select: object.field("select")?,
-								extra: object.rest()?,
-							})
-						}
-					}
+					from_value!(
+						Get { name : field "name", select : field "select", extra : rest
+						"", }
+					);
 					#[cfg(feature = "deserialize-params")]
 					deserialize_via_from_value!(Get);
 					/// `tasks.task.chat.message.field.list`: REST 3.0, scope `tasks`.
@@ -2568,40 +1554,11 @@ pub mod v3 {
 							);
 							self
 						}
-						/// Adds a key the docs do not describe, sent as it is.
-						pub fn extra(
-							mut self,
-							key: impl Into<String>,
-							value: impl Into<::serde_json::Value>,
-						) -> Self {
-							self.extra.insert(key.into(), value.into());
-							self
-						}
 					}
-					impl ::serde::Serialize for List {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "select", &self.select)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					extra_setter!(List);
+					serialize_map!(List { opt "select" select, rest "" extra });
 					#[cfg(feature = "deserialize-params")]
-					impl crate::support::FromValue for List {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								select: object.field("select")?,
-								extra: object.rest()?,
-							})
-						}
-					}
+					from_value!(List { select : field "select", extra : rest "", });
 					#[cfg(feature = "deserialize-params")]
 					deserialize_via_from_value!(List);
 					/// Types of `tasks.task.chat.message.field.get`.
@@ -2678,53 +1635,18 @@ pub mod v3 {
 								::serde_json::Value,
 							>,
 						}
-						impl crate::support::FromValue for OutputItem {
-							fn from_value(
-								value: ::serde_json::Value,
-							) -> Result<Self, ::serde_json::Error> {
-								let mut object = crate::support::Object::new(value)?;
-								Ok(Self {
-									name: object.soft("name"),
-									type_: object.soft("type"),
-									title: object.soft("title"),
-									description: object.soft("description"),
-									filterable: object.soft("filterable"),
-									sortable: object.soft("sortable"),
-									multiple: object.soft("multiple"),
-									extra: object.rest()?,
-								})
-							}
-						}
-						impl ::serde::Serialize for OutputItem {
-							fn serialize<S: ::serde::Serializer>(
-								&self,
-								serializer: S,
-							) -> Result<S::Ok, S::Error> {
-								use ::serde::ser::SerializeMap as _;
-								let mut map = serializer.serialize_map(None)?;
-								crate::support::opt_entry(&mut map, "name", &self.name)?;
-								crate::support::opt_entry(&mut map, "type", &self.type_)?;
-								crate::support::opt_entry(&mut map, "title", &self.title)?;
-								map.serialize_entry("description", &self.description)?;
-								crate::support::opt_entry(
-									&mut map,
-									"filterable",
-									&self.filterable,
-								)?;
-								crate::support::opt_entry(
-									&mut map,
-									"sortable",
-									&self.sortable,
-								)?;
-								crate::support::opt_entry(
-									&mut map,
-									"multiple",
-									&self.multiple,
-								)?;
-								crate::support::rest_entries(&mut map, &self.extra)?;
-								map.end()
-							}
-						}
+						from_value!(
+							OutputItem { name : soft "name", type_ : soft "type", title :
+							soft "title", description : soft "description", filterable :
+							soft "filterable", sortable : soft "sortable", multiple :
+							soft "multiple", extra : rest "", }
+						);
+						serialize_map!(
+							OutputItem { opt "name" name, opt "type" type_, opt "title"
+							title, req "description" description, opt "filterable"
+							filterable, opt "sortable" sortable, opt "multiple" multiple,
+							rest "" extra }
+						);
 						/// The object `result` of `tasks.task.chat.message.field.get`: `object`.
 						///
 						/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-get.html>
@@ -2739,30 +1661,11 @@ pub mod v3 {
 								::serde_json::Value,
 							>,
 						}
-						impl crate::support::FromValue for Output {
-							fn from_value(
-								value: ::serde_json::Value,
-							) -> Result<Self, ::serde_json::Error> {
-								let mut object = crate::support::Object::new(value)?;
-								object.fits(&["item"], &[])?;
-								Ok(Self {
-									item: object.field("item")?,
-									extra: object.rest()?,
-								})
-							}
-						}
-						impl ::serde::Serialize for Output {
-							fn serialize<S: ::serde::Serializer>(
-								&self,
-								serializer: S,
-							) -> Result<S::Ok, S::Error> {
-								use ::serde::ser::SerializeMap as _;
-								let mut map = serializer.serialize_map(None)?;
-								crate::support::opt_entry(&mut map, "item", &self.item)?;
-								crate::support::rest_entries(&mut map, &self.extra)?;
-								map.end()
-							}
-						}
+						from_value!(
+							Output { item : field "item", extra : rest "", } fits["item"]
+							[]
+						);
+						serialize_map!(Output { opt "item" item, rest "" extra });
 						impl ::bitrix24_runtime::Method for super::Get {
 							const NAME: &'static str = "tasks.task.chat.message.field.get";
 							const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2838,53 +1741,18 @@ pub mod v3 {
 								::serde_json::Value,
 							>,
 						}
-						impl crate::support::FromValue for OutputItems {
-							fn from_value(
-								value: ::serde_json::Value,
-							) -> Result<Self, ::serde_json::Error> {
-								let mut object = crate::support::Object::new(value)?;
-								Ok(Self {
-									name: object.soft("name"),
-									type_: object.soft("type"),
-									title: object.soft("title"),
-									description: object.soft("description"),
-									filterable: object.soft("filterable"),
-									sortable: object.soft("sortable"),
-									multiple: object.soft("multiple"),
-									extra: object.rest()?,
-								})
-							}
-						}
-						impl ::serde::Serialize for OutputItems {
-							fn serialize<S: ::serde::Serializer>(
-								&self,
-								serializer: S,
-							) -> Result<S::Ok, S::Error> {
-								use ::serde::ser::SerializeMap as _;
-								let mut map = serializer.serialize_map(None)?;
-								crate::support::opt_entry(&mut map, "name", &self.name)?;
-								crate::support::opt_entry(&mut map, "type", &self.type_)?;
-								crate::support::opt_entry(&mut map, "title", &self.title)?;
-								map.serialize_entry("description", &self.description)?;
-								crate::support::opt_entry(
-									&mut map,
-									"filterable",
-									&self.filterable,
-								)?;
-								crate::support::opt_entry(
-									&mut map,
-									"sortable",
-									&self.sortable,
-								)?;
-								crate::support::opt_entry(
-									&mut map,
-									"multiple",
-									&self.multiple,
-								)?;
-								crate::support::rest_entries(&mut map, &self.extra)?;
-								map.end()
-							}
-						}
+						from_value!(
+							OutputItems { name : soft "name", type_ : soft "type", title
+							: soft "title", description : soft "description", filterable
+							: soft "filterable", sortable : soft "sortable", multiple :
+							soft "multiple", extra : rest "", }
+						);
+						serialize_map!(
+							OutputItems { opt "name" name, opt "type" type_, opt "title"
+							title, req "description" description, opt "filterable"
+							filterable, opt "sortable" sortable, opt "multiple" multiple,
+							rest "" extra }
+						);
 						/// The object `result` of `tasks.task.chat.message.field.list`: `object`.
 						///
 						/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-field-list.html>
@@ -2899,30 +1767,11 @@ pub mod v3 {
 								::serde_json::Value,
 							>,
 						}
-						impl crate::support::FromValue for Output {
-							fn from_value(
-								value: ::serde_json::Value,
-							) -> Result<Self, ::serde_json::Error> {
-								let mut object = crate::support::Object::new(value)?;
-								object.fits(&["items"], &[])?;
-								Ok(Self {
-									items: object.field("items")?,
-									extra: object.rest()?,
-								})
-							}
-						}
-						impl ::serde::Serialize for Output {
-							fn serialize<S: ::serde::Serializer>(
-								&self,
-								serializer: S,
-							) -> Result<S::Ok, S::Error> {
-								use ::serde::ser::SerializeMap as _;
-								let mut map = serializer.serialize_map(None)?;
-								map.serialize_entry("items", &self.items)?;
-								crate::support::rest_entries(&mut map, &self.extra)?;
-								map.end()
-							}
-						}
+						from_value!(
+							Output { items : field "items", extra : rest "", }
+							fits["items"] []
+						);
+						serialize_map!(Output { req "items" items, rest "" extra });
 						impl ::bitrix24_runtime::Method for super::List {
 							const NAME: &'static str = "tasks.task.chat.message.field.list";
 							const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -2984,42 +1833,16 @@ pub mod v3 {
 								extra: Default::default(),
 							}
 						}
-						/// Adds a key the docs do not describe, sent as it is.
-						pub fn extra(
-							mut self,
-							key: impl Into<String>,
-							value: impl Into<::serde_json::Value>,
-						) -> Self {
-							self.extra.insert(key.into(), value.into());
-							self
-						}
 					}
-					impl ::serde::Serialize for Fields {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							map.serialize_entry("taskId", &self.task_id)?;
-							map.serialize_entry("text", &self.text)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					extra_setter!(Fields);
+					serialize_map!(
+						Fields { req "taskId" task_id, req "text" text, rest "" extra }
+					);
 					#[cfg(feature = "deserialize-params")]
-					impl crate::support::FromValue for Fields {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								task_id: object.field("taskId")?,
-								text: object.field("text")?,
-								extra: object.rest()?,
-							})
-						}
-					}
+					from_value!(
+						Fields { task_id : field "taskId", text : field "text", extra :
+						rest "", }
+					);
 					#[cfg(feature = "deserialize-params")]
 					deserialize_via_from_value!(Fields);
 					/// The object `result` of `tasks.task.chat.message.send`: `object`.
@@ -3036,30 +1859,11 @@ pub mod v3 {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object.fits(&["result"], &[])?;
-							Ok(Self {
-								result: object.field("result")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "result", &self.result)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { result : field "result", extra : rest "", }
+						fits["result"] []
+					);
+					serialize_map!(Output { opt "result" result, rest "" extra });
 					impl ::bitrix24_runtime::Method for super::Send {
 						const NAME: &'static str = "tasks.task.chat.message.send";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3139,42 +1943,13 @@ pub mod v3 {
 					self.select = Some(value.into_iter().map(Into::into).collect());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Get {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("name", &self.name)?;
-					crate::support::opt_entry(&mut map, "select", &self.select)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Get);
+			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Get {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						name: object.field("name")?,
-						select: object.field("select")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Get { name : field "name", select : field "select", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
 			/// `tasks.task.field.list`: REST 3.0, scope `tasks`.
@@ -3208,40 +1983,11 @@ pub mod v3 {
 					self.select = Some(value.into_iter().map(Into::into).collect());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for List {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "select", &self.select)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(List);
+			serialize_map!(List { opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for List {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						select: object.field("select")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(List { select : field "select", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// Types of `tasks.task.field.get`.
@@ -3331,57 +2077,22 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputItem {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							name: object.soft("name"),
-							type_: object.soft("type"),
-							title: object.soft("title"),
-							description: object.soft("description"),
-							validation_rules: object.soft("validationRules"),
-							required_groups: object.soft("requiredGroups"),
-							filterable: object.soft("filterable"),
-							sortable: object.soft("sortable"),
-							editable: object.soft("editable"),
-							multiple: object.soft("multiple"),
-							element_type: object.soft("elementType"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputItem {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(
-							&mut map,
-							"description",
-							&self.description,
-						)?;
-						map.serialize_entry("validationRules", &self.validation_rules)?;
-						map.serialize_entry("requiredGroups", &self.required_groups)?;
-						crate::support::opt_entry(
-							&mut map,
-							"filterable",
-							&self.filterable,
-						)?;
-						crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-						crate::support::opt_entry(&mut map, "editable", &self.editable)?;
-						crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
-						map.serialize_entry("elementType", &self.element_type)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputItem { name : soft "name", type_ : soft "type", title : soft
+					"title", description : soft "description", validation_rules : soft
+					"validationRules", required_groups : soft "requiredGroups",
+					filterable : soft "filterable", sortable : soft "sortable", editable
+					: soft "editable", multiple : soft "multiple", element_type : soft
+					"elementType", extra : rest "", }
+				);
+				serialize_map!(
+					OutputItem { opt "name" name, opt "type" type_, opt "title" title,
+					opt "description" description, req "validationRules"
+					validation_rules, req "requiredGroups" required_groups, opt
+					"filterable" filterable, opt "sortable" sortable, opt "editable"
+					editable, opt "multiple" multiple, req "elementType" element_type,
+					rest "" extra }
+				);
 				/// The object `result` of `tasks.task.field.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-field-get.html>
@@ -3393,30 +2104,10 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["item"], &[])?;
-						Ok(Self {
-							item: object.field("item")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "item", &self.item)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { item : field "item", extra : rest "", } fits["item"] []
+				);
+				serialize_map!(Output { opt "item" item, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::Get {
 					const NAME: &'static str = "tasks.task.field.get";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3463,30 +2154,10 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["items"], &[])?;
-						Ok(Self {
-							items: object.field("items")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("items", &self.items)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { items : field "items", extra : rest "", } fits["items"] []
+				);
+				serialize_map!(Output { req "items" items, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::List {
 					const NAME: &'static str = "tasks.task.field.list";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3528,42 +2199,16 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Attach {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("taskId", &self.task_id)?;
-					map.serialize_entry("fileIds", &self.file_ids)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Attach);
+			serialize_map!(
+				Attach { req "taskId" task_id, req "fileIds" file_ids, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Attach {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						task_id: object.field("taskId")?,
-						file_ids: object.field("fileIds")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Attach { task_id : field "taskId", file_ids : field "fileIds", extra :
+				rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Attach);
 			/// Types of `tasks.task.file.attach`.
@@ -3630,42 +2275,16 @@ pub mod v3 {
 						self.select = Some(value.into_iter().map(Into::into).collect());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Get {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("name", &self.name)?;
-						crate::support::opt_entry(&mut map, "select", &self.select)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Get);
+				serialize_map!(
+					Get { req "name" name, opt "select" select, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Get {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							name: object.field("name")?,
-							select: object.field("select")?,
-							extra: object.rest()?,
-						})
+				from_value!(
+					Get { name : field "name", select : field "select", extra : rest "",
 					}
-				}
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Get);
 				/// `tasks.task.file.field.list`: REST 3.0, scope `tasks`.
@@ -3699,40 +2318,11 @@ pub mod v3 {
 						self.select = Some(value.into_iter().map(Into::into).collect());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for List {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "select", &self.select)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(List);
+				serialize_map!(List { opt "select" select, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for List {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							select: object.field("select")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(List { select : field "select", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(List);
 				/// Types of `tasks.task.file.field.get`.
@@ -3809,53 +2399,18 @@ pub mod v3 {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for OutputItem {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								name: object.soft("name"),
-								type_: object.soft("type"),
-								title: object.soft("title"),
-								description: object.soft("description"),
-								filterable: object.soft("filterable"),
-								sortable: object.soft("sortable"),
-								multiple: object.soft("multiple"),
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for OutputItem {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "name", &self.name)?;
-							crate::support::opt_entry(&mut map, "type", &self.type_)?;
-							crate::support::opt_entry(&mut map, "title", &self.title)?;
-							map.serialize_entry("description", &self.description)?;
-							crate::support::opt_entry(
-								&mut map,
-								"filterable",
-								&self.filterable,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"sortable",
-								&self.sortable,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"multiple",
-								&self.multiple,
-							)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						OutputItem { name : soft "name", type_ : soft "type", title :
+						soft "title", description : soft "description", filterable : soft
+						"filterable", sortable : soft "sortable", multiple : soft
+						"multiple", extra : rest "", }
+					);
+					serialize_map!(
+						OutputItem { opt "name" name, opt "type" type_, opt "title"
+						title, req "description" description, opt "filterable"
+						filterable, opt "sortable" sortable, opt "multiple" multiple,
+						rest "" extra }
+					);
 					/// The object `result` of `tasks.task.file.field.get`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-get.html>
@@ -3870,30 +2425,10 @@ pub mod v3 {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object.fits(&["item"], &[])?;
-							Ok(Self {
-								item: object.field("item")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "item", &self.item)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { item : field "item", extra : rest "", } fits["item"] []
+					);
+					serialize_map!(Output { opt "item" item, rest "" extra });
 					impl ::bitrix24_runtime::Method for super::Get {
 						const NAME: &'static str = "tasks.task.file.field.get";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -3969,53 +2504,18 @@ pub mod v3 {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for OutputItems {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								name: object.soft("name"),
-								type_: object.soft("type"),
-								title: object.soft("title"),
-								description: object.soft("description"),
-								filterable: object.soft("filterable"),
-								sortable: object.soft("sortable"),
-								multiple: object.soft("multiple"),
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for OutputItems {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "name", &self.name)?;
-							crate::support::opt_entry(&mut map, "type", &self.type_)?;
-							crate::support::opt_entry(&mut map, "title", &self.title)?;
-							map.serialize_entry("description", &self.description)?;
-							crate::support::opt_entry(
-								&mut map,
-								"filterable",
-								&self.filterable,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"sortable",
-								&self.sortable,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"multiple",
-								&self.multiple,
-							)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						OutputItems { name : soft "name", type_ : soft "type", title :
+						soft "title", description : soft "description", filterable : soft
+						"filterable", sortable : soft "sortable", multiple : soft
+						"multiple", extra : rest "", }
+					);
+					serialize_map!(
+						OutputItems { opt "name" name, opt "type" type_, opt "title"
+						title, req "description" description, opt "filterable"
+						filterable, opt "sortable" sortable, opt "multiple" multiple,
+						rest "" extra }
+					);
 					/// The object `result` of `tasks.task.file.field.list`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-file-field-list.html>
@@ -4030,30 +2530,11 @@ pub mod v3 {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object.fits(&["items"], &[])?;
-							Ok(Self {
-								items: object.field("items")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							map.serialize_entry("items", &self.items)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { items : field "items", extra : rest "", } fits["items"]
+						[]
+					);
+					serialize_map!(Output { req "items" items, rest "" extra });
 					impl ::bitrix24_runtime::Method for super::List {
 						const NAME: &'static str = "tasks.task.file.field.list";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -4108,31 +2589,14 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputItemResponsible {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						name: object.soft("name"),
-						email: object.soft("email"),
-						extra: object.rest()?,
-					})
+			from_value!(
+				OutputItemResponsible { name : soft "name", email : soft "email", extra :
+				rest "", }
+			);
+			serialize_map!(
+				OutputItemResponsible { opt "name" name, opt "email" email, rest "" extra
 				}
-			}
-			impl ::serde::Serialize for OutputItemResponsible {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "email", &self.email)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			);
 			/// The object `result.item.rights` of `tasks.task.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
@@ -4322,205 +2786,51 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputItemRights {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						read: object.soft("read"),
-						watch: object.soft("watch"),
-						mute: object.soft("mute"),
-						create_result: object.soft("createResult"),
-						edit: object.soft("edit"),
-						remove: object.soft("remove"),
-						complete: object.soft("complete"),
-						approve: object.soft("approve"),
-						disapprove: object.soft("disapprove"),
-						start: object.soft("start"),
-						take: object.soft("take"),
-						delegate: object.soft("delegate"),
-						defer: object.soft("defer"),
-						renew: object.soft("renew"),
-						deadline: object.soft("deadline"),
-						date_plan: object.soft("datePlan"),
-						change_director: object.soft("changeDirector"),
-						change_responsible: object.soft("changeResponsible"),
-						change_accomplices: object.soft("changeAccomplices"),
-						pause: object.soft("pause"),
-						time_tracking: object.soft("timeTracking"),
-						mark: object.soft("mark"),
-						change_status: object.soft("changeStatus"),
-						reminder: object.soft("reminder"),
-						add_auditors: object.soft("addAuditors"),
-						elapsed_time: object.soft("elapsedTime"),
-						favorite: object.soft("favorite"),
-						checklist_add: object.soft("checklistAdd"),
-						checklist_edit: object.soft("checklistEdit"),
-						checklist_save: object.soft("checklistSave"),
-						checklist_toggle: object.soft("checklistToggle"),
-						automate: object.soft("automate"),
-						result_edit: object.soft("resultEdit"),
-						complete_result: object.soft("completeResult"),
-						remove_result: object.soft("removeResult"),
-						result_read: object.soft("resultRead"),
-						admin: object.soft("admin"),
-						create_subtask: object.soft("createSubtask"),
-						copy: object.soft("copy"),
-						save_as_template: object.soft("saveAsTemplate"),
-						attach_file: object.soft("attachFile"),
-						detach_file: object.soft("detachFile"),
-						detach_parent: object.soft("detachParent"),
-						create_gantt_dependence: object.soft("createGanttDependence"),
-						sort: object.soft("sort"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputItemRights {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "read", &self.read)?;
-					crate::support::opt_entry(&mut map, "watch", &self.watch)?;
-					crate::support::opt_entry(&mut map, "mute", &self.mute)?;
-					crate::support::opt_entry(
-						&mut map,
-						"createResult",
-						&self.create_result,
-					)?;
-					crate::support::opt_entry(&mut map, "edit", &self.edit)?;
-					crate::support::opt_entry(&mut map, "remove", &self.remove)?;
-					crate::support::opt_entry(&mut map, "complete", &self.complete)?;
-					crate::support::opt_entry(&mut map, "approve", &self.approve)?;
-					crate::support::opt_entry(&mut map, "disapprove", &self.disapprove)?;
-					crate::support::opt_entry(&mut map, "start", &self.start)?;
-					crate::support::opt_entry(&mut map, "take", &self.take)?;
-					crate::support::opt_entry(&mut map, "delegate", &self.delegate)?;
-					crate::support::opt_entry(&mut map, "defer", &self.defer)?;
-					crate::support::opt_entry(&mut map, "renew", &self.renew)?;
-					crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
-					crate::support::opt_entry(&mut map, "datePlan", &self.date_plan)?;
-					crate::support::opt_entry(
-						&mut map,
-						"changeDirector",
-						&self.change_director,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"changeResponsible",
-						&self.change_responsible,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"changeAccomplices",
-						&self.change_accomplices,
-					)?;
-					crate::support::opt_entry(&mut map, "pause", &self.pause)?;
-					crate::support::opt_entry(
-						&mut map,
-						"timeTracking",
-						&self.time_tracking,
-					)?;
-					crate::support::opt_entry(&mut map, "mark", &self.mark)?;
-					crate::support::opt_entry(
-						&mut map,
-						"changeStatus",
-						&self.change_status,
-					)?;
-					crate::support::opt_entry(&mut map, "reminder", &self.reminder)?;
-					crate::support::opt_entry(
-						&mut map,
-						"addAuditors",
-						&self.add_auditors,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"elapsedTime",
-						&self.elapsed_time,
-					)?;
-					crate::support::opt_entry(&mut map, "favorite", &self.favorite)?;
-					crate::support::opt_entry(
-						&mut map,
-						"checklistAdd",
-						&self.checklist_add,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"checklistEdit",
-						&self.checklist_edit,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"checklistSave",
-						&self.checklist_save,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"checklistToggle",
-						&self.checklist_toggle,
-					)?;
-					crate::support::opt_entry(&mut map, "automate", &self.automate)?;
-					crate::support::opt_entry(
-						&mut map,
-						"resultEdit",
-						&self.result_edit,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"completeResult",
-						&self.complete_result,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"removeResult",
-						&self.remove_result,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"resultRead",
-						&self.result_read,
-					)?;
-					crate::support::opt_entry(&mut map, "admin", &self.admin)?;
-					crate::support::opt_entry(
-						&mut map,
-						"createSubtask",
-						&self.create_subtask,
-					)?;
-					crate::support::opt_entry(&mut map, "copy", &self.copy)?;
-					crate::support::opt_entry(
-						&mut map,
-						"saveAsTemplate",
-						&self.save_as_template,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"attachFile",
-						&self.attach_file,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"detachFile",
-						&self.detach_file,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"detachParent",
-						&self.detach_parent,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"createGanttDependence",
-						&self.create_gantt_dependence,
-					)?;
-					crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputItemRights { read : soft "read", watch : soft "watch", mute : soft
+				"mute", create_result : soft "createResult", edit : soft "edit", remove :
+				soft "remove", complete : soft "complete", approve : soft "approve",
+				disapprove : soft "disapprove", start : soft "start", take : soft "take",
+				delegate : soft "delegate", defer : soft "defer", renew : soft "renew",
+				deadline : soft "deadline", date_plan : soft "datePlan", change_director
+				: soft "changeDirector", change_responsible : soft "changeResponsible",
+				change_accomplices : soft "changeAccomplices", pause : soft "pause",
+				time_tracking : soft "timeTracking", mark : soft "mark", change_status :
+				soft "changeStatus", reminder : soft "reminder", add_auditors : soft
+				"addAuditors", elapsed_time : soft "elapsedTime", favorite : soft
+				"favorite", checklist_add : soft "checklistAdd", checklist_edit : soft
+				"checklistEdit", checklist_save : soft "checklistSave", checklist_toggle
+				: soft "checklistToggle", automate : soft "automate", result_edit : soft
+				"resultEdit", complete_result : soft "completeResult", remove_result :
+				soft "removeResult", result_read : soft "resultRead", admin : soft
+				"admin", create_subtask : soft "createSubtask", copy : soft "copy",
+				save_as_template : soft "saveAsTemplate", attach_file : soft
+				"attachFile", detach_file : soft "detachFile", detach_parent : soft
+				"detachParent", create_gantt_dependence : soft "createGanttDependence",
+				sort : soft "sort", extra : rest "", }
+			);
+			serialize_map!(
+				OutputItemRights { opt "read" read, opt "watch" watch, opt "mute" mute,
+				opt "createResult" create_result, opt "edit" edit, opt "remove" remove,
+				opt "complete" complete, opt "approve" approve, opt "disapprove"
+				disapprove, opt "start" start, opt "take" take, opt "delegate" delegate,
+				opt "defer" defer, opt "renew" renew, opt "deadline" deadline, opt
+				"datePlan" date_plan, opt "changeDirector" change_director, opt
+				"changeResponsible" change_responsible, opt "changeAccomplices"
+				change_accomplices, opt "pause" pause, opt "timeTracking" time_tracking,
+				opt "mark" mark, opt "changeStatus" change_status, opt "reminder"
+				reminder, opt "addAuditors" add_auditors, opt "elapsedTime" elapsed_time,
+				opt "favorite" favorite, opt "checklistAdd" checklist_add, opt
+				"checklistEdit" checklist_edit, opt "checklistSave" checklist_save, opt
+				"checklistToggle" checklist_toggle, opt "automate" automate, opt
+				"resultEdit" result_edit, opt "completeResult" complete_result, opt
+				"removeResult" remove_result, opt "resultRead" result_read, opt "admin"
+				admin, opt "createSubtask" create_subtask, opt "copy" copy, opt
+				"saveAsTemplate" save_as_template, opt "attachFile" attach_file, opt
+				"detachFile" detach_file, opt "detachParent" detach_parent, opt
+				"createGanttDependence" create_gantt_dependence, opt "sort" sort, rest ""
+				extra }
+			);
 			/// The object `result.item` of `tasks.task.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
@@ -4790,268 +3100,79 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputItem {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.soft("id"),
-						title: object.soft("title"),
-						description: object.soft("description"),
-						responsible: object.soft("responsible"),
-						deadline: object.soft("deadline"),
-						needs_control: object.soft("needsControl"),
-						start_plan: object.soft("startPlan"),
-						end_plan: object.soft("endPlan"),
-						file_ids: object.soft("fileIds"),
-						checklist: object.soft("checklist"),
-						epic_id: object.soft("epicId"),
-						story_points: object.soft("storyPoints"),
-						priority: object.soft("priority"),
-						status: object.soft("status"),
-						status_changed: object.soft("statusChanged"),
-						parent_id: object.soft("parentId"),
-						contains_checklist: object.soft("containsChecklist"),
-						contains_sub_tasks: object.soft("containsSubTasks"),
-						contains_related_tasks: object.soft("containsRelatedTasks"),
-						contains_gantt_links: object.soft("containsGanttLinks"),
-						contains_placements: object.soft("containsPlacements"),
-						contains_results: object.soft("containsResults"),
-						number_of_reminders: object.soft("numberOfReminders"),
-						chat_id: object.soft("chatId"),
-						planned_duration: object.soft("plannedDuration"),
-						actual_duration: object.soft("actualDuration"),
-						duration_type: object.soft("durationType"),
-						started: object.soft("started"),
-						estimated_time: object.soft("estimatedTime"),
-						replicate: object.soft("replicate"),
-						changed: object.soft("changed"),
-						closed: object.soft("closed"),
-						activity: object.soft("activity"),
-						guid: object.soft("guid"),
-						xml_id: object.soft("xmlId"),
-						exchange_id: object.soft("exchangeId"),
-						exchange_modified: object.soft("exchangeModified"),
-						outlook_version: object.soft("outlookVersion"),
-						mark: object.soft("mark"),
-						allows_change_deadline: object.soft("allowsChangeDeadline"),
-						allows_time_tracking: object.soft("allowsTimeTracking"),
-						matches_work_time: object.soft("matchesWorkTime"),
-						add_in_report: object.soft("addInReport"),
-						is_multitask: object.soft("isMultitask"),
-						site_id: object.soft("siteId"),
-						deadline_count: object.soft("deadlineCount"),
-						decline_reason: object.soft("declineReason"),
-						forum_topic_id: object.soft("forumTopicId"),
-						link: object.soft("link"),
-						rights: object.soft("rights"),
-						archive_link: object.soft("archiveLink"),
-						crm_item_ids: object.soft("crmItemIds"),
-						require_result: object.soft("requireResult"),
-						matches_sub_tasks_time: object.soft("matchesSubTasksTime"),
-						autocomplete_sub_tasks: object.soft("autocompleteSubTasks"),
-						allows_change_date_plan: object.soft("allowsChangeDatePlan"),
-						max_deadline_change_date: object.soft("maxDeadlineChangeDate"),
-						max_deadline_changes: object.soft("maxDeadlineChanges"),
-						require_deadline_change_reason: object
-							.soft("requireDeadlineChangeReason"),
-						in_favorite: object.soft("inFavorite"),
-						in_pin: object.soft("inPin"),
-						in_group_pin: object.soft("inGroupPin"),
-						in_mute: object.soft("inMute"),
-						depends_on: object.soft("dependsOn"),
-						scenarios: object.soft("scenarios"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputItem {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "title", &self.title)?;
-					crate::support::opt_entry(
-						&mut map,
-						"description",
-						&self.description,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"responsible",
-						&self.responsible,
-					)?;
-					crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
-					crate::support::opt_entry(
-						&mut map,
-						"needsControl",
-						&self.needs_control,
-					)?;
-					map.serialize_entry("startPlan", &self.start_plan)?;
-					map.serialize_entry("endPlan", &self.end_plan)?;
-					map.serialize_entry("fileIds", &self.file_ids)?;
-					map.serialize_entry("checklist", &self.checklist)?;
-					map.serialize_entry("epicId", &self.epic_id)?;
-					map.serialize_entry("storyPoints", &self.story_points)?;
-					crate::support::opt_entry(&mut map, "priority", &self.priority)?;
-					crate::support::opt_entry(&mut map, "status", &self.status)?;
-					crate::support::opt_entry(
-						&mut map,
-						"statusChanged",
-						&self.status_changed,
-					)?;
-					map.serialize_entry("parentId", &self.parent_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"containsChecklist",
-						&self.contains_checklist,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"containsSubTasks",
-						&self.contains_sub_tasks,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"containsRelatedTasks",
-						&self.contains_related_tasks,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"containsGanttLinks",
-						&self.contains_gantt_links,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"containsPlacements",
-						&self.contains_placements,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"containsResults",
-						&self.contains_results,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"numberOfReminders",
-						&self.number_of_reminders,
-					)?;
-					crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"plannedDuration",
-						&self.planned_duration,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"actualDuration",
-						&self.actual_duration,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"durationType",
-						&self.duration_type,
-					)?;
-					map.serialize_entry("started", &self.started)?;
-					crate::support::opt_entry(
-						&mut map,
-						"estimatedTime",
-						&self.estimated_time,
-					)?;
-					crate::support::opt_entry(&mut map, "replicate", &self.replicate)?;
-					crate::support::opt_entry(&mut map, "changed", &self.changed)?;
-					map.serialize_entry("closed", &self.closed)?;
-					crate::support::opt_entry(&mut map, "activity", &self.activity)?;
-					crate::support::opt_entry(&mut map, "guid", &self.guid)?;
-					map.serialize_entry("xmlId", &self.xml_id)?;
-					map.serialize_entry("exchangeId", &self.exchange_id)?;
-					map.serialize_entry("exchangeModified", &self.exchange_modified)?;
-					crate::support::opt_entry(
-						&mut map,
-						"outlookVersion",
-						&self.outlook_version,
-					)?;
-					crate::support::opt_entry(&mut map, "mark", &self.mark)?;
-					crate::support::opt_entry(
-						&mut map,
-						"allowsChangeDeadline",
-						&self.allows_change_deadline,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"allowsTimeTracking",
-						&self.allows_time_tracking,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"matchesWorkTime",
-						&self.matches_work_time,
-					)?;
-					map.serialize_entry("addInReport", &self.add_in_report)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isMultitask",
-						&self.is_multitask,
-					)?;
-					crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
-					map.serialize_entry("deadlineCount", &self.deadline_count)?;
-					map.serialize_entry("declineReason", &self.decline_reason)?;
-					map.serialize_entry("forumTopicId", &self.forum_topic_id)?;
-					crate::support::opt_entry(&mut map, "link", &self.link)?;
-					crate::support::opt_entry(&mut map, "rights", &self.rights)?;
-					crate::support::opt_entry(
-						&mut map,
-						"archiveLink",
-						&self.archive_link,
-					)?;
-					map.serialize_entry("crmItemIds", &self.crm_item_ids)?;
-					crate::support::opt_entry(
-						&mut map,
-						"requireResult",
-						&self.require_result,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"matchesSubTasksTime",
-						&self.matches_sub_tasks_time,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"autocompleteSubTasks",
-						&self.autocomplete_sub_tasks,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"allowsChangeDatePlan",
-						&self.allows_change_date_plan,
-					)?;
-					map.serialize_entry(
-						"maxDeadlineChangeDate",
-						&self.max_deadline_change_date,
-					)?;
-					map.serialize_entry(
-						"maxDeadlineChanges",
-						&self.max_deadline_changes,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"requireDeadlineChangeReason",
-						&self.require_deadline_change_reason,
-					)?;
-					map.serialize_entry("inFavorite", &self.in_favorite)?;
-					map.serialize_entry("inPin", &self.in_pin)?;
-					map.serialize_entry("inGroupPin", &self.in_group_pin)?;
-					map.serialize_entry("inMute", &self.in_mute)?;
-					map.serialize_entry("dependsOn", &self.depends_on)?;
-					map.serialize_entry("scenarios", &self.scenarios)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputItem { id : soft "id", title : soft "title", description : soft
+				"description", responsible : soft "responsible", deadline : soft
+				"deadline", needs_control : soft "needsControl", start_plan : soft
+				"startPlan", end_plan : soft "endPlan", file_ids : soft "fileIds",
+				checklist : soft "checklist", epic_id : soft "epicId", story_points :
+				soft "storyPoints", priority : soft "priority", status : soft "status",
+				status_changed : soft "statusChanged", parent_id : soft "parentId",
+				contains_checklist : soft "containsChecklist", contains_sub_tasks : soft
+				"containsSubTasks", contains_related_tasks : soft "containsRelatedTasks",
+				contains_gantt_links : soft "containsGanttLinks", contains_placements :
+				soft "containsPlacements", contains_results : soft "containsResults",
+				number_of_reminders : soft "numberOfReminders", chat_id : soft "chatId",
+				planned_duration : soft "plannedDuration", actual_duration : soft
+				"actualDuration", duration_type : soft "durationType", started : soft
+				"started", estimated_time : soft "estimatedTime", replicate : soft
+				"replicate", changed : soft "changed", closed : soft "closed", activity :
+				soft "activity", guid : soft "guid", xml_id : soft "xmlId", exchange_id :
+				soft "exchangeId", exchange_modified : soft "exchangeModified",
+				outlook_version : soft "outlookVersion", mark : soft "mark",
+				allows_change_deadline : soft "allowsChangeDeadline",
+				allows_time_tracking : soft "allowsTimeTracking", matches_work_time :
+				soft "matchesWorkTime", add_in_report : soft "addInReport", is_multitask
+				: soft "isMultitask", site_id : soft "siteId", deadline_count : soft
+				"deadlineCount", decline_reason : soft "declineReason", forum_topic_id :
+				soft "forumTopicId", link : soft "link", rights : soft "rights",
+				archive_link : soft "archiveLink", crm_item_ids : soft "crmItemIds",
+				require_result : soft "requireResult", matches_sub_tasks_time : soft
+				"matchesSubTasksTime", autocomplete_sub_tasks : soft
+				"autocompleteSubTasks", allows_change_date_plan : soft
+				"allowsChangeDatePlan", max_deadline_change_date : soft
+				"maxDeadlineChangeDate", max_deadline_changes : soft
+				"maxDeadlineChanges", require_deadline_change_reason : soft
+				"requireDeadlineChangeReason", in_favorite : soft "inFavorite", in_pin :
+				soft "inPin", in_group_pin : soft "inGroupPin", in_mute : soft "inMute",
+				depends_on : soft "dependsOn", scenarios : soft "scenarios", extra : rest
+				"", }
+			);
+			serialize_map!(
+				OutputItem { opt "id" id, opt "title" title, opt "description"
+				description, opt "responsible" responsible, opt "deadline" deadline, opt
+				"needsControl" needs_control, req "startPlan" start_plan, req "endPlan"
+				end_plan, req "fileIds" file_ids, req "checklist" checklist, req "epicId"
+				epic_id, req "storyPoints" story_points, opt "priority" priority, opt
+				"status" status, opt "statusChanged" status_changed, req "parentId"
+				parent_id, opt "containsChecklist" contains_checklist, opt
+				"containsSubTasks" contains_sub_tasks, opt "containsRelatedTasks"
+				contains_related_tasks, opt "containsGanttLinks" contains_gantt_links,
+				opt "containsPlacements" contains_placements, opt "containsResults"
+				contains_results, opt "numberOfReminders" number_of_reminders, opt
+				"chatId" chat_id, opt "plannedDuration" planned_duration, opt
+				"actualDuration" actual_duration, opt "durationType" duration_type, req
+				"started" started, opt "estimatedTime" estimated_time, opt "replicate"
+				replicate, opt "changed" changed, req "closed" closed, opt "activity"
+				activity, opt "guid" guid, req "xmlId" xml_id, req "exchangeId"
+				exchange_id, req "exchangeModified" exchange_modified, opt
+				"outlookVersion" outlook_version, opt "mark" mark, opt
+				"allowsChangeDeadline" allows_change_deadline, opt "allowsTimeTracking"
+				allows_time_tracking, opt "matchesWorkTime" matches_work_time, req
+				"addInReport" add_in_report, opt "isMultitask" is_multitask, opt "siteId"
+				site_id, req "deadlineCount" deadline_count, req "declineReason"
+				decline_reason, req "forumTopicId" forum_topic_id, opt "link" link, opt
+				"rights" rights, opt "archiveLink" archive_link, req "crmItemIds"
+				crm_item_ids, opt "requireResult" require_result, opt
+				"matchesSubTasksTime" matches_sub_tasks_time, opt "autocompleteSubTasks"
+				autocomplete_sub_tasks, opt "allowsChangeDatePlan"
+				allows_change_date_plan, req "maxDeadlineChangeDate"
+				max_deadline_change_date, req "maxDeadlineChanges" max_deadline_changes,
+				opt "requireDeadlineChangeReason" require_deadline_change_reason, req
+				"inFavorite" in_favorite, req "inPin" in_pin, req "inGroupPin"
+				in_group_pin, req "inMute" in_mute, req "dependsOn" depends_on, req
+				"scenarios" scenarios, rest "" extra }
+			);
 			/// The object `result` of `tasks.task.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
@@ -5063,30 +3184,10 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["item"], &[])?;
-					Ok(Self {
-						item: object.field("item")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "item", &self.item)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { item : field "item", extra : rest "", } fits["item"] []
+			);
+			serialize_map!(Output { opt "item" item, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "tasks.task.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -5156,40 +3257,11 @@ pub mod v3 {
 					self.field.insert(key.into(), value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Order {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.field)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Order);
+			serialize_map!(Order { rest "*" field, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Order {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						field: object.pattern("*")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Order { field : pattern "*", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Order);
 			/// The object `result.items` of `tasks.task.list`: `object[]`.
@@ -5221,41 +3293,16 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputItems {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.soft("id"),
-						title: object.soft("title"),
-						responsible_id: object.soft("responsibleId"),
-						deadline: object.soft("deadline"),
-						status: object.soft("status"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputItems {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "title", &self.title)?;
-					crate::support::opt_entry(
-						&mut map,
-						"responsibleId",
-						&self.responsible_id,
-					)?;
-					crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
-					crate::support::opt_entry(&mut map, "status", &self.status)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputItems { id : soft "id", title : soft "title", responsible_id : soft
+				"responsibleId", deadline : soft "deadline", status : soft "status",
+				extra : rest "", }
+			);
+			serialize_map!(
+				OutputItems { opt "id" id, opt "title" title, opt "responsibleId"
+				responsible_id, opt "deadline" deadline, opt "status" status, rest ""
+				extra }
+			);
 			/// The object `result` of `tasks.task.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list-rest-v3.html>
@@ -5267,30 +3314,10 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["items"], &[])?;
-					Ok(Self {
-						items: object.field("items")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("items", &self.items)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { items : field "items", extra : rest "", } fits["items"] []
+			);
+			serialize_map!(Output { req "items" items, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::List {
 				const NAME: &'static str = "tasks.task.list";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -5325,40 +3352,11 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Add {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("fields", &self.fields)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Add);
+			serialize_map!(Add { req "fields" fields, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Add {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						fields: object.field("fields")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Add { fields : field "fields", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Add);
 			/// `tasks.task.result.addfromchatmessage`: REST 3.0, scope `tasks`.
@@ -5384,40 +3382,13 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Addfromchatmessage {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("fields", &self.fields)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Addfromchatmessage);
+			serialize_map!(Addfromchatmessage { req "fields" fields, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Addfromchatmessage {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						fields: object.field("fields")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Addfromchatmessage { fields : field "fields", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Addfromchatmessage);
 			/// `tasks.task.result.delete`: REST 3.0, scope `tasks`.
@@ -5443,40 +3414,11 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Delete {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("id", &self.id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Delete);
+			serialize_map!(Delete { req "id" id, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Delete {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Delete { id : field "id", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Delete);
 			/// `tasks.task.result.list`: REST 3.0, scope `tasks`.
@@ -5534,46 +3476,17 @@ pub mod v3 {
 					self.pagination = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for List {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "order", &self.order)?;
-					map.serialize_entry("filter", &self.filter)?;
-					crate::support::opt_entry(&mut map, "select", &self.select)?;
-					crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(List);
+			serialize_map!(
+				List { opt "order" order, req "filter" filter, opt "select" select, opt
+				"pagination" pagination, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for List {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						order: object.field("order")?,
-						filter: object.field("filter")?,
-						select: object.field("select")?,
-						pagination: object.field("pagination")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				List { order : field "order", filter : field "filter", select : field
+				"select", pagination : field "pagination", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// `tasks.task.result.update`: REST 3.0, scope `tasks`.
@@ -5605,42 +3518,13 @@ pub mod v3 {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Update {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("id", &self.id)?;
-					map.serialize_entry("fields", &self.fields)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Update);
+			serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Update {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						fields: object.field("fields")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Update { id : field "id", fields : field "fields", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Update);
 			/// Types of `tasks.task.result.add`.
@@ -5694,42 +3578,16 @@ pub mod v3 {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Fields {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("taskId", &self.task_id)?;
-						map.serialize_entry("text", &self.text)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Fields);
+				serialize_map!(
+					Fields { req "taskId" task_id, req "text" text, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Fields {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							task_id: object.field("taskId")?,
-							text: object.field("text")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					Fields { task_id : field "taskId", text : field "text", extra : rest
+					"", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Fields);
 				/// Allowed values of `result.item.status` in `tasks.task.result.add`.
@@ -5757,31 +3615,14 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputItemRights {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							edit: object.field("edit")?,
-							remove: object.field("remove")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputItemRights {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "edit", &self.edit)?;
-						crate::support::opt_entry(&mut map, "remove", &self.remove)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputItemRights { edit : field "edit", remove : field "remove",
+					extra : rest "", }
+				);
+				serialize_map!(
+					OutputItemRights { opt "edit" edit, opt "remove" remove, rest ""
+					extra }
+				);
 				/// The object `result.item` of `tasks.task.result.add`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-add.html>
@@ -5813,63 +3654,19 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputItem {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							task_id: object.field("taskId")?,
-							text: object.field("text")?,
-							author_id: object.field("authorId")?,
-							created_at: object.field("createdAt")?,
-							updated_at: object.field("updatedAt")?,
-							status: object.field("status")?,
-							file_ids: object.field("fileIds")?,
-							rights: object.field("rights")?,
-							message_id: object.field("messageId")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputItem {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "taskId", &self.task_id)?;
-						crate::support::opt_entry(&mut map, "text", &self.text)?;
-						crate::support::opt_entry(
-							&mut map,
-							"authorId",
-							&self.author_id,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"createdAt",
-							&self.created_at,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"updatedAt",
-							&self.updated_at,
-						)?;
-						crate::support::opt_entry(&mut map, "status", &self.status)?;
-						map.serialize_entry("fileIds", &self.file_ids)?;
-						crate::support::opt_entry(&mut map, "rights", &self.rights)?;
-						crate::support::opt_entry(
-							&mut map,
-							"messageId",
-							&self.message_id,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputItem { id : field "id", task_id : field "taskId", text : field
+					"text", author_id : field "authorId", created_at : field "createdAt",
+					updated_at : field "updatedAt", status : field "status", file_ids :
+					field "fileIds", rights : field "rights", message_id : field
+					"messageId", extra : rest "", }
+				);
+				serialize_map!(
+					OutputItem { opt "id" id, opt "taskId" task_id, opt "text" text, opt
+					"authorId" author_id, opt "createdAt" created_at, opt "updatedAt"
+					updated_at, opt "status" status, req "fileIds" file_ids, opt "rights"
+					rights, opt "messageId" message_id, rest "" extra }
+				);
 				/// The object `result` of `tasks.task.result.add`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-add.html>
@@ -5881,30 +3678,10 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["item"], &[])?;
-						Ok(Self {
-							item: object.field("item")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "item", &self.item)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { item : field "item", extra : rest "", } fits["item"] []
+				);
+				serialize_map!(Output { opt "item" item, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::Add {
 					const NAME: &'static str = "tasks.task.result.add";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -5963,40 +3740,11 @@ pub mod v3 {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Fields {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("messageId", &self.message_id)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Fields);
+				serialize_map!(Fields { req "messageId" message_id, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Fields {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							message_id: object.field("messageId")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(Fields { message_id : field "messageId", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Fields);
 				/// The object `result.item.rights` of `tasks.task.result.addfromchatmessage`: `object`.
@@ -6016,31 +3764,14 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputItemRights {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							edit: object.soft("edit"),
-							remove: object.soft("remove"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputItemRights {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "edit", &self.edit)?;
-						crate::support::opt_entry(&mut map, "remove", &self.remove)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputItemRights { edit : soft "edit", remove : soft "remove", extra
+					: rest "", }
+				);
+				serialize_map!(
+					OutputItemRights { opt "edit" edit, opt "remove" remove, rest ""
+					extra }
+				);
 				/// The object `result.item` of `tasks.task.result.addfromchatmessage`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-addfromchatmessage.html>
@@ -6090,59 +3821,19 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputItem {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.soft("id"),
-							task_id: object.soft("taskId"),
-							text: object.soft("text"),
-							author_id: object.soft("authorId"),
-							created_at: object.soft("createdAt"),
-							updated_at: object.soft("updatedAt"),
-							status: object.soft("status"),
-							file_ids: object.soft("fileIds"),
-							rights: object.soft("rights"),
-							message_id: object.soft("messageId"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputItem {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "taskId", &self.task_id)?;
-						crate::support::opt_entry(&mut map, "text", &self.text)?;
-						crate::support::opt_entry(
-							&mut map,
-							"authorId",
-							&self.author_id,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"createdAt",
-							&self.created_at,
-						)?;
-						map.serialize_entry("updatedAt", &self.updated_at)?;
-						crate::support::opt_entry(&mut map, "status", &self.status)?;
-						map.serialize_entry("fileIds", &self.file_ids)?;
-						crate::support::opt_entry(&mut map, "rights", &self.rights)?;
-						crate::support::opt_entry(
-							&mut map,
-							"messageId",
-							&self.message_id,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputItem { id : soft "id", task_id : soft "taskId", text : soft
+					"text", author_id : soft "authorId", created_at : soft "createdAt",
+					updated_at : soft "updatedAt", status : soft "status", file_ids :
+					soft "fileIds", rights : soft "rights", message_id : soft
+					"messageId", extra : rest "", }
+				);
+				serialize_map!(
+					OutputItem { opt "id" id, opt "taskId" task_id, opt "text" text, opt
+					"authorId" author_id, opt "createdAt" created_at, req "updatedAt"
+					updated_at, opt "status" status, req "fileIds" file_ids, opt "rights"
+					rights, opt "messageId" message_id, rest "" extra }
+				);
 				/// The object `result` of `tasks.task.result.addfromchatmessage`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-addfromchatmessage.html>
@@ -6154,30 +3845,10 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["item"], &[])?;
-						Ok(Self {
-							item: object.field("item")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "item", &self.item)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { item : field "item", extra : rest "", } fits["item"] []
+				);
+				serialize_map!(Output { opt "item" item, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::Addfromchatmessage {
 					const NAME: &'static str = "tasks.task.result.addfromchatmessage";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -6220,30 +3891,11 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["result"], &[])?;
-						Ok(Self {
-							result: object.field("result")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "result", &self.result)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { result : field "result", extra : rest "", } fits["result"]
+					[]
+				);
+				serialize_map!(Output { opt "result" result, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::Delete {
 					const NAME: &'static str = "tasks.task.result.delete";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -6329,40 +3981,11 @@ pub mod v3 {
 						self.field.insert(key.into(), value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Order {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::rest_entries(&mut map, &self.field)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Order);
+				serialize_map!(Order { rest "*" field, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Order {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							field: object.pattern("*")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(Order { field : pattern "*", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Order);
 				/// Allowed values of `params.filter` in `tasks.task.result.list`.
@@ -6418,49 +4041,17 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputItems {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.soft("id"),
-							task_id: object.soft("taskId"),
-							text: object.soft("text"),
-							author_id: object.soft("authorId"),
-							created_at: object.soft("createdAt"),
-							status: object.soft("status"),
-							message_id: object.soft("messageId"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputItems {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "taskId", &self.task_id)?;
-						crate::support::opt_entry(&mut map, "text", &self.text)?;
-						crate::support::opt_entry(
-							&mut map,
-							"authorId",
-							&self.author_id,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"createdAt",
-							&self.created_at,
-						)?;
-						crate::support::opt_entry(&mut map, "status", &self.status)?;
-						map.serialize_entry("messageId", &self.message_id)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputItems { id : soft "id", task_id : soft "taskId", text : soft
+					"text", author_id : soft "authorId", created_at : soft "createdAt",
+					status : soft "status", message_id : soft "messageId", extra : rest
+					"", }
+				);
+				serialize_map!(
+					OutputItems { opt "id" id, opt "taskId" task_id, opt "text" text, opt
+					"authorId" author_id, opt "createdAt" created_at, opt "status"
+					status, req "messageId" message_id, rest "" extra }
+				);
 				/// The object `result` of `tasks.task.result.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-list-rest-v3.html>
@@ -6472,30 +4063,10 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["items"], &[])?;
-						Ok(Self {
-							items: object.field("items")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("items", &self.items)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { items : field "items", extra : rest "", } fits["items"] []
+				);
+				serialize_map!(Output { req "items" items, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::List {
 					const NAME: &'static str = "tasks.task.result.list";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -6554,40 +4125,11 @@ pub mod v3 {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Fields {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("text", &self.text)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Fields);
+				serialize_map!(Fields { req "text" text, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Fields {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							text: object.field("text")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(Fields { text : field "text", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Fields);
 				/// The object `result.item.rights` of `tasks.task.result.update`: `object`.
@@ -6607,31 +4149,14 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputItemRights {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							edit: object.soft("edit"),
-							remove: object.soft("remove"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputItemRights {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "edit", &self.edit)?;
-						crate::support::opt_entry(&mut map, "remove", &self.remove)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputItemRights { edit : soft "edit", remove : soft "remove", extra
+					: rest "", }
+				);
+				serialize_map!(
+					OutputItemRights { opt "edit" edit, opt "remove" remove, rest ""
+					extra }
+				);
 				/// The object `result.item` of `tasks.task.result.update`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-update.html>
@@ -6681,59 +4206,19 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputItem {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.soft("id"),
-							task_id: object.soft("taskId"),
-							text: object.soft("text"),
-							author_id: object.soft("authorId"),
-							created_at: object.soft("createdAt"),
-							updated_at: object.soft("updatedAt"),
-							status: object.soft("status"),
-							file_ids: object.soft("fileIds"),
-							rights: object.soft("rights"),
-							message_id: object.soft("messageId"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputItem {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "taskId", &self.task_id)?;
-						crate::support::opt_entry(&mut map, "text", &self.text)?;
-						crate::support::opt_entry(
-							&mut map,
-							"authorId",
-							&self.author_id,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"createdAt",
-							&self.created_at,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"updatedAt",
-							&self.updated_at,
-						)?;
-						crate::support::opt_entry(&mut map, "status", &self.status)?;
-						map.serialize_entry("fileIds", &self.file_ids)?;
-						crate::support::opt_entry(&mut map, "rights", &self.rights)?;
-						map.serialize_entry("messageId", &self.message_id)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputItem { id : soft "id", task_id : soft "taskId", text : soft
+					"text", author_id : soft "authorId", created_at : soft "createdAt",
+					updated_at : soft "updatedAt", status : soft "status", file_ids :
+					soft "fileIds", rights : soft "rights", message_id : soft
+					"messageId", extra : rest "", }
+				);
+				serialize_map!(
+					OutputItem { opt "id" id, opt "taskId" task_id, opt "text" text, opt
+					"authorId" author_id, opt "createdAt" created_at, opt "updatedAt"
+					updated_at, opt "status" status, req "fileIds" file_ids, opt "rights"
+					rights, req "messageId" message_id, rest "" extra }
+				);
 				/// The object `result` of `tasks.task.result.update`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-update.html>
@@ -6745,30 +4230,10 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["item"], &[])?;
-						Ok(Self {
-							item: object.field("item")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "item", &self.item)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { item : field "item", extra : rest "", } fits["item"] []
+				);
+				serialize_map!(Output { opt "item" item, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::Update {
 					const NAME: &'static str = "tasks.task.result.update";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;

@@ -48,44 +48,17 @@ pub mod call {
 			self.cost_currency = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for AttachTranscription {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CALL_ID", &self.call_id)?;
-			map.serialize_entry("MESSAGES", &self.messages)?;
-			crate::support::opt_entry(&mut map, "COST", &self.cost)?;
-			crate::support::opt_entry(&mut map, "COST_CURRENCY", &self.cost_currency)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(AttachTranscription);
+	serialize_map!(
+		AttachTranscription { req "CALL_ID" call_id, req "MESSAGES" messages, opt "COST"
+		cost, opt "COST_CURRENCY" cost_currency, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for AttachTranscription {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				call_id: object.field("CALL_ID")?,
-				messages: object.field("MESSAGES")?,
-				cost: object.field("COST")?,
-				cost_currency: object.exact_str("COST_CURRENCY")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		AttachTranscription { call_id : field "CALL_ID", messages : field "MESSAGES",
+		cost : field "COST", cost_currency : exact "COST_CURRENCY", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(AttachTranscription);
 	/// Types of `telephony.call.attachTranscription`.
@@ -150,46 +123,17 @@ pub mod call {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Messages {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("SIDE", &self.side)?;
-				map.serialize_entry("START_TIME", &self.start_time)?;
-				map.serialize_entry("STOP_TIME", &self.stop_time)?;
-				map.serialize_entry("MESSAGE", &self.message)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Messages);
+		serialize_map!(
+			Messages { req "SIDE" side, req "START_TIME" start_time, req "STOP_TIME"
+			stop_time, req "MESSAGE" message, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Messages {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					side: object.field("SIDE")?,
-					start_time: object.field("START_TIME")?,
-					stop_time: object.field("STOP_TIME")?,
-					message: object.field("MESSAGE")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Messages { side : field "SIDE", start_time : field "START_TIME", stop_time :
+			field "STOP_TIME", message : field "MESSAGE", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Messages);
 		/// The object `result` of `telephony.call.attachTranscription`: `object`.
@@ -203,34 +147,11 @@ pub mod call {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["TRANSCRIPT_ID"], &[])?;
-				Ok(Self {
-					transcript_id: object.field("TRANSCRIPT_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"TRANSCRIPT_ID",
-					&self.transcript_id,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { transcript_id : field "TRANSCRIPT_ID", extra : rest "", }
+			fits["TRANSCRIPT_ID"] []
+		);
+		serialize_map!(Output { opt "TRANSCRIPT_ID" transcript_id, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::AttachTranscription {
 			const NAME: &'static str = "telephony.call.attachTranscription";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -290,44 +211,18 @@ pub mod external_call {
 			self.file_content = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for AttachRecord {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CALL_ID", &self.call_id)?;
-			crate::support::opt_entry(&mut map, "RECORD_URL", &self.record_url)?;
-			crate::support::opt_entry(&mut map, "FILENAME", &self.filename)?;
-			crate::support::opt_entry(&mut map, "FILE_CONTENT", &self.file_content)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(AttachRecord);
+	serialize_map!(
+		AttachRecord { req "CALL_ID" call_id, opt "RECORD_URL" record_url, opt "FILENAME"
+		filename, opt "FILE_CONTENT" file_content, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for AttachRecord {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				call_id: object.field("CALL_ID")?,
-				record_url: object.exact_str("RECORD_URL")?,
-				filename: object.exact_str("FILENAME")?,
-				file_content: object.exact_str("FILE_CONTENT")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		AttachRecord { call_id : field "CALL_ID", record_url : exact "RECORD_URL",
+		filename : exact "FILENAME", file_content : exact "FILE_CONTENT", extra : rest
+		"", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(AttachRecord);
 	/// `telephony.externalCall.finish`: REST 2, scope `telephony`.
@@ -433,58 +328,23 @@ pub mod external_call {
 			self.add_to_chat = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Finish {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CALL_ID", &self.call_id)?;
-			map.serialize_entry("USER_ID", &self.user_id)?;
-			map.serialize_entry("USER_PHONE_INNER", &self.user_phone_inner)?;
-			crate::support::opt_entry(&mut map, "DURATION", &self.duration)?;
-			crate::support::opt_entry(&mut map, "COST", &self.cost)?;
-			crate::support::opt_entry(&mut map, "COST_CURRENCY", &self.cost_currency)?;
-			crate::support::opt_entry(&mut map, "STATUS_CODE", &self.status_code)?;
-			crate::support::opt_entry(&mut map, "FAILED_REASON", &self.failed_reason)?;
-			crate::support::opt_entry(&mut map, "RECORD_URL", &self.record_url)?;
-			crate::support::opt_entry(&mut map, "VOTE", &self.vote)?;
-			crate::support::opt_entry(&mut map, "ADD_TO_CHAT", &self.add_to_chat)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Finish);
+	serialize_map!(
+		Finish { req "CALL_ID" call_id, req "USER_ID" user_id, req "USER_PHONE_INNER"
+		user_phone_inner, opt "DURATION" duration, opt "COST" cost, opt "COST_CURRENCY"
+		cost_currency, opt "STATUS_CODE" status_code, opt "FAILED_REASON" failed_reason,
+		opt "RECORD_URL" record_url, opt "VOTE" vote, opt "ADD_TO_CHAT" add_to_chat, rest
+		"" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Finish {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				call_id: object.field("CALL_ID")?,
-				user_id: object.field("USER_ID")?,
-				user_phone_inner: object.field("USER_PHONE_INNER")?,
-				duration: object.field("DURATION")?,
-				cost: object.field("COST")?,
-				cost_currency: object.exact_str("COST_CURRENCY")?,
-				status_code: object.field("STATUS_CODE")?,
-				failed_reason: object.exact_str("FAILED_REASON")?,
-				record_url: object.exact_str("RECORD_URL")?,
-				vote: object.field("VOTE")?,
-				add_to_chat: object.field("ADD_TO_CHAT")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Finish { call_id : field "CALL_ID", user_id : field "USER_ID", user_phone_inner :
+		field "USER_PHONE_INNER", duration : field "DURATION", cost : field "COST",
+		cost_currency : exact "COST_CURRENCY", status_code : field "STATUS_CODE",
+		failed_reason : exact "FAILED_REASON", record_url : exact "RECORD_URL", vote :
+		field "VOTE", add_to_chat : field "ADD_TO_CHAT", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Finish);
 	/// `telephony.externalCall.hide`: REST 2, scope `telephony`.
@@ -518,40 +378,13 @@ pub mod external_call {
 			self.user_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Hide {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CALL_ID", &self.call_id)?;
-			crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Hide);
+	serialize_map!(Hide { req "CALL_ID" call_id, opt "USER_ID" user_id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Hide {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				call_id: object.field("CALL_ID")?,
-				user_id: object.field("USER_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Hide { call_id : field "CALL_ID", user_id : field "USER_ID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Hide);
 	/// `telephony.externalCall.register`: REST 2, scope `telephony`.
@@ -684,76 +517,27 @@ pub mod external_call {
 			self.external_call_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Register {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("USER_ID", &self.user_id)?;
-			map.serialize_entry("USER_PHONE_INNER", &self.user_phone_inner)?;
-			map.serialize_entry("PHONE_NUMBER", &self.phone_number)?;
-			map.serialize_entry("TYPE", &self.type_)?;
-			crate::support::opt_entry(
-				&mut map,
-				"CALL_START_DATE",
-				&self.call_start_date,
-			)?;
-			crate::support::opt_entry(&mut map, "CRM_CREATE", &self.crm_create)?;
-			crate::support::opt_entry(&mut map, "CRM_SOURCE", &self.crm_source)?;
-			crate::support::opt_entry(
-				&mut map,
-				"CRM_ENTITY_TYPE",
-				&self.crm_entity_type,
-			)?;
-			crate::support::opt_entry(&mut map, "CRM_ENTITY_ID", &self.crm_entity_id)?;
-			crate::support::opt_entry(&mut map, "SHOW", &self.show)?;
-			crate::support::opt_entry(&mut map, "ADD_TO_CHAT", &self.add_to_chat)?;
-			crate::support::opt_entry(&mut map, "CALL_LIST_ID", &self.call_list_id)?;
-			crate::support::opt_entry(&mut map, "LINE_NUMBER", &self.line_number)?;
-			crate::support::opt_entry(
-				&mut map,
-				"EXTERNAL_CALL_ID",
-				&self.external_call_id,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
+	extra_setter!(Register);
+	serialize_map!(
+		Register { req "USER_ID" user_id, req "USER_PHONE_INNER" user_phone_inner, req
+		"PHONE_NUMBER" phone_number, req "TYPE" type_, opt "CALL_START_DATE"
+		call_start_date, opt "CRM_CREATE" crm_create, opt "CRM_SOURCE" crm_source, opt
+		"CRM_ENTITY_TYPE" crm_entity_type, opt "CRM_ENTITY_ID" crm_entity_id, opt "SHOW"
+		show, opt "ADD_TO_CHAT" add_to_chat, opt "CALL_LIST_ID" call_list_id, opt
+		"LINE_NUMBER" line_number, opt "EXTERNAL_CALL_ID" external_call_id, rest "" extra
 		}
-	}
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Register {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				user_id: object.field("USER_ID")?,
-				user_phone_inner: object.field("USER_PHONE_INNER")?,
-				phone_number: object.field("PHONE_NUMBER")?,
-				type_: object.field("TYPE")?,
-				call_start_date: object.exact_str("CALL_START_DATE")?,
-				crm_create: object.field("CRM_CREATE")?,
-				crm_source: object.exact_str("CRM_SOURCE")?,
-				crm_entity_type: object.field("CRM_ENTITY_TYPE")?,
-				crm_entity_id: object.field("CRM_ENTITY_ID")?,
-				show: object.field("SHOW")?,
-				add_to_chat: object.field("ADD_TO_CHAT")?,
-				call_list_id: object.field("CALL_LIST_ID")?,
-				line_number: object.exact_str("LINE_NUMBER")?,
-				external_call_id: object.exact_str("EXTERNAL_CALL_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Register { user_id : field "USER_ID", user_phone_inner : field
+		"USER_PHONE_INNER", phone_number : field "PHONE_NUMBER", type_ : field "TYPE",
+		call_start_date : exact "CALL_START_DATE", crm_create : field "CRM_CREATE",
+		crm_source : exact "CRM_SOURCE", crm_entity_type : field "CRM_ENTITY_TYPE",
+		crm_entity_id : field "CRM_ENTITY_ID", show : field "SHOW", add_to_chat : field
+		"ADD_TO_CHAT", call_list_id : field "CALL_LIST_ID", line_number : exact
+		"LINE_NUMBER", external_call_id : exact "EXTERNAL_CALL_ID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Register);
 	/// `telephony.externalCall.searchCrmEntities`: REST 2, scope `telephony`.
@@ -779,38 +563,13 @@ pub mod external_call {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for SearchCrmEntities {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("PHONE_NUMBER", &self.phone_number)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(SearchCrmEntities);
+	serialize_map!(SearchCrmEntities { req "PHONE_NUMBER" phone_number, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for SearchCrmEntities {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				phone_number: object.field("PHONE_NUMBER")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		SearchCrmEntities { phone_number : field "PHONE_NUMBER", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(SearchCrmEntities);
 	/// `telephony.externalCall.show`: REST 2, scope `telephony`.
@@ -844,40 +603,13 @@ pub mod external_call {
 			self.user_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Show {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CALL_ID", &self.call_id)?;
-			crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Show);
+	serialize_map!(Show { req "CALL_ID" call_id, opt "USER_ID" user_id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Show {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				call_id: object.field("CALL_ID")?,
-				user_id: object.field("USER_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Show { call_id : field "CALL_ID", user_id : field "USER_ID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Show);
 	/// Types of `telephony.externalCall.attachRecord`.
@@ -910,34 +642,15 @@ pub mod external_call {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["FILE_ID", "uploadUrl", "fieldName"], &[])?;
-				Ok(Self {
-					file_id: object.field("FILE_ID")?,
-					upload_url: object.field("uploadUrl")?,
-					field_name: object.field("fieldName")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
-				crate::support::opt_entry(&mut map, "uploadUrl", &self.upload_url)?;
-				crate::support::opt_entry(&mut map, "fieldName", &self.field_name)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { file_id : field "FILE_ID", upload_url : field "uploadUrl",
+			field_name : field "fieldName", extra : rest "", } fits["FILE_ID",
+			"uploadUrl", "fieldName"] []
+		);
+		serialize_map!(
+			Output { opt "FILE_ID" file_id, opt "uploadUrl" upload_url, opt "fieldName"
+			field_name, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::AttachRecord {
 			const NAME: &'static str = "telephony.externalCall.attachRecord";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1124,147 +837,36 @@ pub mod external_call {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"ID",
-							"CALL_ID",
-							"EXTERNAL_CALL_ID",
-							"PORTAL_USER_ID",
-							"PHONE_NUMBER",
-							"PORTAL_NUMBER",
-							"INCOMING",
-							"CALL_DURATION",
-							"CALL_START_DATE",
-							"CALL_STATUS",
-							"CALL_VOTE",
-							"COST",
-							"COST_CURRENCY",
-							"CALL_FAILED_CODE",
-							"CALL_FAILED_REASON",
-							"REST_APP_ID",
-							"REST_APP_NAME",
-							"CRM_ACTIVITY_ID",
-							"COMMENT",
-							"CRM_ENTITY_TYPE",
-							"CRM_ENTITY_ID",
-							"ERRORS",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					call_id: object.field("CALL_ID")?,
-					external_call_id: object.field("EXTERNAL_CALL_ID")?,
-					portal_user_id: object.field("PORTAL_USER_ID")?,
-					phone_number: object.field("PHONE_NUMBER")?,
-					portal_number: object.field("PORTAL_NUMBER")?,
-					incoming: object.field("INCOMING")?,
-					call_duration: object.field("CALL_DURATION")?,
-					call_start_date: object.field("CALL_START_DATE")?,
-					call_status: object.field("CALL_STATUS")?,
-					call_vote: object.field("CALL_VOTE")?,
-					cost: object.field("COST")?,
-					cost_currency: object.field("COST_CURRENCY")?,
-					call_failed_code: object.field("CALL_FAILED_CODE")?,
-					call_failed_reason: object.field("CALL_FAILED_REASON")?,
-					rest_app_id: object.field("REST_APP_ID")?,
-					rest_app_name: object.field("REST_APP_NAME")?,
-					crm_activity_id: object.field("CRM_ACTIVITY_ID")?,
-					comment: object.field("COMMENT")?,
-					crm_entity_type: object.field("CRM_ENTITY_TYPE")?,
-					crm_entity_id: object.field("CRM_ENTITY_ID")?,
-					errors: object.field("ERRORS")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "CALL_ID", &self.call_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"EXTERNAL_CALL_ID",
-					&self.external_call_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"PORTAL_USER_ID",
-					&self.portal_user_id,
-				)?;
-				crate::support::opt_entry(&mut map, "PHONE_NUMBER", &self.phone_number)?;
-				crate::support::opt_entry(
-					&mut map,
-					"PORTAL_NUMBER",
-					&self.portal_number,
-				)?;
-				crate::support::opt_entry(&mut map, "INCOMING", &self.incoming)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CALL_DURATION",
-					&self.call_duration,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CALL_START_DATE",
-					&self.call_start_date,
-				)?;
-				crate::support::opt_entry(&mut map, "CALL_STATUS", &self.call_status)?;
-				crate::support::opt_entry(&mut map, "CALL_VOTE", &self.call_vote)?;
-				crate::support::opt_entry(&mut map, "COST", &self.cost)?;
-				crate::support::opt_entry(
-					&mut map,
-					"COST_CURRENCY",
-					&self.cost_currency,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CALL_FAILED_CODE",
-					&self.call_failed_code,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CALL_FAILED_REASON",
-					&self.call_failed_reason,
-				)?;
-				crate::support::opt_entry(&mut map, "REST_APP_ID", &self.rest_app_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"REST_APP_NAME",
-					&self.rest_app_name,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CRM_ACTIVITY_ID",
-					&self.crm_activity_id,
-				)?;
-				crate::support::opt_entry(&mut map, "COMMENT", &self.comment)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CRM_ENTITY_TYPE",
-					&self.crm_entity_type,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CRM_ENTITY_ID",
-					&self.crm_entity_id,
-				)?;
-				map.serialize_entry("ERRORS", &self.errors)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : field "ID", call_id : field "CALL_ID", external_call_id : field
+			"EXTERNAL_CALL_ID", portal_user_id : field "PORTAL_USER_ID", phone_number :
+			field "PHONE_NUMBER", portal_number : field "PORTAL_NUMBER", incoming : field
+			"INCOMING", call_duration : field "CALL_DURATION", call_start_date : field
+			"CALL_START_DATE", call_status : field "CALL_STATUS", call_vote : field
+			"CALL_VOTE", cost : field "COST", cost_currency : field "COST_CURRENCY",
+			call_failed_code : field "CALL_FAILED_CODE", call_failed_reason : field
+			"CALL_FAILED_REASON", rest_app_id : field "REST_APP_ID", rest_app_name :
+			field "REST_APP_NAME", crm_activity_id : field "CRM_ACTIVITY_ID", comment :
+			field "COMMENT", crm_entity_type : field "CRM_ENTITY_TYPE", crm_entity_id :
+			field "CRM_ENTITY_ID", errors : field "ERRORS", extra : rest "", } fits["ID",
+			"CALL_ID", "EXTERNAL_CALL_ID", "PORTAL_USER_ID", "PHONE_NUMBER",
+			"PORTAL_NUMBER", "INCOMING", "CALL_DURATION", "CALL_START_DATE",
+			"CALL_STATUS", "CALL_VOTE", "COST", "COST_CURRENCY", "CALL_FAILED_CODE",
+			"CALL_FAILED_REASON", "REST_APP_ID", "REST_APP_NAME", "CRM_ACTIVITY_ID",
+			"COMMENT", "CRM_ENTITY_TYPE", "CRM_ENTITY_ID", "ERRORS"] []
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "CALL_ID" call_id, opt "EXTERNAL_CALL_ID"
+			external_call_id, opt "PORTAL_USER_ID" portal_user_id, opt "PHONE_NUMBER"
+			phone_number, opt "PORTAL_NUMBER" portal_number, opt "INCOMING" incoming, opt
+			"CALL_DURATION" call_duration, opt "CALL_START_DATE" call_start_date, opt
+			"CALL_STATUS" call_status, opt "CALL_VOTE" call_vote, opt "COST" cost, opt
+			"COST_CURRENCY" cost_currency, opt "CALL_FAILED_CODE" call_failed_code, opt
+			"CALL_FAILED_REASON" call_failed_reason, opt "REST_APP_ID" rest_app_id, opt
+			"REST_APP_NAME" rest_app_name, opt "CRM_ACTIVITY_ID" crm_activity_id, opt
+			"COMMENT" comment, opt "CRM_ENTITY_TYPE" crm_entity_type, opt "CRM_ENTITY_ID"
+			crm_entity_id, req "ERRORS" errors, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Finish {
 			const NAME: &'static str = "telephony.externalCall.finish";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1338,31 +940,14 @@ pub mod external_call {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputCrmCreatedEntities {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					entity_type: object.field("ENTITY_TYPE")?,
-					entity_id: object.field("ENTITY_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputCrmCreatedEntities {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ENTITY_TYPE", &self.entity_type)?;
-				crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputCrmCreatedEntities { entity_type : field "ENTITY_TYPE", entity_id :
+			field "ENTITY_ID", extra : rest "", }
+		);
+		serialize_map!(
+			OutputCrmCreatedEntities { opt "ENTITY_TYPE" entity_type, opt "ENTITY_ID"
+			entity_id, rest "" extra }
+		);
 		/// The object `result` of `telephony.externalCall.register`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-register.html>
@@ -1384,67 +969,20 @@ pub mod external_call {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"CALL_ID",
-							"CRM_CREATED_LEAD",
-							"CRM_CREATED_ENTITIES",
-							"CRM_ENTITY_TYPE",
-							"CRM_ENTITY_ID",
-							"LEAD_CREATION_ERROR",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					call_id: object.field("CALL_ID")?,
-					crm_created_lead: object.field("CRM_CREATED_LEAD")?,
-					crm_created_entities: object.field("CRM_CREATED_ENTITIES")?,
-					crm_entity_type: object.field("CRM_ENTITY_TYPE")?,
-					crm_entity_id: object.field("CRM_ENTITY_ID")?,
-					lead_creation_error: object.field("LEAD_CREATION_ERROR")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "CALL_ID", &self.call_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CRM_CREATED_LEAD",
-					&self.crm_created_lead,
-				)?;
-				map.serialize_entry("CRM_CREATED_ENTITIES", &self.crm_created_entities)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CRM_ENTITY_TYPE",
-					&self.crm_entity_type,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CRM_ENTITY_ID",
-					&self.crm_entity_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"LEAD_CREATION_ERROR",
-					&self.lead_creation_error,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { call_id : field "CALL_ID", crm_created_lead : field
+			"CRM_CREATED_LEAD", crm_created_entities : field "CRM_CREATED_ENTITIES",
+			crm_entity_type : field "CRM_ENTITY_TYPE", crm_entity_id : field
+			"CRM_ENTITY_ID", lead_creation_error : field "LEAD_CREATION_ERROR", extra :
+			rest "", } fits["CALL_ID", "CRM_CREATED_LEAD", "CRM_CREATED_ENTITIES",
+			"CRM_ENTITY_TYPE", "CRM_ENTITY_ID", "LEAD_CREATION_ERROR"] []
+		);
+		serialize_map!(
+			Output { opt "CALL_ID" call_id, opt "CRM_CREATED_LEAD" crm_created_lead, req
+			"CRM_CREATED_ENTITIES" crm_created_entities, opt "CRM_ENTITY_TYPE"
+			crm_entity_type, opt "CRM_ENTITY_ID" crm_entity_id, opt "LEAD_CREATION_ERROR"
+			lead_creation_error, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Register {
 			const NAME: &'static str = "telephony.externalCall.register";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1502,47 +1040,18 @@ pub mod external_call {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for ItemAssignedBy {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					timeman_status: object.soft("TIMEMAN_STATUS"),
-					user_phone_inner: object.soft("USER_PHONE_INNER"),
-					work_phone: object.soft("WORK_PHONE"),
-					personal_phone: object.soft("PERSONAL_PHONE"),
-					personal_mobile: object.soft("PERSONAL_MOBILE"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for ItemAssignedBy {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"TIMEMAN_STATUS",
-					&self.timeman_status,
-				)?;
-				map.serialize_entry("USER_PHONE_INNER", &self.user_phone_inner)?;
-				map.serialize_entry("WORK_PHONE", &self.work_phone)?;
-				map.serialize_entry("PERSONAL_PHONE", &self.personal_phone)?;
-				crate::support::opt_entry(
-					&mut map,
-					"PERSONAL_MOBILE",
-					&self.personal_mobile,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			ItemAssignedBy { id : soft "ID", timeman_status : soft "TIMEMAN_STATUS",
+			user_phone_inner : soft "USER_PHONE_INNER", work_phone : soft "WORK_PHONE",
+			personal_phone : soft "PERSONAL_PHONE", personal_mobile : soft
+			"PERSONAL_MOBILE", extra : rest "", }
+		);
+		serialize_map!(
+			ItemAssignedBy { opt "ID" id, opt "TIMEMAN_STATUS" timeman_status, req
+			"USER_PHONE_INNER" user_phone_inner, req "WORK_PHONE" work_phone, req
+			"PERSONAL_PHONE" personal_phone, opt "PERSONAL_MOBILE" personal_mobile, rest
+			"" extra }
+		);
 		/// The object `result` of `telephony.externalCall.searchCrmEntities`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-search-crm-entities.html>
@@ -1572,49 +1081,16 @@ pub mod external_call {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					crm_entity_type: object.soft("CRM_ENTITY_TYPE"),
-					crm_entity_id: object.soft("CRM_ENTITY_ID"),
-					assigned_by_id: object.soft("ASSIGNED_BY_ID"),
-					name: object.soft("NAME"),
-					assigned_by: object.soft("ASSIGNED_BY"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CRM_ENTITY_TYPE",
-					&self.crm_entity_type,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CRM_ENTITY_ID",
-					&self.crm_entity_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ASSIGNED_BY_ID",
-					&self.assigned_by_id,
-				)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "ASSIGNED_BY", &self.assigned_by)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { crm_entity_type : soft "CRM_ENTITY_TYPE", crm_entity_id : soft
+			"CRM_ENTITY_ID", assigned_by_id : soft "ASSIGNED_BY_ID", name : soft "NAME",
+			assigned_by : soft "ASSIGNED_BY", extra : rest "", }
+		);
+		serialize_map!(
+			Item { opt "CRM_ENTITY_TYPE" crm_entity_type, opt "CRM_ENTITY_ID"
+			crm_entity_id, opt "ASSIGNED_BY_ID" assigned_by_id, opt "NAME" name, opt
+			"ASSIGNED_BY" assigned_by, rest "" extra }
+		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::SearchCrmEntities {
@@ -1686,46 +1162,17 @@ pub mod external_line {
 			self.crm_auto_create = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("NUMBER", &self.number)?;
-			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-			crate::support::opt_entry(
-				&mut map,
-				"CRM_AUTO_CREATE",
-				&self.crm_auto_create.map(crate::support::yes_no),
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(
+		Add { req "NUMBER" number, opt "NAME" name, opt_yn "CRM_AUTO_CREATE"
+		crm_auto_create, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				number: object.field("NUMBER")?,
-				name: object.exact_str("NAME")?,
-				crm_auto_create: object.field("CRM_AUTO_CREATE")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Add { number : field "NUMBER", name : exact "NAME", crm_auto_create : field
+		"CRM_AUTO_CREATE", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `telephony.externalLine.delete`: REST 2, scope `telephony`.
@@ -1751,38 +1198,11 @@ pub mod external_line {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("NUMBER", &self.number)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "NUMBER" number, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				number: object.field("NUMBER")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { number : field "NUMBER", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `telephony.externalLine.get`: REST 2, scope `telephony`.
@@ -1803,34 +1223,11 @@ pub mod external_line {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(Get { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `telephony.externalLine.update`: REST 2, scope `telephony`.
@@ -1874,46 +1271,17 @@ pub mod external_line {
 			self.crm_auto_create = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("NUMBER", &self.number)?;
-			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-			crate::support::opt_entry(
-				&mut map,
-				"CRM_AUTO_CREATE",
-				&self.crm_auto_create.map(crate::support::yes_no),
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(
+		Update { req "NUMBER" number, opt "NAME" name, opt_yn "CRM_AUTO_CREATE"
+		crm_auto_create, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				number: object.field("NUMBER")?,
-				name: object.exact_str("NAME")?,
-				crm_auto_create: object.field("CRM_AUTO_CREATE")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Update { number : field "NUMBER", name : exact "NAME", crm_auto_create : field
+		"CRM_AUTO_CREATE", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `telephony.externalLine.add`.
@@ -1946,30 +1314,8 @@ pub mod external_line {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["ID"], &[])?;
-				Ok(Self {
-					id: object.field("ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(Output { id : field "ID", extra : rest "", } fits["ID"] []);
+		serialize_map!(Output { opt "ID" id, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Add {
 			const NAME: &'static str = "telephony.externalLine.add";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2044,37 +1390,14 @@ pub mod external_line {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					number: object.soft("NUMBER"),
-					name: object.soft("NAME"),
-					crm_auto_create: object.soft("CRM_AUTO_CREATE"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "NUMBER", &self.number)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CRM_AUTO_CREATE",
-					&self.crm_auto_create,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { number : soft "NUMBER", name : soft "NAME", crm_auto_create : soft
+			"CRM_AUTO_CREATE", extra : rest "", }
+		);
+		serialize_map!(
+			Item { opt "NUMBER" number, opt "NAME" name, opt "CRM_AUTO_CREATE"
+			crm_auto_create, rest "" extra }
+		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::Get {
@@ -2116,30 +1439,8 @@ pub mod external_line {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["ID"], &[])?;
-				Ok(Self {
-					id: object.field("ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(Output { id : field "ID", extra : rest "", } fits["ID"] []);
+		serialize_map!(Output { opt "ID" id, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Update {
 			const NAME: &'static str = "telephony.externalLine.update";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2195,46 +1496,18 @@ pub mod voximplant {
 				self.voice = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Start {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("FROM_LINE", &self.from_line)?;
-				map.serialize_entry("TO_NUMBER", &self.to_number)?;
-				map.serialize_entry("TEXT_TO_PRONOUNCE", &self.text_to_pronounce)?;
-				crate::support::opt_entry(&mut map, "VOICE", &self.voice)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Start);
+		serialize_map!(
+			Start { req "FROM_LINE" from_line, req "TO_NUMBER" to_number, req
+			"TEXT_TO_PRONOUNCE" text_to_pronounce, opt "VOICE" voice, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Start {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					from_line: object.field("FROM_LINE")?,
-					to_number: object.field("TO_NUMBER")?,
-					text_to_pronounce: object.field("TEXT_TO_PRONOUNCE")?,
-					voice: object.exact_str("VOICE")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Start { from_line : field "FROM_LINE", to_number : field "TO_NUMBER",
+			text_to_pronounce : field "TEXT_TO_PRONOUNCE", voice : exact "VOICE", extra :
+			rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Start);
 		/// Types of `voximplant.callback.start`.
@@ -2269,32 +1542,13 @@ pub mod voximplant {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["RESULT", "CALL_ID"], &[])?;
-					Ok(Self {
-						result: object.field("RESULT")?,
-						call_id: object.field("CALL_ID")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "RESULT", &self.result)?;
-					crate::support::opt_entry(&mut map, "CALL_ID", &self.call_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { result : field "RESULT", call_id : field "CALL_ID", extra : rest
+				"", } fits["RESULT", "CALL_ID"] []
+			);
+			serialize_map!(
+				Output { opt "RESULT" result, opt "CALL_ID" call_id, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Start {
 				const NAME: &'static str = "voximplant.callback.start";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2340,44 +1594,17 @@ pub mod voximplant {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Startwithsound {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("FROM_LINE", &self.from_line)?;
-				map.serialize_entry("TO_NUMBER", &self.to_number)?;
-				map.serialize_entry("URL", &self.url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Startwithsound);
+		serialize_map!(
+			Startwithsound { req "FROM_LINE" from_line, req "TO_NUMBER" to_number, req
+			"URL" url, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Startwithsound {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					from_line: object.field("FROM_LINE")?,
-					to_number: object.field("TO_NUMBER")?,
-					url: object.field("URL")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Startwithsound { from_line : field "FROM_LINE", to_number : field
+			"TO_NUMBER", url : field "URL", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Startwithsound);
 		/// `voximplant.infocall.startwithtext`: REST 2, scope `telephony`, `call`.
@@ -2421,46 +1648,18 @@ pub mod voximplant {
 				self.voice = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Startwithtext {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("FROM_LINE", &self.from_line)?;
-				map.serialize_entry("TO_NUMBER", &self.to_number)?;
-				map.serialize_entry("TEXT_TO_PRONOUNCE", &self.text_to_pronounce)?;
-				crate::support::opt_entry(&mut map, "VOICE", &self.voice)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Startwithtext);
+		serialize_map!(
+			Startwithtext { req "FROM_LINE" from_line, req "TO_NUMBER" to_number, req
+			"TEXT_TO_PRONOUNCE" text_to_pronounce, opt "VOICE" voice, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Startwithtext {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					from_line: object.field("FROM_LINE")?,
-					to_number: object.field("TO_NUMBER")?,
-					text_to_pronounce: object.field("TEXT_TO_PRONOUNCE")?,
-					voice: object.exact_str("VOICE")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Startwithtext { from_line : field "FROM_LINE", to_number : field "TO_NUMBER",
+			text_to_pronounce : field "TEXT_TO_PRONOUNCE", voice : exact "VOICE", extra :
+			rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Startwithtext);
 		/// Types of `voximplant.infocall.startwithsound`.
@@ -2495,32 +1694,13 @@ pub mod voximplant {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["RESULT", "CALL_ID"], &[])?;
-					Ok(Self {
-						result: object.field("RESULT")?,
-						call_id: object.field("CALL_ID")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "RESULT", &self.result)?;
-					crate::support::opt_entry(&mut map, "CALL_ID", &self.call_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { result : field "RESULT", call_id : field "CALL_ID", extra : rest
+				"", } fits["RESULT", "CALL_ID"] []
+			);
+			serialize_map!(
+				Output { opt "RESULT" result, opt "CALL_ID" call_id, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Startwithsound {
 				const NAME: &'static str = "voximplant.infocall.startwithsound";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2562,32 +1742,13 @@ pub mod voximplant {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["RESULT", "CALL_ID"], &[])?;
-					Ok(Self {
-						result: object.field("RESULT")?,
-						call_id: object.field("CALL_ID")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "RESULT", &self.result)?;
-					crate::support::opt_entry(&mut map, "CALL_ID", &self.call_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { result : field "RESULT", call_id : field "CALL_ID", extra : rest
+				"", } fits["RESULT", "CALL_ID"] []
+			);
+			serialize_map!(
+				Output { opt "RESULT" result, opt "CALL_ID" call_id, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Startwithtext {
 				const NAME: &'static str = "voximplant.infocall.startwithtext";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2618,36 +1779,11 @@ pub mod voximplant {
 			pub fn new() -> Self {
 				Self { extra: Default::default() }
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(Get { rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self { extra: object.rest()? })
-			}
-		}
+		from_value!(Get { extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// Types of `voximplant.line.get`.
@@ -2682,34 +1818,14 @@ pub mod voximplant {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["sip7", "sip11"], &["reg*"])?;
-					Ok(Self {
-						sip7: object.field("sip7")?,
-						sip11: object.field("sip11")?,
-						reg: object.pattern("reg*")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.reg)?;
-					crate::support::opt_entry(&mut map, "sip7", &self.sip7)?;
-					crate::support::opt_entry(&mut map, "sip11", &self.sip11)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { sip7 : field "sip7", sip11 : field "sip11", reg : pattern
+				"reg*", extra : rest "", } fits["sip7", "sip11"] ["reg*"]
+			);
+			serialize_map!(
+				Output { rest "reg*" reg, opt "sip7" sip7, opt "sip11" sip11, rest ""
+				extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "voximplant.line.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2739,36 +1855,11 @@ pub mod voximplant {
 				pub fn new() -> Self {
 					Self { extra: Default::default() }
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Get {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Get);
+			serialize_map!(Get { rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Get {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self { extra: object.rest()? })
-				}
-			}
+			from_value!(Get { extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
 			/// `voximplant.line.outgoing.set`: REST 2, scope `telephony`.
@@ -2794,40 +1885,11 @@ pub mod voximplant {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Set {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("LINE_ID", &self.line_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Set);
+			serialize_map!(Set { req "LINE_ID" line_id, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Set {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						line_id: object.field("LINE_ID")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Set { line_id : field "LINE_ID", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Set);
 			/// Types of `voximplant.line.outgoing.get`.
@@ -2905,40 +1967,11 @@ pub mod voximplant {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Set {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("CONFIG_ID", &self.config_id)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Set);
+				serialize_map!(Set { req "CONFIG_ID" config_id, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Set {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							config_id: object.field("CONFIG_ID")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(Set { config_id : field "CONFIG_ID", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Set);
 				/// Types of `voximplant.line.outgoing.sip.set`.
@@ -3028,48 +2061,17 @@ pub mod voximplant {
 				self.title = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Add {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("SERVER", &self.server)?;
-				map.serialize_entry("LOGIN", &self.login)?;
-				crate::support::opt_entry(&mut map, "PASSWORD", &self.password)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Add);
+		serialize_map!(
+			Add { req "SERVER" server, req "LOGIN" login, opt "PASSWORD" password, opt
+			"TYPE" type_, opt "TITLE" title, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Add {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					server: object.field("SERVER")?,
-					login: object.field("LOGIN")?,
-					password: object.exact_str("PASSWORD")?,
-					type_: object.field("TYPE")?,
-					title: object.exact_str("TITLE")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Add { server : field "SERVER", login : field "LOGIN", password : exact
+			"PASSWORD", type_ : field "TYPE", title : exact "TITLE", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
 		/// `voximplant.sip.delete`: REST 2, scope `telephony`.
@@ -3095,40 +2097,11 @@ pub mod voximplant {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Delete {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("CONFIG_ID", &self.config_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Delete);
+		serialize_map!(Delete { req "CONFIG_ID" config_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Delete {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					config_id: object.field("CONFIG_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Delete { config_id : field "CONFIG_ID", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Delete);
 		/// `voximplant.sip.get`: REST 2, scope `telephony`.
@@ -3187,46 +2160,17 @@ pub mod voximplant {
 				self.start = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-				crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
-				crate::support::opt_entry(&mut map, "start", &self.start)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(
+			Get { opt "FILTER" filter, opt "SORT" sort, opt "ORDER" order, opt "start"
+			start, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					filter: object.field("FILTER")?,
-					sort: object.exact_str("SORT")?,
-					order: object.field("ORDER")?,
-					start: object.field("start")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Get { filter : field "FILTER", sort : exact "SORT", order : field "ORDER",
+			start : field "start", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `voximplant.sip.status`: REST 2, scope `telephony`.
@@ -3252,40 +2196,11 @@ pub mod voximplant {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Status {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("REG_ID", &self.reg_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Status);
+		serialize_map!(Status { req "REG_ID" reg_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Status {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					reg_id: object.field("REG_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Status { reg_id : field "REG_ID", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Status);
 		/// `voximplant.sip.update`: REST 2, scope `telephony`.
@@ -3343,48 +2258,18 @@ pub mod voximplant {
 				self.password = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Update {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("CONFIG_ID", &self.config_id)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::opt_entry(&mut map, "SERVER", &self.server)?;
-				crate::support::opt_entry(&mut map, "LOGIN", &self.login)?;
-				crate::support::opt_entry(&mut map, "PASSWORD", &self.password)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Update);
+		serialize_map!(
+			Update { req "CONFIG_ID" config_id, opt "TITLE" title, opt "SERVER" server,
+			opt "LOGIN" login, opt "PASSWORD" password, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Update {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					config_id: object.field("CONFIG_ID")?,
-					title: object.exact_str("TITLE")?,
-					server: object.exact_str("SERVER")?,
-					login: object.exact_str("LOGIN")?,
-					password: object.exact_str("PASSWORD")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Update { config_id : field "CONFIG_ID", title : exact "TITLE", server : exact
+			"SERVER", login : exact "LOGIN", password : exact "PASSWORD", extra : rest
+			"", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Update);
 		/// Types of `voximplant.sip.add`.
@@ -3469,119 +2354,34 @@ pub mod voximplant {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"ID",
-								"TYPE",
-								"CONFIG_ID",
-								"REG_ID",
-								"TITLE",
-								"SERVER",
-								"LOGIN",
-								"PASSWORD",
-								"AUTH_USER",
-								"OUTBOUND_PROXY",
-								"DETECT_LINE_NUMBER",
-								"LINE_DETECT_HEADER_ORDER",
-								"REGISTRATION_STATUS_CODE",
-								"REGISTRATION_ERROR_MESSAGE",
-								"INCOMING_SERVER",
-								"INCOMING_LOGIN",
-								"INCOMING_PASSWORD",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						id: object.field("ID")?,
-						type_: object.field("TYPE")?,
-						config_id: object.field("CONFIG_ID")?,
-						reg_id: object.field("REG_ID")?,
-						title: object.field("TITLE")?,
-						server: object.field("SERVER")?,
-						login: object.field("LOGIN")?,
-						password: object.field("PASSWORD")?,
-						auth_user: object.field("AUTH_USER")?,
-						outbound_proxy: object.field("OUTBOUND_PROXY")?,
-						detect_line_number: object.field("DETECT_LINE_NUMBER")?,
-						line_detect_header_order: object
-							.field("LINE_DETECT_HEADER_ORDER")?,
-						registration_status_code: object
-							.field("REGISTRATION_STATUS_CODE")?,
-						registration_error_message: object
-							.field("REGISTRATION_ERROR_MESSAGE")?,
-						incoming_server: object.field("INCOMING_SERVER")?,
-						incoming_login: object.field("INCOMING_LOGIN")?,
-						incoming_password: object.field("INCOMING_PASSWORD")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ID", &self.id)?;
-					crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-					crate::support::opt_entry(&mut map, "CONFIG_ID", &self.config_id)?;
-					crate::support::opt_entry(&mut map, "REG_ID", &self.reg_id)?;
-					crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-					crate::support::opt_entry(&mut map, "SERVER", &self.server)?;
-					crate::support::opt_entry(&mut map, "LOGIN", &self.login)?;
-					crate::support::opt_entry(&mut map, "PASSWORD", &self.password)?;
-					crate::support::opt_entry(&mut map, "AUTH_USER", &self.auth_user)?;
-					crate::support::opt_entry(
-						&mut map,
-						"OUTBOUND_PROXY",
-						&self.outbound_proxy,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DETECT_LINE_NUMBER",
-						&self.detect_line_number.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"LINE_DETECT_HEADER_ORDER",
-						&self.line_detect_header_order,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"REGISTRATION_STATUS_CODE",
-						&self.registration_status_code,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"REGISTRATION_ERROR_MESSAGE",
-						&self.registration_error_message,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"INCOMING_SERVER",
-						&self.incoming_server,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"INCOMING_LOGIN",
-						&self.incoming_login,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"INCOMING_PASSWORD",
-						&self.incoming_password,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { id : field "ID", type_ : field "TYPE", config_id : field
+				"CONFIG_ID", reg_id : field "REG_ID", title : field "TITLE", server :
+				field "SERVER", login : field "LOGIN", password : field "PASSWORD",
+				auth_user : field "AUTH_USER", outbound_proxy : field "OUTBOUND_PROXY",
+				detect_line_number : field "DETECT_LINE_NUMBER", line_detect_header_order
+				: field "LINE_DETECT_HEADER_ORDER", registration_status_code : field
+				"REGISTRATION_STATUS_CODE", registration_error_message : field
+				"REGISTRATION_ERROR_MESSAGE", incoming_server : field "INCOMING_SERVER",
+				incoming_login : field "INCOMING_LOGIN", incoming_password : field
+				"INCOMING_PASSWORD", extra : rest "", } fits["ID", "TYPE", "CONFIG_ID",
+				"REG_ID", "TITLE", "SERVER", "LOGIN", "PASSWORD", "AUTH_USER",
+				"OUTBOUND_PROXY", "DETECT_LINE_NUMBER", "LINE_DETECT_HEADER_ORDER",
+				"REGISTRATION_STATUS_CODE", "REGISTRATION_ERROR_MESSAGE",
+				"INCOMING_SERVER", "INCOMING_LOGIN", "INCOMING_PASSWORD"] []
+			);
+			serialize_map!(
+				Output { opt "ID" id, opt "TYPE" type_, opt "CONFIG_ID" config_id, opt
+				"REG_ID" reg_id, opt "TITLE" title, opt "SERVER" server, opt "LOGIN"
+				login, opt "PASSWORD" password, opt "AUTH_USER" auth_user, opt
+				"OUTBOUND_PROXY" outbound_proxy, opt_yn "DETECT_LINE_NUMBER"
+				detect_line_number, opt "LINE_DETECT_HEADER_ORDER"
+				line_detect_header_order, opt "REGISTRATION_STATUS_CODE"
+				registration_status_code, opt "REGISTRATION_ERROR_MESSAGE"
+				registration_error_message, opt "INCOMING_SERVER" incoming_server, opt
+				"INCOMING_LOGIN" incoming_login, opt "INCOMING_PASSWORD"
+				incoming_password, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Add {
 				const NAME: &'static str = "voximplant.sip.add";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3611,36 +2411,11 @@ pub mod voximplant {
 				pub fn new() -> Self {
 					Self { extra: Default::default() }
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Status {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Status);
+			serialize_map!(Status { rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Status {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self { extra: object.rest()? })
-				}
-			}
+			from_value!(Status { extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Status);
 			/// Types of `voximplant.sip.connector.status`.
@@ -3673,42 +2448,15 @@ pub mod voximplant {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["FREE_MINUTES", "PAID", "PAID_DATE_END"], &[])?;
-						Ok(Self {
-							free_minutes: object.field("FREE_MINUTES")?,
-							paid: object.field("PAID")?,
-							paid_date_end: object.field("PAID_DATE_END")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"FREE_MINUTES",
-							&self.free_minutes,
-						)?;
-						crate::support::opt_entry(&mut map, "PAID", &self.paid)?;
-						crate::support::opt_entry(
-							&mut map,
-							"PAID_DATE_END",
-							&self.paid_date_end,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { free_minutes : field "FREE_MINUTES", paid : field "PAID",
+					paid_date_end : field "PAID_DATE_END", extra : rest "", }
+					fits["FREE_MINUTES", "PAID", "PAID_DATE_END"] []
+				);
+				serialize_map!(
+					Output { opt "FREE_MINUTES" free_minutes, opt "PAID" paid, opt
+					"PAID_DATE_END" paid_date_end, rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::Status {
 					const NAME: &'static str = "voximplant.sip.connector.status";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3951,109 +2699,34 @@ pub mod voximplant {
 					self.registration_error_message = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Filter {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ID", &self.id)?;
-					crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-					crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-					crate::support::opt_entry(&mut map, "CONFIG_ID", &self.config_id)?;
-					crate::support::opt_entry(&mut map, "REG_ID", &self.reg_id)?;
-					crate::support::opt_entry(&mut map, "APP_ID", &self.app_id)?;
-					crate::support::opt_entry(&mut map, "SERVER", &self.server)?;
-					crate::support::opt_entry(&mut map, "LOGIN", &self.login)?;
-					crate::support::opt_entry(&mut map, "PASSWORD", &self.password)?;
-					crate::support::opt_entry(
-						&mut map,
-						"INCOMING_SERVER",
-						&self.incoming_server,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"INCOMING_LOGIN",
-						&self.incoming_login,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"INCOMING_PASSWORD",
-						&self.incoming_password,
-					)?;
-					crate::support::opt_entry(&mut map, "AUTH_USER", &self.auth_user)?;
-					crate::support::opt_entry(
-						&mut map,
-						"OUTBOUND_PROXY",
-						&self.outbound_proxy,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DETECT_LINE_NUMBER",
-						&self.detect_line_number.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"LINE_DETECT_HEADER_ORDER",
-						&self.line_detect_header_order,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"REGISTRATION_STATUS_CODE",
-						&self.registration_status_code,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"REGISTRATION_ERROR_MESSAGE",
-						&self.registration_error_message,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Filter);
+			serialize_map!(
+				Filter { opt "ID" id, opt "TYPE" type_, opt "TITLE" title, opt
+				"CONFIG_ID" config_id, opt "REG_ID" reg_id, opt "APP_ID" app_id, opt
+				"SERVER" server, opt "LOGIN" login, opt "PASSWORD" password, opt
+				"INCOMING_SERVER" incoming_server, opt "INCOMING_LOGIN" incoming_login,
+				opt "INCOMING_PASSWORD" incoming_password, opt "AUTH_USER" auth_user, opt
+				"OUTBOUND_PROXY" outbound_proxy, opt_yn "DETECT_LINE_NUMBER"
+				detect_line_number, opt "LINE_DETECT_HEADER_ORDER"
+				line_detect_header_order, opt "REGISTRATION_STATUS_CODE"
+				registration_status_code, opt "REGISTRATION_ERROR_MESSAGE"
+				registration_error_message, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Filter {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("ID")?,
-						type_: object.field("TYPE")?,
-						title: object.exact_str("TITLE")?,
-						config_id: object.field("CONFIG_ID")?,
-						reg_id: object.field("REG_ID")?,
-						app_id: object.exact_str("APP_ID")?,
-						server: object.exact_str("SERVER")?,
-						login: object.exact_str("LOGIN")?,
-						password: object.exact_str("PASSWORD")?,
-						incoming_server: object.exact_str("INCOMING_SERVER")?,
-						incoming_login: object.exact_str("INCOMING_LOGIN")?,
-						incoming_password: object.exact_str("INCOMING_PASSWORD")?,
-						auth_user: object.exact_str("AUTH_USER")?,
-						outbound_proxy: object.exact_str("OUTBOUND_PROXY")?,
-						detect_line_number: object.field("DETECT_LINE_NUMBER")?,
-						line_detect_header_order: object
-							.exact_str("LINE_DETECT_HEADER_ORDER")?,
-						registration_status_code: object
-							.field("REGISTRATION_STATUS_CODE")?,
-						registration_error_message: object
-							.exact_str("REGISTRATION_ERROR_MESSAGE")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Filter { id : field "ID", type_ : field "TYPE", title : exact "TITLE",
+				config_id : field "CONFIG_ID", reg_id : field "REG_ID", app_id : exact
+				"APP_ID", server : exact "SERVER", login : exact "LOGIN", password :
+				exact "PASSWORD", incoming_server : exact "INCOMING_SERVER",
+				incoming_login : exact "INCOMING_LOGIN", incoming_password : exact
+				"INCOMING_PASSWORD", auth_user : exact "AUTH_USER", outbound_proxy :
+				exact "OUTBOUND_PROXY", detect_line_number : field "DETECT_LINE_NUMBER",
+				line_detect_header_order : exact "LINE_DETECT_HEADER_ORDER",
+				registration_status_code : field "REGISTRATION_STATUS_CODE",
+				registration_error_message : exact "REGISTRATION_ERROR_MESSAGE", extra :
+				rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Filter);
 			/// Allowed values of `params.ORDER` in `voximplant.sip.get`.
@@ -4115,116 +2788,33 @@ pub mod voximplant {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Item {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"TYPE",
-								"CONFIG_ID",
-								"REG_ID",
-								"SERVER",
-								"LOGIN",
-								"PASSWORD",
-								"AUTH_USER",
-								"OUTBOUND_PROXY",
-								"DETECT_LINE_NUMBER",
-								"LINE_DETECT_HEADER_ORDER",
-								"REGISTRATION_STATUS_CODE",
-								"REGISTRATION_ERROR_MESSAGE",
-								"TITLE",
-								"INCOMING_SERVER",
-								"INCOMING_LOGIN",
-								"INCOMING_PASSWORD",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						type_: object.field("TYPE")?,
-						config_id: object.field("CONFIG_ID")?,
-						reg_id: object.field("REG_ID")?,
-						server: object.field("SERVER")?,
-						login: object.field("LOGIN")?,
-						password: object.field("PASSWORD")?,
-						auth_user: object.field("AUTH_USER")?,
-						outbound_proxy: object.field("OUTBOUND_PROXY")?,
-						detect_line_number: object.field("DETECT_LINE_NUMBER")?,
-						line_detect_header_order: object
-							.field("LINE_DETECT_HEADER_ORDER")?,
-						registration_status_code: object
-							.field("REGISTRATION_STATUS_CODE")?,
-						registration_error_message: object
-							.field("REGISTRATION_ERROR_MESSAGE")?,
-						title: object.field("TITLE")?,
-						incoming_server: object.soft("INCOMING_SERVER"),
-						incoming_login: object.soft("INCOMING_LOGIN"),
-						incoming_password: object.soft("INCOMING_PASSWORD"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Item {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-					crate::support::opt_entry(&mut map, "CONFIG_ID", &self.config_id)?;
-					crate::support::opt_entry(&mut map, "REG_ID", &self.reg_id)?;
-					crate::support::opt_entry(&mut map, "SERVER", &self.server)?;
-					crate::support::opt_entry(&mut map, "LOGIN", &self.login)?;
-					crate::support::opt_entry(&mut map, "PASSWORD", &self.password)?;
-					crate::support::opt_entry(&mut map, "AUTH_USER", &self.auth_user)?;
-					crate::support::opt_entry(
-						&mut map,
-						"OUTBOUND_PROXY",
-						&self.outbound_proxy,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DETECT_LINE_NUMBER",
-						&self.detect_line_number,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"LINE_DETECT_HEADER_ORDER",
-						&self.line_detect_header_order,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"REGISTRATION_STATUS_CODE",
-						&self.registration_status_code,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"REGISTRATION_ERROR_MESSAGE",
-						&self.registration_error_message,
-					)?;
-					crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-					crate::support::opt_entry(
-						&mut map,
-						"INCOMING_SERVER",
-						&self.incoming_server,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"INCOMING_LOGIN",
-						&self.incoming_login,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"INCOMING_PASSWORD",
-						&self.incoming_password,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Item { type_ : field "TYPE", config_id : field "CONFIG_ID", reg_id :
+				field "REG_ID", server : field "SERVER", login : field "LOGIN", password
+				: field "PASSWORD", auth_user : field "AUTH_USER", outbound_proxy : field
+				"OUTBOUND_PROXY", detect_line_number : field "DETECT_LINE_NUMBER",
+				line_detect_header_order : field "LINE_DETECT_HEADER_ORDER",
+				registration_status_code : field "REGISTRATION_STATUS_CODE",
+				registration_error_message : field "REGISTRATION_ERROR_MESSAGE", title :
+				field "TITLE", incoming_server : soft "INCOMING_SERVER", incoming_login :
+				soft "INCOMING_LOGIN", incoming_password : soft "INCOMING_PASSWORD",
+				extra : rest "", } fits["TYPE", "CONFIG_ID", "REG_ID", "SERVER", "LOGIN",
+				"PASSWORD", "AUTH_USER", "OUTBOUND_PROXY", "DETECT_LINE_NUMBER",
+				"LINE_DETECT_HEADER_ORDER", "REGISTRATION_STATUS_CODE",
+				"REGISTRATION_ERROR_MESSAGE", "TITLE", "INCOMING_SERVER",
+				"INCOMING_LOGIN", "INCOMING_PASSWORD"] []
+			);
+			serialize_map!(
+				Item { opt "TYPE" type_, opt "CONFIG_ID" config_id, opt "REG_ID" reg_id,
+				opt "SERVER" server, opt "LOGIN" login, opt "PASSWORD" password, opt
+				"AUTH_USER" auth_user, opt "OUTBOUND_PROXY" outbound_proxy, opt
+				"DETECT_LINE_NUMBER" detect_line_number, opt "LINE_DETECT_HEADER_ORDER"
+				line_detect_header_order, opt "REGISTRATION_STATUS_CODE"
+				registration_status_code, opt "REGISTRATION_ERROR_MESSAGE"
+				registration_error_message, opt "TITLE" title, opt "INCOMING_SERVER"
+				incoming_server, opt "INCOMING_LOGIN" incoming_login, opt
+				"INCOMING_PASSWORD" incoming_password, rest "" extra }
+			);
 			/// The `result` of the call: `object[]`.
 			pub type Output = crate::List<Item>;
 			impl ::bitrix24_runtime::Method for super::Get {
@@ -4302,64 +2892,17 @@ pub mod voximplant {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"REG_ID",
-								"LAST_UPDATED",
-								"ERROR_MESSAGE",
-								"STATUS_CODE",
-								"STATUS_RESULT",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						reg_id: object.field("REG_ID")?,
-						last_updated: object.field("LAST_UPDATED")?,
-						error_message: object.field("ERROR_MESSAGE")?,
-						status_code: object.field("STATUS_CODE")?,
-						status_result: object.field("STATUS_RESULT")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "REG_ID", &self.reg_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"LAST_UPDATED",
-						&self.last_updated,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ERROR_MESSAGE",
-						&self.error_message,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"STATUS_CODE",
-						&self.status_code,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"STATUS_RESULT",
-						&self.status_result,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { reg_id : field "REG_ID", last_updated : field "LAST_UPDATED",
+				error_message : field "ERROR_MESSAGE", status_code : field "STATUS_CODE",
+				status_result : field "STATUS_RESULT", extra : rest "", } fits["REG_ID",
+				"LAST_UPDATED", "ERROR_MESSAGE", "STATUS_CODE", "STATUS_RESULT"] []
+			);
+			serialize_map!(
+				Output { opt "REG_ID" reg_id, opt "LAST_UPDATED" last_updated, opt
+				"ERROR_MESSAGE" error_message, opt "STATUS_CODE" status_code, opt
+				"STATUS_RESULT" status_result, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Status {
 				const NAME: &'static str = "voximplant.sip.status";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4463,46 +3006,17 @@ pub mod voximplant {
 				self.start = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-				crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
-				crate::support::opt_entry(&mut map, "start", &self.start)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(
+			Get { opt "FILTER" filter, opt "SORT" sort, opt "ORDER" order, opt "start"
+			start, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					filter: object.field("FILTER")?,
-					sort: object.exact_str("SORT")?,
-					order: object.field("ORDER")?,
-					start: object.field("start")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Get { filter : field "FILTER", sort : exact "SORT", order : field "ORDER",
+			start : field "start", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// Types of `voximplant.statistic.get`.
@@ -4837,174 +3351,44 @@ pub mod voximplant {
 					self.record_duration = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Filter {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ID", &self.id)?;
-					crate::support::opt_entry(&mut map, "CALL_ID", &self.call_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"EXTERNAL_CALL_ID",
-						&self.external_call_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CALL_CATEGORY",
-						&self.call_category,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"PORTAL_USER_ID",
-						&self.portal_user_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"PORTAL_NUMBER",
-						&self.portal_number,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"PHONE_NUMBER",
-						&self.phone_number,
-					)?;
-					crate::support::opt_entry(&mut map, "CALL_TYPE", &self.call_type)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CALL_DURATION",
-						&self.call_duration,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CALL_START_DATE",
-						&self.call_start_date,
-					)?;
-					crate::support::opt_entry(&mut map, "CALL_LOG", &self.call_log)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CALL_RECORD_URL",
-						&self.call_record_url,
-					)?;
-					crate::support::opt_entry(&mut map, "CALL_VOTE", &self.call_vote)?;
-					crate::support::opt_entry(&mut map, "COST", &self.cost)?;
-					crate::support::opt_entry(
-						&mut map,
-						"COST_CURRENCY",
-						&self.cost_currency,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CALL_FAILED_CODE",
-						&self.call_failed_code,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CALL_FAILED_REASON",
-						&self.call_failed_reason,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CRM_ENTITY_TYPE",
-						&self.crm_entity_type,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CRM_ENTITY_ID",
-						&self.crm_entity_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CRM_ACTIVITY_ID",
-						&self.crm_activity_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"REST_APP_ID",
-						&self.rest_app_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"REST_APP_NAME",
-						&self.rest_app_name,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"TRANSCRIPT_ID",
-						&self.transcript_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"TRANSCRIPT_PENDING",
-						&self.transcript_pending.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "SESSION_ID", &self.session_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"REDIAL_ATTEMPT",
-						&self.redial_attempt,
-					)?;
-					crate::support::opt_entry(&mut map, "COMMENT", &self.comment)?;
-					crate::support::opt_entry(
-						&mut map,
-						"RECORD_DURATION",
-						&self.record_duration,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Filter);
+			serialize_map!(
+				Filter { opt "ID" id, opt "CALL_ID" call_id, opt "EXTERNAL_CALL_ID"
+				external_call_id, opt "CALL_CATEGORY" call_category, opt "PORTAL_USER_ID"
+				portal_user_id, opt "PORTAL_NUMBER" portal_number, opt "PHONE_NUMBER"
+				phone_number, opt "CALL_TYPE" call_type, opt "CALL_DURATION"
+				call_duration, opt "CALL_START_DATE" call_start_date, opt "CALL_LOG"
+				call_log, opt "CALL_RECORD_URL" call_record_url, opt "CALL_VOTE"
+				call_vote, opt "COST" cost, opt "COST_CURRENCY" cost_currency, opt
+				"CALL_FAILED_CODE" call_failed_code, opt "CALL_FAILED_REASON"
+				call_failed_reason, opt "CRM_ENTITY_TYPE" crm_entity_type, opt
+				"CRM_ENTITY_ID" crm_entity_id, opt "CRM_ACTIVITY_ID" crm_activity_id, opt
+				"REST_APP_ID" rest_app_id, opt "REST_APP_NAME" rest_app_name, opt
+				"TRANSCRIPT_ID" transcript_id, opt_yn "TRANSCRIPT_PENDING"
+				transcript_pending, opt "SESSION_ID" session_id, opt "REDIAL_ATTEMPT"
+				redial_attempt, opt "COMMENT" comment, opt "RECORD_DURATION"
+				record_duration, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Filter {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("ID")?,
-						call_id: object.exact_str("CALL_ID")?,
-						external_call_id: object.exact_str("EXTERNAL_CALL_ID")?,
-						call_category: object.exact_str("CALL_CATEGORY")?,
-						portal_user_id: object.field("PORTAL_USER_ID")?,
-						portal_number: object.exact_str("PORTAL_NUMBER")?,
-						phone_number: object.exact_str("PHONE_NUMBER")?,
-						call_type: object.field("CALL_TYPE")?,
-						call_duration: object.field("CALL_DURATION")?,
-						call_start_date: object.field("CALL_START_DATE")?,
-						call_log: object.exact_str("CALL_LOG")?,
-						call_record_url: object.exact_str("CALL_RECORD_URL")?,
-						call_vote: object.field("CALL_VOTE")?,
-						cost: object.field("COST")?,
-						cost_currency: object.exact_str("COST_CURRENCY")?,
-						call_failed_code: object.field("CALL_FAILED_CODE")?,
-						call_failed_reason: object.exact_str("CALL_FAILED_REASON")?,
-						crm_entity_type: object.field("CRM_ENTITY_TYPE")?,
-						crm_entity_id: object.field("CRM_ENTITY_ID")?,
-						crm_activity_id: object.field("CRM_ACTIVITY_ID")?,
-						rest_app_id: object.field("REST_APP_ID")?,
-						rest_app_name: object.exact_str("REST_APP_NAME")?,
-						transcript_id: object.field("TRANSCRIPT_ID")?,
-						transcript_pending: object.field("TRANSCRIPT_PENDING")?,
-						session_id: object.field("SESSION_ID")?,
-						redial_attempt: object.field("REDIAL_ATTEMPT")?,
-						comment: object.exact_str("COMMENT")?,
-						record_duration: object.field("RECORD_DURATION")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Filter { id : field "ID", call_id : exact "CALL_ID", external_call_id :
+				exact "EXTERNAL_CALL_ID", call_category : exact "CALL_CATEGORY",
+				portal_user_id : field "PORTAL_USER_ID", portal_number : exact
+				"PORTAL_NUMBER", phone_number : exact "PHONE_NUMBER", call_type : field
+				"CALL_TYPE", call_duration : field "CALL_DURATION", call_start_date :
+				field "CALL_START_DATE", call_log : exact "CALL_LOG", call_record_url :
+				exact "CALL_RECORD_URL", call_vote : field "CALL_VOTE", cost : field
+				"COST", cost_currency : exact "COST_CURRENCY", call_failed_code : field
+				"CALL_FAILED_CODE", call_failed_reason : exact "CALL_FAILED_REASON",
+				crm_entity_type : field "CRM_ENTITY_TYPE", crm_entity_id : field
+				"CRM_ENTITY_ID", crm_activity_id : field "CRM_ACTIVITY_ID", rest_app_id :
+				field "REST_APP_ID", rest_app_name : exact "REST_APP_NAME", transcript_id
+				: field "TRANSCRIPT_ID", transcript_pending : field "TRANSCRIPT_PENDING",
+				session_id : field "SESSION_ID", redial_attempt : field "REDIAL_ATTEMPT",
+				comment : exact "COMMENT", record_duration : field "RECORD_DURATION",
+				extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Filter);
 			/// Allowed values of `params.ORDER` in `voximplant.statistic.get`.
@@ -5144,157 +3528,41 @@ pub mod voximplant {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Item {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.soft("ID"),
-						portal_user_id: object.soft("PORTAL_USER_ID"),
-						portal_number: object.soft("PORTAL_NUMBER"),
-						phone_number: object.soft("PHONE_NUMBER"),
-						call_id: object.soft("CALL_ID"),
-						external_call_id: object.soft("EXTERNAL_CALL_ID"),
-						call_category: object.soft("CALL_CATEGORY"),
-						call_log: object.soft("CALL_LOG"),
-						call_duration: object.soft("CALL_DURATION"),
-						call_start_date: object.soft("CALL_START_DATE"),
-						call_record_url: object.soft("CALL_RECORD_URL"),
-						call_vote: object.soft("CALL_VOTE"),
-						cost: object.soft("COST"),
-						cost_currency: object.soft("COST_CURRENCY"),
-						call_failed_code: object.soft("CALL_FAILED_CODE"),
-						call_failed_reason: object.soft("CALL_FAILED_REASON"),
-						crm_entity_type: object.soft("CRM_ENTITY_TYPE"),
-						crm_entity_id: object.soft("CRM_ENTITY_ID"),
-						crm_activity_id: object.soft("CRM_ACTIVITY_ID"),
-						rest_app_id: object.soft("REST_APP_ID"),
-						rest_app_name: object.soft("REST_APP_NAME"),
-						transcript_id: object.soft("TRANSCRIPT_ID"),
-						transcript_pending: object.soft("TRANSCRIPT_PENDING"),
-						session_id: object.soft("SESSION_ID"),
-						redial_attempt: object.soft("REDIAL_ATTEMPT"),
-						comment: object.soft("COMMENT"),
-						record_duration: object.soft("RECORD_DURATION"),
-						record_file_id: object.soft("RECORD_FILE_ID"),
-						call_type: object.soft("CALL_TYPE"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Item {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ID", &self.id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"PORTAL_USER_ID",
-						&self.portal_user_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"PORTAL_NUMBER",
-						&self.portal_number,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"PHONE_NUMBER",
-						&self.phone_number,
-					)?;
-					crate::support::opt_entry(&mut map, "CALL_ID", &self.call_id)?;
-					map.serialize_entry("EXTERNAL_CALL_ID", &self.external_call_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CALL_CATEGORY",
-						&self.call_category,
-					)?;
-					crate::support::opt_entry(&mut map, "CALL_LOG", &self.call_log)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CALL_DURATION",
-						&self.call_duration,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CALL_START_DATE",
-						&self.call_start_date,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CALL_RECORD_URL",
-						&self.call_record_url,
-					)?;
-					crate::support::opt_entry(&mut map, "CALL_VOTE", &self.call_vote)?;
-					crate::support::opt_entry(&mut map, "COST", &self.cost)?;
-					crate::support::opt_entry(
-						&mut map,
-						"COST_CURRENCY",
-						&self.cost_currency,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CALL_FAILED_CODE",
-						&self.call_failed_code,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CALL_FAILED_REASON",
-						&self.call_failed_reason,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CRM_ENTITY_TYPE",
-						&self.crm_entity_type,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CRM_ENTITY_ID",
-						&self.crm_entity_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CRM_ACTIVITY_ID",
-						&self.crm_activity_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"REST_APP_ID",
-						&self.rest_app_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"REST_APP_NAME",
-						&self.rest_app_name,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"TRANSCRIPT_ID",
-						&self.transcript_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"TRANSCRIPT_PENDING",
-						&self.transcript_pending,
-					)?;
-					crate::support::opt_entry(&mut map, "SESSION_ID", &self.session_id)?;
-					map.serialize_entry("REDIAL_ATTEMPT", &self.redial_attempt)?;
-					map.serialize_entry("COMMENT", &self.comment)?;
-					map.serialize_entry("RECORD_DURATION", &self.record_duration)?;
-					crate::support::opt_entry(
-						&mut map,
-						"RECORD_FILE_ID",
-						&self.record_file_id,
-					)?;
-					crate::support::opt_entry(&mut map, "CALL_TYPE", &self.call_type)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Item { id : soft "ID", portal_user_id : soft "PORTAL_USER_ID",
+				portal_number : soft "PORTAL_NUMBER", phone_number : soft "PHONE_NUMBER",
+				call_id : soft "CALL_ID", external_call_id : soft "EXTERNAL_CALL_ID",
+				call_category : soft "CALL_CATEGORY", call_log : soft "CALL_LOG",
+				call_duration : soft "CALL_DURATION", call_start_date : soft
+				"CALL_START_DATE", call_record_url : soft "CALL_RECORD_URL", call_vote :
+				soft "CALL_VOTE", cost : soft "COST", cost_currency : soft
+				"COST_CURRENCY", call_failed_code : soft "CALL_FAILED_CODE",
+				call_failed_reason : soft "CALL_FAILED_REASON", crm_entity_type : soft
+				"CRM_ENTITY_TYPE", crm_entity_id : soft "CRM_ENTITY_ID", crm_activity_id
+				: soft "CRM_ACTIVITY_ID", rest_app_id : soft "REST_APP_ID", rest_app_name
+				: soft "REST_APP_NAME", transcript_id : soft "TRANSCRIPT_ID",
+				transcript_pending : soft "TRANSCRIPT_PENDING", session_id : soft
+				"SESSION_ID", redial_attempt : soft "REDIAL_ATTEMPT", comment : soft
+				"COMMENT", record_duration : soft "RECORD_DURATION", record_file_id :
+				soft "RECORD_FILE_ID", call_type : soft "CALL_TYPE", extra : rest "", }
+			);
+			serialize_map!(
+				Item { opt "ID" id, opt "PORTAL_USER_ID" portal_user_id, opt
+				"PORTAL_NUMBER" portal_number, opt "PHONE_NUMBER" phone_number, opt
+				"CALL_ID" call_id, req "EXTERNAL_CALL_ID" external_call_id, opt
+				"CALL_CATEGORY" call_category, opt "CALL_LOG" call_log, opt
+				"CALL_DURATION" call_duration, opt "CALL_START_DATE" call_start_date, opt
+				"CALL_RECORD_URL" call_record_url, opt "CALL_VOTE" call_vote, opt "COST"
+				cost, opt "COST_CURRENCY" cost_currency, opt "CALL_FAILED_CODE"
+				call_failed_code, opt "CALL_FAILED_REASON" call_failed_reason, opt
+				"CRM_ENTITY_TYPE" crm_entity_type, opt "CRM_ENTITY_ID" crm_entity_id, opt
+				"CRM_ACTIVITY_ID" crm_activity_id, opt "REST_APP_ID" rest_app_id, opt
+				"REST_APP_NAME" rest_app_name, opt "TRANSCRIPT_ID" transcript_id, opt
+				"TRANSCRIPT_PENDING" transcript_pending, opt "SESSION_ID" session_id, req
+				"REDIAL_ATTEMPT" redial_attempt, req "COMMENT" comment, req
+				"RECORD_DURATION" record_duration, opt "RECORD_FILE_ID" record_file_id,
+				opt "CALL_TYPE" call_type, rest "" extra }
+			);
 			/// The `result` of the call: `object[]`.
 			pub type Output = crate::List<Item>;
 			impl ::bitrix24_runtime::Method for super::Get {
@@ -5335,36 +3603,11 @@ pub mod voximplant {
 				pub fn new() -> Self {
 					Self { extra: Default::default() }
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Get {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Get);
+			serialize_map!(Get { rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Get {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self { extra: object.rest()? })
-				}
-			}
+			from_value!(Get { extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
 			/// Types of `voximplant.tts.voices.get`.
@@ -5466,327 +3709,80 @@ pub mod voximplant {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object
-							.fits(
-								&[
-									"auenglishfemale",
-									"brportuguesefemale",
-									"caenglishfemale",
-									"cafrenchfemale",
-									"cafrenchmale",
-									"chchinesefemale",
-									"chchinesemale",
-									"eurcatalanfemale",
-									"eurczechfemale",
-									"eurdanishfemale",
-									"eurdutchfemale",
-									"eurfinnishfemale",
-									"eurfrenchfemale",
-									"eurfrenchmale",
-									"eurgermanfemale",
-									"eurgermanmale",
-									"euritalianfemale",
-									"euritalianmale",
-									"eurnorwegianfemale",
-									"eurpolishfemale",
-									"eurportuguesefemale",
-									"eurportuguesemale",
-									"eurspanishfemale",
-									"eurspanishmale",
-									"eurturkishfemale",
-									"eurturkishmale",
-									"hkchinesefemale",
-									"huhungarianfemale",
-									"jpjapanesefemale",
-									"jpjapanesemale",
-									"krkoreanfemale",
-									"krkoreanmale",
-									"usinternalfemale",
-									"usinternalmale",
-									"swswedishfemale",
-									"twchinesefemale",
-									"ukenglishfemale",
-									"ukenglishmale",
-									"usenglishfemale",
-									"usenglishmale",
-									"usspanishfemale",
-									"usspanishmale",
-								],
-								&[],
-							)?;
-						Ok(Self {
-							auenglishfemale: object.field("auenglishfemale")?,
-							brportuguesefemale: object.field("brportuguesefemale")?,
-							caenglishfemale: object.field("caenglishfemale")?,
-							cafrenchfemale: object.field("cafrenchfemale")?,
-							cafrenchmale: object.field("cafrenchmale")?,
-							chchinesefemale: object.field("chchinesefemale")?,
-							chchinesemale: object.field("chchinesemale")?,
-							eurcatalanfemale: object.field("eurcatalanfemale")?,
-							eurczechfemale: object.field("eurczechfemale")?,
-							eurdanishfemale: object.field("eurdanishfemale")?,
-							eurdutchfemale: object.field("eurdutchfemale")?,
-							eurfinnishfemale: object.field("eurfinnishfemale")?,
-							eurfrenchfemale: object.field("eurfrenchfemale")?,
-							eurfrenchmale: object.field("eurfrenchmale")?,
-							eurgermanfemale: object.field("eurgermanfemale")?,
-							eurgermanmale: object.field("eurgermanmale")?,
-							euritalianfemale: object.field("euritalianfemale")?,
-							euritalianmale: object.field("euritalianmale")?,
-							eurnorwegianfemale: object.field("eurnorwegianfemale")?,
-							eurpolishfemale: object.field("eurpolishfemale")?,
-							eurportuguesefemale: object.field("eurportuguesefemale")?,
-							eurportuguesemale: object.field("eurportuguesemale")?,
-							eurspanishfemale: object.field("eurspanishfemale")?,
-							eurspanishmale: object.field("eurspanishmale")?,
-							eurturkishfemale: object.field("eurturkishfemale")?,
-							eurturkishmale: object.field("eurturkishmale")?,
-							hkchinesefemale: object.field("hkchinesefemale")?,
-							huhungarianfemale: object.field("huhungarianfemale")?,
-							jpjapanesefemale: object.field("jpjapanesefemale")?,
-							jpjapanesemale: object.field("jpjapanesemale")?,
-							krkoreanfemale: object.field("krkoreanfemale")?,
-							krkoreanmale: object.field("krkoreanmale")?,
-							usinternalfemale: object.field("usinternalfemale")?,
-							usinternalmale: object.field("usinternalmale")?,
-							swswedishfemale: object.field("swswedishfemale")?,
-							twchinesefemale: object.field("twchinesefemale")?,
-							ukenglishfemale: object.field("ukenglishfemale")?,
-							ukenglishmale: object.field("ukenglishmale")?,
-							usenglishfemale: object.field("usenglishfemale")?,
-							usenglishmale: object.field("usenglishmale")?,
-							usspanishfemale: object.field("usspanishfemale")?,
-							usspanishmale: object.field("usspanishmale")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"auenglishfemale",
-							&self.auenglishfemale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"brportuguesefemale",
-							&self.brportuguesefemale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"caenglishfemale",
-							&self.caenglishfemale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"cafrenchfemale",
-							&self.cafrenchfemale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"cafrenchmale",
-							&self.cafrenchmale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"chchinesefemale",
-							&self.chchinesefemale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"chchinesemale",
-							&self.chchinesemale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"eurcatalanfemale",
-							&self.eurcatalanfemale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"eurczechfemale",
-							&self.eurczechfemale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"eurdanishfemale",
-							&self.eurdanishfemale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"eurdutchfemale",
-							&self.eurdutchfemale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"eurfinnishfemale",
-							&self.eurfinnishfemale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"eurfrenchfemale",
-							&self.eurfrenchfemale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"eurfrenchmale",
-							&self.eurfrenchmale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"eurgermanfemale",
-							&self.eurgermanfemale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"eurgermanmale",
-							&self.eurgermanmale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"euritalianfemale",
-							&self.euritalianfemale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"euritalianmale",
-							&self.euritalianmale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"eurnorwegianfemale",
-							&self.eurnorwegianfemale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"eurpolishfemale",
-							&self.eurpolishfemale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"eurportuguesefemale",
-							&self.eurportuguesefemale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"eurportuguesemale",
-							&self.eurportuguesemale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"eurspanishfemale",
-							&self.eurspanishfemale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"eurspanishmale",
-							&self.eurspanishmale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"eurturkishfemale",
-							&self.eurturkishfemale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"eurturkishmale",
-							&self.eurturkishmale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"hkchinesefemale",
-							&self.hkchinesefemale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"huhungarianfemale",
-							&self.huhungarianfemale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"jpjapanesefemale",
-							&self.jpjapanesefemale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"jpjapanesemale",
-							&self.jpjapanesemale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"krkoreanfemale",
-							&self.krkoreanfemale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"krkoreanmale",
-							&self.krkoreanmale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"usinternalfemale",
-							&self.usinternalfemale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"usinternalmale",
-							&self.usinternalmale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"swswedishfemale",
-							&self.swswedishfemale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"twchinesefemale",
-							&self.twchinesefemale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"ukenglishfemale",
-							&self.ukenglishfemale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"ukenglishmale",
-							&self.ukenglishmale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"usenglishfemale",
-							&self.usenglishfemale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"usenglishmale",
-							&self.usenglishmale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"usspanishfemale",
-							&self.usspanishfemale,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"usspanishmale",
-							&self.usspanishmale,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { auenglishfemale : field "auenglishfemale",
+					brportuguesefemale : field "brportuguesefemale", caenglishfemale :
+					field "caenglishfemale", cafrenchfemale : field "cafrenchfemale",
+					cafrenchmale : field "cafrenchmale", chchinesefemale : field
+					"chchinesefemale", chchinesemale : field "chchinesemale",
+					eurcatalanfemale : field "eurcatalanfemale", eurczechfemale : field
+					"eurczechfemale", eurdanishfemale : field "eurdanishfemale",
+					eurdutchfemale : field "eurdutchfemale", eurfinnishfemale : field
+					"eurfinnishfemale", eurfrenchfemale : field "eurfrenchfemale",
+					eurfrenchmale : field "eurfrenchmale", eurgermanfemale : field
+					"eurgermanfemale", eurgermanmale : field "eurgermanmale",
+					euritalianfemale : field "euritalianfemale", euritalianmale : field
+					"euritalianmale", eurnorwegianfemale : field "eurnorwegianfemale",
+					eurpolishfemale : field "eurpolishfemale", eurportuguesefemale :
+					field "eurportuguesefemale", eurportuguesemale : field
+					"eurportuguesemale", eurspanishfemale : field "eurspanishfemale",
+					eurspanishmale : field "eurspanishmale", eurturkishfemale : field
+					"eurturkishfemale", eurturkishmale : field "eurturkishmale",
+					hkchinesefemale : field "hkchinesefemale", huhungarianfemale : field
+					"huhungarianfemale", jpjapanesefemale : field "jpjapanesefemale",
+					jpjapanesemale : field "jpjapanesemale", krkoreanfemale : field
+					"krkoreanfemale", krkoreanmale : field "krkoreanmale",
+					usinternalfemale : field "usinternalfemale", usinternalmale : field
+					"usinternalmale", swswedishfemale : field "swswedishfemale",
+					twchinesefemale : field "twchinesefemale", ukenglishfemale : field
+					"ukenglishfemale", ukenglishmale : field "ukenglishmale",
+					usenglishfemale : field "usenglishfemale", usenglishmale : field
+					"usenglishmale", usspanishfemale : field "usspanishfemale",
+					usspanishmale : field "usspanishmale", extra : rest "", }
+					fits["auenglishfemale", "brportuguesefemale", "caenglishfemale",
+					"cafrenchfemale", "cafrenchmale", "chchinesefemale", "chchinesemale",
+					"eurcatalanfemale", "eurczechfemale", "eurdanishfemale",
+					"eurdutchfemale", "eurfinnishfemale", "eurfrenchfemale",
+					"eurfrenchmale", "eurgermanfemale", "eurgermanmale",
+					"euritalianfemale", "euritalianmale", "eurnorwegianfemale",
+					"eurpolishfemale", "eurportuguesefemale", "eurportuguesemale",
+					"eurspanishfemale", "eurspanishmale", "eurturkishfemale",
+					"eurturkishmale", "hkchinesefemale", "huhungarianfemale",
+					"jpjapanesefemale", "jpjapanesemale", "krkoreanfemale",
+					"krkoreanmale", "usinternalfemale", "usinternalmale",
+					"swswedishfemale", "twchinesefemale", "ukenglishfemale",
+					"ukenglishmale", "usenglishfemale", "usenglishmale",
+					"usspanishfemale", "usspanishmale"] []
+				);
+				serialize_map!(
+					Output { opt "auenglishfemale" auenglishfemale, opt
+					"brportuguesefemale" brportuguesefemale, opt "caenglishfemale"
+					caenglishfemale, opt "cafrenchfemale" cafrenchfemale, opt
+					"cafrenchmale" cafrenchmale, opt "chchinesefemale" chchinesefemale,
+					opt "chchinesemale" chchinesemale, opt "eurcatalanfemale"
+					eurcatalanfemale, opt "eurczechfemale" eurczechfemale, opt
+					"eurdanishfemale" eurdanishfemale, opt "eurdutchfemale"
+					eurdutchfemale, opt "eurfinnishfemale" eurfinnishfemale, opt
+					"eurfrenchfemale" eurfrenchfemale, opt "eurfrenchmale" eurfrenchmale,
+					opt "eurgermanfemale" eurgermanfemale, opt "eurgermanmale"
+					eurgermanmale, opt "euritalianfemale" euritalianfemale, opt
+					"euritalianmale" euritalianmale, opt "eurnorwegianfemale"
+					eurnorwegianfemale, opt "eurpolishfemale" eurpolishfemale, opt
+					"eurportuguesefemale" eurportuguesefemale, opt "eurportuguesemale"
+					eurportuguesemale, opt "eurspanishfemale" eurspanishfemale, opt
+					"eurspanishmale" eurspanishmale, opt "eurturkishfemale"
+					eurturkishfemale, opt "eurturkishmale" eurturkishmale, opt
+					"hkchinesefemale" hkchinesefemale, opt "huhungarianfemale"
+					huhungarianfemale, opt "jpjapanesefemale" jpjapanesefemale, opt
+					"jpjapanesemale" jpjapanesemale, opt "krkoreanfemale" krkoreanfemale,
+					opt "krkoreanmale" krkoreanmale, opt "usinternalfemale"
+					usinternalfemale, opt "usinternalmale" usinternalmale, opt
+					"swswedishfemale" swswedishfemale, opt "twchinesefemale"
+					twchinesefemale, opt "ukenglishfemale" ukenglishfemale, opt
+					"ukenglishmale" ukenglishmale, opt "usenglishfemale" usenglishfemale,
+					opt "usenglishmale" usenglishmale, opt "usspanishfemale"
+					usspanishfemale, opt "usspanishmale" usspanishmale, rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::Get {
 					const NAME: &'static str = "voximplant.tts.voices.get";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5818,36 +3814,11 @@ pub mod voximplant {
 			pub fn new() -> Self {
 				Self { extra: Default::default() }
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(Get { rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self { extra: object.rest()? })
-			}
-		}
+		from_value!(Get { extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// Types of `voximplant.url.get`.
@@ -5873,57 +3844,17 @@ pub mod voximplant {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"detail_statistics",
-								"buy_connector",
-								"edit_config",
-								"lines",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						detail_statistics: object.field("detail_statistics")?,
-						buy_connector: object.field("buy_connector")?,
-						edit_config: object.field("edit_config")?,
-						lines: object.field("lines")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"detail_statistics",
-						&self.detail_statistics,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"buy_connector",
-						&self.buy_connector,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"edit_config",
-						&self.edit_config,
-					)?;
-					crate::support::opt_entry(&mut map, "lines", &self.lines)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { detail_statistics : field "detail_statistics", buy_connector :
+				field "buy_connector", edit_config : field "edit_config", lines : field
+				"lines", extra : rest "", } fits["detail_statistics", "buy_connector",
+				"edit_config", "lines"] []
+			);
+			serialize_map!(
+				Output { opt "detail_statistics" detail_statistics, opt "buy_connector"
+				buy_connector, opt "edit_config" edit_config, opt "lines" lines, rest ""
+				extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "voximplant.url.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5959,40 +3890,11 @@ pub mod voximplant {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for ActivatePhone {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("USER_ID", &self.user_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(ActivatePhone);
+		serialize_map!(ActivatePhone { req "USER_ID" user_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for ActivatePhone {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					user_id: object.field("USER_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(ActivatePhone { user_id : field "USER_ID", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(ActivatePhone);
 		/// `voximplant.user.deactivatePhone`: REST 2, scope `telephony`.
@@ -6018,40 +3920,11 @@ pub mod voximplant {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for DeactivatePhone {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("USER_ID", &self.user_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(DeactivatePhone);
+		serialize_map!(DeactivatePhone { req "USER_ID" user_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for DeactivatePhone {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					user_id: object.field("USER_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(DeactivatePhone { user_id : field "USER_ID", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(DeactivatePhone);
 		/// `voximplant.user.get`: REST 2, scope `telephony`.
@@ -6077,40 +3950,11 @@ pub mod voximplant {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("USER_ID", &self.user_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(Get { req "USER_ID" user_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					user_id: object.field("USER_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Get { user_id : field "USER_ID", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// Types of `voximplant.user.activatePhone`.
@@ -6197,70 +4041,20 @@ pub mod voximplant {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Item {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"ID",
-								"DEFAULT_LINE",
-								"PHONE_ENABLED",
-								"SIP_SERVER",
-								"SIP_LOGIN",
-								"SIP_PASSWORD",
-								"INNER_NUMBER",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						id: object.field("ID")?,
-						default_line: object.field("DEFAULT_LINE")?,
-						phone_enabled: object.field("PHONE_ENABLED")?,
-						sip_server: object.field("SIP_SERVER")?,
-						sip_login: object.field("SIP_LOGIN")?,
-						sip_password: object.field("SIP_PASSWORD")?,
-						inner_number: object.field("INNER_NUMBER")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Item {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ID", &self.id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DEFAULT_LINE",
-						&self.default_line,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"PHONE_ENABLED",
-						&self.phone_enabled.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "SIP_SERVER", &self.sip_server)?;
-					crate::support::opt_entry(&mut map, "SIP_LOGIN", &self.sip_login)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SIP_PASSWORD",
-						&self.sip_password,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"INNER_NUMBER",
-						&self.inner_number,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Item { id : field "ID", default_line : field "DEFAULT_LINE",
+				phone_enabled : field "PHONE_ENABLED", sip_server : field "SIP_SERVER",
+				sip_login : field "SIP_LOGIN", sip_password : field "SIP_PASSWORD",
+				inner_number : field "INNER_NUMBER", extra : rest "", } fits["ID",
+				"DEFAULT_LINE", "PHONE_ENABLED", "SIP_SERVER", "SIP_LOGIN",
+				"SIP_PASSWORD", "INNER_NUMBER"] []
+			);
+			serialize_map!(
+				Item { opt "ID" id, opt "DEFAULT_LINE" default_line, opt_yn
+				"PHONE_ENABLED" phone_enabled, opt "SIP_SERVER" sip_server, opt
+				"SIP_LOGIN" sip_login, opt "SIP_PASSWORD" sip_password, opt
+				"INNER_NUMBER" inner_number, rest "" extra }
+			);
 			/// The `result` of the call: `object[]`.
 			pub type Output = crate::List<Item>;
 			impl ::bitrix24_runtime::Method for super::Get {

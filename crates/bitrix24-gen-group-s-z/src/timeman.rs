@@ -61,46 +61,17 @@ impl Close {
 		self.lon = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Close {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-		crate::support::opt_entry(&mut map, "TIME", &self.time)?;
-		crate::support::opt_entry(&mut map, "REPORT", &self.report)?;
-		crate::support::opt_entry(&mut map, "LAT", &self.lat)?;
-		crate::support::opt_entry(&mut map, "LON", &self.lon)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Close);
+serialize_map!(
+	Close { opt "USER_ID" user_id, opt "TIME" time, opt "REPORT" report, opt "LAT" lat,
+	opt "LON" lon, rest "" extra }
+);
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Close {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			user_id: object.field("USER_ID")?,
-			time: object.field("TIME")?,
-			report: object.exact_str("REPORT")?,
-			lat: object.field("LAT")?,
-			lon: object.field("LON")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(
+	Close { user_id : field "USER_ID", time : field "TIME", report : exact "REPORT", lat
+	: field "LAT", lon : field "LON", extra : rest "", }
+);
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Close);
 /// `timeman.open`: REST 2, scope `timeman`.
@@ -163,46 +134,17 @@ impl Open {
 		self.lon = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Open {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-		crate::support::opt_entry(&mut map, "TIME", &self.time)?;
-		crate::support::opt_entry(&mut map, "REPORT", &self.report)?;
-		crate::support::opt_entry(&mut map, "LAT", &self.lat)?;
-		crate::support::opt_entry(&mut map, "LON", &self.lon)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Open);
+serialize_map!(
+	Open { opt "USER_ID" user_id, opt "TIME" time, opt "REPORT" report, opt "LAT" lat,
+	opt "LON" lon, rest "" extra }
+);
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Open {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			user_id: object.field("USER_ID")?,
-			time: object.field("TIME")?,
-			report: object.exact_str("REPORT")?,
-			lat: object.field("LAT")?,
-			lon: object.field("LON")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(
+	Open { user_id : field "USER_ID", time : field "TIME", report : exact "REPORT", lat :
+	field "LAT", lon : field "LON", extra : rest "", }
+);
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Open);
 /// `timeman.pause`: REST 2, scope `timeman`.
@@ -233,38 +175,11 @@ impl Pause {
 		self.user_id = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Pause {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Pause);
+serialize_map!(Pause { opt "USER_ID" user_id, rest "" extra });
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Pause {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			user_id: object.field("USER_ID")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(Pause { user_id : field "USER_ID", extra : rest "", });
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Pause);
 /// `timeman.settings`: REST 2, scope `timeman`.
@@ -295,38 +210,11 @@ impl Settings {
 		self.user_id = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Settings {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Settings);
+serialize_map!(Settings { opt "USER_ID" user_id, rest "" extra });
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Settings {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			user_id: object.field("USER_ID")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(Settings { user_id : field "USER_ID", extra : rest "", });
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Settings);
 /// `timeman.status`: REST 2, scope `timeman`.
@@ -357,38 +245,11 @@ impl Status {
 		self.user_id = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Status {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Status);
+serialize_map!(Status { opt "USER_ID" user_id, rest "" extra });
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Status {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			user_id: object.field("USER_ID")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(Status { user_id : field "USER_ID", extra : rest "", });
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Status);
 /// Types of `timeman.close`.
@@ -466,77 +327,25 @@ pub mod close {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for Output {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			object
-				.fits(
-					&[
-						"STATUS",
-						"TIME_START",
-						"TIME_FINISH",
-						"DURATION",
-						"TIME_LEAKS",
-						"ACTIVE",
-						"IP_OPEN",
-						"IP_CLOSE",
-						"LAT_OPEN",
-						"LON_OPEN",
-						"LAT_CLOSE",
-						"LON_CLOSE",
-						"TZ_OFFSET",
-						"TIME_FINISH_DEFAULT",
-					],
-					&[],
-				)?;
-			Ok(Self {
-				status: object.field("STATUS")?,
-				time_start: object.field("TIME_START")?,
-				time_finish: object.field("TIME_FINISH")?,
-				duration: object.field("DURATION")?,
-				time_leaks: object.field("TIME_LEAKS")?,
-				active: object.field("ACTIVE")?,
-				ip_open: object.field("IP_OPEN")?,
-				ip_close: object.field("IP_CLOSE")?,
-				lat_open: object.field("LAT_OPEN")?,
-				lon_open: object.field("LON_OPEN")?,
-				lat_close: object.field("LAT_CLOSE")?,
-				lon_close: object.field("LON_CLOSE")?,
-				tz_offset: object.field("TZ_OFFSET")?,
-				time_finish_default: object.field("TIME_FINISH_DEFAULT")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for Output {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
-			crate::support::opt_entry(&mut map, "TIME_START", &self.time_start)?;
-			crate::support::opt_entry(&mut map, "TIME_FINISH", &self.time_finish)?;
-			crate::support::opt_entry(&mut map, "DURATION", &self.duration)?;
-			crate::support::opt_entry(&mut map, "TIME_LEAKS", &self.time_leaks)?;
-			crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-			crate::support::opt_entry(&mut map, "IP_OPEN", &self.ip_open)?;
-			crate::support::opt_entry(&mut map, "IP_CLOSE", &self.ip_close)?;
-			crate::support::opt_entry(&mut map, "LAT_OPEN", &self.lat_open)?;
-			crate::support::opt_entry(&mut map, "LON_OPEN", &self.lon_open)?;
-			crate::support::opt_entry(&mut map, "LAT_CLOSE", &self.lat_close)?;
-			crate::support::opt_entry(&mut map, "LON_CLOSE", &self.lon_close)?;
-			crate::support::opt_entry(&mut map, "TZ_OFFSET", &self.tz_offset)?;
-			crate::support::opt_entry(
-				&mut map,
-				"TIME_FINISH_DEFAULT",
-				&self.time_finish_default,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		Output { status : field "STATUS", time_start : field "TIME_START", time_finish :
+		field "TIME_FINISH", duration : field "DURATION", time_leaks : field
+		"TIME_LEAKS", active : field "ACTIVE", ip_open : field "IP_OPEN", ip_close :
+		field "IP_CLOSE", lat_open : field "LAT_OPEN", lon_open : field "LON_OPEN",
+		lat_close : field "LAT_CLOSE", lon_close : field "LON_CLOSE", tz_offset : field
+		"TZ_OFFSET", time_finish_default : field "TIME_FINISH_DEFAULT", extra : rest "",
+		} fits["STATUS", "TIME_START", "TIME_FINISH", "DURATION", "TIME_LEAKS", "ACTIVE",
+		"IP_OPEN", "IP_CLOSE", "LAT_OPEN", "LON_OPEN", "LAT_CLOSE", "LON_CLOSE",
+		"TZ_OFFSET", "TIME_FINISH_DEFAULT"] []
+	);
+	serialize_map!(
+		Output { opt "STATUS" status, opt "TIME_START" time_start, opt "TIME_FINISH"
+		time_finish, opt "DURATION" duration, opt "TIME_LEAKS" time_leaks, opt "ACTIVE"
+		active, opt "IP_OPEN" ip_open, opt "IP_CLOSE" ip_close, opt "LAT_OPEN" lat_open,
+		opt "LON_OPEN" lon_open, opt "LAT_CLOSE" lat_close, opt "LON_CLOSE" lon_close,
+		opt "TZ_OFFSET" tz_offset, opt "TIME_FINISH_DEFAULT" time_finish_default, rest ""
+		extra }
+	);
 	impl ::bitrix24_runtime::Method for super::Close {
 		const NAME: &'static str = "timeman.close";
 		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -576,38 +385,11 @@ pub mod networkrange {
 			self.ip = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Check {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "IP", &self.ip)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Check);
+	serialize_map!(Check { opt "IP" ip, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Check {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				ip: object.exact_str("IP")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Check { ip : exact "IP", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Check);
 	/// `timeman.networkrange.get`: REST 2, scope `timeman`.
@@ -628,34 +410,11 @@ pub mod networkrange {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(Get { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `timeman.networkrange.set`: REST 2, scope `timeman`.
@@ -681,38 +440,11 @@ pub mod networkrange {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Set {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("RANGES", &self.ranges)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Set);
+	serialize_map!(Set { req "RANGES" ranges, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Set {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				ranges: object.field("RANGES")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Set { ranges : field "RANGES", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Set);
 	/// Types of `timeman.networkrange.check`.
@@ -745,34 +477,13 @@ pub mod networkrange {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["ip", "range", "name"], &[])?;
-				Ok(Self {
-					ip: object.field("ip")?,
-					range: object.field("range")?,
-					name: object.field("name")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ip", &self.ip)?;
-				crate::support::opt_entry(&mut map, "range", &self.range)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { ip : field "ip", range : field "range", name : field "name", extra :
+			rest "", } fits["ip", "range", "name"] []
+		);
+		serialize_map!(
+			Output { opt "ip" ip, opt "range" range, opt "name" name, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Check {
 			const NAME: &'static str = "timeman.networkrange.check";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -810,32 +521,11 @@ pub mod networkrange {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["ip_range", "name"], &[])?;
-				Ok(Self {
-					ip_range: object.field("ip_range")?,
-					name: object.field("name")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ip_range", &self.ip_range)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { ip_range : field "ip_range", name : field "name", extra : rest "", }
+			fits["ip_range", "name"] []
+		);
+		serialize_map!(Item { opt "ip_range" ip_range, opt "name" name, rest "" extra });
 		/// The `result` of the call: `array`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::Get {
@@ -954,77 +644,25 @@ pub mod open {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for Output {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			object
-				.fits(
-					&[
-						"STATUS",
-						"TIME_START",
-						"TIME_FINISH",
-						"DURATION",
-						"TIME_LEAKS",
-						"ACTIVE",
-						"IP_OPEN",
-						"IP_CLOSE",
-						"LAT_OPEN",
-						"LON_OPEN",
-						"LAT_CLOSE",
-						"LON_CLOSE",
-						"TZ_OFFSET",
-						"TIME_FINISH_DEFAULT",
-					],
-					&[],
-				)?;
-			Ok(Self {
-				status: object.field("STATUS")?,
-				time_start: object.field("TIME_START")?,
-				time_finish: object.field("TIME_FINISH")?,
-				duration: object.field("DURATION")?,
-				time_leaks: object.field("TIME_LEAKS")?,
-				active: object.field("ACTIVE")?,
-				ip_open: object.field("IP_OPEN")?,
-				ip_close: object.field("IP_CLOSE")?,
-				lat_open: object.field("LAT_OPEN")?,
-				lon_open: object.field("LON_OPEN")?,
-				lat_close: object.field("LAT_CLOSE")?,
-				lon_close: object.field("LON_CLOSE")?,
-				tz_offset: object.field("TZ_OFFSET")?,
-				time_finish_default: object.field("TIME_FINISH_DEFAULT")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for Output {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
-			crate::support::opt_entry(&mut map, "TIME_START", &self.time_start)?;
-			crate::support::opt_entry(&mut map, "TIME_FINISH", &self.time_finish)?;
-			crate::support::opt_entry(&mut map, "DURATION", &self.duration)?;
-			crate::support::opt_entry(&mut map, "TIME_LEAKS", &self.time_leaks)?;
-			crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-			crate::support::opt_entry(&mut map, "IP_OPEN", &self.ip_open)?;
-			crate::support::opt_entry(&mut map, "IP_CLOSE", &self.ip_close)?;
-			crate::support::opt_entry(&mut map, "LAT_OPEN", &self.lat_open)?;
-			crate::support::opt_entry(&mut map, "LON_OPEN", &self.lon_open)?;
-			crate::support::opt_entry(&mut map, "LAT_CLOSE", &self.lat_close)?;
-			crate::support::opt_entry(&mut map, "LON_CLOSE", &self.lon_close)?;
-			crate::support::opt_entry(&mut map, "TZ_OFFSET", &self.tz_offset)?;
-			crate::support::opt_entry(
-				&mut map,
-				"TIME_FINISH_DEFAULT",
-				&self.time_finish_default,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		Output { status : field "STATUS", time_start : field "TIME_START", time_finish :
+		field "TIME_FINISH", duration : field "DURATION", time_leaks : field
+		"TIME_LEAKS", active : field "ACTIVE", ip_open : field "IP_OPEN", ip_close :
+		field "IP_CLOSE", lat_open : field "LAT_OPEN", lon_open : field "LON_OPEN",
+		lat_close : field "LAT_CLOSE", lon_close : field "LON_CLOSE", tz_offset : field
+		"TZ_OFFSET", time_finish_default : field "TIME_FINISH_DEFAULT", extra : rest "",
+		} fits["STATUS", "TIME_START", "TIME_FINISH", "DURATION", "TIME_LEAKS", "ACTIVE",
+		"IP_OPEN", "IP_CLOSE", "LAT_OPEN", "LON_OPEN", "LAT_CLOSE", "LON_CLOSE",
+		"TZ_OFFSET", "TIME_FINISH_DEFAULT"] []
+	);
+	serialize_map!(
+		Output { opt "STATUS" status, opt "TIME_START" time_start, opt "TIME_FINISH"
+		time_finish, opt "DURATION" duration, opt "TIME_LEAKS" time_leaks, opt "ACTIVE"
+		active, opt "IP_OPEN" ip_open, opt "IP_CLOSE" ip_close, opt "LAT_OPEN" lat_open,
+		opt "LON_OPEN" lon_open, opt "LAT_CLOSE" lat_close, opt "LON_CLOSE" lon_close,
+		opt "TZ_OFFSET" tz_offset, opt "TIME_FINISH_DEFAULT" time_finish_default, rest ""
+		extra }
+	);
 	impl ::bitrix24_runtime::Method for super::Open {
 		const NAME: &'static str = "timeman.open";
 		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1100,77 +738,25 @@ pub mod pause {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for Output {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			object
-				.fits(
-					&[
-						"STATUS",
-						"TIME_START",
-						"TIME_FINISH",
-						"DURATION",
-						"TIME_LEAKS",
-						"ACTIVE",
-						"IP_OPEN",
-						"IP_CLOSE",
-						"LAT_OPEN",
-						"LON_OPEN",
-						"LAT_CLOSE",
-						"LON_CLOSE",
-						"TZ_OFFSET",
-						"TIME_FINISH_DEFAULT",
-					],
-					&[],
-				)?;
-			Ok(Self {
-				status: object.field("STATUS")?,
-				time_start: object.field("TIME_START")?,
-				time_finish: object.field("TIME_FINISH")?,
-				duration: object.field("DURATION")?,
-				time_leaks: object.field("TIME_LEAKS")?,
-				active: object.field("ACTIVE")?,
-				ip_open: object.field("IP_OPEN")?,
-				ip_close: object.field("IP_CLOSE")?,
-				lat_open: object.field("LAT_OPEN")?,
-				lon_open: object.field("LON_OPEN")?,
-				lat_close: object.field("LAT_CLOSE")?,
-				lon_close: object.field("LON_CLOSE")?,
-				tz_offset: object.field("TZ_OFFSET")?,
-				time_finish_default: object.field("TIME_FINISH_DEFAULT")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for Output {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
-			crate::support::opt_entry(&mut map, "TIME_START", &self.time_start)?;
-			crate::support::opt_entry(&mut map, "TIME_FINISH", &self.time_finish)?;
-			crate::support::opt_entry(&mut map, "DURATION", &self.duration)?;
-			crate::support::opt_entry(&mut map, "TIME_LEAKS", &self.time_leaks)?;
-			crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-			crate::support::opt_entry(&mut map, "IP_OPEN", &self.ip_open)?;
-			crate::support::opt_entry(&mut map, "IP_CLOSE", &self.ip_close)?;
-			crate::support::opt_entry(&mut map, "LAT_OPEN", &self.lat_open)?;
-			crate::support::opt_entry(&mut map, "LON_OPEN", &self.lon_open)?;
-			crate::support::opt_entry(&mut map, "LAT_CLOSE", &self.lat_close)?;
-			crate::support::opt_entry(&mut map, "LON_CLOSE", &self.lon_close)?;
-			crate::support::opt_entry(&mut map, "TZ_OFFSET", &self.tz_offset)?;
-			crate::support::opt_entry(
-				&mut map,
-				"TIME_FINISH_DEFAULT",
-				&self.time_finish_default,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		Output { status : field "STATUS", time_start : field "TIME_START", time_finish :
+		field "TIME_FINISH", duration : field "DURATION", time_leaks : field
+		"TIME_LEAKS", active : field "ACTIVE", ip_open : field "IP_OPEN", ip_close :
+		field "IP_CLOSE", lat_open : field "LAT_OPEN", lon_open : field "LON_OPEN",
+		lat_close : field "LAT_CLOSE", lon_close : field "LON_CLOSE", tz_offset : field
+		"TZ_OFFSET", time_finish_default : field "TIME_FINISH_DEFAULT", extra : rest "",
+		} fits["STATUS", "TIME_START", "TIME_FINISH", "DURATION", "TIME_LEAKS", "ACTIVE",
+		"IP_OPEN", "IP_CLOSE", "LAT_OPEN", "LON_OPEN", "LAT_CLOSE", "LON_CLOSE",
+		"TZ_OFFSET", "TIME_FINISH_DEFAULT"] []
+	);
+	serialize_map!(
+		Output { opt "STATUS" status, opt "TIME_START" time_start, opt "TIME_FINISH"
+		time_finish, opt "DURATION" duration, opt "TIME_LEAKS" time_leaks, opt "ACTIVE"
+		active, opt "IP_OPEN" ip_open, opt "IP_CLOSE" ip_close, opt "LAT_OPEN" lat_open,
+		opt "LON_OPEN" lon_open, opt "LAT_CLOSE" lat_close, opt "LON_CLOSE" lon_close,
+		opt "TZ_OFFSET" tz_offset, opt "TIME_FINISH_DEFAULT" time_finish_default, rest ""
+		extra }
+	);
 	impl ::bitrix24_runtime::Method for super::Pause {
 		const NAME: &'static str = "timeman.pause";
 		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1210,38 +796,11 @@ pub mod schedule {
 			self.id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { opt "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// Types of `timeman.schedule.get`.
@@ -1299,33 +858,14 @@ pub mod schedule {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputReportPeriodOptions {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					start_week_day: object.field("START_WEEK_DAY")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputReportPeriodOptions {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"START_WEEK_DAY",
-					&self.start_week_day,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputReportPeriodOptions { start_week_day : field "START_WEEK_DAY", extra :
+			rest "", }
+		);
+		serialize_map!(
+			OutputReportPeriodOptions { opt "START_WEEK_DAY" start_week_day, rest ""
+			extra }
+		);
 		/// The object `result.ALLOWED_DEVICES` of `timeman.schedule.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
@@ -1337,29 +877,10 @@ pub mod schedule {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputAllowedDevices {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					browser: object.field("browser")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputAllowedDevices {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "browser", &self.browser)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputAllowedDevices { browser : field "browser", extra : rest "", }
+		);
+		serialize_map!(OutputAllowedDevices { opt "browser" browser, rest "" extra });
 		/// The object `result.SHIFTS` of `timeman.schedule.get`: `array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
@@ -1385,55 +906,18 @@ pub mod schedule {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputShifts {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					name: object.field("NAME")?,
-					break_duration: object.field("BREAK_DURATION")?,
-					work_time_start: object.field("WORK_TIME_START")?,
-					work_time_end: object.field("WORK_TIME_END")?,
-					work_days: object.field("WORK_DAYS")?,
-					schedule_id: object.field("SCHEDULE_ID")?,
-					deleted: object.field("DELETED")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputShifts {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"BREAK_DURATION",
-					&self.break_duration,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORK_TIME_START",
-					&self.work_time_start,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORK_TIME_END",
-					&self.work_time_end,
-				)?;
-				crate::support::opt_entry(&mut map, "WORK_DAYS", &self.work_days)?;
-				crate::support::opt_entry(&mut map, "SCHEDULE_ID", &self.schedule_id)?;
-				crate::support::opt_entry(&mut map, "DELETED", &self.deleted)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputShifts { id : field "ID", name : field "NAME", break_duration : field
+			"BREAK_DURATION", work_time_start : field "WORK_TIME_START", work_time_end :
+			field "WORK_TIME_END", work_days : field "WORK_DAYS", schedule_id : field
+			"SCHEDULE_ID", deleted : field "DELETED", extra : rest "", }
+		);
+		serialize_map!(
+			OutputShifts { opt "ID" id, opt "NAME" name, opt "BREAK_DURATION"
+			break_duration, opt "WORK_TIME_START" work_time_start, opt "WORK_TIME_END"
+			work_time_end, opt "WORK_DAYS" work_days, opt "SCHEDULE_ID" schedule_id, opt
+			"DELETED" deleted, rest "" extra }
+		);
 		/// The object `result.CALENDAR` of `timeman.schedule.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
@@ -1453,41 +937,16 @@ pub mod schedule {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputCalendar {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					name: object.field("NAME")?,
-					parent_calendar_id: object.field("PARENT_CALENDAR_ID")?,
-					system_code: object.field("SYSTEM_CODE")?,
-					exclusions: object.field("EXCLUSIONS")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputCalendar {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"PARENT_CALENDAR_ID",
-					&self.parent_calendar_id,
-				)?;
-				crate::support::opt_entry(&mut map, "SYSTEM_CODE", &self.system_code)?;
-				map.serialize_entry("EXCLUSIONS", &self.exclusions)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputCalendar { id : field "ID", name : field "NAME", parent_calendar_id :
+			field "PARENT_CALENDAR_ID", system_code : field "SYSTEM_CODE", exclusions :
+			field "EXCLUSIONS", extra : rest "", }
+		);
+		serialize_map!(
+			OutputCalendar { opt "ID" id, opt "NAME" name, opt "PARENT_CALENDAR_ID"
+			parent_calendar_id, opt "SYSTEM_CODE" system_code, req "EXCLUSIONS"
+			exclusions, rest "" extra }
+		);
 		/// The object `result.SCHEDULE_VIOLATION_RULES.USERS_TO_NOTIFY` of `timeman.schedule.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
@@ -1509,39 +968,20 @@ pub mod schedule {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputScheduleViolationRulesUsersToNotify {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					fixed_start_end: object.field("FIXED_START_END")?,
-					fixed_per_record: object.field("FIXED_PER_RECORD")?,
-					fixed_edit_worktime: object.field("FIXED_EDIT_WORKTIME")?,
-					fixed_periodic: object.field("FIXED_PERIODIC")?,
-					shift_delay: object.field("SHIFT_DELAY")?,
-					shift_missed_start: object.field("SHIFT_MISSED_START")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputScheduleViolationRulesUsersToNotify {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("FIXED_START_END", &self.fixed_start_end)?;
-				map.serialize_entry("FIXED_PER_RECORD", &self.fixed_per_record)?;
-				map.serialize_entry("FIXED_EDIT_WORKTIME", &self.fixed_edit_worktime)?;
-				map.serialize_entry("FIXED_PERIODIC", &self.fixed_periodic)?;
-				map.serialize_entry("SHIFT_DELAY", &self.shift_delay)?;
-				map.serialize_entry("SHIFT_MISSED_START", &self.shift_missed_start)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputScheduleViolationRulesUsersToNotify { fixed_start_end : field
+			"FIXED_START_END", fixed_per_record : field "FIXED_PER_RECORD",
+			fixed_edit_worktime : field "FIXED_EDIT_WORKTIME", fixed_periodic : field
+			"FIXED_PERIODIC", shift_delay : field "SHIFT_DELAY", shift_missed_start :
+			field "SHIFT_MISSED_START", extra : rest "", }
+		);
+		serialize_map!(
+			OutputScheduleViolationRulesUsersToNotify { req "FIXED_START_END"
+			fixed_start_end, req "FIXED_PER_RECORD" fixed_per_record, req
+			"FIXED_EDIT_WORKTIME" fixed_edit_worktime, req "FIXED_PERIODIC"
+			fixed_periodic, req "SHIFT_DELAY" shift_delay, req "SHIFT_MISSED_START"
+			shift_missed_start, rest "" extra }
+		);
 		/// The object `result.SCHEDULE_VIOLATION_RULES` of `timeman.schedule.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
@@ -1587,126 +1027,35 @@ pub mod schedule {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputScheduleViolationRules {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					schedule_id: object.field("SCHEDULE_ID")?,
-					entity_code: object.field("ENTITY_CODE")?,
-					max_exact_start: object.field("MAX_EXACT_START")?,
-					min_exact_end: object.field("MIN_EXACT_END")?,
-					max_offset_start: object.field("MAX_OFFSET_START")?,
-					min_offset_end: object.field("MIN_OFFSET_END")?,
-					relative_start_from: object.field("RELATIVE_START_FROM")?,
-					relative_start_to: object.field("RELATIVE_START_TO")?,
-					relative_end_from: object.field("RELATIVE_END_FROM")?,
-					relative_end_to: object.field("RELATIVE_END_TO")?,
-					min_day_duration: object.field("MIN_DAY_DURATION")?,
-					max_allowed_to_edit_work_time: object
-						.field("MAX_ALLOWED_TO_EDIT_WORK_TIME")?,
-					max_work_time_lack_for_period: object
-						.field("MAX_WORK_TIME_LACK_FOR_PERIOD")?,
-					period_time_lack_agent_id: object
-						.field("PERIOD_TIME_LACK_AGENT_ID")?,
-					max_shift_start_delay: object.field("MAX_SHIFT_START_DELAY")?,
-					missed_shift_start: object.field("MISSED_SHIFT_START")?,
-					users_to_notify: object.field("USERS_TO_NOTIFY")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputScheduleViolationRules {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "SCHEDULE_ID", &self.schedule_id)?;
-				crate::support::opt_entry(&mut map, "ENTITY_CODE", &self.entity_code)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MAX_EXACT_START",
-					&self.max_exact_start,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MIN_EXACT_END",
-					&self.min_exact_end,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MAX_OFFSET_START",
-					&self.max_offset_start,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MIN_OFFSET_END",
-					&self.min_offset_end,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"RELATIVE_START_FROM",
-					&self.relative_start_from,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"RELATIVE_START_TO",
-					&self.relative_start_to,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"RELATIVE_END_FROM",
-					&self.relative_end_from,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"RELATIVE_END_TO",
-					&self.relative_end_to,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MIN_DAY_DURATION",
-					&self.min_day_duration,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MAX_ALLOWED_TO_EDIT_WORK_TIME",
-					&self.max_allowed_to_edit_work_time,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MAX_WORK_TIME_LACK_FOR_PERIOD",
-					&self.max_work_time_lack_for_period,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"PERIOD_TIME_LACK_AGENT_ID",
-					&self.period_time_lack_agent_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MAX_SHIFT_START_DELAY",
-					&self.max_shift_start_delay,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MISSED_SHIFT_START",
-					&self.missed_shift_start,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USERS_TO_NOTIFY",
-					&self.users_to_notify,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputScheduleViolationRules { id : field "ID", schedule_id : field
+			"SCHEDULE_ID", entity_code : field "ENTITY_CODE", max_exact_start : field
+			"MAX_EXACT_START", min_exact_end : field "MIN_EXACT_END", max_offset_start :
+			field "MAX_OFFSET_START", min_offset_end : field "MIN_OFFSET_END",
+			relative_start_from : field "RELATIVE_START_FROM", relative_start_to : field
+			"RELATIVE_START_TO", relative_end_from : field "RELATIVE_END_FROM",
+			relative_end_to : field "RELATIVE_END_TO", min_day_duration : field
+			"MIN_DAY_DURATION", max_allowed_to_edit_work_time : field
+			"MAX_ALLOWED_TO_EDIT_WORK_TIME", max_work_time_lack_for_period : field
+			"MAX_WORK_TIME_LACK_FOR_PERIOD", period_time_lack_agent_id : field
+			"PERIOD_TIME_LACK_AGENT_ID", max_shift_start_delay : field
+			"MAX_SHIFT_START_DELAY", missed_shift_start : field "MISSED_SHIFT_START",
+			users_to_notify : field "USERS_TO_NOTIFY", extra : rest "", }
+		);
+		serialize_map!(
+			OutputScheduleViolationRules { opt "ID" id, opt "SCHEDULE_ID" schedule_id,
+			opt "ENTITY_CODE" entity_code, opt "MAX_EXACT_START" max_exact_start, opt
+			"MIN_EXACT_END" min_exact_end, opt "MAX_OFFSET_START" max_offset_start, opt
+			"MIN_OFFSET_END" min_offset_end, opt "RELATIVE_START_FROM"
+			relative_start_from, opt "RELATIVE_START_TO" relative_start_to, opt
+			"RELATIVE_END_FROM" relative_end_from, opt "RELATIVE_END_TO" relative_end_to,
+			opt "MIN_DAY_DURATION" min_day_duration, opt "MAX_ALLOWED_TO_EDIT_WORK_TIME"
+			max_allowed_to_edit_work_time, opt "MAX_WORK_TIME_LACK_FOR_PERIOD"
+			max_work_time_lack_for_period, opt "PERIOD_TIME_LACK_AGENT_ID"
+			period_time_lack_agent_id, opt "MAX_SHIFT_START_DELAY" max_shift_start_delay,
+			opt "MISSED_SHIFT_START" missed_shift_start, opt "USERS_TO_NOTIFY"
+			users_to_notify, rest "" extra }
+		);
 		/// The object `result` of `timeman.schedule.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
@@ -1758,121 +1107,35 @@ pub mod schedule {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"ID",
-							"NAME",
-							"SCHEDULE_TYPE",
-							"REPORT_PERIOD",
-							"REPORT_PERIOD_OPTIONS",
-							"CALENDAR_ID",
-							"ALLOWED_DEVICES",
-							"DELETED",
-							"IS_FOR_ALL_USERS",
-							"WORKTIME_RESTRICTIONS",
-							"CONTROLLED_ACTIONS",
-							"UPDATED_BY",
-							"DELETED_BY",
-							"DELETED_AT",
-							"CREATED_BY",
-							"CREATED_AT",
-							"SHIFTS",
-							"CALENDAR",
-							"SCHEDULE_VIOLATION_RULES",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					name: object.field("NAME")?,
-					schedule_type: object.field("SCHEDULE_TYPE")?,
-					report_period: object.field("REPORT_PERIOD")?,
-					report_period_options: object.field("REPORT_PERIOD_OPTIONS")?,
-					calendar_id: object.field("CALENDAR_ID")?,
-					allowed_devices: object.field("ALLOWED_DEVICES")?,
-					deleted: object.field("DELETED")?,
-					is_for_all_users: object.field("IS_FOR_ALL_USERS")?,
-					worktime_restrictions: object.field("WORKTIME_RESTRICTIONS")?,
-					controlled_actions: object.field("CONTROLLED_ACTIONS")?,
-					updated_by: object.field("UPDATED_BY")?,
-					deleted_by: object.field("DELETED_BY")?,
-					deleted_at: object.field("DELETED_AT")?,
-					created_by: object.field("CREATED_BY")?,
-					created_at: object.field("CREATED_AT")?,
-					shifts: object.field("SHIFTS")?,
-					calendar: object.field("CALENDAR")?,
-					schedule_violation_rules: object.field("SCHEDULE_VIOLATION_RULES")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SCHEDULE_TYPE",
-					&self.schedule_type,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"REPORT_PERIOD",
-					&self.report_period,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"REPORT_PERIOD_OPTIONS",
-					&self.report_period_options,
-				)?;
-				crate::support::opt_entry(&mut map, "CALENDAR_ID", &self.calendar_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ALLOWED_DEVICES",
-					&self.allowed_devices,
-				)?;
-				crate::support::opt_entry(&mut map, "DELETED", &self.deleted)?;
-				crate::support::opt_entry(
-					&mut map,
-					"IS_FOR_ALL_USERS",
-					&self.is_for_all_users,
-				)?;
-				map.serialize_entry(
-					"WORKTIME_RESTRICTIONS",
-					&self.worktime_restrictions,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CONTROLLED_ACTIONS",
-					&self.controlled_actions,
-				)?;
-				crate::support::opt_entry(&mut map, "UPDATED_BY", &self.updated_by)?;
-				crate::support::opt_entry(&mut map, "DELETED_BY", &self.deleted_by)?;
-				crate::support::opt_entry(&mut map, "DELETED_AT", &self.deleted_at)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "CREATED_AT", &self.created_at)?;
-				map.serialize_entry("SHIFTS", &self.shifts)?;
-				crate::support::opt_entry(&mut map, "CALENDAR", &self.calendar)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SCHEDULE_VIOLATION_RULES",
-					&self.schedule_violation_rules,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : field "ID", name : field "NAME", schedule_type : field
+			"SCHEDULE_TYPE", report_period : field "REPORT_PERIOD", report_period_options
+			: field "REPORT_PERIOD_OPTIONS", calendar_id : field "CALENDAR_ID",
+			allowed_devices : field "ALLOWED_DEVICES", deleted : field "DELETED",
+			is_for_all_users : field "IS_FOR_ALL_USERS", worktime_restrictions : field
+			"WORKTIME_RESTRICTIONS", controlled_actions : field "CONTROLLED_ACTIONS",
+			updated_by : field "UPDATED_BY", deleted_by : field "DELETED_BY", deleted_at
+			: field "DELETED_AT", created_by : field "CREATED_BY", created_at : field
+			"CREATED_AT", shifts : field "SHIFTS", calendar : field "CALENDAR",
+			schedule_violation_rules : field "SCHEDULE_VIOLATION_RULES", extra : rest "",
+			} fits["ID", "NAME", "SCHEDULE_TYPE", "REPORT_PERIOD",
+			"REPORT_PERIOD_OPTIONS", "CALENDAR_ID", "ALLOWED_DEVICES", "DELETED",
+			"IS_FOR_ALL_USERS", "WORKTIME_RESTRICTIONS", "CONTROLLED_ACTIONS",
+			"UPDATED_BY", "DELETED_BY", "DELETED_AT", "CREATED_BY", "CREATED_AT",
+			"SHIFTS", "CALENDAR", "SCHEDULE_VIOLATION_RULES"] []
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "NAME" name, opt "SCHEDULE_TYPE" schedule_type, opt
+			"REPORT_PERIOD" report_period, opt "REPORT_PERIOD_OPTIONS"
+			report_period_options, opt "CALENDAR_ID" calendar_id, opt "ALLOWED_DEVICES"
+			allowed_devices, opt "DELETED" deleted, opt "IS_FOR_ALL_USERS"
+			is_for_all_users, req "WORKTIME_RESTRICTIONS" worktime_restrictions, opt
+			"CONTROLLED_ACTIONS" controlled_actions, opt "UPDATED_BY" updated_by, opt
+			"DELETED_BY" deleted_by, opt "DELETED_AT" deleted_at, opt "CREATED_BY"
+			created_by, opt "CREATED_AT" created_at, req "SHIFTS" shifts, opt "CALENDAR"
+			calendar, opt "SCHEDULE_VIOLATION_RULES" schedule_violation_rules, rest ""
+			extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "timeman.schedule.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1914,68 +1177,20 @@ pub mod settings {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for Output {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			object
-				.fits(
-					&[
-						"UF_TIMEMAN",
-						"UF_TM_FREE",
-						"UF_TM_MAX_START",
-						"UF_TM_MIN_FINISH",
-						"UF_TM_MIN_DURATION",
-						"UF_TM_ALLOWED_DELTA",
-						"ADMIN",
-					],
-					&[],
-				)?;
-			Ok(Self {
-				uf_timeman: object.field("UF_TIMEMAN")?,
-				uf_tm_free: object.field("UF_TM_FREE")?,
-				uf_tm_max_start: object.field("UF_TM_MAX_START")?,
-				uf_tm_min_finish: object.field("UF_TM_MIN_FINISH")?,
-				uf_tm_min_duration: object.field("UF_TM_MIN_DURATION")?,
-				uf_tm_allowed_delta: object.field("UF_TM_ALLOWED_DELTA")?,
-				admin: object.field("ADMIN")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for Output {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "UF_TIMEMAN", &self.uf_timeman)?;
-			crate::support::opt_entry(&mut map, "UF_TM_FREE", &self.uf_tm_free)?;
-			crate::support::opt_entry(
-				&mut map,
-				"UF_TM_MAX_START",
-				&self.uf_tm_max_start,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"UF_TM_MIN_FINISH",
-				&self.uf_tm_min_finish,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"UF_TM_MIN_DURATION",
-				&self.uf_tm_min_duration,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"UF_TM_ALLOWED_DELTA",
-				&self.uf_tm_allowed_delta,
-			)?;
-			crate::support::opt_entry(&mut map, "ADMIN", &self.admin)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		Output { uf_timeman : field "UF_TIMEMAN", uf_tm_free : field "UF_TM_FREE",
+		uf_tm_max_start : field "UF_TM_MAX_START", uf_tm_min_finish : field
+		"UF_TM_MIN_FINISH", uf_tm_min_duration : field "UF_TM_MIN_DURATION",
+		uf_tm_allowed_delta : field "UF_TM_ALLOWED_DELTA", admin : field "ADMIN", extra :
+		rest "", } fits["UF_TIMEMAN", "UF_TM_FREE", "UF_TM_MAX_START",
+		"UF_TM_MIN_FINISH", "UF_TM_MIN_DURATION", "UF_TM_ALLOWED_DELTA", "ADMIN"] []
+	);
+	serialize_map!(
+		Output { opt "UF_TIMEMAN" uf_timeman, opt "UF_TM_FREE" uf_tm_free, opt
+		"UF_TM_MAX_START" uf_tm_max_start, opt "UF_TM_MIN_FINISH" uf_tm_min_finish, opt
+		"UF_TM_MIN_DURATION" uf_tm_min_duration, opt "UF_TM_ALLOWED_DELTA"
+		uf_tm_allowed_delta, opt "ADMIN" admin, rest "" extra }
+	);
 	impl ::bitrix24_runtime::Method for super::Settings {
 		const NAME: &'static str = "timeman.settings";
 		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2051,77 +1266,25 @@ pub mod status {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for Output {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			object
-				.fits(
-					&[
-						"STATUS",
-						"TIME_START",
-						"TIME_FINISH",
-						"DURATION",
-						"TIME_LEAKS",
-						"ACTIVE",
-						"IP_OPEN",
-						"IP_CLOSE",
-						"LAT_OPEN",
-						"LON_OPEN",
-						"LAT_CLOSE",
-						"LON_CLOSE",
-						"TZ_OFFSET",
-						"TIME_FINISH_DEFAULT",
-					],
-					&[],
-				)?;
-			Ok(Self {
-				status: object.field("STATUS")?,
-				time_start: object.field("TIME_START")?,
-				time_finish: object.field("TIME_FINISH")?,
-				duration: object.field("DURATION")?,
-				time_leaks: object.field("TIME_LEAKS")?,
-				active: object.field("ACTIVE")?,
-				ip_open: object.field("IP_OPEN")?,
-				ip_close: object.field("IP_CLOSE")?,
-				lat_open: object.field("LAT_OPEN")?,
-				lon_open: object.field("LON_OPEN")?,
-				lat_close: object.field("LAT_CLOSE")?,
-				lon_close: object.field("LON_CLOSE")?,
-				tz_offset: object.field("TZ_OFFSET")?,
-				time_finish_default: object.field("TIME_FINISH_DEFAULT")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for Output {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
-			crate::support::opt_entry(&mut map, "TIME_START", &self.time_start)?;
-			crate::support::opt_entry(&mut map, "TIME_FINISH", &self.time_finish)?;
-			crate::support::opt_entry(&mut map, "DURATION", &self.duration)?;
-			crate::support::opt_entry(&mut map, "TIME_LEAKS", &self.time_leaks)?;
-			crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-			crate::support::opt_entry(&mut map, "IP_OPEN", &self.ip_open)?;
-			crate::support::opt_entry(&mut map, "IP_CLOSE", &self.ip_close)?;
-			crate::support::opt_entry(&mut map, "LAT_OPEN", &self.lat_open)?;
-			crate::support::opt_entry(&mut map, "LON_OPEN", &self.lon_open)?;
-			crate::support::opt_entry(&mut map, "LAT_CLOSE", &self.lat_close)?;
-			crate::support::opt_entry(&mut map, "LON_CLOSE", &self.lon_close)?;
-			crate::support::opt_entry(&mut map, "TZ_OFFSET", &self.tz_offset)?;
-			crate::support::opt_entry(
-				&mut map,
-				"TIME_FINISH_DEFAULT",
-				&self.time_finish_default,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		Output { status : field "STATUS", time_start : field "TIME_START", time_finish :
+		field "TIME_FINISH", duration : field "DURATION", time_leaks : field
+		"TIME_LEAKS", active : field "ACTIVE", ip_open : field "IP_OPEN", ip_close :
+		field "IP_CLOSE", lat_open : field "LAT_OPEN", lon_open : field "LON_OPEN",
+		lat_close : field "LAT_CLOSE", lon_close : field "LON_CLOSE", tz_offset : field
+		"TZ_OFFSET", time_finish_default : field "TIME_FINISH_DEFAULT", extra : rest "",
+		} fits["STATUS", "TIME_START", "TIME_FINISH", "DURATION", "TIME_LEAKS", "ACTIVE",
+		"IP_OPEN", "IP_CLOSE", "LAT_OPEN", "LON_OPEN", "LAT_CLOSE", "LON_CLOSE",
+		"TZ_OFFSET", "TIME_FINISH_DEFAULT"] []
+	);
+	serialize_map!(
+		Output { opt "STATUS" status, opt "TIME_START" time_start, opt "TIME_FINISH"
+		time_finish, opt "DURATION" duration, opt "TIME_LEAKS" time_leaks, opt "ACTIVE"
+		active, opt "IP_OPEN" ip_open, opt "IP_CLOSE" ip_close, opt "LAT_OPEN" lat_open,
+		opt "LON_OPEN" lon_open, opt "LAT_CLOSE" lat_close, opt "LON_CLOSE" lon_close,
+		opt "TZ_OFFSET" tz_offset, opt "TIME_FINISH_DEFAULT" time_finish_default, rest ""
+		extra }
+	);
 	impl ::bitrix24_runtime::Method for super::Status {
 		const NAME: &'static str = "timeman.status";
 		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2187,52 +1350,17 @@ pub mod timecontrol {
 				self.calendar = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Add {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("REPORT_ID", &self.report_id)?;
-				crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-				map.serialize_entry("TEXT", &self.text)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CALENDAR",
-					&self.calendar.map(crate::support::yes_no),
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Add);
+		serialize_map!(
+			Add { req "REPORT_ID" report_id, opt "USER_ID" user_id, req "TEXT" text, opt
+			"TYPE" type_, opt_yn "CALENDAR" calendar, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Add {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					report_id: object.field("REPORT_ID")?,
-					user_id: object.field("USER_ID")?,
-					text: object.field("TEXT")?,
-					type_: object.exact_str("TYPE")?,
-					calendar: object.field("CALENDAR")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Add { report_id : field "REPORT_ID", user_id : field "USER_ID", text : field
+			"TEXT", type_ : exact "TYPE", calendar : field "CALENDAR", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
 		/// Types of `timeman.timecontrol.report.add`.
@@ -2316,52 +1444,19 @@ pub mod timecontrol {
 				self.workday_hours = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("USER_ID", &self.user_id)?;
-				map.serialize_entry("MONTH", &self.month)?;
-				map.serialize_entry("YEAR", &self.year)?;
-				crate::support::opt_entry(&mut map, "IDLE_MINUTES", &self.idle_minutes)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKDAY_HOURS",
-					&self.workday_hours,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
+		extra_setter!(Get);
+		serialize_map!(
+			Get { req "USER_ID" user_id, req "MONTH" month, req "YEAR" year, opt
+			"IDLE_MINUTES" idle_minutes, opt "WORKDAY_HOURS" workday_hours, rest "" extra
 			}
-		}
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					user_id: object.field("USER_ID")?,
-					month: object.field("MONTH")?,
-					year: object.field("YEAR")?,
-					idle_minutes: object.field("IDLE_MINUTES")?,
-					workday_hours: object.field("WORKDAY_HOURS")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Get { user_id : field "USER_ID", month : field "MONTH", year : field "YEAR",
+			idle_minutes : field "IDLE_MINUTES", workday_hours : field "WORKDAY_HOURS",
+			extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// Types of `timeman.timecontrol.reports.get`.
@@ -2538,85 +1633,27 @@ pub mod timecontrol {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputDaysReports {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						user_id: object.field("user_id")?,
-						type_: object.field("type")?,
-						date_start: object.field("date_start")?,
-						date_finish: object.field("date_finish")?,
-						duration: object.field("duration")?,
-						active: object.field("active")?,
-						entry_id: object.field("entry_id")?,
-						report_type: object.field("report_type")?,
-						report_text: object.field("report_text")?,
-						system_text: object.field("system_text")?,
-						source_start: object.field("source_start")?,
-						source_finish: object.field("source_finish")?,
-						ip_start: object.field("ip_start")?,
-						ip_finish: object.field("ip_finish")?,
-						ip_start_network: object.field("ip_start_network")?,
-						ip_finish_network: object.field("ip_finish_network")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputDaysReports {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "user_id", &self.user_id)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
-					crate::support::opt_entry(
-						&mut map,
-						"date_finish",
-						&self.date_finish,
-					)?;
-					crate::support::opt_entry(&mut map, "duration", &self.duration)?;
-					crate::support::opt_entry(&mut map, "active", &self.active)?;
-					crate::support::opt_entry(&mut map, "entry_id", &self.entry_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"report_type",
-						&self.report_type,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"report_text",
-						&self.report_text,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"system_text",
-						&self.system_text,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"source_start",
-						&self.source_start,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"source_finish",
-						&self.source_finish,
-					)?;
-					crate::support::opt_entry(&mut map, "ip_start", &self.ip_start)?;
-					crate::support::opt_entry(&mut map, "ip_finish", &self.ip_finish)?;
-					map.serialize_entry("ip_start_network", &self.ip_start_network)?;
-					map.serialize_entry("ip_finish_network", &self.ip_finish_network)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputDaysReports { id : field "id", user_id : field "user_id", type_ :
+				field "type", date_start : field "date_start", date_finish : field
+				"date_finish", duration : field "duration", active : field "active",
+				entry_id : field "entry_id", report_type : field "report_type",
+				report_text : field "report_text", system_text : field "system_text",
+				source_start : field "source_start", source_finish : field
+				"source_finish", ip_start : field "ip_start", ip_finish : field
+				"ip_finish", ip_start_network : field "ip_start_network",
+				ip_finish_network : field "ip_finish_network", extra : rest "", }
+			);
+			serialize_map!(
+				OutputDaysReports { opt "id" id, opt "user_id" user_id, opt "type" type_,
+				opt "date_start" date_start, opt "date_finish" date_finish, opt
+				"duration" duration, opt "active" active, opt "entry_id" entry_id, opt
+				"report_type" report_type, opt "report_text" report_text, opt
+				"system_text" system_text, opt "source_start" source_start, opt
+				"source_finish" source_finish, opt "ip_start" ip_start, opt "ip_finish"
+				ip_finish, req "ip_start_network" ip_start_network, req
+				"ip_finish_network" ip_finish_network, rest "" extra }
+			);
 			/// The object `result.days` of `timeman.timecontrol.reports.get`: `array`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-get.html>
@@ -2650,91 +1687,29 @@ pub mod timecontrol {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputDays {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						index: object.field("index")?,
-						day_title: object.field("day_title")?,
-						workday_date_start: object.field("workday_date_start")?,
-						workday_date_finish: object.field("workday_date_finish")?,
-						workday_complete: object.field("workday_complete")?,
-						workday_time_leaks_user: object
-							.field("workday_time_leaks_user")?,
-						workday_time_leaks_final: object
-							.field("workday_time_leaks_final")?,
-						workday_duration: object.field("workday_duration")?,
-						workday_duration_final: object.field("workday_duration_final")?,
-						workday_duration_config: object
-							.field("workday_duration_config")?,
-						reports: object.field("reports")?,
-						workday_time_leaks_real: object
-							.field("workday_time_leaks_real")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputDays {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "index", &self.index)?;
-					crate::support::opt_entry(&mut map, "day_title", &self.day_title)?;
-					crate::support::opt_entry(
-						&mut map,
-						"workday_date_start",
-						&self.workday_date_start,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"workday_date_finish",
-						&self.workday_date_finish,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"workday_complete",
-						&self.workday_complete,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"workday_time_leaks_user",
-						&self.workday_time_leaks_user,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"workday_time_leaks_final",
-						&self.workday_time_leaks_final,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"workday_duration",
-						&self.workday_duration,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"workday_duration_final",
-						&self.workday_duration_final,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"workday_duration_config",
-						&self.workday_duration_config,
-					)?;
-					map.serialize_entry("reports", &self.reports)?;
-					crate::support::opt_entry(
-						&mut map,
-						"workday_time_leaks_real",
-						&self.workday_time_leaks_real,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputDays { index : field "index", day_title : field "day_title",
+				workday_date_start : field "workday_date_start", workday_date_finish :
+				field "workday_date_finish", workday_complete : field "workday_complete",
+				workday_time_leaks_user : field "workday_time_leaks_user",
+				workday_time_leaks_final : field "workday_time_leaks_final",
+				workday_duration : field "workday_duration", workday_duration_final :
+				field "workday_duration_final", workday_duration_config : field
+				"workday_duration_config", reports : field "reports",
+				workday_time_leaks_real : field "workday_time_leaks_real", extra : rest
+				"", }
+			);
+			serialize_map!(
+				OutputDays { opt "index" index, opt "day_title" day_title, opt
+				"workday_date_start" workday_date_start, opt "workday_date_finish"
+				workday_date_finish, opt "workday_complete" workday_complete, opt
+				"workday_time_leaks_user" workday_time_leaks_user, opt
+				"workday_time_leaks_final" workday_time_leaks_final, opt
+				"workday_duration" workday_duration, opt "workday_duration_final"
+				workday_duration_final, opt "workday_duration_config"
+				workday_duration_config, req "reports" reports, opt
+				"workday_time_leaks_real" workday_time_leaks_real, rest "" extra }
+			);
 			/// The object `result.user` of `timeman.timecontrol.reports.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-get.html>
@@ -2762,57 +1737,20 @@ pub mod timecontrol {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputUser {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						active: object.field("active")?,
-						name: object.field("name")?,
-						first_name: object.field("first_name")?,
-						last_name: object.field("last_name")?,
-						work_position: object.field("work_position")?,
-						avatar: object.field("avatar")?,
-						personal_gender: object.field("personal_gender")?,
-						last_activity_date: object.field("last_activity_date")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputUser {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "active", &self.active)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "first_name", &self.first_name)?;
-					crate::support::opt_entry(&mut map, "last_name", &self.last_name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"work_position",
-						&self.work_position,
-					)?;
-					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-					crate::support::opt_entry(
-						&mut map,
-						"personal_gender",
-						&self.personal_gender,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"last_activity_date",
-						&self.last_activity_date,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputUser { id : field "id", active : field "active", name : field
+				"name", first_name : field "first_name", last_name : field "last_name",
+				work_position : field "work_position", avatar : field "avatar",
+				personal_gender : field "personal_gender", last_activity_date : field
+				"last_activity_date", extra : rest "", }
+			);
+			serialize_map!(
+				OutputUser { opt "id" id, opt "active" active, opt "name" name, opt
+				"first_name" first_name, opt "last_name" last_name, opt "work_position"
+				work_position, opt "avatar" avatar, opt "personal_gender"
+				personal_gender, opt "last_activity_date" last_activity_date, rest ""
+				extra }
+			);
 			/// The object `result` of `timeman.timecontrol.reports.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-get.html>
@@ -2834,59 +1772,17 @@ pub mod timecontrol {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"report",
-								"month_title",
-								"date_start",
-								"date_finish",
-								"days",
-								"user",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						report: object.field("report")?,
-						month_title: object.field("month_title")?,
-						date_start: object.field("date_start")?,
-						date_finish: object.field("date_finish")?,
-						days: object.field("days")?,
-						user: object.field("user")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("report", &self.report)?;
-					crate::support::opt_entry(
-						&mut map,
-						"month_title",
-						&self.month_title,
-					)?;
-					crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
-					crate::support::opt_entry(
-						&mut map,
-						"date_finish",
-						&self.date_finish,
-					)?;
-					map.serialize_entry("days", &self.days)?;
-					crate::support::opt_entry(&mut map, "user", &self.user)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { report : field "report", month_title : field "month_title",
+				date_start : field "date_start", date_finish : field "date_finish", days
+				: field "days", user : field "user", extra : rest "", } fits["report",
+				"month_title", "date_start", "date_finish", "days", "user"] []
+			);
+			serialize_map!(
+				Output { req "report" report, opt "month_title" month_title, opt
+				"date_start" date_start, opt "date_finish" date_finish, req "days" days,
+				opt "user" user, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "timeman.timecontrol.reports.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2916,36 +1812,11 @@ pub mod timecontrol {
 				pub fn new() -> Self {
 					Self { extra: Default::default() }
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Get {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Get);
+			serialize_map!(Get { rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Get {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self { extra: object.rest()? })
-				}
-			}
+			from_value!(Get { extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
 			/// Types of `timeman.timecontrol.reports.settings.get`.
@@ -2967,31 +1838,13 @@ pub mod timecontrol {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputDepartments {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							name: object.field("name")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputDepartments {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputDepartments { id : field "id", name : field "name", extra :
+					rest "", }
+				);
+				serialize_map!(
+					OutputDepartments { opt "id" id, opt "name" name, rest "" extra }
+				);
 				/// Allowed values of `result.report_view_type` in `timeman.timecontrol.reports.settings.get`.
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
@@ -3036,71 +1889,21 @@ pub mod timecontrol {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object
-							.fits(
-								&[
-									"active",
-									"user_id",
-									"user_admin",
-									"user_head",
-									"departments",
-									"minimum_idle_for_report",
-									"report_view_type",
-								],
-								&[],
-							)?;
-						Ok(Self {
-							active: object.field("active")?,
-							user_id: object.field("user_id")?,
-							user_admin: object.field("user_admin")?,
-							user_head: object.field("user_head")?,
-							departments: object.field("departments")?,
-							minimum_idle_for_report: object
-								.field("minimum_idle_for_report")?,
-							report_view_type: object.field("report_view_type")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "active", &self.active)?;
-						crate::support::opt_entry(&mut map, "user_id", &self.user_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"user_admin",
-							&self.user_admin,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"user_head",
-							&self.user_head,
-						)?;
-						map.serialize_entry("departments", &self.departments)?;
-						crate::support::opt_entry(
-							&mut map,
-							"minimum_idle_for_report",
-							&self.minimum_idle_for_report,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"report_view_type",
-							&self.report_view_type,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { active : field "active", user_id : field "user_id",
+					user_admin : field "user_admin", user_head : field "user_head",
+					departments : field "departments", minimum_idle_for_report : field
+					"minimum_idle_for_report", report_view_type : field
+					"report_view_type", extra : rest "", } fits["active", "user_id",
+					"user_admin", "user_head", "departments", "minimum_idle_for_report",
+					"report_view_type"] []
+				);
+				serialize_map!(
+					Output { opt "active" active, opt "user_id" user_id, opt "user_admin"
+					user_admin, opt "user_head" user_head, req "departments" departments,
+					opt "minimum_idle_for_report" minimum_idle_for_report, opt
+					"report_view_type" report_view_type, rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::Get {
 					const NAME: &'static str = "timeman.timecontrol.reports.settings.get";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3141,44 +1944,11 @@ pub mod timecontrol {
 					self.department_id = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Get {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DEPARTMENT_ID",
-						&self.department_id,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Get);
+			serialize_map!(Get { opt "DEPARTMENT_ID" department_id, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Get {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						department_id: object.field("DEPARTMENT_ID")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Get { department_id : field "DEPARTMENT_ID", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
 			/// Types of `timeman.timecontrol.reports.users.get`.
@@ -3228,63 +1998,19 @@ pub mod timecontrol {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Item {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.soft("id"),
-							name: object.soft("name"),
-							first_name: object.soft("first_name"),
-							last_name: object.soft("last_name"),
-							work_position: object.soft("work_position"),
-							avatar: object.soft("avatar"),
-							personal_gender: object.soft("personal_gender"),
-							last_activity_date: object.soft("last_activity_date"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Item {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(
-							&mut map,
-							"first_name",
-							&self.first_name,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"last_name",
-							&self.last_name,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"work_position",
-							&self.work_position,
-						)?;
-						crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-						crate::support::opt_entry(
-							&mut map,
-							"personal_gender",
-							&self.personal_gender,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"last_activity_date",
-							&self.last_activity_date,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Item { id : soft "id", name : soft "name", first_name : soft
+					"first_name", last_name : soft "last_name", work_position : soft
+					"work_position", avatar : soft "avatar", personal_gender : soft
+					"personal_gender", last_activity_date : soft "last_activity_date",
+					extra : rest "", }
+				);
+				serialize_map!(
+					Item { opt "id" id, opt "name" name, opt "first_name" first_name, opt
+					"last_name" last_name, opt "work_position" work_position, opt
+					"avatar" avatar, opt "personal_gender" personal_gender, opt
+					"last_activity_date" last_activity_date, rest "" extra }
+				);
 				/// The `result` of the call: `object[]`.
 				pub type Output = crate::List<Item>;
 				impl ::bitrix24_runtime::Method for super::Get {
@@ -3318,36 +2044,11 @@ pub mod timecontrol {
 			pub fn new() -> Self {
 				Self { extra: Default::default() }
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(Get { rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self { extra: object.rest()? })
-			}
-		}
+		from_value!(Get { extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `timeman.timecontrol.settings.set`: REST 2, scope `timeman`.
@@ -3484,100 +2185,28 @@ pub mod timecontrol {
 				self.report_full_users = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Set {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MINIMUM_IDLE_FOR_REPORT",
-					&self.minimum_idle_for_report,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"REGISTER_OFFLINE",
-					&self.register_offline,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"REGISTER_IDLE",
-					&self.register_idle,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"REGISTER_DESKTOP",
-					&self.register_desktop,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"REPORT_REQUEST_TYPE",
-					&self.report_request_type,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"REPORT_REQUEST_USERS",
-					&self.report_request_users,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"REPORT_SIMPLE_TYPE",
-					&self.report_simple_type,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"REPORT_SIMPLE_USERS",
-					&self.report_simple_users,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"REPORT_FULL_TYPE",
-					&self.report_full_type,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"REPORT_FULL_USERS",
-					&self.report_full_users,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Set);
+		serialize_map!(
+			Set { opt "ACTIVE" active, opt "MINIMUM_IDLE_FOR_REPORT"
+			minimum_idle_for_report, opt "REGISTER_OFFLINE" register_offline, opt
+			"REGISTER_IDLE" register_idle, opt "REGISTER_DESKTOP" register_desktop, opt
+			"REPORT_REQUEST_TYPE" report_request_type, opt "REPORT_REQUEST_USERS"
+			report_request_users, opt "REPORT_SIMPLE_TYPE" report_simple_type, opt
+			"REPORT_SIMPLE_USERS" report_simple_users, opt "REPORT_FULL_TYPE"
+			report_full_type, opt "REPORT_FULL_USERS" report_full_users, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Set {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					active: object.field("ACTIVE")?,
-					minimum_idle_for_report: object.field("MINIMUM_IDLE_FOR_REPORT")?,
-					register_offline: object.field("REGISTER_OFFLINE")?,
-					register_idle: object.field("REGISTER_IDLE")?,
-					register_desktop: object.field("REGISTER_DESKTOP")?,
-					report_request_type: object.field("REPORT_REQUEST_TYPE")?,
-					report_request_users: object.field("REPORT_REQUEST_USERS")?,
-					report_simple_type: object.field("REPORT_SIMPLE_TYPE")?,
-					report_simple_users: object.field("REPORT_SIMPLE_USERS")?,
-					report_full_type: object.field("REPORT_FULL_TYPE")?,
-					report_full_users: object.field("REPORT_FULL_USERS")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Set { active : field "ACTIVE", minimum_idle_for_report : field
+			"MINIMUM_IDLE_FOR_REPORT", register_offline : field "REGISTER_OFFLINE",
+			register_idle : field "REGISTER_IDLE", register_desktop : field
+			"REGISTER_DESKTOP", report_request_type : field "REPORT_REQUEST_TYPE",
+			report_request_users : field "REPORT_REQUEST_USERS", report_simple_type :
+			field "REPORT_SIMPLE_TYPE", report_simple_users : field
+			"REPORT_SIMPLE_USERS", report_full_type : field "REPORT_FULL_TYPE",
+			report_full_users : field "REPORT_FULL_USERS", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Set);
 		/// Types of `timeman.timecontrol.settings.get`.
@@ -3680,101 +2309,30 @@ pub mod timecontrol {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"active",
-								"minimum_idle_for_report",
-								"register_offline",
-								"register_idle",
-								"register_desktop",
-								"report_request_type",
-								"report_request_users",
-								"report_simple_type",
-								"report_simple_users",
-								"report_full_type",
-								"report_full_users",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						active: object.field("active")?,
-						minimum_idle_for_report: object
-							.field("minimum_idle_for_report")?,
-						register_offline: object.field("register_offline")?,
-						register_idle: object.field("register_idle")?,
-						register_desktop: object.field("register_desktop")?,
-						report_request_type: object.field("report_request_type")?,
-						report_request_users: object.field("report_request_users")?,
-						report_simple_type: object.field("report_simple_type")?,
-						report_simple_users: object.field("report_simple_users")?,
-						report_full_type: object.field("report_full_type")?,
-						report_full_users: object.field("report_full_users")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "active", &self.active)?;
-					crate::support::opt_entry(
-						&mut map,
-						"minimum_idle_for_report",
-						&self.minimum_idle_for_report,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"register_offline",
-						&self.register_offline,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"register_idle",
-						&self.register_idle,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"register_desktop",
-						&self.register_desktop,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"report_request_type",
-						&self.report_request_type,
-					)?;
-					map.serialize_entry(
-						"report_request_users",
-						&self.report_request_users,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"report_simple_type",
-						&self.report_simple_type,
-					)?;
-					map.serialize_entry(
-						"report_simple_users",
-						&self.report_simple_users,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"report_full_type",
-						&self.report_full_type,
-					)?;
-					map.serialize_entry("report_full_users", &self.report_full_users)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { active : field "active", minimum_idle_for_report : field
+				"minimum_idle_for_report", register_offline : field "register_offline",
+				register_idle : field "register_idle", register_desktop : field
+				"register_desktop", report_request_type : field "report_request_type",
+				report_request_users : field "report_request_users", report_simple_type :
+				field "report_simple_type", report_simple_users : field
+				"report_simple_users", report_full_type : field "report_full_type",
+				report_full_users : field "report_full_users", extra : rest "", }
+				fits["active", "minimum_idle_for_report", "register_offline",
+				"register_idle", "register_desktop", "report_request_type",
+				"report_request_users", "report_simple_type", "report_simple_users",
+				"report_full_type", "report_full_users"] []
+			);
+			serialize_map!(
+				Output { opt "active" active, opt "minimum_idle_for_report"
+				minimum_idle_for_report, opt "register_offline" register_offline, opt
+				"register_idle" register_idle, opt "register_desktop" register_desktop,
+				opt "report_request_type" report_request_type, req "report_request_users"
+				report_request_users, opt "report_simple_type" report_simple_type, req
+				"report_simple_users" report_simple_users, opt "report_full_type"
+				report_full_type, req "report_full_users" report_full_users, rest ""
+				extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "timeman.timecontrol.settings.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3923,46 +2481,17 @@ pub mod v3 {
 				self.pagination = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for List {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("filter", &self.filter)?;
-				crate::support::opt_entry(&mut map, "select", &self.select)?;
-				crate::support::opt_entry(&mut map, "order", &self.order)?;
-				crate::support::opt_entry(&mut map, "pagination", &self.pagination)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(List);
+		serialize_map!(
+			List { req "filter" filter, opt "select" select, opt "order" order, opt
+			"pagination" pagination, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for List {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					filter: object.field("filter")?,
-					select: object.field("select")?,
-					order: object.field("order")?,
-					pagination: object.field("pagination")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			List { filter : field "filter", select : field "select", order : field
+			"order", pagination : field "pagination", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
 		/// Methods under `v3::record::field`.
@@ -4001,42 +2530,13 @@ pub mod v3 {
 					self.select = Some(value.into_iter().map(Into::into).collect());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Get {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("name", &self.name)?;
-					crate::support::opt_entry(&mut map, "select", &self.select)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Get);
+			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Get {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						name: object.field("name")?,
-						select: object.field("select")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Get { name : field "name", select : field "select", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
 			/// `timeman.record.field.list`: REST 3.0, scope `timeman`.
@@ -4070,40 +2570,11 @@ pub mod v3 {
 					self.select = Some(value.into_iter().map(Into::into).collect());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for List {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "select", &self.select)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(List);
+			serialize_map!(List { opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for List {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						select: object.field("select")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(List { select : field "select", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// Types of `timeman.record.field.get`.
@@ -4169,41 +2640,15 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputItem {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							name: object.soft("name"),
-							type_: object.soft("type"),
-							title: object.soft("title"),
-							filterable: object.soft("filterable"),
-							sortable: object.soft("sortable"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputItem {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(
-							&mut map,
-							"filterable",
-							&self.filterable,
-						)?;
-						crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputItem { name : soft "name", type_ : soft "type", title : soft
+					"title", filterable : soft "filterable", sortable : soft "sortable",
+					extra : rest "", }
+				);
+				serialize_map!(
+					OutputItem { opt "name" name, opt "type" type_, opt "title" title,
+					opt "filterable" filterable, opt "sortable" sortable, rest "" extra }
+				);
 				/// The object `result` of `timeman.record.field.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-get.html>
@@ -4215,30 +2660,10 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["item"], &[])?;
-						Ok(Self {
-							item: object.field("item")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "item", &self.item)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { item : field "item", extra : rest "", } fits["item"] []
+				);
+				serialize_map!(Output { opt "item" item, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::Get {
 					const NAME: &'static str = "timeman.record.field.get";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -4303,41 +2728,15 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputItems {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							name: object.soft("name"),
-							type_: object.soft("type"),
-							title: object.soft("title"),
-							filterable: object.soft("filterable"),
-							sortable: object.soft("sortable"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputItems {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(
-							&mut map,
-							"filterable",
-							&self.filterable,
-						)?;
-						crate::support::opt_entry(&mut map, "sortable", &self.sortable)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputItems { name : soft "name", type_ : soft "type", title : soft
+					"title", filterable : soft "filterable", sortable : soft "sortable",
+					extra : rest "", }
+				);
+				serialize_map!(
+					OutputItems { opt "name" name, opt "type" type_, opt "title" title,
+					opt "filterable" filterable, opt "sortable" sortable, rest "" extra }
+				);
 				/// The object `result` of `timeman.record.field.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-field-list.html>
@@ -4349,30 +2748,10 @@ pub mod v3 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["items"], &[])?;
-						Ok(Self {
-							items: object.field("items")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("items", &self.items)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { items : field "items", extra : rest "", } fits["items"] []
+				);
+				serialize_map!(Output { req "items" items, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::List {
 					const NAME: &'static str = "timeman.record.field.list";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;
@@ -4443,40 +2822,11 @@ pub mod v3 {
 					self.field.insert(key.into(), value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Order {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.field)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Order);
+			serialize_map!(Order { rest "*" field, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Order {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						field: object.pattern("*")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Order { field : pattern "*", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Order);
 			/// The object `result.items` of `timeman.record.list`: `object[]`.
@@ -4504,35 +2854,14 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputItems {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.soft("id"),
-						start_time: object.soft("startTime"),
-						end_time: object.soft("endTime"),
-						duration: object.soft("duration"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputItems {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "startTime", &self.start_time)?;
-					crate::support::opt_entry(&mut map, "endTime", &self.end_time)?;
-					crate::support::opt_entry(&mut map, "duration", &self.duration)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputItems { id : soft "id", start_time : soft "startTime", end_time :
+				soft "endTime", duration : soft "duration", extra : rest "", }
+			);
+			serialize_map!(
+				OutputItems { opt "id" id, opt "startTime" start_time, opt "endTime"
+				end_time, opt "duration" duration, rest "" extra }
+			);
 			/// The object `result` of `timeman.record.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-list.html>
@@ -4544,30 +2873,10 @@ pub mod v3 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["items"], &[])?;
-					Ok(Self {
-						items: object.field("items")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("items", &self.items)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { items : field "items", extra : rest "", } fits["items"] []
+			);
+			serialize_map!(Output { req "items" items, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::List {
 				const NAME: &'static str = "timeman.record.list";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V3;

@@ -416,144 +416,57 @@ impl Add {
 		self.uf_phone_inner = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Add {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		map.serialize_entry("EMAIL", &self.email)?;
-		crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-		crate::support::opt_entry(&mut map, "LAST_NAME", &self.last_name)?;
-		crate::support::opt_entry(&mut map, "SECOND_NAME", &self.second_name)?;
-		crate::support::opt_entry(&mut map, "PERSONAL_GENDER", &self.personal_gender)?;
-		crate::support::opt_entry(
-			&mut map,
-			"PERSONAL_PROFESSION",
-			&self.personal_profession,
-		)?;
-		crate::support::opt_entry(&mut map, "PERSONAL_WWW", &self.personal_www)?;
-		crate::support::opt_entry(
-			&mut map,
-			"PERSONAL_BIRTHDAY",
-			&self.personal_birthday,
-		)?;
-		crate::support::opt_entry(&mut map, "PERSONAL_PHOTO", &self.personal_photo)?;
-		crate::support::opt_entry(&mut map, "PERSONAL_ICQ", &self.personal_icq)?;
-		crate::support::opt_entry(&mut map, "PERSONAL_PHONE", &self.personal_phone)?;
-		crate::support::opt_entry(&mut map, "PERSONAL_FAX", &self.personal_fax)?;
-		crate::support::opt_entry(&mut map, "PERSONAL_MOBILE", &self.personal_mobile)?;
-		crate::support::opt_entry(&mut map, "PERSONAL_PAGER", &self.personal_pager)?;
-		crate::support::opt_entry(&mut map, "PERSONAL_STREET", &self.personal_street)?;
-		crate::support::opt_entry(&mut map, "PERSONAL_CITY", &self.personal_city)?;
-		crate::support::opt_entry(&mut map, "PERSONAL_STATE", &self.personal_state)?;
-		crate::support::opt_entry(&mut map, "PERSONAL_ZIP", &self.personal_zip)?;
-		crate::support::opt_entry(&mut map, "PERSONAL_COUNTRY", &self.personal_country)?;
-		crate::support::opt_entry(&mut map, "PERSONAL_MAILBOX", &self.personal_mailbox)?;
-		crate::support::opt_entry(&mut map, "PERSONAL_NOTES", &self.personal_notes)?;
-		crate::support::opt_entry(&mut map, "WORK_PHONE", &self.work_phone)?;
-		crate::support::opt_entry(&mut map, "WORK_COMPANY", &self.work_company)?;
-		crate::support::opt_entry(&mut map, "WORK_POSITION", &self.work_position)?;
-		crate::support::opt_entry(&mut map, "WORK_DEPARTMENT", &self.work_department)?;
-		crate::support::opt_entry(&mut map, "WORK_WWW", &self.work_www)?;
-		crate::support::opt_entry(&mut map, "WORK_FAX", &self.work_fax)?;
-		crate::support::opt_entry(&mut map, "WORK_PAGER", &self.work_pager)?;
-		crate::support::opt_entry(&mut map, "WORK_STREET", &self.work_street)?;
-		crate::support::opt_entry(&mut map, "WORK_MAILBOX", &self.work_mailbox)?;
-		crate::support::opt_entry(&mut map, "WORK_CITY", &self.work_city)?;
-		crate::support::opt_entry(&mut map, "WORK_STATE", &self.work_state)?;
-		crate::support::opt_entry(&mut map, "WORK_ZIP", &self.work_zip)?;
-		crate::support::opt_entry(&mut map, "WORK_COUNTRY", &self.work_country)?;
-		crate::support::opt_entry(&mut map, "WORK_PROFILE", &self.work_profile)?;
-		crate::support::opt_entry(&mut map, "WORK_LOGO", &self.work_logo)?;
-		crate::support::opt_entry(&mut map, "WORK_NOTES", &self.work_notes)?;
-		crate::support::opt_entry(&mut map, "UF_SKYPE_LINK", &self.uf_skype_link)?;
-		crate::support::opt_entry(&mut map, "UF_ZOOM", &self.uf_zoom)?;
-		crate::support::opt_entry(&mut map, "UF_DEPARTMENT", &self.uf_department)?;
-		crate::support::opt_entry(&mut map, "UF_INTERESTS", &self.uf_interests)?;
-		crate::support::opt_entry(&mut map, "UF_SKILLS", &self.uf_skills)?;
-		crate::support::opt_entry(&mut map, "UF_WEB_SITES", &self.uf_web_sites)?;
-		crate::support::opt_entry(&mut map, "UF_XING", &self.uf_xing)?;
-		crate::support::opt_entry(&mut map, "UF_LINKEDIN", &self.uf_linkedin)?;
-		crate::support::opt_entry(&mut map, "UF_FACEBOOK", &self.uf_facebook)?;
-		crate::support::opt_entry(&mut map, "UF_TWITTER", &self.uf_twitter)?;
-		crate::support::opt_entry(&mut map, "UF_SKYPE", &self.uf_skype)?;
-		crate::support::opt_entry(&mut map, "UF_DISTRICT", &self.uf_district)?;
-		crate::support::opt_entry(&mut map, "UF_PHONE_INNER", &self.uf_phone_inner)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Add);
+serialize_map!(
+	Add { req "EMAIL" email, opt "NAME" name, opt "LAST_NAME" last_name, opt
+	"SECOND_NAME" second_name, opt "PERSONAL_GENDER" personal_gender, opt
+	"PERSONAL_PROFESSION" personal_profession, opt "PERSONAL_WWW" personal_www, opt
+	"PERSONAL_BIRTHDAY" personal_birthday, opt "PERSONAL_PHOTO" personal_photo, opt
+	"PERSONAL_ICQ" personal_icq, opt "PERSONAL_PHONE" personal_phone, opt "PERSONAL_FAX"
+	personal_fax, opt "PERSONAL_MOBILE" personal_mobile, opt "PERSONAL_PAGER"
+	personal_pager, opt "PERSONAL_STREET" personal_street, opt "PERSONAL_CITY"
+	personal_city, opt "PERSONAL_STATE" personal_state, opt "PERSONAL_ZIP" personal_zip,
+	opt "PERSONAL_COUNTRY" personal_country, opt "PERSONAL_MAILBOX" personal_mailbox, opt
+	"PERSONAL_NOTES" personal_notes, opt "WORK_PHONE" work_phone, opt "WORK_COMPANY"
+	work_company, opt "WORK_POSITION" work_position, opt "WORK_DEPARTMENT"
+	work_department, opt "WORK_WWW" work_www, opt "WORK_FAX" work_fax, opt "WORK_PAGER"
+	work_pager, opt "WORK_STREET" work_street, opt "WORK_MAILBOX" work_mailbox, opt
+	"WORK_CITY" work_city, opt "WORK_STATE" work_state, opt "WORK_ZIP" work_zip, opt
+	"WORK_COUNTRY" work_country, opt "WORK_PROFILE" work_profile, opt "WORK_LOGO"
+	work_logo, opt "WORK_NOTES" work_notes, opt "UF_SKYPE_LINK" uf_skype_link, opt
+	"UF_ZOOM" uf_zoom, opt "UF_DEPARTMENT" uf_department, opt "UF_INTERESTS"
+	uf_interests, opt "UF_SKILLS" uf_skills, opt "UF_WEB_SITES" uf_web_sites, opt
+	"UF_XING" uf_xing, opt "UF_LINKEDIN" uf_linkedin, opt "UF_FACEBOOK" uf_facebook, opt
+	"UF_TWITTER" uf_twitter, opt "UF_SKYPE" uf_skype, opt "UF_DISTRICT" uf_district, opt
+	"UF_PHONE_INNER" uf_phone_inner, rest "" extra }
+);
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Add {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			email: object.field("EMAIL")?,
-			name: object.exact_str("NAME")?,
-			last_name: object.exact_str("LAST_NAME")?,
-			second_name: object.exact_str("SECOND_NAME")?,
-			personal_gender: object.exact_str("PERSONAL_GENDER")?,
-			personal_profession: object.exact_str("PERSONAL_PROFESSION")?,
-			personal_www: object.exact_str("PERSONAL_WWW")?,
-			personal_birthday: object.exact_str("PERSONAL_BIRTHDAY")?,
-			personal_photo: object.field("PERSONAL_PHOTO")?,
-			personal_icq: object.exact_str("PERSONAL_ICQ")?,
-			personal_phone: object.exact_str("PERSONAL_PHONE")?,
-			personal_fax: object.exact_str("PERSONAL_FAX")?,
-			personal_mobile: object.exact_str("PERSONAL_MOBILE")?,
-			personal_pager: object.exact_str("PERSONAL_PAGER")?,
-			personal_street: object.exact_str("PERSONAL_STREET")?,
-			personal_city: object.exact_str("PERSONAL_CITY")?,
-			personal_state: object.exact_str("PERSONAL_STATE")?,
-			personal_zip: object.exact_str("PERSONAL_ZIP")?,
-			personal_country: object.exact_str("PERSONAL_COUNTRY")?,
-			personal_mailbox: object.exact_str("PERSONAL_MAILBOX")?,
-			personal_notes: object.exact_str("PERSONAL_NOTES")?,
-			work_phone: object.exact_str("WORK_PHONE")?,
-			work_company: object.exact_str("WORK_COMPANY")?,
-			work_position: object.exact_str("WORK_POSITION")?,
-			work_department: object.exact_str("WORK_DEPARTMENT")?,
-			work_www: object.exact_str("WORK_WWW")?,
-			work_fax: object.exact_str("WORK_FAX")?,
-			work_pager: object.exact_str("WORK_PAGER")?,
-			work_street: object.exact_str("WORK_STREET")?,
-			work_mailbox: object.exact_str("WORK_MAILBOX")?,
-			work_city: object.exact_str("WORK_CITY")?,
-			work_state: object.exact_str("WORK_STATE")?,
-			work_zip: object.exact_str("WORK_ZIP")?,
-			work_country: object.exact_str("WORK_COUNTRY")?,
-			work_profile: object.exact_str("WORK_PROFILE")?,
-			work_logo: object.field("WORK_LOGO")?,
-			work_notes: object.exact_str("WORK_NOTES")?,
-			uf_skype_link: object.exact_str("UF_SKYPE_LINK")?,
-			uf_zoom: object.exact_str("UF_ZOOM")?,
-			uf_department: object.exact_str("UF_DEPARTMENT")?,
-			uf_interests: object.exact_str("UF_INTERESTS")?,
-			uf_skills: object.exact_str("UF_SKILLS")?,
-			uf_web_sites: object.exact_str("UF_WEB_SITES")?,
-			uf_xing: object.exact_str("UF_XING")?,
-			uf_linkedin: object.exact_str("UF_LINKEDIN")?,
-			uf_facebook: object.exact_str("UF_FACEBOOK")?,
-			uf_twitter: object.exact_str("UF_TWITTER")?,
-			uf_skype: object.exact_str("UF_SKYPE")?,
-			uf_district: object.exact_str("UF_DISTRICT")?,
-			uf_phone_inner: object.exact_str("UF_PHONE_INNER")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(
+	Add { email : field "EMAIL", name : exact "NAME", last_name : exact "LAST_NAME",
+	second_name : exact "SECOND_NAME", personal_gender : exact "PERSONAL_GENDER",
+	personal_profession : exact "PERSONAL_PROFESSION", personal_www : exact
+	"PERSONAL_WWW", personal_birthday : exact "PERSONAL_BIRTHDAY", personal_photo : field
+	"PERSONAL_PHOTO", personal_icq : exact "PERSONAL_ICQ", personal_phone : exact
+	"PERSONAL_PHONE", personal_fax : exact "PERSONAL_FAX", personal_mobile : exact
+	"PERSONAL_MOBILE", personal_pager : exact "PERSONAL_PAGER", personal_street : exact
+	"PERSONAL_STREET", personal_city : exact "PERSONAL_CITY", personal_state : exact
+	"PERSONAL_STATE", personal_zip : exact "PERSONAL_ZIP", personal_country : exact
+	"PERSONAL_COUNTRY", personal_mailbox : exact "PERSONAL_MAILBOX", personal_notes :
+	exact "PERSONAL_NOTES", work_phone : exact "WORK_PHONE", work_company : exact
+	"WORK_COMPANY", work_position : exact "WORK_POSITION", work_department : exact
+	"WORK_DEPARTMENT", work_www : exact "WORK_WWW", work_fax : exact "WORK_FAX",
+	work_pager : exact "WORK_PAGER", work_street : exact "WORK_STREET", work_mailbox :
+	exact "WORK_MAILBOX", work_city : exact "WORK_CITY", work_state : exact "WORK_STATE",
+	work_zip : exact "WORK_ZIP", work_country : exact "WORK_COUNTRY", work_profile :
+	exact "WORK_PROFILE", work_logo : field "WORK_LOGO", work_notes : exact "WORK_NOTES",
+	uf_skype_link : exact "UF_SKYPE_LINK", uf_zoom : exact "UF_ZOOM", uf_department :
+	exact "UF_DEPARTMENT", uf_interests : exact "UF_INTERESTS", uf_skills : exact
+	"UF_SKILLS", uf_web_sites : exact "UF_WEB_SITES", uf_xing : exact "UF_XING",
+	uf_linkedin : exact "UF_LINKEDIN", uf_facebook : exact "UF_FACEBOOK", uf_twitter :
+	exact "UF_TWITTER", uf_skype : exact "UF_SKYPE", uf_district : exact "UF_DISTRICT",
+	uf_phone_inner : exact "UF_PHONE_INNER", extra : rest "", }
+);
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Add);
 /// `user.current`: REST 2, scope `user`, `user_brief`, `user_basic`.
@@ -574,34 +487,11 @@ impl Current {
 	pub fn new() -> Self {
 		Self { extra: Default::default() }
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Current {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Current);
+serialize_map!(Current { rest "" extra });
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Current {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self { extra: object.rest()? })
-	}
-}
+from_value!(Current { extra : rest "", });
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Current);
 /// `user.fields`: REST 2, scope `user`, `user_brief`, `user_basic`.
@@ -622,34 +512,11 @@ impl Fields {
 	pub fn new() -> Self {
 		Self { extra: Default::default() }
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Fields {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Fields);
+serialize_map!(Fields { rest "" extra });
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Fields {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self { extra: object.rest()? })
-	}
-}
+from_value!(Fields { extra : rest "", });
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Fields);
 /// `user.get`: REST 2, scope `user`, `user_brief`, `user_basic`.
@@ -732,50 +599,19 @@ impl Get {
 		self.start = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Get {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-		crate::support::opt_entry(&mut map, "order", &self.order)?;
-		crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-		crate::support::opt_entry(&mut map, "ADMIN_MODE", &self.admin_mode)?;
-		crate::support::opt_entry(&mut map, "select", &self.select)?;
-		crate::support::opt_entry(&mut map, "IMAGE_RESIZE", &self.image_resize)?;
-		crate::support::opt_entry(&mut map, "start", &self.start)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Get);
+serialize_map!(
+	Get { opt "sort" sort, opt "order" order, opt "FILTER" filter, opt "ADMIN_MODE"
+	admin_mode, opt "select" select, opt "IMAGE_RESIZE" image_resize, opt "start" start,
+	rest "" extra }
+);
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Get {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			sort: object.exact_str("sort")?,
-			order: object.field("order")?,
-			filter: object.exact_str("FILTER")?,
-			admin_mode: object.field("ADMIN_MODE")?,
-			select: object.field("select")?,
-			image_resize: object.exact_str("IMAGE_RESIZE")?,
-			start: object.field("start")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(
+	Get { sort : exact "sort", order : field "order", filter : exact "FILTER", admin_mode
+	: field "ADMIN_MODE", select : field "select", image_resize : exact "IMAGE_RESIZE",
+	start : field "start", extra : rest "", }
+);
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Get);
 /// `user.search`: REST 2, scope `user`, `user_brief`, `user_basic`.
@@ -850,48 +686,18 @@ impl Search {
 		self.start = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Search {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-		crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-		crate::support::opt_entry(&mut map, "order", &self.order)?;
-		crate::support::opt_entry(&mut map, "ADMIN_MODE", &self.admin_mode)?;
-		crate::support::opt_entry(&mut map, "select", &self.select)?;
-		crate::support::opt_entry(&mut map, "start", &self.start)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Search);
+serialize_map!(
+	Search { opt "FILTER" filter, opt "sort" sort, opt "order" order, opt "ADMIN_MODE"
+	admin_mode, opt "select" select, opt "start" start, rest "" extra }
+);
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Search {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			filter: object.exact_str("FILTER")?,
-			sort: object.exact_str("sort")?,
-			order: object.field("order")?,
-			admin_mode: object.field("ADMIN_MODE")?,
-			select: object.field("select")?,
-			start: object.field("start")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(
+	Search { filter : exact "FILTER", sort : exact "sort", order : field "order",
+	admin_mode : field "ADMIN_MODE", select : field "select", start : field "start",
+	extra : rest "", }
+);
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Search);
 /// `user.update`: REST 2, scope `user`.
@@ -1327,152 +1133,58 @@ impl Update {
 		self.uf_phone_inner = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Update {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		map.serialize_entry("ID", &self.id)?;
-		crate::support::opt_entry(
-			&mut map,
-			"ACTIVE",
-			&self.active.map(crate::support::yes_no),
-		)?;
-		crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
-		crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-		crate::support::opt_entry(&mut map, "LAST_NAME", &self.last_name)?;
-		crate::support::opt_entry(&mut map, "SECOND_NAME", &self.second_name)?;
-		crate::support::opt_entry(&mut map, "PERSONAL_GENDER", &self.personal_gender)?;
-		crate::support::opt_entry(
-			&mut map,
-			"PERSONAL_PROFESSION",
-			&self.personal_profession,
-		)?;
-		crate::support::opt_entry(&mut map, "PERSONAL_WWW", &self.personal_www)?;
-		crate::support::opt_entry(
-			&mut map,
-			"PERSONAL_BIRTHDAY",
-			&self.personal_birthday,
-		)?;
-		crate::support::opt_entry(&mut map, "PERSONAL_PHOTO", &self.personal_photo)?;
-		crate::support::opt_entry(&mut map, "PERSONAL_ICQ", &self.personal_icq)?;
-		crate::support::opt_entry(&mut map, "PERSONAL_PHONE", &self.personal_phone)?;
-		crate::support::opt_entry(&mut map, "PERSONAL_FAX", &self.personal_fax)?;
-		crate::support::opt_entry(&mut map, "PERSONAL_MOBILE", &self.personal_mobile)?;
-		crate::support::opt_entry(&mut map, "PERSONAL_PAGER", &self.personal_pager)?;
-		crate::support::opt_entry(&mut map, "PERSONAL_STREET", &self.personal_street)?;
-		crate::support::opt_entry(&mut map, "PERSONAL_CITY", &self.personal_city)?;
-		crate::support::opt_entry(&mut map, "PERSONAL_STATE", &self.personal_state)?;
-		crate::support::opt_entry(&mut map, "PERSONAL_ZIP", &self.personal_zip)?;
-		crate::support::opt_entry(&mut map, "PERSONAL_COUNTRY", &self.personal_country)?;
-		crate::support::opt_entry(&mut map, "PERSONAL_MAILBOX", &self.personal_mailbox)?;
-		crate::support::opt_entry(&mut map, "PERSONAL_NOTES", &self.personal_notes)?;
-		crate::support::opt_entry(&mut map, "WORK_PHONE", &self.work_phone)?;
-		crate::support::opt_entry(&mut map, "WORK_COMPANY", &self.work_company)?;
-		crate::support::opt_entry(&mut map, "WORK_POSITION", &self.work_position)?;
-		crate::support::opt_entry(&mut map, "WORK_DEPARTMENT", &self.work_department)?;
-		crate::support::opt_entry(&mut map, "WORK_WWW", &self.work_www)?;
-		crate::support::opt_entry(&mut map, "WORK_FAX", &self.work_fax)?;
-		crate::support::opt_entry(&mut map, "WORK_PAGER", &self.work_pager)?;
-		crate::support::opt_entry(&mut map, "WORK_STREET", &self.work_street)?;
-		crate::support::opt_entry(&mut map, "WORK_MAILBOX", &self.work_mailbox)?;
-		crate::support::opt_entry(&mut map, "WORK_CITY", &self.work_city)?;
-		crate::support::opt_entry(&mut map, "WORK_STATE", &self.work_state)?;
-		crate::support::opt_entry(&mut map, "WORK_ZIP", &self.work_zip)?;
-		crate::support::opt_entry(&mut map, "WORK_COUNTRY", &self.work_country)?;
-		crate::support::opt_entry(&mut map, "WORK_PROFILE", &self.work_profile)?;
-		crate::support::opt_entry(&mut map, "WORK_LOGO", &self.work_logo)?;
-		crate::support::opt_entry(&mut map, "WORK_NOTES", &self.work_notes)?;
-		crate::support::opt_entry(&mut map, "UF_SKYPE_LINK", &self.uf_skype_link)?;
-		crate::support::opt_entry(&mut map, "UF_ZOOM", &self.uf_zoom)?;
-		crate::support::opt_entry(&mut map, "UF_DEPARTMENT", &self.uf_department)?;
-		crate::support::opt_entry(&mut map, "UF_INTERESTS", &self.uf_interests)?;
-		crate::support::opt_entry(&mut map, "UF_SKILLS", &self.uf_skills)?;
-		crate::support::opt_entry(&mut map, "UF_WEB_SITES", &self.uf_web_sites)?;
-		crate::support::opt_entry(&mut map, "UF_XING", &self.uf_xing)?;
-		crate::support::opt_entry(&mut map, "UF_LINKEDIN", &self.uf_linkedin)?;
-		crate::support::opt_entry(&mut map, "UF_FACEBOOK", &self.uf_facebook)?;
-		crate::support::opt_entry(&mut map, "UF_TWITTER", &self.uf_twitter)?;
-		crate::support::opt_entry(&mut map, "UF_SKYPE", &self.uf_skype)?;
-		crate::support::opt_entry(&mut map, "UF_DISTRICT", &self.uf_district)?;
-		crate::support::opt_entry(&mut map, "UF_PHONE_INNER", &self.uf_phone_inner)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Update);
+serialize_map!(
+	Update { req "ID" id, opt_yn "ACTIVE" active, opt "EMAIL" email, opt "NAME" name, opt
+	"LAST_NAME" last_name, opt "SECOND_NAME" second_name, opt "PERSONAL_GENDER"
+	personal_gender, opt "PERSONAL_PROFESSION" personal_profession, opt "PERSONAL_WWW"
+	personal_www, opt "PERSONAL_BIRTHDAY" personal_birthday, opt "PERSONAL_PHOTO"
+	personal_photo, opt "PERSONAL_ICQ" personal_icq, opt "PERSONAL_PHONE" personal_phone,
+	opt "PERSONAL_FAX" personal_fax, opt "PERSONAL_MOBILE" personal_mobile, opt
+	"PERSONAL_PAGER" personal_pager, opt "PERSONAL_STREET" personal_street, opt
+	"PERSONAL_CITY" personal_city, opt "PERSONAL_STATE" personal_state, opt
+	"PERSONAL_ZIP" personal_zip, opt "PERSONAL_COUNTRY" personal_country, opt
+	"PERSONAL_MAILBOX" personal_mailbox, opt "PERSONAL_NOTES" personal_notes, opt
+	"WORK_PHONE" work_phone, opt "WORK_COMPANY" work_company, opt "WORK_POSITION"
+	work_position, opt "WORK_DEPARTMENT" work_department, opt "WORK_WWW" work_www, opt
+	"WORK_FAX" work_fax, opt "WORK_PAGER" work_pager, opt "WORK_STREET" work_street, opt
+	"WORK_MAILBOX" work_mailbox, opt "WORK_CITY" work_city, opt "WORK_STATE" work_state,
+	opt "WORK_ZIP" work_zip, opt "WORK_COUNTRY" work_country, opt "WORK_PROFILE"
+	work_profile, opt "WORK_LOGO" work_logo, opt "WORK_NOTES" work_notes, opt
+	"UF_SKYPE_LINK" uf_skype_link, opt "UF_ZOOM" uf_zoom, opt "UF_DEPARTMENT"
+	uf_department, opt "UF_INTERESTS" uf_interests, opt "UF_SKILLS" uf_skills, opt
+	"UF_WEB_SITES" uf_web_sites, opt "UF_XING" uf_xing, opt "UF_LINKEDIN" uf_linkedin,
+	opt "UF_FACEBOOK" uf_facebook, opt "UF_TWITTER" uf_twitter, opt "UF_SKYPE" uf_skype,
+	opt "UF_DISTRICT" uf_district, opt "UF_PHONE_INNER" uf_phone_inner, rest "" extra }
+);
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Update {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			id: object.field("ID")?,
-			active: object.field("ACTIVE")?,
-			email: object.exact_str("EMAIL")?,
-			name: object.exact_str("NAME")?,
-			last_name: object.exact_str("LAST_NAME")?,
-			second_name: object.exact_str("SECOND_NAME")?,
-			personal_gender: object.exact_str("PERSONAL_GENDER")?,
-			personal_profession: object.exact_str("PERSONAL_PROFESSION")?,
-			personal_www: object.exact_str("PERSONAL_WWW")?,
-			personal_birthday: object.exact_str("PERSONAL_BIRTHDAY")?,
-			personal_photo: object.field("PERSONAL_PHOTO")?,
-			personal_icq: object.exact_str("PERSONAL_ICQ")?,
-			personal_phone: object.exact_str("PERSONAL_PHONE")?,
-			personal_fax: object.exact_str("PERSONAL_FAX")?,
-			personal_mobile: object.exact_str("PERSONAL_MOBILE")?,
-			personal_pager: object.exact_str("PERSONAL_PAGER")?,
-			personal_street: object.exact_str("PERSONAL_STREET")?,
-			personal_city: object.exact_str("PERSONAL_CITY")?,
-			personal_state: object.exact_str("PERSONAL_STATE")?,
-			personal_zip: object.exact_str("PERSONAL_ZIP")?,
-			personal_country: object.exact_str("PERSONAL_COUNTRY")?,
-			personal_mailbox: object.exact_str("PERSONAL_MAILBOX")?,
-			personal_notes: object.exact_str("PERSONAL_NOTES")?,
-			work_phone: object.exact_str("WORK_PHONE")?,
-			work_company: object.exact_str("WORK_COMPANY")?,
-			work_position: object.exact_str("WORK_POSITION")?,
-			work_department: object.exact_str("WORK_DEPARTMENT")?,
-			work_www: object.exact_str("WORK_WWW")?,
-			work_fax: object.exact_str("WORK_FAX")?,
-			work_pager: object.exact_str("WORK_PAGER")?,
-			work_street: object.exact_str("WORK_STREET")?,
-			work_mailbox: object.exact_str("WORK_MAILBOX")?,
-			work_city: object.exact_str("WORK_CITY")?,
-			work_state: object.exact_str("WORK_STATE")?,
-			work_zip: object.exact_str("WORK_ZIP")?,
-			work_country: object.exact_str("WORK_COUNTRY")?,
-			work_profile: object.exact_str("WORK_PROFILE")?,
-			work_logo: object.field("WORK_LOGO")?,
-			work_notes: object.exact_str("WORK_NOTES")?,
-			uf_skype_link: object.exact_str("UF_SKYPE_LINK")?,
-			uf_zoom: object.exact_str("UF_ZOOM")?,
-			uf_department: object.exact_str("UF_DEPARTMENT")?,
-			uf_interests: object.exact_str("UF_INTERESTS")?,
-			uf_skills: object.exact_str("UF_SKILLS")?,
-			uf_web_sites: object.exact_str("UF_WEB_SITES")?,
-			uf_xing: object.exact_str("UF_XING")?,
-			uf_linkedin: object.exact_str("UF_LINKEDIN")?,
-			uf_facebook: object.exact_str("UF_FACEBOOK")?,
-			uf_twitter: object.exact_str("UF_TWITTER")?,
-			uf_skype: object.exact_str("UF_SKYPE")?,
-			uf_district: object.exact_str("UF_DISTRICT")?,
-			uf_phone_inner: object.exact_str("UF_PHONE_INNER")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(
+	Update { id : field "ID", active : field "ACTIVE", email : exact "EMAIL", name :
+	exact "NAME", last_name : exact "LAST_NAME", second_name : exact "SECOND_NAME",
+	personal_gender : exact "PERSONAL_GENDER", personal_profession : exact
+	"PERSONAL_PROFESSION", personal_www : exact "PERSONAL_WWW", personal_birthday : exact
+	"PERSONAL_BIRTHDAY", personal_photo : field "PERSONAL_PHOTO", personal_icq : exact
+	"PERSONAL_ICQ", personal_phone : exact "PERSONAL_PHONE", personal_fax : exact
+	"PERSONAL_FAX", personal_mobile : exact "PERSONAL_MOBILE", personal_pager : exact
+	"PERSONAL_PAGER", personal_street : exact "PERSONAL_STREET", personal_city : exact
+	"PERSONAL_CITY", personal_state : exact "PERSONAL_STATE", personal_zip : exact
+	"PERSONAL_ZIP", personal_country : exact "PERSONAL_COUNTRY", personal_mailbox : exact
+	"PERSONAL_MAILBOX", personal_notes : exact "PERSONAL_NOTES", work_phone : exact
+	"WORK_PHONE", work_company : exact "WORK_COMPANY", work_position : exact
+	"WORK_POSITION", work_department : exact "WORK_DEPARTMENT", work_www : exact
+	"WORK_WWW", work_fax : exact "WORK_FAX", work_pager : exact "WORK_PAGER", work_street
+	: exact "WORK_STREET", work_mailbox : exact "WORK_MAILBOX", work_city : exact
+	"WORK_CITY", work_state : exact "WORK_STATE", work_zip : exact "WORK_ZIP",
+	work_country : exact "WORK_COUNTRY", work_profile : exact "WORK_PROFILE", work_logo :
+	field "WORK_LOGO", work_notes : exact "WORK_NOTES", uf_skype_link : exact
+	"UF_SKYPE_LINK", uf_zoom : exact "UF_ZOOM", uf_department : exact "UF_DEPARTMENT",
+	uf_interests : exact "UF_INTERESTS", uf_skills : exact "UF_SKILLS", uf_web_sites :
+	exact "UF_WEB_SITES", uf_xing : exact "UF_XING", uf_linkedin : exact "UF_LINKEDIN",
+	uf_facebook : exact "UF_FACEBOOK", uf_twitter : exact "UF_TWITTER", uf_skype : exact
+	"UF_SKYPE", uf_district : exact "UF_DISTRICT", uf_phone_inner : exact
+	"UF_PHONE_INNER", extra : rest "", }
+);
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Update);
 /// Types of `user.add`.
@@ -1552,89 +1264,27 @@ pub mod current {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for Output {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			object
-				.fits(
-					&[
-						"ID",
-						"ACTIVE",
-						"NAME",
-						"LAST_NAME",
-						"EMAIL",
-						"LAST_LOGIN",
-						"DATE_REGISTER",
-						"IS_ONLINE",
-						"LAST_ACTIVITY_DATE",
-						"PERSONAL_GENDER",
-						"PERSONAL_BIRTHDAY",
-						"WORK_POSITION",
-						"UF_EMPLOYMENT_DATE",
-						"UF_DEPARTMENT",
-					],
-					&[],
-				)?;
-			Ok(Self {
-				id: object.field("ID")?,
-				active: object.field("ACTIVE")?,
-				name: object.field("NAME")?,
-				last_name: object.field("LAST_NAME")?,
-				email: object.field("EMAIL")?,
-				last_login: object.field("LAST_LOGIN")?,
-				date_register: object.field("DATE_REGISTER")?,
-				is_online: object.field("IS_ONLINE")?,
-				last_activity_date: object.field("LAST_ACTIVITY_DATE")?,
-				personal_gender: object.field("PERSONAL_GENDER")?,
-				personal_birthday: object.field("PERSONAL_BIRTHDAY")?,
-				work_position: object.field("WORK_POSITION")?,
-				uf_employment_date: object.field("UF_EMPLOYMENT_DATE")?,
-				uf_department: object.field("UF_DEPARTMENT")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for Output {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "ID", &self.id)?;
-			crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-			crate::support::opt_entry(&mut map, "LAST_NAME", &self.last_name)?;
-			crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
-			crate::support::opt_entry(&mut map, "LAST_LOGIN", &self.last_login)?;
-			crate::support::opt_entry(&mut map, "DATE_REGISTER", &self.date_register)?;
-			crate::support::opt_entry(&mut map, "IS_ONLINE", &self.is_online)?;
-			crate::support::opt_entry(
-				&mut map,
-				"LAST_ACTIVITY_DATE",
-				&self.last_activity_date,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"PERSONAL_GENDER",
-				&self.personal_gender,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"PERSONAL_BIRTHDAY",
-				&self.personal_birthday,
-			)?;
-			crate::support::opt_entry(&mut map, "WORK_POSITION", &self.work_position)?;
-			crate::support::opt_entry(
-				&mut map,
-				"UF_EMPLOYMENT_DATE",
-				&self.uf_employment_date,
-			)?;
-			map.serialize_entry("UF_DEPARTMENT", &self.uf_department)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		Output { id : field "ID", active : field "ACTIVE", name : field "NAME", last_name
+		: field "LAST_NAME", email : field "EMAIL", last_login : field "LAST_LOGIN",
+		date_register : field "DATE_REGISTER", is_online : field "IS_ONLINE",
+		last_activity_date : field "LAST_ACTIVITY_DATE", personal_gender : field
+		"PERSONAL_GENDER", personal_birthday : field "PERSONAL_BIRTHDAY", work_position :
+		field "WORK_POSITION", uf_employment_date : field "UF_EMPLOYMENT_DATE",
+		uf_department : field "UF_DEPARTMENT", extra : rest "", } fits["ID", "ACTIVE",
+		"NAME", "LAST_NAME", "EMAIL", "LAST_LOGIN", "DATE_REGISTER", "IS_ONLINE",
+		"LAST_ACTIVITY_DATE", "PERSONAL_GENDER", "PERSONAL_BIRTHDAY", "WORK_POSITION",
+		"UF_EMPLOYMENT_DATE", "UF_DEPARTMENT"] []
+	);
+	serialize_map!(
+		Output { opt "ID" id, opt "ACTIVE" active, opt "NAME" name, opt "LAST_NAME"
+		last_name, opt "EMAIL" email, opt "LAST_LOGIN" last_login, opt "DATE_REGISTER"
+		date_register, opt "IS_ONLINE" is_online, opt "LAST_ACTIVITY_DATE"
+		last_activity_date, opt "PERSONAL_GENDER" personal_gender, opt
+		"PERSONAL_BIRTHDAY" personal_birthday, opt "WORK_POSITION" work_position, opt
+		"UF_EMPLOYMENT_DATE" uf_employment_date, req "UF_DEPARTMENT" uf_department, rest
+		"" extra }
+	);
 	impl ::bitrix24_runtime::Method for super::Current {
 		const NAME: &'static str = "user.current";
 		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1663,27 +1313,8 @@ pub mod fields {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for Output {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				field: object.pattern("*")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for Output {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.field)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(Output { field : pattern "*", extra : rest "", });
+	serialize_map!(Output { rest "*" field, rest "" extra });
 	impl ::bitrix24_runtime::Method for super::Fields {
 		const NAME: &'static str = "user.fields";
 		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1764,113 +1395,34 @@ pub mod get {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for Item {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			object
-				.fits(
-					&[
-						"ID",
-						"ACTIVE",
-						"NAME",
-						"LAST_NAME",
-						"SECOND_NAME",
-						"EMAIL",
-						"LAST_LOGIN",
-						"DATE_REGISTER",
-						"TIME_ZONE",
-						"IS_ONLINE",
-						"TIMESTAMP_X",
-						"LAST_ACTIVITY_DATE",
-						"PERSONAL_GENDER",
-						"PERSONAL_WWW",
-						"PERSONAL_BIRTHDAY",
-						"PERSONAL_MOBILE",
-						"PERSONAL_CITY",
-						"WORK_PHONE",
-						"WORK_POSITION",
-						"UF_EMPLOYMENT_DATE",
-						"UF_DEPARTMENT",
-						"USER_TYPE",
-					],
-					&[],
-				)?;
-			Ok(Self {
-				id: object.field("ID")?,
-				active: object.field("ACTIVE")?,
-				name: object.field("NAME")?,
-				last_name: object.field("LAST_NAME")?,
-				second_name: object.field("SECOND_NAME")?,
-				email: object.field("EMAIL")?,
-				last_login: object.field("LAST_LOGIN")?,
-				date_register: object.field("DATE_REGISTER")?,
-				time_zone: object.field("TIME_ZONE")?,
-				is_online: object.field("IS_ONLINE")?,
-				timestamp_x: object.field("TIMESTAMP_X")?,
-				last_activity_date: object.field("LAST_ACTIVITY_DATE")?,
-				personal_gender: object.field("PERSONAL_GENDER")?,
-				personal_www: object.field("PERSONAL_WWW")?,
-				personal_birthday: object.field("PERSONAL_BIRTHDAY")?,
-				personal_mobile: object.field("PERSONAL_MOBILE")?,
-				personal_city: object.field("PERSONAL_CITY")?,
-				work_phone: object.field("WORK_PHONE")?,
-				work_position: object.field("WORK_POSITION")?,
-				uf_employment_date: object.field("UF_EMPLOYMENT_DATE")?,
-				uf_department: object.field("UF_DEPARTMENT")?,
-				user_type: object.field("USER_TYPE")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for Item {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "ID", &self.id)?;
-			crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-			crate::support::opt_entry(&mut map, "LAST_NAME", &self.last_name)?;
-			crate::support::opt_entry(&mut map, "SECOND_NAME", &self.second_name)?;
-			crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
-			crate::support::opt_entry(&mut map, "LAST_LOGIN", &self.last_login)?;
-			crate::support::opt_entry(&mut map, "DATE_REGISTER", &self.date_register)?;
-			crate::support::opt_entry(&mut map, "TIME_ZONE", &self.time_zone)?;
-			crate::support::opt_entry(&mut map, "IS_ONLINE", &self.is_online)?;
-			map.serialize_entry("TIMESTAMP_X", &self.timestamp_x)?;
-			map.serialize_entry("LAST_ACTIVITY_DATE", &self.last_activity_date)?;
-			crate::support::opt_entry(
-				&mut map,
-				"PERSONAL_GENDER",
-				&self.personal_gender,
-			)?;
-			crate::support::opt_entry(&mut map, "PERSONAL_WWW", &self.personal_www)?;
-			crate::support::opt_entry(
-				&mut map,
-				"PERSONAL_BIRTHDAY",
-				&self.personal_birthday,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"PERSONAL_MOBILE",
-				&self.personal_mobile,
-			)?;
-			crate::support::opt_entry(&mut map, "PERSONAL_CITY", &self.personal_city)?;
-			crate::support::opt_entry(&mut map, "WORK_PHONE", &self.work_phone)?;
-			crate::support::opt_entry(&mut map, "WORK_POSITION", &self.work_position)?;
-			crate::support::opt_entry(
-				&mut map,
-				"UF_EMPLOYMENT_DATE",
-				&self.uf_employment_date,
-			)?;
-			map.serialize_entry("UF_DEPARTMENT", &self.uf_department)?;
-			crate::support::opt_entry(&mut map, "USER_TYPE", &self.user_type)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		Item { id : field "ID", active : field "ACTIVE", name : field "NAME", last_name :
+		field "LAST_NAME", second_name : field "SECOND_NAME", email : field "EMAIL",
+		last_login : field "LAST_LOGIN", date_register : field "DATE_REGISTER", time_zone
+		: field "TIME_ZONE", is_online : field "IS_ONLINE", timestamp_x : field
+		"TIMESTAMP_X", last_activity_date : field "LAST_ACTIVITY_DATE", personal_gender :
+		field "PERSONAL_GENDER", personal_www : field "PERSONAL_WWW", personal_birthday :
+		field "PERSONAL_BIRTHDAY", personal_mobile : field "PERSONAL_MOBILE",
+		personal_city : field "PERSONAL_CITY", work_phone : field "WORK_PHONE",
+		work_position : field "WORK_POSITION", uf_employment_date : field
+		"UF_EMPLOYMENT_DATE", uf_department : field "UF_DEPARTMENT", user_type : field
+		"USER_TYPE", extra : rest "", } fits["ID", "ACTIVE", "NAME", "LAST_NAME",
+		"SECOND_NAME", "EMAIL", "LAST_LOGIN", "DATE_REGISTER", "TIME_ZONE", "IS_ONLINE",
+		"TIMESTAMP_X", "LAST_ACTIVITY_DATE", "PERSONAL_GENDER", "PERSONAL_WWW",
+		"PERSONAL_BIRTHDAY", "PERSONAL_MOBILE", "PERSONAL_CITY", "WORK_PHONE",
+		"WORK_POSITION", "UF_EMPLOYMENT_DATE", "UF_DEPARTMENT", "USER_TYPE"] []
+	);
+	serialize_map!(
+		Item { opt "ID" id, opt "ACTIVE" active, opt "NAME" name, opt "LAST_NAME"
+		last_name, opt "SECOND_NAME" second_name, opt "EMAIL" email, opt "LAST_LOGIN"
+		last_login, opt "DATE_REGISTER" date_register, opt "TIME_ZONE" time_zone, opt
+		"IS_ONLINE" is_online, req "TIMESTAMP_X" timestamp_x, req "LAST_ACTIVITY_DATE"
+		last_activity_date, opt "PERSONAL_GENDER" personal_gender, opt "PERSONAL_WWW"
+		personal_www, opt "PERSONAL_BIRTHDAY" personal_birthday, opt "PERSONAL_MOBILE"
+		personal_mobile, opt "PERSONAL_CITY" personal_city, opt "WORK_PHONE" work_phone,
+		opt "WORK_POSITION" work_position, opt "UF_EMPLOYMENT_DATE" uf_employment_date,
+		req "UF_DEPARTMENT" uf_department, opt "USER_TYPE" user_type, rest "" extra }
+	);
 	/// The `result` of the call: `object[]`.
 	pub type Output = crate::List<Item>;
 	impl ::bitrix24_runtime::Method for super::Get {
@@ -1959,113 +1511,34 @@ pub mod search {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for Item {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			object
-				.fits(
-					&[
-						"ID",
-						"ACTIVE",
-						"NAME",
-						"LAST_NAME",
-						"SECOND_NAME",
-						"EMAIL",
-						"LAST_LOGIN",
-						"DATE_REGISTER",
-						"TIME_ZONE",
-						"IS_ONLINE",
-						"TIMESTAMP_X",
-						"LAST_ACTIVITY_DATE",
-						"PERSONAL_GENDER",
-						"PERSONAL_WWW",
-						"PERSONAL_BIRTHDAY",
-						"PERSONAL_MOBILE",
-						"PERSONAL_CITY",
-						"WORK_PHONE",
-						"WORK_POSITION",
-						"UF_EMPLOYMENT_DATE",
-						"UF_DEPARTMENT",
-						"USER_TYPE",
-					],
-					&[],
-				)?;
-			Ok(Self {
-				id: object.field("ID")?,
-				active: object.field("ACTIVE")?,
-				name: object.field("NAME")?,
-				last_name: object.field("LAST_NAME")?,
-				second_name: object.field("SECOND_NAME")?,
-				email: object.field("EMAIL")?,
-				last_login: object.field("LAST_LOGIN")?,
-				date_register: object.field("DATE_REGISTER")?,
-				time_zone: object.field("TIME_ZONE")?,
-				is_online: object.field("IS_ONLINE")?,
-				timestamp_x: object.field("TIMESTAMP_X")?,
-				last_activity_date: object.field("LAST_ACTIVITY_DATE")?,
-				personal_gender: object.field("PERSONAL_GENDER")?,
-				personal_www: object.field("PERSONAL_WWW")?,
-				personal_birthday: object.field("PERSONAL_BIRTHDAY")?,
-				personal_mobile: object.field("PERSONAL_MOBILE")?,
-				personal_city: object.field("PERSONAL_CITY")?,
-				work_phone: object.field("WORK_PHONE")?,
-				work_position: object.field("WORK_POSITION")?,
-				uf_employment_date: object.field("UF_EMPLOYMENT_DATE")?,
-				uf_department: object.field("UF_DEPARTMENT")?,
-				user_type: object.field("USER_TYPE")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for Item {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "ID", &self.id)?;
-			crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-			crate::support::opt_entry(&mut map, "LAST_NAME", &self.last_name)?;
-			crate::support::opt_entry(&mut map, "SECOND_NAME", &self.second_name)?;
-			crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
-			crate::support::opt_entry(&mut map, "LAST_LOGIN", &self.last_login)?;
-			crate::support::opt_entry(&mut map, "DATE_REGISTER", &self.date_register)?;
-			crate::support::opt_entry(&mut map, "TIME_ZONE", &self.time_zone)?;
-			crate::support::opt_entry(&mut map, "IS_ONLINE", &self.is_online)?;
-			map.serialize_entry("TIMESTAMP_X", &self.timestamp_x)?;
-			map.serialize_entry("LAST_ACTIVITY_DATE", &self.last_activity_date)?;
-			crate::support::opt_entry(
-				&mut map,
-				"PERSONAL_GENDER",
-				&self.personal_gender,
-			)?;
-			crate::support::opt_entry(&mut map, "PERSONAL_WWW", &self.personal_www)?;
-			crate::support::opt_entry(
-				&mut map,
-				"PERSONAL_BIRTHDAY",
-				&self.personal_birthday,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"PERSONAL_MOBILE",
-				&self.personal_mobile,
-			)?;
-			crate::support::opt_entry(&mut map, "PERSONAL_CITY", &self.personal_city)?;
-			crate::support::opt_entry(&mut map, "WORK_PHONE", &self.work_phone)?;
-			crate::support::opt_entry(&mut map, "WORK_POSITION", &self.work_position)?;
-			crate::support::opt_entry(
-				&mut map,
-				"UF_EMPLOYMENT_DATE",
-				&self.uf_employment_date,
-			)?;
-			map.serialize_entry("UF_DEPARTMENT", &self.uf_department)?;
-			crate::support::opt_entry(&mut map, "USER_TYPE", &self.user_type)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		Item { id : field "ID", active : field "ACTIVE", name : field "NAME", last_name :
+		field "LAST_NAME", second_name : field "SECOND_NAME", email : field "EMAIL",
+		last_login : field "LAST_LOGIN", date_register : field "DATE_REGISTER", time_zone
+		: field "TIME_ZONE", is_online : field "IS_ONLINE", timestamp_x : field
+		"TIMESTAMP_X", last_activity_date : field "LAST_ACTIVITY_DATE", personal_gender :
+		field "PERSONAL_GENDER", personal_www : field "PERSONAL_WWW", personal_birthday :
+		field "PERSONAL_BIRTHDAY", personal_mobile : field "PERSONAL_MOBILE",
+		personal_city : field "PERSONAL_CITY", work_phone : field "WORK_PHONE",
+		work_position : field "WORK_POSITION", uf_employment_date : field
+		"UF_EMPLOYMENT_DATE", uf_department : field "UF_DEPARTMENT", user_type : field
+		"USER_TYPE", extra : rest "", } fits["ID", "ACTIVE", "NAME", "LAST_NAME",
+		"SECOND_NAME", "EMAIL", "LAST_LOGIN", "DATE_REGISTER", "TIME_ZONE", "IS_ONLINE",
+		"TIMESTAMP_X", "LAST_ACTIVITY_DATE", "PERSONAL_GENDER", "PERSONAL_WWW",
+		"PERSONAL_BIRTHDAY", "PERSONAL_MOBILE", "PERSONAL_CITY", "WORK_PHONE",
+		"WORK_POSITION", "UF_EMPLOYMENT_DATE", "UF_DEPARTMENT", "USER_TYPE"] []
+	);
+	serialize_map!(
+		Item { opt "ID" id, opt "ACTIVE" active, opt "NAME" name, opt "LAST_NAME"
+		last_name, opt "SECOND_NAME" second_name, opt "EMAIL" email, opt "LAST_LOGIN"
+		last_login, opt "DATE_REGISTER" date_register, opt "TIME_ZONE" time_zone, opt
+		"IS_ONLINE" is_online, req "TIMESTAMP_X" timestamp_x, req "LAST_ACTIVITY_DATE"
+		last_activity_date, opt "PERSONAL_GENDER" personal_gender, opt "PERSONAL_WWW"
+		personal_www, opt "PERSONAL_BIRTHDAY" personal_birthday, opt "PERSONAL_MOBILE"
+		personal_mobile, opt "PERSONAL_CITY" personal_city, opt "WORK_PHONE" work_phone,
+		opt "WORK_POSITION" work_position, opt "UF_EMPLOYMENT_DATE" uf_employment_date,
+		req "UF_DEPARTMENT" uf_department, opt "USER_TYPE" user_type, rest "" extra }
+	);
 	/// The `result` of the call: `object[]`.
 	pub type Output = crate::List<Item>;
 	impl ::bitrix24_runtime::Method for super::Search {

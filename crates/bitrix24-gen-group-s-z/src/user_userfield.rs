@@ -28,40 +28,11 @@ pub mod user {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Add {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Add);
+		serialize_map!(Add { req "fields" fields, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Add {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					fields: object.field("fields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Add { fields : field "fields", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
 		/// `user.userfield.delete`: REST 2, scope `user.userfield`.
@@ -87,40 +58,11 @@ pub mod user {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Delete {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Delete);
+		serialize_map!(Delete { req "id" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Delete {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Delete { id : field "id", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Delete);
 		/// `user.userfield.list`: REST 2, scope `user.userfield`.
@@ -165,42 +107,13 @@ pub mod user {
 				self.filter = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for List {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "order", &self.order)?;
-				crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(List);
+		serialize_map!(List { opt "order" order, opt "filter" filter, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for List {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					order: object.field("order")?,
-					filter: object.field("filter")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			List { order : field "order", filter : field "filter", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
 		/// `user.userfield.update`: REST 2, scope `user.userfield`.
@@ -234,42 +147,13 @@ pub mod user {
 				self.fields = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Update {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Update);
+		serialize_map!(Update { req "id" id, opt "fields" fields, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Update {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					fields: object.field("fields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Update { id : field "id", fields : field "fields", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Update);
 		/// Types of `user.userfield.add`.
@@ -372,46 +256,17 @@ pub mod user {
 					self.rows = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for FieldsSettings {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DEFAULT_VALUE",
-						&self.default_value,
-					)?;
-					crate::support::opt_entry(&mut map, "ROWS", &self.rows)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(FieldsSettings);
+			serialize_map!(
+				FieldsSettings { opt "DEFAULT_VALUE" default_value, opt "ROWS" rows, rest
+				"" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for FieldsSettings {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						default_value: object.exact_str("DEFAULT_VALUE")?,
-						rows: object.field("ROWS")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				FieldsSettings { default_value : exact "DEFAULT_VALUE", rows : field
+				"ROWS", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(FieldsSettings);
 			/// The object `params.fields` of `user.userfield.add`: `object`.
@@ -573,116 +428,31 @@ pub mod user {
 					self.label = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Fields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("FIELD_NAME", &self.field_name)?;
-					map.serialize_entry("USER_TYPE_ID", &self.user_type_id)?;
-					crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-					crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-					crate::support::opt_entry(
-						&mut map,
-						"MULTIPLE",
-						&self.multiple.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"MANDATORY",
-						&self.mandatory.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SHOW_FILTER",
-						&self.show_filter.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SHOW_IN_LIST",
-						&self.show_in_list.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"EDIT_IN_LIST",
-						&self.edit_in_list.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"IS_SEARCHABLE",
-						&self.is_searchable.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
-					crate::support::opt_entry(
-						&mut map,
-						"EDIT_FORM_LABEL",
-						&self.edit_form_label,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"LIST_COLUMN_LABEL",
-						&self.list_column_label,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"LIST_FILTER_LABEL",
-						&self.list_filter_label,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ERROR_MESSAGE",
-						&self.error_message,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"HELP_MESSAGE",
-						&self.help_message,
-					)?;
-					crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Fields);
+			serialize_map!(
+				Fields { req "FIELD_NAME" field_name, req "USER_TYPE_ID" user_type_id,
+				opt "XML_ID" xml_id, opt "SORT" sort, opt_yn "MULTIPLE" multiple, opt_yn
+				"MANDATORY" mandatory, opt_yn "SHOW_FILTER" show_filter, opt_yn
+				"SHOW_IN_LIST" show_in_list, opt_yn "EDIT_IN_LIST" edit_in_list, opt_yn
+				"IS_SEARCHABLE" is_searchable, opt "SETTINGS" settings, opt
+				"EDIT_FORM_LABEL" edit_form_label, opt "LIST_COLUMN_LABEL"
+				list_column_label, opt "LIST_FILTER_LABEL" list_filter_label, opt
+				"ERROR_MESSAGE" error_message, opt "HELP_MESSAGE" help_message, opt
+				"LABEL" label, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Fields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						field_name: object.field("FIELD_NAME")?,
-						user_type_id: object.field("USER_TYPE_ID")?,
-						xml_id: object.exact_str("XML_ID")?,
-						sort: object.field("SORT")?,
-						multiple: object.field("MULTIPLE")?,
-						mandatory: object.field("MANDATORY")?,
-						show_filter: object.field("SHOW_FILTER")?,
-						show_in_list: object.field("SHOW_IN_LIST")?,
-						edit_in_list: object.field("EDIT_IN_LIST")?,
-						is_searchable: object.field("IS_SEARCHABLE")?,
-						settings: object.field("SETTINGS")?,
-						edit_form_label: object.exact_str("EDIT_FORM_LABEL")?,
-						list_column_label: object.exact_str("LIST_COLUMN_LABEL")?,
-						list_filter_label: object.exact_str("LIST_FILTER_LABEL")?,
-						error_message: object.exact_str("ERROR_MESSAGE")?,
-						help_message: object.exact_str("HELP_MESSAGE")?,
-						label: object.exact_str("LABEL")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Fields { field_name : field "FIELD_NAME", user_type_id : field
+				"USER_TYPE_ID", xml_id : exact "XML_ID", sort : field "SORT", multiple :
+				field "MULTIPLE", mandatory : field "MANDATORY", show_filter : field
+				"SHOW_FILTER", show_in_list : field "SHOW_IN_LIST", edit_in_list : field
+				"EDIT_IN_LIST", is_searchable : field "IS_SEARCHABLE", settings : field
+				"SETTINGS", edit_form_label : exact "EDIT_FORM_LABEL", list_column_label
+				: exact "LIST_COLUMN_LABEL", list_filter_label : exact
+				"LIST_FILTER_LABEL", error_message : exact "ERROR_MESSAGE", help_message
+				: exact "HELP_MESSAGE", label : exact "LABEL", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
 			/// The `result` of the call: `integer`.
@@ -733,36 +503,11 @@ pub mod user {
 				pub fn new() -> Self {
 					Self { extra: Default::default() }
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Get {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Get);
+			serialize_map!(Get { rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Get {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self { extra: object.rest()? })
-				}
-			}
+			from_value!(Get { extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
 			/// Types of `user.userfield.file.get`.
@@ -820,40 +565,11 @@ pub mod user {
 					self.field.insert(key.into(), value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Order {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.field)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Order);
+			serialize_map!(Order { rest "*" field, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Order {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						field: object.pattern("*")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Order { field : pattern "*", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Order);
 			/// The object `params.filter` of `user.userfield.list`: `object`.
@@ -886,40 +602,11 @@ pub mod user {
 					self.field.insert(key.into(), value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Filter {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.field)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Filter);
+			serialize_map!(Filter { rest "*" field, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Filter {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						field: object.pattern("*")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Filter { field : pattern "*", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Filter);
 			/// The object `result.SETTINGS` of `user.userfield.list`: `object`.
@@ -943,53 +630,17 @@ pub mod user {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for ItemSettings {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						display: object.field("DISPLAY")?,
-						list_height: object.field("LIST_HEIGHT")?,
-						caption_no_value: object.field("CAPTION_NO_VALUE")?,
-						show_no_value: object.field("SHOW_NO_VALUE")?,
-						default_value: object.soft("DEFAULT_VALUE"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for ItemSettings {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "DISPLAY", &self.display)?;
-					crate::support::opt_entry(
-						&mut map,
-						"LIST_HEIGHT",
-						&self.list_height,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CAPTION_NO_VALUE",
-						&self.caption_no_value,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SHOW_NO_VALUE",
-						&self.show_no_value,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DEFAULT_VALUE",
-						&self.default_value,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				ItemSettings { display : field "DISPLAY", list_height : field
+				"LIST_HEIGHT", caption_no_value : field "CAPTION_NO_VALUE", show_no_value
+				: field "SHOW_NO_VALUE", default_value : soft "DEFAULT_VALUE", extra :
+				rest "", }
+			);
+			serialize_map!(
+				ItemSettings { opt "DISPLAY" display, opt "LIST_HEIGHT" list_height, opt
+				"CAPTION_NO_VALUE" caption_no_value, opt "SHOW_NO_VALUE" show_no_value,
+				opt "DEFAULT_VALUE" default_value, rest "" extra }
+			);
 			/// The object `result.LIST` of `user.userfield.list`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-list.html>
@@ -1009,37 +660,14 @@ pub mod user {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for ItemList {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("ID")?,
-						sort: object.field("SORT")?,
-						value: object.field("VALUE")?,
-						def: object.field("DEF")?,
-						xml_id: object.field("XML_ID")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for ItemList {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ID", &self.id)?;
-					crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-					crate::support::opt_entry(&mut map, "VALUE", &self.value)?;
-					crate::support::opt_entry(&mut map, "DEF", &self.def)?;
-					crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				ItemList { id : field "ID", sort : field "SORT", value : field "VALUE",
+				def : field "DEF", xml_id : field "XML_ID", extra : rest "", }
+			);
+			serialize_map!(
+				ItemList { opt "ID" id, opt "SORT" sort, opt "VALUE" value, opt "DEF"
+				def, opt "XML_ID" xml_id, rest "" extra }
+			);
 			/// The object `result` of `user.userfield.list`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-list.html>
@@ -1077,95 +705,25 @@ pub mod user {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Item {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"ID",
-								"ENTITY_ID",
-								"FIELD_NAME",
-								"USER_TYPE_ID",
-								"XML_ID",
-								"SORT",
-								"MULTIPLE",
-								"MANDATORY",
-								"SHOW_FILTER",
-								"SHOW_IN_LIST",
-								"EDIT_IN_LIST",
-								"IS_SEARCHABLE",
-								"SETTINGS",
-								"LIST",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						id: object.field("ID")?,
-						entity_id: object.field("ENTITY_ID")?,
-						field_name: object.field("FIELD_NAME")?,
-						user_type_id: object.field("USER_TYPE_ID")?,
-						xml_id: object.field("XML_ID")?,
-						sort: object.field("SORT")?,
-						multiple: object.field("MULTIPLE")?,
-						mandatory: object.field("MANDATORY")?,
-						show_filter: object.field("SHOW_FILTER")?,
-						show_in_list: object.field("SHOW_IN_LIST")?,
-						edit_in_list: object.field("EDIT_IN_LIST")?,
-						is_searchable: object.field("IS_SEARCHABLE")?,
-						settings: object.field("SETTINGS")?,
-						list: object.field("LIST")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Item {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ID", &self.id)?;
-					crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
-					crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"USER_TYPE_ID",
-						&self.user_type_id,
-					)?;
-					map.serialize_entry("XML_ID", &self.xml_id)?;
-					crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-					crate::support::opt_entry(&mut map, "MULTIPLE", &self.multiple)?;
-					crate::support::opt_entry(&mut map, "MANDATORY", &self.mandatory)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SHOW_FILTER",
-						&self.show_filter,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SHOW_IN_LIST",
-						&self.show_in_list,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"EDIT_IN_LIST",
-						&self.edit_in_list,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"IS_SEARCHABLE",
-						&self.is_searchable,
-					)?;
-					crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
-					map.serialize_entry("LIST", &self.list)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Item { id : field "ID", entity_id : field "ENTITY_ID", field_name : field
+				"FIELD_NAME", user_type_id : field "USER_TYPE_ID", xml_id : field
+				"XML_ID", sort : field "SORT", multiple : field "MULTIPLE", mandatory :
+				field "MANDATORY", show_filter : field "SHOW_FILTER", show_in_list :
+				field "SHOW_IN_LIST", edit_in_list : field "EDIT_IN_LIST", is_searchable
+				: field "IS_SEARCHABLE", settings : field "SETTINGS", list : field
+				"LIST", extra : rest "", } fits["ID", "ENTITY_ID", "FIELD_NAME",
+				"USER_TYPE_ID", "XML_ID", "SORT", "MULTIPLE", "MANDATORY", "SHOW_FILTER",
+				"SHOW_IN_LIST", "EDIT_IN_LIST", "IS_SEARCHABLE", "SETTINGS", "LIST"] []
+			);
+			serialize_map!(
+				Item { opt "ID" id, opt "ENTITY_ID" entity_id, opt "FIELD_NAME"
+				field_name, opt "USER_TYPE_ID" user_type_id, req "XML_ID" xml_id, opt
+				"SORT" sort, opt "MULTIPLE" multiple, opt "MANDATORY" mandatory, opt
+				"SHOW_FILTER" show_filter, opt "SHOW_IN_LIST" show_in_list, opt
+				"EDIT_IN_LIST" edit_in_list, opt "IS_SEARCHABLE" is_searchable, opt
+				"SETTINGS" settings, req "LIST" list, rest "" extra }
+			);
 			/// The `result` of the call: `object[]`.
 			pub type Output = crate::List<Item>;
 			impl ::bitrix24_runtime::Method for super::List {
@@ -1223,46 +781,17 @@ pub mod user {
 					self.rows = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for FieldsSettings {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DEFAULT_VALUE",
-						&self.default_value,
-					)?;
-					crate::support::opt_entry(&mut map, "ROWS", &self.rows)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(FieldsSettings);
+			serialize_map!(
+				FieldsSettings { opt "DEFAULT_VALUE" default_value, opt "ROWS" rows, rest
+				"" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for FieldsSettings {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						default_value: object.exact_str("DEFAULT_VALUE")?,
-						rows: object.field("ROWS")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				FieldsSettings { default_value : exact "DEFAULT_VALUE", rows : field
+				"ROWS", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(FieldsSettings);
 			/// The object `params.fields` of `user.userfield.update`: `object`.
@@ -1403,106 +932,28 @@ pub mod user {
 					self.label = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Fields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-					crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-					crate::support::opt_entry(
-						&mut map,
-						"MANDATORY",
-						&self.mandatory.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SHOW_FILTER",
-						&self.show_filter.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SHOW_IN_LIST",
-						&self.show_in_list.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"EDIT_IN_LIST",
-						&self.edit_in_list.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"IS_SEARCHABLE",
-						&self.is_searchable.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
-					crate::support::opt_entry(
-						&mut map,
-						"EDIT_FORM_LABEL",
-						&self.edit_form_label,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"LIST_COLUMN_LABEL",
-						&self.list_column_label,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"LIST_FILTER_LABEL",
-						&self.list_filter_label,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ERROR_MESSAGE",
-						&self.error_message,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"HELP_MESSAGE",
-						&self.help_message,
-					)?;
-					crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Fields);
+			serialize_map!(
+				Fields { opt "XML_ID" xml_id, opt "SORT" sort, opt_yn "MANDATORY"
+				mandatory, opt_yn "SHOW_FILTER" show_filter, opt_yn "SHOW_IN_LIST"
+				show_in_list, opt_yn "EDIT_IN_LIST" edit_in_list, opt_yn "IS_SEARCHABLE"
+				is_searchable, opt "SETTINGS" settings, opt "EDIT_FORM_LABEL"
+				edit_form_label, opt "LIST_COLUMN_LABEL" list_column_label, opt
+				"LIST_FILTER_LABEL" list_filter_label, opt "ERROR_MESSAGE" error_message,
+				opt "HELP_MESSAGE" help_message, opt "LABEL" label, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Fields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						xml_id: object.exact_str("XML_ID")?,
-						sort: object.field("SORT")?,
-						mandatory: object.field("MANDATORY")?,
-						show_filter: object.field("SHOW_FILTER")?,
-						show_in_list: object.field("SHOW_IN_LIST")?,
-						edit_in_list: object.field("EDIT_IN_LIST")?,
-						is_searchable: object.field("IS_SEARCHABLE")?,
-						settings: object.field("SETTINGS")?,
-						edit_form_label: object.exact_str("EDIT_FORM_LABEL")?,
-						list_column_label: object.exact_str("LIST_COLUMN_LABEL")?,
-						list_filter_label: object.exact_str("LIST_FILTER_LABEL")?,
-						error_message: object.exact_str("ERROR_MESSAGE")?,
-						help_message: object.exact_str("HELP_MESSAGE")?,
-						label: object.exact_str("LABEL")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Fields { xml_id : exact "XML_ID", sort : field "SORT", mandatory : field
+				"MANDATORY", show_filter : field "SHOW_FILTER", show_in_list : field
+				"SHOW_IN_LIST", edit_in_list : field "EDIT_IN_LIST", is_searchable :
+				field "IS_SEARCHABLE", settings : field "SETTINGS", edit_form_label :
+				exact "EDIT_FORM_LABEL", list_column_label : exact "LIST_COLUMN_LABEL",
+				list_filter_label : exact "LIST_FILTER_LABEL", error_message : exact
+				"ERROR_MESSAGE", help_message : exact "HELP_MESSAGE", label : exact
+				"LABEL", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
 			/// The `result` of the call: `boolean`.

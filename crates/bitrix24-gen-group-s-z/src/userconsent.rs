@@ -21,34 +21,11 @@ pub mod agreement {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(List { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(List { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// `userconsent.agreement.text`: REST 2, scope `userconsent`.
@@ -82,40 +59,11 @@ pub mod agreement {
 			self.replace = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Text {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::opt_entry(&mut map, "replace", &self.replace)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Text);
+	serialize_map!(Text { req "id" id, opt "replace" replace, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Text {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				replace: object.field("replace")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Text { id : field "id", replace : field "replace", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Text);
 	/// Types of `userconsent.agreement.list`.
@@ -149,35 +97,14 @@ pub mod agreement {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					name: object.soft("NAME"),
-					active: object.soft("ACTIVE"),
-					language_id: object.soft("LANGUAGE_ID"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-				crate::support::opt_entry(&mut map, "LANGUAGE_ID", &self.language_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { id : soft "ID", name : soft "NAME", active : soft "ACTIVE",
+			language_id : soft "LANGUAGE_ID", extra : rest "", }
+		);
+		serialize_map!(
+			Item { opt "ID" id, opt "NAME" name, opt "ACTIVE" active, opt "LANGUAGE_ID"
+			language_id, rest "" extra }
+		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::List {
@@ -260,56 +187,19 @@ pub mod agreement {
 				self.email = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Replace {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "COMPANY_NAME", &self.company_name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"COMPANY_ADDRESS",
-					&self.company_address,
-				)?;
-				crate::support::opt_entry(&mut map, "PURPOSES", &self.purposes)?;
-				crate::support::opt_entry(
-					&mut map,
-					"THIRD_PARTIES",
-					&self.third_parties,
-				)?;
-				crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Replace);
+		serialize_map!(
+			Replace { opt "COMPANY_NAME" company_name, opt "COMPANY_ADDRESS"
+			company_address, opt "PURPOSES" purposes, opt "THIRD_PARTIES" third_parties,
+			opt "EMAIL" email, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Replace {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					company_name: object.exact_str("COMPANY_NAME")?,
-					company_address: object.exact_str("COMPANY_ADDRESS")?,
-					purposes: object.exact_str("PURPOSES")?,
-					third_parties: object.exact_str("THIRD_PARTIES")?,
-					email: object.exact_str("EMAIL")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Replace { company_name : exact "COMPANY_NAME", company_address : exact
+			"COMPANY_ADDRESS", purposes : exact "PURPOSES", third_parties : exact
+			"THIRD_PARTIES", email : exact "EMAIL", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Replace);
 		/// The object `result` of `userconsent.agreement.text`: `object`.
@@ -329,31 +219,10 @@ pub mod agreement {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					label: object.soft("LABEL"),
-					text: object.soft("TEXT"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
-				crate::support::opt_entry(&mut map, "TEXT", &self.text)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { label : soft "LABEL", text : soft "TEXT", extra : rest "", }
+		);
+		serialize_map!(Output { opt "LABEL" label, opt "TEXT" text, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Text {
 			const NAME: &'static str = "userconsent.agreement.text";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -424,48 +293,19 @@ pub mod consent {
 			self.originator_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("AGREEMENT_ID", &self.agreement_id)?;
-			map.serialize_entry("IP", &self.ip)?;
-			crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-			crate::support::opt_entry(&mut map, "URL", &self.url)?;
-			crate::support::opt_entry(&mut map, "ORIGIN_ID", &self.origin_id)?;
-			crate::support::opt_entry(&mut map, "ORIGINATOR_ID", &self.originator_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(
+		Add { req "AGREEMENT_ID" agreement_id, req "IP" ip, opt "USER_ID" user_id, opt
+		"URL" url, opt "ORIGIN_ID" origin_id, opt "ORIGINATOR_ID" originator_id, rest ""
+		extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				agreement_id: object.field("AGREEMENT_ID")?,
-				ip: object.field("IP")?,
-				user_id: object.field("USER_ID")?,
-				url: object.exact_str("URL")?,
-				origin_id: object.exact_str("ORIGIN_ID")?,
-				originator_id: object.exact_str("ORIGINATOR_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Add { agreement_id : field "AGREEMENT_ID", ip : field "IP", user_id : field
+		"USER_ID", url : exact "URL", origin_id : exact "ORIGIN_ID", originator_id :
+		exact "ORIGINATOR_ID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// Types of `userconsent.consent.add`.

@@ -27,40 +27,13 @@ impl Add {
 			extra: Default::default(),
 		}
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Add {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		map.serialize_entry("moduleId", &self.module_id)?;
-		map.serialize_entry("field", &self.field)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Add);
+serialize_map!(Add { req "moduleId" module_id, req "field" field, rest "" extra });
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Add {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			module_id: object.field("moduleId")?,
-			field: object.field("field")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(
+	Add { module_id : field "moduleId", field : field "field", extra : rest "", }
+);
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Add);
 /// `userfieldconfig.delete`: REST 2, scope `userfieldconfig`, `moduleId`, `crm`.
@@ -89,40 +62,11 @@ impl Delete {
 			extra: Default::default(),
 		}
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Delete {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		map.serialize_entry("moduleId", &self.module_id)?;
-		map.serialize_entry("id", &self.id)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Delete);
+serialize_map!(Delete { req "moduleId" module_id, req "id" id, rest "" extra });
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Delete {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			module_id: object.field("moduleId")?,
-			id: object.field("id")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(Delete { module_id : field "moduleId", id : field "id", extra : rest "", });
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Delete);
 /// `userfieldconfig.get`: REST 2, scope `userfieldconfig`, `moduleId`, `crm`.
@@ -151,40 +95,11 @@ impl Get {
 			extra: Default::default(),
 		}
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Get {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		map.serialize_entry("moduleId", &self.module_id)?;
-		map.serialize_entry("id", &self.id)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Get);
+serialize_map!(Get { req "moduleId" module_id, req "id" id, rest "" extra });
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Get {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			module_id: object.field("moduleId")?,
-			id: object.field("id")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(Get { module_id : field "moduleId", id : field "id", extra : rest "", });
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Get);
 /// `userfieldconfig.getTypes`: REST 2, scope `userfieldconfig`, `moduleId`, `crm`.
@@ -210,38 +125,11 @@ impl GetTypes {
 			extra: Default::default(),
 		}
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for GetTypes {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		map.serialize_entry("moduleId", &self.module_id)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(GetTypes);
+serialize_map!(GetTypes { req "moduleId" module_id, rest "" extra });
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for GetTypes {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			module_id: object.field("moduleId")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(GetTypes { module_id : field "moduleId", extra : rest "", });
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(GetTypes);
 /// `userfieldconfig.list`: REST 2, scope `userfieldconfig`, `moduleId`, `crm`.
@@ -301,46 +189,17 @@ impl List {
 		self.start = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for List {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		map.serialize_entry("moduleId", &self.module_id)?;
-		crate::support::opt_entry(&mut map, "select", &self.select)?;
-		crate::support::opt_entry(&mut map, "order", &self.order)?;
-		crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-		crate::support::opt_entry(&mut map, "start", &self.start)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(List);
+serialize_map!(
+	List { req "moduleId" module_id, opt "select" select, opt "order" order, opt "filter"
+	filter, opt "start" start, rest "" extra }
+);
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for List {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			module_id: object.field("moduleId")?,
-			select: object.field("select")?,
-			order: object.field("order")?,
-			filter: object.field("filter")?,
-			start: object.field("start")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(
+	List { module_id : field "moduleId", select : field "select", order : field "order",
+	filter : field "filter", start : field "start", extra : rest "", }
+);
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(List);
 /// `userfieldconfig.update`: REST 2, scope `userfieldconfig`, `moduleId`, `crm`.
@@ -377,42 +236,16 @@ impl Update {
 		self.field = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Update {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		map.serialize_entry("moduleId", &self.module_id)?;
-		map.serialize_entry("id", &self.id)?;
-		crate::support::opt_entry(&mut map, "field", &self.field)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Update);
+serialize_map!(
+	Update { req "moduleId" module_id, req "id" id, opt "field" field, rest "" extra }
+);
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Update {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			module_id: object.field("moduleId")?,
-			id: object.field("id")?,
-			field: object.field("field")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(
+	Update { module_id : field "moduleId", id : field "id", field : field "field", extra
+	: rest "", }
+);
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Update);
 /// Types of `userfieldconfig.add`.
@@ -487,48 +320,19 @@ pub mod add {
 			self.max_length = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for FieldSettings {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "DEFAULT_VALUE", &self.default_value)?;
-			crate::support::opt_entry(&mut map, "ROWS", &self.rows)?;
-			crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
-			crate::support::opt_entry(&mut map, "REGEXP", &self.regexp)?;
-			crate::support::opt_entry(&mut map, "MIN_LENGTH", &self.min_length)?;
-			crate::support::opt_entry(&mut map, "MAX_LENGTH", &self.max_length)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(FieldSettings);
+	serialize_map!(
+		FieldSettings { opt "DEFAULT_VALUE" default_value, opt "ROWS" rows, opt "SIZE"
+		size, opt "REGEXP" regexp, opt "MIN_LENGTH" min_length, opt "MAX_LENGTH"
+		max_length, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for FieldSettings {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				default_value: object.exact_str("DEFAULT_VALUE")?,
-				rows: object.field("ROWS")?,
-				size: object.field("SIZE")?,
-				regexp: object.exact_str("REGEXP")?,
-				min_length: object.field("MIN_LENGTH")?,
-				max_length: object.field("MAX_LENGTH")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		FieldSettings { default_value : exact "DEFAULT_VALUE", rows : field "ROWS", size
+		: field "SIZE", regexp : exact "REGEXP", min_length : field "MIN_LENGTH",
+		max_length : field "MAX_LENGTH", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(FieldSettings);
 	/// The object `params.field.enum` of `userfieldconfig.add`: `uf_enum_element[]`.
@@ -576,48 +380,17 @@ pub mod add {
 			self.xml_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for FieldEnum {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("value", &self.value)?;
-			crate::support::opt_entry(
-				&mut map,
-				"def",
-				&self.def.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(FieldEnum);
+	serialize_map!(
+		FieldEnum { req "value" value, opt_yn "def" def, opt "sort" sort, opt "xmlId"
+		xml_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for FieldEnum {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				value: object.field("value")?,
-				def: object.field("def")?,
-				sort: object.field("sort")?,
-				xml_id: object.exact_str("xmlId")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		FieldEnum { value : field "value", def : field "def", sort : field "sort", xml_id
+		: exact "xmlId", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(FieldEnum);
 	/// The object `params.field` of `userfieldconfig.add`: `object`.
@@ -750,84 +523,26 @@ pub mod add {
 			self.enum_ = Some(value.into_iter().map(Into::into).collect());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Field {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("entityId", &self.entity_id)?;
-			map.serialize_entry("fieldName", &self.field_name)?;
-			map.serialize_entry("userTypeId", &self.user_type_id)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::opt_entry(
-				&mut map,
-				"multiple",
-				&self.multiple.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"mandatory",
-				&self.mandatory.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"showFilter",
-				&self.show_filter.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"editInList",
-				&self.edit_in_list.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isSearchable",
-				&self.is_searchable.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-			crate::support::opt_entry(&mut map, "editFormLabel", &self.edit_form_label)?;
-			crate::support::opt_entry(&mut map, "helpMessage", &self.help_message)?;
-			crate::support::opt_entry(&mut map, "enum", &self.enum_)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Field);
+	serialize_map!(
+		Field { req "entityId" entity_id, req "fieldName" field_name, req "userTypeId"
+		user_type_id, opt "xmlId" xml_id, opt "sort" sort, opt_yn "multiple" multiple,
+		opt_yn "mandatory" mandatory, opt_yn "showFilter" show_filter, opt_yn
+		"editInList" edit_in_list, opt_yn "isSearchable" is_searchable, opt "settings"
+		settings, opt "editFormLabel" edit_form_label, opt "helpMessage" help_message,
+		opt "enum" enum_, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Field {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				entity_id: object.field("entityId")?,
-				field_name: object.field("fieldName")?,
-				user_type_id: object.field("userTypeId")?,
-				xml_id: object.exact_str("xmlId")?,
-				sort: object.field("sort")?,
-				multiple: object.field("multiple")?,
-				mandatory: object.field("mandatory")?,
-				show_filter: object.field("showFilter")?,
-				edit_in_list: object.field("editInList")?,
-				is_searchable: object.field("isSearchable")?,
-				settings: object.field("settings")?,
-				edit_form_label: object.field("editFormLabel")?,
-				help_message: object.field("helpMessage")?,
-				enum_: object.field("enum")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Field { entity_id : field "entityId", field_name : field "fieldName",
+		user_type_id : field "userTypeId", xml_id : exact "xmlId", sort : field "sort",
+		multiple : field "multiple", mandatory : field "mandatory", show_filter : field
+		"showFilter", edit_in_list : field "editInList", is_searchable : field
+		"isSearchable", settings : field "settings", edit_form_label : field
+		"editFormLabel", help_message : field "helpMessage", enum_ : field "enum", extra
+		: rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Field);
 	/// The object `result.field.settings` of `userfieldconfig.add`: `object`.
@@ -867,49 +582,20 @@ pub mod add {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputFieldSettings {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				default_value: object.field("DEFAULT_VALUE")?,
-				rows: object.field("ROWS")?,
-				size: object.field("SIZE")?,
-				regexp: object.field("REGEXP")?,
-				min_length: object.field("MIN_LENGTH")?,
-				max_length: object.field("MAX_LENGTH")?,
-				display: object.soft("DISPLAY"),
-				list_height: object.soft("LIST_HEIGHT"),
-				caption_no_value: object.soft("CAPTION_NO_VALUE"),
-				show_no_value: object.soft("SHOW_NO_VALUE"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputFieldSettings {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "DEFAULT_VALUE", &self.default_value)?;
-			crate::support::opt_entry(&mut map, "ROWS", &self.rows)?;
-			crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
-			crate::support::opt_entry(&mut map, "REGEXP", &self.regexp)?;
-			crate::support::opt_entry(&mut map, "MIN_LENGTH", &self.min_length)?;
-			crate::support::opt_entry(&mut map, "MAX_LENGTH", &self.max_length)?;
-			crate::support::opt_entry(&mut map, "DISPLAY", &self.display)?;
-			crate::support::opt_entry(&mut map, "LIST_HEIGHT", &self.list_height)?;
-			crate::support::opt_entry(
-				&mut map,
-				"CAPTION_NO_VALUE",
-				&self.caption_no_value,
-			)?;
-			crate::support::opt_entry(&mut map, "SHOW_NO_VALUE", &self.show_no_value)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputFieldSettings { default_value : field "DEFAULT_VALUE", rows : field "ROWS",
+		size : field "SIZE", regexp : field "REGEXP", min_length : field "MIN_LENGTH",
+		max_length : field "MAX_LENGTH", display : soft "DISPLAY", list_height : soft
+		"LIST_HEIGHT", caption_no_value : soft "CAPTION_NO_VALUE", show_no_value : soft
+		"SHOW_NO_VALUE", extra : rest "", }
+	);
+	serialize_map!(
+		OutputFieldSettings { opt "DEFAULT_VALUE" default_value, opt "ROWS" rows, opt
+		"SIZE" size, opt "REGEXP" regexp, opt "MIN_LENGTH" min_length, opt "MAX_LENGTH"
+		max_length, opt "DISPLAY" display, opt "LIST_HEIGHT" list_height, opt
+		"CAPTION_NO_VALUE" caption_no_value, opt "SHOW_NO_VALUE" show_no_value, rest ""
+		extra }
+	);
 	/// The object `result.field.languageId` of `userfieldconfig.add`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
@@ -927,29 +613,10 @@ pub mod add {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputFieldLanguageId {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				en: object.soft("en"),
-				ru: object.soft("ru"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputFieldLanguageId {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "en", &self.en)?;
-			crate::support::opt_entry(&mut map, "ru", &self.ru)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputFieldLanguageId { en : soft "en", ru : soft "ru", extra : rest "", }
+	);
+	serialize_map!(OutputFieldLanguageId { opt "en" en, opt "ru" ru, rest "" extra });
 	/// The object `result.field.editFormLabel` of `userfieldconfig.add`: `lang_map`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
@@ -963,27 +630,8 @@ pub mod add {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputFieldEditFormLabel {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				en: object.soft("en"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputFieldEditFormLabel {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "en", &self.en)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(OutputFieldEditFormLabel { en : soft "en", extra : rest "", });
+	serialize_map!(OutputFieldEditFormLabel { opt "en" en, rest "" extra });
 	/// The object `result.field.listColumnLabel` of `userfieldconfig.add`: `lang_map`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
@@ -1001,29 +649,12 @@ pub mod add {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputFieldListColumnLabel {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				en: object.soft("en"),
-				ru: object.soft("ru"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputFieldListColumnLabel {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("en", &self.en)?;
-			map.serialize_entry("ru", &self.ru)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputFieldListColumnLabel { en : soft "en", ru : soft "ru", extra : rest "", }
+	);
+	serialize_map!(
+		OutputFieldListColumnLabel { req "en" en, req "ru" ru, rest "" extra }
+	);
 	/// The object `result.field.listFilterLabel` of `userfieldconfig.add`: `lang_map`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
@@ -1041,29 +672,12 @@ pub mod add {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputFieldListFilterLabel {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				en: object.soft("en"),
-				ru: object.soft("ru"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputFieldListFilterLabel {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("en", &self.en)?;
-			map.serialize_entry("ru", &self.ru)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputFieldListFilterLabel { en : soft "en", ru : soft "ru", extra : rest "", }
+	);
+	serialize_map!(
+		OutputFieldListFilterLabel { req "en" en, req "ru" ru, rest "" extra }
+	);
 	/// The object `result.field.errorMessage` of `userfieldconfig.add`: `lang_map`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
@@ -1081,29 +695,10 @@ pub mod add {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputFieldErrorMessage {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				en: object.soft("en"),
-				ru: object.soft("ru"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputFieldErrorMessage {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("en", &self.en)?;
-			map.serialize_entry("ru", &self.ru)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputFieldErrorMessage { en : soft "en", ru : soft "ru", extra : rest "", }
+	);
+	serialize_map!(OutputFieldErrorMessage { req "en" en, req "ru" ru, rest "" extra });
 	/// The object `result.field.helpMessage` of `userfieldconfig.add`: `lang_map`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
@@ -1121,29 +716,10 @@ pub mod add {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputFieldHelpMessage {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				en: object.soft("en"),
-				ru: object.soft("ru"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputFieldHelpMessage {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("en", &self.en)?;
-			map.serialize_entry("ru", &self.ru)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputFieldHelpMessage { en : soft "en", ru : soft "ru", extra : rest "", }
+	);
+	serialize_map!(OutputFieldHelpMessage { req "en" en, req "ru" ru, rest "" extra });
 	/// The object `result.field.enum` of `userfieldconfig.add`: `object[]`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
@@ -1177,37 +753,15 @@ pub mod add {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputFieldEnum {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.soft("id"),
-				user_field_id: object.soft("userFieldId"),
-				value: object.soft("value"),
-				def: object.soft("def"),
-				sort: object.soft("sort"),
-				xml_id: object.soft("xmlId"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputFieldEnum {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "userFieldId", &self.user_field_id)?;
-			crate::support::opt_entry(&mut map, "value", &self.value)?;
-			crate::support::opt_entry(&mut map, "def", &self.def)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputFieldEnum { id : soft "id", user_field_id : soft "userFieldId", value :
+		soft "value", def : soft "def", sort : soft "sort", xml_id : soft "xmlId", extra
+		: rest "", }
+	);
+	serialize_map!(
+		OutputFieldEnum { opt "id" id, opt "userFieldId" user_field_id, opt "value"
+		value, opt "def" def, opt "sort" sort, opt "xmlId" xml_id, rest "" extra }
+	);
 	/// The object `result.field` of `userfieldconfig.add`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
@@ -1261,81 +815,27 @@ pub mod add {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputField {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				entity_id: object.field("entityId")?,
-				field_name: object.field("fieldName")?,
-				user_type_id: object.field("userTypeId")?,
-				xml_id: object.field("xmlId")?,
-				sort: object.field("sort")?,
-				multiple: object.field("multiple")?,
-				mandatory: object.field("mandatory")?,
-				show_filter: object.field("showFilter")?,
-				show_in_list: object.field("showInList")?,
-				edit_in_list: object.field("editInList")?,
-				is_searchable: object.field("isSearchable")?,
-				settings: object.field("settings")?,
-				language_id: object.field("languageId")?,
-				edit_form_label: object.field("editFormLabel")?,
-				list_column_label: object.field("listColumnLabel")?,
-				list_filter_label: object.field("listFilterLabel")?,
-				error_message: object.field("errorMessage")?,
-				help_message: object.field("helpMessage")?,
-				enum_: object.field("enum")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputField {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-			crate::support::opt_entry(&mut map, "fieldName", &self.field_name)?;
-			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::opt_entry(
-				&mut map,
-				"multiple",
-				&self.multiple.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"mandatory",
-				&self.mandatory.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "showFilter", &self.show_filter)?;
-			crate::support::opt_entry(&mut map, "showInList", &self.show_in_list)?;
-			crate::support::opt_entry(&mut map, "editInList", &self.edit_in_list)?;
-			crate::support::opt_entry(&mut map, "isSearchable", &self.is_searchable)?;
-			crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-			crate::support::opt_entry(&mut map, "languageId", &self.language_id)?;
-			crate::support::opt_entry(&mut map, "editFormLabel", &self.edit_form_label)?;
-			crate::support::opt_entry(
-				&mut map,
-				"listColumnLabel",
-				&self.list_column_label,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"listFilterLabel",
-				&self.list_filter_label,
-			)?;
-			crate::support::opt_entry(&mut map, "errorMessage", &self.error_message)?;
-			crate::support::opt_entry(&mut map, "helpMessage", &self.help_message)?;
-			map.serialize_entry("enum", &self.enum_)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputField { id : field "id", entity_id : field "entityId", field_name : field
+		"fieldName", user_type_id : field "userTypeId", xml_id : field "xmlId", sort :
+		field "sort", multiple : field "multiple", mandatory : field "mandatory",
+		show_filter : field "showFilter", show_in_list : field "showInList", edit_in_list
+		: field "editInList", is_searchable : field "isSearchable", settings : field
+		"settings", language_id : field "languageId", edit_form_label : field
+		"editFormLabel", list_column_label : field "listColumnLabel", list_filter_label :
+		field "listFilterLabel", error_message : field "errorMessage", help_message :
+		field "helpMessage", enum_ : field "enum", extra : rest "", }
+	);
+	serialize_map!(
+		OutputField { opt "id" id, opt "entityId" entity_id, opt "fieldName" field_name,
+		opt "userTypeId" user_type_id, opt "xmlId" xml_id, opt "sort" sort, opt_yn
+		"multiple" multiple, opt_yn "mandatory" mandatory, opt "showFilter" show_filter,
+		opt "showInList" show_in_list, opt "editInList" edit_in_list, opt "isSearchable"
+		is_searchable, opt "settings" settings, opt "languageId" language_id, opt
+		"editFormLabel" edit_form_label, opt "listColumnLabel" list_column_label, opt
+		"listFilterLabel" list_filter_label, opt "errorMessage" error_message, opt
+		"helpMessage" help_message, req "enum" enum_, rest "" extra }
+	);
 	/// The object `result` of `userfieldconfig.add`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html>
@@ -1347,28 +847,8 @@ pub mod add {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for Output {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			object.fits(&["field"], &[])?;
-			Ok(Self {
-				field: object.field("field")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for Output {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "field", &self.field)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(Output { field : field "field", extra : rest "", } fits["field"] []);
+	serialize_map!(Output { opt "field" field, rest "" extra });
 	impl ::bitrix24_runtime::Method for super::Add {
 		const NAME: &'static str = "userfieldconfig.add";
 		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1429,37 +909,16 @@ pub mod get {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputFieldSettings {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				display: object.soft("DISPLAY"),
-				list_height: object.soft("LIST_HEIGHT"),
-				caption_no_value: object.soft("CAPTION_NO_VALUE"),
-				show_no_value: object.soft("SHOW_NO_VALUE"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputFieldSettings {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "DISPLAY", &self.display)?;
-			crate::support::opt_entry(&mut map, "LIST_HEIGHT", &self.list_height)?;
-			crate::support::opt_entry(
-				&mut map,
-				"CAPTION_NO_VALUE",
-				&self.caption_no_value,
-			)?;
-			crate::support::opt_entry(&mut map, "SHOW_NO_VALUE", &self.show_no_value)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputFieldSettings { display : soft "DISPLAY", list_height : soft "LIST_HEIGHT",
+		caption_no_value : soft "CAPTION_NO_VALUE", show_no_value : soft "SHOW_NO_VALUE",
+		extra : rest "", }
+	);
+	serialize_map!(
+		OutputFieldSettings { opt "DISPLAY" display, opt "LIST_HEIGHT" list_height, opt
+		"CAPTION_NO_VALUE" caption_no_value, opt "SHOW_NO_VALUE" show_no_value, rest ""
+		extra }
+	);
 	/// The object `result.field.languageId` of `userfieldconfig.get`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
@@ -1477,29 +936,10 @@ pub mod get {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputFieldLanguageId {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				en: object.soft("en"),
-				de: object.soft("de"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputFieldLanguageId {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "en", &self.en)?;
-			crate::support::opt_entry(&mut map, "de", &self.de)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputFieldLanguageId { en : soft "en", de : soft "de", extra : rest "", }
+	);
+	serialize_map!(OutputFieldLanguageId { opt "en" en, opt "de" de, rest "" extra });
 	/// The object `result.field.editFormLabel` of `userfieldconfig.get`: `lang_map`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
@@ -1517,29 +957,10 @@ pub mod get {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputFieldEditFormLabel {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				en: object.soft("en"),
-				de: object.soft("de"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputFieldEditFormLabel {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "en", &self.en)?;
-			crate::support::opt_entry(&mut map, "de", &self.de)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputFieldEditFormLabel { en : soft "en", de : soft "de", extra : rest "", }
+	);
+	serialize_map!(OutputFieldEditFormLabel { opt "en" en, opt "de" de, rest "" extra });
 	/// The object `result.field.listColumnLabel` of `userfieldconfig.get`: `lang_map`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
@@ -1557,29 +978,12 @@ pub mod get {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputFieldListColumnLabel {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				en: object.soft("en"),
-				de: object.soft("de"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputFieldListColumnLabel {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("en", &self.en)?;
-			map.serialize_entry("de", &self.de)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputFieldListColumnLabel { en : soft "en", de : soft "de", extra : rest "", }
+	);
+	serialize_map!(
+		OutputFieldListColumnLabel { req "en" en, req "de" de, rest "" extra }
+	);
 	/// The object `result.field.listFilterLabel` of `userfieldconfig.get`: `lang_map`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
@@ -1597,29 +1001,12 @@ pub mod get {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputFieldListFilterLabel {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				en: object.soft("en"),
-				de: object.soft("de"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputFieldListFilterLabel {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("en", &self.en)?;
-			map.serialize_entry("de", &self.de)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputFieldListFilterLabel { en : soft "en", de : soft "de", extra : rest "", }
+	);
+	serialize_map!(
+		OutputFieldListFilterLabel { req "en" en, req "de" de, rest "" extra }
+	);
 	/// The object `result.field.errorMessage` of `userfieldconfig.get`: `lang_map`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
@@ -1637,29 +1024,10 @@ pub mod get {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputFieldErrorMessage {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				en: object.soft("en"),
-				de: object.soft("de"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputFieldErrorMessage {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("en", &self.en)?;
-			map.serialize_entry("de", &self.de)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputFieldErrorMessage { en : soft "en", de : soft "de", extra : rest "", }
+	);
+	serialize_map!(OutputFieldErrorMessage { req "en" en, req "de" de, rest "" extra });
 	/// The object `result.field.helpMessage` of `userfieldconfig.get`: `lang_map`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
@@ -1677,29 +1045,10 @@ pub mod get {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputFieldHelpMessage {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				en: object.soft("en"),
-				de: object.soft("de"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputFieldHelpMessage {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("en", &self.en)?;
-			map.serialize_entry("de", &self.de)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputFieldHelpMessage { en : soft "en", de : soft "de", extra : rest "", }
+	);
+	serialize_map!(OutputFieldHelpMessage { req "en" en, req "de" de, rest "" extra });
 	/// The object `result.field.enum` of `userfieldconfig.get`: `object[]`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
@@ -1733,37 +1082,15 @@ pub mod get {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputFieldEnum {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.soft("id"),
-				user_field_id: object.soft("userFieldId"),
-				value: object.soft("value"),
-				def: object.soft("def"),
-				sort: object.soft("sort"),
-				xml_id: object.soft("xmlId"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputFieldEnum {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "userFieldId", &self.user_field_id)?;
-			crate::support::opt_entry(&mut map, "value", &self.value)?;
-			crate::support::opt_entry(&mut map, "def", &self.def)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputFieldEnum { id : soft "id", user_field_id : soft "userFieldId", value :
+		soft "value", def : soft "def", sort : soft "sort", xml_id : soft "xmlId", extra
+		: rest "", }
+	);
+	serialize_map!(
+		OutputFieldEnum { opt "id" id, opt "userFieldId" user_field_id, opt "value"
+		value, opt "def" def, opt "sort" sort, opt "xmlId" xml_id, rest "" extra }
+	);
 	/// The object `result.field` of `userfieldconfig.get`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
@@ -1817,81 +1144,27 @@ pub mod get {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputField {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				entity_id: object.field("entityId")?,
-				field_name: object.field("fieldName")?,
-				user_type_id: object.field("userTypeId")?,
-				xml_id: object.field("xmlId")?,
-				sort: object.field("sort")?,
-				multiple: object.field("multiple")?,
-				mandatory: object.field("mandatory")?,
-				show_filter: object.field("showFilter")?,
-				show_in_list: object.field("showInList")?,
-				edit_in_list: object.field("editInList")?,
-				is_searchable: object.field("isSearchable")?,
-				settings: object.field("settings")?,
-				language_id: object.field("languageId")?,
-				edit_form_label: object.field("editFormLabel")?,
-				list_column_label: object.field("listColumnLabel")?,
-				list_filter_label: object.field("listFilterLabel")?,
-				error_message: object.field("errorMessage")?,
-				help_message: object.field("helpMessage")?,
-				enum_: object.field("enum")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputField {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-			crate::support::opt_entry(&mut map, "fieldName", &self.field_name)?;
-			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::opt_entry(
-				&mut map,
-				"multiple",
-				&self.multiple.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"mandatory",
-				&self.mandatory.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "showFilter", &self.show_filter)?;
-			crate::support::opt_entry(&mut map, "showInList", &self.show_in_list)?;
-			crate::support::opt_entry(&mut map, "editInList", &self.edit_in_list)?;
-			crate::support::opt_entry(&mut map, "isSearchable", &self.is_searchable)?;
-			crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-			crate::support::opt_entry(&mut map, "languageId", &self.language_id)?;
-			crate::support::opt_entry(&mut map, "editFormLabel", &self.edit_form_label)?;
-			crate::support::opt_entry(
-				&mut map,
-				"listColumnLabel",
-				&self.list_column_label,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"listFilterLabel",
-				&self.list_filter_label,
-			)?;
-			crate::support::opt_entry(&mut map, "errorMessage", &self.error_message)?;
-			crate::support::opt_entry(&mut map, "helpMessage", &self.help_message)?;
-			map.serialize_entry("enum", &self.enum_)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputField { id : field "id", entity_id : field "entityId", field_name : field
+		"fieldName", user_type_id : field "userTypeId", xml_id : field "xmlId", sort :
+		field "sort", multiple : field "multiple", mandatory : field "mandatory",
+		show_filter : field "showFilter", show_in_list : field "showInList", edit_in_list
+		: field "editInList", is_searchable : field "isSearchable", settings : field
+		"settings", language_id : field "languageId", edit_form_label : field
+		"editFormLabel", list_column_label : field "listColumnLabel", list_filter_label :
+		field "listFilterLabel", error_message : field "errorMessage", help_message :
+		field "helpMessage", enum_ : field "enum", extra : rest "", }
+	);
+	serialize_map!(
+		OutputField { opt "id" id, opt "entityId" entity_id, opt "fieldName" field_name,
+		opt "userTypeId" user_type_id, opt "xmlId" xml_id, opt "sort" sort, opt_yn
+		"multiple" multiple, opt_yn "mandatory" mandatory, opt "showFilter" show_filter,
+		opt "showInList" show_in_list, opt "editInList" edit_in_list, opt "isSearchable"
+		is_searchable, opt "settings" settings, opt "languageId" language_id, opt
+		"editFormLabel" edit_form_label, opt "listColumnLabel" list_column_label, opt
+		"listFilterLabel" list_filter_label, opt "errorMessage" error_message, opt
+		"helpMessage" help_message, req "enum" enum_, rest "" extra }
+	);
 	/// The object `result` of `userfieldconfig.get`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
@@ -1903,28 +1176,8 @@ pub mod get {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for Output {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			object.fits(&["field"], &[])?;
-			Ok(Self {
-				field: object.field("field")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for Output {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "field", &self.field)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(Output { field : field "field", extra : rest "", } fits["field"] []);
+	serialize_map!(Output { opt "field" field, rest "" extra });
 	impl ::bitrix24_runtime::Method for super::Get {
 		const NAME: &'static str = "userfieldconfig.get";
 		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1959,29 +1212,14 @@ pub mod get_types {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputTypesCrm {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				user_type_id: object.soft("userTypeId"),
-				description: object.soft("description"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputTypesCrm {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-			crate::support::opt_entry(&mut map, "description", &self.description)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputTypesCrm { user_type_id : soft "userTypeId", description : soft
+		"description", extra : rest "", }
+	);
+	serialize_map!(
+		OutputTypesCrm { opt "userTypeId" user_type_id, opt "description" description,
+		rest "" extra }
+	);
 	/// The object `result.types.crm_status` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
@@ -1999,29 +1237,14 @@ pub mod get_types {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputTypesCrmStatus {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				user_type_id: object.soft("userTypeId"),
-				description: object.soft("description"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputTypesCrmStatus {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-			crate::support::opt_entry(&mut map, "description", &self.description)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputTypesCrmStatus { user_type_id : soft "userTypeId", description : soft
+		"description", extra : rest "", }
+	);
+	serialize_map!(
+		OutputTypesCrmStatus { opt "userTypeId" user_type_id, opt "description"
+		description, rest "" extra }
+	);
 	/// The object `result.types.money` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
@@ -2039,29 +1262,14 @@ pub mod get_types {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputTypesMoney {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				user_type_id: object.soft("userTypeId"),
-				description: object.soft("description"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputTypesMoney {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-			crate::support::opt_entry(&mut map, "description", &self.description)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputTypesMoney { user_type_id : soft "userTypeId", description : soft
+		"description", extra : rest "", }
+	);
+	serialize_map!(
+		OutputTypesMoney { opt "userTypeId" user_type_id, opt "description" description,
+		rest "" extra }
+	);
 	/// The object `result.types.employee` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
@@ -2079,29 +1287,14 @@ pub mod get_types {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputTypesEmployee {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				user_type_id: object.soft("userTypeId"),
-				description: object.soft("description"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputTypesEmployee {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-			crate::support::opt_entry(&mut map, "description", &self.description)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputTypesEmployee { user_type_id : soft "userTypeId", description : soft
+		"description", extra : rest "", }
+	);
+	serialize_map!(
+		OutputTypesEmployee { opt "userTypeId" user_type_id, opt "description"
+		description, rest "" extra }
+	);
 	/// The object `result.types.rest_219_test` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
@@ -2119,29 +1312,14 @@ pub mod get_types {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputTypesRest219Test {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				user_type_id: object.soft("userTypeId"),
-				description: object.soft("description"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputTypesRest219Test {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-			crate::support::opt_entry(&mut map, "description", &self.description)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputTypesRest219Test { user_type_id : soft "userTypeId", description : soft
+		"description", extra : rest "", }
+	);
+	serialize_map!(
+		OutputTypesRest219Test { opt "userTypeId" user_type_id, opt "description"
+		description, rest "" extra }
+	);
 	/// The object `result.types.string` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
@@ -2159,29 +1337,14 @@ pub mod get_types {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputTypesString {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				user_type_id: object.soft("userTypeId"),
-				description: object.soft("description"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputTypesString {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-			crate::support::opt_entry(&mut map, "description", &self.description)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputTypesString { user_type_id : soft "userTypeId", description : soft
+		"description", extra : rest "", }
+	);
+	serialize_map!(
+		OutputTypesString { opt "userTypeId" user_type_id, opt "description" description,
+		rest "" extra }
+	);
 	/// The object `result.types.integer` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
@@ -2199,29 +1362,14 @@ pub mod get_types {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputTypesInteger {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				user_type_id: object.soft("userTypeId"),
-				description: object.soft("description"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputTypesInteger {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-			crate::support::opt_entry(&mut map, "description", &self.description)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputTypesInteger { user_type_id : soft "userTypeId", description : soft
+		"description", extra : rest "", }
+	);
+	serialize_map!(
+		OutputTypesInteger { opt "userTypeId" user_type_id, opt "description"
+		description, rest "" extra }
+	);
 	/// The object `result.types.double` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
@@ -2239,29 +1387,14 @@ pub mod get_types {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputTypesDouble {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				user_type_id: object.soft("userTypeId"),
-				description: object.soft("description"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputTypesDouble {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-			crate::support::opt_entry(&mut map, "description", &self.description)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputTypesDouble { user_type_id : soft "userTypeId", description : soft
+		"description", extra : rest "", }
+	);
+	serialize_map!(
+		OutputTypesDouble { opt "userTypeId" user_type_id, opt "description" description,
+		rest "" extra }
+	);
 	/// The object `result.types.datetime` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
@@ -2279,29 +1412,14 @@ pub mod get_types {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputTypesDatetime {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				user_type_id: object.soft("userTypeId"),
-				description: object.soft("description"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputTypesDatetime {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-			crate::support::opt_entry(&mut map, "description", &self.description)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputTypesDatetime { user_type_id : soft "userTypeId", description : soft
+		"description", extra : rest "", }
+	);
+	serialize_map!(
+		OutputTypesDatetime { opt "userTypeId" user_type_id, opt "description"
+		description, rest "" extra }
+	);
 	/// The object `result.types.date` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
@@ -2319,29 +1437,14 @@ pub mod get_types {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputTypesDate {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				user_type_id: object.soft("userTypeId"),
-				description: object.soft("description"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputTypesDate {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-			crate::support::opt_entry(&mut map, "description", &self.description)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputTypesDate { user_type_id : soft "userTypeId", description : soft
+		"description", extra : rest "", }
+	);
+	serialize_map!(
+		OutputTypesDate { opt "userTypeId" user_type_id, opt "description" description,
+		rest "" extra }
+	);
 	/// The object `result.types.boolean` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
@@ -2359,29 +1462,14 @@ pub mod get_types {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputTypesBoolean {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				user_type_id: object.soft("userTypeId"),
-				description: object.soft("description"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputTypesBoolean {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-			crate::support::opt_entry(&mut map, "description", &self.description)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputTypesBoolean { user_type_id : soft "userTypeId", description : soft
+		"description", extra : rest "", }
+	);
+	serialize_map!(
+		OutputTypesBoolean { opt "userTypeId" user_type_id, opt "description"
+		description, rest "" extra }
+	);
 	/// The object `result.types.address` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
@@ -2399,29 +1487,14 @@ pub mod get_types {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputTypesAddress {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				user_type_id: object.soft("userTypeId"),
-				description: object.soft("description"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputTypesAddress {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-			crate::support::opt_entry(&mut map, "description", &self.description)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputTypesAddress { user_type_id : soft "userTypeId", description : soft
+		"description", extra : rest "", }
+	);
+	serialize_map!(
+		OutputTypesAddress { opt "userTypeId" user_type_id, opt "description"
+		description, rest "" extra }
+	);
 	/// The object `result.types.url` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
@@ -2439,29 +1512,14 @@ pub mod get_types {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputTypesUrl {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				user_type_id: object.soft("userTypeId"),
-				description: object.soft("description"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputTypesUrl {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-			crate::support::opt_entry(&mut map, "description", &self.description)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputTypesUrl { user_type_id : soft "userTypeId", description : soft
+		"description", extra : rest "", }
+	);
+	serialize_map!(
+		OutputTypesUrl { opt "userTypeId" user_type_id, opt "description" description,
+		rest "" extra }
+	);
 	/// The object `result.types.file` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
@@ -2479,29 +1537,14 @@ pub mod get_types {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputTypesFile {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				user_type_id: object.soft("userTypeId"),
-				description: object.soft("description"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputTypesFile {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-			crate::support::opt_entry(&mut map, "description", &self.description)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputTypesFile { user_type_id : soft "userTypeId", description : soft
+		"description", extra : rest "", }
+	);
+	serialize_map!(
+		OutputTypesFile { opt "userTypeId" user_type_id, opt "description" description,
+		rest "" extra }
+	);
 	/// The object `result.types.enumeration` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
@@ -2519,29 +1562,14 @@ pub mod get_types {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputTypesEnumeration {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				user_type_id: object.soft("userTypeId"),
-				description: object.soft("description"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputTypesEnumeration {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-			crate::support::opt_entry(&mut map, "description", &self.description)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputTypesEnumeration { user_type_id : soft "userTypeId", description : soft
+		"description", extra : rest "", }
+	);
+	serialize_map!(
+		OutputTypesEnumeration { opt "userTypeId" user_type_id, opt "description"
+		description, rest "" extra }
+	);
 	/// The object `result.types.iblock_section` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
@@ -2559,29 +1587,14 @@ pub mod get_types {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputTypesIblockSection {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				user_type_id: object.soft("userTypeId"),
-				description: object.soft("description"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputTypesIblockSection {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-			crate::support::opt_entry(&mut map, "description", &self.description)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputTypesIblockSection { user_type_id : soft "userTypeId", description : soft
+		"description", extra : rest "", }
+	);
+	serialize_map!(
+		OutputTypesIblockSection { opt "userTypeId" user_type_id, opt "description"
+		description, rest "" extra }
+	);
 	/// The object `result.types.iblock_element` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
@@ -2599,29 +1612,14 @@ pub mod get_types {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputTypesIblockElement {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				user_type_id: object.soft("userTypeId"),
-				description: object.soft("description"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputTypesIblockElement {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-			crate::support::opt_entry(&mut map, "description", &self.description)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputTypesIblockElement { user_type_id : soft "userTypeId", description : soft
+		"description", extra : rest "", }
+	);
+	serialize_map!(
+		OutputTypesIblockElement { opt "userTypeId" user_type_id, opt "description"
+		description, rest "" extra }
+	);
 	/// The object `result.types` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
@@ -2699,59 +1697,23 @@ pub mod get_types {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputTypes {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				crm: object.soft("crm"),
-				crm_status: object.soft("crm_status"),
-				money: object.soft("money"),
-				employee: object.soft("employee"),
-				rest_219_test: object.soft("rest_219_test"),
-				string: object.soft("string"),
-				integer: object.soft("integer"),
-				double: object.soft("double"),
-				datetime: object.soft("datetime"),
-				date: object.soft("date"),
-				boolean: object.soft("boolean"),
-				address: object.soft("address"),
-				url: object.soft("url"),
-				file: object.soft("file"),
-				enumeration: object.soft("enumeration"),
-				iblock_section: object.soft("iblock_section"),
-				iblock_element: object.soft("iblock_element"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputTypes {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "crm", &self.crm)?;
-			crate::support::opt_entry(&mut map, "crm_status", &self.crm_status)?;
-			crate::support::opt_entry(&mut map, "money", &self.money)?;
-			crate::support::opt_entry(&mut map, "employee", &self.employee)?;
-			crate::support::opt_entry(&mut map, "rest_219_test", &self.rest_219_test)?;
-			crate::support::opt_entry(&mut map, "string", &self.string)?;
-			crate::support::opt_entry(&mut map, "integer", &self.integer)?;
-			crate::support::opt_entry(&mut map, "double", &self.double)?;
-			crate::support::opt_entry(&mut map, "datetime", &self.datetime)?;
-			crate::support::opt_entry(&mut map, "date", &self.date)?;
-			crate::support::opt_entry(&mut map, "boolean", &self.boolean)?;
-			crate::support::opt_entry(&mut map, "address", &self.address)?;
-			crate::support::opt_entry(&mut map, "url", &self.url)?;
-			crate::support::opt_entry(&mut map, "file", &self.file)?;
-			crate::support::opt_entry(&mut map, "enumeration", &self.enumeration)?;
-			crate::support::opt_entry(&mut map, "iblock_section", &self.iblock_section)?;
-			crate::support::opt_entry(&mut map, "iblock_element", &self.iblock_element)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputTypes { crm : soft "crm", crm_status : soft "crm_status", money : soft
+		"money", employee : soft "employee", rest_219_test : soft "rest_219_test", string
+		: soft "string", integer : soft "integer", double : soft "double", datetime :
+		soft "datetime", date : soft "date", boolean : soft "boolean", address : soft
+		"address", url : soft "url", file : soft "file", enumeration : soft
+		"enumeration", iblock_section : soft "iblock_section", iblock_element : soft
+		"iblock_element", extra : rest "", }
+	);
+	serialize_map!(
+		OutputTypes { opt "crm" crm, opt "crm_status" crm_status, opt "money" money, opt
+		"employee" employee, opt "rest_219_test" rest_219_test, opt "string" string, opt
+		"integer" integer, opt "double" double, opt "datetime" datetime, opt "date" date,
+		opt "boolean" boolean, opt "address" address, opt "url" url, opt "file" file, opt
+		"enumeration" enumeration, opt "iblock_section" iblock_section, opt
+		"iblock_element" iblock_element, rest "" extra }
+	);
 	/// The object `result` of `userfieldconfig.getTypes`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html>
@@ -2763,28 +1725,8 @@ pub mod get_types {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for Output {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			object.fits(&["types"], &[])?;
-			Ok(Self {
-				types: object.field("types")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for Output {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "types", &self.types)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(Output { types : field "types", extra : rest "", } fits["types"] []);
+	serialize_map!(Output { opt "types" types, rest "" extra });
 	impl ::bitrix24_runtime::Method for super::GetTypes {
 		const NAME: &'static str = "userfieldconfig.getTypes";
 		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2966,86 +1908,26 @@ pub mod list {
 			self.language_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Select {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "language", &self.language)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-			crate::support::opt_entry(&mut map, "fieldName", &self.field_name)?;
-			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::opt_entry(
-				&mut map,
-				"multiple",
-				&self.multiple.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"mandatory",
-				&self.mandatory.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "showFilter", &self.show_filter)?;
-			crate::support::opt_entry(
-				&mut map,
-				"showInList",
-				&self.show_in_list.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"editInList",
-				&self.edit_in_list.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isSearchable",
-				&self.is_searchable.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-			crate::support::opt_entry(&mut map, "languageId", &self.language_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Select);
+	serialize_map!(
+		Select { opt "language" language, opt "id" id, opt "entityId" entity_id, opt
+		"fieldName" field_name, opt "userTypeId" user_type_id, opt "xmlId" xml_id, opt
+		"sort" sort, opt_yn "multiple" multiple, opt_yn "mandatory" mandatory, opt
+		"showFilter" show_filter, opt_yn "showInList" show_in_list, opt_yn "editInList"
+		edit_in_list, opt_yn "isSearchable" is_searchable, opt "settings" settings, opt
+		"languageId" language_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Select {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				language: object.exact_str("language")?,
-				id: object.exact_str("id")?,
-				entity_id: object.exact_str("entityId")?,
-				field_name: object.exact_str("fieldName")?,
-				user_type_id: object.exact_str("userTypeId")?,
-				xml_id: object.exact_str("xmlId")?,
-				sort: object.exact_str("sort")?,
-				multiple: object.field("multiple")?,
-				mandatory: object.field("mandatory")?,
-				show_filter: object.field("showFilter")?,
-				show_in_list: object.field("showInList")?,
-				edit_in_list: object.field("editInList")?,
-				is_searchable: object.field("isSearchable")?,
-				settings: object.exact_str("settings")?,
-				language_id: object.exact_str("languageId")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Select { language : exact "language", id : exact "id", entity_id : exact
+		"entityId", field_name : exact "fieldName", user_type_id : exact "userTypeId",
+		xml_id : exact "xmlId", sort : exact "sort", multiple : field "multiple",
+		mandatory : field "mandatory", show_filter : field "showFilter", show_in_list :
+		field "showInList", edit_in_list : field "editInList", is_searchable : field
+		"isSearchable", settings : exact "settings", language_id : exact "languageId",
+		extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Select);
 	/// The object `params.order` of `userfieldconfig.list`: `object`.
@@ -3078,38 +1960,11 @@ pub mod list {
 			self.field.insert(key.into(), value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Order {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.field)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Order);
+	serialize_map!(Order { rest "*" field, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Order {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				field: object.pattern("*")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Order { field : pattern "*", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Order);
 	/// Allowed values of `params.filter.showFilter` in `userfieldconfig.list`.
@@ -3244,78 +2099,23 @@ pub mod list {
 			self.is_searchable = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Filter {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "fieldName", &self.field_name)?;
-			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::opt_entry(
-				&mut map,
-				"multiple",
-				&self.multiple.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"mandatory",
-				&self.mandatory.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "showFilter", &self.show_filter)?;
-			crate::support::opt_entry(
-				&mut map,
-				"showInList",
-				&self.show_in_list.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"editInList",
-				&self.edit_in_list.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isSearchable",
-				&self.is_searchable.map(crate::support::yes_no),
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Filter);
+	serialize_map!(
+		Filter { opt "id" id, opt "fieldName" field_name, opt "userTypeId" user_type_id,
+		opt "xmlId" xml_id, opt "sort" sort, opt_yn "multiple" multiple, opt_yn
+		"mandatory" mandatory, opt "showFilter" show_filter, opt_yn "showInList"
+		show_in_list, opt_yn "editInList" edit_in_list, opt_yn "isSearchable"
+		is_searchable, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Filter {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				field_name: object.exact_str("fieldName")?,
-				user_type_id: object.exact_str("userTypeId")?,
-				xml_id: object.exact_str("xmlId")?,
-				sort: object.field("sort")?,
-				multiple: object.field("multiple")?,
-				mandatory: object.field("mandatory")?,
-				show_filter: object.field("showFilter")?,
-				show_in_list: object.field("showInList")?,
-				edit_in_list: object.field("editInList")?,
-				is_searchable: object.field("isSearchable")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Filter { id : field "id", field_name : exact "fieldName", user_type_id : exact
+		"userTypeId", xml_id : exact "xmlId", sort : field "sort", multiple : field
+		"multiple", mandatory : field "mandatory", show_filter : field "showFilter",
+		show_in_list : field "showInList", edit_in_list : field "editInList",
+		is_searchable : field "isSearchable", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Filter);
 	/// Allowed values of `result.fields.showFilter` in `userfieldconfig.list`.
@@ -3359,37 +2159,16 @@ pub mod list {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputFieldsSettings {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				display: object.soft("DISPLAY"),
-				list_height: object.soft("LIST_HEIGHT"),
-				caption_no_value: object.soft("CAPTION_NO_VALUE"),
-				show_no_value: object.soft("SHOW_NO_VALUE"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputFieldsSettings {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "DISPLAY", &self.display)?;
-			crate::support::opt_entry(&mut map, "LIST_HEIGHT", &self.list_height)?;
-			crate::support::opt_entry(
-				&mut map,
-				"CAPTION_NO_VALUE",
-				&self.caption_no_value,
-			)?;
-			crate::support::opt_entry(&mut map, "SHOW_NO_VALUE", &self.show_no_value)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputFieldsSettings { display : soft "DISPLAY", list_height : soft
+		"LIST_HEIGHT", caption_no_value : soft "CAPTION_NO_VALUE", show_no_value : soft
+		"SHOW_NO_VALUE", extra : rest "", }
+	);
+	serialize_map!(
+		OutputFieldsSettings { opt "DISPLAY" display, opt "LIST_HEIGHT" list_height, opt
+		"CAPTION_NO_VALUE" caption_no_value, opt "SHOW_NO_VALUE" show_no_value, rest ""
+		extra }
+	);
 	/// The object `result.fields.languageId` of `userfieldconfig.list`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
@@ -3403,27 +2182,8 @@ pub mod list {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputFieldsLanguageId {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				de: object.soft("de"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputFieldsLanguageId {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "de", &self.de)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(OutputFieldsLanguageId { de : soft "de", extra : rest "", });
+	serialize_map!(OutputFieldsLanguageId { opt "de" de, rest "" extra });
 	/// The object `result.fields.editFormLabel` of `userfieldconfig.list`: `lang_map`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
@@ -3437,27 +2197,8 @@ pub mod list {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputFieldsEditFormLabel {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				de: object.soft("de"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputFieldsEditFormLabel {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "de", &self.de)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(OutputFieldsEditFormLabel { de : soft "de", extra : rest "", });
+	serialize_map!(OutputFieldsEditFormLabel { opt "de" de, rest "" extra });
 	/// The object `result.fields` of `userfieldconfig.list`: `object[]`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
@@ -3519,85 +2260,27 @@ pub mod list {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputFields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				entity_id: object.field("entityId")?,
-				field_name: object.field("fieldName")?,
-				user_type_id: object.field("userTypeId")?,
-				xml_id: object.field("xmlId")?,
-				sort: object.field("sort")?,
-				multiple: object.field("multiple")?,
-				mandatory: object.field("mandatory")?,
-				show_filter: object.field("showFilter")?,
-				show_in_list: object.field("showInList")?,
-				edit_in_list: object.field("editInList")?,
-				is_searchable: object.field("isSearchable")?,
-				settings: object.field("settings")?,
-				language_id: object.field("languageId")?,
-				edit_form_label: object.field("editFormLabel")?,
-				list_column_label: object.field("listColumnLabel")?,
-				list_filter_label: object.field("listFilterLabel")?,
-				error_message: object.field("errorMessage")?,
-				help_message: object.field("helpMessage")?,
-				enum_: object.field("enum")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputFields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-			crate::support::opt_entry(&mut map, "fieldName", &self.field_name)?;
-			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::opt_entry(
-				&mut map,
-				"multiple",
-				&self.multiple.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"mandatory",
-				&self.mandatory.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "showFilter", &self.show_filter)?;
-			crate::support::opt_entry(
-				&mut map,
-				"showInList",
-				&self.show_in_list.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"editInList",
-				&self.edit_in_list.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isSearchable",
-				&self.is_searchable.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-			crate::support::opt_entry(&mut map, "languageId", &self.language_id)?;
-			crate::support::opt_entry(&mut map, "editFormLabel", &self.edit_form_label)?;
-			map.serialize_entry("listColumnLabel", &self.list_column_label)?;
-			map.serialize_entry("listFilterLabel", &self.list_filter_label)?;
-			map.serialize_entry("errorMessage", &self.error_message)?;
-			map.serialize_entry("helpMessage", &self.help_message)?;
-			map.serialize_entry("enum", &self.enum_)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputFields { id : field "id", entity_id : field "entityId", field_name : field
+		"fieldName", user_type_id : field "userTypeId", xml_id : field "xmlId", sort :
+		field "sort", multiple : field "multiple", mandatory : field "mandatory",
+		show_filter : field "showFilter", show_in_list : field "showInList", edit_in_list
+		: field "editInList", is_searchable : field "isSearchable", settings : field
+		"settings", language_id : field "languageId", edit_form_label : field
+		"editFormLabel", list_column_label : field "listColumnLabel", list_filter_label :
+		field "listFilterLabel", error_message : field "errorMessage", help_message :
+		field "helpMessage", enum_ : field "enum", extra : rest "", }
+	);
+	serialize_map!(
+		OutputFields { opt "id" id, opt "entityId" entity_id, opt "fieldName" field_name,
+		opt "userTypeId" user_type_id, opt "xmlId" xml_id, opt "sort" sort, opt_yn
+		"multiple" multiple, opt_yn "mandatory" mandatory, opt "showFilter" show_filter,
+		opt_yn "showInList" show_in_list, opt_yn "editInList" edit_in_list, opt_yn
+		"isSearchable" is_searchable, opt "settings" settings, opt "languageId"
+		language_id, opt "editFormLabel" edit_form_label, req "listColumnLabel"
+		list_column_label, req "listFilterLabel" list_filter_label, req "errorMessage"
+		error_message, req "helpMessage" help_message, req "enum" enum_, rest "" extra }
+	);
 	/// The object `result` of `userfieldconfig.list`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html>
@@ -3609,28 +2292,8 @@ pub mod list {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for Output {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			object.fits(&["fields"], &[])?;
-			Ok(Self {
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for Output {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(Output { fields : field "fields", extra : rest "", } fits["fields"] []);
+	serialize_map!(Output { req "fields" fields, rest "" extra });
 	impl ::bitrix24_runtime::Method for super::List {
 		const NAME: &'static str = "userfieldconfig.list";
 		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3719,48 +2382,19 @@ pub mod update {
 			self.max_length = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for FieldSettings {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "DEFAULT_VALUE", &self.default_value)?;
-			crate::support::opt_entry(&mut map, "ROWS", &self.rows)?;
-			crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
-			crate::support::opt_entry(&mut map, "REGEXP", &self.regexp)?;
-			crate::support::opt_entry(&mut map, "MIN_LENGTH", &self.min_length)?;
-			crate::support::opt_entry(&mut map, "MAX_LENGTH", &self.max_length)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(FieldSettings);
+	serialize_map!(
+		FieldSettings { opt "DEFAULT_VALUE" default_value, opt "ROWS" rows, opt "SIZE"
+		size, opt "REGEXP" regexp, opt "MIN_LENGTH" min_length, opt "MAX_LENGTH"
+		max_length, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for FieldSettings {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				default_value: object.exact_str("DEFAULT_VALUE")?,
-				rows: object.field("ROWS")?,
-				size: object.field("SIZE")?,
-				regexp: object.exact_str("REGEXP")?,
-				min_length: object.field("MIN_LENGTH")?,
-				max_length: object.field("MAX_LENGTH")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		FieldSettings { default_value : exact "DEFAULT_VALUE", rows : field "ROWS", size
+		: field "SIZE", regexp : exact "REGEXP", min_length : field "MIN_LENGTH",
+		max_length : field "MAX_LENGTH", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(FieldSettings);
 	/// The object `params.field.enum` of `userfieldconfig.update`: `uf_enum_element[]`.
@@ -3831,56 +2465,17 @@ pub mod update {
 			self.del = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for FieldEnum {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "value", &self.value)?;
-			crate::support::opt_entry(
-				&mut map,
-				"def",
-				&self.def.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"del",
-				&self.del.map(crate::support::yes_no),
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(FieldEnum);
+	serialize_map!(
+		FieldEnum { opt "id" id, opt "value" value, opt_yn "def" def, opt "sort" sort,
+		opt "xmlId" xml_id, opt_yn "del" del, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for FieldEnum {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				value: object.exact_str("value")?,
-				def: object.field("def")?,
-				sort: object.field("sort")?,
-				xml_id: object.exact_str("xmlId")?,
-				del: object.field("del")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		FieldEnum { id : field "id", value : exact "value", def : field "def", sort :
+		field "sort", xml_id : exact "xmlId", del : field "del", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(FieldEnum);
 	/// The object `params.field` of `userfieldconfig.update`: `object`.
@@ -3988,68 +2583,22 @@ pub mod update {
 			self.user_type_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Field {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::opt_entry(
-				&mut map,
-				"mandatory",
-				&self.mandatory.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"showFilter",
-				&self.show_filter.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"isSearchable",
-				&self.is_searchable.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "editFormLabel", &self.edit_form_label)?;
-			crate::support::opt_entry(&mut map, "helpMessage", &self.help_message)?;
-			crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-			crate::support::opt_entry(&mut map, "enum", &self.enum_)?;
-			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Field);
+	serialize_map!(
+		Field { opt "xmlId" xml_id, opt "sort" sort, opt_yn "mandatory" mandatory, opt_yn
+		"showFilter" show_filter, opt_yn "isSearchable" is_searchable, opt
+		"editFormLabel" edit_form_label, opt "helpMessage" help_message, opt "settings"
+		settings, opt "enum" enum_, opt "userTypeId" user_type_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Field {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				xml_id: object.exact_str("xmlId")?,
-				sort: object.field("sort")?,
-				mandatory: object.field("mandatory")?,
-				show_filter: object.field("showFilter")?,
-				is_searchable: object.field("isSearchable")?,
-				edit_form_label: object.field("editFormLabel")?,
-				help_message: object.field("helpMessage")?,
-				settings: object.field("settings")?,
-				enum_: object.field("enum")?,
-				user_type_id: object.exact_str("userTypeId")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Field { xml_id : exact "xmlId", sort : field "sort", mandatory : field
+		"mandatory", show_filter : field "showFilter", is_searchable : field
+		"isSearchable", edit_form_label : field "editFormLabel", help_message : field
+		"helpMessage", settings : field "settings", enum_ : field "enum", user_type_id :
+		exact "userTypeId", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Field);
 	/// The object `result.field.settings` of `userfieldconfig.update`: `object`.
@@ -4089,49 +2638,20 @@ pub mod update {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputFieldSettings {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				default_value: object.field("DEFAULT_VALUE")?,
-				rows: object.field("ROWS")?,
-				size: object.field("SIZE")?,
-				regexp: object.field("REGEXP")?,
-				min_length: object.field("MIN_LENGTH")?,
-				max_length: object.field("MAX_LENGTH")?,
-				display: object.soft("DISPLAY"),
-				list_height: object.soft("LIST_HEIGHT"),
-				caption_no_value: object.soft("CAPTION_NO_VALUE"),
-				show_no_value: object.soft("SHOW_NO_VALUE"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputFieldSettings {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "DEFAULT_VALUE", &self.default_value)?;
-			crate::support::opt_entry(&mut map, "ROWS", &self.rows)?;
-			crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
-			crate::support::opt_entry(&mut map, "REGEXP", &self.regexp)?;
-			crate::support::opt_entry(&mut map, "MIN_LENGTH", &self.min_length)?;
-			crate::support::opt_entry(&mut map, "MAX_LENGTH", &self.max_length)?;
-			crate::support::opt_entry(&mut map, "DISPLAY", &self.display)?;
-			crate::support::opt_entry(&mut map, "LIST_HEIGHT", &self.list_height)?;
-			crate::support::opt_entry(
-				&mut map,
-				"CAPTION_NO_VALUE",
-				&self.caption_no_value,
-			)?;
-			crate::support::opt_entry(&mut map, "SHOW_NO_VALUE", &self.show_no_value)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputFieldSettings { default_value : field "DEFAULT_VALUE", rows : field "ROWS",
+		size : field "SIZE", regexp : field "REGEXP", min_length : field "MIN_LENGTH",
+		max_length : field "MAX_LENGTH", display : soft "DISPLAY", list_height : soft
+		"LIST_HEIGHT", caption_no_value : soft "CAPTION_NO_VALUE", show_no_value : soft
+		"SHOW_NO_VALUE", extra : rest "", }
+	);
+	serialize_map!(
+		OutputFieldSettings { opt "DEFAULT_VALUE" default_value, opt "ROWS" rows, opt
+		"SIZE" size, opt "REGEXP" regexp, opt "MIN_LENGTH" min_length, opt "MAX_LENGTH"
+		max_length, opt "DISPLAY" display, opt "LIST_HEIGHT" list_height, opt
+		"CAPTION_NO_VALUE" caption_no_value, opt "SHOW_NO_VALUE" show_no_value, rest ""
+		extra }
+	);
 	/// The object `result.field.languageId` of `userfieldconfig.update`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
@@ -4145,27 +2665,8 @@ pub mod update {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputFieldLanguageId {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				en: object.soft("en"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputFieldLanguageId {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "en", &self.en)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(OutputFieldLanguageId { en : soft "en", extra : rest "", });
+	serialize_map!(OutputFieldLanguageId { opt "en" en, rest "" extra });
 	/// The object `result.field.editFormLabel` of `userfieldconfig.update`: `lang_map`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
@@ -4179,27 +2680,8 @@ pub mod update {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputFieldEditFormLabel {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				en: object.soft("en"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputFieldEditFormLabel {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "en", &self.en)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(OutputFieldEditFormLabel { en : soft "en", extra : rest "", });
+	serialize_map!(OutputFieldEditFormLabel { opt "en" en, rest "" extra });
 	/// The object `result.field.listColumnLabel` of `userfieldconfig.update`: `lang_map`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
@@ -4213,27 +2695,8 @@ pub mod update {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputFieldListColumnLabel {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				en: object.soft("en"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputFieldListColumnLabel {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("en", &self.en)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(OutputFieldListColumnLabel { en : soft "en", extra : rest "", });
+	serialize_map!(OutputFieldListColumnLabel { req "en" en, rest "" extra });
 	/// The object `result.field.listFilterLabel` of `userfieldconfig.update`: `lang_map`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
@@ -4247,27 +2710,8 @@ pub mod update {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputFieldListFilterLabel {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				en: object.soft("en"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputFieldListFilterLabel {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("en", &self.en)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(OutputFieldListFilterLabel { en : soft "en", extra : rest "", });
+	serialize_map!(OutputFieldListFilterLabel { req "en" en, rest "" extra });
 	/// The object `result.field.errorMessage` of `userfieldconfig.update`: `lang_map`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
@@ -4281,27 +2725,8 @@ pub mod update {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputFieldErrorMessage {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				en: object.soft("en"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputFieldErrorMessage {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("en", &self.en)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(OutputFieldErrorMessage { en : soft "en", extra : rest "", });
+	serialize_map!(OutputFieldErrorMessage { req "en" en, rest "" extra });
 	/// The object `result.field.helpMessage` of `userfieldconfig.update`: `lang_map`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
@@ -4315,27 +2740,8 @@ pub mod update {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputFieldHelpMessage {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				en: object.soft("en"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputFieldHelpMessage {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("en", &self.en)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(OutputFieldHelpMessage { en : soft "en", extra : rest "", });
+	serialize_map!(OutputFieldHelpMessage { req "en" en, rest "" extra });
 	/// The object `result.field.enum` of `userfieldconfig.update`: `object[]`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
@@ -4369,37 +2775,15 @@ pub mod update {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputFieldEnum {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.soft("id"),
-				user_field_id: object.soft("userFieldId"),
-				value: object.soft("value"),
-				def: object.soft("def"),
-				sort: object.soft("sort"),
-				xml_id: object.soft("xmlId"),
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputFieldEnum {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "userFieldId", &self.user_field_id)?;
-			crate::support::opt_entry(&mut map, "value", &self.value)?;
-			crate::support::opt_entry(&mut map, "def", &self.def)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputFieldEnum { id : soft "id", user_field_id : soft "userFieldId", value :
+		soft "value", def : soft "def", sort : soft "sort", xml_id : soft "xmlId", extra
+		: rest "", }
+	);
+	serialize_map!(
+		OutputFieldEnum { opt "id" id, opt "userFieldId" user_field_id, opt "value"
+		value, opt "def" def, opt "sort" sort, opt "xmlId" xml_id, rest "" extra }
+	);
 	/// The object `result.field` of `userfieldconfig.update`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
@@ -4453,81 +2837,27 @@ pub mod update {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for OutputField {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				entity_id: object.field("entityId")?,
-				field_name: object.field("fieldName")?,
-				user_type_id: object.field("userTypeId")?,
-				xml_id: object.field("xmlId")?,
-				sort: object.field("sort")?,
-				multiple: object.field("multiple")?,
-				mandatory: object.field("mandatory")?,
-				show_filter: object.field("showFilter")?,
-				show_in_list: object.field("showInList")?,
-				edit_in_list: object.field("editInList")?,
-				is_searchable: object.field("isSearchable")?,
-				settings: object.field("settings")?,
-				language_id: object.field("languageId")?,
-				edit_form_label: object.field("editFormLabel")?,
-				list_column_label: object.field("listColumnLabel")?,
-				list_filter_label: object.field("listFilterLabel")?,
-				error_message: object.field("errorMessage")?,
-				help_message: object.field("helpMessage")?,
-				enum_: object.field("enum")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for OutputField {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "id", &self.id)?;
-			crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-			crate::support::opt_entry(&mut map, "fieldName", &self.field_name)?;
-			crate::support::opt_entry(&mut map, "userTypeId", &self.user_type_id)?;
-			crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-			crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-			crate::support::opt_entry(
-				&mut map,
-				"multiple",
-				&self.multiple.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"mandatory",
-				&self.mandatory.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "showFilter", &self.show_filter)?;
-			crate::support::opt_entry(&mut map, "showInList", &self.show_in_list)?;
-			crate::support::opt_entry(&mut map, "editInList", &self.edit_in_list)?;
-			crate::support::opt_entry(&mut map, "isSearchable", &self.is_searchable)?;
-			crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-			crate::support::opt_entry(&mut map, "languageId", &self.language_id)?;
-			crate::support::opt_entry(&mut map, "editFormLabel", &self.edit_form_label)?;
-			crate::support::opt_entry(
-				&mut map,
-				"listColumnLabel",
-				&self.list_column_label,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"listFilterLabel",
-				&self.list_filter_label,
-			)?;
-			crate::support::opt_entry(&mut map, "errorMessage", &self.error_message)?;
-			crate::support::opt_entry(&mut map, "helpMessage", &self.help_message)?;
-			map.serialize_entry("enum", &self.enum_)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(
+		OutputField { id : field "id", entity_id : field "entityId", field_name : field
+		"fieldName", user_type_id : field "userTypeId", xml_id : field "xmlId", sort :
+		field "sort", multiple : field "multiple", mandatory : field "mandatory",
+		show_filter : field "showFilter", show_in_list : field "showInList", edit_in_list
+		: field "editInList", is_searchable : field "isSearchable", settings : field
+		"settings", language_id : field "languageId", edit_form_label : field
+		"editFormLabel", list_column_label : field "listColumnLabel", list_filter_label :
+		field "listFilterLabel", error_message : field "errorMessage", help_message :
+		field "helpMessage", enum_ : field "enum", extra : rest "", }
+	);
+	serialize_map!(
+		OutputField { opt "id" id, opt "entityId" entity_id, opt "fieldName" field_name,
+		opt "userTypeId" user_type_id, opt "xmlId" xml_id, opt "sort" sort, opt_yn
+		"multiple" multiple, opt_yn "mandatory" mandatory, opt "showFilter" show_filter,
+		opt "showInList" show_in_list, opt "editInList" edit_in_list, opt "isSearchable"
+		is_searchable, opt "settings" settings, opt "languageId" language_id, opt
+		"editFormLabel" edit_form_label, opt "listColumnLabel" list_column_label, opt
+		"listFilterLabel" list_filter_label, opt "errorMessage" error_message, opt
+		"helpMessage" help_message, req "enum" enum_, rest "" extra }
+	);
 	/// The object `result` of `userfieldconfig.update`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html>
@@ -4539,28 +2869,8 @@ pub mod update {
 		/// The keys the docs do not describe, as sent: nothing is dropped.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
-	impl crate::support::FromValue for Output {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			object.fits(&["field"], &[])?;
-			Ok(Self {
-				field: object.field("field")?,
-				extra: object.rest()?,
-			})
-		}
-	}
-	impl ::serde::Serialize for Output {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "field", &self.field)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	from_value!(Output { field : field "field", extra : rest "", } fits["field"] []);
+	serialize_map!(Output { opt "field" field, rest "" extra });
 	impl ::bitrix24_runtime::Method for super::Update {
 		const NAME: &'static str = "userfieldconfig.update";
 		const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

@@ -26,38 +26,11 @@ pub mod attached_vote {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Download {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("attachId", &self.attach_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Download);
+	serialize_map!(Download { req "attachId" attach_id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Download {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				attach_id: object.field("attachId")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Download { attach_id : field "attachId", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Download);
 	/// `vote.AttachedVote.get`: REST 2, scope `vote`.
@@ -83,38 +56,11 @@ pub mod attached_vote {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("attachId", &self.attach_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "attachId" attach_id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				attach_id: object.field("attachId")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { attach_id : field "attachId", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `vote.AttachedVote.getAnswerVoted`: REST 2, scope `vote`.
@@ -161,52 +107,19 @@ pub mod attached_vote {
 			self.user_for_mobile_format = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetAnswerVoted {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("attachId", &self.attach_id)?;
-			map.serialize_entry("answerId", &self.answer_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"pageNavigation",
-				&self.page_navigation,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"userForMobileFormat",
-				&self.user_for_mobile_format,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetAnswerVoted);
+	serialize_map!(
+		GetAnswerVoted { req "attachId" attach_id, req "answerId" answer_id, opt
+		"pageNavigation" page_navigation, opt "userForMobileFormat"
+		user_for_mobile_format, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetAnswerVoted {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				attach_id: object.field("attachId")?,
-				answer_id: object.field("answerId")?,
-				page_navigation: object.field("pageNavigation")?,
-				user_for_mobile_format: object.field("userForMobileFormat")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		GetAnswerVoted { attach_id : field "attachId", answer_id : field "answerId",
+		page_navigation : field "pageNavigation", user_for_mobile_format : field
+		"userForMobileFormat", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetAnswerVoted);
 	/// `vote.AttachedVote.getMany`: REST 2, scope `vote`.
@@ -248,42 +161,17 @@ pub mod attached_vote {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetMany {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("moduleId", &self.module_id)?;
-			map.serialize_entry("entityType", &self.entity_type)?;
-			map.serialize_entry("entityId", &self.entity_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetMany);
+	serialize_map!(
+		GetMany { req "moduleId" module_id, req "entityType" entity_type, req "entityId"
+		entity_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetMany {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				module_id: object.field("moduleId")?,
-				entity_type: object.field("entityType")?,
-				entity_id: object.field("entityId")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		GetMany { module_id : field "moduleId", entity_type : field "entityType",
+		entity_id : field "entityId", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetMany);
 	/// `vote.AttachedVote.getWithVoted`: REST 2, scope `vote`.
@@ -325,46 +213,17 @@ pub mod attached_vote {
 			self.user_for_mobile_format = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetWithVoted {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("attachId", &self.attach_id)?;
-			crate::support::opt_entry(&mut map, "pageSize", &self.page_size)?;
-			crate::support::opt_entry(
-				&mut map,
-				"userForMobileFormat",
-				&self.user_for_mobile_format,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetWithVoted);
+	serialize_map!(
+		GetWithVoted { req "attachId" attach_id, opt "pageSize" page_size, opt
+		"userForMobileFormat" user_for_mobile_format, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetWithVoted {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				attach_id: object.field("attachId")?,
-				page_size: object.field("pageSize")?,
-				user_for_mobile_format: object.field("userForMobileFormat")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		GetWithVoted { attach_id : field "attachId", page_size : field "pageSize",
+		user_for_mobile_format : field "userForMobileFormat", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetWithVoted);
 	/// `vote.AttachedVote.recall`: REST 2, scope `vote`.
@@ -390,38 +249,11 @@ pub mod attached_vote {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Recall {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("attachId", &self.attach_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Recall);
+	serialize_map!(Recall { req "attachId" attach_id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Recall {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				attach_id: object.field("attachId")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Recall { attach_id : field "attachId", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Recall);
 	/// `vote.AttachedVote.resume`: REST 2, scope `vote`.
@@ -447,38 +279,11 @@ pub mod attached_vote {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Resume {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("attachId", &self.attach_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Resume);
+	serialize_map!(Resume { req "attachId" attach_id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Resume {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				attach_id: object.field("attachId")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Resume { attach_id : field "attachId", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Resume);
 	/// `vote.AttachedVote.stop`: REST 2, scope `vote`.
@@ -504,38 +309,11 @@ pub mod attached_vote {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Stop {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("attachId", &self.attach_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Stop);
+	serialize_map!(Stop { req "attachId" attach_id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Stop {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				attach_id: object.field("attachId")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Stop { attach_id : field "attachId", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Stop);
 	/// `vote.AttachedVote.vote`: REST 2, scope `vote`.
@@ -567,40 +345,15 @@ pub mod attached_vote {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Vote {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("attachId", &self.attach_id)?;
-			map.serialize_entry("ballot", &self.ballot)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Vote);
+	serialize_map!(
+		Vote { req "attachId" attach_id, req "ballot" ballot, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Vote {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				attach_id: object.field("attachId")?,
-				ballot: object.field("ballot")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Vote { attach_id : field "attachId", ballot : field "ballot", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Vote);
 	/// Types of `vote.AttachedVote.download`.
@@ -694,85 +447,28 @@ pub mod attached_vote {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"ID",
-							"VOTE_ID",
-							"COUNTER",
-							"QUESTIONS",
-							"ANONYMITY",
-							"OPTIONS",
-							"userAnswerMap",
-							"canEdit",
-							"canVote",
-							"canRevote",
-							"isVoted",
-							"signedAttachId",
-							"resultUrl",
-							"downloadUrl",
-							"entityId",
-							"isFinished",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					vote_id: object.field("VOTE_ID")?,
-					counter: object.field("COUNTER")?,
-					questions: object.field("QUESTIONS")?,
-					anonymity: object.field("ANONYMITY")?,
-					options: object.field("OPTIONS")?,
-					user_answer_map: object.field("userAnswerMap")?,
-					can_edit: object.field("canEdit")?,
-					can_vote: object.field("canVote")?,
-					can_revote: object.field("canRevote")?,
-					is_voted: object.field("isVoted")?,
-					signed_attach_id: object.field("signedAttachId")?,
-					result_url: object.field("resultUrl")?,
-					download_url: object.field("downloadUrl")?,
-					entity_id: object.field("entityId")?,
-					is_finished: object.field("isFinished")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
-				crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
-				map.serialize_entry("QUESTIONS", &self.questions)?;
-				crate::support::opt_entry(&mut map, "ANONYMITY", &self.anonymity)?;
-				crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
-				map.serialize_entry("userAnswerMap", &self.user_answer_map)?;
-				crate::support::opt_entry(&mut map, "canEdit", &self.can_edit)?;
-				crate::support::opt_entry(&mut map, "canVote", &self.can_vote)?;
-				crate::support::opt_entry(&mut map, "canRevote", &self.can_revote)?;
-				crate::support::opt_entry(&mut map, "isVoted", &self.is_voted)?;
-				crate::support::opt_entry(
-					&mut map,
-					"signedAttachId",
-					&self.signed_attach_id,
-				)?;
-				crate::support::opt_entry(&mut map, "resultUrl", &self.result_url)?;
-				crate::support::opt_entry(&mut map, "downloadUrl", &self.download_url)?;
-				crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-				crate::support::opt_entry(&mut map, "isFinished", &self.is_finished)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : field "ID", vote_id : field "VOTE_ID", counter : field
+			"COUNTER", questions : field "QUESTIONS", anonymity : field "ANONYMITY",
+			options : field "OPTIONS", user_answer_map : field "userAnswerMap", can_edit
+			: field "canEdit", can_vote : field "canVote", can_revote : field
+			"canRevote", is_voted : field "isVoted", signed_attach_id : field
+			"signedAttachId", result_url : field "resultUrl", download_url : field
+			"downloadUrl", entity_id : field "entityId", is_finished : field
+			"isFinished", extra : rest "", } fits["ID", "VOTE_ID", "COUNTER",
+			"QUESTIONS", "ANONYMITY", "OPTIONS", "userAnswerMap", "canEdit", "canVote",
+			"canRevote", "isVoted", "signedAttachId", "resultUrl", "downloadUrl",
+			"entityId", "isFinished"] []
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "VOTE_ID" vote_id, opt "COUNTER" counter, req
+			"QUESTIONS" questions, opt "ANONYMITY" anonymity, opt "OPTIONS" options, req
+			"userAnswerMap" user_answer_map, opt "canEdit" can_edit, opt "canVote"
+			can_vote, opt "canRevote" can_revote, opt "isVoted" is_voted, opt
+			"signedAttachId" signed_attach_id, opt "resultUrl" result_url, opt
+			"downloadUrl" download_url, opt "entityId" entity_id, opt "isFinished"
+			is_finished, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "vote.AttachedVote.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -819,39 +515,14 @@ pub mod attached_vote {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputItems {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					name: object.field("NAME")?,
-					image: object.field("IMAGE")?,
-					work_position: object.field("WORK_POSITION")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputItems {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "IMAGE", &self.image)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORK_POSITION",
-					&self.work_position,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputItems { id : field "ID", name : field "NAME", image : field "IMAGE",
+			work_position : field "WORK_POSITION", extra : rest "", }
+		);
+		serialize_map!(
+			OutputItems { opt "ID" id, opt "NAME" name, opt "IMAGE" image, opt
+			"WORK_POSITION" work_position, rest "" extra }
+		);
 		/// The object `result` of `vote.AttachedVote.getAnswerVoted`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getAnswerVoted.html>
@@ -863,30 +534,8 @@ pub mod attached_vote {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["items"], &[])?;
-				Ok(Self {
-					items: object.field("items")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("items", &self.items)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(Output { items : field "items", extra : rest "", } fits["items"] []);
+		serialize_map!(Output { req "items" items, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::GetAnswerVoted {
 			const NAME: &'static str = "vote.AttachedVote.getAnswerVoted";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1027,75 +676,28 @@ pub mod attached_vote {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputItemsQuestionsAnswersKey {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					active: object.soft("ACTIVE"),
-					timestamp_x: object.soft("TIMESTAMP_X"),
-					question_id: object.soft("QUESTION_ID"),
-					c_sort: object.soft("C_SORT"),
-					image_id: object.soft("IMAGE_ID"),
-					message: object.soft("MESSAGE"),
-					message_type: object.soft("MESSAGE_TYPE"),
-					counter: object.soft("COUNTER"),
-					field_type: object.soft("FIELD_TYPE"),
-					field_width: object.soft("FIELD_WIDTH"),
-					field_height: object.soft("FIELD_HEIGHT"),
-					field_param: object.soft("FIELD_PARAM"),
-					color: object.soft("COLOR"),
-					reaction: object.soft("REACTION"),
-					tilde_field_name: object.soft("~FIELD_NAME"),
-					field_name: object.soft("FIELD_NAME"),
-					message_field_name: object.soft("MESSAGE_FIELD_NAME"),
-					tilde_percent: object.soft("~PERCENT"),
-					percent: object.soft("PERCENT"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputItemsQuestionsAnswersKey {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-				crate::support::opt_entry(&mut map, "QUESTION_ID", &self.question_id)?;
-				crate::support::opt_entry(&mut map, "C_SORT", &self.c_sort)?;
-				map.serialize_entry("IMAGE_ID", &self.image_id)?;
-				crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
-				crate::support::opt_entry(&mut map, "MESSAGE_TYPE", &self.message_type)?;
-				crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
-				crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
-				crate::support::opt_entry(&mut map, "FIELD_WIDTH", &self.field_width)?;
-				crate::support::opt_entry(&mut map, "FIELD_HEIGHT", &self.field_height)?;
-				map.serialize_entry("FIELD_PARAM", &self.field_param)?;
-				crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
-				crate::support::opt_entry(&mut map, "REACTION", &self.reaction)?;
-				crate::support::opt_entry(
-					&mut map,
-					"~FIELD_NAME",
-					&self.tilde_field_name,
-				)?;
-				crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MESSAGE_FIELD_NAME",
-					&self.message_field_name,
-				)?;
-				crate::support::opt_entry(&mut map, "~PERCENT", &self.tilde_percent)?;
-				crate::support::opt_entry(&mut map, "PERCENT", &self.percent)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputItemsQuestionsAnswersKey { id : soft "ID", active : soft "ACTIVE",
+			timestamp_x : soft "TIMESTAMP_X", question_id : soft "QUESTION_ID", c_sort :
+			soft "C_SORT", image_id : soft "IMAGE_ID", message : soft "MESSAGE",
+			message_type : soft "MESSAGE_TYPE", counter : soft "COUNTER", field_type :
+			soft "FIELD_TYPE", field_width : soft "FIELD_WIDTH", field_height : soft
+			"FIELD_HEIGHT", field_param : soft "FIELD_PARAM", color : soft "COLOR",
+			reaction : soft "REACTION", tilde_field_name : soft "~FIELD_NAME", field_name
+			: soft "FIELD_NAME", message_field_name : soft "MESSAGE_FIELD_NAME",
+			tilde_percent : soft "~PERCENT", percent : soft "PERCENT", extra : rest "", }
+		);
+		serialize_map!(
+			OutputItemsQuestionsAnswersKey { opt "ID" id, opt "ACTIVE" active, opt
+			"TIMESTAMP_X" timestamp_x, opt "QUESTION_ID" question_id, opt "C_SORT"
+			c_sort, req "IMAGE_ID" image_id, opt "MESSAGE" message, opt "MESSAGE_TYPE"
+			message_type, opt "COUNTER" counter, opt "FIELD_TYPE" field_type, opt
+			"FIELD_WIDTH" field_width, opt "FIELD_HEIGHT" field_height, req "FIELD_PARAM"
+			field_param, opt "COLOR" color, opt "REACTION" reaction, opt "~FIELD_NAME"
+			tilde_field_name, opt "FIELD_NAME" field_name, opt "MESSAGE_FIELD_NAME"
+			message_field_name, opt "~PERCENT" tilde_percent, opt "PERCENT" percent, rest
+			"" extra }
+		);
 		/// The object `result.items.QUESTIONS.ANSWERS` of `vote.AttachedVote.getMany`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
@@ -1114,29 +716,10 @@ pub mod attached_vote {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputItemsQuestionsAnswers {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					key: object.soft_pattern("*"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputItemsQuestionsAnswers {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.key)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputItemsQuestionsAnswers { key : soft_pattern "*", extra : rest "", }
+		);
+		serialize_map!(OutputItemsQuestionsAnswers { rest "*" key, rest "" extra });
 		/// The object `result.items.QUESTIONS` of `vote.AttachedVote.getMany`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
@@ -1210,63 +793,23 @@ pub mod attached_vote {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputItemsQuestions {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					active: object.soft("ACTIVE"),
-					timestamp_x: object.soft("TIMESTAMP_X"),
-					vote_id: object.soft("VOTE_ID"),
-					c_sort: object.soft("C_SORT"),
-					counter: object.soft("COUNTER"),
-					question: object.soft("QUESTION"),
-					question_type: object.soft("QUESTION_TYPE"),
-					image_id: object.soft("IMAGE_ID"),
-					diagram: object.soft("DIAGRAM"),
-					diagram_type: object.soft("DIAGRAM_TYPE"),
-					required: object.soft("REQUIRED"),
-					field_type: object.soft("FIELD_TYPE"),
-					field_name: object.soft("FIELD_NAME"),
-					image: object.soft("IMAGE"),
-					answers: object.soft("ANSWERS"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputItemsQuestions {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-				crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
-				crate::support::opt_entry(&mut map, "C_SORT", &self.c_sort)?;
-				crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
-				crate::support::opt_entry(&mut map, "QUESTION", &self.question)?;
-				crate::support::opt_entry(
-					&mut map,
-					"QUESTION_TYPE",
-					&self.question_type,
-				)?;
-				map.serialize_entry("IMAGE_ID", &self.image_id)?;
-				crate::support::opt_entry(&mut map, "DIAGRAM", &self.diagram)?;
-				crate::support::opt_entry(&mut map, "DIAGRAM_TYPE", &self.diagram_type)?;
-				crate::support::opt_entry(&mut map, "REQUIRED", &self.required)?;
-				crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
-				crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
-				map.serialize_entry("IMAGE", &self.image)?;
-				crate::support::opt_entry(&mut map, "ANSWERS", &self.answers)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputItemsQuestions { id : soft "ID", active : soft "ACTIVE", timestamp_x :
+			soft "TIMESTAMP_X", vote_id : soft "VOTE_ID", c_sort : soft "C_SORT", counter
+			: soft "COUNTER", question : soft "QUESTION", question_type : soft
+			"QUESTION_TYPE", image_id : soft "IMAGE_ID", diagram : soft "DIAGRAM",
+			diagram_type : soft "DIAGRAM_TYPE", required : soft "REQUIRED", field_type :
+			soft "FIELD_TYPE", field_name : soft "FIELD_NAME", image : soft "IMAGE",
+			answers : soft "ANSWERS", extra : rest "", }
+		);
+		serialize_map!(
+			OutputItemsQuestions { opt "ID" id, opt "ACTIVE" active, opt "TIMESTAMP_X"
+			timestamp_x, opt "VOTE_ID" vote_id, opt "C_SORT" c_sort, opt "COUNTER"
+			counter, opt "QUESTION" question, opt "QUESTION_TYPE" question_type, req
+			"IMAGE_ID" image_id, opt "DIAGRAM" diagram, opt "DIAGRAM_TYPE" diagram_type,
+			opt "REQUIRED" required, opt "FIELD_TYPE" field_type, opt "FIELD_NAME"
+			field_name, req "IMAGE" image, opt "ANSWERS" answers, rest "" extra }
+		);
 		/// The object `result.items.userAnswerMap.<key>` of `vote.AttachedVote.getMany`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
@@ -1296,41 +839,16 @@ pub mod attached_vote {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputItemsUserAnswerMapKey {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					event_id: object.soft("EVENT_ID"),
-					event_question_id: object.soft("EVENT_QUESTION_ID"),
-					answer_id: object.soft("ANSWER_ID"),
-					id: object.soft("ID"),
-					message: object.soft("MESSAGE"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputItemsUserAnswerMapKey {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "EVENT_ID", &self.event_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"EVENT_QUESTION_ID",
-					&self.event_question_id,
-				)?;
-				crate::support::opt_entry(&mut map, "ANSWER_ID", &self.answer_id)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputItemsUserAnswerMapKey { event_id : soft "EVENT_ID", event_question_id :
+			soft "EVENT_QUESTION_ID", answer_id : soft "ANSWER_ID", id : soft "ID",
+			message : soft "MESSAGE", extra : rest "", }
+		);
+		serialize_map!(
+			OutputItemsUserAnswerMapKey { opt "EVENT_ID" event_id, opt
+			"EVENT_QUESTION_ID" event_question_id, opt "ANSWER_ID" answer_id, opt "ID"
+			id, opt "MESSAGE" message, rest "" extra }
+		);
 		/// The object `result.items.userAnswerMap` of `vote.AttachedVote.getMany`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
@@ -1346,29 +864,10 @@ pub mod attached_vote {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputItemsUserAnswerMap {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					key: object.soft_pattern("*"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputItemsUserAnswerMap {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.key)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputItemsUserAnswerMap { key : soft_pattern "*", extra : rest "", }
+		);
+		serialize_map!(OutputItemsUserAnswerMap { rest "*" key, rest "" extra });
 		/// The object `result.items` of `vote.AttachedVote.getMany`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
@@ -1410,63 +909,25 @@ pub mod attached_vote {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputItems {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					vote_id: object.field("VOTE_ID")?,
-					counter: object.field("COUNTER")?,
-					questions: object.field("QUESTIONS")?,
-					anonymity: object.field("ANONYMITY")?,
-					options: object.field("OPTIONS")?,
-					user_answer_map: object.field("userAnswerMap")?,
-					can_edit: object.field("canEdit")?,
-					can_vote: object.field("canVote")?,
-					can_revote: object.field("canRevote")?,
-					is_voted: object.field("isVoted")?,
-					signed_attach_id: object.field("signedAttachId")?,
-					result_url: object.field("resultUrl")?,
-					download_url: object.field("downloadUrl")?,
-					entity_id: object.field("entityId")?,
-					is_finished: object.field("isFinished")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputItems {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
-				crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
-				map.serialize_entry("QUESTIONS", &self.questions)?;
-				crate::support::opt_entry(&mut map, "ANONYMITY", &self.anonymity)?;
-				crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
-				map.serialize_entry("userAnswerMap", &self.user_answer_map)?;
-				crate::support::opt_entry(&mut map, "canEdit", &self.can_edit)?;
-				crate::support::opt_entry(&mut map, "canVote", &self.can_vote)?;
-				crate::support::opt_entry(&mut map, "canRevote", &self.can_revote)?;
-				crate::support::opt_entry(&mut map, "isVoted", &self.is_voted)?;
-				crate::support::opt_entry(
-					&mut map,
-					"signedAttachId",
-					&self.signed_attach_id,
-				)?;
-				crate::support::opt_entry(&mut map, "resultUrl", &self.result_url)?;
-				crate::support::opt_entry(&mut map, "downloadUrl", &self.download_url)?;
-				crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-				crate::support::opt_entry(&mut map, "isFinished", &self.is_finished)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputItems { id : field "ID", vote_id : field "VOTE_ID", counter : field
+			"COUNTER", questions : field "QUESTIONS", anonymity : field "ANONYMITY",
+			options : field "OPTIONS", user_answer_map : field "userAnswerMap", can_edit
+			: field "canEdit", can_vote : field "canVote", can_revote : field
+			"canRevote", is_voted : field "isVoted", signed_attach_id : field
+			"signedAttachId", result_url : field "resultUrl", download_url : field
+			"downloadUrl", entity_id : field "entityId", is_finished : field
+			"isFinished", extra : rest "", }
+		);
+		serialize_map!(
+			OutputItems { opt "ID" id, opt "VOTE_ID" vote_id, opt "COUNTER" counter, req
+			"QUESTIONS" questions, opt "ANONYMITY" anonymity, opt "OPTIONS" options, req
+			"userAnswerMap" user_answer_map, opt "canEdit" can_edit, opt "canVote"
+			can_vote, opt "canRevote" can_revote, opt "isVoted" is_voted, opt
+			"signedAttachId" signed_attach_id, opt "resultUrl" result_url, opt
+			"downloadUrl" download_url, opt "entityId" entity_id, opt "isFinished"
+			is_finished, rest "" extra }
+		);
 		/// The object `result` of `vote.AttachedVote.getMany`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html>
@@ -1478,30 +939,8 @@ pub mod attached_vote {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["items"], &[])?;
-				Ok(Self {
-					items: object.field("items")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("items", &self.items)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(Output { items : field "items", extra : rest "", } fits["items"] []);
+		serialize_map!(Output { req "items" items, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::GetMany {
 			const NAME: &'static str = "vote.AttachedVote.getMany";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1620,75 +1059,28 @@ pub mod attached_vote {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputAttachQuestionsAnswersKey {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					active: object.soft("ACTIVE"),
-					timestamp_x: object.soft("TIMESTAMP_X"),
-					question_id: object.soft("QUESTION_ID"),
-					c_sort: object.soft("C_SORT"),
-					image_id: object.soft("IMAGE_ID"),
-					message: object.soft("MESSAGE"),
-					message_type: object.soft("MESSAGE_TYPE"),
-					counter: object.soft("COUNTER"),
-					field_type: object.soft("FIELD_TYPE"),
-					field_width: object.soft("FIELD_WIDTH"),
-					field_height: object.soft("FIELD_HEIGHT"),
-					field_param: object.soft("FIELD_PARAM"),
-					color: object.soft("COLOR"),
-					reaction: object.soft("REACTION"),
-					tilde_field_name: object.soft("~FIELD_NAME"),
-					field_name: object.soft("FIELD_NAME"),
-					message_field_name: object.soft("MESSAGE_FIELD_NAME"),
-					tilde_percent: object.soft("~PERCENT"),
-					percent: object.soft("PERCENT"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputAttachQuestionsAnswersKey {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-				crate::support::opt_entry(&mut map, "QUESTION_ID", &self.question_id)?;
-				crate::support::opt_entry(&mut map, "C_SORT", &self.c_sort)?;
-				map.serialize_entry("IMAGE_ID", &self.image_id)?;
-				crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
-				crate::support::opt_entry(&mut map, "MESSAGE_TYPE", &self.message_type)?;
-				crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
-				crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
-				crate::support::opt_entry(&mut map, "FIELD_WIDTH", &self.field_width)?;
-				crate::support::opt_entry(&mut map, "FIELD_HEIGHT", &self.field_height)?;
-				map.serialize_entry("FIELD_PARAM", &self.field_param)?;
-				crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
-				crate::support::opt_entry(&mut map, "REACTION", &self.reaction)?;
-				crate::support::opt_entry(
-					&mut map,
-					"~FIELD_NAME",
-					&self.tilde_field_name,
-				)?;
-				crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MESSAGE_FIELD_NAME",
-					&self.message_field_name,
-				)?;
-				crate::support::opt_entry(&mut map, "~PERCENT", &self.tilde_percent)?;
-				crate::support::opt_entry(&mut map, "PERCENT", &self.percent)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputAttachQuestionsAnswersKey { id : soft "ID", active : soft "ACTIVE",
+			timestamp_x : soft "TIMESTAMP_X", question_id : soft "QUESTION_ID", c_sort :
+			soft "C_SORT", image_id : soft "IMAGE_ID", message : soft "MESSAGE",
+			message_type : soft "MESSAGE_TYPE", counter : soft "COUNTER", field_type :
+			soft "FIELD_TYPE", field_width : soft "FIELD_WIDTH", field_height : soft
+			"FIELD_HEIGHT", field_param : soft "FIELD_PARAM", color : soft "COLOR",
+			reaction : soft "REACTION", tilde_field_name : soft "~FIELD_NAME", field_name
+			: soft "FIELD_NAME", message_field_name : soft "MESSAGE_FIELD_NAME",
+			tilde_percent : soft "~PERCENT", percent : soft "PERCENT", extra : rest "", }
+		);
+		serialize_map!(
+			OutputAttachQuestionsAnswersKey { opt "ID" id, opt "ACTIVE" active, opt
+			"TIMESTAMP_X" timestamp_x, opt "QUESTION_ID" question_id, opt "C_SORT"
+			c_sort, req "IMAGE_ID" image_id, opt "MESSAGE" message, opt "MESSAGE_TYPE"
+			message_type, opt "COUNTER" counter, opt "FIELD_TYPE" field_type, opt
+			"FIELD_WIDTH" field_width, opt "FIELD_HEIGHT" field_height, req "FIELD_PARAM"
+			field_param, opt "COLOR" color, opt "REACTION" reaction, opt "~FIELD_NAME"
+			tilde_field_name, opt "FIELD_NAME" field_name, opt "MESSAGE_FIELD_NAME"
+			message_field_name, opt "~PERCENT" tilde_percent, opt "PERCENT" percent, rest
+			"" extra }
+		);
 		/// The object `result.attach.QUESTIONS.ANSWERS` of `vote.AttachedVote.getWithVoted`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
@@ -1707,29 +1099,10 @@ pub mod attached_vote {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputAttachQuestionsAnswers {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					key: object.soft_pattern("*"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputAttachQuestionsAnswers {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.key)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputAttachQuestionsAnswers { key : soft_pattern "*", extra : rest "", }
+		);
+		serialize_map!(OutputAttachQuestionsAnswers { rest "*" key, rest "" extra });
 		/// The object `result.attach.QUESTIONS` of `vote.AttachedVote.getWithVoted`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
@@ -1803,63 +1176,23 @@ pub mod attached_vote {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputAttachQuestions {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					active: object.soft("ACTIVE"),
-					timestamp_x: object.soft("TIMESTAMP_X"),
-					vote_id: object.soft("VOTE_ID"),
-					c_sort: object.soft("C_SORT"),
-					counter: object.soft("COUNTER"),
-					question: object.soft("QUESTION"),
-					question_type: object.soft("QUESTION_TYPE"),
-					image_id: object.soft("IMAGE_ID"),
-					diagram: object.soft("DIAGRAM"),
-					diagram_type: object.soft("DIAGRAM_TYPE"),
-					required: object.soft("REQUIRED"),
-					field_type: object.soft("FIELD_TYPE"),
-					field_name: object.soft("FIELD_NAME"),
-					image: object.soft("IMAGE"),
-					answers: object.soft("ANSWERS"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputAttachQuestions {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-				crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
-				crate::support::opt_entry(&mut map, "C_SORT", &self.c_sort)?;
-				crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
-				crate::support::opt_entry(&mut map, "QUESTION", &self.question)?;
-				crate::support::opt_entry(
-					&mut map,
-					"QUESTION_TYPE",
-					&self.question_type,
-				)?;
-				map.serialize_entry("IMAGE_ID", &self.image_id)?;
-				crate::support::opt_entry(&mut map, "DIAGRAM", &self.diagram)?;
-				crate::support::opt_entry(&mut map, "DIAGRAM_TYPE", &self.diagram_type)?;
-				crate::support::opt_entry(&mut map, "REQUIRED", &self.required)?;
-				crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
-				crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
-				map.serialize_entry("IMAGE", &self.image)?;
-				crate::support::opt_entry(&mut map, "ANSWERS", &self.answers)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputAttachQuestions { id : soft "ID", active : soft "ACTIVE", timestamp_x :
+			soft "TIMESTAMP_X", vote_id : soft "VOTE_ID", c_sort : soft "C_SORT", counter
+			: soft "COUNTER", question : soft "QUESTION", question_type : soft
+			"QUESTION_TYPE", image_id : soft "IMAGE_ID", diagram : soft "DIAGRAM",
+			diagram_type : soft "DIAGRAM_TYPE", required : soft "REQUIRED", field_type :
+			soft "FIELD_TYPE", field_name : soft "FIELD_NAME", image : soft "IMAGE",
+			answers : soft "ANSWERS", extra : rest "", }
+		);
+		serialize_map!(
+			OutputAttachQuestions { opt "ID" id, opt "ACTIVE" active, opt "TIMESTAMP_X"
+			timestamp_x, opt "VOTE_ID" vote_id, opt "C_SORT" c_sort, opt "COUNTER"
+			counter, opt "QUESTION" question, opt "QUESTION_TYPE" question_type, req
+			"IMAGE_ID" image_id, opt "DIAGRAM" diagram, opt "DIAGRAM_TYPE" diagram_type,
+			opt "REQUIRED" required, opt "FIELD_TYPE" field_type, opt "FIELD_NAME"
+			field_name, req "IMAGE" image, opt "ANSWERS" answers, rest "" extra }
+		);
 		/// The object `result.attach.userAnswerMap.<key>` of `vote.AttachedVote.getWithVoted`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
@@ -1889,41 +1222,16 @@ pub mod attached_vote {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputAttachUserAnswerMapKey {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					event_id: object.soft("EVENT_ID"),
-					event_question_id: object.soft("EVENT_QUESTION_ID"),
-					answer_id: object.soft("ANSWER_ID"),
-					id: object.soft("ID"),
-					message: object.soft("MESSAGE"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputAttachUserAnswerMapKey {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "EVENT_ID", &self.event_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"EVENT_QUESTION_ID",
-					&self.event_question_id,
-				)?;
-				crate::support::opt_entry(&mut map, "ANSWER_ID", &self.answer_id)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputAttachUserAnswerMapKey { event_id : soft "EVENT_ID", event_question_id
+			: soft "EVENT_QUESTION_ID", answer_id : soft "ANSWER_ID", id : soft "ID",
+			message : soft "MESSAGE", extra : rest "", }
+		);
+		serialize_map!(
+			OutputAttachUserAnswerMapKey { opt "EVENT_ID" event_id, opt
+			"EVENT_QUESTION_ID" event_question_id, opt "ANSWER_ID" answer_id, opt "ID"
+			id, opt "MESSAGE" message, rest "" extra }
+		);
 		/// The object `result.attach.userAnswerMap` of `vote.AttachedVote.getWithVoted`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
@@ -1939,29 +1247,10 @@ pub mod attached_vote {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputAttachUserAnswerMap {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					key: object.soft_pattern("*"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputAttachUserAnswerMap {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.key)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputAttachUserAnswerMap { key : soft_pattern "*", extra : rest "", }
+		);
+		serialize_map!(OutputAttachUserAnswerMap { rest "*" key, rest "" extra });
 		/// The object `result.attach` of `vote.AttachedVote.getWithVoted`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
@@ -2003,63 +1292,25 @@ pub mod attached_vote {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputAttach {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					vote_id: object.field("VOTE_ID")?,
-					counter: object.field("COUNTER")?,
-					questions: object.field("QUESTIONS")?,
-					anonymity: object.field("ANONYMITY")?,
-					options: object.field("OPTIONS")?,
-					user_answer_map: object.field("userAnswerMap")?,
-					can_edit: object.field("canEdit")?,
-					can_vote: object.field("canVote")?,
-					can_revote: object.field("canRevote")?,
-					is_voted: object.field("isVoted")?,
-					signed_attach_id: object.field("signedAttachId")?,
-					result_url: object.field("resultUrl")?,
-					download_url: object.field("downloadUrl")?,
-					entity_id: object.field("entityId")?,
-					is_finished: object.field("isFinished")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputAttach {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
-				crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
-				map.serialize_entry("QUESTIONS", &self.questions)?;
-				crate::support::opt_entry(&mut map, "ANONYMITY", &self.anonymity)?;
-				crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
-				map.serialize_entry("userAnswerMap", &self.user_answer_map)?;
-				crate::support::opt_entry(&mut map, "canEdit", &self.can_edit)?;
-				crate::support::opt_entry(&mut map, "canVote", &self.can_vote)?;
-				crate::support::opt_entry(&mut map, "canRevote", &self.can_revote)?;
-				crate::support::opt_entry(&mut map, "isVoted", &self.is_voted)?;
-				crate::support::opt_entry(
-					&mut map,
-					"signedAttachId",
-					&self.signed_attach_id,
-				)?;
-				crate::support::opt_entry(&mut map, "resultUrl", &self.result_url)?;
-				crate::support::opt_entry(&mut map, "downloadUrl", &self.download_url)?;
-				crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-				crate::support::opt_entry(&mut map, "isFinished", &self.is_finished)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputAttach { id : field "ID", vote_id : field "VOTE_ID", counter : field
+			"COUNTER", questions : field "QUESTIONS", anonymity : field "ANONYMITY",
+			options : field "OPTIONS", user_answer_map : field "userAnswerMap", can_edit
+			: field "canEdit", can_vote : field "canVote", can_revote : field
+			"canRevote", is_voted : field "isVoted", signed_attach_id : field
+			"signedAttachId", result_url : field "resultUrl", download_url : field
+			"downloadUrl", entity_id : field "entityId", is_finished : field
+			"isFinished", extra : rest "", }
+		);
+		serialize_map!(
+			OutputAttach { opt "ID" id, opt "VOTE_ID" vote_id, opt "COUNTER" counter, req
+			"QUESTIONS" questions, opt "ANONYMITY" anonymity, opt "OPTIONS" options, req
+			"userAnswerMap" user_answer_map, opt "canEdit" can_edit, opt "canVote"
+			can_vote, opt "canRevote" can_revote, opt "isVoted" is_voted, opt
+			"signedAttachId" signed_attach_id, opt "resultUrl" result_url, opt
+			"downloadUrl" download_url, opt "entityId" entity_id, opt "isFinished"
+			is_finished, rest "" extra }
+		);
 		/// The object `result.voted.<key>` of `vote.AttachedVote.getWithVoted`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
@@ -2077,39 +1328,14 @@ pub mod attached_vote {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputVotedKey {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					name: object.field("NAME")?,
-					image: object.field("IMAGE")?,
-					work_position: object.field("WORK_POSITION")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputVotedKey {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "IMAGE", &self.image)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORK_POSITION",
-					&self.work_position,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputVotedKey { id : field "ID", name : field "NAME", image : field "IMAGE",
+			work_position : field "WORK_POSITION", extra : rest "", }
+		);
+		serialize_map!(
+			OutputVotedKey { opt "ID" id, opt "NAME" name, opt "IMAGE" image, opt
+			"WORK_POSITION" work_position, rest "" extra }
+		);
 		/// The object `result.voted` of `vote.AttachedVote.getWithVoted`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
@@ -2123,29 +1349,8 @@ pub mod attached_vote {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputVoted {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					key: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputVoted {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.key)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(OutputVoted { key : pattern "*", extra : rest "", });
+		serialize_map!(OutputVoted { rest "*" key, rest "" extra });
 		/// The object `result` of `vote.AttachedVote.getWithVoted`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html>
@@ -2159,32 +1364,11 @@ pub mod attached_vote {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["attach", "voted"], &[])?;
-				Ok(Self {
-					attach: object.field("attach")?,
-					voted: object.field("voted")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "attach", &self.attach)?;
-				crate::support::opt_entry(&mut map, "voted", &self.voted)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { attach : field "attach", voted : field "voted", extra : rest "", }
+			fits["attach", "voted"] []
+		);
+		serialize_map!(Output { opt "attach" attach, opt "voted" voted, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::GetWithVoted {
 			const NAME: &'static str = "vote.AttachedVote.getWithVoted";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2303,75 +1487,28 @@ pub mod attached_vote {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputAttachQuestionsAnswersKey {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					active: object.soft("ACTIVE"),
-					timestamp_x: object.soft("TIMESTAMP_X"),
-					question_id: object.soft("QUESTION_ID"),
-					c_sort: object.soft("C_SORT"),
-					image_id: object.soft("IMAGE_ID"),
-					message: object.soft("MESSAGE"),
-					message_type: object.soft("MESSAGE_TYPE"),
-					counter: object.soft("COUNTER"),
-					field_type: object.soft("FIELD_TYPE"),
-					field_width: object.soft("FIELD_WIDTH"),
-					field_height: object.soft("FIELD_HEIGHT"),
-					field_param: object.soft("FIELD_PARAM"),
-					color: object.soft("COLOR"),
-					reaction: object.soft("REACTION"),
-					tilde_field_name: object.soft("~FIELD_NAME"),
-					field_name: object.soft("FIELD_NAME"),
-					message_field_name: object.soft("MESSAGE_FIELD_NAME"),
-					tilde_percent: object.soft("~PERCENT"),
-					percent: object.soft("PERCENT"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputAttachQuestionsAnswersKey {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-				crate::support::opt_entry(&mut map, "QUESTION_ID", &self.question_id)?;
-				crate::support::opt_entry(&mut map, "C_SORT", &self.c_sort)?;
-				map.serialize_entry("IMAGE_ID", &self.image_id)?;
-				crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
-				crate::support::opt_entry(&mut map, "MESSAGE_TYPE", &self.message_type)?;
-				crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
-				crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
-				crate::support::opt_entry(&mut map, "FIELD_WIDTH", &self.field_width)?;
-				crate::support::opt_entry(&mut map, "FIELD_HEIGHT", &self.field_height)?;
-				map.serialize_entry("FIELD_PARAM", &self.field_param)?;
-				crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
-				crate::support::opt_entry(&mut map, "REACTION", &self.reaction)?;
-				crate::support::opt_entry(
-					&mut map,
-					"~FIELD_NAME",
-					&self.tilde_field_name,
-				)?;
-				crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MESSAGE_FIELD_NAME",
-					&self.message_field_name,
-				)?;
-				crate::support::opt_entry(&mut map, "~PERCENT", &self.tilde_percent)?;
-				crate::support::opt_entry(&mut map, "PERCENT", &self.percent)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputAttachQuestionsAnswersKey { id : soft "ID", active : soft "ACTIVE",
+			timestamp_x : soft "TIMESTAMP_X", question_id : soft "QUESTION_ID", c_sort :
+			soft "C_SORT", image_id : soft "IMAGE_ID", message : soft "MESSAGE",
+			message_type : soft "MESSAGE_TYPE", counter : soft "COUNTER", field_type :
+			soft "FIELD_TYPE", field_width : soft "FIELD_WIDTH", field_height : soft
+			"FIELD_HEIGHT", field_param : soft "FIELD_PARAM", color : soft "COLOR",
+			reaction : soft "REACTION", tilde_field_name : soft "~FIELD_NAME", field_name
+			: soft "FIELD_NAME", message_field_name : soft "MESSAGE_FIELD_NAME",
+			tilde_percent : soft "~PERCENT", percent : soft "PERCENT", extra : rest "", }
+		);
+		serialize_map!(
+			OutputAttachQuestionsAnswersKey { opt "ID" id, opt "ACTIVE" active, opt
+			"TIMESTAMP_X" timestamp_x, opt "QUESTION_ID" question_id, opt "C_SORT"
+			c_sort, req "IMAGE_ID" image_id, opt "MESSAGE" message, opt "MESSAGE_TYPE"
+			message_type, opt "COUNTER" counter, opt "FIELD_TYPE" field_type, opt
+			"FIELD_WIDTH" field_width, opt "FIELD_HEIGHT" field_height, req "FIELD_PARAM"
+			field_param, opt "COLOR" color, opt "REACTION" reaction, opt "~FIELD_NAME"
+			tilde_field_name, opt "FIELD_NAME" field_name, opt "MESSAGE_FIELD_NAME"
+			message_field_name, opt "~PERCENT" tilde_percent, opt "PERCENT" percent, rest
+			"" extra }
+		);
 		/// The object `result.attach.QUESTIONS.ANSWERS` of `vote.AttachedVote.recall`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html>
@@ -2390,29 +1527,10 @@ pub mod attached_vote {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputAttachQuestionsAnswers {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					key: object.soft_pattern("*"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputAttachQuestionsAnswers {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.key)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputAttachQuestionsAnswers { key : soft_pattern "*", extra : rest "", }
+		);
+		serialize_map!(OutputAttachQuestionsAnswers { rest "*" key, rest "" extra });
 		/// The object `result.attach.QUESTIONS` of `vote.AttachedVote.recall`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html>
@@ -2486,63 +1604,23 @@ pub mod attached_vote {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputAttachQuestions {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					active: object.soft("ACTIVE"),
-					timestamp_x: object.soft("TIMESTAMP_X"),
-					vote_id: object.soft("VOTE_ID"),
-					c_sort: object.soft("C_SORT"),
-					counter: object.soft("COUNTER"),
-					question: object.soft("QUESTION"),
-					question_type: object.soft("QUESTION_TYPE"),
-					image_id: object.soft("IMAGE_ID"),
-					diagram: object.soft("DIAGRAM"),
-					diagram_type: object.soft("DIAGRAM_TYPE"),
-					required: object.soft("REQUIRED"),
-					field_type: object.soft("FIELD_TYPE"),
-					field_name: object.soft("FIELD_NAME"),
-					image: object.soft("IMAGE"),
-					answers: object.soft("ANSWERS"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputAttachQuestions {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-				crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
-				crate::support::opt_entry(&mut map, "C_SORT", &self.c_sort)?;
-				crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
-				crate::support::opt_entry(&mut map, "QUESTION", &self.question)?;
-				crate::support::opt_entry(
-					&mut map,
-					"QUESTION_TYPE",
-					&self.question_type,
-				)?;
-				map.serialize_entry("IMAGE_ID", &self.image_id)?;
-				crate::support::opt_entry(&mut map, "DIAGRAM", &self.diagram)?;
-				crate::support::opt_entry(&mut map, "DIAGRAM_TYPE", &self.diagram_type)?;
-				crate::support::opt_entry(&mut map, "REQUIRED", &self.required)?;
-				crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
-				crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
-				map.serialize_entry("IMAGE", &self.image)?;
-				crate::support::opt_entry(&mut map, "ANSWERS", &self.answers)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputAttachQuestions { id : soft "ID", active : soft "ACTIVE", timestamp_x :
+			soft "TIMESTAMP_X", vote_id : soft "VOTE_ID", c_sort : soft "C_SORT", counter
+			: soft "COUNTER", question : soft "QUESTION", question_type : soft
+			"QUESTION_TYPE", image_id : soft "IMAGE_ID", diagram : soft "DIAGRAM",
+			diagram_type : soft "DIAGRAM_TYPE", required : soft "REQUIRED", field_type :
+			soft "FIELD_TYPE", field_name : soft "FIELD_NAME", image : soft "IMAGE",
+			answers : soft "ANSWERS", extra : rest "", }
+		);
+		serialize_map!(
+			OutputAttachQuestions { opt "ID" id, opt "ACTIVE" active, opt "TIMESTAMP_X"
+			timestamp_x, opt "VOTE_ID" vote_id, opt "C_SORT" c_sort, opt "COUNTER"
+			counter, opt "QUESTION" question, opt "QUESTION_TYPE" question_type, req
+			"IMAGE_ID" image_id, opt "DIAGRAM" diagram, opt "DIAGRAM_TYPE" diagram_type,
+			opt "REQUIRED" required, opt "FIELD_TYPE" field_type, opt "FIELD_NAME"
+			field_name, req "IMAGE" image, opt "ANSWERS" answers, rest "" extra }
+		);
 		/// The object `result.attach` of `vote.AttachedVote.recall`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html>
@@ -2584,63 +1662,25 @@ pub mod attached_vote {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputAttach {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					vote_id: object.field("VOTE_ID")?,
-					counter: object.field("COUNTER")?,
-					questions: object.field("QUESTIONS")?,
-					anonymity: object.field("ANONYMITY")?,
-					options: object.field("OPTIONS")?,
-					user_answer_map: object.field("userAnswerMap")?,
-					can_edit: object.field("canEdit")?,
-					can_vote: object.field("canVote")?,
-					can_revote: object.field("canRevote")?,
-					is_voted: object.field("isVoted")?,
-					signed_attach_id: object.field("signedAttachId")?,
-					result_url: object.field("resultUrl")?,
-					download_url: object.field("downloadUrl")?,
-					entity_id: object.field("entityId")?,
-					is_finished: object.field("isFinished")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputAttach {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
-				crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
-				map.serialize_entry("QUESTIONS", &self.questions)?;
-				crate::support::opt_entry(&mut map, "ANONYMITY", &self.anonymity)?;
-				crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
-				map.serialize_entry("userAnswerMap", &self.user_answer_map)?;
-				crate::support::opt_entry(&mut map, "canEdit", &self.can_edit)?;
-				crate::support::opt_entry(&mut map, "canVote", &self.can_vote)?;
-				crate::support::opt_entry(&mut map, "canRevote", &self.can_revote)?;
-				crate::support::opt_entry(&mut map, "isVoted", &self.is_voted)?;
-				crate::support::opt_entry(
-					&mut map,
-					"signedAttachId",
-					&self.signed_attach_id,
-				)?;
-				crate::support::opt_entry(&mut map, "resultUrl", &self.result_url)?;
-				crate::support::opt_entry(&mut map, "downloadUrl", &self.download_url)?;
-				crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-				crate::support::opt_entry(&mut map, "isFinished", &self.is_finished)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputAttach { id : field "ID", vote_id : field "VOTE_ID", counter : field
+			"COUNTER", questions : field "QUESTIONS", anonymity : field "ANONYMITY",
+			options : field "OPTIONS", user_answer_map : field "userAnswerMap", can_edit
+			: field "canEdit", can_vote : field "canVote", can_revote : field
+			"canRevote", is_voted : field "isVoted", signed_attach_id : field
+			"signedAttachId", result_url : field "resultUrl", download_url : field
+			"downloadUrl", entity_id : field "entityId", is_finished : field
+			"isFinished", extra : rest "", }
+		);
+		serialize_map!(
+			OutputAttach { opt "ID" id, opt "VOTE_ID" vote_id, opt "COUNTER" counter, req
+			"QUESTIONS" questions, opt "ANONYMITY" anonymity, opt "OPTIONS" options, req
+			"userAnswerMap" user_answer_map, opt "canEdit" can_edit, opt "canVote"
+			can_vote, opt "canRevote" can_revote, opt "isVoted" is_voted, opt
+			"signedAttachId" signed_attach_id, opt "resultUrl" result_url, opt
+			"downloadUrl" download_url, opt "entityId" entity_id, opt "isFinished"
+			is_finished, rest "" extra }
+		);
 		/// The object `result` of `vote.AttachedVote.recall`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html>
@@ -2652,30 +1692,10 @@ pub mod attached_vote {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["attach"], &[])?;
-				Ok(Self {
-					attach: object.field("attach")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "attach", &self.attach)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { attach : field "attach", extra : rest "", } fits["attach"] []
+		);
+		serialize_map!(Output { opt "attach" attach, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Recall {
 			const NAME: &'static str = "vote.AttachedVote.recall";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2856,75 +1876,28 @@ pub mod attached_vote {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputAttachQuestionsAnswersKey {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					active: object.soft("ACTIVE"),
-					timestamp_x: object.soft("TIMESTAMP_X"),
-					question_id: object.soft("QUESTION_ID"),
-					c_sort: object.soft("C_SORT"),
-					image_id: object.soft("IMAGE_ID"),
-					message: object.soft("MESSAGE"),
-					message_type: object.soft("MESSAGE_TYPE"),
-					counter: object.soft("COUNTER"),
-					field_type: object.soft("FIELD_TYPE"),
-					field_width: object.soft("FIELD_WIDTH"),
-					field_height: object.soft("FIELD_HEIGHT"),
-					field_param: object.soft("FIELD_PARAM"),
-					color: object.soft("COLOR"),
-					reaction: object.soft("REACTION"),
-					tilde_field_name: object.soft("~FIELD_NAME"),
-					field_name: object.soft("FIELD_NAME"),
-					message_field_name: object.soft("MESSAGE_FIELD_NAME"),
-					tilde_percent: object.soft("~PERCENT"),
-					percent: object.soft("PERCENT"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputAttachQuestionsAnswersKey {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-				crate::support::opt_entry(&mut map, "QUESTION_ID", &self.question_id)?;
-				crate::support::opt_entry(&mut map, "C_SORT", &self.c_sort)?;
-				map.serialize_entry("IMAGE_ID", &self.image_id)?;
-				crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
-				crate::support::opt_entry(&mut map, "MESSAGE_TYPE", &self.message_type)?;
-				crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
-				crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
-				crate::support::opt_entry(&mut map, "FIELD_WIDTH", &self.field_width)?;
-				crate::support::opt_entry(&mut map, "FIELD_HEIGHT", &self.field_height)?;
-				map.serialize_entry("FIELD_PARAM", &self.field_param)?;
-				crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
-				crate::support::opt_entry(&mut map, "REACTION", &self.reaction)?;
-				crate::support::opt_entry(
-					&mut map,
-					"~FIELD_NAME",
-					&self.tilde_field_name,
-				)?;
-				crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MESSAGE_FIELD_NAME",
-					&self.message_field_name,
-				)?;
-				crate::support::opt_entry(&mut map, "~PERCENT", &self.tilde_percent)?;
-				crate::support::opt_entry(&mut map, "PERCENT", &self.percent)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputAttachQuestionsAnswersKey { id : soft "ID", active : soft "ACTIVE",
+			timestamp_x : soft "TIMESTAMP_X", question_id : soft "QUESTION_ID", c_sort :
+			soft "C_SORT", image_id : soft "IMAGE_ID", message : soft "MESSAGE",
+			message_type : soft "MESSAGE_TYPE", counter : soft "COUNTER", field_type :
+			soft "FIELD_TYPE", field_width : soft "FIELD_WIDTH", field_height : soft
+			"FIELD_HEIGHT", field_param : soft "FIELD_PARAM", color : soft "COLOR",
+			reaction : soft "REACTION", tilde_field_name : soft "~FIELD_NAME", field_name
+			: soft "FIELD_NAME", message_field_name : soft "MESSAGE_FIELD_NAME",
+			tilde_percent : soft "~PERCENT", percent : soft "PERCENT", extra : rest "", }
+		);
+		serialize_map!(
+			OutputAttachQuestionsAnswersKey { opt "ID" id, opt "ACTIVE" active, opt
+			"TIMESTAMP_X" timestamp_x, opt "QUESTION_ID" question_id, opt "C_SORT"
+			c_sort, req "IMAGE_ID" image_id, opt "MESSAGE" message, opt "MESSAGE_TYPE"
+			message_type, opt "COUNTER" counter, opt "FIELD_TYPE" field_type, opt
+			"FIELD_WIDTH" field_width, opt "FIELD_HEIGHT" field_height, req "FIELD_PARAM"
+			field_param, opt "COLOR" color, opt "REACTION" reaction, opt "~FIELD_NAME"
+			tilde_field_name, opt "FIELD_NAME" field_name, opt "MESSAGE_FIELD_NAME"
+			message_field_name, opt "~PERCENT" tilde_percent, opt "PERCENT" percent, rest
+			"" extra }
+		);
 		/// The object `result.attach.QUESTIONS.ANSWERS` of `vote.AttachedVote.vote`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
@@ -2943,29 +1916,10 @@ pub mod attached_vote {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputAttachQuestionsAnswers {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					key: object.soft_pattern("*"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputAttachQuestionsAnswers {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.key)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputAttachQuestionsAnswers { key : soft_pattern "*", extra : rest "", }
+		);
+		serialize_map!(OutputAttachQuestionsAnswers { rest "*" key, rest "" extra });
 		/// The object `result.attach.QUESTIONS` of `vote.AttachedVote.vote`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
@@ -3039,63 +1993,23 @@ pub mod attached_vote {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputAttachQuestions {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					active: object.soft("ACTIVE"),
-					timestamp_x: object.soft("TIMESTAMP_X"),
-					vote_id: object.soft("VOTE_ID"),
-					c_sort: object.soft("C_SORT"),
-					counter: object.soft("COUNTER"),
-					question: object.soft("QUESTION"),
-					question_type: object.soft("QUESTION_TYPE"),
-					image_id: object.soft("IMAGE_ID"),
-					diagram: object.soft("DIAGRAM"),
-					diagram_type: object.soft("DIAGRAM_TYPE"),
-					required: object.soft("REQUIRED"),
-					field_type: object.soft("FIELD_TYPE"),
-					field_name: object.soft("FIELD_NAME"),
-					image: object.soft("IMAGE"),
-					answers: object.soft("ANSWERS"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputAttachQuestions {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-				crate::support::opt_entry(&mut map, "TIMESTAMP_X", &self.timestamp_x)?;
-				crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
-				crate::support::opt_entry(&mut map, "C_SORT", &self.c_sort)?;
-				crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
-				crate::support::opt_entry(&mut map, "QUESTION", &self.question)?;
-				crate::support::opt_entry(
-					&mut map,
-					"QUESTION_TYPE",
-					&self.question_type,
-				)?;
-				map.serialize_entry("IMAGE_ID", &self.image_id)?;
-				crate::support::opt_entry(&mut map, "DIAGRAM", &self.diagram)?;
-				crate::support::opt_entry(&mut map, "DIAGRAM_TYPE", &self.diagram_type)?;
-				crate::support::opt_entry(&mut map, "REQUIRED", &self.required)?;
-				crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
-				crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
-				map.serialize_entry("IMAGE", &self.image)?;
-				crate::support::opt_entry(&mut map, "ANSWERS", &self.answers)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputAttachQuestions { id : soft "ID", active : soft "ACTIVE", timestamp_x :
+			soft "TIMESTAMP_X", vote_id : soft "VOTE_ID", c_sort : soft "C_SORT", counter
+			: soft "COUNTER", question : soft "QUESTION", question_type : soft
+			"QUESTION_TYPE", image_id : soft "IMAGE_ID", diagram : soft "DIAGRAM",
+			diagram_type : soft "DIAGRAM_TYPE", required : soft "REQUIRED", field_type :
+			soft "FIELD_TYPE", field_name : soft "FIELD_NAME", image : soft "IMAGE",
+			answers : soft "ANSWERS", extra : rest "", }
+		);
+		serialize_map!(
+			OutputAttachQuestions { opt "ID" id, opt "ACTIVE" active, opt "TIMESTAMP_X"
+			timestamp_x, opt "VOTE_ID" vote_id, opt "C_SORT" c_sort, opt "COUNTER"
+			counter, opt "QUESTION" question, opt "QUESTION_TYPE" question_type, req
+			"IMAGE_ID" image_id, opt "DIAGRAM" diagram, opt "DIAGRAM_TYPE" diagram_type,
+			opt "REQUIRED" required, opt "FIELD_TYPE" field_type, opt "FIELD_NAME"
+			field_name, req "IMAGE" image, opt "ANSWERS" answers, rest "" extra }
+		);
 		/// The object `result.attach.userAnswerMap.<key>` of `vote.AttachedVote.vote`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
@@ -3125,41 +2039,16 @@ pub mod attached_vote {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputAttachUserAnswerMapKey {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					event_id: object.soft("EVENT_ID"),
-					event_question_id: object.soft("EVENT_QUESTION_ID"),
-					answer_id: object.soft("ANSWER_ID"),
-					id: object.soft("ID"),
-					message: object.soft("MESSAGE"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputAttachUserAnswerMapKey {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "EVENT_ID", &self.event_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"EVENT_QUESTION_ID",
-					&self.event_question_id,
-				)?;
-				crate::support::opt_entry(&mut map, "ANSWER_ID", &self.answer_id)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputAttachUserAnswerMapKey { event_id : soft "EVENT_ID", event_question_id
+			: soft "EVENT_QUESTION_ID", answer_id : soft "ANSWER_ID", id : soft "ID",
+			message : soft "MESSAGE", extra : rest "", }
+		);
+		serialize_map!(
+			OutputAttachUserAnswerMapKey { opt "EVENT_ID" event_id, opt
+			"EVENT_QUESTION_ID" event_question_id, opt "ANSWER_ID" answer_id, opt "ID"
+			id, opt "MESSAGE" message, rest "" extra }
+		);
 		/// The object `result.attach.userAnswerMap` of `vote.AttachedVote.vote`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
@@ -3175,29 +2064,10 @@ pub mod attached_vote {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputAttachUserAnswerMap {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					key: object.soft_pattern("*"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputAttachUserAnswerMap {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.key)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputAttachUserAnswerMap { key : soft_pattern "*", extra : rest "", }
+		);
+		serialize_map!(OutputAttachUserAnswerMap { rest "*" key, rest "" extra });
 		/// The object `result.attach` of `vote.AttachedVote.vote`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
@@ -3239,63 +2109,25 @@ pub mod attached_vote {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputAttach {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					vote_id: object.field("VOTE_ID")?,
-					counter: object.field("COUNTER")?,
-					questions: object.field("QUESTIONS")?,
-					anonymity: object.field("ANONYMITY")?,
-					options: object.field("OPTIONS")?,
-					user_answer_map: object.field("userAnswerMap")?,
-					can_edit: object.field("canEdit")?,
-					can_vote: object.field("canVote")?,
-					can_revote: object.field("canRevote")?,
-					is_voted: object.field("isVoted")?,
-					signed_attach_id: object.field("signedAttachId")?,
-					result_url: object.field("resultUrl")?,
-					download_url: object.field("downloadUrl")?,
-					entity_id: object.field("entityId")?,
-					is_finished: object.field("isFinished")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputAttach {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "VOTE_ID", &self.vote_id)?;
-				crate::support::opt_entry(&mut map, "COUNTER", &self.counter)?;
-				map.serialize_entry("QUESTIONS", &self.questions)?;
-				crate::support::opt_entry(&mut map, "ANONYMITY", &self.anonymity)?;
-				crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
-				map.serialize_entry("userAnswerMap", &self.user_answer_map)?;
-				crate::support::opt_entry(&mut map, "canEdit", &self.can_edit)?;
-				crate::support::opt_entry(&mut map, "canVote", &self.can_vote)?;
-				crate::support::opt_entry(&mut map, "canRevote", &self.can_revote)?;
-				crate::support::opt_entry(&mut map, "isVoted", &self.is_voted)?;
-				crate::support::opt_entry(
-					&mut map,
-					"signedAttachId",
-					&self.signed_attach_id,
-				)?;
-				crate::support::opt_entry(&mut map, "resultUrl", &self.result_url)?;
-				crate::support::opt_entry(&mut map, "downloadUrl", &self.download_url)?;
-				crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-				crate::support::opt_entry(&mut map, "isFinished", &self.is_finished)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputAttach { id : field "ID", vote_id : field "VOTE_ID", counter : field
+			"COUNTER", questions : field "QUESTIONS", anonymity : field "ANONYMITY",
+			options : field "OPTIONS", user_answer_map : field "userAnswerMap", can_edit
+			: field "canEdit", can_vote : field "canVote", can_revote : field
+			"canRevote", is_voted : field "isVoted", signed_attach_id : field
+			"signedAttachId", result_url : field "resultUrl", download_url : field
+			"downloadUrl", entity_id : field "entityId", is_finished : field
+			"isFinished", extra : rest "", }
+		);
+		serialize_map!(
+			OutputAttach { opt "ID" id, opt "VOTE_ID" vote_id, opt "COUNTER" counter, req
+			"QUESTIONS" questions, opt "ANONYMITY" anonymity, opt "OPTIONS" options, req
+			"userAnswerMap" user_answer_map, opt "canEdit" can_edit, opt "canVote"
+			can_vote, opt "canRevote" can_revote, opt "isVoted" is_voted, opt
+			"signedAttachId" signed_attach_id, opt "resultUrl" result_url, opt
+			"downloadUrl" download_url, opt "entityId" entity_id, opt "isFinished"
+			is_finished, rest "" extra }
+		);
 		/// The object `result` of `vote.AttachedVote.vote`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html>
@@ -3307,30 +2139,10 @@ pub mod attached_vote {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["attach"], &[])?;
-				Ok(Self {
-					attach: object.field("attach")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "attach", &self.attach)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { attach : field "attach", extra : rest "", } fits["attach"] []
+		);
+		serialize_map!(Output { opt "attach" attach, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Vote {
 			const NAME: &'static str = "vote.AttachedVote.vote";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3382,44 +2194,17 @@ pub mod integration {
 				self.template_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Send {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("chatId", &self.chat_id)?;
-				map.serialize_entry("IM_MESSAGE_VOTE_DATA", &self.im_message_vote_data)?;
-				crate::support::opt_entry(&mut map, "templateId", &self.template_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Send);
+		serialize_map!(
+			Send { req "chatId" chat_id, req "IM_MESSAGE_VOTE_DATA" im_message_vote_data,
+			opt "templateId" template_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Send {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					chat_id: object.field("chatId")?,
-					im_message_vote_data: object.field("IM_MESSAGE_VOTE_DATA")?,
-					template_id: object.exact_str("templateId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Send { chat_id : field "chatId", im_message_vote_data : field
+			"IM_MESSAGE_VOTE_DATA", template_id : exact "templateId", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Send);
 		/// Types of `vote.Integration.Im.send`.
@@ -3454,40 +2239,17 @@ pub mod integration {
 					self.message = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for ImMessageVoteDataQuestionsAnswers {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
+			extra_setter!(ImMessageVoteDataQuestionsAnswers);
+			serialize_map!(
+				ImMessageVoteDataQuestionsAnswers { opt "MESSAGE" message, rest "" extra
 				}
-			}
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for ImMessageVoteDataQuestionsAnswers {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						message: object.exact_str("MESSAGE")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				ImMessageVoteDataQuestionsAnswers { message : exact "MESSAGE", extra :
+				rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(ImMessageVoteDataQuestionsAnswers);
 			/// The object `params.IM_MESSAGE_VOTE_DATA.QUESTIONS` of `vote.Integration.Im.send`: `object`.
@@ -3535,44 +2297,17 @@ pub mod integration {
 					self.answers = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for ImMessageVoteDataQuestions {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "QUESTION", &self.question)?;
-					crate::support::opt_entry(&mut map, "FIELD_TYPE", &self.field_type)?;
-					crate::support::opt_entry(&mut map, "ANSWERS", &self.answers)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(ImMessageVoteDataQuestions);
+			serialize_map!(
+				ImMessageVoteDataQuestions { opt "QUESTION" question, opt "FIELD_TYPE"
+				field_type, opt "ANSWERS" answers, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for ImMessageVoteDataQuestions {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						question: object.exact_str("QUESTION")?,
-						field_type: object.field("FIELD_TYPE")?,
-						answers: object.field("ANSWERS")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				ImMessageVoteDataQuestions { question : exact "QUESTION", field_type :
+				field "FIELD_TYPE", answers : field "ANSWERS", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(ImMessageVoteDataQuestions);
 			/// The object `params.IM_MESSAGE_VOTE_DATA` of `vote.Integration.Im.send`: `object`.
@@ -3614,44 +2349,17 @@ pub mod integration {
 					self.options = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for ImMessageVoteData {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("QUESTIONS", &self.questions)?;
-					crate::support::opt_entry(&mut map, "ANONYMITY", &self.anonymity)?;
-					crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(ImMessageVoteData);
+			serialize_map!(
+				ImMessageVoteData { req "QUESTIONS" questions, opt "ANONYMITY" anonymity,
+				opt "OPTIONS" options, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for ImMessageVoteData {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						questions: object.field("QUESTIONS")?,
-						anonymity: object.field("ANONYMITY")?,
-						options: object.field("OPTIONS")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				ImMessageVoteData { questions : field "QUESTIONS", anonymity : field
+				"ANONYMITY", options : field "OPTIONS", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(ImMessageVoteData);
 			/// The object `result` of `vote.Integration.Im.send`: `object`.
@@ -3667,32 +2375,14 @@ pub mod integration {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["messageId", "voteId"], &[])?;
-					Ok(Self {
-						message_id: object.field("messageId")?,
-						vote_id: object.field("voteId")?,
-						extra: object.rest()?,
-					})
+			from_value!(
+				Output { message_id : field "messageId", vote_id : field "voteId", extra
+				: rest "", } fits["messageId", "voteId"] []
+			);
+			serialize_map!(
+				Output { opt "messageId" message_id, opt "voteId" vote_id, rest "" extra
 				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "messageId", &self.message_id)?;
-					crate::support::opt_entry(&mut map, "voteId", &self.vote_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			);
 			impl ::bitrix24_runtime::Method for super::Send {
 				const NAME: &'static str = "vote.Integration.Im.send";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

@@ -77,52 +77,19 @@ impl Notify {
 		self.client_id = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Notify {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		map.serialize_entry("USER_ID", &self.user_id)?;
-		crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-		map.serialize_entry("MESSAGE", &self.message)?;
-		crate::support::opt_entry(&mut map, "MESSAGE_OUT", &self.message_out)?;
-		crate::support::opt_entry(&mut map, "TAG", &self.tag)?;
-		crate::support::opt_entry(&mut map, "SUB_TAG", &self.sub_tag)?;
-		crate::support::opt_entry(&mut map, "ATTACH", &self.attach)?;
-		crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Notify);
+serialize_map!(
+	Notify { req "USER_ID" user_id, opt "TYPE" type_, req "MESSAGE" message, opt
+	"MESSAGE_OUT" message_out, opt "TAG" tag, opt "SUB_TAG" sub_tag, opt "ATTACH" attach,
+	opt "CLIENT_ID" client_id, rest "" extra }
+);
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Notify {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			user_id: object.field("USER_ID")?,
-			type_: object.field("TYPE")?,
-			message: object.field("MESSAGE")?,
-			message_out: object.exact_str("MESSAGE_OUT")?,
-			tag: object.exact_str("TAG")?,
-			sub_tag: object.exact_str("SUB_TAG")?,
-			attach: object.field("ATTACH")?,
-			client_id: object.exact_str("CLIENT_ID")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(
+	Notify { user_id : field "USER_ID", type_ : field "TYPE", message : field "MESSAGE",
+	message_out : exact "MESSAGE_OUT", tag : exact "TAG", sub_tag : exact "SUB_TAG",
+	attach : field "ATTACH", client_id : exact "CLIENT_ID", extra : rest "", }
+);
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Notify);
 /// Methods under `chat`.
@@ -236,60 +203,22 @@ pub mod chat {
 			self.copilot_main_role = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "USERS", &self.users)?;
-			crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-			crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-			crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
-			crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
-			crate::support::opt_entry(&mut map, "AVATAR", &self.avatar)?;
-			crate::support::opt_entry(&mut map, "ENTITY_TYPE", &self.entity_type)?;
-			crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"COPILOT_MAIN_ROLE",
-				&self.copilot_main_role,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(
+		Add { opt "USERS" users, opt "TYPE" type_, opt "TITLE" title, opt "DESCRIPTION"
+		description, opt "COLOR" color, opt "MESSAGE" message, opt "AVATAR" avatar, opt
+		"ENTITY_TYPE" entity_type, opt "ENTITY_ID" entity_id, opt "COPILOT_MAIN_ROLE"
+		copilot_main_role, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				users: object.field("USERS")?,
-				type_: object.exact_str("TYPE")?,
-				title: object.exact_str("TITLE")?,
-				description: object.exact_str("DESCRIPTION")?,
-				color: object.field("COLOR")?,
-				message: object.exact_str("MESSAGE")?,
-				avatar: object.exact_str("AVATAR")?,
-				entity_type: object.field("ENTITY_TYPE")?,
-				entity_id: object.exact_str("ENTITY_ID")?,
-				copilot_main_role: object.field("COPILOT_MAIN_ROLE")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Add { users : field "USERS", type_ : exact "TYPE", title : exact "TITLE",
+		description : exact "DESCRIPTION", color : field "COLOR", message : exact
+		"MESSAGE", avatar : exact "AVATAR", entity_type : field "ENTITY_TYPE", entity_id
+		: exact "ENTITY_ID", copilot_main_role : field "COPILOT_MAIN_ROLE", extra : rest
+		"", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `im.chat.get`: REST 2, scope `im`.
@@ -323,40 +252,16 @@ pub mod chat {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("ENTITY_TYPE", &self.entity_type)?;
-			map.serialize_entry("ENTITY_ID", &self.entity_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(
+		Get { req "ENTITY_TYPE" entity_type, req "ENTITY_ID" entity_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				entity_type: object.field("ENTITY_TYPE")?,
-				entity_id: object.field("ENTITY_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Get { entity_type : field "ENTITY_TYPE", entity_id : field "ENTITY_ID", extra :
+		rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `im.chat.leave`: REST 2, scope `im`.
@@ -382,38 +287,11 @@ pub mod chat {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Leave {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CHAT_ID", &self.chat_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Leave);
+	serialize_map!(Leave { req "CHAT_ID" chat_id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Leave {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				chat_id: object.field("CHAT_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Leave { chat_id : field "CHAT_ID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Leave);
 	/// `im.chat.mute`: REST 2, scope `im`.
@@ -462,46 +340,17 @@ pub mod chat {
 			self.mute = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Mute {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "CHAT_ID", &self.chat_id)?;
-			crate::support::opt_entry(&mut map, "DIALOG_ID", &self.dialog_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"MUTE",
-				&self.mute.map(crate::support::yes_no),
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Mute);
+	serialize_map!(
+		Mute { opt "CHAT_ID" chat_id, opt "DIALOG_ID" dialog_id, opt_yn "MUTE" mute, rest
+		"" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Mute {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				chat_id: object.field("CHAT_ID")?,
-				dialog_id: object.exact_str("DIALOG_ID")?,
-				mute: object.field("MUTE")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Mute { chat_id : field "CHAT_ID", dialog_id : exact "DIALOG_ID", mute : field
+		"MUTE", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Mute);
 	/// `im.chat.setOwner`: REST 2, scope `im`.
@@ -538,42 +387,17 @@ pub mod chat {
 			self.dialog_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for SetOwner {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CHAT_ID", &self.chat_id)?;
-			crate::support::opt_entry(&mut map, "DIALOG_ID", &self.dialog_id)?;
-			map.serialize_entry("USER_ID", &self.user_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(SetOwner);
+	serialize_map!(
+		SetOwner { req "CHAT_ID" chat_id, opt "DIALOG_ID" dialog_id, req "USER_ID"
+		user_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for SetOwner {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				chat_id: object.field("CHAT_ID")?,
-				dialog_id: object.exact_str("DIALOG_ID")?,
-				user_id: object.field("USER_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		SetOwner { chat_id : field "CHAT_ID", dialog_id : exact "DIALOG_ID", user_id :
+		field "USER_ID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(SetOwner);
 	/// `im.chat.updateAvatar`: REST 2, scope `im`.
@@ -610,42 +434,17 @@ pub mod chat {
 			self.dialog_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for UpdateAvatar {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CHAT_ID", &self.chat_id)?;
-			crate::support::opt_entry(&mut map, "DIALOG_ID", &self.dialog_id)?;
-			map.serialize_entry("AVATAR", &self.avatar)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(UpdateAvatar);
+	serialize_map!(
+		UpdateAvatar { req "CHAT_ID" chat_id, opt "DIALOG_ID" dialog_id, req "AVATAR"
+		avatar, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for UpdateAvatar {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				chat_id: object.field("CHAT_ID")?,
-				dialog_id: object.exact_str("DIALOG_ID")?,
-				avatar: object.field("AVATAR")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		UpdateAvatar { chat_id : field "CHAT_ID", dialog_id : exact "DIALOG_ID", avatar :
+		field "AVATAR", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(UpdateAvatar);
 	/// `im.chat.updateColor`: REST 2, scope `im`.
@@ -687,42 +486,17 @@ pub mod chat {
 			self.dialog_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for UpdateColor {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CHAT_ID", &self.chat_id)?;
-			crate::support::opt_entry(&mut map, "DIALOG_ID", &self.dialog_id)?;
-			map.serialize_entry("COLOR", &self.color)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(UpdateColor);
+	serialize_map!(
+		UpdateColor { req "CHAT_ID" chat_id, opt "DIALOG_ID" dialog_id, req "COLOR"
+		color, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for UpdateColor {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				chat_id: object.field("CHAT_ID")?,
-				dialog_id: object.exact_str("DIALOG_ID")?,
-				color: object.field("COLOR")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		UpdateColor { chat_id : field "CHAT_ID", dialog_id : exact "DIALOG_ID", color :
+		field "COLOR", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(UpdateColor);
 	/// `im.chat.updateTitle`: REST 2, scope `im`.
@@ -759,42 +533,17 @@ pub mod chat {
 			self.dialog_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for UpdateTitle {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CHAT_ID", &self.chat_id)?;
-			crate::support::opt_entry(&mut map, "DIALOG_ID", &self.dialog_id)?;
-			map.serialize_entry("TITLE", &self.title)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(UpdateTitle);
+	serialize_map!(
+		UpdateTitle { req "CHAT_ID" chat_id, opt "DIALOG_ID" dialog_id, req "TITLE"
+		title, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for UpdateTitle {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				chat_id: object.field("CHAT_ID")?,
-				dialog_id: object.exact_str("DIALOG_ID")?,
-				title: object.field("TITLE")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		UpdateTitle { chat_id : field "CHAT_ID", dialog_id : exact "DIALOG_ID", title :
+		field "TITLE", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(UpdateTitle);
 	/// Types of `im.chat.add`.
@@ -958,30 +707,8 @@ pub mod chat {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["ID"], &[])?;
-				Ok(Self {
-					id: object.field("ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(Output { id : field "ID", extra : rest "", } fits["ID"] []);
+		serialize_map!(Output { opt "ID" id, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "im.chat.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1288,48 +1015,17 @@ pub mod chat {
 				self.hide_history = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Add {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("CHAT_ID", &self.chat_id)?;
-				map.serialize_entry("USERS", &self.users)?;
-				crate::support::opt_entry(
-					&mut map,
-					"HIDE_HISTORY",
-					&self.hide_history.map(crate::support::yes_no),
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Add);
+		serialize_map!(
+			Add { req "CHAT_ID" chat_id, req "USERS" users, opt_yn "HIDE_HISTORY"
+			hide_history, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Add {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					chat_id: object.field("CHAT_ID")?,
-					users: object.field("USERS")?,
-					hide_history: object.field("HIDE_HISTORY")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Add { chat_id : field "CHAT_ID", users : field "USERS", hide_history : field
+			"HIDE_HISTORY", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
 		/// `im.chat.user.delete`: REST 2, scope `im`.
@@ -1358,42 +1054,16 @@ pub mod chat {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Delete {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("CHAT_ID", &self.chat_id)?;
-				map.serialize_entry("USER_ID", &self.user_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Delete);
+		serialize_map!(
+			Delete { req "CHAT_ID" chat_id, req "USER_ID" user_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Delete {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					chat_id: object.field("CHAT_ID")?,
-					user_id: object.field("USER_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Delete { chat_id : field "CHAT_ID", user_id : field "USER_ID", extra : rest
+			"", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Delete);
 		/// `im.chat.user.list`: REST 2, scope `im`.
@@ -1419,40 +1089,11 @@ pub mod chat {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for List {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("CHAT_ID", &self.chat_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(List);
+		serialize_map!(List { req "CHAT_ID" chat_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for List {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					chat_id: object.field("CHAT_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(List { chat_id : field "CHAT_ID", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
 		/// Types of `im.chat.user.add`.
@@ -1575,34 +1216,11 @@ pub mod counters {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(Get { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// Types of `im.counters.get`.
@@ -1632,39 +1250,15 @@ pub mod counters {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputType {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					all: object.field("ALL")?,
-					chat: object.field("CHAT")?,
-					dialog: object.field("DIALOG")?,
-					lines: object.field("LINES")?,
-					notify: object.field("NOTIFY")?,
-					messenger: object.field("MESSENGER")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputType {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ALL", &self.all)?;
-				crate::support::opt_entry(&mut map, "CHAT", &self.chat)?;
-				crate::support::opt_entry(&mut map, "DIALOG", &self.dialog)?;
-				crate::support::opt_entry(&mut map, "LINES", &self.lines)?;
-				crate::support::opt_entry(&mut map, "NOTIFY", &self.notify)?;
-				crate::support::opt_entry(&mut map, "MESSENGER", &self.messenger)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputType { all : field "ALL", chat : field "CHAT", dialog : field "DIALOG",
+			lines : field "LINES", notify : field "NOTIFY", messenger : field
+			"MESSENGER", extra : rest "", }
+		);
+		serialize_map!(
+			OutputType { opt "ALL" all, opt "CHAT" chat, opt "DIALOG" dialog, opt "LINES"
+			lines, opt "NOTIFY" notify, opt "MESSENGER" messenger, rest "" extra }
+		);
 		/// The object `result.CHAT_MUTED` of `im.counters.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-counters-get.html>
@@ -1680,29 +1274,8 @@ pub mod counters {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputChatMuted {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					key: object.soft_pattern("*"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputChatMuted {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.key)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(OutputChatMuted { key : soft_pattern "*", extra : rest "", });
+		serialize_map!(OutputChatMuted { rest "*" key, rest "" extra });
 		/// The object `result.DIALOG` of `im.counters.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-counters-get.html>
@@ -1718,29 +1291,8 @@ pub mod counters {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputDialog {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					key: object.soft_pattern("*"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputDialog {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.key)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(OutputDialog { key : soft_pattern "*", extra : rest "", });
+		serialize_map!(OutputDialog { rest "*" key, rest "" extra });
 		/// The object `result` of `im.counters.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-counters-get.html>
@@ -1764,54 +1316,18 @@ pub mod counters {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"TYPE",
-							"CHAT",
-							"CHAT_MUTED",
-							"CHAT_UNREAD",
-							"LINES",
-							"DIALOG",
-							"DIALOG_UNREAD",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					type_: object.field("TYPE")?,
-					chat: object.field("CHAT")?,
-					chat_muted: object.field("CHAT_MUTED")?,
-					chat_unread: object.field("CHAT_UNREAD")?,
-					lines: object.field("LINES")?,
-					dialog: object.field("DIALOG")?,
-					dialog_unread: object.field("DIALOG_UNREAD")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				map.serialize_entry("CHAT", &self.chat)?;
-				crate::support::opt_entry(&mut map, "CHAT_MUTED", &self.chat_muted)?;
-				map.serialize_entry("CHAT_UNREAD", &self.chat_unread)?;
-				map.serialize_entry("LINES", &self.lines)?;
-				crate::support::opt_entry(&mut map, "DIALOG", &self.dialog)?;
-				map.serialize_entry("DIALOG_UNREAD", &self.dialog_unread)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { type_ : field "TYPE", chat : field "CHAT", chat_muted : field
+			"CHAT_MUTED", chat_unread : field "CHAT_UNREAD", lines : field "LINES",
+			dialog : field "DIALOG", dialog_unread : field "DIALOG_UNREAD", extra : rest
+			"", } fits["TYPE", "CHAT", "CHAT_MUTED", "CHAT_UNREAD", "LINES", "DIALOG",
+			"DIALOG_UNREAD"] []
+		);
+		serialize_map!(
+			Output { opt "TYPE" type_, req "CHAT" chat, opt "CHAT_MUTED" chat_muted, req
+			"CHAT_UNREAD" chat_unread, req "LINES" lines, opt "DIALOG" dialog, req
+			"DIALOG_UNREAD" dialog_unread, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "im.counters.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1857,44 +1373,13 @@ pub mod department {
 			self.user_data = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("ID", &self.id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"USER_DATA",
-				&self.user_data.map(crate::support::yes_no),
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "ID" id, opt_yn "USER_DATA" user_data, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("ID")?,
-				user_data: object.field("USER_DATA")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Get { id : field "ID", user_data : field "USER_DATA", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// Methods under `department::colleagues`.
@@ -1947,48 +1432,17 @@ pub mod department {
 				self.limit = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for List {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USER_DATA",
-					&self.user_data.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "OFFSET", &self.offset)?;
-				crate::support::opt_entry(&mut map, "LIMIT", &self.limit)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(List);
+		serialize_map!(
+			List { opt_yn "USER_DATA" user_data, opt "OFFSET" offset, opt "LIMIT" limit,
+			rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for List {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					user_data: object.field("USER_DATA")?,
-					offset: object.field("OFFSET")?,
-					limit: object.field("LIMIT")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			List { user_data : field "USER_DATA", offset : field "OFFSET", limit : field
+			"LIMIT", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
 		/// Types of `im.department.colleagues.list`.
@@ -2019,39 +1473,14 @@ pub mod department {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for ItemPhones {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						personal_mobile: object.field("personal_mobile")?,
-						inner_phone: object.field("inner_phone")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for ItemPhones {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"personal_mobile",
-						&self.personal_mobile,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"inner_phone",
-						&self.inner_phone,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				ItemPhones { personal_mobile : field "personal_mobile", inner_phone :
+				field "inner_phone", extra : rest "", }
+			);
+			serialize_map!(
+				ItemPhones { opt "personal_mobile" personal_mobile, opt "inner_phone"
+				inner_phone, rest "" extra }
+			);
 			/// The object `result` of `im.department.colleagues.list`: `array`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-colleagues-list.html>
@@ -2117,137 +1546,39 @@ pub mod department {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Item {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"id",
-								"active",
-								"name",
-								"first_name",
-								"last_name",
-								"work_position",
-								"color",
-								"avatar",
-								"avatar_hr",
-								"gender",
-								"birthday",
-								"extranet",
-								"network",
-								"bot",
-								"connector",
-								"external_auth_id",
-								"status",
-								"idle",
-								"last_activity_date",
-								"mobile_last_date",
-								"desktop_last_date",
-								"absent",
-								"departments",
-								"phones",
-								"bot_data",
-								"type",
-								"website",
-								"email",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						id: object.field("id")?,
-						active: object.field("active")?,
-						name: object.field("name")?,
-						first_name: object.field("first_name")?,
-						last_name: object.field("last_name")?,
-						work_position: object.field("work_position")?,
-						color: object.field("color")?,
-						avatar: object.field("avatar")?,
-						avatar_hr: object.field("avatar_hr")?,
-						gender: object.field("gender")?,
-						birthday: object.field("birthday")?,
-						extranet: object.field("extranet")?,
-						network: object.field("network")?,
-						bot: object.field("bot")?,
-						connector: object.field("connector")?,
-						external_auth_id: object.field("external_auth_id")?,
-						status: object.field("status")?,
-						idle: object.field("idle")?,
-						last_activity_date: object.field("last_activity_date")?,
-						mobile_last_date: object.field("mobile_last_date")?,
-						desktop_last_date: object.field("desktop_last_date")?,
-						absent: object.field("absent")?,
-						departments: object.field("departments")?,
-						phones: object.field("phones")?,
-						bot_data: object.field("bot_data")?,
-						type_: object.field("type")?,
-						website: object.field("website")?,
-						email: object.field("email")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Item {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "active", &self.active)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "first_name", &self.first_name)?;
-					crate::support::opt_entry(&mut map, "last_name", &self.last_name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"work_position",
-						&self.work_position,
-					)?;
-					crate::support::opt_entry(&mut map, "color", &self.color)?;
-					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-					crate::support::opt_entry(&mut map, "avatar_hr", &self.avatar_hr)?;
-					crate::support::opt_entry(&mut map, "gender", &self.gender)?;
-					crate::support::opt_entry(&mut map, "birthday", &self.birthday)?;
-					crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
-					crate::support::opt_entry(&mut map, "network", &self.network)?;
-					crate::support::opt_entry(&mut map, "bot", &self.bot)?;
-					crate::support::opt_entry(&mut map, "connector", &self.connector)?;
-					crate::support::opt_entry(
-						&mut map,
-						"external_auth_id",
-						&self.external_auth_id,
-					)?;
-					crate::support::opt_entry(&mut map, "status", &self.status)?;
-					crate::support::opt_entry(&mut map, "idle", &self.idle)?;
-					crate::support::opt_entry(
-						&mut map,
-						"last_activity_date",
-						&self.last_activity_date,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"mobile_last_date",
-						&self.mobile_last_date,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"desktop_last_date",
-						&self.desktop_last_date,
-					)?;
-					crate::support::opt_entry(&mut map, "absent", &self.absent)?;
-					map.serialize_entry("departments", &self.departments)?;
-					crate::support::opt_entry(&mut map, "phones", &self.phones)?;
-					map.serialize_entry("bot_data", &self.bot_data)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "website", &self.website)?;
-					crate::support::opt_entry(&mut map, "email", &self.email)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Item { id : field "id", active : field "active", name : field "name",
+				first_name : field "first_name", last_name : field "last_name",
+				work_position : field "work_position", color : field "color", avatar :
+				field "avatar", avatar_hr : field "avatar_hr", gender : field "gender",
+				birthday : field "birthday", extranet : field "extranet", network : field
+				"network", bot : field "bot", connector : field "connector",
+				external_auth_id : field "external_auth_id", status : field "status",
+				idle : field "idle", last_activity_date : field "last_activity_date",
+				mobile_last_date : field "mobile_last_date", desktop_last_date : field
+				"desktop_last_date", absent : field "absent", departments : field
+				"departments", phones : field "phones", bot_data : field "bot_data",
+				type_ : field "type", website : field "website", email : field "email",
+				extra : rest "", } fits["id", "active", "name", "first_name",
+				"last_name", "work_position", "color", "avatar", "avatar_hr", "gender",
+				"birthday", "extranet", "network", "bot", "connector",
+				"external_auth_id", "status", "idle", "last_activity_date",
+				"mobile_last_date", "desktop_last_date", "absent", "departments",
+				"phones", "bot_data", "type", "website", "email"] []
+			);
+			serialize_map!(
+				Item { opt "id" id, opt "active" active, opt "name" name, opt
+				"first_name" first_name, opt "last_name" last_name, opt "work_position"
+				work_position, opt "color" color, opt "avatar" avatar, opt "avatar_hr"
+				avatar_hr, opt "gender" gender, opt "birthday" birthday, opt "extranet"
+				extranet, opt "network" network, opt "bot" bot, opt "connector"
+				connector, opt "external_auth_id" external_auth_id, opt "status" status,
+				opt "idle" idle, opt "last_activity_date" last_activity_date, opt
+				"mobile_last_date" mobile_last_date, opt "desktop_last_date"
+				desktop_last_date, opt "absent" absent, req "departments" departments,
+				opt "phones" phones, req "bot_data" bot_data, opt "type" type_, opt
+				"website" website, opt "email" email, rest "" extra }
+			);
 			/// The `result` of the call: `array`.
 			pub type Output = crate::List<Item>;
 			impl ::bitrix24_runtime::Method for super::List {
@@ -2301,46 +1632,13 @@ pub mod department {
 				self.user_data = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("ID", &self.id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USER_DATA",
-					&self.user_data.map(crate::support::yes_no),
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(Get { req "ID" id, opt_yn "USER_DATA" user_data, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					user_data: object.field("USER_DATA")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Get { id : field "ID", user_data : field "USER_DATA", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// Types of `im.department.employees.get`.
@@ -2373,39 +1671,14 @@ pub mod department {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputPhones {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						personal_mobile: object.field("personal_mobile")?,
-						inner_phone: object.field("inner_phone")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputPhones {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"personal_mobile",
-						&self.personal_mobile,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"inner_phone",
-						&self.inner_phone,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputPhones { personal_mobile : field "personal_mobile", inner_phone :
+				field "inner_phone", extra : rest "", }
+			);
+			serialize_map!(
+				OutputPhones { opt "personal_mobile" personal_mobile, opt "inner_phone"
+				inner_phone, rest "" extra }
+			);
 			/// The object `result` of `im.department.employees.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-employees-get.html>
@@ -2477,139 +1750,39 @@ pub mod department {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"id",
-								"active",
-								"name",
-								"first_name",
-								"last_name",
-								"work_position",
-								"color",
-								"avatar",
-								"avatar_hr",
-								"gender",
-								"birthday",
-								"extranet",
-								"network",
-								"bot",
-								"connector",
-								"external_auth_id",
-								"status",
-								"idle",
-								"last_activity_date",
-								"mobile_last_date",
-								"desktop_last_date",
-								"absent",
-								"departments",
-								"phones",
-								"bot_data",
-								"type",
-								"website",
-								"email",
-							],
-							&["*"],
-						)?;
-					Ok(Self {
-						id: object.field("id")?,
-						active: object.field("active")?,
-						name: object.field("name")?,
-						first_name: object.field("first_name")?,
-						last_name: object.field("last_name")?,
-						work_position: object.field("work_position")?,
-						color: object.field("color")?,
-						avatar: object.field("avatar")?,
-						avatar_hr: object.field("avatar_hr")?,
-						gender: object.field("gender")?,
-						birthday: object.field("birthday")?,
-						extranet: object.field("extranet")?,
-						network: object.field("network")?,
-						bot: object.field("bot")?,
-						connector: object.field("connector")?,
-						external_auth_id: object.field("external_auth_id")?,
-						status: object.field("status")?,
-						idle: object.field("idle")?,
-						last_activity_date: object.field("last_activity_date")?,
-						mobile_last_date: object.field("mobile_last_date")?,
-						desktop_last_date: object.field("desktop_last_date")?,
-						absent: object.field("absent")?,
-						departments: object.field("departments")?,
-						phones: object.field("phones")?,
-						bot_data: object.field("bot_data")?,
-						type_: object.field("type")?,
-						website: object.field("website")?,
-						email: object.field("email")?,
-						key: object.soft_pattern("*"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "active", &self.active)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "first_name", &self.first_name)?;
-					crate::support::opt_entry(&mut map, "last_name", &self.last_name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"work_position",
-						&self.work_position,
-					)?;
-					crate::support::opt_entry(&mut map, "color", &self.color)?;
-					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-					crate::support::opt_entry(&mut map, "avatar_hr", &self.avatar_hr)?;
-					crate::support::opt_entry(&mut map, "gender", &self.gender)?;
-					crate::support::opt_entry(&mut map, "birthday", &self.birthday)?;
-					crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
-					crate::support::opt_entry(&mut map, "network", &self.network)?;
-					crate::support::opt_entry(&mut map, "bot", &self.bot)?;
-					crate::support::opt_entry(&mut map, "connector", &self.connector)?;
-					crate::support::opt_entry(
-						&mut map,
-						"external_auth_id",
-						&self.external_auth_id,
-					)?;
-					crate::support::opt_entry(&mut map, "status", &self.status)?;
-					crate::support::opt_entry(&mut map, "idle", &self.idle)?;
-					crate::support::opt_entry(
-						&mut map,
-						"last_activity_date",
-						&self.last_activity_date,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"mobile_last_date",
-						&self.mobile_last_date,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"desktop_last_date",
-						&self.desktop_last_date,
-					)?;
-					crate::support::opt_entry(&mut map, "absent", &self.absent)?;
-					map.serialize_entry("departments", &self.departments)?;
-					crate::support::opt_entry(&mut map, "phones", &self.phones)?;
-					map.serialize_entry("bot_data", &self.bot_data)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "website", &self.website)?;
-					crate::support::opt_entry(&mut map, "email", &self.email)?;
-					crate::support::rest_entries(&mut map, &self.key)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { id : field "id", active : field "active", name : field "name",
+				first_name : field "first_name", last_name : field "last_name",
+				work_position : field "work_position", color : field "color", avatar :
+				field "avatar", avatar_hr : field "avatar_hr", gender : field "gender",
+				birthday : field "birthday", extranet : field "extranet", network : field
+				"network", bot : field "bot", connector : field "connector",
+				external_auth_id : field "external_auth_id", status : field "status",
+				idle : field "idle", last_activity_date : field "last_activity_date",
+				mobile_last_date : field "mobile_last_date", desktop_last_date : field
+				"desktop_last_date", absent : field "absent", departments : field
+				"departments", phones : field "phones", bot_data : field "bot_data",
+				type_ : field "type", website : field "website", email : field "email",
+				key : soft_pattern "*", extra : rest "", } fits["id", "active", "name",
+				"first_name", "last_name", "work_position", "color", "avatar",
+				"avatar_hr", "gender", "birthday", "extranet", "network", "bot",
+				"connector", "external_auth_id", "status", "idle", "last_activity_date",
+				"mobile_last_date", "desktop_last_date", "absent", "departments",
+				"phones", "bot_data", "type", "website", "email"] ["*"]
+			);
+			serialize_map!(
+				Output { opt "id" id, opt "active" active, opt "name" name, opt
+				"first_name" first_name, opt "last_name" last_name, opt "work_position"
+				work_position, opt "color" color, opt "avatar" avatar, opt "avatar_hr"
+				avatar_hr, opt "gender" gender, opt "birthday" birthday, opt "extranet"
+				extranet, opt "network" network, opt "bot" bot, opt "connector"
+				connector, opt "external_auth_id" external_auth_id, opt "status" status,
+				opt "idle" idle, opt "last_activity_date" last_activity_date, opt
+				"mobile_last_date" mobile_last_date, opt "desktop_last_date"
+				desktop_last_date, opt "absent" absent, req "departments" departments,
+				opt "phones" phones, req "bot_data" bot_data, opt "type" type_, opt
+				"website" website, opt "email" email, rest "*" key, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "im.department.employees.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2652,35 +1825,14 @@ pub mod department {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for ItemManagerUserDataPhones {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					personal_mobile: object.field("personal_mobile")?,
-					inner_phone: object.field("inner_phone")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for ItemManagerUserDataPhones {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"personal_mobile",
-					&self.personal_mobile,
-				)?;
-				crate::support::opt_entry(&mut map, "inner_phone", &self.inner_phone)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			ItemManagerUserDataPhones { personal_mobile : field "personal_mobile",
+			inner_phone : field "inner_phone", extra : rest "", }
+		);
+		serialize_map!(
+			ItemManagerUserDataPhones { opt "personal_mobile" personal_mobile, opt
+			"inner_phone" inner_phone, rest "" extra }
+		);
 		/// The object `result.manager_user_data` of `im.department.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-get.html>
@@ -2746,103 +1898,33 @@ pub mod department {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for ItemManagerUserData {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					active: object.field("active")?,
-					name: object.field("name")?,
-					first_name: object.field("first_name")?,
-					last_name: object.field("last_name")?,
-					work_position: object.field("work_position")?,
-					color: object.field("color")?,
-					avatar: object.field("avatar")?,
-					avatar_hr: object.field("avatar_hr")?,
-					gender: object.field("gender")?,
-					birthday: object.field("birthday")?,
-					extranet: object.field("extranet")?,
-					network: object.field("network")?,
-					bot: object.field("bot")?,
-					connector: object.field("connector")?,
-					external_auth_id: object.field("external_auth_id")?,
-					status: object.field("status")?,
-					idle: object.field("idle")?,
-					last_activity_date: object.field("last_activity_date")?,
-					mobile_last_date: object.field("mobile_last_date")?,
-					desktop_last_date: object.field("desktop_last_date")?,
-					absent: object.field("absent")?,
-					departments: object.field("departments")?,
-					phones: object.field("phones")?,
-					bot_data: object.field("bot_data")?,
-					type_: object.field("type")?,
-					website: object.field("website")?,
-					email: object.field("email")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for ItemManagerUserData {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "active", &self.active)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "first_name", &self.first_name)?;
-				crate::support::opt_entry(&mut map, "last_name", &self.last_name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"work_position",
-					&self.work_position,
-				)?;
-				crate::support::opt_entry(&mut map, "color", &self.color)?;
-				crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-				crate::support::opt_entry(&mut map, "avatar_hr", &self.avatar_hr)?;
-				crate::support::opt_entry(&mut map, "gender", &self.gender)?;
-				crate::support::opt_entry(&mut map, "birthday", &self.birthday)?;
-				crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
-				crate::support::opt_entry(&mut map, "network", &self.network)?;
-				crate::support::opt_entry(&mut map, "bot", &self.bot)?;
-				crate::support::opt_entry(&mut map, "connector", &self.connector)?;
-				crate::support::opt_entry(
-					&mut map,
-					"external_auth_id",
-					&self.external_auth_id,
-				)?;
-				crate::support::opt_entry(&mut map, "status", &self.status)?;
-				crate::support::opt_entry(&mut map, "idle", &self.idle)?;
-				crate::support::opt_entry(
-					&mut map,
-					"last_activity_date",
-					&self.last_activity_date,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"mobile_last_date",
-					&self.mobile_last_date,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"desktop_last_date",
-					&self.desktop_last_date,
-				)?;
-				crate::support::opt_entry(&mut map, "absent", &self.absent)?;
-				map.serialize_entry("departments", &self.departments)?;
-				crate::support::opt_entry(&mut map, "phones", &self.phones)?;
-				map.serialize_entry("bot_data", &self.bot_data)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "website", &self.website)?;
-				crate::support::opt_entry(&mut map, "email", &self.email)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			ItemManagerUserData { id : field "id", active : field "active", name : field
+			"name", first_name : field "first_name", last_name : field "last_name",
+			work_position : field "work_position", color : field "color", avatar : field
+			"avatar", avatar_hr : field "avatar_hr", gender : field "gender", birthday :
+			field "birthday", extranet : field "extranet", network : field "network", bot
+			: field "bot", connector : field "connector", external_auth_id : field
+			"external_auth_id", status : field "status", idle : field "idle",
+			last_activity_date : field "last_activity_date", mobile_last_date : field
+			"mobile_last_date", desktop_last_date : field "desktop_last_date", absent :
+			field "absent", departments : field "departments", phones : field "phones",
+			bot_data : field "bot_data", type_ : field "type", website : field "website",
+			email : field "email", extra : rest "", }
+		);
+		serialize_map!(
+			ItemManagerUserData { opt "id" id, opt "active" active, opt "name" name, opt
+			"first_name" first_name, opt "last_name" last_name, opt "work_position"
+			work_position, opt "color" color, opt "avatar" avatar, opt "avatar_hr"
+			avatar_hr, opt "gender" gender, opt "birthday" birthday, opt "extranet"
+			extranet, opt "network" network, opt "bot" bot, opt "connector" connector,
+			opt "external_auth_id" external_auth_id, opt "status" status, opt "idle"
+			idle, opt "last_activity_date" last_activity_date, opt "mobile_last_date"
+			mobile_last_date, opt "desktop_last_date" desktop_last_date, opt "absent"
+			absent, req "departments" departments, opt "phones" phones, req "bot_data"
+			bot_data, opt "type" type_, opt "website" website, opt "email" email, rest ""
+			extra }
+		);
 		/// The object `result` of `im.department.get`: `array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-get.html>
@@ -2862,56 +1944,17 @@ pub mod department {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"id",
-							"name",
-							"full_name",
-							"manager_user_id",
-							"manager_user_data",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					id: object.field("id")?,
-					name: object.field("name")?,
-					full_name: object.field("full_name")?,
-					manager_user_id: object.field("manager_user_id")?,
-					manager_user_data: object.field("manager_user_data")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "full_name", &self.full_name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"manager_user_id",
-					&self.manager_user_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"manager_user_data",
-					&self.manager_user_data,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { id : field "id", name : field "name", full_name : field "full_name",
+			manager_user_id : field "manager_user_id", manager_user_data : field
+			"manager_user_data", extra : rest "", } fits["id", "name", "full_name",
+			"manager_user_id", "manager_user_data"] []
+		);
+		serialize_map!(
+			Item { opt "id" id, opt "name" name, opt "full_name" full_name, opt
+			"manager_user_id" manager_user_id, opt "manager_user_data" manager_user_data,
+			rest "" extra }
+		);
 		/// The `result` of the call: `array`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::Get {
@@ -2958,46 +2001,13 @@ pub mod department {
 				self.user_data = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("ID", &self.id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USER_DATA",
-					&self.user_data.map(crate::support::yes_no),
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(Get { req "ID" id, opt_yn "USER_DATA" user_data, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					user_data: object.field("USER_DATA")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Get { id : field "ID", user_data : field "USER_DATA", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// Types of `im.department.managers.get`.
@@ -3030,39 +2040,14 @@ pub mod department {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputPhones {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						personal_mobile: object.field("personal_mobile")?,
-						inner_phone: object.field("inner_phone")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputPhones {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"personal_mobile",
-						&self.personal_mobile,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"inner_phone",
-						&self.inner_phone,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputPhones { personal_mobile : field "personal_mobile", inner_phone :
+				field "inner_phone", extra : rest "", }
+			);
+			serialize_map!(
+				OutputPhones { opt "personal_mobile" personal_mobile, opt "inner_phone"
+				inner_phone, rest "" extra }
+			);
 			/// The object `result` of `im.department.managers.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-managers-get.html>
@@ -3134,139 +2119,39 @@ pub mod department {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"id",
-								"active",
-								"name",
-								"first_name",
-								"last_name",
-								"work_position",
-								"color",
-								"avatar",
-								"avatar_hr",
-								"gender",
-								"birthday",
-								"extranet",
-								"network",
-								"bot",
-								"connector",
-								"external_auth_id",
-								"status",
-								"idle",
-								"last_activity_date",
-								"mobile_last_date",
-								"desktop_last_date",
-								"absent",
-								"departments",
-								"phones",
-								"bot_data",
-								"type",
-								"website",
-								"email",
-							],
-							&["*"],
-						)?;
-					Ok(Self {
-						id: object.field("id")?,
-						active: object.field("active")?,
-						name: object.field("name")?,
-						first_name: object.field("first_name")?,
-						last_name: object.field("last_name")?,
-						work_position: object.field("work_position")?,
-						color: object.field("color")?,
-						avatar: object.field("avatar")?,
-						avatar_hr: object.field("avatar_hr")?,
-						gender: object.field("gender")?,
-						birthday: object.field("birthday")?,
-						extranet: object.field("extranet")?,
-						network: object.field("network")?,
-						bot: object.field("bot")?,
-						connector: object.field("connector")?,
-						external_auth_id: object.field("external_auth_id")?,
-						status: object.field("status")?,
-						idle: object.field("idle")?,
-						last_activity_date: object.field("last_activity_date")?,
-						mobile_last_date: object.field("mobile_last_date")?,
-						desktop_last_date: object.field("desktop_last_date")?,
-						absent: object.field("absent")?,
-						departments: object.field("departments")?,
-						phones: object.field("phones")?,
-						bot_data: object.field("bot_data")?,
-						type_: object.field("type")?,
-						website: object.field("website")?,
-						email: object.field("email")?,
-						key: object.soft_pattern("*"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "active", &self.active)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "first_name", &self.first_name)?;
-					crate::support::opt_entry(&mut map, "last_name", &self.last_name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"work_position",
-						&self.work_position,
-					)?;
-					crate::support::opt_entry(&mut map, "color", &self.color)?;
-					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-					crate::support::opt_entry(&mut map, "avatar_hr", &self.avatar_hr)?;
-					crate::support::opt_entry(&mut map, "gender", &self.gender)?;
-					crate::support::opt_entry(&mut map, "birthday", &self.birthday)?;
-					crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
-					crate::support::opt_entry(&mut map, "network", &self.network)?;
-					crate::support::opt_entry(&mut map, "bot", &self.bot)?;
-					crate::support::opt_entry(&mut map, "connector", &self.connector)?;
-					crate::support::opt_entry(
-						&mut map,
-						"external_auth_id",
-						&self.external_auth_id,
-					)?;
-					crate::support::opt_entry(&mut map, "status", &self.status)?;
-					crate::support::opt_entry(&mut map, "idle", &self.idle)?;
-					crate::support::opt_entry(
-						&mut map,
-						"last_activity_date",
-						&self.last_activity_date,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"mobile_last_date",
-						&self.mobile_last_date,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"desktop_last_date",
-						&self.desktop_last_date,
-					)?;
-					crate::support::opt_entry(&mut map, "absent", &self.absent)?;
-					map.serialize_entry("departments", &self.departments)?;
-					crate::support::opt_entry(&mut map, "phones", &self.phones)?;
-					map.serialize_entry("bot_data", &self.bot_data)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "website", &self.website)?;
-					crate::support::opt_entry(&mut map, "email", &self.email)?;
-					crate::support::rest_entries(&mut map, &self.key)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { id : field "id", active : field "active", name : field "name",
+				first_name : field "first_name", last_name : field "last_name",
+				work_position : field "work_position", color : field "color", avatar :
+				field "avatar", avatar_hr : field "avatar_hr", gender : field "gender",
+				birthday : field "birthday", extranet : field "extranet", network : field
+				"network", bot : field "bot", connector : field "connector",
+				external_auth_id : field "external_auth_id", status : field "status",
+				idle : field "idle", last_activity_date : field "last_activity_date",
+				mobile_last_date : field "mobile_last_date", desktop_last_date : field
+				"desktop_last_date", absent : field "absent", departments : field
+				"departments", phones : field "phones", bot_data : field "bot_data",
+				type_ : field "type", website : field "website", email : field "email",
+				key : soft_pattern "*", extra : rest "", } fits["id", "active", "name",
+				"first_name", "last_name", "work_position", "color", "avatar",
+				"avatar_hr", "gender", "birthday", "extranet", "network", "bot",
+				"connector", "external_auth_id", "status", "idle", "last_activity_date",
+				"mobile_last_date", "desktop_last_date", "absent", "departments",
+				"phones", "bot_data", "type", "website", "email"] ["*"]
+			);
+			serialize_map!(
+				Output { opt "id" id, opt "active" active, opt "name" name, opt
+				"first_name" first_name, opt "last_name" last_name, opt "work_position"
+				work_position, opt "color" color, opt "avatar" avatar, opt "avatar_hr"
+				avatar_hr, opt "gender" gender, opt "birthday" birthday, opt "extranet"
+				extranet, opt "network" network, opt "bot" bot, opt "connector"
+				connector, opt "external_auth_id" external_auth_id, opt "status" status,
+				opt "idle" idle, opt "last_activity_date" last_activity_date, opt
+				"mobile_last_date" mobile_last_date, opt "desktop_last_date"
+				desktop_last_date, opt "absent" absent, req "departments" departments,
+				opt "phones" phones, req "bot_data" bot_data, opt "type" type_, opt
+				"website" website, opt "email" email, rest "*" key, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "im.department.managers.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3303,38 +2188,11 @@ pub mod dialog {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("DIALOG_ID", &self.dialog_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "DIALOG_ID" dialog_id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				dialog_id: object.field("DIALOG_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { dialog_id : field "DIALOG_ID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `im.dialog.read`: REST 2, scope `im`.
@@ -3368,40 +2226,16 @@ pub mod dialog {
 			self.message_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Read {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("DIALOG_ID", &self.dialog_id)?;
-			crate::support::opt_entry(&mut map, "MESSAGE_ID", &self.message_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Read);
+	serialize_map!(
+		Read { req "DIALOG_ID" dialog_id, opt "MESSAGE_ID" message_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Read {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				dialog_id: object.field("DIALOG_ID")?,
-				message_id: object.field("MESSAGE_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Read { dialog_id : field "DIALOG_ID", message_id : field "MESSAGE_ID", extra :
+		rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Read);
 	/// `im.dialog.unread`: REST 2, scope `im`.
@@ -3430,40 +2264,16 @@ pub mod dialog {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Unread {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("DIALOG_ID", &self.dialog_id)?;
-			map.serialize_entry("MESSAGE_ID", &self.message_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Unread);
+	serialize_map!(
+		Unread { req "DIALOG_ID" dialog_id, req "MESSAGE_ID" message_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Unread {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				dialog_id: object.field("DIALOG_ID")?,
-				message_id: object.field("MESSAGE_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Unread { dialog_id : field "DIALOG_ID", message_id : field "MESSAGE_ID", extra :
+		rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Unread);
 	/// `im.dialog.writing`: REST 2, scope `im`.
@@ -3489,38 +2299,11 @@ pub mod dialog {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Writing {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("DIALOG_ID", &self.dialog_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Writing);
+	serialize_map!(Writing { req "DIALOG_ID" dialog_id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Writing {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				dialog_id: object.field("DIALOG_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Writing { dialog_id : field "DIALOG_ID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Writing);
 	/// Types of `im.dialog.get`.
@@ -3573,49 +2356,19 @@ pub mod dialog {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestrictions {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					avatar: object.field("avatar")?,
-					rename: object.field("rename")?,
-					extend: object.field("extend")?,
-					call: object.field("call")?,
-					mute: object.field("mute")?,
-					leave: object.field("leave")?,
-					leave_owner: object.field("leave_owner")?,
-					send: object.field("send")?,
-					user_list: object.field("user_list")?,
-					path: object.field("path")?,
-					path_title: object.field("path_title")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestrictions {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-				crate::support::opt_entry(&mut map, "rename", &self.rename)?;
-				crate::support::opt_entry(&mut map, "extend", &self.extend)?;
-				crate::support::opt_entry(&mut map, "call", &self.call)?;
-				crate::support::opt_entry(&mut map, "mute", &self.mute)?;
-				crate::support::opt_entry(&mut map, "leave", &self.leave)?;
-				crate::support::opt_entry(&mut map, "leave_owner", &self.leave_owner)?;
-				crate::support::opt_entry(&mut map, "send", &self.send)?;
-				crate::support::opt_entry(&mut map, "user_list", &self.user_list)?;
-				crate::support::opt_entry(&mut map, "path", &self.path)?;
-				crate::support::opt_entry(&mut map, "path_title", &self.path_title)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestrictions { avatar : field "avatar", rename : field "rename", extend
+			: field "extend", call : field "call", mute : field "mute", leave : field
+			"leave", leave_owner : field "leave_owner", send : field "send", user_list :
+			field "user_list", path : field "path", path_title : field "path_title",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestrictions { opt "avatar" avatar, opt "rename" rename, opt "extend"
+			extend, opt "call" call, opt "mute" mute, opt "leave" leave, opt
+			"leave_owner" leave_owner, opt "send" send, opt "user_list" user_list, opt
+			"path" path, opt "path_title" path_title, rest "" extra }
+		);
 		/// The object `result.entity_link` of `im.dialog.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-dialog-get.html>
@@ -3631,33 +2384,14 @@ pub mod dialog {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputEntityLink {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.field("type")?,
-					url: object.field("url")?,
-					id: object.field("id")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputEntityLink {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "url", &self.url)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputEntityLink { type_ : field "type", url : field "url", id : field "id",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputEntityLink { opt "type" type_, opt "url" url, opt "id" id, rest ""
+			extra }
+		);
 		/// The object `result.permissions` of `im.dialog.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-dialog-get.html>
@@ -3679,55 +2413,18 @@ pub mod dialog {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPermissions {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					manage_users_add: object.field("manage_users_add")?,
-					manage_users_delete: object.field("manage_users_delete")?,
-					manage_ui: object.field("manage_ui")?,
-					manage_settings: object.field("manage_settings")?,
-					manage_messages: object.field("manage_messages")?,
-					can_post: object.field("can_post")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPermissions {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"manage_users_add",
-					&self.manage_users_add,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"manage_users_delete",
-					&self.manage_users_delete,
-				)?;
-				crate::support::opt_entry(&mut map, "manage_ui", &self.manage_ui)?;
-				crate::support::opt_entry(
-					&mut map,
-					"manage_settings",
-					&self.manage_settings,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"manage_messages",
-					&self.manage_messages,
-				)?;
-				crate::support::opt_entry(&mut map, "can_post", &self.can_post)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPermissions { manage_users_add : field "manage_users_add",
+			manage_users_delete : field "manage_users_delete", manage_ui : field
+			"manage_ui", manage_settings : field "manage_settings", manage_messages :
+			field "manage_messages", can_post : field "can_post", extra : rest "", }
+		);
+		serialize_map!(
+			OutputPermissions { opt "manage_users_add" manage_users_add, opt
+			"manage_users_delete" manage_users_delete, opt "manage_ui" manage_ui, opt
+			"manage_settings" manage_settings, opt "manage_messages" manage_messages, opt
+			"can_post" can_post, rest "" extra }
+		);
 		/// The object `result.readed_list` of `im.dialog.get`: `array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-dialog-get.html>
@@ -3745,35 +2442,14 @@ pub mod dialog {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputReadedList {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					user_id: object.field("user_id")?,
-					user_name: object.field("user_name")?,
-					message_id: object.field("message_id")?,
-					date: object.field("date")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputReadedList {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "user_id", &self.user_id)?;
-				crate::support::opt_entry(&mut map, "user_name", &self.user_name)?;
-				crate::support::opt_entry(&mut map, "message_id", &self.message_id)?;
-				crate::support::opt_entry(&mut map, "date", &self.date)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputReadedList { user_id : field "user_id", user_name : field "user_name",
+			message_id : field "message_id", date : field "date", extra : rest "", }
+		);
+		serialize_map!(
+			OutputReadedList { opt "user_id" user_id, opt "user_name" user_name, opt
+			"message_id" message_id, opt "date" date, rest "" extra }
+		);
 		/// The object `result.last_message_views` of `im.dialog.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-dialog-get.html>
@@ -3789,37 +2465,15 @@ pub mod dialog {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputLastMessageViews {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					message_id: object.field("message_id")?,
-					first_viewers: object.field("first_viewers")?,
-					count_of_viewers: object.field("count_of_viewers")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputLastMessageViews {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "message_id", &self.message_id)?;
-				map.serialize_entry("first_viewers", &self.first_viewers)?;
-				crate::support::opt_entry(
-					&mut map,
-					"count_of_viewers",
-					&self.count_of_viewers,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputLastMessageViews { message_id : field "message_id", first_viewers :
+			field "first_viewers", count_of_viewers : field "count_of_viewers", extra :
+			rest "", }
+		);
+		serialize_map!(
+			OutputLastMessageViews { opt "message_id" message_id, req "first_viewers"
+			first_viewers, opt "count_of_viewers" count_of_viewers, rest "" extra }
+		);
 		/// The object `result` of `im.dialog.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-dialog-get.html>
@@ -3905,191 +2559,52 @@ pub mod dialog {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"id",
-							"parent_chat_id",
-							"parent_message_id",
-							"name",
-							"description",
-							"owner",
-							"extranet",
-							"avatar",
-							"color",
-							"type",
-							"counter",
-							"user_counter",
-							"message_count",
-							"unread_id",
-							"restrictions",
-							"last_message_id",
-							"last_id",
-							"marked_id",
-							"disk_folder_id",
-							"entity_type",
-							"entity_id",
-							"entity_data_1",
-							"entity_data_2",
-							"entity_data_3",
-							"mute_list",
-							"date_create",
-							"message_type",
-							"public",
-							"role",
-							"entity_link",
-							"text_field_enabled",
-							"background_id",
-							"permissions",
-							"is_new",
-							"readed_list",
-							"manager_list",
-							"last_message_views",
-							"dialog_id",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					id: object.field("id")?,
-					parent_chat_id: object.field("parent_chat_id")?,
-					parent_message_id: object.field("parent_message_id")?,
-					name: object.field("name")?,
-					description: object.field("description")?,
-					owner: object.field("owner")?,
-					extranet: object.field("extranet")?,
-					avatar: object.field("avatar")?,
-					color: object.field("color")?,
-					type_: object.field("type")?,
-					counter: object.field("counter")?,
-					user_counter: object.field("user_counter")?,
-					message_count: object.field("message_count")?,
-					unread_id: object.field("unread_id")?,
-					restrictions: object.field("restrictions")?,
-					last_message_id: object.field("last_message_id")?,
-					last_id: object.field("last_id")?,
-					marked_id: object.field("marked_id")?,
-					disk_folder_id: object.field("disk_folder_id")?,
-					entity_type: object.field("entity_type")?,
-					entity_id: object.field("entity_id")?,
-					entity_data_1: object.field("entity_data_1")?,
-					entity_data_2: object.field("entity_data_2")?,
-					entity_data_3: object.field("entity_data_3")?,
-					mute_list: object.field("mute_list")?,
-					date_create: object.field("date_create")?,
-					message_type: object.field("message_type")?,
-					public: object.field("public")?,
-					role: object.field("role")?,
-					entity_link: object.field("entity_link")?,
-					text_field_enabled: object.field("text_field_enabled")?,
-					background_id: object.field("background_id")?,
-					permissions: object.field("permissions")?,
-					is_new: object.field("is_new")?,
-					readed_list: object.field("readed_list")?,
-					manager_list: object.field("manager_list")?,
-					last_message_views: object.field("last_message_views")?,
-					dialog_id: object.field("dialog_id")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"parent_chat_id",
-					&self.parent_chat_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"parent_message_id",
-					&self.parent_message_id,
-				)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "owner", &self.owner)?;
-				crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
-				crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-				crate::support::opt_entry(&mut map, "color", &self.color)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "counter", &self.counter)?;
-				crate::support::opt_entry(&mut map, "user_counter", &self.user_counter)?;
-				crate::support::opt_entry(
-					&mut map,
-					"message_count",
-					&self.message_count,
-				)?;
-				crate::support::opt_entry(&mut map, "unread_id", &self.unread_id)?;
-				crate::support::opt_entry(&mut map, "restrictions", &self.restrictions)?;
-				crate::support::opt_entry(
-					&mut map,
-					"last_message_id",
-					&self.last_message_id,
-				)?;
-				crate::support::opt_entry(&mut map, "last_id", &self.last_id)?;
-				crate::support::opt_entry(&mut map, "marked_id", &self.marked_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"disk_folder_id",
-					&self.disk_folder_id,
-				)?;
-				crate::support::opt_entry(&mut map, "entity_type", &self.entity_type)?;
-				crate::support::opt_entry(&mut map, "entity_id", &self.entity_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"entity_data_1",
-					&self.entity_data_1,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"entity_data_2",
-					&self.entity_data_2,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"entity_data_3",
-					&self.entity_data_3,
-				)?;
-				map.serialize_entry("mute_list", &self.mute_list)?;
-				crate::support::opt_entry(&mut map, "date_create", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "message_type", &self.message_type)?;
-				crate::support::opt_entry(&mut map, "public", &self.public)?;
-				crate::support::opt_entry(&mut map, "role", &self.role)?;
-				crate::support::opt_entry(&mut map, "entity_link", &self.entity_link)?;
-				crate::support::opt_entry(
-					&mut map,
-					"text_field_enabled",
-					&self.text_field_enabled,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"background_id",
-					&self.background_id,
-				)?;
-				crate::support::opt_entry(&mut map, "permissions", &self.permissions)?;
-				crate::support::opt_entry(&mut map, "is_new", &self.is_new)?;
-				map.serialize_entry("readed_list", &self.readed_list)?;
-				map.serialize_entry("manager_list", &self.manager_list)?;
-				crate::support::opt_entry(
-					&mut map,
-					"last_message_views",
-					&self.last_message_views,
-				)?;
-				crate::support::opt_entry(&mut map, "dialog_id", &self.dialog_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : field "id", parent_chat_id : field "parent_chat_id",
+			parent_message_id : field "parent_message_id", name : field "name",
+			description : field "description", owner : field "owner", extranet : field
+			"extranet", avatar : field "avatar", color : field "color", type_ : field
+			"type", counter : field "counter", user_counter : field "user_counter",
+			message_count : field "message_count", unread_id : field "unread_id",
+			restrictions : field "restrictions", last_message_id : field
+			"last_message_id", last_id : field "last_id", marked_id : field "marked_id",
+			disk_folder_id : field "disk_folder_id", entity_type : field "entity_type",
+			entity_id : field "entity_id", entity_data_1 : field "entity_data_1",
+			entity_data_2 : field "entity_data_2", entity_data_3 : field "entity_data_3",
+			mute_list : field "mute_list", date_create : field "date_create",
+			message_type : field "message_type", public : field "public", role : field
+			"role", entity_link : field "entity_link", text_field_enabled : field
+			"text_field_enabled", background_id : field "background_id", permissions :
+			field "permissions", is_new : field "is_new", readed_list : field
+			"readed_list", manager_list : field "manager_list", last_message_views :
+			field "last_message_views", dialog_id : field "dialog_id", extra : rest "", }
+			fits["id", "parent_chat_id", "parent_message_id", "name", "description",
+			"owner", "extranet", "avatar", "color", "type", "counter", "user_counter",
+			"message_count", "unread_id", "restrictions", "last_message_id", "last_id",
+			"marked_id", "disk_folder_id", "entity_type", "entity_id", "entity_data_1",
+			"entity_data_2", "entity_data_3", "mute_list", "date_create", "message_type",
+			"public", "role", "entity_link", "text_field_enabled", "background_id",
+			"permissions", "is_new", "readed_list", "manager_list", "last_message_views",
+			"dialog_id"] []
+		);
+		serialize_map!(
+			Output { opt "id" id, opt "parent_chat_id" parent_chat_id, opt
+			"parent_message_id" parent_message_id, opt "name" name, opt "description"
+			description, opt "owner" owner, opt "extranet" extranet, opt "avatar" avatar,
+			opt "color" color, opt "type" type_, opt "counter" counter, opt
+			"user_counter" user_counter, opt "message_count" message_count, opt
+			"unread_id" unread_id, opt "restrictions" restrictions, opt "last_message_id"
+			last_message_id, opt "last_id" last_id, opt "marked_id" marked_id, opt
+			"disk_folder_id" disk_folder_id, opt "entity_type" entity_type, opt
+			"entity_id" entity_id, opt "entity_data_1" entity_data_1, opt "entity_data_2"
+			entity_data_2, opt "entity_data_3" entity_data_3, req "mute_list" mute_list,
+			opt "date_create" date_create, opt "message_type" message_type, opt "public"
+			public, opt "role" role, opt "entity_link" entity_link, opt
+			"text_field_enabled" text_field_enabled, opt "background_id" background_id,
+			opt "permissions" permissions, opt "is_new" is_new, req "readed_list"
+			readed_list, req "manager_list" manager_list, opt "last_message_views"
+			last_message_views, opt "dialog_id" dialog_id, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "im.dialog.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4148,46 +2663,17 @@ pub mod dialog {
 				self.limit = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("DIALOG_ID", &self.dialog_id)?;
-				crate::support::opt_entry(&mut map, "LAST_ID", &self.last_id)?;
-				crate::support::opt_entry(&mut map, "FIRST_ID", &self.first_id)?;
-				crate::support::opt_entry(&mut map, "LIMIT", &self.limit)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(
+			Get { req "DIALOG_ID" dialog_id, opt "LAST_ID" last_id, opt "FIRST_ID"
+			first_id, opt "LIMIT" limit, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					dialog_id: object.field("DIALOG_ID")?,
-					last_id: object.field("LAST_ID")?,
-					first_id: object.field("FIRST_ID")?,
-					limit: object.field("LIMIT")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Get { dialog_id : field "DIALOG_ID", last_id : field "LAST_ID", first_id :
+			field "FIRST_ID", limit : field "LIMIT", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `im.dialog.messages.search`: REST 2, scope `im`.
@@ -4278,58 +2764,20 @@ pub mod dialog {
 				self.last_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Search {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("CHAT_ID", &self.chat_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SEARCH_MESSAGE",
-					&self.search_message,
-				)?;
-				crate::support::opt_entry(&mut map, "DATE_FROM", &self.date_from)?;
-				crate::support::opt_entry(&mut map, "DATE_TO", &self.date_to)?;
-				crate::support::opt_entry(&mut map, "DATE", &self.date)?;
-				crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
-				crate::support::opt_entry(&mut map, "LIMIT", &self.limit)?;
-				crate::support::opt_entry(&mut map, "LAST_ID", &self.last_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Search);
+		serialize_map!(
+			Search { req "CHAT_ID" chat_id, opt "SEARCH_MESSAGE" search_message, opt
+			"DATE_FROM" date_from, opt "DATE_TO" date_to, opt "DATE" date, opt "ORDER"
+			order, opt "LIMIT" limit, opt "LAST_ID" last_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Search {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					chat_id: object.field("CHAT_ID")?,
-					search_message: object.exact_str("SEARCH_MESSAGE")?,
-					date_from: object.field("DATE_FROM")?,
-					date_to: object.field("DATE_TO")?,
-					date: object.field("DATE")?,
-					order: object.field("ORDER")?,
-					limit: object.field("LIMIT")?,
-					last_id: object.field("LAST_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Search { chat_id : field "CHAT_ID", search_message : exact "SEARCH_MESSAGE",
+			date_from : field "DATE_FROM", date_to : field "DATE_TO", date : field
+			"DATE", order : field "ORDER", limit : field "LIMIT", last_id : field
+			"LAST_ID", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Search);
 		/// Types of `im.dialog.messages.get`.
@@ -4372,33 +2820,14 @@ pub mod dialog {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputMessagesParams {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						like: object.field("LIKE")?,
-						code: object.field("CODE")?,
-						notify: object.field("NOTIFY")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputMessagesParams {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("LIKE", &self.like)?;
-					map.serialize_entry("CODE", &self.code)?;
-					crate::support::opt_entry(&mut map, "NOTIFY", &self.notify)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputMessagesParams { like : field "LIKE", code : field "CODE", notify :
+				field "NOTIFY", extra : rest "", }
+			);
+			serialize_map!(
+				OutputMessagesParams { req "LIKE" like, req "CODE" code, opt "NOTIFY"
+				notify, rest "" extra }
+			);
 			/// The object `result.messages` of `im.dialog.messages.get`: `array`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-get.html>
@@ -4428,51 +2857,19 @@ pub mod dialog {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputMessages {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						chat_id: object.field("chat_id")?,
-						author_id: object.field("author_id")?,
-						date: object.field("date")?,
-						text: object.field("text")?,
-						unread: object.field("unread")?,
-						uuid: object.field("uuid")?,
-						replaces: object.field("replaces")?,
-						params: object.field("params")?,
-						disappearing_date: object.field("disappearing_date")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputMessages {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "chat_id", &self.chat_id)?;
-					crate::support::opt_entry(&mut map, "author_id", &self.author_id)?;
-					crate::support::opt_entry(&mut map, "date", &self.date)?;
-					crate::support::opt_entry(&mut map, "text", &self.text)?;
-					crate::support::opt_entry(&mut map, "unread", &self.unread)?;
-					crate::support::opt_entry(&mut map, "uuid", &self.uuid)?;
-					map.serialize_entry("replaces", &self.replaces)?;
-					crate::support::opt_entry(&mut map, "params", &self.params)?;
-					crate::support::opt_entry(
-						&mut map,
-						"disappearing_date",
-						&self.disappearing_date,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputMessages { id : field "id", chat_id : field "chat_id", author_id :
+				field "author_id", date : field "date", text : field "text", unread :
+				field "unread", uuid : field "uuid", replaces : field "replaces", params
+				: field "params", disappearing_date : field "disappearing_date", extra :
+				rest "", }
+			);
+			serialize_map!(
+				OutputMessages { opt "id" id, opt "chat_id" chat_id, opt "author_id"
+				author_id, opt "date" date, opt "text" text, opt "unread" unread, opt
+				"uuid" uuid, req "replaces" replaces, opt "params" params, opt
+				"disappearing_date" disappearing_date, rest "" extra }
+			);
 			/// The object `result.users` of `im.dialog.messages.get`: `array`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-get.html>
@@ -4538,103 +2935,34 @@ pub mod dialog {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputUsers {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						active: object.field("active")?,
-						name: object.field("name")?,
-						first_name: object.field("first_name")?,
-						last_name: object.field("last_name")?,
-						work_position: object.field("work_position")?,
-						color: object.field("color")?,
-						avatar: object.field("avatar")?,
-						avatar_hr: object.field("avatar_hr")?,
-						gender: object.field("gender")?,
-						birthday: object.field("birthday")?,
-						extranet: object.field("extranet")?,
-						network: object.field("network")?,
-						bot: object.field("bot")?,
-						connector: object.field("connector")?,
-						external_auth_id: object.field("external_auth_id")?,
-						status: object.field("status")?,
-						idle: object.field("idle")?,
-						last_activity_date: object.field("last_activity_date")?,
-						mobile_last_date: object.field("mobile_last_date")?,
-						desktop_last_date: object.field("desktop_last_date")?,
-						absent: object.field("absent")?,
-						departments: object.field("departments")?,
-						phones: object.field("phones")?,
-						bot_data: object.field("bot_data")?,
-						type_: object.field("type")?,
-						website: object.field("website")?,
-						email: object.field("email")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputUsers {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "active", &self.active)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "first_name", &self.first_name)?;
-					crate::support::opt_entry(&mut map, "last_name", &self.last_name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"work_position",
-						&self.work_position,
-					)?;
-					crate::support::opt_entry(&mut map, "color", &self.color)?;
-					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-					crate::support::opt_entry(&mut map, "avatar_hr", &self.avatar_hr)?;
-					crate::support::opt_entry(&mut map, "gender", &self.gender)?;
-					crate::support::opt_entry(&mut map, "birthday", &self.birthday)?;
-					crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
-					crate::support::opt_entry(&mut map, "network", &self.network)?;
-					crate::support::opt_entry(&mut map, "bot", &self.bot)?;
-					crate::support::opt_entry(&mut map, "connector", &self.connector)?;
-					crate::support::opt_entry(
-						&mut map,
-						"external_auth_id",
-						&self.external_auth_id,
-					)?;
-					crate::support::opt_entry(&mut map, "status", &self.status)?;
-					crate::support::opt_entry(&mut map, "idle", &self.idle)?;
-					crate::support::opt_entry(
-						&mut map,
-						"last_activity_date",
-						&self.last_activity_date,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"mobile_last_date",
-						&self.mobile_last_date,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"desktop_last_date",
-						&self.desktop_last_date,
-					)?;
-					crate::support::opt_entry(&mut map, "absent", &self.absent)?;
-					map.serialize_entry("departments", &self.departments)?;
-					map.serialize_entry("phones", &self.phones)?;
-					map.serialize_entry("bot_data", &self.bot_data)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "website", &self.website)?;
-					crate::support::opt_entry(&mut map, "email", &self.email)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputUsers { id : field "id", active : field "active", name : field
+				"name", first_name : field "first_name", last_name : field "last_name",
+				work_position : field "work_position", color : field "color", avatar :
+				field "avatar", avatar_hr : field "avatar_hr", gender : field "gender",
+				birthday : field "birthday", extranet : field "extranet", network : field
+				"network", bot : field "bot", connector : field "connector",
+				external_auth_id : field "external_auth_id", status : field "status",
+				idle : field "idle", last_activity_date : field "last_activity_date",
+				mobile_last_date : field "mobile_last_date", desktop_last_date : field
+				"desktop_last_date", absent : field "absent", departments : field
+				"departments", phones : field "phones", bot_data : field "bot_data",
+				type_ : field "type", website : field "website", email : field "email",
+				extra : rest "", }
+			);
+			serialize_map!(
+				OutputUsers { opt "id" id, opt "active" active, opt "name" name, opt
+				"first_name" first_name, opt "last_name" last_name, opt "work_position"
+				work_position, opt "color" color, opt "avatar" avatar, opt "avatar_hr"
+				avatar_hr, opt "gender" gender, opt "birthday" birthday, opt "extranet"
+				extranet, opt "network" network, opt "bot" bot, opt "connector"
+				connector, opt "external_auth_id" external_auth_id, opt "status" status,
+				opt "idle" idle, opt "last_activity_date" last_activity_date, opt
+				"mobile_last_date" mobile_last_date, opt "desktop_last_date"
+				desktop_last_date, opt "absent" absent, req "departments" departments,
+				req "phones" phones, req "bot_data" bot_data, opt "type" type_, opt
+				"website" website, opt "email" email, rest "" extra }
+			);
 			/// The object `result.files.image` of `im.dialog.messages.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-get.html>
@@ -4648,31 +2976,14 @@ pub mod dialog {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputFilesImage {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						height: object.field("height")?,
-						width: object.field("width")?,
-						extra: object.rest()?,
-					})
+			from_value!(
+				OutputFilesImage { height : field "height", width : field "width", extra
+				: rest "", }
+			);
+			serialize_map!(
+				OutputFilesImage { opt "height" height, opt "width" width, rest "" extra
 				}
-			}
-			impl ::serde::Serialize for OutputFilesImage {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "height", &self.height)?;
-					crate::support::opt_entry(&mut map, "width", &self.width)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			);
 			/// The object `result.files.viewerAttrs` of `im.dialog.messages.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-get.html>
@@ -4700,57 +3011,19 @@ pub mod dialog {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputFilesViewerAttrs {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						viewer: object.field("viewer")?,
-						viewer_type: object.field("viewerType")?,
-						src: object.field("src")?,
-						viewer_resized: object.field("viewerResized")?,
-						object_id: object.field("objectId")?,
-						viewer_group_by: object.field("viewerGroupBy")?,
-						im_chat_id: object.field("imChatId")?,
-						title: object.field("title")?,
-						actions: object.field("actions")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputFilesViewerAttrs {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "viewer", &self.viewer)?;
-					crate::support::opt_entry(
-						&mut map,
-						"viewerType",
-						&self.viewer_type,
-					)?;
-					crate::support::opt_entry(&mut map, "src", &self.src)?;
-					crate::support::opt_entry(
-						&mut map,
-						"viewerResized",
-						&self.viewer_resized,
-					)?;
-					crate::support::opt_entry(&mut map, "objectId", &self.object_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"viewerGroupBy",
-						&self.viewer_group_by,
-					)?;
-					crate::support::opt_entry(&mut map, "imChatId", &self.im_chat_id)?;
-					crate::support::opt_entry(&mut map, "title", &self.title)?;
-					crate::support::opt_entry(&mut map, "actions", &self.actions)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputFilesViewerAttrs { viewer : field "viewer", viewer_type : field
+				"viewerType", src : field "src", viewer_resized : field "viewerResized",
+				object_id : field "objectId", viewer_group_by : field "viewerGroupBy",
+				im_chat_id : field "imChatId", title : field "title", actions : field
+				"actions", extra : rest "", }
+			);
+			serialize_map!(
+				OutputFilesViewerAttrs { opt "viewer" viewer, opt "viewerType"
+				viewer_type, opt "src" src, opt "viewerResized" viewer_resized, opt
+				"objectId" object_id, opt "viewerGroupBy" viewer_group_by, opt "imChatId"
+				im_chat_id, opt "title" title, opt "actions" actions, rest "" extra }
+			);
 			/// The object `result.files.mediaUrl` of `im.dialog.messages.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-get.html>
@@ -4762,29 +3035,10 @@ pub mod dialog {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputFilesMediaUrl {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						preview: object.field("preview")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputFilesMediaUrl {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("preview", &self.preview)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputFilesMediaUrl { preview : field "preview", extra : rest "", }
+			);
+			serialize_map!(OutputFilesMediaUrl { req "preview" preview, rest "" extra });
 			/// The object `result.files` of `im.dialog.messages.get`: `array`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-get.html>
@@ -4834,95 +3088,27 @@ pub mod dialog {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputFiles {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						chat_id: object.field("chatId")?,
-						date: object.field("date")?,
-						type_: object.field("type")?,
-						name: object.field("name")?,
-						extension: object.field("extension")?,
-						size: object.field("size")?,
-						image: object.field("image")?,
-						status: object.field("status")?,
-						progress: object.field("progress")?,
-						author_id: object.field("authorId")?,
-						author_name: object.field("authorName")?,
-						url_preview: object.field("urlPreview")?,
-						url_show: object.field("urlShow")?,
-						url_download: object.field("urlDownload")?,
-						viewer_attrs: object.field("viewerAttrs")?,
-						media_url: object.field("mediaUrl")?,
-						is_transcribable: object.field("isTranscribable")?,
-						is_video_note: object.field("isVideoNote")?,
-						is_voice_note: object.field("isVoiceNote")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputFiles {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
-					crate::support::opt_entry(&mut map, "date", &self.date)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "extension", &self.extension)?;
-					crate::support::opt_entry(&mut map, "size", &self.size)?;
-					crate::support::opt_entry(&mut map, "image", &self.image)?;
-					crate::support::opt_entry(&mut map, "status", &self.status)?;
-					crate::support::opt_entry(&mut map, "progress", &self.progress)?;
-					crate::support::opt_entry(&mut map, "authorId", &self.author_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"authorName",
-						&self.author_name,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"urlPreview",
-						&self.url_preview,
-					)?;
-					crate::support::opt_entry(&mut map, "urlShow", &self.url_show)?;
-					crate::support::opt_entry(
-						&mut map,
-						"urlDownload",
-						&self.url_download,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"viewerAttrs",
-						&self.viewer_attrs,
-					)?;
-					crate::support::opt_entry(&mut map, "mediaUrl", &self.media_url)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isTranscribable",
-						&self.is_transcribable,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isVideoNote",
-						&self.is_video_note,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isVoiceNote",
-						&self.is_voice_note,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputFiles { id : field "id", chat_id : field "chatId", date : field
+				"date", type_ : field "type", name : field "name", extension : field
+				"extension", size : field "size", image : field "image", status : field
+				"status", progress : field "progress", author_id : field "authorId",
+				author_name : field "authorName", url_preview : field "urlPreview",
+				url_show : field "urlShow", url_download : field "urlDownload",
+				viewer_attrs : field "viewerAttrs", media_url : field "mediaUrl",
+				is_transcribable : field "isTranscribable", is_video_note : field
+				"isVideoNote", is_voice_note : field "isVoiceNote", extra : rest "", }
+			);
+			serialize_map!(
+				OutputFiles { opt "id" id, opt "chatId" chat_id, opt "date" date, opt
+				"type" type_, opt "name" name, opt "extension" extension, opt "size"
+				size, opt "image" image, opt "status" status, opt "progress" progress,
+				opt "authorId" author_id, opt "authorName" author_name, opt "urlPreview"
+				url_preview, opt "urlShow" url_show, opt "urlDownload" url_download, opt
+				"viewerAttrs" viewer_attrs, opt "mediaUrl" media_url, opt
+				"isTranscribable" is_transcribable, opt "isVideoNote" is_video_note, opt
+				"isVoiceNote" is_voice_note, rest "" extra }
+			);
 			/// The object `result` of `im.dialog.messages.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-get.html>
@@ -4940,36 +3126,15 @@ pub mod dialog {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["chat_id", "messages", "users", "files"], &[])?;
-					Ok(Self {
-						chat_id: object.field("chat_id")?,
-						messages: object.field("messages")?,
-						users: object.field("users")?,
-						files: object.field("files")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "chat_id", &self.chat_id)?;
-					map.serialize_entry("messages", &self.messages)?;
-					map.serialize_entry("users", &self.users)?;
-					map.serialize_entry("files", &self.files)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { chat_id : field "chat_id", messages : field "messages", users :
+				field "users", files : field "files", extra : rest "", } fits["chat_id",
+				"messages", "users", "files"] []
+			);
+			serialize_map!(
+				Output { opt "chat_id" chat_id, req "messages" messages, req "users"
+				users, req "files" files, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "im.dialog.messages.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5043,67 +3208,23 @@ pub mod dialog {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputMessages {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						chat_id: object.field("chatId")?,
-						chat_id_2: object.field("chat_id")?,
-						author_id: object.field("authorId")?,
-						author_id_2: object.field("author_id")?,
-						date: object.field("date")?,
-						text: object.field("text")?,
-						is_system: object.field("isSystem")?,
-						uuid: object.field("uuid")?,
-						forward: object.field("forward")?,
-						params: object.field("params")?,
-						viewed_by_others: object.field("viewedByOthers")?,
-						unread: object.field("unread")?,
-						viewed: object.field("viewed")?,
-						viewed_count: object.field("viewedCount")?,
-						block: object.field("block")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputMessages {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
-					crate::support::opt_entry(&mut map, "chat_id", &self.chat_id_2)?;
-					crate::support::opt_entry(&mut map, "authorId", &self.author_id)?;
-					crate::support::opt_entry(&mut map, "author_id", &self.author_id_2)?;
-					crate::support::opt_entry(&mut map, "date", &self.date)?;
-					crate::support::opt_entry(&mut map, "text", &self.text)?;
-					crate::support::opt_entry(&mut map, "isSystem", &self.is_system)?;
-					crate::support::opt_entry(&mut map, "uuid", &self.uuid)?;
-					map.serialize_entry("forward", &self.forward)?;
-					map.serialize_entry("params", &self.params)?;
-					crate::support::opt_entry(
-						&mut map,
-						"viewedByOthers",
-						&self.viewed_by_others,
-					)?;
-					crate::support::opt_entry(&mut map, "unread", &self.unread)?;
-					crate::support::opt_entry(&mut map, "viewed", &self.viewed)?;
-					crate::support::opt_entry(
-						&mut map,
-						"viewedCount",
-						&self.viewed_count,
-					)?;
-					map.serialize_entry("block", &self.block)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputMessages { id : field "id", chat_id : field "chatId", chat_id_2 :
+				field "chat_id", author_id : field "authorId", author_id_2 : field
+				"author_id", date : field "date", text : field "text", is_system : field
+				"isSystem", uuid : field "uuid", forward : field "forward", params :
+				field "params", viewed_by_others : field "viewedByOthers", unread : field
+				"unread", viewed : field "viewed", viewed_count : field "viewedCount",
+				block : field "block", extra : rest "", }
+			);
+			serialize_map!(
+				OutputMessages { opt "id" id, opt "chatId" chat_id, opt "chat_id"
+				chat_id_2, opt "authorId" author_id, opt "author_id" author_id_2, opt
+				"date" date, opt "text" text, opt "isSystem" is_system, opt "uuid" uuid,
+				req "forward" forward, req "params" params, opt "viewedByOthers"
+				viewed_by_others, opt "unread" unread, opt "viewed" viewed, opt
+				"viewedCount" viewed_count, req "block" block, rest "" extra }
+			);
 			/// The object `result.users` of `im.dialog.messages.search`: `array`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-search.html>
@@ -5169,103 +3290,34 @@ pub mod dialog {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputUsers {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						active: object.field("active")?,
-						name: object.field("name")?,
-						first_name: object.field("firstName")?,
-						last_name: object.field("lastName")?,
-						work_position: object.field("workPosition")?,
-						color: object.field("color")?,
-						avatar: object.field("avatar")?,
-						avatar_hr: object.field("avatarHr")?,
-						gender: object.field("gender")?,
-						birthday: object.field("birthday")?,
-						extranet: object.field("extranet")?,
-						network: object.field("network")?,
-						bot: object.field("bot")?,
-						connector: object.field("connector")?,
-						external_auth_id: object.field("externalAuthId")?,
-						status: object.field("status")?,
-						idle: object.field("idle")?,
-						last_activity_date: object.field("lastActivityDate")?,
-						mobile_last_date: object.field("mobileLastDate")?,
-						desktop_last_date: object.field("desktopLastDate")?,
-						absent: object.field("absent")?,
-						departments: object.field("departments")?,
-						phones: object.field("phones")?,
-						bot_data: object.field("botData")?,
-						type_: object.field("type")?,
-						website: object.field("website")?,
-						email: object.field("email")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputUsers {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "active", &self.active)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "firstName", &self.first_name)?;
-					crate::support::opt_entry(&mut map, "lastName", &self.last_name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"workPosition",
-						&self.work_position,
-					)?;
-					crate::support::opt_entry(&mut map, "color", &self.color)?;
-					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-					crate::support::opt_entry(&mut map, "avatarHr", &self.avatar_hr)?;
-					crate::support::opt_entry(&mut map, "gender", &self.gender)?;
-					crate::support::opt_entry(&mut map, "birthday", &self.birthday)?;
-					crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
-					crate::support::opt_entry(&mut map, "network", &self.network)?;
-					crate::support::opt_entry(&mut map, "bot", &self.bot)?;
-					crate::support::opt_entry(&mut map, "connector", &self.connector)?;
-					crate::support::opt_entry(
-						&mut map,
-						"externalAuthId",
-						&self.external_auth_id,
-					)?;
-					crate::support::opt_entry(&mut map, "status", &self.status)?;
-					crate::support::opt_entry(&mut map, "idle", &self.idle)?;
-					crate::support::opt_entry(
-						&mut map,
-						"lastActivityDate",
-						&self.last_activity_date,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"mobileLastDate",
-						&self.mobile_last_date,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"desktopLastDate",
-						&self.desktop_last_date,
-					)?;
-					crate::support::opt_entry(&mut map, "absent", &self.absent)?;
-					map.serialize_entry("departments", &self.departments)?;
-					map.serialize_entry("phones", &self.phones)?;
-					map.serialize_entry("botData", &self.bot_data)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "website", &self.website)?;
-					crate::support::opt_entry(&mut map, "email", &self.email)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputUsers { id : field "id", active : field "active", name : field
+				"name", first_name : field "firstName", last_name : field "lastName",
+				work_position : field "workPosition", color : field "color", avatar :
+				field "avatar", avatar_hr : field "avatarHr", gender : field "gender",
+				birthday : field "birthday", extranet : field "extranet", network : field
+				"network", bot : field "bot", connector : field "connector",
+				external_auth_id : field "externalAuthId", status : field "status", idle
+				: field "idle", last_activity_date : field "lastActivityDate",
+				mobile_last_date : field "mobileLastDate", desktop_last_date : field
+				"desktopLastDate", absent : field "absent", departments : field
+				"departments", phones : field "phones", bot_data : field "botData", type_
+				: field "type", website : field "website", email : field "email", extra :
+				rest "", }
+			);
+			serialize_map!(
+				OutputUsers { opt "id" id, opt "active" active, opt "name" name, opt
+				"firstName" first_name, opt "lastName" last_name, opt "workPosition"
+				work_position, opt "color" color, opt "avatar" avatar, opt "avatarHr"
+				avatar_hr, opt "gender" gender, opt "birthday" birthday, opt "extranet"
+				extranet, opt "network" network, opt "bot" bot, opt "connector"
+				connector, opt "externalAuthId" external_auth_id, opt "status" status,
+				opt "idle" idle, opt "lastActivityDate" last_activity_date, opt
+				"mobileLastDate" mobile_last_date, opt "desktopLastDate"
+				desktop_last_date, opt "absent" absent, req "departments" departments,
+				req "phones" phones, req "botData" bot_data, opt "type" type_, opt
+				"website" website, opt "email" email, rest "" extra }
+			);
 			/// The object `result.additionalMessages` of `im.dialog.messages.search`: `array`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-search.html>
@@ -5311,67 +3363,24 @@ pub mod dialog {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputAdditionalMessages {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						chat_id: object.field("chatId")?,
-						chat_id_2: object.field("chat_id")?,
-						author_id: object.field("authorId")?,
-						author_id_2: object.field("author_id")?,
-						date: object.field("date")?,
-						text: object.field("text")?,
-						is_system: object.field("isSystem")?,
-						uuid: object.field("uuid")?,
-						forward: object.field("forward")?,
-						params: object.field("params")?,
-						viewed_by_others: object.field("viewedByOthers")?,
-						unread: object.field("unread")?,
-						viewed: object.field("viewed")?,
-						viewed_count: object.field("viewedCount")?,
-						block: object.field("block")?,
-						extra: object.rest()?,
-					})
+			from_value!(
+				OutputAdditionalMessages { id : field "id", chat_id : field "chatId",
+				chat_id_2 : field "chat_id", author_id : field "authorId", author_id_2 :
+				field "author_id", date : field "date", text : field "text", is_system :
+				field "isSystem", uuid : field "uuid", forward : field "forward", params
+				: field "params", viewed_by_others : field "viewedByOthers", unread :
+				field "unread", viewed : field "viewed", viewed_count : field
+				"viewedCount", block : field "block", extra : rest "", }
+			);
+			serialize_map!(
+				OutputAdditionalMessages { opt "id" id, opt "chatId" chat_id, opt
+				"chat_id" chat_id_2, opt "authorId" author_id, opt "author_id"
+				author_id_2, opt "date" date, opt "text" text, opt "isSystem" is_system,
+				opt "uuid" uuid, req "forward" forward, req "params" params, opt
+				"viewedByOthers" viewed_by_others, opt "unread" unread, opt "viewed"
+				viewed, opt "viewedCount" viewed_count, req "block" block, rest "" extra
 				}
-			}
-			impl ::serde::Serialize for OutputAdditionalMessages {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
-					crate::support::opt_entry(&mut map, "chat_id", &self.chat_id_2)?;
-					crate::support::opt_entry(&mut map, "authorId", &self.author_id)?;
-					crate::support::opt_entry(&mut map, "author_id", &self.author_id_2)?;
-					crate::support::opt_entry(&mut map, "date", &self.date)?;
-					crate::support::opt_entry(&mut map, "text", &self.text)?;
-					crate::support::opt_entry(&mut map, "isSystem", &self.is_system)?;
-					crate::support::opt_entry(&mut map, "uuid", &self.uuid)?;
-					map.serialize_entry("forward", &self.forward)?;
-					map.serialize_entry("params", &self.params)?;
-					crate::support::opt_entry(
-						&mut map,
-						"viewedByOthers",
-						&self.viewed_by_others,
-					)?;
-					crate::support::opt_entry(&mut map, "unread", &self.unread)?;
-					crate::support::opt_entry(&mut map, "viewed", &self.viewed)?;
-					crate::support::opt_entry(
-						&mut map,
-						"viewedCount",
-						&self.viewed_count,
-					)?;
-					map.serialize_entry("block", &self.block)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			);
 			/// The object `result.reactions` of `im.dialog.messages.search`: `array`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-search.html>
@@ -5389,35 +3398,16 @@ pub mod dialog {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputReactions {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						message_id: object.field("messageId")?,
-						reaction_counters: object.field("reactionCounters")?,
-						reaction_users: object.field("reactionUsers")?,
-						own_reactions: object.field("ownReactions")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputReactions {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "messageId", &self.message_id)?;
-					map.serialize_entry("reactionCounters", &self.reaction_counters)?;
-					map.serialize_entry("reactionUsers", &self.reaction_users)?;
-					map.serialize_entry("ownReactions", &self.own_reactions)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputReactions { message_id : field "messageId", reaction_counters :
+				field "reactionCounters", reaction_users : field "reactionUsers",
+				own_reactions : field "ownReactions", extra : rest "", }
+			);
+			serialize_map!(
+				OutputReactions { opt "messageId" message_id, req "reactionCounters"
+				reaction_counters, req "reactionUsers" reaction_users, req "ownReactions"
+				own_reactions, rest "" extra }
+			);
 			/// The object `result.tariffRestrictions` of `im.dialog.messages.search`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-search.html>
@@ -5431,33 +3421,14 @@ pub mod dialog {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputTariffRestrictions {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						is_history_limit_exceeded: object.soft("isHistoryLimitExceeded"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputTariffRestrictions {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isHistoryLimitExceeded",
-						&self.is_history_limit_exceeded,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputTariffRestrictions { is_history_limit_exceeded : soft
+				"isHistoryLimitExceeded", extra : rest "", }
+			);
+			serialize_map!(
+				OutputTariffRestrictions { opt "isHistoryLimitExceeded"
+				is_history_limit_exceeded, rest "" extra }
+			);
 			/// The object `result` of `im.dialog.messages.search`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-search.html>
@@ -5485,67 +3456,21 @@ pub mod dialog {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"messages",
-								"users",
-								"files",
-								"additionalMessages",
-								"copilot",
-								"stickers",
-								"reactions",
-								"tariffRestrictions",
-								"usersShort",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						messages: object.field("messages")?,
-						users: object.field("users")?,
-						files: object.field("files")?,
-						additional_messages: object.field("additionalMessages")?,
-						copilot: object.field("copilot")?,
-						stickers: object.field("stickers")?,
-						reactions: object.field("reactions")?,
-						tariff_restrictions: object.field("tariffRestrictions")?,
-						users_short: object.field("usersShort")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("messages", &self.messages)?;
-					map.serialize_entry("users", &self.users)?;
-					map.serialize_entry("files", &self.files)?;
-					map.serialize_entry(
-						"additionalMessages",
-						&self.additional_messages,
-					)?;
-					map.serialize_entry("copilot", &self.copilot)?;
-					map.serialize_entry("stickers", &self.stickers)?;
-					map.serialize_entry("reactions", &self.reactions)?;
-					crate::support::opt_entry(
-						&mut map,
-						"tariffRestrictions",
-						&self.tariff_restrictions,
-					)?;
-					map.serialize_entry("usersShort", &self.users_short)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { messages : field "messages", users : field "users", files :
+				field "files", additional_messages : field "additionalMessages", copilot
+				: field "copilot", stickers : field "stickers", reactions : field
+				"reactions", tariff_restrictions : field "tariffRestrictions",
+				users_short : field "usersShort", extra : rest "", } fits["messages",
+				"users", "files", "additionalMessages", "copilot", "stickers",
+				"reactions", "tariffRestrictions", "usersShort"] []
+			);
+			serialize_map!(
+				Output { req "messages" messages, req "users" users, req "files" files,
+				req "additionalMessages" additional_messages, req "copilot" copilot, req
+				"stickers" stickers, req "reactions" reactions, opt "tariffRestrictions"
+				tariff_restrictions, req "usersShort" users_short, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Search {
 				const NAME: &'static str = "im.dialog.messages.search";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5588,36 +3513,15 @@ pub mod dialog {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["dialogId", "chatId", "lastId", "counter"], &[])?;
-				Ok(Self {
-					dialog_id: object.field("dialogId")?,
-					chat_id: object.field("chatId")?,
-					last_id: object.field("lastId")?,
-					counter: object.field("counter")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "dialogId", &self.dialog_id)?;
-				crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
-				crate::support::opt_entry(&mut map, "lastId", &self.last_id)?;
-				crate::support::opt_entry(&mut map, "counter", &self.counter)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { dialog_id : field "dialogId", chat_id : field "chatId", last_id :
+			field "lastId", counter : field "counter", extra : rest "", }
+			fits["dialogId", "chatId", "lastId", "counter"] []
+		);
+		serialize_map!(
+			Output { opt "dialogId" dialog_id, opt "chatId" chat_id, opt "lastId"
+			last_id, opt "counter" counter, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Read {
 			const NAME: &'static str = "im.dialog.read";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5644,36 +3548,11 @@ pub mod dialog {
 			pub fn new() -> Self {
 				Self { extra: Default::default() }
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for All {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(All);
+		serialize_map!(All { rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for All {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self { extra: object.rest()? })
-			}
-		}
+		from_value!(All { extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(All);
 		/// Types of `im.dialog.read.all`.
@@ -5795,59 +3674,20 @@ pub mod dialog {
 				self.offset = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for List {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("DIALOG_ID", &self.dialog_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SKIP_EXTERNAL",
-					&self.skip_external.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SKIP_EXTERNAL_EXCEPT_TYPES",
-					&self.skip_external_except_types,
-				)?;
-				crate::support::opt_entry(&mut map, "LIMIT", &self.limit)?;
-				crate::support::opt_entry(&mut map, "LAST_ID", &self.last_id)?;
-				crate::support::opt_entry(&mut map, "OFFSET", &self.offset)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(List);
+		serialize_map!(
+			List { req "DIALOG_ID" dialog_id, opt_yn "SKIP_EXTERNAL" skip_external, opt
+			"SKIP_EXTERNAL_EXCEPT_TYPES" skip_external_except_types, opt "LIMIT" limit,
+			opt "LAST_ID" last_id, opt "OFFSET" offset, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for List {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					dialog_id: object.field("DIALOG_ID")?,
-					skip_external: object.field("SKIP_EXTERNAL")?,
-					skip_external_except_types: object
-						.exact_str("SKIP_EXTERNAL_EXCEPT_TYPES")?,
-					limit: object.field("LIMIT")?,
-					last_id: object.field("LAST_ID")?,
-					offset: object.field("OFFSET")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			List { dialog_id : field "DIALOG_ID", skip_external : field "SKIP_EXTERNAL",
+			skip_external_except_types : exact "SKIP_EXTERNAL_EXCEPT_TYPES", limit :
+			field "LIMIT", last_id : field "LAST_ID", offset : field "OFFSET", extra :
+			rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
 		/// Types of `im.dialog.users.list`.
@@ -5884,41 +3724,15 @@ pub mod dialog {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for ItemPhones {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						work_phone: object.field("work_phone")?,
-						personal_mobile: object.field("personal_mobile")?,
-						personal_phone: object.field("personal_phone")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for ItemPhones {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "work_phone", &self.work_phone)?;
-					crate::support::opt_entry(
-						&mut map,
-						"personal_mobile",
-						&self.personal_mobile,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"personal_phone",
-						&self.personal_phone,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				ItemPhones { work_phone : field "work_phone", personal_mobile : field
+				"personal_mobile", personal_phone : field "personal_phone", extra : rest
+				"", }
+			);
+			serialize_map!(
+				ItemPhones { opt "work_phone" work_phone, opt "personal_mobile"
+				personal_mobile, opt "personal_phone" personal_phone, rest "" extra }
+			);
 			/// The object `result` of `im.dialog.users.list`: `array`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/chat-users/im-dialog-users-list.html>
@@ -5984,137 +3798,39 @@ pub mod dialog {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Item {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"id",
-								"active",
-								"name",
-								"first_name",
-								"last_name",
-								"work_position",
-								"color",
-								"avatar",
-								"avatar_hr",
-								"gender",
-								"birthday",
-								"extranet",
-								"network",
-								"bot",
-								"connector",
-								"external_auth_id",
-								"status",
-								"idle",
-								"last_activity_date",
-								"mobile_last_date",
-								"desktop_last_date",
-								"absent",
-								"departments",
-								"phones",
-								"bot_data",
-								"type",
-								"website",
-								"email",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						id: object.field("id")?,
-						active: object.field("active")?,
-						name: object.field("name")?,
-						first_name: object.field("first_name")?,
-						last_name: object.field("last_name")?,
-						work_position: object.field("work_position")?,
-						color: object.field("color")?,
-						avatar: object.field("avatar")?,
-						avatar_hr: object.field("avatar_hr")?,
-						gender: object.field("gender")?,
-						birthday: object.field("birthday")?,
-						extranet: object.field("extranet")?,
-						network: object.field("network")?,
-						bot: object.field("bot")?,
-						connector: object.field("connector")?,
-						external_auth_id: object.field("external_auth_id")?,
-						status: object.field("status")?,
-						idle: object.field("idle")?,
-						last_activity_date: object.field("last_activity_date")?,
-						mobile_last_date: object.field("mobile_last_date")?,
-						desktop_last_date: object.field("desktop_last_date")?,
-						absent: object.field("absent")?,
-						departments: object.field("departments")?,
-						phones: object.field("phones")?,
-						bot_data: object.field("bot_data")?,
-						type_: object.field("type")?,
-						website: object.field("website")?,
-						email: object.field("email")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Item {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "active", &self.active)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "first_name", &self.first_name)?;
-					crate::support::opt_entry(&mut map, "last_name", &self.last_name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"work_position",
-						&self.work_position,
-					)?;
-					crate::support::opt_entry(&mut map, "color", &self.color)?;
-					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-					crate::support::opt_entry(&mut map, "avatar_hr", &self.avatar_hr)?;
-					crate::support::opt_entry(&mut map, "gender", &self.gender)?;
-					crate::support::opt_entry(&mut map, "birthday", &self.birthday)?;
-					crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
-					crate::support::opt_entry(&mut map, "network", &self.network)?;
-					crate::support::opt_entry(&mut map, "bot", &self.bot)?;
-					crate::support::opt_entry(&mut map, "connector", &self.connector)?;
-					crate::support::opt_entry(
-						&mut map,
-						"external_auth_id",
-						&self.external_auth_id,
-					)?;
-					crate::support::opt_entry(&mut map, "status", &self.status)?;
-					crate::support::opt_entry(&mut map, "idle", &self.idle)?;
-					crate::support::opt_entry(
-						&mut map,
-						"last_activity_date",
-						&self.last_activity_date,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"mobile_last_date",
-						&self.mobile_last_date,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"desktop_last_date",
-						&self.desktop_last_date,
-					)?;
-					crate::support::opt_entry(&mut map, "absent", &self.absent)?;
-					map.serialize_entry("departments", &self.departments)?;
-					crate::support::opt_entry(&mut map, "phones", &self.phones)?;
-					map.serialize_entry("bot_data", &self.bot_data)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "website", &self.website)?;
-					crate::support::opt_entry(&mut map, "email", &self.email)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Item { id : field "id", active : field "active", name : field "name",
+				first_name : field "first_name", last_name : field "last_name",
+				work_position : field "work_position", color : field "color", avatar :
+				field "avatar", avatar_hr : field "avatar_hr", gender : field "gender",
+				birthday : field "birthday", extranet : field "extranet", network : field
+				"network", bot : field "bot", connector : field "connector",
+				external_auth_id : field "external_auth_id", status : field "status",
+				idle : field "idle", last_activity_date : field "last_activity_date",
+				mobile_last_date : field "mobile_last_date", desktop_last_date : field
+				"desktop_last_date", absent : field "absent", departments : field
+				"departments", phones : field "phones", bot_data : field "bot_data",
+				type_ : field "type", website : field "website", email : field "email",
+				extra : rest "", } fits["id", "active", "name", "first_name",
+				"last_name", "work_position", "color", "avatar", "avatar_hr", "gender",
+				"birthday", "extranet", "network", "bot", "connector",
+				"external_auth_id", "status", "idle", "last_activity_date",
+				"mobile_last_date", "desktop_last_date", "absent", "departments",
+				"phones", "bot_data", "type", "website", "email"] []
+			);
+			serialize_map!(
+				Item { opt "id" id, opt "active" active, opt "name" name, opt
+				"first_name" first_name, opt "last_name" last_name, opt "work_position"
+				work_position, opt "color" color, opt "avatar" avatar, opt "avatar_hr"
+				avatar_hr, opt "gender" gender, opt "birthday" birthday, opt "extranet"
+				extranet, opt "network" network, opt "bot" bot, opt "connector"
+				connector, opt "external_auth_id" external_auth_id, opt "status" status,
+				opt "idle" idle, opt "last_activity_date" last_activity_date, opt
+				"mobile_last_date" mobile_last_date, opt "desktop_last_date"
+				desktop_last_date, opt "absent" absent, req "departments" departments,
+				opt "phones" phones, req "bot_data" bot_data, opt "type" type_, opt
+				"website" website, opt "email" email, rest "" extra }
+			);
 			/// The `result` of the call: `array`.
 			pub type Output = crate::List<Item>;
 			impl ::bitrix24_runtime::Method for super::List {
@@ -6234,60 +3950,20 @@ pub mod disk {
 				self.as_file = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Commit {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("CHAT_ID", &self.chat_id)?;
-				map.serialize_entry("DIALOG_ID", &self.dialog_id)?;
-				map.serialize_entry("FILE_ID", &self.file_id)?;
-				map.serialize_entry("UPLOAD_ID", &self.upload_id)?;
-				crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SILENT_MODE",
-					&self.silent_mode.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"AS_FILE",
-					&self.as_file.map(crate::support::yes_no),
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Commit);
+		serialize_map!(
+			Commit { req "CHAT_ID" chat_id, req "DIALOG_ID" dialog_id, req "FILE_ID"
+			file_id, req "UPLOAD_ID" upload_id, opt "MESSAGE" message, opt_yn
+			"SILENT_MODE" silent_mode, opt_yn "AS_FILE" as_file, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Commit {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					chat_id: object.field("CHAT_ID")?,
-					dialog_id: object.field("DIALOG_ID")?,
-					file_id: object.field("FILE_ID")?,
-					upload_id: object.field("UPLOAD_ID")?,
-					message: object.exact_str("MESSAGE")?,
-					silent_mode: object.field("SILENT_MODE")?,
-					as_file: object.field("AS_FILE")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Commit { chat_id : field "CHAT_ID", dialog_id : field "DIALOG_ID", file_id :
+			field "FILE_ID", upload_id : field "UPLOAD_ID", message : exact "MESSAGE",
+			silent_mode : field "SILENT_MODE", as_file : field "AS_FILE", extra : rest
+			"", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Commit);
 		/// `im.disk.file.delete`: REST 2, scope `im`.
@@ -6316,42 +3992,16 @@ pub mod disk {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Delete {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("CHAT_ID", &self.chat_id)?;
-				map.serialize_entry("FILE_ID", &self.file_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Delete);
+		serialize_map!(
+			Delete { req "CHAT_ID" chat_id, req "FILE_ID" file_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Delete {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					chat_id: object.field("CHAT_ID")?,
-					file_id: object.field("FILE_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Delete { chat_id : field "CHAT_ID", file_id : field "FILE_ID", extra : rest
+			"", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Delete);
 		/// `im.disk.file.save`: REST 2, scope `im`.
@@ -6377,40 +4027,11 @@ pub mod disk {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Save {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("FILE_ID", &self.file_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Save);
+		serialize_map!(Save { req "FILE_ID" file_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Save {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					file_id: object.field("FILE_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Save { file_id : field "FILE_ID", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Save);
 		/// Types of `im.disk.file.commit`.
@@ -6453,31 +4074,14 @@ pub mod disk {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputFilesUploadIdImage {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						height: object.field("height")?,
-						width: object.field("width")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputFilesUploadIdImage {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "height", &self.height)?;
-					crate::support::opt_entry(&mut map, "width", &self.width)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputFilesUploadIdImage { height : field "height", width : field
+				"width", extra : rest "", }
+			);
+			serialize_map!(
+				OutputFilesUploadIdImage { opt "height" height, opt "width" width, rest
+				"" extra }
+			);
 			/// The object `result.FILES.upload{id}.viewerAttrs` of `im.disk.file.commit`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/files/im-disk-file-commit.html>
@@ -6505,57 +4109,19 @@ pub mod disk {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputFilesUploadIdViewerAttrs {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						viewer: object.field("viewer")?,
-						viewer_type: object.field("viewerType")?,
-						src: object.field("src")?,
-						viewer_resized: object.field("viewerResized")?,
-						object_id: object.field("objectId")?,
-						viewer_group_by: object.field("viewerGroupBy")?,
-						im_chat_id: object.field("imChatId")?,
-						title: object.field("title")?,
-						actions: object.field("actions")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputFilesUploadIdViewerAttrs {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "viewer", &self.viewer)?;
-					crate::support::opt_entry(
-						&mut map,
-						"viewerType",
-						&self.viewer_type,
-					)?;
-					crate::support::opt_entry(&mut map, "src", &self.src)?;
-					crate::support::opt_entry(
-						&mut map,
-						"viewerResized",
-						&self.viewer_resized,
-					)?;
-					crate::support::opt_entry(&mut map, "objectId", &self.object_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"viewerGroupBy",
-						&self.viewer_group_by,
-					)?;
-					crate::support::opt_entry(&mut map, "imChatId", &self.im_chat_id)?;
-					crate::support::opt_entry(&mut map, "title", &self.title)?;
-					crate::support::opt_entry(&mut map, "actions", &self.actions)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputFilesUploadIdViewerAttrs { viewer : field "viewer", viewer_type :
+				field "viewerType", src : field "src", viewer_resized : field
+				"viewerResized", object_id : field "objectId", viewer_group_by : field
+				"viewerGroupBy", im_chat_id : field "imChatId", title : field "title",
+				actions : field "actions", extra : rest "", }
+			);
+			serialize_map!(
+				OutputFilesUploadIdViewerAttrs { opt "viewer" viewer, opt "viewerType"
+				viewer_type, opt "src" src, opt "viewerResized" viewer_resized, opt
+				"objectId" object_id, opt "viewerGroupBy" viewer_group_by, opt "imChatId"
+				im_chat_id, opt "title" title, opt "actions" actions, rest "" extra }
+			);
 			/// The object `result.FILES.upload{id}.mediaUrl.preview` of `im.disk.file.commit`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/files/im-disk-file-commit.html>
@@ -6567,29 +4133,13 @@ pub mod disk {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputFilesUploadIdMediaUrlPreview {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						n250: object.field("250")?,
-						extra: object.rest()?,
-					})
+			from_value!(
+				OutputFilesUploadIdMediaUrlPreview { n250 : field "250", extra : rest "",
 				}
-			}
-			impl ::serde::Serialize for OutputFilesUploadIdMediaUrlPreview {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "250", &self.n250)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			);
+			serialize_map!(
+				OutputFilesUploadIdMediaUrlPreview { opt "250" n250, rest "" extra }
+			);
 			/// The object `result.FILES.upload{id}.mediaUrl` of `im.disk.file.commit`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/files/im-disk-file-commit.html>
@@ -6601,29 +4151,13 @@ pub mod disk {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputFilesUploadIdMediaUrl {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						preview: object.field("preview")?,
-						extra: object.rest()?,
-					})
+			from_value!(
+				OutputFilesUploadIdMediaUrl { preview : field "preview", extra : rest "",
 				}
-			}
-			impl ::serde::Serialize for OutputFilesUploadIdMediaUrl {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "preview", &self.preview)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			);
+			serialize_map!(
+				OutputFilesUploadIdMediaUrl { opt "preview" preview, rest "" extra }
+			);
 			/// The object `result.FILES.upload{id}` of `im.disk.file.commit`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/files/im-disk-file-commit.html>
@@ -6673,95 +4207,28 @@ pub mod disk {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputFilesUploadId {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						chat_id: object.field("chatId")?,
-						date: object.field("date")?,
-						type_: object.field("type")?,
-						name: object.field("name")?,
-						extension: object.field("extension")?,
-						size: object.field("size")?,
-						image: object.field("image")?,
-						status: object.field("status")?,
-						progress: object.field("progress")?,
-						author_id: object.field("authorId")?,
-						author_name: object.field("authorName")?,
-						url_preview: object.field("urlPreview")?,
-						url_show: object.field("urlShow")?,
-						url_download: object.field("urlDownload")?,
-						viewer_attrs: object.field("viewerAttrs")?,
-						media_url: object.field("mediaUrl")?,
-						is_transcribable: object.field("isTranscribable")?,
-						is_video_note: object.field("isVideoNote")?,
-						is_voice_note: object.field("isVoiceNote")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputFilesUploadId {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
-					map.serialize_entry("date", &self.date)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "extension", &self.extension)?;
-					crate::support::opt_entry(&mut map, "size", &self.size)?;
-					crate::support::opt_entry(&mut map, "image", &self.image)?;
-					crate::support::opt_entry(&mut map, "status", &self.status)?;
-					crate::support::opt_entry(&mut map, "progress", &self.progress)?;
-					crate::support::opt_entry(&mut map, "authorId", &self.author_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"authorName",
-						&self.author_name,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"urlPreview",
-						&self.url_preview,
-					)?;
-					crate::support::opt_entry(&mut map, "urlShow", &self.url_show)?;
-					crate::support::opt_entry(
-						&mut map,
-						"urlDownload",
-						&self.url_download,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"viewerAttrs",
-						&self.viewer_attrs,
-					)?;
-					crate::support::opt_entry(&mut map, "mediaUrl", &self.media_url)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isTranscribable",
-						&self.is_transcribable,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isVideoNote",
-						&self.is_video_note,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isVoiceNote",
-						&self.is_voice_note,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputFilesUploadId { id : field "id", chat_id : field "chatId", date :
+				field "date", type_ : field "type", name : field "name", extension :
+				field "extension", size : field "size", image : field "image", status :
+				field "status", progress : field "progress", author_id : field
+				"authorId", author_name : field "authorName", url_preview : field
+				"urlPreview", url_show : field "urlShow", url_download : field
+				"urlDownload", viewer_attrs : field "viewerAttrs", media_url : field
+				"mediaUrl", is_transcribable : field "isTranscribable", is_video_note :
+				field "isVideoNote", is_voice_note : field "isVoiceNote", extra : rest
+				"", }
+			);
+			serialize_map!(
+				OutputFilesUploadId { opt "id" id, opt "chatId" chat_id, req "date" date,
+				opt "type" type_, opt "name" name, opt "extension" extension, opt "size"
+				size, opt "image" image, opt "status" status, opt "progress" progress,
+				opt "authorId" author_id, opt "authorName" author_name, opt "urlPreview"
+				url_preview, opt "urlShow" url_show, opt "urlDownload" url_download, opt
+				"viewerAttrs" viewer_attrs, opt "mediaUrl" media_url, opt
+				"isTranscribable" is_transcribable, opt "isVideoNote" is_video_note, opt
+				"isVoiceNote" is_voice_note, rest "" extra }
+			);
 			/// The object `result.FILES` of `im.disk.file.commit`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/files/im-disk-file-commit.html>
@@ -6775,29 +4242,8 @@ pub mod disk {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputFiles {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						upload_id: object.pattern("upload*")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputFiles {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.upload_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(OutputFiles { upload_id : pattern "upload*", extra : rest "", });
+			serialize_map!(OutputFiles { rest "upload*" upload_id, rest "" extra });
 			/// The object `result.FILE_MODELS.upload{id}.links` of `im.disk.file.commit`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/files/im-disk-file-commit.html>
@@ -6813,37 +4259,14 @@ pub mod disk {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputFileModelsUploadIdLinks {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						download: object.field("download")?,
-						show_in_grid: object.field("showInGrid")?,
-						preview: object.field("preview")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputFileModelsUploadIdLinks {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "download", &self.download)?;
-					crate::support::opt_entry(
-						&mut map,
-						"showInGrid",
-						&self.show_in_grid,
-					)?;
-					crate::support::opt_entry(&mut map, "preview", &self.preview)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputFileModelsUploadIdLinks { download : field "download", show_in_grid
+				: field "showInGrid", preview : field "preview", extra : rest "", }
+			);
+			serialize_map!(
+				OutputFileModelsUploadIdLinks { opt "download" download, opt "showInGrid"
+				show_in_grid, opt "preview" preview, rest "" extra }
+			);
 			/// The object `result.FILE_MODELS.upload{id}` of `im.disk.file.commit`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/files/im-disk-file-commit.html>
@@ -6895,89 +4318,29 @@ pub mod disk {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputFileModelsUploadId {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						name: object.field("name")?,
-						create_time: object.field("createTime")?,
-						update_time: object.field("updateTime")?,
-						delete_time: object.field("deleteTime")?,
-						code: object.field("code")?,
-						xml_id: object.field("xmlId")?,
-						storage_id: object.field("storageId")?,
-						real_object_id: object.field("realObjectId")?,
-						parent_id: object.field("parentId")?,
-						deleted_type: object.field("deletedType")?,
-						created_by: object.field("createdBy")?,
-						updated_by: object.field("updatedBy")?,
-						deleted_by: object.field("deletedBy")?,
-						unique_code: object.field("uniqueCode")?,
-						type_file: object.field("typeFile")?,
-						global_content_version: object.field("globalContentVersion")?,
-						file_id: object.field("fileId")?,
-						size: object.field("size")?,
-						etag: object.field("etag")?,
-						links: object.field("links")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputFileModelsUploadId {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					map.serialize_entry("createTime", &self.create_time)?;
-					map.serialize_entry("updateTime", &self.update_time)?;
-					crate::support::opt_entry(
-						&mut map,
-						"deleteTime",
-						&self.delete_time,
-					)?;
-					crate::support::opt_entry(&mut map, "code", &self.code)?;
-					crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-					crate::support::opt_entry(&mut map, "storageId", &self.storage_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"realObjectId",
-						&self.real_object_id,
-					)?;
-					crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"deletedType",
-						&self.deleted_type,
-					)?;
-					crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-					crate::support::opt_entry(&mut map, "updatedBy", &self.updated_by)?;
-					crate::support::opt_entry(&mut map, "deletedBy", &self.deleted_by)?;
-					crate::support::opt_entry(
-						&mut map,
-						"uniqueCode",
-						&self.unique_code,
-					)?;
-					crate::support::opt_entry(&mut map, "typeFile", &self.type_file)?;
-					crate::support::opt_entry(
-						&mut map,
-						"globalContentVersion",
-						&self.global_content_version,
-					)?;
-					crate::support::opt_entry(&mut map, "fileId", &self.file_id)?;
-					crate::support::opt_entry(&mut map, "size", &self.size)?;
-					crate::support::opt_entry(&mut map, "etag", &self.etag)?;
-					crate::support::opt_entry(&mut map, "links", &self.links)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputFileModelsUploadId { id : field "id", name : field "name",
+				create_time : field "createTime", update_time : field "updateTime",
+				delete_time : field "deleteTime", code : field "code", xml_id : field
+				"xmlId", storage_id : field "storageId", real_object_id : field
+				"realObjectId", parent_id : field "parentId", deleted_type : field
+				"deletedType", created_by : field "createdBy", updated_by : field
+				"updatedBy", deleted_by : field "deletedBy", unique_code : field
+				"uniqueCode", type_file : field "typeFile", global_content_version :
+				field "globalContentVersion", file_id : field "fileId", size : field
+				"size", etag : field "etag", links : field "links", extra : rest "", }
+			);
+			serialize_map!(
+				OutputFileModelsUploadId { opt "id" id, opt "name" name, req "createTime"
+				create_time, req "updateTime" update_time, opt "deleteTime" delete_time,
+				opt "code" code, opt "xmlId" xml_id, opt "storageId" storage_id, opt
+				"realObjectId" real_object_id, opt "parentId" parent_id, opt
+				"deletedType" deleted_type, opt "createdBy" created_by, opt "updatedBy"
+				updated_by, opt "deletedBy" deleted_by, opt "uniqueCode" unique_code, opt
+				"typeFile" type_file, opt "globalContentVersion" global_content_version,
+				opt "fileId" file_id, opt "size" size, opt "etag" etag, opt "links"
+				links, rest "" extra }
+			);
 			/// The object `result.FILE_MODELS` of `im.disk.file.commit`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/files/im-disk-file-commit.html>
@@ -6994,29 +4357,10 @@ pub mod disk {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputFileModels {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						upload_id: object.pattern("upload*")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputFileModels {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.upload_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputFileModels { upload_id : pattern "upload*", extra : rest "", }
+			);
+			serialize_map!(OutputFileModels { rest "upload*" upload_id, rest "" extra });
 			/// The object `result` of `im.disk.file.commit`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/files/im-disk-file-commit.html>
@@ -7034,41 +4378,15 @@ pub mod disk {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(&["FILES", "DISK_ID", "FILE_MODELS", "MESSAGE_ID"], &[])?;
-					Ok(Self {
-						files: object.field("FILES")?,
-						disk_id: object.field("DISK_ID")?,
-						file_models: object.field("FILE_MODELS")?,
-						message_id: object.field("MESSAGE_ID")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "FILES", &self.files)?;
-					map.serialize_entry("DISK_ID", &self.disk_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"FILE_MODELS",
-						&self.file_models,
-					)?;
-					crate::support::opt_entry(&mut map, "MESSAGE_ID", &self.message_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { files : field "FILES", disk_id : field "DISK_ID", file_models :
+				field "FILE_MODELS", message_id : field "MESSAGE_ID", extra : rest "", }
+				fits["FILES", "DISK_ID", "FILE_MODELS", "MESSAGE_ID"] []
+			);
+			serialize_map!(
+				Output { opt "FILES" files, req "DISK_ID" disk_id, opt "FILE_MODELS"
+				file_models, opt "MESSAGE_ID" message_id, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Commit {
 				const NAME: &'static str = "im.disk.file.commit";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7140,31 +4458,10 @@ pub mod disk {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputFolder {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						name: object.field("name")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputFolder {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputFolder { id : field "id", name : field "name", extra : rest "", }
+			);
+			serialize_map!(OutputFolder { opt "id" id, opt "name" name, rest "" extra });
 			/// The object `result.file` of `im.disk.file.save`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/files/im-disk-file-save.html>
@@ -7178,31 +4475,10 @@ pub mod disk {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputFile {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						name: object.field("name")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputFile {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputFile { id : field "id", name : field "name", extra : rest "", }
+			);
+			serialize_map!(OutputFile { opt "id" id, opt "name" name, rest "" extra });
 			/// The object `result` of `im.disk.file.save`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/files/im-disk-file-save.html>
@@ -7216,32 +4492,13 @@ pub mod disk {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["folder", "file"], &[])?;
-					Ok(Self {
-						folder: object.field("folder")?,
-						file: object.field("file")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "folder", &self.folder)?;
-					crate::support::opt_entry(&mut map, "file", &self.file)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { folder : field "folder", file : field "file", extra : rest "", }
+				fits["folder", "file"] []
+			);
+			serialize_map!(
+				Output { opt "folder" folder, opt "file" file, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Save {
 				const NAME: &'static str = "im.disk.file.save";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7282,42 +4539,16 @@ pub mod disk {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("CHAT_ID", &self.chat_id)?;
-				map.serialize_entry("DIALOG_ID", &self.dialog_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(
+			Get { req "CHAT_ID" chat_id, req "DIALOG_ID" dialog_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					chat_id: object.field("CHAT_ID")?,
-					dialog_id: object.field("DIALOG_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Get { chat_id : field "CHAT_ID", dialog_id : field "DIALOG_ID", extra : rest
+			"", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// Types of `im.disk.folder.get`.
@@ -7353,30 +4584,8 @@ pub mod disk {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["ID"], &[])?;
-					Ok(Self {
-						id: object.field("ID")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ID", &self.id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(Output { id : field "ID", extra : rest "", } fits["ID"] []);
+			serialize_map!(Output { opt "ID" id, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "im.disk.folder.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7468,60 +4677,20 @@ pub mod message {
 			self.reply_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("DIALOG_ID", &self.dialog_id)?;
-			map.serialize_entry("MESSAGE", &self.message)?;
-			crate::support::opt_entry(&mut map, "ATTACH", &self.attach)?;
-			crate::support::opt_entry(&mut map, "KEYBOARD", &self.keyboard)?;
-			crate::support::opt_entry(&mut map, "MENU", &self.menu)?;
-			crate::support::opt_entry(
-				&mut map,
-				"SYSTEM",
-				&self.system.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"URL_PREVIEW",
-				&self.url_preview.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "REPLY_ID", &self.reply_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(
+		Add { req "DIALOG_ID" dialog_id, req "MESSAGE" message, opt "ATTACH" attach, opt
+		"KEYBOARD" keyboard, opt "MENU" menu, opt_yn "SYSTEM" system, opt_yn
+		"URL_PREVIEW" url_preview, opt "REPLY_ID" reply_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				dialog_id: object.field("DIALOG_ID")?,
-				message: object.field("MESSAGE")?,
-				attach: object.field("ATTACH")?,
-				keyboard: object.field("KEYBOARD")?,
-				menu: object.field("MENU")?,
-				system: object.field("SYSTEM")?,
-				url_preview: object.field("URL_PREVIEW")?,
-				reply_id: object.field("REPLY_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Add { dialog_id : field "DIALOG_ID", message : field "MESSAGE", attach : field
+		"ATTACH", keyboard : field "KEYBOARD", menu : field "MENU", system : field
+		"SYSTEM", url_preview : field "URL_PREVIEW", reply_id : field "REPLY_ID", extra :
+		rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `im.message.command`: REST 2, scope `im`.
@@ -7565,44 +4734,17 @@ pub mod message {
 			self.command_params = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Command {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("MESSAGE_ID", &self.message_id)?;
-			map.serialize_entry("BOT_ID", &self.bot_id)?;
-			map.serialize_entry("COMMAND", &self.command)?;
-			crate::support::opt_entry(&mut map, "COMMAND_PARAMS", &self.command_params)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Command);
+	serialize_map!(
+		Command { req "MESSAGE_ID" message_id, req "BOT_ID" bot_id, req "COMMAND"
+		command, opt "COMMAND_PARAMS" command_params, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Command {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				message_id: object.field("MESSAGE_ID")?,
-				bot_id: object.field("BOT_ID")?,
-				command: object.field("COMMAND")?,
-				command_params: object.exact_str("COMMAND_PARAMS")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Command { message_id : field "MESSAGE_ID", bot_id : field "BOT_ID", command :
+		field "COMMAND", command_params : exact "COMMAND_PARAMS", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Command);
 	/// `im.message.delete`: REST 2, scope `im`.
@@ -7628,38 +4770,11 @@ pub mod message {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("MESSAGE_ID", &self.message_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "MESSAGE_ID" message_id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				message_id: object.field("MESSAGE_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { message_id : field "MESSAGE_ID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `im.message.like`: REST 2, scope `im`.
@@ -7695,40 +4810,16 @@ pub mod message {
 			self.action = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Like {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("MESSAGE_ID", &self.message_id)?;
-			crate::support::opt_entry(&mut map, "ACTION", &self.action)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Like);
+	serialize_map!(
+		Like { req "MESSAGE_ID" message_id, opt "ACTION" action, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Like {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				message_id: object.field("MESSAGE_ID")?,
-				action: object.field("ACTION")?,
-				extra: object.rest()?,
-			})
+	from_value!(
+		Like { message_id : field "MESSAGE_ID", action : field "ACTION", extra : rest "",
 		}
-	}
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Like);
 	/// `im.message.share`: REST 2, scope `im`.
@@ -7766,42 +4857,17 @@ pub mod message {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Share {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("MESSAGE_ID", &self.message_id)?;
-			map.serialize_entry("DIALOG_ID", &self.dialog_id)?;
-			map.serialize_entry("TYPE", &self.type_)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Share);
+	serialize_map!(
+		Share { req "MESSAGE_ID" message_id, req "DIALOG_ID" dialog_id, req "TYPE" type_,
+		rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Share {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				message_id: object.field("MESSAGE_ID")?,
-				dialog_id: object.field("DIALOG_ID")?,
-				type_: object.field("TYPE")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Share { message_id : field "MESSAGE_ID", dialog_id : field "DIALOG_ID", type_ :
+		field "TYPE", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Share);
 	/// `im.message.update`: REST 2, scope `im`.
@@ -7877,54 +4943,19 @@ pub mod message {
 			self.is_edited = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("MESSAGE_ID", &self.message_id)?;
-			crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
-			crate::support::opt_entry(&mut map, "ATTACH", &self.attach)?;
-			crate::support::opt_entry(&mut map, "KEYBOARD", &self.keyboard)?;
-			crate::support::opt_entry(&mut map, "MENU", &self.menu)?;
-			crate::support::opt_entry(
-				&mut map,
-				"URL_PREVIEW",
-				&self.url_preview.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "IS_EDITED", &self.is_edited)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(
+		Update { req "MESSAGE_ID" message_id, opt "MESSAGE" message, opt "ATTACH" attach,
+		opt "KEYBOARD" keyboard, opt "MENU" menu, opt_yn "URL_PREVIEW" url_preview, opt
+		"IS_EDITED" is_edited, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				message_id: object.field("MESSAGE_ID")?,
-				message: object.exact_str("MESSAGE")?,
-				attach: object.field("ATTACH")?,
-				keyboard: object.field("KEYBOARD")?,
-				menu: object.field("MENU")?,
-				url_preview: object.field("URL_PREVIEW")?,
-				is_edited: object.exact_str("IS_EDITED")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Update { message_id : field "MESSAGE_ID", message : exact "MESSAGE", attach :
+		field "ATTACH", keyboard : field "KEYBOARD", menu : field "MENU", url_preview :
+		field "URL_PREVIEW", is_edited : exact "IS_EDITED", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `im.message.add`.
@@ -8262,40 +5293,17 @@ pub mod notify {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Answer {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("NOTIFY_ID", &self.notify_id)?;
-			map.serialize_entry("ANSWER_TEXT", &self.answer_text)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
+	extra_setter!(Answer);
+	serialize_map!(
+		Answer { req "NOTIFY_ID" notify_id, req "ANSWER_TEXT" answer_text, rest "" extra
 		}
-	}
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Answer {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				notify_id: object.field("NOTIFY_ID")?,
-				answer_text: object.field("ANSWER_TEXT")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Answer { notify_id : field "NOTIFY_ID", answer_text : field "ANSWER_TEXT", extra
+		: rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Answer);
 	/// `im.notify.confirm`: REST 2, scope `im`.
@@ -8324,40 +5332,17 @@ pub mod notify {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Confirm {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("NOTIFY_ID", &self.notify_id)?;
-			map.serialize_entry("NOTIFY_VALUE", &self.notify_value)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Confirm);
+	serialize_map!(
+		Confirm { req "NOTIFY_ID" notify_id, req "NOTIFY_VALUE" notify_value, rest ""
+		extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Confirm {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				notify_id: object.field("NOTIFY_ID")?,
-				notify_value: object.field("NOTIFY_VALUE")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Confirm { notify_id : field "NOTIFY_ID", notify_value : field "NOTIFY_VALUE",
+		extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Confirm);
 	/// `im.notify.delete`: REST 2, scope `im`.
@@ -8412,44 +5397,17 @@ pub mod notify {
 			self.client_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "ID", &self.id)?;
-			crate::support::opt_entry(&mut map, "TAG", &self.tag)?;
-			crate::support::opt_entry(&mut map, "SUB_TAG", &self.sub_tag)?;
-			crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(
+		Delete { opt "ID" id, opt "TAG" tag, opt "SUB_TAG" sub_tag, opt "CLIENT_ID"
+		client_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("ID")?,
-				tag: object.exact_str("TAG")?,
-				sub_tag: object.exact_str("SUB_TAG")?,
-				client_id: object.exact_str("CLIENT_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Delete { id : field "ID", tag : exact "TAG", sub_tag : exact "SUB_TAG", client_id
+		: exact "CLIENT_ID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `im.notify.get`: REST 2, scope `im`.
@@ -8506,44 +5464,17 @@ pub mod notify {
 			self.convert_text = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "LAST_ID", &self.last_id)?;
-			crate::support::opt_entry(&mut map, "LAST_TYPE", &self.last_type)?;
-			crate::support::opt_entry(&mut map, "LIMIT", &self.limit)?;
-			crate::support::opt_entry(&mut map, "CONVERT_TEXT", &self.convert_text)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(
+		Get { opt "LAST_ID" last_id, opt "LAST_TYPE" last_type, opt "LIMIT" limit, opt
+		"CONVERT_TEXT" convert_text, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				last_id: object.field("LAST_ID")?,
-				last_type: object.field("LAST_TYPE")?,
-				limit: object.field("LIMIT")?,
-				convert_text: object.exact_str("CONVERT_TEXT")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Get { last_id : field "LAST_ID", last_type : field "LAST_TYPE", limit : field
+		"LIMIT", convert_text : exact "CONVERT_TEXT", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `im.notify.read`: REST 2, scope `im`.
@@ -8592,46 +5523,17 @@ pub mod notify {
 			self.only_current = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Read {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "ID", &self.id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"ACTION",
-				&self.action.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "ONLY_CURRENT", &self.only_current)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Read);
+	serialize_map!(
+		Read { opt "ID" id, opt_yn "ACTION" action, opt "ONLY_CURRENT" only_current, rest
+		"" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Read {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("ID")?,
-				action: object.field("ACTION")?,
-				only_current: object.exact_str("ONLY_CURRENT")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Read { id : field "ID", action : field "ACTION", only_current : exact
+		"ONLY_CURRENT", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Read);
 	/// Types of `im.notify.answer`.
@@ -8664,30 +5566,11 @@ pub mod notify {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["result_message"], &[])?;
-				Ok(Self {
-					result_message: object.field("result_message")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("result_message", &self.result_message)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { result_message : field "result_message", extra : rest "", }
+			fits["result_message"] []
+		);
+		serialize_map!(Output { req "result_message" result_message, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Answer {
 			const NAME: &'static str = "im.notify.answer";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -8727,30 +5610,11 @@ pub mod notify {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["result_message"], &[])?;
-				Ok(Self {
-					result_message: object.field("result_message")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("result_message", &self.result_message)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { result_message : field "result_message", extra : rest "", }
+			fits["result_message"] []
+		);
+		serialize_map!(Output { req "result_message" result_message, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Confirm {
 			const NAME: &'static str = "im.notify.confirm";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -8850,73 +5714,24 @@ pub mod notify {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputNotifications {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					chat_id: object.field("chat_id")?,
-					author_id: object.field("author_id")?,
-					date: object.field("date")?,
-					notify_type: object.field("notify_type")?,
-					notify_module: object.field("notify_module")?,
-					notify_event: object.field("notify_event")?,
-					notify_tag: object.field("notify_tag")?,
-					notify_sub_tag: object.field("notify_sub_tag")?,
-					notify_title: object.field("notify_title")?,
-					setting_name: object.field("setting_name")?,
-					text: object.field("text")?,
-					notify_read: object.field("notify_read")?,
-					notify_buttons: object.field("notify_buttons")?,
-					params: object.field("params")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputNotifications {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "chat_id", &self.chat_id)?;
-				crate::support::opt_entry(&mut map, "author_id", &self.author_id)?;
-				crate::support::opt_entry(&mut map, "date", &self.date)?;
-				crate::support::opt_entry(&mut map, "notify_type", &self.notify_type)?;
-				crate::support::opt_entry(
-					&mut map,
-					"notify_module",
-					&self.notify_module,
-				)?;
-				crate::support::opt_entry(&mut map, "notify_event", &self.notify_event)?;
-				crate::support::opt_entry(&mut map, "notify_tag", &self.notify_tag)?;
-				crate::support::opt_entry(
-					&mut map,
-					"notify_sub_tag",
-					&self.notify_sub_tag,
-				)?;
-				crate::support::opt_entry(&mut map, "notify_title", &self.notify_title)?;
-				crate::support::opt_entry(&mut map, "setting_name", &self.setting_name)?;
-				crate::support::opt_entry(&mut map, "text", &self.text)?;
-				crate::support::opt_entry(
-					&mut map,
-					"notify_read",
-					&self.notify_read.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"notify_buttons",
-					&self.notify_buttons,
-				)?;
-				crate::support::opt_entry(&mut map, "params", &self.params)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputNotifications { id : field "id", chat_id : field "chat_id", author_id :
+			field "author_id", date : field "date", notify_type : field "notify_type",
+			notify_module : field "notify_module", notify_event : field "notify_event",
+			notify_tag : field "notify_tag", notify_sub_tag : field "notify_sub_tag",
+			notify_title : field "notify_title", setting_name : field "setting_name",
+			text : field "text", notify_read : field "notify_read", notify_buttons :
+			field "notify_buttons", params : field "params", extra : rest "", }
+		);
+		serialize_map!(
+			OutputNotifications { opt "id" id, opt "chat_id" chat_id, opt "author_id"
+			author_id, opt "date" date, opt "notify_type" notify_type, opt
+			"notify_module" notify_module, opt "notify_event" notify_event, opt
+			"notify_tag" notify_tag, opt "notify_sub_tag" notify_sub_tag, opt
+			"notify_title" notify_title, opt "setting_name" setting_name, opt "text"
+			text, opt_yn "notify_read" notify_read, opt "notify_buttons" notify_buttons,
+			opt "params" params, rest "" extra }
+		);
 		/// The object `result.users.phones` of `im.notify.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-get.html>
@@ -8932,37 +5747,14 @@ pub mod notify {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputUsersPhones {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					work_phone: object.field("work_phone")?,
-					personal_mobile: object.field("personal_mobile")?,
-					inner_phone: object.field("inner_phone")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputUsersPhones {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "work_phone", &self.work_phone)?;
-				crate::support::opt_entry(
-					&mut map,
-					"personal_mobile",
-					&self.personal_mobile,
-				)?;
-				crate::support::opt_entry(&mut map, "inner_phone", &self.inner_phone)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputUsersPhones { work_phone : field "work_phone", personal_mobile : field
+			"personal_mobile", inner_phone : field "inner_phone", extra : rest "", }
+		);
+		serialize_map!(
+			OutputUsersPhones { opt "work_phone" work_phone, opt "personal_mobile"
+			personal_mobile, opt "inner_phone" inner_phone, rest "" extra }
+		);
 		/// The object `result.users` of `im.notify.get`: `array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-get.html>
@@ -9028,103 +5820,33 @@ pub mod notify {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputUsers {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					active: object.field("active")?,
-					name: object.field("name")?,
-					first_name: object.field("first_name")?,
-					last_name: object.field("last_name")?,
-					work_position: object.field("work_position")?,
-					color: object.field("color")?,
-					avatar: object.field("avatar")?,
-					avatar_hr: object.field("avatar_hr")?,
-					gender: object.field("gender")?,
-					birthday: object.field("birthday")?,
-					extranet: object.field("extranet")?,
-					network: object.field("network")?,
-					bot: object.field("bot")?,
-					connector: object.field("connector")?,
-					external_auth_id: object.field("external_auth_id")?,
-					status: object.field("status")?,
-					idle: object.field("idle")?,
-					last_activity_date: object.field("last_activity_date")?,
-					mobile_last_date: object.field("mobile_last_date")?,
-					desktop_last_date: object.field("desktop_last_date")?,
-					absent: object.field("absent")?,
-					departments: object.field("departments")?,
-					phones: object.field("phones")?,
-					bot_data: object.field("bot_data")?,
-					type_: object.field("type")?,
-					website: object.field("website")?,
-					email: object.field("email")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputUsers {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "active", &self.active)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "first_name", &self.first_name)?;
-				crate::support::opt_entry(&mut map, "last_name", &self.last_name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"work_position",
-					&self.work_position,
-				)?;
-				crate::support::opt_entry(&mut map, "color", &self.color)?;
-				crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-				crate::support::opt_entry(&mut map, "avatar_hr", &self.avatar_hr)?;
-				crate::support::opt_entry(&mut map, "gender", &self.gender)?;
-				crate::support::opt_entry(&mut map, "birthday", &self.birthday)?;
-				crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
-				crate::support::opt_entry(&mut map, "network", &self.network)?;
-				crate::support::opt_entry(&mut map, "bot", &self.bot)?;
-				crate::support::opt_entry(&mut map, "connector", &self.connector)?;
-				crate::support::opt_entry(
-					&mut map,
-					"external_auth_id",
-					&self.external_auth_id,
-				)?;
-				crate::support::opt_entry(&mut map, "status", &self.status)?;
-				crate::support::opt_entry(&mut map, "idle", &self.idle)?;
-				crate::support::opt_entry(
-					&mut map,
-					"last_activity_date",
-					&self.last_activity_date,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"mobile_last_date",
-					&self.mobile_last_date,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"desktop_last_date",
-					&self.desktop_last_date,
-				)?;
-				crate::support::opt_entry(&mut map, "absent", &self.absent)?;
-				map.serialize_entry("departments", &self.departments)?;
-				crate::support::opt_entry(&mut map, "phones", &self.phones)?;
-				map.serialize_entry("bot_data", &self.bot_data)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "website", &self.website)?;
-				crate::support::opt_entry(&mut map, "email", &self.email)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputUsers { id : field "id", active : field "active", name : field "name",
+			first_name : field "first_name", last_name : field "last_name", work_position
+			: field "work_position", color : field "color", avatar : field "avatar",
+			avatar_hr : field "avatar_hr", gender : field "gender", birthday : field
+			"birthday", extranet : field "extranet", network : field "network", bot :
+			field "bot", connector : field "connector", external_auth_id : field
+			"external_auth_id", status : field "status", idle : field "idle",
+			last_activity_date : field "last_activity_date", mobile_last_date : field
+			"mobile_last_date", desktop_last_date : field "desktop_last_date", absent :
+			field "absent", departments : field "departments", phones : field "phones",
+			bot_data : field "bot_data", type_ : field "type", website : field "website",
+			email : field "email", extra : rest "", }
+		);
+		serialize_map!(
+			OutputUsers { opt "id" id, opt "active" active, opt "name" name, opt
+			"first_name" first_name, opt "last_name" last_name, opt "work_position"
+			work_position, opt "color" color, opt "avatar" avatar, opt "avatar_hr"
+			avatar_hr, opt "gender" gender, opt "birthday" birthday, opt "extranet"
+			extranet, opt "network" network, opt "bot" bot, opt "connector" connector,
+			opt "external_auth_id" external_auth_id, opt "status" status, opt "idle"
+			idle, opt "last_activity_date" last_activity_date, opt "mobile_last_date"
+			mobile_last_date, opt "desktop_last_date" desktop_last_date, opt "absent"
+			absent, req "departments" departments, opt "phones" phones, req "bot_data"
+			bot_data, opt "type" type_, opt "website" website, opt "email" email, rest ""
+			extra }
+		);
 		/// The object `result` of `im.notify.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-get.html>
@@ -9144,52 +5866,18 @@ pub mod notify {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"total_count",
-							"total_unread_count",
-							"chat_id",
-							"notifications",
-							"users",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					total_count: object.field("total_count")?,
-					total_unread_count: object.field("total_unread_count")?,
-					chat_id: object.field("chat_id")?,
-					notifications: object.field("notifications")?,
-					users: object.field("users")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "total_count", &self.total_count)?;
-				crate::support::opt_entry(
-					&mut map,
-					"total_unread_count",
-					&self.total_unread_count,
-				)?;
-				crate::support::opt_entry(&mut map, "chat_id", &self.chat_id)?;
-				map.serialize_entry("notifications", &self.notifications)?;
-				map.serialize_entry("users", &self.users)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { total_count : field "total_count", total_unread_count : field
+			"total_unread_count", chat_id : field "chat_id", notifications : field
+			"notifications", users : field "users", extra : rest "", }
+			fits["total_count", "total_unread_count", "chat_id", "notifications",
+			"users"] []
+		);
+		serialize_map!(
+			Output { opt "total_count" total_count, opt "total_unread_count"
+			total_unread_count, opt "chat_id" chat_id, req "notifications" notifications,
+			req "users" users, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "im.notify.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9315,72 +6003,24 @@ pub mod notify {
 				self.group_tag = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Search {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "SEARCH_TEXT", &self.search_text)?;
-				crate::support::opt_entry(&mut map, "SEARCH_TYPE", &self.search_type)?;
-				crate::support::opt_entry(&mut map, "SEARCH_TYPES", &self.search_types)?;
-				crate::support::opt_entry(&mut map, "SEARCH_DATE", &self.search_date)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SEARCH_DATE_FROM",
-					&self.search_date_from,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SEARCH_DATE_TO",
-					&self.search_date_to,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SEARCH_AUTHORS",
-					&self.search_authors,
-				)?;
-				crate::support::opt_entry(&mut map, "LAST_ID", &self.last_id)?;
-				crate::support::opt_entry(&mut map, "LIMIT", &self.limit)?;
-				crate::support::opt_entry(&mut map, "CONVERT_TEXT", &self.convert_text)?;
-				crate::support::opt_entry(&mut map, "GROUP_TAG", &self.group_tag)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Search);
+		serialize_map!(
+			Search { opt "SEARCH_TEXT" search_text, opt "SEARCH_TYPE" search_type, opt
+			"SEARCH_TYPES" search_types, opt "SEARCH_DATE" search_date, opt
+			"SEARCH_DATE_FROM" search_date_from, opt "SEARCH_DATE_TO" search_date_to, opt
+			"SEARCH_AUTHORS" search_authors, opt "LAST_ID" last_id, opt "LIMIT" limit,
+			opt "CONVERT_TEXT" convert_text, opt "GROUP_TAG" group_tag, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Search {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					search_text: object.exact_str("SEARCH_TEXT")?,
-					search_type: object.exact_str("SEARCH_TYPE")?,
-					search_types: object.field("SEARCH_TYPES")?,
-					search_date: object.exact_str("SEARCH_DATE")?,
-					search_date_from: object.exact_str("SEARCH_DATE_FROM")?,
-					search_date_to: object.exact_str("SEARCH_DATE_TO")?,
-					search_authors: object.field("SEARCH_AUTHORS")?,
-					last_id: object.field("LAST_ID")?,
-					limit: object.field("LIMIT")?,
-					convert_text: object.exact_str("CONVERT_TEXT")?,
-					group_tag: object.exact_str("GROUP_TAG")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Search { search_text : exact "SEARCH_TEXT", search_type : exact
+			"SEARCH_TYPE", search_types : field "SEARCH_TYPES", search_date : exact
+			"SEARCH_DATE", search_date_from : exact "SEARCH_DATE_FROM", search_date_to :
+			exact "SEARCH_DATE_TO", search_authors : field "SEARCH_AUTHORS", last_id :
+			field "LAST_ID", limit : field "LIMIT", convert_text : exact "CONVERT_TEXT",
+			group_tag : exact "GROUP_TAG", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Search);
 		/// Types of `im.notify.history.search`.
@@ -9444,89 +6084,25 @@ pub mod notify {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputNotifications {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						chat_id: object.field("chat_id")?,
-						author_id: object.field("author_id")?,
-						date: object.field("date")?,
-						notify_type: object.field("notify_type")?,
-						notify_module: object.field("notify_module")?,
-						notify_event: object.field("notify_event")?,
-						notify_tag: object.field("notify_tag")?,
-						notify_sub_tag: object.field("notify_sub_tag")?,
-						notify_title: object.field("notify_title")?,
-						setting_name: object.field("setting_name")?,
-						text: object.field("text")?,
-						notify_read: object.field("notify_read")?,
-						notify_buttons: object.field("notify_buttons")?,
-						params: object.field("params")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputNotifications {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "chat_id", &self.chat_id)?;
-					crate::support::opt_entry(&mut map, "author_id", &self.author_id)?;
-					crate::support::opt_entry(&mut map, "date", &self.date)?;
-					crate::support::opt_entry(
-						&mut map,
-						"notify_type",
-						&self.notify_type,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"notify_module",
-						&self.notify_module,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"notify_event",
-						&self.notify_event,
-					)?;
-					crate::support::opt_entry(&mut map, "notify_tag", &self.notify_tag)?;
-					crate::support::opt_entry(
-						&mut map,
-						"notify_sub_tag",
-						&self.notify_sub_tag,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"notify_title",
-						&self.notify_title,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"setting_name",
-						&self.setting_name,
-					)?;
-					crate::support::opt_entry(&mut map, "text", &self.text)?;
-					crate::support::opt_entry(
-						&mut map,
-						"notify_read",
-						&self.notify_read.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"notify_buttons",
-						&self.notify_buttons,
-					)?;
-					crate::support::opt_entry(&mut map, "params", &self.params)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputNotifications { id : field "id", chat_id : field "chat_id",
+				author_id : field "author_id", date : field "date", notify_type : field
+				"notify_type", notify_module : field "notify_module", notify_event :
+				field "notify_event", notify_tag : field "notify_tag", notify_sub_tag :
+				field "notify_sub_tag", notify_title : field "notify_title", setting_name
+				: field "setting_name", text : field "text", notify_read : field
+				"notify_read", notify_buttons : field "notify_buttons", params : field
+				"params", extra : rest "", }
+			);
+			serialize_map!(
+				OutputNotifications { opt "id" id, opt "chat_id" chat_id, opt "author_id"
+				author_id, opt "date" date, opt "notify_type" notify_type, opt
+				"notify_module" notify_module, opt "notify_event" notify_event, opt
+				"notify_tag" notify_tag, opt "notify_sub_tag" notify_sub_tag, opt
+				"notify_title" notify_title, opt "setting_name" setting_name, opt "text"
+				text, opt_yn "notify_read" notify_read, opt "notify_buttons"
+				notify_buttons, opt "params" params, rest "" extra }
+			);
 			/// The object `result.users.phones` of `im.notify.history.search`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-history-search.html>
@@ -9542,41 +6118,15 @@ pub mod notify {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputUsersPhones {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						work_phone: object.field("work_phone")?,
-						personal_mobile: object.field("personal_mobile")?,
-						inner_phone: object.field("inner_phone")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputUsersPhones {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "work_phone", &self.work_phone)?;
-					crate::support::opt_entry(
-						&mut map,
-						"personal_mobile",
-						&self.personal_mobile,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"inner_phone",
-						&self.inner_phone,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputUsersPhones { work_phone : field "work_phone", personal_mobile :
+				field "personal_mobile", inner_phone : field "inner_phone", extra : rest
+				"", }
+			);
+			serialize_map!(
+				OutputUsersPhones { opt "work_phone" work_phone, opt "personal_mobile"
+				personal_mobile, opt "inner_phone" inner_phone, rest "" extra }
+			);
 			/// The object `result.users` of `im.notify.history.search`: `array`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-history-search.html>
@@ -9642,103 +6192,34 @@ pub mod notify {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputUsers {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						active: object.field("active")?,
-						name: object.field("name")?,
-						first_name: object.field("first_name")?,
-						last_name: object.field("last_name")?,
-						work_position: object.field("work_position")?,
-						color: object.field("color")?,
-						avatar: object.field("avatar")?,
-						avatar_hr: object.field("avatar_hr")?,
-						gender: object.field("gender")?,
-						birthday: object.field("birthday")?,
-						extranet: object.field("extranet")?,
-						network: object.field("network")?,
-						bot: object.field("bot")?,
-						connector: object.field("connector")?,
-						external_auth_id: object.field("external_auth_id")?,
-						status: object.field("status")?,
-						idle: object.field("idle")?,
-						last_activity_date: object.field("last_activity_date")?,
-						mobile_last_date: object.field("mobile_last_date")?,
-						desktop_last_date: object.field("desktop_last_date")?,
-						absent: object.field("absent")?,
-						departments: object.field("departments")?,
-						phones: object.field("phones")?,
-						bot_data: object.field("bot_data")?,
-						type_: object.field("type")?,
-						website: object.field("website")?,
-						email: object.field("email")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputUsers {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "active", &self.active)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "first_name", &self.first_name)?;
-					crate::support::opt_entry(&mut map, "last_name", &self.last_name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"work_position",
-						&self.work_position,
-					)?;
-					crate::support::opt_entry(&mut map, "color", &self.color)?;
-					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-					crate::support::opt_entry(&mut map, "avatar_hr", &self.avatar_hr)?;
-					crate::support::opt_entry(&mut map, "gender", &self.gender)?;
-					crate::support::opt_entry(&mut map, "birthday", &self.birthday)?;
-					crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
-					crate::support::opt_entry(&mut map, "network", &self.network)?;
-					crate::support::opt_entry(&mut map, "bot", &self.bot)?;
-					crate::support::opt_entry(&mut map, "connector", &self.connector)?;
-					crate::support::opt_entry(
-						&mut map,
-						"external_auth_id",
-						&self.external_auth_id,
-					)?;
-					crate::support::opt_entry(&mut map, "status", &self.status)?;
-					crate::support::opt_entry(&mut map, "idle", &self.idle)?;
-					crate::support::opt_entry(
-						&mut map,
-						"last_activity_date",
-						&self.last_activity_date,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"mobile_last_date",
-						&self.mobile_last_date,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"desktop_last_date",
-						&self.desktop_last_date,
-					)?;
-					crate::support::opt_entry(&mut map, "absent", &self.absent)?;
-					map.serialize_entry("departments", &self.departments)?;
-					crate::support::opt_entry(&mut map, "phones", &self.phones)?;
-					map.serialize_entry("bot_data", &self.bot_data)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "website", &self.website)?;
-					crate::support::opt_entry(&mut map, "email", &self.email)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputUsers { id : field "id", active : field "active", name : field
+				"name", first_name : field "first_name", last_name : field "last_name",
+				work_position : field "work_position", color : field "color", avatar :
+				field "avatar", avatar_hr : field "avatar_hr", gender : field "gender",
+				birthday : field "birthday", extranet : field "extranet", network : field
+				"network", bot : field "bot", connector : field "connector",
+				external_auth_id : field "external_auth_id", status : field "status",
+				idle : field "idle", last_activity_date : field "last_activity_date",
+				mobile_last_date : field "mobile_last_date", desktop_last_date : field
+				"desktop_last_date", absent : field "absent", departments : field
+				"departments", phones : field "phones", bot_data : field "bot_data",
+				type_ : field "type", website : field "website", email : field "email",
+				extra : rest "", }
+			);
+			serialize_map!(
+				OutputUsers { opt "id" id, opt "active" active, opt "name" name, opt
+				"first_name" first_name, opt "last_name" last_name, opt "work_position"
+				work_position, opt "color" color, opt "avatar" avatar, opt "avatar_hr"
+				avatar_hr, opt "gender" gender, opt "birthday" birthday, opt "extranet"
+				extranet, opt "network" network, opt "bot" bot, opt "connector"
+				connector, opt "external_auth_id" external_auth_id, opt "status" status,
+				opt "idle" idle, opt "last_activity_date" last_activity_date, opt
+				"mobile_last_date" mobile_last_date, opt "desktop_last_date"
+				desktop_last_date, opt "absent" absent, req "departments" departments,
+				opt "phones" phones, req "bot_data" bot_data, opt "type" type_, opt
+				"website" website, opt "email" email, rest "" extra }
+			);
 			/// The object `result` of `im.notify.history.search`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-history-search.html>
@@ -9756,44 +6237,16 @@ pub mod notify {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&["chat_id", "total_results", "notifications", "users"],
-							&[],
-						)?;
-					Ok(Self {
-						chat_id: object.field("chat_id")?,
-						total_results: object.field("total_results")?,
-						notifications: object.field("notifications")?,
-						users: object.field("users")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "chat_id", &self.chat_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"total_results",
-						&self.total_results,
-					)?;
-					map.serialize_entry("notifications", &self.notifications)?;
-					map.serialize_entry("users", &self.users)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { chat_id : field "chat_id", total_results : field
+				"total_results", notifications : field "notifications", users : field
+				"users", extra : rest "", } fits["chat_id", "total_results",
+				"notifications", "users"] []
+			);
+			serialize_map!(
+				Output { opt "chat_id" chat_id, opt "total_results" total_results, req
+				"notifications" notifications, req "users" users, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Search {
 				const NAME: &'static str = "im.notify.history.search";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9872,52 +6325,19 @@ pub mod notify {
 				self.client_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Add {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("USER_ID", &self.user_id)?;
-				map.serialize_entry("MESSAGE", &self.message)?;
-				crate::support::opt_entry(&mut map, "MESSAGE_OUT", &self.message_out)?;
-				crate::support::opt_entry(&mut map, "TAG", &self.tag)?;
-				crate::support::opt_entry(&mut map, "SUB_TAG", &self.sub_tag)?;
-				crate::support::opt_entry(&mut map, "ATTACH", &self.attach)?;
-				crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Add);
+		serialize_map!(
+			Add { req "USER_ID" user_id, req "MESSAGE" message, opt "MESSAGE_OUT"
+			message_out, opt "TAG" tag, opt "SUB_TAG" sub_tag, opt "ATTACH" attach, opt
+			"CLIENT_ID" client_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Add {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					user_id: object.field("USER_ID")?,
-					message: object.field("MESSAGE")?,
-					message_out: object.exact_str("MESSAGE_OUT")?,
-					tag: object.exact_str("TAG")?,
-					sub_tag: object.exact_str("SUB_TAG")?,
-					attach: object.field("ATTACH")?,
-					client_id: object.exact_str("CLIENT_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Add { user_id : field "USER_ID", message : field "MESSAGE", message_out :
+			exact "MESSAGE_OUT", tag : exact "TAG", sub_tag : exact "SUB_TAG", attach :
+			field "ATTACH", client_id : exact "CLIENT_ID", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
 		/// Types of `im.notify.personal.add`.
@@ -9991,36 +6411,11 @@ pub mod notify {
 			pub fn new() -> Self {
 				Self { extra: Default::default() }
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for All {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(All);
+		serialize_map!(All { rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for All {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self { extra: object.rest()? })
-			}
-		}
+		from_value!(All { extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(All);
 		/// `im.notify.read.list`: REST 2, scope `im`.
@@ -10056,46 +6451,13 @@ pub mod notify {
 				self.action = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for List {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("IDS", &self.ids)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTION",
-					&self.action.map(crate::support::yes_no),
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(List);
+		serialize_map!(List { req "IDS" ids, opt_yn "ACTION" action, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for List {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					ids: object.field("IDS")?,
-					action: object.field("ACTION")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			List { ids : field "IDS", action : field "ACTION", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
 		/// Types of `im.notify.read.all`.
@@ -10117,36 +6479,14 @@ pub mod notify {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["result", "newCounter"], &[])?;
-					Ok(Self {
-						result: object.field("result")?,
-						new_counter: object.field("newCounter")?,
-						extra: object.rest()?,
-					})
+			from_value!(
+				Output { result : field "result", new_counter : field "newCounter", extra
+				: rest "", } fits["result", "newCounter"] []
+			);
+			serialize_map!(
+				Output { opt "result" result, opt "newCounter" new_counter, rest "" extra
 				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "result", &self.result)?;
-					crate::support::opt_entry(
-						&mut map,
-						"newCounter",
-						&self.new_counter,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			);
 			impl ::bitrix24_runtime::Method for super::All {
 				const NAME: &'static str = "im.notify.read.all";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10202,36 +6542,11 @@ pub mod notify {
 			pub fn new() -> Self {
 				Self { extra: Default::default() }
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(Get { rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self { extra: object.rest()? })
-			}
-		}
+		from_value!(Get { extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// Types of `im.notify.schema.get`.
@@ -10253,31 +6568,13 @@ pub mod notify {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputTasksList {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("ID")?,
-						name: object.field("NAME")?,
-						extra: object.rest()?,
-					})
+			from_value!(
+				OutputTasksList { id : field "ID", name : field "NAME", extra : rest "",
 				}
-			}
-			impl ::serde::Serialize for OutputTasksList {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ID", &self.id)?;
-					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			);
+			serialize_map!(
+				OutputTasksList { opt "ID" id, opt "NAME" name, rest "" extra }
+			);
 			/// The object `result.tasks` of `im.notify.schema.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-schema-get.html>
@@ -10293,33 +6590,14 @@ pub mod notify {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputTasks {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						name: object.field("NAME")?,
-						module_id: object.field("MODULE_ID")?,
-						list: object.field("LIST")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputTasks {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-					crate::support::opt_entry(&mut map, "MODULE_ID", &self.module_id)?;
-					map.serialize_entry("LIST", &self.list)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputTasks { name : field "NAME", module_id : field "MODULE_ID", list :
+				field "LIST", extra : rest "", }
+			);
+			serialize_map!(
+				OutputTasks { opt "NAME" name, opt "MODULE_ID" module_id, req "LIST"
+				list, rest "" extra }
+			);
 			/// The object `result` of `im.notify.schema.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-schema-get.html>
@@ -10331,30 +6609,10 @@ pub mod notify {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["tasks"], &[])?;
-					Ok(Self {
-						tasks: object.field("tasks")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "tasks", &self.tasks)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { tasks : field "tasks", extra : rest "", } fits["tasks"] []
+			);
+			serialize_map!(Output { opt "tasks" tasks, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "im.notify.schema.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10433,52 +6691,19 @@ pub mod notify {
 				self.client_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Add {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("USER_ID", &self.user_id)?;
-				map.serialize_entry("MESSAGE", &self.message)?;
-				crate::support::opt_entry(&mut map, "MESSAGE_OUT", &self.message_out)?;
-				crate::support::opt_entry(&mut map, "TAG", &self.tag)?;
-				crate::support::opt_entry(&mut map, "SUB_TAG", &self.sub_tag)?;
-				crate::support::opt_entry(&mut map, "ATTACH", &self.attach)?;
-				crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Add);
+		serialize_map!(
+			Add { req "USER_ID" user_id, req "MESSAGE" message, opt "MESSAGE_OUT"
+			message_out, opt "TAG" tag, opt "SUB_TAG" sub_tag, opt "ATTACH" attach, opt
+			"CLIENT_ID" client_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Add {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					user_id: object.field("USER_ID")?,
-					message: object.field("MESSAGE")?,
-					message_out: object.exact_str("MESSAGE_OUT")?,
-					tag: object.exact_str("TAG")?,
-					sub_tag: object.exact_str("SUB_TAG")?,
-					attach: object.field("ATTACH")?,
-					client_id: object.exact_str("CLIENT_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Add { user_id : field "USER_ID", message : field "MESSAGE", message_out :
+			exact "MESSAGE_OUT", tag : exact "TAG", sub_tag : exact "SUB_TAG", attach :
+			field "ATTACH", client_id : exact "CLIENT_ID", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
 		/// Types of `im.notify.system.add`.
@@ -10604,64 +6829,21 @@ pub mod recent {
 			self.last_sync_date = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(
-				&mut map,
-				"SKIP_OPENLINES",
-				&self.skip_openlines.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"SKIP_CHAT",
-				&self.skip_chat.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"SKIP_DIALOG",
-				&self.skip_dialog.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "LAST_UPDATE", &self.last_update)?;
-			crate::support::opt_entry(
-				&mut map,
-				"ONLY_OPENLINES",
-				&self.only_openlines.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "LAST_SYNC_DATE", &self.last_sync_date)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(
+		Get { opt_yn "SKIP_OPENLINES" skip_openlines, opt_yn "SKIP_CHAT" skip_chat,
+		opt_yn "SKIP_DIALOG" skip_dialog, opt "LAST_UPDATE" last_update, opt_yn
+		"ONLY_OPENLINES" only_openlines, opt "LAST_SYNC_DATE" last_sync_date, rest ""
+		extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				skip_openlines: object.field("SKIP_OPENLINES")?,
-				skip_chat: object.field("SKIP_CHAT")?,
-				skip_dialog: object.field("SKIP_DIALOG")?,
-				last_update: object.field("LAST_UPDATE")?,
-				only_openlines: object.field("ONLY_OPENLINES")?,
-				last_sync_date: object.field("LAST_SYNC_DATE")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Get { skip_openlines : field "SKIP_OPENLINES", skip_chat : field "SKIP_CHAT",
+		skip_dialog : field "SKIP_DIALOG", last_update : field "LAST_UPDATE",
+		only_openlines : field "ONLY_OPENLINES", last_sync_date : field "LAST_SYNC_DATE",
+		extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `im.recent.hide`: REST 2, scope `im`.
@@ -10687,38 +6869,11 @@ pub mod recent {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Hide {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("DIALOG_ID", &self.dialog_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Hide);
+	serialize_map!(Hide { req "DIALOG_ID" dialog_id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Hide {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				dialog_id: object.field("DIALOG_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Hide { dialog_id : field "DIALOG_ID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Hide);
 	/// `im.recent.list`: REST 2, scope `im`.
@@ -10870,107 +7025,28 @@ pub mod recent {
 			self.limit = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(
-				&mut map,
-				"SKIP_OPENLINES",
-				&self.skip_openlines.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"SKIP_DIALOG",
-				&self.skip_dialog.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"SKIP_CHAT",
-				&self.skip_chat.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"LAST_MESSAGE_DATE",
-				&self.last_message_date,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"UNREAD_ONLY",
-				&self.unread_only.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"PARSE_TEXT",
-				&self.parse_text.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"GET_ORIGINAL_TEXT",
-				&self.get_original_text.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"SKIP_UNDISTRIBUTED_OPENLINES",
-				&self.skip_undistributed_openlines.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"ONLY_COPILOT",
-				&self.only_copilot.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"ONLY_CHANNEL",
-				&self.only_channel.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"CAN_MANAGE_MESSAGES",
-				&self.can_manage_messages.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "OFFSET", &self.offset)?;
-			crate::support::opt_entry(&mut map, "LIMIT", &self.limit)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(
+		List { opt_yn "SKIP_OPENLINES" skip_openlines, opt_yn "SKIP_DIALOG" skip_dialog,
+		opt_yn "SKIP_CHAT" skip_chat, opt "LAST_MESSAGE_DATE" last_message_date, opt_yn
+		"UNREAD_ONLY" unread_only, opt_yn "PARSE_TEXT" parse_text, opt_yn
+		"GET_ORIGINAL_TEXT" get_original_text, opt_yn "SKIP_UNDISTRIBUTED_OPENLINES"
+		skip_undistributed_openlines, opt_yn "ONLY_COPILOT" only_copilot, opt_yn
+		"ONLY_CHANNEL" only_channel, opt_yn "CAN_MANAGE_MESSAGES" can_manage_messages,
+		opt "OFFSET" offset, opt "LIMIT" limit, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				skip_openlines: object.field("SKIP_OPENLINES")?,
-				skip_dialog: object.field("SKIP_DIALOG")?,
-				skip_chat: object.field("SKIP_CHAT")?,
-				last_message_date: object.field("LAST_MESSAGE_DATE")?,
-				unread_only: object.field("UNREAD_ONLY")?,
-				parse_text: object.field("PARSE_TEXT")?,
-				get_original_text: object.field("GET_ORIGINAL_TEXT")?,
-				skip_undistributed_openlines: object
-					.field("SKIP_UNDISTRIBUTED_OPENLINES")?,
-				only_copilot: object.field("ONLY_COPILOT")?,
-				only_channel: object.field("ONLY_CHANNEL")?,
-				can_manage_messages: object.field("CAN_MANAGE_MESSAGES")?,
-				offset: object.field("OFFSET")?,
-				limit: object.field("LIMIT")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		List { skip_openlines : field "SKIP_OPENLINES", skip_dialog : field
+		"SKIP_DIALOG", skip_chat : field "SKIP_CHAT", last_message_date : field
+		"LAST_MESSAGE_DATE", unread_only : field "UNREAD_ONLY", parse_text : field
+		"PARSE_TEXT", get_original_text : field "GET_ORIGINAL_TEXT",
+		skip_undistributed_openlines : field "SKIP_UNDISTRIBUTED_OPENLINES", only_copilot
+		: field "ONLY_COPILOT", only_channel : field "ONLY_CHANNEL", can_manage_messages
+		: field "CAN_MANAGE_MESSAGES", offset : field "OFFSET", limit : field "LIMIT",
+		extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// `im.recent.pin`: REST 2, scope `im`.
@@ -11006,44 +7082,13 @@ pub mod recent {
 			self.pin = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Pin {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("DIALOG_ID", &self.dialog_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"PIN",
-				&self.pin.map(crate::support::yes_no),
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Pin);
+	serialize_map!(Pin { req "DIALOG_ID" dialog_id, opt_yn "PIN" pin, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Pin {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				dialog_id: object.field("DIALOG_ID")?,
-				pin: object.field("PIN")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Pin { dialog_id : field "DIALOG_ID", pin : field "PIN", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Pin);
 	/// `im.recent.unread`: REST 2, scope `im`.
@@ -11079,44 +7124,16 @@ pub mod recent {
 			self.action = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Unread {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("DIALOG_ID", &self.dialog_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"ACTION",
-				&self.action.map(crate::support::yes_no),
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Unread);
+	serialize_map!(
+		Unread { req "DIALOG_ID" dialog_id, opt_yn "ACTION" action, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Unread {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				dialog_id: object.field("DIALOG_ID")?,
-				action: object.field("ACTION")?,
-				extra: object.rest()?,
-			})
+	from_value!(
+		Unread { dialog_id : field "DIALOG_ID", action : field "ACTION", extra : rest "",
 		}
-	}
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Unread);
 	/// Types of `im.recent.get`.
@@ -11138,31 +7155,10 @@ pub mod recent {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for ItemAvatar {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					url: object.field("url")?,
-					color: object.field("color")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for ItemAvatar {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "url", &self.url)?;
-				crate::support::opt_entry(&mut map, "color", &self.color)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			ItemAvatar { url : field "url", color : field "color", extra : rest "", }
+		);
+		serialize_map!(ItemAvatar { opt "url" url, opt "color" color, rest "" extra });
 		/// The object `result.message` of `im.recent.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-get.html>
@@ -11190,45 +7186,17 @@ pub mod recent {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for ItemMessage {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					text: object.field("text")?,
-					file: object.field("file")?,
-					attach: object.field("attach")?,
-					author_id: object.field("author_id")?,
-					date: object.field("date")?,
-					sticker: object.field("sticker")?,
-					status: object.field("status")?,
-					uuid: object.field("uuid")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for ItemMessage {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "text", &self.text)?;
-				crate::support::opt_entry(&mut map, "file", &self.file)?;
-				crate::support::opt_entry(&mut map, "attach", &self.attach)?;
-				crate::support::opt_entry(&mut map, "author_id", &self.author_id)?;
-				crate::support::opt_entry(&mut map, "date", &self.date)?;
-				crate::support::opt_entry(&mut map, "sticker", &self.sticker)?;
-				crate::support::opt_entry(&mut map, "status", &self.status)?;
-				crate::support::opt_entry(&mut map, "uuid", &self.uuid)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			ItemMessage { id : field "id", text : field "text", file : field "file",
+			attach : field "attach", author_id : field "author_id", date : field "date",
+			sticker : field "sticker", status : field "status", uuid : field "uuid",
+			extra : rest "", }
+		);
+		serialize_map!(
+			ItemMessage { opt "id" id, opt "text" text, opt "file" file, opt "attach"
+			attach, opt "author_id" author_id, opt "date" date, opt "sticker" sticker,
+			opt "status" status, opt "uuid" uuid, rest "" extra }
+		);
 		/// The object `result.user` of `im.recent.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-get.html>
@@ -11276,81 +7244,26 @@ pub mod recent {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for ItemUser {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					name: object.field("name")?,
-					first_name: object.field("first_name")?,
-					last_name: object.field("last_name")?,
-					work_position: object.field("work_position")?,
-					color: object.field("color")?,
-					avatar: object.field("avatar")?,
-					gender: object.field("gender")?,
-					birthday: object.field("birthday")?,
-					extranet: object.field("extranet")?,
-					network: object.field("network")?,
-					bot: object.field("bot")?,
-					connector: object.field("connector")?,
-					external_auth_id: object.field("external_auth_id")?,
-					status: object.field("status")?,
-					idle: object.field("idle")?,
-					last_activity_date: object.field("last_activity_date")?,
-					mobile_last_date: object.field("mobile_last_date")?,
-					absent: object.field("absent")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for ItemUser {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "first_name", &self.first_name)?;
-				crate::support::opt_entry(&mut map, "last_name", &self.last_name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"work_position",
-					&self.work_position,
-				)?;
-				crate::support::opt_entry(&mut map, "color", &self.color)?;
-				crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-				crate::support::opt_entry(&mut map, "gender", &self.gender)?;
-				crate::support::opt_entry(&mut map, "birthday", &self.birthday)?;
-				crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
-				crate::support::opt_entry(&mut map, "network", &self.network)?;
-				crate::support::opt_entry(&mut map, "bot", &self.bot)?;
-				crate::support::opt_entry(&mut map, "connector", &self.connector)?;
-				crate::support::opt_entry(
-					&mut map,
-					"external_auth_id",
-					&self.external_auth_id,
-				)?;
-				crate::support::opt_entry(&mut map, "status", &self.status)?;
-				crate::support::opt_entry(&mut map, "idle", &self.idle)?;
-				crate::support::opt_entry(
-					&mut map,
-					"last_activity_date",
-					&self.last_activity_date,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"mobile_last_date",
-					&self.mobile_last_date,
-				)?;
-				crate::support::opt_entry(&mut map, "absent", &self.absent)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			ItemUser { id : field "id", name : field "name", first_name : field
+			"first_name", last_name : field "last_name", work_position : field
+			"work_position", color : field "color", avatar : field "avatar", gender :
+			field "gender", birthday : field "birthday", extranet : field "extranet",
+			network : field "network", bot : field "bot", connector : field "connector",
+			external_auth_id : field "external_auth_id", status : field "status", idle :
+			field "idle", last_activity_date : field "last_activity_date",
+			mobile_last_date : field "mobile_last_date", absent : field "absent", extra :
+			rest "", }
+		);
+		serialize_map!(
+			ItemUser { opt "id" id, opt "name" name, opt "first_name" first_name, opt
+			"last_name" last_name, opt "work_position" work_position, opt "color" color,
+			opt "avatar" avatar, opt "gender" gender, opt "birthday" birthday, opt
+			"extranet" extranet, opt "network" network, opt "bot" bot, opt "connector"
+			connector, opt "external_auth_id" external_auth_id, opt "status" status, opt
+			"idle" idle, opt "last_activity_date" last_activity_date, opt
+			"mobile_last_date" mobile_last_date, opt "absent" absent, rest "" extra }
+		);
 		/// The object `result.chat.restrictions` of `im.recent.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-get.html>
@@ -11378,45 +7291,18 @@ pub mod recent {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for ItemChatRestrictions {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					avatar: object.field("avatar")?,
-					rename: object.field("rename")?,
-					extend: object.field("extend")?,
-					call: object.field("call")?,
-					mute: object.field("mute")?,
-					leave: object.field("leave")?,
-					leave_owner: object.field("leave_owner")?,
-					send: object.field("send")?,
-					user_list: object.field("user_list")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for ItemChatRestrictions {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-				crate::support::opt_entry(&mut map, "rename", &self.rename)?;
-				crate::support::opt_entry(&mut map, "extend", &self.extend)?;
-				crate::support::opt_entry(&mut map, "call", &self.call)?;
-				crate::support::opt_entry(&mut map, "mute", &self.mute)?;
-				crate::support::opt_entry(&mut map, "leave", &self.leave)?;
-				crate::support::opt_entry(&mut map, "leave_owner", &self.leave_owner)?;
-				crate::support::opt_entry(&mut map, "send", &self.send)?;
-				crate::support::opt_entry(&mut map, "user_list", &self.user_list)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			ItemChatRestrictions { avatar : field "avatar", rename : field "rename",
+			extend : field "extend", call : field "call", mute : field "mute", leave :
+			field "leave", leave_owner : field "leave_owner", send : field "send",
+			user_list : field "user_list", extra : rest "", }
+		);
+		serialize_map!(
+			ItemChatRestrictions { opt "avatar" avatar, opt "rename" rename, opt "extend"
+			extend, opt "call" call, opt "mute" mute, opt "leave" leave, opt
+			"leave_owner" leave_owner, opt "send" send, opt "user_list" user_list, rest
+			"" extra }
+		);
 		/// The object `result.chat.entity_link` of `im.recent.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-get.html>
@@ -11432,33 +7318,14 @@ pub mod recent {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for ItemChatEntityLink {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.field("type")?,
-					url: object.field("url")?,
-					id: object.field("id")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for ItemChatEntityLink {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "url", &self.url)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			ItemChatEntityLink { type_ : field "type", url : field "url", id : field
+			"id", extra : rest "", }
+		);
+		serialize_map!(
+			ItemChatEntityLink { opt "type" type_, opt "url" url, opt "id" id, rest ""
+			extra }
+		);
 		/// The object `result.chat.permissions` of `im.recent.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-get.html>
@@ -11480,55 +7347,18 @@ pub mod recent {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for ItemChatPermissions {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					manage_users_add: object.field("manage_users_add")?,
-					manage_users_delete: object.field("manage_users_delete")?,
-					manage_ui: object.field("manage_ui")?,
-					manage_settings: object.field("manage_settings")?,
-					manage_messages: object.field("manage_messages")?,
-					can_post: object.field("can_post")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for ItemChatPermissions {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"manage_users_add",
-					&self.manage_users_add,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"manage_users_delete",
-					&self.manage_users_delete,
-				)?;
-				crate::support::opt_entry(&mut map, "manage_ui", &self.manage_ui)?;
-				crate::support::opt_entry(
-					&mut map,
-					"manage_settings",
-					&self.manage_settings,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"manage_messages",
-					&self.manage_messages,
-				)?;
-				crate::support::opt_entry(&mut map, "can_post", &self.can_post)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			ItemChatPermissions { manage_users_add : field "manage_users_add",
+			manage_users_delete : field "manage_users_delete", manage_ui : field
+			"manage_ui", manage_settings : field "manage_settings", manage_messages :
+			field "manage_messages", can_post : field "can_post", extra : rest "", }
+		);
+		serialize_map!(
+			ItemChatPermissions { opt "manage_users_add" manage_users_add, opt
+			"manage_users_delete" manage_users_delete, opt "manage_ui" manage_ui, opt
+			"manage_settings" manage_settings, opt "manage_messages" manage_messages, opt
+			"can_post" can_post, rest "" extra }
+		);
 		/// The object `result.chat` of `im.recent.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-get.html>
@@ -11594,115 +7424,36 @@ pub mod recent {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for ItemChat {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					title: object.field("title")?,
-					name: object.field("name")?,
-					owner: object.field("owner")?,
-					extranet: object.field("extranet")?,
-					parent_chat_id: object.field("parent_chat_id")?,
-					parent_message_id: object.field("parent_message_id")?,
-					contains_collaber: object.field("contains_collaber")?,
-					color: object.field("color")?,
-					avatar: object.field("avatar")?,
-					type_: object.field("type")?,
-					entity_type: object.field("entity_type")?,
-					entity_id: object.field("entity_id")?,
-					entity_data_1: object.field("entity_data_1")?,
-					entity_data_2: object.field("entity_data_2")?,
-					entity_data_3: object.field("entity_data_3")?,
-					date_create: object.field("date_create")?,
-					message_type: object.field("message_type")?,
-					mute_list: object.field("mute_list")?,
-					manager_list: object.field("manager_list")?,
-					user_counter: object.field("user_counter")?,
-					restrictions: object.field("restrictions")?,
-					role: object.field("role")?,
-					text_field_enabled: object.field("text_field_enabled")?,
-					background_id: object.field("background_id")?,
-					entity_link: object.field("entity_link")?,
-					permissions: object.field("permissions")?,
-					public: object.field("public")?,
-					extra: object.rest()?,
-				})
+		from_value!(
+			ItemChat { id : field "id", title : field "title", name : field "name", owner
+			: field "owner", extranet : field "extranet", parent_chat_id : field
+			"parent_chat_id", parent_message_id : field "parent_message_id",
+			contains_collaber : field "contains_collaber", color : field "color", avatar
+			: field "avatar", type_ : field "type", entity_type : field "entity_type",
+			entity_id : field "entity_id", entity_data_1 : field "entity_data_1",
+			entity_data_2 : field "entity_data_2", entity_data_3 : field "entity_data_3",
+			date_create : field "date_create", message_type : field "message_type",
+			mute_list : field "mute_list", manager_list : field "manager_list",
+			user_counter : field "user_counter", restrictions : field "restrictions",
+			role : field "role", text_field_enabled : field "text_field_enabled",
+			background_id : field "background_id", entity_link : field "entity_link",
+			permissions : field "permissions", public : field "public", extra : rest "",
 			}
-		}
-		impl ::serde::Serialize for ItemChat {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "title", &self.title)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "owner", &self.owner)?;
-				crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
-				crate::support::opt_entry(
-					&mut map,
-					"parent_chat_id",
-					&self.parent_chat_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"parent_message_id",
-					&self.parent_message_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"contains_collaber",
-					&self.contains_collaber,
-				)?;
-				crate::support::opt_entry(&mut map, "color", &self.color)?;
-				crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "entity_type", &self.entity_type)?;
-				crate::support::opt_entry(&mut map, "entity_id", &self.entity_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"entity_data_1",
-					&self.entity_data_1,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"entity_data_2",
-					&self.entity_data_2,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"entity_data_3",
-					&self.entity_data_3,
-				)?;
-				crate::support::opt_entry(&mut map, "date_create", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "message_type", &self.message_type)?;
-				map.serialize_entry("mute_list", &self.mute_list)?;
-				map.serialize_entry("manager_list", &self.manager_list)?;
-				crate::support::opt_entry(&mut map, "user_counter", &self.user_counter)?;
-				crate::support::opt_entry(&mut map, "restrictions", &self.restrictions)?;
-				crate::support::opt_entry(&mut map, "role", &self.role)?;
-				crate::support::opt_entry(
-					&mut map,
-					"text_field_enabled",
-					&self.text_field_enabled,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"background_id",
-					&self.background_id,
-				)?;
-				crate::support::opt_entry(&mut map, "entity_link", &self.entity_link)?;
-				crate::support::opt_entry(&mut map, "permissions", &self.permissions)?;
-				crate::support::opt_entry(&mut map, "public", &self.public)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		);
+		serialize_map!(
+			ItemChat { opt "id" id, opt "title" title, opt "name" name, opt "owner"
+			owner, opt "extranet" extranet, opt "parent_chat_id" parent_chat_id, opt
+			"parent_message_id" parent_message_id, opt "contains_collaber"
+			contains_collaber, opt "color" color, opt "avatar" avatar, opt "type" type_,
+			opt "entity_type" entity_type, opt "entity_id" entity_id, opt "entity_data_1"
+			entity_data_1, opt "entity_data_2" entity_data_2, opt "entity_data_3"
+			entity_data_3, opt "date_create" date_create, opt "message_type"
+			message_type, req "mute_list" mute_list, req "manager_list" manager_list, opt
+			"user_counter" user_counter, opt "restrictions" restrictions, opt "role"
+			role, opt "text_field_enabled" text_field_enabled, opt "background_id"
+			background_id, opt "entity_link" entity_link, opt "permissions" permissions,
+			opt "public" public, rest "" extra }
+		);
 		/// The object `result` of `im.recent.get`: `array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-get.html>
@@ -11744,85 +7495,26 @@ pub mod recent {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"id",
-							"type",
-							"avatar",
-							"title",
-							"message",
-							"counter",
-							"chat_id",
-							"last_id",
-							"pinned",
-							"unread",
-							"has_reminder",
-							"date_update",
-							"date_last_activity",
-							"user",
-							"chat",
-							"options",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					id: object.field("id")?,
-					type_: object.field("type")?,
-					avatar: object.field("avatar")?,
-					title: object.field("title")?,
-					message: object.field("message")?,
-					counter: object.field("counter")?,
-					chat_id: object.field("chat_id")?,
-					last_id: object.field("last_id")?,
-					pinned: object.field("pinned")?,
-					unread: object.field("unread")?,
-					has_reminder: object.field("has_reminder")?,
-					date_update: object.field("date_update")?,
-					date_last_activity: object.field("date_last_activity")?,
-					user: object.field("user")?,
-					chat: object.field("chat")?,
-					options: object.field("options")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-				crate::support::opt_entry(&mut map, "title", &self.title)?;
-				crate::support::opt_entry(&mut map, "message", &self.message)?;
-				crate::support::opt_entry(&mut map, "counter", &self.counter)?;
-				crate::support::opt_entry(&mut map, "chat_id", &self.chat_id)?;
-				crate::support::opt_entry(&mut map, "last_id", &self.last_id)?;
-				crate::support::opt_entry(&mut map, "pinned", &self.pinned)?;
-				crate::support::opt_entry(&mut map, "unread", &self.unread)?;
-				crate::support::opt_entry(&mut map, "has_reminder", &self.has_reminder)?;
-				crate::support::opt_entry(&mut map, "date_update", &self.date_update)?;
-				crate::support::opt_entry(
-					&mut map,
-					"date_last_activity",
-					&self.date_last_activity,
-				)?;
-				crate::support::opt_entry(&mut map, "user", &self.user)?;
-				crate::support::opt_entry(&mut map, "chat", &self.chat)?;
-				map.serialize_entry("options", &self.options)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { id : field "id", type_ : field "type", avatar : field "avatar", title
+			: field "title", message : field "message", counter : field "counter",
+			chat_id : field "chat_id", last_id : field "last_id", pinned : field
+			"pinned", unread : field "unread", has_reminder : field "has_reminder",
+			date_update : field "date_update", date_last_activity : field
+			"date_last_activity", user : field "user", chat : field "chat", options :
+			field "options", extra : rest "", } fits["id", "type", "avatar", "title",
+			"message", "counter", "chat_id", "last_id", "pinned", "unread",
+			"has_reminder", "date_update", "date_last_activity", "user", "chat",
+			"options"] []
+		);
+		serialize_map!(
+			Item { opt "id" id, opt "type" type_, opt "avatar" avatar, opt "title" title,
+			opt "message" message, opt "counter" counter, opt "chat_id" chat_id, opt
+			"last_id" last_id, opt "pinned" pinned, opt "unread" unread, opt
+			"has_reminder" has_reminder, opt "date_update" date_update, opt
+			"date_last_activity" date_last_activity, opt "user" user, opt "chat" chat,
+			req "options" options, rest "" extra }
+		);
 		/// The `result` of the call: `array`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::Get {
@@ -11878,31 +7570,13 @@ pub mod recent {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputItemsAvatar {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					url: object.field("url")?,
-					color: object.field("color")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputItemsAvatar {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "url", &self.url)?;
-				crate::support::opt_entry(&mut map, "color", &self.color)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputItemsAvatar { url : field "url", color : field "color", extra : rest
+			"", }
+		);
+		serialize_map!(
+			OutputItemsAvatar { opt "url" url, opt "color" color, rest "" extra }
+		);
 		/// The object `result.items.message` of `im.recent.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
@@ -11930,45 +7604,17 @@ pub mod recent {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputItemsMessage {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					text: object.field("text")?,
-					file: object.field("file")?,
-					author_id: object.field("author_id")?,
-					attach: object.field("attach")?,
-					date: object.field("date")?,
-					status: object.field("status")?,
-					sticker: object.field("sticker")?,
-					uuid: object.field("uuid")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputItemsMessage {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "text", &self.text)?;
-				crate::support::opt_entry(&mut map, "file", &self.file)?;
-				crate::support::opt_entry(&mut map, "author_id", &self.author_id)?;
-				crate::support::opt_entry(&mut map, "attach", &self.attach)?;
-				crate::support::opt_entry(&mut map, "date", &self.date)?;
-				crate::support::opt_entry(&mut map, "status", &self.status)?;
-				crate::support::opt_entry(&mut map, "sticker", &self.sticker)?;
-				crate::support::opt_entry(&mut map, "uuid", &self.uuid)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputItemsMessage { id : field "id", text : field "text", file : field
+			"file", author_id : field "author_id", attach : field "attach", date : field
+			"date", status : field "status", sticker : field "sticker", uuid : field
+			"uuid", extra : rest "", }
+		);
+		serialize_map!(
+			OutputItemsMessage { opt "id" id, opt "text" text, opt "file" file, opt
+			"author_id" author_id, opt "attach" attach, opt "date" date, opt "status"
+			status, opt "sticker" sticker, opt "uuid" uuid, rest "" extra }
+		);
 		/// The object `result.items.user` of `im.recent.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
@@ -12034,103 +7680,33 @@ pub mod recent {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputItemsUser {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					active: object.field("active")?,
-					name: object.field("name")?,
-					first_name: object.field("first_name")?,
-					last_name: object.field("last_name")?,
-					work_position: object.field("work_position")?,
-					color: object.field("color")?,
-					avatar: object.field("avatar")?,
-					avatar_hr: object.field("avatar_hr")?,
-					gender: object.field("gender")?,
-					birthday: object.field("birthday")?,
-					extranet: object.field("extranet")?,
-					network: object.field("network")?,
-					bot: object.field("bot")?,
-					connector: object.field("connector")?,
-					external_auth_id: object.field("external_auth_id")?,
-					status: object.field("status")?,
-					idle: object.field("idle")?,
-					last_activity_date: object.field("last_activity_date")?,
-					mobile_last_date: object.field("mobile_last_date")?,
-					desktop_last_date: object.field("desktop_last_date")?,
-					absent: object.field("absent")?,
-					departments: object.field("departments")?,
-					phones: object.field("phones")?,
-					bot_data: object.field("bot_data")?,
-					type_: object.field("type")?,
-					website: object.field("website")?,
-					email: object.field("email")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputItemsUser {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "active", &self.active)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "first_name", &self.first_name)?;
-				crate::support::opt_entry(&mut map, "last_name", &self.last_name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"work_position",
-					&self.work_position,
-				)?;
-				crate::support::opt_entry(&mut map, "color", &self.color)?;
-				crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-				crate::support::opt_entry(&mut map, "avatar_hr", &self.avatar_hr)?;
-				crate::support::opt_entry(&mut map, "gender", &self.gender)?;
-				crate::support::opt_entry(&mut map, "birthday", &self.birthday)?;
-				crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
-				crate::support::opt_entry(&mut map, "network", &self.network)?;
-				crate::support::opt_entry(&mut map, "bot", &self.bot)?;
-				crate::support::opt_entry(&mut map, "connector", &self.connector)?;
-				crate::support::opt_entry(
-					&mut map,
-					"external_auth_id",
-					&self.external_auth_id,
-				)?;
-				crate::support::opt_entry(&mut map, "status", &self.status)?;
-				crate::support::opt_entry(&mut map, "idle", &self.idle)?;
-				crate::support::opt_entry(
-					&mut map,
-					"last_activity_date",
-					&self.last_activity_date,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"mobile_last_date",
-					&self.mobile_last_date,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"desktop_last_date",
-					&self.desktop_last_date,
-				)?;
-				crate::support::opt_entry(&mut map, "absent", &self.absent)?;
-				map.serialize_entry("departments", &self.departments)?;
-				map.serialize_entry("phones", &self.phones)?;
-				map.serialize_entry("bot_data", &self.bot_data)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "website", &self.website)?;
-				crate::support::opt_entry(&mut map, "email", &self.email)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputItemsUser { id : field "id", active : field "active", name : field
+			"name", first_name : field "first_name", last_name : field "last_name",
+			work_position : field "work_position", color : field "color", avatar : field
+			"avatar", avatar_hr : field "avatar_hr", gender : field "gender", birthday :
+			field "birthday", extranet : field "extranet", network : field "network", bot
+			: field "bot", connector : field "connector", external_auth_id : field
+			"external_auth_id", status : field "status", idle : field "idle",
+			last_activity_date : field "last_activity_date", mobile_last_date : field
+			"mobile_last_date", desktop_last_date : field "desktop_last_date", absent :
+			field "absent", departments : field "departments", phones : field "phones",
+			bot_data : field "bot_data", type_ : field "type", website : field "website",
+			email : field "email", extra : rest "", }
+		);
+		serialize_map!(
+			OutputItemsUser { opt "id" id, opt "active" active, opt "name" name, opt
+			"first_name" first_name, opt "last_name" last_name, opt "work_position"
+			work_position, opt "color" color, opt "avatar" avatar, opt "avatar_hr"
+			avatar_hr, opt "gender" gender, opt "birthday" birthday, opt "extranet"
+			extranet, opt "network" network, opt "bot" bot, opt "connector" connector,
+			opt "external_auth_id" external_auth_id, opt "status" status, opt "idle"
+			idle, opt "last_activity_date" last_activity_date, opt "mobile_last_date"
+			mobile_last_date, opt "desktop_last_date" desktop_last_date, opt "absent"
+			absent, req "departments" departments, req "phones" phones, req "bot_data"
+			bot_data, opt "type" type_, opt "website" website, opt "email" email, rest ""
+			extra }
+		);
 		/// The object `result.items.chat.restrictions` of `im.recent.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
@@ -12158,45 +7734,18 @@ pub mod recent {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputItemsChatRestrictions {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					avatar: object.field("avatar")?,
-					rename: object.field("rename")?,
-					extend: object.field("extend")?,
-					call: object.field("call")?,
-					mute: object.field("mute")?,
-					leave: object.field("leave")?,
-					leave_owner: object.field("leave_owner")?,
-					send: object.field("send")?,
-					user_list: object.field("user_list")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputItemsChatRestrictions {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-				crate::support::opt_entry(&mut map, "rename", &self.rename)?;
-				crate::support::opt_entry(&mut map, "extend", &self.extend)?;
-				crate::support::opt_entry(&mut map, "call", &self.call)?;
-				crate::support::opt_entry(&mut map, "mute", &self.mute)?;
-				crate::support::opt_entry(&mut map, "leave", &self.leave)?;
-				crate::support::opt_entry(&mut map, "leave_owner", &self.leave_owner)?;
-				crate::support::opt_entry(&mut map, "send", &self.send)?;
-				crate::support::opt_entry(&mut map, "user_list", &self.user_list)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputItemsChatRestrictions { avatar : field "avatar", rename : field
+			"rename", extend : field "extend", call : field "call", mute : field "mute",
+			leave : field "leave", leave_owner : field "leave_owner", send : field
+			"send", user_list : field "user_list", extra : rest "", }
+		);
+		serialize_map!(
+			OutputItemsChatRestrictions { opt "avatar" avatar, opt "rename" rename, opt
+			"extend" extend, opt "call" call, opt "mute" mute, opt "leave" leave, opt
+			"leave_owner" leave_owner, opt "send" send, opt "user_list" user_list, rest
+			"" extra }
+		);
 		/// The object `result.items.chat.entity_link` of `im.recent.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
@@ -12212,33 +7761,14 @@ pub mod recent {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputItemsChatEntityLink {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.field("type")?,
-					url: object.field("url")?,
-					id: object.field("id")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputItemsChatEntityLink {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "url", &self.url)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputItemsChatEntityLink { type_ : field "type", url : field "url", id :
+			field "id", extra : rest "", }
+		);
+		serialize_map!(
+			OutputItemsChatEntityLink { opt "type" type_, opt "url" url, opt "id" id,
+			rest "" extra }
+		);
 		/// The object `result.items.chat.permissions` of `im.recent.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
@@ -12260,55 +7790,18 @@ pub mod recent {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputItemsChatPermissions {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					manage_users_add: object.field("manage_users_add")?,
-					manage_users_delete: object.field("manage_users_delete")?,
-					manage_ui: object.field("manage_ui")?,
-					manage_settings: object.field("manage_settings")?,
-					manage_messages: object.field("manage_messages")?,
-					can_post: object.field("can_post")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputItemsChatPermissions {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"manage_users_add",
-					&self.manage_users_add,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"manage_users_delete",
-					&self.manage_users_delete,
-				)?;
-				crate::support::opt_entry(&mut map, "manage_ui", &self.manage_ui)?;
-				crate::support::opt_entry(
-					&mut map,
-					"manage_settings",
-					&self.manage_settings,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"manage_messages",
-					&self.manage_messages,
-				)?;
-				crate::support::opt_entry(&mut map, "can_post", &self.can_post)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputItemsChatPermissions { manage_users_add : field "manage_users_add",
+			manage_users_delete : field "manage_users_delete", manage_ui : field
+			"manage_ui", manage_settings : field "manage_settings", manage_messages :
+			field "manage_messages", can_post : field "can_post", extra : rest "", }
+		);
+		serialize_map!(
+			OutputItemsChatPermissions { opt "manage_users_add" manage_users_add, opt
+			"manage_users_delete" manage_users_delete, opt "manage_ui" manage_ui, opt
+			"manage_settings" manage_settings, opt "manage_messages" manage_messages, opt
+			"can_post" can_post, rest "" extra }
+		);
 		/// The object `result.items.chat` of `im.recent.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
@@ -12372,113 +7865,35 @@ pub mod recent {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputItemsChat {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					parent_chat_id: object.field("parent_chat_id")?,
-					parent_message_id: object.field("parent_message_id")?,
-					name: object.field("name")?,
-					owner: object.field("owner")?,
-					extranet: object.field("extranet")?,
-					contains_collaber: object.field("contains_collaber")?,
-					avatar: object.field("avatar")?,
-					color: object.field("color")?,
-					type_: object.field("type")?,
-					entity_type: object.field("entity_type")?,
-					entity_id: object.field("entity_id")?,
-					entity_data_1: object.field("entity_data_1")?,
-					entity_data_2: object.field("entity_data_2")?,
-					entity_data_3: object.field("entity_data_3")?,
-					mute_list: object.field("mute_list")?,
-					manager_list: object.field("manager_list")?,
-					date_create: object.field("date_create")?,
-					message_type: object.field("message_type")?,
-					user_counter: object.field("user_counter")?,
-					restrictions: object.field("restrictions")?,
-					role: object.field("role")?,
-					text_field_enabled: object.field("text_field_enabled")?,
-					background_id: object.field("background_id")?,
-					entity_link: object.field("entity_link")?,
-					permissions: object.field("permissions")?,
-					public: object.field("public")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputItemsChat {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"parent_chat_id",
-					&self.parent_chat_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"parent_message_id",
-					&self.parent_message_id,
-				)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "owner", &self.owner)?;
-				crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
-				crate::support::opt_entry(
-					&mut map,
-					"contains_collaber",
-					&self.contains_collaber,
-				)?;
-				crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-				crate::support::opt_entry(&mut map, "color", &self.color)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "entity_type", &self.entity_type)?;
-				crate::support::opt_entry(&mut map, "entity_id", &self.entity_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"entity_data_1",
-					&self.entity_data_1,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"entity_data_2",
-					&self.entity_data_2,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"entity_data_3",
-					&self.entity_data_3,
-				)?;
-				map.serialize_entry("mute_list", &self.mute_list)?;
-				map.serialize_entry("manager_list", &self.manager_list)?;
-				crate::support::opt_entry(&mut map, "date_create", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "message_type", &self.message_type)?;
-				crate::support::opt_entry(&mut map, "user_counter", &self.user_counter)?;
-				crate::support::opt_entry(&mut map, "restrictions", &self.restrictions)?;
-				crate::support::opt_entry(&mut map, "role", &self.role)?;
-				crate::support::opt_entry(
-					&mut map,
-					"text_field_enabled",
-					&self.text_field_enabled,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"background_id",
-					&self.background_id,
-				)?;
-				crate::support::opt_entry(&mut map, "entity_link", &self.entity_link)?;
-				crate::support::opt_entry(&mut map, "permissions", &self.permissions)?;
-				crate::support::opt_entry(&mut map, "public", &self.public)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputItemsChat { id : field "id", parent_chat_id : field "parent_chat_id",
+			parent_message_id : field "parent_message_id", name : field "name", owner :
+			field "owner", extranet : field "extranet", contains_collaber : field
+			"contains_collaber", avatar : field "avatar", color : field "color", type_ :
+			field "type", entity_type : field "entity_type", entity_id : field
+			"entity_id", entity_data_1 : field "entity_data_1", entity_data_2 : field
+			"entity_data_2", entity_data_3 : field "entity_data_3", mute_list : field
+			"mute_list", manager_list : field "manager_list", date_create : field
+			"date_create", message_type : field "message_type", user_counter : field
+			"user_counter", restrictions : field "restrictions", role : field "role",
+			text_field_enabled : field "text_field_enabled", background_id : field
+			"background_id", entity_link : field "entity_link", permissions : field
+			"permissions", public : field "public", extra : rest "", }
+		);
+		serialize_map!(
+			OutputItemsChat { opt "id" id, opt "parent_chat_id" parent_chat_id, opt
+			"parent_message_id" parent_message_id, opt "name" name, opt "owner" owner,
+			opt "extranet" extranet, opt "contains_collaber" contains_collaber, opt
+			"avatar" avatar, opt "color" color, opt "type" type_, opt "entity_type"
+			entity_type, opt "entity_id" entity_id, opt "entity_data_1" entity_data_1,
+			opt "entity_data_2" entity_data_2, opt "entity_data_3" entity_data_3, req
+			"mute_list" mute_list, req "manager_list" manager_list, opt "date_create"
+			date_create, opt "message_type" message_type, opt "user_counter"
+			user_counter, opt "restrictions" restrictions, opt "role" role, opt
+			"text_field_enabled" text_field_enabled, opt "background_id" background_id,
+			opt "entity_link" entity_link, opt "permissions" permissions, opt "public"
+			public, rest "" extra }
+		);
 		/// The object `result.items.lines` of `im.recent.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
@@ -12494,33 +7909,14 @@ pub mod recent {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputItemsLines {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					status: object.field("status")?,
-					date_create: object.field("date_create")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputItemsLines {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "status", &self.status)?;
-				crate::support::opt_entry(&mut map, "date_create", &self.date_create)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputItemsLines { id : field "id", status : field "status", date_create :
+			field "date_create", extra : rest "", }
+		);
+		serialize_map!(
+			OutputItemsLines { opt "id" id, opt "status" status, opt "date_create"
+			date_create, rest "" extra }
+		);
 		/// The object `result.items` of `im.recent.list`: `array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
@@ -12564,65 +7960,23 @@ pub mod recent {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputItems {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					chat_id: object.field("chat_id")?,
-					type_: object.field("type")?,
-					avatar: object.field("avatar")?,
-					title: object.field("title")?,
-					message: object.field("message")?,
-					counter: object.field("counter")?,
-					last_id: object.field("last_id")?,
-					pinned: object.field("pinned")?,
-					unread: object.field("unread")?,
-					has_reminder: object.field("has_reminder")?,
-					date_update: object.field("date_update")?,
-					date_last_activity: object.field("date_last_activity")?,
-					user: object.field("user")?,
-					chat: object.field("chat")?,
-					lines: object.field("lines")?,
-					options: object.field("options")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputItems {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "chat_id", &self.chat_id)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-				crate::support::opt_entry(&mut map, "title", &self.title)?;
-				crate::support::opt_entry(&mut map, "message", &self.message)?;
-				crate::support::opt_entry(&mut map, "counter", &self.counter)?;
-				crate::support::opt_entry(&mut map, "last_id", &self.last_id)?;
-				crate::support::opt_entry(&mut map, "pinned", &self.pinned)?;
-				crate::support::opt_entry(&mut map, "unread", &self.unread)?;
-				crate::support::opt_entry(&mut map, "has_reminder", &self.has_reminder)?;
-				crate::support::opt_entry(&mut map, "date_update", &self.date_update)?;
-				crate::support::opt_entry(
-					&mut map,
-					"date_last_activity",
-					&self.date_last_activity,
-				)?;
-				crate::support::opt_entry(&mut map, "user", &self.user)?;
-				crate::support::opt_entry(&mut map, "chat", &self.chat)?;
-				crate::support::opt_entry(&mut map, "lines", &self.lines)?;
-				map.serialize_entry("options", &self.options)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputItems { id : field "id", chat_id : field "chat_id", type_ : field
+			"type", avatar : field "avatar", title : field "title", message : field
+			"message", counter : field "counter", last_id : field "last_id", pinned :
+			field "pinned", unread : field "unread", has_reminder : field "has_reminder",
+			date_update : field "date_update", date_last_activity : field
+			"date_last_activity", user : field "user", chat : field "chat", lines : field
+			"lines", options : field "options", extra : rest "", }
+		);
+		serialize_map!(
+			OutputItems { opt "id" id, opt "chat_id" chat_id, opt "type" type_, opt
+			"avatar" avatar, opt "title" title, opt "message" message, opt "counter"
+			counter, opt "last_id" last_id, opt "pinned" pinned, opt "unread" unread, opt
+			"has_reminder" has_reminder, opt "date_update" date_update, opt
+			"date_last_activity" date_last_activity, opt "user" user, opt "chat" chat,
+			opt "lines" lines, req "options" options, rest "" extra }
+		);
 		/// The object `result.copilot.roles.copilot_assistant.avatar` of `im.recent.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
@@ -12644,33 +7998,14 @@ pub mod recent {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputCopilotRolesCopilotAssistantAvatar {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					small: object.soft("small"),
-					medium: object.soft("medium"),
-					large: object.soft("large"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputCopilotRolesCopilotAssistantAvatar {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "small", &self.small)?;
-				crate::support::opt_entry(&mut map, "medium", &self.medium)?;
-				crate::support::opt_entry(&mut map, "large", &self.large)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputCopilotRolesCopilotAssistantAvatar { small : soft "small", medium :
+			soft "medium", large : soft "large", extra : rest "", }
+		);
+		serialize_map!(
+			OutputCopilotRolesCopilotAssistantAvatar { opt "small" small, opt "medium"
+			medium, opt "large" large, rest "" extra }
+		);
 		/// The object `result.copilot.roles.copilot_assistant.prompts` of `im.recent.list`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
@@ -12700,37 +8035,16 @@ pub mod recent {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputCopilotRolesCopilotAssistantPrompts {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					code: object.soft("code"),
-					prompt_type: object.soft("promptType"),
-					title: object.soft("title"),
-					text: object.soft("text"),
-					is_new: object.soft("isNew"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputCopilotRolesCopilotAssistantPrompts {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "promptType", &self.prompt_type)?;
-				crate::support::opt_entry(&mut map, "title", &self.title)?;
-				crate::support::opt_entry(&mut map, "text", &self.text)?;
-				crate::support::opt_entry(&mut map, "isNew", &self.is_new)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputCopilotRolesCopilotAssistantPrompts { code : soft "code", prompt_type :
+			soft "promptType", title : soft "title", text : soft "text", is_new : soft
+			"isNew", extra : rest "", }
+		);
+		serialize_map!(
+			OutputCopilotRolesCopilotAssistantPrompts { opt "code" code, opt "promptType"
+			prompt_type, opt "title" title, opt "text" text, opt "isNew" is_new, rest ""
+			extra }
+		);
 		/// The object `result.copilot.roles.copilot_assistant` of `im.recent.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
@@ -12764,39 +8078,16 @@ pub mod recent {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputCopilotRolesCopilotAssistant {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					code: object.soft("code"),
-					name: object.soft("name"),
-					desc: object.soft("desc"),
-					avatar: object.soft("avatar"),
-					default: object.soft("default"),
-					prompts: object.soft("prompts"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputCopilotRolesCopilotAssistant {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "desc", &self.desc)?;
-				crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-				crate::support::opt_entry(&mut map, "default", &self.default)?;
-				map.serialize_entry("prompts", &self.prompts)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputCopilotRolesCopilotAssistant { code : soft "code", name : soft "name",
+			desc : soft "desc", avatar : soft "avatar", default : soft "default", prompts
+			: soft "prompts", extra : rest "", }
+		);
+		serialize_map!(
+			OutputCopilotRolesCopilotAssistant { opt "code" code, opt "name" name, opt
+			"desc" desc, opt "avatar" avatar, opt "default" default, req "prompts"
+			prompts, rest "" extra }
+		);
 		/// The object `result.copilot.roles` of `im.recent.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
@@ -12810,33 +8101,14 @@ pub mod recent {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputCopilotRoles {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					copilot_assistant: object.soft("copilot_assistant"),
-					extra: object.rest()?,
-				})
+		from_value!(
+			OutputCopilotRoles { copilot_assistant : soft "copilot_assistant", extra :
+			rest "", }
+		);
+		serialize_map!(
+			OutputCopilotRoles { opt "copilot_assistant" copilot_assistant, rest "" extra
 			}
-		}
-		impl ::serde::Serialize for OutputCopilotRoles {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"copilot_assistant",
-					&self.copilot_assistant,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		);
 		/// The object `result.copilot` of `im.recent.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
@@ -12854,35 +8126,15 @@ pub mod recent {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputCopilot {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					chats: object.field("chats")?,
-					messages: object.field("messages")?,
-					roles: object.field("roles")?,
-					recommended_roles: object.field("recommendedRoles")?,
-					extra: object.rest()?,
-				})
+		from_value!(
+			OutputCopilot { chats : field "chats", messages : field "messages", roles :
+			field "roles", recommended_roles : field "recommendedRoles", extra : rest "",
 			}
-		}
-		impl ::serde::Serialize for OutputCopilot {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("chats", &self.chats)?;
-				map.serialize_entry("messages", &self.messages)?;
-				crate::support::opt_entry(&mut map, "roles", &self.roles)?;
-				map.serialize_entry("recommendedRoles", &self.recommended_roles)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		);
+		serialize_map!(
+			OutputCopilot { req "chats" chats, req "messages" messages, opt "roles"
+			roles, req "recommendedRoles" recommended_roles, rest "" extra }
+		);
 		/// The object `result` of `im.recent.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html>
@@ -12902,56 +8154,18 @@ pub mod recent {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"items",
-							"hasMorePages",
-							"hasMore",
-							"copilot",
-							"messagesAutoDeleteConfigs",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					items: object.field("items")?,
-					has_more_pages: object.field("hasMorePages")?,
-					has_more: object.field("hasMore")?,
-					copilot: object.field("copilot")?,
-					messages_auto_delete_configs: object
-						.field("messagesAutoDeleteConfigs")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("items", &self.items)?;
-				crate::support::opt_entry(
-					&mut map,
-					"hasMorePages",
-					&self.has_more_pages,
-				)?;
-				crate::support::opt_entry(&mut map, "hasMore", &self.has_more)?;
-				crate::support::opt_entry(&mut map, "copilot", &self.copilot)?;
-				map.serialize_entry(
-					"messagesAutoDeleteConfigs",
-					&self.messages_auto_delete_configs,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { items : field "items", has_more_pages : field "hasMorePages",
+			has_more : field "hasMore", copilot : field "copilot",
+			messages_auto_delete_configs : field "messagesAutoDeleteConfigs", extra :
+			rest "", } fits["items", "hasMorePages", "hasMore", "copilot",
+			"messagesAutoDeleteConfigs"] []
+		);
+		serialize_map!(
+			Output { req "items" items, opt "hasMorePages" has_more_pages, opt "hasMore"
+			has_more, opt "copilot" copilot, req "messagesAutoDeleteConfigs"
+			messages_auto_delete_configs, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::List {
 			const NAME: &'static str = "im.recent.list";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -13036,34 +8250,11 @@ pub mod revision {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(Get { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// Types of `im.revision.get`.
@@ -13091,46 +8282,16 @@ pub mod revision {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&["rest", "web", "mobile", "desktop", "im_revision_mobile"],
-						&[],
-					)?;
-				Ok(Self {
-					rest: object.field("rest")?,
-					web: object.field("web")?,
-					mobile: object.field("mobile")?,
-					desktop: object.field("desktop")?,
-					im_revision_mobile: object.field("im_revision_mobile")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "rest", &self.rest)?;
-				crate::support::opt_entry(&mut map, "web", &self.web)?;
-				crate::support::opt_entry(&mut map, "mobile", &self.mobile)?;
-				crate::support::opt_entry(&mut map, "desktop", &self.desktop)?;
-				crate::support::opt_entry(
-					&mut map,
-					"im_revision_mobile",
-					&self.im_revision_mobile,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { rest : field "rest", web : field "web", mobile : field "mobile",
+			desktop : field "desktop", im_revision_mobile : field "im_revision_mobile",
+			extra : rest "", } fits["rest", "web", "mobile", "desktop",
+			"im_revision_mobile"] []
+		);
+		serialize_map!(
+			Output { opt "rest" rest, opt "web" web, opt "mobile" mobile, opt "desktop"
+			desktop, opt "im_revision_mobile" im_revision_mobile, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "im.revision.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -13199,46 +8360,17 @@ pub mod search {
 				self.limit = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for List {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "FIND", &self.find)?;
-				crate::support::opt_entry(&mut map, "FIND_LINES", &self.find_lines)?;
-				crate::support::opt_entry(&mut map, "OFFSET", &self.offset)?;
-				crate::support::opt_entry(&mut map, "LIMIT", &self.limit)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(List);
+		serialize_map!(
+			List { opt "FIND" find, opt "FIND_LINES" find_lines, opt "OFFSET" offset, opt
+			"LIMIT" limit, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for List {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					find: object.exact_str("FIND")?,
-					find_lines: object.exact_str("FIND_LINES")?,
-					offset: object.field("OFFSET")?,
-					limit: object.field("LIMIT")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			List { find : exact "FIND", find_lines : exact "FIND_LINES", offset : field
+			"OFFSET", limit : field "LIMIT", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
 		/// Types of `im.search.chat.list`.
@@ -13287,53 +8419,19 @@ pub mod search {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for ItemRestrictions {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						avatar: object.field("avatar")?,
-						rename: object.field("rename")?,
-						extend: object.field("extend")?,
-						call: object.field("call")?,
-						mute: object.field("mute")?,
-						leave: object.field("leave")?,
-						leave_owner: object.field("leave_owner")?,
-						send: object.field("send")?,
-						user_list: object.field("user_list")?,
-						path: object.field("path")?,
-						path_title: object.field("path_title")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for ItemRestrictions {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-					crate::support::opt_entry(&mut map, "rename", &self.rename)?;
-					crate::support::opt_entry(&mut map, "extend", &self.extend)?;
-					crate::support::opt_entry(&mut map, "call", &self.call)?;
-					crate::support::opt_entry(&mut map, "mute", &self.mute)?;
-					crate::support::opt_entry(&mut map, "leave", &self.leave)?;
-					crate::support::opt_entry(
-						&mut map,
-						"leave_owner",
-						&self.leave_owner,
-					)?;
-					crate::support::opt_entry(&mut map, "send", &self.send)?;
-					crate::support::opt_entry(&mut map, "user_list", &self.user_list)?;
-					crate::support::opt_entry(&mut map, "path", &self.path)?;
-					crate::support::opt_entry(&mut map, "path_title", &self.path_title)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				ItemRestrictions { avatar : field "avatar", rename : field "rename",
+				extend : field "extend", call : field "call", mute : field "mute", leave
+				: field "leave", leave_owner : field "leave_owner", send : field "send",
+				user_list : field "user_list", path : field "path", path_title : field
+				"path_title", extra : rest "", }
+			);
+			serialize_map!(
+				ItemRestrictions { opt "avatar" avatar, opt "rename" rename, opt "extend"
+				extend, opt "call" call, opt "mute" mute, opt "leave" leave, opt
+				"leave_owner" leave_owner, opt "send" send, opt "user_list" user_list,
+				opt "path" path, opt "path_title" path_title, rest "" extra }
+			);
 			/// The object `result.entity_link` of `im.search.chat.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-chat-list.html>
@@ -13349,33 +8447,14 @@ pub mod search {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for ItemEntityLink {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						type_: object.field("type")?,
-						url: object.field("url")?,
-						id: object.field("id")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for ItemEntityLink {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "url", &self.url)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				ItemEntityLink { type_ : field "type", url : field "url", id : field
+				"id", extra : rest "", }
+			);
+			serialize_map!(
+				ItemEntityLink { opt "type" type_, opt "url" url, opt "id" id, rest ""
+				extra }
+			);
 			/// The object `result.permissions` of `im.search.chat.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-chat-list.html>
@@ -13397,55 +8476,18 @@ pub mod search {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for ItemPermissions {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						manage_users_add: object.field("manage_users_add")?,
-						manage_users_delete: object.field("manage_users_delete")?,
-						manage_ui: object.field("manage_ui")?,
-						manage_settings: object.field("manage_settings")?,
-						manage_messages: object.field("manage_messages")?,
-						can_post: object.field("can_post")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for ItemPermissions {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"manage_users_add",
-						&self.manage_users_add,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"manage_users_delete",
-						&self.manage_users_delete,
-					)?;
-					crate::support::opt_entry(&mut map, "manage_ui", &self.manage_ui)?;
-					crate::support::opt_entry(
-						&mut map,
-						"manage_settings",
-						&self.manage_settings,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"manage_messages",
-						&self.manage_messages,
-					)?;
-					crate::support::opt_entry(&mut map, "can_post", &self.can_post)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				ItemPermissions { manage_users_add : field "manage_users_add",
+				manage_users_delete : field "manage_users_delete", manage_ui : field
+				"manage_ui", manage_settings : field "manage_settings", manage_messages :
+				field "manage_messages", can_post : field "can_post", extra : rest "", }
+			);
+			serialize_map!(
+				ItemPermissions { opt "manage_users_add" manage_users_add, opt
+				"manage_users_delete" manage_users_delete, opt "manage_ui" manage_ui, opt
+				"manage_settings" manage_settings, opt "manage_messages" manage_messages,
+				opt "can_post" can_post, rest "" extra }
+			);
 			/// The object `result` of `im.search.chat.list`: `array`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-chat-list.html>
@@ -13523,207 +8565,49 @@ pub mod search {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Item {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"id",
-								"parent_chat_id",
-								"parent_message_id",
-								"name",
-								"description",
-								"owner",
-								"extranet",
-								"avatar",
-								"color",
-								"type",
-								"counter",
-								"user_counter",
-								"message_count",
-								"unread_id",
-								"restrictions",
-								"last_message_id",
-								"last_id",
-								"marked_id",
-								"disk_folder_id",
-								"entity_type",
-								"entity_id",
-								"entity_data_1",
-								"entity_data_2",
-								"entity_data_3",
-								"mute_list",
-								"date_create",
-								"message_type",
-								"public",
-								"role",
-								"entity_link",
-								"text_field_enabled",
-								"background_id",
-								"permissions",
-								"is_new",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						id: object.field("id")?,
-						parent_chat_id: object.field("parent_chat_id")?,
-						parent_message_id: object.field("parent_message_id")?,
-						name: object.field("name")?,
-						description: object.field("description")?,
-						owner: object.field("owner")?,
-						extranet: object.field("extranet")?,
-						avatar: object.field("avatar")?,
-						color: object.field("color")?,
-						type_: object.field("type")?,
-						counter: object.field("counter")?,
-						user_counter: object.field("user_counter")?,
-						message_count: object.field("message_count")?,
-						unread_id: object.field("unread_id")?,
-						restrictions: object.field("restrictions")?,
-						last_message_id: object.field("last_message_id")?,
-						last_id: object.field("last_id")?,
-						marked_id: object.field("marked_id")?,
-						disk_folder_id: object.field("disk_folder_id")?,
-						entity_type: object.field("entity_type")?,
-						entity_id: object.field("entity_id")?,
-						entity_data_1: object.field("entity_data_1")?,
-						entity_data_2: object.field("entity_data_2")?,
-						entity_data_3: object.field("entity_data_3")?,
-						mute_list: object.field("mute_list")?,
-						date_create: object.field("date_create")?,
-						message_type: object.field("message_type")?,
-						public: object.field("public")?,
-						role: object.field("role")?,
-						entity_link: object.field("entity_link")?,
-						text_field_enabled: object.field("text_field_enabled")?,
-						background_id: object.field("background_id")?,
-						permissions: object.field("permissions")?,
-						is_new: object.field("is_new")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Item {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"parent_chat_id",
-						&self.parent_chat_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"parent_message_id",
-						&self.parent_message_id,
-					)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"description",
-						&self.description,
-					)?;
-					crate::support::opt_entry(&mut map, "owner", &self.owner)?;
-					crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
-					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-					crate::support::opt_entry(&mut map, "color", &self.color)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "counter", &self.counter)?;
-					crate::support::opt_entry(
-						&mut map,
-						"user_counter",
-						&self.user_counter,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"message_count",
-						&self.message_count,
-					)?;
-					crate::support::opt_entry(&mut map, "unread_id", &self.unread_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"restrictions",
-						&self.restrictions,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"last_message_id",
-						&self.last_message_id,
-					)?;
-					crate::support::opt_entry(&mut map, "last_id", &self.last_id)?;
-					crate::support::opt_entry(&mut map, "marked_id", &self.marked_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"disk_folder_id",
-						&self.disk_folder_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"entity_type",
-						&self.entity_type,
-					)?;
-					crate::support::opt_entry(&mut map, "entity_id", &self.entity_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"entity_data_1",
-						&self.entity_data_1,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"entity_data_2",
-						&self.entity_data_2,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"entity_data_3",
-						&self.entity_data_3,
-					)?;
-					map.serialize_entry("mute_list", &self.mute_list)?;
-					crate::support::opt_entry(
-						&mut map,
-						"date_create",
-						&self.date_create,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"message_type",
-						&self.message_type,
-					)?;
-					map.serialize_entry("public", &self.public)?;
-					crate::support::opt_entry(&mut map, "role", &self.role)?;
-					crate::support::opt_entry(
-						&mut map,
-						"entity_link",
-						&self.entity_link,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"text_field_enabled",
-						&self.text_field_enabled,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"background_id",
-						&self.background_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"permissions",
-						&self.permissions,
-					)?;
-					crate::support::opt_entry(&mut map, "is_new", &self.is_new)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Item { id : field "id", parent_chat_id : field "parent_chat_id",
+				parent_message_id : field "parent_message_id", name : field "name",
+				description : field "description", owner : field "owner", extranet :
+				field "extranet", avatar : field "avatar", color : field "color", type_ :
+				field "type", counter : field "counter", user_counter : field
+				"user_counter", message_count : field "message_count", unread_id : field
+				"unread_id", restrictions : field "restrictions", last_message_id : field
+				"last_message_id", last_id : field "last_id", marked_id : field
+				"marked_id", disk_folder_id : field "disk_folder_id", entity_type : field
+				"entity_type", entity_id : field "entity_id", entity_data_1 : field
+				"entity_data_1", entity_data_2 : field "entity_data_2", entity_data_3 :
+				field "entity_data_3", mute_list : field "mute_list", date_create : field
+				"date_create", message_type : field "message_type", public : field
+				"public", role : field "role", entity_link : field "entity_link",
+				text_field_enabled : field "text_field_enabled", background_id : field
+				"background_id", permissions : field "permissions", is_new : field
+				"is_new", extra : rest "", } fits["id", "parent_chat_id",
+				"parent_message_id", "name", "description", "owner", "extranet",
+				"avatar", "color", "type", "counter", "user_counter", "message_count",
+				"unread_id", "restrictions", "last_message_id", "last_id", "marked_id",
+				"disk_folder_id", "entity_type", "entity_id", "entity_data_1",
+				"entity_data_2", "entity_data_3", "mute_list", "date_create",
+				"message_type", "public", "role", "entity_link", "text_field_enabled",
+				"background_id", "permissions", "is_new"] []
+			);
+			serialize_map!(
+				Item { opt "id" id, opt "parent_chat_id" parent_chat_id, opt
+				"parent_message_id" parent_message_id, opt "name" name, opt "description"
+				description, opt "owner" owner, opt "extranet" extranet, opt "avatar"
+				avatar, opt "color" color, opt "type" type_, opt "counter" counter, opt
+				"user_counter" user_counter, opt "message_count" message_count, opt
+				"unread_id" unread_id, opt "restrictions" restrictions, opt
+				"last_message_id" last_message_id, opt "last_id" last_id, opt "marked_id"
+				marked_id, opt "disk_folder_id" disk_folder_id, opt "entity_type"
+				entity_type, opt "entity_id" entity_id, opt "entity_data_1"
+				entity_data_1, opt "entity_data_2" entity_data_2, opt "entity_data_3"
+				entity_data_3, req "mute_list" mute_list, opt "date_create" date_create,
+				opt "message_type" message_type, req "public" public, opt "role" role,
+				opt "entity_link" entity_link, opt "text_field_enabled"
+				text_field_enabled, opt "background_id" background_id, opt "permissions"
+				permissions, opt "is_new" is_new, rest "" extra }
+			);
 			/// The `result` of the call: `array`.
 			pub type Output = crate::List<Item>;
 			impl ::bitrix24_runtime::Method for super::List {
@@ -13795,50 +8679,17 @@ pub mod search {
 				self.limit = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for List {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("FIND", &self.find)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USER_DATA",
-					&self.user_data.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "OFFSET", &self.offset)?;
-				crate::support::opt_entry(&mut map, "LIMIT", &self.limit)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(List);
+		serialize_map!(
+			List { req "FIND" find, opt_yn "USER_DATA" user_data, opt "OFFSET" offset,
+			opt "LIMIT" limit, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for List {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					find: object.field("FIND")?,
-					user_data: object.field("USER_DATA")?,
-					offset: object.field("OFFSET")?,
-					limit: object.field("LIMIT")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			List { find : field "FIND", user_data : field "USER_DATA", offset : field
+			"OFFSET", limit : field "LIMIT", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
 		/// Types of `im.search.department.list`.
@@ -13871,41 +8722,16 @@ pub mod search {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for ItemManagerUserDataPhones {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						work_phone: object.field("work_phone")?,
-						personal_mobile: object.field("personal_mobile")?,
-						inner_phone: object.field("inner_phone")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for ItemManagerUserDataPhones {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "work_phone", &self.work_phone)?;
-					crate::support::opt_entry(
-						&mut map,
-						"personal_mobile",
-						&self.personal_mobile,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"inner_phone",
-						&self.inner_phone,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				ItemManagerUserDataPhones { work_phone : field "work_phone",
+				personal_mobile : field "personal_mobile", inner_phone : field
+				"inner_phone", extra : rest "", }
+			);
+			serialize_map!(
+				ItemManagerUserDataPhones { opt "work_phone" work_phone, opt
+				"personal_mobile" personal_mobile, opt "inner_phone" inner_phone, rest ""
+				extra }
+			);
 			/// The object `result.manager_user_data` of `im.search.department.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-department-list.html>
@@ -13971,103 +8797,35 @@ pub mod search {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for ItemManagerUserData {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						active: object.field("active")?,
-						name: object.field("name")?,
-						first_name: object.field("first_name")?,
-						last_name: object.field("last_name")?,
-						work_position: object.field("work_position")?,
-						color: object.field("color")?,
-						avatar: object.field("avatar")?,
-						avatar_hr: object.field("avatar_hr")?,
-						gender: object.field("gender")?,
-						birthday: object.field("birthday")?,
-						extranet: object.field("extranet")?,
-						network: object.field("network")?,
-						bot: object.field("bot")?,
-						connector: object.field("connector")?,
-						external_auth_id: object.field("external_auth_id")?,
-						status: object.field("status")?,
-						idle: object.field("idle")?,
-						last_activity_date: object.field("last_activity_date")?,
-						mobile_last_date: object.field("mobile_last_date")?,
-						desktop_last_date: object.field("desktop_last_date")?,
-						absent: object.field("absent")?,
-						departments: object.field("departments")?,
-						phones: object.field("phones")?,
-						bot_data: object.field("bot_data")?,
-						type_: object.field("type")?,
-						website: object.field("website")?,
-						email: object.field("email")?,
-						extra: object.rest()?,
-					})
+			from_value!(
+				ItemManagerUserData { id : field "id", active : field "active", name :
+				field "name", first_name : field "first_name", last_name : field
+				"last_name", work_position : field "work_position", color : field
+				"color", avatar : field "avatar", avatar_hr : field "avatar_hr", gender :
+				field "gender", birthday : field "birthday", extranet : field "extranet",
+				network : field "network", bot : field "bot", connector : field
+				"connector", external_auth_id : field "external_auth_id", status : field
+				"status", idle : field "idle", last_activity_date : field
+				"last_activity_date", mobile_last_date : field "mobile_last_date",
+				desktop_last_date : field "desktop_last_date", absent : field "absent",
+				departments : field "departments", phones : field "phones", bot_data :
+				field "bot_data", type_ : field "type", website : field "website", email
+				: field "email", extra : rest "", }
+			);
+			serialize_map!(
+				ItemManagerUserData { opt "id" id, opt "active" active, opt "name" name,
+				opt "first_name" first_name, opt "last_name" last_name, opt
+				"work_position" work_position, opt "color" color, opt "avatar" avatar,
+				opt "avatar_hr" avatar_hr, opt "gender" gender, opt "birthday" birthday,
+				opt "extranet" extranet, opt "network" network, opt "bot" bot, opt
+				"connector" connector, opt "external_auth_id" external_auth_id, opt
+				"status" status, opt "idle" idle, opt "last_activity_date"
+				last_activity_date, opt "mobile_last_date" mobile_last_date, opt
+				"desktop_last_date" desktop_last_date, opt "absent" absent, req
+				"departments" departments, opt "phones" phones, req "bot_data" bot_data,
+				opt "type" type_, opt "website" website, opt "email" email, rest "" extra
 				}
-			}
-			impl ::serde::Serialize for ItemManagerUserData {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "active", &self.active)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "first_name", &self.first_name)?;
-					crate::support::opt_entry(&mut map, "last_name", &self.last_name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"work_position",
-						&self.work_position,
-					)?;
-					crate::support::opt_entry(&mut map, "color", &self.color)?;
-					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-					crate::support::opt_entry(&mut map, "avatar_hr", &self.avatar_hr)?;
-					crate::support::opt_entry(&mut map, "gender", &self.gender)?;
-					crate::support::opt_entry(&mut map, "birthday", &self.birthday)?;
-					crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
-					crate::support::opt_entry(&mut map, "network", &self.network)?;
-					crate::support::opt_entry(&mut map, "bot", &self.bot)?;
-					crate::support::opt_entry(&mut map, "connector", &self.connector)?;
-					crate::support::opt_entry(
-						&mut map,
-						"external_auth_id",
-						&self.external_auth_id,
-					)?;
-					crate::support::opt_entry(&mut map, "status", &self.status)?;
-					crate::support::opt_entry(&mut map, "idle", &self.idle)?;
-					crate::support::opt_entry(
-						&mut map,
-						"last_activity_date",
-						&self.last_activity_date,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"mobile_last_date",
-						&self.mobile_last_date,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"desktop_last_date",
-						&self.desktop_last_date,
-					)?;
-					crate::support::opt_entry(&mut map, "absent", &self.absent)?;
-					map.serialize_entry("departments", &self.departments)?;
-					crate::support::opt_entry(&mut map, "phones", &self.phones)?;
-					map.serialize_entry("bot_data", &self.bot_data)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "website", &self.website)?;
-					crate::support::opt_entry(&mut map, "email", &self.email)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			);
 			/// The object `result` of `im.search.department.list`: `array`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-department-list.html>
@@ -14087,56 +8845,17 @@ pub mod search {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Item {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"id",
-								"name",
-								"full_name",
-								"manager_user_id",
-								"manager_user_data",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						id: object.field("id")?,
-						name: object.field("name")?,
-						full_name: object.field("full_name")?,
-						manager_user_id: object.field("manager_user_id")?,
-						manager_user_data: object.field("manager_user_data")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Item {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "full_name", &self.full_name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"manager_user_id",
-						&self.manager_user_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"manager_user_data",
-						&self.manager_user_data,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Item { id : field "id", name : field "name", full_name : field
+				"full_name", manager_user_id : field "manager_user_id", manager_user_data
+				: field "manager_user_data", extra : rest "", } fits["id", "name",
+				"full_name", "manager_user_id", "manager_user_data"] []
+			);
+			serialize_map!(
+				Item { opt "id" id, opt "name" name, opt "full_name" full_name, opt
+				"manager_user_id" manager_user_id, opt "manager_user_data"
+				manager_user_data, rest "" extra }
+			);
 			/// The `result` of the call: `array`.
 			pub type Output = crate::List<Item>;
 			impl ::bitrix24_runtime::Method for super::List {
@@ -14182,40 +8901,11 @@ pub mod search {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Add {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("DIALOG_ID", &self.dialog_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Add);
+		serialize_map!(Add { req "DIALOG_ID" dialog_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Add {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					dialog_id: object.field("DIALOG_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Add { dialog_id : field "DIALOG_ID", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
 		/// `im.search.last.delete`: REST 2, scope `im`.
@@ -14243,40 +8933,11 @@ pub mod search {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Delete {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("DIALOG_ID", &self.dialog_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Delete);
+		serialize_map!(Delete { req "DIALOG_ID" dialog_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Delete {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					dialog_id: object.field("DIALOG_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Delete { dialog_id : field "DIALOG_ID", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Delete);
 		/// `im.search.last.get`: REST 2, scope `im`.
@@ -14331,56 +8992,17 @@ pub mod search {
 				self.skip_dialog = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SKIP_OPENLINES",
-					&self.skip_openlines.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SKIP_CHAT",
-					&self.skip_chat.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SKIP_DIALOG",
-					&self.skip_dialog.map(crate::support::yes_no),
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(
+			Get { opt_yn "SKIP_OPENLINES" skip_openlines, opt_yn "SKIP_CHAT" skip_chat,
+			opt_yn "SKIP_DIALOG" skip_dialog, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					skip_openlines: object.field("SKIP_OPENLINES")?,
-					skip_chat: object.field("SKIP_CHAT")?,
-					skip_dialog: object.field("SKIP_DIALOG")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Get { skip_openlines : field "SKIP_OPENLINES", skip_chat : field "SKIP_CHAT",
+			skip_dialog : field "SKIP_DIALOG", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// Types of `im.search.last.add`.
@@ -14452,31 +9074,12 @@ pub mod search {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for ItemAvatar {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						url: object.field("url")?,
-						color: object.field("color")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for ItemAvatar {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "url", &self.url)?;
-					crate::support::opt_entry(&mut map, "color", &self.color)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				ItemAvatar { url : field "url", color : field "color", extra : rest "", }
+			);
+			serialize_map!(
+				ItemAvatar { opt "url" url, opt "color" color, rest "" extra }
+			);
 			/// The object `result.user.phones` of `im.search.last.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-last-get.html>
@@ -14492,41 +9095,14 @@ pub mod search {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for ItemUserPhones {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						work_phone: object.field("work_phone")?,
-						personal_mobile: object.field("personal_mobile")?,
-						inner_phone: object.field("inner_phone")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for ItemUserPhones {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "work_phone", &self.work_phone)?;
-					crate::support::opt_entry(
-						&mut map,
-						"personal_mobile",
-						&self.personal_mobile,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"inner_phone",
-						&self.inner_phone,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				ItemUserPhones { work_phone : field "work_phone", personal_mobile : field
+				"personal_mobile", inner_phone : field "inner_phone", extra : rest "", }
+			);
+			serialize_map!(
+				ItemUserPhones { opt "work_phone" work_phone, opt "personal_mobile"
+				personal_mobile, opt "inner_phone" inner_phone, rest "" extra }
+			);
 			/// The object `result.user` of `im.search.last.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-last-get.html>
@@ -14592,103 +9168,34 @@ pub mod search {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for ItemUser {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						active: object.field("active")?,
-						name: object.field("name")?,
-						first_name: object.field("first_name")?,
-						last_name: object.field("last_name")?,
-						work_position: object.field("work_position")?,
-						color: object.field("color")?,
-						avatar: object.field("avatar")?,
-						avatar_hr: object.field("avatar_hr")?,
-						gender: object.field("gender")?,
-						birthday: object.field("birthday")?,
-						extranet: object.field("extranet")?,
-						network: object.field("network")?,
-						bot: object.field("bot")?,
-						connector: object.field("connector")?,
-						external_auth_id: object.field("external_auth_id")?,
-						status: object.field("status")?,
-						idle: object.field("idle")?,
-						last_activity_date: object.field("last_activity_date")?,
-						mobile_last_date: object.field("mobile_last_date")?,
-						desktop_last_date: object.field("desktop_last_date")?,
-						absent: object.field("absent")?,
-						departments: object.field("departments")?,
-						phones: object.field("phones")?,
-						bot_data: object.field("bot_data")?,
-						type_: object.field("type")?,
-						website: object.field("website")?,
-						email: object.field("email")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for ItemUser {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "active", &self.active)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "first_name", &self.first_name)?;
-					crate::support::opt_entry(&mut map, "last_name", &self.last_name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"work_position",
-						&self.work_position,
-					)?;
-					crate::support::opt_entry(&mut map, "color", &self.color)?;
-					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-					crate::support::opt_entry(&mut map, "avatar_hr", &self.avatar_hr)?;
-					crate::support::opt_entry(&mut map, "gender", &self.gender)?;
-					crate::support::opt_entry(&mut map, "birthday", &self.birthday)?;
-					crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
-					crate::support::opt_entry(&mut map, "network", &self.network)?;
-					crate::support::opt_entry(&mut map, "bot", &self.bot)?;
-					crate::support::opt_entry(&mut map, "connector", &self.connector)?;
-					crate::support::opt_entry(
-						&mut map,
-						"external_auth_id",
-						&self.external_auth_id,
-					)?;
-					crate::support::opt_entry(&mut map, "status", &self.status)?;
-					crate::support::opt_entry(&mut map, "idle", &self.idle)?;
-					crate::support::opt_entry(
-						&mut map,
-						"last_activity_date",
-						&self.last_activity_date,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"mobile_last_date",
-						&self.mobile_last_date,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"desktop_last_date",
-						&self.desktop_last_date,
-					)?;
-					crate::support::opt_entry(&mut map, "absent", &self.absent)?;
-					map.serialize_entry("departments", &self.departments)?;
-					crate::support::opt_entry(&mut map, "phones", &self.phones)?;
-					map.serialize_entry("bot_data", &self.bot_data)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "website", &self.website)?;
-					crate::support::opt_entry(&mut map, "email", &self.email)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				ItemUser { id : field "id", active : field "active", name : field "name",
+				first_name : field "first_name", last_name : field "last_name",
+				work_position : field "work_position", color : field "color", avatar :
+				field "avatar", avatar_hr : field "avatar_hr", gender : field "gender",
+				birthday : field "birthday", extranet : field "extranet", network : field
+				"network", bot : field "bot", connector : field "connector",
+				external_auth_id : field "external_auth_id", status : field "status",
+				idle : field "idle", last_activity_date : field "last_activity_date",
+				mobile_last_date : field "mobile_last_date", desktop_last_date : field
+				"desktop_last_date", absent : field "absent", departments : field
+				"departments", phones : field "phones", bot_data : field "bot_data",
+				type_ : field "type", website : field "website", email : field "email",
+				extra : rest "", }
+			);
+			serialize_map!(
+				ItemUser { opt "id" id, opt "active" active, opt "name" name, opt
+				"first_name" first_name, opt "last_name" last_name, opt "work_position"
+				work_position, opt "color" color, opt "avatar" avatar, opt "avatar_hr"
+				avatar_hr, opt "gender" gender, opt "birthday" birthday, opt "extranet"
+				extranet, opt "network" network, opt "bot" bot, opt "connector"
+				connector, opt "external_auth_id" external_auth_id, opt "status" status,
+				opt "idle" idle, opt "last_activity_date" last_activity_date, opt
+				"mobile_last_date" mobile_last_date, opt "desktop_last_date"
+				desktop_last_date, opt "absent" absent, req "departments" departments,
+				opt "phones" phones, req "bot_data" bot_data, opt "type" type_, opt
+				"website" website, opt "email" email, rest "" extra }
+			);
 			/// The object `result.chat` of `im.search.last.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-last-get.html>
@@ -14728,81 +9235,24 @@ pub mod search {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for ItemChat {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						name: object.field("name")?,
-						owner: object.field("owner")?,
-						extranet: object.field("extranet")?,
-						avatar: object.field("avatar")?,
-						color: object.field("color")?,
-						type_: object.field("type")?,
-						entity_type: object.field("entity_type")?,
-						entity_id: object.field("entity_id")?,
-						entity_data_1: object.field("entity_data_1")?,
-						entity_data_2: object.field("entity_data_2")?,
-						entity_data_3: object.field("entity_data_3")?,
-						mute_list: object.field("mute_list")?,
-						date_create: object.field("date_create")?,
-						message_type: object.field("message_type")?,
-						extra: object.rest()?,
-					})
+			from_value!(
+				ItemChat { id : field "id", name : field "name", owner : field "owner",
+				extranet : field "extranet", avatar : field "avatar", color : field
+				"color", type_ : field "type", entity_type : field "entity_type",
+				entity_id : field "entity_id", entity_data_1 : field "entity_data_1",
+				entity_data_2 : field "entity_data_2", entity_data_3 : field
+				"entity_data_3", mute_list : field "mute_list", date_create : field
+				"date_create", message_type : field "message_type", extra : rest "", }
+			);
+			serialize_map!(
+				ItemChat { opt "id" id, opt "name" name, opt "owner" owner, opt
+				"extranet" extranet, opt "avatar" avatar, opt "color" color, opt "type"
+				type_, opt "entity_type" entity_type, opt "entity_id" entity_id, opt
+				"entity_data_1" entity_data_1, opt "entity_data_2" entity_data_2, opt
+				"entity_data_3" entity_data_3, req "mute_list" mute_list, opt
+				"date_create" date_create, opt "message_type" message_type, rest "" extra
 				}
-			}
-			impl ::serde::Serialize for ItemChat {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "owner", &self.owner)?;
-					crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
-					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-					crate::support::opt_entry(&mut map, "color", &self.color)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(
-						&mut map,
-						"entity_type",
-						&self.entity_type,
-					)?;
-					crate::support::opt_entry(&mut map, "entity_id", &self.entity_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"entity_data_1",
-						&self.entity_data_1,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"entity_data_2",
-						&self.entity_data_2,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"entity_data_3",
-						&self.entity_data_3,
-					)?;
-					map.serialize_entry("mute_list", &self.mute_list)?;
-					crate::support::opt_entry(
-						&mut map,
-						"date_create",
-						&self.date_create,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"message_type",
-						&self.message_type,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			);
 			/// The object `result` of `im.search.last.get`: `array`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-last-get.html>
@@ -14824,41 +9274,15 @@ pub mod search {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Item {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(&["id", "type", "avatar", "title", "user", "chat"], &[])?;
-					Ok(Self {
-						id: object.field("id")?,
-						type_: object.field("type")?,
-						avatar: object.field("avatar")?,
-						title: object.field("title")?,
-						user: object.field("user")?,
-						chat: object.field("chat")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Item {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-					crate::support::opt_entry(&mut map, "title", &self.title)?;
-					crate::support::opt_entry(&mut map, "user", &self.user)?;
-					crate::support::opt_entry(&mut map, "chat", &self.chat)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Item { id : field "id", type_ : field "type", avatar : field "avatar",
+				title : field "title", user : field "user", chat : field "chat", extra :
+				rest "", } fits["id", "type", "avatar", "title", "user", "chat"] []
+			);
+			serialize_map!(
+				Item { opt "id" id, opt "type" type_, opt "avatar" avatar, opt "title"
+				title, opt "user" user, opt "chat" chat, rest "" extra }
+			);
 			/// The `result` of the call: `array`.
 			pub type Output = crate::List<Item>;
 			impl ::bitrix24_runtime::Method for super::Get {
@@ -14924,50 +9348,17 @@ pub mod search {
 				self.limit = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for List {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("FIND", &self.find)?;
-				crate::support::opt_entry(
-					&mut map,
-					"BUSINESS",
-					&self.business.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "OFFSET", &self.offset)?;
-				crate::support::opt_entry(&mut map, "LIMIT", &self.limit)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(List);
+		serialize_map!(
+			List { req "FIND" find, opt_yn "BUSINESS" business, opt "OFFSET" offset, opt
+			"LIMIT" limit, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for List {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					find: object.field("FIND")?,
-					business: object.field("BUSINESS")?,
-					offset: object.field("OFFSET")?,
-					limit: object.field("LIMIT")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			List { find : field "FIND", business : field "BUSINESS", offset : field
+			"OFFSET", limit : field "LIMIT", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
 		/// Types of `im.search.user.list`.
@@ -15000,41 +9391,15 @@ pub mod search {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputKeyPhones {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						work_phone: object.field("work_phone")?,
-						personal_mobile: object.field("personal_mobile")?,
-						inner_phone: object.field("inner_phone")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputKeyPhones {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "work_phone", &self.work_phone)?;
-					crate::support::opt_entry(
-						&mut map,
-						"personal_mobile",
-						&self.personal_mobile,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"inner_phone",
-						&self.inner_phone,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputKeyPhones { work_phone : field "work_phone", personal_mobile :
+				field "personal_mobile", inner_phone : field "inner_phone", extra : rest
+				"", }
+			);
+			serialize_map!(
+				OutputKeyPhones { opt "work_phone" work_phone, opt "personal_mobile"
+				personal_mobile, opt "inner_phone" inner_phone, rest "" extra }
+			);
 			/// The object `result.<key>` of `im.search.user.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-user-list.html>
@@ -15086,85 +9451,29 @@ pub mod search {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputKey {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						name: object.field("name")?,
-						first_name: object.field("first_name")?,
-						last_name: object.field("last_name")?,
-						work_position: object.field("work_position")?,
-						color: object.field("color")?,
-						avatar: object.field("avatar")?,
-						gender: object.field("gender")?,
-						birthday: object.field("birthday")?,
-						extranet: object.field("extranet")?,
-						network: object.field("network")?,
-						bot: object.field("bot")?,
-						connector: object.field("connector")?,
-						external_auth_id: object.field("external_auth_id")?,
-						status: object.field("status")?,
-						idle: object.field("idle")?,
-						last_activity_date: object.field("last_activity_date")?,
-						mobile_last_date: object.field("mobile_last_date")?,
-						departments: object.field("departments")?,
-						absent: object.field("absent")?,
-						phones: object.field("phones")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputKey {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "first_name", &self.first_name)?;
-					crate::support::opt_entry(&mut map, "last_name", &self.last_name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"work_position",
-						&self.work_position,
-					)?;
-					crate::support::opt_entry(&mut map, "color", &self.color)?;
-					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-					crate::support::opt_entry(&mut map, "gender", &self.gender)?;
-					crate::support::opt_entry(&mut map, "birthday", &self.birthday)?;
-					crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
-					crate::support::opt_entry(&mut map, "network", &self.network)?;
-					crate::support::opt_entry(&mut map, "bot", &self.bot)?;
-					crate::support::opt_entry(&mut map, "connector", &self.connector)?;
-					crate::support::opt_entry(
-						&mut map,
-						"external_auth_id",
-						&self.external_auth_id,
-					)?;
-					crate::support::opt_entry(&mut map, "status", &self.status)?;
-					crate::support::opt_entry(&mut map, "idle", &self.idle)?;
-					crate::support::opt_entry(
-						&mut map,
-						"last_activity_date",
-						&self.last_activity_date,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"mobile_last_date",
-						&self.mobile_last_date,
-					)?;
-					map.serialize_entry("departments", &self.departments)?;
-					crate::support::opt_entry(&mut map, "absent", &self.absent)?;
-					crate::support::opt_entry(&mut map, "phones", &self.phones)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputKey { id : field "id", name : field "name", first_name : field
+				"first_name", last_name : field "last_name", work_position : field
+				"work_position", color : field "color", avatar : field "avatar", gender :
+				field "gender", birthday : field "birthday", extranet : field "extranet",
+				network : field "network", bot : field "bot", connector : field
+				"connector", external_auth_id : field "external_auth_id", status : field
+				"status", idle : field "idle", last_activity_date : field
+				"last_activity_date", mobile_last_date : field "mobile_last_date",
+				departments : field "departments", absent : field "absent", phones :
+				field "phones", extra : rest "", }
+			);
+			serialize_map!(
+				OutputKey { opt "id" id, opt "name" name, opt "first_name" first_name,
+				opt "last_name" last_name, opt "work_position" work_position, opt "color"
+				color, opt "avatar" avatar, opt "gender" gender, opt "birthday" birthday,
+				opt "extranet" extranet, opt "network" network, opt "bot" bot, opt
+				"connector" connector, opt "external_auth_id" external_auth_id, opt
+				"status" status, opt "idle" idle, opt "last_activity_date"
+				last_activity_date, opt "mobile_last_date" mobile_last_date, req
+				"departments" departments, opt "absent" absent, opt "phones" phones, rest
+				"" extra }
+			);
 			/// The object `result` of `im.search.user.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-user-list.html>
@@ -15178,29 +9487,8 @@ pub mod search {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						key: object.pattern("*")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.key)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(Output { key : pattern "*", extra : rest "", });
+			serialize_map!(Output { rest "*" key, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::List {
 				const NAME: &'static str = "im.search.user.list";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -15252,44 +9540,13 @@ pub mod user {
 			self.avatar_hr = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "ID", &self.id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"AVATAR_HR",
-				&self.avatar_hr.map(crate::support::yes_no),
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { opt "ID" id, opt_yn "AVATAR_HR" avatar_hr, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("ID")?,
-				avatar_hr: object.field("AVATAR_HR")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Get { id : field "ID", avatar_hr : field "AVATAR_HR", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// Types of `im.user.get`.
@@ -15329,37 +9586,14 @@ pub mod user {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPhones {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					work_phone: object.field("work_phone")?,
-					personal_mobile: object.field("personal_mobile")?,
-					inner_phone: object.field("inner_phone")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPhones {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "work_phone", &self.work_phone)?;
-				crate::support::opt_entry(
-					&mut map,
-					"personal_mobile",
-					&self.personal_mobile,
-				)?;
-				crate::support::opt_entry(&mut map, "inner_phone", &self.inner_phone)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPhones { work_phone : field "work_phone", personal_mobile : field
+			"personal_mobile", inner_phone : field "inner_phone", extra : rest "", }
+		);
+		serialize_map!(
+			OutputPhones { opt "work_phone" work_phone, opt "personal_mobile"
+			personal_mobile, opt "inner_phone" inner_phone, rest "" extra }
+		);
 		/// The object `result` of `im.user.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/users/im-user-get.html>
@@ -15425,137 +9659,38 @@ pub mod user {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"id",
-							"active",
-							"name",
-							"first_name",
-							"last_name",
-							"work_position",
-							"color",
-							"avatar",
-							"avatar_hr",
-							"gender",
-							"birthday",
-							"extranet",
-							"network",
-							"bot",
-							"connector",
-							"external_auth_id",
-							"status",
-							"idle",
-							"last_activity_date",
-							"mobile_last_date",
-							"desktop_last_date",
-							"absent",
-							"departments",
-							"phones",
-							"bot_data",
-							"type",
-							"website",
-							"email",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					id: object.field("id")?,
-					active: object.field("active")?,
-					name: object.field("name")?,
-					first_name: object.field("first_name")?,
-					last_name: object.field("last_name")?,
-					work_position: object.field("work_position")?,
-					color: object.field("color")?,
-					avatar: object.field("avatar")?,
-					avatar_hr: object.field("avatar_hr")?,
-					gender: object.field("gender")?,
-					birthday: object.field("birthday")?,
-					extranet: object.field("extranet")?,
-					network: object.field("network")?,
-					bot: object.field("bot")?,
-					connector: object.field("connector")?,
-					external_auth_id: object.field("external_auth_id")?,
-					status: object.field("status")?,
-					idle: object.field("idle")?,
-					last_activity_date: object.field("last_activity_date")?,
-					mobile_last_date: object.field("mobile_last_date")?,
-					desktop_last_date: object.field("desktop_last_date")?,
-					absent: object.field("absent")?,
-					departments: object.field("departments")?,
-					phones: object.field("phones")?,
-					bot_data: object.field("bot_data")?,
-					type_: object.field("type")?,
-					website: object.field("website")?,
-					email: object.field("email")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "active", &self.active)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "first_name", &self.first_name)?;
-				crate::support::opt_entry(&mut map, "last_name", &self.last_name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"work_position",
-					&self.work_position,
-				)?;
-				crate::support::opt_entry(&mut map, "color", &self.color)?;
-				crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-				crate::support::opt_entry(&mut map, "avatar_hr", &self.avatar_hr)?;
-				crate::support::opt_entry(&mut map, "gender", &self.gender)?;
-				crate::support::opt_entry(&mut map, "birthday", &self.birthday)?;
-				crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
-				crate::support::opt_entry(&mut map, "network", &self.network)?;
-				crate::support::opt_entry(&mut map, "bot", &self.bot)?;
-				crate::support::opt_entry(&mut map, "connector", &self.connector)?;
-				crate::support::opt_entry(
-					&mut map,
-					"external_auth_id",
-					&self.external_auth_id,
-				)?;
-				crate::support::opt_entry(&mut map, "status", &self.status)?;
-				crate::support::opt_entry(&mut map, "idle", &self.idle)?;
-				crate::support::opt_entry(
-					&mut map,
-					"last_activity_date",
-					&self.last_activity_date,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"mobile_last_date",
-					&self.mobile_last_date,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"desktop_last_date",
-					&self.desktop_last_date,
-				)?;
-				crate::support::opt_entry(&mut map, "absent", &self.absent)?;
-				map.serialize_entry("departments", &self.departments)?;
-				crate::support::opt_entry(&mut map, "phones", &self.phones)?;
-				map.serialize_entry("bot_data", &self.bot_data)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "website", &self.website)?;
-				crate::support::opt_entry(&mut map, "email", &self.email)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : field "id", active : field "active", name : field "name",
+			first_name : field "first_name", last_name : field "last_name", work_position
+			: field "work_position", color : field "color", avatar : field "avatar",
+			avatar_hr : field "avatar_hr", gender : field "gender", birthday : field
+			"birthday", extranet : field "extranet", network : field "network", bot :
+			field "bot", connector : field "connector", external_auth_id : field
+			"external_auth_id", status : field "status", idle : field "idle",
+			last_activity_date : field "last_activity_date", mobile_last_date : field
+			"mobile_last_date", desktop_last_date : field "desktop_last_date", absent :
+			field "absent", departments : field "departments", phones : field "phones",
+			bot_data : field "bot_data", type_ : field "type", website : field "website",
+			email : field "email", extra : rest "", } fits["id", "active", "name",
+			"first_name", "last_name", "work_position", "color", "avatar", "avatar_hr",
+			"gender", "birthday", "extranet", "network", "bot", "connector",
+			"external_auth_id", "status", "idle", "last_activity_date",
+			"mobile_last_date", "desktop_last_date", "absent", "departments", "phones",
+			"bot_data", "type", "website", "email"] []
+		);
+		serialize_map!(
+			Output { opt "id" id, opt "active" active, opt "name" name, opt "first_name"
+			first_name, opt "last_name" last_name, opt "work_position" work_position, opt
+			"color" color, opt "avatar" avatar, opt "avatar_hr" avatar_hr, opt "gender"
+			gender, opt "birthday" birthday, opt "extranet" extranet, opt "network"
+			network, opt "bot" bot, opt "connector" connector, opt "external_auth_id"
+			external_auth_id, opt "status" status, opt "idle" idle, opt
+			"last_activity_date" last_activity_date, opt "mobile_last_date"
+			mobile_last_date, opt "desktop_last_date" desktop_last_date, opt "absent"
+			absent, req "departments" departments, opt "phones" phones, req "bot_data"
+			bot_data, opt "type" type_, opt "website" website, opt "email" email, rest ""
+			extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "im.user.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -15608,48 +9743,17 @@ pub mod user {
 				self.result_type = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("ID", &self.id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"AVATAR_HR",
-					&self.avatar_hr.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "RESULT_TYPE", &self.result_type)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(
+			Get { req "ID" id, opt_yn "AVATAR_HR" avatar_hr, opt "RESULT_TYPE"
+			result_type, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					avatar_hr: object.field("AVATAR_HR")?,
-					result_type: object.exact_str("RESULT_TYPE")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Get { id : field "ID", avatar_hr : field "AVATAR_HR", result_type : exact
+			"RESULT_TYPE", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// Types of `im.user.list.get`.
@@ -15682,41 +9786,14 @@ pub mod user {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for DataPhones {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						work_phone: object.field("work_phone")?,
-						personal_mobile: object.field("personal_mobile")?,
-						inner_phone: object.field("inner_phone")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for DataPhones {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "work_phone", &self.work_phone)?;
-					crate::support::opt_entry(
-						&mut map,
-						"personal_mobile",
-						&self.personal_mobile,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"inner_phone",
-						&self.inner_phone,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				DataPhones { work_phone : field "work_phone", personal_mobile : field
+				"personal_mobile", inner_phone : field "inner_phone", extra : rest "", }
+			);
+			serialize_map!(
+				DataPhones { opt "work_phone" work_phone, opt "personal_mobile"
+				personal_mobile, opt "inner_phone" inner_phone, rest "" extra }
+			);
 			/// The object `result` of `im.user.list.get`: `object | array`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/users/im-user-list-get.html>
@@ -15782,137 +9859,39 @@ pub mod user {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Data {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"id",
-								"active",
-								"name",
-								"first_name",
-								"last_name",
-								"work_position",
-								"color",
-								"avatar",
-								"avatar_hr",
-								"gender",
-								"birthday",
-								"extranet",
-								"network",
-								"bot",
-								"connector",
-								"external_auth_id",
-								"status",
-								"idle",
-								"last_activity_date",
-								"mobile_last_date",
-								"desktop_last_date",
-								"absent",
-								"departments",
-								"phones",
-								"bot_data",
-								"type",
-								"website",
-								"email",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						id: object.field("id")?,
-						active: object.field("active")?,
-						name: object.field("name")?,
-						first_name: object.field("first_name")?,
-						last_name: object.field("last_name")?,
-						work_position: object.field("work_position")?,
-						color: object.field("color")?,
-						avatar: object.field("avatar")?,
-						avatar_hr: object.field("avatar_hr")?,
-						gender: object.field("gender")?,
-						birthday: object.field("birthday")?,
-						extranet: object.field("extranet")?,
-						network: object.field("network")?,
-						bot: object.field("bot")?,
-						connector: object.field("connector")?,
-						external_auth_id: object.field("external_auth_id")?,
-						status: object.field("status")?,
-						idle: object.field("idle")?,
-						last_activity_date: object.field("last_activity_date")?,
-						mobile_last_date: object.field("mobile_last_date")?,
-						desktop_last_date: object.field("desktop_last_date")?,
-						absent: object.field("absent")?,
-						departments: object.field("departments")?,
-						phones: object.field("phones")?,
-						bot_data: object.field("bot_data")?,
-						type_: object.field("type")?,
-						website: object.field("website")?,
-						email: object.field("email")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Data {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "active", &self.active)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "first_name", &self.first_name)?;
-					crate::support::opt_entry(&mut map, "last_name", &self.last_name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"work_position",
-						&self.work_position,
-					)?;
-					crate::support::opt_entry(&mut map, "color", &self.color)?;
-					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-					crate::support::opt_entry(&mut map, "avatar_hr", &self.avatar_hr)?;
-					crate::support::opt_entry(&mut map, "gender", &self.gender)?;
-					crate::support::opt_entry(&mut map, "birthday", &self.birthday)?;
-					crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
-					crate::support::opt_entry(&mut map, "network", &self.network)?;
-					crate::support::opt_entry(&mut map, "bot", &self.bot)?;
-					crate::support::opt_entry(&mut map, "connector", &self.connector)?;
-					crate::support::opt_entry(
-						&mut map,
-						"external_auth_id",
-						&self.external_auth_id,
-					)?;
-					crate::support::opt_entry(&mut map, "status", &self.status)?;
-					crate::support::opt_entry(&mut map, "idle", &self.idle)?;
-					crate::support::opt_entry(
-						&mut map,
-						"last_activity_date",
-						&self.last_activity_date,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"mobile_last_date",
-						&self.mobile_last_date,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"desktop_last_date",
-						&self.desktop_last_date,
-					)?;
-					crate::support::opt_entry(&mut map, "absent", &self.absent)?;
-					map.serialize_entry("departments", &self.departments)?;
-					crate::support::opt_entry(&mut map, "phones", &self.phones)?;
-					map.serialize_entry("bot_data", &self.bot_data)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "website", &self.website)?;
-					crate::support::opt_entry(&mut map, "email", &self.email)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Data { id : field "id", active : field "active", name : field "name",
+				first_name : field "first_name", last_name : field "last_name",
+				work_position : field "work_position", color : field "color", avatar :
+				field "avatar", avatar_hr : field "avatar_hr", gender : field "gender",
+				birthday : field "birthday", extranet : field "extranet", network : field
+				"network", bot : field "bot", connector : field "connector",
+				external_auth_id : field "external_auth_id", status : field "status",
+				idle : field "idle", last_activity_date : field "last_activity_date",
+				mobile_last_date : field "mobile_last_date", desktop_last_date : field
+				"desktop_last_date", absent : field "absent", departments : field
+				"departments", phones : field "phones", bot_data : field "bot_data",
+				type_ : field "type", website : field "website", email : field "email",
+				extra : rest "", } fits["id", "active", "name", "first_name",
+				"last_name", "work_position", "color", "avatar", "avatar_hr", "gender",
+				"birthday", "extranet", "network", "bot", "connector",
+				"external_auth_id", "status", "idle", "last_activity_date",
+				"mobile_last_date", "desktop_last_date", "absent", "departments",
+				"phones", "bot_data", "type", "website", "email"] []
+			);
+			serialize_map!(
+				Data { opt "id" id, opt "active" active, opt "name" name, opt
+				"first_name" first_name, opt "last_name" last_name, opt "work_position"
+				work_position, opt "color" color, opt "avatar" avatar, opt "avatar_hr"
+				avatar_hr, opt "gender" gender, opt "birthday" birthday, opt "extranet"
+				extranet, opt "network" network, opt "bot" bot, opt "connector"
+				connector, opt "external_auth_id" external_auth_id, opt "status" status,
+				opt "idle" idle, opt "last_activity_date" last_activity_date, opt
+				"mobile_last_date" mobile_last_date, opt "desktop_last_date"
+				desktop_last_date, opt "absent" absent, req "departments" departments,
+				opt "phones" phones, req "bot_data" bot_data, opt "type" type_, opt
+				"website" website, opt "email" email, rest "" extra }
+			);
 			/// The `result` of the call: `object | array`.
 			pub type Output = Data;
 			impl ::bitrix24_runtime::Method for super::Get {
@@ -15945,36 +9924,11 @@ pub mod user {
 			pub fn new() -> Self {
 				Self { extra: Default::default() }
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(Get { rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self { extra: object.rest()? })
-			}
-		}
+		from_value!(Get { extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `im.user.status.set`: REST 2, scope `im`.
@@ -16002,40 +9956,11 @@ pub mod user {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Set {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("STATUS", &self.status)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Set);
+		serialize_map!(Set { req "STATUS" status, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Set {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					status: object.field("STATUS")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Set { status : field "STATUS", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Set);
 		/// Types of `im.user.status.get`.
@@ -16093,36 +10018,11 @@ pub mod user {
 				pub fn new() -> Self {
 					Self { extra: Default::default() }
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for End {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(End);
+			serialize_map!(End { rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for End {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self { extra: object.rest()? })
-				}
-			}
+			from_value!(End { extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(End);
 			/// `im.user.status.idle.start`: REST 2, scope `im`.
@@ -16153,40 +10053,11 @@ pub mod user {
 					self.ago = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Start {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "AGO", &self.ago)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Start);
+			serialize_map!(Start { opt "AGO" ago, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Start {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						ago: object.field("AGO")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Start { ago : field "AGO", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Start);
 			/// Types of `im.user.status.idle.end`.
@@ -16307,42 +10178,13 @@ pub mod v2 {
 				self.limit = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "offset", &self.offset)?;
-				crate::support::opt_entry(&mut map, "limit", &self.limit)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(Get { opt "offset" offset, opt "limit" limit, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					offset: object.field("offset")?,
-					limit: object.field("limit")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Get { offset : field "offset", limit : field "limit", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `im.v2.Event.subscribe`: REST 2, scope `im`.
@@ -16363,36 +10205,11 @@ pub mod v2 {
 			pub fn new() -> Self {
 				Self { extra: Default::default() }
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Subscribe {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Subscribe);
+		serialize_map!(Subscribe { rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Subscribe {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self { extra: object.rest()? })
-			}
-		}
+		from_value!(Subscribe { extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Subscribe);
 		/// `im.v2.Event.unsubscribe`: REST 2, scope `im`.
@@ -16413,36 +10230,11 @@ pub mod v2 {
 			pub fn new() -> Self {
 				Self { extra: Default::default() }
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Unsubscribe {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Unsubscribe);
+		serialize_map!(Unsubscribe { rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Unsubscribe {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self { extra: object.rest()? })
-			}
-		}
+		from_value!(Unsubscribe { extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Unsubscribe);
 		/// Types of `im.v2.Event.get`.
@@ -16468,35 +10260,14 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputEvents {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						event_id: object.field("eventId")?,
-						type_: object.field("type")?,
-						date: object.field("date")?,
-						data: object.field("data")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputEvents {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "eventId", &self.event_id)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "date", &self.date)?;
-					map.serialize_entry("data", &self.data)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputEvents { event_id : field "eventId", type_ : field "type", date :
+				field "date", data : field "data", extra : rest "", }
+			);
+			serialize_map!(
+				OutputEvents { opt "eventId" event_id, opt "type" type_, opt "date" date,
+				req "data" data, rest "" extra }
+			);
 			/// The object `result` of `im.v2.Event.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/im.v2/events/event-get.html>
@@ -16512,38 +10283,15 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["events", "nextOffset", "hasMore"], &[])?;
-					Ok(Self {
-						events: object.field("events")?,
-						next_offset: object.field("nextOffset")?,
-						has_more: object.field("hasMore")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("events", &self.events)?;
-					crate::support::opt_entry(
-						&mut map,
-						"nextOffset",
-						&self.next_offset,
-					)?;
-					crate::support::opt_entry(&mut map, "hasMore", &self.has_more)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { events : field "events", next_offset : field "nextOffset",
+				has_more : field "hasMore", extra : rest "", } fits["events",
+				"nextOffset", "hasMore"] []
+			);
+			serialize_map!(
+				Output { req "events" events, opt "nextOffset" next_offset, opt "hasMore"
+				has_more, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "im.v2.Event.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -16614,42 +10362,16 @@ pub mod v2 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Download {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("dialogId", &self.dialog_id)?;
-				map.serialize_entry("fileId", &self.file_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Download);
+		serialize_map!(
+			Download { req "dialogId" dialog_id, req "fileId" file_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Download {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					dialog_id: object.field("dialogId")?,
-					file_id: object.field("fileId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Download { dialog_id : field "dialogId", file_id : field "fileId", extra :
+			rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Download);
 		/// `im.v2.File.upload`: REST 2, scope `im`.
@@ -16681,42 +10403,16 @@ pub mod v2 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Upload {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("dialogId", &self.dialog_id)?;
-				map.serialize_entry("fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Upload);
+		serialize_map!(
+			Upload { req "dialogId" dialog_id, req "fields" fields, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Upload {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					dialog_id: object.field("dialogId")?,
-					fields: object.field("fields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Upload { dialog_id : field "dialogId", fields : field "fields", extra : rest
+			"", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Upload);
 		/// Types of `im.v2.File.download`.
@@ -16749,34 +10445,11 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["downloadUrl"], &[])?;
-					Ok(Self {
-						download_url: object.field("downloadUrl")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"downloadUrl",
-						&self.download_url,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { download_url : field "downloadUrl", extra : rest "", }
+				fits["downloadUrl"] []
+			);
+			serialize_map!(Output { opt "downloadUrl" download_url, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Download {
 				const NAME: &'static str = "im.v2.File.download";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -16851,44 +10524,17 @@ pub mod v2 {
 					self.message = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Fields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("name", &self.name)?;
-					map.serialize_entry("content", &self.content)?;
-					crate::support::opt_entry(&mut map, "message", &self.message)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Fields);
+			serialize_map!(
+				Fields { req "name" name, req "content" content, opt "message" message,
+				rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Fields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						name: object.field("name")?,
-						content: object.field("content")?,
-						message: object.exact_str("message")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Fields { name : field "name", content : field "content", message : exact
+				"message", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
 			/// The object `result` of `im.v2.File.upload`: `object`.
@@ -16908,36 +10554,15 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["dialogId", "chatId", "messageId", "file"], &[])?;
-					Ok(Self {
-						dialog_id: object.field("dialogId")?,
-						chat_id: object.field("chatId")?,
-						message_id: object.field("messageId")?,
-						file: object.field("file")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "dialogId", &self.dialog_id)?;
-					crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
-					crate::support::opt_entry(&mut map, "messageId", &self.message_id)?;
-					map.serialize_entry("file", &self.file)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { dialog_id : field "dialogId", chat_id : field "chatId",
+				message_id : field "messageId", file : field "file", extra : rest "", }
+				fits["dialogId", "chatId", "messageId", "file"] []
+			);
+			serialize_map!(
+				Output { opt "dialogId" dialog_id, opt "chatId" chat_id, opt "messageId"
+				message_id, req "file" file, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Upload {
 				const NAME: &'static str = "im.v2.File.upload";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

@@ -36,42 +36,16 @@ pub mod bot {
 				self.client_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Finish {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("CHAT_ID", &self.chat_id)?;
-				crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Finish);
+		serialize_map!(
+			Finish { req "CHAT_ID" chat_id, opt "CLIENT_ID" client_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Finish {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					chat_id: object.field("CHAT_ID")?,
-					client_id: object.exact_str("CLIENT_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Finish { chat_id : field "CHAT_ID", client_id : exact "CLIENT_ID", extra :
+			rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Finish);
 		/// `imopenlines.bot.session.operator`: REST 2, scope `imopenlines`, `imbot`.
@@ -97,40 +71,11 @@ pub mod bot {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Operator {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("CHAT_ID", &self.chat_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Operator);
+		serialize_map!(Operator { req "CHAT_ID" chat_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Operator {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					chat_id: object.field("CHAT_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Operator { chat_id : field "CHAT_ID", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Operator);
 		/// `imopenlines.bot.session.transfer`: REST 2, scope `imopenlines`, `imbot`.
@@ -198,54 +143,19 @@ pub mod bot {
 				self.client_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Transfer {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("CHAT_ID", &self.chat_id)?;
-				crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-				crate::support::opt_entry(&mut map, "QUEUE_ID", &self.queue_id)?;
-				crate::support::opt_entry(&mut map, "TRANSFER_ID", &self.transfer_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"LEAVE",
-					&self.leave.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Transfer);
+		serialize_map!(
+			Transfer { req "CHAT_ID" chat_id, opt "USER_ID" user_id, opt "QUEUE_ID"
+			queue_id, opt "TRANSFER_ID" transfer_id, opt_yn "LEAVE" leave, opt
+			"CLIENT_ID" client_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Transfer {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					chat_id: object.field("CHAT_ID")?,
-					user_id: object.field("USER_ID")?,
-					queue_id: object.field("QUEUE_ID")?,
-					transfer_id: object.exact_str("TRANSFER_ID")?,
-					leave: object.field("LEAVE")?,
-					client_id: object.exact_str("CLIENT_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Transfer { chat_id : field "CHAT_ID", user_id : field "USER_ID", queue_id :
+			field "QUEUE_ID", transfer_id : exact "TRANSFER_ID", leave : field "LEAVE",
+			client_id : exact "CLIENT_ID", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Transfer);
 		/// Types of `imopenlines.bot.session.finish`.
@@ -323,44 +233,17 @@ pub mod bot {
 					self.message = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Send {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("CHAT_ID", &self.chat_id)?;
-					crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-					crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Send);
+			serialize_map!(
+				Send { req "CHAT_ID" chat_id, opt "NAME" name, opt "MESSAGE" message,
+				rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Send {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						chat_id: object.field("CHAT_ID")?,
-						name: object.field("NAME")?,
-						message: object.exact_str("MESSAGE")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Send { chat_id : field "CHAT_ID", name : field "NAME", message : exact
+				"MESSAGE", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Send);
 			/// Types of `imopenlines.bot.session.message.send`.
@@ -512,38 +395,11 @@ pub mod config {
 			self.params = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "PARAMS", &self.params)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(Add { opt "PARAMS" params, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				params: object.field("PARAMS")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Add { params : field "PARAMS", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `imopenlines.config.delete`: REST 2, scope `imopenlines`.
@@ -569,38 +425,11 @@ pub mod config {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CONFIG_ID", &self.config_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "CONFIG_ID" config_id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				config_id: object.field("CONFIG_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { config_id : field "CONFIG_ID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `imopenlines.config.get`: REST 2, scope `imopenlines`.
@@ -646,50 +475,17 @@ pub mod config {
 			self.show_offline = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CONFIG_ID", &self.config_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"WITH_QUEUE",
-				&self.with_queue.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"SHOW_OFFLINE",
-				&self.show_offline.map(crate::support::yes_no),
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(
+		Get { req "CONFIG_ID" config_id, opt_yn "WITH_QUEUE" with_queue, opt_yn
+		"SHOW_OFFLINE" show_offline, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				config_id: object.field("CONFIG_ID")?,
-				with_queue: object.field("WITH_QUEUE")?,
-				show_offline: object.field("SHOW_OFFLINE")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Get { config_id : field "CONFIG_ID", with_queue : field "WITH_QUEUE",
+		show_offline : field "SHOW_OFFLINE", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `imopenlines.config.update`: REST 2, scope `imopenlines`.
@@ -723,40 +519,16 @@ pub mod config {
 			self.params = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CONFIG_ID", &self.config_id)?;
-			crate::support::opt_entry(&mut map, "PARAMS", &self.params)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(
+		Update { req "CONFIG_ID" config_id, opt "PARAMS" params, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				config_id: object.field("CONFIG_ID")?,
-				params: object.field("PARAMS")?,
-				extra: object.rest()?,
-			})
+	from_value!(
+		Update { config_id : field "CONFIG_ID", params : field "PARAMS", extra : rest "",
 		}
-	}
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `imopenlines.config.add`.
@@ -1672,488 +1444,120 @@ pub mod config {
 				self.ignore_welcome_form_responsible = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Params {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "LINE_NAME", &self.line_name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVE",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "QUEUE", &self.queue)?;
-				crate::support::opt_entry(&mut map, "QUEUE_TYPE", &self.queue_type)?;
-				crate::support::opt_entry(&mut map, "QUEUE_TIME", &self.queue_time)?;
-				crate::support::opt_entry(
-					&mut map,
-					"NO_ANSWER_TIME",
-					&self.no_answer_time,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WELCOME_MESSAGE",
-					&self.welcome_message.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WELCOME_MESSAGE_TEXT",
-					&self.welcome_message_text,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKTIME_ENABLE",
-					&self.worktime_enable.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKTIME_FROM",
-					&self.worktime_from,
-				)?;
-				crate::support::opt_entry(&mut map, "WORKTIME_TO", &self.worktime_to)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKTIME_TIMEZONE",
-					&self.worktime_timezone,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CRM",
-					&self.crm.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "CRM_CREATE", &self.crm_create)?;
-				crate::support::opt_entry(
-					&mut map,
-					"VOTE_MESSAGE",
-					&self.vote_message.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "LANGUAGE_ID", &self.language_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CRM_CREATE_SECOND",
-					&self.crm_create_second,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CRM_CREATE_THIRD",
-					&self.crm_create_third.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CRM_CHAT_TRACKER",
-					&self.crm_chat_tracker.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CRM_FORWARD",
-					&self.crm_forward.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CRM_TRANSFER_CHANGE",
-					&self.crm_transfer_change.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "CRM_SOURCE", &self.crm_source)?;
-				crate::support::opt_entry(&mut map, "MAX_CHAT", &self.max_chat)?;
-				crate::support::opt_entry(
-					&mut map,
-					"TYPE_MAX_CHAT",
-					&self.type_max_chat,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CATEGORY_ENABLE",
-					&self.category_enable.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "CATEGORY_ID", &self.category_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SESSION_PRIORITY",
-					&self.session_priority,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WELCOME_BOT_ENABLE",
-					&self.welcome_bot_enable.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WELCOME_BOT_JOIN",
-					&self.welcome_bot_join,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WELCOME_BOT_ID",
-					&self.welcome_bot_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WELCOME_BOT_TIME",
-					&self.welcome_bot_time,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WELCOME_BOT_LEFT",
-					&self.welcome_bot_left,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CHECK_AVAILABLE",
-					&self.check_available.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WATCH_TYPING",
-					&self.watch_typing.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SEND_WELCOME_EACH_SESSION",
-					&self.send_welcome_each_session.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"OPERATOR_DATA",
-					&self.operator_data,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DEFAULT_OPERATOR_DATA",
-					&self.default_operator_data,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"NO_ANSWER_RULE",
-					&self.no_answer_rule,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"NO_ANSWER_FORM_ID",
-					&self.no_answer_form_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"NO_ANSWER_BOT_ID",
-					&self.no_answer_bot_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"NO_ANSWER_TEXT",
-					&self.no_answer_text,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKTIME_DAYOFF",
-					&self.worktime_dayoff,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKTIME_HOLIDAYS",
-					&self.worktime_holidays,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKTIME_DAYOFF_RULE",
-					&self.worktime_dayoff_rule,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKTIME_DAYOFF_FORM_ID",
-					&self.worktime_dayoff_form_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKTIME_DAYOFF_BOT_ID",
-					&self.worktime_dayoff_bot_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKTIME_DAYOFF_TEXT",
-					&self.worktime_dayoff_text,
-				)?;
-				crate::support::opt_entry(&mut map, "CLOSE_RULE", &self.close_rule)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CLOSE_FORM_ID",
-					&self.close_form_id,
-				)?;
-				crate::support::opt_entry(&mut map, "CLOSE_BOT_ID", &self.close_bot_id)?;
-				crate::support::opt_entry(&mut map, "CLOSE_TEXT", &self.close_text)?;
-				crate::support::opt_entry(
-					&mut map,
-					"VOTE_TIME_LIMIT",
-					&self.vote_time_limit,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"VOTE_CLOSING_DELAY",
-					&self.vote_closing_delay.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"VOTE_BEFORE_FINISH",
-					&self.vote_before_finish.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"VOTE_MESSAGE_1_TEXT",
-					&self.vote_message_1_text,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"VOTE_MESSAGE_1_LIKE",
-					&self.vote_message_1_like,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"VOTE_MESSAGE_1_DISLIKE",
-					&self.vote_message_1_dislike,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"VOTE_MESSAGE_2_TEXT",
-					&self.vote_message_2_text,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"VOTE_MESSAGE_2_LIKE",
-					&self.vote_message_2_like,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"VOTE_MESSAGE_2_DISLIKE",
-					&self.vote_message_2_dislike,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"AUTO_CLOSE_RULE",
-					&self.auto_close_rule,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"FULL_CLOSE_TIME",
-					&self.full_close_time,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"AUTO_CLOSE_TIME",
-					&self.auto_close_time,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"AUTO_CLOSE_FORM_ID",
-					&self.auto_close_form_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"AUTO_CLOSE_BOT_ID",
-					&self.auto_close_bot_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"AUTO_CLOSE_TEXT",
-					&self.auto_close_text,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"AUTO_EXPIRE_TIME",
-					&self.auto_expire_time,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"TEMPORARY",
-					&self.temporary.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"QUICK_ANSWERS_IBLOCK_ID",
-					&self.quick_answers_iblock_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"KPI_FIRST_ANSWER_TIME",
-					&self.kpi_first_answer_time,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"KPI_FIRST_ANSWER_ALERT",
-					&self.kpi_first_answer_alert.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"KPI_FIRST_ANSWER_LIST",
-					&self.kpi_first_answer_list,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"KPI_FIRST_ANSWER_TEXT",
-					&self.kpi_first_answer_text,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"KPI_FURTHER_ANSWER_TIME",
-					&self.kpi_further_answer_time,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"KPI_FURTHER_ANSWER_ALERT",
-					&self.kpi_further_answer_alert.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"KPI_FURTHER_ANSWER_LIST",
-					&self.kpi_further_answer_list,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"KPI_FURTHER_ANSWER_TEXT",
-					&self.kpi_further_answer_text,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"KPI_CHECK_OPERATOR_ACTIVITY",
-					&self.kpi_check_operator_activity.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_WELCOME_FORM",
-					&self.use_welcome_form.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WELCOME_FORM_ID",
-					&self.welcome_form_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WELCOME_FORM_DELAY",
-					&self.welcome_form_delay.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CONFIRM_CLOSE",
-					&self.confirm_close.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"IGNORE_WELCOME_FORM_RESPONSIBLE",
-					&self.ignore_welcome_form_responsible.map(crate::support::yes_no),
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Params);
+		serialize_map!(
+			Params { opt "LINE_NAME" line_name, opt_yn "ACTIVE" active, opt "QUEUE"
+			queue, opt "QUEUE_TYPE" queue_type, opt "QUEUE_TIME" queue_time, opt
+			"NO_ANSWER_TIME" no_answer_time, opt_yn "WELCOME_MESSAGE" welcome_message,
+			opt "WELCOME_MESSAGE_TEXT" welcome_message_text, opt_yn "WORKTIME_ENABLE"
+			worktime_enable, opt "WORKTIME_FROM" worktime_from, opt "WORKTIME_TO"
+			worktime_to, opt "WORKTIME_TIMEZONE" worktime_timezone, opt_yn "CRM" crm, opt
+			"CRM_CREATE" crm_create, opt_yn "VOTE_MESSAGE" vote_message, opt
+			"LANGUAGE_ID" language_id, opt "CRM_CREATE_SECOND" crm_create_second, opt_yn
+			"CRM_CREATE_THIRD" crm_create_third, opt_yn "CRM_CHAT_TRACKER"
+			crm_chat_tracker, opt_yn "CRM_FORWARD" crm_forward, opt_yn
+			"CRM_TRANSFER_CHANGE" crm_transfer_change, opt "CRM_SOURCE" crm_source, opt
+			"MAX_CHAT" max_chat, opt "TYPE_MAX_CHAT" type_max_chat, opt_yn
+			"CATEGORY_ENABLE" category_enable, opt "CATEGORY_ID" category_id, opt
+			"SESSION_PRIORITY" session_priority, opt_yn "WELCOME_BOT_ENABLE"
+			welcome_bot_enable, opt "WELCOME_BOT_JOIN" welcome_bot_join, opt
+			"WELCOME_BOT_ID" welcome_bot_id, opt "WELCOME_BOT_TIME" welcome_bot_time, opt
+			"WELCOME_BOT_LEFT" welcome_bot_left, opt_yn "CHECK_AVAILABLE"
+			check_available, opt_yn "WATCH_TYPING" watch_typing, opt_yn
+			"SEND_WELCOME_EACH_SESSION" send_welcome_each_session, opt "OPERATOR_DATA"
+			operator_data, opt "DEFAULT_OPERATOR_DATA" default_operator_data, opt
+			"NO_ANSWER_RULE" no_answer_rule, opt "NO_ANSWER_FORM_ID" no_answer_form_id,
+			opt "NO_ANSWER_BOT_ID" no_answer_bot_id, opt "NO_ANSWER_TEXT" no_answer_text,
+			opt "WORKTIME_DAYOFF" worktime_dayoff, opt "WORKTIME_HOLIDAYS"
+			worktime_holidays, opt "WORKTIME_DAYOFF_RULE" worktime_dayoff_rule, opt
+			"WORKTIME_DAYOFF_FORM_ID" worktime_dayoff_form_id, opt
+			"WORKTIME_DAYOFF_BOT_ID" worktime_dayoff_bot_id, opt "WORKTIME_DAYOFF_TEXT"
+			worktime_dayoff_text, opt "CLOSE_RULE" close_rule, opt "CLOSE_FORM_ID"
+			close_form_id, opt "CLOSE_BOT_ID" close_bot_id, opt "CLOSE_TEXT" close_text,
+			opt "VOTE_TIME_LIMIT" vote_time_limit, opt_yn "VOTE_CLOSING_DELAY"
+			vote_closing_delay, opt_yn "VOTE_BEFORE_FINISH" vote_before_finish, opt
+			"VOTE_MESSAGE_1_TEXT" vote_message_1_text, opt "VOTE_MESSAGE_1_LIKE"
+			vote_message_1_like, opt "VOTE_MESSAGE_1_DISLIKE" vote_message_1_dislike, opt
+			"VOTE_MESSAGE_2_TEXT" vote_message_2_text, opt "VOTE_MESSAGE_2_LIKE"
+			vote_message_2_like, opt "VOTE_MESSAGE_2_DISLIKE" vote_message_2_dislike, opt
+			"AUTO_CLOSE_RULE" auto_close_rule, opt "FULL_CLOSE_TIME" full_close_time, opt
+			"AUTO_CLOSE_TIME" auto_close_time, opt "AUTO_CLOSE_FORM_ID"
+			auto_close_form_id, opt "AUTO_CLOSE_BOT_ID" auto_close_bot_id, opt
+			"AUTO_CLOSE_TEXT" auto_close_text, opt "AUTO_EXPIRE_TIME" auto_expire_time,
+			opt_yn "TEMPORARY" temporary, opt "QUICK_ANSWERS_IBLOCK_ID"
+			quick_answers_iblock_id, opt "KPI_FIRST_ANSWER_TIME" kpi_first_answer_time,
+			opt_yn "KPI_FIRST_ANSWER_ALERT" kpi_first_answer_alert, opt
+			"KPI_FIRST_ANSWER_LIST" kpi_first_answer_list, opt "KPI_FIRST_ANSWER_TEXT"
+			kpi_first_answer_text, opt "KPI_FURTHER_ANSWER_TIME" kpi_further_answer_time,
+			opt_yn "KPI_FURTHER_ANSWER_ALERT" kpi_further_answer_alert, opt
+			"KPI_FURTHER_ANSWER_LIST" kpi_further_answer_list, opt
+			"KPI_FURTHER_ANSWER_TEXT" kpi_further_answer_text, opt_yn
+			"KPI_CHECK_OPERATOR_ACTIVITY" kpi_check_operator_activity, opt_yn
+			"USE_WELCOME_FORM" use_welcome_form, opt "WELCOME_FORM_ID" welcome_form_id,
+			opt_yn "WELCOME_FORM_DELAY" welcome_form_delay, opt_yn "CONFIRM_CLOSE"
+			confirm_close, opt_yn "IGNORE_WELCOME_FORM_RESPONSIBLE"
+			ignore_welcome_form_responsible, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Params {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					line_name: object.exact_str("LINE_NAME")?,
-					active: object.field("ACTIVE")?,
-					queue: object.field("QUEUE")?,
-					queue_type: object.field("QUEUE_TYPE")?,
-					queue_time: object.field("QUEUE_TIME")?,
-					no_answer_time: object.field("NO_ANSWER_TIME")?,
-					welcome_message: object.field("WELCOME_MESSAGE")?,
-					welcome_message_text: object.exact_str("WELCOME_MESSAGE_TEXT")?,
-					worktime_enable: object.field("WORKTIME_ENABLE")?,
-					worktime_from: object.exact_str("WORKTIME_FROM")?,
-					worktime_to: object.exact_str("WORKTIME_TO")?,
-					worktime_timezone: object.exact_str("WORKTIME_TIMEZONE")?,
-					crm: object.field("CRM")?,
-					crm_create: object.exact_str("CRM_CREATE")?,
-					vote_message: object.field("VOTE_MESSAGE")?,
-					language_id: object.exact_str("LANGUAGE_ID")?,
-					crm_create_second: object.exact_str("CRM_CREATE_SECOND")?,
-					crm_create_third: object.field("CRM_CREATE_THIRD")?,
-					crm_chat_tracker: object.field("CRM_CHAT_TRACKER")?,
-					crm_forward: object.field("CRM_FORWARD")?,
-					crm_transfer_change: object.field("CRM_TRANSFER_CHANGE")?,
-					crm_source: object.exact_str("CRM_SOURCE")?,
-					max_chat: object.field("MAX_CHAT")?,
-					type_max_chat: object.field("TYPE_MAX_CHAT")?,
-					category_enable: object.field("CATEGORY_ENABLE")?,
-					category_id: object.field("CATEGORY_ID")?,
-					session_priority: object.field("SESSION_PRIORITY")?,
-					welcome_bot_enable: object.field("WELCOME_BOT_ENABLE")?,
-					welcome_bot_join: object.field("WELCOME_BOT_JOIN")?,
-					welcome_bot_id: object.field("WELCOME_BOT_ID")?,
-					welcome_bot_time: object.field("WELCOME_BOT_TIME")?,
-					welcome_bot_left: object.field("WELCOME_BOT_LEFT")?,
-					check_available: object.field("CHECK_AVAILABLE")?,
-					watch_typing: object.field("WATCH_TYPING")?,
-					send_welcome_each_session: object
-						.field("SEND_WELCOME_EACH_SESSION")?,
-					operator_data: object.field("OPERATOR_DATA")?,
-					default_operator_data: object.field("DEFAULT_OPERATOR_DATA")?,
-					no_answer_rule: object.field("NO_ANSWER_RULE")?,
-					no_answer_form_id: object.field("NO_ANSWER_FORM_ID")?,
-					no_answer_bot_id: object.field("NO_ANSWER_BOT_ID")?,
-					no_answer_text: object.exact_str("NO_ANSWER_TEXT")?,
-					worktime_dayoff: object.field("WORKTIME_DAYOFF")?,
-					worktime_holidays: object.exact_str("WORKTIME_HOLIDAYS")?,
-					worktime_dayoff_rule: object.field("WORKTIME_DAYOFF_RULE")?,
-					worktime_dayoff_form_id: object.field("WORKTIME_DAYOFF_FORM_ID")?,
-					worktime_dayoff_bot_id: object.field("WORKTIME_DAYOFF_BOT_ID")?,
-					worktime_dayoff_text: object.exact_str("WORKTIME_DAYOFF_TEXT")?,
-					close_rule: object.field("CLOSE_RULE")?,
-					close_form_id: object.field("CLOSE_FORM_ID")?,
-					close_bot_id: object.field("CLOSE_BOT_ID")?,
-					close_text: object.exact_str("CLOSE_TEXT")?,
-					vote_time_limit: object.field("VOTE_TIME_LIMIT")?,
-					vote_closing_delay: object.field("VOTE_CLOSING_DELAY")?,
-					vote_before_finish: object.field("VOTE_BEFORE_FINISH")?,
-					vote_message_1_text: object.exact_str("VOTE_MESSAGE_1_TEXT")?,
-					vote_message_1_like: object.exact_str("VOTE_MESSAGE_1_LIKE")?,
-					vote_message_1_dislike: object.exact_str("VOTE_MESSAGE_1_DISLIKE")?,
-					vote_message_2_text: object.exact_str("VOTE_MESSAGE_2_TEXT")?,
-					vote_message_2_like: object.exact_str("VOTE_MESSAGE_2_LIKE")?,
-					vote_message_2_dislike: object.exact_str("VOTE_MESSAGE_2_DISLIKE")?,
-					auto_close_rule: object.field("AUTO_CLOSE_RULE")?,
-					full_close_time: object.field("FULL_CLOSE_TIME")?,
-					auto_close_time: object.field("AUTO_CLOSE_TIME")?,
-					auto_close_form_id: object.field("AUTO_CLOSE_FORM_ID")?,
-					auto_close_bot_id: object.field("AUTO_CLOSE_BOT_ID")?,
-					auto_close_text: object.exact_str("AUTO_CLOSE_TEXT")?,
-					auto_expire_time: object.field("AUTO_EXPIRE_TIME")?,
-					temporary: object.field("TEMPORARY")?,
-					quick_answers_iblock_id: object.field("QUICK_ANSWERS_IBLOCK_ID")?,
-					kpi_first_answer_time: object.field("KPI_FIRST_ANSWER_TIME")?,
-					kpi_first_answer_alert: object.field("KPI_FIRST_ANSWER_ALERT")?,
-					kpi_first_answer_list: object.field("KPI_FIRST_ANSWER_LIST")?,
-					kpi_first_answer_text: object.exact_str("KPI_FIRST_ANSWER_TEXT")?,
-					kpi_further_answer_time: object.field("KPI_FURTHER_ANSWER_TIME")?,
-					kpi_further_answer_alert: object.field("KPI_FURTHER_ANSWER_ALERT")?,
-					kpi_further_answer_list: object.field("KPI_FURTHER_ANSWER_LIST")?,
-					kpi_further_answer_text: object
-						.exact_str("KPI_FURTHER_ANSWER_TEXT")?,
-					kpi_check_operator_activity: object
-						.field("KPI_CHECK_OPERATOR_ACTIVITY")?,
-					use_welcome_form: object.field("USE_WELCOME_FORM")?,
-					welcome_form_id: object.field("WELCOME_FORM_ID")?,
-					welcome_form_delay: object.field("WELCOME_FORM_DELAY")?,
-					confirm_close: object.field("CONFIRM_CLOSE")?,
-					ignore_welcome_form_responsible: object
-						.field("IGNORE_WELCOME_FORM_RESPONSIBLE")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Params { line_name : exact "LINE_NAME", active : field "ACTIVE", queue :
+			field "QUEUE", queue_type : field "QUEUE_TYPE", queue_time : field
+			"QUEUE_TIME", no_answer_time : field "NO_ANSWER_TIME", welcome_message :
+			field "WELCOME_MESSAGE", welcome_message_text : exact "WELCOME_MESSAGE_TEXT",
+			worktime_enable : field "WORKTIME_ENABLE", worktime_from : exact
+			"WORKTIME_FROM", worktime_to : exact "WORKTIME_TO", worktime_timezone : exact
+			"WORKTIME_TIMEZONE", crm : field "CRM", crm_create : exact "CRM_CREATE",
+			vote_message : field "VOTE_MESSAGE", language_id : exact "LANGUAGE_ID",
+			crm_create_second : exact "CRM_CREATE_SECOND", crm_create_third : field
+			"CRM_CREATE_THIRD", crm_chat_tracker : field "CRM_CHAT_TRACKER", crm_forward
+			: field "CRM_FORWARD", crm_transfer_change : field "CRM_TRANSFER_CHANGE",
+			crm_source : exact "CRM_SOURCE", max_chat : field "MAX_CHAT", type_max_chat :
+			field "TYPE_MAX_CHAT", category_enable : field "CATEGORY_ENABLE", category_id
+			: field "CATEGORY_ID", session_priority : field "SESSION_PRIORITY",
+			welcome_bot_enable : field "WELCOME_BOT_ENABLE", welcome_bot_join : field
+			"WELCOME_BOT_JOIN", welcome_bot_id : field "WELCOME_BOT_ID", welcome_bot_time
+			: field "WELCOME_BOT_TIME", welcome_bot_left : field "WELCOME_BOT_LEFT",
+			check_available : field "CHECK_AVAILABLE", watch_typing : field
+			"WATCH_TYPING", send_welcome_each_session : field
+			"SEND_WELCOME_EACH_SESSION", operator_data : field "OPERATOR_DATA",
+			default_operator_data : field "DEFAULT_OPERATOR_DATA", no_answer_rule : field
+			"NO_ANSWER_RULE", no_answer_form_id : field "NO_ANSWER_FORM_ID",
+			no_answer_bot_id : field "NO_ANSWER_BOT_ID", no_answer_text : exact
+			"NO_ANSWER_TEXT", worktime_dayoff : field "WORKTIME_DAYOFF",
+			worktime_holidays : exact "WORKTIME_HOLIDAYS", worktime_dayoff_rule : field
+			"WORKTIME_DAYOFF_RULE", worktime_dayoff_form_id : field
+			"WORKTIME_DAYOFF_FORM_ID", worktime_dayoff_bot_id : field
+			"WORKTIME_DAYOFF_BOT_ID", worktime_dayoff_text : exact
+			"WORKTIME_DAYOFF_TEXT", close_rule : field "CLOSE_RULE", close_form_id :
+			field "CLOSE_FORM_ID", close_bot_id : field "CLOSE_BOT_ID", close_text :
+			exact "CLOSE_TEXT", vote_time_limit : field "VOTE_TIME_LIMIT",
+			vote_closing_delay : field "VOTE_CLOSING_DELAY", vote_before_finish : field
+			"VOTE_BEFORE_FINISH", vote_message_1_text : exact "VOTE_MESSAGE_1_TEXT",
+			vote_message_1_like : exact "VOTE_MESSAGE_1_LIKE", vote_message_1_dislike :
+			exact "VOTE_MESSAGE_1_DISLIKE", vote_message_2_text : exact
+			"VOTE_MESSAGE_2_TEXT", vote_message_2_like : exact "VOTE_MESSAGE_2_LIKE",
+			vote_message_2_dislike : exact "VOTE_MESSAGE_2_DISLIKE", auto_close_rule :
+			field "AUTO_CLOSE_RULE", full_close_time : field "FULL_CLOSE_TIME",
+			auto_close_time : field "AUTO_CLOSE_TIME", auto_close_form_id : field
+			"AUTO_CLOSE_FORM_ID", auto_close_bot_id : field "AUTO_CLOSE_BOT_ID",
+			auto_close_text : exact "AUTO_CLOSE_TEXT", auto_expire_time : field
+			"AUTO_EXPIRE_TIME", temporary : field "TEMPORARY", quick_answers_iblock_id :
+			field "QUICK_ANSWERS_IBLOCK_ID", kpi_first_answer_time : field
+			"KPI_FIRST_ANSWER_TIME", kpi_first_answer_alert : field
+			"KPI_FIRST_ANSWER_ALERT", kpi_first_answer_list : field
+			"KPI_FIRST_ANSWER_LIST", kpi_first_answer_text : exact
+			"KPI_FIRST_ANSWER_TEXT", kpi_further_answer_time : field
+			"KPI_FURTHER_ANSWER_TIME", kpi_further_answer_alert : field
+			"KPI_FURTHER_ANSWER_ALERT", kpi_further_answer_list : field
+			"KPI_FURTHER_ANSWER_LIST", kpi_further_answer_text : exact
+			"KPI_FURTHER_ANSWER_TEXT", kpi_check_operator_activity : field
+			"KPI_CHECK_OPERATOR_ACTIVITY", use_welcome_form : field "USE_WELCOME_FORM",
+			welcome_form_id : field "WELCOME_FORM_ID", welcome_form_delay : field
+			"WELCOME_FORM_DELAY", confirm_close : field "CONFIRM_CLOSE",
+			ignore_welcome_form_responsible : field "IGNORE_WELCOME_FORM_RESPONSIBLE",
+			extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Params);
 		/// The `result` of the call: `integer`.
@@ -2292,55 +1696,19 @@ pub mod config {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputQueueFullKey {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					sort: object.field("SORT")?,
-					user_id: object.field("USER_ID")?,
-					department_id: object.field("DEPARTMENT_ID")?,
-					user_name: object.field("USER_NAME")?,
-					user_work_position: object.field("USER_WORK_POSITION")?,
-					user_avatar: object.field("USER_AVATAR")?,
-					user_avatar_id: object.field("USER_AVATAR_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputQueueFullKey {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-				crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DEPARTMENT_ID",
-					&self.department_id,
-				)?;
-				crate::support::opt_entry(&mut map, "USER_NAME", &self.user_name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USER_WORK_POSITION",
-					&self.user_work_position,
-				)?;
-				crate::support::opt_entry(&mut map, "USER_AVATAR", &self.user_avatar)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USER_AVATAR_ID",
-					&self.user_avatar_id,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputQueueFullKey { id : field "ID", sort : field "SORT", user_id : field
+			"USER_ID", department_id : field "DEPARTMENT_ID", user_name : field
+			"USER_NAME", user_work_position : field "USER_WORK_POSITION", user_avatar :
+			field "USER_AVATAR", user_avatar_id : field "USER_AVATAR_ID", extra : rest
+			"", }
+		);
+		serialize_map!(
+			OutputQueueFullKey { opt "ID" id, opt "SORT" sort, opt "USER_ID" user_id, opt
+			"DEPARTMENT_ID" department_id, opt "USER_NAME" user_name, opt
+			"USER_WORK_POSITION" user_work_position, opt "USER_AVATAR" user_avatar, opt
+			"USER_AVATAR_ID" user_avatar_id, rest "" extra }
+		);
 		/// The object `result.QUEUE_FULL` of `imopenlines.config.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-get.html>
@@ -2354,29 +1722,8 @@ pub mod config {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputQueueFull {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					key: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputQueueFull {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.key)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(OutputQueueFull { key : pattern "*", extra : rest "", });
+		serialize_map!(OutputQueueFull { rest "*" key, rest "" extra });
 		/// Allowed values of `result.QUEUE_USERS_FIELDS.<key>.USER_NAME` in `imopenlines.config.get`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -2443,43 +1790,16 @@ pub mod config {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputQueueUsersFieldsKey {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					user_name: object.field("USER_NAME")?,
-					user_work_position: object.field("USER_WORK_POSITION")?,
-					user_avatar: object.field("USER_AVATAR")?,
-					user_avatar_id: object.field("USER_AVATAR_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputQueueUsersFieldsKey {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "USER_NAME", &self.user_name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USER_WORK_POSITION",
-					&self.user_work_position,
-				)?;
-				crate::support::opt_entry(&mut map, "USER_AVATAR", &self.user_avatar)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USER_AVATAR_ID",
-					&self.user_avatar_id,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputQueueUsersFieldsKey { user_name : field "USER_NAME", user_work_position
+			: field "USER_WORK_POSITION", user_avatar : field "USER_AVATAR",
+			user_avatar_id : field "USER_AVATAR_ID", extra : rest "", }
+		);
+		serialize_map!(
+			OutputQueueUsersFieldsKey { opt "USER_NAME" user_name, opt
+			"USER_WORK_POSITION" user_work_position, opt "USER_AVATAR" user_avatar, opt
+			"USER_AVATAR_ID" user_avatar_id, rest "" extra }
+		);
 		/// The object `result.QUEUE_USERS_FIELDS` of `imopenlines.config.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-get.html>
@@ -2493,29 +1813,8 @@ pub mod config {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputQueueUsersFields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					key: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputQueueUsersFields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.key)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(OutputQueueUsersFields { key : pattern "*", extra : rest "", });
+		serialize_map!(OutputQueueUsersFields { rest "*" key, rest "" extra });
 		/// Allowed values of `result.KPI_FIRST_ANSWER_LIST` in `imopenlines.config.get`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -2797,608 +2096,155 @@ pub mod config {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"ID",
-							"LINE_NAME",
-							"ACTIVE",
-							"CRM",
-							"CRM_CREATE",
-							"CRM_CREATE_SECOND",
-							"CRM_CREATE_THIRD",
-							"CRM_FORWARD",
-							"CRM_CHAT_TRACKER",
-							"CRM_TRANSFER_CHANGE",
-							"CRM_SOURCE",
-							"QUEUE_TYPE",
-							"QUEUE_TIME",
-							"NO_ANSWER_TIME",
-							"CHECK_AVAILABLE",
-							"WATCH_TYPING",
-							"WELCOME_BOT_ENABLE",
-							"WELCOME_MESSAGE",
-							"WELCOME_MESSAGE_TEXT",
-							"VOTE_MESSAGE",
-							"VOTE_TIME_LIMIT",
-							"VOTE_BEFORE_FINISH",
-							"VOTE_CLOSING_DELAY",
-							"VOTE_MESSAGE_1_TEXT",
-							"VOTE_MESSAGE_1_LIKE",
-							"VOTE_MESSAGE_1_DISLIKE",
-							"VOTE_MESSAGE_2_TEXT",
-							"VOTE_MESSAGE_2_LIKE",
-							"VOTE_MESSAGE_2_DISLIKE",
-							"AGREEMENT_MESSAGE",
-							"AGREEMENT_ID",
-							"CATEGORY_ENABLE",
-							"CATEGORY_ID",
-							"WELCOME_BOT_JOIN",
-							"WELCOME_BOT_ID",
-							"WELCOME_BOT_TIME",
-							"WELCOME_BOT_LEFT",
-							"NO_ANSWER_RULE",
-							"NO_ANSWER_FORM_ID",
-							"NO_ANSWER_BOT_ID",
-							"NO_ANSWER_TEXT",
-							"WORKTIME_ENABLE",
-							"WORKTIME_FROM",
-							"WORKTIME_TO",
-							"WORKTIME_TIMEZONE",
-							"WORKTIME_HOLIDAYS",
-							"WORKTIME_DAYOFF",
-							"WORKTIME_DAYOFF_RULE",
-							"WORKTIME_DAYOFF_FORM_ID",
-							"WORKTIME_DAYOFF_BOT_ID",
-							"WORKTIME_DAYOFF_TEXT",
-							"CLOSE_RULE",
-							"CLOSE_FORM_ID",
-							"CLOSE_BOT_ID",
-							"CLOSE_TEXT",
-							"FULL_CLOSE_TIME",
-							"AUTO_CLOSE_RULE",
-							"AUTO_CLOSE_FORM_ID",
-							"AUTO_CLOSE_BOT_ID",
-							"AUTO_CLOSE_TIME",
-							"AUTO_CLOSE_TEXT",
-							"AUTO_EXPIRE_TIME",
-							"DATE_CREATE",
-							"DATE_MODIFY",
-							"MODIFY_USER_ID",
-							"TEMPORARY",
-							"XML_ID",
-							"LANGUAGE_ID",
-							"QUICK_ANSWERS_IBLOCK_ID",
-							"SESSION_PRIORITY",
-							"TYPE_MAX_CHAT",
-							"MAX_CHAT",
-							"OPERATOR_DATA",
-							"QUEUE",
-							"QUEUE_FULL",
-							"QUEUE_USERS_FIELDS",
-							"QUEUE_ONLINE",
-							"DEFAULT_OPERATOR_DATA",
-							"KPI_FIRST_ANSWER_TIME",
-							"KPI_FIRST_ANSWER_ALERT",
-							"KPI_FIRST_ANSWER_LIST",
-							"KPI_FIRST_ANSWER_TEXT",
-							"KPI_FURTHER_ANSWER_TIME",
-							"KPI_FURTHER_ANSWER_ALERT",
-							"KPI_FURTHER_ANSWER_LIST",
-							"KPI_FURTHER_ANSWER_TEXT",
-							"KPI_CHECK_OPERATOR_ACTIVITY",
-							"SEND_NOTIFICATION_EMPTY_QUEUE",
-							"USE_WELCOME_FORM",
-							"WELCOME_FORM_ID",
-							"WELCOME_FORM_DELAY",
-							"SEND_WELCOME_EACH_SESSION",
-							"CONFIRM_CLOSE",
-							"IGNORE_WELCOME_FORM_RESPONSIBLE",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					line_name: object.field("LINE_NAME")?,
-					active: object.field("ACTIVE")?,
-					crm: object.field("CRM")?,
-					crm_create: object.field("CRM_CREATE")?,
-					crm_create_second: object.field("CRM_CREATE_SECOND")?,
-					crm_create_third: object.field("CRM_CREATE_THIRD")?,
-					crm_forward: object.field("CRM_FORWARD")?,
-					crm_chat_tracker: object.field("CRM_CHAT_TRACKER")?,
-					crm_transfer_change: object.field("CRM_TRANSFER_CHANGE")?,
-					crm_source: object.field("CRM_SOURCE")?,
-					queue_type: object.field("QUEUE_TYPE")?,
-					queue_time: object.field("QUEUE_TIME")?,
-					no_answer_time: object.field("NO_ANSWER_TIME")?,
-					check_available: object.field("CHECK_AVAILABLE")?,
-					watch_typing: object.field("WATCH_TYPING")?,
-					welcome_bot_enable: object.field("WELCOME_BOT_ENABLE")?,
-					welcome_message: object.field("WELCOME_MESSAGE")?,
-					welcome_message_text: object.field("WELCOME_MESSAGE_TEXT")?,
-					vote_message: object.field("VOTE_MESSAGE")?,
-					vote_time_limit: object.field("VOTE_TIME_LIMIT")?,
-					vote_before_finish: object.field("VOTE_BEFORE_FINISH")?,
-					vote_closing_delay: object.field("VOTE_CLOSING_DELAY")?,
-					vote_message_1_text: object.field("VOTE_MESSAGE_1_TEXT")?,
-					vote_message_1_like: object.field("VOTE_MESSAGE_1_LIKE")?,
-					vote_message_1_dislike: object.field("VOTE_MESSAGE_1_DISLIKE")?,
-					vote_message_2_text: object.field("VOTE_MESSAGE_2_TEXT")?,
-					vote_message_2_like: object.field("VOTE_MESSAGE_2_LIKE")?,
-					vote_message_2_dislike: object.field("VOTE_MESSAGE_2_DISLIKE")?,
-					agreement_message: object.field("AGREEMENT_MESSAGE")?,
-					agreement_id: object.field("AGREEMENT_ID")?,
-					category_enable: object.field("CATEGORY_ENABLE")?,
-					category_id: object.field("CATEGORY_ID")?,
-					welcome_bot_join: object.field("WELCOME_BOT_JOIN")?,
-					welcome_bot_id: object.field("WELCOME_BOT_ID")?,
-					welcome_bot_time: object.field("WELCOME_BOT_TIME")?,
-					welcome_bot_left: object.field("WELCOME_BOT_LEFT")?,
-					no_answer_rule: object.field("NO_ANSWER_RULE")?,
-					no_answer_form_id: object.field("NO_ANSWER_FORM_ID")?,
-					no_answer_bot_id: object.field("NO_ANSWER_BOT_ID")?,
-					no_answer_text: object.field("NO_ANSWER_TEXT")?,
-					worktime_enable: object.field("WORKTIME_ENABLE")?,
-					worktime_from: object.field("WORKTIME_FROM")?,
-					worktime_to: object.field("WORKTIME_TO")?,
-					worktime_timezone: object.field("WORKTIME_TIMEZONE")?,
-					worktime_holidays: object.field("WORKTIME_HOLIDAYS")?,
-					worktime_dayoff: object.field("WORKTIME_DAYOFF")?,
-					worktime_dayoff_rule: object.field("WORKTIME_DAYOFF_RULE")?,
-					worktime_dayoff_form_id: object.field("WORKTIME_DAYOFF_FORM_ID")?,
-					worktime_dayoff_bot_id: object.field("WORKTIME_DAYOFF_BOT_ID")?,
-					worktime_dayoff_text: object.field("WORKTIME_DAYOFF_TEXT")?,
-					close_rule: object.field("CLOSE_RULE")?,
-					close_form_id: object.field("CLOSE_FORM_ID")?,
-					close_bot_id: object.field("CLOSE_BOT_ID")?,
-					close_text: object.field("CLOSE_TEXT")?,
-					full_close_time: object.field("FULL_CLOSE_TIME")?,
-					auto_close_rule: object.field("AUTO_CLOSE_RULE")?,
-					auto_close_form_id: object.field("AUTO_CLOSE_FORM_ID")?,
-					auto_close_bot_id: object.field("AUTO_CLOSE_BOT_ID")?,
-					auto_close_time: object.field("AUTO_CLOSE_TIME")?,
-					auto_close_text: object.field("AUTO_CLOSE_TEXT")?,
-					auto_expire_time: object.field("AUTO_EXPIRE_TIME")?,
-					date_create: object.field("DATE_CREATE")?,
-					date_modify: object.field("DATE_MODIFY")?,
-					modify_user_id: object.field("MODIFY_USER_ID")?,
-					temporary: object.field("TEMPORARY")?,
-					xml_id: object.field("XML_ID")?,
-					language_id: object.field("LANGUAGE_ID")?,
-					quick_answers_iblock_id: object.field("QUICK_ANSWERS_IBLOCK_ID")?,
-					session_priority: object.field("SESSION_PRIORITY")?,
-					type_max_chat: object.field("TYPE_MAX_CHAT")?,
-					max_chat: object.field("MAX_CHAT")?,
-					operator_data: object.field("OPERATOR_DATA")?,
-					queue: object.field("QUEUE")?,
-					queue_full: object.field("QUEUE_FULL")?,
-					queue_users_fields: object.field("QUEUE_USERS_FIELDS")?,
-					queue_online: object.field("QUEUE_ONLINE")?,
-					default_operator_data: object.field("DEFAULT_OPERATOR_DATA")?,
-					kpi_first_answer_time: object.field("KPI_FIRST_ANSWER_TIME")?,
-					kpi_first_answer_alert: object.field("KPI_FIRST_ANSWER_ALERT")?,
-					kpi_first_answer_list: object.field("KPI_FIRST_ANSWER_LIST")?,
-					kpi_first_answer_text: object.field("KPI_FIRST_ANSWER_TEXT")?,
-					kpi_further_answer_time: object.field("KPI_FURTHER_ANSWER_TIME")?,
-					kpi_further_answer_alert: object.field("KPI_FURTHER_ANSWER_ALERT")?,
-					kpi_further_answer_list: object.field("KPI_FURTHER_ANSWER_LIST")?,
-					kpi_further_answer_text: object.field("KPI_FURTHER_ANSWER_TEXT")?,
-					kpi_check_operator_activity: object
-						.field("KPI_CHECK_OPERATOR_ACTIVITY")?,
-					send_notification_empty_queue: object
-						.field("SEND_NOTIFICATION_EMPTY_QUEUE")?,
-					use_welcome_form: object.field("USE_WELCOME_FORM")?,
-					welcome_form_id: object.field("WELCOME_FORM_ID")?,
-					welcome_form_delay: object.field("WELCOME_FORM_DELAY")?,
-					send_welcome_each_session: object
-						.field("SEND_WELCOME_EACH_SESSION")?,
-					confirm_close: object.field("CONFIRM_CLOSE")?,
-					ignore_welcome_form_responsible: object
-						.field("IGNORE_WELCOME_FORM_RESPONSIBLE")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "LINE_NAME", &self.line_name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVE",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CRM",
-					&self.crm.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "CRM_CREATE", &self.crm_create)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CRM_CREATE_SECOND",
-					&self.crm_create_second,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CRM_CREATE_THIRD",
-					&self.crm_create_third.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CRM_FORWARD",
-					&self.crm_forward.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CRM_CHAT_TRACKER",
-					&self.crm_chat_tracker.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CRM_TRANSFER_CHANGE",
-					&self.crm_transfer_change.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "CRM_SOURCE", &self.crm_source)?;
-				crate::support::opt_entry(&mut map, "QUEUE_TYPE", &self.queue_type)?;
-				crate::support::opt_entry(&mut map, "QUEUE_TIME", &self.queue_time)?;
-				crate::support::opt_entry(
-					&mut map,
-					"NO_ANSWER_TIME",
-					&self.no_answer_time,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CHECK_AVAILABLE",
-					&self.check_available.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WATCH_TYPING",
-					&self.watch_typing.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WELCOME_BOT_ENABLE",
-					&self.welcome_bot_enable.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WELCOME_MESSAGE",
-					&self.welcome_message.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WELCOME_MESSAGE_TEXT",
-					&self.welcome_message_text,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"VOTE_MESSAGE",
-					&self.vote_message.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"VOTE_TIME_LIMIT",
-					&self.vote_time_limit,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"VOTE_BEFORE_FINISH",
-					&self.vote_before_finish.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"VOTE_CLOSING_DELAY",
-					&self.vote_closing_delay.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"VOTE_MESSAGE_1_TEXT",
-					&self.vote_message_1_text,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"VOTE_MESSAGE_1_LIKE",
-					&self.vote_message_1_like,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"VOTE_MESSAGE_1_DISLIKE",
-					&self.vote_message_1_dislike,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"VOTE_MESSAGE_2_TEXT",
-					&self.vote_message_2_text,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"VOTE_MESSAGE_2_LIKE",
-					&self.vote_message_2_like,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"VOTE_MESSAGE_2_DISLIKE",
-					&self.vote_message_2_dislike,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"AGREEMENT_MESSAGE",
-					&self.agreement_message.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "AGREEMENT_ID", &self.agreement_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CATEGORY_ENABLE",
-					&self.category_enable.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "CATEGORY_ID", &self.category_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WELCOME_BOT_JOIN",
-					&self.welcome_bot_join,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WELCOME_BOT_ID",
-					&self.welcome_bot_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WELCOME_BOT_TIME",
-					&self.welcome_bot_time,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WELCOME_BOT_LEFT",
-					&self.welcome_bot_left,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"NO_ANSWER_RULE",
-					&self.no_answer_rule,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"NO_ANSWER_FORM_ID",
-					&self.no_answer_form_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"NO_ANSWER_BOT_ID",
-					&self.no_answer_bot_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"NO_ANSWER_TEXT",
-					&self.no_answer_text,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKTIME_ENABLE",
-					&self.worktime_enable.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKTIME_FROM",
-					&self.worktime_from,
-				)?;
-				crate::support::opt_entry(&mut map, "WORKTIME_TO", &self.worktime_to)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKTIME_TIMEZONE",
-					&self.worktime_timezone,
-				)?;
-				map.serialize_entry("WORKTIME_HOLIDAYS", &self.worktime_holidays)?;
-				map.serialize_entry("WORKTIME_DAYOFF", &self.worktime_dayoff)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKTIME_DAYOFF_RULE",
-					&self.worktime_dayoff_rule,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKTIME_DAYOFF_FORM_ID",
-					&self.worktime_dayoff_form_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKTIME_DAYOFF_BOT_ID",
-					&self.worktime_dayoff_bot_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WORKTIME_DAYOFF_TEXT",
-					&self.worktime_dayoff_text,
-				)?;
-				crate::support::opt_entry(&mut map, "CLOSE_RULE", &self.close_rule)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CLOSE_FORM_ID",
-					&self.close_form_id,
-				)?;
-				crate::support::opt_entry(&mut map, "CLOSE_BOT_ID", &self.close_bot_id)?;
-				crate::support::opt_entry(&mut map, "CLOSE_TEXT", &self.close_text)?;
-				crate::support::opt_entry(
-					&mut map,
-					"FULL_CLOSE_TIME",
-					&self.full_close_time,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"AUTO_CLOSE_RULE",
-					&self.auto_close_rule,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"AUTO_CLOSE_FORM_ID",
-					&self.auto_close_form_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"AUTO_CLOSE_BOT_ID",
-					&self.auto_close_bot_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"AUTO_CLOSE_TIME",
-					&self.auto_close_time,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"AUTO_CLOSE_TEXT",
-					&self.auto_close_text,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"AUTO_EXPIRE_TIME",
-					&self.auto_expire_time,
-				)?;
-				map.serialize_entry("DATE_CREATE", &self.date_create)?;
-				map.serialize_entry("DATE_MODIFY", &self.date_modify)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MODIFY_USER_ID",
-					&self.modify_user_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"TEMPORARY",
-					&self.temporary.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-				crate::support::opt_entry(&mut map, "LANGUAGE_ID", &self.language_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"QUICK_ANSWERS_IBLOCK_ID",
-					&self.quick_answers_iblock_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SESSION_PRIORITY",
-					&self.session_priority,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"TYPE_MAX_CHAT",
-					&self.type_max_chat,
-				)?;
-				crate::support::opt_entry(&mut map, "MAX_CHAT", &self.max_chat)?;
-				crate::support::opt_entry(
-					&mut map,
-					"OPERATOR_DATA",
-					&self.operator_data,
-				)?;
-				map.serialize_entry("QUEUE", &self.queue)?;
-				crate::support::opt_entry(&mut map, "QUEUE_FULL", &self.queue_full)?;
-				crate::support::opt_entry(
-					&mut map,
-					"QUEUE_USERS_FIELDS",
-					&self.queue_users_fields,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"QUEUE_ONLINE",
-					&self.queue_online.map(crate::support::yes_no),
-				)?;
-				map.serialize_entry(
-					"DEFAULT_OPERATOR_DATA",
-					&self.default_operator_data,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"KPI_FIRST_ANSWER_TIME",
-					&self.kpi_first_answer_time,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"KPI_FIRST_ANSWER_ALERT",
-					&self.kpi_first_answer_alert.map(crate::support::yes_no),
-				)?;
-				map.serialize_entry(
-					"KPI_FIRST_ANSWER_LIST",
-					&self.kpi_first_answer_list,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"KPI_FIRST_ANSWER_TEXT",
-					&self.kpi_first_answer_text,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"KPI_FURTHER_ANSWER_TIME",
-					&self.kpi_further_answer_time,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"KPI_FURTHER_ANSWER_ALERT",
-					&self.kpi_further_answer_alert.map(crate::support::yes_no),
-				)?;
-				map.serialize_entry(
-					"KPI_FURTHER_ANSWER_LIST",
-					&self.kpi_further_answer_list,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"KPI_FURTHER_ANSWER_TEXT",
-					&self.kpi_further_answer_text,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"KPI_CHECK_OPERATOR_ACTIVITY",
-					&self.kpi_check_operator_activity.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SEND_NOTIFICATION_EMPTY_QUEUE",
-					&self.send_notification_empty_queue.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"USE_WELCOME_FORM",
-					&self.use_welcome_form.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WELCOME_FORM_ID",
-					&self.welcome_form_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WELCOME_FORM_DELAY",
-					&self.welcome_form_delay.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SEND_WELCOME_EACH_SESSION",
-					&self.send_welcome_each_session.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CONFIRM_CLOSE",
-					&self.confirm_close.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"IGNORE_WELCOME_FORM_RESPONSIBLE",
-					&self.ignore_welcome_form_responsible.map(crate::support::yes_no),
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : field "ID", line_name : field "LINE_NAME", active : field
+			"ACTIVE", crm : field "CRM", crm_create : field "CRM_CREATE",
+			crm_create_second : field "CRM_CREATE_SECOND", crm_create_third : field
+			"CRM_CREATE_THIRD", crm_forward : field "CRM_FORWARD", crm_chat_tracker :
+			field "CRM_CHAT_TRACKER", crm_transfer_change : field "CRM_TRANSFER_CHANGE",
+			crm_source : field "CRM_SOURCE", queue_type : field "QUEUE_TYPE", queue_time
+			: field "QUEUE_TIME", no_answer_time : field "NO_ANSWER_TIME",
+			check_available : field "CHECK_AVAILABLE", watch_typing : field
+			"WATCH_TYPING", welcome_bot_enable : field "WELCOME_BOT_ENABLE",
+			welcome_message : field "WELCOME_MESSAGE", welcome_message_text : field
+			"WELCOME_MESSAGE_TEXT", vote_message : field "VOTE_MESSAGE", vote_time_limit
+			: field "VOTE_TIME_LIMIT", vote_before_finish : field "VOTE_BEFORE_FINISH",
+			vote_closing_delay : field "VOTE_CLOSING_DELAY", vote_message_1_text : field
+			"VOTE_MESSAGE_1_TEXT", vote_message_1_like : field "VOTE_MESSAGE_1_LIKE",
+			vote_message_1_dislike : field "VOTE_MESSAGE_1_DISLIKE", vote_message_2_text
+			: field "VOTE_MESSAGE_2_TEXT", vote_message_2_like : field
+			"VOTE_MESSAGE_2_LIKE", vote_message_2_dislike : field
+			"VOTE_MESSAGE_2_DISLIKE", agreement_message : field "AGREEMENT_MESSAGE",
+			agreement_id : field "AGREEMENT_ID", category_enable : field
+			"CATEGORY_ENABLE", category_id : field "CATEGORY_ID", welcome_bot_join :
+			field "WELCOME_BOT_JOIN", welcome_bot_id : field "WELCOME_BOT_ID",
+			welcome_bot_time : field "WELCOME_BOT_TIME", welcome_bot_left : field
+			"WELCOME_BOT_LEFT", no_answer_rule : field "NO_ANSWER_RULE",
+			no_answer_form_id : field "NO_ANSWER_FORM_ID", no_answer_bot_id : field
+			"NO_ANSWER_BOT_ID", no_answer_text : field "NO_ANSWER_TEXT", worktime_enable
+			: field "WORKTIME_ENABLE", worktime_from : field "WORKTIME_FROM", worktime_to
+			: field "WORKTIME_TO", worktime_timezone : field "WORKTIME_TIMEZONE",
+			worktime_holidays : field "WORKTIME_HOLIDAYS", worktime_dayoff : field
+			"WORKTIME_DAYOFF", worktime_dayoff_rule : field "WORKTIME_DAYOFF_RULE",
+			worktime_dayoff_form_id : field "WORKTIME_DAYOFF_FORM_ID",
+			worktime_dayoff_bot_id : field "WORKTIME_DAYOFF_BOT_ID", worktime_dayoff_text
+			: field "WORKTIME_DAYOFF_TEXT", close_rule : field "CLOSE_RULE",
+			close_form_id : field "CLOSE_FORM_ID", close_bot_id : field "CLOSE_BOT_ID",
+			close_text : field "CLOSE_TEXT", full_close_time : field "FULL_CLOSE_TIME",
+			auto_close_rule : field "AUTO_CLOSE_RULE", auto_close_form_id : field
+			"AUTO_CLOSE_FORM_ID", auto_close_bot_id : field "AUTO_CLOSE_BOT_ID",
+			auto_close_time : field "AUTO_CLOSE_TIME", auto_close_text : field
+			"AUTO_CLOSE_TEXT", auto_expire_time : field "AUTO_EXPIRE_TIME", date_create :
+			field "DATE_CREATE", date_modify : field "DATE_MODIFY", modify_user_id :
+			field "MODIFY_USER_ID", temporary : field "TEMPORARY", xml_id : field
+			"XML_ID", language_id : field "LANGUAGE_ID", quick_answers_iblock_id : field
+			"QUICK_ANSWERS_IBLOCK_ID", session_priority : field "SESSION_PRIORITY",
+			type_max_chat : field "TYPE_MAX_CHAT", max_chat : field "MAX_CHAT",
+			operator_data : field "OPERATOR_DATA", queue : field "QUEUE", queue_full :
+			field "QUEUE_FULL", queue_users_fields : field "QUEUE_USERS_FIELDS",
+			queue_online : field "QUEUE_ONLINE", default_operator_data : field
+			"DEFAULT_OPERATOR_DATA", kpi_first_answer_time : field
+			"KPI_FIRST_ANSWER_TIME", kpi_first_answer_alert : field
+			"KPI_FIRST_ANSWER_ALERT", kpi_first_answer_list : field
+			"KPI_FIRST_ANSWER_LIST", kpi_first_answer_text : field
+			"KPI_FIRST_ANSWER_TEXT", kpi_further_answer_time : field
+			"KPI_FURTHER_ANSWER_TIME", kpi_further_answer_alert : field
+			"KPI_FURTHER_ANSWER_ALERT", kpi_further_answer_list : field
+			"KPI_FURTHER_ANSWER_LIST", kpi_further_answer_text : field
+			"KPI_FURTHER_ANSWER_TEXT", kpi_check_operator_activity : field
+			"KPI_CHECK_OPERATOR_ACTIVITY", send_notification_empty_queue : field
+			"SEND_NOTIFICATION_EMPTY_QUEUE", use_welcome_form : field "USE_WELCOME_FORM",
+			welcome_form_id : field "WELCOME_FORM_ID", welcome_form_delay : field
+			"WELCOME_FORM_DELAY", send_welcome_each_session : field
+			"SEND_WELCOME_EACH_SESSION", confirm_close : field "CONFIRM_CLOSE",
+			ignore_welcome_form_responsible : field "IGNORE_WELCOME_FORM_RESPONSIBLE",
+			extra : rest "", } fits["ID", "LINE_NAME", "ACTIVE", "CRM", "CRM_CREATE",
+			"CRM_CREATE_SECOND", "CRM_CREATE_THIRD", "CRM_FORWARD", "CRM_CHAT_TRACKER",
+			"CRM_TRANSFER_CHANGE", "CRM_SOURCE", "QUEUE_TYPE", "QUEUE_TIME",
+			"NO_ANSWER_TIME", "CHECK_AVAILABLE", "WATCH_TYPING", "WELCOME_BOT_ENABLE",
+			"WELCOME_MESSAGE", "WELCOME_MESSAGE_TEXT", "VOTE_MESSAGE", "VOTE_TIME_LIMIT",
+			"VOTE_BEFORE_FINISH", "VOTE_CLOSING_DELAY", "VOTE_MESSAGE_1_TEXT",
+			"VOTE_MESSAGE_1_LIKE", "VOTE_MESSAGE_1_DISLIKE", "VOTE_MESSAGE_2_TEXT",
+			"VOTE_MESSAGE_2_LIKE", "VOTE_MESSAGE_2_DISLIKE", "AGREEMENT_MESSAGE",
+			"AGREEMENT_ID", "CATEGORY_ENABLE", "CATEGORY_ID", "WELCOME_BOT_JOIN",
+			"WELCOME_BOT_ID", "WELCOME_BOT_TIME", "WELCOME_BOT_LEFT", "NO_ANSWER_RULE",
+			"NO_ANSWER_FORM_ID", "NO_ANSWER_BOT_ID", "NO_ANSWER_TEXT", "WORKTIME_ENABLE",
+			"WORKTIME_FROM", "WORKTIME_TO", "WORKTIME_TIMEZONE", "WORKTIME_HOLIDAYS",
+			"WORKTIME_DAYOFF", "WORKTIME_DAYOFF_RULE", "WORKTIME_DAYOFF_FORM_ID",
+			"WORKTIME_DAYOFF_BOT_ID", "WORKTIME_DAYOFF_TEXT", "CLOSE_RULE",
+			"CLOSE_FORM_ID", "CLOSE_BOT_ID", "CLOSE_TEXT", "FULL_CLOSE_TIME",
+			"AUTO_CLOSE_RULE", "AUTO_CLOSE_FORM_ID", "AUTO_CLOSE_BOT_ID",
+			"AUTO_CLOSE_TIME", "AUTO_CLOSE_TEXT", "AUTO_EXPIRE_TIME", "DATE_CREATE",
+			"DATE_MODIFY", "MODIFY_USER_ID", "TEMPORARY", "XML_ID", "LANGUAGE_ID",
+			"QUICK_ANSWERS_IBLOCK_ID", "SESSION_PRIORITY", "TYPE_MAX_CHAT", "MAX_CHAT",
+			"OPERATOR_DATA", "QUEUE", "QUEUE_FULL", "QUEUE_USERS_FIELDS", "QUEUE_ONLINE",
+			"DEFAULT_OPERATOR_DATA", "KPI_FIRST_ANSWER_TIME", "KPI_FIRST_ANSWER_ALERT",
+			"KPI_FIRST_ANSWER_LIST", "KPI_FIRST_ANSWER_TEXT", "KPI_FURTHER_ANSWER_TIME",
+			"KPI_FURTHER_ANSWER_ALERT", "KPI_FURTHER_ANSWER_LIST",
+			"KPI_FURTHER_ANSWER_TEXT", "KPI_CHECK_OPERATOR_ACTIVITY",
+			"SEND_NOTIFICATION_EMPTY_QUEUE", "USE_WELCOME_FORM", "WELCOME_FORM_ID",
+			"WELCOME_FORM_DELAY", "SEND_WELCOME_EACH_SESSION", "CONFIRM_CLOSE",
+			"IGNORE_WELCOME_FORM_RESPONSIBLE"] []
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "LINE_NAME" line_name, opt_yn "ACTIVE" active,
+			opt_yn "CRM" crm, opt "CRM_CREATE" crm_create, opt "CRM_CREATE_SECOND"
+			crm_create_second, opt_yn "CRM_CREATE_THIRD" crm_create_third, opt_yn
+			"CRM_FORWARD" crm_forward, opt_yn "CRM_CHAT_TRACKER" crm_chat_tracker, opt_yn
+			"CRM_TRANSFER_CHANGE" crm_transfer_change, opt "CRM_SOURCE" crm_source, opt
+			"QUEUE_TYPE" queue_type, opt "QUEUE_TIME" queue_time, opt "NO_ANSWER_TIME"
+			no_answer_time, opt_yn "CHECK_AVAILABLE" check_available, opt_yn
+			"WATCH_TYPING" watch_typing, opt_yn "WELCOME_BOT_ENABLE" welcome_bot_enable,
+			opt_yn "WELCOME_MESSAGE" welcome_message, opt "WELCOME_MESSAGE_TEXT"
+			welcome_message_text, opt_yn "VOTE_MESSAGE" vote_message, opt
+			"VOTE_TIME_LIMIT" vote_time_limit, opt_yn "VOTE_BEFORE_FINISH"
+			vote_before_finish, opt_yn "VOTE_CLOSING_DELAY" vote_closing_delay, opt
+			"VOTE_MESSAGE_1_TEXT" vote_message_1_text, opt "VOTE_MESSAGE_1_LIKE"
+			vote_message_1_like, opt "VOTE_MESSAGE_1_DISLIKE" vote_message_1_dislike, opt
+			"VOTE_MESSAGE_2_TEXT" vote_message_2_text, opt "VOTE_MESSAGE_2_LIKE"
+			vote_message_2_like, opt "VOTE_MESSAGE_2_DISLIKE" vote_message_2_dislike,
+			opt_yn "AGREEMENT_MESSAGE" agreement_message, opt "AGREEMENT_ID"
+			agreement_id, opt_yn "CATEGORY_ENABLE" category_enable, opt "CATEGORY_ID"
+			category_id, opt "WELCOME_BOT_JOIN" welcome_bot_join, opt "WELCOME_BOT_ID"
+			welcome_bot_id, opt "WELCOME_BOT_TIME" welcome_bot_time, opt
+			"WELCOME_BOT_LEFT" welcome_bot_left, opt "NO_ANSWER_RULE" no_answer_rule, opt
+			"NO_ANSWER_FORM_ID" no_answer_form_id, opt "NO_ANSWER_BOT_ID"
+			no_answer_bot_id, opt "NO_ANSWER_TEXT" no_answer_text, opt_yn
+			"WORKTIME_ENABLE" worktime_enable, opt "WORKTIME_FROM" worktime_from, opt
+			"WORKTIME_TO" worktime_to, opt "WORKTIME_TIMEZONE" worktime_timezone, req
+			"WORKTIME_HOLIDAYS" worktime_holidays, req "WORKTIME_DAYOFF" worktime_dayoff,
+			opt "WORKTIME_DAYOFF_RULE" worktime_dayoff_rule, opt
+			"WORKTIME_DAYOFF_FORM_ID" worktime_dayoff_form_id, opt
+			"WORKTIME_DAYOFF_BOT_ID" worktime_dayoff_bot_id, opt "WORKTIME_DAYOFF_TEXT"
+			worktime_dayoff_text, opt "CLOSE_RULE" close_rule, opt "CLOSE_FORM_ID"
+			close_form_id, opt "CLOSE_BOT_ID" close_bot_id, opt "CLOSE_TEXT" close_text,
+			opt "FULL_CLOSE_TIME" full_close_time, opt "AUTO_CLOSE_RULE" auto_close_rule,
+			opt "AUTO_CLOSE_FORM_ID" auto_close_form_id, opt "AUTO_CLOSE_BOT_ID"
+			auto_close_bot_id, opt "AUTO_CLOSE_TIME" auto_close_time, opt
+			"AUTO_CLOSE_TEXT" auto_close_text, opt "AUTO_EXPIRE_TIME" auto_expire_time,
+			req "DATE_CREATE" date_create, req "DATE_MODIFY" date_modify, opt
+			"MODIFY_USER_ID" modify_user_id, opt_yn "TEMPORARY" temporary, opt "XML_ID"
+			xml_id, opt "LANGUAGE_ID" language_id, opt "QUICK_ANSWERS_IBLOCK_ID"
+			quick_answers_iblock_id, opt "SESSION_PRIORITY" session_priority, opt
+			"TYPE_MAX_CHAT" type_max_chat, opt "MAX_CHAT" max_chat, opt "OPERATOR_DATA"
+			operator_data, req "QUEUE" queue, opt "QUEUE_FULL" queue_full, opt
+			"QUEUE_USERS_FIELDS" queue_users_fields, opt_yn "QUEUE_ONLINE" queue_online,
+			req "DEFAULT_OPERATOR_DATA" default_operator_data, opt
+			"KPI_FIRST_ANSWER_TIME" kpi_first_answer_time, opt_yn
+			"KPI_FIRST_ANSWER_ALERT" kpi_first_answer_alert, req "KPI_FIRST_ANSWER_LIST"
+			kpi_first_answer_list, opt "KPI_FIRST_ANSWER_TEXT" kpi_first_answer_text, opt
+			"KPI_FURTHER_ANSWER_TIME" kpi_further_answer_time, opt_yn
+			"KPI_FURTHER_ANSWER_ALERT" kpi_further_answer_alert, req
+			"KPI_FURTHER_ANSWER_LIST" kpi_further_answer_list, opt
+			"KPI_FURTHER_ANSWER_TEXT" kpi_further_answer_text, opt_yn
+			"KPI_CHECK_OPERATOR_ACTIVITY" kpi_check_operator_activity, opt_yn
+			"SEND_NOTIFICATION_EMPTY_QUEUE" send_notification_empty_queue, opt_yn
+			"USE_WELCOME_FORM" use_welcome_form, opt "WELCOME_FORM_ID" welcome_form_id,
+			opt_yn "WELCOME_FORM_DELAY" welcome_form_delay, opt_yn
+			"SEND_WELCOME_EACH_SESSION" send_welcome_each_session, opt_yn "CONFIRM_CLOSE"
+			confirm_close, opt_yn "IGNORE_WELCOME_FORM_RESPONSIBLE"
+			ignore_welcome_form_responsible, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "imopenlines.config.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3446,42 +2292,15 @@ pub mod config {
 				self.options = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "PARAMS", &self.params)?;
-				crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(
+			Get { opt "PARAMS" params, opt "OPTIONS" options, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					params: object.field("PARAMS")?,
-					options: object.field("OPTIONS")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Get { params : field "PARAMS", options : field "OPTIONS", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// Types of `imopenlines.config.list.get`.
@@ -3620,58 +2439,20 @@ pub mod config {
 					self.user_avatar_id = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for ParamsSelectQueueUsersFields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "USER_NAME", &self.user_name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"USER_WORK_POSITION",
-						&self.user_work_position,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"USER_AVATAR",
-						&self.user_avatar,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"USER_AVATAR_ID",
-						&self.user_avatar_id,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(ParamsSelectQueueUsersFields);
+			serialize_map!(
+				ParamsSelectQueueUsersFields { opt "USER_NAME" user_name, opt
+				"USER_WORK_POSITION" user_work_position, opt "USER_AVATAR" user_avatar,
+				opt "USER_AVATAR_ID" user_avatar_id, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for ParamsSelectQueueUsersFields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						user_name: object.field("USER_NAME")?,
-						user_work_position: object.field("USER_WORK_POSITION")?,
-						user_avatar: object.field("USER_AVATAR")?,
-						user_avatar_id: object.exact_str("USER_AVATAR_ID")?,
-						extra: object.rest()?,
-					})
+			from_value!(
+				ParamsSelectQueueUsersFields { user_name : field "USER_NAME",
+				user_work_position : field "USER_WORK_POSITION", user_avatar : field
+				"USER_AVATAR", user_avatar_id : exact "USER_AVATAR_ID", extra : rest "",
 				}
-			}
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(ParamsSelectQueueUsersFields);
 			/// The object `params.PARAMS.select.CONFIG_QUEUE` of `imopenlines.config.list.get`: `object`.
@@ -3706,46 +2487,17 @@ pub mod config {
 					self.entity_type = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for ParamsSelectConfigQueue {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ENTITY_TYPE",
-						&self.entity_type,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(ParamsSelectConfigQueue);
+			serialize_map!(
+				ParamsSelectConfigQueue { opt "ENTITY_ID" entity_id, opt "ENTITY_TYPE"
+				entity_type, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for ParamsSelectConfigQueue {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						entity_id: object.exact_str("ENTITY_ID")?,
-						entity_type: object.exact_str("ENTITY_TYPE")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				ParamsSelectConfigQueue { entity_id : exact "ENTITY_ID", entity_type :
+				exact "ENTITY_TYPE", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(ParamsSelectConfigQueue);
 			/// The object `params.PARAMS.select` of `imopenlines.config.list.get`: `array`.
@@ -4635,567 +3387,137 @@ pub mod config {
 					self.ignore_welcome_form_responsible = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for ParamsSelect {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ID", &self.id)?;
-					crate::support::opt_entry(&mut map, "LINE_NAME", &self.line_name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ACTIVE",
-						&self.active.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CRM",
-						&self.crm.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "CRM_CREATE", &self.crm_create)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CRM_CREATE_SECOND",
-						&self.crm_create_second,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CRM_CREATE_THIRD",
-						&self.crm_create_third.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CRM_FORWARD",
-						&self.crm_forward.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CRM_CHAT_TRACKER",
-						&self.crm_chat_tracker.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CRM_TRANSFER_CHANGE",
-						&self.crm_transfer_change.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "CRM_SOURCE", &self.crm_source)?;
-					crate::support::opt_entry(&mut map, "QUEUE_TYPE", &self.queue_type)?;
-					crate::support::opt_entry(&mut map, "QUEUE_TIME", &self.queue_time)?;
-					crate::support::opt_entry(
-						&mut map,
-						"NO_ANSWER_TIME",
-						&self.no_answer_time,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CHECK_AVAILABLE",
-						&self.check_available.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WATCH_TYPING",
-						&self.watch_typing.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_BOT_ENABLE",
-						&self.welcome_bot_enable.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_MESSAGE",
-						&self.welcome_message.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_MESSAGE_TEXT",
-						&self.welcome_message_text,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_MESSAGE",
-						&self.vote_message.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_TIME_LIMIT",
-						&self.vote_time_limit,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_BEFORE_FINISH",
-						&self.vote_before_finish.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_CLOSING_DELAY",
-						&self.vote_closing_delay.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_MESSAGE_1_TEXT",
-						&self.vote_message_1_text,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_MESSAGE_1_LIKE",
-						&self.vote_message_1_like,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_MESSAGE_1_DISLIKE",
-						&self.vote_message_1_dislike,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_MESSAGE_2_TEXT",
-						&self.vote_message_2_text,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_MESSAGE_2_LIKE",
-						&self.vote_message_2_like,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_MESSAGE_2_DISLIKE",
-						&self.vote_message_2_dislike,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AGREEMENT_MESSAGE",
-						&self.agreement_message.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AGREEMENT_ID",
-						&self.agreement_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CATEGORY_ENABLE",
-						&self.category_enable.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CATEGORY_ID",
-						&self.category_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_BOT_JOIN",
-						&self.welcome_bot_join,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_BOT_ID",
-						&self.welcome_bot_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_BOT_TIME",
-						&self.welcome_bot_time,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_BOT_LEFT",
-						&self.welcome_bot_left,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"NO_ANSWER_RULE",
-						&self.no_answer_rule,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"NO_ANSWER_FORM_ID",
-						&self.no_answer_form_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"NO_ANSWER_BOT_ID",
-						&self.no_answer_bot_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"NO_ANSWER_TEXT",
-						&self.no_answer_text,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_ENABLE",
-						&self.worktime_enable.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_FROM",
-						&self.worktime_from,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_TO",
-						&self.worktime_to,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_TIMEZONE",
-						&self.worktime_timezone,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_HOLIDAYS",
-						&self.worktime_holidays,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_DAYOFF",
-						&self.worktime_dayoff,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_DAYOFF_RULE",
-						&self.worktime_dayoff_rule,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_DAYOFF_FORM_ID",
-						&self.worktime_dayoff_form_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_DAYOFF_BOT_ID",
-						&self.worktime_dayoff_bot_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_DAYOFF_TEXT",
-						&self.worktime_dayoff_text,
-					)?;
-					crate::support::opt_entry(&mut map, "CLOSE_RULE", &self.close_rule)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CLOSE_FORM_ID",
-						&self.close_form_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CLOSE_BOT_ID",
-						&self.close_bot_id,
-					)?;
-					crate::support::opt_entry(&mut map, "CLOSE_TEXT", &self.close_text)?;
-					crate::support::opt_entry(
-						&mut map,
-						"FULL_CLOSE_TIME",
-						&self.full_close_time,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AUTO_CLOSE_RULE",
-						&self.auto_close_rule,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AUTO_CLOSE_FORM_ID",
-						&self.auto_close_form_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AUTO_CLOSE_BOT_ID",
-						&self.auto_close_bot_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AUTO_CLOSE_TIME",
-						&self.auto_close_time,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AUTO_CLOSE_TEXT",
-						&self.auto_close_text,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AUTO_EXPIRE_TIME",
-						&self.auto_expire_time,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DATE_CREATE",
-						&self.date_create,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DATE_MODIFY",
-						&self.date_modify,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"MODIFY_USER_ID",
-						&self.modify_user_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"TEMPORARY",
-						&self.temporary.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"LANGUAGE_ID",
-						&self.language_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"QUICK_ANSWERS_IBLOCK_ID",
-						&self.quick_answers_iblock_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SESSION_PRIORITY",
-						&self.session_priority,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"TYPE_MAX_CHAT",
-						&self.type_max_chat,
-					)?;
-					crate::support::opt_entry(&mut map, "MAX_CHAT", &self.max_chat)?;
-					crate::support::opt_entry(
-						&mut map,
-						"OPERATOR_DATA",
-						&self.operator_data,
-					)?;
-					crate::support::opt_entry(&mut map, "QUEUE", &self.queue)?;
-					crate::support::opt_entry(
-						&mut map,
-						"QUEUE_USERS_FIELDS",
-						&self.queue_users_fields,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CONFIG_QUEUE",
-						&self.config_queue,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DEFAULT_OPERATOR_DATA",
-						&self.default_operator_data,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"KPI_FIRST_ANSWER_TIME",
-						&self.kpi_first_answer_time,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"KPI_FIRST_ANSWER_ALERT",
-						&self.kpi_first_answer_alert.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"KPI_FIRST_ANSWER_LIST",
-						&self.kpi_first_answer_list,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"KPI_FIRST_ANSWER_TEXT",
-						&self.kpi_first_answer_text,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"KPI_FURTHER_ANSWER_TIME",
-						&self.kpi_further_answer_time,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"KPI_FURTHER_ANSWER_ALERT",
-						&self.kpi_further_answer_alert.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"KPI_FURTHER_ANSWER_LIST",
-						&self.kpi_further_answer_list,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"KPI_FURTHER_ANSWER_TEXT",
-						&self.kpi_further_answer_text,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"KPI_CHECK_OPERATOR_ACTIVITY",
-						&self.kpi_check_operator_activity.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SEND_NOTIFICATION_EMPTY_QUEUE",
-						&self.send_notification_empty_queue.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"USE_WELCOME_FORM",
-						&self.use_welcome_form.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_FORM_ID",
-						&self.welcome_form_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_FORM_DELAY",
-						&self.welcome_form_delay.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SEND_WELCOME_EACH_SESSION",
-						&self.send_welcome_each_session.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CONFIRM_CLOSE",
-						&self.confirm_close.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"IGNORE_WELCOME_FORM_RESPONSIBLE",
-						&self.ignore_welcome_form_responsible.map(crate::support::yes_no),
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(ParamsSelect);
+			serialize_map!(
+				ParamsSelect { opt "ID" id, opt "LINE_NAME" line_name, opt_yn "ACTIVE"
+				active, opt_yn "CRM" crm, opt "CRM_CREATE" crm_create, opt
+				"CRM_CREATE_SECOND" crm_create_second, opt_yn "CRM_CREATE_THIRD"
+				crm_create_third, opt_yn "CRM_FORWARD" crm_forward, opt_yn
+				"CRM_CHAT_TRACKER" crm_chat_tracker, opt_yn "CRM_TRANSFER_CHANGE"
+				crm_transfer_change, opt "CRM_SOURCE" crm_source, opt "QUEUE_TYPE"
+				queue_type, opt "QUEUE_TIME" queue_time, opt "NO_ANSWER_TIME"
+				no_answer_time, opt_yn "CHECK_AVAILABLE" check_available, opt_yn
+				"WATCH_TYPING" watch_typing, opt_yn "WELCOME_BOT_ENABLE"
+				welcome_bot_enable, opt_yn "WELCOME_MESSAGE" welcome_message, opt
+				"WELCOME_MESSAGE_TEXT" welcome_message_text, opt_yn "VOTE_MESSAGE"
+				vote_message, opt "VOTE_TIME_LIMIT" vote_time_limit, opt_yn
+				"VOTE_BEFORE_FINISH" vote_before_finish, opt_yn "VOTE_CLOSING_DELAY"
+				vote_closing_delay, opt "VOTE_MESSAGE_1_TEXT" vote_message_1_text, opt
+				"VOTE_MESSAGE_1_LIKE" vote_message_1_like, opt "VOTE_MESSAGE_1_DISLIKE"
+				vote_message_1_dislike, opt "VOTE_MESSAGE_2_TEXT" vote_message_2_text,
+				opt "VOTE_MESSAGE_2_LIKE" vote_message_2_like, opt
+				"VOTE_MESSAGE_2_DISLIKE" vote_message_2_dislike, opt_yn
+				"AGREEMENT_MESSAGE" agreement_message, opt "AGREEMENT_ID" agreement_id,
+				opt_yn "CATEGORY_ENABLE" category_enable, opt "CATEGORY_ID" category_id,
+				opt "WELCOME_BOT_JOIN" welcome_bot_join, opt "WELCOME_BOT_ID"
+				welcome_bot_id, opt "WELCOME_BOT_TIME" welcome_bot_time, opt
+				"WELCOME_BOT_LEFT" welcome_bot_left, opt "NO_ANSWER_RULE" no_answer_rule,
+				opt "NO_ANSWER_FORM_ID" no_answer_form_id, opt "NO_ANSWER_BOT_ID"
+				no_answer_bot_id, opt "NO_ANSWER_TEXT" no_answer_text, opt_yn
+				"WORKTIME_ENABLE" worktime_enable, opt "WORKTIME_FROM" worktime_from, opt
+				"WORKTIME_TO" worktime_to, opt "WORKTIME_TIMEZONE" worktime_timezone, opt
+				"WORKTIME_HOLIDAYS" worktime_holidays, opt "WORKTIME_DAYOFF"
+				worktime_dayoff, opt "WORKTIME_DAYOFF_RULE" worktime_dayoff_rule, opt
+				"WORKTIME_DAYOFF_FORM_ID" worktime_dayoff_form_id, opt
+				"WORKTIME_DAYOFF_BOT_ID" worktime_dayoff_bot_id, opt
+				"WORKTIME_DAYOFF_TEXT" worktime_dayoff_text, opt "CLOSE_RULE" close_rule,
+				opt "CLOSE_FORM_ID" close_form_id, opt "CLOSE_BOT_ID" close_bot_id, opt
+				"CLOSE_TEXT" close_text, opt "FULL_CLOSE_TIME" full_close_time, opt
+				"AUTO_CLOSE_RULE" auto_close_rule, opt "AUTO_CLOSE_FORM_ID"
+				auto_close_form_id, opt "AUTO_CLOSE_BOT_ID" auto_close_bot_id, opt
+				"AUTO_CLOSE_TIME" auto_close_time, opt "AUTO_CLOSE_TEXT" auto_close_text,
+				opt "AUTO_EXPIRE_TIME" auto_expire_time, opt "DATE_CREATE" date_create,
+				opt "DATE_MODIFY" date_modify, opt "MODIFY_USER_ID" modify_user_id,
+				opt_yn "TEMPORARY" temporary, opt "XML_ID" xml_id, opt "LANGUAGE_ID"
+				language_id, opt "QUICK_ANSWERS_IBLOCK_ID" quick_answers_iblock_id, opt
+				"SESSION_PRIORITY" session_priority, opt "TYPE_MAX_CHAT" type_max_chat,
+				opt "MAX_CHAT" max_chat, opt "OPERATOR_DATA" operator_data, opt "QUEUE"
+				queue, opt "QUEUE_USERS_FIELDS" queue_users_fields, opt "CONFIG_QUEUE"
+				config_queue, opt "DEFAULT_OPERATOR_DATA" default_operator_data, opt
+				"KPI_FIRST_ANSWER_TIME" kpi_first_answer_time, opt_yn
+				"KPI_FIRST_ANSWER_ALERT" kpi_first_answer_alert, opt
+				"KPI_FIRST_ANSWER_LIST" kpi_first_answer_list, opt
+				"KPI_FIRST_ANSWER_TEXT" kpi_first_answer_text, opt
+				"KPI_FURTHER_ANSWER_TIME" kpi_further_answer_time, opt_yn
+				"KPI_FURTHER_ANSWER_ALERT" kpi_further_answer_alert, opt
+				"KPI_FURTHER_ANSWER_LIST" kpi_further_answer_list, opt
+				"KPI_FURTHER_ANSWER_TEXT" kpi_further_answer_text, opt_yn
+				"KPI_CHECK_OPERATOR_ACTIVITY" kpi_check_operator_activity, opt_yn
+				"SEND_NOTIFICATION_EMPTY_QUEUE" send_notification_empty_queue, opt_yn
+				"USE_WELCOME_FORM" use_welcome_form, opt "WELCOME_FORM_ID"
+				welcome_form_id, opt_yn "WELCOME_FORM_DELAY" welcome_form_delay, opt_yn
+				"SEND_WELCOME_EACH_SESSION" send_welcome_each_session, opt_yn
+				"CONFIRM_CLOSE" confirm_close, opt_yn "IGNORE_WELCOME_FORM_RESPONSIBLE"
+				ignore_welcome_form_responsible, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for ParamsSelect {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.exact_str("ID")?,
-						line_name: object.exact_str("LINE_NAME")?,
-						active: object.field("ACTIVE")?,
-						crm: object.field("CRM")?,
-						crm_create: object.exact_str("CRM_CREATE")?,
-						crm_create_second: object.exact_str("CRM_CREATE_SECOND")?,
-						crm_create_third: object.field("CRM_CREATE_THIRD")?,
-						crm_forward: object.field("CRM_FORWARD")?,
-						crm_chat_tracker: object.field("CRM_CHAT_TRACKER")?,
-						crm_transfer_change: object.field("CRM_TRANSFER_CHANGE")?,
-						crm_source: object.exact_str("CRM_SOURCE")?,
-						queue_type: object.exact_str("QUEUE_TYPE")?,
-						queue_time: object.exact_str("QUEUE_TIME")?,
-						no_answer_time: object.exact_str("NO_ANSWER_TIME")?,
-						check_available: object.field("CHECK_AVAILABLE")?,
-						watch_typing: object.field("WATCH_TYPING")?,
-						welcome_bot_enable: object.field("WELCOME_BOT_ENABLE")?,
-						welcome_message: object.field("WELCOME_MESSAGE")?,
-						welcome_message_text: object.exact_str("WELCOME_MESSAGE_TEXT")?,
-						vote_message: object.field("VOTE_MESSAGE")?,
-						vote_time_limit: object.exact_str("VOTE_TIME_LIMIT")?,
-						vote_before_finish: object.field("VOTE_BEFORE_FINISH")?,
-						vote_closing_delay: object.field("VOTE_CLOSING_DELAY")?,
-						vote_message_1_text: object.exact_str("VOTE_MESSAGE_1_TEXT")?,
-						vote_message_1_like: object.exact_str("VOTE_MESSAGE_1_LIKE")?,
-						vote_message_1_dislike: object
-							.exact_str("VOTE_MESSAGE_1_DISLIKE")?,
-						vote_message_2_text: object.exact_str("VOTE_MESSAGE_2_TEXT")?,
-						vote_message_2_like: object.exact_str("VOTE_MESSAGE_2_LIKE")?,
-						vote_message_2_dislike: object
-							.exact_str("VOTE_MESSAGE_2_DISLIKE")?,
-						agreement_message: object.field("AGREEMENT_MESSAGE")?,
-						agreement_id: object.exact_str("AGREEMENT_ID")?,
-						category_enable: object.field("CATEGORY_ENABLE")?,
-						category_id: object.exact_str("CATEGORY_ID")?,
-						welcome_bot_join: object.exact_str("WELCOME_BOT_JOIN")?,
-						welcome_bot_id: object.exact_str("WELCOME_BOT_ID")?,
-						welcome_bot_time: object.exact_str("WELCOME_BOT_TIME")?,
-						welcome_bot_left: object.exact_str("WELCOME_BOT_LEFT")?,
-						no_answer_rule: object.exact_str("NO_ANSWER_RULE")?,
-						no_answer_form_id: object.exact_str("NO_ANSWER_FORM_ID")?,
-						no_answer_bot_id: object.exact_str("NO_ANSWER_BOT_ID")?,
-						no_answer_text: object.exact_str("NO_ANSWER_TEXT")?,
-						worktime_enable: object.field("WORKTIME_ENABLE")?,
-						worktime_from: object.exact_str("WORKTIME_FROM")?,
-						worktime_to: object.exact_str("WORKTIME_TO")?,
-						worktime_timezone: object.exact_str("WORKTIME_TIMEZONE")?,
-						worktime_holidays: object.field("WORKTIME_HOLIDAYS")?,
-						worktime_dayoff: object.field("WORKTIME_DAYOFF")?,
-						worktime_dayoff_rule: object.exact_str("WORKTIME_DAYOFF_RULE")?,
-						worktime_dayoff_form_id: object
-							.exact_str("WORKTIME_DAYOFF_FORM_ID")?,
-						worktime_dayoff_bot_id: object
-							.exact_str("WORKTIME_DAYOFF_BOT_ID")?,
-						worktime_dayoff_text: object.exact_str("WORKTIME_DAYOFF_TEXT")?,
-						close_rule: object.exact_str("CLOSE_RULE")?,
-						close_form_id: object.exact_str("CLOSE_FORM_ID")?,
-						close_bot_id: object.exact_str("CLOSE_BOT_ID")?,
-						close_text: object.exact_str("CLOSE_TEXT")?,
-						full_close_time: object.exact_str("FULL_CLOSE_TIME")?,
-						auto_close_rule: object.exact_str("AUTO_CLOSE_RULE")?,
-						auto_close_form_id: object.exact_str("AUTO_CLOSE_FORM_ID")?,
-						auto_close_bot_id: object.exact_str("AUTO_CLOSE_BOT_ID")?,
-						auto_close_time: object.exact_str("AUTO_CLOSE_TIME")?,
-						auto_close_text: object.exact_str("AUTO_CLOSE_TEXT")?,
-						auto_expire_time: object.exact_str("AUTO_EXPIRE_TIME")?,
-						date_create: object.field("DATE_CREATE")?,
-						date_modify: object.field("DATE_MODIFY")?,
-						modify_user_id: object.exact_str("MODIFY_USER_ID")?,
-						temporary: object.field("TEMPORARY")?,
-						xml_id: object.field("XML_ID")?,
-						language_id: object.exact_str("LANGUAGE_ID")?,
-						quick_answers_iblock_id: object
-							.exact_str("QUICK_ANSWERS_IBLOCK_ID")?,
-						session_priority: object.exact_str("SESSION_PRIORITY")?,
-						type_max_chat: object.exact_str("TYPE_MAX_CHAT")?,
-						max_chat: object.exact_str("MAX_CHAT")?,
-						operator_data: object.exact_str("OPERATOR_DATA")?,
-						queue: object.field("QUEUE")?,
-						queue_users_fields: object.field("QUEUE_USERS_FIELDS")?,
-						config_queue: object.field("CONFIG_QUEUE")?,
-						default_operator_data: object.field("DEFAULT_OPERATOR_DATA")?,
-						kpi_first_answer_time: object
-							.exact_str("KPI_FIRST_ANSWER_TIME")?,
-						kpi_first_answer_alert: object.field("KPI_FIRST_ANSWER_ALERT")?,
-						kpi_first_answer_list: object.field("KPI_FIRST_ANSWER_LIST")?,
-						kpi_first_answer_text: object
-							.exact_str("KPI_FIRST_ANSWER_TEXT")?,
-						kpi_further_answer_time: object
-							.exact_str("KPI_FURTHER_ANSWER_TIME")?,
-						kpi_further_answer_alert: object
-							.field("KPI_FURTHER_ANSWER_ALERT")?,
-						kpi_further_answer_list: object
-							.field("KPI_FURTHER_ANSWER_LIST")?,
-						kpi_further_answer_text: object
-							.exact_str("KPI_FURTHER_ANSWER_TEXT")?,
-						kpi_check_operator_activity: object
-							.field("KPI_CHECK_OPERATOR_ACTIVITY")?,
-						send_notification_empty_queue: object
-							.field("SEND_NOTIFICATION_EMPTY_QUEUE")?,
-						use_welcome_form: object.field("USE_WELCOME_FORM")?,
-						welcome_form_id: object.exact_str("WELCOME_FORM_ID")?,
-						welcome_form_delay: object.field("WELCOME_FORM_DELAY")?,
-						send_welcome_each_session: object
-							.field("SEND_WELCOME_EACH_SESSION")?,
-						confirm_close: object.field("CONFIRM_CLOSE")?,
-						ignore_welcome_form_responsible: object
-							.field("IGNORE_WELCOME_FORM_RESPONSIBLE")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				ParamsSelect { id : exact "ID", line_name : exact "LINE_NAME", active :
+				field "ACTIVE", crm : field "CRM", crm_create : exact "CRM_CREATE",
+				crm_create_second : exact "CRM_CREATE_SECOND", crm_create_third : field
+				"CRM_CREATE_THIRD", crm_forward : field "CRM_FORWARD", crm_chat_tracker :
+				field "CRM_CHAT_TRACKER", crm_transfer_change : field
+				"CRM_TRANSFER_CHANGE", crm_source : exact "CRM_SOURCE", queue_type :
+				exact "QUEUE_TYPE", queue_time : exact "QUEUE_TIME", no_answer_time :
+				exact "NO_ANSWER_TIME", check_available : field "CHECK_AVAILABLE",
+				watch_typing : field "WATCH_TYPING", welcome_bot_enable : field
+				"WELCOME_BOT_ENABLE", welcome_message : field "WELCOME_MESSAGE",
+				welcome_message_text : exact "WELCOME_MESSAGE_TEXT", vote_message : field
+				"VOTE_MESSAGE", vote_time_limit : exact "VOTE_TIME_LIMIT",
+				vote_before_finish : field "VOTE_BEFORE_FINISH", vote_closing_delay :
+				field "VOTE_CLOSING_DELAY", vote_message_1_text : exact
+				"VOTE_MESSAGE_1_TEXT", vote_message_1_like : exact "VOTE_MESSAGE_1_LIKE",
+				vote_message_1_dislike : exact "VOTE_MESSAGE_1_DISLIKE",
+				vote_message_2_text : exact "VOTE_MESSAGE_2_TEXT", vote_message_2_like :
+				exact "VOTE_MESSAGE_2_LIKE", vote_message_2_dislike : exact
+				"VOTE_MESSAGE_2_DISLIKE", agreement_message : field "AGREEMENT_MESSAGE",
+				agreement_id : exact "AGREEMENT_ID", category_enable : field
+				"CATEGORY_ENABLE", category_id : exact "CATEGORY_ID", welcome_bot_join :
+				exact "WELCOME_BOT_JOIN", welcome_bot_id : exact "WELCOME_BOT_ID",
+				welcome_bot_time : exact "WELCOME_BOT_TIME", welcome_bot_left : exact
+				"WELCOME_BOT_LEFT", no_answer_rule : exact "NO_ANSWER_RULE",
+				no_answer_form_id : exact "NO_ANSWER_FORM_ID", no_answer_bot_id : exact
+				"NO_ANSWER_BOT_ID", no_answer_text : exact "NO_ANSWER_TEXT",
+				worktime_enable : field "WORKTIME_ENABLE", worktime_from : exact
+				"WORKTIME_FROM", worktime_to : exact "WORKTIME_TO", worktime_timezone :
+				exact "WORKTIME_TIMEZONE", worktime_holidays : field "WORKTIME_HOLIDAYS",
+				worktime_dayoff : field "WORKTIME_DAYOFF", worktime_dayoff_rule : exact
+				"WORKTIME_DAYOFF_RULE", worktime_dayoff_form_id : exact
+				"WORKTIME_DAYOFF_FORM_ID", worktime_dayoff_bot_id : exact
+				"WORKTIME_DAYOFF_BOT_ID", worktime_dayoff_text : exact
+				"WORKTIME_DAYOFF_TEXT", close_rule : exact "CLOSE_RULE", close_form_id :
+				exact "CLOSE_FORM_ID", close_bot_id : exact "CLOSE_BOT_ID", close_text :
+				exact "CLOSE_TEXT", full_close_time : exact "FULL_CLOSE_TIME",
+				auto_close_rule : exact "AUTO_CLOSE_RULE", auto_close_form_id : exact
+				"AUTO_CLOSE_FORM_ID", auto_close_bot_id : exact "AUTO_CLOSE_BOT_ID",
+				auto_close_time : exact "AUTO_CLOSE_TIME", auto_close_text : exact
+				"AUTO_CLOSE_TEXT", auto_expire_time : exact "AUTO_EXPIRE_TIME",
+				date_create : field "DATE_CREATE", date_modify : field "DATE_MODIFY",
+				modify_user_id : exact "MODIFY_USER_ID", temporary : field "TEMPORARY",
+				xml_id : field "XML_ID", language_id : exact "LANGUAGE_ID",
+				quick_answers_iblock_id : exact "QUICK_ANSWERS_IBLOCK_ID",
+				session_priority : exact "SESSION_PRIORITY", type_max_chat : exact
+				"TYPE_MAX_CHAT", max_chat : exact "MAX_CHAT", operator_data : exact
+				"OPERATOR_DATA", queue : field "QUEUE", queue_users_fields : field
+				"QUEUE_USERS_FIELDS", config_queue : field "CONFIG_QUEUE",
+				default_operator_data : field "DEFAULT_OPERATOR_DATA",
+				kpi_first_answer_time : exact "KPI_FIRST_ANSWER_TIME",
+				kpi_first_answer_alert : field "KPI_FIRST_ANSWER_ALERT",
+				kpi_first_answer_list : field "KPI_FIRST_ANSWER_LIST",
+				kpi_first_answer_text : exact "KPI_FIRST_ANSWER_TEXT",
+				kpi_further_answer_time : exact "KPI_FURTHER_ANSWER_TIME",
+				kpi_further_answer_alert : field "KPI_FURTHER_ANSWER_ALERT",
+				kpi_further_answer_list : field "KPI_FURTHER_ANSWER_LIST",
+				kpi_further_answer_text : exact "KPI_FURTHER_ANSWER_TEXT",
+				kpi_check_operator_activity : field "KPI_CHECK_OPERATOR_ACTIVITY",
+				send_notification_empty_queue : field "SEND_NOTIFICATION_EMPTY_QUEUE",
+				use_welcome_form : field "USE_WELCOME_FORM", welcome_form_id : exact
+				"WELCOME_FORM_ID", welcome_form_delay : field "WELCOME_FORM_DELAY",
+				send_welcome_each_session : field "SEND_WELCOME_EACH_SESSION",
+				confirm_close : field "CONFIRM_CLOSE", ignore_welcome_form_responsible :
+				field "IGNORE_WELCOME_FORM_RESPONSIBLE", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(ParamsSelect);
 			/// Allowed values of `params.PARAMS.order.XML_ID` in `imopenlines.config.list.get`.
@@ -5319,58 +3641,20 @@ pub mod config {
 					self.user_avatar_id = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for ParamsOrderQueueUsersFields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "USER_NAME", &self.user_name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"USER_WORK_POSITION",
-						&self.user_work_position,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"USER_AVATAR",
-						&self.user_avatar,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"USER_AVATAR_ID",
-						&self.user_avatar_id,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(ParamsOrderQueueUsersFields);
+			serialize_map!(
+				ParamsOrderQueueUsersFields { opt "USER_NAME" user_name, opt
+				"USER_WORK_POSITION" user_work_position, opt "USER_AVATAR" user_avatar,
+				opt "USER_AVATAR_ID" user_avatar_id, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for ParamsOrderQueueUsersFields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						user_name: object.field("USER_NAME")?,
-						user_work_position: object.field("USER_WORK_POSITION")?,
-						user_avatar: object.field("USER_AVATAR")?,
-						user_avatar_id: object.exact_str("USER_AVATAR_ID")?,
-						extra: object.rest()?,
-					})
+			from_value!(
+				ParamsOrderQueueUsersFields { user_name : field "USER_NAME",
+				user_work_position : field "USER_WORK_POSITION", user_avatar : field
+				"USER_AVATAR", user_avatar_id : exact "USER_AVATAR_ID", extra : rest "",
 				}
-			}
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(ParamsOrderQueueUsersFields);
 			/// The object `params.PARAMS.order.CONFIG_QUEUE` of `imopenlines.config.list.get`: `object`.
@@ -5405,46 +3689,17 @@ pub mod config {
 					self.entity_type = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for ParamsOrderConfigQueue {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ENTITY_TYPE",
-						&self.entity_type,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(ParamsOrderConfigQueue);
+			serialize_map!(
+				ParamsOrderConfigQueue { opt "ENTITY_ID" entity_id, opt "ENTITY_TYPE"
+				entity_type, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for ParamsOrderConfigQueue {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						entity_id: object.exact_str("ENTITY_ID")?,
-						entity_type: object.exact_str("ENTITY_TYPE")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				ParamsOrderConfigQueue { entity_id : exact "ENTITY_ID", entity_type :
+				exact "ENTITY_TYPE", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(ParamsOrderConfigQueue);
 			/// The object `params.PARAMS.order` of `imopenlines.config.list.get`: `object`.
@@ -6334,567 +4589,137 @@ pub mod config {
 					self.ignore_welcome_form_responsible = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for ParamsOrder {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ID", &self.id)?;
-					crate::support::opt_entry(&mut map, "LINE_NAME", &self.line_name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ACTIVE",
-						&self.active.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CRM",
-						&self.crm.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "CRM_CREATE", &self.crm_create)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CRM_CREATE_SECOND",
-						&self.crm_create_second,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CRM_CREATE_THIRD",
-						&self.crm_create_third.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CRM_FORWARD",
-						&self.crm_forward.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CRM_CHAT_TRACKER",
-						&self.crm_chat_tracker.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CRM_TRANSFER_CHANGE",
-						&self.crm_transfer_change.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "CRM_SOURCE", &self.crm_source)?;
-					crate::support::opt_entry(&mut map, "QUEUE_TYPE", &self.queue_type)?;
-					crate::support::opt_entry(&mut map, "QUEUE_TIME", &self.queue_time)?;
-					crate::support::opt_entry(
-						&mut map,
-						"NO_ANSWER_TIME",
-						&self.no_answer_time,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CHECK_AVAILABLE",
-						&self.check_available.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WATCH_TYPING",
-						&self.watch_typing.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_BOT_ENABLE",
-						&self.welcome_bot_enable.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_MESSAGE",
-						&self.welcome_message.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_MESSAGE_TEXT",
-						&self.welcome_message_text,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_MESSAGE",
-						&self.vote_message.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_TIME_LIMIT",
-						&self.vote_time_limit,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_BEFORE_FINISH",
-						&self.vote_before_finish.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_CLOSING_DELAY",
-						&self.vote_closing_delay.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_MESSAGE_1_TEXT",
-						&self.vote_message_1_text,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_MESSAGE_1_LIKE",
-						&self.vote_message_1_like,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_MESSAGE_1_DISLIKE",
-						&self.vote_message_1_dislike,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_MESSAGE_2_TEXT",
-						&self.vote_message_2_text,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_MESSAGE_2_LIKE",
-						&self.vote_message_2_like,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_MESSAGE_2_DISLIKE",
-						&self.vote_message_2_dislike,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AGREEMENT_MESSAGE",
-						&self.agreement_message.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AGREEMENT_ID",
-						&self.agreement_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CATEGORY_ENABLE",
-						&self.category_enable.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CATEGORY_ID",
-						&self.category_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_BOT_JOIN",
-						&self.welcome_bot_join,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_BOT_ID",
-						&self.welcome_bot_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_BOT_TIME",
-						&self.welcome_bot_time,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_BOT_LEFT",
-						&self.welcome_bot_left,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"NO_ANSWER_RULE",
-						&self.no_answer_rule,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"NO_ANSWER_FORM_ID",
-						&self.no_answer_form_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"NO_ANSWER_BOT_ID",
-						&self.no_answer_bot_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"NO_ANSWER_TEXT",
-						&self.no_answer_text,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_ENABLE",
-						&self.worktime_enable.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_FROM",
-						&self.worktime_from,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_TO",
-						&self.worktime_to,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_TIMEZONE",
-						&self.worktime_timezone,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_HOLIDAYS",
-						&self.worktime_holidays,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_DAYOFF",
-						&self.worktime_dayoff,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_DAYOFF_RULE",
-						&self.worktime_dayoff_rule,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_DAYOFF_FORM_ID",
-						&self.worktime_dayoff_form_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_DAYOFF_BOT_ID",
-						&self.worktime_dayoff_bot_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_DAYOFF_TEXT",
-						&self.worktime_dayoff_text,
-					)?;
-					crate::support::opt_entry(&mut map, "CLOSE_RULE", &self.close_rule)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CLOSE_FORM_ID",
-						&self.close_form_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CLOSE_BOT_ID",
-						&self.close_bot_id,
-					)?;
-					crate::support::opt_entry(&mut map, "CLOSE_TEXT", &self.close_text)?;
-					crate::support::opt_entry(
-						&mut map,
-						"FULL_CLOSE_TIME",
-						&self.full_close_time,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AUTO_CLOSE_RULE",
-						&self.auto_close_rule,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AUTO_CLOSE_FORM_ID",
-						&self.auto_close_form_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AUTO_CLOSE_BOT_ID",
-						&self.auto_close_bot_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AUTO_CLOSE_TIME",
-						&self.auto_close_time,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AUTO_CLOSE_TEXT",
-						&self.auto_close_text,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AUTO_EXPIRE_TIME",
-						&self.auto_expire_time,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DATE_CREATE",
-						&self.date_create,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DATE_MODIFY",
-						&self.date_modify,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"MODIFY_USER_ID",
-						&self.modify_user_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"TEMPORARY",
-						&self.temporary.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"LANGUAGE_ID",
-						&self.language_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"QUICK_ANSWERS_IBLOCK_ID",
-						&self.quick_answers_iblock_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SESSION_PRIORITY",
-						&self.session_priority,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"TYPE_MAX_CHAT",
-						&self.type_max_chat,
-					)?;
-					crate::support::opt_entry(&mut map, "MAX_CHAT", &self.max_chat)?;
-					crate::support::opt_entry(
-						&mut map,
-						"OPERATOR_DATA",
-						&self.operator_data,
-					)?;
-					crate::support::opt_entry(&mut map, "QUEUE", &self.queue)?;
-					crate::support::opt_entry(
-						&mut map,
-						"QUEUE_USERS_FIELDS",
-						&self.queue_users_fields,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CONFIG_QUEUE",
-						&self.config_queue,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DEFAULT_OPERATOR_DATA",
-						&self.default_operator_data,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"KPI_FIRST_ANSWER_TIME",
-						&self.kpi_first_answer_time,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"KPI_FIRST_ANSWER_ALERT",
-						&self.kpi_first_answer_alert.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"KPI_FIRST_ANSWER_LIST",
-						&self.kpi_first_answer_list,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"KPI_FIRST_ANSWER_TEXT",
-						&self.kpi_first_answer_text,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"KPI_FURTHER_ANSWER_TIME",
-						&self.kpi_further_answer_time,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"KPI_FURTHER_ANSWER_ALERT",
-						&self.kpi_further_answer_alert.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"KPI_FURTHER_ANSWER_LIST",
-						&self.kpi_further_answer_list,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"KPI_FURTHER_ANSWER_TEXT",
-						&self.kpi_further_answer_text,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"KPI_CHECK_OPERATOR_ACTIVITY",
-						&self.kpi_check_operator_activity.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SEND_NOTIFICATION_EMPTY_QUEUE",
-						&self.send_notification_empty_queue.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"USE_WELCOME_FORM",
-						&self.use_welcome_form.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_FORM_ID",
-						&self.welcome_form_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_FORM_DELAY",
-						&self.welcome_form_delay.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SEND_WELCOME_EACH_SESSION",
-						&self.send_welcome_each_session.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CONFIRM_CLOSE",
-						&self.confirm_close.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"IGNORE_WELCOME_FORM_RESPONSIBLE",
-						&self.ignore_welcome_form_responsible.map(crate::support::yes_no),
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(ParamsOrder);
+			serialize_map!(
+				ParamsOrder { opt "ID" id, opt "LINE_NAME" line_name, opt_yn "ACTIVE"
+				active, opt_yn "CRM" crm, opt "CRM_CREATE" crm_create, opt
+				"CRM_CREATE_SECOND" crm_create_second, opt_yn "CRM_CREATE_THIRD"
+				crm_create_third, opt_yn "CRM_FORWARD" crm_forward, opt_yn
+				"CRM_CHAT_TRACKER" crm_chat_tracker, opt_yn "CRM_TRANSFER_CHANGE"
+				crm_transfer_change, opt "CRM_SOURCE" crm_source, opt "QUEUE_TYPE"
+				queue_type, opt "QUEUE_TIME" queue_time, opt "NO_ANSWER_TIME"
+				no_answer_time, opt_yn "CHECK_AVAILABLE" check_available, opt_yn
+				"WATCH_TYPING" watch_typing, opt_yn "WELCOME_BOT_ENABLE"
+				welcome_bot_enable, opt_yn "WELCOME_MESSAGE" welcome_message, opt
+				"WELCOME_MESSAGE_TEXT" welcome_message_text, opt_yn "VOTE_MESSAGE"
+				vote_message, opt "VOTE_TIME_LIMIT" vote_time_limit, opt_yn
+				"VOTE_BEFORE_FINISH" vote_before_finish, opt_yn "VOTE_CLOSING_DELAY"
+				vote_closing_delay, opt "VOTE_MESSAGE_1_TEXT" vote_message_1_text, opt
+				"VOTE_MESSAGE_1_LIKE" vote_message_1_like, opt "VOTE_MESSAGE_1_DISLIKE"
+				vote_message_1_dislike, opt "VOTE_MESSAGE_2_TEXT" vote_message_2_text,
+				opt "VOTE_MESSAGE_2_LIKE" vote_message_2_like, opt
+				"VOTE_MESSAGE_2_DISLIKE" vote_message_2_dislike, opt_yn
+				"AGREEMENT_MESSAGE" agreement_message, opt "AGREEMENT_ID" agreement_id,
+				opt_yn "CATEGORY_ENABLE" category_enable, opt "CATEGORY_ID" category_id,
+				opt "WELCOME_BOT_JOIN" welcome_bot_join, opt "WELCOME_BOT_ID"
+				welcome_bot_id, opt "WELCOME_BOT_TIME" welcome_bot_time, opt
+				"WELCOME_BOT_LEFT" welcome_bot_left, opt "NO_ANSWER_RULE" no_answer_rule,
+				opt "NO_ANSWER_FORM_ID" no_answer_form_id, opt "NO_ANSWER_BOT_ID"
+				no_answer_bot_id, opt "NO_ANSWER_TEXT" no_answer_text, opt_yn
+				"WORKTIME_ENABLE" worktime_enable, opt "WORKTIME_FROM" worktime_from, opt
+				"WORKTIME_TO" worktime_to, opt "WORKTIME_TIMEZONE" worktime_timezone, opt
+				"WORKTIME_HOLIDAYS" worktime_holidays, opt "WORKTIME_DAYOFF"
+				worktime_dayoff, opt "WORKTIME_DAYOFF_RULE" worktime_dayoff_rule, opt
+				"WORKTIME_DAYOFF_FORM_ID" worktime_dayoff_form_id, opt
+				"WORKTIME_DAYOFF_BOT_ID" worktime_dayoff_bot_id, opt
+				"WORKTIME_DAYOFF_TEXT" worktime_dayoff_text, opt "CLOSE_RULE" close_rule,
+				opt "CLOSE_FORM_ID" close_form_id, opt "CLOSE_BOT_ID" close_bot_id, opt
+				"CLOSE_TEXT" close_text, opt "FULL_CLOSE_TIME" full_close_time, opt
+				"AUTO_CLOSE_RULE" auto_close_rule, opt "AUTO_CLOSE_FORM_ID"
+				auto_close_form_id, opt "AUTO_CLOSE_BOT_ID" auto_close_bot_id, opt
+				"AUTO_CLOSE_TIME" auto_close_time, opt "AUTO_CLOSE_TEXT" auto_close_text,
+				opt "AUTO_EXPIRE_TIME" auto_expire_time, opt "DATE_CREATE" date_create,
+				opt "DATE_MODIFY" date_modify, opt "MODIFY_USER_ID" modify_user_id,
+				opt_yn "TEMPORARY" temporary, opt "XML_ID" xml_id, opt "LANGUAGE_ID"
+				language_id, opt "QUICK_ANSWERS_IBLOCK_ID" quick_answers_iblock_id, opt
+				"SESSION_PRIORITY" session_priority, opt "TYPE_MAX_CHAT" type_max_chat,
+				opt "MAX_CHAT" max_chat, opt "OPERATOR_DATA" operator_data, opt "QUEUE"
+				queue, opt "QUEUE_USERS_FIELDS" queue_users_fields, opt "CONFIG_QUEUE"
+				config_queue, opt "DEFAULT_OPERATOR_DATA" default_operator_data, opt
+				"KPI_FIRST_ANSWER_TIME" kpi_first_answer_time, opt_yn
+				"KPI_FIRST_ANSWER_ALERT" kpi_first_answer_alert, opt
+				"KPI_FIRST_ANSWER_LIST" kpi_first_answer_list, opt
+				"KPI_FIRST_ANSWER_TEXT" kpi_first_answer_text, opt
+				"KPI_FURTHER_ANSWER_TIME" kpi_further_answer_time, opt_yn
+				"KPI_FURTHER_ANSWER_ALERT" kpi_further_answer_alert, opt
+				"KPI_FURTHER_ANSWER_LIST" kpi_further_answer_list, opt
+				"KPI_FURTHER_ANSWER_TEXT" kpi_further_answer_text, opt_yn
+				"KPI_CHECK_OPERATOR_ACTIVITY" kpi_check_operator_activity, opt_yn
+				"SEND_NOTIFICATION_EMPTY_QUEUE" send_notification_empty_queue, opt_yn
+				"USE_WELCOME_FORM" use_welcome_form, opt "WELCOME_FORM_ID"
+				welcome_form_id, opt_yn "WELCOME_FORM_DELAY" welcome_form_delay, opt_yn
+				"SEND_WELCOME_EACH_SESSION" send_welcome_each_session, opt_yn
+				"CONFIRM_CLOSE" confirm_close, opt_yn "IGNORE_WELCOME_FORM_RESPONSIBLE"
+				ignore_welcome_form_responsible, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for ParamsOrder {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.exact_str("ID")?,
-						line_name: object.exact_str("LINE_NAME")?,
-						active: object.field("ACTIVE")?,
-						crm: object.field("CRM")?,
-						crm_create: object.exact_str("CRM_CREATE")?,
-						crm_create_second: object.exact_str("CRM_CREATE_SECOND")?,
-						crm_create_third: object.field("CRM_CREATE_THIRD")?,
-						crm_forward: object.field("CRM_FORWARD")?,
-						crm_chat_tracker: object.field("CRM_CHAT_TRACKER")?,
-						crm_transfer_change: object.field("CRM_TRANSFER_CHANGE")?,
-						crm_source: object.exact_str("CRM_SOURCE")?,
-						queue_type: object.exact_str("QUEUE_TYPE")?,
-						queue_time: object.exact_str("QUEUE_TIME")?,
-						no_answer_time: object.exact_str("NO_ANSWER_TIME")?,
-						check_available: object.field("CHECK_AVAILABLE")?,
-						watch_typing: object.field("WATCH_TYPING")?,
-						welcome_bot_enable: object.field("WELCOME_BOT_ENABLE")?,
-						welcome_message: object.field("WELCOME_MESSAGE")?,
-						welcome_message_text: object.exact_str("WELCOME_MESSAGE_TEXT")?,
-						vote_message: object.field("VOTE_MESSAGE")?,
-						vote_time_limit: object.exact_str("VOTE_TIME_LIMIT")?,
-						vote_before_finish: object.field("VOTE_BEFORE_FINISH")?,
-						vote_closing_delay: object.field("VOTE_CLOSING_DELAY")?,
-						vote_message_1_text: object.exact_str("VOTE_MESSAGE_1_TEXT")?,
-						vote_message_1_like: object.exact_str("VOTE_MESSAGE_1_LIKE")?,
-						vote_message_1_dislike: object
-							.exact_str("VOTE_MESSAGE_1_DISLIKE")?,
-						vote_message_2_text: object.exact_str("VOTE_MESSAGE_2_TEXT")?,
-						vote_message_2_like: object.exact_str("VOTE_MESSAGE_2_LIKE")?,
-						vote_message_2_dislike: object
-							.exact_str("VOTE_MESSAGE_2_DISLIKE")?,
-						agreement_message: object.field("AGREEMENT_MESSAGE")?,
-						agreement_id: object.exact_str("AGREEMENT_ID")?,
-						category_enable: object.field("CATEGORY_ENABLE")?,
-						category_id: object.exact_str("CATEGORY_ID")?,
-						welcome_bot_join: object.exact_str("WELCOME_BOT_JOIN")?,
-						welcome_bot_id: object.exact_str("WELCOME_BOT_ID")?,
-						welcome_bot_time: object.exact_str("WELCOME_BOT_TIME")?,
-						welcome_bot_left: object.exact_str("WELCOME_BOT_LEFT")?,
-						no_answer_rule: object.exact_str("NO_ANSWER_RULE")?,
-						no_answer_form_id: object.exact_str("NO_ANSWER_FORM_ID")?,
-						no_answer_bot_id: object.exact_str("NO_ANSWER_BOT_ID")?,
-						no_answer_text: object.exact_str("NO_ANSWER_TEXT")?,
-						worktime_enable: object.field("WORKTIME_ENABLE")?,
-						worktime_from: object.exact_str("WORKTIME_FROM")?,
-						worktime_to: object.exact_str("WORKTIME_TO")?,
-						worktime_timezone: object.exact_str("WORKTIME_TIMEZONE")?,
-						worktime_holidays: object.field("WORKTIME_HOLIDAYS")?,
-						worktime_dayoff: object.field("WORKTIME_DAYOFF")?,
-						worktime_dayoff_rule: object.exact_str("WORKTIME_DAYOFF_RULE")?,
-						worktime_dayoff_form_id: object
-							.exact_str("WORKTIME_DAYOFF_FORM_ID")?,
-						worktime_dayoff_bot_id: object
-							.exact_str("WORKTIME_DAYOFF_BOT_ID")?,
-						worktime_dayoff_text: object.exact_str("WORKTIME_DAYOFF_TEXT")?,
-						close_rule: object.exact_str("CLOSE_RULE")?,
-						close_form_id: object.exact_str("CLOSE_FORM_ID")?,
-						close_bot_id: object.exact_str("CLOSE_BOT_ID")?,
-						close_text: object.exact_str("CLOSE_TEXT")?,
-						full_close_time: object.exact_str("FULL_CLOSE_TIME")?,
-						auto_close_rule: object.exact_str("AUTO_CLOSE_RULE")?,
-						auto_close_form_id: object.exact_str("AUTO_CLOSE_FORM_ID")?,
-						auto_close_bot_id: object.exact_str("AUTO_CLOSE_BOT_ID")?,
-						auto_close_time: object.exact_str("AUTO_CLOSE_TIME")?,
-						auto_close_text: object.exact_str("AUTO_CLOSE_TEXT")?,
-						auto_expire_time: object.exact_str("AUTO_EXPIRE_TIME")?,
-						date_create: object.field("DATE_CREATE")?,
-						date_modify: object.field("DATE_MODIFY")?,
-						modify_user_id: object.exact_str("MODIFY_USER_ID")?,
-						temporary: object.field("TEMPORARY")?,
-						xml_id: object.field("XML_ID")?,
-						language_id: object.exact_str("LANGUAGE_ID")?,
-						quick_answers_iblock_id: object
-							.exact_str("QUICK_ANSWERS_IBLOCK_ID")?,
-						session_priority: object.exact_str("SESSION_PRIORITY")?,
-						type_max_chat: object.exact_str("TYPE_MAX_CHAT")?,
-						max_chat: object.exact_str("MAX_CHAT")?,
-						operator_data: object.exact_str("OPERATOR_DATA")?,
-						queue: object.field("QUEUE")?,
-						queue_users_fields: object.field("QUEUE_USERS_FIELDS")?,
-						config_queue: object.field("CONFIG_QUEUE")?,
-						default_operator_data: object.field("DEFAULT_OPERATOR_DATA")?,
-						kpi_first_answer_time: object
-							.exact_str("KPI_FIRST_ANSWER_TIME")?,
-						kpi_first_answer_alert: object.field("KPI_FIRST_ANSWER_ALERT")?,
-						kpi_first_answer_list: object.field("KPI_FIRST_ANSWER_LIST")?,
-						kpi_first_answer_text: object
-							.exact_str("KPI_FIRST_ANSWER_TEXT")?,
-						kpi_further_answer_time: object
-							.exact_str("KPI_FURTHER_ANSWER_TIME")?,
-						kpi_further_answer_alert: object
-							.field("KPI_FURTHER_ANSWER_ALERT")?,
-						kpi_further_answer_list: object
-							.field("KPI_FURTHER_ANSWER_LIST")?,
-						kpi_further_answer_text: object
-							.exact_str("KPI_FURTHER_ANSWER_TEXT")?,
-						kpi_check_operator_activity: object
-							.field("KPI_CHECK_OPERATOR_ACTIVITY")?,
-						send_notification_empty_queue: object
-							.field("SEND_NOTIFICATION_EMPTY_QUEUE")?,
-						use_welcome_form: object.field("USE_WELCOME_FORM")?,
-						welcome_form_id: object.exact_str("WELCOME_FORM_ID")?,
-						welcome_form_delay: object.field("WELCOME_FORM_DELAY")?,
-						send_welcome_each_session: object
-							.field("SEND_WELCOME_EACH_SESSION")?,
-						confirm_close: object.field("CONFIRM_CLOSE")?,
-						ignore_welcome_form_responsible: object
-							.field("IGNORE_WELCOME_FORM_RESPONSIBLE")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				ParamsOrder { id : exact "ID", line_name : exact "LINE_NAME", active :
+				field "ACTIVE", crm : field "CRM", crm_create : exact "CRM_CREATE",
+				crm_create_second : exact "CRM_CREATE_SECOND", crm_create_third : field
+				"CRM_CREATE_THIRD", crm_forward : field "CRM_FORWARD", crm_chat_tracker :
+				field "CRM_CHAT_TRACKER", crm_transfer_change : field
+				"CRM_TRANSFER_CHANGE", crm_source : exact "CRM_SOURCE", queue_type :
+				exact "QUEUE_TYPE", queue_time : exact "QUEUE_TIME", no_answer_time :
+				exact "NO_ANSWER_TIME", check_available : field "CHECK_AVAILABLE",
+				watch_typing : field "WATCH_TYPING", welcome_bot_enable : field
+				"WELCOME_BOT_ENABLE", welcome_message : field "WELCOME_MESSAGE",
+				welcome_message_text : exact "WELCOME_MESSAGE_TEXT", vote_message : field
+				"VOTE_MESSAGE", vote_time_limit : exact "VOTE_TIME_LIMIT",
+				vote_before_finish : field "VOTE_BEFORE_FINISH", vote_closing_delay :
+				field "VOTE_CLOSING_DELAY", vote_message_1_text : exact
+				"VOTE_MESSAGE_1_TEXT", vote_message_1_like : exact "VOTE_MESSAGE_1_LIKE",
+				vote_message_1_dislike : exact "VOTE_MESSAGE_1_DISLIKE",
+				vote_message_2_text : exact "VOTE_MESSAGE_2_TEXT", vote_message_2_like :
+				exact "VOTE_MESSAGE_2_LIKE", vote_message_2_dislike : exact
+				"VOTE_MESSAGE_2_DISLIKE", agreement_message : field "AGREEMENT_MESSAGE",
+				agreement_id : exact "AGREEMENT_ID", category_enable : field
+				"CATEGORY_ENABLE", category_id : exact "CATEGORY_ID", welcome_bot_join :
+				exact "WELCOME_BOT_JOIN", welcome_bot_id : exact "WELCOME_BOT_ID",
+				welcome_bot_time : exact "WELCOME_BOT_TIME", welcome_bot_left : exact
+				"WELCOME_BOT_LEFT", no_answer_rule : exact "NO_ANSWER_RULE",
+				no_answer_form_id : exact "NO_ANSWER_FORM_ID", no_answer_bot_id : exact
+				"NO_ANSWER_BOT_ID", no_answer_text : exact "NO_ANSWER_TEXT",
+				worktime_enable : field "WORKTIME_ENABLE", worktime_from : exact
+				"WORKTIME_FROM", worktime_to : exact "WORKTIME_TO", worktime_timezone :
+				exact "WORKTIME_TIMEZONE", worktime_holidays : field "WORKTIME_HOLIDAYS",
+				worktime_dayoff : field "WORKTIME_DAYOFF", worktime_dayoff_rule : exact
+				"WORKTIME_DAYOFF_RULE", worktime_dayoff_form_id : exact
+				"WORKTIME_DAYOFF_FORM_ID", worktime_dayoff_bot_id : exact
+				"WORKTIME_DAYOFF_BOT_ID", worktime_dayoff_text : exact
+				"WORKTIME_DAYOFF_TEXT", close_rule : exact "CLOSE_RULE", close_form_id :
+				exact "CLOSE_FORM_ID", close_bot_id : exact "CLOSE_BOT_ID", close_text :
+				exact "CLOSE_TEXT", full_close_time : exact "FULL_CLOSE_TIME",
+				auto_close_rule : exact "AUTO_CLOSE_RULE", auto_close_form_id : exact
+				"AUTO_CLOSE_FORM_ID", auto_close_bot_id : exact "AUTO_CLOSE_BOT_ID",
+				auto_close_time : exact "AUTO_CLOSE_TIME", auto_close_text : exact
+				"AUTO_CLOSE_TEXT", auto_expire_time : exact "AUTO_EXPIRE_TIME",
+				date_create : field "DATE_CREATE", date_modify : field "DATE_MODIFY",
+				modify_user_id : exact "MODIFY_USER_ID", temporary : field "TEMPORARY",
+				xml_id : field "XML_ID", language_id : exact "LANGUAGE_ID",
+				quick_answers_iblock_id : exact "QUICK_ANSWERS_IBLOCK_ID",
+				session_priority : exact "SESSION_PRIORITY", type_max_chat : exact
+				"TYPE_MAX_CHAT", max_chat : exact "MAX_CHAT", operator_data : exact
+				"OPERATOR_DATA", queue : field "QUEUE", queue_users_fields : field
+				"QUEUE_USERS_FIELDS", config_queue : field "CONFIG_QUEUE",
+				default_operator_data : field "DEFAULT_OPERATOR_DATA",
+				kpi_first_answer_time : exact "KPI_FIRST_ANSWER_TIME",
+				kpi_first_answer_alert : field "KPI_FIRST_ANSWER_ALERT",
+				kpi_first_answer_list : field "KPI_FIRST_ANSWER_LIST",
+				kpi_first_answer_text : exact "KPI_FIRST_ANSWER_TEXT",
+				kpi_further_answer_time : exact "KPI_FURTHER_ANSWER_TIME",
+				kpi_further_answer_alert : field "KPI_FURTHER_ANSWER_ALERT",
+				kpi_further_answer_list : field "KPI_FURTHER_ANSWER_LIST",
+				kpi_further_answer_text : exact "KPI_FURTHER_ANSWER_TEXT",
+				kpi_check_operator_activity : field "KPI_CHECK_OPERATOR_ACTIVITY",
+				send_notification_empty_queue : field "SEND_NOTIFICATION_EMPTY_QUEUE",
+				use_welcome_form : field "USE_WELCOME_FORM", welcome_form_id : exact
+				"WELCOME_FORM_ID", welcome_form_delay : field "WELCOME_FORM_DELAY",
+				send_welcome_each_session : field "SEND_WELCOME_EACH_SESSION",
+				confirm_close : field "CONFIRM_CLOSE", ignore_welcome_form_responsible :
+				field "IGNORE_WELCOME_FORM_RESPONSIBLE", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(ParamsOrder);
 			/// Allowed values of `params.PARAMS.filter.XML_ID` in `imopenlines.config.list.get`.
@@ -7018,58 +4843,20 @@ pub mod config {
 					self.user_avatar_id = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for ParamsFilterQueueUsersFields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "USER_NAME", &self.user_name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"USER_WORK_POSITION",
-						&self.user_work_position,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"USER_AVATAR",
-						&self.user_avatar,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"USER_AVATAR_ID",
-						&self.user_avatar_id,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(ParamsFilterQueueUsersFields);
+			serialize_map!(
+				ParamsFilterQueueUsersFields { opt "USER_NAME" user_name, opt
+				"USER_WORK_POSITION" user_work_position, opt "USER_AVATAR" user_avatar,
+				opt "USER_AVATAR_ID" user_avatar_id, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for ParamsFilterQueueUsersFields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						user_name: object.field("USER_NAME")?,
-						user_work_position: object.field("USER_WORK_POSITION")?,
-						user_avatar: object.field("USER_AVATAR")?,
-						user_avatar_id: object.exact_str("USER_AVATAR_ID")?,
-						extra: object.rest()?,
-					})
+			from_value!(
+				ParamsFilterQueueUsersFields { user_name : field "USER_NAME",
+				user_work_position : field "USER_WORK_POSITION", user_avatar : field
+				"USER_AVATAR", user_avatar_id : exact "USER_AVATAR_ID", extra : rest "",
 				}
-			}
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(ParamsFilterQueueUsersFields);
 			/// The object `params.PARAMS.filter.CONFIG_QUEUE` of `imopenlines.config.list.get`: `object`.
@@ -7104,46 +4891,17 @@ pub mod config {
 					self.entity_type = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for ParamsFilterConfigQueue {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ENTITY_TYPE",
-						&self.entity_type,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(ParamsFilterConfigQueue);
+			serialize_map!(
+				ParamsFilterConfigQueue { opt "ENTITY_ID" entity_id, opt "ENTITY_TYPE"
+				entity_type, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for ParamsFilterConfigQueue {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						entity_id: object.exact_str("ENTITY_ID")?,
-						entity_type: object.exact_str("ENTITY_TYPE")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				ParamsFilterConfigQueue { entity_id : exact "ENTITY_ID", entity_type :
+				exact "ENTITY_TYPE", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(ParamsFilterConfigQueue);
 			/// The object `params.PARAMS.filter` of `imopenlines.config.list.get`: `object`.
@@ -8033,567 +5791,137 @@ pub mod config {
 					self.ignore_welcome_form_responsible = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for ParamsFilter {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ID", &self.id)?;
-					crate::support::opt_entry(&mut map, "LINE_NAME", &self.line_name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ACTIVE",
-						&self.active.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CRM",
-						&self.crm.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "CRM_CREATE", &self.crm_create)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CRM_CREATE_SECOND",
-						&self.crm_create_second,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CRM_CREATE_THIRD",
-						&self.crm_create_third.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CRM_FORWARD",
-						&self.crm_forward.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CRM_CHAT_TRACKER",
-						&self.crm_chat_tracker.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CRM_TRANSFER_CHANGE",
-						&self.crm_transfer_change.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "CRM_SOURCE", &self.crm_source)?;
-					crate::support::opt_entry(&mut map, "QUEUE_TYPE", &self.queue_type)?;
-					crate::support::opt_entry(&mut map, "QUEUE_TIME", &self.queue_time)?;
-					crate::support::opt_entry(
-						&mut map,
-						"NO_ANSWER_TIME",
-						&self.no_answer_time,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CHECK_AVAILABLE",
-						&self.check_available.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WATCH_TYPING",
-						&self.watch_typing.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_BOT_ENABLE",
-						&self.welcome_bot_enable.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_MESSAGE",
-						&self.welcome_message.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_MESSAGE_TEXT",
-						&self.welcome_message_text,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_MESSAGE",
-						&self.vote_message.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_TIME_LIMIT",
-						&self.vote_time_limit,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_BEFORE_FINISH",
-						&self.vote_before_finish.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_CLOSING_DELAY",
-						&self.vote_closing_delay.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_MESSAGE_1_TEXT",
-						&self.vote_message_1_text,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_MESSAGE_1_LIKE",
-						&self.vote_message_1_like,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_MESSAGE_1_DISLIKE",
-						&self.vote_message_1_dislike,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_MESSAGE_2_TEXT",
-						&self.vote_message_2_text,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_MESSAGE_2_LIKE",
-						&self.vote_message_2_like,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_MESSAGE_2_DISLIKE",
-						&self.vote_message_2_dislike,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AGREEMENT_MESSAGE",
-						&self.agreement_message.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AGREEMENT_ID",
-						&self.agreement_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CATEGORY_ENABLE",
-						&self.category_enable.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CATEGORY_ID",
-						&self.category_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_BOT_JOIN",
-						&self.welcome_bot_join,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_BOT_ID",
-						&self.welcome_bot_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_BOT_TIME",
-						&self.welcome_bot_time,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_BOT_LEFT",
-						&self.welcome_bot_left,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"NO_ANSWER_RULE",
-						&self.no_answer_rule,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"NO_ANSWER_FORM_ID",
-						&self.no_answer_form_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"NO_ANSWER_BOT_ID",
-						&self.no_answer_bot_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"NO_ANSWER_TEXT",
-						&self.no_answer_text,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_ENABLE",
-						&self.worktime_enable.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_FROM",
-						&self.worktime_from,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_TO",
-						&self.worktime_to,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_TIMEZONE",
-						&self.worktime_timezone,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_HOLIDAYS",
-						&self.worktime_holidays,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_DAYOFF",
-						&self.worktime_dayoff,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_DAYOFF_RULE",
-						&self.worktime_dayoff_rule,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_DAYOFF_FORM_ID",
-						&self.worktime_dayoff_form_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_DAYOFF_BOT_ID",
-						&self.worktime_dayoff_bot_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_DAYOFF_TEXT",
-						&self.worktime_dayoff_text,
-					)?;
-					crate::support::opt_entry(&mut map, "CLOSE_RULE", &self.close_rule)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CLOSE_FORM_ID",
-						&self.close_form_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CLOSE_BOT_ID",
-						&self.close_bot_id,
-					)?;
-					crate::support::opt_entry(&mut map, "CLOSE_TEXT", &self.close_text)?;
-					crate::support::opt_entry(
-						&mut map,
-						"FULL_CLOSE_TIME",
-						&self.full_close_time,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AUTO_CLOSE_RULE",
-						&self.auto_close_rule,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AUTO_CLOSE_FORM_ID",
-						&self.auto_close_form_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AUTO_CLOSE_BOT_ID",
-						&self.auto_close_bot_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AUTO_CLOSE_TIME",
-						&self.auto_close_time,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AUTO_CLOSE_TEXT",
-						&self.auto_close_text,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AUTO_EXPIRE_TIME",
-						&self.auto_expire_time,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DATE_CREATE",
-						&self.date_create,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DATE_MODIFY",
-						&self.date_modify,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"MODIFY_USER_ID",
-						&self.modify_user_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"TEMPORARY",
-						&self.temporary.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"LANGUAGE_ID",
-						&self.language_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"QUICK_ANSWERS_IBLOCK_ID",
-						&self.quick_answers_iblock_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SESSION_PRIORITY",
-						&self.session_priority,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"TYPE_MAX_CHAT",
-						&self.type_max_chat,
-					)?;
-					crate::support::opt_entry(&mut map, "MAX_CHAT", &self.max_chat)?;
-					crate::support::opt_entry(
-						&mut map,
-						"OPERATOR_DATA",
-						&self.operator_data,
-					)?;
-					crate::support::opt_entry(&mut map, "QUEUE", &self.queue)?;
-					crate::support::opt_entry(
-						&mut map,
-						"QUEUE_USERS_FIELDS",
-						&self.queue_users_fields,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CONFIG_QUEUE",
-						&self.config_queue,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DEFAULT_OPERATOR_DATA",
-						&self.default_operator_data,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"KPI_FIRST_ANSWER_TIME",
-						&self.kpi_first_answer_time,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"KPI_FIRST_ANSWER_ALERT",
-						&self.kpi_first_answer_alert.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"KPI_FIRST_ANSWER_LIST",
-						&self.kpi_first_answer_list,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"KPI_FIRST_ANSWER_TEXT",
-						&self.kpi_first_answer_text,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"KPI_FURTHER_ANSWER_TIME",
-						&self.kpi_further_answer_time,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"KPI_FURTHER_ANSWER_ALERT",
-						&self.kpi_further_answer_alert.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"KPI_FURTHER_ANSWER_LIST",
-						&self.kpi_further_answer_list,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"KPI_FURTHER_ANSWER_TEXT",
-						&self.kpi_further_answer_text,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"KPI_CHECK_OPERATOR_ACTIVITY",
-						&self.kpi_check_operator_activity.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SEND_NOTIFICATION_EMPTY_QUEUE",
-						&self.send_notification_empty_queue.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"USE_WELCOME_FORM",
-						&self.use_welcome_form.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_FORM_ID",
-						&self.welcome_form_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_FORM_DELAY",
-						&self.welcome_form_delay.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SEND_WELCOME_EACH_SESSION",
-						&self.send_welcome_each_session.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CONFIRM_CLOSE",
-						&self.confirm_close.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"IGNORE_WELCOME_FORM_RESPONSIBLE",
-						&self.ignore_welcome_form_responsible.map(crate::support::yes_no),
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(ParamsFilter);
+			serialize_map!(
+				ParamsFilter { opt "ID" id, opt "LINE_NAME" line_name, opt_yn "ACTIVE"
+				active, opt_yn "CRM" crm, opt "CRM_CREATE" crm_create, opt
+				"CRM_CREATE_SECOND" crm_create_second, opt_yn "CRM_CREATE_THIRD"
+				crm_create_third, opt_yn "CRM_FORWARD" crm_forward, opt_yn
+				"CRM_CHAT_TRACKER" crm_chat_tracker, opt_yn "CRM_TRANSFER_CHANGE"
+				crm_transfer_change, opt "CRM_SOURCE" crm_source, opt "QUEUE_TYPE"
+				queue_type, opt "QUEUE_TIME" queue_time, opt "NO_ANSWER_TIME"
+				no_answer_time, opt_yn "CHECK_AVAILABLE" check_available, opt_yn
+				"WATCH_TYPING" watch_typing, opt_yn "WELCOME_BOT_ENABLE"
+				welcome_bot_enable, opt_yn "WELCOME_MESSAGE" welcome_message, opt
+				"WELCOME_MESSAGE_TEXT" welcome_message_text, opt_yn "VOTE_MESSAGE"
+				vote_message, opt "VOTE_TIME_LIMIT" vote_time_limit, opt_yn
+				"VOTE_BEFORE_FINISH" vote_before_finish, opt_yn "VOTE_CLOSING_DELAY"
+				vote_closing_delay, opt "VOTE_MESSAGE_1_TEXT" vote_message_1_text, opt
+				"VOTE_MESSAGE_1_LIKE" vote_message_1_like, opt "VOTE_MESSAGE_1_DISLIKE"
+				vote_message_1_dislike, opt "VOTE_MESSAGE_2_TEXT" vote_message_2_text,
+				opt "VOTE_MESSAGE_2_LIKE" vote_message_2_like, opt
+				"VOTE_MESSAGE_2_DISLIKE" vote_message_2_dislike, opt_yn
+				"AGREEMENT_MESSAGE" agreement_message, opt "AGREEMENT_ID" agreement_id,
+				opt_yn "CATEGORY_ENABLE" category_enable, opt "CATEGORY_ID" category_id,
+				opt "WELCOME_BOT_JOIN" welcome_bot_join, opt "WELCOME_BOT_ID"
+				welcome_bot_id, opt "WELCOME_BOT_TIME" welcome_bot_time, opt
+				"WELCOME_BOT_LEFT" welcome_bot_left, opt "NO_ANSWER_RULE" no_answer_rule,
+				opt "NO_ANSWER_FORM_ID" no_answer_form_id, opt "NO_ANSWER_BOT_ID"
+				no_answer_bot_id, opt "NO_ANSWER_TEXT" no_answer_text, opt_yn
+				"WORKTIME_ENABLE" worktime_enable, opt "WORKTIME_FROM" worktime_from, opt
+				"WORKTIME_TO" worktime_to, opt "WORKTIME_TIMEZONE" worktime_timezone, opt
+				"WORKTIME_HOLIDAYS" worktime_holidays, opt "WORKTIME_DAYOFF"
+				worktime_dayoff, opt "WORKTIME_DAYOFF_RULE" worktime_dayoff_rule, opt
+				"WORKTIME_DAYOFF_FORM_ID" worktime_dayoff_form_id, opt
+				"WORKTIME_DAYOFF_BOT_ID" worktime_dayoff_bot_id, opt
+				"WORKTIME_DAYOFF_TEXT" worktime_dayoff_text, opt "CLOSE_RULE" close_rule,
+				opt "CLOSE_FORM_ID" close_form_id, opt "CLOSE_BOT_ID" close_bot_id, opt
+				"CLOSE_TEXT" close_text, opt "FULL_CLOSE_TIME" full_close_time, opt
+				"AUTO_CLOSE_RULE" auto_close_rule, opt "AUTO_CLOSE_FORM_ID"
+				auto_close_form_id, opt "AUTO_CLOSE_BOT_ID" auto_close_bot_id, opt
+				"AUTO_CLOSE_TIME" auto_close_time, opt "AUTO_CLOSE_TEXT" auto_close_text,
+				opt "AUTO_EXPIRE_TIME" auto_expire_time, opt "DATE_CREATE" date_create,
+				opt "DATE_MODIFY" date_modify, opt "MODIFY_USER_ID" modify_user_id,
+				opt_yn "TEMPORARY" temporary, opt "XML_ID" xml_id, opt "LANGUAGE_ID"
+				language_id, opt "QUICK_ANSWERS_IBLOCK_ID" quick_answers_iblock_id, opt
+				"SESSION_PRIORITY" session_priority, opt "TYPE_MAX_CHAT" type_max_chat,
+				opt "MAX_CHAT" max_chat, opt "OPERATOR_DATA" operator_data, opt "QUEUE"
+				queue, opt "QUEUE_USERS_FIELDS" queue_users_fields, opt "CONFIG_QUEUE"
+				config_queue, opt "DEFAULT_OPERATOR_DATA" default_operator_data, opt
+				"KPI_FIRST_ANSWER_TIME" kpi_first_answer_time, opt_yn
+				"KPI_FIRST_ANSWER_ALERT" kpi_first_answer_alert, opt
+				"KPI_FIRST_ANSWER_LIST" kpi_first_answer_list, opt
+				"KPI_FIRST_ANSWER_TEXT" kpi_first_answer_text, opt
+				"KPI_FURTHER_ANSWER_TIME" kpi_further_answer_time, opt_yn
+				"KPI_FURTHER_ANSWER_ALERT" kpi_further_answer_alert, opt
+				"KPI_FURTHER_ANSWER_LIST" kpi_further_answer_list, opt
+				"KPI_FURTHER_ANSWER_TEXT" kpi_further_answer_text, opt_yn
+				"KPI_CHECK_OPERATOR_ACTIVITY" kpi_check_operator_activity, opt_yn
+				"SEND_NOTIFICATION_EMPTY_QUEUE" send_notification_empty_queue, opt_yn
+				"USE_WELCOME_FORM" use_welcome_form, opt "WELCOME_FORM_ID"
+				welcome_form_id, opt_yn "WELCOME_FORM_DELAY" welcome_form_delay, opt_yn
+				"SEND_WELCOME_EACH_SESSION" send_welcome_each_session, opt_yn
+				"CONFIRM_CLOSE" confirm_close, opt_yn "IGNORE_WELCOME_FORM_RESPONSIBLE"
+				ignore_welcome_form_responsible, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for ParamsFilter {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.exact_str("ID")?,
-						line_name: object.exact_str("LINE_NAME")?,
-						active: object.field("ACTIVE")?,
-						crm: object.field("CRM")?,
-						crm_create: object.exact_str("CRM_CREATE")?,
-						crm_create_second: object.exact_str("CRM_CREATE_SECOND")?,
-						crm_create_third: object.field("CRM_CREATE_THIRD")?,
-						crm_forward: object.field("CRM_FORWARD")?,
-						crm_chat_tracker: object.field("CRM_CHAT_TRACKER")?,
-						crm_transfer_change: object.field("CRM_TRANSFER_CHANGE")?,
-						crm_source: object.exact_str("CRM_SOURCE")?,
-						queue_type: object.exact_str("QUEUE_TYPE")?,
-						queue_time: object.exact_str("QUEUE_TIME")?,
-						no_answer_time: object.exact_str("NO_ANSWER_TIME")?,
-						check_available: object.field("CHECK_AVAILABLE")?,
-						watch_typing: object.field("WATCH_TYPING")?,
-						welcome_bot_enable: object.field("WELCOME_BOT_ENABLE")?,
-						welcome_message: object.field("WELCOME_MESSAGE")?,
-						welcome_message_text: object.exact_str("WELCOME_MESSAGE_TEXT")?,
-						vote_message: object.field("VOTE_MESSAGE")?,
-						vote_time_limit: object.exact_str("VOTE_TIME_LIMIT")?,
-						vote_before_finish: object.field("VOTE_BEFORE_FINISH")?,
-						vote_closing_delay: object.field("VOTE_CLOSING_DELAY")?,
-						vote_message_1_text: object.exact_str("VOTE_MESSAGE_1_TEXT")?,
-						vote_message_1_like: object.exact_str("VOTE_MESSAGE_1_LIKE")?,
-						vote_message_1_dislike: object
-							.exact_str("VOTE_MESSAGE_1_DISLIKE")?,
-						vote_message_2_text: object.exact_str("VOTE_MESSAGE_2_TEXT")?,
-						vote_message_2_like: object.exact_str("VOTE_MESSAGE_2_LIKE")?,
-						vote_message_2_dislike: object
-							.exact_str("VOTE_MESSAGE_2_DISLIKE")?,
-						agreement_message: object.field("AGREEMENT_MESSAGE")?,
-						agreement_id: object.exact_str("AGREEMENT_ID")?,
-						category_enable: object.field("CATEGORY_ENABLE")?,
-						category_id: object.exact_str("CATEGORY_ID")?,
-						welcome_bot_join: object.exact_str("WELCOME_BOT_JOIN")?,
-						welcome_bot_id: object.exact_str("WELCOME_BOT_ID")?,
-						welcome_bot_time: object.exact_str("WELCOME_BOT_TIME")?,
-						welcome_bot_left: object.exact_str("WELCOME_BOT_LEFT")?,
-						no_answer_rule: object.exact_str("NO_ANSWER_RULE")?,
-						no_answer_form_id: object.exact_str("NO_ANSWER_FORM_ID")?,
-						no_answer_bot_id: object.exact_str("NO_ANSWER_BOT_ID")?,
-						no_answer_text: object.exact_str("NO_ANSWER_TEXT")?,
-						worktime_enable: object.field("WORKTIME_ENABLE")?,
-						worktime_from: object.exact_str("WORKTIME_FROM")?,
-						worktime_to: object.exact_str("WORKTIME_TO")?,
-						worktime_timezone: object.exact_str("WORKTIME_TIMEZONE")?,
-						worktime_holidays: object.field("WORKTIME_HOLIDAYS")?,
-						worktime_dayoff: object.field("WORKTIME_DAYOFF")?,
-						worktime_dayoff_rule: object.exact_str("WORKTIME_DAYOFF_RULE")?,
-						worktime_dayoff_form_id: object
-							.exact_str("WORKTIME_DAYOFF_FORM_ID")?,
-						worktime_dayoff_bot_id: object
-							.exact_str("WORKTIME_DAYOFF_BOT_ID")?,
-						worktime_dayoff_text: object.exact_str("WORKTIME_DAYOFF_TEXT")?,
-						close_rule: object.exact_str("CLOSE_RULE")?,
-						close_form_id: object.exact_str("CLOSE_FORM_ID")?,
-						close_bot_id: object.exact_str("CLOSE_BOT_ID")?,
-						close_text: object.exact_str("CLOSE_TEXT")?,
-						full_close_time: object.exact_str("FULL_CLOSE_TIME")?,
-						auto_close_rule: object.exact_str("AUTO_CLOSE_RULE")?,
-						auto_close_form_id: object.exact_str("AUTO_CLOSE_FORM_ID")?,
-						auto_close_bot_id: object.exact_str("AUTO_CLOSE_BOT_ID")?,
-						auto_close_time: object.exact_str("AUTO_CLOSE_TIME")?,
-						auto_close_text: object.exact_str("AUTO_CLOSE_TEXT")?,
-						auto_expire_time: object.exact_str("AUTO_EXPIRE_TIME")?,
-						date_create: object.field("DATE_CREATE")?,
-						date_modify: object.field("DATE_MODIFY")?,
-						modify_user_id: object.exact_str("MODIFY_USER_ID")?,
-						temporary: object.field("TEMPORARY")?,
-						xml_id: object.field("XML_ID")?,
-						language_id: object.exact_str("LANGUAGE_ID")?,
-						quick_answers_iblock_id: object
-							.exact_str("QUICK_ANSWERS_IBLOCK_ID")?,
-						session_priority: object.exact_str("SESSION_PRIORITY")?,
-						type_max_chat: object.exact_str("TYPE_MAX_CHAT")?,
-						max_chat: object.exact_str("MAX_CHAT")?,
-						operator_data: object.exact_str("OPERATOR_DATA")?,
-						queue: object.field("QUEUE")?,
-						queue_users_fields: object.field("QUEUE_USERS_FIELDS")?,
-						config_queue: object.field("CONFIG_QUEUE")?,
-						default_operator_data: object.field("DEFAULT_OPERATOR_DATA")?,
-						kpi_first_answer_time: object
-							.exact_str("KPI_FIRST_ANSWER_TIME")?,
-						kpi_first_answer_alert: object.field("KPI_FIRST_ANSWER_ALERT")?,
-						kpi_first_answer_list: object.field("KPI_FIRST_ANSWER_LIST")?,
-						kpi_first_answer_text: object
-							.exact_str("KPI_FIRST_ANSWER_TEXT")?,
-						kpi_further_answer_time: object
-							.exact_str("KPI_FURTHER_ANSWER_TIME")?,
-						kpi_further_answer_alert: object
-							.field("KPI_FURTHER_ANSWER_ALERT")?,
-						kpi_further_answer_list: object
-							.field("KPI_FURTHER_ANSWER_LIST")?,
-						kpi_further_answer_text: object
-							.exact_str("KPI_FURTHER_ANSWER_TEXT")?,
-						kpi_check_operator_activity: object
-							.field("KPI_CHECK_OPERATOR_ACTIVITY")?,
-						send_notification_empty_queue: object
-							.field("SEND_NOTIFICATION_EMPTY_QUEUE")?,
-						use_welcome_form: object.field("USE_WELCOME_FORM")?,
-						welcome_form_id: object.exact_str("WELCOME_FORM_ID")?,
-						welcome_form_delay: object.field("WELCOME_FORM_DELAY")?,
-						send_welcome_each_session: object
-							.field("SEND_WELCOME_EACH_SESSION")?,
-						confirm_close: object.field("CONFIRM_CLOSE")?,
-						ignore_welcome_form_responsible: object
-							.field("IGNORE_WELCOME_FORM_RESPONSIBLE")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				ParamsFilter { id : exact "ID", line_name : exact "LINE_NAME", active :
+				field "ACTIVE", crm : field "CRM", crm_create : exact "CRM_CREATE",
+				crm_create_second : exact "CRM_CREATE_SECOND", crm_create_third : field
+				"CRM_CREATE_THIRD", crm_forward : field "CRM_FORWARD", crm_chat_tracker :
+				field "CRM_CHAT_TRACKER", crm_transfer_change : field
+				"CRM_TRANSFER_CHANGE", crm_source : exact "CRM_SOURCE", queue_type :
+				exact "QUEUE_TYPE", queue_time : exact "QUEUE_TIME", no_answer_time :
+				exact "NO_ANSWER_TIME", check_available : field "CHECK_AVAILABLE",
+				watch_typing : field "WATCH_TYPING", welcome_bot_enable : field
+				"WELCOME_BOT_ENABLE", welcome_message : field "WELCOME_MESSAGE",
+				welcome_message_text : exact "WELCOME_MESSAGE_TEXT", vote_message : field
+				"VOTE_MESSAGE", vote_time_limit : exact "VOTE_TIME_LIMIT",
+				vote_before_finish : field "VOTE_BEFORE_FINISH", vote_closing_delay :
+				field "VOTE_CLOSING_DELAY", vote_message_1_text : exact
+				"VOTE_MESSAGE_1_TEXT", vote_message_1_like : exact "VOTE_MESSAGE_1_LIKE",
+				vote_message_1_dislike : exact "VOTE_MESSAGE_1_DISLIKE",
+				vote_message_2_text : exact "VOTE_MESSAGE_2_TEXT", vote_message_2_like :
+				exact "VOTE_MESSAGE_2_LIKE", vote_message_2_dislike : exact
+				"VOTE_MESSAGE_2_DISLIKE", agreement_message : field "AGREEMENT_MESSAGE",
+				agreement_id : exact "AGREEMENT_ID", category_enable : field
+				"CATEGORY_ENABLE", category_id : exact "CATEGORY_ID", welcome_bot_join :
+				exact "WELCOME_BOT_JOIN", welcome_bot_id : exact "WELCOME_BOT_ID",
+				welcome_bot_time : exact "WELCOME_BOT_TIME", welcome_bot_left : exact
+				"WELCOME_BOT_LEFT", no_answer_rule : exact "NO_ANSWER_RULE",
+				no_answer_form_id : exact "NO_ANSWER_FORM_ID", no_answer_bot_id : exact
+				"NO_ANSWER_BOT_ID", no_answer_text : exact "NO_ANSWER_TEXT",
+				worktime_enable : field "WORKTIME_ENABLE", worktime_from : exact
+				"WORKTIME_FROM", worktime_to : exact "WORKTIME_TO", worktime_timezone :
+				exact "WORKTIME_TIMEZONE", worktime_holidays : field "WORKTIME_HOLIDAYS",
+				worktime_dayoff : field "WORKTIME_DAYOFF", worktime_dayoff_rule : exact
+				"WORKTIME_DAYOFF_RULE", worktime_dayoff_form_id : exact
+				"WORKTIME_DAYOFF_FORM_ID", worktime_dayoff_bot_id : exact
+				"WORKTIME_DAYOFF_BOT_ID", worktime_dayoff_text : exact
+				"WORKTIME_DAYOFF_TEXT", close_rule : exact "CLOSE_RULE", close_form_id :
+				exact "CLOSE_FORM_ID", close_bot_id : exact "CLOSE_BOT_ID", close_text :
+				exact "CLOSE_TEXT", full_close_time : exact "FULL_CLOSE_TIME",
+				auto_close_rule : exact "AUTO_CLOSE_RULE", auto_close_form_id : exact
+				"AUTO_CLOSE_FORM_ID", auto_close_bot_id : exact "AUTO_CLOSE_BOT_ID",
+				auto_close_time : exact "AUTO_CLOSE_TIME", auto_close_text : exact
+				"AUTO_CLOSE_TEXT", auto_expire_time : exact "AUTO_EXPIRE_TIME",
+				date_create : field "DATE_CREATE", date_modify : field "DATE_MODIFY",
+				modify_user_id : exact "MODIFY_USER_ID", temporary : field "TEMPORARY",
+				xml_id : field "XML_ID", language_id : exact "LANGUAGE_ID",
+				quick_answers_iblock_id : exact "QUICK_ANSWERS_IBLOCK_ID",
+				session_priority : exact "SESSION_PRIORITY", type_max_chat : exact
+				"TYPE_MAX_CHAT", max_chat : exact "MAX_CHAT", operator_data : exact
+				"OPERATOR_DATA", queue : field "QUEUE", queue_users_fields : field
+				"QUEUE_USERS_FIELDS", config_queue : field "CONFIG_QUEUE",
+				default_operator_data : field "DEFAULT_OPERATOR_DATA",
+				kpi_first_answer_time : exact "KPI_FIRST_ANSWER_TIME",
+				kpi_first_answer_alert : field "KPI_FIRST_ANSWER_ALERT",
+				kpi_first_answer_list : field "KPI_FIRST_ANSWER_LIST",
+				kpi_first_answer_text : exact "KPI_FIRST_ANSWER_TEXT",
+				kpi_further_answer_time : exact "KPI_FURTHER_ANSWER_TIME",
+				kpi_further_answer_alert : field "KPI_FURTHER_ANSWER_ALERT",
+				kpi_further_answer_list : field "KPI_FURTHER_ANSWER_LIST",
+				kpi_further_answer_text : exact "KPI_FURTHER_ANSWER_TEXT",
+				kpi_check_operator_activity : field "KPI_CHECK_OPERATOR_ACTIVITY",
+				send_notification_empty_queue : field "SEND_NOTIFICATION_EMPTY_QUEUE",
+				use_welcome_form : field "USE_WELCOME_FORM", welcome_form_id : exact
+				"WELCOME_FORM_ID", welcome_form_delay : field "WELCOME_FORM_DELAY",
+				send_welcome_each_session : field "SEND_WELCOME_EACH_SESSION",
+				confirm_close : field "CONFIRM_CLOSE", ignore_welcome_form_responsible :
+				field "IGNORE_WELCOME_FORM_RESPONSIBLE", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(ParamsFilter);
 			/// The object `params.PARAMS` of `imopenlines.config.list.get`: `object`.
@@ -8655,48 +5983,18 @@ pub mod config {
 					self.offset = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Params {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "select", &self.select)?;
-					crate::support::opt_entry(&mut map, "order", &self.order)?;
-					crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-					crate::support::opt_entry(&mut map, "limit", &self.limit)?;
-					crate::support::opt_entry(&mut map, "offset", &self.offset)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Params);
+			serialize_map!(
+				Params { opt "select" select, opt "order" order, opt "filter" filter, opt
+				"limit" limit, opt "offset" offset, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Params {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						select: object.field("select")?,
-						order: object.field("order")?,
-						filter: object.field("filter")?,
-						limit: object.field("limit")?,
-						offset: object.field("offset")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Params { select : field "select", order : field "order", filter : field
+				"filter", limit : field "limit", offset : field "offset", extra : rest
+				"", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Params);
 			/// The object `params.OPTIONS` of `imopenlines.config.list.get`: `object`.
@@ -8743,56 +6041,17 @@ pub mod config {
 					self.check_permission = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Options {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"QUEUE",
-						&self.queue.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CONFIG_QUEUE",
-						&self.config_queue.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CHECK_PERMISSION",
-						&self.check_permission,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Options);
+			serialize_map!(
+				Options { opt_yn "QUEUE" queue, opt_yn "CONFIG_QUEUE" config_queue, opt
+				"CHECK_PERMISSION" check_permission, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Options {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						queue: object.field("QUEUE")?,
-						config_queue: object.field("CONFIG_QUEUE")?,
-						check_permission: object.exact_str("CHECK_PERMISSION")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Options { queue : field "QUEUE", config_queue : field "CONFIG_QUEUE",
+				check_permission : exact "CHECK_PERMISSION", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Options);
 			/// Allowed values of `result.XML_ID` in `imopenlines.config.list.get`.
@@ -8873,47 +6132,17 @@ pub mod config {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for ItemQueueUsersFieldsKey {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						user_name: object.field("USER_NAME")?,
-						user_work_position: object.field("USER_WORK_POSITION")?,
-						user_avatar: object.field("USER_AVATAR")?,
-						user_avatar_id: object.field("USER_AVATAR_ID")?,
-						extra: object.rest()?,
-					})
+			from_value!(
+				ItemQueueUsersFieldsKey { user_name : field "USER_NAME",
+				user_work_position : field "USER_WORK_POSITION", user_avatar : field
+				"USER_AVATAR", user_avatar_id : field "USER_AVATAR_ID", extra : rest "",
 				}
-			}
-			impl ::serde::Serialize for ItemQueueUsersFieldsKey {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "USER_NAME", &self.user_name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"USER_WORK_POSITION",
-						&self.user_work_position,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"USER_AVATAR",
-						&self.user_avatar,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"USER_AVATAR_ID",
-						&self.user_avatar_id,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			);
+			serialize_map!(
+				ItemQueueUsersFieldsKey { opt "USER_NAME" user_name, opt
+				"USER_WORK_POSITION" user_work_position, opt "USER_AVATAR" user_avatar,
+				opt "USER_AVATAR_ID" user_avatar_id, rest "" extra }
+			);
 			/// The object `result.QUEUE_USERS_FIELDS` of `imopenlines.config.list.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html>
@@ -8927,29 +6156,8 @@ pub mod config {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for ItemQueueUsersFields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						key: object.pattern("*")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for ItemQueueUsersFields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.key)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(ItemQueueUsersFields { key : pattern "*", extra : rest "", });
+			serialize_map!(ItemQueueUsersFields { rest "*" key, rest "" extra });
 			/// The object `result.CONFIG_QUEUE` of `imopenlines.config.list.get`: `array`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html>
@@ -8963,35 +6171,14 @@ pub mod config {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for ItemConfigQueue {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						entity_id: object.field("ENTITY_ID")?,
-						entity_type: object.field("ENTITY_TYPE")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for ItemConfigQueue {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ENTITY_TYPE",
-						&self.entity_type,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				ItemConfigQueue { entity_id : field "ENTITY_ID", entity_type : field
+				"ENTITY_TYPE", extra : rest "", }
+			);
+			serialize_map!(
+				ItemConfigQueue { opt "ENTITY_ID" entity_id, opt "ENTITY_TYPE"
+				entity_type, rest "" extra }
+			);
 			/// Allowed values of `result.KPI_FIRST_ANSWER_LIST` in `imopenlines.config.list.get`.
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
@@ -9269,627 +6456,164 @@ pub mod config {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Item {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"ID",
-								"LINE_NAME",
-								"ACTIVE",
-								"CRM",
-								"CRM_CREATE",
-								"CRM_CREATE_SECOND",
-								"CRM_CREATE_THIRD",
-								"CRM_FORWARD",
-								"CRM_CHAT_TRACKER",
-								"CRM_TRANSFER_CHANGE",
-								"CRM_SOURCE",
-								"QUEUE_TYPE",
-								"QUEUE_TIME",
-								"NO_ANSWER_TIME",
-								"CHECK_AVAILABLE",
-								"WATCH_TYPING",
-								"WELCOME_BOT_ENABLE",
-								"WELCOME_MESSAGE",
-								"WELCOME_MESSAGE_TEXT",
-								"VOTE_MESSAGE",
-								"VOTE_TIME_LIMIT",
-								"VOTE_BEFORE_FINISH",
-								"VOTE_CLOSING_DELAY",
-								"VOTE_MESSAGE_1_TEXT",
-								"VOTE_MESSAGE_1_LIKE",
-								"VOTE_MESSAGE_1_DISLIKE",
-								"VOTE_MESSAGE_2_TEXT",
-								"VOTE_MESSAGE_2_LIKE",
-								"VOTE_MESSAGE_2_DISLIKE",
-								"AGREEMENT_MESSAGE",
-								"AGREEMENT_ID",
-								"CATEGORY_ENABLE",
-								"CATEGORY_ID",
-								"WELCOME_BOT_JOIN",
-								"WELCOME_BOT_ID",
-								"WELCOME_BOT_TIME",
-								"WELCOME_BOT_LEFT",
-								"NO_ANSWER_RULE",
-								"NO_ANSWER_FORM_ID",
-								"NO_ANSWER_BOT_ID",
-								"NO_ANSWER_TEXT",
-								"WORKTIME_ENABLE",
-								"WORKTIME_FROM",
-								"WORKTIME_TO",
-								"WORKTIME_TIMEZONE",
-								"WORKTIME_HOLIDAYS",
-								"WORKTIME_DAYOFF",
-								"WORKTIME_DAYOFF_RULE",
-								"WORKTIME_DAYOFF_FORM_ID",
-								"WORKTIME_DAYOFF_BOT_ID",
-								"WORKTIME_DAYOFF_TEXT",
-								"CLOSE_RULE",
-								"CLOSE_FORM_ID",
-								"CLOSE_BOT_ID",
-								"CLOSE_TEXT",
-								"FULL_CLOSE_TIME",
-								"AUTO_CLOSE_RULE",
-								"AUTO_CLOSE_FORM_ID",
-								"AUTO_CLOSE_BOT_ID",
-								"AUTO_CLOSE_TIME",
-								"AUTO_CLOSE_TEXT",
-								"AUTO_EXPIRE_TIME",
-								"DATE_CREATE",
-								"DATE_MODIFY",
-								"MODIFY_USER_ID",
-								"TEMPORARY",
-								"XML_ID",
-								"LANGUAGE_ID",
-								"QUICK_ANSWERS_IBLOCK_ID",
-								"SESSION_PRIORITY",
-								"TYPE_MAX_CHAT",
-								"MAX_CHAT",
-								"OPERATOR_DATA",
-								"QUEUE",
-								"QUEUE_USERS_FIELDS",
-								"CONFIG_QUEUE",
-								"DEFAULT_OPERATOR_DATA",
-								"KPI_FIRST_ANSWER_TIME",
-								"KPI_FIRST_ANSWER_ALERT",
-								"KPI_FIRST_ANSWER_LIST",
-								"KPI_FIRST_ANSWER_TEXT",
-								"KPI_FURTHER_ANSWER_TIME",
-								"KPI_FURTHER_ANSWER_ALERT",
-								"KPI_FURTHER_ANSWER_LIST",
-								"KPI_FURTHER_ANSWER_TEXT",
-								"KPI_CHECK_OPERATOR_ACTIVITY",
-								"SEND_NOTIFICATION_EMPTY_QUEUE",
-								"USE_WELCOME_FORM",
-								"WELCOME_FORM_ID",
-								"WELCOME_FORM_DELAY",
-								"SEND_WELCOME_EACH_SESSION",
-								"CONFIRM_CLOSE",
-								"IGNORE_WELCOME_FORM_RESPONSIBLE",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						id: object.field("ID")?,
-						line_name: object.field("LINE_NAME")?,
-						active: object.field("ACTIVE")?,
-						crm: object.field("CRM")?,
-						crm_create: object.field("CRM_CREATE")?,
-						crm_create_second: object.field("CRM_CREATE_SECOND")?,
-						crm_create_third: object.field("CRM_CREATE_THIRD")?,
-						crm_forward: object.field("CRM_FORWARD")?,
-						crm_chat_tracker: object.field("CRM_CHAT_TRACKER")?,
-						crm_transfer_change: object.field("CRM_TRANSFER_CHANGE")?,
-						crm_source: object.field("CRM_SOURCE")?,
-						queue_type: object.field("QUEUE_TYPE")?,
-						queue_time: object.field("QUEUE_TIME")?,
-						no_answer_time: object.field("NO_ANSWER_TIME")?,
-						check_available: object.field("CHECK_AVAILABLE")?,
-						watch_typing: object.field("WATCH_TYPING")?,
-						welcome_bot_enable: object.field("WELCOME_BOT_ENABLE")?,
-						welcome_message: object.field("WELCOME_MESSAGE")?,
-						welcome_message_text: object.field("WELCOME_MESSAGE_TEXT")?,
-						vote_message: object.field("VOTE_MESSAGE")?,
-						vote_time_limit: object.field("VOTE_TIME_LIMIT")?,
-						vote_before_finish: object.field("VOTE_BEFORE_FINISH")?,
-						vote_closing_delay: object.field("VOTE_CLOSING_DELAY")?,
-						vote_message_1_text: object.field("VOTE_MESSAGE_1_TEXT")?,
-						vote_message_1_like: object.field("VOTE_MESSAGE_1_LIKE")?,
-						vote_message_1_dislike: object.field("VOTE_MESSAGE_1_DISLIKE")?,
-						vote_message_2_text: object.field("VOTE_MESSAGE_2_TEXT")?,
-						vote_message_2_like: object.field("VOTE_MESSAGE_2_LIKE")?,
-						vote_message_2_dislike: object.field("VOTE_MESSAGE_2_DISLIKE")?,
-						agreement_message: object.field("AGREEMENT_MESSAGE")?,
-						agreement_id: object.field("AGREEMENT_ID")?,
-						category_enable: object.field("CATEGORY_ENABLE")?,
-						category_id: object.field("CATEGORY_ID")?,
-						welcome_bot_join: object.field("WELCOME_BOT_JOIN")?,
-						welcome_bot_id: object.field("WELCOME_BOT_ID")?,
-						welcome_bot_time: object.field("WELCOME_BOT_TIME")?,
-						welcome_bot_left: object.field("WELCOME_BOT_LEFT")?,
-						no_answer_rule: object.field("NO_ANSWER_RULE")?,
-						no_answer_form_id: object.field("NO_ANSWER_FORM_ID")?,
-						no_answer_bot_id: object.field("NO_ANSWER_BOT_ID")?,
-						no_answer_text: object.field("NO_ANSWER_TEXT")?,
-						worktime_enable: object.field("WORKTIME_ENABLE")?,
-						worktime_from: object.field("WORKTIME_FROM")?,
-						worktime_to: object.field("WORKTIME_TO")?,
-						worktime_timezone: object.field("WORKTIME_TIMEZONE")?,
-						worktime_holidays: object.field("WORKTIME_HOLIDAYS")?,
-						worktime_dayoff: object.field("WORKTIME_DAYOFF")?,
-						worktime_dayoff_rule: object.field("WORKTIME_DAYOFF_RULE")?,
-						worktime_dayoff_form_id: object
-							.field("WORKTIME_DAYOFF_FORM_ID")?,
-						worktime_dayoff_bot_id: object.field("WORKTIME_DAYOFF_BOT_ID")?,
-						worktime_dayoff_text: object.field("WORKTIME_DAYOFF_TEXT")?,
-						close_rule: object.field("CLOSE_RULE")?,
-						close_form_id: object.field("CLOSE_FORM_ID")?,
-						close_bot_id: object.field("CLOSE_BOT_ID")?,
-						close_text: object.field("CLOSE_TEXT")?,
-						full_close_time: object.field("FULL_CLOSE_TIME")?,
-						auto_close_rule: object.field("AUTO_CLOSE_RULE")?,
-						auto_close_form_id: object.field("AUTO_CLOSE_FORM_ID")?,
-						auto_close_bot_id: object.field("AUTO_CLOSE_BOT_ID")?,
-						auto_close_time: object.field("AUTO_CLOSE_TIME")?,
-						auto_close_text: object.field("AUTO_CLOSE_TEXT")?,
-						auto_expire_time: object.field("AUTO_EXPIRE_TIME")?,
-						date_create: object.field("DATE_CREATE")?,
-						date_modify: object.field("DATE_MODIFY")?,
-						modify_user_id: object.field("MODIFY_USER_ID")?,
-						temporary: object.field("TEMPORARY")?,
-						xml_id: object.field("XML_ID")?,
-						language_id: object.field("LANGUAGE_ID")?,
-						quick_answers_iblock_id: object
-							.field("QUICK_ANSWERS_IBLOCK_ID")?,
-						session_priority: object.field("SESSION_PRIORITY")?,
-						type_max_chat: object.field("TYPE_MAX_CHAT")?,
-						max_chat: object.field("MAX_CHAT")?,
-						operator_data: object.field("OPERATOR_DATA")?,
-						queue: object.field("QUEUE")?,
-						queue_users_fields: object.field("QUEUE_USERS_FIELDS")?,
-						config_queue: object.field("CONFIG_QUEUE")?,
-						default_operator_data: object.field("DEFAULT_OPERATOR_DATA")?,
-						kpi_first_answer_time: object.field("KPI_FIRST_ANSWER_TIME")?,
-						kpi_first_answer_alert: object.field("KPI_FIRST_ANSWER_ALERT")?,
-						kpi_first_answer_list: object.field("KPI_FIRST_ANSWER_LIST")?,
-						kpi_first_answer_text: object.field("KPI_FIRST_ANSWER_TEXT")?,
-						kpi_further_answer_time: object
-							.field("KPI_FURTHER_ANSWER_TIME")?,
-						kpi_further_answer_alert: object
-							.field("KPI_FURTHER_ANSWER_ALERT")?,
-						kpi_further_answer_list: object
-							.field("KPI_FURTHER_ANSWER_LIST")?,
-						kpi_further_answer_text: object
-							.field("KPI_FURTHER_ANSWER_TEXT")?,
-						kpi_check_operator_activity: object
-							.field("KPI_CHECK_OPERATOR_ACTIVITY")?,
-						send_notification_empty_queue: object
-							.field("SEND_NOTIFICATION_EMPTY_QUEUE")?,
-						use_welcome_form: object.field("USE_WELCOME_FORM")?,
-						welcome_form_id: object.field("WELCOME_FORM_ID")?,
-						welcome_form_delay: object.field("WELCOME_FORM_DELAY")?,
-						send_welcome_each_session: object
-							.field("SEND_WELCOME_EACH_SESSION")?,
-						confirm_close: object.field("CONFIRM_CLOSE")?,
-						ignore_welcome_form_responsible: object
-							.field("IGNORE_WELCOME_FORM_RESPONSIBLE")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Item {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ID", &self.id)?;
-					crate::support::opt_entry(&mut map, "LINE_NAME", &self.line_name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ACTIVE",
-						&self.active.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CRM",
-						&self.crm.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "CRM_CREATE", &self.crm_create)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CRM_CREATE_SECOND",
-						&self.crm_create_second,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CRM_CREATE_THIRD",
-						&self.crm_create_third.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CRM_FORWARD",
-						&self.crm_forward.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CRM_CHAT_TRACKER",
-						&self.crm_chat_tracker.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CRM_TRANSFER_CHANGE",
-						&self.crm_transfer_change.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "CRM_SOURCE", &self.crm_source)?;
-					crate::support::opt_entry(&mut map, "QUEUE_TYPE", &self.queue_type)?;
-					crate::support::opt_entry(&mut map, "QUEUE_TIME", &self.queue_time)?;
-					crate::support::opt_entry(
-						&mut map,
-						"NO_ANSWER_TIME",
-						&self.no_answer_time,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CHECK_AVAILABLE",
-						&self.check_available.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WATCH_TYPING",
-						&self.watch_typing.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_BOT_ENABLE",
-						&self.welcome_bot_enable.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_MESSAGE",
-						&self.welcome_message.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_MESSAGE_TEXT",
-						&self.welcome_message_text,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_MESSAGE",
-						&self.vote_message.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_TIME_LIMIT",
-						&self.vote_time_limit,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_BEFORE_FINISH",
-						&self.vote_before_finish.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_CLOSING_DELAY",
-						&self.vote_closing_delay.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_MESSAGE_1_TEXT",
-						&self.vote_message_1_text,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_MESSAGE_1_LIKE",
-						&self.vote_message_1_like,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_MESSAGE_1_DISLIKE",
-						&self.vote_message_1_dislike,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_MESSAGE_2_TEXT",
-						&self.vote_message_2_text,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_MESSAGE_2_LIKE",
-						&self.vote_message_2_like,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"VOTE_MESSAGE_2_DISLIKE",
-						&self.vote_message_2_dislike,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AGREEMENT_MESSAGE",
-						&self.agreement_message.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AGREEMENT_ID",
-						&self.agreement_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CATEGORY_ENABLE",
-						&self.category_enable.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CATEGORY_ID",
-						&self.category_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_BOT_JOIN",
-						&self.welcome_bot_join,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_BOT_ID",
-						&self.welcome_bot_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_BOT_TIME",
-						&self.welcome_bot_time,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_BOT_LEFT",
-						&self.welcome_bot_left,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"NO_ANSWER_RULE",
-						&self.no_answer_rule,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"NO_ANSWER_FORM_ID",
-						&self.no_answer_form_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"NO_ANSWER_BOT_ID",
-						&self.no_answer_bot_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"NO_ANSWER_TEXT",
-						&self.no_answer_text,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_ENABLE",
-						&self.worktime_enable.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_FROM",
-						&self.worktime_from,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_TO",
-						&self.worktime_to,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_TIMEZONE",
-						&self.worktime_timezone,
-					)?;
-					map.serialize_entry("WORKTIME_HOLIDAYS", &self.worktime_holidays)?;
-					map.serialize_entry("WORKTIME_DAYOFF", &self.worktime_dayoff)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_DAYOFF_RULE",
-						&self.worktime_dayoff_rule,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_DAYOFF_FORM_ID",
-						&self.worktime_dayoff_form_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_DAYOFF_BOT_ID",
-						&self.worktime_dayoff_bot_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WORKTIME_DAYOFF_TEXT",
-						&self.worktime_dayoff_text,
-					)?;
-					crate::support::opt_entry(&mut map, "CLOSE_RULE", &self.close_rule)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CLOSE_FORM_ID",
-						&self.close_form_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CLOSE_BOT_ID",
-						&self.close_bot_id,
-					)?;
-					crate::support::opt_entry(&mut map, "CLOSE_TEXT", &self.close_text)?;
-					crate::support::opt_entry(
-						&mut map,
-						"FULL_CLOSE_TIME",
-						&self.full_close_time,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AUTO_CLOSE_RULE",
-						&self.auto_close_rule,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AUTO_CLOSE_FORM_ID",
-						&self.auto_close_form_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AUTO_CLOSE_BOT_ID",
-						&self.auto_close_bot_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AUTO_CLOSE_TIME",
-						&self.auto_close_time,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AUTO_CLOSE_TEXT",
-						&self.auto_close_text,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"AUTO_EXPIRE_TIME",
-						&self.auto_expire_time,
-					)?;
-					map.serialize_entry("DATE_CREATE", &self.date_create)?;
-					map.serialize_entry("DATE_MODIFY", &self.date_modify)?;
-					crate::support::opt_entry(
-						&mut map,
-						"MODIFY_USER_ID",
-						&self.modify_user_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"TEMPORARY",
-						&self.temporary.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"LANGUAGE_ID",
-						&self.language_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"QUICK_ANSWERS_IBLOCK_ID",
-						&self.quick_answers_iblock_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SESSION_PRIORITY",
-						&self.session_priority,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"TYPE_MAX_CHAT",
-						&self.type_max_chat,
-					)?;
-					crate::support::opt_entry(&mut map, "MAX_CHAT", &self.max_chat)?;
-					crate::support::opt_entry(
-						&mut map,
-						"OPERATOR_DATA",
-						&self.operator_data,
-					)?;
-					map.serialize_entry("QUEUE", &self.queue)?;
-					crate::support::opt_entry(
-						&mut map,
-						"QUEUE_USERS_FIELDS",
-						&self.queue_users_fields,
-					)?;
-					map.serialize_entry("CONFIG_QUEUE", &self.config_queue)?;
-					map.serialize_entry(
-						"DEFAULT_OPERATOR_DATA",
-						&self.default_operator_data,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"KPI_FIRST_ANSWER_TIME",
-						&self.kpi_first_answer_time,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"KPI_FIRST_ANSWER_ALERT",
-						&self.kpi_first_answer_alert.map(crate::support::yes_no),
-					)?;
-					map.serialize_entry(
-						"KPI_FIRST_ANSWER_LIST",
-						&self.kpi_first_answer_list,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"KPI_FIRST_ANSWER_TEXT",
-						&self.kpi_first_answer_text,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"KPI_FURTHER_ANSWER_TIME",
-						&self.kpi_further_answer_time,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"KPI_FURTHER_ANSWER_ALERT",
-						&self.kpi_further_answer_alert.map(crate::support::yes_no),
-					)?;
-					map.serialize_entry(
-						"KPI_FURTHER_ANSWER_LIST",
-						&self.kpi_further_answer_list,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"KPI_FURTHER_ANSWER_TEXT",
-						&self.kpi_further_answer_text,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"KPI_CHECK_OPERATOR_ACTIVITY",
-						&self.kpi_check_operator_activity.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SEND_NOTIFICATION_EMPTY_QUEUE",
-						&self.send_notification_empty_queue.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"USE_WELCOME_FORM",
-						&self.use_welcome_form.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_FORM_ID",
-						&self.welcome_form_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"WELCOME_FORM_DELAY",
-						&self.welcome_form_delay.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SEND_WELCOME_EACH_SESSION",
-						&self.send_welcome_each_session.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CONFIRM_CLOSE",
-						&self.confirm_close.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"IGNORE_WELCOME_FORM_RESPONSIBLE",
-						&self.ignore_welcome_form_responsible.map(crate::support::yes_no),
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Item { id : field "ID", line_name : field "LINE_NAME", active : field
+				"ACTIVE", crm : field "CRM", crm_create : field "CRM_CREATE",
+				crm_create_second : field "CRM_CREATE_SECOND", crm_create_third : field
+				"CRM_CREATE_THIRD", crm_forward : field "CRM_FORWARD", crm_chat_tracker :
+				field "CRM_CHAT_TRACKER", crm_transfer_change : field
+				"CRM_TRANSFER_CHANGE", crm_source : field "CRM_SOURCE", queue_type :
+				field "QUEUE_TYPE", queue_time : field "QUEUE_TIME", no_answer_time :
+				field "NO_ANSWER_TIME", check_available : field "CHECK_AVAILABLE",
+				watch_typing : field "WATCH_TYPING", welcome_bot_enable : field
+				"WELCOME_BOT_ENABLE", welcome_message : field "WELCOME_MESSAGE",
+				welcome_message_text : field "WELCOME_MESSAGE_TEXT", vote_message : field
+				"VOTE_MESSAGE", vote_time_limit : field "VOTE_TIME_LIMIT",
+				vote_before_finish : field "VOTE_BEFORE_FINISH", vote_closing_delay :
+				field "VOTE_CLOSING_DELAY", vote_message_1_text : field
+				"VOTE_MESSAGE_1_TEXT", vote_message_1_like : field "VOTE_MESSAGE_1_LIKE",
+				vote_message_1_dislike : field "VOTE_MESSAGE_1_DISLIKE",
+				vote_message_2_text : field "VOTE_MESSAGE_2_TEXT", vote_message_2_like :
+				field "VOTE_MESSAGE_2_LIKE", vote_message_2_dislike : field
+				"VOTE_MESSAGE_2_DISLIKE", agreement_message : field "AGREEMENT_MESSAGE",
+				agreement_id : field "AGREEMENT_ID", category_enable : field
+				"CATEGORY_ENABLE", category_id : field "CATEGORY_ID", welcome_bot_join :
+				field "WELCOME_BOT_JOIN", welcome_bot_id : field "WELCOME_BOT_ID",
+				welcome_bot_time : field "WELCOME_BOT_TIME", welcome_bot_left : field
+				"WELCOME_BOT_LEFT", no_answer_rule : field "NO_ANSWER_RULE",
+				no_answer_form_id : field "NO_ANSWER_FORM_ID", no_answer_bot_id : field
+				"NO_ANSWER_BOT_ID", no_answer_text : field "NO_ANSWER_TEXT",
+				worktime_enable : field "WORKTIME_ENABLE", worktime_from : field
+				"WORKTIME_FROM", worktime_to : field "WORKTIME_TO", worktime_timezone :
+				field "WORKTIME_TIMEZONE", worktime_holidays : field "WORKTIME_HOLIDAYS",
+				worktime_dayoff : field "WORKTIME_DAYOFF", worktime_dayoff_rule : field
+				"WORKTIME_DAYOFF_RULE", worktime_dayoff_form_id : field
+				"WORKTIME_DAYOFF_FORM_ID", worktime_dayoff_bot_id : field
+				"WORKTIME_DAYOFF_BOT_ID", worktime_dayoff_text : field
+				"WORKTIME_DAYOFF_TEXT", close_rule : field "CLOSE_RULE", close_form_id :
+				field "CLOSE_FORM_ID", close_bot_id : field "CLOSE_BOT_ID", close_text :
+				field "CLOSE_TEXT", full_close_time : field "FULL_CLOSE_TIME",
+				auto_close_rule : field "AUTO_CLOSE_RULE", auto_close_form_id : field
+				"AUTO_CLOSE_FORM_ID", auto_close_bot_id : field "AUTO_CLOSE_BOT_ID",
+				auto_close_time : field "AUTO_CLOSE_TIME", auto_close_text : field
+				"AUTO_CLOSE_TEXT", auto_expire_time : field "AUTO_EXPIRE_TIME",
+				date_create : field "DATE_CREATE", date_modify : field "DATE_MODIFY",
+				modify_user_id : field "MODIFY_USER_ID", temporary : field "TEMPORARY",
+				xml_id : field "XML_ID", language_id : field "LANGUAGE_ID",
+				quick_answers_iblock_id : field "QUICK_ANSWERS_IBLOCK_ID",
+				session_priority : field "SESSION_PRIORITY", type_max_chat : field
+				"TYPE_MAX_CHAT", max_chat : field "MAX_CHAT", operator_data : field
+				"OPERATOR_DATA", queue : field "QUEUE", queue_users_fields : field
+				"QUEUE_USERS_FIELDS", config_queue : field "CONFIG_QUEUE",
+				default_operator_data : field "DEFAULT_OPERATOR_DATA",
+				kpi_first_answer_time : field "KPI_FIRST_ANSWER_TIME",
+				kpi_first_answer_alert : field "KPI_FIRST_ANSWER_ALERT",
+				kpi_first_answer_list : field "KPI_FIRST_ANSWER_LIST",
+				kpi_first_answer_text : field "KPI_FIRST_ANSWER_TEXT",
+				kpi_further_answer_time : field "KPI_FURTHER_ANSWER_TIME",
+				kpi_further_answer_alert : field "KPI_FURTHER_ANSWER_ALERT",
+				kpi_further_answer_list : field "KPI_FURTHER_ANSWER_LIST",
+				kpi_further_answer_text : field "KPI_FURTHER_ANSWER_TEXT",
+				kpi_check_operator_activity : field "KPI_CHECK_OPERATOR_ACTIVITY",
+				send_notification_empty_queue : field "SEND_NOTIFICATION_EMPTY_QUEUE",
+				use_welcome_form : field "USE_WELCOME_FORM", welcome_form_id : field
+				"WELCOME_FORM_ID", welcome_form_delay : field "WELCOME_FORM_DELAY",
+				send_welcome_each_session : field "SEND_WELCOME_EACH_SESSION",
+				confirm_close : field "CONFIRM_CLOSE", ignore_welcome_form_responsible :
+				field "IGNORE_WELCOME_FORM_RESPONSIBLE", extra : rest "", } fits["ID",
+				"LINE_NAME", "ACTIVE", "CRM", "CRM_CREATE", "CRM_CREATE_SECOND",
+				"CRM_CREATE_THIRD", "CRM_FORWARD", "CRM_CHAT_TRACKER",
+				"CRM_TRANSFER_CHANGE", "CRM_SOURCE", "QUEUE_TYPE", "QUEUE_TIME",
+				"NO_ANSWER_TIME", "CHECK_AVAILABLE", "WATCH_TYPING",
+				"WELCOME_BOT_ENABLE", "WELCOME_MESSAGE", "WELCOME_MESSAGE_TEXT",
+				"VOTE_MESSAGE", "VOTE_TIME_LIMIT", "VOTE_BEFORE_FINISH",
+				"VOTE_CLOSING_DELAY", "VOTE_MESSAGE_1_TEXT", "VOTE_MESSAGE_1_LIKE",
+				"VOTE_MESSAGE_1_DISLIKE", "VOTE_MESSAGE_2_TEXT", "VOTE_MESSAGE_2_LIKE",
+				"VOTE_MESSAGE_2_DISLIKE", "AGREEMENT_MESSAGE", "AGREEMENT_ID",
+				"CATEGORY_ENABLE", "CATEGORY_ID", "WELCOME_BOT_JOIN", "WELCOME_BOT_ID",
+				"WELCOME_BOT_TIME", "WELCOME_BOT_LEFT", "NO_ANSWER_RULE",
+				"NO_ANSWER_FORM_ID", "NO_ANSWER_BOT_ID", "NO_ANSWER_TEXT",
+				"WORKTIME_ENABLE", "WORKTIME_FROM", "WORKTIME_TO", "WORKTIME_TIMEZONE",
+				"WORKTIME_HOLIDAYS", "WORKTIME_DAYOFF", "WORKTIME_DAYOFF_RULE",
+				"WORKTIME_DAYOFF_FORM_ID", "WORKTIME_DAYOFF_BOT_ID",
+				"WORKTIME_DAYOFF_TEXT", "CLOSE_RULE", "CLOSE_FORM_ID", "CLOSE_BOT_ID",
+				"CLOSE_TEXT", "FULL_CLOSE_TIME", "AUTO_CLOSE_RULE", "AUTO_CLOSE_FORM_ID",
+				"AUTO_CLOSE_BOT_ID", "AUTO_CLOSE_TIME", "AUTO_CLOSE_TEXT",
+				"AUTO_EXPIRE_TIME", "DATE_CREATE", "DATE_MODIFY", "MODIFY_USER_ID",
+				"TEMPORARY", "XML_ID", "LANGUAGE_ID", "QUICK_ANSWERS_IBLOCK_ID",
+				"SESSION_PRIORITY", "TYPE_MAX_CHAT", "MAX_CHAT", "OPERATOR_DATA",
+				"QUEUE", "QUEUE_USERS_FIELDS", "CONFIG_QUEUE", "DEFAULT_OPERATOR_DATA",
+				"KPI_FIRST_ANSWER_TIME", "KPI_FIRST_ANSWER_ALERT",
+				"KPI_FIRST_ANSWER_LIST", "KPI_FIRST_ANSWER_TEXT",
+				"KPI_FURTHER_ANSWER_TIME", "KPI_FURTHER_ANSWER_ALERT",
+				"KPI_FURTHER_ANSWER_LIST", "KPI_FURTHER_ANSWER_TEXT",
+				"KPI_CHECK_OPERATOR_ACTIVITY", "SEND_NOTIFICATION_EMPTY_QUEUE",
+				"USE_WELCOME_FORM", "WELCOME_FORM_ID", "WELCOME_FORM_DELAY",
+				"SEND_WELCOME_EACH_SESSION", "CONFIRM_CLOSE",
+				"IGNORE_WELCOME_FORM_RESPONSIBLE"] []
+			);
+			serialize_map!(
+				Item { opt "ID" id, opt "LINE_NAME" line_name, opt_yn "ACTIVE" active,
+				opt_yn "CRM" crm, opt "CRM_CREATE" crm_create, opt "CRM_CREATE_SECOND"
+				crm_create_second, opt_yn "CRM_CREATE_THIRD" crm_create_third, opt_yn
+				"CRM_FORWARD" crm_forward, opt_yn "CRM_CHAT_TRACKER" crm_chat_tracker,
+				opt_yn "CRM_TRANSFER_CHANGE" crm_transfer_change, opt "CRM_SOURCE"
+				crm_source, opt "QUEUE_TYPE" queue_type, opt "QUEUE_TIME" queue_time, opt
+				"NO_ANSWER_TIME" no_answer_time, opt_yn "CHECK_AVAILABLE"
+				check_available, opt_yn "WATCH_TYPING" watch_typing, opt_yn
+				"WELCOME_BOT_ENABLE" welcome_bot_enable, opt_yn "WELCOME_MESSAGE"
+				welcome_message, opt "WELCOME_MESSAGE_TEXT" welcome_message_text, opt_yn
+				"VOTE_MESSAGE" vote_message, opt "VOTE_TIME_LIMIT" vote_time_limit,
+				opt_yn "VOTE_BEFORE_FINISH" vote_before_finish, opt_yn
+				"VOTE_CLOSING_DELAY" vote_closing_delay, opt "VOTE_MESSAGE_1_TEXT"
+				vote_message_1_text, opt "VOTE_MESSAGE_1_LIKE" vote_message_1_like, opt
+				"VOTE_MESSAGE_1_DISLIKE" vote_message_1_dislike, opt
+				"VOTE_MESSAGE_2_TEXT" vote_message_2_text, opt "VOTE_MESSAGE_2_LIKE"
+				vote_message_2_like, opt "VOTE_MESSAGE_2_DISLIKE" vote_message_2_dislike,
+				opt_yn "AGREEMENT_MESSAGE" agreement_message, opt "AGREEMENT_ID"
+				agreement_id, opt_yn "CATEGORY_ENABLE" category_enable, opt "CATEGORY_ID"
+				category_id, opt "WELCOME_BOT_JOIN" welcome_bot_join, opt
+				"WELCOME_BOT_ID" welcome_bot_id, opt "WELCOME_BOT_TIME" welcome_bot_time,
+				opt "WELCOME_BOT_LEFT" welcome_bot_left, opt "NO_ANSWER_RULE"
+				no_answer_rule, opt "NO_ANSWER_FORM_ID" no_answer_form_id, opt
+				"NO_ANSWER_BOT_ID" no_answer_bot_id, opt "NO_ANSWER_TEXT" no_answer_text,
+				opt_yn "WORKTIME_ENABLE" worktime_enable, opt "WORKTIME_FROM"
+				worktime_from, opt "WORKTIME_TO" worktime_to, opt "WORKTIME_TIMEZONE"
+				worktime_timezone, req "WORKTIME_HOLIDAYS" worktime_holidays, req
+				"WORKTIME_DAYOFF" worktime_dayoff, opt "WORKTIME_DAYOFF_RULE"
+				worktime_dayoff_rule, opt "WORKTIME_DAYOFF_FORM_ID"
+				worktime_dayoff_form_id, opt "WORKTIME_DAYOFF_BOT_ID"
+				worktime_dayoff_bot_id, opt "WORKTIME_DAYOFF_TEXT" worktime_dayoff_text,
+				opt "CLOSE_RULE" close_rule, opt "CLOSE_FORM_ID" close_form_id, opt
+				"CLOSE_BOT_ID" close_bot_id, opt "CLOSE_TEXT" close_text, opt
+				"FULL_CLOSE_TIME" full_close_time, opt "AUTO_CLOSE_RULE" auto_close_rule,
+				opt "AUTO_CLOSE_FORM_ID" auto_close_form_id, opt "AUTO_CLOSE_BOT_ID"
+				auto_close_bot_id, opt "AUTO_CLOSE_TIME" auto_close_time, opt
+				"AUTO_CLOSE_TEXT" auto_close_text, opt "AUTO_EXPIRE_TIME"
+				auto_expire_time, req "DATE_CREATE" date_create, req "DATE_MODIFY"
+				date_modify, opt "MODIFY_USER_ID" modify_user_id, opt_yn "TEMPORARY"
+				temporary, opt "XML_ID" xml_id, opt "LANGUAGE_ID" language_id, opt
+				"QUICK_ANSWERS_IBLOCK_ID" quick_answers_iblock_id, opt "SESSION_PRIORITY"
+				session_priority, opt "TYPE_MAX_CHAT" type_max_chat, opt "MAX_CHAT"
+				max_chat, opt "OPERATOR_DATA" operator_data, req "QUEUE" queue, opt
+				"QUEUE_USERS_FIELDS" queue_users_fields, req "CONFIG_QUEUE" config_queue,
+				req "DEFAULT_OPERATOR_DATA" default_operator_data, opt
+				"KPI_FIRST_ANSWER_TIME" kpi_first_answer_time, opt_yn
+				"KPI_FIRST_ANSWER_ALERT" kpi_first_answer_alert, req
+				"KPI_FIRST_ANSWER_LIST" kpi_first_answer_list, opt
+				"KPI_FIRST_ANSWER_TEXT" kpi_first_answer_text, opt
+				"KPI_FURTHER_ANSWER_TIME" kpi_further_answer_time, opt_yn
+				"KPI_FURTHER_ANSWER_ALERT" kpi_further_answer_alert, req
+				"KPI_FURTHER_ANSWER_LIST" kpi_further_answer_list, opt
+				"KPI_FURTHER_ANSWER_TEXT" kpi_further_answer_text, opt_yn
+				"KPI_CHECK_OPERATOR_ACTIVITY" kpi_check_operator_activity, opt_yn
+				"SEND_NOTIFICATION_EMPTY_QUEUE" send_notification_empty_queue, opt_yn
+				"USE_WELCOME_FORM" use_welcome_form, opt "WELCOME_FORM_ID"
+				welcome_form_id, opt_yn "WELCOME_FORM_DELAY" welcome_form_delay, opt_yn
+				"SEND_WELCOME_EACH_SESSION" send_welcome_each_session, opt_yn
+				"CONFIRM_CLOSE" confirm_close, opt_yn "IGNORE_WELCOME_FORM_RESPONSIBLE"
+				ignore_welcome_form_responsible, rest "" extra }
+			);
 			/// The `result` of the call: `array`.
 			pub type Output = crate::List<Item>;
 			impl ::bitrix24_runtime::Method for super::Get {
@@ -9922,36 +6646,11 @@ pub mod config {
 			pub fn new() -> Self {
 				Self { extra: Default::default() }
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(Get { rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self { extra: object.rest()? })
-			}
-		}
+		from_value!(Get { extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// Types of `imopenlines.config.path.get`.
@@ -9973,40 +6672,15 @@ pub mod config {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["SERVER_ADDRESS", "PUBLIC_PATH"], &[])?;
-					Ok(Self {
-						server_address: object.field("SERVER_ADDRESS")?,
-						public_path: object.field("PUBLIC_PATH")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SERVER_ADDRESS",
-						&self.server_address,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"PUBLIC_PATH",
-						&self.public_path,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { server_address : field "SERVER_ADDRESS", public_path : field
+				"PUBLIC_PATH", extra : rest "", } fits["SERVER_ADDRESS", "PUBLIC_PATH"]
+				[]
+			);
+			serialize_map!(
+				Output { opt "SERVER_ADDRESS" server_address, opt "PUBLIC_PATH"
+				public_path, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "imopenlines.config.path.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10093,48 +6767,17 @@ pub mod crm {
 				self.active_only = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("CRM_ENTITY_TYPE", &self.crm_entity_type)?;
-				map.serialize_entry("CRM_ENTITY", &self.crm_entity)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVE_ONLY",
-					&self.active_only.map(crate::support::yes_no),
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(
+			Get { req "CRM_ENTITY_TYPE" crm_entity_type, req "CRM_ENTITY" crm_entity,
+			opt_yn "ACTIVE_ONLY" active_only, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					crm_entity_type: object.field("CRM_ENTITY_TYPE")?,
-					crm_entity: object.field("CRM_ENTITY")?,
-					active_only: object.field("ACTIVE_ONLY")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Get { crm_entity_type : field "CRM_ENTITY_TYPE", crm_entity : field
+			"CRM_ENTITY", active_only : field "ACTIVE_ONLY", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `imopenlines.crm.chat.getLastId`: REST 2, scope `imopenlines`.
@@ -10168,42 +6811,17 @@ pub mod crm {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for GetLastId {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("CRM_ENTITY_TYPE", &self.crm_entity_type)?;
-				map.serialize_entry("CRM_ENTITY", &self.crm_entity)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(GetLastId);
+		serialize_map!(
+			GetLastId { req "CRM_ENTITY_TYPE" crm_entity_type, req "CRM_ENTITY"
+			crm_entity, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for GetLastId {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					crm_entity_type: object.field("CRM_ENTITY_TYPE")?,
-					crm_entity: object.field("CRM_ENTITY")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			GetLastId { crm_entity_type : field "CRM_ENTITY_TYPE", crm_entity : field
+			"CRM_ENTITY", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(GetLastId);
 		/// Types of `imopenlines.crm.chat.get`.
@@ -10260,42 +6878,15 @@ pub mod crm {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Item {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["CHAT_ID", "CONNECTOR_ID", "CONNECTOR_TITLE"], &[])?;
-					Ok(Self {
-						chat_id: object.field("CHAT_ID")?,
-						connector_id: object.field("CONNECTOR_ID")?,
-						connector_title: object.field("CONNECTOR_TITLE")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Item {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "CHAT_ID", &self.chat_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CONNECTOR_ID",
-						&self.connector_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CONNECTOR_TITLE",
-						&self.connector_title,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Item { chat_id : field "CHAT_ID", connector_id : field "CONNECTOR_ID",
+				connector_title : field "CONNECTOR_TITLE", extra : rest "", }
+				fits["CHAT_ID", "CONNECTOR_ID", "CONNECTOR_TITLE"] []
+			);
+			serialize_map!(
+				Item { opt "CHAT_ID" chat_id, opt "CONNECTOR_ID" connector_id, opt
+				"CONNECTOR_TITLE" connector_title, rest "" extra }
+			);
 			/// The `result` of the call: `array`.
 			pub type Output = crate::List<Item>;
 			impl ::bitrix24_runtime::Method for super::Get {
@@ -10401,46 +6992,18 @@ pub mod crm {
 					self.chat_id = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Add {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("CRM_ENTITY_TYPE", &self.crm_entity_type)?;
-					map.serialize_entry("CRM_ENTITY", &self.crm_entity)?;
-					map.serialize_entry("USER_ID", &self.user_id)?;
-					crate::support::opt_entry(&mut map, "CHAT_ID", &self.chat_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Add);
+			serialize_map!(
+				Add { req "CRM_ENTITY_TYPE" crm_entity_type, req "CRM_ENTITY" crm_entity,
+				req "USER_ID" user_id, opt "CHAT_ID" chat_id, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Add {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						crm_entity_type: object.field("CRM_ENTITY_TYPE")?,
-						crm_entity: object.field("CRM_ENTITY")?,
-						user_id: object.field("USER_ID")?,
-						chat_id: object.field("CHAT_ID")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Add { crm_entity_type : field "CRM_ENTITY_TYPE", crm_entity : field
+				"CRM_ENTITY", user_id : field "USER_ID", chat_id : field "CHAT_ID", extra
+				: rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Add);
 			/// `imopenlines.crm.chat.user.delete`: REST 2, scope `imopenlines`.
@@ -10486,46 +7049,18 @@ pub mod crm {
 					self.chat_id = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Delete {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("CRM_ENTITY_TYPE", &self.crm_entity_type)?;
-					map.serialize_entry("CRM_ENTITY", &self.crm_entity)?;
-					map.serialize_entry("USER_ID", &self.user_id)?;
-					crate::support::opt_entry(&mut map, "CHAT_ID", &self.chat_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Delete);
+			serialize_map!(
+				Delete { req "CRM_ENTITY_TYPE" crm_entity_type, req "CRM_ENTITY"
+				crm_entity, req "USER_ID" user_id, opt "CHAT_ID" chat_id, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Delete {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						crm_entity_type: object.field("CRM_ENTITY_TYPE")?,
-						crm_entity: object.field("CRM_ENTITY")?,
-						user_id: object.field("USER_ID")?,
-						chat_id: object.field("CHAT_ID")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Delete { crm_entity_type : field "CRM_ENTITY_TYPE", crm_entity : field
+				"CRM_ENTITY", user_id : field "USER_ID", chat_id : field "CHAT_ID", extra
+				: rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Delete);
 			/// Types of `imopenlines.crm.chat.user.add`.
@@ -10682,40 +7217,11 @@ pub mod crm {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Create {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("CHAT_ID", &self.chat_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Create);
+		serialize_map!(Create { req "CHAT_ID" chat_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Create {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					chat_id: object.field("CHAT_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Create { chat_id : field "CHAT_ID", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Create);
 		/// Types of `imopenlines.crm.lead.create`.
@@ -10799,48 +7305,19 @@ pub mod crm {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Add {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("CRM_ENTITY_TYPE", &self.crm_entity_type)?;
-				map.serialize_entry("CRM_ENTITY", &self.crm_entity)?;
-				map.serialize_entry("USER_ID", &self.user_id)?;
-				map.serialize_entry("CHAT_ID", &self.chat_id)?;
-				map.serialize_entry("MESSAGE", &self.message)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Add);
+		serialize_map!(
+			Add { req "CRM_ENTITY_TYPE" crm_entity_type, req "CRM_ENTITY" crm_entity, req
+			"USER_ID" user_id, req "CHAT_ID" chat_id, req "MESSAGE" message, rest ""
+			extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Add {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					crm_entity_type: object.field("CRM_ENTITY_TYPE")?,
-					crm_entity: object.field("CRM_ENTITY")?,
-					user_id: object.field("USER_ID")?,
-					chat_id: object.field("CHAT_ID")?,
-					message: object.field("MESSAGE")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Add { crm_entity_type : field "CRM_ENTITY_TYPE", crm_entity : field
+			"CRM_ENTITY", user_id : field "USER_ID", chat_id : field "CHAT_ID", message :
+			field "MESSAGE", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
 		/// Types of `imopenlines.crm.message.add`.
@@ -10933,44 +7410,17 @@ pub mod dialog {
 			self.user_code = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "CHAT_ID", &self.chat_id)?;
-			crate::support::opt_entry(&mut map, "DIALOG_ID", &self.dialog_id)?;
-			crate::support::opt_entry(&mut map, "SESSION_ID", &self.session_id)?;
-			crate::support::opt_entry(&mut map, "USER_CODE", &self.user_code)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(
+		Get { opt "CHAT_ID" chat_id, opt "DIALOG_ID" dialog_id, opt "SESSION_ID"
+		session_id, opt "USER_CODE" user_code, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				chat_id: object.field("CHAT_ID")?,
-				dialog_id: object.exact_str("DIALOG_ID")?,
-				session_id: object.field("SESSION_ID")?,
-				user_code: object.exact_str("USER_CODE")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Get { chat_id : field "CHAT_ID", dialog_id : exact "DIALOG_ID", session_id :
+		field "SESSION_ID", user_code : exact "USER_CODE", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// Types of `imopenlines.dialog.get`.
@@ -11019,45 +7469,18 @@ pub mod dialog {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestrictions {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					avatar: object.field("avatar")?,
-					rename: object.field("rename")?,
-					extend: object.field("extend")?,
-					call: object.field("call")?,
-					mute: object.field("mute")?,
-					leave: object.field("leave")?,
-					leave_owner: object.field("leave_owner")?,
-					send: object.field("send")?,
-					user_list: object.field("user_list")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestrictions {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-				crate::support::opt_entry(&mut map, "rename", &self.rename)?;
-				crate::support::opt_entry(&mut map, "extend", &self.extend)?;
-				crate::support::opt_entry(&mut map, "call", &self.call)?;
-				crate::support::opt_entry(&mut map, "mute", &self.mute)?;
-				crate::support::opt_entry(&mut map, "leave", &self.leave)?;
-				crate::support::opt_entry(&mut map, "leave_owner", &self.leave_owner)?;
-				crate::support::opt_entry(&mut map, "send", &self.send)?;
-				crate::support::opt_entry(&mut map, "user_list", &self.user_list)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestrictions { avatar : field "avatar", rename : field "rename", extend
+			: field "extend", call : field "call", mute : field "mute", leave : field
+			"leave", leave_owner : field "leave_owner", send : field "send", user_list :
+			field "user_list", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestrictions { opt "avatar" avatar, opt "rename" rename, opt "extend"
+			extend, opt "call" call, opt "mute" mute, opt "leave" leave, opt
+			"leave_owner" leave_owner, opt "send" send, opt "user_list" user_list, rest
+			"" extra }
+		);
 		/// The object `result.entity_link` of `imopenlines.dialog.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-dialog-get.html>
@@ -11073,33 +7496,14 @@ pub mod dialog {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputEntityLink {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.field("type")?,
-					url: object.field("url")?,
-					id: object.field("id")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputEntityLink {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "url", &self.url)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputEntityLink { type_ : field "type", url : field "url", id : field "id",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputEntityLink { opt "type" type_, opt "url" url, opt "id" id, rest ""
+			extra }
+		);
 		/// The object `result.permissions` of `imopenlines.dialog.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-dialog-get.html>
@@ -11121,55 +7525,18 @@ pub mod dialog {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPermissions {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					manage_users_add: object.field("manage_users_add")?,
-					manage_users_delete: object.field("manage_users_delete")?,
-					manage_ui: object.field("manage_ui")?,
-					manage_settings: object.field("manage_settings")?,
-					manage_messages: object.field("manage_messages")?,
-					can_post: object.field("can_post")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPermissions {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"manage_users_add",
-					&self.manage_users_add,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"manage_users_delete",
-					&self.manage_users_delete,
-				)?;
-				crate::support::opt_entry(&mut map, "manage_ui", &self.manage_ui)?;
-				crate::support::opt_entry(
-					&mut map,
-					"manage_settings",
-					&self.manage_settings,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"manage_messages",
-					&self.manage_messages,
-				)?;
-				crate::support::opt_entry(&mut map, "can_post", &self.can_post)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPermissions { manage_users_add : field "manage_users_add",
+			manage_users_delete : field "manage_users_delete", manage_ui : field
+			"manage_ui", manage_settings : field "manage_settings", manage_messages :
+			field "manage_messages", can_post : field "can_post", extra : rest "", }
+		);
+		serialize_map!(
+			OutputPermissions { opt "manage_users_add" manage_users_add, opt
+			"manage_users_delete" manage_users_delete, opt "manage_ui" manage_ui, opt
+			"manage_settings" manage_settings, opt "manage_messages" manage_messages, opt
+			"can_post" can_post, rest "" extra }
+		);
 		/// The object `result.readed_list` of `imopenlines.dialog.get`: `array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-dialog-get.html>
@@ -11187,35 +7554,14 @@ pub mod dialog {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputReadedList {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					user_id: object.field("user_id")?,
-					user_name: object.field("user_name")?,
-					message_id: object.field("message_id")?,
-					date: object.field("date")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputReadedList {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "user_id", &self.user_id)?;
-				crate::support::opt_entry(&mut map, "user_name", &self.user_name)?;
-				crate::support::opt_entry(&mut map, "message_id", &self.message_id)?;
-				crate::support::opt_entry(&mut map, "date", &self.date)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputReadedList { user_id : field "user_id", user_name : field "user_name",
+			message_id : field "message_id", date : field "date", extra : rest "", }
+		);
+		serialize_map!(
+			OutputReadedList { opt "user_id" user_id, opt "user_name" user_name, opt
+			"message_id" message_id, opt "date" date, rest "" extra }
+		);
 		/// The object `result.last_message_views.first_viewers` of `imopenlines.dialog.get`: `array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-dialog-get.html>
@@ -11231,33 +7577,14 @@ pub mod dialog {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputLastMessageViewsFirstViewers {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					user_id: object.field("user_id")?,
-					user_name: object.field("user_name")?,
-					date: object.field("date")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputLastMessageViewsFirstViewers {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "user_id", &self.user_id)?;
-				crate::support::opt_entry(&mut map, "user_name", &self.user_name)?;
-				crate::support::opt_entry(&mut map, "date", &self.date)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputLastMessageViewsFirstViewers { user_id : field "user_id", user_name :
+			field "user_name", date : field "date", extra : rest "", }
+		);
+		serialize_map!(
+			OutputLastMessageViewsFirstViewers { opt "user_id" user_id, opt "user_name"
+			user_name, opt "date" date, rest "" extra }
+		);
 		/// The object `result.last_message_views` of `imopenlines.dialog.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-dialog-get.html>
@@ -11273,37 +7600,15 @@ pub mod dialog {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputLastMessageViews {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					message_id: object.field("message_id")?,
-					first_viewers: object.field("first_viewers")?,
-					count_of_viewers: object.field("count_of_viewers")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputLastMessageViews {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "message_id", &self.message_id)?;
-				map.serialize_entry("first_viewers", &self.first_viewers)?;
-				crate::support::opt_entry(
-					&mut map,
-					"count_of_viewers",
-					&self.count_of_viewers,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputLastMessageViews { message_id : field "message_id", first_viewers :
+			field "first_viewers", count_of_viewers : field "count_of_viewers", extra :
+			rest "", }
+		);
+		serialize_map!(
+			OutputLastMessageViews { opt "message_id" message_id, req "first_viewers"
+			first_viewers, opt "count_of_viewers" count_of_viewers, rest "" extra }
+		);
 		/// The object `result` of `imopenlines.dialog.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-dialog-get.html>
@@ -11389,191 +7694,52 @@ pub mod dialog {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"id",
-							"parent_chat_id",
-							"parent_message_id",
-							"name",
-							"description",
-							"owner",
-							"extranet",
-							"avatar",
-							"color",
-							"dialog_id",
-							"type",
-							"counter",
-							"user_counter",
-							"message_count",
-							"unread_id",
-							"restrictions",
-							"last_message_id",
-							"last_id",
-							"marked_id",
-							"disk_folder_id",
-							"entity_type",
-							"entity_id",
-							"entity_data_1",
-							"entity_data_2",
-							"entity_data_3",
-							"mute_list",
-							"date_create",
-							"message_type",
-							"public",
-							"role",
-							"entity_link",
-							"text_field_enabled",
-							"background_id",
-							"permissions",
-							"is_new",
-							"readed_list",
-							"manager_list",
-							"last_message_views",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					id: object.field("id")?,
-					parent_chat_id: object.field("parent_chat_id")?,
-					parent_message_id: object.field("parent_message_id")?,
-					name: object.field("name")?,
-					description: object.field("description")?,
-					owner: object.field("owner")?,
-					extranet: object.field("extranet")?,
-					avatar: object.field("avatar")?,
-					color: object.field("color")?,
-					dialog_id: object.field("dialog_id")?,
-					type_: object.field("type")?,
-					counter: object.field("counter")?,
-					user_counter: object.field("user_counter")?,
-					message_count: object.field("message_count")?,
-					unread_id: object.field("unread_id")?,
-					restrictions: object.field("restrictions")?,
-					last_message_id: object.field("last_message_id")?,
-					last_id: object.field("last_id")?,
-					marked_id: object.field("marked_id")?,
-					disk_folder_id: object.field("disk_folder_id")?,
-					entity_type: object.field("entity_type")?,
-					entity_id: object.field("entity_id")?,
-					entity_data_1: object.field("entity_data_1")?,
-					entity_data_2: object.field("entity_data_2")?,
-					entity_data_3: object.field("entity_data_3")?,
-					mute_list: object.field("mute_list")?,
-					date_create: object.field("date_create")?,
-					message_type: object.field("message_type")?,
-					public: object.field("public")?,
-					role: object.field("role")?,
-					entity_link: object.field("entity_link")?,
-					text_field_enabled: object.field("text_field_enabled")?,
-					background_id: object.field("background_id")?,
-					permissions: object.field("permissions")?,
-					is_new: object.field("is_new")?,
-					readed_list: object.field("readed_list")?,
-					manager_list: object.field("manager_list")?,
-					last_message_views: object.field("last_message_views")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"parent_chat_id",
-					&self.parent_chat_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"parent_message_id",
-					&self.parent_message_id,
-				)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "owner", &self.owner)?;
-				crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
-				crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-				crate::support::opt_entry(&mut map, "color", &self.color)?;
-				crate::support::opt_entry(&mut map, "dialog_id", &self.dialog_id)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "counter", &self.counter)?;
-				crate::support::opt_entry(&mut map, "user_counter", &self.user_counter)?;
-				crate::support::opt_entry(
-					&mut map,
-					"message_count",
-					&self.message_count,
-				)?;
-				crate::support::opt_entry(&mut map, "unread_id", &self.unread_id)?;
-				crate::support::opt_entry(&mut map, "restrictions", &self.restrictions)?;
-				crate::support::opt_entry(
-					&mut map,
-					"last_message_id",
-					&self.last_message_id,
-				)?;
-				crate::support::opt_entry(&mut map, "last_id", &self.last_id)?;
-				crate::support::opt_entry(&mut map, "marked_id", &self.marked_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"disk_folder_id",
-					&self.disk_folder_id,
-				)?;
-				crate::support::opt_entry(&mut map, "entity_type", &self.entity_type)?;
-				crate::support::opt_entry(&mut map, "entity_id", &self.entity_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"entity_data_1",
-					&self.entity_data_1,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"entity_data_2",
-					&self.entity_data_2,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"entity_data_3",
-					&self.entity_data_3,
-				)?;
-				map.serialize_entry("mute_list", &self.mute_list)?;
-				crate::support::opt_entry(&mut map, "date_create", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "message_type", &self.message_type)?;
-				crate::support::opt_entry(&mut map, "public", &self.public)?;
-				crate::support::opt_entry(&mut map, "role", &self.role)?;
-				crate::support::opt_entry(&mut map, "entity_link", &self.entity_link)?;
-				crate::support::opt_entry(
-					&mut map,
-					"text_field_enabled",
-					&self.text_field_enabled,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"background_id",
-					&self.background_id,
-				)?;
-				crate::support::opt_entry(&mut map, "permissions", &self.permissions)?;
-				crate::support::opt_entry(&mut map, "is_new", &self.is_new)?;
-				map.serialize_entry("readed_list", &self.readed_list)?;
-				map.serialize_entry("manager_list", &self.manager_list)?;
-				crate::support::opt_entry(
-					&mut map,
-					"last_message_views",
-					&self.last_message_views,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : field "id", parent_chat_id : field "parent_chat_id",
+			parent_message_id : field "parent_message_id", name : field "name",
+			description : field "description", owner : field "owner", extranet : field
+			"extranet", avatar : field "avatar", color : field "color", dialog_id : field
+			"dialog_id", type_ : field "type", counter : field "counter", user_counter :
+			field "user_counter", message_count : field "message_count", unread_id :
+			field "unread_id", restrictions : field "restrictions", last_message_id :
+			field "last_message_id", last_id : field "last_id", marked_id : field
+			"marked_id", disk_folder_id : field "disk_folder_id", entity_type : field
+			"entity_type", entity_id : field "entity_id", entity_data_1 : field
+			"entity_data_1", entity_data_2 : field "entity_data_2", entity_data_3 : field
+			"entity_data_3", mute_list : field "mute_list", date_create : field
+			"date_create", message_type : field "message_type", public : field "public",
+			role : field "role", entity_link : field "entity_link", text_field_enabled :
+			field "text_field_enabled", background_id : field "background_id",
+			permissions : field "permissions", is_new : field "is_new", readed_list :
+			field "readed_list", manager_list : field "manager_list", last_message_views
+			: field "last_message_views", extra : rest "", } fits["id", "parent_chat_id",
+			"parent_message_id", "name", "description", "owner", "extranet", "avatar",
+			"color", "dialog_id", "type", "counter", "user_counter", "message_count",
+			"unread_id", "restrictions", "last_message_id", "last_id", "marked_id",
+			"disk_folder_id", "entity_type", "entity_id", "entity_data_1",
+			"entity_data_2", "entity_data_3", "mute_list", "date_create", "message_type",
+			"public", "role", "entity_link", "text_field_enabled", "background_id",
+			"permissions", "is_new", "readed_list", "manager_list", "last_message_views"]
+			[]
+		);
+		serialize_map!(
+			Output { opt "id" id, opt "parent_chat_id" parent_chat_id, opt
+			"parent_message_id" parent_message_id, opt "name" name, opt "description"
+			description, opt "owner" owner, opt "extranet" extranet, opt "avatar" avatar,
+			opt "color" color, opt "dialog_id" dialog_id, opt "type" type_, opt "counter"
+			counter, opt "user_counter" user_counter, opt "message_count" message_count,
+			opt "unread_id" unread_id, opt "restrictions" restrictions, opt
+			"last_message_id" last_message_id, opt "last_id" last_id, opt "marked_id"
+			marked_id, opt "disk_folder_id" disk_folder_id, opt "entity_type"
+			entity_type, opt "entity_id" entity_id, opt "entity_data_1" entity_data_1,
+			opt "entity_data_2" entity_data_2, opt "entity_data_3" entity_data_3, req
+			"mute_list" mute_list, opt "date_create" date_create, opt "message_type"
+			message_type, opt "public" public, opt "role" role, opt "entity_link"
+			entity_link, opt "text_field_enabled" text_field_enabled, opt "background_id"
+			background_id, opt "permissions" permissions, opt "is_new" is_new, req
+			"readed_list" readed_list, req "manager_list" manager_list, opt
+			"last_message_views" last_message_views, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "imopenlines.dialog.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -11619,42 +7785,17 @@ pub mod imconnector {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Activate {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CONNECTOR", &self.connector)?;
-			map.serialize_entry("LINE", &self.line)?;
-			map.serialize_entry("ACTIVE", &self.active)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Activate);
+	serialize_map!(
+		Activate { req "CONNECTOR" connector, req "LINE" line, req "ACTIVE" active, rest
+		"" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Activate {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				connector: object.field("CONNECTOR")?,
-				line: object.field("LINE")?,
-				active: object.field("ACTIVE")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Activate { connector : field "CONNECTOR", line : field "LINE", active : field
+		"ACTIVE", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Activate);
 	/// `imconnector.list`: REST 2, scope `imopenlines`.
@@ -11675,34 +7816,11 @@ pub mod imconnector {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(List { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(List { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// `imconnector.register`: REST 2, scope `imopenlines`.
@@ -11809,76 +7927,26 @@ pub mod imconnector {
 			self.chat_group = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Register {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("ID", &self.id)?;
-			map.serialize_entry("NAME", &self.name)?;
-			map.serialize_entry("ICON", &self.icon)?;
-			map.serialize_entry("PLACEMENT_HANDLER", &self.placement_handler)?;
-			crate::support::opt_entry(&mut map, "ICON_DISABLED", &self.icon_disabled)?;
-			crate::support::opt_entry(
-				&mut map,
-				"DEL_EXTERNAL_MESSAGES",
-				&self.del_external_messages,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"EDIT_INTERNAL_MESSAGES",
-				&self.edit_internal_messages,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"DEL_INTERNAL_MESSAGES",
-				&self.del_internal_messages,
-			)?;
-			crate::support::opt_entry(&mut map, "NEWSLETTER", &self.newsletter)?;
-			crate::support::opt_entry(
-				&mut map,
-				"NEED_SYSTEM_MESSAGES",
-				&self.need_system_messages,
-			)?;
-			crate::support::opt_entry(&mut map, "NEED_SIGNATURE", &self.need_signature)?;
-			crate::support::opt_entry(&mut map, "CHAT_GROUP", &self.chat_group)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Register);
+	serialize_map!(
+		Register { req "ID" id, req "NAME" name, req "ICON" icon, req "PLACEMENT_HANDLER"
+		placement_handler, opt "ICON_DISABLED" icon_disabled, opt "DEL_EXTERNAL_MESSAGES"
+		del_external_messages, opt "EDIT_INTERNAL_MESSAGES" edit_internal_messages, opt
+		"DEL_INTERNAL_MESSAGES" del_internal_messages, opt "NEWSLETTER" newsletter, opt
+		"NEED_SYSTEM_MESSAGES" need_system_messages, opt "NEED_SIGNATURE" need_signature,
+		opt "CHAT_GROUP" chat_group, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Register {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("ID")?,
-				name: object.field("NAME")?,
-				icon: object.field("ICON")?,
-				placement_handler: object.field("PLACEMENT_HANDLER")?,
-				icon_disabled: object.field("ICON_DISABLED")?,
-				del_external_messages: object.field("DEL_EXTERNAL_MESSAGES")?,
-				edit_internal_messages: object.field("EDIT_INTERNAL_MESSAGES")?,
-				del_internal_messages: object.field("DEL_INTERNAL_MESSAGES")?,
-				newsletter: object.field("NEWSLETTER")?,
-				need_system_messages: object.field("NEED_SYSTEM_MESSAGES")?,
-				need_signature: object.field("NEED_SIGNATURE")?,
-				chat_group: object.field("CHAT_GROUP")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Register { id : field "ID", name : field "NAME", icon : field "ICON",
+		placement_handler : field "PLACEMENT_HANDLER", icon_disabled : field
+		"ICON_DISABLED", del_external_messages : field "DEL_EXTERNAL_MESSAGES",
+		edit_internal_messages : field "EDIT_INTERNAL_MESSAGES", del_internal_messages :
+		field "DEL_INTERNAL_MESSAGES", newsletter : field "NEWSLETTER",
+		need_system_messages : field "NEED_SYSTEM_MESSAGES", need_signature : field
+		"NEED_SIGNATURE", chat_group : field "CHAT_GROUP", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Register);
 	/// `imconnector.status`: REST 2, scope `imopenlines`.
@@ -11912,40 +7980,13 @@ pub mod imconnector {
 			self.line = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Status {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CONNECTOR", &self.connector)?;
-			crate::support::opt_entry(&mut map, "LINE", &self.line)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Status);
+	serialize_map!(Status { req "CONNECTOR" connector, opt "LINE" line, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Status {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				connector: object.field("CONNECTOR")?,
-				line: object.field("LINE")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Status { connector : field "CONNECTOR", line : field "LINE", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Status);
 	/// `imconnector.unregister`: REST 2, scope `imopenlines`.
@@ -11971,38 +8012,11 @@ pub mod imconnector {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Unregister {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("ID", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Unregister);
+	serialize_map!(Unregister { req "ID" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Unregister {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Unregister { id : field "ID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Unregister);
 	/// Types of `imconnector.activate`.
@@ -12071,44 +8085,17 @@ pub mod imconnector {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Set {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("CONNECTOR", &self.connector)?;
-					map.serialize_entry("LINE", &self.line)?;
-					map.serialize_entry("DATA", &self.data)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Set);
+			serialize_map!(
+				Set { req "CONNECTOR" connector, req "LINE" line, req "DATA" data, rest
+				"" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Set {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						connector: object.field("CONNECTOR")?,
-						line: object.field("LINE")?,
-						data: object.field("DATA")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Set { connector : field "CONNECTOR", line : field "LINE", data : field
+				"DATA", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Set);
 			/// Types of `imconnector.connector.data.set`.
@@ -12179,46 +8166,17 @@ pub mod imconnector {
 						self.name = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for DataParam {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "ID", &self.id)?;
-						crate::support::opt_entry(&mut map, "URL", &self.url)?;
-						crate::support::opt_entry(&mut map, "URL_IM", &self.url_im)?;
-						crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(DataParam);
+				serialize_map!(
+					DataParam { opt "ID" id, opt "URL" url, opt "URL_IM" url_im, opt
+					"NAME" name, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for DataParam {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.exact_str("ID")?,
-							url: object.exact_str("URL")?,
-							url_im: object.exact_str("URL_IM")?,
-							name: object.exact_str("NAME")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					DataParam { id : exact "ID", url : exact "URL", url_im : exact
+					"URL_IM", name : exact "NAME", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(DataParam);
 				/// The `result` of the call: `boolean`.
@@ -12268,44 +8226,17 @@ pub mod imconnector {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Messages {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("CONNECTOR", &self.connector)?;
-				map.serialize_entry("LINE", &self.line)?;
-				map.serialize_entry("MESSAGES", &self.messages)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Messages);
+		serialize_map!(
+			Messages { req "CONNECTOR" connector, req "LINE" line, req "MESSAGES"
+			messages, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Messages {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					connector: object.field("CONNECTOR")?,
-					line: object.field("LINE")?,
-					messages: object.field("MESSAGES")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Messages { connector : field "CONNECTOR", line : field "LINE", messages :
+			field "MESSAGES", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Messages);
 		/// Types of `imconnector.delete.messages`.
@@ -12352,40 +8283,11 @@ pub mod imconnector {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for MessagesUser {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("id", &self.id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(MessagesUser);
+			serialize_map!(MessagesUser { req "id" id, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for MessagesUser {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(MessagesUser { id : field "id", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(MessagesUser);
 			/// The object `params.MESSAGES.message` of `imconnector.delete.messages`: `object`.
@@ -12407,40 +8309,11 @@ pub mod imconnector {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for MessagesMessage {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("id", &self.id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(MessagesMessage);
+			serialize_map!(MessagesMessage { req "id" id, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for MessagesMessage {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(MessagesMessage { id : field "id", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(MessagesMessage);
 			/// The object `params.MESSAGES.chat` of `imconnector.delete.messages`: `object`.
@@ -12462,40 +8335,11 @@ pub mod imconnector {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for MessagesChat {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("id", &self.id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(MessagesChat);
+			serialize_map!(MessagesChat { req "id" id, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for MessagesChat {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(MessagesChat { id : field "id", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(MessagesChat);
 			/// The object `params.MESSAGES` of `imconnector.delete.messages`: `array`.
@@ -12538,44 +8382,17 @@ pub mod imconnector {
 					self.chat = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Messages {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "user", &self.user)?;
-					crate::support::opt_entry(&mut map, "message", &self.message)?;
-					crate::support::opt_entry(&mut map, "chat", &self.chat)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Messages);
+			serialize_map!(
+				Messages { opt "user" user, opt "message" message, opt "chat" chat, rest
+				"" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Messages {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						user: object.field("user")?,
-						message: object.field("message")?,
-						chat: object.field("chat")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Messages { user : field "user", message : field "message", chat : field
+				"chat", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Messages);
 			/// The object `result.DATA.RESULT.message` of `imconnector.delete.messages`: `object`.
@@ -12595,35 +8412,14 @@ pub mod imconnector {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputDataResultMessage {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						date: object.field("date")?,
-						text: object.field("text")?,
-						files: object.field("files")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputDataResultMessage {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "date", &self.date)?;
-					crate::support::opt_entry(&mut map, "text", &self.text)?;
-					map.serialize_entry("files", &self.files)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputDataResultMessage { id : field "id", date : field "date", text :
+				field "text", files : field "files", extra : rest "", }
+			);
+			serialize_map!(
+				OutputDataResultMessage { opt "id" id, opt "date" date, opt "text" text,
+				req "files" files, rest "" extra }
+			);
 			/// The object `result.DATA.RESULT.chat` of `imconnector.delete.messages`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-delete-messages.html>
@@ -12637,35 +8433,14 @@ pub mod imconnector {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputDataResultChat {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						description: object.field("description")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputDataResultChat {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"description",
-						&self.description,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputDataResultChat { id : field "id", description : field
+				"description", extra : rest "", }
+			);
+			serialize_map!(
+				OutputDataResultChat { opt "id" id, opt "description" description, rest
+				"" extra }
+			);
 			/// The object `result.DATA.RESULT` of `imconnector.delete.messages`: `array`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-delete-messages.html>
@@ -12685,37 +8460,15 @@ pub mod imconnector {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputDataResult {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						user: object.field("user")?,
-						message: object.field("message")?,
-						chat: object.field("chat")?,
-						success: object.field("SUCCESS")?,
-						errors: object.field("ERRORS")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputDataResult {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "user", &self.user)?;
-					crate::support::opt_entry(&mut map, "message", &self.message)?;
-					crate::support::opt_entry(&mut map, "chat", &self.chat)?;
-					crate::support::opt_entry(&mut map, "SUCCESS", &self.success)?;
-					map.serialize_entry("ERRORS", &self.errors)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputDataResult { user : field "user", message : field "message", chat :
+				field "chat", success : field "SUCCESS", errors : field "ERRORS", extra :
+				rest "", }
+			);
+			serialize_map!(
+				OutputDataResult { opt "user" user, opt "message" message, opt "chat"
+				chat, opt "SUCCESS" success, req "ERRORS" errors, rest "" extra }
+			);
 			/// The object `result.DATA` of `imconnector.delete.messages`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-delete-messages.html>
@@ -12727,29 +8480,8 @@ pub mod imconnector {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputData {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						result: object.field("RESULT")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputData {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("RESULT", &self.result)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(OutputData { result : field "RESULT", extra : rest "", });
+			serialize_map!(OutputData { req "RESULT" result, rest "" extra });
 			/// The object `result` of `imconnector.delete.messages`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-delete-messages.html>
@@ -12763,32 +8495,13 @@ pub mod imconnector {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["SUCCESS", "DATA"], &[])?;
-					Ok(Self {
-						success: object.field("SUCCESS")?,
-						data: object.field("DATA")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "SUCCESS", &self.success)?;
-					crate::support::opt_entry(&mut map, "DATA", &self.data)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { success : field "SUCCESS", data : field "DATA", extra : rest "",
+				} fits["SUCCESS", "DATA"] []
+			);
+			serialize_map!(
+				Output { opt "SUCCESS" success, opt "DATA" data, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Messages {
 				const NAME: &'static str = "imconnector.delete.messages";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -12835,37 +8548,15 @@ pub mod imconnector {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(&["livechat", "telegrambot", "network", "myconnector"], &[])?;
-				Ok(Self {
-					livechat: object.field("livechat")?,
-					telegrambot: object.field("telegrambot")?,
-					network: object.field("network")?,
-					myconnector: object.field("myconnector")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "livechat", &self.livechat)?;
-				crate::support::opt_entry(&mut map, "telegrambot", &self.telegrambot)?;
-				crate::support::opt_entry(&mut map, "network", &self.network)?;
-				crate::support::opt_entry(&mut map, "myconnector", &self.myconnector)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { livechat : field "livechat", telegrambot : field "telegrambot",
+			network : field "network", myconnector : field "myconnector", extra : rest
+			"", } fits["livechat", "telegrambot", "network", "myconnector"] []
+		);
+		serialize_map!(
+			Output { opt "livechat" livechat, opt "telegrambot" telegrambot, opt
+			"network" network, opt "myconnector" myconnector, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::List {
 			const NAME: &'static str = "imconnector.list";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -12957,46 +8648,17 @@ pub mod imconnector {
 				self.position = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Icon {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("DATA_IMAGE", &self.data_image)?;
-				crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
-				crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
-				crate::support::opt_entry(&mut map, "POSITION", &self.position)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Icon);
+		serialize_map!(
+			Icon { req "DATA_IMAGE" data_image, opt "COLOR" color, opt "SIZE" size, opt
+			"POSITION" position, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Icon {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					data_image: object.field("DATA_IMAGE")?,
-					color: object.exact_str("COLOR")?,
-					size: object.exact_str("SIZE")?,
-					position: object.exact_str("POSITION")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Icon { data_image : field "DATA_IMAGE", color : exact "COLOR", size : exact
+			"SIZE", position : exact "POSITION", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Icon);
 		/// The object `params.ICON_DISABLED` of `imconnector.register`: `object`.
@@ -13047,46 +8709,17 @@ pub mod imconnector {
 				self.position = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for IconDisabled {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "DATA_IMAGE", &self.data_image)?;
-				crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
-				crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
-				crate::support::opt_entry(&mut map, "POSITION", &self.position)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(IconDisabled);
+		serialize_map!(
+			IconDisabled { opt "DATA_IMAGE" data_image, opt "COLOR" color, opt "SIZE"
+			size, opt "POSITION" position, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for IconDisabled {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					data_image: object.exact_str("DATA_IMAGE")?,
-					color: object.exact_str("COLOR")?,
-					size: object.exact_str("SIZE")?,
-					position: object.exact_str("POSITION")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			IconDisabled { data_image : exact "DATA_IMAGE", color : exact "COLOR", size :
+			exact "SIZE", position : exact "POSITION", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(IconDisabled);
 		/// The object `result` of `imconnector.register`: `object`.
@@ -13104,38 +8737,15 @@ pub mod imconnector {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["result", "error", "error_description"], &[])?;
-				Ok(Self {
-					result: object.field("result")?,
-					error: object.field("error")?,
-					error_description: object.field("error_description")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "result", &self.result)?;
-				crate::support::opt_entry(&mut map, "error", &self.error)?;
-				crate::support::opt_entry(
-					&mut map,
-					"error_description",
-					&self.error_description,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { result : field "result", error : field "error", error_description :
+			field "error_description", extra : rest "", } fits["result", "error",
+			"error_description"] []
+		);
+		serialize_map!(
+			Output { opt "result" result, opt "error" error, opt "error_description"
+			error_description, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Register {
 			const NAME: &'static str = "imconnector.register";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -13180,44 +8790,17 @@ pub mod imconnector {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Messages {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("CONNECTOR", &self.connector)?;
-				map.serialize_entry("LINE", &self.line)?;
-				map.serialize_entry("MESSAGES", &self.messages)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Messages);
+		serialize_map!(
+			Messages { req "CONNECTOR" connector, req "LINE" line, req "MESSAGES"
+			messages, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Messages {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					connector: object.field("CONNECTOR")?,
-					line: object.field("LINE")?,
-					messages: object.field("MESSAGES")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Messages { connector : field "CONNECTOR", line : field "LINE", messages :
+			field "MESSAGES", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Messages);
 		/// Types of `imconnector.send.messages`.
@@ -13346,60 +8929,21 @@ pub mod imconnector {
 					self.skip_phone_validate = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for MessagesUser {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("id", &self.id)?;
-					crate::support::opt_entry(&mut map, "last_name", &self.last_name)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "picture", &self.picture)?;
-					crate::support::opt_entry(&mut map, "url", &self.url)?;
-					crate::support::opt_entry(&mut map, "gender", &self.gender)?;
-					crate::support::opt_entry(&mut map, "email", &self.email)?;
-					crate::support::opt_entry(&mut map, "phone", &self.phone)?;
-					crate::support::opt_entry(
-						&mut map,
-						"skip_phone_validate",
-						&self.skip_phone_validate,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(MessagesUser);
+			serialize_map!(
+				MessagesUser { req "id" id, opt "last_name" last_name, opt "name" name,
+				opt "picture" picture, opt "url" url, opt "gender" gender, opt "email"
+				email, opt "phone" phone, opt "skip_phone_validate" skip_phone_validate,
+				rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for MessagesUser {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						last_name: object.exact_str("last_name")?,
-						name: object.exact_str("name")?,
-						picture: object.field("picture")?,
-						url: object.exact_str("url")?,
-						gender: object.field("gender")?,
-						email: object.exact_str("email")?,
-						phone: object.exact_str("phone")?,
-						skip_phone_validate: object.exact_str("skip_phone_validate")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				MessagesUser { id : field "id", last_name : exact "last_name", name :
+				exact "name", picture : field "picture", url : exact "url", gender :
+				field "gender", email : exact "email", phone : exact "phone",
+				skip_phone_validate : exact "skip_phone_validate", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(MessagesUser);
 			/// The object `params.MESSAGES.message` of `imconnector.send.messages`: `object`.
@@ -13466,54 +9010,19 @@ pub mod imconnector {
 					self.user_id = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for MessagesMessage {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "date", &self.date)?;
-					crate::support::opt_entry(&mut map, "text", &self.text)?;
-					crate::support::opt_entry(&mut map, "files", &self.files)?;
-					crate::support::opt_entry(
-						&mut map,
-						"disable_crm",
-						&self.disable_crm,
-					)?;
-					crate::support::opt_entry(&mut map, "user_id", &self.user_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(MessagesMessage);
+			serialize_map!(
+				MessagesMessage { opt "id" id, opt "date" date, opt "text" text, opt
+				"files" files, opt "disable_crm" disable_crm, opt "user_id" user_id, rest
+				"" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for MessagesMessage {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.exact_str("id")?,
-						date: object.field("date")?,
-						text: object.exact_str("text")?,
-						files: object.field("files")?,
-						disable_crm: object.exact_str("disable_crm")?,
-						user_id: object.field("user_id")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				MessagesMessage { id : exact "id", date : field "date", text : exact
+				"text", files : field "files", disable_crm : exact "disable_crm", user_id
+				: field "user_id", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(MessagesMessage);
 			/// The object `params.MESSAGES.chat` of `imconnector.send.messages`: `object`.
@@ -13551,44 +9060,17 @@ pub mod imconnector {
 					self.url = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for MessagesChat {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "url", &self.url)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
+			extra_setter!(MessagesChat);
+			serialize_map!(
+				MessagesChat { req "id" id, opt "name" name, opt "url" url, rest "" extra
 				}
-			}
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for MessagesChat {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						name: object.exact_str("name")?,
-						url: object.exact_str("url")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				MessagesChat { id : field "id", name : exact "name", url : exact "url",
+				extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(MessagesChat);
 			/// The object `params.MESSAGES` of `imconnector.send.messages`: `array`.
@@ -13631,44 +9113,17 @@ pub mod imconnector {
 					self.chat = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Messages {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "user", &self.user)?;
-					crate::support::opt_entry(&mut map, "message", &self.message)?;
-					crate::support::opt_entry(&mut map, "chat", &self.chat)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Messages);
+			serialize_map!(
+				Messages { opt "user" user, opt "message" message, opt "chat" chat, rest
+				"" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Messages {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						user: object.field("user")?,
-						message: object.field("message")?,
-						chat: object.field("chat")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Messages { user : field "user", message : field "message", chat : field
+				"chat", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Messages);
 			/// The object `result.DATA.RESULT.message` of `imconnector.send.messages`: `object`.
@@ -13688,35 +9143,14 @@ pub mod imconnector {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputDataResultMessage {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						date: object.field("date")?,
-						text: object.field("text")?,
-						files: object.field("files")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputDataResultMessage {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					map.serialize_entry("date", &self.date)?;
-					crate::support::opt_entry(&mut map, "text", &self.text)?;
-					map.serialize_entry("files", &self.files)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputDataResultMessage { id : field "id", date : field "date", text :
+				field "text", files : field "files", extra : rest "", }
+			);
+			serialize_map!(
+				OutputDataResultMessage { opt "id" id, req "date" date, opt "text" text,
+				req "files" files, rest "" extra }
+			);
 			/// The object `result.DATA.RESULT.chat` of `imconnector.send.messages`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-messages.html>
@@ -13732,37 +9166,14 @@ pub mod imconnector {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputDataResultChat {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						name: object.field("name")?,
-						description: object.field("description")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputDataResultChat {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"description",
-						&self.description,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputDataResultChat { id : field "id", name : field "name", description
+				: field "description", extra : rest "", }
+			);
+			serialize_map!(
+				OutputDataResultChat { opt "id" id, opt "name" name, opt "description"
+				description, rest "" extra }
+			);
 			/// The object `result.DATA.RESULT.extra` of `imconnector.send.messages`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-messages.html>
@@ -13776,39 +9187,15 @@ pub mod imconnector {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputDataResultExtra {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						skip_phone_validate: object.field("skip_phone_validate")?,
-						disable_tracker: object.field("disable_tracker")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputDataResultExtra {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"skip_phone_validate",
-						&self.skip_phone_validate,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"disable_tracker",
-						&self.disable_tracker,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputDataResultExtra { skip_phone_validate : field
+				"skip_phone_validate", disable_tracker : field "disable_tracker", extra :
+				rest "", }
+			);
+			serialize_map!(
+				OutputDataResultExtra { opt "skip_phone_validate" skip_phone_validate,
+				opt "disable_tracker" disable_tracker, rest "" extra }
+			);
 			/// The object `result.DATA.RESULT.session` of `imconnector.send.messages`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-messages.html>
@@ -13822,31 +9209,14 @@ pub mod imconnector {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputDataResultSession {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("ID")?,
-						chat_id: object.field("CHAT_ID")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputDataResultSession {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ID", &self.id)?;
-					crate::support::opt_entry(&mut map, "CHAT_ID", &self.chat_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputDataResultSession { id : field "ID", chat_id : field "CHAT_ID",
+				extra : rest "", }
+			);
+			serialize_map!(
+				OutputDataResultSession { opt "ID" id, opt "CHAT_ID" chat_id, rest ""
+				extra }
+			);
 			/// The object `result.DATA.RESULT` of `imconnector.send.messages`: `array`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-messages.html>
@@ -13872,41 +9242,16 @@ pub mod imconnector {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputDataResult {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						user: object.field("user")?,
-						message: object.field("message")?,
-						chat: object.field("chat")?,
-						extra_2: object.field("extra")?,
-						success: object.field("SUCCESS")?,
-						errors: object.field("ERRORS")?,
-						session: object.field("session")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputDataResult {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "user", &self.user)?;
-					crate::support::opt_entry(&mut map, "message", &self.message)?;
-					crate::support::opt_entry(&mut map, "chat", &self.chat)?;
-					crate::support::opt_entry(&mut map, "extra", &self.extra_2)?;
-					crate::support::opt_entry(&mut map, "SUCCESS", &self.success)?;
-					map.serialize_entry("ERRORS", &self.errors)?;
-					crate::support::opt_entry(&mut map, "session", &self.session)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputDataResult { user : field "user", message : field "message", chat :
+				field "chat", extra_2 : field "extra", success : field "SUCCESS", errors
+				: field "ERRORS", session : field "session", extra : rest "", }
+			);
+			serialize_map!(
+				OutputDataResult { opt "user" user, opt "message" message, opt "chat"
+				chat, opt "extra" extra_2, opt "SUCCESS" success, req "ERRORS" errors,
+				opt "session" session, rest "" extra }
+			);
 			/// The object `result.DATA` of `imconnector.send.messages`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-messages.html>
@@ -13918,29 +9263,8 @@ pub mod imconnector {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputData {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						result: object.field("RESULT")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputData {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("RESULT", &self.result)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(OutputData { result : field "RESULT", extra : rest "", });
+			serialize_map!(OutputData { req "RESULT" result, rest "" extra });
 			/// The object `result` of `imconnector.send.messages`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-messages.html>
@@ -13954,32 +9278,13 @@ pub mod imconnector {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["SUCCESS", "DATA"], &[])?;
-					Ok(Self {
-						success: object.field("SUCCESS")?,
-						data: object.field("DATA")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "SUCCESS", &self.success)?;
-					crate::support::opt_entry(&mut map, "DATA", &self.data)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { success : field "SUCCESS", data : field "DATA", extra : rest "",
+				} fits["SUCCESS", "DATA"] []
+			);
+			serialize_map!(
+				Output { opt "SUCCESS" success, opt "DATA" data, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Messages {
 				const NAME: &'static str = "imconnector.send.messages";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -14024,44 +9329,17 @@ pub mod imconnector {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Delivery {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("CONNECTOR", &self.connector)?;
-					map.serialize_entry("LINE", &self.line)?;
-					map.serialize_entry("MESSAGES", &self.messages)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Delivery);
+			serialize_map!(
+				Delivery { req "CONNECTOR" connector, req "LINE" line, req "MESSAGES"
+				messages, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Delivery {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						connector: object.field("CONNECTOR")?,
-						line: object.field("LINE")?,
-						messages: object.field("MESSAGES")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Delivery { connector : field "CONNECTOR", line : field "LINE", messages :
+				field "MESSAGES", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Delivery);
 			/// `imconnector.send.status.reading`: REST 2, scope `imopenlines`.
@@ -14097,44 +9375,17 @@ pub mod imconnector {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Reading {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("CONNECTOR", &self.connector)?;
-					map.serialize_entry("LINE", &self.line)?;
-					map.serialize_entry("MESSAGES", &self.messages)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Reading);
+			serialize_map!(
+				Reading { req "CONNECTOR" connector, req "LINE" line, req "MESSAGES"
+				messages, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Reading {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						connector: object.field("CONNECTOR")?,
-						line: object.field("LINE")?,
-						messages: object.field("MESSAGES")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Reading { connector : field "CONNECTOR", line : field "LINE", messages :
+				field "MESSAGES", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Reading);
 			/// Types of `imconnector.send.status.delivery`.
@@ -14192,46 +9443,17 @@ pub mod imconnector {
 						self.message_id = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for MessagesIm {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "chat_id", &self.chat_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"message_id",
-							&self.message_id,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(MessagesIm);
+				serialize_map!(
+					MessagesIm { opt "chat_id" chat_id, opt "message_id" message_id, rest
+					"" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for MessagesIm {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							chat_id: object.field("chat_id")?,
-							message_id: object.field("message_id")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					MessagesIm { chat_id : field "chat_id", message_id : field
+					"message_id", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(MessagesIm);
 				/// The object `params.MESSAGES.message` of `imconnector.send.status.delivery`: `object`.
@@ -14266,42 +9488,16 @@ pub mod imconnector {
 						self.date = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for MessagesMessage {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "date", &self.date)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(MessagesMessage);
+				serialize_map!(
+					MessagesMessage { opt "id" id, opt "date" date, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for MessagesMessage {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							date: object.field("date")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					MessagesMessage { id : field "id", date : field "date", extra : rest
+					"", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(MessagesMessage);
 				/// The object `params.MESSAGES.chat` of `imconnector.send.status.delivery`: `object`.
@@ -14328,40 +9524,11 @@ pub mod imconnector {
 						self.id = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for MessagesChat {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(MessagesChat);
+				serialize_map!(MessagesChat { opt "id" id, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for MessagesChat {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.exact_str("id")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(MessagesChat { id : exact "id", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(MessagesChat);
 				/// The object `params.MESSAGES` of `imconnector.send.status.delivery`: `array`.
@@ -14404,44 +9571,17 @@ pub mod imconnector {
 						self.chat = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Messages {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "im", &self.im)?;
-						crate::support::opt_entry(&mut map, "message", &self.message)?;
-						crate::support::opt_entry(&mut map, "chat", &self.chat)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Messages);
+				serialize_map!(
+					Messages { opt "im" im, opt "message" message, opt "chat" chat, rest
+					"" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Messages {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							im: object.field("im")?,
-							message: object.field("message")?,
-							chat: object.field("chat")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					Messages { im : field "im", message : field "message", chat : field
+					"chat", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Messages);
 				/// The object `result` of `imconnector.send.status.delivery`: `object`.
@@ -14457,32 +9597,13 @@ pub mod imconnector {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["SUCCESS", "DATA"], &[])?;
-						Ok(Self {
-							success: object.field("SUCCESS")?,
-							data: object.field("DATA")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "SUCCESS", &self.success)?;
-						map.serialize_entry("DATA", &self.data)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { success : field "SUCCESS", data : field "DATA", extra : rest
+					"", } fits["SUCCESS", "DATA"] []
+				);
+				serialize_map!(
+					Output { opt "SUCCESS" success, req "DATA" data, rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::Delivery {
 					const NAME: &'static str = "imconnector.send.status.delivery";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -14547,46 +9668,17 @@ pub mod imconnector {
 						self.message_id = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for MessagesIm {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "chat_id", &self.chat_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"message_id",
-							&self.message_id,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(MessagesIm);
+				serialize_map!(
+					MessagesIm { opt "chat_id" chat_id, opt "message_id" message_id, rest
+					"" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for MessagesIm {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							chat_id: object.field("chat_id")?,
-							message_id: object.field("message_id")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					MessagesIm { chat_id : field "chat_id", message_id : field
+					"message_id", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(MessagesIm);
 				/// The object `params.MESSAGES.message` of `imconnector.send.status.reading`: `object`.
@@ -14613,40 +9705,11 @@ pub mod imconnector {
 						self.id = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for MessagesMessage {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(MessagesMessage);
+				serialize_map!(MessagesMessage { opt "id" id, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for MessagesMessage {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(MessagesMessage { id : field "id", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(MessagesMessage);
 				/// The object `params.MESSAGES.chat` of `imconnector.send.status.reading`: `object`.
@@ -14673,40 +9736,11 @@ pub mod imconnector {
 						self.id = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for MessagesChat {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(MessagesChat);
+				serialize_map!(MessagesChat { opt "id" id, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for MessagesChat {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.exact_str("id")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(MessagesChat { id : exact "id", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(MessagesChat);
 				/// The object `params.MESSAGES` of `imconnector.send.status.reading`: `array`.
@@ -14749,44 +9783,17 @@ pub mod imconnector {
 						self.chat = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Messages {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "im", &self.im)?;
-						crate::support::opt_entry(&mut map, "message", &self.message)?;
-						crate::support::opt_entry(&mut map, "chat", &self.chat)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Messages);
+				serialize_map!(
+					Messages { opt "im" im, opt "message" message, opt "chat" chat, rest
+					"" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Messages {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							im: object.field("im")?,
-							message: object.field("message")?,
-							chat: object.field("chat")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					Messages { im : field "im", message : field "message", chat : field
+					"chat", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Messages);
 				/// The object `result` of `imconnector.send.status.reading`: `object`.
@@ -14802,32 +9809,13 @@ pub mod imconnector {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["SUCCESS", "DATA"], &[])?;
-						Ok(Self {
-							success: object.field("SUCCESS")?,
-							data: object.field("DATA")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "SUCCESS", &self.success)?;
-						map.serialize_entry("DATA", &self.data)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { success : field "SUCCESS", data : field "DATA", extra : rest
+					"", } fits["SUCCESS", "DATA"] []
+				);
+				serialize_map!(
+					Output { opt "SUCCESS" success, req "DATA" data, rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::Reading {
 					const NAME: &'static str = "imconnector.send.status.reading";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -14877,39 +9865,15 @@ pub mod imconnector {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(&["LINE", "CONNECTOR", "ERROR", "CONFIGURED", "STATUS"], &[])?;
-				Ok(Self {
-					line: object.field("LINE")?,
-					connector: object.field("CONNECTOR")?,
-					error: object.field("ERROR")?,
-					configured: object.field("CONFIGURED")?,
-					status: object.field("STATUS")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "LINE", &self.line)?;
-				crate::support::opt_entry(&mut map, "CONNECTOR", &self.connector)?;
-				crate::support::opt_entry(&mut map, "ERROR", &self.error)?;
-				crate::support::opt_entry(&mut map, "CONFIGURED", &self.configured)?;
-				crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { line : field "LINE", connector : field "CONNECTOR", error : field
+			"ERROR", configured : field "CONFIGURED", status : field "STATUS", extra :
+			rest "", } fits["LINE", "CONNECTOR", "ERROR", "CONFIGURED", "STATUS"] []
+		);
+		serialize_map!(
+			Output { opt "LINE" line, opt "CONNECTOR" connector, opt "ERROR" error, opt
+			"CONFIGURED" configured, opt "STATUS" status, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Status {
 			const NAME: &'static str = "imconnector.status";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -14986,44 +9950,17 @@ pub mod imconnector {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Messages {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("CONNECTOR", &self.connector)?;
-				map.serialize_entry("LINE", &self.line)?;
-				map.serialize_entry("MESSAGES", &self.messages)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Messages);
+		serialize_map!(
+			Messages { req "CONNECTOR" connector, req "LINE" line, req "MESSAGES"
+			messages, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Messages {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					connector: object.field("CONNECTOR")?,
-					line: object.field("LINE")?,
-					messages: object.field("MESSAGES")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Messages { connector : field "CONNECTOR", line : field "LINE", messages :
+			field "MESSAGES", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Messages);
 		/// Types of `imconnector.update.messages`.
@@ -15148,60 +10085,21 @@ pub mod imconnector {
 					self.skip_phone_validate = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for MessagesUser {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("id", &self.id)?;
-					crate::support::opt_entry(&mut map, "last_name", &self.last_name)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "picture", &self.picture)?;
-					crate::support::opt_entry(&mut map, "url", &self.url)?;
-					crate::support::opt_entry(&mut map, "gender", &self.gender)?;
-					crate::support::opt_entry(&mut map, "email", &self.email)?;
-					crate::support::opt_entry(&mut map, "phone", &self.phone)?;
-					crate::support::opt_entry(
-						&mut map,
-						"skip_phone_validate",
-						&self.skip_phone_validate,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(MessagesUser);
+			serialize_map!(
+				MessagesUser { req "id" id, opt "last_name" last_name, opt "name" name,
+				opt "picture" picture, opt "url" url, opt "gender" gender, opt "email"
+				email, opt "phone" phone, opt "skip_phone_validate" skip_phone_validate,
+				rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for MessagesUser {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						last_name: object.exact_str("last_name")?,
-						name: object.exact_str("name")?,
-						picture: object.field("picture")?,
-						url: object.exact_str("url")?,
-						gender: object.field("gender")?,
-						email: object.exact_str("email")?,
-						phone: object.exact_str("phone")?,
-						skip_phone_validate: object.exact_str("skip_phone_validate")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				MessagesUser { id : field "id", last_name : exact "last_name", name :
+				exact "name", picture : field "picture", url : exact "url", gender :
+				field "gender", email : exact "email", phone : exact "phone",
+				skip_phone_validate : exact "skip_phone_validate", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(MessagesUser);
 			/// The object `params.MESSAGES.message` of `imconnector.update.messages`: `object`.
@@ -15268,54 +10166,19 @@ pub mod imconnector {
 					self.user_id = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for MessagesMessage {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "date", &self.date)?;
-					crate::support::opt_entry(&mut map, "text", &self.text)?;
-					crate::support::opt_entry(&mut map, "files", &self.files)?;
-					crate::support::opt_entry(
-						&mut map,
-						"disable_crm",
-						&self.disable_crm,
-					)?;
-					crate::support::opt_entry(&mut map, "user_id", &self.user_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(MessagesMessage);
+			serialize_map!(
+				MessagesMessage { opt "id" id, opt "date" date, opt "text" text, opt
+				"files" files, opt "disable_crm" disable_crm, opt "user_id" user_id, rest
+				"" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for MessagesMessage {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.exact_str("id")?,
-						date: object.field("date")?,
-						text: object.exact_str("text")?,
-						files: object.field("files")?,
-						disable_crm: object.exact_str("disable_crm")?,
-						user_id: object.field("user_id")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				MessagesMessage { id : exact "id", date : field "date", text : exact
+				"text", files : field "files", disable_crm : exact "disable_crm", user_id
+				: field "user_id", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(MessagesMessage);
 			/// The object `params.MESSAGES.chat` of `imconnector.update.messages`: `object`.
@@ -15353,44 +10216,17 @@ pub mod imconnector {
 					self.url = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for MessagesChat {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "url", &self.url)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
+			extra_setter!(MessagesChat);
+			serialize_map!(
+				MessagesChat { req "id" id, opt "name" name, opt "url" url, rest "" extra
 				}
-			}
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for MessagesChat {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						name: object.exact_str("name")?,
-						url: object.exact_str("url")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				MessagesChat { id : field "id", name : exact "name", url : exact "url",
+				extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(MessagesChat);
 			/// The object `params.MESSAGES` of `imconnector.update.messages`: `array`.
@@ -15433,44 +10269,17 @@ pub mod imconnector {
 					self.chat = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Messages {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "user", &self.user)?;
-					crate::support::opt_entry(&mut map, "message", &self.message)?;
-					crate::support::opt_entry(&mut map, "chat", &self.chat)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Messages);
+			serialize_map!(
+				Messages { opt "user" user, opt "message" message, opt "chat" chat, rest
+				"" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Messages {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						user: object.field("user")?,
-						message: object.field("message")?,
-						chat: object.field("chat")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Messages { user : field "user", message : field "message", chat : field
+				"chat", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Messages);
 			/// The object `result.DATA.RESULT.message` of `imconnector.update.messages`: `object`.
@@ -15490,35 +10299,14 @@ pub mod imconnector {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputDataResultMessage {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						date: object.field("date")?,
-						text: object.field("text")?,
-						files: object.field("files")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputDataResultMessage {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					map.serialize_entry("date", &self.date)?;
-					crate::support::opt_entry(&mut map, "text", &self.text)?;
-					map.serialize_entry("files", &self.files)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputDataResultMessage { id : field "id", date : field "date", text :
+				field "text", files : field "files", extra : rest "", }
+			);
+			serialize_map!(
+				OutputDataResultMessage { opt "id" id, req "date" date, opt "text" text,
+				req "files" files, rest "" extra }
+			);
 			/// The object `result.DATA.RESULT.chat` of `imconnector.update.messages`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-update-messages.html>
@@ -15534,37 +10322,14 @@ pub mod imconnector {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputDataResultChat {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						name: object.field("name")?,
-						description: object.field("description")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputDataResultChat {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"description",
-						&self.description,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputDataResultChat { id : field "id", name : field "name", description
+				: field "description", extra : rest "", }
+			);
+			serialize_map!(
+				OutputDataResultChat { opt "id" id, opt "name" name, opt "description"
+				description, rest "" extra }
+			);
 			/// The object `result.DATA.RESULT.extra` of `imconnector.update.messages`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-update-messages.html>
@@ -15578,39 +10343,15 @@ pub mod imconnector {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputDataResultExtra {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						skip_phone_validate: object.field("skip_phone_validate")?,
-						disable_tracker: object.field("disable_tracker")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputDataResultExtra {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"skip_phone_validate",
-						&self.skip_phone_validate,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"disable_tracker",
-						&self.disable_tracker,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputDataResultExtra { skip_phone_validate : field
+				"skip_phone_validate", disable_tracker : field "disable_tracker", extra :
+				rest "", }
+			);
+			serialize_map!(
+				OutputDataResultExtra { opt "skip_phone_validate" skip_phone_validate,
+				opt "disable_tracker" disable_tracker, rest "" extra }
+			);
 			/// The object `result.DATA.RESULT` of `imconnector.update.messages`: `array`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-update-messages.html>
@@ -15634,39 +10375,16 @@ pub mod imconnector {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputDataResult {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						user: object.field("user")?,
-						message: object.field("message")?,
-						chat: object.field("chat")?,
-						extra_2: object.field("extra")?,
-						success: object.field("SUCCESS")?,
-						errors: object.field("ERRORS")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputDataResult {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "user", &self.user)?;
-					crate::support::opt_entry(&mut map, "message", &self.message)?;
-					crate::support::opt_entry(&mut map, "chat", &self.chat)?;
-					crate::support::opt_entry(&mut map, "extra", &self.extra_2)?;
-					crate::support::opt_entry(&mut map, "SUCCESS", &self.success)?;
-					map.serialize_entry("ERRORS", &self.errors)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputDataResult { user : field "user", message : field "message", chat :
+				field "chat", extra_2 : field "extra", success : field "SUCCESS", errors
+				: field "ERRORS", extra : rest "", }
+			);
+			serialize_map!(
+				OutputDataResult { opt "user" user, opt "message" message, opt "chat"
+				chat, opt "extra" extra_2, opt "SUCCESS" success, req "ERRORS" errors,
+				rest "" extra }
+			);
 			/// The object `result.DATA` of `imconnector.update.messages`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-update-messages.html>
@@ -15678,29 +10396,8 @@ pub mod imconnector {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputData {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						result: object.field("RESULT")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputData {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("RESULT", &self.result)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(OutputData { result : field "RESULT", extra : rest "", });
+			serialize_map!(OutputData { req "RESULT" result, rest "" extra });
 			/// The object `result` of `imconnector.update.messages`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-update-messages.html>
@@ -15714,32 +10411,13 @@ pub mod imconnector {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["SUCCESS", "DATA"], &[])?;
-					Ok(Self {
-						success: object.field("SUCCESS")?,
-						data: object.field("DATA")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "SUCCESS", &self.success)?;
-					crate::support::opt_entry(&mut map, "DATA", &self.data)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { success : field "SUCCESS", data : field "DATA", extra : rest "",
+				} fits["SUCCESS", "DATA"] []
+			);
+			serialize_map!(
+				Output { opt "SUCCESS" success, opt "DATA" data, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Messages {
 				const NAME: &'static str = "imconnector.update.messages";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -15781,42 +10459,16 @@ pub mod message {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Save {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("CHAT_ID", &self.chat_id)?;
-				map.serialize_entry("MESSAGE_ID", &self.message_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Save);
+		serialize_map!(
+			Save { req "CHAT_ID" chat_id, req "MESSAGE_ID" message_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Save {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					chat_id: object.field("CHAT_ID")?,
-					message_id: object.field("MESSAGE_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Save { chat_id : field "CHAT_ID", message_id : field "MESSAGE_ID", extra :
+			rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Save);
 		/// Types of `imopenlines.message.quick.save`.
@@ -15882,42 +10534,16 @@ pub mod message {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Start {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("CHAT_ID", &self.chat_id)?;
-				map.serialize_entry("MESSAGE_ID", &self.message_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Start);
+		serialize_map!(
+			Start { req "CHAT_ID" chat_id, req "MESSAGE_ID" message_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Start {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					chat_id: object.field("CHAT_ID")?,
-					message_id: object.field("MESSAGE_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Start { chat_id : field "CHAT_ID", message_id : field "MESSAGE_ID", extra :
+			rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Start);
 		/// Types of `imopenlines.message.session.start`.
@@ -15981,38 +10607,11 @@ pub mod network {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Join {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CODE", &self.code)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Join);
+	serialize_map!(Join { req "CODE" code, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Join {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				code: object.field("CODE")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Join { code : field "CODE", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Join);
 	/// Types of `imopenlines.network.join`.
@@ -16110,54 +10709,19 @@ pub mod network {
 				self.url_preview = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Add {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("CODE", &self.code)?;
-				map.serialize_entry("USER_ID", &self.user_id)?;
-				map.serialize_entry("MESSAGE", &self.message)?;
-				crate::support::opt_entry(&mut map, "ATTACH", &self.attach)?;
-				crate::support::opt_entry(&mut map, "KEYBOARD", &self.keyboard)?;
-				crate::support::opt_entry(
-					&mut map,
-					"URL_PREVIEW",
-					&self.url_preview.map(crate::support::yes_no),
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Add);
+		serialize_map!(
+			Add { req "CODE" code, req "USER_ID" user_id, req "MESSAGE" message, opt
+			"ATTACH" attach, opt "KEYBOARD" keyboard, opt_yn "URL_PREVIEW" url_preview,
+			rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Add {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					code: object.field("CODE")?,
-					user_id: object.field("USER_ID")?,
-					message: object.field("MESSAGE")?,
-					attach: object.field("ATTACH")?,
-					keyboard: object.field("KEYBOARD")?,
-					url_preview: object.field("URL_PREVIEW")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Add { code : field "CODE", user_id : field "USER_ID", message : field
+			"MESSAGE", attach : field "ATTACH", keyboard : field "KEYBOARD", url_preview
+			: field "URL_PREVIEW", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
 		/// Types of `imopenlines.network.message.add`.
@@ -16238,38 +10802,11 @@ pub mod operator {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Answer {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CHAT_ID", &self.chat_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Answer);
+	serialize_map!(Answer { req "CHAT_ID" chat_id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Answer {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				chat_id: object.field("CHAT_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Answer { chat_id : field "CHAT_ID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Answer);
 	/// `imopenlines.operator.finish`: REST 2, scope `imopenlines`.
@@ -16295,38 +10832,11 @@ pub mod operator {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Finish {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CHAT_ID", &self.chat_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Finish);
+	serialize_map!(Finish { req "CHAT_ID" chat_id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Finish {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				chat_id: object.field("CHAT_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Finish { chat_id : field "CHAT_ID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Finish);
 	/// `imopenlines.operator.skip`: REST 2, scope `imopenlines`.
@@ -16352,38 +10862,11 @@ pub mod operator {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Skip {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CHAT_ID", &self.chat_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Skip);
+	serialize_map!(Skip { req "CHAT_ID" chat_id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Skip {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				chat_id: object.field("CHAT_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Skip { chat_id : field "CHAT_ID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Skip);
 	/// `imopenlines.operator.spam`: REST 2, scope `imopenlines`.
@@ -16409,38 +10892,11 @@ pub mod operator {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Spam {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CHAT_ID", &self.chat_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Spam);
+	serialize_map!(Spam { req "CHAT_ID" chat_id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Spam {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				chat_id: object.field("CHAT_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Spam { chat_id : field "CHAT_ID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Spam);
 	/// `imopenlines.operator.transfer`: REST 2, scope `imopenlines`.
@@ -16490,44 +10946,17 @@ pub mod operator {
 			self.queue_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Transfer {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CHAT_ID", &self.chat_id)?;
-			crate::support::opt_entry(&mut map, "TRANSFER_ID", &self.transfer_id)?;
-			crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-			crate::support::opt_entry(&mut map, "QUEUE_ID", &self.queue_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Transfer);
+	serialize_map!(
+		Transfer { req "CHAT_ID" chat_id, opt "TRANSFER_ID" transfer_id, opt "USER_ID"
+		user_id, opt "QUEUE_ID" queue_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Transfer {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				chat_id: object.field("CHAT_ID")?,
-				transfer_id: object.exact_str("TRANSFER_ID")?,
-				user_id: object.field("USER_ID")?,
-				queue_id: object.field("QUEUE_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Transfer { chat_id : field "CHAT_ID", transfer_id : exact "TRANSFER_ID", user_id
+		: field "USER_ID", queue_id : field "QUEUE_ID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Transfer);
 	/// Methods under `operator::another`.
@@ -16555,40 +10984,11 @@ pub mod operator {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Finish {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("CHAT_ID", &self.chat_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Finish);
+		serialize_map!(Finish { req "CHAT_ID" chat_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Finish {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					chat_id: object.field("CHAT_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Finish { chat_id : field "CHAT_ID", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Finish);
 		/// Types of `imopenlines.operator.another.finish`.
@@ -16823,34 +11223,11 @@ pub mod revision {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(Get { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// Types of `imopenlines.revision.get`.
@@ -16874,34 +11251,13 @@ pub mod revision {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["rest", "web", "mobile"], &[])?;
-				Ok(Self {
-					rest: object.field("rest")?,
-					web: object.field("web")?,
-					mobile: object.field("mobile")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "rest", &self.rest)?;
-				crate::support::opt_entry(&mut map, "web", &self.web)?;
-				crate::support::opt_entry(&mut map, "mobile", &self.mobile)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { rest : field "rest", web : field "web", mobile : field "mobile",
+			extra : rest "", } fits["rest", "web", "mobile"] []
+		);
+		serialize_map!(
+			Output { opt "rest" rest, opt "web" web, opt "mobile" mobile, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "imopenlines.revision.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -16937,38 +11293,11 @@ pub mod session {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Intercept {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CHAT_ID", &self.chat_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Intercept);
+	serialize_map!(Intercept { req "CHAT_ID" chat_id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Intercept {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				chat_id: object.field("CHAT_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Intercept { chat_id : field "CHAT_ID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Intercept);
 	/// `imopenlines.session.join`: REST 2, scope `imopenlines`.
@@ -16994,38 +11323,11 @@ pub mod session {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Join {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CHAT_ID", &self.chat_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Join);
+	serialize_map!(Join { req "CHAT_ID" chat_id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Join {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				chat_id: object.field("CHAT_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Join { chat_id : field "CHAT_ID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Join);
 	/// `imopenlines.session.open`: REST 2, scope `imopenlines`.
@@ -17051,38 +11353,11 @@ pub mod session {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Open {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("USER_CODE", &self.user_code)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Open);
+	serialize_map!(Open { req "USER_CODE" user_code, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Open {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				user_code: object.field("USER_CODE")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Open { user_code : field "USER_CODE", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Open);
 	/// `imopenlines.session.start`: REST 2, scope `imopenlines`.
@@ -17108,38 +11383,11 @@ pub mod session {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Start {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CHAT_ID", &self.chat_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Start);
+	serialize_map!(Start { req "CHAT_ID" chat_id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Start {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				chat_id: object.field("CHAT_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Start { chat_id : field "CHAT_ID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Start);
 	/// Methods under `session::head`.
@@ -17183,44 +11431,17 @@ pub mod session {
 				self.comment = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Vote {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("SESSION_ID", &self.session_id)?;
-				crate::support::opt_entry(&mut map, "RATING", &self.rating)?;
-				crate::support::opt_entry(&mut map, "COMMENT", &self.comment)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Vote);
+		serialize_map!(
+			Vote { req "SESSION_ID" session_id, opt "RATING" rating, opt "COMMENT"
+			comment, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Vote {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					session_id: object.field("SESSION_ID")?,
-					rating: object.field("RATING")?,
-					comment: object.exact_str("COMMENT")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Vote { session_id : field "SESSION_ID", rating : field "RATING", comment :
+			exact "COMMENT", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Vote);
 		/// Types of `imopenlines.session.head.vote`.
@@ -17294,42 +11515,16 @@ pub mod session {
 				self.chat_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "SESSION_ID", &self.session_id)?;
-				crate::support::opt_entry(&mut map, "CHAT_ID", &self.chat_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(
+			Get { opt "SESSION_ID" session_id, opt "CHAT_ID" chat_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					session_id: object.field("SESSION_ID")?,
-					chat_id: object.field("CHAT_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Get { session_id : field "SESSION_ID", chat_id : field "CHAT_ID", extra :
+			rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// Types of `imopenlines.session.history.get`.
@@ -17379,47 +11574,17 @@ pub mod session {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputMessageMessageId {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						chatid: object.field("chatid")?,
-						senderid: object.field("senderid")?,
-						recipientid: object.field("recipientid")?,
-						date: object.field("date")?,
-						text: object.field("text")?,
-						textlegacy: object.field("textlegacy")?,
-						params: object.field("params")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputMessageMessageId {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "chatid", &self.chatid)?;
-					crate::support::opt_entry(&mut map, "senderid", &self.senderid)?;
-					crate::support::opt_entry(
-						&mut map,
-						"recipientid",
-						&self.recipientid,
-					)?;
-					crate::support::opt_entry(&mut map, "date", &self.date)?;
-					crate::support::opt_entry(&mut map, "text", &self.text)?;
-					crate::support::opt_entry(&mut map, "textlegacy", &self.textlegacy)?;
-					map.serialize_entry("params", &self.params)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputMessageMessageId { id : field "id", chatid : field "chatid",
+				senderid : field "senderid", recipientid : field "recipientid", date :
+				field "date", text : field "text", textlegacy : field "textlegacy",
+				params : field "params", extra : rest "", }
+			);
+			serialize_map!(
+				OutputMessageMessageId { opt "id" id, opt "chatid" chatid, opt "senderid"
+				senderid, opt "recipientid" recipientid, opt "date" date, opt "text"
+				text, opt "textlegacy" textlegacy, req "params" params, rest "" extra }
+			);
 			/// The object `result.message` of `imopenlines.session.history.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
@@ -17436,29 +11601,8 @@ pub mod session {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputMessage {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						message_id: object.pattern("*")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputMessage {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.message_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(OutputMessage { message_id : pattern "*", extra : rest "", });
+			serialize_map!(OutputMessage { rest "*" message_id, rest "" extra });
 			/// The object `result.usersMessage` of `imopenlines.session.history.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
@@ -17475,29 +11619,12 @@ pub mod session {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputUsersMessage {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						chat_chat_id: object.pattern("chat*")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputUsersMessage {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.chat_chat_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputUsersMessage { chat_chat_id : pattern "chat*", extra : rest "", }
+			);
+			serialize_map!(
+				OutputUsersMessage { rest "chat*" chat_chat_id, rest "" extra }
+			);
 			/// The object `result.users.<userId>` of `imopenlines.session.history.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
@@ -17539,71 +11666,25 @@ pub mod session {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputUsersUserId {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						name: object.field("name")?,
-						first_name: object.field("firstName")?,
-						last_name: object.field("lastName")?,
-						work_position: object.field("workPosition")?,
-						avatar: object.field("avatar")?,
-						avatar_id: object.field("avatarId")?,
-						gender: object.field("gender")?,
-						extranet: object.field("extranet")?,
-						connector: object.field("connector")?,
-						profile: object.field("profile")?,
-						external_auth_id: object.field("externalAuthId")?,
-						status: object.field("status")?,
-						last_activity_date: object.field("lastActivityDate")?,
-						departments: object.field("departments")?,
-						type_: object.field("type")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputUsersUserId {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "firstName", &self.first_name)?;
-					crate::support::opt_entry(&mut map, "lastName", &self.last_name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"workPosition",
-						&self.work_position,
-					)?;
-					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-					crate::support::opt_entry(&mut map, "avatarId", &self.avatar_id)?;
-					crate::support::opt_entry(&mut map, "gender", &self.gender)?;
-					crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
-					crate::support::opt_entry(&mut map, "connector", &self.connector)?;
-					crate::support::opt_entry(&mut map, "profile", &self.profile)?;
-					crate::support::opt_entry(
-						&mut map,
-						"externalAuthId",
-						&self.external_auth_id,
-					)?;
-					crate::support::opt_entry(&mut map, "status", &self.status)?;
-					crate::support::opt_entry(
-						&mut map,
-						"lastActivityDate",
-						&self.last_activity_date,
-					)?;
-					map.serialize_entry("departments", &self.departments)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputUsersUserId { id : field "id", name : field "name", first_name :
+				field "firstName", last_name : field "lastName", work_position : field
+				"workPosition", avatar : field "avatar", avatar_id : field "avatarId",
+				gender : field "gender", extranet : field "extranet", connector : field
+				"connector", profile : field "profile", external_auth_id : field
+				"externalAuthId", status : field "status", last_activity_date : field
+				"lastActivityDate", departments : field "departments", type_ : field
+				"type", extra : rest "", }
+			);
+			serialize_map!(
+				OutputUsersUserId { opt "id" id, opt "name" name, opt "firstName"
+				first_name, opt "lastName" last_name, opt "workPosition" work_position,
+				opt "avatar" avatar, opt "avatarId" avatar_id, opt "gender" gender, opt
+				"extranet" extranet, opt "connector" connector, opt "profile" profile,
+				opt "externalAuthId" external_auth_id, opt "status" status, opt
+				"lastActivityDate" last_activity_date, req "departments" departments, opt
+				"type" type_, rest "" extra }
+			);
 			/// The object `result.users` of `imopenlines.session.history.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
@@ -17617,29 +11698,8 @@ pub mod session {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputUsers {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						user_id: object.pattern("*")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputUsers {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.user_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(OutputUsers { user_id : pattern "*", extra : rest "", });
+			serialize_map!(OutputUsers { rest "*" user_id, rest "" extra });
 			/// The object `result.openlines` of `imopenlines.session.history.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
@@ -17651,29 +11711,13 @@ pub mod session {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputOpenlines {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						canvoteashead: object.field("canvoteashead")?,
-						extra: object.rest()?,
-					})
+			from_value!(
+				OutputOpenlines { canvoteashead : field "canvoteashead", extra : rest "",
 				}
-			}
-			impl ::serde::Serialize for OutputOpenlines {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("canvoteashead", &self.canvoteashead)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			);
+			serialize_map!(
+				OutputOpenlines { req "canvoteashead" canvoteashead, rest "" extra }
+			);
 			/// The object `result.userInGroup.<departmentId>` of `imopenlines.session.history.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
@@ -17687,31 +11731,14 @@ pub mod session {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputUserInGroupDepartmentId {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						users: object.field("users")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputUserInGroupDepartmentId {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					map.serialize_entry("users", &self.users)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputUserInGroupDepartmentId { id : field "id", users : field "users",
+				extra : rest "", }
+			);
+			serialize_map!(
+				OutputUserInGroupDepartmentId { opt "id" id, req "users" users, rest ""
+				extra }
+			);
 			/// The object `result.userInGroup` of `imopenlines.session.history.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
@@ -17728,29 +11755,10 @@ pub mod session {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputUserInGroup {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						department_id: object.pattern("*")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputUserInGroup {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.department_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputUserInGroup { department_id : pattern "*", extra : rest "", }
+			);
+			serialize_map!(OutputUserInGroup { rest "*" department_id, rest "" extra });
 			/// The object `result.chat.<chatId>` of `imopenlines.session.history.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
@@ -17800,103 +11808,29 @@ pub mod session {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputChatChatId {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						name: object.field("name")?,
-						owner: object.field("owner")?,
-						entity_type: object.field("entityType")?,
-						entity_id: object.field("entityId")?,
-						entity_data1: object.field("entityData1")?,
-						entity_data2: object.field("entityData2")?,
-						entity_data3: object.field("entityData3")?,
-						message_count: object.field("messageCount")?,
-						public: object.field("public")?,
-						mute_list: object.field("muteList")?,
-						manager_list: object.field("managerList")?,
-						date_create: object.field("dateCreate")?,
-						type_: object.field("type")?,
-						entity_link: object.field("entityLink")?,
-						permissions: object.field("permissions")?,
-						text_field_enabled: object.field("textFieldEnabled")?,
-						background_id: object.field("backgroundId")?,
-						message_type: object.field("messageType")?,
-						is_new: object.field("isNew")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputChatChatId {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "owner", &self.owner)?;
-					crate::support::opt_entry(
-						&mut map,
-						"entityType",
-						&self.entity_type,
-					)?;
-					crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"entityData1",
-						&self.entity_data1,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"entityData2",
-						&self.entity_data2,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"entityData3",
-						&self.entity_data3,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"messageCount",
-						&self.message_count,
-					)?;
-					crate::support::opt_entry(&mut map, "public", &self.public)?;
-					map.serialize_entry("muteList", &self.mute_list)?;
-					map.serialize_entry("managerList", &self.manager_list)?;
-					crate::support::opt_entry(
-						&mut map,
-						"dateCreate",
-						&self.date_create,
-					)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					map.serialize_entry("entityLink", &self.entity_link)?;
-					map.serialize_entry("permissions", &self.permissions)?;
-					crate::support::opt_entry(
-						&mut map,
-						"textFieldEnabled",
-						&self.text_field_enabled,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"backgroundId",
-						&self.background_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"messageType",
-						&self.message_type,
-					)?;
-					crate::support::opt_entry(&mut map, "isNew", &self.is_new)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputChatChatId { id : field "id", name : field "name", owner : field
+				"owner", entity_type : field "entityType", entity_id : field "entityId",
+				entity_data1 : field "entityData1", entity_data2 : field "entityData2",
+				entity_data3 : field "entityData3", message_count : field "messageCount",
+				public : field "public", mute_list : field "muteList", manager_list :
+				field "managerList", date_create : field "dateCreate", type_ : field
+				"type", entity_link : field "entityLink", permissions : field
+				"permissions", text_field_enabled : field "textFieldEnabled",
+				background_id : field "backgroundId", message_type : field "messageType",
+				is_new : field "isNew", extra : rest "", }
+			);
+			serialize_map!(
+				OutputChatChatId { opt "id" id, opt "name" name, opt "owner" owner, opt
+				"entityType" entity_type, opt "entityId" entity_id, opt "entityData1"
+				entity_data1, opt "entityData2" entity_data2, opt "entityData3"
+				entity_data3, opt "messageCount" message_count, opt "public" public, req
+				"muteList" mute_list, req "managerList" manager_list, opt "dateCreate"
+				date_create, opt "type" type_, req "entityLink" entity_link, req
+				"permissions" permissions, opt "textFieldEnabled" text_field_enabled, opt
+				"backgroundId" background_id, opt "messageType" message_type, opt "isNew"
+				is_new, rest "" extra }
+			);
 			/// The object `result.chat` of `imopenlines.session.history.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
@@ -17910,29 +11844,8 @@ pub mod session {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputChat {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						chat_id: object.pattern("*")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputChat {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.chat_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(OutputChat { chat_id : pattern "*", extra : rest "", });
+			serialize_map!(OutputChat { rest "*" chat_id, rest "" extra });
 			/// The object `result.userBlockChat` of `imopenlines.session.history.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
@@ -17948,29 +11861,8 @@ pub mod session {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputUserBlockChat {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						chat_id: object.pattern("*")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputUserBlockChat {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.chat_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(OutputUserBlockChat { chat_id : pattern "*", extra : rest "", });
+			serialize_map!(OutputUserBlockChat { rest "*" chat_id, rest "" extra });
 			/// The object `result.userInChat` of `imopenlines.session.history.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
@@ -17987,29 +11879,8 @@ pub mod session {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputUserInChat {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						chat_id: object.pattern("*")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputUserInChat {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.chat_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(OutputUserInChat { chat_id : pattern "*", extra : rest "", });
+			serialize_map!(OutputUserInChat { rest "*" chat_id, rest "" extra });
 			/// The object `result.files.<fileId>` of `imopenlines.session.history.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
@@ -18059,83 +11930,27 @@ pub mod session {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputFilesFileId {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						chatid: object.field("chatid")?,
-						date: object.field("date")?,
-						type_: object.field("type")?,
-						name: object.field("name")?,
-						extension: object.field("extension")?,
-						size: object.field("size")?,
-						image: object.field("image")?,
-						status: object.field("status")?,
-						progress: object.field("progress")?,
-						authorid: object.field("authorid")?,
-						authorname: object.field("authorname")?,
-						urlpreview: object.field("urlpreview")?,
-						urlshow: object.field("urlshow")?,
-						urldownload: object.field("urldownload")?,
-						viewerattrs: object.field("viewerattrs")?,
-						mediaurl: object.field("mediaurl")?,
-						istranscribable: object.field("istranscribable")?,
-						isvideonote: object.field("isvideonote")?,
-						isvoicenote: object.field("isvoicenote")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputFilesFileId {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "chatid", &self.chatid)?;
-					crate::support::opt_entry(&mut map, "date", &self.date)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "extension", &self.extension)?;
-					crate::support::opt_entry(&mut map, "size", &self.size)?;
-					map.serialize_entry("image", &self.image)?;
-					crate::support::opt_entry(&mut map, "status", &self.status)?;
-					crate::support::opt_entry(&mut map, "progress", &self.progress)?;
-					crate::support::opt_entry(&mut map, "authorid", &self.authorid)?;
-					crate::support::opt_entry(&mut map, "authorname", &self.authorname)?;
-					crate::support::opt_entry(&mut map, "urlpreview", &self.urlpreview)?;
-					crate::support::opt_entry(&mut map, "urlshow", &self.urlshow)?;
-					crate::support::opt_entry(
-						&mut map,
-						"urldownload",
-						&self.urldownload,
-					)?;
-					map.serialize_entry("viewerattrs", &self.viewerattrs)?;
-					crate::support::opt_entry(&mut map, "mediaurl", &self.mediaurl)?;
-					crate::support::opt_entry(
-						&mut map,
-						"istranscribable",
-						&self.istranscribable,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isvideonote",
-						&self.isvideonote,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isvoicenote",
-						&self.isvoicenote,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputFilesFileId { id : field "id", chatid : field "chatid", date :
+				field "date", type_ : field "type", name : field "name", extension :
+				field "extension", size : field "size", image : field "image", status :
+				field "status", progress : field "progress", authorid : field "authorid",
+				authorname : field "authorname", urlpreview : field "urlpreview", urlshow
+				: field "urlshow", urldownload : field "urldownload", viewerattrs : field
+				"viewerattrs", mediaurl : field "mediaurl", istranscribable : field
+				"istranscribable", isvideonote : field "isvideonote", isvoicenote : field
+				"isvoicenote", extra : rest "", }
+			);
+			serialize_map!(
+				OutputFilesFileId { opt "id" id, opt "chatid" chatid, opt "date" date,
+				opt "type" type_, opt "name" name, opt "extension" extension, opt "size"
+				size, req "image" image, opt "status" status, opt "progress" progress,
+				opt "authorid" authorid, opt "authorname" authorname, opt "urlpreview"
+				urlpreview, opt "urlshow" urlshow, opt "urldownload" urldownload, req
+				"viewerattrs" viewerattrs, opt "mediaurl" mediaurl, opt "istranscribable"
+				istranscribable, opt "isvideonote" isvideonote, opt "isvoicenote"
+				isvoicenote, rest "" extra }
+			);
 			/// The object `result.files` of `imopenlines.session.history.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
@@ -18149,29 +11964,8 @@ pub mod session {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputFiles {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						file_id: object.pattern("*")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputFiles {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.file_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(OutputFiles { file_id : pattern "*", extra : rest "", });
+			serialize_map!(OutputFiles { rest "*" file_id, rest "" extra });
 			/// The object `result` of `imopenlines.session.history.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
@@ -18219,116 +12013,31 @@ pub mod session {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"chatId",
-								"canJoin",
-								"canVoteHead",
-								"sessionId",
-								"sessionVoteHead",
-								"sessionCommentHead",
-								"userId",
-								"message",
-								"usersMessage",
-								"users",
-								"openlines",
-								"userInGroup",
-								"woUserInGroup",
-								"chat",
-								"userBlockChat",
-								"userInChat",
-								"files",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						chat_id: object.field("chatId")?,
-						can_join: object.field("canJoin")?,
-						can_vote_head: object.field("canVoteHead")?,
-						session_id: object.field("sessionId")?,
-						session_vote_head: object.field("sessionVoteHead")?,
-						session_comment_head: object.field("sessionCommentHead")?,
-						user_id: object.field("userId")?,
-						message: object.field("message")?,
-						users_message: object.field("usersMessage")?,
-						users: object.field("users")?,
-						openlines: object.field("openlines")?,
-						user_in_group: object.field("userInGroup")?,
-						wo_user_in_group: object.field("woUserInGroup")?,
-						chat: object.field("chat")?,
-						user_block_chat: object.field("userBlockChat")?,
-						user_in_chat: object.field("userInChat")?,
-						files: object.field("files")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"canJoin",
-						&self.can_join.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"canVoteHead",
-						&self.can_vote_head.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "sessionId", &self.session_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"sessionVoteHead",
-						&self.session_vote_head,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"sessionCommentHead",
-						&self.session_comment_head,
-					)?;
-					crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-					crate::support::opt_entry(&mut map, "message", &self.message)?;
-					crate::support::opt_entry(
-						&mut map,
-						"usersMessage",
-						&self.users_message,
-					)?;
-					crate::support::opt_entry(&mut map, "users", &self.users)?;
-					crate::support::opt_entry(&mut map, "openlines", &self.openlines)?;
-					crate::support::opt_entry(
-						&mut map,
-						"userInGroup",
-						&self.user_in_group,
-					)?;
-					map.serialize_entry("woUserInGroup", &self.wo_user_in_group)?;
-					crate::support::opt_entry(&mut map, "chat", &self.chat)?;
-					crate::support::opt_entry(
-						&mut map,
-						"userBlockChat",
-						&self.user_block_chat,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"userInChat",
-						&self.user_in_chat,
-					)?;
-					crate::support::opt_entry(&mut map, "files", &self.files)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { chat_id : field "chatId", can_join : field "canJoin",
+				can_vote_head : field "canVoteHead", session_id : field "sessionId",
+				session_vote_head : field "sessionVoteHead", session_comment_head : field
+				"sessionCommentHead", user_id : field "userId", message : field
+				"message", users_message : field "usersMessage", users : field "users",
+				openlines : field "openlines", user_in_group : field "userInGroup",
+				wo_user_in_group : field "woUserInGroup", chat : field "chat",
+				user_block_chat : field "userBlockChat", user_in_chat : field
+				"userInChat", files : field "files", extra : rest "", } fits["chatId",
+				"canJoin", "canVoteHead", "sessionId", "sessionVoteHead",
+				"sessionCommentHead", "userId", "message", "usersMessage", "users",
+				"openlines", "userInGroup", "woUserInGroup", "chat", "userBlockChat",
+				"userInChat", "files"] []
+			);
+			serialize_map!(
+				Output { opt "chatId" chat_id, opt_yn "canJoin" can_join, opt_yn
+				"canVoteHead" can_vote_head, opt "sessionId" session_id, opt
+				"sessionVoteHead" session_vote_head, opt "sessionCommentHead"
+				session_comment_head, opt "userId" user_id, opt "message" message, opt
+				"usersMessage" users_message, opt "users" users, opt "openlines"
+				openlines, opt "userInGroup" user_in_group, req "woUserInGroup"
+				wo_user_in_group, opt "chat" chat, opt "userBlockChat" user_block_chat,
+				opt "userInChat" user_in_chat, opt "files" files, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "imopenlines.session.history.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -18437,46 +12146,16 @@ pub mod session {
 				self.activate = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Pin {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("CHAT_ID", &self.chat_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVATE",
-					&self.activate.map(crate::support::yes_no),
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Pin);
+		serialize_map!(
+			Pin { req "CHAT_ID" chat_id, opt_yn "ACTIVATE" activate, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Pin {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					chat_id: object.field("CHAT_ID")?,
-					activate: object.field("ACTIVATE")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Pin { chat_id : field "CHAT_ID", activate : field "ACTIVATE", extra : rest
+			"", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Pin);
 		/// `imopenlines.session.mode.pinAll`: REST 2, scope `imopenlines`.
@@ -18497,36 +12176,11 @@ pub mod session {
 			pub fn new() -> Self {
 				Self { extra: Default::default() }
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for PinAll {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(PinAll);
+		serialize_map!(PinAll { rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for PinAll {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self { extra: object.rest()? })
-			}
-		}
+		from_value!(PinAll { extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(PinAll);
 		/// `imopenlines.session.mode.silent`: REST 2, scope `imopenlines`.
@@ -18562,42 +12216,16 @@ pub mod session {
 				self.activate = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Silent {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("CHAT_ID", &self.chat_id)?;
-				crate::support::opt_entry(&mut map, "ACTIVATE", &self.activate)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Silent);
+		serialize_map!(
+			Silent { req "CHAT_ID" chat_id, opt "ACTIVATE" activate, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Silent {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					chat_id: object.field("CHAT_ID")?,
-					activate: object.exact_str("ACTIVATE")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Silent { chat_id : field "CHAT_ID", activate : exact "ACTIVATE", extra : rest
+			"", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Silent);
 		/// `imopenlines.session.mode.unpinAll`: REST 2, scope `imopenlines`.
@@ -18618,36 +12246,11 @@ pub mod session {
 			pub fn new() -> Self {
 				Self { extra: Default::default() }
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for UnpinAll {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(UnpinAll);
+		serialize_map!(UnpinAll { rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for UnpinAll {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self { extra: object.rest()? })
-			}
-		}
+		from_value!(UnpinAll { extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(UnpinAll);
 		/// Types of `imopenlines.session.mode.pin`.
@@ -18779,30 +12382,10 @@ pub mod session {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["chatId"], &[])?;
-				Ok(Self {
-					chat_id: object.field("chatId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { chat_id : field "chatId", extra : rest "", } fits["chatId"] []
+		);
+		serialize_map!(Output { opt "chatId" chat_id, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Open {
 			const NAME: &'static str = "imopenlines.session.open";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

@@ -56,52 +56,19 @@ pub mod block {
 			self.prevent_history = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Addcard {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("lid", &self.lid)?;
-			map.serialize_entry("block", &self.block)?;
-			map.serialize_entry("selector", &self.selector)?;
-			map.serialize_entry("content", &self.content)?;
-			crate::support::opt_entry(
-				&mut map,
-				"preventHistory",
-				&self.prevent_history,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Addcard);
+	serialize_map!(
+		Addcard { opt "scope" scope, req "lid" lid, req "block" block, req "selector"
+		selector, req "content" content, opt "preventHistory" prevent_history, rest ""
+		extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Addcard {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				lid: object.field("lid")?,
-				block: object.field("block")?,
-				selector: object.field("selector")?,
-				content: object.field("content")?,
-				prevent_history: object.field("preventHistory")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Addcard { scope : exact "scope", lid : field "lid", block : field "block",
+		selector : field "selector", content : field "content", prevent_history : field
+		"preventHistory", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Addcard);
 	/// `landing.block.changeAnchor`: REST 2, scope `landing`.
@@ -155,50 +122,17 @@ pub mod block {
 			self.prevent_history = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for ChangeAnchor {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("lid", &self.lid)?;
-			map.serialize_entry("block", &self.block)?;
-			map.serialize_entry("data", &self.data)?;
-			crate::support::opt_entry(
-				&mut map,
-				"preventHistory",
-				&self.prevent_history,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(ChangeAnchor);
+	serialize_map!(
+		ChangeAnchor { opt "scope" scope, req "lid" lid, req "block" block, req "data"
+		data, opt "preventHistory" prevent_history, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for ChangeAnchor {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				lid: object.field("lid")?,
-				block: object.field("block")?,
-				data: object.field("data")?,
-				prevent_history: object.field("preventHistory")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		ChangeAnchor { scope : exact "scope", lid : field "lid", block : field "block",
+		data : field "data", prevent_history : field "preventHistory", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(ChangeAnchor);
 	/// `landing.block.changeNodeName`: REST 2, scope `landing`.
@@ -250,50 +184,17 @@ pub mod block {
 			self.prevent_history = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for ChangeNodeName {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("lid", &self.lid)?;
-			map.serialize_entry("block", &self.block)?;
-			map.serialize_entry("data", &self.data)?;
-			crate::support::opt_entry(
-				&mut map,
-				"preventHistory",
-				&self.prevent_history,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(ChangeNodeName);
+	serialize_map!(
+		ChangeNodeName { opt "scope" scope, req "lid" lid, req "block" block, req "data"
+		data, opt "preventHistory" prevent_history, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for ChangeNodeName {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				lid: object.field("lid")?,
-				block: object.field("block")?,
-				data: object.field("data")?,
-				prevent_history: object.field("preventHistory")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		ChangeNodeName { scope : exact "scope", lid : field "lid", block : field "block",
+		data : field "data", prevent_history : field "preventHistory", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(ChangeNodeName);
 	/// `landing.block.clonecard`: REST 2, scope `landing`.
@@ -345,50 +246,18 @@ pub mod block {
 			self.prevent_history = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Clonecard {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("lid", &self.lid)?;
-			map.serialize_entry("block", &self.block)?;
-			map.serialize_entry("selector", &self.selector)?;
-			crate::support::opt_entry(
-				&mut map,
-				"preventHistory",
-				&self.prevent_history,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Clonecard);
+	serialize_map!(
+		Clonecard { opt "scope" scope, req "lid" lid, req "block" block, req "selector"
+		selector, opt "preventHistory" prevent_history, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Clonecard {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				lid: object.field("lid")?,
-				block: object.field("block")?,
-				selector: object.field("selector")?,
-				prevent_history: object.field("preventHistory")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Clonecard { scope : exact "scope", lid : field "lid", block : field "block",
+		selector : field "selector", prevent_history : field "preventHistory", extra :
+		rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Clonecard);
 	/// `landing.block.getContentFromRepository`: REST 2, scope `landing`.
@@ -414,38 +283,11 @@ pub mod block {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetContentFromRepository {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("code", &self.code)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetContentFromRepository);
+	serialize_map!(GetContentFromRepository { req "code" code, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetContentFromRepository {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				code: object.field("code")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(GetContentFromRepository { code : field "code", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetContentFromRepository);
 	/// `landing.block.getbyid`: REST 2, scope `landing`.
@@ -487,42 +329,17 @@ pub mod block {
 			self.params = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getbyid {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("block", &self.block)?;
-			crate::support::opt_entry(&mut map, "params", &self.params)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getbyid);
+	serialize_map!(
+		Getbyid { opt "scope" scope, req "block" block, opt "params" params, rest ""
+		extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getbyid {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				block: object.field("block")?,
-				params: object.field("params")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Getbyid { scope : exact "scope", block : field "block", params : field "params",
+		extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getbyid);
 	/// `landing.block.getcontent`: REST 2, scope `landing`.
@@ -575,46 +392,17 @@ pub mod block {
 			self.params = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getcontent {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("lid", &self.lid)?;
-			map.serialize_entry("block", &self.block)?;
-			crate::support::opt_entry(&mut map, "editMode", &self.edit_mode)?;
-			crate::support::opt_entry(&mut map, "params", &self.params)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getcontent);
+	serialize_map!(
+		Getcontent { opt "scope" scope, req "lid" lid, req "block" block, opt "editMode"
+		edit_mode, opt "params" params, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getcontent {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				lid: object.field("lid")?,
-				block: object.field("block")?,
-				edit_mode: object.field("editMode")?,
-				params: object.field("params")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Getcontent { scope : exact "scope", lid : field "lid", block : field "block",
+		edit_mode : field "editMode", params : field "params", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getcontent);
 	/// `landing.block.getlist`: REST 2, scope `landing`.
@@ -656,42 +444,16 @@ pub mod block {
 			self.params = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getlist {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("lid", &self.lid)?;
-			crate::support::opt_entry(&mut map, "params", &self.params)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getlist);
+	serialize_map!(
+		Getlist { opt "scope" scope, req "lid" lid, opt "params" params, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getlist {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				lid: object.field("lid")?,
-				params: object.field("params")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Getlist { scope : exact "scope", lid : field "lid", params : field "params",
+		extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getlist);
 	/// `landing.block.getmanifest`: REST 2, scope `landing`.
@@ -736,44 +498,17 @@ pub mod block {
 			self.params = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getmanifest {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("lid", &self.lid)?;
-			map.serialize_entry("block", &self.block)?;
-			crate::support::opt_entry(&mut map, "params", &self.params)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getmanifest);
+	serialize_map!(
+		Getmanifest { opt "scope" scope, req "lid" lid, req "block" block, opt "params"
+		params, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getmanifest {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				lid: object.field("lid")?,
-				block: object.field("block")?,
-				params: object.field("params")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Getmanifest { scope : exact "scope", lid : field "lid", block : field "block",
+		params : field "params", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getmanifest);
 	/// `landing.block.getmanifestfile`: REST 2, scope `landing`.
@@ -799,38 +534,11 @@ pub mod block {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getmanifestfile {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("code", &self.code)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getmanifestfile);
+	serialize_map!(Getmanifestfile { req "code" code, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getmanifestfile {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				code: object.field("code")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Getmanifestfile { code : field "code", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getmanifestfile);
 	/// `landing.block.getrepository`: REST 2, scope `landing`.
@@ -869,40 +577,16 @@ pub mod block {
 			self.scope = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getrepository {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "section", &self.section)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getrepository);
+	serialize_map!(
+		Getrepository { opt "section" section, opt "scope" scope, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getrepository {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				section: object.exact_str("section")?,
-				scope: object.exact_str("scope")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Getrepository { section : exact "section", scope : exact "scope", extra : rest
+		"", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getrepository);
 	/// `landing.block.removecard`: REST 2, scope `landing`.
@@ -954,50 +638,18 @@ pub mod block {
 			self.prevent_history = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Removecard {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("lid", &self.lid)?;
-			map.serialize_entry("block", &self.block)?;
-			map.serialize_entry("selector", &self.selector)?;
-			crate::support::opt_entry(
-				&mut map,
-				"preventHistory",
-				&self.prevent_history,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Removecard);
+	serialize_map!(
+		Removecard { opt "scope" scope, req "lid" lid, req "block" block, req "selector"
+		selector, opt "preventHistory" prevent_history, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Removecard {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				lid: object.field("lid")?,
-				block: object.field("block")?,
-				selector: object.field("selector")?,
-				prevent_history: object.field("preventHistory")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Removecard { scope : exact "scope", lid : field "lid", block : field "block",
+		selector : field "selector", prevent_history : field "preventHistory", extra :
+		rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Removecard);
 	/// `landing.block.updateCards`: REST 2, scope `landing`.
@@ -1041,44 +693,17 @@ pub mod block {
 			self.scope = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for UpdateCards {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("lid", &self.lid)?;
-			map.serialize_entry("block", &self.block)?;
-			map.serialize_entry("data", &self.data)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(UpdateCards);
+	serialize_map!(
+		UpdateCards { opt "scope" scope, req "lid" lid, req "block" block, req "data"
+		data, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for UpdateCards {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				lid: object.field("lid")?,
-				block: object.field("block")?,
-				data: object.field("data")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		UpdateCards { scope : exact "scope", lid : field "lid", block : field "block",
+		data : field "data", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(UpdateCards);
 	/// `landing.block.updateStyles`: REST 2, scope `landing`.
@@ -1130,50 +755,17 @@ pub mod block {
 			self.prevent_history = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for UpdateStyles {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("lid", &self.lid)?;
-			map.serialize_entry("block", &self.block)?;
-			map.serialize_entry("data", &self.data)?;
-			crate::support::opt_entry(
-				&mut map,
-				"preventHistory",
-				&self.prevent_history,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(UpdateStyles);
+	serialize_map!(
+		UpdateStyles { opt "scope" scope, req "lid" lid, req "block" block, req "data"
+		data, opt "preventHistory" prevent_history, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for UpdateStyles {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				lid: object.field("lid")?,
-				block: object.field("block")?,
-				data: object.field("data")?,
-				prevent_history: object.field("preventHistory")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		UpdateStyles { scope : exact "scope", lid : field "lid", block : field "block",
+		data : field "data", prevent_history : field "preventHistory", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(UpdateStyles);
 	/// `landing.block.updateattrs`: REST 2, scope `landing`.
@@ -1217,44 +809,17 @@ pub mod block {
 			self.scope = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Updateattrs {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("lid", &self.lid)?;
-			map.serialize_entry("block", &self.block)?;
-			map.serialize_entry("data", &self.data)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Updateattrs);
+	serialize_map!(
+		Updateattrs { opt "scope" scope, req "lid" lid, req "block" block, req "data"
+		data, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Updateattrs {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				lid: object.field("lid")?,
-				block: object.field("block")?,
-				data: object.field("data")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Updateattrs { scope : exact "scope", lid : field "lid", block : field "block",
+		data : field "data", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Updateattrs);
 	/// `landing.block.updatecontent`: REST 2, scope `landing`.
@@ -1314,52 +879,19 @@ pub mod block {
 			self.prevent_history = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Updatecontent {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("lid", &self.lid)?;
-			map.serialize_entry("block", &self.block)?;
-			map.serialize_entry("content", &self.content)?;
-			crate::support::opt_entry(&mut map, "designed", &self.designed)?;
-			crate::support::opt_entry(
-				&mut map,
-				"preventHistory",
-				&self.prevent_history,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Updatecontent);
+	serialize_map!(
+		Updatecontent { opt "scope" scope, req "lid" lid, req "block" block, req
+		"content" content, opt "designed" designed, opt "preventHistory" prevent_history,
+		rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Updatecontent {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				lid: object.field("lid")?,
-				block: object.field("block")?,
-				content: object.field("content")?,
-				designed: object.exact_str("designed")?,
-				prevent_history: object.field("preventHistory")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Updatecontent { scope : exact "scope", lid : field "lid", block : field "block",
+		content : field "content", designed : exact "designed", prevent_history : field
+		"preventHistory", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Updatecontent);
 	/// `landing.block.updatenodes`: REST 2, scope `landing`.
@@ -1419,52 +951,19 @@ pub mod block {
 			self.prevent_history = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Updatenodes {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("lid", &self.lid)?;
-			map.serialize_entry("block", &self.block)?;
-			map.serialize_entry("data", &self.data)?;
-			crate::support::opt_entry(&mut map, "additional", &self.additional)?;
-			crate::support::opt_entry(
-				&mut map,
-				"preventHistory",
-				&self.prevent_history,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Updatenodes);
+	serialize_map!(
+		Updatenodes { opt "scope" scope, req "lid" lid, req "block" block, req "data"
+		data, opt "additional" additional, opt "preventHistory" prevent_history, rest ""
+		extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Updatenodes {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				lid: object.field("lid")?,
-				block: object.field("block")?,
-				data: object.field("data")?,
-				additional: object.field("additional")?,
-				prevent_history: object.field("preventHistory")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Updatenodes { scope : exact "scope", lid : field "lid", block : field "block",
+		data : field "data", additional : field "additional", prevent_history : field
+		"preventHistory", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Updatenodes);
 	/// `landing.block.uploadfile`: REST 2, scope `landing`.
@@ -1530,48 +1029,18 @@ pub mod block {
 			self.temp = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Uploadfile {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("block", &self.block)?;
-			map.serialize_entry("picture", &self.picture)?;
-			crate::support::opt_entry(&mut map, "ext", &self.ext)?;
-			crate::support::opt_entry(&mut map, "params", &self.params)?;
-			crate::support::opt_entry(&mut map, "temp", &self.temp)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Uploadfile);
+	serialize_map!(
+		Uploadfile { opt "scope" scope, req "block" block, req "picture" picture, opt
+		"ext" ext, opt "params" params, opt "temp" temp, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Uploadfile {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				block: object.field("block")?,
-				picture: object.field("picture")?,
-				ext: object.exact_str("ext")?,
-				params: object.field("params")?,
-				temp: object.field("temp")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Uploadfile { scope : exact "scope", block : field "block", picture : field
+		"picture", ext : exact "ext", params : field "params", temp : field "temp", extra
+		: rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Uploadfile);
 	/// Types of `landing.block.addcard`.
@@ -1729,40 +1198,11 @@ pub mod block {
 				self.selector.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for DataParam {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.selector)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(DataParam);
+		serialize_map!(DataParam { rest "*" selector, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for DataParam {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					selector: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(DataParam { selector : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(DataParam);
 		/// The `result` of the call: `boolean`.
@@ -1910,44 +1350,17 @@ pub mod block {
 				self.get_content = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Params {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "edit_mode", &self.edit_mode)?;
-				crate::support::opt_entry(&mut map, "deleted", &self.deleted)?;
-				crate::support::opt_entry(&mut map, "get_content", &self.get_content)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Params);
+		serialize_map!(
+			Params { opt "edit_mode" edit_mode, opt "deleted" deleted, opt "get_content"
+			get_content, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Params {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					edit_mode: object.field("edit_mode")?,
-					deleted: object.field("deleted")?,
-					get_content: object.field("get_content")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Params { edit_mode : field "edit_mode", deleted : field "deleted",
+			get_content : field "get_content", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Params);
 		/// The object `result.meta` of `landing.block.getbyid`: `object`.
@@ -1983,79 +1396,23 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputMeta {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					lid: object.field("LID")?,
-					created_by_id: object.field("CREATED_BY_ID")?,
-					date_create: object.field("DATE_CREATE")?,
-					modified_by_id: object.field("MODIFIED_BY_ID")?,
-					date_modify: object.field("DATE_MODIFY")?,
-					site_type: object.field("SITE_TYPE")?,
-					landing_title: object.field("LANDING_TITLE")?,
-					landing_tpl_code: object.field("LANDING_TPL_CODE")?,
-					site_tpl_code: object.field("SITE_TPL_CODE")?,
-					xml_id: object.field("XML_ID")?,
-					designer_mode: object.field("DESIGNER_MODE")?,
-					favorite_meta: object.field("FAVORITE_META")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputMeta {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "LID", &self.lid)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CREATED_BY_ID",
-					&self.created_by_id,
-				)?;
-				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MODIFIED_BY_ID",
-					&self.modified_by_id,
-				)?;
-				crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
-				crate::support::opt_entry(&mut map, "SITE_TYPE", &self.site_type)?;
-				crate::support::opt_entry(
-					&mut map,
-					"LANDING_TITLE",
-					&self.landing_title,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"LANDING_TPL_CODE",
-					&self.landing_tpl_code,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SITE_TPL_CODE",
-					&self.site_tpl_code,
-				)?;
-				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DESIGNER_MODE",
-					&self.designer_mode,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"FAVORITE_META",
-					&self.favorite_meta,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputMeta { lid : field "LID", created_by_id : field "CREATED_BY_ID",
+			date_create : field "DATE_CREATE", modified_by_id : field "MODIFIED_BY_ID",
+			date_modify : field "DATE_MODIFY", site_type : field "SITE_TYPE",
+			landing_title : field "LANDING_TITLE", landing_tpl_code : field
+			"LANDING_TPL_CODE", site_tpl_code : field "SITE_TPL_CODE", xml_id : field
+			"XML_ID", designer_mode : field "DESIGNER_MODE", favorite_meta : field
+			"FAVORITE_META", extra : rest "", }
+		);
+		serialize_map!(
+			OutputMeta { opt "LID" lid, opt "CREATED_BY_ID" created_by_id, opt
+			"DATE_CREATE" date_create, opt "MODIFIED_BY_ID" modified_by_id, opt
+			"DATE_MODIFY" date_modify, opt "SITE_TYPE" site_type, opt "LANDING_TITLE"
+			landing_title, opt "LANDING_TPL_CODE" landing_tpl_code, opt "SITE_TPL_CODE"
+			site_tpl_code, opt "XML_ID" xml_id, opt "DESIGNER_MODE" designer_mode, opt
+			"FAVORITE_META" favorite_meta, rest "" extra }
+		);
 		/// The object `result` of `landing.block.getbyid`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-by-id.html>
@@ -2083,60 +1440,17 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"id",
-							"lid",
-							"code",
-							"name",
-							"active",
-							"meta",
-							"content",
-							"css",
-							"js",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					id: object.field("id")?,
-					lid: object.field("lid")?,
-					code: object.field("code")?,
-					name: object.field("name")?,
-					active: object.field("active")?,
-					meta: object.field("meta")?,
-					content: object.field("content")?,
-					css: object.field("css")?,
-					js: object.field("js")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "lid", &self.lid)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "active", &self.active)?;
-				crate::support::opt_entry(&mut map, "meta", &self.meta)?;
-				crate::support::opt_entry(&mut map, "content", &self.content)?;
-				map.serialize_entry("css", &self.css)?;
-				map.serialize_entry("js", &self.js)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : field "id", lid : field "lid", code : field "code", name :
+			field "name", active : field "active", meta : field "meta", content : field
+			"content", css : field "css", js : field "js", extra : rest "", } fits["id",
+			"lid", "code", "name", "active", "meta", "content", "css", "js"] []
+		);
+		serialize_map!(
+			Output { opt "id" id, opt "lid" lid, opt "code" code, opt "name" name, opt
+			"active" active, opt "meta" meta, opt "content" content, req "css" css, req
+			"js" js, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Getbyid {
 			const NAME: &'static str = "landing.block.getbyid";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2203,46 +1517,17 @@ pub mod block {
 				self.force_unactive = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Params {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "wrapper_show", &self.wrapper_show)?;
-				crate::support::opt_entry(
-					&mut map,
-					"force_unactive",
-					&self.force_unactive,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Params);
+		serialize_map!(
+			Params { opt "wrapper_show" wrapper_show, opt "force_unactive"
+			force_unactive, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Params {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					wrapper_show: object.field("wrapper_show")?,
-					force_unactive: object.field("force_unactive")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Params { wrapper_show : field "wrapper_show", force_unactive : field
+			"force_unactive", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Params);
 		/// Allowed values of `result.access` in `landing.block.getcontent`.
@@ -2280,31 +1565,13 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputManifestBlock {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.soft("name"),
-					section: object.soft("section"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputManifestBlock {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				map.serialize_entry("section", &self.section)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputManifestBlock { name : soft "name", section : soft "section", extra :
+			rest "", }
+		);
+		serialize_map!(
+			OutputManifestBlock { opt "name" name, req "section" section, rest "" extra }
+		);
 		/// The object `result.manifest.cards..landing-block-card` of `landing.block.getcontent`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-content.html>
@@ -2322,31 +1589,14 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputManifestCardsLandingBlockCard {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.soft("name"),
-					label: object.soft("label"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputManifestCardsLandingBlockCard {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				map.serialize_entry("label", &self.label)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputManifestCardsLandingBlockCard { name : soft "name", label : soft
+			"label", extra : rest "", }
+		);
+		serialize_map!(
+			OutputManifestCardsLandingBlockCard { opt "name" name, req "label" label,
+			rest "" extra }
+		);
 		/// The object `result.manifest.cards` of `landing.block.getcontent`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-content.html>
@@ -2360,33 +1610,14 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputManifestCards {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					landing_block_card: object.soft(".landing-block-card"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputManifestCards {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					".landing-block-card",
-					&self.landing_block_card,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputManifestCards { landing_block_card : soft ".landing-block-card", extra
+			: rest "", }
+		);
+		serialize_map!(
+			OutputManifestCards { opt ".landing-block-card" landing_block_card, rest ""
+			extra }
+		);
 		/// The object `result.manifest` of `landing.block.getcontent`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-content.html>
@@ -2404,31 +1635,13 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputManifest {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					block: object.soft("block"),
-					cards: object.soft("cards"),
-					extra: object.rest()?,
-				})
+		from_value!(
+			OutputManifest { block : soft "block", cards : soft "cards", extra : rest "",
 			}
-		}
-		impl ::serde::Serialize for OutputManifest {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "block", &self.block)?;
-				crate::support::opt_entry(&mut map, "cards", &self.cards)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		);
+		serialize_map!(
+			OutputManifest { opt "block" block, opt "cards" cards, rest "" extra }
+		);
 		/// The object `result` of `landing.block.getcontent`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-content.html>
@@ -2474,84 +1687,26 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"id",
-							"sections",
-							"active",
-							"access",
-							"anchor",
-							"php",
-							"designed",
-							"repoId",
-							"content",
-							"content_ext",
-							"css",
-							"js",
-							"assetStrings",
-							"lang",
-							"manifest",
-							"dynamicParams",
-							"requiredUserAction",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					id: object.field("id")?,
-					sections: object.field("sections")?,
-					active: object.field("active")?,
-					access: object.field("access")?,
-					anchor: object.field("anchor")?,
-					php: object.field("php")?,
-					designed: object.field("designed")?,
-					repo_id: object.field("repoId")?,
-					content: object.field("content")?,
-					content_ext: object.field("content_ext")?,
-					css: object.field("css")?,
-					js: object.field("js")?,
-					asset_strings: object.field("assetStrings")?,
-					lang: object.field("lang")?,
-					manifest: object.field("manifest")?,
-					dynamic_params: object.field("dynamicParams")?,
-					required_user_action: object.field("requiredUserAction")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "sections", &self.sections)?;
-				crate::support::opt_entry(&mut map, "active", &self.active)?;
-				crate::support::opt_entry(&mut map, "access", &self.access)?;
-				crate::support::opt_entry(&mut map, "anchor", &self.anchor)?;
-				crate::support::opt_entry(&mut map, "php", &self.php)?;
-				crate::support::opt_entry(&mut map, "designed", &self.designed)?;
-				crate::support::opt_entry(&mut map, "repoId", &self.repo_id)?;
-				crate::support::opt_entry(&mut map, "content", &self.content)?;
-				crate::support::opt_entry(&mut map, "content_ext", &self.content_ext)?;
-				map.serialize_entry("css", &self.css)?;
-				map.serialize_entry("js", &self.js)?;
-				map.serialize_entry("assetStrings", &self.asset_strings)?;
-				map.serialize_entry("lang", &self.lang)?;
-				crate::support::opt_entry(&mut map, "manifest", &self.manifest)?;
-				map.serialize_entry("dynamicParams", &self.dynamic_params)?;
-				map.serialize_entry("requiredUserAction", &self.required_user_action)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : field "id", sections : field "sections", active : field
+			"active", access : field "access", anchor : field "anchor", php : field
+			"php", designed : field "designed", repo_id : field "repoId", content : field
+			"content", content_ext : field "content_ext", css : field "css", js : field
+			"js", asset_strings : field "assetStrings", lang : field "lang", manifest :
+			field "manifest", dynamic_params : field "dynamicParams",
+			required_user_action : field "requiredUserAction", extra : rest "", }
+			fits["id", "sections", "active", "access", "anchor", "php", "designed",
+			"repoId", "content", "content_ext", "css", "js", "assetStrings", "lang",
+			"manifest", "dynamicParams", "requiredUserAction"] []
+		);
+		serialize_map!(
+			Output { opt "id" id, opt "sections" sections, opt "active" active, opt
+			"access" access, opt "anchor" anchor, opt "php" php, opt "designed" designed,
+			opt "repoId" repo_id, opt "content" content, opt "content_ext" content_ext,
+			req "css" css, req "js" js, req "assetStrings" asset_strings, req "lang"
+			lang, opt "manifest" manifest, req "dynamicParams" dynamic_params, req
+			"requiredUserAction" required_user_action, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Getcontent {
 			const NAME: &'static str = "landing.block.getcontent";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2630,44 +1785,17 @@ pub mod block {
 				self.get_content = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Params {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "edit_mode", &self.edit_mode)?;
-				crate::support::opt_entry(&mut map, "deleted", &self.deleted)?;
-				crate::support::opt_entry(&mut map, "get_content", &self.get_content)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Params);
+		serialize_map!(
+			Params { opt "edit_mode" edit_mode, opt "deleted" deleted, opt "get_content"
+			get_content, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Params {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					edit_mode: object.field("edit_mode")?,
-					deleted: object.field("deleted")?,
-					get_content: object.field("get_content")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Params { edit_mode : field "edit_mode", deleted : field "deleted",
+			get_content : field "get_content", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Params);
 		/// The object `result.meta` of `landing.block.getlist`: `object`.
@@ -2707,79 +1835,23 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for ItemMeta {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					lid: object.field("LID")?,
-					created_by_id: object.field("CREATED_BY_ID")?,
-					date_create: object.field("DATE_CREATE")?,
-					modified_by_id: object.field("MODIFIED_BY_ID")?,
-					date_modify: object.field("DATE_MODIFY")?,
-					site_type: object.field("SITE_TYPE")?,
-					landing_title: object.field("LANDING_TITLE")?,
-					landing_tpl_code: object.field("LANDING_TPL_CODE")?,
-					site_tpl_code: object.field("SITE_TPL_CODE")?,
-					xml_id: object.field("XML_ID")?,
-					favorite_meta: object.soft("FAVORITE_META"),
-					designer_mode: object.soft("DESIGNER_MODE"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for ItemMeta {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "LID", &self.lid)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CREATED_BY_ID",
-					&self.created_by_id,
-				)?;
-				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MODIFIED_BY_ID",
-					&self.modified_by_id,
-				)?;
-				crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
-				crate::support::opt_entry(&mut map, "SITE_TYPE", &self.site_type)?;
-				crate::support::opt_entry(
-					&mut map,
-					"LANDING_TITLE",
-					&self.landing_title,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"LANDING_TPL_CODE",
-					&self.landing_tpl_code,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SITE_TPL_CODE",
-					&self.site_tpl_code,
-				)?;
-				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"FAVORITE_META",
-					&self.favorite_meta,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DESIGNER_MODE",
-					&self.designer_mode,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			ItemMeta { lid : field "LID", created_by_id : field "CREATED_BY_ID",
+			date_create : field "DATE_CREATE", modified_by_id : field "MODIFIED_BY_ID",
+			date_modify : field "DATE_MODIFY", site_type : field "SITE_TYPE",
+			landing_title : field "LANDING_TITLE", landing_tpl_code : field
+			"LANDING_TPL_CODE", site_tpl_code : field "SITE_TPL_CODE", xml_id : field
+			"XML_ID", favorite_meta : soft "FAVORITE_META", designer_mode : soft
+			"DESIGNER_MODE", extra : rest "", }
+		);
+		serialize_map!(
+			ItemMeta { opt "LID" lid, opt "CREATED_BY_ID" created_by_id, opt
+			"DATE_CREATE" date_create, opt "MODIFIED_BY_ID" modified_by_id, opt
+			"DATE_MODIFY" date_modify, opt "SITE_TYPE" site_type, opt "LANDING_TITLE"
+			landing_title, opt "LANDING_TPL_CODE" landing_tpl_code, opt "SITE_TPL_CODE"
+			site_tpl_code, opt "XML_ID" xml_id, opt "FAVORITE_META" favorite_meta, opt
+			"DESIGNER_MODE" designer_mode, rest "" extra }
+		);
 		/// The object `result` of `landing.block.getlist`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-list.html>
@@ -2807,60 +1879,17 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"id",
-							"lid",
-							"code",
-							"name",
-							"active",
-							"meta",
-							"content",
-							"css",
-							"js",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					id: object.field("id")?,
-					lid: object.field("lid")?,
-					code: object.field("code")?,
-					name: object.field("name")?,
-					active: object.field("active")?,
-					meta: object.field("meta")?,
-					content: object.field("content")?,
-					css: object.field("css")?,
-					js: object.field("js")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "lid", &self.lid)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "active", &self.active)?;
-				crate::support::opt_entry(&mut map, "meta", &self.meta)?;
-				crate::support::opt_entry(&mut map, "content", &self.content)?;
-				map.serialize_entry("css", &self.css)?;
-				map.serialize_entry("js", &self.js)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { id : field "id", lid : field "lid", code : field "code", name : field
+			"name", active : field "active", meta : field "meta", content : field
+			"content", css : field "css", js : field "js", extra : rest "", } fits["id",
+			"lid", "code", "name", "active", "meta", "content", "css", "js"] []
+		);
+		serialize_map!(
+			Item { opt "id" id, opt "lid" lid, opt "code" code, opt "name" name, opt
+			"active" active, opt "meta" meta, opt "content" content, req "css" css, req
+			"js" js, rest "" extra }
+		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::Getlist {
@@ -2922,40 +1951,11 @@ pub mod block {
 				self.edit_mode = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Params {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "edit_mode", &self.edit_mode)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Params);
+		serialize_map!(Params { opt "edit_mode" edit_mode, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Params {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					edit_mode: object.field("edit_mode")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Params { edit_mode : field "edit_mode", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Params);
 		/// The object `result.block` of `landing.block.getmanifest`: `object`.
@@ -2979,41 +1979,16 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputBlock {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.field("name")?,
-					section: object.field("section")?,
-					dynamic: object.field("dynamic")?,
-					subtype: object.field("subtype")?,
-					attrs_form_description: object.soft("attrsFormDescription"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputBlock {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				map.serialize_entry("section", &self.section)?;
-				crate::support::opt_entry(&mut map, "dynamic", &self.dynamic)?;
-				map.serialize_entry("subtype", &self.subtype)?;
-				crate::support::opt_entry(
-					&mut map,
-					"attrsFormDescription",
-					&self.attrs_form_description,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputBlock { name : field "name", section : field "section", dynamic : field
+			"dynamic", subtype : field "subtype", attrs_form_description : soft
+			"attrsFormDescription", extra : rest "", }
+		);
+		serialize_map!(
+			OutputBlock { opt "name" name, req "section" section, opt "dynamic" dynamic,
+			req "subtype" subtype, opt "attrsFormDescription" attrs_form_description,
+			rest "" extra }
+		);
 		/// The object `result.nodes.#wrapper` of `landing.block.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
@@ -3031,31 +2006,13 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputNodesHashWrapper {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("type"),
-					code: object.soft("code"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputNodesHashWrapper {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputNodesHashWrapper { type_ : soft "type", code : soft "code", extra :
+			rest "", }
+		);
+		serialize_map!(
+			OutputNodesHashWrapper { opt "type" type_, opt "code" code, rest "" extra }
+		);
 		/// The object `result.nodes` of `landing.block.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
@@ -3069,29 +2026,8 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputNodes {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					hash_wrapper: object.soft("#wrapper"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputNodes {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "#wrapper", &self.hash_wrapper)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(OutputNodes { hash_wrapper : soft "#wrapper", extra : rest "", });
+		serialize_map!(OutputNodes { opt "#wrapper" hash_wrapper, rest "" extra });
 		/// The object `result.attrs..bitrix24forms.items` of `landing.block.getmanifest`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
@@ -3109,31 +2045,14 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputAttrsBitrix24formsItems {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.soft("name"),
-					value: object.soft("value"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputAttrsBitrix24formsItems {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "value", &self.value)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputAttrsBitrix24formsItems { name : soft "name", value : soft "value",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputAttrsBitrix24formsItems { opt "name" name, opt "value" value, rest ""
+			extra }
+		);
 		/// The object `result.attrs..bitrix24forms` of `landing.block.getmanifest`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
@@ -3163,37 +2082,15 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputAttrsBitrix24forms {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.soft("name"),
-					attribute: object.soft("attribute"),
-					type_: object.soft("type"),
-					hidden: object.soft("hidden"),
-					items: object.soft("items"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputAttrsBitrix24forms {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "attribute", &self.attribute)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "hidden", &self.hidden)?;
-				map.serialize_entry("items", &self.items)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputAttrsBitrix24forms { name : soft "name", attribute : soft "attribute",
+			type_ : soft "type", hidden : soft "hidden", items : soft "items", extra :
+			rest "", }
+		);
+		serialize_map!(
+			OutputAttrsBitrix24forms { opt "name" name, opt "attribute" attribute, opt
+			"type" type_, opt "hidden" hidden, req "items" items, rest "" extra }
+		);
 		/// The object `result.attrs` of `landing.block.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
@@ -3207,29 +2104,12 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputAttrs {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					bitrix24forms: object.soft(".bitrix24forms"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputAttrs {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry(".bitrix24forms", &self.bitrix24forms)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputAttrs { bitrix24forms : soft ".bitrix24forms", extra : rest "", }
+		);
+		serialize_map!(
+			OutputAttrs { req ".bitrix24forms" bitrix24forms, rest "" extra }
+		);
 		/// The object `result.style.block` of `landing.block.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
@@ -3243,29 +2123,8 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputStyleBlock {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("type"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputStyleBlock {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(OutputStyleBlock { type_ : soft "type", extra : rest "", });
+		serialize_map!(OutputStyleBlock { req "type" type_, rest "" extra });
 		/// The object `result.style.nodes..bitrix24forms` of `landing.block.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
@@ -3279,29 +2138,12 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputStyleNodesBitrix24forms {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("type"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputStyleNodesBitrix24forms {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputStyleNodesBitrix24forms { type_ : soft "type", extra : rest "", }
+		);
+		serialize_map!(
+			OutputStyleNodesBitrix24forms { opt "type" type_, rest "" extra }
+		);
 		/// The object `result.style.nodes` of `landing.block.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
@@ -3315,33 +2157,12 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputStyleNodes {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					bitrix24forms: object.soft(".bitrix24forms"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputStyleNodes {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					".bitrix24forms",
-					&self.bitrix24forms,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputStyleNodes { bitrix24forms : soft ".bitrix24forms", extra : rest "", }
+		);
+		serialize_map!(
+			OutputStyleNodes { opt ".bitrix24forms" bitrix24forms, rest "" extra }
+		);
 		/// The object `result.style` of `landing.block.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
@@ -3359,31 +2180,12 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputStyle {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					block: object.soft("block"),
-					nodes: object.soft("nodes"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputStyle {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "block", &self.block)?;
-				crate::support::opt_entry(&mut map, "nodes", &self.nodes)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputStyle { block : soft "block", nodes : soft "nodes", extra : rest "", }
+		);
+		serialize_map!(
+			OutputStyle { opt "block" block, opt "nodes" nodes, rest "" extra }
+		);
 		/// The object `result.assets` of `landing.block.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
@@ -3403,37 +2205,14 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputAssets {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					css: object.field("css")?,
-					js: object.field("js")?,
-					ext: object.field("ext")?,
-					class: object.field("class")?,
-					callbacks: object.field("callbacks")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputAssets {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("css", &self.css)?;
-				map.serialize_entry("js", &self.js)?;
-				map.serialize_entry("ext", &self.ext)?;
-				map.serialize_entry("class", &self.class)?;
-				map.serialize_entry("callbacks", &self.callbacks)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputAssets { css : field "css", js : field "js", ext : field "ext", class :
+			field "class", callbacks : field "callbacks", extra : rest "", }
+		);
+		serialize_map!(
+			OutputAssets { req "css" css, req "js" js, req "ext" ext, req "class" class,
+			req "callbacks" callbacks, rest "" extra }
+		);
 		/// The object `result.callbacks` of `landing.block.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
@@ -3447,29 +2226,8 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputCallbacks {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					afteradd: object.soft("afteradd"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputCallbacks {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("afteradd", &self.afteradd)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(OutputCallbacks { afteradd : soft "afteradd", extra : rest "", });
+		serialize_map!(OutputCallbacks { req "afteradd" afteradd, rest "" extra });
 		/// The object `result` of `landing.block.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html>
@@ -3503,69 +2261,20 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"block",
-							"cards",
-							"nodes",
-							"attrs",
-							"menu",
-							"style",
-							"namespace",
-							"code",
-							"preview",
-							"assets",
-							"timestamp",
-							"callbacks",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					block: object.field("block")?,
-					cards: object.field("cards")?,
-					nodes: object.field("nodes")?,
-					attrs: object.field("attrs")?,
-					menu: object.field("menu")?,
-					style: object.field("style")?,
-					namespace: object.field("namespace")?,
-					code: object.field("code")?,
-					preview: object.field("preview")?,
-					assets: object.field("assets")?,
-					timestamp: object.field("timestamp")?,
-					callbacks: object.field("callbacks")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "block", &self.block)?;
-				map.serialize_entry("cards", &self.cards)?;
-				crate::support::opt_entry(&mut map, "nodes", &self.nodes)?;
-				crate::support::opt_entry(&mut map, "attrs", &self.attrs)?;
-				map.serialize_entry("menu", &self.menu)?;
-				crate::support::opt_entry(&mut map, "style", &self.style)?;
-				crate::support::opt_entry(&mut map, "namespace", &self.namespace)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "preview", &self.preview)?;
-				crate::support::opt_entry(&mut map, "assets", &self.assets)?;
-				crate::support::opt_entry(&mut map, "timestamp", &self.timestamp)?;
-				crate::support::opt_entry(&mut map, "callbacks", &self.callbacks)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { block : field "block", cards : field "cards", nodes : field "nodes",
+			attrs : field "attrs", menu : field "menu", style : field "style", namespace
+			: field "namespace", code : field "code", preview : field "preview", assets :
+			field "assets", timestamp : field "timestamp", callbacks : field "callbacks",
+			extra : rest "", } fits["block", "cards", "nodes", "attrs", "menu", "style",
+			"namespace", "code", "preview", "assets", "timestamp", "callbacks"] []
+		);
+		serialize_map!(
+			Output { opt "block" block, req "cards" cards, opt "nodes" nodes, opt "attrs"
+			attrs, req "menu" menu, opt "style" style, opt "namespace" namespace, opt
+			"code" code, opt "preview" preview, opt "assets" assets, opt "timestamp"
+			timestamp, opt "callbacks" callbacks, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Getmanifest {
 			const NAME: &'static str = "landing.block.getmanifest";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3615,33 +2324,14 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataBlock {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.soft("name"),
-					section: object.soft("section"),
-					dynamic: object.soft("dynamic"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for DataBlock {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				map.serialize_entry("section", &self.section)?;
-				crate::support::opt_entry(&mut map, "dynamic", &self.dynamic)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			DataBlock { name : soft "name", section : soft "section", dynamic : soft
+			"dynamic", extra : rest "", }
+		);
+		serialize_map!(
+			DataBlock { opt "name" name, req "section" section, opt "dynamic" dynamic,
+			rest "" extra }
+		);
 		/// The object `result.cards..landing-block-card-img` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
@@ -3659,31 +2349,14 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataCardsLandingBlockCardImg {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.soft("name"),
-					label: object.soft("label"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for DataCardsLandingBlockCardImg {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				map.serialize_entry("label", &self.label)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			DataCardsLandingBlockCardImg { name : soft "name", label : soft "label",
+			extra : rest "", }
+		);
+		serialize_map!(
+			DataCardsLandingBlockCardImg { opt "name" name, req "label" label, rest ""
+			extra }
+		);
 		/// The object `result.cards` of `landing.block.getmanifestfile`: `object | array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
@@ -3697,33 +2370,14 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataCards {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					landing_block_card_img: object.soft(".landing-block-card-img"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for DataCards {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					".landing-block-card-img",
-					&self.landing_block_card_img,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			DataCards { landing_block_card_img : soft ".landing-block-card-img", extra :
+			rest "", }
+		);
+		serialize_map!(
+			DataCards { opt ".landing-block-card-img" landing_block_card_img, rest ""
+			extra }
+		);
 		/// The object `result.nodes..landing-block-node-small-title` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
@@ -3741,31 +2395,14 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataNodesLandingBlockNodeSmallTitle {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.soft("name"),
-					type_: object.soft("type"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for DataNodesLandingBlockNodeSmallTitle {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			DataNodesLandingBlockNodeSmallTitle { name : soft "name", type_ : soft
+			"type", extra : rest "", }
+		);
+		serialize_map!(
+			DataNodesLandingBlockNodeSmallTitle { opt "name" name, opt "type" type_, rest
+			"" extra }
+		);
 		/// The object `result.nodes..landing-block-node-title` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
@@ -3783,31 +2420,14 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataNodesLandingBlockNodeTitle {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.soft("name"),
-					type_: object.soft("type"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for DataNodesLandingBlockNodeTitle {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			DataNodesLandingBlockNodeTitle { name : soft "name", type_ : soft "type",
+			extra : rest "", }
+		);
+		serialize_map!(
+			DataNodesLandingBlockNodeTitle { opt "name" name, opt "type" type_, rest ""
+			extra }
+		);
 		/// The object `result.nodes..landing-block-node-text` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
@@ -3825,31 +2445,14 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataNodesLandingBlockNodeText {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.soft("name"),
-					type_: object.soft("type"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for DataNodesLandingBlockNodeText {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			DataNodesLandingBlockNodeText { name : soft "name", type_ : soft "type",
+			extra : rest "", }
+		);
+		serialize_map!(
+			DataNodesLandingBlockNodeText { opt "name" name, opt "type" type_, rest ""
+			extra }
+		);
 		/// The object `result.nodes..landing-block-node-button` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
@@ -3867,31 +2470,14 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataNodesLandingBlockNodeButton {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.soft("name"),
-					type_: object.soft("type"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for DataNodesLandingBlockNodeButton {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			DataNodesLandingBlockNodeButton { name : soft "name", type_ : soft "type",
+			extra : rest "", }
+		);
+		serialize_map!(
+			DataNodesLandingBlockNodeButton { opt "name" name, opt "type" type_, rest ""
+			extra }
+		);
 		/// The object `result.nodes..landing-block-card-img.dimensions` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
@@ -3909,31 +2495,14 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataNodesLandingBlockCardImgDimensions {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					width: object.soft("width"),
-					height: object.soft("height"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for DataNodesLandingBlockCardImgDimensions {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "width", &self.width)?;
-				crate::support::opt_entry(&mut map, "height", &self.height)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			DataNodesLandingBlockCardImgDimensions { width : soft "width", height : soft
+			"height", extra : rest "", }
+		);
+		serialize_map!(
+			DataNodesLandingBlockCardImgDimensions { opt "width" width, opt "height"
+			height, rest "" extra }
+		);
 		/// The object `result.nodes..landing-block-card-img` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
@@ -3967,51 +2536,18 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataNodesLandingBlockCardImg {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.soft("name"),
-					type_: object.soft("type"),
-					dimensions: object.soft("dimensions"),
-					allow_inline_edit: object.soft("allowInlineEdit"),
-					use_in_designer: object.soft("useInDesigner"),
-					create2x_by_default: object.soft("create2xByDefault"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for DataNodesLandingBlockCardImg {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "dimensions", &self.dimensions)?;
-				crate::support::opt_entry(
-					&mut map,
-					"allowInlineEdit",
-					&self.allow_inline_edit,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"useInDesigner",
-					&self.use_in_designer,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"create2xByDefault",
-					&self.create2x_by_default,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			DataNodesLandingBlockCardImg { name : soft "name", type_ : soft "type",
+			dimensions : soft "dimensions", allow_inline_edit : soft "allowInlineEdit",
+			use_in_designer : soft "useInDesigner", create2x_by_default : soft
+			"create2xByDefault", extra : rest "", }
+		);
+		serialize_map!(
+			DataNodesLandingBlockCardImg { opt "name" name, opt "type" type_, opt
+			"dimensions" dimensions, opt "allowInlineEdit" allow_inline_edit, opt
+			"useInDesigner" use_in_designer, opt "create2xByDefault" create2x_by_default,
+			rest "" extra }
+		);
 		/// The object `result.nodes` of `landing.block.getmanifestfile`: `object | array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
@@ -4043,58 +2579,22 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataNodes {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					landing_block_node_small_title: object
-						.soft(".landing-block-node-small-title"),
-					landing_block_node_title: object.soft(".landing-block-node-title"),
-					landing_block_node_text: object.soft(".landing-block-node-text"),
-					landing_block_node_button: object.soft(".landing-block-node-button"),
-					landing_block_card_img: object.soft(".landing-block-card-img"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for DataNodes {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					".landing-block-node-small-title",
-					&self.landing_block_node_small_title,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					".landing-block-node-title",
-					&self.landing_block_node_title,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					".landing-block-node-text",
-					&self.landing_block_node_text,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					".landing-block-node-button",
-					&self.landing_block_node_button,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					".landing-block-card-img",
-					&self.landing_block_card_img,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			DataNodes { landing_block_node_small_title : soft
+			".landing-block-node-small-title", landing_block_node_title : soft
+			".landing-block-node-title", landing_block_node_text : soft
+			".landing-block-node-text", landing_block_node_button : soft
+			".landing-block-node-button", landing_block_card_img : soft
+			".landing-block-card-img", extra : rest "", }
+		);
+		serialize_map!(
+			DataNodes { opt ".landing-block-node-small-title"
+			landing_block_node_small_title, opt ".landing-block-node-title"
+			landing_block_node_title, opt ".landing-block-node-text"
+			landing_block_node_text, opt ".landing-block-node-button"
+			landing_block_node_button, opt ".landing-block-card-img"
+			landing_block_card_img, rest "" extra }
+		);
 		/// The object `result.style.block.additional` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
@@ -4112,31 +2612,14 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataStyleBlockAdditional {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.soft("name"),
-					attrs_type: object.soft("attrsType"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for DataStyleBlockAdditional {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				map.serialize_entry("attrsType", &self.attrs_type)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			DataStyleBlockAdditional { name : soft "name", attrs_type : soft "attrsType",
+			extra : rest "", }
+		);
+		serialize_map!(
+			DataStyleBlockAdditional { opt "name" name, req "attrsType" attrs_type, rest
+			"" extra }
+		);
 		/// The object `result.style.block` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
@@ -4154,31 +2637,14 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataStyleBlock {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("type"),
-					additional: object.soft("additional"),
-					extra: object.rest()?,
-				})
+		from_value!(
+			DataStyleBlock { type_ : soft "type", additional : soft "additional", extra :
+			rest "", }
+		);
+		serialize_map!(
+			DataStyleBlock { req "type" type_, opt "additional" additional, rest "" extra
 			}
-		}
-		impl ::serde::Serialize for DataStyleBlock {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "additional", &self.additional)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		);
 		/// The object `result.style.nodes..landing-block-node-text-container` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
@@ -4196,31 +2662,14 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataStyleNodesLandingBlockNodeTextContainer {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					title: object.soft("title"),
-					type_: object.soft("type"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for DataStyleNodesLandingBlockNodeTextContainer {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "title", &self.title)?;
-				map.serialize_entry("type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			DataStyleNodesLandingBlockNodeTextContainer { title : soft "title", type_ :
+			soft "type", extra : rest "", }
+		);
+		serialize_map!(
+			DataStyleNodesLandingBlockNodeTextContainer { opt "title" title, req "type"
+			type_, rest "" extra }
+		);
 		/// The object `result.style.nodes..landing-block-node-small-title` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
@@ -4238,31 +2687,14 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataStyleNodesLandingBlockNodeSmallTitle {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					title: object.soft("title"),
-					type_: object.soft("type"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for DataStyleNodesLandingBlockNodeSmallTitle {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "title", &self.title)?;
-				map.serialize_entry("type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			DataStyleNodesLandingBlockNodeSmallTitle { title : soft "title", type_ : soft
+			"type", extra : rest "", }
+		);
+		serialize_map!(
+			DataStyleNodesLandingBlockNodeSmallTitle { opt "title" title, req "type"
+			type_, rest "" extra }
+		);
 		/// The object `result.style.nodes..landing-block-node-title` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
@@ -4280,31 +2712,14 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataStyleNodesLandingBlockNodeTitle {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					title: object.soft("title"),
-					type_: object.soft("type"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for DataStyleNodesLandingBlockNodeTitle {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "title", &self.title)?;
-				map.serialize_entry("type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			DataStyleNodesLandingBlockNodeTitle { title : soft "title", type_ : soft
+			"type", extra : rest "", }
+		);
+		serialize_map!(
+			DataStyleNodesLandingBlockNodeTitle { opt "title" title, req "type" type_,
+			rest "" extra }
+		);
 		/// The object `result.style.nodes..landing-block-node-text` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
@@ -4322,31 +2737,14 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataStyleNodesLandingBlockNodeText {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					title: object.soft("title"),
-					type_: object.soft("type"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for DataStyleNodesLandingBlockNodeText {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "title", &self.title)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			DataStyleNodesLandingBlockNodeText { title : soft "title", type_ : soft
+			"type", extra : rest "", }
+		);
+		serialize_map!(
+			DataStyleNodesLandingBlockNodeText { opt "title" title, opt "type" type_,
+			rest "" extra }
+		);
 		/// The object `result.style.nodes..landing-block-node-button` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
@@ -4364,31 +2762,14 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataStyleNodesLandingBlockNodeButton {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					title: object.soft("title"),
-					type_: object.soft("type"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for DataStyleNodesLandingBlockNodeButton {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "title", &self.title)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			DataStyleNodesLandingBlockNodeButton { title : soft "title", type_ : soft
+			"type", extra : rest "", }
+		);
+		serialize_map!(
+			DataStyleNodesLandingBlockNodeButton { opt "title" title, opt "type" type_,
+			rest "" extra }
+		);
 		/// The object `result.style.nodes..landing-block-card-img` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
@@ -4406,31 +2787,14 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataStyleNodesLandingBlockCardImg {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.soft("name"),
-					type_: object.soft("type"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for DataStyleNodesLandingBlockCardImg {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				map.serialize_entry("type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			DataStyleNodesLandingBlockCardImg { name : soft "name", type_ : soft "type",
+			extra : rest "", }
+		);
+		serialize_map!(
+			DataStyleNodesLandingBlockCardImg { opt "name" name, req "type" type_, rest
+			"" extra }
+		);
 		/// The object `result.style.nodes` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
@@ -4468,65 +2832,24 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataStyleNodes {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					landing_block_node_text_container: object
-						.soft(".landing-block-node-text-container"),
-					landing_block_node_small_title: object
-						.soft(".landing-block-node-small-title"),
-					landing_block_node_title: object.soft(".landing-block-node-title"),
-					landing_block_node_text: object.soft(".landing-block-node-text"),
-					landing_block_node_button: object.soft(".landing-block-node-button"),
-					landing_block_card_img: object.soft(".landing-block-card-img"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for DataStyleNodes {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					".landing-block-node-text-container",
-					&self.landing_block_node_text_container,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					".landing-block-node-small-title",
-					&self.landing_block_node_small_title,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					".landing-block-node-title",
-					&self.landing_block_node_title,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					".landing-block-node-text",
-					&self.landing_block_node_text,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					".landing-block-node-button",
-					&self.landing_block_node_button,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					".landing-block-card-img",
-					&self.landing_block_card_img,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			DataStyleNodes { landing_block_node_text_container : soft
+			".landing-block-node-text-container", landing_block_node_small_title : soft
+			".landing-block-node-small-title", landing_block_node_title : soft
+			".landing-block-node-title", landing_block_node_text : soft
+			".landing-block-node-text", landing_block_node_button : soft
+			".landing-block-node-button", landing_block_card_img : soft
+			".landing-block-card-img", extra : rest "", }
+		);
+		serialize_map!(
+			DataStyleNodes { opt ".landing-block-node-text-container"
+			landing_block_node_text_container, opt ".landing-block-node-small-title"
+			landing_block_node_small_title, opt ".landing-block-node-title"
+			landing_block_node_title, opt ".landing-block-node-text"
+			landing_block_node_text, opt ".landing-block-node-button"
+			landing_block_node_button, opt ".landing-block-card-img"
+			landing_block_card_img, rest "" extra }
+		);
 		/// The object `result.style` of `landing.block.getmanifestfile`: `object | array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
@@ -4544,31 +2867,12 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataStyle {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					block: object.soft("block"),
-					nodes: object.soft("nodes"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for DataStyle {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "block", &self.block)?;
-				crate::support::opt_entry(&mut map, "nodes", &self.nodes)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			DataStyle { block : soft "block", nodes : soft "nodes", extra : rest "", }
+		);
+		serialize_map!(
+			DataStyle { opt "block" block, opt "nodes" nodes, rest "" extra }
+		);
 		/// The object `result.assets` of `landing.block.getmanifestfile`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
@@ -4582,29 +2886,8 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataAssets {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					ext: object.soft("ext"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for DataAssets {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("ext", &self.ext)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(DataAssets { ext : soft "ext", extra : rest "", });
+		serialize_map!(DataAssets { req "ext" ext, rest "" extra });
 		/// The object `result` of `landing.block.getmanifestfile`: `object | array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html>
@@ -4628,46 +2911,17 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Data {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&["block", "cards", "nodes", "style", "attrs", "assets", "menu"],
-						&[],
-					)?;
-				Ok(Self {
-					block: object.field("block")?,
-					cards: object.field("cards")?,
-					nodes: object.field("nodes")?,
-					style: object.field("style")?,
-					attrs: object.field("attrs")?,
-					assets: object.field("assets")?,
-					menu: object.field("menu")?,
-					extra: object.rest()?,
-				})
+		from_value!(
+			Data { block : field "block", cards : field "cards", nodes : field "nodes",
+			style : field "style", attrs : field "attrs", assets : field "assets", menu :
+			field "menu", extra : rest "", } fits["block", "cards", "nodes", "style",
+			"attrs", "assets", "menu"] []
+		);
+		serialize_map!(
+			Data { opt "block" block, opt "cards" cards, opt "nodes" nodes, opt "style"
+			style, req "attrs" attrs, opt "assets" assets, req "menu" menu, rest "" extra
 			}
-		}
-		impl ::serde::Serialize for Data {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "block", &self.block)?;
-				crate::support::opt_entry(&mut map, "cards", &self.cards)?;
-				crate::support::opt_entry(&mut map, "nodes", &self.nodes)?;
-				crate::support::opt_entry(&mut map, "style", &self.style)?;
-				map.serialize_entry("attrs", &self.attrs)?;
-				crate::support::opt_entry(&mut map, "assets", &self.assets)?;
-				map.serialize_entry("menu", &self.menu)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		);
 		/// The `result` of the call: `object | array`.
 		pub type Output = Data;
 		impl ::bitrix24_runtime::Method for super::Getmanifestfile {
@@ -4820,42 +3074,17 @@ pub mod block {
 				self.value = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for DataParamCardSelectorFromManifestCardsSource {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "value", &self.value)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(DataParamCardSelectorFromManifestCardsSource);
+		serialize_map!(
+			DataParamCardSelectorFromManifestCardsSource { opt "type" type_, opt "value"
+			value, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for DataParamCardSelectorFromManifestCardsSource {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.field("type")?,
-					value: object.exact_str("value")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			DataParamCardSelectorFromManifestCardsSource { type_ : field "type", value :
+			exact "value", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(DataParamCardSelectorFromManifestCardsSource);
 		/// The object `params.data.<card selector from manifest.cards>.values` of `landing.block.updateCards`: `array`.
@@ -4891,40 +3120,17 @@ pub mod block {
 				self.node_selector_position.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for DataParamCardSelectorFromManifestCardsValues {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.node_selector_position)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(DataParamCardSelectorFromManifestCardsValues);
+		serialize_map!(
+			DataParamCardSelectorFromManifestCardsValues { rest "*@*"
+			node_selector_position, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for DataParamCardSelectorFromManifestCardsValues {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					node_selector_position: object.pattern("*@*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			DataParamCardSelectorFromManifestCardsValues { node_selector_position :
+			pattern "*@*", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(DataParamCardSelectorFromManifestCardsValues);
 		/// The object `params.data.<card selector from manifest.cards>` of `landing.block.updateCards`: `object`.
@@ -4965,42 +3171,17 @@ pub mod block {
 				self.values = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for DataParamCardSelectorFromManifestCards {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "source", &self.source)?;
-				crate::support::opt_entry(&mut map, "values", &self.values)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(DataParamCardSelectorFromManifestCards);
+		serialize_map!(
+			DataParamCardSelectorFromManifestCards { opt "source" source, opt "values"
+			values, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for DataParamCardSelectorFromManifestCards {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					source: object.field("source")?,
-					values: object.field("values")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			DataParamCardSelectorFromManifestCards { source : field "source", values :
+			field "values", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(DataParamCardSelectorFromManifestCards);
 		/// The object `params.data` of `landing.block.updateCards`: `object`.
@@ -5036,43 +3217,16 @@ pub mod block {
 				self.card_selector_from_manifest_cards.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for DataParam {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(
-					&mut map,
-					&self.card_selector_from_manifest_cards,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(DataParam);
+		serialize_map!(
+			DataParam { rest "*" card_selector_from_manifest_cards, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for DataParam {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					card_selector_from_manifest_cards: object.pattern("*")?,
-					extra: object.rest()?,
-				})
+		from_value!(
+			DataParam { card_selector_from_manifest_cards : pattern "*", extra : rest "",
 			}
-		}
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(DataParam);
 		/// The `result` of the call: `boolean`.
@@ -5152,44 +3306,17 @@ pub mod block {
 				self.style = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for DataParam {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "classList", &self.class_list)?;
-				crate::support::opt_entry(&mut map, "affect", &self.affect)?;
-				crate::support::opt_entry(&mut map, "style", &self.style)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(DataParam);
+		serialize_map!(
+			DataParam { opt "classList" class_list, opt "affect" affect, opt "style"
+			style, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for DataParam {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					class_list: object.field("classList")?,
-					affect: object.field("affect")?,
-					style: object.field("style")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			DataParam { class_list : field "classList", affect : field "affect", style :
+			field "style", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(DataParam);
 		/// The `result` of the call: `boolean`.
@@ -5256,40 +3383,11 @@ pub mod block {
 				self.selector.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for DataParam {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.selector)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(DataParam);
+		serialize_map!(DataParam { rest "*" selector, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for DataParam {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					selector: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(DataParam { selector : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(DataParam);
 		/// The `result` of the call: `boolean`.
@@ -5399,40 +3497,11 @@ pub mod block {
 				self.selector.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for DataParam {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.selector)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(DataParam);
+		serialize_map!(DataParam { rest "*" selector, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for DataParam {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					selector: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(DataParam { selector : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(DataParam);
 		/// The object `params.additional` of `landing.block.updatenodes`: `object`.
@@ -5459,40 +3528,11 @@ pub mod block {
 				self.append_menu = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Additional {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "appendMenu", &self.append_menu)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Additional);
+		serialize_map!(Additional { opt "appendMenu" append_menu, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Additional {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					append_menu: object.field("appendMenu")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Additional { append_menu : field "appendMenu", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Additional);
 		/// The `result` of the call: `boolean`.
@@ -5569,44 +3609,17 @@ pub mod block {
 				self.resize_type = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Params {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "width", &self.width)?;
-				crate::support::opt_entry(&mut map, "height", &self.height)?;
-				crate::support::opt_entry(&mut map, "resize_type", &self.resize_type)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Params);
+		serialize_map!(
+			Params { opt "width" width, opt "height" height, opt "resize_type"
+			resize_type, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Params {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					width: object.field("width")?,
-					height: object.field("height")?,
-					resize_type: object.field("resize_type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Params { width : field "width", height : field "height", resize_type : field
+			"resize_type", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Params);
 		/// The object `result` of `landing.block.uploadfile`: `object`.
@@ -5622,32 +3635,11 @@ pub mod block {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["id", "src"], &[])?;
-				Ok(Self {
-					id: object.field("id")?,
-					src: object.field("src")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "src", &self.src)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : field "id", src : field "src", extra : rest "", } fits["id",
+			"src"] []
+		);
+		serialize_map!(Output { opt "id" id, opt "src" src, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Uploadfile {
 			const NAME: &'static str = "landing.block.uploadfile";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5688,38 +3680,11 @@ pub mod demos {
 			self.params = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetList {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "params", &self.params)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetList);
+	serialize_map!(GetList { opt "params" params, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetList {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				params: object.field("params")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(GetList { params : field "params", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetList);
 	/// `landing.demos.getPageList`: REST 2, scope `landing`.
@@ -5755,40 +3720,13 @@ pub mod demos {
 			self.filter = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetPageList {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetPageList);
+	serialize_map!(GetPageList { req "type" type_, opt "filter" filter, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetPageList {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				type_: object.field("type")?,
-				filter: object.field("filter")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		GetPageList { type_ : field "type", filter : field "filter", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetPageList);
 	/// `landing.demos.getSiteList`: REST 2, scope `landing`.
@@ -5824,40 +3762,13 @@ pub mod demos {
 			self.filter = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetSiteList {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetSiteList);
+	serialize_map!(GetSiteList { req "type" type_, opt "filter" filter, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetSiteList {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				type_: object.field("type")?,
-				filter: object.field("filter")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		GetSiteList { type_ : field "type", filter : field "filter", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetSiteList);
 	/// `landing.demos.register`: REST 2, scope `landing`.
@@ -5891,40 +3802,13 @@ pub mod demos {
 			self.params = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Register {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("data", &self.data)?;
-			crate::support::opt_entry(&mut map, "params", &self.params)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Register);
+	serialize_map!(Register { req "data" data, opt "params" params, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Register {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				data: object.field("data")?,
-				params: object.field("params")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Register { data : field "data", params : field "params", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Register);
 	/// `landing.demos.unregister`: REST 2, scope `landing`.
@@ -5950,38 +3834,11 @@ pub mod demos {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Unregister {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("code", &self.code)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Unregister);
+	serialize_map!(Unregister { req "code" code, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Unregister {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				code: object.field("code")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Unregister { code : field "code", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Unregister);
 	/// Types of `landing.demos.getList`.
@@ -6225,98 +4082,30 @@ pub mod demos {
 				self.date_modify = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for ParamsFilter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-				crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVE",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(&mut map, "TPL_TYPE", &self.tpl_type)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SHOW_IN_LIST",
-					&self.show_in_list.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "PREVIEW_URL", &self.preview_url)?;
-				crate::support::opt_entry(&mut map, "PREVIEW", &self.preview)?;
-				crate::support::opt_entry(&mut map, "PREVIEW2X", &self.preview2_x)?;
-				crate::support::opt_entry(&mut map, "PREVIEW3X", &self.preview3_x)?;
-				crate::support::opt_entry(&mut map, "MANIFEST", &self.manifest)?;
-				crate::support::opt_entry(&mut map, "LANG", &self.lang)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SITE_TEMPLATE_ID",
-					&self.site_template_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CREATED_BY_ID",
-					&self.created_by_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MODIFIED_BY_ID",
-					&self.modified_by_id,
-				)?;
-				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(ParamsFilter);
+		serialize_map!(
+			ParamsFilter { opt "ID" id, opt "XML_ID" xml_id, opt "APP_CODE" app_code,
+			opt_yn "ACTIVE" active, opt "TITLE" title, opt "DESCRIPTION" description, opt
+			"TYPE" type_, opt "TPL_TYPE" tpl_type, opt_yn "SHOW_IN_LIST" show_in_list,
+			opt "PREVIEW_URL" preview_url, opt "PREVIEW" preview, opt "PREVIEW2X"
+			preview2_x, opt "PREVIEW3X" preview3_x, opt "MANIFEST" manifest, opt "LANG"
+			lang, opt "SITE_TEMPLATE_ID" site_template_id, opt "CREATED_BY_ID"
+			created_by_id, opt "MODIFIED_BY_ID" modified_by_id, opt "DATE_CREATE"
+			date_create, opt "DATE_MODIFY" date_modify, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for ParamsFilter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.exact_str("ID")?,
-					xml_id: object.exact_str("XML_ID")?,
-					app_code: object.exact_str("APP_CODE")?,
-					active: object.field("ACTIVE")?,
-					title: object.exact_str("TITLE")?,
-					description: object.exact_str("DESCRIPTION")?,
-					type_: object.field("TYPE")?,
-					tpl_type: object.field("TPL_TYPE")?,
-					show_in_list: object.field("SHOW_IN_LIST")?,
-					preview_url: object.exact_str("PREVIEW_URL")?,
-					preview: object.exact_str("PREVIEW")?,
-					preview2_x: object.exact_str("PREVIEW2X")?,
-					preview3_x: object.exact_str("PREVIEW3X")?,
-					manifest: object.field("MANIFEST")?,
-					lang: object.field("LANG")?,
-					site_template_id: object.exact_str("SITE_TEMPLATE_ID")?,
-					created_by_id: object.field("CREATED_BY_ID")?,
-					modified_by_id: object.field("MODIFIED_BY_ID")?,
-					date_create: object.exact_str("DATE_CREATE")?,
-					date_modify: object.exact_str("DATE_MODIFY")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			ParamsFilter { id : exact "ID", xml_id : exact "XML_ID", app_code : exact
+			"APP_CODE", active : field "ACTIVE", title : exact "TITLE", description :
+			exact "DESCRIPTION", type_ : field "TYPE", tpl_type : field "TPL_TYPE",
+			show_in_list : field "SHOW_IN_LIST", preview_url : exact "PREVIEW_URL",
+			preview : exact "PREVIEW", preview2_x : exact "PREVIEW2X", preview3_x : exact
+			"PREVIEW3X", manifest : field "MANIFEST", lang : field "LANG",
+			site_template_id : exact "SITE_TEMPLATE_ID", created_by_id : field
+			"CREATED_BY_ID", modified_by_id : field "MODIFIED_BY_ID", date_create : exact
+			"DATE_CREATE", date_modify : exact "DATE_MODIFY", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(ParamsFilter);
 		/// Allowed values of `params.params.order.TYPE` in `landing.demos.getList`.
@@ -6536,98 +4325,30 @@ pub mod demos {
 				self.date_modify = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for ParamsOrder {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-				crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVE",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(&mut map, "TPL_TYPE", &self.tpl_type)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SHOW_IN_LIST",
-					&self.show_in_list.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "PREVIEW_URL", &self.preview_url)?;
-				crate::support::opt_entry(&mut map, "PREVIEW", &self.preview)?;
-				crate::support::opt_entry(&mut map, "PREVIEW2X", &self.preview2_x)?;
-				crate::support::opt_entry(&mut map, "PREVIEW3X", &self.preview3_x)?;
-				crate::support::opt_entry(&mut map, "MANIFEST", &self.manifest)?;
-				crate::support::opt_entry(&mut map, "LANG", &self.lang)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SITE_TEMPLATE_ID",
-					&self.site_template_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CREATED_BY_ID",
-					&self.created_by_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MODIFIED_BY_ID",
-					&self.modified_by_id,
-				)?;
-				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(ParamsOrder);
+		serialize_map!(
+			ParamsOrder { opt "ID" id, opt "XML_ID" xml_id, opt "APP_CODE" app_code,
+			opt_yn "ACTIVE" active, opt "TITLE" title, opt "DESCRIPTION" description, opt
+			"TYPE" type_, opt "TPL_TYPE" tpl_type, opt_yn "SHOW_IN_LIST" show_in_list,
+			opt "PREVIEW_URL" preview_url, opt "PREVIEW" preview, opt "PREVIEW2X"
+			preview2_x, opt "PREVIEW3X" preview3_x, opt "MANIFEST" manifest, opt "LANG"
+			lang, opt "SITE_TEMPLATE_ID" site_template_id, opt "CREATED_BY_ID"
+			created_by_id, opt "MODIFIED_BY_ID" modified_by_id, opt "DATE_CREATE"
+			date_create, opt "DATE_MODIFY" date_modify, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for ParamsOrder {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.exact_str("ID")?,
-					xml_id: object.exact_str("XML_ID")?,
-					app_code: object.exact_str("APP_CODE")?,
-					active: object.field("ACTIVE")?,
-					title: object.exact_str("TITLE")?,
-					description: object.exact_str("DESCRIPTION")?,
-					type_: object.field("TYPE")?,
-					tpl_type: object.field("TPL_TYPE")?,
-					show_in_list: object.field("SHOW_IN_LIST")?,
-					preview_url: object.exact_str("PREVIEW_URL")?,
-					preview: object.exact_str("PREVIEW")?,
-					preview2_x: object.exact_str("PREVIEW2X")?,
-					preview3_x: object.exact_str("PREVIEW3X")?,
-					manifest: object.field("MANIFEST")?,
-					lang: object.field("LANG")?,
-					site_template_id: object.exact_str("SITE_TEMPLATE_ID")?,
-					created_by_id: object.field("CREATED_BY_ID")?,
-					modified_by_id: object.field("MODIFIED_BY_ID")?,
-					date_create: object.exact_str("DATE_CREATE")?,
-					date_modify: object.exact_str("DATE_MODIFY")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			ParamsOrder { id : exact "ID", xml_id : exact "XML_ID", app_code : exact
+			"APP_CODE", active : field "ACTIVE", title : exact "TITLE", description :
+			exact "DESCRIPTION", type_ : field "TYPE", tpl_type : field "TPL_TYPE",
+			show_in_list : field "SHOW_IN_LIST", preview_url : exact "PREVIEW_URL",
+			preview : exact "PREVIEW", preview2_x : exact "PREVIEW2X", preview3_x : exact
+			"PREVIEW3X", manifest : field "MANIFEST", lang : field "LANG",
+			site_template_id : exact "SITE_TEMPLATE_ID", created_by_id : field
+			"CREATED_BY_ID", modified_by_id : field "MODIFIED_BY_ID", date_create : exact
+			"DATE_CREATE", date_modify : exact "DATE_MODIFY", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(ParamsOrder);
 		/// Allowed values of `params.params.group.TYPE` in `landing.demos.getList`.
@@ -6847,98 +4568,30 @@ pub mod demos {
 				self.date_modify = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for ParamsGroup {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-				crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVE",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(&mut map, "TPL_TYPE", &self.tpl_type)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SHOW_IN_LIST",
-					&self.show_in_list.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "PREVIEW_URL", &self.preview_url)?;
-				crate::support::opt_entry(&mut map, "PREVIEW", &self.preview)?;
-				crate::support::opt_entry(&mut map, "PREVIEW2X", &self.preview2_x)?;
-				crate::support::opt_entry(&mut map, "PREVIEW3X", &self.preview3_x)?;
-				crate::support::opt_entry(&mut map, "MANIFEST", &self.manifest)?;
-				crate::support::opt_entry(&mut map, "LANG", &self.lang)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SITE_TEMPLATE_ID",
-					&self.site_template_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CREATED_BY_ID",
-					&self.created_by_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MODIFIED_BY_ID",
-					&self.modified_by_id,
-				)?;
-				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(ParamsGroup);
+		serialize_map!(
+			ParamsGroup { opt "ID" id, opt "XML_ID" xml_id, opt "APP_CODE" app_code,
+			opt_yn "ACTIVE" active, opt "TITLE" title, opt "DESCRIPTION" description, opt
+			"TYPE" type_, opt "TPL_TYPE" tpl_type, opt_yn "SHOW_IN_LIST" show_in_list,
+			opt "PREVIEW_URL" preview_url, opt "PREVIEW" preview, opt "PREVIEW2X"
+			preview2_x, opt "PREVIEW3X" preview3_x, opt "MANIFEST" manifest, opt "LANG"
+			lang, opt "SITE_TEMPLATE_ID" site_template_id, opt "CREATED_BY_ID"
+			created_by_id, opt "MODIFIED_BY_ID" modified_by_id, opt "DATE_CREATE"
+			date_create, opt "DATE_MODIFY" date_modify, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for ParamsGroup {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.exact_str("ID")?,
-					xml_id: object.exact_str("XML_ID")?,
-					app_code: object.exact_str("APP_CODE")?,
-					active: object.field("ACTIVE")?,
-					title: object.exact_str("TITLE")?,
-					description: object.exact_str("DESCRIPTION")?,
-					type_: object.field("TYPE")?,
-					tpl_type: object.field("TPL_TYPE")?,
-					show_in_list: object.field("SHOW_IN_LIST")?,
-					preview_url: object.exact_str("PREVIEW_URL")?,
-					preview: object.exact_str("PREVIEW")?,
-					preview2_x: object.exact_str("PREVIEW2X")?,
-					preview3_x: object.exact_str("PREVIEW3X")?,
-					manifest: object.field("MANIFEST")?,
-					lang: object.field("LANG")?,
-					site_template_id: object.exact_str("SITE_TEMPLATE_ID")?,
-					created_by_id: object.field("CREATED_BY_ID")?,
-					modified_by_id: object.field("MODIFIED_BY_ID")?,
-					date_create: object.exact_str("DATE_CREATE")?,
-					date_modify: object.exact_str("DATE_MODIFY")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			ParamsGroup { id : exact "ID", xml_id : exact "XML_ID", app_code : exact
+			"APP_CODE", active : field "ACTIVE", title : exact "TITLE", description :
+			exact "DESCRIPTION", type_ : field "TYPE", tpl_type : field "TPL_TYPE",
+			show_in_list : field "SHOW_IN_LIST", preview_url : exact "PREVIEW_URL",
+			preview : exact "PREVIEW", preview2_x : exact "PREVIEW2X", preview3_x : exact
+			"PREVIEW3X", manifest : field "MANIFEST", lang : field "LANG",
+			site_template_id : exact "SITE_TEMPLATE_ID", created_by_id : field
+			"CREATED_BY_ID", modified_by_id : field "MODIFIED_BY_ID", date_create : exact
+			"DATE_CREATE", date_modify : exact "DATE_MODIFY", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(ParamsGroup);
 		/// The object `params.params` of `landing.demos.getList`: `object`.
@@ -7011,50 +4664,18 @@ pub mod demos {
 				self.offset = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Params {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "select", &self.select)?;
-				crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-				crate::support::opt_entry(&mut map, "order", &self.order)?;
-				crate::support::opt_entry(&mut map, "group", &self.group)?;
-				crate::support::opt_entry(&mut map, "limit", &self.limit)?;
-				crate::support::opt_entry(&mut map, "offset", &self.offset)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Params);
+		serialize_map!(
+			Params { opt "select" select, opt "filter" filter, opt "order" order, opt
+			"group" group, opt "limit" limit, opt "offset" offset, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Params {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					select: object.field("select")?,
-					filter: object.field("filter")?,
-					order: object.field("order")?,
-					group: object.field("group")?,
-					limit: object.field("limit")?,
-					offset: object.field("offset")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Params { select : field "select", filter : field "filter", order : field
+			"order", group : field "group", limit : field "limit", offset : field
+			"offset", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Params);
 		/// Allowed values of `result.TYPE` in `landing.demos.getList`.
@@ -7147,113 +4768,31 @@ pub mod demos {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"ID",
-							"XML_ID",
-							"APP_CODE",
-							"ACTIVE",
-							"TITLE",
-							"DESCRIPTION",
-							"TYPE",
-							"TPL_TYPE",
-							"SHOW_IN_LIST",
-							"PREVIEW_URL",
-							"PREVIEW",
-							"PREVIEW2X",
-							"PREVIEW3X",
-							"MANIFEST",
-							"LANG",
-							"SITE_TEMPLATE_ID",
-							"CREATED_BY_ID",
-							"MODIFIED_BY_ID",
-							"DATE_CREATE",
-							"DATE_MODIFY",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					xml_id: object.field("XML_ID")?,
-					app_code: object.field("APP_CODE")?,
-					active: object.field("ACTIVE")?,
-					title: object.field("TITLE")?,
-					description: object.field("DESCRIPTION")?,
-					type_: object.field("TYPE")?,
-					tpl_type: object.field("TPL_TYPE")?,
-					show_in_list: object.field("SHOW_IN_LIST")?,
-					preview_url: object.field("PREVIEW_URL")?,
-					preview: object.field("PREVIEW")?,
-					preview2_x: object.field("PREVIEW2X")?,
-					preview3_x: object.field("PREVIEW3X")?,
-					manifest: object.field("MANIFEST")?,
-					lang: object.field("LANG")?,
-					site_template_id: object.field("SITE_TEMPLATE_ID")?,
-					created_by_id: object.field("CREATED_BY_ID")?,
-					modified_by_id: object.field("MODIFIED_BY_ID")?,
-					date_create: object.field("DATE_CREATE")?,
-					date_modify: object.field("DATE_MODIFY")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-				crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVE",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(&mut map, "TPL_TYPE", &self.tpl_type)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SHOW_IN_LIST",
-					&self.show_in_list.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "PREVIEW_URL", &self.preview_url)?;
-				crate::support::opt_entry(&mut map, "PREVIEW", &self.preview)?;
-				crate::support::opt_entry(&mut map, "PREVIEW2X", &self.preview2_x)?;
-				crate::support::opt_entry(&mut map, "PREVIEW3X", &self.preview3_x)?;
-				map.serialize_entry("MANIFEST", &self.manifest)?;
-				crate::support::opt_entry(&mut map, "LANG", &self.lang)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SITE_TEMPLATE_ID",
-					&self.site_template_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CREATED_BY_ID",
-					&self.created_by_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MODIFIED_BY_ID",
-					&self.modified_by_id,
-				)?;
-				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { id : field "ID", xml_id : field "XML_ID", app_code : field "APP_CODE",
+			active : field "ACTIVE", title : field "TITLE", description : field
+			"DESCRIPTION", type_ : field "TYPE", tpl_type : field "TPL_TYPE",
+			show_in_list : field "SHOW_IN_LIST", preview_url : field "PREVIEW_URL",
+			preview : field "PREVIEW", preview2_x : field "PREVIEW2X", preview3_x : field
+			"PREVIEW3X", manifest : field "MANIFEST", lang : field "LANG",
+			site_template_id : field "SITE_TEMPLATE_ID", created_by_id : field
+			"CREATED_BY_ID", modified_by_id : field "MODIFIED_BY_ID", date_create : field
+			"DATE_CREATE", date_modify : field "DATE_MODIFY", extra : rest "", }
+			fits["ID", "XML_ID", "APP_CODE", "ACTIVE", "TITLE", "DESCRIPTION", "TYPE",
+			"TPL_TYPE", "SHOW_IN_LIST", "PREVIEW_URL", "PREVIEW", "PREVIEW2X",
+			"PREVIEW3X", "MANIFEST", "LANG", "SITE_TEMPLATE_ID", "CREATED_BY_ID",
+			"MODIFIED_BY_ID", "DATE_CREATE", "DATE_MODIFY"] []
+		);
+		serialize_map!(
+			Item { opt "ID" id, opt "XML_ID" xml_id, opt "APP_CODE" app_code, opt_yn
+			"ACTIVE" active, opt "TITLE" title, opt "DESCRIPTION" description, opt "TYPE"
+			type_, opt "TPL_TYPE" tpl_type, opt_yn "SHOW_IN_LIST" show_in_list, opt
+			"PREVIEW_URL" preview_url, opt "PREVIEW" preview, opt "PREVIEW2X" preview2_x,
+			opt "PREVIEW3X" preview3_x, req "MANIFEST" manifest, opt "LANG" lang, opt
+			"SITE_TEMPLATE_ID" site_template_id, opt "CREATED_BY_ID" created_by_id, opt
+			"MODIFIED_BY_ID" modified_by_id, opt "DATE_CREATE" date_create, opt
+			"DATE_MODIFY" date_modify, rest "" extra }
+		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::GetList {
@@ -7587,106 +5126,36 @@ pub mod demos {
 				self.charset = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for FilterData {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "active", &self.active)?;
-				crate::support::opt_entry(&mut map, "publication", &self.publication)?;
-				crate::support::opt_entry(&mut map, "singleton", &self.singleton)?;
-				crate::support::opt_entry(&mut map, "lock_delete", &self.lock_delete)?;
-				crate::support::opt_entry(&mut map, "preview", &self.preview)?;
-				crate::support::opt_entry(&mut map, "preview2x", &self.preview2x)?;
-				crate::support::opt_entry(&mut map, "preview3x", &self.preview3x)?;
-				crate::support::opt_entry(&mut map, "preview_url", &self.preview_url)?;
-				crate::support::opt_entry(
-					&mut map,
-					"show_in_list",
-					&self.show_in_list.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::opt_entry(&mut map, "section", &self.section)?;
-				crate::support::opt_entry(&mut map, "parent", &self.parent)?;
-				crate::support::opt_entry(
-					&mut map,
-					"disable_import",
-					&self.disable_import,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"is_webform_page",
-					&self.is_webform_page,
-				)?;
-				crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-				crate::support::opt_entry(&mut map, "items", &self.items)?;
-				crate::support::opt_entry(&mut map, "layout", &self.layout)?;
-				crate::support::opt_entry(&mut map, "folders", &self.folders)?;
-				crate::support::opt_entry(&mut map, "syspages", &self.syspages)?;
-				crate::support::opt_entry(&mut map, "master_pages", &self.master_pages)?;
-				crate::support::opt_entry(&mut map, "version", &self.version)?;
-				crate::support::opt_entry(&mut map, "old_id", &self.old_id)?;
-				crate::support::opt_entry(&mut map, "encoded", &self.encoded)?;
-				crate::support::opt_entry(&mut map, "charset", &self.charset)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
+		extra_setter!(FilterData);
+		serialize_map!(
+			FilterData { opt "code" code, opt "name" name, opt "type" type_, opt
+			"description" description, opt "active" active, opt "publication"
+			publication, opt "singleton" singleton, opt "lock_delete" lock_delete, opt
+			"preview" preview, opt "preview2x" preview2x, opt "preview3x" preview3x, opt
+			"preview_url" preview_url, opt_yn "show_in_list" show_in_list, opt "sort"
+			sort, opt "section" section, opt "parent" parent, opt "disable_import"
+			disable_import, opt "is_webform_page" is_webform_page, opt "fields" fields,
+			opt "items" items, opt "layout" layout, opt "folders" folders, opt "syspages"
+			syspages, opt "master_pages" master_pages, opt "version" version, opt
+			"old_id" old_id, opt "encoded" encoded, opt "charset" charset, rest "" extra
 			}
-		}
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for FilterData {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					code: object.exact_str("code")?,
-					name: object.exact_str("name")?,
-					type_: object.field("type")?,
-					description: object.exact_str("description")?,
-					active: object.field("active")?,
-					publication: object.field("publication")?,
-					singleton: object.field("singleton")?,
-					lock_delete: object.field("lock_delete")?,
-					preview: object.exact_str("preview")?,
-					preview2x: object.exact_str("preview2x")?,
-					preview3x: object.exact_str("preview3x")?,
-					preview_url: object.exact_str("preview_url")?,
-					show_in_list: object.field("show_in_list")?,
-					sort: object.field("sort")?,
-					section: object.field("section")?,
-					parent: object.exact_str("parent")?,
-					disable_import: object.exact_str("disable_import")?,
-					is_webform_page: object.exact_str("is_webform_page")?,
-					fields: object.field("fields")?,
-					items: object.field("items")?,
-					layout: object.field("layout")?,
-					folders: object.field("folders")?,
-					syspages: object.field("syspages")?,
-					master_pages: object.field("master_pages")?,
-					version: object.field("version")?,
-					old_id: object.exact_str("old_id")?,
-					encoded: object.field("encoded")?,
-					charset: object.exact_str("charset")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			FilterData { code : exact "code", name : exact "name", type_ : field "type",
+			description : exact "description", active : field "active", publication :
+			field "publication", singleton : field "singleton", lock_delete : field
+			"lock_delete", preview : exact "preview", preview2x : exact "preview2x",
+			preview3x : exact "preview3x", preview_url : exact "preview_url",
+			show_in_list : field "show_in_list", sort : field "sort", section : field
+			"section", parent : exact "parent", disable_import : exact "disable_import",
+			is_webform_page : exact "is_webform_page", fields : field "fields", items :
+			field "items", layout : field "layout", folders : field "folders", syspages :
+			field "syspages", master_pages : field "master_pages", version : field
+			"version", old_id : exact "old_id", encoded : field "encoded", charset :
+			exact "charset", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FilterData);
 		/// The object `params.filter` of `landing.demos.getPageList`: `object`.
@@ -7844,72 +5313,26 @@ pub mod demos {
 				self.data = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-				crate::support::opt_entry(&mut map, "PUBLICATION", &self.publication)?;
-				crate::support::opt_entry(&mut map, "LOCK_DELETE", &self.lock_delete)?;
-				crate::support::opt_entry(&mut map, "AVAILABLE", &self.available)?;
-				crate::support::opt_entry(&mut map, "SINGLETON", &self.singleton)?;
-				crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "PREVIEW", &self.preview)?;
-				crate::support::opt_entry(&mut map, "PREVIEW2X", &self.preview2_x)?;
-				crate::support::opt_entry(&mut map, "PREVIEW3X", &self.preview3_x)?;
-				crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
-				crate::support::opt_entry(&mut map, "REST", &self.rest)?;
-				crate::support::opt_entry(&mut map, "DATA", &self.data)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(
+			Filter { opt "ID" id, opt "XML_ID" xml_id, opt "TYPE" type_, opt "TITLE"
+			title, opt "ACTIVE" active, opt "PUBLICATION" publication, opt "LOCK_DELETE"
+			lock_delete, opt "AVAILABLE" available, opt "SINGLETON" singleton, opt
+			"SECTION" section, opt "DESCRIPTION" description, opt "PREVIEW" preview, opt
+			"PREVIEW2X" preview2_x, opt "PREVIEW3X" preview3_x, opt "APP_CODE" app_code,
+			opt "REST" rest, opt "DATA" data, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.exact_str("ID")?,
-					xml_id: object.exact_str("XML_ID")?,
-					type_: object.field("TYPE")?,
-					title: object.exact_str("TITLE")?,
-					active: object.field("ACTIVE")?,
-					publication: object.field("PUBLICATION")?,
-					lock_delete: object.field("LOCK_DELETE")?,
-					available: object.field("AVAILABLE")?,
-					singleton: object.field("SINGLETON")?,
-					section: object.field("SECTION")?,
-					description: object.exact_str("DESCRIPTION")?,
-					preview: object.exact_str("PREVIEW")?,
-					preview2_x: object.exact_str("PREVIEW2X")?,
-					preview3_x: object.exact_str("PREVIEW3X")?,
-					app_code: object.exact_str("APP_CODE")?,
-					rest: object.field("REST")?,
-					data: object.field("DATA")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Filter { id : exact "ID", xml_id : exact "XML_ID", type_ : field "TYPE",
+			title : exact "TITLE", active : field "ACTIVE", publication : field
+			"PUBLICATION", lock_delete : field "LOCK_DELETE", available : field
+			"AVAILABLE", singleton : field "SINGLETON", section : field "SECTION",
+			description : exact "DESCRIPTION", preview : exact "PREVIEW", preview2_x :
+			exact "PREVIEW2X", preview3_x : exact "PREVIEW3X", app_code : exact
+			"APP_CODE", rest : field "REST", data : field "DATA", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// Allowed values of `result.<key>.DATA.type` in `landing.demos.getPageList`.
@@ -7946,29 +5369,10 @@ pub mod demos {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputKeyDataItemsHashBlock {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					code: object.soft("code"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputKeyDataItemsHashBlock {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputKeyDataItemsHashBlock { code : soft "code", extra : rest "", }
+		);
+		serialize_map!(OutputKeyDataItemsHashBlock { opt "code" code, rest "" extra });
 		/// The object `result.<key>.DATA.items` of `landing.demos.getPageList`: `array | object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
@@ -7987,29 +5391,10 @@ pub mod demos {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputKeyDataItems {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					hash_block: object.soft_pattern("#block*"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputKeyDataItems {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.hash_block)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputKeyDataItems { hash_block : soft_pattern "#block*", extra : rest "", }
+		);
+		serialize_map!(OutputKeyDataItems { rest "#block*" hash_block, rest "" extra });
 		/// The object `result.<key>.DATA` of `landing.demos.getPageList`: `object | array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
@@ -8079,95 +5464,33 @@ pub mod demos {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputKeyData {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					code: object.field("code")?,
-					name: object.field("name")?,
-					type_: object.field("type")?,
-					description: object.field("description")?,
-					active: object.field("active")?,
-					publication: object.field("publication")?,
-					singleton: object.field("singleton")?,
-					lock_delete: object.field("lock_delete")?,
-					preview: object.field("preview")?,
-					preview2x: object.field("preview2x")?,
-					preview3x: object.field("preview3x")?,
-					preview_url: object.field("preview_url")?,
-					show_in_list: object.field("show_in_list")?,
-					sort: object.field("sort")?,
-					section: object.field("section")?,
-					parent: object.field("parent")?,
-					disable_import: object.field("disable_import")?,
-					is_webform_page: object.field("is_webform_page")?,
-					fields: object.field("fields")?,
-					items: object.field("items")?,
-					layout: object.field("layout")?,
-					folders: object.field("folders")?,
-					syspages: object.field("syspages")?,
-					master_pages: object.field("master_pages")?,
-					version: object.field("version")?,
-					old_id: object.field("old_id")?,
-					encoded: object.field("encoded")?,
-					charset: object.field("charset")?,
-					extra: object.rest()?,
-				})
+		from_value!(
+			OutputKeyData { code : field "code", name : field "name", type_ : field
+			"type", description : field "description", active : field "active",
+			publication : field "publication", singleton : field "singleton", lock_delete
+			: field "lock_delete", preview : field "preview", preview2x : field
+			"preview2x", preview3x : field "preview3x", preview_url : field
+			"preview_url", show_in_list : field "show_in_list", sort : field "sort",
+			section : field "section", parent : field "parent", disable_import : field
+			"disable_import", is_webform_page : field "is_webform_page", fields : field
+			"fields", items : field "items", layout : field "layout", folders : field
+			"folders", syspages : field "syspages", master_pages : field "master_pages",
+			version : field "version", old_id : field "old_id", encoded : field
+			"encoded", charset : field "charset", extra : rest "", }
+		);
+		serialize_map!(
+			OutputKeyData { opt "code" code, opt "name" name, req "type" type_, opt
+			"description" description, opt "active" active, opt "publication"
+			publication, opt "singleton" singleton, opt "lock_delete" lock_delete, opt
+			"preview" preview, opt "preview2x" preview2x, opt "preview3x" preview3x, opt
+			"preview_url" preview_url, opt_yn "show_in_list" show_in_list, opt "sort"
+			sort, req "section" section, opt "parent" parent, opt "disable_import"
+			disable_import, opt "is_webform_page" is_webform_page, opt "fields" fields,
+			opt "items" items, req "layout" layout, req "folders" folders, req "syspages"
+			syspages, req "master_pages" master_pages, opt "version" version, opt
+			"old_id" old_id, opt "encoded" encoded, opt "charset" charset, rest "" extra
 			}
-		}
-		impl ::serde::Serialize for OutputKeyData {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				map.serialize_entry("type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "active", &self.active)?;
-				crate::support::opt_entry(&mut map, "publication", &self.publication)?;
-				crate::support::opt_entry(&mut map, "singleton", &self.singleton)?;
-				crate::support::opt_entry(&mut map, "lock_delete", &self.lock_delete)?;
-				crate::support::opt_entry(&mut map, "preview", &self.preview)?;
-				crate::support::opt_entry(&mut map, "preview2x", &self.preview2x)?;
-				crate::support::opt_entry(&mut map, "preview3x", &self.preview3x)?;
-				crate::support::opt_entry(&mut map, "preview_url", &self.preview_url)?;
-				crate::support::opt_entry(
-					&mut map,
-					"show_in_list",
-					&self.show_in_list.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				map.serialize_entry("section", &self.section)?;
-				crate::support::opt_entry(&mut map, "parent", &self.parent)?;
-				crate::support::opt_entry(
-					&mut map,
-					"disable_import",
-					&self.disable_import,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"is_webform_page",
-					&self.is_webform_page,
-				)?;
-				crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-				crate::support::opt_entry(&mut map, "items", &self.items)?;
-				map.serialize_entry("layout", &self.layout)?;
-				map.serialize_entry("folders", &self.folders)?;
-				map.serialize_entry("syspages", &self.syspages)?;
-				map.serialize_entry("master_pages", &self.master_pages)?;
-				crate::support::opt_entry(&mut map, "version", &self.version)?;
-				crate::support::opt_entry(&mut map, "old_id", &self.old_id)?;
-				crate::support::opt_entry(&mut map, "encoded", &self.encoded)?;
-				crate::support::opt_entry(&mut map, "charset", &self.charset)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		);
 		/// The object `result.<key>` of `landing.demos.getPageList`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
@@ -8211,61 +5534,23 @@ pub mod demos {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputKey {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					xml_id: object.field("XML_ID")?,
-					type_: object.field("TYPE")?,
-					title: object.field("TITLE")?,
-					active: object.field("ACTIVE")?,
-					publication: object.field("PUBLICATION")?,
-					lock_delete: object.field("LOCK_DELETE")?,
-					available: object.field("AVAILABLE")?,
-					singleton: object.field("SINGLETON")?,
-					section: object.field("SECTION")?,
-					description: object.field("DESCRIPTION")?,
-					preview: object.field("PREVIEW")?,
-					preview2_x: object.field("PREVIEW2X")?,
-					preview3_x: object.field("PREVIEW3X")?,
-					app_code: object.field("APP_CODE")?,
-					rest: object.field("REST")?,
-					data: object.field("DATA")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputKey {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-				map.serialize_entry("TYPE", &self.type_)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-				crate::support::opt_entry(&mut map, "PUBLICATION", &self.publication)?;
-				crate::support::opt_entry(&mut map, "LOCK_DELETE", &self.lock_delete)?;
-				crate::support::opt_entry(&mut map, "AVAILABLE", &self.available)?;
-				crate::support::opt_entry(&mut map, "SINGLETON", &self.singleton)?;
-				map.serialize_entry("SECTION", &self.section)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "PREVIEW", &self.preview)?;
-				crate::support::opt_entry(&mut map, "PREVIEW2X", &self.preview2_x)?;
-				crate::support::opt_entry(&mut map, "PREVIEW3X", &self.preview3_x)?;
-				crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
-				crate::support::opt_entry(&mut map, "REST", &self.rest)?;
-				crate::support::opt_entry(&mut map, "DATA", &self.data)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputKey { id : field "ID", xml_id : field "XML_ID", type_ : field "TYPE",
+			title : field "TITLE", active : field "ACTIVE", publication : field
+			"PUBLICATION", lock_delete : field "LOCK_DELETE", available : field
+			"AVAILABLE", singleton : field "SINGLETON", section : field "SECTION",
+			description : field "DESCRIPTION", preview : field "PREVIEW", preview2_x :
+			field "PREVIEW2X", preview3_x : field "PREVIEW3X", app_code : field
+			"APP_CODE", rest : field "REST", data : field "DATA", extra : rest "", }
+		);
+		serialize_map!(
+			OutputKey { opt "ID" id, opt "XML_ID" xml_id, req "TYPE" type_, opt "TITLE"
+			title, opt "ACTIVE" active, opt "PUBLICATION" publication, opt "LOCK_DELETE"
+			lock_delete, opt "AVAILABLE" available, opt "SINGLETON" singleton, req
+			"SECTION" section, opt "DESCRIPTION" description, opt "PREVIEW" preview, opt
+			"PREVIEW2X" preview2_x, opt "PREVIEW3X" preview3_x, opt "APP_CODE" app_code,
+			opt "REST" rest, opt "DATA" data, rest "" extra }
+		);
 		/// The object `result` of `landing.demos.getPageList`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
@@ -8279,29 +5564,8 @@ pub mod demos {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					key: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.key)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(Output { key : pattern "*", extra : rest "", });
+		serialize_map!(Output { rest "*" key, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::GetPageList {
 			const NAME: &'static str = "landing.demos.getPageList";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -8590,88 +5854,32 @@ pub mod demos {
 				self.charset = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for FilterData {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "active", &self.active)?;
-				crate::support::opt_entry(&mut map, "singleton", &self.singleton)?;
-				crate::support::opt_entry(&mut map, "lock_delete", &self.lock_delete)?;
-				crate::support::opt_entry(&mut map, "preview", &self.preview)?;
-				crate::support::opt_entry(&mut map, "preview2x", &self.preview2x)?;
-				crate::support::opt_entry(&mut map, "preview3x", &self.preview3x)?;
-				crate::support::opt_entry(&mut map, "preview_url", &self.preview_url)?;
-				crate::support::opt_entry(
-					&mut map,
-					"show_in_list",
-					&self.show_in_list.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-				crate::support::opt_entry(&mut map, "items", &self.items)?;
-				crate::support::opt_entry(&mut map, "layout", &self.layout)?;
-				crate::support::opt_entry(&mut map, "folders", &self.folders)?;
-				crate::support::opt_entry(&mut map, "syspages", &self.syspages)?;
-				crate::support::opt_entry(&mut map, "master_pages", &self.master_pages)?;
-				crate::support::opt_entry(&mut map, "version", &self.version)?;
-				crate::support::opt_entry(&mut map, "old_id", &self.old_id)?;
-				crate::support::opt_entry(&mut map, "encoded", &self.encoded)?;
-				crate::support::opt_entry(&mut map, "charset", &self.charset)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
+		extra_setter!(FilterData);
+		serialize_map!(
+			FilterData { opt "code" code, opt "name" name, opt "type" type_, opt
+			"description" description, opt "active" active, opt "singleton" singleton,
+			opt "lock_delete" lock_delete, opt "preview" preview, opt "preview2x"
+			preview2x, opt "preview3x" preview3x, opt "preview_url" preview_url, opt_yn
+			"show_in_list" show_in_list, opt "sort" sort, opt "fields" fields, opt
+			"items" items, opt "layout" layout, opt "folders" folders, opt "syspages"
+			syspages, opt "master_pages" master_pages, opt "version" version, opt
+			"old_id" old_id, opt "encoded" encoded, opt "charset" charset, rest "" extra
 			}
-		}
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for FilterData {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					code: object.exact_str("code")?,
-					name: object.exact_str("name")?,
-					type_: object.field("type")?,
-					description: object.exact_str("description")?,
-					active: object.field("active")?,
-					singleton: object.field("singleton")?,
-					lock_delete: object.field("lock_delete")?,
-					preview: object.exact_str("preview")?,
-					preview2x: object.exact_str("preview2x")?,
-					preview3x: object.exact_str("preview3x")?,
-					preview_url: object.exact_str("preview_url")?,
-					show_in_list: object.field("show_in_list")?,
-					sort: object.field("sort")?,
-					fields: object.field("fields")?,
-					items: object.field("items")?,
-					layout: object.field("layout")?,
-					folders: object.field("folders")?,
-					syspages: object.field("syspages")?,
-					master_pages: object.field("master_pages")?,
-					version: object.field("version")?,
-					old_id: object.exact_str("old_id")?,
-					encoded: object.field("encoded")?,
-					charset: object.exact_str("charset")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			FilterData { code : exact "code", name : exact "name", type_ : field "type",
+			description : exact "description", active : field "active", singleton : field
+			"singleton", lock_delete : field "lock_delete", preview : exact "preview",
+			preview2x : exact "preview2x", preview3x : exact "preview3x", preview_url :
+			exact "preview_url", show_in_list : field "show_in_list", sort : field
+			"sort", fields : field "fields", items : field "items", layout : field
+			"layout", folders : field "folders", syspages : field "syspages",
+			master_pages : field "master_pages", version : field "version", old_id :
+			exact "old_id", encoded : field "encoded", charset : exact "charset", extra :
+			rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FilterData);
 		/// The object `params.filter` of `landing.demos.getSiteList`: `object`.
@@ -8829,72 +6037,26 @@ pub mod demos {
 				self.data = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-				crate::support::opt_entry(&mut map, "PUBLICATION", &self.publication)?;
-				crate::support::opt_entry(&mut map, "LOCK_DELETE", &self.lock_delete)?;
-				crate::support::opt_entry(&mut map, "AVAILABLE", &self.available)?;
-				crate::support::opt_entry(&mut map, "SINGLETON", &self.singleton)?;
-				crate::support::opt_entry(&mut map, "SECTION", &self.section)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "PREVIEW", &self.preview)?;
-				crate::support::opt_entry(&mut map, "PREVIEW2X", &self.preview2_x)?;
-				crate::support::opt_entry(&mut map, "PREVIEW3X", &self.preview3_x)?;
-				crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
-				crate::support::opt_entry(&mut map, "REST", &self.rest)?;
-				crate::support::opt_entry(&mut map, "DATA", &self.data)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(
+			Filter { opt "ID" id, opt "XML_ID" xml_id, opt "TYPE" type_, opt "TITLE"
+			title, opt "ACTIVE" active, opt "PUBLICATION" publication, opt "LOCK_DELETE"
+			lock_delete, opt "AVAILABLE" available, opt "SINGLETON" singleton, opt
+			"SECTION" section, opt "DESCRIPTION" description, opt "PREVIEW" preview, opt
+			"PREVIEW2X" preview2_x, opt "PREVIEW3X" preview3_x, opt "APP_CODE" app_code,
+			opt "REST" rest, opt "DATA" data, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.exact_str("ID")?,
-					xml_id: object.exact_str("XML_ID")?,
-					type_: object.field("TYPE")?,
-					title: object.exact_str("TITLE")?,
-					active: object.field("ACTIVE")?,
-					publication: object.field("PUBLICATION")?,
-					lock_delete: object.field("LOCK_DELETE")?,
-					available: object.field("AVAILABLE")?,
-					singleton: object.field("SINGLETON")?,
-					section: object.field("SECTION")?,
-					description: object.exact_str("DESCRIPTION")?,
-					preview: object.exact_str("PREVIEW")?,
-					preview2_x: object.exact_str("PREVIEW2X")?,
-					preview3_x: object.exact_str("PREVIEW3X")?,
-					app_code: object.exact_str("APP_CODE")?,
-					rest: object.field("REST")?,
-					data: object.field("DATA")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Filter { id : exact "ID", xml_id : exact "XML_ID", type_ : field "TYPE",
+			title : exact "TITLE", active : field "ACTIVE", publication : field
+			"PUBLICATION", lock_delete : field "LOCK_DELETE", available : field
+			"AVAILABLE", singleton : field "SINGLETON", section : field "SECTION",
+			description : exact "DESCRIPTION", preview : exact "PREVIEW", preview2_x :
+			exact "PREVIEW2X", preview3_x : exact "PREVIEW3X", app_code : exact
+			"APP_CODE", rest : field "REST", data : field "DATA", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// Allowed values of `result.empty.DATA.type` in `landing.demos.getSiteList`.
@@ -8977,77 +6139,29 @@ pub mod demos {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputEmptyData {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					code: object.field("code")?,
-					name: object.field("name")?,
-					type_: object.field("type")?,
-					description: object.field("description")?,
-					active: object.field("active")?,
-					singleton: object.field("singleton")?,
-					lock_delete: object.field("lock_delete")?,
-					preview: object.field("preview")?,
-					preview2x: object.field("preview2x")?,
-					preview3x: object.field("preview3x")?,
-					preview_url: object.field("preview_url")?,
-					show_in_list: object.field("show_in_list")?,
-					sort: object.field("sort")?,
-					fields: object.field("fields")?,
-					items: object.field("items")?,
-					layout: object.field("layout")?,
-					folders: object.field("folders")?,
-					syspages: object.field("syspages")?,
-					master_pages: object.field("master_pages")?,
-					version: object.field("version")?,
-					old_id: object.field("old_id")?,
-					encoded: object.field("encoded")?,
-					charset: object.field("charset")?,
-					extra: object.rest()?,
-				})
+		from_value!(
+			OutputEmptyData { code : field "code", name : field "name", type_ : field
+			"type", description : field "description", active : field "active", singleton
+			: field "singleton", lock_delete : field "lock_delete", preview : field
+			"preview", preview2x : field "preview2x", preview3x : field "preview3x",
+			preview_url : field "preview_url", show_in_list : field "show_in_list", sort
+			: field "sort", fields : field "fields", items : field "items", layout :
+			field "layout", folders : field "folders", syspages : field "syspages",
+			master_pages : field "master_pages", version : field "version", old_id :
+			field "old_id", encoded : field "encoded", charset : field "charset", extra :
+			rest "", }
+		);
+		serialize_map!(
+			OutputEmptyData { opt "code" code, opt "name" name, req "type" type_, opt
+			"description" description, opt "active" active, opt "singleton" singleton,
+			opt "lock_delete" lock_delete, opt "preview" preview, opt "preview2x"
+			preview2x, opt "preview3x" preview3x, opt "preview_url" preview_url, opt_yn
+			"show_in_list" show_in_list, opt "sort" sort, opt "fields" fields, req
+			"items" items, req "layout" layout, req "folders" folders, req "syspages"
+			syspages, req "master_pages" master_pages, opt "version" version, opt
+			"old_id" old_id, opt "encoded" encoded, opt "charset" charset, rest "" extra
 			}
-		}
-		impl ::serde::Serialize for OutputEmptyData {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				map.serialize_entry("type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "active", &self.active)?;
-				crate::support::opt_entry(&mut map, "singleton", &self.singleton)?;
-				crate::support::opt_entry(&mut map, "lock_delete", &self.lock_delete)?;
-				crate::support::opt_entry(&mut map, "preview", &self.preview)?;
-				crate::support::opt_entry(&mut map, "preview2x", &self.preview2x)?;
-				crate::support::opt_entry(&mut map, "preview3x", &self.preview3x)?;
-				crate::support::opt_entry(&mut map, "preview_url", &self.preview_url)?;
-				crate::support::opt_entry(
-					&mut map,
-					"show_in_list",
-					&self.show_in_list.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-				map.serialize_entry("items", &self.items)?;
-				map.serialize_entry("layout", &self.layout)?;
-				map.serialize_entry("folders", &self.folders)?;
-				map.serialize_entry("syspages", &self.syspages)?;
-				map.serialize_entry("master_pages", &self.master_pages)?;
-				crate::support::opt_entry(&mut map, "version", &self.version)?;
-				crate::support::opt_entry(&mut map, "old_id", &self.old_id)?;
-				crate::support::opt_entry(&mut map, "encoded", &self.encoded)?;
-				crate::support::opt_entry(&mut map, "charset", &self.charset)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		);
 		/// The object `result.empty` of `landing.demos.getSiteList`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-site-list.html>
@@ -9091,61 +6205,23 @@ pub mod demos {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputEmpty {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					xml_id: object.field("XML_ID")?,
-					type_: object.field("TYPE")?,
-					title: object.field("TITLE")?,
-					active: object.field("ACTIVE")?,
-					publication: object.field("PUBLICATION")?,
-					lock_delete: object.field("LOCK_DELETE")?,
-					available: object.field("AVAILABLE")?,
-					singleton: object.field("SINGLETON")?,
-					section: object.field("SECTION")?,
-					description: object.field("DESCRIPTION")?,
-					preview: object.field("PREVIEW")?,
-					preview2_x: object.field("PREVIEW2X")?,
-					preview3_x: object.field("PREVIEW3X")?,
-					app_code: object.field("APP_CODE")?,
-					rest: object.field("REST")?,
-					data: object.field("DATA")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputEmpty {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-				map.serialize_entry("TYPE", &self.type_)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-				crate::support::opt_entry(&mut map, "PUBLICATION", &self.publication)?;
-				crate::support::opt_entry(&mut map, "LOCK_DELETE", &self.lock_delete)?;
-				crate::support::opt_entry(&mut map, "AVAILABLE", &self.available)?;
-				crate::support::opt_entry(&mut map, "SINGLETON", &self.singleton)?;
-				map.serialize_entry("SECTION", &self.section)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "PREVIEW", &self.preview)?;
-				crate::support::opt_entry(&mut map, "PREVIEW2X", &self.preview2_x)?;
-				crate::support::opt_entry(&mut map, "PREVIEW3X", &self.preview3_x)?;
-				crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
-				crate::support::opt_entry(&mut map, "REST", &self.rest)?;
-				crate::support::opt_entry(&mut map, "DATA", &self.data)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputEmpty { id : field "ID", xml_id : field "XML_ID", type_ : field "TYPE",
+			title : field "TITLE", active : field "ACTIVE", publication : field
+			"PUBLICATION", lock_delete : field "LOCK_DELETE", available : field
+			"AVAILABLE", singleton : field "SINGLETON", section : field "SECTION",
+			description : field "DESCRIPTION", preview : field "PREVIEW", preview2_x :
+			field "PREVIEW2X", preview3_x : field "PREVIEW3X", app_code : field
+			"APP_CODE", rest : field "REST", data : field "DATA", extra : rest "", }
+		);
+		serialize_map!(
+			OutputEmpty { opt "ID" id, opt "XML_ID" xml_id, req "TYPE" type_, opt "TITLE"
+			title, opt "ACTIVE" active, opt "PUBLICATION" publication, opt "LOCK_DELETE"
+			lock_delete, opt "AVAILABLE" available, opt "SINGLETON" singleton, req
+			"SECTION" section, opt "DESCRIPTION" description, opt "PREVIEW" preview, opt
+			"PREVIEW2X" preview2_x, opt "PREVIEW3X" preview3_x, opt "APP_CODE" app_code,
+			opt "REST" rest, opt "DATA" data, rest "" extra }
+		);
 		/// The object `result` of `landing.demos.getSiteList`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-site-list.html>
@@ -9157,30 +6233,8 @@ pub mod demos {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["empty"], &[])?;
-				Ok(Self {
-					empty: object.field("empty")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "empty", &self.empty)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(Output { empty : field "empty", extra : rest "", } fits["empty"] []);
+		serialize_map!(Output { opt "empty" empty, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::GetSiteList {
 			const NAME: &'static str = "landing.demos.getSiteList";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9486,104 +6540,32 @@ pub mod demos {
 				self.fonts_code = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for DataParamItemsFields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "THEME_CODE", &self.theme_code)?;
-				crate::support::opt_entry(
-					&mut map,
-					"THEME_USE",
-					&self.theme_use.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "THEME_COLOR", &self.theme_color)?;
-				crate::support::opt_entry(
-					&mut map,
-					"THEMEFONTS_USE",
-					&self.themefonts_use.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"THEMEFONTS_CODE",
-					&self.themefonts_code,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"THEMEFONTS_CODE_H",
-					&self.themefonts_code_h,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"THEMEFONTS_SIZE",
-					&self.themefonts_size,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"THEMEFONTS_COLOR",
-					&self.themefonts_color,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"THEMEFONTS_COLOR_H",
-					&self.themefonts_color_h,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"THEMEFONTS_LINE_HEIGHT",
-					&self.themefonts_line_height,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"THEMEFONTS_FONT_WEIGHT",
-					&self.themefonts_font_weight,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"THEMEFONTS_FONT_WEIGHT_H",
-					&self.themefonts_font_weight_h,
-				)?;
-				crate::support::opt_entry(&mut map, "FONTS_CODE", &self.fonts_code)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(DataParamItemsFields);
+		serialize_map!(
+			DataParamItemsFields { opt "THEME_CODE" theme_code, opt_yn "THEME_USE"
+			theme_use, opt "THEME_COLOR" theme_color, opt_yn "THEMEFONTS_USE"
+			themefonts_use, opt "THEMEFONTS_CODE" themefonts_code, opt
+			"THEMEFONTS_CODE_H" themefonts_code_h, opt "THEMEFONTS_SIZE" themefonts_size,
+			opt "THEMEFONTS_COLOR" themefonts_color, opt "THEMEFONTS_COLOR_H"
+			themefonts_color_h, opt "THEMEFONTS_LINE_HEIGHT" themefonts_line_height, opt
+			"THEMEFONTS_FONT_WEIGHT" themefonts_font_weight, opt
+			"THEMEFONTS_FONT_WEIGHT_H" themefonts_font_weight_h, opt "FONTS_CODE"
+			fonts_code, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for DataParamItemsFields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					theme_code: object.exact_str("THEME_CODE")?,
-					theme_use: object.field("THEME_USE")?,
-					theme_color: object.exact_str("THEME_COLOR")?,
-					themefonts_use: object.field("THEMEFONTS_USE")?,
-					themefonts_code: object.exact_str("THEMEFONTS_CODE")?,
-					themefonts_code_h: object.exact_str("THEMEFONTS_CODE_H")?,
-					themefonts_size: object.field("THEMEFONTS_SIZE")?,
-					themefonts_color: object.exact_str("THEMEFONTS_COLOR")?,
-					themefonts_color_h: object.exact_str("THEMEFONTS_COLOR_H")?,
-					themefonts_line_height: object.field("THEMEFONTS_LINE_HEIGHT")?,
-					themefonts_font_weight: object.field("THEMEFONTS_FONT_WEIGHT")?,
-					themefonts_font_weight_h: object.field("THEMEFONTS_FONT_WEIGHT_H")?,
-					fonts_code: object.exact_str("FONTS_CODE")?,
-					extra: object.rest()?,
-				})
+		from_value!(
+			DataParamItemsFields { theme_code : exact "THEME_CODE", theme_use : field
+			"THEME_USE", theme_color : exact "THEME_COLOR", themefonts_use : field
+			"THEMEFONTS_USE", themefonts_code : exact "THEMEFONTS_CODE",
+			themefonts_code_h : exact "THEMEFONTS_CODE_H", themefonts_size : field
+			"THEMEFONTS_SIZE", themefonts_color : exact "THEMEFONTS_COLOR",
+			themefonts_color_h : exact "THEMEFONTS_COLOR_H", themefonts_line_height :
+			field "THEMEFONTS_LINE_HEIGHT", themefonts_font_weight : field
+			"THEMEFONTS_FONT_WEIGHT", themefonts_font_weight_h : field
+			"THEMEFONTS_FONT_WEIGHT_H", fonts_code : exact "FONTS_CODE", extra : rest "",
 			}
-		}
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(DataParamItemsFields);
 		/// The object `params.data.items.items` of `landing.demos.register`: `object | array`.
@@ -9666,54 +6648,19 @@ pub mod demos {
 				self.attrs = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for DataParamItemsItems {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "access", &self.access)?;
-				crate::support::opt_entry(&mut map, "anchor", &self.anchor)?;
-				crate::support::opt_entry(&mut map, "old_id", &self.old_id)?;
-				crate::support::opt_entry(&mut map, "cards", &self.cards)?;
-				crate::support::opt_entry(&mut map, "nodes", &self.nodes)?;
-				crate::support::opt_entry(&mut map, "style", &self.style)?;
-				crate::support::opt_entry(&mut map, "attrs", &self.attrs)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(DataParamItemsItems);
+		serialize_map!(
+			DataParamItemsItems { opt "code" code, opt "access" access, opt "anchor"
+			anchor, opt "old_id" old_id, opt "cards" cards, opt "nodes" nodes, opt
+			"style" style, opt "attrs" attrs, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for DataParamItemsItems {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					code: object.exact_str("code")?,
-					access: object.exact_str("access")?,
-					anchor: object.exact_str("anchor")?,
-					old_id: object.field("old_id")?,
-					cards: object.field("cards")?,
-					nodes: object.field("nodes")?,
-					style: object.field("style")?,
-					attrs: object.field("attrs")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			DataParamItemsItems { code : exact "code", access : exact "access", anchor :
+			exact "anchor", old_id : field "old_id", cards : field "cards", nodes : field
+			"nodes", style : field "style", attrs : field "attrs", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(DataParamItemsItems);
 		/// The object `params.data.items` of `landing.demos.register`: `object`.
@@ -9853,72 +6800,25 @@ pub mod demos {
 				self.show_in_list = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for DataParamItems {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "old_id", &self.old_id)?;
-				map.serialize_entry("code", &self.code)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "tpl_type", &self.tpl_type)?;
-				crate::support::opt_entry(&mut map, "version", &self.version)?;
-				crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-				crate::support::opt_entry(&mut map, "layout", &self.layout)?;
-				crate::support::opt_entry(&mut map, "items", &self.items)?;
-				crate::support::opt_entry(&mut map, "preview", &self.preview)?;
-				crate::support::opt_entry(&mut map, "preview2x", &self.preview2x)?;
-				crate::support::opt_entry(&mut map, "preview3x", &self.preview3x)?;
-				crate::support::opt_entry(&mut map, "preview_url", &self.preview_url)?;
-				crate::support::opt_entry(
-					&mut map,
-					"show_in_list",
-					&self.show_in_list.map(crate::support::yes_no),
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(DataParamItems);
+		serialize_map!(
+			DataParamItems { opt "old_id" old_id, req "code" code, opt "name" name, opt
+			"description" description, opt "type" type_, opt "tpl_type" tpl_type, opt
+			"version" version, opt "fields" fields, opt "layout" layout, opt "items"
+			items, opt "preview" preview, opt "preview2x" preview2x, opt "preview3x"
+			preview3x, opt "preview_url" preview_url, opt_yn "show_in_list" show_in_list,
+			rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for DataParamItems {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					old_id: object.exact_str("old_id")?,
-					code: object.field("code")?,
-					name: object.exact_str("name")?,
-					description: object.exact_str("description")?,
-					type_: object.field("type")?,
-					tpl_type: object.field("tpl_type")?,
-					version: object.field("version")?,
-					fields: object.field("fields")?,
-					layout: object.field("layout")?,
-					items: object.field("items")?,
-					preview: object.exact_str("preview")?,
-					preview2x: object.exact_str("preview2x")?,
-					preview3x: object.exact_str("preview3x")?,
-					preview_url: object.exact_str("preview_url")?,
-					show_in_list: object.field("show_in_list")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			DataParamItems { old_id : exact "old_id", code : field "code", name : exact
+			"name", description : exact "description", type_ : field "type", tpl_type :
+			field "tpl_type", version : field "version", fields : field "fields", layout
+			: field "layout", items : field "items", preview : exact "preview", preview2x
+			: exact "preview2x", preview3x : exact "preview3x", preview_url : exact
+			"preview_url", show_in_list : field "show_in_list", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(DataParamItems);
 		/// The object `params.data` of `landing.demos.register`: `object | array`.
@@ -10082,78 +6982,28 @@ pub mod demos {
 				self.version = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for DataParam {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "charset", &self.charset)?;
-				map.serialize_entry("code", &self.code)?;
-				crate::support::opt_entry(&mut map, "site_code", &self.site_code)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "tpl_type", &self.tpl_type)?;
-				crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-				crate::support::opt_entry(&mut map, "folders", &self.folders)?;
-				crate::support::opt_entry(&mut map, "items", &self.items)?;
-				crate::support::opt_entry(&mut map, "layout", &self.layout)?;
-				crate::support::opt_entry(&mut map, "preview", &self.preview)?;
-				crate::support::opt_entry(&mut map, "preview2x", &self.preview2x)?;
-				crate::support::opt_entry(&mut map, "preview3x", &self.preview3x)?;
-				crate::support::opt_entry(&mut map, "preview_url", &self.preview_url)?;
-				crate::support::opt_entry(
-					&mut map,
-					"show_in_list",
-					&self.show_in_list.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "syspages", &self.syspages)?;
-				crate::support::opt_entry(&mut map, "version", &self.version)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(DataParam);
+		serialize_map!(
+			DataParam { opt "charset" charset, req "code" code, opt "site_code"
+			site_code, opt "name" name, opt "description" description, opt "type" type_,
+			opt "tpl_type" tpl_type, opt "fields" fields, opt "folders" folders, opt
+			"items" items, opt "layout" layout, opt "preview" preview, opt "preview2x"
+			preview2x, opt "preview3x" preview3x, opt "preview_url" preview_url, opt_yn
+			"show_in_list" show_in_list, opt "syspages" syspages, opt "version" version,
+			rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for DataParam {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					charset: object.exact_str("charset")?,
-					code: object.field("code")?,
-					site_code: object.exact_str("site_code")?,
-					name: object.exact_str("name")?,
-					description: object.exact_str("description")?,
-					type_: object.field("type")?,
-					tpl_type: object.field("tpl_type")?,
-					fields: object.field("fields")?,
-					folders: object.field("folders")?,
-					items: object.field("items")?,
-					layout: object.field("layout")?,
-					preview: object.exact_str("preview")?,
-					preview2x: object.exact_str("preview2x")?,
-					preview3x: object.exact_str("preview3x")?,
-					preview_url: object.exact_str("preview_url")?,
-					show_in_list: object.field("show_in_list")?,
-					syspages: object.field("syspages")?,
-					version: object.field("version")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			DataParam { charset : exact "charset", code : field "code", site_code : exact
+			"site_code", name : exact "name", description : exact "description", type_ :
+			field "type", tpl_type : field "tpl_type", fields : field "fields", folders :
+			field "folders", items : field "items", layout : field "layout", preview :
+			exact "preview", preview2x : exact "preview2x", preview3x : exact
+			"preview3x", preview_url : exact "preview_url", show_in_list : field
+			"show_in_list", syspages : field "syspages", version : field "version", extra
+			: rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(DataParam);
 		/// The object `params.params` of `landing.demos.register`: `object`.
@@ -10196,52 +7046,17 @@ pub mod demos {
 				self.lang_original = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Params {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"site_template_id",
-					&self.site_template_id,
-				)?;
-				crate::support::opt_entry(&mut map, "lang", &self.lang)?;
-				crate::support::opt_entry(
-					&mut map,
-					"lang_original",
-					&self.lang_original,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Params);
+		serialize_map!(
+			Params { opt "site_template_id" site_template_id, opt "lang" lang, opt
+			"lang_original" lang_original, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Params {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					site_template_id: object.exact_str("site_template_id")?,
-					lang: object.field("lang")?,
-					lang_original: object.exact_str("lang_original")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Params { site_template_id : exact "site_template_id", lang : field "lang",
+			lang_original : exact "lang_original", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Params);
 		/// The `result` of the call: `integer[]`.
@@ -10319,40 +7134,13 @@ pub mod landing {
 			self.scope = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(Add { opt "scope" scope, req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Add { scope : exact "scope", fields : field "fields", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `landing.landing.addByTemplate`: REST 2, scope `landing`.
@@ -10397,44 +7185,17 @@ pub mod landing {
 			self.fields = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for AddByTemplate {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("siteId", &self.site_id)?;
-			map.serialize_entry("code", &self.code)?;
-			crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(AddByTemplate);
+	serialize_map!(
+		AddByTemplate { opt "scope" scope, req "siteId" site_id, req "code" code, opt
+		"fields" fields, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for AddByTemplate {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				site_id: object.field("siteId")?,
-				code: object.field("code")?,
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		AddByTemplate { scope : exact "scope", site_id : field "siteId", code : field
+		"code", fields : field "fields", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(AddByTemplate);
 	/// `landing.landing.addblock`: REST 2, scope `landing`.
@@ -10479,48 +7240,17 @@ pub mod landing {
 			self.prevent_history = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Addblock {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("lid", &self.lid)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::opt_entry(
-				&mut map,
-				"preventHistory",
-				&self.prevent_history,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Addblock);
+	serialize_map!(
+		Addblock { opt "scope" scope, req "lid" lid, req "fields" fields, opt
+		"preventHistory" prevent_history, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Addblock {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				lid: object.field("lid")?,
-				fields: object.field("fields")?,
-				prevent_history: object.field("preventHistory")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Addblock { scope : exact "scope", lid : field "lid", fields : field "fields",
+		prevent_history : field "preventHistory", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Addblock);
 	/// `landing.landing.copy`: REST 2, scope `landing`.
@@ -10578,46 +7308,18 @@ pub mod landing {
 			self.skip_system = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Copy {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("lid", &self.lid)?;
-			crate::support::opt_entry(&mut map, "toSiteId", &self.to_site_id)?;
-			crate::support::opt_entry(&mut map, "toFolderId", &self.to_folder_id)?;
-			crate::support::opt_entry(&mut map, "skipSystem", &self.skip_system)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Copy);
+	serialize_map!(
+		Copy { opt "scope" scope, req "lid" lid, opt "toSiteId" to_site_id, opt
+		"toFolderId" to_folder_id, opt "skipSystem" skip_system, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Copy {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				lid: object.field("lid")?,
-				to_site_id: object.field("toSiteId")?,
-				to_folder_id: object.field("toFolderId")?,
-				skip_system: object.field("skipSystem")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Copy { scope : exact "scope", lid : field "lid", to_site_id : field "toSiteId",
+		to_folder_id : field "toFolderId", skip_system : field "skipSystem", extra : rest
+		"", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Copy);
 	/// `landing.landing.copyblock`: REST 2, scope `landing`.
@@ -10662,44 +7364,17 @@ pub mod landing {
 			self.params = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Copyblock {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("lid", &self.lid)?;
-			map.serialize_entry("block", &self.block)?;
-			crate::support::opt_entry(&mut map, "params", &self.params)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Copyblock);
+	serialize_map!(
+		Copyblock { opt "scope" scope, req "lid" lid, req "block" block, opt "params"
+		params, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Copyblock {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				lid: object.field("lid")?,
-				block: object.field("block")?,
-				params: object.field("params")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Copyblock { scope : exact "scope", lid : field "lid", block : field "block",
+		params : field "params", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Copyblock);
 	/// `landing.landing.delete`: REST 2, scope `landing`.
@@ -10733,40 +7408,11 @@ pub mod landing {
 			self.scope = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("lid", &self.lid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { opt "scope" scope, req "lid" lid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				lid: object.field("lid")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { scope : exact "scope", lid : field "lid", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `landing.landing.deleteblock`: REST 2, scope `landing`.
@@ -10803,42 +7449,17 @@ pub mod landing {
 			self.scope = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Deleteblock {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("lid", &self.lid)?;
-			map.serialize_entry("block", &self.block)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
+	extra_setter!(Deleteblock);
+	serialize_map!(
+		Deleteblock { opt "scope" scope, req "lid" lid, req "block" block, rest "" extra
 		}
-	}
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Deleteblock {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				lid: object.field("lid")?,
-				block: object.field("block")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Deleteblock { scope : exact "scope", lid : field "lid", block : field "block",
+		extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Deleteblock);
 	/// `landing.landing.downblock`: REST 2, scope `landing`.
@@ -10883,48 +7504,17 @@ pub mod landing {
 			self.prevent_history = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Downblock {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("lid", &self.lid)?;
-			map.serialize_entry("block", &self.block)?;
-			crate::support::opt_entry(
-				&mut map,
-				"preventHistory",
-				&self.prevent_history,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Downblock);
+	serialize_map!(
+		Downblock { opt "scope" scope, req "lid" lid, req "block" block, opt
+		"preventHistory" prevent_history, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Downblock {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				lid: object.field("lid")?,
-				block: object.field("block")?,
-				prevent_history: object.field("preventHistory")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Downblock { scope : exact "scope", lid : field "lid", block : field "block",
+		prevent_history : field "preventHistory", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Downblock);
 	/// `landing.landing.favoriteBlock`: REST 2, scope `landing`.
@@ -10969,44 +7559,17 @@ pub mod landing {
 			self.meta = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for FavoriteBlock {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("lid", &self.lid)?;
-			map.serialize_entry("block", &self.block)?;
-			crate::support::opt_entry(&mut map, "meta", &self.meta)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(FavoriteBlock);
+	serialize_map!(
+		FavoriteBlock { opt "scope" scope, req "lid" lid, req "block" block, opt "meta"
+		meta, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for FavoriteBlock {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				lid: object.field("lid")?,
-				block: object.field("block")?,
-				meta: object.field("meta")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		FavoriteBlock { scope : exact "scope", lid : field "lid", block : field "block",
+		meta : field "meta", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(FavoriteBlock);
 	/// `landing.landing.getList`: REST 2, scope `landing`.
@@ -11045,40 +7608,13 @@ pub mod landing {
 			self.params = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetList {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			crate::support::opt_entry(&mut map, "params", &self.params)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetList);
+	serialize_map!(GetList { opt "scope" scope, opt "params" params, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetList {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				params: object.field("params")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		GetList { scope : exact "scope", params : field "params", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetList);
 	/// `landing.landing.getadditionalfields`: REST 2, scope `landing`.
@@ -11112,40 +7648,16 @@ pub mod landing {
 			self.scope = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getadditionalfields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("lid", &self.lid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getadditionalfields);
+	serialize_map!(
+		Getadditionalfields { opt "scope" scope, req "lid" lid, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getadditionalfields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				lid: object.field("lid")?,
-				extra: object.rest()?,
-			})
+	from_value!(
+		Getadditionalfields { scope : exact "scope", lid : field "lid", extra : rest "",
 		}
-	}
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getadditionalfields);
 	/// `landing.landing.getpreview`: REST 2, scope `landing`.
@@ -11179,40 +7691,13 @@ pub mod landing {
 			self.scope = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getpreview {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("lid", &self.lid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getpreview);
+	serialize_map!(Getpreview { opt "scope" scope, req "lid" lid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getpreview {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				lid: object.field("lid")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Getpreview { scope : exact "scope", lid : field "lid", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getpreview);
 	/// `landing.landing.getpublicurl`: REST 2, scope `landing`.
@@ -11246,40 +7731,13 @@ pub mod landing {
 			self.scope = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getpublicurl {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("lid", &self.lid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getpublicurl);
+	serialize_map!(Getpublicurl { opt "scope" scope, req "lid" lid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getpublicurl {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				lid: object.field("lid")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Getpublicurl { scope : exact "scope", lid : field "lid", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getpublicurl);
 	/// `landing.landing.hideblock`: REST 2, scope `landing`.
@@ -11316,42 +7774,16 @@ pub mod landing {
 			self.scope = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Hideblock {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("lid", &self.lid)?;
-			map.serialize_entry("block", &self.block)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Hideblock);
+	serialize_map!(
+		Hideblock { opt "scope" scope, req "lid" lid, req "block" block, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Hideblock {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				lid: object.field("lid")?,
-				block: object.field("block")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Hideblock { scope : exact "scope", lid : field "lid", block : field "block",
+		extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Hideblock);
 	/// `landing.landing.markDelete`: REST 2, scope `landing`.
@@ -11393,42 +7825,16 @@ pub mod landing {
 			self.mark = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for MarkDelete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("lid", &self.lid)?;
-			crate::support::opt_entry(&mut map, "mark", &self.mark)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(MarkDelete);
+	serialize_map!(
+		MarkDelete { opt "scope" scope, req "lid" lid, opt "mark" mark, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for MarkDelete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				lid: object.field("lid")?,
-				mark: object.field("mark")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		MarkDelete { scope : exact "scope", lid : field "lid", mark : field "mark", extra
+		: rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(MarkDelete);
 	/// `landing.landing.markUnDelete`: REST 2, scope `landing`.
@@ -11454,38 +7860,11 @@ pub mod landing {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for MarkUnDelete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("lid", &self.lid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(MarkUnDelete);
+	serialize_map!(MarkUnDelete { req "lid" lid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for MarkUnDelete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				lid: object.field("lid")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(MarkUnDelete { lid : field "lid", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(MarkUnDelete);
 	/// `landing.landing.markdeletedblock`: REST 2, scope `landing`.
@@ -11538,50 +7917,18 @@ pub mod landing {
 			self.prevent_history = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Markdeletedblock {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("lid", &self.lid)?;
-			map.serialize_entry("block", &self.block)?;
-			crate::support::opt_entry(&mut map, "mark", &self.mark)?;
-			crate::support::opt_entry(
-				&mut map,
-				"preventHistory",
-				&self.prevent_history,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Markdeletedblock);
+	serialize_map!(
+		Markdeletedblock { opt "scope" scope, req "lid" lid, req "block" block, opt
+		"mark" mark, opt "preventHistory" prevent_history, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Markdeletedblock {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				lid: object.field("lid")?,
-				block: object.field("block")?,
-				mark: object.field("mark")?,
-				prevent_history: object.field("preventHistory")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Markdeletedblock { scope : exact "scope", lid : field "lid", block : field
+		"block", mark : field "mark", prevent_history : field "preventHistory", extra :
+		rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Markdeletedblock);
 	/// `landing.landing.markundeletedblock`: REST 2, scope `landing`.
@@ -11626,48 +7973,17 @@ pub mod landing {
 			self.prevent_history = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Markundeletedblock {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("lid", &self.lid)?;
-			map.serialize_entry("block", &self.block)?;
-			crate::support::opt_entry(
-				&mut map,
-				"preventHistory",
-				&self.prevent_history,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Markundeletedblock);
+	serialize_map!(
+		Markundeletedblock { opt "scope" scope, req "lid" lid, req "block" block, opt
+		"preventHistory" prevent_history, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Markundeletedblock {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				lid: object.field("lid")?,
-				block: object.field("block")?,
-				prevent_history: object.field("preventHistory")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Markundeletedblock { scope : exact "scope", lid : field "lid", block : field
+		"block", prevent_history : field "preventHistory", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Markundeletedblock);
 	/// `landing.landing.move`: REST 2, scope `landing`.
@@ -11717,44 +8033,17 @@ pub mod landing {
 			self.to_folder_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Move {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("lid", &self.lid)?;
-			crate::support::opt_entry(&mut map, "toSiteId", &self.to_site_id)?;
-			crate::support::opt_entry(&mut map, "toFolderId", &self.to_folder_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Move);
+	serialize_map!(
+		Move { opt "scope" scope, req "lid" lid, opt "toSiteId" to_site_id, opt
+		"toFolderId" to_folder_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Move {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				lid: object.field("lid")?,
-				to_site_id: object.field("toSiteId")?,
-				to_folder_id: object.field("toFolderId")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Move { scope : exact "scope", lid : field "lid", to_site_id : field "toSiteId",
+		to_folder_id : field "toFolderId", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Move);
 	/// `landing.landing.moveblock`: REST 2, scope `landing`.
@@ -11799,44 +8088,17 @@ pub mod landing {
 			self.params = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Moveblock {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("lid", &self.lid)?;
-			map.serialize_entry("block", &self.block)?;
-			crate::support::opt_entry(&mut map, "params", &self.params)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Moveblock);
+	serialize_map!(
+		Moveblock { opt "scope" scope, req "lid" lid, req "block" block, opt "params"
+		params, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Moveblock {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				lid: object.field("lid")?,
-				block: object.field("block")?,
-				params: object.field("params")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Moveblock { scope : exact "scope", lid : field "lid", block : field "block",
+		params : field "params", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Moveblock);
 	/// `landing.landing.publication`: REST 2, scope `landing`.
@@ -11870,40 +8132,13 @@ pub mod landing {
 			self.scope = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Publication {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("lid", &self.lid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Publication);
+	serialize_map!(Publication { opt "scope" scope, req "lid" lid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Publication {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				lid: object.field("lid")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Publication { scope : exact "scope", lid : field "lid", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Publication);
 	/// `landing.landing.removeEntities`: REST 2, scope `landing`.
@@ -11943,42 +8178,17 @@ pub mod landing {
 			self.scope = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for RemoveEntities {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("lid", &self.lid)?;
-			map.serialize_entry("data", &self.data)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
+	extra_setter!(RemoveEntities);
+	serialize_map!(
+		RemoveEntities { opt "scope" scope, req "lid" lid, req "data" data, rest "" extra
 		}
-	}
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for RemoveEntities {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				lid: object.field("lid")?,
-				data: object.field("data")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		RemoveEntities { scope : exact "scope", lid : field "lid", data : field "data",
+		extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(RemoveEntities);
 	/// `landing.landing.resolveIdByPublicUrl`: REST 2, scope `landing`.
@@ -12015,42 +8225,17 @@ pub mod landing {
 			self.scope = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for ResolveIdByPublicUrl {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("landingUrl", &self.landing_url)?;
-			map.serialize_entry("siteId", &self.site_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(ResolveIdByPublicUrl);
+	serialize_map!(
+		ResolveIdByPublicUrl { opt "scope" scope, req "landingUrl" landing_url, req
+		"siteId" site_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for ResolveIdByPublicUrl {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				landing_url: object.field("landingUrl")?,
-				site_id: object.field("siteId")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		ResolveIdByPublicUrl { scope : exact "scope", landing_url : field "landingUrl",
+		site_id : field "siteId", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(ResolveIdByPublicUrl);
 	/// `landing.landing.showblock`: REST 2, scope `landing`.
@@ -12087,42 +8272,16 @@ pub mod landing {
 			self.scope = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Showblock {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("lid", &self.lid)?;
-			map.serialize_entry("block", &self.block)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Showblock);
+	serialize_map!(
+		Showblock { opt "scope" scope, req "lid" lid, req "block" block, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Showblock {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				lid: object.field("lid")?,
-				block: object.field("block")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Showblock { scope : exact "scope", lid : field "lid", block : field "block",
+		extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Showblock);
 	/// `landing.landing.unFavoriteBlock`: REST 2, scope `landing`.
@@ -12148,38 +8307,11 @@ pub mod landing {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for UnFavoriteBlock {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("blockId", &self.block_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(UnFavoriteBlock);
+	serialize_map!(UnFavoriteBlock { req "blockId" block_id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for UnFavoriteBlock {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				block_id: object.field("blockId")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(UnFavoriteBlock { block_id : field "blockId", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(UnFavoriteBlock);
 	/// `landing.landing.unpublic`: REST 2, scope `landing`.
@@ -12213,40 +8345,11 @@ pub mod landing {
 			self.scope = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Unpublic {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("lid", &self.lid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Unpublic);
+	serialize_map!(Unpublic { opt "scope" scope, req "lid" lid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Unpublic {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				lid: object.field("lid")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Unpublic { scope : exact "scope", lid : field "lid", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Unpublic);
 	/// `landing.landing.upblock`: REST 2, scope `landing`.
@@ -12291,48 +8394,17 @@ pub mod landing {
 			self.prevent_history = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Upblock {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("lid", &self.lid)?;
-			map.serialize_entry("block", &self.block)?;
-			crate::support::opt_entry(
-				&mut map,
-				"preventHistory",
-				&self.prevent_history,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Upblock);
+	serialize_map!(
+		Upblock { opt "scope" scope, req "lid" lid, req "block" block, opt
+		"preventHistory" prevent_history, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Upblock {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				lid: object.field("lid")?,
-				block: object.field("block")?,
-				prevent_history: object.field("preventHistory")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Upblock { scope : exact "scope", lid : field "lid", block : field "block",
+		prevent_history : field "preventHistory", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Upblock);
 	/// `landing.landing.update`: REST 2, scope `landing`.
@@ -12361,40 +8433,11 @@ pub mod landing {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("lid", &self.lid)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(Update { req "lid" lid, req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				lid: object.field("lid")?,
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Update { lid : field "lid", fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `landing.landing.add`.
@@ -12638,104 +8681,32 @@ pub mod landing {
 				self.fonts_code = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for FieldsAdditionalFields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "THEME_CODE", &self.theme_code)?;
-				crate::support::opt_entry(
-					&mut map,
-					"THEME_USE",
-					&self.theme_use.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "THEME_COLOR", &self.theme_color)?;
-				crate::support::opt_entry(
-					&mut map,
-					"THEMEFONTS_USE",
-					&self.themefonts_use.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"THEMEFONTS_CODE",
-					&self.themefonts_code,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"THEMEFONTS_CODE_H",
-					&self.themefonts_code_h,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"THEMEFONTS_SIZE",
-					&self.themefonts_size,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"THEMEFONTS_COLOR",
-					&self.themefonts_color,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"THEMEFONTS_COLOR_H",
-					&self.themefonts_color_h,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"THEMEFONTS_LINE_HEIGHT",
-					&self.themefonts_line_height,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"THEMEFONTS_FONT_WEIGHT",
-					&self.themefonts_font_weight,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"THEMEFONTS_FONT_WEIGHT_H",
-					&self.themefonts_font_weight_h,
-				)?;
-				crate::support::opt_entry(&mut map, "FONTS_CODE", &self.fonts_code)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(FieldsAdditionalFields);
+		serialize_map!(
+			FieldsAdditionalFields { opt "THEME_CODE" theme_code, opt_yn "THEME_USE"
+			theme_use, opt "THEME_COLOR" theme_color, opt_yn "THEMEFONTS_USE"
+			themefonts_use, opt "THEMEFONTS_CODE" themefonts_code, opt
+			"THEMEFONTS_CODE_H" themefonts_code_h, opt "THEMEFONTS_SIZE" themefonts_size,
+			opt "THEMEFONTS_COLOR" themefonts_color, opt "THEMEFONTS_COLOR_H"
+			themefonts_color_h, opt "THEMEFONTS_LINE_HEIGHT" themefonts_line_height, opt
+			"THEMEFONTS_FONT_WEIGHT" themefonts_font_weight, opt
+			"THEMEFONTS_FONT_WEIGHT_H" themefonts_font_weight_h, opt "FONTS_CODE"
+			fonts_code, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for FieldsAdditionalFields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					theme_code: object.exact_str("THEME_CODE")?,
-					theme_use: object.field("THEME_USE")?,
-					theme_color: object.exact_str("THEME_COLOR")?,
-					themefonts_use: object.field("THEMEFONTS_USE")?,
-					themefonts_code: object.exact_str("THEMEFONTS_CODE")?,
-					themefonts_code_h: object.exact_str("THEMEFONTS_CODE_H")?,
-					themefonts_size: object.field("THEMEFONTS_SIZE")?,
-					themefonts_color: object.exact_str("THEMEFONTS_COLOR")?,
-					themefonts_color_h: object.exact_str("THEMEFONTS_COLOR_H")?,
-					themefonts_line_height: object.field("THEMEFONTS_LINE_HEIGHT")?,
-					themefonts_font_weight: object.field("THEMEFONTS_FONT_WEIGHT")?,
-					themefonts_font_weight_h: object.field("THEMEFONTS_FONT_WEIGHT_H")?,
-					fonts_code: object.exact_str("FONTS_CODE")?,
-					extra: object.rest()?,
-				})
+		from_value!(
+			FieldsAdditionalFields { theme_code : exact "THEME_CODE", theme_use : field
+			"THEME_USE", theme_color : exact "THEME_COLOR", themefonts_use : field
+			"THEMEFONTS_USE", themefonts_code : exact "THEMEFONTS_CODE",
+			themefonts_code_h : exact "THEMEFONTS_CODE_H", themefonts_size : field
+			"THEMEFONTS_SIZE", themefonts_color : exact "THEMEFONTS_COLOR",
+			themefonts_color_h : exact "THEMEFONTS_COLOR_H", themefonts_line_height :
+			field "THEMEFONTS_LINE_HEIGHT", themefonts_font_weight : field
+			"THEMEFONTS_FONT_WEIGHT", themefonts_font_weight_h : field
+			"THEMEFONTS_FONT_WEIGHT_H", fonts_code : exact "FONTS_CODE", extra : rest "",
 			}
-		}
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsAdditionalFields);
 		/// The object `params.fields` of `landing.landing.add`: `object`.
@@ -12847,74 +8818,24 @@ pub mod landing {
 				self.menu_code = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("TITLE", &self.title)?;
-				map.serialize_entry("SITE_ID", &self.site_id)?;
-				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SITEMAP",
-					&self.sitemap.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"FOLDER",
-					&self.folder.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "FOLDER_ID", &self.folder_id)?;
-				crate::support::opt_entry(&mut map, "TPL_ID", &self.tpl_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ADDITIONAL_FIELDS",
-					&self.additional_fields,
-				)?;
-				crate::support::opt_entry(&mut map, "BLOCK_ID", &self.block_id)?;
-				crate::support::opt_entry(&mut map, "MENU_CODE", &self.menu_code)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "TITLE" title, req "SITE_ID" site_id, opt "CODE" code, opt
+			"DESCRIPTION" description, opt "XML_ID" xml_id, opt_yn "SITEMAP" sitemap,
+			opt_yn "FOLDER" folder, opt "FOLDER_ID" folder_id, opt "TPL_ID" tpl_id, opt
+			"ADDITIONAL_FIELDS" additional_fields, opt "BLOCK_ID" block_id, opt
+			"MENU_CODE" menu_code, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					title: object.field("TITLE")?,
-					site_id: object.field("SITE_ID")?,
-					code: object.exact_str("CODE")?,
-					description: object.exact_str("DESCRIPTION")?,
-					xml_id: object.exact_str("XML_ID")?,
-					sitemap: object.field("SITEMAP")?,
-					folder: object.field("FOLDER")?,
-					folder_id: object.field("FOLDER_ID")?,
-					tpl_id: object.field("TPL_ID")?,
-					additional_fields: object.field("ADDITIONAL_FIELDS")?,
-					block_id: object.field("BLOCK_ID")?,
-					menu_code: object.exact_str("MENU_CODE")?,
-					extra: object.rest()?,
-				})
+		from_value!(
+			Fields { title : field "TITLE", site_id : field "SITE_ID", code : exact
+			"CODE", description : exact "DESCRIPTION", xml_id : exact "XML_ID", sitemap :
+			field "SITEMAP", folder : field "FOLDER", folder_id : field "FOLDER_ID",
+			tpl_id : field "TPL_ID", additional_fields : field "ADDITIONAL_FIELDS",
+			block_id : field "BLOCK_ID", menu_code : exact "MENU_CODE", extra : rest "",
 			}
-		}
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `integer`.
@@ -12996,42 +8917,17 @@ pub mod landing {
 				self.params = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for FieldsPrepareBlocksData {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ACTION", &self.action)?;
-				crate::support::opt_entry(&mut map, "PARAMS", &self.params)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(FieldsPrepareBlocksData);
+		serialize_map!(
+			FieldsPrepareBlocksData { opt "ACTION" action, opt "PARAMS" params, rest ""
+			extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for FieldsPrepareBlocksData {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					action: object.exact_str("ACTION")?,
-					params: object.field("PARAMS")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			FieldsPrepareBlocksData { action : exact "ACTION", params : field "PARAMS",
+			extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsPrepareBlocksData);
 		/// The object `params.fields` of `landing.landing.addByTemplate`: `object`.
@@ -13135,70 +9031,23 @@ pub mod landing {
 				self.menu_code = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "FOLDER_ID", &self.folder_id)?;
-				crate::support::opt_entry(&mut map, "SITE_TYPE", &self.site_type)?;
-				crate::support::opt_entry(
-					&mut map,
-					"PREPARE_BLOCKS",
-					&self.prepare_blocks,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"PREPARE_BLOCKS_DATA",
-					&self.prepare_blocks_data,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ADD_IN_MENU",
-					&self.add_in_menu.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "BLOCK_ID", &self.block_id)?;
-				crate::support::opt_entry(&mut map, "MENU_CODE", &self.menu_code)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { opt "TITLE" title, opt "DESCRIPTION" description, opt "ID" id, opt
+			"FOLDER_ID" folder_id, opt "SITE_TYPE" site_type, opt "PREPARE_BLOCKS"
+			prepare_blocks, opt "PREPARE_BLOCKS_DATA" prepare_blocks_data, opt_yn
+			"ADD_IN_MENU" add_in_menu, opt "BLOCK_ID" block_id, opt "MENU_CODE"
+			menu_code, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					title: object.exact_str("TITLE")?,
-					description: object.exact_str("DESCRIPTION")?,
-					id: object.field("ID")?,
-					folder_id: object.field("FOLDER_ID")?,
-					site_type: object.exact_str("SITE_TYPE")?,
-					prepare_blocks: object.field("PREPARE_BLOCKS")?,
-					prepare_blocks_data: object.field("PREPARE_BLOCKS_DATA")?,
-					add_in_menu: object.field("ADD_IN_MENU")?,
-					block_id: object.field("BLOCK_ID")?,
-					menu_code: object.exact_str("MENU_CODE")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { title : exact "TITLE", description : exact "DESCRIPTION", id : field
+			"ID", folder_id : field "FOLDER_ID", site_type : exact "SITE_TYPE",
+			prepare_blocks : field "PREPARE_BLOCKS", prepare_blocks_data : field
+			"PREPARE_BLOCKS_DATA", add_in_menu : field "ADD_IN_MENU", block_id : field
+			"BLOCK_ID", menu_code : exact "MENU_CODE", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `integer`.
@@ -13294,56 +9143,18 @@ pub mod landing {
 				self.return_content = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "AFTER_ID", &self.after_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVE",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "CONTENT", &self.content)?;
-				crate::support::opt_entry(
-					&mut map,
-					"RETURN_CONTENT",
-					&self.return_content,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "CODE" code, opt "AFTER_ID" after_id, opt_yn "ACTIVE" active,
+			opt "CONTENT" content, opt "RETURN_CONTENT" return_content, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					code: object.field("CODE")?,
-					after_id: object.field("AFTER_ID")?,
-					active: object.field("ACTIVE")?,
-					content: object.exact_str("CONTENT")?,
-					return_content: object.exact_str("RETURN_CONTENT")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { code : field "CODE", after_id : field "AFTER_ID", active : field
+			"ACTIVE", content : exact "CONTENT", return_content : exact "RETURN_CONTENT",
+			extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `integer | object`.
@@ -13445,46 +9256,17 @@ pub mod landing {
 				self.return_content = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Params {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "AFTER_ID", &self.after_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"RETURN_CONTENT",
-					&self.return_content,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Params);
+		serialize_map!(
+			Params { opt "AFTER_ID" after_id, opt "RETURN_CONTENT" return_content, rest
+			"" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Params {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					after_id: object.field("AFTER_ID")?,
-					return_content: object.exact_str("RETURN_CONTENT")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Params { after_id : field "AFTER_ID", return_content : exact
+			"RETURN_CONTENT", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Params);
 		/// The `result` of the call: `integer | object`.
@@ -13691,46 +9473,17 @@ pub mod landing {
 				self.tpl_code = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Meta {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "section", &self.section)?;
-				crate::support::opt_entry(&mut map, "preview", &self.preview)?;
-				crate::support::opt_entry(&mut map, "tpl_code", &self.tpl_code)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Meta);
+		serialize_map!(
+			Meta { opt "name" name, opt "section" section, opt "preview" preview, opt
+			"tpl_code" tpl_code, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Meta {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.exact_str("name")?,
-					section: object.field("section")?,
-					preview: object.field("preview")?,
-					tpl_code: object.exact_str("tpl_code")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Meta { name : exact "name", section : field "section", preview : field
+			"preview", tpl_code : exact "tpl_code", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Meta);
 		/// The `result` of the call: `integer`.
@@ -13942,98 +9695,28 @@ pub mod landing {
 				self.date_public = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for ParamsFilter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
-				crate::support::opt_entry(&mut map, "FOLDER_ID", &self.folder_id)?;
-				crate::support::opt_entry(&mut map, "TPL_ID", &self.tpl_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVE",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DELETED",
-					&self.deleted.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SITEMAP",
-					&self.sitemap.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"FOLDER",
-					&self.folder.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "RULE", &self.rule)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CREATED_BY_ID",
-					&self.created_by_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MODIFIED_BY_ID",
-					&self.modified_by_id,
-				)?;
-				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
-				crate::support::opt_entry(&mut map, "DATE_PUBLIC", &self.date_public)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(ParamsFilter);
+		serialize_map!(
+			ParamsFilter { opt "ID" id, opt "TITLE" title, opt "CODE" code, opt "SITE_ID"
+			site_id, opt "FOLDER_ID" folder_id, opt "TPL_ID" tpl_id, opt_yn "ACTIVE"
+			active, opt_yn "DELETED" deleted, opt "DESCRIPTION" description, opt "XML_ID"
+			xml_id, opt_yn "SITEMAP" sitemap, opt_yn "FOLDER" folder, opt "RULE" rule,
+			opt "CREATED_BY_ID" created_by_id, opt "MODIFIED_BY_ID" modified_by_id, opt
+			"DATE_CREATE" date_create, opt "DATE_MODIFY" date_modify, opt "DATE_PUBLIC"
+			date_public, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for ParamsFilter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					title: object.exact_str("TITLE")?,
-					code: object.exact_str("CODE")?,
-					site_id: object.field("SITE_ID")?,
-					folder_id: object.field("FOLDER_ID")?,
-					tpl_id: object.field("TPL_ID")?,
-					active: object.field("ACTIVE")?,
-					deleted: object.field("DELETED")?,
-					description: object.exact_str("DESCRIPTION")?,
-					xml_id: object.exact_str("XML_ID")?,
-					sitemap: object.field("SITEMAP")?,
-					folder: object.field("FOLDER")?,
-					rule: object.exact_str("RULE")?,
-					created_by_id: object.field("CREATED_BY_ID")?,
-					modified_by_id: object.field("MODIFIED_BY_ID")?,
-					date_create: object.field("DATE_CREATE")?,
-					date_modify: object.field("DATE_MODIFY")?,
-					date_public: object.field("DATE_PUBLIC")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			ParamsFilter { id : field "ID", title : exact "TITLE", code : exact "CODE",
+			site_id : field "SITE_ID", folder_id : field "FOLDER_ID", tpl_id : field
+			"TPL_ID", active : field "ACTIVE", deleted : field "DELETED", description :
+			exact "DESCRIPTION", xml_id : exact "XML_ID", sitemap : field "SITEMAP",
+			folder : field "FOLDER", rule : exact "RULE", created_by_id : field
+			"CREATED_BY_ID", modified_by_id : field "MODIFIED_BY_ID", date_create : field
+			"DATE_CREATE", date_modify : field "DATE_MODIFY", date_public : field
+			"DATE_PUBLIC", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(ParamsFilter);
 		/// The object `params.params` of `landing.landing.getList`: `object`.
@@ -14127,56 +9810,21 @@ pub mod landing {
 				self.check_area = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Params {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "select", &self.select)?;
-				crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-				crate::support::opt_entry(&mut map, "order", &self.order)?;
-				crate::support::opt_entry(&mut map, "group", &self.group)?;
-				crate::support::opt_entry(&mut map, "limit", &self.limit)?;
-				crate::support::opt_entry(&mut map, "offset", &self.offset)?;
-				crate::support::opt_entry(&mut map, "get_preview", &self.get_preview)?;
-				crate::support::opt_entry(&mut map, "get_urls", &self.get_urls)?;
-				crate::support::opt_entry(&mut map, "check_area", &self.check_area)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Params);
+		serialize_map!(
+			Params { opt "select" select, opt "filter" filter, opt "order" order, opt
+			"group" group, opt "limit" limit, opt "offset" offset, opt "get_preview"
+			get_preview, opt "get_urls" get_urls, opt "check_area" check_area, rest ""
+			extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Params {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					select: object.field("select")?,
-					filter: object.field("filter")?,
-					order: object.field("order")?,
-					group: object.field("group")?,
-					limit: object.field("limit")?,
-					offset: object.field("offset")?,
-					get_preview: object.field("get_preview")?,
-					get_urls: object.field("get_urls")?,
-					check_area: object.field("check_area")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Params { select : field "select", filter : field "filter", order : field
+			"order", group : field "group", limit : field "limit", offset : field
+			"offset", get_preview : field "get_preview", get_urls : field "get_urls",
+			check_area : field "check_area", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Params);
 		/// The object `result` of `landing.landing.getList`: `object[]`.
@@ -14214,60 +9862,20 @@ pub mod landing {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"FIELD",
-							"DOMAIN_ID",
-							"PUBLIC_URL",
-							"PREVIEW",
-							"IS_AREA",
-							"ID",
-							"TITLE",
-							"SITE_ID",
-							"DATE_MODIFY",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					field: object.field("FIELD")?,
-					domain_id: object.field("DOMAIN_ID")?,
-					public_url: object.field("PUBLIC_URL")?,
-					preview: object.field("PREVIEW")?,
-					is_area: object.field("IS_AREA")?,
-					id: object.soft("ID"),
-					title: object.soft("TITLE"),
-					site_id: object.soft("SITE_ID"),
-					date_modify: object.soft("DATE_MODIFY"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "FIELD", &self.field)?;
-				crate::support::opt_entry(&mut map, "DOMAIN_ID", &self.domain_id)?;
-				crate::support::opt_entry(&mut map, "PUBLIC_URL", &self.public_url)?;
-				crate::support::opt_entry(&mut map, "PREVIEW", &self.preview)?;
-				crate::support::opt_entry(&mut map, "IS_AREA", &self.is_area)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
-				crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { field : field "FIELD", domain_id : field "DOMAIN_ID", public_url :
+			field "PUBLIC_URL", preview : field "PREVIEW", is_area : field "IS_AREA", id
+			: soft "ID", title : soft "TITLE", site_id : soft "SITE_ID", date_modify :
+			soft "DATE_MODIFY", extra : rest "", } fits["FIELD", "DOMAIN_ID",
+			"PUBLIC_URL", "PREVIEW", "IS_AREA", "ID", "TITLE", "SITE_ID", "DATE_MODIFY"]
+			[]
+		);
+		serialize_map!(
+			Item { opt "FIELD" field, opt "DOMAIN_ID" domain_id, opt "PUBLIC_URL"
+			public_url, opt "PREVIEW" preview, opt "IS_AREA" is_area, opt "ID" id, opt
+			"TITLE" title, opt "SITE_ID" site_id, opt "DATE_MODIFY" date_modify, rest ""
+			extra }
+		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::GetList {
@@ -14314,29 +9922,8 @@ pub mod landing {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Data {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field_code: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Data {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field_code)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(Data { field_code : pattern "*", extra : rest "", });
+		serialize_map!(Data { rest "*" field_code, rest "" extra });
 		/// The `result` of the call: `object | array`.
 		pub type Output = Data;
 		impl ::bitrix24_runtime::Method for super::Getadditionalfields {
@@ -14697,46 +10284,17 @@ pub mod landing {
 				self.return_content = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Params {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "AFTER_ID", &self.after_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"RETURN_CONTENT",
-					&self.return_content,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Params);
+		serialize_map!(
+			Params { opt "AFTER_ID" after_id, opt "RETURN_CONTENT" return_content, rest
+			"" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Params {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					after_id: object.field("AFTER_ID")?,
-					return_content: object.exact_str("RETURN_CONTENT")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Params { after_id : field "AFTER_ID", return_content : exact
+			"RETURN_CONTENT", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Params);
 		/// The `result` of the call: `integer | object`.
@@ -14856,42 +10414,16 @@ pub mod landing {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for DataParamImages {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("block", &self.block)?;
-				map.serialize_entry("image", &self.image)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(DataParamImages);
+		serialize_map!(
+			DataParamImages { req "block" block, req "image" image, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for DataParamImages {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					block: object.field("block")?,
-					image: object.field("image")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			DataParamImages { block : field "block", image : field "image", extra : rest
+			"", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(DataParamImages);
 		/// The object `params.data` of `landing.landing.removeEntities`: `object`.
@@ -14932,42 +10464,16 @@ pub mod landing {
 				self.images = Some(value.into_iter().map(Into::into).collect());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for DataParam {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "blocks", &self.blocks)?;
-				crate::support::opt_entry(&mut map, "images", &self.images)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(DataParam);
+		serialize_map!(
+			DataParam { opt "blocks" blocks, opt "images" images, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for DataParam {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					blocks: object.field("blocks")?,
-					images: object.field("images")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			DataParam { blocks : field "blocks", images : field "images", extra : rest
+			"", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(DataParam);
 		/// The `result` of the call: `boolean`.
@@ -15408,104 +10914,32 @@ pub mod landing {
 				self.fonts_code = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for FieldsAdditionalFields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "THEME_CODE", &self.theme_code)?;
-				crate::support::opt_entry(
-					&mut map,
-					"THEME_USE",
-					&self.theme_use.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "THEME_COLOR", &self.theme_color)?;
-				crate::support::opt_entry(
-					&mut map,
-					"THEMEFONTS_USE",
-					&self.themefonts_use.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"THEMEFONTS_CODE",
-					&self.themefonts_code,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"THEMEFONTS_CODE_H",
-					&self.themefonts_code_h,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"THEMEFONTS_SIZE",
-					&self.themefonts_size,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"THEMEFONTS_COLOR",
-					&self.themefonts_color,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"THEMEFONTS_COLOR_H",
-					&self.themefonts_color_h,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"THEMEFONTS_LINE_HEIGHT",
-					&self.themefonts_line_height,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"THEMEFONTS_FONT_WEIGHT",
-					&self.themefonts_font_weight,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"THEMEFONTS_FONT_WEIGHT_H",
-					&self.themefonts_font_weight_h,
-				)?;
-				crate::support::opt_entry(&mut map, "FONTS_CODE", &self.fonts_code)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(FieldsAdditionalFields);
+		serialize_map!(
+			FieldsAdditionalFields { opt "THEME_CODE" theme_code, opt_yn "THEME_USE"
+			theme_use, opt "THEME_COLOR" theme_color, opt_yn "THEMEFONTS_USE"
+			themefonts_use, opt "THEMEFONTS_CODE" themefonts_code, opt
+			"THEMEFONTS_CODE_H" themefonts_code_h, opt "THEMEFONTS_SIZE" themefonts_size,
+			opt "THEMEFONTS_COLOR" themefonts_color, opt "THEMEFONTS_COLOR_H"
+			themefonts_color_h, opt "THEMEFONTS_LINE_HEIGHT" themefonts_line_height, opt
+			"THEMEFONTS_FONT_WEIGHT" themefonts_font_weight, opt
+			"THEMEFONTS_FONT_WEIGHT_H" themefonts_font_weight_h, opt "FONTS_CODE"
+			fonts_code, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for FieldsAdditionalFields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					theme_code: object.exact_str("THEME_CODE")?,
-					theme_use: object.field("THEME_USE")?,
-					theme_color: object.exact_str("THEME_COLOR")?,
-					themefonts_use: object.field("THEMEFONTS_USE")?,
-					themefonts_code: object.exact_str("THEMEFONTS_CODE")?,
-					themefonts_code_h: object.exact_str("THEMEFONTS_CODE_H")?,
-					themefonts_size: object.field("THEMEFONTS_SIZE")?,
-					themefonts_color: object.exact_str("THEMEFONTS_COLOR")?,
-					themefonts_color_h: object.exact_str("THEMEFONTS_COLOR_H")?,
-					themefonts_line_height: object.field("THEMEFONTS_LINE_HEIGHT")?,
-					themefonts_font_weight: object.field("THEMEFONTS_FONT_WEIGHT")?,
-					themefonts_font_weight_h: object.field("THEMEFONTS_FONT_WEIGHT_H")?,
-					fonts_code: object.exact_str("FONTS_CODE")?,
-					extra: object.rest()?,
-				})
+		from_value!(
+			FieldsAdditionalFields { theme_code : exact "THEME_CODE", theme_use : field
+			"THEME_USE", theme_color : exact "THEME_COLOR", themefonts_use : field
+			"THEMEFONTS_USE", themefonts_code : exact "THEMEFONTS_CODE",
+			themefonts_code_h : exact "THEMEFONTS_CODE_H", themefonts_size : field
+			"THEMEFONTS_SIZE", themefonts_color : exact "THEMEFONTS_COLOR",
+			themefonts_color_h : exact "THEMEFONTS_COLOR_H", themefonts_line_height :
+			field "THEMEFONTS_LINE_HEIGHT", themefonts_font_weight : field
+			"THEMEFONTS_FONT_WEIGHT", themefonts_font_weight_h : field
+			"THEMEFONTS_FONT_WEIGHT_H", fonts_code : exact "FONTS_CODE", extra : rest "",
 			}
-		}
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsAdditionalFields);
 		/// The object `params.fields` of `landing.landing.update`: `object`.
@@ -15627,74 +11061,24 @@ pub mod landing {
 				self.additional_fields = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-				crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SITEMAP",
-					&self.sitemap.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"FOLDER",
-					&self.folder.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "FOLDER_ID", &self.folder_id)?;
-				crate::support::opt_entry(&mut map, "TPL_ID", &self.tpl_id)?;
-				crate::support::opt_entry(&mut map, "DELETED", &self.deleted)?;
-				crate::support::opt_entry(&mut map, "DATE_PUBLIC", &self.date_public)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ADDITIONAL_FIELDS",
-					&self.additional_fields,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { opt "TITLE" title, opt "CODE" code, opt "DESCRIPTION" description,
+			opt "XML_ID" xml_id, opt "SITE_ID" site_id, opt_yn "SITEMAP" sitemap, opt_yn
+			"FOLDER" folder, opt "FOLDER_ID" folder_id, opt "TPL_ID" tpl_id, opt
+			"DELETED" deleted, opt "DATE_PUBLIC" date_public, opt "ADDITIONAL_FIELDS"
+			additional_fields, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					title: object.exact_str("TITLE")?,
-					code: object.exact_str("CODE")?,
-					description: object.exact_str("DESCRIPTION")?,
-					xml_id: object.exact_str("XML_ID")?,
-					site_id: object.field("SITE_ID")?,
-					sitemap: object.field("SITEMAP")?,
-					folder: object.field("FOLDER")?,
-					folder_id: object.field("FOLDER_ID")?,
-					tpl_id: object.field("TPL_ID")?,
-					deleted: object.exact_str("DELETED")?,
-					date_public: object.exact_str("DATE_PUBLIC")?,
-					additional_fields: object.field("ADDITIONAL_FIELDS")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { title : exact "TITLE", code : exact "CODE", description : exact
+			"DESCRIPTION", xml_id : exact "XML_ID", site_id : field "SITE_ID", sitemap :
+			field "SITEMAP", folder : field "FOLDER", folder_id : field "FOLDER_ID",
+			tpl_id : field "TPL_ID", deleted : exact "DELETED", date_public : exact
+			"DATE_PUBLIC", additional_fields : field "ADDITIONAL_FIELDS", extra : rest
+			"", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `boolean`.
@@ -15741,40 +11125,16 @@ pub mod repo {
 			self.splitter = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for CheckContent {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("content", &self.content)?;
-			crate::support::opt_entry(&mut map, "splitter", &self.splitter)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(CheckContent);
+	serialize_map!(
+		CheckContent { req "content" content, opt "splitter" splitter, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for CheckContent {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				content: object.field("content")?,
-				splitter: object.exact_str("splitter")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		CheckContent { content : field "content", splitter : exact "splitter", extra :
+		rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(CheckContent);
 	/// `landing.repo.getList`: REST 2, scope `landing`.
@@ -15805,38 +11165,11 @@ pub mod repo {
 			self.params = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetList {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "params", &self.params)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetList);
+	serialize_map!(GetList { opt "params" params, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetList {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				params: object.field("params")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(GetList { params : field "params", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetList);
 	/// `landing.repo.register`: REST 2, scope `landing`.
@@ -15876,42 +11209,17 @@ pub mod repo {
 			self.manifest = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Register {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("code", &self.code)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::opt_entry(&mut map, "manifest", &self.manifest)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Register);
+	serialize_map!(
+		Register { req "code" code, req "fields" fields, opt "manifest" manifest, rest ""
+		extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Register {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				code: object.field("code")?,
-				fields: object.field("fields")?,
-				manifest: object.field("manifest")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Register { code : field "code", fields : field "fields", manifest : field
+		"manifest", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Register);
 	/// `landing.repo.unbind`: REST 2, scope `landing`.
@@ -15945,40 +11253,13 @@ pub mod repo {
 			self.handler = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Unbind {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("code", &self.code)?;
-			crate::support::opt_entry(&mut map, "handler", &self.handler)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Unbind);
+	serialize_map!(Unbind { req "code" code, opt "handler" handler, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Unbind {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				code: object.field("code")?,
-				handler: object.exact_str("handler")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Unbind { code : field "code", handler : exact "handler", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Unbind);
 	/// `landing.repo.unregister`: REST 2, scope `landing`.
@@ -16004,38 +11285,11 @@ pub mod repo {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Unregister {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("code", &self.code)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Unregister);
+	serialize_map!(Unregister { req "code" code, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Unregister {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				code: object.field("code")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Unregister { code : field "code", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Unregister);
 	/// Types of `landing.repo.checkContent`.
@@ -16075,32 +11329,13 @@ pub mod repo {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["is_bad", "content"], &[])?;
-				Ok(Self {
-					is_bad: object.field("is_bad")?,
-					content: object.field("content")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "is_bad", &self.is_bad)?;
-				crate::support::opt_entry(&mut map, "content", &self.content)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { is_bad : field "is_bad", content : field "content", extra : rest "",
+			} fits["is_bad", "content"] []
+		);
+		serialize_map!(
+			Output { opt "is_bad" is_bad, opt "content" content, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::CheckContent {
 			const NAME: &'static str = "landing.repo.checkContent";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -16272,84 +11507,26 @@ pub mod repo {
 				self.date_modify = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for ParamsFilter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-				crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVE",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "SECTIONS", &self.sections)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SITE_TEMPLATE_ID",
-					&self.site_template_id,
-				)?;
-				crate::support::opt_entry(&mut map, "PREVIEW", &self.preview)?;
-				crate::support::opt_entry(&mut map, "MANIFEST", &self.manifest)?;
-				crate::support::opt_entry(&mut map, "CONTENT", &self.content)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CREATED_BY_ID",
-					&self.created_by_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MODIFIED_BY_ID",
-					&self.modified_by_id,
-				)?;
-				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(ParamsFilter);
+		serialize_map!(
+			ParamsFilter { opt "ID" id, opt "XML_ID" xml_id, opt "APP_CODE" app_code,
+			opt_yn "ACTIVE" active, opt "NAME" name, opt "DESCRIPTION" description, opt
+			"SECTIONS" sections, opt "SITE_TEMPLATE_ID" site_template_id, opt "PREVIEW"
+			preview, opt "MANIFEST" manifest, opt "CONTENT" content, opt "CREATED_BY_ID"
+			created_by_id, opt "MODIFIED_BY_ID" modified_by_id, opt "DATE_CREATE"
+			date_create, opt "DATE_MODIFY" date_modify, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for ParamsFilter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.exact_str("ID")?,
-					xml_id: object.exact_str("XML_ID")?,
-					app_code: object.exact_str("APP_CODE")?,
-					active: object.field("ACTIVE")?,
-					name: object.exact_str("NAME")?,
-					description: object.exact_str("DESCRIPTION")?,
-					sections: object.exact_str("SECTIONS")?,
-					site_template_id: object.exact_str("SITE_TEMPLATE_ID")?,
-					preview: object.exact_str("PREVIEW")?,
-					manifest: object.field("MANIFEST")?,
-					content: object.exact_str("CONTENT")?,
-					created_by_id: object.exact_str("CREATED_BY_ID")?,
-					modified_by_id: object.exact_str("MODIFIED_BY_ID")?,
-					date_create: object.exact_str("DATE_CREATE")?,
-					date_modify: object.exact_str("DATE_MODIFY")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			ParamsFilter { id : exact "ID", xml_id : exact "XML_ID", app_code : exact
+			"APP_CODE", active : field "ACTIVE", name : exact "NAME", description : exact
+			"DESCRIPTION", sections : exact "SECTIONS", site_template_id : exact
+			"SITE_TEMPLATE_ID", preview : exact "PREVIEW", manifest : field "MANIFEST",
+			content : exact "CONTENT", created_by_id : exact "CREATED_BY_ID",
+			modified_by_id : exact "MODIFIED_BY_ID", date_create : exact "DATE_CREATE",
+			date_modify : exact "DATE_MODIFY", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(ParamsFilter);
 		/// The object `params.params.order` of `landing.repo.getList`: `object`.
@@ -16490,84 +11667,26 @@ pub mod repo {
 				self.date_modify = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for ParamsOrder {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-				crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVE",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "SECTIONS", &self.sections)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SITE_TEMPLATE_ID",
-					&self.site_template_id,
-				)?;
-				crate::support::opt_entry(&mut map, "PREVIEW", &self.preview)?;
-				crate::support::opt_entry(&mut map, "MANIFEST", &self.manifest)?;
-				crate::support::opt_entry(&mut map, "CONTENT", &self.content)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CREATED_BY_ID",
-					&self.created_by_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MODIFIED_BY_ID",
-					&self.modified_by_id,
-				)?;
-				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(ParamsOrder);
+		serialize_map!(
+			ParamsOrder { opt "ID" id, opt "XML_ID" xml_id, opt "APP_CODE" app_code,
+			opt_yn "ACTIVE" active, opt "NAME" name, opt "DESCRIPTION" description, opt
+			"SECTIONS" sections, opt "SITE_TEMPLATE_ID" site_template_id, opt "PREVIEW"
+			preview, opt "MANIFEST" manifest, opt "CONTENT" content, opt "CREATED_BY_ID"
+			created_by_id, opt "MODIFIED_BY_ID" modified_by_id, opt "DATE_CREATE"
+			date_create, opt "DATE_MODIFY" date_modify, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for ParamsOrder {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.exact_str("ID")?,
-					xml_id: object.exact_str("XML_ID")?,
-					app_code: object.exact_str("APP_CODE")?,
-					active: object.field("ACTIVE")?,
-					name: object.exact_str("NAME")?,
-					description: object.exact_str("DESCRIPTION")?,
-					sections: object.exact_str("SECTIONS")?,
-					site_template_id: object.exact_str("SITE_TEMPLATE_ID")?,
-					preview: object.exact_str("PREVIEW")?,
-					manifest: object.field("MANIFEST")?,
-					content: object.exact_str("CONTENT")?,
-					created_by_id: object.exact_str("CREATED_BY_ID")?,
-					modified_by_id: object.exact_str("MODIFIED_BY_ID")?,
-					date_create: object.exact_str("DATE_CREATE")?,
-					date_modify: object.exact_str("DATE_MODIFY")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			ParamsOrder { id : exact "ID", xml_id : exact "XML_ID", app_code : exact
+			"APP_CODE", active : field "ACTIVE", name : exact "NAME", description : exact
+			"DESCRIPTION", sections : exact "SECTIONS", site_template_id : exact
+			"SITE_TEMPLATE_ID", preview : exact "PREVIEW", manifest : field "MANIFEST",
+			content : exact "CONTENT", created_by_id : exact "CREATED_BY_ID",
+			modified_by_id : exact "MODIFIED_BY_ID", date_create : exact "DATE_CREATE",
+			date_modify : exact "DATE_MODIFY", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(ParamsOrder);
 		/// The object `params.params.group` of `landing.repo.getList`: `array`.
@@ -16708,84 +11827,26 @@ pub mod repo {
 				self.date_modify = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for ParamsGroup {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-				crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVE",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "SECTIONS", &self.sections)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SITE_TEMPLATE_ID",
-					&self.site_template_id,
-				)?;
-				crate::support::opt_entry(&mut map, "PREVIEW", &self.preview)?;
-				crate::support::opt_entry(&mut map, "MANIFEST", &self.manifest)?;
-				crate::support::opt_entry(&mut map, "CONTENT", &self.content)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CREATED_BY_ID",
-					&self.created_by_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MODIFIED_BY_ID",
-					&self.modified_by_id,
-				)?;
-				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(ParamsGroup);
+		serialize_map!(
+			ParamsGroup { opt "ID" id, opt "XML_ID" xml_id, opt "APP_CODE" app_code,
+			opt_yn "ACTIVE" active, opt "NAME" name, opt "DESCRIPTION" description, opt
+			"SECTIONS" sections, opt "SITE_TEMPLATE_ID" site_template_id, opt "PREVIEW"
+			preview, opt "MANIFEST" manifest, opt "CONTENT" content, opt "CREATED_BY_ID"
+			created_by_id, opt "MODIFIED_BY_ID" modified_by_id, opt "DATE_CREATE"
+			date_create, opt "DATE_MODIFY" date_modify, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for ParamsGroup {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.exact_str("ID")?,
-					xml_id: object.exact_str("XML_ID")?,
-					app_code: object.exact_str("APP_CODE")?,
-					active: object.field("ACTIVE")?,
-					name: object.exact_str("NAME")?,
-					description: object.exact_str("DESCRIPTION")?,
-					sections: object.exact_str("SECTIONS")?,
-					site_template_id: object.exact_str("SITE_TEMPLATE_ID")?,
-					preview: object.exact_str("PREVIEW")?,
-					manifest: object.field("MANIFEST")?,
-					content: object.exact_str("CONTENT")?,
-					created_by_id: object.exact_str("CREATED_BY_ID")?,
-					modified_by_id: object.exact_str("MODIFIED_BY_ID")?,
-					date_create: object.exact_str("DATE_CREATE")?,
-					date_modify: object.exact_str("DATE_MODIFY")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			ParamsGroup { id : exact "ID", xml_id : exact "XML_ID", app_code : exact
+			"APP_CODE", active : field "ACTIVE", name : exact "NAME", description : exact
+			"DESCRIPTION", sections : exact "SECTIONS", site_template_id : exact
+			"SITE_TEMPLATE_ID", preview : exact "PREVIEW", manifest : field "MANIFEST",
+			content : exact "CONTENT", created_by_id : exact "CREATED_BY_ID",
+			modified_by_id : exact "MODIFIED_BY_ID", date_create : exact "DATE_CREATE",
+			date_modify : exact "DATE_MODIFY", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(ParamsGroup);
 		/// The object `params.params` of `landing.repo.getList`: `object`.
@@ -16858,50 +11919,18 @@ pub mod repo {
 				self.offset = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Params {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "select", &self.select)?;
-				crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-				crate::support::opt_entry(&mut map, "order", &self.order)?;
-				crate::support::opt_entry(&mut map, "group", &self.group)?;
-				crate::support::opt_entry(&mut map, "limit", &self.limit)?;
-				crate::support::opt_entry(&mut map, "offset", &self.offset)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Params);
+		serialize_map!(
+			Params { opt "select" select, opt "filter" filter, opt "order" order, opt
+			"group" group, opt "limit" limit, opt "offset" offset, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Params {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					select: object.field("select")?,
-					filter: object.field("filter")?,
-					order: object.field("order")?,
-					group: object.field("group")?,
-					limit: object.field("limit")?,
-					offset: object.field("offset")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Params { select : field "select", filter : field "filter", order : field
+			"order", group : field "group", limit : field "limit", offset : field
+			"offset", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Params);
 		/// The object `result` of `landing.repo.getList`: `object[]`.
@@ -16945,94 +11974,26 @@ pub mod repo {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"ID",
-							"XML_ID",
-							"APP_CODE",
-							"ACTIVE",
-							"NAME",
-							"DESCRIPTION",
-							"SECTIONS",
-							"SITE_TEMPLATE_ID",
-							"PREVIEW",
-							"MANIFEST",
-							"CONTENT",
-							"CREATED_BY_ID",
-							"MODIFIED_BY_ID",
-							"DATE_CREATE",
-							"DATE_MODIFY",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					xml_id: object.field("XML_ID")?,
-					app_code: object.field("APP_CODE")?,
-					active: object.field("ACTIVE")?,
-					name: object.field("NAME")?,
-					description: object.field("DESCRIPTION")?,
-					sections: object.field("SECTIONS")?,
-					site_template_id: object.field("SITE_TEMPLATE_ID")?,
-					preview: object.field("PREVIEW")?,
-					manifest: object.field("MANIFEST")?,
-					content: object.field("CONTENT")?,
-					created_by_id: object.field("CREATED_BY_ID")?,
-					modified_by_id: object.field("MODIFIED_BY_ID")?,
-					date_create: object.field("DATE_CREATE")?,
-					date_modify: object.field("DATE_MODIFY")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-				crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVE",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "SECTIONS", &self.sections)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SITE_TEMPLATE_ID",
-					&self.site_template_id,
-				)?;
-				crate::support::opt_entry(&mut map, "PREVIEW", &self.preview)?;
-				map.serialize_entry("MANIFEST", &self.manifest)?;
-				crate::support::opt_entry(&mut map, "CONTENT", &self.content)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CREATED_BY_ID",
-					&self.created_by_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MODIFIED_BY_ID",
-					&self.modified_by_id,
-				)?;
-				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { id : field "ID", xml_id : field "XML_ID", app_code : field "APP_CODE",
+			active : field "ACTIVE", name : field "NAME", description : field
+			"DESCRIPTION", sections : field "SECTIONS", site_template_id : field
+			"SITE_TEMPLATE_ID", preview : field "PREVIEW", manifest : field "MANIFEST",
+			content : field "CONTENT", created_by_id : field "CREATED_BY_ID",
+			modified_by_id : field "MODIFIED_BY_ID", date_create : field "DATE_CREATE",
+			date_modify : field "DATE_MODIFY", extra : rest "", } fits["ID", "XML_ID",
+			"APP_CODE", "ACTIVE", "NAME", "DESCRIPTION", "SECTIONS", "SITE_TEMPLATE_ID",
+			"PREVIEW", "MANIFEST", "CONTENT", "CREATED_BY_ID", "MODIFIED_BY_ID",
+			"DATE_CREATE", "DATE_MODIFY"] []
+		);
+		serialize_map!(
+			Item { opt "ID" id, opt "XML_ID" xml_id, opt "APP_CODE" app_code, opt_yn
+			"ACTIVE" active, opt "NAME" name, opt "DESCRIPTION" description, opt
+			"SECTIONS" sections, opt "SITE_TEMPLATE_ID" site_template_id, opt "PREVIEW"
+			preview, req "MANIFEST" manifest, opt "CONTENT" content, opt "CREATED_BY_ID"
+			created_by_id, opt "MODIFIED_BY_ID" modified_by_id, opt "DATE_CREATE"
+			date_create, opt "DATE_MODIFY" date_modify, rest "" extra }
+		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::GetList {
@@ -17154,62 +12115,20 @@ pub mod repo {
 				self.reset = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("NAME", &self.name)?;
-				map.serialize_entry("CONTENT", &self.content)?;
-				map.serialize_entry("SECTIONS", &self.sections)?;
-				map.serialize_entry("PREVIEW", &self.preview)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVE",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SITE_TEMPLATE_ID",
-					&self.site_template_id,
-				)?;
-				crate::support::opt_entry(&mut map, "RESET", &self.reset)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "NAME" name, req "CONTENT" content, req "SECTIONS" sections, req
+			"PREVIEW" preview, opt "DESCRIPTION" description, opt_yn "ACTIVE" active, opt
+			"SITE_TEMPLATE_ID" site_template_id, opt "RESET" reset, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.field("NAME")?,
-					content: object.field("CONTENT")?,
-					sections: object.field("SECTIONS")?,
-					preview: object.field("PREVIEW")?,
-					description: object.exact_str("DESCRIPTION")?,
-					active: object.field("ACTIVE")?,
-					site_template_id: object.exact_str("SITE_TEMPLATE_ID")?,
-					reset: object.exact_str("RESET")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { name : field "NAME", content : field "CONTENT", sections : field
+			"SECTIONS", preview : field "PREVIEW", description : exact "DESCRIPTION",
+			active : field "ACTIVE", site_template_id : exact "SITE_TEMPLATE_ID", reset :
+			exact "RESET", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `integer`.
@@ -17321,38 +12240,11 @@ pub mod repowidget {
 			self.enable = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Debug {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "enable", &self.enable)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Debug);
+	serialize_map!(Debug { opt "enable" enable, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Debug {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				enable: object.field("enable")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Debug { enable : field "enable", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Debug);
 	/// `landing.repowidget.getlist`: REST 2, scope `landing`.
@@ -17378,38 +12270,11 @@ pub mod repowidget {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getlist {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("params", &self.params)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getlist);
+	serialize_map!(Getlist { req "params" params, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getlist {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				params: object.field("params")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Getlist { params : field "params", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getlist);
 	/// `landing.repowidget.register`: REST 2, scope `landing`.
@@ -17441,40 +12306,13 @@ pub mod repowidget {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Register {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("code", &self.code)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Register);
+	serialize_map!(Register { req "code" code, req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Register {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				code: object.field("code")?,
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Register { code : field "code", fields : field "fields", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Register);
 	/// `landing.repowidget.unregister`: REST 2, scope `landing`.
@@ -17500,38 +12338,11 @@ pub mod repowidget {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Unregister {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("code", &self.code)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Unregister);
+	serialize_map!(Unregister { req "code" code, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Unregister {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				code: object.field("code")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Unregister { code : field "code", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Unregister);
 	/// Types of `landing.repowidget.debug`.
@@ -17720,90 +12531,28 @@ pub mod repowidget {
 				self.site_template_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for ParamsSelect {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-				crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVE",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "SECTIONS", &self.sections)?;
-				crate::support::opt_entry(&mut map, "PREVIEW", &self.preview)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WIDGET_PARAMS",
-					&self.widget_params,
-				)?;
-				crate::support::opt_entry(&mut map, "CONTENT", &self.content)?;
-				crate::support::opt_entry(&mut map, "MANIFEST", &self.manifest)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CREATED_BY_ID",
-					&self.created_by_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MODIFIED_BY_ID",
-					&self.modified_by_id,
-				)?;
-				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SITE_TEMPLATE_ID",
-					&self.site_template_id,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(ParamsSelect);
+		serialize_map!(
+			ParamsSelect { opt "ID" id, opt "XML_ID" xml_id, opt "APP_CODE" app_code,
+			opt_yn "ACTIVE" active, opt "NAME" name, opt "DESCRIPTION" description, opt
+			"SECTIONS" sections, opt "PREVIEW" preview, opt "WIDGET_PARAMS"
+			widget_params, opt "CONTENT" content, opt "MANIFEST" manifest, opt
+			"CREATED_BY_ID" created_by_id, opt "MODIFIED_BY_ID" modified_by_id, opt
+			"DATE_CREATE" date_create, opt "DATE_MODIFY" date_modify, opt
+			"SITE_TEMPLATE_ID" site_template_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for ParamsSelect {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					xml_id: object.exact_str("XML_ID")?,
-					app_code: object.exact_str("APP_CODE")?,
-					active: object.field("ACTIVE")?,
-					name: object.exact_str("NAME")?,
-					description: object.exact_str("DESCRIPTION")?,
-					sections: object.exact_str("SECTIONS")?,
-					preview: object.exact_str("PREVIEW")?,
-					widget_params: object.field("WIDGET_PARAMS")?,
-					content: object.exact_str("CONTENT")?,
-					manifest: object.field("MANIFEST")?,
-					created_by_id: object.field("CREATED_BY_ID")?,
-					modified_by_id: object.field("MODIFIED_BY_ID")?,
-					date_create: object.field("DATE_CREATE")?,
-					date_modify: object.field("DATE_MODIFY")?,
-					site_template_id: object.exact_str("SITE_TEMPLATE_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			ParamsSelect { id : field "ID", xml_id : exact "XML_ID", app_code : exact
+			"APP_CODE", active : field "ACTIVE", name : exact "NAME", description : exact
+			"DESCRIPTION", sections : exact "SECTIONS", preview : exact "PREVIEW",
+			widget_params : field "WIDGET_PARAMS", content : exact "CONTENT", manifest :
+			field "MANIFEST", created_by_id : field "CREATED_BY_ID", modified_by_id :
+			field "MODIFIED_BY_ID", date_create : field "DATE_CREATE", date_modify :
+			field "DATE_MODIFY", site_template_id : exact "SITE_TEMPLATE_ID", extra :
+			rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(ParamsSelect);
 		/// The object `params.params.filter` of `landing.repowidget.getlist`: `object`.
@@ -17961,90 +12710,28 @@ pub mod repowidget {
 				self.site_template_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for ParamsFilter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-				crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVE",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "SECTIONS", &self.sections)?;
-				crate::support::opt_entry(&mut map, "PREVIEW", &self.preview)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WIDGET_PARAMS",
-					&self.widget_params,
-				)?;
-				crate::support::opt_entry(&mut map, "CONTENT", &self.content)?;
-				crate::support::opt_entry(&mut map, "MANIFEST", &self.manifest)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CREATED_BY_ID",
-					&self.created_by_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MODIFIED_BY_ID",
-					&self.modified_by_id,
-				)?;
-				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SITE_TEMPLATE_ID",
-					&self.site_template_id,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(ParamsFilter);
+		serialize_map!(
+			ParamsFilter { opt "ID" id, opt "XML_ID" xml_id, opt "APP_CODE" app_code,
+			opt_yn "ACTIVE" active, opt "NAME" name, opt "DESCRIPTION" description, opt
+			"SECTIONS" sections, opt "PREVIEW" preview, opt "WIDGET_PARAMS"
+			widget_params, opt "CONTENT" content, opt "MANIFEST" manifest, opt
+			"CREATED_BY_ID" created_by_id, opt "MODIFIED_BY_ID" modified_by_id, opt
+			"DATE_CREATE" date_create, opt "DATE_MODIFY" date_modify, opt
+			"SITE_TEMPLATE_ID" site_template_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for ParamsFilter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					xml_id: object.exact_str("XML_ID")?,
-					app_code: object.exact_str("APP_CODE")?,
-					active: object.field("ACTIVE")?,
-					name: object.exact_str("NAME")?,
-					description: object.exact_str("DESCRIPTION")?,
-					sections: object.exact_str("SECTIONS")?,
-					preview: object.exact_str("PREVIEW")?,
-					widget_params: object.field("WIDGET_PARAMS")?,
-					content: object.exact_str("CONTENT")?,
-					manifest: object.field("MANIFEST")?,
-					created_by_id: object.field("CREATED_BY_ID")?,
-					modified_by_id: object.field("MODIFIED_BY_ID")?,
-					date_create: object.field("DATE_CREATE")?,
-					date_modify: object.field("DATE_MODIFY")?,
-					site_template_id: object.exact_str("SITE_TEMPLATE_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			ParamsFilter { id : field "ID", xml_id : exact "XML_ID", app_code : exact
+			"APP_CODE", active : field "ACTIVE", name : exact "NAME", description : exact
+			"DESCRIPTION", sections : exact "SECTIONS", preview : exact "PREVIEW",
+			widget_params : field "WIDGET_PARAMS", content : exact "CONTENT", manifest :
+			field "MANIFEST", created_by_id : field "CREATED_BY_ID", modified_by_id :
+			field "MODIFIED_BY_ID", date_create : field "DATE_CREATE", date_modify :
+			field "DATE_MODIFY", site_template_id : exact "SITE_TEMPLATE_ID", extra :
+			rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(ParamsFilter);
 		/// The object `params.params.group` of `landing.repowidget.getlist`: `object`.
@@ -18202,90 +12889,28 @@ pub mod repowidget {
 				self.site_template_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for ParamsGroup {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-				crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVE",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "SECTIONS", &self.sections)?;
-				crate::support::opt_entry(&mut map, "PREVIEW", &self.preview)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WIDGET_PARAMS",
-					&self.widget_params,
-				)?;
-				crate::support::opt_entry(&mut map, "CONTENT", &self.content)?;
-				crate::support::opt_entry(&mut map, "MANIFEST", &self.manifest)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CREATED_BY_ID",
-					&self.created_by_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MODIFIED_BY_ID",
-					&self.modified_by_id,
-				)?;
-				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SITE_TEMPLATE_ID",
-					&self.site_template_id,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(ParamsGroup);
+		serialize_map!(
+			ParamsGroup { opt "ID" id, opt "XML_ID" xml_id, opt "APP_CODE" app_code,
+			opt_yn "ACTIVE" active, opt "NAME" name, opt "DESCRIPTION" description, opt
+			"SECTIONS" sections, opt "PREVIEW" preview, opt "WIDGET_PARAMS"
+			widget_params, opt "CONTENT" content, opt "MANIFEST" manifest, opt
+			"CREATED_BY_ID" created_by_id, opt "MODIFIED_BY_ID" modified_by_id, opt
+			"DATE_CREATE" date_create, opt "DATE_MODIFY" date_modify, opt
+			"SITE_TEMPLATE_ID" site_template_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for ParamsGroup {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					xml_id: object.exact_str("XML_ID")?,
-					app_code: object.exact_str("APP_CODE")?,
-					active: object.field("ACTIVE")?,
-					name: object.exact_str("NAME")?,
-					description: object.exact_str("DESCRIPTION")?,
-					sections: object.exact_str("SECTIONS")?,
-					preview: object.exact_str("PREVIEW")?,
-					widget_params: object.field("WIDGET_PARAMS")?,
-					content: object.exact_str("CONTENT")?,
-					manifest: object.field("MANIFEST")?,
-					created_by_id: object.field("CREATED_BY_ID")?,
-					modified_by_id: object.field("MODIFIED_BY_ID")?,
-					date_create: object.field("DATE_CREATE")?,
-					date_modify: object.field("DATE_MODIFY")?,
-					site_template_id: object.exact_str("SITE_TEMPLATE_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			ParamsGroup { id : field "ID", xml_id : exact "XML_ID", app_code : exact
+			"APP_CODE", active : field "ACTIVE", name : exact "NAME", description : exact
+			"DESCRIPTION", sections : exact "SECTIONS", preview : exact "PREVIEW",
+			widget_params : field "WIDGET_PARAMS", content : exact "CONTENT", manifest :
+			field "MANIFEST", created_by_id : field "CREATED_BY_ID", modified_by_id :
+			field "MODIFIED_BY_ID", date_create : field "DATE_CREATE", date_modify :
+			field "DATE_MODIFY", site_template_id : exact "SITE_TEMPLATE_ID", extra :
+			rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(ParamsGroup);
 		/// The object `params.params.order` of `landing.repowidget.getlist`: `object`.
@@ -18443,90 +13068,28 @@ pub mod repowidget {
 				self.site_template_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for ParamsOrder {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-				crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVE",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "SECTIONS", &self.sections)?;
-				crate::support::opt_entry(&mut map, "PREVIEW", &self.preview)?;
-				crate::support::opt_entry(
-					&mut map,
-					"WIDGET_PARAMS",
-					&self.widget_params,
-				)?;
-				crate::support::opt_entry(&mut map, "CONTENT", &self.content)?;
-				crate::support::opt_entry(&mut map, "MANIFEST", &self.manifest)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CREATED_BY_ID",
-					&self.created_by_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MODIFIED_BY_ID",
-					&self.modified_by_id,
-				)?;
-				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SITE_TEMPLATE_ID",
-					&self.site_template_id,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(ParamsOrder);
+		serialize_map!(
+			ParamsOrder { opt "ID" id, opt "XML_ID" xml_id, opt "APP_CODE" app_code,
+			opt_yn "ACTIVE" active, opt "NAME" name, opt "DESCRIPTION" description, opt
+			"SECTIONS" sections, opt "PREVIEW" preview, opt "WIDGET_PARAMS"
+			widget_params, opt "CONTENT" content, opt "MANIFEST" manifest, opt
+			"CREATED_BY_ID" created_by_id, opt "MODIFIED_BY_ID" modified_by_id, opt
+			"DATE_CREATE" date_create, opt "DATE_MODIFY" date_modify, opt
+			"SITE_TEMPLATE_ID" site_template_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for ParamsOrder {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					xml_id: object.exact_str("XML_ID")?,
-					app_code: object.exact_str("APP_CODE")?,
-					active: object.field("ACTIVE")?,
-					name: object.exact_str("NAME")?,
-					description: object.exact_str("DESCRIPTION")?,
-					sections: object.exact_str("SECTIONS")?,
-					preview: object.exact_str("PREVIEW")?,
-					widget_params: object.field("WIDGET_PARAMS")?,
-					content: object.exact_str("CONTENT")?,
-					manifest: object.field("MANIFEST")?,
-					created_by_id: object.field("CREATED_BY_ID")?,
-					modified_by_id: object.field("MODIFIED_BY_ID")?,
-					date_create: object.field("DATE_CREATE")?,
-					date_modify: object.field("DATE_MODIFY")?,
-					site_template_id: object.exact_str("SITE_TEMPLATE_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			ParamsOrder { id : field "ID", xml_id : exact "XML_ID", app_code : exact
+			"APP_CODE", active : field "ACTIVE", name : exact "NAME", description : exact
+			"DESCRIPTION", sections : exact "SECTIONS", preview : exact "PREVIEW",
+			widget_params : field "WIDGET_PARAMS", content : exact "CONTENT", manifest :
+			field "MANIFEST", created_by_id : field "CREATED_BY_ID", modified_by_id :
+			field "MODIFIED_BY_ID", date_create : field "DATE_CREATE", date_modify :
+			field "DATE_MODIFY", site_template_id : exact "SITE_TEMPLATE_ID", extra :
+			rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(ParamsOrder);
 		/// The object `params.params` of `landing.repowidget.getlist`: `object`.
@@ -18581,46 +13144,17 @@ pub mod repowidget {
 				self.order = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Params {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "select", &self.select)?;
-				crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-				crate::support::opt_entry(&mut map, "group", &self.group)?;
-				crate::support::opt_entry(&mut map, "order", &self.order)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Params);
+		serialize_map!(
+			Params { opt "select" select, opt "filter" filter, opt "group" group, opt
+			"order" order, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Params {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					select: object.field("select")?,
-					filter: object.field("filter")?,
-					group: object.field("group")?,
-					order: object.field("order")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Params { select : field "select", filter : field "filter", group : field
+			"group", order : field "order", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Params);
 		/// The object `result.MANIFEST.block.subtype_params.demoData` of `landing.repowidget.getlist`: `object`.
@@ -18640,31 +13174,14 @@ pub mod repowidget {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for ItemManifestBlockSubtypeParamsDemoData {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					desc: object.soft("desc"),
-					count: object.soft("count"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for ItemManifestBlockSubtypeParamsDemoData {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "desc", &self.desc)?;
-				crate::support::opt_entry(&mut map, "count", &self.count)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			ItemManifestBlockSubtypeParamsDemoData { desc : soft "desc", count : soft
+			"count", extra : rest "", }
+		);
+		serialize_map!(
+			ItemManifestBlockSubtypeParamsDemoData { opt "desc" desc, opt "count" count,
+			rest "" extra }
+		);
 		/// The object `result.MANIFEST.block.subtype_params.lang.de` of `landing.repowidget.getlist`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
@@ -18682,31 +13199,14 @@ pub mod repowidget {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for ItemManifestBlockSubtypeParamsLangDe {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					w_title: object.soft("W_TITLE"),
-					w_empty: object.soft("W_EMPTY"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for ItemManifestBlockSubtypeParamsLangDe {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "W_TITLE", &self.w_title)?;
-				crate::support::opt_entry(&mut map, "W_EMPTY", &self.w_empty)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			ItemManifestBlockSubtypeParamsLangDe { w_title : soft "W_TITLE", w_empty :
+			soft "W_EMPTY", extra : rest "", }
+		);
+		serialize_map!(
+			ItemManifestBlockSubtypeParamsLangDe { opt "W_TITLE" w_title, opt "W_EMPTY"
+			w_empty, rest "" extra }
+		);
 		/// The object `result.MANIFEST.block.subtype_params.lang.en` of `landing.repowidget.getlist`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
@@ -18724,31 +13224,14 @@ pub mod repowidget {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for ItemManifestBlockSubtypeParamsLangEn {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					w_title: object.soft("W_TITLE"),
-					w_empty: object.soft("W_EMPTY"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for ItemManifestBlockSubtypeParamsLangEn {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "W_TITLE", &self.w_title)?;
-				crate::support::opt_entry(&mut map, "W_EMPTY", &self.w_empty)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			ItemManifestBlockSubtypeParamsLangEn { w_title : soft "W_TITLE", w_empty :
+			soft "W_EMPTY", extra : rest "", }
+		);
+		serialize_map!(
+			ItemManifestBlockSubtypeParamsLangEn { opt "W_TITLE" w_title, opt "W_EMPTY"
+			w_empty, rest "" extra }
+		);
 		/// The object `result.MANIFEST.block.subtype_params.lang` of `landing.repowidget.getlist`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
@@ -18766,31 +13249,14 @@ pub mod repowidget {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for ItemManifestBlockSubtypeParamsLang {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					de: object.soft("de"),
-					en: object.soft("en"),
-					extra: object.rest()?,
-				})
+		from_value!(
+			ItemManifestBlockSubtypeParamsLang { de : soft "de", en : soft "en", extra :
+			rest "", }
+		);
+		serialize_map!(
+			ItemManifestBlockSubtypeParamsLang { opt "de" de, opt "en" en, rest "" extra
 			}
-		}
-		impl ::serde::Serialize for ItemManifestBlockSubtypeParamsLang {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "de", &self.de)?;
-				crate::support::opt_entry(&mut map, "en", &self.en)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		);
 		/// The object `result.MANIFEST.block.subtype_params` of `landing.repowidget.getlist`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
@@ -18820,37 +13286,16 @@ pub mod repowidget {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for ItemManifestBlockSubtypeParams {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					root_node: object.soft("rootNode"),
-					demo_data: object.soft("demoData"),
-					handler: object.soft("handler"),
-					style: object.soft("style"),
-					lang: object.soft("lang"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for ItemManifestBlockSubtypeParams {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "rootNode", &self.root_node)?;
-				crate::support::opt_entry(&mut map, "demoData", &self.demo_data)?;
-				crate::support::opt_entry(&mut map, "handler", &self.handler)?;
-				crate::support::opt_entry(&mut map, "style", &self.style)?;
-				crate::support::opt_entry(&mut map, "lang", &self.lang)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			ItemManifestBlockSubtypeParams { root_node : soft "rootNode", demo_data :
+			soft "demoData", handler : soft "handler", style : soft "style", lang : soft
+			"lang", extra : rest "", }
+		);
+		serialize_map!(
+			ItemManifestBlockSubtypeParams { opt "rootNode" root_node, opt "demoData"
+			demo_data, opt "handler" handler, opt "style" style, opt "lang" lang, rest ""
+			extra }
+		);
 		/// The object `result.MANIFEST.block` of `landing.repowidget.getlist`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
@@ -18872,37 +13317,14 @@ pub mod repowidget {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for ItemManifestBlock {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.soft("type"),
-					subtype: object.soft("subtype"),
-					subtype_params: object.soft("subtype_params"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for ItemManifestBlock {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("type", &self.type_)?;
-				map.serialize_entry("subtype", &self.subtype)?;
-				crate::support::opt_entry(
-					&mut map,
-					"subtype_params",
-					&self.subtype_params,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			ItemManifestBlock { type_ : soft "type", subtype : soft "subtype",
+			subtype_params : soft "subtype_params", extra : rest "", }
+		);
+		serialize_map!(
+			ItemManifestBlock { req "type" type_, req "subtype" subtype, opt
+			"subtype_params" subtype_params, rest "" extra }
+		);
 		/// The object `result.MANIFEST` of `landing.repowidget.getlist`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
@@ -18916,29 +13338,8 @@ pub mod repowidget {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for ItemManifest {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					block: object.soft("block"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for ItemManifest {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "block", &self.block)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(ItemManifest { block : soft "block", extra : rest "", });
+		serialize_map!(ItemManifest { opt "block" block, rest "" extra });
 		/// The object `result` of `landing.repowidget.getlist`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
@@ -18982,97 +13383,28 @@ pub mod repowidget {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"ID",
-							"XML_ID",
-							"APP_CODE",
-							"ACTIVE",
-							"NAME",
-							"DESCRIPTION",
-							"SECTIONS",
-							"PREVIEW",
-							"WIDGET_PARAMS",
-							"CONTENT",
-							"MANIFEST",
-							"CREATED_BY_ID",
-							"MODIFIED_BY_ID",
-							"DATE_CREATE",
-							"DATE_MODIFY",
-							"SITE_TEMPLATE_ID",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					xml_id: object.field("XML_ID")?,
-					app_code: object.field("APP_CODE")?,
-					active: object.field("ACTIVE")?,
-					name: object.field("NAME")?,
-					description: object.field("DESCRIPTION")?,
-					sections: object.field("SECTIONS")?,
-					preview: object.field("PREVIEW")?,
-					widget_params: object.field("WIDGET_PARAMS")?,
-					content: object.field("CONTENT")?,
-					manifest: object.field("MANIFEST")?,
-					created_by_id: object.field("CREATED_BY_ID")?,
-					modified_by_id: object.field("MODIFIED_BY_ID")?,
-					date_create: object.field("DATE_CREATE")?,
-					date_modify: object.field("DATE_MODIFY")?,
-					site_template_id: object.field("SITE_TEMPLATE_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-				crate::support::opt_entry(&mut map, "APP_CODE", &self.app_code)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVE",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "SECTIONS", &self.sections)?;
-				crate::support::opt_entry(&mut map, "PREVIEW", &self.preview)?;
-				map.serialize_entry("WIDGET_PARAMS", &self.widget_params)?;
-				crate::support::opt_entry(&mut map, "CONTENT", &self.content)?;
-				crate::support::opt_entry(&mut map, "MANIFEST", &self.manifest)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CREATED_BY_ID",
-					&self.created_by_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MODIFIED_BY_ID",
-					&self.modified_by_id,
-				)?;
-				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SITE_TEMPLATE_ID",
-					&self.site_template_id,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { id : field "ID", xml_id : field "XML_ID", app_code : field "APP_CODE",
+			active : field "ACTIVE", name : field "NAME", description : field
+			"DESCRIPTION", sections : field "SECTIONS", preview : field "PREVIEW",
+			widget_params : field "WIDGET_PARAMS", content : field "CONTENT", manifest :
+			field "MANIFEST", created_by_id : field "CREATED_BY_ID", modified_by_id :
+			field "MODIFIED_BY_ID", date_create : field "DATE_CREATE", date_modify :
+			field "DATE_MODIFY", site_template_id : field "SITE_TEMPLATE_ID", extra :
+			rest "", } fits["ID", "XML_ID", "APP_CODE", "ACTIVE", "NAME", "DESCRIPTION",
+			"SECTIONS", "PREVIEW", "WIDGET_PARAMS", "CONTENT", "MANIFEST",
+			"CREATED_BY_ID", "MODIFIED_BY_ID", "DATE_CREATE", "DATE_MODIFY",
+			"SITE_TEMPLATE_ID"] []
+		);
+		serialize_map!(
+			Item { opt "ID" id, opt "XML_ID" xml_id, opt "APP_CODE" app_code, opt_yn
+			"ACTIVE" active, opt "NAME" name, opt "DESCRIPTION" description, opt
+			"SECTIONS" sections, opt "PREVIEW" preview, req "WIDGET_PARAMS"
+			widget_params, opt "CONTENT" content, opt "MANIFEST" manifest, opt
+			"CREATED_BY_ID" created_by_id, opt "MODIFIED_BY_ID" modified_by_id, opt
+			"DATE_CREATE" date_create, opt "DATE_MODIFY" date_modify, opt
+			"SITE_TEMPLATE_ID" site_template_id, rest "" extra }
+		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::Getlist {
@@ -19149,48 +13481,18 @@ pub mod repowidget {
 				self.style = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for FieldsWidgetParams {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("rootNode", &self.root_node)?;
-				crate::support::opt_entry(&mut map, "lang", &self.lang)?;
-				map.serialize_entry("handler", &self.handler)?;
-				crate::support::opt_entry(&mut map, "style", &self.style)?;
-				map.serialize_entry("demoData", &self.demo_data)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(FieldsWidgetParams);
+		serialize_map!(
+			FieldsWidgetParams { req "rootNode" root_node, opt "lang" lang, req "handler"
+			handler, opt "style" style, req "demoData" demo_data, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for FieldsWidgetParams {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					root_node: object.field("rootNode")?,
-					lang: object.exact_str("lang")?,
-					handler: object.field("handler")?,
-					style: object.exact_str("style")?,
-					demo_data: object.field("demoData")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			FieldsWidgetParams { root_node : field "rootNode", lang : exact "lang",
+			handler : field "handler", style : exact "style", demo_data : field
+			"demoData", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsWidgetParams);
 		/// The object `params.fields` of `landing.repowidget.register`: `object`.
@@ -19256,62 +13558,21 @@ pub mod repowidget {
 				self.site_template_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("NAME", &self.name)?;
-				map.serialize_entry("PREVIEW", &self.preview)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				map.serialize_entry("CONTENT", &self.content)?;
-				map.serialize_entry("SECTIONS", &self.sections)?;
-				map.serialize_entry("WIDGET_PARAMS", &self.widget_params)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVE",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"SITE_TEMPLATE_ID",
-					&self.site_template_id,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "NAME" name, req "PREVIEW" preview, opt "DESCRIPTION"
+			description, req "CONTENT" content, req "SECTIONS" sections, req
+			"WIDGET_PARAMS" widget_params, opt_yn "ACTIVE" active, opt "SITE_TEMPLATE_ID"
+			site_template_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.field("NAME")?,
-					preview: object.field("PREVIEW")?,
-					description: object.exact_str("DESCRIPTION")?,
-					content: object.field("CONTENT")?,
-					sections: object.field("SECTIONS")?,
-					widget_params: object.field("WIDGET_PARAMS")?,
-					active: object.field("ACTIVE")?,
-					site_template_id: object.exact_str("SITE_TEMPLATE_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { name : field "NAME", preview : field "PREVIEW", description : exact
+			"DESCRIPTION", content : field "CONTENT", sections : field "SECTIONS",
+			widget_params : field "WIDGET_PARAMS", active : field "ACTIVE",
+			site_template_id : exact "SITE_TEMPLATE_ID", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `integer`.
@@ -19378,40 +13639,11 @@ pub mod role {
 			self.scope = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Enable {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("mode", &self.mode)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Enable);
+	serialize_map!(Enable { opt "scope" scope, req "mode" mode, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Enable {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.field("scope")?,
-				mode: object.field("mode")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Enable { scope : field "scope", mode : field "mode", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Enable);
 	/// `landing.role.getList`: REST 2, scope `landing`.
@@ -19444,38 +13676,11 @@ pub mod role {
 			self.scope = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetList {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetList);
+	serialize_map!(GetList { opt "scope" scope, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetList {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.field("scope")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(GetList { scope : field "scope", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetList);
 	/// `landing.role.getRights`: REST 2, scope `landing`.
@@ -19511,40 +13716,11 @@ pub mod role {
 			self.scope = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetRights {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetRights);
+	serialize_map!(GetRights { opt "scope" scope, req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetRights {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.field("scope")?,
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(GetRights { scope : field "scope", id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetRights);
 	/// `landing.role.isEnabled`: REST 2, scope `landing`.
@@ -19565,34 +13741,11 @@ pub mod role {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for IsEnabled {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(IsEnabled);
+	serialize_map!(IsEnabled { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for IsEnabled {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(IsEnabled { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(IsEnabled);
 	/// `landing.role.setAccessCodes`: REST 2, scope `landing`.
@@ -19639,42 +13792,17 @@ pub mod role {
 			self.codes = Some(value.into_iter().map(Into::into).collect());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for SetAccessCodes {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::opt_entry(&mut map, "codes", &self.codes)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
+	extra_setter!(SetAccessCodes);
+	serialize_map!(
+		SetAccessCodes { opt "scope" scope, req "id" id, opt "codes" codes, rest "" extra
 		}
-	}
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for SetAccessCodes {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.field("scope")?,
-				id: object.field("id")?,
-				codes: object.field("codes")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		SetAccessCodes { scope : field "scope", id : field "id", codes : field "codes",
+		extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(SetAccessCodes);
 	/// `landing.role.setRights`: REST 2, scope `landing`.
@@ -19726,44 +13854,17 @@ pub mod role {
 			self.additional = Some(value.into_iter().map(Into::into).collect());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for SetRights {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("rights", &self.rights)?;
-			crate::support::opt_entry(&mut map, "additional", &self.additional)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(SetRights);
+	serialize_map!(
+		SetRights { opt "scope" scope, req "id" id, req "rights" rights, opt "additional"
+		additional, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for SetRights {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.field("scope")?,
-				id: object.field("id")?,
-				rights: object.field("rights")?,
-				additional: object.field("additional")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		SetRights { scope : field "scope", id : field "id", rights : field "rights",
+		additional : field "additional", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(SetRights);
 	/// Types of `landing.role.enable`.
@@ -19883,34 +13984,13 @@ pub mod role {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["ID", "TITLE", "XML_ID"], &[])?;
-				Ok(Self {
-					id: object.field("ID")?,
-					title: object.field("TITLE")?,
-					xml_id: object.field("XML_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { id : field "ID", title : field "TITLE", xml_id : field "XML_ID", extra
+			: rest "", } fits["ID", "TITLE", "XML_ID"] []
+		);
+		serialize_map!(
+			Item { opt "ID" id, opt "TITLE" title, opt "XML_ID" xml_id, rest "" extra }
+		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::GetList {
@@ -20030,32 +14110,11 @@ pub mod role {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["0"], &["*"])?;
-				Ok(Self {
-					n0: object.field("0")?,
-					site_id: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("0", &self.n0)?;
-				crate::support::rest_entries(&mut map, &self.site_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { n0 : field "0", site_id : pattern "*", extra : rest "", } fits["0"]
+			["*"]
+		);
+		serialize_map!(Output { req "0" n0, rest "*" site_id, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::GetRights {
 			const NAME: &'static str = "landing.role.getRights";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -20262,42 +14321,11 @@ pub mod role {
 					.insert(key.into(), value.into_iter().map(Into::into).collect());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Rights {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "0", &self.n0)?;
-				crate::support::rest_entries(&mut map, &self.site_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Rights);
+		serialize_map!(Rights { opt "0" n0, rest "*" site_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Rights {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					n0: object.field("0")?,
-					site_id: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Rights { n0 : field "0", site_id : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Rights);
 		/// Allowed values of `params.additional` in `landing.role.setRights`.
@@ -20356,40 +14384,13 @@ pub mod site {
 			self.scope = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(Add { opt "scope" scope, req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Add { scope : exact "scope", fields : field "fields", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `landing.site.addFolder`: REST 2, scope `landing`.
@@ -20429,42 +14430,17 @@ pub mod site {
 			self.scope = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for AddFolder {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("siteId", &self.site_id)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(AddFolder);
+	serialize_map!(
+		AddFolder { opt "scope" scope, req "siteId" site_id, req "fields" fields, rest ""
+		extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for AddFolder {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				site_id: object.field("siteId")?,
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		AddFolder { scope : exact "scope", site_id : field "siteId", fields : field
+		"fields", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(AddFolder);
 	/// `landing.site.bindingToGroup`: REST 2, scope `landing`.
@@ -20493,40 +14469,15 @@ pub mod site {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for BindingToGroup {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("groupId", &self.group_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(BindingToGroup);
+	serialize_map!(
+		BindingToGroup { req "id" id, req "groupId" group_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for BindingToGroup {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				group_id: object.field("groupId")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		BindingToGroup { id : field "id", group_id : field "groupId", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(BindingToGroup);
 	/// `landing.site.bindingToMenu`: REST 2, scope `landing`.
@@ -20555,40 +14506,15 @@ pub mod site {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for BindingToMenu {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("menuCode", &self.menu_code)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(BindingToMenu);
+	serialize_map!(
+		BindingToMenu { req "id" id, req "menuCode" menu_code, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for BindingToMenu {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				menu_code: object.field("menuCode")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		BindingToMenu { id : field "id", menu_code : field "menuCode", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(BindingToMenu);
 	/// `landing.site.delete`: REST 2, scope `landing`.
@@ -20622,40 +14548,11 @@ pub mod site {
 			self.scope = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { opt "scope" scope, req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { scope : exact "scope", id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `landing.site.fullExport`: REST 2, scope `landing`.
@@ -20689,40 +14586,13 @@ pub mod site {
 			self.params = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for FullExport {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::opt_entry(&mut map, "params", &self.params)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(FullExport);
+	serialize_map!(FullExport { req "id" id, opt "params" params, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for FullExport {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				params: object.field("params")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		FullExport { id : field "id", params : field "params", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(FullExport);
 	/// `landing.site.getFolders`: REST 2, scope `landing`.
@@ -20764,42 +14634,17 @@ pub mod site {
 			self.filter = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetFolders {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("siteId", &self.site_id)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetFolders);
+	serialize_map!(
+		GetFolders { opt "scope" scope, req "siteId" site_id, opt "filter" filter, rest
+		"" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetFolders {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				site_id: object.field("siteId")?,
-				filter: object.field("filter")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		GetFolders { scope : exact "scope", site_id : field "siteId", filter : field
+		"filter", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetFolders);
 	/// `landing.site.getGroupBindings`: REST 2, scope `landing`.
@@ -20830,38 +14675,11 @@ pub mod site {
 			self.group_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetGroupBindings {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "groupId", &self.group_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetGroupBindings);
+	serialize_map!(GetGroupBindings { opt "groupId" group_id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetGroupBindings {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				group_id: object.field("groupId")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(GetGroupBindings { group_id : field "groupId", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetGroupBindings);
 	/// `landing.site.getList`: REST 2, scope `landing`.
@@ -20900,40 +14718,13 @@ pub mod site {
 			self.params = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetList {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			crate::support::opt_entry(&mut map, "params", &self.params)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetList);
+	serialize_map!(GetList { opt "scope" scope, opt "params" params, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetList {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				params: object.field("params")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		GetList { scope : exact "scope", params : field "params", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetList);
 	/// `landing.site.getMenuBindings`: REST 2, scope `landing`.
@@ -20964,38 +14755,11 @@ pub mod site {
 			self.menu_code = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetMenuBindings {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "menuCode", &self.menu_code)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetMenuBindings);
+	serialize_map!(GetMenuBindings { opt "menuCode" menu_code, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetMenuBindings {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				menu_code: object.exact_str("menuCode")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(GetMenuBindings { menu_code : exact "menuCode", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetMenuBindings);
 	/// `landing.site.getPreview`: REST 2, scope `landing`.
@@ -21029,40 +14793,11 @@ pub mod site {
 			self.scope = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetPreview {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetPreview);
+	serialize_map!(GetPreview { opt "scope" scope, req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetPreview {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(GetPreview { scope : exact "scope", id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetPreview);
 	/// `landing.site.getPublicUrl`: REST 2, scope `landing`.
@@ -21096,40 +14831,13 @@ pub mod site {
 			self.scope = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetPublicUrl {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetPublicUrl);
+	serialize_map!(GetPublicUrl { opt "scope" scope, req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetPublicUrl {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		GetPublicUrl { scope : exact "scope", id : field "id", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetPublicUrl);
 	/// `landing.site.getRights`: REST 2, scope `landing`.
@@ -21155,38 +14863,11 @@ pub mod site {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetRights {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetRights);
+	serialize_map!(GetRights { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetRights {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(GetRights { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetRights);
 	/// `landing.site.getadditionalfields`: REST 2, scope `landing`.
@@ -21220,40 +14901,15 @@ pub mod site {
 			self.scope = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getadditionalfields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getadditionalfields);
+	serialize_map!(
+		Getadditionalfields { opt "scope" scope, req "id" id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getadditionalfields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Getadditionalfields { scope : exact "scope", id : field "id", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getadditionalfields);
 	/// `landing.site.markDelete`: REST 2, scope `landing`.
@@ -21295,42 +14951,16 @@ pub mod site {
 			self.mark = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for MarkDelete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::opt_entry(&mut map, "mark", &self.mark)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(MarkDelete);
+	serialize_map!(
+		MarkDelete { opt "scope" scope, req "id" id, opt "mark" mark, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for MarkDelete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				id: object.field("id")?,
-				mark: object.field("mark")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		MarkDelete { scope : exact "scope", id : field "id", mark : field "mark", extra :
+		rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(MarkDelete);
 	/// `landing.site.markFolderDelete`: REST 2, scope `landing`.
@@ -21372,42 +15002,17 @@ pub mod site {
 			self.mark = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for MarkFolderDelete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::opt_entry(&mut map, "mark", &self.mark)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
+	extra_setter!(MarkFolderDelete);
+	serialize_map!(
+		MarkFolderDelete { opt "scope" scope, req "id" id, opt "mark" mark, rest "" extra
 		}
-	}
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for MarkFolderDelete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				id: object.field("id")?,
-				mark: object.field("mark")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		MarkFolderDelete { scope : exact "scope", id : field "id", mark : field "mark",
+		extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(MarkFolderDelete);
 	/// `landing.site.markFolderUnDelete`: REST 2, scope `landing`.
@@ -21441,40 +15046,13 @@ pub mod site {
 			self.scope = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for MarkFolderUnDelete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(MarkFolderUnDelete);
+	serialize_map!(MarkFolderUnDelete { opt "scope" scope, req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for MarkFolderUnDelete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		MarkFolderUnDelete { scope : exact "scope", id : field "id", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(MarkFolderUnDelete);
 	/// `landing.site.markUnDelete`: REST 2, scope `landing`.
@@ -21508,40 +15086,13 @@ pub mod site {
 			self.scope = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for MarkUnDelete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(MarkUnDelete);
+	serialize_map!(MarkUnDelete { opt "scope" scope, req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for MarkUnDelete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		MarkUnDelete { scope : exact "scope", id : field "id", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(MarkUnDelete);
 	/// `landing.site.publication`: REST 2, scope `landing`.
@@ -21575,40 +15126,13 @@ pub mod site {
 			self.scope = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Publication {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Publication);
+	serialize_map!(Publication { opt "scope" scope, req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Publication {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Publication { scope : exact "scope", id : field "id", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Publication);
 	/// `landing.site.publicationFolder`: REST 2, scope `landing`.
@@ -21650,42 +15174,17 @@ pub mod site {
 			self.mark = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for PublicationFolder {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("folderId", &self.folder_id)?;
-			crate::support::opt_entry(&mut map, "mark", &self.mark)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(PublicationFolder);
+	serialize_map!(
+		PublicationFolder { opt "scope" scope, req "folderId" folder_id, opt "mark" mark,
+		rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for PublicationFolder {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				folder_id: object.field("folderId")?,
-				mark: object.field("mark")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		PublicationFolder { scope : exact "scope", folder_id : field "folderId", mark :
+		field "mark", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(PublicationFolder);
 	/// `landing.site.setRights`: REST 2, scope `landing`.
@@ -21719,40 +15218,13 @@ pub mod site {
 			self.rights = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for SetRights {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::opt_entry(&mut map, "rights", &self.rights)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(SetRights);
+	serialize_map!(SetRights { req "id" id, opt "rights" rights, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for SetRights {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				rights: object.field("rights")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		SetRights { id : field "id", rights : field "rights", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(SetRights);
 	/// `landing.site.unPublicFolder`: REST 2, scope `landing`.
@@ -21786,40 +15258,16 @@ pub mod site {
 			self.scope = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for UnPublicFolder {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("folderId", &self.folder_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(UnPublicFolder);
+	serialize_map!(
+		UnPublicFolder { opt "scope" scope, req "folderId" folder_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for UnPublicFolder {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				folder_id: object.field("folderId")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		UnPublicFolder { scope : exact "scope", folder_id : field "folderId", extra :
+		rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(UnPublicFolder);
 	/// `landing.site.unbindingFromGroup`: REST 2, scope `landing`.
@@ -21848,40 +15296,16 @@ pub mod site {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for UnbindingFromGroup {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("groupId", &self.group_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(UnbindingFromGroup);
+	serialize_map!(
+		UnbindingFromGroup { req "id" id, req "groupId" group_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for UnbindingFromGroup {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				group_id: object.field("groupId")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		UnbindingFromGroup { id : field "id", group_id : field "groupId", extra : rest
+		"", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(UnbindingFromGroup);
 	/// `landing.site.unbindingFromMenu`: REST 2, scope `landing`.
@@ -21910,40 +15334,16 @@ pub mod site {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for UnbindingFromMenu {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("menuCode", &self.menu_code)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(UnbindingFromMenu);
+	serialize_map!(
+		UnbindingFromMenu { req "id" id, req "menuCode" menu_code, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for UnbindingFromMenu {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				menu_code: object.field("menuCode")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		UnbindingFromMenu { id : field "id", menu_code : field "menuCode", extra : rest
+		"", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(UnbindingFromMenu);
 	/// `landing.site.unpublic`: REST 2, scope `landing`.
@@ -21977,40 +15377,11 @@ pub mod site {
 			self.scope = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Unpublic {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Unpublic);
+	serialize_map!(Unpublic { opt "scope" scope, req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Unpublic {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Unpublic { scope : exact "scope", id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Unpublic);
 	/// `landing.site.update`: REST 2, scope `landing`.
@@ -22047,42 +15418,16 @@ pub mod site {
 			self.scope = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(
+		Update { opt "scope" scope, req "id" id, req "fields" fields, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				id: object.field("id")?,
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Update { scope : exact "scope", id : field "id", fields : field "fields", extra :
+		rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// `landing.site.updateFolder`: REST 2, scope `landing`.
@@ -22126,44 +15471,17 @@ pub mod site {
 			self.scope = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for UpdateFolder {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("siteId", &self.site_id)?;
-			map.serialize_entry("folderId", &self.folder_id)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(UpdateFolder);
+	serialize_map!(
+		UpdateFolder { opt "scope" scope, req "siteId" site_id, req "folderId" folder_id,
+		req "fields" fields, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for UpdateFolder {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				site_id: object.field("siteId")?,
-				folder_id: object.field("folderId")?,
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		UpdateFolder { scope : exact "scope", site_id : field "siteId", folder_id : field
+		"folderId", fields : field "fields", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(UpdateFolder);
 	/// Types of `landing.site.add`.
@@ -22275,56 +15593,20 @@ pub mod site {
 				self.additional_fields = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("TITLE", &self.title)?;
-				map.serialize_entry("CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(&mut map, "DOMAIN_ID", &self.domain_id)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ADDITIONAL_FIELDS",
-					&self.additional_fields,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "TITLE" title, req "CODE" code, opt "TYPE" type_, opt
+			"DOMAIN_ID" domain_id, opt "DESCRIPTION" description, opt "XML_ID" xml_id,
+			opt "ADDITIONAL_FIELDS" additional_fields, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					title: object.field("TITLE")?,
-					code: object.field("CODE")?,
-					type_: object.exact_str("TYPE")?,
-					domain_id: object.exact_str("DOMAIN_ID")?,
-					description: object.exact_str("DESCRIPTION")?,
-					xml_id: object.exact_str("XML_ID")?,
-					additional_fields: object.field("ADDITIONAL_FIELDS")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { title : field "TITLE", code : field "CODE", type_ : exact "TYPE",
+			domain_id : exact "DOMAIN_ID", description : exact "DESCRIPTION", xml_id :
+			exact "XML_ID", additional_fields : field "ADDITIONAL_FIELDS", extra : rest
+			"", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `integer`.
@@ -22405,46 +15687,17 @@ pub mod site {
 				self.active = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("TITLE", &self.title)?;
-				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-				crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "TITLE" title, opt "CODE" code, opt "PARENT_ID" parent_id, opt
+			"ACTIVE" active, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					title: object.field("TITLE")?,
-					code: object.exact_str("CODE")?,
-					parent_id: object.field("PARENT_ID")?,
-					active: object.exact_str("ACTIVE")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { title : field "TITLE", code : exact "CODE", parent_id : field
+			"PARENT_ID", active : exact "ACTIVE", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `integer`.
@@ -22689,62 +15942,22 @@ pub mod site {
 				self.preview_url = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Params {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "edit_mode", &self.edit_mode)?;
-				crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-				crate::support::opt_entry(
-					&mut map,
-					"hooks_disable",
-					&self.hooks_disable,
-				)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "preview", &self.preview)?;
-				crate::support::opt_entry(&mut map, "preview2x", &self.preview2x)?;
-				crate::support::opt_entry(&mut map, "preview3x", &self.preview3x)?;
-				crate::support::opt_entry(&mut map, "preview_url", &self.preview_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Params);
+		serialize_map!(
+			Params { opt "edit_mode" edit_mode, opt "scope" scope, opt "hooks_disable"
+			hooks_disable, opt "code" code, opt "name" name, opt "description"
+			description, opt "preview" preview, opt "preview2x" preview2x, opt
+			"preview3x" preview3x, opt "preview_url" preview_url, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Params {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					edit_mode: object.exact_str("edit_mode")?,
-					scope: object.exact_str("scope")?,
-					hooks_disable: object.field("hooks_disable")?,
-					code: object.exact_str("code")?,
-					name: object.exact_str("name")?,
-					description: object.exact_str("description")?,
-					preview: object.exact_str("preview")?,
-					preview2x: object.exact_str("preview2x")?,
-					preview3x: object.exact_str("preview3x")?,
-					preview_url: object.exact_str("preview_url")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Params { edit_mode : exact "edit_mode", scope : exact "scope", hooks_disable
+			: field "hooks_disable", code : exact "code", name : exact "name",
+			description : exact "description", preview : exact "preview", preview2x :
+			exact "preview2x", preview3x : exact "preview3x", preview_url : exact
+			"preview_url", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Params);
 		/// The object `result.fields.ADDITIONAL_FIELDS` of `landing.site.fullExport`: `object | array`.
@@ -22772,43 +15985,16 @@ pub mod site {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataFieldsAdditionalFields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					cookies_use: object.soft("COOKIES_USE"),
-					b24_button_color: object.soft("B24BUTTON_COLOR"),
-					background_picture: object.soft("BACKGROUND_PICTURE"),
-					theme_use: object.soft("THEME_USE"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for DataFieldsAdditionalFields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "COOKIES_USE", &self.cookies_use)?;
-				crate::support::opt_entry(
-					&mut map,
-					"B24BUTTON_COLOR",
-					&self.b24_button_color,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"BACKGROUND_PICTURE",
-					&self.background_picture,
-				)?;
-				crate::support::opt_entry(&mut map, "THEME_USE", &self.theme_use)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			DataFieldsAdditionalFields { cookies_use : soft "COOKIES_USE",
+			b24_button_color : soft "B24BUTTON_COLOR", background_picture : soft
+			"BACKGROUND_PICTURE", theme_use : soft "THEME_USE", extra : rest "", }
+		);
+		serialize_map!(
+			DataFieldsAdditionalFields { opt "COOKIES_USE" cookies_use, opt
+			"B24BUTTON_COLOR" b24_button_color, opt "BACKGROUND_PICTURE"
+			background_picture, opt "THEME_USE" theme_use, rest "" extra }
+		);
 		/// The object `result.fields` of `landing.site.fullExport`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
@@ -22826,47 +16012,16 @@ pub mod site {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataFields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					additional_fields: object.field("ADDITIONAL_FIELDS")?,
-					title: object.field("TITLE")?,
-					landing_id_index: object.field("LANDING_ID_INDEX")?,
-					landing_id_404: object.field("LANDING_ID_404")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for DataFields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ADDITIONAL_FIELDS",
-					&self.additional_fields,
-				)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::opt_entry(
-					&mut map,
-					"LANDING_ID_INDEX",
-					&self.landing_id_index,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"LANDING_ID_404",
-					&self.landing_id_404,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			DataFields { additional_fields : field "ADDITIONAL_FIELDS", title : field
+			"TITLE", landing_id_index : field "LANDING_ID_INDEX", landing_id_404 : field
+			"LANDING_ID_404", extra : rest "", }
+		);
+		serialize_map!(
+			DataFields { opt "ADDITIONAL_FIELDS" additional_fields, opt "TITLE" title,
+			opt "LANDING_ID_INDEX" landing_id_index, opt "LANDING_ID_404" landing_id_404,
+			rest "" extra }
+		);
 		/// The object `result.layout` of `landing.site.fullExport`: `object | array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
@@ -22880,31 +16035,10 @@ pub mod site {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataLayout {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					code: object.field("code")?,
-					ref_: object.field("ref")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for DataLayout {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				map.serialize_entry("ref", &self.ref_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			DataLayout { code : field "code", ref_ : field "ref", extra : rest "", }
+		);
+		serialize_map!(DataLayout { opt "code" code, req "ref" ref_, rest "" extra });
 		/// The object `result.items.<page_code>.fields.ADDITIONAL_FIELDS` of `landing.site.fullExport`: `object | array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
@@ -22926,37 +16060,15 @@ pub mod site {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataItemsPageCodeFieldsAdditionalFields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					b24_button_use: object.soft("B24BUTTON_USE"),
-					metaog_title: object.soft("METAOG_TITLE"),
-					theme_use: object.soft("THEME_USE"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for DataItemsPageCodeFieldsAdditionalFields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"B24BUTTON_USE",
-					&self.b24_button_use,
-				)?;
-				crate::support::opt_entry(&mut map, "METAOG_TITLE", &self.metaog_title)?;
-				crate::support::opt_entry(&mut map, "THEME_USE", &self.theme_use)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			DataItemsPageCodeFieldsAdditionalFields { b24_button_use : soft
+			"B24BUTTON_USE", metaog_title : soft "METAOG_TITLE", theme_use : soft
+			"THEME_USE", extra : rest "", }
+		);
+		serialize_map!(
+			DataItemsPageCodeFieldsAdditionalFields { opt "B24BUTTON_USE" b24_button_use,
+			opt "METAOG_TITLE" metaog_title, opt "THEME_USE" theme_use, rest "" extra }
+		);
 		/// The object `result.items.<page_code>.fields` of `landing.site.fullExport`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
@@ -22972,37 +16084,14 @@ pub mod site {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataItemsPageCodeFields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					title: object.field("TITLE")?,
-					rule: object.field("RULE")?,
-					additional_fields: object.field("ADDITIONAL_FIELDS")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for DataItemsPageCodeFields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::opt_entry(&mut map, "RULE", &self.rule)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ADDITIONAL_FIELDS",
-					&self.additional_fields,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			DataItemsPageCodeFields { title : field "TITLE", rule : field "RULE",
+			additional_fields : field "ADDITIONAL_FIELDS", extra : rest "", }
+		);
+		serialize_map!(
+			DataItemsPageCodeFields { opt "TITLE" title, opt "RULE" rule, opt
+			"ADDITIONAL_FIELDS" additional_fields, rest "" extra }
+		);
 		/// The object `result.items.<page_code>.layout` of `landing.site.fullExport`: `object | array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
@@ -23016,31 +16105,13 @@ pub mod site {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataItemsPageCodeLayout {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					code: object.field("code")?,
-					ref_: object.field("ref")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for DataItemsPageCodeLayout {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				map.serialize_entry("ref", &self.ref_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			DataItemsPageCodeLayout { code : field "code", ref_ : field "ref", extra :
+			rest "", }
+		);
+		serialize_map!(
+			DataItemsPageCodeLayout { opt "code" code, req "ref" ref_, rest "" extra }
+		);
 		/// The object `result.items.<page_code>.items.#block<id>.repo_block` of `landing.site.fullExport`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
@@ -23054,31 +16125,14 @@ pub mod site {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataItemsPageCodeItemsHashBlockIdRepoBlock {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					app_code: object.field("app_code")?,
-					xml_id: object.field("xml_id")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for DataItemsPageCodeItemsHashBlockIdRepoBlock {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "app_code", &self.app_code)?;
-				crate::support::opt_entry(&mut map, "xml_id", &self.xml_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			DataItemsPageCodeItemsHashBlockIdRepoBlock { app_code : field "app_code",
+			xml_id : field "xml_id", extra : rest "", }
+		);
+		serialize_map!(
+			DataItemsPageCodeItemsHashBlockIdRepoBlock { opt "app_code" app_code, opt
+			"xml_id" xml_id, rest "" extra }
+		);
 		/// The object `result.items.<page_code>.items.#block<id>.nodes..landing-block-node-menu-list-item-link` of `landing.site.fullExport`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
@@ -23100,35 +16154,14 @@ pub mod site {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue
-		for DataItemsPageCodeItemsHashBlockIdNodesLandingBlockNodeMenuListItemLink {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					href: object.soft("href"),
-					target: object.soft("target"),
-					text: object.soft("text"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize
-		for DataItemsPageCodeItemsHashBlockIdNodesLandingBlockNodeMenuListItemLink {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "href", &self.href)?;
-				crate::support::opt_entry(&mut map, "target", &self.target)?;
-				crate::support::opt_entry(&mut map, "text", &self.text)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			DataItemsPageCodeItemsHashBlockIdNodesLandingBlockNodeMenuListItemLink { href
+			: soft "href", target : soft "target", text : soft "text", extra : rest "", }
+		);
+		serialize_map!(
+			DataItemsPageCodeItemsHashBlockIdNodesLandingBlockNodeMenuListItemLink { opt
+			"href" href, opt "target" target, opt "text" text, rest "" extra }
+		);
 		/// The object `result.items.<page_code>.items.#block<id>.nodes` of `landing.site.fullExport`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
@@ -23144,33 +16177,16 @@ pub mod site {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataItemsPageCodeItemsHashBlockIdNodes {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					landing_block_node_menu_list_item_link: object
-						.soft(".landing-block-node-menu-list-item-link"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for DataItemsPageCodeItemsHashBlockIdNodes {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry(
-					".landing-block-node-menu-list-item-link",
-					&self.landing_block_node_menu_list_item_link,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			DataItemsPageCodeItemsHashBlockIdNodes {
+			landing_block_node_menu_list_item_link : soft
+			".landing-block-node-menu-list-item-link", extra : rest "", }
+		);
+		serialize_map!(
+			DataItemsPageCodeItemsHashBlockIdNodes { req
+			".landing-block-node-menu-list-item-link"
+			landing_block_node_menu_list_item_link, rest "" extra }
+		);
 		/// The object `result.items.<page_code>.items.#block<id>.style` of `landing.site.fullExport`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
@@ -23184,29 +16200,14 @@ pub mod site {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataItemsPageCodeItemsHashBlockIdStyle {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					navbar: object.soft(".navbar"),
-					extra: object.rest()?,
-				})
+		from_value!(
+			DataItemsPageCodeItemsHashBlockIdStyle { navbar : soft ".navbar", extra :
+			rest "", }
+		);
+		serialize_map!(
+			DataItemsPageCodeItemsHashBlockIdStyle { req ".navbar" navbar, rest "" extra
 			}
-		}
-		impl ::serde::Serialize for DataItemsPageCodeItemsHashBlockIdStyle {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry(".navbar", &self.navbar)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		);
 		/// The object `result.items.<page_code>.items.#block<id>.attrs..navbar-collapse` of `landing.site.fullExport`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
@@ -23220,31 +16221,14 @@ pub mod site {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue
-		for DataItemsPageCodeItemsHashBlockIdAttrsNavbarCollapse {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("id"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize
-		for DataItemsPageCodeItemsHashBlockIdAttrsNavbarCollapse {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			DataItemsPageCodeItemsHashBlockIdAttrsNavbarCollapse { id : soft "id", extra
+			: rest "", }
+		);
+		serialize_map!(
+			DataItemsPageCodeItemsHashBlockIdAttrsNavbarCollapse { opt "id" id, rest ""
+			extra }
+		);
 		/// The object `result.items.<page_code>.items.#block<id>.attrs` of `landing.site.fullExport`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
@@ -23260,29 +16244,14 @@ pub mod site {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataItemsPageCodeItemsHashBlockIdAttrs {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					navbar_collapse: object.soft(".navbar-collapse"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for DataItemsPageCodeItemsHashBlockIdAttrs {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry(".navbar-collapse", &self.navbar_collapse)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			DataItemsPageCodeItemsHashBlockIdAttrs { navbar_collapse : soft
+			".navbar-collapse", extra : rest "", }
+		);
+		serialize_map!(
+			DataItemsPageCodeItemsHashBlockIdAttrs { req ".navbar-collapse"
+			navbar_collapse, rest "" extra }
+		);
 		/// The object `result.items.<page_code>.items.#block<id>` of `landing.site.fullExport`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
@@ -23314,49 +16283,19 @@ pub mod site {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataItemsPageCodeItemsHashBlockId {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					old_id: object.field("old_id")?,
-					code: object.field("code")?,
-					access: object.field("access")?,
-					anchor: object.field("anchor")?,
-					repo_block: object.field("repo_block")?,
-					cards: object.field("cards")?,
-					nodes: object.field("nodes")?,
-					menu: object.field("menu")?,
-					style: object.field("style")?,
-					attrs: object.field("attrs")?,
-					dynamic: object.field("dynamic")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for DataItemsPageCodeItemsHashBlockId {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "old_id", &self.old_id)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "access", &self.access)?;
-				crate::support::opt_entry(&mut map, "anchor", &self.anchor)?;
-				crate::support::opt_entry(&mut map, "repo_block", &self.repo_block)?;
-				map.serialize_entry("cards", &self.cards)?;
-				crate::support::opt_entry(&mut map, "nodes", &self.nodes)?;
-				map.serialize_entry("menu", &self.menu)?;
-				crate::support::opt_entry(&mut map, "style", &self.style)?;
-				crate::support::opt_entry(&mut map, "attrs", &self.attrs)?;
-				map.serialize_entry("dynamic", &self.dynamic)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			DataItemsPageCodeItemsHashBlockId { old_id : field "old_id", code : field
+			"code", access : field "access", anchor : field "anchor", repo_block : field
+			"repo_block", cards : field "cards", nodes : field "nodes", menu : field
+			"menu", style : field "style", attrs : field "attrs", dynamic : field
+			"dynamic", extra : rest "", }
+		);
+		serialize_map!(
+			DataItemsPageCodeItemsHashBlockId { opt "old_id" old_id, opt "code" code, opt
+			"access" access, opt "anchor" anchor, opt "repo_block" repo_block, req
+			"cards" cards, opt "nodes" nodes, req "menu" menu, opt "style" style, opt
+			"attrs" attrs, req "dynamic" dynamic, rest "" extra }
+		);
 		/// The object `result.items.<page_code>.items` of `landing.site.fullExport`: `object | array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
@@ -23373,29 +16312,13 @@ pub mod site {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataItemsPageCodeItems {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					hash_block_id: object.pattern("#block*")?,
-					extra: object.rest()?,
-				})
+		from_value!(
+			DataItemsPageCodeItems { hash_block_id : pattern "#block*", extra : rest "",
 			}
-		}
-		impl ::serde::Serialize for DataItemsPageCodeItems {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.hash_block_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		);
+		serialize_map!(
+			DataItemsPageCodeItems { rest "#block*" hash_block_id, rest "" extra }
+		);
 		/// The object `result.items.<page_code>` of `landing.site.fullExport`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
@@ -23433,55 +16356,21 @@ pub mod site {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataItemsPageCode {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					old_id: object.field("old_id")?,
-					code: object.field("code")?,
-					name: object.field("name")?,
-					description: object.field("description")?,
-					preview: object.field("preview")?,
-					preview2x: object.field("preview2x")?,
-					preview3x: object.field("preview3x")?,
-					preview_url: object.field("preview_url")?,
-					show_in_list: object.field("show_in_list")?,
-					type_: object.field("type")?,
-					version: object.field("version")?,
-					fields: object.field("fields")?,
-					layout: object.field("layout")?,
-					items: object.field("items")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for DataItemsPageCode {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "old_id", &self.old_id)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "preview", &self.preview)?;
-				crate::support::opt_entry(&mut map, "preview2x", &self.preview2x)?;
-				crate::support::opt_entry(&mut map, "preview3x", &self.preview3x)?;
-				crate::support::opt_entry(&mut map, "preview_url", &self.preview_url)?;
-				crate::support::opt_entry(&mut map, "show_in_list", &self.show_in_list)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "version", &self.version)?;
-				crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-				crate::support::opt_entry(&mut map, "layout", &self.layout)?;
-				crate::support::opt_entry(&mut map, "items", &self.items)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			DataItemsPageCode { old_id : field "old_id", code : field "code", name :
+			field "name", description : field "description", preview : field "preview",
+			preview2x : field "preview2x", preview3x : field "preview3x", preview_url :
+			field "preview_url", show_in_list : field "show_in_list", type_ : field
+			"type", version : field "version", fields : field "fields", layout : field
+			"layout", items : field "items", extra : rest "", }
+		);
+		serialize_map!(
+			DataItemsPageCode { opt "old_id" old_id, opt "code" code, opt "name" name,
+			opt "description" description, opt "preview" preview, opt "preview2x"
+			preview2x, opt "preview3x" preview3x, opt "preview_url" preview_url, opt
+			"show_in_list" show_in_list, opt "type" type_, opt "version" version, opt
+			"fields" fields, opt "layout" layout, opt "items" items, rest "" extra }
+		);
 		/// The object `result.items` of `landing.site.fullExport`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
@@ -23495,29 +16384,8 @@ pub mod site {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for DataItems {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					page_code: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for DataItems {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.page_code)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(DataItems { page_code : pattern "*", extra : rest "", });
+		serialize_map!(DataItems { rest "*" page_code, rest "" extra });
 		/// The object `result` of `landing.site.fullExport`: `object | array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
@@ -23561,84 +16429,26 @@ pub mod site {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Data {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"charset",
-							"code",
-							"site_code",
-							"name",
-							"description",
-							"preview",
-							"preview2x",
-							"preview3x",
-							"preview_url",
-							"show_in_list",
-							"type",
-							"version",
-							"fields",
-							"layout",
-							"folders",
-							"syspages",
-							"items",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					charset: object.field("charset")?,
-					code: object.field("code")?,
-					site_code: object.field("site_code")?,
-					name: object.field("name")?,
-					description: object.field("description")?,
-					preview: object.field("preview")?,
-					preview2x: object.field("preview2x")?,
-					preview3x: object.field("preview3x")?,
-					preview_url: object.field("preview_url")?,
-					show_in_list: object.field("show_in_list")?,
-					type_: object.field("type")?,
-					version: object.field("version")?,
-					fields: object.field("fields")?,
-					layout: object.field("layout")?,
-					folders: object.field("folders")?,
-					syspages: object.field("syspages")?,
-					items: object.field("items")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Data {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "charset", &self.charset)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "site_code", &self.site_code)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "preview", &self.preview)?;
-				crate::support::opt_entry(&mut map, "preview2x", &self.preview2x)?;
-				crate::support::opt_entry(&mut map, "preview3x", &self.preview3x)?;
-				crate::support::opt_entry(&mut map, "preview_url", &self.preview_url)?;
-				crate::support::opt_entry(&mut map, "show_in_list", &self.show_in_list)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "version", &self.version)?;
-				crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-				crate::support::opt_entry(&mut map, "layout", &self.layout)?;
-				map.serialize_entry("folders", &self.folders)?;
-				map.serialize_entry("syspages", &self.syspages)?;
-				crate::support::opt_entry(&mut map, "items", &self.items)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Data { charset : field "charset", code : field "code", site_code : field
+			"site_code", name : field "name", description : field "description", preview
+			: field "preview", preview2x : field "preview2x", preview3x : field
+			"preview3x", preview_url : field "preview_url", show_in_list : field
+			"show_in_list", type_ : field "type", version : field "version", fields :
+			field "fields", layout : field "layout", folders : field "folders", syspages
+			: field "syspages", items : field "items", extra : rest "", } fits["charset",
+			"code", "site_code", "name", "description", "preview", "preview2x",
+			"preview3x", "preview_url", "show_in_list", "type", "version", "fields",
+			"layout", "folders", "syspages", "items"] []
+		);
+		serialize_map!(
+			Data { opt "charset" charset, opt "code" code, opt "site_code" site_code, opt
+			"name" name, opt "description" description, opt "preview" preview, opt
+			"preview2x" preview2x, opt "preview3x" preview3x, opt "preview_url"
+			preview_url, opt "show_in_list" show_in_list, opt "type" type_, opt "version"
+			version, opt "fields" fields, opt "layout" layout, req "folders" folders, req
+			"syspages" syspages, opt "items" items, rest "" extra }
+		);
 		/// The `result` of the call: `object | array`.
 		pub type Output = Data;
 		impl ::bitrix24_runtime::Method for super::FullExport {
@@ -23792,70 +16602,23 @@ pub mod site {
 				self.date_modify = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-				crate::support::opt_entry(&mut map, "INDEX_ID", &self.index_id)?;
-				crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-				crate::support::opt_entry(&mut map, "DELETED", &self.deleted)?;
-				crate::support::opt_entry(&mut map, "=DELETED", &self.eq_deleted)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CREATED_BY_ID",
-					&self.created_by_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MODIFIED_BY_ID",
-					&self.modified_by_id,
-				)?;
-				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(
+			Filter { opt "ID" id, opt "PARENT_ID" parent_id, opt "INDEX_ID" index_id, opt
+			"ACTIVE" active, opt "DELETED" deleted, opt "=DELETED" eq_deleted, opt
+			"TITLE" title, opt "CODE" code, opt "CREATED_BY_ID" created_by_id, opt
+			"MODIFIED_BY_ID" modified_by_id, opt "DATE_CREATE" date_create, opt
+			"DATE_MODIFY" date_modify, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					parent_id: object.field("PARENT_ID")?,
-					index_id: object.field("INDEX_ID")?,
-					active: object.exact_str("ACTIVE")?,
-					deleted: object.exact_str("DELETED")?,
-					eq_deleted: object.exact_str("=DELETED")?,
-					title: object.exact_str("TITLE")?,
-					code: object.exact_str("CODE")?,
-					created_by_id: object.field("CREATED_BY_ID")?,
-					modified_by_id: object.field("MODIFIED_BY_ID")?,
-					date_create: object.field("DATE_CREATE")?,
-					date_modify: object.field("DATE_MODIFY")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Filter { id : field "ID", parent_id : field "PARENT_ID", index_id : field
+			"INDEX_ID", active : exact "ACTIVE", deleted : exact "DELETED", eq_deleted :
+			exact "=DELETED", title : exact "TITLE", code : exact "CODE", created_by_id :
+			field "CREATED_BY_ID", modified_by_id : field "MODIFIED_BY_ID", date_create :
+			field "DATE_CREATE", date_modify : field "DATE_MODIFY", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `result` of `landing.site.getFolders`: `object[]`.
@@ -23891,77 +16654,22 @@ pub mod site {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"ID",
-							"PARENT_ID",
-							"SITE_ID",
-							"INDEX_ID",
-							"ACTIVE",
-							"DELETED",
-							"TITLE",
-							"CODE",
-							"CREATED_BY_ID",
-							"MODIFIED_BY_ID",
-							"DATE_CREATE",
-							"DATE_MODIFY",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					parent_id: object.field("PARENT_ID")?,
-					site_id: object.field("SITE_ID")?,
-					index_id: object.field("INDEX_ID")?,
-					active: object.field("ACTIVE")?,
-					deleted: object.field("DELETED")?,
-					title: object.field("TITLE")?,
-					code: object.field("CODE")?,
-					created_by_id: object.field("CREATED_BY_ID")?,
-					modified_by_id: object.field("MODIFIED_BY_ID")?,
-					date_create: object.field("DATE_CREATE")?,
-					date_modify: object.field("DATE_MODIFY")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-				crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
-				crate::support::opt_entry(&mut map, "INDEX_ID", &self.index_id)?;
-				crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-				crate::support::opt_entry(&mut map, "DELETED", &self.deleted)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CREATED_BY_ID",
-					&self.created_by_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MODIFIED_BY_ID",
-					&self.modified_by_id,
-				)?;
-				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { id : field "ID", parent_id : field "PARENT_ID", site_id : field
+			"SITE_ID", index_id : field "INDEX_ID", active : field "ACTIVE", deleted :
+			field "DELETED", title : field "TITLE", code : field "CODE", created_by_id :
+			field "CREATED_BY_ID", modified_by_id : field "MODIFIED_BY_ID", date_create :
+			field "DATE_CREATE", date_modify : field "DATE_MODIFY", extra : rest "", }
+			fits["ID", "PARENT_ID", "SITE_ID", "INDEX_ID", "ACTIVE", "DELETED", "TITLE",
+			"CODE", "CREATED_BY_ID", "MODIFIED_BY_ID", "DATE_CREATE", "DATE_MODIFY"] []
+		);
+		serialize_map!(
+			Item { opt "ID" id, opt "PARENT_ID" parent_id, opt "SITE_ID" site_id, opt
+			"INDEX_ID" index_id, opt "ACTIVE" active, opt "DELETED" deleted, opt "TITLE"
+			title, opt "CODE" code, opt "CREATED_BY_ID" created_by_id, opt
+			"MODIFIED_BY_ID" modified_by_id, opt "DATE_CREATE" date_create, opt
+			"DATE_MODIFY" date_modify, rest "" extra }
+		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::GetFolders {
@@ -24009,48 +16717,17 @@ pub mod site {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"ENTITY_ID",
-							"ENTITY_TYPE",
-							"BINDING_ID",
-							"TITLE",
-							"PUBLIC_URL",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					entity_id: object.field("ENTITY_ID")?,
-					entity_type: object.field("ENTITY_TYPE")?,
-					binding_id: object.field("BINDING_ID")?,
-					title: object.field("TITLE")?,
-					public_url: object.field("PUBLIC_URL")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
-				crate::support::opt_entry(&mut map, "ENTITY_TYPE", &self.entity_type)?;
-				crate::support::opt_entry(&mut map, "BINDING_ID", &self.binding_id)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::opt_entry(&mut map, "PUBLIC_URL", &self.public_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { entity_id : field "ENTITY_ID", entity_type : field "ENTITY_TYPE",
+			binding_id : field "BINDING_ID", title : field "TITLE", public_url : field
+			"PUBLIC_URL", extra : rest "", } fits["ENTITY_ID", "ENTITY_TYPE",
+			"BINDING_ID", "TITLE", "PUBLIC_URL"] []
+		);
+		serialize_map!(
+			Item { opt "ENTITY_ID" entity_id, opt "ENTITY_TYPE" entity_type, opt
+			"BINDING_ID" binding_id, opt "TITLE" title, opt "PUBLIC_URL" public_url, rest
+			"" extra }
+		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::GetGroupBindings {
@@ -24279,102 +16956,28 @@ pub mod site {
 				self.date_modify = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for ParamsFilter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVE",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"DELETED",
-					&self.deleted.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-				crate::support::opt_entry(&mut map, "DOMAIN_ID", &self.domain_id)?;
-				crate::support::opt_entry(&mut map, "LANG", &self.lang)?;
-				crate::support::opt_entry(&mut map, "TPL_ID", &self.tpl_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"LANDING_ID_INDEX",
-					&self.landing_id_index,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"LANDING_ID_404",
-					&self.landing_id_404,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"LANDING_ID_503",
-					&self.landing_id_503,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CREATED_BY_ID",
-					&self.created_by_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MODIFIED_BY_ID",
-					&self.modified_by_id,
-				)?;
-				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(ParamsFilter);
+		serialize_map!(
+			ParamsFilter { opt "ID" id, opt "TITLE" title, opt "CODE" code, opt "TYPE"
+			type_, opt_yn "ACTIVE" active, opt_yn "DELETED" deleted, opt "DESCRIPTION"
+			description, opt "XML_ID" xml_id, opt "DOMAIN_ID" domain_id, opt "LANG" lang,
+			opt "TPL_ID" tpl_id, opt "LANDING_ID_INDEX" landing_id_index, opt
+			"LANDING_ID_404" landing_id_404, opt "LANDING_ID_503" landing_id_503, opt
+			"CREATED_BY_ID" created_by_id, opt "MODIFIED_BY_ID" modified_by_id, opt
+			"DATE_CREATE" date_create, opt "DATE_MODIFY" date_modify, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for ParamsFilter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					title: object.exact_str("TITLE")?,
-					code: object.exact_str("CODE")?,
-					type_: object.field("TYPE")?,
-					active: object.field("ACTIVE")?,
-					deleted: object.field("DELETED")?,
-					description: object.exact_str("DESCRIPTION")?,
-					xml_id: object.exact_str("XML_ID")?,
-					domain_id: object.exact_str("DOMAIN_ID")?,
-					lang: object.exact_str("LANG")?,
-					tpl_id: object.field("TPL_ID")?,
-					landing_id_index: object.field("LANDING_ID_INDEX")?,
-					landing_id_404: object.field("LANDING_ID_404")?,
-					landing_id_503: object.field("LANDING_ID_503")?,
-					created_by_id: object.field("CREATED_BY_ID")?,
-					modified_by_id: object.field("MODIFIED_BY_ID")?,
-					date_create: object.field("DATE_CREATE")?,
-					date_modify: object.field("DATE_MODIFY")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			ParamsFilter { id : field "ID", title : exact "TITLE", code : exact "CODE",
+			type_ : field "TYPE", active : field "ACTIVE", deleted : field "DELETED",
+			description : exact "DESCRIPTION", xml_id : exact "XML_ID", domain_id : exact
+			"DOMAIN_ID", lang : exact "LANG", tpl_id : field "TPL_ID", landing_id_index :
+			field "LANDING_ID_INDEX", landing_id_404 : field "LANDING_ID_404",
+			landing_id_503 : field "LANDING_ID_503", created_by_id : field
+			"CREATED_BY_ID", modified_by_id : field "MODIFIED_BY_ID", date_create : field
+			"DATE_CREATE", date_modify : field "DATE_MODIFY", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(ParamsFilter);
 		/// The object `params.params` of `landing.site.getList`: `object`.
@@ -24444,50 +17047,18 @@ pub mod site {
 				self.offset = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Params {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "select", &self.select)?;
-				crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-				crate::support::opt_entry(&mut map, "order", &self.order)?;
-				crate::support::opt_entry(&mut map, "group", &self.group)?;
-				crate::support::opt_entry(&mut map, "limit", &self.limit)?;
-				crate::support::opt_entry(&mut map, "offset", &self.offset)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Params);
+		serialize_map!(
+			Params { opt "select" select, opt "filter" filter, opt "order" order, opt
+			"group" group, opt "limit" limit, opt "offset" offset, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Params {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					select: object.field("select")?,
-					filter: object.field("filter")?,
-					order: object.field("order")?,
-					group: object.field("group")?,
-					limit: object.field("limit")?,
-					offset: object.field("offset")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Params { select : field "select", filter : field "filter", order : field
+			"order", group : field "group", limit : field "limit", offset : field
+			"offset", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Params);
 		/// The object `result` of `landing.site.getList`: `object[]`.
@@ -24521,71 +17092,21 @@ pub mod site {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"ID",
-							"TYPE",
-							"DOMAIN_NAME",
-							"PUBLIC_URL",
-							"PREVIEW_PICTURE",
-							"PHONE",
-							"DATE_CREATE",
-							"DATE_MODIFY",
-							"LANDING_ID_INDEX",
-							"TITLE",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					type_: object.field("TYPE")?,
-					domain_name: object.field("DOMAIN_NAME")?,
-					public_url: object.field("PUBLIC_URL")?,
-					preview_picture: object.field("PREVIEW_PICTURE")?,
-					phone: object.field("PHONE")?,
-					date_create: object.field("DATE_CREATE")?,
-					date_modify: object.field("DATE_MODIFY")?,
-					landing_id_index: object.field("LANDING_ID_INDEX")?,
-					title: object.soft("TITLE"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(&mut map, "DOMAIN_NAME", &self.domain_name)?;
-				crate::support::opt_entry(&mut map, "PUBLIC_URL", &self.public_url)?;
-				crate::support::opt_entry(
-					&mut map,
-					"PREVIEW_PICTURE",
-					&self.preview_picture,
-				)?;
-				crate::support::opt_entry(&mut map, "PHONE", &self.phone)?;
-				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
-				crate::support::opt_entry(
-					&mut map,
-					"LANDING_ID_INDEX",
-					&self.landing_id_index,
-				)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { id : field "ID", type_ : field "TYPE", domain_name : field
+			"DOMAIN_NAME", public_url : field "PUBLIC_URL", preview_picture : field
+			"PREVIEW_PICTURE", phone : field "PHONE", date_create : field "DATE_CREATE",
+			date_modify : field "DATE_MODIFY", landing_id_index : field
+			"LANDING_ID_INDEX", title : soft "TITLE", extra : rest "", } fits["ID",
+			"TYPE", "DOMAIN_NAME", "PUBLIC_URL", "PREVIEW_PICTURE", "PHONE",
+			"DATE_CREATE", "DATE_MODIFY", "LANDING_ID_INDEX", "TITLE"] []
+		);
+		serialize_map!(
+			Item { opt "ID" id, opt "TYPE" type_, opt "DOMAIN_NAME" domain_name, opt
+			"PUBLIC_URL" public_url, opt "PREVIEW_PICTURE" preview_picture, opt "PHONE"
+			phone, opt "DATE_CREATE" date_create, opt "DATE_MODIFY" date_modify, opt
+			"LANDING_ID_INDEX" landing_id_index, opt "TITLE" title, rest "" extra }
+		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::GetList {
@@ -24633,48 +17154,17 @@ pub mod site {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"ENTITY_ID",
-							"ENTITY_TYPE",
-							"BINDING_ID",
-							"TITLE",
-							"PUBLIC_URL",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					entity_id: object.field("ENTITY_ID")?,
-					entity_type: object.field("ENTITY_TYPE")?,
-					binding_id: object.field("BINDING_ID")?,
-					title: object.field("TITLE")?,
-					public_url: object.field("PUBLIC_URL")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
-				crate::support::opt_entry(&mut map, "ENTITY_TYPE", &self.entity_type)?;
-				crate::support::opt_entry(&mut map, "BINDING_ID", &self.binding_id)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::opt_entry(&mut map, "PUBLIC_URL", &self.public_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { entity_id : field "ENTITY_ID", entity_type : field "ENTITY_TYPE",
+			binding_id : field "BINDING_ID", title : field "TITLE", public_url : field
+			"PUBLIC_URL", extra : rest "", } fits["ENTITY_ID", "ENTITY_TYPE",
+			"BINDING_ID", "TITLE", "PUBLIC_URL"] []
+		);
+		serialize_map!(
+			Item { opt "ENTITY_ID" entity_id, opt "ENTITY_TYPE" entity_type, opt
+			"BINDING_ID" binding_id, opt "TITLE" title, opt "PUBLIC_URL" public_url, rest
+			"" extra }
+		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::GetMenuBindings {
@@ -24818,29 +17308,8 @@ pub mod site {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Data {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field_code: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Data {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field_code)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(Data { field_code : pattern "*", extra : rest "", });
+		serialize_map!(Data { rest "*" field_code, rest "" extra });
 		/// The `result` of the call: `object | array | null`.
 		pub type Output = Option<Data>;
 		impl ::bitrix24_runtime::Method for super::Getadditionalfields {
@@ -25171,40 +17640,11 @@ pub mod site {
 					.insert(key.into(), value.into_iter().map(Into::into).collect());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Rights {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.access_code)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Rights);
+		serialize_map!(Rights { rest "*" access_code, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Rights {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					access_code: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Rights { access_code : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Rights);
 		/// The `result` of the call: `boolean`.
@@ -25483,68 +17923,22 @@ pub mod site {
 				self.landing_id_503 = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(&mut map, "DOMAIN_ID", &self.domain_id)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"LANDING_ID_INDEX",
-					&self.landing_id_index,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"LANDING_ID_404",
-					&self.landing_id_404,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"LANDING_ID_503",
-					&self.landing_id_503,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { opt "TITLE" title, opt "CODE" code, opt "TYPE" type_, opt
+			"DOMAIN_ID" domain_id, opt "DESCRIPTION" description, opt "XML_ID" xml_id,
+			opt "LANDING_ID_INDEX" landing_id_index, opt "LANDING_ID_404" landing_id_404,
+			opt "LANDING_ID_503" landing_id_503, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					title: object.exact_str("TITLE")?,
-					code: object.exact_str("CODE")?,
-					type_: object.exact_str("TYPE")?,
-					domain_id: object.exact_str("DOMAIN_ID")?,
-					description: object.exact_str("DESCRIPTION")?,
-					xml_id: object.exact_str("XML_ID")?,
-					landing_id_index: object.field("LANDING_ID_INDEX")?,
-					landing_id_404: object.field("LANDING_ID_404")?,
-					landing_id_503: object.field("LANDING_ID_503")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { title : exact "TITLE", code : exact "CODE", type_ : exact "TYPE",
+			domain_id : exact "DOMAIN_ID", description : exact "DESCRIPTION", xml_id :
+			exact "XML_ID", landing_id_index : field "LANDING_ID_INDEX", landing_id_404 :
+			field "LANDING_ID_404", landing_id_503 : field "LANDING_ID_503", extra : rest
+			"", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `boolean`.
@@ -25638,48 +18032,18 @@ pub mod site {
 				self.active = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-				crate::support::opt_entry(&mut map, "INDEX_ID", &self.index_id)?;
-				crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { opt "TITLE" title, opt "CODE" code, opt "PARENT_ID" parent_id, opt
+			"INDEX_ID" index_id, opt "ACTIVE" active, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					title: object.exact_str("TITLE")?,
-					code: object.exact_str("CODE")?,
-					parent_id: object.field("PARENT_ID")?,
-					index_id: object.field("INDEX_ID")?,
-					active: object.exact_str("ACTIVE")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { title : exact "TITLE", code : exact "CODE", parent_id : field
+			"PARENT_ID", index_id : field "INDEX_ID", active : exact "ACTIVE", extra :
+			rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `boolean`.
@@ -25726,40 +18090,13 @@ pub mod syspage {
 			self.scope = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for DeleteForLanding {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "scope", &self.scope)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(DeleteForLanding);
+	serialize_map!(DeleteForLanding { opt "scope" scope, req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for DeleteForLanding {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				scope: object.exact_str("scope")?,
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		DeleteForLanding { scope : exact "scope", id : field "id", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(DeleteForLanding);
 	/// `landing.syspage.deleteForSite`: REST 2, scope `landing`.
@@ -25785,38 +18122,11 @@ pub mod syspage {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for DeleteForSite {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(DeleteForSite);
+	serialize_map!(DeleteForSite { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for DeleteForSite {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(DeleteForSite { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(DeleteForSite);
 	/// `landing.syspage.get`: REST 2, scope `landing`.
@@ -25850,40 +18160,11 @@ pub mod syspage {
 			self.active = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::opt_entry(&mut map, "active", &self.active)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "id" id, opt "active" active, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				active: object.field("active")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { id : field "id", active : field "active", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `landing.syspage.getSpecialPage`: REST 2, scope `landing`.
@@ -25925,42 +18206,17 @@ pub mod syspage {
 			self.additional = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetSpecialPage {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("siteId", &self.site_id)?;
-			map.serialize_entry("type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "additional", &self.additional)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetSpecialPage);
+	serialize_map!(
+		GetSpecialPage { req "siteId" site_id, req "type" type_, opt "additional"
+		additional, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetSpecialPage {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				site_id: object.field("siteId")?,
-				type_: object.field("type")?,
-				additional: object.field("additional")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		GetSpecialPage { site_id : field "siteId", type_ : field "type", additional :
+		field "additional", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetSpecialPage);
 	/// `landing.syspage.set`: REST 2, scope `landing`.
@@ -25999,42 +18255,14 @@ pub mod syspage {
 			self.lid = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Set {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("type", &self.type_)?;
-			crate::support::opt_entry(&mut map, "lid", &self.lid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Set);
+	serialize_map!(Set { req "id" id, req "type" type_, opt "lid" lid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Set {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				type_: object.field("type")?,
-				lid: object.field("lid")?,
-				extra: object.rest()?,
-			})
+	from_value!(
+		Set { id : field "id", type_ : field "type", lid : field "lid", extra : rest "",
 		}
-	}
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Set);
 	/// Types of `landing.syspage.deleteForLanding`.
@@ -26277,38 +18505,11 @@ pub mod template {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetLandingRef {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetLandingRef);
+	serialize_map!(GetLandingRef { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetLandingRef {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(GetLandingRef { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetLandingRef);
 	/// `landing.template.getSiteRef`: REST 2, scope `landing`.
@@ -26334,38 +18535,11 @@ pub mod template {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetSiteRef {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetSiteRef);
+	serialize_map!(GetSiteRef { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetSiteRef {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(GetSiteRef { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetSiteRef);
 	/// `landing.template.getlist`: REST 2, scope `landing`.
@@ -26396,38 +18570,11 @@ pub mod template {
 			self.params = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getlist {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "params", &self.params)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getlist);
+	serialize_map!(Getlist { opt "params" params, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getlist {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				params: object.field("params")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Getlist { params : field "params", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getlist);
 	/// `landing.template.setLandingRef`: REST 2, scope `landing`.
@@ -26461,40 +18608,13 @@ pub mod template {
 			self.data = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for SetLandingRef {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::opt_entry(&mut map, "data", &self.data)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(SetLandingRef);
+	serialize_map!(SetLandingRef { req "id" id, opt "data" data, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for SetLandingRef {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				data: object.field("data")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		SetLandingRef { id : field "id", data : field "data", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(SetLandingRef);
 	/// `landing.template.setSiteRef`: REST 2, scope `landing`.
@@ -26528,40 +18648,11 @@ pub mod template {
 			self.data = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for SetSiteRef {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::opt_entry(&mut map, "data", &self.data)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(SetSiteRef);
+	serialize_map!(SetSiteRef { req "id" id, opt "data" data, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for SetSiteRef {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				data: object.field("data")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(SetSiteRef { id : field "id", data : field "data", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(SetSiteRef);
 	/// Types of `landing.template.getLandingRef`.
@@ -26762,72 +18853,23 @@ pub mod template {
 				self.date_modify = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for ParamsFilter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ACTIVE",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "AREA_COUNT", &self.area_count)?;
-				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-				crate::support::opt_entry(&mut map, "CONTENT", &self.content)?;
-				crate::support::opt_entry(
-					&mut map,
-					"CREATED_BY_ID",
-					&self.created_by_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"MODIFIED_BY_ID",
-					&self.modified_by_id,
-				)?;
-				crate::support::opt_entry(&mut map, "DATE_CREATE", &self.date_create)?;
-				crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(ParamsFilter);
+		serialize_map!(
+			ParamsFilter { opt "ID" id, opt_yn "ACTIVE" active, opt "AREA_COUNT"
+			area_count, opt "SORT" sort, opt "TITLE" title, opt "XML_ID" xml_id, opt
+			"CONTENT" content, opt "CREATED_BY_ID" created_by_id, opt "MODIFIED_BY_ID"
+			modified_by_id, opt "DATE_CREATE" date_create, opt "DATE_MODIFY" date_modify,
+			rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for ParamsFilter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					active: object.field("ACTIVE")?,
-					area_count: object.field("AREA_COUNT")?,
-					sort: object.field("SORT")?,
-					title: object.exact_str("TITLE")?,
-					xml_id: object.exact_str("XML_ID")?,
-					content: object.exact_str("CONTENT")?,
-					created_by_id: object.field("CREATED_BY_ID")?,
-					modified_by_id: object.field("MODIFIED_BY_ID")?,
-					date_create: object.field("DATE_CREATE")?,
-					date_modify: object.field("DATE_MODIFY")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			ParamsFilter { id : field "ID", active : field "ACTIVE", area_count : field
+			"AREA_COUNT", sort : field "SORT", title : exact "TITLE", xml_id : exact
+			"XML_ID", content : exact "CONTENT", created_by_id : field "CREATED_BY_ID",
+			modified_by_id : field "MODIFIED_BY_ID", date_create : field "DATE_CREATE",
+			date_modify : field "DATE_MODIFY", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(ParamsFilter);
 		/// The object `params.params` of `landing.template.getlist`: `object`.
@@ -26897,50 +18939,18 @@ pub mod template {
 				self.offset = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Params {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "select", &self.select)?;
-				crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-				crate::support::opt_entry(&mut map, "order", &self.order)?;
-				crate::support::opt_entry(&mut map, "group", &self.group)?;
-				crate::support::opt_entry(&mut map, "limit", &self.limit)?;
-				crate::support::opt_entry(&mut map, "offset", &self.offset)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Params);
+		serialize_map!(
+			Params { opt "select" select, opt "filter" filter, opt "order" order, opt
+			"group" group, opt "limit" limit, opt "offset" offset, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Params {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					select: object.field("select")?,
-					filter: object.field("filter")?,
-					order: object.field("order")?,
-					group: object.field("group")?,
-					limit: object.field("limit")?,
-					offset: object.field("offset")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Params { select : field "select", filter : field "filter", order : field
+			"order", group : field "group", limit : field "limit", offset : field
+			"offset", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Params);
 		/// The object `result` of `landing.template.getlist`: `object[]`.
@@ -26978,54 +18988,17 @@ pub mod template {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"FIELD",
-							"ID",
-							"TITLE",
-							"XML_ID",
-							"SORT",
-							"ACTIVE",
-							"DATE_MODIFY",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					field: object.field("FIELD")?,
-					id: object.soft("ID"),
-					title: object.soft("TITLE"),
-					xml_id: object.soft("XML_ID"),
-					sort: object.soft("SORT"),
-					active: object.soft("ACTIVE"),
-					date_modify: object.soft("DATE_MODIFY"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "FIELD", &self.field)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-				crate::support::opt_entry(&mut map, "ACTIVE", &self.active)?;
-				crate::support::opt_entry(&mut map, "DATE_MODIFY", &self.date_modify)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { field : field "FIELD", id : soft "ID", title : soft "TITLE", xml_id :
+			soft "XML_ID", sort : soft "SORT", active : soft "ACTIVE", date_modify : soft
+			"DATE_MODIFY", extra : rest "", } fits["FIELD", "ID", "TITLE", "XML_ID",
+			"SORT", "ACTIVE", "DATE_MODIFY"] []
+		);
+		serialize_map!(
+			Item { opt "FIELD" field, opt "ID" id, opt "TITLE" title, opt "XML_ID"
+			xml_id, opt "SORT" sort, opt "ACTIVE" active, opt "DATE_MODIFY" date_modify,
+			rest "" extra }
+		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::Getlist {
@@ -27089,40 +19062,11 @@ pub mod template {
 				self.area_id.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for DataParam {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.area_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(DataParam);
+		serialize_map!(DataParam { rest "*" area_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for DataParam {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					area_id: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(DataParam { area_id : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(DataParam);
 		/// The `result` of the call: `boolean`.
@@ -27187,40 +19131,11 @@ pub mod template {
 				self.area_id.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for DataParam {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.area_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(DataParam);
+		serialize_map!(DataParam { rest "*" area_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for DataParam {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					area_id: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(DataParam { area_id : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(DataParam);
 		/// The `result` of the call: `boolean`.

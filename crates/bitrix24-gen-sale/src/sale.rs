@@ -28,38 +28,11 @@ pub mod basketitem {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(Add { req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Add { fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `sale.basketitem.addCatalogProduct`: REST 2, scope `sale`.
@@ -87,38 +60,11 @@ pub mod basketitem {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for AddCatalogProduct {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(AddCatalogProduct);
+	serialize_map!(AddCatalogProduct { req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for AddCatalogProduct {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(AddCatalogProduct { fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(AddCatalogProduct);
 	/// `sale.basketitem.delete`: REST 2, scope `sale`.
@@ -144,38 +90,11 @@ pub mod basketitem {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `sale.basketitem.get`: REST 2, scope `sale`.
@@ -201,38 +120,11 @@ pub mod basketitem {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `sale.basketitem.getFields`: REST 2, scope `sale`.
@@ -253,34 +145,11 @@ pub mod basketitem {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetFields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetFields);
+	serialize_map!(GetFields { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetFields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(GetFields { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetFields);
 	/// `sale.basketitem.getFieldsCatalogProduct`: REST 2, scope `sale`.
@@ -301,34 +170,11 @@ pub mod basketitem {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetFieldsCatalogProduct {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetFieldsCatalogProduct);
+	serialize_map!(GetFieldsCatalogProduct { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetFieldsCatalogProduct {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(GetFieldsCatalogProduct { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetFieldsCatalogProduct);
 	/// `sale.basketitem.list`: REST 2, scope `sale`.
@@ -392,44 +238,17 @@ pub mod basketitem {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "select", &self.select)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::opt_entry(&mut map, "order", &self.order)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(
+		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
+		start, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				select: object.field("select")?,
-				filter: object.field("filter")?,
-				order: object.field("order")?,
-				start: object.field("start")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		List { select : field "select", filter : field "filter", order : field "order",
+		start : field "start", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// `sale.basketitem.update`: REST 2, scope `sale`.
@@ -460,40 +279,11 @@ pub mod basketitem {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// `sale.basketitem.updateCatalogProduct`: REST 2, scope `sale`.
@@ -527,40 +317,16 @@ pub mod basketitem {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for UpdateCatalogProduct {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(UpdateCatalogProduct);
+	serialize_map!(
+		UpdateCatalogProduct { req "id" id, req "fields" fields, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for UpdateCatalogProduct {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
+	from_value!(
+		UpdateCatalogProduct { id : field "id", fields : field "fields", extra : rest "",
 		}
-	}
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(UpdateCatalogProduct);
 	/// Types of `sale.basketitem.add`.
@@ -731,89 +497,30 @@ pub mod basketitem {
 				self.xml_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("orderId", &self.order_id)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				map.serialize_entry("productid", &self.productid)?;
-				crate::support::opt_entry(&mut map, "price", &self.price)?;
-				crate::support::opt_entry(&mut map, "basePrice", &self.base_price)?;
-				crate::support::opt_entry(
-					&mut map,
-					"discountPrice",
-					&self.discount_price,
-				)?;
-				map.serialize_entry("currency", &self.currency)?;
-				crate::support::opt_entry(
-					&mut map,
-					"customPrice",
-					&self.custom_price.map(crate::support::yes_no),
-				)?;
-				map.serialize_entry("quantity", &self.quantity)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				map.serialize_entry("name", &self.name)?;
-				map.serialize_entry("weight", &self.weight)?;
-				map.serialize_entry("dimensions", &self.dimensions)?;
-				map.serialize_entry("measureCode", &self.measure_code)?;
-				map.serialize_entry("measureName", &self.measure_name)?;
-				map.serialize_entry("canBuy", crate::support::yes_no(self.can_buy))?;
-				map.serialize_entry("vatRate", &self.vat_rate)?;
-				map.serialize_entry(
-					"vatIncluded",
-					crate::support::yes_no(self.vat_included),
-				)?;
-				map.serialize_entry("catalogXmlId", &self.catalog_xml_id)?;
-				map.serialize_entry("productXmlId", &self.product_xml_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "orderId" order_id, opt "sort" sort, req "productid" productid,
+			opt "price" price, opt "basePrice" base_price, opt "discountPrice"
+			discount_price, req "currency" currency, opt_yn "customPrice" custom_price,
+			req "quantity" quantity, opt "xmlId" xml_id, req "name" name, req "weight"
+			weight, req "dimensions" dimensions, req "measureCode" measure_code, req
+			"measureName" measure_name, yn "canBuy" can_buy, req "vatRate" vat_rate, yn
+			"vatIncluded" vat_included, req "catalogXmlId" catalog_xml_id, req
+			"productXmlId" product_xml_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					order_id: object.field("orderId")?,
-					sort: object.field("sort")?,
-					productid: object.field("productid")?,
-					price: object.field("price")?,
-					base_price: object.field("basePrice")?,
-					discount_price: object.field("discountPrice")?,
-					currency: object.field("currency")?,
-					custom_price: object.field("customPrice")?,
-					quantity: object.field("quantity")?,
-					xml_id: object.exact_str("xmlId")?,
-					name: object.field("name")?,
-					weight: object.field("weight")?,
-					dimensions: object.field("dimensions")?,
-					measure_code: object.field("measureCode")?,
-					measure_name: object.field("measureName")?,
-					can_buy: object.field("canBuy")?,
-					vat_rate: object.field("vatRate")?,
-					vat_included: object.field("vatIncluded")?,
-					catalog_xml_id: object.field("catalogXmlId")?,
-					product_xml_id: object.field("productXmlId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { order_id : field "orderId", sort : field "sort", productid : field
+			"productid", price : field "price", base_price : field "basePrice",
+			discount_price : field "discountPrice", currency : field "currency",
+			custom_price : field "customPrice", quantity : field "quantity", xml_id :
+			exact "xmlId", name : field "name", weight : field "weight", dimensions :
+			field "dimensions", measure_code : field "measureCode", measure_name : field
+			"measureName", can_buy : field "canBuy", vat_rate : field "vatRate",
+			vat_included : field "vatIncluded", catalog_xml_id : field "catalogXmlId",
+			product_xml_id : field "productXmlId", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.basketitem.add`: `object`.
@@ -827,30 +534,11 @@ pub mod basketitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["basketItem"], &[])?;
-				Ok(Self {
-					basket_item: object.field("basketItem")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "basketItem", &self.basket_item)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { basket_item : field "basketItem", extra : rest "", }
+			fits["basketItem"] []
+		);
+		serialize_map!(Output { opt "basketItem" basket_item, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Add {
 			const NAME: &'static str = "sale.basketitem.add";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -987,64 +675,22 @@ pub mod basketitem {
 				self.xml_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("orderId", &self.order_id)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				map.serialize_entry("productid", &self.productid)?;
-				crate::support::opt_entry(&mut map, "price", &self.price)?;
-				crate::support::opt_entry(&mut map, "basePrice", &self.base_price)?;
-				crate::support::opt_entry(
-					&mut map,
-					"discountPrice",
-					&self.discount_price,
-				)?;
-				map.serialize_entry("currency", &self.currency)?;
-				crate::support::opt_entry(&mut map, "customPrice", &self.custom_price)?;
-				map.serialize_entry("quantity", &self.quantity)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				map.serialize_entry("name", &self.name)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "orderId" order_id, opt "sort" sort, req "productid" productid,
+			opt "price" price, opt "basePrice" base_price, opt "discountPrice"
+			discount_price, req "currency" currency, opt "customPrice" custom_price, req
+			"quantity" quantity, opt "xmlId" xml_id, req "name" name, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					order_id: object.field("orderId")?,
-					sort: object.field("sort")?,
-					productid: object.field("productid")?,
-					price: object.field("price")?,
-					base_price: object.field("basePrice")?,
-					discount_price: object.field("discountPrice")?,
-					currency: object.field("currency")?,
-					custom_price: object.exact_str("customPrice")?,
-					quantity: object.field("quantity")?,
-					xml_id: object.exact_str("xmlId")?,
-					name: object.field("name")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { order_id : field "orderId", sort : field "sort", productid : field
+			"productid", price : field "price", base_price : field "basePrice",
+			discount_price : field "discountPrice", currency : field "currency",
+			custom_price : exact "customPrice", quantity : field "quantity", xml_id :
+			exact "xmlId", name : field "name", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.basketitem.addCatalogProduct`: `object`.
@@ -1058,30 +704,11 @@ pub mod basketitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["basketItem"], &[])?;
-				Ok(Self {
-					basket_item: object.field("basketItem")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "basketItem", &self.basket_item)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { basket_item : field "basketItem", extra : rest "", }
+			fits["basketItem"] []
+		);
+		serialize_map!(Output { opt "basketItem" basket_item, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::AddCatalogProduct {
 			const NAME: &'static str = "sale.basketitem.addCatalogProduct";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1160,30 +787,11 @@ pub mod basketitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["basketItem"], &[])?;
-				Ok(Self {
-					basket_item: object.field("basketItem")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "basketItem", &self.basket_item)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { basket_item : field "basketItem", extra : rest "", }
+			fits["basketItem"] []
+		);
+		serialize_map!(Output { opt "basketItem" basket_item, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "sale.basketitem.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1221,30 +829,11 @@ pub mod basketitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["basketItem"], &[])?;
-				Ok(Self {
-					basket_item: object.field("basketItem")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("basketItem", &self.basket_item)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { basket_item : field "basketItem", extra : rest "", }
+			fits["basketItem"] []
+		);
+		serialize_map!(Output { req "basketItem" basket_item, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::GetFields {
 			const NAME: &'static str = "sale.basketitem.getFields";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1282,30 +871,11 @@ pub mod basketitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["basketItem"], &[])?;
-				Ok(Self {
-					basket_item: object.field("basketItem")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("basketItem", &self.basket_item)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { basket_item : field "basketItem", extra : rest "", }
+			fits["basketItem"] []
+		);
+		serialize_map!(Output { req "basketItem" basket_item, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::GetFieldsCatalogProduct {
 			const NAME: &'static str = "sale.basketitem.getFieldsCatalogProduct";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1362,40 +932,11 @@ pub mod basketitem {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(Filter { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Filter { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `params.order` of `sale.basketitem.list`: `object`.
@@ -1428,40 +969,11 @@ pub mod basketitem {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Order {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Order);
+		serialize_map!(Order { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Order {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Order { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Order);
 		/// The object `result` of `sale.basketitem.list`: `object`.
@@ -1475,30 +987,11 @@ pub mod basketitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["basketItems"], &[])?;
-				Ok(Self {
-					basket_items: object.field("basketItems")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("basketItems", &self.basket_items)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { basket_items : field "basketItems", extra : rest "", }
+			fits["basketItems"] []
+		);
+		serialize_map!(Output { req "basketItems" basket_items, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::List {
 			const NAME: &'static str = "sale.basketitem.list";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1708,90 +1201,28 @@ pub mod basketitem {
 				self.product_xml_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::opt_entry(&mut map, "price", &self.price)?;
-				crate::support::opt_entry(&mut map, "basePrice", &self.base_price)?;
-				crate::support::opt_entry(
-					&mut map,
-					"discountPrice",
-					&self.discount_price,
-				)?;
-				crate::support::opt_entry(&mut map, "quantity", &self.quantity)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "weight", &self.weight)?;
-				crate::support::opt_entry(&mut map, "dimensions", &self.dimensions)?;
-				crate::support::opt_entry(&mut map, "measureCode", &self.measure_code)?;
-				crate::support::opt_entry(&mut map, "measureName", &self.measure_name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"canBuy",
-					&self.can_buy.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "vatRate", &self.vat_rate)?;
-				crate::support::opt_entry(
-					&mut map,
-					"vatIncluded",
-					&self.vat_included.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"catalogXmlId",
-					&self.catalog_xml_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"productXmlId",
-					&self.product_xml_id,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { opt "sort" sort, opt "price" price, opt "basePrice" base_price, opt
+			"discountPrice" discount_price, opt "quantity" quantity, opt "xmlId" xml_id,
+			opt "name" name, opt "weight" weight, opt "dimensions" dimensions, opt
+			"measureCode" measure_code, opt "measureName" measure_name, opt_yn "canBuy"
+			can_buy, opt "vatRate" vat_rate, opt_yn "vatIncluded" vat_included, opt
+			"catalogXmlId" catalog_xml_id, opt "productXmlId" product_xml_id, rest ""
+			extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					sort: object.field("sort")?,
-					price: object.field("price")?,
-					base_price: object.field("basePrice")?,
-					discount_price: object.field("discountPrice")?,
-					quantity: object.field("quantity")?,
-					xml_id: object.exact_str("xmlId")?,
-					name: object.exact_str("name")?,
-					weight: object.field("weight")?,
-					dimensions: object.exact_str("dimensions")?,
-					measure_code: object.field("measureCode")?,
-					measure_name: object.exact_str("measureName")?,
-					can_buy: object.field("canBuy")?,
-					vat_rate: object.field("vatRate")?,
-					vat_included: object.field("vatIncluded")?,
-					catalog_xml_id: object.exact_str("catalogXmlId")?,
-					product_xml_id: object.exact_str("productXmlId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { sort : field "sort", price : field "price", base_price : field
+			"basePrice", discount_price : field "discountPrice", quantity : field
+			"quantity", xml_id : exact "xmlId", name : exact "name", weight : field
+			"weight", dimensions : exact "dimensions", measure_code : field
+			"measureCode", measure_name : exact "measureName", can_buy : field "canBuy",
+			vat_rate : field "vatRate", vat_included : field "vatIncluded",
+			catalog_xml_id : exact "catalogXmlId", product_xml_id : exact "productXmlId",
+			extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.basketitem.update`: `object`.
@@ -1805,30 +1236,11 @@ pub mod basketitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["basketItem"], &[])?;
-				Ok(Self {
-					basket_item: object.field("basketItem")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "basketItem", &self.basket_item)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { basket_item : field "basketItem", extra : rest "", }
+			fits["basketItem"] []
+		);
+		serialize_map!(Output { opt "basketItem" basket_item, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Update {
 			const NAME: &'static str = "sale.basketitem.update";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1906,44 +1318,17 @@ pub mod basketitem {
 				self.xml_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				map.serialize_entry("quantity", &self.quantity)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { opt "sort" sort, req "quantity" quantity, opt "xmlId" xml_id, rest
+			"" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					sort: object.field("sort")?,
-					quantity: object.field("quantity")?,
-					xml_id: object.exact_str("xmlId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { sort : field "sort", quantity : field "quantity", xml_id : exact
+			"xmlId", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.basketitem.updateCatalogProduct`: `object`.
@@ -1957,30 +1342,11 @@ pub mod basketitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["basketItem"], &[])?;
-				Ok(Self {
-					basket_item: object.field("basketItem")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "basketItem", &self.basket_item)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { basket_item : field "basketItem", extra : rest "", }
+			fits["basketItem"] []
+		);
+		serialize_map!(Output { opt "basketItem" basket_item, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::UpdateCatalogProduct {
 			const NAME: &'static str = "sale.basketitem.updateCatalogProduct";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2016,38 +1382,11 @@ pub mod basketproperties {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(Add { req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Add { fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `sale.basketproperties.delete`: REST 2, scope `sale`.
@@ -2073,38 +1412,11 @@ pub mod basketproperties {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `sale.basketproperties.get`: REST 2, scope `sale`.
@@ -2130,38 +1442,11 @@ pub mod basketproperties {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `sale.basketproperties.getFields`: REST 2, scope `sale`.
@@ -2182,34 +1467,11 @@ pub mod basketproperties {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetFields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetFields);
+	serialize_map!(GetFields { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetFields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(GetFields { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetFields);
 	/// `sale.basketproperties.list`: REST 2, scope `sale`.
@@ -2273,44 +1535,17 @@ pub mod basketproperties {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "select", &self.select)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::opt_entry(&mut map, "order", &self.order)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(
+		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
+		start, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				select: object.field("select")?,
-				filter: object.field("filter")?,
-				order: object.field("order")?,
-				start: object.field("start")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		List { select : field "select", filter : field "filter", order : field "order",
+		start : field "start", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// `sale.basketproperties.update`: REST 2, scope `sale`.
@@ -2341,40 +1576,11 @@ pub mod basketproperties {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `sale.basketproperties.add`.
@@ -2455,50 +1661,18 @@ pub mod basketproperties {
 				self.xml_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("basketId", &self.basket_id)?;
-				map.serialize_entry("name", &self.name)?;
-				map.serialize_entry("value", &self.value)?;
-				map.serialize_entry("code", &self.code)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "basketId" basket_id, req "name" name, req "value" value, req
+			"code" code, opt "sort" sort, opt "xmlId" xml_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					basket_id: object.field("basketId")?,
-					name: object.field("name")?,
-					value: object.field("value")?,
-					code: object.field("code")?,
-					sort: object.field("sort")?,
-					xml_id: object.exact_str("xmlId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { basket_id : field "basketId", name : field "name", value : field
+			"value", code : field "code", sort : field "sort", xml_id : exact "xmlId",
+			extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.basketproperties.add`: `object`.
@@ -2512,34 +1686,11 @@ pub mod basketproperties {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["basketProperty"], &[])?;
-				Ok(Self {
-					basket_property: object.field("basketProperty")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"basketProperty",
-					&self.basket_property,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { basket_property : field "basketProperty", extra : rest "", }
+			fits["basketProperty"] []
+		);
+		serialize_map!(Output { opt "basketProperty" basket_property, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Add {
 			const NAME: &'static str = "sale.basketproperties.add";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2618,34 +1769,11 @@ pub mod basketproperties {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["basketProperty"], &[])?;
-				Ok(Self {
-					basket_property: object.field("basketProperty")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"basketProperty",
-					&self.basket_property,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { basket_property : field "basketProperty", extra : rest "", }
+			fits["basketProperty"] []
+		);
+		serialize_map!(Output { opt "basketProperty" basket_property, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "sale.basketproperties.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2689,35 +1817,16 @@ pub mod basketproperties {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputBasketPropertiesField {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputBasketPropertiesField {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputBasketPropertiesField { is_immutable : field "isImmutable",
+			is_read_only : field "isReadOnly", is_required : field "isRequired", type_ :
+			field "type", extra : rest "", }
+		);
+		serialize_map!(
+			OutputBasketPropertiesField { opt "isImmutable" is_immutable, opt
+			"isReadOnly" is_read_only, opt "isRequired" is_required, opt "type" type_,
+			rest "" extra }
+		);
 		/// The object `result.basketProperties` of `sale.basketproperties.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-get-fields.html>
@@ -2731,29 +1840,8 @@ pub mod basketproperties {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputBasketProperties {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputBasketProperties {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(OutputBasketProperties { field : pattern "*", extra : rest "", });
+		serialize_map!(OutputBasketProperties { rest "*" field, rest "" extra });
 		/// The object `result` of `sale.basketproperties.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-get-fields.html>
@@ -2765,34 +1853,13 @@ pub mod basketproperties {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["basketProperties"], &[])?;
-				Ok(Self {
-					basket_properties: object.field("basketProperties")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"basketProperties",
-					&self.basket_properties,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { basket_properties : field "basketProperties", extra : rest "", }
+			fits["basketProperties"] []
+		);
+		serialize_map!(
+			Output { opt "basketProperties" basket_properties, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::GetFields {
 			const NAME: &'static str = "sale.basketproperties.getFields";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2849,40 +1916,11 @@ pub mod basketproperties {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(Filter { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Filter { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `params.order` of `sale.basketproperties.list`: `object`.
@@ -2915,40 +1953,11 @@ pub mod basketproperties {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Order {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Order);
+		serialize_map!(Order { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Order {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Order { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Order);
 		/// The object `result` of `sale.basketproperties.list`: `object`.
@@ -2962,30 +1971,13 @@ pub mod basketproperties {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["basketProperties"], &[])?;
-				Ok(Self {
-					basket_properties: object.field("basketProperties")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("basketProperties", &self.basket_properties)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { basket_properties : field "basketProperties", extra : rest "", }
+			fits["basketProperties"] []
+		);
+		serialize_map!(
+			Output { req "basketProperties" basket_properties, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::List {
 			const NAME: &'static str = "sale.basketproperties.list";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3078,48 +2070,17 @@ pub mod basketproperties {
 				self.xml_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(&mut map, "value", &self.value)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { opt "name" name, opt "value" value, opt "code" code, opt "sort"
+			sort, opt "xmlId" xml_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.exact_str("name")?,
-					value: object.exact_str("value")?,
-					code: object.exact_str("code")?,
-					sort: object.field("sort")?,
-					xml_id: object.exact_str("xmlId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { name : exact "name", value : exact "value", code : exact "code",
+			sort : field "sort", xml_id : exact "xmlId", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.basketproperties.update`: `object`.
@@ -3133,34 +2094,11 @@ pub mod basketproperties {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["basketProperty"], &[])?;
-				Ok(Self {
-					basket_property: object.field("basketProperty")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"basketProperty",
-					&self.basket_property,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { basket_property : field "basketProperty", extra : rest "", }
+			fits["basketProperty"] []
+		);
+		serialize_map!(Output { opt "basketProperty" basket_property, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Update {
 			const NAME: &'static str = "sale.basketproperties.update";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3196,38 +2134,11 @@ pub mod business_value_person_domain {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(Add { req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Add { fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `sale.businessValuePersonDomain.deleteByFilter`: REST 2, scope `sale`.
@@ -3253,38 +2164,11 @@ pub mod business_value_person_domain {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for DeleteByFilter {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(DeleteByFilter);
+	serialize_map!(DeleteByFilter { req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for DeleteByFilter {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(DeleteByFilter { fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(DeleteByFilter);
 	/// `sale.businessValuePersonDomain.getFields`: REST 2, scope `sale`.
@@ -3305,34 +2189,11 @@ pub mod business_value_person_domain {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetFields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetFields);
+	serialize_map!(GetFields { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetFields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(GetFields { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetFields);
 	/// `sale.businessValuePersonDomain.list`: REST 2, scope `sale`.
@@ -3398,44 +2259,17 @@ pub mod business_value_person_domain {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "select", &self.select)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::opt_entry(&mut map, "order", &self.order)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(
+		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
+		start, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				select: object.field("select")?,
-				filter: object.field("filter")?,
-				order: object.field("order")?,
-				start: object.field("start")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		List { select : field "select", filter : field "filter", order : field "order",
+		start : field "start", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// Types of `sale.businessValuePersonDomain.add`.
@@ -3489,42 +2323,17 @@ pub mod business_value_person_domain {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("personTypeId", &self.person_type_id)?;
-				map.serialize_entry("domain", &self.domain)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "personTypeId" person_type_id, req "domain" domain, rest ""
+			extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					person_type_id: object.field("personTypeId")?,
-					domain: object.field("domain")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { person_type_id : field "personTypeId", domain : field "domain",
+			extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.businessValuePersonDomain.add`: `object`.
@@ -3540,35 +2349,14 @@ pub mod business_value_person_domain {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["businessValuePersonDomain"], &[])?;
-				Ok(Self {
-					business_value_person_domain: object
-						.field("businessValuePersonDomain")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"businessValuePersonDomain",
-					&self.business_value_person_domain,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { business_value_person_domain : field "businessValuePersonDomain",
+			extra : rest "", } fits["businessValuePersonDomain"] []
+		);
+		serialize_map!(
+			Output { opt "businessValuePersonDomain" business_value_person_domain, rest
+			"" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Add {
 			const NAME: &'static str = "sale.businessValuePersonDomain.add";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3632,42 +2420,17 @@ pub mod business_value_person_domain {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("personTypeId", &self.person_type_id)?;
-				map.serialize_entry("domain", &self.domain)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "personTypeId" person_type_id, req "domain" domain, rest ""
+			extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					person_type_id: object.field("personTypeId")?,
-					domain: object.field("domain")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { person_type_id : field "personTypeId", domain : field "domain",
+			extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `boolean`.
@@ -3714,35 +2477,16 @@ pub mod business_value_person_domain {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputBusinessValuePersonDomainField {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputBusinessValuePersonDomainField {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputBusinessValuePersonDomainField { is_immutable : field "isImmutable",
+			is_read_only : field "isReadOnly", is_required : field "isRequired", type_ :
+			field "type", extra : rest "", }
+		);
+		serialize_map!(
+			OutputBusinessValuePersonDomainField { opt "isImmutable" is_immutable, opt
+			"isReadOnly" is_read_only, opt "isRequired" is_required, opt "type" type_,
+			rest "" extra }
+		);
 		/// The object `result.businessValuePersonDomain` of `sale.businessValuePersonDomain.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/business-value-person-domain/sale-business-value-person-domain-get-fields.html>
@@ -3759,29 +2503,12 @@ pub mod business_value_person_domain {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputBusinessValuePersonDomain {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputBusinessValuePersonDomain {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputBusinessValuePersonDomain { field : pattern "*", extra : rest "", }
+		);
+		serialize_map!(
+			OutputBusinessValuePersonDomain { rest "*" field, rest "" extra }
+		);
 		/// The object `result` of `sale.businessValuePersonDomain.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/business-value-person-domain/sale-business-value-person-domain-get-fields.html>
@@ -3793,35 +2520,14 @@ pub mod business_value_person_domain {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["businessValuePersonDomain"], &[])?;
-				Ok(Self {
-					business_value_person_domain: object
-						.field("businessValuePersonDomain")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"businessValuePersonDomain",
-					&self.business_value_person_domain,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { business_value_person_domain : field "businessValuePersonDomain",
+			extra : rest "", } fits["businessValuePersonDomain"] []
+		);
+		serialize_map!(
+			Output { opt "businessValuePersonDomain" business_value_person_domain, rest
+			"" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::GetFields {
 			const NAME: &'static str = "sale.businessValuePersonDomain.getFields";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3890,40 +2596,11 @@ pub mod business_value_person_domain {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(Filter { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Filter { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `params.order` of `sale.businessValuePersonDomain.list`: `object`.
@@ -3956,40 +2633,11 @@ pub mod business_value_person_domain {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Order {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Order);
+		serialize_map!(Order { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Order {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Order { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Order);
 		/// The object `result` of `sale.businessValuePersonDomain.list`: `object`.
@@ -4005,34 +2653,14 @@ pub mod business_value_person_domain {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["businessValuePersonDomains"], &[])?;
-				Ok(Self {
-					business_value_person_domains: object
-						.field("businessValuePersonDomains")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry(
-					"businessValuePersonDomains",
-					&self.business_value_person_domains,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { business_value_person_domains : field "businessValuePersonDomains",
+			extra : rest "", } fits["businessValuePersonDomains"] []
+		);
+		serialize_map!(
+			Output { req "businessValuePersonDomains" business_value_person_domains, rest
+			"" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::List {
 			const NAME: &'static str = "sale.businessValuePersonDomain.list";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4131,56 +2759,20 @@ pub mod delivery {
 			self.logotype = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("REST_CODE", &self.rest_code)?;
-			map.serialize_entry("NAME", &self.name)?;
-			map.serialize_entry("CURRENCY", &self.currency)?;
-			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-			crate::support::opt_entry(
-				&mut map,
-				"ACTIVE",
-				&self.active.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "CONFIG", &self.config)?;
-			crate::support::opt_entry(&mut map, "LOGOTYPE", &self.logotype)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(
+		Add { req "REST_CODE" rest_code, req "NAME" name, req "CURRENCY" currency, opt
+		"DESCRIPTION" description, opt "SORT" sort, opt_yn "ACTIVE" active, opt "CONFIG"
+		config, opt "LOGOTYPE" logotype, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				rest_code: object.field("REST_CODE")?,
-				name: object.field("NAME")?,
-				currency: object.field("CURRENCY")?,
-				description: object.exact_str("DESCRIPTION")?,
-				sort: object.field("SORT")?,
-				active: object.field("ACTIVE")?,
-				config: object.field("CONFIG")?,
-				logotype: object.exact_str("LOGOTYPE")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Add { rest_code : field "REST_CODE", name : field "NAME", currency : field
+		"CURRENCY", description : exact "DESCRIPTION", sort : field "SORT", active :
+		field "ACTIVE", config : field "CONFIG", logotype : exact "LOGOTYPE", extra :
+		rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `sale.delivery.delete`: REST 2, scope `sale`.
@@ -4206,38 +2798,11 @@ pub mod delivery {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("ID", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "ID" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { id : field "ID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `sale.delivery.getlist`: REST 2, scope `sale`.
@@ -4288,42 +2853,17 @@ pub mod delivery {
 			self.order = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getlist {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "SELECT", &self.select)?;
-			crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-			crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getlist);
+	serialize_map!(
+		Getlist { opt "SELECT" select, opt "FILTER" filter, opt "ORDER" order, rest ""
+		extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getlist {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				select: object.field("SELECT")?,
-				filter: object.field("FILTER")?,
-				order: object.field("ORDER")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Getlist { select : field "SELECT", filter : field "FILTER", order : field
+		"ORDER", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getlist);
 	/// `sale.delivery.update`: REST 2, scope `sale`.
@@ -4399,54 +2939,19 @@ pub mod delivery {
 			self.logotype = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("ID", &self.id)?;
-			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-			crate::support::opt_entry(&mut map, "CURRENCY", &self.currency)?;
-			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-			crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-			crate::support::opt_entry(
-				&mut map,
-				"ACTIVE",
-				&self.active.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "LOGOTYPE", &self.logotype)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(
+		Update { req "ID" id, opt "NAME" name, opt "CURRENCY" currency, opt "DESCRIPTION"
+		description, opt "SORT" sort, opt_yn "ACTIVE" active, opt "LOGOTYPE" logotype,
+		rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("ID")?,
-				name: object.exact_str("NAME")?,
-				currency: object.exact_str("CURRENCY")?,
-				description: object.exact_str("DESCRIPTION")?,
-				sort: object.field("SORT")?,
-				active: object.field("ACTIVE")?,
-				logotype: object.exact_str("LOGOTYPE")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Update { id : field "ID", name : exact "NAME", currency : exact "CURRENCY",
+		description : exact "DESCRIPTION", sort : field "SORT", active : field "ACTIVE",
+		logotype : exact "LOGOTYPE", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `sale.delivery.add`.
@@ -4499,42 +3004,13 @@ pub mod delivery {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Config {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("CODE", &self.code)?;
-				map.serialize_entry("VALUE", &self.value)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Config);
+		serialize_map!(Config { req "CODE" code, req "VALUE" value, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Config {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					code: object.field("CODE")?,
-					value: object.field("VALUE")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Config { code : field "CODE", value : field "VALUE", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Config);
 		/// The object `result` of `sale.delivery.add`: `object`.
@@ -4550,32 +3026,13 @@ pub mod delivery {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["parent", "profiles"], &[])?;
-				Ok(Self {
-					parent: object.field("parent")?,
-					profiles: object.field("profiles")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "parent", &self.parent)?;
-				map.serialize_entry("profiles", &self.profiles)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { parent : field "parent", profiles : field "profiles", extra : rest
+			"", } fits["parent", "profiles"] []
+		);
+		serialize_map!(
+			Output { opt "parent" parent, req "profiles" profiles, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Add {
 			const NAME: &'static str = "sale.delivery.add";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4610,40 +3067,11 @@ pub mod delivery {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("ID", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(Get { req "ID" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Get { id : field "ID", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `sale.delivery.config.update`: REST 2, scope `sale`.
@@ -4680,42 +3108,13 @@ pub mod delivery {
 				self.config = Some(value.into_iter().map(Into::into).collect());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Update {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "CONFIG", &self.config)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Update);
+		serialize_map!(Update { req "ID" id, opt "CONFIG" config, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Update {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					config: object.field("CONFIG")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Update { id : field "ID", config : field "CONFIG", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Update);
 		/// Types of `sale.delivery.config.get`.
@@ -4754,32 +3153,11 @@ pub mod delivery {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Item {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["CODE", "VALUE"], &[])?;
-					Ok(Self {
-						code: object.field("CODE")?,
-						value: object.field("VALUE")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Item {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-					map.serialize_entry("VALUE", &self.value)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Item { code : field "CODE", value : field "VALUE", extra : rest "", }
+				fits["CODE", "VALUE"] []
+			);
+			serialize_map!(Item { opt "CODE" code, req "VALUE" value, rest "" extra });
 			/// The `result` of the call: `object[]`.
 			pub type Output = crate::List<Item>;
 			impl ::bitrix24_runtime::Method for super::Get {
@@ -4841,42 +3219,13 @@ pub mod delivery {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Config {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("CODE", &self.code)?;
-					map.serialize_entry("VALUE", &self.value)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Config);
+			serialize_map!(Config { req "CODE" code, req "VALUE" value, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Config {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						code: object.field("CODE")?,
-						value: object.field("VALUE")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Config { code : field "CODE", value : field "VALUE", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Config);
 			/// The `result` of the call: `boolean`.
@@ -5010,50 +3359,19 @@ pub mod delivery {
 				self.description = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Add {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("NAME", &self.name)?;
-				map.serialize_entry("CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				map.serialize_entry("SETTINGS", &self.settings)?;
-				map.serialize_entry("PROFILES", &self.profiles)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
+		extra_setter!(Add);
+		serialize_map!(
+			Add { req "NAME" name, req "CODE" code, opt "SORT" sort, opt "DESCRIPTION"
+			description, req "SETTINGS" settings, req "PROFILES" profiles, rest "" extra
 			}
-		}
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Add {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.field("NAME")?,
-					code: object.field("CODE")?,
-					sort: object.field("SORT")?,
-					description: object.field("DESCRIPTION")?,
-					settings: object.field("SETTINGS")?,
-					profiles: object.field("PROFILES")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Add { name : field "NAME", code : field "CODE", sort : field "SORT",
+			description : field "DESCRIPTION", settings : field "SETTINGS", profiles :
+			field "PROFILES", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
 		/// `sale.delivery.handler.delete`: REST 2, scope `sale`.
@@ -5079,40 +3397,11 @@ pub mod delivery {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Delete {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("ID", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Delete);
+		serialize_map!(Delete { req "ID" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Delete {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Delete { id : field "ID", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Delete);
 		/// `sale.delivery.handler.list`: REST 2, scope `sale`.
@@ -5133,36 +3422,11 @@ pub mod delivery {
 			pub fn new() -> Self {
 				Self { extra: Default::default() }
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for List {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(List);
+		serialize_map!(List { rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for List {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self { extra: object.rest()? })
-			}
-		}
+		from_value!(List { extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
 		/// `sale.delivery.handler.update`: REST 2, scope `sale`.
@@ -5239,52 +3503,19 @@ pub mod delivery {
 				self.profiles = Some(value.into_iter().map(Into::into).collect());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Update {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-				crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-				crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
-				crate::support::opt_entry(&mut map, "PROFILES", &self.profiles)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Update);
+		serialize_map!(
+			Update { req "ID" id, opt "NAME" name, opt "CODE" code, opt "SORT" sort, opt
+			"DESCRIPTION" description, opt "SETTINGS" settings, opt "PROFILES" profiles,
+			rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Update {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					name: object.exact_str("NAME")?,
-					code: object.exact_str("CODE")?,
-					sort: object.field("SORT")?,
-					description: object.exact_str("DESCRIPTION")?,
-					settings: object.field("SETTINGS")?,
-					profiles: object.field("PROFILES")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Update { id : field "ID", name : exact "NAME", code : exact "CODE", sort :
+			field "SORT", description : exact "DESCRIPTION", settings : field "SETTINGS",
+			profiles : field "PROFILES", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Update);
 		/// Types of `sale.delivery.handler.add`.
@@ -5374,46 +3605,17 @@ pub mod delivery {
 					self.options = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for SettingsConfig {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("TYPE", &self.type_)?;
-					map.serialize_entry("CODE", &self.code)?;
-					map.serialize_entry("NAME", &self.name)?;
-					crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(SettingsConfig);
+			serialize_map!(
+				SettingsConfig { req "TYPE" type_, req "CODE" code, req "NAME" name, opt
+				"OPTIONS" options, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for SettingsConfig {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						type_: object.field("TYPE")?,
-						code: object.field("CODE")?,
-						name: object.field("NAME")?,
-						options: object.field("OPTIONS")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				SettingsConfig { type_ : field "TYPE", code : field "CODE", name : field
+				"NAME", options : field "OPTIONS", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(SettingsConfig);
 			/// The object `params.SETTINGS` of `sale.delivery.handler.add`: `object`.
@@ -5481,63 +3683,23 @@ pub mod delivery {
 					self.config = Some(value.into_iter().map(Into::into).collect());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Settings {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("CALCULATE_URL", &self.calculate_url)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CREATE_DELIVERY_REQUEST_URL",
-						&self.create_delivery_request_url,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CANCEL_DELIVERY_REQUEST_URL",
-						&self.cancel_delivery_request_url,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"HAS_CALLBACK_TRACKING_SUPPORT",
-						&self.has_callback_tracking_support.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "CONFIG", &self.config)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Settings);
+			serialize_map!(
+				Settings { req "CALCULATE_URL" calculate_url, opt
+				"CREATE_DELIVERY_REQUEST_URL" create_delivery_request_url, opt
+				"CANCEL_DELIVERY_REQUEST_URL" cancel_delivery_request_url, opt_yn
+				"HAS_CALLBACK_TRACKING_SUPPORT" has_callback_tracking_support, opt
+				"CONFIG" config, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Settings {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						calculate_url: object.field("CALCULATE_URL")?,
-						create_delivery_request_url: object
-							.exact_str("CREATE_DELIVERY_REQUEST_URL")?,
-						cancel_delivery_request_url: object
-							.exact_str("CANCEL_DELIVERY_REQUEST_URL")?,
-						has_callback_tracking_support: object
-							.field("HAS_CALLBACK_TRACKING_SUPPORT")?,
-						config: object.field("CONFIG")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Settings { calculate_url : field "CALCULATE_URL",
+				create_delivery_request_url : exact "CREATE_DELIVERY_REQUEST_URL",
+				cancel_delivery_request_url : exact "CANCEL_DELIVERY_REQUEST_URL",
+				has_callback_tracking_support : field "HAS_CALLBACK_TRACKING_SUPPORT",
+				config : field "CONFIG", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Settings);
 			/// The object `params.PROFILES` of `sale.delivery.handler.add`: `object[]`.
@@ -5570,48 +3732,17 @@ pub mod delivery {
 					self.description = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Profiles {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("NAME", &self.name)?;
-					map.serialize_entry("CODE", &self.code)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DESCRIPTION",
-						&self.description,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Profiles);
+			serialize_map!(
+				Profiles { req "NAME" name, req "CODE" code, opt "DESCRIPTION"
+				description, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Profiles {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						name: object.field("NAME")?,
-						code: object.field("CODE")?,
-						description: object.exact_str("DESCRIPTION")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Profiles { name : field "NAME", code : field "CODE", description : exact
+				"DESCRIPTION", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Profiles);
 			/// The `result` of the call: `integer`.
@@ -5774,46 +3905,17 @@ pub mod delivery {
 					self.options = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for SettingsConfig {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("TYPE", &self.type_)?;
-					map.serialize_entry("CODE", &self.code)?;
-					map.serialize_entry("NAME", &self.name)?;
-					crate::support::opt_entry(&mut map, "OPTIONS", &self.options)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(SettingsConfig);
+			serialize_map!(
+				SettingsConfig { req "TYPE" type_, req "CODE" code, req "NAME" name, opt
+				"OPTIONS" options, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for SettingsConfig {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						type_: object.field("TYPE")?,
-						code: object.field("CODE")?,
-						name: object.field("NAME")?,
-						options: object.field("OPTIONS")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				SettingsConfig { type_ : field "TYPE", code : field "CODE", name : field
+				"NAME", options : field "OPTIONS", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(SettingsConfig);
 			/// The object `params.SETTINGS` of `sale.delivery.handler.update`: `object`.
@@ -5881,63 +3983,23 @@ pub mod delivery {
 					self.config = Some(value.into_iter().map(Into::into).collect());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Settings {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("CALCULATE_URL", &self.calculate_url)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CREATE_DELIVERY_REQUEST_URL",
-						&self.create_delivery_request_url,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CANCEL_DELIVERY_REQUEST_URL",
-						&self.cancel_delivery_request_url,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"HAS_CALLBACK_TRACKING_SUPPORT",
-						&self.has_callback_tracking_support.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "CONFIG", &self.config)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Settings);
+			serialize_map!(
+				Settings { req "CALCULATE_URL" calculate_url, opt
+				"CREATE_DELIVERY_REQUEST_URL" create_delivery_request_url, opt
+				"CANCEL_DELIVERY_REQUEST_URL" cancel_delivery_request_url, opt_yn
+				"HAS_CALLBACK_TRACKING_SUPPORT" has_callback_tracking_support, opt
+				"CONFIG" config, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Settings {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						calculate_url: object.field("CALCULATE_URL")?,
-						create_delivery_request_url: object
-							.exact_str("CREATE_DELIVERY_REQUEST_URL")?,
-						cancel_delivery_request_url: object
-							.exact_str("CANCEL_DELIVERY_REQUEST_URL")?,
-						has_callback_tracking_support: object
-							.field("HAS_CALLBACK_TRACKING_SUPPORT")?,
-						config: object.field("CONFIG")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Settings { calculate_url : field "CALCULATE_URL",
+				create_delivery_request_url : exact "CREATE_DELIVERY_REQUEST_URL",
+				cancel_delivery_request_url : exact "CANCEL_DELIVERY_REQUEST_URL",
+				has_callback_tracking_support : field "HAS_CALLBACK_TRACKING_SUPPORT",
+				config : field "CONFIG", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Settings);
 			/// The object `params.PROFILES` of `sale.delivery.handler.update`: `object[]`.
@@ -5970,48 +4032,17 @@ pub mod delivery {
 					self.description = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Profiles {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("NAME", &self.name)?;
-					map.serialize_entry("CODE", &self.code)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DESCRIPTION",
-						&self.description,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Profiles);
+			serialize_map!(
+				Profiles { req "NAME" name, req "CODE" code, opt "DESCRIPTION"
+				description, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Profiles {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						name: object.field("NAME")?,
-						code: object.field("CODE")?,
-						description: object.exact_str("DESCRIPTION")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Profiles { name : field "NAME", code : field "CODE", description : exact
+				"DESCRIPTION", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Profiles);
 			/// The `result` of the call: `boolean`.
@@ -6086,38 +4117,11 @@ pub mod order {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(Add { req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Add { fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `sale.order.delete`: REST 2, scope `sale`.
@@ -6143,38 +4147,11 @@ pub mod order {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `sale.order.get`: REST 2, scope `sale`.
@@ -6200,38 +4177,11 @@ pub mod order {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `sale.order.getFields`: REST 2, scope `sale`.
@@ -6252,34 +4202,11 @@ pub mod order {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetFields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetFields);
+	serialize_map!(GetFields { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetFields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(GetFields { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetFields);
 	/// `sale.order.list`: REST 2, scope `sale`.
@@ -6343,44 +4270,17 @@ pub mod order {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "select", &self.select)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::opt_entry(&mut map, "order", &self.order)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(
+		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
+		start, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				select: object.field("select")?,
-				filter: object.field("filter")?,
-				order: object.field("order")?,
-				start: object.field("start")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		List { select : field "select", filter : field "filter", order : field "order",
+		start : field "start", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// `sale.order.update`: REST 2, scope `sale`.
@@ -6409,40 +4309,11 @@ pub mod order {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `sale.order.add`.
@@ -6720,144 +4591,40 @@ pub mod order {
 				self.user_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("lid", &self.lid)?;
-				map.serialize_entry("personTypeId", &self.person_type_id)?;
-				map.serialize_entry("currency", &self.currency)?;
-				crate::support::opt_entry(&mut map, "price", &self.price)?;
-				crate::support::opt_entry(
-					&mut map,
-					"discountValue",
-					&self.discount_value,
-				)?;
-				crate::support::opt_entry(&mut map, "statusId", &self.status_id)?;
-				crate::support::opt_entry(&mut map, "empStatusId", &self.emp_status_id)?;
-				crate::support::opt_entry(&mut map, "dateInsert", &self.date_insert)?;
-				crate::support::opt_entry(
-					&mut map,
-					"marked",
-					&self.marked.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "empMarkedId", &self.emp_marked_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"reasonMarked",
-					&self.reason_marked,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"userDescription",
-					&self.user_description,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"additionalInfo",
-					&self.additional_info,
-				)?;
-				crate::support::opt_entry(&mut map, "comments", &self.comments)?;
-				crate::support::opt_entry(
-					&mut map,
-					"responsibleId",
-					&self.responsible_id,
-				)?;
-				crate::support::opt_entry(&mut map, "recurringId", &self.recurring_id)?;
-				crate::support::opt_entry(&mut map, "lockedBy", &self.locked_by)?;
-				crate::support::opt_entry(
-					&mut map,
-					"recountFlag",
-					&self.recount_flag.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "affiliateId", &self.affiliate_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"updated1c",
-					&self.updated1c.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "orderTopic", &self.order_topic)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				crate::support::opt_entry(&mut map, "id1c", &self.id1c)?;
-				crate::support::opt_entry(&mut map, "version1c", &self.version1c)?;
-				crate::support::opt_entry(
-					&mut map,
-					"externalOrder",
-					&self.external_order.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"canceled",
-					&self.canceled.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"empCanceledId",
-					&self.emp_canceled_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"reasonCanceled",
-					&self.reason_canceled,
-				)?;
-				crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "lid" lid, req "personTypeId" person_type_id, req "currency"
+			currency, opt "price" price, opt "discountValue" discount_value, opt
+			"statusId" status_id, opt "empStatusId" emp_status_id, opt "dateInsert"
+			date_insert, opt_yn "marked" marked, opt "empMarkedId" emp_marked_id, opt
+			"reasonMarked" reason_marked, opt "userDescription" user_description, opt
+			"additionalInfo" additional_info, opt "comments" comments, opt
+			"responsibleId" responsible_id, opt "recurringId" recurring_id, opt
+			"lockedBy" locked_by, opt_yn "recountFlag" recount_flag, opt "affiliateId"
+			affiliate_id, opt_yn "updated1c" updated1c, opt "orderTopic" order_topic, opt
+			"xmlId" xml_id, opt "id1c" id1c, opt "version1c" version1c, opt_yn
+			"externalOrder" external_order, opt_yn "canceled" canceled, opt
+			"empCanceledId" emp_canceled_id, opt "reasonCanceled" reason_canceled, opt
+			"userId" user_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					lid: object.field("lid")?,
-					person_type_id: object.field("personTypeId")?,
-					currency: object.field("currency")?,
-					price: object.field("price")?,
-					discount_value: object.field("discountValue")?,
-					status_id: object.exact_str("statusId")?,
-					emp_status_id: object.field("empStatusId")?,
-					date_insert: object.field("dateInsert")?,
-					marked: object.field("marked")?,
-					emp_marked_id: object.field("empMarkedId")?,
-					reason_marked: object.exact_str("reasonMarked")?,
-					user_description: object.exact_str("userDescription")?,
-					additional_info: object.exact_str("additionalInfo")?,
-					comments: object.exact_str("comments")?,
-					responsible_id: object.field("responsibleId")?,
-					recurring_id: object.field("recurringId")?,
-					locked_by: object.field("lockedBy")?,
-					recount_flag: object.field("recountFlag")?,
-					affiliate_id: object.field("affiliateId")?,
-					updated1c: object.field("updated1c")?,
-					order_topic: object.exact_str("orderTopic")?,
-					xml_id: object.exact_str("xmlId")?,
-					id1c: object.exact_str("id1c")?,
-					version1c: object.exact_str("version1c")?,
-					external_order: object.field("externalOrder")?,
-					canceled: object.field("canceled")?,
-					emp_canceled_id: object.field("empCanceledId")?,
-					reason_canceled: object.exact_str("reasonCanceled")?,
-					user_id: object.field("userId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { lid : field "lid", person_type_id : field "personTypeId", currency :
+			field "currency", price : field "price", discount_value : field
+			"discountValue", status_id : exact "statusId", emp_status_id : field
+			"empStatusId", date_insert : field "dateInsert", marked : field "marked",
+			emp_marked_id : field "empMarkedId", reason_marked : exact "reasonMarked",
+			user_description : exact "userDescription", additional_info : exact
+			"additionalInfo", comments : exact "comments", responsible_id : field
+			"responsibleId", recurring_id : field "recurringId", locked_by : field
+			"lockedBy", recount_flag : field "recountFlag", affiliate_id : field
+			"affiliateId", updated1c : field "updated1c", order_topic : exact
+			"orderTopic", xml_id : exact "xmlId", id1c : exact "id1c", version1c : exact
+			"version1c", external_order : field "externalOrder", canceled : field
+			"canceled", emp_canceled_id : field "empCanceledId", reason_canceled : exact
+			"reasonCanceled", user_id : field "userId", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.order.add`: `object`.
@@ -6871,30 +4638,8 @@ pub mod order {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["order"], &[])?;
-				Ok(Self {
-					order: object.field("order")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "order", &self.order)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(Output { order : field "order", extra : rest "", } fits["order"] []);
+		serialize_map!(Output { opt "order" order, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Add {
 			const NAME: &'static str = "sale.order.add";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -6976,30 +4721,8 @@ pub mod order {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["order"], &[])?;
-				Ok(Self {
-					order: object.field("order")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "order", &self.order)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(Output { order : field "order", extra : rest "", } fits["order"] []);
+		serialize_map!(Output { opt "order" order, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "sale.order.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7043,35 +4766,15 @@ pub mod order {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputOrderField {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputOrderField {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputOrderField { is_immutable : field "isImmutable", is_read_only : field
+			"isReadOnly", is_required : field "isRequired", type_ : field "type", extra :
+			rest "", }
+		);
+		serialize_map!(
+			OutputOrderField { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.order` of `sale.order.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -7085,29 +4788,8 @@ pub mod order {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputOrder {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputOrder {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(OutputOrder { field : pattern "*", extra : rest "", });
+		serialize_map!(OutputOrder { rest "*" field, rest "" extra });
 		/// The object `result` of `sale.order.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-get-fields.html>
@@ -7119,30 +4801,8 @@ pub mod order {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["order"], &[])?;
-				Ok(Self {
-					order: object.field("order")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "order", &self.order)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(Output { order : field "order", extra : rest "", } fits["order"] []);
+		serialize_map!(Output { opt "order" order, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::GetFields {
 			const NAME: &'static str = "sale.order.getFields";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7199,40 +4859,11 @@ pub mod order {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(Filter { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Filter { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `params.order` of `sale.order.list`: `object`.
@@ -7265,40 +4896,11 @@ pub mod order {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Order {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Order);
+		serialize_map!(Order { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Order {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Order { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Order);
 		/// The object `result` of `sale.order.list`: `object`.
@@ -7312,30 +4914,10 @@ pub mod order {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["orders"], &[])?;
-				Ok(Self {
-					orders: object.field("orders")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("orders", &self.orders)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { orders : field "orders", extra : rest "", } fits["orders"] []
+		);
+		serialize_map!(Output { req "orders" orders, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::List {
 			const NAME: &'static str = "sale.order.list";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7610,136 +5192,37 @@ pub mod order {
 				self.reason_canceled = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "price", &self.price)?;
-				crate::support::opt_entry(
-					&mut map,
-					"discountValue",
-					&self.discount_value,
-				)?;
-				crate::support::opt_entry(&mut map, "statusId", &self.status_id)?;
-				crate::support::opt_entry(&mut map, "empStatusId", &self.emp_status_id)?;
-				crate::support::opt_entry(&mut map, "dateInsert", &self.date_insert)?;
-				crate::support::opt_entry(
-					&mut map,
-					"marked",
-					&self.marked.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "empMarkedId", &self.emp_marked_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"reasonMarked",
-					&self.reason_marked,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"userDescription",
-					&self.user_description,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"additionalInfo",
-					&self.additional_info,
-				)?;
-				crate::support::opt_entry(&mut map, "comments", &self.comments)?;
-				crate::support::opt_entry(
-					&mut map,
-					"responsibleId",
-					&self.responsible_id,
-				)?;
-				crate::support::opt_entry(&mut map, "recurringId", &self.recurring_id)?;
-				crate::support::opt_entry(&mut map, "lockedBy", &self.locked_by)?;
-				crate::support::opt_entry(
-					&mut map,
-					"recountFlag",
-					&self.recount_flag.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "affiliateId", &self.affiliate_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"updated1c",
-					&self.updated1c.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "orderTopic", &self.order_topic)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				crate::support::opt_entry(&mut map, "id1c", &self.id1c)?;
-				crate::support::opt_entry(&mut map, "version1c", &self.version1c)?;
-				crate::support::opt_entry(
-					&mut map,
-					"externalOrder",
-					&self.external_order.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"canceled",
-					&self.canceled.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"empCanceledId",
-					&self.emp_canceled_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"reasonCanceled",
-					&self.reason_canceled,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { opt "price" price, opt "discountValue" discount_value, opt
+			"statusId" status_id, opt "empStatusId" emp_status_id, opt "dateInsert"
+			date_insert, opt_yn "marked" marked, opt "empMarkedId" emp_marked_id, opt
+			"reasonMarked" reason_marked, opt "userDescription" user_description, opt
+			"additionalInfo" additional_info, opt "comments" comments, opt
+			"responsibleId" responsible_id, opt "recurringId" recurring_id, opt
+			"lockedBy" locked_by, opt_yn "recountFlag" recount_flag, opt "affiliateId"
+			affiliate_id, opt_yn "updated1c" updated1c, opt "orderTopic" order_topic, opt
+			"xmlId" xml_id, opt "id1c" id1c, opt "version1c" version1c, opt_yn
+			"externalOrder" external_order, opt_yn "canceled" canceled, opt
+			"empCanceledId" emp_canceled_id, opt "reasonCanceled" reason_canceled, rest
+			"" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					price: object.field("price")?,
-					discount_value: object.field("discountValue")?,
-					status_id: object.exact_str("statusId")?,
-					emp_status_id: object.field("empStatusId")?,
-					date_insert: object.field("dateInsert")?,
-					marked: object.field("marked")?,
-					emp_marked_id: object.field("empMarkedId")?,
-					reason_marked: object.exact_str("reasonMarked")?,
-					user_description: object.exact_str("userDescription")?,
-					additional_info: object.exact_str("additionalInfo")?,
-					comments: object.exact_str("comments")?,
-					responsible_id: object.field("responsibleId")?,
-					recurring_id: object.field("recurringId")?,
-					locked_by: object.field("lockedBy")?,
-					recount_flag: object.field("recountFlag")?,
-					affiliate_id: object.field("affiliateId")?,
-					updated1c: object.field("updated1c")?,
-					order_topic: object.exact_str("orderTopic")?,
-					xml_id: object.exact_str("xmlId")?,
-					id1c: object.exact_str("id1c")?,
-					version1c: object.exact_str("version1c")?,
-					external_order: object.field("externalOrder")?,
-					canceled: object.field("canceled")?,
-					emp_canceled_id: object.field("empCanceledId")?,
-					reason_canceled: object.exact_str("reasonCanceled")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { price : field "price", discount_value : field "discountValue",
+			status_id : exact "statusId", emp_status_id : field "empStatusId",
+			date_insert : field "dateInsert", marked : field "marked", emp_marked_id :
+			field "empMarkedId", reason_marked : exact "reasonMarked", user_description :
+			exact "userDescription", additional_info : exact "additionalInfo", comments :
+			exact "comments", responsible_id : field "responsibleId", recurring_id :
+			field "recurringId", locked_by : field "lockedBy", recount_flag : field
+			"recountFlag", affiliate_id : field "affiliateId", updated1c : field
+			"updated1c", order_topic : exact "orderTopic", xml_id : exact "xmlId", id1c :
+			exact "id1c", version1c : exact "version1c", external_order : field
+			"externalOrder", canceled : field "canceled", emp_canceled_id : field
+			"empCanceledId", reason_canceled : exact "reasonCanceled", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.order.update`: `object`.
@@ -7753,30 +5236,8 @@ pub mod order {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["order"], &[])?;
-				Ok(Self {
-					order: object.field("order")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "order", &self.order)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(Output { order : field "order", extra : rest "", } fits["order"] []);
+		serialize_map!(Output { opt "order" order, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Update {
 			const NAME: &'static str = "sale.order.update";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7812,38 +5273,11 @@ pub mod payment {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(Add { req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Add { fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `sale.payment.delete`: REST 2, scope `sale`.
@@ -7869,38 +5303,11 @@ pub mod payment {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `sale.payment.get`: REST 2, scope `sale`.
@@ -7926,38 +5333,11 @@ pub mod payment {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `sale.payment.getFields`: REST 2, scope `sale`.
@@ -7978,34 +5358,11 @@ pub mod payment {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetFields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetFields);
+	serialize_map!(GetFields { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetFields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(GetFields { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetFields);
 	/// `sale.payment.list`: REST 2, scope `sale`.
@@ -8069,44 +5426,17 @@ pub mod payment {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "select", &self.select)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::opt_entry(&mut map, "order", &self.order)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(
+		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
+		start, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				select: object.field("select")?,
-				filter: object.field("filter")?,
-				order: object.field("order")?,
-				start: object.field("start")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		List { select : field "select", filter : field "filter", order : field "order",
+		start : field "start", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// `sale.payment.update`: REST 2, scope `sale`.
@@ -8135,40 +5465,11 @@ pub mod payment {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `sale.payment.add`.
@@ -8519,182 +5820,47 @@ pub mod payment {
 				self.emp_marked_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("orderId", &self.order_id)?;
-				map.serialize_entry("paySystemId", &self.pay_system_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"paid",
-					&self.paid.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "datePaid", &self.date_paid)?;
-				crate::support::opt_entry(&mut map, "empPaidId", &self.emp_paid_id)?;
-				crate::support::opt_entry(&mut map, "psStatus", &self.ps_status)?;
-				crate::support::opt_entry(
-					&mut map,
-					"psStatusCode",
-					&self.ps_status_code,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"psStatusDescription",
-					&self.ps_status_description,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"psStatusMessage",
-					&self.ps_status_message,
-				)?;
-				crate::support::opt_entry(&mut map, "psSum", &self.ps_sum)?;
-				crate::support::opt_entry(&mut map, "psCurrency", &self.ps_currency)?;
-				crate::support::opt_entry(
-					&mut map,
-					"psResponseDate",
-					&self.ps_response_date,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"payVoucherNum",
-					&self.pay_voucher_num,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"payVoucherDate",
-					&self.pay_voucher_date,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"datePayBefore",
-					&self.date_pay_before,
-				)?;
-				crate::support::opt_entry(&mut map, "dateBill", &self.date_bill)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				crate::support::opt_entry(&mut map, "sum", &self.sum)?;
-				crate::support::opt_entry(&mut map, "companyId", &self.company_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"payReturnNum",
-					&self.pay_return_num,
-				)?;
-				crate::support::opt_entry(&mut map, "priceCod", &self.price_cod)?;
-				crate::support::opt_entry(
-					&mut map,
-					"payReturnDate",
-					&self.pay_return_date,
-				)?;
-				crate::support::opt_entry(&mut map, "empReturnId", &self.emp_return_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"payReturnComment",
-					&self.pay_return_comment,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"responsibleId",
-					&self.responsible_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"empResponsibleId",
-					&self.emp_responsible_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"isReturn",
-					&self.is_return.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "comments", &self.comments)?;
-				crate::support::opt_entry(
-					&mut map,
-					"updated1c",
-					&self.updated1c.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "id1c", &self.id1c)?;
-				crate::support::opt_entry(&mut map, "version1c", &self.version1c)?;
-				crate::support::opt_entry(
-					&mut map,
-					"externalPayment",
-					&self.external_payment,
-				)?;
-				crate::support::opt_entry(&mut map, "psInvoiceId", &self.ps_invoice_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"marked",
-					&self.marked.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"reasonMarked",
-					&self.reason_marked,
-				)?;
-				crate::support::opt_entry(&mut map, "empMarkedId", &self.emp_marked_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "orderId" order_id, req "paySystemId" pay_system_id, opt_yn
+			"paid" paid, opt "datePaid" date_paid, opt "empPaidId" emp_paid_id, opt
+			"psStatus" ps_status, opt "psStatusCode" ps_status_code, opt
+			"psStatusDescription" ps_status_description, opt "psStatusMessage"
+			ps_status_message, opt "psSum" ps_sum, opt "psCurrency" ps_currency, opt
+			"psResponseDate" ps_response_date, opt "payVoucherNum" pay_voucher_num, opt
+			"payVoucherDate" pay_voucher_date, opt "datePayBefore" date_pay_before, opt
+			"dateBill" date_bill, opt "xmlId" xml_id, opt "sum" sum, opt "companyId"
+			company_id, opt "payReturnNum" pay_return_num, opt "priceCod" price_cod, opt
+			"payReturnDate" pay_return_date, opt "empReturnId" emp_return_id, opt
+			"payReturnComment" pay_return_comment, opt "responsibleId" responsible_id,
+			opt "empResponsibleId" emp_responsible_id, opt_yn "isReturn" is_return, opt
+			"comments" comments, opt_yn "updated1c" updated1c, opt "id1c" id1c, opt
+			"version1c" version1c, opt "externalPayment" external_payment, opt
+			"psInvoiceId" ps_invoice_id, opt_yn "marked" marked, opt "reasonMarked"
+			reason_marked, opt "empMarkedId" emp_marked_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					order_id: object.field("orderId")?,
-					pay_system_id: object.field("paySystemId")?,
-					paid: object.field("paid")?,
-					date_paid: object.field("datePaid")?,
-					emp_paid_id: object.field("empPaidId")?,
-					ps_status: object.exact_str("psStatus")?,
-					ps_status_code: object.exact_str("psStatusCode")?,
-					ps_status_description: object.exact_str("psStatusDescription")?,
-					ps_status_message: object.exact_str("psStatusMessage")?,
-					ps_sum: object.field("psSum")?,
-					ps_currency: object.exact_str("psCurrency")?,
-					ps_response_date: object.field("psResponseDate")?,
-					pay_voucher_num: object.exact_str("payVoucherNum")?,
-					pay_voucher_date: object.field("payVoucherDate")?,
-					date_pay_before: object.field("datePayBefore")?,
-					date_bill: object.field("dateBill")?,
-					xml_id: object.exact_str("xmlId")?,
-					sum: object.field("sum")?,
-					company_id: object.field("companyId")?,
-					pay_return_num: object.exact_str("payReturnNum")?,
-					price_cod: object.field("priceCod")?,
-					pay_return_date: object.field("payReturnDate")?,
-					emp_return_id: object.field("empReturnId")?,
-					pay_return_comment: object.exact_str("payReturnComment")?,
-					responsible_id: object.field("responsibleId")?,
-					emp_responsible_id: object.field("empResponsibleId")?,
-					is_return: object.field("isReturn")?,
-					comments: object.exact_str("comments")?,
-					updated1c: object.field("updated1c")?,
-					id1c: object.exact_str("id1c")?,
-					version1c: object.exact_str("version1c")?,
-					external_payment: object.exact_str("externalPayment")?,
-					ps_invoice_id: object.exact_str("psInvoiceId")?,
-					marked: object.field("marked")?,
-					reason_marked: object.exact_str("reasonMarked")?,
-					emp_marked_id: object.field("empMarkedId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { order_id : field "orderId", pay_system_id : field "paySystemId",
+			paid : field "paid", date_paid : field "datePaid", emp_paid_id : field
+			"empPaidId", ps_status : exact "psStatus", ps_status_code : exact
+			"psStatusCode", ps_status_description : exact "psStatusDescription",
+			ps_status_message : exact "psStatusMessage", ps_sum : field "psSum",
+			ps_currency : exact "psCurrency", ps_response_date : field "psResponseDate",
+			pay_voucher_num : exact "payVoucherNum", pay_voucher_date : field
+			"payVoucherDate", date_pay_before : field "datePayBefore", date_bill : field
+			"dateBill", xml_id : exact "xmlId", sum : field "sum", company_id : field
+			"companyId", pay_return_num : exact "payReturnNum", price_cod : field
+			"priceCod", pay_return_date : field "payReturnDate", emp_return_id : field
+			"empReturnId", pay_return_comment : exact "payReturnComment", responsible_id
+			: field "responsibleId", emp_responsible_id : field "empResponsibleId",
+			is_return : field "isReturn", comments : exact "comments", updated1c : field
+			"updated1c", id1c : exact "id1c", version1c : exact "version1c",
+			external_payment : exact "externalPayment", ps_invoice_id : exact
+			"psInvoiceId", marked : field "marked", reason_marked : exact "reasonMarked",
+			emp_marked_id : field "empMarkedId", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.payment.add`: `object`.
@@ -8708,30 +5874,10 @@ pub mod payment {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["payment"], &[])?;
-				Ok(Self {
-					payment: object.field("payment")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "payment", &self.payment)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { payment : field "payment", extra : rest "", } fits["payment"] []
+		);
+		serialize_map!(Output { opt "payment" payment, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Add {
 			const NAME: &'static str = "sale.payment.add";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -8810,30 +5956,10 @@ pub mod payment {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["payment"], &[])?;
-				Ok(Self {
-					payment: object.field("payment")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "payment", &self.payment)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { payment : field "payment", extra : rest "", } fits["payment"] []
+		);
+		serialize_map!(Output { opt "payment" payment, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "sale.payment.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -8875,35 +6001,15 @@ pub mod payment {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPaymentField {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPaymentField {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPaymentField { is_immutable : field "isImmutable", is_read_only : field
+			"isReadOnly", is_required : field "isRequired", type_ : field "type", extra :
+			rest "", }
+		);
+		serialize_map!(
+			OutputPaymentField { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.payment` of `sale.payment.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -8917,29 +6023,8 @@ pub mod payment {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPayment {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPayment {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(OutputPayment { field : pattern "*", extra : rest "", });
+		serialize_map!(OutputPayment { rest "*" field, rest "" extra });
 		/// The object `result` of `sale.payment.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-get-fields.html>
@@ -8951,30 +6036,10 @@ pub mod payment {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["payment"], &[])?;
-				Ok(Self {
-					payment: object.field("payment")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "payment", &self.payment)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { payment : field "payment", extra : rest "", } fits["payment"] []
+		);
+		serialize_map!(Output { opt "payment" payment, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::GetFields {
 			const NAME: &'static str = "sale.payment.getFields";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9031,40 +6096,11 @@ pub mod payment {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(Filter { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Filter { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `params.order` of `sale.payment.list`: `object`.
@@ -9097,40 +6133,11 @@ pub mod payment {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Order {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Order);
+		serialize_map!(Order { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Order {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Order { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Order);
 		/// The object `result` of `sale.payment.list`: `object`.
@@ -9144,30 +6151,10 @@ pub mod payment {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["payments"], &[])?;
-				Ok(Self {
-					payments: object.field("payments")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("payments", &self.payments)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { payments : field "payments", extra : rest "", } fits["payments"] []
+		);
+		serialize_map!(Output { req "payments" payments, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::List {
 			const NAME: &'static str = "sale.payment.list";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9530,180 +6517,47 @@ pub mod payment {
 				self.emp_marked_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("paySystemId", &self.pay_system_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"paid",
-					&self.paid.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "datePaid", &self.date_paid)?;
-				crate::support::opt_entry(&mut map, "empPaidId", &self.emp_paid_id)?;
-				crate::support::opt_entry(&mut map, "psStatus", &self.ps_status)?;
-				crate::support::opt_entry(
-					&mut map,
-					"psStatusCode",
-					&self.ps_status_code,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"psStatusDescription",
-					&self.ps_status_description,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"psStatusMessage",
-					&self.ps_status_message,
-				)?;
-				crate::support::opt_entry(&mut map, "psSum", &self.ps_sum)?;
-				crate::support::opt_entry(&mut map, "psCurrency", &self.ps_currency)?;
-				crate::support::opt_entry(
-					&mut map,
-					"psResponseDate",
-					&self.ps_response_date,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"payVoucherNum",
-					&self.pay_voucher_num,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"payVoucherDate",
-					&self.pay_voucher_date,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"datePayBefore",
-					&self.date_pay_before,
-				)?;
-				crate::support::opt_entry(&mut map, "dateBill", &self.date_bill)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				crate::support::opt_entry(&mut map, "sum", &self.sum)?;
-				crate::support::opt_entry(&mut map, "companyId", &self.company_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"payReturnNum",
-					&self.pay_return_num,
-				)?;
-				crate::support::opt_entry(&mut map, "priceCod", &self.price_cod)?;
-				crate::support::opt_entry(
-					&mut map,
-					"payReturnDate",
-					&self.pay_return_date,
-				)?;
-				crate::support::opt_entry(&mut map, "empReturnId", &self.emp_return_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"payReturnComment",
-					&self.pay_return_comment,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"responsibleId",
-					&self.responsible_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"empResponsibleId",
-					&self.emp_responsible_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"isReturn",
-					&self.is_return.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "comments", &self.comments)?;
-				crate::support::opt_entry(
-					&mut map,
-					"updated1c",
-					&self.updated1c.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "id1c", &self.id1c)?;
-				crate::support::opt_entry(&mut map, "version1c", &self.version1c)?;
-				crate::support::opt_entry(
-					&mut map,
-					"externalPayment",
-					&self.external_payment,
-				)?;
-				crate::support::opt_entry(&mut map, "psInvoiceId", &self.ps_invoice_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"marked",
-					&self.marked.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"reasonMarked",
-					&self.reason_marked,
-				)?;
-				crate::support::opt_entry(&mut map, "empMarkedId", &self.emp_marked_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "paySystemId" pay_system_id, opt_yn "paid" paid, opt "datePaid"
+			date_paid, opt "empPaidId" emp_paid_id, opt "psStatus" ps_status, opt
+			"psStatusCode" ps_status_code, opt "psStatusDescription"
+			ps_status_description, opt "psStatusMessage" ps_status_message, opt "psSum"
+			ps_sum, opt "psCurrency" ps_currency, opt "psResponseDate" ps_response_date,
+			opt "payVoucherNum" pay_voucher_num, opt "payVoucherDate" pay_voucher_date,
+			opt "datePayBefore" date_pay_before, opt "dateBill" date_bill, opt "xmlId"
+			xml_id, opt "sum" sum, opt "companyId" company_id, opt "payReturnNum"
+			pay_return_num, opt "priceCod" price_cod, opt "payReturnDate"
+			pay_return_date, opt "empReturnId" emp_return_id, opt "payReturnComment"
+			pay_return_comment, opt "responsibleId" responsible_id, opt
+			"empResponsibleId" emp_responsible_id, opt_yn "isReturn" is_return, opt
+			"comments" comments, opt_yn "updated1c" updated1c, opt "id1c" id1c, opt
+			"version1c" version1c, opt "externalPayment" external_payment, opt
+			"psInvoiceId" ps_invoice_id, opt_yn "marked" marked, opt "reasonMarked"
+			reason_marked, opt "empMarkedId" emp_marked_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					pay_system_id: object.field("paySystemId")?,
-					paid: object.field("paid")?,
-					date_paid: object.field("datePaid")?,
-					emp_paid_id: object.field("empPaidId")?,
-					ps_status: object.exact_str("psStatus")?,
-					ps_status_code: object.exact_str("psStatusCode")?,
-					ps_status_description: object.exact_str("psStatusDescription")?,
-					ps_status_message: object.exact_str("psStatusMessage")?,
-					ps_sum: object.field("psSum")?,
-					ps_currency: object.exact_str("psCurrency")?,
-					ps_response_date: object.field("psResponseDate")?,
-					pay_voucher_num: object.exact_str("payVoucherNum")?,
-					pay_voucher_date: object.field("payVoucherDate")?,
-					date_pay_before: object.field("datePayBefore")?,
-					date_bill: object.field("dateBill")?,
-					xml_id: object.exact_str("xmlId")?,
-					sum: object.field("sum")?,
-					company_id: object.field("companyId")?,
-					pay_return_num: object.exact_str("payReturnNum")?,
-					price_cod: object.field("priceCod")?,
-					pay_return_date: object.field("payReturnDate")?,
-					emp_return_id: object.field("empReturnId")?,
-					pay_return_comment: object.exact_str("payReturnComment")?,
-					responsible_id: object.field("responsibleId")?,
-					emp_responsible_id: object.field("empResponsibleId")?,
-					is_return: object.field("isReturn")?,
-					comments: object.exact_str("comments")?,
-					updated1c: object.field("updated1c")?,
-					id1c: object.exact_str("id1c")?,
-					version1c: object.exact_str("version1c")?,
-					external_payment: object.exact_str("externalPayment")?,
-					ps_invoice_id: object.exact_str("psInvoiceId")?,
-					marked: object.field("marked")?,
-					reason_marked: object.exact_str("reasonMarked")?,
-					emp_marked_id: object.field("empMarkedId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { pay_system_id : field "paySystemId", paid : field "paid", date_paid
+			: field "datePaid", emp_paid_id : field "empPaidId", ps_status : exact
+			"psStatus", ps_status_code : exact "psStatusCode", ps_status_description :
+			exact "psStatusDescription", ps_status_message : exact "psStatusMessage",
+			ps_sum : field "psSum", ps_currency : exact "psCurrency", ps_response_date :
+			field "psResponseDate", pay_voucher_num : exact "payVoucherNum",
+			pay_voucher_date : field "payVoucherDate", date_pay_before : field
+			"datePayBefore", date_bill : field "dateBill", xml_id : exact "xmlId", sum :
+			field "sum", company_id : field "companyId", pay_return_num : exact
+			"payReturnNum", price_cod : field "priceCod", pay_return_date : field
+			"payReturnDate", emp_return_id : field "empReturnId", pay_return_comment :
+			exact "payReturnComment", responsible_id : field "responsibleId",
+			emp_responsible_id : field "empResponsibleId", is_return : field "isReturn",
+			comments : exact "comments", updated1c : field "updated1c", id1c : exact
+			"id1c", version1c : exact "version1c", external_payment : exact
+			"externalPayment", ps_invoice_id : exact "psInvoiceId", marked : field
+			"marked", reason_marked : exact "reasonMarked", emp_marked_id : field
+			"empMarkedId", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.payment.update`: `object`.
@@ -9717,30 +6571,10 @@ pub mod payment {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["payment"], &[])?;
-				Ok(Self {
-					payment: object.field("payment")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "payment", &self.payment)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { payment : field "payment", extra : rest "", } fits["payment"] []
+		);
+		serialize_map!(Output { opt "payment" payment, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Update {
 			const NAME: &'static str = "sale.payment.update";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9776,38 +6610,11 @@ pub mod payment_item_shipment {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(Add { req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Add { fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `sale.paymentItemShipment.delete`: REST 2, scope `sale`.
@@ -9833,38 +6640,11 @@ pub mod payment_item_shipment {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `sale.paymentItemShipment.get`: REST 2, scope `sale`.
@@ -9890,38 +6670,11 @@ pub mod payment_item_shipment {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `sale.paymentItemShipment.getFields`: REST 2, scope `sale`.
@@ -9942,34 +6695,11 @@ pub mod payment_item_shipment {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetFields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetFields);
+	serialize_map!(GetFields { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetFields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(GetFields { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetFields);
 	/// `sale.paymentItemShipment.list`: REST 2, scope `sale`.
@@ -10033,44 +6763,17 @@ pub mod payment_item_shipment {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "select", &self.select)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::opt_entry(&mut map, "order", &self.order)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(
+		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
+		start, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				select: object.field("select")?,
-				filter: object.field("filter")?,
-				order: object.field("order")?,
-				start: object.field("start")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		List { select : field "select", filter : field "filter", order : field "order",
+		start : field "start", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// `sale.paymentItemShipment.update`: REST 2, scope `sale`.
@@ -10099,40 +6802,11 @@ pub mod payment_item_shipment {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `sale.paymentItemShipment.add`.
@@ -10197,44 +6871,17 @@ pub mod payment_item_shipment {
 				self.xml_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("shipmentId", &self.shipment_id)?;
-				map.serialize_entry("paymentId", &self.payment_id)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "shipmentId" shipment_id, req "paymentId" payment_id, opt
+			"xmlId" xml_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					shipment_id: object.field("shipmentId")?,
-					payment_id: object.field("paymentId")?,
-					xml_id: object.exact_str("xmlId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { shipment_id : field "shipmentId", payment_id : field "paymentId",
+			xml_id : exact "xmlId", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.paymentItemShipment.add`: `object`.
@@ -10248,34 +6895,13 @@ pub mod payment_item_shipment {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["paymentItemShipment"], &[])?;
-				Ok(Self {
-					payment_item_shipment: object.field("paymentItemShipment")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"paymentItemShipment",
-					&self.payment_item_shipment,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { payment_item_shipment : field "paymentItemShipment", extra : rest
+			"", } fits["paymentItemShipment"] []
+		);
+		serialize_map!(
+			Output { opt "paymentItemShipment" payment_item_shipment, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Add {
 			const NAME: &'static str = "sale.paymentItemShipment.add";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10354,34 +6980,13 @@ pub mod payment_item_shipment {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["paymentItemShipment"], &[])?;
-				Ok(Self {
-					payment_item_shipment: object.field("paymentItemShipment")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"paymentItemShipment",
-					&self.payment_item_shipment,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { payment_item_shipment : field "paymentItemShipment", extra : rest
+			"", } fits["paymentItemShipment"] []
+		);
+		serialize_map!(
+			Output { opt "paymentItemShipment" payment_item_shipment, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "sale.paymentItemShipment.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10425,35 +7030,16 @@ pub mod payment_item_shipment {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPaymentItemShipmentField {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPaymentItemShipmentField {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPaymentItemShipmentField { is_immutable : field "isImmutable",
+			is_read_only : field "isReadOnly", is_required : field "isRequired", type_ :
+			field "type", extra : rest "", }
+		);
+		serialize_map!(
+			OutputPaymentItemShipmentField { opt "isImmutable" is_immutable, opt
+			"isReadOnly" is_read_only, opt "isRequired" is_required, opt "type" type_,
+			rest "" extra }
+		);
 		/// The object `result.paymentItemShipment` of `sale.paymentItemShipment.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-get-fields.html>
@@ -10470,29 +7056,8 @@ pub mod payment_item_shipment {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPaymentItemShipment {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPaymentItemShipment {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(OutputPaymentItemShipment { field : pattern "*", extra : rest "", });
+		serialize_map!(OutputPaymentItemShipment { rest "*" field, rest "" extra });
 		/// The object `result` of `sale.paymentItemShipment.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-get-fields.html>
@@ -10504,34 +7069,13 @@ pub mod payment_item_shipment {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["paymentItemShipment"], &[])?;
-				Ok(Self {
-					payment_item_shipment: object.field("paymentItemShipment")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"paymentItemShipment",
-					&self.payment_item_shipment,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { payment_item_shipment : field "paymentItemShipment", extra : rest
+			"", } fits["paymentItemShipment"] []
+		);
+		serialize_map!(
+			Output { opt "paymentItemShipment" payment_item_shipment, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::GetFields {
 			const NAME: &'static str = "sale.paymentItemShipment.getFields";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10588,40 +7132,11 @@ pub mod payment_item_shipment {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(Filter { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Filter { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `params.order` of `sale.paymentItemShipment.list`: `object`.
@@ -10654,40 +7169,11 @@ pub mod payment_item_shipment {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Order {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Order);
+		serialize_map!(Order { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Order {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Order { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Order);
 		/// The object `result` of `sale.paymentItemShipment.list`: `object`.
@@ -10701,33 +7187,13 @@ pub mod payment_item_shipment {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["paymentItemsShipment"], &[])?;
-				Ok(Self {
-					payment_items_shipment: object.field("paymentItemsShipment")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry(
-					"paymentItemsShipment",
-					&self.payment_items_shipment,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { payment_items_shipment : field "paymentItemsShipment", extra : rest
+			"", } fits["paymentItemsShipment"] []
+		);
+		serialize_map!(
+			Output { req "paymentItemsShipment" payment_items_shipment, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::List {
 			const NAME: &'static str = "sale.paymentItemShipment.list";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10793,40 +7259,11 @@ pub mod payment_item_shipment {
 				self.xml_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(Fields { opt "xmlId" xml_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					xml_id: object.exact_str("xmlId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Fields { xml_id : exact "xmlId", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.paymentItemShipment.update`: `object`.
@@ -10840,34 +7277,13 @@ pub mod payment_item_shipment {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["paymentItemShipment"], &[])?;
-				Ok(Self {
-					payment_item_shipment: object.field("paymentItemShipment")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"paymentItemShipment",
-					&self.payment_item_shipment,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { payment_item_shipment : field "paymentItemShipment", extra : rest
+			"", } fits["paymentItemShipment"] []
+		);
+		serialize_map!(
+			Output { opt "paymentItemShipment" payment_item_shipment, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Update {
 			const NAME: &'static str = "sale.paymentItemShipment.update";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10903,38 +7319,11 @@ pub mod paymentitembasket {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(Add { req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Add { fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `sale.paymentitembasket.delete`: REST 2, scope `sale`.
@@ -10960,38 +7349,11 @@ pub mod paymentitembasket {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `sale.paymentitembasket.get`: REST 2, scope `sale`.
@@ -11017,38 +7379,11 @@ pub mod paymentitembasket {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `sale.paymentitembasket.getfields`: REST 2, scope `sale`.
@@ -11069,34 +7404,11 @@ pub mod paymentitembasket {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getfields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getfields);
+	serialize_map!(Getfields { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getfields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(Getfields { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getfields);
 	/// `sale.paymentitembasket.list`: REST 2, scope `sale`.
@@ -11160,44 +7472,17 @@ pub mod paymentitembasket {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "select", &self.select)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::opt_entry(&mut map, "order", &self.order)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(
+		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
+		start, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				select: object.field("select")?,
-				filter: object.field("filter")?,
-				order: object.field("order")?,
-				start: object.field("start")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		List { select : field "select", filter : field "filter", order : field "order",
+		start : field "start", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// `sale.paymentitembasket.update`: REST 2, scope `sale`.
@@ -11226,40 +7511,11 @@ pub mod paymentitembasket {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `sale.paymentitembasket.add`.
@@ -11332,46 +7588,17 @@ pub mod paymentitembasket {
 				self.xml_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("paymentId", &self.payment_id)?;
-				map.serialize_entry("basketId", &self.basket_id)?;
-				crate::support::opt_entry(&mut map, "quantity", &self.quantity)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "paymentId" payment_id, req "basketId" basket_id, opt "quantity"
+			quantity, opt "xmlId" xml_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					payment_id: object.field("paymentId")?,
-					basket_id: object.field("basketId")?,
-					quantity: object.field("quantity")?,
-					xml_id: object.exact_str("xmlId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { payment_id : field "paymentId", basket_id : field "basketId",
+			quantity : field "quantity", xml_id : exact "xmlId", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.paymentitembasket.add`: `object`.
@@ -11385,34 +7612,13 @@ pub mod paymentitembasket {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["paymentItemBasket"], &[])?;
-				Ok(Self {
-					payment_item_basket: object.field("paymentItemBasket")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"paymentItemBasket",
-					&self.payment_item_basket,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { payment_item_basket : field "paymentItemBasket", extra : rest "", }
+			fits["paymentItemBasket"] []
+		);
+		serialize_map!(
+			Output { opt "paymentItemBasket" payment_item_basket, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Add {
 			const NAME: &'static str = "sale.paymentitembasket.add";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -11491,34 +7697,13 @@ pub mod paymentitembasket {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["paymentItemBasket"], &[])?;
-				Ok(Self {
-					payment_item_basket: object.field("paymentItemBasket")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"paymentItemBasket",
-					&self.payment_item_basket,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { payment_item_basket : field "paymentItemBasket", extra : rest "", }
+			fits["paymentItemBasket"] []
+		);
+		serialize_map!(
+			Output { opt "paymentItemBasket" payment_item_basket, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "sale.paymentitembasket.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -11562,35 +7747,16 @@ pub mod paymentitembasket {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPaymentItemBasketField {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPaymentItemBasketField {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPaymentItemBasketField { is_immutable : field "isImmutable",
+			is_read_only : field "isReadOnly", is_required : field "isRequired", type_ :
+			field "type", extra : rest "", }
+		);
+		serialize_map!(
+			OutputPaymentItemBasketField { opt "isImmutable" is_immutable, opt
+			"isReadOnly" is_read_only, opt "isRequired" is_required, opt "type" type_,
+			rest "" extra }
+		);
 		/// The object `result.paymentItemBasket` of `sale.paymentitembasket.getfields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-get-fields.html>
@@ -11607,29 +7773,8 @@ pub mod paymentitembasket {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPaymentItemBasket {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPaymentItemBasket {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(OutputPaymentItemBasket { field : pattern "*", extra : rest "", });
+		serialize_map!(OutputPaymentItemBasket { rest "*" field, rest "" extra });
 		/// The object `result` of `sale.paymentitembasket.getfields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-get-fields.html>
@@ -11641,34 +7786,13 @@ pub mod paymentitembasket {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["paymentItemBasket"], &[])?;
-				Ok(Self {
-					payment_item_basket: object.field("paymentItemBasket")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"paymentItemBasket",
-					&self.payment_item_basket,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { payment_item_basket : field "paymentItemBasket", extra : rest "", }
+			fits["paymentItemBasket"] []
+		);
+		serialize_map!(
+			Output { opt "paymentItemBasket" payment_item_basket, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Getfields {
 			const NAME: &'static str = "sale.paymentitembasket.getfields";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -11725,40 +7849,11 @@ pub mod paymentitembasket {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(Filter { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Filter { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `params.order` of `sale.paymentitembasket.list`: `object`.
@@ -11791,40 +7886,11 @@ pub mod paymentitembasket {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Order {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Order);
+		serialize_map!(Order { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Order {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Order { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Order);
 		/// The object `result.paymentItemsBasket` of `sale.paymentitembasket.list`: `object[]`.
@@ -11860,39 +7926,16 @@ pub mod paymentitembasket {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPaymentItemsBasket {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					basket_id: object.soft("basketId"),
-					date_insert: object.soft("dateInsert"),
-					id: object.soft("id"),
-					payment_id: object.soft("paymentId"),
-					quantity: object.soft("quantity"),
-					xml_id: object.soft("xmlId"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPaymentItemsBasket {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "basketId", &self.basket_id)?;
-				crate::support::opt_entry(&mut map, "dateInsert", &self.date_insert)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "paymentId", &self.payment_id)?;
-				crate::support::opt_entry(&mut map, "quantity", &self.quantity)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPaymentItemsBasket { basket_id : soft "basketId", date_insert : soft
+			"dateInsert", id : soft "id", payment_id : soft "paymentId", quantity : soft
+			"quantity", xml_id : soft "xmlId", extra : rest "", }
+		);
+		serialize_map!(
+			OutputPaymentItemsBasket { opt "basketId" basket_id, opt "dateInsert"
+			date_insert, opt "id" id, opt "paymentId" payment_id, opt "quantity"
+			quantity, opt "xmlId" xml_id, rest "" extra }
+		);
 		/// The object `result` of `sale.paymentitembasket.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-list.html>
@@ -11908,32 +7951,15 @@ pub mod paymentitembasket {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["paymentItemBasket", "paymentItemsBasket"], &[])?;
-				Ok(Self {
-					payment_item_basket: object.field("paymentItemBasket")?,
-					payment_items_basket: object.soft("paymentItemsBasket"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("paymentItemBasket", &self.payment_item_basket)?;
-				map.serialize_entry("paymentItemsBasket", &self.payment_items_basket)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { payment_item_basket : field "paymentItemBasket",
+			payment_items_basket : soft "paymentItemsBasket", extra : rest "", }
+			fits["paymentItemBasket", "paymentItemsBasket"] []
+		);
+		serialize_map!(
+			Output { req "paymentItemBasket" payment_item_basket, req
+			"paymentItemsBasket" payment_items_basket, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::List {
 			const NAME: &'static str = "sale.paymentitembasket.list";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -11994,42 +8020,16 @@ pub mod paymentitembasket {
 				self.xml_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("quantity", &self.quantity)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "quantity" quantity, opt "xmlId" xml_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					quantity: object.field("quantity")?,
-					xml_id: object.exact_str("xmlId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { quantity : field "quantity", xml_id : exact "xmlId", extra : rest
+			"", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.paymentitembasket.update`: `object`.
@@ -12043,34 +8043,13 @@ pub mod paymentitembasket {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["paymentItemBasket"], &[])?;
-				Ok(Self {
-					payment_item_basket: object.field("paymentItemBasket")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"paymentItemBasket",
-					&self.payment_item_basket,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { payment_item_basket : field "paymentItemBasket", extra : rest "", }
+			fits["paymentItemBasket"] []
+		);
+		serialize_map!(
+			Output { opt "paymentItemBasket" payment_item_basket, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Update {
 			const NAME: &'static str = "sale.paymentitembasket.update";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -12106,38 +8085,11 @@ pub mod persontype {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(Add { req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Add { fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `sale.persontype.delete`: REST 2, scope `sale`.
@@ -12163,38 +8115,11 @@ pub mod persontype {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `sale.persontype.get`: REST 2, scope `sale`.
@@ -12220,38 +8145,11 @@ pub mod persontype {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `sale.persontype.getFields`: REST 2, scope `sale`.
@@ -12272,34 +8170,11 @@ pub mod persontype {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetFields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetFields);
+	serialize_map!(GetFields { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetFields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(GetFields { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetFields);
 	/// `sale.persontype.list`: REST 2, scope `sale`.
@@ -12363,44 +8238,17 @@ pub mod persontype {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "select", &self.select)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::opt_entry(&mut map, "order", &self.order)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(
+		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
+		start, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				select: object.field("select")?,
-				filter: object.field("filter")?,
-				order: object.field("order")?,
-				start: object.field("start")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		List { select : field "select", filter : field "filter", order : field "order",
+		start : field "start", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// `sale.persontype.update`: REST 2, scope `sale`.
@@ -12429,40 +8277,11 @@ pub mod persontype {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `sale.persontype.add`.
@@ -12544,52 +8363,17 @@ pub mod persontype {
 				self.xml_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("name", &self.name)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::opt_entry(
-					&mut map,
-					"active",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "name" name, opt "code" code, opt "sort" sort, opt_yn "active"
+			active, opt "xmlId" xml_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.field("name")?,
-					code: object.exact_str("code")?,
-					sort: object.exact_str("sort")?,
-					active: object.field("active")?,
-					xml_id: object.exact_str("xmlId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { name : field "name", code : exact "code", sort : exact "sort",
+			active : field "active", xml_id : exact "xmlId", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.persontype.add`: `object`.
@@ -12603,30 +8387,11 @@ pub mod persontype {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["personType"], &[])?;
-				Ok(Self {
-					person_type: object.field("personType")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "personType", &self.person_type)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { person_type : field "personType", extra : rest "", }
+			fits["personType"] []
+		);
+		serialize_map!(Output { opt "personType" person_type, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Add {
 			const NAME: &'static str = "sale.persontype.add";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -12710,30 +8475,11 @@ pub mod persontype {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["personType"], &[])?;
-				Ok(Self {
-					person_type: object.field("personType")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "personType", &self.person_type)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { person_type : field "personType", extra : rest "", }
+			fits["personType"] []
+		);
+		serialize_map!(Output { opt "personType" person_type, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "sale.persontype.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -12777,35 +8523,15 @@ pub mod persontype {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPersonTypeField {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPersonTypeField {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPersonTypeField { is_immutable : field "isImmutable", is_read_only :
+			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputPersonTypeField { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.personType` of `sale.persontype.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-get-fields.html>
@@ -12819,29 +8545,8 @@ pub mod persontype {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPersonType {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPersonType {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(OutputPersonType { field : pattern "*", extra : rest "", });
+		serialize_map!(OutputPersonType { rest "*" field, rest "" extra });
 		/// The object `result` of `sale.persontype.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-get-fields.html>
@@ -12853,30 +8558,11 @@ pub mod persontype {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["personType"], &[])?;
-				Ok(Self {
-					person_type: object.field("personType")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "personType", &self.person_type)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { person_type : field "personType", extra : rest "", }
+			fits["personType"] []
+		);
+		serialize_map!(Output { opt "personType" person_type, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::GetFields {
 			const NAME: &'static str = "sale.persontype.getFields";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -12933,40 +8619,11 @@ pub mod persontype {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(Filter { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Filter { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `params.order` of `sale.persontype.list`: `object`.
@@ -12999,40 +8656,11 @@ pub mod persontype {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Order {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Order);
+		serialize_map!(Order { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Order {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Order { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Order);
 		/// The object `result` of `sale.persontype.list`: `object`.
@@ -13046,30 +8674,11 @@ pub mod persontype {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["personTypes"], &[])?;
-				Ok(Self {
-					person_types: object.field("personTypes")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("personTypes", &self.person_types)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { person_types : field "personTypes", extra : rest "", }
+			fits["personTypes"] []
+		);
+		serialize_map!(Output { req "personTypes" person_types, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::List {
 			const NAME: &'static str = "sale.persontype.list";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -13164,52 +8773,17 @@ pub mod persontype {
 				self.xml_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("name", &self.name)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::opt_entry(
-					&mut map,
-					"active",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "name" name, opt "code" code, opt "sort" sort, opt_yn "active"
+			active, opt "xmlId" xml_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.field("name")?,
-					code: object.exact_str("code")?,
-					sort: object.exact_str("sort")?,
-					active: object.field("active")?,
-					xml_id: object.exact_str("xmlId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { name : field "name", code : exact "code", sort : exact "sort",
+			active : field "active", xml_id : exact "xmlId", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.persontype.update`: `object`.
@@ -13223,30 +8797,11 @@ pub mod persontype {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["personType"], &[])?;
-				Ok(Self {
-					person_type: object.field("personType")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "personType", &self.person_type)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { person_type : field "personType", extra : rest "", }
+			fits["personType"] []
+		);
+		serialize_map!(Output { opt "personType" person_type, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Update {
 			const NAME: &'static str = "sale.persontype.update";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -13282,38 +8837,11 @@ pub mod property {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(Add { req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Add { fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `sale.property.delete`: REST 2, scope `sale`.
@@ -13339,38 +8867,11 @@ pub mod property {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `sale.property.get`: REST 2, scope `sale`.
@@ -13396,38 +8897,11 @@ pub mod property {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `sale.property.getfieldsbytype`: REST 2, scope `sale`.
@@ -13455,38 +8929,11 @@ pub mod property {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getfieldsbytype {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("type", &self.type_)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getfieldsbytype);
+	serialize_map!(Getfieldsbytype { req "type" type_, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getfieldsbytype {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				type_: object.field("type")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Getfieldsbytype { type_ : field "type", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getfieldsbytype);
 	/// `sale.property.list`: REST 2, scope `sale`.
@@ -13550,44 +8997,17 @@ pub mod property {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "select", &self.select)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::opt_entry(&mut map, "order", &self.order)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(
+		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
+		start, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				select: object.field("select")?,
-				filter: object.field("filter")?,
-				order: object.field("order")?,
-				start: object.field("start")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		List { select : field "select", filter : field "filter", order : field "order",
+		start : field "start", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// `sale.property.update`: REST 2, scope `sale`.
@@ -13616,40 +9036,11 @@ pub mod property {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `sale.property.add`.
@@ -13799,56 +9190,19 @@ pub mod property {
 				self.size = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for FieldsSettings {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "minlength", &self.minlength)?;
-				crate::support::opt_entry(&mut map, "maxlength", &self.maxlength)?;
-				crate::support::opt_entry(&mut map, "pattern", &self.pattern)?;
-				crate::support::opt_entry(
-					&mut map,
-					"multiline",
-					&self.multiline.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "cols", &self.cols)?;
-				crate::support::opt_entry(&mut map, "rows", &self.rows)?;
-				crate::support::opt_entry(&mut map, "size", &self.size)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(FieldsSettings);
+		serialize_map!(
+			FieldsSettings { opt "minlength" minlength, opt "maxlength" maxlength, opt
+			"pattern" pattern, opt_yn "multiline" multiline, opt "cols" cols, opt "rows"
+			rows, opt "size" size, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for FieldsSettings {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					minlength: object.field("minlength")?,
-					maxlength: object.field("maxlength")?,
-					pattern: object.exact_str("pattern")?,
-					multiline: object.field("multiline")?,
-					cols: object.field("cols")?,
-					rows: object.field("rows")?,
-					size: object.field("size")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			FieldsSettings { minlength : field "minlength", maxlength : field
+			"maxlength", pattern : exact "pattern", multiline : field "multiline", cols :
+			field "cols", rows : field "rows", size : field "size", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsSettings);
 		/// The object `params.fields` of `sale.property.add`: `object`.
@@ -13997,98 +9351,26 @@ pub mod property {
 				self.settings = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("personTypeId", &self.person_type_id)?;
-				map.serialize_entry("propsGroupId", &self.props_group_id)?;
-				map.serialize_entry("name", &self.name)?;
-				map.serialize_entry("type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(
-					&mut map,
-					"active",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"util",
-					&self.util.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"userProps",
-					&self.user_props.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"isFiltered",
-					&self.is_filtered.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(
-					&mut map,
-					"required",
-					&self.required.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"multiple",
-					&self.multiple.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"defaultValue",
-					&self.default_value,
-				)?;
-				crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "personTypeId" person_type_id, req "propsGroupId"
+			props_group_id, req "name" name, req "type" type_, opt "code" code, opt_yn
+			"active" active, opt_yn "util" util, opt_yn "userProps" user_props, opt_yn
+			"isFiltered" is_filtered, opt "sort" sort, opt "description" description,
+			opt_yn "required" required, opt_yn "multiple" multiple, opt "xmlId" xml_id,
+			opt "defaultValue" default_value, opt "settings" settings, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					person_type_id: object.field("personTypeId")?,
-					props_group_id: object.field("propsGroupId")?,
-					name: object.field("name")?,
-					type_: object.field("type")?,
-					code: object.exact_str("code")?,
-					active: object.field("active")?,
-					util: object.field("util")?,
-					user_props: object.field("userProps")?,
-					is_filtered: object.field("isFiltered")?,
-					sort: object.field("sort")?,
-					description: object.exact_str("description")?,
-					required: object.field("required")?,
-					multiple: object.field("multiple")?,
-					xml_id: object.exact_str("xmlId")?,
-					default_value: object.field("defaultValue")?,
-					settings: object.field("settings")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { person_type_id : field "personTypeId", props_group_id : field
+			"propsGroupId", name : field "name", type_ : field "type", code : exact
+			"code", active : field "active", util : field "util", user_props : field
+			"userProps", is_filtered : field "isFiltered", sort : field "sort",
+			description : exact "description", required : field "required", multiple :
+			field "multiple", xml_id : exact "xmlId", default_value : field
+			"defaultValue", settings : field "settings", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.property.add`: `object`.
@@ -14102,30 +9384,10 @@ pub mod property {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["property"], &[])?;
-				Ok(Self {
-					property: object.field("property")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "property", &self.property)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { property : field "property", extra : rest "", } fits["property"] []
+		);
+		serialize_map!(Output { opt "property" property, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Add {
 			const NAME: &'static str = "sale.property.add";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -14209,30 +9471,10 @@ pub mod property {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["property"], &[])?;
-				Ok(Self {
-					property: object.field("property")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "property", &self.property)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { property : field "property", extra : rest "", } fits["property"] []
+		);
+		serialize_map!(Output { opt "property" property, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "sale.property.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -14303,35 +9545,15 @@ pub mod property {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyActive {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyActive {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyActive { is_immutable : field "isImmutable", is_read_only :
+			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertyActive { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.property.code` of `sale.property.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -14349,35 +9571,15 @@ pub mod property {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyCode {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyCode {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyCode { is_immutable : field "isImmutable", is_read_only : field
+			"isReadOnly", is_required : field "isRequired", type_ : field "type", extra :
+			rest "", }
+		);
+		serialize_map!(
+			OutputPropertyCode { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.property.defaultValue` of `sale.property.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -14395,35 +9597,15 @@ pub mod property {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyDefaultValue {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyDefaultValue {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyDefaultValue { is_immutable : field "isImmutable", is_read_only
+			: field "isReadOnly", is_required : field "isRequired", type_ : field "type",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertyDefaultValue { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.property.description` of `sale.property.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -14441,35 +9623,15 @@ pub mod property {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyDescription {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyDescription {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyDescription { is_immutable : field "isImmutable", is_read_only
+			: field "isReadOnly", is_required : field "isRequired", type_ : field "type",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertyDescription { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.property.id` of `sale.property.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -14487,35 +9649,15 @@ pub mod property {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyId {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyId {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyId { is_immutable : field "isImmutable", is_read_only : field
+			"isReadOnly", is_required : field "isRequired", type_ : field "type", extra :
+			rest "", }
+		);
+		serialize_map!(
+			OutputPropertyId { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.property.isFiltered` of `sale.property.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -14533,35 +9675,15 @@ pub mod property {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyIsFiltered {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyIsFiltered {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyIsFiltered { is_immutable : field "isImmutable", is_read_only :
+			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertyIsFiltered { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.property.multiple` of `sale.property.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -14579,35 +9701,15 @@ pub mod property {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyMultiple {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyMultiple {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyMultiple { is_immutable : field "isImmutable", is_read_only :
+			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertyMultiple { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.property.name` of `sale.property.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -14625,35 +9727,15 @@ pub mod property {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyName {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyName {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyName { is_immutable : field "isImmutable", is_read_only : field
+			"isReadOnly", is_required : field "isRequired", type_ : field "type", extra :
+			rest "", }
+		);
+		serialize_map!(
+			OutputPropertyName { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.property.personTypeId` of `sale.property.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -14671,35 +9753,15 @@ pub mod property {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyPersonTypeId {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyPersonTypeId {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyPersonTypeId { is_immutable : field "isImmutable", is_read_only
+			: field "isReadOnly", is_required : field "isRequired", type_ : field "type",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertyPersonTypeId { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.property.propsGroupId` of `sale.property.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -14717,35 +9779,15 @@ pub mod property {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyPropsGroupId {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyPropsGroupId {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyPropsGroupId { is_immutable : field "isImmutable", is_read_only
+			: field "isReadOnly", is_required : field "isRequired", type_ : field "type",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertyPropsGroupId { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.property.required` of `sale.property.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -14763,35 +9805,15 @@ pub mod property {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyRequired {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyRequired {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyRequired { is_immutable : field "isImmutable", is_read_only :
+			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertyRequired { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.property.settings.fields.max` of `sale.property.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -14809,35 +9831,16 @@ pub mod property {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertySettingsFieldsMax {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertySettingsFieldsMax {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertySettingsFieldsMax { is_immutable : field "isImmutable",
+			is_read_only : field "isReadOnly", is_required : field "isRequired", type_ :
+			field "type", extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertySettingsFieldsMax { opt "isImmutable" is_immutable, opt
+			"isReadOnly" is_read_only, opt "isRequired" is_required, opt "type" type_,
+			rest "" extra }
+		);
 		/// The object `result.property.settings.fields.min` of `sale.property.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -14855,35 +9858,16 @@ pub mod property {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertySettingsFieldsMin {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertySettingsFieldsMin {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertySettingsFieldsMin { is_immutable : field "isImmutable",
+			is_read_only : field "isReadOnly", is_required : field "isRequired", type_ :
+			field "type", extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertySettingsFieldsMin { opt "isImmutable" is_immutable, opt
+			"isReadOnly" is_read_only, opt "isRequired" is_required, opt "type" type_,
+			rest "" extra }
+		);
 		/// The object `result.property.settings.fields.step` of `sale.property.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -14901,35 +9885,16 @@ pub mod property {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertySettingsFieldsStep {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertySettingsFieldsStep {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertySettingsFieldsStep { is_immutable : field "isImmutable",
+			is_read_only : field "isReadOnly", is_required : field "isRequired", type_ :
+			field "type", extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertySettingsFieldsStep { opt "isImmutable" is_immutable, opt
+			"isReadOnly" is_read_only, opt "isRequired" is_required, opt "type" type_,
+			rest "" extra }
+		);
 		/// The object `result.property.settings.fields` of `sale.property.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -14945,33 +9910,14 @@ pub mod property {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertySettingsFields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					max: object.field("max")?,
-					min: object.field("min")?,
-					step: object.field("step")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertySettingsFields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "max", &self.max)?;
-				crate::support::opt_entry(&mut map, "min", &self.min)?;
-				crate::support::opt_entry(&mut map, "step", &self.step)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertySettingsFields { max : field "max", min : field "min", step :
+			field "step", extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertySettingsFields { opt "max" max, opt "min" min, opt "step" step,
+			rest "" extra }
+		);
 		/// The object `result.property.settings` of `sale.property.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -14991,37 +9937,16 @@ pub mod property {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertySettings {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					fields: object.field("fields")?,
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertySettings {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertySettings { fields : field "fields", is_immutable : field
+			"isImmutable", is_read_only : field "isReadOnly", is_required : field
+			"isRequired", type_ : field "type", extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertySettings { opt "fields" fields, opt "isImmutable" is_immutable,
+			opt "isReadOnly" is_read_only, opt "isRequired" is_required, opt "type"
+			type_, rest "" extra }
+		);
 		/// The object `result.property.sort` of `sale.property.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -15039,35 +9964,15 @@ pub mod property {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertySort {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertySort {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertySort { is_immutable : field "isImmutable", is_read_only : field
+			"isReadOnly", is_required : field "isRequired", type_ : field "type", extra :
+			rest "", }
+		);
+		serialize_map!(
+			OutputPropertySort { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.property.type` of `sale.property.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -15085,35 +9990,15 @@ pub mod property {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyType {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyType {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyType { is_immutable : field "isImmutable", is_read_only : field
+			"isReadOnly", is_required : field "isRequired", type_ : field "type", extra :
+			rest "", }
+		);
+		serialize_map!(
+			OutputPropertyType { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.property.userProps` of `sale.property.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -15131,35 +10016,15 @@ pub mod property {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyUserProps {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyUserProps {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyUserProps { is_immutable : field "isImmutable", is_read_only :
+			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertyUserProps { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.property.util` of `sale.property.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -15177,35 +10042,15 @@ pub mod property {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyUtil {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyUtil {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyUtil { is_immutable : field "isImmutable", is_read_only : field
+			"isReadOnly", is_required : field "isRequired", type_ : field "type", extra :
+			rest "", }
+		);
+		serialize_map!(
+			OutputPropertyUtil { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.property.xmlId` of `sale.property.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -15223,35 +10068,15 @@ pub mod property {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyXmlId {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyXmlId {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyXmlId { is_immutable : field "isImmutable", is_read_only :
+			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertyXmlId { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.property` of `sale.property.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -15295,73 +10120,23 @@ pub mod property {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputProperty {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					active: object.field("active")?,
-					code: object.field("code")?,
-					default_value: object.field("defaultValue")?,
-					description: object.field("description")?,
-					id: object.field("id")?,
-					is_filtered: object.field("isFiltered")?,
-					multiple: object.field("multiple")?,
-					name: object.field("name")?,
-					person_type_id: object.field("personTypeId")?,
-					props_group_id: object.field("propsGroupId")?,
-					required: object.field("required")?,
-					settings: object.field("settings")?,
-					sort: object.field("sort")?,
-					type_: object.field("type")?,
-					user_props: object.field("userProps")?,
-					util: object.field("util")?,
-					xml_id: object.field("xmlId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputProperty {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "active", &self.active)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(
-					&mut map,
-					"defaultValue",
-					&self.default_value,
-				)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "isFiltered", &self.is_filtered)?;
-				crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"personTypeId",
-					&self.person_type_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"propsGroupId",
-					&self.props_group_id,
-				)?;
-				crate::support::opt_entry(&mut map, "required", &self.required)?;
-				crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "userProps", &self.user_props)?;
-				crate::support::opt_entry(&mut map, "util", &self.util)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputProperty { active : field "active", code : field "code", default_value
+			: field "defaultValue", description : field "description", id : field "id",
+			is_filtered : field "isFiltered", multiple : field "multiple", name : field
+			"name", person_type_id : field "personTypeId", props_group_id : field
+			"propsGroupId", required : field "required", settings : field "settings",
+			sort : field "sort", type_ : field "type", user_props : field "userProps",
+			util : field "util", xml_id : field "xmlId", extra : rest "", }
+		);
+		serialize_map!(
+			OutputProperty { opt "active" active, opt "code" code, opt "defaultValue"
+			default_value, opt "description" description, opt "id" id, opt "isFiltered"
+			is_filtered, opt "multiple" multiple, opt "name" name, opt "personTypeId"
+			person_type_id, opt "propsGroupId" props_group_id, opt "required" required,
+			opt "settings" settings, opt "sort" sort, opt "type" type_, opt "userProps"
+			user_props, opt "util" util, opt "xmlId" xml_id, rest "" extra }
+		);
 		/// The object `result` of `sale.property.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-get-fields-by-type.html>
@@ -15373,30 +10148,10 @@ pub mod property {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["property"], &[])?;
-				Ok(Self {
-					property: object.field("property")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "property", &self.property)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { property : field "property", extra : rest "", } fits["property"] []
+		);
+		serialize_map!(Output { opt "property" property, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Getfieldsbytype {
 			const NAME: &'static str = "sale.property.getfieldsbytype";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -15453,40 +10208,11 @@ pub mod property {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(Filter { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Filter { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `params.order` of `sale.property.list`: `object`.
@@ -15519,40 +10245,11 @@ pub mod property {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Order {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Order);
+		serialize_map!(Order { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Order {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Order { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Order);
 		/// The object `result` of `sale.property.list`: `object`.
@@ -15566,30 +10263,11 @@ pub mod property {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["properties"], &[])?;
-				Ok(Self {
-					properties: object.field("properties")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("properties", &self.properties)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { properties : field "properties", extra : rest "", }
+			fits["properties"] []
+		);
+		serialize_map!(Output { req "properties" properties, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::List {
 			const NAME: &'static str = "sale.property.list";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -15781,92 +10459,24 @@ pub mod property {
 				self.settings = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("name", &self.name)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(
-					&mut map,
-					"active",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"util",
-					&self.util.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"userProps",
-					&self.user_props.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"isFiltered",
-					&self.is_filtered.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(
-					&mut map,
-					"required",
-					&self.required.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"multiple",
-					&self.multiple.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"defaultValue",
-					&self.default_value,
-				)?;
-				crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "name" name, opt "code" code, opt_yn "active" active, opt_yn
+			"util" util, opt_yn "userProps" user_props, opt_yn "isFiltered" is_filtered,
+			opt "sort" sort, opt "description" description, opt_yn "required" required,
+			opt_yn "multiple" multiple, opt "xmlId" xml_id, opt "defaultValue"
+			default_value, opt "settings" settings, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.field("name")?,
-					code: object.exact_str("code")?,
-					active: object.field("active")?,
-					util: object.field("util")?,
-					user_props: object.field("userProps")?,
-					is_filtered: object.field("isFiltered")?,
-					sort: object.field("sort")?,
-					description: object.exact_str("description")?,
-					required: object.field("required")?,
-					multiple: object.field("multiple")?,
-					xml_id: object.exact_str("xmlId")?,
-					default_value: object.field("defaultValue")?,
-					settings: object.field("settings")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { name : field "name", code : exact "code", active : field "active",
+			util : field "util", user_props : field "userProps", is_filtered : field
+			"isFiltered", sort : field "sort", description : exact "description",
+			required : field "required", multiple : field "multiple", xml_id : exact
+			"xmlId", default_value : field "defaultValue", settings : field "settings",
+			extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.property.update`: `object`.
@@ -15880,30 +10490,10 @@ pub mod property {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["property"], &[])?;
-				Ok(Self {
-					property: object.field("property")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "property", &self.property)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { property : field "property", extra : rest "", } fits["property"] []
+		);
+		serialize_map!(Output { opt "property" property, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Update {
 			const NAME: &'static str = "sale.property.update";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -15939,38 +10529,11 @@ pub mod property_relation {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(Add { req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Add { fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `sale.propertyRelation.deleteByFilter`: REST 2, scope `sale`.
@@ -15996,38 +10559,11 @@ pub mod property_relation {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for DeleteByFilter {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(DeleteByFilter);
+	serialize_map!(DeleteByFilter { req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for DeleteByFilter {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(DeleteByFilter { fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(DeleteByFilter);
 	/// `sale.propertyRelation.getFields`: REST 2, scope `sale`.
@@ -16048,34 +10584,11 @@ pub mod property_relation {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetFields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetFields);
+	serialize_map!(GetFields { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetFields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(GetFields { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetFields);
 	/// `sale.propertyRelation.list`: REST 2, scope `sale`.
@@ -16139,44 +10652,17 @@ pub mod property_relation {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "select", &self.select)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::opt_entry(&mut map, "order", &self.order)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(
+		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
+		start, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				select: object.field("select")?,
-				filter: object.field("filter")?,
-				order: object.field("order")?,
-				start: object.field("start")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		List { select : field "select", filter : field "filter", order : field "order",
+		start : field "start", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// Types of `sale.propertyRelation.add`.
@@ -16234,44 +10720,17 @@ pub mod property_relation {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("entityId", &self.entity_id)?;
-				map.serialize_entry("entityType", &self.entity_type)?;
-				map.serialize_entry("propertyId", &self.property_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "entityId" entity_id, req "entityType" entity_type, req
+			"propertyId" property_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					entity_id: object.field("entityId")?,
-					entity_type: object.field("entityType")?,
-					property_id: object.field("propertyId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { entity_id : field "entityId", entity_type : field "entityType",
+			property_id : field "propertyId", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.propertyRelation.add`: `object`.
@@ -16285,34 +10744,13 @@ pub mod property_relation {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["propertyRelation"], &[])?;
-				Ok(Self {
-					property_relation: object.field("propertyRelation")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"propertyRelation",
-					&self.property_relation,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { property_relation : field "propertyRelation", extra : rest "", }
+			fits["propertyRelation"] []
+		);
+		serialize_map!(
+			Output { opt "propertyRelation" property_relation, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Add {
 			const NAME: &'static str = "sale.propertyRelation.add";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -16375,44 +10813,17 @@ pub mod property_relation {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("entityId", &self.entity_id)?;
-				map.serialize_entry("entityType", &self.entity_type)?;
-				map.serialize_entry("propertyId", &self.property_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "entityId" entity_id, req "entityType" entity_type, req
+			"propertyId" property_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					entity_id: object.field("entityId")?,
-					entity_type: object.field("entityType")?,
-					property_id: object.field("propertyId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { entity_id : field "entityId", entity_type : field "entityType",
+			property_id : field "propertyId", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `boolean`.
@@ -16459,35 +10870,16 @@ pub mod property_relation {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyRelationField {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyRelationField {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyRelationField { is_immutable : field "isImmutable",
+			is_read_only : field "isReadOnly", is_required : field "isRequired", type_ :
+			field "type", extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertyRelationField { opt "isImmutable" is_immutable, opt
+			"isReadOnly" is_read_only, opt "isRequired" is_required, opt "type" type_,
+			rest "" extra }
+		);
 		/// The object `result.propertyRelation` of `sale.propertyRelation.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-relation/sale-property-relation-get-fields.html>
@@ -16501,29 +10893,8 @@ pub mod property_relation {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyRelation {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyRelation {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(OutputPropertyRelation { field : pattern "*", extra : rest "", });
+		serialize_map!(OutputPropertyRelation { rest "*" field, rest "" extra });
 		/// The object `result` of `sale.propertyRelation.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-relation/sale-property-relation-get-fields.html>
@@ -16535,34 +10906,13 @@ pub mod property_relation {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["propertyRelation"], &[])?;
-				Ok(Self {
-					property_relation: object.field("propertyRelation")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"propertyRelation",
-					&self.property_relation,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { property_relation : field "propertyRelation", extra : rest "", }
+			fits["propertyRelation"] []
+		);
+		serialize_map!(
+			Output { opt "propertyRelation" property_relation, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::GetFields {
 			const NAME: &'static str = "sale.propertyRelation.getFields";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -16619,40 +10969,11 @@ pub mod property_relation {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(Filter { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Filter { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `params.order` of `sale.propertyRelation.list`: `object`.
@@ -16685,40 +11006,11 @@ pub mod property_relation {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Order {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Order);
+		serialize_map!(Order { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Order {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Order { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Order);
 		/// The object `result` of `sale.propertyRelation.list`: `object`.
@@ -16732,34 +11024,13 @@ pub mod property_relation {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["propertyRelations"], &[])?;
-				Ok(Self {
-					property_relations: object.field("propertyRelations")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"propertyRelations",
-					&self.property_relations,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { property_relations : field "propertyRelations", extra : rest "", }
+			fits["propertyRelations"] []
+		);
+		serialize_map!(
+			Output { opt "propertyRelations" property_relations, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::List {
 			const NAME: &'static str = "sale.propertyRelation.list";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -16795,38 +11066,11 @@ pub mod propertygroup {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(Add { req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Add { fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `sale.propertygroup.delete`: REST 2, scope `sale`.
@@ -16852,38 +11096,11 @@ pub mod propertygroup {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `sale.propertygroup.get`: REST 2, scope `sale`.
@@ -16909,38 +11126,11 @@ pub mod propertygroup {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `sale.propertygroup.getFields`: REST 2, scope `sale`.
@@ -16961,34 +11151,11 @@ pub mod propertygroup {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetFields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetFields);
+	serialize_map!(GetFields { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetFields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(GetFields { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetFields);
 	/// `sale.propertygroup.list`: REST 2, scope `sale`.
@@ -17044,42 +11211,17 @@ pub mod propertygroup {
 			self.order = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "select", &self.select)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::opt_entry(&mut map, "order", &self.order)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
+	extra_setter!(List);
+	serialize_map!(
+		List { opt "select" select, opt "filter" filter, opt "order" order, rest "" extra
 		}
-	}
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				select: object.field("select")?,
-				filter: object.field("filter")?,
-				order: object.field("order")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		List { select : field "select", filter : field "filter", order : field "order",
+		extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// `sale.propertygroup.update`: REST 2, scope `sale`.
@@ -17108,40 +11250,11 @@ pub mod propertygroup {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `sale.propertygroup.add`.
@@ -17198,44 +11311,17 @@ pub mod propertygroup {
 				self.sort = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("personTypeId", &self.person_type_id)?;
-				map.serialize_entry("name", &self.name)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "personTypeId" person_type_id, req "name" name, opt "sort" sort,
+			rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					person_type_id: object.field("personTypeId")?,
-					name: object.field("name")?,
-					sort: object.field("sort")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { person_type_id : field "personTypeId", name : field "name", sort :
+			field "sort", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.propertygroup.add`: `object`.
@@ -17249,34 +11335,11 @@ pub mod propertygroup {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["propertyGroup"], &[])?;
-				Ok(Self {
-					property_group: object.field("propertyGroup")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"propertyGroup",
-					&self.property_group,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { property_group : field "propertyGroup", extra : rest "", }
+			fits["propertyGroup"] []
+		);
+		serialize_map!(Output { opt "propertyGroup" property_group, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Add {
 			const NAME: &'static str = "sale.propertygroup.add";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -17355,34 +11418,11 @@ pub mod propertygroup {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["propertyGroup"], &[])?;
-				Ok(Self {
-					property_group: object.field("propertyGroup")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"propertyGroup",
-					&self.property_group,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { property_group : field "propertyGroup", extra : rest "", }
+			fits["propertyGroup"] []
+		);
+		serialize_map!(Output { opt "propertyGroup" property_group, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "sale.propertygroup.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -17426,35 +11466,15 @@ pub mod propertygroup {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyGroupField {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyGroupField {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyGroupField { is_immutable : field "isImmutable", is_read_only :
+			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertyGroupField { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.propertyGroup` of `sale.propertygroup.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-get-fields.html>
@@ -17468,29 +11488,8 @@ pub mod propertygroup {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyGroup {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyGroup {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(OutputPropertyGroup { field : pattern "*", extra : rest "", });
+		serialize_map!(OutputPropertyGroup { rest "*" field, rest "" extra });
 		/// The object `result` of `sale.propertygroup.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-get-fields.html>
@@ -17502,34 +11501,11 @@ pub mod propertygroup {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["propertyGroup"], &[])?;
-				Ok(Self {
-					property_group: object.field("propertyGroup")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"propertyGroup",
-					&self.property_group,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { property_group : field "propertyGroup", extra : rest "", }
+			fits["propertyGroup"] []
+		);
+		serialize_map!(Output { opt "propertyGroup" property_group, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::GetFields {
 			const NAME: &'static str = "sale.propertygroup.getFields";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -17586,40 +11562,11 @@ pub mod propertygroup {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(Filter { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Filter { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `params.order` of `sale.propertygroup.list`: `object`.
@@ -17652,40 +11599,11 @@ pub mod propertygroup {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Order {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Order);
+		serialize_map!(Order { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Order {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Order { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Order);
 		/// The object `result` of `sale.propertygroup.list`: `object`.
@@ -17699,30 +11617,11 @@ pub mod propertygroup {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["propertyGroups"], &[])?;
-				Ok(Self {
-					property_groups: object.field("propertyGroups")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("propertyGroups", &self.property_groups)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { property_groups : field "propertyGroups", extra : rest "", }
+			fits["propertyGroups"] []
+		);
+		serialize_map!(Output { req "propertyGroups" property_groups, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::List {
 			const NAME: &'static str = "sale.propertygroup.list";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -17796,44 +11695,17 @@ pub mod propertygroup {
 				self.sort = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("personTypeId", &self.person_type_id)?;
-				map.serialize_entry("name", &self.name)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "personTypeId" person_type_id, req "name" name, opt "sort" sort,
+			rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					person_type_id: object.field("personTypeId")?,
-					name: object.field("name")?,
-					sort: object.field("sort")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { person_type_id : field "personTypeId", name : field "name", sort :
+			field "sort", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.propertygroup.update`: `object`.
@@ -17847,34 +11719,11 @@ pub mod propertygroup {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["propertyGroup"], &[])?;
-				Ok(Self {
-					property_group: object.field("propertyGroup")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"propertyGroup",
-					&self.property_group,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { property_group : field "propertyGroup", extra : rest "", }
+			fits["propertyGroup"] []
+		);
+		serialize_map!(Output { opt "propertyGroup" property_group, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Update {
 			const NAME: &'static str = "sale.propertygroup.update";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -17910,38 +11759,11 @@ pub mod propertyvalue {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `sale.propertyvalue.get`: REST 2, scope `sale`.
@@ -17967,38 +11789,11 @@ pub mod propertyvalue {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `sale.propertyvalue.getfields`: REST 2, scope `sale`.
@@ -18019,34 +11814,11 @@ pub mod propertyvalue {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getfields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getfields);
+	serialize_map!(Getfields { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getfields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(Getfields { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getfields);
 	/// `sale.propertyvalue.list`: REST 2, scope `sale`.
@@ -18110,44 +11882,17 @@ pub mod propertyvalue {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "select", &self.select)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::opt_entry(&mut map, "order", &self.order)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(
+		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
+		start, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				select: object.field("select")?,
-				filter: object.field("filter")?,
-				order: object.field("order")?,
-				start: object.field("start")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		List { select : field "select", filter : field "filter", order : field "order",
+		start : field "start", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// `sale.propertyvalue.modify`: REST 2, scope `sale`.
@@ -18173,38 +11918,11 @@ pub mod propertyvalue {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Modify {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Modify);
+	serialize_map!(Modify { req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Modify {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Modify { fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Modify);
 	/// Types of `sale.propertyvalue.delete`.
@@ -18276,34 +11994,11 @@ pub mod propertyvalue {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["propertyValue"], &[])?;
-				Ok(Self {
-					property_value: object.field("propertyValue")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"propertyValue",
-					&self.property_value,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { property_value : field "propertyValue", extra : rest "", }
+			fits["propertyValue"] []
+		);
+		serialize_map!(Output { opt "propertyValue" property_value, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "sale.propertyvalue.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -18347,35 +12042,15 @@ pub mod propertyvalue {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyValueField {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyValueField {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyValueField { is_immutable : field "isImmutable", is_read_only :
+			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertyValueField { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.propertyValue` of `sale.propertyvalue.getfields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-get-fields.html>
@@ -18389,29 +12064,8 @@ pub mod propertyvalue {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyValue {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyValue {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(OutputPropertyValue { field : pattern "*", extra : rest "", });
+		serialize_map!(OutputPropertyValue { rest "*" field, rest "" extra });
 		/// The object `result` of `sale.propertyvalue.getfields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-get-fields.html>
@@ -18423,34 +12077,11 @@ pub mod propertyvalue {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["propertyValue"], &[])?;
-				Ok(Self {
-					property_value: object.field("propertyValue")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"propertyValue",
-					&self.property_value,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { property_value : field "propertyValue", extra : rest "", }
+			fits["propertyValue"] []
+		);
+		serialize_map!(Output { opt "propertyValue" property_value, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Getfields {
 			const NAME: &'static str = "sale.propertyvalue.getfields";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -18507,40 +12138,11 @@ pub mod propertyvalue {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(Filter { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Filter { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `params.order` of `sale.propertyvalue.list`: `object`.
@@ -18573,40 +12175,11 @@ pub mod propertyvalue {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Order {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Order);
+		serialize_map!(Order { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Order {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Order { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Order);
 		/// The object `result` of `sale.propertyvalue.list`: `object`.
@@ -18620,30 +12193,11 @@ pub mod propertyvalue {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["propertyValues"], &[])?;
-				Ok(Self {
-					property_values: object.field("propertyValues")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("propertyValues", &self.property_values)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { property_values : field "propertyValues", extra : rest "", }
+			fits["propertyValues"] []
+		);
+		serialize_map!(Output { req "propertyValues" property_values, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::List {
 			const NAME: &'static str = "sale.propertyvalue.list";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -18705,42 +12259,17 @@ pub mod propertyvalue {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for FieldsOrderPropertyValues {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("orderPropsId", &self.order_props_id)?;
-				map.serialize_entry("value", &self.value)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(FieldsOrderPropertyValues);
+		serialize_map!(
+			FieldsOrderPropertyValues { req "orderPropsId" order_props_id, req "value"
+			value, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for FieldsOrderPropertyValues {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					order_props_id: object.field("orderPropsId")?,
-					value: object.field("value")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			FieldsOrderPropertyValues { order_props_id : field "orderPropsId", value :
+			field "value", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsOrderPropertyValues);
 		/// The object `params.fields.order` of `sale.propertyvalue.modify`: `object`.
@@ -18773,42 +12302,17 @@ pub mod propertyvalue {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for FieldsOrder {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				map.serialize_entry("propertyValues", &self.property_values)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(FieldsOrder);
+		serialize_map!(
+			FieldsOrder { req "id" id, req "propertyValues" property_values, rest ""
+			extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for FieldsOrder {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					property_values: object.field("propertyValues")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			FieldsOrder { id : field "id", property_values : field "propertyValues",
+			extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsOrder);
 		/// The object `params.fields` of `sale.propertyvalue.modify`: `object`.
@@ -18830,40 +12334,11 @@ pub mod propertyvalue {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("order", &self.order)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(Fields { req "order" order, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					order: object.field("order")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Fields { order : field "order", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.propertyvalue.modify`: `object`.
@@ -18877,30 +12352,11 @@ pub mod propertyvalue {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["propertyValues"], &[])?;
-				Ok(Self {
-					property_values: object.field("propertyValues")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("propertyValues", &self.property_values)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { property_values : field "propertyValues", extra : rest "", }
+			fits["propertyValues"] []
+		);
+		serialize_map!(Output { req "propertyValues" property_values, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Modify {
 			const NAME: &'static str = "sale.propertyvalue.modify";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -18936,38 +12392,11 @@ pub mod propertyvariant {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(Add { req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Add { fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `sale.propertyvariant.delete`: REST 2, scope `sale`.
@@ -18993,38 +12422,11 @@ pub mod propertyvariant {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `sale.propertyvariant.get`: REST 2, scope `sale`.
@@ -19050,38 +12452,11 @@ pub mod propertyvariant {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `sale.propertyvariant.getFields`: REST 2, scope `sale`.
@@ -19102,34 +12477,11 @@ pub mod propertyvariant {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetFields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetFields);
+	serialize_map!(GetFields { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetFields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(GetFields { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetFields);
 	/// `sale.propertyvariant.list`: REST 2, scope `sale`.
@@ -19185,42 +12537,17 @@ pub mod propertyvariant {
 			self.order = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "select", &self.select)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::opt_entry(&mut map, "order", &self.order)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
+	extra_setter!(List);
+	serialize_map!(
+		List { opt "select" select, opt "filter" filter, opt "order" order, rest "" extra
 		}
-	}
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				select: object.field("select")?,
-				filter: object.field("filter")?,
-				order: object.field("order")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		List { select : field "select", filter : field "filter", order : field "order",
+		extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// `sale.propertyvariant.update`: REST 2, scope `sale`.
@@ -19249,40 +12576,11 @@ pub mod propertyvariant {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `sale.propertyvariant.add`.
@@ -19359,48 +12657,18 @@ pub mod propertyvariant {
 				self.description = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("orderPropsId", &self.order_props_id)?;
-				map.serialize_entry("name", &self.name)?;
-				map.serialize_entry("value", &self.value)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "orderPropsId" order_props_id, req "name" name, req "value"
+			value, opt "sort" sort, opt "description" description, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					order_props_id: object.field("orderPropsId")?,
-					name: object.field("name")?,
-					value: object.field("value")?,
-					sort: object.field("sort")?,
-					description: object.exact_str("description")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { order_props_id : field "orderPropsId", name : field "name", value :
+			field "value", sort : field "sort", description : exact "description", extra
+			: rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.propertyvariant.add`: `object`.
@@ -19414,34 +12682,11 @@ pub mod propertyvariant {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["propertyVariant"], &[])?;
-				Ok(Self {
-					property_variant: object.field("propertyVariant")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"propertyVariant",
-					&self.property_variant,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { property_variant : field "propertyVariant", extra : rest "", }
+			fits["propertyVariant"] []
+		);
+		serialize_map!(Output { opt "propertyVariant" property_variant, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Add {
 			const NAME: &'static str = "sale.propertyvariant.add";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -19520,34 +12765,11 @@ pub mod propertyvariant {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["propertyVariant"], &[])?;
-				Ok(Self {
-					property_variant: object.field("propertyVariant")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"propertyVariant",
-					&self.property_variant,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { property_variant : field "propertyVariant", extra : rest "", }
+			fits["propertyVariant"] []
+		);
+		serialize_map!(Output { opt "propertyVariant" property_variant, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "sale.propertyvariant.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -19591,35 +12813,15 @@ pub mod propertyvariant {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyVariantField {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyVariantField {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyVariantField { is_immutable : field "isImmutable", is_read_only
+			: field "isReadOnly", is_required : field "isRequired", type_ : field "type",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertyVariantField { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.propertyVariant` of `sale.propertyvariant.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-get-fields.html>
@@ -19633,29 +12835,8 @@ pub mod propertyvariant {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyVariant {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyVariant {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(OutputPropertyVariant { field : pattern "*", extra : rest "", });
+		serialize_map!(OutputPropertyVariant { rest "*" field, rest "" extra });
 		/// The object `result` of `sale.propertyvariant.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-get-fields.html>
@@ -19667,34 +12848,11 @@ pub mod propertyvariant {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["propertyVariant"], &[])?;
-				Ok(Self {
-					property_variant: object.field("propertyVariant")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"propertyVariant",
-					&self.property_variant,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { property_variant : field "propertyVariant", extra : rest "", }
+			fits["propertyVariant"] []
+		);
+		serialize_map!(Output { opt "propertyVariant" property_variant, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::GetFields {
 			const NAME: &'static str = "sale.propertyvariant.getFields";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -19751,40 +12909,11 @@ pub mod propertyvariant {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(Filter { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Filter { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `params.order` of `sale.propertyvariant.list`: `object`.
@@ -19817,40 +12946,11 @@ pub mod propertyvariant {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Order {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Order);
+		serialize_map!(Order { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Order {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Order { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Order);
 		/// The object `result` of `sale.propertyvariant.list`: `object`.
@@ -19864,30 +12964,13 @@ pub mod propertyvariant {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["propertyVariants"], &[])?;
-				Ok(Self {
-					property_variants: object.field("propertyVariants")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("propertyVariants", &self.property_variants)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { property_variants : field "propertyVariants", extra : rest "", }
+			fits["propertyVariants"] []
+		);
+		serialize_map!(
+			Output { req "propertyVariants" property_variants, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::List {
 			const NAME: &'static str = "sale.propertyvariant.list";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -19972,46 +13055,17 @@ pub mod propertyvariant {
 				self.description = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("name", &self.name)?;
-				map.serialize_entry("value", &self.value)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "name" name, req "value" value, opt "sort" sort, opt
+			"description" description, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.field("name")?,
-					value: object.field("value")?,
-					sort: object.field("sort")?,
-					description: object.exact_str("description")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { name : field "name", value : field "value", sort : field "sort",
+			description : exact "description", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.propertyvariant.update`: `object`.
@@ -20025,34 +13079,11 @@ pub mod propertyvariant {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["propertyVariant"], &[])?;
-				Ok(Self {
-					property_variant: object.field("propertyVariant")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"propertyVariant",
-					&self.property_variant,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { property_variant : field "propertyVariant", extra : rest "", }
+			fits["propertyVariant"] []
+		);
+		serialize_map!(Output { opt "propertyVariant" property_variant, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Update {
 			const NAME: &'static str = "sale.propertyvariant.update";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -20088,38 +13119,11 @@ pub mod shipment {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(Add { req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Add { fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `sale.shipment.delete`: REST 2, scope `sale`.
@@ -20145,38 +13149,11 @@ pub mod shipment {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `sale.shipment.get`: REST 2, scope `sale`.
@@ -20202,38 +13179,11 @@ pub mod shipment {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `sale.shipment.getFields`: REST 2, scope `sale`.
@@ -20254,34 +13204,11 @@ pub mod shipment {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetFields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetFields);
+	serialize_map!(GetFields { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetFields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(GetFields { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetFields);
 	/// `sale.shipment.list`: REST 2, scope `sale`.
@@ -20345,44 +13272,17 @@ pub mod shipment {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "select", &self.select)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::opt_entry(&mut map, "order", &self.order)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(
+		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
+		start, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				select: object.field("select")?,
-				filter: object.field("filter")?,
-				order: object.field("order")?,
-				start: object.field("start")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		List { select : field "select", filter : field "filter", order : field "order",
+		start : field "start", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// `sale.shipment.update`: REST 2, scope `sale`.
@@ -20411,40 +13311,11 @@ pub mod shipment {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `sale.shipment.add`.
@@ -20589,87 +13460,27 @@ pub mod shipment {
 				self.xml_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("orderId", &self.order_id)?;
-				map.serialize_entry(
-					"allowDelivery",
-					crate::support::yes_no(self.allow_delivery),
-				)?;
-				map.serialize_entry("deducted", crate::support::yes_no(self.deducted))?;
-				map.serialize_entry("deliveryId", &self.delivery_id)?;
-				crate::support::opt_entry(&mut map, "statusId", &self.status_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"deliveryDocDate",
-					&self.delivery_doc_date,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"deliveryDocNum",
-					&self.delivery_doc_num,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"trackingNumber",
-					&self.tracking_number,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"basePriceDelivery",
-					&self.base_price_delivery,
-				)?;
-				crate::support::opt_entry(&mut map, "comments", &self.comments)?;
-				crate::support::opt_entry(&mut map, "companyId", &self.company_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"responsibleId",
-					&self.responsible_id,
-				)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "orderId" order_id, yn "allowDelivery" allow_delivery, yn
+			"deducted" deducted, req "deliveryId" delivery_id, opt "statusId" status_id,
+			opt "deliveryDocDate" delivery_doc_date, opt "deliveryDocNum"
+			delivery_doc_num, opt "trackingNumber" tracking_number, opt
+			"basePriceDelivery" base_price_delivery, opt "comments" comments, opt
+			"companyId" company_id, opt "responsibleId" responsible_id, opt "xmlId"
+			xml_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					order_id: object.field("orderId")?,
-					allow_delivery: object.field("allowDelivery")?,
-					deducted: object.field("deducted")?,
-					delivery_id: object.field("deliveryId")?,
-					status_id: object.field("statusId")?,
-					delivery_doc_date: object.field("deliveryDocDate")?,
-					delivery_doc_num: object.exact_str("deliveryDocNum")?,
-					tracking_number: object.exact_str("trackingNumber")?,
-					base_price_delivery: object.field("basePriceDelivery")?,
-					comments: object.exact_str("comments")?,
-					company_id: object.field("companyId")?,
-					responsible_id: object.field("responsibleId")?,
-					xml_id: object.exact_str("xmlId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { order_id : field "orderId", allow_delivery : field "allowDelivery",
+			deducted : field "deducted", delivery_id : field "deliveryId", status_id :
+			field "statusId", delivery_doc_date : field "deliveryDocDate",
+			delivery_doc_num : exact "deliveryDocNum", tracking_number : exact
+			"trackingNumber", base_price_delivery : field "basePriceDelivery", comments :
+			exact "comments", company_id : field "companyId", responsible_id : field
+			"responsibleId", xml_id : exact "xmlId", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.shipment.add`: `object`.
@@ -20683,30 +13494,10 @@ pub mod shipment {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["shipment"], &[])?;
-				Ok(Self {
-					shipment: object.field("shipment")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "shipment", &self.shipment)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { shipment : field "shipment", extra : rest "", } fits["shipment"] []
+		);
+		serialize_map!(Output { opt "shipment" shipment, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Add {
 			const NAME: &'static str = "sale.shipment.add";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -20814,49 +13605,18 @@ pub mod shipment {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputShipmentShipmentItems {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					basket_id: object.soft("basketId"),
-					date_insert: object.soft("dateInsert"),
-					id: object.soft("id"),
-					order_delivery_id: object.soft("orderDeliveryId"),
-					quantity: object.soft("quantity"),
-					reserved_quantity: object.soft("reservedQuantity"),
-					xml_id: object.soft("xmlId"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputShipmentShipmentItems {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "basketId", &self.basket_id)?;
-				crate::support::opt_entry(&mut map, "dateInsert", &self.date_insert)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"orderDeliveryId",
-					&self.order_delivery_id,
-				)?;
-				crate::support::opt_entry(&mut map, "quantity", &self.quantity)?;
-				crate::support::opt_entry(
-					&mut map,
-					"reservedQuantity",
-					&self.reserved_quantity,
-				)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputShipmentShipmentItems { basket_id : soft "basketId", date_insert : soft
+			"dateInsert", id : soft "id", order_delivery_id : soft "orderDeliveryId",
+			quantity : soft "quantity", reserved_quantity : soft "reservedQuantity",
+			xml_id : soft "xmlId", extra : rest "", }
+		);
+		serialize_map!(
+			OutputShipmentShipmentItems { opt "basketId" basket_id, opt "dateInsert"
+			date_insert, opt "id" id, opt "orderDeliveryId" order_delivery_id, opt
+			"quantity" quantity, opt "reservedQuantity" reserved_quantity, opt "xmlId"
+			xml_id, rest "" extra }
+		);
 		/// The object `result.shipment` of `sale.shipment.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get.html>
@@ -21050,191 +13810,58 @@ pub mod shipment {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputShipment {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					account_number: object.soft("accountNumber"),
-					allow_delivery: object.soft("allowDelivery"),
-					base_price_delivery: object.soft("basePriceDelivery"),
-					canceled: object.soft("canceled"),
-					comments: object.soft("comments"),
-					company_id: object.soft("companyId"),
-					currency: object.soft("currency"),
-					custom_price_delivery: object.soft("customPriceDelivery"),
-					date_allow_delivery: object.soft("dateAllowDelivery"),
-					date_canceled: object.soft("dateCanceled"),
-					date_deducted: object.soft("dateDeducted"),
-					date_insert: object.soft("dateInsert"),
-					date_marked: object.soft("dateMarked"),
-					date_responsible_id: object.soft("dateResponsibleId"),
-					deducted: object.soft("deducted"),
-					delivery_doc_date: object.soft("deliveryDocDate"),
-					delivery_doc_num: object.soft("deliveryDocNum"),
-					delivery_id: object.soft("deliveryId"),
-					delivery_name: object.soft("deliveryName"),
-					delivery_xml_id: object.soft("deliveryXmlId"),
-					discount_price: object.soft("discountPrice"),
-					emp_allow_delivery_id: object.soft("empAllowDeliveryId"),
-					emp_canceled_id: object.soft("empCanceledId"),
-					emp_deducted_id: object.soft("empDeductedId"),
-					emp_marked_id: object.soft("empMarkedId"),
-					emp_responsible_id: object.soft("empResponsibleId"),
-					external_delivery: object.soft("externalDelivery"),
-					id: object.soft("id"),
-					id1c: object.soft("id1c"),
-					marked: object.soft("marked"),
-					order_id: object.soft("orderId"),
-					price_delivery: object.soft("priceDelivery"),
-					reason_marked: object.soft("reasonMarked"),
-					reason_undo_deducted: object.soft("reasonUndoDeducted"),
-					responsible_id: object.soft("responsibleId"),
-					shipment_items: object.soft("shipmentItems"),
-					status_id: object.soft("statusId"),
-					status_xml_id: object.soft("statusXmlId"),
-					system: object.soft("system"),
-					tracking_description: object.soft("trackingDescription"),
-					tracking_last_check: object.soft("trackingLastCheck"),
-					tracking_number: object.soft("trackingNumber"),
-					tracking_status: object.soft("trackingStatus"),
-					updated1c: object.soft("updated1c"),
-					version1c: object.soft("version1c"),
-					xml_id: object.soft("xmlId"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputShipment {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"accountNumber",
-					&self.account_number,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"allowDelivery",
-					&self.allow_delivery,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"basePriceDelivery",
-					&self.base_price_delivery,
-				)?;
-				crate::support::opt_entry(&mut map, "canceled", &self.canceled)?;
-				crate::support::opt_entry(&mut map, "comments", &self.comments)?;
-				crate::support::opt_entry(&mut map, "companyId", &self.company_id)?;
-				crate::support::opt_entry(&mut map, "currency", &self.currency)?;
-				crate::support::opt_entry(
-					&mut map,
-					"customPriceDelivery",
-					&self.custom_price_delivery,
-				)?;
-				map.serialize_entry("dateAllowDelivery", &self.date_allow_delivery)?;
-				map.serialize_entry("dateCanceled", &self.date_canceled)?;
-				map.serialize_entry("dateDeducted", &self.date_deducted)?;
-				crate::support::opt_entry(&mut map, "dateInsert", &self.date_insert)?;
-				map.serialize_entry("dateMarked", &self.date_marked)?;
-				crate::support::opt_entry(
-					&mut map,
-					"dateResponsibleId",
-					&self.date_responsible_id,
-				)?;
-				crate::support::opt_entry(&mut map, "deducted", &self.deducted)?;
-				map.serialize_entry("deliveryDocDate", &self.delivery_doc_date)?;
-				crate::support::opt_entry(
-					&mut map,
-					"deliveryDocNum",
-					&self.delivery_doc_num,
-				)?;
-				crate::support::opt_entry(&mut map, "deliveryId", &self.delivery_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"deliveryName",
-					&self.delivery_name,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"deliveryXmlId",
-					&self.delivery_xml_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"discountPrice",
-					&self.discount_price,
-				)?;
-				map.serialize_entry("empAllowDeliveryId", &self.emp_allow_delivery_id)?;
-				map.serialize_entry("empCanceledId", &self.emp_canceled_id)?;
-				map.serialize_entry("empDeductedId", &self.emp_deducted_id)?;
-				map.serialize_entry("empMarkedId", &self.emp_marked_id)?;
-				map.serialize_entry("empResponsibleId", &self.emp_responsible_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"externalDelivery",
-					&self.external_delivery,
-				)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "id1c", &self.id1c)?;
-				crate::support::opt_entry(&mut map, "marked", &self.marked)?;
-				crate::support::opt_entry(&mut map, "orderId", &self.order_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"priceDelivery",
-					&self.price_delivery,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"reasonMarked",
-					&self.reason_marked,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"reasonUndoDeducted",
-					&self.reason_undo_deducted,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"responsibleId",
-					&self.responsible_id,
-				)?;
-				map.serialize_entry("shipmentItems", &self.shipment_items)?;
-				crate::support::opt_entry(&mut map, "statusId", &self.status_id)?;
-				crate::support::opt_entry(&mut map, "statusXmlId", &self.status_xml_id)?;
-				crate::support::opt_entry(&mut map, "system", &self.system)?;
-				crate::support::opt_entry(
-					&mut map,
-					"trackingDescription",
-					&self.tracking_description,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"trackingLastCheck",
-					&self.tracking_last_check,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"trackingNumber",
-					&self.tracking_number,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"trackingStatus",
-					&self.tracking_status,
-				)?;
-				crate::support::opt_entry(&mut map, "updated1c", &self.updated1c)?;
-				crate::support::opt_entry(&mut map, "version1c", &self.version1c)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputShipment { account_number : soft "accountNumber", allow_delivery : soft
+			"allowDelivery", base_price_delivery : soft "basePriceDelivery", canceled :
+			soft "canceled", comments : soft "comments", company_id : soft "companyId",
+			currency : soft "currency", custom_price_delivery : soft
+			"customPriceDelivery", date_allow_delivery : soft "dateAllowDelivery",
+			date_canceled : soft "dateCanceled", date_deducted : soft "dateDeducted",
+			date_insert : soft "dateInsert", date_marked : soft "dateMarked",
+			date_responsible_id : soft "dateResponsibleId", deducted : soft "deducted",
+			delivery_doc_date : soft "deliveryDocDate", delivery_doc_num : soft
+			"deliveryDocNum", delivery_id : soft "deliveryId", delivery_name : soft
+			"deliveryName", delivery_xml_id : soft "deliveryXmlId", discount_price : soft
+			"discountPrice", emp_allow_delivery_id : soft "empAllowDeliveryId",
+			emp_canceled_id : soft "empCanceledId", emp_deducted_id : soft
+			"empDeductedId", emp_marked_id : soft "empMarkedId", emp_responsible_id :
+			soft "empResponsibleId", external_delivery : soft "externalDelivery", id :
+			soft "id", id1c : soft "id1c", marked : soft "marked", order_id : soft
+			"orderId", price_delivery : soft "priceDelivery", reason_marked : soft
+			"reasonMarked", reason_undo_deducted : soft "reasonUndoDeducted",
+			responsible_id : soft "responsibleId", shipment_items : soft "shipmentItems",
+			status_id : soft "statusId", status_xml_id : soft "statusXmlId", system :
+			soft "system", tracking_description : soft "trackingDescription",
+			tracking_last_check : soft "trackingLastCheck", tracking_number : soft
+			"trackingNumber", tracking_status : soft "trackingStatus", updated1c : soft
+			"updated1c", version1c : soft "version1c", xml_id : soft "xmlId", extra :
+			rest "", }
+		);
+		serialize_map!(
+			OutputShipment { opt "accountNumber" account_number, opt "allowDelivery"
+			allow_delivery, opt "basePriceDelivery" base_price_delivery, opt "canceled"
+			canceled, opt "comments" comments, opt "companyId" company_id, opt "currency"
+			currency, opt "customPriceDelivery" custom_price_delivery, req
+			"dateAllowDelivery" date_allow_delivery, req "dateCanceled" date_canceled,
+			req "dateDeducted" date_deducted, opt "dateInsert" date_insert, req
+			"dateMarked" date_marked, opt "dateResponsibleId" date_responsible_id, opt
+			"deducted" deducted, req "deliveryDocDate" delivery_doc_date, opt
+			"deliveryDocNum" delivery_doc_num, opt "deliveryId" delivery_id, opt
+			"deliveryName" delivery_name, opt "deliveryXmlId" delivery_xml_id, opt
+			"discountPrice" discount_price, req "empAllowDeliveryId"
+			emp_allow_delivery_id, req "empCanceledId" emp_canceled_id, req
+			"empDeductedId" emp_deducted_id, req "empMarkedId" emp_marked_id, req
+			"empResponsibleId" emp_responsible_id, opt "externalDelivery"
+			external_delivery, opt "id" id, opt "id1c" id1c, opt "marked" marked, opt
+			"orderId" order_id, opt "priceDelivery" price_delivery, opt "reasonMarked"
+			reason_marked, opt "reasonUndoDeducted" reason_undo_deducted, opt
+			"responsibleId" responsible_id, req "shipmentItems" shipment_items, opt
+			"statusId" status_id, opt "statusXmlId" status_xml_id, opt "system" system,
+			opt "trackingDescription" tracking_description, opt "trackingLastCheck"
+			tracking_last_check, opt "trackingNumber" tracking_number, opt
+			"trackingStatus" tracking_status, opt "updated1c" updated1c, opt "version1c"
+			version1c, opt "xmlId" xml_id, rest "" extra }
+		);
 		/// The object `result` of `sale.shipment.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get.html>
@@ -21250,32 +13877,13 @@ pub mod shipment {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["property", "shipment"], &[])?;
-				Ok(Self {
-					property: object.field("property")?,
-					shipment: object.soft("shipment"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "property", &self.property)?;
-				crate::support::opt_entry(&mut map, "shipment", &self.shipment)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { property : field "property", shipment : soft "shipment", extra :
+			rest "", } fits["property", "shipment"] []
+		);
+		serialize_map!(
+			Output { opt "property" property, opt "shipment" shipment, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "sale.shipment.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -21319,35 +13927,15 @@ pub mod shipment {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputShipmentField {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputShipmentField {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputShipmentField { is_immutable : field "isImmutable", is_read_only :
+			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputShipmentField { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.shipment` of `sale.shipment.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -21361,29 +13949,8 @@ pub mod shipment {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputShipment {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputShipment {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(OutputShipment { field : pattern "*", extra : rest "", });
+		serialize_map!(OutputShipment { rest "*" field, rest "" extra });
 		/// The object `result` of `sale.shipment.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get-fields.html>
@@ -21395,30 +13962,10 @@ pub mod shipment {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["shipment"], &[])?;
-				Ok(Self {
-					shipment: object.field("shipment")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "shipment", &self.shipment)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { shipment : field "shipment", extra : rest "", } fits["shipment"] []
+		);
+		serialize_map!(Output { opt "shipment" shipment, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::GetFields {
 			const NAME: &'static str = "sale.shipment.getFields";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -21475,40 +14022,11 @@ pub mod shipment {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(Filter { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Filter { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `params.order` of `sale.shipment.list`: `object`.
@@ -21541,40 +14059,11 @@ pub mod shipment {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Order {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Order);
+		serialize_map!(Order { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Order {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Order { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Order);
 		/// The object `result` of `sale.shipment.list`: `object`.
@@ -21588,30 +14077,11 @@ pub mod shipment {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["shipments"], &[])?;
-				Ok(Self {
-					shipments: object.field("shipments")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("shipments", &self.shipments)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { shipments : field "shipments", extra : rest "", } fits["shipments"]
+			[]
+		);
+		serialize_map!(Output { req "shipments" shipments, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::List {
 			const NAME: &'static str = "sale.shipment.list";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -21775,91 +14245,28 @@ pub mod shipment {
 				self.xml_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry(
-					"allowDelivery",
-					crate::support::yes_no(self.allow_delivery),
-				)?;
-				map.serialize_entry("deducted", crate::support::yes_no(self.deducted))?;
-				map.serialize_entry("deliveryId", &self.delivery_id)?;
-				crate::support::opt_entry(&mut map, "statusId", &self.status_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"deliveryDocDate",
-					&self.delivery_doc_date,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"deliveryDocNum",
-					&self.delivery_doc_num,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"trackingNumber",
-					&self.tracking_number,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"basePriceDelivery",
-					&self.base_price_delivery,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"priceDelivery",
-					&self.price_delivery,
-				)?;
-				crate::support::opt_entry(&mut map, "comments", &self.comments)?;
-				crate::support::opt_entry(&mut map, "companyId", &self.company_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"responsibleId",
-					&self.responsible_id,
-				)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { yn "allowDelivery" allow_delivery, yn "deducted" deducted, req
+			"deliveryId" delivery_id, opt "statusId" status_id, opt "deliveryDocDate"
+			delivery_doc_date, opt "deliveryDocNum" delivery_doc_num, opt
+			"trackingNumber" tracking_number, opt "basePriceDelivery"
+			base_price_delivery, opt "priceDelivery" price_delivery, opt "comments"
+			comments, opt "companyId" company_id, opt "responsibleId" responsible_id, opt
+			"xmlId" xml_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					allow_delivery: object.field("allowDelivery")?,
-					deducted: object.field("deducted")?,
-					delivery_id: object.field("deliveryId")?,
-					status_id: object.field("statusId")?,
-					delivery_doc_date: object.field("deliveryDocDate")?,
-					delivery_doc_num: object.exact_str("deliveryDocNum")?,
-					tracking_number: object.exact_str("trackingNumber")?,
-					base_price_delivery: object.field("basePriceDelivery")?,
-					price_delivery: object.field("priceDelivery")?,
-					comments: object.exact_str("comments")?,
-					company_id: object.field("companyId")?,
-					responsible_id: object.field("responsibleId")?,
-					xml_id: object.exact_str("xmlId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { allow_delivery : field "allowDelivery", deducted : field "deducted",
+			delivery_id : field "deliveryId", status_id : field "statusId",
+			delivery_doc_date : field "deliveryDocDate", delivery_doc_num : exact
+			"deliveryDocNum", tracking_number : exact "trackingNumber",
+			base_price_delivery : field "basePriceDelivery", price_delivery : field
+			"priceDelivery", comments : exact "comments", company_id : field "companyId",
+			responsible_id : field "responsibleId", xml_id : exact "xmlId", extra : rest
+			"", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.shipment.update`: `object`.
@@ -21873,30 +14280,10 @@ pub mod shipment {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["shipment"], &[])?;
-				Ok(Self {
-					shipment: object.field("shipment")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "shipment", &self.shipment)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { shipment : field "shipment", extra : rest "", } fits["shipment"] []
+		);
+		serialize_map!(Output { opt "shipment" shipment, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Update {
 			const NAME: &'static str = "sale.shipment.update";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -21932,38 +14319,11 @@ pub mod shipmentitem {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(Add { req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Add { fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `sale.shipmentitem.delete`: REST 2, scope `sale`.
@@ -21989,38 +14349,11 @@ pub mod shipmentitem {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `sale.shipmentitem.get`: REST 2, scope `sale`.
@@ -22046,38 +14379,11 @@ pub mod shipmentitem {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `sale.shipmentitem.getfields`: REST 2, scope `sale`.
@@ -22098,34 +14404,11 @@ pub mod shipmentitem {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getfields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getfields);
+	serialize_map!(Getfields { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getfields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(Getfields { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getfields);
 	/// `sale.shipmentitem.list`: REST 2, scope `sale`.
@@ -22189,44 +14472,17 @@ pub mod shipmentitem {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "select", &self.select)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::opt_entry(&mut map, "order", &self.order)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(
+		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
+		start, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				select: object.field("select")?,
-				filter: object.field("filter")?,
-				order: object.field("order")?,
-				start: object.field("start")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		List { select : field "select", filter : field "filter", order : field "order",
+		start : field "start", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// `sale.shipmentitem.update`: REST 2, scope `sale`.
@@ -22255,40 +14511,11 @@ pub mod shipmentitem {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `sale.shipmentitem.add`.
@@ -22357,46 +14584,18 @@ pub mod shipmentitem {
 				self.xml_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("orderDeliveryId", &self.order_delivery_id)?;
-				map.serialize_entry("basketId", &self.basket_id)?;
-				map.serialize_entry("quantity", &self.quantity)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "orderDeliveryId" order_delivery_id, req "basketId" basket_id,
+			req "quantity" quantity, opt "xmlId" xml_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					order_delivery_id: object.field("orderDeliveryId")?,
-					basket_id: object.field("basketId")?,
-					quantity: object.field("quantity")?,
-					xml_id: object.exact_str("xmlId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { order_delivery_id : field "orderDeliveryId", basket_id : field
+			"basketId", quantity : field "quantity", xml_id : exact "xmlId", extra : rest
+			"", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.shipmentitem.add`: `object`.
@@ -22410,34 +14609,11 @@ pub mod shipmentitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["shipmentItem"], &[])?;
-				Ok(Self {
-					shipment_item: object.field("shipmentItem")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"shipmentItem",
-					&self.shipment_item,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { shipment_item : field "shipmentItem", extra : rest "", }
+			fits["shipmentItem"] []
+		);
+		serialize_map!(Output { opt "shipmentItem" shipment_item, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Add {
 			const NAME: &'static str = "sale.shipmentitem.add";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -22516,34 +14692,11 @@ pub mod shipmentitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["shipmentItem"], &[])?;
-				Ok(Self {
-					shipment_item: object.field("shipmentItem")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"shipmentItem",
-					&self.shipment_item,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { shipment_item : field "shipmentItem", extra : rest "", }
+			fits["shipmentItem"] []
+		);
+		serialize_map!(Output { opt "shipmentItem" shipment_item, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "sale.shipmentitem.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -22587,35 +14740,15 @@ pub mod shipmentitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputShipmentItemField {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputShipmentItemField {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputShipmentItemField { is_immutable : field "isImmutable", is_read_only :
+			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputShipmentItemField { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.shipmentItem` of `sale.shipmentitem.getfields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-get-fields.html>
@@ -22629,29 +14762,8 @@ pub mod shipmentitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputShipmentItem {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputShipmentItem {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(OutputShipmentItem { field : pattern "*", extra : rest "", });
+		serialize_map!(OutputShipmentItem { rest "*" field, rest "" extra });
 		/// The object `result` of `sale.shipmentitem.getfields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-get-fields.html>
@@ -22663,34 +14775,11 @@ pub mod shipmentitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["shipmentItem"], &[])?;
-				Ok(Self {
-					shipment_item: object.field("shipmentItem")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"shipmentItem",
-					&self.shipment_item,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { shipment_item : field "shipmentItem", extra : rest "", }
+			fits["shipmentItem"] []
+		);
+		serialize_map!(Output { opt "shipmentItem" shipment_item, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Getfields {
 			const NAME: &'static str = "sale.shipmentitem.getfields";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -22747,40 +14836,11 @@ pub mod shipmentitem {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(Filter { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Filter { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `params.order` of `sale.shipmentitem.list`: `object`.
@@ -22813,40 +14873,11 @@ pub mod shipmentitem {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Order {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Order);
+		serialize_map!(Order { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Order {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Order { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Order);
 		/// The object `result` of `sale.shipmentitem.list`: `object`.
@@ -22860,30 +14891,11 @@ pub mod shipmentitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["shipmentItems"], &[])?;
-				Ok(Self {
-					shipment_items: object.field("shipmentItems")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("shipmentItems", &self.shipment_items)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { shipment_items : field "shipmentItems", extra : rest "", }
+			fits["shipmentItems"] []
+		);
+		serialize_map!(Output { req "shipmentItems" shipment_items, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::List {
 			const NAME: &'static str = "sale.shipmentitem.list";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -22952,42 +14964,16 @@ pub mod shipmentitem {
 				self.xml_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("quantity", &self.quantity)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "quantity" quantity, opt "xmlId" xml_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					quantity: object.field("quantity")?,
-					xml_id: object.exact_str("xmlId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { quantity : field "quantity", xml_id : exact "xmlId", extra : rest
+			"", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.shipmentitem.update`: `object`.
@@ -23001,34 +14987,11 @@ pub mod shipmentitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["shipmentItem"], &[])?;
-				Ok(Self {
-					shipment_item: object.field("shipmentItem")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"shipmentItem",
-					&self.shipment_item,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { shipment_item : field "shipmentItem", extra : rest "", }
+			fits["shipmentItem"] []
+		);
+		serialize_map!(Output { opt "shipmentItem" shipment_item, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Update {
 			const NAME: &'static str = "sale.shipmentitem.update";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -23064,38 +15027,11 @@ pub mod shipmentproperty {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(Add { req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Add { fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `sale.shipmentproperty.delete`: REST 2, scope `sale`.
@@ -23121,38 +15057,11 @@ pub mod shipmentproperty {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `sale.shipmentproperty.get`: REST 2, scope `sale`.
@@ -23178,38 +15087,11 @@ pub mod shipmentproperty {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `sale.shipmentproperty.getfieldsbytype`: REST 2, scope `sale`.
@@ -23237,38 +15119,11 @@ pub mod shipmentproperty {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getfieldsbytype {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("type", &self.type_)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getfieldsbytype);
+	serialize_map!(Getfieldsbytype { req "type" type_, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getfieldsbytype {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				type_: object.field("type")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Getfieldsbytype { type_ : field "type", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getfieldsbytype);
 	/// `sale.shipmentproperty.list`: REST 2, scope `sale`.
@@ -23332,44 +15187,17 @@ pub mod shipmentproperty {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "select", &self.select)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::opt_entry(&mut map, "order", &self.order)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(
+		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
+		start, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				select: object.field("select")?,
-				filter: object.field("filter")?,
-				order: object.field("order")?,
-				start: object.field("start")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		List { select : field "select", filter : field "filter", order : field "order",
+		start : field "start", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// `sale.shipmentproperty.update`: REST 2, scope `sale`.
@@ -23398,40 +15226,11 @@ pub mod shipmentproperty {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `sale.shipmentproperty.add`.
@@ -23581,56 +15380,19 @@ pub mod shipmentproperty {
 				self.size = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for FieldsSettings {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "minlength", &self.minlength)?;
-				crate::support::opt_entry(&mut map, "maxlength", &self.maxlength)?;
-				crate::support::opt_entry(&mut map, "pattern", &self.pattern)?;
-				crate::support::opt_entry(
-					&mut map,
-					"multiline",
-					&self.multiline.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "cols", &self.cols)?;
-				crate::support::opt_entry(&mut map, "rows", &self.rows)?;
-				crate::support::opt_entry(&mut map, "size", &self.size)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(FieldsSettings);
+		serialize_map!(
+			FieldsSettings { opt "minlength" minlength, opt "maxlength" maxlength, opt
+			"pattern" pattern, opt_yn "multiline" multiline, opt "cols" cols, opt "rows"
+			rows, opt "size" size, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for FieldsSettings {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					minlength: object.field("minlength")?,
-					maxlength: object.field("maxlength")?,
-					pattern: object.exact_str("pattern")?,
-					multiline: object.field("multiline")?,
-					cols: object.field("cols")?,
-					rows: object.field("rows")?,
-					size: object.field("size")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			FieldsSettings { minlength : field "minlength", maxlength : field
+			"maxlength", pattern : exact "pattern", multiline : field "multiline", cols :
+			field "cols", rows : field "rows", size : field "size", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsSettings);
 		/// The object `params.fields` of `sale.shipmentproperty.add`: `object`.
@@ -23779,98 +15541,26 @@ pub mod shipmentproperty {
 				self.settings = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("personTypeId", &self.person_type_id)?;
-				map.serialize_entry("propsGroupId", &self.props_group_id)?;
-				map.serialize_entry("name", &self.name)?;
-				map.serialize_entry("type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(
-					&mut map,
-					"active",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"util",
-					&self.util.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"userProps",
-					&self.user_props.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"isFiltered",
-					&self.is_filtered.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(
-					&mut map,
-					"required",
-					&self.required.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"multiple",
-					&self.multiple.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"defaultValue",
-					&self.default_value,
-				)?;
-				crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "personTypeId" person_type_id, req "propsGroupId"
+			props_group_id, req "name" name, req "type" type_, opt "code" code, opt_yn
+			"active" active, opt_yn "util" util, opt_yn "userProps" user_props, opt_yn
+			"isFiltered" is_filtered, opt "sort" sort, opt "description" description,
+			opt_yn "required" required, opt_yn "multiple" multiple, opt "xmlId" xml_id,
+			opt "defaultValue" default_value, opt "settings" settings, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					person_type_id: object.field("personTypeId")?,
-					props_group_id: object.field("propsGroupId")?,
-					name: object.field("name")?,
-					type_: object.field("type")?,
-					code: object.exact_str("code")?,
-					active: object.field("active")?,
-					util: object.field("util")?,
-					user_props: object.field("userProps")?,
-					is_filtered: object.field("isFiltered")?,
-					sort: object.field("sort")?,
-					description: object.exact_str("description")?,
-					required: object.field("required")?,
-					multiple: object.field("multiple")?,
-					xml_id: object.exact_str("xmlId")?,
-					default_value: object.field("defaultValue")?,
-					settings: object.field("settings")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { person_type_id : field "personTypeId", props_group_id : field
+			"propsGroupId", name : field "name", type_ : field "type", code : exact
+			"code", active : field "active", util : field "util", user_props : field
+			"userProps", is_filtered : field "isFiltered", sort : field "sort",
+			description : exact "description", required : field "required", multiple :
+			field "multiple", xml_id : exact "xmlId", default_value : field
+			"defaultValue", settings : field "settings", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result.property.settings` of `sale.shipmentproperty.add`: `object`.
@@ -23890,31 +15580,14 @@ pub mod shipmentproperty {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertySettings {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					maxlength: object.soft("maxlength"),
-					multiline: object.soft("multiline"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertySettings {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "maxlength", &self.maxlength)?;
-				crate::support::opt_entry(&mut map, "multiline", &self.multiline)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertySettings { maxlength : soft "maxlength", multiline : soft
+			"multiline", extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertySettings { opt "maxlength" maxlength, opt "multiline"
+			multiline, rest "" extra }
+		);
 		/// The object `result.property` of `sale.shipmentproperty.add`: `sale_shipment_property`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-add.html>
@@ -24036,111 +15709,33 @@ pub mod shipmentproperty {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputProperty {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					active: object.soft("active"),
-					code: object.soft("code"),
-					default_value: object.soft("defaultValue"),
-					description: object.soft("description"),
-					id: object.soft("id"),
-					input_field_location: object.soft("inputFieldLocation"),
-					is_address: object.soft("isAddress"),
-					is_address_from: object.soft("isAddressFrom"),
-					is_address_to: object.soft("isAddressTo"),
-					is_email: object.soft("isEmail"),
-					is_filtered: object.soft("isFiltered"),
-					is_location: object.soft("isLocation"),
-					is_location4tax: object.soft("isLocation4tax"),
-					is_payer: object.soft("isPayer"),
-					is_phone: object.soft("isPhone"),
-					is_profile_name: object.soft("isProfileName"),
-					is_zip: object.soft("isZip"),
-					multiple: object.soft("multiple"),
-					name: object.soft("name"),
-					person_type_id: object.soft("personTypeId"),
-					props_group_id: object.soft("propsGroupId"),
-					required: object.soft("required"),
-					settings: object.soft("settings"),
-					sort: object.soft("sort"),
-					type_: object.soft("type"),
-					user_props: object.soft("userProps"),
-					util: object.soft("util"),
-					xml_id: object.soft("xmlId"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputProperty {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "active", &self.active)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(
-					&mut map,
-					"defaultValue",
-					&self.default_value,
-				)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"inputFieldLocation",
-					&self.input_field_location,
-				)?;
-				crate::support::opt_entry(&mut map, "isAddress", &self.is_address)?;
-				crate::support::opt_entry(
-					&mut map,
-					"isAddressFrom",
-					&self.is_address_from,
-				)?;
-				crate::support::opt_entry(&mut map, "isAddressTo", &self.is_address_to)?;
-				crate::support::opt_entry(&mut map, "isEmail", &self.is_email)?;
-				crate::support::opt_entry(&mut map, "isFiltered", &self.is_filtered)?;
-				crate::support::opt_entry(&mut map, "isLocation", &self.is_location)?;
-				crate::support::opt_entry(
-					&mut map,
-					"isLocation4tax",
-					&self.is_location4tax,
-				)?;
-				crate::support::opt_entry(&mut map, "isPayer", &self.is_payer)?;
-				crate::support::opt_entry(&mut map, "isPhone", &self.is_phone)?;
-				crate::support::opt_entry(
-					&mut map,
-					"isProfileName",
-					&self.is_profile_name,
-				)?;
-				crate::support::opt_entry(&mut map, "isZip", &self.is_zip)?;
-				crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"personTypeId",
-					&self.person_type_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"propsGroupId",
-					&self.props_group_id,
-				)?;
-				crate::support::opt_entry(&mut map, "required", &self.required)?;
-				crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "userProps", &self.user_props)?;
-				crate::support::opt_entry(&mut map, "util", &self.util)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputProperty { active : soft "active", code : soft "code", default_value :
+			soft "defaultValue", description : soft "description", id : soft "id",
+			input_field_location : soft "inputFieldLocation", is_address : soft
+			"isAddress", is_address_from : soft "isAddressFrom", is_address_to : soft
+			"isAddressTo", is_email : soft "isEmail", is_filtered : soft "isFiltered",
+			is_location : soft "isLocation", is_location4tax : soft "isLocation4tax",
+			is_payer : soft "isPayer", is_phone : soft "isPhone", is_profile_name : soft
+			"isProfileName", is_zip : soft "isZip", multiple : soft "multiple", name :
+			soft "name", person_type_id : soft "personTypeId", props_group_id : soft
+			"propsGroupId", required : soft "required", settings : soft "settings", sort
+			: soft "sort", type_ : soft "type", user_props : soft "userProps", util :
+			soft "util", xml_id : soft "xmlId", extra : rest "", }
+		);
+		serialize_map!(
+			OutputProperty { opt "active" active, opt "code" code, opt "defaultValue"
+			default_value, opt "description" description, opt "id" id, opt
+			"inputFieldLocation" input_field_location, opt "isAddress" is_address, opt
+			"isAddressFrom" is_address_from, opt "isAddressTo" is_address_to, opt
+			"isEmail" is_email, opt "isFiltered" is_filtered, opt "isLocation"
+			is_location, opt "isLocation4tax" is_location4tax, opt "isPayer" is_payer,
+			opt "isPhone" is_phone, opt "isProfileName" is_profile_name, opt "isZip"
+			is_zip, opt "multiple" multiple, opt "name" name, opt "personTypeId"
+			person_type_id, opt "propsGroupId" props_group_id, opt "required" required,
+			opt "settings" settings, opt "sort" sort, opt "type" type_, opt "userProps"
+			user_props, opt "util" util, opt "xmlId" xml_id, rest "" extra }
+		);
 		/// The object `result` of `sale.shipmentproperty.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-add.html>
@@ -24152,30 +15747,10 @@ pub mod shipmentproperty {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["property"], &[])?;
-				Ok(Self {
-					property: object.field("property")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "property", &self.property)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { property : field "property", extra : rest "", } fits["property"] []
+		);
+		serialize_map!(Output { opt "property" property, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Add {
 			const NAME: &'static str = "sale.shipmentproperty.add";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -24369,111 +15944,33 @@ pub mod shipmentproperty {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputProperty {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					active: object.soft("active"),
-					code: object.soft("code"),
-					default_value: object.soft("defaultValue"),
-					description: object.soft("description"),
-					id: object.soft("id"),
-					input_field_location: object.soft("inputFieldLocation"),
-					is_address: object.soft("isAddress"),
-					is_address_from: object.soft("isAddressFrom"),
-					is_address_to: object.soft("isAddressTo"),
-					is_email: object.soft("isEmail"),
-					is_filtered: object.soft("isFiltered"),
-					is_location: object.soft("isLocation"),
-					is_location4tax: object.soft("isLocation4tax"),
-					is_payer: object.soft("isPayer"),
-					is_phone: object.soft("isPhone"),
-					is_profile_name: object.soft("isProfileName"),
-					is_zip: object.soft("isZip"),
-					multiple: object.soft("multiple"),
-					name: object.soft("name"),
-					person_type_id: object.soft("personTypeId"),
-					props_group_id: object.soft("propsGroupId"),
-					required: object.soft("required"),
-					settings: object.soft("settings"),
-					sort: object.soft("sort"),
-					type_: object.soft("type"),
-					user_props: object.soft("userProps"),
-					util: object.soft("util"),
-					xml_id: object.soft("xmlId"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputProperty {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "active", &self.active)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(
-					&mut map,
-					"defaultValue",
-					&self.default_value,
-				)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"inputFieldLocation",
-					&self.input_field_location,
-				)?;
-				crate::support::opt_entry(&mut map, "isAddress", &self.is_address)?;
-				crate::support::opt_entry(
-					&mut map,
-					"isAddressFrom",
-					&self.is_address_from,
-				)?;
-				crate::support::opt_entry(&mut map, "isAddressTo", &self.is_address_to)?;
-				crate::support::opt_entry(&mut map, "isEmail", &self.is_email)?;
-				crate::support::opt_entry(&mut map, "isFiltered", &self.is_filtered)?;
-				crate::support::opt_entry(&mut map, "isLocation", &self.is_location)?;
-				crate::support::opt_entry(
-					&mut map,
-					"isLocation4tax",
-					&self.is_location4tax,
-				)?;
-				crate::support::opt_entry(&mut map, "isPayer", &self.is_payer)?;
-				crate::support::opt_entry(&mut map, "isPhone", &self.is_phone)?;
-				crate::support::opt_entry(
-					&mut map,
-					"isProfileName",
-					&self.is_profile_name,
-				)?;
-				crate::support::opt_entry(&mut map, "isZip", &self.is_zip)?;
-				crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"personTypeId",
-					&self.person_type_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"propsGroupId",
-					&self.props_group_id,
-				)?;
-				crate::support::opt_entry(&mut map, "required", &self.required)?;
-				map.serialize_entry("settings", &self.settings)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "userProps", &self.user_props)?;
-				crate::support::opt_entry(&mut map, "util", &self.util)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputProperty { active : soft "active", code : soft "code", default_value :
+			soft "defaultValue", description : soft "description", id : soft "id",
+			input_field_location : soft "inputFieldLocation", is_address : soft
+			"isAddress", is_address_from : soft "isAddressFrom", is_address_to : soft
+			"isAddressTo", is_email : soft "isEmail", is_filtered : soft "isFiltered",
+			is_location : soft "isLocation", is_location4tax : soft "isLocation4tax",
+			is_payer : soft "isPayer", is_phone : soft "isPhone", is_profile_name : soft
+			"isProfileName", is_zip : soft "isZip", multiple : soft "multiple", name :
+			soft "name", person_type_id : soft "personTypeId", props_group_id : soft
+			"propsGroupId", required : soft "required", settings : soft "settings", sort
+			: soft "sort", type_ : soft "type", user_props : soft "userProps", util :
+			soft "util", xml_id : soft "xmlId", extra : rest "", }
+		);
+		serialize_map!(
+			OutputProperty { opt "active" active, opt "code" code, opt "defaultValue"
+			default_value, opt "description" description, opt "id" id, opt
+			"inputFieldLocation" input_field_location, opt "isAddress" is_address, opt
+			"isAddressFrom" is_address_from, opt "isAddressTo" is_address_to, opt
+			"isEmail" is_email, opt "isFiltered" is_filtered, opt "isLocation"
+			is_location, opt "isLocation4tax" is_location4tax, opt "isPayer" is_payer,
+			opt "isPhone" is_phone, opt "isProfileName" is_profile_name, opt "isZip"
+			is_zip, opt "multiple" multiple, opt "name" name, opt "personTypeId"
+			person_type_id, opt "propsGroupId" props_group_id, opt "required" required,
+			req "settings" settings, opt "sort" sort, opt "type" type_, opt "userProps"
+			user_props, opt "util" util, opt "xmlId" xml_id, rest "" extra }
+		);
 		/// The object `result` of `sale.shipmentproperty.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get.html>
@@ -24485,30 +15982,10 @@ pub mod shipmentproperty {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["property"], &[])?;
-				Ok(Self {
-					property: object.field("property")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "property", &self.property)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { property : field "property", extra : rest "", } fits["property"] []
+		);
+		serialize_map!(Output { opt "property" property, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "sale.shipmentproperty.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -24579,35 +16056,15 @@ pub mod shipmentproperty {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyActive {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyActive {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyActive { is_immutable : field "isImmutable", is_read_only :
+			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertyActive { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.property.code` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -24625,35 +16082,15 @@ pub mod shipmentproperty {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyCode {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyCode {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyCode { is_immutable : field "isImmutable", is_read_only : field
+			"isReadOnly", is_required : field "isRequired", type_ : field "type", extra :
+			rest "", }
+		);
+		serialize_map!(
+			OutputPropertyCode { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.property.defaultValue` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -24671,35 +16108,15 @@ pub mod shipmentproperty {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyDefaultValue {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyDefaultValue {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyDefaultValue { is_immutable : field "isImmutable", is_read_only
+			: field "isReadOnly", is_required : field "isRequired", type_ : field "type",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertyDefaultValue { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.property.description` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -24717,35 +16134,15 @@ pub mod shipmentproperty {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyDescription {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyDescription {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyDescription { is_immutable : field "isImmutable", is_read_only
+			: field "isReadOnly", is_required : field "isRequired", type_ : field "type",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertyDescription { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.property.id` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -24763,35 +16160,15 @@ pub mod shipmentproperty {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyId {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyId {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyId { is_immutable : field "isImmutable", is_read_only : field
+			"isReadOnly", is_required : field "isRequired", type_ : field "type", extra :
+			rest "", }
+		);
+		serialize_map!(
+			OutputPropertyId { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.property.isFiltered` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -24809,35 +16186,15 @@ pub mod shipmentproperty {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyIsFiltered {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyIsFiltered {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyIsFiltered { is_immutable : field "isImmutable", is_read_only :
+			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertyIsFiltered { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.property.multiple` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -24855,35 +16212,15 @@ pub mod shipmentproperty {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyMultiple {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyMultiple {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyMultiple { is_immutable : field "isImmutable", is_read_only :
+			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertyMultiple { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.property.name` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -24901,35 +16238,15 @@ pub mod shipmentproperty {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyName {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyName {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyName { is_immutable : field "isImmutable", is_read_only : field
+			"isReadOnly", is_required : field "isRequired", type_ : field "type", extra :
+			rest "", }
+		);
+		serialize_map!(
+			OutputPropertyName { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.property.personTypeId` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -24947,35 +16264,15 @@ pub mod shipmentproperty {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyPersonTypeId {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyPersonTypeId {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyPersonTypeId { is_immutable : field "isImmutable", is_read_only
+			: field "isReadOnly", is_required : field "isRequired", type_ : field "type",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertyPersonTypeId { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.property.propsGroupId` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -24993,35 +16290,15 @@ pub mod shipmentproperty {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyPropsGroupId {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyPropsGroupId {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyPropsGroupId { is_immutable : field "isImmutable", is_read_only
+			: field "isReadOnly", is_required : field "isRequired", type_ : field "type",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertyPropsGroupId { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.property.required` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -25039,35 +16316,15 @@ pub mod shipmentproperty {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyRequired {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyRequired {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyRequired { is_immutable : field "isImmutable", is_read_only :
+			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertyRequired { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.property.settings.fields.max` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -25085,35 +16342,16 @@ pub mod shipmentproperty {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertySettingsFieldsMax {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertySettingsFieldsMax {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertySettingsFieldsMax { is_immutable : field "isImmutable",
+			is_read_only : field "isReadOnly", is_required : field "isRequired", type_ :
+			field "type", extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertySettingsFieldsMax { opt "isImmutable" is_immutable, opt
+			"isReadOnly" is_read_only, opt "isRequired" is_required, opt "type" type_,
+			rest "" extra }
+		);
 		/// The object `result.property.settings.fields.min` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -25131,35 +16369,16 @@ pub mod shipmentproperty {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertySettingsFieldsMin {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertySettingsFieldsMin {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertySettingsFieldsMin { is_immutable : field "isImmutable",
+			is_read_only : field "isReadOnly", is_required : field "isRequired", type_ :
+			field "type", extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertySettingsFieldsMin { opt "isImmutable" is_immutable, opt
+			"isReadOnly" is_read_only, opt "isRequired" is_required, opt "type" type_,
+			rest "" extra }
+		);
 		/// The object `result.property.settings.fields.step` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -25177,35 +16396,16 @@ pub mod shipmentproperty {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertySettingsFieldsStep {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertySettingsFieldsStep {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertySettingsFieldsStep { is_immutable : field "isImmutable",
+			is_read_only : field "isReadOnly", is_required : field "isRequired", type_ :
+			field "type", extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertySettingsFieldsStep { opt "isImmutable" is_immutable, opt
+			"isReadOnly" is_read_only, opt "isRequired" is_required, opt "type" type_,
+			rest "" extra }
+		);
 		/// The object `result.property.settings.fields` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -25221,33 +16421,14 @@ pub mod shipmentproperty {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertySettingsFields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					max: object.field("max")?,
-					min: object.field("min")?,
-					step: object.field("step")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertySettingsFields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "max", &self.max)?;
-				crate::support::opt_entry(&mut map, "min", &self.min)?;
-				crate::support::opt_entry(&mut map, "step", &self.step)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertySettingsFields { max : field "max", min : field "min", step :
+			field "step", extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertySettingsFields { opt "max" max, opt "min" min, opt "step" step,
+			rest "" extra }
+		);
 		/// The object `result.property.settings` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -25267,37 +16448,16 @@ pub mod shipmentproperty {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertySettings {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					fields: object.field("fields")?,
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertySettings {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertySettings { fields : field "fields", is_immutable : field
+			"isImmutable", is_read_only : field "isReadOnly", is_required : field
+			"isRequired", type_ : field "type", extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertySettings { opt "fields" fields, opt "isImmutable" is_immutable,
+			opt "isReadOnly" is_read_only, opt "isRequired" is_required, opt "type"
+			type_, rest "" extra }
+		);
 		/// The object `result.property.sort` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -25315,35 +16475,15 @@ pub mod shipmentproperty {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertySort {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertySort {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertySort { is_immutable : field "isImmutable", is_read_only : field
+			"isReadOnly", is_required : field "isRequired", type_ : field "type", extra :
+			rest "", }
+		);
+		serialize_map!(
+			OutputPropertySort { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.property.type` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -25361,35 +16501,15 @@ pub mod shipmentproperty {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyType {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyType {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyType { is_immutable : field "isImmutable", is_read_only : field
+			"isReadOnly", is_required : field "isRequired", type_ : field "type", extra :
+			rest "", }
+		);
+		serialize_map!(
+			OutputPropertyType { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.property.userProps` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -25407,35 +16527,15 @@ pub mod shipmentproperty {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyUserProps {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyUserProps {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyUserProps { is_immutable : field "isImmutable", is_read_only :
+			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertyUserProps { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.property.util` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -25453,35 +16553,15 @@ pub mod shipmentproperty {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyUtil {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyUtil {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyUtil { is_immutable : field "isImmutable", is_read_only : field
+			"isReadOnly", is_required : field "isRequired", type_ : field "type", extra :
+			rest "", }
+		);
+		serialize_map!(
+			OutputPropertyUtil { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.property.xmlId` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -25499,35 +16579,15 @@ pub mod shipmentproperty {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyXmlId {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyXmlId {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyXmlId { is_immutable : field "isImmutable", is_read_only :
+			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertyXmlId { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.property` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -25571,73 +16631,23 @@ pub mod shipmentproperty {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputProperty {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					active: object.field("active")?,
-					code: object.field("code")?,
-					default_value: object.field("defaultValue")?,
-					description: object.field("description")?,
-					id: object.field("id")?,
-					is_filtered: object.field("isFiltered")?,
-					multiple: object.field("multiple")?,
-					name: object.field("name")?,
-					person_type_id: object.field("personTypeId")?,
-					props_group_id: object.field("propsGroupId")?,
-					required: object.field("required")?,
-					settings: object.field("settings")?,
-					sort: object.field("sort")?,
-					type_: object.field("type")?,
-					user_props: object.field("userProps")?,
-					util: object.field("util")?,
-					xml_id: object.field("xmlId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputProperty {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "active", &self.active)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(
-					&mut map,
-					"defaultValue",
-					&self.default_value,
-				)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "isFiltered", &self.is_filtered)?;
-				crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"personTypeId",
-					&self.person_type_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"propsGroupId",
-					&self.props_group_id,
-				)?;
-				crate::support::opt_entry(&mut map, "required", &self.required)?;
-				crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "userProps", &self.user_props)?;
-				crate::support::opt_entry(&mut map, "util", &self.util)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputProperty { active : field "active", code : field "code", default_value
+			: field "defaultValue", description : field "description", id : field "id",
+			is_filtered : field "isFiltered", multiple : field "multiple", name : field
+			"name", person_type_id : field "personTypeId", props_group_id : field
+			"propsGroupId", required : field "required", settings : field "settings",
+			sort : field "sort", type_ : field "type", user_props : field "userProps",
+			util : field "util", xml_id : field "xmlId", extra : rest "", }
+		);
+		serialize_map!(
+			OutputProperty { opt "active" active, opt "code" code, opt "defaultValue"
+			default_value, opt "description" description, opt "id" id, opt "isFiltered"
+			is_filtered, opt "multiple" multiple, opt "name" name, opt "personTypeId"
+			person_type_id, opt "propsGroupId" props_group_id, opt "required" required,
+			opt "settings" settings, opt "sort" sort, opt "type" type_, opt "userProps"
+			user_props, opt "util" util, opt "xmlId" xml_id, rest "" extra }
+		);
 		/// The object `result` of `sale.shipmentproperty.getfieldsbytype`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-get-fields-by-type.html>
@@ -25649,30 +16659,10 @@ pub mod shipmentproperty {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["property"], &[])?;
-				Ok(Self {
-					property: object.field("property")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "property", &self.property)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { property : field "property", extra : rest "", } fits["property"] []
+		);
+		serialize_map!(Output { opt "property" property, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Getfieldsbytype {
 			const NAME: &'static str = "sale.shipmentproperty.getfieldsbytype";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -25729,40 +16719,11 @@ pub mod shipmentproperty {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(Filter { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Filter { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `params.order` of `sale.shipmentproperty.list`: `object`.
@@ -25795,40 +16756,11 @@ pub mod shipmentproperty {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Order {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Order);
+		serialize_map!(Order { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Order {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Order { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Order);
 		/// The object `result.properties.settings` of `sale.shipmentproperty.list`: `object`.
@@ -25844,29 +16776,8 @@ pub mod shipmentproperty {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertiesSettings {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					size: object.soft("size"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertiesSettings {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "size", &self.size)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(OutputPropertiesSettings { size : soft "size", extra : rest "", });
+		serialize_map!(OutputPropertiesSettings { opt "size" size, rest "" extra });
 		/// The object `result.properties` of `sale.shipmentproperty.list`: `sale_shipment_property[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-list.html>
@@ -25984,105 +16895,33 @@ pub mod shipmentproperty {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputProperties {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					active: object.soft("active"),
-					code: object.soft("code"),
-					default_value: object.soft("defaultValue"),
-					description: object.soft("description"),
-					id: object.soft("id"),
-					input_field_location: object.soft("inputFieldLocation"),
-					is_address: object.soft("isAddress"),
-					is_address_from: object.soft("isAddressFrom"),
-					is_address_to: object.soft("isAddressTo"),
-					is_email: object.soft("isEmail"),
-					is_filtered: object.soft("isFiltered"),
-					is_location: object.soft("isLocation"),
-					is_payer: object.soft("isPayer"),
-					is_phone: object.soft("isPhone"),
-					is_profile_name: object.soft("isProfileName"),
-					is_zip: object.soft("isZip"),
-					multiple: object.soft("multiple"),
-					name: object.soft("name"),
-					person_type_id: object.soft("personTypeId"),
-					props_group_id: object.soft("propsGroupId"),
-					required: object.soft("required"),
-					settings: object.soft("settings"),
-					sort: object.soft("sort"),
-					type_: object.soft("type"),
-					user_props: object.soft("userProps"),
-					util: object.soft("util"),
-					xml_id: object.soft("xmlId"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputProperties {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "active", &self.active)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(
-					&mut map,
-					"defaultValue",
-					&self.default_value,
-				)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"inputFieldLocation",
-					&self.input_field_location,
-				)?;
-				crate::support::opt_entry(&mut map, "isAddress", &self.is_address)?;
-				crate::support::opt_entry(
-					&mut map,
-					"isAddressFrom",
-					&self.is_address_from,
-				)?;
-				crate::support::opt_entry(&mut map, "isAddressTo", &self.is_address_to)?;
-				crate::support::opt_entry(&mut map, "isEmail", &self.is_email)?;
-				crate::support::opt_entry(&mut map, "isFiltered", &self.is_filtered)?;
-				crate::support::opt_entry(&mut map, "isLocation", &self.is_location)?;
-				crate::support::opt_entry(&mut map, "isPayer", &self.is_payer)?;
-				crate::support::opt_entry(&mut map, "isPhone", &self.is_phone)?;
-				crate::support::opt_entry(
-					&mut map,
-					"isProfileName",
-					&self.is_profile_name,
-				)?;
-				crate::support::opt_entry(&mut map, "isZip", &self.is_zip)?;
-				crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"personTypeId",
-					&self.person_type_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"propsGroupId",
-					&self.props_group_id,
-				)?;
-				crate::support::opt_entry(&mut map, "required", &self.required)?;
-				crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "userProps", &self.user_props)?;
-				crate::support::opt_entry(&mut map, "util", &self.util)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputProperties { active : soft "active", code : soft "code", default_value
+			: soft "defaultValue", description : soft "description", id : soft "id",
+			input_field_location : soft "inputFieldLocation", is_address : soft
+			"isAddress", is_address_from : soft "isAddressFrom", is_address_to : soft
+			"isAddressTo", is_email : soft "isEmail", is_filtered : soft "isFiltered",
+			is_location : soft "isLocation", is_payer : soft "isPayer", is_phone : soft
+			"isPhone", is_profile_name : soft "isProfileName", is_zip : soft "isZip",
+			multiple : soft "multiple", name : soft "name", person_type_id : soft
+			"personTypeId", props_group_id : soft "propsGroupId", required : soft
+			"required", settings : soft "settings", sort : soft "sort", type_ : soft
+			"type", user_props : soft "userProps", util : soft "util", xml_id : soft
+			"xmlId", extra : rest "", }
+		);
+		serialize_map!(
+			OutputProperties { opt "active" active, opt "code" code, opt "defaultValue"
+			default_value, opt "description" description, opt "id" id, opt
+			"inputFieldLocation" input_field_location, opt "isAddress" is_address, opt
+			"isAddressFrom" is_address_from, opt "isAddressTo" is_address_to, opt
+			"isEmail" is_email, opt "isFiltered" is_filtered, opt "isLocation"
+			is_location, opt "isPayer" is_payer, opt "isPhone" is_phone, opt
+			"isProfileName" is_profile_name, opt "isZip" is_zip, opt "multiple" multiple,
+			opt "name" name, opt "personTypeId" person_type_id, opt "propsGroupId"
+			props_group_id, opt "required" required, opt "settings" settings, opt "sort"
+			sort, opt "type" type_, opt "userProps" user_props, opt "util" util, opt
+			"xmlId" xml_id, rest "" extra }
+		);
 		/// The object `result` of `sale.shipmentproperty.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-list.html>
@@ -26094,30 +16933,11 @@ pub mod shipmentproperty {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["properties"], &[])?;
-				Ok(Self {
-					properties: object.field("properties")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("properties", &self.properties)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { properties : field "properties", extra : rest "", }
+			fits["properties"] []
+		);
+		serialize_map!(Output { req "properties" properties, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::List {
 			const NAME: &'static str = "sale.shipmentproperty.list";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -26310,92 +17130,24 @@ pub mod shipmentproperty {
 				self.settings = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("name", &self.name)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(
-					&mut map,
-					"active",
-					&self.active.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"util",
-					&self.util.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"userProps",
-					&self.user_props.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"isFiltered",
-					&self.is_filtered.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(
-					&mut map,
-					"required",
-					&self.required.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"multiple",
-					&self.multiple.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"defaultValue",
-					&self.default_value,
-				)?;
-				crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "name" name, opt "code" code, opt_yn "active" active, opt_yn
+			"util" util, opt_yn "userProps" user_props, opt_yn "isFiltered" is_filtered,
+			opt "sort" sort, opt "description" description, opt_yn "required" required,
+			opt_yn "multiple" multiple, opt "xmlId" xml_id, opt "defaultValue"
+			default_value, opt "settings" settings, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					name: object.field("name")?,
-					code: object.exact_str("code")?,
-					active: object.field("active")?,
-					util: object.field("util")?,
-					user_props: object.field("userProps")?,
-					is_filtered: object.field("isFiltered")?,
-					sort: object.field("sort")?,
-					description: object.exact_str("description")?,
-					required: object.field("required")?,
-					multiple: object.field("multiple")?,
-					xml_id: object.exact_str("xmlId")?,
-					default_value: object.field("defaultValue")?,
-					settings: object.field("settings")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { name : field "name", code : exact "code", active : field "active",
+			util : field "util", user_props : field "userProps", is_filtered : field
+			"isFiltered", sort : field "sort", description : exact "description",
+			required : field "required", multiple : field "multiple", xml_id : exact
+			"xmlId", default_value : field "defaultValue", settings : field "settings",
+			extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result.property.settings` of `sale.shipmentproperty.update`: `object`.
@@ -26415,31 +17167,14 @@ pub mod shipmentproperty {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertySettings {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					maxlength: object.soft("maxlength"),
-					multiline: object.soft("multiline"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertySettings {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "maxlength", &self.maxlength)?;
-				crate::support::opt_entry(&mut map, "multiline", &self.multiline)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertySettings { maxlength : soft "maxlength", multiline : soft
+			"multiline", extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertySettings { opt "maxlength" maxlength, opt "multiline"
+			multiline, rest "" extra }
+		);
 		/// The object `result.property` of `sale.shipmentproperty.update`: `sale_shipment_property`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-update.html>
@@ -26561,111 +17296,33 @@ pub mod shipmentproperty {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputProperty {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					active: object.soft("active"),
-					code: object.soft("code"),
-					default_value: object.soft("defaultValue"),
-					description: object.soft("description"),
-					id: object.soft("id"),
-					input_field_location: object.soft("inputFieldLocation"),
-					is_address: object.soft("isAddress"),
-					is_address_from: object.soft("isAddressFrom"),
-					is_address_to: object.soft("isAddressTo"),
-					is_email: object.soft("isEmail"),
-					is_filtered: object.soft("isFiltered"),
-					is_location: object.soft("isLocation"),
-					is_location4tax: object.soft("isLocation4tax"),
-					is_payer: object.soft("isPayer"),
-					is_phone: object.soft("isPhone"),
-					is_profile_name: object.soft("isProfileName"),
-					is_zip: object.soft("isZip"),
-					multiple: object.soft("multiple"),
-					name: object.soft("name"),
-					person_type_id: object.soft("personTypeId"),
-					props_group_id: object.soft("propsGroupId"),
-					required: object.soft("required"),
-					settings: object.soft("settings"),
-					sort: object.soft("sort"),
-					type_: object.soft("type"),
-					user_props: object.soft("userProps"),
-					util: object.soft("util"),
-					xml_id: object.soft("xmlId"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputProperty {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "active", &self.active)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(
-					&mut map,
-					"defaultValue",
-					&self.default_value,
-				)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(
-					&mut map,
-					"inputFieldLocation",
-					&self.input_field_location,
-				)?;
-				crate::support::opt_entry(&mut map, "isAddress", &self.is_address)?;
-				crate::support::opt_entry(
-					&mut map,
-					"isAddressFrom",
-					&self.is_address_from,
-				)?;
-				crate::support::opt_entry(&mut map, "isAddressTo", &self.is_address_to)?;
-				crate::support::opt_entry(&mut map, "isEmail", &self.is_email)?;
-				crate::support::opt_entry(&mut map, "isFiltered", &self.is_filtered)?;
-				crate::support::opt_entry(&mut map, "isLocation", &self.is_location)?;
-				crate::support::opt_entry(
-					&mut map,
-					"isLocation4tax",
-					&self.is_location4tax,
-				)?;
-				crate::support::opt_entry(&mut map, "isPayer", &self.is_payer)?;
-				crate::support::opt_entry(&mut map, "isPhone", &self.is_phone)?;
-				crate::support::opt_entry(
-					&mut map,
-					"isProfileName",
-					&self.is_profile_name,
-				)?;
-				crate::support::opt_entry(&mut map, "isZip", &self.is_zip)?;
-				crate::support::opt_entry(&mut map, "multiple", &self.multiple)?;
-				crate::support::opt_entry(&mut map, "name", &self.name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"personTypeId",
-					&self.person_type_id,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"propsGroupId",
-					&self.props_group_id,
-				)?;
-				crate::support::opt_entry(&mut map, "required", &self.required)?;
-				crate::support::opt_entry(&mut map, "settings", &self.settings)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::opt_entry(&mut map, "userProps", &self.user_props)?;
-				crate::support::opt_entry(&mut map, "util", &self.util)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputProperty { active : soft "active", code : soft "code", default_value :
+			soft "defaultValue", description : soft "description", id : soft "id",
+			input_field_location : soft "inputFieldLocation", is_address : soft
+			"isAddress", is_address_from : soft "isAddressFrom", is_address_to : soft
+			"isAddressTo", is_email : soft "isEmail", is_filtered : soft "isFiltered",
+			is_location : soft "isLocation", is_location4tax : soft "isLocation4tax",
+			is_payer : soft "isPayer", is_phone : soft "isPhone", is_profile_name : soft
+			"isProfileName", is_zip : soft "isZip", multiple : soft "multiple", name :
+			soft "name", person_type_id : soft "personTypeId", props_group_id : soft
+			"propsGroupId", required : soft "required", settings : soft "settings", sort
+			: soft "sort", type_ : soft "type", user_props : soft "userProps", util :
+			soft "util", xml_id : soft "xmlId", extra : rest "", }
+		);
+		serialize_map!(
+			OutputProperty { opt "active" active, opt "code" code, opt "defaultValue"
+			default_value, opt "description" description, opt "id" id, opt
+			"inputFieldLocation" input_field_location, opt "isAddress" is_address, opt
+			"isAddressFrom" is_address_from, opt "isAddressTo" is_address_to, opt
+			"isEmail" is_email, opt "isFiltered" is_filtered, opt "isLocation"
+			is_location, opt "isLocation4tax" is_location4tax, opt "isPayer" is_payer,
+			opt "isPhone" is_phone, opt "isProfileName" is_profile_name, opt "isZip"
+			is_zip, opt "multiple" multiple, opt "name" name, opt "personTypeId"
+			person_type_id, opt "propsGroupId" props_group_id, opt "required" required,
+			opt "settings" settings, opt "sort" sort, opt "type" type_, opt "userProps"
+			user_props, opt "util" util, opt "xmlId" xml_id, rest "" extra }
+		);
 		/// The object `result` of `sale.shipmentproperty.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-update.html>
@@ -26677,30 +17334,10 @@ pub mod shipmentproperty {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["property"], &[])?;
-				Ok(Self {
-					property: object.field("property")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "property", &self.property)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { property : field "property", extra : rest "", } fits["property"] []
+		);
+		serialize_map!(Output { opt "property" property, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Update {
 			const NAME: &'static str = "sale.shipmentproperty.update";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -26736,38 +17373,11 @@ pub mod shipmentpropertyvalue {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `sale.shipmentpropertyvalue.get`: REST 2, scope `sale`.
@@ -26793,38 +17403,11 @@ pub mod shipmentpropertyvalue {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `sale.shipmentpropertyvalue.getfields`: REST 2, scope `sale`.
@@ -26845,34 +17428,11 @@ pub mod shipmentpropertyvalue {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getfields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getfields);
+	serialize_map!(Getfields { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getfields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(Getfields { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getfields);
 	/// `sale.shipmentpropertyvalue.list`: REST 2, scope `sale`.
@@ -26936,44 +17496,17 @@ pub mod shipmentpropertyvalue {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "select", &self.select)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::opt_entry(&mut map, "order", &self.order)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(
+		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
+		start, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				select: object.field("select")?,
-				filter: object.field("filter")?,
-				order: object.field("order")?,
-				start: object.field("start")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		List { select : field "select", filter : field "filter", order : field "order",
+		start : field "start", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// `sale.shipmentpropertyvalue.modify`: REST 2, scope `sale`.
@@ -26999,38 +17532,11 @@ pub mod shipmentpropertyvalue {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Modify {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Modify);
+	serialize_map!(Modify { req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Modify {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Modify { fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Modify);
 	/// Types of `sale.shipmentpropertyvalue.delete`.
@@ -27102,34 +17608,11 @@ pub mod shipmentpropertyvalue {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["propertyValue"], &[])?;
-				Ok(Self {
-					property_value: object.field("propertyValue")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"propertyValue",
-					&self.property_value,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { property_value : field "propertyValue", extra : rest "", }
+			fits["propertyValue"] []
+		);
+		serialize_map!(Output { opt "propertyValue" property_value, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "sale.shipmentpropertyvalue.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -27173,35 +17656,15 @@ pub mod shipmentpropertyvalue {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyValueField {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyValueField {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputPropertyValueField { is_immutable : field "isImmutable", is_read_only :
+			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputPropertyValueField { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.propertyValue` of `sale.shipmentpropertyvalue.getfields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-get-fields.html>
@@ -27215,29 +17678,8 @@ pub mod shipmentpropertyvalue {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputPropertyValue {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputPropertyValue {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(OutputPropertyValue { field : pattern "*", extra : rest "", });
+		serialize_map!(OutputPropertyValue { rest "*" field, rest "" extra });
 		/// The object `result` of `sale.shipmentpropertyvalue.getfields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-get-fields.html>
@@ -27249,34 +17691,11 @@ pub mod shipmentpropertyvalue {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["propertyValue"], &[])?;
-				Ok(Self {
-					property_value: object.field("propertyValue")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"propertyValue",
-					&self.property_value,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { property_value : field "propertyValue", extra : rest "", }
+			fits["propertyValue"] []
+		);
+		serialize_map!(Output { opt "propertyValue" property_value, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Getfields {
 			const NAME: &'static str = "sale.shipmentpropertyvalue.getfields";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -27333,40 +17752,11 @@ pub mod shipmentpropertyvalue {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(Filter { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Filter { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `params.order` of `sale.shipmentpropertyvalue.list`: `object`.
@@ -27399,40 +17789,11 @@ pub mod shipmentpropertyvalue {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Order {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Order);
+		serialize_map!(Order { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Order {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Order { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Order);
 		/// The object `result` of `sale.shipmentpropertyvalue.list`: `object`.
@@ -27446,30 +17807,11 @@ pub mod shipmentpropertyvalue {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["propertyValues"], &[])?;
-				Ok(Self {
-					property_values: object.field("propertyValues")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("propertyValues", &self.property_values)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { property_values : field "propertyValues", extra : rest "", }
+			fits["propertyValues"] []
+		);
+		serialize_map!(Output { req "propertyValues" property_values, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::List {
 			const NAME: &'static str = "sale.shipmentpropertyvalue.list";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -27541,42 +17883,17 @@ pub mod shipmentpropertyvalue {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for FieldsShipmentPropertyValues {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("shipmentPropsId", &self.shipment_props_id)?;
-				map.serialize_entry("value", &self.value)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(FieldsShipmentPropertyValues);
+		serialize_map!(
+			FieldsShipmentPropertyValues { req "shipmentPropsId" shipment_props_id, req
+			"value" value, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for FieldsShipmentPropertyValues {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					shipment_props_id: object.field("shipmentPropsId")?,
-					value: object.field("value")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			FieldsShipmentPropertyValues { shipment_props_id : field "shipmentPropsId",
+			value : field "value", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsShipmentPropertyValues);
 		/// The object `params.fields.shipment` of `sale.shipmentpropertyvalue.modify`: `object`.
@@ -27609,42 +17926,17 @@ pub mod shipmentpropertyvalue {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for FieldsShipment {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				map.serialize_entry("propertyValues", &self.property_values)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(FieldsShipment);
+		serialize_map!(
+			FieldsShipment { req "id" id, req "propertyValues" property_values, rest ""
+			extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for FieldsShipment {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					property_values: object.field("propertyValues")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			FieldsShipment { id : field "id", property_values : field "propertyValues",
+			extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsShipment);
 		/// The object `params.fields` of `sale.shipmentpropertyvalue.modify`: `object`.
@@ -27666,40 +17958,11 @@ pub mod shipmentpropertyvalue {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("shipment", &self.shipment)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(Fields { req "shipment" shipment, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					shipment: object.field("shipment")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Fields { shipment : field "shipment", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.shipmentpropertyvalue.modify`: `object`.
@@ -27713,30 +17976,11 @@ pub mod shipmentpropertyvalue {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["propertyValues"], &[])?;
-				Ok(Self {
-					property_values: object.field("propertyValues")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("propertyValues", &self.property_values)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { property_values : field "propertyValues", extra : rest "", }
+			fits["propertyValues"] []
+		);
+		serialize_map!(Output { req "propertyValues" property_values, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Modify {
 			const NAME: &'static str = "sale.shipmentpropertyvalue.modify";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -27772,38 +18016,11 @@ pub mod status {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(Add { req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Add { fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `sale.status.delete`: REST 2, scope `sale`.
@@ -27829,38 +18046,11 @@ pub mod status {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `sale.status.get`: REST 2, scope `sale`.
@@ -27886,38 +18076,11 @@ pub mod status {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `sale.status.getFields`: REST 2, scope `sale`.
@@ -27938,34 +18101,11 @@ pub mod status {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetFields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetFields);
+	serialize_map!(GetFields { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetFields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(GetFields { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetFields);
 	/// `sale.status.list`: REST 2, scope `sale`.
@@ -28029,44 +18169,17 @@ pub mod status {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "select", &self.select)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::opt_entry(&mut map, "order", &self.order)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(
+		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
+		start, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				select: object.field("select")?,
-				filter: object.field("filter")?,
-				order: object.field("order")?,
-				start: object.field("start")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		List { select : field "select", filter : field "filter", order : field "order",
+		start : field "start", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// `sale.status.update`: REST 2, scope `sale`.
@@ -28095,40 +18208,11 @@ pub mod status {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `sale.status.add`.
@@ -28218,54 +18302,18 @@ pub mod status {
 				self.xml_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				map.serialize_entry("type", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"notify",
-					&self.notify.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::opt_entry(&mut map, "color", &self.color)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "id" id, req "type" type_, opt_yn "notify" notify, opt "sort"
+			sort, opt "color" color, opt "xmlId" xml_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					type_: object.field("type")?,
-					notify: object.field("notify")?,
-					sort: object.field("sort")?,
-					color: object.exact_str("color")?,
-					xml_id: object.exact_str("xmlId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { id : field "id", type_ : field "type", notify : field "notify", sort
+			: field "sort", color : exact "color", xml_id : exact "xmlId", extra : rest
+			"", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.status.add`: `object`.
@@ -28279,30 +18327,10 @@ pub mod status {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["status"], &[])?;
-				Ok(Self {
-					status: object.field("status")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "status", &self.status)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { status : field "status", extra : rest "", } fits["status"] []
+		);
+		serialize_map!(Output { opt "status" status, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Add {
 			const NAME: &'static str = "sale.status.add";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -28383,30 +18411,10 @@ pub mod status {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["status"], &[])?;
-				Ok(Self {
-					status: object.field("status")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "status", &self.status)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { status : field "status", extra : rest "", } fits["status"] []
+		);
+		serialize_map!(Output { opt "status" status, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "sale.status.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -28450,35 +18458,15 @@ pub mod status {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputStatusField {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputStatusField {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputStatusField { is_immutable : field "isImmutable", is_read_only : field
+			"isReadOnly", is_required : field "isRequired", type_ : field "type", extra :
+			rest "", }
+		);
+		serialize_map!(
+			OutputStatusField { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.status` of `sale.status.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-get-fields.html>
@@ -28492,29 +18480,8 @@ pub mod status {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputStatus {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputStatus {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(OutputStatus { field : pattern "*", extra : rest "", });
+		serialize_map!(OutputStatus { rest "*" field, rest "" extra });
 		/// The object `result` of `sale.status.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-get-fields.html>
@@ -28526,30 +18493,10 @@ pub mod status {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["status"], &[])?;
-				Ok(Self {
-					status: object.field("status")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "status", &self.status)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { status : field "status", extra : rest "", } fits["status"] []
+		);
+		serialize_map!(Output { opt "status" status, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::GetFields {
 			const NAME: &'static str = "sale.status.getFields";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -28606,40 +18553,11 @@ pub mod status {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(Filter { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Filter { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `params.order` of `sale.status.list`: `object`.
@@ -28672,40 +18590,11 @@ pub mod status {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Order {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Order);
+		serialize_map!(Order { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Order {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Order { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Order);
 		/// The object `result.statuses` of `sale.status.list`: `object[]`.
@@ -28741,39 +18630,15 @@ pub mod status {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputStatuses {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					color: object.soft("color"),
-					id: object.soft("id"),
-					notify: object.soft("notify"),
-					sort: object.soft("sort"),
-					type_: object.soft("type"),
-					xml_id: object.soft("xmlId"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputStatuses {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "color", &self.color)?;
-				crate::support::opt_entry(&mut map, "id", &self.id)?;
-				crate::support::opt_entry(&mut map, "notify", &self.notify)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				map.serialize_entry("xmlId", &self.xml_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputStatuses { color : soft "color", id : soft "id", notify : soft
+			"notify", sort : soft "sort", type_ : soft "type", xml_id : soft "xmlId",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputStatuses { opt "color" color, opt "id" id, opt "notify" notify, opt
+			"sort" sort, opt "type" type_, req "xmlId" xml_id, rest "" extra }
+		);
 		/// The object `result` of `sale.status.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-list.html>
@@ -28789,32 +18654,13 @@ pub mod status {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["status", "statuses"], &[])?;
-				Ok(Self {
-					status: object.field("status")?,
-					statuses: object.soft("statuses"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("status", &self.status)?;
-				map.serialize_entry("statuses", &self.statuses)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { status : field "status", statuses : soft "statuses", extra : rest
+			"", } fits["status", "statuses"] []
+		);
+		serialize_map!(
+			Output { req "status" status, req "statuses" statuses, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::List {
 			const NAME: &'static str = "sale.status.list";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -28910,52 +18756,17 @@ pub mod status {
 				self.xml_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("type", &self.type_)?;
-				crate::support::opt_entry(
-					&mut map,
-					"notify",
-					&self.notify.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-				crate::support::opt_entry(&mut map, "color", &self.color)?;
-				crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "type" type_, opt_yn "notify" notify, opt "sort" sort, opt
+			"color" color, opt "xmlId" xml_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					type_: object.field("type")?,
-					notify: object.field("notify")?,
-					sort: object.field("sort")?,
-					color: object.exact_str("color")?,
-					xml_id: object.exact_str("xmlId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { type_ : field "type", notify : field "notify", sort : field "sort",
+			color : exact "color", xml_id : exact "xmlId", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.status.update`: `object`.
@@ -28969,30 +18780,10 @@ pub mod status {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["status"], &[])?;
-				Ok(Self {
-					status: object.field("status")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "status", &self.status)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { status : field "status", extra : rest "", } fits["status"] []
+		);
+		serialize_map!(Output { opt "status" status, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Update {
 			const NAME: &'static str = "sale.status.update";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -29028,38 +18819,11 @@ pub mod status_lang {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(Add { req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Add { fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `sale.statusLang.deleteByFilter`: REST 2, scope `sale`.
@@ -29085,38 +18849,11 @@ pub mod status_lang {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for DeleteByFilter {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(DeleteByFilter);
+	serialize_map!(DeleteByFilter { req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for DeleteByFilter {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				fields: object.field("fields")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(DeleteByFilter { fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(DeleteByFilter);
 	/// `sale.statusLang.getFields`: REST 2, scope `sale`.
@@ -29137,34 +18874,11 @@ pub mod status_lang {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetFields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetFields);
+	serialize_map!(GetFields { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetFields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(GetFields { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetFields);
 	/// `sale.statusLang.getListLangs`: REST 2, scope `sale`.
@@ -29187,34 +18901,11 @@ pub mod status_lang {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetListLangs {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetListLangs);
+	serialize_map!(GetListLangs { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetListLangs {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(GetListLangs { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetListLangs);
 	/// `sale.statusLang.list`: REST 2, scope `sale`.
@@ -29278,44 +18969,17 @@ pub mod status_lang {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "select", &self.select)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::opt_entry(&mut map, "order", &self.order)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(
+		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
+		start, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				select: object.field("select")?,
-				filter: object.field("filter")?,
-				order: object.field("order")?,
-				start: object.field("start")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		List { select : field "select", filter : field "filter", order : field "order",
+		start : field "start", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// Types of `sale.statusLang.add`.
@@ -29381,46 +19045,17 @@ pub mod status_lang {
 				self.description = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("statusId", &self.status_id)?;
-				map.serialize_entry("lid", &self.lid)?;
-				map.serialize_entry("name", &self.name)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "statusId" status_id, req "lid" lid, req "name" name, opt
+			"description" description, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					status_id: object.field("statusId")?,
-					lid: object.field("lid")?,
-					name: object.field("name")?,
-					description: object.exact_str("description")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { status_id : field "statusId", lid : field "lid", name : field
+			"name", description : exact "description", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The object `result` of `sale.statusLang.add`: `object`.
@@ -29434,30 +19069,11 @@ pub mod status_lang {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["statusLang"], &[])?;
-				Ok(Self {
-					status_lang: object.field("statusLang")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "statusLang", &self.status_lang)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { status_lang : field "statusLang", extra : rest "", }
+			fits["statusLang"] []
+		);
+		serialize_map!(Output { opt "statusLang" status_lang, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Add {
 			const NAME: &'static str = "sale.statusLang.add";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -29522,44 +19138,17 @@ pub mod status_lang {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("statusId", &self.status_id)?;
-				map.serialize_entry("lid", &self.lid)?;
-				map.serialize_entry("name", &self.name)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "statusId" status_id, req "lid" lid, req "name" name, rest ""
+			extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					status_id: object.field("statusId")?,
-					lid: object.field("lid")?,
-					name: object.field("name")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { status_id : field "statusId", lid : field "lid", name : field
+			"name", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `boolean`.
@@ -29606,35 +19195,15 @@ pub mod status_lang {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputStatusLangField {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					is_immutable: object.field("isImmutable")?,
-					is_read_only: object.field("isReadOnly")?,
-					is_required: object.field("isRequired")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputStatusLangField {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "isImmutable", &self.is_immutable)?;
-				crate::support::opt_entry(&mut map, "isReadOnly", &self.is_read_only)?;
-				crate::support::opt_entry(&mut map, "isRequired", &self.is_required)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputStatusLangField { is_immutable : field "isImmutable", is_read_only :
+			field "isReadOnly", is_required : field "isRequired", type_ : field "type",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputStatusLangField { opt "isImmutable" is_immutable, opt "isReadOnly"
+			is_read_only, opt "isRequired" is_required, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.statusLang` of `sale.statusLang.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-get-fields.html>
@@ -29648,29 +19217,8 @@ pub mod status_lang {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputStatusLang {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputStatusLang {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(OutputStatusLang { field : pattern "*", extra : rest "", });
+		serialize_map!(OutputStatusLang { rest "*" field, rest "" extra });
 		/// The object `result` of `sale.statusLang.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-get-fields.html>
@@ -29682,30 +19230,11 @@ pub mod status_lang {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["statusLang"], &[])?;
-				Ok(Self {
-					status_lang: object.field("statusLang")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "statusLang", &self.status_lang)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { status_lang : field "statusLang", extra : rest "", }
+			fits["statusLang"] []
+		);
+		serialize_map!(Output { opt "statusLang" status_lang, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::GetFields {
 			const NAME: &'static str = "sale.statusLang.getFields";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -29743,30 +19272,8 @@ pub mod status_lang {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["langs"], &[])?;
-				Ok(Self {
-					langs: object.field("langs")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("langs", &self.langs)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(Output { langs : field "langs", extra : rest "", } fits["langs"] []);
+		serialize_map!(Output { req "langs" langs, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::GetListLangs {
 			const NAME: &'static str = "sale.statusLang.getListLangs";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -29829,40 +19336,11 @@ pub mod status_lang {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(Filter { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Filter { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `params.order` of `sale.statusLang.list`: `object`.
@@ -29895,40 +19373,11 @@ pub mod status_lang {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Order {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Order);
+		serialize_map!(Order { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Order {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Order { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Order);
 		/// The object `result` of `sale.statusLang.list`: `object`.
@@ -29942,30 +19391,11 @@ pub mod status_lang {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["statusLangs"], &[])?;
-				Ok(Self {
-					status_langs: object.field("statusLangs")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("statusLangs", &self.status_langs)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { status_langs : field "statusLangs", extra : rest "", }
+			fits["statusLangs"] []
+		);
+		serialize_map!(Output { req "statusLangs" status_langs, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::List {
 			const NAME: &'static str = "sale.statusLang.list";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -30002,34 +19432,11 @@ pub mod trade_binding {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetFields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetFields);
+	serialize_map!(GetFields { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetFields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(GetFields { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetFields);
 	/// `sale.tradeBinding.list`: REST 2, scope `sale`.
@@ -30093,44 +19500,17 @@ pub mod trade_binding {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "select", &self.select)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::opt_entry(&mut map, "order", &self.order)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(
+		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
+		start, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				select: object.field("select")?,
-				filter: object.field("filter")?,
-				order: object.field("order")?,
-				start: object.field("start")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		List { select : field "select", filter : field "filter", order : field "order",
+		start : field "start", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// Types of `sale.tradeBinding.getFields`.
@@ -30161,30 +19541,11 @@ pub mod trade_binding {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["tradeBinding"], &[])?;
-				Ok(Self {
-					trade_binding: object.field("tradeBinding")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("tradeBinding", &self.trade_binding)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { trade_binding : field "tradeBinding", extra : rest "", }
+			fits["tradeBinding"] []
+		);
+		serialize_map!(Output { req "tradeBinding" trade_binding, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::GetFields {
 			const NAME: &'static str = "sale.tradeBinding.getFields";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -30241,40 +19602,11 @@ pub mod trade_binding {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(Filter { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Filter { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `params.order` of `sale.tradeBinding.list`: `object`.
@@ -30307,40 +19639,11 @@ pub mod trade_binding {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Order {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Order);
+		serialize_map!(Order { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Order {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Order { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Order);
 		/// The object `result` of `sale.tradeBinding.list`: `object`.
@@ -30354,30 +19657,11 @@ pub mod trade_binding {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["tradeBindings"], &[])?;
-				Ok(Self {
-					trade_bindings: object.field("tradeBindings")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("tradeBindings", &self.trade_bindings)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { trade_bindings : field "tradeBindings", extra : rest "", }
+			fits["tradeBindings"] []
+		);
+		serialize_map!(Output { req "tradeBindings" trade_bindings, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::List {
 			const NAME: &'static str = "sale.tradeBinding.list";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -30416,34 +19700,11 @@ pub mod trade_platform {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for GetFields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(GetFields);
+	serialize_map!(GetFields { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for GetFields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(GetFields { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetFields);
 	/// `sale.tradePlatform.list`: REST 2, scope `sale`.
@@ -30503,44 +19764,17 @@ pub mod trade_platform {
 			self.start = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "select", &self.select)?;
-			crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-			crate::support::opt_entry(&mut map, "order", &self.order)?;
-			crate::support::opt_entry(&mut map, "start", &self.start)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(
+		List { opt "select" select, opt "filter" filter, opt "order" order, opt "start"
+		start, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				select: object.field("select")?,
-				filter: object.field("filter")?,
-				order: object.field("order")?,
-				start: object.field("start")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		List { select : field "select", filter : field "filter", order : field "order",
+		start : field "start", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// Types of `sale.tradePlatform.getFields`.
@@ -30569,30 +19803,11 @@ pub mod trade_platform {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["tradePlatform"], &[])?;
-				Ok(Self {
-					trade_platform: object.field("tradePlatform")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("tradePlatform", &self.trade_platform)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { trade_platform : field "tradePlatform", extra : rest "", }
+			fits["tradePlatform"] []
+		);
+		serialize_map!(Output { req "tradePlatform" trade_platform, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::GetFields {
 			const NAME: &'static str = "sale.tradePlatform.getFields";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -30647,40 +19862,11 @@ pub mod trade_platform {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(Filter { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Filter { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `params.order` of `sale.tradePlatform.list`: `object`.
@@ -30713,40 +19899,11 @@ pub mod trade_platform {
 				self.field.insert(key.into(), value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Order {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.field)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Order);
+		serialize_map!(Order { rest "*" field, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Order {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					field: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Order { field : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Order);
 		/// The object `result` of `sale.tradePlatform.list`: `object`.
@@ -30760,30 +19917,11 @@ pub mod trade_platform {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["tradePlatforms"], &[])?;
-				Ok(Self {
-					trade_platforms: object.field("tradePlatforms")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("tradePlatforms", &self.trade_platforms)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { trade_platforms : field "tradePlatforms", extra : rest "", }
+			fits["tradePlatforms"] []
+		);
+		serialize_map!(Output { req "tradePlatforms" trade_platforms, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::List {
 			const NAME: &'static str = "sale.tradePlatform.list";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;

@@ -29,40 +29,13 @@ pub mod checklistitem {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("TASKID", &self.taskid)?;
-			map.serialize_entry("FIELDS", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(Add { req "TASKID" taskid, req "FIELDS" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				fields: object.field("FIELDS")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Add { taskid : field "TASKID", fields : field "FIELDS", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `task.checklistitem.complete`: REST 2, scope `task`.
@@ -91,40 +64,13 @@ pub mod checklistitem {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Complete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("TASKID", &self.taskid)?;
-			map.serialize_entry("ITEMID", &self.itemid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Complete);
+	serialize_map!(Complete { req "TASKID" taskid, req "ITEMID" itemid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Complete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				itemid: object.field("ITEMID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Complete { taskid : field "TASKID", itemid : field "ITEMID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Complete);
 	/// `task.checklistitem.delete`: REST 2, scope `task`.
@@ -153,40 +99,13 @@ pub mod checklistitem {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("TASKID", &self.taskid)?;
-			map.serialize_entry("ITEMID", &self.itemid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "TASKID" taskid, req "ITEMID" itemid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				itemid: object.field("ITEMID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Delete { taskid : field "TASKID", itemid : field "ITEMID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `task.checklistitem.get`: REST 2, scope `task`.
@@ -215,40 +134,13 @@ pub mod checklistitem {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("TASKID", &self.taskid)?;
-			map.serialize_entry("ITEMID", &self.itemid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "TASKID" taskid, req "ITEMID" itemid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				itemid: object.field("ITEMID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Get { taskid : field "TASKID", itemid : field "ITEMID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `task.checklistitem.getlist`: REST 2, scope `task`.
@@ -282,40 +174,13 @@ pub mod checklistitem {
 			self.order = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getlist {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("TASKID", &self.taskid)?;
-			crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getlist);
+	serialize_map!(Getlist { req "TASKID" taskid, opt "ORDER" order, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getlist {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				order: object.field("ORDER")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Getlist { taskid : field "TASKID", order : field "ORDER", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getlist);
 	/// `task.checklistitem.getmanifest`: REST 2, scope `task`.
@@ -336,34 +201,11 @@ pub mod checklistitem {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getmanifest {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getmanifest);
+	serialize_map!(Getmanifest { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getmanifest {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(Getmanifest { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getmanifest);
 	/// `task.checklistitem.isactionallowed`: REST 2, scope `task`.
@@ -399,42 +241,17 @@ pub mod checklistitem {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Isactionallowed {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("TASKID", &self.taskid)?;
-			map.serialize_entry("ITEMID", &self.itemid)?;
-			map.serialize_entry("ACTIONID", &self.actionid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Isactionallowed);
+	serialize_map!(
+		Isactionallowed { req "TASKID" taskid, req "ITEMID" itemid, req "ACTIONID"
+		actionid, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Isactionallowed {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				itemid: object.field("ITEMID")?,
-				actionid: object.field("ACTIONID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Isactionallowed { taskid : field "TASKID", itemid : field "ITEMID", actionid :
+		field "ACTIONID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Isactionallowed);
 	/// `task.checklistitem.moveafteritem`: REST 2, scope `task`.
@@ -470,42 +287,17 @@ pub mod checklistitem {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Moveafteritem {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("TASKID", &self.taskid)?;
-			map.serialize_entry("ITEMID", &self.itemid)?;
-			map.serialize_entry("AFTERITEMID", &self.afteritemid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Moveafteritem);
+	serialize_map!(
+		Moveafteritem { req "TASKID" taskid, req "ITEMID" itemid, req "AFTERITEMID"
+		afteritemid, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Moveafteritem {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				itemid: object.field("ITEMID")?,
-				afteritemid: object.field("AFTERITEMID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Moveafteritem { taskid : field "TASKID", itemid : field "ITEMID", afteritemid :
+		field "AFTERITEMID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Moveafteritem);
 	/// `task.checklistitem.renew`: REST 2, scope `task`.
@@ -534,40 +326,13 @@ pub mod checklistitem {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Renew {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("TASKID", &self.taskid)?;
-			map.serialize_entry("ITEMID", &self.itemid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Renew);
+	serialize_map!(Renew { req "TASKID" taskid, req "ITEMID" itemid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Renew {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				itemid: object.field("ITEMID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Renew { taskid : field "TASKID", itemid : field "ITEMID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Renew);
 	/// `task.checklistitem.update`: REST 2, scope `task`.
@@ -603,42 +368,17 @@ pub mod checklistitem {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("TASKID", &self.taskid)?;
-			map.serialize_entry("ITEMID", &self.itemid)?;
-			map.serialize_entry("FIELDS", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(
+		Update { req "TASKID" taskid, req "ITEMID" itemid, req "FIELDS" fields, rest ""
+		extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				itemid: object.field("ITEMID")?,
-				fields: object.field("FIELDS")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Update { taskid : field "TASKID", itemid : field "ITEMID", fields : field
+		"FIELDS", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `task.checklistitem.add`.
@@ -719,58 +459,19 @@ pub mod checklistitem {
 				self.parent_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("TITLE", &self.title)?;
-				crate::support::opt_entry(&mut map, "SORT_INDEX", &self.sort_index)?;
-				crate::support::opt_entry(
-					&mut map,
-					"IS_COMPLETE",
-					&self.is_complete.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"IS_IMPORTANT",
-					&self.is_important.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "MEMBERS", &self.members)?;
-				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "TITLE" title, opt "SORT_INDEX" sort_index, opt_yn "IS_COMPLETE"
+			is_complete, opt_yn "IS_IMPORTANT" is_important, opt "MEMBERS" members, opt
+			"PARENT_ID" parent_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					title: object.field("TITLE")?,
-					sort_index: object.field("SORT_INDEX")?,
-					is_complete: object.field("IS_COMPLETE")?,
-					is_important: object.field("IS_IMPORTANT")?,
-					members: object.field("MEMBERS")?,
-					parent_id: object.field("PARENT_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { title : field "TITLE", sort_index : field "SORT_INDEX", is_complete
+			: field "IS_COMPLETE", is_important : field "IS_IMPORTANT", members : field
+			"MEMBERS", parent_id : field "PARENT_ID", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `integer`.
@@ -899,49 +600,17 @@ pub mod checklistitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputMembers {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					type_: object.field("TYPE")?,
-					name: object.field("NAME")?,
-					personal_photo: object.field("PERSONAL_PHOTO")?,
-					personal_gender: object.field("PERSONAL_GENDER")?,
-					image: object.field("IMAGE")?,
-					is_collaber: object.field("IS_COLLABER")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputMembers {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"PERSONAL_PHOTO",
-					&self.personal_photo,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"PERSONAL_GENDER",
-					&self.personal_gender,
-				)?;
-				crate::support::opt_entry(&mut map, "IMAGE", &self.image)?;
-				crate::support::opt_entry(&mut map, "IS_COLLABER", &self.is_collaber)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputMembers { id : field "ID", type_ : field "TYPE", name : field "NAME",
+			personal_photo : field "PERSONAL_PHOTO", personal_gender : field
+			"PERSONAL_GENDER", image : field "IMAGE", is_collaber : field "IS_COLLABER",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputMembers { opt "ID" id, opt "TYPE" type_, opt "NAME" name, opt
+			"PERSONAL_PHOTO" personal_photo, opt "PERSONAL_GENDER" personal_gender, opt
+			"IMAGE" image, opt "IS_COLLABER" is_collaber, rest "" extra }
+		);
 		/// The object `result.ATTACHMENTS.<key>` of `task.checklistitem.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get.html>
@@ -963,43 +632,16 @@ pub mod checklistitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputAttachmentsKey {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					attachment_id: object.field("ATTACHMENT_ID")?,
-					name: object.field("NAME")?,
-					size: object.field("SIZE")?,
-					file_id: object.field("FILE_ID")?,
-					download_url: object.field("DOWNLOAD_URL")?,
-					view_url: object.field("VIEW_URL")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputAttachmentsKey {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ATTACHMENT_ID",
-					&self.attachment_id,
-				)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
-				crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
-				crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
-				crate::support::opt_entry(&mut map, "VIEW_URL", &self.view_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputAttachmentsKey { attachment_id : field "ATTACHMENT_ID", name : field
+			"NAME", size : field "SIZE", file_id : field "FILE_ID", download_url : field
+			"DOWNLOAD_URL", view_url : field "VIEW_URL", extra : rest "", }
+		);
+		serialize_map!(
+			OutputAttachmentsKey { opt "ATTACHMENT_ID" attachment_id, opt "NAME" name,
+			opt "SIZE" size, opt "FILE_ID" file_id, opt "DOWNLOAD_URL" download_url, opt
+			"VIEW_URL" view_url, rest "" extra }
+		);
 		/// The object `result.ATTACHMENTS` of `task.checklistitem.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get.html>
@@ -1013,29 +655,8 @@ pub mod checklistitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputAttachments {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					key: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputAttachments {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.key)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(OutputAttachments { key : pattern "*", extra : rest "", });
+		serialize_map!(OutputAttachments { rest "*" key, rest "" extra });
 		/// The object `result` of `task.checklistitem.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get.html>
@@ -1073,77 +694,23 @@ pub mod checklistitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"ID",
-							"TASK_ID",
-							"PARENT_ID",
-							"CREATED_BY",
-							"TITLE",
-							"SORT_INDEX",
-							"IS_COMPLETE",
-							"IS_IMPORTANT",
-							"TOGGLED_BY",
-							"TOGGLED_DATE",
-							"MEMBERS",
-							"ATTACHMENTS",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					task_id: object.field("TASK_ID")?,
-					parent_id: object.field("PARENT_ID")?,
-					created_by: object.field("CREATED_BY")?,
-					title: object.field("TITLE")?,
-					sort_index: object.field("SORT_INDEX")?,
-					is_complete: object.field("IS_COMPLETE")?,
-					is_important: object.field("IS_IMPORTANT")?,
-					toggled_by: object.field("TOGGLED_BY")?,
-					toggled_date: object.field("TOGGLED_DATE")?,
-					members: object.field("MEMBERS")?,
-					attachments: object.field("ATTACHMENTS")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "TASK_ID", &self.task_id)?;
-				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::opt_entry(&mut map, "SORT_INDEX", &self.sort_index)?;
-				crate::support::opt_entry(
-					&mut map,
-					"IS_COMPLETE",
-					&self.is_complete.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"IS_IMPORTANT",
-					&self.is_important.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "TOGGLED_BY", &self.toggled_by)?;
-				crate::support::opt_entry(&mut map, "TOGGLED_DATE", &self.toggled_date)?;
-				map.serialize_entry("MEMBERS", &self.members)?;
-				crate::support::opt_entry(&mut map, "ATTACHMENTS", &self.attachments)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { id : field "ID", task_id : field "TASK_ID", parent_id : field
+			"PARENT_ID", created_by : field "CREATED_BY", title : field "TITLE",
+			sort_index : field "SORT_INDEX", is_complete : field "IS_COMPLETE",
+			is_important : field "IS_IMPORTANT", toggled_by : field "TOGGLED_BY",
+			toggled_date : field "TOGGLED_DATE", members : field "MEMBERS", attachments :
+			field "ATTACHMENTS", extra : rest "", } fits["ID", "TASK_ID", "PARENT_ID",
+			"CREATED_BY", "TITLE", "SORT_INDEX", "IS_COMPLETE", "IS_IMPORTANT",
+			"TOGGLED_BY", "TOGGLED_DATE", "MEMBERS", "ATTACHMENTS"] []
+		);
+		serialize_map!(
+			Output { opt "ID" id, opt "TASK_ID" task_id, opt "PARENT_ID" parent_id, opt
+			"CREATED_BY" created_by, opt "TITLE" title, opt "SORT_INDEX" sort_index,
+			opt_yn "IS_COMPLETE" is_complete, opt_yn "IS_IMPORTANT" is_important, opt
+			"TOGGLED_BY" toggled_by, opt "TOGGLED_DATE" toggled_date, req "MEMBERS"
+			members, opt "ATTACHMENTS" attachments, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "task.checklistitem.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1219,49 +786,17 @@ pub mod checklistitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for ItemMembers {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					type_: object.field("TYPE")?,
-					name: object.field("NAME")?,
-					personal_photo: object.field("PERSONAL_PHOTO")?,
-					personal_gender: object.field("PERSONAL_GENDER")?,
-					image: object.field("IMAGE")?,
-					is_collaber: object.field("IS_COLLABER")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for ItemMembers {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(
-					&mut map,
-					"PERSONAL_PHOTO",
-					&self.personal_photo,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"PERSONAL_GENDER",
-					&self.personal_gender,
-				)?;
-				crate::support::opt_entry(&mut map, "IMAGE", &self.image)?;
-				crate::support::opt_entry(&mut map, "IS_COLLABER", &self.is_collaber)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			ItemMembers { id : field "ID", type_ : field "TYPE", name : field "NAME",
+			personal_photo : field "PERSONAL_PHOTO", personal_gender : field
+			"PERSONAL_GENDER", image : field "IMAGE", is_collaber : field "IS_COLLABER",
+			extra : rest "", }
+		);
+		serialize_map!(
+			ItemMembers { opt "ID" id, opt "TYPE" type_, opt "NAME" name, opt
+			"PERSONAL_PHOTO" personal_photo, opt "PERSONAL_GENDER" personal_gender, opt
+			"IMAGE" image, opt "IS_COLLABER" is_collaber, rest "" extra }
+		);
 		/// The object `result.ATTACHMENTS.<key>` of `task.checklistitem.getlist`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-list.html>
@@ -1283,43 +818,16 @@ pub mod checklistitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for ItemAttachmentsKey {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					attachment_id: object.field("ATTACHMENT_ID")?,
-					name: object.field("NAME")?,
-					size: object.field("SIZE")?,
-					file_id: object.field("FILE_ID")?,
-					download_url: object.field("DOWNLOAD_URL")?,
-					view_url: object.field("VIEW_URL")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for ItemAttachmentsKey {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ATTACHMENT_ID",
-					&self.attachment_id,
-				)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
-				crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
-				crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
-				crate::support::opt_entry(&mut map, "VIEW_URL", &self.view_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			ItemAttachmentsKey { attachment_id : field "ATTACHMENT_ID", name : field
+			"NAME", size : field "SIZE", file_id : field "FILE_ID", download_url : field
+			"DOWNLOAD_URL", view_url : field "VIEW_URL", extra : rest "", }
+		);
+		serialize_map!(
+			ItemAttachmentsKey { opt "ATTACHMENT_ID" attachment_id, opt "NAME" name, opt
+			"SIZE" size, opt "FILE_ID" file_id, opt "DOWNLOAD_URL" download_url, opt
+			"VIEW_URL" view_url, rest "" extra }
+		);
 		/// The object `result.ATTACHMENTS` of `task.checklistitem.getlist`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-list.html>
@@ -1333,29 +841,8 @@ pub mod checklistitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for ItemAttachments {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					key: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for ItemAttachments {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.key)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(ItemAttachments { key : pattern "*", extra : rest "", });
+		serialize_map!(ItemAttachments { rest "*" key, rest "" extra });
 		/// The object `result` of `task.checklistitem.getlist`: `array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-list.html>
@@ -1393,77 +880,23 @@ pub mod checklistitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"ID",
-							"TASK_ID",
-							"PARENT_ID",
-							"CREATED_BY",
-							"TITLE",
-							"SORT_INDEX",
-							"IS_COMPLETE",
-							"IS_IMPORTANT",
-							"TOGGLED_BY",
-							"TOGGLED_DATE",
-							"MEMBERS",
-							"ATTACHMENTS",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					task_id: object.field("TASK_ID")?,
-					parent_id: object.field("PARENT_ID")?,
-					created_by: object.field("CREATED_BY")?,
-					title: object.field("TITLE")?,
-					sort_index: object.field("SORT_INDEX")?,
-					is_complete: object.field("IS_COMPLETE")?,
-					is_important: object.field("IS_IMPORTANT")?,
-					toggled_by: object.field("TOGGLED_BY")?,
-					toggled_date: object.field("TOGGLED_DATE")?,
-					members: object.field("MEMBERS")?,
-					attachments: object.field("ATTACHMENTS")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "TASK_ID", &self.task_id)?;
-				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-				crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::opt_entry(&mut map, "SORT_INDEX", &self.sort_index)?;
-				crate::support::opt_entry(
-					&mut map,
-					"IS_COMPLETE",
-					&self.is_complete.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"IS_IMPORTANT",
-					&self.is_important.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "TOGGLED_BY", &self.toggled_by)?;
-				crate::support::opt_entry(&mut map, "TOGGLED_DATE", &self.toggled_date)?;
-				map.serialize_entry("MEMBERS", &self.members)?;
-				crate::support::opt_entry(&mut map, "ATTACHMENTS", &self.attachments)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { id : field "ID", task_id : field "TASK_ID", parent_id : field
+			"PARENT_ID", created_by : field "CREATED_BY", title : field "TITLE",
+			sort_index : field "SORT_INDEX", is_complete : field "IS_COMPLETE",
+			is_important : field "IS_IMPORTANT", toggled_by : field "TOGGLED_BY",
+			toggled_date : field "TOGGLED_DATE", members : field "MEMBERS", attachments :
+			field "ATTACHMENTS", extra : rest "", } fits["ID", "TASK_ID", "PARENT_ID",
+			"CREATED_BY", "TITLE", "SORT_INDEX", "IS_COMPLETE", "IS_IMPORTANT",
+			"TOGGLED_BY", "TOGGLED_DATE", "MEMBERS", "ATTACHMENTS"] []
+		);
+		serialize_map!(
+			Item { opt "ID" id, opt "TASK_ID" task_id, opt "PARENT_ID" parent_id, opt
+			"CREATED_BY" created_by, opt "TITLE" title, opt "SORT_INDEX" sort_index,
+			opt_yn "IS_COMPLETE" is_complete, opt_yn "IS_IMPORTANT" is_important, opt
+			"TOGGLED_BY" toggled_by, opt "TOGGLED_DATE" toggled_date, req "MEMBERS"
+			members, opt "ATTACHMENTS" attachments, rest "" extra }
+		);
 		/// The `result` of the call: `array`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::Getlist {
@@ -1494,35 +927,14 @@ pub mod checklistitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsGetmanifest {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					static_method: object.field("staticMethod")?,
-					params: object.field("params")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsGetmanifest {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"staticMethod",
-					&self.static_method,
-				)?;
-				map.serialize_entry("params", &self.params)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsGetmanifest { static_method : field "staticMethod",
+			params : field "params", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsGetmanifest { opt "staticMethod" static_method, req
+			"params" params, rest "" extra }
+		);
 		/// The object `result.REST: available methods.get.params` of `task.checklistitem.getmanifest`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -1536,31 +948,14 @@ pub mod checklistitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsGetParams {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					description: object.field("description")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsGetParams {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsGetParams { description : field "description",
+			type_ : field "type", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsGetParams { opt "description" description, opt
+			"type" type_, rest "" extra }
+		);
 		/// The object `result.REST: available methods.get` of `task.checklistitem.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -1576,41 +971,16 @@ pub mod checklistitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsGet {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					mandatory_params_count: object.field("mandatoryParamsCount")?,
-					params: object.field("params")?,
-					allowed_keys_in_return_value: object
-						.field("allowedKeysInReturnValue")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsGet {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"mandatoryParamsCount",
-					&self.mandatory_params_count,
-				)?;
-				map.serialize_entry("params", &self.params)?;
-				map.serialize_entry(
-					"allowedKeysInReturnValue",
-					&self.allowed_keys_in_return_value,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsGet { mandatory_params_count : field
+			"mandatoryParamsCount", params : field "params", allowed_keys_in_return_value
+			: field "allowedKeysInReturnValue", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsGet { opt "mandatoryParamsCount"
+			mandatory_params_count, req "params" params, req "allowedKeysInReturnValue"
+			allowed_keys_in_return_value, rest "" extra }
+		);
 		/// The object `result.REST: available methods.getlist.params` of `task.checklistitem.getmanifest`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -1628,33 +998,14 @@ pub mod checklistitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsGetlistParams {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					description: object.field("description")?,
-					type_: object.field("type")?,
-					allowed_keys: object.soft("allowedKeys"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsGetlistParams {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				map.serialize_entry("allowedKeys", &self.allowed_keys)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsGetlistParams { description : field "description",
+			type_ : field "type", allowed_keys : soft "allowedKeys", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsGetlistParams { opt "description" description, opt
+			"type" type_, req "allowedKeys" allowed_keys, rest "" extra }
+		);
 		/// The object `result.REST: available methods.getlist` of `task.checklistitem.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -1674,53 +1025,19 @@ pub mod checklistitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsGetlist {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					static_method: object.field("staticMethod")?,
-					mandatory_params_count: object.field("mandatoryParamsCount")?,
-					params: object.field("params")?,
-					allowed_keys_in_return_value: object
-						.field("allowedKeysInReturnValue")?,
-					collection_in_return_value: object.field("collectionInReturnValue")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsGetlist {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"staticMethod",
-					&self.static_method,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"mandatoryParamsCount",
-					&self.mandatory_params_count,
-				)?;
-				map.serialize_entry("params", &self.params)?;
-				map.serialize_entry(
-					"allowedKeysInReturnValue",
-					&self.allowed_keys_in_return_value,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"collectionInReturnValue",
-					&self.collection_in_return_value,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsGetlist { static_method : field "staticMethod",
+			mandatory_params_count : field "mandatoryParamsCount", params : field
+			"params", allowed_keys_in_return_value : field "allowedKeysInReturnValue",
+			collection_in_return_value : field "collectionInReturnValue", extra : rest
+			"", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsGetlist { opt "staticMethod" static_method, opt
+			"mandatoryParamsCount" mandatory_params_count, req "params" params, req
+			"allowedKeysInReturnValue" allowed_keys_in_return_value, opt
+			"collectionInReturnValue" collection_in_return_value, rest "" extra }
+		);
 		/// The object `result.REST: available methods.add.params` of `task.checklistitem.getmanifest`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -1738,33 +1055,14 @@ pub mod checklistitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsAddParams {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					description: object.field("description")?,
-					type_: object.field("type")?,
-					allowed_keys: object.soft("allowedKeys"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsAddParams {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				map.serialize_entry("allowedKeys", &self.allowed_keys)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsAddParams { description : field "description",
+			type_ : field "type", allowed_keys : soft "allowedKeys", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsAddParams { opt "description" description, opt
+			"type" type_, req "allowedKeys" allowed_keys, rest "" extra }
+		);
 		/// The object `result.REST: available methods.add` of `task.checklistitem.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -1780,41 +1078,16 @@ pub mod checklistitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsAdd {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					static_method: object.field("staticMethod")?,
-					mandatory_params_count: object.field("mandatoryParamsCount")?,
-					params: object.field("params")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsAdd {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"staticMethod",
-					&self.static_method,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"mandatoryParamsCount",
-					&self.mandatory_params_count,
-				)?;
-				map.serialize_entry("params", &self.params)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsAdd { static_method : field "staticMethod",
+			mandatory_params_count : field "mandatoryParamsCount", params : field
+			"params", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsAdd { opt "staticMethod" static_method, opt
+			"mandatoryParamsCount" mandatory_params_count, req "params" params, rest ""
+			extra }
+		);
 		/// The object `result.REST: available methods.update.params` of `task.checklistitem.getmanifest`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -1832,33 +1105,14 @@ pub mod checklistitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsUpdateParams {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					description: object.field("description")?,
-					type_: object.field("type")?,
-					allowed_keys: object.soft("allowedKeys"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsUpdateParams {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				map.serialize_entry("allowedKeys", &self.allowed_keys)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsUpdateParams { description : field "description",
+			type_ : field "type", allowed_keys : soft "allowedKeys", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsUpdateParams { opt "description" description, opt
+			"type" type_, req "allowedKeys" allowed_keys, rest "" extra }
+		);
 		/// The object `result.REST: available methods.update` of `task.checklistitem.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -1874,41 +1128,16 @@ pub mod checklistitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsUpdate {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					static_method: object.field("staticMethod")?,
-					mandatory_params_count: object.field("mandatoryParamsCount")?,
-					params: object.field("params")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsUpdate {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"staticMethod",
-					&self.static_method,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"mandatoryParamsCount",
-					&self.mandatory_params_count,
-				)?;
-				map.serialize_entry("params", &self.params)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsUpdate { static_method : field "staticMethod",
+			mandatory_params_count : field "mandatoryParamsCount", params : field
+			"params", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsUpdate { opt "staticMethod" static_method, opt
+			"mandatoryParamsCount" mandatory_params_count, req "params" params, rest ""
+			extra }
+		);
 		/// The object `result.REST: available methods.delete.params` of `task.checklistitem.getmanifest`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -1922,31 +1151,14 @@ pub mod checklistitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsDeleteParams {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					description: object.field("description")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsDeleteParams {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsDeleteParams { description : field "description",
+			type_ : field "type", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsDeleteParams { opt "description" description, opt
+			"type" type_, rest "" extra }
+		);
 		/// The object `result.REST: available methods.delete` of `task.checklistitem.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -1962,41 +1174,16 @@ pub mod checklistitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsDelete {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					static_method: object.field("staticMethod")?,
-					mandatory_params_count: object.field("mandatoryParamsCount")?,
-					params: object.field("params")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsDelete {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"staticMethod",
-					&self.static_method,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"mandatoryParamsCount",
-					&self.mandatory_params_count,
-				)?;
-				map.serialize_entry("params", &self.params)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsDelete { static_method : field "staticMethod",
+			mandatory_params_count : field "mandatoryParamsCount", params : field
+			"params", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsDelete { opt "staticMethod" static_method, opt
+			"mandatoryParamsCount" mandatory_params_count, req "params" params, rest ""
+			extra }
+		);
 		/// The object `result.REST: available methods.complete.params` of `task.checklistitem.getmanifest`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -2010,31 +1197,14 @@ pub mod checklistitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsCompleteParams {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					description: object.field("description")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsCompleteParams {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsCompleteParams { description : field "description",
+			type_ : field "type", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsCompleteParams { opt "description" description, opt
+			"type" type_, rest "" extra }
+		);
 		/// The object `result.REST: available methods.complete` of `task.checklistitem.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -2050,41 +1220,16 @@ pub mod checklistitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsComplete {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					static_method: object.field("staticMethod")?,
-					mandatory_params_count: object.field("mandatoryParamsCount")?,
-					params: object.field("params")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsComplete {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"staticMethod",
-					&self.static_method,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"mandatoryParamsCount",
-					&self.mandatory_params_count,
-				)?;
-				map.serialize_entry("params", &self.params)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsComplete { static_method : field "staticMethod",
+			mandatory_params_count : field "mandatoryParamsCount", params : field
+			"params", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsComplete { opt "staticMethod" static_method, opt
+			"mandatoryParamsCount" mandatory_params_count, req "params" params, rest ""
+			extra }
+		);
 		/// The object `result.REST: available methods.renew.params` of `task.checklistitem.getmanifest`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -2098,31 +1243,14 @@ pub mod checklistitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsRenewParams {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					description: object.field("description")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsRenewParams {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsRenewParams { description : field "description",
+			type_ : field "type", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsRenewParams { opt "description" description, opt
+			"type" type_, rest "" extra }
+		);
 		/// The object `result.REST: available methods.renew` of `task.checklistitem.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -2138,41 +1266,16 @@ pub mod checklistitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsRenew {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					static_method: object.field("staticMethod")?,
-					mandatory_params_count: object.field("mandatoryParamsCount")?,
-					params: object.field("params")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsRenew {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"staticMethod",
-					&self.static_method,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"mandatoryParamsCount",
-					&self.mandatory_params_count,
-				)?;
-				map.serialize_entry("params", &self.params)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsRenew { static_method : field "staticMethod",
+			mandatory_params_count : field "mandatoryParamsCount", params : field
+			"params", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsRenew { opt "staticMethod" static_method, opt
+			"mandatoryParamsCount" mandatory_params_count, req "params" params, rest ""
+			extra }
+		);
 		/// The object `result.REST: available methods.moveafteritem.params` of `task.checklistitem.getmanifest`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -2186,32 +1289,14 @@ pub mod checklistitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue
-		for OutputRestAvailableMethodsMoveafteritemParams {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					description: object.field("description")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsMoveafteritemParams {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsMoveafteritemParams { description : field
+			"description", type_ : field "type", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsMoveafteritemParams { opt "description"
+			description, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.REST: available methods.moveafteritem` of `task.checklistitem.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -2227,41 +1312,16 @@ pub mod checklistitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsMoveafteritem {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					static_method: object.field("staticMethod")?,
-					mandatory_params_count: object.field("mandatoryParamsCount")?,
-					params: object.field("params")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsMoveafteritem {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"staticMethod",
-					&self.static_method,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"mandatoryParamsCount",
-					&self.mandatory_params_count,
-				)?;
-				map.serialize_entry("params", &self.params)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsMoveafteritem { static_method : field
+			"staticMethod", mandatory_params_count : field "mandatoryParamsCount", params
+			: field "params", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsMoveafteritem { opt "staticMethod" static_method,
+			opt "mandatoryParamsCount" mandatory_params_count, req "params" params, rest
+			"" extra }
+		);
 		/// The object `result.REST: available methods.isactionallowed.params` of `task.checklistitem.getmanifest`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -2275,32 +1335,14 @@ pub mod checklistitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue
-		for OutputRestAvailableMethodsIsactionallowedParams {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					description: object.field("description")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsIsactionallowedParams {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsIsactionallowedParams { description : field
+			"description", type_ : field "type", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsIsactionallowedParams { opt "description"
+			description, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.REST: available methods.isactionallowed` of `task.checklistitem.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -2316,41 +1358,16 @@ pub mod checklistitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsIsactionallowed {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					static_method: object.field("staticMethod")?,
-					mandatory_params_count: object.field("mandatoryParamsCount")?,
-					params: object.field("params")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsIsactionallowed {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"staticMethod",
-					&self.static_method,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"mandatoryParamsCount",
-					&self.mandatory_params_count,
-				)?;
-				map.serialize_entry("params", &self.params)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsIsactionallowed { static_method : field
+			"staticMethod", mandatory_params_count : field "mandatoryParamsCount", params
+			: field "params", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsIsactionallowed { opt "staticMethod" static_method,
+			opt "mandatoryParamsCount" mandatory_params_count, req "params" params, rest
+			"" extra }
+		);
 		/// The object `result.REST: available methods` of `task.checklistitem.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -2380,55 +1397,19 @@ pub mod checklistitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethods {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					getmanifest: object.field("getmanifest")?,
-					get: object.field("get")?,
-					getlist: object.field("getlist")?,
-					add: object.field("add")?,
-					update: object.field("update")?,
-					delete: object.field("delete")?,
-					complete: object.field("complete")?,
-					renew: object.field("renew")?,
-					moveafteritem: object.field("moveafteritem")?,
-					isactionallowed: object.field("isactionallowed")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethods {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "getmanifest", &self.getmanifest)?;
-				crate::support::opt_entry(&mut map, "get", &self.get)?;
-				crate::support::opt_entry(&mut map, "getlist", &self.getlist)?;
-				crate::support::opt_entry(&mut map, "add", &self.add)?;
-				crate::support::opt_entry(&mut map, "update", &self.update)?;
-				crate::support::opt_entry(&mut map, "delete", &self.delete)?;
-				crate::support::opt_entry(&mut map, "complete", &self.complete)?;
-				crate::support::opt_entry(&mut map, "renew", &self.renew)?;
-				crate::support::opt_entry(
-					&mut map,
-					"moveafteritem",
-					&self.moveafteritem,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"isactionallowed",
-					&self.isactionallowed,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethods { getmanifest : field "getmanifest", get : field
+			"get", getlist : field "getlist", add : field "add", update : field "update",
+			delete : field "delete", complete : field "complete", renew : field "renew",
+			moveafteritem : field "moveafteritem", isactionallowed : field
+			"isactionallowed", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethods { opt "getmanifest" getmanifest, opt "get" get,
+			opt "getlist" getlist, opt "add" add, opt "update" update, opt "delete"
+			delete, opt "complete" complete, opt "renew" renew, opt "moveafteritem"
+			moveafteritem, opt "isactionallowed" isactionallowed, rest "" extra }
+		);
 		/// The object `result` of `task.checklistitem.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get-manifest.html>
@@ -2454,82 +1435,35 @@ pub mod checklistitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"Manifest version",
-							"Warning",
-							"REST: shortname alias to class",
-							"REST: writable checklistitem data fields",
-							"REST: readable checklistitem data fields",
-							"REST: sortable checklistitem data fields",
-							"REST: date fields",
-							"REST: available methods",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					manifest_version: object.field("Manifest version")?,
-					warning: object.field("Warning")?,
-					rest_shortname_alias_to_class: object
-						.field("REST: shortname alias to class")?,
-					rest_writable_checklistitem_data_fields: object
-						.field("REST: writable checklistitem data fields")?,
-					rest_readable_checklistitem_data_fields: object
-						.field("REST: readable checklistitem data fields")?,
-					rest_sortable_checklistitem_data_fields: object
-						.field("REST: sortable checklistitem data fields")?,
-					rest_date_fields: object.field("REST: date fields")?,
-					rest_available_methods: object.field("REST: available methods")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"Manifest version",
-					&self.manifest_version,
-				)?;
-				crate::support::opt_entry(&mut map, "Warning", &self.warning)?;
-				crate::support::opt_entry(
-					&mut map,
-					"REST: shortname alias to class",
-					&self.rest_shortname_alias_to_class,
-				)?;
-				map.serialize_entry(
-					"REST: writable checklistitem data fields",
-					&self.rest_writable_checklistitem_data_fields,
-				)?;
-				map.serialize_entry(
-					"REST: readable checklistitem data fields",
-					&self.rest_readable_checklistitem_data_fields,
-				)?;
-				map.serialize_entry(
-					"REST: sortable checklistitem data fields",
-					&self.rest_sortable_checklistitem_data_fields,
-				)?;
-				map.serialize_entry("REST: date fields", &self.rest_date_fields)?;
-				crate::support::opt_entry(
-					&mut map,
-					"REST: available methods",
-					&self.rest_available_methods,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { manifest_version : field "Manifest version", warning : field
+			"Warning", rest_shortname_alias_to_class : field
+			"REST: shortname alias to class", rest_writable_checklistitem_data_fields :
+			field "REST: writable checklistitem data fields",
+			rest_readable_checklistitem_data_fields : field
+			"REST: readable checklistitem data fields",
+			rest_sortable_checklistitem_data_fields : field
+			"REST: sortable checklistitem data fields", rest_date_fields : field
+			"REST: date fields", rest_available_methods : field
+			"REST: available methods", extra : rest "", } fits["Manifest version",
+			"Warning", "REST: shortname alias to class",
+			"REST: writable checklistitem data fields",
+			"REST: readable checklistitem data fields",
+			"REST: sortable checklistitem data fields", "REST: date fields",
+			"REST: available methods"] []
+		);
+		serialize_map!(
+			Output { opt "Manifest version" manifest_version, opt "Warning" warning, opt
+			"REST: shortname alias to class" rest_shortname_alias_to_class, req
+			"REST: writable checklistitem data fields"
+			rest_writable_checklistitem_data_fields, req
+			"REST: readable checklistitem data fields"
+			rest_readable_checklistitem_data_fields, req
+			"REST: sortable checklistitem data fields"
+			rest_sortable_checklistitem_data_fields, req "REST: date fields"
+			rest_date_fields, opt "REST: available methods" rest_available_methods, rest
+			"" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Getmanifest {
 			const NAME: &'static str = "task.checklistitem.getmanifest";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2697,58 +1631,19 @@ pub mod checklistitem {
 				self.parent_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::opt_entry(&mut map, "SORT_INDEX", &self.sort_index)?;
-				crate::support::opt_entry(
-					&mut map,
-					"IS_COMPLETE",
-					&self.is_complete.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"IS_IMPORTANT",
-					&self.is_important.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "MEMBERS", &self.members)?;
-				crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { opt "TITLE" title, opt "SORT_INDEX" sort_index, opt_yn "IS_COMPLETE"
+			is_complete, opt_yn "IS_IMPORTANT" is_important, opt "MEMBERS" members, opt
+			"PARENT_ID" parent_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					title: object.exact_str("TITLE")?,
-					sort_index: object.field("SORT_INDEX")?,
-					is_complete: object.field("IS_COMPLETE")?,
-					is_important: object.field("IS_IMPORTANT")?,
-					members: object.field("MEMBERS")?,
-					parent_id: object.field("PARENT_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { title : exact "TITLE", sort_index : field "SORT_INDEX", is_complete
+			: field "IS_COMPLETE", is_important : field "IS_IMPORTANT", members : field
+			"MEMBERS", parent_id : field "PARENT_ID", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `null`.
@@ -2802,40 +1697,16 @@ pub mod comment {
 			self.commenttext = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
-			crate::support::opt_entry(&mut map, "COMMENTTEXT", &self.commenttext)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(
+		Add { opt "TASKID" taskid, opt "COMMENTTEXT" commenttext, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				commenttext: object.field("COMMENTTEXT")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Add { taskid : field "TASKID", commenttext : field "COMMENTTEXT", extra : rest
+		"", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// Types of `task.comment.add`.
@@ -2885,40 +1756,13 @@ pub mod commentitem {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("TASKID", &self.taskid)?;
-			map.serialize_entry("FIELDS", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(Add { req "TASKID" taskid, req "FIELDS" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				fields: object.field("FIELDS")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Add { taskid : field "TASKID", fields : field "FIELDS", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `task.commentitem.delete`: REST 2, scope `task`.
@@ -2949,40 +1793,13 @@ pub mod commentitem {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("TASKID", &self.taskid)?;
-			map.serialize_entry("ITEMID", &self.itemid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "TASKID" taskid, req "ITEMID" itemid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				itemid: object.field("ITEMID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Delete { taskid : field "TASKID", itemid : field "ITEMID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `task.commentitem.get`: REST 2, scope `task`.
@@ -3013,40 +1830,13 @@ pub mod commentitem {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("TASKID", &self.taskid)?;
-			map.serialize_entry("ITEMID", &self.itemid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "TASKID" taskid, req "ITEMID" itemid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				itemid: object.field("ITEMID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Get { taskid : field "TASKID", itemid : field "ITEMID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `task.commentitem.getlist`: REST 2, scope `task`.
@@ -3090,42 +1880,17 @@ pub mod commentitem {
 			self.filter = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getlist {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("TASKID", &self.taskid)?;
-			crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
-			crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getlist);
+	serialize_map!(
+		Getlist { req "TASKID" taskid, opt "ORDER" order, opt "FILTER" filter, rest ""
+		extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getlist {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				order: object.field("ORDER")?,
-				filter: object.field("FILTER")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Getlist { taskid : field "TASKID", order : field "ORDER", filter : field
+		"FILTER", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getlist);
 	/// `task.commentitem.getmanifest`: REST 2, scope `task`.
@@ -3146,34 +1911,11 @@ pub mod commentitem {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getmanifest {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getmanifest);
+	serialize_map!(Getmanifest { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getmanifest {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(Getmanifest { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getmanifest);
 	/// `task.commentitem.isactionallowed`: REST 2, scope `task`.
@@ -3209,42 +1951,17 @@ pub mod commentitem {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Isactionallowed {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("TASKID", &self.taskid)?;
-			map.serialize_entry("ITEMID", &self.itemid)?;
-			map.serialize_entry("ACTIONID", &self.actionid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Isactionallowed);
+	serialize_map!(
+		Isactionallowed { req "TASKID" taskid, req "ITEMID" itemid, req "ACTIONID"
+		actionid, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Isactionallowed {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				itemid: object.field("ITEMID")?,
-				actionid: object.field("ACTIONID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Isactionallowed { taskid : field "TASKID", itemid : field "ITEMID", actionid :
+		field "ACTIONID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Isactionallowed);
 	/// `task.commentitem.update`: REST 2, scope `task`.
@@ -3282,42 +1999,17 @@ pub mod commentitem {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("TASKID", &self.taskid)?;
-			map.serialize_entry("ITEMID", &self.itemid)?;
-			map.serialize_entry("FIELDS", &self.fields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(
+		Update { req "TASKID" taskid, req "ITEMID" itemid, req "FIELDS" fields, rest ""
+		extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				itemid: object.field("ITEMID")?,
-				fields: object.field("FIELDS")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Update { taskid : field "TASKID", itemid : field "ITEMID", fields : field
+		"FIELDS", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `task.commentitem.add`.
@@ -3381,50 +2073,19 @@ pub mod commentitem {
 				self.uf_forum_message_doc = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("POST_MESSAGE", &self.post_message)?;
-				crate::support::opt_entry(&mut map, "AUTHOR_ID", &self.author_id)?;
-				crate::support::opt_entry(&mut map, "POST_DATE", &self.post_date)?;
-				crate::support::opt_entry(
-					&mut map,
-					"UF_FORUM_MESSAGE_DOC",
-					&self.uf_forum_message_doc,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "POST_MESSAGE" post_message, opt "AUTHOR_ID" author_id, opt
+			"POST_DATE" post_date, opt "UF_FORUM_MESSAGE_DOC" uf_forum_message_doc, rest
+			"" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					post_message: object.field("POST_MESSAGE")?,
-					author_id: object.field("AUTHOR_ID")?,
-					post_date: object.exact_str("POST_DATE")?,
-					uf_forum_message_doc: object.field("UF_FORUM_MESSAGE_DOC")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { post_message : field "POST_MESSAGE", author_id : field "AUTHOR_ID",
+			post_date : exact "POST_DATE", uf_forum_message_doc : field
+			"UF_FORUM_MESSAGE_DOC", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `integer`.
@@ -3498,43 +2159,16 @@ pub mod commentitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputAttachedObjectsKey {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					attachment_id: object.field("ATTACHMENT_ID")?,
-					name: object.field("NAME")?,
-					size: object.field("SIZE")?,
-					file_id: object.field("FILE_ID")?,
-					download_url: object.field("DOWNLOAD_URL")?,
-					view_url: object.field("VIEW_URL")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputAttachedObjectsKey {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ATTACHMENT_ID",
-					&self.attachment_id,
-				)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
-				crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
-				crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
-				crate::support::opt_entry(&mut map, "VIEW_URL", &self.view_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputAttachedObjectsKey { attachment_id : field "ATTACHMENT_ID", name :
+			field "NAME", size : field "SIZE", file_id : field "FILE_ID", download_url :
+			field "DOWNLOAD_URL", view_url : field "VIEW_URL", extra : rest "", }
+		);
+		serialize_map!(
+			OutputAttachedObjectsKey { opt "ATTACHMENT_ID" attachment_id, opt "NAME"
+			name, opt "SIZE" size, opt "FILE_ID" file_id, opt "DOWNLOAD_URL"
+			download_url, opt "VIEW_URL" view_url, rest "" extra }
+		);
 		/// The object `result.ATTACHED_OBJECTS` of `task.commentitem.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get.html>
@@ -3548,29 +2182,8 @@ pub mod commentitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputAttachedObjects {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					key: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputAttachedObjects {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.key)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(OutputAttachedObjects { key : pattern "*", extra : rest "", });
+		serialize_map!(OutputAttachedObjects { rest "*" key, rest "" extra });
 		/// The object `result` of `task.commentitem.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get.html>
@@ -3596,65 +2209,21 @@ pub mod commentitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"POST_MESSAGE_HTML",
-							"ID",
-							"AUTHOR_ID",
-							"AUTHOR_NAME",
-							"AUTHOR_EMAIL",
-							"POST_DATE",
-							"POST_MESSAGE",
-							"ATTACHED_OBJECTS",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					post_message_html: object.field("POST_MESSAGE_HTML")?,
-					id: object.field("ID")?,
-					author_id: object.field("AUTHOR_ID")?,
-					author_name: object.field("AUTHOR_NAME")?,
-					author_email: object.field("AUTHOR_EMAIL")?,
-					post_date: object.field("POST_DATE")?,
-					post_message: object.field("POST_MESSAGE")?,
-					attached_objects: object.field("ATTACHED_OBJECTS")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"POST_MESSAGE_HTML",
-					&self.post_message_html,
-				)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "AUTHOR_ID", &self.author_id)?;
-				crate::support::opt_entry(&mut map, "AUTHOR_NAME", &self.author_name)?;
-				crate::support::opt_entry(&mut map, "AUTHOR_EMAIL", &self.author_email)?;
-				crate::support::opt_entry(&mut map, "POST_DATE", &self.post_date)?;
-				crate::support::opt_entry(&mut map, "POST_MESSAGE", &self.post_message)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ATTACHED_OBJECTS",
-					&self.attached_objects,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { post_message_html : field "POST_MESSAGE_HTML", id : field "ID",
+			author_id : field "AUTHOR_ID", author_name : field "AUTHOR_NAME",
+			author_email : field "AUTHOR_EMAIL", post_date : field "POST_DATE",
+			post_message : field "POST_MESSAGE", attached_objects : field
+			"ATTACHED_OBJECTS", extra : rest "", } fits["POST_MESSAGE_HTML", "ID",
+			"AUTHOR_ID", "AUTHOR_NAME", "AUTHOR_EMAIL", "POST_DATE", "POST_MESSAGE",
+			"ATTACHED_OBJECTS"] []
+		);
+		serialize_map!(
+			Output { opt "POST_MESSAGE_HTML" post_message_html, opt "ID" id, opt
+			"AUTHOR_ID" author_id, opt "AUTHOR_NAME" author_name, opt "AUTHOR_EMAIL"
+			author_email, opt "POST_DATE" post_date, opt "POST_MESSAGE" post_message, opt
+			"ATTACHED_OBJECTS" attached_objects, rest "" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "task.commentitem.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -3712,43 +2281,16 @@ pub mod commentitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for ItemAttachedObjectsKey {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					attachment_id: object.soft("ATTACHMENT_ID"),
-					name: object.soft("NAME"),
-					size: object.soft("SIZE"),
-					file_id: object.soft("FILE_ID"),
-					download_url: object.soft("DOWNLOAD_URL"),
-					view_url: object.soft("VIEW_URL"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for ItemAttachedObjectsKey {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ATTACHMENT_ID",
-					&self.attachment_id,
-				)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
-				crate::support::opt_entry(&mut map, "FILE_ID", &self.file_id)?;
-				crate::support::opt_entry(&mut map, "DOWNLOAD_URL", &self.download_url)?;
-				crate::support::opt_entry(&mut map, "VIEW_URL", &self.view_url)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			ItemAttachedObjectsKey { attachment_id : soft "ATTACHMENT_ID", name : soft
+			"NAME", size : soft "SIZE", file_id : soft "FILE_ID", download_url : soft
+			"DOWNLOAD_URL", view_url : soft "VIEW_URL", extra : rest "", }
+		);
+		serialize_map!(
+			ItemAttachedObjectsKey { opt "ATTACHMENT_ID" attachment_id, opt "NAME" name,
+			opt "SIZE" size, opt "FILE_ID" file_id, opt "DOWNLOAD_URL" download_url, opt
+			"VIEW_URL" view_url, rest "" extra }
+		);
 		/// The object `result.ATTACHED_OBJECTS` of `task.commentitem.getlist`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-list.html>
@@ -3764,29 +2306,8 @@ pub mod commentitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for ItemAttachedObjects {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					key: object.soft_pattern("*"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for ItemAttachedObjects {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.key)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(ItemAttachedObjects { key : soft_pattern "*", extra : rest "", });
+		serialize_map!(ItemAttachedObjects { rest "*" key, rest "" extra });
 		/// The object `result` of `task.commentitem.getlist`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-list.html>
@@ -3828,47 +2349,19 @@ pub mod commentitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					post_message_html: object.soft("POST_MESSAGE_HTML"),
-					id: object.soft("ID"),
-					author_id: object.soft("AUTHOR_ID"),
-					author_name: object.soft("AUTHOR_NAME"),
-					author_email: object.soft("AUTHOR_EMAIL"),
-					post_date: object.soft("POST_DATE"),
-					post_message: object.soft("POST_MESSAGE"),
-					attached_objects: object.soft("ATTACHED_OBJECTS"),
-					extra: object.rest()?,
-				})
+		from_value!(
+			Item { post_message_html : soft "POST_MESSAGE_HTML", id : soft "ID",
+			author_id : soft "AUTHOR_ID", author_name : soft "AUTHOR_NAME", author_email
+			: soft "AUTHOR_EMAIL", post_date : soft "POST_DATE", post_message : soft
+			"POST_MESSAGE", attached_objects : soft "ATTACHED_OBJECTS", extra : rest "",
 			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("POST_MESSAGE_HTML", &self.post_message_html)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "AUTHOR_ID", &self.author_id)?;
-				crate::support::opt_entry(&mut map, "AUTHOR_NAME", &self.author_name)?;
-				crate::support::opt_entry(&mut map, "AUTHOR_EMAIL", &self.author_email)?;
-				crate::support::opt_entry(&mut map, "POST_DATE", &self.post_date)?;
-				crate::support::opt_entry(&mut map, "POST_MESSAGE", &self.post_message)?;
-				crate::support::opt_entry(
-					&mut map,
-					"ATTACHED_OBJECTS",
-					&self.attached_objects,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		);
+		serialize_map!(
+			Item { req "POST_MESSAGE_HTML" post_message_html, opt "ID" id, opt
+			"AUTHOR_ID" author_id, opt "AUTHOR_NAME" author_name, opt "AUTHOR_EMAIL"
+			author_email, opt "POST_DATE" post_date, opt "POST_MESSAGE" post_message, opt
+			"ATTACHED_OBJECTS" attached_objects, rest "" extra }
+		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::Getlist {
@@ -3899,35 +2392,14 @@ pub mod commentitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsGetmanifest {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					static_method: object.field("staticMethod")?,
-					params: object.field("params")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsGetmanifest {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"staticMethod",
-					&self.static_method,
-				)?;
-				map.serialize_entry("params", &self.params)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsGetmanifest { static_method : field "staticMethod",
+			params : field "params", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsGetmanifest { opt "staticMethod" static_method, req
+			"params" params, rest "" extra }
+		);
 		/// The object `result.REST: available methods.getlist.params` of `task.commentitem.getmanifest`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-manifest.html>
@@ -3949,35 +2421,16 @@ pub mod commentitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsGetlistParams {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					description: object.field("description")?,
-					type_: object.field("type")?,
-					allowed_keys: object.soft("allowedKeys"),
-					allowed_key_prefixes: object.soft("allowedKeyPrefixes"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsGetlistParams {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				map.serialize_entry("allowedKeys", &self.allowed_keys)?;
-				map.serialize_entry("allowedKeyPrefixes", &self.allowed_key_prefixes)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsGetlistParams { description : field "description",
+			type_ : field "type", allowed_keys : soft "allowedKeys", allowed_key_prefixes
+			: soft "allowedKeyPrefixes", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsGetlistParams { opt "description" description, opt
+			"type" type_, req "allowedKeys" allowed_keys, req "allowedKeyPrefixes"
+			allowed_key_prefixes, rest "" extra }
+		);
 		/// The object `result.REST: available methods.getlist` of `task.commentitem.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-manifest.html>
@@ -3997,53 +2450,19 @@ pub mod commentitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsGetlist {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					static_method: object.field("staticMethod")?,
-					mandatory_params_count: object.field("mandatoryParamsCount")?,
-					params: object.field("params")?,
-					allowed_keys_in_return_value: object
-						.field("allowedKeysInReturnValue")?,
-					collection_in_return_value: object.field("collectionInReturnValue")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsGetlist {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"staticMethod",
-					&self.static_method,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"mandatoryParamsCount",
-					&self.mandatory_params_count,
-				)?;
-				map.serialize_entry("params", &self.params)?;
-				map.serialize_entry(
-					"allowedKeysInReturnValue",
-					&self.allowed_keys_in_return_value,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"collectionInReturnValue",
-					&self.collection_in_return_value,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsGetlist { static_method : field "staticMethod",
+			mandatory_params_count : field "mandatoryParamsCount", params : field
+			"params", allowed_keys_in_return_value : field "allowedKeysInReturnValue",
+			collection_in_return_value : field "collectionInReturnValue", extra : rest
+			"", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsGetlist { opt "staticMethod" static_method, opt
+			"mandatoryParamsCount" mandatory_params_count, req "params" params, req
+			"allowedKeysInReturnValue" allowed_keys_in_return_value, opt
+			"collectionInReturnValue" collection_in_return_value, rest "" extra }
+		);
 		/// The object `result.REST: available methods.get.params` of `task.commentitem.getmanifest`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-manifest.html>
@@ -4057,31 +2476,14 @@ pub mod commentitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsGetParams {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					description: object.field("description")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsGetParams {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsGetParams { description : field "description",
+			type_ : field "type", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsGetParams { opt "description" description, opt
+			"type" type_, rest "" extra }
+		);
 		/// The object `result.REST: available methods.get` of `task.commentitem.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-manifest.html>
@@ -4097,41 +2499,16 @@ pub mod commentitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsGet {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					mandatory_params_count: object.field("mandatoryParamsCount")?,
-					params: object.field("params")?,
-					allowed_keys_in_return_value: object
-						.field("allowedKeysInReturnValue")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsGet {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"mandatoryParamsCount",
-					&self.mandatory_params_count,
-				)?;
-				map.serialize_entry("params", &self.params)?;
-				map.serialize_entry(
-					"allowedKeysInReturnValue",
-					&self.allowed_keys_in_return_value,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsGet { mandatory_params_count : field
+			"mandatoryParamsCount", params : field "params", allowed_keys_in_return_value
+			: field "allowedKeysInReturnValue", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsGet { opt "mandatoryParamsCount"
+			mandatory_params_count, req "params" params, req "allowedKeysInReturnValue"
+			allowed_keys_in_return_value, rest "" extra }
+		);
 		/// The object `result.REST: available methods.add.params` of `task.commentitem.getmanifest`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-manifest.html>
@@ -4149,33 +2526,14 @@ pub mod commentitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsAddParams {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					description: object.field("description")?,
-					type_: object.field("type")?,
-					allowed_keys: object.soft("allowedKeys"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsAddParams {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				map.serialize_entry("allowedKeys", &self.allowed_keys)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsAddParams { description : field "description",
+			type_ : field "type", allowed_keys : soft "allowedKeys", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsAddParams { opt "description" description, opt
+			"type" type_, req "allowedKeys" allowed_keys, rest "" extra }
+		);
 		/// The object `result.REST: available methods.add` of `task.commentitem.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-manifest.html>
@@ -4191,41 +2549,16 @@ pub mod commentitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsAdd {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					static_method: object.field("staticMethod")?,
-					mandatory_params_count: object.field("mandatoryParamsCount")?,
-					params: object.field("params")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsAdd {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"staticMethod",
-					&self.static_method,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"mandatoryParamsCount",
-					&self.mandatory_params_count,
-				)?;
-				map.serialize_entry("params", &self.params)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsAdd { static_method : field "staticMethod",
+			mandatory_params_count : field "mandatoryParamsCount", params : field
+			"params", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsAdd { opt "staticMethod" static_method, opt
+			"mandatoryParamsCount" mandatory_params_count, req "params" params, rest ""
+			extra }
+		);
 		/// The object `result.REST: available methods.update.params` of `task.commentitem.getmanifest`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-manifest.html>
@@ -4243,33 +2576,14 @@ pub mod commentitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsUpdateParams {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					description: object.field("description")?,
-					type_: object.field("type")?,
-					allowed_keys: object.soft("allowedKeys"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsUpdateParams {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				map.serialize_entry("allowedKeys", &self.allowed_keys)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsUpdateParams { description : field "description",
+			type_ : field "type", allowed_keys : soft "allowedKeys", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsUpdateParams { opt "description" description, opt
+			"type" type_, req "allowedKeys" allowed_keys, rest "" extra }
+		);
 		/// The object `result.REST: available methods.update` of `task.commentitem.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-manifest.html>
@@ -4285,41 +2599,16 @@ pub mod commentitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsUpdate {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					static_method: object.field("staticMethod")?,
-					mandatory_params_count: object.field("mandatoryParamsCount")?,
-					params: object.field("params")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsUpdate {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"staticMethod",
-					&self.static_method,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"mandatoryParamsCount",
-					&self.mandatory_params_count,
-				)?;
-				map.serialize_entry("params", &self.params)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsUpdate { static_method : field "staticMethod",
+			mandatory_params_count : field "mandatoryParamsCount", params : field
+			"params", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsUpdate { opt "staticMethod" static_method, opt
+			"mandatoryParamsCount" mandatory_params_count, req "params" params, rest ""
+			extra }
+		);
 		/// The object `result.REST: available methods.delete.params` of `task.commentitem.getmanifest`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-manifest.html>
@@ -4333,31 +2622,14 @@ pub mod commentitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsDeleteParams {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					description: object.field("description")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsDeleteParams {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsDeleteParams { description : field "description",
+			type_ : field "type", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsDeleteParams { opt "description" description, opt
+			"type" type_, rest "" extra }
+		);
 		/// The object `result.REST: available methods.delete` of `task.commentitem.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-manifest.html>
@@ -4373,41 +2645,16 @@ pub mod commentitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsDelete {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					static_method: object.field("staticMethod")?,
-					mandatory_params_count: object.field("mandatoryParamsCount")?,
-					params: object.field("params")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsDelete {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"staticMethod",
-					&self.static_method,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"mandatoryParamsCount",
-					&self.mandatory_params_count,
-				)?;
-				map.serialize_entry("params", &self.params)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsDelete { static_method : field "staticMethod",
+			mandatory_params_count : field "mandatoryParamsCount", params : field
+			"params", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsDelete { opt "staticMethod" static_method, opt
+			"mandatoryParamsCount" mandatory_params_count, req "params" params, rest ""
+			extra }
+		);
 		/// The object `result.REST: available methods.isactionallowed.params` of `task.commentitem.getmanifest`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-manifest.html>
@@ -4421,32 +2668,14 @@ pub mod commentitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue
-		for OutputRestAvailableMethodsIsactionallowedParams {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					description: object.field("description")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsIsactionallowedParams {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsIsactionallowedParams { description : field
+			"description", type_ : field "type", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsIsactionallowedParams { opt "description"
+			description, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.REST: available methods.isactionallowed` of `task.commentitem.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-manifest.html>
@@ -4462,41 +2691,16 @@ pub mod commentitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsIsactionallowed {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					static_method: object.field("staticMethod")?,
-					mandatory_params_count: object.field("mandatoryParamsCount")?,
-					params: object.field("params")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsIsactionallowed {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"staticMethod",
-					&self.static_method,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"mandatoryParamsCount",
-					&self.mandatory_params_count,
-				)?;
-				map.serialize_entry("params", &self.params)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsIsactionallowed { static_method : field
+			"staticMethod", mandatory_params_count : field "mandatoryParamsCount", params
+			: field "params", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsIsactionallowed { opt "staticMethod" static_method,
+			opt "mandatoryParamsCount" mandatory_params_count, req "params" params, rest
+			"" extra }
+		);
 		/// The object `result.REST: available methods` of `task.commentitem.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-manifest.html>
@@ -4520,45 +2724,17 @@ pub mod commentitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethods {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					getmanifest: object.field("getmanifest")?,
-					getlist: object.field("getlist")?,
-					get: object.field("get")?,
-					add: object.field("add")?,
-					update: object.field("update")?,
-					delete: object.field("delete")?,
-					isactionallowed: object.field("isactionallowed")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethods {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "getmanifest", &self.getmanifest)?;
-				crate::support::opt_entry(&mut map, "getlist", &self.getlist)?;
-				crate::support::opt_entry(&mut map, "get", &self.get)?;
-				crate::support::opt_entry(&mut map, "add", &self.add)?;
-				crate::support::opt_entry(&mut map, "update", &self.update)?;
-				crate::support::opt_entry(&mut map, "delete", &self.delete)?;
-				crate::support::opt_entry(
-					&mut map,
-					"isactionallowed",
-					&self.isactionallowed,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethods { getmanifest : field "getmanifest", getlist :
+			field "getlist", get : field "get", add : field "add", update : field
+			"update", delete : field "delete", isactionallowed : field "isactionallowed",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethods { opt "getmanifest" getmanifest, opt "getlist"
+			getlist, opt "get" get, opt "add" add, opt "update" update, opt "delete"
+			delete, opt "isactionallowed" isactionallowed, rest "" extra }
+		);
 		/// The object `result` of `task.commentitem.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-manifest.html>
@@ -4586,89 +2762,40 @@ pub mod commentitem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"Manifest version",
-							"Warning",
-							"REST: shortname alias to class",
-							"REST: writable commentitem data fields",
-							"REST: readable commentitem data fields",
-							"REST: sortable commentitem data fields",
-							"REST: filterable commentitem data fields",
-							"REST: date fields",
-							"REST: available methods",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					manifest_version: object.field("Manifest version")?,
-					warning: object.field("Warning")?,
-					rest_shortname_alias_to_class: object
-						.field("REST: shortname alias to class")?,
-					rest_writable_commentitem_data_fields: object
-						.field("REST: writable commentitem data fields")?,
-					rest_readable_commentitem_data_fields: object
-						.field("REST: readable commentitem data fields")?,
-					rest_sortable_commentitem_data_fields: object
-						.field("REST: sortable commentitem data fields")?,
-					rest_filterable_commentitem_data_fields: object
-						.field("REST: filterable commentitem data fields")?,
-					rest_date_fields: object.field("REST: date fields")?,
-					rest_available_methods: object.field("REST: available methods")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"Manifest version",
-					&self.manifest_version,
-				)?;
-				crate::support::opt_entry(&mut map, "Warning", &self.warning)?;
-				crate::support::opt_entry(
-					&mut map,
-					"REST: shortname alias to class",
-					&self.rest_shortname_alias_to_class,
-				)?;
-				map.serialize_entry(
-					"REST: writable commentitem data fields",
-					&self.rest_writable_commentitem_data_fields,
-				)?;
-				map.serialize_entry(
-					"REST: readable commentitem data fields",
-					&self.rest_readable_commentitem_data_fields,
-				)?;
-				map.serialize_entry(
-					"REST: sortable commentitem data fields",
-					&self.rest_sortable_commentitem_data_fields,
-				)?;
-				map.serialize_entry(
-					"REST: filterable commentitem data fields",
-					&self.rest_filterable_commentitem_data_fields,
-				)?;
-				map.serialize_entry("REST: date fields", &self.rest_date_fields)?;
-				crate::support::opt_entry(
-					&mut map,
-					"REST: available methods",
-					&self.rest_available_methods,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { manifest_version : field "Manifest version", warning : field
+			"Warning", rest_shortname_alias_to_class : field
+			"REST: shortname alias to class", rest_writable_commentitem_data_fields :
+			field "REST: writable commentitem data fields",
+			rest_readable_commentitem_data_fields : field
+			"REST: readable commentitem data fields",
+			rest_sortable_commentitem_data_fields : field
+			"REST: sortable commentitem data fields",
+			rest_filterable_commentitem_data_fields : field
+			"REST: filterable commentitem data fields", rest_date_fields : field
+			"REST: date fields", rest_available_methods : field
+			"REST: available methods", extra : rest "", } fits["Manifest version",
+			"Warning", "REST: shortname alias to class",
+			"REST: writable commentitem data fields",
+			"REST: readable commentitem data fields",
+			"REST: sortable commentitem data fields",
+			"REST: filterable commentitem data fields", "REST: date fields",
+			"REST: available methods"] []
+		);
+		serialize_map!(
+			Output { opt "Manifest version" manifest_version, opt "Warning" warning, opt
+			"REST: shortname alias to class" rest_shortname_alias_to_class, req
+			"REST: writable commentitem data fields"
+			rest_writable_commentitem_data_fields, req
+			"REST: readable commentitem data fields"
+			rest_readable_commentitem_data_fields, req
+			"REST: sortable commentitem data fields"
+			rest_sortable_commentitem_data_fields, req
+			"REST: filterable commentitem data fields"
+			rest_filterable_commentitem_data_fields, req "REST: date fields"
+			rest_date_fields, opt "REST: available methods" rest_available_methods, rest
+			"" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Getmanifest {
 			const NAME: &'static str = "task.commentitem.getmanifest";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -4748,46 +2875,17 @@ pub mod commentitem {
 				self.uf_forum_message_doc = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("POST_MESSAGE", &self.post_message)?;
-				crate::support::opt_entry(
-					&mut map,
-					"UF_FORUM_MESSAGE_DOC",
-					&self.uf_forum_message_doc,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "POST_MESSAGE" post_message, opt "UF_FORUM_MESSAGE_DOC"
+			uf_forum_message_doc, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					post_message: object.field("POST_MESSAGE")?,
-					uf_forum_message_doc: object.field("UF_FORUM_MESSAGE_DOC")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { post_message : field "POST_MESSAGE", uf_forum_message_doc : field
+			"UF_FORUM_MESSAGE_DOC", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `boolean`.
@@ -4836,42 +2934,17 @@ pub mod dependence {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("taskIdFrom", &self.task_id_from)?;
-			map.serialize_entry("taskIdTo", &self.task_id_to)?;
-			map.serialize_entry("linkType", &self.link_type)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(
+		Add { req "taskIdFrom" task_id_from, req "taskIdTo" task_id_to, req "linkType"
+		link_type, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				task_id_from: object.field("taskIdFrom")?,
-				task_id_to: object.field("taskIdTo")?,
-				link_type: object.field("linkType")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Add { task_id_from : field "taskIdFrom", task_id_to : field "taskIdTo", link_type
+		: field "linkType", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `task.dependence.delete`: REST 2, scope `task`.
@@ -4900,40 +2973,17 @@ pub mod dependence {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("taskIdFrom", &self.task_id_from)?;
-			map.serialize_entry("taskIdTo", &self.task_id_to)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
+	extra_setter!(Delete);
+	serialize_map!(
+		Delete { req "taskIdFrom" task_id_from, req "taskIdTo" task_id_to, rest "" extra
 		}
-	}
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				task_id_from: object.field("taskIdFrom")?,
-				task_id_to: object.field("taskIdTo")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Delete { task_id_from : field "taskIdFrom", task_id_to : field "taskIdTo", extra
+		: rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// Types of `task.dependence.add`.
@@ -5025,40 +3075,13 @@ pub mod elapseditem {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("TASKID", &self.taskid)?;
-			map.serialize_entry("ARFIELDS", &self.arfields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(Add { req "TASKID" taskid, req "ARFIELDS" arfields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				arfields: object.field("ARFIELDS")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Add { taskid : field "TASKID", arfields : field "ARFIELDS", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `task.elapseditem.delete`: REST 2, scope `task`.
@@ -5087,40 +3110,13 @@ pub mod elapseditem {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("TASKID", &self.taskid)?;
-			map.serialize_entry("ITEMID", &self.itemid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "TASKID" taskid, req "ITEMID" itemid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				itemid: object.field("ITEMID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Delete { taskid : field "TASKID", itemid : field "ITEMID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `task.elapseditem.get`: REST 2, scope `task`.
@@ -5149,40 +3145,13 @@ pub mod elapseditem {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("TASKID", &self.taskid)?;
-			map.serialize_entry("ITEMID", &self.itemid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "TASKID" taskid, req "ITEMID" itemid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				itemid: object.field("ITEMID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Get { taskid : field "TASKID", itemid : field "ITEMID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `task.elapseditem.getlist`: REST 2, scope `task`.
@@ -5247,46 +3216,17 @@ pub mod elapseditem {
 			self.params = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getlist {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
-			crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
-			crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-			crate::support::opt_entry(&mut map, "SELECT", &self.select)?;
-			crate::support::opt_entry(&mut map, "PARAMS", &self.params)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getlist);
+	serialize_map!(
+		Getlist { opt "TASKID" taskid, opt "ORDER" order, opt "FILTER" filter, opt
+		"SELECT" select, opt "PARAMS" params, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getlist {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				order: object.field("ORDER")?,
-				filter: object.field("FILTER")?,
-				select: object.field("SELECT")?,
-				params: object.field("PARAMS")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Getlist { taskid : field "TASKID", order : field "ORDER", filter : field
+		"FILTER", select : field "SELECT", params : field "PARAMS", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getlist);
 	/// `task.elapseditem.getmanifest`: REST 2, scope `task`.
@@ -5307,34 +3247,11 @@ pub mod elapseditem {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getmanifest {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getmanifest);
+	serialize_map!(Getmanifest { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getmanifest {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(Getmanifest { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getmanifest);
 	/// `task.elapseditem.isActionAllowed`: REST 2, scope `task`.
@@ -5370,42 +3287,17 @@ pub mod elapseditem {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for IsActionAllowed {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("TASKID", &self.taskid)?;
-			map.serialize_entry("ITEMID", &self.itemid)?;
-			map.serialize_entry("ACTIONID", &self.actionid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(IsActionAllowed);
+	serialize_map!(
+		IsActionAllowed { req "TASKID" taskid, req "ITEMID" itemid, req "ACTIONID"
+		actionid, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for IsActionAllowed {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				itemid: object.field("ITEMID")?,
-				actionid: object.field("ACTIONID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		IsActionAllowed { taskid : field "TASKID", itemid : field "ITEMID", actionid :
+		field "ACTIONID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(IsActionAllowed);
 	/// `task.elapseditem.update`: REST 2, scope `task`.
@@ -5441,42 +3333,17 @@ pub mod elapseditem {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("TASKID", &self.taskid)?;
-			map.serialize_entry("ITEMID", &self.itemid)?;
-			map.serialize_entry("ARFIELDS", &self.arfields)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(
+		Update { req "TASKID" taskid, req "ITEMID" itemid, req "ARFIELDS" arfields, rest
+		"" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				itemid: object.field("ITEMID")?,
-				arfields: object.field("ARFIELDS")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Update { taskid : field "TASKID", itemid : field "ITEMID", arfields : field
+		"ARFIELDS", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `task.elapseditem.add`.
@@ -5536,44 +3403,17 @@ pub mod elapseditem {
 				self.user_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Arfields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("SECONDS", &self.seconds)?;
-				map.serialize_entry("COMMENT_TEXT", &self.comment_text)?;
-				crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Arfields);
+		serialize_map!(
+			Arfields { req "SECONDS" seconds, req "COMMENT_TEXT" comment_text, opt
+			"USER_ID" user_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Arfields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					seconds: object.field("SECONDS")?,
-					comment_text: object.field("COMMENT_TEXT")?,
-					user_id: object.field("USER_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Arfields { seconds : field "SECONDS", comment_text : field "COMMENT_TEXT",
+			user_id : field "USER_ID", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Arfields);
 		/// The `result` of the call: `integer`.
@@ -5673,63 +3513,21 @@ pub mod elapseditem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"ID",
-							"TASK_ID",
-							"USER_ID",
-							"COMMENT_TEXT",
-							"SECONDS",
-							"MINUTES",
-							"SOURCE",
-							"CREATED_DATE",
-							"DATE_START",
-							"DATE_STOP",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					task_id: object.field("TASK_ID")?,
-					user_id: object.field("USER_ID")?,
-					comment_text: object.field("COMMENT_TEXT")?,
-					seconds: object.field("SECONDS")?,
-					minutes: object.field("MINUTES")?,
-					source: object.field("SOURCE")?,
-					created_date: object.field("CREATED_DATE")?,
-					date_start: object.field("DATE_START")?,
-					date_stop: object.field("DATE_STOP")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "TASK_ID", &self.task_id)?;
-				crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-				crate::support::opt_entry(&mut map, "COMMENT_TEXT", &self.comment_text)?;
-				crate::support::opt_entry(&mut map, "SECONDS", &self.seconds)?;
-				crate::support::opt_entry(&mut map, "MINUTES", &self.minutes)?;
-				crate::support::opt_entry(&mut map, "SOURCE", &self.source)?;
-				crate::support::opt_entry(&mut map, "CREATED_DATE", &self.created_date)?;
-				crate::support::opt_entry(&mut map, "DATE_START", &self.date_start)?;
-				crate::support::opt_entry(&mut map, "DATE_STOP", &self.date_stop)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { id : field "ID", task_id : field "TASK_ID", user_id : field "USER_ID",
+			comment_text : field "COMMENT_TEXT", seconds : field "SECONDS", minutes :
+			field "MINUTES", source : field "SOURCE", created_date : field
+			"CREATED_DATE", date_start : field "DATE_START", date_stop : field
+			"DATE_STOP", extra : rest "", } fits["ID", "TASK_ID", "USER_ID",
+			"COMMENT_TEXT", "SECONDS", "MINUTES", "SOURCE", "CREATED_DATE", "DATE_START",
+			"DATE_STOP"] []
+		);
+		serialize_map!(
+			Item { opt "ID" id, opt "TASK_ID" task_id, opt "USER_ID" user_id, opt
+			"COMMENT_TEXT" comment_text, opt "SECONDS" seconds, opt "MINUTES" minutes,
+			opt "SOURCE" source, opt "CREATED_DATE" created_date, opt "DATE_START"
+			date_start, opt "DATE_STOP" date_stop, rest "" extra }
+		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::Get {
@@ -5935,52 +3733,20 @@ pub mod elapseditem {
 				self.date_stop = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Order {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-				crate::support::opt_entry(&mut map, "MINUTES", &self.minutes)?;
-				crate::support::opt_entry(&mut map, "SECONDS", &self.seconds)?;
-				crate::support::opt_entry(&mut map, "CREATED_DATE", &self.created_date)?;
-				crate::support::opt_entry(&mut map, "DATE_START", &self.date_start)?;
-				crate::support::opt_entry(&mut map, "DATE_STOP", &self.date_stop)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Order);
+		serialize_map!(
+			Order { opt "ID" id, opt "USER_ID" user_id, opt "MINUTES" minutes, opt
+			"SECONDS" seconds, opt "CREATED_DATE" created_date, opt "DATE_START"
+			date_start, opt "DATE_STOP" date_stop, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Order {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					user_id: object.field("USER_ID")?,
-					minutes: object.field("MINUTES")?,
-					seconds: object.field("SECONDS")?,
-					created_date: object.field("CREATED_DATE")?,
-					date_start: object.field("DATE_START")?,
-					date_stop: object.field("DATE_STOP")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Order { id : field "ID", user_id : field "USER_ID", minutes : field
+			"MINUTES", seconds : field "SECONDS", created_date : field "CREATED_DATE",
+			date_start : field "DATE_START", date_stop : field "DATE_STOP", extra : rest
+			"", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Order);
 		/// The object `params.FILTER` of `task.elapseditem.getlist`: `object`.
@@ -6026,44 +3792,17 @@ pub mod elapseditem {
 				self.created_date = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Filter {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-				crate::support::opt_entry(&mut map, "CREATED_DATE", &self.created_date)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Filter);
+		serialize_map!(
+			Filter { opt "ID" id, opt "USER_ID" user_id, opt "CREATED_DATE" created_date,
+			rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Filter {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					user_id: object.field("USER_ID")?,
-					created_date: object.field("CREATED_DATE")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Filter { id : field "ID", user_id : field "USER_ID", created_date : field
+			"CREATED_DATE", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
 		/// The object `result` of `task.elapseditem.getlist`: `object[]`.
@@ -6115,47 +3854,19 @@ pub mod elapseditem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Item {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.soft("ID"),
-					task_id: object.soft("TASK_ID"),
-					user_id: object.soft("USER_ID"),
-					comment_text: object.soft("COMMENT_TEXT"),
-					seconds: object.soft("SECONDS"),
-					minutes: object.soft("MINUTES"),
-					source: object.soft("SOURCE"),
-					created_date: object.soft("CREATED_DATE"),
-					date_start: object.soft("DATE_START"),
-					date_stop: object.soft("DATE_STOP"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Item {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "TASK_ID", &self.task_id)?;
-				crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-				crate::support::opt_entry(&mut map, "COMMENT_TEXT", &self.comment_text)?;
-				crate::support::opt_entry(&mut map, "SECONDS", &self.seconds)?;
-				crate::support::opt_entry(&mut map, "MINUTES", &self.minutes)?;
-				crate::support::opt_entry(&mut map, "SOURCE", &self.source)?;
-				crate::support::opt_entry(&mut map, "CREATED_DATE", &self.created_date)?;
-				crate::support::opt_entry(&mut map, "DATE_START", &self.date_start)?;
-				crate::support::opt_entry(&mut map, "DATE_STOP", &self.date_stop)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Item { id : soft "ID", task_id : soft "TASK_ID", user_id : soft "USER_ID",
+			comment_text : soft "COMMENT_TEXT", seconds : soft "SECONDS", minutes : soft
+			"MINUTES", source : soft "SOURCE", created_date : soft "CREATED_DATE",
+			date_start : soft "DATE_START", date_stop : soft "DATE_STOP", extra : rest
+			"", }
+		);
+		serialize_map!(
+			Item { opt "ID" id, opt "TASK_ID" task_id, opt "USER_ID" user_id, opt
+			"COMMENT_TEXT" comment_text, opt "SECONDS" seconds, opt "MINUTES" minutes,
+			opt "SOURCE" source, opt "CREATED_DATE" created_date, opt "DATE_START"
+			date_start, opt "DATE_STOP" date_stop, rest "" extra }
+		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
 		impl ::bitrix24_runtime::Method for super::Getlist {
@@ -6192,35 +3903,14 @@ pub mod elapseditem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsGetmanifest {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					static_method: object.field("staticMethod")?,
-					params: object.field("params")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsGetmanifest {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"staticMethod",
-					&self.static_method,
-				)?;
-				map.serialize_entry("params", &self.params)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsGetmanifest { static_method : field "staticMethod",
+			params : field "params", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsGetmanifest { opt "staticMethod" static_method, req
+			"params" params, rest "" extra }
+		);
 		/// The object `result.REST: available methods.getlist.params` of `task.elapseditem.getmanifest`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-manifest.html>
@@ -6254,45 +3944,21 @@ pub mod elapseditem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsGetlistParams {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					description: object.field("description")?,
-					type_: object.field("type")?,
-					allowed_keys: object.soft("allowedKeys"),
-					allowed_key_prefixes: object.soft("allowedKeyPrefixes"),
-					allowed_values: object.soft("allowedValues"),
-					allowed_aggregations: object.soft("allowedAggregations"),
-					allowed_values_in_aggregation: object
-						.soft("allowedValuesInAggregation"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsGetlistParams {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				map.serialize_entry("allowedKeys", &self.allowed_keys)?;
-				map.serialize_entry("allowedKeyPrefixes", &self.allowed_key_prefixes)?;
-				map.serialize_entry("allowedValues", &self.allowed_values)?;
-				map.serialize_entry("allowedAggregations", &self.allowed_aggregations)?;
-				map.serialize_entry(
-					"allowedValuesInAggregation",
-					&self.allowed_values_in_aggregation,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsGetlistParams { description : field "description",
+			type_ : field "type", allowed_keys : soft "allowedKeys", allowed_key_prefixes
+			: soft "allowedKeyPrefixes", allowed_values : soft "allowedValues",
+			allowed_aggregations : soft "allowedAggregations",
+			allowed_values_in_aggregation : soft "allowedValuesInAggregation", extra :
+			rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsGetlistParams { opt "description" description, opt
+			"type" type_, req "allowedKeys" allowed_keys, req "allowedKeyPrefixes"
+			allowed_key_prefixes, req "allowedValues" allowed_values, req
+			"allowedAggregations" allowed_aggregations, req "allowedValuesInAggregation"
+			allowed_values_in_aggregation, rest "" extra }
+		);
 		/// The object `result.REST: available methods.getlist` of `task.elapseditem.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-manifest.html>
@@ -6312,49 +3978,19 @@ pub mod elapseditem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsGetlist {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					static_method: object.field("staticMethod")?,
-					params: object.field("params")?,
-					allowed_keys_in_return_value: object
-						.field("allowedKeysInReturnValue")?,
-					allowed_aggregations: object.field("allowedAggregations")?,
-					collection_in_return_value: object.field("collectionInReturnValue")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsGetlist {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"staticMethod",
-					&self.static_method,
-				)?;
-				map.serialize_entry("params", &self.params)?;
-				map.serialize_entry(
-					"allowedKeysInReturnValue",
-					&self.allowed_keys_in_return_value,
-				)?;
-				map.serialize_entry("allowedAggregations", &self.allowed_aggregations)?;
-				crate::support::opt_entry(
-					&mut map,
-					"collectionInReturnValue",
-					&self.collection_in_return_value,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsGetlist { static_method : field "staticMethod",
+			params : field "params", allowed_keys_in_return_value : field
+			"allowedKeysInReturnValue", allowed_aggregations : field
+			"allowedAggregations", collection_in_return_value : field
+			"collectionInReturnValue", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsGetlist { opt "staticMethod" static_method, req
+			"params" params, req "allowedKeysInReturnValue" allowed_keys_in_return_value,
+			req "allowedAggregations" allowed_aggregations, opt "collectionInReturnValue"
+			collection_in_return_value, rest "" extra }
+		);
 		/// The object `result.REST: available methods.get.params` of `task.elapseditem.getmanifest`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-manifest.html>
@@ -6368,31 +4004,14 @@ pub mod elapseditem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsGetParams {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					description: object.field("description")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsGetParams {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsGetParams { description : field "description",
+			type_ : field "type", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsGetParams { opt "description" description, opt
+			"type" type_, rest "" extra }
+		);
 		/// The object `result.REST: available methods.get` of `task.elapseditem.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-manifest.html>
@@ -6408,41 +4027,16 @@ pub mod elapseditem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsGet {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					mandatory_params_count: object.field("mandatoryParamsCount")?,
-					params: object.field("params")?,
-					allowed_keys_in_return_value: object
-						.field("allowedKeysInReturnValue")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsGet {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"mandatoryParamsCount",
-					&self.mandatory_params_count,
-				)?;
-				map.serialize_entry("params", &self.params)?;
-				map.serialize_entry(
-					"allowedKeysInReturnValue",
-					&self.allowed_keys_in_return_value,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsGet { mandatory_params_count : field
+			"mandatoryParamsCount", params : field "params", allowed_keys_in_return_value
+			: field "allowedKeysInReturnValue", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsGet { opt "mandatoryParamsCount"
+			mandatory_params_count, req "params" params, req "allowedKeysInReturnValue"
+			allowed_keys_in_return_value, rest "" extra }
+		);
 		/// The object `result.REST: available methods.add.params` of `task.elapseditem.getmanifest`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-manifest.html>
@@ -6460,33 +4054,14 @@ pub mod elapseditem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsAddParams {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					description: object.field("description")?,
-					type_: object.field("type")?,
-					allowed_keys: object.soft("allowedKeys"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsAddParams {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				map.serialize_entry("allowedKeys", &self.allowed_keys)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsAddParams { description : field "description",
+			type_ : field "type", allowed_keys : soft "allowedKeys", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsAddParams { opt "description" description, opt
+			"type" type_, req "allowedKeys" allowed_keys, rest "" extra }
+		);
 		/// The object `result.REST: available methods.add` of `task.elapseditem.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-manifest.html>
@@ -6502,41 +4077,16 @@ pub mod elapseditem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsAdd {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					static_method: object.field("staticMethod")?,
-					mandatory_params_count: object.field("mandatoryParamsCount")?,
-					params: object.field("params")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsAdd {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"staticMethod",
-					&self.static_method,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"mandatoryParamsCount",
-					&self.mandatory_params_count,
-				)?;
-				map.serialize_entry("params", &self.params)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsAdd { static_method : field "staticMethod",
+			mandatory_params_count : field "mandatoryParamsCount", params : field
+			"params", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsAdd { opt "staticMethod" static_method, opt
+			"mandatoryParamsCount" mandatory_params_count, req "params" params, rest ""
+			extra }
+		);
 		/// The object `result.REST: available methods.update.params` of `task.elapseditem.getmanifest`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-manifest.html>
@@ -6554,33 +4104,14 @@ pub mod elapseditem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsUpdateParams {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					description: object.field("description")?,
-					type_: object.field("type")?,
-					allowed_keys: object.soft("allowedKeys"),
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsUpdateParams {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				map.serialize_entry("allowedKeys", &self.allowed_keys)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsUpdateParams { description : field "description",
+			type_ : field "type", allowed_keys : soft "allowedKeys", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsUpdateParams { opt "description" description, opt
+			"type" type_, req "allowedKeys" allowed_keys, rest "" extra }
+		);
 		/// The object `result.REST: available methods.update` of `task.elapseditem.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-manifest.html>
@@ -6596,41 +4127,16 @@ pub mod elapseditem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsUpdate {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					static_method: object.field("staticMethod")?,
-					mandatory_params_count: object.field("mandatoryParamsCount")?,
-					params: object.field("params")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsUpdate {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"staticMethod",
-					&self.static_method,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"mandatoryParamsCount",
-					&self.mandatory_params_count,
-				)?;
-				map.serialize_entry("params", &self.params)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsUpdate { static_method : field "staticMethod",
+			mandatory_params_count : field "mandatoryParamsCount", params : field
+			"params", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsUpdate { opt "staticMethod" static_method, opt
+			"mandatoryParamsCount" mandatory_params_count, req "params" params, rest ""
+			extra }
+		);
 		/// The object `result.REST: available methods.delete.params` of `task.elapseditem.getmanifest`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-manifest.html>
@@ -6644,31 +4150,14 @@ pub mod elapseditem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsDeleteParams {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					description: object.field("description")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsDeleteParams {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsDeleteParams { description : field "description",
+			type_ : field "type", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsDeleteParams { opt "description" description, opt
+			"type" type_, rest "" extra }
+		);
 		/// The object `result.REST: available methods.delete` of `task.elapseditem.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-manifest.html>
@@ -6684,41 +4173,16 @@ pub mod elapseditem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsDelete {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					static_method: object.field("staticMethod")?,
-					mandatory_params_count: object.field("mandatoryParamsCount")?,
-					params: object.field("params")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsDelete {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"staticMethod",
-					&self.static_method,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"mandatoryParamsCount",
-					&self.mandatory_params_count,
-				)?;
-				map.serialize_entry("params", &self.params)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsDelete { static_method : field "staticMethod",
+			mandatory_params_count : field "mandatoryParamsCount", params : field
+			"params", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsDelete { opt "staticMethod" static_method, opt
+			"mandatoryParamsCount" mandatory_params_count, req "params" params, rest ""
+			extra }
+		);
 		/// The object `result.REST: available methods.isactionallowed.params` of `task.elapseditem.getmanifest`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-manifest.html>
@@ -6732,32 +4196,14 @@ pub mod elapseditem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue
-		for OutputRestAvailableMethodsIsactionallowedParams {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					description: object.field("description")?,
-					type_: object.field("type")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsIsactionallowedParams {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "description", &self.description)?;
-				crate::support::opt_entry(&mut map, "type", &self.type_)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsIsactionallowedParams { description : field
+			"description", type_ : field "type", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsIsactionallowedParams { opt "description"
+			description, opt "type" type_, rest "" extra }
+		);
 		/// The object `result.REST: available methods.isactionallowed` of `task.elapseditem.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-manifest.html>
@@ -6773,41 +4219,16 @@ pub mod elapseditem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethodsIsactionallowed {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					static_method: object.field("staticMethod")?,
-					mandatory_params_count: object.field("mandatoryParamsCount")?,
-					params: object.field("params")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethodsIsactionallowed {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"staticMethod",
-					&self.static_method,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"mandatoryParamsCount",
-					&self.mandatory_params_count,
-				)?;
-				map.serialize_entry("params", &self.params)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethodsIsactionallowed { static_method : field
+			"staticMethod", mandatory_params_count : field "mandatoryParamsCount", params
+			: field "params", extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethodsIsactionallowed { opt "staticMethod" static_method,
+			opt "mandatoryParamsCount" mandatory_params_count, req "params" params, rest
+			"" extra }
+		);
 		/// The object `result.REST: available methods` of `task.elapseditem.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-manifest.html>
@@ -6831,45 +4252,17 @@ pub mod elapseditem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputRestAvailableMethods {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					getmanifest: object.field("getmanifest")?,
-					getlist: object.field("getlist")?,
-					get: object.field("get")?,
-					add: object.field("add")?,
-					update: object.field("update")?,
-					delete: object.field("delete")?,
-					isactionallowed: object.field("isactionallowed")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputRestAvailableMethods {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "getmanifest", &self.getmanifest)?;
-				crate::support::opt_entry(&mut map, "getlist", &self.getlist)?;
-				crate::support::opt_entry(&mut map, "get", &self.get)?;
-				crate::support::opt_entry(&mut map, "add", &self.add)?;
-				crate::support::opt_entry(&mut map, "update", &self.update)?;
-				crate::support::opt_entry(&mut map, "delete", &self.delete)?;
-				crate::support::opt_entry(
-					&mut map,
-					"isactionallowed",
-					&self.isactionallowed,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputRestAvailableMethods { getmanifest : field "getmanifest", getlist :
+			field "getlist", get : field "get", add : field "add", update : field
+			"update", delete : field "delete", isactionallowed : field "isactionallowed",
+			extra : rest "", }
+		);
+		serialize_map!(
+			OutputRestAvailableMethods { opt "getmanifest" getmanifest, opt "getlist"
+			getlist, opt "get" get, opt "add" add, opt "update" update, opt "delete"
+			delete, opt "isactionallowed" isactionallowed, rest "" extra }
+		);
 		/// The object `result` of `task.elapseditem.getmanifest`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-manifest.html>
@@ -6899,96 +4292,42 @@ pub mod elapseditem {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object
-					.fits(
-						&[
-							"Manifest version",
-							"Manifest change date",
-							"Warning",
-							"REST: shortname alias to class",
-							"REST: writable elapseditem data fields",
-							"REST: readable elapseditem data fields",
-							"REST: sortable elapseditem data fields",
-							"REST: filterable elapseditem data fields",
-							"REST: date fields",
-							"REST: available methods",
-						],
-						&[],
-					)?;
-				Ok(Self {
-					manifest_version: object.field("Manifest version")?,
-					manifest_change_date: object.field("Manifest change date")?,
-					warning: object.field("Warning")?,
-					rest_shortname_alias_to_class: object
-						.field("REST: shortname alias to class")?,
-					rest_writable_elapseditem_data_fields: object
-						.field("REST: writable elapseditem data fields")?,
-					rest_readable_elapseditem_data_fields: object
-						.field("REST: readable elapseditem data fields")?,
-					rest_sortable_elapseditem_data_fields: object
-						.field("REST: sortable elapseditem data fields")?,
-					rest_filterable_elapseditem_data_fields: object
-						.field("REST: filterable elapseditem data fields")?,
-					rest_date_fields: object.field("REST: date fields")?,
-					rest_available_methods: object.field("REST: available methods")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(
-					&mut map,
-					"Manifest version",
-					&self.manifest_version,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"Manifest change date",
-					&self.manifest_change_date,
-				)?;
-				crate::support::opt_entry(&mut map, "Warning", &self.warning)?;
-				crate::support::opt_entry(
-					&mut map,
-					"REST: shortname alias to class",
-					&self.rest_shortname_alias_to_class,
-				)?;
-				map.serialize_entry(
-					"REST: writable elapseditem data fields",
-					&self.rest_writable_elapseditem_data_fields,
-				)?;
-				map.serialize_entry(
-					"REST: readable elapseditem data fields",
-					&self.rest_readable_elapseditem_data_fields,
-				)?;
-				map.serialize_entry(
-					"REST: sortable elapseditem data fields",
-					&self.rest_sortable_elapseditem_data_fields,
-				)?;
-				map.serialize_entry(
-					"REST: filterable elapseditem data fields",
-					&self.rest_filterable_elapseditem_data_fields,
-				)?;
-				map.serialize_entry("REST: date fields", &self.rest_date_fields)?;
-				crate::support::opt_entry(
-					&mut map,
-					"REST: available methods",
-					&self.rest_available_methods,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			Output { manifest_version : field "Manifest version", manifest_change_date :
+			field "Manifest change date", warning : field "Warning",
+			rest_shortname_alias_to_class : field "REST: shortname alias to class",
+			rest_writable_elapseditem_data_fields : field
+			"REST: writable elapseditem data fields",
+			rest_readable_elapseditem_data_fields : field
+			"REST: readable elapseditem data fields",
+			rest_sortable_elapseditem_data_fields : field
+			"REST: sortable elapseditem data fields",
+			rest_filterable_elapseditem_data_fields : field
+			"REST: filterable elapseditem data fields", rest_date_fields : field
+			"REST: date fields", rest_available_methods : field
+			"REST: available methods", extra : rest "", } fits["Manifest version",
+			"Manifest change date", "Warning", "REST: shortname alias to class",
+			"REST: writable elapseditem data fields",
+			"REST: readable elapseditem data fields",
+			"REST: sortable elapseditem data fields",
+			"REST: filterable elapseditem data fields", "REST: date fields",
+			"REST: available methods"] []
+		);
+		serialize_map!(
+			Output { opt "Manifest version" manifest_version, opt "Manifest change date"
+			manifest_change_date, opt "Warning" warning, opt
+			"REST: shortname alias to class" rest_shortname_alias_to_class, req
+			"REST: writable elapseditem data fields"
+			rest_writable_elapseditem_data_fields, req
+			"REST: readable elapseditem data fields"
+			rest_readable_elapseditem_data_fields, req
+			"REST: sortable elapseditem data fields"
+			rest_sortable_elapseditem_data_fields, req
+			"REST: filterable elapseditem data fields"
+			rest_filterable_elapseditem_data_fields, req "REST: date fields"
+			rest_date_fields, opt "REST: available methods" rest_available_methods, rest
+			"" extra }
+		);
 		impl ::bitrix24_runtime::Method for super::Getmanifest {
 			const NAME: &'static str = "task.elapseditem.getmanifest";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7071,44 +4410,17 @@ pub mod elapseditem {
 				self.user_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Arfields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("SECONDS", &self.seconds)?;
-				map.serialize_entry("COMMENT_TEXT", &self.comment_text)?;
-				crate::support::opt_entry(&mut map, "USER_ID", &self.user_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Arfields);
+		serialize_map!(
+			Arfields { req "SECONDS" seconds, req "COMMENT_TEXT" comment_text, opt
+			"USER_ID" user_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Arfields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					seconds: object.field("SECONDS")?,
-					comment_text: object.field("COMMENT_TEXT")?,
-					user_id: object.field("USER_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Arfields { seconds : field "SECONDS", comment_text : field "COMMENT_TEXT",
+			user_id : field "USER_ID", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Arfields);
 		/// The `result` of the call: `any`.
@@ -7154,38 +4466,11 @@ pub mod item {
 			self.taskdata = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "TASKDATA", &self.taskdata)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(Add { opt "TASKDATA" taskdata, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskdata: object.field("TASKDATA")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Add { taskdata : field "TASKDATA", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `task.item.addfile`: REST 2, scope `task`.
@@ -7234,42 +4519,17 @@ pub mod item {
 			self.content = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Addfile {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "TASK_ID", &self.task_id)?;
-			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-			crate::support::opt_entry(&mut map, "CONTENT", &self.content)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Addfile);
+	serialize_map!(
+		Addfile { opt "TASK_ID" task_id, opt "NAME" name, opt "CONTENT" content, rest ""
+		extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Addfile {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				task_id: object.field("TASK_ID")?,
-				name: object.exact_str("NAME")?,
-				content: object.field("CONTENT")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Addfile { task_id : field "TASK_ID", name : exact "NAME", content : field
+		"CONTENT", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Addfile);
 	/// `task.item.addtofavorite`: REST 2, scope `task`.
@@ -7318,42 +4578,17 @@ pub mod item {
 			self.params = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Addtofavorite {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "auth", &self.auth)?;
-			crate::support::opt_entry(&mut map, "TASK_ID", &self.task_id)?;
-			crate::support::opt_entry(&mut map, "PARAMS", &self.params)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Addtofavorite);
+	serialize_map!(
+		Addtofavorite { opt "auth" auth, opt "TASK_ID" task_id, opt "PARAMS" params, rest
+		"" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Addtofavorite {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				auth: object.field("auth")?,
-				task_id: object.field("TASK_ID")?,
-				params: object.field("PARAMS")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Addtofavorite { auth : field "auth", task_id : field "TASK_ID", params : field
+		"PARAMS", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Addtofavorite);
 	/// `task.item.approve`: REST 2, scope `task`.
@@ -7386,38 +4621,11 @@ pub mod item {
 			self.taskid = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Approve {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Approve);
+	serialize_map!(Approve { opt "TASKID" taskid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Approve {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Approve { taskid : field "TASKID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Approve);
 	/// `task.item.complete`: REST 2, scope `task`.
@@ -7450,38 +4658,11 @@ pub mod item {
 			self.taskid = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Complete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Complete);
+	serialize_map!(Complete { opt "TASKID" taskid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Complete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Complete { taskid : field "TASKID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Complete);
 	/// `task.item.defer`: REST 2, scope `task`.
@@ -7514,38 +4695,11 @@ pub mod item {
 			self.taskid = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Defer {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Defer);
+	serialize_map!(Defer { opt "TASKID" taskid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Defer {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Defer { taskid : field "TASKID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Defer);
 	/// `task.item.delegate`: REST 2, scope `task`.
@@ -7586,40 +4740,13 @@ pub mod item {
 			self.userid = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delegate {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
-			crate::support::opt_entry(&mut map, "USERID", &self.userid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delegate);
+	serialize_map!(Delegate { opt "TASKID" taskid, opt "USERID" userid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delegate {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				userid: object.field("USERID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Delegate { taskid : field "TASKID", userid : field "USERID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delegate);
 	/// `task.item.delete`: REST 2, scope `task`.
@@ -7652,38 +4779,11 @@ pub mod item {
 			self.taskid = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { opt "TASKID" taskid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Delete { taskid : field "TASKID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `task.item.deletefile`: REST 2, scope `task`.
@@ -7732,42 +4832,17 @@ pub mod item {
 			self.attachment_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Deletefile {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "auth", &self.auth)?;
-			crate::support::opt_entry(&mut map, "TASK_ID", &self.task_id)?;
-			crate::support::opt_entry(&mut map, "ATTACHMENT_ID", &self.attachment_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Deletefile);
+	serialize_map!(
+		Deletefile { opt "auth" auth, opt "TASK_ID" task_id, opt "ATTACHMENT_ID"
+		attachment_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Deletefile {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				auth: object.field("auth")?,
-				task_id: object.field("TASK_ID")?,
-				attachment_id: object.field("ATTACHMENT_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Deletefile { auth : field "auth", task_id : field "TASK_ID", attachment_id :
+		field "ATTACHMENT_ID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Deletefile);
 	/// `task.item.deletefromfavorite`: REST 2, scope `task`.
@@ -7816,42 +4891,17 @@ pub mod item {
 			self.params = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Deletefromfavorite {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "auth", &self.auth)?;
-			crate::support::opt_entry(&mut map, "TASK_ID", &self.task_id)?;
-			crate::support::opt_entry(&mut map, "PARAMS", &self.params)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Deletefromfavorite);
+	serialize_map!(
+		Deletefromfavorite { opt "auth" auth, opt "TASK_ID" task_id, opt "PARAMS" params,
+		rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Deletefromfavorite {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				auth: object.field("auth")?,
-				task_id: object.field("TASK_ID")?,
-				params: object.field("PARAMS")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Deletefromfavorite { auth : field "auth", task_id : field "TASK_ID", params :
+		field "PARAMS", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Deletefromfavorite);
 	/// `task.item.disapprove`: REST 2, scope `task`.
@@ -7884,38 +4934,11 @@ pub mod item {
 			self.taskid = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Disapprove {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Disapprove);
+	serialize_map!(Disapprove { opt "TASKID" taskid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Disapprove {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Disapprove { taskid : field "TASKID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Disapprove);
 	/// `task.item.getallowedactions`: REST 2, scope `task`.
@@ -7948,38 +4971,11 @@ pub mod item {
 			self.taskid = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getallowedactions {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getallowedactions);
+	serialize_map!(Getallowedactions { opt "TASKID" taskid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getallowedactions {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Getallowedactions { taskid : field "TASKID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getallowedactions);
 	/// `task.item.getallowedtaskactionsasstrings`: REST 2, scope `task`.
@@ -8012,38 +5008,15 @@ pub mod item {
 			self.taskid = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getallowedtaskactionsasstrings {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getallowedtaskactionsasstrings);
+	serialize_map!(
+		Getallowedtaskactionsasstrings { opt "TASKID" taskid, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getallowedtaskactionsasstrings {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Getallowedtaskactionsasstrings { taskid : field "TASKID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getallowedtaskactionsasstrings);
 	/// `task.item.getdata`: REST 2, scope `task`.
@@ -8076,38 +5049,11 @@ pub mod item {
 			self.taskid = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getdata {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getdata);
+	serialize_map!(Getdata { opt "TASKID" taskid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getdata {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Getdata { taskid : field "TASKID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getdata);
 	/// `task.item.getdependson`: REST 2, scope `task`.
@@ -8140,38 +5086,11 @@ pub mod item {
 			self.taskid = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getdependson {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getdependson);
+	serialize_map!(Getdependson { opt "TASKID" taskid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getdependson {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Getdependson { taskid : field "TASKID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getdependson);
 	/// `task.item.getdescription`: REST 2, scope `task`.
@@ -8214,40 +5133,16 @@ pub mod item {
 			self.format = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getdescription {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
-			crate::support::opt_entry(&mut map, "FORMAT", &self.format)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getdescription);
+	serialize_map!(
+		Getdescription { opt "TASKID" taskid, opt "FORMAT" format, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getdescription {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				format: object.field("FORMAT")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Getdescription { taskid : field "TASKID", format : field "FORMAT", extra : rest
+		"", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getdescription);
 	/// `task.item.getfiles`: REST 2, scope `task`.
@@ -8280,38 +5175,11 @@ pub mod item {
 			self.taskid = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getfiles {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getfiles);
+	serialize_map!(Getfiles { opt "TASKID" taskid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getfiles {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Getfiles { taskid : field "TASKID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getfiles);
 	/// `task.item.getmanifest`: REST 2, scope `task`.
@@ -8334,34 +5202,11 @@ pub mod item {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getmanifest {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getmanifest);
+	serialize_map!(Getmanifest { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getmanifest {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(Getmanifest { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getmanifest);
 	/// `task.item.isactionallowed`: REST 2, scope `task`.
@@ -8402,40 +5247,16 @@ pub mod item {
 			self.actionid = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Isactionallowed {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
-			crate::support::opt_entry(&mut map, "ACTIONID", &self.actionid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Isactionallowed);
+	serialize_map!(
+		Isactionallowed { opt "TASKID" taskid, opt "ACTIONID" actionid, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Isactionallowed {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				actionid: object.field("ACTIONID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Isactionallowed { taskid : field "TASKID", actionid : field "ACTIONID", extra :
+		rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Isactionallowed);
 	/// `task.item.list`: REST 2, scope `task`.
@@ -8492,44 +5313,17 @@ pub mod item {
 			self.select = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
-			crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-			crate::support::opt_entry(&mut map, "PARAMS", &self.params)?;
-			crate::support::opt_entry(&mut map, "SELECT", &self.select)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(
+		List { opt "ORDER" order, opt "FILTER" filter, opt "PARAMS" params, opt "SELECT"
+		select, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				order: object.field("ORDER")?,
-				filter: object.field("FILTER")?,
-				params: object.field("PARAMS")?,
-				select: object.field("SELECT")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		List { order : field "ORDER", filter : field "FILTER", params : field "PARAMS",
+		select : field "SELECT", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// `task.item.renew`: REST 2, scope `task`.
@@ -8562,38 +5356,11 @@ pub mod item {
 			self.taskid = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Renew {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Renew);
+	serialize_map!(Renew { opt "TASKID" taskid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Renew {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Renew { taskid : field "TASKID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Renew);
 	/// `task.item.startexecution`: REST 2, scope `task`.
@@ -8626,38 +5393,11 @@ pub mod item {
 			self.taskid = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Startexecution {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Startexecution);
+	serialize_map!(Startexecution { opt "TASKID" taskid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Startexecution {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Startexecution { taskid : field "TASKID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Startexecution);
 	/// `task.item.update`: REST 2, scope `task`.
@@ -8698,40 +5438,15 @@ pub mod item {
 			self.taskdata = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "TASKID", &self.taskid)?;
-			crate::support::opt_entry(&mut map, "TASKDATA", &self.taskdata)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(
+		Update { opt "TASKID" taskid, opt "TASKDATA" taskdata, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				taskid: object.field("TASKID")?,
-				taskdata: object.field("TASKDATA")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Update { taskid : field "TASKID", taskdata : field "TASKDATA", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `task.item.add`.
@@ -9141,40 +5856,11 @@ pub mod item {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Add {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("PARAMS", &self.params)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Add);
+		serialize_map!(Add { req "PARAMS" params, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Add {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					params: object.field("PARAMS")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Add { params : field "PARAMS", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
 		/// `task.item.userfield.delete`: REST 2, scope `task`.
@@ -9200,40 +5886,11 @@ pub mod item {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Delete {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("ID", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Delete);
+		serialize_map!(Delete { req "ID" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Delete {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Delete { id : field "ID", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Delete);
 		/// `task.item.userfield.get`: REST 2, scope `task`.
@@ -9261,40 +5918,11 @@ pub mod item {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("ID", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(Get { req "ID" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Get { id : field "ID", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `task.item.userfield.getfields`: REST 2, scope `task`.
@@ -9317,36 +5945,11 @@ pub mod item {
 			pub fn new() -> Self {
 				Self { extra: Default::default() }
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Getfields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Getfields);
+		serialize_map!(Getfields { rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Getfields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self { extra: object.rest()? })
-			}
-		}
+		from_value!(Getfields { extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Getfields);
 		/// `task.item.userfield.getlist`: REST 2, scope `task`.
@@ -9387,42 +5990,15 @@ pub mod item {
 				self.filter = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Getlist {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
-				crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Getlist);
+		serialize_map!(
+			Getlist { opt "ORDER" order, opt "FILTER" filter, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Getlist {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					order: object.field("ORDER")?,
-					filter: object.field("FILTER")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Getlist { order : field "ORDER", filter : field "FILTER", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Getlist);
 		/// `task.item.userfield.gettypes`: REST 2, scope `task`.
@@ -9445,36 +6021,11 @@ pub mod item {
 			pub fn new() -> Self {
 				Self { extra: Default::default() }
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Gettypes {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Gettypes);
+		serialize_map!(Gettypes { rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Gettypes {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self { extra: object.rest()? })
-			}
-		}
+		from_value!(Gettypes { extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Gettypes);
 		/// `task.item.userfield.update`: REST 2, scope `task`.
@@ -9503,42 +6054,11 @@ pub mod item {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Update {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("ID", &self.id)?;
-				map.serialize_entry("DATA", &self.data)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Update);
+		serialize_map!(Update { req "ID" id, req "DATA" data, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Update {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					data: object.field("DATA")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Update { id : field "ID", data : field "DATA", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Update);
 		/// Types of `task.item.userfield.add`.
@@ -9607,42 +6127,16 @@ pub mod item {
 					self.en = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for ParamsEditFormLabel {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "de", &self.de)?;
-					crate::support::opt_entry(&mut map, "en", &self.en)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(ParamsEditFormLabel);
+			serialize_map!(
+				ParamsEditFormLabel { opt "de" de, opt "en" en, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for ParamsEditFormLabel {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						de: object.exact_str("de")?,
-						en: object.exact_str("en")?,
-						extra: object.rest()?,
-					})
+			from_value!(
+				ParamsEditFormLabel { de : exact "de", en : exact "en", extra : rest "",
 				}
-			}
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(ParamsEditFormLabel);
 			/// The object `params.PARAMS.SETTINGS` of `task.item.userfield.add`: `object`.
@@ -9677,46 +6171,17 @@ pub mod item {
 					self.rows = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for ParamsSettings {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DEFAULT_VALUE",
-						&self.default_value,
-					)?;
-					crate::support::opt_entry(&mut map, "ROWS", &self.rows)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(ParamsSettings);
+			serialize_map!(
+				ParamsSettings { opt "DEFAULT_VALUE" default_value, opt "ROWS" rows, rest
+				"" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for ParamsSettings {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						default_value: object.exact_str("DEFAULT_VALUE")?,
-						rows: object.field("ROWS")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				ParamsSettings { default_value : exact "DEFAULT_VALUE", rows : field
+				"ROWS", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(ParamsSettings);
 			/// The object `params.PARAMS` of `task.item.userfield.add`: `object`.
@@ -9809,68 +6274,22 @@ pub mod item {
 					self.settings = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Params {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("USER_TYPE_ID", &self.user_type_id)?;
-					map.serialize_entry("FIELD_NAME", &self.field_name)?;
-					crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"EDIT_FORM_LABEL",
-						&self.edit_form_label,
-					)?;
-					crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
-					crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-					crate::support::opt_entry(
-						&mut map,
-						"MULTIPLE",
-						&self.multiple.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"MANDATORY",
-						&self.mandatory.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Params);
+			serialize_map!(
+				Params { req "USER_TYPE_ID" user_type_id, req "FIELD_NAME" field_name,
+				opt "XML_ID" xml_id, opt "EDIT_FORM_LABEL" edit_form_label, opt "LABEL"
+				label, opt "SORT" sort, opt_yn "MULTIPLE" multiple, opt_yn "MANDATORY"
+				mandatory, opt "SETTINGS" settings, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Params {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						user_type_id: object.field("USER_TYPE_ID")?,
-						field_name: object.field("FIELD_NAME")?,
-						xml_id: object.exact_str("XML_ID")?,
-						edit_form_label: object.field("EDIT_FORM_LABEL")?,
-						label: object.exact_str("LABEL")?,
-						sort: object.field("SORT")?,
-						multiple: object.field("MULTIPLE")?,
-						mandatory: object.field("MANDATORY")?,
-						settings: object.field("SETTINGS")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Params { user_type_id : field "USER_TYPE_ID", field_name : field
+				"FIELD_NAME", xml_id : exact "XML_ID", edit_form_label : field
+				"EDIT_FORM_LABEL", label : exact "LABEL", sort : field "SORT", multiple :
+				field "MULTIPLE", mandatory : field "MANDATORY", settings : field
+				"SETTINGS", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Params);
 			/// The `result` of the call: `integer`.
@@ -9952,43 +6371,16 @@ pub mod item {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputSettings {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						size: object.field("SIZE")?,
-						rows: object.field("ROWS")?,
-						regexp: object.field("REGEXP")?,
-						min_length: object.field("MIN_LENGTH")?,
-						max_length: object.field("MAX_LENGTH")?,
-						default_value: object.field("DEFAULT_VALUE")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputSettings {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "SIZE", &self.size)?;
-					crate::support::opt_entry(&mut map, "ROWS", &self.rows)?;
-					crate::support::opt_entry(&mut map, "REGEXP", &self.regexp)?;
-					crate::support::opt_entry(&mut map, "MIN_LENGTH", &self.min_length)?;
-					crate::support::opt_entry(&mut map, "MAX_LENGTH", &self.max_length)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DEFAULT_VALUE",
-						&self.default_value,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputSettings { size : field "SIZE", rows : field "ROWS", regexp : field
+				"REGEXP", min_length : field "MIN_LENGTH", max_length : field
+				"MAX_LENGTH", default_value : field "DEFAULT_VALUE", extra : rest "", }
+			);
+			serialize_map!(
+				OutputSettings { opt "SIZE" size, opt "ROWS" rows, opt "REGEXP" regexp,
+				opt "MIN_LENGTH" min_length, opt "MAX_LENGTH" max_length, opt
+				"DEFAULT_VALUE" default_value, rest "" extra }
+			);
 			/// The object `result` of `task.item.userfield.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-get.html>
@@ -10038,115 +6430,32 @@ pub mod item {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"ID",
-								"ENTITY_ID",
-								"FIELD_NAME",
-								"USER_TYPE_ID",
-								"XML_ID",
-								"SORT",
-								"MULTIPLE",
-								"MANDATORY",
-								"SHOW_FILTER",
-								"SHOW_IN_LIST",
-								"EDIT_IN_LIST",
-								"IS_SEARCHABLE",
-								"EDIT_FORM_LABEL",
-								"LIST_COLUMN_LABEL",
-								"LIST_FILTER_LABEL",
-								"ERROR_MESSAGE",
-								"HELP_MESSAGE",
-								"SETTINGS",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						id: object.field("ID")?,
-						entity_id: object.field("ENTITY_ID")?,
-						field_name: object.field("FIELD_NAME")?,
-						user_type_id: object.field("USER_TYPE_ID")?,
-						xml_id: object.field("XML_ID")?,
-						sort: object.field("SORT")?,
-						multiple: object.field("MULTIPLE")?,
-						mandatory: object.field("MANDATORY")?,
-						show_filter: object.field("SHOW_FILTER")?,
-						show_in_list: object.field("SHOW_IN_LIST")?,
-						edit_in_list: object.field("EDIT_IN_LIST")?,
-						is_searchable: object.field("IS_SEARCHABLE")?,
-						edit_form_label: object.field("EDIT_FORM_LABEL")?,
-						list_column_label: object.field("LIST_COLUMN_LABEL")?,
-						list_filter_label: object.field("LIST_FILTER_LABEL")?,
-						error_message: object.field("ERROR_MESSAGE")?,
-						help_message: object.field("HELP_MESSAGE")?,
-						settings: object.field("SETTINGS")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ID", &self.id)?;
-					crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
-					crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"USER_TYPE_ID",
-						&self.user_type_id,
-					)?;
-					crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-					crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-					crate::support::opt_entry(
-						&mut map,
-						"MULTIPLE",
-						&self.multiple.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"MANDATORY",
-						&self.mandatory.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SHOW_FILTER",
-						&self.show_filter,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SHOW_IN_LIST",
-						&self.show_in_list,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"EDIT_IN_LIST",
-						&self.edit_in_list,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"IS_SEARCHABLE",
-						&self.is_searchable,
-					)?;
-					map.serialize_entry("EDIT_FORM_LABEL", &self.edit_form_label)?;
-					map.serialize_entry("LIST_COLUMN_LABEL", &self.list_column_label)?;
-					map.serialize_entry("LIST_FILTER_LABEL", &self.list_filter_label)?;
-					map.serialize_entry("ERROR_MESSAGE", &self.error_message)?;
-					map.serialize_entry("HELP_MESSAGE", &self.help_message)?;
-					crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { id : field "ID", entity_id : field "ENTITY_ID", field_name :
+				field "FIELD_NAME", user_type_id : field "USER_TYPE_ID", xml_id : field
+				"XML_ID", sort : field "SORT", multiple : field "MULTIPLE", mandatory :
+				field "MANDATORY", show_filter : field "SHOW_FILTER", show_in_list :
+				field "SHOW_IN_LIST", edit_in_list : field "EDIT_IN_LIST", is_searchable
+				: field "IS_SEARCHABLE", edit_form_label : field "EDIT_FORM_LABEL",
+				list_column_label : field "LIST_COLUMN_LABEL", list_filter_label : field
+				"LIST_FILTER_LABEL", error_message : field "ERROR_MESSAGE", help_message
+				: field "HELP_MESSAGE", settings : field "SETTINGS", extra : rest "", }
+				fits["ID", "ENTITY_ID", "FIELD_NAME", "USER_TYPE_ID", "XML_ID", "SORT",
+				"MULTIPLE", "MANDATORY", "SHOW_FILTER", "SHOW_IN_LIST", "EDIT_IN_LIST",
+				"IS_SEARCHABLE", "EDIT_FORM_LABEL", "LIST_COLUMN_LABEL",
+				"LIST_FILTER_LABEL", "ERROR_MESSAGE", "HELP_MESSAGE", "SETTINGS"] []
+			);
+			serialize_map!(
+				Output { opt "ID" id, opt "ENTITY_ID" entity_id, opt "FIELD_NAME"
+				field_name, opt "USER_TYPE_ID" user_type_id, opt "XML_ID" xml_id, opt
+				"SORT" sort, opt_yn "MULTIPLE" multiple, opt_yn "MANDATORY" mandatory,
+				opt "SHOW_FILTER" show_filter, opt "SHOW_IN_LIST" show_in_list, opt
+				"EDIT_IN_LIST" edit_in_list, opt "IS_SEARCHABLE" is_searchable, req
+				"EDIT_FORM_LABEL" edit_form_label, req "LIST_COLUMN_LABEL"
+				list_column_label, req "LIST_FILTER_LABEL" list_filter_label, req
+				"ERROR_MESSAGE" error_message, req "HELP_MESSAGE" help_message, opt
+				"SETTINGS" settings, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "task.item.userfield.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10185,49 +6494,16 @@ pub mod item {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputField {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						type_: object.field("type")?,
-						title: object.field("title")?,
-						is_read_only: object.field("isReadOnly")?,
-						is_immutable: object.soft("isImmutable"),
-						is_multiple: object.soft("isMultiple"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputField {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "title", &self.title)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isReadOnly",
-						&self.is_read_only,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isImmutable",
-						&self.is_immutable,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isMultiple",
-						&self.is_multiple,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputField { type_ : field "type", title : field "title", is_read_only :
+				field "isReadOnly", is_immutable : soft "isImmutable", is_multiple : soft
+				"isMultiple", extra : rest "", }
+			);
+			serialize_map!(
+				OutputField { opt "type" type_, opt "title" title, opt "isReadOnly"
+				is_read_only, opt "isImmutable" is_immutable, opt "isMultiple"
+				is_multiple, rest "" extra }
+			);
 			/// The object `result` of `task.item.userfield.getfields`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-get-fields.html>
@@ -10241,29 +6517,8 @@ pub mod item {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						field: object.pattern("*")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.field)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(Output { field : pattern "*", extra : rest "", });
+			serialize_map!(Output { rest "*" field, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Getfields {
 				const NAME: &'static str = "task.item.userfield.getfields";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10318,100 +6573,25 @@ pub mod item {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Item {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"ID",
-								"ENTITY_ID",
-								"FIELD_NAME",
-								"USER_TYPE_ID",
-								"XML_ID",
-								"SORT",
-								"MULTIPLE",
-								"MANDATORY",
-								"SHOW_FILTER",
-								"SHOW_IN_LIST",
-								"EDIT_IN_LIST",
-								"IS_SEARCHABLE",
-								"SETTINGS",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						id: object.field("ID")?,
-						entity_id: object.field("ENTITY_ID")?,
-						field_name: object.field("FIELD_NAME")?,
-						user_type_id: object.field("USER_TYPE_ID")?,
-						xml_id: object.field("XML_ID")?,
-						sort: object.field("SORT")?,
-						multiple: object.field("MULTIPLE")?,
-						mandatory: object.field("MANDATORY")?,
-						show_filter: object.field("SHOW_FILTER")?,
-						show_in_list: object.field("SHOW_IN_LIST")?,
-						edit_in_list: object.field("EDIT_IN_LIST")?,
-						is_searchable: object.field("IS_SEARCHABLE")?,
-						settings: object.field("SETTINGS")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Item {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ID", &self.id)?;
-					crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
-					crate::support::opt_entry(&mut map, "FIELD_NAME", &self.field_name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"USER_TYPE_ID",
-						&self.user_type_id,
-					)?;
-					crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-					crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-					crate::support::opt_entry(
-						&mut map,
-						"MULTIPLE",
-						&self.multiple.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"MANDATORY",
-						&self.mandatory.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SHOW_FILTER",
-						&self.show_filter,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"SHOW_IN_LIST",
-						&self.show_in_list,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"EDIT_IN_LIST",
-						&self.edit_in_list,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"IS_SEARCHABLE",
-						&self.is_searchable,
-					)?;
-					map.serialize_entry("SETTINGS", &self.settings)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Item { id : field "ID", entity_id : field "ENTITY_ID", field_name : field
+				"FIELD_NAME", user_type_id : field "USER_TYPE_ID", xml_id : field
+				"XML_ID", sort : field "SORT", multiple : field "MULTIPLE", mandatory :
+				field "MANDATORY", show_filter : field "SHOW_FILTER", show_in_list :
+				field "SHOW_IN_LIST", edit_in_list : field "EDIT_IN_LIST", is_searchable
+				: field "IS_SEARCHABLE", settings : field "SETTINGS", extra : rest "", }
+				fits["ID", "ENTITY_ID", "FIELD_NAME", "USER_TYPE_ID", "XML_ID", "SORT",
+				"MULTIPLE", "MANDATORY", "SHOW_FILTER", "SHOW_IN_LIST", "EDIT_IN_LIST",
+				"IS_SEARCHABLE", "SETTINGS"] []
+			);
+			serialize_map!(
+				Item { opt "ID" id, opt "ENTITY_ID" entity_id, opt "FIELD_NAME"
+				field_name, opt "USER_TYPE_ID" user_type_id, opt "XML_ID" xml_id, opt
+				"SORT" sort, opt_yn "MULTIPLE" multiple, opt_yn "MANDATORY" mandatory,
+				opt "SHOW_FILTER" show_filter, opt "SHOW_IN_LIST" show_in_list, opt
+				"EDIT_IN_LIST" edit_in_list, opt "IS_SEARCHABLE" is_searchable, req
+				"SETTINGS" settings, rest "" extra }
+			);
 			/// The `result` of the call: `array`.
 			pub type Output = crate::List<Item>;
 			impl ::bitrix24_runtime::Method for super::Getlist {
@@ -10448,32 +6628,11 @@ pub mod item {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Item {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["ID", "title"], &[])?;
-					Ok(Self {
-						id: object.field("ID")?,
-						title: object.field("title")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Item {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ID", &self.id)?;
-					crate::support::opt_entry(&mut map, "title", &self.title)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Item { id : field "ID", title : field "title", extra : rest "", }
+				fits["ID", "title"] []
+			);
+			serialize_map!(Item { opt "ID" id, opt "title" title, rest "" extra });
 			/// The `result` of the call: `array`.
 			pub type Output = crate::List<Item>;
 			impl ::bitrix24_runtime::Method for super::Gettypes {
@@ -10542,42 +6701,16 @@ pub mod item {
 					self.en = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for DataParamEditFormLabel {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ru", &self.ru)?;
-					crate::support::opt_entry(&mut map, "en", &self.en)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(DataParamEditFormLabel);
+			serialize_map!(
+				DataParamEditFormLabel { opt "ru" ru, opt "en" en, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for DataParamEditFormLabel {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						ru: object.exact_str("ru")?,
-						en: object.exact_str("en")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				DataParamEditFormLabel { ru : exact "ru", en : exact "en", extra : rest
+				"", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(DataParamEditFormLabel);
 			/// The object `params.DATA.SETTINGS` of `task.item.userfield.update`: `object`.
@@ -10612,46 +6745,17 @@ pub mod item {
 					self.rows = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for DataParamSettings {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DEFAULT_VALUE",
-						&self.default_value,
-					)?;
-					crate::support::opt_entry(&mut map, "ROWS", &self.rows)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(DataParamSettings);
+			serialize_map!(
+				DataParamSettings { opt "DEFAULT_VALUE" default_value, opt "ROWS" rows,
+				rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for DataParamSettings {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						default_value: object.exact_str("DEFAULT_VALUE")?,
-						rows: object.field("ROWS")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				DataParamSettings { default_value : exact "DEFAULT_VALUE", rows : field
+				"ROWS", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(DataParamSettings);
 			/// The object `params.DATA` of `task.item.userfield.update`: `object`.
@@ -10733,64 +6837,20 @@ pub mod item {
 					self.settings = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for DataParam {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"EDIT_FORM_LABEL",
-						&self.edit_form_label,
-					)?;
-					crate::support::opt_entry(&mut map, "LABEL", &self.label)?;
-					crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-					crate::support::opt_entry(
-						&mut map,
-						"MULTIPLE",
-						&self.multiple.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"MANDATORY",
-						&self.mandatory.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "SETTINGS", &self.settings)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(DataParam);
+			serialize_map!(
+				DataParam { opt "XML_ID" xml_id, opt "EDIT_FORM_LABEL" edit_form_label,
+				opt "LABEL" label, opt "SORT" sort, opt_yn "MULTIPLE" multiple, opt_yn
+				"MANDATORY" mandatory, opt "SETTINGS" settings, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for DataParam {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						xml_id: object.exact_str("XML_ID")?,
-						edit_form_label: object.field("EDIT_FORM_LABEL")?,
-						label: object.exact_str("LABEL")?,
-						sort: object.field("SORT")?,
-						multiple: object.field("MULTIPLE")?,
-						mandatory: object.field("MANDATORY")?,
-						settings: object.field("SETTINGS")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				DataParam { xml_id : exact "XML_ID", edit_form_label : field
+				"EDIT_FORM_LABEL", label : exact "LABEL", sort : field "SORT", multiple :
+				field "MULTIPLE", mandatory : field "MANDATORY", settings : field
+				"SETTINGS", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(DataParam);
 			/// The `result` of the call: `boolean`.
@@ -10863,44 +6923,17 @@ pub mod items {
 			self.nav_params = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getlist {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "ORDER", &self.order)?;
-			crate::support::opt_entry(&mut map, "FILTER", &self.filter)?;
-			crate::support::opt_entry(&mut map, "TASKDATA", &self.taskdata)?;
-			crate::support::opt_entry(&mut map, "NAV_PARAMS", &self.nav_params)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getlist);
+	serialize_map!(
+		Getlist { opt "ORDER" order, opt "FILTER" filter, opt "TASKDATA" taskdata, opt
+		"NAV_PARAMS" nav_params, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getlist {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				order: object.field("ORDER")?,
-				filter: object.field("FILTER")?,
-				taskdata: object.field("TASKDATA")?,
-				nav_params: object.field("NAV_PARAMS")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Getlist { order : field "ORDER", filter : field "FILTER", taskdata : field
+		"TASKDATA", nav_params : field "NAV_PARAMS", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getlist);
 	/// Types of `task.items.getlist`.
@@ -10947,38 +6980,11 @@ pub mod logitem {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("ID", &self.id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(List { req "ID" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(List { id : field "ID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// Types of `task.logitem.list`.
@@ -11018,34 +7024,11 @@ pub mod planner {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Getlist {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Getlist);
+	serialize_map!(Getlist { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Getlist {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(Getlist { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getlist);
 	/// Types of `task.planner.getlist`.
@@ -11098,40 +7081,13 @@ pub mod stages {
 			self.is_admin = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::opt_entry(&mut map, "isAdmin", &self.is_admin)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(Add { req "fields" fields, opt "isAdmin" is_admin, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				fields: object.field("fields")?,
-				is_admin: object.field("isAdmin")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Add { fields : field "fields", is_admin : field "isAdmin", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `task.stages.canmovetask`: REST 2, scope `task`.
@@ -11160,40 +7116,17 @@ pub mod stages {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Canmovetask {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("entityId", &self.entity_id)?;
-			map.serialize_entry("entityType", &self.entity_type)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Canmovetask);
+	serialize_map!(
+		Canmovetask { req "entityId" entity_id, req "entityType" entity_type, rest ""
+		extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Canmovetask {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				entity_id: object.field("entityId")?,
-				entity_type: object.field("entityType")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Canmovetask { entity_id : field "entityId", entity_type : field "entityType",
+		extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Canmovetask);
 	/// `task.stages.delete`: REST 2, scope `task`.
@@ -11227,40 +7160,13 @@ pub mod stages {
 			self.is_admin = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			crate::support::opt_entry(&mut map, "isAdmin", &self.is_admin)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(Delete { req "id" id, opt "isAdmin" is_admin, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				is_admin: object.field("isAdmin")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Delete { id : field "id", is_admin : field "isAdmin", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `task.stages.get`: REST 2, scope `task`.
@@ -11296,40 +7202,16 @@ pub mod stages {
 			self.is_admin = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("entityId", &self.entity_id)?;
-			crate::support::opt_entry(&mut map, "isAdmin", &self.is_admin)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(
+		Get { req "entityId" entity_id, opt "isAdmin" is_admin, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				entity_id: object.field("entityId")?,
-				is_admin: object.field("isAdmin")?,
-				extra: object.rest()?,
-			})
+	from_value!(
+		Get { entity_id : field "entityId", is_admin : field "isAdmin", extra : rest "",
 		}
-	}
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `task.stages.movetask`: REST 2, scope `task`.
@@ -11374,44 +7256,17 @@ pub mod stages {
 			self.after = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Movetask {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("stageId", &self.stage_id)?;
-			crate::support::opt_entry(&mut map, "before", &self.before)?;
-			crate::support::opt_entry(&mut map, "after", &self.after)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Movetask);
+	serialize_map!(
+		Movetask { req "id" id, req "stageId" stage_id, opt "before" before, opt "after"
+		after, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Movetask {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				stage_id: object.field("stageId")?,
-				before: object.field("before")?,
-				after: object.field("after")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Movetask { id : field "id", stage_id : field "stageId", before : field "before",
+		after : field "after", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Movetask);
 	/// `task.stages.update`: REST 2, scope `task`.
@@ -11448,42 +7303,17 @@ pub mod stages {
 			self.is_admin = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("id", &self.id)?;
-			map.serialize_entry("fields", &self.fields)?;
-			crate::support::opt_entry(&mut map, "isAdmin", &self.is_admin)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
+	extra_setter!(Update);
+	serialize_map!(
+		Update { req "id" id, req "fields" fields, opt "isAdmin" is_admin, rest "" extra
 		}
-	}
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				id: object.field("id")?,
-				fields: object.field("fields")?,
-				is_admin: object.field("isAdmin")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Update { id : field "id", fields : field "fields", is_admin : field "isAdmin",
+		extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `task.stages.add`.
@@ -11548,46 +7378,17 @@ pub mod stages {
 				self.entity_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("TITLE", &self.title)?;
-				crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
-				crate::support::opt_entry(&mut map, "AFTER_ID", &self.after_id)?;
-				crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { req "TITLE" title, opt "COLOR" color, opt "AFTER_ID" after_id, opt
+			"ENTITY_ID" entity_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					title: object.field("TITLE")?,
-					color: object.exact_str("COLOR")?,
-					after_id: object.field("AFTER_ID")?,
-					entity_id: object.field("ENTITY_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { title : field "TITLE", color : exact "COLOR", after_id : field
+			"AFTER_ID", entity_id : field "ENTITY_ID", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `integer`.
@@ -11717,47 +7518,20 @@ pub mod stages {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputKey {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					title: object.field("TITLE")?,
-					sort: object.field("SORT")?,
-					color: object.field("COLOR")?,
-					system_type: object.field("SYSTEM_TYPE")?,
-					entity_id: object.field("ENTITY_ID")?,
-					entity_type: object.field("ENTITY_TYPE")?,
-					additional_filter: object.field("ADDITIONAL_FILTER")?,
-					to_update: object.field("TO_UPDATE")?,
-					to_update_access: object.field("TO_UPDATE_ACCESS")?,
-					extra: object.rest()?,
-				})
+		from_value!(
+			OutputKey { id : field "ID", title : field "TITLE", sort : field "SORT",
+			color : field "COLOR", system_type : field "SYSTEM_TYPE", entity_id : field
+			"ENTITY_ID", entity_type : field "ENTITY_TYPE", additional_filter : field
+			"ADDITIONAL_FILTER", to_update : field "TO_UPDATE", to_update_access : field
+			"TO_UPDATE_ACCESS", extra : rest "", }
+		);
+		serialize_map!(
+			OutputKey { opt "ID" id, opt "TITLE" title, opt "SORT" sort, opt "COLOR"
+			color, opt "SYSTEM_TYPE" system_type, opt "ENTITY_ID" entity_id, opt
+			"ENTITY_TYPE" entity_type, req "ADDITIONAL_FILTER" additional_filter, req
+			"TO_UPDATE" to_update, req "TO_UPDATE_ACCESS" to_update_access, rest "" extra
 			}
-		}
-		impl ::serde::Serialize for OutputKey {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-				crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-				crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
-				crate::support::opt_entry(&mut map, "SYSTEM_TYPE", &self.system_type)?;
-				crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
-				crate::support::opt_entry(&mut map, "ENTITY_TYPE", &self.entity_type)?;
-				map.serialize_entry("ADDITIONAL_FILTER", &self.additional_filter)?;
-				map.serialize_entry("TO_UPDATE", &self.to_update)?;
-				map.serialize_entry("TO_UPDATE_ACCESS", &self.to_update_access)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		);
 		/// The object `result` of `task.stages.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/stages/task-stages-get.html>
@@ -11771,29 +7545,8 @@ pub mod stages {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					key: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.key)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(Output { key : pattern "*", extra : rest "", });
+		serialize_map!(Output { rest "*" key, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "task.stages.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -11894,40 +7647,11 @@ pub mod tasks {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Add {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("fields", &self.fields)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Add);
+				serialize_map!(Add { req "fields" fields, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Add {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							fields: object.field("fields")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(Add { fields : field "fields", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Add);
 				/// `tasks.api.scrum.backlog.delete`: REST 2, scope `task`.
@@ -11953,40 +7677,11 @@ pub mod tasks {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Delete {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("id", &self.id)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Delete);
+				serialize_map!(Delete { req "id" id, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Delete {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(Delete { id : field "id", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Delete);
 				/// `tasks.api.scrum.backlog.get`: REST 2, scope `task`.
@@ -12012,40 +7707,11 @@ pub mod tasks {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Get {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("id", &self.id)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Get);
+				serialize_map!(Get { req "id" id, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Get {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(Get { id : field "id", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Get);
 				/// `tasks.api.scrum.backlog.getFields`: REST 2, scope `task`.
@@ -12066,36 +7732,11 @@ pub mod tasks {
 					pub fn new() -> Self {
 						Self { extra: Default::default() }
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for GetFields {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(GetFields);
+				serialize_map!(GetFields { rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for GetFields {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self { extra: object.rest()? })
-					}
-				}
+				from_value!(GetFields { extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(GetFields);
 				/// `tasks.api.scrum.backlog.update`: REST 2, scope `task`.
@@ -12127,42 +7768,15 @@ pub mod tasks {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Update {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("id", &self.id)?;
-						map.serialize_entry("fields", &self.fields)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Update);
+				serialize_map!(
+					Update { req "id" id, req "fields" fields, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Update {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							fields: object.field("fields")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					Update { id : field "id", fields : field "fields", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Update);
 				/// Types of `tasks.api.scrum.backlog.add`.
@@ -12216,48 +7830,17 @@ pub mod tasks {
 							self.modified_by = Some(value.into());
 							self
 						}
-						/// Adds a key the docs do not describe, sent as it is.
-						pub fn extra(
-							mut self,
-							key: impl Into<String>,
-							value: impl Into<::serde_json::Value>,
-						) -> Self {
-							self.extra.insert(key.into(), value.into());
-							self
-						}
 					}
-					impl ::serde::Serialize for Fields {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							map.serialize_entry("groupId", &self.group_id)?;
-							map.serialize_entry("createdBy", &self.created_by)?;
-							crate::support::opt_entry(
-								&mut map,
-								"modifiedBy",
-								&self.modified_by,
-							)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					extra_setter!(Fields);
+					serialize_map!(
+						Fields { req "groupId" group_id, req "createdBy" created_by, opt
+						"modifiedBy" modified_by, rest "" extra }
+					);
 					#[cfg(feature = "deserialize-params")]
-					impl crate::support::FromValue for Fields {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								group_id: object.field("groupId")?,
-								created_by: object.field("createdBy")?,
-								modified_by: object.field("modifiedBy")?,
-								extra: object.rest()?,
-							})
-						}
-					}
+					from_value!(
+						Fields { group_id : field "groupId", created_by : field
+						"createdBy", modified_by : field "modifiedBy", extra : rest "", }
+					);
 					#[cfg(feature = "deserialize-params")]
 					deserialize_via_from_value!(Fields);
 					/// The object `result` of `tasks.api.scrum.backlog.add`: `object`.
@@ -12280,49 +7863,15 @@ pub mod tasks {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object
-								.fits(&["id", "groupId", "createdBy", "modifiedBy"], &[])?;
-							Ok(Self {
-								id: object.field("id")?,
-								group_id: object.field("groupId")?,
-								created_by: object.field("createdBy")?,
-								modified_by: object.field("modifiedBy")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "id", &self.id)?;
-							crate::support::opt_entry(
-								&mut map,
-								"groupId",
-								&self.group_id,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"createdBy",
-								&self.created_by,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"modifiedBy",
-								&self.modified_by,
-							)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { id : field "id", group_id : field "groupId", created_by
+						: field "createdBy", modified_by : field "modifiedBy", extra :
+						rest "", } fits["id", "groupId", "createdBy", "modifiedBy"] []
+					);
+					serialize_map!(
+						Output { opt "id" id, opt "groupId" group_id, opt "createdBy"
+						created_by, opt "modifiedBy" modified_by, rest "" extra }
+					);
 					impl ::bitrix24_runtime::Method for super::Add {
 						const NAME: &'static str = "tasks.api.scrum.backlog.add";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -12392,49 +7941,15 @@ pub mod tasks {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object
-								.fits(&["id", "groupId", "createdBy", "modifiedBy"], &[])?;
-							Ok(Self {
-								id: object.field("id")?,
-								group_id: object.field("groupId")?,
-								created_by: object.field("createdBy")?,
-								modified_by: object.field("modifiedBy")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "id", &self.id)?;
-							crate::support::opt_entry(
-								&mut map,
-								"groupId",
-								&self.group_id,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"createdBy",
-								&self.created_by,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"modifiedBy",
-								&self.modified_by,
-							)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { id : field "id", group_id : field "groupId", created_by
+						: field "createdBy", modified_by : field "modifiedBy", extra :
+						rest "", } fits["id", "groupId", "createdBy", "modifiedBy"] []
+					);
+					serialize_map!(
+						Output { opt "id" id, opt "groupId" group_id, opt "createdBy"
+						created_by, opt "modifiedBy" modified_by, rest "" extra }
+					);
 					impl ::bitrix24_runtime::Method for super::Get {
 						const NAME: &'static str = "tasks.api.scrum.backlog.get";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -12468,45 +7983,14 @@ pub mod tasks {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for OutputFields {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								group_id: object.field("groupId")?,
-								created_by: object.field("createdBy")?,
-								modified_by: object.field("modifiedBy")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for OutputFields {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(
-								&mut map,
-								"groupId",
-								&self.group_id,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"createdBy",
-								&self.created_by,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"modifiedBy",
-								&self.modified_by,
-							)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						OutputFields { group_id : field "groupId", created_by : field
+						"createdBy", modified_by : field "modifiedBy", extra : rest "", }
+					);
+					serialize_map!(
+						OutputFields { opt "groupId" group_id, opt "createdBy"
+						created_by, opt "modifiedBy" modified_by, rest "" extra }
+					);
 					/// The object `result` of `tasks.api.scrum.backlog.getFields`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/backlog/tasks-api-scrum-backlog-get-fields.html>
@@ -12521,30 +8005,11 @@ pub mod tasks {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object.fits(&["fields"], &[])?;
-							Ok(Self {
-								fields: object.field("fields")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { fields : field "fields", extra : rest "", }
+						fits["fields"] []
+					);
+					serialize_map!(Output { opt "fields" fields, rest "" extra });
 					impl ::bitrix24_runtime::Method for super::GetFields {
 						const NAME: &'static str = "tasks.api.scrum.backlog.getFields";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -12614,56 +8079,17 @@ pub mod tasks {
 							self.modified_by = Some(value.into());
 							self
 						}
-						/// Adds a key the docs do not describe, sent as it is.
-						pub fn extra(
-							mut self,
-							key: impl Into<String>,
-							value: impl Into<::serde_json::Value>,
-						) -> Self {
-							self.extra.insert(key.into(), value.into());
-							self
-						}
 					}
-					impl ::serde::Serialize for Fields {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(
-								&mut map,
-								"groupId",
-								&self.group_id,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"createdBy",
-								&self.created_by,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"modifiedBy",
-								&self.modified_by,
-							)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					extra_setter!(Fields);
+					serialize_map!(
+						Fields { opt "groupId" group_id, opt "createdBy" created_by, opt
+						"modifiedBy" modified_by, rest "" extra }
+					);
 					#[cfg(feature = "deserialize-params")]
-					impl crate::support::FromValue for Fields {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								group_id: object.field("groupId")?,
-								created_by: object.field("createdBy")?,
-								modified_by: object.field("modifiedBy")?,
-								extra: object.rest()?,
-							})
-						}
-					}
+					from_value!(
+						Fields { group_id : field "groupId", created_by : field
+						"createdBy", modified_by : field "modifiedBy", extra : rest "", }
+					);
 					#[cfg(feature = "deserialize-params")]
 					deserialize_via_from_value!(Fields);
 					/// The object `result` of `tasks.api.scrum.backlog.update`: `object`.
@@ -12686,49 +8112,15 @@ pub mod tasks {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object
-								.fits(&["id", "groupId", "createdBy", "modifiedBy"], &[])?;
-							Ok(Self {
-								id: object.field("id")?,
-								group_id: object.field("groupId")?,
-								created_by: object.field("createdBy")?,
-								modified_by: object.field("modifiedBy")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "id", &self.id)?;
-							crate::support::opt_entry(
-								&mut map,
-								"groupId",
-								&self.group_id,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"createdBy",
-								&self.created_by,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"modifiedBy",
-								&self.modified_by,
-							)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { id : field "id", group_id : field "groupId", created_by
+						: field "createdBy", modified_by : field "modifiedBy", extra :
+						rest "", } fits["id", "groupId", "createdBy", "modifiedBy"] []
+					);
+					serialize_map!(
+						Output { opt "id" id, opt "groupId" group_id, opt "createdBy"
+						created_by, opt "modifiedBy" modified_by, rest "" extra }
+					);
 					impl ::bitrix24_runtime::Method for super::Update {
 						const NAME: &'static str = "tasks.api.scrum.backlog.update";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -12764,40 +8156,11 @@ pub mod tasks {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Add {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("fields", &self.fields)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Add);
+				serialize_map!(Add { req "fields" fields, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Add {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							fields: object.field("fields")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(Add { fields : field "fields", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Add);
 				/// `tasks.api.scrum.epic.delete`: REST 2, scope `task`.
@@ -12823,40 +8186,11 @@ pub mod tasks {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Delete {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("id", &self.id)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Delete);
+				serialize_map!(Delete { req "id" id, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Delete {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(Delete { id : field "id", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Delete);
 				/// `tasks.api.scrum.epic.get`: REST 2, scope `task`.
@@ -12882,40 +8216,11 @@ pub mod tasks {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Get {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("id", &self.id)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Get);
+				serialize_map!(Get { req "id" id, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Get {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(Get { id : field "id", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Get);
 				/// `tasks.api.scrum.epic.getFields`: REST 2, scope `task`.
@@ -12936,36 +8241,11 @@ pub mod tasks {
 					pub fn new() -> Self {
 						Self { extra: Default::default() }
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for GetFields {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(GetFields);
+				serialize_map!(GetFields { rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for GetFields {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self { extra: object.rest()? })
-					}
-				}
+				from_value!(GetFields { extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(GetFields);
 				/// `tasks.api.scrum.epic.list`: REST 2, scope `task`.
@@ -13025,46 +8305,17 @@ pub mod tasks {
 						self.start = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for List {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "order", &self.order)?;
-						crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-						crate::support::opt_entry(&mut map, "select", &self.select)?;
-						crate::support::opt_entry(&mut map, "start", &self.start)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(List);
+				serialize_map!(
+					List { opt "order" order, opt "filter" filter, opt "select" select,
+					opt "start" start, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for List {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							order: object.field("order")?,
-							filter: object.field("filter")?,
-							select: object.field("select")?,
-							start: object.field("start")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					List { order : field "order", filter : field "filter", select : field
+					"select", start : field "start", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(List);
 				/// `tasks.api.scrum.epic.update`: REST 2, scope `task`.
@@ -13096,42 +8347,15 @@ pub mod tasks {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Update {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("id", &self.id)?;
-						map.serialize_entry("fields", &self.fields)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Update);
+				serialize_map!(
+					Update { req "id" id, req "fields" fields, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Update {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							fields: object.field("fields")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					Update { id : field "id", fields : field "fields", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Update);
 				/// Types of `tasks.api.scrum.epic.add`.
@@ -13220,64 +8444,21 @@ pub mod tasks {
 							self.modified_by = Some(value.into());
 							self
 						}
-						/// Adds a key the docs do not describe, sent as it is.
-						pub fn extra(
-							mut self,
-							key: impl Into<String>,
-							value: impl Into<::serde_json::Value>,
-						) -> Self {
-							self.extra.insert(key.into(), value.into());
-							self
-						}
 					}
-					impl ::serde::Serialize for Fields {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							map.serialize_entry("name", &self.name)?;
-							crate::support::opt_entry(
-								&mut map,
-								"description",
-								&self.description,
-							)?;
-							map.serialize_entry("groupId", &self.group_id)?;
-							crate::support::opt_entry(&mut map, "color", &self.color)?;
-							crate::support::opt_entry(&mut map, "files", &self.files)?;
-							crate::support::opt_entry(
-								&mut map,
-								"createdBy",
-								&self.created_by,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"modifiedBy",
-								&self.modified_by,
-							)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					extra_setter!(Fields);
+					serialize_map!(
+						Fields { req "name" name, opt "description" description, req
+						"groupId" group_id, opt "color" color, opt "files" files, opt
+						"createdBy" created_by, opt "modifiedBy" modified_by, rest ""
+						extra }
+					);
 					#[cfg(feature = "deserialize-params")]
-					impl crate::support::FromValue for Fields {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								name: object.field("name")?,
-								description: object.exact_str("description")?,
-								group_id: object.field("groupId")?,
-								color: object.exact_str("color")?,
-								files: object.field("files")?,
-								created_by: object.field("createdBy")?,
-								modified_by: object.field("modifiedBy")?,
-								extra: object.rest()?,
-							})
-						}
-					}
+					from_value!(
+						Fields { name : field "name", description : exact "description",
+						group_id : field "groupId", color : exact "color", files : field
+						"files", created_by : field "createdBy", modified_by : field
+						"modifiedBy", extra : rest "", }
+					);
 					#[cfg(feature = "deserialize-params")]
 					deserialize_via_from_value!(Fields);
 					/// The object `result` of `tasks.api.scrum.epic.add`: `object`.
@@ -13306,70 +8487,18 @@ pub mod tasks {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object
-								.fits(
-									&[
-										"id",
-										"groupId",
-										"name",
-										"description",
-										"createdBy",
-										"modifiedBy",
-										"color",
-									],
-									&[],
-								)?;
-							Ok(Self {
-								id: object.field("id")?,
-								group_id: object.field("groupId")?,
-								name: object.field("name")?,
-								description: object.field("description")?,
-								created_by: object.field("createdBy")?,
-								modified_by: object.field("modifiedBy")?,
-								color: object.field("color")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "id", &self.id)?;
-							crate::support::opt_entry(
-								&mut map,
-								"groupId",
-								&self.group_id,
-							)?;
-							crate::support::opt_entry(&mut map, "name", &self.name)?;
-							crate::support::opt_entry(
-								&mut map,
-								"description",
-								&self.description,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"createdBy",
-								&self.created_by,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"modifiedBy",
-								&self.modified_by,
-							)?;
-							crate::support::opt_entry(&mut map, "color", &self.color)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { id : field "id", group_id : field "groupId", name :
+						field "name", description : field "description", created_by :
+						field "createdBy", modified_by : field "modifiedBy", color :
+						field "color", extra : rest "", } fits["id", "groupId", "name",
+						"description", "createdBy", "modifiedBy", "color"] []
+					);
+					serialize_map!(
+						Output { opt "id" id, opt "groupId" group_id, opt "name" name,
+						opt "description" description, opt "createdBy" created_by, opt
+						"modifiedBy" modified_by, opt "color" color, rest "" extra }
+					);
 					impl ::bitrix24_runtime::Method for super::Add {
 						const NAME: &'static str = "tasks.api.scrum.epic.add";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -13451,73 +8580,20 @@ pub mod tasks {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object
-								.fits(
-									&[
-										"id",
-										"groupId",
-										"name",
-										"description",
-										"createdBy",
-										"modifiedBy",
-										"color",
-										"files",
-									],
-									&[],
-								)?;
-							Ok(Self {
-								id: object.field("id")?,
-								group_id: object.field("groupId")?,
-								name: object.field("name")?,
-								description: object.field("description")?,
-								created_by: object.field("createdBy")?,
-								modified_by: object.field("modifiedBy")?,
-								color: object.field("color")?,
-								files: object.field("files")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "id", &self.id)?;
-							crate::support::opt_entry(
-								&mut map,
-								"groupId",
-								&self.group_id,
-							)?;
-							crate::support::opt_entry(&mut map, "name", &self.name)?;
-							crate::support::opt_entry(
-								&mut map,
-								"description",
-								&self.description,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"createdBy",
-								&self.created_by,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"modifiedBy",
-								&self.modified_by,
-							)?;
-							crate::support::opt_entry(&mut map, "color", &self.color)?;
-							map.serialize_entry("files", &self.files)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { id : field "id", group_id : field "groupId", name :
+						field "name", description : field "description", created_by :
+						field "createdBy", modified_by : field "modifiedBy", color :
+						field "color", files : field "files", extra : rest "", }
+						fits["id", "groupId", "name", "description", "createdBy",
+						"modifiedBy", "color", "files"] []
+					);
+					serialize_map!(
+						Output { opt "id" id, opt "groupId" group_id, opt "name" name,
+						opt "description" description, opt "createdBy" created_by, opt
+						"modifiedBy" modified_by, opt "color" color, req "files" files,
+						rest "" extra }
+					);
 					impl ::bitrix24_runtime::Method for super::Get {
 						const NAME: &'static str = "tasks.api.scrum.epic.get";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -13559,70 +8635,19 @@ pub mod tasks {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object
-								.fits(
-									&[
-										"name",
-										"description",
-										"groupId",
-										"color",
-										"files",
-										"createdBy",
-										"modifiedBy",
-									],
-									&[],
-								)?;
-							Ok(Self {
-								name: object.field("name")?,
-								description: object.field("description")?,
-								group_id: object.field("groupId")?,
-								color: object.field("color")?,
-								files: object.field("files")?,
-								created_by: object.field("createdBy")?,
-								modified_by: object.field("modifiedBy")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "name", &self.name)?;
-							crate::support::opt_entry(
-								&mut map,
-								"description",
-								&self.description,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"groupId",
-								&self.group_id,
-							)?;
-							crate::support::opt_entry(&mut map, "color", &self.color)?;
-							map.serialize_entry("files", &self.files)?;
-							crate::support::opt_entry(
-								&mut map,
-								"createdBy",
-								&self.created_by,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"modifiedBy",
-								&self.modified_by,
-							)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { name : field "name", description : field "description",
+						group_id : field "groupId", color : field "color", files : field
+						"files", created_by : field "createdBy", modified_by : field
+						"modifiedBy", extra : rest "", } fits["name", "description",
+						"groupId", "color", "files", "createdBy", "modifiedBy"] []
+					);
+					serialize_map!(
+						Output { opt "name" name, opt "description" description, opt
+						"groupId" group_id, opt "color" color, req "files" files, opt
+						"createdBy" created_by, opt "modifiedBy" modified_by, rest ""
+						extra }
+					);
 					impl ::bitrix24_runtime::Method for super::GetFields {
 						const NAME: &'static str = "tasks.api.scrum.epic.getFields";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -13680,40 +8705,11 @@ pub mod tasks {
 							self.field.insert(key.into(), value.into());
 							self
 						}
-						/// Adds a key the docs do not describe, sent as it is.
-						pub fn extra(
-							mut self,
-							key: impl Into<String>,
-							value: impl Into<::serde_json::Value>,
-						) -> Self {
-							self.extra.insert(key.into(), value.into());
-							self
-						}
 					}
-					impl ::serde::Serialize for Order {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::rest_entries(&mut map, &self.field)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					extra_setter!(Order);
+					serialize_map!(Order { rest "*" field, rest "" extra });
 					#[cfg(feature = "deserialize-params")]
-					impl crate::support::FromValue for Order {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								field: object.pattern("*")?,
-								extra: object.rest()?,
-							})
-						}
-					}
+					from_value!(Order { field : pattern "*", extra : rest "", });
 					#[cfg(feature = "deserialize-params")]
 					deserialize_via_from_value!(Order);
 					/// The object `params.filter` of `tasks.api.scrum.epic.list`: `object`.
@@ -13752,40 +8748,11 @@ pub mod tasks {
 							self.field.insert(key.into(), value.into());
 							self
 						}
-						/// Adds a key the docs do not describe, sent as it is.
-						pub fn extra(
-							mut self,
-							key: impl Into<String>,
-							value: impl Into<::serde_json::Value>,
-						) -> Self {
-							self.extra.insert(key.into(), value.into());
-							self
-						}
 					}
-					impl ::serde::Serialize for Filter {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::rest_entries(&mut map, &self.field)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					extra_setter!(Filter);
+					serialize_map!(Filter { rest "*" field, rest "" extra });
 					#[cfg(feature = "deserialize-params")]
-					impl crate::support::FromValue for Filter {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								field: object.pattern("*")?,
-								extra: object.rest()?,
-							})
-						}
-					}
+					from_value!(Filter { field : pattern "*", extra : rest "", });
 					#[cfg(feature = "deserialize-params")]
 					deserialize_via_from_value!(Filter);
 					/// The object `result` of `tasks.api.scrum.epic.list`: `object`.
@@ -13814,70 +8781,18 @@ pub mod tasks {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object
-								.fits(
-									&[
-										"id",
-										"groupId",
-										"name",
-										"description",
-										"createdBy",
-										"modifiedBy",
-										"color",
-									],
-									&[],
-								)?;
-							Ok(Self {
-								id: object.field("id")?,
-								group_id: object.field("groupId")?,
-								name: object.field("name")?,
-								description: object.field("description")?,
-								created_by: object.field("createdBy")?,
-								modified_by: object.field("modifiedBy")?,
-								color: object.field("color")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "id", &self.id)?;
-							crate::support::opt_entry(
-								&mut map,
-								"groupId",
-								&self.group_id,
-							)?;
-							crate::support::opt_entry(&mut map, "name", &self.name)?;
-							crate::support::opt_entry(
-								&mut map,
-								"description",
-								&self.description,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"createdBy",
-								&self.created_by,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"modifiedBy",
-								&self.modified_by,
-							)?;
-							crate::support::opt_entry(&mut map, "color", &self.color)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { id : field "id", group_id : field "groupId", name :
+						field "name", description : field "description", created_by :
+						field "createdBy", modified_by : field "modifiedBy", color :
+						field "color", extra : rest "", } fits["id", "groupId", "name",
+						"description", "createdBy", "modifiedBy", "color"] []
+					);
+					serialize_map!(
+						Output { opt "id" id, opt "groupId" group_id, opt "name" name,
+						opt "description" description, opt "createdBy" created_by, opt
+						"modifiedBy" modified_by, opt "color" color, rest "" extra }
+					);
 					impl ::bitrix24_runtime::Method for super::List {
 						const NAME: &'static str = "tasks.api.scrum.epic.list";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -13930,70 +8845,18 @@ pub mod tasks {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object
-								.fits(
-									&[
-										"id",
-										"groupId",
-										"name",
-										"description",
-										"createdBy",
-										"modifiedBy",
-										"color",
-									],
-									&[],
-								)?;
-							Ok(Self {
-								id: object.field("id")?,
-								group_id: object.field("groupId")?,
-								name: object.field("name")?,
-								description: object.field("description")?,
-								created_by: object.field("createdBy")?,
-								modified_by: object.field("modifiedBy")?,
-								color: object.field("color")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "id", &self.id)?;
-							crate::support::opt_entry(
-								&mut map,
-								"groupId",
-								&self.group_id,
-							)?;
-							crate::support::opt_entry(&mut map, "name", &self.name)?;
-							crate::support::opt_entry(
-								&mut map,
-								"description",
-								&self.description,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"createdBy",
-								&self.created_by,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"modifiedBy",
-								&self.modified_by,
-							)?;
-							crate::support::opt_entry(&mut map, "color", &self.color)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { id : field "id", group_id : field "groupId", name :
+						field "name", description : field "description", created_by :
+						field "createdBy", modified_by : field "modifiedBy", color :
+						field "color", extra : rest "", } fits["id", "groupId", "name",
+						"description", "createdBy", "modifiedBy", "color"] []
+					);
+					serialize_map!(
+						Output { opt "id" id, opt "groupId" group_id, opt "name" name,
+						opt "description" description, opt "createdBy" created_by, opt
+						"modifiedBy" modified_by, opt "color" color, rest "" extra }
+					);
 					impl ::bitrix24_runtime::Method for super::Update {
 						const NAME: &'static str = "tasks.api.scrum.epic.update";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -14029,40 +8892,11 @@ pub mod tasks {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for AddStage {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("fields", &self.fields)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(AddStage);
+				serialize_map!(AddStage { req "fields" fields, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for AddStage {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							fields: object.field("fields")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(AddStage { fields : field "fields", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(AddStage);
 				/// `tasks.api.scrum.kanban.addTask`: REST 2, scope `task`.
@@ -14098,44 +8932,17 @@ pub mod tasks {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for AddTask {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("sprintId", &self.sprint_id)?;
-						map.serialize_entry("taskId", &self.task_id)?;
-						map.serialize_entry("stageId", &self.stage_id)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(AddTask);
+				serialize_map!(
+					AddTask { req "sprintId" sprint_id, req "taskId" task_id, req
+					"stageId" stage_id, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for AddTask {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							sprint_id: object.field("sprintId")?,
-							task_id: object.field("taskId")?,
-							stage_id: object.field("stageId")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					AddTask { sprint_id : field "sprintId", task_id : field "taskId",
+					stage_id : field "stageId", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(AddTask);
 				/// `tasks.api.scrum.kanban.deleteStage`: REST 2, scope `task`.
@@ -14161,40 +8968,13 @@ pub mod tasks {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for DeleteStage {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("stageId", &self.stage_id)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(DeleteStage);
+				serialize_map!(DeleteStage { req "stageId" stage_id, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for DeleteStage {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							stage_id: object.field("stageId")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					DeleteStage { stage_id : field "stageId", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(DeleteStage);
 				/// `tasks.api.scrum.kanban.deleteTask`: REST 2, scope `task`.
@@ -14226,42 +9006,17 @@ pub mod tasks {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for DeleteTask {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("sprintId", &self.sprint_id)?;
-						map.serialize_entry("taskId", &self.task_id)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(DeleteTask);
+				serialize_map!(
+					DeleteTask { req "sprintId" sprint_id, req "taskId" task_id, rest ""
+					extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for DeleteTask {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							sprint_id: object.field("sprintId")?,
-							task_id: object.field("taskId")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					DeleteTask { sprint_id : field "sprintId", task_id : field "taskId",
+					extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(DeleteTask);
 				/// `tasks.api.scrum.kanban.getFields`: REST 2, scope `task`.
@@ -14282,36 +9037,11 @@ pub mod tasks {
 					pub fn new() -> Self {
 						Self { extra: Default::default() }
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for GetFields {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(GetFields);
+				serialize_map!(GetFields { rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for GetFields {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self { extra: object.rest()? })
-					}
-				}
+				from_value!(GetFields { extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(GetFields);
 				/// `tasks.api.scrum.kanban.getStages`: REST 2, scope `task`.
@@ -14337,40 +9067,13 @@ pub mod tasks {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for GetStages {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("sprintId", &self.sprint_id)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(GetStages);
+				serialize_map!(GetStages { req "sprintId" sprint_id, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for GetStages {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							sprint_id: object.field("sprintId")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					GetStages { sprint_id : field "sprintId", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(GetStages);
 				/// `tasks.api.scrum.kanban.updateStage`: REST 2, scope `task`.
@@ -14402,42 +9105,17 @@ pub mod tasks {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for UpdateStage {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("stageId", &self.stage_id)?;
-						map.serialize_entry("fields", &self.fields)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(UpdateStage);
+				serialize_map!(
+					UpdateStage { req "stageId" stage_id, req "fields" fields, rest ""
+					extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for UpdateStage {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							stage_id: object.field("stageId")?,
-							fields: object.field("fields")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					UpdateStage { stage_id : field "stageId", fields : field "fields",
+					extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(UpdateStage);
 				/// Types of `tasks.api.scrum.kanban.addStage`.
@@ -14525,48 +9203,18 @@ pub mod tasks {
 							self.color = Some(value.into());
 							self
 						}
-						/// Adds a key the docs do not describe, sent as it is.
-						pub fn extra(
-							mut self,
-							key: impl Into<String>,
-							value: impl Into<::serde_json::Value>,
-						) -> Self {
-							self.extra.insert(key.into(), value.into());
-							self
-						}
 					}
-					impl ::serde::Serialize for Fields {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							map.serialize_entry("sprintId", &self.sprint_id)?;
-							map.serialize_entry("name", &self.name)?;
-							crate::support::opt_entry(&mut map, "type", &self.type_)?;
-							crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-							crate::support::opt_entry(&mut map, "color", &self.color)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					extra_setter!(Fields);
+					serialize_map!(
+						Fields { req "sprintId" sprint_id, req "name" name, opt "type"
+						type_, opt "sort" sort, opt "color" color, rest "" extra }
+					);
 					#[cfg(feature = "deserialize-params")]
-					impl crate::support::FromValue for Fields {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								sprint_id: object.field("sprintId")?,
-								name: object.field("name")?,
-								type_: object.field("type")?,
-								sort: object.field("sort")?,
-								color: object.exact_str("color")?,
-								extra: object.rest()?,
-							})
-						}
-					}
+					from_value!(
+						Fields { sprint_id : field "sprintId", name : field "name", type_
+						: field "type", sort : field "sort", color : exact "color", extra
+						: rest "", }
+					);
 					#[cfg(feature = "deserialize-params")]
 					deserialize_via_from_value!(Fields);
 					/// The `result` of the call: `integer`.
@@ -14674,29 +9322,10 @@ pub mod tasks {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for OutputFieldsName {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								type_: object.field("type")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for OutputFieldsName {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "type", &self.type_)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						OutputFieldsName { type_ : field "type", extra : rest "", }
+					);
+					serialize_map!(OutputFieldsName { opt "type" type_, rest "" extra });
 					/// The object `result.fields.sort` of `tasks.api.scrum.kanban.getFields`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-get-fields.html>
@@ -14711,29 +9340,10 @@ pub mod tasks {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for OutputFieldsSort {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								type_: object.field("type")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for OutputFieldsSort {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "type", &self.type_)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						OutputFieldsSort { type_ : field "type", extra : rest "", }
+					);
+					serialize_map!(OutputFieldsSort { opt "type" type_, rest "" extra });
 					/// The object `result.fields.type` of `tasks.api.scrum.kanban.getFields`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-get-fields.html>
@@ -14748,29 +9358,10 @@ pub mod tasks {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for OutputFieldsType {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								type_: object.field("type")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for OutputFieldsType {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "type", &self.type_)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						OutputFieldsType { type_ : field "type", extra : rest "", }
+					);
+					serialize_map!(OutputFieldsType { opt "type" type_, rest "" extra });
 					/// The object `result.fields.sprintId` of `tasks.api.scrum.kanban.getFields`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-get-fields.html>
@@ -14785,29 +9376,12 @@ pub mod tasks {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for OutputFieldsSprintId {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								type_: object.field("type")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for OutputFieldsSprintId {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "type", &self.type_)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						OutputFieldsSprintId { type_ : field "type", extra : rest "", }
+					);
+					serialize_map!(
+						OutputFieldsSprintId { opt "type" type_, rest "" extra }
+					);
 					/// The object `result.fields.color` of `tasks.api.scrum.kanban.getFields`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-get-fields.html>
@@ -14822,29 +9396,12 @@ pub mod tasks {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for OutputFieldsColor {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								type_: object.field("type")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for OutputFieldsColor {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "type", &self.type_)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						OutputFieldsColor { type_ : field "type", extra : rest "", }
+					);
+					serialize_map!(
+						OutputFieldsColor { opt "type" type_, rest "" extra }
+					);
 					/// The object `result.fields` of `tasks.api.scrum.kanban.getFields`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-get-fields.html>
@@ -14867,41 +9424,16 @@ pub mod tasks {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for OutputFields {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								name: object.field("name")?,
-								sort: object.field("sort")?,
-								type_: object.field("type")?,
-								sprint_id: object.field("sprintId")?,
-								color: object.field("color")?,
-								extra: object.rest()?,
-							})
+					from_value!(
+						OutputFields { name : field "name", sort : field "sort", type_ :
+						field "type", sprint_id : field "sprintId", color : field
+						"color", extra : rest "", }
+					);
+					serialize_map!(
+						OutputFields { opt "name" name, opt "sort" sort, opt "type"
+						type_, opt "sprintId" sprint_id, opt "color" color, rest "" extra
 						}
-					}
-					impl ::serde::Serialize for OutputFields {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "name", &self.name)?;
-							crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-							crate::support::opt_entry(&mut map, "type", &self.type_)?;
-							crate::support::opt_entry(
-								&mut map,
-								"sprintId",
-								&self.sprint_id,
-							)?;
-							crate::support::opt_entry(&mut map, "color", &self.color)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					);
 					/// The object `result` of `tasks.api.scrum.kanban.getFields`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-get-fields.html>
@@ -14916,30 +9448,11 @@ pub mod tasks {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object.fits(&["fields"], &[])?;
-							Ok(Self {
-								fields: object.field("fields")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { fields : field "fields", extra : rest "", }
+						fits["fields"] []
+					);
+					serialize_map!(Output { opt "fields" fields, rest "" extra });
 					impl ::bitrix24_runtime::Method for super::GetFields {
 						const NAME: &'static str = "tasks.api.scrum.kanban.getFields";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -15008,48 +9521,17 @@ pub mod tasks {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Item {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object
-								.fits(
-									&["id", "name", "type", "sort", "color", "sprintId"],
-									&[],
-								)?;
-							Ok(Self {
-								id: object.field("id")?,
-								name: object.field("name")?,
-								type_: object.field("type")?,
-								sort: object.field("sort")?,
-								color: object.field("color")?,
-								sprint_id: object.soft("sprintId"),
-								extra: object.rest()?,
-							})
+					from_value!(
+						Item { id : field "id", name : field "name", type_ : field
+						"type", sort : field "sort", color : field "color", sprint_id :
+						soft "sprintId", extra : rest "", } fits["id", "name", "type",
+						"sort", "color", "sprintId"] []
+					);
+					serialize_map!(
+						Item { opt "id" id, opt "name" name, opt "type" type_, opt "sort"
+						sort, opt "color" color, opt "sprintId" sprint_id, rest "" extra
 						}
-					}
-					impl ::serde::Serialize for Item {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "id", &self.id)?;
-							crate::support::opt_entry(&mut map, "name", &self.name)?;
-							crate::support::opt_entry(&mut map, "type", &self.type_)?;
-							crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-							crate::support::opt_entry(&mut map, "color", &self.color)?;
-							crate::support::opt_entry(
-								&mut map,
-								"sprintId",
-								&self.sprint_id,
-							)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					);
 					/// The `result` of the call: `object[]`.
 					pub type Output = crate::List<Item>;
 					impl ::bitrix24_runtime::Method for super::GetStages {
@@ -15153,52 +9635,18 @@ pub mod tasks {
 							self.color = Some(value.into());
 							self
 						}
-						/// Adds a key the docs do not describe, sent as it is.
-						pub fn extra(
-							mut self,
-							key: impl Into<String>,
-							value: impl Into<::serde_json::Value>,
-						) -> Self {
-							self.extra.insert(key.into(), value.into());
-							self
-						}
 					}
-					impl ::serde::Serialize for Fields {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(
-								&mut map,
-								"sprintId",
-								&self.sprint_id,
-							)?;
-							crate::support::opt_entry(&mut map, "name", &self.name)?;
-							crate::support::opt_entry(&mut map, "type", &self.type_)?;
-							crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-							crate::support::opt_entry(&mut map, "color", &self.color)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					extra_setter!(Fields);
+					serialize_map!(
+						Fields { opt "sprintId" sprint_id, opt "name" name, opt "type"
+						type_, opt "sort" sort, opt "color" color, rest "" extra }
+					);
 					#[cfg(feature = "deserialize-params")]
-					impl crate::support::FromValue for Fields {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								sprint_id: object.field("sprintId")?,
-								name: object.exact_str("name")?,
-								type_: object.field("type")?,
-								sort: object.field("sort")?,
-								color: object.exact_str("color")?,
-								extra: object.rest()?,
-							})
-						}
-					}
+					from_value!(
+						Fields { sprint_id : field "sprintId", name : exact "name", type_
+						: field "type", sort : field "sort", color : exact "color", extra
+						: rest "", }
+					);
 					#[cfg(feature = "deserialize-params")]
 					deserialize_via_from_value!(Fields);
 					/// The `result` of the call: `boolean`.
@@ -15237,40 +9685,11 @@ pub mod tasks {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Add {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("fields", &self.fields)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Add);
+				serialize_map!(Add { req "fields" fields, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Add {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							fields: object.field("fields")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(Add { fields : field "fields", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Add);
 				/// `tasks.api.scrum.sprint.complete`: REST 2, scope `task`.
@@ -15296,40 +9715,11 @@ pub mod tasks {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Complete {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("id", &self.id)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Complete);
+				serialize_map!(Complete { req "id" id, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Complete {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(Complete { id : field "id", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Complete);
 				/// `tasks.api.scrum.sprint.delete`: REST 2, scope `task`.
@@ -15355,40 +9745,11 @@ pub mod tasks {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Delete {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("id", &self.id)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Delete);
+				serialize_map!(Delete { req "id" id, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Delete {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(Delete { id : field "id", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Delete);
 				/// `tasks.api.scrum.sprint.get`: REST 2, scope `task`.
@@ -15414,40 +9775,11 @@ pub mod tasks {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Get {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("sprintId", &self.sprint_id)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Get);
+				serialize_map!(Get { req "sprintId" sprint_id, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Get {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							sprint_id: object.field("sprintId")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(Get { sprint_id : field "sprintId", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Get);
 				/// `tasks.api.scrum.sprint.getFields`: REST 2, scope `task`.
@@ -15468,36 +9800,11 @@ pub mod tasks {
 					pub fn new() -> Self {
 						Self { extra: Default::default() }
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for GetFields {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(GetFields);
+				serialize_map!(GetFields { rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for GetFields {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self { extra: object.rest()? })
-					}
-				}
+				from_value!(GetFields { extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(GetFields);
 				/// `tasks.api.scrum.sprint.list`: REST 2, scope `task`.
@@ -15557,46 +9864,17 @@ pub mod tasks {
 						self.start = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for List {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "order", &self.order)?;
-						crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-						crate::support::opt_entry(&mut map, "select", &self.select)?;
-						crate::support::opt_entry(&mut map, "start", &self.start)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(List);
+				serialize_map!(
+					List { opt "order" order, opt "filter" filter, opt "select" select,
+					opt "start" start, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for List {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							order: object.field("order")?,
-							filter: object.field("filter")?,
-							select: object.field("select")?,
-							start: object.field("start")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					List { order : field "order", filter : field "filter", select : field
+					"select", start : field "start", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(List);
 				/// `tasks.api.scrum.sprint.start`: REST 2, scope `task`.
@@ -15622,40 +9900,11 @@ pub mod tasks {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Start {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("id", &self.id)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Start);
+				serialize_map!(Start { req "id" id, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Start {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(Start { id : field "id", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Start);
 				/// `tasks.api.scrum.sprint.update`: REST 2, scope `task`.
@@ -15687,42 +9936,15 @@ pub mod tasks {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Update {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("id", &self.id)?;
-						map.serialize_entry("fields", &self.fields)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Update);
+				serialize_map!(
+					Update { req "id" id, req "fields" fields, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Update {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							fields: object.field("fields")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					Update { id : field "id", fields : field "fields", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Update);
 				/// Types of `tasks.api.scrum.sprint.add`.
@@ -15821,58 +10043,19 @@ pub mod tasks {
 							self.status = Some(value.into());
 							self
 						}
-						/// Adds a key the docs do not describe, sent as it is.
-						pub fn extra(
-							mut self,
-							key: impl Into<String>,
-							value: impl Into<::serde_json::Value>,
-						) -> Self {
-							self.extra.insert(key.into(), value.into());
-							self
-						}
 					}
-					impl ::serde::Serialize for Fields {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							map.serialize_entry("groupId", &self.group_id)?;
-							map.serialize_entry("name", &self.name)?;
-							crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-							crate::support::opt_entry(
-								&mut map,
-								"dateStart",
-								&self.date_start,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"dateEnd",
-								&self.date_end,
-							)?;
-							crate::support::opt_entry(&mut map, "status", &self.status)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					extra_setter!(Fields);
+					serialize_map!(
+						Fields { req "groupId" group_id, req "name" name, opt "sort"
+						sort, opt "dateStart" date_start, opt "dateEnd" date_end, opt
+						"status" status, rest "" extra }
+					);
 					#[cfg(feature = "deserialize-params")]
-					impl crate::support::FromValue for Fields {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								group_id: object.field("groupId")?,
-								name: object.field("name")?,
-								sort: object.field("sort")?,
-								date_start: object.exact_str("dateStart")?,
-								date_end: object.exact_str("dateEnd")?,
-								status: object.field("status")?,
-								extra: object.rest()?,
-							})
-						}
-					}
+					from_value!(
+						Fields { group_id : field "groupId", name : field "name", sort :
+						field "sort", date_start : exact "dateStart", date_end : exact
+						"dateEnd", status : field "status", extra : rest "", }
+					);
 					#[cfg(feature = "deserialize-params")]
 					deserialize_via_from_value!(Fields);
 					/// The object `result` of `tasks.api.scrum.sprint.add`: `object`.
@@ -15909,90 +10092,22 @@ pub mod tasks {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object
-								.fits(
-									&[
-										"id",
-										"groupId",
-										"entityType",
-										"name",
-										"goal",
-										"sort",
-										"createdBy",
-										"modifiedBy",
-										"dateStart",
-										"dateEnd",
-										"status",
-									],
-									&[],
-								)?;
-							Ok(Self {
-								id: object.field("id")?,
-								group_id: object.field("groupId")?,
-								entity_type: object.field("entityType")?,
-								name: object.field("name")?,
-								goal: object.field("goal")?,
-								sort: object.field("sort")?,
-								created_by: object.field("createdBy")?,
-								modified_by: object.field("modifiedBy")?,
-								date_start: object.field("dateStart")?,
-								date_end: object.field("dateEnd")?,
-								status: object.field("status")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "id", &self.id)?;
-							crate::support::opt_entry(
-								&mut map,
-								"groupId",
-								&self.group_id,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"entityType",
-								&self.entity_type,
-							)?;
-							crate::support::opt_entry(&mut map, "name", &self.name)?;
-							crate::support::opt_entry(&mut map, "goal", &self.goal)?;
-							crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-							crate::support::opt_entry(
-								&mut map,
-								"createdBy",
-								&self.created_by,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"modifiedBy",
-								&self.modified_by,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"dateStart",
-								&self.date_start,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"dateEnd",
-								&self.date_end,
-							)?;
-							crate::support::opt_entry(&mut map, "status", &self.status)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { id : field "id", group_id : field "groupId", entity_type
+						: field "entityType", name : field "name", goal : field "goal",
+						sort : field "sort", created_by : field "createdBy", modified_by
+						: field "modifiedBy", date_start : field "dateStart", date_end :
+						field "dateEnd", status : field "status", extra : rest "", }
+						fits["id", "groupId", "entityType", "name", "goal", "sort",
+						"createdBy", "modifiedBy", "dateStart", "dateEnd", "status"] []
+					);
+					serialize_map!(
+						Output { opt "id" id, opt "groupId" group_id, opt "entityType"
+						entity_type, opt "name" name, opt "goal" goal, opt "sort" sort,
+						opt "createdBy" created_by, opt "modifiedBy" modified_by, opt
+						"dateStart" date_start, opt "dateEnd" date_end, opt "status"
+						status, rest "" extra }
+					);
 					impl ::bitrix24_runtime::Method for super::Add {
 						const NAME: &'static str = "tasks.api.scrum.sprint.add";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -16053,90 +10168,22 @@ pub mod tasks {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object
-								.fits(
-									&[
-										"id",
-										"groupId",
-										"entityType",
-										"name",
-										"goal",
-										"sort",
-										"createdBy",
-										"modifiedBy",
-										"dateStart",
-										"dateEnd",
-										"status",
-									],
-									&[],
-								)?;
-							Ok(Self {
-								id: object.field("id")?,
-								group_id: object.field("groupId")?,
-								entity_type: object.field("entityType")?,
-								name: object.field("name")?,
-								goal: object.field("goal")?,
-								sort: object.field("sort")?,
-								created_by: object.field("createdBy")?,
-								modified_by: object.field("modifiedBy")?,
-								date_start: object.field("dateStart")?,
-								date_end: object.field("dateEnd")?,
-								status: object.field("status")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "id", &self.id)?;
-							crate::support::opt_entry(
-								&mut map,
-								"groupId",
-								&self.group_id,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"entityType",
-								&self.entity_type,
-							)?;
-							crate::support::opt_entry(&mut map, "name", &self.name)?;
-							crate::support::opt_entry(&mut map, "goal", &self.goal)?;
-							crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-							crate::support::opt_entry(
-								&mut map,
-								"createdBy",
-								&self.created_by,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"modifiedBy",
-								&self.modified_by,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"dateStart",
-								&self.date_start,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"dateEnd",
-								&self.date_end,
-							)?;
-							crate::support::opt_entry(&mut map, "status", &self.status)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { id : field "id", group_id : field "groupId", entity_type
+						: field "entityType", name : field "name", goal : field "goal",
+						sort : field "sort", created_by : field "createdBy", modified_by
+						: field "modifiedBy", date_start : field "dateStart", date_end :
+						field "dateEnd", status : field "status", extra : rest "", }
+						fits["id", "groupId", "entityType", "name", "goal", "sort",
+						"createdBy", "modifiedBy", "dateStart", "dateEnd", "status"] []
+					);
+					serialize_map!(
+						Output { opt "id" id, opt "groupId" group_id, opt "entityType"
+						entity_type, opt "name" name, opt "goal" goal, opt "sort" sort,
+						opt "createdBy" created_by, opt "modifiedBy" modified_by, opt
+						"dateStart" date_start, opt "dateEnd" date_end, opt "status"
+						status, rest "" extra }
+					);
 					impl ::bitrix24_runtime::Method for super::Complete {
 						const NAME: &'static str = "tasks.api.scrum.sprint.complete";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -16224,90 +10271,22 @@ pub mod tasks {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object
-								.fits(
-									&[
-										"id",
-										"groupId",
-										"entityType",
-										"name",
-										"goal",
-										"sort",
-										"createdBy",
-										"modifiedBy",
-										"dateStart",
-										"dateEnd",
-										"status",
-									],
-									&[],
-								)?;
-							Ok(Self {
-								id: object.field("id")?,
-								group_id: object.field("groupId")?,
-								entity_type: object.field("entityType")?,
-								name: object.field("name")?,
-								goal: object.field("goal")?,
-								sort: object.field("sort")?,
-								created_by: object.field("createdBy")?,
-								modified_by: object.field("modifiedBy")?,
-								date_start: object.field("dateStart")?,
-								date_end: object.field("dateEnd")?,
-								status: object.field("status")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "id", &self.id)?;
-							crate::support::opt_entry(
-								&mut map,
-								"groupId",
-								&self.group_id,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"entityType",
-								&self.entity_type,
-							)?;
-							crate::support::opt_entry(&mut map, "name", &self.name)?;
-							crate::support::opt_entry(&mut map, "goal", &self.goal)?;
-							crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-							crate::support::opt_entry(
-								&mut map,
-								"createdBy",
-								&self.created_by,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"modifiedBy",
-								&self.modified_by,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"dateStart",
-								&self.date_start,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"dateEnd",
-								&self.date_end,
-							)?;
-							crate::support::opt_entry(&mut map, "status", &self.status)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { id : field "id", group_id : field "groupId", entity_type
+						: field "entityType", name : field "name", goal : field "goal",
+						sort : field "sort", created_by : field "createdBy", modified_by
+						: field "modifiedBy", date_start : field "dateStart", date_end :
+						field "dateEnd", status : field "status", extra : rest "", }
+						fits["id", "groupId", "entityType", "name", "goal", "sort",
+						"createdBy", "modifiedBy", "dateStart", "dateEnd", "status"] []
+					);
+					serialize_map!(
+						Output { opt "id" id, opt "groupId" group_id, opt "entityType"
+						entity_type, opt "name" name, opt "goal" goal, opt "sort" sort,
+						opt "createdBy" created_by, opt "modifiedBy" modified_by, opt
+						"dateStart" date_start, opt "dateEnd" date_end, opt "status"
+						status, rest "" extra }
+					);
 					impl ::bitrix24_runtime::Method for super::Get {
 						const NAME: &'static str = "tasks.api.scrum.sprint.get";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -16351,63 +10330,18 @@ pub mod tasks {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for OutputFields {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								group_id: object.field("groupId")?,
-								name: object.field("name")?,
-								sort: object.field("sort")?,
-								created_by: object.field("createdBy")?,
-								modified_by: object.field("modifiedBy")?,
-								date_start: object.field("dateStart")?,
-								date_end: object.field("dateEnd")?,
-								status: object.field("status")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for OutputFields {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(
-								&mut map,
-								"groupId",
-								&self.group_id,
-							)?;
-							crate::support::opt_entry(&mut map, "name", &self.name)?;
-							crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-							crate::support::opt_entry(
-								&mut map,
-								"createdBy",
-								&self.created_by,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"modifiedBy",
-								&self.modified_by,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"dateStart",
-								&self.date_start,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"dateEnd",
-								&self.date_end,
-							)?;
-							crate::support::opt_entry(&mut map, "status", &self.status)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						OutputFields { group_id : field "groupId", name : field "name",
+						sort : field "sort", created_by : field "createdBy", modified_by
+						: field "modifiedBy", date_start : field "dateStart", date_end :
+						field "dateEnd", status : field "status", extra : rest "", }
+					);
+					serialize_map!(
+						OutputFields { opt "groupId" group_id, opt "name" name, opt
+						"sort" sort, opt "createdBy" created_by, opt "modifiedBy"
+						modified_by, opt "dateStart" date_start, opt "dateEnd" date_end,
+						opt "status" status, rest "" extra }
+					);
 					/// The object `result` of `tasks.api.scrum.sprint.getFields`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/sprint/tasks-api-scrum-sprint-get-fields.html>
@@ -16422,30 +10356,11 @@ pub mod tasks {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object.fits(&["fields"], &[])?;
-							Ok(Self {
-								fields: object.field("fields")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { fields : field "fields", extra : rest "", }
+						fits["fields"] []
+					);
+					serialize_map!(Output { opt "fields" fields, rest "" extra });
 					impl ::bitrix24_runtime::Method for super::GetFields {
 						const NAME: &'static str = "tasks.api.scrum.sprint.getFields";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -16580,84 +10495,24 @@ pub mod tasks {
 							self.info = Some(value.into());
 							self
 						}
-						/// Adds a key the docs do not describe, sent as it is.
-						pub fn extra(
-							mut self,
-							key: impl Into<String>,
-							value: impl Into<::serde_json::Value>,
-						) -> Self {
-							self.extra.insert(key.into(), value.into());
-							self
-						}
 					}
-					impl ::serde::Serialize for Order {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "ID", &self.id)?;
-							crate::support::opt_entry(
-								&mut map,
-								"GROUP_ID",
-								&self.group_id,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"ENTITY_TYPE",
-								&self.entity_type,
-							)?;
-							crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-							crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-							crate::support::opt_entry(
-								&mut map,
-								"CREATED_BY",
-								&self.created_by,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"MODIFIED_BY",
-								&self.modified_by,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"DATE_START",
-								&self.date_start,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"DATE_END",
-								&self.date_end,
-							)?;
-							crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
-							crate::support::opt_entry(&mut map, "INFO", &self.info)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					extra_setter!(Order);
+					serialize_map!(
+						Order { opt "ID" id, opt "GROUP_ID" group_id, opt "ENTITY_TYPE"
+						entity_type, opt "NAME" name, opt "SORT" sort, opt "CREATED_BY"
+						created_by, opt "MODIFIED_BY" modified_by, opt "DATE_START"
+						date_start, opt "DATE_END" date_end, opt "STATUS" status, opt
+						"INFO" info, rest "" extra }
+					);
 					#[cfg(feature = "deserialize-params")]
-					impl crate::support::FromValue for Order {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								id: object.field("ID")?,
-								group_id: object.field("GROUP_ID")?,
-								entity_type: object.exact_str("ENTITY_TYPE")?,
-								name: object.exact_str("NAME")?,
-								sort: object.field("SORT")?,
-								created_by: object.field("CREATED_BY")?,
-								modified_by: object.field("MODIFIED_BY")?,
-								date_start: object.exact_str("DATE_START")?,
-								date_end: object.exact_str("DATE_END")?,
-								status: object.exact_str("STATUS")?,
-								info: object.field("INFO")?,
-								extra: object.rest()?,
-							})
-						}
-					}
+					from_value!(
+						Order { id : field "ID", group_id : field "GROUP_ID", entity_type
+						: exact "ENTITY_TYPE", name : exact "NAME", sort : field "SORT",
+						created_by : field "CREATED_BY", modified_by : field
+						"MODIFIED_BY", date_start : exact "DATE_START", date_end : exact
+						"DATE_END", status : exact "STATUS", info : field "INFO", extra :
+						rest "", }
+					);
 					#[cfg(feature = "deserialize-params")]
 					deserialize_via_from_value!(Order);
 					/// The object `params.filter` of `tasks.api.scrum.sprint.list`: `object`.
@@ -16770,84 +10625,24 @@ pub mod tasks {
 							self.info = Some(value.into());
 							self
 						}
-						/// Adds a key the docs do not describe, sent as it is.
-						pub fn extra(
-							mut self,
-							key: impl Into<String>,
-							value: impl Into<::serde_json::Value>,
-						) -> Self {
-							self.extra.insert(key.into(), value.into());
-							self
-						}
 					}
-					impl ::serde::Serialize for Filter {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "ID", &self.id)?;
-							crate::support::opt_entry(
-								&mut map,
-								"GROUP_ID",
-								&self.group_id,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"ENTITY_TYPE",
-								&self.entity_type,
-							)?;
-							crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-							crate::support::opt_entry(&mut map, "SORT", &self.sort)?;
-							crate::support::opt_entry(
-								&mut map,
-								"CREATED_BY",
-								&self.created_by,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"MODIFIED_BY",
-								&self.modified_by,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"DATE_START",
-								&self.date_start,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"DATE_END",
-								&self.date_end,
-							)?;
-							crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
-							crate::support::opt_entry(&mut map, "INFO", &self.info)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					extra_setter!(Filter);
+					serialize_map!(
+						Filter { opt "ID" id, opt "GROUP_ID" group_id, opt "ENTITY_TYPE"
+						entity_type, opt "NAME" name, opt "SORT" sort, opt "CREATED_BY"
+						created_by, opt "MODIFIED_BY" modified_by, opt "DATE_START"
+						date_start, opt "DATE_END" date_end, opt "STATUS" status, opt
+						"INFO" info, rest "" extra }
+					);
 					#[cfg(feature = "deserialize-params")]
-					impl crate::support::FromValue for Filter {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								id: object.field("ID")?,
-								group_id: object.field("GROUP_ID")?,
-								entity_type: object.exact_str("ENTITY_TYPE")?,
-								name: object.exact_str("NAME")?,
-								sort: object.field("SORT")?,
-								created_by: object.field("CREATED_BY")?,
-								modified_by: object.field("MODIFIED_BY")?,
-								date_start: object.exact_str("DATE_START")?,
-								date_end: object.exact_str("DATE_END")?,
-								status: object.exact_str("STATUS")?,
-								info: object.field("INFO")?,
-								extra: object.rest()?,
-							})
-						}
-					}
+					from_value!(
+						Filter { id : field "ID", group_id : field "GROUP_ID",
+						entity_type : exact "ENTITY_TYPE", name : exact "NAME", sort :
+						field "SORT", created_by : field "CREATED_BY", modified_by :
+						field "MODIFIED_BY", date_start : exact "DATE_START", date_end :
+						exact "DATE_END", status : exact "STATUS", info : field "INFO",
+						extra : rest "", }
+					);
 					#[cfg(feature = "deserialize-params")]
 					deserialize_via_from_value!(Filter);
 					/// The object `result` of `tasks.api.scrum.sprint.list`: `object`.
@@ -16884,90 +10679,22 @@ pub mod tasks {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object
-								.fits(
-									&[
-										"id",
-										"groupId",
-										"entityType",
-										"name",
-										"goal",
-										"sort",
-										"createdBy",
-										"modifiedBy",
-										"dateStart",
-										"dateEnd",
-										"status",
-									],
-									&[],
-								)?;
-							Ok(Self {
-								id: object.field("id")?,
-								group_id: object.field("groupId")?,
-								entity_type: object.field("entityType")?,
-								name: object.field("name")?,
-								goal: object.field("goal")?,
-								sort: object.field("sort")?,
-								created_by: object.field("createdBy")?,
-								modified_by: object.field("modifiedBy")?,
-								date_start: object.field("dateStart")?,
-								date_end: object.field("dateEnd")?,
-								status: object.field("status")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "id", &self.id)?;
-							crate::support::opt_entry(
-								&mut map,
-								"groupId",
-								&self.group_id,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"entityType",
-								&self.entity_type,
-							)?;
-							crate::support::opt_entry(&mut map, "name", &self.name)?;
-							crate::support::opt_entry(&mut map, "goal", &self.goal)?;
-							crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-							crate::support::opt_entry(
-								&mut map,
-								"createdBy",
-								&self.created_by,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"modifiedBy",
-								&self.modified_by,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"dateStart",
-								&self.date_start,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"dateEnd",
-								&self.date_end,
-							)?;
-							crate::support::opt_entry(&mut map, "status", &self.status)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { id : field "id", group_id : field "groupId", entity_type
+						: field "entityType", name : field "name", goal : field "goal",
+						sort : field "sort", created_by : field "createdBy", modified_by
+						: field "modifiedBy", date_start : field "dateStart", date_end :
+						field "dateEnd", status : field "status", extra : rest "", }
+						fits["id", "groupId", "entityType", "name", "goal", "sort",
+						"createdBy", "modifiedBy", "dateStart", "dateEnd", "status"] []
+					);
+					serialize_map!(
+						Output { opt "id" id, opt "groupId" group_id, opt "entityType"
+						entity_type, opt "name" name, opt "goal" goal, opt "sort" sort,
+						opt "createdBy" created_by, opt "modifiedBy" modified_by, opt
+						"dateStart" date_start, opt "dateEnd" date_end, opt "status"
+						status, rest "" extra }
+					);
 					impl ::bitrix24_runtime::Method for super::List {
 						const NAME: &'static str = "tasks.api.scrum.sprint.list";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -17028,90 +10755,22 @@ pub mod tasks {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object
-								.fits(
-									&[
-										"id",
-										"groupId",
-										"entityType",
-										"name",
-										"goal",
-										"sort",
-										"createdBy",
-										"modifiedBy",
-										"dateStart",
-										"dateEnd",
-										"status",
-									],
-									&[],
-								)?;
-							Ok(Self {
-								id: object.field("id")?,
-								group_id: object.field("groupId")?,
-								entity_type: object.field("entityType")?,
-								name: object.field("name")?,
-								goal: object.field("goal")?,
-								sort: object.field("sort")?,
-								created_by: object.field("createdBy")?,
-								modified_by: object.field("modifiedBy")?,
-								date_start: object.field("dateStart")?,
-								date_end: object.field("dateEnd")?,
-								status: object.field("status")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "id", &self.id)?;
-							crate::support::opt_entry(
-								&mut map,
-								"groupId",
-								&self.group_id,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"entityType",
-								&self.entity_type,
-							)?;
-							crate::support::opt_entry(&mut map, "name", &self.name)?;
-							crate::support::opt_entry(&mut map, "goal", &self.goal)?;
-							crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-							crate::support::opt_entry(
-								&mut map,
-								"createdBy",
-								&self.created_by,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"modifiedBy",
-								&self.modified_by,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"dateStart",
-								&self.date_start,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"dateEnd",
-								&self.date_end,
-							)?;
-							crate::support::opt_entry(&mut map, "status", &self.status)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { id : field "id", group_id : field "groupId", entity_type
+						: field "entityType", name : field "name", goal : field "goal",
+						sort : field "sort", created_by : field "createdBy", modified_by
+						: field "modifiedBy", date_start : field "dateStart", date_end :
+						field "dateEnd", status : field "status", extra : rest "", }
+						fits["id", "groupId", "entityType", "name", "goal", "sort",
+						"createdBy", "modifiedBy", "dateStart", "dateEnd", "status"] []
+					);
+					serialize_map!(
+						Output { opt "id" id, opt "groupId" group_id, opt "entityType"
+						entity_type, opt "name" name, opt "goal" goal, opt "sort" sort,
+						opt "createdBy" created_by, opt "modifiedBy" modified_by, opt
+						"dateStart" date_start, opt "dateEnd" date_end, opt "status"
+						status, rest "" extra }
+					);
 					impl ::bitrix24_runtime::Method for super::Start {
 						const NAME: &'static str = "tasks.api.scrum.sprint.start";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -17224,62 +10883,19 @@ pub mod tasks {
 							self.status = Some(value.into());
 							self
 						}
-						/// Adds a key the docs do not describe, sent as it is.
-						pub fn extra(
-							mut self,
-							key: impl Into<String>,
-							value: impl Into<::serde_json::Value>,
-						) -> Self {
-							self.extra.insert(key.into(), value.into());
-							self
-						}
 					}
-					impl ::serde::Serialize for Fields {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(
-								&mut map,
-								"groupId",
-								&self.group_id,
-							)?;
-							crate::support::opt_entry(&mut map, "name", &self.name)?;
-							crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-							crate::support::opt_entry(
-								&mut map,
-								"dateStart",
-								&self.date_start,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"dateEnd",
-								&self.date_end,
-							)?;
-							crate::support::opt_entry(&mut map, "status", &self.status)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					extra_setter!(Fields);
+					serialize_map!(
+						Fields { opt "groupId" group_id, opt "name" name, opt "sort"
+						sort, opt "dateStart" date_start, opt "dateEnd" date_end, opt
+						"status" status, rest "" extra }
+					);
 					#[cfg(feature = "deserialize-params")]
-					impl crate::support::FromValue for Fields {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								group_id: object.field("groupId")?,
-								name: object.exact_str("name")?,
-								sort: object.field("sort")?,
-								date_start: object.exact_str("dateStart")?,
-								date_end: object.exact_str("dateEnd")?,
-								status: object.field("status")?,
-								extra: object.rest()?,
-							})
-						}
-					}
+					from_value!(
+						Fields { group_id : field "groupId", name : exact "name", sort :
+						field "sort", date_start : exact "dateStart", date_end : exact
+						"dateEnd", status : field "status", extra : rest "", }
+					);
 					#[cfg(feature = "deserialize-params")]
 					deserialize_via_from_value!(Fields);
 					/// The object `result` of `tasks.api.scrum.sprint.update`: `object`.
@@ -17316,90 +10932,22 @@ pub mod tasks {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object
-								.fits(
-									&[
-										"id",
-										"groupId",
-										"entityType",
-										"name",
-										"goal",
-										"sort",
-										"createdBy",
-										"modifiedBy",
-										"dateStart",
-										"dateEnd",
-										"status",
-									],
-									&[],
-								)?;
-							Ok(Self {
-								id: object.field("id")?,
-								group_id: object.field("groupId")?,
-								entity_type: object.field("entityType")?,
-								name: object.field("name")?,
-								goal: object.field("goal")?,
-								sort: object.field("sort")?,
-								created_by: object.field("createdBy")?,
-								modified_by: object.field("modifiedBy")?,
-								date_start: object.field("dateStart")?,
-								date_end: object.field("dateEnd")?,
-								status: object.field("status")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "id", &self.id)?;
-							crate::support::opt_entry(
-								&mut map,
-								"groupId",
-								&self.group_id,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"entityType",
-								&self.entity_type,
-							)?;
-							crate::support::opt_entry(&mut map, "name", &self.name)?;
-							crate::support::opt_entry(&mut map, "goal", &self.goal)?;
-							crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-							crate::support::opt_entry(
-								&mut map,
-								"createdBy",
-								&self.created_by,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"modifiedBy",
-								&self.modified_by,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"dateStart",
-								&self.date_start,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"dateEnd",
-								&self.date_end,
-							)?;
-							crate::support::opt_entry(&mut map, "status", &self.status)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { id : field "id", group_id : field "groupId", entity_type
+						: field "entityType", name : field "name", goal : field "goal",
+						sort : field "sort", created_by : field "createdBy", modified_by
+						: field "modifiedBy", date_start : field "dateStart", date_end :
+						field "dateEnd", status : field "status", extra : rest "", }
+						fits["id", "groupId", "entityType", "name", "goal", "sort",
+						"createdBy", "modifiedBy", "dateStart", "dateEnd", "status"] []
+					);
+					serialize_map!(
+						Output { opt "id" id, opt "groupId" group_id, opt "entityType"
+						entity_type, opt "name" name, opt "goal" goal, opt "sort" sort,
+						opt "createdBy" created_by, opt "modifiedBy" modified_by, opt
+						"dateStart" date_start, opt "dateEnd" date_end, opt "status"
+						status, rest "" extra }
+					);
 					impl ::bitrix24_runtime::Method for super::Update {
 						const NAME: &'static str = "tasks.api.scrum.sprint.update";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -17435,40 +10983,11 @@ pub mod tasks {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Get {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("id", &self.id)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Get);
+				serialize_map!(Get { req "id" id, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Get {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(Get { id : field "id", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Get);
 				/// `tasks.api.scrum.task.getFields`: REST 2, scope `task`.
@@ -17489,36 +11008,11 @@ pub mod tasks {
 					pub fn new() -> Self {
 						Self { extra: Default::default() }
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for GetFields {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(GetFields);
+				serialize_map!(GetFields { rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for GetFields {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self { extra: object.rest()? })
-					}
-				}
+				from_value!(GetFields { extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(GetFields);
 				/// `tasks.api.scrum.task.update`: REST 2, scope `task`.
@@ -17550,42 +11044,15 @@ pub mod tasks {
 							extra: Default::default(),
 						}
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Update {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("id", &self.id)?;
-						map.serialize_entry("fields", &self.fields)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Update);
+				serialize_map!(
+					Update { req "id" id, req "fields" fields, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Update {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							fields: object.field("fields")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					Update { id : field "id", fields : field "fields", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Update);
 				/// Types of `tasks.api.scrum.task.get`.
@@ -17629,71 +11096,19 @@ pub mod tasks {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object
-								.fits(
-									&[
-										"entityId",
-										"storyPoints",
-										"epicId",
-										"sort",
-										"createdBy",
-										"modifiedBy",
-									],
-									&[],
-								)?;
-							Ok(Self {
-								entity_id: object.field("entityId")?,
-								story_points: object.field("storyPoints")?,
-								epic_id: object.field("epicId")?,
-								sort: object.field("sort")?,
-								created_by: object.field("createdBy")?,
-								modified_by: object.field("modifiedBy")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(
-								&mut map,
-								"entityId",
-								&self.entity_id,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"storyPoints",
-								&self.story_points,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"epicId",
-								&self.epic_id,
-							)?;
-							crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-							crate::support::opt_entry(
-								&mut map,
-								"createdBy",
-								&self.created_by,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"modifiedBy",
-								&self.modified_by,
-							)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { entity_id : field "entityId", story_points : field
+						"storyPoints", epic_id : field "epicId", sort : field "sort",
+						created_by : field "createdBy", modified_by : field "modifiedBy",
+						extra : rest "", } fits["entityId", "storyPoints", "epicId",
+						"sort", "createdBy", "modifiedBy"] []
+					);
+					serialize_map!(
+						Output { opt "entityId" entity_id, opt "storyPoints"
+						story_points, opt "epicId" epic_id, opt "sort" sort, opt
+						"createdBy" created_by, opt "modifiedBy" modified_by, rest ""
+						extra }
+					);
 					impl ::bitrix24_runtime::Method for super::Get {
 						const NAME: &'static str = "tasks.api.scrum.task.get";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -17733,71 +11148,19 @@ pub mod tasks {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object
-								.fits(
-									&[
-										"entityId",
-										"storyPoints",
-										"epicId",
-										"sort",
-										"createdBy",
-										"modifiedBy",
-									],
-									&[],
-								)?;
-							Ok(Self {
-								entity_id: object.field("entityId")?,
-								story_points: object.field("storyPoints")?,
-								epic_id: object.field("epicId")?,
-								sort: object.field("sort")?,
-								created_by: object.field("createdBy")?,
-								modified_by: object.field("modifiedBy")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(
-								&mut map,
-								"entityId",
-								&self.entity_id,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"storyPoints",
-								&self.story_points,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"epicId",
-								&self.epic_id,
-							)?;
-							crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-							crate::support::opt_entry(
-								&mut map,
-								"createdBy",
-								&self.created_by,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"modifiedBy",
-								&self.modified_by,
-							)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { entity_id : field "entityId", story_points : field
+						"storyPoints", epic_id : field "epicId", sort : field "sort",
+						created_by : field "createdBy", modified_by : field "modifiedBy",
+						extra : rest "", } fits["entityId", "storyPoints", "epicId",
+						"sort", "createdBy", "modifiedBy"] []
+					);
+					serialize_map!(
+						Output { opt "entityId" entity_id, opt "storyPoints"
+						story_points, opt "epicId" epic_id, opt "sort" sort, opt
+						"createdBy" created_by, opt "modifiedBy" modified_by, rest ""
+						extra }
+					);
 					impl ::bitrix24_runtime::Method for super::GetFields {
 						const NAME: &'static str = "tasks.api.scrum.task.getFields";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -17873,58 +11236,19 @@ pub mod tasks {
 							self.sort = Some(value.into());
 							self
 						}
-						/// Adds a key the docs do not describe, sent as it is.
-						pub fn extra(
-							mut self,
-							key: impl Into<String>,
-							value: impl Into<::serde_json::Value>,
-						) -> Self {
-							self.extra.insert(key.into(), value.into());
-							self
-						}
 					}
-					impl ::serde::Serialize for Fields {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(
-								&mut map,
-								"entityId",
-								&self.entity_id,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"storyPoints",
-								&self.story_points,
-							)?;
-							crate::support::opt_entry(
-								&mut map,
-								"epicId",
-								&self.epic_id,
-							)?;
-							crate::support::opt_entry(&mut map, "sort", &self.sort)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					extra_setter!(Fields);
+					serialize_map!(
+						Fields { opt "entityId" entity_id, opt "storyPoints"
+						story_points, opt "epicId" epic_id, opt "sort" sort, rest ""
+						extra }
+					);
 					#[cfg(feature = "deserialize-params")]
-					impl crate::support::FromValue for Fields {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							Ok(Self {
-								entity_id: object.field("entityId")?,
-								story_points: object.exact_str("storyPoints")?,
-								epic_id: object.field("epicId")?,
-								sort: object.field("sort")?,
-								extra: object.rest()?,
-							})
-						}
-					}
+					from_value!(
+						Fields { entity_id : field "entityId", story_points : exact
+						"storyPoints", epic_id : field "epicId", sort : field "sort",
+						extra : rest "", }
+					);
 					#[cfg(feature = "deserialize-params")]
 					deserialize_via_from_value!(Fields);
 					/// Allowed values of `result.status` in `tasks.api.scrum.task.update`.
@@ -17959,34 +11283,15 @@ pub mod tasks {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object.fits(&["status", "data", "errors"], &[])?;
-							Ok(Self {
-								status: object.field("status")?,
-								data: object.field("data")?,
-								errors: object.field("errors")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "status", &self.status)?;
-							crate::support::opt_entry(&mut map, "data", &self.data)?;
-							map.serialize_entry("errors", &self.errors)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { status : field "status", data : field "data", errors :
+						field "errors", extra : rest "", } fits["status", "data",
+						"errors"] []
+					);
+					serialize_map!(
+						Output { opt "status" status, opt "data" data, req "errors"
+						errors, rest "" extra }
+					);
 					impl ::bitrix24_runtime::Method for super::Update {
 						const NAME: &'static str = "tasks.api.scrum.task.update";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -18026,40 +11331,11 @@ pub mod tasks {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Activate {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("flowId", &self.flow_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Activate);
+			serialize_map!(Activate { req "flowId" flow_id, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Activate {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						flow_id: object.field("flowId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Activate { flow_id : field "flowId", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Activate);
 			/// `tasks.flow.Flow.create`: REST 2, scope `task`.
@@ -18085,40 +11361,11 @@ pub mod tasks {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Create {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("flowData", &self.flow_data)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Create);
+			serialize_map!(Create { req "flowData" flow_data, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Create {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						flow_data: object.field("flowData")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Create { flow_data : field "flowData", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Create);
 			/// `tasks.flow.Flow.delete`: REST 2, scope `task`.
@@ -18150,42 +11397,17 @@ pub mod tasks {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Delete {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("flowData", &self.flow_data)?;
-					map.serialize_entry("flowData.id", &self.flow_data_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Delete);
+			serialize_map!(
+				Delete { req "flowData" flow_data, req "flowData.id" flow_data_id, rest
+				"" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Delete {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						flow_data: object.field("flowData")?,
-						flow_data_id: object.field("flowData.id")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Delete { flow_data : field "flowData", flow_data_id : field
+				"flowData.id", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Delete);
 			/// `tasks.flow.Flow.get`: REST 2, scope `task`.
@@ -18211,40 +11433,11 @@ pub mod tasks {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Get {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("flowId", &self.flow_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Get);
+			serialize_map!(Get { req "flowId" flow_id, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Get {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						flow_id: object.field("flowId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Get { flow_id : field "flowId", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
 			/// `tasks.flow.Flow.isExists`: REST 2, scope `task`.
@@ -18284,44 +11477,17 @@ pub mod tasks {
 					self.id = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for IsExists {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("flowData", &self.flow_data)?;
-					map.serialize_entry("name", &self.name)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(IsExists);
+			serialize_map!(
+				IsExists { req "flowData" flow_data, req "name" name, opt "id" id, rest
+				"" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for IsExists {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						flow_data: object.field("flowData")?,
-						name: object.field("name")?,
-						id: object.field("id")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				IsExists { flow_data : field "flowData", name : field "name", id : field
+				"id", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(IsExists);
 			/// `tasks.flow.Flow.pin`: REST 2, scope `task`.
@@ -18347,40 +11513,11 @@ pub mod tasks {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Pin {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("flowId", &self.flow_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Pin);
+			serialize_map!(Pin { req "flowId" flow_id, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Pin {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						flow_id: object.field("flowId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Pin { flow_id : field "flowId", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Pin);
 			/// `tasks.flow.Flow.update`: REST 2, scope `task`.
@@ -18406,40 +11543,11 @@ pub mod tasks {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Update {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("flowData", &self.flow_data)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Update);
+			serialize_map!(Update { req "flowData" flow_data, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Update {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						flow_data: object.field("flowData")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Update { flow_data : field "flowData", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Update);
 			/// Types of `tasks.flow.Flow.activate`.
@@ -18626,121 +11734,39 @@ pub mod tasks {
 						self.notify_when_efficiency_decreases = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for FlowData {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("name", &self.name)?;
-						crate::support::opt_entry(
-							&mut map,
-							"description",
-							&self.description,
-						)?;
-						crate::support::opt_entry(&mut map, "groupId", &self.group_id)?;
-						crate::support::opt_entry(&mut map, "ownerId", &self.owner_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"templateId",
-							&self.template_id,
-						)?;
-						map.serialize_entry(
-							"plannedCompletionTime",
-							&self.planned_completion_time,
-						)?;
-						map.serialize_entry(
-							"distributionType",
-							&self.distribution_type,
-						)?;
-						map.serialize_entry("responsibleList", &self.responsible_list)?;
-						crate::support::opt_entry(
-							&mut map,
-							"taskCreators",
-							&self.task_creators,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"matchWorkTime",
-							&self.match_work_time,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"responsibleCanChangeDeadline",
-							&self.responsible_can_change_deadline,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"notifyAtHalfTime",
-							&self.notify_at_half_time,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"taskControl",
-							&self.task_control,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"notifyOnQueueOverflow",
-							&self.notify_on_queue_overflow,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"notifyOnTasksInProgressOverflow",
-							&self.notify_on_tasks_in_progress_overflow,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"notifyWhenEfficiencyDecreases",
-							&self.notify_when_efficiency_decreases,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(FlowData);
+				serialize_map!(
+					FlowData { req "name" name, opt "description" description, opt
+					"groupId" group_id, opt "ownerId" owner_id, opt "templateId"
+					template_id, req "plannedCompletionTime" planned_completion_time, req
+					"distributionType" distribution_type, req "responsibleList"
+					responsible_list, opt "taskCreators" task_creators, opt
+					"matchWorkTime" match_work_time, opt "responsibleCanChangeDeadline"
+					responsible_can_change_deadline, opt "notifyAtHalfTime"
+					notify_at_half_time, opt "taskControl" task_control, opt
+					"notifyOnQueueOverflow" notify_on_queue_overflow, opt
+					"notifyOnTasksInProgressOverflow"
+					notify_on_tasks_in_progress_overflow, opt
+					"notifyWhenEfficiencyDecreases" notify_when_efficiency_decreases,
+					rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for FlowData {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							name: object.field("name")?,
-							description: object.exact_str("description")?,
-							group_id: object.field("groupId")?,
-							owner_id: object.field("ownerId")?,
-							template_id: object.field("templateId")?,
-							planned_completion_time: object
-								.field("plannedCompletionTime")?,
-							distribution_type: object.field("distributionType")?,
-							responsible_list: object.field("responsibleList")?,
-							task_creators: object.field("taskCreators")?,
-							match_work_time: object.field("matchWorkTime")?,
-							responsible_can_change_deadline: object
-								.field("responsibleCanChangeDeadline")?,
-							notify_at_half_time: object.field("notifyAtHalfTime")?,
-							task_control: object.field("taskControl")?,
-							notify_on_queue_overflow: object
-								.field("notifyOnQueueOverflow")?,
-							notify_on_tasks_in_progress_overflow: object
-								.field("notifyOnTasksInProgressOverflow")?,
-							notify_when_efficiency_decreases: object
-								.field("notifyWhenEfficiencyDecreases")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					FlowData { name : field "name", description : exact "description",
+					group_id : field "groupId", owner_id : field "ownerId", template_id :
+					field "templateId", planned_completion_time : field
+					"plannedCompletionTime", distribution_type : field
+					"distributionType", responsible_list : field "responsibleList",
+					task_creators : field "taskCreators", match_work_time : field
+					"matchWorkTime", responsible_can_change_deadline : field
+					"responsibleCanChangeDeadline", notify_at_half_time : field
+					"notifyAtHalfTime", task_control : field "taskControl",
+					notify_on_queue_overflow : field "notifyOnQueueOverflow",
+					notify_on_tasks_in_progress_overflow : field
+					"notifyOnTasksInProgressOverflow", notify_when_efficiency_decreases :
+					field "notifyWhenEfficiencyDecreases", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(FlowData);
 				/// The object `result` of `tasks.flow.Flow.create`: `object`.
@@ -18800,166 +11826,49 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object
-							.fits(
-								&[
-									"id",
-									"creatorId",
-									"ownerId",
-									"groupId",
-									"templateId",
-									"efficiency",
-									"active",
-									"plannedCompletionTime",
-									"activity",
-									"name",
-									"description",
-									"distributionType",
-									"responsibleList",
-									"demo",
-									"responsibleCanChangeDeadline",
-									"matchWorkTime",
-									"taskControl",
-									"notifyAtHalfTime",
-									"notifyOnQueueOverflow",
-									"notifyOnTasksInProgressOverflow",
-									"notifyWhenEfficiencyDecreases",
-									"taskCreators",
-									"team",
-									"trialFeatureEnabled",
-								],
-								&[],
-							)?;
-						Ok(Self {
-							id: object.field("id")?,
-							creator_id: object.field("creatorId")?,
-							owner_id: object.field("ownerId")?,
-							group_id: object.field("groupId")?,
-							template_id: object.field("templateId")?,
-							efficiency: object.field("efficiency")?,
-							active: object.field("active")?,
-							planned_completion_time: object
-								.field("plannedCompletionTime")?,
-							activity: object.field("activity")?,
-							name: object.field("name")?,
-							description: object.field("description")?,
-							distribution_type: object.field("distributionType")?,
-							responsible_list: object.field("responsibleList")?,
-							demo: object.field("demo")?,
-							responsible_can_change_deadline: object
-								.field("responsibleCanChangeDeadline")?,
-							match_work_time: object.field("matchWorkTime")?,
-							task_control: object.field("taskControl")?,
-							notify_at_half_time: object.field("notifyAtHalfTime")?,
-							notify_on_queue_overflow: object
-								.field("notifyOnQueueOverflow")?,
-							notify_on_tasks_in_progress_overflow: object
-								.field("notifyOnTasksInProgressOverflow")?,
-							notify_when_efficiency_decreases: object
-								.field("notifyWhenEfficiencyDecreases")?,
-							task_creators: object.field("taskCreators")?,
-							team: object.field("team")?,
-							trial_feature_enabled: object.field("trialFeatureEnabled")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"creatorId",
-							&self.creator_id,
-						)?;
-						crate::support::opt_entry(&mut map, "ownerId", &self.owner_id)?;
-						crate::support::opt_entry(&mut map, "groupId", &self.group_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"templateId",
-							&self.template_id,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"efficiency",
-							&self.efficiency,
-						)?;
-						crate::support::opt_entry(&mut map, "active", &self.active)?;
-						crate::support::opt_entry(
-							&mut map,
-							"plannedCompletionTime",
-							&self.planned_completion_time,
-						)?;
-						crate::support::opt_entry(&mut map, "activity", &self.activity)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(
-							&mut map,
-							"description",
-							&self.description,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"distributionType",
-							&self.distribution_type,
-						)?;
-						map.serialize_entry("responsibleList", &self.responsible_list)?;
-						crate::support::opt_entry(&mut map, "demo", &self.demo)?;
-						crate::support::opt_entry(
-							&mut map,
-							"responsibleCanChangeDeadline",
-							&self.responsible_can_change_deadline,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"matchWorkTime",
-							&self.match_work_time,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"taskControl",
-							&self.task_control,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"notifyAtHalfTime",
-							&self.notify_at_half_time,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"notifyOnQueueOverflow",
-							&self.notify_on_queue_overflow,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"notifyOnTasksInProgressOverflow",
-							&self.notify_on_tasks_in_progress_overflow,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"notifyWhenEfficiencyDecreases",
-							&self.notify_when_efficiency_decreases,
-						)?;
-						map.serialize_entry("taskCreators", &self.task_creators)?;
-						map.serialize_entry("team", &self.team)?;
-						crate::support::opt_entry(
-							&mut map,
-							"trialFeatureEnabled",
-							&self.trial_feature_enabled,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { id : field "id", creator_id : field "creatorId", owner_id :
+					field "ownerId", group_id : field "groupId", template_id : field
+					"templateId", efficiency : field "efficiency", active : field
+					"active", planned_completion_time : field "plannedCompletionTime",
+					activity : field "activity", name : field "name", description : field
+					"description", distribution_type : field "distributionType",
+					responsible_list : field "responsibleList", demo : field "demo",
+					responsible_can_change_deadline : field
+					"responsibleCanChangeDeadline", match_work_time : field
+					"matchWorkTime", task_control : field "taskControl",
+					notify_at_half_time : field "notifyAtHalfTime",
+					notify_on_queue_overflow : field "notifyOnQueueOverflow",
+					notify_on_tasks_in_progress_overflow : field
+					"notifyOnTasksInProgressOverflow", notify_when_efficiency_decreases :
+					field "notifyWhenEfficiencyDecreases", task_creators : field
+					"taskCreators", team : field "team", trial_feature_enabled : field
+					"trialFeatureEnabled", extra : rest "", } fits["id", "creatorId",
+					"ownerId", "groupId", "templateId", "efficiency", "active",
+					"plannedCompletionTime", "activity", "name", "description",
+					"distributionType", "responsibleList", "demo",
+					"responsibleCanChangeDeadline", "matchWorkTime", "taskControl",
+					"notifyAtHalfTime", "notifyOnQueueOverflow",
+					"notifyOnTasksInProgressOverflow", "notifyWhenEfficiencyDecreases",
+					"taskCreators", "team", "trialFeatureEnabled"] []
+				);
+				serialize_map!(
+					Output { opt "id" id, opt "creatorId" creator_id, opt "ownerId"
+					owner_id, opt "groupId" group_id, opt "templateId" template_id, opt
+					"efficiency" efficiency, opt "active" active, opt
+					"plannedCompletionTime" planned_completion_time, opt "activity"
+					activity, opt "name" name, opt "description" description, opt
+					"distributionType" distribution_type, req "responsibleList"
+					responsible_list, opt "demo" demo, opt "responsibleCanChangeDeadline"
+					responsible_can_change_deadline, opt "matchWorkTime" match_work_time,
+					opt "taskControl" task_control, opt "notifyAtHalfTime"
+					notify_at_half_time, opt "notifyOnQueueOverflow"
+					notify_on_queue_overflow, opt "notifyOnTasksInProgressOverflow"
+					notify_on_tasks_in_progress_overflow, opt
+					"notifyWhenEfficiencyDecreases" notify_when_efficiency_decreases, req
+					"taskCreators" task_creators, req "team" team, opt
+					"trialFeatureEnabled" trial_feature_enabled, rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::Create {
 					const NAME: &'static str = "tasks.flow.Flow.create";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -18995,30 +11904,11 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["deleted"], &[])?;
-						Ok(Self {
-							deleted: object.field("deleted")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "deleted", &self.deleted)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { deleted : field "deleted", extra : rest "", }
+					fits["deleted"] []
+				);
+				serialize_map!(Output { opt "deleted" deleted, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::Delete {
 					const NAME: &'static str = "tasks.flow.Flow.delete";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -19100,166 +11990,49 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object
-							.fits(
-								&[
-									"id",
-									"creatorId",
-									"ownerId",
-									"groupId",
-									"templateId",
-									"efficiency",
-									"active",
-									"plannedCompletionTime",
-									"activity",
-									"name",
-									"description",
-									"distributionType",
-									"responsibleList",
-									"demo",
-									"responsibleCanChangeDeadline",
-									"matchWorkTime",
-									"taskControl",
-									"notifyAtHalfTime",
-									"notifyOnQueueOverflow",
-									"notifyOnTasksInProgressOverflow",
-									"notifyWhenEfficiencyDecreases",
-									"taskCreators",
-									"team",
-									"trialFeatureEnabled",
-								],
-								&[],
-							)?;
-						Ok(Self {
-							id: object.field("id")?,
-							creator_id: object.field("creatorId")?,
-							owner_id: object.field("ownerId")?,
-							group_id: object.field("groupId")?,
-							template_id: object.field("templateId")?,
-							efficiency: object.field("efficiency")?,
-							active: object.field("active")?,
-							planned_completion_time: object
-								.field("plannedCompletionTime")?,
-							activity: object.field("activity")?,
-							name: object.field("name")?,
-							description: object.field("description")?,
-							distribution_type: object.field("distributionType")?,
-							responsible_list: object.field("responsibleList")?,
-							demo: object.field("demo")?,
-							responsible_can_change_deadline: object
-								.field("responsibleCanChangeDeadline")?,
-							match_work_time: object.field("matchWorkTime")?,
-							task_control: object.field("taskControl")?,
-							notify_at_half_time: object.field("notifyAtHalfTime")?,
-							notify_on_queue_overflow: object
-								.field("notifyOnQueueOverflow")?,
-							notify_on_tasks_in_progress_overflow: object
-								.field("notifyOnTasksInProgressOverflow")?,
-							notify_when_efficiency_decreases: object
-								.field("notifyWhenEfficiencyDecreases")?,
-							task_creators: object.field("taskCreators")?,
-							team: object.field("team")?,
-							trial_feature_enabled: object.field("trialFeatureEnabled")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"creatorId",
-							&self.creator_id,
-						)?;
-						crate::support::opt_entry(&mut map, "ownerId", &self.owner_id)?;
-						crate::support::opt_entry(&mut map, "groupId", &self.group_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"templateId",
-							&self.template_id,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"efficiency",
-							&self.efficiency,
-						)?;
-						crate::support::opt_entry(&mut map, "active", &self.active)?;
-						crate::support::opt_entry(
-							&mut map,
-							"plannedCompletionTime",
-							&self.planned_completion_time,
-						)?;
-						crate::support::opt_entry(&mut map, "activity", &self.activity)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(
-							&mut map,
-							"description",
-							&self.description,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"distributionType",
-							&self.distribution_type,
-						)?;
-						map.serialize_entry("responsibleList", &self.responsible_list)?;
-						crate::support::opt_entry(&mut map, "demo", &self.demo)?;
-						crate::support::opt_entry(
-							&mut map,
-							"responsibleCanChangeDeadline",
-							&self.responsible_can_change_deadline,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"matchWorkTime",
-							&self.match_work_time,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"taskControl",
-							&self.task_control,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"notifyAtHalfTime",
-							&self.notify_at_half_time,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"notifyOnQueueOverflow",
-							&self.notify_on_queue_overflow,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"notifyOnTasksInProgressOverflow",
-							&self.notify_on_tasks_in_progress_overflow,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"notifyWhenEfficiencyDecreases",
-							&self.notify_when_efficiency_decreases,
-						)?;
-						map.serialize_entry("taskCreators", &self.task_creators)?;
-						map.serialize_entry("team", &self.team)?;
-						crate::support::opt_entry(
-							&mut map,
-							"trialFeatureEnabled",
-							&self.trial_feature_enabled,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { id : field "id", creator_id : field "creatorId", owner_id :
+					field "ownerId", group_id : field "groupId", template_id : field
+					"templateId", efficiency : field "efficiency", active : field
+					"active", planned_completion_time : field "plannedCompletionTime",
+					activity : field "activity", name : field "name", description : field
+					"description", distribution_type : field "distributionType",
+					responsible_list : field "responsibleList", demo : field "demo",
+					responsible_can_change_deadline : field
+					"responsibleCanChangeDeadline", match_work_time : field
+					"matchWorkTime", task_control : field "taskControl",
+					notify_at_half_time : field "notifyAtHalfTime",
+					notify_on_queue_overflow : field "notifyOnQueueOverflow",
+					notify_on_tasks_in_progress_overflow : field
+					"notifyOnTasksInProgressOverflow", notify_when_efficiency_decreases :
+					field "notifyWhenEfficiencyDecreases", task_creators : field
+					"taskCreators", team : field "team", trial_feature_enabled : field
+					"trialFeatureEnabled", extra : rest "", } fits["id", "creatorId",
+					"ownerId", "groupId", "templateId", "efficiency", "active",
+					"plannedCompletionTime", "activity", "name", "description",
+					"distributionType", "responsibleList", "demo",
+					"responsibleCanChangeDeadline", "matchWorkTime", "taskControl",
+					"notifyAtHalfTime", "notifyOnQueueOverflow",
+					"notifyOnTasksInProgressOverflow", "notifyWhenEfficiencyDecreases",
+					"taskCreators", "team", "trialFeatureEnabled"] []
+				);
+				serialize_map!(
+					Output { opt "id" id, opt "creatorId" creator_id, opt "ownerId"
+					owner_id, opt "groupId" group_id, opt "templateId" template_id, opt
+					"efficiency" efficiency, opt "active" active, opt
+					"plannedCompletionTime" planned_completion_time, opt "activity"
+					activity, opt "name" name, opt "description" description, opt
+					"distributionType" distribution_type, req "responsibleList"
+					responsible_list, opt "demo" demo, opt "responsibleCanChangeDeadline"
+					responsible_can_change_deadline, opt "matchWorkTime" match_work_time,
+					opt "taskControl" task_control, opt "notifyAtHalfTime"
+					notify_at_half_time, opt "notifyOnQueueOverflow"
+					notify_on_queue_overflow, opt "notifyOnTasksInProgressOverflow"
+					notify_on_tasks_in_progress_overflow, opt
+					"notifyWhenEfficiencyDecreases" notify_when_efficiency_decreases, req
+					"taskCreators" task_creators, req "team" team, opt
+					"trialFeatureEnabled" trial_feature_enabled, rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::Get {
 					const NAME: &'static str = "tasks.flow.Flow.get";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -19295,30 +12068,11 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["exists"], &[])?;
-						Ok(Self {
-							exists: object.field("exists")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "exists", &self.exists)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { exists : field "exists", extra : rest "", } fits["exists"]
+					[]
+				);
+				serialize_map!(Output { opt "exists" exists, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::IsExists {
 					const NAME: &'static str = "tasks.flow.Flow.isExists";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -19520,123 +12274,39 @@ pub mod tasks {
 						self.notify_when_efficiency_decreases = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for FlowData {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("id", &self.id)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(
-							&mut map,
-							"description",
-							&self.description,
-						)?;
-						crate::support::opt_entry(&mut map, "groupId", &self.group_id)?;
-						crate::support::opt_entry(&mut map, "ownerId", &self.owner_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"templateId",
-							&self.template_id,
-						)?;
-						map.serialize_entry(
-							"plannedCompletionTime",
-							&self.planned_completion_time,
-						)?;
-						map.serialize_entry(
-							"distributionType",
-							&self.distribution_type,
-						)?;
-						map.serialize_entry("responsibleList", &self.responsible_list)?;
-						crate::support::opt_entry(
-							&mut map,
-							"taskCreators",
-							&self.task_creators,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"matchWorkTime",
-							&self.match_work_time,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"responsibleCanChangeDeadline",
-							&self.responsible_can_change_deadline,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"notifyAtHalfTime",
-							&self.notify_at_half_time,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"taskControl",
-							&self.task_control,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"notifyOnQueueOverflow",
-							&self.notify_on_queue_overflow,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"notifyOnTasksInProgressOverflow",
-							&self.notify_on_tasks_in_progress_overflow,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"notifyWhenEfficiencyDecreases",
-							&self.notify_when_efficiency_decreases,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(FlowData);
+				serialize_map!(
+					FlowData { req "id" id, opt "name" name, opt "description"
+					description, opt "groupId" group_id, opt "ownerId" owner_id, opt
+					"templateId" template_id, req "plannedCompletionTime"
+					planned_completion_time, req "distributionType" distribution_type,
+					req "responsibleList" responsible_list, opt "taskCreators"
+					task_creators, opt "matchWorkTime" match_work_time, opt
+					"responsibleCanChangeDeadline" responsible_can_change_deadline, opt
+					"notifyAtHalfTime" notify_at_half_time, opt "taskControl"
+					task_control, opt "notifyOnQueueOverflow" notify_on_queue_overflow,
+					opt "notifyOnTasksInProgressOverflow"
+					notify_on_tasks_in_progress_overflow, opt
+					"notifyWhenEfficiencyDecreases" notify_when_efficiency_decreases,
+					rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for FlowData {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							name: object.exact_str("name")?,
-							description: object.exact_str("description")?,
-							group_id: object.field("groupId")?,
-							owner_id: object.field("ownerId")?,
-							template_id: object.field("templateId")?,
-							planned_completion_time: object
-								.field("plannedCompletionTime")?,
-							distribution_type: object.field("distributionType")?,
-							responsible_list: object.field("responsibleList")?,
-							task_creators: object.field("taskCreators")?,
-							match_work_time: object.field("matchWorkTime")?,
-							responsible_can_change_deadline: object
-								.field("responsibleCanChangeDeadline")?,
-							notify_at_half_time: object.field("notifyAtHalfTime")?,
-							task_control: object.field("taskControl")?,
-							notify_on_queue_overflow: object
-								.field("notifyOnQueueOverflow")?,
-							notify_on_tasks_in_progress_overflow: object
-								.field("notifyOnTasksInProgressOverflow")?,
-							notify_when_efficiency_decreases: object
-								.field("notifyWhenEfficiencyDecreases")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					FlowData { id : field "id", name : exact "name", description : exact
+					"description", group_id : field "groupId", owner_id : field
+					"ownerId", template_id : field "templateId", planned_completion_time
+					: field "plannedCompletionTime", distribution_type : field
+					"distributionType", responsible_list : field "responsibleList",
+					task_creators : field "taskCreators", match_work_time : field
+					"matchWorkTime", responsible_can_change_deadline : field
+					"responsibleCanChangeDeadline", notify_at_half_time : field
+					"notifyAtHalfTime", task_control : field "taskControl",
+					notify_on_queue_overflow : field "notifyOnQueueOverflow",
+					notify_on_tasks_in_progress_overflow : field
+					"notifyOnTasksInProgressOverflow", notify_when_efficiency_decreases :
+					field "notifyWhenEfficiencyDecreases", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(FlowData);
 				/// The object `result` of `tasks.flow.Flow.update`: `object`.
@@ -19696,166 +12366,49 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object
-							.fits(
-								&[
-									"id",
-									"creatorId",
-									"ownerId",
-									"groupId",
-									"templateId",
-									"efficiency",
-									"active",
-									"plannedCompletionTime",
-									"activity",
-									"name",
-									"description",
-									"distributionType",
-									"responsibleList",
-									"demo",
-									"responsibleCanChangeDeadline",
-									"matchWorkTime",
-									"taskControl",
-									"notifyAtHalfTime",
-									"notifyOnQueueOverflow",
-									"notifyOnTasksInProgressOverflow",
-									"notifyWhenEfficiencyDecreases",
-									"taskCreators",
-									"team",
-									"trialFeatureEnabled",
-								],
-								&[],
-							)?;
-						Ok(Self {
-							id: object.field("id")?,
-							creator_id: object.field("creatorId")?,
-							owner_id: object.field("ownerId")?,
-							group_id: object.field("groupId")?,
-							template_id: object.field("templateId")?,
-							efficiency: object.field("efficiency")?,
-							active: object.field("active")?,
-							planned_completion_time: object
-								.field("plannedCompletionTime")?,
-							activity: object.field("activity")?,
-							name: object.field("name")?,
-							description: object.field("description")?,
-							distribution_type: object.field("distributionType")?,
-							responsible_list: object.field("responsibleList")?,
-							demo: object.field("demo")?,
-							responsible_can_change_deadline: object
-								.field("responsibleCanChangeDeadline")?,
-							match_work_time: object.field("matchWorkTime")?,
-							task_control: object.field("taskControl")?,
-							notify_at_half_time: object.field("notifyAtHalfTime")?,
-							notify_on_queue_overflow: object
-								.field("notifyOnQueueOverflow")?,
-							notify_on_tasks_in_progress_overflow: object
-								.field("notifyOnTasksInProgressOverflow")?,
-							notify_when_efficiency_decreases: object
-								.field("notifyWhenEfficiencyDecreases")?,
-							task_creators: object.field("taskCreators")?,
-							team: object.field("team")?,
-							trial_feature_enabled: object.field("trialFeatureEnabled")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"creatorId",
-							&self.creator_id,
-						)?;
-						crate::support::opt_entry(&mut map, "ownerId", &self.owner_id)?;
-						crate::support::opt_entry(&mut map, "groupId", &self.group_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"templateId",
-							&self.template_id,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"efficiency",
-							&self.efficiency,
-						)?;
-						crate::support::opt_entry(&mut map, "active", &self.active)?;
-						crate::support::opt_entry(
-							&mut map,
-							"plannedCompletionTime",
-							&self.planned_completion_time,
-						)?;
-						crate::support::opt_entry(&mut map, "activity", &self.activity)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(
-							&mut map,
-							"description",
-							&self.description,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"distributionType",
-							&self.distribution_type,
-						)?;
-						map.serialize_entry("responsibleList", &self.responsible_list)?;
-						crate::support::opt_entry(&mut map, "demo", &self.demo)?;
-						crate::support::opt_entry(
-							&mut map,
-							"responsibleCanChangeDeadline",
-							&self.responsible_can_change_deadline,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"matchWorkTime",
-							&self.match_work_time,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"taskControl",
-							&self.task_control,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"notifyAtHalfTime",
-							&self.notify_at_half_time,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"notifyOnQueueOverflow",
-							&self.notify_on_queue_overflow,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"notifyOnTasksInProgressOverflow",
-							&self.notify_on_tasks_in_progress_overflow,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"notifyWhenEfficiencyDecreases",
-							&self.notify_when_efficiency_decreases,
-						)?;
-						map.serialize_entry("taskCreators", &self.task_creators)?;
-						map.serialize_entry("team", &self.team)?;
-						crate::support::opt_entry(
-							&mut map,
-							"trialFeatureEnabled",
-							&self.trial_feature_enabled,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { id : field "id", creator_id : field "creatorId", owner_id :
+					field "ownerId", group_id : field "groupId", template_id : field
+					"templateId", efficiency : field "efficiency", active : field
+					"active", planned_completion_time : field "plannedCompletionTime",
+					activity : field "activity", name : field "name", description : field
+					"description", distribution_type : field "distributionType",
+					responsible_list : field "responsibleList", demo : field "demo",
+					responsible_can_change_deadline : field
+					"responsibleCanChangeDeadline", match_work_time : field
+					"matchWorkTime", task_control : field "taskControl",
+					notify_at_half_time : field "notifyAtHalfTime",
+					notify_on_queue_overflow : field "notifyOnQueueOverflow",
+					notify_on_tasks_in_progress_overflow : field
+					"notifyOnTasksInProgressOverflow", notify_when_efficiency_decreases :
+					field "notifyWhenEfficiencyDecreases", task_creators : field
+					"taskCreators", team : field "team", trial_feature_enabled : field
+					"trialFeatureEnabled", extra : rest "", } fits["id", "creatorId",
+					"ownerId", "groupId", "templateId", "efficiency", "active",
+					"plannedCompletionTime", "activity", "name", "description",
+					"distributionType", "responsibleList", "demo",
+					"responsibleCanChangeDeadline", "matchWorkTime", "taskControl",
+					"notifyAtHalfTime", "notifyOnQueueOverflow",
+					"notifyOnTasksInProgressOverflow", "notifyWhenEfficiencyDecreases",
+					"taskCreators", "team", "trialFeatureEnabled"] []
+				);
+				serialize_map!(
+					Output { opt "id" id, opt "creatorId" creator_id, opt "ownerId"
+					owner_id, opt "groupId" group_id, opt "templateId" template_id, opt
+					"efficiency" efficiency, opt "active" active, opt
+					"plannedCompletionTime" planned_completion_time, opt "activity"
+					activity, opt "name" name, opt "description" description, opt
+					"distributionType" distribution_type, req "responsibleList"
+					responsible_list, opt "demo" demo, opt "responsibleCanChangeDeadline"
+					responsible_can_change_deadline, opt "matchWorkTime" match_work_time,
+					opt "taskControl" task_control, opt "notifyAtHalfTime"
+					notify_at_half_time, opt "notifyOnQueueOverflow"
+					notify_on_queue_overflow, opt "notifyOnTasksInProgressOverflow"
+					notify_on_tasks_in_progress_overflow, opt
+					"notifyWhenEfficiencyDecreases" notify_when_efficiency_decreases, req
+					"taskCreators" task_creators, req "team" team, opt
+					"trialFeatureEnabled" trial_feature_enabled, rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::Update {
 					const NAME: &'static str = "tasks.flow.Flow.update";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -19894,40 +12447,11 @@ pub mod tasks {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Add {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Add);
+		serialize_map!(Add { req "fields" fields, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Add {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					fields: object.field("fields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Add { fields : field "fields", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
 		/// `tasks.task.approve`: REST 2, scope `task`.
@@ -19953,40 +12477,11 @@ pub mod tasks {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Approve {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("taskId", &self.task_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Approve);
+		serialize_map!(Approve { req "taskId" task_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Approve {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					task_id: object.field("taskId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Approve { task_id : field "taskId", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Approve);
 		/// `tasks.task.complete`: REST 2, scope `task`.
@@ -20012,40 +12507,11 @@ pub mod tasks {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Complete {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("taskId", &self.task_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Complete);
+		serialize_map!(Complete { req "taskId" task_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Complete {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					task_id: object.field("taskId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Complete { task_id : field "taskId", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Complete);
 		/// `tasks.task.defer`: REST 2, scope `task`.
@@ -20071,40 +12537,11 @@ pub mod tasks {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Defer {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("taskId", &self.task_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Defer);
+		serialize_map!(Defer { req "taskId" task_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Defer {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					task_id: object.field("taskId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Defer { task_id : field "taskId", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Defer);
 		/// `tasks.task.delegate`: REST 2, scope `task`.
@@ -20133,42 +12570,16 @@ pub mod tasks {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Delegate {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("taskId", &self.task_id)?;
-				map.serialize_entry("userId", &self.user_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Delegate);
+		serialize_map!(
+			Delegate { req "taskId" task_id, req "userId" user_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Delegate {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					task_id: object.field("taskId")?,
-					user_id: object.field("userId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Delegate { task_id : field "taskId", user_id : field "userId", extra : rest
+			"", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Delegate);
 		/// `tasks.task.delete`: REST 2, scope `task`.
@@ -20194,40 +12605,11 @@ pub mod tasks {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Delete {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("taskId", &self.task_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Delete);
+		serialize_map!(Delete { req "taskId" task_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Delete {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					task_id: object.field("taskId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Delete { task_id : field "taskId", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Delete);
 		/// `tasks.task.disapprove`: REST 2, scope `task`.
@@ -20253,40 +12635,11 @@ pub mod tasks {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Disapprove {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("taskId", &self.task_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Disapprove);
+		serialize_map!(Disapprove { req "taskId" task_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Disapprove {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					task_id: object.field("taskId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Disapprove { task_id : field "taskId", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Disapprove);
 		/// `tasks.task.get`: REST 2, scope `task`.
@@ -20328,42 +12681,13 @@ pub mod tasks {
 				self.select = Some(value.into_iter().map(Into::into).collect());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "taskId", &self.task_id)?;
-				crate::support::opt_entry(&mut map, "select", &self.select)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(Get { opt "taskId" task_id, opt "select" select, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					task_id: object.field("taskId")?,
-					select: object.field("select")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Get { task_id : field "taskId", select : field "select", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `tasks.task.getFields`: REST 2, scope `task`.
@@ -20384,36 +12708,11 @@ pub mod tasks {
 			pub fn new() -> Self {
 				Self { extra: Default::default() }
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for GetFields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(GetFields);
+		serialize_map!(GetFields { rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for GetFields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self { extra: object.rest()? })
-			}
-		}
+		from_value!(GetFields { extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(GetFields);
 		/// `tasks.task.getaccess`: REST 2, scope `task`.
@@ -20447,42 +12746,16 @@ pub mod tasks {
 				self.users = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Getaccess {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("taskId", &self.task_id)?;
-				crate::support::opt_entry(&mut map, "users", &self.users)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Getaccess);
+		serialize_map!(
+			Getaccess { req "taskId" task_id, opt "users" users, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Getaccess {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					task_id: object.field("taskId")?,
-					users: object.field("users")?,
-					extra: object.rest()?,
-				})
+		from_value!(
+			Getaccess { task_id : field "taskId", users : field "users", extra : rest "",
 			}
-		}
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Getaccess);
 		/// `tasks.task.list`: REST 2, scope `task`.
@@ -20550,48 +12823,17 @@ pub mod tasks {
 				self.start = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for List {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "order", &self.order)?;
-				crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-				crate::support::opt_entry(&mut map, "select", &self.select)?;
-				crate::support::opt_entry(&mut map, "params", &self.params)?;
-				crate::support::opt_entry(&mut map, "start", &self.start)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(List);
+		serialize_map!(
+			List { opt "order" order, opt "filter" filter, opt "select" select, opt
+			"params" params, opt "start" start, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for List {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					order: object.field("order")?,
-					filter: object.field("filter")?,
-					select: object.field("select")?,
-					params: object.field("params")?,
-					start: object.field("start")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			List { order : field "order", filter : field "filter", select : field
+			"select", params : field "params", start : field "start", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
 		/// `tasks.task.mute`: REST 2, scope `task`.
@@ -20617,40 +12859,11 @@ pub mod tasks {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Mute {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Mute);
+		serialize_map!(Mute { req "id" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Mute {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Mute { id : field "id", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Mute);
 		/// `tasks.task.pause`: REST 2, scope `task`.
@@ -20676,40 +12889,11 @@ pub mod tasks {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Pause {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("taskId", &self.task_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Pause);
+		serialize_map!(Pause { req "taskId" task_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Pause {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					task_id: object.field("taskId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Pause { task_id : field "taskId", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Pause);
 		/// `tasks.task.pin`: REST 2, scope `task`.
@@ -20735,40 +12919,11 @@ pub mod tasks {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Pin {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Pin);
+		serialize_map!(Pin { req "id" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Pin {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Pin { id : field "id", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Pin);
 		/// `tasks.task.renew`: REST 2, scope `task`.
@@ -20794,40 +12949,11 @@ pub mod tasks {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Renew {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("taskId", &self.task_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Renew);
+		serialize_map!(Renew { req "taskId" task_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Renew {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					task_id: object.field("taskId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Renew { task_id : field "taskId", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Renew);
 		/// `tasks.task.start`: REST 2, scope `task`.
@@ -20853,40 +12979,11 @@ pub mod tasks {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Start {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("taskId", &self.task_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Start);
+		serialize_map!(Start { req "taskId" task_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Start {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					task_id: object.field("taskId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Start { task_id : field "taskId", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Start);
 		/// `tasks.task.startwatch`: REST 2, scope `task`.
@@ -20912,40 +13009,11 @@ pub mod tasks {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Startwatch {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("taskId", &self.task_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Startwatch);
+		serialize_map!(Startwatch { req "taskId" task_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Startwatch {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					task_id: object.field("taskId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Startwatch { task_id : field "taskId", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Startwatch);
 		/// `tasks.task.stopwatch`: REST 2, scope `task`.
@@ -20971,40 +13039,11 @@ pub mod tasks {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Stopwatch {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("taskId", &self.task_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Stopwatch);
+		serialize_map!(Stopwatch { req "taskId" task_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Stopwatch {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					task_id: object.field("taskId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Stopwatch { task_id : field "taskId", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Stopwatch);
 		/// `tasks.task.unmute`: REST 2, scope `task`.
@@ -21030,40 +13069,11 @@ pub mod tasks {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Unmute {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Unmute);
+		serialize_map!(Unmute { req "id" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Unmute {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Unmute { id : field "id", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Unmute);
 		/// `tasks.task.unpin`: REST 2, scope `task`.
@@ -21089,40 +13099,11 @@ pub mod tasks {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Unpin {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("id", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Unpin);
+		serialize_map!(Unpin { req "id" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Unpin {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("id")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Unpin { id : field "id", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Unpin);
 		/// `tasks.task.update`: REST 2, scope `task`.
@@ -21156,42 +13137,16 @@ pub mod tasks {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Update {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("taskId", &self.task_id)?;
-				map.serialize_entry("fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Update);
+		serialize_map!(
+			Update { req "taskId" task_id, req "fields" fields, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Update {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					task_id: object.field("taskId")?,
-					fields: object.field("fields")?,
-					extra: object.rest()?,
-				})
+		from_value!(
+			Update { task_id : field "taskId", fields : field "fields", extra : rest "",
 			}
-		}
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Update);
 		/// Types of `tasks.task.add`.
@@ -21340,52 +13295,19 @@ pub mod tasks {
 					self.add_accomplice = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for FieldsChecklistAction {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "modify", &self.modify)?;
-					crate::support::opt_entry(&mut map, "remove", &self.remove)?;
-					crate::support::opt_entry(&mut map, "toggle", &self.toggle)?;
-					crate::support::opt_entry(&mut map, "add", &self.add)?;
-					crate::support::opt_entry(
-						&mut map,
-						"addAccomplice",
-						&self.add_accomplice,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(FieldsChecklistAction);
+			serialize_map!(
+				FieldsChecklistAction { opt "modify" modify, opt "remove" remove, opt
+				"toggle" toggle, opt "add" add, opt "addAccomplice" add_accomplice, rest
+				"" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for FieldsChecklistAction {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						modify: object.field("modify")?,
-						remove: object.field("remove")?,
-						toggle: object.field("toggle")?,
-						add: object.field("add")?,
-						add_accomplice: object.field("addAccomplice")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				FieldsChecklistAction { modify : field "modify", remove : field "remove",
+				toggle : field "toggle", add : field "add", add_accomplice : field
+				"addAccomplice", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(FieldsChecklistAction);
 			/// The object `params.fields.checklist` of `tasks.task.add`: `object`.
@@ -21534,88 +13456,28 @@ pub mod tasks {
 					self.action = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for FieldsChecklist {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "taskId", &self.task_id)?;
-					crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-					crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-					crate::support::opt_entry(&mut map, "title", &self.title)?;
-					crate::support::opt_entry(&mut map, "sortIndex", &self.sort_index)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isComplete",
-						&self.is_complete.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isImportant",
-						&self.is_important.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "toggledBy", &self.toggled_by)?;
-					crate::support::opt_entry(
-						&mut map,
-						"toggledDate",
-						&self.toggled_date,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ufChecklistFiles",
-						&self.uf_checklist_files,
-					)?;
-					crate::support::opt_entry(&mut map, "members", &self.members)?;
-					crate::support::opt_entry(
-						&mut map,
-						"attachments",
-						&self.attachments,
-					)?;
-					crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-					crate::support::opt_entry(&mut map, "action", &self.action)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(FieldsChecklist);
+			serialize_map!(
+				FieldsChecklist { opt "id" id, opt "taskId" task_id, opt "createdBy"
+				created_by, opt "parentId" parent_id, opt "title" title, opt "sortIndex"
+				sort_index, opt_yn "isComplete" is_complete, opt_yn "isImportant"
+				is_important, opt "toggledBy" toggled_by, opt "toggledDate" toggled_date,
+				opt "ufChecklistFiles" uf_checklist_files, opt "members" members, opt
+				"attachments" attachments, opt "entityId" entity_id, opt "action" action,
+				rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for FieldsChecklist {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.exact_str("id")?,
-						task_id: object.exact_str("taskId")?,
-						created_by: object.exact_str("createdBy")?,
-						parent_id: object.exact_str("parentId")?,
-						title: object.exact_str("title")?,
-						sort_index: object.exact_str("sortIndex")?,
-						is_complete: object.field("isComplete")?,
-						is_important: object.field("isImportant")?,
-						toggled_by: object.exact_str("toggledBy")?,
-						toggled_date: object.exact_str("toggledDate")?,
-						uf_checklist_files: object.field("ufChecklistFiles")?,
-						members: object.field("members")?,
-						attachments: object.field("attachments")?,
-						entity_id: object.exact_str("entityId")?,
-						action: object.field("action")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				FieldsChecklist { id : exact "id", task_id : exact "taskId", created_by :
+				exact "createdBy", parent_id : exact "parentId", title : exact "title",
+				sort_index : exact "sortIndex", is_complete : field "isComplete",
+				is_important : field "isImportant", toggled_by : exact "toggledBy",
+				toggled_date : exact "toggledDate", uf_checklist_files : field
+				"ufChecklistFiles", members : field "members", attachments : field
+				"attachments", entity_id : exact "entityId", action : field "action",
+				extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(FieldsChecklist);
 			/// The object `params.fields.group` of `tasks.task.add`: `object`.
@@ -21685,58 +13547,19 @@ pub mod tasks {
 					self.additional_data = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for FieldsGroup {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "opened", &self.opened)?;
-					crate::support::opt_entry(
-						&mut map,
-						"membersCount",
-						&self.members_count,
-					)?;
-					crate::support::opt_entry(&mut map, "image", &self.image)?;
-					crate::support::opt_entry(
-						&mut map,
-						"additionalData",
-						&self.additional_data,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(FieldsGroup);
+			serialize_map!(
+				FieldsGroup { opt "id" id, opt "name" name, opt "opened" opened, opt
+				"membersCount" members_count, opt "image" image, opt "additionalData"
+				additional_data, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for FieldsGroup {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.exact_str("id")?,
-						name: object.exact_str("name")?,
-						opened: object.field("opened")?,
-						members_count: object.field("membersCount")?,
-						image: object.exact_str("image")?,
-						additional_data: object.field("additionalData")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				FieldsGroup { id : exact "id", name : exact "name", opened : field
+				"opened", members_count : field "membersCount", image : exact "image",
+				additional_data : field "additionalData", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(FieldsGroup);
 			/// The object `params.fields.creator` of `tasks.task.add`: `object`.
@@ -21795,52 +13618,18 @@ pub mod tasks {
 					self.work_position = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for FieldsCreator {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "link", &self.link)?;
-					crate::support::opt_entry(&mut map, "icon", &self.icon)?;
-					crate::support::opt_entry(
-						&mut map,
-						"workPosition",
-						&self.work_position,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(FieldsCreator);
+			serialize_map!(
+				FieldsCreator { opt "id" id, opt "name" name, opt "link" link, opt "icon"
+				icon, opt "workPosition" work_position, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for FieldsCreator {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.exact_str("id")?,
-						name: object.exact_str("name")?,
-						link: object.exact_str("link")?,
-						icon: object.exact_str("icon")?,
-						work_position: object.exact_str("workPosition")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				FieldsCreator { id : exact "id", name : exact "name", link : exact
+				"link", icon : exact "icon", work_position : exact "workPosition", extra
+				: rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(FieldsCreator);
 			/// The object `params.fields.responsible` of `tasks.task.add`: `object`.
@@ -21899,52 +13688,18 @@ pub mod tasks {
 					self.work_position = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for FieldsResponsible {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "link", &self.link)?;
-					crate::support::opt_entry(&mut map, "icon", &self.icon)?;
-					crate::support::opt_entry(
-						&mut map,
-						"workPosition",
-						&self.work_position,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(FieldsResponsible);
+			serialize_map!(
+				FieldsResponsible { opt "id" id, opt "name" name, opt "link" link, opt
+				"icon" icon, opt "workPosition" work_position, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for FieldsResponsible {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.exact_str("id")?,
-						name: object.exact_str("name")?,
-						link: object.exact_str("link")?,
-						icon: object.exact_str("icon")?,
-						work_position: object.exact_str("workPosition")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				FieldsResponsible { id : exact "id", name : exact "name", link : exact
+				"link", icon : exact "icon", work_position : exact "workPosition", extra
+				: rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(FieldsResponsible);
 			/// The object `params.fields.accomplicesData` of `tasks.task.add`: `object`.
@@ -22003,52 +13758,18 @@ pub mod tasks {
 					self.work_position = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for FieldsAccomplicesData {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "link", &self.link)?;
-					crate::support::opt_entry(&mut map, "icon", &self.icon)?;
-					crate::support::opt_entry(
-						&mut map,
-						"workPosition",
-						&self.work_position,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(FieldsAccomplicesData);
+			serialize_map!(
+				FieldsAccomplicesData { opt "id" id, opt "name" name, opt "link" link,
+				opt "icon" icon, opt "workPosition" work_position, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for FieldsAccomplicesData {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.exact_str("id")?,
-						name: object.exact_str("name")?,
-						link: object.exact_str("link")?,
-						icon: object.exact_str("icon")?,
-						work_position: object.exact_str("workPosition")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				FieldsAccomplicesData { id : exact "id", name : exact "name", link :
+				exact "link", icon : exact "icon", work_position : exact "workPosition",
+				extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(FieldsAccomplicesData);
 			/// The object `params.fields.auditorsData` of `tasks.task.add`: `object`.
@@ -22107,52 +13828,18 @@ pub mod tasks {
 					self.work_position = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for FieldsAuditorsData {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "link", &self.link)?;
-					crate::support::opt_entry(&mut map, "icon", &self.icon)?;
-					crate::support::opt_entry(
-						&mut map,
-						"workPosition",
-						&self.work_position,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(FieldsAuditorsData);
+			serialize_map!(
+				FieldsAuditorsData { opt "id" id, opt "name" name, opt "link" link, opt
+				"icon" icon, opt "workPosition" work_position, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for FieldsAuditorsData {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.exact_str("id")?,
-						name: object.exact_str("name")?,
-						link: object.exact_str("link")?,
-						icon: object.exact_str("icon")?,
-						work_position: object.exact_str("workPosition")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				FieldsAuditorsData { id : exact "id", name : exact "name", link : exact
+				"link", icon : exact "icon", work_position : exact "workPosition", extra
+				: rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(FieldsAuditorsData);
 			/// The object `params.fields.action` of `tasks.task.add`: `object`.
@@ -22387,136 +14074,39 @@ pub mod tasks {
 					self.favorite_delete = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for FieldsAction {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "accept", &self.accept)?;
-					crate::support::opt_entry(&mut map, "decline", &self.decline)?;
-					crate::support::opt_entry(&mut map, "complete", &self.complete)?;
-					crate::support::opt_entry(&mut map, "approve", &self.approve)?;
-					crate::support::opt_entry(&mut map, "disapprove", &self.disapprove)?;
-					crate::support::opt_entry(&mut map, "start", &self.start)?;
-					crate::support::opt_entry(&mut map, "pause", &self.pause)?;
-					crate::support::opt_entry(&mut map, "delegate", &self.delegate)?;
-					crate::support::opt_entry(&mut map, "remove", &self.remove)?;
-					crate::support::opt_entry(&mut map, "edit", &self.edit)?;
-					crate::support::opt_entry(&mut map, "defer", &self.defer)?;
-					crate::support::opt_entry(&mut map, "renew", &self.renew)?;
-					crate::support::opt_entry(&mut map, "create", &self.create)?;
-					crate::support::opt_entry(
-						&mut map,
-						"changeDeadline",
-						&self.change_deadline,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"checklistAddItems",
-						&self.checklist_add_items,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"addFavorite",
-						&self.add_favorite,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"deleteFavorite",
-						&self.delete_favorite,
-					)?;
-					crate::support::opt_entry(&mut map, "rate", &self.rate)?;
-					crate::support::opt_entry(&mut map, "take", &self.take)?;
-					crate::support::opt_entry(
-						&mut map,
-						"edit.originator",
-						&self.edit_originator,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"checklist.reorder",
-						&self.checklist_reorder,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"elapsedtime.add",
-						&self.elapsedtime_add,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"dayplan.timer.toggle",
-						&self.dayplan_timer_toggle,
-					)?;
-					crate::support::opt_entry(&mut map, "edit.plan", &self.edit_plan)?;
-					crate::support::opt_entry(
-						&mut map,
-						"checklist.add",
-						&self.checklist_add,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"favorite.add",
-						&self.favorite_add,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"favorite.delete",
-						&self.favorite_delete,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(FieldsAction);
+			serialize_map!(
+				FieldsAction { opt "accept" accept, opt "decline" decline, opt "complete"
+				complete, opt "approve" approve, opt "disapprove" disapprove, opt "start"
+				start, opt "pause" pause, opt "delegate" delegate, opt "remove" remove,
+				opt "edit" edit, opt "defer" defer, opt "renew" renew, opt "create"
+				create, opt "changeDeadline" change_deadline, opt "checklistAddItems"
+				checklist_add_items, opt "addFavorite" add_favorite, opt "deleteFavorite"
+				delete_favorite, opt "rate" rate, opt "take" take, opt "edit.originator"
+				edit_originator, opt "checklist.reorder" checklist_reorder, opt
+				"elapsedtime.add" elapsedtime_add, opt "dayplan.timer.toggle"
+				dayplan_timer_toggle, opt "edit.plan" edit_plan, opt "checklist.add"
+				checklist_add, opt "favorite.add" favorite_add, opt "favorite.delete"
+				favorite_delete, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for FieldsAction {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						accept: object.field("accept")?,
-						decline: object.field("decline")?,
-						complete: object.field("complete")?,
-						approve: object.field("approve")?,
-						disapprove: object.field("disapprove")?,
-						start: object.field("start")?,
-						pause: object.field("pause")?,
-						delegate: object.field("delegate")?,
-						remove: object.field("remove")?,
-						edit: object.field("edit")?,
-						defer: object.field("defer")?,
-						renew: object.field("renew")?,
-						create: object.field("create")?,
-						change_deadline: object.field("changeDeadline")?,
-						checklist_add_items: object.field("checklistAddItems")?,
-						add_favorite: object.field("addFavorite")?,
-						delete_favorite: object.field("deleteFavorite")?,
-						rate: object.field("rate")?,
-						take: object.field("take")?,
-						edit_originator: object.field("edit.originator")?,
-						checklist_reorder: object.field("checklist.reorder")?,
-						elapsedtime_add: object.field("elapsedtime.add")?,
-						dayplan_timer_toggle: object.field("dayplan.timer.toggle")?,
-						edit_plan: object.field("edit.plan")?,
-						checklist_add: object.field("checklist.add")?,
-						favorite_add: object.field("favorite.add")?,
-						favorite_delete: object.field("favorite.delete")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				FieldsAction { accept : field "accept", decline : field "decline",
+				complete : field "complete", approve : field "approve", disapprove :
+				field "disapprove", start : field "start", pause : field "pause",
+				delegate : field "delegate", remove : field "remove", edit : field
+				"edit", defer : field "defer", renew : field "renew", create : field
+				"create", change_deadline : field "changeDeadline", checklist_add_items :
+				field "checklistAddItems", add_favorite : field "addFavorite",
+				delete_favorite : field "deleteFavorite", rate : field "rate", take :
+				field "take", edit_originator : field "edit.originator",
+				checklist_reorder : field "checklist.reorder", elapsedtime_add : field
+				"elapsedtime.add", dayplan_timer_toggle : field "dayplan.timer.toggle",
+				edit_plan : field "edit.plan", checklist_add : field "checklist.add",
+				favorite_add : field "favorite.add", favorite_delete : field
+				"favorite.delete", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(FieldsAction);
 			/// The object `params.fields.checkListTree.fields` of `tasks.task.add`: `object`.
@@ -22658,88 +14248,28 @@ pub mod tasks {
 					self.node_id = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for FieldsCheckListTreeFields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "copiedId", &self.copied_id)?;
-					crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-					crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-					crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-					crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-					crate::support::opt_entry(&mut map, "title", &self.title)?;
-					crate::support::opt_entry(&mut map, "sortIndex", &self.sort_index)?;
-					crate::support::opt_entry(
-						&mut map,
-						"displaySortIndex",
-						&self.display_sort_index,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isComplete",
-						&self.is_complete,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isImportant",
-						&self.is_important,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"completedCount",
-						&self.completed_count,
-					)?;
-					crate::support::opt_entry(&mut map, "members", &self.members)?;
-					crate::support::opt_entry(
-						&mut map,
-						"attachments",
-						&self.attachments,
-					)?;
-					crate::support::opt_entry(&mut map, "nodeId", &self.node_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(FieldsCheckListTreeFields);
+			serialize_map!(
+				FieldsCheckListTreeFields { opt "id" id, opt "copiedId" copied_id, opt
+				"entityId" entity_id, opt "userId" user_id, opt "createdBy" created_by,
+				opt "parentId" parent_id, opt "title" title, opt "sortIndex" sort_index,
+				opt "displaySortIndex" display_sort_index, opt "isComplete" is_complete,
+				opt "isImportant" is_important, opt "completedCount" completed_count, opt
+				"members" members, opt "attachments" attachments, opt "nodeId" node_id,
+				rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for FieldsCheckListTreeFields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.exact_str("id")?,
-						copied_id: object.exact_str("copiedId")?,
-						entity_id: object.exact_str("entityId")?,
-						user_id: object.field("userId")?,
-						created_by: object.exact_str("createdBy")?,
-						parent_id: object.exact_str("parentId")?,
-						title: object.exact_str("title")?,
-						sort_index: object.exact_str("sortIndex")?,
-						display_sort_index: object.exact_str("displaySortIndex")?,
-						is_complete: object.field("isComplete")?,
-						is_important: object.field("isImportant")?,
-						completed_count: object.field("completedCount")?,
-						members: object.field("members")?,
-						attachments: object.field("attachments")?,
-						node_id: object.exact_str("nodeId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				FieldsCheckListTreeFields { id : exact "id", copied_id : exact
+				"copiedId", entity_id : exact "entityId", user_id : field "userId",
+				created_by : exact "createdBy", parent_id : exact "parentId", title :
+				exact "title", sort_index : exact "sortIndex", display_sort_index : exact
+				"displaySortIndex", is_complete : field "isComplete", is_important :
+				field "isImportant", completed_count : field "completedCount", members :
+				field "members", attachments : field "attachments", node_id : exact
+				"nodeId", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(FieldsCheckListTreeFields);
 			/// The object `params.fields.checkListTree` of `tasks.task.add`: `object`.
@@ -22796,50 +14326,18 @@ pub mod tasks {
 					self.descendants = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for FieldsCheckListTree {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "nodeId", &self.node_id)?;
-					crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-					crate::support::opt_entry(&mut map, "action", &self.action)?;
-					crate::support::opt_entry(
-						&mut map,
-						"descendants",
-						&self.descendants,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(FieldsCheckListTree);
+			serialize_map!(
+				FieldsCheckListTree { opt "nodeId" node_id, opt "fields" fields, opt
+				"action" action, opt "descendants" descendants, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for FieldsCheckListTree {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						node_id: object.field("nodeId")?,
-						fields: object.field("fields")?,
-						action: object.field("action")?,
-						descendants: object.field("descendants")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				FieldsCheckListTree { node_id : field "nodeId", fields : field "fields",
+				action : field "action", descendants : field "descendants", extra : rest
+				"", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(FieldsCheckListTree);
 			/// The object `params.fields` of `tasks.task.add`: `object`.
@@ -23533,373 +15031,89 @@ pub mod tasks {
 					self.uf.insert(key.into(), value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Fields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-					crate::support::opt_entry(&mut map, "title", &self.title)?;
-					crate::support::opt_entry(
-						&mut map,
-						"description",
-						&self.description,
-					)?;
-					crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
-					crate::support::opt_entry(&mut map, "mark", &self.mark)?;
-					crate::support::opt_entry(&mut map, "priority", &self.priority)?;
-					crate::support::opt_entry(
-						&mut map,
-						"multitask",
-						&self.multitask.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"notViewed",
-						&self.not_viewed.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"replicate",
-						&self.replicate.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "stageId", &self.stage_id)?;
-					crate::support::opt_entry(&mut map, "sprintId", &self.sprint_id)?;
-					crate::support::opt_entry(&mut map, "backlogId", &self.backlog_id)?;
-					crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-					crate::support::opt_entry(
-						&mut map,
-						"createdDate",
-						&self.created_date,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"responsibleId",
-						&self.responsible_id,
-					)?;
-					crate::support::opt_entry(&mut map, "changedBy", &self.changed_by)?;
-					crate::support::opt_entry(
-						&mut map,
-						"changedDate",
-						&self.changed_date,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"statusChangedBy",
-						&self.status_changed_by,
-					)?;
-					crate::support::opt_entry(&mut map, "closedBy", &self.closed_by)?;
-					crate::support::opt_entry(
-						&mut map,
-						"closedDate",
-						&self.closed_date,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"activityDate",
-						&self.activity_date,
-					)?;
-					crate::support::opt_entry(&mut map, "dateStart", &self.date_start)?;
-					crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
-					crate::support::opt_entry(
-						&mut map,
-						"startDatePlan",
-						&self.start_date_plan,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"endDatePlan",
-						&self.end_date_plan,
-					)?;
-					crate::support::opt_entry(&mut map, "guid", &self.guid)?;
-					crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"commentsCount",
-						&self.comments_count,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"serviceCommentsCount",
-						&self.service_comments_count,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"allowChangeDeadline",
-						&self.allow_change_deadline.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"allowTimeTracking",
-						&self.allow_time_tracking.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"taskControl",
-						&self.task_control.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"addInReport",
-						&self.add_in_report.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"forkedByTemplateId",
-						&self.forked_by_template_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"timeEstimate",
-						&self.time_estimate,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"timeSpentInLogs",
-						&self.time_spent_in_logs,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"matchWorkTime",
-						&self.match_work_time.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"forumTopicId",
-						&self.forum_topic_id,
-					)?;
-					crate::support::opt_entry(&mut map, "forumId", &self.forum_id)?;
-					crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"subordinate",
-						&self.subordinate.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"exchangeModified",
-						&self.exchange_modified,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"exchangeId",
-						&self.exchange_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"outlookVersion",
-						&self.outlook_version,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"viewedDate",
-						&self.viewed_date,
-					)?;
-					crate::support::opt_entry(&mut map, "sorting", &self.sorting)?;
-					crate::support::opt_entry(
-						&mut map,
-						"durationFact",
-						&self.duration_fact,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isMuted",
-						&self.is_muted.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isPinned",
-						&self.is_pinned.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isPinnedInGroup",
-						&self.is_pinned_in_group.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "flowId", &self.flow_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"descriptionInBbcode",
-						&self.description_in_bbcode.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "status", &self.status)?;
-					crate::support::opt_entry(
-						&mut map,
-						"statusChangedDate",
-						&self.status_changed_date,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"durationPlan",
-						&self.duration_plan,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"durationType",
-						&self.duration_type,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"favorite",
-						&self.favorite.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "groupId", &self.group_id)?;
-					crate::support::opt_entry(&mut map, "auditors", &self.auditors)?;
-					crate::support::opt_entry(
-						&mut map,
-						"accomplices",
-						&self.accomplices,
-					)?;
-					crate::support::opt_entry(&mut map, "checklist", &self.checklist)?;
-					crate::support::opt_entry(&mut map, "group", &self.group)?;
-					crate::support::opt_entry(&mut map, "creator", &self.creator)?;
-					crate::support::opt_entry(
-						&mut map,
-						"responsible",
-						&self.responsible,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"accomplicesData",
-						&self.accomplices_data,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"auditorsData",
-						&self.auditors_data,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"newCommentsCount",
-						&self.new_comments_count,
-					)?;
-					crate::support::opt_entry(&mut map, "action", &self.action)?;
-					crate::support::opt_entry(
-						&mut map,
-						"checkListTree",
-						&self.check_list_tree,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"checkListCanAdd",
-						&self.check_list_can_add,
-					)?;
-					crate::support::opt_entry(&mut map, "ufCrmTask", &self.uf_crm_task)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ufTaskWebdavFiles",
-						&self.uf_task_webdav_files,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ufMailMessage",
-						&self.uf_mail_message,
-					)?;
-					crate::support::rest_entries(&mut map, &self.uf)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Fields);
+			serialize_map!(
+				Fields { opt "id" id, opt "parentId" parent_id, opt "title" title, opt
+				"description" description, opt "chatId" chat_id, opt "mark" mark, opt
+				"priority" priority, opt_yn "multitask" multitask, opt_yn "notViewed"
+				not_viewed, opt_yn "replicate" replicate, opt "stageId" stage_id, opt
+				"sprintId" sprint_id, opt "backlogId" backlog_id, opt "createdBy"
+				created_by, opt "createdDate" created_date, opt "responsibleId"
+				responsible_id, opt "changedBy" changed_by, opt "changedDate"
+				changed_date, opt "statusChangedBy" status_changed_by, opt "closedBy"
+				closed_by, opt "closedDate" closed_date, opt "activityDate"
+				activity_date, opt "dateStart" date_start, opt "deadline" deadline, opt
+				"startDatePlan" start_date_plan, opt "endDatePlan" end_date_plan, opt
+				"guid" guid, opt "xmlId" xml_id, opt "commentsCount" comments_count, opt
+				"serviceCommentsCount" service_comments_count, opt_yn
+				"allowChangeDeadline" allow_change_deadline, opt_yn "allowTimeTracking"
+				allow_time_tracking, opt_yn "taskControl" task_control, opt_yn
+				"addInReport" add_in_report, opt "forkedByTemplateId"
+				forked_by_template_id, opt "timeEstimate" time_estimate, opt
+				"timeSpentInLogs" time_spent_in_logs, opt_yn "matchWorkTime"
+				match_work_time, opt "forumTopicId" forum_topic_id, opt "forumId"
+				forum_id, opt "siteId" site_id, opt_yn "subordinate" subordinate, opt
+				"exchangeModified" exchange_modified, opt "exchangeId" exchange_id, opt
+				"outlookVersion" outlook_version, opt "viewedDate" viewed_date, opt
+				"sorting" sorting, opt "durationFact" duration_fact, opt_yn "isMuted"
+				is_muted, opt_yn "isPinned" is_pinned, opt_yn "isPinnedInGroup"
+				is_pinned_in_group, opt "flowId" flow_id, opt_yn "descriptionInBbcode"
+				description_in_bbcode, opt "status" status, opt "statusChangedDate"
+				status_changed_date, opt "durationPlan" duration_plan, opt "durationType"
+				duration_type, opt_yn "favorite" favorite, opt "groupId" group_id, opt
+				"auditors" auditors, opt "accomplices" accomplices, opt "checklist"
+				checklist, opt "group" group, opt "creator" creator, opt "responsible"
+				responsible, opt "accomplicesData" accomplices_data, opt "auditorsData"
+				auditors_data, opt "newCommentsCount" new_comments_count, opt "action"
+				action, opt "checkListTree" check_list_tree, opt "checkListCanAdd"
+				check_list_can_add, opt "ufCrmTask" uf_crm_task, opt "ufTaskWebdavFiles"
+				uf_task_webdav_files, opt "ufMailMessage" uf_mail_message, rest "UF_*"
+				uf, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Fields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.exact_str("id")?,
-						parent_id: object.exact_str("parentId")?,
-						title: object.exact_str("title")?,
-						description: object.exact_str("description")?,
-						chat_id: object.field("chatId")?,
-						mark: object.field("mark")?,
-						priority: object.field("priority")?,
-						multitask: object.field("multitask")?,
-						not_viewed: object.field("notViewed")?,
-						replicate: object.field("replicate")?,
-						stage_id: object.exact_str("stageId")?,
-						sprint_id: object.exact_str("sprintId")?,
-						backlog_id: object.exact_str("backlogId")?,
-						created_by: object.exact_str("createdBy")?,
-						created_date: object.exact_str("createdDate")?,
-						responsible_id: object.exact_str("responsibleId")?,
-						changed_by: object.exact_str("changedBy")?,
-						changed_date: object.exact_str("changedDate")?,
-						status_changed_by: object.exact_str("statusChangedBy")?,
-						closed_by: object.exact_str("closedBy")?,
-						closed_date: object.exact_str("closedDate")?,
-						activity_date: object.exact_str("activityDate")?,
-						date_start: object.exact_str("dateStart")?,
-						deadline: object.exact_str("deadline")?,
-						start_date_plan: object.exact_str("startDatePlan")?,
-						end_date_plan: object.exact_str("endDatePlan")?,
-						guid: object.exact_str("guid")?,
-						xml_id: object.exact_str("xmlId")?,
-						comments_count: object.exact_str("commentsCount")?,
-						service_comments_count: object
-							.exact_str("serviceCommentsCount")?,
-						allow_change_deadline: object.field("allowChangeDeadline")?,
-						allow_time_tracking: object.field("allowTimeTracking")?,
-						task_control: object.field("taskControl")?,
-						add_in_report: object.field("addInReport")?,
-						forked_by_template_id: object.exact_str("forkedByTemplateId")?,
-						time_estimate: object.exact_str("timeEstimate")?,
-						time_spent_in_logs: object.exact_str("timeSpentInLogs")?,
-						match_work_time: object.field("matchWorkTime")?,
-						forum_topic_id: object.exact_str("forumTopicId")?,
-						forum_id: object.exact_str("forumId")?,
-						site_id: object.exact_str("siteId")?,
-						subordinate: object.field("subordinate")?,
-						exchange_modified: object.exact_str("exchangeModified")?,
-						exchange_id: object.exact_str("exchangeId")?,
-						outlook_version: object.exact_str("outlookVersion")?,
-						viewed_date: object.exact_str("viewedDate")?,
-						sorting: object.exact_str("sorting")?,
-						duration_fact: object.exact_str("durationFact")?,
-						is_muted: object.field("isMuted")?,
-						is_pinned: object.field("isPinned")?,
-						is_pinned_in_group: object.field("isPinnedInGroup")?,
-						flow_id: object.exact_str("flowId")?,
-						description_in_bbcode: object.field("descriptionInBbcode")?,
-						status: object.field("status")?,
-						status_changed_date: object.exact_str("statusChangedDate")?,
-						duration_plan: object.exact_str("durationPlan")?,
-						duration_type: object.field("durationType")?,
-						favorite: object.field("favorite")?,
-						group_id: object.exact_str("groupId")?,
-						auditors: object.field("auditors")?,
-						accomplices: object.field("accomplices")?,
-						checklist: object.field("checklist")?,
-						group: object.field("group")?,
-						creator: object.field("creator")?,
-						responsible: object.field("responsible")?,
-						accomplices_data: object.field("accomplicesData")?,
-						auditors_data: object.field("auditorsData")?,
-						new_comments_count: object.field("newCommentsCount")?,
-						action: object.field("action")?,
-						check_list_tree: object.field("checkListTree")?,
-						check_list_can_add: object.field("checkListCanAdd")?,
-						uf_crm_task: object.field("ufCrmTask")?,
-						uf_task_webdav_files: object.field("ufTaskWebdavFiles")?,
-						uf_mail_message: object.exact_str("ufMailMessage")?,
-						uf: object.pattern("UF_*")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Fields { id : exact "id", parent_id : exact "parentId", title : exact
+				"title", description : exact "description", chat_id : field "chatId",
+				mark : field "mark", priority : field "priority", multitask : field
+				"multitask", not_viewed : field "notViewed", replicate : field
+				"replicate", stage_id : exact "stageId", sprint_id : exact "sprintId",
+				backlog_id : exact "backlogId", created_by : exact "createdBy",
+				created_date : exact "createdDate", responsible_id : exact
+				"responsibleId", changed_by : exact "changedBy", changed_date : exact
+				"changedDate", status_changed_by : exact "statusChangedBy", closed_by :
+				exact "closedBy", closed_date : exact "closedDate", activity_date : exact
+				"activityDate", date_start : exact "dateStart", deadline : exact
+				"deadline", start_date_plan : exact "startDatePlan", end_date_plan :
+				exact "endDatePlan", guid : exact "guid", xml_id : exact "xmlId",
+				comments_count : exact "commentsCount", service_comments_count : exact
+				"serviceCommentsCount", allow_change_deadline : field
+				"allowChangeDeadline", allow_time_tracking : field "allowTimeTracking",
+				task_control : field "taskControl", add_in_report : field "addInReport",
+				forked_by_template_id : exact "forkedByTemplateId", time_estimate : exact
+				"timeEstimate", time_spent_in_logs : exact "timeSpentInLogs",
+				match_work_time : field "matchWorkTime", forum_topic_id : exact
+				"forumTopicId", forum_id : exact "forumId", site_id : exact "siteId",
+				subordinate : field "subordinate", exchange_modified : exact
+				"exchangeModified", exchange_id : exact "exchangeId", outlook_version :
+				exact "outlookVersion", viewed_date : exact "viewedDate", sorting : exact
+				"sorting", duration_fact : exact "durationFact", is_muted : field
+				"isMuted", is_pinned : field "isPinned", is_pinned_in_group : field
+				"isPinnedInGroup", flow_id : exact "flowId", description_in_bbcode :
+				field "descriptionInBbcode", status : field "status", status_changed_date
+				: exact "statusChangedDate", duration_plan : exact "durationPlan",
+				duration_type : field "durationType", favorite : field "favorite",
+				group_id : exact "groupId", auditors : field "auditors", accomplices :
+				field "accomplices", checklist : field "checklist", group : field
+				"group", creator : field "creator", responsible : field "responsible",
+				accomplices_data : field "accomplicesData", auditors_data : field
+				"auditorsData", new_comments_count : field "newCommentsCount", action :
+				field "action", check_list_tree : field "checkListTree",
+				check_list_can_add : field "checkListCanAdd", uf_crm_task : field
+				"ufCrmTask", uf_task_webdav_files : field "ufTaskWebdavFiles",
+				uf_mail_message : exact "ufMailMessage", uf : pattern "UF_*", extra :
+				rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
 			/// The object `result` of `tasks.task.add`: `object`.
@@ -23913,30 +15127,10 @@ pub mod tasks {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["task"], &[])?;
-					Ok(Self {
-						task: object.field("task")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "task", &self.task)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { task : field "task", extra : rest "", } fits["task"] []
+			);
+			serialize_map!(Output { opt "task" task, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Add {
 				const NAME: &'static str = "tasks.task.add";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -24006,51 +15200,18 @@ pub mod tasks {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputTime {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						start: object.soft("start"),
-						finish: object.soft("finish"),
-						duration: object.soft("duration"),
-						processing: object.soft("processing"),
-						date_start: object.soft("date_start"),
-						date_finish: object.soft("date_finish"),
-						operating_reset_at: object.soft("operating_reset_at"),
-						operating: object.soft("operating"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputTime {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "start", &self.start)?;
-					crate::support::opt_entry(&mut map, "finish", &self.finish)?;
-					crate::support::opt_entry(&mut map, "duration", &self.duration)?;
-					crate::support::opt_entry(&mut map, "processing", &self.processing)?;
-					crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
-					crate::support::opt_entry(
-						&mut map,
-						"date_finish",
-						&self.date_finish,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"operating_reset_at",
-						&self.operating_reset_at,
-					)?;
-					crate::support::opt_entry(&mut map, "operating", &self.operating)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputTime { start : soft "start", finish : soft "finish", duration :
+				soft "duration", processing : soft "processing", date_start : soft
+				"date_start", date_finish : soft "date_finish", operating_reset_at : soft
+				"operating_reset_at", operating : soft "operating", extra : rest "", }
+			);
+			serialize_map!(
+				OutputTime { opt "start" start, opt "finish" finish, opt "duration"
+				duration, opt "processing" processing, opt "date_start" date_start, opt
+				"date_finish" date_finish, opt "operating_reset_at" operating_reset_at,
+				opt "operating" operating, rest "" extra }
+			);
 			/// The object `result` of `tasks.task.approve`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-approve.html>
@@ -24066,32 +15227,11 @@ pub mod tasks {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["task", "time"], &[])?;
-					Ok(Self {
-						task: object.field("task")?,
-						time: object.soft("time"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "task", &self.task)?;
-					crate::support::opt_entry(&mut map, "time", &self.time)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { task : field "task", time : soft "time", extra : rest "", }
+				fits["task", "time"] []
+			);
+			serialize_map!(Output { opt "task" task, opt "time" time, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Approve {
 				const NAME: &'static str = "tasks.task.approve";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -24127,30 +15267,10 @@ pub mod tasks {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["task"], &[])?;
-					Ok(Self {
-						task: object.field("task")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "task", &self.task)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { task : field "task", extra : rest "", } fits["task"] []
+			);
+			serialize_map!(Output { opt "task" task, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Complete {
 				const NAME: &'static str = "tasks.task.complete";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -24208,44 +15328,17 @@ pub mod tasks {
 					self.type_ = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Get {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-					crate::support::opt_entry(&mut map, "groupId", &self.group_id)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Get);
+			serialize_map!(
+				Get { opt "userId" user_id, opt "groupId" group_id, opt "type" type_,
+				rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Get {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						user_id: object.field("userId")?,
-						group_id: object.field("groupId")?,
-						type_: object.exact_str("type")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Get { user_id : field "userId", group_id : field "groupId", type_ : exact
+				"type", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
 			/// Types of `tasks.task.counters.get`.
@@ -24276,31 +15369,13 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputKey {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							counter: object.field("counter")?,
-							code: object.field("code")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputKey {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "counter", &self.counter)?;
-						crate::support::opt_entry(&mut map, "code", &self.code)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputKey { counter : field "counter", code : field "code", extra :
+					rest "", }
+				);
+				serialize_map!(
+					OutputKey { opt "counter" counter, opt "code" code, rest "" extra }
+				);
 				/// The object `result` of `tasks.task.counters.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-counters-get.html>
@@ -24314,29 +15389,8 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							key: object.pattern("*")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::rest_entries(&mut map, &self.key)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(Output { key : pattern "*", extra : rest "", });
+				serialize_map!(Output { rest "*" key, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::Get {
 					const NAME: &'static str = "tasks.task.counters.get";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -24405,51 +15459,18 @@ pub mod tasks {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputTime {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						start: object.soft("start"),
-						finish: object.soft("finish"),
-						duration: object.soft("duration"),
-						processing: object.soft("processing"),
-						date_start: object.soft("date_start"),
-						date_finish: object.soft("date_finish"),
-						operating_reset_at: object.soft("operating_reset_at"),
-						operating: object.soft("operating"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputTime {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "start", &self.start)?;
-					crate::support::opt_entry(&mut map, "finish", &self.finish)?;
-					crate::support::opt_entry(&mut map, "duration", &self.duration)?;
-					crate::support::opt_entry(&mut map, "processing", &self.processing)?;
-					crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
-					crate::support::opt_entry(
-						&mut map,
-						"date_finish",
-						&self.date_finish,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"operating_reset_at",
-						&self.operating_reset_at,
-					)?;
-					crate::support::opt_entry(&mut map, "operating", &self.operating)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputTime { start : soft "start", finish : soft "finish", duration :
+				soft "duration", processing : soft "processing", date_start : soft
+				"date_start", date_finish : soft "date_finish", operating_reset_at : soft
+				"operating_reset_at", operating : soft "operating", extra : rest "", }
+			);
+			serialize_map!(
+				OutputTime { opt "start" start, opt "finish" finish, opt "duration"
+				duration, opt "processing" processing, opt "date_start" date_start, opt
+				"date_finish" date_finish, opt "operating_reset_at" operating_reset_at,
+				opt "operating" operating, rest "" extra }
+			);
 			/// The object `result` of `tasks.task.defer`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-defer.html>
@@ -24465,32 +15486,11 @@ pub mod tasks {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["task", "time"], &[])?;
-					Ok(Self {
-						task: object.field("task")?,
-						time: object.soft("time"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "task", &self.task)?;
-					crate::support::opt_entry(&mut map, "time", &self.time)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { task : field "task", time : soft "time", extra : rest "", }
+				fits["task", "time"] []
+			);
+			serialize_map!(Output { opt "task" task, opt "time" time, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Defer {
 				const NAME: &'static str = "tasks.task.defer";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -24558,51 +15558,18 @@ pub mod tasks {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputTime {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						start: object.soft("start"),
-						finish: object.soft("finish"),
-						duration: object.soft("duration"),
-						processing: object.soft("processing"),
-						date_start: object.soft("date_start"),
-						date_finish: object.soft("date_finish"),
-						operating_reset_at: object.soft("operating_reset_at"),
-						operating: object.soft("operating"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputTime {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "start", &self.start)?;
-					crate::support::opt_entry(&mut map, "finish", &self.finish)?;
-					crate::support::opt_entry(&mut map, "duration", &self.duration)?;
-					crate::support::opt_entry(&mut map, "processing", &self.processing)?;
-					crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
-					crate::support::opt_entry(
-						&mut map,
-						"date_finish",
-						&self.date_finish,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"operating_reset_at",
-						&self.operating_reset_at,
-					)?;
-					crate::support::opt_entry(&mut map, "operating", &self.operating)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputTime { start : soft "start", finish : soft "finish", duration :
+				soft "duration", processing : soft "processing", date_start : soft
+				"date_start", date_finish : soft "date_finish", operating_reset_at : soft
+				"operating_reset_at", operating : soft "operating", extra : rest "", }
+			);
+			serialize_map!(
+				OutputTime { opt "start" start, opt "finish" finish, opt "duration"
+				duration, opt "processing" processing, opt "date_start" date_start, opt
+				"date_finish" date_finish, opt "operating_reset_at" operating_reset_at,
+				opt "operating" operating, rest "" extra }
+			);
 			/// The object `result` of `tasks.task.delegate`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delegate.html>
@@ -24618,32 +15585,11 @@ pub mod tasks {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["task", "time"], &[])?;
-					Ok(Self {
-						task: object.field("task")?,
-						time: object.soft("time"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "task", &self.task)?;
-					crate::support::opt_entry(&mut map, "time", &self.time)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { task : field "task", time : soft "time", extra : rest "", }
+				fits["task", "time"] []
+			);
+			serialize_map!(Output { opt "task" task, opt "time" time, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Delegate {
 				const NAME: &'static str = "tasks.task.delegate";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -24742,51 +15688,18 @@ pub mod tasks {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputTime {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						start: object.soft("start"),
-						finish: object.soft("finish"),
-						duration: object.soft("duration"),
-						processing: object.soft("processing"),
-						date_start: object.soft("date_start"),
-						date_finish: object.soft("date_finish"),
-						operating_reset_at: object.soft("operating_reset_at"),
-						operating: object.soft("operating"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputTime {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "start", &self.start)?;
-					crate::support::opt_entry(&mut map, "finish", &self.finish)?;
-					crate::support::opt_entry(&mut map, "duration", &self.duration)?;
-					crate::support::opt_entry(&mut map, "processing", &self.processing)?;
-					crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
-					crate::support::opt_entry(
-						&mut map,
-						"date_finish",
-						&self.date_finish,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"operating_reset_at",
-						&self.operating_reset_at,
-					)?;
-					crate::support::opt_entry(&mut map, "operating", &self.operating)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputTime { start : soft "start", finish : soft "finish", duration :
+				soft "duration", processing : soft "processing", date_start : soft
+				"date_start", date_finish : soft "date_finish", operating_reset_at : soft
+				"operating_reset_at", operating : soft "operating", extra : rest "", }
+			);
+			serialize_map!(
+				OutputTime { opt "start" start, opt "finish" finish, opt "duration"
+				duration, opt "processing" processing, opt "date_start" date_start, opt
+				"date_finish" date_finish, opt "operating_reset_at" operating_reset_at,
+				opt "operating" operating, rest "" extra }
+			);
 			/// The object `result` of `tasks.task.disapprove`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-disapprove.html>
@@ -24802,32 +15715,11 @@ pub mod tasks {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["task", "time"], &[])?;
-					Ok(Self {
-						task: object.field("task")?,
-						time: object.soft("time"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "task", &self.task)?;
-					crate::support::opt_entry(&mut map, "time", &self.time)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { task : field "task", time : soft "time", extra : rest "", }
+				fits["task", "time"] []
+			);
+			serialize_map!(Output { opt "task" task, opt "time" time, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Disapprove {
 				const NAME: &'static str = "tasks.task.disapprove";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -24862,40 +15754,11 @@ pub mod tasks {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Add {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("taskId", &self.task_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Add);
+			serialize_map!(Add { req "taskId" task_id, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Add {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						task_id: object.field("taskId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Add { task_id : field "taskId", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Add);
 			/// `tasks.task.favorite.remove`: REST 2, scope `task`.
@@ -24921,40 +15784,11 @@ pub mod tasks {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Remove {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("taskId", &self.task_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Remove);
+			serialize_map!(Remove { req "taskId" task_id, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Remove {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						task_id: object.field("taskId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Remove { task_id : field "taskId", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Remove);
 			/// Types of `tasks.task.favorite.add`.
@@ -25044,42 +15878,16 @@ pub mod tasks {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Attach {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("taskId", &self.task_id)?;
-					map.serialize_entry("fileId", &self.file_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Attach);
+			serialize_map!(
+				Attach { req "taskId" task_id, req "fileId" file_id, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Attach {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						task_id: object.field("taskId")?,
-						file_id: object.field("fileId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Attach { task_id : field "taskId", file_id : field "fileId", extra : rest
+				"", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Attach);
 			/// Types of `tasks.task.files.attach`.
@@ -25112,34 +15920,13 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["attachmentId"], &[])?;
-						Ok(Self {
-							attachment_id: object.field("attachmentId")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"attachmentId",
-							&self.attachment_id,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { attachment_id : field "attachmentId", extra : rest "", }
+					fits["attachmentId"] []
+				);
+				serialize_map!(
+					Output { opt "attachmentId" attachment_id, rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::Attach {
 					const NAME: &'static str = "tasks.task.files.attach";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -25178,30 +15965,10 @@ pub mod tasks {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["task"], &[])?;
-					Ok(Self {
-						task: object.field("task")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "task", &self.task)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { task : field "task", extra : rest "", } fits["task"] []
+			);
+			serialize_map!(Output { opt "task" task, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "tasks.task.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -25255,34 +16022,13 @@ pub mod tasks {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["allowedActions"], &[])?;
-					Ok(Self {
-						allowed_actions: object.field("allowedActions")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"allowedActions",
-						&self.allowed_actions,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { allowed_actions : field "allowedActions", extra : rest "", }
+				fits["allowedActions"] []
+			);
+			serialize_map!(
+				Output { opt "allowedActions" allowed_actions, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Getaccess {
 				const NAME: &'static str = "tasks.task.getaccess";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -25335,44 +16081,17 @@ pub mod tasks {
 					self.order = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for List {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("taskId", &self.task_id)?;
-					crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-					crate::support::opt_entry(&mut map, "order", &self.order)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(List);
+			serialize_map!(
+				List { req "taskId" task_id, opt "filter" filter, opt "order" order, rest
+				"" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for List {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						task_id: object.field("taskId")?,
-						filter: object.field("filter")?,
-						order: object.field("order")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				List { task_id : field "taskId", filter : field "filter", order : field
+				"order", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// Types of `tasks.task.history.list`.
@@ -25562,56 +16281,18 @@ pub mod tasks {
 						self.login = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for FilterUser {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(
-							&mut map,
-							"lastName",
-							&self.last_name,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"secondName",
-							&self.second_name,
-						)?;
-						crate::support::opt_entry(&mut map, "login", &self.login)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(FilterUser);
+				serialize_map!(
+					FilterUser { opt "id" id, opt "name" name, opt "lastName" last_name,
+					opt "secondName" second_name, opt "login" login, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for FilterUser {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							name: object.exact_str("name")?,
-							last_name: object.exact_str("lastName")?,
-							second_name: object.exact_str("secondName")?,
-							login: object.exact_str("login")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					FilterUser { id : field "id", name : exact "name", last_name : exact
+					"lastName", second_name : exact "secondName", login : exact "login",
+					extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(FilterUser);
 				/// The object `params.filter` of `tasks.task.history.list`: `object`.
@@ -25675,52 +16356,18 @@ pub mod tasks {
 						self.user = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Filter {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"createdDate",
-							&self.created_date,
-						)?;
-						crate::support::opt_entry(&mut map, "field", &self.field)?;
-						crate::support::opt_entry(&mut map, "value", &self.value)?;
-						crate::support::opt_entry(&mut map, "user", &self.user)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Filter);
+				serialize_map!(
+					Filter { opt "id" id, opt "createdDate" created_date, opt "field"
+					field, opt "value" value, opt "user" user, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Filter {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							created_date: object.exact_str("createdDate")?,
-							field: object.field("field")?,
-							value: object.field("value")?,
-							user: object.field("user")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					Filter { id : field "id", created_date : exact "createdDate", field :
+					field "field", value : field "value", user : field "user", extra :
+					rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Filter);
 				/// The object `params.order` of `tasks.task.history.list`: `object`.
@@ -25753,40 +16400,11 @@ pub mod tasks {
 						self.field.insert(key.into(), value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Order {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::rest_entries(&mut map, &self.field)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Order);
+				serialize_map!(Order { rest "*" field, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Order {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							field: object.pattern("*")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(Order { field : pattern "*", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Order);
 				/// Allowed values of `result.field` in `tasks.task.history.list`.
@@ -25922,45 +16540,15 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputUser {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							name: object.field("name")?,
-							last_name: object.field("lastName")?,
-							second_name: object.field("secondName")?,
-							login: object.field("login")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputUser {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(
-							&mut map,
-							"lastName",
-							&self.last_name,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"secondName",
-							&self.second_name,
-						)?;
-						crate::support::opt_entry(&mut map, "login", &self.login)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputUser { id : field "id", name : field "name", last_name : field
+					"lastName", second_name : field "secondName", login : field "login",
+					extra : rest "", }
+				);
+				serialize_map!(
+					OutputUser { opt "id" id, opt "name" name, opt "lastName" last_name,
+					opt "secondName" second_name, opt "login" login, rest "" extra }
+				);
 				/// The object `result` of `tasks.task.history.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-history-list.html>
@@ -25982,46 +16570,15 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object
-							.fits(
-								&["id", "createdDate", "field", "value", "user"],
-								&[],
-							)?;
-						Ok(Self {
-							id: object.field("id")?,
-							created_date: object.field("createdDate")?,
-							field: object.field("field")?,
-							value: object.field("value")?,
-							user: object.field("user")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"createdDate",
-							&self.created_date,
-						)?;
-						crate::support::opt_entry(&mut map, "field", &self.field)?;
-						map.serialize_entry("value", &self.value)?;
-						crate::support::opt_entry(&mut map, "user", &self.user)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { id : field "id", created_date : field "createdDate", field :
+					field "field", value : field "value", user : field "user", extra :
+					rest "", } fits["id", "createdDate", "field", "value", "user"] []
+				);
+				serialize_map!(
+					Output { opt "id" id, opt "createdDate" created_date, opt "field"
+					field, req "value" value, opt "user" user, rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::List {
 					const NAME: &'static str = "tasks.task.history.list";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -26077,40 +16634,11 @@ pub mod tasks {
 					self.field.insert(key.into(), value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Order {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.field)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Order);
+			serialize_map!(Order { rest "*" field, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Order {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						field: object.pattern("*")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Order { field : pattern "*", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Order);
 			/// The object `params.filter` of `tasks.task.list`: `object`.
@@ -26143,40 +16671,11 @@ pub mod tasks {
 					self.field.insert(key.into(), value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Filter {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.field)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Filter);
+			serialize_map!(Filter { rest "*" field, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Filter {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						field: object.pattern("*")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Filter { field : pattern "*", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Filter);
 			/// The object `result` of `tasks.task.list`: `object`.
@@ -26190,30 +16689,10 @@ pub mod tasks {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["tasks"], &[])?;
-					Ok(Self {
-						tasks: object.field("tasks")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("tasks", &self.tasks)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { tasks : field "tasks", extra : rest "", } fits["tasks"] []
+			);
+			serialize_map!(Output { req "tasks" tasks, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::List {
 				const NAME: &'static str = "tasks.task.list";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -26285,51 +16764,18 @@ pub mod tasks {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputTime {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						start: object.soft("start"),
-						finish: object.soft("finish"),
-						duration: object.soft("duration"),
-						processing: object.soft("processing"),
-						date_start: object.soft("date_start"),
-						date_finish: object.soft("date_finish"),
-						operating_reset_at: object.soft("operating_reset_at"),
-						operating: object.soft("operating"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputTime {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "start", &self.start)?;
-					crate::support::opt_entry(&mut map, "finish", &self.finish)?;
-					crate::support::opt_entry(&mut map, "duration", &self.duration)?;
-					crate::support::opt_entry(&mut map, "processing", &self.processing)?;
-					crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
-					crate::support::opt_entry(
-						&mut map,
-						"date_finish",
-						&self.date_finish,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"operating_reset_at",
-						&self.operating_reset_at,
-					)?;
-					crate::support::opt_entry(&mut map, "operating", &self.operating)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputTime { start : soft "start", finish : soft "finish", duration :
+				soft "duration", processing : soft "processing", date_start : soft
+				"date_start", date_finish : soft "date_finish", operating_reset_at : soft
+				"operating_reset_at", operating : soft "operating", extra : rest "", }
+			);
+			serialize_map!(
+				OutputTime { opt "start" start, opt "finish" finish, opt "duration"
+				duration, opt "processing" processing, opt "date_start" date_start, opt
+				"date_finish" date_finish, opt "operating_reset_at" operating_reset_at,
+				opt "operating" operating, rest "" extra }
+			);
 			/// The object `result` of `tasks.task.mute`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-mute.html>
@@ -26345,32 +16791,11 @@ pub mod tasks {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["task", "time"], &[])?;
-					Ok(Self {
-						task: object.field("task")?,
-						time: object.soft("time"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "task", &self.task)?;
-					crate::support::opt_entry(&mut map, "time", &self.time)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { task : field "task", time : soft "time", extra : rest "", }
+				fits["task", "time"] []
+			);
+			serialize_map!(Output { opt "task" task, opt "time" time, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Mute {
 				const NAME: &'static str = "tasks.task.mute";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -26438,51 +16863,18 @@ pub mod tasks {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputTime {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						start: object.soft("start"),
-						finish: object.soft("finish"),
-						duration: object.soft("duration"),
-						processing: object.soft("processing"),
-						date_start: object.soft("date_start"),
-						date_finish: object.soft("date_finish"),
-						operating_reset_at: object.soft("operating_reset_at"),
-						operating: object.soft("operating"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputTime {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "start", &self.start)?;
-					crate::support::opt_entry(&mut map, "finish", &self.finish)?;
-					crate::support::opt_entry(&mut map, "duration", &self.duration)?;
-					crate::support::opt_entry(&mut map, "processing", &self.processing)?;
-					crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
-					crate::support::opt_entry(
-						&mut map,
-						"date_finish",
-						&self.date_finish,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"operating_reset_at",
-						&self.operating_reset_at,
-					)?;
-					crate::support::opt_entry(&mut map, "operating", &self.operating)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputTime { start : soft "start", finish : soft "finish", duration :
+				soft "duration", processing : soft "processing", date_start : soft
+				"date_start", date_finish : soft "date_finish", operating_reset_at : soft
+				"operating_reset_at", operating : soft "operating", extra : rest "", }
+			);
+			serialize_map!(
+				OutputTime { opt "start" start, opt "finish" finish, opt "duration"
+				duration, opt "processing" processing, opt "date_start" date_start, opt
+				"date_finish" date_finish, opt "operating_reset_at" operating_reset_at,
+				opt "operating" operating, rest "" extra }
+			);
 			/// The object `result` of `tasks.task.pause`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-pause.html>
@@ -26498,32 +16890,11 @@ pub mod tasks {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["task", "time"], &[])?;
-					Ok(Self {
-						task: object.field("task")?,
-						time: object.soft("time"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "task", &self.task)?;
-					crate::support::opt_entry(&mut map, "time", &self.time)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { task : field "task", time : soft "time", extra : rest "", }
+				fits["task", "time"] []
+			);
+			serialize_map!(Output { opt "task" task, opt "time" time, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Pause {
 				const NAME: &'static str = "tasks.task.pause";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -26561,30 +16932,10 @@ pub mod tasks {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["task"], &[])?;
-					Ok(Self {
-						task: object.field("task")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "task", &self.task)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { task : field "task", extra : rest "", } fits["task"] []
+			);
+			serialize_map!(Output { opt "task" task, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Pin {
 				const NAME: &'static str = "tasks.task.pin";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -26652,51 +17003,18 @@ pub mod tasks {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputTime {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						start: object.soft("start"),
-						finish: object.soft("finish"),
-						duration: object.soft("duration"),
-						processing: object.soft("processing"),
-						date_start: object.soft("date_start"),
-						date_finish: object.soft("date_finish"),
-						operating_reset_at: object.soft("operating_reset_at"),
-						operating: object.soft("operating"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputTime {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "start", &self.start)?;
-					crate::support::opt_entry(&mut map, "finish", &self.finish)?;
-					crate::support::opt_entry(&mut map, "duration", &self.duration)?;
-					crate::support::opt_entry(&mut map, "processing", &self.processing)?;
-					crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
-					crate::support::opt_entry(
-						&mut map,
-						"date_finish",
-						&self.date_finish,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"operating_reset_at",
-						&self.operating_reset_at,
-					)?;
-					crate::support::opt_entry(&mut map, "operating", &self.operating)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputTime { start : soft "start", finish : soft "finish", duration :
+				soft "duration", processing : soft "processing", date_start : soft
+				"date_start", date_finish : soft "date_finish", operating_reset_at : soft
+				"operating_reset_at", operating : soft "operating", extra : rest "", }
+			);
+			serialize_map!(
+				OutputTime { opt "start" start, opt "finish" finish, opt "duration"
+				duration, opt "processing" processing, opt "date_start" date_start, opt
+				"date_finish" date_finish, opt "operating_reset_at" operating_reset_at,
+				opt "operating" operating, rest "" extra }
+			);
 			/// The object `result` of `tasks.task.renew`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-renew.html>
@@ -26712,32 +17030,11 @@ pub mod tasks {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["task", "time"], &[])?;
-					Ok(Self {
-						task: object.field("task")?,
-						time: object.soft("time"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "task", &self.task)?;
-					crate::support::opt_entry(&mut map, "time", &self.time)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { task : field "task", time : soft "time", extra : rest "", }
+				fits["task", "time"] []
+			);
+			serialize_map!(Output { opt "task" task, opt "time" time, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Renew {
 				const NAME: &'static str = "tasks.task.renew";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -26772,40 +17069,13 @@ pub mod tasks {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for AddFromComment {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("commentId", &self.comment_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(AddFromComment);
+			serialize_map!(AddFromComment { req "commentId" comment_id, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for AddFromComment {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						comment_id: object.field("commentId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				AddFromComment { comment_id : field "commentId", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(AddFromComment);
 			/// `tasks.task.result.deleteFromComment`: REST 2, scope `task`.
@@ -26831,40 +17101,15 @@ pub mod tasks {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for DeleteFromComment {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("commentId", &self.comment_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(DeleteFromComment);
+			serialize_map!(
+				DeleteFromComment { req "commentId" comment_id, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for DeleteFromComment {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						comment_id: object.field("commentId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				DeleteFromComment { comment_id : field "commentId", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(DeleteFromComment);
 			/// `tasks.task.result.list`: REST 2, scope `task`.
@@ -26890,40 +17135,11 @@ pub mod tasks {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for List {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("taskId", &self.task_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(List);
+			serialize_map!(List { req "taskId" task_id, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for List {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						task_id: object.field("taskId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(List { task_id : field "taskId", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// Types of `tasks.task.result.addFromComment`.
@@ -26974,83 +17190,21 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object
-							.fits(
-								&[
-									"id",
-									"taskId",
-									"commentId",
-									"createdBy",
-									"createdAt",
-									"updatedAt",
-									"status",
-									"text",
-									"formattedText",
-									"files",
-								],
-								&[],
-							)?;
-						Ok(Self {
-							id: object.field("id")?,
-							task_id: object.field("taskId")?,
-							comment_id: object.field("commentId")?,
-							created_by: object.field("createdBy")?,
-							created_at: object.field("createdAt")?,
-							updated_at: object.field("updatedAt")?,
-							status: object.field("status")?,
-							text: object.field("text")?,
-							formatted_text: object.field("formattedText")?,
-							files: object.field("files")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "taskId", &self.task_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"commentId",
-							&self.comment_id,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"createdBy",
-							&self.created_by,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"createdAt",
-							&self.created_at,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"updatedAt",
-							&self.updated_at,
-						)?;
-						crate::support::opt_entry(&mut map, "status", &self.status)?;
-						crate::support::opt_entry(&mut map, "text", &self.text)?;
-						crate::support::opt_entry(
-							&mut map,
-							"formattedText",
-							&self.formatted_text,
-						)?;
-						map.serialize_entry("files", &self.files)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { id : field "id", task_id : field "taskId", comment_id :
+					field "commentId", created_by : field "createdBy", created_at : field
+					"createdAt", updated_at : field "updatedAt", status : field "status",
+					text : field "text", formatted_text : field "formattedText", files :
+					field "files", extra : rest "", } fits["id", "taskId", "commentId",
+					"createdBy", "createdAt", "updatedAt", "status", "text",
+					"formattedText", "files"] []
+				);
+				serialize_map!(
+					Output { opt "id" id, opt "taskId" task_id, opt "commentId"
+					comment_id, opt "createdBy" created_by, opt "createdAt" created_at,
+					opt "updatedAt" updated_at, opt "status" status, opt "text" text, opt
+					"formattedText" formatted_text, req "files" files, rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::AddFromComment {
 					const NAME: &'static str = "tasks.task.result.addFromComment";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -27153,67 +17307,19 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Item {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.soft("id"),
-							task_id: object.soft("taskId"),
-							comment_id: object.soft("commentId"),
-							created_by: object.soft("createdBy"),
-							created_at: object.soft("createdAt"),
-							updated_at: object.soft("updatedAt"),
-							status: object.soft("status"),
-							text: object.soft("text"),
-							formatted_text: object.soft("formattedText"),
-							files: object.soft("files"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Item {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "taskId", &self.task_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"commentId",
-							&self.comment_id,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"createdBy",
-							&self.created_by,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"createdAt",
-							&self.created_at,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"updatedAt",
-							&self.updated_at,
-						)?;
-						crate::support::opt_entry(&mut map, "status", &self.status)?;
-						crate::support::opt_entry(&mut map, "text", &self.text)?;
-						crate::support::opt_entry(
-							&mut map,
-							"formattedText",
-							&self.formatted_text,
-						)?;
-						map.serialize_entry("files", &self.files)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Item { id : soft "id", task_id : soft "taskId", comment_id : soft
+					"commentId", created_by : soft "createdBy", created_at : soft
+					"createdAt", updated_at : soft "updatedAt", status : soft "status",
+					text : soft "text", formatted_text : soft "formattedText", files :
+					soft "files", extra : rest "", }
+				);
+				serialize_map!(
+					Item { opt "id" id, opt "taskId" task_id, opt "commentId" comment_id,
+					opt "createdBy" created_by, opt "createdAt" created_at, opt
+					"updatedAt" updated_at, opt "status" status, opt "text" text, opt
+					"formattedText" formatted_text, req "files" files, rest "" extra }
+				);
 				/// The `result` of the call: `object[]`.
 				pub type Output = crate::List<Item>;
 				impl ::bitrix24_runtime::Method for super::List {
@@ -27282,51 +17388,18 @@ pub mod tasks {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputTime {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						start: object.soft("start"),
-						finish: object.soft("finish"),
-						duration: object.soft("duration"),
-						processing: object.soft("processing"),
-						date_start: object.soft("date_start"),
-						date_finish: object.soft("date_finish"),
-						operating_reset_at: object.soft("operating_reset_at"),
-						operating: object.soft("operating"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputTime {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "start", &self.start)?;
-					crate::support::opt_entry(&mut map, "finish", &self.finish)?;
-					crate::support::opt_entry(&mut map, "duration", &self.duration)?;
-					crate::support::opt_entry(&mut map, "processing", &self.processing)?;
-					crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
-					crate::support::opt_entry(
-						&mut map,
-						"date_finish",
-						&self.date_finish,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"operating_reset_at",
-						&self.operating_reset_at,
-					)?;
-					crate::support::opt_entry(&mut map, "operating", &self.operating)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputTime { start : soft "start", finish : soft "finish", duration :
+				soft "duration", processing : soft "processing", date_start : soft
+				"date_start", date_finish : soft "date_finish", operating_reset_at : soft
+				"operating_reset_at", operating : soft "operating", extra : rest "", }
+			);
+			serialize_map!(
+				OutputTime { opt "start" start, opt "finish" finish, opt "duration"
+				duration, opt "processing" processing, opt "date_start" date_start, opt
+				"date_finish" date_finish, opt "operating_reset_at" operating_reset_at,
+				opt "operating" operating, rest "" extra }
+			);
 			/// The object `result` of `tasks.task.start`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-start.html>
@@ -27342,32 +17415,11 @@ pub mod tasks {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["task", "time"], &[])?;
-					Ok(Self {
-						task: object.field("task")?,
-						time: object.soft("time"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "task", &self.task)?;
-					crate::support::opt_entry(&mut map, "time", &self.time)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { task : field "task", time : soft "time", extra : rest "", }
+				fits["task", "time"] []
+			);
+			serialize_map!(Output { opt "task" task, opt "time" time, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Start {
 				const NAME: &'static str = "tasks.task.start";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -27435,51 +17487,18 @@ pub mod tasks {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputTime {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						start: object.soft("start"),
-						finish: object.soft("finish"),
-						duration: object.soft("duration"),
-						processing: object.soft("processing"),
-						date_start: object.soft("date_start"),
-						date_finish: object.soft("date_finish"),
-						operating_reset_at: object.soft("operating_reset_at"),
-						operating: object.soft("operating"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputTime {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "start", &self.start)?;
-					crate::support::opt_entry(&mut map, "finish", &self.finish)?;
-					crate::support::opt_entry(&mut map, "duration", &self.duration)?;
-					crate::support::opt_entry(&mut map, "processing", &self.processing)?;
-					crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
-					crate::support::opt_entry(
-						&mut map,
-						"date_finish",
-						&self.date_finish,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"operating_reset_at",
-						&self.operating_reset_at,
-					)?;
-					crate::support::opt_entry(&mut map, "operating", &self.operating)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputTime { start : soft "start", finish : soft "finish", duration :
+				soft "duration", processing : soft "processing", date_start : soft
+				"date_start", date_finish : soft "date_finish", operating_reset_at : soft
+				"operating_reset_at", operating : soft "operating", extra : rest "", }
+			);
+			serialize_map!(
+				OutputTime { opt "start" start, opt "finish" finish, opt "duration"
+				duration, opt "processing" processing, opt "date_start" date_start, opt
+				"date_finish" date_finish, opt "operating_reset_at" operating_reset_at,
+				opt "operating" operating, rest "" extra }
+			);
 			/// The object `result` of `tasks.task.startwatch`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
@@ -27495,32 +17514,11 @@ pub mod tasks {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["task", "time"], &[])?;
-					Ok(Self {
-						task: object.field("task")?,
-						time: object.soft("time"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "task", &self.task)?;
-					crate::support::opt_entry(&mut map, "time", &self.time)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { task : field "task", time : soft "time", extra : rest "", }
+				fits["task", "time"] []
+			);
+			serialize_map!(Output { opt "task" task, opt "time" time, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Startwatch {
 				const NAME: &'static str = "tasks.task.startwatch";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -27588,51 +17586,18 @@ pub mod tasks {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputTime {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						start: object.soft("start"),
-						finish: object.soft("finish"),
-						duration: object.soft("duration"),
-						processing: object.soft("processing"),
-						date_start: object.soft("date_start"),
-						date_finish: object.soft("date_finish"),
-						operating_reset_at: object.soft("operating_reset_at"),
-						operating: object.soft("operating"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputTime {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "start", &self.start)?;
-					crate::support::opt_entry(&mut map, "finish", &self.finish)?;
-					crate::support::opt_entry(&mut map, "duration", &self.duration)?;
-					crate::support::opt_entry(&mut map, "processing", &self.processing)?;
-					crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
-					crate::support::opt_entry(
-						&mut map,
-						"date_finish",
-						&self.date_finish,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"operating_reset_at",
-						&self.operating_reset_at,
-					)?;
-					crate::support::opt_entry(&mut map, "operating", &self.operating)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputTime { start : soft "start", finish : soft "finish", duration :
+				soft "duration", processing : soft "processing", date_start : soft
+				"date_start", date_finish : soft "date_finish", operating_reset_at : soft
+				"operating_reset_at", operating : soft "operating", extra : rest "", }
+			);
+			serialize_map!(
+				OutputTime { opt "start" start, opt "finish" finish, opt "duration"
+				duration, opt "processing" processing, opt "date_start" date_start, opt
+				"date_finish" date_finish, opt "operating_reset_at" operating_reset_at,
+				opt "operating" operating, rest "" extra }
+			);
 			/// The object `result` of `tasks.task.stopwatch`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-stop-watch.html>
@@ -27648,32 +17613,11 @@ pub mod tasks {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["task", "time"], &[])?;
-					Ok(Self {
-						task: object.field("task")?,
-						time: object.soft("time"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "task", &self.task)?;
-					crate::support::opt_entry(&mut map, "time", &self.time)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { task : field "task", time : soft "time", extra : rest "", }
+				fits["task", "time"] []
+			);
+			serialize_map!(Output { opt "task" task, opt "time" time, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Stopwatch {
 				const NAME: &'static str = "tasks.task.stopwatch";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -27739,51 +17683,18 @@ pub mod tasks {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputTime {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						start: object.soft("start"),
-						finish: object.soft("finish"),
-						duration: object.soft("duration"),
-						processing: object.soft("processing"),
-						date_start: object.soft("date_start"),
-						date_finish: object.soft("date_finish"),
-						operating_reset_at: object.soft("operating_reset_at"),
-						operating: object.soft("operating"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputTime {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "start", &self.start)?;
-					crate::support::opt_entry(&mut map, "finish", &self.finish)?;
-					crate::support::opt_entry(&mut map, "duration", &self.duration)?;
-					crate::support::opt_entry(&mut map, "processing", &self.processing)?;
-					crate::support::opt_entry(&mut map, "date_start", &self.date_start)?;
-					crate::support::opt_entry(
-						&mut map,
-						"date_finish",
-						&self.date_finish,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"operating_reset_at",
-						&self.operating_reset_at,
-					)?;
-					crate::support::opt_entry(&mut map, "operating", &self.operating)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputTime { start : soft "start", finish : soft "finish", duration :
+				soft "duration", processing : soft "processing", date_start : soft
+				"date_start", date_finish : soft "date_finish", operating_reset_at : soft
+				"operating_reset_at", operating : soft "operating", extra : rest "", }
+			);
+			serialize_map!(
+				OutputTime { opt "start" start, opt "finish" finish, opt "duration"
+				duration, opt "processing" processing, opt "date_start" date_start, opt
+				"date_finish" date_finish, opt "operating_reset_at" operating_reset_at,
+				opt "operating" operating, rest "" extra }
+			);
 			/// The object `result` of `tasks.task.unmute`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unmute.html>
@@ -27799,32 +17710,11 @@ pub mod tasks {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["task", "time"], &[])?;
-					Ok(Self {
-						task: object.field("task")?,
-						time: object.soft("time"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "task", &self.task)?;
-					crate::support::opt_entry(&mut map, "time", &self.time)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { task : field "task", time : soft "time", extra : rest "", }
+				fits["task", "time"] []
+			);
+			serialize_map!(Output { opt "task" task, opt "time" time, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Unmute {
 				const NAME: &'static str = "tasks.task.unmute";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -27860,30 +17750,10 @@ pub mod tasks {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["task"], &[])?;
-					Ok(Self {
-						task: object.field("task")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "task", &self.task)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { task : field "task", extra : rest "", } fits["task"] []
+			);
+			serialize_map!(Output { opt "task" task, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Unpin {
 				const NAME: &'static str = "tasks.task.unpin";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -28041,52 +17911,19 @@ pub mod tasks {
 					self.add_accomplice = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for FieldsChecklistAction {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "modify", &self.modify)?;
-					crate::support::opt_entry(&mut map, "remove", &self.remove)?;
-					crate::support::opt_entry(&mut map, "toggle", &self.toggle)?;
-					crate::support::opt_entry(&mut map, "add", &self.add)?;
-					crate::support::opt_entry(
-						&mut map,
-						"addAccomplice",
-						&self.add_accomplice,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(FieldsChecklistAction);
+			serialize_map!(
+				FieldsChecklistAction { opt "modify" modify, opt "remove" remove, opt
+				"toggle" toggle, opt "add" add, opt "addAccomplice" add_accomplice, rest
+				"" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for FieldsChecklistAction {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						modify: object.field("modify")?,
-						remove: object.field("remove")?,
-						toggle: object.field("toggle")?,
-						add: object.field("add")?,
-						add_accomplice: object.field("addAccomplice")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				FieldsChecklistAction { modify : field "modify", remove : field "remove",
+				toggle : field "toggle", add : field "add", add_accomplice : field
+				"addAccomplice", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(FieldsChecklistAction);
 			/// The object `params.fields.checklist` of `tasks.task.update`: `object`.
@@ -28235,88 +18072,28 @@ pub mod tasks {
 					self.action = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for FieldsChecklist {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "taskId", &self.task_id)?;
-					crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-					crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-					crate::support::opt_entry(&mut map, "title", &self.title)?;
-					crate::support::opt_entry(&mut map, "sortIndex", &self.sort_index)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isComplete",
-						&self.is_complete.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isImportant",
-						&self.is_important.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "toggledBy", &self.toggled_by)?;
-					crate::support::opt_entry(
-						&mut map,
-						"toggledDate",
-						&self.toggled_date,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ufChecklistFiles",
-						&self.uf_checklist_files,
-					)?;
-					crate::support::opt_entry(&mut map, "members", &self.members)?;
-					crate::support::opt_entry(
-						&mut map,
-						"attachments",
-						&self.attachments,
-					)?;
-					crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-					crate::support::opt_entry(&mut map, "action", &self.action)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(FieldsChecklist);
+			serialize_map!(
+				FieldsChecklist { opt "id" id, opt "taskId" task_id, opt "createdBy"
+				created_by, opt "parentId" parent_id, opt "title" title, opt "sortIndex"
+				sort_index, opt_yn "isComplete" is_complete, opt_yn "isImportant"
+				is_important, opt "toggledBy" toggled_by, opt "toggledDate" toggled_date,
+				opt "ufChecklistFiles" uf_checklist_files, opt "members" members, opt
+				"attachments" attachments, opt "entityId" entity_id, opt "action" action,
+				rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for FieldsChecklist {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.exact_str("id")?,
-						task_id: object.exact_str("taskId")?,
-						created_by: object.exact_str("createdBy")?,
-						parent_id: object.exact_str("parentId")?,
-						title: object.exact_str("title")?,
-						sort_index: object.exact_str("sortIndex")?,
-						is_complete: object.field("isComplete")?,
-						is_important: object.field("isImportant")?,
-						toggled_by: object.exact_str("toggledBy")?,
-						toggled_date: object.exact_str("toggledDate")?,
-						uf_checklist_files: object.field("ufChecklistFiles")?,
-						members: object.field("members")?,
-						attachments: object.field("attachments")?,
-						entity_id: object.exact_str("entityId")?,
-						action: object.field("action")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				FieldsChecklist { id : exact "id", task_id : exact "taskId", created_by :
+				exact "createdBy", parent_id : exact "parentId", title : exact "title",
+				sort_index : exact "sortIndex", is_complete : field "isComplete",
+				is_important : field "isImportant", toggled_by : exact "toggledBy",
+				toggled_date : exact "toggledDate", uf_checklist_files : field
+				"ufChecklistFiles", members : field "members", attachments : field
+				"attachments", entity_id : exact "entityId", action : field "action",
+				extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(FieldsChecklist);
 			/// The object `params.fields.group` of `tasks.task.update`: `object`.
@@ -28386,58 +18163,19 @@ pub mod tasks {
 					self.additional_data = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for FieldsGroup {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "opened", &self.opened)?;
-					crate::support::opt_entry(
-						&mut map,
-						"membersCount",
-						&self.members_count,
-					)?;
-					crate::support::opt_entry(&mut map, "image", &self.image)?;
-					crate::support::opt_entry(
-						&mut map,
-						"additionalData",
-						&self.additional_data,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(FieldsGroup);
+			serialize_map!(
+				FieldsGroup { opt "id" id, opt "name" name, opt "opened" opened, opt
+				"membersCount" members_count, opt "image" image, opt "additionalData"
+				additional_data, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for FieldsGroup {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.exact_str("id")?,
-						name: object.exact_str("name")?,
-						opened: object.field("opened")?,
-						members_count: object.field("membersCount")?,
-						image: object.exact_str("image")?,
-						additional_data: object.field("additionalData")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				FieldsGroup { id : exact "id", name : exact "name", opened : field
+				"opened", members_count : field "membersCount", image : exact "image",
+				additional_data : field "additionalData", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(FieldsGroup);
 			/// The object `params.fields.creator` of `tasks.task.update`: `object`.
@@ -28496,52 +18234,18 @@ pub mod tasks {
 					self.work_position = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for FieldsCreator {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "link", &self.link)?;
-					crate::support::opt_entry(&mut map, "icon", &self.icon)?;
-					crate::support::opt_entry(
-						&mut map,
-						"workPosition",
-						&self.work_position,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(FieldsCreator);
+			serialize_map!(
+				FieldsCreator { opt "id" id, opt "name" name, opt "link" link, opt "icon"
+				icon, opt "workPosition" work_position, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for FieldsCreator {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.exact_str("id")?,
-						name: object.exact_str("name")?,
-						link: object.exact_str("link")?,
-						icon: object.exact_str("icon")?,
-						work_position: object.exact_str("workPosition")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				FieldsCreator { id : exact "id", name : exact "name", link : exact
+				"link", icon : exact "icon", work_position : exact "workPosition", extra
+				: rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(FieldsCreator);
 			/// The object `params.fields.responsible` of `tasks.task.update`: `object`.
@@ -28600,52 +18304,18 @@ pub mod tasks {
 					self.work_position = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for FieldsResponsible {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "link", &self.link)?;
-					crate::support::opt_entry(&mut map, "icon", &self.icon)?;
-					crate::support::opt_entry(
-						&mut map,
-						"workPosition",
-						&self.work_position,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(FieldsResponsible);
+			serialize_map!(
+				FieldsResponsible { opt "id" id, opt "name" name, opt "link" link, opt
+				"icon" icon, opt "workPosition" work_position, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for FieldsResponsible {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.exact_str("id")?,
-						name: object.exact_str("name")?,
-						link: object.exact_str("link")?,
-						icon: object.exact_str("icon")?,
-						work_position: object.exact_str("workPosition")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				FieldsResponsible { id : exact "id", name : exact "name", link : exact
+				"link", icon : exact "icon", work_position : exact "workPosition", extra
+				: rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(FieldsResponsible);
 			/// The object `params.fields.accomplicesData` of `tasks.task.update`: `object`.
@@ -28704,52 +18374,18 @@ pub mod tasks {
 					self.work_position = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for FieldsAccomplicesData {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "link", &self.link)?;
-					crate::support::opt_entry(&mut map, "icon", &self.icon)?;
-					crate::support::opt_entry(
-						&mut map,
-						"workPosition",
-						&self.work_position,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(FieldsAccomplicesData);
+			serialize_map!(
+				FieldsAccomplicesData { opt "id" id, opt "name" name, opt "link" link,
+				opt "icon" icon, opt "workPosition" work_position, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for FieldsAccomplicesData {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.exact_str("id")?,
-						name: object.exact_str("name")?,
-						link: object.exact_str("link")?,
-						icon: object.exact_str("icon")?,
-						work_position: object.exact_str("workPosition")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				FieldsAccomplicesData { id : exact "id", name : exact "name", link :
+				exact "link", icon : exact "icon", work_position : exact "workPosition",
+				extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(FieldsAccomplicesData);
 			/// The object `params.fields.auditorsData` of `tasks.task.update`: `object`.
@@ -28808,52 +18444,18 @@ pub mod tasks {
 					self.work_position = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for FieldsAuditorsData {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "link", &self.link)?;
-					crate::support::opt_entry(&mut map, "icon", &self.icon)?;
-					crate::support::opt_entry(
-						&mut map,
-						"workPosition",
-						&self.work_position,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(FieldsAuditorsData);
+			serialize_map!(
+				FieldsAuditorsData { opt "id" id, opt "name" name, opt "link" link, opt
+				"icon" icon, opt "workPosition" work_position, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for FieldsAuditorsData {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.exact_str("id")?,
-						name: object.exact_str("name")?,
-						link: object.exact_str("link")?,
-						icon: object.exact_str("icon")?,
-						work_position: object.exact_str("workPosition")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				FieldsAuditorsData { id : exact "id", name : exact "name", link : exact
+				"link", icon : exact "icon", work_position : exact "workPosition", extra
+				: rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(FieldsAuditorsData);
 			/// The object `params.fields.action` of `tasks.task.update`: `object`.
@@ -29088,136 +18690,39 @@ pub mod tasks {
 					self.favorite_delete = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for FieldsAction {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "accept", &self.accept)?;
-					crate::support::opt_entry(&mut map, "decline", &self.decline)?;
-					crate::support::opt_entry(&mut map, "complete", &self.complete)?;
-					crate::support::opt_entry(&mut map, "approve", &self.approve)?;
-					crate::support::opt_entry(&mut map, "disapprove", &self.disapprove)?;
-					crate::support::opt_entry(&mut map, "start", &self.start)?;
-					crate::support::opt_entry(&mut map, "pause", &self.pause)?;
-					crate::support::opt_entry(&mut map, "delegate", &self.delegate)?;
-					crate::support::opt_entry(&mut map, "remove", &self.remove)?;
-					crate::support::opt_entry(&mut map, "edit", &self.edit)?;
-					crate::support::opt_entry(&mut map, "defer", &self.defer)?;
-					crate::support::opt_entry(&mut map, "renew", &self.renew)?;
-					crate::support::opt_entry(&mut map, "create", &self.create)?;
-					crate::support::opt_entry(
-						&mut map,
-						"changeDeadline",
-						&self.change_deadline,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"checklistAddItems",
-						&self.checklist_add_items,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"addFavorite",
-						&self.add_favorite,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"deleteFavorite",
-						&self.delete_favorite,
-					)?;
-					crate::support::opt_entry(&mut map, "rate", &self.rate)?;
-					crate::support::opt_entry(&mut map, "take", &self.take)?;
-					crate::support::opt_entry(
-						&mut map,
-						"edit.originator",
-						&self.edit_originator,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"checklist.reorder",
-						&self.checklist_reorder,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"elapsedtime.add",
-						&self.elapsedtime_add,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"dayplan.timer.toggle",
-						&self.dayplan_timer_toggle,
-					)?;
-					crate::support::opt_entry(&mut map, "edit.plan", &self.edit_plan)?;
-					crate::support::opt_entry(
-						&mut map,
-						"checklist.add",
-						&self.checklist_add,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"favorite.add",
-						&self.favorite_add,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"favorite.delete",
-						&self.favorite_delete,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(FieldsAction);
+			serialize_map!(
+				FieldsAction { opt "accept" accept, opt "decline" decline, opt "complete"
+				complete, opt "approve" approve, opt "disapprove" disapprove, opt "start"
+				start, opt "pause" pause, opt "delegate" delegate, opt "remove" remove,
+				opt "edit" edit, opt "defer" defer, opt "renew" renew, opt "create"
+				create, opt "changeDeadline" change_deadline, opt "checklistAddItems"
+				checklist_add_items, opt "addFavorite" add_favorite, opt "deleteFavorite"
+				delete_favorite, opt "rate" rate, opt "take" take, opt "edit.originator"
+				edit_originator, opt "checklist.reorder" checklist_reorder, opt
+				"elapsedtime.add" elapsedtime_add, opt "dayplan.timer.toggle"
+				dayplan_timer_toggle, opt "edit.plan" edit_plan, opt "checklist.add"
+				checklist_add, opt "favorite.add" favorite_add, opt "favorite.delete"
+				favorite_delete, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for FieldsAction {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						accept: object.field("accept")?,
-						decline: object.field("decline")?,
-						complete: object.field("complete")?,
-						approve: object.field("approve")?,
-						disapprove: object.field("disapprove")?,
-						start: object.field("start")?,
-						pause: object.field("pause")?,
-						delegate: object.field("delegate")?,
-						remove: object.field("remove")?,
-						edit: object.field("edit")?,
-						defer: object.field("defer")?,
-						renew: object.field("renew")?,
-						create: object.field("create")?,
-						change_deadline: object.field("changeDeadline")?,
-						checklist_add_items: object.field("checklistAddItems")?,
-						add_favorite: object.field("addFavorite")?,
-						delete_favorite: object.field("deleteFavorite")?,
-						rate: object.field("rate")?,
-						take: object.field("take")?,
-						edit_originator: object.field("edit.originator")?,
-						checklist_reorder: object.field("checklist.reorder")?,
-						elapsedtime_add: object.field("elapsedtime.add")?,
-						dayplan_timer_toggle: object.field("dayplan.timer.toggle")?,
-						edit_plan: object.field("edit.plan")?,
-						checklist_add: object.field("checklist.add")?,
-						favorite_add: object.field("favorite.add")?,
-						favorite_delete: object.field("favorite.delete")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				FieldsAction { accept : field "accept", decline : field "decline",
+				complete : field "complete", approve : field "approve", disapprove :
+				field "disapprove", start : field "start", pause : field "pause",
+				delegate : field "delegate", remove : field "remove", edit : field
+				"edit", defer : field "defer", renew : field "renew", create : field
+				"create", change_deadline : field "changeDeadline", checklist_add_items :
+				field "checklistAddItems", add_favorite : field "addFavorite",
+				delete_favorite : field "deleteFavorite", rate : field "rate", take :
+				field "take", edit_originator : field "edit.originator",
+				checklist_reorder : field "checklist.reorder", elapsedtime_add : field
+				"elapsedtime.add", dayplan_timer_toggle : field "dayplan.timer.toggle",
+				edit_plan : field "edit.plan", checklist_add : field "checklist.add",
+				favorite_add : field "favorite.add", favorite_delete : field
+				"favorite.delete", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(FieldsAction);
 			/// The object `params.fields.checkListTree.fields` of `tasks.task.update`: `object`.
@@ -29359,88 +18864,28 @@ pub mod tasks {
 					self.node_id = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for FieldsCheckListTreeFields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "copiedId", &self.copied_id)?;
-					crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-					crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-					crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-					crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-					crate::support::opt_entry(&mut map, "title", &self.title)?;
-					crate::support::opt_entry(&mut map, "sortIndex", &self.sort_index)?;
-					crate::support::opt_entry(
-						&mut map,
-						"displaySortIndex",
-						&self.display_sort_index,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isComplete",
-						&self.is_complete,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isImportant",
-						&self.is_important,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"completedCount",
-						&self.completed_count,
-					)?;
-					crate::support::opt_entry(&mut map, "members", &self.members)?;
-					crate::support::opt_entry(
-						&mut map,
-						"attachments",
-						&self.attachments,
-					)?;
-					crate::support::opt_entry(&mut map, "nodeId", &self.node_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(FieldsCheckListTreeFields);
+			serialize_map!(
+				FieldsCheckListTreeFields { opt "id" id, opt "copiedId" copied_id, opt
+				"entityId" entity_id, opt "userId" user_id, opt "createdBy" created_by,
+				opt "parentId" parent_id, opt "title" title, opt "sortIndex" sort_index,
+				opt "displaySortIndex" display_sort_index, opt "isComplete" is_complete,
+				opt "isImportant" is_important, opt "completedCount" completed_count, opt
+				"members" members, opt "attachments" attachments, opt "nodeId" node_id,
+				rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for FieldsCheckListTreeFields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.exact_str("id")?,
-						copied_id: object.exact_str("copiedId")?,
-						entity_id: object.exact_str("entityId")?,
-						user_id: object.field("userId")?,
-						created_by: object.exact_str("createdBy")?,
-						parent_id: object.exact_str("parentId")?,
-						title: object.exact_str("title")?,
-						sort_index: object.exact_str("sortIndex")?,
-						display_sort_index: object.exact_str("displaySortIndex")?,
-						is_complete: object.field("isComplete")?,
-						is_important: object.field("isImportant")?,
-						completed_count: object.field("completedCount")?,
-						members: object.field("members")?,
-						attachments: object.field("attachments")?,
-						node_id: object.exact_str("nodeId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				FieldsCheckListTreeFields { id : exact "id", copied_id : exact
+				"copiedId", entity_id : exact "entityId", user_id : field "userId",
+				created_by : exact "createdBy", parent_id : exact "parentId", title :
+				exact "title", sort_index : exact "sortIndex", display_sort_index : exact
+				"displaySortIndex", is_complete : field "isComplete", is_important :
+				field "isImportant", completed_count : field "completedCount", members :
+				field "members", attachments : field "attachments", node_id : exact
+				"nodeId", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(FieldsCheckListTreeFields);
 			/// The object `params.fields.checkListTree` of `tasks.task.update`: `object`.
@@ -29497,50 +18942,18 @@ pub mod tasks {
 					self.descendants = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for FieldsCheckListTree {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "nodeId", &self.node_id)?;
-					crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-					crate::support::opt_entry(&mut map, "action", &self.action)?;
-					crate::support::opt_entry(
-						&mut map,
-						"descendants",
-						&self.descendants,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(FieldsCheckListTree);
+			serialize_map!(
+				FieldsCheckListTree { opt "nodeId" node_id, opt "fields" fields, opt
+				"action" action, opt "descendants" descendants, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for FieldsCheckListTree {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						node_id: object.field("nodeId")?,
-						fields: object.field("fields")?,
-						action: object.field("action")?,
-						descendants: object.field("descendants")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				FieldsCheckListTree { node_id : field "nodeId", fields : field "fields",
+				action : field "action", descendants : field "descendants", extra : rest
+				"", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(FieldsCheckListTree);
 			/// The object `params.fields` of `tasks.task.update`: `object`.
@@ -30234,373 +19647,89 @@ pub mod tasks {
 					self.uf.insert(key.into(), value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Fields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "parentId", &self.parent_id)?;
-					crate::support::opt_entry(&mut map, "title", &self.title)?;
-					crate::support::opt_entry(
-						&mut map,
-						"description",
-						&self.description,
-					)?;
-					crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
-					crate::support::opt_entry(&mut map, "mark", &self.mark)?;
-					crate::support::opt_entry(&mut map, "priority", &self.priority)?;
-					crate::support::opt_entry(
-						&mut map,
-						"multitask",
-						&self.multitask.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"notViewed",
-						&self.not_viewed.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"replicate",
-						&self.replicate.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "stageId", &self.stage_id)?;
-					crate::support::opt_entry(&mut map, "sprintId", &self.sprint_id)?;
-					crate::support::opt_entry(&mut map, "backlogId", &self.backlog_id)?;
-					crate::support::opt_entry(&mut map, "createdBy", &self.created_by)?;
-					crate::support::opt_entry(
-						&mut map,
-						"createdDate",
-						&self.created_date,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"responsibleId",
-						&self.responsible_id,
-					)?;
-					crate::support::opt_entry(&mut map, "changedBy", &self.changed_by)?;
-					crate::support::opt_entry(
-						&mut map,
-						"changedDate",
-						&self.changed_date,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"statusChangedBy",
-						&self.status_changed_by,
-					)?;
-					crate::support::opt_entry(&mut map, "closedBy", &self.closed_by)?;
-					crate::support::opt_entry(
-						&mut map,
-						"closedDate",
-						&self.closed_date,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"activityDate",
-						&self.activity_date,
-					)?;
-					crate::support::opt_entry(&mut map, "dateStart", &self.date_start)?;
-					crate::support::opt_entry(&mut map, "deadline", &self.deadline)?;
-					crate::support::opt_entry(
-						&mut map,
-						"startDatePlan",
-						&self.start_date_plan,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"endDatePlan",
-						&self.end_date_plan,
-					)?;
-					crate::support::opt_entry(&mut map, "guid", &self.guid)?;
-					crate::support::opt_entry(&mut map, "xmlId", &self.xml_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"commentsCount",
-						&self.comments_count,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"serviceCommentsCount",
-						&self.service_comments_count,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"allowChangeDeadline",
-						&self.allow_change_deadline.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"allowTimeTracking",
-						&self.allow_time_tracking.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"taskControl",
-						&self.task_control.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"addInReport",
-						&self.add_in_report.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"forkedByTemplateId",
-						&self.forked_by_template_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"timeEstimate",
-						&self.time_estimate,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"timeSpentInLogs",
-						&self.time_spent_in_logs,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"matchWorkTime",
-						&self.match_work_time.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"forumTopicId",
-						&self.forum_topic_id,
-					)?;
-					crate::support::opt_entry(&mut map, "forumId", &self.forum_id)?;
-					crate::support::opt_entry(&mut map, "siteId", &self.site_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"subordinate",
-						&self.subordinate.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"exchangeModified",
-						&self.exchange_modified,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"exchangeId",
-						&self.exchange_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"outlookVersion",
-						&self.outlook_version,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"viewedDate",
-						&self.viewed_date,
-					)?;
-					crate::support::opt_entry(&mut map, "sorting", &self.sorting)?;
-					crate::support::opt_entry(
-						&mut map,
-						"durationFact",
-						&self.duration_fact,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isMuted",
-						&self.is_muted.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isPinned",
-						&self.is_pinned.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isPinnedInGroup",
-						&self.is_pinned_in_group.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "flowId", &self.flow_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"descriptionInBbcode",
-						&self.description_in_bbcode.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "status", &self.status)?;
-					crate::support::opt_entry(
-						&mut map,
-						"statusChangedDate",
-						&self.status_changed_date,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"durationPlan",
-						&self.duration_plan,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"durationType",
-						&self.duration_type,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"favorite",
-						&self.favorite.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "groupId", &self.group_id)?;
-					crate::support::opt_entry(&mut map, "auditors", &self.auditors)?;
-					crate::support::opt_entry(
-						&mut map,
-						"accomplices",
-						&self.accomplices,
-					)?;
-					crate::support::opt_entry(&mut map, "checklist", &self.checklist)?;
-					crate::support::opt_entry(&mut map, "group", &self.group)?;
-					crate::support::opt_entry(&mut map, "creator", &self.creator)?;
-					crate::support::opt_entry(
-						&mut map,
-						"responsible",
-						&self.responsible,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"accomplicesData",
-						&self.accomplices_data,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"auditorsData",
-						&self.auditors_data,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"newCommentsCount",
-						&self.new_comments_count,
-					)?;
-					crate::support::opt_entry(&mut map, "action", &self.action)?;
-					crate::support::opt_entry(
-						&mut map,
-						"checkListTree",
-						&self.check_list_tree,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"checkListCanAdd",
-						&self.check_list_can_add,
-					)?;
-					crate::support::opt_entry(&mut map, "ufCrmTask", &self.uf_crm_task)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ufTaskWebdavFiles",
-						&self.uf_task_webdav_files,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ufMailMessage",
-						&self.uf_mail_message,
-					)?;
-					crate::support::rest_entries(&mut map, &self.uf)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Fields);
+			serialize_map!(
+				Fields { opt "id" id, opt "parentId" parent_id, opt "title" title, opt
+				"description" description, opt "chatId" chat_id, opt "mark" mark, opt
+				"priority" priority, opt_yn "multitask" multitask, opt_yn "notViewed"
+				not_viewed, opt_yn "replicate" replicate, opt "stageId" stage_id, opt
+				"sprintId" sprint_id, opt "backlogId" backlog_id, opt "createdBy"
+				created_by, opt "createdDate" created_date, opt "responsibleId"
+				responsible_id, opt "changedBy" changed_by, opt "changedDate"
+				changed_date, opt "statusChangedBy" status_changed_by, opt "closedBy"
+				closed_by, opt "closedDate" closed_date, opt "activityDate"
+				activity_date, opt "dateStart" date_start, opt "deadline" deadline, opt
+				"startDatePlan" start_date_plan, opt "endDatePlan" end_date_plan, opt
+				"guid" guid, opt "xmlId" xml_id, opt "commentsCount" comments_count, opt
+				"serviceCommentsCount" service_comments_count, opt_yn
+				"allowChangeDeadline" allow_change_deadline, opt_yn "allowTimeTracking"
+				allow_time_tracking, opt_yn "taskControl" task_control, opt_yn
+				"addInReport" add_in_report, opt "forkedByTemplateId"
+				forked_by_template_id, opt "timeEstimate" time_estimate, opt
+				"timeSpentInLogs" time_spent_in_logs, opt_yn "matchWorkTime"
+				match_work_time, opt "forumTopicId" forum_topic_id, opt "forumId"
+				forum_id, opt "siteId" site_id, opt_yn "subordinate" subordinate, opt
+				"exchangeModified" exchange_modified, opt "exchangeId" exchange_id, opt
+				"outlookVersion" outlook_version, opt "viewedDate" viewed_date, opt
+				"sorting" sorting, opt "durationFact" duration_fact, opt_yn "isMuted"
+				is_muted, opt_yn "isPinned" is_pinned, opt_yn "isPinnedInGroup"
+				is_pinned_in_group, opt "flowId" flow_id, opt_yn "descriptionInBbcode"
+				description_in_bbcode, opt "status" status, opt "statusChangedDate"
+				status_changed_date, opt "durationPlan" duration_plan, opt "durationType"
+				duration_type, opt_yn "favorite" favorite, opt "groupId" group_id, opt
+				"auditors" auditors, opt "accomplices" accomplices, opt "checklist"
+				checklist, opt "group" group, opt "creator" creator, opt "responsible"
+				responsible, opt "accomplicesData" accomplices_data, opt "auditorsData"
+				auditors_data, opt "newCommentsCount" new_comments_count, opt "action"
+				action, opt "checkListTree" check_list_tree, opt "checkListCanAdd"
+				check_list_can_add, opt "ufCrmTask" uf_crm_task, opt "ufTaskWebdavFiles"
+				uf_task_webdav_files, opt "ufMailMessage" uf_mail_message, rest "UF_*"
+				uf, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Fields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.exact_str("id")?,
-						parent_id: object.exact_str("parentId")?,
-						title: object.exact_str("title")?,
-						description: object.exact_str("description")?,
-						chat_id: object.field("chatId")?,
-						mark: object.field("mark")?,
-						priority: object.field("priority")?,
-						multitask: object.field("multitask")?,
-						not_viewed: object.field("notViewed")?,
-						replicate: object.field("replicate")?,
-						stage_id: object.exact_str("stageId")?,
-						sprint_id: object.exact_str("sprintId")?,
-						backlog_id: object.exact_str("backlogId")?,
-						created_by: object.exact_str("createdBy")?,
-						created_date: object.exact_str("createdDate")?,
-						responsible_id: object.exact_str("responsibleId")?,
-						changed_by: object.exact_str("changedBy")?,
-						changed_date: object.exact_str("changedDate")?,
-						status_changed_by: object.exact_str("statusChangedBy")?,
-						closed_by: object.exact_str("closedBy")?,
-						closed_date: object.exact_str("closedDate")?,
-						activity_date: object.exact_str("activityDate")?,
-						date_start: object.exact_str("dateStart")?,
-						deadline: object.exact_str("deadline")?,
-						start_date_plan: object.exact_str("startDatePlan")?,
-						end_date_plan: object.exact_str("endDatePlan")?,
-						guid: object.exact_str("guid")?,
-						xml_id: object.exact_str("xmlId")?,
-						comments_count: object.exact_str("commentsCount")?,
-						service_comments_count: object
-							.exact_str("serviceCommentsCount")?,
-						allow_change_deadline: object.field("allowChangeDeadline")?,
-						allow_time_tracking: object.field("allowTimeTracking")?,
-						task_control: object.field("taskControl")?,
-						add_in_report: object.field("addInReport")?,
-						forked_by_template_id: object.exact_str("forkedByTemplateId")?,
-						time_estimate: object.exact_str("timeEstimate")?,
-						time_spent_in_logs: object.exact_str("timeSpentInLogs")?,
-						match_work_time: object.field("matchWorkTime")?,
-						forum_topic_id: object.exact_str("forumTopicId")?,
-						forum_id: object.exact_str("forumId")?,
-						site_id: object.exact_str("siteId")?,
-						subordinate: object.field("subordinate")?,
-						exchange_modified: object.exact_str("exchangeModified")?,
-						exchange_id: object.exact_str("exchangeId")?,
-						outlook_version: object.exact_str("outlookVersion")?,
-						viewed_date: object.exact_str("viewedDate")?,
-						sorting: object.exact_str("sorting")?,
-						duration_fact: object.exact_str("durationFact")?,
-						is_muted: object.field("isMuted")?,
-						is_pinned: object.field("isPinned")?,
-						is_pinned_in_group: object.field("isPinnedInGroup")?,
-						flow_id: object.exact_str("flowId")?,
-						description_in_bbcode: object.field("descriptionInBbcode")?,
-						status: object.field("status")?,
-						status_changed_date: object.exact_str("statusChangedDate")?,
-						duration_plan: object.exact_str("durationPlan")?,
-						duration_type: object.field("durationType")?,
-						favorite: object.field("favorite")?,
-						group_id: object.exact_str("groupId")?,
-						auditors: object.field("auditors")?,
-						accomplices: object.field("accomplices")?,
-						checklist: object.field("checklist")?,
-						group: object.field("group")?,
-						creator: object.field("creator")?,
-						responsible: object.field("responsible")?,
-						accomplices_data: object.field("accomplicesData")?,
-						auditors_data: object.field("auditorsData")?,
-						new_comments_count: object.field("newCommentsCount")?,
-						action: object.field("action")?,
-						check_list_tree: object.field("checkListTree")?,
-						check_list_can_add: object.field("checkListCanAdd")?,
-						uf_crm_task: object.field("ufCrmTask")?,
-						uf_task_webdav_files: object.field("ufTaskWebdavFiles")?,
-						uf_mail_message: object.exact_str("ufMailMessage")?,
-						uf: object.pattern("UF_*")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Fields { id : exact "id", parent_id : exact "parentId", title : exact
+				"title", description : exact "description", chat_id : field "chatId",
+				mark : field "mark", priority : field "priority", multitask : field
+				"multitask", not_viewed : field "notViewed", replicate : field
+				"replicate", stage_id : exact "stageId", sprint_id : exact "sprintId",
+				backlog_id : exact "backlogId", created_by : exact "createdBy",
+				created_date : exact "createdDate", responsible_id : exact
+				"responsibleId", changed_by : exact "changedBy", changed_date : exact
+				"changedDate", status_changed_by : exact "statusChangedBy", closed_by :
+				exact "closedBy", closed_date : exact "closedDate", activity_date : exact
+				"activityDate", date_start : exact "dateStart", deadline : exact
+				"deadline", start_date_plan : exact "startDatePlan", end_date_plan :
+				exact "endDatePlan", guid : exact "guid", xml_id : exact "xmlId",
+				comments_count : exact "commentsCount", service_comments_count : exact
+				"serviceCommentsCount", allow_change_deadline : field
+				"allowChangeDeadline", allow_time_tracking : field "allowTimeTracking",
+				task_control : field "taskControl", add_in_report : field "addInReport",
+				forked_by_template_id : exact "forkedByTemplateId", time_estimate : exact
+				"timeEstimate", time_spent_in_logs : exact "timeSpentInLogs",
+				match_work_time : field "matchWorkTime", forum_topic_id : exact
+				"forumTopicId", forum_id : exact "forumId", site_id : exact "siteId",
+				subordinate : field "subordinate", exchange_modified : exact
+				"exchangeModified", exchange_id : exact "exchangeId", outlook_version :
+				exact "outlookVersion", viewed_date : exact "viewedDate", sorting : exact
+				"sorting", duration_fact : exact "durationFact", is_muted : field
+				"isMuted", is_pinned : field "isPinned", is_pinned_in_group : field
+				"isPinnedInGroup", flow_id : exact "flowId", description_in_bbcode :
+				field "descriptionInBbcode", status : field "status", status_changed_date
+				: exact "statusChangedDate", duration_plan : exact "durationPlan",
+				duration_type : field "durationType", favorite : field "favorite",
+				group_id : exact "groupId", auditors : field "auditors", accomplices :
+				field "accomplices", checklist : field "checklist", group : field
+				"group", creator : field "creator", responsible : field "responsible",
+				accomplices_data : field "accomplicesData", auditors_data : field
+				"auditorsData", new_comments_count : field "newCommentsCount", action :
+				field "action", check_list_tree : field "checkListTree",
+				check_list_can_add : field "checkListCanAdd", uf_crm_task : field
+				"ufCrmTask", uf_task_webdav_files : field "ufTaskWebdavFiles",
+				uf_mail_message : exact "ufMailMessage", uf : pattern "UF_*", extra :
+				rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
 			/// The object `result` of `tasks.task.update`: `object`.
@@ -30614,30 +19743,10 @@ pub mod tasks {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["task"], &[])?;
-					Ok(Self {
-						task: object.field("task")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "task", &self.task)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { task : field "task", extra : rest "", } fits["task"] []
+			);
+			serialize_map!(Output { opt "task" task, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Update {
 				const NAME: &'static str = "tasks.task.update";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -30673,40 +19782,11 @@ pub mod tasks {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Add {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Add);
+		serialize_map!(Add { req "fields" fields, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Add {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					fields: object.field("fields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Add { fields : field "fields", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
 		/// `tasks.template.delete`: REST 2, scope `task`.
@@ -30732,40 +19812,11 @@ pub mod tasks {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Delete {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("templateId", &self.template_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Delete);
+		serialize_map!(Delete { req "templateId" template_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Delete {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					template_id: object.field("templateId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Delete { template_id : field "templateId", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Delete);
 		/// `tasks.template.fields`: REST 2, scope `task`.
@@ -30786,36 +19837,11 @@ pub mod tasks {
 			pub fn new() -> Self {
 				Self { extra: Default::default() }
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(Fields { rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self { extra: object.rest()? })
-			}
-		}
+		from_value!(Fields { extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// `tasks.template.get`: REST 2, scope `task`.
@@ -30849,42 +19875,16 @@ pub mod tasks {
 				self.params = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("templateId", &self.template_id)?;
-				crate::support::opt_entry(&mut map, "params", &self.params)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(
+			Get { req "templateId" template_id, opt "params" params, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					template_id: object.field("templateId")?,
-					params: object.field("params")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Get { template_id : field "templateId", params : field "params", extra : rest
+			"", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `tasks.template.update`: REST 2, scope `task`.
@@ -30916,42 +19916,16 @@ pub mod tasks {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Update {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("templateId", &self.template_id)?;
-				map.serialize_entry("fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Update);
+		serialize_map!(
+			Update { req "templateId" template_id, req "fields" fields, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Update {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					template_id: object.field("templateId")?,
-					fields: object.field("fields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Update { template_id : field "templateId", fields : field "fields", extra :
+			rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Update);
 		/// Types of `tasks.template.add`.
@@ -31260,162 +20234,44 @@ pub mod tasks {
 					self.uf.insert(key.into(), value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Fields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ID", &self.id)?;
-					crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-					crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DESCRIPTION",
-						&self.description,
-					)?;
-					crate::support::opt_entry(&mut map, "PRIORITY", &self.priority)?;
-					crate::support::opt_entry(&mut map, "GROUP_ID", &self.group_id)?;
-					crate::support::opt_entry(&mut map, "STAGE_ID", &self.stage_id)?;
-					crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-					crate::support::opt_entry(
-						&mut map,
-						"RESPONSIBLE_ID",
-						&self.responsible_id,
-					)?;
-					crate::support::opt_entry(&mut map, "DEPENDS_ON", &self.depends_on)?;
-					crate::support::opt_entry(
-						&mut map,
-						"RESPONSIBLES",
-						&self.responsibles,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ACCOMPLICES",
-						&self.accomplices,
-					)?;
-					crate::support::opt_entry(&mut map, "AUDITORS", &self.auditors)?;
-					crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
-					crate::support::opt_entry(
-						&mut map,
-						"MULTITASK",
-						&self.multitask.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"REPLICATE",
-						&self.replicate.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"TASK_CONTROL",
-						&self.task_control.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ADD_IN_REPORT",
-						&self.add_in_report.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DEADLINE_AFTER",
-						&self.deadline_after,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"START_DATE_PLAN_AFTER",
-						&self.start_date_plan_after,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"END_DATE_PLAN_AFTER",
-						&self.end_date_plan_after,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"TPARAM_TYPE",
-						&self.tparam_type,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"TPARAM_REPLICATION_COUNT",
-						&self.tparam_replication_count,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"REPLICATE_PARAMS",
-						&self.replicate_params,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"BASE_TEMPLATE_ID",
-						&self.base_template_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"TEMPLATE_CHILDREN_COUNT",
-						&self.template_children_count,
-					)?;
-					crate::support::rest_entries(&mut map, &self.uf)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Fields);
+			serialize_map!(
+				Fields { opt "ID" id, opt "PARENT_ID" parent_id, opt "TITLE" title, opt
+				"DESCRIPTION" description, opt "PRIORITY" priority, opt "GROUP_ID"
+				group_id, opt "STAGE_ID" stage_id, opt "CREATED_BY" created_by, opt
+				"RESPONSIBLE_ID" responsible_id, opt "DEPENDS_ON" depends_on, opt
+				"RESPONSIBLES" responsibles, opt "ACCOMPLICES" accomplices, opt
+				"AUDITORS" auditors, opt "STATUS" status, opt_yn "MULTITASK" multitask,
+				opt_yn "REPLICATE" replicate, opt "SITE_ID" site_id, opt_yn
+				"TASK_CONTROL" task_control, opt_yn "ADD_IN_REPORT" add_in_report, opt
+				"XML_ID" xml_id, opt "DEADLINE_AFTER" deadline_after, opt
+				"START_DATE_PLAN_AFTER" start_date_plan_after, opt "END_DATE_PLAN_AFTER"
+				end_date_plan_after, opt "TPARAM_TYPE" tparam_type, opt
+				"TPARAM_REPLICATION_COUNT" tparam_replication_count, opt
+				"REPLICATE_PARAMS" replicate_params, opt "BASE_TEMPLATE_ID"
+				base_template_id, opt "TEMPLATE_CHILDREN_COUNT" template_children_count,
+				rest "UF_*" uf, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Fields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("ID")?,
-						parent_id: object.field("PARENT_ID")?,
-						title: object.exact_str("TITLE")?,
-						description: object.exact_str("DESCRIPTION")?,
-						priority: object.exact_str("PRIORITY")?,
-						group_id: object.field("GROUP_ID")?,
-						stage_id: object.field("STAGE_ID")?,
-						created_by: object.field("CREATED_BY")?,
-						responsible_id: object.field("RESPONSIBLE_ID")?,
-						depends_on: object.field("DEPENDS_ON")?,
-						responsibles: object.field("RESPONSIBLES")?,
-						accomplices: object.field("ACCOMPLICES")?,
-						auditors: object.field("AUDITORS")?,
-						status: object.exact_str("STATUS")?,
-						multitask: object.field("MULTITASK")?,
-						replicate: object.field("REPLICATE")?,
-						site_id: object.exact_str("SITE_ID")?,
-						task_control: object.field("TASK_CONTROL")?,
-						add_in_report: object.field("ADD_IN_REPORT")?,
-						xml_id: object.exact_str("XML_ID")?,
-						deadline_after: object.field("DEADLINE_AFTER")?,
-						start_date_plan_after: object.field("START_DATE_PLAN_AFTER")?,
-						end_date_plan_after: object.field("END_DATE_PLAN_AFTER")?,
-						tparam_type: object.exact_str("TPARAM_TYPE")?,
-						tparam_replication_count: object
-							.field("TPARAM_REPLICATION_COUNT")?,
-						replicate_params: object.field("REPLICATE_PARAMS")?,
-						base_template_id: object.field("BASE_TEMPLATE_ID")?,
-						template_children_count: object
-							.field("TEMPLATE_CHILDREN_COUNT")?,
-						uf: object.pattern("UF_*")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Fields { id : field "ID", parent_id : field "PARENT_ID", title : exact
+				"TITLE", description : exact "DESCRIPTION", priority : exact "PRIORITY",
+				group_id : field "GROUP_ID", stage_id : field "STAGE_ID", created_by :
+				field "CREATED_BY", responsible_id : field "RESPONSIBLE_ID", depends_on :
+				field "DEPENDS_ON", responsibles : field "RESPONSIBLES", accomplices :
+				field "ACCOMPLICES", auditors : field "AUDITORS", status : exact
+				"STATUS", multitask : field "MULTITASK", replicate : field "REPLICATE",
+				site_id : exact "SITE_ID", task_control : field "TASK_CONTROL",
+				add_in_report : field "ADD_IN_REPORT", xml_id : exact "XML_ID",
+				deadline_after : field "DEADLINE_AFTER", start_date_plan_after : field
+				"START_DATE_PLAN_AFTER", end_date_plan_after : field
+				"END_DATE_PLAN_AFTER", tparam_type : exact "TPARAM_TYPE",
+				tparam_replication_count : field "TPARAM_REPLICATION_COUNT",
+				replicate_params : field "REPLICATE_PARAMS", base_template_id : field
+				"BASE_TEMPLATE_ID", template_children_count : field
+				"TEMPLATE_CHILDREN_COUNT", uf : pattern "UF_*", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
 			/// The `result` of the call: `integer`.
@@ -31459,42 +20315,16 @@ pub mod tasks {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Add {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("templateId", &self.template_id)?;
-					map.serialize_entry("fields", &self.fields)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Add);
+			serialize_map!(
+				Add { req "templateId" template_id, req "fields" fields, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Add {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						template_id: object.field("templateId")?,
-						fields: object.field("fields")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Add { template_id : field "templateId", fields : field "fields", extra :
+				rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Add);
 			/// `tasks.template.checklist.addAttachmentByContent`: REST 2, scope `task`.
@@ -31532,47 +20362,19 @@ pub mod tasks {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for AddAttachmentByContent {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("templateId", &self.template_id)?;
-					map.serialize_entry("checkListItemId", &self.check_list_item_id)?;
-					map.serialize_entry(
-						"attachmentParameters",
-						&self.attachment_parameters,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(AddAttachmentByContent);
+			serialize_map!(
+				AddAttachmentByContent { req "templateId" template_id, req
+				"checkListItemId" check_list_item_id, req "attachmentParameters"
+				attachment_parameters, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for AddAttachmentByContent {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						template_id: object.field("templateId")?,
-						check_list_item_id: object.field("checkListItemId")?,
-						attachment_parameters: object.field("attachmentParameters")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				AddAttachmentByContent { template_id : field "templateId",
+				check_list_item_id : field "checkListItemId", attachment_parameters :
+				field "attachmentParameters", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(AddAttachmentByContent);
 			/// `tasks.template.checklist.addAttachmentsFromDisk`: REST 2, scope `task`.
@@ -31608,44 +20410,19 @@ pub mod tasks {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for AddAttachmentsFromDisk {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("templateId", &self.template_id)?;
-					map.serialize_entry("checkListItemId", &self.check_list_item_id)?;
-					map.serialize_entry("filesIds", &self.files_ids)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(AddAttachmentsFromDisk);
+			serialize_map!(
+				AddAttachmentsFromDisk { req "templateId" template_id, req
+				"checkListItemId" check_list_item_id, req "filesIds" files_ids, rest ""
+				extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for AddAttachmentsFromDisk {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						template_id: object.field("templateId")?,
-						check_list_item_id: object.field("checkListItemId")?,
-						files_ids: object.field("filesIds")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				AddAttachmentsFromDisk { template_id : field "templateId",
+				check_list_item_id : field "checkListItemId", files_ids : field
+				"filesIds", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(AddAttachmentsFromDisk);
 			/// `tasks.template.checklist.complete`: REST 2, scope `task`.
@@ -31677,42 +20454,17 @@ pub mod tasks {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Complete {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("templateId", &self.template_id)?;
-					map.serialize_entry("checkListItemId", &self.check_list_item_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Complete);
+			serialize_map!(
+				Complete { req "templateId" template_id, req "checkListItemId"
+				check_list_item_id, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Complete {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						template_id: object.field("templateId")?,
-						check_list_item_id: object.field("checkListItemId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Complete { template_id : field "templateId", check_list_item_id : field
+				"checkListItemId", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Complete);
 			/// `tasks.template.checklist.delete`: REST 2, scope `task`.
@@ -31744,42 +20496,17 @@ pub mod tasks {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Delete {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("templateId", &self.template_id)?;
-					map.serialize_entry("checkListItemId", &self.check_list_item_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Delete);
+			serialize_map!(
+				Delete { req "templateId" template_id, req "checkListItemId"
+				check_list_item_id, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Delete {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						template_id: object.field("templateId")?,
-						check_list_item_id: object.field("checkListItemId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Delete { template_id : field "templateId", check_list_item_id : field
+				"checkListItemId", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Delete);
 			/// `tasks.template.checklist.get`: REST 2, scope `task`.
@@ -31811,42 +20538,17 @@ pub mod tasks {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Get {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("templateId", &self.template_id)?;
-					map.serialize_entry("checkListItemId", &self.check_list_item_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Get);
+			serialize_map!(
+				Get { req "templateId" template_id, req "checkListItemId"
+				check_list_item_id, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Get {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						template_id: object.field("templateId")?,
-						check_list_item_id: object.field("checkListItemId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Get { template_id : field "templateId", check_list_item_id : field
+				"checkListItemId", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
 			/// `tasks.template.checklist.list`: REST 2, scope `task`.
@@ -31899,46 +20601,17 @@ pub mod tasks {
 					self.order = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for List {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("templateId", &self.template_id)?;
-					crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-					crate::support::opt_entry(&mut map, "select", &self.select)?;
-					crate::support::opt_entry(&mut map, "order", &self.order)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(List);
+			serialize_map!(
+				List { req "templateId" template_id, opt "filter" filter, opt "select"
+				select, opt "order" order, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for List {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						template_id: object.field("templateId")?,
-						filter: object.field("filter")?,
-						select: object.field("select")?,
-						order: object.field("order")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				List { template_id : field "templateId", filter : field "filter", select
+				: field "select", order : field "order", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// `tasks.template.checklist.moveAfter`: REST 2, scope `task`.
@@ -31974,44 +20647,18 @@ pub mod tasks {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for MoveAfter {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("templateId", &self.template_id)?;
-					map.serialize_entry("checkListItemId", &self.check_list_item_id)?;
-					map.serialize_entry("afterItemId", &self.after_item_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(MoveAfter);
+			serialize_map!(
+				MoveAfter { req "templateId" template_id, req "checkListItemId"
+				check_list_item_id, req "afterItemId" after_item_id, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for MoveAfter {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						template_id: object.field("templateId")?,
-						check_list_item_id: object.field("checkListItemId")?,
-						after_item_id: object.field("afterItemId")?,
-						extra: object.rest()?,
-					})
+			from_value!(
+				MoveAfter { template_id : field "templateId", check_list_item_id : field
+				"checkListItemId", after_item_id : field "afterItemId", extra : rest "",
 				}
-			}
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(MoveAfter);
 			/// `tasks.template.checklist.moveBefore`: REST 2, scope `task`.
@@ -32047,44 +20694,18 @@ pub mod tasks {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for MoveBefore {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("templateId", &self.template_id)?;
-					map.serialize_entry("checkListItemId", &self.check_list_item_id)?;
-					map.serialize_entry("beforeItemId", &self.before_item_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(MoveBefore);
+			serialize_map!(
+				MoveBefore { req "templateId" template_id, req "checkListItemId"
+				check_list_item_id, req "beforeItemId" before_item_id, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for MoveBefore {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						template_id: object.field("templateId")?,
-						check_list_item_id: object.field("checkListItemId")?,
-						before_item_id: object.field("beforeItemId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				MoveBefore { template_id : field "templateId", check_list_item_id : field
+				"checkListItemId", before_item_id : field "beforeItemId", extra : rest
+				"", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(MoveBefore);
 			/// `tasks.template.checklist.removeAttachments`: REST 2, scope `task`.
@@ -32120,44 +20741,18 @@ pub mod tasks {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for RemoveAttachments {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("templateId", &self.template_id)?;
-					map.serialize_entry("checkListItemId", &self.check_list_item_id)?;
-					map.serialize_entry("attachmentsIds", &self.attachments_ids)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(RemoveAttachments);
+			serialize_map!(
+				RemoveAttachments { req "templateId" template_id, req "checkListItemId"
+				check_list_item_id, req "attachmentsIds" attachments_ids, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for RemoveAttachments {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						template_id: object.field("templateId")?,
-						check_list_item_id: object.field("checkListItemId")?,
-						attachments_ids: object.field("attachmentsIds")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				RemoveAttachments { template_id : field "templateId", check_list_item_id
+				: field "checkListItemId", attachments_ids : field "attachmentsIds",
+				extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(RemoveAttachments);
 			/// `tasks.template.checklist.renew`: REST 2, scope `task`.
@@ -32189,42 +20784,17 @@ pub mod tasks {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Renew {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("templateId", &self.template_id)?;
-					map.serialize_entry("checkListItemId", &self.check_list_item_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Renew);
+			serialize_map!(
+				Renew { req "templateId" template_id, req "checkListItemId"
+				check_list_item_id, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Renew {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						template_id: object.field("templateId")?,
-						check_list_item_id: object.field("checkListItemId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Renew { template_id : field "templateId", check_list_item_id : field
+				"checkListItemId", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Renew);
 			/// `tasks.template.checklist.update`: REST 2, scope `task`.
@@ -32260,44 +20830,17 @@ pub mod tasks {
 						extra: Default::default(),
 					}
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Update {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("templateId", &self.template_id)?;
-					map.serialize_entry("checkListItemId", &self.check_list_item_id)?;
-					map.serialize_entry("fields", &self.fields)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Update);
+			serialize_map!(
+				Update { req "templateId" template_id, req "checkListItemId"
+				check_list_item_id, req "fields" fields, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Update {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						template_id: object.field("templateId")?,
-						check_list_item_id: object.field("checkListItemId")?,
-						fields: object.field("fields")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Update { template_id : field "templateId", check_list_item_id : field
+				"checkListItemId", fields : field "fields", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Update);
 			/// Types of `tasks.template.checklist.add`.
@@ -32420,64 +20963,20 @@ pub mod tasks {
 						self.is_collaber = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for FieldsMembers {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(
-							&mut map,
-							"personalPhoto",
-							&self.personal_photo,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"personalGender",
-							&self.personal_gender,
-						)?;
-						crate::support::opt_entry(&mut map, "image", &self.image)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isCollaber",
-							&self.is_collaber,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(FieldsMembers);
+				serialize_map!(
+					FieldsMembers { opt "id" id, opt "type" type_, opt "name" name, opt
+					"personalPhoto" personal_photo, opt "personalGender" personal_gender,
+					opt "image" image, opt "isCollaber" is_collaber, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for FieldsMembers {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.exact_str("id")?,
-							type_: object.field("type")?,
-							name: object.exact_str("name")?,
-							personal_photo: object.exact_str("personalPhoto")?,
-							personal_gender: object.field("personalGender")?,
-							image: object.exact_str("image")?,
-							is_collaber: object.field("isCollaber")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					FieldsMembers { id : exact "id", type_ : field "type", name : exact
+					"name", personal_photo : exact "personalPhoto", personal_gender :
+					field "personalGender", image : exact "image", is_collaber : field
+					"isCollaber", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(FieldsMembers);
 				/// The object `params.fields` of `tasks.template.checklist.add`: `object`.
@@ -32541,62 +21040,20 @@ pub mod tasks {
 						self.members = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Fields {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("TITLE", &self.title)?;
-						map.serialize_entry("PARENT_ID", &self.parent_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"SORT_INDEX",
-							&self.sort_index,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"IS_COMPLETE",
-							&self.is_complete.map(crate::support::yes_no),
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"IS_IMPORTANT",
-							&self.is_important.map(crate::support::yes_no),
-						)?;
-						crate::support::opt_entry(&mut map, "MEMBERS", &self.members)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Fields);
+				serialize_map!(
+					Fields { req "TITLE" title, req "PARENT_ID" parent_id, opt
+					"SORT_INDEX" sort_index, opt_yn "IS_COMPLETE" is_complete, opt_yn
+					"IS_IMPORTANT" is_important, opt "MEMBERS" members, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Fields {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							title: object.field("TITLE")?,
-							parent_id: object.field("PARENT_ID")?,
-							sort_index: object.field("SORT_INDEX")?,
-							is_complete: object.field("IS_COMPLETE")?,
-							is_important: object.field("IS_IMPORTANT")?,
-							members: object.field("MEMBERS")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					Fields { title : field "TITLE", parent_id : field "PARENT_ID",
+					sort_index : field "SORT_INDEX", is_complete : field "IS_COMPLETE",
+					is_important : field "IS_IMPORTANT", members : field "MEMBERS", extra
+					: rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Fields);
 				/// Allowed values of `result.checkListItem.members.type` in `tasks.template.checklist.add`.
@@ -32654,53 +21111,18 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCheckListItemMembers {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							type_: object.field("type")?,
-							name: object.field("name")?,
-							personal_photo: object.field("personalPhoto")?,
-							personal_gender: object.field("personalGender")?,
-							image: object.field("image")?,
-							is_collaber: object.field("isCollaber")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCheckListItemMembers {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(
-							&mut map,
-							"personalPhoto",
-							&self.personal_photo,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"personalGender",
-							&self.personal_gender,
-						)?;
-						crate::support::opt_entry(&mut map, "image", &self.image)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isCollaber",
-							&self.is_collaber,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCheckListItemMembers { id : field "id", type_ : field "type",
+					name : field "name", personal_photo : field "personalPhoto",
+					personal_gender : field "personalGender", image : field "image",
+					is_collaber : field "isCollaber", extra : rest "", }
+				);
+				serialize_map!(
+					OutputCheckListItemMembers { opt "id" id, opt "type" type_, opt
+					"name" name, opt "personalPhoto" personal_photo, opt "personalGender"
+					personal_gender, opt "image" image, opt "isCollaber" is_collaber,
+					rest "" extra }
+				);
 				/// The object `result.checkListItem.attachments` of `tasks.template.checklist.add`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-add.html>
@@ -32712,33 +21134,14 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCheckListItemAttachments {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							attachment_id: object.field("attachmentId")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCheckListItemAttachments {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"attachmentId",
-							&self.attachment_id,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCheckListItemAttachments { attachment_id : field
+					"attachmentId", extra : rest "", }
+				);
+				serialize_map!(
+					OutputCheckListItemAttachments { opt "attachmentId" attachment_id,
+					rest "" extra }
+				);
 				/// The object `result.checkListItem` of `tasks.template.checklist.add`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-add.html>
@@ -32778,97 +21181,25 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCheckListItem {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							copied_id: object.field("copiedId")?,
-							user_id: object.field("userId")?,
-							created_by: object.field("createdBy")?,
-							parent_id: object.field("parentId")?,
-							title: object.field("title")?,
-							sort_index: object.field("sortIndex")?,
-							display_sort_index: object.field("displaySortIndex")?,
-							is_complete: object.field("isComplete")?,
-							is_important: object.field("isImportant")?,
-							completed_count: object.field("completedCount")?,
-							members: object.field("members")?,
-							attachments: object.field("attachments")?,
-							node_id: object.field("nodeId")?,
-							template_id: object.field("templateId")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCheckListItem {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"copiedId",
-							&self.copied_id,
-						)?;
-						crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"createdBy",
-							&self.created_by,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"parentId",
-							&self.parent_id,
-						)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(
-							&mut map,
-							"sortIndex",
-							&self.sort_index,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"displaySortIndex",
-							&self.display_sort_index,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isComplete",
-							&self.is_complete,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isImportant",
-							&self.is_important,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"completedCount",
-							&self.completed_count,
-						)?;
-						map.serialize_entry("members", &self.members)?;
-						crate::support::opt_entry(
-							&mut map,
-							"attachments",
-							&self.attachments,
-						)?;
-						crate::support::opt_entry(&mut map, "nodeId", &self.node_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"templateId",
-							&self.template_id,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCheckListItem { id : field "id", copied_id : field "copiedId",
+					user_id : field "userId", created_by : field "createdBy", parent_id :
+					field "parentId", title : field "title", sort_index : field
+					"sortIndex", display_sort_index : field "displaySortIndex",
+					is_complete : field "isComplete", is_important : field "isImportant",
+					completed_count : field "completedCount", members : field "members",
+					attachments : field "attachments", node_id : field "nodeId",
+					template_id : field "templateId", extra : rest "", }
+				);
+				serialize_map!(
+					OutputCheckListItem { opt "id" id, opt "copiedId" copied_id, opt
+					"userId" user_id, opt "createdBy" created_by, opt "parentId"
+					parent_id, opt "title" title, opt "sortIndex" sort_index, opt
+					"displaySortIndex" display_sort_index, opt "isComplete" is_complete,
+					opt "isImportant" is_important, opt "completedCount" completed_count,
+					req "members" members, opt "attachments" attachments, opt "nodeId"
+					node_id, opt "templateId" template_id, rest "" extra }
+				);
 				/// The object `result` of `tasks.template.checklist.add`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-add.html>
@@ -32880,34 +21211,13 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["checkListItem"], &[])?;
-						Ok(Self {
-							check_list_item: object.field("checkListItem")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"checkListItem",
-							&self.check_list_item,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { check_list_item : field "checkListItem", extra : rest "", }
+					fits["checkListItem"] []
+				);
+				serialize_map!(
+					Output { opt "checkListItem" check_list_item, rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::Add {
 					const NAME: &'static str = "tasks.template.checklist.add";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -32966,42 +21276,17 @@ pub mod tasks {
 						self.content = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for AttachmentParameters {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-						crate::support::opt_entry(&mut map, "CONTENT", &self.content)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(AttachmentParameters);
+				serialize_map!(
+					AttachmentParameters { opt "NAME" name, opt "CONTENT" content, rest
+					"" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for AttachmentParameters {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							name: object.exact_str("NAME")?,
-							content: object.exact_str("CONTENT")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					AttachmentParameters { name : exact "NAME", content : exact
+					"CONTENT", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(AttachmentParameters);
 				/// Allowed values of `result.checkListItem.members.type` in `tasks.template.checklist.addAttachmentByContent`.
@@ -33059,53 +21344,18 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCheckListItemMembers {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							type_: object.field("type")?,
-							name: object.field("name")?,
-							personal_photo: object.field("personalPhoto")?,
-							personal_gender: object.field("personalGender")?,
-							image: object.field("image")?,
-							is_collaber: object.field("isCollaber")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCheckListItemMembers {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(
-							&mut map,
-							"personalPhoto",
-							&self.personal_photo,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"personalGender",
-							&self.personal_gender,
-						)?;
-						crate::support::opt_entry(&mut map, "image", &self.image)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isCollaber",
-							&self.is_collaber,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCheckListItemMembers { id : field "id", type_ : field "type",
+					name : field "name", personal_photo : field "personalPhoto",
+					personal_gender : field "personalGender", image : field "image",
+					is_collaber : field "isCollaber", extra : rest "", }
+				);
+				serialize_map!(
+					OutputCheckListItemMembers { opt "id" id, opt "type" type_, opt
+					"name" name, opt "personalPhoto" personal_photo, opt "personalGender"
+					personal_gender, opt "image" image, opt "isCollaber" is_collaber,
+					rest "" extra }
+				);
 				/// The object `result.checkListItem.attachments` of `tasks.template.checklist.addAttachmentByContent`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-add-attachment-by-content.html>
@@ -33117,33 +21367,14 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCheckListItemAttachments {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							attachment_id: object.field("attachmentId")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCheckListItemAttachments {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"attachmentId",
-							&self.attachment_id,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCheckListItemAttachments { attachment_id : field
+					"attachmentId", extra : rest "", }
+				);
+				serialize_map!(
+					OutputCheckListItemAttachments { opt "attachmentId" attachment_id,
+					rest "" extra }
+				);
 				/// The object `result.checkListItem` of `tasks.template.checklist.addAttachmentByContent`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-add-attachment-by-content.html>
@@ -33183,97 +21414,25 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCheckListItem {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							copied_id: object.field("copiedId")?,
-							user_id: object.field("userId")?,
-							created_by: object.field("createdBy")?,
-							parent_id: object.field("parentId")?,
-							title: object.field("title")?,
-							sort_index: object.field("sortIndex")?,
-							display_sort_index: object.field("displaySortIndex")?,
-							is_complete: object.field("isComplete")?,
-							is_important: object.field("isImportant")?,
-							completed_count: object.field("completedCount")?,
-							members: object.field("members")?,
-							attachments: object.field("attachments")?,
-							node_id: object.field("nodeId")?,
-							template_id: object.field("templateId")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCheckListItem {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"copiedId",
-							&self.copied_id,
-						)?;
-						crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"createdBy",
-							&self.created_by,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"parentId",
-							&self.parent_id,
-						)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(
-							&mut map,
-							"sortIndex",
-							&self.sort_index,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"displaySortIndex",
-							&self.display_sort_index,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isComplete",
-							&self.is_complete,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isImportant",
-							&self.is_important,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"completedCount",
-							&self.completed_count,
-						)?;
-						map.serialize_entry("members", &self.members)?;
-						crate::support::opt_entry(
-							&mut map,
-							"attachments",
-							&self.attachments,
-						)?;
-						crate::support::opt_entry(&mut map, "nodeId", &self.node_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"templateId",
-							&self.template_id,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCheckListItem { id : field "id", copied_id : field "copiedId",
+					user_id : field "userId", created_by : field "createdBy", parent_id :
+					field "parentId", title : field "title", sort_index : field
+					"sortIndex", display_sort_index : field "displaySortIndex",
+					is_complete : field "isComplete", is_important : field "isImportant",
+					completed_count : field "completedCount", members : field "members",
+					attachments : field "attachments", node_id : field "nodeId",
+					template_id : field "templateId", extra : rest "", }
+				);
+				serialize_map!(
+					OutputCheckListItem { opt "id" id, opt "copiedId" copied_id, opt
+					"userId" user_id, opt "createdBy" created_by, opt "parentId"
+					parent_id, opt "title" title, opt "sortIndex" sort_index, opt
+					"displaySortIndex" display_sort_index, opt "isComplete" is_complete,
+					opt "isImportant" is_important, opt "completedCount" completed_count,
+					req "members" members, opt "attachments" attachments, opt "nodeId"
+					node_id, opt "templateId" template_id, rest "" extra }
+				);
 				/// The object `result` of `tasks.template.checklist.addAttachmentByContent`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-add-attachment-by-content.html>
@@ -33285,34 +21444,13 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["checkListItem"], &[])?;
-						Ok(Self {
-							check_list_item: object.field("checkListItem")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"checkListItem",
-							&self.check_list_item,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { check_list_item : field "checkListItem", extra : rest "", }
+					fits["checkListItem"] []
+				);
+				serialize_map!(
+					Output { opt "checkListItem" check_list_item, rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::AddAttachmentByContent {
 					const NAME: &'static str = "tasks.template.checklist.addAttachmentByContent";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -33394,53 +21532,18 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCheckListItemMembers {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							type_: object.field("type")?,
-							name: object.field("name")?,
-							personal_photo: object.field("personalPhoto")?,
-							personal_gender: object.field("personalGender")?,
-							image: object.field("image")?,
-							is_collaber: object.field("isCollaber")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCheckListItemMembers {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(
-							&mut map,
-							"personalPhoto",
-							&self.personal_photo,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"personalGender",
-							&self.personal_gender,
-						)?;
-						crate::support::opt_entry(&mut map, "image", &self.image)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isCollaber",
-							&self.is_collaber,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCheckListItemMembers { id : field "id", type_ : field "type",
+					name : field "name", personal_photo : field "personalPhoto",
+					personal_gender : field "personalGender", image : field "image",
+					is_collaber : field "isCollaber", extra : rest "", }
+				);
+				serialize_map!(
+					OutputCheckListItemMembers { opt "id" id, opt "type" type_, opt
+					"name" name, opt "personalPhoto" personal_photo, opt "personalGender"
+					personal_gender, opt "image" image, opt "isCollaber" is_collaber,
+					rest "" extra }
+				);
 				/// The object `result.checkListItem.attachments` of `tasks.template.checklist.addAttachmentsFromDisk`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-add-attachments-from-disk.html>
@@ -33458,35 +21561,14 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCheckListItemAttachments {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							attachment_id: object.field("attachmentId")?,
-							key: object.soft_pattern("*"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCheckListItemAttachments {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"attachmentId",
-							&self.attachment_id,
-						)?;
-						crate::support::rest_entries(&mut map, &self.key)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCheckListItemAttachments { attachment_id : field
+					"attachmentId", key : soft_pattern "*", extra : rest "", }
+				);
+				serialize_map!(
+					OutputCheckListItemAttachments { opt "attachmentId" attachment_id,
+					rest "*" key, rest "" extra }
+				);
 				/// The object `result.checkListItem` of `tasks.template.checklist.addAttachmentsFromDisk`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-add-attachments-from-disk.html>
@@ -33526,97 +21608,25 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCheckListItem {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							copied_id: object.field("copiedId")?,
-							user_id: object.field("userId")?,
-							created_by: object.field("createdBy")?,
-							parent_id: object.field("parentId")?,
-							title: object.field("title")?,
-							sort_index: object.field("sortIndex")?,
-							display_sort_index: object.field("displaySortIndex")?,
-							is_complete: object.field("isComplete")?,
-							is_important: object.field("isImportant")?,
-							completed_count: object.field("completedCount")?,
-							members: object.field("members")?,
-							attachments: object.field("attachments")?,
-							node_id: object.field("nodeId")?,
-							template_id: object.field("templateId")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCheckListItem {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"copiedId",
-							&self.copied_id,
-						)?;
-						crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"createdBy",
-							&self.created_by,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"parentId",
-							&self.parent_id,
-						)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(
-							&mut map,
-							"sortIndex",
-							&self.sort_index,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"displaySortIndex",
-							&self.display_sort_index,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isComplete",
-							&self.is_complete,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isImportant",
-							&self.is_important,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"completedCount",
-							&self.completed_count,
-						)?;
-						map.serialize_entry("members", &self.members)?;
-						crate::support::opt_entry(
-							&mut map,
-							"attachments",
-							&self.attachments,
-						)?;
-						crate::support::opt_entry(&mut map, "nodeId", &self.node_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"templateId",
-							&self.template_id,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCheckListItem { id : field "id", copied_id : field "copiedId",
+					user_id : field "userId", created_by : field "createdBy", parent_id :
+					field "parentId", title : field "title", sort_index : field
+					"sortIndex", display_sort_index : field "displaySortIndex",
+					is_complete : field "isComplete", is_important : field "isImportant",
+					completed_count : field "completedCount", members : field "members",
+					attachments : field "attachments", node_id : field "nodeId",
+					template_id : field "templateId", extra : rest "", }
+				);
+				serialize_map!(
+					OutputCheckListItem { opt "id" id, opt "copiedId" copied_id, opt
+					"userId" user_id, opt "createdBy" created_by, opt "parentId"
+					parent_id, opt "title" title, opt "sortIndex" sort_index, opt
+					"displaySortIndex" display_sort_index, opt "isComplete" is_complete,
+					opt "isImportant" is_important, opt "completedCount" completed_count,
+					req "members" members, opt "attachments" attachments, opt "nodeId"
+					node_id, opt "templateId" template_id, rest "" extra }
+				);
 				/// The object `result` of `tasks.template.checklist.addAttachmentsFromDisk`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-add-attachments-from-disk.html>
@@ -33628,34 +21638,13 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["checkListItem"], &[])?;
-						Ok(Self {
-							check_list_item: object.field("checkListItem")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"checkListItem",
-							&self.check_list_item,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { check_list_item : field "checkListItem", extra : rest "", }
+					fits["checkListItem"] []
+				);
+				serialize_map!(
+					Output { opt "checkListItem" check_list_item, rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::AddAttachmentsFromDisk {
 					const NAME: &'static str = "tasks.template.checklist.addAttachmentsFromDisk";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -33737,53 +21726,18 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCheckListItemMembers {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							type_: object.field("type")?,
-							name: object.field("name")?,
-							personal_photo: object.field("personalPhoto")?,
-							personal_gender: object.field("personalGender")?,
-							image: object.field("image")?,
-							is_collaber: object.field("isCollaber")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCheckListItemMembers {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(
-							&mut map,
-							"personalPhoto",
-							&self.personal_photo,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"personalGender",
-							&self.personal_gender,
-						)?;
-						crate::support::opt_entry(&mut map, "image", &self.image)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isCollaber",
-							&self.is_collaber,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCheckListItemMembers { id : field "id", type_ : field "type",
+					name : field "name", personal_photo : field "personalPhoto",
+					personal_gender : field "personalGender", image : field "image",
+					is_collaber : field "isCollaber", extra : rest "", }
+				);
+				serialize_map!(
+					OutputCheckListItemMembers { opt "id" id, opt "type" type_, opt
+					"name" name, opt "personalPhoto" personal_photo, opt "personalGender"
+					personal_gender, opt "image" image, opt "isCollaber" is_collaber,
+					rest "" extra }
+				);
 				/// The object `result.checkListItem.attachments` of `tasks.template.checklist.complete`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-complete.html>
@@ -33795,33 +21749,14 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCheckListItemAttachments {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							attachment_id: object.field("attachmentId")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCheckListItemAttachments {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"attachmentId",
-							&self.attachment_id,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCheckListItemAttachments { attachment_id : field
+					"attachmentId", extra : rest "", }
+				);
+				serialize_map!(
+					OutputCheckListItemAttachments { opt "attachmentId" attachment_id,
+					rest "" extra }
+				);
 				/// The object `result.checkListItem` of `tasks.template.checklist.complete`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-complete.html>
@@ -33861,97 +21796,25 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCheckListItem {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							copied_id: object.field("copiedId")?,
-							user_id: object.field("userId")?,
-							created_by: object.field("createdBy")?,
-							parent_id: object.field("parentId")?,
-							title: object.field("title")?,
-							sort_index: object.field("sortIndex")?,
-							display_sort_index: object.field("displaySortIndex")?,
-							is_complete: object.field("isComplete")?,
-							is_important: object.field("isImportant")?,
-							completed_count: object.field("completedCount")?,
-							members: object.field("members")?,
-							attachments: object.field("attachments")?,
-							node_id: object.field("nodeId")?,
-							template_id: object.field("templateId")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCheckListItem {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"copiedId",
-							&self.copied_id,
-						)?;
-						crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"createdBy",
-							&self.created_by,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"parentId",
-							&self.parent_id,
-						)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(
-							&mut map,
-							"sortIndex",
-							&self.sort_index,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"displaySortIndex",
-							&self.display_sort_index,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isComplete",
-							&self.is_complete,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isImportant",
-							&self.is_important,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"completedCount",
-							&self.completed_count,
-						)?;
-						map.serialize_entry("members", &self.members)?;
-						crate::support::opt_entry(
-							&mut map,
-							"attachments",
-							&self.attachments,
-						)?;
-						crate::support::opt_entry(&mut map, "nodeId", &self.node_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"templateId",
-							&self.template_id,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCheckListItem { id : field "id", copied_id : field "copiedId",
+					user_id : field "userId", created_by : field "createdBy", parent_id :
+					field "parentId", title : field "title", sort_index : field
+					"sortIndex", display_sort_index : field "displaySortIndex",
+					is_complete : field "isComplete", is_important : field "isImportant",
+					completed_count : field "completedCount", members : field "members",
+					attachments : field "attachments", node_id : field "nodeId",
+					template_id : field "templateId", extra : rest "", }
+				);
+				serialize_map!(
+					OutputCheckListItem { opt "id" id, opt "copiedId" copied_id, opt
+					"userId" user_id, opt "createdBy" created_by, opt "parentId"
+					parent_id, opt "title" title, opt "sortIndex" sort_index, opt
+					"displaySortIndex" display_sort_index, opt "isComplete" is_complete,
+					opt "isImportant" is_important, opt "completedCount" completed_count,
+					req "members" members, opt "attachments" attachments, opt "nodeId"
+					node_id, opt "templateId" template_id, rest "" extra }
+				);
 				/// The object `result` of `tasks.template.checklist.complete`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-complete.html>
@@ -33963,34 +21826,13 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["checkListItem"], &[])?;
-						Ok(Self {
-							check_list_item: object.field("checkListItem")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"checkListItem",
-							&self.check_list_item,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { check_list_item : field "checkListItem", extra : rest "", }
+					fits["checkListItem"] []
+				);
+				serialize_map!(
+					Output { opt "checkListItem" check_list_item, rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::Complete {
 					const NAME: &'static str = "tasks.template.checklist.complete";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -34099,53 +21941,18 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCheckListItemMembers {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							type_: object.field("type")?,
-							name: object.field("name")?,
-							personal_photo: object.field("personalPhoto")?,
-							personal_gender: object.field("personalGender")?,
-							image: object.field("image")?,
-							is_collaber: object.field("isCollaber")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCheckListItemMembers {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(
-							&mut map,
-							"personalPhoto",
-							&self.personal_photo,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"personalGender",
-							&self.personal_gender,
-						)?;
-						crate::support::opt_entry(&mut map, "image", &self.image)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isCollaber",
-							&self.is_collaber,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCheckListItemMembers { id : field "id", type_ : field "type",
+					name : field "name", personal_photo : field "personalPhoto",
+					personal_gender : field "personalGender", image : field "image",
+					is_collaber : field "isCollaber", extra : rest "", }
+				);
+				serialize_map!(
+					OutputCheckListItemMembers { opt "id" id, opt "type" type_, opt
+					"name" name, opt "personalPhoto" personal_photo, opt "personalGender"
+					personal_gender, opt "image" image, opt "isCollaber" is_collaber,
+					rest "" extra }
+				);
 				/// The object `result.checkListItem.attachments` of `tasks.template.checklist.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-get.html>
@@ -34163,35 +21970,14 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCheckListItemAttachments {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							attachment_id: object.field("attachmentId")?,
-							key: object.soft_pattern("*"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCheckListItemAttachments {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"attachmentId",
-							&self.attachment_id,
-						)?;
-						crate::support::rest_entries(&mut map, &self.key)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCheckListItemAttachments { attachment_id : field
+					"attachmentId", key : soft_pattern "*", extra : rest "", }
+				);
+				serialize_map!(
+					OutputCheckListItemAttachments { opt "attachmentId" attachment_id,
+					rest "*" key, rest "" extra }
+				);
 				/// The object `result.checkListItem` of `tasks.template.checklist.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-get.html>
@@ -34231,97 +22017,25 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCheckListItem {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							copied_id: object.field("copiedId")?,
-							user_id: object.field("userId")?,
-							created_by: object.field("createdBy")?,
-							parent_id: object.field("parentId")?,
-							title: object.field("title")?,
-							sort_index: object.field("sortIndex")?,
-							display_sort_index: object.field("displaySortIndex")?,
-							is_complete: object.field("isComplete")?,
-							is_important: object.field("isImportant")?,
-							completed_count: object.field("completedCount")?,
-							members: object.field("members")?,
-							attachments: object.field("attachments")?,
-							node_id: object.field("nodeId")?,
-							template_id: object.field("templateId")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCheckListItem {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"copiedId",
-							&self.copied_id,
-						)?;
-						crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"createdBy",
-							&self.created_by,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"parentId",
-							&self.parent_id,
-						)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(
-							&mut map,
-							"sortIndex",
-							&self.sort_index,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"displaySortIndex",
-							&self.display_sort_index,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isComplete",
-							&self.is_complete,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isImportant",
-							&self.is_important,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"completedCount",
-							&self.completed_count,
-						)?;
-						map.serialize_entry("members", &self.members)?;
-						crate::support::opt_entry(
-							&mut map,
-							"attachments",
-							&self.attachments,
-						)?;
-						crate::support::opt_entry(&mut map, "nodeId", &self.node_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"templateId",
-							&self.template_id,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCheckListItem { id : field "id", copied_id : field "copiedId",
+					user_id : field "userId", created_by : field "createdBy", parent_id :
+					field "parentId", title : field "title", sort_index : field
+					"sortIndex", display_sort_index : field "displaySortIndex",
+					is_complete : field "isComplete", is_important : field "isImportant",
+					completed_count : field "completedCount", members : field "members",
+					attachments : field "attachments", node_id : field "nodeId",
+					template_id : field "templateId", extra : rest "", }
+				);
+				serialize_map!(
+					OutputCheckListItem { opt "id" id, opt "copiedId" copied_id, opt
+					"userId" user_id, opt "createdBy" created_by, opt "parentId"
+					parent_id, opt "title" title, opt "sortIndex" sort_index, opt
+					"displaySortIndex" display_sort_index, opt "isComplete" is_complete,
+					opt "isImportant" is_important, opt "completedCount" completed_count,
+					req "members" members, opt "attachments" attachments, opt "nodeId"
+					node_id, opt "templateId" template_id, rest "" extra }
+				);
 				/// The object `result` of `tasks.template.checklist.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-get.html>
@@ -34333,34 +22047,13 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["checkListItem"], &[])?;
-						Ok(Self {
-							check_list_item: object.field("checkListItem")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"checkListItem",
-							&self.check_list_item,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { check_list_item : field "checkListItem", extra : rest "", }
+					fits["checkListItem"] []
+				);
+				serialize_map!(
+					Output { opt "checkListItem" check_list_item, rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::Get {
 					const NAME: &'static str = "tasks.template.checklist.get";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -34417,40 +22110,11 @@ pub mod tasks {
 						self.field.insert(key.into(), value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Filter {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::rest_entries(&mut map, &self.field)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Filter);
+				serialize_map!(Filter { rest "*" field, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Filter {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							field: object.pattern("*")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(Filter { field : pattern "*", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Filter);
 				/// The object `params.order` of `tasks.template.checklist.list`: `object`.
@@ -34483,40 +22147,11 @@ pub mod tasks {
 						self.field.insert(key.into(), value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Order {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::rest_entries(&mut map, &self.field)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Order);
+				serialize_map!(Order { rest "*" field, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Order {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							field: object.pattern("*")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(Order { field : pattern "*", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Order);
 				/// Allowed values of `result.checkListItems.<key>.members.type` in `tasks.template.checklist.list`.
@@ -34574,53 +22209,18 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCheckListItemsKeyMembers {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							type_: object.field("type")?,
-							name: object.field("name")?,
-							personal_photo: object.field("personalPhoto")?,
-							personal_gender: object.field("personalGender")?,
-							image: object.field("image")?,
-							is_collaber: object.field("isCollaber")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCheckListItemsKeyMembers {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(
-							&mut map,
-							"personalPhoto",
-							&self.personal_photo,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"personalGender",
-							&self.personal_gender,
-						)?;
-						crate::support::opt_entry(&mut map, "image", &self.image)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isCollaber",
-							&self.is_collaber,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCheckListItemsKeyMembers { id : field "id", type_ : field
+					"type", name : field "name", personal_photo : field "personalPhoto",
+					personal_gender : field "personalGender", image : field "image",
+					is_collaber : field "isCollaber", extra : rest "", }
+				);
+				serialize_map!(
+					OutputCheckListItemsKeyMembers { opt "id" id, opt "type" type_, opt
+					"name" name, opt "personalPhoto" personal_photo, opt "personalGender"
+					personal_gender, opt "image" image, opt "isCollaber" is_collaber,
+					rest "" extra }
+				);
 				/// The object `result.checkListItems.<key>.attachments` of `tasks.template.checklist.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-list.html>
@@ -34632,33 +22232,14 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCheckListItemsKeyAttachments {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							attachment_id: object.field("attachmentId")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCheckListItemsKeyAttachments {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"attachmentId",
-							&self.attachment_id,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCheckListItemsKeyAttachments { attachment_id : field
+					"attachmentId", extra : rest "", }
+				);
+				serialize_map!(
+					OutputCheckListItemsKeyAttachments { opt "attachmentId"
+					attachment_id, rest "" extra }
+				);
 				/// The object `result.checkListItems.<key>` of `tasks.template.checklist.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-list.html>
@@ -34698,97 +22279,25 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCheckListItemsKey {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							copied_id: object.field("copiedId")?,
-							user_id: object.field("userId")?,
-							created_by: object.field("createdBy")?,
-							parent_id: object.field("parentId")?,
-							title: object.field("title")?,
-							sort_index: object.field("sortIndex")?,
-							display_sort_index: object.field("displaySortIndex")?,
-							is_complete: object.field("isComplete")?,
-							is_important: object.field("isImportant")?,
-							completed_count: object.field("completedCount")?,
-							members: object.field("members")?,
-							attachments: object.field("attachments")?,
-							node_id: object.field("nodeId")?,
-							template_id: object.field("templateId")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCheckListItemsKey {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"copiedId",
-							&self.copied_id,
-						)?;
-						crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"createdBy",
-							&self.created_by,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"parentId",
-							&self.parent_id,
-						)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(
-							&mut map,
-							"sortIndex",
-							&self.sort_index,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"displaySortIndex",
-							&self.display_sort_index,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isComplete",
-							&self.is_complete,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isImportant",
-							&self.is_important,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"completedCount",
-							&self.completed_count,
-						)?;
-						map.serialize_entry("members", &self.members)?;
-						crate::support::opt_entry(
-							&mut map,
-							"attachments",
-							&self.attachments,
-						)?;
-						crate::support::opt_entry(&mut map, "nodeId", &self.node_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"templateId",
-							&self.template_id,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCheckListItemsKey { id : field "id", copied_id : field
+					"copiedId", user_id : field "userId", created_by : field "createdBy",
+					parent_id : field "parentId", title : field "title", sort_index :
+					field "sortIndex", display_sort_index : field "displaySortIndex",
+					is_complete : field "isComplete", is_important : field "isImportant",
+					completed_count : field "completedCount", members : field "members",
+					attachments : field "attachments", node_id : field "nodeId",
+					template_id : field "templateId", extra : rest "", }
+				);
+				serialize_map!(
+					OutputCheckListItemsKey { opt "id" id, opt "copiedId" copied_id, opt
+					"userId" user_id, opt "createdBy" created_by, opt "parentId"
+					parent_id, opt "title" title, opt "sortIndex" sort_index, opt
+					"displaySortIndex" display_sort_index, opt "isComplete" is_complete,
+					opt "isImportant" is_important, opt "completedCount" completed_count,
+					req "members" members, opt "attachments" attachments, opt "nodeId"
+					node_id, opt "templateId" template_id, rest "" extra }
+				);
 				/// The object `result.checkListItems` of `tasks.template.checklist.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-list.html>
@@ -34805,29 +22314,10 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCheckListItems {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							key: object.pattern("*")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCheckListItems {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::rest_entries(&mut map, &self.key)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCheckListItems { key : pattern "*", extra : rest "", }
+				);
+				serialize_map!(OutputCheckListItems { rest "*" key, rest "" extra });
 				/// The object `result` of `tasks.template.checklist.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-list.html>
@@ -34839,34 +22329,13 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["checkListItems"], &[])?;
-						Ok(Self {
-							check_list_items: object.field("checkListItems")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"checkListItems",
-							&self.check_list_items,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { check_list_items : field "checkListItems", extra : rest "",
+					} fits["checkListItems"] []
+				);
+				serialize_map!(
+					Output { opt "checkListItems" check_list_items, rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::List {
 					const NAME: &'static str = "tasks.template.checklist.list";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -34948,53 +22417,18 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCheckListItemMembers {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							type_: object.field("type")?,
-							name: object.field("name")?,
-							personal_photo: object.field("personalPhoto")?,
-							personal_gender: object.field("personalGender")?,
-							image: object.field("image")?,
-							is_collaber: object.field("isCollaber")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCheckListItemMembers {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(
-							&mut map,
-							"personalPhoto",
-							&self.personal_photo,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"personalGender",
-							&self.personal_gender,
-						)?;
-						crate::support::opt_entry(&mut map, "image", &self.image)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isCollaber",
-							&self.is_collaber,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCheckListItemMembers { id : field "id", type_ : field "type",
+					name : field "name", personal_photo : field "personalPhoto",
+					personal_gender : field "personalGender", image : field "image",
+					is_collaber : field "isCollaber", extra : rest "", }
+				);
+				serialize_map!(
+					OutputCheckListItemMembers { opt "id" id, opt "type" type_, opt
+					"name" name, opt "personalPhoto" personal_photo, opt "personalGender"
+					personal_gender, opt "image" image, opt "isCollaber" is_collaber,
+					rest "" extra }
+				);
 				/// The object `result.checkListItem.attachments` of `tasks.template.checklist.moveAfter`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-move-after.html>
@@ -35006,33 +22440,14 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCheckListItemAttachments {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							attachment_id: object.field("attachmentId")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCheckListItemAttachments {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"attachmentId",
-							&self.attachment_id,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCheckListItemAttachments { attachment_id : field
+					"attachmentId", extra : rest "", }
+				);
+				serialize_map!(
+					OutputCheckListItemAttachments { opt "attachmentId" attachment_id,
+					rest "" extra }
+				);
 				/// The object `result.checkListItem` of `tasks.template.checklist.moveAfter`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-move-after.html>
@@ -35072,97 +22487,25 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCheckListItem {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							copied_id: object.field("copiedId")?,
-							user_id: object.field("userId")?,
-							created_by: object.field("createdBy")?,
-							parent_id: object.field("parentId")?,
-							title: object.field("title")?,
-							sort_index: object.field("sortIndex")?,
-							display_sort_index: object.field("displaySortIndex")?,
-							is_complete: object.field("isComplete")?,
-							is_important: object.field("isImportant")?,
-							completed_count: object.field("completedCount")?,
-							members: object.field("members")?,
-							attachments: object.field("attachments")?,
-							node_id: object.field("nodeId")?,
-							template_id: object.field("templateId")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCheckListItem {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"copiedId",
-							&self.copied_id,
-						)?;
-						crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"createdBy",
-							&self.created_by,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"parentId",
-							&self.parent_id,
-						)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(
-							&mut map,
-							"sortIndex",
-							&self.sort_index,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"displaySortIndex",
-							&self.display_sort_index,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isComplete",
-							&self.is_complete,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isImportant",
-							&self.is_important,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"completedCount",
-							&self.completed_count,
-						)?;
-						map.serialize_entry("members", &self.members)?;
-						crate::support::opt_entry(
-							&mut map,
-							"attachments",
-							&self.attachments,
-						)?;
-						crate::support::opt_entry(&mut map, "nodeId", &self.node_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"templateId",
-							&self.template_id,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCheckListItem { id : field "id", copied_id : field "copiedId",
+					user_id : field "userId", created_by : field "createdBy", parent_id :
+					field "parentId", title : field "title", sort_index : field
+					"sortIndex", display_sort_index : field "displaySortIndex",
+					is_complete : field "isComplete", is_important : field "isImportant",
+					completed_count : field "completedCount", members : field "members",
+					attachments : field "attachments", node_id : field "nodeId",
+					template_id : field "templateId", extra : rest "", }
+				);
+				serialize_map!(
+					OutputCheckListItem { opt "id" id, opt "copiedId" copied_id, opt
+					"userId" user_id, opt "createdBy" created_by, opt "parentId"
+					parent_id, opt "title" title, opt "sortIndex" sort_index, opt
+					"displaySortIndex" display_sort_index, opt "isComplete" is_complete,
+					opt "isImportant" is_important, opt "completedCount" completed_count,
+					req "members" members, opt "attachments" attachments, opt "nodeId"
+					node_id, opt "templateId" template_id, rest "" extra }
+				);
 				/// The object `result` of `tasks.template.checklist.moveAfter`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-move-after.html>
@@ -35174,34 +22517,13 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["checkListItem"], &[])?;
-						Ok(Self {
-							check_list_item: object.field("checkListItem")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"checkListItem",
-							&self.check_list_item,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { check_list_item : field "checkListItem", extra : rest "", }
+					fits["checkListItem"] []
+				);
+				serialize_map!(
+					Output { opt "checkListItem" check_list_item, rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::MoveAfter {
 					const NAME: &'static str = "tasks.template.checklist.moveAfter";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -35283,53 +22605,18 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCheckListItemMembers {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							type_: object.field("type")?,
-							name: object.field("name")?,
-							personal_photo: object.field("personalPhoto")?,
-							personal_gender: object.field("personalGender")?,
-							image: object.field("image")?,
-							is_collaber: object.field("isCollaber")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCheckListItemMembers {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(
-							&mut map,
-							"personalPhoto",
-							&self.personal_photo,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"personalGender",
-							&self.personal_gender,
-						)?;
-						crate::support::opt_entry(&mut map, "image", &self.image)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isCollaber",
-							&self.is_collaber,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCheckListItemMembers { id : field "id", type_ : field "type",
+					name : field "name", personal_photo : field "personalPhoto",
+					personal_gender : field "personalGender", image : field "image",
+					is_collaber : field "isCollaber", extra : rest "", }
+				);
+				serialize_map!(
+					OutputCheckListItemMembers { opt "id" id, opt "type" type_, opt
+					"name" name, opt "personalPhoto" personal_photo, opt "personalGender"
+					personal_gender, opt "image" image, opt "isCollaber" is_collaber,
+					rest "" extra }
+				);
 				/// The object `result.checkListItem.attachments` of `tasks.template.checklist.moveBefore`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-move-before.html>
@@ -35347,35 +22634,14 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCheckListItemAttachments {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							attachment_id: object.field("attachmentId")?,
-							key: object.soft_pattern("*"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCheckListItemAttachments {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"attachmentId",
-							&self.attachment_id,
-						)?;
-						crate::support::rest_entries(&mut map, &self.key)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCheckListItemAttachments { attachment_id : field
+					"attachmentId", key : soft_pattern "*", extra : rest "", }
+				);
+				serialize_map!(
+					OutputCheckListItemAttachments { opt "attachmentId" attachment_id,
+					rest "*" key, rest "" extra }
+				);
 				/// The object `result.checkListItem` of `tasks.template.checklist.moveBefore`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-move-before.html>
@@ -35415,97 +22681,25 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCheckListItem {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							copied_id: object.field("copiedId")?,
-							user_id: object.field("userId")?,
-							created_by: object.field("createdBy")?,
-							parent_id: object.field("parentId")?,
-							title: object.field("title")?,
-							sort_index: object.field("sortIndex")?,
-							display_sort_index: object.field("displaySortIndex")?,
-							is_complete: object.field("isComplete")?,
-							is_important: object.field("isImportant")?,
-							completed_count: object.field("completedCount")?,
-							members: object.field("members")?,
-							attachments: object.field("attachments")?,
-							node_id: object.field("nodeId")?,
-							template_id: object.field("templateId")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCheckListItem {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"copiedId",
-							&self.copied_id,
-						)?;
-						crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"createdBy",
-							&self.created_by,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"parentId",
-							&self.parent_id,
-						)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(
-							&mut map,
-							"sortIndex",
-							&self.sort_index,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"displaySortIndex",
-							&self.display_sort_index,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isComplete",
-							&self.is_complete,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isImportant",
-							&self.is_important,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"completedCount",
-							&self.completed_count,
-						)?;
-						map.serialize_entry("members", &self.members)?;
-						crate::support::opt_entry(
-							&mut map,
-							"attachments",
-							&self.attachments,
-						)?;
-						crate::support::opt_entry(&mut map, "nodeId", &self.node_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"templateId",
-							&self.template_id,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCheckListItem { id : field "id", copied_id : field "copiedId",
+					user_id : field "userId", created_by : field "createdBy", parent_id :
+					field "parentId", title : field "title", sort_index : field
+					"sortIndex", display_sort_index : field "displaySortIndex",
+					is_complete : field "isComplete", is_important : field "isImportant",
+					completed_count : field "completedCount", members : field "members",
+					attachments : field "attachments", node_id : field "nodeId",
+					template_id : field "templateId", extra : rest "", }
+				);
+				serialize_map!(
+					OutputCheckListItem { opt "id" id, opt "copiedId" copied_id, opt
+					"userId" user_id, opt "createdBy" created_by, opt "parentId"
+					parent_id, opt "title" title, opt "sortIndex" sort_index, opt
+					"displaySortIndex" display_sort_index, opt "isComplete" is_complete,
+					opt "isImportant" is_important, opt "completedCount" completed_count,
+					req "members" members, opt "attachments" attachments, opt "nodeId"
+					node_id, opt "templateId" template_id, rest "" extra }
+				);
 				/// The object `result` of `tasks.template.checklist.moveBefore`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-move-before.html>
@@ -35517,34 +22711,13 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["checkListItem"], &[])?;
-						Ok(Self {
-							check_list_item: object.field("checkListItem")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"checkListItem",
-							&self.check_list_item,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { check_list_item : field "checkListItem", extra : rest "", }
+					fits["checkListItem"] []
+				);
+				serialize_map!(
+					Output { opt "checkListItem" check_list_item, rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::MoveBefore {
 					const NAME: &'static str = "tasks.template.checklist.moveBefore";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -35626,53 +22799,18 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCheckListItemMembers {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							type_: object.field("type")?,
-							name: object.field("name")?,
-							personal_photo: object.field("personalPhoto")?,
-							personal_gender: object.field("personalGender")?,
-							image: object.field("image")?,
-							is_collaber: object.field("isCollaber")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCheckListItemMembers {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(
-							&mut map,
-							"personalPhoto",
-							&self.personal_photo,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"personalGender",
-							&self.personal_gender,
-						)?;
-						crate::support::opt_entry(&mut map, "image", &self.image)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isCollaber",
-							&self.is_collaber,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCheckListItemMembers { id : field "id", type_ : field "type",
+					name : field "name", personal_photo : field "personalPhoto",
+					personal_gender : field "personalGender", image : field "image",
+					is_collaber : field "isCollaber", extra : rest "", }
+				);
+				serialize_map!(
+					OutputCheckListItemMembers { opt "id" id, opt "type" type_, opt
+					"name" name, opt "personalPhoto" personal_photo, opt "personalGender"
+					personal_gender, opt "image" image, opt "isCollaber" is_collaber,
+					rest "" extra }
+				);
 				/// The object `result.checkListItem.attachments` of `tasks.template.checklist.removeAttachments`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-remove-attachments.html>
@@ -35684,33 +22822,14 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCheckListItemAttachments {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							attachment_id: object.field("attachmentId")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCheckListItemAttachments {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"attachmentId",
-							&self.attachment_id,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCheckListItemAttachments { attachment_id : field
+					"attachmentId", extra : rest "", }
+				);
+				serialize_map!(
+					OutputCheckListItemAttachments { opt "attachmentId" attachment_id,
+					rest "" extra }
+				);
 				/// The object `result.checkListItem` of `tasks.template.checklist.removeAttachments`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-remove-attachments.html>
@@ -35750,97 +22869,25 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCheckListItem {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							copied_id: object.field("copiedId")?,
-							user_id: object.field("userId")?,
-							created_by: object.field("createdBy")?,
-							parent_id: object.field("parentId")?,
-							title: object.field("title")?,
-							sort_index: object.field("sortIndex")?,
-							display_sort_index: object.field("displaySortIndex")?,
-							is_complete: object.field("isComplete")?,
-							is_important: object.field("isImportant")?,
-							completed_count: object.field("completedCount")?,
-							members: object.field("members")?,
-							attachments: object.field("attachments")?,
-							node_id: object.field("nodeId")?,
-							template_id: object.field("templateId")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCheckListItem {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"copiedId",
-							&self.copied_id,
-						)?;
-						crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"createdBy",
-							&self.created_by,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"parentId",
-							&self.parent_id,
-						)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(
-							&mut map,
-							"sortIndex",
-							&self.sort_index,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"displaySortIndex",
-							&self.display_sort_index,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isComplete",
-							&self.is_complete,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isImportant",
-							&self.is_important,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"completedCount",
-							&self.completed_count,
-						)?;
-						map.serialize_entry("members", &self.members)?;
-						crate::support::opt_entry(
-							&mut map,
-							"attachments",
-							&self.attachments,
-						)?;
-						crate::support::opt_entry(&mut map, "nodeId", &self.node_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"templateId",
-							&self.template_id,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCheckListItem { id : field "id", copied_id : field "copiedId",
+					user_id : field "userId", created_by : field "createdBy", parent_id :
+					field "parentId", title : field "title", sort_index : field
+					"sortIndex", display_sort_index : field "displaySortIndex",
+					is_complete : field "isComplete", is_important : field "isImportant",
+					completed_count : field "completedCount", members : field "members",
+					attachments : field "attachments", node_id : field "nodeId",
+					template_id : field "templateId", extra : rest "", }
+				);
+				serialize_map!(
+					OutputCheckListItem { opt "id" id, opt "copiedId" copied_id, opt
+					"userId" user_id, opt "createdBy" created_by, opt "parentId"
+					parent_id, opt "title" title, opt "sortIndex" sort_index, opt
+					"displaySortIndex" display_sort_index, opt "isComplete" is_complete,
+					opt "isImportant" is_important, opt "completedCount" completed_count,
+					req "members" members, opt "attachments" attachments, opt "nodeId"
+					node_id, opt "templateId" template_id, rest "" extra }
+				);
 				/// The object `result` of `tasks.template.checklist.removeAttachments`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-remove-attachments.html>
@@ -35852,34 +22899,13 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["checkListItem"], &[])?;
-						Ok(Self {
-							check_list_item: object.field("checkListItem")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"checkListItem",
-							&self.check_list_item,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { check_list_item : field "checkListItem", extra : rest "", }
+					fits["checkListItem"] []
+				);
+				serialize_map!(
+					Output { opt "checkListItem" check_list_item, rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::RemoveAttachments {
 					const NAME: &'static str = "tasks.template.checklist.removeAttachments";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -35961,53 +22987,18 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCheckListItemMembers {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							type_: object.field("type")?,
-							name: object.field("name")?,
-							personal_photo: object.field("personalPhoto")?,
-							personal_gender: object.field("personalGender")?,
-							image: object.field("image")?,
-							is_collaber: object.field("isCollaber")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCheckListItemMembers {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(
-							&mut map,
-							"personalPhoto",
-							&self.personal_photo,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"personalGender",
-							&self.personal_gender,
-						)?;
-						crate::support::opt_entry(&mut map, "image", &self.image)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isCollaber",
-							&self.is_collaber,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCheckListItemMembers { id : field "id", type_ : field "type",
+					name : field "name", personal_photo : field "personalPhoto",
+					personal_gender : field "personalGender", image : field "image",
+					is_collaber : field "isCollaber", extra : rest "", }
+				);
+				serialize_map!(
+					OutputCheckListItemMembers { opt "id" id, opt "type" type_, opt
+					"name" name, opt "personalPhoto" personal_photo, opt "personalGender"
+					personal_gender, opt "image" image, opt "isCollaber" is_collaber,
+					rest "" extra }
+				);
 				/// The object `result.checkListItem.attachments` of `tasks.template.checklist.renew`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-renew.html>
@@ -36019,33 +23010,14 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCheckListItemAttachments {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							attachment_id: object.field("attachmentId")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCheckListItemAttachments {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"attachmentId",
-							&self.attachment_id,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCheckListItemAttachments { attachment_id : field
+					"attachmentId", extra : rest "", }
+				);
+				serialize_map!(
+					OutputCheckListItemAttachments { opt "attachmentId" attachment_id,
+					rest "" extra }
+				);
 				/// The object `result.checkListItem` of `tasks.template.checklist.renew`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-renew.html>
@@ -36085,97 +23057,25 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCheckListItem {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							copied_id: object.field("copiedId")?,
-							user_id: object.field("userId")?,
-							created_by: object.field("createdBy")?,
-							parent_id: object.field("parentId")?,
-							title: object.field("title")?,
-							sort_index: object.field("sortIndex")?,
-							display_sort_index: object.field("displaySortIndex")?,
-							is_complete: object.field("isComplete")?,
-							is_important: object.field("isImportant")?,
-							completed_count: object.field("completedCount")?,
-							members: object.field("members")?,
-							attachments: object.field("attachments")?,
-							node_id: object.field("nodeId")?,
-							template_id: object.field("templateId")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCheckListItem {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"copiedId",
-							&self.copied_id,
-						)?;
-						crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"createdBy",
-							&self.created_by,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"parentId",
-							&self.parent_id,
-						)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(
-							&mut map,
-							"sortIndex",
-							&self.sort_index,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"displaySortIndex",
-							&self.display_sort_index,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isComplete",
-							&self.is_complete,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isImportant",
-							&self.is_important,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"completedCount",
-							&self.completed_count,
-						)?;
-						map.serialize_entry("members", &self.members)?;
-						crate::support::opt_entry(
-							&mut map,
-							"attachments",
-							&self.attachments,
-						)?;
-						crate::support::opt_entry(&mut map, "nodeId", &self.node_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"templateId",
-							&self.template_id,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCheckListItem { id : field "id", copied_id : field "copiedId",
+					user_id : field "userId", created_by : field "createdBy", parent_id :
+					field "parentId", title : field "title", sort_index : field
+					"sortIndex", display_sort_index : field "displaySortIndex",
+					is_complete : field "isComplete", is_important : field "isImportant",
+					completed_count : field "completedCount", members : field "members",
+					attachments : field "attachments", node_id : field "nodeId",
+					template_id : field "templateId", extra : rest "", }
+				);
+				serialize_map!(
+					OutputCheckListItem { opt "id" id, opt "copiedId" copied_id, opt
+					"userId" user_id, opt "createdBy" created_by, opt "parentId"
+					parent_id, opt "title" title, opt "sortIndex" sort_index, opt
+					"displaySortIndex" display_sort_index, opt "isComplete" is_complete,
+					opt "isImportant" is_important, opt "completedCount" completed_count,
+					req "members" members, opt "attachments" attachments, opt "nodeId"
+					node_id, opt "templateId" template_id, rest "" extra }
+				);
 				/// The object `result` of `tasks.template.checklist.renew`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-renew.html>
@@ -36187,34 +23087,13 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["checkListItem"], &[])?;
-						Ok(Self {
-							check_list_item: object.field("checkListItem")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"checkListItem",
-							&self.check_list_item,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { check_list_item : field "checkListItem", extra : rest "", }
+					fits["checkListItem"] []
+				);
+				serialize_map!(
+					Output { opt "checkListItem" check_list_item, rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::Renew {
 					const NAME: &'static str = "tasks.template.checklist.renew";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -36344,64 +23223,20 @@ pub mod tasks {
 						self.is_collaber = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for FieldsMembers {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(
-							&mut map,
-							"personalPhoto",
-							&self.personal_photo,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"personalGender",
-							&self.personal_gender,
-						)?;
-						crate::support::opt_entry(&mut map, "image", &self.image)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isCollaber",
-							&self.is_collaber,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(FieldsMembers);
+				serialize_map!(
+					FieldsMembers { opt "id" id, opt "type" type_, opt "name" name, opt
+					"personalPhoto" personal_photo, opt "personalGender" personal_gender,
+					opt "image" image, opt "isCollaber" is_collaber, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for FieldsMembers {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.exact_str("id")?,
-							type_: object.field("type")?,
-							name: object.exact_str("name")?,
-							personal_photo: object.exact_str("personalPhoto")?,
-							personal_gender: object.field("personalGender")?,
-							image: object.exact_str("image")?,
-							is_collaber: object.field("isCollaber")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					FieldsMembers { id : exact "id", type_ : field "type", name : exact
+					"name", personal_photo : exact "personalPhoto", personal_gender :
+					field "personalGender", image : exact "image", is_collaber : field
+					"isCollaber", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(FieldsMembers);
 				/// The object `params.fields` of `tasks.template.checklist.update`: `object`.
@@ -36472,66 +23307,20 @@ pub mod tasks {
 						self.members = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Fields {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-						crate::support::opt_entry(
-							&mut map,
-							"PARENT_ID",
-							&self.parent_id,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"SORT_INDEX",
-							&self.sort_index,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"IS_COMPLETE",
-							&self.is_complete.map(crate::support::yes_no),
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"IS_IMPORTANT",
-							&self.is_important.map(crate::support::yes_no),
-						)?;
-						crate::support::opt_entry(&mut map, "MEMBERS", &self.members)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Fields);
+				serialize_map!(
+					Fields { opt "TITLE" title, opt "PARENT_ID" parent_id, opt
+					"SORT_INDEX" sort_index, opt_yn "IS_COMPLETE" is_complete, opt_yn
+					"IS_IMPORTANT" is_important, opt "MEMBERS" members, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Fields {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							title: object.exact_str("TITLE")?,
-							parent_id: object.field("PARENT_ID")?,
-							sort_index: object.field("SORT_INDEX")?,
-							is_complete: object.field("IS_COMPLETE")?,
-							is_important: object.field("IS_IMPORTANT")?,
-							members: object.field("MEMBERS")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					Fields { title : exact "TITLE", parent_id : field "PARENT_ID",
+					sort_index : field "SORT_INDEX", is_complete : field "IS_COMPLETE",
+					is_important : field "IS_IMPORTANT", members : field "MEMBERS", extra
+					: rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Fields);
 				/// Allowed values of `result.checkListItem.members.type` in `tasks.template.checklist.update`.
@@ -36589,53 +23378,18 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCheckListItemMembers {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							type_: object.field("type")?,
-							name: object.field("name")?,
-							personal_photo: object.field("personalPhoto")?,
-							personal_gender: object.field("personalGender")?,
-							image: object.field("image")?,
-							is_collaber: object.field("isCollaber")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCheckListItemMembers {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(
-							&mut map,
-							"personalPhoto",
-							&self.personal_photo,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"personalGender",
-							&self.personal_gender,
-						)?;
-						crate::support::opt_entry(&mut map, "image", &self.image)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isCollaber",
-							&self.is_collaber,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCheckListItemMembers { id : field "id", type_ : field "type",
+					name : field "name", personal_photo : field "personalPhoto",
+					personal_gender : field "personalGender", image : field "image",
+					is_collaber : field "isCollaber", extra : rest "", }
+				);
+				serialize_map!(
+					OutputCheckListItemMembers { opt "id" id, opt "type" type_, opt
+					"name" name, opt "personalPhoto" personal_photo, opt "personalGender"
+					personal_gender, opt "image" image, opt "isCollaber" is_collaber,
+					rest "" extra }
+				);
 				/// The object `result.checkListItem.attachments` of `tasks.template.checklist.update`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-update.html>
@@ -36647,33 +23401,14 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCheckListItemAttachments {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							attachment_id: object.field("attachmentId")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCheckListItemAttachments {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"attachmentId",
-							&self.attachment_id,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCheckListItemAttachments { attachment_id : field
+					"attachmentId", extra : rest "", }
+				);
+				serialize_map!(
+					OutputCheckListItemAttachments { opt "attachmentId" attachment_id,
+					rest "" extra }
+				);
 				/// The object `result.checkListItem` of `tasks.template.checklist.update`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-update.html>
@@ -36713,97 +23448,25 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputCheckListItem {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							copied_id: object.field("copiedId")?,
-							user_id: object.field("userId")?,
-							created_by: object.field("createdBy")?,
-							parent_id: object.field("parentId")?,
-							title: object.field("title")?,
-							sort_index: object.field("sortIndex")?,
-							display_sort_index: object.field("displaySortIndex")?,
-							is_complete: object.field("isComplete")?,
-							is_important: object.field("isImportant")?,
-							completed_count: object.field("completedCount")?,
-							members: object.field("members")?,
-							attachments: object.field("attachments")?,
-							node_id: object.field("nodeId")?,
-							template_id: object.field("templateId")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputCheckListItem {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"copiedId",
-							&self.copied_id,
-						)?;
-						crate::support::opt_entry(&mut map, "userId", &self.user_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"createdBy",
-							&self.created_by,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"parentId",
-							&self.parent_id,
-						)?;
-						crate::support::opt_entry(&mut map, "title", &self.title)?;
-						crate::support::opt_entry(
-							&mut map,
-							"sortIndex",
-							&self.sort_index,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"displaySortIndex",
-							&self.display_sort_index,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isComplete",
-							&self.is_complete,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isImportant",
-							&self.is_important,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"completedCount",
-							&self.completed_count,
-						)?;
-						map.serialize_entry("members", &self.members)?;
-						crate::support::opt_entry(
-							&mut map,
-							"attachments",
-							&self.attachments,
-						)?;
-						crate::support::opt_entry(&mut map, "nodeId", &self.node_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"templateId",
-							&self.template_id,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputCheckListItem { id : field "id", copied_id : field "copiedId",
+					user_id : field "userId", created_by : field "createdBy", parent_id :
+					field "parentId", title : field "title", sort_index : field
+					"sortIndex", display_sort_index : field "displaySortIndex",
+					is_complete : field "isComplete", is_important : field "isImportant",
+					completed_count : field "completedCount", members : field "members",
+					attachments : field "attachments", node_id : field "nodeId",
+					template_id : field "templateId", extra : rest "", }
+				);
+				serialize_map!(
+					OutputCheckListItem { opt "id" id, opt "copiedId" copied_id, opt
+					"userId" user_id, opt "createdBy" created_by, opt "parentId"
+					parent_id, opt "title" title, opt "sortIndex" sort_index, opt
+					"displaySortIndex" display_sort_index, opt "isComplete" is_complete,
+					opt "isImportant" is_important, opt "completedCount" completed_count,
+					req "members" members, opt "attachments" attachments, opt "nodeId"
+					node_id, opt "templateId" template_id, rest "" extra }
+				);
 				/// The object `result` of `tasks.template.checklist.update`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-update.html>
@@ -36815,34 +23478,13 @@ pub mod tasks {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["checkListItem"], &[])?;
-						Ok(Self {
-							check_list_item: object.field("checkListItem")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(
-							&mut map,
-							"checkListItem",
-							&self.check_list_item,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { check_list_item : field "checkListItem", extra : rest "", }
+					fits["checkListItem"] []
+				);
+				serialize_map!(
+					Output { opt "checkListItem" check_list_item, rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::Update {
 					const NAME: &'static str = "tasks.template.checklist.update";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -36899,29 +23541,8 @@ pub mod tasks {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputKeyValues {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						key: object.soft_pattern("*"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputKeyValues {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.key)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(OutputKeyValues { key : soft_pattern "*", extra : rest "", });
+			serialize_map!(OutputKeyValues { rest "*" key, rest "" extra });
 			/// The object `result.<key>` of `tasks.template.fields`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/tasks-template-fields.html>
@@ -36945,39 +23566,16 @@ pub mod tasks {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputKey {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						title: object.field("title")?,
-						type_: object.field("type")?,
-						required: object.field("required")?,
-						default: object.field("default")?,
-						values: object.field("values")?,
-						primary: object.field("primary")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputKey {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "title", &self.title)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "required", &self.required)?;
-					crate::support::opt_entry(&mut map, "default", &self.default)?;
-					crate::support::opt_entry(&mut map, "values", &self.values)?;
-					crate::support::opt_entry(&mut map, "primary", &self.primary)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputKey { title : field "title", type_ : field "type", required : field
+				"required", default : field "default", values : field "values", primary :
+				field "primary", extra : rest "", }
+			);
+			serialize_map!(
+				OutputKey { opt "title" title, opt "type" type_, opt "required" required,
+				opt "default" default, opt "values" values, opt "primary" primary, rest
+				"" extra }
+			);
 			/// The object `result` of `tasks.template.fields`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/tasks-template-fields.html>
@@ -36991,29 +23589,8 @@ pub mod tasks {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						key: object.pattern("*")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.key)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(Output { key : pattern "*", extra : rest "", });
+			serialize_map!(Output { rest "*" key, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Fields {
 				const NAME: &'static str = "tasks.template.fields";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -37062,40 +23639,11 @@ pub mod tasks {
 					self.select = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Params {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "select", &self.select)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Params);
+			serialize_map!(Params { opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Params {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						select: object.field("select")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Params { select : field "select", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Params);
 			/// The object `result` of `tasks.template.get`: `object`.
@@ -37207,311 +23755,82 @@ pub mod tasks {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object
-						.fits(
-							&[
-								"ID",
-								"TITLE",
-								"DESCRIPTION",
-								"DESCRIPTION_IN_BBCODE",
-								"PRIORITY",
-								"STATUS",
-								"STAGE_ID",
-								"RESPONSIBLE_ID",
-								"DEADLINE_AFTER",
-								"START_DATE_PLAN_AFTER",
-								"END_DATE_PLAN_AFTER",
-								"REPLICATE",
-								"CREATED_BY",
-								"XML_ID",
-								"ALLOW_CHANGE_DEADLINE",
-								"ALLOW_TIME_TRACKING",
-								"TASK_CONTROL",
-								"ADD_IN_REPORT",
-								"GROUP_ID",
-								"PARENT_ID",
-								"MULTITASK",
-								"SITE_ID",
-								"ACCOMPLICES",
-								"AUDITORS",
-								"RESPONSIBLES",
-								"FILES",
-								"TAGS",
-								"DEPENDS_ON",
-								"MATCH_WORK_TIME",
-								"TASK_ID",
-								"TPARAM_TYPE",
-								"TPARAM_REPLICATION_COUNT",
-								"REPLICATE_PARAMS",
-								"BASE_TEMPLATE_ID",
-								"TEMPLATE_CHILDREN_COUNT",
-								"CREATED_BY_NAME",
-								"CREATED_BY_LAST_NAME",
-								"CREATED_BY_SECOND_NAME",
-								"CREATED_BY_LOGIN",
-								"CREATED_BY_WORK_POSITION",
-								"CREATED_BY_PHOTO",
-								"RESPONSIBLE_NAME",
-								"RESPONSIBLE_LAST_NAME",
-								"RESPONSIBLE_SECOND_NAME",
-								"RESPONSIBLE_LOGIN",
-								"RESPONSIBLE_WORK_POSITION",
-								"RESPONSIBLE_PHOTO",
-								"SCENARIO",
-								"UF_CRM_TASK",
-								"UF_TASK_WEBDAV_FILES",
-							],
-							&[],
-						)?;
-					Ok(Self {
-						id: object.field("ID")?,
-						title: object.field("TITLE")?,
-						description: object.field("DESCRIPTION")?,
-						description_in_bbcode: object.field("DESCRIPTION_IN_BBCODE")?,
-						priority: object.field("PRIORITY")?,
-						status: object.field("STATUS")?,
-						stage_id: object.field("STAGE_ID")?,
-						responsible_id: object.field("RESPONSIBLE_ID")?,
-						deadline_after: object.field("DEADLINE_AFTER")?,
-						start_date_plan_after: object.field("START_DATE_PLAN_AFTER")?,
-						end_date_plan_after: object.field("END_DATE_PLAN_AFTER")?,
-						replicate: object.field("REPLICATE")?,
-						created_by: object.field("CREATED_BY")?,
-						xml_id: object.field("XML_ID")?,
-						allow_change_deadline: object.field("ALLOW_CHANGE_DEADLINE")?,
-						allow_time_tracking: object.field("ALLOW_TIME_TRACKING")?,
-						task_control: object.field("TASK_CONTROL")?,
-						add_in_report: object.field("ADD_IN_REPORT")?,
-						group_id: object.field("GROUP_ID")?,
-						parent_id: object.field("PARENT_ID")?,
-						multitask: object.field("MULTITASK")?,
-						site_id: object.field("SITE_ID")?,
-						accomplices: object.field("ACCOMPLICES")?,
-						auditors: object.field("AUDITORS")?,
-						responsibles: object.field("RESPONSIBLES")?,
-						files: object.field("FILES")?,
-						tags: object.field("TAGS")?,
-						depends_on: object.field("DEPENDS_ON")?,
-						match_work_time: object.field("MATCH_WORK_TIME")?,
-						task_id: object.field("TASK_ID")?,
-						tparam_type: object.field("TPARAM_TYPE")?,
-						tparam_replication_count: object
-							.field("TPARAM_REPLICATION_COUNT")?,
-						replicate_params: object.field("REPLICATE_PARAMS")?,
-						base_template_id: object.field("BASE_TEMPLATE_ID")?,
-						template_children_count: object
-							.field("TEMPLATE_CHILDREN_COUNT")?,
-						created_by_name: object.field("CREATED_BY_NAME")?,
-						created_by_last_name: object.field("CREATED_BY_LAST_NAME")?,
-						created_by_second_name: object.field("CREATED_BY_SECOND_NAME")?,
-						created_by_login: object.field("CREATED_BY_LOGIN")?,
-						created_by_work_position: object
-							.field("CREATED_BY_WORK_POSITION")?,
-						created_by_photo: object.field("CREATED_BY_PHOTO")?,
-						responsible_name: object.field("RESPONSIBLE_NAME")?,
-						responsible_last_name: object.field("RESPONSIBLE_LAST_NAME")?,
-						responsible_second_name: object
-							.field("RESPONSIBLE_SECOND_NAME")?,
-						responsible_login: object.field("RESPONSIBLE_LOGIN")?,
-						responsible_work_position: object
-							.field("RESPONSIBLE_WORK_POSITION")?,
-						responsible_photo: object.field("RESPONSIBLE_PHOTO")?,
-						scenario: object.field("SCENARIO")?,
-						uf_crm_task: object.field("UF_CRM_TASK")?,
-						uf_task_webdav_files: object.field("UF_TASK_WEBDAV_FILES")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ID", &self.id)?;
-					crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DESCRIPTION",
-						&self.description,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DESCRIPTION_IN_BBCODE",
-						&self.description_in_bbcode,
-					)?;
-					crate::support::opt_entry(&mut map, "PRIORITY", &self.priority)?;
-					crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
-					crate::support::opt_entry(&mut map, "STAGE_ID", &self.stage_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"RESPONSIBLE_ID",
-						&self.responsible_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DEADLINE_AFTER",
-						&self.deadline_after,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"START_DATE_PLAN_AFTER",
-						&self.start_date_plan_after,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"END_DATE_PLAN_AFTER",
-						&self.end_date_plan_after,
-					)?;
-					crate::support::opt_entry(&mut map, "REPLICATE", &self.replicate)?;
-					crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-					crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ALLOW_CHANGE_DEADLINE",
-						&self.allow_change_deadline,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ALLOW_TIME_TRACKING",
-						&self.allow_time_tracking,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"TASK_CONTROL",
-						&self.task_control,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ADD_IN_REPORT",
-						&self.add_in_report,
-					)?;
-					crate::support::opt_entry(&mut map, "GROUP_ID", &self.group_id)?;
-					crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-					crate::support::opt_entry(&mut map, "MULTITASK", &self.multitask)?;
-					crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ACCOMPLICES",
-						&self.accomplices,
-					)?;
-					crate::support::opt_entry(&mut map, "AUDITORS", &self.auditors)?;
-					crate::support::opt_entry(
-						&mut map,
-						"RESPONSIBLES",
-						&self.responsibles,
-					)?;
-					map.serialize_entry("FILES", &self.files)?;
-					map.serialize_entry("TAGS", &self.tags)?;
-					map.serialize_entry("DEPENDS_ON", &self.depends_on)?;
-					crate::support::opt_entry(
-						&mut map,
-						"MATCH_WORK_TIME",
-						&self.match_work_time,
-					)?;
-					crate::support::opt_entry(&mut map, "TASK_ID", &self.task_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"TPARAM_TYPE",
-						&self.tparam_type,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"TPARAM_REPLICATION_COUNT",
-						&self.tparam_replication_count,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"REPLICATE_PARAMS",
-						&self.replicate_params,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"BASE_TEMPLATE_ID",
-						&self.base_template_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"TEMPLATE_CHILDREN_COUNT",
-						&self.template_children_count,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CREATED_BY_NAME",
-						&self.created_by_name,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CREATED_BY_LAST_NAME",
-						&self.created_by_last_name,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CREATED_BY_SECOND_NAME",
-						&self.created_by_second_name,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CREATED_BY_LOGIN",
-						&self.created_by_login,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CREATED_BY_WORK_POSITION",
-						&self.created_by_work_position,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"CREATED_BY_PHOTO",
-						&self.created_by_photo,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"RESPONSIBLE_NAME",
-						&self.responsible_name,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"RESPONSIBLE_LAST_NAME",
-						&self.responsible_last_name,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"RESPONSIBLE_SECOND_NAME",
-						&self.responsible_second_name,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"RESPONSIBLE_LOGIN",
-						&self.responsible_login,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"RESPONSIBLE_WORK_POSITION",
-						&self.responsible_work_position,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"RESPONSIBLE_PHOTO",
-						&self.responsible_photo,
-					)?;
-					crate::support::opt_entry(&mut map, "SCENARIO", &self.scenario)?;
-					map.serialize_entry("UF_CRM_TASK", &self.uf_crm_task)?;
-					map.serialize_entry(
-						"UF_TASK_WEBDAV_FILES",
-						&self.uf_task_webdav_files,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { id : field "ID", title : field "TITLE", description : field
+				"DESCRIPTION", description_in_bbcode : field "DESCRIPTION_IN_BBCODE",
+				priority : field "PRIORITY", status : field "STATUS", stage_id : field
+				"STAGE_ID", responsible_id : field "RESPONSIBLE_ID", deadline_after :
+				field "DEADLINE_AFTER", start_date_plan_after : field
+				"START_DATE_PLAN_AFTER", end_date_plan_after : field
+				"END_DATE_PLAN_AFTER", replicate : field "REPLICATE", created_by : field
+				"CREATED_BY", xml_id : field "XML_ID", allow_change_deadline : field
+				"ALLOW_CHANGE_DEADLINE", allow_time_tracking : field
+				"ALLOW_TIME_TRACKING", task_control : field "TASK_CONTROL", add_in_report
+				: field "ADD_IN_REPORT", group_id : field "GROUP_ID", parent_id : field
+				"PARENT_ID", multitask : field "MULTITASK", site_id : field "SITE_ID",
+				accomplices : field "ACCOMPLICES", auditors : field "AUDITORS",
+				responsibles : field "RESPONSIBLES", files : field "FILES", tags : field
+				"TAGS", depends_on : field "DEPENDS_ON", match_work_time : field
+				"MATCH_WORK_TIME", task_id : field "TASK_ID", tparam_type : field
+				"TPARAM_TYPE", tparam_replication_count : field
+				"TPARAM_REPLICATION_COUNT", replicate_params : field "REPLICATE_PARAMS",
+				base_template_id : field "BASE_TEMPLATE_ID", template_children_count :
+				field "TEMPLATE_CHILDREN_COUNT", created_by_name : field
+				"CREATED_BY_NAME", created_by_last_name : field "CREATED_BY_LAST_NAME",
+				created_by_second_name : field "CREATED_BY_SECOND_NAME", created_by_login
+				: field "CREATED_BY_LOGIN", created_by_work_position : field
+				"CREATED_BY_WORK_POSITION", created_by_photo : field "CREATED_BY_PHOTO",
+				responsible_name : field "RESPONSIBLE_NAME", responsible_last_name :
+				field "RESPONSIBLE_LAST_NAME", responsible_second_name : field
+				"RESPONSIBLE_SECOND_NAME", responsible_login : field "RESPONSIBLE_LOGIN",
+				responsible_work_position : field "RESPONSIBLE_WORK_POSITION",
+				responsible_photo : field "RESPONSIBLE_PHOTO", scenario : field
+				"SCENARIO", uf_crm_task : field "UF_CRM_TASK", uf_task_webdav_files :
+				field "UF_TASK_WEBDAV_FILES", extra : rest "", } fits["ID", "TITLE",
+				"DESCRIPTION", "DESCRIPTION_IN_BBCODE", "PRIORITY", "STATUS", "STAGE_ID",
+				"RESPONSIBLE_ID", "DEADLINE_AFTER", "START_DATE_PLAN_AFTER",
+				"END_DATE_PLAN_AFTER", "REPLICATE", "CREATED_BY", "XML_ID",
+				"ALLOW_CHANGE_DEADLINE", "ALLOW_TIME_TRACKING", "TASK_CONTROL",
+				"ADD_IN_REPORT", "GROUP_ID", "PARENT_ID", "MULTITASK", "SITE_ID",
+				"ACCOMPLICES", "AUDITORS", "RESPONSIBLES", "FILES", "TAGS", "DEPENDS_ON",
+				"MATCH_WORK_TIME", "TASK_ID", "TPARAM_TYPE", "TPARAM_REPLICATION_COUNT",
+				"REPLICATE_PARAMS", "BASE_TEMPLATE_ID", "TEMPLATE_CHILDREN_COUNT",
+				"CREATED_BY_NAME", "CREATED_BY_LAST_NAME", "CREATED_BY_SECOND_NAME",
+				"CREATED_BY_LOGIN", "CREATED_BY_WORK_POSITION", "CREATED_BY_PHOTO",
+				"RESPONSIBLE_NAME", "RESPONSIBLE_LAST_NAME", "RESPONSIBLE_SECOND_NAME",
+				"RESPONSIBLE_LOGIN", "RESPONSIBLE_WORK_POSITION", "RESPONSIBLE_PHOTO",
+				"SCENARIO", "UF_CRM_TASK", "UF_TASK_WEBDAV_FILES"] []
+			);
+			serialize_map!(
+				Output { opt "ID" id, opt "TITLE" title, opt "DESCRIPTION" description,
+				opt "DESCRIPTION_IN_BBCODE" description_in_bbcode, opt "PRIORITY"
+				priority, opt "STATUS" status, opt "STAGE_ID" stage_id, opt
+				"RESPONSIBLE_ID" responsible_id, opt "DEADLINE_AFTER" deadline_after, opt
+				"START_DATE_PLAN_AFTER" start_date_plan_after, opt "END_DATE_PLAN_AFTER"
+				end_date_plan_after, opt "REPLICATE" replicate, opt "CREATED_BY"
+				created_by, opt "XML_ID" xml_id, opt "ALLOW_CHANGE_DEADLINE"
+				allow_change_deadline, opt "ALLOW_TIME_TRACKING" allow_time_tracking, opt
+				"TASK_CONTROL" task_control, opt "ADD_IN_REPORT" add_in_report, opt
+				"GROUP_ID" group_id, opt "PARENT_ID" parent_id, opt "MULTITASK"
+				multitask, opt "SITE_ID" site_id, opt "ACCOMPLICES" accomplices, opt
+				"AUDITORS" auditors, opt "RESPONSIBLES" responsibles, req "FILES" files,
+				req "TAGS" tags, req "DEPENDS_ON" depends_on, opt "MATCH_WORK_TIME"
+				match_work_time, opt "TASK_ID" task_id, opt "TPARAM_TYPE" tparam_type,
+				opt "TPARAM_REPLICATION_COUNT" tparam_replication_count, opt
+				"REPLICATE_PARAMS" replicate_params, opt "BASE_TEMPLATE_ID"
+				base_template_id, opt "TEMPLATE_CHILDREN_COUNT" template_children_count,
+				opt "CREATED_BY_NAME" created_by_name, opt "CREATED_BY_LAST_NAME"
+				created_by_last_name, opt "CREATED_BY_SECOND_NAME"
+				created_by_second_name, opt "CREATED_BY_LOGIN" created_by_login, opt
+				"CREATED_BY_WORK_POSITION" created_by_work_position, opt
+				"CREATED_BY_PHOTO" created_by_photo, opt "RESPONSIBLE_NAME"
+				responsible_name, opt "RESPONSIBLE_LAST_NAME" responsible_last_name, opt
+				"RESPONSIBLE_SECOND_NAME" responsible_second_name, opt
+				"RESPONSIBLE_LOGIN" responsible_login, opt "RESPONSIBLE_WORK_POSITION"
+				responsible_work_position, opt "RESPONSIBLE_PHOTO" responsible_photo, opt
+				"SCENARIO" scenario, req "UF_CRM_TASK" uf_crm_task, req
+				"UF_TASK_WEBDAV_FILES" uf_task_webdav_files, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "tasks.template.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -37825,162 +24144,44 @@ pub mod tasks {
 					self.uf.insert(key.into(), value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Fields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "ID", &self.id)?;
-					crate::support::opt_entry(&mut map, "PARENT_ID", &self.parent_id)?;
-					crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DESCRIPTION",
-						&self.description,
-					)?;
-					crate::support::opt_entry(&mut map, "PRIORITY", &self.priority)?;
-					crate::support::opt_entry(&mut map, "GROUP_ID", &self.group_id)?;
-					crate::support::opt_entry(&mut map, "STAGE_ID", &self.stage_id)?;
-					crate::support::opt_entry(&mut map, "CREATED_BY", &self.created_by)?;
-					crate::support::opt_entry(
-						&mut map,
-						"RESPONSIBLE_ID",
-						&self.responsible_id,
-					)?;
-					crate::support::opt_entry(&mut map, "DEPENDS_ON", &self.depends_on)?;
-					crate::support::opt_entry(
-						&mut map,
-						"RESPONSIBLES",
-						&self.responsibles,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ACCOMPLICES",
-						&self.accomplices,
-					)?;
-					crate::support::opt_entry(&mut map, "AUDITORS", &self.auditors)?;
-					crate::support::opt_entry(&mut map, "STATUS", &self.status)?;
-					crate::support::opt_entry(
-						&mut map,
-						"MULTITASK",
-						&self.multitask.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"REPLICATE",
-						&self.replicate.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "SITE_ID", &self.site_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"TASK_CONTROL",
-						&self.task_control.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"ADD_IN_REPORT",
-						&self.add_in_report.map(crate::support::yes_no),
-					)?;
-					crate::support::opt_entry(&mut map, "XML_ID", &self.xml_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"DEADLINE_AFTER",
-						&self.deadline_after,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"START_DATE_PLAN_AFTER",
-						&self.start_date_plan_after,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"END_DATE_PLAN_AFTER",
-						&self.end_date_plan_after,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"TPARAM_TYPE",
-						&self.tparam_type,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"TPARAM_REPLICATION_COUNT",
-						&self.tparam_replication_count,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"REPLICATE_PARAMS",
-						&self.replicate_params,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"BASE_TEMPLATE_ID",
-						&self.base_template_id,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"TEMPLATE_CHILDREN_COUNT",
-						&self.template_children_count,
-					)?;
-					crate::support::rest_entries(&mut map, &self.uf)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Fields);
+			serialize_map!(
+				Fields { opt "ID" id, opt "PARENT_ID" parent_id, opt "TITLE" title, opt
+				"DESCRIPTION" description, opt "PRIORITY" priority, opt "GROUP_ID"
+				group_id, opt "STAGE_ID" stage_id, opt "CREATED_BY" created_by, opt
+				"RESPONSIBLE_ID" responsible_id, opt "DEPENDS_ON" depends_on, opt
+				"RESPONSIBLES" responsibles, opt "ACCOMPLICES" accomplices, opt
+				"AUDITORS" auditors, opt "STATUS" status, opt_yn "MULTITASK" multitask,
+				opt_yn "REPLICATE" replicate, opt "SITE_ID" site_id, opt_yn
+				"TASK_CONTROL" task_control, opt_yn "ADD_IN_REPORT" add_in_report, opt
+				"XML_ID" xml_id, opt "DEADLINE_AFTER" deadline_after, opt
+				"START_DATE_PLAN_AFTER" start_date_plan_after, opt "END_DATE_PLAN_AFTER"
+				end_date_plan_after, opt "TPARAM_TYPE" tparam_type, opt
+				"TPARAM_REPLICATION_COUNT" tparam_replication_count, opt
+				"REPLICATE_PARAMS" replicate_params, opt "BASE_TEMPLATE_ID"
+				base_template_id, opt "TEMPLATE_CHILDREN_COUNT" template_children_count,
+				rest "UF_*" uf, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Fields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("ID")?,
-						parent_id: object.field("PARENT_ID")?,
-						title: object.exact_str("TITLE")?,
-						description: object.exact_str("DESCRIPTION")?,
-						priority: object.exact_str("PRIORITY")?,
-						group_id: object.field("GROUP_ID")?,
-						stage_id: object.field("STAGE_ID")?,
-						created_by: object.field("CREATED_BY")?,
-						responsible_id: object.field("RESPONSIBLE_ID")?,
-						depends_on: object.field("DEPENDS_ON")?,
-						responsibles: object.field("RESPONSIBLES")?,
-						accomplices: object.field("ACCOMPLICES")?,
-						auditors: object.field("AUDITORS")?,
-						status: object.exact_str("STATUS")?,
-						multitask: object.field("MULTITASK")?,
-						replicate: object.field("REPLICATE")?,
-						site_id: object.exact_str("SITE_ID")?,
-						task_control: object.field("TASK_CONTROL")?,
-						add_in_report: object.field("ADD_IN_REPORT")?,
-						xml_id: object.exact_str("XML_ID")?,
-						deadline_after: object.field("DEADLINE_AFTER")?,
-						start_date_plan_after: object.field("START_DATE_PLAN_AFTER")?,
-						end_date_plan_after: object.field("END_DATE_PLAN_AFTER")?,
-						tparam_type: object.exact_str("TPARAM_TYPE")?,
-						tparam_replication_count: object
-							.field("TPARAM_REPLICATION_COUNT")?,
-						replicate_params: object.field("REPLICATE_PARAMS")?,
-						base_template_id: object.field("BASE_TEMPLATE_ID")?,
-						template_children_count: object
-							.field("TEMPLATE_CHILDREN_COUNT")?,
-						uf: object.pattern("UF_*")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Fields { id : field "ID", parent_id : field "PARENT_ID", title : exact
+				"TITLE", description : exact "DESCRIPTION", priority : exact "PRIORITY",
+				group_id : field "GROUP_ID", stage_id : field "STAGE_ID", created_by :
+				field "CREATED_BY", responsible_id : field "RESPONSIBLE_ID", depends_on :
+				field "DEPENDS_ON", responsibles : field "RESPONSIBLES", accomplices :
+				field "ACCOMPLICES", auditors : field "AUDITORS", status : exact
+				"STATUS", multitask : field "MULTITASK", replicate : field "REPLICATE",
+				site_id : exact "SITE_ID", task_control : field "TASK_CONTROL",
+				add_in_report : field "ADD_IN_REPORT", xml_id : exact "XML_ID",
+				deadline_after : field "DEADLINE_AFTER", start_date_plan_after : field
+				"START_DATE_PLAN_AFTER", end_date_plan_after : field
+				"END_DATE_PLAN_AFTER", tparam_type : exact "TPARAM_TYPE",
+				tparam_replication_count : field "TPARAM_REPLICATION_COUNT",
+				replicate_params : field "REPLICATE_PARAMS", base_template_id : field
+				"BASE_TEMPLATE_ID", template_children_count : field
+				"TEMPLATE_CHILDREN_COUNT", uf : pattern "UF_*", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
 			/// The `result` of the call: `boolean`.

@@ -67,6 +67,8 @@ pub use ::bitrix24_gen_group_d_h::events;
 pub use ::bitrix24_gen_group_d_h::humanresources;
 #[cfg(feature = "humanresources_hcmlink")]
 pub use ::bitrix24_gen_group_d_h::humanresources_hcmlink;
+#[cfg(feature = "imbot")]
+pub use ::bitrix24_gen_group_i_r::imbot;
 #[cfg(feature = "imconnector")]
 pub use ::bitrix24_gen_group_i_r::imconnector;
 #[cfg(feature = "lists")]
@@ -117,8 +119,6 @@ pub use ::bitrix24_gen_group_s_z::userfieldconfig;
 pub use ::bitrix24_gen_group_s_z::vote;
 #[cfg(feature = "im")]
 pub use ::bitrix24_gen_im::im;
-#[cfg(feature = "imbot")]
-pub use ::bitrix24_gen_imbot::imbot;
 #[cfg(feature = "imopenlines")]
 pub use ::bitrix24_gen_imopenlines::imopenlines;
 #[cfg(feature = "landing")]

@@ -970,13 +970,8 @@ fn params_struct(
             }
 
             #(#setters)*
-
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn #extra(mut self, key: impl Into<String>, value: impl Into<::serde_json::Value>) -> Self {
-                self.#extra.insert(key.into(), value.into());
-                self
-            }
         }
+        extra_setter!(#ident);
 
         #ser
 
@@ -987,44 +982,28 @@ fn params_struct(
     }
 }
 
+/// `Serialize` as a [`serialize_map!`] call: one `kind "wire" field` entry a
+/// field (kinds are the functions of `support::ser`), then `extra`.
 fn serialize_impl(ident: &Ident, fields: &[FieldDef], extra: bool) -> TokenStream {
-    if fields.is_empty() && !extra {
-        return quote! {
-            impl ::serde::Serialize for #ident {
-                fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    serializer.serialize_map(Some(0))?.end()
-                }
-            }
-        };
-    }
     let entries = fields.iter().map(|f| {
         let i = &f.ident;
-        let w = &f.wire;
-        match &f.ty {
-            _ if f.pattern.is_some() => quote!(crate::support::rest_entries(&mut map, &self.#i)?;),
-            Ty::Bool if f.yes_no => quote!(map.serialize_entry(#w, crate::support::yes_no(self.#i))?;),
-            Ty::Option(inner) if f.yes_no && **inner == Ty::Bool => {
-                quote!(crate::support::opt_entry(&mut map, #w, &self.#i.map(crate::support::yes_no))?;)
-            }
-            Ty::Option(_) => quote!(crate::support::opt_entry(&mut map, #w, &self.#i)?;),
-            _ => quote!(map.serialize_entry(#w, &self.#i)?;),
-        }
+        let w = f.pattern.as_deref().unwrap_or(&f.wire);
+        let kind = match &f.ty {
+            _ if f.pattern.is_some() => "rest",
+            Ty::Bool if f.yes_no => "yn",
+            Ty::Option(inner) if f.yes_no && **inner == Ty::Bool => "opt_yn",
+            Ty::Option(_) => "opt",
+            _ => "req",
+        };
+        let kind = format_ident!("{}", kind);
+        quote!(#kind #w #i,)
     });
     let extra = extra.then(|| {
         let i = format_ident!("{}", EXTRA);
-        quote!(crate::support::rest_entries(&mut map, &self.#i)?;)
+        quote!(rest "" #i)
     });
     quote! {
-        impl ::serde::Serialize for #ident {
-            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(None)?;
-                #(#entries)*
-                #extra
-                map.end()
-            }
-        }
+        serialize_map!(#ident { #(#entries)* #extra });
     }
 }
 
@@ -1050,47 +1029,35 @@ fn from_value_impl(
     let takes = named.iter().map(|f| {
         let i = &f.ident;
         let w = &f.wire;
-        if f.soft {
-            quote!(#i: object.soft(#w),)
+        let kind = if f.soft {
+            "soft"
         } else if params && matches!(&f.ty, Ty::Option(inner) if **inner == Ty::Str) {
-            quote!(#i: object.exact_str(#w)?,)
+            "exact"
         } else {
-            quote!(#i: object.field(#w)?,)
-        }
+            "field"
+        };
+        let kind = format_ident!("{}", kind);
+        quote!(#i: #kind #w,)
     });
     let rest = patterned.iter().map(|f| {
         let i = &f.ident;
         let p = f.pattern.as_deref().unwrap_or("*");
-        if f.soft {
-            quote!(#i: object.soft_pattern(#p),)
-        } else {
-            quote!(#i: object.pattern(#p)?,)
-        }
+        let kind = format_ident!("{}", if f.soft { "soft_pattern" } else { "pattern" });
+        quote!(#i: #kind #p,)
     });
     // Fields read off an example only say what one example had: the check
     // needs at least one field a table documents.
     let check = (root && named.iter().any(|f| !f.soft)).then(|| {
         let keys = named.iter().map(|f| f.wire.as_str());
         let globs = patterned.iter().filter_map(|f| f.pattern.as_deref());
-        quote!(object.fits(&[#(#keys),*], &[#(#globs),*])?;)
+        quote!(fits [#(#keys),*] [#(#globs),*])
     });
     let extra = extra.then(|| {
         let i = format_ident!("{}", EXTRA);
-        quote!(#i: object.rest()?,)
+        quote!(#i: rest "",)
     });
-    let binding = if fields.is_empty() && extra.is_none() {
-        quote!(let _ = crate::support::Object::new(value)?;)
-    } else {
-        quote!(let mut object = crate::support::Object::new(value)?;)
-    };
     quote! {
-        impl crate::support::FromValue for #ident {
-            fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-                #binding
-                #check
-                Ok(Self { #(#takes)* #(#rest)* #extra })
-            }
-        }
+        from_value!(#ident { #(#takes)* #(#rest)* #extra } #check);
     }
 }
 

@@ -96,70 +96,25 @@ impl Register {
 		self.client_id = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Register {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		map.serialize_entry("CODE", &self.code)?;
-		crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-		crate::support::opt_entry(
-			&mut map,
-			"OPENLINE",
-			&self.openline.map(crate::support::yes_no),
-		)?;
-		crate::support::opt_entry(&mut map, "EVENT_HANDLER", &self.event_handler)?;
-		map.serialize_entry("EVENT_MESSAGE_ADD", &self.event_message_add)?;
-		crate::support::opt_entry(
-			&mut map,
-			"EVENT_MESSAGE_UPDATE",
-			&self.event_message_update,
-		)?;
-		crate::support::opt_entry(
-			&mut map,
-			"EVENT_MESSAGE_DELETE",
-			&self.event_message_delete,
-		)?;
-		map.serialize_entry("EVENT_WELCOME_MESSAGE", &self.event_welcome_message)?;
-		map.serialize_entry("EVENT_BOT_DELETE", &self.event_bot_delete)?;
-		crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
-		map.serialize_entry("PROPERTIES", &self.properties)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Register);
+serialize_map!(
+	Register { req "CODE" code, opt "TYPE" type_, opt_yn "OPENLINE" openline, opt
+	"EVENT_HANDLER" event_handler, req "EVENT_MESSAGE_ADD" event_message_add, opt
+	"EVENT_MESSAGE_UPDATE" event_message_update, opt "EVENT_MESSAGE_DELETE"
+	event_message_delete, req "EVENT_WELCOME_MESSAGE" event_welcome_message, req
+	"EVENT_BOT_DELETE" event_bot_delete, opt "CLIENT_ID" client_id, req "PROPERTIES"
+	properties, rest "" extra }
+);
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Register {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			code: object.field("CODE")?,
-			type_: object.field("TYPE")?,
-			openline: object.field("OPENLINE")?,
-			event_handler: object.exact_str("EVENT_HANDLER")?,
-			event_message_add: object.field("EVENT_MESSAGE_ADD")?,
-			event_message_update: object.exact_str("EVENT_MESSAGE_UPDATE")?,
-			event_message_delete: object.exact_str("EVENT_MESSAGE_DELETE")?,
-			event_welcome_message: object.field("EVENT_WELCOME_MESSAGE")?,
-			event_bot_delete: object.field("EVENT_BOT_DELETE")?,
-			client_id: object.exact_str("CLIENT_ID")?,
-			properties: object.field("PROPERTIES")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(
+	Register { code : field "CODE", type_ : field "TYPE", openline : field "OPENLINE",
+	event_handler : exact "EVENT_HANDLER", event_message_add : field "EVENT_MESSAGE_ADD",
+	event_message_update : exact "EVENT_MESSAGE_UPDATE", event_message_delete : exact
+	"EVENT_MESSAGE_DELETE", event_welcome_message : field "EVENT_WELCOME_MESSAGE",
+	event_bot_delete : field "EVENT_BOT_DELETE", client_id : exact "CLIENT_ID",
+	properties : field "PROPERTIES", extra : rest "", }
+);
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Register);
 /// `imbot.unregister`: REST 2, scope `imbot`.
@@ -195,40 +150,16 @@ impl Unregister {
 		self.client_id = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Unregister {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		map.serialize_entry("BOT_ID", &self.bot_id)?;
-		crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Unregister);
+serialize_map!(
+	Unregister { req "BOT_ID" bot_id, opt "CLIENT_ID" client_id, rest "" extra }
+);
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Unregister {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			bot_id: object.field("BOT_ID")?,
-			client_id: object.exact_str("CLIENT_ID")?,
-			extra: object.rest()?,
-		})
+from_value!(
+	Unregister { bot_id : field "BOT_ID", client_id : exact "CLIENT_ID", extra : rest "",
 	}
-}
+);
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Unregister);
 /// `imbot.update`: REST 2, scope `imbot`.
@@ -267,42 +198,17 @@ impl Update {
 		self.client_id = Some(value.into());
 		self
 	}
-	/// Adds a key the docs do not describe, sent as it is.
-	pub fn extra(
-		mut self,
-		key: impl Into<String>,
-		value: impl Into<::serde_json::Value>,
-	) -> Self {
-		self.extra.insert(key.into(), value.into());
-		self
-	}
 }
-impl ::serde::Serialize for Update {
-	fn serialize<S: ::serde::Serializer>(
-		&self,
-		serializer: S,
-	) -> Result<S::Ok, S::Error> {
-		use ::serde::ser::SerializeMap as _;
-		let mut map = serializer.serialize_map(None)?;
-		map.serialize_entry("BOT_ID", &self.bot_id)?;
-		map.serialize_entry("FIELDS", &self.fields)?;
-		crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
-		crate::support::rest_entries(&mut map, &self.extra)?;
-		map.end()
-	}
-}
+extra_setter!(Update);
+serialize_map!(
+	Update { req "BOT_ID" bot_id, req "FIELDS" fields, opt "CLIENT_ID" client_id, rest ""
+	extra }
+);
 #[cfg(feature = "deserialize-params")]
-impl crate::support::FromValue for Update {
-	fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-		let mut object = crate::support::Object::new(value)?;
-		Ok(Self {
-			bot_id: object.field("BOT_ID")?,
-			fields: object.field("FIELDS")?,
-			client_id: object.exact_str("CLIENT_ID")?,
-			extra: object.rest()?,
-		})
-	}
-}
+from_value!(
+	Update { bot_id : field "BOT_ID", fields : field "FIELDS", client_id : exact
+	"CLIENT_ID", extra : rest "", }
+);
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Update);
 /// Methods under `app`.
@@ -327,34 +233,11 @@ pub mod app {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Register {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Register);
+	serialize_map!(Register { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Register {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(Register { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Register);
 	/// `imbot.app.unregister`: REST 2, scope `imbot`.
@@ -387,38 +270,11 @@ pub mod app {
 			self.app_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Unregister {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "APP_ID", &self.app_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Unregister);
+	serialize_map!(Unregister { opt "APP_ID" app_id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Unregister {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				app_id: object.field("APP_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Unregister { app_id : field "APP_ID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Unregister);
 	/// `imbot.app.update`: REST 2, scope `imbot`.
@@ -586,90 +442,30 @@ pub mod app {
 			self.copyright_lang = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("APP_ID", &self.app_id)?;
-			crate::support::opt_entry(&mut map, "IFRAME", &self.iframe)?;
-			crate::support::opt_entry(&mut map, "IFRAME_WIDTH", &self.iframe_width)?;
-			crate::support::opt_entry(&mut map, "IFRAME_HEIGHT", &self.iframe_height)?;
-			crate::support::opt_entry(&mut map, "JS_METHOD", &self.js_method)?;
-			crate::support::opt_entry(&mut map, "JS_PARAM", &self.js_param)?;
-			crate::support::opt_entry(&mut map, "HASH", &self.hash)?;
-			crate::support::opt_entry(&mut map, "ICON_FILE", &self.icon_file)?;
-			crate::support::opt_entry(&mut map, "CONTEXT", &self.context)?;
-			crate::support::opt_entry(
-				&mut map,
-				"EXTRANET_SUPPORT",
-				&self.extranet_support,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"LIVECHAT_SUPPORT",
-				&self.livechat_support,
-			)?;
-			crate::support::opt_entry(&mut map, "IFRAME_POPUP", &self.iframe_popup)?;
-			crate::support::opt_entry(&mut map, "LANG", &self.lang)?;
-			crate::support::opt_entry(
-				&mut map,
-				"LANGUAGE_ID (LANG)",
-				&self.language_id_lang,
-			)?;
-			crate::support::opt_entry(&mut map, "TITLE (LANG)", &self.title_lang)?;
-			crate::support::opt_entry(
-				&mut map,
-				"DESCRIPTION (LANG)",
-				&self.description_lang,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"COPYRIGHT (LANG)",
-				&self.copyright_lang,
-			)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(
+		Update { req "APP_ID" app_id, opt "IFRAME" iframe, opt "IFRAME_WIDTH"
+		iframe_width, opt "IFRAME_HEIGHT" iframe_height, opt "JS_METHOD" js_method, opt
+		"JS_PARAM" js_param, opt "HASH" hash, opt "ICON_FILE" icon_file, opt "CONTEXT"
+		context, opt "EXTRANET_SUPPORT" extranet_support, opt "LIVECHAT_SUPPORT"
+		livechat_support, opt "IFRAME_POPUP" iframe_popup, opt "LANG" lang, opt
+		"LANGUAGE_ID (LANG)" language_id_lang, opt "TITLE (LANG)" title_lang, opt
+		"DESCRIPTION (LANG)" description_lang, opt "COPYRIGHT (LANG)" copyright_lang,
+		rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				app_id: object.field("APP_ID")?,
-				iframe: object.field("IFRAME")?,
-				iframe_width: object.field("IFRAME_WIDTH")?,
-				iframe_height: object.field("IFRAME_HEIGHT")?,
-				js_method: object.field("JS_METHOD")?,
-				js_param: object.field("JS_PARAM")?,
-				hash: object.field("HASH")?,
-				icon_file: object.field("ICON_FILE")?,
-				context: object.field("CONTEXT")?,
-				extranet_support: object.field("EXTRANET_SUPPORT")?,
-				livechat_support: object.field("LIVECHAT_SUPPORT")?,
-				iframe_popup: object.field("IFRAME_POPUP")?,
-				lang: object.field("LANG")?,
-				language_id_lang: object.field("LANGUAGE_ID (LANG)")?,
-				title_lang: object.field("TITLE (LANG)")?,
-				description_lang: object.field("DESCRIPTION (LANG)")?,
-				copyright_lang: object.field("COPYRIGHT (LANG)")?,
-				extra: object.rest()?,
-			})
+	from_value!(
+		Update { app_id : field "APP_ID", iframe : field "IFRAME", iframe_width : field
+		"IFRAME_WIDTH", iframe_height : field "IFRAME_HEIGHT", js_method : field
+		"JS_METHOD", js_param : field "JS_PARAM", hash : field "HASH", icon_file : field
+		"ICON_FILE", context : field "CONTEXT", extranet_support : field
+		"EXTRANET_SUPPORT", livechat_support : field "LIVECHAT_SUPPORT", iframe_popup :
+		field "IFRAME_POPUP", lang : field "LANG", language_id_lang : field
+		"LANGUAGE_ID (LANG)", title_lang : field "TITLE (LANG)", description_lang : field
+		"DESCRIPTION (LANG)", copyright_lang : field "COPYRIGHT (LANG)", extra : rest "",
 		}
-	}
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `imbot.app.register`.
@@ -802,34 +598,11 @@ pub mod bot {
 		pub fn new() -> Self {
 			Self { extra: Default::default() }
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for List {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(List);
+	serialize_map!(List { rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for List {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self { extra: object.rest()? })
-		}
-	}
+	from_value!(List { extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// Types of `imbot.bot.list`.
@@ -866,39 +639,14 @@ pub mod bot {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for OutputKey {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					id: object.field("ID")?,
-					name: object.field("NAME")?,
-					code: object.field("CODE")?,
-					openline: object.field("OPENLINE")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for OutputKey {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-				crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-				crate::support::opt_entry(
-					&mut map,
-					"OPENLINE",
-					&self.openline.map(crate::support::yes_no),
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(
+			OutputKey { id : field "ID", name : field "NAME", code : field "CODE",
+			openline : field "OPENLINE", extra : rest "", }
+		);
+		serialize_map!(
+			OutputKey { opt "ID" id, opt "NAME" name, opt "CODE" code, opt_yn "OPENLINE"
+			openline, rest "" extra }
+		);
 		/// The object `result` of `imbot.bot.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-bot-list.html>
@@ -912,29 +660,8 @@ pub mod bot {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					key: object.pattern("*")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.key)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(Output { key : pattern "*", extra : rest "", });
+		serialize_map!(Output { rest "*" key, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::List {
 			const NAME: &'static str = "imbot.bot.list";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -1061,58 +788,22 @@ pub mod chat {
 			self.client_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "TYPE", &self.type_)?;
-			crate::support::opt_entry(&mut map, "TITLE", &self.title)?;
-			crate::support::opt_entry(&mut map, "DESCRIPTION", &self.description)?;
-			crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
-			crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
-			crate::support::opt_entry(&mut map, "USERS", &self.users)?;
-			crate::support::opt_entry(&mut map, "AVATAR", &self.avatar)?;
-			crate::support::opt_entry(&mut map, "ENTITY_TYPE", &self.entity_type)?;
-			crate::support::opt_entry(&mut map, "ENTITY_ID", &self.entity_id)?;
-			crate::support::opt_entry(&mut map, "BOT_ID", &self.bot_id)?;
-			crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(
+		Add { opt "TYPE" type_, opt "TITLE" title, opt "DESCRIPTION" description, opt
+		"COLOR" color, opt "MESSAGE" message, opt "USERS" users, opt "AVATAR" avatar, opt
+		"ENTITY_TYPE" entity_type, opt "ENTITY_ID" entity_id, opt "BOT_ID" bot_id, opt
+		"CLIENT_ID" client_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				type_: object.field("TYPE")?,
-				title: object.exact_str("TITLE")?,
-				description: object.exact_str("DESCRIPTION")?,
-				color: object.field("COLOR")?,
-				message: object.exact_str("MESSAGE")?,
-				users: object.field("USERS")?,
-				avatar: object.exact_str("AVATAR")?,
-				entity_type: object.exact_str("ENTITY_TYPE")?,
-				entity_id: object.exact_str("ENTITY_ID")?,
-				bot_id: object.field("BOT_ID")?,
-				client_id: object.exact_str("CLIENT_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Add { type_ : field "TYPE", title : exact "TITLE", description : exact
+		"DESCRIPTION", color : field "COLOR", message : exact "MESSAGE", users : field
+		"USERS", avatar : exact "AVATAR", entity_type : exact "ENTITY_TYPE", entity_id :
+		exact "ENTITY_ID", bot_id : field "BOT_ID", client_id : exact "CLIENT_ID", extra
+		: rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `imbot.chat.get`: REST 2, scope `imbot`.
@@ -1146,40 +837,16 @@ pub mod chat {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("ENTITY_TYPE", &self.entity_type)?;
-			map.serialize_entry("ENTITY_ID", &self.entity_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(
+		Get { req "ENTITY_TYPE" entity_type, req "ENTITY_ID" entity_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				entity_type: object.field("ENTITY_TYPE")?,
-				entity_id: object.field("ENTITY_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Get { entity_type : field "ENTITY_TYPE", entity_id : field "ENTITY_ID", extra :
+		rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `imbot.chat.leave`: REST 2, scope `imbot`.
@@ -1223,42 +890,17 @@ pub mod chat {
 			self.client_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Leave {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CHAT_ID", &self.chat_id)?;
-			crate::support::opt_entry(&mut map, "BOT_ID", &self.bot_id)?;
-			crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Leave);
+	serialize_map!(
+		Leave { req "CHAT_ID" chat_id, opt "BOT_ID" bot_id, opt "CLIENT_ID" client_id,
+		rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Leave {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				chat_id: object.field("CHAT_ID")?,
-				bot_id: object.field("BOT_ID")?,
-				client_id: object.exact_str("CLIENT_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Leave { chat_id : field "CHAT_ID", bot_id : field "BOT_ID", client_id : exact
+		"CLIENT_ID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Leave);
 	/// `imbot.chat.sendTyping`: REST 2, scope `imbot`.
@@ -1302,42 +944,17 @@ pub mod chat {
 			self.client_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for SendTyping {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "BOT_ID", &self.bot_id)?;
-			map.serialize_entry("DIALOG_ID", &self.dialog_id)?;
-			crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(SendTyping);
+	serialize_map!(
+		SendTyping { opt "BOT_ID" bot_id, req "DIALOG_ID" dialog_id, opt "CLIENT_ID"
+		client_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for SendTyping {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				bot_id: object.field("BOT_ID")?,
-				dialog_id: object.field("DIALOG_ID")?,
-				client_id: object.exact_str("CLIENT_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		SendTyping { bot_id : field "BOT_ID", dialog_id : field "DIALOG_ID", client_id :
+		exact "CLIENT_ID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(SendTyping);
 	/// `imbot.chat.setManager`: REST 2, scope `imbot`.
@@ -1394,50 +1011,18 @@ pub mod chat {
 			self.client_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for SetManager {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CHAT_ID", &self.chat_id)?;
-			map.serialize_entry("USER_ID", &self.user_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"IS_MANAGER",
-				&self.is_manager.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "BOT_ID", &self.bot_id)?;
-			crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(SetManager);
+	serialize_map!(
+		SetManager { req "CHAT_ID" chat_id, req "USER_ID" user_id, opt_yn "IS_MANAGER"
+		is_manager, opt "BOT_ID" bot_id, opt "CLIENT_ID" client_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for SetManager {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				chat_id: object.field("CHAT_ID")?,
-				user_id: object.field("USER_ID")?,
-				is_manager: object.field("IS_MANAGER")?,
-				bot_id: object.field("BOT_ID")?,
-				client_id: object.exact_str("CLIENT_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		SetManager { chat_id : field "CHAT_ID", user_id : field "USER_ID", is_manager :
+		field "IS_MANAGER", bot_id : field "BOT_ID", client_id : exact "CLIENT_ID", extra
+		: rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(SetManager);
 	/// `imbot.chat.setOwner`: REST 2, scope `imbot`.
@@ -1484,44 +1069,17 @@ pub mod chat {
 			self.client_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for SetOwner {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CHAT_ID", &self.chat_id)?;
-			map.serialize_entry("USER_ID", &self.user_id)?;
-			crate::support::opt_entry(&mut map, "BOT_ID", &self.bot_id)?;
-			crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(SetOwner);
+	serialize_map!(
+		SetOwner { req "CHAT_ID" chat_id, req "USER_ID" user_id, opt "BOT_ID" bot_id, opt
+		"CLIENT_ID" client_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for SetOwner {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				chat_id: object.field("CHAT_ID")?,
-				user_id: object.field("USER_ID")?,
-				bot_id: object.field("BOT_ID")?,
-				client_id: object.exact_str("CLIENT_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		SetOwner { chat_id : field "CHAT_ID", user_id : field "USER_ID", bot_id : field
+		"BOT_ID", client_id : exact "CLIENT_ID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(SetOwner);
 	/// `imbot.chat.updateAvatar`: REST 2, scope `imbot`.
@@ -1568,44 +1126,17 @@ pub mod chat {
 			self.client_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for UpdateAvatar {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CHAT_ID", &self.chat_id)?;
-			map.serialize_entry("AVATAR", &self.avatar)?;
-			crate::support::opt_entry(&mut map, "BOT_ID", &self.bot_id)?;
-			crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(UpdateAvatar);
+	serialize_map!(
+		UpdateAvatar { req "CHAT_ID" chat_id, req "AVATAR" avatar, opt "BOT_ID" bot_id,
+		opt "CLIENT_ID" client_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for UpdateAvatar {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				chat_id: object.field("CHAT_ID")?,
-				avatar: object.field("AVATAR")?,
-				bot_id: object.field("BOT_ID")?,
-				client_id: object.exact_str("CLIENT_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		UpdateAvatar { chat_id : field "CHAT_ID", avatar : field "AVATAR", bot_id : field
+		"BOT_ID", client_id : exact "CLIENT_ID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(UpdateAvatar);
 	/// `imbot.chat.updateColor`: REST 2, scope `imbot`.
@@ -1657,44 +1188,17 @@ pub mod chat {
 			self.client_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for UpdateColor {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CHAT_ID", &self.chat_id)?;
-			map.serialize_entry("COLOR", &self.color)?;
-			crate::support::opt_entry(&mut map, "BOT_ID", &self.bot_id)?;
-			crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(UpdateColor);
+	serialize_map!(
+		UpdateColor { req "CHAT_ID" chat_id, req "COLOR" color, opt "BOT_ID" bot_id, opt
+		"CLIENT_ID" client_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for UpdateColor {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				chat_id: object.field("CHAT_ID")?,
-				color: object.field("COLOR")?,
-				bot_id: object.field("BOT_ID")?,
-				client_id: object.exact_str("CLIENT_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		UpdateColor { chat_id : field "CHAT_ID", color : field "COLOR", bot_id : field
+		"BOT_ID", client_id : exact "CLIENT_ID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(UpdateColor);
 	/// `imbot.chat.updateTitle`: REST 2, scope `imbot`.
@@ -1741,44 +1245,17 @@ pub mod chat {
 			self.client_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for UpdateTitle {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("CHAT_ID", &self.chat_id)?;
-			map.serialize_entry("TITLE", &self.title)?;
-			crate::support::opt_entry(&mut map, "BOT_ID", &self.bot_id)?;
-			crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(UpdateTitle);
+	serialize_map!(
+		UpdateTitle { req "CHAT_ID" chat_id, req "TITLE" title, opt "BOT_ID" bot_id, opt
+		"CLIENT_ID" client_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for UpdateTitle {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				chat_id: object.field("CHAT_ID")?,
-				title: object.field("TITLE")?,
-				bot_id: object.field("BOT_ID")?,
-				client_id: object.exact_str("CLIENT_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		UpdateTitle { chat_id : field "CHAT_ID", title : field "TITLE", bot_id : field
+		"BOT_ID", client_id : exact "CLIENT_ID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(UpdateTitle);
 	/// Types of `imbot.chat.add`.
@@ -1902,30 +1379,8 @@ pub mod chat {
 			/// The keys the docs do not describe, as sent: nothing is dropped.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
-		impl crate::support::FromValue for Output {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				object.fits(&["ID"], &[])?;
-				Ok(Self {
-					id: object.field("ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
-		impl ::serde::Serialize for Output {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "ID", &self.id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		from_value!(Output { id : field "ID", extra : rest "", } fits["ID"] []);
+		serialize_map!(Output { opt "ID" id, rest "" extra });
 		impl ::bitrix24_runtime::Method for super::Get {
 			const NAME: &'static str = "imbot.chat.get";
 			const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -2301,52 +1756,18 @@ pub mod chat {
 				self.client_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Add {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("CHAT_ID", &self.chat_id)?;
-				map.serialize_entry("USERS", &self.users)?;
-				crate::support::opt_entry(
-					&mut map,
-					"HIDE_HISTORY",
-					&self.hide_history.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "BOT_ID", &self.bot_id)?;
-				crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Add);
+		serialize_map!(
+			Add { req "CHAT_ID" chat_id, req "USERS" users, opt_yn "HIDE_HISTORY"
+			hide_history, opt "BOT_ID" bot_id, opt "CLIENT_ID" client_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Add {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					chat_id: object.field("CHAT_ID")?,
-					users: object.field("USERS")?,
-					hide_history: object.field("HIDE_HISTORY")?,
-					bot_id: object.field("BOT_ID")?,
-					client_id: object.exact_str("CLIENT_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Add { chat_id : field "CHAT_ID", users : field "USERS", hide_history : field
+			"HIDE_HISTORY", bot_id : field "BOT_ID", client_id : exact "CLIENT_ID", extra
+			: rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
 		/// `imbot.chat.user.delete`: REST 2, scope `imbot`.
@@ -2393,46 +1814,17 @@ pub mod chat {
 				self.client_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Delete {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("CHAT_ID", &self.chat_id)?;
-				map.serialize_entry("USER_ID", &self.user_id)?;
-				crate::support::opt_entry(&mut map, "BOT_ID", &self.bot_id)?;
-				crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Delete);
+		serialize_map!(
+			Delete { req "CHAT_ID" chat_id, req "USER_ID" user_id, opt "BOT_ID" bot_id,
+			opt "CLIENT_ID" client_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Delete {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					chat_id: object.field("CHAT_ID")?,
-					user_id: object.field("USER_ID")?,
-					bot_id: object.field("BOT_ID")?,
-					client_id: object.exact_str("CLIENT_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Delete { chat_id : field "CHAT_ID", user_id : field "USER_ID", bot_id : field
+			"BOT_ID", client_id : exact "CLIENT_ID", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Delete);
 		/// `imbot.chat.user.list`: REST 2, scope `imbot`.
@@ -2476,44 +1868,17 @@ pub mod chat {
 				self.client_id = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for List {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("CHAT_ID", &self.chat_id)?;
-				crate::support::opt_entry(&mut map, "BOT_ID", &self.bot_id)?;
-				crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(List);
+		serialize_map!(
+			List { req "CHAT_ID" chat_id, opt "BOT_ID" bot_id, opt "CLIENT_ID" client_id,
+			rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for List {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					chat_id: object.field("CHAT_ID")?,
-					bot_id: object.field("BOT_ID")?,
-					client_id: object.exact_str("CLIENT_ID")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			List { chat_id : field "CHAT_ID", bot_id : field "BOT_ID", client_id : exact
+			"CLIENT_ID", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
 		/// Types of `imbot.chat.user.add`.
@@ -2726,60 +2091,21 @@ pub mod command {
 			self.client_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Answer {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("COMMAND_ID", &self.command_id)?;
-			map.serialize_entry("COMMAND", &self.command)?;
-			map.serialize_entry("MESSAGE_ID", &self.message_id)?;
-			crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
-			crate::support::opt_entry(&mut map, "ATTACH", &self.attach)?;
-			crate::support::opt_entry(&mut map, "KEYBOARD", &self.keyboard)?;
-			crate::support::opt_entry(&mut map, "MENU", &self.menu)?;
-			crate::support::opt_entry(
-				&mut map,
-				"SYSTEM",
-				&self.system.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "URL_PREVIEW", &self.url_preview)?;
-			crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Answer);
+	serialize_map!(
+		Answer { req "COMMAND_ID" command_id, req "COMMAND" command, req "MESSAGE_ID"
+		message_id, opt "MESSAGE" message, opt "ATTACH" attach, opt "KEYBOARD" keyboard,
+		opt "MENU" menu, opt_yn "SYSTEM" system, opt "URL_PREVIEW" url_preview, opt
+		"CLIENT_ID" client_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Answer {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				command_id: object.field("COMMAND_ID")?,
-				command: object.field("COMMAND")?,
-				message_id: object.field("MESSAGE_ID")?,
-				message: object.exact_str("MESSAGE")?,
-				attach: object.field("ATTACH")?,
-				keyboard: object.field("KEYBOARD")?,
-				menu: object.field("MENU")?,
-				system: object.field("SYSTEM")?,
-				url_preview: object.exact_str("URL_PREVIEW")?,
-				client_id: object.exact_str("CLIENT_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Answer { command_id : field "COMMAND_ID", command : field "COMMAND", message_id :
+		field "MESSAGE_ID", message : exact "MESSAGE", attach : field "ATTACH", keyboard
+		: field "KEYBOARD", menu : field "MENU", system : field "SYSTEM", url_preview :
+		exact "URL_PREVIEW", client_id : exact "CLIENT_ID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Answer);
 	/// `imbot.command.register`: REST 2, scope `imbot`.
@@ -2859,64 +2185,21 @@ pub mod command {
 			self.client_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Register {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("BOT_ID", &self.bot_id)?;
-			map.serialize_entry("COMMAND", &self.command)?;
-			map.serialize_entry("EVENT_COMMAND_ADD", &self.event_command_add)?;
-			map.serialize_entry("LANG", &self.lang)?;
-			crate::support::opt_entry(
-				&mut map,
-				"COMMON",
-				&self.common.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"HIDDEN",
-				&self.hidden.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"EXTRANET_SUPPORT",
-				&self.extranet_support.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Register);
+	serialize_map!(
+		Register { req "BOT_ID" bot_id, req "COMMAND" command, req "EVENT_COMMAND_ADD"
+		event_command_add, req "LANG" lang, opt_yn "COMMON" common, opt_yn "HIDDEN"
+		hidden, opt_yn "EXTRANET_SUPPORT" extranet_support, opt "CLIENT_ID" client_id,
+		rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Register {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				bot_id: object.field("BOT_ID")?,
-				command: object.field("COMMAND")?,
-				event_command_add: object.field("EVENT_COMMAND_ADD")?,
-				lang: object.field("LANG")?,
-				common: object.field("COMMON")?,
-				hidden: object.field("HIDDEN")?,
-				extranet_support: object.field("EXTRANET_SUPPORT")?,
-				client_id: object.exact_str("CLIENT_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Register { bot_id : field "BOT_ID", command : field "COMMAND", event_command_add
+		: field "EVENT_COMMAND_ADD", lang : field "LANG", common : field "COMMON", hidden
+		: field "HIDDEN", extranet_support : field "EXTRANET_SUPPORT", client_id : exact
+		"CLIENT_ID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Register);
 	/// `imbot.command.unregister`: REST 2, scope `imbot`.
@@ -2952,40 +2235,17 @@ pub mod command {
 			self.client_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Unregister {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("COMMAND_ID", &self.command_id)?;
-			crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Unregister);
+	serialize_map!(
+		Unregister { req "COMMAND_ID" command_id, opt "CLIENT_ID" client_id, rest ""
+		extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Unregister {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				command_id: object.field("COMMAND_ID")?,
-				client_id: object.exact_str("CLIENT_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Unregister { command_id : field "COMMAND_ID", client_id : exact "CLIENT_ID",
+		extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Unregister);
 	/// `imbot.command.update`: REST 2, scope `imbot`.
@@ -3027,42 +2287,17 @@ pub mod command {
 			self.client_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("COMMAND_ID", &self.command_id)?;
-			map.serialize_entry("FIELDS", &self.fields)?;
-			crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(
+		Update { req "COMMAND_ID" command_id, req "FIELDS" fields, opt "CLIENT_ID"
+		client_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				command_id: object.field("COMMAND_ID")?,
-				fields: object.field("FIELDS")?,
-				client_id: object.exact_str("CLIENT_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Update { command_id : field "COMMAND_ID", fields : field "FIELDS", client_id :
+		exact "CLIENT_ID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `imbot.command.answer`.
@@ -3176,44 +2411,17 @@ pub mod command {
 				self.params = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Lang {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("LANGUAGE_ID", &self.language_id)?;
-				map.serialize_entry("TITLE", &self.title)?;
-				crate::support::opt_entry(&mut map, "PARAMS", &self.params)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Lang);
+		serialize_map!(
+			Lang { req "LANGUAGE_ID" language_id, req "TITLE" title, opt "PARAMS" params,
+			rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Lang {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					language_id: object.field("LANGUAGE_ID")?,
-					title: object.field("TITLE")?,
-					params: object.exact_str("PARAMS")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Lang { language_id : field "LANGUAGE_ID", title : field "TITLE", params :
+			exact "PARAMS", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Lang);
 		/// The `result` of the call: `integer`.
@@ -3316,44 +2524,17 @@ pub mod command {
 				self.params = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for FieldsLang {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("LANGUAGE_ID", &self.language_id)?;
-				map.serialize_entry("TITLE", &self.title)?;
-				crate::support::opt_entry(&mut map, "PARAMS", &self.params)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(FieldsLang);
+		serialize_map!(
+			FieldsLang { req "LANGUAGE_ID" language_id, req "TITLE" title, opt "PARAMS"
+			params, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for FieldsLang {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					language_id: object.field("LANGUAGE_ID")?,
-					title: object.field("TITLE")?,
-					params: object.exact_str("PARAMS")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			FieldsLang { language_id : field "LANGUAGE_ID", title : field "TITLE", params
+			: exact "PARAMS", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsLang);
 		/// The object `params.FIELDS` of `imbot.command.update`: `object`.
@@ -3419,60 +2600,19 @@ pub mod command {
 				self.lang = Some(value.into_iter().map(Into::into).collect());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Fields {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "COMMAND", &self.command)?;
-				crate::support::opt_entry(
-					&mut map,
-					"EVENT_COMMAND_ADD",
-					&self.event_command_add,
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"HIDDEN",
-					&self.hidden.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(
-					&mut map,
-					"EXTRANET_SUPPORT",
-					&self.extranet_support.map(crate::support::yes_no),
-				)?;
-				crate::support::opt_entry(&mut map, "LANG", &self.lang)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Fields);
+		serialize_map!(
+			Fields { opt "COMMAND" command, opt "EVENT_COMMAND_ADD" event_command_add,
+			opt_yn "HIDDEN" hidden, opt_yn "EXTRANET_SUPPORT" extranet_support, opt
+			"LANG" lang, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Fields {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					command: object.exact_str("COMMAND")?,
-					event_command_add: object.exact_str("EVENT_COMMAND_ADD")?,
-					hidden: object.field("HIDDEN")?,
-					extranet_support: object.field("EXTRANET_SUPPORT")?,
-					lang: object.field("LANG")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Fields { command : exact "COMMAND", event_command_add : exact
+			"EVENT_COMMAND_ADD", hidden : field "HIDDEN", extranet_support : field
+			"EXTRANET_SUPPORT", lang : field "LANG", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
 		/// The `result` of the call: `boolean`.
@@ -3513,38 +2653,11 @@ pub mod dialog {
 				extra: Default::default(),
 			}
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Get {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("DIALOG_ID", &self.dialog_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Get);
+	serialize_map!(Get { req "DIALOG_ID" dialog_id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Get {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				dialog_id: object.field("DIALOG_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(Get { dialog_id : field "DIALOG_ID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// Types of `imbot.dialog.get`.
@@ -3698,72 +2811,23 @@ pub mod message {
 			self.client_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Add {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "BOT_ID", &self.bot_id)?;
-			crate::support::opt_entry(&mut map, "DIALOG_ID", &self.dialog_id)?;
-			crate::support::opt_entry(&mut map, "FROM_USER_ID", &self.from_user_id)?;
-			crate::support::opt_entry(&mut map, "TO_USER_ID", &self.to_user_id)?;
-			map.serialize_entry("MESSAGE", &self.message)?;
-			crate::support::opt_entry(&mut map, "ATTACH", &self.attach)?;
-			crate::support::opt_entry(&mut map, "KEYBOARD", &self.keyboard)?;
-			crate::support::opt_entry(&mut map, "MENU", &self.menu)?;
-			crate::support::opt_entry(
-				&mut map,
-				"SYSTEM",
-				&self.system.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"URL_PREVIEW",
-				&self.url_preview.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"SKIP_CONNECTOR",
-				&self.skip_connector.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Add);
+	serialize_map!(
+		Add { opt "BOT_ID" bot_id, opt "DIALOG_ID" dialog_id, opt "FROM_USER_ID"
+		from_user_id, opt "TO_USER_ID" to_user_id, req "MESSAGE" message, opt "ATTACH"
+		attach, opt "KEYBOARD" keyboard, opt "MENU" menu, opt_yn "SYSTEM" system, opt_yn
+		"URL_PREVIEW" url_preview, opt_yn "SKIP_CONNECTOR" skip_connector, opt
+		"CLIENT_ID" client_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Add {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				bot_id: object.field("BOT_ID")?,
-				dialog_id: object.exact_str("DIALOG_ID")?,
-				from_user_id: object.field("FROM_USER_ID")?,
-				to_user_id: object.field("TO_USER_ID")?,
-				message: object.field("MESSAGE")?,
-				attach: object.field("ATTACH")?,
-				keyboard: object.field("KEYBOARD")?,
-				menu: object.field("MENU")?,
-				system: object.field("SYSTEM")?,
-				url_preview: object.field("URL_PREVIEW")?,
-				skip_connector: object.field("SKIP_CONNECTOR")?,
-				client_id: object.exact_str("CLIENT_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Add { bot_id : field "BOT_ID", dialog_id : exact "DIALOG_ID", from_user_id :
+		field "FROM_USER_ID", to_user_id : field "TO_USER_ID", message : field "MESSAGE",
+		attach : field "ATTACH", keyboard : field "KEYBOARD", menu : field "MENU", system
+		: field "SYSTEM", url_preview : field "URL_PREVIEW", skip_connector : field
+		"SKIP_CONNECTOR", client_id : exact "CLIENT_ID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `imbot.message.delete`: REST 2, scope `imbot`.
@@ -3817,48 +2881,17 @@ pub mod message {
 			self.client_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Delete {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "BOT_ID", &self.bot_id)?;
-			map.serialize_entry("MESSAGE_ID", &self.message_id)?;
-			crate::support::opt_entry(
-				&mut map,
-				"COMPLETE",
-				&self.complete.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Delete);
+	serialize_map!(
+		Delete { opt "BOT_ID" bot_id, req "MESSAGE_ID" message_id, opt_yn "COMPLETE"
+		complete, opt "CLIENT_ID" client_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Delete {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				bot_id: object.field("BOT_ID")?,
-				message_id: object.field("MESSAGE_ID")?,
-				complete: object.field("COMPLETE")?,
-				client_id: object.exact_str("CLIENT_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Delete { bot_id : field "BOT_ID", message_id : field "MESSAGE_ID", complete :
+		field "COMPLETE", client_id : exact "CLIENT_ID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `imbot.message.like`: REST 2, scope `imbot`.
@@ -3912,44 +2945,17 @@ pub mod message {
 			self.client_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Like {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "BOT_ID", &self.bot_id)?;
-			map.serialize_entry("MESSAGE_ID", &self.message_id)?;
-			crate::support::opt_entry(&mut map, "ACTION", &self.action)?;
-			crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Like);
+	serialize_map!(
+		Like { opt "BOT_ID" bot_id, req "MESSAGE_ID" message_id, opt "ACTION" action, opt
+		"CLIENT_ID" client_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Like {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				bot_id: object.field("BOT_ID")?,
-				message_id: object.field("MESSAGE_ID")?,
-				action: object.field("ACTION")?,
-				client_id: object.exact_str("CLIENT_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Like { bot_id : field "BOT_ID", message_id : field "MESSAGE_ID", action : field
+		"ACTION", client_id : exact "CLIENT_ID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Like);
 	/// `imbot.message.update`: REST 2, scope `imbot`.
@@ -4045,62 +3051,21 @@ pub mod message {
 			self.client_id = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Update {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "BOT_ID", &self.bot_id)?;
-			map.serialize_entry("MESSAGE_ID", &self.message_id)?;
-			crate::support::opt_entry(&mut map, "MESSAGE", &self.message)?;
-			crate::support::opt_entry(&mut map, "ATTACH", &self.attach)?;
-			crate::support::opt_entry(&mut map, "KEYBOARD", &self.keyboard)?;
-			crate::support::opt_entry(&mut map, "MENU", &self.menu)?;
-			crate::support::opt_entry(
-				&mut map,
-				"URL_PREVIEW",
-				&self.url_preview.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"SKIP_CONNECTOR",
-				&self.skip_connector.map(crate::support::yes_no),
-			)?;
-			crate::support::opt_entry(&mut map, "CLIENT_ID", &self.client_id)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Update);
+	serialize_map!(
+		Update { opt "BOT_ID" bot_id, req "MESSAGE_ID" message_id, opt "MESSAGE" message,
+		opt "ATTACH" attach, opt "KEYBOARD" keyboard, opt "MENU" menu, opt_yn
+		"URL_PREVIEW" url_preview, opt_yn "SKIP_CONNECTOR" skip_connector, opt
+		"CLIENT_ID" client_id, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Update {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				bot_id: object.field("BOT_ID")?,
-				message_id: object.field("MESSAGE_ID")?,
-				message: object.exact_str("MESSAGE")?,
-				attach: object.field("ATTACH")?,
-				keyboard: object.field("KEYBOARD")?,
-				menu: object.field("MENU")?,
-				url_preview: object.field("URL_PREVIEW")?,
-				skip_connector: object.field("SKIP_CONNECTOR")?,
-				client_id: object.exact_str("CLIENT_ID")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Update { bot_id : field "BOT_ID", message_id : field "MESSAGE_ID", message :
+		exact "MESSAGE", attach : field "ATTACH", keyboard : field "KEYBOARD", menu :
+		field "MENU", url_preview : field "URL_PREVIEW", skip_connector : field
+		"SKIP_CONNECTOR", client_id : exact "CLIENT_ID", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `imbot.message.add`.
@@ -4441,62 +3406,22 @@ pub mod register {
 			self.personal_photo = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Properties {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			map.serialize_entry("NAME", &self.name)?;
-			map.serialize_entry("LAST_NAME", &self.last_name)?;
-			crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
-			crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
-			crate::support::opt_entry(
-				&mut map,
-				"PERSONAL_BIRTHDAY",
-				&self.personal_birthday,
-			)?;
-			crate::support::opt_entry(&mut map, "WORK_POSITION", &self.work_position)?;
-			crate::support::opt_entry(&mut map, "PERSONAL_WWW", &self.personal_www)?;
-			crate::support::opt_entry(
-				&mut map,
-				"PERSONAL_GENDER",
-				&self.personal_gender,
-			)?;
-			crate::support::opt_entry(&mut map, "PERSONAL_PHOTO", &self.personal_photo)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Properties);
+	serialize_map!(
+		Properties { req "NAME" name, req "LAST_NAME" last_name, opt "COLOR" color, opt
+		"EMAIL" email, opt "PERSONAL_BIRTHDAY" personal_birthday, opt "WORK_POSITION"
+		work_position, opt "PERSONAL_WWW" personal_www, opt "PERSONAL_GENDER"
+		personal_gender, opt "PERSONAL_PHOTO" personal_photo, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Properties {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				name: object.field("NAME")?,
-				last_name: object.field("LAST_NAME")?,
-				color: object.exact_str("COLOR")?,
-				email: object.exact_str("EMAIL")?,
-				personal_birthday: object.exact_str("PERSONAL_BIRTHDAY")?,
-				work_position: object.exact_str("WORK_POSITION")?,
-				personal_www: object.exact_str("PERSONAL_WWW")?,
-				personal_gender: object.field("PERSONAL_GENDER")?,
-				personal_photo: object.field("PERSONAL_PHOTO")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Properties { name : field "NAME", last_name : field "LAST_NAME", color : exact
+		"COLOR", email : exact "EMAIL", personal_birthday : exact "PERSONAL_BIRTHDAY",
+		work_position : exact "WORK_POSITION", personal_www : exact "PERSONAL_WWW",
+		personal_gender : field "PERSONAL_GENDER", personal_photo : field
+		"PERSONAL_PHOTO", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Properties);
 	/// The `result` of the call: `integer`.
@@ -4694,62 +3619,22 @@ pub mod update {
 			self.personal_photo = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for FieldsProperties {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "NAME", &self.name)?;
-			crate::support::opt_entry(&mut map, "LAST_NAME", &self.last_name)?;
-			crate::support::opt_entry(&mut map, "COLOR", &self.color)?;
-			crate::support::opt_entry(&mut map, "EMAIL", &self.email)?;
-			crate::support::opt_entry(
-				&mut map,
-				"PERSONAL_BIRTHDAY",
-				&self.personal_birthday,
-			)?;
-			crate::support::opt_entry(&mut map, "WORK_POSITION", &self.work_position)?;
-			crate::support::opt_entry(&mut map, "PERSONAL_WWW", &self.personal_www)?;
-			crate::support::opt_entry(
-				&mut map,
-				"PERSONAL_GENDER",
-				&self.personal_gender,
-			)?;
-			crate::support::opt_entry(&mut map, "PERSONAL_PHOTO", &self.personal_photo)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(FieldsProperties);
+	serialize_map!(
+		FieldsProperties { opt "NAME" name, opt "LAST_NAME" last_name, opt "COLOR" color,
+		opt "EMAIL" email, opt "PERSONAL_BIRTHDAY" personal_birthday, opt "WORK_POSITION"
+		work_position, opt "PERSONAL_WWW" personal_www, opt "PERSONAL_GENDER"
+		personal_gender, opt "PERSONAL_PHOTO" personal_photo, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for FieldsProperties {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				name: object.exact_str("NAME")?,
-				last_name: object.exact_str("LAST_NAME")?,
-				color: object.exact_str("COLOR")?,
-				email: object.exact_str("EMAIL")?,
-				personal_birthday: object.exact_str("PERSONAL_BIRTHDAY")?,
-				work_position: object.exact_str("WORK_POSITION")?,
-				personal_www: object.exact_str("PERSONAL_WWW")?,
-				personal_gender: object.field("PERSONAL_GENDER")?,
-				personal_photo: object.field("PERSONAL_PHOTO")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		FieldsProperties { name : exact "NAME", last_name : exact "LAST_NAME", color :
+		exact "COLOR", email : exact "EMAIL", personal_birthday : exact
+		"PERSONAL_BIRTHDAY", work_position : exact "WORK_POSITION", personal_www : exact
+		"PERSONAL_WWW", personal_gender : field "PERSONAL_GENDER", personal_photo : field
+		"PERSONAL_PHOTO", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(FieldsProperties);
 	/// The object `params.FIELDS` of `imbot.update`: `object`.
@@ -4832,72 +3717,23 @@ pub mod update {
 			self.properties = Some(value.into());
 			self
 		}
-		/// Adds a key the docs do not describe, sent as it is.
-		pub fn extra(
-			mut self,
-			key: impl Into<String>,
-			value: impl Into<::serde_json::Value>,
-		) -> Self {
-			self.extra.insert(key.into(), value.into());
-			self
-		}
 	}
-	impl ::serde::Serialize for Fields {
-		fn serialize<S: ::serde::Serializer>(
-			&self,
-			serializer: S,
-		) -> Result<S::Ok, S::Error> {
-			use ::serde::ser::SerializeMap as _;
-			let mut map = serializer.serialize_map(None)?;
-			crate::support::opt_entry(&mut map, "CODE", &self.code)?;
-			crate::support::opt_entry(&mut map, "EVENT_HANDLER", &self.event_handler)?;
-			crate::support::opt_entry(
-				&mut map,
-				"EVENT_MESSAGE_ADD",
-				&self.event_message_add,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"EVENT_MESSAGE_UPDATE",
-				&self.event_message_update,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"EVENT_MESSAGE_DELETE",
-				&self.event_message_delete,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"EVENT_WELCOME_MESSAGE",
-				&self.event_welcome_message,
-			)?;
-			crate::support::opt_entry(
-				&mut map,
-				"EVENT_BOT_DELETE",
-				&self.event_bot_delete,
-			)?;
-			crate::support::opt_entry(&mut map, "PROPERTIES", &self.properties)?;
-			crate::support::rest_entries(&mut map, &self.extra)?;
-			map.end()
-		}
-	}
+	extra_setter!(Fields);
+	serialize_map!(
+		Fields { opt "CODE" code, opt "EVENT_HANDLER" event_handler, opt
+		"EVENT_MESSAGE_ADD" event_message_add, opt "EVENT_MESSAGE_UPDATE"
+		event_message_update, opt "EVENT_MESSAGE_DELETE" event_message_delete, opt
+		"EVENT_WELCOME_MESSAGE" event_welcome_message, opt "EVENT_BOT_DELETE"
+		event_bot_delete, opt "PROPERTIES" properties, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
-	impl crate::support::FromValue for Fields {
-		fn from_value(value: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
-			let mut object = crate::support::Object::new(value)?;
-			Ok(Self {
-				code: object.exact_str("CODE")?,
-				event_handler: object.exact_str("EVENT_HANDLER")?,
-				event_message_add: object.exact_str("EVENT_MESSAGE_ADD")?,
-				event_message_update: object.exact_str("EVENT_MESSAGE_UPDATE")?,
-				event_message_delete: object.exact_str("EVENT_MESSAGE_DELETE")?,
-				event_welcome_message: object.exact_str("EVENT_WELCOME_MESSAGE")?,
-				event_bot_delete: object.exact_str("EVENT_BOT_DELETE")?,
-				properties: object.field("PROPERTIES")?,
-				extra: object.rest()?,
-			})
-		}
-	}
+	from_value!(
+		Fields { code : exact "CODE", event_handler : exact "EVENT_HANDLER",
+		event_message_add : exact "EVENT_MESSAGE_ADD", event_message_update : exact
+		"EVENT_MESSAGE_UPDATE", event_message_delete : exact "EVENT_MESSAGE_DELETE",
+		event_welcome_message : exact "EVENT_WELCOME_MESSAGE", event_bot_delete : exact
+		"EVENT_BOT_DELETE", properties : field "PROPERTIES", extra : rest "", }
+	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Fields);
 	/// The `result` of the call: `boolean`.
@@ -4958,44 +3794,17 @@ pub mod v2 {
 				self.bot_token = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "botId", &self.bot_id)?;
-				crate::support::opt_entry(&mut map, "code", &self.code)?;
-				crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(
+			Get { opt "botId" bot_id, opt "code" code, opt "botToken" bot_token, rest ""
+			extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					bot_id: object.field("botId")?,
-					code: object.exact_str("code")?,
-					bot_token: object.exact_str("botToken")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Get { bot_id : field "botId", code : exact "code", bot_token : exact
+			"botToken", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `imbot.v2.Bot.list`: REST 2, scope `imbot`.
@@ -5050,46 +3859,17 @@ pub mod v2 {
 				self.offset = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for List {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
-				crate::support::opt_entry(&mut map, "filter", &self.filter)?;
-				crate::support::opt_entry(&mut map, "limit", &self.limit)?;
-				crate::support::opt_entry(&mut map, "offset", &self.offset)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(List);
+		serialize_map!(
+			List { opt "botToken" bot_token, opt "filter" filter, opt "limit" limit, opt
+			"offset" offset, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for List {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					bot_token: object.exact_str("botToken")?,
-					filter: object.field("filter")?,
-					limit: object.field("limit")?,
-					offset: object.field("offset")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			List { bot_token : exact "botToken", filter : field "filter", limit : field
+			"limit", offset : field "offset", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
 		/// `imbot.v2.Bot.register`: REST 2, scope `imbot`.
@@ -5115,40 +3895,11 @@ pub mod v2 {
 					extra: Default::default(),
 				}
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Register {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Register);
+		serialize_map!(Register { req "fields" fields, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Register {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					fields: object.field("fields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(Register { fields : field "fields", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Register);
 		/// `imbot.v2.Bot.unregister`: REST 2, scope `imbot`.
@@ -5182,42 +3933,16 @@ pub mod v2 {
 				self.bot_token = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Unregister {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("botId", &self.bot_id)?;
-				crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Unregister);
+		serialize_map!(
+			Unregister { req "botId" bot_id, opt "botToken" bot_token, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Unregister {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					bot_id: object.field("botId")?,
-					bot_token: object.exact_str("botToken")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Unregister { bot_id : field "botId", bot_token : exact "botToken", extra :
+			rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Unregister);
 		/// `imbot.v2.Bot.update`: REST 2, scope `imbot`.
@@ -5257,44 +3982,17 @@ pub mod v2 {
 				self.bot_token = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Update {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("botId", &self.bot_id)?;
-				crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
-				map.serialize_entry("fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Update);
+		serialize_map!(
+			Update { req "botId" bot_id, opt "botToken" bot_token, req "fields" fields,
+			rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Update {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					bot_id: object.field("botId")?,
-					bot_token: object.exact_str("botToken")?,
-					fields: object.field("fields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Update { bot_id : field "botId", bot_token : exact "botToken", fields : field
+			"fields", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Update);
 		/// Types of `imbot.v2.Bot.get`.
@@ -5356,75 +4054,25 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputBot {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						code: object.field("code")?,
-						type_: object.field("type")?,
-						is_hidden: object.field("isHidden")?,
-						is_support_openline: object.field("isSupportOpenline")?,
-						is_reactions_enabled: object.field("isReactionsEnabled")?,
-						background_id: object.field("backgroundId")?,
-						language: object.field("language")?,
-						module_id: object.field("moduleId")?,
-						event_mode: object.field("eventMode")?,
-						count_message: object.field("countMessage")?,
-						count_command: object.field("countCommand")?,
-						count_chat: object.field("countChat")?,
-						count_user: object.field("countUser")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputBot {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "code", &self.code)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "isHidden", &self.is_hidden)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isSupportOpenline",
-						&self.is_support_openline,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isReactionsEnabled",
-						&self.is_reactions_enabled,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"backgroundId",
-						&self.background_id,
-					)?;
-					crate::support::opt_entry(&mut map, "language", &self.language)?;
-					crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
-					crate::support::opt_entry(&mut map, "eventMode", &self.event_mode)?;
-					crate::support::opt_entry(
-						&mut map,
-						"countMessage",
-						&self.count_message,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"countCommand",
-						&self.count_command,
-					)?;
-					crate::support::opt_entry(&mut map, "countChat", &self.count_chat)?;
-					crate::support::opt_entry(&mut map, "countUser", &self.count_user)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputBot { id : field "id", code : field "code", type_ : field "type",
+				is_hidden : field "isHidden", is_support_openline : field
+				"isSupportOpenline", is_reactions_enabled : field "isReactionsEnabled",
+				background_id : field "backgroundId", language : field "language",
+				module_id : field "moduleId", event_mode : field "eventMode",
+				count_message : field "countMessage", count_command : field
+				"countCommand", count_chat : field "countChat", count_user : field
+				"countUser", extra : rest "", }
+			);
+			serialize_map!(
+				OutputBot { opt "id" id, opt "code" code, opt "type" type_, opt
+				"isHidden" is_hidden, opt "isSupportOpenline" is_support_openline, opt
+				"isReactionsEnabled" is_reactions_enabled, opt "backgroundId"
+				background_id, opt "language" language, opt "moduleId" module_id, opt
+				"eventMode" event_mode, opt "countMessage" count_message, opt
+				"countCommand" count_command, opt "countChat" count_chat, opt "countUser"
+				count_user, rest "" extra }
+			);
 			/// The object `result.users` of `imbot.v2.Bot.get`: `User[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-get.html>
@@ -5444,37 +4092,14 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputUsers {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						active: object.field("active")?,
-						name: object.field("name")?,
-						bot: object.field("bot")?,
-						type_: object.field("type")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputUsers {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "active", &self.active)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "bot", &self.bot)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputUsers { id : field "id", active : field "active", name : field
+				"name", bot : field "bot", type_ : field "type", extra : rest "", }
+			);
+			serialize_map!(
+				OutputUsers { opt "id" id, opt "active" active, opt "name" name, opt
+				"bot" bot, opt "type" type_, rest "" extra }
+			);
 			/// The object `result` of `imbot.v2.Bot.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-get.html>
@@ -5488,32 +4113,11 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["bot", "users"], &[])?;
-					Ok(Self {
-						bot: object.field("bot")?,
-						users: object.field("users")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "bot", &self.bot)?;
-					map.serialize_entry("users", &self.users)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { bot : field "bot", users : field "users", extra : rest "", }
+				fits["bot", "users"] []
+			);
+			serialize_map!(Output { opt "bot" bot, req "users" users, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "imbot.v2.Bot.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5568,40 +4172,11 @@ pub mod v2 {
 					self.field.insert(key.into(), value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Filter {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::rest_entries(&mut map, &self.field)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Filter);
+			serialize_map!(Filter { rest "*" field, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Filter {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						field: object.pattern("*")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(Filter { field : pattern "*", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Filter);
 			/// The object `result.bots` of `imbot.v2.Bot.list`: `Bot[]`.
@@ -5641,75 +4216,25 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputBots {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						code: object.field("code")?,
-						type_: object.field("type")?,
-						is_hidden: object.field("isHidden")?,
-						is_support_openline: object.field("isSupportOpenline")?,
-						is_reactions_enabled: object.field("isReactionsEnabled")?,
-						background_id: object.field("backgroundId")?,
-						language: object.field("language")?,
-						module_id: object.field("moduleId")?,
-						event_mode: object.field("eventMode")?,
-						count_message: object.field("countMessage")?,
-						count_command: object.field("countCommand")?,
-						count_chat: object.field("countChat")?,
-						count_user: object.field("countUser")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputBots {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "code", &self.code)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "isHidden", &self.is_hidden)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isSupportOpenline",
-						&self.is_support_openline,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isReactionsEnabled",
-						&self.is_reactions_enabled,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"backgroundId",
-						&self.background_id,
-					)?;
-					crate::support::opt_entry(&mut map, "language", &self.language)?;
-					crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
-					crate::support::opt_entry(&mut map, "eventMode", &self.event_mode)?;
-					crate::support::opt_entry(
-						&mut map,
-						"countMessage",
-						&self.count_message,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"countCommand",
-						&self.count_command,
-					)?;
-					crate::support::opt_entry(&mut map, "countChat", &self.count_chat)?;
-					crate::support::opt_entry(&mut map, "countUser", &self.count_user)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputBots { id : field "id", code : field "code", type_ : field "type",
+				is_hidden : field "isHidden", is_support_openline : field
+				"isSupportOpenline", is_reactions_enabled : field "isReactionsEnabled",
+				background_id : field "backgroundId", language : field "language",
+				module_id : field "moduleId", event_mode : field "eventMode",
+				count_message : field "countMessage", count_command : field
+				"countCommand", count_chat : field "countChat", count_user : field
+				"countUser", extra : rest "", }
+			);
+			serialize_map!(
+				OutputBots { opt "id" id, opt "code" code, opt "type" type_, opt
+				"isHidden" is_hidden, opt "isSupportOpenline" is_support_openline, opt
+				"isReactionsEnabled" is_reactions_enabled, opt "backgroundId"
+				background_id, opt "language" language, opt "moduleId" module_id, opt
+				"eventMode" event_mode, opt "countMessage" count_message, opt
+				"countCommand" count_command, opt "countChat" count_chat, opt "countUser"
+				count_user, rest "" extra }
+			);
 			/// The object `result.users` of `imbot.v2.Bot.list`: `User[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-list.html>
@@ -5729,37 +4254,14 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputUsers {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						active: object.field("active")?,
-						name: object.field("name")?,
-						bot: object.field("bot")?,
-						type_: object.field("type")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputUsers {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "active", &self.active)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "bot", &self.bot)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputUsers { id : field "id", active : field "active", name : field
+				"name", bot : field "bot", type_ : field "type", extra : rest "", }
+			);
+			serialize_map!(
+				OutputUsers { opt "id" id, opt "active" active, opt "name" name, opt
+				"bot" bot, opt "type" type_, rest "" extra }
+			);
 			/// The object `result` of `imbot.v2.Bot.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-list.html>
@@ -5775,38 +4277,15 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["bots", "users", "hasNextPage"], &[])?;
-					Ok(Self {
-						bots: object.field("bots")?,
-						users: object.field("users")?,
-						has_next_page: object.field("hasNextPage")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("bots", &self.bots)?;
-					map.serialize_entry("users", &self.users)?;
-					crate::support::opt_entry(
-						&mut map,
-						"hasNextPage",
-						&self.has_next_page,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { bots : field "bots", users : field "users", has_next_page :
+				field "hasNextPage", extra : rest "", } fits["bots", "users",
+				"hasNextPage"] []
+			);
+			serialize_map!(
+				Output { req "bots" bots, req "users" users, opt "hasNextPage"
+				has_next_page, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::List {
 				const NAME: &'static str = "imbot.v2.Bot.list";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -5939,54 +4418,19 @@ pub mod v2 {
 					self.avatar = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for FieldsProperties {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("name", &self.name)?;
-					crate::support::opt_entry(&mut map, "lastName", &self.last_name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"workPosition",
-						&self.work_position,
-					)?;
-					crate::support::opt_entry(&mut map, "color", &self.color)?;
-					crate::support::opt_entry(&mut map, "gender", &self.gender)?;
-					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(FieldsProperties);
+			serialize_map!(
+				FieldsProperties { req "name" name, opt "lastName" last_name, opt
+				"workPosition" work_position, opt "color" color, opt "gender" gender, opt
+				"avatar" avatar, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for FieldsProperties {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						name: object.field("name")?,
-						last_name: object.exact_str("lastName")?,
-						work_position: object.exact_str("workPosition")?,
-						color: object.exact_str("color")?,
-						gender: object.field("gender")?,
-						avatar: object.field("avatar")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				FieldsProperties { name : field "name", last_name : exact "lastName",
+				work_position : exact "workPosition", color : exact "color", gender :
+				field "gender", avatar : field "avatar", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(FieldsProperties);
 			/// Allowed values of `params.fields.eventMode` in `imbot.v2.Bot.register`.
@@ -6107,74 +4551,24 @@ pub mod v2 {
 					self.background_id = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Fields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("code", &self.code)?;
-					crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
-					map.serialize_entry("properties", &self.properties)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "eventMode", &self.event_mode)?;
-					crate::support::opt_entry(
-						&mut map,
-						"webhookUrl",
-						&self.webhook_url,
-					)?;
-					crate::support::opt_entry(&mut map, "isHidden", &self.is_hidden)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isReactionsEnabled",
-						&self.is_reactions_enabled,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isSupportOpenline",
-						&self.is_support_openline,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"backgroundId",
-						&self.background_id,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Fields);
+			serialize_map!(
+				Fields { req "code" code, opt "botToken" bot_token, req "properties"
+				properties, opt "type" type_, opt "eventMode" event_mode, opt
+				"webhookUrl" webhook_url, opt "isHidden" is_hidden, opt
+				"isReactionsEnabled" is_reactions_enabled, opt "isSupportOpenline"
+				is_support_openline, opt "backgroundId" background_id, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Fields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						code: object.field("code")?,
-						bot_token: object.exact_str("botToken")?,
-						properties: object.field("properties")?,
-						type_: object.exact_str("type")?,
-						event_mode: object.field("eventMode")?,
-						webhook_url: object.exact_str("webhookUrl")?,
-						is_hidden: object.field("isHidden")?,
-						is_reactions_enabled: object.field("isReactionsEnabled")?,
-						is_support_openline: object.field("isSupportOpenline")?,
-						background_id: object.field("backgroundId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Fields { code : field "code", bot_token : exact "botToken", properties :
+				field "properties", type_ : exact "type", event_mode : field "eventMode",
+				webhook_url : exact "webhookUrl", is_hidden : field "isHidden",
+				is_reactions_enabled : field "isReactionsEnabled", is_support_openline :
+				field "isSupportOpenline", background_id : field "backgroundId", extra :
+				rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
 			/// The object `result.bot` of `imbot.v2.Bot.register`: `Bot`.
@@ -6214,75 +4608,25 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputBot {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						code: object.field("code")?,
-						type_: object.field("type")?,
-						is_hidden: object.field("isHidden")?,
-						is_support_openline: object.field("isSupportOpenline")?,
-						is_reactions_enabled: object.field("isReactionsEnabled")?,
-						background_id: object.field("backgroundId")?,
-						language: object.field("language")?,
-						module_id: object.field("moduleId")?,
-						event_mode: object.field("eventMode")?,
-						count_message: object.field("countMessage")?,
-						count_command: object.field("countCommand")?,
-						count_chat: object.field("countChat")?,
-						count_user: object.field("countUser")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputBot {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "code", &self.code)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "isHidden", &self.is_hidden)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isSupportOpenline",
-						&self.is_support_openline,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isReactionsEnabled",
-						&self.is_reactions_enabled,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"backgroundId",
-						&self.background_id,
-					)?;
-					crate::support::opt_entry(&mut map, "language", &self.language)?;
-					crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
-					crate::support::opt_entry(&mut map, "eventMode", &self.event_mode)?;
-					crate::support::opt_entry(
-						&mut map,
-						"countMessage",
-						&self.count_message,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"countCommand",
-						&self.count_command,
-					)?;
-					crate::support::opt_entry(&mut map, "countChat", &self.count_chat)?;
-					crate::support::opt_entry(&mut map, "countUser", &self.count_user)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputBot { id : field "id", code : field "code", type_ : field "type",
+				is_hidden : field "isHidden", is_support_openline : field
+				"isSupportOpenline", is_reactions_enabled : field "isReactionsEnabled",
+				background_id : field "backgroundId", language : field "language",
+				module_id : field "moduleId", event_mode : field "eventMode",
+				count_message : field "countMessage", count_command : field
+				"countCommand", count_chat : field "countChat", count_user : field
+				"countUser", extra : rest "", }
+			);
+			serialize_map!(
+				OutputBot { opt "id" id, opt "code" code, opt "type" type_, opt
+				"isHidden" is_hidden, opt "isSupportOpenline" is_support_openline, opt
+				"isReactionsEnabled" is_reactions_enabled, opt "backgroundId"
+				background_id, opt "language" language, opt "moduleId" module_id, opt
+				"eventMode" event_mode, opt "countMessage" count_message, opt
+				"countCommand" count_command, opt "countChat" count_chat, opt "countUser"
+				count_user, rest "" extra }
+			);
 			/// The object `result.users` of `imbot.v2.Bot.register`: `User[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-register.html>
@@ -6334,81 +4678,28 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputUsers {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						active: object.field("active")?,
-						name: object.field("name")?,
-						first_name: object.field("firstName")?,
-						last_name: object.field("lastName")?,
-						work_position: object.field("workPosition")?,
-						color: object.field("color")?,
-						avatar: object.field("avatar")?,
-						gender: object.field("gender")?,
-						birthday: object.field("birthday")?,
-						extranet: object.field("extranet")?,
-						bot: object.field("bot")?,
-						connector: object.field("connector")?,
-						external_auth_id: object.field("externalAuthId")?,
-						status: object.field("status")?,
-						idle: object.field("idle")?,
-						last_activity_date: object.field("lastActivityDate")?,
-						absent: object.field("absent")?,
-						departments: object.field("departments")?,
-						phones: object.field("phones")?,
-						type_: object.field("type")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputUsers {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "active", &self.active)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "firstName", &self.first_name)?;
-					crate::support::opt_entry(&mut map, "lastName", &self.last_name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"workPosition",
-						&self.work_position,
-					)?;
-					crate::support::opt_entry(&mut map, "color", &self.color)?;
-					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-					crate::support::opt_entry(&mut map, "gender", &self.gender)?;
-					crate::support::opt_entry(&mut map, "birthday", &self.birthday)?;
-					crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
-					crate::support::opt_entry(&mut map, "bot", &self.bot)?;
-					crate::support::opt_entry(&mut map, "connector", &self.connector)?;
-					crate::support::opt_entry(
-						&mut map,
-						"externalAuthId",
-						&self.external_auth_id,
-					)?;
-					crate::support::opt_entry(&mut map, "status", &self.status)?;
-					crate::support::opt_entry(&mut map, "idle", &self.idle)?;
-					crate::support::opt_entry(
-						&mut map,
-						"lastActivityDate",
-						&self.last_activity_date,
-					)?;
-					crate::support::opt_entry(&mut map, "absent", &self.absent)?;
-					map.serialize_entry("departments", &self.departments)?;
-					map.serialize_entry("phones", &self.phones)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputUsers { id : field "id", active : field "active", name : field
+				"name", first_name : field "firstName", last_name : field "lastName",
+				work_position : field "workPosition", color : field "color", avatar :
+				field "avatar", gender : field "gender", birthday : field "birthday",
+				extranet : field "extranet", bot : field "bot", connector : field
+				"connector", external_auth_id : field "externalAuthId", status : field
+				"status", idle : field "idle", last_activity_date : field
+				"lastActivityDate", absent : field "absent", departments : field
+				"departments", phones : field "phones", type_ : field "type", extra :
+				rest "", }
+			);
+			serialize_map!(
+				OutputUsers { opt "id" id, opt "active" active, opt "name" name, opt
+				"firstName" first_name, opt "lastName" last_name, opt "workPosition"
+				work_position, opt "color" color, opt "avatar" avatar, opt "gender"
+				gender, opt "birthday" birthday, opt "extranet" extranet, opt "bot" bot,
+				opt "connector" connector, opt "externalAuthId" external_auth_id, opt
+				"status" status, opt "idle" idle, opt "lastActivityDate"
+				last_activity_date, opt "absent" absent, req "departments" departments,
+				req "phones" phones, opt "type" type_, rest "" extra }
+			);
 			/// The object `result` of `imbot.v2.Bot.register`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-register.html>
@@ -6422,32 +4713,11 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["bot", "users"], &[])?;
-					Ok(Self {
-						bot: object.field("bot")?,
-						users: object.field("users")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "bot", &self.bot)?;
-					map.serialize_entry("users", &self.users)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { bot : field "bot", users : field "users", extra : rest "", }
+				fits["bot", "users"] []
+			);
+			serialize_map!(Output { opt "bot" bot, req "users" users, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Register {
 				const NAME: &'static str = "imbot.v2.Bot.register";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -6495,30 +4765,10 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["result"], &[])?;
-					Ok(Self {
-						result: object.field("result")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "result", &self.result)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { result : field "result", extra : rest "", } fits["result"] []
+			);
+			serialize_map!(Output { opt "result" result, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Unregister {
 				const NAME: &'static str = "imbot.v2.Bot.unregister";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -6648,54 +4898,19 @@ pub mod v2 {
 					self.avatar = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for FieldsProperties {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "lastName", &self.last_name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"workPosition",
-						&self.work_position,
-					)?;
-					crate::support::opt_entry(&mut map, "color", &self.color)?;
-					crate::support::opt_entry(&mut map, "gender", &self.gender)?;
-					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(FieldsProperties);
+			serialize_map!(
+				FieldsProperties { opt "name" name, opt "lastName" last_name, opt
+				"workPosition" work_position, opt "color" color, opt "gender" gender, opt
+				"avatar" avatar, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for FieldsProperties {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						name: object.exact_str("name")?,
-						last_name: object.exact_str("lastName")?,
-						work_position: object.exact_str("workPosition")?,
-						color: object.exact_str("color")?,
-						gender: object.field("gender")?,
-						avatar: object.field("avatar")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				FieldsProperties { name : exact "name", last_name : exact "lastName",
+				work_position : exact "workPosition", color : exact "color", gender :
+				field "gender", avatar : field "avatar", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(FieldsProperties);
 			/// Allowed values of `params.fields.backgroundId` in `imbot.v2.Bot.update`.
@@ -6793,70 +5008,23 @@ pub mod v2 {
 					self.bot_token = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Fields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "properties", &self.properties)?;
-					crate::support::opt_entry(&mut map, "isHidden", &self.is_hidden)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isReactionsEnabled",
-						&self.is_reactions_enabled,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isSupportOpenline",
-						&self.is_support_openline,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"backgroundId",
-						&self.background_id,
-					)?;
-					crate::support::opt_entry(&mut map, "eventMode", &self.event_mode)?;
-					crate::support::opt_entry(
-						&mut map,
-						"webhookUrl",
-						&self.webhook_url,
-					)?;
-					crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Fields);
+			serialize_map!(
+				Fields { opt "properties" properties, opt "isHidden" is_hidden, opt
+				"isReactionsEnabled" is_reactions_enabled, opt "isSupportOpenline"
+				is_support_openline, opt "backgroundId" background_id, opt "eventMode"
+				event_mode, opt "webhookUrl" webhook_url, opt "botToken" bot_token, rest
+				"" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Fields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						properties: object.field("properties")?,
-						is_hidden: object.field("isHidden")?,
-						is_reactions_enabled: object.field("isReactionsEnabled")?,
-						is_support_openline: object.field("isSupportOpenline")?,
-						background_id: object.field("backgroundId")?,
-						event_mode: object.exact_str("eventMode")?,
-						webhook_url: object.exact_str("webhookUrl")?,
-						bot_token: object.exact_str("botToken")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Fields { properties : field "properties", is_hidden : field "isHidden",
+				is_reactions_enabled : field "isReactionsEnabled", is_support_openline :
+				field "isSupportOpenline", background_id : field "backgroundId",
+				event_mode : exact "eventMode", webhook_url : exact "webhookUrl",
+				bot_token : exact "botToken", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
 			/// The object `result.bot` of `imbot.v2.Bot.update`: `Bot`.
@@ -6896,75 +5064,25 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputBot {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						code: object.field("code")?,
-						type_: object.field("type")?,
-						is_hidden: object.field("isHidden")?,
-						is_support_openline: object.field("isSupportOpenline")?,
-						is_reactions_enabled: object.field("isReactionsEnabled")?,
-						background_id: object.field("backgroundId")?,
-						language: object.field("language")?,
-						module_id: object.field("moduleId")?,
-						event_mode: object.field("eventMode")?,
-						count_message: object.field("countMessage")?,
-						count_command: object.field("countCommand")?,
-						count_chat: object.field("countChat")?,
-						count_user: object.field("countUser")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputBot {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "code", &self.code)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "isHidden", &self.is_hidden)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isSupportOpenline",
-						&self.is_support_openline,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"isReactionsEnabled",
-						&self.is_reactions_enabled,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"backgroundId",
-						&self.background_id,
-					)?;
-					crate::support::opt_entry(&mut map, "language", &self.language)?;
-					crate::support::opt_entry(&mut map, "moduleId", &self.module_id)?;
-					crate::support::opt_entry(&mut map, "eventMode", &self.event_mode)?;
-					crate::support::opt_entry(
-						&mut map,
-						"countMessage",
-						&self.count_message,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"countCommand",
-						&self.count_command,
-					)?;
-					crate::support::opt_entry(&mut map, "countChat", &self.count_chat)?;
-					crate::support::opt_entry(&mut map, "countUser", &self.count_user)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputBot { id : field "id", code : field "code", type_ : field "type",
+				is_hidden : field "isHidden", is_support_openline : field
+				"isSupportOpenline", is_reactions_enabled : field "isReactionsEnabled",
+				background_id : field "backgroundId", language : field "language",
+				module_id : field "moduleId", event_mode : field "eventMode",
+				count_message : field "countMessage", count_command : field
+				"countCommand", count_chat : field "countChat", count_user : field
+				"countUser", extra : rest "", }
+			);
+			serialize_map!(
+				OutputBot { opt "id" id, opt "code" code, opt "type" type_, opt
+				"isHidden" is_hidden, opt "isSupportOpenline" is_support_openline, opt
+				"isReactionsEnabled" is_reactions_enabled, opt "backgroundId"
+				background_id, opt "language" language, opt "moduleId" module_id, opt
+				"eventMode" event_mode, opt "countMessage" count_message, opt
+				"countCommand" count_command, opt "countChat" count_chat, opt "countUser"
+				count_user, rest "" extra }
+			);
 			/// The object `result.users` of `imbot.v2.Bot.update`: `User[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-update.html>
@@ -6984,37 +5102,14 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputUsers {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						active: object.field("active")?,
-						name: object.field("name")?,
-						bot: object.field("bot")?,
-						type_: object.field("type")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputUsers {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "active", &self.active)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "bot", &self.bot)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputUsers { id : field "id", active : field "active", name : field
+				"name", bot : field "bot", type_ : field "type", extra : rest "", }
+			);
+			serialize_map!(
+				OutputUsers { opt "id" id, opt "active" active, opt "name" name, opt
+				"bot" bot, opt "type" type_, rest "" extra }
+			);
 			/// The object `result` of `imbot.v2.Bot.update`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-update.html>
@@ -7028,32 +5123,11 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["bot", "users"], &[])?;
-					Ok(Self {
-						bot: object.field("bot")?,
-						users: object.field("users")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "bot", &self.bot)?;
-					map.serialize_entry("users", &self.users)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { bot : field "bot", users : field "users", extra : rest "", }
+				fits["bot", "users"] []
+			);
+			serialize_map!(Output { opt "bot" bot, req "users" users, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Update {
 				const NAME: &'static str = "imbot.v2.Bot.update";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -7105,44 +5179,17 @@ pub mod v2 {
 				self.fields = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Add {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("botId", &self.bot_id)?;
-				crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
-				crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Add);
+		serialize_map!(
+			Add { req "botId" bot_id, opt "botToken" bot_token, opt "fields" fields, rest
+			"" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Add {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					bot_id: object.field("botId")?,
-					bot_token: object.exact_str("botToken")?,
-					fields: object.field("fields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Add { bot_id : field "botId", bot_token : exact "botToken", fields : field
+			"fields", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
 		/// `imbot.v2.Chat.get`: REST 2, scope `imbot`.
@@ -7179,44 +5226,17 @@ pub mod v2 {
 				self.bot_token = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("botId", &self.bot_id)?;
-				crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
-				map.serialize_entry("dialogId", &self.dialog_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(
+			Get { req "botId" bot_id, opt "botToken" bot_token, req "dialogId" dialog_id,
+			rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					bot_id: object.field("botId")?,
-					bot_token: object.exact_str("botToken")?,
-					dialog_id: object.field("dialogId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Get { bot_id : field "botId", bot_token : exact "botToken", dialog_id : field
+			"dialogId", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `imbot.v2.Chat.leave`: REST 2, scope `imbot`.
@@ -7253,44 +5273,17 @@ pub mod v2 {
 				self.bot_token = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Leave {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("botId", &self.bot_id)?;
-				crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
-				map.serialize_entry("dialogId", &self.dialog_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Leave);
+		serialize_map!(
+			Leave { req "botId" bot_id, opt "botToken" bot_token, req "dialogId"
+			dialog_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Leave {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					bot_id: object.field("botId")?,
-					bot_token: object.exact_str("botToken")?,
-					dialog_id: object.field("dialogId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Leave { bot_id : field "botId", bot_token : exact "botToken", dialog_id :
+			field "dialogId", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Leave);
 		/// `imbot.v2.Chat.setOwner`: REST 2, scope `imbot`.
@@ -7334,46 +5327,17 @@ pub mod v2 {
 				self.bot_token = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for SetOwner {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("botId", &self.bot_id)?;
-				crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
-				map.serialize_entry("dialogId", &self.dialog_id)?;
-				map.serialize_entry("userId", &self.user_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(SetOwner);
+		serialize_map!(
+			SetOwner { req "botId" bot_id, opt "botToken" bot_token, req "dialogId"
+			dialog_id, req "userId" user_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for SetOwner {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					bot_id: object.field("botId")?,
-					bot_token: object.exact_str("botToken")?,
-					dialog_id: object.field("dialogId")?,
-					user_id: object.field("userId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			SetOwner { bot_id : field "botId", bot_token : exact "botToken", dialog_id :
+			field "dialogId", user_id : field "userId", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(SetOwner);
 		/// `imbot.v2.Chat.update`: REST 2, scope `imbot`.
@@ -7417,46 +5381,17 @@ pub mod v2 {
 				self.bot_token = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Update {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("botId", &self.bot_id)?;
-				crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
-				map.serialize_entry("dialogId", &self.dialog_id)?;
-				map.serialize_entry("fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Update);
+		serialize_map!(
+			Update { req "botId" bot_id, opt "botToken" bot_token, req "dialogId"
+			dialog_id, req "fields" fields, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Update {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					bot_id: object.field("botId")?,
-					bot_token: object.exact_str("botToken")?,
-					dialog_id: object.field("dialogId")?,
-					fields: object.field("fields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Update { bot_id : field "botId", bot_token : exact "botToken", dialog_id :
+			field "dialogId", fields : field "fields", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Update);
 		/// Types of `imbot.v2.Chat.add`.
@@ -7607,56 +5542,19 @@ pub mod v2 {
 					self.message = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Fields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "title", &self.title)?;
-					crate::support::opt_entry(
-						&mut map,
-						"description",
-						&self.description,
-					)?;
-					crate::support::opt_entry(&mut map, "color", &self.color)?;
-					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-					crate::support::opt_entry(&mut map, "userIds", &self.user_ids)?;
-					crate::support::opt_entry(&mut map, "ownerId", &self.owner_id)?;
-					crate::support::opt_entry(&mut map, "message", &self.message)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Fields);
+			serialize_map!(
+				Fields { opt "title" title, opt "description" description, opt "color"
+				color, opt "avatar" avatar, opt "userIds" user_ids, opt "ownerId"
+				owner_id, opt "message" message, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Fields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						title: object.exact_str("title")?,
-						description: object.exact_str("description")?,
-						color: object.field("color")?,
-						avatar: object.field("avatar")?,
-						user_ids: object.field("userIds")?,
-						owner_id: object.field("ownerId")?,
-						message: object.exact_str("message")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Fields { title : exact "title", description : exact "description", color
+				: field "color", avatar : field "avatar", user_ids : field "userIds",
+				owner_id : field "ownerId", message : exact "message", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
 			/// The object `result.chat` of `imbot.v2.Chat.add`: `Chat`.
@@ -7786,155 +5684,44 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputChat {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						dialog_id: object.field("dialogId")?,
-						name: object.field("name")?,
-						description: object.field("description")?,
-						type_: object.field("type")?,
-						owner: object.field("owner")?,
-						color: object.field("color")?,
-						avatar: object.field("avatar")?,
-						role: object.field("role")?,
-						date_create: object.field("dateCreate")?,
-						last_message_id: object.field("lastMessageId")?,
-						mute_list: object.field("muteList")?,
-						manager_list: object.field("managerList")?,
-						message_type: object.soft("messageType"),
-						extranet: object.soft("extranet"),
-						contains_collaber: object.soft("containsCollaber"),
-						entity_type: object.soft("entityType"),
-						entity_id: object.soft("entityId"),
-						entity_data1: object.soft("entityData1"),
-						entity_data2: object.soft("entityData2"),
-						entity_data3: object.soft("entityData3"),
-						entity_link: object.soft("entityLink"),
-						disk_folder_id: object.soft("diskFolderId"),
-						permissions: object.soft("permissions"),
-						parent_chat_id: object.soft("parentChatId"),
-						parent_message_id: object.soft("parentMessageId"),
-						is_new: object.soft("isNew"),
-						text_field_enabled: object.soft("textFieldEnabled"),
-						background_id: object.soft("backgroundId"),
-						last_message_views: object.soft("lastMessageViews"),
-						last_id: object.soft("lastId"),
-						marked_id: object.soft("markedId"),
-						message_count: object.soft("messageCount"),
-						public: object.soft("public"),
-						unread_id: object.soft("unreadId"),
-						user_counter: object.soft("userCounter"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputChat {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "dialogId", &self.dialog_id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"description",
-						&self.description,
-					)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "owner", &self.owner)?;
-					crate::support::opt_entry(&mut map, "color", &self.color)?;
-					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-					crate::support::opt_entry(&mut map, "role", &self.role)?;
-					crate::support::opt_entry(
-						&mut map,
-						"dateCreate",
-						&self.date_create,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"lastMessageId",
-						&self.last_message_id,
-					)?;
-					map.serialize_entry("muteList", &self.mute_list)?;
-					map.serialize_entry("managerList", &self.manager_list)?;
-					crate::support::opt_entry(
-						&mut map,
-						"messageType",
-						&self.message_type,
-					)?;
-					crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
-					crate::support::opt_entry(
-						&mut map,
-						"containsCollaber",
-						&self.contains_collaber,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"entityType",
-						&self.entity_type,
-					)?;
-					crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"entityData1",
-						&self.entity_data1,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"entityData2",
-						&self.entity_data2,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"entityData3",
-						&self.entity_data3,
-					)?;
-					map.serialize_entry("entityLink", &self.entity_link)?;
-					crate::support::opt_entry(
-						&mut map,
-						"diskFolderId",
-						&self.disk_folder_id,
-					)?;
-					map.serialize_entry("permissions", &self.permissions)?;
-					map.serialize_entry("parentChatId", &self.parent_chat_id)?;
-					map.serialize_entry("parentMessageId", &self.parent_message_id)?;
-					crate::support::opt_entry(&mut map, "isNew", &self.is_new)?;
-					crate::support::opt_entry(
-						&mut map,
-						"textFieldEnabled",
-						&self.text_field_enabled,
-					)?;
-					map.serialize_entry("backgroundId", &self.background_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"lastMessageViews",
-						&self.last_message_views,
-					)?;
-					map.serialize_entry("lastId", &self.last_id)?;
-					map.serialize_entry("markedId", &self.marked_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"messageCount",
-						&self.message_count,
-					)?;
-					crate::support::opt_entry(&mut map, "public", &self.public)?;
-					map.serialize_entry("unreadId", &self.unread_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"userCounter",
-						&self.user_counter,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputChat { id : field "id", dialog_id : field "dialogId", name : field
+				"name", description : field "description", type_ : field "type", owner :
+				field "owner", color : field "color", avatar : field "avatar", role :
+				field "role", date_create : field "dateCreate", last_message_id : field
+				"lastMessageId", mute_list : field "muteList", manager_list : field
+				"managerList", message_type : soft "messageType", extranet : soft
+				"extranet", contains_collaber : soft "containsCollaber", entity_type :
+				soft "entityType", entity_id : soft "entityId", entity_data1 : soft
+				"entityData1", entity_data2 : soft "entityData2", entity_data3 : soft
+				"entityData3", entity_link : soft "entityLink", disk_folder_id : soft
+				"diskFolderId", permissions : soft "permissions", parent_chat_id : soft
+				"parentChatId", parent_message_id : soft "parentMessageId", is_new : soft
+				"isNew", text_field_enabled : soft "textFieldEnabled", background_id :
+				soft "backgroundId", last_message_views : soft "lastMessageViews",
+				last_id : soft "lastId", marked_id : soft "markedId", message_count :
+				soft "messageCount", public : soft "public", unread_id : soft "unreadId",
+				user_counter : soft "userCounter", extra : rest "", }
+			);
+			serialize_map!(
+				OutputChat { opt "id" id, opt "dialogId" dialog_id, opt "name" name, opt
+				"description" description, opt "type" type_, opt "owner" owner, opt
+				"color" color, opt "avatar" avatar, opt "role" role, opt "dateCreate"
+				date_create, opt "lastMessageId" last_message_id, req "muteList"
+				mute_list, req "managerList" manager_list, opt "messageType"
+				message_type, opt "extranet" extranet, opt "containsCollaber"
+				contains_collaber, opt "entityType" entity_type, opt "entityId"
+				entity_id, opt "entityData1" entity_data1, opt "entityData2"
+				entity_data2, opt "entityData3" entity_data3, req "entityLink"
+				entity_link, opt "diskFolderId" disk_folder_id, req "permissions"
+				permissions, req "parentChatId" parent_chat_id, req "parentMessageId"
+				parent_message_id, opt "isNew" is_new, opt "textFieldEnabled"
+				text_field_enabled, req "backgroundId" background_id, opt
+				"lastMessageViews" last_message_views, req "lastId" last_id, req
+				"markedId" marked_id, opt "messageCount" message_count, opt "public"
+				public, req "unreadId" unread_id, opt "userCounter" user_counter, rest ""
+				extra }
+			);
 			/// The object `result.users` of `imbot.v2.Chat.add`: `User[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-add.html>
@@ -8020,81 +5807,27 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputUsers {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						active: object.field("active")?,
-						name: object.field("name")?,
-						type_: object.field("type")?,
-						first_name: object.soft("firstName"),
-						last_name: object.soft("lastName"),
-						work_position: object.soft("workPosition"),
-						color: object.soft("color"),
-						avatar: object.soft("avatar"),
-						gender: object.soft("gender"),
-						birthday: object.soft("birthday"),
-						extranet: object.soft("extranet"),
-						bot: object.soft("bot"),
-						connector: object.soft("connector"),
-						external_auth_id: object.soft("externalAuthId"),
-						status: object.soft("status"),
-						idle: object.soft("idle"),
-						last_activity_date: object.soft("lastActivityDate"),
-						absent: object.soft("absent"),
-						departments: object.soft("departments"),
-						phones: object.soft("phones"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputUsers {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "active", &self.active)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "firstName", &self.first_name)?;
-					crate::support::opt_entry(&mut map, "lastName", &self.last_name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"workPosition",
-						&self.work_position,
-					)?;
-					crate::support::opt_entry(&mut map, "color", &self.color)?;
-					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-					crate::support::opt_entry(&mut map, "gender", &self.gender)?;
-					crate::support::opt_entry(&mut map, "birthday", &self.birthday)?;
-					crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
-					crate::support::opt_entry(&mut map, "bot", &self.bot)?;
-					crate::support::opt_entry(&mut map, "connector", &self.connector)?;
-					crate::support::opt_entry(
-						&mut map,
-						"externalAuthId",
-						&self.external_auth_id,
-					)?;
-					crate::support::opt_entry(&mut map, "status", &self.status)?;
-					crate::support::opt_entry(&mut map, "idle", &self.idle)?;
-					crate::support::opt_entry(
-						&mut map,
-						"lastActivityDate",
-						&self.last_activity_date,
-					)?;
-					crate::support::opt_entry(&mut map, "absent", &self.absent)?;
-					map.serialize_entry("departments", &self.departments)?;
-					crate::support::opt_entry(&mut map, "phones", &self.phones)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputUsers { id : field "id", active : field "active", name : field
+				"name", type_ : field "type", first_name : soft "firstName", last_name :
+				soft "lastName", work_position : soft "workPosition", color : soft
+				"color", avatar : soft "avatar", gender : soft "gender", birthday : soft
+				"birthday", extranet : soft "extranet", bot : soft "bot", connector :
+				soft "connector", external_auth_id : soft "externalAuthId", status : soft
+				"status", idle : soft "idle", last_activity_date : soft
+				"lastActivityDate", absent : soft "absent", departments : soft
+				"departments", phones : soft "phones", extra : rest "", }
+			);
+			serialize_map!(
+				OutputUsers { opt "id" id, opt "active" active, opt "name" name, opt
+				"type" type_, opt "firstName" first_name, opt "lastName" last_name, opt
+				"workPosition" work_position, opt "color" color, opt "avatar" avatar, opt
+				"gender" gender, opt "birthday" birthday, opt "extranet" extranet, opt
+				"bot" bot, opt "connector" connector, opt "externalAuthId"
+				external_auth_id, opt "status" status, opt "idle" idle, opt
+				"lastActivityDate" last_activity_date, opt "absent" absent, req
+				"departments" departments, opt "phones" phones, rest "" extra }
+			);
 			/// The object `result` of `imbot.v2.Chat.add`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-add.html>
@@ -8108,32 +5841,11 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["chat", "users"], &[])?;
-					Ok(Self {
-						chat: object.field("chat")?,
-						users: object.field("users")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "chat", &self.chat)?;
-					map.serialize_entry("users", &self.users)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { chat : field "chat", users : field "users", extra : rest "", }
+				fits["chat", "users"] []
+			);
+			serialize_map!(Output { opt "chat" chat, req "users" users, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Add {
 				const NAME: &'static str = "imbot.v2.Chat.add";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -8297,155 +6009,44 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputChat {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						dialog_id: object.field("dialogId")?,
-						name: object.field("name")?,
-						description: object.field("description")?,
-						type_: object.field("type")?,
-						owner: object.field("owner")?,
-						color: object.field("color")?,
-						avatar: object.field("avatar")?,
-						role: object.field("role")?,
-						date_create: object.field("dateCreate")?,
-						last_message_id: object.field("lastMessageId")?,
-						mute_list: object.field("muteList")?,
-						manager_list: object.field("managerList")?,
-						message_type: object.soft("messageType"),
-						extranet: object.soft("extranet"),
-						contains_collaber: object.soft("containsCollaber"),
-						entity_type: object.soft("entityType"),
-						entity_id: object.soft("entityId"),
-						entity_data1: object.soft("entityData1"),
-						entity_data2: object.soft("entityData2"),
-						entity_data3: object.soft("entityData3"),
-						entity_link: object.soft("entityLink"),
-						disk_folder_id: object.soft("diskFolderId"),
-						permissions: object.soft("permissions"),
-						parent_chat_id: object.soft("parentChatId"),
-						parent_message_id: object.soft("parentMessageId"),
-						is_new: object.soft("isNew"),
-						text_field_enabled: object.soft("textFieldEnabled"),
-						background_id: object.soft("backgroundId"),
-						last_message_views: object.soft("lastMessageViews"),
-						last_id: object.soft("lastId"),
-						marked_id: object.soft("markedId"),
-						message_count: object.soft("messageCount"),
-						public: object.soft("public"),
-						unread_id: object.soft("unreadId"),
-						user_counter: object.soft("userCounter"),
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputChat {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "dialogId", &self.dialog_id)?;
-					crate::support::opt_entry(&mut map, "name", &self.name)?;
-					crate::support::opt_entry(
-						&mut map,
-						"description",
-						&self.description,
-					)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "owner", &self.owner)?;
-					crate::support::opt_entry(&mut map, "color", &self.color)?;
-					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-					crate::support::opt_entry(&mut map, "role", &self.role)?;
-					crate::support::opt_entry(
-						&mut map,
-						"dateCreate",
-						&self.date_create,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"lastMessageId",
-						&self.last_message_id,
-					)?;
-					map.serialize_entry("muteList", &self.mute_list)?;
-					map.serialize_entry("managerList", &self.manager_list)?;
-					crate::support::opt_entry(
-						&mut map,
-						"messageType",
-						&self.message_type,
-					)?;
-					crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
-					crate::support::opt_entry(
-						&mut map,
-						"containsCollaber",
-						&self.contains_collaber,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"entityType",
-						&self.entity_type,
-					)?;
-					crate::support::opt_entry(&mut map, "entityId", &self.entity_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"entityData1",
-						&self.entity_data1,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"entityData2",
-						&self.entity_data2,
-					)?;
-					crate::support::opt_entry(
-						&mut map,
-						"entityData3",
-						&self.entity_data3,
-					)?;
-					map.serialize_entry("entityLink", &self.entity_link)?;
-					crate::support::opt_entry(
-						&mut map,
-						"diskFolderId",
-						&self.disk_folder_id,
-					)?;
-					map.serialize_entry("permissions", &self.permissions)?;
-					map.serialize_entry("parentChatId", &self.parent_chat_id)?;
-					map.serialize_entry("parentMessageId", &self.parent_message_id)?;
-					crate::support::opt_entry(&mut map, "isNew", &self.is_new)?;
-					crate::support::opt_entry(
-						&mut map,
-						"textFieldEnabled",
-						&self.text_field_enabled,
-					)?;
-					map.serialize_entry("backgroundId", &self.background_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"lastMessageViews",
-						&self.last_message_views,
-					)?;
-					crate::support::opt_entry(&mut map, "lastId", &self.last_id)?;
-					map.serialize_entry("markedId", &self.marked_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"messageCount",
-						&self.message_count,
-					)?;
-					crate::support::opt_entry(&mut map, "public", &self.public)?;
-					map.serialize_entry("unreadId", &self.unread_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"userCounter",
-						&self.user_counter,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputChat { id : field "id", dialog_id : field "dialogId", name : field
+				"name", description : field "description", type_ : field "type", owner :
+				field "owner", color : field "color", avatar : field "avatar", role :
+				field "role", date_create : field "dateCreate", last_message_id : field
+				"lastMessageId", mute_list : field "muteList", manager_list : field
+				"managerList", message_type : soft "messageType", extranet : soft
+				"extranet", contains_collaber : soft "containsCollaber", entity_type :
+				soft "entityType", entity_id : soft "entityId", entity_data1 : soft
+				"entityData1", entity_data2 : soft "entityData2", entity_data3 : soft
+				"entityData3", entity_link : soft "entityLink", disk_folder_id : soft
+				"diskFolderId", permissions : soft "permissions", parent_chat_id : soft
+				"parentChatId", parent_message_id : soft "parentMessageId", is_new : soft
+				"isNew", text_field_enabled : soft "textFieldEnabled", background_id :
+				soft "backgroundId", last_message_views : soft "lastMessageViews",
+				last_id : soft "lastId", marked_id : soft "markedId", message_count :
+				soft "messageCount", public : soft "public", unread_id : soft "unreadId",
+				user_counter : soft "userCounter", extra : rest "", }
+			);
+			serialize_map!(
+				OutputChat { opt "id" id, opt "dialogId" dialog_id, opt "name" name, opt
+				"description" description, opt "type" type_, opt "owner" owner, opt
+				"color" color, opt "avatar" avatar, opt "role" role, opt "dateCreate"
+				date_create, opt "lastMessageId" last_message_id, req "muteList"
+				mute_list, req "managerList" manager_list, opt "messageType"
+				message_type, opt "extranet" extranet, opt "containsCollaber"
+				contains_collaber, opt "entityType" entity_type, opt "entityId"
+				entity_id, opt "entityData1" entity_data1, opt "entityData2"
+				entity_data2, opt "entityData3" entity_data3, req "entityLink"
+				entity_link, opt "diskFolderId" disk_folder_id, req "permissions"
+				permissions, req "parentChatId" parent_chat_id, req "parentMessageId"
+				parent_message_id, opt "isNew" is_new, opt "textFieldEnabled"
+				text_field_enabled, req "backgroundId" background_id, opt
+				"lastMessageViews" last_message_views, opt "lastId" last_id, req
+				"markedId" marked_id, opt "messageCount" message_count, opt "public"
+				public, req "unreadId" unread_id, opt "userCounter" user_counter, rest ""
+				extra }
+			);
 			/// The object `result` of `imbot.v2.Chat.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-get.html>
@@ -8457,30 +6058,10 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["chat"], &[])?;
-					Ok(Self {
-						chat: object.field("chat")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "chat", &self.chat)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { chat : field "chat", extra : rest "", } fits["chat"] []
+			);
+			serialize_map!(Output { opt "chat" chat, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "imbot.v2.Chat.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -8550,52 +6131,19 @@ pub mod v2 {
 					self.duration = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Notify {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("botId", &self.bot_id)?;
-					crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
-					map.serialize_entry("dialogId", &self.dialog_id)?;
-					crate::support::opt_entry(
-						&mut map,
-						"statusMessageCode",
-						&self.status_message_code,
-					)?;
-					crate::support::opt_entry(&mut map, "duration", &self.duration)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Notify);
+			serialize_map!(
+				Notify { req "botId" bot_id, opt "botToken" bot_token, req "dialogId"
+				dialog_id, opt "statusMessageCode" status_message_code, opt "duration"
+				duration, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Notify {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						bot_id: object.field("botId")?,
-						bot_token: object.exact_str("botToken")?,
-						dialog_id: object.field("dialogId")?,
-						status_message_code: object.field("statusMessageCode")?,
-						duration: object.field("duration")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Notify { bot_id : field "botId", bot_token : exact "botToken", dialog_id
+				: field "dialogId", status_message_code : field "statusMessageCode",
+				duration : field "duration", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Notify);
 			/// Types of `imbot.v2.Chat.InputAction.notify`.
@@ -8680,30 +6228,11 @@ pub mod v2 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["result"], &[])?;
-						Ok(Self {
-							result: object.field("result")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "result", &self.result)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { result : field "result", extra : rest "", } fits["result"]
+					[]
+				);
+				serialize_map!(Output { opt "result" result, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::Notify {
 					const NAME: &'static str = "imbot.v2.Chat.InputAction.notify";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -8752,30 +6281,10 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["result"], &[])?;
-					Ok(Self {
-						result: object.field("result")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "result", &self.result)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { result : field "result", extra : rest "", } fits["result"] []
+			);
+			serialize_map!(Output { opt "result" result, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Leave {
 				const NAME: &'static str = "imbot.v2.Chat.leave";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -8828,46 +6337,17 @@ pub mod v2 {
 					self.bot_token = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Add {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("botId", &self.bot_id)?;
-					crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
-					map.serialize_entry("dialogId", &self.dialog_id)?;
-					map.serialize_entry("userIds", &self.user_ids)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Add);
+			serialize_map!(
+				Add { req "botId" bot_id, opt "botToken" bot_token, req "dialogId"
+				dialog_id, req "userIds" user_ids, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Add {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						bot_id: object.field("botId")?,
-						bot_token: object.exact_str("botToken")?,
-						dialog_id: object.field("dialogId")?,
-						user_ids: object.field("userIds")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Add { bot_id : field "botId", bot_token : exact "botToken", dialog_id :
+				field "dialogId", user_ids : field "userIds", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Add);
 			/// `imbot.v2.Chat.Manager.delete`: REST 2, scope `imbot`.
@@ -8911,46 +6391,17 @@ pub mod v2 {
 					self.bot_token = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Delete {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("botId", &self.bot_id)?;
-					crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
-					map.serialize_entry("dialogId", &self.dialog_id)?;
-					map.serialize_entry("userIds", &self.user_ids)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Delete);
+			serialize_map!(
+				Delete { req "botId" bot_id, opt "botToken" bot_token, req "dialogId"
+				dialog_id, req "userIds" user_ids, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Delete {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						bot_id: object.field("botId")?,
-						bot_token: object.exact_str("botToken")?,
-						dialog_id: object.field("dialogId")?,
-						user_ids: object.field("userIds")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Delete { bot_id : field "botId", bot_token : exact "botToken", dialog_id
+				: field "dialogId", user_ids : field "userIds", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Delete);
 			/// Types of `imbot.v2.Chat.Manager.add`.
@@ -8994,30 +6445,11 @@ pub mod v2 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["result"], &[])?;
-						Ok(Self {
-							result: object.field("result")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "result", &self.result)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { result : field "result", extra : rest "", } fits["result"]
+					[]
+				);
+				serialize_map!(Output { opt "result" result, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::Add {
 					const NAME: &'static str = "imbot.v2.Chat.Manager.add";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9068,30 +6500,11 @@ pub mod v2 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["result"], &[])?;
-						Ok(Self {
-							result: object.field("result")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "result", &self.result)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { result : field "result", extra : rest "", } fits["result"]
+					[]
+				);
+				serialize_map!(Output { opt "result" result, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::Delete {
 					const NAME: &'static str = "imbot.v2.Chat.Manager.delete";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9146,46 +6559,17 @@ pub mod v2 {
 					self.complete = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Delete {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("botId", &self.bot_id)?;
-					crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
-					map.serialize_entry("messageId", &self.message_id)?;
-					crate::support::opt_entry(&mut map, "complete", &self.complete)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Delete);
+			serialize_map!(
+				Delete { req "botId" bot_id, opt "botToken" bot_token, req "messageId"
+				message_id, opt "complete" complete, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Delete {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						bot_id: object.field("botId")?,
-						bot_token: object.exact_str("botToken")?,
-						message_id: object.field("messageId")?,
-						complete: object.field("complete")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Delete { bot_id : field "botId", bot_token : exact "botToken", message_id
+				: field "messageId", complete : field "complete", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Delete);
 			/// `imbot.v2.Chat.Message.get`: REST 2, scope `imbot`.
@@ -9222,44 +6606,17 @@ pub mod v2 {
 					self.bot_token = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Get {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("botId", &self.bot_id)?;
-					crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
-					map.serialize_entry("messageId", &self.message_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Get);
+			serialize_map!(
+				Get { req "botId" bot_id, opt "botToken" bot_token, req "messageId"
+				message_id, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Get {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						bot_id: object.field("botId")?,
-						bot_token: object.exact_str("botToken")?,
-						message_id: object.field("messageId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Get { bot_id : field "botId", bot_token : exact "botToken", message_id :
+				field "messageId", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
 			/// `imbot.v2.Chat.Message.getContext`: REST 2, scope `imbot`.
@@ -9304,46 +6661,17 @@ pub mod v2 {
 					self.range = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for GetContext {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("botId", &self.bot_id)?;
-					crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
-					map.serialize_entry("messageId", &self.message_id)?;
-					crate::support::opt_entry(&mut map, "range", &self.range)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(GetContext);
+			serialize_map!(
+				GetContext { req "botId" bot_id, opt "botToken" bot_token, req
+				"messageId" message_id, opt "range" range, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for GetContext {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						bot_id: object.field("botId")?,
-						bot_token: object.exact_str("botToken")?,
-						message_id: object.field("messageId")?,
-						range: object.field("range")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				GetContext { bot_id : field "botId", bot_token : exact "botToken",
+				message_id : field "messageId", range : field "range", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(GetContext);
 			/// `imbot.v2.Chat.Message.read`: REST 2, scope `imbot`.
@@ -9391,46 +6719,17 @@ pub mod v2 {
 					self.message_id = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Read {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("botId", &self.bot_id)?;
-					crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
-					map.serialize_entry("dialogId", &self.dialog_id)?;
-					crate::support::opt_entry(&mut map, "messageId", &self.message_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Read);
+			serialize_map!(
+				Read { req "botId" bot_id, opt "botToken" bot_token, req "dialogId"
+				dialog_id, opt "messageId" message_id, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Read {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						bot_id: object.field("botId")?,
-						bot_token: object.exact_str("botToken")?,
-						dialog_id: object.field("dialogId")?,
-						message_id: object.field("messageId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Read { bot_id : field "botId", bot_token : exact "botToken", dialog_id :
+				field "dialogId", message_id : field "messageId", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Read);
 			/// `imbot.v2.Chat.Message.send`: REST 2, scope `imbot`.
@@ -9478,46 +6777,17 @@ pub mod v2 {
 					self.fields = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Send {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("botId", &self.bot_id)?;
-					crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
-					map.serialize_entry("dialogId", &self.dialog_id)?;
-					crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Send);
+			serialize_map!(
+				Send { req "botId" bot_id, opt "botToken" bot_token, req "dialogId"
+				dialog_id, opt "fields" fields, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Send {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						bot_id: object.field("botId")?,
-						bot_token: object.exact_str("botToken")?,
-						dialog_id: object.field("dialogId")?,
-						fields: object.field("fields")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Send { bot_id : field "botId", bot_token : exact "botToken", dialog_id :
+				field "dialogId", fields : field "fields", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Send);
 			/// `imbot.v2.Chat.Message.update`: REST 2, scope `imbot`.
@@ -9561,46 +6831,17 @@ pub mod v2 {
 					self.bot_token = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Update {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("botId", &self.bot_id)?;
-					crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
-					map.serialize_entry("messageId", &self.message_id)?;
-					map.serialize_entry("fields", &self.fields)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Update);
+			serialize_map!(
+				Update { req "botId" bot_id, opt "botToken" bot_token, req "messageId"
+				message_id, req "fields" fields, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Update {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						bot_id: object.field("botId")?,
-						bot_token: object.exact_str("botToken")?,
-						message_id: object.field("messageId")?,
-						fields: object.field("fields")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Update { bot_id : field "botId", bot_token : exact "botToken", message_id
+				: field "messageId", fields : field "fields", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Update);
 			/// Types of `imbot.v2.Chat.Message.delete`.
@@ -9642,30 +6883,11 @@ pub mod v2 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["result"], &[])?;
-						Ok(Self {
-							result: object.field("result")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "result", &self.result)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { result : field "result", extra : rest "", } fits["result"]
+					[]
+				);
+				serialize_map!(Output { opt "result" result, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::Delete {
 					const NAME: &'static str = "imbot.v2.Chat.Message.delete";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9732,59 +6954,19 @@ pub mod v2 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputMessage {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							chat_id: object.field("chatId")?,
-							author_id: object.field("authorId")?,
-							date: object.field("date")?,
-							text: object.field("text")?,
-							is_system: object.field("isSystem")?,
-							uuid: object.field("uuid")?,
-							forward: object.field("forward")?,
-							params: object.field("params")?,
-							viewed_by_others: object.field("viewedByOthers")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputMessage {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"authorId",
-							&self.author_id,
-						)?;
-						crate::support::opt_entry(&mut map, "date", &self.date)?;
-						crate::support::opt_entry(&mut map, "text", &self.text)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isSystem",
-							&self.is_system,
-						)?;
-						crate::support::opt_entry(&mut map, "uuid", &self.uuid)?;
-						map.serialize_entry("forward", &self.forward)?;
-						map.serialize_entry("params", &self.params)?;
-						crate::support::opt_entry(
-							&mut map,
-							"viewedByOthers",
-							&self.viewed_by_others,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputMessage { id : field "id", chat_id : field "chatId", author_id
+					: field "authorId", date : field "date", text : field "text",
+					is_system : field "isSystem", uuid : field "uuid", forward : field
+					"forward", params : field "params", viewed_by_others : field
+					"viewedByOthers", extra : rest "", }
+				);
+				serialize_map!(
+					OutputMessage { opt "id" id, opt "chatId" chat_id, opt "authorId"
+					author_id, opt "date" date, opt "text" text, opt "isSystem"
+					is_system, opt "uuid" uuid, req "forward" forward, req "params"
+					params, opt "viewedByOthers" viewed_by_others, rest "" extra }
+				);
 				/// The object `result.user` of `imbot.v2.Chat.Message.get`: `User`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-get.html>
@@ -9804,37 +6986,14 @@ pub mod v2 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputUser {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							active: object.field("active")?,
-							name: object.field("name")?,
-							bot: object.field("bot")?,
-							type_: object.field("type")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputUser {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "active", &self.active)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(&mut map, "bot", &self.bot)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputUser { id : field "id", active : field "active", name : field
+					"name", bot : field "bot", type_ : field "type", extra : rest "", }
+				);
+				serialize_map!(
+					OutputUser { opt "id" id, opt "active" active, opt "name" name, opt
+					"bot" bot, opt "type" type_, rest "" extra }
+				);
 				/// The object `result` of `imbot.v2.Chat.Message.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-get.html>
@@ -9848,32 +7007,13 @@ pub mod v2 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["message", "user"], &[])?;
-						Ok(Self {
-							message: object.field("message")?,
-							user: object.field("user")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "message", &self.message)?;
-						crate::support::opt_entry(&mut map, "user", &self.user)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { message : field "message", user : field "user", extra : rest
+					"", } fits["message", "user"] []
+				);
+				serialize_map!(
+					Output { opt "message" message, opt "user" user, rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::Get {
 					const NAME: &'static str = "imbot.v2.Chat.Message.get";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -9945,59 +7085,19 @@ pub mod v2 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputMessages {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							chat_id: object.field("chatId")?,
-							author_id: object.field("authorId")?,
-							date: object.field("date")?,
-							text: object.field("text")?,
-							is_system: object.field("isSystem")?,
-							uuid: object.field("uuid")?,
-							forward: object.field("forward")?,
-							params: object.field("params")?,
-							viewed_by_others: object.field("viewedByOthers")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputMessages {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"authorId",
-							&self.author_id,
-						)?;
-						crate::support::opt_entry(&mut map, "date", &self.date)?;
-						crate::support::opt_entry(&mut map, "text", &self.text)?;
-						crate::support::opt_entry(
-							&mut map,
-							"isSystem",
-							&self.is_system,
-						)?;
-						crate::support::opt_entry(&mut map, "uuid", &self.uuid)?;
-						map.serialize_entry("forward", &self.forward)?;
-						map.serialize_entry("params", &self.params)?;
-						crate::support::opt_entry(
-							&mut map,
-							"viewedByOthers",
-							&self.viewed_by_others,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputMessages { id : field "id", chat_id : field "chatId", author_id
+					: field "authorId", date : field "date", text : field "text",
+					is_system : field "isSystem", uuid : field "uuid", forward : field
+					"forward", params : field "params", viewed_by_others : field
+					"viewedByOthers", extra : rest "", }
+				);
+				serialize_map!(
+					OutputMessages { opt "id" id, opt "chatId" chat_id, opt "authorId"
+					author_id, opt "date" date, opt "text" text, opt "isSystem"
+					is_system, opt "uuid" uuid, req "forward" forward, req "params"
+					params, opt "viewedByOthers" viewed_by_others, rest "" extra }
+				);
 				/// The object `result.users` of `imbot.v2.Chat.Message.getContext`: `User[]`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-get-context.html>
@@ -10017,37 +7117,14 @@ pub mod v2 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for OutputUsers {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.field("id")?,
-							active: object.field("active")?,
-							name: object.field("name")?,
-							bot: object.field("bot")?,
-							type_: object.field("type")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for OutputUsers {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "active", &self.active)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(&mut map, "bot", &self.bot)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					OutputUsers { id : field "id", active : field "active", name : field
+					"name", bot : field "bot", type_ : field "type", extra : rest "", }
+				);
+				serialize_map!(
+					OutputUsers { opt "id" id, opt "active" active, opt "name" name, opt
+					"bot" bot, opt "type" type_, rest "" extra }
+				);
 				/// The object `result` of `imbot.v2.Chat.Message.getContext`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-get-context.html>
@@ -10065,48 +7142,17 @@ pub mod v2 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object
-							.fits(
-								&["messages", "users", "hasPrevPage", "hasNextPage"],
-								&[],
-							)?;
-						Ok(Self {
-							messages: object.field("messages")?,
-							users: object.field("users")?,
-							has_prev_page: object.field("hasPrevPage")?,
-							has_next_page: object.field("hasNextPage")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("messages", &self.messages)?;
-						map.serialize_entry("users", &self.users)?;
-						crate::support::opt_entry(
-							&mut map,
-							"hasPrevPage",
-							&self.has_prev_page,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"hasNextPage",
-							&self.has_next_page,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { messages : field "messages", users : field "users",
+					has_prev_page : field "hasPrevPage", has_next_page : field
+					"hasNextPage", extra : rest "", } fits["messages", "users",
+					"hasPrevPage", "hasNextPage"] []
+				);
+				serialize_map!(
+					Output { req "messages" messages, req "users" users, opt
+					"hasPrevPage" has_prev_page, opt "hasNextPage" has_next_page, rest ""
+					extra }
+				);
 				impl ::bitrix24_runtime::Method for super::GetContext {
 					const NAME: &'static str = "imbot.v2.Chat.Message.getContext";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10161,50 +7207,18 @@ pub mod v2 {
 						self.bot_token = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Add {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("botId", &self.bot_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"botToken",
-							&self.bot_token,
-						)?;
-						map.serialize_entry("messageId", &self.message_id)?;
-						map.serialize_entry("reaction", &self.reaction)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Add);
+				serialize_map!(
+					Add { req "botId" bot_id, opt "botToken" bot_token, req "messageId"
+					message_id, req "reaction" reaction, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Add {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							bot_id: object.field("botId")?,
-							bot_token: object.exact_str("botToken")?,
-							message_id: object.field("messageId")?,
-							reaction: object.field("reaction")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					Add { bot_id : field "botId", bot_token : exact "botToken",
+					message_id : field "messageId", reaction : field "reaction", extra :
+					rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Add);
 				/// `imbot.v2.Chat.Message.Reaction.delete`: REST 2, scope `imbot`.
@@ -10248,50 +7262,18 @@ pub mod v2 {
 						self.bot_token = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Delete {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						map.serialize_entry("botId", &self.bot_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"botToken",
-							&self.bot_token,
-						)?;
-						map.serialize_entry("messageId", &self.message_id)?;
-						map.serialize_entry("reaction", &self.reaction)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Delete);
+				serialize_map!(
+					Delete { req "botId" bot_id, opt "botToken" bot_token, req
+					"messageId" message_id, req "reaction" reaction, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Delete {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							bot_id: object.field("botId")?,
-							bot_token: object.exact_str("botToken")?,
-							message_id: object.field("messageId")?,
-							reaction: object.field("reaction")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					Delete { bot_id : field "botId", bot_token : exact "botToken",
+					message_id : field "messageId", reaction : field "reaction", extra :
+					rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Delete);
 				/// Types of `imbot.v2.Chat.Message.Reaction.add`.
@@ -10472,30 +7454,11 @@ pub mod v2 {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object.fits(&["result"], &[])?;
-							Ok(Self {
-								result: object.field("result")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "result", &self.result)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { result : field "result", extra : rest "", }
+						fits["result"] []
+					);
+					serialize_map!(Output { opt "result" result, rest "" extra });
 					impl ::bitrix24_runtime::Method for super::Add {
 						const NAME: &'static str = "imbot.v2.Chat.Message.Reaction.add";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10549,30 +7512,11 @@ pub mod v2 {
 							::serde_json::Value,
 						>,
 					}
-					impl crate::support::FromValue for Output {
-						fn from_value(
-							value: ::serde_json::Value,
-						) -> Result<Self, ::serde_json::Error> {
-							let mut object = crate::support::Object::new(value)?;
-							object.fits(&["result"], &[])?;
-							Ok(Self {
-								result: object.field("result")?,
-								extra: object.rest()?,
-							})
-						}
-					}
-					impl ::serde::Serialize for Output {
-						fn serialize<S: ::serde::Serializer>(
-							&self,
-							serializer: S,
-						) -> Result<S::Ok, S::Error> {
-							use ::serde::ser::SerializeMap as _;
-							let mut map = serializer.serialize_map(None)?;
-							crate::support::opt_entry(&mut map, "result", &self.result)?;
-							crate::support::rest_entries(&mut map, &self.extra)?;
-							map.end()
-						}
-					}
+					from_value!(
+						Output { result : field "result", extra : rest "", }
+						fits["result"] []
+					);
+					serialize_map!(Output { opt "result" result, rest "" extra });
 					impl ::bitrix24_runtime::Method for super::Delete {
 						const NAME: &'static str = "imbot.v2.Chat.Message.Reaction.delete";
 						const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10630,40 +7574,15 @@ pub mod v2 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object
-							.fits(
-								&["chatId", "lastId", "counter", "viewedMessages"],
-								&[],
-							)?;
-						Ok(Self {
-							chat_id: object.field("chatId")?,
-							last_id: object.field("lastId")?,
-							counter: object.field("counter")?,
-							viewed_messages: object.field("viewedMessages")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
-						crate::support::opt_entry(&mut map, "lastId", &self.last_id)?;
-						crate::support::opt_entry(&mut map, "counter", &self.counter)?;
-						map.serialize_entry("viewedMessages", &self.viewed_messages)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { chat_id : field "chatId", last_id : field "lastId", counter
+					: field "counter", viewed_messages : field "viewedMessages", extra :
+					rest "", } fits["chatId", "lastId", "counter", "viewedMessages"] []
+				);
+				serialize_map!(
+					Output { opt "chatId" chat_id, opt "lastId" last_id, opt "counter"
+					counter, req "viewedMessages" viewed_messages, rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::Read {
 					const NAME: &'static str = "imbot.v2.Chat.Message.read";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10795,66 +7714,21 @@ pub mod v2 {
 						self.forward_ids = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Fields {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "message", &self.message)?;
-						crate::support::opt_entry(&mut map, "attach", &self.attach)?;
-						crate::support::opt_entry(&mut map, "keyboard", &self.keyboard)?;
-						crate::support::opt_entry(&mut map, "system", &self.system)?;
-						crate::support::opt_entry(
-							&mut map,
-							"urlPreview",
-							&self.url_preview,
-						)?;
-						crate::support::opt_entry(&mut map, "replyId", &self.reply_id)?;
-						crate::support::opt_entry(
-							&mut map,
-							"templateId",
-							&self.template_id,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"forwardIds",
-							&self.forward_ids,
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Fields);
+				serialize_map!(
+					Fields { opt "message" message, opt "attach" attach, opt "keyboard"
+					keyboard, opt "system" system, opt "urlPreview" url_preview, opt
+					"replyId" reply_id, opt "templateId" template_id, opt "forwardIds"
+					forward_ids, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Fields {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							message: object.exact_str("message")?,
-							attach: object.field("attach")?,
-							keyboard: object.field("keyboard")?,
-							system: object.field("system")?,
-							url_preview: object.field("urlPreview")?,
-							reply_id: object.field("replyId")?,
-							template_id: object.exact_str("templateId")?,
-							forward_ids: object.field("forwardIds")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					Fields { message : exact "message", attach : field "attach", keyboard
+					: field "keyboard", system : field "system", url_preview : field
+					"urlPreview", reply_id : field "replyId", template_id : exact
+					"templateId", forward_ids : field "forwardIds", extra : rest "", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Fields);
 				/// The object `result` of `imbot.v2.Chat.Message.send`: `object`.
@@ -10870,32 +7744,13 @@ pub mod v2 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["id", "uuidMap"], &[])?;
-						Ok(Self {
-							id: object.field("id")?,
-							uuid_map: object.field("uuidMap")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						map.serialize_entry("uuidMap", &self.uuid_map)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { id : field "id", uuid_map : field "uuidMap", extra : rest
+					"", } fits["id", "uuidMap"] []
+				);
+				serialize_map!(
+					Output { opt "id" id, req "uuidMap" uuid_map, rest "" extra }
+				);
 				impl ::bitrix24_runtime::Method for super::Send {
 					const NAME: &'static str = "imbot.v2.Chat.Message.send";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -10989,50 +7844,18 @@ pub mod v2 {
 						self.url_preview = Some(value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Fields {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "message", &self.message)?;
-						crate::support::opt_entry(&mut map, "attach", &self.attach)?;
-						crate::support::opt_entry(&mut map, "keyboard", &self.keyboard)?;
-						crate::support::opt_entry(
-							&mut map,
-							"urlPreview",
-							&self.url_preview.map(crate::support::yes_no),
-						)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Fields);
+				serialize_map!(
+					Fields { opt "message" message, opt "attach" attach, opt "keyboard"
+					keyboard, opt_yn "urlPreview" url_preview, rest "" extra }
+				);
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Fields {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							message: object.exact_str("message")?,
-							attach: object.field("attach")?,
-							keyboard: object.field("keyboard")?,
-							url_preview: object.field("urlPreview")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(
+					Fields { message : exact "message", attach : field "attach", keyboard
+					: field "keyboard", url_preview : field "urlPreview", extra : rest
+					"", }
+				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Fields);
 				/// The object `result` of `imbot.v2.Chat.Message.update`: `object`.
@@ -11046,30 +7869,11 @@ pub mod v2 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["result"], &[])?;
-						Ok(Self {
-							result: object.field("result")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "result", &self.result)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { result : field "result", extra : rest "", } fits["result"]
+					[]
+				);
+				serialize_map!(Output { opt "result" result, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::Update {
 					const NAME: &'static str = "imbot.v2.Chat.Message.update";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -11118,30 +7922,10 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["result"], &[])?;
-					Ok(Self {
-						result: object.field("result")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "result", &self.result)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { result : field "result", extra : rest "", } fits["result"] []
+			);
+			serialize_map!(Output { opt "result" result, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::SetOwner {
 				const NAME: &'static str = "imbot.v2.Chat.setOwner";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -11198,46 +7982,17 @@ pub mod v2 {
 					self.enabled = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Enabled {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("botId", &self.bot_id)?;
-					crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
-					map.serialize_entry("dialogId", &self.dialog_id)?;
-					crate::support::opt_entry(&mut map, "enabled", &self.enabled)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Enabled);
+			serialize_map!(
+				Enabled { req "botId" bot_id, opt "botToken" bot_token, req "dialogId"
+				dialog_id, opt "enabled" enabled, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Enabled {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						bot_id: object.field("botId")?,
-						bot_token: object.exact_str("botToken")?,
-						dialog_id: object.field("dialogId")?,
-						enabled: object.field("enabled")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Enabled { bot_id : field "botId", bot_token : exact "botToken", dialog_id
+				: field "dialogId", enabled : field "enabled", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Enabled);
 			/// Types of `imbot.v2.Chat.TextField.enabled`.
@@ -11279,30 +8034,11 @@ pub mod v2 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["result"], &[])?;
-						Ok(Self {
-							result: object.field("result")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "result", &self.result)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { result : field "result", extra : rest "", } fits["result"]
+					[]
+				);
+				serialize_map!(Output { opt "result" result, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::Enabled {
 					const NAME: &'static str = "imbot.v2.Chat.TextField.enabled";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -11436,50 +8172,17 @@ pub mod v2 {
 					self.avatar = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Fields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "title", &self.title)?;
-					crate::support::opt_entry(
-						&mut map,
-						"description",
-						&self.description,
-					)?;
-					crate::support::opt_entry(&mut map, "color", &self.color)?;
-					crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Fields);
+			serialize_map!(
+				Fields { opt "title" title, opt "description" description, opt "color"
+				color, opt "avatar" avatar, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Fields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						title: object.exact_str("title")?,
-						description: object.exact_str("description")?,
-						color: object.field("color")?,
-						avatar: object.field("avatar")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Fields { title : exact "title", description : exact "description", color
+				: field "color", avatar : field "avatar", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
 			/// The object `result` of `imbot.v2.Chat.update`: `object`.
@@ -11493,30 +8196,10 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["result"], &[])?;
-					Ok(Self {
-						result: object.field("result")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "result", &self.result)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { result : field "result", extra : rest "", } fits["result"] []
+			);
+			serialize_map!(Output { opt "result" result, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Update {
 				const NAME: &'static str = "imbot.v2.Chat.update";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -11569,46 +8252,17 @@ pub mod v2 {
 					self.bot_token = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Add {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("botId", &self.bot_id)?;
-					crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
-					map.serialize_entry("dialogId", &self.dialog_id)?;
-					map.serialize_entry("userIds", &self.user_ids)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Add);
+			serialize_map!(
+				Add { req "botId" bot_id, opt "botToken" bot_token, req "dialogId"
+				dialog_id, req "userIds" user_ids, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Add {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						bot_id: object.field("botId")?,
-						bot_token: object.exact_str("botToken")?,
-						dialog_id: object.field("dialogId")?,
-						user_ids: object.field("userIds")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Add { bot_id : field "botId", bot_token : exact "botToken", dialog_id :
+				field "dialogId", user_ids : field "userIds", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Add);
 			/// `imbot.v2.Chat.User.delete`: REST 2, scope `imbot`.
@@ -11652,46 +8306,17 @@ pub mod v2 {
 					self.bot_token = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Delete {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("botId", &self.bot_id)?;
-					crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
-					map.serialize_entry("dialogId", &self.dialog_id)?;
-					map.serialize_entry("userId", &self.user_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Delete);
+			serialize_map!(
+				Delete { req "botId" bot_id, opt "botToken" bot_token, req "dialogId"
+				dialog_id, req "userId" user_id, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Delete {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						bot_id: object.field("botId")?,
-						bot_token: object.exact_str("botToken")?,
-						dialog_id: object.field("dialogId")?,
-						user_id: object.field("userId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Delete { bot_id : field "botId", bot_token : exact "botToken", dialog_id
+				: field "dialogId", user_id : field "userId", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Delete);
 			/// `imbot.v2.Chat.User.list`: REST 2, scope `imbot`.
@@ -11747,48 +8372,18 @@ pub mod v2 {
 					self.limit = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for List {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("botId", &self.bot_id)?;
-					crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
-					map.serialize_entry("dialogId", &self.dialog_id)?;
-					crate::support::opt_entry(&mut map, "order", &self.order)?;
-					crate::support::opt_entry(&mut map, "limit", &self.limit)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(List);
+			serialize_map!(
+				List { req "botId" bot_id, opt "botToken" bot_token, req "dialogId"
+				dialog_id, opt "order" order, opt "limit" limit, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for List {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						bot_id: object.field("botId")?,
-						bot_token: object.exact_str("botToken")?,
-						dialog_id: object.field("dialogId")?,
-						order: object.field("order")?,
-						limit: object.field("limit")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				List { bot_id : field "botId", bot_token : exact "botToken", dialog_id :
+				field "dialogId", order : field "order", limit : field "limit", extra :
+				rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// Types of `imbot.v2.Chat.User.add`.
@@ -11830,30 +8425,11 @@ pub mod v2 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["result"], &[])?;
-						Ok(Self {
-							result: object.field("result")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "result", &self.result)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { result : field "result", extra : rest "", } fits["result"]
+					[]
+				);
+				serialize_map!(Output { opt "result" result, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::Add {
 					const NAME: &'static str = "imbot.v2.Chat.User.add";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -11902,30 +8478,11 @@ pub mod v2 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Output {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						object.fits(&["result"], &[])?;
-						Ok(Self {
-							result: object.field("result")?,
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Output {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "result", &self.result)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Output { result : field "result", extra : rest "", } fits["result"]
+					[]
+				);
+				serialize_map!(Output { opt "result" result, rest "" extra });
 				impl ::bitrix24_runtime::Method for super::Delete {
 					const NAME: &'static str = "imbot.v2.Chat.User.delete";
 					const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -11993,40 +8550,11 @@ pub mod v2 {
 						self.field.insert(key.into(), value.into());
 						self
 					}
-					/// Adds a key the docs do not describe, sent as it is.
-					pub fn extra(
-						mut self,
-						key: impl Into<String>,
-						value: impl Into<::serde_json::Value>,
-					) -> Self {
-						self.extra.insert(key.into(), value.into());
-						self
-					}
 				}
-				impl ::serde::Serialize for Order {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::rest_entries(&mut map, &self.field)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				extra_setter!(Order);
+				serialize_map!(Order { rest "*" field, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				impl crate::support::FromValue for Order {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							field: object.pattern("*")?,
-							extra: object.rest()?,
-						})
-					}
-				}
+				from_value!(Order { field : pattern "*", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Order);
 				/// The object `result` of `imbot.v2.Chat.User.list`: `User[]`.
@@ -12122,93 +8650,29 @@ pub mod v2 {
 					/// The keys the docs do not describe, as sent: nothing is dropped.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				}
-				impl crate::support::FromValue for Item {
-					fn from_value(
-						value: ::serde_json::Value,
-					) -> Result<Self, ::serde_json::Error> {
-						let mut object = crate::support::Object::new(value)?;
-						Ok(Self {
-							id: object.soft("id"),
-							active: object.soft("active"),
-							name: object.soft("name"),
-							first_name: object.soft("firstName"),
-							last_name: object.soft("lastName"),
-							work_position: object.soft("workPosition"),
-							color: object.soft("color"),
-							avatar: object.soft("avatar"),
-							gender: object.soft("gender"),
-							birthday: object.soft("birthday"),
-							extranet: object.soft("extranet"),
-							bot: object.soft("bot"),
-							connector: object.soft("connector"),
-							external_auth_id: object.soft("externalAuthId"),
-							status: object.soft("status"),
-							idle: object.soft("idle"),
-							last_activity_date: object.soft("lastActivityDate"),
-							absent: object.soft("absent"),
-							departments: object.soft("departments"),
-							phones: object.soft("phones"),
-							type_: object.soft("type"),
-							extra: object.rest()?,
-						})
-					}
-				}
-				impl ::serde::Serialize for Item {
-					fn serialize<S: ::serde::Serializer>(
-						&self,
-						serializer: S,
-					) -> Result<S::Ok, S::Error> {
-						use ::serde::ser::SerializeMap as _;
-						let mut map = serializer.serialize_map(None)?;
-						crate::support::opt_entry(&mut map, "id", &self.id)?;
-						crate::support::opt_entry(&mut map, "active", &self.active)?;
-						crate::support::opt_entry(&mut map, "name", &self.name)?;
-						crate::support::opt_entry(
-							&mut map,
-							"firstName",
-							&self.first_name,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"lastName",
-							&self.last_name,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"workPosition",
-							&self.work_position,
-						)?;
-						crate::support::opt_entry(&mut map, "color", &self.color)?;
-						crate::support::opt_entry(&mut map, "avatar", &self.avatar)?;
-						crate::support::opt_entry(&mut map, "gender", &self.gender)?;
-						crate::support::opt_entry(&mut map, "birthday", &self.birthday)?;
-						crate::support::opt_entry(&mut map, "extranet", &self.extranet)?;
-						crate::support::opt_entry(&mut map, "bot", &self.bot)?;
-						crate::support::opt_entry(
-							&mut map,
-							"connector",
-							&self.connector,
-						)?;
-						crate::support::opt_entry(
-							&mut map,
-							"externalAuthId",
-							&self.external_auth_id,
-						)?;
-						crate::support::opt_entry(&mut map, "status", &self.status)?;
-						crate::support::opt_entry(&mut map, "idle", &self.idle)?;
-						crate::support::opt_entry(
-							&mut map,
-							"lastActivityDate",
-							&self.last_activity_date,
-						)?;
-						crate::support::opt_entry(&mut map, "absent", &self.absent)?;
-						map.serialize_entry("departments", &self.departments)?;
-						crate::support::opt_entry(&mut map, "phones", &self.phones)?;
-						crate::support::opt_entry(&mut map, "type", &self.type_)?;
-						crate::support::rest_entries(&mut map, &self.extra)?;
-						map.end()
-					}
-				}
+				from_value!(
+					Item { id : soft "id", active : soft "active", name : soft "name",
+					first_name : soft "firstName", last_name : soft "lastName",
+					work_position : soft "workPosition", color : soft "color", avatar :
+					soft "avatar", gender : soft "gender", birthday : soft "birthday",
+					extranet : soft "extranet", bot : soft "bot", connector : soft
+					"connector", external_auth_id : soft "externalAuthId", status : soft
+					"status", idle : soft "idle", last_activity_date : soft
+					"lastActivityDate", absent : soft "absent", departments : soft
+					"departments", phones : soft "phones", type_ : soft "type", extra :
+					rest "", }
+				);
+				serialize_map!(
+					Item { opt "id" id, opt "active" active, opt "name" name, opt
+					"firstName" first_name, opt "lastName" last_name, opt "workPosition"
+					work_position, opt "color" color, opt "avatar" avatar, opt "gender"
+					gender, opt "birthday" birthday, opt "extranet" extranet, opt "bot"
+					bot, opt "connector" connector, opt "externalAuthId"
+					external_auth_id, opt "status" status, opt "idle" idle, opt
+					"lastActivityDate" last_activity_date, opt "absent" absent, req
+					"departments" departments, opt "phones" phones, opt "type" type_,
+					rest "" extra }
+				);
 				/// The `result` of the call: `User[]`.
 				pub type Output = crate::List<Item>;
 				impl ::bitrix24_runtime::Method for super::List {
@@ -12277,50 +8741,19 @@ pub mod v2 {
 				self.fields = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Answer {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("botId", &self.bot_id)?;
-				crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
-				map.serialize_entry("commandId", &self.command_id)?;
-				map.serialize_entry("messageId", &self.message_id)?;
-				map.serialize_entry("dialogId", &self.dialog_id)?;
-				crate::support::opt_entry(&mut map, "fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Answer);
+		serialize_map!(
+			Answer { req "botId" bot_id, opt "botToken" bot_token, req "commandId"
+			command_id, req "messageId" message_id, req "dialogId" dialog_id, opt
+			"fields" fields, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Answer {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					bot_id: object.field("botId")?,
-					bot_token: object.exact_str("botToken")?,
-					command_id: object.field("commandId")?,
-					message_id: object.field("messageId")?,
-					dialog_id: object.field("dialogId")?,
-					fields: object.field("fields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Answer { bot_id : field "botId", bot_token : exact "botToken", command_id :
+			field "commandId", message_id : field "messageId", dialog_id : field
+			"dialogId", fields : field "fields", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Answer);
 		/// `imbot.v2.Command.list`: REST 2, scope `imbot`.
@@ -12354,42 +8787,16 @@ pub mod v2 {
 				self.bot_token = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for List {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("botId", &self.bot_id)?;
-				crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(List);
+		serialize_map!(
+			List { req "botId" bot_id, opt "botToken" bot_token, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for List {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					bot_id: object.field("botId")?,
-					bot_token: object.exact_str("botToken")?,
-					extra: object.rest()?,
-				})
+		from_value!(
+			List { bot_id : field "botId", bot_token : exact "botToken", extra : rest "",
 			}
-		}
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
 		/// `imbot.v2.Command.register`: REST 2, scope `imbot`.
@@ -12429,44 +8836,17 @@ pub mod v2 {
 				self.bot_token = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Register {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("botId", &self.bot_id)?;
-				crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
-				map.serialize_entry("fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Register);
+		serialize_map!(
+			Register { req "botId" bot_id, opt "botToken" bot_token, req "fields" fields,
+			rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Register {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					bot_id: object.field("botId")?,
-					bot_token: object.exact_str("botToken")?,
-					fields: object.field("fields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Register { bot_id : field "botId", bot_token : exact "botToken", fields :
+			field "fields", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Register);
 		/// `imbot.v2.Command.unregister`: REST 2, scope `imbot`.
@@ -12503,44 +8883,17 @@ pub mod v2 {
 				self.bot_token = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Unregister {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("botId", &self.bot_id)?;
-				crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
-				map.serialize_entry("commandId", &self.command_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Unregister);
+		serialize_map!(
+			Unregister { req "botId" bot_id, opt "botToken" bot_token, req "commandId"
+			command_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Unregister {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					bot_id: object.field("botId")?,
-					bot_token: object.exact_str("botToken")?,
-					command_id: object.field("commandId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Unregister { bot_id : field "botId", bot_token : exact "botToken", command_id
+			: field "commandId", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Unregister);
 		/// `imbot.v2.Command.update`: REST 2, scope `imbot`.
@@ -12584,46 +8937,17 @@ pub mod v2 {
 				self.bot_token = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Update {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("botId", &self.bot_id)?;
-				crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
-				map.serialize_entry("commandId", &self.command_id)?;
-				map.serialize_entry("fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Update);
+		serialize_map!(
+			Update { req "botId" bot_id, opt "botToken" bot_token, req "commandId"
+			command_id, req "fields" fields, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Update {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					bot_id: object.field("botId")?,
-					bot_token: object.exact_str("botToken")?,
-					command_id: object.field("commandId")?,
-					fields: object.field("fields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Update { bot_id : field "botId", bot_token : exact "botToken", command_id :
+			field "commandId", fields : field "fields", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Update);
 		/// Types of `imbot.v2.Command.answer`.
@@ -12712,52 +9036,19 @@ pub mod v2 {
 					self.url_preview = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Fields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "message", &self.message)?;
-					crate::support::opt_entry(&mut map, "attach", &self.attach)?;
-					crate::support::opt_entry(&mut map, "keyboard", &self.keyboard)?;
-					crate::support::opt_entry(&mut map, "system", &self.system)?;
-					crate::support::opt_entry(
-						&mut map,
-						"urlPreview",
-						&self.url_preview,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Fields);
+			serialize_map!(
+				Fields { opt "message" message, opt "attach" attach, opt "keyboard"
+				keyboard, opt "system" system, opt "urlPreview" url_preview, rest ""
+				extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Fields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						message: object.exact_str("message")?,
-						attach: object.field("attach")?,
-						keyboard: object.field("keyboard")?,
-						system: object.field("system")?,
-						url_preview: object.field("urlPreview")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Fields { message : exact "message", attach : field "attach", keyboard :
+				field "keyboard", system : field "system", url_preview : field
+				"urlPreview", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
 			/// The object `result` of `imbot.v2.Command.answer`: `object`.
@@ -12771,30 +9062,10 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["result"], &[])?;
-					Ok(Self {
-						result: object.field("result")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "result", &self.result)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { result : field "result", extra : rest "", } fits["result"] []
+			);
+			serialize_map!(Output { opt "result" result, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Answer {
 				const NAME: &'static str = "imbot.v2.Command.answer";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -12858,51 +9129,19 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputCommands {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						bot_id: object.field("botId")?,
-						command: object.field("command")?,
-						title: object.field("title")?,
-						params: object.field("params")?,
-						common: object.field("common")?,
-						hidden: object.field("hidden")?,
-						extranet_support: object.field("extranetSupport")?,
-						category: object.field("category")?,
-						context: object.field("context")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputCommands {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "botId", &self.bot_id)?;
-					crate::support::opt_entry(&mut map, "command", &self.command)?;
-					crate::support::opt_entry(&mut map, "title", &self.title)?;
-					crate::support::opt_entry(&mut map, "params", &self.params)?;
-					crate::support::opt_entry(&mut map, "common", &self.common)?;
-					crate::support::opt_entry(&mut map, "hidden", &self.hidden)?;
-					crate::support::opt_entry(
-						&mut map,
-						"extranetSupport",
-						&self.extranet_support,
-					)?;
-					crate::support::opt_entry(&mut map, "category", &self.category)?;
-					crate::support::opt_entry(&mut map, "context", &self.context)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputCommands { id : field "id", bot_id : field "botId", command : field
+				"command", title : field "title", params : field "params", common : field
+				"common", hidden : field "hidden", extranet_support : field
+				"extranetSupport", category : field "category", context : field
+				"context", extra : rest "", }
+			);
+			serialize_map!(
+				OutputCommands { opt "id" id, opt "botId" bot_id, opt "command" command,
+				opt "title" title, opt "params" params, opt "common" common, opt "hidden"
+				hidden, opt "extranetSupport" extranet_support, opt "category" category,
+				opt "context" context, rest "" extra }
+			);
 			/// The object `result` of `imbot.v2.Command.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-list.html>
@@ -12914,30 +9153,11 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["commands"], &[])?;
-					Ok(Self {
-						commands: object.field("commands")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("commands", &self.commands)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { commands : field "commands", extra : rest "", } fits["commands"]
+				[]
+			);
+			serialize_map!(Output { req "commands" commands, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::List {
 				const NAME: &'static str = "imbot.v2.Command.list";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -13042,54 +9262,19 @@ pub mod v2 {
 					self.extranet_support = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Fields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("command", &self.command)?;
-					crate::support::opt_entry(&mut map, "title", &self.title)?;
-					crate::support::opt_entry(&mut map, "params", &self.params)?;
-					crate::support::opt_entry(&mut map, "common", &self.common)?;
-					crate::support::opt_entry(&mut map, "hidden", &self.hidden)?;
-					crate::support::opt_entry(
-						&mut map,
-						"extranetSupport",
-						&self.extranet_support,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Fields);
+			serialize_map!(
+				Fields { req "command" command, opt "title" title, opt "params" params,
+				opt "common" common, opt "hidden" hidden, opt "extranetSupport"
+				extranet_support, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Fields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						command: object.field("command")?,
-						title: object.field("title")?,
-						params: object.field("params")?,
-						common: object.field("common")?,
-						hidden: object.field("hidden")?,
-						extranet_support: object.field("extranetSupport")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Fields { command : field "command", title : field "title", params : field
+				"params", common : field "common", hidden : field "hidden",
+				extranet_support : field "extranetSupport", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
 			/// The object `result.command` of `imbot.v2.Command.register`: `Command`.
@@ -13113,43 +9298,16 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputCommand {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						bot_id: object.field("botId")?,
-						command: object.field("command")?,
-						common: object.field("common")?,
-						hidden: object.field("hidden")?,
-						extranet_support: object.field("extranetSupport")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputCommand {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "botId", &self.bot_id)?;
-					crate::support::opt_entry(&mut map, "command", &self.command)?;
-					crate::support::opt_entry(&mut map, "common", &self.common)?;
-					crate::support::opt_entry(&mut map, "hidden", &self.hidden)?;
-					crate::support::opt_entry(
-						&mut map,
-						"extranetSupport",
-						&self.extranet_support,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputCommand { id : field "id", bot_id : field "botId", command : field
+				"command", common : field "common", hidden : field "hidden",
+				extranet_support : field "extranetSupport", extra : rest "", }
+			);
+			serialize_map!(
+				OutputCommand { opt "id" id, opt "botId" bot_id, opt "command" command,
+				opt "common" common, opt "hidden" hidden, opt "extranetSupport"
+				extranet_support, rest "" extra }
+			);
 			/// The object `result` of `imbot.v2.Command.register`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-register.html>
@@ -13161,30 +9319,10 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["command"], &[])?;
-					Ok(Self {
-						command: object.field("command")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "command", &self.command)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { command : field "command", extra : rest "", } fits["command"] []
+			);
+			serialize_map!(Output { opt "command" command, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Register {
 				const NAME: &'static str = "imbot.v2.Command.register";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -13232,30 +9370,10 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["result"], &[])?;
-					Ok(Self {
-						result: object.field("result")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "result", &self.result)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { result : field "result", extra : rest "", } fits["result"] []
+			);
+			serialize_map!(Output { opt "result" result, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Unregister {
 				const NAME: &'static str = "imbot.v2.Command.unregister";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -13364,54 +9482,19 @@ pub mod v2 {
 					self.extranet_support = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Fields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "command", &self.command)?;
-					crate::support::opt_entry(&mut map, "title", &self.title)?;
-					crate::support::opt_entry(&mut map, "params", &self.params)?;
-					crate::support::opt_entry(&mut map, "common", &self.common)?;
-					crate::support::opt_entry(&mut map, "hidden", &self.hidden)?;
-					crate::support::opt_entry(
-						&mut map,
-						"extranetSupport",
-						&self.extranet_support,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Fields);
+			serialize_map!(
+				Fields { opt "command" command, opt "title" title, opt "params" params,
+				opt "common" common, opt "hidden" hidden, opt "extranetSupport"
+				extranet_support, rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Fields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						command: object.exact_str("command")?,
-						title: object.field("title")?,
-						params: object.field("params")?,
-						common: object.field("common")?,
-						hidden: object.field("hidden")?,
-						extranet_support: object.field("extranetSupport")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Fields { command : exact "command", title : field "title", params : field
+				"params", common : field "common", hidden : field "hidden",
+				extranet_support : field "extranetSupport", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
 			/// The object `result.command` of `imbot.v2.Command.update`: `Command`.
@@ -13435,43 +9518,16 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputCommand {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						id: object.field("id")?,
-						bot_id: object.field("botId")?,
-						command: object.field("command")?,
-						common: object.field("common")?,
-						hidden: object.field("hidden")?,
-						extranet_support: object.field("extranetSupport")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputCommand {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "id", &self.id)?;
-					crate::support::opt_entry(&mut map, "botId", &self.bot_id)?;
-					crate::support::opt_entry(&mut map, "command", &self.command)?;
-					crate::support::opt_entry(&mut map, "common", &self.common)?;
-					crate::support::opt_entry(&mut map, "hidden", &self.hidden)?;
-					crate::support::opt_entry(
-						&mut map,
-						"extranetSupport",
-						&self.extranet_support,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputCommand { id : field "id", bot_id : field "botId", command : field
+				"command", common : field "common", hidden : field "hidden",
+				extranet_support : field "extranetSupport", extra : rest "", }
+			);
+			serialize_map!(
+				OutputCommand { opt "id" id, opt "botId" bot_id, opt "command" command,
+				opt "common" common, opt "hidden" hidden, opt "extranetSupport"
+				extranet_support, rest "" extra }
+			);
 			/// The object `result` of `imbot.v2.Command.update`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-update.html>
@@ -13483,30 +9539,10 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["command"], &[])?;
-					Ok(Self {
-						command: object.field("command")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "command", &self.command)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { command : field "command", extra : rest "", } fits["command"] []
+			);
+			serialize_map!(Output { opt "command" command, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Update {
 				const NAME: &'static str = "imbot.v2.Command.update";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -13574,52 +9610,18 @@ pub mod v2 {
 				self.with_user_events = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("botId", &self.bot_id)?;
-				crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
-				crate::support::opt_entry(&mut map, "offset", &self.offset)?;
-				crate::support::opt_entry(&mut map, "limit", &self.limit)?;
-				crate::support::opt_entry(
-					&mut map,
-					"withUserEvents",
-					&self.with_user_events,
-				)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(
+			Get { req "botId" bot_id, opt "botToken" bot_token, opt "offset" offset, opt
+			"limit" limit, opt "withUserEvents" with_user_events, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					bot_id: object.field("botId")?,
-					bot_token: object.exact_str("botToken")?,
-					offset: object.field("offset")?,
-					limit: object.field("limit")?,
-					with_user_events: object.field("withUserEvents")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Get { bot_id : field "botId", bot_token : exact "botToken", offset : field
+			"offset", limit : field "limit", with_user_events : field "withUserEvents",
+			extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// Types of `imbot.v2.Event.get`.
@@ -13671,35 +9673,14 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for OutputEvents {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						event_id: object.field("eventId")?,
-						type_: object.field("type")?,
-						date: object.field("date")?,
-						data: object.field("data")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for OutputEvents {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "eventId", &self.event_id)?;
-					crate::support::opt_entry(&mut map, "type", &self.type_)?;
-					crate::support::opt_entry(&mut map, "date", &self.date)?;
-					map.serialize_entry("data", &self.data)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				OutputEvents { event_id : field "eventId", type_ : field "type", date :
+				field "date", data : field "data", extra : rest "", }
+			);
+			serialize_map!(
+				OutputEvents { opt "eventId" event_id, opt "type" type_, opt "date" date,
+				req "data" data, rest "" extra }
+			);
 			/// The object `result` of `imbot.v2.Event.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/event-get.html>
@@ -13715,38 +9696,15 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["events", "nextOffset", "hasMore"], &[])?;
-					Ok(Self {
-						events: object.field("events")?,
-						next_offset: object.field("nextOffset")?,
-						has_more: object.field("hasMore")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("events", &self.events)?;
-					crate::support::opt_entry(
-						&mut map,
-						"nextOffset",
-						&self.next_offset,
-					)?;
-					crate::support::opt_entry(&mut map, "hasMore", &self.has_more)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { events : field "events", next_offset : field "nextOffset",
+				has_more : field "hasMore", extra : rest "", } fits["events",
+				"nextOffset", "hasMore"] []
+			);
+			serialize_map!(
+				Output { req "events" events, opt "nextOffset" next_offset, opt "hasMore"
+				has_more, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "imbot.v2.Event.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -13793,44 +9751,17 @@ pub mod v2 {
 				self.bot_token = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Download {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("botId", &self.bot_id)?;
-				crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
-				map.serialize_entry("fileId", &self.file_id)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Download);
+		serialize_map!(
+			Download { req "botId" bot_id, opt "botToken" bot_token, req "fileId"
+			file_id, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Download {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					bot_id: object.field("botId")?,
-					bot_token: object.exact_str("botToken")?,
-					file_id: object.field("fileId")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Download { bot_id : field "botId", bot_token : exact "botToken", file_id :
+			field "fileId", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Download);
 		/// `imbot.v2.File.upload`: REST 2, scope `imbot`.
@@ -13874,46 +9805,17 @@ pub mod v2 {
 				self.bot_token = Some(value.into());
 				self
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Upload {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				map.serialize_entry("botId", &self.bot_id)?;
-				crate::support::opt_entry(&mut map, "botToken", &self.bot_token)?;
-				map.serialize_entry("dialogId", &self.dialog_id)?;
-				map.serialize_entry("fields", &self.fields)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Upload);
+		serialize_map!(
+			Upload { req "botId" bot_id, opt "botToken" bot_token, req "dialogId"
+			dialog_id, req "fields" fields, rest "" extra }
+		);
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Upload {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self {
-					bot_id: object.field("botId")?,
-					bot_token: object.exact_str("botToken")?,
-					dialog_id: object.field("dialogId")?,
-					fields: object.field("fields")?,
-					extra: object.rest()?,
-				})
-			}
-		}
+		from_value!(
+			Upload { bot_id : field "botId", bot_token : exact "botToken", dialog_id :
+			field "dialogId", fields : field "fields", extra : rest "", }
+		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Upload);
 		/// Types of `imbot.v2.File.download`.
@@ -13957,34 +9859,11 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["downloadUrl"], &[])?;
-					Ok(Self {
-						download_url: object.field("downloadUrl")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(
-						&mut map,
-						"downloadUrl",
-						&self.download_url,
-					)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { download_url : field "downloadUrl", extra : rest "", }
+				fits["downloadUrl"] []
+			);
+			serialize_map!(Output { opt "downloadUrl" download_url, rest "" extra });
 			impl ::bitrix24_runtime::Method for super::Download {
 				const NAME: &'static str = "imbot.v2.File.download";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -14064,44 +9943,17 @@ pub mod v2 {
 					self.message = Some(value.into());
 					self
 				}
-				/// Adds a key the docs do not describe, sent as it is.
-				pub fn extra(
-					mut self,
-					key: impl Into<String>,
-					value: impl Into<::serde_json::Value>,
-				) -> Self {
-					self.extra.insert(key.into(), value.into());
-					self
-				}
 			}
-			impl ::serde::Serialize for Fields {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("name", &self.name)?;
-					map.serialize_entry("content", &self.content)?;
-					crate::support::opt_entry(&mut map, "message", &self.message)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			extra_setter!(Fields);
+			serialize_map!(
+				Fields { req "name" name, req "content" content, opt "message" message,
+				rest "" extra }
+			);
 			#[cfg(feature = "deserialize-params")]
-			impl crate::support::FromValue for Fields {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					Ok(Self {
-						name: object.field("name")?,
-						content: object.field("content")?,
-						message: object.exact_str("message")?,
-						extra: object.rest()?,
-					})
-				}
-			}
+			from_value!(
+				Fields { name : field "name", content : field "content", message : exact
+				"message", extra : rest "", }
+			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
 			/// The object `result` of `imbot.v2.File.upload`: `object`.
@@ -14121,36 +9973,15 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["file", "messageId", "chatId", "dialogId"], &[])?;
-					Ok(Self {
-						file: object.field("file")?,
-						message_id: object.field("messageId")?,
-						chat_id: object.field("chatId")?,
-						dialog_id: object.field("dialogId")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					map.serialize_entry("file", &self.file)?;
-					crate::support::opt_entry(&mut map, "messageId", &self.message_id)?;
-					crate::support::opt_entry(&mut map, "chatId", &self.chat_id)?;
-					crate::support::opt_entry(&mut map, "dialogId", &self.dialog_id)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { file : field "file", message_id : field "messageId", chat_id :
+				field "chatId", dialog_id : field "dialogId", extra : rest "", }
+				fits["file", "messageId", "chatId", "dialogId"] []
+			);
+			serialize_map!(
+				Output { req "file" file, opt "messageId" message_id, opt "chatId"
+				chat_id, opt "dialogId" dialog_id, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Upload {
 				const NAME: &'static str = "imbot.v2.File.upload";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
@@ -14181,36 +10012,11 @@ pub mod v2 {
 			pub fn new() -> Self {
 				Self { extra: Default::default() }
 			}
-			/// Adds a key the docs do not describe, sent as it is.
-			pub fn extra(
-				mut self,
-				key: impl Into<String>,
-				value: impl Into<::serde_json::Value>,
-			) -> Self {
-				self.extra.insert(key.into(), value.into());
-				self
-			}
 		}
-		impl ::serde::Serialize for Get {
-			fn serialize<S: ::serde::Serializer>(
-				&self,
-				serializer: S,
-			) -> Result<S::Ok, S::Error> {
-				use ::serde::ser::SerializeMap as _;
-				let mut map = serializer.serialize_map(None)?;
-				crate::support::rest_entries(&mut map, &self.extra)?;
-				map.end()
-			}
-		}
+		extra_setter!(Get);
+		serialize_map!(Get { rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		impl crate::support::FromValue for Get {
-			fn from_value(
-				value: ::serde_json::Value,
-			) -> Result<Self, ::serde_json::Error> {
-				let mut object = crate::support::Object::new(value)?;
-				Ok(Self { extra: object.rest()? })
-			}
-		}
+		from_value!(Get { extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// Types of `imbot.v2.Revision.get`.
@@ -14236,36 +10042,15 @@ pub mod v2 {
 				/// The keys the docs do not describe, as sent: nothing is dropped.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
-			impl crate::support::FromValue for Output {
-				fn from_value(
-					value: ::serde_json::Value,
-				) -> Result<Self, ::serde_json::Error> {
-					let mut object = crate::support::Object::new(value)?;
-					object.fits(&["rest", "web", "mobile", "desktop"], &[])?;
-					Ok(Self {
-						rest: object.field("rest")?,
-						web: object.field("web")?,
-						mobile: object.field("mobile")?,
-						desktop: object.field("desktop")?,
-						extra: object.rest()?,
-					})
-				}
-			}
-			impl ::serde::Serialize for Output {
-				fn serialize<S: ::serde::Serializer>(
-					&self,
-					serializer: S,
-				) -> Result<S::Ok, S::Error> {
-					use ::serde::ser::SerializeMap as _;
-					let mut map = serializer.serialize_map(None)?;
-					crate::support::opt_entry(&mut map, "rest", &self.rest)?;
-					crate::support::opt_entry(&mut map, "web", &self.web)?;
-					crate::support::opt_entry(&mut map, "mobile", &self.mobile)?;
-					crate::support::opt_entry(&mut map, "desktop", &self.desktop)?;
-					crate::support::rest_entries(&mut map, &self.extra)?;
-					map.end()
-				}
-			}
+			from_value!(
+				Output { rest : field "rest", web : field "web", mobile : field "mobile",
+				desktop : field "desktop", extra : rest "", } fits["rest", "web",
+				"mobile", "desktop"] []
+			);
+			serialize_map!(
+				Output { opt "rest" rest, opt "web" web, opt "mobile" mobile, opt
+				"desktop" desktop, rest "" extra }
+			);
 			impl ::bitrix24_runtime::Method for super::Get {
 				const NAME: &'static str = "imbot.v2.Revision.get";
 				const VERSION: ::bitrix24_runtime::ApiVersion = ::bitrix24_runtime::ApiVersion::V2;
