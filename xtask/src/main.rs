@@ -129,10 +129,7 @@ fn run_regen(args: &RegenArgs) -> Result<ExitCode> {
     let started = Instant::now();
     let root = xtask::try_workspace_root()?;
     let specs_dir = args.specs.clone().unwrap_or_else(|| root.join("specs"));
-    let crate_dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| root.join("crates"));
+    let crate_dir = args.out.clone().unwrap_or_else(|| root.join("crates"));
     let mut changes: Vec<(String, output::Change)> = Vec::new();
 
     // Stage 1: docs → specs (in memory, then synced).

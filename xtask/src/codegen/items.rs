@@ -436,7 +436,8 @@ impl Defs<'_> {
             seen.insert(ident.clone(), &f.name);
             let mut camel = format!("{parent}{}", camel_ident(&f.name));
             if parent.is_empty()
-                && (RESERVED.contains(&camel.as_str()) || rust_type::PRELUDE.contains(&camel.as_str()))
+                && (RESERVED.contains(&camel.as_str())
+                    || rust_type::PRELUDE.contains(&camel.as_str()))
             {
                 camel.push_str("Param");
             }
@@ -895,9 +896,7 @@ fn params_struct(
                 quote!(#i: Default::default())
             }
         })
-        .chain(std::iter::once(
-            quote!(#extra: Default::default()),
-        ));
+        .chain(std::iter::once(quote!(#extra: Default::default())));
     let what = if is_method { "call" } else { "object" };
     let new_doc = if ctor.is_empty() {
         format!(" The {what}; every parameter is optional.")
@@ -912,7 +911,11 @@ fn params_struct(
     let value = format_ident!("value");
     let setters = fields.iter().filter(|f| !f.ctor).map(|f| {
         let i = &f.ident;
-        let setter = if i == "new" { format_ident!("new_") } else { i.clone() };
+        let setter = if i == "new" {
+            format_ident!("new_")
+        } else {
+            i.clone()
+        };
         let wire = docs::code(&f.wire);
         match &f.ty {
             Ty::Map(inner) => {

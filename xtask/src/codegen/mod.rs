@@ -70,9 +70,13 @@ pub fn generate(specs: &[MethodSpec], system: &SystemErrors) -> Result<BTreeMap<
             errors.join("\n")
         );
     }
-    let sizes: Vec<(String, usize)> = texts.iter().map(|(i, (_, t))| (i.clone(), t.len())).collect();
+    let sizes: Vec<(String, usize)> = texts
+        .iter()
+        .map(|(i, (_, t))| (i.clone(), t.len()))
+        .collect();
     let plan = layout::plan(&sizes)?;
-    let scope_list: Vec<(String, usize)> = texts.iter().map(|(i, (n, _))| (i.clone(), *n)).collect();
+    let scope_list: Vec<(String, usize)> =
+        texts.iter().map(|(i, (n, _))| (i.clone(), *n)).collect();
     let mut files = BTreeMap::new();
     let mut put = |krate: &str, rel: &str, text: String| {
         files.insert(PathBuf::from(krate).join(rel), text);
@@ -100,7 +104,11 @@ pub fn generate(specs: &[MethodSpec], system: &SystemErrors) -> Result<BTreeMap<
             )
         ),
     );
-    put(facade, "Cargo.toml", crate_files::facade_cargo_toml(&scope_list, &plan));
+    put(
+        facade,
+        "Cargo.toml",
+        crate_files::facade_cargo_toml(&scope_list, &plan),
+    );
     // The core: support code, macros, entities, system errors.
     let core = layout::CORE;
     put(
@@ -119,7 +127,11 @@ pub fn generate(specs: &[MethodSpec], system: &SystemErrors) -> Result<BTreeMap<
         "src/support.rs",
         render_source(include_str!("support.rs.in"), "core/src/support.rs")?,
     );
-    put(core, "Cargo.toml", crate_files::core_cargo_toml(&scope_list));
+    put(
+        core,
+        "Cargo.toml",
+        crate_files::core_cargo_toml(&scope_list),
+    );
     // The scope crates.
     for (krate, idents) in &plan {
         let held: Vec<(String, usize)> = idents
@@ -139,7 +151,11 @@ pub fn generate(specs: &[MethodSpec], system: &SystemErrors) -> Result<BTreeMap<
                 put(krate, &format!("src/{ident}.rs"), text);
             }
         }
-        put(krate, "Cargo.toml", crate_files::scope_cargo_toml(krate, &held));
+        put(
+            krate,
+            "Cargo.toml",
+            crate_files::scope_cargo_toml(krate, &held),
+        );
     }
     // Each crate is formatted by prettyplease when generated; `cargo fmt`
     // must leave it alone, or `regen --check` and `fmt --check` would fight.
@@ -470,7 +486,10 @@ fn inner_doc(lines: &[String]) -> TokenStream {
 fn render(tokens: TokenStream, path: &str) -> Result<String> {
     let file: syn::File =
         syn::parse2(tokens).with_context(|| format!("generated code for {path} does not parse"))?;
-    Ok(format!("{HEADER}\n\n{}", tabs(&prettyplease::unparse(&file))))
+    Ok(format!(
+        "{HEADER}\n\n{}",
+        tabs(&prettyplease::unparse(&file))
+    ))
 }
 
 /// prettyplease's four-space indentation as one tab a level (a third of the
