@@ -83,3 +83,33 @@ pub fn plan(scopes: &[(String, usize)]) -> Result<BTreeMap<String, Vec<String>>>
 pub fn is_generated_name(dir: &str) -> bool {
     dir == FACADE || dir.starts_with(PREFIX)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_scopes_get_a_crate_small_ones_their_letter_group() {
+        let scopes = [
+            ("crm".to_string(), OWN_CRATE_BYTES),
+            ("basic".to_string(), 10),
+            ("calendar".to_string(), 10),
+            ("user".to_string(), OWN_CRATE_BYTES - 1),
+        ];
+        let plan = plan(&scopes).expect("plan");
+        let got: Vec<(&str, Vec<&str>)> = plan
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.iter().map(String::as_str).collect()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("bitrix24-gen-crm", vec!["crm"]),
+                ("bitrix24-gen-group-a-c", vec!["basic", "calendar"]),
+                ("bitrix24-gen-group-s-z", vec!["user"]),
+            ]
+        );
+        assert!(is_generated_name("bitrix24") && is_generated_name("bitrix24-gen-crm"));
+        assert!(!is_generated_name("bitrix24-runtime") && !is_generated_name("bitrix24-app"));
+    }
+}
