@@ -92,7 +92,7 @@ struct RegenArgs {
     /// Where specs are written [default: <workspace>/specs]
     #[arg(long)]
     specs: Option<PathBuf>,
-    /// Where the generated crate is written [default: <workspace>/crates/bitrix24]
+    /// The folder the generated crates are written in [default: <workspace>/crates]
     #[arg(long)]
     out: Option<PathBuf>,
     /// Write nothing; exit 1 and list the files that would change.
@@ -129,10 +129,7 @@ fn run_regen(args: &RegenArgs) -> Result<ExitCode> {
     let started = Instant::now();
     let root = xtask::try_workspace_root()?;
     let specs_dir = args.specs.clone().unwrap_or_else(|| root.join("specs"));
-    let crate_dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| root.join("crates/bitrix24"));
+    let crate_dir = args.out.clone().unwrap_or_else(|| root.join("crates"));
     let mut changes: Vec<(String, output::Change)> = Vec::new();
 
     // Stage 1: docs → specs (in memory, then synced).
@@ -168,16 +165,16 @@ fn run_regen(args: &RegenArgs) -> Result<ExitCode> {
             eprint!("{}", ex.stats.summary(ex.specs.len()));
         }
         if let Some(code) = code {
-            for c in output::sync(&crate_dir, &code, is_generated_file, args.check)? {
-                changes.push(("crates/bitrix24".into(), c));
+            for c in output::sync(&crate_dir, &code, generated_file(&crate_dir), args.check)? {
+                changes.push(("crates".into(), c));
             }
         }
         return finish(args, &changes, started);
     };
     // Stage 2 alone: specs → code.
     let code = xtask::codegen::generate(&specs, &system)?;
-    for c in output::sync(&crate_dir, &code, is_generated_file, args.check)? {
-        changes.push(("crates/bitrix24".into(), c));
+    for c in output::sync(&crate_dir, &code, generated_file(&crate_dir), args.check)? {
+        changes.push(("crates".into(), c));
     }
     finish(args, &changes, started)
 }
@@ -406,7 +403,25 @@ fn relative_to(root: &std::path::Path, path: &std::path::Path) -> String {
     }
 }
 
-/// Files regen owns in the generated crate: its manifest, rustfmt.toml,
+/// Files regen owns under `crates/` (paths relative to it): in each
+/// generated crate ([`xtask::codegen::layout`]: named like one, and its
+/// manifest written by regen), its manifest, rustfmt.toml, `src/` and
+/// `tests/`. Nothing in a hand-written crate is ever listed, so never
+/// removed; a generated crate the plan no longer has is emptied.
+fn generated_file(crates: &std::path::Path) -> impl Fn(&std::path::Path) -> bool + '_ {
+    move |rel| {
+        let mut parts = rel.components();
+        let Some(name) = parts.next().and_then(|c| c.as_os_str().to_str()) else {
+            return false;
+        };
+        xtask::codegen::layout::is_generated_name(name)
+            && is_generated_file(parts.as_path())
+            && std::fs::read_to_string(crates.join(name).join("Cargo.toml"))
+                .is_ok_and(|m| m.starts_with(xtask::codegen::layout::MANIFEST_HEADER))
+    }
+}
+
+/// Files regen owns in one generated crate: its manifest, rustfmt.toml,
 /// `src/` and `tests/`.
 fn is_generated_file(rel: &std::path::Path) -> bool {
     ["Cargo.toml", "rustfmt.toml"]

@@ -127,7 +127,11 @@ pub(super) fn place(spec: &MethodSpec) -> (Vec<String>, String, String) {
     if spec.version == RestVersion::V3 {
         namespace.insert(0, "v3".to_string());
     }
-    (namespace, camel_ident(last), snake_ident(last))
+    let mut type_name = camel_ident(last);
+    if rust_type::PRELUDE.contains(&type_name.as_str()) {
+        type_name.push_str("Method");
+    }
+    (namespace, type_name, snake_ident(last))
 }
 
 /// Generates one method; its results use the shared `entities`.
@@ -341,7 +345,7 @@ fn paged_impl(
     let tokens = quote! {
         impl ::bitrix24_runtime::Paged for super::#type_ident {
             type Item = #item;
-            fn into_items(output: Output) -> ::std::vec::Vec<#item> {
+            fn into_items(output: Output) -> Vec<#item> {
                 #body
             }
         }
@@ -431,7 +435,10 @@ impl Defs<'_> {
             let (ident, taken) = unique(snake_ident(&f.name), "_", &seen);
             seen.insert(ident.clone(), &f.name);
             let mut camel = format!("{parent}{}", camel_ident(&f.name));
-            if parent.is_empty() && RESERVED.contains(&camel.as_str()) {
+            if parent.is_empty()
+                && (RESERVED.contains(&camel.as_str())
+                    || rust_type::PRELUDE.contains(&camel.as_str()))
+            {
                 camel.push_str("Param");
             }
             let fpath = format!("{path}.{}", f.name);
@@ -826,7 +833,7 @@ pub(super) fn string_enum(
         pub enum #ident {
             #(#variants)*
             /// A value this version of the crate does not know, kept as sent.
-            Unknown(::std::string::String),
+            Unknown(String),
         }
         string_enum!(#ident { #(#pairs),* });
     })
@@ -839,13 +846,13 @@ fn arg(ty: &Ty, prefix: Option<&Ident>, value: &Ident) -> (TokenStream, TokenStr
         Ty::Vec(inner) => {
             let inner = inner.tokens(prefix);
             (
-                quote!(impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<#inner>>),
-                quote!(#value.into_iter().map(::std::convert::Into::into).collect()),
+                quote!(impl IntoIterator<Item = impl Into<#inner>>),
+                quote!(#value.into_iter().map(Into::into).collect()),
             )
         }
         other => {
             let t = other.tokens(prefix);
-            (quote!(impl ::std::convert::Into<#t>), quote!(#value.into()))
+            (quote!(impl Into<#t>), quote!(#value.into()))
         }
     }
 }
@@ -886,12 +893,10 @@ fn params_struct(
                 let (_, conv) = arg(&f.ty, prefix, &f.ident);
                 quote!(#i: #conv)
             } else {
-                quote!(#i: ::std::default::Default::default())
+                quote!(#i: Default::default())
             }
         })
-        .chain(std::iter::once(
-            quote!(#extra: ::std::default::Default::default()),
-        ));
+        .chain(std::iter::once(quote!(#extra: Default::default())));
     let what = if is_method { "call" } else { "object" };
     let new_doc = if ctor.is_empty() {
         format!(" The {what}; every parameter is optional.")
@@ -906,7 +911,11 @@ fn params_struct(
     let value = format_ident!("value");
     let setters = fields.iter().filter(|f| !f.ctor).map(|f| {
         let i = &f.ident;
-        let setter = if i == "new" { format_ident!("new_") } else { i.clone() };
+        let setter = if i == "new" {
+            format_ident!("new_")
+        } else {
+            i.clone()
+        };
         let wire = docs::code(&f.wire);
         match &f.ty {
             Ty::Map(inner) => {
@@ -914,7 +923,7 @@ fn params_struct(
                 let d = format!(" Adds an entry for {wire} under `key`.");
                 quote! {
                     #[doc = #d]
-                    pub fn #setter(mut self, key: impl ::std::convert::Into<::std::string::String>, value: #t) -> Self {
+                    pub fn #setter(mut self, key: impl Into<String>, value: #t) -> Self {
                         self.#i.insert(key.into(), #conv);
                         self
                     }
@@ -926,7 +935,7 @@ fn params_struct(
                 quote! {
                     #[doc = #d]
                     pub fn #setter(mut self, value: #t) -> Self {
-                        self.#i = ::std::option::Option::Some(#conv);
+                        self.#i = Some(#conv);
                         self
                     }
                 }
@@ -952,10 +961,8 @@ fn params_struct(
         #[non_exhaustive]
         pub struct #ident {
             #(#decls)*
-            /// Keys the docs do not describe (custom fields such as
-            /// `UF_CRM_*`, parameters newer than the docs), sent as they are
-            /// after the documented ones.
-            pub #extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+            /// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+            pub #extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
         }
 
         impl #ident {
@@ -966,13 +973,8 @@ fn params_struct(
             }
 
             #(#setters)*
-
-            /// Adds a key the docs do not describe, sent as it is.
-            pub fn #extra(mut self, key: impl ::std::convert::Into<::std::string::String>, value: impl ::std::convert::Into<::serde_json::Value>) -> Self {
-                self.#extra.insert(key.into(), value.into());
-                self
-            }
         }
+        extra_setter!(#ident);
 
         #ser
 
@@ -983,44 +985,28 @@ fn params_struct(
     }
 }
 
+/// `Serialize` as a [`serialize_map!`] call: one `kind "wire" field` entry a
+/// field (kinds are the functions of `support::ser`), then `extra`.
 fn serialize_impl(ident: &Ident, fields: &[FieldDef], extra: bool) -> TokenStream {
-    if fields.is_empty() && !extra {
-        return quote! {
-            impl ::serde::Serialize for #ident {
-                fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::serde::ser::SerializeMap as _;
-                    serializer.serialize_map(::std::option::Option::Some(0))?.end()
-                }
-            }
-        };
-    }
     let entries = fields.iter().map(|f| {
         let i = &f.ident;
-        let w = &f.wire;
-        match &f.ty {
-            _ if f.pattern.is_some() => quote!(crate::support::rest_entries(&mut map, &self.#i)?;),
-            Ty::Bool if f.yes_no => quote!(map.serialize_entry(#w, crate::support::yes_no(self.#i))?;),
-            Ty::Option(inner) if f.yes_no && **inner == Ty::Bool => {
-                quote!(crate::support::opt_entry(&mut map, #w, &self.#i.map(crate::support::yes_no))?;)
-            }
-            Ty::Option(_) => quote!(crate::support::opt_entry(&mut map, #w, &self.#i)?;),
-            _ => quote!(map.serialize_entry(#w, &self.#i)?;),
-        }
+        let w = f.pattern.as_deref().unwrap_or(&f.wire);
+        let kind = match &f.ty {
+            _ if f.pattern.is_some() => "rest",
+            Ty::Bool if f.yes_no => "yn",
+            Ty::Option(inner) if f.yes_no && **inner == Ty::Bool => "opt_yn",
+            Ty::Option(_) => "opt",
+            _ => "req",
+        };
+        let kind = format_ident!("{}", kind);
+        quote!(#kind #w #i,)
     });
     let extra = extra.then(|| {
         let i = format_ident!("{}", EXTRA);
-        quote!(crate::support::rest_entries(&mut map, &self.#i)?;)
+        quote!(rest "" #i)
     });
     quote! {
-        impl ::serde::Serialize for #ident {
-            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                #(#entries)*
-                #extra
-                map.end()
-            }
-        }
+        serialize_map!(#ident { #(#entries)* #extra });
     }
 }
 
@@ -1046,47 +1032,35 @@ fn from_value_impl(
     let takes = named.iter().map(|f| {
         let i = &f.ident;
         let w = &f.wire;
-        if f.soft {
-            quote!(#i: object.soft(#w),)
+        let kind = if f.soft {
+            "soft"
         } else if params && matches!(&f.ty, Ty::Option(inner) if **inner == Ty::Str) {
-            quote!(#i: object.exact_str(#w)?,)
+            "exact"
         } else {
-            quote!(#i: object.field(#w)?,)
-        }
+            "field"
+        };
+        let kind = format_ident!("{}", kind);
+        quote!(#i: #kind #w,)
     });
     let rest = patterned.iter().map(|f| {
         let i = &f.ident;
         let p = f.pattern.as_deref().unwrap_or("*");
-        if f.soft {
-            quote!(#i: object.soft_pattern(#p),)
-        } else {
-            quote!(#i: object.pattern(#p)?,)
-        }
+        let kind = format_ident!("{}", if f.soft { "soft_pattern" } else { "pattern" });
+        quote!(#i: #kind #p,)
     });
     // Fields read off an example only say what one example had: the check
     // needs at least one field a table documents.
     let check = (root && named.iter().any(|f| !f.soft)).then(|| {
         let keys = named.iter().map(|f| f.wire.as_str());
         let globs = patterned.iter().filter_map(|f| f.pattern.as_deref());
-        quote!(object.fits(&[#(#keys),*], &[#(#globs),*])?;)
+        quote!(fits [#(#keys),*] [#(#globs),*])
     });
     let extra = extra.then(|| {
         let i = format_ident!("{}", EXTRA);
-        quote!(#i: object.rest()?,)
+        quote!(#i: rest "",)
     });
-    let binding = if fields.is_empty() && extra.is_none() {
-        quote!(let _ = crate::support::Object::new(value)?;)
-    } else {
-        quote!(let mut object = crate::support::Object::new(value)?;)
-    };
     quote! {
-        impl crate::support::FromValue for #ident {
-            fn from_value(value: ::serde_json::Value) -> ::std::result::Result<Self, ::serde_json::Error> {
-                #binding
-                #check
-                ::std::result::Result::Ok(Self { #(#takes)* #(#rest)* #extra })
-            }
-        }
+        from_value!(#ident { #(#takes)* #(#rest)* #extra } #check);
     }
 }
 
@@ -1108,9 +1082,8 @@ fn result_struct(ident: &Ident, doc: &[String], fields: &[FieldDef], root: bool)
         #[non_exhaustive]
         pub struct #ident {
             #(#decls)*
-            /// The keys of the object that the docs do not describe, as sent:
-            /// nothing the server sends is dropped.
-            pub #extra: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+            /// The keys the docs do not describe, as sent: nothing is dropped.
+            pub #extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
         }
 
         #de

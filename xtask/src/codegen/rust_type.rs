@@ -6,6 +6,24 @@ use quote::{format_ident, quote};
 
 use crate::types::{Reference, Scalar};
 
+/// Names of the standard prelude that generated code writes unqualified
+/// (`Option<String>`, `Some`, `Default::default()`): no generated type may
+/// take one, or it would shadow the prelude in its module. A type that
+/// would is renamed (`Param`, `Method` or `Entity` appended).
+pub const PRELUDE: &[&str] = &[
+    "Option",
+    "Some",
+    "None",
+    "String",
+    "Vec",
+    "Result",
+    "Ok",
+    "Err",
+    "Default",
+    "Into",
+    "IntoIterator",
+];
+
 /// A Rust type in generated code, before it is written out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ty {
@@ -42,7 +60,7 @@ impl Ty {
             Ty::Int => quote!(i64),
             Ty::Decimal => quote!(::bitrix24_runtime::Decimal),
             Ty::Bool => quote!(bool),
-            Ty::Str => quote!(::std::string::String),
+            Ty::Str => quote!(String),
             Ty::DateTime => quote!(::bitrix24_runtime::DateTime),
             Ty::Value => quote!(::serde_json::Value),
             Ty::Named(name) => {
@@ -58,15 +76,15 @@ impl Ty {
             }
             Ty::Vec(inner) => {
                 let inner = inner.tokens(prefix);
-                quote!(::std::vec::Vec<#inner>)
+                quote!(Vec<#inner>)
             }
             Ty::Option(inner) => {
                 let inner = inner.tokens(prefix);
-                quote!(::std::option::Option<#inner>)
+                quote!(Option<#inner>)
             }
             Ty::Map(inner) => {
                 let inner = inner.tokens(prefix);
-                quote!(::std::collections::BTreeMap<::std::string::String, #inner>)
+                quote!(::std::collections::BTreeMap<String, #inner>)
             }
         }
     }
@@ -85,11 +103,11 @@ impl Ty {
             }
             Ty::Option(inner) => {
                 let inner = inner.output_tokens();
-                quote!(::std::option::Option<#inner>)
+                quote!(Option<#inner>)
             }
             Ty::Map(inner) => {
                 let inner = inner.output_tokens();
-                quote!(::std::collections::BTreeMap<::std::string::String, #inner>)
+                quote!(::std::collections::BTreeMap<String, #inner>)
             }
             Ty::Value | Ty::Named(_) | Ty::Entity(_) | Ty::DateTime | Ty::Decimal => {
                 self.tokens(None)
