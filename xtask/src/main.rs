@@ -147,7 +147,7 @@ fn run_regen(args: &RegenArgs) -> Result<ExitCode> {
         let code = if args.specs_only {
             None
         } else {
-            Some(xtask::codegen::generate(&ex.specs, &ex.system)?)
+            Some(xtask::codegen::generate(&ex.specs, &ex.events, &ex.system)?)
         };
         for c in output::sync(&specs_dir, &tree, regen::is_spec_file, args.check)? {
             changes.push(("specs".into(), c));
@@ -172,7 +172,8 @@ fn run_regen(args: &RegenArgs) -> Result<ExitCode> {
         return finish(args, &changes, started);
     };
     // Stage 2 alone: specs → code.
-    let code = xtask::codegen::generate(&specs, &system)?;
+    let events = regen::load_events(&specs_dir)?;
+    let code = xtask::codegen::generate(&specs, &events, &system)?;
     for c in output::sync(&crate_dir, &code, generated_file(&crate_dir), args.check)? {
         changes.push(("crates".into(), c));
     }
@@ -501,7 +502,7 @@ fn run_bench(args: &BenchArgs) -> Result<ExitCode> {
         let tree = regen::spec_tree(&ex);
         let t3 = Instant::now();
         specs = tree.len();
-        let code = xtask::codegen::generate(&ex.specs, &ex.system)?;
+        let code = xtask::codegen::generate(&ex.specs, &ex.events, &ex.system)?;
         std::hint::black_box(code.len());
         codegen.push(t3.elapsed());
         read.push(t1 - t0);

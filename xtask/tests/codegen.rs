@@ -19,7 +19,9 @@ fn fixtures() -> PathBuf {
 #[test]
 fn fixture_snapshots() {
     let (specs, system) = xtask::regen::load_specs(&fixtures()).expect("fixtures load");
-    let files = codegen::generate(&specs, &system).expect("fixtures generate");
+    let events = xtask::regen::load_events(&fixtures()).expect("fixture events load");
+    assert_eq!(events.len(), 2, "the fixture events");
+    let files = codegen::generate(&specs, &events, &system).expect("fixtures generate");
     for (path, text) in &files {
         let name = path.to_string_lossy().replace(['/', '.'], "_");
         insta::assert_snapshot!(name, text);
@@ -29,9 +31,11 @@ fn fixture_snapshots() {
 #[test]
 fn generation_is_deterministic() {
     let (mut specs, system) = xtask::regen::load_specs(&fixtures()).expect("fixtures load");
-    let a = codegen::generate(&specs, &system).expect("generate");
+    let mut events = xtask::regen::load_events(&fixtures()).expect("fixture events load");
+    let a = codegen::generate(&specs, &events, &system).expect("generate");
     specs.reverse();
-    let b = codegen::generate(&specs, &system).expect("generate");
+    events.reverse();
+    let b = codegen::generate(&specs, &events, &system).expect("generate");
     assert_eq!(a, b);
 }
 
@@ -62,7 +66,7 @@ fn name_clashes_are_numbered_in_docs_order() {
     let mut values = field("mode");
     values.values = vec!["Y".into(), "y".into()];
     let spec = spec_with_params(vec![field("ID"), field("id"), values]);
-    let files = codegen::generate(&[spec], &system).expect("generate");
+    let files = codegen::generate(&[spec], &[], &system).expect("generate");
     let code = files
         .iter()
         .find(|(p, _)| p.ends_with("src/demo.rs"))
@@ -81,7 +85,7 @@ fn type_collisions_fail_with_the_method_names() {
     let twice = spec_with_params(vec![]);
     let mut other = twice.clone();
     other.method = "demo.thing.ADD".into();
-    let err = codegen::generate(&[twice, other], &system).expect_err("duplicate type");
+    let err = codegen::generate(&[twice, other], &[], &system).expect_err("duplicate type");
     let msg = format!("{err:#}");
     assert!(
         msg.contains("demo.thing.add") && msg.contains("demo.thing.ADD"),
@@ -100,7 +104,7 @@ fn write_generated_crate() {
         fixtures()
     };
     let (specs, system) = xtask::regen::load_specs(&dir).expect("specs load");
-    let files = codegen::generate(&specs, &system).expect("generate");
+    let files = codegen::generate(&specs, &[], &system).expect("generate");
     let out = root.join("crates");
     for (path, text) in &files {
         let p = out.join(path);

@@ -22,66 +22,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::Router;
+use bitrix24::crm::events::OnCrmDealAdd;
+use bitrix24::{crm, event};
 use bitrix24_app::axum::{Installed, PlacementFrame, VerifiedEvent};
 use bitrix24_app::{App, SqliteStore};
-use bitrix24_runtime::{lenient, ApiVersion, Method, OAuthApp};
-use serde::{Deserialize, Serialize};
-
-/// `event.bind`, as a raw call until the generator types it.
-#[derive(Serialize)]
-struct EventBind {
-    event: &'static str,
-    handler: String,
-}
-
-impl Method for EventBind {
-    const NAME: &'static str = "event.bind";
-    const VERSION: ApiVersion = ApiVersion::V2;
-    const IDEMPOTENT: bool = false;
-    type Output = serde_json::Value;
-    type ErrorCode = String;
-}
-
-/// `crm.deal.get`, with the few fields this application reads.
-#[derive(Serialize)]
-struct DealGet {
-    id: i64,
-}
-
-#[derive(Debug, Deserialize)]
-struct Deal {
-    #[serde(rename = "ID", deserialize_with = "lenient::int")]
-    id: i64,
-    #[serde(rename = "TITLE", default)]
-    title: String,
-    #[serde(
-        rename = "OPPORTUNITY",
-        default,
-        deserialize_with = "lenient::opt_float"
-    )]
-    opportunity: Option<f64>,
-}
-
-impl Method for DealGet {
-    const NAME: &'static str = "crm.deal.get";
-    const VERSION: ApiVersion = ApiVersion::V2;
-    const IDEMPOTENT: bool = true;
-    type Output = Deal;
-    type ErrorCode = String;
-}
-
-/// The `data` of `ONCRMDEALADD`: `FIELDS[ID]`.
-#[derive(Debug, Deserialize)]
-struct DealEvent {
-    #[serde(rename = "FIELDS")]
-    fields: DealEventFields,
-}
-
-#[derive(Debug, Deserialize)]
-struct DealEventFields {
-    #[serde(rename = "ID", deserialize_with = "lenient::int")]
-    id: i64,
-}
+use bitrix24_runtime::OAuthApp;
 
 #[derive(Clone)]
 struct AppState {
@@ -103,10 +48,8 @@ async fn install(
         tracing::error!(error = %e, "no client");
         StatusCode::INTERNAL_SERVER_ERROR
     })?;
-    let bind = EventBind {
-        event: "ONCRMDEALADD",
-        handler: s.events_url.clone(),
-    };
+    // The event is named by its generated payload type.
+    let bind = event::Bind::for_event::<OnCrmDealAdd>(s.events_url.clone());
     client.call(bind).await.map_err(|e| {
         tracing::error!(error = %e, "event.bind failed");
         StatusCode::BAD_GATEWAY
@@ -119,9 +62,17 @@ async fn events(
     State(s): State<AppState>,
     VerifiedEvent(event): VerifiedEvent,
 ) -> Result<&'static str, StatusCode> {
-    match event.event.as_str() {
-        "ONCRMDEALADD" => {
-            let data: DealEvent = event.data_as().map_err(|_| StatusCode::BAD_REQUEST)?;
+    // Decoded by the event's name into the generated enum.
+    let event = event
+        .typed::<bitrix24::Event>()
+        .map_err(|_| StatusCode::BAD_REQUEST)?;
+    match &event.data {
+        bitrix24::Event::OnCrmDealAdd(data) => {
+            let id = data
+                .fields
+                .as_ref()
+                .and_then(|f| f.id)
+                .ok_or(StatusCode::BAD_REQUEST)?;
             let client = s
                 .app
                 .pool()
@@ -129,18 +80,24 @@ async fn events(
                 .await
                 .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
             let deal = client
-                .call(DealGet { id: data.fields.id })
+                .call(crm::deal::Get::new(id))
                 .await
                 .map_err(|_| StatusCode::BAD_GATEWAY)?;
-            tracing::info!(id = deal.id, title = %deal.title, opportunity = ?deal.opportunity, "deal added");
+            tracing::info!(
+                id = ?deal.id,
+                title = ?deal.title,
+                opportunity = ?deal.opportunity,
+                custom_fields = ?deal.uf_crm,
+                "deal added"
+            );
         }
-        "ONAPPUNINSTALL" => {
+        bitrix24::Event::OnAppUninstall(_) => {
             s.app
                 .on_app_uninstall(&event)
                 .await
                 .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
         }
-        other => tracing::info!(event = other, "event ignored"),
+        other => tracing::info!(event = other.name(), "event ignored"),
     }
     Ok("ok")
 }

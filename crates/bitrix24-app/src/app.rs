@@ -50,6 +50,18 @@ impl<T> Verified<T> {
     }
 }
 
+impl Verified<Event> {
+    /// The verified event with `data` decoded as `D`: the generated
+    /// `bitrix24::Event` enum (one variant per documented event), or any
+    /// [`EventData`](crate::EventData).
+    pub fn typed<D: crate::EventData>(self) -> Result<Verified<Event<D>>, crate::DecodeError> {
+        Ok(Verified {
+            inner: self.inner.typed()?,
+            portal: self.portal,
+        })
+    }
+}
+
 impl<T> std::ops::Deref for Verified<T> {
     type Target = T;
     fn deref(&self) -> &T {
@@ -376,7 +388,10 @@ impl App {
 
     /// Handles a verified `ONAPPUNINSTALL`: removes the portal and its
     /// client. `true` if it was stored.
-    pub async fn on_app_uninstall(&self, event: &Verified<Event>) -> Result<bool, StoreError> {
+    pub async fn on_app_uninstall<D>(
+        &self,
+        event: &Verified<Event<D>>,
+    ) -> Result<bool, StoreError> {
         let member_id = &event.portal().member_id;
         self.pool.forget(member_id);
         let removed = self.store.remove(member_id).await?;

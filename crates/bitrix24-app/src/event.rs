@@ -102,18 +102,7 @@ impl fmt::Debug for EventAuth {
     }
 }
 
-/// What an event's `data` decodes into. The generated `Event` enum
-/// implements it by the event's name; [`Value`] takes anything.
-pub trait EventData: Sized {
-    /// Decodes `data` of the event named `event` (upper case, as sent).
-    fn from_event(event: &str, data: Value) -> Result<Self, DecodeError>;
-}
-
-impl EventData for Value {
-    fn from_event(_event: &str, data: Value) -> Result<Self, DecodeError> {
-        Ok(data)
-    }
-}
+pub use bitrix24_runtime::{EventData, EventDataError, EventPayload};
 
 /// Why a body is not an event.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -141,6 +130,15 @@ pub enum DecodeError {
         /// What went wrong.
         message: String,
     },
+}
+
+impl From<EventDataError> for DecodeError {
+    fn from(e: EventDataError) -> Self {
+        DecodeError::Data {
+            event: e.event,
+            message: e.message,
+        }
+    }
 }
 
 impl Event<Value> {
@@ -188,7 +186,7 @@ impl Event<Value> {
 
     /// The same event with `data` decoded as `D`.
     pub fn typed<D: EventData>(self) -> Result<Event<D>, DecodeError> {
-        let data = D::from_event(&self.event, self.data)?;
+        let data = D::from_event(&self.event, self.data).map_err(DecodeError::from)?;
         Ok(Event {
             event: self.event,
             event_handler_id: self.event_handler_id,
@@ -245,11 +243,8 @@ mod tests {
     }
 
     impl EventData for Typed {
-        fn from_event(event: &str, data: Value) -> Result<Self, DecodeError> {
-            let bad = |m: &str| DecodeError::Data {
-                event: event.to_owned(),
-                message: m.to_owned(),
-            };
+        fn from_event(event: &str, data: Value) -> Result<Self, EventDataError> {
+            let bad = |m: &str| EventDataError::new(event, m);
             match event {
                 "ONCRMDEALADD" => {
                     let id = data["FIELDS"]["ID"]

@@ -54,7 +54,7 @@ mod pg;
 mod sqlite;
 
 pub use app::{App, InstallError, Rejection, Verified};
-pub use event::{DecodeError, Event, EventAuth, EventData};
+pub use event::{DecodeError, Event, EventAuth, EventData, EventDataError, EventPayload};
 pub use form::{BodyError, Limits};
 pub use offline::{OfflineEvent, OfflineEvents};
 #[cfg(feature = "postgres")]

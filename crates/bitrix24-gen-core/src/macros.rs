@@ -87,3 +87,31 @@ macro_rules! extra_setter {
         self } }
     };
 }
+/// `EventPayload` for a generated event type: its name as sent, and
+/// decoding through its `FromValue` impl.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! event_payload {
+    ($name:ident, $event:literal) => {
+        impl ::bitrix24_runtime::EventPayload for $name { const NAME : &'static str =
+        $event; fn from_data(data : ::serde_json::Value) -> ::std::result::Result < Self,
+        ::bitrix24_runtime::EventDataError > { < Self as $crate::support::FromValue
+        >::from_value(data).map_err(| e | ::bitrix24_runtime::EventDataError::new($event,
+        e)) } }
+    };
+}
+/// Decoding and encoding of an event type that wraps one value (`data`
+/// documented as one value, or not at all).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! event_newtype {
+    ($name:ident) => {
+        impl $crate::support::FromValue for $name { fn from_value(value :
+        ::serde_json::Value) -> ::std::result::Result < Self, ::serde_json::Error > {
+        $crate::support::FromValue::from_value(value).map($name) } } impl
+        ::serde::Serialize for $name { fn serialize < S : ::serde::Serializer > (& self,
+        serializer : S) -> ::std::result::Result < S::Ok, S::Error > {
+        ::serde::Serialize::serialize(& self.0, serializer) } }
+        $crate::deserialize_via_from_value!($name);
+    };
+}

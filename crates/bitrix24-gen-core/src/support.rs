@@ -10,15 +10,18 @@ use serde_json::Value;
 pub trait FromValue: Sized {
     /// Decodes a value that must be present.
     fn from_value(v: Value) -> Result<Self, serde_json::Error>;
-    /// Decodes a value that may be absent: `null`, `""`, `[]` and `{}` are `None`.
+    /// Decodes a value that may be absent: `null`, `""`, `[]`, `{}` (and, for
+    /// types other than strings and numbers, `"undefined"`) are `None`.
     fn from_opt(v: Value) -> Result<Option<Self>, serde_json::Error> {
         if is_empty(&v) { Ok(None) } else { Self::from_value(v).map(Some) }
     }
 }
+/// `null`, `""`, `[]`, `{}`, and the string `undefined`, which task
+/// events send for an absent object (`FIELDS_BEFORE` of `ONTASKADD`).
 fn is_empty(v: &Value) -> bool {
     match v {
         Value::Null => true,
-        Value::String(s) => s.trim().is_empty(),
+        Value::String(s) => s.trim().is_empty() || s == "undefined",
         Value::Array(a) => a.is_empty(),
         Value::Object(o) => o.is_empty(),
         _ => false,

@@ -74,6 +74,14 @@ from_value!(
 );
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Bind);
+impl Bind {
+	/// The call for the event whose payload type is `E` (a generated type of a scope's `events` module, e.g. `crm::events::OnCrmDealAdd`): `event` is its name as sent, [`EventPayload::NAME`](::bitrix24_runtime::EventPayload::NAME). See [`Bind::new`] for the other parameters.
+	pub fn for_event<E: ::bitrix24_runtime::EventPayload>(
+		handler: impl Into<String>,
+	) -> Self {
+		Self::new(E::NAME, handler)
+	}
+}
 /// `event.get`: REST 2, no scope listed.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-get.html>
@@ -154,6 +162,14 @@ from_value!(
 );
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Unbind);
+impl Unbind {
+	/// The call for the event whose payload type is `E` (a generated type of a scope's `events` module, e.g. `crm::events::OnCrmDealAdd`): `event` is its name as sent, [`EventPayload::NAME`](::bitrix24_runtime::EventPayload::NAME). See [`Unbind::new`] for the other parameters.
+	pub fn for_event<E: ::bitrix24_runtime::EventPayload>(
+		handler: impl Into<String>,
+	) -> Self {
+		Self::new(E::NAME, handler)
+	}
+}
 /// Types of `event.bind`.
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/events/event-bind.html>

@@ -97,6 +97,7 @@ pub fn facade_lib_rs(
     scopes: &[(String, usize)],
     plan: &BTreeMap<String, Vec<String>>,
     seeds: bool,
+    events: usize,
 ) -> TokenStream {
     let total: usize = scopes.iter().map(|(_, n)| n).sum();
     let doc = vec![
@@ -116,6 +117,10 @@ pub fn facade_lib_rs(
             .to_string(),
         "crates of their own (`bitrix24-gen-*`, in parallel and cached one by one) and".to_string(),
         "re-exported here under the same paths.".to_string(),
+        String::new(),
+        format!("Events: {events} documented events have a payload type in their scope's `events`"),
+        "module (`crm::events::OnCrmDealAdd`), and [`Event`] is the enum over all of them."
+            .to_string(),
     ];
     let doc = inner_doc(&doc);
     let (example, readme) = if seeds {
@@ -157,6 +162,9 @@ pub fn facade_lib_rs(
         #[cfg(feature = "deserialize-params")]
         #[doc(hidden)]
         pub use ::#core::support::coverage;
+
+        mod event_enum;
+        pub use event_enum::Event;
 
         #(#modules)*
     }

@@ -10,7 +10,7 @@ use quote::{format_ident, quote};
 use super::docs;
 use super::rust_type::{self, Ty};
 use crate::naming::{camel_ident, is_placeholder_key as is_placeholder, key_pattern, snake_ident};
-use crate::spec::{Field, MethodSpec, RestVersion};
+use crate::spec::{EventSpec, Field, MethodSpec, RestVersion};
 use crate::types::{Scalar, Type};
 
 /// Which way a type travels: parameters are written, results are read.
@@ -85,6 +85,9 @@ struct Defs<'a> {
     defining: Option<&'a str>,
     /// The doc of the next struct defined, instead of the usual one.
     root_doc: Option<Vec<String>>,
+    /// The path of the decoded value's root (`result`, an event's `data`):
+    /// the struct there checks that the value is the documented object.
+    root_path: &'static str,
     names: BTreeMap<String, String>,
     items: Vec<TokenStream>,
     /// Fields of result structs, for `Paged`.
@@ -143,6 +146,7 @@ pub fn method(spec: &MethodSpec, entities: &EntityNames) -> Result<MethodItems> 
         entities,
         defining: None,
         root_doc: None,
+        root_path: "result",
         names: BTreeMap::new(),
         items: Vec::new(),
         result_fields: BTreeMap::new(),
@@ -179,13 +183,16 @@ pub fn method(spec: &MethodSpec, entities: &EntityNames) -> Result<MethodItems> 
         doc.push(String::new());
         doc.push("Deprecated in the docs.".to_string());
     }
-    let items = vec![params_struct(
+    let mut items = vec![params_struct(
         &type_ident,
         &doc,
         &params,
         Some(&module_ident),
         true,
     )];
+    if let Some(typed) = for_event_ctor(spec, &type_ident, &params, &module_ident) {
+        items.push(typed);
+    }
 
     let name = &spec.method;
     let version = match spec.version {
@@ -228,6 +235,52 @@ pub fn method(spec: &MethodSpec, entities: &EntityNames) -> Result<MethodItems> 
         module,
         module_doc,
         module_items,
+    })
+}
+
+/// Methods whose required parameter `event` names an event: they get a
+/// constructor taking the event's payload type instead of its name.
+const EVENT_NAME_METHODS: &[&str] = &["event.bind", "event.unbind"];
+
+/// `for_event::<E>(...)`: `new` with `event` set to `E::NAME`, for the
+/// methods of [`EVENT_NAME_METHODS`] whose `event` is a required string.
+fn for_event_ctor(
+    spec: &MethodSpec,
+    ident: &Ident,
+    params: &[FieldDef],
+    prefix: &Ident,
+) -> Option<TokenStream> {
+    if !EVENT_NAME_METHODS.contains(&spec.method.as_str()) {
+        return None;
+    }
+    let ctor: Vec<&FieldDef> = params.iter().filter(|f| f.ctor).collect();
+    ctor.iter().find(|f| f.wire == "event" && f.ty == Ty::Str)?;
+    let args = ctor.iter().filter(|f| f.wire != "event").map(|f| {
+        let (t, _) = arg(&f.ty, Some(prefix), &f.ident);
+        let i = &f.ident;
+        quote!(#i: #t)
+    });
+    let passed = ctor.iter().map(|f| {
+        if f.wire == "event" {
+            quote!(E::NAME)
+        } else {
+            let i = &f.ident;
+            quote!(#i)
+        }
+    });
+    let doc = format!(
+        " The call for the event whose payload type is `E` (a generated type of a scope's \
+         `events` module, e.g. `crm::events::OnCrmDealAdd`): `event` is its name as sent, \
+         [`EventPayload::NAME`](::bitrix24_runtime::EventPayload::NAME). See [`{ident}::new`] \
+         for the other parameters."
+    );
+    Some(quote! {
+        impl #ident {
+            #[doc = #doc]
+            pub fn for_event<E: ::bitrix24_runtime::EventPayload>(#(#args),*) -> Self {
+                Self::new(#(#passed),*)
+            }
+        }
     })
 }
 
@@ -643,7 +696,7 @@ impl Defs<'_> {
                     &ident,
                     &doc,
                     &fields,
-                    path == "result" && self.defining.is_none(),
+                    path == self.root_path && self.defining.is_none(),
                 )
             }
         };
@@ -739,6 +792,7 @@ pub fn entity(
         entities,
         defining: Some(name),
         root_doc: Some(doc),
+        root_path: "result",
         names: BTreeMap::new(),
         items: Vec::new(),
         result_fields: BTreeMap::new(),
@@ -751,6 +805,139 @@ pub fn entity(
     let ident = format_ident!("{}", rust);
     items.push(quote!(deserialize_via_from_value!(#ident);));
     Ok(items)
+}
+
+/// Everything generated for one event: its payload type and the types
+/// nested in it, in a module of their own under the scope's `events`.
+pub struct EventItems {
+    /// The event's name as sent (`ONCRMDEALADD`).
+    pub event: String,
+    /// The payload type (`OnCrmDealAdd`), also the `Event` variant.
+    pub type_name: String,
+    /// Its module (`on_crm_deal_add`).
+    pub module: String,
+    /// The module's doc lines.
+    pub module_doc: Vec<String>,
+    /// The module's items.
+    pub items: Vec<TokenStream>,
+}
+
+/// The Rust name of an event's payload: the words of its page's file name
+/// (`on-crm-deal-add` → `OnCrmDealAdd`) when they spell the event's name,
+/// else the name itself in camel case.
+pub fn event_type_name(ev: &EventSpec) -> String {
+    let slug = ev
+        .url
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches(".html");
+    let squashed = |s: &str| -> String {
+        s.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_uppercase()
+    };
+    if !slug.is_empty() && squashed(slug) == squashed(&ev.event) {
+        camel_ident(&slug.to_ascii_lowercase())
+    } else {
+        camel_ident(&ev.event.to_ascii_lowercase())
+    }
+}
+
+/// Generates one event's payload type. `data` documented with fields is a
+/// struct (the documented fields typed, the rest in `extra`); `data`
+/// documented as one value, or not at all, is a newtype around that value.
+pub fn event(ev: &EventSpec, entities: &EntityNames) -> Result<EventItems> {
+    let type_name = event_type_name(ev);
+    let module = snake_ident(&type_name);
+    let spec = MethodSpec {
+        method: ev.event.clone(),
+        version: RestVersion::V2,
+        scopes: ev.scopes.clone(),
+        url: ev.url.clone(),
+        deprecated: ev.deprecated,
+        paged: false,
+        params: Vec::new(),
+        result: None,
+        errors: Vec::new(),
+        diagnostics: Vec::new(),
+        examples: Vec::new(),
+        bodies: Vec::new(),
+    };
+    let name = &ev.event;
+    let mut doc = vec![
+        format!("The `data` of the event {}.", docs::code(name)),
+        String::new(),
+        format!(
+            "Scopes: {}.{}",
+            if ev.scopes.is_empty() {
+                "none listed".to_string()
+            } else {
+                docs::code_list(ev.scopes.iter().map(String::as_str))
+            },
+            if ev.deprecated {
+                " Deprecated in the docs."
+            } else {
+                ""
+            }
+        ),
+        String::new(),
+        format!("Docs: <{}>", ev.url),
+    ];
+    let mut defs = Defs {
+        spec: &spec,
+        entities,
+        defining: None,
+        root_doc: None,
+        root_path: "data",
+        names: BTreeMap::new(),
+        items: Vec::new(),
+        result_fields: BTreeMap::new(),
+        needs_de: std::collections::BTreeSet::new(),
+    };
+    let ident = format_ident!("{}", type_name);
+    let mut items = Vec::new();
+    if ev.data.is_empty() {
+        let inner = match &ev.data_type {
+            Some(t) => {
+                let f = Field::new("data", t.clone());
+                defs.ty(t, &f, "Value", "data", Side::Result)?
+            }
+            None => Ty::Value,
+        };
+        let t = inner.tokens(None);
+        doc.insert(1, String::new());
+        doc.insert(
+            2,
+            "The page documents no fields of `data`: the value as sent.".to_string(),
+        );
+        let d = docs::attrs(&doc);
+        items.append(&mut defs.items);
+        items.push(quote! {
+            #d
+            #[derive(Debug, Clone)]
+            pub struct #ident(pub #t);
+            event_newtype!(#ident);
+        });
+    } else {
+        defs.root_doc = Some(doc);
+        let object = Field {
+            fields: ev.data.clone(),
+            ..Field::new("data", Type::Object)
+        };
+        defs.struct_def(&object, &type_name, "data", Side::Result)?;
+        items.append(&mut defs.items);
+        items.push(quote!(deserialize_via_from_value!(#ident);));
+    }
+    items.push(quote!(event_payload!(#ident, #name);));
+    Ok(EventItems {
+        event: name.clone(),
+        type_name,
+        module,
+        module_doc: vec![format!("Types of the event {}.", docs::code(name))],
+        items,
+    })
 }
 
 /// The result type of a method and the alias item naming it.
