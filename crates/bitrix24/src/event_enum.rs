@@ -11,591 +11,591 @@
 #[non_exhaustive]
 pub enum Event {
 	#[cfg(feature = "basic")]
-	/// `ONAPPINSTALL` ([`basic::events::OnAppInstall`]), with the feature `basic`.
+	/// `ONAPPINSTALL` ([`basic::events::OnAppInstall`](crate::basic::events::OnAppInstall)), with the feature `basic`.
 	OnAppInstall(crate::basic::events::OnAppInstall),
 	#[cfg(feature = "basic")]
-	/// `ONAPPMETHODCONFIRM` ([`basic::events::OnAppMethodConfirm`]), with the feature `basic`.
+	/// `ONAPPMETHODCONFIRM` ([`basic::events::OnAppMethodConfirm`](crate::basic::events::OnAppMethodConfirm)), with the feature `basic`.
 	OnAppMethodConfirm(crate::basic::events::OnAppMethodConfirm),
 	#[cfg(feature = "basic")]
-	/// `ONAPPPAYMENT` ([`basic::events::OnAppPayment`]), with the feature `basic`.
+	/// `ONAPPPAYMENT` ([`basic::events::OnAppPayment`](crate::basic::events::OnAppPayment)), with the feature `basic`.
 	OnAppPayment(crate::basic::events::OnAppPayment),
 	#[cfg(feature = "basic")]
-	/// `ONAPPUNINSTALL` ([`basic::events::OnAppUninstall`]), with the feature `basic`.
+	/// `ONAPPUNINSTALL` ([`basic::events::OnAppUninstall`](crate::basic::events::OnAppUninstall)), with the feature `basic`.
 	OnAppUninstall(crate::basic::events::OnAppUninstall),
 	#[cfg(feature = "basic")]
-	/// `ONAPPUPDATE` ([`basic::events::OnAppUpdate`]), with the feature `basic`.
+	/// `ONAPPUPDATE` ([`basic::events::OnAppUpdate`](crate::basic::events::OnAppUpdate)), with the feature `basic`.
 	OnAppUpdate(crate::basic::events::OnAppUpdate),
 	#[cfg(feature = "booking")]
-	/// `ONBOOKINGADD` ([`booking::events::OnBookingAdd`]), with the feature `booking`.
+	/// `ONBOOKINGADD` ([`booking::events::OnBookingAdd`](crate::booking::events::OnBookingAdd)), with the feature `booking`.
 	OnBookingAdd(crate::booking::events::OnBookingAdd),
 	#[cfg(feature = "booking")]
-	/// `ONBOOKINGDELETE` ([`booking::events::OnBookingDelete`]), with the feature `booking`.
+	/// `ONBOOKINGDELETE` ([`booking::events::OnBookingDelete`](crate::booking::events::OnBookingDelete)), with the feature `booking`.
 	OnBookingDelete(crate::booking::events::OnBookingDelete),
 	#[cfg(feature = "booking")]
-	/// `ONBOOKINGRESOURCEADD` ([`booking::events::OnBookingResourceAdd`]), with the feature `booking`.
+	/// `ONBOOKINGRESOURCEADD` ([`booking::events::OnBookingResourceAdd`](crate::booking::events::OnBookingResourceAdd)), with the feature `booking`.
 	OnBookingResourceAdd(crate::booking::events::OnBookingResourceAdd),
 	#[cfg(feature = "booking")]
-	/// `ONBOOKINGRESOURCEDELETE` ([`booking::events::OnBookingResourceDelete`]), with the feature `booking`.
+	/// `ONBOOKINGRESOURCEDELETE` ([`booking::events::OnBookingResourceDelete`](crate::booking::events::OnBookingResourceDelete)), with the feature `booking`.
 	OnBookingResourceDelete(crate::booking::events::OnBookingResourceDelete),
 	#[cfg(feature = "booking")]
-	/// `ONBOOKINGRESOURCETYPEADD` ([`booking::events::OnBookingResourceTypeAdd`]), with the feature `booking`.
+	/// `ONBOOKINGRESOURCETYPEADD` ([`booking::events::OnBookingResourceTypeAdd`](crate::booking::events::OnBookingResourceTypeAdd)), with the feature `booking`.
 	OnBookingResourceTypeAdd(crate::booking::events::OnBookingResourceTypeAdd),
 	#[cfg(feature = "booking")]
-	/// `ONBOOKINGRESOURCETYPEDELETE` ([`booking::events::OnBookingResourceTypeDelete`]), with the feature `booking`.
+	/// `ONBOOKINGRESOURCETYPEDELETE` ([`booking::events::OnBookingResourceTypeDelete`](crate::booking::events::OnBookingResourceTypeDelete)), with the feature `booking`.
 	OnBookingResourceTypeDelete(crate::booking::events::OnBookingResourceTypeDelete),
 	#[cfg(feature = "booking")]
-	/// `ONBOOKINGRESOURCETYPEUPDATE` ([`booking::events::OnBookingResourceTypeUpdate`]), with the feature `booking`.
+	/// `ONBOOKINGRESOURCETYPEUPDATE` ([`booking::events::OnBookingResourceTypeUpdate`](crate::booking::events::OnBookingResourceTypeUpdate)), with the feature `booking`.
 	OnBookingResourceTypeUpdate(crate::booking::events::OnBookingResourceTypeUpdate),
 	#[cfg(feature = "booking")]
-	/// `ONBOOKINGRESOURCEUPDATE` ([`booking::events::OnBookingResourceUpdate`]), with the feature `booking`.
+	/// `ONBOOKINGRESOURCEUPDATE` ([`booking::events::OnBookingResourceUpdate`](crate::booking::events::OnBookingResourceUpdate)), with the feature `booking`.
 	OnBookingResourceUpdate(crate::booking::events::OnBookingResourceUpdate),
 	#[cfg(feature = "booking")]
-	/// `ONBOOKINGUPDATE` ([`booking::events::OnBookingUpdate`]), with the feature `booking`.
+	/// `ONBOOKINGUPDATE` ([`booking::events::OnBookingUpdate`](crate::booking::events::OnBookingUpdate)), with the feature `booking`.
 	OnBookingUpdate(crate::booking::events::OnBookingUpdate),
 	#[cfg(feature = "booking")]
-	/// `ONBOOKINGWAITLISTITEMADD` ([`booking::events::OnBookingWaitlistitemAdd`]), with the feature `booking`.
+	/// `ONBOOKINGWAITLISTITEMADD` ([`booking::events::OnBookingWaitlistitemAdd`](crate::booking::events::OnBookingWaitlistitemAdd)), with the feature `booking`.
 	OnBookingWaitlistitemAdd(crate::booking::events::OnBookingWaitlistitemAdd),
 	#[cfg(feature = "booking")]
-	/// `ONBOOKINGWAITLISTITEMDELETE` ([`booking::events::OnBookingWaitlistitemDelete`]), with the feature `booking`.
+	/// `ONBOOKINGWAITLISTITEMDELETE` ([`booking::events::OnBookingWaitlistitemDelete`](crate::booking::events::OnBookingWaitlistitemDelete)), with the feature `booking`.
 	OnBookingWaitlistitemDelete(crate::booking::events::OnBookingWaitlistitemDelete),
 	#[cfg(feature = "booking")]
-	/// `ONBOOKINGWAITLISTITEMUPDATE` ([`booking::events::OnBookingWaitlistitemUpdate`]), with the feature `booking`.
+	/// `ONBOOKINGWAITLISTITEMUPDATE` ([`booking::events::OnBookingWaitlistitemUpdate`](crate::booking::events::OnBookingWaitlistitemUpdate)), with the feature `booking`.
 	OnBookingWaitlistitemUpdate(crate::booking::events::OnBookingWaitlistitemUpdate),
 	#[cfg(feature = "calendar")]
-	/// `ONCALENDARENTRYADD` ([`calendar::events::OnCalendarEntryAdd`]), with the feature `calendar`.
+	/// `ONCALENDARENTRYADD` ([`calendar::events::OnCalendarEntryAdd`](crate::calendar::events::OnCalendarEntryAdd)), with the feature `calendar`.
 	OnCalendarEntryAdd(crate::calendar::events::OnCalendarEntryAdd),
 	#[cfg(feature = "calendar")]
-	/// `ONCALENDARENTRYDELETE` ([`calendar::events::OnCalendarEntryDelete`]), with the feature `calendar`.
+	/// `ONCALENDARENTRYDELETE` ([`calendar::events::OnCalendarEntryDelete`](crate::calendar::events::OnCalendarEntryDelete)), with the feature `calendar`.
 	OnCalendarEntryDelete(crate::calendar::events::OnCalendarEntryDelete),
 	#[cfg(feature = "calendar")]
-	/// `ONCALENDARENTRYUPDATE` ([`calendar::events::OnCalendarEntryUpdate`]), with the feature `calendar`.
+	/// `ONCALENDARENTRYUPDATE` ([`calendar::events::OnCalendarEntryUpdate`](crate::calendar::events::OnCalendarEntryUpdate)), with the feature `calendar`.
 	OnCalendarEntryUpdate(crate::calendar::events::OnCalendarEntryUpdate),
 	#[cfg(feature = "calendar")]
-	/// `ONCALENDARSECTIONADD` ([`calendar::events::OnCalendarSectionAdd`]), with the feature `calendar`.
+	/// `ONCALENDARSECTIONADD` ([`calendar::events::OnCalendarSectionAdd`](crate::calendar::events::OnCalendarSectionAdd)), with the feature `calendar`.
 	OnCalendarSectionAdd(crate::calendar::events::OnCalendarSectionAdd),
 	#[cfg(feature = "calendar")]
-	/// `ONCALENDARSECTIONDELETE` ([`calendar::events::OnCalendarSectionDelete`]), with the feature `calendar`.
+	/// `ONCALENDARSECTIONDELETE` ([`calendar::events::OnCalendarSectionDelete`](crate::calendar::events::OnCalendarSectionDelete)), with the feature `calendar`.
 	OnCalendarSectionDelete(crate::calendar::events::OnCalendarSectionDelete),
 	#[cfg(feature = "calendar")]
-	/// `ONCALENDARSECTIONUPDATE` ([`calendar::events::OnCalendarSectionUpdate`]), with the feature `calendar`.
+	/// `ONCALENDARSECTIONUPDATE` ([`calendar::events::OnCalendarSectionUpdate`](crate::calendar::events::OnCalendarSectionUpdate)), with the feature `calendar`.
 	OnCalendarSectionUpdate(crate::calendar::events::OnCalendarSectionUpdate),
 	#[cfg(feature = "catalog")]
-	/// `CATALOG.MEASURE.ON.ADD` ([`catalog::events::CatalogMeasureOnAdd`]), with the feature `catalog`.
+	/// `CATALOG.MEASURE.ON.ADD` ([`catalog::events::CatalogMeasureOnAdd`](crate::catalog::events::CatalogMeasureOnAdd)), with the feature `catalog`.
 	CatalogMeasureOnAdd(crate::catalog::events::CatalogMeasureOnAdd),
 	#[cfg(feature = "catalog")]
-	/// `CATALOG.MEASURE.ON.DELETE` ([`catalog::events::CatalogMeasureOnDelete`]), with the feature `catalog`.
+	/// `CATALOG.MEASURE.ON.DELETE` ([`catalog::events::CatalogMeasureOnDelete`](crate::catalog::events::CatalogMeasureOnDelete)), with the feature `catalog`.
 	CatalogMeasureOnDelete(crate::catalog::events::CatalogMeasureOnDelete),
 	#[cfg(feature = "catalog")]
-	/// `CATALOG.MEASURE.ON.UPDATE` ([`catalog::events::CatalogMeasureOnUpdate`]), with the feature `catalog`.
+	/// `CATALOG.MEASURE.ON.UPDATE` ([`catalog::events::CatalogMeasureOnUpdate`](crate::catalog::events::CatalogMeasureOnUpdate)), with the feature `catalog`.
 	CatalogMeasureOnUpdate(crate::catalog::events::CatalogMeasureOnUpdate),
 	#[cfg(feature = "catalog")]
-	/// `CATALOG.PRICE.ON.ADD` ([`catalog::events::CatalogPriceOnAdd`]), with the feature `catalog`.
+	/// `CATALOG.PRICE.ON.ADD` ([`catalog::events::CatalogPriceOnAdd`](crate::catalog::events::CatalogPriceOnAdd)), with the feature `catalog`.
 	CatalogPriceOnAdd(crate::catalog::events::CatalogPriceOnAdd),
 	#[cfg(feature = "catalog")]
-	/// `CATALOG.PRICE.ON.DELETE` ([`catalog::events::CatalogPriceOnDelete`]), with the feature `catalog`.
+	/// `CATALOG.PRICE.ON.DELETE` ([`catalog::events::CatalogPriceOnDelete`](crate::catalog::events::CatalogPriceOnDelete)), with the feature `catalog`.
 	CatalogPriceOnDelete(crate::catalog::events::CatalogPriceOnDelete),
 	#[cfg(feature = "catalog")]
-	/// `CATALOG.PRICE.ON.UPDATE` ([`catalog::events::CatalogPriceOnUpdate`]), with the feature `catalog`.
+	/// `CATALOG.PRICE.ON.UPDATE` ([`catalog::events::CatalogPriceOnUpdate`](crate::catalog::events::CatalogPriceOnUpdate)), with the feature `catalog`.
 	CatalogPriceOnUpdate(crate::catalog::events::CatalogPriceOnUpdate),
 	#[cfg(feature = "catalog")]
-	/// `CATALOG.PRICE.TYPE.ON.ADD` ([`catalog::events::CatalogPriceTypeOnAdd`]), with the feature `catalog`.
+	/// `CATALOG.PRICE.TYPE.ON.ADD` ([`catalog::events::CatalogPriceTypeOnAdd`](crate::catalog::events::CatalogPriceTypeOnAdd)), with the feature `catalog`.
 	CatalogPriceTypeOnAdd(crate::catalog::events::CatalogPriceTypeOnAdd),
 	#[cfg(feature = "catalog")]
-	/// `CATALOG.PRICE.TYPE.ON.DELETE` ([`catalog::events::CatalogPriceTypeOnDelete`]), with the feature `catalog`.
+	/// `CATALOG.PRICE.TYPE.ON.DELETE` ([`catalog::events::CatalogPriceTypeOnDelete`](crate::catalog::events::CatalogPriceTypeOnDelete)), with the feature `catalog`.
 	CatalogPriceTypeOnDelete(crate::catalog::events::CatalogPriceTypeOnDelete),
 	#[cfg(feature = "catalog")]
-	/// `CATALOG.PRICE.TYPE.ON.UPDATE` ([`catalog::events::CatalogPriceTypeOnUpdate`]), with the feature `catalog`.
+	/// `CATALOG.PRICE.TYPE.ON.UPDATE` ([`catalog::events::CatalogPriceTypeOnUpdate`](crate::catalog::events::CatalogPriceTypeOnUpdate)), with the feature `catalog`.
 	CatalogPriceTypeOnUpdate(crate::catalog::events::CatalogPriceTypeOnUpdate),
 	#[cfg(feature = "catalog")]
-	/// `CATALOG.PRODUCT.ON.ADD` ([`catalog::events::CatalogProductOnAdd`]), with the feature `catalog`.
+	/// `CATALOG.PRODUCT.ON.ADD` ([`catalog::events::CatalogProductOnAdd`](crate::catalog::events::CatalogProductOnAdd)), with the feature `catalog`.
 	CatalogProductOnAdd(crate::catalog::events::CatalogProductOnAdd),
 	#[cfg(feature = "catalog")]
-	/// `CATALOG.PRODUCT.ON.DELETE` ([`catalog::events::CatalogProductOnDelete`]), with the feature `catalog`.
+	/// `CATALOG.PRODUCT.ON.DELETE` ([`catalog::events::CatalogProductOnDelete`](crate::catalog::events::CatalogProductOnDelete)), with the feature `catalog`.
 	CatalogProductOnDelete(crate::catalog::events::CatalogProductOnDelete),
 	#[cfg(feature = "catalog")]
-	/// `CATALOG.PRODUCT.ON.UPDATE` ([`catalog::events::CatalogProductOnUpdate`]), with the feature `catalog`.
+	/// `CATALOG.PRODUCT.ON.UPDATE` ([`catalog::events::CatalogProductOnUpdate`](crate::catalog::events::CatalogProductOnUpdate)), with the feature `catalog`.
 	CatalogProductOnUpdate(crate::catalog::events::CatalogProductOnUpdate),
 	#[cfg(feature = "catalog")]
-	/// `CATALOG.ROUNDING.ON.ADD` ([`catalog::events::CatalogRoundingOnAdd`]), with the feature `catalog`.
+	/// `CATALOG.ROUNDING.ON.ADD` ([`catalog::events::CatalogRoundingOnAdd`](crate::catalog::events::CatalogRoundingOnAdd)), with the feature `catalog`.
 	CatalogRoundingOnAdd(crate::catalog::events::CatalogRoundingOnAdd),
 	#[cfg(feature = "catalog")]
-	/// `CATALOG.ROUNDING.ON.DELETE` ([`catalog::events::CatalogRoundingOnDelete`]), with the feature `catalog`.
+	/// `CATALOG.ROUNDING.ON.DELETE` ([`catalog::events::CatalogRoundingOnDelete`](crate::catalog::events::CatalogRoundingOnDelete)), with the feature `catalog`.
 	CatalogRoundingOnDelete(crate::catalog::events::CatalogRoundingOnDelete),
 	#[cfg(feature = "catalog")]
-	/// `CATALOG.ROUNDING.ON.UPDATE` ([`catalog::events::CatalogRoundingOnUpdate`]), with the feature `catalog`.
+	/// `CATALOG.ROUNDING.ON.UPDATE` ([`catalog::events::CatalogRoundingOnUpdate`](crate::catalog::events::CatalogRoundingOnUpdate)), with the feature `catalog`.
 	CatalogRoundingOnUpdate(crate::catalog::events::CatalogRoundingOnUpdate),
 	#[cfg(feature = "crm")]
-	/// `ONCRMACTIVITYADD` ([`crm::events::OnCrmActivityAdd`]), with the feature `crm`.
+	/// `ONCRMACTIVITYADD` ([`crm::events::OnCrmActivityAdd`](crate::crm::events::OnCrmActivityAdd)), with the feature `crm`.
 	OnCrmActivityAdd(crate::crm::events::OnCrmActivityAdd),
 	#[cfg(feature = "crm")]
-	/// `ONCRMACTIVITYDELETE` ([`crm::events::OnCrmActivityDelete`]), with the feature `crm`.
+	/// `ONCRMACTIVITYDELETE` ([`crm::events::OnCrmActivityDelete`](crate::crm::events::OnCrmActivityDelete)), with the feature `crm`.
 	OnCrmActivityDelete(crate::crm::events::OnCrmActivityDelete),
 	#[cfg(feature = "crm")]
-	/// `ONCRMACTIVITYUPDATE` ([`crm::events::OnCrmActivityUpdate`]), with the feature `crm`.
+	/// `ONCRMACTIVITYUPDATE` ([`crm::events::OnCrmActivityUpdate`](crate::crm::events::OnCrmActivityUpdate)), with the feature `crm`.
 	OnCrmActivityUpdate(crate::crm::events::OnCrmActivityUpdate),
 	#[cfg(feature = "crm")]
-	/// `ONCRMADDRESSREGISTER` ([`crm::events::OnCrmAddressRegister`]), with the feature `crm`.
+	/// `ONCRMADDRESSREGISTER` ([`crm::events::OnCrmAddressRegister`](crate::crm::events::OnCrmAddressRegister)), with the feature `crm`.
 	OnCrmAddressRegister(crate::crm::events::OnCrmAddressRegister),
 	#[cfg(feature = "crm")]
-	/// `ONCRMADDRESSUNREGISTER` ([`crm::events::OnCrmAddressUnregister`]), with the feature `crm`.
+	/// `ONCRMADDRESSUNREGISTER` ([`crm::events::OnCrmAddressUnregister`](crate::crm::events::OnCrmAddressUnregister)), with the feature `crm`.
 	OnCrmAddressUnregister(crate::crm::events::OnCrmAddressUnregister),
 	#[cfg(feature = "crm")]
-	/// `ONCRMBANKDETAILADD` ([`crm::events::OnCrmBankDetailAdd`]), with the feature `crm`.
+	/// `ONCRMBANKDETAILADD` ([`crm::events::OnCrmBankDetailAdd`](crate::crm::events::OnCrmBankDetailAdd)), with the feature `crm`.
 	OnCrmBankDetailAdd(crate::crm::events::OnCrmBankDetailAdd),
 	#[cfg(feature = "crm")]
-	/// `ONCRMBANKDETAILDELETE` ([`crm::events::OnCrmBankDetailDelete`]), with the feature `crm`.
+	/// `ONCRMBANKDETAILDELETE` ([`crm::events::OnCrmBankDetailDelete`](crate::crm::events::OnCrmBankDetailDelete)), with the feature `crm`.
 	OnCrmBankDetailDelete(crate::crm::events::OnCrmBankDetailDelete),
 	#[cfg(feature = "crm")]
-	/// `ONCRMBANKDETAILUPDATE` ([`crm::events::OnCrmBankDetailUpdate`]), with the feature `crm`.
+	/// `ONCRMBANKDETAILUPDATE` ([`crm::events::OnCrmBankDetailUpdate`](crate::crm::events::OnCrmBankDetailUpdate)), with the feature `crm`.
 	OnCrmBankDetailUpdate(crate::crm::events::OnCrmBankDetailUpdate),
 	#[cfg(feature = "crm")]
-	/// `ONCRMCOMPANYADD` ([`crm::events::OnCrmCompanyAdd`]), with the feature `crm`.
+	/// `ONCRMCOMPANYADD` ([`crm::events::OnCrmCompanyAdd`](crate::crm::events::OnCrmCompanyAdd)), with the feature `crm`.
 	OnCrmCompanyAdd(crate::crm::events::OnCrmCompanyAdd),
 	#[cfg(feature = "crm")]
-	/// `ONCRMCOMPANYDELETE` ([`crm::events::OnCrmCompanyDelete`]), with the feature `crm`.
+	/// `ONCRMCOMPANYDELETE` ([`crm::events::OnCrmCompanyDelete`](crate::crm::events::OnCrmCompanyDelete)), with the feature `crm`.
 	OnCrmCompanyDelete(crate::crm::events::OnCrmCompanyDelete),
 	#[cfg(feature = "crm")]
-	/// `ONCRMCOMPANYUPDATE` ([`crm::events::OnCrmCompanyUpdate`]), with the feature `crm`.
+	/// `ONCRMCOMPANYUPDATE` ([`crm::events::OnCrmCompanyUpdate`](crate::crm::events::OnCrmCompanyUpdate)), with the feature `crm`.
 	OnCrmCompanyUpdate(crate::crm::events::OnCrmCompanyUpdate),
 	#[cfg(feature = "crm")]
-	/// `ONCRMCOMPANYUSERFIELDADD` ([`crm::events::OnCrmCompanyUserFieldAdd`]), with the feature `crm`.
+	/// `ONCRMCOMPANYUSERFIELDADD` ([`crm::events::OnCrmCompanyUserFieldAdd`](crate::crm::events::OnCrmCompanyUserFieldAdd)), with the feature `crm`.
 	OnCrmCompanyUserFieldAdd(crate::crm::events::OnCrmCompanyUserFieldAdd),
 	#[cfg(feature = "crm")]
-	/// `ONCRMCOMPANYUSERFIELDDELETE` ([`crm::events::OnCrmCompanyUserFieldDelete`]), with the feature `crm`.
+	/// `ONCRMCOMPANYUSERFIELDDELETE` ([`crm::events::OnCrmCompanyUserFieldDelete`](crate::crm::events::OnCrmCompanyUserFieldDelete)), with the feature `crm`.
 	OnCrmCompanyUserFieldDelete(crate::crm::events::OnCrmCompanyUserFieldDelete),
 	#[cfg(feature = "crm")]
-	/// `ONCRMCOMPANYUSERFIELDSETENUMVALUES` ([`crm::events::OnCrmCompanyUserFieldSetEnumValues`]), with the feature `crm`.
+	/// `ONCRMCOMPANYUSERFIELDSETENUMVALUES` ([`crm::events::OnCrmCompanyUserFieldSetEnumValues`](crate::crm::events::OnCrmCompanyUserFieldSetEnumValues)), with the feature `crm`.
 	OnCrmCompanyUserFieldSetEnumValues(
 		crate::crm::events::OnCrmCompanyUserFieldSetEnumValues,
 	),
 	#[cfg(feature = "crm")]
-	/// `ONCRMCOMPANYUSERFIELDUPDATE` ([`crm::events::OnCrmCompanyUserFieldUpdate`]), with the feature `crm`.
+	/// `ONCRMCOMPANYUSERFIELDUPDATE` ([`crm::events::OnCrmCompanyUserFieldUpdate`](crate::crm::events::OnCrmCompanyUserFieldUpdate)), with the feature `crm`.
 	OnCrmCompanyUserFieldUpdate(crate::crm::events::OnCrmCompanyUserFieldUpdate),
 	#[cfg(feature = "crm")]
-	/// `ONCRMCONTACTADD` ([`crm::events::OnCrmContactAdd`]), with the feature `crm`.
+	/// `ONCRMCONTACTADD` ([`crm::events::OnCrmContactAdd`](crate::crm::events::OnCrmContactAdd)), with the feature `crm`.
 	OnCrmContactAdd(crate::crm::events::OnCrmContactAdd),
 	#[cfg(feature = "crm")]
-	/// `ONCRMCONTACTDELETE` ([`crm::events::OnCrmContactDelete`]), with the feature `crm`.
+	/// `ONCRMCONTACTDELETE` ([`crm::events::OnCrmContactDelete`](crate::crm::events::OnCrmContactDelete)), with the feature `crm`.
 	OnCrmContactDelete(crate::crm::events::OnCrmContactDelete),
 	#[cfg(feature = "crm")]
-	/// `ONCRMCONTACTUPDATE` ([`crm::events::OnCrmContactUpdate`]), with the feature `crm`.
+	/// `ONCRMCONTACTUPDATE` ([`crm::events::OnCrmContactUpdate`](crate::crm::events::OnCrmContactUpdate)), with the feature `crm`.
 	OnCrmContactUpdate(crate::crm::events::OnCrmContactUpdate),
 	#[cfg(feature = "crm")]
-	/// `ONCRMCONTACTUSERFIELDADD` ([`crm::events::OnCrmContactUserFieldAdd`]), with the feature `crm`.
+	/// `ONCRMCONTACTUSERFIELDADD` ([`crm::events::OnCrmContactUserFieldAdd`](crate::crm::events::OnCrmContactUserFieldAdd)), with the feature `crm`.
 	OnCrmContactUserFieldAdd(crate::crm::events::OnCrmContactUserFieldAdd),
 	#[cfg(feature = "crm")]
-	/// `ONCRMCONTACTUSERFIELDDELETE` ([`crm::events::OnCrmContactUserFieldDelete`]), with the feature `crm`.
+	/// `ONCRMCONTACTUSERFIELDDELETE` ([`crm::events::OnCrmContactUserFieldDelete`](crate::crm::events::OnCrmContactUserFieldDelete)), with the feature `crm`.
 	OnCrmContactUserFieldDelete(crate::crm::events::OnCrmContactUserFieldDelete),
 	#[cfg(feature = "crm")]
-	/// `ONCRMCONTACTUSERFIELDSETENUMVALUES` ([`crm::events::OnCrmContactUserFieldSetEnumValues`]), with the feature `crm`.
+	/// `ONCRMCONTACTUSERFIELDSETENUMVALUES` ([`crm::events::OnCrmContactUserFieldSetEnumValues`](crate::crm::events::OnCrmContactUserFieldSetEnumValues)), with the feature `crm`.
 	OnCrmContactUserFieldSetEnumValues(
 		crate::crm::events::OnCrmContactUserFieldSetEnumValues,
 	),
 	#[cfg(feature = "crm")]
-	/// `ONCRMCONTACTUSERFIELDUPDATE` ([`crm::events::OnCrmContactUserFieldUpdate`]), with the feature `crm`.
+	/// `ONCRMCONTACTUSERFIELDUPDATE` ([`crm::events::OnCrmContactUserFieldUpdate`](crate::crm::events::OnCrmContactUserFieldUpdate)), with the feature `crm`.
 	OnCrmContactUserFieldUpdate(crate::crm::events::OnCrmContactUserFieldUpdate),
 	#[cfg(feature = "crm")]
-	/// `ONCRMCURRENCYADD` ([`crm::events::OnCrmCurrencyAdd`]), with the feature `crm`.
+	/// `ONCRMCURRENCYADD` ([`crm::events::OnCrmCurrencyAdd`](crate::crm::events::OnCrmCurrencyAdd)), with the feature `crm`.
 	OnCrmCurrencyAdd(crate::crm::events::OnCrmCurrencyAdd),
 	#[cfg(feature = "crm")]
-	/// `ONCRMCURRENCYDELETE` ([`crm::events::OnCrmCurrencyDelete`]), with the feature `crm`.
+	/// `ONCRMCURRENCYDELETE` ([`crm::events::OnCrmCurrencyDelete`](crate::crm::events::OnCrmCurrencyDelete)), with the feature `crm`.
 	OnCrmCurrencyDelete(crate::crm::events::OnCrmCurrencyDelete),
 	#[cfg(feature = "crm")]
-	/// `ONCRMCURRENCYUPDATE` ([`crm::events::OnCrmCurrencyUpdate`]), with the feature `crm`.
+	/// `ONCRMCURRENCYUPDATE` ([`crm::events::OnCrmCurrencyUpdate`](crate::crm::events::OnCrmCurrencyUpdate)), with the feature `crm`.
 	OnCrmCurrencyUpdate(crate::crm::events::OnCrmCurrencyUpdate),
 	#[cfg(feature = "crm")]
-	/// `ONCRMDEALADD` ([`crm::events::OnCrmDealAdd`]), with the feature `crm`.
+	/// `ONCRMDEALADD` ([`crm::events::OnCrmDealAdd`](crate::crm::events::OnCrmDealAdd)), with the feature `crm`.
 	OnCrmDealAdd(crate::crm::events::OnCrmDealAdd),
 	#[cfg(feature = "crm")]
-	/// `ONCRMDEALDELETE` ([`crm::events::OnCrmDealDelete`]), with the feature `crm`.
+	/// `ONCRMDEALDELETE` ([`crm::events::OnCrmDealDelete`](crate::crm::events::OnCrmDealDelete)), with the feature `crm`.
 	OnCrmDealDelete(crate::crm::events::OnCrmDealDelete),
 	#[cfg(feature = "crm")]
-	/// `ONCRMDEALMOVETOCATEGORY` ([`crm::events::OnCrmDealMoveToCategory`]), with the feature `crm`.
+	/// `ONCRMDEALMOVETOCATEGORY` ([`crm::events::OnCrmDealMoveToCategory`](crate::crm::events::OnCrmDealMoveToCategory)), with the feature `crm`.
 	OnCrmDealMoveToCategory(crate::crm::events::OnCrmDealMoveToCategory),
 	#[cfg(feature = "crm")]
-	/// `ONCRMDEALRECURRINGADD` ([`crm::events::OnCrmDealRecurringAdd`]), with the feature `crm`.
+	/// `ONCRMDEALRECURRINGADD` ([`crm::events::OnCrmDealRecurringAdd`](crate::crm::events::OnCrmDealRecurringAdd)), with the feature `crm`.
 	OnCrmDealRecurringAdd(crate::crm::events::OnCrmDealRecurringAdd),
 	#[cfg(feature = "crm")]
-	/// `ONCRMDEALRECURRINGDELETE` ([`crm::events::OnCrmDealRecurringDelete`]), with the feature `crm`.
+	/// `ONCRMDEALRECURRINGDELETE` ([`crm::events::OnCrmDealRecurringDelete`](crate::crm::events::OnCrmDealRecurringDelete)), with the feature `crm`.
 	OnCrmDealRecurringDelete(crate::crm::events::OnCrmDealRecurringDelete),
 	#[cfg(feature = "crm")]
-	/// `ONCRMDEALRECURRINGEXPOSE` ([`crm::events::OnCrmDealRecurringExpose`]), with the feature `crm`.
+	/// `ONCRMDEALRECURRINGEXPOSE` ([`crm::events::OnCrmDealRecurringExpose`](crate::crm::events::OnCrmDealRecurringExpose)), with the feature `crm`.
 	OnCrmDealRecurringExpose(crate::crm::events::OnCrmDealRecurringExpose),
 	#[cfg(feature = "crm")]
-	/// `ONCRMDEALRECURRINGUPDATE` ([`crm::events::OnCrmDealRecurringUpdate`]), with the feature `crm`.
+	/// `ONCRMDEALRECURRINGUPDATE` ([`crm::events::OnCrmDealRecurringUpdate`](crate::crm::events::OnCrmDealRecurringUpdate)), with the feature `crm`.
 	OnCrmDealRecurringUpdate(crate::crm::events::OnCrmDealRecurringUpdate),
 	#[cfg(feature = "crm")]
-	/// `ONCRMDEALUPDATE` ([`crm::events::OnCrmDealUpdate`]), with the feature `crm`.
+	/// `ONCRMDEALUPDATE` ([`crm::events::OnCrmDealUpdate`](crate::crm::events::OnCrmDealUpdate)), with the feature `crm`.
 	OnCrmDealUpdate(crate::crm::events::OnCrmDealUpdate),
 	#[cfg(feature = "crm")]
-	/// `ONCRMDEALUSERFIELDADD` ([`crm::events::OnCrmDealUserFieldAdd`]), with the feature `crm`.
+	/// `ONCRMDEALUSERFIELDADD` ([`crm::events::OnCrmDealUserFieldAdd`](crate::crm::events::OnCrmDealUserFieldAdd)), with the feature `crm`.
 	OnCrmDealUserFieldAdd(crate::crm::events::OnCrmDealUserFieldAdd),
 	#[cfg(feature = "crm")]
-	/// `ONCRMDEALUSERFIELDDELETE` ([`crm::events::OnCrmDealUserFieldDelete`]), with the feature `crm`.
+	/// `ONCRMDEALUSERFIELDDELETE` ([`crm::events::OnCrmDealUserFieldDelete`](crate::crm::events::OnCrmDealUserFieldDelete)), with the feature `crm`.
 	OnCrmDealUserFieldDelete(crate::crm::events::OnCrmDealUserFieldDelete),
 	#[cfg(feature = "crm")]
-	/// `ONCRMDEALUSERFIELDSETENUMVALUES` ([`crm::events::OnCrmDealUserFieldSetEnumValues`]), with the feature `crm`.
+	/// `ONCRMDEALUSERFIELDSETENUMVALUES` ([`crm::events::OnCrmDealUserFieldSetEnumValues`](crate::crm::events::OnCrmDealUserFieldSetEnumValues)), with the feature `crm`.
 	OnCrmDealUserFieldSetEnumValues(crate::crm::events::OnCrmDealUserFieldSetEnumValues),
 	#[cfg(feature = "crm")]
-	/// `ONCRMDEALUSERFIELDUPDATE` ([`crm::events::OnCrmDealUserFieldUpdate`]), with the feature `crm`.
+	/// `ONCRMDEALUSERFIELDUPDATE` ([`crm::events::OnCrmDealUserFieldUpdate`](crate::crm::events::OnCrmDealUserFieldUpdate)), with the feature `crm`.
 	OnCrmDealUserFieldUpdate(crate::crm::events::OnCrmDealUserFieldUpdate),
 	#[cfg(feature = "crm")]
-	/// `ONCRMDOCUMENTGENERATORDOCUMENTADD` ([`crm::events::OnCrmDocumentGeneratorDocumentAdd`]), with the feature `crm`.
+	/// `ONCRMDOCUMENTGENERATORDOCUMENTADD` ([`crm::events::OnCrmDocumentGeneratorDocumentAdd`](crate::crm::events::OnCrmDocumentGeneratorDocumentAdd)), with the feature `crm`.
 	OnCrmDocumentGeneratorDocumentAdd(
 		crate::crm::events::OnCrmDocumentGeneratorDocumentAdd,
 	),
 	#[cfg(feature = "crm")]
-	/// `ONCRMDOCUMENTGENERATORDOCUMENTDELETE` ([`crm::events::OnCrmDocumentGeneratorDocumentDelete`]), with the feature `crm`.
+	/// `ONCRMDOCUMENTGENERATORDOCUMENTDELETE` ([`crm::events::OnCrmDocumentGeneratorDocumentDelete`](crate::crm::events::OnCrmDocumentGeneratorDocumentDelete)), with the feature `crm`.
 	OnCrmDocumentGeneratorDocumentDelete(
 		crate::crm::events::OnCrmDocumentGeneratorDocumentDelete,
 	),
 	#[cfg(feature = "crm")]
-	/// `ONCRMDOCUMENTGENERATORDOCUMENTUPDATE` ([`crm::events::OnCrmDocumentGeneratorDocumentUpdate`]), with the feature `crm`.
+	/// `ONCRMDOCUMENTGENERATORDOCUMENTUPDATE` ([`crm::events::OnCrmDocumentGeneratorDocumentUpdate`](crate::crm::events::OnCrmDocumentGeneratorDocumentUpdate)), with the feature `crm`.
 	OnCrmDocumentGeneratorDocumentUpdate(
 		crate::crm::events::OnCrmDocumentGeneratorDocumentUpdate,
 	),
 	#[cfg(feature = "crm")]
-	/// `ONCRMDYNAMICITEMADD` ([`crm::events::OnCrmDynamicItemAdd`]), with the feature `crm`.
+	/// `ONCRMDYNAMICITEMADD` ([`crm::events::OnCrmDynamicItemAdd`](crate::crm::events::OnCrmDynamicItemAdd)), with the feature `crm`.
 	OnCrmDynamicItemAdd(crate::crm::events::OnCrmDynamicItemAdd),
 	#[cfg(feature = "crm")]
-	/// `ONCRMDYNAMICITEMDELETE` ([`crm::events::OnCrmDynamicItemDelete`]), with the feature `crm`.
+	/// `ONCRMDYNAMICITEMDELETE` ([`crm::events::OnCrmDynamicItemDelete`](crate::crm::events::OnCrmDynamicItemDelete)), with the feature `crm`.
 	OnCrmDynamicItemDelete(crate::crm::events::OnCrmDynamicItemDelete),
 	#[cfg(feature = "crm")]
-	/// `ONCRMDYNAMICITEMUPDATE` ([`crm::events::OnCrmDynamicItemUpdate`]), with the feature `crm`.
+	/// `ONCRMDYNAMICITEMUPDATE` ([`crm::events::OnCrmDynamicItemUpdate`](crate::crm::events::OnCrmDynamicItemUpdate)), with the feature `crm`.
 	OnCrmDynamicItemUpdate(crate::crm::events::OnCrmDynamicItemUpdate),
 	#[cfg(feature = "crm")]
-	/// `ONCRMINVOICEADD` ([`crm::events::OnCrmInvoiceAdd`]), with the feature `crm`.
+	/// `ONCRMINVOICEADD` ([`crm::events::OnCrmInvoiceAdd`](crate::crm::events::OnCrmInvoiceAdd)), with the feature `crm`.
 	OnCrmInvoiceAdd(crate::crm::events::OnCrmInvoiceAdd),
 	#[cfg(feature = "crm")]
-	/// `ONCRMINVOICEDELETE` ([`crm::events::OnCrmInvoiceDelete`]), with the feature `crm`.
+	/// `ONCRMINVOICEDELETE` ([`crm::events::OnCrmInvoiceDelete`](crate::crm::events::OnCrmInvoiceDelete)), with the feature `crm`.
 	OnCrmInvoiceDelete(crate::crm::events::OnCrmInvoiceDelete),
 	#[cfg(feature = "crm")]
-	/// `ONCRMINVOICERECURRINGADD` ([`crm::events::OnCrmInvoiceRecurringAdd`]), with the feature `crm`.
+	/// `ONCRMINVOICERECURRINGADD` ([`crm::events::OnCrmInvoiceRecurringAdd`](crate::crm::events::OnCrmInvoiceRecurringAdd)), with the feature `crm`.
 	OnCrmInvoiceRecurringAdd(crate::crm::events::OnCrmInvoiceRecurringAdd),
 	#[cfg(feature = "crm")]
-	/// `ONCRMINVOICERECURRINGDELETE` ([`crm::events::OnCrmInvoiceRecurringDelete`]), with the feature `crm`.
+	/// `ONCRMINVOICERECURRINGDELETE` ([`crm::events::OnCrmInvoiceRecurringDelete`](crate::crm::events::OnCrmInvoiceRecurringDelete)), with the feature `crm`.
 	OnCrmInvoiceRecurringDelete(crate::crm::events::OnCrmInvoiceRecurringDelete),
 	#[cfg(feature = "crm")]
-	/// `ONCRMINVOICERECURRINGEXPOSE` ([`crm::events::OnCrmInvoiceRecurringExpose`]), with the feature `crm`.
+	/// `ONCRMINVOICERECURRINGEXPOSE` ([`crm::events::OnCrmInvoiceRecurringExpose`](crate::crm::events::OnCrmInvoiceRecurringExpose)), with the feature `crm`.
 	OnCrmInvoiceRecurringExpose(crate::crm::events::OnCrmInvoiceRecurringExpose),
 	#[cfg(feature = "crm")]
-	/// `ONCRMINVOICERECURRINGUPDATE` ([`crm::events::OnCrmInvoiceRecurringUpdate`]), with the feature `crm`.
+	/// `ONCRMINVOICERECURRINGUPDATE` ([`crm::events::OnCrmInvoiceRecurringUpdate`](crate::crm::events::OnCrmInvoiceRecurringUpdate)), with the feature `crm`.
 	OnCrmInvoiceRecurringUpdate(crate::crm::events::OnCrmInvoiceRecurringUpdate),
 	#[cfg(feature = "crm")]
-	/// `ONCRMINVOICESETSTATUS` ([`crm::events::OnCrmInvoiceSetStatus`]), with the feature `crm`.
+	/// `ONCRMINVOICESETSTATUS` ([`crm::events::OnCrmInvoiceSetStatus`](crate::crm::events::OnCrmInvoiceSetStatus)), with the feature `crm`.
 	OnCrmInvoiceSetStatus(crate::crm::events::OnCrmInvoiceSetStatus),
 	#[cfg(feature = "crm")]
-	/// `ONCRMINVOICEUPDATE` ([`crm::events::OnCrmInvoiceUpdate`]), with the feature `crm`.
+	/// `ONCRMINVOICEUPDATE` ([`crm::events::OnCrmInvoiceUpdate`](crate::crm::events::OnCrmInvoiceUpdate)), with the feature `crm`.
 	OnCrmInvoiceUpdate(crate::crm::events::OnCrmInvoiceUpdate),
 	#[cfg(feature = "crm")]
-	/// `ONCRMINVOICEUSERFIELDADD` ([`crm::events::OnCrmInvoiceUserFieldAdd`]), with the feature `crm`.
+	/// `ONCRMINVOICEUSERFIELDADD` ([`crm::events::OnCrmInvoiceUserFieldAdd`](crate::crm::events::OnCrmInvoiceUserFieldAdd)), with the feature `crm`.
 	OnCrmInvoiceUserFieldAdd(crate::crm::events::OnCrmInvoiceUserFieldAdd),
 	#[cfg(feature = "crm")]
-	/// `ONCRMINVOICEUSERFIELDDELETE` ([`crm::events::OnCrmInvoiceUserFieldDelete`]), with the feature `crm`.
+	/// `ONCRMINVOICEUSERFIELDDELETE` ([`crm::events::OnCrmInvoiceUserFieldDelete`](crate::crm::events::OnCrmInvoiceUserFieldDelete)), with the feature `crm`.
 	OnCrmInvoiceUserFieldDelete(crate::crm::events::OnCrmInvoiceUserFieldDelete),
 	#[cfg(feature = "crm")]
-	/// `ONCRMINVOICEUSERFIELDSETENUMVALUES` ([`crm::events::OnCrmInvoiceUserFieldSetEnumValues`]), with the feature `crm`.
+	/// `ONCRMINVOICEUSERFIELDSETENUMVALUES` ([`crm::events::OnCrmInvoiceUserFieldSetEnumValues`](crate::crm::events::OnCrmInvoiceUserFieldSetEnumValues)), with the feature `crm`.
 	OnCrmInvoiceUserFieldSetEnumValues(
 		crate::crm::events::OnCrmInvoiceUserFieldSetEnumValues,
 	),
 	#[cfg(feature = "crm")]
-	/// `ONCRMINVOICEUSERFIELDUPDATE` ([`crm::events::OnCrmInvoiceUserFieldUpdate`]), with the feature `crm`.
+	/// `ONCRMINVOICEUSERFIELDUPDATE` ([`crm::events::OnCrmInvoiceUserFieldUpdate`](crate::crm::events::OnCrmInvoiceUserFieldUpdate)), with the feature `crm`.
 	OnCrmInvoiceUserFieldUpdate(crate::crm::events::OnCrmInvoiceUserFieldUpdate),
 	#[cfg(feature = "crm")]
-	/// `ONCRMLEADADD` ([`crm::events::OnCrmLeadAdd`]), with the feature `crm`.
+	/// `ONCRMLEADADD` ([`crm::events::OnCrmLeadAdd`](crate::crm::events::OnCrmLeadAdd)), with the feature `crm`.
 	OnCrmLeadAdd(crate::crm::events::OnCrmLeadAdd),
 	#[cfg(feature = "crm")]
-	/// `ONCRMLEADDELETE` ([`crm::events::OnCrmLeadDelete`]), with the feature `crm`.
+	/// `ONCRMLEADDELETE` ([`crm::events::OnCrmLeadDelete`](crate::crm::events::OnCrmLeadDelete)), with the feature `crm`.
 	OnCrmLeadDelete(crate::crm::events::OnCrmLeadDelete),
 	#[cfg(feature = "crm")]
-	/// `ONCRMLEADUPDATE` ([`crm::events::OnCrmLeadUpdate`]), with the feature `crm`.
+	/// `ONCRMLEADUPDATE` ([`crm::events::OnCrmLeadUpdate`](crate::crm::events::OnCrmLeadUpdate)), with the feature `crm`.
 	OnCrmLeadUpdate(crate::crm::events::OnCrmLeadUpdate),
 	#[cfg(feature = "crm")]
-	/// `ONCRMLEADUSERFIELDADD` ([`crm::events::OnCrmLeadUserFieldAdd`]), with the feature `crm`.
+	/// `ONCRMLEADUSERFIELDADD` ([`crm::events::OnCrmLeadUserFieldAdd`](crate::crm::events::OnCrmLeadUserFieldAdd)), with the feature `crm`.
 	OnCrmLeadUserFieldAdd(crate::crm::events::OnCrmLeadUserFieldAdd),
 	#[cfg(feature = "crm")]
-	/// `ONCRMLEADUSERFIELDDELETE` ([`crm::events::OnCrmLeadUserFieldDelete`]), with the feature `crm`.
+	/// `ONCRMLEADUSERFIELDDELETE` ([`crm::events::OnCrmLeadUserFieldDelete`](crate::crm::events::OnCrmLeadUserFieldDelete)), with the feature `crm`.
 	OnCrmLeadUserFieldDelete(crate::crm::events::OnCrmLeadUserFieldDelete),
 	#[cfg(feature = "crm")]
-	/// `ONCRMLEADUSERFIELDSETENUMVALUES` ([`crm::events::OnCrmLeadUserFieldSetEnumValues`]), with the feature `crm`.
+	/// `ONCRMLEADUSERFIELDSETENUMVALUES` ([`crm::events::OnCrmLeadUserFieldSetEnumValues`](crate::crm::events::OnCrmLeadUserFieldSetEnumValues)), with the feature `crm`.
 	OnCrmLeadUserFieldSetEnumValues(crate::crm::events::OnCrmLeadUserFieldSetEnumValues),
 	#[cfg(feature = "crm")]
-	/// `ONCRMLEADUSERFIELDUPDATE` ([`crm::events::OnCrmLeadUserFieldUpdate`]), with the feature `crm`.
+	/// `ONCRMLEADUSERFIELDUPDATE` ([`crm::events::OnCrmLeadUserFieldUpdate`](crate::crm::events::OnCrmLeadUserFieldUpdate)), with the feature `crm`.
 	OnCrmLeadUserFieldUpdate(crate::crm::events::OnCrmLeadUserFieldUpdate),
 	#[cfg(feature = "crm")]
-	/// `ONCRMMEASUREADD` ([`crm::events::OnCrmMeasureAdd`]), with the feature `crm`.
+	/// `ONCRMMEASUREADD` ([`crm::events::OnCrmMeasureAdd`](crate::crm::events::OnCrmMeasureAdd)), with the feature `crm`.
 	OnCrmMeasureAdd(crate::crm::events::OnCrmMeasureAdd),
 	#[cfg(feature = "crm")]
-	/// `ONCRMMEASUREDELETE` ([`crm::events::OnCrmMeasureDelete`]), with the feature `crm`.
+	/// `ONCRMMEASUREDELETE` ([`crm::events::OnCrmMeasureDelete`](crate::crm::events::OnCrmMeasureDelete)), with the feature `crm`.
 	OnCrmMeasureDelete(crate::crm::events::OnCrmMeasureDelete),
 	#[cfg(feature = "crm")]
-	/// `ONCRMMEASUREUPDATE` ([`crm::events::OnCrmMeasureUpdate`]), with the feature `crm`.
+	/// `ONCRMMEASUREUPDATE` ([`crm::events::OnCrmMeasureUpdate`](crate::crm::events::OnCrmMeasureUpdate)), with the feature `crm`.
 	OnCrmMeasureUpdate(crate::crm::events::OnCrmMeasureUpdate),
 	#[cfg(feature = "crm")]
-	/// `ONCRMPRODUCTADD` ([`crm::events::OnCrmProductAdd`]), with the feature `crm`.
+	/// `ONCRMPRODUCTADD` ([`crm::events::OnCrmProductAdd`](crate::crm::events::OnCrmProductAdd)), with the feature `crm`.
 	OnCrmProductAdd(crate::crm::events::OnCrmProductAdd),
 	#[cfg(feature = "crm")]
-	/// `ONCRMPRODUCTDELETE` ([`crm::events::OnCrmProductDelete`]), with the feature `crm`.
+	/// `ONCRMPRODUCTDELETE` ([`crm::events::OnCrmProductDelete`](crate::crm::events::OnCrmProductDelete)), with the feature `crm`.
 	OnCrmProductDelete(crate::crm::events::OnCrmProductDelete),
 	#[cfg(feature = "crm")]
-	/// `ONCRMPRODUCTPROPERTYADD` ([`crm::events::OnCrmProductPropertyAdd`]), with the feature `crm`.
+	/// `ONCRMPRODUCTPROPERTYADD` ([`crm::events::OnCrmProductPropertyAdd`](crate::crm::events::OnCrmProductPropertyAdd)), with the feature `crm`.
 	OnCrmProductPropertyAdd(crate::crm::events::OnCrmProductPropertyAdd),
 	#[cfg(feature = "crm")]
-	/// `ONCRMPRODUCTPROPERTYDELETE` ([`crm::events::OnCrmProductPropertyDelete`]), with the feature `crm`.
+	/// `ONCRMPRODUCTPROPERTYDELETE` ([`crm::events::OnCrmProductPropertyDelete`](crate::crm::events::OnCrmProductPropertyDelete)), with the feature `crm`.
 	OnCrmProductPropertyDelete(crate::crm::events::OnCrmProductPropertyDelete),
 	#[cfg(feature = "crm")]
-	/// `ONCRMPRODUCTPROPERTYUPDATE` ([`crm::events::OnCrmProductPropertyUpdate`]), with the feature `crm`.
+	/// `ONCRMPRODUCTPROPERTYUPDATE` ([`crm::events::OnCrmProductPropertyUpdate`](crate::crm::events::OnCrmProductPropertyUpdate)), with the feature `crm`.
 	OnCrmProductPropertyUpdate(crate::crm::events::OnCrmProductPropertyUpdate),
 	#[cfg(feature = "crm")]
-	/// `ONCRMPRODUCTSECTIONADD` ([`crm::events::OnCrmProductSectionAdd`]), with the feature `crm`.
+	/// `ONCRMPRODUCTSECTIONADD` ([`crm::events::OnCrmProductSectionAdd`](crate::crm::events::OnCrmProductSectionAdd)), with the feature `crm`.
 	OnCrmProductSectionAdd(crate::crm::events::OnCrmProductSectionAdd),
 	#[cfg(feature = "crm")]
-	/// `ONCRMPRODUCTSECTIONDELETE` ([`crm::events::OnCrmProductSectionDelete`]), with the feature `crm`.
+	/// `ONCRMPRODUCTSECTIONDELETE` ([`crm::events::OnCrmProductSectionDelete`](crate::crm::events::OnCrmProductSectionDelete)), with the feature `crm`.
 	OnCrmProductSectionDelete(crate::crm::events::OnCrmProductSectionDelete),
 	#[cfg(feature = "crm")]
-	/// `ONCRMPRODUCTSECTIONUPDATE` ([`crm::events::OnCrmProductSectionUpdate`]), with the feature `crm`.
+	/// `ONCRMPRODUCTSECTIONUPDATE` ([`crm::events::OnCrmProductSectionUpdate`](crate::crm::events::OnCrmProductSectionUpdate)), with the feature `crm`.
 	OnCrmProductSectionUpdate(crate::crm::events::OnCrmProductSectionUpdate),
 	#[cfg(feature = "crm")]
-	/// `ONCRMPRODUCTUPDATE` ([`crm::events::OnCrmProductUpdate`]), with the feature `crm`.
+	/// `ONCRMPRODUCTUPDATE` ([`crm::events::OnCrmProductUpdate`](crate::crm::events::OnCrmProductUpdate)), with the feature `crm`.
 	OnCrmProductUpdate(crate::crm::events::OnCrmProductUpdate),
 	#[cfg(feature = "crm")]
-	/// `ONCRMQUOTEADD` ([`crm::events::OnCrmQuoteAdd`]), with the feature `crm`.
+	/// `ONCRMQUOTEADD` ([`crm::events::OnCrmQuoteAdd`](crate::crm::events::OnCrmQuoteAdd)), with the feature `crm`.
 	OnCrmQuoteAdd(crate::crm::events::OnCrmQuoteAdd),
 	#[cfg(feature = "crm")]
-	/// `ONCRMQUOTEDELETE` ([`crm::events::OnCrmQuoteDelete`]), with the feature `crm`.
+	/// `ONCRMQUOTEDELETE` ([`crm::events::OnCrmQuoteDelete`](crate::crm::events::OnCrmQuoteDelete)), with the feature `crm`.
 	OnCrmQuoteDelete(crate::crm::events::OnCrmQuoteDelete),
 	#[cfg(feature = "crm")]
-	/// `ONCRMQUOTEUPDATE` ([`crm::events::OnCrmQuoteUpdate`]), with the feature `crm`.
+	/// `ONCRMQUOTEUPDATE` ([`crm::events::OnCrmQuoteUpdate`](crate::crm::events::OnCrmQuoteUpdate)), with the feature `crm`.
 	OnCrmQuoteUpdate(crate::crm::events::OnCrmQuoteUpdate),
 	#[cfg(feature = "crm")]
-	/// `ONCRMQUOTEUSERFIELDADD` ([`crm::events::OnCrmQuoteUserFieldAdd`]), with the feature `crm`.
+	/// `ONCRMQUOTEUSERFIELDADD` ([`crm::events::OnCrmQuoteUserFieldAdd`](crate::crm::events::OnCrmQuoteUserFieldAdd)), with the feature `crm`.
 	OnCrmQuoteUserFieldAdd(crate::crm::events::OnCrmQuoteUserFieldAdd),
 	#[cfg(feature = "crm")]
-	/// `ONCRMQUOTEUSERFIELDDELETE` ([`crm::events::OnCrmQuoteUserFieldDelete`]), with the feature `crm`.
+	/// `ONCRMQUOTEUSERFIELDDELETE` ([`crm::events::OnCrmQuoteUserFieldDelete`](crate::crm::events::OnCrmQuoteUserFieldDelete)), with the feature `crm`.
 	OnCrmQuoteUserFieldDelete(crate::crm::events::OnCrmQuoteUserFieldDelete),
 	#[cfg(feature = "crm")]
-	/// `ONCRMQUOTEUSERFIELDSETENUMVALUES` ([`crm::events::OnCrmQuoteUserFieldSetEnumValues`]), with the feature `crm`.
+	/// `ONCRMQUOTEUSERFIELDSETENUMVALUES` ([`crm::events::OnCrmQuoteUserFieldSetEnumValues`](crate::crm::events::OnCrmQuoteUserFieldSetEnumValues)), with the feature `crm`.
 	OnCrmQuoteUserFieldSetEnumValues(
 		crate::crm::events::OnCrmQuoteUserFieldSetEnumValues,
 	),
 	#[cfg(feature = "crm")]
-	/// `ONCRMQUOTEUSERFIELDUPDATE` ([`crm::events::OnCrmQuoteUserFieldUpdate`]), with the feature `crm`.
+	/// `ONCRMQUOTEUSERFIELDUPDATE` ([`crm::events::OnCrmQuoteUserFieldUpdate`](crate::crm::events::OnCrmQuoteUserFieldUpdate)), with the feature `crm`.
 	OnCrmQuoteUserFieldUpdate(crate::crm::events::OnCrmQuoteUserFieldUpdate),
 	#[cfg(feature = "crm")]
-	/// `ONCRMREQUISITEADD` ([`crm::events::OnCrmRequisiteAdd`]), with the feature `crm`.
+	/// `ONCRMREQUISITEADD` ([`crm::events::OnCrmRequisiteAdd`](crate::crm::events::OnCrmRequisiteAdd)), with the feature `crm`.
 	OnCrmRequisiteAdd(crate::crm::events::OnCrmRequisiteAdd),
 	#[cfg(feature = "crm")]
-	/// `ONCRMREQUISITEDELETE` ([`crm::events::OnCrmRequisiteDelete`]), with the feature `crm`.
+	/// `ONCRMREQUISITEDELETE` ([`crm::events::OnCrmRequisiteDelete`](crate::crm::events::OnCrmRequisiteDelete)), with the feature `crm`.
 	OnCrmRequisiteDelete(crate::crm::events::OnCrmRequisiteDelete),
 	#[cfg(feature = "crm")]
-	/// `ONCRMREQUISITEUPDATE` ([`crm::events::OnCrmRequisiteUpdate`]), with the feature `crm`.
+	/// `ONCRMREQUISITEUPDATE` ([`crm::events::OnCrmRequisiteUpdate`](crate::crm::events::OnCrmRequisiteUpdate)), with the feature `crm`.
 	OnCrmRequisiteUpdate(crate::crm::events::OnCrmRequisiteUpdate),
 	#[cfg(feature = "crm")]
-	/// `ONCRMREQUISITEUSERFIELDADD` ([`crm::events::OnCrmRequisiteUserFieldAdd`]), with the feature `crm`.
+	/// `ONCRMREQUISITEUSERFIELDADD` ([`crm::events::OnCrmRequisiteUserFieldAdd`](crate::crm::events::OnCrmRequisiteUserFieldAdd)), with the feature `crm`.
 	OnCrmRequisiteUserFieldAdd(crate::crm::events::OnCrmRequisiteUserFieldAdd),
 	#[cfg(feature = "crm")]
-	/// `ONCRMREQUISITEUSERFIELDDELETE` ([`crm::events::OnCrmRequisiteUserFieldDelete`]), with the feature `crm`.
+	/// `ONCRMREQUISITEUSERFIELDDELETE` ([`crm::events::OnCrmRequisiteUserFieldDelete`](crate::crm::events::OnCrmRequisiteUserFieldDelete)), with the feature `crm`.
 	OnCrmRequisiteUserFieldDelete(crate::crm::events::OnCrmRequisiteUserFieldDelete),
 	#[cfg(feature = "crm")]
-	/// `ONCRMREQUISITEUSERFIELDSETENUMVALUES` ([`crm::events::OnCrmRequisiteUserFieldSetEnumValues`]), with the feature `crm`.
+	/// `ONCRMREQUISITEUSERFIELDSETENUMVALUES` ([`crm::events::OnCrmRequisiteUserFieldSetEnumValues`](crate::crm::events::OnCrmRequisiteUserFieldSetEnumValues)), with the feature `crm`.
 	OnCrmRequisiteUserFieldSetEnumValues(
 		crate::crm::events::OnCrmRequisiteUserFieldSetEnumValues,
 	),
 	#[cfg(feature = "crm")]
-	/// `ONCRMREQUISITEUSERFIELDUPDATE` ([`crm::events::OnCrmRequisiteUserFieldUpdate`]), with the feature `crm`.
+	/// `ONCRMREQUISITEUSERFIELDUPDATE` ([`crm::events::OnCrmRequisiteUserFieldUpdate`](crate::crm::events::OnCrmRequisiteUserFieldUpdate)), with the feature `crm`.
 	OnCrmRequisiteUserFieldUpdate(crate::crm::events::OnCrmRequisiteUserFieldUpdate),
 	#[cfg(feature = "crm")]
-	/// `ONCRMTIMELINECOMMENTADD` ([`crm::events::OnCrmTimelineCommentAdd`]), with the feature `crm`.
+	/// `ONCRMTIMELINECOMMENTADD` ([`crm::events::OnCrmTimelineCommentAdd`](crate::crm::events::OnCrmTimelineCommentAdd)), with the feature `crm`.
 	OnCrmTimelineCommentAdd(crate::crm::events::OnCrmTimelineCommentAdd),
 	#[cfg(feature = "crm")]
-	/// `ONCRMTIMELINECOMMENTDELETE` ([`crm::events::OnCrmTimelineCommentDelete`]), with the feature `crm`.
+	/// `ONCRMTIMELINECOMMENTDELETE` ([`crm::events::OnCrmTimelineCommentDelete`](crate::crm::events::OnCrmTimelineCommentDelete)), with the feature `crm`.
 	OnCrmTimelineCommentDelete(crate::crm::events::OnCrmTimelineCommentDelete),
 	#[cfg(feature = "crm")]
-	/// `ONCRMTIMELINECOMMENTUPDATE` ([`crm::events::OnCrmTimelineCommentUpdate`]), with the feature `crm`.
+	/// `ONCRMTIMELINECOMMENTUPDATE` ([`crm::events::OnCrmTimelineCommentUpdate`](crate::crm::events::OnCrmTimelineCommentUpdate)), with the feature `crm`.
 	OnCrmTimelineCommentUpdate(crate::crm::events::OnCrmTimelineCommentUpdate),
 	#[cfg(feature = "crm")]
-	/// `ONCRMTYPEADD` ([`crm::events::OnCrmTypeAdd`]), with the feature `crm`.
+	/// `ONCRMTYPEADD` ([`crm::events::OnCrmTypeAdd`](crate::crm::events::OnCrmTypeAdd)), with the feature `crm`.
 	OnCrmTypeAdd(crate::crm::events::OnCrmTypeAdd),
 	#[cfg(feature = "crm")]
-	/// `ONCRMTYPEDELETE` ([`crm::events::OnCrmTypeDelete`]), with the feature `crm`.
+	/// `ONCRMTYPEDELETE` ([`crm::events::OnCrmTypeDelete`](crate::crm::events::OnCrmTypeDelete)), with the feature `crm`.
 	OnCrmTypeDelete(crate::crm::events::OnCrmTypeDelete),
 	#[cfg(feature = "crm")]
-	/// `ONCRMTYPEUPDATE` ([`crm::events::OnCrmTypeUpdate`]), with the feature `crm`.
+	/// `ONCRMTYPEUPDATE` ([`crm::events::OnCrmTypeUpdate`](crate::crm::events::OnCrmTypeUpdate)), with the feature `crm`.
 	OnCrmTypeUpdate(crate::crm::events::OnCrmTypeUpdate),
 	#[cfg(feature = "crm")]
-	/// `ONCRMTYPEUSERFIELDADD` ([`crm::events::OnCrmTypeUserFieldAdd`]), with the feature `crm`.
+	/// `ONCRMTYPEUSERFIELDADD` ([`crm::events::OnCrmTypeUserFieldAdd`](crate::crm::events::OnCrmTypeUserFieldAdd)), with the feature `crm`.
 	OnCrmTypeUserFieldAdd(crate::crm::events::OnCrmTypeUserFieldAdd),
 	#[cfg(feature = "crm")]
-	/// `ONCRMTYPEUSERFIELDDELETE` ([`crm::events::OnCrmTypeUserFieldDelete`]), with the feature `crm`.
+	/// `ONCRMTYPEUSERFIELDDELETE` ([`crm::events::OnCrmTypeUserFieldDelete`](crate::crm::events::OnCrmTypeUserFieldDelete)), with the feature `crm`.
 	OnCrmTypeUserFieldDelete(crate::crm::events::OnCrmTypeUserFieldDelete),
 	#[cfg(feature = "crm")]
-	/// `ONCRMTYPEUSERFIELDSETENUMVALUES` ([`crm::events::OnCrmTypeUserFieldSetEnumValues`]), with the feature `crm`.
+	/// `ONCRMTYPEUSERFIELDSETENUMVALUES` ([`crm::events::OnCrmTypeUserFieldSetEnumValues`](crate::crm::events::OnCrmTypeUserFieldSetEnumValues)), with the feature `crm`.
 	OnCrmTypeUserFieldSetEnumValues(crate::crm::events::OnCrmTypeUserFieldSetEnumValues),
 	#[cfg(feature = "crm")]
-	/// `ONCRMTYPEUSERFIELDUPDATE` ([`crm::events::OnCrmTypeUserFieldUpdate`]), with the feature `crm`.
+	/// `ONCRMTYPEUSERFIELDUPDATE` ([`crm::events::OnCrmTypeUserFieldUpdate`](crate::crm::events::OnCrmTypeUserFieldUpdate)), with the feature `crm`.
 	OnCrmTypeUserFieldUpdate(crate::crm::events::OnCrmTypeUserFieldUpdate),
 	#[cfg(feature = "events")]
-	/// `ONOFFLINEEVENT` ([`events::events::OnOfflineEvent`]), with the feature `events`.
+	/// `ONOFFLINEEVENT` ([`events::events::OnOfflineEvent`](crate::events::events::OnOfflineEvent)), with the feature `events`.
 	OnOfflineEvent(crate::events::events::OnOfflineEvent),
 	#[cfg(feature = "imbot")]
-	/// `ONIMBOTDELETE` ([`imbot::events::OnImbotDelete`]), with the feature `imbot`.
+	/// `ONIMBOTDELETE` ([`imbot::events::OnImbotDelete`](crate::imbot::events::OnImbotDelete)), with the feature `imbot`.
 	OnImbotDelete(crate::imbot::events::OnImbotDelete),
 	#[cfg(feature = "imbot")]
-	/// `ONIMBOTJOINCHAT` ([`imbot::events::OnImbotJoinChat`]), with the feature `imbot`.
+	/// `ONIMBOTJOINCHAT` ([`imbot::events::OnImbotJoinChat`](crate::imbot::events::OnImbotJoinChat)), with the feature `imbot`.
 	OnImbotJoinChat(crate::imbot::events::OnImbotJoinChat),
 	#[cfg(feature = "imbot")]
-	/// `ONIMBOTMESSAGEADD` ([`imbot::events::OnImbotMessageAdd`]), with the feature `imbot`.
+	/// `ONIMBOTMESSAGEADD` ([`imbot::events::OnImbotMessageAdd`](crate::imbot::events::OnImbotMessageAdd)), with the feature `imbot`.
 	OnImbotMessageAdd(crate::imbot::events::OnImbotMessageAdd),
 	#[cfg(feature = "imbot")]
-	/// `ONIMBOTMESSAGEDELETE` ([`imbot::events::OnImbotMessageDelete`]), with the feature `imbot`.
+	/// `ONIMBOTMESSAGEDELETE` ([`imbot::events::OnImbotMessageDelete`](crate::imbot::events::OnImbotMessageDelete)), with the feature `imbot`.
 	OnImbotMessageDelete(crate::imbot::events::OnImbotMessageDelete),
 	#[cfg(feature = "imbot")]
-	/// `ONIMBOTMESSAGEUPDATE` ([`imbot::events::OnImbotMessageUpdate`]), with the feature `imbot`.
+	/// `ONIMBOTMESSAGEUPDATE` ([`imbot::events::OnImbotMessageUpdate`](crate::imbot::events::OnImbotMessageUpdate)), with the feature `imbot`.
 	OnImbotMessageUpdate(crate::imbot::events::OnImbotMessageUpdate),
 	#[cfg(feature = "imbot")]
-	/// `ONIMCOMMANDADD` ([`imbot::events::OnImCommandAdd`]), with the feature `imbot`.
+	/// `ONIMCOMMANDADD` ([`imbot::events::OnImCommandAdd`](crate::imbot::events::OnImCommandAdd)), with the feature `imbot`.
 	OnImCommandAdd(crate::imbot::events::OnImCommandAdd),
 	#[cfg(feature = "imconnector")]
-	/// `ONIMCONNECTORDIALOGFINISH` ([`imconnector::events::OnImConnectorDialogFinish`]), with the feature `imconnector`.
+	/// `ONIMCONNECTORDIALOGFINISH` ([`imconnector::events::OnImConnectorDialogFinish`](crate::imconnector::events::OnImConnectorDialogFinish)), with the feature `imconnector`.
 	OnImConnectorDialogFinish(crate::imconnector::events::OnImConnectorDialogFinish),
 	#[cfg(feature = "imconnector")]
-	/// `ONIMCONNECTORDIALOGSTART` ([`imconnector::events::OnImConnectorDialogStart`]), with the feature `imconnector`.
+	/// `ONIMCONNECTORDIALOGSTART` ([`imconnector::events::OnImConnectorDialogStart`](crate::imconnector::events::OnImConnectorDialogStart)), with the feature `imconnector`.
 	OnImConnectorDialogStart(crate::imconnector::events::OnImConnectorDialogStart),
 	#[cfg(feature = "imconnector")]
-	/// `ONIMCONNECTORLINEDELETE` ([`imconnector::events::OnImConnectorLineDelete`]), with the feature `imconnector`.
+	/// `ONIMCONNECTORLINEDELETE` ([`imconnector::events::OnImConnectorLineDelete`](crate::imconnector::events::OnImConnectorLineDelete)), with the feature `imconnector`.
 	OnImConnectorLineDelete(crate::imconnector::events::OnImConnectorLineDelete),
 	#[cfg(feature = "imconnector")]
-	/// `ONIMCONNECTORMESSAGEADD` ([`imconnector::events::OnImConnectorMessageAdd`]), with the feature `imconnector`.
+	/// `ONIMCONNECTORMESSAGEADD` ([`imconnector::events::OnImConnectorMessageAdd`](crate::imconnector::events::OnImConnectorMessageAdd)), with the feature `imconnector`.
 	OnImConnectorMessageAdd(crate::imconnector::events::OnImConnectorMessageAdd),
 	#[cfg(feature = "imconnector")]
-	/// `ONIMCONNECTORMESSAGEDELETE` ([`imconnector::events::OnImConnectorMessageDelete`]), with the feature `imconnector`.
+	/// `ONIMCONNECTORMESSAGEDELETE` ([`imconnector::events::OnImConnectorMessageDelete`](crate::imconnector::events::OnImConnectorMessageDelete)), with the feature `imconnector`.
 	OnImConnectorMessageDelete(crate::imconnector::events::OnImConnectorMessageDelete),
 	#[cfg(feature = "imconnector")]
-	/// `ONIMCONNECTORMESSAGEUPDATE` ([`imconnector::events::OnImConnectorMessageUpdate`]), with the feature `imconnector`.
+	/// `ONIMCONNECTORMESSAGEUPDATE` ([`imconnector::events::OnImConnectorMessageUpdate`](crate::imconnector::events::OnImConnectorMessageUpdate)), with the feature `imconnector`.
 	OnImConnectorMessageUpdate(crate::imconnector::events::OnImConnectorMessageUpdate),
 	#[cfg(feature = "imconnector")]
-	/// `ONIMCONNECTORSTATUSDELETE` ([`imconnector::events::OnImConnectorStatusDelete`]), with the feature `imconnector`.
+	/// `ONIMCONNECTORSTATUSDELETE` ([`imconnector::events::OnImConnectorStatusDelete`](crate::imconnector::events::OnImConnectorStatusDelete)), with the feature `imconnector`.
 	OnImConnectorStatusDelete(crate::imconnector::events::OnImConnectorStatusDelete),
 	#[cfg(feature = "imopenlines")]
-	/// `ONOPENLINEMESSAGEADD` ([`imopenlines::events::OnOpenLineMessageAdd`]), with the feature `imopenlines`.
+	/// `ONOPENLINEMESSAGEADD` ([`imopenlines::events::OnOpenLineMessageAdd`](crate::imopenlines::events::OnOpenLineMessageAdd)), with the feature `imopenlines`.
 	OnOpenLineMessageAdd(crate::imopenlines::events::OnOpenLineMessageAdd),
 	#[cfg(feature = "imopenlines")]
-	/// `ONOPENLINEMESSAGEDELETE` ([`imopenlines::events::OnOpenLineMessageDelete`]), with the feature `imopenlines`.
+	/// `ONOPENLINEMESSAGEDELETE` ([`imopenlines::events::OnOpenLineMessageDelete`](crate::imopenlines::events::OnOpenLineMessageDelete)), with the feature `imopenlines`.
 	OnOpenLineMessageDelete(crate::imopenlines::events::OnOpenLineMessageDelete),
 	#[cfg(feature = "imopenlines")]
-	/// `ONOPENLINEMESSAGEUPDATE` ([`imopenlines::events::OnOpenLineMessageUpdate`]), with the feature `imopenlines`.
+	/// `ONOPENLINEMESSAGEUPDATE` ([`imopenlines::events::OnOpenLineMessageUpdate`](crate::imopenlines::events::OnOpenLineMessageUpdate)), with the feature `imopenlines`.
 	OnOpenLineMessageUpdate(crate::imopenlines::events::OnOpenLineMessageUpdate),
 	#[cfg(feature = "imopenlines")]
-	/// `ONSESSIONFINISH` ([`imopenlines::events::OnSessionFinish`]), with the feature `imopenlines`.
+	/// `ONSESSIONFINISH` ([`imopenlines::events::OnSessionFinish`](crate::imopenlines::events::OnSessionFinish)), with the feature `imopenlines`.
 	OnSessionFinish(crate::imopenlines::events::OnSessionFinish),
 	#[cfg(feature = "imopenlines")]
-	/// `ONSESSIONSTART` ([`imopenlines::events::OnSessionStart`]), with the feature `imopenlines`.
+	/// `ONSESSIONSTART` ([`imopenlines::events::OnSessionStart`](crate::imopenlines::events::OnSessionStart)), with the feature `imopenlines`.
 	OnSessionStart(crate::imopenlines::events::OnSessionStart),
 	#[cfg(feature = "log")]
-	/// `ONLIVEFEEDPOSTADD` ([`log::events::OnLiveFeedPostAdd`]), with the feature `log`.
+	/// `ONLIVEFEEDPOSTADD` ([`log::events::OnLiveFeedPostAdd`](crate::log::events::OnLiveFeedPostAdd)), with the feature `log`.
 	OnLiveFeedPostAdd(crate::log::events::OnLiveFeedPostAdd),
 	#[cfg(feature = "log")]
-	/// `ONLIVEFEEDPOSTDELETE` ([`log::events::OnLiveFeedPostDelete`]), with the feature `log`.
+	/// `ONLIVEFEEDPOSTDELETE` ([`log::events::OnLiveFeedPostDelete`](crate::log::events::OnLiveFeedPostDelete)), with the feature `log`.
 	OnLiveFeedPostDelete(crate::log::events::OnLiveFeedPostDelete),
 	#[cfg(feature = "log")]
-	/// `ONLIVEFEEDPOSTUPDATE` ([`log::events::OnLiveFeedPostUpdate`]), with the feature `log`.
+	/// `ONLIVEFEEDPOSTUPDATE` ([`log::events::OnLiveFeedPostUpdate`](crate::log::events::OnLiveFeedPostUpdate)), with the feature `log`.
 	OnLiveFeedPostUpdate(crate::log::events::OnLiveFeedPostUpdate),
 	#[cfg(feature = "sale")]
-	/// `ONORDERDELETED` ([`sale::events::OnOrderDeleted`]), with the feature `sale`.
+	/// `ONORDERDELETED` ([`sale::events::OnOrderDeleted`](crate::sale::events::OnOrderDeleted)), with the feature `sale`.
 	OnOrderDeleted(crate::sale::events::OnOrderDeleted),
 	#[cfg(feature = "sale")]
-	/// `ONORDERENTITYSAVED` ([`sale::events::OnOrderEntitySaved`]), with the feature `sale`.
+	/// `ONORDERENTITYSAVED` ([`sale::events::OnOrderEntitySaved`](crate::sale::events::OnOrderEntitySaved)), with the feature `sale`.
 	OnOrderEntitySaved(crate::sale::events::OnOrderEntitySaved),
 	#[cfg(feature = "sale")]
-	/// `ONPAYMENTDELETED` ([`sale::events::OnPaymentDeleted`]), with the feature `sale`.
+	/// `ONPAYMENTDELETED` ([`sale::events::OnPaymentDeleted`](crate::sale::events::OnPaymentDeleted)), with the feature `sale`.
 	OnPaymentDeleted(crate::sale::events::OnPaymentDeleted),
 	#[cfg(feature = "sale")]
-	/// `ONPAYMENTENTITYSAVED` ([`sale::events::OnPaymentEntitySaved`]), with the feature `sale`.
+	/// `ONPAYMENTENTITYSAVED` ([`sale::events::OnPaymentEntitySaved`](crate::sale::events::OnPaymentEntitySaved)), with the feature `sale`.
 	OnPaymentEntitySaved(crate::sale::events::OnPaymentEntitySaved),
 	#[cfg(feature = "sale")]
-	/// `ONPROPERTYVALUEDELETED` ([`sale::events::OnPropertyValueDeleted`]), with the feature `sale`.
+	/// `ONPROPERTYVALUEDELETED` ([`sale::events::OnPropertyValueDeleted`](crate::sale::events::OnPropertyValueDeleted)), with the feature `sale`.
 	OnPropertyValueDeleted(crate::sale::events::OnPropertyValueDeleted),
 	#[cfg(feature = "sale")]
-	/// `ONPROPERTYVALUEENTITYSAVED` ([`sale::events::OnPropertyValueEntitySaved`]), with the feature `sale`.
+	/// `ONPROPERTYVALUEENTITYSAVED` ([`sale::events::OnPropertyValueEntitySaved`](crate::sale::events::OnPropertyValueEntitySaved)), with the feature `sale`.
 	OnPropertyValueEntitySaved(crate::sale::events::OnPropertyValueEntitySaved),
 	#[cfg(feature = "sale")]
-	/// `ONSALEBEFOREORDERDELETE` ([`sale::events::OnSaleBeforeOrderDelete`]), with the feature `sale`.
+	/// `ONSALEBEFOREORDERDELETE` ([`sale::events::OnSaleBeforeOrderDelete`](crate::sale::events::OnSaleBeforeOrderDelete)), with the feature `sale`.
 	OnSaleBeforeOrderDelete(crate::sale::events::OnSaleBeforeOrderDelete),
 	#[cfg(feature = "sale")]
-	/// `ONSALEORDERSAVED` ([`sale::events::OnSaleOrderSaved`]), with the feature `sale`.
+	/// `ONSALEORDERSAVED` ([`sale::events::OnSaleOrderSaved`](crate::sale::events::OnSaleOrderSaved)), with the feature `sale`.
 	OnSaleOrderSaved(crate::sale::events::OnSaleOrderSaved),
 	#[cfg(feature = "sale")]
-	/// `ONSHIPMENTDELETED` ([`sale::events::OnShipmentDeleted`]), with the feature `sale`.
+	/// `ONSHIPMENTDELETED` ([`sale::events::OnShipmentDeleted`](crate::sale::events::OnShipmentDeleted)), with the feature `sale`.
 	OnShipmentDeleted(crate::sale::events::OnShipmentDeleted),
 	#[cfg(feature = "sale")]
-	/// `ONSHIPMENTENTITYSAVED` ([`sale::events::OnShipmentEntitySaved`]), with the feature `sale`.
+	/// `ONSHIPMENTENTITYSAVED` ([`sale::events::OnShipmentEntitySaved`](crate::sale::events::OnShipmentEntitySaved)), with the feature `sale`.
 	OnShipmentEntitySaved(crate::sale::events::OnShipmentEntitySaved),
 	#[cfg(feature = "sign_b2e")]
-	/// `ONSIGNB2EDOCUMENTSTATUSCHANGED` ([`sign_b2e::events::OnSignB2eDocumentStatusChanged`]), with the feature `sign_b2e`.
+	/// `ONSIGNB2EDOCUMENTSTATUSCHANGED` ([`sign_b2e::events::OnSignB2eDocumentStatusChanged`](crate::sign_b2e::events::OnSignB2eDocumentStatusChanged)), with the feature `sign_b2e`.
 	OnSignB2eDocumentStatusChanged(
 		crate::sign_b2e::events::OnSignB2eDocumentStatusChanged,
 	),
 	#[cfg(feature = "sign_b2e")]
-	/// `ONSIGNB2EMEMBERSTATUSCHANGED` ([`sign_b2e::events::OnSignB2eMemberStatusChanged`]), with the feature `sign_b2e`.
+	/// `ONSIGNB2EMEMBERSTATUSCHANGED` ([`sign_b2e::events::OnSignB2eMemberStatusChanged`](crate::sign_b2e::events::OnSignB2eMemberStatusChanged)), with the feature `sign_b2e`.
 	OnSignB2eMemberStatusChanged(crate::sign_b2e::events::OnSignB2eMemberStatusChanged),
 	#[cfg(feature = "sign_b2e")]
-	/// `ONSIGNHCMLINKB2EDOCUMENTSIGNED` ([`sign_b2e::events::OnSignHcmLinkB2eDocumentSigned`]), with the feature `sign_b2e`.
+	/// `ONSIGNHCMLINKB2EDOCUMENTSIGNED` ([`sign_b2e::events::OnSignHcmLinkB2eDocumentSigned`](crate::sign_b2e::events::OnSignHcmLinkB2eDocumentSigned)), with the feature `sign_b2e`.
 	OnSignHcmLinkB2eDocumentSigned(
 		crate::sign_b2e::events::OnSignHcmLinkB2eDocumentSigned,
 	),
 	#[cfg(feature = "sonet")]
-	/// `ONSONETGROUPADD` ([`sonet::events::OnSonetGroupAdd`]), with the feature `sonet`.
+	/// `ONSONETGROUPADD` ([`sonet::events::OnSonetGroupAdd`](crate::sonet::events::OnSonetGroupAdd)), with the feature `sonet`.
 	OnSonetGroupAdd(crate::sonet::events::OnSonetGroupAdd),
 	#[cfg(feature = "sonet")]
-	/// `ONSONETGROUPDELETE` ([`sonet::events::OnSonetGroupDelete`]), with the feature `sonet`.
+	/// `ONSONETGROUPDELETE` ([`sonet::events::OnSonetGroupDelete`](crate::sonet::events::OnSonetGroupDelete)), with the feature `sonet`.
 	OnSonetGroupDelete(crate::sonet::events::OnSonetGroupDelete),
 	#[cfg(feature = "sonet")]
-	/// `ONSONETGROUPSUBJECTADD` ([`sonet::events::OnSonetGroupSubjectAdd`]), with the feature `sonet`.
+	/// `ONSONETGROUPSUBJECTADD` ([`sonet::events::OnSonetGroupSubjectAdd`](crate::sonet::events::OnSonetGroupSubjectAdd)), with the feature `sonet`.
 	OnSonetGroupSubjectAdd(crate::sonet::events::OnSonetGroupSubjectAdd),
 	#[cfg(feature = "sonet")]
-	/// `ONSONETGROUPSUBJECTDELETE` ([`sonet::events::OnSonetGroupSubjectDelete`]), with the feature `sonet`.
+	/// `ONSONETGROUPSUBJECTDELETE` ([`sonet::events::OnSonetGroupSubjectDelete`](crate::sonet::events::OnSonetGroupSubjectDelete)), with the feature `sonet`.
 	OnSonetGroupSubjectDelete(crate::sonet::events::OnSonetGroupSubjectDelete),
 	#[cfg(feature = "sonet")]
-	/// `ONSONETGROUPSUBJECTUPDATE` ([`sonet::events::OnSonetGroupSubjectUpdate`]), with the feature `sonet`.
+	/// `ONSONETGROUPSUBJECTUPDATE` ([`sonet::events::OnSonetGroupSubjectUpdate`](crate::sonet::events::OnSonetGroupSubjectUpdate)), with the feature `sonet`.
 	OnSonetGroupSubjectUpdate(crate::sonet::events::OnSonetGroupSubjectUpdate),
 	#[cfg(feature = "sonet")]
-	/// `ONSONETGROUPUPDATE` ([`sonet::events::OnSonetGroupUpdate`]), with the feature `sonet`.
+	/// `ONSONETGROUPUPDATE` ([`sonet::events::OnSonetGroupUpdate`](crate::sonet::events::OnSonetGroupUpdate)), with the feature `sonet`.
 	OnSonetGroupUpdate(crate::sonet::events::OnSonetGroupUpdate),
 	#[cfg(feature = "task")]
-	/// `ONTASKADD` ([`task::events::OnTaskAdd`]), with the feature `task`.
+	/// `ONTASKADD` ([`task::events::OnTaskAdd`](crate::task::events::OnTaskAdd)), with the feature `task`.
 	OnTaskAdd(crate::task::events::OnTaskAdd),
 	#[cfg(feature = "task")]
-	/// `ONTASKCOMMENTADD` ([`task::events::OnTaskCommentAdd`]), with the feature `task`.
+	/// `ONTASKCOMMENTADD` ([`task::events::OnTaskCommentAdd`](crate::task::events::OnTaskCommentAdd)), with the feature `task`.
 	OnTaskCommentAdd(crate::task::events::OnTaskCommentAdd),
 	#[cfg(feature = "task")]
-	/// `ONTASKCOMMENTDELETE` ([`task::events::OnTaskCommentDelete`]), with the feature `task`.
+	/// `ONTASKCOMMENTDELETE` ([`task::events::OnTaskCommentDelete`](crate::task::events::OnTaskCommentDelete)), with the feature `task`.
 	OnTaskCommentDelete(crate::task::events::OnTaskCommentDelete),
 	#[cfg(feature = "task")]
-	/// `ONTASKCOMMENTUPDATE` ([`task::events::OnTaskCommentUpdate`]), with the feature `task`.
+	/// `ONTASKCOMMENTUPDATE` ([`task::events::OnTaskCommentUpdate`](crate::task::events::OnTaskCommentUpdate)), with the feature `task`.
 	OnTaskCommentUpdate(crate::task::events::OnTaskCommentUpdate),
 	#[cfg(feature = "task")]
-	/// `ONTASKDELETE` ([`task::events::OnTaskDelete`]), with the feature `task`.
+	/// `ONTASKDELETE` ([`task::events::OnTaskDelete`](crate::task::events::OnTaskDelete)), with the feature `task`.
 	OnTaskDelete(crate::task::events::OnTaskDelete),
 	#[cfg(feature = "task")]
-	/// `ONTASKUPDATE` ([`task::events::OnTaskUpdate`]), with the feature `task`.
+	/// `ONTASKUPDATE` ([`task::events::OnTaskUpdate`](crate::task::events::OnTaskUpdate)), with the feature `task`.
 	OnTaskUpdate(crate::task::events::OnTaskUpdate),
 	#[cfg(feature = "telephony")]
-	/// `ONEXTERNALCALLBACKSTART` ([`telephony::events::OnExternalCallBackStart`]), with the feature `telephony`.
+	/// `ONEXTERNALCALLBACKSTART` ([`telephony::events::OnExternalCallBackStart`](crate::telephony::events::OnExternalCallBackStart)), with the feature `telephony`.
 	OnExternalCallBackStart(crate::telephony::events::OnExternalCallBackStart),
 	#[cfg(feature = "telephony")]
-	/// `ONEXTERNALCALLSTART` ([`telephony::events::OnExternalCallStart`]), with the feature `telephony`.
+	/// `ONEXTERNALCALLSTART` ([`telephony::events::OnExternalCallStart`](crate::telephony::events::OnExternalCallStart)), with the feature `telephony`.
 	OnExternalCallStart(crate::telephony::events::OnExternalCallStart),
 	#[cfg(feature = "telephony")]
-	/// `ONVOXIMPLANTCALLEND` ([`telephony::events::OnVoximplantCallEnd`]), with the feature `telephony`.
+	/// `ONVOXIMPLANTCALLEND` ([`telephony::events::OnVoximplantCallEnd`](crate::telephony::events::OnVoximplantCallEnd)), with the feature `telephony`.
 	OnVoximplantCallEnd(crate::telephony::events::OnVoximplantCallEnd),
 	#[cfg(feature = "telephony")]
-	/// `ONVOXIMPLANTCALLINIT` ([`telephony::events::OnVoximplantCallInit`]), with the feature `telephony`.
+	/// `ONVOXIMPLANTCALLINIT` ([`telephony::events::OnVoximplantCallInit`](crate::telephony::events::OnVoximplantCallInit)), with the feature `telephony`.
 	OnVoximplantCallInit(crate::telephony::events::OnVoximplantCallInit),
 	#[cfg(feature = "telephony")]
-	/// `ONVOXIMPLANTCALLSTART` ([`telephony::events::OnVoximplantCallStart`]), with the feature `telephony`.
+	/// `ONVOXIMPLANTCALLSTART` ([`telephony::events::OnVoximplantCallStart`](crate::telephony::events::OnVoximplantCallStart)), with the feature `telephony`.
 	OnVoximplantCallStart(crate::telephony::events::OnVoximplantCallStart),
 	#[cfg(feature = "user")]
-	/// `ONUSERADD` ([`user::events::OnUserAdd`]), with the feature `user`.
+	/// `ONUSERADD` ([`user::events::OnUserAdd`](crate::user::events::OnUserAdd)), with the feature `user`.
 	OnUserAdd(crate::user::events::OnUserAdd),
 	/// An event this build has no type for (its scope's feature is
 	/// off, or the docs do not list it): its name, upper case, and

@@ -34,10 +34,6 @@ pub use ::bitrix24_gen_core::{entities, List, SystemError};
 pub use ::bitrix24_gen_core::support::coverage;
 mod event_enum;
 pub use event_enum::Event;
-#[cfg(feature = "catalog")]
-pub use ::bitrix24_gen_catalog::catalog;
-#[cfg(feature = "crm")]
-pub use ::bitrix24_gen_crm::crm;
 #[cfg(feature = "ai_admin")]
 pub use ::bitrix24_gen_group_a_c::ai_admin;
 #[cfg(feature = "basic")]
@@ -54,6 +50,18 @@ pub use ::bitrix24_gen_group_a_c::calendar;
 pub use ::bitrix24_gen_group_a_c::call;
 #[cfg(feature = "cashbox")]
 pub use ::bitrix24_gen_group_a_c::cashbox;
+#[cfg(feature = "catalog")]
+pub use ::bitrix24_gen_catalog::catalog;
+#[cfg(feature = "crm")]
+/// Scope `crm` (429 methods), behind the feature `crm`.
+///
+/// Generated in 2 crates that cargo checks in parallel; one module here.
+pub mod crm {
+	#[doc(inline)]
+	pub use ::bitrix24_gen_crm::crm::*;
+	#[doc(inline)]
+	pub use ::bitrix24_gen_crm_2::crm::*;
+}
 #[cfg(feature = "delivery")]
 pub use ::bitrix24_gen_group_d_h::delivery;
 #[cfg(feature = "department")]
@@ -72,8 +80,16 @@ pub use ::bitrix24_gen_group_d_h::events;
 pub use ::bitrix24_gen_group_d_h::humanresources;
 #[cfg(feature = "humanresources_hcmlink")]
 pub use ::bitrix24_gen_group_d_h::humanresources_hcmlink;
+#[cfg(feature = "im")]
+pub use ::bitrix24_gen_im::im;
+#[cfg(feature = "imbot")]
+pub use ::bitrix24_gen_imbot::imbot;
 #[cfg(feature = "imconnector")]
 pub use ::bitrix24_gen_group_i_r::imconnector;
+#[cfg(feature = "imopenlines")]
+pub use ::bitrix24_gen_imopenlines::imopenlines;
+#[cfg(feature = "landing")]
+pub use ::bitrix24_gen_landing::landing;
 #[cfg(feature = "lists")]
 pub use ::bitrix24_gen_group_i_r::lists;
 #[cfg(feature = "log")]
@@ -96,6 +112,8 @@ pub use ::bitrix24_gen_group_i_r::placement;
 pub use ::bitrix24_gen_group_i_r::pull;
 #[cfg(feature = "rpa")]
 pub use ::bitrix24_gen_group_i_r::rpa;
+#[cfg(feature = "sale")]
+pub use ::bitrix24_gen_sale::sale;
 #[cfg(feature = "salescenter")]
 pub use ::bitrix24_gen_group_s_z::salescenter;
 #[cfg(feature = "sign_b2e")]
@@ -104,6 +122,8 @@ pub use ::bitrix24_gen_group_s_z::sign_b2e;
 pub use ::bitrix24_gen_group_s_z::socialnetwork;
 #[cfg(feature = "sonet")]
 pub use ::bitrix24_gen_group_s_z::sonet;
+#[cfg(feature = "task")]
+pub use ::bitrix24_gen_task::task;
 #[cfg(feature = "tasks")]
 pub use ::bitrix24_gen_group_s_z::tasks;
 #[cfg(feature = "telephony")]
@@ -120,15 +140,3 @@ pub use ::bitrix24_gen_group_s_z::userconsent;
 pub use ::bitrix24_gen_group_s_z::userfieldconfig;
 #[cfg(feature = "vote")]
 pub use ::bitrix24_gen_group_s_z::vote;
-#[cfg(feature = "im")]
-pub use ::bitrix24_gen_im::im;
-#[cfg(feature = "imbot")]
-pub use ::bitrix24_gen_imbot::imbot;
-#[cfg(feature = "imopenlines")]
-pub use ::bitrix24_gen_imopenlines::imopenlines;
-#[cfg(feature = "landing")]
-pub use ::bitrix24_gen_landing::landing;
-#[cfg(feature = "sale")]
-pub use ::bitrix24_gen_sale::sale;
-#[cfg(feature = "task")]
-pub use ::bitrix24_gen_task::task;

@@ -4,7 +4,7 @@
 //! the scope crates.
 
 use anyhow::Result;
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use std::collections::BTreeMap;
@@ -95,7 +95,7 @@ fn allows() -> TokenStream {
 /// scope module re-exported from its crate, each behind its feature.
 pub fn facade_lib_rs(
     scopes: &[(String, usize)],
-    plan: &BTreeMap<String, Vec<String>>,
+    plan: &BTreeMap<String, Vec<layout::Unit>>,
     seeds: bool,
     events: usize,
 ) -> TokenStream {
@@ -138,15 +138,50 @@ pub fn facade_lib_rs(
         (quote!(), quote!())
     };
     let core = format_ident!("{}", layout::rust_name(layout::CORE));
-    let modules = plan.iter().flat_map(|(krate, idents)| {
-        let krate = format_ident!("{}", layout::rust_name(krate));
-        idents.iter().map(move |ident| {
-            let i = format_ident!("{}", ident);
-            quote! {
+    let n_of = |scope: &str| {
+        scopes
+            .iter()
+            .find(|(s, _)| s == scope)
+            .map_or(0, |(_, n)| *n)
+    };
+    let modules = scopes.iter().map(|(ident, _)| {
+        let i = format_ident!("{}", ident);
+        let crates: Vec<Ident> = layout::crates_of(plan, ident)
+            .into_iter()
+            .map(|k| format_ident!("{}", layout::rust_name(k)))
+            .collect();
+        match crates.as_slice() {
+            [one] => quote! {
                 #[cfg(feature = #ident)]
-                pub use ::#krate::#i;
+                pub use ::#one::#i;
+            },
+            // A split scope: its parts' modules glued back into one.
+            parts => {
+                let doc = docs::attrs(&[
+                    format!(
+                        "Scope {} ({} methods), behind the feature {}.",
+                        docs::code(ident),
+                        n_of(ident),
+                        docs::code(ident)
+                    ),
+                    String::new(),
+                    format!(
+                        "Generated in {} crates that cargo checks in parallel; one module here.",
+                        parts.len()
+                    ),
+                ]);
+                quote! {
+                    #[cfg(feature = #ident)]
+                    #doc
+                    pub mod #i {
+                        #(
+                            #[doc(inline)]
+                            pub use ::#parts::#i::*;
+                        )*
+                    }
+                }
             }
-        })
+        }
     });
     let allows = allows();
     quote! {
@@ -199,8 +234,8 @@ pub fn core_lib_rs(system: &SystemErrors) -> Result<TokenStream> {
 
 /// A scope crate's `src/lib.rs`: its scope modules, each behind its
 /// feature, on top of the core.
-pub fn scope_lib_rs(scopes: &[(String, usize)]) -> TokenStream {
-    let names = docs::code_list(scopes.iter().map(|(s, _)| s.as_str()));
+pub fn scope_lib_rs(scopes: &[(layout::Unit, usize)]) -> TokenStream {
+    let names = docs::code_list(scopes.iter().map(|(u, _)| u.scope.as_str()));
     let doc = inner_doc(&[
         format!("Generated Bitrix24 scope modules {names}."),
         String::new(),
@@ -208,10 +243,16 @@ pub fn scope_lib_rs(scopes: &[(String, usize)]) -> TokenStream {
             .to_string(),
     ]);
     let core = format_ident!("{}", layout::rust_name(layout::CORE));
-    let modules = scopes.iter().map(|(ident, n)| {
+    let modules = scopes.iter().map(|(unit, n)| {
+        let ident = &unit.scope;
         let i = format_ident!("{}", ident);
+        let part = if unit.parts > 1 {
+            format!(", part {} of {}", unit.part + 1, unit.parts)
+        } else {
+            String::new()
+        };
         let d = docs::attrs(&[format!(
-            "Scope {} ({n} methods), behind the feature {}.",
+            "Scope {} ({n} methods{part}), behind the feature {}.",
             docs::code(ident),
             docs::code(ident)
         )]);
@@ -306,7 +347,7 @@ const LINTS: &str = "\n[lints]\nworkspace = true\n";
 /// `full`, and the test-only `deserialize-params`.
 pub fn facade_cargo_toml(
     scopes: &[(String, usize)],
-    plan: &BTreeMap<String, Vec<String>>,
+    plan: &BTreeMap<String, Vec<layout::Unit>>,
 ) -> String {
     let mut out = package(
         "bitrix24",
@@ -331,16 +372,16 @@ pub fn facade_cargo_toml(
         out.push_str(&format!("    \"{krate}?/deserialize-params\",\n"));
     }
     out.push_str("]\n");
-    let crate_of = |scope: &str| {
-        plan.iter()
-            .find(|(_, v)| v.iter().any(|s| s == scope))
-            .map(|(k, _)| k.as_str())
-            .unwrap_or_default()
-    };
     for (s, n) in scopes {
-        let krate = crate_of(s);
+        let crates = layout::crates_of(plan, s);
+        let enables: Vec<String> = crates
+            .iter()
+            .flat_map(|k| [format!("\"dep:{k}\""), format!("\"{k}/{s}\"")])
+            .collect();
         out.push_str(&format!(
-            "# {n} methods, in {krate}\n{s} = [\"dep:{krate}\", \"{krate}/{s}\"]\n"
+            "# {n} methods, in {}\n{s} = [{}]\n",
+            crates.join(", "),
+            enables.join(", ")
         ));
     }
     out.push_str(
@@ -382,8 +423,8 @@ pub fn core_cargo_toml(scopes: &[(String, usize)]) -> String {
 }
 
 /// A scope crate's `Cargo.toml`: one feature per scope module it holds.
-pub fn scope_cargo_toml(krate: &str, scopes: &[(String, usize)]) -> String {
-    let names: Vec<&str> = scopes.iter().map(|(s, _)| s.as_str()).collect();
+pub fn scope_cargo_toml(krate: &str, scopes: &[(layout::Unit, usize)]) -> String {
+    let names: Vec<&str> = scopes.iter().map(|(u, _)| u.scope.as_str()).collect();
     let mut out = package(
         krate,
         &format!(
@@ -398,9 +439,15 @@ pub fn scope_cargo_toml(krate: &str, scopes: &[(String, usize)]) -> String {
         "deserialize-params = [\"{}/deserialize-params\"]\n",
         layout::CORE
     ));
-    for (s, n) in scopes {
+    for (u, n) in scopes {
+        let s = &u.scope;
+        let part = if u.parts > 1 {
+            format!(", part {} of {}", u.part + 1, u.parts)
+        } else {
+            String::new()
+        };
         out.push_str(&format!(
-            "# {n} methods\n{s} = [\"{}/{s}\"]\n",
+            "# {n} methods{part}\n{s} = [\"{}/{s}\"]\n",
             layout::CORE
         ));
     }

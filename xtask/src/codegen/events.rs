@@ -35,11 +35,11 @@ pub fn event_enum(events: &[EventRef]) -> Result<TokenStream> {
         let s = format_ident!("{}", e.scope);
         let t = format_ident!("{}", e.type_name);
         let d = docs::attrs(&[format!(
-            "{} ([`{}::events::{}`]), with the feature {}.",
+            "{} ([`{scope}::events::{t}`](crate::{scope}::events::{t})), with the feature {}.",
             docs::code(&e.event),
-            e.scope,
-            e.type_name,
-            docs::code(&e.scope)
+            docs::code(&e.scope),
+            scope = e.scope,
+            t = e.type_name,
         )]);
         quote! {
             #[cfg(feature = #scope)]

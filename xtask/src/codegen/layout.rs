@@ -31,6 +31,41 @@ pub const CORE: &str = "bitrix24-gen-core";
 /// crate of its own.
 pub const OWN_CRATE_BYTES: usize = 400_000;
 
+/// A scope module of at least this many bytes is split into parts of at
+/// most about this size (two at least), each a crate of its own (`bitrix24-gen-crm`,
+/// `bitrix24-gen-crm-2`), by whole top-level modules in name order: cargo
+/// checks the parts in parallel, and the facade glues them back into one
+/// module.
+pub const SPLIT_BYTES: usize = 2_000_000;
+
+/// How many parts a scope module of `bytes` bytes is split into.
+pub fn parts(bytes: usize) -> usize {
+    if bytes >= SPLIT_BYTES {
+        bytes.div_ceil(SPLIT_BYTES).max(2)
+    } else {
+        1
+    }
+}
+
+/// Cuts `sizes` (in order) into at most `parts` contiguous runs of about
+/// equal total size; returns the index each run starts at (the first is 0).
+pub fn cut(sizes: &[usize], parts: usize) -> Vec<usize> {
+    let total: usize = sizes.iter().sum();
+    let parts = parts.clamp(1, sizes.len().max(1));
+    let mut starts = vec![0];
+    let mut sum = 0;
+    for (i, n) in sizes.iter().enumerate() {
+        let next = total * starts.len() / parts;
+        // Start a new run here when that lands nearer the ideal cut than
+        // after this module.
+        if starts.len() < parts && i > 0 && sum + n / 2 >= next && sum > 0 {
+            starts.push(i);
+        }
+        sum += n;
+    }
+    starts
+}
+
 /// The crates of the smaller scopes: name suffix and the first letters of
 /// the scope modules they hold.
 pub const GROUPS: &[(&str, char, char)] = &[
@@ -50,12 +85,41 @@ pub fn rust_name(krate: &str) -> String {
     krate.replace('-', "_")
 }
 
-/// Scope crates and the scope modules each holds, from each scope's
-/// module size in bytes; sorted by crate name, scopes in name order.
-pub fn plan(scopes: &[(String, usize)]) -> Result<BTreeMap<String, Vec<String>>> {
-    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (scope, bytes) in scopes {
-        let krate = if *bytes >= OWN_CRATE_BYTES {
+/// A scope module, or one part of a split one, as a crate holds it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Unit {
+    /// The scope module (`crm`).
+    pub scope: String,
+    /// Which part (0 for the first or only one).
+    pub part: usize,
+    /// How many parts the scope has.
+    pub parts: usize,
+}
+
+/// Scope crates and the scope modules (or parts) each holds, from the
+/// sizes in bytes of each scope's parts; sorted by crate name, scopes in
+/// name order.
+pub fn plan(scopes: &[(String, Vec<usize>)]) -> Result<BTreeMap<String, Vec<Unit>>> {
+    let mut out: BTreeMap<String, Vec<Unit>> = BTreeMap::new();
+    for (scope, sizes) in scopes {
+        let parts = sizes.len().max(1);
+        let bytes: usize = sizes.iter().sum();
+        if parts > 1 {
+            for part in 0..parts {
+                let krate = if part == 0 {
+                    crate_name(scope)
+                } else {
+                    crate_name(&format!("{scope}-{}", part + 1))
+                };
+                out.entry(krate).or_default().push(Unit {
+                    scope: scope.clone(),
+                    part,
+                    parts,
+                });
+            }
+            continue;
+        }
+        let krate = if bytes >= OWN_CRATE_BYTES {
             crate_name(scope)
         } else {
             let first = scope.chars().next().unwrap_or('z').to_ascii_lowercase();
@@ -65,15 +129,37 @@ pub fn plan(scopes: &[(String, usize)]) -> Result<BTreeMap<String, Vec<String>>>
                 .map_or("other", |(name, _, _)| name);
             crate_name(&format!("group-{group}"))
         };
-        out.entry(krate).or_default().push(scope.clone());
+        out.entry(krate).or_default().push(Unit {
+            scope: scope.clone(),
+            part: 0,
+            parts: 1,
+        });
     }
     if out.contains_key(CORE) {
         bail!("a scope crate would be named like the core crate `{CORE}`");
     }
     for list in out.values_mut() {
         list.sort();
+        if list.windows(2).any(|w| w[0].scope == w[1].scope) {
+            bail!("a crate would hold two parts of one scope: {list:?}");
+        }
     }
     Ok(out)
+}
+
+/// The crates holding `scope`, in part order.
+pub fn crates_of<'a>(plan: &'a BTreeMap<String, Vec<Unit>>, scope: &str) -> Vec<&'a str> {
+    let mut found: Vec<(usize, &str)> = plan
+        .iter()
+        .flat_map(|(k, units)| {
+            units
+                .iter()
+                .filter(|u| u.scope == scope)
+                .map(move |u| (u.part, k.as_str()))
+        })
+        .collect();
+    found.sort();
+    found.into_iter().map(|(_, k)| k).collect()
 }
 
 /// Whether a directory under `crates/` is named like a generated crate:
@@ -91,25 +177,53 @@ mod tests {
     #[test]
     fn large_scopes_get_a_crate_small_ones_their_letter_group() {
         let scopes = [
-            ("crm".to_string(), OWN_CRATE_BYTES),
-            ("basic".to_string(), 10),
-            ("calendar".to_string(), 10),
-            ("user".to_string(), OWN_CRATE_BYTES - 1),
+            ("crm".to_string(), vec![OWN_CRATE_BYTES]),
+            ("basic".to_string(), vec![10]),
+            ("calendar".to_string(), vec![10]),
+            ("user".to_string(), vec![OWN_CRATE_BYTES - 1]),
+            ("big".to_string(), vec![SPLIT_BYTES, SPLIT_BYTES]),
         ];
         let plan = plan(&scopes).expect("plan");
-        let got: Vec<(&str, Vec<&str>)> = plan
+        let got: Vec<(&str, Vec<(&str, usize)>)> = plan
             .iter()
-            .map(|(k, v)| (k.as_str(), v.iter().map(String::as_str).collect()))
+            .map(|(k, v)| {
+                (
+                    k.as_str(),
+                    v.iter().map(|u| (u.scope.as_str(), u.part)).collect(),
+                )
+            })
             .collect();
         assert_eq!(
             got,
             [
-                ("bitrix24-gen-crm", vec!["crm"]),
-                ("bitrix24-gen-group-a-c", vec!["basic", "calendar"]),
-                ("bitrix24-gen-group-s-z", vec!["user"]),
+                ("bitrix24-gen-big", vec![("big", 0)]),
+                ("bitrix24-gen-big-2", vec![("big", 1)]),
+                ("bitrix24-gen-crm", vec![("crm", 0)]),
+                (
+                    "bitrix24-gen-group-a-c",
+                    vec![("basic", 0), ("calendar", 0)]
+                ),
+                ("bitrix24-gen-group-s-z", vec![("user", 0)]),
             ]
+        );
+        assert_eq!(
+            crates_of(&plan, "big"),
+            ["bitrix24-gen-big", "bitrix24-gen-big-2"]
         );
         assert!(is_generated_name("bitrix24") && is_generated_name("bitrix24-gen-crm"));
         assert!(!is_generated_name("bitrix24-runtime") && !is_generated_name("bitrix24-app"));
+    }
+
+    #[test]
+    fn splits_cut_whole_modules_near_equal_sizes() {
+        assert_eq!(parts(SPLIT_BYTES - 1), 1);
+        assert_eq!(parts(SPLIT_BYTES), 2);
+        assert_eq!(parts(3 * SPLIT_BYTES + 1), 4);
+        assert_eq!(cut(&[10, 10, 10, 10], 2), [0, 2]);
+        assert_eq!(cut(&[30, 5, 5, 5, 5], 2), [0, 1]);
+        assert_eq!(cut(&[5, 5, 5, 5, 30], 2), [0, 4]);
+        assert_eq!(cut(&[1, 1, 1], 3), [0, 1, 2]);
+        assert_eq!(cut(&[7], 2), [0]);
+        assert_eq!(cut(&[], 2), [0]);
     }
 }

@@ -68,14 +68,14 @@ pub fn generate(
         .par_iter()
         .map(|(ident, group)| (ident.clone(), scope_file(ident, group, &names)))
         .collect();
-    let mut texts: BTreeMap<String, (usize, String)> = BTreeMap::new();
+    let mut texts: BTreeMap<String, (usize, Vec<String>)> = BTreeMap::new();
     let mut event_refs: Vec<events::EventRef> = Vec::new();
     let mut errors: Vec<String> = Vec::new();
     for (ident, result) in rendered {
         match result {
             Ok(file) => {
                 event_refs.extend(file.events);
-                texts.insert(ident, (file.methods, file.text));
+                texts.insert(ident, (file.methods, file.parts));
             }
             Err(e) => errors.extend(e),
         }
@@ -87,9 +87,9 @@ pub fn generate(
             errors.join("\n")
         );
     }
-    let sizes: Vec<(String, usize)> = texts
+    let sizes: Vec<(String, Vec<usize>)> = texts
         .iter()
-        .map(|(i, (_, t))| (i.clone(), t.len()))
+        .map(|(i, (_, parts))| (i.clone(), parts.iter().map(String::len).collect()))
         .collect();
     let plan = layout::plan(&sizes)?;
     let scope_list: Vec<(String, usize)> =
@@ -158,10 +158,10 @@ pub fn generate(
         crate_files::core_cargo_toml(&scope_list),
     );
     // The scope crates.
-    for (krate, idents) in &plan {
-        let held: Vec<(String, usize)> = idents
+    for (krate, units) in &plan {
+        let held: Vec<(layout::Unit, usize)> = units
             .iter()
-            .filter_map(|i| texts.get(i).map(|(n, _)| (i.clone(), *n)))
+            .filter_map(|u| texts.get(&u.scope).map(|(n, _)| (u.clone(), *n)))
             .collect();
         put(
             krate,
@@ -171,9 +171,12 @@ pub fn generate(
                 &format!("{krate}/src/lib.rs"),
             )?,
         );
-        for ident in idents {
-            if let Some((_, text)) = texts.remove(ident) {
-                put(krate, &format!("src/{ident}.rs"), text);
+        for u in units {
+            if let Some(text) = texts
+                .get_mut(&u.scope)
+                .and_then(|(_, parts)| parts.get_mut(u.part))
+            {
+                put(krate, &format!("src/{}.rs", u.scope), std::mem::take(text));
             }
         }
         put(
@@ -206,10 +209,11 @@ struct Group<'a> {
     events: Vec<&'a EventSpec>,
 }
 
-/// One scope's module file: its method count, text and events.
+/// One scope's module file (or, split, its parts' files): its method
+/// count, texts and events.
 struct ScopeText {
     methods: usize,
-    text: String,
+    parts: Vec<String>,
     events: Vec<events::EventRef>,
 }
 
@@ -248,28 +252,73 @@ fn scope_file(ident: &str, group: &Group<'_>, entities: &items::EntityNames) -> 
     if !errors.is_empty() {
         return Err(errors);
     }
-    let mut line = format!(
+    let line = format!(
         "Methods of the scope folder {} ({} methods); cargo feature {}.",
         docs::code_list(scope.folders.iter().map(String::as_str)),
         scope.methods,
         docs::code(ident)
     );
-    if !refs.is_empty() {
-        line.push_str(&format!(
-            " Event payload types: {}, in [`events`].",
-            refs.len()
-        ));
-    }
-    let attrs = inner_doc(&[line]);
-    let body = scope.root.tokens();
+    let events_line = if refs.is_empty() {
+        String::new()
+    } else {
+        format!(" Event payload types: {}, in [`events`].", refs.len())
+    };
     let path = format!("src/{ident}.rs");
-    render(quote!(#attrs #body), &path)
-        .map(|text| ScopeText {
+    let attrs = inner_doc(&[format!("{line}{events_line}")]);
+    let body = scope.root.tokens();
+    let whole = render(quote!(#attrs #body), &path).map_err(|e| vec![format!("{path}: {e:#}")])?;
+    let parts = layout::parts(whole.len());
+    if parts == 1 || !scope.root.items.is_empty() || scope.root.children.len() < 2 {
+        return Ok(ScopeText {
             methods: scope.methods,
-            text,
+            parts: vec![whole],
             events: refs,
-        })
-        .map_err(|e| vec![format!("{path}: {e:#}")])
+        });
+    }
+    // Split by whole top-level modules, each measured as printed.
+    let children = scope.root.child_tokens();
+    let mut sizes = Vec::with_capacity(children.len());
+    for c in &children {
+        let text = render(c.clone(), &path).map_err(|e| vec![format!("{path}: {e:#}")])?;
+        sizes.push(text.len());
+    }
+    let starts = layout::cut(&sizes, parts);
+    let mut texts = Vec::with_capacity(starts.len());
+    for (i, start) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).copied().unwrap_or(children.len());
+        let names: Vec<&str> = scope
+            .root
+            .children
+            .keys()
+            .skip(*start)
+            .take(end - start)
+            .map(String::as_str)
+            .collect();
+        let here = if names.contains(&EVENTS_MODULE) {
+            events_line.as_str()
+        } else {
+            ""
+        };
+        let doc = inner_doc(&[
+            format!("{line}{here}"),
+            String::new(),
+            format!(
+                "Part {} of {} of the scope, compiled as a crate of its own: {}.",
+                i + 1,
+                starts.len(),
+                docs::code_list(names.iter().copied())
+            ),
+        ]);
+        let held = &children[*start..end];
+        texts.push(
+            render(quote!(#doc #(#held)*), &path).map_err(|e| vec![format!("{path}: {e:#}")])?,
+        );
+    }
+    Ok(ScopeText {
+        methods: scope.methods,
+        parts: texts,
+        events: refs,
+    })
 }
 
 /// A shared entity type: its definition (the first place a result holds
@@ -552,18 +601,26 @@ impl Module {
 
     fn tokens(&self) -> TokenStream {
         let items = &self.items;
-        let children = self.children.iter().map(|(name, m)| {
-            let ident = format_ident!("{}", name);
-            let doc = docs::attrs(&m.doc);
-            let body = m.tokens();
-            quote! {
-                #doc
-                pub mod #ident {
-                    #body
-                }
-            }
-        });
+        let children = self.child_tokens();
         quote!(#(#items)* #(#children)*)
+    }
+
+    /// Each child module, whole, in name order.
+    fn child_tokens(&self) -> Vec<TokenStream> {
+        self.children
+            .iter()
+            .map(|(name, m)| {
+                let ident = format_ident!("{}", name);
+                let doc = docs::attrs(&m.doc);
+                let body = m.tokens();
+                quote! {
+                    #doc
+                    pub mod #ident {
+                        #body
+                    }
+                }
+            })
+            .collect()
     }
 }
 
