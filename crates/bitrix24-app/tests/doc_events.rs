@@ -259,3 +259,23 @@ fn a_form_payload_decodes_into_its_variant() {
     .unwrap_err();
     assert!(err.to_string().contains("ONCRMDEALADD"), "{err}");
 }
+
+#[test]
+fn offline_events_decode_into_the_same_variants() {
+    let result = serde_json::json!({
+        "process_id": "p1",
+        "events": [
+            {"ID": "1", "TIMESTAMP_X": "2026-11-30T01:00:00+03:00", "EVENT_NAME": "ONCRMDEALADD",
+             "EVENT_DATA": {"FIELDS": {"ID": "42"}}, "EVENT_ADDITIONAL": {"user_id": "1"},
+             "MESSAGE_ID": "m1"},
+            {"ID": "2", "EVENT_NAME": "onSomethingNew", "EVENT_DATA": false},
+        ]
+    });
+    let offline: bitrix24_app::OfflineEvents = serde_json::from_value(result).unwrap();
+    let typed = offline.typed::<bitrix24::Event>().unwrap();
+    let Some(bitrix24::Event::OnCrmDealAdd(deal)) = &typed.events[0].event_data else {
+        panic!("not the deal variant: {:?}", typed.events[0].event_data);
+    };
+    assert_eq!(deal.fields.as_ref().and_then(|f| f.id), Some(42));
+    assert!(typed.events[1].event_data.is_none());
+}
