@@ -246,8 +246,8 @@ pub mod basketitem {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -511,10 +511,10 @@ pub mod basketitem {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { order_id : field "orderId", sort : field "sort", productid : field
-			"productid", price : field "price", base_price : field "basePrice",
-			discount_price : field "discountPrice", currency : field "currency",
-			custom_price : field "customPrice", quantity : field "quantity", xml_id :
+			Fields { order_id : field "orderId", sort : exact "sort", productid : field
+			"productid", price : exact "price", base_price : exact "basePrice",
+			discount_price : exact "discountPrice", currency : field "currency",
+			custom_price : exact "customPrice", quantity : field "quantity", xml_id :
 			exact "xmlId", name : field "name", weight : field "weight", dimensions :
 			field "dimensions", measure_code : field "measureCode", measure_name : field
 			"measureName", can_buy : field "canBuy", vat_rate : field "vatRate",
@@ -685,9 +685,9 @@ pub mod basketitem {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { order_id : field "orderId", sort : field "sort", productid : field
-			"productid", price : field "price", base_price : field "basePrice",
-			discount_price : field "discountPrice", currency : field "currency",
+			Fields { order_id : field "orderId", sort : exact "sort", productid : field
+			"productid", price : exact "price", base_price : exact "basePrice",
+			discount_price : exact "discountPrice", currency : field "currency",
 			custom_price : exact "customPrice", quantity : field "quantity", xml_id :
 			exact "xmlId", name : field "name", extra : rest "", }
 		);
@@ -1214,12 +1214,12 @@ pub mod basketitem {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { sort : field "sort", price : field "price", base_price : field
-			"basePrice", discount_price : field "discountPrice", quantity : field
-			"quantity", xml_id : exact "xmlId", name : exact "name", weight : field
-			"weight", dimensions : exact "dimensions", measure_code : field
-			"measureCode", measure_name : exact "measureName", can_buy : field "canBuy",
-			vat_rate : field "vatRate", vat_included : field "vatIncluded",
+			Fields { sort : exact "sort", price : exact "price", base_price : exact
+			"basePrice", discount_price : exact "discountPrice", quantity : exact
+			"quantity", xml_id : exact "xmlId", name : exact "name", weight : exact
+			"weight", dimensions : exact "dimensions", measure_code : exact
+			"measureCode", measure_name : exact "measureName", can_buy : exact "canBuy",
+			vat_rate : exact "vatRate", vat_included : exact "vatIncluded",
 			catalog_xml_id : exact "catalogXmlId", product_xml_id : exact "productXmlId",
 			extra : rest "", }
 		);
@@ -1326,7 +1326,7 @@ pub mod basketitem {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { sort : field "sort", quantity : field "quantity", xml_id : exact
+			Fields { sort : exact "sort", quantity : field "quantity", xml_id : exact
 			"xmlId", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -1543,8 +1543,8 @@ pub mod basketproperties {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -1670,7 +1670,7 @@ pub mod basketproperties {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { basket_id : field "basketId", name : field "name", value : field
-			"value", code : field "code", sort : field "sort", xml_id : exact "xmlId",
+			"value", code : field "code", sort : exact "sort", xml_id : exact "xmlId",
 			extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -2079,7 +2079,7 @@ pub mod basketproperties {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { name : exact "name", value : exact "value", code : exact "code",
-			sort : field "sort", xml_id : exact "xmlId", extra : rest "", }
+			sort : exact "sort", xml_id : exact "xmlId", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -2267,8 +2267,8 @@ pub mod business_value_person_domain {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -2700,6 +2700,8 @@ pub mod delivery {
 		/// `DESCRIPTION`: `string`, optional.
 		pub description: Option<String>,
 		/// `SORT`: `integer`, optional.
+		///
+		/// Sent as text (`"5"`), as the docs' examples send it.
 		pub sort: Option<i64>,
 		/// `ACTIVE`: `boolean`, optional.
 		///
@@ -2763,14 +2765,14 @@ pub mod delivery {
 	extra_setter!(Add);
 	serialize_map!(
 		Add { req "REST_CODE" rest_code, req "NAME" name, req "CURRENCY" currency, opt
-		"DESCRIPTION" description, opt "SORT" sort, opt_yn "ACTIVE" active, opt "CONFIG"
-		config, opt "LOGOTYPE" logotype, rest "" extra }
+		"DESCRIPTION" description, opt_text "SORT" sort, opt_yn "ACTIVE" active, opt
+		"CONFIG" config, opt "LOGOTYPE" logotype, rest "" extra }
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Add { rest_code : field "REST_CODE", name : field "NAME", currency : field
-		"CURRENCY", description : exact "DESCRIPTION", sort : field "SORT", active :
-		field "ACTIVE", config : field "CONFIG", logotype : exact "LOGOTYPE", extra :
+		"CURRENCY", description : exact "DESCRIPTION", sort : exact "SORT", active :
+		exact "ACTIVE", config : exact "CONFIG", logotype : exact "LOGOTYPE", extra :
 		rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -2861,7 +2863,7 @@ pub mod delivery {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Getlist { select : field "SELECT", filter : field "FILTER", order : field
+		Getlist { select : exact "SELECT", filter : exact "FILTER", order : exact
 		"ORDER", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -2949,7 +2951,7 @@ pub mod delivery {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Update { id : field "ID", name : exact "NAME", currency : exact "CURRENCY",
-		description : exact "DESCRIPTION", sort : field "SORT", active : field "ACTIVE",
+		description : exact "DESCRIPTION", sort : exact "SORT", active : exact "ACTIVE",
 		logotype : exact "LOGOTYPE", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -3113,7 +3115,7 @@ pub mod delivery {
 		serialize_map!(Update { req "ID" id, opt "CONFIG" config, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Update { id : field "ID", config : field "CONFIG", extra : rest "", }
+			Update { id : field "ID", config : exact "CONFIG", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Update);
@@ -3368,8 +3370,8 @@ pub mod delivery {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Add { name : field "NAME", code : field "CODE", sort : field "SORT",
-			description : field "DESCRIPTION", settings : field "SETTINGS", profiles :
+			Add { name : field "NAME", code : field "CODE", sort : exact "SORT",
+			description : exact "DESCRIPTION", settings : field "SETTINGS", profiles :
 			field "PROFILES", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -3513,8 +3515,8 @@ pub mod delivery {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Update { id : field "ID", name : exact "NAME", code : exact "CODE", sort :
-			field "SORT", description : exact "DESCRIPTION", settings : field "SETTINGS",
-			profiles : field "PROFILES", extra : rest "", }
+			exact "SORT", description : exact "DESCRIPTION", settings : exact "SETTINGS",
+			profiles : exact "PROFILES", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Update);
@@ -3614,7 +3616,7 @@ pub mod delivery {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				SettingsConfig { type_ : field "TYPE", code : field "CODE", name : field
-				"NAME", options : field "OPTIONS", extra : rest "", }
+				"NAME", options : exact "OPTIONS", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(SettingsConfig);
@@ -3697,8 +3699,8 @@ pub mod delivery {
 				Settings { calculate_url : field "CALCULATE_URL",
 				create_delivery_request_url : exact "CREATE_DELIVERY_REQUEST_URL",
 				cancel_delivery_request_url : exact "CANCEL_DELIVERY_REQUEST_URL",
-				has_callback_tracking_support : field "HAS_CALLBACK_TRACKING_SUPPORT",
-				config : field "CONFIG", extra : rest "", }
+				has_callback_tracking_support : exact "HAS_CALLBACK_TRACKING_SUPPORT",
+				config : exact "CONFIG", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Settings);
@@ -3914,7 +3916,7 @@ pub mod delivery {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				SettingsConfig { type_ : field "TYPE", code : field "CODE", name : field
-				"NAME", options : field "OPTIONS", extra : rest "", }
+				"NAME", options : exact "OPTIONS", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(SettingsConfig);
@@ -3997,8 +3999,8 @@ pub mod delivery {
 				Settings { calculate_url : field "CALCULATE_URL",
 				create_delivery_request_url : exact "CREATE_DELIVERY_REQUEST_URL",
 				cancel_delivery_request_url : exact "CANCEL_DELIVERY_REQUEST_URL",
-				has_callback_tracking_support : field "HAS_CALLBACK_TRACKING_SUPPORT",
-				config : field "CONFIG", extra : rest "", }
+				has_callback_tracking_support : exact "HAS_CALLBACK_TRACKING_SUPPORT",
+				config : exact "CONFIG", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Settings);
@@ -4278,8 +4280,8 @@ pub mod order {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -4611,19 +4613,19 @@ pub mod order {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { lid : field "lid", person_type_id : field "personTypeId", currency :
-			field "currency", price : field "price", discount_value : field
-			"discountValue", status_id : exact "statusId", emp_status_id : field
-			"empStatusId", date_insert : field "dateInsert", marked : field "marked",
-			emp_marked_id : field "empMarkedId", reason_marked : exact "reasonMarked",
+			field "currency", price : exact "price", discount_value : exact
+			"discountValue", status_id : exact "statusId", emp_status_id : exact
+			"empStatusId", date_insert : exact "dateInsert", marked : exact "marked",
+			emp_marked_id : exact "empMarkedId", reason_marked : exact "reasonMarked",
 			user_description : exact "userDescription", additional_info : exact
-			"additionalInfo", comments : exact "comments", responsible_id : field
-			"responsibleId", recurring_id : field "recurringId", locked_by : field
-			"lockedBy", recount_flag : field "recountFlag", affiliate_id : field
-			"affiliateId", updated1c : field "updated1c", order_topic : exact
+			"additionalInfo", comments : exact "comments", responsible_id : exact
+			"responsibleId", recurring_id : exact "recurringId", locked_by : exact
+			"lockedBy", recount_flag : exact "recountFlag", affiliate_id : exact
+			"affiliateId", updated1c : exact "updated1c", order_topic : exact
 			"orderTopic", xml_id : exact "xmlId", id1c : exact "id1c", version1c : exact
-			"version1c", external_order : field "externalOrder", canceled : field
-			"canceled", emp_canceled_id : field "empCanceledId", reason_canceled : exact
-			"reasonCanceled", user_id : field "userId", extra : rest "", }
+			"version1c", external_order : exact "externalOrder", canceled : exact
+			"canceled", emp_canceled_id : exact "empCanceledId", reason_canceled : exact
+			"reasonCanceled", user_id : exact "userId", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -5210,17 +5212,17 @@ pub mod order {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { price : field "price", discount_value : field "discountValue",
-			status_id : exact "statusId", emp_status_id : field "empStatusId",
-			date_insert : field "dateInsert", marked : field "marked", emp_marked_id :
-			field "empMarkedId", reason_marked : exact "reasonMarked", user_description :
+			Fields { price : exact "price", discount_value : exact "discountValue",
+			status_id : exact "statusId", emp_status_id : exact "empStatusId",
+			date_insert : exact "dateInsert", marked : exact "marked", emp_marked_id :
+			exact "empMarkedId", reason_marked : exact "reasonMarked", user_description :
 			exact "userDescription", additional_info : exact "additionalInfo", comments :
-			exact "comments", responsible_id : field "responsibleId", recurring_id :
-			field "recurringId", locked_by : field "lockedBy", recount_flag : field
-			"recountFlag", affiliate_id : field "affiliateId", updated1c : field
+			exact "comments", responsible_id : exact "responsibleId", recurring_id :
+			exact "recurringId", locked_by : exact "lockedBy", recount_flag : exact
+			"recountFlag", affiliate_id : exact "affiliateId", updated1c : exact
 			"updated1c", order_topic : exact "orderTopic", xml_id : exact "xmlId", id1c :
-			exact "id1c", version1c : exact "version1c", external_order : field
-			"externalOrder", canceled : field "canceled", emp_canceled_id : field
+			exact "id1c", version1c : exact "version1c", external_order : exact
+			"externalOrder", canceled : exact "canceled", emp_canceled_id : exact
 			"empCanceledId", reason_canceled : exact "reasonCanceled", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -5434,8 +5436,8 @@ pub mod payment {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -5500,6 +5502,8 @@ pub mod payment {
 			/// `orderId`: `integer`, required.
 			pub order_id: i64,
 			/// `paySystemId`: `string`, required.
+			///
+			/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 			pub pay_system_id: String,
 			/// `paid`: `boolean`, optional.
 			///
@@ -5568,6 +5572,8 @@ pub mod payment {
 			/// `externalPayment`: `string`, optional.
 			pub external_payment: Option<String>,
 			/// `psInvoiceId`: `string`, optional.
+			///
+			/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 			pub ps_invoice_id: Option<String>,
 			/// `marked`: `boolean`, optional.
 			///
@@ -5823,7 +5829,7 @@ pub mod payment {
 		}
 		extra_setter!(Fields);
 		serialize_map!(
-			Fields { req "orderId" order_id, req "paySystemId" pay_system_id, opt_yn
+			Fields { req "orderId" order_id, num "paySystemId" pay_system_id, opt_yn
 			"paid" paid, opt "datePaid" date_paid, opt "empPaidId" emp_paid_id, opt
 			"psStatus" ps_status, opt "psStatusCode" ps_status_code, opt
 			"psStatusDescription" ps_status_description, opt "psStatusMessage"
@@ -5836,30 +5842,30 @@ pub mod payment {
 			"payReturnComment" pay_return_comment, opt "responsibleId" responsible_id,
 			opt "empResponsibleId" emp_responsible_id, opt_yn "isReturn" is_return, opt
 			"comments" comments, opt_yn "updated1c" updated1c, opt "id1c" id1c, opt
-			"version1c" version1c, opt "externalPayment" external_payment, opt
+			"version1c" version1c, opt "externalPayment" external_payment, opt_num
 			"psInvoiceId" ps_invoice_id, opt_yn "marked" marked, opt "reasonMarked"
 			reason_marked, opt "empMarkedId" emp_marked_id, rest "" extra }
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { order_id : field "orderId", pay_system_id : field "paySystemId",
-			paid : field "paid", date_paid : field "datePaid", emp_paid_id : field
+			paid : exact "paid", date_paid : exact "datePaid", emp_paid_id : exact
 			"empPaidId", ps_status : exact "psStatus", ps_status_code : exact
 			"psStatusCode", ps_status_description : exact "psStatusDescription",
-			ps_status_message : exact "psStatusMessage", ps_sum : field "psSum",
-			ps_currency : exact "psCurrency", ps_response_date : field "psResponseDate",
-			pay_voucher_num : exact "payVoucherNum", pay_voucher_date : field
-			"payVoucherDate", date_pay_before : field "datePayBefore", date_bill : field
-			"dateBill", xml_id : exact "xmlId", sum : field "sum", company_id : field
-			"companyId", pay_return_num : exact "payReturnNum", price_cod : field
-			"priceCod", pay_return_date : field "payReturnDate", emp_return_id : field
+			ps_status_message : exact "psStatusMessage", ps_sum : exact "psSum",
+			ps_currency : exact "psCurrency", ps_response_date : exact "psResponseDate",
+			pay_voucher_num : exact "payVoucherNum", pay_voucher_date : exact
+			"payVoucherDate", date_pay_before : exact "datePayBefore", date_bill : exact
+			"dateBill", xml_id : exact "xmlId", sum : exact "sum", company_id : exact
+			"companyId", pay_return_num : exact "payReturnNum", price_cod : exact
+			"priceCod", pay_return_date : exact "payReturnDate", emp_return_id : exact
 			"empReturnId", pay_return_comment : exact "payReturnComment", responsible_id
-			: field "responsibleId", emp_responsible_id : field "empResponsibleId",
-			is_return : field "isReturn", comments : exact "comments", updated1c : field
+			: exact "responsibleId", emp_responsible_id : exact "empResponsibleId",
+			is_return : exact "isReturn", comments : exact "comments", updated1c : exact
 			"updated1c", id1c : exact "id1c", version1c : exact "version1c",
 			external_payment : exact "externalPayment", ps_invoice_id : exact
-			"psInvoiceId", marked : field "marked", reason_marked : exact "reasonMarked",
-			emp_marked_id : field "empMarkedId", extra : rest "", }
+			"psInvoiceId", marked : exact "marked", reason_marked : exact "reasonMarked",
+			emp_marked_id : exact "empMarkedId", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -6201,6 +6207,8 @@ pub mod payment {
 		#[non_exhaustive]
 		pub struct Fields {
 			/// `paySystemId`: `string`, required.
+			///
+			/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 			pub pay_system_id: String,
 			/// `paid`: `boolean`, optional.
 			///
@@ -6269,6 +6277,8 @@ pub mod payment {
 			/// `externalPayment`: `string`, optional.
 			pub external_payment: Option<String>,
 			/// `psInvoiceId`: `string`, optional.
+			///
+			/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 			pub ps_invoice_id: Option<String>,
 			/// `marked`: `boolean`, optional.
 			///
@@ -6520,7 +6530,7 @@ pub mod payment {
 		}
 		extra_setter!(Fields);
 		serialize_map!(
-			Fields { req "paySystemId" pay_system_id, opt_yn "paid" paid, opt "datePaid"
+			Fields { num "paySystemId" pay_system_id, opt_yn "paid" paid, opt "datePaid"
 			date_paid, opt "empPaidId" emp_paid_id, opt "psStatus" ps_status, opt
 			"psStatusCode" ps_status_code, opt "psStatusDescription"
 			ps_status_description, opt "psStatusMessage" ps_status_message, opt "psSum"
@@ -6533,29 +6543,29 @@ pub mod payment {
 			pay_return_comment, opt "responsibleId" responsible_id, opt
 			"empResponsibleId" emp_responsible_id, opt_yn "isReturn" is_return, opt
 			"comments" comments, opt_yn "updated1c" updated1c, opt "id1c" id1c, opt
-			"version1c" version1c, opt "externalPayment" external_payment, opt
+			"version1c" version1c, opt "externalPayment" external_payment, opt_num
 			"psInvoiceId" ps_invoice_id, opt_yn "marked" marked, opt "reasonMarked"
 			reason_marked, opt "empMarkedId" emp_marked_id, rest "" extra }
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { pay_system_id : field "paySystemId", paid : field "paid", date_paid
-			: field "datePaid", emp_paid_id : field "empPaidId", ps_status : exact
+			Fields { pay_system_id : field "paySystemId", paid : exact "paid", date_paid
+			: exact "datePaid", emp_paid_id : exact "empPaidId", ps_status : exact
 			"psStatus", ps_status_code : exact "psStatusCode", ps_status_description :
 			exact "psStatusDescription", ps_status_message : exact "psStatusMessage",
-			ps_sum : field "psSum", ps_currency : exact "psCurrency", ps_response_date :
-			field "psResponseDate", pay_voucher_num : exact "payVoucherNum",
-			pay_voucher_date : field "payVoucherDate", date_pay_before : field
-			"datePayBefore", date_bill : field "dateBill", xml_id : exact "xmlId", sum :
-			field "sum", company_id : field "companyId", pay_return_num : exact
-			"payReturnNum", price_cod : field "priceCod", pay_return_date : field
-			"payReturnDate", emp_return_id : field "empReturnId", pay_return_comment :
-			exact "payReturnComment", responsible_id : field "responsibleId",
-			emp_responsible_id : field "empResponsibleId", is_return : field "isReturn",
-			comments : exact "comments", updated1c : field "updated1c", id1c : exact
+			ps_sum : exact "psSum", ps_currency : exact "psCurrency", ps_response_date :
+			exact "psResponseDate", pay_voucher_num : exact "payVoucherNum",
+			pay_voucher_date : exact "payVoucherDate", date_pay_before : exact
+			"datePayBefore", date_bill : exact "dateBill", xml_id : exact "xmlId", sum :
+			exact "sum", company_id : exact "companyId", pay_return_num : exact
+			"payReturnNum", price_cod : exact "priceCod", pay_return_date : exact
+			"payReturnDate", emp_return_id : exact "empReturnId", pay_return_comment :
+			exact "payReturnComment", responsible_id : exact "responsibleId",
+			emp_responsible_id : exact "empResponsibleId", is_return : exact "isReturn",
+			comments : exact "comments", updated1c : exact "updated1c", id1c : exact
 			"id1c", version1c : exact "version1c", external_payment : exact
-			"externalPayment", ps_invoice_id : exact "psInvoiceId", marked : field
-			"marked", reason_marked : exact "reasonMarked", emp_marked_id : field
+			"externalPayment", ps_invoice_id : exact "psInvoiceId", marked : exact
+			"marked", reason_marked : exact "reasonMarked", emp_marked_id : exact
 			"empMarkedId", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -6771,8 +6781,8 @@ pub mod payment_item_shipment {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -6845,6 +6855,8 @@ pub mod payment_item_shipment {
 		#[non_exhaustive]
 		pub struct Fields {
 			/// `shipmentId`: `string`, required.
+			///
+			/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 			pub shipment_id: String,
 			/// `paymentId`: `integer`, required.
 			pub payment_id: i64,
@@ -6874,7 +6886,7 @@ pub mod payment_item_shipment {
 		}
 		extra_setter!(Fields);
 		serialize_map!(
-			Fields { req "shipmentId" shipment_id, req "paymentId" payment_id, opt
+			Fields { num "shipmentId" shipment_id, req "paymentId" payment_id, opt
 			"xmlId" xml_id, rest "" extra }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -7480,8 +7492,8 @@ pub mod paymentitembasket {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -7597,7 +7609,7 @@ pub mod paymentitembasket {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { payment_id : field "paymentId", basket_id : field "basketId",
-			quantity : field "quantity", xml_id : exact "xmlId", extra : rest "", }
+			quantity : exact "quantity", xml_id : exact "xmlId", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -8246,8 +8258,8 @@ pub mod persontype {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -8372,7 +8384,7 @@ pub mod persontype {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { name : field "name", code : exact "code", sort : exact "sort",
-			active : field "active", xml_id : exact "xmlId", extra : rest "", }
+			active : exact "active", xml_id : exact "xmlId", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -8782,7 +8794,7 @@ pub mod persontype {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { name : field "name", code : exact "code", sort : exact "sort",
-			active : field "active", xml_id : exact "xmlId", extra : rest "", }
+			active : exact "active", xml_id : exact "xmlId", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -9005,8 +9017,8 @@ pub mod property {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -9199,9 +9211,9 @@ pub mod property {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FieldsSettings { minlength : field "minlength", maxlength : field
-			"maxlength", pattern : exact "pattern", multiline : field "multiline", cols :
-			field "cols", rows : field "rows", size : field "size", extra : rest "", }
+			FieldsSettings { minlength : exact "minlength", maxlength : exact
+			"maxlength", pattern : exact "pattern", multiline : exact "multiline", cols :
+			exact "cols", rows : exact "rows", size : exact "size", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsSettings);
@@ -9365,11 +9377,11 @@ pub mod property {
 		from_value!(
 			Fields { person_type_id : field "personTypeId", props_group_id : field
 			"propsGroupId", name : field "name", type_ : field "type", code : exact
-			"code", active : field "active", util : field "util", user_props : field
-			"userProps", is_filtered : field "isFiltered", sort : field "sort",
-			description : exact "description", required : field "required", multiple :
-			field "multiple", xml_id : exact "xmlId", default_value : field
-			"defaultValue", settings : field "settings", extra : rest "", }
+			"code", active : exact "active", util : exact "util", user_props : exact
+			"userProps", is_filtered : exact "isFiltered", sort : exact "sort",
+			description : exact "description", required : exact "required", multiple :
+			exact "multiple", xml_id : exact "xmlId", default_value : exact
+			"defaultValue", settings : exact "settings", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -10470,11 +10482,11 @@ pub mod property {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { name : field "name", code : exact "code", active : field "active",
-			util : field "util", user_props : field "userProps", is_filtered : field
-			"isFiltered", sort : field "sort", description : exact "description",
-			required : field "required", multiple : field "multiple", xml_id : exact
-			"xmlId", default_value : field "defaultValue", settings : field "settings",
+			Fields { name : field "name", code : exact "code", active : exact "active",
+			util : exact "util", user_props : exact "userProps", is_filtered : exact
+			"isFiltered", sort : exact "sort", description : exact "description",
+			required : exact "required", multiple : exact "multiple", xml_id : exact
+			"xmlId", default_value : exact "defaultValue", settings : exact "settings",
 			extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -10660,8 +10672,8 @@ pub mod property_relation {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -11219,7 +11231,7 @@ pub mod propertygroup {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
+		List { select : exact "select", filter : exact "filter", order : exact "order",
 		extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -11320,7 +11332,7 @@ pub mod propertygroup {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { person_type_id : field "personTypeId", name : field "name", sort :
-			field "sort", extra : rest "", }
+			exact "sort", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -11704,7 +11716,7 @@ pub mod propertygroup {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { person_type_id : field "personTypeId", name : field "name", sort :
-			field "sort", extra : rest "", }
+			exact "sort", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -11890,8 +11902,8 @@ pub mod propertyvalue {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -12545,7 +12557,7 @@ pub mod propertyvariant {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
+		List { select : exact "select", filter : exact "filter", order : exact "order",
 		extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -12666,7 +12678,7 @@ pub mod propertyvariant {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { order_props_id : field "orderPropsId", name : field "name", value :
-			field "value", sort : field "sort", description : exact "description", extra
+			field "value", sort : exact "sort", description : exact "description", extra
 			: rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -13063,7 +13075,7 @@ pub mod propertyvariant {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { name : field "name", value : field "value", sort : field "sort",
+			Fields { name : field "name", value : field "value", sort : exact "sort",
 			description : exact "description", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -13137,6 +13149,8 @@ pub mod shipment {
 	#[non_exhaustive]
 	pub struct Delete {
 		/// `id`: `string`, required.
+		///
+		/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 		pub id: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
@@ -13151,7 +13165,7 @@ pub mod shipment {
 		}
 	}
 	extra_setter!(Delete);
-	serialize_map!(Delete { req "id" id, rest "" extra });
+	serialize_map!(Delete { num "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(Delete { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
@@ -13167,6 +13181,8 @@ pub mod shipment {
 	#[non_exhaustive]
 	pub struct Get {
 		/// `id`: `string`, required.
+		///
+		/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 		pub id: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
@@ -13181,7 +13197,7 @@ pub mod shipment {
 		}
 	}
 	extra_setter!(Get);
-	serialize_map!(Get { req "id" id, rest "" extra });
+	serialize_map!(Get { num "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(Get { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
@@ -13280,8 +13296,8 @@ pub mod shipment {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -13296,6 +13312,8 @@ pub mod shipment {
 	#[non_exhaustive]
 	pub struct Update {
 		/// `id`: `string`, required.
+		///
+		/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 		pub id: String,
 		/// `fields`: `object`, required.
 		pub fields: update::Fields,
@@ -13313,7 +13331,7 @@ pub mod shipment {
 		}
 	}
 	extra_setter!(Update);
-	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
+	serialize_map!(Update { num "id" id, req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
@@ -13475,10 +13493,10 @@ pub mod shipment {
 		from_value!(
 			Fields { order_id : field "orderId", allow_delivery : field "allowDelivery",
 			deducted : field "deducted", delivery_id : field "deliveryId", status_id :
-			field "statusId", delivery_doc_date : field "deliveryDocDate",
+			exact "statusId", delivery_doc_date : exact "deliveryDocDate",
 			delivery_doc_num : exact "deliveryDocNum", tracking_number : exact
-			"trackingNumber", base_price_delivery : field "basePriceDelivery", comments :
-			exact "comments", company_id : field "companyId", responsible_id : field
+			"trackingNumber", base_price_delivery : exact "basePriceDelivery", comments :
+			exact "comments", company_id : exact "companyId", responsible_id : exact
 			"responsibleId", xml_id : exact "xmlId", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -14259,12 +14277,12 @@ pub mod shipment {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { allow_delivery : field "allowDelivery", deducted : field "deducted",
-			delivery_id : field "deliveryId", status_id : field "statusId",
-			delivery_doc_date : field "deliveryDocDate", delivery_doc_num : exact
+			delivery_id : field "deliveryId", status_id : exact "statusId",
+			delivery_doc_date : exact "deliveryDocDate", delivery_doc_num : exact
 			"deliveryDocNum", tracking_number : exact "trackingNumber",
-			base_price_delivery : field "basePriceDelivery", price_delivery : field
-			"priceDelivery", comments : exact "comments", company_id : field "companyId",
-			responsible_id : field "responsibleId", xml_id : exact "xmlId", extra : rest
+			base_price_delivery : exact "basePriceDelivery", price_delivery : exact
+			"priceDelivery", comments : exact "comments", company_id : exact "companyId",
+			responsible_id : exact "responsibleId", xml_id : exact "xmlId", extra : rest
 			"", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -14337,6 +14355,8 @@ pub mod shipmentitem {
 	#[non_exhaustive]
 	pub struct Delete {
 		/// `id`: `string`, required.
+		///
+		/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 		pub id: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
@@ -14351,7 +14371,7 @@ pub mod shipmentitem {
 		}
 	}
 	extra_setter!(Delete);
-	serialize_map!(Delete { req "id" id, rest "" extra });
+	serialize_map!(Delete { num "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(Delete { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
@@ -14367,6 +14387,8 @@ pub mod shipmentitem {
 	#[non_exhaustive]
 	pub struct Get {
 		/// `id`: `string`, required.
+		///
+		/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 		pub id: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
@@ -14381,7 +14403,7 @@ pub mod shipmentitem {
 		}
 	}
 	extra_setter!(Get);
-	serialize_map!(Get { req "id" id, rest "" extra });
+	serialize_map!(Get { num "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(Get { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
@@ -14480,8 +14502,8 @@ pub mod shipmentitem {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -14496,6 +14518,8 @@ pub mod shipmentitem {
 	#[non_exhaustive]
 	pub struct Update {
 		/// `id`: `string`, required.
+		///
+		/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 		pub id: String,
 		/// `fields`: `object`, required.
 		pub fields: update::Fields,
@@ -14513,7 +14537,7 @@ pub mod shipmentitem {
 		}
 	}
 	extra_setter!(Update);
-	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
+	serialize_map!(Update { num "id" id, req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
@@ -14554,6 +14578,8 @@ pub mod shipmentitem {
 		#[non_exhaustive]
 		pub struct Fields {
 			/// `orderDeliveryId`: `string`, required.
+			///
+			/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 			pub order_delivery_id: String,
 			/// `basketId`: `integer`, required.
 			pub basket_id: i64,
@@ -14587,7 +14613,7 @@ pub mod shipmentitem {
 		}
 		extra_setter!(Fields);
 		serialize_map!(
-			Fields { req "orderDeliveryId" order_delivery_id, req "basketId" basket_id,
+			Fields { num "orderDeliveryId" order_delivery_id, req "basketId" basket_id,
 			req "quantity" quantity, opt "xmlId" xml_id, rest "" extra }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -15195,8 +15221,8 @@ pub mod shipmentproperty {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -15389,9 +15415,9 @@ pub mod shipmentproperty {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FieldsSettings { minlength : field "minlength", maxlength : field
-			"maxlength", pattern : exact "pattern", multiline : field "multiline", cols :
-			field "cols", rows : field "rows", size : field "size", extra : rest "", }
+			FieldsSettings { minlength : exact "minlength", maxlength : exact
+			"maxlength", pattern : exact "pattern", multiline : exact "multiline", cols :
+			exact "cols", rows : exact "rows", size : exact "size", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsSettings);
@@ -15555,11 +15581,11 @@ pub mod shipmentproperty {
 		from_value!(
 			Fields { person_type_id : field "personTypeId", props_group_id : field
 			"propsGroupId", name : field "name", type_ : field "type", code : exact
-			"code", active : field "active", util : field "util", user_props : field
-			"userProps", is_filtered : field "isFiltered", sort : field "sort",
-			description : exact "description", required : field "required", multiple :
-			field "multiple", xml_id : exact "xmlId", default_value : field
-			"defaultValue", settings : field "settings", extra : rest "", }
+			"code", active : exact "active", util : exact "util", user_props : exact
+			"userProps", is_filtered : exact "isFiltered", sort : exact "sort",
+			description : exact "description", required : exact "required", multiple :
+			exact "multiple", xml_id : exact "xmlId", default_value : exact
+			"defaultValue", settings : exact "settings", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -17141,11 +17167,11 @@ pub mod shipmentproperty {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { name : field "name", code : exact "code", active : field "active",
-			util : field "util", user_props : field "userProps", is_filtered : field
-			"isFiltered", sort : field "sort", description : exact "description",
-			required : field "required", multiple : field "multiple", xml_id : exact
-			"xmlId", default_value : field "defaultValue", settings : field "settings",
+			Fields { name : field "name", code : exact "code", active : exact "active",
+			util : exact "util", user_props : exact "userProps", is_filtered : exact
+			"isFiltered", sort : exact "sort", description : exact "description",
+			required : exact "required", multiple : exact "multiple", xml_id : exact
+			"xmlId", default_value : exact "defaultValue", settings : exact "settings",
 			extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -17504,8 +17530,8 @@ pub mod shipmentpropertyvalue {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -17903,6 +17929,8 @@ pub mod shipmentpropertyvalue {
 		#[non_exhaustive]
 		pub struct FieldsShipment {
 			/// `id`: `string`, required.
+			///
+			/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 			pub id: String,
 			/// `propertyValues`: `object[]`, required.
 			pub property_values: Vec<FieldsShipmentPropertyValues>,
@@ -17929,7 +17957,7 @@ pub mod shipmentpropertyvalue {
 		}
 		extra_setter!(FieldsShipment);
 		serialize_map!(
-			FieldsShipment { req "id" id, req "propertyValues" property_values, rest ""
+			FieldsShipment { num "id" id, req "propertyValues" property_values, rest ""
 			extra }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -18177,8 +18205,8 @@ pub mod status {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -18310,8 +18338,8 @@ pub mod status {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { id : field "id", type_ : field "type", notify : field "notify", sort
-			: field "sort", color : exact "color", xml_id : exact "xmlId", extra : rest
+			Fields { id : field "id", type_ : field "type", notify : exact "notify", sort
+			: exact "sort", color : exact "color", xml_id : exact "xmlId", extra : rest
 			"", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -18764,7 +18792,7 @@ pub mod status {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { type_ : field "type", notify : field "notify", sort : field "sort",
+			Fields { type_ : field "type", notify : exact "notify", sort : exact "sort",
 			color : exact "color", xml_id : exact "xmlId", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -18977,8 +19005,8 @@ pub mod status_lang {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -19508,8 +19536,8 @@ pub mod trade_binding {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -19772,8 +19800,8 @@ pub mod trade_platform {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);

@@ -2933,7 +2933,7 @@ const METHODS: &[Row] = &[
 		output: decode_output::<bitrix24::crm::company::contact::Delete>,
 		input: resend_params::<bitrix24::crm::company::contact::Delete>,
 		result_defect: false,
-		params_defect: true,
+		params_defect: false,
 	},
 	Row {
 		method: "crm.company.contact.fields",
@@ -3126,7 +3126,7 @@ const METHODS: &[Row] = &[
 		output: decode_output::<bitrix24::crm::contact::company::Delete>,
 		input: resend_params::<bitrix24::crm::contact::company::Delete>,
 		result_defect: false,
-		params_defect: true,
+		params_defect: false,
 	},
 	Row {
 		method: "crm.contact.company.fields",
@@ -13730,7 +13730,7 @@ const METHODS: &[Row] = &[
 		output: decode_output::<bitrix24::task::tasks::flow::flow::Delete>,
 		input: resend_params::<bitrix24::task::tasks::flow::flow::Delete>,
 		result_defect: false,
-		params_defect: true,
+		params_defect: false,
 	},
 	Row {
 		method: "tasks.flow.Flow.get",
