@@ -442,6 +442,34 @@ fn php_array(
             ));
         }
     }
+    // A list whose fields stand for key patterns (`<node>@<position>`) is
+    // read as an object keyed by them; where the examples send it as a list
+    // of objects whose every key those fields describe (by name, or by a
+    // pattern other than a bare `*`), it is a list of such objects.
+    if matches!(&f.ty, Type::Array(inner) if **inner == Type::Any)
+        && f.fields.iter().any(|x| x.pattern.is_some())
+        && !values.is_empty()
+        && values.iter().all(|v| v.is_array())
+    {
+        let items: Vec<&Value> = values
+            .iter()
+            .filter_map(|v| v.as_array())
+            .flatten()
+            .filter(|i| !i.is_null())
+            .collect();
+        let described = |m: &serde_json::Map<String, Value>| {
+            !m.is_empty()
+                && m.keys().all(|k| {
+                    !is_id(k)
+                        && describing_index(&f.fields, k)
+                            .is_some_and(|i| f.fields[i].pattern.as_deref() != Some("*"))
+                })
+        };
+        if !items.is_empty() && items.iter().all(|i| i.as_object().is_some_and(described)) {
+            f.ty = Type::Array(Box::new(Type::Object));
+            notes.push((path.to_string(), "list of objects".to_string()));
+        }
+    }
     // One object in the docs that every example sends as a list: a list of
     // such objects, or, when the items are not objects (a REST 3.0 filter,
     // `[["id", ">", 1]]`), any JSON value.
@@ -493,8 +521,8 @@ fn php_array(
 
 /// The wire spelling of a scalar parameter, where every value its cURL
 /// examples send (`null` aside) is of one other JSON kind than its type's:
-/// an `integer` sent as an integer's text; a `string` (`integer | string`,
-/// listed values) sent as integers; a `boolean` sent as `1`/`0`, as
+/// an `integer` sent as an integer's text; a `string` (or listed values)
+/// sent as integers; a `boolean` sent as `1`/`0`, as
 /// `"true"`/`"false"`, or, where the docs list values other than `Y`/`N`,
 /// as JSON booleans.
 fn wire(f: &Field, values: &[&Value]) -> Option<Wire> {
@@ -524,12 +552,8 @@ fn wire(f: &Field, values: &[&Value]) -> Option<Wire> {
             Some(Wire::String)
         }
         [Scalar::Boolean] if !f.values.is_empty() && all(&Value::is_boolean) => Some(Wire::Boolean),
-        ss if ss.iter().any(|s| texts.contains(s))
-            && ss
-                .iter()
-                .all(|s| texts.contains(s) || *s == Scalar::Integer)
-            && all(&|v| v.is_i64() || v.is_u64()) =>
-        {
+        // `integer | string` keeps what it is given: no spelling to learn.
+        ss if ss.iter().all(|s| texts.contains(s)) && all(&|v| v.is_i64() || v.is_u64()) => {
             Some(Wire::Number)
         }
         _ => None,
@@ -754,5 +778,25 @@ mod tests {
         );
         // A pattern's sub-field reads the values of the keys it matches.
         assert_eq!(specs[0].params[7].fields[0].wire, Some(Wire::Number));
+    }
+
+    #[test]
+    fn a_list_of_pattern_keyed_objects_stays_a_list() {
+        let values = Field {
+            fields: vec![Field {
+                pattern: Some("*@*".into()),
+                ..Field::new("<node>@<position>", Type::Scalar(Scalar::String))
+            }],
+            ..Field::new("values", Type::Array(Box::new(Type::Any)))
+        };
+        let bodies = vec![json!({"values": [{".title@0": "a", ".title@1": "b"}]})];
+        let mut specs = vec![spec(
+            object("result", vec![]),
+            json!({}),
+            vec![values],
+            bodies,
+        )];
+        complete(&mut specs);
+        assert_eq!(specs[0].params[0].ty, Type::Array(Box::new(Type::Object)));
     }
 }

@@ -57,6 +57,15 @@ impl FromValue for bitrix24_runtime::DateTime {
         }
     }
 }
+impl FromValue for bitrix24_runtime::IntOrString {
+    fn holds_empty(v: &Value) -> bool {
+        v.is_string()
+    }
+    /// An integer, or a string as it is.
+    fn from_value(v: Value) -> Result<Self, serde_json::Error> {
+        serde::Deserialize::deserialize(v)
+    }
+}
 impl FromValue for bitrix24_runtime::Decimal {
     /// A number, or a string holding one, kept digit for digit.
     fn from_value(v: Value) -> Result<Self, serde_json::Error> {

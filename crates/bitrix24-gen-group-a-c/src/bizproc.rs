@@ -1902,9 +1902,7 @@ pub mod task {
 		/// `STATUS`: `integer | string`, required.
 		///
 		/// Values: `1`, `2`, `3`, `4`.
-		///
-		/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
-		pub status: String,
+		pub status: ::bitrix24_runtime::IntOrString,
 		/// `COMMENT`: `string`, optional.
 		pub comment: Option<String>,
 		/// `FIELDS`: `object`, optional.
@@ -1914,7 +1912,10 @@ pub mod task {
 	}
 	impl Complete {
 		/// The call with its required parameters: `TASK_ID`, `STATUS`.
-		pub fn new(task_id: impl Into<i64>, status: impl Into<String>) -> Self {
+		pub fn new(
+			task_id: impl Into<i64>,
+			status: impl Into<::bitrix24_runtime::IntOrString>,
+		) -> Self {
 			Self {
 				task_id: task_id.into(),
 				status: status.into(),
@@ -1936,7 +1937,7 @@ pub mod task {
 	}
 	extra_setter!(Complete);
 	serialize_map!(
-		Complete { req "TASK_ID" task_id, num "STATUS" status, opt "COMMENT" comment, opt
+		Complete { req "TASK_ID" task_id, req "STATUS" status, opt "COMMENT" comment, opt
 		"FIELDS" fields, rest "" extra }
 	);
 	#[cfg(feature = "deserialize-params")]

@@ -95,7 +95,7 @@ pub mod bot {
 			/// `QUEUE_ID`: `integer`, optional.
 			pub queue_id: Option<i64>,
 			/// `TRANSFER_ID`: `string | integer`, optional.
-			pub transfer_id: Option<String>,
+			pub transfer_id: Option<::bitrix24_runtime::IntOrString>,
 			/// `LEAVE`: `boolean`, optional.
 			///
 			/// Values: `Y`, `N`.
@@ -129,7 +129,10 @@ pub mod bot {
 				self
 			}
 			/// Sets `TRANSFER_ID`.
-			pub fn transfer_id(mut self, value: impl Into<String>) -> Self {
+			pub fn transfer_id(
+				mut self,
+				value: impl Into<::bitrix24_runtime::IntOrString>,
+			) -> Self {
 				self.transfer_id = Some(value.into());
 				self
 			}
@@ -10916,7 +10919,7 @@ pub mod operator {
 		/// `CHAT_ID`: `integer`, required.
 		pub chat_id: i64,
 		/// `TRANSFER_ID`: `string | integer`, optional.
-		pub transfer_id: Option<String>,
+		pub transfer_id: Option<::bitrix24_runtime::IntOrString>,
 		/// `USER_ID`: `integer`, optional.
 		pub user_id: Option<i64>,
 		/// `QUEUE_ID`: `integer`, optional.
@@ -10936,7 +10939,10 @@ pub mod operator {
 			}
 		}
 		/// Sets `TRANSFER_ID`.
-		pub fn transfer_id(mut self, value: impl Into<String>) -> Self {
+		pub fn transfer_id(
+			mut self,
+			value: impl Into<::bitrix24_runtime::IntOrString>,
+		) -> Self {
 			self.transfer_id = Some(value.into());
 			self
 		}

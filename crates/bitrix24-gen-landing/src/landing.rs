@@ -3048,7 +3048,7 @@ pub mod block {
 			/// Values: `card`, `preset`.
 			pub type_: Option<DataParamCardSelectorFromManifestCardsSourceType>,
 			/// `value`: `integer | string`, optional.
-			pub value: Option<String>,
+			pub value: Option<::bitrix24_runtime::IntOrString>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
@@ -3070,7 +3070,10 @@ pub mod block {
 				self
 			}
 			/// Sets `value`.
-			pub fn value(mut self, value: impl Into<String>) -> Self {
+			pub fn value(
+				mut self,
+				value: impl Into<::bitrix24_runtime::IntOrString>,
+			) -> Self {
 				self.value = Some(value.into());
 				self
 			}
@@ -3087,7 +3090,7 @@ pub mod block {
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(DataParamCardSelectorFromManifestCardsSource);
-		/// The object `params.data.<card selector from manifest.cards>.values` of `landing.block.updateCards`: `array`.
+		/// The object `params.data.<card selector from manifest.cards>.values` of `landing.block.updateCards`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-cards.html>
 		#[derive(Debug, Clone, Default)]
@@ -3141,8 +3144,8 @@ pub mod block {
 		pub struct DataParamCardSelectorFromManifestCards {
 			/// `source`: `array`, optional.
 			pub source: Option<Vec<DataParamCardSelectorFromManifestCardsSource>>,
-			/// `values`: `array`, optional.
-			pub values: Option<DataParamCardSelectorFromManifestCardsValues>,
+			/// `values`: `object[]`, optional.
+			pub values: Option<Vec<DataParamCardSelectorFromManifestCardsValues>>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
@@ -3168,9 +3171,11 @@ pub mod block {
 			/// Sets `values`.
 			pub fn values(
 				mut self,
-				value: impl Into<DataParamCardSelectorFromManifestCardsValues>,
+				value: impl IntoIterator<
+					Item = impl Into<DataParamCardSelectorFromManifestCardsValues>,
+				>,
 			) -> Self {
-				self.values = Some(value.into());
+				self.values = Some(value.into_iter().map(Into::into).collect());
 				self
 			}
 		}
@@ -3907,7 +3912,7 @@ pub mod demos {
 		#[non_exhaustive]
 		pub struct ParamsFilter {
 			/// `ID`: `integer | string`, optional.
-			pub id: Option<String>,
+			pub id: Option<::bitrix24_runtime::IntOrString>,
 			/// `XML_ID`: `string`, optional.
 			pub xml_id: Option<String>,
 			/// `APP_CODE`: `string`, optional.
@@ -3985,7 +3990,10 @@ pub mod demos {
 				}
 			}
 			/// Sets `ID`.
-			pub fn id(mut self, value: impl Into<String>) -> Self {
+			pub fn id(
+				mut self,
+				value: impl Into<::bitrix24_runtime::IntOrString>,
+			) -> Self {
 				self.id = Some(value.into());
 				self
 			}
@@ -4150,7 +4158,7 @@ pub mod demos {
 		#[non_exhaustive]
 		pub struct ParamsOrder {
 			/// `ID`: `integer | string`, optional.
-			pub id: Option<String>,
+			pub id: Option<::bitrix24_runtime::IntOrString>,
 			/// `XML_ID`: `string`, optional.
 			pub xml_id: Option<String>,
 			/// `APP_CODE`: `string`, optional.
@@ -4228,7 +4236,10 @@ pub mod demos {
 				}
 			}
 			/// Sets `ID`.
-			pub fn id(mut self, value: impl Into<String>) -> Self {
+			pub fn id(
+				mut self,
+				value: impl Into<::bitrix24_runtime::IntOrString>,
+			) -> Self {
 				self.id = Some(value.into());
 				self
 			}
@@ -4393,7 +4404,7 @@ pub mod demos {
 		#[non_exhaustive]
 		pub struct ParamsGroup {
 			/// `ID`: `integer | string`, optional.
-			pub id: Option<String>,
+			pub id: Option<::bitrix24_runtime::IntOrString>,
 			/// `XML_ID`: `string`, optional.
 			pub xml_id: Option<String>,
 			/// `APP_CODE`: `string`, optional.
@@ -4471,7 +4482,10 @@ pub mod demos {
 				}
 			}
 			/// Sets `ID`.
-			pub fn id(mut self, value: impl Into<String>) -> Self {
+			pub fn id(
+				mut self,
+				value: impl Into<::bitrix24_runtime::IntOrString>,
+			) -> Self {
 				self.id = Some(value.into());
 				self
 			}
@@ -4936,7 +4950,7 @@ pub mod demos {
 			/// `version`: `integer`, optional.
 			pub version: Option<i64>,
 			/// `old_id`: `integer | string`, optional.
-			pub old_id: Option<String>,
+			pub old_id: Option<::bitrix24_runtime::IntOrString>,
 			/// `encoded`: `boolean`, optional.
 			pub encoded: Option<bool>,
 			/// `charset`: `string`, optional.
@@ -5114,7 +5128,10 @@ pub mod demos {
 				self
 			}
 			/// Sets `old_id`.
-			pub fn old_id(mut self, value: impl Into<String>) -> Self {
+			pub fn old_id(
+				mut self,
+				value: impl Into<::bitrix24_runtime::IntOrString>,
+			) -> Self {
 				self.old_id = Some(value.into());
 				self
 			}
@@ -5697,7 +5714,7 @@ pub mod demos {
 			/// `version`: `integer`, optional.
 			pub version: Option<i64>,
 			/// `old_id`: `integer | string`, optional.
-			pub old_id: Option<String>,
+			pub old_id: Option<::bitrix24_runtime::IntOrString>,
 			/// `encoded`: `boolean`, optional.
 			pub encoded: Option<bool>,
 			/// `charset`: `string`, optional.
@@ -5842,7 +5859,10 @@ pub mod demos {
 				self
 			}
 			/// Sets `old_id`.
-			pub fn old_id(mut self, value: impl Into<String>) -> Self {
+			pub fn old_id(
+				mut self,
+				value: impl Into<::bitrix24_runtime::IntOrString>,
+			) -> Self {
 				self.old_id = Some(value.into());
 				self
 			}
@@ -6672,7 +6692,7 @@ pub mod demos {
 		#[non_exhaustive]
 		pub struct DataParamItems {
 			/// `old_id`: `string | integer`, optional.
-			pub old_id: Option<String>,
+			pub old_id: Option<::bitrix24_runtime::IntOrString>,
 			/// `code`: `string`, required.
 			pub code: String,
 			/// `name`: `string`, optional.
@@ -6733,7 +6753,10 @@ pub mod demos {
 				}
 			}
 			/// Sets `old_id`.
-			pub fn old_id(mut self, value: impl Into<String>) -> Self {
+			pub fn old_id(
+				mut self,
+				value: impl Into<::bitrix24_runtime::IntOrString>,
+			) -> Self {
 				self.old_id = Some(value.into());
 				self
 			}
@@ -14853,15 +14876,13 @@ pub mod site {
 	#[non_exhaustive]
 	pub struct GetRights {
 		/// `id`: `integer | string`, required.
-		///
-		/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
-		pub id: String,
+		pub id: ::bitrix24_runtime::IntOrString,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
 	impl GetRights {
 		/// The call with its required parameters: `id`.
-		pub fn new(id: impl Into<String>) -> Self {
+		pub fn new(id: impl Into<::bitrix24_runtime::IntOrString>) -> Self {
 			Self {
 				id: id.into(),
 				extra: Default::default(),
@@ -14869,7 +14890,7 @@ pub mod site {
 		}
 	}
 	extra_setter!(GetRights);
-	serialize_map!(GetRights { num "id" id, rest "" extra });
+	serialize_map!(GetRights { req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(GetRights { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
@@ -15202,9 +15223,7 @@ pub mod site {
 	#[non_exhaustive]
 	pub struct SetRights {
 		/// `id`: `integer | string`, required.
-		///
-		/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
-		pub id: String,
+		pub id: ::bitrix24_runtime::IntOrString,
 		/// `rights`: `object | array`, optional.
 		pub rights: Option<set_rights::Rights>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
@@ -15212,7 +15231,7 @@ pub mod site {
 	}
 	impl SetRights {
 		/// The call with its required parameters: `id`.
-		pub fn new(id: impl Into<String>) -> Self {
+		pub fn new(id: impl Into<::bitrix24_runtime::IntOrString>) -> Self {
 			Self {
 				id: id.into(),
 				rights: Default::default(),
@@ -15226,7 +15245,7 @@ pub mod site {
 		}
 	}
 	extra_setter!(SetRights);
-	serialize_map!(SetRights { num "id" id, opt "rights" rights, rest "" extra });
+	serialize_map!(SetRights { req "id" id, opt "rights" rights, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		SetRights { id : field "id", rights : exact "rights", extra : rest "", }
@@ -15547,7 +15566,7 @@ pub mod site {
 			/// `TYPE`: `string`, optional.
 			pub type_: Option<String>,
 			/// `DOMAIN_ID`: `integer | string`, optional.
-			pub domain_id: Option<String>,
+			pub domain_id: Option<::bitrix24_runtime::IntOrString>,
 			/// `DESCRIPTION`: `string`, optional.
 			pub description: Option<String>,
 			/// `XML_ID`: `string`, optional.
@@ -15577,7 +15596,10 @@ pub mod site {
 				self
 			}
 			/// Sets `DOMAIN_ID`.
-			pub fn domain_id(mut self, value: impl Into<String>) -> Self {
+			pub fn domain_id(
+				mut self,
+				value: impl Into<::bitrix24_runtime::IntOrString>,
+			) -> Self {
 				self.domain_id = Some(value.into());
 				self
 			}
@@ -16819,7 +16841,7 @@ pub mod site {
 			/// `XML_ID`: `string`, optional.
 			pub xml_id: Option<String>,
 			/// `DOMAIN_ID`: `integer | string`, optional.
-			pub domain_id: Option<String>,
+			pub domain_id: Option<::bitrix24_runtime::IntOrString>,
 			/// `LANG`: `string`, optional.
 			pub lang: Option<String>,
 			/// `TPL_ID`: `integer`, optional.
@@ -16907,7 +16929,10 @@ pub mod site {
 				self
 			}
 			/// Sets `DOMAIN_ID`.
-			pub fn domain_id(mut self, value: impl Into<String>) -> Self {
+			pub fn domain_id(
+				mut self,
+				value: impl Into<::bitrix24_runtime::IntOrString>,
+			) -> Self {
 				self.domain_id = Some(value.into());
 				self
 			}
@@ -17854,7 +17879,7 @@ pub mod site {
 			/// `TYPE`: `string`, optional.
 			pub type_: Option<String>,
 			/// `DOMAIN_ID`: `integer | string`, optional.
-			pub domain_id: Option<String>,
+			pub domain_id: Option<::bitrix24_runtime::IntOrString>,
 			/// `DESCRIPTION`: `string`, optional.
 			pub description: Option<String>,
 			/// `XML_ID`: `string`, optional.
@@ -17900,7 +17925,10 @@ pub mod site {
 				self
 			}
 			/// Sets `DOMAIN_ID`.
-			pub fn domain_id(mut self, value: impl Into<String>) -> Self {
+			pub fn domain_id(
+				mut self,
+				value: impl Into<::bitrix24_runtime::IntOrString>,
+			) -> Self {
 				self.domain_id = Some(value.into());
 				self
 			}

@@ -546,7 +546,7 @@ impl Defs<'_> {
                             .filter(|_| !f.fields.is_empty());
                         match object {
                             Some(v) => self.ty(v, f, name, path, side)?,
-                            None => self.scalar_union(many, f, name, path)?,
+                            None => self.scalar_union(many, f, name, path, side)?,
                         }
                     }
                 };
@@ -560,8 +560,17 @@ impl Defs<'_> {
     }
 
     /// `integer | string` and the like: an enum for listed values, a number
-    /// for numbers, a string when a string is allowed, else any value.
-    fn scalar_union(&mut self, vs: &[&Type], f: &Field, name: &str, path: &str) -> Result<Ty> {
+    /// for numbers, a parameter that is an integer or text
+    /// (`bitrix24_runtime::IntOrString`, sent as given), a string when a
+    /// string is allowed, else any value.
+    fn scalar_union(
+        &mut self,
+        vs: &[&Type],
+        f: &Field,
+        name: &str,
+        path: &str,
+        side: Side,
+    ) -> Result<Ty> {
         let scalars: Option<Vec<Scalar>> = vs
             .iter()
             .map(|v| match v {
@@ -578,6 +587,11 @@ impl Defs<'_> {
         let tys: Vec<Ty> = scalars.iter().map(|s| rust_type::scalar(*s)).collect();
         Ok(if tys.iter().all(|t| matches!(t, Ty::Int | Ty::Decimal)) {
             Ty::Decimal
+        } else if side == Side::Params
+            && tys.contains(&Ty::Int)
+            && tys.iter().all(|t| matches!(t, Ty::Int | Ty::Str))
+        {
+            Ty::IntOrString
         } else if tys.iter().all(|t| *t == Ty::DateTime) {
             Ty::DateTime
         } else if tys.iter().any(|t| matches!(t, Ty::Str | Ty::DateTime))
