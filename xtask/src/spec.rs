@@ -103,6 +103,36 @@ pub struct Field {
     /// a value of another type in `extra` instead of failing.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub from_example: bool,
+    /// How the page's cURL examples send this parameter where that is not
+    /// the JSON kind of its type (`complete::php_array`): the Rust type
+    /// stays what the docs say, the generated `Serialize` sends it this way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wire: Option<Wire>,
+}
+
+/// The JSON kind the docs' examples send a parameter as (`Field::wire`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Wire {
+    /// An `integer` sent as its decimal text (`"5"`); a `boolean` sent as
+    /// `"true"`/`"false"`.
+    String,
+    /// A `string` (or listed values) sent as a number where it holds an
+    /// integer's text (`5`, not `"5"`); a `boolean` sent as `1`/`0`.
+    Number,
+    /// A `boolean` with listed values other than `Y`/`N` (`true`, `0`) that
+    /// the examples send as JSON `true`/`false`.
+    Boolean,
+}
+
+impl std::fmt::Display for Wire {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Wire::String => "string",
+            Wire::Number => "number",
+            Wire::Boolean => "boolean",
+        })
+    }
 }
 
 impl Field {
@@ -120,6 +150,7 @@ impl Field {
             link: None,
             fields: Vec::new(),
             from_example: false,
+            wire: None,
         }
     }
 }

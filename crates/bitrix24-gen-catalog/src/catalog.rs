@@ -157,8 +157,8 @@ pub mod catalog {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -816,8 +816,8 @@ pub mod document {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -1024,9 +1024,9 @@ pub mod document {
 		from_value!(
 			Fields { doc_type : field "docType", currency : field "currency",
 			responsible_id : field "responsibleId", site_id : exact "siteId",
-			date_document : field "dateDocument", title : exact "title", commentary :
-			exact "commentary", total : field "total", doc_number : exact "docNumber",
-			created_by : field "createdBy", extra : rest "", }
+			date_document : exact "dateDocument", title : exact "title", commentary :
+			exact "commentary", total : exact "total", doc_number : exact "docNumber",
+			created_by : exact "createdBy", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -1414,8 +1414,8 @@ pub mod document {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { select : field "select", filter : field "filter", order : field
-			"order", start : field "start", extra : rest "", }
+			List { select : exact "select", filter : exact "filter", order : exact
+			"order", start : exact "start", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
@@ -1546,8 +1546,8 @@ pub mod document {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				Fields { doc_id : field "docId", element_id : field "elementId",
-				store_from : field "storeFrom", store_to : field "storeTo", amount :
-				field "amount", purchasing_price : field "purchasingPrice", extra : rest
+				store_from : exact "storeFrom", store_to : exact "storeTo", amount :
+				exact "amount", purchasing_price : exact "purchasingPrice", extra : rest
 				"", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -1988,8 +1988,8 @@ pub mod document {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Fields { store_from : field "storeFrom", store_to : field "storeTo",
-				amount : field "amount", purchasing_price : field "purchasingPrice",
+				Fields { store_from : exact "storeFrom", store_to : exact "storeTo",
+				amount : exact "amount", purchasing_price : exact "purchasingPrice",
 				extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -2489,10 +2489,10 @@ pub mod document {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { responsible_id : field "responsibleId", date_modify : field
-			"dateModify", date_document : field "dateDocument", total : field "total",
+			Fields { responsible_id : exact "responsibleId", date_modify : exact
+			"dateModify", date_document : exact "dateDocument", total : exact "total",
 			commentary : exact "commentary", title : exact "title", doc_number : exact
-			"docNumber", modified_by : field "modifiedBy", extra : rest "", }
+			"docNumber", modified_by : exact "modifiedBy", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -2677,8 +2677,8 @@ pub mod documentcontractor {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -3879,8 +3879,8 @@ pub mod extra {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -4326,8 +4326,8 @@ pub mod measure {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -4455,7 +4455,7 @@ pub mod measure {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { code : field "code", is_default : field "isDefault", measure_title :
+			Fields { code : field "code", is_default : exact "isDefault", measure_title :
 			field "measureTitle", symbol : exact "symbol", symbol_intl : exact
 			"symbolIntl", symbol_letter_intl : exact "symbolLetterIntl", extra : rest "",
 			}
@@ -4875,7 +4875,7 @@ pub mod measure {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { code : field "code", is_default : field "isDefault", measure_title :
+			Fields { code : exact "code", is_default : exact "isDefault", measure_title :
 			exact "measureTitle", symbol : exact "symbol", symbol_intl : exact
 			"symbolIntl", symbol_letter_intl : exact "symbolLetterIntl", extra : rest "",
 			}
@@ -5093,8 +5093,8 @@ pub mod price {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -5593,7 +5593,7 @@ pub mod price {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FieldsProductPrices { id : field "id", catalog_group_id : field
+			FieldsProductPrices { id : exact "id", catalog_group_id : field
 			"catalogGroupId", price : field "price", currency : field "currency", extra :
 			rest "", }
 		);
@@ -5957,8 +5957,8 @@ pub mod price_type {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -6067,7 +6067,7 @@ pub mod price_type {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { name : field "name", base : field "base", sort : field "sort",
+			Fields { name : field "name", base : exact "base", sort : exact "sort",
 			xml_id : exact "xmlId", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -6464,7 +6464,7 @@ pub mod price_type {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { name : field "name", base : field "base", sort : field "sort",
+			Fields { name : field "name", base : exact "base", sort : exact "sort",
 			xml_id : exact "xmlId", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -6651,8 +6651,8 @@ pub mod price_type_group {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -7192,8 +7192,8 @@ pub mod price_type_lang {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -7740,7 +7740,7 @@ pub mod price_type_lang {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { catalog_group_id : field "catalogGroupId", name : exact "name", lang
+			Fields { catalog_group_id : exact "catalogGroupId", name : exact "name", lang
 			: exact "lang", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -7992,7 +7992,7 @@ pub mod product {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
+		List { select : exact "select", filter : exact "filter", order : exact "order",
 		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -8486,25 +8486,25 @@ pub mod product {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { iblock_id : field "iblockId", name : field "name", active : field
-			"active", code : exact "code", xml_id : exact "xmlId", barcode_multi : field
-			"barcodeMulti", can_buy_zero : field "canBuyZero", created_by : field
-			"createdBy", modified_by : field "modifiedBy", date_active_from : field
-			"dateActiveFrom", date_active_to : field "dateActiveTo", date_create : field
-			"dateCreate", iblock_section_id : field "iblockSectionId", iblock_section :
-			field "IblockSection", measure : field "measure", preview_text : exact
-			"previewText", detail_text : exact "detailText", preview_picture : field
-			"previewPicture", detail_picture : field "detailPicture", preview_text_type :
-			field "previewTextType", detail_text_type : field "detailTextType", sort :
-			field "sort", subscribe : exact "subscribe", vat_id : field "vatId",
-			vat_included : field "vatIncluded", height : field "height", length : field
-			"length", weight : field "weight", width : field "width", quantity_trace :
+			Fields { iblock_id : field "iblockId", name : field "name", active : exact
+			"active", code : exact "code", xml_id : exact "xmlId", barcode_multi : exact
+			"barcodeMulti", can_buy_zero : exact "canBuyZero", created_by : exact
+			"createdBy", modified_by : exact "modifiedBy", date_active_from : exact
+			"dateActiveFrom", date_active_to : exact "dateActiveTo", date_create : exact
+			"dateCreate", iblock_section_id : exact "iblockSectionId", iblock_section :
+			exact "IblockSection", measure : exact "measure", preview_text : exact
+			"previewText", detail_text : exact "detailText", preview_picture : exact
+			"previewPicture", detail_picture : exact "detailPicture", preview_text_type :
+			exact "previewTextType", detail_text_type : exact "detailTextType", sort :
+			exact "sort", subscribe : exact "subscribe", vat_id : exact "vatId",
+			vat_included : exact "vatIncluded", height : exact "height", length : exact
+			"length", weight : exact "weight", width : exact "width", quantity_trace :
 			exact "quantityTrace", purchasing_currency : exact "purchasingCurrency",
-			purchasing_price : field "purchasingPrice", quantity : field "quantity",
-			quantity_reserved : field "quantityReserved", recur_scheme_length : field
+			purchasing_price : exact "purchasingPrice", quantity : exact "quantity",
+			quantity_reserved : exact "quantityReserved", recur_scheme_length : exact
 			"recurSchemeLength", recur_scheme_type : exact "recurSchemeType",
-			trial_price_id : field "trialPriceId", without_order : field "withoutOrder",
-			property_n : field "propertyN", extra : rest "", }
+			trial_price_id : exact "trialPriceId", without_order : exact "withoutOrder",
+			property_n : exact "propertyN", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -10886,8 +10886,8 @@ pub mod product {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { select : field "select", filter : field "filter", order : field
-			"order", start : field "start", extra : rest "", }
+			List { select : exact "select", filter : exact "filter", order : exact
+			"order", start : exact "start", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
@@ -11460,26 +11460,26 @@ pub mod product {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				Fields { iblock_id : field "iblockId", name : field "name", active :
-				field "active", code : exact "code", xml_id : exact "xmlId",
-				barcode_multi : field "barcodeMulti", can_buy_zero : field "canBuyZero",
-				created_by : field "createdBy", modified_by : field "modifiedBy",
-				date_active_from : field "dateActiveFrom", date_active_to : field
-				"dateActiveTo", date_create : field "dateCreate", iblock_section_id :
-				field "iblockSectionId", iblock_section : field "IblockSection", measure
-				: field "measure", preview_text : exact "previewText", detail_text :
-				exact "detailText", preview_picture : field "previewPicture",
-				detail_picture : field "detailPicture", preview_text_type : field
-				"previewTextType", detail_text_type : field "detailTextType", sort :
-				field "sort", subscribe : field "subscribe", vat_id : field "vatId",
-				vat_included : field "vatIncluded", height : field "height", length :
-				field "length", weight : field "weight", width : field "width",
-				quantity_trace : field "quantityTrace", purchasing_currency : exact
-				"purchasingCurrency", purchasing_price : field "purchasingPrice",
-				quantity : field "quantity", quantity_reserved : field
-				"quantityReserved", recur_scheme_length : field "recurSchemeLength",
-				recur_scheme_type : field "recurSchemeType", trial_price_id : field
-				"trialPriceId", without_order : field "withoutOrder", parent_id : field
-				"parentId", property_n : field "propertyN", extra : rest "", }
+				exact "active", code : exact "code", xml_id : exact "xmlId",
+				barcode_multi : exact "barcodeMulti", can_buy_zero : exact "canBuyZero",
+				created_by : exact "createdBy", modified_by : exact "modifiedBy",
+				date_active_from : exact "dateActiveFrom", date_active_to : exact
+				"dateActiveTo", date_create : exact "dateCreate", iblock_section_id :
+				exact "iblockSectionId", iblock_section : exact "IblockSection", measure
+				: exact "measure", preview_text : exact "previewText", detail_text :
+				exact "detailText", preview_picture : exact "previewPicture",
+				detail_picture : exact "detailPicture", preview_text_type : exact
+				"previewTextType", detail_text_type : exact "detailTextType", sort :
+				exact "sort", subscribe : exact "subscribe", vat_id : exact "vatId",
+				vat_included : exact "vatIncluded", height : exact "height", length :
+				exact "length", weight : exact "weight", width : exact "width",
+				quantity_trace : exact "quantityTrace", purchasing_currency : exact
+				"purchasingCurrency", purchasing_price : exact "purchasingPrice",
+				quantity : exact "quantity", quantity_reserved : exact
+				"quantityReserved", recur_scheme_length : exact "recurSchemeLength",
+				recur_scheme_type : exact "recurSchemeType", trial_price_id : exact
+				"trialPriceId", without_order : exact "withoutOrder", parent_id : exact
+				"parentId", property_n : exact "propertyN", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
@@ -14267,26 +14267,26 @@ pub mod product {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Fields { name : exact "name", active : field "active", code : exact
-				"code", xml_id : exact "xmlId", barcode_multi : field "barcodeMulti",
-				can_buy_zero : field "canBuyZero", created_by : field "createdBy",
-				modified_by : field "modifiedBy", date_active_from : field
-				"dateActiveFrom", date_active_to : field "dateActiveTo", date_create :
-				field "dateCreate", iblock_section_id : field "iblockSectionId",
-				iblock_section : field "IblockSection", measure : field "measure",
+				Fields { name : exact "name", active : exact "active", code : exact
+				"code", xml_id : exact "xmlId", barcode_multi : exact "barcodeMulti",
+				can_buy_zero : exact "canBuyZero", created_by : exact "createdBy",
+				modified_by : exact "modifiedBy", date_active_from : exact
+				"dateActiveFrom", date_active_to : exact "dateActiveTo", date_create :
+				exact "dateCreate", iblock_section_id : exact "iblockSectionId",
+				iblock_section : exact "IblockSection", measure : exact "measure",
 				preview_text : exact "previewText", detail_text : exact "detailText",
-				preview_picture : field "previewPicture", detail_picture : field
-				"detailPicture", preview_text_type : field "previewTextType",
-				detail_text_type : field "detailTextType", sort : field "sort", subscribe
-				: field "subscribe", vat_id : field "vatId", vat_included : field
-				"vatIncluded", height : field "height", length : field "length", weight :
-				field "weight", width : field "width", quantity_trace : field
+				preview_picture : exact "previewPicture", detail_picture : exact
+				"detailPicture", preview_text_type : exact "previewTextType",
+				detail_text_type : exact "detailTextType", sort : exact "sort", subscribe
+				: exact "subscribe", vat_id : exact "vatId", vat_included : exact
+				"vatIncluded", height : exact "height", length : exact "length", weight :
+				exact "weight", width : exact "width", quantity_trace : exact
 				"quantityTrace", purchasing_currency : exact "purchasingCurrency",
-				purchasing_price : field "purchasingPrice", quantity : field "quantity",
-				quantity_reserved : field "quantityReserved", recur_scheme_length : field
-				"recurSchemeLength", recur_scheme_type : field "recurSchemeType",
-				trial_price_id : field "trialPriceId", without_order : field
-				"withoutOrder", parent_id : field "parentId", property_n : field
+				purchasing_price : exact "purchasingPrice", quantity : exact "quantity",
+				quantity_reserved : exact "quantityReserved", recur_scheme_length : exact
+				"recurSchemeLength", recur_scheme_type : exact "recurSchemeType",
+				trial_price_id : exact "trialPriceId", without_order : exact
+				"withoutOrder", parent_id : exact "parentId", property_n : exact
 				"propertyN", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -14537,8 +14537,8 @@ pub mod product {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { select : field "select", filter : field "filter", order : field
-			"order", start : field "start", extra : rest "", }
+			List { select : exact "select", filter : exact "filter", order : exact
+			"order", start : exact "start", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
@@ -14875,16 +14875,16 @@ pub mod product {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				Fields { iblock_id : field "iblockId", name : field "name", active :
-				field "active", code : exact "code", xml_id : exact "xmlId", created_by :
-				field "createdBy", modified_by : field "modifiedBy", date_active_from :
-				field "dateActiveFrom", date_active_to : field "dateActiveTo",
-				date_create : field "dateCreate", iblock_section_id : field
-				"iblockSectionId", iblock_section : field "IblockSection", measure :
-				field "measure", preview_text : exact "previewText", detail_text : exact
-				"detailText", preview_picture : field "previewPicture", detail_picture :
-				field "detailPicture", preview_text_type : field "previewTextType",
-				detail_text_type : field "detailTextType", sort : field "sort", vat_id :
-				field "vatId", vat_included : field "vatIncluded", property_n : field
+				exact "active", code : exact "code", xml_id : exact "xmlId", created_by :
+				exact "createdBy", modified_by : exact "modifiedBy", date_active_from :
+				exact "dateActiveFrom", date_active_to : exact "dateActiveTo",
+				date_create : exact "dateCreate", iblock_section_id : exact
+				"iblockSectionId", iblock_section : exact "IblockSection", measure :
+				exact "measure", preview_text : exact "previewText", detail_text : exact
+				"detailText", preview_picture : exact "previewPicture", detail_picture :
+				exact "detailPicture", preview_text_type : exact "previewTextType",
+				detail_text_type : exact "detailTextType", sort : exact "sort", vat_id :
+				exact "vatId", vat_included : exact "vatIncluded", property_n : exact
 				"propertyN", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -16802,17 +16802,17 @@ pub mod product {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Fields { name : exact "name", active : field "active", code : exact
-				"code", xml_id : exact "xmlId", created_by : field "createdBy",
-				modified_by : field "modifiedBy", date_active_from : field
-				"dateActiveFrom", date_active_to : field "dateActiveTo", date_create :
-				field "dateCreate", iblock_section_id : field "iblockSectionId",
-				iblock_section : field "IblockSection", measure : field "measure",
+				Fields { name : exact "name", active : exact "active", code : exact
+				"code", xml_id : exact "xmlId", created_by : exact "createdBy",
+				modified_by : exact "modifiedBy", date_active_from : exact
+				"dateActiveFrom", date_active_to : exact "dateActiveTo", date_create :
+				exact "dateCreate", iblock_section_id : exact "iblockSectionId",
+				iblock_section : exact "IblockSection", measure : exact "measure",
 				preview_text : exact "previewText", detail_text : exact "detailText",
-				preview_picture : field "previewPicture", detail_picture : field
-				"detailPicture", preview_text_type : field "previewTextType",
-				detail_text_type : field "detailTextType", sort : field "sort", vat_id :
-				field "vatId", vat_included : field "vatIncluded", property_n : field
+				preview_picture : exact "previewPicture", detail_picture : exact
+				"detailPicture", preview_text_type : exact "previewTextType",
+				detail_text_type : exact "detailTextType", sort : exact "sort", vat_id :
+				exact "vatId", vat_included : exact "vatIncluded", property_n : exact
 				"propertyN", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -17063,8 +17063,8 @@ pub mod product {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { select : field "select", filter : field "filter", order : field
-			"order", start : field "start", extra : rest "", }
+			List { select : exact "select", filter : exact "filter", order : exact
+			"order", start : exact "start", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
@@ -17513,21 +17513,21 @@ pub mod product {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				Fields { iblock_id : field "iblockId", name : field "name", active :
-				field "active", code : exact "code", xml_id : exact "xmlId", can_buy_zero
-				: field "canBuyZero", created_by : field "createdBy", modified_by : field
-				"modifiedBy", date_active_from : field "dateActiveFrom", date_active_to :
-				field "dateActiveTo", date_create : field "dateCreate", iblock_section_id
-				: field "iblockSectionId", iblock_section : field "IblockSection",
-				measure : field "measure", preview_text : exact "previewText",
-				detail_text : exact "detailText", preview_picture : field
-				"previewPicture", detail_picture : field "detailPicture",
-				preview_text_type : field "previewTextType", detail_text_type : field
-				"detailTextType", sort : field "sort", subscribe : field "subscribe",
-				vat_id : field "vatId", vat_included : field "vatIncluded", height :
-				field "height", length : field "length", weight : field "weight", width :
-				field "width", purchasing_currency : exact "purchasingCurrency",
-				purchasing_price : field "purchasingPrice", quantity : field "quantity",
-				property_n : field "propertyN", extra : rest "", }
+				exact "active", code : exact "code", xml_id : exact "xmlId", can_buy_zero
+				: exact "canBuyZero", created_by : exact "createdBy", modified_by : exact
+				"modifiedBy", date_active_from : exact "dateActiveFrom", date_active_to :
+				exact "dateActiveTo", date_create : exact "dateCreate", iblock_section_id
+				: exact "iblockSectionId", iblock_section : exact "IblockSection",
+				measure : exact "measure", preview_text : exact "previewText",
+				detail_text : exact "detailText", preview_picture : exact
+				"previewPicture", detail_picture : exact "detailPicture",
+				preview_text_type : exact "previewTextType", detail_text_type : exact
+				"detailTextType", sort : exact "sort", subscribe : exact "subscribe",
+				vat_id : exact "vatId", vat_included : exact "vatIncluded", height :
+				exact "height", length : exact "length", weight : exact "weight", width :
+				exact "width", purchasing_currency : exact "purchasingCurrency",
+				purchasing_price : exact "purchasingPrice", quantity : exact "quantity",
+				property_n : exact "propertyN", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
@@ -19983,21 +19983,21 @@ pub mod product {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Fields { name : exact "name", active : field "active", code : exact
-				"code", xml_id : exact "xmlId", can_buy_zero : field "canBuyZero",
-				created_by : field "createdBy", modified_by : field "modifiedBy",
-				date_active_from : field "dateActiveFrom", date_active_to : field
-				"dateActiveTo", date_create : field "dateCreate", iblock_section_id :
-				field "iblockSectionId", iblock_section : field "IblockSection", measure
-				: field "measure", preview_text : exact "previewText", detail_text :
-				exact "detailText", preview_picture : field "previewPicture",
-				detail_picture : field "detailPicture", preview_text_type : field
-				"previewTextType", detail_text_type : field "detailTextType", sort :
-				field "sort", subscribe : field "subscribe", vat_id : field "vatId",
-				vat_included : field "vatIncluded", height : field "height", length :
-				field "length", weight : field "weight", width : field "width",
+				Fields { name : exact "name", active : exact "active", code : exact
+				"code", xml_id : exact "xmlId", can_buy_zero : exact "canBuyZero",
+				created_by : exact "createdBy", modified_by : exact "modifiedBy",
+				date_active_from : exact "dateActiveFrom", date_active_to : exact
+				"dateActiveTo", date_create : exact "dateCreate", iblock_section_id :
+				exact "iblockSectionId", iblock_section : exact "IblockSection", measure
+				: exact "measure", preview_text : exact "previewText", detail_text :
+				exact "detailText", preview_picture : exact "previewPicture",
+				detail_picture : exact "detailPicture", preview_text_type : exact
+				"previewTextType", detail_text_type : exact "detailTextType", sort :
+				exact "sort", subscribe : exact "subscribe", vat_id : exact "vatId",
+				vat_included : exact "vatIncluded", height : exact "height", length :
+				exact "length", weight : exact "weight", width : exact "width",
 				purchasing_currency : exact "purchasingCurrency", purchasing_price :
-				field "purchasingPrice", quantity : field "quantity", property_n : field
+				exact "purchasingPrice", quantity : exact "quantity", property_n : exact
 				"propertyN", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -20483,25 +20483,25 @@ pub mod product {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { name : exact "name", active : field "active", code : exact "code",
-			xml_id : exact "xmlId", barcode_multi : field "barcodeMulti", can_buy_zero :
-			field "canBuyZero", created_by : field "createdBy", modified_by : field
-			"modifiedBy", date_active_from : field "dateActiveFrom", date_active_to :
-			field "dateActiveTo", date_create : field "dateCreate", iblock_section_id :
-			field "iblockSectionId", iblock_section : field "IblockSection", measure :
-			field "measure", preview_text : exact "previewText", detail_text : exact
-			"detailText", preview_picture : field "previewPicture", detail_picture :
-			field "detailPicture", preview_text_type : field "previewTextType",
-			detail_text_type : field "detailTextType", sort : field "sort", subscribe :
-			exact "subscribe", vat_id : field "vatId", vat_included : field
-			"vatIncluded", height : field "height", length : field "length", weight :
-			field "weight", width : field "width", quantity_trace : exact
+			Fields { name : exact "name", active : exact "active", code : exact "code",
+			xml_id : exact "xmlId", barcode_multi : exact "barcodeMulti", can_buy_zero :
+			exact "canBuyZero", created_by : exact "createdBy", modified_by : exact
+			"modifiedBy", date_active_from : exact "dateActiveFrom", date_active_to :
+			exact "dateActiveTo", date_create : exact "dateCreate", iblock_section_id :
+			exact "iblockSectionId", iblock_section : exact "IblockSection", measure :
+			exact "measure", preview_text : exact "previewText", detail_text : exact
+			"detailText", preview_picture : exact "previewPicture", detail_picture :
+			exact "detailPicture", preview_text_type : exact "previewTextType",
+			detail_text_type : exact "detailTextType", sort : exact "sort", subscribe :
+			exact "subscribe", vat_id : exact "vatId", vat_included : exact
+			"vatIncluded", height : exact "height", length : exact "length", weight :
+			exact "weight", width : exact "width", quantity_trace : exact
 			"quantityTrace", purchasing_currency : exact "purchasingCurrency",
-			purchasing_price : field "purchasingPrice", quantity : field "quantity",
-			quantity_reserved : field "quantityReserved", recur_scheme_length : field
+			purchasing_price : exact "purchasingPrice", quantity : exact "quantity",
+			quantity_reserved : exact "quantityReserved", recur_scheme_length : exact
 			"recurSchemeLength", recur_scheme_type : exact "recurSchemeType",
-			trial_price_id : field "trialPriceId", without_order : field "withoutOrder",
-			property_n : field "propertyN", extra : rest "", }
+			trial_price_id : exact "trialPriceId", without_order : exact "withoutOrder",
+			property_n : exact "propertyN", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -20717,7 +20717,7 @@ pub mod product_image {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { product_id : field "productId", select : field "select", extra : rest "",
+		List { product_id : field "productId", select : exact "select", extra : rest "",
 		}
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -21198,8 +21198,8 @@ pub mod product_property {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -21501,15 +21501,15 @@ pub mod product_property {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { iblock_id : field "iblockId", name : field "name", property_type :
-			field "propertyType", active : field "active", sort : field "sort", code :
+			field "propertyType", active : exact "active", sort : exact "sort", code :
 			exact "code", default_value : exact "defaultValue", user_type : exact
-			"userType", row_count : field "rowCount", col_count : field "colCount",
-			list_type : field "listType", multiple : field "multiple", xml_id : exact
-			"xmlId", file_type : exact "fileType", multiple_cnt : field "multipleCnt",
-			link_iblock_id : field "linkIblockId", with_description : field
-			"withDescription", searchable : field "searchable", filtrable : field
-			"filtrable", is_required : field "isRequired", hint : exact "hint",
-			user_type_settings : field "userTypeSettings", extra : rest "", }
+			"userType", row_count : exact "rowCount", col_count : exact "colCount",
+			list_type : exact "listType", multiple : exact "multiple", xml_id : exact
+			"xmlId", file_type : exact "fileType", multiple_cnt : exact "multipleCnt",
+			link_iblock_id : exact "linkIblockId", with_description : exact
+			"withDescription", searchable : exact "searchable", filtrable : exact
+			"filtrable", is_required : exact "isRequired", hint : exact "hint",
+			user_type_settings : exact "userTypeSettings", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -22024,15 +22024,15 @@ pub mod product_property {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { iblock_id : field "iblockId", name : exact "name", property_type :
-			exact "propertyType", active : field "active", sort : field "sort", code :
+			exact "propertyType", active : exact "active", sort : exact "sort", code :
 			exact "code", default_value : exact "defaultValue", user_type : exact
-			"userType", row_count : field "rowCount", col_count : field "colCount",
-			list_type : field "listType", multiple : field "multiple", xml_id : exact
-			"xmlId", file_type : exact "fileType", multiple_cnt : field "multipleCnt",
-			link_iblock_id : field "linkIblockId", with_description : field
-			"withDescription", searchable : field "searchable", filtrable : field
-			"filtrable", is_required : field "isRequired", hint : exact "hint",
-			user_type_settings : field "userTypeSettings", extra : rest "", }
+			"userType", row_count : exact "rowCount", col_count : exact "colCount",
+			list_type : exact "listType", multiple : exact "multiple", xml_id : exact
+			"xmlId", file_type : exact "fileType", multiple_cnt : exact "multipleCnt",
+			link_iblock_id : exact "linkIblockId", with_description : exact
+			"withDescription", searchable : exact "searchable", filtrable : exact
+			"filtrable", is_required : exact "isRequired", hint : exact "hint",
+			user_type_settings : exact "userTypeSettings", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -22248,8 +22248,8 @@ pub mod product_property_enum {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -22359,7 +22359,7 @@ pub mod product_property_enum {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { property_id : field "propertyId", value : field "value", xml_id :
-			field "xmlId", def : field "def", sort : field "sort", extra : rest "", }
+			field "xmlId", def : exact "def", sort : exact "sort", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -22751,7 +22751,7 @@ pub mod product_property_enum {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { property_id : field "propertyId", value : field "value", xml_id :
-			field "xmlId", def : field "def", sort : field "sort", extra : rest "", }
+			field "xmlId", def : exact "def", sort : exact "sort", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -22976,8 +22976,8 @@ pub mod product_property_feature {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -23640,8 +23640,8 @@ pub mod product_property_section {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -23953,8 +23953,8 @@ pub mod product_property_section {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { smart_filter : field "smartFilter", display_type : field
-			"displayType", display_expanded : field "displayExpanded", filter_hint :
+			Fields { smart_filter : exact "smartFilter", display_type : exact
+			"displayType", display_expanded : exact "displayExpanded", filter_hint :
 			exact "filterHint", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -24116,8 +24116,8 @@ pub mod ratio {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -24550,8 +24550,8 @@ pub mod rounding_rule {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -25254,8 +25254,8 @@ pub mod section {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -25411,9 +25411,9 @@ pub mod section {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { iblock_id : field "iblockId", iblock_section_id : field
+			Fields { iblock_id : field "iblockId", iblock_section_id : exact
 			"iblockSectionId", name : field "name", xml_id : exact "xmlId", code : exact
-			"code", sort : field "sort", active : field "active", description : exact
+			"code", sort : exact "sort", active : exact "active", description : exact
 			"description", description_type : exact "descriptionType", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -25848,9 +25848,9 @@ pub mod section {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { iblock_id : field "iblockId", iblock_section_id : field
+			Fields { iblock_id : field "iblockId", iblock_section_id : exact
 			"iblockSectionId", name : field "name", xml_id : exact "xmlId", code : exact
-			"code", sort : field "sort", active : field "active", description : exact
+			"code", sort : exact "sort", active : exact "active", description : exact
 			"description", description_type : exact "descriptionType", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -26066,8 +26066,8 @@ pub mod store {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -26307,13 +26307,13 @@ pub mod store {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { address : field "address", title : exact "title", active : field
-			"active", description : exact "description", gps_n : field "gpsN", gps_s :
-			field "gpsS", image_id : field "imageId", date_modify : field "dateModify",
-			date_create : field "dateCreate", user_id : field "userId", modified_by :
-			field "modifiedBy", phone : exact "phone", schedule : exact "schedule",
-			xml_id : exact "xmlId", sort : field "sort", email : exact "email",
-			issuing_center : field "issuingCenter", code : exact "code", extra : rest "",
+			Fields { address : field "address", title : exact "title", active : exact
+			"active", description : exact "description", gps_n : exact "gpsN", gps_s :
+			exact "gpsS", image_id : exact "imageId", date_modify : exact "dateModify",
+			date_create : exact "dateCreate", user_id : exact "userId", modified_by :
+			exact "modifiedBy", phone : exact "phone", schedule : exact "schedule",
+			xml_id : exact "xmlId", sort : exact "sort", email : exact "email",
+			issuing_center : exact "issuingCenter", code : exact "code", extra : rest "",
 			}
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -26834,13 +26834,13 @@ pub mod store {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { address : exact "address", title : exact "title", active : field
-			"active", description : exact "description", gps_n : field "gpsN", gps_s :
-			field "gpsS", image_id : field "imageId", date_modify : field "dateModify",
-			date_create : field "dateCreate", user_id : field "userId", modified_by :
-			field "modifiedBy", phone : exact "phone", schedule : exact "schedule",
-			xml_id : exact "xmlId", sort : field "sort", email : exact "email",
-			issuing_center : field "issuingCenter", code : exact "code", extra : rest "",
+			Fields { address : exact "address", title : exact "title", active : exact
+			"active", description : exact "description", gps_n : exact "gpsN", gps_s :
+			exact "gpsS", image_id : exact "imageId", date_modify : exact "dateModify",
+			date_create : exact "dateCreate", user_id : exact "userId", modified_by :
+			exact "modifiedBy", phone : exact "phone", schedule : exact "schedule",
+			xml_id : exact "xmlId", sort : exact "sort", email : exact "email",
+			issuing_center : exact "issuingCenter", code : exact "code", extra : rest "",
 			}
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -26994,8 +26994,8 @@ pub mod storeproduct {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -27314,8 +27314,8 @@ pub mod userfield {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { select : field "select", filter : field "filter", order : field
-			"order", start : field "start", extra : rest "", }
+			List { select : field "select", filter : field "filter", order : exact
+			"order", start : exact "start", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
@@ -27532,7 +27532,7 @@ pub mod userfield {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Fields { document_type : field "documentType", field_n : field "fieldN",
+				Fields { document_type : field "documentType", field_n : exact "fieldN",
 				extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -27750,8 +27750,8 @@ pub mod vat {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -27858,8 +27858,8 @@ pub mod vat {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { name : field "name", active : field "active", rate : field "rate",
-			sort : field "sort", extra : rest "", }
+			Fields { name : field "name", active : exact "active", rate : field "rate",
+			sort : exact "sort", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -28239,8 +28239,8 @@ pub mod vat {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { name : field "name", active : field "active", rate : field "rate",
-			sort : field "sort", extra : rest "", }
+			Fields { name : field "name", active : exact "active", rate : field "rate",
+			sort : exact "sort", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);

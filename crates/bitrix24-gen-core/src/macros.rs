@@ -19,7 +19,8 @@ macro_rules! string_enum {
         str) -> Self { Self::parse(s) } } impl ::serde::Serialize for $name { fn
         serialize < S : ::serde::Serializer > (& self, s : S) -> ::std::result::Result <
         S::Ok, S::Error > { s.serialize_str(self.as_str()) } } impl
-        $crate::support::FromValue for $name { fn from_value(v : ::serde_json::Value) ->
+        $crate::support::FromValue for $name { fn holds_empty(v : &::serde_json::Value)
+        -> bool { v.is_string() } fn from_value(v : ::serde_json::Value) ->
         ::std::result::Result < Self, ::serde_json::Error > {
         ::bitrix24_runtime::lenient::string(v).map(| s | Self::parse(& s)) } }
     };
@@ -66,7 +67,8 @@ macro_rules! from_value {
         $name:ident { $($field:ident : $kind:ident $wire:literal),* $(,)? }
         $(fits[$($key:literal),*] [$($glob:literal),*])?
     ) => {
-        impl $crate::support::FromValue for $name { fn from_value(value :
+        impl $crate::support::FromValue for $name { fn holds_empty(v :
+        &::serde_json::Value) -> bool { v.is_object() } fn from_value(value :
         ::serde_json::Value) -> ::std::result::Result < Self, ::serde_json::Error > {
         #[allow(unused_mut)] let mut object = $crate::support::Object::new(value) ?;
         $(object.fits(& [$($key),*], & [$($glob),*]) ?;)? ::std::result::Result::Ok(Self

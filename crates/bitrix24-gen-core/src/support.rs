@@ -10,6 +10,11 @@ use serde_json::Value;
 pub trait FromValue: Sized {
     /// Decodes a value that must be present.
     fn from_value(v: Value) -> Result<Self, serde_json::Error>;
+    /// Whether an empty value (`""`, `[]`, `{}`) is a value of this type,
+    /// for decoding a request body exactly ([`Object::exact`]).
+    fn holds_empty(_v: &Value) -> bool {
+        false
+    }
     /// Decodes a value that may be absent: `null`, `""`, `[]`, `{}` (and, for
     /// types other than strings and numbers, `"undefined"`) are `None`.
     fn from_opt(v: Value) -> Result<Option<Self>, serde_json::Error> {
@@ -28,16 +33,17 @@ fn is_empty(v: &Value) -> bool {
     }
 }
 macro_rules! scalar {
-    ($ty:ty, $req:path, $opt:path) => {
+    ($ty:ty, $req:path, $opt:path $(, $holds:path)?) => {
         impl FromValue for $ty { fn from_value(v : Value) -> Result < Self,
         serde_json::Error > { $req (v) } fn from_opt(v : Value) -> Result < Option < Self
-        >, serde_json::Error > { $opt (v) } }
+        >, serde_json::Error > { $opt (v) } $(fn holds_empty(v : & Value) -> bool {
+        $holds (v) })? }
     };
 }
 scalar!(i64, lenient::int, lenient::opt_int);
 scalar!(f64, lenient::float, lenient::opt_float);
 scalar!(bool, lenient::bool, lenient::opt_bool);
-scalar!(String, lenient::string, lenient::opt_string);
+scalar!(String, lenient::string, lenient::opt_string, Value::is_string);
 impl FromValue for bitrix24_runtime::DateTime {
     /// Any string (kept as sent, parsed where it has a known form) or a Unix
     /// timestamp; a wrongly typed value is an error naming the field.
@@ -54,6 +60,15 @@ impl FromValue for bitrix24_runtime::DateTime {
         }
     }
 }
+impl FromValue for bitrix24_runtime::IntOrString {
+    fn holds_empty(v: &Value) -> bool {
+        v.is_string()
+    }
+    /// An integer, or a string as it is.
+    fn from_value(v: Value) -> Result<Self, serde_json::Error> {
+        serde::Deserialize::deserialize(v)
+    }
+}
 impl FromValue for bitrix24_runtime::Decimal {
     /// A number, or a string holding one, kept digit for digit.
     fn from_value(v: Value) -> Result<Self, serde_json::Error> {
@@ -61,6 +76,9 @@ impl FromValue for bitrix24_runtime::Decimal {
     }
 }
 impl FromValue for Value {
+    fn holds_empty(v: &Value) -> bool {
+        !v.is_null()
+    }
     fn from_value(v: Value) -> Result<Self, serde_json::Error> {
         #[cfg(feature = "deserialize-params")] coverage::untyped(coverage::keys(&v));
         Ok(v)
@@ -111,6 +129,9 @@ impl<'de, T: FromValue> serde::Deserialize<'de> for Elem<T> {
     }
 }
 impl<T: FromValue> FromValue for Vec<T> {
+    fn holds_empty(v: &Value) -> bool {
+        v.is_array()
+    }
     /// A list; also an object keyed by ID (its values), and a single scalar
     /// as a list of one.
     fn from_value(v: Value) -> Result<Self, serde_json::Error> {
@@ -124,6 +145,9 @@ impl<T: FromValue> FromValue for Vec<T> {
     }
 }
 impl<T: FromValue> FromValue for BTreeMap<String, T> {
+    fn holds_empty(v: &Value) -> bool {
+        v.is_object()
+    }
     fn from_value(v: Value) -> Result<Self, serde_json::Error> {
         let items: BTreeMap<String, Elem<T>> = lenient::map(v)?;
         Ok(items.into_iter().map(|(k, e)| (k, e.0)).collect())
@@ -169,17 +193,22 @@ impl Object {
             })
             .collect()
     }
-    /// An optional string exactly as sent: `""` is `Some("")` (a request
-    /// may send it to clear a value); absent or `null` is `None`.
-    pub fn exact_str(&mut self, key: &str) -> Result<Option<String>, serde_json::Error> {
-        match self.0.remove(key) {
-            Some(Value::String(s)) => Ok(Some(s)),
-            Some(v) => {
-                <Option<String> as FromValue>::from_value(v)
-                    .map_err(|e| serde::de::Error::custom(format_args!("`{key}`: {e}")))
+    /// An optional value exactly as sent: an empty value its type holds
+    /// (`""` for a string, `[]` for a list, `{}` for an object) is that
+    /// empty value, not `None` (a request may send it to clear a value);
+    /// absent or `null` is `None`.
+    pub fn exact<T: FromValue>(
+        &mut self,
+        key: &str,
+    ) -> Result<Option<T>, serde_json::Error> {
+        let r = match self.0.remove(key) {
+            Some(v) if is_empty(&v) && !v.is_null() && T::holds_empty(&v) => {
+                T::from_value(v).map(Some)
             }
+            Some(v) => <Option<T> as FromValue>::from_value(v),
             None => Ok(None),
-        }
+        };
+        r.map_err(|e| serde::de::Error::custom(format_args!("`{key}`: {e}")))
     }
     /// Takes out and decodes a field that the docs show only in an example
     /// response: a value that does not decode as its type goes back into
@@ -358,6 +387,82 @@ pub mod ser {
     ) -> Result<(), M::Error> {
         super::opt_entry(map, key, &value.map(super::yes_no))
     }
+    /// An integer the wire spells as text (`"5"`).
+    pub fn text<M: SerializeMap>(
+        map: &mut M,
+        key: &str,
+        value: &i64,
+    ) -> Result<(), M::Error> {
+        map.serialize_entry(key, &value.to_string())
+    }
+    /// An optional integer the wire spells as text.
+    pub fn opt_text<M: SerializeMap>(
+        map: &mut M,
+        key: &str,
+        value: &Option<i64>,
+    ) -> Result<(), M::Error> {
+        super::opt_entry(map, key, &value.map(|v| v.to_string()))
+    }
+    /// Text the wire sends as a number where it is an integer's text (`5`,
+    /// not `"5"`); other text as it is.
+    pub fn num<M: SerializeMap, T: Serialize>(
+        map: &mut M,
+        key: &str,
+        value: &T,
+    ) -> Result<(), M::Error> {
+        match serde_json::to_value(value) {
+            Ok(serde_json::Value::String(s)) => {
+                match s.parse::<i64>() {
+                    Ok(n) if n.to_string() == s => map.serialize_entry(key, &n),
+                    _ => map.serialize_entry(key, &s),
+                }
+            }
+            _ => map.serialize_entry(key, value),
+        }
+    }
+    /// [`num`] for an optional value.
+    pub fn opt_num<M: SerializeMap, T: Serialize>(
+        map: &mut M,
+        key: &str,
+        value: &Option<T>,
+    ) -> Result<(), M::Error> {
+        match value {
+            Some(v) => num(map, key, v),
+            None => Ok(()),
+        }
+    }
+    /// A boolean the wire spells `1`/`0`.
+    pub fn bit<M: SerializeMap>(
+        map: &mut M,
+        key: &str,
+        value: &bool,
+    ) -> Result<(), M::Error> {
+        map.serialize_entry(key, &u8::from(*value))
+    }
+    /// An optional boolean the wire spells `1`/`0`.
+    pub fn opt_bit<M: SerializeMap>(
+        map: &mut M,
+        key: &str,
+        value: &Option<bool>,
+    ) -> Result<(), M::Error> {
+        super::opt_entry(map, key, &value.map(u8::from))
+    }
+    /// A boolean the wire spells `"true"`/`"false"`.
+    pub fn tf<M: SerializeMap>(
+        map: &mut M,
+        key: &str,
+        value: &bool,
+    ) -> Result<(), M::Error> {
+        map.serialize_entry(key, if *value { "true" } else { "false" })
+    }
+    /// An optional boolean the wire spells `"true"`/`"false"`.
+    pub fn opt_tf<M: SerializeMap>(
+        map: &mut M,
+        key: &str,
+        value: &Option<bool>,
+    ) -> Result<(), M::Error> {
+        super::opt_entry(map, key, &value.map(|v| if v { "true" } else { "false" }))
+    }
     /// Every entry of a map of free keys (`<siteId>`, `extra`), inline.
     pub fn rest<M: SerializeMap, T: Serialize>(
         map: &mut M,
@@ -378,12 +483,12 @@ pub mod de {
     ) -> Result<T, serde_json::Error> {
         object.field(key)
     }
-    /// An optional string exactly as sent ([`Object::exact_str`]).
-    pub fn exact(
+    /// An optional value exactly as sent ([`Object::exact`]).
+    pub fn exact<T: FromValue>(
         object: &mut Object,
         key: &str,
-    ) -> Result<Option<String>, serde_json::Error> {
-        object.exact_str(key)
+    ) -> Result<Option<T>, serde_json::Error> {
+        object.exact(key)
     }
     /// A field only an example shows ([`Object::soft`]).
     pub fn soft<T: FromValue + Default>(

@@ -39,7 +39,7 @@ pub mod invoice {
 	extra_setter!(Add);
 	serialize_map!(Add { opt "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Add { fields : field "fields", extra : rest "", });
+	from_value!(Add { fields : exact "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `crm.invoice.delete`: REST 2, scope `crm`.
@@ -76,7 +76,7 @@ pub mod invoice {
 	extra_setter!(Delete);
 	serialize_map!(Delete { opt "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { id : field "id", extra : rest "", });
+	from_value!(Delete { id : exact "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `crm.invoice.fields`: REST 2, scope `crm`.
@@ -140,7 +140,7 @@ pub mod invoice {
 	extra_setter!(Get);
 	serialize_map!(Get { opt "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", extra : rest "", });
+	from_value!(Get { id : exact "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `crm.invoice.getexternallink`: REST 2, scope `crm`.
@@ -177,7 +177,7 @@ pub mod invoice {
 	extra_setter!(Getexternallink);
 	serialize_map!(Getexternallink { opt "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Getexternallink { id : field "id", extra : rest "", });
+	from_value!(Getexternallink { id : exact "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getexternallink);
 	/// `crm.invoice.list`: REST 2, scope `crm`.
@@ -223,7 +223,7 @@ pub mod invoice {
 	serialize_map!(List { opt "filter" filter, opt "order" order, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { filter : field "filter", order : field "order", extra : rest "", }
+		List { filter : exact "filter", order : exact "order", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -269,7 +269,7 @@ pub mod invoice {
 	extra_setter!(Update);
 	serialize_map!(Update { opt "id" id, opt "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
+	from_value!(Update { id : exact "id", fields : exact "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `crm.invoice.add`.
@@ -628,7 +628,7 @@ pub mod invoice {
 		extra_setter!(Add);
 		serialize_map!(Add { opt "fields" fields, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		from_value!(Add { fields : field "fields", extra : rest "", });
+		from_value!(Add { fields : exact "fields", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
 		/// `crm.invoice.recurring.delete`: REST 2, scope `crm`.
@@ -665,7 +665,7 @@ pub mod invoice {
 		extra_setter!(Delete);
 		serialize_map!(Delete { opt "id" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		from_value!(Delete { id : field "id", extra : rest "", });
+		from_value!(Delete { id : exact "id", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Delete);
 		/// `crm.invoice.recurring.expose`: REST 2, scope `crm`.
@@ -702,7 +702,7 @@ pub mod invoice {
 		extra_setter!(Expose);
 		serialize_map!(Expose { opt "id" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		from_value!(Expose { id : field "id", extra : rest "", });
+		from_value!(Expose { id : exact "id", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Expose);
 		/// `crm.invoice.recurring.fields`: REST 2, scope `crm`.
@@ -766,7 +766,7 @@ pub mod invoice {
 		extra_setter!(Get);
 		serialize_map!(Get { opt "id" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		from_value!(Get { id : field "id", extra : rest "", });
+		from_value!(Get { id : exact "id", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `crm.invoice.recurring.list`: REST 2, scope `crm`.
@@ -839,7 +839,7 @@ pub mod invoice {
 		serialize_map!(Update { opt "id" id, opt "fields" fields, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Update { id : field "id", fields : field "fields", extra : rest "", }
+			Update { id : exact "id", fields : exact "fields", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Update);
@@ -1393,7 +1393,7 @@ pub mod invoice {
 		serialize_map!(Add { opt "fields" fields, opt "LIST" list, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Add { fields : field "fields", list : field "LIST", extra : rest "", }
+			Add { fields : exact "fields", list : exact "LIST", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
@@ -1431,7 +1431,7 @@ pub mod invoice {
 		extra_setter!(Delete);
 		serialize_map!(Delete { opt "id" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		from_value!(Delete { id : field "id", extra : rest "", });
+		from_value!(Delete { id : exact "id", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Delete);
 		/// `crm.invoice.userfield.get`: REST 2, scope `crm`.
@@ -1468,7 +1468,7 @@ pub mod invoice {
 		extra_setter!(Get);
 		serialize_map!(Get { opt "id" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		from_value!(Get { id : field "id", extra : rest "", });
+		from_value!(Get { id : exact "id", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `crm.invoice.userfield.list`: REST 2, scope `crm`.
@@ -1514,7 +1514,7 @@ pub mod invoice {
 		serialize_map!(List { opt "order" order, opt "filter" filter, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { order : field "order", filter : field "filter", extra : rest "", }
+			List { order : exact "order", filter : exact "filter", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
@@ -1571,7 +1571,7 @@ pub mod invoice {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Update { id : field "id", fields : field "fields", list : field "LIST", extra
+			Update { id : exact "id", fields : exact "fields", list : exact "LIST", extra
 			: rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -1646,7 +1646,7 @@ pub mod invoice {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				FieldsList { id : field "ID", sort : field "SORT", value : exact "VALUE",
+				FieldsList { id : exact "ID", sort : exact "SORT", value : exact "VALUE",
 				def : exact "DEF", del : exact "DEL", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -1852,15 +1852,15 @@ pub mod invoice {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Fields { id : field "ID", entity_id : exact "ENTITY_ID", field_name :
+				Fields { id : exact "ID", entity_id : exact "ENTITY_ID", field_name :
 				exact "FIELD_NAME", user_type_id : exact "USER_TYPE_ID", xml_id : exact
-				"XML_ID", sort : field "SORT", multiple : exact "MULTIPLE", mandatory :
+				"XML_ID", sort : exact "SORT", multiple : exact "MULTIPLE", mandatory :
 				exact "MANDATORY", show_filter : exact "SHOW_FILTER", show_in_list :
 				exact "SHOW_IN_LIST", edit_in_list : exact "EDIT_IN_LIST", is_searchable
-				: exact "IS_SEARCHABLE", edit_form_label : field "EDIT_FORM_LABEL",
-				list_column_label : field "LIST_COLUMN_LABEL", list_filter_label : field
-				"LIST_FILTER_LABEL", error_message : field "ERROR_MESSAGE", help_message
-				: field "HELP_MESSAGE", list : field "LIST", settings : field "SETTINGS",
+				: exact "IS_SEARCHABLE", edit_form_label : exact "EDIT_FORM_LABEL",
+				list_column_label : exact "LIST_COLUMN_LABEL", list_filter_label : exact
+				"LIST_FILTER_LABEL", error_message : exact "ERROR_MESSAGE", help_message
+				: exact "HELP_MESSAGE", list : exact "LIST", settings : exact "SETTINGS",
 				extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -2067,7 +2067,7 @@ pub mod invoice {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				FieldsList { id : field "ID", sort : field "SORT", value : exact "VALUE",
+				FieldsList { id : exact "ID", sort : exact "SORT", value : exact "VALUE",
 				def : exact "DEF", del : exact "DEL", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -2273,15 +2273,15 @@ pub mod invoice {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Fields { id : field "ID", entity_id : exact "ENTITY_ID", field_name :
+				Fields { id : exact "ID", entity_id : exact "ENTITY_ID", field_name :
 				exact "FIELD_NAME", user_type_id : exact "USER_TYPE_ID", xml_id : exact
-				"XML_ID", sort : field "SORT", multiple : exact "MULTIPLE", mandatory :
+				"XML_ID", sort : exact "SORT", multiple : exact "MULTIPLE", mandatory :
 				exact "MANDATORY", show_filter : exact "SHOW_FILTER", show_in_list :
 				exact "SHOW_IN_LIST", edit_in_list : exact "EDIT_IN_LIST", is_searchable
-				: exact "IS_SEARCHABLE", edit_form_label : field "EDIT_FORM_LABEL",
-				list_column_label : field "LIST_COLUMN_LABEL", list_filter_label : field
-				"LIST_FILTER_LABEL", error_message : field "ERROR_MESSAGE", help_message
-				: field "HELP_MESSAGE", list : field "LIST", settings : field "SETTINGS",
+				: exact "IS_SEARCHABLE", edit_form_label : exact "EDIT_FORM_LABEL",
+				list_column_label : exact "LIST_COLUMN_LABEL", list_filter_label : exact
+				"LIST_FILTER_LABEL", error_message : exact "ERROR_MESSAGE", help_message
+				: exact "HELP_MESSAGE", list : exact "LIST", settings : exact "SETTINGS",
 				extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -2348,7 +2348,7 @@ pub mod item {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Add { entity_type_id : field "entityTypeId", fields : field "fields",
-		use_original_uf_names : field "useOriginalUfNames", extra : rest "", }
+		use_original_uf_names : exact "useOriginalUfNames", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
@@ -2400,7 +2400,7 @@ pub mod item {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		BatchImport { entity_type_id : field "entityTypeId", data : field "data",
-		use_original_uf_names : field "useOriginalUfNames", extra : rest "", }
+		use_original_uf_names : exact "useOriginalUfNames", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(BatchImport);
@@ -2483,7 +2483,7 @@ pub mod item {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Fields { entity_type_id : field "entityTypeId", use_original_uf_names : field
+		Fields { entity_type_id : field "entityTypeId", use_original_uf_names : exact
 		"useOriginalUfNames", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -2533,7 +2533,7 @@ pub mod item {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Get { entity_type_id : field "entityTypeId", id : field "id",
-		use_original_uf_names : field "useOriginalUfNames", extra : rest "", }
+		use_original_uf_names : exact "useOriginalUfNames", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
@@ -2585,7 +2585,7 @@ pub mod item {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Import { entity_type_id : field "entityTypeId", fields : field "fields",
-		use_original_uf_names : field "useOriginalUfNames", extra : rest "", }
+		use_original_uf_names : exact "useOriginalUfNames", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Import);
@@ -2668,9 +2668,9 @@ pub mod item {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { entity_type_id : field "entityTypeId", select : field "select", filter :
-		field "filter", order : field "order", start : field "start",
-		use_original_uf_names : field "useOriginalUfNames", extra : rest "", }
+		List { entity_type_id : field "entityTypeId", select : exact "select", filter :
+		exact "filter", order : exact "order", start : exact "start",
+		use_original_uf_names : exact "useOriginalUfNames", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -2726,7 +2726,7 @@ pub mod item {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Update { entity_type_id : field "entityTypeId", id : field "id", fields : field
-		"fields", use_original_uf_names : field "useOriginalUfNames", extra : rest "", }
+		"fields", use_original_uf_names : exact "useOriginalUfNames", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
@@ -2816,7 +2816,7 @@ pub mod item {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FieldsFm { id : field "ID", type_id : exact "TYPE_ID", value : exact "VALUE",
+			FieldsFm { id : exact "ID", type_id : exact "TYPE_ID", value : exact "VALUE",
 			value_type : exact "VALUE_TYPE", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -3154,18 +3154,18 @@ pub mod item {
 		from_value!(
 			Fields { title : exact "title", honorific : exact "honorific", name : exact
 			"name", second_name : exact "secondName", last_name : exact "lastName",
-			birthdate : field "birthdate", company_title : exact "companyTitle",
+			birthdate : exact "birthdate", company_title : exact "companyTitle",
 			source_id : exact "sourceId", source_description : exact "sourceDescription",
 			stage_id : exact "stageId", status_description : exact "statusDescription",
 			post : exact "post", currency_id : exact "currencyId", is_manual_opportunity
-			: field "isManualOpportunity", opportunity : field "opportunity", opened :
-			field "opened", comments : exact "comments", assigned_by_id : field
-			"assignedById", company_id : field "companyId", contact_id : field
-			"contactId", contact_ids : field "contactIds", originator_id : exact
-			"originatorId", origin_id : exact "originId", webform_id : field "webformId",
-			observers : field "observers", utm_source : exact "utmSource", utm_medium :
+			: exact "isManualOpportunity", opportunity : exact "opportunity", opened :
+			exact "opened", comments : exact "comments", assigned_by_id : exact
+			"assignedById", company_id : exact "companyId", contact_id : exact
+			"contactId", contact_ids : exact "contactIds", originator_id : exact
+			"originatorId", origin_id : exact "originId", webform_id : exact "webformId",
+			observers : exact "observers", utm_source : exact "utmSource", utm_medium :
 			exact "utmMedium", utm_campaign : exact "utmCampaign", utm_content : exact
-			"utmContent", utm_term : exact "utmTerm", fm : field "fm", uf_crm : pattern
+			"utmContent", utm_term : exact "utmTerm", fm : exact "fm", uf_crm : pattern
 			"ufCrm*", parent_id : pattern "parentId*", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -3348,6 +3348,8 @@ pub mod item {
 		#[non_exhaustive]
 		pub struct Get {
 			/// `id`: `string`, required.
+			///
+			/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 			pub id: String,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
@@ -3362,7 +3364,7 @@ pub mod item {
 			}
 		}
 		extra_setter!(Get);
-		serialize_map!(Get { req "id" id, rest "" extra });
+		serialize_map!(Get { num "id" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
 		from_value!(Get { id : field "id", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
@@ -3421,7 +3423,7 @@ pub mod item {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			List { entity_id : field "entityId", entity_type_id : field "entityTypeId",
-			filter : field "filter", order : field "order", extra : rest "", }
+			filter : exact "filter", order : exact "order", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
@@ -3693,7 +3695,7 @@ pub mod item {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				ForceCommonScopeForAll { entity_type_id : field "entityTypeId", extras :
-				field "extras", extra : rest "", }
+				exact "extras", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(ForceCommonScopeForAll);
@@ -3754,8 +3756,8 @@ pub mod item {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Get { entity_type_id : field "entityTypeId", user_id : field "userId",
-				scope : field "scope", extras : field "extras", extra : rest "", }
+				Get { entity_type_id : field "entityTypeId", user_id : exact "userId",
+				scope : exact "scope", extras : exact "extras", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
@@ -3816,8 +3818,8 @@ pub mod item {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Reset { entity_type_id : field "entityTypeId", user_id : field "userId",
-				scope : field "scope", extras : field "extras", extra : rest "", }
+				Reset { entity_type_id : field "entityTypeId", user_id : exact "userId",
+				scope : exact "scope", extras : exact "extras", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Reset);
@@ -3885,7 +3887,7 @@ pub mod item {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				Set { entity_type_id : field "entityTypeId", data : field "data", user_id
-				: field "userId", scope : field "scope", extras : field "extras", extra :
+				: exact "userId", scope : exact "scope", extras : exact "extras", extra :
 				rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -4115,10 +4117,10 @@ pub mod item {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					DataParamElementsOptions { default_address_type : field
+					DataParamElementsOptions { default_address_type : exact
 					"defaultAddressType", default_country : exact "defaultCountry",
-					is_pay_button_visible : field "isPayButtonVisible",
-					is_payment_documents_visible : field "isPaymentDocumentsVisible",
+					is_pay_button_visible : exact "isPayButtonVisible",
+					is_payment_documents_visible : exact "isPaymentDocumentsVisible",
 					extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -4169,8 +4171,8 @@ pub mod item {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					DataParamElements { name : field "name", option_flags : field
-					"optionFlags", options : field "options", extra : rest "", }
+					DataParamElements { name : field "name", option_flags : exact
+					"optionFlags", options : exact "options", extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(DataParamElements);
@@ -4225,7 +4227,7 @@ pub mod item {
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
 					DataParam { name : field "name", title : field "title", type_ : field
-					"type", elements : field "elements", extra : rest "", }
+					"type", elements : exact "elements", extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(DataParam);
@@ -4797,16 +4799,16 @@ pub mod item {
 		from_value!(
 			Fields { title : exact "title", honorific : exact "honorific", name : exact
 			"name", second_name : exact "secondName", last_name : exact "lastName",
-			birthdate : field "birthdate", company_title : exact "companyTitle",
+			birthdate : exact "birthdate", company_title : exact "companyTitle",
 			source_id : exact "sourceId", source_description : exact "sourceDescription",
 			stage_id : exact "stageId", status_description : exact "statusDescription",
 			post : exact "post", currency_id : exact "currencyId", is_manual_opportunity
-			: field "isManualOpportunity", opportunity : field "opportunity", opened :
-			field "opened", comments : exact "comments", assigned_by_id : field
-			"assignedById", company_id : field "companyId", contact_id : field
-			"contactId", contact_ids : field "contactIds", originator_id : exact
-			"originatorId", origin_id : exact "originId", webform_id : field "webformId",
-			observers : field "observers", utm_source : exact "utmSource", utm_medium :
+			: exact "isManualOpportunity", opportunity : exact "opportunity", opened :
+			exact "opened", comments : exact "comments", assigned_by_id : exact
+			"assignedById", company_id : exact "companyId", contact_id : exact
+			"contactId", contact_ids : exact "contactIds", originator_id : exact
+			"originatorId", origin_id : exact "originId", webform_id : exact "webformId",
+			observers : exact "observers", utm_source : exact "utmSource", utm_medium :
 			exact "utmMedium", utm_campaign : exact "utmCampaign", utm_content : exact
 			"utmContent", utm_term : exact "utmTerm", uf_crm : pattern "ufCrm*",
 			parent_id : pattern "parentId*", extra : rest "", }
@@ -5139,7 +5141,7 @@ pub mod item {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			List { entity_id : field "entityId", entity_type_id : field "entityTypeId",
-			filter : field "filter", order : field "order", extra : rest "", }
+			filter : exact "filter", order : exact "order", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
@@ -5307,6 +5309,8 @@ pub mod item {
 				/// `paymentId`: `integer`, required.
 				pub payment_id: i64,
 				/// `deliveryId`: `string`, required.
+				///
+				/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 				pub delivery_id: String,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
@@ -5326,7 +5330,7 @@ pub mod item {
 			}
 			extra_setter!(Add);
 			serialize_map!(
-				Add { req "paymentId" payment_id, req "deliveryId" delivery_id, rest ""
+				Add { req "paymentId" payment_id, num "deliveryId" delivery_id, rest ""
 				extra }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -5416,7 +5420,7 @@ pub mod item {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				List { payment_id : field "paymentId", filter : field "filter", order :
-				field "order", extra : rest "", }
+				exact "order", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
@@ -5433,6 +5437,8 @@ pub mod item {
 				/// `id`: `integer`, required.
 				pub id: i64,
 				/// `deliveryId`: `string`, required.
+				///
+				/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 				pub delivery_id: String,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
@@ -5449,7 +5455,7 @@ pub mod item {
 			}
 			extra_setter!(SetDelivery);
 			serialize_map!(
-				SetDelivery { req "id" id, req "deliveryId" delivery_id, rest "" extra }
+				SetDelivery { req "id" id, num "deliveryId" delivery_id, rest "" extra }
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
@@ -6072,7 +6078,7 @@ pub mod item {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				List { payment_id : field "paymentId", filter : field "filter", order :
-				field "order", extra : rest "", }
+				exact "order", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
@@ -6389,6 +6395,8 @@ pub mod item {
 				/// Values: `Y`, `N`.
 				pub paid: Option<bool>,
 				/// `paySystemId`: `string`, optional.
+				///
+				/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 				pub pay_system_id: Option<String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
@@ -6415,12 +6423,12 @@ pub mod item {
 			}
 			extra_setter!(Fields);
 			serialize_map!(
-				Fields { opt_yn "paid" paid, opt "paySystemId" pay_system_id, rest ""
+				Fields { opt_yn "paid" paid, opt_num "paySystemId" pay_system_id, rest ""
 				extra }
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Fields { paid : field "paid", pay_system_id : exact "paySystemId", extra
+				Fields { paid : exact "paid", pay_system_id : exact "paySystemId", extra
 				: rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -6645,7 +6653,7 @@ pub mod item {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { filter : field "filter", order : field "order", start : field "start",
+			List { filter : field "filter", order : exact "order", start : exact "start",
 			extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -6903,11 +6911,11 @@ pub mod item {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				Fields { owner_id : field "ownerId", owner_type : field "ownerType",
-				product_id : field "productId", product_name : exact "productName", price
-				: field "price", quantity : field "quantity", discount_type_id : field
-				"discountTypeId", discount_rate : field "discountRate", discount_sum :
-				field "discountSum", tax_rate : field "taxRate", tax_included : field
-				"taxIncluded", measure_code : field "measureCode", sort : field "sort",
+				product_id : exact "productId", product_name : exact "productName", price
+				: exact "price", quantity : exact "quantity", discount_type_id : exact
+				"discountTypeId", discount_rate : exact "discountRate", discount_sum :
+				exact "discountSum", tax_rate : exact "taxRate", tax_included : exact
+				"taxIncluded", measure_code : exact "measureCode", sort : exact "sort",
 				extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -7453,12 +7461,12 @@ pub mod item {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				ProductRows { product_id : field "productId", product_name : exact
-				"productName", price : field "price", quantity : field "quantity",
-				discount_type_id : field "discountTypeId", discount_rate : field
-				"discountRate", discount_sum : field "discountSum", tax_rate : field
-				"taxRate", tax_included : field "taxIncluded", measure_code : field
-				"measureCode", sort : field "sort", extra : rest "", }
+				ProductRows { product_id : exact "productId", product_name : exact
+				"productName", price : exact "price", quantity : exact "quantity",
+				discount_type_id : exact "discountTypeId", discount_rate : exact
+				"discountRate", discount_sum : exact "discountSum", tax_rate : exact
+				"taxRate", tax_included : exact "taxIncluded", measure_code : exact
+				"measureCode", sort : exact "sort", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(ProductRows);
@@ -7779,12 +7787,12 @@ pub mod item {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Fields { product_id : field "productId", product_name : exact
-				"productName", price : field "price", quantity : field "quantity",
-				discount_type_id : field "discountTypeId", discount_rate : field
-				"discountRate", discount_sum : field "discountSum", tax_rate : field
-				"taxRate", tax_included : field "taxIncluded", measure_code : field
-				"measureCode", sort : field "sort", extra : rest "", }
+				Fields { product_id : exact "productId", product_name : exact
+				"productName", price : exact "price", quantity : exact "quantity",
+				discount_type_id : exact "discountTypeId", discount_rate : exact
+				"discountRate", discount_sum : exact "discountSum", tax_rate : exact
+				"taxRate", tax_included : exact "taxIncluded", measure_code : exact
+				"measureCode", sort : exact "sort", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
@@ -7902,7 +7910,7 @@ pub mod item {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FieldsFm { id : field "ID", type_id : exact "TYPE_ID", value : exact "VALUE",
+			FieldsFm { id : exact "ID", type_id : exact "TYPE_ID", value : exact "VALUE",
 			value_type : exact "VALUE_TYPE", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -8240,18 +8248,18 @@ pub mod item {
 		from_value!(
 			Fields { title : exact "title", honorific : exact "honorific", name : exact
 			"name", second_name : exact "secondName", last_name : exact "lastName",
-			birthdate : field "birthdate", company_title : exact "companyTitle",
+			birthdate : exact "birthdate", company_title : exact "companyTitle",
 			source_id : exact "sourceId", source_description : exact "sourceDescription",
 			stage_id : exact "stageId", status_description : exact "statusDescription",
 			post : exact "post", currency_id : exact "currencyId", is_manual_opportunity
-			: field "isManualOpportunity", opportunity : field "opportunity", opened :
-			field "opened", comments : exact "comments", assigned_by_id : field
-			"assignedById", company_id : field "companyId", contact_id : field
-			"contactId", contact_ids : field "contactIds", originator_id : exact
-			"originatorId", origin_id : exact "originId", webform_id : field "webformId",
-			observers : field "observers", utm_source : exact "utmSource", utm_medium :
+			: exact "isManualOpportunity", opportunity : exact "opportunity", opened :
+			exact "opened", comments : exact "comments", assigned_by_id : exact
+			"assignedById", company_id : exact "companyId", contact_id : exact
+			"contactId", contact_ids : exact "contactIds", originator_id : exact
+			"originatorId", origin_id : exact "originId", webform_id : exact "webformId",
+			observers : exact "observers", utm_source : exact "utmSource", utm_medium :
 			exact "utmMedium", utm_campaign : exact "utmCampaign", utm_content : exact
-			"utmContent", utm_term : exact "utmTerm", fm : field "fm", uf_crm : pattern
+			"utmContent", utm_term : exact "utmTerm", fm : exact "fm", uf_crm : pattern
 			"ufCrm*", parent_id : pattern "parentId*", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -8540,7 +8548,7 @@ pub mod lead {
 	serialize_map!(Add { opt "fields" fields, opt "params" params, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Add { fields : field "fields", params : field "params", extra : rest "", }
+		Add { fields : exact "fields", params : exact "params", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
@@ -8557,6 +8565,8 @@ pub mod lead {
 	#[non_exhaustive]
 	pub struct Delete {
 		/// `id`: `integer`, required.
+		///
+		/// Sent as text (`"5"`), as the docs' examples send it.
 		pub id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
@@ -8571,7 +8581,7 @@ pub mod lead {
 		}
 	}
 	extra_setter!(Delete);
-	serialize_map!(Delete { req "id" id, rest "" extra });
+	serialize_map!(Delete { text "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(Delete { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
@@ -8704,8 +8714,8 @@ pub mod lead {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -8757,7 +8767,7 @@ pub mod lead {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Update { id : field "id", fields : field "fields", params : field "params", extra
+		Update { id : field "id", fields : exact "fields", params : exact "params", extra
 		: rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -8826,7 +8836,7 @@ pub mod lead {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FieldsEmail { id : field "ID", type_id : exact "TYPE_ID", value : exact
+			FieldsEmail { id : exact "ID", type_id : exact "TYPE_ID", value : exact
 			"VALUE", value_type : exact "VALUE_TYPE", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -8887,7 +8897,7 @@ pub mod lead {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FieldsIm { id : field "ID", type_id : exact "TYPE_ID", value : exact "VALUE",
+			FieldsIm { id : exact "ID", type_id : exact "TYPE_ID", value : exact "VALUE",
 			value_type : exact "VALUE_TYPE", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -8948,7 +8958,7 @@ pub mod lead {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FieldsLink { id : field "ID", type_id : exact "TYPE_ID", value : exact
+			FieldsLink { id : exact "ID", type_id : exact "TYPE_ID", value : exact
 			"VALUE", value_type : exact "VALUE_TYPE", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -9009,7 +9019,7 @@ pub mod lead {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FieldsPhone { id : field "ID", type_id : exact "TYPE_ID", value : exact
+			FieldsPhone { id : exact "ID", type_id : exact "TYPE_ID", value : exact
 			"VALUE", value_type : exact "VALUE_TYPE", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -9070,7 +9080,7 @@ pub mod lead {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FieldsWeb { id : field "ID", type_id : exact "TYPE_ID", value : exact
+			FieldsWeb { id : exact "ID", type_id : exact "TYPE_ID", value : exact
 			"VALUE", value_type : exact "VALUE_TYPE", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -9476,21 +9486,21 @@ pub mod lead {
 			"ADDRESS_COUNTRY", address_country_code : exact "ADDRESS_COUNTRY_CODE",
 			address_postal_code : exact "ADDRESS_POSTAL_CODE", address_province : exact
 			"ADDRESS_PROVINCE", address_region : exact "ADDRESS_REGION", assigned_by_id :
-			field "ASSIGNED_BY_ID", birthdate : field "BIRTHDATE", comments : exact
-			"COMMENTS", company_id : field "COMPANY_ID", company_title : exact
-			"COMPANY_TITLE", contact_id : field "CONTACT_ID", contact_ids : field
-			"CONTACT_IDS", currency_id : exact "CURRENCY_ID", email : field "EMAIL",
-			honorific : exact "HONORIFIC", im : field "IM", link : field "LINK",
+			exact "ASSIGNED_BY_ID", birthdate : exact "BIRTHDATE", comments : exact
+			"COMMENTS", company_id : exact "COMPANY_ID", company_title : exact
+			"COMPANY_TITLE", contact_id : exact "CONTACT_ID", contact_ids : exact
+			"CONTACT_IDS", currency_id : exact "CURRENCY_ID", email : exact "EMAIL",
+			honorific : exact "HONORIFIC", im : exact "IM", link : exact "LINK",
 			last_name : exact "LAST_NAME", name : exact "NAME", second_name : exact
-			"SECOND_NAME", opened : field "OPENED", opportunity : field "OPPORTUNITY",
+			"SECOND_NAME", opened : exact "OPENED", opportunity : exact "OPPORTUNITY",
 			is_manual_opportunity : exact "IS_MANUAL_OPPORTUNITY", originator_id : exact
-			"ORIGINATOR_ID", origin_id : exact "ORIGIN_ID", phone : field "PHONE", post :
+			"ORIGINATOR_ID", origin_id : exact "ORIGIN_ID", phone : exact "PHONE", post :
 			exact "POST", source_description : exact "SOURCE_DESCRIPTION", source_id :
 			exact "SOURCE_ID", status_description : exact "STATUS_DESCRIPTION", status_id
 			: exact "STATUS_ID", title : exact "TITLE", utm_campaign : exact
 			"UTM_CAMPAIGN", utm_content : exact "UTM_CONTENT", utm_medium : exact
 			"UTM_MEDIUM", utm_source : exact "UTM_SOURCE", utm_term : exact "UTM_TERM",
-			web : field "WEB", uf : pattern "UF_*", extra : rest "", }
+			web : exact "WEB", uf : pattern "UF_*", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -9527,7 +9537,7 @@ pub mod lead {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Params { register_sonet_event : field "REGISTER_SONET_EVENT", extra : rest
+			Params { register_sonet_event : exact "REGISTER_SONET_EVENT", extra : rest
 			"", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -9703,8 +9713,8 @@ pub mod lead {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Fields { contact_id : field "CONTACT_ID", sort : field "SORT", is_primary
-				: field "IS_PRIMARY", extra : rest "", }
+				Fields { contact_id : field "CONTACT_ID", sort : exact "SORT", is_primary
+				: exact "IS_PRIMARY", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
@@ -10129,7 +10139,7 @@ pub mod lead {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				ForceCommonScopeForAll { extras : field "extras", extra : rest "", }
+				ForceCommonScopeForAll { extras : exact "extras", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(ForceCommonScopeForAll);
@@ -10189,7 +10199,7 @@ pub mod lead {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Get { user_id : field "userId", scope : field "scope", extras : field
+				Get { user_id : exact "userId", scope : exact "scope", extras : exact
 				"extras", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -10250,7 +10260,7 @@ pub mod lead {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Reset { user_id : field "userId", scope : field "scope", extras : field
+				Reset { user_id : exact "userId", scope : exact "scope", extras : exact
 				"extras", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -10316,8 +10326,8 @@ pub mod lead {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Set { data : field "data", user_id : field "userId", scope : field
-				"scope", extras : field "extras", extra : rest "", }
+				Set { data : field "data", user_id : exact "userId", scope : exact
+				"scope", extras : exact "extras", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Set);
@@ -10362,7 +10372,7 @@ pub mod lead {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					Extras { lead_customer_type : field "leadCustomerType", extra : rest
+					Extras { lead_customer_type : exact "leadCustomerType", extra : rest
 					"", }
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -10430,7 +10440,7 @@ pub mod lead {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					Extras { lead_customer_type : field "lead.customer.type", extra :
+					Extras { lead_customer_type : exact "lead.customer.type", extra :
 					rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -10548,7 +10558,7 @@ pub mod lead {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					Extras { lead_customer_type : field "lead.customer.type", extra :
+					Extras { lead_customer_type : exact "lead.customer.type", extra :
 					rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -10617,8 +10627,8 @@ pub mod lead {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					DataParamElements { name : field "name", option_flags : field
-					"optionFlags", options : field "options", extra : rest "", }
+					DataParamElements { name : field "name", option_flags : exact
+					"optionFlags", options : exact "options", extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(DataParamElements);
@@ -10673,7 +10683,7 @@ pub mod lead {
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
 					DataParam { name : field "name", title : field "title", type_ : field
-					"type", elements : field "elements", extra : rest "", }
+					"type", elements : exact "elements", extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(DataParam);
@@ -10722,7 +10732,7 @@ pub mod lead {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					Extras { lead_customer_type : field "leadCustomerType", extra : rest
+					Extras { lead_customer_type : exact "leadCustomerType", extra : rest
 					"", }
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -11174,7 +11184,7 @@ pub mod lead {
 		extra_setter!(Set);
 		serialize_map!(Set { req "id" id, opt "rows" rows, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		from_value!(Set { id : field "id", rows : field "rows", extra : rest "", });
+		from_value!(Set { id : field "id", rows : exact "rows", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Set);
 		/// Types of `crm.lead.productrows.get`.
@@ -11484,14 +11494,14 @@ pub mod lead {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Rows { product_id : field "PRODUCT_ID", product_name : exact
-				"PRODUCT_NAME", price : field "PRICE", price_exclusive : field
-				"PRICE_EXCLUSIVE", price_netto : field "PRICE_NETTO", price_brutto :
-				field "PRICE_BRUTTO", quantity : field "QUANTITY", discount_type_id :
-				field "DISCOUNT_TYPE_ID", discount_rate : field "DISCOUNT_RATE",
-				discount_sum : field "DISCOUNT_SUM", tax_rate : field "TAX_RATE",
-				tax_included : field "TAX_INCLUDED", measure_code : field "MEASURE_CODE",
-				measure_name : exact "MEASURE_NAME", sort : field "SORT", extra : rest
+				Rows { product_id : exact "PRODUCT_ID", product_name : exact
+				"PRODUCT_NAME", price : exact "PRICE", price_exclusive : exact
+				"PRICE_EXCLUSIVE", price_netto : exact "PRICE_NETTO", price_brutto :
+				exact "PRICE_BRUTTO", quantity : exact "QUANTITY", discount_type_id :
+				exact "DISCOUNT_TYPE_ID", discount_rate : exact "DISCOUNT_RATE",
+				discount_sum : exact "DISCOUNT_SUM", tax_rate : exact "TAX_RATE",
+				tax_included : exact "TAX_INCLUDED", measure_code : exact "MEASURE_CODE",
+				measure_name : exact "MEASURE_NAME", sort : exact "SORT", extra : rest
 				"", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -11569,7 +11579,7 @@ pub mod lead {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FieldsEmail { id : field "ID", type_id : exact "TYPE_ID", value : exact
+			FieldsEmail { id : exact "ID", type_id : exact "TYPE_ID", value : exact
 			"VALUE", value_type : exact "VALUE_TYPE", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -11630,7 +11640,7 @@ pub mod lead {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FieldsIm { id : field "ID", type_id : exact "TYPE_ID", value : exact "VALUE",
+			FieldsIm { id : exact "ID", type_id : exact "TYPE_ID", value : exact "VALUE",
 			value_type : exact "VALUE_TYPE", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -11691,7 +11701,7 @@ pub mod lead {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FieldsLink { id : field "ID", type_id : exact "TYPE_ID", value : exact
+			FieldsLink { id : exact "ID", type_id : exact "TYPE_ID", value : exact
 			"VALUE", value_type : exact "VALUE_TYPE", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -11752,7 +11762,7 @@ pub mod lead {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FieldsPhone { id : field "ID", type_id : exact "TYPE_ID", value : exact
+			FieldsPhone { id : exact "ID", type_id : exact "TYPE_ID", value : exact
 			"VALUE", value_type : exact "VALUE_TYPE", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -11813,7 +11823,7 @@ pub mod lead {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FieldsWeb { id : field "ID", type_id : exact "TYPE_ID", value : exact
+			FieldsWeb { id : exact "ID", type_id : exact "TYPE_ID", value : exact
 			"VALUE", value_type : exact "VALUE_TYPE", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -12217,21 +12227,21 @@ pub mod lead {
 			"ADDRESS_COUNTRY", address_country_code : exact "ADDRESS_COUNTRY_CODE",
 			address_postal_code : exact "ADDRESS_POSTAL_CODE", address_province : exact
 			"ADDRESS_PROVINCE", address_region : exact "ADDRESS_REGION", assigned_by_id :
-			field "ASSIGNED_BY_ID", birthdate : field "BIRTHDATE", comments : exact
-			"COMMENTS", company_id : field "COMPANY_ID", company_title : exact
-			"COMPANY_TITLE", contact_id : field "CONTACT_ID", contact_ids : field
-			"CONTACT_IDS", currency_id : exact "CURRENCY_ID", email : field "EMAIL",
-			honorific : exact "HONORIFIC", im : field "IM", link : field "LINK",
+			exact "ASSIGNED_BY_ID", birthdate : exact "BIRTHDATE", comments : exact
+			"COMMENTS", company_id : exact "COMPANY_ID", company_title : exact
+			"COMPANY_TITLE", contact_id : exact "CONTACT_ID", contact_ids : exact
+			"CONTACT_IDS", currency_id : exact "CURRENCY_ID", email : exact "EMAIL",
+			honorific : exact "HONORIFIC", im : exact "IM", link : exact "LINK",
 			last_name : exact "LAST_NAME", name : exact "NAME", second_name : exact
-			"SECOND_NAME", opened : exact "OPENED", opportunity : field "OPPORTUNITY",
+			"SECOND_NAME", opened : exact "OPENED", opportunity : exact "OPPORTUNITY",
 			is_manual_opportunity : exact "IS_MANUAL_OPPORTUNITY", originator_id : exact
-			"ORIGINATOR_ID", origin_id : exact "ORIGIN_ID", phone : field "PHONE", post :
+			"ORIGINATOR_ID", origin_id : exact "ORIGIN_ID", phone : exact "PHONE", post :
 			exact "POST", source_description : exact "SOURCE_DESCRIPTION", source_id :
 			exact "SOURCE_ID", status_description : exact "STATUS_DESCRIPTION", status_id
 			: exact "STATUS_ID", title : exact "TITLE", utm_campaign : exact
 			"UTM_CAMPAIGN", utm_content : exact "UTM_CONTENT", utm_medium : exact
 			"UTM_MEDIUM", utm_source : exact "UTM_SOURCE", utm_term : exact "UTM_TERM",
-			web : field "WEB", uf : pattern "UF_*", extra : rest "", }
+			web : exact "WEB", uf : pattern "UF_*", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -12268,7 +12278,7 @@ pub mod lead {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Params { register_sonet_event : field "REGISTER_SONET_EVENT", extra : rest
+			Params { register_sonet_event : exact "REGISTER_SONET_EVENT", extra : rest
 			"", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -12418,7 +12428,7 @@ pub mod lead {
 		serialize_map!(List { opt "filter" filter, opt "order" order, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { filter : field "filter", order : field "order", extra : rest "", }
+			List { filter : exact "filter", order : exact "order", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
@@ -12561,7 +12571,7 @@ pub mod lead {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				FieldsSettings { default_value : exact "DEFAULT_VALUE", rows : field
+				FieldsSettings { default_value : exact "DEFAULT_VALUE", rows : exact
 				"ROWS", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -12624,7 +12634,7 @@ pub mod lead {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				FieldsList { value : exact "VALUE", sort : field "SORT", def : field
+				FieldsList { value : exact "VALUE", sort : exact "SORT", def : exact
 				"DEF", xml_id : exact "XML_ID", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -12833,14 +12843,14 @@ pub mod lead {
 			from_value!(
 				Fields { user_type_id : field "USER_TYPE_ID", field_name : field
 				"FIELD_NAME", label : exact "LABEL", xml_id : exact "XML_ID",
-				list_filter_label : field "LIST_FILTER_LABEL", list_column_label : field
-				"LIST_COLUMN_LABEL", edit_form_label : field "EDIT_FORM_LABEL",
-				error_message : field "ERROR_MESSAGE", help_message : field
-				"HELP_MESSAGE", multiple : field "MULTIPLE", mandatory : field
-				"MANDATORY", show_filter : field "SHOW_FILTER", settings : field
-				"SETTINGS", list : field "LIST", sort : field "SORT", show_in_list :
-				field "SHOW_IN_LIST", edit_in_list : field "EDIT_IN_LIST", is_searchable
-				: field "IS_SEARCHABLE", extra : rest "", }
+				list_filter_label : exact "LIST_FILTER_LABEL", list_column_label : exact
+				"LIST_COLUMN_LABEL", edit_form_label : exact "EDIT_FORM_LABEL",
+				error_message : exact "ERROR_MESSAGE", help_message : exact
+				"HELP_MESSAGE", multiple : exact "MULTIPLE", mandatory : exact
+				"MANDATORY", show_filter : exact "SHOW_FILTER", settings : exact
+				"SETTINGS", list : exact "LIST", sort : exact "SORT", show_in_list :
+				exact "SHOW_IN_LIST", edit_in_list : exact "EDIT_IN_LIST", is_searchable
+				: exact "IS_SEARCHABLE", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
@@ -13561,11 +13571,11 @@ pub mod lead {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Filter { id : field "ID", field_name : exact "FIELD_NAME", user_type_id :
-				field "USER_TYPE_ID", xml_id : exact "XML_ID", sort : field "SORT",
-				multiple : field "MULTIPLE", mandatory : field "MANDATORY", show_filter :
-				field "SHOW_FILTER", show_in_list : field "SHOW_IN_LIST", edit_in_list :
-				field "EDIT_IN_LIST", is_searchable : field "IS_SEARCHABLE", lang : exact
+				Filter { id : exact "ID", field_name : exact "FIELD_NAME", user_type_id :
+				exact "USER_TYPE_ID", xml_id : exact "XML_ID", sort : exact "SORT",
+				multiple : exact "MULTIPLE", mandatory : exact "MANDATORY", show_filter :
+				exact "SHOW_FILTER", show_in_list : exact "SHOW_IN_LIST", edit_in_list :
+				exact "EDIT_IN_LIST", is_searchable : exact "IS_SEARCHABLE", lang : exact
 				"LANG", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -14084,7 +14094,7 @@ pub mod lead {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				FieldsSettings { default_value : exact "DEFAULT_VALUE", rows : field
+				FieldsSettings { default_value : exact "DEFAULT_VALUE", rows : exact
 				"ROWS", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -14147,7 +14157,7 @@ pub mod lead {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				FieldsList { value : exact "VALUE", sort : field "SORT", def : field
+				FieldsList { value : exact "VALUE", sort : exact "SORT", def : exact
 				"DEF", xml_id : exact "XML_ID", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -14324,14 +14334,14 @@ pub mod lead {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Fields { mandatory : field "MANDATORY", show_filter : field
-				"SHOW_FILTER", xml_id : exact "XML_ID", settings : field "SETTINGS", list
-				: field "LIST", sort : field "SORT", show_in_list : field "SHOW_IN_LIST",
-				edit_in_list : field "EDIT_IN_LIST", is_searchable : field
-				"IS_SEARCHABLE", list_filter_label : field "LIST_FILTER_LABEL",
-				list_column_label : field "LIST_COLUMN_LABEL", edit_form_label : field
-				"EDIT_FORM_LABEL", error_message : field "ERROR_MESSAGE", help_message :
-				field "HELP_MESSAGE", extra : rest "", }
+				Fields { mandatory : exact "MANDATORY", show_filter : exact
+				"SHOW_FILTER", xml_id : exact "XML_ID", settings : exact "SETTINGS", list
+				: exact "LIST", sort : exact "SORT", show_in_list : exact "SHOW_IN_LIST",
+				edit_in_list : exact "EDIT_IN_LIST", is_searchable : exact
+				"IS_SEARCHABLE", list_filter_label : exact "LIST_FILTER_LABEL",
+				list_column_label : exact "LIST_COLUMN_LABEL", edit_form_label : exact
+				"EDIT_FORM_LABEL", error_message : exact "ERROR_MESSAGE", help_message :
+				exact "HELP_MESSAGE", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
@@ -14536,7 +14546,7 @@ pub mod measure {
 	extra_setter!(Update);
 	serialize_map!(Update { req "id" id, opt "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
+	from_value!(Update { id : field "id", fields : exact "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `crm.measure.add`.
@@ -14884,8 +14894,8 @@ pub mod orderentity {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -15334,7 +15344,7 @@ pub mod paysystem {
 	serialize_map!(List { opt "order" order, opt "filter" filter, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { order : field "order", filter : field "filter", extra : rest "", }
+		List { order : exact "order", filter : exact "filter", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -15517,7 +15527,7 @@ pub mod persontype {
 	serialize_map!(List { opt "order" order, opt "filter" filter, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { order : field "order", filter : field "filter", extra : rest "", }
+		List { order : exact "order", filter : exact "filter", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -15664,7 +15674,7 @@ pub mod product {
 	extra_setter!(Add);
 	serialize_map!(Add { opt "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Add { fields : field "fields", extra : rest "", });
+	from_value!(Add { fields : exact "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `crm.product.delete`: REST 2, scope `crm`.
@@ -15701,7 +15711,7 @@ pub mod product {
 	extra_setter!(Delete);
 	serialize_map!(Delete { opt "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { id : field "id", extra : rest "", });
+	from_value!(Delete { id : exact "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `crm.product.fields`: REST 2, scope `crm`.
@@ -15765,7 +15775,7 @@ pub mod product {
 	extra_setter!(Get);
 	serialize_map!(Get { opt "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", extra : rest "", });
+	from_value!(Get { id : exact "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `crm.product.list`: REST 2, scope `crm`.
@@ -15837,7 +15847,7 @@ pub mod product {
 	extra_setter!(Update);
 	serialize_map!(Update { opt "id" id, opt "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
+	from_value!(Update { id : exact "id", fields : exact "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `crm.product.add`.
@@ -16029,7 +16039,7 @@ pub mod product {
 		extra_setter!(Add);
 		serialize_map!(Add { opt "fields" fields, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		from_value!(Add { fields : field "fields", extra : rest "", });
+		from_value!(Add { fields : exact "fields", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
 		/// `crm.product.property.delete`: REST 2, scope `crm`.
@@ -16066,7 +16076,7 @@ pub mod product {
 		extra_setter!(Delete);
 		serialize_map!(Delete { opt "id" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		from_value!(Delete { id : field "id", extra : rest "", });
+		from_value!(Delete { id : exact "id", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Delete);
 		/// `crm.product.property.fields`: REST 2, scope `crm`.
@@ -16130,7 +16140,7 @@ pub mod product {
 		extra_setter!(Get);
 		serialize_map!(Get { opt "id" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		from_value!(Get { id : field "id", extra : rest "", });
+		from_value!(Get { id : exact "id", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `crm.product.property.list`: REST 2, scope `crm`.
@@ -16176,7 +16186,7 @@ pub mod product {
 		serialize_map!(List { opt "order" order, opt "filter" filter, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { order : field "order", filter : field "filter", extra : rest "", }
+			List { order : exact "order", filter : exact "filter", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
@@ -16250,7 +16260,7 @@ pub mod product {
 		serialize_map!(Update { opt "id" id, opt "fields" fields, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Update { id : field "id", fields : field "fields", extra : rest "", }
+			Update { id : exact "id", fields : exact "fields", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Update);
@@ -16508,7 +16518,7 @@ pub mod product {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Fields { property_type : field "propertyType", user_type : field
+				Fields { property_type : exact "propertyType", user_type : exact
 				"userType", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -16851,7 +16861,7 @@ pub mod productsection {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
+		List { select : exact "select", filter : exact "filter", order : exact "order",
 		extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -16893,7 +16903,7 @@ pub mod productsection {
 	extra_setter!(Update);
 	serialize_map!(Update { req "id" id, opt "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
+	from_value!(Update { id : field "id", fields : exact "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `crm.productsection.add`.
@@ -17107,7 +17117,7 @@ pub mod quote {
 	serialize_map!(Add { req "fields" fields, opt "params" params, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Add { fields : field "fields", params : field "params", extra : rest "", }
+		Add { fields : field "fields", params : exact "params", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
@@ -17269,8 +17279,8 @@ pub mod quote {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -17322,7 +17332,7 @@ pub mod quote {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Update { id : field "id", fields : field "fields", params : field "params", extra
+		Update { id : field "id", fields : exact "fields", params : exact "params", extra
 		: rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -17511,11 +17521,11 @@ pub mod quote {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { title : field "TITLE", status_id : exact "STATUS_ID", currency_id :
-			exact "CURRENCY_ID", opportunity : field "OPPORTUNITY", assigned_by_id :
-			field "ASSIGNED_BY_ID", company_id : field "COMPANY_ID", contact_ids : field
-			"CONTACT_IDS", mycompany_id : field "MYCOMPANY_ID", opened : field "OPENED",
-			person_type_id : field "PERSON_TYPE_ID", begindate : field "BEGINDATE",
-			closedate : field "CLOSEDATE", client_title : exact "CLIENT_TITLE",
+			exact "CURRENCY_ID", opportunity : exact "OPPORTUNITY", assigned_by_id :
+			exact "ASSIGNED_BY_ID", company_id : exact "COMPANY_ID", contact_ids : exact
+			"CONTACT_IDS", mycompany_id : exact "MYCOMPANY_ID", opened : exact "OPENED",
+			person_type_id : exact "PERSON_TYPE_ID", begindate : exact "BEGINDATE",
+			closedate : exact "CLOSEDATE", client_title : exact "CLIENT_TITLE",
 			client_addr : exact "CLIENT_ADDR", client_email : exact "CLIENT_EMAIL",
 			client_phone : exact "CLIENT_PHONE", comments : exact "COMMENTS", extra :
 			rest "", }
@@ -17552,7 +17562,7 @@ pub mod quote {
 		extra_setter!(Params);
 		serialize_map!(Params { opt_yn "IMPORT" import, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		from_value!(Params { import : field "IMPORT", extra : rest "", });
+		from_value!(Params { import : exact "IMPORT", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Params);
 		/// The `result` of the call: `integer`.
@@ -17722,8 +17732,8 @@ pub mod quote {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Fields { contact_id : field "CONTACT_ID", is_primary : field
-				"IS_PRIMARY", sort : field "SORT", extra : rest "", }
+				Fields { contact_id : field "CONTACT_ID", is_primary : exact
+				"IS_PRIMARY", sort : exact "SORT", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
@@ -18104,8 +18114,8 @@ pub mod quote {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					Items { contact_id : field "CONTACT_ID", is_primary : field
-					"IS_PRIMARY", sort : field "SORT", extra : rest "", }
+					Items { contact_id : field "CONTACT_ID", is_primary : exact
+					"IS_PRIMARY", sort : exact "SORT", extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Items);
@@ -18665,7 +18675,7 @@ pub mod quote {
 		extra_setter!(Set);
 		serialize_map!(Set { req "id" id, opt "rows" rows, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		from_value!(Set { id : field "id", rows : field "rows", extra : rest "", });
+		from_value!(Set { id : field "id", rows : exact "rows", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Set);
 		/// Types of `crm.quote.productrows.get`.
@@ -18952,13 +18962,13 @@ pub mod quote {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Rows { product_id : field "PRODUCT_ID", product_name : exact
+				Rows { product_id : exact "PRODUCT_ID", product_name : exact
 				"PRODUCT_NAME", product_description : exact "PRODUCT_DESCRIPTION", price
-				: field "PRICE", quantity : field "QUANTITY", discount_type_id : field
-				"DISCOUNT_TYPE_ID", discount_rate : field "DISCOUNT_RATE", discount_sum :
-				field "DISCOUNT_SUM", tax_rate : field "TAX_RATE", tax_included : field
-				"TAX_INCLUDED", measure_code : field "MEASURE_CODE", measure_name : exact
-				"MEASURE_NAME", sort : field "SORT", extra : rest "", }
+				: exact "PRICE", quantity : exact "QUANTITY", discount_type_id : exact
+				"DISCOUNT_TYPE_ID", discount_rate : exact "DISCOUNT_RATE", discount_sum :
+				exact "DISCOUNT_SUM", tax_rate : exact "TAX_RATE", tax_included : exact
+				"TAX_INCLUDED", measure_code : exact "MEASURE_CODE", measure_name : exact
+				"MEASURE_NAME", sort : exact "SORT", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Rows);
@@ -19176,11 +19186,11 @@ pub mod quote {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { title : exact "TITLE", status_id : exact "STATUS_ID", currency_id :
-			exact "CURRENCY_ID", opportunity : field "OPPORTUNITY", assigned_by_id :
-			field "ASSIGNED_BY_ID", company_id : field "COMPANY_ID", contact_ids : field
-			"CONTACT_IDS", mycompany_id : field "MYCOMPANY_ID", opened : field "OPENED",
-			person_type_id : field "PERSON_TYPE_ID", begindate : field "BEGINDATE",
-			closedate : field "CLOSEDATE", client_title : exact "CLIENT_TITLE",
+			exact "CURRENCY_ID", opportunity : exact "OPPORTUNITY", assigned_by_id :
+			exact "ASSIGNED_BY_ID", company_id : exact "COMPANY_ID", contact_ids : exact
+			"CONTACT_IDS", mycompany_id : exact "MYCOMPANY_ID", opened : exact "OPENED",
+			person_type_id : exact "PERSON_TYPE_ID", begindate : exact "BEGINDATE",
+			closedate : exact "CLOSEDATE", client_title : exact "CLIENT_TITLE",
 			client_addr : exact "CLIENT_ADDR", client_email : exact "CLIENT_EMAIL",
 			client_phone : exact "CLIENT_PHONE", comments : exact "COMMENTS", parent_id :
 			pattern "PARENT_ID_*", extra : rest "", }
@@ -19221,7 +19231,7 @@ pub mod quote {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Params { register_history_event : field "REGISTER_HISTORY_EVENT", extra :
+			Params { register_history_event : exact "REGISTER_HISTORY_EVENT", extra :
 			rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -19371,7 +19381,7 @@ pub mod quote {
 		serialize_map!(List { opt "filter" filter, opt "order" order, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { filter : field "filter", order : field "order", extra : rest "", }
+			List { filter : exact "filter", order : exact "order", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
@@ -19514,7 +19524,7 @@ pub mod quote {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				FieldsSettings { default_value : exact "DEFAULT_VALUE", rows : field
+				FieldsSettings { default_value : exact "DEFAULT_VALUE", rows : exact
 				"ROWS", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -19577,7 +19587,7 @@ pub mod quote {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				FieldsList { value : exact "VALUE", sort : field "SORT", def : field
+				FieldsList { value : exact "VALUE", sort : exact "SORT", def : exact
 				"DEF", xml_id : exact "XML_ID", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -19786,14 +19796,14 @@ pub mod quote {
 			from_value!(
 				Fields { user_type_id : field "USER_TYPE_ID", field_name : field
 				"FIELD_NAME", label : exact "LABEL", xml_id : exact "XML_ID",
-				list_filter_label : field "LIST_FILTER_LABEL", list_column_label : field
-				"LIST_COLUMN_LABEL", edit_form_label : field "EDIT_FORM_LABEL",
-				error_message : field "ERROR_MESSAGE", help_message : field
-				"HELP_MESSAGE", multiple : field "MULTIPLE", mandatory : field
-				"MANDATORY", show_filter : field "SHOW_FILTER", settings : field
-				"SETTINGS", list : field "LIST", sort : field "SORT", show_in_list :
-				field "SHOW_IN_LIST", edit_in_list : field "EDIT_IN_LIST", is_searchable
-				: field "IS_SEARCHABLE", extra : rest "", }
+				list_filter_label : exact "LIST_FILTER_LABEL", list_column_label : exact
+				"LIST_COLUMN_LABEL", edit_form_label : exact "EDIT_FORM_LABEL",
+				error_message : exact "ERROR_MESSAGE", help_message : exact
+				"HELP_MESSAGE", multiple : exact "MULTIPLE", mandatory : exact
+				"MANDATORY", show_filter : exact "SHOW_FILTER", settings : exact
+				"SETTINGS", list : exact "LIST", sort : exact "SORT", show_in_list :
+				exact "SHOW_IN_LIST", edit_in_list : exact "EDIT_IN_LIST", is_searchable
+				: exact "IS_SEARCHABLE", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
@@ -20504,11 +20514,11 @@ pub mod quote {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Filter { id : field "ID", field_name : exact "FIELD_NAME", user_type_id :
-				field "USER_TYPE_ID", xml_id : exact "XML_ID", sort : field "SORT",
-				multiple : field "MULTIPLE", mandatory : field "MANDATORY", show_filter :
-				field "SHOW_FILTER", show_in_list : field "SHOW_IN_LIST", edit_in_list :
-				field "EDIT_IN_LIST", is_searchable : field "IS_SEARCHABLE", lang : exact
+				Filter { id : exact "ID", field_name : exact "FIELD_NAME", user_type_id :
+				exact "USER_TYPE_ID", xml_id : exact "XML_ID", sort : exact "SORT",
+				multiple : exact "MULTIPLE", mandatory : exact "MANDATORY", show_filter :
+				exact "SHOW_FILTER", show_in_list : exact "SHOW_IN_LIST", edit_in_list :
+				exact "EDIT_IN_LIST", is_searchable : exact "IS_SEARCHABLE", lang : exact
 				"LANG", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -21027,7 +21037,7 @@ pub mod quote {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				FieldsSettings { default_value : exact "DEFAULT_VALUE", rows : field
+				FieldsSettings { default_value : exact "DEFAULT_VALUE", rows : exact
 				"ROWS", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -21090,7 +21100,7 @@ pub mod quote {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				FieldsList { value : exact "VALUE", sort : field "SORT", def : field
+				FieldsList { value : exact "VALUE", sort : exact "SORT", def : exact
 				"DEF", xml_id : exact "XML_ID", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -21267,14 +21277,14 @@ pub mod quote {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Fields { mandatory : field "MANDATORY", show_filter : field
-				"SHOW_FILTER", xml_id : exact "XML_ID", settings : field "SETTINGS", list
-				: field "LIST", sort : field "SORT", show_in_list : field "SHOW_IN_LIST",
-				edit_in_list : field "EDIT_IN_LIST", is_searchable : field
-				"IS_SEARCHABLE", list_filter_label : field "LIST_FILTER_LABEL",
-				list_column_label : field "LIST_COLUMN_LABEL", edit_form_label : field
-				"EDIT_FORM_LABEL", error_message : field "ERROR_MESSAGE", help_message :
-				field "HELP_MESSAGE", extra : rest "", }
+				Fields { mandatory : exact "MANDATORY", show_filter : exact
+				"SHOW_FILTER", xml_id : exact "XML_ID", settings : exact "SETTINGS", list
+				: exact "LIST", sort : exact "SORT", show_in_list : exact "SHOW_IN_LIST",
+				edit_in_list : exact "EDIT_IN_LIST", is_searchable : exact
+				"IS_SEARCHABLE", list_filter_label : exact "LIST_FILTER_LABEL",
+				list_column_label : exact "LIST_COLUMN_LABEL", edit_form_label : exact
+				"EDIT_FORM_LABEL", error_message : exact "ERROR_MESSAGE", help_message :
+				exact "HELP_MESSAGE", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
@@ -21476,8 +21486,8 @@ pub mod requisite {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -22143,7 +22153,7 @@ pub mod requisite {
 			Fields { entity_type_id : field "ENTITY_TYPE_ID", entity_id : field
 			"ENTITY_ID", preset_id : field "PRESET_ID", name : field "NAME", code : exact
 			"CODE", xml_id : exact "XML_ID", originator_id : exact "ORIGINATOR_ID",
-			active : field "ACTIVE", address_only : field "ADDRESS_ONLY", sort : field
+			active : exact "ACTIVE", address_only : exact "ADDRESS_ONLY", sort : exact
 			"SORT", rq_name : exact "RQ_NAME", rq_first_name : exact "RQ_FIRST_NAME",
 			rq_last_name : exact "RQ_LAST_NAME", rq_second_name : exact "RQ_SECOND_NAME",
 			rq_company_id : exact "RQ_COMPANY_ID", rq_company_name : exact
@@ -22165,7 +22175,7 @@ pub mod requisite {
 			: exact "RQ_KBE", rq_iin : exact "RQ_IIN", rq_bin : exact "RQ_BIN",
 			rq_st_cert_ser : exact "RQ_ST_CERT_SER", rq_st_cert_num : exact
 			"RQ_ST_CERT_NUM", rq_st_cert_date : exact "RQ_ST_CERT_DATE", rq_vat_payer :
-			field "RQ_VAT_PAYER", rq_vat_id : exact "RQ_VAT_ID", rq_vat_cert_ser : exact
+			exact "RQ_VAT_PAYER", rq_vat_id : exact "RQ_VAT_ID", rq_vat_cert_ser : exact
 			"RQ_VAT_CERT_SER", rq_vat_cert_num : exact "RQ_VAT_CERT_NUM",
 			rq_vat_cert_date : exact "RQ_VAT_CERT_DATE", rq_residence_country : exact
 			"RQ_RESIDENCE_COUNTRY", rq_base_doc : exact "RQ_BASE_DOC", rq_regon : exact
@@ -22374,8 +22384,8 @@ pub mod requisite {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { select : field "select", filter : field "filter", order : field
-			"order", start : field "start", extra : rest "", }
+			List { select : exact "select", filter : exact "filter", order : exact
+			"order", start : exact "start", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
@@ -22670,9 +22680,9 @@ pub mod requisite {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Fields { entity_id : field "ENTITY_ID", country_id : field "COUNTRY_ID",
+				Fields { entity_id : field "ENTITY_ID", country_id : exact "COUNTRY_ID",
 				name : field "NAME", code : exact "CODE", xml_id : exact "XML_ID", active
-				: field "ACTIVE", sort : field "SORT", rq_bank_name : exact
+				: exact "ACTIVE", sort : exact "SORT", rq_bank_name : exact
 				"RQ_BANK_NAME", rq_bank_addr : exact "RQ_BANK_ADDR", rq_bank_code : exact
 				"RQ_BANK_CODE", rq_bank_route_num : exact "RQ_BANK_ROUTE_NUM", rq_bik :
 				exact "RQ_BIK", rq_codeb : exact "RQ_CODEB", rq_codeg : exact "RQ_CODEG",
@@ -23221,11 +23231,11 @@ pub mod requisite {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Select { id : field "ID", entity_id : field "ENTITY_ID", country_id :
-				field "COUNTRY_ID", date_create : field "DATE_CREATE", date_modify :
-				field "DATE_MODIFY", created_by_id : field "CREATED_BY_ID", modify_by_id
-				: field "MODIFY_BY_ID", name : exact "NAME", code : exact "CODE", xml_id
-				: exact "XML_ID", active : field "ACTIVE", sort : field "SORT",
+				Select { id : exact "ID", entity_id : exact "ENTITY_ID", country_id :
+				exact "COUNTRY_ID", date_create : exact "DATE_CREATE", date_modify :
+				exact "DATE_MODIFY", created_by_id : exact "CREATED_BY_ID", modify_by_id
+				: exact "MODIFY_BY_ID", name : exact "NAME", code : exact "CODE", xml_id
+				: exact "XML_ID", active : exact "ACTIVE", sort : exact "SORT",
 				rq_bank_name : exact "RQ_BANK_NAME", rq_bank_addr : exact "RQ_BANK_ADDR",
 				rq_bank_code : exact "RQ_BANK_CODE", rq_bank_route_num : exact
 				"RQ_BANK_ROUTE_NUM", rq_bik : exact "RQ_BIK", rq_codeb : exact
@@ -23251,6 +23261,8 @@ pub mod requisite {
 				/// `ENTITY_ID`: `integer`, optional.
 				pub entity_id: Option<i64>,
 				/// `COUNTRY_ID`: `integer`, optional.
+				///
+				/// Sent as text (`"5"`), as the docs' examples send it.
 				pub country_id: Option<i64>,
 				/// `DATE_CREATE`: `datetime`, optional.
 				pub date_create: Option<::bitrix24_runtime::DateTime>,
@@ -23531,7 +23543,7 @@ pub mod requisite {
 			}
 			extra_setter!(Filter);
 			serialize_map!(
-				Filter { opt "ID" id, opt "ENTITY_ID" entity_id, opt "COUNTRY_ID"
+				Filter { opt "ID" id, opt "ENTITY_ID" entity_id, opt_text "COUNTRY_ID"
 				country_id, opt "DATE_CREATE" date_create, opt "DATE_MODIFY" date_modify,
 				opt "CREATED_BY_ID" created_by_id, opt "MODIFY_BY_ID" modify_by_id, opt
 				"NAME" name, opt "CODE" code, opt "XML_ID" xml_id, opt_yn "ACTIVE"
@@ -23548,11 +23560,11 @@ pub mod requisite {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Filter { id : field "ID", entity_id : field "ENTITY_ID", country_id :
-				field "COUNTRY_ID", date_create : field "DATE_CREATE", date_modify :
-				field "DATE_MODIFY", created_by_id : field "CREATED_BY_ID", modify_by_id
-				: field "MODIFY_BY_ID", name : exact "NAME", code : exact "CODE", xml_id
-				: exact "XML_ID", active : field "ACTIVE", sort : field "SORT",
+				Filter { id : exact "ID", entity_id : exact "ENTITY_ID", country_id :
+				exact "COUNTRY_ID", date_create : exact "DATE_CREATE", date_modify :
+				exact "DATE_MODIFY", created_by_id : exact "CREATED_BY_ID", modify_by_id
+				: exact "MODIFY_BY_ID", name : exact "NAME", code : exact "CODE", xml_id
+				: exact "XML_ID", active : exact "ACTIVE", sort : exact "SORT",
 				rq_bank_name : exact "RQ_BANK_NAME", rq_bank_addr : exact "RQ_BANK_ADDR",
 				rq_bank_code : exact "RQ_BANK_CODE", rq_bank_route_num : exact
 				"RQ_BANK_ROUTE_NUM", rq_bik : exact "RQ_BIK", rq_codeb : exact
@@ -23875,11 +23887,11 @@ pub mod requisite {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Order { id : field "ID", entity_id : field "ENTITY_ID", country_id :
-				field "COUNTRY_ID", date_create : field "DATE_CREATE", date_modify :
-				field "DATE_MODIFY", created_by_id : field "CREATED_BY_ID", modify_by_id
-				: field "MODIFY_BY_ID", name : exact "NAME", code : exact "CODE", xml_id
-				: exact "XML_ID", active : field "ACTIVE", sort : field "SORT",
+				Order { id : exact "ID", entity_id : exact "ENTITY_ID", country_id :
+				exact "COUNTRY_ID", date_create : exact "DATE_CREATE", date_modify :
+				exact "DATE_MODIFY", created_by_id : exact "CREATED_BY_ID", modify_by_id
+				: exact "MODIFY_BY_ID", name : exact "NAME", code : exact "CODE", xml_id
+				: exact "XML_ID", active : exact "ACTIVE", sort : exact "SORT",
 				rq_bank_name : exact "RQ_BANK_NAME", rq_bank_addr : exact "RQ_BANK_ADDR",
 				rq_bank_code : exact "RQ_BANK_CODE", rq_bank_route_num : exact
 				"RQ_BANK_ROUTE_NUM", rq_bik : exact "RQ_BIK", rq_codeb : exact
@@ -24278,7 +24290,7 @@ pub mod requisite {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				Fields { name : exact "NAME", code : exact "CODE", xml_id : exact
-				"XML_ID", active : field "ACTIVE", sort : field "SORT", rq_bank_name :
+				"XML_ID", active : exact "ACTIVE", sort : exact "SORT", rq_bank_name :
 				exact "RQ_BANK_NAME", rq_bank_addr : exact "RQ_BANK_ADDR", rq_bank_code :
 				exact "RQ_BANK_CODE", rq_bank_route_num : exact "RQ_BANK_ROUTE_NUM",
 				rq_bik : exact "RQ_BIK", rq_codeb : exact "RQ_CODEB", rq_codeg : exact
@@ -24691,8 +24703,8 @@ pub mod requisite {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { select : field "select", filter : field "filter", order : field
-			"order", start : field "start", extra : rest "", }
+			List { select : exact "select", filter : exact "filter", order : exact
+			"order", start : exact "start", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
@@ -24967,10 +24979,10 @@ pub mod requisite {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Select { entity_type_id : field "ENTITY_TYPE_ID", entity_id : field
-				"ENTITY_ID", requisite_id : field "REQUISITE_ID", bank_detail_id : field
-				"BANK_DETAIL_ID", mc_requisite_id : field "MC_REQUISITE_ID",
-				mc_bank_detail_id : field "MC_BANK_DETAIL_ID", extra : rest "", }
+				Select { entity_type_id : exact "ENTITY_TYPE_ID", entity_id : exact
+				"ENTITY_ID", requisite_id : exact "REQUISITE_ID", bank_detail_id : exact
+				"BANK_DETAIL_ID", mc_requisite_id : exact "MC_REQUISITE_ID",
+				mc_bank_detail_id : exact "MC_BANK_DETAIL_ID", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Select);
@@ -25048,10 +25060,10 @@ pub mod requisite {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Filter { entity_type_id : field "ENTITY_TYPE_ID", entity_id : field
-				"ENTITY_ID", requisite_id : field "REQUISITE_ID", bank_detail_id : field
-				"BANK_DETAIL_ID", mc_requisite_id : field "MC_REQUISITE_ID",
-				mc_bank_detail_id : field "MC_BANK_DETAIL_ID", extra : rest "", }
+				Filter { entity_type_id : exact "ENTITY_TYPE_ID", entity_id : exact
+				"ENTITY_ID", requisite_id : exact "REQUISITE_ID", bank_detail_id : exact
+				"BANK_DETAIL_ID", mc_requisite_id : exact "MC_REQUISITE_ID",
+				mc_bank_detail_id : exact "MC_BANK_DETAIL_ID", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Filter);
@@ -25129,10 +25141,10 @@ pub mod requisite {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Order { entity_type_id : field "ENTITY_TYPE_ID", entity_id : field
-				"ENTITY_ID", requisite_id : field "REQUISITE_ID", bank_detail_id : field
-				"BANK_DETAIL_ID", mc_requisite_id : field "MC_REQUISITE_ID",
-				mc_bank_detail_id : field "MC_BANK_DETAIL_ID", extra : rest "", }
+				Order { entity_type_id : exact "ENTITY_TYPE_ID", entity_id : exact
+				"ENTITY_ID", requisite_id : exact "REQUISITE_ID", bank_detail_id : exact
+				"BANK_DETAIL_ID", mc_requisite_id : exact "MC_REQUISITE_ID",
+				mc_bank_detail_id : exact "MC_BANK_DETAIL_ID", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Order);
@@ -25640,8 +25652,8 @@ pub mod requisite {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { select : field "select", filter : field "filter", order : field
-			"order", start : field "start", extra : rest "", }
+			List { select : exact "select", filter : exact "filter", order : exact
+			"order", start : exact "start", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
@@ -25757,7 +25769,7 @@ pub mod requisite {
 			from_value!(
 				Fields { entity_type_id : field "ENTITY_TYPE_ID", country_id : field
 				"COUNTRY_ID", name : field "NAME", xml_id : exact "XML_ID", active :
-				field "ACTIVE", sort : field "SORT", extra : rest "", }
+				exact "ACTIVE", sort : exact "SORT", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
@@ -26149,7 +26161,7 @@ pub mod requisite {
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
 					Fields { field_name : field "FIELD_NAME", field_title : exact
-					"FIELD_TITLE", sort : field "SORT", in_short_list : field
+					"FIELD_TITLE", sort : exact "SORT", in_short_list : exact
 					"IN_SHORT_LIST", extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -26439,7 +26451,7 @@ pub mod requisite {
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
 					Fields { field_name : field "FIELD_NAME", field_title : exact
-					"FIELD_TITLE", sort : field "SORT", in_short_list : field
+					"FIELD_TITLE", sort : exact "SORT", in_short_list : exact
 					"IN_SHORT_LIST", extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -26716,11 +26728,11 @@ pub mod requisite {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Select { id : field "ID", entity_type_id : field "ENTITY_TYPE_ID",
-				country_id : field "COUNTRY_ID", date_create : field "DATE_CREATE",
-				date_modify : field "DATE_MODIFY", created_by_id : field "CREATED_BY_ID",
-				modify_by_id : field "MODIFY_BY_ID", name : exact "NAME", xml_id : exact
-				"XML_ID", active : field "ACTIVE", sort : field "SORT", extra : rest "",
+				Select { id : exact "ID", entity_type_id : exact "ENTITY_TYPE_ID",
+				country_id : exact "COUNTRY_ID", date_create : exact "DATE_CREATE",
+				date_modify : exact "DATE_MODIFY", created_by_id : exact "CREATED_BY_ID",
+				modify_by_id : exact "MODIFY_BY_ID", name : exact "NAME", xml_id : exact
+				"XML_ID", active : exact "ACTIVE", sort : exact "SORT", extra : rest "",
 				}
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -26736,6 +26748,8 @@ pub mod requisite {
 				/// `ENTITY_TYPE_ID`: `integer`, optional.
 				pub entity_type_id: Option<i64>,
 				/// `COUNTRY_ID`: `integer`, optional.
+				///
+				/// Sent as text (`"5"`), as the docs' examples send it.
 				pub country_id: Option<i64>,
 				/// `DATE_CREATE`: `datetime`, optional.
 				pub date_create: Option<::bitrix24_runtime::DateTime>,
@@ -26840,7 +26854,7 @@ pub mod requisite {
 			}
 			extra_setter!(Filter);
 			serialize_map!(
-				Filter { opt "ID" id, opt "ENTITY_TYPE_ID" entity_type_id, opt
+				Filter { opt "ID" id, opt "ENTITY_TYPE_ID" entity_type_id, opt_text
 				"COUNTRY_ID" country_id, opt "DATE_CREATE" date_create, opt "DATE_MODIFY"
 				date_modify, opt "CREATED_BY_ID" created_by_id, opt "MODIFY_BY_ID"
 				modify_by_id, opt "NAME" name, opt "XML_ID" xml_id, opt_yn "ACTIVE"
@@ -26848,11 +26862,11 @@ pub mod requisite {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Filter { id : field "ID", entity_type_id : field "ENTITY_TYPE_ID",
-				country_id : field "COUNTRY_ID", date_create : field "DATE_CREATE",
-				date_modify : field "DATE_MODIFY", created_by_id : field "CREATED_BY_ID",
-				modify_by_id : field "MODIFY_BY_ID", name : exact "NAME", xml_id : exact
-				"XML_ID", active : field "ACTIVE", sort : field "SORT", extra : rest "",
+				Filter { id : exact "ID", entity_type_id : exact "ENTITY_TYPE_ID",
+				country_id : exact "COUNTRY_ID", date_create : exact "DATE_CREATE",
+				date_modify : exact "DATE_MODIFY", created_by_id : exact "CREATED_BY_ID",
+				modify_by_id : exact "MODIFY_BY_ID", name : exact "NAME", xml_id : exact
+				"XML_ID", active : exact "ACTIVE", sort : exact "SORT", extra : rest "",
 				}
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -26980,11 +26994,11 @@ pub mod requisite {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Order { id : field "ID", entity_type_id : field "ENTITY_TYPE_ID",
-				country_id : field "COUNTRY_ID", date_create : field "DATE_CREATE",
-				date_modify : field "DATE_MODIFY", created_by_id : field "CREATED_BY_ID",
-				modify_by_id : field "MODIFY_BY_ID", name : exact "NAME", xml_id : exact
-				"XML_ID", active : field "ACTIVE", sort : field "SORT", extra : rest "",
+				Order { id : exact "ID", entity_type_id : exact "ENTITY_TYPE_ID",
+				country_id : exact "COUNTRY_ID", date_create : exact "DATE_CREATE",
+				date_modify : exact "DATE_MODIFY", created_by_id : exact "CREATED_BY_ID",
+				modify_by_id : exact "MODIFY_BY_ID", name : exact "NAME", xml_id : exact
+				"XML_ID", active : exact "ACTIVE", sort : exact "SORT", extra : rest "",
 				}
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -27687,8 +27701,8 @@ pub mod requisite {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { name : field "NAME", code : exact "CODE", xml_id : exact "XML_ID",
-			originator_id : exact "ORIGINATOR_ID", active : field "ACTIVE", address_only
-			: field "ADDRESS_ONLY", sort : field "SORT", rq_name : exact "RQ_NAME",
+			originator_id : exact "ORIGINATOR_ID", active : exact "ACTIVE", address_only
+			: exact "ADDRESS_ONLY", sort : exact "SORT", rq_name : exact "RQ_NAME",
 			rq_first_name : exact "RQ_FIRST_NAME", rq_last_name : exact "RQ_LAST_NAME",
 			rq_second_name : exact "RQ_SECOND_NAME", rq_company_id : exact
 			"RQ_COMPANY_ID", rq_company_name : exact "RQ_COMPANY_NAME",
@@ -27709,7 +27723,7 @@ pub mod requisite {
 			"RQ_EDRPOU", rq_drfo : exact "RQ_DRFO", rq_kbe : exact "RQ_KBE", rq_iin :
 			exact "RQ_IIN", rq_bin : exact "RQ_BIN", rq_st_cert_ser : exact
 			"RQ_ST_CERT_SER", rq_st_cert_num : exact "RQ_ST_CERT_NUM", rq_st_cert_date :
-			exact "RQ_ST_CERT_DATE", rq_vat_payer : field "RQ_VAT_PAYER", rq_vat_id :
+			exact "RQ_ST_CERT_DATE", rq_vat_payer : exact "RQ_VAT_PAYER", rq_vat_id :
 			exact "RQ_VAT_ID", rq_vat_cert_ser : exact "RQ_VAT_CERT_SER", rq_vat_cert_num
 			: exact "RQ_VAT_CERT_NUM", rq_vat_cert_date : exact "RQ_VAT_CERT_DATE",
 			rq_residence_country : exact "RQ_RESIDENCE_COUNTRY", rq_base_doc : exact
@@ -27871,7 +27885,7 @@ pub mod requisite {
 		serialize_map!(List { opt "order" order, opt "filter" filter, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { order : field "order", filter : field "filter", extra : rest "", }
+			List { order : exact "order", filter : exact "filter", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
@@ -28007,7 +28021,7 @@ pub mod requisite {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				FieldsList { id : field "ID", sort : field "SORT", value : exact "VALUE",
+				FieldsList { id : exact "ID", sort : exact "SORT", value : exact "VALUE",
 				def : exact "DEF", del : exact "DEL", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -28196,13 +28210,13 @@ pub mod requisite {
 			from_value!(
 				Fields { entity_id : field "ENTITY_ID", field_name : field "FIELD_NAME",
 				user_type_id : field "USER_TYPE_ID", xml_id : exact "XML_ID", sort :
-				field "SORT", multiple : field "MULTIPLE", mandatory : field "MANDATORY",
-				show_filter : field "SHOW_FILTER", show_in_list : field "SHOW_IN_LIST",
-				edit_in_list : field "EDIT_IN_LIST", is_searchable : field
+				exact "SORT", multiple : exact "MULTIPLE", mandatory : exact "MANDATORY",
+				show_filter : exact "SHOW_FILTER", show_in_list : exact "SHOW_IN_LIST",
+				edit_in_list : exact "EDIT_IN_LIST", is_searchable : exact
 				"IS_SEARCHABLE", edit_form_label : exact "EDIT_FORM_LABEL",
 				list_column_label : exact "LIST_COLUMN_LABEL", list_filter_label : exact
 				"LIST_FILTER_LABEL", error_message : exact "ERROR_MESSAGE", help_message
-				: exact "HELP_MESSAGE", list : field "LIST", settings : field "SETTINGS",
+				: exact "HELP_MESSAGE", list : exact "LIST", settings : exact "SETTINGS",
 				extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -28723,15 +28737,15 @@ pub mod requisite {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Filter { id : field "ID", entity_id : exact "ENTITY_ID", field_name :
+				Filter { id : exact "ID", entity_id : exact "ENTITY_ID", field_name :
 				field "FIELD_NAME", user_type_id : field "USER_TYPE_ID", xml_id : exact
-				"XML_ID", sort : field "SORT", multiple : field "MULTIPLE", mandatory :
-				field "MANDATORY", show_filter : field "SHOW_FILTER", show_in_list :
-				field "SHOW_IN_LIST", edit_in_list : field "EDIT_IN_LIST", is_searchable
-				: field "IS_SEARCHABLE", edit_form_label : exact "EDIT_FORM_LABEL",
+				"XML_ID", sort : exact "SORT", multiple : exact "MULTIPLE", mandatory :
+				exact "MANDATORY", show_filter : exact "SHOW_FILTER", show_in_list :
+				exact "SHOW_IN_LIST", edit_in_list : exact "EDIT_IN_LIST", is_searchable
+				: exact "IS_SEARCHABLE", edit_form_label : exact "EDIT_FORM_LABEL",
 				list_column_label : exact "LIST_COLUMN_LABEL", list_filter_label : exact
 				"LIST_FILTER_LABEL", error_message : exact "ERROR_MESSAGE", help_message
-				: exact "HELP_MESSAGE", list : field "LIST", settings : field "SETTINGS",
+				: exact "HELP_MESSAGE", list : exact "LIST", settings : exact "SETTINGS",
 				extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -28952,7 +28966,7 @@ pub mod requisite {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				FieldsList { id : field "ID", sort : field "SORT", value : exact "VALUE",
+				FieldsList { id : exact "ID", sort : exact "SORT", value : exact "VALUE",
 				def : exact "DEF", del : exact "DEL", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -29125,14 +29139,14 @@ pub mod requisite {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Fields { xml_id : exact "XML_ID", sort : field "SORT", multiple : field
-				"MULTIPLE", mandatory : field "MANDATORY", show_filter : field
-				"SHOW_FILTER", show_in_list : field "SHOW_IN_LIST", edit_in_list : field
-				"EDIT_IN_LIST", is_searchable : field "IS_SEARCHABLE", edit_form_label :
+				Fields { xml_id : exact "XML_ID", sort : exact "SORT", multiple : exact
+				"MULTIPLE", mandatory : exact "MANDATORY", show_filter : exact
+				"SHOW_FILTER", show_in_list : exact "SHOW_IN_LIST", edit_in_list : exact
+				"EDIT_IN_LIST", is_searchable : exact "IS_SEARCHABLE", edit_form_label :
 				exact "EDIT_FORM_LABEL", list_column_label : exact "LIST_COLUMN_LABEL",
 				list_filter_label : exact "LIST_FILTER_LABEL", error_message : exact
-				"ERROR_MESSAGE", help_message : exact "HELP_MESSAGE", list : field
-				"LIST", settings : field "SETTINGS", extra : rest "", }
+				"ERROR_MESSAGE", help_message : exact "HELP_MESSAGE", list : exact
+				"LIST", settings : exact "SETTINGS", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
@@ -29272,8 +29286,8 @@ pub mod stagehistory {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { entity_type_id : field "entityTypeId", order : field "order", filter :
-		field "filter", select : field "select", start : field "start", extra : rest "",
+		List { entity_type_id : exact "entityTypeId", order : exact "order", filter :
+		exact "filter", select : exact "select", start : exact "start", extra : rest "",
 		}
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -29614,7 +29628,7 @@ pub mod status {
 	serialize_map!(List { opt "order" order, opt "filter" filter, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { order : field "order", filter : field "filter", extra : rest "", }
+		List { order : exact "order", filter : exact "filter", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -29731,7 +29745,7 @@ pub mod status {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { entity_id : field "ENTITY_ID", status_id : field "STATUS_ID", name :
-			field "NAME", sort : field "SORT", color : exact "COLOR", semantics : exact
+			field "NAME", sort : exact "SORT", color : exact "COLOR", semantics : exact
 			"SEMANTICS", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -30310,7 +30324,7 @@ pub mod status {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { name : exact "NAME", sort : field "SORT", color : exact "COLOR",
+			Fields { name : exact "NAME", sort : exact "SORT", color : exact "COLOR",
 			extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -30876,8 +30890,8 @@ pub mod timeline {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Delete { id : field "id", owner_type_id : field "ownerTypeId", owner_id :
-			field "ownerId", extra : rest "", }
+			Delete { id : field "id", owner_type_id : exact "ownerTypeId", owner_id :
+			exact "ownerId", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Delete);
@@ -30998,8 +31012,8 @@ pub mod timeline {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { select : field "select", filter : field "filter", order : field
-			"order", start : field "start", extra : rest "", }
+			List { select : exact "select", filter : field "filter", order : exact
+			"order", start : exact "start", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
@@ -31053,8 +31067,8 @@ pub mod timeline {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Update { id : field "id", fields : field "fields", owner_type_id : field
-			"ownerTypeId", owner_id : field "ownerId", extra : rest "", }
+			Update { id : field "id", fields : field "fields", owner_type_id : exact
+			"ownerTypeId", owner_id : exact "ownerId", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Update);
@@ -31131,7 +31145,7 @@ pub mod timeline {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				Fields { entity_id : field "ENTITY_ID", entity_type : field
-				"ENTITY_TYPE", comment : field "COMMENT", files : field "FILES", extra :
+				"ENTITY_TYPE", comment : field "COMMENT", files : exact "FILES", extra :
 				rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -31595,7 +31609,7 @@ pub mod timeline {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Fields { comment : exact "COMMENT", files : field "FILES", extra : rest
+				Fields { comment : exact "COMMENT", files : exact "FILES", extra : rest
 				"", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -32942,7 +32956,7 @@ pub mod timeline {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			List { entity_type_id : field "entityTypeId", entity_id : field "entityId",
-			order : field "order", start : field "start", extra : rest "", }
+			order : exact "order", start : exact "start", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
@@ -34011,7 +34025,7 @@ pub mod tracking {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Add { trace : field "TRACE", entities : field "ENTITIES", extra : rest "", }
+			Add { trace : field "TRACE", entities : exact "ENTITIES", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
@@ -34359,7 +34373,7 @@ pub mod type_ {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { order : field "order", filter : field "filter", start : field "start",
+		List { order : exact "order", filter : exact "filter", start : exact "start",
 		extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -34399,7 +34413,7 @@ pub mod type_ {
 	extra_setter!(Update);
 	serialize_map!(Update { req "id" id, opt "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
+	from_value!(Update { id : field "id", fields : exact "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `crm.type.add`.
@@ -34441,6 +34455,8 @@ pub mod type_ {
 			/// `entityTypeId`: `integer`, required.
 			pub entity_type_id: i64,
 			/// `isChildrenListEnabled`: `boolean`, optional.
+			///
+			/// Sent as `"true"`/`"false"`, as the docs' examples send it.
 			pub is_children_list_enabled: Option<bool>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
@@ -34462,13 +34478,13 @@ pub mod type_ {
 		}
 		extra_setter!(FieldsRelationsParent);
 		serialize_map!(
-			FieldsRelationsParent { req "entityTypeId" entity_type_id, opt
+			FieldsRelationsParent { req "entityTypeId" entity_type_id, opt_tf
 			"isChildrenListEnabled" is_children_list_enabled, rest "" extra }
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			FieldsRelationsParent { entity_type_id : field "entityTypeId",
-			is_children_list_enabled : field "isChildrenListEnabled", extra : rest "", }
+			is_children_list_enabled : exact "isChildrenListEnabled", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsRelationsParent);
@@ -34481,6 +34497,8 @@ pub mod type_ {
 			/// `entityTypeId`: `integer`, required.
 			pub entity_type_id: i64,
 			/// `isChildrenListEnabled`: `boolean`, optional.
+			///
+			/// Sent as `"true"`/`"false"`, as the docs' examples send it.
 			pub is_children_list_enabled: Option<bool>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
@@ -34502,13 +34520,13 @@ pub mod type_ {
 		}
 		extra_setter!(FieldsRelationsChild);
 		serialize_map!(
-			FieldsRelationsChild { req "entityTypeId" entity_type_id, opt
+			FieldsRelationsChild { req "entityTypeId" entity_type_id, opt_tf
 			"isChildrenListEnabled" is_children_list_enabled, rest "" extra }
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			FieldsRelationsChild { entity_type_id : field "entityTypeId",
-			is_children_list_enabled : field "isChildrenListEnabled", extra : rest "", }
+			is_children_list_enabled : exact "isChildrenListEnabled", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsRelationsChild);
@@ -34557,7 +34575,7 @@ pub mod type_ {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FieldsRelations { parent : field "parent", child : field "child", extra :
+			FieldsRelations { parent : exact "parent", child : exact "child", extra :
 			rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -34805,22 +34823,22 @@ pub mod type_ {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { title : field "title", entity_type_id : field "entityTypeId",
-			relations : field "relations", is_use_in_userfield_enabled : field
-			"isUseInUserfieldEnabled", linked_user_fields : field "linkedUserFields",
-			is_automation_enabled : field "isAutomationEnabled",
-			is_begin_close_dates_enabled : field "isBeginCloseDatesEnabled",
-			is_biz_proc_enabled : field "isBizProcEnabled", is_categories_enabled : field
-			"isCategoriesEnabled", is_client_enabled : field "isClientEnabled",
-			is_documents_enabled : field "isDocumentsEnabled",
-			is_link_with_products_enabled : field "isLinkWithProductsEnabled",
-			is_mycompany_enabled : field "isMycompanyEnabled", is_observers_enabled :
-			field "isObserversEnabled", is_recyclebin_enabled : field
-			"isRecyclebinEnabled", is_set_open_permissions : field
-			"isSetOpenPermissions", is_source_enabled : field "isSourceEnabled",
-			is_stages_enabled : field "isStagesEnabled", is_external : field
-			"isExternal", custom_section_id : field "customSectionId", custom_sections :
-			field "customSections", extra : rest "", }
+			Fields { title : field "title", entity_type_id : exact "entityTypeId",
+			relations : exact "relations", is_use_in_userfield_enabled : exact
+			"isUseInUserfieldEnabled", linked_user_fields : exact "linkedUserFields",
+			is_automation_enabled : exact "isAutomationEnabled",
+			is_begin_close_dates_enabled : exact "isBeginCloseDatesEnabled",
+			is_biz_proc_enabled : exact "isBizProcEnabled", is_categories_enabled : exact
+			"isCategoriesEnabled", is_client_enabled : exact "isClientEnabled",
+			is_documents_enabled : exact "isDocumentsEnabled",
+			is_link_with_products_enabled : exact "isLinkWithProductsEnabled",
+			is_mycompany_enabled : exact "isMycompanyEnabled", is_observers_enabled :
+			exact "isObserversEnabled", is_recyclebin_enabled : exact
+			"isRecyclebinEnabled", is_set_open_permissions : exact
+			"isSetOpenPermissions", is_source_enabled : exact "isSourceEnabled",
+			is_stages_enabled : exact "isStagesEnabled", is_external : exact
+			"isExternal", custom_section_id : exact "customSectionId", custom_sections :
+			exact "customSections", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -37590,21 +37608,21 @@ pub mod type_ {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { title : exact "title", relations : field "relations",
-			is_use_in_userfield_enabled : field "isUseInUserfieldEnabled",
-			linked_user_fields : field "linkedUserFields", is_automation_enabled : field
-			"isAutomationEnabled", is_begin_close_dates_enabled : field
-			"isBeginCloseDatesEnabled", is_biz_proc_enabled : field "isBizProcEnabled",
-			is_categories_enabled : field "isCategoriesEnabled", is_client_enabled :
-			field "isClientEnabled", is_documents_enabled : field "isDocumentsEnabled",
-			is_link_with_products_enabled : field "isLinkWithProductsEnabled",
-			is_mycompany_enabled : field "isMycompanyEnabled", is_observers_enabled :
-			field "isObserversEnabled", is_recyclebin_enabled : field
-			"isRecyclebinEnabled", is_set_open_permissions : field
-			"isSetOpenPermissions", is_source_enabled : field "isSourceEnabled",
-			is_stages_enabled : field "isStagesEnabled", is_external : field
-			"isExternal", custom_section_id : field "customSectionId", custom_sections :
-			field "customSections", extra : rest "", }
+			Fields { title : exact "title", relations : exact "relations",
+			is_use_in_userfield_enabled : exact "isUseInUserfieldEnabled",
+			linked_user_fields : exact "linkedUserFields", is_automation_enabled : exact
+			"isAutomationEnabled", is_begin_close_dates_enabled : exact
+			"isBeginCloseDatesEnabled", is_biz_proc_enabled : exact "isBizProcEnabled",
+			is_categories_enabled : exact "isCategoriesEnabled", is_client_enabled :
+			exact "isClientEnabled", is_documents_enabled : exact "isDocumentsEnabled",
+			is_link_with_products_enabled : exact "isLinkWithProductsEnabled",
+			is_mycompany_enabled : exact "isMycompanyEnabled", is_observers_enabled :
+			exact "isObserversEnabled", is_recyclebin_enabled : exact
+			"isRecyclebinEnabled", is_set_open_permissions : exact
+			"isSetOpenPermissions", is_source_enabled : exact "isSourceEnabled",
+			is_stages_enabled : exact "isStagesEnabled", is_external : exact
+			"isExternal", custom_section_id : exact "customSectionId", custom_sections :
+			exact "customSections", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -38407,7 +38425,7 @@ pub mod vat {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { order : field "order", filter : field "filter", select : field "select",
+		List { order : exact "order", filter : exact "filter", select : exact "select",
 		extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -38506,7 +38524,7 @@ pub mod vat {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { active : field "ACTIVE", c_sort : field "C_SORT", name : field
+			Fields { active : exact "ACTIVE", c_sort : exact "C_SORT", name : field
 			"NAME", rate : field "RATE", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -38823,7 +38841,7 @@ pub mod vat {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { active : field "ACTIVE", c_sort : field "C_SORT", name : field
+			Fields { active : exact "ACTIVE", c_sort : exact "C_SORT", name : field
 			"NAME", rate : field "RATE", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]

@@ -46,7 +46,7 @@ pub mod ai {
 		serialize_map!(List { opt "filter" filter, opt "limit" limit, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { filter : field "filter", limit : field "limit", extra : rest "", }
+			List { filter : exact "filter", limit : exact "limit", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
@@ -106,7 +106,7 @@ pub mod ai {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Register { name : field "name", code : field "code", category : field
-			"category", completions_url : field "completions_url", settings : field
+			"category", completions_url : field "completions_url", settings : exact
 			"settings", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -236,9 +236,9 @@ pub mod ai {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Filter { id : field "ID", app_code : exact "APP_CODE", name : exact
+				Filter { id : exact "ID", app_code : exact "APP_CODE", name : exact
 				"NAME", code : exact "CODE", category : exact "CATEGORY", completions_url
-				: exact "COMPLETIONS_URL", date_create : field "DATE_CREATE", extra :
+				: exact "COMPLETIONS_URL", date_create : exact "DATE_CREATE", extra :
 				rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -423,8 +423,8 @@ pub mod ai {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Settings { code_alias : exact "code_alias", model_context_type : field
-				"model_context_type", model_context_limit : field "model_context_limit",
+				Settings { code_alias : exact "code_alias", model_context_type : exact
+				"model_context_type", model_context_limit : exact "model_context_limit",
 				extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]

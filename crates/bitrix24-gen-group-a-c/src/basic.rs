@@ -14,6 +14,8 @@ pub struct Batch {
 	/// `cmd`: `object`, required.
 	pub cmd: ::serde_json::Value,
 	/// `halt`: `boolean`, optional.
+	///
+	/// Sent as `1`/`0`, as the docs' examples send it.
 	pub halt: Option<bool>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 	pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
@@ -34,9 +36,9 @@ impl Batch {
 	}
 }
 extra_setter!(Batch);
-serialize_map!(Batch { req "cmd" cmd, opt "halt" halt, rest "" extra });
+serialize_map!(Batch { req "cmd" cmd, opt_bit "halt" halt, rest "" extra });
 #[cfg(feature = "deserialize-params")]
-from_value!(Batch { cmd : field "cmd", halt : field "halt", extra : rest "", });
+from_value!(Batch { cmd : field "cmd", halt : exact "halt", extra : rest "", });
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Batch);
 /// `methods`: REST 2, scope `basic`.
@@ -81,7 +83,7 @@ impl Methods {
 extra_setter!(Methods);
 serialize_map!(Methods { opt "full" full, opt "scope" scope, rest "" extra });
 #[cfg(feature = "deserialize-params")]
-from_value!(Methods { full : field "full", scope : exact "scope", extra : rest "", });
+from_value!(Methods { full : exact "full", scope : exact "scope", extra : rest "", });
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Methods);
 /// `profile`: REST 2, scope `basic`.
@@ -141,7 +143,7 @@ impl Scope {
 extra_setter!(Scope);
 serialize_map!(Scope { opt "full" full, rest "" extra });
 #[cfg(feature = "deserialize-params")]
-from_value!(Scope { full : field "full", extra : rest "", });
+from_value!(Scope { full : exact "full", extra : rest "", });
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Scope);
 /// Methods under `access`.

@@ -181,8 +181,8 @@ pub mod connector {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		page : field "page", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		page : exact "page", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -338,7 +338,7 @@ pub mod connector {
 			Fields { title : field "title", logo : field "logo", description : exact
 			"description", url_check : field "urlCheck", url_table_list : field
 			"urlTableList", url_table_description : field "urlTableDescription", url_data
-			: field "urlData", settings : field "settings", sort : field "sort", extra :
+			: field "urlData", settings : field "settings", sort : exact "sort", extra :
 			rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -891,7 +891,7 @@ pub mod connector {
 			Fields { title : exact "title", logo : exact "logo", description : exact
 			"description", url_check : exact "urlCheck", url_table_list : exact
 			"urlTableList", url_table_description : exact "urlTableDescription", url_data
-			: exact "urlData", settings : field "settings", sort : field "sort", extra :
+			: exact "urlData", settings : exact "settings", sort : exact "sort", extra :
 			rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -1087,8 +1087,8 @@ pub mod dataset {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		page : field "page", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		page : exact "page", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -1483,8 +1483,8 @@ pub mod dataset {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Update { id : field "id", add : field "add", update : field "update", delete
-			: field "delete", extra : rest "", }
+			Update { id : field "id", add : exact "add", update : exact "update", delete
+			: exact "delete", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Update);
@@ -2094,8 +2094,8 @@ pub mod source {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		page : field "page", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		page : exact "page", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -2230,7 +2230,7 @@ pub mod source {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { title : field "title", description : exact "description", active :
-			field "active", connector_id : field "connectorId", settings : field
+			exact "active", connector_id : field "connectorId", settings : field
 			"settings", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -2757,7 +2757,7 @@ pub mod source {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { title : exact "title", description : exact "description", active :
-			field "active", settings : field "settings", extra : rest "", }
+			exact "active", settings : exact "settings", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);

@@ -127,11 +127,11 @@ pub mod activity {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Add { code : field "CODE", handler : field "HANDLER", auth_user_id : field
-		"AUTH_USER_ID", use_subscription : field "USE_SUBSCRIPTION", name : field "NAME",
-		description : field "DESCRIPTION", properties : field "PROPERTIES",
-		return_properties : field "RETURN_PROPERTIES", document_type : field
-		"DOCUMENT_TYPE", filter : field "FILTER", use_placement : field "USE_PLACEMENT",
+		Add { code : field "CODE", handler : field "HANDLER", auth_user_id : exact
+		"AUTH_USER_ID", use_subscription : exact "USE_SUBSCRIPTION", name : field "NAME",
+		description : exact "DESCRIPTION", properties : exact "PROPERTIES",
+		return_properties : exact "RETURN_PROPERTIES", document_type : exact
+		"DOCUMENT_TYPE", filter : exact "FILTER", use_placement : exact "USE_PLACEMENT",
 		placement_handler : exact "PLACEMENT_HANDLER", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -385,9 +385,9 @@ pub mod activity {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Properties { name : field "Name", description : field "Description", type_ :
-			exact "Type", options : field "Options", required : field "Required",
-			multiple : field "Multiple", default : field "Default", extra : rest "", }
+			Properties { name : exact "Name", description : exact "Description", type_ :
+			exact "Type", options : exact "Options", required : exact "Required",
+			multiple : exact "Multiple", default : exact "Default", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Properties);
@@ -476,9 +476,9 @@ pub mod activity {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			ReturnProperties { name : field "Name", description : field "Description",
-			type_ : exact "Type", options : field "Options", required : field "Required",
-			multiple : field "Multiple", default : field "Default", extra : rest "", }
+			ReturnProperties { name : exact "Name", description : exact "Description",
+			type_ : exact "Type", options : exact "Options", required : exact "Required",
+			multiple : exact "Multiple", default : exact "Default", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(ReturnProperties);
@@ -696,9 +696,9 @@ pub mod activity {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FieldsProperties { name : field "Name", description : field "Description",
-			type_ : exact "Type", options : field "Options", required : field "Required",
-			multiple : field "Multiple", default : field "Default", extra : rest "", }
+			FieldsProperties { name : exact "Name", description : exact "Description",
+			type_ : exact "Type", options : exact "Options", required : exact "Required",
+			multiple : exact "Multiple", default : exact "Default", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsProperties);
@@ -787,9 +787,9 @@ pub mod activity {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FieldsReturnProperties { name : field "Name", description : field
-			"Description", type_ : exact "Type", options : field "Options", required :
-			field "Required", multiple : field "Multiple", default : field "Default",
+			FieldsReturnProperties { name : exact "Name", description : exact
+			"Description", type_ : exact "Type", options : exact "Options", required :
+			exact "Required", multiple : exact "Multiple", default : exact "Default",
 			extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -920,11 +920,11 @@ pub mod activity {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { handler : exact "HANDLER", auth_user_id : field "AUTH_USER_ID",
-			use_subscription : field "USE_SUBSCRIPTION", name : field "NAME", description
-			: field "DESCRIPTION", properties : field "PROPERTIES", return_properties :
-			field "RETURN_PROPERTIES", document_type : field "DOCUMENT_TYPE", filter :
-			field "FILTER", use_placement : field "USE_PLACEMENT", placement_handler :
+			Fields { handler : exact "HANDLER", auth_user_id : exact "AUTH_USER_ID",
+			use_subscription : exact "USE_SUBSCRIPTION", name : exact "NAME", description
+			: exact "DESCRIPTION", properties : exact "PROPERTIES", return_properties :
+			exact "RETURN_PROPERTIES", document_type : exact "DOCUMENT_TYPE", filter :
+			exact "FILTER", use_placement : exact "USE_PLACEMENT", placement_handler :
 			exact "PLACEMENT_HANDLER", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -989,7 +989,7 @@ pub mod event {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Send { event_token : field "EVENT_TOKEN", return_values : field "RETURN_VALUES",
+		Send { event_token : field "EVENT_TOKEN", return_values : exact "RETURN_VALUES",
 		log_message : exact "LOG_MESSAGE", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -1146,11 +1146,11 @@ pub mod robot {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Add { code : field "CODE", handler : field "HANDLER", auth_user_id : field
-		"AUTH_USER_ID", use_subscription : field "USE_SUBSCRIPTION", name : field "NAME",
-		description : field "DESCRIPTION", properties : field "PROPERTIES",
-		return_properties : field "RETURN_PROPERTIES", document_type : field
-		"DOCUMENT_TYPE", filter : field "FILTER", use_placement : field "USE_PLACEMENT",
+		Add { code : field "CODE", handler : field "HANDLER", auth_user_id : exact
+		"AUTH_USER_ID", use_subscription : exact "USE_SUBSCRIPTION", name : field "NAME",
+		description : exact "DESCRIPTION", properties : exact "PROPERTIES",
+		return_properties : exact "RETURN_PROPERTIES", document_type : exact
+		"DOCUMENT_TYPE", filter : exact "FILTER", use_placement : exact "USE_PLACEMENT",
 		placement_handler : exact "PLACEMENT_HANDLER", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -1362,9 +1362,9 @@ pub mod robot {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Properties { name : field "Name", description : field "Description", type_ :
-			exact "Type", options : field "Options", required : field "Required",
-			multiple : field "Multiple", default : field "Default", extra : rest "", }
+			Properties { name : exact "Name", description : exact "Description", type_ :
+			exact "Type", options : exact "Options", required : exact "Required",
+			multiple : exact "Multiple", default : exact "Default", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Properties);
@@ -1453,9 +1453,9 @@ pub mod robot {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			ReturnProperties { name : field "Name", description : field "Description",
-			type_ : exact "Type", options : field "Options", required : field "Required",
-			multiple : field "Multiple", default : field "Default", extra : rest "", }
+			ReturnProperties { name : exact "Name", description : exact "Description",
+			type_ : exact "Type", options : exact "Options", required : exact "Required",
+			multiple : exact "Multiple", default : exact "Default", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(ReturnProperties);
@@ -1641,9 +1641,9 @@ pub mod robot {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FieldsProperties { name : field "Name", description : field "Description",
-			type_ : exact "Type", options : field "Options", required : field "Required",
-			multiple : field "Multiple", default : field "Default", extra : rest "", }
+			FieldsProperties { name : exact "Name", description : exact "Description",
+			type_ : exact "Type", options : exact "Options", required : exact "Required",
+			multiple : exact "Multiple", default : exact "Default", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsProperties);
@@ -1732,9 +1732,9 @@ pub mod robot {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FieldsReturnProperties { name : field "Name", description : field
-			"Description", type_ : exact "Type", options : field "Options", required :
-			field "Required", multiple : field "Multiple", default : field "Default",
+			FieldsReturnProperties { name : exact "Name", description : exact
+			"Description", type_ : exact "Type", options : exact "Options", required :
+			exact "Required", multiple : exact "Multiple", default : exact "Default",
 			extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -1865,11 +1865,11 @@ pub mod robot {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { handler : exact "HANDLER", auth_user_id : field "AUTH_USER_ID",
-			use_subscription : field "USE_SUBSCRIPTION", name : field "NAME", description
-			: field "DESCRIPTION", properties : field "PROPERTIES", return_properties :
-			field "RETURN_PROPERTIES", document_type : field "DOCUMENT_TYPE", filter :
-			field "FILTER", use_placement : field "USE_PLACEMENT", placement_handler :
+			Fields { handler : exact "HANDLER", auth_user_id : exact "AUTH_USER_ID",
+			use_subscription : exact "USE_SUBSCRIPTION", name : exact "NAME", description
+			: exact "DESCRIPTION", properties : exact "PROPERTIES", return_properties :
+			exact "RETURN_PROPERTIES", document_type : exact "DOCUMENT_TYPE", filter :
+			exact "FILTER", use_placement : exact "USE_PLACEMENT", placement_handler :
 			exact "PLACEMENT_HANDLER", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -1902,7 +1902,7 @@ pub mod task {
 		/// `STATUS`: `integer | string`, required.
 		///
 		/// Values: `1`, `2`, `3`, `4`.
-		pub status: String,
+		pub status: ::bitrix24_runtime::IntOrString,
 		/// `COMMENT`: `string`, optional.
 		pub comment: Option<String>,
 		/// `FIELDS`: `object`, optional.
@@ -1912,7 +1912,10 @@ pub mod task {
 	}
 	impl Complete {
 		/// The call with its required parameters: `TASK_ID`, `STATUS`.
-		pub fn new(task_id: impl Into<i64>, status: impl Into<String>) -> Self {
+		pub fn new(
+			task_id: impl Into<i64>,
+			status: impl Into<::bitrix24_runtime::IntOrString>,
+		) -> Self {
 			Self {
 				task_id: task_id.into(),
 				status: status.into(),
@@ -1940,7 +1943,7 @@ pub mod task {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Complete { task_id : field "TASK_ID", status : field "STATUS", comment : exact
-		"COMMENT", fields : field "FIELDS", extra : rest "", }
+		"COMMENT", fields : exact "FIELDS", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Complete);
@@ -2052,8 +2055,8 @@ pub mod task {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "SELECT", filter : field "FILTER", order : field "ORDER",
-		start : field "START", extra : rest "", }
+		List { select : exact "SELECT", filter : exact "FILTER", order : exact "ORDER",
+		start : exact "START", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -2284,10 +2287,10 @@ pub mod task {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			SelectParametersFields { id : exact "Id", type_ : exact "Type", name : field
-			"Name", description : field "Description", multiple : field "Multiple",
-			required : field "Required", options : field "Options", settings : field
-			"Settings", default : field "Default", extra : rest "", }
+			SelectParametersFields { id : exact "Id", type_ : exact "Type", name : exact
+			"Name", description : exact "Description", multiple : exact "Multiple",
+			required : exact "Required", options : exact "Options", settings : exact
+			"Settings", default : exact "Default", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(SelectParametersFields);
@@ -2381,9 +2384,9 @@ pub mod task {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			SelectParameters { comment_label : exact "CommentLabel", comment_required :
-			field "CommentRequired", show_comment : field "ShowComment", status_ok_label
+			exact "CommentRequired", show_comment : exact "ShowComment", status_ok_label
 			: exact "StatusOkLabel", status_yes_label : exact "StatusYesLabel",
-			status_no_label : exact "StatusNoLabel", fields : field "Fields", extra :
+			status_no_label : exact "StatusNoLabel", fields : exact "Fields", extra :
 			rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -2611,17 +2614,17 @@ pub mod task {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Select { id : field "ID", workflow_id : exact "WORKFLOW_ID", document_name :
+			Select { id : exact "ID", workflow_id : exact "WORKFLOW_ID", document_name :
 			exact "DOCUMENT_NAME", description : exact "DESCRIPTION", name : exact
-			"NAME", modified : field "MODIFIED", workflow_started : field
-			"WORKFLOW_STARTED", workflow_started_by : field "WORKFLOW_STARTED_BY",
-			overdue_date : field "OVERDUE_DATE", workflow_template_id : field
+			"NAME", modified : exact "MODIFIED", workflow_started : exact
+			"WORKFLOW_STARTED", workflow_started_by : exact "WORKFLOW_STARTED_BY",
+			overdue_date : exact "OVERDUE_DATE", workflow_template_id : exact
 			"WORKFLOW_TEMPLATE_ID", workflow_template_name : exact
 			"WORKFLOW_TEMPLATE_NAME", workflow_state : exact "WORKFLOW_STATE", status :
-			field "STATUS", user_id : field "USER_ID", user_status : field "USER_STATUS",
-			module_id : exact "MODULE_ID", entity : exact "ENTITY", document_id : field
-			"DOCUMENT_ID", activity : field "ACTIVITY", activity_name : exact
-			"ACTIVITY_NAME", parameters : field "PARAMETERS", document_url : exact
+			exact "STATUS", user_id : exact "USER_ID", user_status : exact "USER_STATUS",
+			module_id : exact "MODULE_ID", entity : exact "ENTITY", document_id : exact
+			"DOCUMENT_ID", activity : exact "ACTIVITY", activity_name : exact
+			"ACTIVITY_NAME", parameters : exact "PARAMETERS", document_url : exact
 			"DOCUMENT_URL", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -2762,10 +2765,10 @@ pub mod task {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FilterParametersFields { id : exact "Id", type_ : exact "Type", name : field
-			"Name", description : field "Description", multiple : field "Multiple",
-			required : field "Required", options : field "Options", settings : field
-			"Settings", default : field "Default", extra : rest "", }
+			FilterParametersFields { id : exact "Id", type_ : exact "Type", name : exact
+			"Name", description : exact "Description", multiple : exact "Multiple",
+			required : exact "Required", options : exact "Options", settings : exact
+			"Settings", default : exact "Default", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FilterParametersFields);
@@ -2859,9 +2862,9 @@ pub mod task {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			FilterParameters { comment_label : exact "CommentLabel", comment_required :
-			field "CommentRequired", show_comment : field "ShowComment", status_ok_label
+			exact "CommentRequired", show_comment : exact "ShowComment", status_ok_label
 			: exact "StatusOkLabel", status_yes_label : exact "StatusYesLabel",
-			status_no_label : exact "StatusNoLabel", fields : field "Fields", extra :
+			status_no_label : exact "StatusNoLabel", fields : exact "Fields", extra :
 			rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -3089,17 +3092,17 @@ pub mod task {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Filter { id : field "ID", workflow_id : exact "WORKFLOW_ID", document_name :
+			Filter { id : exact "ID", workflow_id : exact "WORKFLOW_ID", document_name :
 			exact "DOCUMENT_NAME", description : exact "DESCRIPTION", name : exact
-			"NAME", modified : field "MODIFIED", workflow_started : field
-			"WORKFLOW_STARTED", workflow_started_by : field "WORKFLOW_STARTED_BY",
-			overdue_date : field "OVERDUE_DATE", workflow_template_id : field
+			"NAME", modified : exact "MODIFIED", workflow_started : exact
+			"WORKFLOW_STARTED", workflow_started_by : exact "WORKFLOW_STARTED_BY",
+			overdue_date : exact "OVERDUE_DATE", workflow_template_id : exact
 			"WORKFLOW_TEMPLATE_ID", workflow_template_name : exact
 			"WORKFLOW_TEMPLATE_NAME", workflow_state : exact "WORKFLOW_STATE", status :
-			field "STATUS", user_id : field "USER_ID", user_status : field "USER_STATUS",
-			module_id : exact "MODULE_ID", entity : exact "ENTITY", document_id : field
-			"DOCUMENT_ID", activity : field "ACTIVITY", activity_name : exact
-			"ACTIVITY_NAME", parameters : field "PARAMETERS", document_url : exact
+			exact "STATUS", user_id : exact "USER_ID", user_status : exact "USER_STATUS",
+			module_id : exact "MODULE_ID", entity : exact "ENTITY", document_id : exact
+			"DOCUMENT_ID", activity : exact "ACTIVITY", activity_name : exact
+			"ACTIVITY_NAME", parameters : exact "PARAMETERS", document_url : exact
 			"DOCUMENT_URL", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -3240,10 +3243,10 @@ pub mod task {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			OrderParametersFields { id : exact "Id", type_ : exact "Type", name : field
-			"Name", description : field "Description", multiple : field "Multiple",
-			required : field "Required", options : field "Options", settings : field
-			"Settings", default : field "Default", extra : rest "", }
+			OrderParametersFields { id : exact "Id", type_ : exact "Type", name : exact
+			"Name", description : exact "Description", multiple : exact "Multiple",
+			required : exact "Required", options : exact "Options", settings : exact
+			"Settings", default : exact "Default", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(OrderParametersFields);
@@ -3337,9 +3340,9 @@ pub mod task {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			OrderParameters { comment_label : exact "CommentLabel", comment_required :
-			field "CommentRequired", show_comment : field "ShowComment", status_ok_label
+			exact "CommentRequired", show_comment : exact "ShowComment", status_ok_label
 			: exact "StatusOkLabel", status_yes_label : exact "StatusYesLabel",
-			status_no_label : exact "StatusNoLabel", fields : field "Fields", extra :
+			status_no_label : exact "StatusNoLabel", fields : exact "Fields", extra :
 			rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -3567,17 +3570,17 @@ pub mod task {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Order { id : field "ID", workflow_id : exact "WORKFLOW_ID", document_name :
+			Order { id : exact "ID", workflow_id : exact "WORKFLOW_ID", document_name :
 			exact "DOCUMENT_NAME", description : exact "DESCRIPTION", name : exact
-			"NAME", modified : field "MODIFIED", workflow_started : field
-			"WORKFLOW_STARTED", workflow_started_by : field "WORKFLOW_STARTED_BY",
-			overdue_date : field "OVERDUE_DATE", workflow_template_id : field
+			"NAME", modified : exact "MODIFIED", workflow_started : exact
+			"WORKFLOW_STARTED", workflow_started_by : exact "WORKFLOW_STARTED_BY",
+			overdue_date : exact "OVERDUE_DATE", workflow_template_id : exact
 			"WORKFLOW_TEMPLATE_ID", workflow_template_name : exact
 			"WORKFLOW_TEMPLATE_NAME", workflow_state : exact "WORKFLOW_STATE", status :
-			field "STATUS", user_id : field "USER_ID", user_status : field "USER_STATUS",
-			module_id : exact "MODULE_ID", entity : exact "ENTITY", document_id : field
-			"DOCUMENT_ID", activity : field "ACTIVITY", activity_name : exact
-			"ACTIVITY_NAME", parameters : field "PARAMETERS", document_url : exact
+			exact "STATUS", user_id : exact "USER_ID", user_status : exact "USER_STATUS",
+			module_id : exact "MODULE_ID", entity : exact "ENTITY", document_id : exact
+			"DOCUMENT_ID", activity : exact "ACTIVITY", activity_name : exact
+			"ACTIVITY_NAME", parameters : exact "PARAMETERS", document_url : exact
 			"DOCUMENT_URL", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -3870,8 +3873,8 @@ pub mod workflow {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Instances { select : field "SELECT", filter : field "FILTER", order : field
-		"ORDER", start : field "start", extra : rest "", }
+		Instances { select : exact "SELECT", filter : exact "FILTER", order : exact
+		"ORDER", start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Instances);
@@ -3951,7 +3954,7 @@ pub mod workflow {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Start { template_id : field "TEMPLATE_ID", document_id : field "DOCUMENT_ID",
-		parameters : field "PARAMETERS", extra : rest "", }
+		parameters : exact "PARAMETERS", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Start);
@@ -4188,7 +4191,7 @@ pub mod workflow {
 		from_value!(
 			Add { document_type : field "DOCUMENT_TYPE", name : field "NAME", description
 			: exact "DESCRIPTION", template_data : field "TEMPLATE_DATA", auto_execute :
-			field "AUTO_EXECUTE", extra : rest "", }
+			exact "AUTO_EXECUTE", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
@@ -4284,8 +4287,8 @@ pub mod workflow {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { select : field "SELECT", filter : field "FILTER", order : field
-			"ORDER", start : field "start", extra : rest "", }
+			List { select : exact "SELECT", filter : exact "FILTER", order : exact
+			"ORDER", start : exact "start", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
@@ -4300,6 +4303,8 @@ pub mod workflow {
 		#[non_exhaustive]
 		pub struct Update {
 			/// `ID`: `string`, required.
+			///
+			/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 			pub id: String,
 			/// `FIELDS`: `object`, required.
 			pub fields: update::Fields,
@@ -4320,7 +4325,7 @@ pub mod workflow {
 			}
 		}
 		extra_setter!(Update);
-		serialize_map!(Update { req "ID" id, req "FIELDS" fields, rest "" extra });
+		serialize_map!(Update { num "ID" id, req "FIELDS" fields, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Update { id : field "ID", fields : field "FIELDS", extra : rest "", }
@@ -4575,12 +4580,12 @@ pub mod workflow {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Select { id : field "ID", module_id : field "MODULE_ID", entity : exact
-				"ENTITY", document_type : exact "DOCUMENT_TYPE", auto_execute : field
-				"AUTO_EXECUTE", name : exact "NAME", template : field "TEMPLATE",
-				parameters : field "PARAMETERS", variables : field "VARIABLES", constants
-				: field "CONSTANTS", modified : field "MODIFIED", is_modified : field
-				"IS_MODIFIED", user_id : field "USER_ID", system_code : exact
+				Select { id : exact "ID", module_id : exact "MODULE_ID", entity : exact
+				"ENTITY", document_type : exact "DOCUMENT_TYPE", auto_execute : exact
+				"AUTO_EXECUTE", name : exact "NAME", template : exact "TEMPLATE",
+				parameters : exact "PARAMETERS", variables : exact "VARIABLES", constants
+				: exact "CONSTANTS", modified : exact "MODIFIED", is_modified : exact
+				"IS_MODIFIED", user_id : exact "USER_ID", system_code : exact
 				"SYSTEM_CODE", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -4758,12 +4763,12 @@ pub mod workflow {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Filter { id : field "ID", module_id : field "MODULE_ID", entity : exact
-				"ENTITY", document_type : exact "DOCUMENT_TYPE", auto_execute : field
-				"AUTO_EXECUTE", name : exact "NAME", template : field "TEMPLATE",
-				parameters : field "PARAMETERS", variables : field "VARIABLES", constants
-				: field "CONSTANTS", modified : field "MODIFIED", is_modified : field
-				"IS_MODIFIED", user_id : field "USER_ID", system_code : exact
+				Filter { id : exact "ID", module_id : exact "MODULE_ID", entity : exact
+				"ENTITY", document_type : exact "DOCUMENT_TYPE", auto_execute : exact
+				"AUTO_EXECUTE", name : exact "NAME", template : exact "TEMPLATE",
+				parameters : exact "PARAMETERS", variables : exact "VARIABLES", constants
+				: exact "CONSTANTS", modified : exact "MODIFIED", is_modified : exact
+				"IS_MODIFIED", user_id : exact "USER_ID", system_code : exact
 				"SYSTEM_CODE", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -4941,12 +4946,12 @@ pub mod workflow {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Order { id : field "ID", module_id : field "MODULE_ID", entity : exact
-				"ENTITY", document_type : exact "DOCUMENT_TYPE", auto_execute : field
-				"AUTO_EXECUTE", name : exact "NAME", template : field "TEMPLATE",
-				parameters : field "PARAMETERS", variables : field "VARIABLES", constants
-				: field "CONSTANTS", modified : field "MODIFIED", is_modified : field
-				"IS_MODIFIED", user_id : field "USER_ID", system_code : exact
+				Order { id : exact "ID", module_id : exact "MODULE_ID", entity : exact
+				"ENTITY", document_type : exact "DOCUMENT_TYPE", auto_execute : exact
+				"AUTO_EXECUTE", name : exact "NAME", template : exact "TEMPLATE",
+				parameters : exact "PARAMETERS", variables : exact "VARIABLES", constants
+				: exact "CONSTANTS", modified : exact "MODIFIED", is_modified : exact
+				"IS_MODIFIED", user_id : exact "USER_ID", system_code : exact
 				"SYSTEM_CODE", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -5130,7 +5135,7 @@ pub mod workflow {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				Fields { name : exact "NAME", description : exact "DESCRIPTION",
-				template_data : field "TEMPLATE_DATA", auto_execute : field
+				template_data : exact "TEMPLATE_DATA", auto_execute : exact
 				"AUTO_EXECUTE", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]

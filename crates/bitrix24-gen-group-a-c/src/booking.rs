@@ -354,7 +354,7 @@ pub mod v1 {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Createfromwaitlist { wait_list_id : field "waitListId", fields : field
+			Createfromwaitlist { wait_list_id : field "waitListId", fields : exact
 			"fields", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -460,7 +460,7 @@ pub mod v1 {
 		serialize_map!(List { opt "FILTER" filter, opt "ORDER" order, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { filter : field "FILTER", order : field "ORDER", extra : rest "", }
+			List { filter : exact "FILTER", order : exact "ORDER", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
@@ -1532,7 +1532,7 @@ pub mod v1 {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Filter { within : field "within", client : field "client", extra : rest
+				Filter { within : exact "within", client : exact "client", extra : rest
 				"", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -1842,8 +1842,8 @@ pub mod v1 {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Fields { resource_ids : field "resourceIds", name : exact "name",
-				description : exact "description", date_period : field "datePeriod",
+				Fields { resource_ids : exact "resourceIds", name : exact "name",
+				description : exact "description", date_period : exact "datePeriod",
 				extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -2071,7 +2071,7 @@ pub mod v1 {
 		serialize_map!(List { opt "FILTER" filter, opt "ORDER" order, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { filter : field "FILTER", order : field "ORDER", extra : rest "", }
+			List { filter : exact "FILTER", order : exact "ORDER", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
@@ -2472,22 +2472,22 @@ pub mod v1 {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				Fields { name : field "name", description : exact "description", type_id
-				: field "typeId", is_main : field "isMain", is_info_notification_on :
-				field "isInfoNotificationOn", template_type_info : field
-				"templateTypeInfo", is_confirmation_notification_on : field
-				"isConfirmationNotificationOn", template_type_confirmation : field
-				"templateTypeConfirmation", is_reminder_notification_on : field
-				"isReminderNotificationOn", template_type_reminder : field
-				"templateTypeReminder", is_feedback_notification_on : field
-				"isFeedbackNotificationOn", template_type_feedback : field
-				"templateTypeFeedback", is_delayed_notification_on : field
-				"isDelayedNotificationOn", template_type_delayed : field
-				"templateTypeDelayed", info_delay : field "infoDelay", reminder_delay :
-				field "reminderDelay", delayed_delay : field "delayedDelay",
-				delayed_counter_delay : field "delayedCounterDelay", confirmation_delay :
-				field "confirmationDelay", confirmation_repetitions : field
-				"confirmationRepetitions", confirmation_repetitions_interval : field
-				"confirmationRepetitionsInterval", confirmation_counter_delay : field
+				: field "typeId", is_main : exact "isMain", is_info_notification_on :
+				exact "isInfoNotificationOn", template_type_info : exact
+				"templateTypeInfo", is_confirmation_notification_on : exact
+				"isConfirmationNotificationOn", template_type_confirmation : exact
+				"templateTypeConfirmation", is_reminder_notification_on : exact
+				"isReminderNotificationOn", template_type_reminder : exact
+				"templateTypeReminder", is_feedback_notification_on : exact
+				"isFeedbackNotificationOn", template_type_feedback : exact
+				"templateTypeFeedback", is_delayed_notification_on : exact
+				"isDelayedNotificationOn", template_type_delayed : exact
+				"templateTypeDelayed", info_delay : exact "infoDelay", reminder_delay :
+				exact "reminderDelay", delayed_delay : exact "delayedDelay",
+				delayed_counter_delay : exact "delayedCounterDelay", confirmation_delay :
+				exact "confirmationDelay", confirmation_repetitions : exact
+				"confirmationRepetitions", confirmation_repetitions_interval : exact
+				"confirmationRepetitionsInterval", confirmation_counter_delay : exact
 				"confirmationCounterDelay", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -2893,8 +2893,8 @@ pub mod v1 {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Filter { search_query : exact "searchQuery", is_main : field "isMain",
-				type_id : field "typeId", name : exact "name", description : exact
+				Filter { search_query : exact "searchQuery", is_main : exact "isMain",
+				type_id : exact "typeId", name : exact "name", description : exact
 				"description", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -3874,22 +3874,22 @@ pub mod v1 {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				Fields { name : exact "name", description : exact "description", type_id
-				: field "typeId", is_main : field "isMain", is_info_notification_on :
-				field "isInfoNotificationOn", template_type_info : field
-				"templateTypeInfo", is_confirmation_notification_on : field
-				"isConfirmationNotificationOn", template_type_confirmation : field
-				"templateTypeConfirmation", is_reminder_notification_on : field
-				"isReminderNotificationOn", template_type_reminder : field
-				"templateTypeReminder", is_feedback_notification_on : field
-				"isFeedbackNotificationOn", template_type_feedback : field
-				"templateTypeFeedback", is_delayed_notification_on : field
-				"isDelayedNotificationOn", template_type_delayed : field
-				"templateTypeDelayed", info_delay : field "infoDelay", reminder_delay :
-				field "reminderDelay", delayed_delay : field "delayedDelay",
-				delayed_counter_delay : field "delayedCounterDelay", confirmation_delay :
-				field "confirmationDelay", confirmation_repetitions : field
-				"confirmationRepetitions", confirmation_repetitions_interval : field
-				"confirmationRepetitionsInterval", confirmation_counter_delay : field
+				: exact "typeId", is_main : exact "isMain", is_info_notification_on :
+				exact "isInfoNotificationOn", template_type_info : exact
+				"templateTypeInfo", is_confirmation_notification_on : exact
+				"isConfirmationNotificationOn", template_type_confirmation : exact
+				"templateTypeConfirmation", is_reminder_notification_on : exact
+				"isReminderNotificationOn", template_type_reminder : exact
+				"templateTypeReminder", is_feedback_notification_on : exact
+				"isFeedbackNotificationOn", template_type_feedback : exact
+				"templateTypeFeedback", is_delayed_notification_on : exact
+				"isDelayedNotificationOn", template_type_delayed : exact
+				"templateTypeDelayed", info_delay : exact "infoDelay", reminder_delay :
+				exact "reminderDelay", delayed_delay : exact "delayedDelay",
+				delayed_counter_delay : exact "delayedCounterDelay", confirmation_delay :
+				exact "confirmationDelay", confirmation_repetitions : exact
+				"confirmationRepetitions", confirmation_repetitions_interval : exact
+				"confirmationRepetitionsInterval", confirmation_counter_delay : exact
 				"confirmationCounterDelay", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -4038,7 +4038,7 @@ pub mod v1 {
 		serialize_map!(List { opt "FILTER" filter, opt "ORDER" order, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { filter : field "FILTER", order : field "ORDER", extra : rest "", }
+			List { filter : exact "FILTER", order : exact "ORDER", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
@@ -4415,22 +4415,22 @@ pub mod v1 {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				Fields { name : field "name", code : field "code",
-				is_info_notification_on : field "isInfoNotificationOn",
-				template_type_info : field "templateTypeInfo",
-				is_confirmation_notification_on : field "isConfirmationNotificationOn",
-				template_type_confirmation : field "templateTypeConfirmation",
-				is_reminder_notification_on : field "isReminderNotificationOn",
-				template_type_reminder : field "templateTypeReminder",
-				is_feedback_notification_on : field "isFeedbackNotificationOn",
-				template_type_feedback : field "templateTypeFeedback",
-				is_delayed_notification_on : field "isDelayedNotificationOn",
-				template_type_delayed : field "templateTypeDelayed", info_delay : field
-				"infoDelay", reminder_delay : field "reminderDelay", delayed_delay :
-				field "delayedDelay", delayed_counter_delay : field
-				"delayedCounterDelay", confirmation_delay : field "confirmationDelay",
-				confirmation_repetitions : field "confirmationRepetitions",
-				confirmation_repetitions_interval : field
-				"confirmationRepetitionsInterval", confirmation_counter_delay : field
+				is_info_notification_on : exact "isInfoNotificationOn",
+				template_type_info : exact "templateTypeInfo",
+				is_confirmation_notification_on : exact "isConfirmationNotificationOn",
+				template_type_confirmation : exact "templateTypeConfirmation",
+				is_reminder_notification_on : exact "isReminderNotificationOn",
+				template_type_reminder : exact "templateTypeReminder",
+				is_feedback_notification_on : exact "isFeedbackNotificationOn",
+				template_type_feedback : exact "templateTypeFeedback",
+				is_delayed_notification_on : exact "isDelayedNotificationOn",
+				template_type_delayed : exact "templateTypeDelayed", info_delay : exact
+				"infoDelay", reminder_delay : exact "reminderDelay", delayed_delay :
+				exact "delayedDelay", delayed_counter_delay : exact
+				"delayedCounterDelay", confirmation_delay : exact "confirmationDelay",
+				confirmation_repetitions : exact "confirmationRepetitions",
+				confirmation_repetitions_interval : exact
+				"confirmationRepetitionsInterval", confirmation_counter_delay : exact
 				"confirmationCounterDelay", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -5205,22 +5205,22 @@ pub mod v1 {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				Fields { name : exact "name", code : exact "code",
-				is_info_notification_on : field "isInfoNotificationOn",
-				template_type_info : field "templateTypeInfo",
-				is_confirmation_notification_on : field "isConfirmationNotificationOn",
-				template_type_confirmation : field "templateTypeConfirmation",
-				is_reminder_notification_on : field "isReminderNotificationOn",
-				template_type_reminder : field "templateTypeReminder",
-				is_feedback_notification_on : field "isFeedbackNotificationOn",
-				template_type_feedback : field "templateTypeFeedback",
-				is_delayed_notification_on : field "isDelayedNotificationOn",
-				template_type_delayed : field "templateTypeDelayed", info_delay : field
-				"infoDelay", reminder_delay : field "reminderDelay", delayed_delay :
-				field "delayedDelay", delayed_counter_delay : field
-				"delayedCounterDelay", confirmation_delay : field "confirmationDelay",
-				confirmation_repetitions : field "confirmationRepetitions",
-				confirmation_repetitions_interval : field
-				"confirmationRepetitionsInterval", confirmation_counter_delay : field
+				is_info_notification_on : exact "isInfoNotificationOn",
+				template_type_info : exact "templateTypeInfo",
+				is_confirmation_notification_on : exact "isConfirmationNotificationOn",
+				template_type_confirmation : exact "templateTypeConfirmation",
+				is_reminder_notification_on : exact "isReminderNotificationOn",
+				template_type_reminder : exact "templateTypeReminder",
+				is_feedback_notification_on : exact "isFeedbackNotificationOn",
+				template_type_feedback : exact "templateTypeFeedback",
+				is_delayed_notification_on : exact "isDelayedNotificationOn",
+				template_type_delayed : exact "templateTypeDelayed", info_delay : exact
+				"infoDelay", reminder_delay : exact "reminderDelay", delayed_delay :
+				exact "delayedDelay", delayed_counter_delay : exact
+				"delayedCounterDelay", confirmation_delay : exact "confirmationDelay",
+				confirmation_repetitions : exact "confirmationRepetitions",
+				confirmation_repetitions_interval : exact
+				"confirmationRepetitionsInterval", confirmation_counter_delay : exact
 				"confirmationCounterDelay", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -5392,7 +5392,7 @@ pub mod v1 {
 		extra_setter!(List);
 		serialize_map!(List { opt "filter" filter, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		from_value!(List { filter : field "filter", extra : rest "", });
+		from_value!(List { filter : exact "filter", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
 		/// `booking.v1.waitlist.update`: REST 2, scope `booking`.

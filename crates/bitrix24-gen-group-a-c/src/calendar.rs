@@ -370,15 +370,15 @@ pub mod event {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Add { type_ : field "type", owner_id : field "ownerId", from : field "from", to :
-		field "to", from_ts : field "from_ts", to_ts : field "to_ts", section : field
-		"section", auto_detect_section : field "auto_detect_section", name : field
-		"name", skip_time : field "skip_time", timezone_from : exact "timezone_from",
+		field "to", from_ts : exact "from_ts", to_ts : exact "to_ts", section : field
+		"section", auto_detect_section : exact "auto_detect_section", name : field
+		"name", skip_time : exact "skip_time", timezone_from : exact "timezone_from",
 		timezone_to : exact "timezone_to", description : exact "description", color :
 		exact "color", text_color : exact "text_color", accessibility : exact
-		"accessibility", importance : exact "importance", private_event : field
-		"private_event", rrule : field "rrule", is_meeting : field "is_meeting", location
-		: exact "location", remind : field "remind", attendees : field "attendees",
-		meeting : field "meeting", crm_fields : field "crm_fields", extra : rest "", }
+		"accessibility", importance : exact "importance", private_event : exact
+		"private_event", rrule : exact "rrule", is_meeting : exact "is_meeting", location
+		: exact "location", remind : exact "remind", attendees : exact "attendees",
+		meeting : exact "meeting", crm_fields : exact "crm_fields", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
@@ -470,8 +470,8 @@ pub mod event {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Get { type_ : field "type", owner_id : field "ownerId", from : field "from", to :
-		field "to", section : field "section", extra : rest "", }
+		Get { type_ : field "type", owner_id : field "ownerId", from : exact "from", to :
+		exact "to", section : exact "section", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
@@ -772,16 +772,16 @@ pub mod event {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Update { id : field "id", type_ : field "type", owner_id : field "ownerId", from
-		: field "from", to : field "to", from_ts : field "from_ts", to_ts : field
-		"to_ts", section : field "section", name : exact "name", skip_time : field
+		: exact "from", to : exact "to", from_ts : exact "from_ts", to_ts : exact
+		"to_ts", section : exact "section", name : exact "name", skip_time : exact
 		"skip_time", timezone_from : exact "timezone_from", timezone_to : exact
 		"timezone_to", description : exact "description", color : exact "color",
 		text_color : exact "text_color", accessibility : exact "accessibility",
-		importance : exact "importance", private_event : field "private_event",
-		recurrence_mode : field "recurrence_mode", current_date_from : field
-		"current_date_from", rrule : field "rrule", is_meeting : field "is_meeting",
-		location : exact "location", remind : field "remind", attendees : field
-		"attendees", host : field "host", meeting : field "meeting", crm_fields : field
+		importance : exact "importance", private_event : exact "private_event",
+		recurrence_mode : exact "recurrence_mode", current_date_from : exact
+		"current_date_from", rrule : exact "rrule", is_meeting : exact "is_meeting",
+		location : exact "location", remind : exact "remind", attendees : exact
+		"attendees", host : exact "host", meeting : exact "meeting", crm_fields : exact
 		"crm_fields", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -861,8 +861,8 @@ pub mod event {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Rrule { freq : exact "FREQ", count : field "COUNT", interval : field
-			"INTERVAL", byday : field "BYDAY", until : field "UNTIL", extra : rest "", }
+			Rrule { freq : exact "FREQ", count : exact "COUNT", interval : exact
+			"INTERVAL", byday : exact "BYDAY", until : exact "UNTIL", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Rrule);
@@ -903,7 +903,7 @@ pub mod event {
 		serialize_map!(Remind { opt "type" type_, opt "count" count, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Remind { type_ : exact "type", count : field "count", extra : rest "", }
+			Remind { type_ : exact "type", count : exact "count", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Remind);
@@ -963,8 +963,8 @@ pub mod event {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Meeting { notify : field "notify", reinvite : field "reinvite", allow_invite
-			: field "allow_invite", hide_guests : field "hide_guests", extra : rest "", }
+			Meeting { notify : exact "notify", reinvite : exact "reinvite", allow_invite
+			: exact "allow_invite", hide_guests : exact "hide_guests", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Meeting);
@@ -1477,8 +1477,8 @@ pub mod event {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Nearest { type_ : exact "type", owner_id : field "ownerId", days : field
-			"days", for_current_user : field "forCurrentUser", max_events_count : field
+			Nearest { type_ : exact "type", owner_id : exact "ownerId", days : exact
+			"days", for_current_user : exact "forCurrentUser", max_events_count : exact
 			"maxEventsCount", detail_url : exact "detailUrl", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -2415,8 +2415,8 @@ pub mod event {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Rrule { freq : exact "FREQ", count : field "COUNT", interval : field
-			"INTERVAL", byday : field "BYDAY", until : field "UNTIL", extra : rest "", }
+			Rrule { freq : exact "FREQ", count : exact "COUNT", interval : exact
+			"INTERVAL", byday : exact "BYDAY", until : exact "UNTIL", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Rrule);
@@ -2457,7 +2457,7 @@ pub mod event {
 		serialize_map!(Remind { opt "type" type_, opt "count" count, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Remind { type_ : exact "type", count : field "count", extra : rest "", }
+			Remind { type_ : exact "type", count : exact "count", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Remind);
@@ -2517,8 +2517,8 @@ pub mod event {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Meeting { notify : field "notify", reinvite : field "reinvite", allow_invite
-			: field "allow_invite", hide_guests : field "hide_guests", extra : rest "", }
+			Meeting { notify : exact "notify", reinvite : exact "reinvite", allow_invite
+			: exact "allow_invite", hide_guests : exact "hide_guests", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Meeting);
@@ -3053,8 +3053,8 @@ pub mod resource {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Filter { resource_type_id_list : field "resourceTypeIdList", from : field
-				"from", to : field "to", resource_id_list : field "resourceIdList", extra
+				Filter { resource_type_id_list : field "resourceTypeIdList", from : exact
+				"from", to : exact "to", resource_id_list : field "resourceIdList", extra
 				: rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -3343,7 +3343,7 @@ pub mod section {
 	from_value!(
 		Add { type_ : field "type", owner_id : field "ownerId", name : field "name",
 		description : exact "description", color : exact "color", text_color : exact
-		"text_color", export : field "export", extra : rest "", }
+		"text_color", export : exact "export", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
@@ -3444,6 +3444,8 @@ pub mod section {
 		/// `ownerId`: `integer`, required.
 		pub owner_id: i64,
 		/// `id`: `string`, required.
+		///
+		/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 		pub id: String,
 		/// `name`: `string`, optional.
 		pub name: Option<String>,
@@ -3508,7 +3510,7 @@ pub mod section {
 	}
 	extra_setter!(Update);
 	serialize_map!(
-		Update { req "type" type_, req "ownerId" owner_id, req "id" id, opt "name" name,
+		Update { req "type" type_, req "ownerId" owner_id, num "id" id, opt "name" name,
 		opt "description" description, opt "color" color, opt "text_color" text_color,
 		opt "export" export, rest "" extra }
 	);
@@ -3516,7 +3518,7 @@ pub mod section {
 	from_value!(
 		Update { type_ : field "type", owner_id : field "ownerId", id : field "id", name
 		: exact "name", description : exact "description", color : exact "color",
-		text_color : exact "text_color", export : field "export", extra : rest "", }
+		text_color : exact "text_color", export : exact "export", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
@@ -3593,7 +3595,7 @@ pub mod section {
 		serialize_map!(Export { opt "ALLOW" allow, opt "SET" set, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Export { allow : field "ALLOW", set : field "SET", extra : rest "", }
+			Export { allow : exact "ALLOW", set : exact "SET", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Export);
@@ -3716,7 +3718,7 @@ pub mod section {
 		serialize_map!(Export { opt "ALLOW" allow, opt "SET" set, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Export { allow : field "ALLOW", set : field "SET", extra : rest "", }
+			Export { allow : exact "ALLOW", set : exact "SET", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Export);
@@ -4282,7 +4284,7 @@ pub mod user {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				SettingsDefaultRemindersFullDay { type_ : field "type", count : field
+				SettingsDefaultRemindersFullDay { type_ : exact "type", count : exact
 				"count", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -4349,7 +4351,7 @@ pub mod user {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				SettingsDefaultRemindersWithTime { type_ : field "type", count : field
+				SettingsDefaultRemindersWithTime { type_ : exact "type", count : exact
 				"count", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -4404,7 +4406,7 @@ pub mod user {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				SettingsDefaultReminders { full_day : field "fullDay", with_time : field
+				SettingsDefaultReminders { full_day : exact "fullDay", with_time : exact
 				"withTime", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -4587,16 +4589,16 @@ pub mod user {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Settings { view : field "view", meet_section : exact "meetSection",
-				crm_section : exact "crmSection", show_declined : field "showDeclined",
-				deny_busy_invitation : field "denyBusyInvitation", collapse_off_hours :
-				field "collapseOffHours", show_week_numbers : field "showWeekNumbers",
-				show_tasks : field "showTasks", sync_tasks : field "syncTasks",
-				show_completed_tasks : field "showCompletedTasks", last_used_section :
+				Settings { view : exact "view", meet_section : exact "meetSection",
+				crm_section : exact "crmSection", show_declined : exact "showDeclined",
+				deny_busy_invitation : exact "denyBusyInvitation", collapse_off_hours :
+				exact "collapseOffHours", show_week_numbers : exact "showWeekNumbers",
+				show_tasks : exact "showTasks", sync_tasks : exact "syncTasks",
+				show_completed_tasks : exact "showCompletedTasks", last_used_section :
 				exact "lastUsedSection", send_from_email : exact "sendFromEmail",
-				default_sections : field "defaultSections", sync_period_past : exact
+				default_sections : exact "defaultSections", sync_period_past : exact
 				"syncPeriodPast", sync_period_future : exact "syncPeriodFuture",
-				default_reminders : field "defaultReminders", extra : rest "", }
+				default_reminders : exact "defaultReminders", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Settings);

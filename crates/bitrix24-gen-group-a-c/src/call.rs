@@ -60,8 +60,8 @@ pub mod v3 {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Get { call_id : field "callId", select : field "select", mention_format :
-			field "mentionFormat", extra : rest "", }
+			Get { call_id : field "callId", select : exact "select", mention_format :
+			exact "mentionFormat", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
@@ -136,8 +136,8 @@ pub mod v3 {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { filter : field "filter", select : field "select", order : field
-			"order", pagination : field "pagination", mention_format : field
+			List { filter : field "filter", select : exact "select", order : exact
+			"order", pagination : exact "pagination", mention_format : exact
 			"mentionFormat", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -183,7 +183,7 @@ pub mod v3 {
 			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Get { name : field "name", select : field "select", extra : rest "", }
+				Get { name : field "name", select : exact "select", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
@@ -222,7 +222,7 @@ pub mod v3 {
 			extra_setter!(List);
 			serialize_map!(List { opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			from_value!(List { select : field "select", extra : rest "", });
+			from_value!(List { select : exact "select", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// Types of `call.followup.field.get`.
@@ -589,7 +589,7 @@ pub mod v3 {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Filter { start_date : field "startDate", participant_id : field
+				Filter { start_date : field "startDate", participant_id : exact
 				"participantId", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -636,7 +636,7 @@ pub mod v3 {
 			extra_setter!(Order);
 			serialize_map!(Order { opt "startDate" start_date, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			from_value!(Order { start_date : field "startDate", extra : rest "", });
+			from_value!(Order { start_date : exact "startDate", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Order);
 			/// The object `params.pagination.afterCursor` of `call.followup.list`: `object`.
@@ -717,7 +717,7 @@ pub mod v3 {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Pagination { limit : field "limit", after_cursor : field "afterCursor",
+				Pagination { limit : exact "limit", after_cursor : exact "afterCursor",
 				extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]

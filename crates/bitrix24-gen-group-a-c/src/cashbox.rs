@@ -109,9 +109,9 @@ pub mod sale {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Add { name : field "NAME", rest_code : field "REST_CODE", email : field
-			"EMAIL", ofd : exact "OFD", ofd_settings : field "OFD_SETTINGS", number_kkm :
-			exact "NUMBER_KKM", active : field "ACTIVE", sort : field "SORT", use_offline
-			: field "USE_OFFLINE", settings : field "SETTINGS", extra : rest "", }
+			"EMAIL", ofd : exact "OFD", ofd_settings : exact "OFD_SETTINGS", number_kkm :
+			exact "NUMBER_KKM", active : exact "ACTIVE", sort : exact "SORT", use_offline
+			: exact "USE_OFFLINE", settings : exact "SETTINGS", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
@@ -201,7 +201,7 @@ pub mod sale {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { select : field "SELECT", filter : field "FILTER", order : field
+			List { select : exact "SELECT", filter : exact "FILTER", order : exact
 			"ORDER", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -353,11 +353,11 @@ pub mod sale {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				OfdSettings { settings_for_all_of_ds : field "Settings for all OFDs",
-				ofd_mode : field "OFD_MODE", additional_settings_for_ofd_ru : field
-				"Additional settings for OFD.RU", seller_info : field "SELLER_INFO",
-				additional_settings_for_yarus_ofd : field
-				"Additional settings for YARUS OFD", auth : field "AUTH", extra : rest
+				OfdSettings { settings_for_all_of_ds : exact "Settings for all OFDs",
+				ofd_mode : exact "OFD_MODE", additional_settings_for_ofd_ru : exact
+				"Additional settings for OFD.RU", seller_info : exact "SELLER_INFO",
+				additional_settings_for_yarus_ofd : exact
+				"Additional settings for YARUS OFD", auth : exact "AUTH", extra : rest
 				"", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -608,8 +608,8 @@ pub mod sale {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Add { code : field "CODE", name : field "NAME", sort : field "SORT",
-				supports_ffd105 : field "SUPPORTS_FFD105", settings : field "SETTINGS",
+				Add { code : field "CODE", name : field "NAME", sort : exact "SORT",
+				supports_ffd105 : exact "SUPPORTS_FFD105", settings : field "SETTINGS",
 				extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -856,9 +856,9 @@ pub mod sale {
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
 					SettingsConfigItems { type_ : field "TYPE", label : field "LABEL",
-					required : field "REQUIRED", disabled : field "DISABLED", multiple :
-					field "MULTIPLE", multiline : field "MULTILINE", options : field
-					"OPTIONS", time : field "TIME", extra : rest "", }
+					required : field "REQUIRED", disabled : exact "DISABLED", multiple :
+					exact "MULTIPLE", multiline : exact "MULTILINE", options : field
+					"OPTIONS", time : exact "TIME", extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(SettingsConfigItems);
@@ -951,7 +951,7 @@ pub mod sale {
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
 					Settings { print_url : field "PRINT_URL", check_url : field
-					"CHECK_URL", http_version : field "HTTP_VERSION", config : field
+					"CHECK_URL", http_version : exact "HTTP_VERSION", config : field
 					"CONFIG", extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -1675,11 +1675,11 @@ pub mod sale {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				FieldsOfdSettings { settings_for_all_of_ds : field
-				"Settings for all OFDs", ofd_mode : field "OFD_MODE",
-				additional_settings_for_ofd_ru : field "Additional settings for OFD.RU",
-				seller_info : field "SELLER_INFO", additional_settings_for_yarus_ofd :
-				field "Additional settings for YARUS OFD", auth : field "AUTH", extra :
+				FieldsOfdSettings { settings_for_all_of_ds : exact
+				"Settings for all OFDs", ofd_mode : exact "OFD_MODE",
+				additional_settings_for_ofd_ru : exact "Additional settings for OFD.RU",
+				seller_info : exact "SELLER_INFO", additional_settings_for_yarus_ofd :
+				exact "Additional settings for YARUS OFD", auth : exact "AUTH", extra :
 				rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -1793,9 +1793,9 @@ pub mod sale {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				Fields { name : exact "NAME", email : exact "EMAIL", ofd : exact "OFD",
-				ofd_settings : field "OFD_SETTINGS", number_kkm : exact "NUMBER_KKM",
-				active : field "ACTIVE", sort : field "SORT", use_offline : field
-				"USE_OFFLINE", settings : field "SETTINGS", extra : rest "", }
+				ofd_settings : exact "OFD_SETTINGS", number_kkm : exact "NUMBER_KKM",
+				active : exact "ACTIVE", sort : exact "SORT", use_offline : exact
+				"USE_OFFLINE", settings : exact "SETTINGS", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);

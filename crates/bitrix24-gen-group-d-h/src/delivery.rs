@@ -104,8 +104,8 @@ pub mod sale {
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
 					Add { delivery_id : field "DELIVERY_ID", type_ : field "TYPE", name :
-					field "NAME", active : field "ACTIVE", code : exact "CODE", sort :
-					field "SORT", description : exact "DESCRIPTION", price : field
+					field "NAME", active : exact "ACTIVE", code : exact "CODE", sort :
+					exact "SORT", description : exact "DESCRIPTION", price : exact
 					"PRICE", items : field "ITEMS", extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -266,9 +266,9 @@ pub mod sale {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					Update { id : field "ID", name : exact "NAME", active : field
-					"ACTIVE", code : exact "CODE", sort : field "SORT", description :
-					exact "DESCRIPTION", price : field "PRICE", items : field "ITEMS",
+					Update { id : field "ID", name : exact "NAME", active : exact
+					"ACTIVE", code : exact "CODE", sort : exact "SORT", description :
+					exact "DESCRIPTION", price : exact "PRICE", items : exact "ITEMS",
 					extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -363,7 +363,7 @@ pub mod sale {
 					);
 					#[cfg(feature = "deserialize-params")]
 					from_value!(
-						Items { title : field "TITLE", code : field "CODE", price : field
+						Items { title : field "TITLE", code : field "CODE", price : exact
 						"PRICE", extra : rest "", }
 					);
 					#[cfg(feature = "deserialize-params")]
@@ -522,7 +522,7 @@ pub mod sale {
 					);
 					#[cfg(feature = "deserialize-params")]
 					from_value!(
-						Items { title : field "TITLE", code : field "CODE", price : field
+						Items { title : field "TITLE", code : field "CODE", price : exact
 						"PRICE", extra : rest "", }
 					);
 					#[cfg(feature = "deserialize-params")]
@@ -715,8 +715,8 @@ pub mod sale {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				Update { delivery_id : field "DELIVERY_ID", request_id : field
-				"REQUEST_ID", finalize : field "FINALIZE", status : field "STATUS",
-				properties : field "PROPERTIES", overwrite_properties : field
+				"REQUEST_ID", finalize : exact "FINALIZE", status : exact "STATUS",
+				properties : exact "PROPERTIES", overwrite_properties : exact
 				"OVERWRITE_PROPERTIES", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -934,7 +934,7 @@ pub mod sale {
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
 					Message { subject : field "SUBJECT", body : field "BODY", status :
-					field "STATUS", money_values : field "MONEY_VALUES", extra : rest "",
+					exact "STATUS", money_values : exact "MONEY_VALUES", extra : rest "",
 					}
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -1122,7 +1122,7 @@ pub mod sale {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					Properties { name : field "NAME", value : field "VALUE", tags : field
+					Properties { name : field "NAME", value : field "VALUE", tags : exact
 					"TAGS", extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]

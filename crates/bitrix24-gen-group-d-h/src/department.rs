@@ -51,8 +51,8 @@ serialize_map!(
 );
 #[cfg(feature = "deserialize-params")]
 from_value!(
-	Add { name : field "NAME", sort : field "SORT", parent : field "PARENT", uf_head :
-	field "UF_HEAD", extra : rest "", }
+	Add { name : field "NAME", sort : exact "SORT", parent : field "PARENT", uf_head :
+	exact "UF_HEAD", extra : rest "", }
 );
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Add);
@@ -210,9 +210,9 @@ serialize_map!(
 );
 #[cfg(feature = "deserialize-params")]
 from_value!(
-	Get { sort : exact "sort", order : field "order", id : field "ID", name : exact
-	"NAME", sort_2 : field "SORT", parent : field "PARENT", uf_head : field "UF_HEAD",
-	start : field "START", extra : rest "", }
+	Get { sort : exact "sort", order : exact "order", id : exact "ID", name : exact
+	"NAME", sort_2 : exact "SORT", parent : exact "PARENT", uf_head : exact "UF_HEAD",
+	start : exact "START", extra : rest "", }
 );
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Get);
@@ -279,8 +279,8 @@ serialize_map!(
 );
 #[cfg(feature = "deserialize-params")]
 from_value!(
-	Update { id : field "ID", name : exact "NAME", sort : field "SORT", parent : field
-	"PARENT", uf_head : field "UF_HEAD", extra : rest "", }
+	Update { id : field "ID", name : exact "NAME", sort : exact "SORT", parent : exact
+	"PARENT", uf_head : exact "UF_HEAD", extra : rest "", }
 );
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Update);

@@ -310,7 +310,7 @@ pub mod file {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		GetVersions { id : field "id", filter : field "filter", start : field "start",
+		GetVersions { id : field "id", filter : exact "filter", start : exact "start",
 		extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -543,8 +543,8 @@ pub mod file {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Search { query : field "QUERY", type_ : exact "TYPE", filter : field "FILTER",
-		start : field "start", extra : rest "", }
+		Search { query : field "QUERY", type_ : exact "TYPE", filter : exact "FILTER",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Search);
@@ -2359,7 +2359,7 @@ pub mod file {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Filter { storage_id : field "STORAGE_ID", folder_id : field "FOLDER_ID",
+			Filter { storage_id : exact "STORAGE_ID", folder_id : exact "FOLDER_ID",
 			extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -2782,8 +2782,8 @@ pub mod folder {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		GetChildren { id : field "id", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		GetChildren { id : field "id", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetChildren);
@@ -3081,8 +3081,8 @@ pub mod folder {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		UploadFile { id : field "id", data : field "data", file_content : field
-		"fileContent", rights : field "rights", generate_unique_name : field
+		UploadFile { id : field "id", data : field "data", file_content : exact
+		"fileContent", rights : exact "rights", generate_unique_name : exact
 		"generateUniqueName", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -5006,7 +5006,7 @@ pub mod storage {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		AddFolder { id : field "id", data : field "data", rights : field "rights", extra
+		AddFolder { id : field "id", data : field "data", rights : exact "rights", extra
 		: rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -5098,8 +5098,8 @@ pub mod storage {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		GetChildren { id : field "id", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		GetChildren { id : field "id", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetChildren);
@@ -5207,7 +5207,7 @@ pub mod storage {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		GetList { filter : field "filter", order : field "order", start : field "start",
+		GetList { filter : exact "filter", order : exact "order", start : exact "start",
 		extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -5330,7 +5330,7 @@ pub mod storage {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		UploadFile { id : field "id", data : field "data", file_content : field
-		"fileContent", rights : field "rights", generate_unique_name : field
+		"fileContent", rights : exact "rights", generate_unique_name : exact
 		"generateUniqueName", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]

@@ -71,8 +71,8 @@ pub mod document {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Add { template_id : field "templateId", provider_class_name : exact
-		"providerClassName", value : field "value", values : field "values",
-		stamps_enabled : field "stampsEnabled", fields : field "fields", extra : rest "",
+		"providerClassName", value : field "value", values : exact "values",
+		stamps_enabled : exact "stampsEnabled", fields : exact "fields", extra : rest "",
 		}
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -143,7 +143,7 @@ pub mod document {
 	serialize_map!(Enablepublicurl { req "id" id, opt "status" status, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Enablepublicurl { id : field "id", status : field "status", extra : rest "", }
+		Enablepublicurl { id : field "id", status : exact "status", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Enablepublicurl);
@@ -213,7 +213,7 @@ pub mod document {
 	serialize_map!(Getfields { req "id" id, opt "values" values, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Getfields { id : field "id", values : field "values", extra : rest "", }
+		Getfields { id : field "id", values : exact "values", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getfields);
@@ -282,8 +282,8 @@ pub mod document {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", order : field "order", filter : field "filter",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", order : exact "order", filter : exact "filter",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -342,8 +342,8 @@ pub mod document {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Update { id : field "id", values : field "values", stamps_enabled : field
-		"stampsEnabled", fields : field "fields", extra : rest "", }
+		Update { id : field "id", values : exact "values", stamps_enabled : exact
+		"stampsEnabled", fields : exact "fields", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
@@ -422,7 +422,7 @@ pub mod document {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Values { creation_method : exact "_creationMethod", stamps_enabled : field
+			Values { creation_method : exact "_creationMethod", stamps_enabled : exact
 			"stampsEnabled", field_code : pattern "*", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -483,7 +483,7 @@ pub mod document {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { type_ : exact "TYPE", format : field "FORMAT", provider : exact
+			Fields { type_ : exact "TYPE", format : exact "FORMAT", provider : exact
 			"PROVIDER", title : exact "TITLE", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -1023,7 +1023,7 @@ pub mod document {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			SelectValues { creation_method : exact "_creationMethod", stamps_enabled :
-			field "stampsEnabled", field_code : pattern "*", extra : rest "", }
+			exact "stampsEnabled", field_code : pattern "*", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(SelectValues);
@@ -1172,11 +1172,11 @@ pub mod document {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Select { id : field "id", title : exact "title", number : exact "number",
-			template_id : field "templateId", provider : exact "provider", value : exact
-			"value", file_id : field "fileId", image_id : field "imageId", pdf_id : field
-			"pdfId", create_time : field "createTime", update_time : field "updateTime",
-			values : field "values", created_by : field "createdBy", updated_by : field
+			Select { id : exact "id", title : exact "title", number : exact "number",
+			template_id : exact "templateId", provider : exact "provider", value : exact
+			"value", file_id : exact "fileId", image_id : exact "imageId", pdf_id : exact
+			"pdfId", create_time : exact "createTime", update_time : exact "updateTime",
+			values : exact "values", created_by : exact "createdBy", updated_by : exact
 			"updatedBy", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -1236,7 +1236,7 @@ pub mod document {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			OrderValues { creation_method : exact "_creationMethod", stamps_enabled :
-			field "stampsEnabled", field_code : pattern "*", extra : rest "", }
+			exact "stampsEnabled", field_code : pattern "*", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(OrderValues);
@@ -1385,11 +1385,11 @@ pub mod document {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Order { id : field "id", title : exact "title", number : exact "number",
-			template_id : field "templateId", provider : exact "provider", value : exact
-			"value", file_id : field "fileId", image_id : field "imageId", pdf_id : field
-			"pdfId", create_time : field "createTime", update_time : field "updateTime",
-			values : field "values", created_by : field "createdBy", updated_by : field
+			Order { id : exact "id", title : exact "title", number : exact "number",
+			template_id : exact "templateId", provider : exact "provider", value : exact
+			"value", file_id : exact "fileId", image_id : exact "imageId", pdf_id : exact
+			"pdfId", create_time : exact "createTime", update_time : exact "updateTime",
+			values : exact "values", created_by : exact "createdBy", updated_by : exact
 			"updatedBy", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -1449,7 +1449,7 @@ pub mod document {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			FilterValues { creation_method : exact "_creationMethod", stamps_enabled :
-			field "stampsEnabled", field_code : pattern "*", extra : rest "", }
+			exact "stampsEnabled", field_code : pattern "*", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FilterValues);
@@ -1598,11 +1598,11 @@ pub mod document {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Filter { id : field "id", title : exact "title", number : exact "number",
-			template_id : field "templateId", provider : exact "provider", value : exact
-			"value", file_id : field "fileId", image_id : field "imageId", pdf_id : field
-			"pdfId", create_time : field "createTime", update_time : field "updateTime",
-			values : field "values", created_by : field "createdBy", updated_by : field
+			Filter { id : exact "id", title : exact "title", number : exact "number",
+			template_id : exact "templateId", provider : exact "provider", value : exact
+			"value", file_id : exact "fileId", image_id : exact "imageId", pdf_id : exact
+			"pdfId", create_time : exact "createTime", update_time : exact "updateTime",
+			values : exact "values", created_by : exact "createdBy", updated_by : exact
 			"updatedBy", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -1719,7 +1719,7 @@ pub mod document {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Values { products_table_variant : exact "productsTableVariant",
-			creation_method : exact "_creationMethod", stamps_enabled : field
+			creation_method : exact "_creationMethod", stamps_enabled : exact
 			"stampsEnabled", field_code : pattern "*", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -1780,7 +1780,7 @@ pub mod document {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { type_ : exact "TYPE", format : field "FORMAT", provider : exact
+			Fields { type_ : exact "TYPE", format : exact "FORMAT", provider : exact
 			"PROVIDER", title : exact "TITLE", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -2075,7 +2075,7 @@ pub mod numerator {
 	extra_setter!(List);
 	serialize_map!(List { opt "start" start, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(List { start : field "start", extra : rest "", });
+	from_value!(List { start : exact "start", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// `documentgenerator.numerator.update`: REST 2, scope `documentgenerator`.
@@ -2128,21 +2128,6 @@ pub mod numerator {
 		}
 		string_enum!(Error { N100 = "100", N0 = "0" });
 		error_code!(Error);
-		/// Allowed values of `params.fields.settings.Bitrix_Main_Numerator_Generator_SequentNumberGenerator.isDirectNumeration` in `documentgenerator.numerator.add`.
-		#[derive(Debug, Clone, PartialEq, Eq)]
-		#[non_exhaustive]
-		pub enum FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGeneratorIsDirectNumeration {
-			/// `0`
-			N0,
-			/// `1`
-			N1,
-			/// A value this version of the crate does not know, kept as sent.
-			Unknown(String),
-		}
-		string_enum!(
-			FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGeneratorIsDirectNumeration
-			{ N0 = "0", N1 = "1" }
-		);
 		/// The object `params.fields.settings.Bitrix_Main_Numerator_Generator_SequentNumberGenerator` of `documentgenerator.numerator.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-add.html>
@@ -2164,9 +2149,9 @@ pub mod numerator {
 			/// `isDirectNumeration`: `boolean`, optional.
 			///
 			/// Values: `0`, `1`.
-			pub is_direct_numeration: Option<
-				FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGeneratorIsDirectNumeration,
-			>,
+			///
+			/// Sent as `1`/`0`, as the docs' examples send it.
+			pub is_direct_numeration: Option<bool>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
@@ -2215,12 +2200,7 @@ pub mod numerator {
 				self
 			}
 			/// Sets `isDirectNumeration`.
-			pub fn is_direct_numeration(
-				mut self,
-				value: impl Into<
-					FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGeneratorIsDirectNumeration,
-				>,
-			) -> Self {
+			pub fn is_direct_numeration(mut self, value: impl Into<bool>) -> Self {
 				self.is_direct_numeration = Some(value.into());
 				self
 			}
@@ -2229,15 +2209,15 @@ pub mod numerator {
 		serialize_map!(
 			FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator { opt
 			"start" start, opt "step" step, opt "length" length, opt "padString"
-			pad_string, opt "periodicBy" periodic_by, opt "timezone" timezone, opt
+			pad_string, opt "periodicBy" periodic_by, opt "timezone" timezone, opt_bit
 			"isDirectNumeration" is_direct_numeration, rest "" extra }
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator { start :
-			field "start", step : field "step", length : field "length", pad_string :
+			exact "start", step : exact "step", length : exact "length", pad_string :
 			exact "padString", periodic_by : exact "periodicBy", timezone : exact
-			"timezone", is_direct_numeration : field "isDirectNumeration", extra : rest
+			"timezone", is_direct_numeration : exact "isDirectNumeration", extra : rest
 			"", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -2286,7 +2266,7 @@ pub mod numerator {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			FieldsSettings { bitrix_main_numerator_generator_sequent_number_generator :
-			field "Bitrix_Main_Numerator_Generator_SequentNumberGenerator", extra : rest
+			exact "Bitrix_Main_Numerator_Generator_SequentNumberGenerator", extra : rest
 			"", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -2329,7 +2309,7 @@ pub mod numerator {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { name : field "name", template : field "template", settings : field
+			Fields { name : field "name", template : field "template", settings : exact
 			"settings", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -2761,21 +2741,6 @@ pub mod numerator {
 			Error { N100 = "100", N0 = "0", DocgenAccessError = "DOCGEN_ACCESS_ERROR" }
 		);
 		error_code!(Error);
-		/// Allowed values of `params.fields.settings.Bitrix_Main_Numerator_Generator_SequentNumberGenerator.isDirectNumeration` in `documentgenerator.numerator.update`.
-		#[derive(Debug, Clone, PartialEq, Eq)]
-		#[non_exhaustive]
-		pub enum FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGeneratorIsDirectNumeration {
-			/// `0`
-			N0,
-			/// `1`
-			N1,
-			/// A value this version of the crate does not know, kept as sent.
-			Unknown(String),
-		}
-		string_enum!(
-			FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGeneratorIsDirectNumeration
-			{ N0 = "0", N1 = "1" }
-		);
 		/// The object `params.fields.settings.Bitrix_Main_Numerator_Generator_SequentNumberGenerator` of `documentgenerator.numerator.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-update.html>
@@ -2797,9 +2762,9 @@ pub mod numerator {
 			/// `isDirectNumeration`: `boolean`, optional.
 			///
 			/// Values: `0`, `1`.
-			pub is_direct_numeration: Option<
-				FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGeneratorIsDirectNumeration,
-			>,
+			///
+			/// Sent as `1`/`0`, as the docs' examples send it.
+			pub is_direct_numeration: Option<bool>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
@@ -2848,12 +2813,7 @@ pub mod numerator {
 				self
 			}
 			/// Sets `isDirectNumeration`.
-			pub fn is_direct_numeration(
-				mut self,
-				value: impl Into<
-					FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGeneratorIsDirectNumeration,
-				>,
-			) -> Self {
+			pub fn is_direct_numeration(mut self, value: impl Into<bool>) -> Self {
 				self.is_direct_numeration = Some(value.into());
 				self
 			}
@@ -2862,15 +2822,15 @@ pub mod numerator {
 		serialize_map!(
 			FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator { opt
 			"start" start, opt "step" step, opt "length" length, opt "padString"
-			pad_string, opt "periodicBy" periodic_by, opt "timezone" timezone, opt
+			pad_string, opt "periodicBy" periodic_by, opt "timezone" timezone, opt_bit
 			"isDirectNumeration" is_direct_numeration, rest "" extra }
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator { start :
-			field "start", step : field "step", length : field "length", pad_string :
+			exact "start", step : exact "step", length : exact "length", pad_string :
 			exact "padString", periodic_by : exact "periodicBy", timezone : exact
-			"timezone", is_direct_numeration : field "isDirectNumeration", extra : rest
+			"timezone", is_direct_numeration : exact "isDirectNumeration", extra : rest
 			"", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -2919,7 +2879,7 @@ pub mod numerator {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			FieldsSettings { bitrix_main_numerator_generator_sequent_number_generator :
-			field "Bitrix_Main_Numerator_Generator_SequentNumberGenerator", extra : rest
+			exact "Bitrix_Main_Numerator_Generator_SequentNumberGenerator", extra : rest
 			"", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -2972,7 +2932,7 @@ pub mod numerator {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { name : exact "name", template : exact "template", settings : field
+			Fields { name : exact "name", template : exact "template", settings : exact
 			"settings", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -3314,7 +3274,7 @@ pub mod region {
 		from_value!(
 			Fields { title : field "title", language_id : exact "languageId", format_date
 			: exact "formatDate", format_datetime : exact "formatDatetime", format_name :
-			exact "formatName", phrases : field "phrases", extra : rest "", }
+			exact "formatName", phrases : exact "phrases", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -3710,7 +3670,7 @@ pub mod region {
 		from_value!(
 			Fields { title : exact "title", language_id : exact "languageId", format_date
 			: exact "formatDate", format_datetime : exact "formatDatetime", format_name :
-			exact "formatName", phrases : field "phrases", extra : rest "", }
+			exact "formatName", phrases : exact "phrases", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -3895,7 +3855,7 @@ pub mod role {
 	extra_setter!(Fillaccesses);
 	serialize_map!(Fillaccesses { opt "accesses" accesses, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Fillaccesses { accesses : field "accesses", extra : rest "", });
+	from_value!(Fillaccesses { accesses : exact "accesses", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Fillaccesses);
 	/// `documentgenerator.role.get`: REST 2, scope `documentgenerator`.
@@ -3962,7 +3922,7 @@ pub mod role {
 	extra_setter!(List);
 	serialize_map!(List { opt "start" start, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(List { start : field "start", extra : rest "", });
+	from_value!(List { start : exact "start", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
 	/// `documentgenerator.role.update`: REST 2, scope `documentgenerator`.
@@ -4068,7 +4028,7 @@ pub mod role {
 		serialize_map!(FieldsPermissionsSettings { opt "MODIFY" modify, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FieldsPermissionsSettings { modify : field "MODIFY", extra : rest "", }
+			FieldsPermissionsSettings { modify : exact "MODIFY", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsPermissionsSettings);
@@ -4126,7 +4086,7 @@ pub mod role {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FieldsPermissionsTemplates { modify : field "MODIFY", extra : rest "", }
+			FieldsPermissionsTemplates { modify : exact "MODIFY", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsPermissionsTemplates);
@@ -4204,7 +4164,7 @@ pub mod role {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FieldsPermissionsDocuments { modify : field "MODIFY", view : field "VIEW",
+			FieldsPermissionsDocuments { modify : exact "MODIFY", view : exact "VIEW",
 			extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -4266,8 +4226,8 @@ pub mod role {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FieldsPermissions { settings : field "SETTINGS", templates : field
-			"TEMPLATES", documents : field "DOCUMENTS", extra : rest "", }
+			FieldsPermissions { settings : exact "SETTINGS", templates : exact
+			"TEMPLATES", documents : exact "DOCUMENTS", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsPermissions);
@@ -4314,7 +4274,7 @@ pub mod role {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { name : field "name", code : exact "code", permissions : field
+			Fields { name : field "name", code : exact "code", permissions : exact
 			"permissions", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -4966,7 +4926,7 @@ pub mod role {
 		serialize_map!(FieldsPermissionsSettings { opt "MODIFY" modify, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FieldsPermissionsSettings { modify : field "MODIFY", extra : rest "", }
+			FieldsPermissionsSettings { modify : exact "MODIFY", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsPermissionsSettings);
@@ -5024,7 +4984,7 @@ pub mod role {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FieldsPermissionsTemplates { modify : field "MODIFY", extra : rest "", }
+			FieldsPermissionsTemplates { modify : exact "MODIFY", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsPermissionsTemplates);
@@ -5102,7 +5062,7 @@ pub mod role {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FieldsPermissionsDocuments { modify : field "MODIFY", view : field "VIEW",
+			FieldsPermissionsDocuments { modify : exact "MODIFY", view : exact "VIEW",
 			extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -5164,8 +5124,8 @@ pub mod role {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FieldsPermissions { settings : field "SETTINGS", templates : field
-			"TEMPLATES", documents : field "DOCUMENTS", extra : rest "", }
+			FieldsPermissions { settings : exact "SETTINGS", templates : exact
+			"TEMPLATES", documents : exact "DOCUMENTS", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsPermissions);
@@ -5217,7 +5177,7 @@ pub mod role {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { name : exact "name", code : exact "code", permissions : field
+			Fields { name : exact "name", code : exact "code", permissions : exact
 			"permissions", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -5598,8 +5558,8 @@ pub mod template {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", order : field "order", filter : field "filter",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", order : exact "order", filter : exact "filter",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -5748,8 +5708,8 @@ pub mod template {
 		from_value!(
 			Fields { name : field "name", file_id : field "fileId", file : field "file",
 			numerator_id : field "numeratorId", region : field "region", code : exact
-			"code", users : field "users", active : field "active", with_stamps : field
-			"withStamps", sort : field "sort", extra : rest "", }
+			"code", users : exact "users", active : exact "active", with_stamps : exact
+			"withStamps", sort : exact "sort", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -6286,11 +6246,11 @@ pub mod template {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Select { id : field "id", active : field "active", name : exact "name", code
-			: exact "code", region : exact "region", sort : field "sort", create_time :
-			field "createTime", update_time : field "updateTime", numerator_id : field
-			"numeratorId", with_stamps : field "withStamps", users : field "users",
-			providers : field "providers", extra : rest "", }
+			Select { id : exact "id", active : exact "active", name : exact "name", code
+			: exact "code", region : exact "region", sort : exact "sort", create_time :
+			exact "createTime", update_time : exact "updateTime", numerator_id : exact
+			"numeratorId", with_stamps : exact "withStamps", users : exact "users",
+			providers : exact "providers", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Select);
@@ -6426,11 +6386,11 @@ pub mod template {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Order { id : field "id", active : field "active", name : exact "name", code :
-			exact "code", region : exact "region", sort : field "sort", create_time :
-			field "createTime", update_time : field "updateTime", numerator_id : field
-			"numeratorId", with_stamps : field "withStamps", users : field "users",
-			providers : field "providers", extra : rest "", }
+			Order { id : exact "id", active : exact "active", name : exact "name", code :
+			exact "code", region : exact "region", sort : exact "sort", create_time :
+			exact "createTime", update_time : exact "updateTime", numerator_id : exact
+			"numeratorId", with_stamps : exact "withStamps", users : exact "users",
+			providers : exact "providers", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Order);
@@ -6566,11 +6526,11 @@ pub mod template {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Filter { id : field "id", active : field "active", name : exact "name", code
-			: exact "code", region : exact "region", sort : field "sort", create_time :
-			field "createTime", update_time : field "updateTime", numerator_id : field
-			"numeratorId", with_stamps : field "withStamps", users : field "users",
-			providers : field "providers", extra : rest "", }
+			Filter { id : exact "id", active : exact "active", name : exact "name", code
+			: exact "code", region : exact "region", sort : exact "sort", create_time :
+			exact "createTime", update_time : exact "updateTime", numerator_id : exact
+			"numeratorId", with_stamps : exact "withStamps", users : exact "users",
+			providers : exact "providers", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
@@ -6812,10 +6772,10 @@ pub mod template {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { name : exact "name", file : field "file", numerator_id : field
-			"numeratorId", region : exact "region", code : exact "code", users : field
-			"users", providers : field "providers", active : field "active", with_stamps
-			: field "withStamps", sort : field "sort", extra : rest "", }
+			Fields { name : exact "name", file : exact "file", numerator_id : exact
+			"numeratorId", region : exact "region", code : exact "code", users : exact
+			"users", providers : exact "providers", active : exact "active", with_stamps
+			: exact "withStamps", sort : exact "sort", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);

@@ -42,7 +42,7 @@ serialize_map!(
 );
 #[cfg(feature = "deserialize-params")]
 from_value!(
-	Add { entity : field "ENTITY", name : field "NAME", access : field "ACCESS", extra :
+	Add { entity : field "ENTITY", name : field "NAME", access : exact "ACCESS", extra :
 	rest "", }
 );
 #[cfg(feature = "deserialize-params")]
@@ -148,7 +148,7 @@ extra_setter!(Rights);
 serialize_map!(Rights { req "ENTITY" entity, opt "ACCESS" access, rest "" extra });
 #[cfg(feature = "deserialize-params")]
 from_value!(
-	Rights { entity : field "ENTITY", access : field "ACCESS", extra : rest "", }
+	Rights { entity : field "ENTITY", access : exact "ACCESS", extra : rest "", }
 );
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Rights);
@@ -208,7 +208,7 @@ serialize_map!(
 #[cfg(feature = "deserialize-params")]
 from_value!(
 	Update { entity : field "ENTITY", name : exact "NAME", entity_new : exact
-	"ENTITY_NEW", access : field "ACCESS", extra : rest "", }
+	"ENTITY_NEW", access : exact "ACCESS", extra : rest "", }
 );
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Update);
@@ -456,10 +456,10 @@ pub mod item {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Add { entity : field "ENTITY", name : exact "NAME", property_values : field
-		"PROPERTY_VALUES", section : field "SECTION", date_active_from : field
-		"DATE_ACTIVE_FROM", date_active_to : field "DATE_ACTIVE_TO", preview_picture :
-		field "PREVIEW_PICTURE", detail_picture : field "DETAIL_PICTURE", uf : pattern
+		Add { entity : field "ENTITY", name : exact "NAME", property_values : exact
+		"PROPERTY_VALUES", section : exact "SECTION", date_active_from : exact
+		"DATE_ACTIVE_FROM", date_active_to : exact "DATE_ACTIVE_TO", preview_picture :
+		exact "PREVIEW_PICTURE", detail_picture : exact "DETAIL_PICTURE", uf : pattern
 		"UF_*", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -554,8 +554,8 @@ pub mod item {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Get { entity : field "ENTITY", sort : field "SORT", filter : field "FILTER",
-		start : field "start", extra : rest "", }
+		Get { entity : field "ENTITY", sort : exact "SORT", filter : exact "FILTER",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
@@ -672,10 +672,10 @@ pub mod item {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Update { entity : field "ENTITY", id : field "ID", name : exact "NAME",
-		property_values : field "PROPERTY_VALUES", section : field "SECTION",
-		date_active_from : field "DATE_ACTIVE_FROM", date_active_to : field
-		"DATE_ACTIVE_TO", preview_picture : field "PREVIEW_PICTURE", detail_picture :
-		field "DETAIL_PICTURE", uf : pattern "UF_*", extra : rest "", }
+		property_values : exact "PROPERTY_VALUES", section : exact "SECTION",
+		date_active_from : exact "DATE_ACTIVE_FROM", date_active_to : exact
+		"DATE_ACTIVE_TO", preview_picture : exact "PREVIEW_PICTURE", detail_picture :
+		exact "DETAIL_PICTURE", uf : pattern "UF_*", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
@@ -958,14 +958,14 @@ pub mod item {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Sort { id : field "ID", timestamp_x : field "TIMESTAMP_X", modified_by :
-			field "MODIFIED_BY", date_create : field "DATE_CREATE", created_by : field
-			"CREATED_BY", active : field "ACTIVE", date_active_from : exact
-			"DATE_ACTIVE_FROM", date_active_to : exact "DATE_ACTIVE_TO", sort : field
+			Sort { id : exact "ID", timestamp_x : exact "TIMESTAMP_X", modified_by :
+			exact "MODIFIED_BY", date_create : exact "DATE_CREATE", created_by : exact
+			"CREATED_BY", active : exact "ACTIVE", date_active_from : exact
+			"DATE_ACTIVE_FROM", date_active_to : exact "DATE_ACTIVE_TO", sort : exact
 			"SORT", name : exact "NAME", preview_picture : exact "PREVIEW_PICTURE",
 			preview_text : exact "PREVIEW_TEXT", detail_picture : exact "DETAIL_PICTURE",
 			detail_text : exact "DETAIL_TEXT", code : exact "CODE", entity : exact
-			"ENTITY", section : field "SECTION", property_values : field
+			"ENTITY", section : exact "SECTION", property_values : exact
 			"PROPERTY_VALUES", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -1155,14 +1155,14 @@ pub mod item {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Filter { id : field "ID", timestamp_x : field "TIMESTAMP_X", modified_by :
-			field "MODIFIED_BY", date_create : field "DATE_CREATE", created_by : field
-			"CREATED_BY", active : field "ACTIVE", date_active_from : exact
-			"DATE_ACTIVE_FROM", date_active_to : exact "DATE_ACTIVE_TO", sort : field
+			Filter { id : exact "ID", timestamp_x : exact "TIMESTAMP_X", modified_by :
+			exact "MODIFIED_BY", date_create : exact "DATE_CREATE", created_by : exact
+			"CREATED_BY", active : exact "ACTIVE", date_active_from : exact
+			"DATE_ACTIVE_FROM", date_active_to : exact "DATE_ACTIVE_TO", sort : exact
 			"SORT", name : exact "NAME", preview_picture : exact "PREVIEW_PICTURE",
 			preview_text : exact "PREVIEW_TEXT", detail_picture : exact "DETAIL_PICTURE",
 			detail_text : exact "DETAIL_TEXT", code : exact "CODE", entity : exact
-			"ENTITY", section : field "SECTION", property_values : field
+			"ENTITY", section : exact "SECTION", property_values : exact
 			"PROPERTY_VALUES", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -1317,7 +1317,7 @@ pub mod item {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Add { entity : field "ENTITY", property : field "PROPERTY", name : exact
-			"NAME", type_ : exact "TYPE", sort : field "SORT", extra : rest "", }
+			"NAME", type_ : exact "TYPE", sort : exact "SORT", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
@@ -1470,7 +1470,7 @@ pub mod item {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Update { entity : field "ENTITY", property : field "PROPERTY", property_new :
-			exact "PROPERTY_NEW", name : exact "NAME", type_ : exact "TYPE", sort : field
+			exact "PROPERTY_NEW", name : exact "NAME", type_ : exact "TYPE", sort : exact
 			"SORT", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -1866,9 +1866,9 @@ pub mod section {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Add { entity : field "ENTITY", name : field "NAME", section : field "SECTION",
-		active : field "ACTIVE", sort : field "SORT", code : exact "CODE", description :
-		exact "DESCRIPTION", picture : field "PICTURE", detail_picture : field
+		Add { entity : field "ENTITY", name : field "NAME", section : exact "SECTION",
+		active : exact "ACTIVE", sort : exact "SORT", code : exact "CODE", description :
+		exact "DESCRIPTION", picture : exact "PICTURE", detail_picture : exact
 		"DETAIL_PICTURE", uf : pattern "UF_*", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -1963,8 +1963,8 @@ pub mod section {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Get { entity : field "ENTITY", sort : field "SORT", filter : field "FILTER",
-		start : field "start", extra : rest "", }
+		Get { entity : field "ENTITY", sort : exact "SORT", filter : exact "FILTER",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
@@ -2085,9 +2085,9 @@ pub mod section {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Update { entity : field "ENTITY", id : field "ID", name : exact "NAME", section :
-		field "SECTION", active : field "ACTIVE", sort : field "SORT", code : exact
-		"CODE", description : exact "DESCRIPTION", picture : field "PICTURE",
-		detail_picture : field "DETAIL_PICTURE", uf : pattern "UF_*", extra : rest "", }
+		exact "SECTION", active : exact "ACTIVE", sort : exact "SORT", code : exact
+		"CODE", description : exact "DESCRIPTION", picture : exact "PICTURE",
+		detail_picture : exact "DETAIL_PICTURE", uf : pattern "UF_*", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
@@ -2356,13 +2356,13 @@ pub mod section {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Sort { id : field "ID", code : exact "CODE", timestamp_x : field
-			"TIMESTAMP_X", date_create : field "DATE_CREATE", created_by : field
-			"CREATED_BY", modified_by : field "MODIFIED_BY", active : field "ACTIVE",
-			sort : field "SORT", name : exact "NAME", picture : exact "PICTURE",
+			Sort { id : exact "ID", code : exact "CODE", timestamp_x : exact
+			"TIMESTAMP_X", date_create : exact "DATE_CREATE", created_by : exact
+			"CREATED_BY", modified_by : exact "MODIFIED_BY", active : exact "ACTIVE",
+			sort : exact "SORT", name : exact "NAME", picture : exact "PICTURE",
 			detail_picture : exact "DETAIL_PICTURE", description : exact "DESCRIPTION",
-			left_margin : field "LEFT_MARGIN", right_margin : field "RIGHT_MARGIN",
-			depth_level : field "DEPTH_LEVEL", entity : exact "ENTITY", section : field
+			left_margin : exact "LEFT_MARGIN", right_margin : exact "RIGHT_MARGIN",
+			depth_level : exact "DEPTH_LEVEL", entity : exact "ENTITY", section : exact
 			"SECTION", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -2540,13 +2540,13 @@ pub mod section {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Filter { id : field "ID", code : exact "CODE", timestamp_x : field
-			"TIMESTAMP_X", date_create : field "DATE_CREATE", created_by : field
-			"CREATED_BY", modified_by : field "MODIFIED_BY", active : field "ACTIVE",
-			sort : field "SORT", name : exact "NAME", picture : exact "PICTURE",
+			Filter { id : exact "ID", code : exact "CODE", timestamp_x : exact
+			"TIMESTAMP_X", date_create : exact "DATE_CREATE", created_by : exact
+			"CREATED_BY", modified_by : exact "MODIFIED_BY", active : exact "ACTIVE",
+			sort : exact "SORT", name : exact "NAME", picture : exact "PICTURE",
 			detail_picture : exact "DETAIL_PICTURE", description : exact "DESCRIPTION",
-			left_margin : field "LEFT_MARGIN", right_margin : field "RIGHT_MARGIN",
-			depth_level : field "DEPTH_LEVEL", entity : exact "ENTITY", section : field
+			left_margin : exact "LEFT_MARGIN", right_margin : exact "RIGHT_MARGIN",
+			depth_level : exact "DEPTH_LEVEL", entity : exact "ENTITY", section : exact
 			"SECTION", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]

@@ -68,9 +68,9 @@ serialize_map!(
 );
 #[cfg(feature = "deserialize-params")]
 from_value!(
-	Bind { event : field "event", handler : field "handler", auth_type : field
+	Bind { event : field "event", handler : field "handler", auth_type : exact
 	"auth_type", event_type : exact "event_type", auth_connector : exact
-	"auth_connector", options : field "options", extra : rest "", }
+	"auth_connector", options : exact "options", extra : rest "", }
 );
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Bind);
@@ -157,7 +157,7 @@ serialize_map!(
 );
 #[cfg(feature = "deserialize-params")]
 from_value!(
-	Unbind { event : field "event", handler : field "handler", auth_type : field
+	Unbind { event : field "event", handler : field "handler", auth_type : exact
 	"auth_type", event_type : exact "event_type", extra : rest "", }
 );
 #[cfg(feature = "deserialize-params")]
@@ -292,7 +292,7 @@ pub mod offline {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Clear { process_id : field "process_id", id : field "id", message_id : field
+		Clear { process_id : field "process_id", id : exact "id", message_id : exact
 		"message_id", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -335,7 +335,7 @@ pub mod offline {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Error { process_id : field "process_id", message_id : field "message_id", extra :
+		Error { process_id : field "process_id", message_id : exact "message_id", extra :
 		rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -391,7 +391,7 @@ pub mod offline {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Get { filter : field "filter", order : field "order", limit : field "limit",
+		Get { filter : exact "filter", order : exact "order", limit : exact "limit",
 		extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -458,7 +458,7 @@ pub mod offline {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { filter : field "filter", order : field "order", start : field "start",
+		List { filter : exact "filter", order : exact "order", start : exact "start",
 		auth_connector : exact "auth_connector", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]

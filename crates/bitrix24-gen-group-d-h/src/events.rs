@@ -41,7 +41,7 @@ impl Events {
 extra_setter!(Events);
 serialize_map!(Events { opt "SCOPE" scope, opt "FULL" full, rest "" extra });
 #[cfg(feature = "deserialize-params")]
-from_value!(Events { scope : exact "SCOPE", full : field "FULL", extra : rest "", });
+from_value!(Events { scope : exact "SCOPE", full : exact "FULL", extra : rest "", });
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Events);
 /// Types of `events`.

@@ -109,7 +109,7 @@ pub mod v3 {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Search { name : field "name", node_id : field "nodeId", select : field
+			Search { name : field "name", node_id : exact "nodeId", select : exact
 			"select", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -227,7 +227,7 @@ pub mod v3 {
 			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Get { name : field "name", select : field "select", extra : rest "", }
+				Get { name : field "name", select : exact "select", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
@@ -266,7 +266,7 @@ pub mod v3 {
 			extra_setter!(List);
 			serialize_map!(List { opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			from_value!(List { select : field "select", extra : rest "", });
+			from_value!(List { select : exact "select", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// Types of `humanresources.employee.field.get`.
@@ -965,12 +965,12 @@ pub mod v3 {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Add { type_ : field "type", name : field "name", parent_id : field
-			"parentId", description : exact "description", color_name : field
-			"colorName", user_ids : field "userIds", move_users_to_node : field
-			"moveUsersToNode", create_chat : field "createChat", binding_chat_ids : field
-			"bindingChatIds", create_channel : field "createChannel", binding_channel_ids
-			: field "bindingChannelIds", create_collab : field "createCollab",
-			binding_collab_ids : field "bindingCollabIds", settings : field "settings",
+			"parentId", description : exact "description", color_name : exact
+			"colorName", user_ids : exact "userIds", move_users_to_node : exact
+			"moveUsersToNode", create_chat : exact "createChat", binding_chat_ids : exact
+			"bindingChatIds", create_channel : exact "createChannel", binding_channel_ids
+			: exact "bindingChannelIds", create_collab : exact "createCollab",
+			binding_collab_ids : exact "bindingCollabIds", settings : exact "settings",
 			extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -1014,7 +1014,7 @@ pub mod v3 {
 		serialize_map!(Children { req "id" id, opt "select" select, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Children { id : field "id", select : field "select", extra : rest "", }
+			Children { id : field "id", select : exact "select", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Children);
@@ -1101,7 +1101,7 @@ pub mod v3 {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Edit { id : field "id", name : exact "name", description : exact
-			"description", color_name : field "colorName", extra : rest "", }
+			"description", color_name : exact "colorName", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Edit);
@@ -1143,7 +1143,7 @@ pub mod v3 {
 		extra_setter!(Get);
 		serialize_map!(Get { req "id" id, opt "select" select, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		from_value!(Get { id : field "id", select : field "select", extra : rest "", });
+		from_value!(Get { id : field "id", select : exact "select", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `humanresources.node.list`: REST 3.0, scope `humanresources`.
@@ -1198,7 +1198,7 @@ pub mod v3 {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { type_ : field "type", select : field "select", pagination : field
+			List { type_ : field "type", select : exact "select", pagination : exact
 			"pagination", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -1290,8 +1290,8 @@ pub mod v3 {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Search { type_ : field "type", name : field "name", parent_id : field
-			"parentId", pagination : field "pagination", extra : rest "", }
+			Search { type_ : field "type", name : field "name", parent_id : exact
+			"parentId", pagination : exact "pagination", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Search);
@@ -1449,10 +1449,10 @@ pub mod v3 {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				UserIds { member_head : field "MEMBER_HEAD", member_deputy_head : field
-				"MEMBER_DEPUTY_HEAD", member_employee : field "MEMBER_EMPLOYEE",
-				member_team_head : field "MEMBER_TEAM_HEAD", member_team_deputy_head :
-				field "MEMBER_TEAM_DEPUTY_HEAD", member_team_employee : field
+				UserIds { member_head : exact "MEMBER_HEAD", member_deputy_head : exact
+				"MEMBER_DEPUTY_HEAD", member_employee : exact "MEMBER_EMPLOYEE",
+				member_team_head : exact "MEMBER_TEAM_HEAD", member_team_deputy_head :
+				exact "MEMBER_TEAM_DEPUTY_HEAD", member_team_employee : exact
 				"MEMBER_TEAM_EMPLOYEE", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -1507,8 +1507,8 @@ pub mod v3 {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Settings { business_proc_authority : field "BUSINESS_PROC_AUTHORITY",
-				reports_authority : field "REPORTS_AUTHORITY", extra : rest "", }
+				Settings { business_proc_authority : exact "BUSINESS_PROC_AUTHORITY",
+				reports_authority : exact "REPORTS_AUTHORITY", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Settings);
@@ -1831,8 +1831,8 @@ pub mod v3 {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				Edit { node_id : field "nodeId", communication_type : field
-				"communicationType", create_default : field "createDefault", ids : field
-				"ids", remove_ids : field "removeIds", with_children : field
+				"communicationType", create_default : exact "createDefault", ids : exact
+				"ids", remove_ids : exact "removeIds", with_children : exact
 				"withChildren", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -2392,7 +2392,7 @@ pub mod v3 {
 			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Get { name : field "name", select : field "select", extra : rest "", }
+				Get { name : field "name", select : exact "select", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
@@ -2431,7 +2431,7 @@ pub mod v3 {
 			extra_setter!(List);
 			serialize_map!(List { opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			from_value!(List { select : field "select", extra : rest "", });
+			from_value!(List { select : exact "select", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// Types of `humanresources.node.field.get`.
@@ -3035,7 +3035,7 @@ pub mod v3 {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Move { node_id : field "nodeId", user_ids : field "userIds", role : field
+				Move { node_id : field "nodeId", user_ids : field "userIds", role : exact
 				"role", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -3237,7 +3237,7 @@ pub mod v3 {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					Get { name : field "name", select : field "select", extra : rest "",
+					Get { name : field "name", select : exact "select", extra : rest "",
 					}
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -3277,7 +3277,7 @@ pub mod v3 {
 				extra_setter!(List);
 				serialize_map!(List { opt "select" select, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				from_value!(List { select : field "select", extra : rest "", });
+				from_value!(List { select : exact "select", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(List);
 				/// Types of `humanresources.node.member.field.get`.
@@ -3752,11 +3752,11 @@ pub mod v3 {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					UserIds { member_head : field "MEMBER_HEAD", member_deputy_head :
-					field "MEMBER_DEPUTY_HEAD", member_employee : field
-					"MEMBER_EMPLOYEE", member_team_head : field "MEMBER_TEAM_HEAD",
-					member_team_deputy_head : field "MEMBER_TEAM_DEPUTY_HEAD",
-					member_team_employee : field "MEMBER_TEAM_EMPLOYEE", extra : rest "",
+					UserIds { member_head : exact "MEMBER_HEAD", member_deputy_head :
+					exact "MEMBER_DEPUTY_HEAD", member_employee : exact
+					"MEMBER_EMPLOYEE", member_team_head : exact "MEMBER_TEAM_HEAD",
+					member_team_deputy_head : exact "MEMBER_TEAM_DEPUTY_HEAD",
+					member_team_employee : exact "MEMBER_TEAM_EMPLOYEE", extra : rest "",
 					}
 				);
 				#[cfg(feature = "deserialize-params")]

@@ -119,7 +119,7 @@ pub mod humanresources {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				List { limit : field "limit", offset : field "offset", user_id : field
+				List { limit : exact "limit", offset : exact "offset", user_id : exact
 				"userId", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -309,7 +309,7 @@ pub mod humanresources {
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
 					FieldsFields { field : field "field", title : field "title", type_ :
-					field "type", entity_type : field "entityType", ttl : field "ttl",
+					exact "type", entity_type : exact "entityType", ttl : exact "ttl",
 					extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -368,7 +368,7 @@ pub mod humanresources {
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
 					Fields { company : field "company", crm_company_id : field
-					"crmCompanyId", title : field "title", data : field "data", fields :
+					"crmCompanyId", title : field "title", data : exact "data", fields :
 					field "fields", extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -698,7 +698,7 @@ pub mod humanresources {
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
 					FieldsFields { field : field "field", title : field "title", type_ :
-					field "type", entity_type : field "entityType", ttl : field "ttl",
+					exact "type", entity_type : exact "entityType", ttl : exact "ttl",
 					extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -757,7 +757,7 @@ pub mod humanresources {
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
 					Fields { company : field "company", crm_company_id : field
-					"crmCompanyId", title : field "title", data : field "data", fields :
+					"crmCompanyId", title : field "title", data : exact "data", fields :
 					field "fields", extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -817,7 +817,7 @@ pub mod humanresources {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					List { limit : field "limit", offset : field "offset", extra : rest
+					List { limit : exact "limit", offset : exact "offset", extra : rest
 					"", }
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -947,7 +947,7 @@ pub mod humanresources {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				List { company : field "company", limit : field "limit", offset : field
+				List { company : field "company", limit : exact "limit", offset : exact
 				"offset", updated_at : exact "updatedAt", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -997,7 +997,7 @@ pub mod humanresources {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Set { company : field "company", data : field "data", job : field "job",
+				Set { company : field "company", data : field "data", job : exact "job",
 				extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -1221,7 +1221,7 @@ pub mod humanresources {
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
 					DataParam { employee : field "employee", person : field "person",
-					user_id : field "userId", data : field "data", extra : rest "", }
+					user_id : exact "userId", data : field "data", extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(DataParam);
@@ -1298,8 +1298,8 @@ pub mod humanresources {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					JobFields { status : field "status", total : field "total", sent :
-					field "sent", data : field "data", extra : rest "", }
+					JobFields { status : field "status", total : exact "total", sent :
+					exact "sent", data : exact "data", extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(JobFields);
@@ -1430,7 +1430,7 @@ pub mod humanresources {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					Set { company : field "company", data : field "data", job : field
+					Set { company : field "company", data : field "data", job : exact
 					"job", extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -1580,8 +1580,8 @@ pub mod humanresources {
 					);
 					#[cfg(feature = "deserialize-params")]
 					from_value!(
-						JobFields { status : field "status", total : field "total", sent
-						: field "sent", data : field "data", extra : rest "", }
+						JobFields { status : field "status", total : exact "total", sent
+						: exact "sent", data : exact "data", extra : rest "", }
 					);
 					#[cfg(feature = "deserialize-params")]
 					deserialize_via_from_value!(JobFields);
@@ -1892,8 +1892,8 @@ pub mod humanresources {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					Fields { status : field "status", total : field "total", sent : field
-					"sent", data : field "data", extra : rest "", }
+					Fields { status : field "status", total : exact "total", sent : exact
+					"sent", data : exact "data", extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Fields);

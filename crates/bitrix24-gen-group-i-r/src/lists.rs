@@ -72,8 +72,8 @@ serialize_map!(
 #[cfg(feature = "deserialize-params")]
 from_value!(
 	Add { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_code : field "IBLOCK_CODE",
-	socnet_group_id : field "SOCNET_GROUP_ID", fields : field "FIELDS", messages : field
-	"MESSAGES", rights : field "RIGHTS", extra : rest "", }
+	socnet_group_id : exact "SOCNET_GROUP_ID", fields : field "FIELDS", messages : exact
+	"MESSAGES", rights : exact "RIGHTS", extra : rest "", }
 );
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Add);
@@ -201,9 +201,9 @@ serialize_map!(
 );
 #[cfg(feature = "deserialize-params")]
 from_value!(
-	Get { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
-	iblock_code : exact "IBLOCK_CODE", socnet_group_id : field "SOCNET_GROUP_ID",
-	iblock_order : field "IBLOCK_ORDER", start : field "start", extra : rest "", }
+	Get { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : exact "IBLOCK_ID",
+	iblock_code : exact "IBLOCK_CODE", socnet_group_id : exact "SOCNET_GROUP_ID",
+	iblock_order : exact "IBLOCK_ORDER", start : exact "start", extra : rest "", }
 );
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Get);
@@ -282,8 +282,8 @@ serialize_map!(
 #[cfg(feature = "deserialize-params")]
 from_value!(
 	Update { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
-	iblock_code : field "IBLOCK_CODE", socnet_group_id : field "SOCNET_GROUP_ID", fields
-	: field "FIELDS", messages : field "MESSAGES", rights : field "RIGHTS", extra : rest
+	iblock_code : field "IBLOCK_CODE", socnet_group_id : exact "SOCNET_GROUP_ID", fields
+	: field "FIELDS", messages : exact "MESSAGES", rights : exact "RIGHTS", extra : rest
 	"", }
 );
 #[cfg(feature = "deserialize-params")]
@@ -391,8 +391,8 @@ pub mod add {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Fields { name : field "NAME", description : exact "DESCRIPTION", sort : field
-		"SORT", picture : field "PICTURE", bizproc : field "BIZPROC", extra : rest "", }
+		Fields { name : field "NAME", description : exact "DESCRIPTION", sort : exact
+		"SORT", picture : exact "PICTURE", bizproc : exact "BIZPROC", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Fields);
@@ -528,7 +528,7 @@ pub mod element {
 	from_value!(
 		Add { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
 		iblock_code : field "IBLOCK_CODE", element_code : field "ELEMENT_CODE", fields :
-		field "FIELDS", iblock_section_id : field "IBLOCK_SECTION_ID", list_element_url :
+		field "FIELDS", iblock_section_id : exact "IBLOCK_SECTION_ID", list_element_url :
 		exact "LIST_ELEMENT_URL", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -687,9 +687,9 @@ pub mod element {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Get { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
-		iblock_code : field "IBLOCK_CODE", element_id : field "ELEMENT_ID", element_code
-		: exact "ELEMENT_CODE", select : field "SELECT", filter : field "FILTER",
-		element_order : field "ELEMENT_ORDER", start : field "start", extra : rest "", }
+		iblock_code : field "IBLOCK_CODE", element_id : exact "ELEMENT_ID", element_code
+		: exact "ELEMENT_CODE", select : exact "SELECT", filter : exact "FILTER",
+		element_order : exact "ELEMENT_ORDER", start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
@@ -841,7 +841,7 @@ pub mod element {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { name : field "NAME", property_property_id : field
+			Fields { name : field "NAME", property_property_id : exact
 			"PROPERTY_PropertyId", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -1235,7 +1235,7 @@ pub mod element {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { name : field "NAME", property_property_id : field
+			Fields { name : field "NAME", property_property_id : exact
 			"PROPERTY_PropertyId", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -1268,6 +1268,8 @@ pub mod field {
 		/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
 		pub iblock_type_id: add::IblockTypeId,
 		/// `IBLOCK_ID`: `integer`, required.
+		///
+		/// Sent as text (`"5"`), as the docs' examples send it.
 		pub iblock_id: i64,
 		/// `IBLOCK_CODE`: `string`, required.
 		pub iblock_code: String,
@@ -1295,7 +1297,7 @@ pub mod field {
 	}
 	extra_setter!(Add);
 	serialize_map!(
-		Add { req "IBLOCK_TYPE_ID" iblock_type_id, req "IBLOCK_ID" iblock_id, req
+		Add { req "IBLOCK_TYPE_ID" iblock_type_id, text "IBLOCK_ID" iblock_id, req
 		"IBLOCK_CODE" iblock_code, req "FIELDS" fields, rest "" extra }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -1320,6 +1322,8 @@ pub mod field {
 		/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
 		pub iblock_type_id: delete::IblockTypeId,
 		/// `IBLOCK_ID`: `integer`, required.
+		///
+		/// Sent as text (`"5"`), as the docs' examples send it.
 		pub iblock_id: i64,
 		/// `IBLOCK_CODE`: `string`, required.
 		pub iblock_code: String,
@@ -1347,7 +1351,7 @@ pub mod field {
 	}
 	extra_setter!(Delete);
 	serialize_map!(
-		Delete { req "IBLOCK_TYPE_ID" iblock_type_id, req "IBLOCK_ID" iblock_id, req
+		Delete { req "IBLOCK_TYPE_ID" iblock_type_id, text "IBLOCK_ID" iblock_id, req
 		"IBLOCK_CODE" iblock_code, req "FIELD_ID" field_id, rest "" extra }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -1373,6 +1377,8 @@ pub mod field {
 		/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
 		pub iblock_type_id: get::IblockTypeId,
 		/// `IBLOCK_ID`: `integer`, required.
+		///
+		/// Sent as text (`"5"`), as the docs' examples send it.
 		pub iblock_id: i64,
 		/// `IBLOCK_CODE`: `string`, required.
 		pub iblock_code: String,
@@ -1404,7 +1410,7 @@ pub mod field {
 	}
 	extra_setter!(Get);
 	serialize_map!(
-		Get { req "IBLOCK_TYPE_ID" iblock_type_id, req "IBLOCK_ID" iblock_id, req
+		Get { req "IBLOCK_TYPE_ID" iblock_type_id, text "IBLOCK_ID" iblock_id, req
 		"IBLOCK_CODE" iblock_code, opt "FIELD_ID" field_id, rest "" extra }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -1430,6 +1436,8 @@ pub mod field {
 		/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
 		pub iblock_type_id: update::IblockTypeId,
 		/// `IBLOCK_ID`: `integer`, required.
+		///
+		/// Sent as text (`"5"`), as the docs' examples send it.
 		pub iblock_id: i64,
 		/// `IBLOCK_CODE`: `string`, required.
 		pub iblock_code: String,
@@ -1461,7 +1469,7 @@ pub mod field {
 	}
 	extra_setter!(Update);
 	serialize_map!(
-		Update { req "IBLOCK_TYPE_ID" iblock_type_id, req "IBLOCK_ID" iblock_id, req
+		Update { req "IBLOCK_TYPE_ID" iblock_type_id, text "IBLOCK_ID" iblock_id, req
 		"IBLOCK_CODE" iblock_code, req "FIELDS" fields, req "FIELD_ID" field_id, rest ""
 		extra }
 	);
@@ -1534,6 +1542,8 @@ pub mod field {
 			/// Values: `Y`, `N`.
 			pub multiple: Option<bool>,
 			/// `SORT`: `integer`, optional.
+			///
+			/// Sent as text (`"5"`), as the docs' examples send it.
 			pub sort: Option<i64>,
 			/// `DEFAULT_VALUE`: `any`, optional.
 			pub default_value: Option<::serde_json::Value>,
@@ -1657,7 +1667,7 @@ pub mod field {
 		extra_setter!(Fields);
 		serialize_map!(
 			Fields { req "NAME" name, req "TYPE" type_, opt_yn "IS_REQUIRED" is_required,
-			opt_yn "MULTIPLE" multiple, opt "SORT" sort, opt "DEFAULT_VALUE"
+			opt_yn "MULTIPLE" multiple, opt_text "SORT" sort, opt "DEFAULT_VALUE"
 			default_value, opt "LIST" list, opt "LIST_TEXT_VALUES" list_text_values, opt
 			"LIST_DEF" list_def, opt "CODE" code, opt "SETTINGS" settings, opt
 			"USER_TYPE_SETTINGS" user_type_settings, opt "ROW_COUNT" row_count, opt
@@ -1665,13 +1675,13 @@ pub mod field {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { name : field "NAME", type_ : field "TYPE", is_required : field
-			"IS_REQUIRED", multiple : field "MULTIPLE", sort : field "SORT",
-			default_value : field "DEFAULT_VALUE", list : field "LIST", list_text_values
-			: exact "LIST_TEXT_VALUES", list_def : field "LIST_DEF", code : exact "CODE",
-			settings : field "SETTINGS", user_type_settings : field "USER_TYPE_SETTINGS",
-			row_count : field "ROW_COUNT", col_count : field "COL_COUNT", link_iblock_id
-			: field "LINK_IBLOCK_ID", extra : rest "", }
+			Fields { name : field "NAME", type_ : field "TYPE", is_required : exact
+			"IS_REQUIRED", multiple : exact "MULTIPLE", sort : exact "SORT",
+			default_value : exact "DEFAULT_VALUE", list : exact "LIST", list_text_values
+			: exact "LIST_TEXT_VALUES", list_def : exact "LIST_DEF", code : exact "CODE",
+			settings : exact "SETTINGS", user_type_settings : exact "USER_TYPE_SETTINGS",
+			row_count : exact "ROW_COUNT", col_count : exact "COL_COUNT", link_iblock_id
+			: exact "LINK_IBLOCK_ID", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -1972,6 +1982,8 @@ pub mod field {
 			/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
 			pub iblock_type_id: get::IblockTypeId,
 			/// `IBLOCK_ID`: `integer`, required.
+			///
+			/// Sent as text (`"5"`), as the docs' examples send it.
 			pub iblock_id: i64,
 			/// `IBLOCK_CODE`: `string`, required.
 			pub iblock_code: String,
@@ -2003,13 +2015,13 @@ pub mod field {
 		}
 		extra_setter!(Get);
 		serialize_map!(
-			Get { req "IBLOCK_TYPE_ID" iblock_type_id, req "IBLOCK_ID" iblock_id, req
+			Get { req "IBLOCK_TYPE_ID" iblock_type_id, text "IBLOCK_ID" iblock_id, req
 			"IBLOCK_CODE" iblock_code, opt "FIELD_ID" field_id, rest "" extra }
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Get { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
-			iblock_code : field "IBLOCK_CODE", field_id : field "FIELD_ID", extra : rest
+			iblock_code : field "IBLOCK_CODE", field_id : exact "FIELD_ID", extra : rest
 			"", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -2258,6 +2270,8 @@ pub mod field {
 			/// Values: `Y`, `N`.
 			pub multiple: Option<bool>,
 			/// `SORT`: `integer`, optional.
+			///
+			/// Sent as text (`"5"`), as the docs' examples send it.
 			pub sort: Option<i64>,
 			/// `DEFAULT_VALUE`: `any`, optional.
 			pub default_value: Option<::serde_json::Value>,
@@ -2381,7 +2395,7 @@ pub mod field {
 		extra_setter!(Fields);
 		serialize_map!(
 			Fields { req "NAME" name, req "TYPE" type_, opt_yn "IS_REQUIRED" is_required,
-			opt_yn "MULTIPLE" multiple, opt "SORT" sort, opt "DEFAULT_VALUE"
+			opt_yn "MULTIPLE" multiple, opt_text "SORT" sort, opt "DEFAULT_VALUE"
 			default_value, opt "LIST" list, opt "LIST_TEXT_VALUES" list_text_values, opt
 			"LIST_DEF" list_def, opt "CODE" code, opt "SETTINGS" settings, opt
 			"USER_TYPE_SETTINGS" user_type_settings, opt "ROW_COUNT" row_count, opt
@@ -2389,13 +2403,13 @@ pub mod field {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { name : field "NAME", type_ : field "TYPE", is_required : field
-			"IS_REQUIRED", multiple : field "MULTIPLE", sort : field "SORT",
-			default_value : field "DEFAULT_VALUE", list : field "LIST", list_text_values
-			: exact "LIST_TEXT_VALUES", list_def : field "LIST_DEF", code : exact "CODE",
-			settings : field "SETTINGS", user_type_settings : field "USER_TYPE_SETTINGS",
-			row_count : field "ROW_COUNT", col_count : field "COL_COUNT", link_iblock_id
-			: field "LINK_IBLOCK_ID", extra : rest "", }
+			Fields { name : field "NAME", type_ : field "TYPE", is_required : exact
+			"IS_REQUIRED", multiple : exact "MULTIPLE", sort : exact "SORT",
+			default_value : exact "DEFAULT_VALUE", list : exact "LIST", list_text_values
+			: exact "LIST_TEXT_VALUES", list_def : exact "LIST_DEF", code : exact "CODE",
+			settings : exact "SETTINGS", user_type_settings : exact "USER_TYPE_SETTINGS",
+			row_count : exact "ROW_COUNT", col_count : exact "COL_COUNT", link_iblock_id
+			: exact "LINK_IBLOCK_ID", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -2833,7 +2847,7 @@ pub mod section {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Add { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
-		iblock_code : field "IBLOCK_CODE", iblock_section_id : field "IBLOCK_SECTION_ID",
+		iblock_code : field "IBLOCK_CODE", iblock_section_id : exact "IBLOCK_SECTION_ID",
 		section_code : field "SECTION_CODE", fields : field "FIELDS", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -2959,7 +2973,7 @@ pub mod section {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Get { iblock_type_id : field "IBLOCK_TYPE_ID", iblock_id : field "IBLOCK_ID",
-		iblock_code : field "IBLOCK_CODE", filter : field "FILTER", select : field
+		iblock_code : field "IBLOCK_CODE", filter : exact "FILTER", select : exact
 		"SELECT", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -3193,10 +3207,10 @@ pub mod section {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { name : field "NAME", external_id : exact "EXTERNAL_ID", xml_id :
-			exact "XML_ID", sort : field "SORT", active : field "ACTIVE", picture : field
-			"PICTURE", description : exact "DESCRIPTION", description_type : field
-			"DESCRIPTION_TYPE", detail_picture : field "DETAIL_PICTURE", section_property
-			: field "SECTION_PROPERTY", extra : rest "", }
+			exact "XML_ID", sort : exact "SORT", active : exact "ACTIVE", picture : exact
+			"PICTURE", description : exact "DESCRIPTION", description_type : exact
+			"DESCRIPTION_TYPE", detail_picture : exact "DETAIL_PICTURE", section_property
+			: exact "SECTION_PROPERTY", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -3582,10 +3596,10 @@ pub mod section {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { name : field "NAME", external_id : exact "EXTERNAL_ID", xml_id :
-			exact "XML_ID", sort : field "SORT", active : field "ACTIVE", picture : field
-			"PICTURE", description : exact "DESCRIPTION", description_type : field
-			"DESCRIPTION_TYPE", detail_picture : field "DETAIL_PICTURE", section_property
-			: field "SECTION_PROPERTY", extra : rest "", }
+			exact "XML_ID", sort : exact "SORT", active : exact "ACTIVE", picture : exact
+			"PICTURE", description : exact "DESCRIPTION", description_type : exact
+			"DESCRIPTION_TYPE", detail_picture : exact "DETAIL_PICTURE", section_property
+			: exact "SECTION_PROPERTY", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -3703,8 +3717,8 @@ pub mod update {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Fields { name : field "NAME", description : exact "DESCRIPTION", sort : field
-		"SORT", picture : field "PICTURE", bizproc : field "BIZPROC", extra : rest "", }
+		Fields { name : field "NAME", description : exact "DESCRIPTION", sort : exact
+		"SORT", picture : exact "PICTURE", bizproc : exact "BIZPROC", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Fields);

@@ -53,8 +53,8 @@ pub mod blogcomment {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Add { post_id : field "POST_ID", text : field "TEXT", files : field "FILES",
-		user_id : field "USER_ID", extra : rest "", }
+		Add { post_id : field "POST_ID", text : field "TEXT", files : exact "FILES",
+		user_id : exact "USER_ID", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
@@ -96,7 +96,7 @@ pub mod blogcomment {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Delete { comment_id : field "COMMENT_ID", user_id : field "USER_ID", extra : rest
+		Delete { comment_id : field "COMMENT_ID", user_id : exact "USER_ID", extra : rest
 		"", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -199,8 +199,8 @@ pub mod blogcomment {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Get { user_id : field "USER_ID", first_id : field "FIRST_ID", last_id : field
-			"LAST_ID", limit : field "LIMIT", extra : rest "", }
+			Get { user_id : exact "USER_ID", first_id : exact "FIRST_ID", last_id : exact
+			"LAST_ID", limit : exact "LIMIT", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
@@ -537,10 +537,10 @@ pub mod blogpost {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Add { post_message : field "POST_MESSAGE", post_title : exact "POST_TITLE", dest
-		: field "DEST", sperm : field "SPERM", files : field "FILES", important : field
+		: exact "DEST", sperm : exact "SPERM", files : exact "FILES", important : exact
 		"IMPORTANT", important_date_end : exact "IMPORTANT_DATE_END", site_id : exact
-		"SITE_ID", user_id : field "USER_ID", tags : exact "TAGS", background_code :
-		exact "BACKGROUND_CODE", parse_preview : field "PARSE_PREVIEW", uf : pattern
+		"SITE_ID", user_id : exact "USER_ID", tags : exact "TAGS", background_code :
+		exact "BACKGROUND_CODE", parse_preview : exact "PARSE_PREVIEW", uf : pattern
 		"UF_*", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -672,9 +672,9 @@ pub mod blogpost {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Get { post_id : field "POST_ID", log_rights : field "LOG_RIGHTS", log_date_from :
-		exact "LOG_DATE_FROM", log_date_to : exact "LOG_DATE_TO", first_id : field
-		"FIRST_ID", last_id : field "LAST_ID", limit : field "LIMIT", start : field
+		Get { post_id : exact "POST_ID", log_rights : exact "LOG_RIGHTS", log_date_from :
+		exact "LOG_DATE_FROM", log_date_to : exact "LOG_DATE_TO", first_id : exact
+		"FIRST_ID", last_id : exact "LAST_ID", limit : exact "LIMIT", start : exact
 		"start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -726,7 +726,7 @@ pub mod blogpost {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Share { post_id : field "POST_ID", dest : field "DEST", user_id : field
+		Share { post_id : field "POST_ID", dest : field "DEST", user_id : exact
 		"USER_ID", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -855,9 +855,9 @@ pub mod blogpost {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Update { post_id : field "POST_ID", post_message : exact "POST_MESSAGE",
-		post_title : exact "POST_TITLE", dest : field "DEST", sperm : field "SPERM",
-		files : field "FILES", important : field "IMPORTANT", important_date_end : exact
-		"IMPORTANT_DATE_END", site_id : exact "SITE_ID", user_id : field "USER_ID", uf :
+		post_title : exact "POST_TITLE", dest : exact "DEST", sperm : exact "SPERM",
+		files : exact "FILES", important : exact "IMPORTANT", important_date_end : exact
+		"IMPORTANT_DATE_END", site_id : exact "SITE_ID", user_id : exact "USER_ID", uf :
 		pattern "UF_*", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]

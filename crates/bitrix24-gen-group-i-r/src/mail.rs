@@ -43,7 +43,7 @@ pub mod v3 {
 		extra_setter!(Get);
 		serialize_map!(Get { req "id" id, opt "select" select, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		from_value!(Get { id : field "id", select : field "select", extra : rest "", });
+		from_value!(Get { id : field "id", select : exact "select", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `mail.mailbox.list`: REST 3.0, scope `mail`.
@@ -98,7 +98,7 @@ pub mod v3 {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { name : exact "name", email : exact "email", pagination : field
+			List { name : exact "name", email : exact "email", pagination : exact
 			"pagination", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -135,7 +135,7 @@ pub mod v3 {
 		extra_setter!(Senders);
 		serialize_map!(Senders { opt "pagination" pagination, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		from_value!(Senders { pagination : field "pagination", extra : rest "", });
+		from_value!(Senders { pagination : exact "pagination", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Senders);
 		/// Methods under `v3::mailbox::field`.
@@ -179,7 +179,7 @@ pub mod v3 {
 			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Get { name : field "name", select : field "select", extra : rest "", }
+				Get { name : field "name", select : exact "select", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
@@ -218,7 +218,7 @@ pub mod v3 {
 			extra_setter!(List);
 			serialize_map!(List { opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			from_value!(List { select : field "select", extra : rest "", });
+			from_value!(List { select : exact "select", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// Types of `mail.mailbox.field.get`.
@@ -888,7 +888,7 @@ pub mod v3 {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Createtask { message_id : field "messageId", title : exact "title",
-			responsible_id : field "responsibleId", description : exact "description",
+			responsible_id : exact "responsibleId", description : exact "description",
 			extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -960,8 +960,8 @@ pub mod v3 {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Forward { forward_message_id : field "forwardMessageId", from : field "from",
-			to : field "to", subject : field "subject", body : field "body", cc : field
-			"cc", bcc : field "bcc", extra : rest "", }
+			to : field "to", subject : field "subject", body : field "body", cc : exact
+			"cc", bcc : exact "bcc", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Forward);
@@ -1003,7 +1003,7 @@ pub mod v3 {
 		extra_setter!(Get);
 		serialize_map!(Get { req "id" id, opt "select" select, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		from_value!(Get { id : field "id", select : field "select", extra : rest "", });
+		from_value!(Get { id : field "id", select : exact "select", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `mail.message.list`: REST 3.0, scope `mail`.
@@ -1100,10 +1100,10 @@ pub mod v3 {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { mailbox_id : field "mailboxId", search_query : exact "searchQuery",
-			date_from : exact "dateFrom", date_to : exact "dateTo", is_seen : field
-			"isSeen", has_attachments : field "hasAttachments", folder : exact "folder",
-			pagination : field "pagination", extra : rest "", }
+			List { mailbox_id : exact "mailboxId", search_query : exact "searchQuery",
+			date_from : exact "dateFrom", date_to : exact "dateTo", is_seen : exact
+			"isSeen", has_attachments : exact "hasAttachments", folder : exact "folder",
+			pagination : exact "pagination", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
@@ -1256,8 +1256,8 @@ pub mod v3 {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Reply { reply_to_message_id : field "replyToMessageId", from : field "from",
-			to : field "to", subject : field "subject", body : field "body", cc : field
-			"cc", bcc : field "bcc", extra : rest "", }
+			to : field "to", subject : field "subject", body : field "body", cc : exact
+			"cc", bcc : exact "bcc", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Reply);
@@ -1323,7 +1323,7 @@ pub mod v3 {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Send { from : field "from", to : field "to", subject : field "subject", body
-			: field "body", cc : field "cc", bcc : field "bcc", extra : rest "", }
+			: field "body", cc : exact "cc", bcc : exact "bcc", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Send);
@@ -1362,7 +1362,7 @@ pub mod v3 {
 		extra_setter!(Thread);
 		serialize_map!(Thread { req "id" id, opt "limit" limit, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		from_value!(Thread { id : field "id", limit : field "limit", extra : rest "", });
+		from_value!(Thread { id : field "id", limit : exact "limit", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Thread);
 		/// Types of `mail.message.createcalendarevent`.
@@ -1660,7 +1660,7 @@ pub mod v3 {
 			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Get { name : field "name", select : field "select", extra : rest "", }
+				Get { name : field "name", select : exact "select", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
@@ -1699,7 +1699,7 @@ pub mod v3 {
 			extra_setter!(List);
 			serialize_map!(List { opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			from_value!(List { select : field "select", extra : rest "", });
+			from_value!(List { select : exact "select", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// Types of `mail.message.field.get`.
@@ -2531,7 +2531,7 @@ pub mod v3 {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Listcontacts { query : exact "query", pagination : field "pagination", extra
+			Listcontacts { query : exact "query", pagination : exact "pagination", extra
 			: rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -2575,7 +2575,7 @@ pub mod v3 {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Listemployees { query : field "query", pagination : field "pagination", extra
+			Listemployees { query : field "query", pagination : exact "pagination", extra
 			: rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -2621,7 +2621,7 @@ pub mod v3 {
 			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Get { name : field "name", select : field "select", extra : rest "", }
+				Get { name : field "name", select : exact "select", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
@@ -2660,7 +2660,7 @@ pub mod v3 {
 			extra_setter!(List);
 			serialize_map!(List { opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			from_value!(List { select : field "select", extra : rest "", });
+			from_value!(List { select : exact "select", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// Types of `mail.recipient.field.get`.

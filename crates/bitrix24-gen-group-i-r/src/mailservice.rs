@@ -93,9 +93,9 @@ serialize_map!(
 );
 #[cfg(feature = "deserialize-params")]
 from_value!(
-	Add { name : field "NAME", active : field "ACTIVE", server : exact "SERVER", port :
-	field "PORT", encryption : field "ENCRYPTION", link : exact "LINK", icon : field
-	"ICON", sort : field "SORT", extra : rest "", }
+	Add { name : field "NAME", active : exact "ACTIVE", server : exact "SERVER", port :
+	exact "PORT", encryption : exact "ENCRYPTION", link : exact "LINK", icon : exact
+	"ICON", sort : exact "SORT", extra : rest "", }
 );
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Add);
@@ -309,9 +309,9 @@ serialize_map!(
 );
 #[cfg(feature = "deserialize-params")]
 from_value!(
-	Update { id : field "ID", active : field "ACTIVE", name : exact "NAME", server :
-	exact "SERVER", port : field "PORT", encryption : field "ENCRYPTION", link : exact
-	"LINK", icon : field "ICON", sort : field "SORT", extra : rest "", }
+	Update { id : field "ID", active : exact "ACTIVE", name : exact "NAME", server :
+	exact "SERVER", port : exact "PORT", encryption : exact "ENCRYPTION", link : exact
+	"LINK", icon : exact "ICON", sort : exact "SORT", extra : rest "", }
 );
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Update);

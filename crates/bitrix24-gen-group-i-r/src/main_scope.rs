@@ -43,7 +43,7 @@ pub mod v3 {
 		extra_setter!(Get);
 		serialize_map!(Get { req "id" id, opt "select" select, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		from_value!(Get { id : field "id", select : field "select", extra : rest "", });
+		from_value!(Get { id : field "id", select : exact "select", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `main.eventlog.list`: REST 3.0, scope `main`.
@@ -111,8 +111,8 @@ pub mod v3 {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { select : field "select", filter : field "filter", order : field
-			"order", pagination : field "pagination", extra : rest "", }
+			List { select : exact "select", filter : exact "filter", order : exact
+			"order", pagination : exact "pagination", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
@@ -171,7 +171,7 @@ pub mod v3 {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Tail { select : field "select", filter : field "filter", cursor : field
+			Tail { select : exact "select", filter : exact "filter", cursor : exact
 			"cursor", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -217,7 +217,7 @@ pub mod v3 {
 			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Get { name : field "name", select : field "select", extra : rest "", }
+				Get { name : field "name", select : exact "select", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
@@ -256,7 +256,7 @@ pub mod v3 {
 			extra_setter!(List);
 			serialize_map!(List { opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			from_value!(List { select : field "select", extra : rest "", });
+			from_value!(List { select : exact "select", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// Types of `main.eventlog.field.get`.

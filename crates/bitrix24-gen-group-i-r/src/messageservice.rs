@@ -168,7 +168,7 @@ pub mod sender {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Add { code : field "CODE", type_ : field "TYPE", handler : field "HANDLER", name
-		: field "NAME", description : field "DESCRIPTION", extra : rest "", }
+		: field "NAME", description : exact "DESCRIPTION", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
@@ -282,8 +282,8 @@ pub mod sender {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Update { code : field "CODE", handler : exact "HANDLER", name : field "NAME",
-		description : field "DESCRIPTION", extra : rest "", }
+		Update { code : field "CODE", handler : exact "HANDLER", name : exact "NAME",
+		description : exact "DESCRIPTION", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);

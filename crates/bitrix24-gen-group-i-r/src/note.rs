@@ -157,7 +157,7 @@ pub mod v3 {
 		extra_setter!(List);
 		serialize_map!(List { opt "pagination" pagination, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		from_value!(List { pagination : field "pagination", extra : rest "", });
+		from_value!(List { pagination : exact "pagination", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
 		/// `note.collection.update`: REST 3.0, scope `note`.
@@ -255,7 +255,7 @@ pub mod v3 {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Fields { name : field "name", position : field "position", extra : rest
+				Fields { name : field "name", position : exact "position", extra : rest
 				"", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -507,7 +507,7 @@ pub mod v3 {
 			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Get { name : field "name", select : field "select", extra : rest "", }
+				Get { name : field "name", select : exact "select", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
@@ -546,7 +546,7 @@ pub mod v3 {
 			extra_setter!(List);
 			serialize_map!(List { opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			from_value!(List { select : field "select", extra : rest "", });
+			from_value!(List { select : exact "select", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// Types of `note.collection.field.get`.
@@ -969,7 +969,7 @@ pub mod v3 {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Pagination { limit : field "limit", after_cursor : field "afterCursor",
+				Pagination { limit : exact "limit", after_cursor : exact "afterCursor",
 				extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -1449,7 +1449,7 @@ pub mod v3 {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Update { id : field "id", fields : field "fields", overwrite : field
+			Update { id : field "id", fields : field "fields", overwrite : exact
 			"overwrite", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -1539,7 +1539,7 @@ pub mod v3 {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				Fields { collection_id : field "collectionId", title : field "title",
-				parent_id : field "parentId", markdown : exact "markdown", extra : rest
+				parent_id : exact "parentId", markdown : exact "markdown", extra : rest
 				"", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -1741,7 +1741,7 @@ pub mod v3 {
 			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Get { name : field "name", select : field "select", extra : rest "", }
+				Get { name : field "name", select : exact "select", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
@@ -1780,7 +1780,7 @@ pub mod v3 {
 			extra_setter!(List);
 			serialize_map!(List { opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			from_value!(List { select : field "select", extra : rest "", });
+			from_value!(List { select : exact "select", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// Types of `note.document.field.get`.
@@ -2081,7 +2081,7 @@ pub mod v3 {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				List { query : field "query", pagination : field "pagination", extra :
+				List { query : field "query", pagination : exact "pagination", extra :
 				rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -2129,7 +2129,7 @@ pub mod v3 {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					Get { name : field "name", select : field "select", extra : rest "",
+					Get { name : field "name", select : exact "select", extra : rest "",
 					}
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -2169,7 +2169,7 @@ pub mod v3 {
 				extra_setter!(List);
 				serialize_map!(List { opt "select" select, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				from_value!(List { select : field "select", extra : rest "", });
+				from_value!(List { select : exact "select", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(List);
 				/// Types of `note.document.search.field.get`.
@@ -2420,7 +2420,7 @@ pub mod v3 {
 				extra_setter!(Pagination);
 				serialize_map!(Pagination { opt "limit" limit, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				from_value!(Pagination { limit : field "limit", extra : rest "", });
+				from_value!(Pagination { limit : exact "limit", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Pagination);
 				/// The object `result.items` of `note.document.search.list`: `object[]`.
@@ -2591,7 +2591,7 @@ pub mod v3 {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					Get { name : field "name", select : field "select", extra : rest "",
+					Get { name : field "name", select : exact "select", extra : rest "",
 					}
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -2631,7 +2631,7 @@ pub mod v3 {
 				extra_setter!(List);
 				serialize_map!(List { opt "select" select, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				from_value!(List { select : field "select", extra : rest "", });
+				from_value!(List { select : exact "select", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(List);
 				/// Types of `note.document.tree.field.get`.
@@ -3085,7 +3085,7 @@ pub mod v3 {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Fields { title : exact "title", markdown : field "markdown", extra : rest
+				Fields { title : exact "title", markdown : exact "markdown", extra : rest
 				"", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -3459,7 +3459,7 @@ pub mod v3 {
 			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Get { name : field "name", select : field "select", extra : rest "", }
+				Get { name : field "name", select : exact "select", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
@@ -3498,7 +3498,7 @@ pub mod v3 {
 			extra_setter!(List);
 			serialize_map!(List { opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			from_value!(List { select : field "select", extra : rest "", });
+			from_value!(List { select : exact "select", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// Types of `note.file.field.get`.

@@ -111,8 +111,8 @@ pub mod sale {
 		from_value!(
 			Add { name : field "NAME", description : exact "DESCRIPTION", person_type_id
 			: field "PERSON_TYPE_ID", bx_rest_handler : field "BX_REST_HANDLER", active :
-			field "ACTIVE", settings : field "SETTINGS", entity_registry_type : exact
-			"ENTITY_REGISTRY_TYPE", logotype : exact "LOGOTYPE", new_window : field
+			exact "ACTIVE", settings : exact "SETTINGS", entity_registry_type : exact
+			"ENTITY_REGISTRY_TYPE", logotype : exact "LOGOTYPE", new_window : exact
 			"NEW_WINDOW", xml_id : exact "XML_ID", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -128,6 +128,8 @@ pub mod sale {
 		#[non_exhaustive]
 		pub struct Delete {
 			/// `ID`: `string`, required.
+			///
+			/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 			pub id: String,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
@@ -142,7 +144,7 @@ pub mod sale {
 			}
 		}
 		extra_setter!(Delete);
-		serialize_map!(Delete { req "ID" id, rest "" extra });
+		serialize_map!(Delete { num "ID" id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
 		from_value!(Delete { id : field "ID", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
@@ -203,7 +205,7 @@ pub mod sale {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { select : field "SELECT", filter : field "FILTER", order : field
+			List { select : exact "SELECT", filter : exact "FILTER", order : exact
 			"ORDER", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -219,6 +221,8 @@ pub mod sale {
 		#[non_exhaustive]
 		pub struct Update {
 			/// `ID`: `string`, required.
+			///
+			/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 			pub id: String,
 			/// `FIELDS`: `object`, optional.
 			pub fields: Option<update::Fields>,
@@ -241,10 +245,10 @@ pub mod sale {
 			}
 		}
 		extra_setter!(Update);
-		serialize_map!(Update { req "ID" id, opt "FIELDS" fields, rest "" extra });
+		serialize_map!(Update { num "ID" id, opt "FIELDS" fields, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Update { id : field "ID", fields : field "FIELDS", extra : rest "", }
+			Update { id : field "ID", fields : exact "FIELDS", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Update);
@@ -369,7 +373,7 @@ pub mod sale {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Add { name : field "NAME", sort : field "SORT", code : field "CODE",
+				Add { name : field "NAME", sort : exact "SORT", code : field "CODE",
 				settings : field "SETTINGS", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -385,6 +389,8 @@ pub mod sale {
 			#[non_exhaustive]
 			pub struct Delete {
 				/// `ID`: `string`, required.
+				///
+				/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 				pub id: String,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
@@ -399,7 +405,7 @@ pub mod sale {
 				}
 			}
 			extra_setter!(Delete);
-			serialize_map!(Delete { req "ID" id, rest "" extra });
+			serialize_map!(Delete { num "ID" id, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
 			from_value!(Delete { id : field "ID", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
@@ -618,8 +624,8 @@ pub mod sale {
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
 					SettingsCodes { name : exact "NAME", description : exact
-					"DESCRIPTION", sort : field "SORT", group : exact "GROUP", default :
-					field "DEFAULT", input : field "INPUT", extra : rest "", }
+					"DESCRIPTION", sort : exact "SORT", group : exact "GROUP", default :
+					exact "DEFAULT", input : exact "INPUT", extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(SettingsCodes);
@@ -749,7 +755,7 @@ pub mod sale {
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
 					SettingsCheckoutData { return_url : exact "RETURN_URL", paysystem_id
-					: exact "PAYSYSTEM_ID", payment_id : field "PAYMENT_ID", sum : field
+					: exact "PAYSYSTEM_ID", payment_id : exact "PAYMENT_ID", sum : exact
 					"SUM", currency : exact "CURRENCY", external_payment_id : exact
 					"EXTERNAL_PAYMENT_ID", extra : rest "", }
 				);
@@ -801,8 +807,8 @@ pub mod sale {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					SettingsIframeData { bx_system_params : field "BX_SYSTEM_PARAMS",
-					bx_computed_style : field "BX_COMPUTED_STYLE", extra : rest "", }
+					SettingsIframeData { bx_system_params : exact "BX_SYSTEM_PARAMS",
+					bx_computed_style : exact "BX_COMPUTED_STYLE", extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(SettingsIframeData);
@@ -905,9 +911,9 @@ pub mod sale {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					Settings { codes : field "CODES", form_data : field "FORM_DATA",
-					checkout_data : field "CHECKOUT_DATA", iframe_data : field
-					"IFRAME_DATA", client_type : field "CLIENT_TYPE", currency : field
+					Settings { codes : field "CODES", form_data : exact "FORM_DATA",
+					checkout_data : exact "CHECKOUT_DATA", iframe_data : exact
+					"IFRAME_DATA", client_type : exact "CLIENT_TYPE", currency : exact
 					"CURRENCY", extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -1071,8 +1077,8 @@ pub mod sale {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					Fields { name : exact "NAME", code : exact "CODE", settings : field
-					"SETTINGS", sort : field "SORT", extra : rest "", }
+					Fields { name : exact "NAME", code : exact "CODE", settings : exact
+					"SETTINGS", sort : exact "SORT", extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Fields);
@@ -1134,6 +1140,8 @@ pub mod sale {
 				/// `INVOICE_ID`: `integer`, required.
 				pub invoice_id: i64,
 				/// `PAY_SYSTEM_ID`: `string`, optional.
+				///
+				/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 				pub pay_system_id: Option<String>,
 				/// `BX_REST_HANDLER`: `string`, optional.
 				pub bx_rest_handler: Option<String>,
@@ -1163,8 +1171,8 @@ pub mod sale {
 			}
 			extra_setter!(Invoice);
 			serialize_map!(
-				Invoice { req "INVOICE_ID" invoice_id, opt "PAY_SYSTEM_ID" pay_system_id,
-				opt "BX_REST_HANDLER" bx_rest_handler, rest "" extra }
+				Invoice { req "INVOICE_ID" invoice_id, opt_num "PAY_SYSTEM_ID"
+				pay_system_id, opt "BX_REST_HANDLER" bx_rest_handler, rest "" extra }
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
@@ -1187,6 +1195,8 @@ pub mod sale {
 				/// `PAYMENT_ID`: `integer`, required.
 				pub payment_id: i64,
 				/// `PAY_SYSTEM_ID`: `string`, required.
+				///
+				/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 				pub pay_system_id: String,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
@@ -1206,7 +1216,7 @@ pub mod sale {
 			}
 			extra_setter!(Payment);
 			serialize_map!(
-				Payment { req "PAYMENT_ID" payment_id, req "PAY_SYSTEM_ID" pay_system_id,
+				Payment { req "PAYMENT_ID" payment_id, num "PAY_SYSTEM_ID" pay_system_id,
 				rest "" extra }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -1302,6 +1312,8 @@ pub mod sale {
 			#[non_exhaustive]
 			pub struct Get {
 				/// `ID`: `string`, required.
+				///
+				/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 				pub id: String,
 				/// `PERSON_TYPE_ID`: `integer`, required.
 				pub person_type_id: i64,
@@ -1323,7 +1335,7 @@ pub mod sale {
 			}
 			extra_setter!(Get);
 			serialize_map!(
-				Get { req "ID" id, req "PERSON_TYPE_ID" person_type_id, rest "" extra }
+				Get { num "ID" id, req "PERSON_TYPE_ID" person_type_id, rest "" extra }
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
@@ -1343,6 +1355,8 @@ pub mod sale {
 			#[non_exhaustive]
 			pub struct Update {
 				/// `ID`: `string`, required.
+				///
+				/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 				pub id: String,
 				/// `PERSON_TYPE_ID`: `integer`, optional.
 				pub person_type_id: Option<i64>,
@@ -1372,12 +1386,12 @@ pub mod sale {
 			}
 			extra_setter!(Update);
 			serialize_map!(
-				Update { req "ID" id, opt "PERSON_TYPE_ID" person_type_id, req "SETTINGS"
+				Update { num "ID" id, opt "PERSON_TYPE_ID" person_type_id, req "SETTINGS"
 				settings, rest "" extra }
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Update { id : field "ID", person_type_id : field "PERSON_TYPE_ID",
+				Update { id : field "ID", person_type_id : exact "PERSON_TYPE_ID",
 				settings : field "SETTINGS", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -1455,6 +1469,8 @@ pub mod sale {
 					/// `INVOICE_ID`: `integer`, required.
 					pub invoice_id: i64,
 					/// `PAY_SYSTEM_ID`: `string`, optional.
+					///
+					/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 					pub pay_system_id: Option<String>,
 					/// `BX_REST_HANDLER`: `string`, optional.
 					pub bx_rest_handler: Option<String>,
@@ -1484,8 +1500,8 @@ pub mod sale {
 				}
 				extra_setter!(Get);
 				serialize_map!(
-					Get { req "INVOICE_ID" invoice_id, opt "PAY_SYSTEM_ID" pay_system_id,
-					opt "BX_REST_HANDLER" bx_rest_handler, rest "" extra }
+					Get { req "INVOICE_ID" invoice_id, opt_num "PAY_SYSTEM_ID"
+					pay_system_id, opt "BX_REST_HANDLER" bx_rest_handler, rest "" extra }
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
@@ -1573,6 +1589,8 @@ pub mod sale {
 					/// `PAYMENT_ID`: `integer`, required.
 					pub payment_id: i64,
 					/// `PAY_SYSTEM_ID`: `string`, required.
+					///
+					/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 					pub pay_system_id: String,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
@@ -1592,7 +1610,7 @@ pub mod sale {
 				}
 				extra_setter!(Get);
 				serialize_map!(
-					Get { req "PAYMENT_ID" payment_id, req "PAY_SYSTEM_ID" pay_system_id,
+					Get { req "PAYMENT_ID" payment_id, num "PAY_SYSTEM_ID" pay_system_id,
 					rest "" extra }
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -1866,9 +1884,9 @@ pub mod sale {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				Fields { name : exact "NAME", description : exact "DESCRIPTION",
-				person_type_id : field "PERSON_TYPE_ID", bx_rest_handler : exact
-				"BX_REST_HANDLER", active : field "ACTIVE", logotype : exact "LOGOTYPE",
-				new_window : field "NEW_WINDOW", xml_id : exact "XML_ID", extra : rest
+				person_type_id : exact "PERSON_TYPE_ID", bx_rest_handler : exact
+				"BX_REST_HANDLER", active : exact "ACTIVE", logotype : exact "LOGOTYPE",
+				new_window : exact "NEW_WINDOW", xml_id : exact "XML_ID", extra : rest
 				"", }
 			);
 			#[cfg(feature = "deserialize-params")]

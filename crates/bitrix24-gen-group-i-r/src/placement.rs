@@ -86,7 +86,7 @@ serialize_map!(
 from_value!(
 	Bind { placement : field "PLACEMENT", handler : field "HANDLER", title : exact
 	"TITLE", description : exact "DESCRIPTION", group_name : exact "GROUP_NAME", lang_all
-	: field "LANG_ALL", options : field "OPTIONS", user_id : field "USER_ID", extra :
+	: exact "LANG_ALL", options : exact "OPTIONS", user_id : exact "USER_ID", extra :
 	rest "", }
 );
 #[cfg(feature = "deserialize-params")]
@@ -156,7 +156,7 @@ impl List {
 extra_setter!(List);
 serialize_map!(List { opt "SCOPE" scope, opt "FULL" full, rest "" extra });
 #[cfg(feature = "deserialize-params")]
-from_value!(List { scope : exact "SCOPE", full : field "FULL", extra : rest "", });
+from_value!(List { scope : exact "SCOPE", full : exact "FULL", extra : rest "", });
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(List);
 /// `placement.unbind`: REST 2, scope `placement`.
@@ -206,7 +206,7 @@ serialize_map!(
 );
 #[cfg(feature = "deserialize-params")]
 from_value!(
-	Unbind { placement : field "PLACEMENT", handler : exact "HANDLER", user_id : field
+	Unbind { placement : field "PLACEMENT", handler : exact "HANDLER", user_id : exact
 	"USER_ID", extra : rest "", }
 );
 #[cfg(feature = "deserialize-params")]
@@ -415,7 +415,7 @@ pub mod userfieldtype {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Add { user_type_id : field "USER_TYPE_ID", handler : field "HANDLER", title :
-		exact "TITLE", description : exact "DESCRIPTION", options : field "OPTIONS",
+		exact "TITLE", description : exact "DESCRIPTION", options : exact "OPTIONS",
 		extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -535,7 +535,7 @@ pub mod userfieldtype {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Update { user_type_id : field "USER_TYPE_ID", handler : field "HANDLER", title :
-		field "TITLE", description : exact "DESCRIPTION", options : field "OPTIONS",
+		field "TITLE", description : exact "DESCRIPTION", options : exact "OPTIONS",
 		extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]

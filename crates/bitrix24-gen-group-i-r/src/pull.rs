@@ -52,7 +52,7 @@ pub mod application {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Get { cache : field "CACHE", reopen : field "REOPEN", extra : rest "", }
+			Get { cache : exact "CACHE", reopen : exact "REOPEN", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
@@ -357,8 +357,8 @@ pub mod application {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Add { command : field "COMMAND", params : field "PARAMS", module_id : exact
-			"MODULE_ID", user_id : field "USER_ID", extra : rest "", }
+			Add { command : field "COMMAND", params : exact "PARAMS", module_id : exact
+			"MODULE_ID", user_id : exact "USER_ID", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);

@@ -57,7 +57,7 @@ pub mod comment {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Add { type_id : field "typeId", item_id : field "itemId", fields : field
+		Add { type_id : exact "typeId", item_id : exact "itemId", fields : exact
 		"fields", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -136,7 +136,7 @@ pub mod comment {
 	extra_setter!(Update);
 	serialize_map!(Update { opt "id" id, opt "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
+	from_value!(Update { id : exact "id", fields : exact "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `rpa.comment.add`.
@@ -184,7 +184,7 @@ pub mod comment {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { description : exact "description", files : field "files", extra :
+			Fields { description : exact "description", files : exact "files", extra :
 			rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -260,7 +260,7 @@ pub mod comment {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { description : field "description", files : field "files", extra :
+			Fields { description : exact "description", files : exact "files", extra :
 			rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -318,7 +318,7 @@ pub mod fields {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		GetSettings { type_id : field "typeId", stage_id : field "stageId", extra : rest
+		GetSettings { type_id : field "typeId", stage_id : exact "stageId", extra : rest
 		"", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -370,7 +370,7 @@ pub mod fields {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		SetSettings { type_id : field "typeId", stage_id : field "stageId", fields :
+		SetSettings { type_id : field "typeId", stage_id : exact "stageId", fields :
 		field "fields", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -427,7 +427,7 @@ pub mod fields {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		SetVisibilitySettings { type_id : field "typeId", visibility : field
-		"visibility", stage_id : field "stageId", fields : field "fields", extra : rest
+		"visibility", stage_id : exact "stageId", fields : field "fields", extra : rest
 		"", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -521,7 +521,7 @@ pub mod item {
 	serialize_map!(Add { req "typeId" type_id, opt "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Add { type_id : field "typeId", fields : field "fields", extra : rest "", }
+		Add { type_id : field "typeId", fields : exact "fields", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
@@ -602,7 +602,7 @@ pub mod item {
 	extra_setter!(Get);
 	serialize_map!(Get { opt "typeId" type_id, opt "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { type_id : field "typeId", id : field "id", extra : rest "", });
+	from_value!(Get { type_id : exact "typeId", id : exact "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `rpa.item.getTasks`: REST 2, scope `rpa`.
@@ -648,7 +648,7 @@ pub mod item {
 	serialize_map!(GetTasks { opt "typeId" type_id, opt "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		GetTasks { type_id : field "typeId", id : field "id", extra : rest "", }
+		GetTasks { type_id : exact "typeId", id : exact "id", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetTasks);
@@ -718,8 +718,8 @@ pub mod item {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { type_id : field "typeId", order : field "order", filter : field "filter",
-		start : field "start", extra : rest "", }
+		List { type_id : exact "typeId", order : exact "order", filter : exact "filter",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -771,7 +771,7 @@ pub mod item {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Update { type_id : field "typeId", id : field "id", fields : field "fields",
+		Update { type_id : exact "typeId", id : exact "id", fields : field "fields",
 		extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -1041,7 +1041,7 @@ pub mod item {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { stage_id : field "stageId", uf_rpa : pattern "UF_RPA_*", extra :
+			Fields { stage_id : exact "stageId", uf_rpa : pattern "UF_RPA_*", extra :
 			rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -1192,7 +1192,7 @@ pub mod stage {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		ListForType { type_id : field "typeId", start : field "start", extra : rest "", }
+		ListForType { type_id : field "typeId", start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(ListForType);
@@ -1238,7 +1238,7 @@ pub mod stage {
 	extra_setter!(Update);
 	serialize_map!(Update { opt "id" id, opt "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
+	from_value!(Update { id : exact "id", fields : exact "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `rpa.stage.add`.
@@ -1312,8 +1312,8 @@ pub mod stage {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { name : field "name", type_id : field "typeId", code : field "code",
-			color : field "color", sort : field "sort", semantic : field "semantic",
+			Fields { name : field "name", type_id : field "typeId", code : exact "code",
+			color : exact "color", sort : exact "sort", semantic : exact "semantic",
 			extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -1497,8 +1497,8 @@ pub mod stage {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { name : field "name", code : field "code", color : field "color",
-			sort : field "sort", semantic : field "semantic", extra : rest "", }
+			Fields { name : exact "name", code : exact "code", color : exact "color",
+			sort : exact "sort", semantic : exact "semantic", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -1578,7 +1578,7 @@ pub mod task {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		AddUser { type_id : field "typeId", stage_id : field "stageId",
+		AddUser { type_id : exact "typeId", stage_id : exact "stageId",
 		automation_rule_name : exact "Automation rule name", user_value : exact
 		"userValue", extra : rest "", }
 	);
@@ -1638,7 +1638,7 @@ pub mod task {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Delete { type_id : field "typeId", stage_id : field "stageId", robot_name : exact
+		Delete { type_id : exact "typeId", stage_id : exact "stageId", robot_name : exact
 		"robotName", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -1775,7 +1775,7 @@ pub mod timeline {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Add { type_id : field "typeId", item_id : field "itemId", fields : field
+		Add { type_id : exact "typeId", item_id : exact "itemId", fields : exact
 		"fields", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -1868,7 +1868,7 @@ pub mod timeline {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		ListForItem { type_id : field "typeId", item_id : field "itemId", start : field
+		ListForItem { type_id : exact "typeId", item_id : exact "itemId", start : exact
 		"start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -1915,7 +1915,7 @@ pub mod timeline {
 	extra_setter!(Update);
 	serialize_map!(Update { opt "id" id, opt "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
+	from_value!(Update { id : exact "id", fields : exact "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// `rpa.timeline.updateIsFixed`: REST 2, scope `rpa`.
@@ -1965,7 +1965,7 @@ pub mod timeline {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		UpdateIsFixed { id : field "id", is_fixed : field "isFixed", extra : rest "", }
+		UpdateIsFixed { id : exact "id", is_fixed : exact "isFixed", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(UpdateIsFixed);
@@ -2347,8 +2347,8 @@ pub mod type_ {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", order : field "order", filter : field "filter",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", order : exact "order", filter : exact "filter",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -2394,7 +2394,7 @@ pub mod type_ {
 	extra_setter!(Update);
 	serialize_map!(Update { opt "id" id, opt "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
+	from_value!(Update { id : exact "id", fields : exact "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
 	/// Types of `rpa.type.add`.
@@ -2454,8 +2454,8 @@ pub mod type_ {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { title : field "title", image : exact "image", settings : field
-			"settings", permissions : field "permissions", extra : rest "", }
+			Fields { title : field "title", image : exact "image", settings : exact
+			"settings", permissions : exact "permissions", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);

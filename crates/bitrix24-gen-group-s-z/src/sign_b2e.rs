@@ -178,8 +178,8 @@ pub mod sign {
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
 					List { company_uuid : field "companyUuid", company_crm_id : field
-					"companyCrmId", language : exact "language", limit : field "limit",
-					offset : field "offset", extra : rest "", }
+					"companyCrmId", language : exact "language", limit : exact "limit",
+					offset : exact "offset", extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(List);
@@ -723,7 +723,7 @@ pub mod sign {
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
 					FieldsResponsible { employee_code : field "employeeCode", employee_id
-					: field "employeeId", user_id : field "userId", role : field "role",
+					: field "employeeId", user_id : field "userId", role : exact "role",
 					extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -1211,7 +1211,7 @@ pub mod sign {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Tail { limit : field "limit", offset : field "offset", extra : rest "", }
+				Tail { limit : exact "limit", offset : exact "offset", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Tail);
@@ -1331,7 +1331,7 @@ pub mod sign {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Tail { limit : field "limit", offset : field "offset", extra : rest "", }
+				Tail { limit : exact "limit", offset : exact "offset", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Tail);

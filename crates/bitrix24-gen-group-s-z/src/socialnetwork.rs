@@ -110,8 +110,8 @@ pub mod api {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { filter : field "filter", select : field "select", order : field
-			"order", params : field "params", start : field "start", extra : rest "", }
+			List { filter : exact "filter", select : exact "select", order : exact
+			"order", params : exact "params", start : exact "start", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
@@ -374,7 +374,7 @@ pub mod api {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Params { group_id : field "groupId", select : field "select", mode :
+				Params { group_id : field "groupId", select : exact "select", mode :
 				exact "mode", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -1065,12 +1065,12 @@ pub mod api {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Filter { id : field "ID", name : exact "NAME", owner_id : field
-				"OWNER_ID", active : field "ACTIVE", visible : field "VISIBLE", opened :
-				field "OPENED", closed : field "CLOSED", project : field "PROJECT",
-				subject_id : field "SUBJECT_ID", site_id : exact "SITE_ID", date_create :
-				field "DATE_CREATE", date_update : field "DATE_UPDATE", date_activity :
-				field "DATE_ACTIVITY", extra : rest "", }
+				Filter { id : exact "ID", name : exact "NAME", owner_id : exact
+				"OWNER_ID", active : exact "ACTIVE", visible : exact "VISIBLE", opened :
+				exact "OPENED", closed : exact "CLOSED", project : exact "PROJECT",
+				subject_id : exact "SUBJECT_ID", site_id : exact "SITE_ID", date_create :
+				exact "DATE_CREATE", date_update : exact "DATE_UPDATE", date_activity :
+				exact "DATE_ACTIVITY", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Filter);
@@ -1352,19 +1352,19 @@ pub mod api {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Select { id : field "ID", active : exact "ACTIVE", subject_id : field
+				Select { id : exact "ID", active : exact "ACTIVE", subject_id : exact
 				"SUBJECT_ID", name : exact "NAME", description : exact "DESCRIPTION",
 				keywords : exact "KEYWORDS", closed : exact "CLOSED", visible : exact
 				"VISIBLE", opened : exact "OPENED", project : exact "PROJECT", landing :
-				exact "LANDING", date_create : field "DATE_CREATE", date_update : field
-				"DATE_UPDATE", date_activity : field "DATE_ACTIVITY", image_id : field
-				"IMAGE_ID", avatar_type : exact "AVATAR_TYPE", owner_id : field
-				"OWNER_ID", number_of_members : field "NUMBER_OF_MEMBERS",
-				number_of_moderators : field "NUMBER_OF_MODERATORS", initiate_perms :
-				exact "INITIATE_PERMS", project_date_start : field "PROJECT_DATE_START",
-				project_date_finish : field "PROJECT_DATE_FINISH", scrum_owner_id : field
-				"SCRUM_OWNER_ID", scrum_master_id : field "SCRUM_MASTER_ID",
-				scrum_sprint_duration : field "SCRUM_SPRINT_DURATION",
+				exact "LANDING", date_create : exact "DATE_CREATE", date_update : exact
+				"DATE_UPDATE", date_activity : exact "DATE_ACTIVITY", image_id : exact
+				"IMAGE_ID", avatar_type : exact "AVATAR_TYPE", owner_id : exact
+				"OWNER_ID", number_of_members : exact "NUMBER_OF_MEMBERS",
+				number_of_moderators : exact "NUMBER_OF_MODERATORS", initiate_perms :
+				exact "INITIATE_PERMS", project_date_start : exact "PROJECT_DATE_START",
+				project_date_finish : exact "PROJECT_DATE_FINISH", scrum_owner_id : exact
+				"SCRUM_OWNER_ID", scrum_master_id : exact "SCRUM_MASTER_ID",
+				scrum_sprint_duration : exact "SCRUM_SPRINT_DURATION",
 				scrum_task_responsible : exact "SCRUM_TASK_RESPONSIBLE", type_ : exact
 				"TYPE", avatar : exact "AVATAR", extra : rest "", }
 			);
@@ -1520,12 +1520,12 @@ pub mod api {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Order { id : field "ID", name : exact "NAME", owner_id : field
-				"OWNER_ID", active : field "ACTIVE", visible : field "VISIBLE", opened :
-				field "OPENED", closed : field "CLOSED", project : field "PROJECT",
-				subject_id : field "SUBJECT_ID", site_id : exact "SITE_ID", date_create :
-				field "DATE_CREATE", date_update : field "DATE_UPDATE", date_activity :
-				field "DATE_ACTIVITY", extra : rest "", }
+				Order { id : exact "ID", name : exact "NAME", owner_id : exact
+				"OWNER_ID", active : exact "ACTIVE", visible : exact "VISIBLE", opened :
+				exact "OPENED", closed : exact "CLOSED", project : exact "PROJECT",
+				subject_id : exact "SUBJECT_ID", site_id : exact "SITE_ID", date_create :
+				exact "DATE_CREATE", date_update : exact "DATE_UPDATE", date_activity :
+				exact "DATE_ACTIVITY", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Order);
@@ -1625,9 +1625,9 @@ pub mod api {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Params { is_admin : field "IS_ADMIN", site_id : exact "siteId", mode :
-				exact "mode", features : field "features", mandatory_features : field
-				"mandatoryFeatures", should_select_dialog_id : field
+				Params { is_admin : exact "IS_ADMIN", site_id : exact "siteId", mode :
+				exact "mode", features : exact "features", mandatory_features : exact
+				"mandatoryFeatures", should_select_dialog_id : exact
 				"shouldSelectDialogId", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]

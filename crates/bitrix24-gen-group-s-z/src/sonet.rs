@@ -361,13 +361,13 @@ pub mod sonet_group {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Create { name : field "NAME", description : exact "DESCRIPTION", visible : field
-		"VISIBLE", opened : field "OPENED", closed : field "CLOSED", keywords : exact
-		"KEYWORDS", initiate_perms : field "INITIATE_PERMS", project : field "PROJECT",
-		project_date_start : field "PROJECT_DATE_START", project_date_finish : field
-		"PROJECT_DATE_FINISH", scrum_master_id : field "SCRUM_MASTER_ID", owner_id :
-		field "OWNER_ID", image : field "IMAGE", image_file_id : field "IMAGE_FILE_ID",
-		site_id : field "SITE_ID", subject_id : field "SUBJECT_ID", extra : rest "", }
+		Create { name : field "NAME", description : exact "DESCRIPTION", visible : exact
+		"VISIBLE", opened : exact "OPENED", closed : exact "CLOSED", keywords : exact
+		"KEYWORDS", initiate_perms : exact "INITIATE_PERMS", project : exact "PROJECT",
+		project_date_start : exact "PROJECT_DATE_START", project_date_finish : exact
+		"PROJECT_DATE_FINISH", scrum_master_id : exact "SCRUM_MASTER_ID", owner_id :
+		exact "OWNER_ID", image : exact "IMAGE", image_file_id : exact "IMAGE_FILE_ID",
+		site_id : exact "SITE_ID", subject_id : exact "SUBJECT_ID", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Create);
@@ -475,8 +475,8 @@ pub mod sonet_group {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Get { order : field "ORDER", filter : field "FILTER", group_id : field
-		"GROUP_ID", is_admin : field "IS_ADMIN", start : field "start", extra : rest "",
+		Get { order : exact "ORDER", filter : exact "FILTER", group_id : exact
+		"GROUP_ID", is_admin : exact "IS_ADMIN", start : exact "start", extra : rest "",
 		}
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -676,11 +676,11 @@ pub mod sonet_group {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Update { group_id : field "GROUP_ID", name : exact "NAME", description : exact
-		"DESCRIPTION", visible : field "VISIBLE", opened : field "OPENED", closed : field
-		"CLOSED", keywords : exact "KEYWORDS", initiate_perms : field "INITIATE_PERMS",
-		project_date_start : field "PROJECT_DATE_START", project_date_finish : field
-		"PROJECT_DATE_FINISH", owner_id : field "OWNER_ID", image : field "IMAGE",
-		image_file_id : field "IMAGE_FILE_ID", site_id : field "SITE_ID", extra : rest
+		"DESCRIPTION", visible : exact "VISIBLE", opened : exact "OPENED", closed : exact
+		"CLOSED", keywords : exact "KEYWORDS", initiate_perms : exact "INITIATE_PERMS",
+		project_date_start : exact "PROJECT_DATE_START", project_date_finish : exact
+		"PROJECT_DATE_FINISH", owner_id : exact "OWNER_ID", image : exact "IMAGE",
+		image_file_id : exact "IMAGE_FILE_ID", site_id : exact "SITE_ID", extra : rest
 		"", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -963,11 +963,11 @@ pub mod sonet_group {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Filter { id : field "ID", name : exact "NAME", owner_id : field "OWNER_ID",
-			active : field "ACTIVE", visible : field "VISIBLE", opened : field "OPENED",
-			closed : field "CLOSED", date_create : field "DATE_CREATE", date_update :
-			field "DATE_UPDATE", date_activity : field "DATE_ACTIVITY", is_extranet :
-			field "IS_EXTRANET", extra : rest "", }
+			Filter { id : exact "ID", name : exact "NAME", owner_id : exact "OWNER_ID",
+			active : exact "ACTIVE", visible : exact "VISIBLE", opened : exact "OPENED",
+			closed : exact "CLOSED", date_create : exact "DATE_CREATE", date_update :
+			exact "DATE_UPDATE", date_activity : exact "DATE_ACTIVITY", is_extranet :
+			exact "IS_EXTRANET", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);

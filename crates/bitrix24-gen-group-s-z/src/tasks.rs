@@ -103,7 +103,7 @@ pub mod v3 {
 		extra_setter!(Get);
 		serialize_map!(Get { req "id" id, opt "select" select, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		from_value!(Get { id : field "id", select : field "select", extra : rest "", });
+		from_value!(Get { id : field "id", select : exact "select", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
 		/// `tasks.task.list`: REST 3.0, scope `tasks`.
@@ -171,8 +171,8 @@ pub mod v3 {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { select : field "select", filter : field "filter", order : field
-			"order", pagination : field "pagination", extra : rest "", }
+			List { select : exact "select", filter : exact "filter", order : exact
+			"order", pagination : exact "pagination", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
@@ -289,7 +289,7 @@ pub mod v3 {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					Get { name : field "name", select : field "select", extra : rest "",
+					Get { name : field "name", select : exact "select", extra : rest "",
 					}
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -329,7 +329,7 @@ pub mod v3 {
 				extra_setter!(List);
 				serialize_map!(List { opt "select" select, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				from_value!(List { select : field "select", extra : rest "", });
+				from_value!(List { select : exact "select", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(List);
 				/// Types of `tasks.task.access.field.get`.
@@ -1513,7 +1513,7 @@ pub mod v3 {
 					);
 					#[cfg(feature = "deserialize-params")]
 					from_value!(
-						Get { name : field "name", select : field "select", extra : rest
+						Get { name : field "name", select : exact "select", extra : rest
 						"", }
 					);
 					#[cfg(feature = "deserialize-params")]
@@ -1558,7 +1558,7 @@ pub mod v3 {
 					extra_setter!(List);
 					serialize_map!(List { opt "select" select, rest "" extra });
 					#[cfg(feature = "deserialize-params")]
-					from_value!(List { select : field "select", extra : rest "", });
+					from_value!(List { select : exact "select", extra : rest "", });
 					#[cfg(feature = "deserialize-params")]
 					deserialize_via_from_value!(List);
 					/// Types of `tasks.task.chat.message.field.get`.
@@ -1948,7 +1948,7 @@ pub mod v3 {
 			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Get { name : field "name", select : field "select", extra : rest "", }
+				Get { name : field "name", select : exact "select", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
@@ -1987,7 +1987,7 @@ pub mod v3 {
 			extra_setter!(List);
 			serialize_map!(List { opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			from_value!(List { select : field "select", extra : rest "", });
+			from_value!(List { select : exact "select", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// Types of `tasks.task.field.get`.
@@ -2282,7 +2282,7 @@ pub mod v3 {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					Get { name : field "name", select : field "select", extra : rest "",
+					Get { name : field "name", select : exact "select", extra : rest "",
 					}
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -2322,7 +2322,7 @@ pub mod v3 {
 				extra_setter!(List);
 				serialize_map!(List { opt "select" select, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				from_value!(List { select : field "select", extra : rest "", });
+				from_value!(List { select : exact "select", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(List);
 				/// Types of `tasks.task.file.field.get`.
@@ -3484,8 +3484,8 @@ pub mod v3 {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				List { order : field "order", filter : field "filter", select : field
-				"select", pagination : field "pagination", extra : rest "", }
+				List { order : exact "order", filter : field "filter", select : exact
+				"select", pagination : exact "pagination", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);

@@ -57,7 +57,7 @@ pub mod call {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		AttachTranscription { call_id : field "CALL_ID", messages : field "MESSAGES",
-		cost : field "COST", cost_currency : exact "COST_CURRENCY", extra : rest "", }
+		cost : exact "COST", cost_currency : exact "COST_CURRENCY", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(AttachTranscription);
@@ -649,10 +649,10 @@ pub mod external_call {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Finish { call_id : field "CALL_ID", user_id : field "USER_ID", user_phone_inner :
-		field "USER_PHONE_INNER", duration : field "DURATION", cost : field "COST",
-		cost_currency : exact "COST_CURRENCY", status_code : field "STATUS_CODE",
+		field "USER_PHONE_INNER", duration : exact "DURATION", cost : exact "COST",
+		cost_currency : exact "COST_CURRENCY", status_code : exact "STATUS_CODE",
 		failed_reason : exact "FAILED_REASON", record_url : exact "RECORD_URL", vote :
-		field "VOTE", add_to_chat : field "ADD_TO_CHAT", extra : rest "", }
+		exact "VOTE", add_to_chat : exact "ADD_TO_CHAT", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Finish);
@@ -692,7 +692,7 @@ pub mod external_call {
 	serialize_map!(Hide { req "CALL_ID" call_id, opt "USER_ID" user_id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Hide { call_id : field "CALL_ID", user_id : field "USER_ID", extra : rest "", }
+		Hide { call_id : field "CALL_ID", user_id : exact "USER_ID", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Hide);
@@ -841,10 +841,10 @@ pub mod external_call {
 	from_value!(
 		Register { user_id : field "USER_ID", user_phone_inner : field
 		"USER_PHONE_INNER", phone_number : field "PHONE_NUMBER", type_ : field "TYPE",
-		call_start_date : exact "CALL_START_DATE", crm_create : field "CRM_CREATE",
-		crm_source : exact "CRM_SOURCE", crm_entity_type : field "CRM_ENTITY_TYPE",
-		crm_entity_id : field "CRM_ENTITY_ID", show : field "SHOW", add_to_chat : field
-		"ADD_TO_CHAT", call_list_id : field "CALL_LIST_ID", line_number : exact
+		call_start_date : exact "CALL_START_DATE", crm_create : exact "CRM_CREATE",
+		crm_source : exact "CRM_SOURCE", crm_entity_type : exact "CRM_ENTITY_TYPE",
+		crm_entity_id : exact "CRM_ENTITY_ID", show : exact "SHOW", add_to_chat : exact
+		"ADD_TO_CHAT", call_list_id : exact "CALL_LIST_ID", line_number : exact
 		"LINE_NUMBER", external_call_id : exact "EXTERNAL_CALL_ID", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -917,7 +917,7 @@ pub mod external_call {
 	serialize_map!(Show { req "CALL_ID" call_id, opt "USER_ID" user_id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Show { call_id : field "CALL_ID", user_id : field "USER_ID", extra : rest "", }
+		Show { call_id : field "CALL_ID", user_id : exact "USER_ID", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Show);
@@ -1479,7 +1479,7 @@ pub mod external_line {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Add { number : field "NUMBER", name : exact "NAME", crm_auto_create : field
+		Add { number : field "NUMBER", name : exact "NAME", crm_auto_create : exact
 		"CRM_AUTO_CREATE", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -1588,7 +1588,7 @@ pub mod external_line {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Update { number : field "NUMBER", name : exact "NAME", crm_auto_create : field
+		Update { number : field "NUMBER", name : exact "NAME", crm_auto_create : exact
 		"CRM_AUTO_CREATE", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -2379,7 +2379,7 @@ pub mod voximplant {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Add { server : field "SERVER", login : field "LOGIN", password : exact
-			"PASSWORD", type_ : field "TYPE", title : exact "TITLE", extra : rest "", }
+			"PASSWORD", type_ : exact "TYPE", title : exact "TITLE", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
@@ -2477,8 +2477,8 @@ pub mod voximplant {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Get { filter : field "FILTER", sort : exact "SORT", order : field "ORDER",
-			start : field "start", extra : rest "", }
+			Get { filter : exact "FILTER", sort : exact "SORT", order : exact "ORDER",
+			start : exact "start", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
@@ -3024,15 +3024,15 @@ pub mod voximplant {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Filter { id : field "ID", type_ : field "TYPE", title : exact "TITLE",
-				config_id : field "CONFIG_ID", reg_id : field "REG_ID", app_id : exact
+				Filter { id : exact "ID", type_ : exact "TYPE", title : exact "TITLE",
+				config_id : exact "CONFIG_ID", reg_id : exact "REG_ID", app_id : exact
 				"APP_ID", server : exact "SERVER", login : exact "LOGIN", password :
 				exact "PASSWORD", incoming_server : exact "INCOMING_SERVER",
 				incoming_login : exact "INCOMING_LOGIN", incoming_password : exact
 				"INCOMING_PASSWORD", auth_user : exact "AUTH_USER", outbound_proxy :
-				exact "OUTBOUND_PROXY", detect_line_number : field "DETECT_LINE_NUMBER",
+				exact "OUTBOUND_PROXY", detect_line_number : exact "DETECT_LINE_NUMBER",
 				line_detect_header_order : exact "LINE_DETECT_HEADER_ORDER",
-				registration_status_code : field "REGISTRATION_STATUS_CODE",
+				registration_status_code : exact "REGISTRATION_STATUS_CODE",
 				registration_error_message : exact "REGISTRATION_ERROR_MESSAGE", extra :
 				rest "", }
 			);
@@ -3323,8 +3323,8 @@ pub mod voximplant {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Get { filter : field "FILTER", sort : exact "SORT", order : field "ORDER",
-			start : field "start", extra : rest "", }
+			Get { filter : exact "FILTER", sort : exact "SORT", order : exact "ORDER",
+			start : exact "start", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
@@ -3681,21 +3681,21 @@ pub mod voximplant {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Filter { id : field "ID", call_id : exact "CALL_ID", external_call_id :
+				Filter { id : exact "ID", call_id : exact "CALL_ID", external_call_id :
 				exact "EXTERNAL_CALL_ID", call_category : exact "CALL_CATEGORY",
-				portal_user_id : field "PORTAL_USER_ID", portal_number : exact
-				"PORTAL_NUMBER", phone_number : exact "PHONE_NUMBER", call_type : field
-				"CALL_TYPE", call_duration : field "CALL_DURATION", call_start_date :
-				field "CALL_START_DATE", call_log : exact "CALL_LOG", call_record_url :
-				exact "CALL_RECORD_URL", call_vote : field "CALL_VOTE", cost : field
-				"COST", cost_currency : exact "COST_CURRENCY", call_failed_code : field
+				portal_user_id : exact "PORTAL_USER_ID", portal_number : exact
+				"PORTAL_NUMBER", phone_number : exact "PHONE_NUMBER", call_type : exact
+				"CALL_TYPE", call_duration : exact "CALL_DURATION", call_start_date :
+				exact "CALL_START_DATE", call_log : exact "CALL_LOG", call_record_url :
+				exact "CALL_RECORD_URL", call_vote : exact "CALL_VOTE", cost : exact
+				"COST", cost_currency : exact "COST_CURRENCY", call_failed_code : exact
 				"CALL_FAILED_CODE", call_failed_reason : exact "CALL_FAILED_REASON",
-				crm_entity_type : field "CRM_ENTITY_TYPE", crm_entity_id : field
-				"CRM_ENTITY_ID", crm_activity_id : field "CRM_ACTIVITY_ID", rest_app_id :
-				field "REST_APP_ID", rest_app_name : exact "REST_APP_NAME", transcript_id
-				: field "TRANSCRIPT_ID", transcript_pending : field "TRANSCRIPT_PENDING",
-				session_id : field "SESSION_ID", redial_attempt : field "REDIAL_ATTEMPT",
-				comment : exact "COMMENT", record_duration : field "RECORD_DURATION",
+				crm_entity_type : exact "CRM_ENTITY_TYPE", crm_entity_id : exact
+				"CRM_ENTITY_ID", crm_activity_id : exact "CRM_ACTIVITY_ID", rest_app_id :
+				exact "REST_APP_ID", rest_app_name : exact "REST_APP_NAME", transcript_id
+				: exact "TRANSCRIPT_ID", transcript_pending : exact "TRANSCRIPT_PENDING",
+				session_id : exact "SESSION_ID", redial_attempt : exact "REDIAL_ATTEMPT",
+				comment : exact "COMMENT", record_duration : exact "RECORD_DURATION",
 				extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]

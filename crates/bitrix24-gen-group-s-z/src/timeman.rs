@@ -69,8 +69,8 @@ serialize_map!(
 );
 #[cfg(feature = "deserialize-params")]
 from_value!(
-	Close { user_id : field "USER_ID", time : field "TIME", report : exact "REPORT", lat
-	: field "LAT", lon : field "LON", extra : rest "", }
+	Close { user_id : exact "USER_ID", time : exact "TIME", report : exact "REPORT", lat
+	: exact "LAT", lon : exact "LON", extra : rest "", }
 );
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Close);
@@ -142,8 +142,8 @@ serialize_map!(
 );
 #[cfg(feature = "deserialize-params")]
 from_value!(
-	Open { user_id : field "USER_ID", time : field "TIME", report : exact "REPORT", lat :
-	field "LAT", lon : field "LON", extra : rest "", }
+	Open { user_id : exact "USER_ID", time : exact "TIME", report : exact "REPORT", lat :
+	exact "LAT", lon : exact "LON", extra : rest "", }
 );
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Open);
@@ -179,7 +179,7 @@ impl Pause {
 extra_setter!(Pause);
 serialize_map!(Pause { opt "USER_ID" user_id, rest "" extra });
 #[cfg(feature = "deserialize-params")]
-from_value!(Pause { user_id : field "USER_ID", extra : rest "", });
+from_value!(Pause { user_id : exact "USER_ID", extra : rest "", });
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Pause);
 /// `timeman.settings`: REST 2, scope `timeman`.
@@ -214,7 +214,7 @@ impl Settings {
 extra_setter!(Settings);
 serialize_map!(Settings { opt "USER_ID" user_id, rest "" extra });
 #[cfg(feature = "deserialize-params")]
-from_value!(Settings { user_id : field "USER_ID", extra : rest "", });
+from_value!(Settings { user_id : exact "USER_ID", extra : rest "", });
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Settings);
 /// `timeman.status`: REST 2, scope `timeman`.
@@ -249,7 +249,7 @@ impl Status {
 extra_setter!(Status);
 serialize_map!(Status { opt "USER_ID" user_id, rest "" extra });
 #[cfg(feature = "deserialize-params")]
-from_value!(Status { user_id : field "USER_ID", extra : rest "", });
+from_value!(Status { user_id : exact "USER_ID", extra : rest "", });
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Status);
 /// Types of `timeman.close`.
@@ -800,7 +800,7 @@ pub mod schedule {
 	extra_setter!(Get);
 	serialize_map!(Get { opt "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", extra : rest "", });
+	from_value!(Get { id : exact "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// Types of `timeman.schedule.get`.
@@ -1358,8 +1358,8 @@ pub mod timecontrol {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Add { report_id : field "REPORT_ID", user_id : field "USER_ID", text : field
-			"TEXT", type_ : exact "TYPE", calendar : field "CALENDAR", extra : rest "", }
+			Add { report_id : field "REPORT_ID", user_id : exact "USER_ID", text : field
+			"TEXT", type_ : exact "TYPE", calendar : exact "CALENDAR", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
@@ -1454,7 +1454,7 @@ pub mod timecontrol {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Get { user_id : field "USER_ID", month : field "MONTH", year : field "YEAR",
-			idle_minutes : field "IDLE_MINUTES", workday_hours : field "WORKDAY_HOURS",
+			idle_minutes : exact "IDLE_MINUTES", workday_hours : exact "WORKDAY_HOURS",
 			extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -1948,7 +1948,7 @@ pub mod timecontrol {
 			extra_setter!(Get);
 			serialize_map!(Get { opt "DEPARTMENT_ID" department_id, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			from_value!(Get { department_id : field "DEPARTMENT_ID", extra : rest "", });
+			from_value!(Get { department_id : exact "DEPARTMENT_ID", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
 			/// Types of `timeman.timecontrol.reports.users.get`.
@@ -2064,7 +2064,9 @@ pub mod timecontrol {
 			/// `ACTIVE`: `boolean`, optional.
 			///
 			/// Values: `true`, `0`.
-			pub active: Option<set::Active>,
+			///
+			/// Sent as `true`/`false`, as the docs' examples send it.
+			pub active: Option<bool>,
 			/// `MINIMUM_IDLE_FOR_REPORT`: `integer`, optional.
 			pub minimum_idle_for_report: Option<i64>,
 			/// `REGISTER_OFFLINE`: `boolean`, optional.
@@ -2113,7 +2115,7 @@ pub mod timecontrol {
 				}
 			}
 			/// Sets `ACTIVE`.
-			pub fn active(mut self, value: impl Into<set::Active>) -> Self {
+			pub fn active(mut self, value: impl Into<bool>) -> Self {
 				self.active = Some(value.into());
 				self
 			}
@@ -2198,14 +2200,14 @@ pub mod timecontrol {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Set { active : field "ACTIVE", minimum_idle_for_report : field
-			"MINIMUM_IDLE_FOR_REPORT", register_offline : field "REGISTER_OFFLINE",
-			register_idle : field "REGISTER_IDLE", register_desktop : field
-			"REGISTER_DESKTOP", report_request_type : field "REPORT_REQUEST_TYPE",
-			report_request_users : field "REPORT_REQUEST_USERS", report_simple_type :
-			field "REPORT_SIMPLE_TYPE", report_simple_users : field
-			"REPORT_SIMPLE_USERS", report_full_type : field "REPORT_FULL_TYPE",
-			report_full_users : field "REPORT_FULL_USERS", extra : rest "", }
+			Set { active : exact "ACTIVE", minimum_idle_for_report : exact
+			"MINIMUM_IDLE_FOR_REPORT", register_offline : exact "REGISTER_OFFLINE",
+			register_idle : exact "REGISTER_IDLE", register_desktop : exact
+			"REGISTER_DESKTOP", report_request_type : exact "REPORT_REQUEST_TYPE",
+			report_request_users : exact "REPORT_REQUEST_USERS", report_simple_type :
+			exact "REPORT_SIMPLE_TYPE", report_simple_users : exact
+			"REPORT_SIMPLE_USERS", report_full_type : exact "REPORT_FULL_TYPE",
+			report_full_users : exact "REPORT_FULL_USERS", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Set);
@@ -2357,18 +2359,6 @@ pub mod timecontrol {
 			}
 			string_enum!(Error { AccessError = "ACCESS_ERROR" });
 			error_code!(Error);
-			/// Allowed values of `params.ACTIVE` in `timeman.timecontrol.settings.set`.
-			#[derive(Debug, Clone, PartialEq, Eq)]
-			#[non_exhaustive]
-			pub enum Active {
-				/// `true`
-				True,
-				/// `0`
-				N0,
-				/// A value this version of the crate does not know, kept as sent.
-				Unknown(String),
-			}
-			string_enum!(Active { True = "true", N0 = "0" });
 			/// Allowed values of `params.REPORT_REQUEST_TYPE` in `timeman.timecontrol.settings.set`.
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
@@ -2489,8 +2479,8 @@ pub mod v3 {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { filter : field "filter", select : field "select", order : field
-			"order", pagination : field "pagination", extra : rest "", }
+			List { filter : field "filter", select : exact "select", order : exact
+			"order", pagination : exact "pagination", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
@@ -2535,7 +2525,7 @@ pub mod v3 {
 			serialize_map!(Get { req "name" name, opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Get { name : field "name", select : field "select", extra : rest "", }
+				Get { name : field "name", select : exact "select", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Get);
@@ -2574,7 +2564,7 @@ pub mod v3 {
 			extra_setter!(List);
 			serialize_map!(List { opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			from_value!(List { select : field "select", extra : rest "", });
+			from_value!(List { select : exact "select", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
 			/// Types of `timeman.record.field.get`.

@@ -446,7 +446,7 @@ from_value!(
 	Add { email : field "EMAIL", name : exact "NAME", last_name : exact "LAST_NAME",
 	second_name : exact "SECOND_NAME", personal_gender : exact "PERSONAL_GENDER",
 	personal_profession : exact "PERSONAL_PROFESSION", personal_www : exact
-	"PERSONAL_WWW", personal_birthday : exact "PERSONAL_BIRTHDAY", personal_photo : field
+	"PERSONAL_WWW", personal_birthday : exact "PERSONAL_BIRTHDAY", personal_photo : exact
 	"PERSONAL_PHOTO", personal_icq : exact "PERSONAL_ICQ", personal_phone : exact
 	"PERSONAL_PHONE", personal_fax : exact "PERSONAL_FAX", personal_mobile : exact
 	"PERSONAL_MOBILE", personal_pager : exact "PERSONAL_PAGER", personal_street : exact
@@ -459,7 +459,7 @@ from_value!(
 	work_pager : exact "WORK_PAGER", work_street : exact "WORK_STREET", work_mailbox :
 	exact "WORK_MAILBOX", work_city : exact "WORK_CITY", work_state : exact "WORK_STATE",
 	work_zip : exact "WORK_ZIP", work_country : exact "WORK_COUNTRY", work_profile :
-	exact "WORK_PROFILE", work_logo : field "WORK_LOGO", work_notes : exact "WORK_NOTES",
+	exact "WORK_PROFILE", work_logo : exact "WORK_LOGO", work_notes : exact "WORK_NOTES",
 	uf_skype_link : exact "UF_SKYPE_LINK", uf_zoom : exact "UF_ZOOM", uf_department :
 	exact "UF_DEPARTMENT", uf_interests : exact "UF_INTERESTS", uf_skills : exact
 	"UF_SKILLS", uf_web_sites : exact "UF_WEB_SITES", uf_xing : exact "UF_XING",
@@ -608,9 +608,9 @@ serialize_map!(
 );
 #[cfg(feature = "deserialize-params")]
 from_value!(
-	Get { sort : exact "sort", order : field "order", filter : exact "FILTER", admin_mode
-	: field "ADMIN_MODE", select : field "select", image_resize : exact "IMAGE_RESIZE",
-	start : field "start", extra : rest "", }
+	Get { sort : exact "sort", order : exact "order", filter : exact "FILTER", admin_mode
+	: exact "ADMIN_MODE", select : exact "select", image_resize : exact "IMAGE_RESIZE",
+	start : exact "start", extra : rest "", }
 );
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Get);
@@ -694,8 +694,8 @@ serialize_map!(
 );
 #[cfg(feature = "deserialize-params")]
 from_value!(
-	Search { filter : exact "FILTER", sort : exact "sort", order : field "order",
-	admin_mode : field "ADMIN_MODE", select : field "select", start : field "start",
+	Search { filter : exact "FILTER", sort : exact "sort", order : exact "order",
+	admin_mode : exact "ADMIN_MODE", select : exact "select", start : exact "start",
 	extra : rest "", }
 );
 #[cfg(feature = "deserialize-params")]
@@ -1160,11 +1160,11 @@ serialize_map!(
 );
 #[cfg(feature = "deserialize-params")]
 from_value!(
-	Update { id : field "ID", active : field "ACTIVE", email : exact "EMAIL", name :
+	Update { id : field "ID", active : exact "ACTIVE", email : exact "EMAIL", name :
 	exact "NAME", last_name : exact "LAST_NAME", second_name : exact "SECOND_NAME",
 	personal_gender : exact "PERSONAL_GENDER", personal_profession : exact
 	"PERSONAL_PROFESSION", personal_www : exact "PERSONAL_WWW", personal_birthday : exact
-	"PERSONAL_BIRTHDAY", personal_photo : field "PERSONAL_PHOTO", personal_icq : exact
+	"PERSONAL_BIRTHDAY", personal_photo : exact "PERSONAL_PHOTO", personal_icq : exact
 	"PERSONAL_ICQ", personal_phone : exact "PERSONAL_PHONE", personal_fax : exact
 	"PERSONAL_FAX", personal_mobile : exact "PERSONAL_MOBILE", personal_pager : exact
 	"PERSONAL_PAGER", personal_street : exact "PERSONAL_STREET", personal_city : exact
@@ -1177,7 +1177,7 @@ from_value!(
 	: exact "WORK_STREET", work_mailbox : exact "WORK_MAILBOX", work_city : exact
 	"WORK_CITY", work_state : exact "WORK_STATE", work_zip : exact "WORK_ZIP",
 	work_country : exact "WORK_COUNTRY", work_profile : exact "WORK_PROFILE", work_logo :
-	field "WORK_LOGO", work_notes : exact "WORK_NOTES", uf_skype_link : exact
+	exact "WORK_LOGO", work_notes : exact "WORK_NOTES", uf_skype_link : exact
 	"UF_SKYPE_LINK", uf_zoom : exact "UF_ZOOM", uf_department : exact "UF_DEPARTMENT",
 	uf_interests : exact "UF_INTERESTS", uf_skills : exact "UF_SKILLS", uf_web_sites :
 	exact "UF_WEB_SITES", uf_xing : exact "UF_XING", uf_linkedin : exact "UF_LINKEDIN",

@@ -112,7 +112,7 @@ pub mod user {
 		serialize_map!(List { opt "order" order, opt "filter" filter, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { order : field "order", filter : field "filter", extra : rest "", }
+			List { order : exact "order", filter : exact "filter", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
@@ -152,7 +152,7 @@ pub mod user {
 		serialize_map!(Update { req "id" id, opt "fields" fields, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Update { id : field "id", fields : field "fields", extra : rest "", }
+			Update { id : field "id", fields : exact "fields", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Update);
@@ -264,7 +264,7 @@ pub mod user {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				FieldsSettings { default_value : exact "DEFAULT_VALUE", rows : field
+				FieldsSettings { default_value : exact "DEFAULT_VALUE", rows : exact
 				"ROWS", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -444,10 +444,10 @@ pub mod user {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				Fields { field_name : field "FIELD_NAME", user_type_id : field
-				"USER_TYPE_ID", xml_id : exact "XML_ID", sort : field "SORT", multiple :
-				field "MULTIPLE", mandatory : field "MANDATORY", show_filter : field
-				"SHOW_FILTER", show_in_list : field "SHOW_IN_LIST", edit_in_list : field
-				"EDIT_IN_LIST", is_searchable : field "IS_SEARCHABLE", settings : field
+				"USER_TYPE_ID", xml_id : exact "XML_ID", sort : exact "SORT", multiple :
+				exact "MULTIPLE", mandatory : exact "MANDATORY", show_filter : exact
+				"SHOW_FILTER", show_in_list : exact "SHOW_IN_LIST", edit_in_list : exact
+				"EDIT_IN_LIST", is_searchable : exact "IS_SEARCHABLE", settings : exact
 				"SETTINGS", edit_form_label : exact "EDIT_FORM_LABEL", list_column_label
 				: exact "LIST_COLUMN_LABEL", list_filter_label : exact
 				"LIST_FILTER_LABEL", error_message : exact "ERROR_MESSAGE", help_message
@@ -789,7 +789,7 @@ pub mod user {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				FieldsSettings { default_value : exact "DEFAULT_VALUE", rows : field
+				FieldsSettings { default_value : exact "DEFAULT_VALUE", rows : exact
 				"ROWS", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -945,10 +945,10 @@ pub mod user {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Fields { xml_id : exact "XML_ID", sort : field "SORT", mandatory : field
-				"MANDATORY", show_filter : field "SHOW_FILTER", show_in_list : field
-				"SHOW_IN_LIST", edit_in_list : field "EDIT_IN_LIST", is_searchable :
-				field "IS_SEARCHABLE", settings : field "SETTINGS", edit_form_label :
+				Fields { xml_id : exact "XML_ID", sort : exact "SORT", mandatory : exact
+				"MANDATORY", show_filter : exact "SHOW_FILTER", show_in_list : exact
+				"SHOW_IN_LIST", edit_in_list : exact "EDIT_IN_LIST", is_searchable :
+				exact "IS_SEARCHABLE", settings : exact "SETTINGS", edit_form_label :
 				exact "EDIT_FORM_LABEL", list_column_label : exact "LIST_COLUMN_LABEL",
 				list_filter_label : exact "LIST_FILTER_LABEL", error_message : exact
 				"ERROR_MESSAGE", help_message : exact "HELP_MESSAGE", label : exact

@@ -63,7 +63,7 @@ pub mod agreement {
 	extra_setter!(Text);
 	serialize_map!(Text { req "id" id, opt "replace" replace, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Text { id : field "id", replace : field "replace", extra : rest "", });
+	from_value!(Text { id : field "id", replace : exact "replace", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Text);
 	/// Types of `userconsent.agreement.list`.
@@ -302,7 +302,7 @@ pub mod consent {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Add { agreement_id : field "AGREEMENT_ID", ip : field "IP", user_id : field
+		Add { agreement_id : field "AGREEMENT_ID", ip : field "IP", user_id : exact
 		"USER_ID", url : exact "URL", origin_id : exact "ORIGIN_ID", originator_id :
 		exact "ORIGINATOR_ID", extra : rest "", }
 	);

@@ -197,8 +197,8 @@ serialize_map!(
 );
 #[cfg(feature = "deserialize-params")]
 from_value!(
-	List { module_id : field "moduleId", select : field "select", order : field "order",
-	filter : field "filter", start : field "start", extra : rest "", }
+	List { module_id : field "moduleId", select : exact "select", order : exact "order",
+	filter : exact "filter", start : exact "start", extra : rest "", }
 );
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(List);
@@ -243,7 +243,7 @@ serialize_map!(
 );
 #[cfg(feature = "deserialize-params")]
 from_value!(
-	Update { module_id : field "moduleId", id : field "id", field : field "field", extra
+	Update { module_id : field "moduleId", id : field "id", field : exact "field", extra
 	: rest "", }
 );
 #[cfg(feature = "deserialize-params")]
@@ -329,9 +329,9 @@ pub mod add {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		FieldSettings { default_value : exact "DEFAULT_VALUE", rows : field "ROWS", size
-		: field "SIZE", regexp : exact "REGEXP", min_length : field "MIN_LENGTH",
-		max_length : field "MAX_LENGTH", extra : rest "", }
+		FieldSettings { default_value : exact "DEFAULT_VALUE", rows : exact "ROWS", size
+		: exact "SIZE", regexp : exact "REGEXP", min_length : exact "MIN_LENGTH",
+		max_length : exact "MAX_LENGTH", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(FieldSettings);
@@ -388,7 +388,7 @@ pub mod add {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		FieldEnum { value : field "value", def : field "def", sort : field "sort", xml_id
+		FieldEnum { value : field "value", def : exact "def", sort : exact "sort", xml_id
 		: exact "xmlId", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -536,11 +536,11 @@ pub mod add {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Field { entity_id : field "entityId", field_name : field "fieldName",
-		user_type_id : field "userTypeId", xml_id : exact "xmlId", sort : field "sort",
-		multiple : field "multiple", mandatory : field "mandatory", show_filter : field
-		"showFilter", edit_in_list : field "editInList", is_searchable : field
-		"isSearchable", settings : field "settings", edit_form_label : field
-		"editFormLabel", help_message : field "helpMessage", enum_ : field "enum", extra
+		user_type_id : field "userTypeId", xml_id : exact "xmlId", sort : exact "sort",
+		multiple : exact "multiple", mandatory : exact "mandatory", show_filter : exact
+		"showFilter", edit_in_list : exact "editInList", is_searchable : exact
+		"isSearchable", settings : exact "settings", edit_form_label : exact
+		"editFormLabel", help_message : exact "helpMessage", enum_ : exact "enum", extra
 		: rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -1922,9 +1922,9 @@ pub mod list {
 	from_value!(
 		Select { language : exact "language", id : exact "id", entity_id : exact
 		"entityId", field_name : exact "fieldName", user_type_id : exact "userTypeId",
-		xml_id : exact "xmlId", sort : exact "sort", multiple : field "multiple",
-		mandatory : field "mandatory", show_filter : field "showFilter", show_in_list :
-		field "showInList", edit_in_list : field "editInList", is_searchable : field
+		xml_id : exact "xmlId", sort : exact "sort", multiple : exact "multiple",
+		mandatory : exact "mandatory", show_filter : exact "showFilter", show_in_list :
+		exact "showInList", edit_in_list : exact "editInList", is_searchable : exact
 		"isSearchable", settings : exact "settings", language_id : exact "languageId",
 		extra : rest "", }
 	);
@@ -2110,11 +2110,11 @@ pub mod list {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Filter { id : field "id", field_name : exact "fieldName", user_type_id : exact
-		"userTypeId", xml_id : exact "xmlId", sort : field "sort", multiple : field
-		"multiple", mandatory : field "mandatory", show_filter : field "showFilter",
-		show_in_list : field "showInList", edit_in_list : field "editInList",
-		is_searchable : field "isSearchable", extra : rest "", }
+		Filter { id : exact "id", field_name : exact "fieldName", user_type_id : exact
+		"userTypeId", xml_id : exact "xmlId", sort : exact "sort", multiple : exact
+		"multiple", mandatory : exact "mandatory", show_filter : exact "showFilter",
+		show_in_list : exact "showInList", edit_in_list : exact "editInList",
+		is_searchable : exact "isSearchable", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Filter);
@@ -2391,9 +2391,9 @@ pub mod update {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		FieldSettings { default_value : exact "DEFAULT_VALUE", rows : field "ROWS", size
-		: field "SIZE", regexp : exact "REGEXP", min_length : field "MIN_LENGTH",
-		max_length : field "MAX_LENGTH", extra : rest "", }
+		FieldSettings { default_value : exact "DEFAULT_VALUE", rows : exact "ROWS", size
+		: exact "SIZE", regexp : exact "REGEXP", min_length : exact "MIN_LENGTH",
+		max_length : exact "MAX_LENGTH", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(FieldSettings);
@@ -2473,8 +2473,8 @@ pub mod update {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		FieldEnum { id : field "id", value : exact "value", def : field "def", sort :
-		field "sort", xml_id : exact "xmlId", del : field "del", extra : rest "", }
+		FieldEnum { id : exact "id", value : exact "value", def : exact "def", sort :
+		exact "sort", xml_id : exact "xmlId", del : exact "del", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(FieldEnum);
@@ -2593,10 +2593,10 @@ pub mod update {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Field { xml_id : exact "xmlId", sort : field "sort", mandatory : field
-		"mandatory", show_filter : field "showFilter", is_searchable : field
-		"isSearchable", edit_form_label : field "editFormLabel", help_message : field
-		"helpMessage", settings : field "settings", enum_ : field "enum", user_type_id :
+		Field { xml_id : exact "xmlId", sort : exact "sort", mandatory : exact
+		"mandatory", show_filter : exact "showFilter", is_searchable : exact
+		"isSearchable", edit_form_label : exact "editFormLabel", help_message : exact
+		"helpMessage", settings : exact "settings", enum_ : exact "enum", user_type_id :
 		exact "userTypeId", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]

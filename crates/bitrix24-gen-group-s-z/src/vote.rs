@@ -117,7 +117,7 @@ pub mod attached_vote {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		GetAnswerVoted { attach_id : field "attachId", answer_id : field "answerId",
-		page_navigation : field "pageNavigation", user_for_mobile_format : field
+		page_navigation : exact "pageNavigation", user_for_mobile_format : exact
 		"userForMobileFormat", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -221,8 +221,8 @@ pub mod attached_vote {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		GetWithVoted { attach_id : field "attachId", page_size : field "pageSize",
-		user_for_mobile_format : field "userForMobileFormat", extra : rest "", }
+		GetWithVoted { attach_id : field "attachId", page_size : exact "pageSize",
+		user_for_mobile_format : exact "userForMobileFormat", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetWithVoted);
@@ -2306,7 +2306,7 @@ pub mod integration {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				ImMessageVoteDataQuestions { question : exact "QUESTION", field_type :
-				field "FIELD_TYPE", answers : field "ANSWERS", extra : rest "", }
+				exact "FIELD_TYPE", answers : exact "ANSWERS", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(ImMessageVoteDataQuestions);
@@ -2357,8 +2357,8 @@ pub mod integration {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				ImMessageVoteData { questions : field "QUESTIONS", anonymity : field
-				"ANONYMITY", options : field "OPTIONS", extra : rest "", }
+				ImMessageVoteData { questions : field "QUESTIONS", anonymity : exact
+				"ANONYMITY", options : exact "OPTIONS", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(ImMessageVoteData);

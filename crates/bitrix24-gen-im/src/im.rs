@@ -86,9 +86,9 @@ serialize_map!(
 );
 #[cfg(feature = "deserialize-params")]
 from_value!(
-	Notify { user_id : field "USER_ID", type_ : field "TYPE", message : field "MESSAGE",
+	Notify { user_id : field "USER_ID", type_ : exact "TYPE", message : field "MESSAGE",
 	message_out : exact "MESSAGE_OUT", tag : exact "TAG", sub_tag : exact "SUB_TAG",
-	attach : field "ATTACH", client_id : exact "CLIENT_ID", extra : rest "", }
+	attach : exact "ATTACH", client_id : exact "CLIENT_ID", extra : rest "", }
 );
 #[cfg(feature = "deserialize-params")]
 deserialize_via_from_value!(Notify);
@@ -213,10 +213,10 @@ pub mod chat {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Add { users : field "USERS", type_ : exact "TYPE", title : exact "TITLE",
-		description : exact "DESCRIPTION", color : field "COLOR", message : exact
-		"MESSAGE", avatar : exact "AVATAR", entity_type : field "ENTITY_TYPE", entity_id
-		: exact "ENTITY_ID", copilot_main_role : field "COPILOT_MAIN_ROLE", extra : rest
+		Add { users : exact "USERS", type_ : exact "TYPE", title : exact "TITLE",
+		description : exact "DESCRIPTION", color : exact "COLOR", message : exact
+		"MESSAGE", avatar : exact "AVATAR", entity_type : exact "ENTITY_TYPE", entity_id
+		: exact "ENTITY_ID", copilot_main_role : exact "COPILOT_MAIN_ROLE", extra : rest
 		"", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -348,7 +348,7 @@ pub mod chat {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Mute { chat_id : field "CHAT_ID", dialog_id : exact "DIALOG_ID", mute : field
+		Mute { chat_id : exact "CHAT_ID", dialog_id : exact "DIALOG_ID", mute : exact
 		"MUTE", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -1023,7 +1023,7 @@ pub mod chat {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Add { chat_id : field "CHAT_ID", users : field "USERS", hide_history : field
+			Add { chat_id : field "CHAT_ID", users : field "USERS", hide_history : exact
 			"HIDE_HISTORY", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -1378,7 +1378,7 @@ pub mod department {
 	serialize_map!(Get { req "ID" id, opt_yn "USER_DATA" user_data, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Get { id : field "ID", user_data : field "USER_DATA", extra : rest "", }
+		Get { id : field "ID", user_data : exact "USER_DATA", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
@@ -1440,7 +1440,7 @@ pub mod department {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { user_data : field "USER_DATA", offset : field "OFFSET", limit : field
+			List { user_data : exact "USER_DATA", offset : exact "OFFSET", limit : exact
 			"LIMIT", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -1637,7 +1637,7 @@ pub mod department {
 		serialize_map!(Get { req "ID" id, opt_yn "USER_DATA" user_data, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Get { id : field "ID", user_data : field "USER_DATA", extra : rest "", }
+			Get { id : field "ID", user_data : exact "USER_DATA", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
@@ -2154,7 +2154,7 @@ pub mod department {
 		serialize_map!(Get { req "ID" id, opt_yn "USER_DATA" user_data, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Get { id : field "ID", user_data : field "USER_DATA", extra : rest "", }
+			Get { id : field "ID", user_data : exact "USER_DATA", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
@@ -2529,7 +2529,7 @@ pub mod dialog {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Read { dialog_id : field "DIALOG_ID", message_id : field "MESSAGE_ID", extra :
+		Read { dialog_id : field "DIALOG_ID", message_id : exact "MESSAGE_ID", extra :
 		rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -2967,8 +2967,8 @@ pub mod dialog {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Get { dialog_id : field "DIALOG_ID", last_id : field "LAST_ID", first_id :
-			field "FIRST_ID", limit : field "LIMIT", extra : rest "", }
+			Get { dialog_id : field "DIALOG_ID", last_id : exact "LAST_ID", first_id :
+			exact "FIRST_ID", limit : exact "LIMIT", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
@@ -3070,8 +3070,8 @@ pub mod dialog {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Search { chat_id : field "CHAT_ID", search_message : exact "SEARCH_MESSAGE",
-			date_from : field "DATE_FROM", date_to : field "DATE_TO", date : field
-			"DATE", order : field "ORDER", limit : field "LIMIT", last_id : field
+			date_from : exact "DATE_FROM", date_to : exact "DATE_TO", date : exact
+			"DATE", order : exact "ORDER", limit : exact "LIMIT", last_id : exact
 			"LAST_ID", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -3979,9 +3979,9 @@ pub mod dialog {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { dialog_id : field "DIALOG_ID", skip_external : field "SKIP_EXTERNAL",
+			List { dialog_id : field "DIALOG_ID", skip_external : exact "SKIP_EXTERNAL",
 			skip_external_except_types : exact "SKIP_EXTERNAL_EXCEPT_TYPES", limit :
-			field "LIMIT", last_id : field "LAST_ID", offset : field "OFFSET", extra :
+			exact "LIMIT", last_id : exact "LAST_ID", offset : exact "OFFSET", extra :
 			rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -4257,7 +4257,7 @@ pub mod disk {
 		from_value!(
 			Commit { chat_id : field "CHAT_ID", dialog_id : field "DIALOG_ID", file_id :
 			field "FILE_ID", upload_id : field "UPLOAD_ID", message : exact "MESSAGE",
-			silent_mode : field "SILENT_MODE", as_file : field "AS_FILE", extra : rest
+			silent_mode : exact "SILENT_MODE", as_file : exact "AS_FILE", extra : rest
 			"", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -4982,9 +4982,9 @@ pub mod message {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Add { dialog_id : field "DIALOG_ID", message : field "MESSAGE", attach : field
-		"ATTACH", keyboard : field "KEYBOARD", menu : field "MENU", system : field
-		"SYSTEM", url_preview : field "URL_PREVIEW", reply_id : field "REPLY_ID", extra :
+		Add { dialog_id : field "DIALOG_ID", message : field "MESSAGE", attach : exact
+		"ATTACH", keyboard : exact "KEYBOARD", menu : exact "MENU", system : exact
+		"SYSTEM", url_preview : exact "URL_PREVIEW", reply_id : exact "REPLY_ID", extra :
 		rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -5113,7 +5113,7 @@ pub mod message {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Like { message_id : field "MESSAGE_ID", action : field "ACTION", extra : rest "",
+		Like { message_id : field "MESSAGE_ID", action : exact "ACTION", extra : rest "",
 		}
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -5249,8 +5249,8 @@ pub mod message {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Update { message_id : field "MESSAGE_ID", message : exact "MESSAGE", attach :
-		field "ATTACH", keyboard : field "KEYBOARD", menu : field "MENU", url_preview :
-		field "URL_PREVIEW", is_edited : exact "IS_EDITED", extra : rest "", }
+		exact "ATTACH", keyboard : exact "KEYBOARD", menu : exact "MENU", url_preview :
+		exact "URL_PREVIEW", is_edited : exact "IS_EDITED", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
@@ -5701,7 +5701,7 @@ pub mod notify {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Delete { id : field "ID", tag : exact "TAG", sub_tag : exact "SUB_TAG", client_id
+		Delete { id : exact "ID", tag : exact "TAG", sub_tag : exact "SUB_TAG", client_id
 		: exact "CLIENT_ID", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -5768,7 +5768,7 @@ pub mod notify {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Get { last_id : field "LAST_ID", last_type : field "LAST_TYPE", limit : field
+		Get { last_id : exact "LAST_ID", last_type : exact "LAST_TYPE", limit : exact
 		"LIMIT", convert_text : exact "CONVERT_TEXT", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -5827,7 +5827,7 @@ pub mod notify {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Read { id : field "ID", action : field "ACTION", only_current : exact
+		Read { id : exact "ID", action : exact "ACTION", only_current : exact
 		"ONLY_CURRENT", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -6311,10 +6311,10 @@ pub mod notify {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Search { search_text : exact "SEARCH_TEXT", search_type : exact
-			"SEARCH_TYPE", search_types : field "SEARCH_TYPES", search_date : exact
+			"SEARCH_TYPE", search_types : exact "SEARCH_TYPES", search_date : exact
 			"SEARCH_DATE", search_date_from : exact "SEARCH_DATE_FROM", search_date_to :
-			exact "SEARCH_DATE_TO", search_authors : field "SEARCH_AUTHORS", last_id :
-			field "LAST_ID", limit : field "LIMIT", convert_text : exact "CONVERT_TEXT",
+			exact "SEARCH_DATE_TO", search_authors : exact "SEARCH_AUTHORS", last_id :
+			exact "LAST_ID", limit : exact "LIMIT", convert_text : exact "CONVERT_TEXT",
 			group_tag : exact "GROUP_TAG", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -6632,7 +6632,7 @@ pub mod notify {
 		from_value!(
 			Add { user_id : field "USER_ID", message : field "MESSAGE", message_out :
 			exact "MESSAGE_OUT", tag : exact "TAG", sub_tag : exact "SUB_TAG", attach :
-			field "ATTACH", client_id : exact "CLIENT_ID", extra : rest "", }
+			exact "ATTACH", client_id : exact "CLIENT_ID", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
@@ -6752,7 +6752,7 @@ pub mod notify {
 		serialize_map!(List { req "IDS" ids, opt_yn "ACTION" action, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { ids : field "IDS", action : field "ACTION", extra : rest "", }
+			List { ids : field "IDS", action : exact "ACTION", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
@@ -6998,7 +6998,7 @@ pub mod notify {
 		from_value!(
 			Add { user_id : field "USER_ID", message : field "MESSAGE", message_out :
 			exact "MESSAGE_OUT", tag : exact "TAG", sub_tag : exact "SUB_TAG", attach :
-			field "ATTACH", client_id : exact "CLIENT_ID", extra : rest "", }
+			exact "ATTACH", client_id : exact "CLIENT_ID", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
@@ -7135,9 +7135,9 @@ pub mod recent {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Get { skip_openlines : field "SKIP_OPENLINES", skip_chat : field "SKIP_CHAT",
-		skip_dialog : field "SKIP_DIALOG", last_update : field "LAST_UPDATE",
-		only_openlines : field "ONLY_OPENLINES", last_sync_date : field "LAST_SYNC_DATE",
+		Get { skip_openlines : exact "SKIP_OPENLINES", skip_chat : exact "SKIP_CHAT",
+		skip_dialog : exact "SKIP_DIALOG", last_update : exact "LAST_UPDATE",
+		only_openlines : exact "ONLY_OPENLINES", last_sync_date : exact "LAST_SYNC_DATE",
 		extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -7334,13 +7334,13 @@ pub mod recent {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { skip_openlines : field "SKIP_OPENLINES", skip_dialog : field
-		"SKIP_DIALOG", skip_chat : field "SKIP_CHAT", last_message_date : field
-		"LAST_MESSAGE_DATE", unread_only : field "UNREAD_ONLY", parse_text : field
-		"PARSE_TEXT", get_original_text : field "GET_ORIGINAL_TEXT",
-		skip_undistributed_openlines : field "SKIP_UNDISTRIBUTED_OPENLINES", only_copilot
-		: field "ONLY_COPILOT", only_channel : field "ONLY_CHANNEL", can_manage_messages
-		: field "CAN_MANAGE_MESSAGES", offset : field "OFFSET", limit : field "LIMIT",
+		List { skip_openlines : exact "SKIP_OPENLINES", skip_dialog : exact
+		"SKIP_DIALOG", skip_chat : exact "SKIP_CHAT", last_message_date : exact
+		"LAST_MESSAGE_DATE", unread_only : exact "UNREAD_ONLY", parse_text : exact
+		"PARSE_TEXT", get_original_text : exact "GET_ORIGINAL_TEXT",
+		skip_undistributed_openlines : exact "SKIP_UNDISTRIBUTED_OPENLINES", only_copilot
+		: exact "ONLY_COPILOT", only_channel : exact "ONLY_CHANNEL", can_manage_messages
+		: exact "CAN_MANAGE_MESSAGES", offset : exact "OFFSET", limit : exact "LIMIT",
 		extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -7383,7 +7383,7 @@ pub mod recent {
 	serialize_map!(Pin { req "DIALOG_ID" dialog_id, opt_yn "PIN" pin, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Pin { dialog_id : field "DIALOG_ID", pin : field "PIN", extra : rest "", }
+		Pin { dialog_id : field "DIALOG_ID", pin : exact "PIN", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Pin);
@@ -7427,7 +7427,7 @@ pub mod recent {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Unread { dialog_id : field "DIALOG_ID", action : field "ACTION", extra : rest "",
+		Unread { dialog_id : field "DIALOG_ID", action : exact "ACTION", extra : rest "",
 		}
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -8664,8 +8664,8 @@ pub mod search {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { find : exact "FIND", find_lines : exact "FIND_LINES", offset : field
-			"OFFSET", limit : field "LIMIT", extra : rest "", }
+			List { find : exact "FIND", find_lines : exact "FIND_LINES", offset : exact
+			"OFFSET", limit : exact "LIMIT", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
@@ -8983,8 +8983,8 @@ pub mod search {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { find : field "FIND", user_data : field "USER_DATA", offset : field
-			"OFFSET", limit : field "LIMIT", extra : rest "", }
+			List { find : field "FIND", user_data : exact "USER_DATA", offset : exact
+			"OFFSET", limit : exact "LIMIT", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
@@ -9296,8 +9296,8 @@ pub mod search {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Get { skip_openlines : field "SKIP_OPENLINES", skip_chat : field "SKIP_CHAT",
-			skip_dialog : field "SKIP_DIALOG", extra : rest "", }
+			Get { skip_openlines : exact "SKIP_OPENLINES", skip_chat : exact "SKIP_CHAT",
+			skip_dialog : exact "SKIP_DIALOG", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
@@ -9652,8 +9652,8 @@ pub mod search {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { find : field "FIND", business : field "BUSINESS", offset : field
-			"OFFSET", limit : field "LIMIT", extra : rest "", }
+			List { find : field "FIND", business : exact "BUSINESS", offset : exact
+			"OFFSET", limit : exact "LIMIT", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
@@ -9841,7 +9841,7 @@ pub mod user {
 	serialize_map!(Get { opt "ID" id, opt_yn "AVATAR_HR" avatar_hr, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Get { id : field "ID", avatar_hr : field "AVATAR_HR", extra : rest "", }
+		Get { id : exact "ID", avatar_hr : exact "AVATAR_HR", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
@@ -10047,7 +10047,7 @@ pub mod user {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Get { id : field "ID", avatar_hr : field "AVATAR_HR", result_type : exact
+			Get { id : field "ID", avatar_hr : exact "AVATAR_HR", result_type : exact
 			"RESULT_TYPE", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -10353,7 +10353,7 @@ pub mod user {
 			extra_setter!(Start);
 			serialize_map!(Start { opt "AGO" ago, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			from_value!(Start { ago : field "AGO", extra : rest "", });
+			from_value!(Start { ago : exact "AGO", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Start);
 			/// Types of `im.user.status.idle.end`.
@@ -10479,7 +10479,7 @@ pub mod v2 {
 		serialize_map!(Get { opt "offset" offset, opt "limit" limit, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Get { offset : field "offset", limit : field "limit", extra : rest "", }
+			Get { offset : exact "offset", limit : exact "limit", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);

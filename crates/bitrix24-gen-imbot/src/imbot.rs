@@ -108,7 +108,7 @@ serialize_map!(
 );
 #[cfg(feature = "deserialize-params")]
 from_value!(
-	Register { code : field "CODE", type_ : field "TYPE", openline : field "OPENLINE",
+	Register { code : field "CODE", type_ : exact "TYPE", openline : exact "OPENLINE",
 	event_handler : exact "EVENT_HANDLER", event_message_add : field "EVENT_MESSAGE_ADD",
 	event_message_update : exact "EVENT_MESSAGE_UPDATE", event_message_delete : exact
 	"EVENT_MESSAGE_DELETE", event_welcome_message : field "EVENT_WELCOME_MESSAGE",
@@ -274,7 +274,7 @@ pub mod app {
 	extra_setter!(Unregister);
 	serialize_map!(Unregister { opt "APP_ID" app_id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Unregister { app_id : field "APP_ID", extra : rest "", });
+	from_value!(Unregister { app_id : exact "APP_ID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Unregister);
 	/// `imbot.app.update`: REST 2, scope `imbot`.
@@ -456,14 +456,14 @@ pub mod app {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Update { app_id : field "APP_ID", iframe : field "IFRAME", iframe_width : field
-		"IFRAME_WIDTH", iframe_height : field "IFRAME_HEIGHT", js_method : field
-		"JS_METHOD", js_param : field "JS_PARAM", hash : field "HASH", icon_file : field
-		"ICON_FILE", context : field "CONTEXT", extranet_support : field
-		"EXTRANET_SUPPORT", livechat_support : field "LIVECHAT_SUPPORT", iframe_popup :
-		field "IFRAME_POPUP", lang : field "LANG", language_id_lang : field
-		"LANGUAGE_ID (LANG)", title_lang : field "TITLE (LANG)", description_lang : field
-		"DESCRIPTION (LANG)", copyright_lang : field "COPYRIGHT (LANG)", extra : rest "",
+		Update { app_id : field "APP_ID", iframe : exact "IFRAME", iframe_width : exact
+		"IFRAME_WIDTH", iframe_height : exact "IFRAME_HEIGHT", js_method : exact
+		"JS_METHOD", js_param : exact "JS_PARAM", hash : exact "HASH", icon_file : exact
+		"ICON_FILE", context : exact "CONTEXT", extranet_support : exact
+		"EXTRANET_SUPPORT", livechat_support : exact "LIVECHAT_SUPPORT", iframe_popup :
+		exact "IFRAME_POPUP", lang : exact "LANG", language_id_lang : exact
+		"LANGUAGE_ID (LANG)", title_lang : exact "TITLE (LANG)", description_lang : exact
+		"DESCRIPTION (LANG)", copyright_lang : exact "COPYRIGHT (LANG)", extra : rest "",
 		}
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -798,10 +798,10 @@ pub mod chat {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Add { type_ : field "TYPE", title : exact "TITLE", description : exact
-		"DESCRIPTION", color : field "COLOR", message : exact "MESSAGE", users : field
+		Add { type_ : exact "TYPE", title : exact "TITLE", description : exact
+		"DESCRIPTION", color : exact "COLOR", message : exact "MESSAGE", users : exact
 		"USERS", avatar : exact "AVATAR", entity_type : exact "ENTITY_TYPE", entity_id :
-		exact "ENTITY_ID", bot_id : field "BOT_ID", client_id : exact "CLIENT_ID", extra
+		exact "ENTITY_ID", bot_id : exact "BOT_ID", client_id : exact "CLIENT_ID", extra
 		: rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -898,7 +898,7 @@ pub mod chat {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Leave { chat_id : field "CHAT_ID", bot_id : field "BOT_ID", client_id : exact
+		Leave { chat_id : field "CHAT_ID", bot_id : exact "BOT_ID", client_id : exact
 		"CLIENT_ID", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -952,7 +952,7 @@ pub mod chat {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		SendTyping { bot_id : field "BOT_ID", dialog_id : field "DIALOG_ID", client_id :
+		SendTyping { bot_id : exact "BOT_ID", dialog_id : field "DIALOG_ID", client_id :
 		exact "CLIENT_ID", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -1020,7 +1020,7 @@ pub mod chat {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		SetManager { chat_id : field "CHAT_ID", user_id : field "USER_ID", is_manager :
-		field "IS_MANAGER", bot_id : field "BOT_ID", client_id : exact "CLIENT_ID", extra
+		exact "IS_MANAGER", bot_id : exact "BOT_ID", client_id : exact "CLIENT_ID", extra
 		: rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -1077,7 +1077,7 @@ pub mod chat {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		SetOwner { chat_id : field "CHAT_ID", user_id : field "USER_ID", bot_id : field
+		SetOwner { chat_id : field "CHAT_ID", user_id : field "USER_ID", bot_id : exact
 		"BOT_ID", client_id : exact "CLIENT_ID", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -1134,7 +1134,7 @@ pub mod chat {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		UpdateAvatar { chat_id : field "CHAT_ID", avatar : field "AVATAR", bot_id : field
+		UpdateAvatar { chat_id : field "CHAT_ID", avatar : field "AVATAR", bot_id : exact
 		"BOT_ID", client_id : exact "CLIENT_ID", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -1196,7 +1196,7 @@ pub mod chat {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		UpdateColor { chat_id : field "CHAT_ID", color : field "COLOR", bot_id : field
+		UpdateColor { chat_id : field "CHAT_ID", color : field "COLOR", bot_id : exact
 		"BOT_ID", client_id : exact "CLIENT_ID", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -1253,7 +1253,7 @@ pub mod chat {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		UpdateTitle { chat_id : field "CHAT_ID", title : field "TITLE", bot_id : field
+		UpdateTitle { chat_id : field "CHAT_ID", title : field "TITLE", bot_id : exact
 		"BOT_ID", client_id : exact "CLIENT_ID", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -1764,8 +1764,8 @@ pub mod chat {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Add { chat_id : field "CHAT_ID", users : field "USERS", hide_history : field
-			"HIDE_HISTORY", bot_id : field "BOT_ID", client_id : exact "CLIENT_ID", extra
+			Add { chat_id : field "CHAT_ID", users : field "USERS", hide_history : exact
+			"HIDE_HISTORY", bot_id : exact "BOT_ID", client_id : exact "CLIENT_ID", extra
 			: rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -1822,7 +1822,7 @@ pub mod chat {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Delete { chat_id : field "CHAT_ID", user_id : field "USER_ID", bot_id : field
+			Delete { chat_id : field "CHAT_ID", user_id : field "USER_ID", bot_id : exact
 			"BOT_ID", client_id : exact "CLIENT_ID", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -1876,7 +1876,7 @@ pub mod chat {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { chat_id : field "CHAT_ID", bot_id : field "BOT_ID", client_id : exact
+			List { chat_id : field "CHAT_ID", bot_id : exact "BOT_ID", client_id : exact
 			"CLIENT_ID", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -2102,8 +2102,8 @@ pub mod command {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Answer { command_id : field "COMMAND_ID", command : field "COMMAND", message_id :
-		field "MESSAGE_ID", message : exact "MESSAGE", attach : field "ATTACH", keyboard
-		: field "KEYBOARD", menu : field "MENU", system : field "SYSTEM", url_preview :
+		field "MESSAGE_ID", message : exact "MESSAGE", attach : exact "ATTACH", keyboard
+		: exact "KEYBOARD", menu : exact "MENU", system : exact "SYSTEM", url_preview :
 		exact "URL_PREVIEW", client_id : exact "CLIENT_ID", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -2196,8 +2196,8 @@ pub mod command {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Register { bot_id : field "BOT_ID", command : field "COMMAND", event_command_add
-		: field "EVENT_COMMAND_ADD", lang : field "LANG", common : field "COMMON", hidden
-		: field "HIDDEN", extranet_support : field "EXTRANET_SUPPORT", client_id : exact
+		: field "EVENT_COMMAND_ADD", lang : field "LANG", common : exact "COMMON", hidden
+		: exact "HIDDEN", extranet_support : exact "EXTRANET_SUPPORT", client_id : exact
 		"CLIENT_ID", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -2610,8 +2610,8 @@ pub mod command {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { command : exact "COMMAND", event_command_add : exact
-			"EVENT_COMMAND_ADD", hidden : field "HIDDEN", extranet_support : field
-			"EXTRANET_SUPPORT", lang : field "LANG", extra : rest "", }
+			"EVENT_COMMAND_ADD", hidden : exact "HIDDEN", extranet_support : exact
+			"EXTRANET_SUPPORT", lang : exact "LANG", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -5594,10 +5594,10 @@ pub mod message {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Add { bot_id : field "BOT_ID", dialog_id : exact "DIALOG_ID", from_user_id :
-		field "FROM_USER_ID", to_user_id : field "TO_USER_ID", message : field "MESSAGE",
-		attach : field "ATTACH", keyboard : field "KEYBOARD", menu : field "MENU", system
-		: field "SYSTEM", url_preview : field "URL_PREVIEW", skip_connector : field
+		Add { bot_id : exact "BOT_ID", dialog_id : exact "DIALOG_ID", from_user_id :
+		exact "FROM_USER_ID", to_user_id : exact "TO_USER_ID", message : field "MESSAGE",
+		attach : exact "ATTACH", keyboard : exact "KEYBOARD", menu : exact "MENU", system
+		: exact "SYSTEM", url_preview : exact "URL_PREVIEW", skip_connector : exact
 		"SKIP_CONNECTOR", client_id : exact "CLIENT_ID", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -5661,8 +5661,8 @@ pub mod message {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Delete { bot_id : field "BOT_ID", message_id : field "MESSAGE_ID", complete :
-		field "COMPLETE", client_id : exact "CLIENT_ID", extra : rest "", }
+		Delete { bot_id : exact "BOT_ID", message_id : field "MESSAGE_ID", complete :
+		exact "COMPLETE", client_id : exact "CLIENT_ID", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
@@ -5725,7 +5725,7 @@ pub mod message {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Like { bot_id : field "BOT_ID", message_id : field "MESSAGE_ID", action : field
+		Like { bot_id : exact "BOT_ID", message_id : field "MESSAGE_ID", action : exact
 		"ACTION", client_id : exact "CLIENT_ID", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -5833,9 +5833,9 @@ pub mod message {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Update { bot_id : field "BOT_ID", message_id : field "MESSAGE_ID", message :
-		exact "MESSAGE", attach : field "ATTACH", keyboard : field "KEYBOARD", menu :
-		field "MENU", url_preview : field "URL_PREVIEW", skip_connector : field
+		Update { bot_id : exact "BOT_ID", message_id : field "MESSAGE_ID", message :
+		exact "MESSAGE", attach : exact "ATTACH", keyboard : exact "KEYBOARD", menu :
+		exact "MENU", url_preview : exact "URL_PREVIEW", skip_connector : exact
 		"SKIP_CONNECTOR", client_id : exact "CLIENT_ID", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -6191,7 +6191,7 @@ pub mod register {
 		Properties { name : field "NAME", last_name : field "LAST_NAME", color : exact
 		"COLOR", email : exact "EMAIL", personal_birthday : exact "PERSONAL_BIRTHDAY",
 		work_position : exact "WORK_POSITION", personal_www : exact "PERSONAL_WWW",
-		personal_gender : field "PERSONAL_GENDER", personal_photo : field
+		personal_gender : exact "PERSONAL_GENDER", personal_photo : exact
 		"PERSONAL_PHOTO", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -6404,7 +6404,7 @@ pub mod update {
 		FieldsProperties { name : exact "NAME", last_name : exact "LAST_NAME", color :
 		exact "COLOR", email : exact "EMAIL", personal_birthday : exact
 		"PERSONAL_BIRTHDAY", work_position : exact "WORK_POSITION", personal_www : exact
-		"PERSONAL_WWW", personal_gender : field "PERSONAL_GENDER", personal_photo : field
+		"PERSONAL_WWW", personal_gender : exact "PERSONAL_GENDER", personal_photo : exact
 		"PERSONAL_PHOTO", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -6504,7 +6504,7 @@ pub mod update {
 		event_message_add : exact "EVENT_MESSAGE_ADD", event_message_update : exact
 		"EVENT_MESSAGE_UPDATE", event_message_delete : exact "EVENT_MESSAGE_DELETE",
 		event_welcome_message : exact "EVENT_WELCOME_MESSAGE", event_bot_delete : exact
-		"EVENT_BOT_DELETE", properties : field "PROPERTIES", extra : rest "", }
+		"EVENT_BOT_DELETE", properties : exact "PROPERTIES", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Fields);
@@ -6574,7 +6574,7 @@ pub mod v2 {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Get { bot_id : field "botId", code : exact "code", bot_token : exact
+			Get { bot_id : exact "botId", code : exact "code", bot_token : exact
 			"botToken", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -6639,8 +6639,8 @@ pub mod v2 {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { bot_token : exact "botToken", filter : field "filter", limit : field
-			"limit", offset : field "offset", extra : rest "", }
+			List { bot_token : exact "botToken", filter : exact "filter", limit : exact
+			"limit", offset : exact "offset", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
@@ -7201,7 +7201,7 @@ pub mod v2 {
 			from_value!(
 				FieldsProperties { name : field "name", last_name : exact "lastName",
 				work_position : exact "workPosition", color : exact "color", gender :
-				field "gender", avatar : field "avatar", extra : rest "", }
+				exact "gender", avatar : exact "avatar", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(FieldsProperties);
@@ -7335,10 +7335,10 @@ pub mod v2 {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				Fields { code : field "code", bot_token : exact "botToken", properties :
-				field "properties", type_ : exact "type", event_mode : field "eventMode",
-				webhook_url : exact "webhookUrl", is_hidden : field "isHidden",
-				is_reactions_enabled : field "isReactionsEnabled", is_support_openline :
-				field "isSupportOpenline", background_id : field "backgroundId", extra :
+				field "properties", type_ : exact "type", event_mode : exact "eventMode",
+				webhook_url : exact "webhookUrl", is_hidden : exact "isHidden",
+				is_reactions_enabled : exact "isReactionsEnabled", is_support_openline :
+				exact "isSupportOpenline", background_id : exact "backgroundId", extra :
 				rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -7681,7 +7681,7 @@ pub mod v2 {
 			from_value!(
 				FieldsProperties { name : exact "name", last_name : exact "lastName",
 				work_position : exact "workPosition", color : exact "color", gender :
-				field "gender", avatar : field "avatar", extra : rest "", }
+				exact "gender", avatar : exact "avatar", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(FieldsProperties);
@@ -7791,9 +7791,9 @@ pub mod v2 {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Fields { properties : field "properties", is_hidden : field "isHidden",
-				is_reactions_enabled : field "isReactionsEnabled", is_support_openline :
-				field "isSupportOpenline", background_id : field "backgroundId",
+				Fields { properties : exact "properties", is_hidden : exact "isHidden",
+				is_reactions_enabled : exact "isReactionsEnabled", is_support_openline :
+				exact "isSupportOpenline", background_id : exact "backgroundId",
 				event_mode : exact "eventMode", webhook_url : exact "webhookUrl",
 				bot_token : exact "botToken", extra : rest "", }
 			);
@@ -7959,7 +7959,7 @@ pub mod v2 {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Add { bot_id : field "botId", bot_token : exact "botToken", fields : field
+			Add { bot_id : field "botId", bot_token : exact "botToken", fields : exact
 			"fields", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -8324,8 +8324,8 @@ pub mod v2 {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				Fields { title : exact "title", description : exact "description", color
-				: field "color", avatar : field "avatar", user_ids : field "userIds",
-				owner_id : field "ownerId", message : exact "message", extra : rest "", }
+				: exact "color", avatar : exact "avatar", user_ids : exact "userIds",
+				owner_id : exact "ownerId", message : exact "message", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
@@ -8913,8 +8913,8 @@ pub mod v2 {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				Notify { bot_id : field "botId", bot_token : exact "botToken", dialog_id
-				: field "dialogId", status_message_code : field "statusMessageCode",
-				duration : field "duration", extra : rest "", }
+				: field "dialogId", status_message_code : exact "statusMessageCode",
+				duration : exact "duration", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Notify);
@@ -9340,7 +9340,7 @@ pub mod v2 {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				Delete { bot_id : field "botId", bot_token : exact "botToken", message_id
-				: field "messageId", complete : field "complete", extra : rest "", }
+				: field "messageId", complete : exact "complete", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Delete);
@@ -9442,7 +9442,7 @@ pub mod v2 {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				GetContext { bot_id : field "botId", bot_token : exact "botToken",
-				message_id : field "messageId", range : field "range", extra : rest "", }
+				message_id : field "messageId", range : exact "range", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(GetContext);
@@ -9500,7 +9500,7 @@ pub mod v2 {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				Read { bot_id : field "botId", bot_token : exact "botToken", dialog_id :
-				field "dialogId", message_id : field "messageId", extra : rest "", }
+				field "dialogId", message_id : exact "messageId", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Read);
@@ -9558,7 +9558,7 @@ pub mod v2 {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				Send { bot_id : field "botId", bot_token : exact "botToken", dialog_id :
-				field "dialogId", fields : field "fields", extra : rest "", }
+				field "dialogId", fields : exact "fields", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Send);
@@ -10496,10 +10496,10 @@ pub mod v2 {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					Fields { message : exact "message", attach : field "attach", keyboard
-					: field "keyboard", system : field "system", url_preview : field
-					"urlPreview", reply_id : field "replyId", template_id : exact
-					"templateId", forward_ids : field "forwardIds", extra : rest "", }
+					Fields { message : exact "message", attach : exact "attach", keyboard
+					: exact "keyboard", system : exact "system", url_preview : exact
+					"urlPreview", reply_id : exact "replyId", template_id : exact
+					"templateId", forward_ids : exact "forwardIds", extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(Fields);
@@ -10624,8 +10624,8 @@ pub mod v2 {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					Fields { message : exact "message", attach : field "attach", keyboard
-					: field "keyboard", url_preview : field "urlPreview", extra : rest
+					Fields { message : exact "message", attach : exact "attach", keyboard
+					: exact "keyboard", url_preview : exact "urlPreview", extra : rest
 					"", }
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -10763,7 +10763,7 @@ pub mod v2 {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				Enabled { bot_id : field "botId", bot_token : exact "botToken", dialog_id
-				: field "dialogId", enabled : field "enabled", extra : rest "", }
+				: field "dialogId", enabled : exact "enabled", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Enabled);
@@ -10953,7 +10953,7 @@ pub mod v2 {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				Fields { title : exact "title", description : exact "description", color
-				: field "color", avatar : field "avatar", extra : rest "", }
+				: exact "color", avatar : exact "avatar", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
@@ -11153,7 +11153,7 @@ pub mod v2 {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				List { bot_id : field "botId", bot_token : exact "botToken", dialog_id :
-				field "dialogId", order : field "order", limit : field "limit", extra :
+				field "dialogId", order : exact "order", limit : exact "limit", extra :
 				rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -11524,7 +11524,7 @@ pub mod v2 {
 		from_value!(
 			Answer { bot_id : field "botId", bot_token : exact "botToken", command_id :
 			field "commandId", message_id : field "messageId", dialog_id : field
-			"dialogId", fields : field "fields", extra : rest "", }
+			"dialogId", fields : exact "fields", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Answer);
@@ -11817,8 +11817,8 @@ pub mod v2 {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Fields { message : exact "message", attach : field "attach", keyboard :
-				field "keyboard", system : field "system", url_preview : field
+				Fields { message : exact "message", attach : exact "attach", keyboard :
+				exact "keyboard", system : exact "system", url_preview : exact
 				"urlPreview", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -12043,9 +12043,9 @@ pub mod v2 {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Fields { command : field "command", title : field "title", params : field
-				"params", common : field "common", hidden : field "hidden",
-				extranet_support : field "extranetSupport", extra : rest "", }
+				Fields { command : field "command", title : exact "title", params : exact
+				"params", common : exact "common", hidden : exact "hidden",
+				extranet_support : exact "extranetSupport", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
@@ -12263,9 +12263,9 @@ pub mod v2 {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Fields { command : exact "command", title : field "title", params : field
-				"params", common : field "common", hidden : field "hidden",
-				extranet_support : field "extranetSupport", extra : rest "", }
+				Fields { command : exact "command", title : exact "title", params : exact
+				"params", common : exact "common", hidden : exact "hidden",
+				extranet_support : exact "extranetSupport", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Fields);
@@ -12390,8 +12390,8 @@ pub mod v2 {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Get { bot_id : field "botId", bot_token : exact "botToken", offset : field
-			"offset", limit : field "limit", with_user_events : field "withUserEvents",
+			Get { bot_id : field "botId", bot_token : exact "botToken", offset : exact
+			"offset", limit : exact "limit", with_user_events : exact "withUserEvents",
 			extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]

@@ -95,7 +95,7 @@ pub mod bot {
 			/// `QUEUE_ID`: `integer`, optional.
 			pub queue_id: Option<i64>,
 			/// `TRANSFER_ID`: `string | integer`, optional.
-			pub transfer_id: Option<String>,
+			pub transfer_id: Option<::bitrix24_runtime::IntOrString>,
 			/// `LEAVE`: `boolean`, optional.
 			///
 			/// Values: `Y`, `N`.
@@ -129,7 +129,10 @@ pub mod bot {
 				self
 			}
 			/// Sets `TRANSFER_ID`.
-			pub fn transfer_id(mut self, value: impl Into<String>) -> Self {
+			pub fn transfer_id(
+				mut self,
+				value: impl Into<::bitrix24_runtime::IntOrString>,
+			) -> Self {
 				self.transfer_id = Some(value.into());
 				self
 			}
@@ -152,8 +155,8 @@ pub mod bot {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Transfer { chat_id : field "CHAT_ID", user_id : field "USER_ID", queue_id :
-			field "QUEUE_ID", transfer_id : exact "TRANSFER_ID", leave : field "LEAVE",
+			Transfer { chat_id : field "CHAT_ID", user_id : exact "USER_ID", queue_id :
+			exact "QUEUE_ID", transfer_id : exact "TRANSFER_ID", leave : exact "LEAVE",
 			client_id : exact "CLIENT_ID", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -241,7 +244,7 @@ pub mod bot {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Send { chat_id : field "CHAT_ID", name : field "NAME", message : exact
+				Send { chat_id : field "CHAT_ID", name : exact "NAME", message : exact
 				"MESSAGE", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -399,7 +402,7 @@ pub mod config {
 	extra_setter!(Add);
 	serialize_map!(Add { opt "PARAMS" params, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Add { params : field "PARAMS", extra : rest "", });
+	from_value!(Add { params : exact "PARAMS", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `imopenlines.config.delete`: REST 2, scope `imopenlines`.
@@ -483,8 +486,8 @@ pub mod config {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Get { config_id : field "CONFIG_ID", with_queue : field "WITH_QUEUE",
-		show_offline : field "SHOW_OFFLINE", extra : rest "", }
+		Get { config_id : field "CONFIG_ID", with_queue : exact "WITH_QUEUE",
+		show_offline : exact "SHOW_OFFLINE", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
@@ -526,7 +529,7 @@ pub mod config {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Update { config_id : field "CONFIG_ID", params : field "PARAMS", extra : rest "",
+		Update { config_id : field "CONFIG_ID", params : exact "PARAMS", extra : rest "",
 		}
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -1501,61 +1504,61 @@ pub mod config {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Params { line_name : exact "LINE_NAME", active : field "ACTIVE", queue :
-			field "QUEUE", queue_type : field "QUEUE_TYPE", queue_time : field
-			"QUEUE_TIME", no_answer_time : field "NO_ANSWER_TIME", welcome_message :
-			field "WELCOME_MESSAGE", welcome_message_text : exact "WELCOME_MESSAGE_TEXT",
-			worktime_enable : field "WORKTIME_ENABLE", worktime_from : exact
+			Params { line_name : exact "LINE_NAME", active : exact "ACTIVE", queue :
+			exact "QUEUE", queue_type : exact "QUEUE_TYPE", queue_time : exact
+			"QUEUE_TIME", no_answer_time : exact "NO_ANSWER_TIME", welcome_message :
+			exact "WELCOME_MESSAGE", welcome_message_text : exact "WELCOME_MESSAGE_TEXT",
+			worktime_enable : exact "WORKTIME_ENABLE", worktime_from : exact
 			"WORKTIME_FROM", worktime_to : exact "WORKTIME_TO", worktime_timezone : exact
-			"WORKTIME_TIMEZONE", crm : field "CRM", crm_create : exact "CRM_CREATE",
-			vote_message : field "VOTE_MESSAGE", language_id : exact "LANGUAGE_ID",
-			crm_create_second : exact "CRM_CREATE_SECOND", crm_create_third : field
-			"CRM_CREATE_THIRD", crm_chat_tracker : field "CRM_CHAT_TRACKER", crm_forward
-			: field "CRM_FORWARD", crm_transfer_change : field "CRM_TRANSFER_CHANGE",
-			crm_source : exact "CRM_SOURCE", max_chat : field "MAX_CHAT", type_max_chat :
-			field "TYPE_MAX_CHAT", category_enable : field "CATEGORY_ENABLE", category_id
-			: field "CATEGORY_ID", session_priority : field "SESSION_PRIORITY",
-			welcome_bot_enable : field "WELCOME_BOT_ENABLE", welcome_bot_join : field
-			"WELCOME_BOT_JOIN", welcome_bot_id : field "WELCOME_BOT_ID", welcome_bot_time
-			: field "WELCOME_BOT_TIME", welcome_bot_left : field "WELCOME_BOT_LEFT",
-			check_available : field "CHECK_AVAILABLE", watch_typing : field
-			"WATCH_TYPING", send_welcome_each_session : field
-			"SEND_WELCOME_EACH_SESSION", operator_data : field "OPERATOR_DATA",
-			default_operator_data : field "DEFAULT_OPERATOR_DATA", no_answer_rule : field
-			"NO_ANSWER_RULE", no_answer_form_id : field "NO_ANSWER_FORM_ID",
-			no_answer_bot_id : field "NO_ANSWER_BOT_ID", no_answer_text : exact
-			"NO_ANSWER_TEXT", worktime_dayoff : field "WORKTIME_DAYOFF",
-			worktime_holidays : exact "WORKTIME_HOLIDAYS", worktime_dayoff_rule : field
-			"WORKTIME_DAYOFF_RULE", worktime_dayoff_form_id : field
-			"WORKTIME_DAYOFF_FORM_ID", worktime_dayoff_bot_id : field
+			"WORKTIME_TIMEZONE", crm : exact "CRM", crm_create : exact "CRM_CREATE",
+			vote_message : exact "VOTE_MESSAGE", language_id : exact "LANGUAGE_ID",
+			crm_create_second : exact "CRM_CREATE_SECOND", crm_create_third : exact
+			"CRM_CREATE_THIRD", crm_chat_tracker : exact "CRM_CHAT_TRACKER", crm_forward
+			: exact "CRM_FORWARD", crm_transfer_change : exact "CRM_TRANSFER_CHANGE",
+			crm_source : exact "CRM_SOURCE", max_chat : exact "MAX_CHAT", type_max_chat :
+			exact "TYPE_MAX_CHAT", category_enable : exact "CATEGORY_ENABLE", category_id
+			: exact "CATEGORY_ID", session_priority : exact "SESSION_PRIORITY",
+			welcome_bot_enable : exact "WELCOME_BOT_ENABLE", welcome_bot_join : exact
+			"WELCOME_BOT_JOIN", welcome_bot_id : exact "WELCOME_BOT_ID", welcome_bot_time
+			: exact "WELCOME_BOT_TIME", welcome_bot_left : exact "WELCOME_BOT_LEFT",
+			check_available : exact "CHECK_AVAILABLE", watch_typing : exact
+			"WATCH_TYPING", send_welcome_each_session : exact
+			"SEND_WELCOME_EACH_SESSION", operator_data : exact "OPERATOR_DATA",
+			default_operator_data : exact "DEFAULT_OPERATOR_DATA", no_answer_rule : exact
+			"NO_ANSWER_RULE", no_answer_form_id : exact "NO_ANSWER_FORM_ID",
+			no_answer_bot_id : exact "NO_ANSWER_BOT_ID", no_answer_text : exact
+			"NO_ANSWER_TEXT", worktime_dayoff : exact "WORKTIME_DAYOFF",
+			worktime_holidays : exact "WORKTIME_HOLIDAYS", worktime_dayoff_rule : exact
+			"WORKTIME_DAYOFF_RULE", worktime_dayoff_form_id : exact
+			"WORKTIME_DAYOFF_FORM_ID", worktime_dayoff_bot_id : exact
 			"WORKTIME_DAYOFF_BOT_ID", worktime_dayoff_text : exact
-			"WORKTIME_DAYOFF_TEXT", close_rule : field "CLOSE_RULE", close_form_id :
-			field "CLOSE_FORM_ID", close_bot_id : field "CLOSE_BOT_ID", close_text :
-			exact "CLOSE_TEXT", vote_time_limit : field "VOTE_TIME_LIMIT",
-			vote_closing_delay : field "VOTE_CLOSING_DELAY", vote_before_finish : field
+			"WORKTIME_DAYOFF_TEXT", close_rule : exact "CLOSE_RULE", close_form_id :
+			exact "CLOSE_FORM_ID", close_bot_id : exact "CLOSE_BOT_ID", close_text :
+			exact "CLOSE_TEXT", vote_time_limit : exact "VOTE_TIME_LIMIT",
+			vote_closing_delay : exact "VOTE_CLOSING_DELAY", vote_before_finish : exact
 			"VOTE_BEFORE_FINISH", vote_message_1_text : exact "VOTE_MESSAGE_1_TEXT",
 			vote_message_1_like : exact "VOTE_MESSAGE_1_LIKE", vote_message_1_dislike :
 			exact "VOTE_MESSAGE_1_DISLIKE", vote_message_2_text : exact
 			"VOTE_MESSAGE_2_TEXT", vote_message_2_like : exact "VOTE_MESSAGE_2_LIKE",
 			vote_message_2_dislike : exact "VOTE_MESSAGE_2_DISLIKE", auto_close_rule :
-			field "AUTO_CLOSE_RULE", full_close_time : field "FULL_CLOSE_TIME",
-			auto_close_time : field "AUTO_CLOSE_TIME", auto_close_form_id : field
-			"AUTO_CLOSE_FORM_ID", auto_close_bot_id : field "AUTO_CLOSE_BOT_ID",
-			auto_close_text : exact "AUTO_CLOSE_TEXT", auto_expire_time : field
-			"AUTO_EXPIRE_TIME", temporary : field "TEMPORARY", quick_answers_iblock_id :
-			field "QUICK_ANSWERS_IBLOCK_ID", kpi_first_answer_time : field
-			"KPI_FIRST_ANSWER_TIME", kpi_first_answer_alert : field
-			"KPI_FIRST_ANSWER_ALERT", kpi_first_answer_list : field
+			exact "AUTO_CLOSE_RULE", full_close_time : exact "FULL_CLOSE_TIME",
+			auto_close_time : exact "AUTO_CLOSE_TIME", auto_close_form_id : exact
+			"AUTO_CLOSE_FORM_ID", auto_close_bot_id : exact "AUTO_CLOSE_BOT_ID",
+			auto_close_text : exact "AUTO_CLOSE_TEXT", auto_expire_time : exact
+			"AUTO_EXPIRE_TIME", temporary : exact "TEMPORARY", quick_answers_iblock_id :
+			exact "QUICK_ANSWERS_IBLOCK_ID", kpi_first_answer_time : exact
+			"KPI_FIRST_ANSWER_TIME", kpi_first_answer_alert : exact
+			"KPI_FIRST_ANSWER_ALERT", kpi_first_answer_list : exact
 			"KPI_FIRST_ANSWER_LIST", kpi_first_answer_text : exact
-			"KPI_FIRST_ANSWER_TEXT", kpi_further_answer_time : field
-			"KPI_FURTHER_ANSWER_TIME", kpi_further_answer_alert : field
-			"KPI_FURTHER_ANSWER_ALERT", kpi_further_answer_list : field
+			"KPI_FIRST_ANSWER_TEXT", kpi_further_answer_time : exact
+			"KPI_FURTHER_ANSWER_TIME", kpi_further_answer_alert : exact
+			"KPI_FURTHER_ANSWER_ALERT", kpi_further_answer_list : exact
 			"KPI_FURTHER_ANSWER_LIST", kpi_further_answer_text : exact
-			"KPI_FURTHER_ANSWER_TEXT", kpi_check_operator_activity : field
-			"KPI_CHECK_OPERATOR_ACTIVITY", use_welcome_form : field "USE_WELCOME_FORM",
-			welcome_form_id : field "WELCOME_FORM_ID", welcome_form_delay : field
-			"WELCOME_FORM_DELAY", confirm_close : field "CONFIRM_CLOSE",
-			ignore_welcome_form_responsible : field "IGNORE_WELCOME_FORM_RESPONSIBLE",
+			"KPI_FURTHER_ANSWER_TEXT", kpi_check_operator_activity : exact
+			"KPI_CHECK_OPERATOR_ACTIVITY", use_welcome_form : exact "USE_WELCOME_FORM",
+			welcome_form_id : exact "WELCOME_FORM_ID", welcome_form_delay : exact
+			"WELCOME_FORM_DELAY", confirm_close : exact "CONFIRM_CLOSE",
+			ignore_welcome_form_responsible : exact "IGNORE_WELCOME_FORM_RESPONSIBLE",
 			extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -2299,7 +2302,7 @@ pub mod config {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Get { params : field "PARAMS", options : field "OPTIONS", extra : rest "", }
+			Get { params : exact "PARAMS", options : exact "OPTIONS", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
@@ -2448,8 +2451,8 @@ pub mod config {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				ParamsSelectQueueUsersFields { user_name : field "USER_NAME",
-				user_work_position : field "USER_WORK_POSITION", user_avatar : field
+				ParamsSelectQueueUsersFields { user_name : exact "USER_NAME",
+				user_work_position : exact "USER_WORK_POSITION", user_avatar : exact
 				"USER_AVATAR", user_avatar_id : exact "USER_AVATAR_ID", extra : rest "",
 				}
 			);
@@ -3454,35 +3457,35 @@ pub mod config {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				ParamsSelect { id : exact "ID", line_name : exact "LINE_NAME", active :
-				field "ACTIVE", crm : field "CRM", crm_create : exact "CRM_CREATE",
-				crm_create_second : exact "CRM_CREATE_SECOND", crm_create_third : field
-				"CRM_CREATE_THIRD", crm_forward : field "CRM_FORWARD", crm_chat_tracker :
-				field "CRM_CHAT_TRACKER", crm_transfer_change : field
+				exact "ACTIVE", crm : exact "CRM", crm_create : exact "CRM_CREATE",
+				crm_create_second : exact "CRM_CREATE_SECOND", crm_create_third : exact
+				"CRM_CREATE_THIRD", crm_forward : exact "CRM_FORWARD", crm_chat_tracker :
+				exact "CRM_CHAT_TRACKER", crm_transfer_change : exact
 				"CRM_TRANSFER_CHANGE", crm_source : exact "CRM_SOURCE", queue_type :
 				exact "QUEUE_TYPE", queue_time : exact "QUEUE_TIME", no_answer_time :
-				exact "NO_ANSWER_TIME", check_available : field "CHECK_AVAILABLE",
-				watch_typing : field "WATCH_TYPING", welcome_bot_enable : field
-				"WELCOME_BOT_ENABLE", welcome_message : field "WELCOME_MESSAGE",
-				welcome_message_text : exact "WELCOME_MESSAGE_TEXT", vote_message : field
+				exact "NO_ANSWER_TIME", check_available : exact "CHECK_AVAILABLE",
+				watch_typing : exact "WATCH_TYPING", welcome_bot_enable : exact
+				"WELCOME_BOT_ENABLE", welcome_message : exact "WELCOME_MESSAGE",
+				welcome_message_text : exact "WELCOME_MESSAGE_TEXT", vote_message : exact
 				"VOTE_MESSAGE", vote_time_limit : exact "VOTE_TIME_LIMIT",
-				vote_before_finish : field "VOTE_BEFORE_FINISH", vote_closing_delay :
-				field "VOTE_CLOSING_DELAY", vote_message_1_text : exact
+				vote_before_finish : exact "VOTE_BEFORE_FINISH", vote_closing_delay :
+				exact "VOTE_CLOSING_DELAY", vote_message_1_text : exact
 				"VOTE_MESSAGE_1_TEXT", vote_message_1_like : exact "VOTE_MESSAGE_1_LIKE",
 				vote_message_1_dislike : exact "VOTE_MESSAGE_1_DISLIKE",
 				vote_message_2_text : exact "VOTE_MESSAGE_2_TEXT", vote_message_2_like :
 				exact "VOTE_MESSAGE_2_LIKE", vote_message_2_dislike : exact
-				"VOTE_MESSAGE_2_DISLIKE", agreement_message : field "AGREEMENT_MESSAGE",
-				agreement_id : exact "AGREEMENT_ID", category_enable : field
+				"VOTE_MESSAGE_2_DISLIKE", agreement_message : exact "AGREEMENT_MESSAGE",
+				agreement_id : exact "AGREEMENT_ID", category_enable : exact
 				"CATEGORY_ENABLE", category_id : exact "CATEGORY_ID", welcome_bot_join :
 				exact "WELCOME_BOT_JOIN", welcome_bot_id : exact "WELCOME_BOT_ID",
 				welcome_bot_time : exact "WELCOME_BOT_TIME", welcome_bot_left : exact
 				"WELCOME_BOT_LEFT", no_answer_rule : exact "NO_ANSWER_RULE",
 				no_answer_form_id : exact "NO_ANSWER_FORM_ID", no_answer_bot_id : exact
 				"NO_ANSWER_BOT_ID", no_answer_text : exact "NO_ANSWER_TEXT",
-				worktime_enable : field "WORKTIME_ENABLE", worktime_from : exact
+				worktime_enable : exact "WORKTIME_ENABLE", worktime_from : exact
 				"WORKTIME_FROM", worktime_to : exact "WORKTIME_TO", worktime_timezone :
-				exact "WORKTIME_TIMEZONE", worktime_holidays : field "WORKTIME_HOLIDAYS",
-				worktime_dayoff : field "WORKTIME_DAYOFF", worktime_dayoff_rule : exact
+				exact "WORKTIME_TIMEZONE", worktime_holidays : exact "WORKTIME_HOLIDAYS",
+				worktime_dayoff : exact "WORKTIME_DAYOFF", worktime_dayoff_rule : exact
 				"WORKTIME_DAYOFF_RULE", worktime_dayoff_form_id : exact
 				"WORKTIME_DAYOFF_FORM_ID", worktime_dayoff_bot_id : exact
 				"WORKTIME_DAYOFF_BOT_ID", worktime_dayoff_text : exact
@@ -3493,30 +3496,30 @@ pub mod config {
 				"AUTO_CLOSE_FORM_ID", auto_close_bot_id : exact "AUTO_CLOSE_BOT_ID",
 				auto_close_time : exact "AUTO_CLOSE_TIME", auto_close_text : exact
 				"AUTO_CLOSE_TEXT", auto_expire_time : exact "AUTO_EXPIRE_TIME",
-				date_create : field "DATE_CREATE", date_modify : field "DATE_MODIFY",
-				modify_user_id : exact "MODIFY_USER_ID", temporary : field "TEMPORARY",
-				xml_id : field "XML_ID", language_id : exact "LANGUAGE_ID",
+				date_create : exact "DATE_CREATE", date_modify : exact "DATE_MODIFY",
+				modify_user_id : exact "MODIFY_USER_ID", temporary : exact "TEMPORARY",
+				xml_id : exact "XML_ID", language_id : exact "LANGUAGE_ID",
 				quick_answers_iblock_id : exact "QUICK_ANSWERS_IBLOCK_ID",
 				session_priority : exact "SESSION_PRIORITY", type_max_chat : exact
 				"TYPE_MAX_CHAT", max_chat : exact "MAX_CHAT", operator_data : exact
-				"OPERATOR_DATA", queue : field "QUEUE", queue_users_fields : field
-				"QUEUE_USERS_FIELDS", config_queue : field "CONFIG_QUEUE",
-				default_operator_data : field "DEFAULT_OPERATOR_DATA",
+				"OPERATOR_DATA", queue : exact "QUEUE", queue_users_fields : exact
+				"QUEUE_USERS_FIELDS", config_queue : exact "CONFIG_QUEUE",
+				default_operator_data : exact "DEFAULT_OPERATOR_DATA",
 				kpi_first_answer_time : exact "KPI_FIRST_ANSWER_TIME",
-				kpi_first_answer_alert : field "KPI_FIRST_ANSWER_ALERT",
-				kpi_first_answer_list : field "KPI_FIRST_ANSWER_LIST",
+				kpi_first_answer_alert : exact "KPI_FIRST_ANSWER_ALERT",
+				kpi_first_answer_list : exact "KPI_FIRST_ANSWER_LIST",
 				kpi_first_answer_text : exact "KPI_FIRST_ANSWER_TEXT",
 				kpi_further_answer_time : exact "KPI_FURTHER_ANSWER_TIME",
-				kpi_further_answer_alert : field "KPI_FURTHER_ANSWER_ALERT",
-				kpi_further_answer_list : field "KPI_FURTHER_ANSWER_LIST",
+				kpi_further_answer_alert : exact "KPI_FURTHER_ANSWER_ALERT",
+				kpi_further_answer_list : exact "KPI_FURTHER_ANSWER_LIST",
 				kpi_further_answer_text : exact "KPI_FURTHER_ANSWER_TEXT",
-				kpi_check_operator_activity : field "KPI_CHECK_OPERATOR_ACTIVITY",
-				send_notification_empty_queue : field "SEND_NOTIFICATION_EMPTY_QUEUE",
-				use_welcome_form : field "USE_WELCOME_FORM", welcome_form_id : exact
-				"WELCOME_FORM_ID", welcome_form_delay : field "WELCOME_FORM_DELAY",
-				send_welcome_each_session : field "SEND_WELCOME_EACH_SESSION",
-				confirm_close : field "CONFIRM_CLOSE", ignore_welcome_form_responsible :
-				field "IGNORE_WELCOME_FORM_RESPONSIBLE", extra : rest "", }
+				kpi_check_operator_activity : exact "KPI_CHECK_OPERATOR_ACTIVITY",
+				send_notification_empty_queue : exact "SEND_NOTIFICATION_EMPTY_QUEUE",
+				use_welcome_form : exact "USE_WELCOME_FORM", welcome_form_id : exact
+				"WELCOME_FORM_ID", welcome_form_delay : exact "WELCOME_FORM_DELAY",
+				send_welcome_each_session : exact "SEND_WELCOME_EACH_SESSION",
+				confirm_close : exact "CONFIRM_CLOSE", ignore_welcome_form_responsible :
+				exact "IGNORE_WELCOME_FORM_RESPONSIBLE", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(ParamsSelect);
@@ -3650,8 +3653,8 @@ pub mod config {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				ParamsOrderQueueUsersFields { user_name : field "USER_NAME",
-				user_work_position : field "USER_WORK_POSITION", user_avatar : field
+				ParamsOrderQueueUsersFields { user_name : exact "USER_NAME",
+				user_work_position : exact "USER_WORK_POSITION", user_avatar : exact
 				"USER_AVATAR", user_avatar_id : exact "USER_AVATAR_ID", extra : rest "",
 				}
 			);
@@ -4656,35 +4659,35 @@ pub mod config {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				ParamsOrder { id : exact "ID", line_name : exact "LINE_NAME", active :
-				field "ACTIVE", crm : field "CRM", crm_create : exact "CRM_CREATE",
-				crm_create_second : exact "CRM_CREATE_SECOND", crm_create_third : field
-				"CRM_CREATE_THIRD", crm_forward : field "CRM_FORWARD", crm_chat_tracker :
-				field "CRM_CHAT_TRACKER", crm_transfer_change : field
+				exact "ACTIVE", crm : exact "CRM", crm_create : exact "CRM_CREATE",
+				crm_create_second : exact "CRM_CREATE_SECOND", crm_create_third : exact
+				"CRM_CREATE_THIRD", crm_forward : exact "CRM_FORWARD", crm_chat_tracker :
+				exact "CRM_CHAT_TRACKER", crm_transfer_change : exact
 				"CRM_TRANSFER_CHANGE", crm_source : exact "CRM_SOURCE", queue_type :
 				exact "QUEUE_TYPE", queue_time : exact "QUEUE_TIME", no_answer_time :
-				exact "NO_ANSWER_TIME", check_available : field "CHECK_AVAILABLE",
-				watch_typing : field "WATCH_TYPING", welcome_bot_enable : field
-				"WELCOME_BOT_ENABLE", welcome_message : field "WELCOME_MESSAGE",
-				welcome_message_text : exact "WELCOME_MESSAGE_TEXT", vote_message : field
+				exact "NO_ANSWER_TIME", check_available : exact "CHECK_AVAILABLE",
+				watch_typing : exact "WATCH_TYPING", welcome_bot_enable : exact
+				"WELCOME_BOT_ENABLE", welcome_message : exact "WELCOME_MESSAGE",
+				welcome_message_text : exact "WELCOME_MESSAGE_TEXT", vote_message : exact
 				"VOTE_MESSAGE", vote_time_limit : exact "VOTE_TIME_LIMIT",
-				vote_before_finish : field "VOTE_BEFORE_FINISH", vote_closing_delay :
-				field "VOTE_CLOSING_DELAY", vote_message_1_text : exact
+				vote_before_finish : exact "VOTE_BEFORE_FINISH", vote_closing_delay :
+				exact "VOTE_CLOSING_DELAY", vote_message_1_text : exact
 				"VOTE_MESSAGE_1_TEXT", vote_message_1_like : exact "VOTE_MESSAGE_1_LIKE",
 				vote_message_1_dislike : exact "VOTE_MESSAGE_1_DISLIKE",
 				vote_message_2_text : exact "VOTE_MESSAGE_2_TEXT", vote_message_2_like :
 				exact "VOTE_MESSAGE_2_LIKE", vote_message_2_dislike : exact
-				"VOTE_MESSAGE_2_DISLIKE", agreement_message : field "AGREEMENT_MESSAGE",
-				agreement_id : exact "AGREEMENT_ID", category_enable : field
+				"VOTE_MESSAGE_2_DISLIKE", agreement_message : exact "AGREEMENT_MESSAGE",
+				agreement_id : exact "AGREEMENT_ID", category_enable : exact
 				"CATEGORY_ENABLE", category_id : exact "CATEGORY_ID", welcome_bot_join :
 				exact "WELCOME_BOT_JOIN", welcome_bot_id : exact "WELCOME_BOT_ID",
 				welcome_bot_time : exact "WELCOME_BOT_TIME", welcome_bot_left : exact
 				"WELCOME_BOT_LEFT", no_answer_rule : exact "NO_ANSWER_RULE",
 				no_answer_form_id : exact "NO_ANSWER_FORM_ID", no_answer_bot_id : exact
 				"NO_ANSWER_BOT_ID", no_answer_text : exact "NO_ANSWER_TEXT",
-				worktime_enable : field "WORKTIME_ENABLE", worktime_from : exact
+				worktime_enable : exact "WORKTIME_ENABLE", worktime_from : exact
 				"WORKTIME_FROM", worktime_to : exact "WORKTIME_TO", worktime_timezone :
-				exact "WORKTIME_TIMEZONE", worktime_holidays : field "WORKTIME_HOLIDAYS",
-				worktime_dayoff : field "WORKTIME_DAYOFF", worktime_dayoff_rule : exact
+				exact "WORKTIME_TIMEZONE", worktime_holidays : exact "WORKTIME_HOLIDAYS",
+				worktime_dayoff : exact "WORKTIME_DAYOFF", worktime_dayoff_rule : exact
 				"WORKTIME_DAYOFF_RULE", worktime_dayoff_form_id : exact
 				"WORKTIME_DAYOFF_FORM_ID", worktime_dayoff_bot_id : exact
 				"WORKTIME_DAYOFF_BOT_ID", worktime_dayoff_text : exact
@@ -4695,30 +4698,30 @@ pub mod config {
 				"AUTO_CLOSE_FORM_ID", auto_close_bot_id : exact "AUTO_CLOSE_BOT_ID",
 				auto_close_time : exact "AUTO_CLOSE_TIME", auto_close_text : exact
 				"AUTO_CLOSE_TEXT", auto_expire_time : exact "AUTO_EXPIRE_TIME",
-				date_create : field "DATE_CREATE", date_modify : field "DATE_MODIFY",
-				modify_user_id : exact "MODIFY_USER_ID", temporary : field "TEMPORARY",
-				xml_id : field "XML_ID", language_id : exact "LANGUAGE_ID",
+				date_create : exact "DATE_CREATE", date_modify : exact "DATE_MODIFY",
+				modify_user_id : exact "MODIFY_USER_ID", temporary : exact "TEMPORARY",
+				xml_id : exact "XML_ID", language_id : exact "LANGUAGE_ID",
 				quick_answers_iblock_id : exact "QUICK_ANSWERS_IBLOCK_ID",
 				session_priority : exact "SESSION_PRIORITY", type_max_chat : exact
 				"TYPE_MAX_CHAT", max_chat : exact "MAX_CHAT", operator_data : exact
-				"OPERATOR_DATA", queue : field "QUEUE", queue_users_fields : field
-				"QUEUE_USERS_FIELDS", config_queue : field "CONFIG_QUEUE",
-				default_operator_data : field "DEFAULT_OPERATOR_DATA",
+				"OPERATOR_DATA", queue : exact "QUEUE", queue_users_fields : exact
+				"QUEUE_USERS_FIELDS", config_queue : exact "CONFIG_QUEUE",
+				default_operator_data : exact "DEFAULT_OPERATOR_DATA",
 				kpi_first_answer_time : exact "KPI_FIRST_ANSWER_TIME",
-				kpi_first_answer_alert : field "KPI_FIRST_ANSWER_ALERT",
-				kpi_first_answer_list : field "KPI_FIRST_ANSWER_LIST",
+				kpi_first_answer_alert : exact "KPI_FIRST_ANSWER_ALERT",
+				kpi_first_answer_list : exact "KPI_FIRST_ANSWER_LIST",
 				kpi_first_answer_text : exact "KPI_FIRST_ANSWER_TEXT",
 				kpi_further_answer_time : exact "KPI_FURTHER_ANSWER_TIME",
-				kpi_further_answer_alert : field "KPI_FURTHER_ANSWER_ALERT",
-				kpi_further_answer_list : field "KPI_FURTHER_ANSWER_LIST",
+				kpi_further_answer_alert : exact "KPI_FURTHER_ANSWER_ALERT",
+				kpi_further_answer_list : exact "KPI_FURTHER_ANSWER_LIST",
 				kpi_further_answer_text : exact "KPI_FURTHER_ANSWER_TEXT",
-				kpi_check_operator_activity : field "KPI_CHECK_OPERATOR_ACTIVITY",
-				send_notification_empty_queue : field "SEND_NOTIFICATION_EMPTY_QUEUE",
-				use_welcome_form : field "USE_WELCOME_FORM", welcome_form_id : exact
-				"WELCOME_FORM_ID", welcome_form_delay : field "WELCOME_FORM_DELAY",
-				send_welcome_each_session : field "SEND_WELCOME_EACH_SESSION",
-				confirm_close : field "CONFIRM_CLOSE", ignore_welcome_form_responsible :
-				field "IGNORE_WELCOME_FORM_RESPONSIBLE", extra : rest "", }
+				kpi_check_operator_activity : exact "KPI_CHECK_OPERATOR_ACTIVITY",
+				send_notification_empty_queue : exact "SEND_NOTIFICATION_EMPTY_QUEUE",
+				use_welcome_form : exact "USE_WELCOME_FORM", welcome_form_id : exact
+				"WELCOME_FORM_ID", welcome_form_delay : exact "WELCOME_FORM_DELAY",
+				send_welcome_each_session : exact "SEND_WELCOME_EACH_SESSION",
+				confirm_close : exact "CONFIRM_CLOSE", ignore_welcome_form_responsible :
+				exact "IGNORE_WELCOME_FORM_RESPONSIBLE", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(ParamsOrder);
@@ -4852,8 +4855,8 @@ pub mod config {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				ParamsFilterQueueUsersFields { user_name : field "USER_NAME",
-				user_work_position : field "USER_WORK_POSITION", user_avatar : field
+				ParamsFilterQueueUsersFields { user_name : exact "USER_NAME",
+				user_work_position : exact "USER_WORK_POSITION", user_avatar : exact
 				"USER_AVATAR", user_avatar_id : exact "USER_AVATAR_ID", extra : rest "",
 				}
 			);
@@ -5858,35 +5861,35 @@ pub mod config {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				ParamsFilter { id : exact "ID", line_name : exact "LINE_NAME", active :
-				field "ACTIVE", crm : field "CRM", crm_create : exact "CRM_CREATE",
-				crm_create_second : exact "CRM_CREATE_SECOND", crm_create_third : field
-				"CRM_CREATE_THIRD", crm_forward : field "CRM_FORWARD", crm_chat_tracker :
-				field "CRM_CHAT_TRACKER", crm_transfer_change : field
+				exact "ACTIVE", crm : exact "CRM", crm_create : exact "CRM_CREATE",
+				crm_create_second : exact "CRM_CREATE_SECOND", crm_create_third : exact
+				"CRM_CREATE_THIRD", crm_forward : exact "CRM_FORWARD", crm_chat_tracker :
+				exact "CRM_CHAT_TRACKER", crm_transfer_change : exact
 				"CRM_TRANSFER_CHANGE", crm_source : exact "CRM_SOURCE", queue_type :
 				exact "QUEUE_TYPE", queue_time : exact "QUEUE_TIME", no_answer_time :
-				exact "NO_ANSWER_TIME", check_available : field "CHECK_AVAILABLE",
-				watch_typing : field "WATCH_TYPING", welcome_bot_enable : field
-				"WELCOME_BOT_ENABLE", welcome_message : field "WELCOME_MESSAGE",
-				welcome_message_text : exact "WELCOME_MESSAGE_TEXT", vote_message : field
+				exact "NO_ANSWER_TIME", check_available : exact "CHECK_AVAILABLE",
+				watch_typing : exact "WATCH_TYPING", welcome_bot_enable : exact
+				"WELCOME_BOT_ENABLE", welcome_message : exact "WELCOME_MESSAGE",
+				welcome_message_text : exact "WELCOME_MESSAGE_TEXT", vote_message : exact
 				"VOTE_MESSAGE", vote_time_limit : exact "VOTE_TIME_LIMIT",
-				vote_before_finish : field "VOTE_BEFORE_FINISH", vote_closing_delay :
-				field "VOTE_CLOSING_DELAY", vote_message_1_text : exact
+				vote_before_finish : exact "VOTE_BEFORE_FINISH", vote_closing_delay :
+				exact "VOTE_CLOSING_DELAY", vote_message_1_text : exact
 				"VOTE_MESSAGE_1_TEXT", vote_message_1_like : exact "VOTE_MESSAGE_1_LIKE",
 				vote_message_1_dislike : exact "VOTE_MESSAGE_1_DISLIKE",
 				vote_message_2_text : exact "VOTE_MESSAGE_2_TEXT", vote_message_2_like :
 				exact "VOTE_MESSAGE_2_LIKE", vote_message_2_dislike : exact
-				"VOTE_MESSAGE_2_DISLIKE", agreement_message : field "AGREEMENT_MESSAGE",
-				agreement_id : exact "AGREEMENT_ID", category_enable : field
+				"VOTE_MESSAGE_2_DISLIKE", agreement_message : exact "AGREEMENT_MESSAGE",
+				agreement_id : exact "AGREEMENT_ID", category_enable : exact
 				"CATEGORY_ENABLE", category_id : exact "CATEGORY_ID", welcome_bot_join :
 				exact "WELCOME_BOT_JOIN", welcome_bot_id : exact "WELCOME_BOT_ID",
 				welcome_bot_time : exact "WELCOME_BOT_TIME", welcome_bot_left : exact
 				"WELCOME_BOT_LEFT", no_answer_rule : exact "NO_ANSWER_RULE",
 				no_answer_form_id : exact "NO_ANSWER_FORM_ID", no_answer_bot_id : exact
 				"NO_ANSWER_BOT_ID", no_answer_text : exact "NO_ANSWER_TEXT",
-				worktime_enable : field "WORKTIME_ENABLE", worktime_from : exact
+				worktime_enable : exact "WORKTIME_ENABLE", worktime_from : exact
 				"WORKTIME_FROM", worktime_to : exact "WORKTIME_TO", worktime_timezone :
-				exact "WORKTIME_TIMEZONE", worktime_holidays : field "WORKTIME_HOLIDAYS",
-				worktime_dayoff : field "WORKTIME_DAYOFF", worktime_dayoff_rule : exact
+				exact "WORKTIME_TIMEZONE", worktime_holidays : exact "WORKTIME_HOLIDAYS",
+				worktime_dayoff : exact "WORKTIME_DAYOFF", worktime_dayoff_rule : exact
 				"WORKTIME_DAYOFF_RULE", worktime_dayoff_form_id : exact
 				"WORKTIME_DAYOFF_FORM_ID", worktime_dayoff_bot_id : exact
 				"WORKTIME_DAYOFF_BOT_ID", worktime_dayoff_text : exact
@@ -5897,30 +5900,30 @@ pub mod config {
 				"AUTO_CLOSE_FORM_ID", auto_close_bot_id : exact "AUTO_CLOSE_BOT_ID",
 				auto_close_time : exact "AUTO_CLOSE_TIME", auto_close_text : exact
 				"AUTO_CLOSE_TEXT", auto_expire_time : exact "AUTO_EXPIRE_TIME",
-				date_create : field "DATE_CREATE", date_modify : field "DATE_MODIFY",
-				modify_user_id : exact "MODIFY_USER_ID", temporary : field "TEMPORARY",
-				xml_id : field "XML_ID", language_id : exact "LANGUAGE_ID",
+				date_create : exact "DATE_CREATE", date_modify : exact "DATE_MODIFY",
+				modify_user_id : exact "MODIFY_USER_ID", temporary : exact "TEMPORARY",
+				xml_id : exact "XML_ID", language_id : exact "LANGUAGE_ID",
 				quick_answers_iblock_id : exact "QUICK_ANSWERS_IBLOCK_ID",
 				session_priority : exact "SESSION_PRIORITY", type_max_chat : exact
 				"TYPE_MAX_CHAT", max_chat : exact "MAX_CHAT", operator_data : exact
-				"OPERATOR_DATA", queue : field "QUEUE", queue_users_fields : field
-				"QUEUE_USERS_FIELDS", config_queue : field "CONFIG_QUEUE",
-				default_operator_data : field "DEFAULT_OPERATOR_DATA",
+				"OPERATOR_DATA", queue : exact "QUEUE", queue_users_fields : exact
+				"QUEUE_USERS_FIELDS", config_queue : exact "CONFIG_QUEUE",
+				default_operator_data : exact "DEFAULT_OPERATOR_DATA",
 				kpi_first_answer_time : exact "KPI_FIRST_ANSWER_TIME",
-				kpi_first_answer_alert : field "KPI_FIRST_ANSWER_ALERT",
-				kpi_first_answer_list : field "KPI_FIRST_ANSWER_LIST",
+				kpi_first_answer_alert : exact "KPI_FIRST_ANSWER_ALERT",
+				kpi_first_answer_list : exact "KPI_FIRST_ANSWER_LIST",
 				kpi_first_answer_text : exact "KPI_FIRST_ANSWER_TEXT",
 				kpi_further_answer_time : exact "KPI_FURTHER_ANSWER_TIME",
-				kpi_further_answer_alert : field "KPI_FURTHER_ANSWER_ALERT",
-				kpi_further_answer_list : field "KPI_FURTHER_ANSWER_LIST",
+				kpi_further_answer_alert : exact "KPI_FURTHER_ANSWER_ALERT",
+				kpi_further_answer_list : exact "KPI_FURTHER_ANSWER_LIST",
 				kpi_further_answer_text : exact "KPI_FURTHER_ANSWER_TEXT",
-				kpi_check_operator_activity : field "KPI_CHECK_OPERATOR_ACTIVITY",
-				send_notification_empty_queue : field "SEND_NOTIFICATION_EMPTY_QUEUE",
-				use_welcome_form : field "USE_WELCOME_FORM", welcome_form_id : exact
-				"WELCOME_FORM_ID", welcome_form_delay : field "WELCOME_FORM_DELAY",
-				send_welcome_each_session : field "SEND_WELCOME_EACH_SESSION",
-				confirm_close : field "CONFIRM_CLOSE", ignore_welcome_form_responsible :
-				field "IGNORE_WELCOME_FORM_RESPONSIBLE", extra : rest "", }
+				kpi_check_operator_activity : exact "KPI_CHECK_OPERATOR_ACTIVITY",
+				send_notification_empty_queue : exact "SEND_NOTIFICATION_EMPTY_QUEUE",
+				use_welcome_form : exact "USE_WELCOME_FORM", welcome_form_id : exact
+				"WELCOME_FORM_ID", welcome_form_delay : exact "WELCOME_FORM_DELAY",
+				send_welcome_each_session : exact "SEND_WELCOME_EACH_SESSION",
+				confirm_close : exact "CONFIRM_CLOSE", ignore_welcome_form_responsible :
+				exact "IGNORE_WELCOME_FORM_RESPONSIBLE", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(ParamsFilter);
@@ -5991,8 +5994,8 @@ pub mod config {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Params { select : field "select", order : field "order", filter : field
-				"filter", limit : field "limit", offset : field "offset", extra : rest
+				Params { select : exact "select", order : exact "order", filter : exact
+				"filter", limit : exact "limit", offset : exact "offset", extra : rest
 				"", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -6049,7 +6052,7 @@ pub mod config {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Options { queue : field "QUEUE", config_queue : field "CONFIG_QUEUE",
+				Options { queue : exact "QUEUE", config_queue : exact "CONFIG_QUEUE",
 				check_permission : exact "CHECK_PERMISSION", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -6776,7 +6779,7 @@ pub mod crm {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Get { crm_entity_type : field "CRM_ENTITY_TYPE", crm_entity : field
-			"CRM_ENTITY", active_only : field "ACTIVE_ONLY", extra : rest "", }
+			"CRM_ENTITY", active_only : exact "ACTIVE_ONLY", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
@@ -7001,7 +7004,7 @@ pub mod crm {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				Add { crm_entity_type : field "CRM_ENTITY_TYPE", crm_entity : field
-				"CRM_ENTITY", user_id : field "USER_ID", chat_id : field "CHAT_ID", extra
+				"CRM_ENTITY", user_id : field "USER_ID", chat_id : exact "CHAT_ID", extra
 				: rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -7058,7 +7061,7 @@ pub mod crm {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				Delete { crm_entity_type : field "CRM_ENTITY_TYPE", crm_entity : field
-				"CRM_ENTITY", user_id : field "USER_ID", chat_id : field "CHAT_ID", extra
+				"CRM_ENTITY", user_id : field "USER_ID", chat_id : exact "CHAT_ID", extra
 				: rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -7418,8 +7421,8 @@ pub mod dialog {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Get { chat_id : field "CHAT_ID", dialog_id : exact "DIALOG_ID", session_id :
-		field "SESSION_ID", user_code : exact "USER_CODE", extra : rest "", }
+		Get { chat_id : exact "CHAT_ID", dialog_id : exact "DIALOG_ID", session_id :
+		exact "SESSION_ID", user_code : exact "USER_CODE", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
@@ -8560,12 +8563,12 @@ pub mod imconnector {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Register { id : field "ID", name : field "NAME", icon : field "ICON",
-		placement_handler : field "PLACEMENT_HANDLER", icon_disabled : field
-		"ICON_DISABLED", del_external_messages : field "DEL_EXTERNAL_MESSAGES",
-		edit_internal_messages : field "EDIT_INTERNAL_MESSAGES", del_internal_messages :
-		field "DEL_INTERNAL_MESSAGES", newsletter : field "NEWSLETTER",
-		need_system_messages : field "NEED_SYSTEM_MESSAGES", need_signature : field
-		"NEED_SIGNATURE", chat_group : field "CHAT_GROUP", extra : rest "", }
+		placement_handler : field "PLACEMENT_HANDLER", icon_disabled : exact
+		"ICON_DISABLED", del_external_messages : exact "DEL_EXTERNAL_MESSAGES",
+		edit_internal_messages : exact "EDIT_INTERNAL_MESSAGES", del_internal_messages :
+		exact "DEL_INTERNAL_MESSAGES", newsletter : exact "NEWSLETTER",
+		need_system_messages : exact "NEED_SYSTEM_MESSAGES", need_signature : exact
+		"NEED_SIGNATURE", chat_group : exact "CHAT_GROUP", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Register);
@@ -8582,6 +8585,8 @@ pub mod imconnector {
 		/// `CONNECTOR`: `string`, required.
 		pub connector: String,
 		/// `LINE`: `integer`, optional.
+		///
+		/// Sent as text (`"5"`), as the docs' examples send it.
 		pub line: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
@@ -8602,10 +8607,12 @@ pub mod imconnector {
 		}
 	}
 	extra_setter!(Status);
-	serialize_map!(Status { req "CONNECTOR" connector, opt "LINE" line, rest "" extra });
+	serialize_map!(
+		Status { req "CONNECTOR" connector, opt_text "LINE" line, rest "" extra }
+	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Status { connector : field "CONNECTOR", line : field "LINE", extra : rest "", }
+		Status { connector : field "CONNECTOR", line : exact "LINE", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Status);
@@ -9010,7 +9017,7 @@ pub mod imconnector {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Messages { user : field "user", message : field "message", chat : field
+				Messages { user : exact "user", message : exact "message", chat : exact
 				"chat", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -9560,8 +9567,8 @@ pub mod imconnector {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				MessagesUser { id : field "id", last_name : exact "last_name", name :
-				exact "name", picture : field "picture", url : exact "url", gender :
-				field "gender", email : exact "email", phone : exact "phone",
+				exact "name", picture : exact "picture", url : exact "url", gender :
+				exact "gender", email : exact "email", phone : exact "phone",
 				skip_phone_validate : exact "skip_phone_validate", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -9639,9 +9646,9 @@ pub mod imconnector {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				MessagesMessage { id : exact "id", date : field "date", text : exact
-				"text", files : field "files", disable_crm : exact "disable_crm", user_id
-				: field "user_id", extra : rest "", }
+				MessagesMessage { id : exact "id", date : exact "date", text : exact
+				"text", files : exact "files", disable_crm : exact "disable_crm", user_id
+				: exact "user_id", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(MessagesMessage);
@@ -9741,7 +9748,7 @@ pub mod imconnector {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Messages { user : field "user", message : field "message", chat : field
+				Messages { user : exact "user", message : exact "message", chat : exact
 				"chat", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -10071,7 +10078,7 @@ pub mod imconnector {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					MessagesIm { chat_id : field "chat_id", message_id : field
+					MessagesIm { chat_id : exact "chat_id", message_id : exact
 					"message_id", extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -10115,7 +10122,7 @@ pub mod imconnector {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					MessagesMessage { id : field "id", date : field "date", extra : rest
+					MessagesMessage { id : exact "id", date : exact "date", extra : rest
 					"", }
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -10199,7 +10206,7 @@ pub mod imconnector {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					Messages { im : field "im", message : field "message", chat : field
+					Messages { im : exact "im", message : exact "message", chat : exact
 					"chat", extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -10296,7 +10303,7 @@ pub mod imconnector {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					MessagesIm { chat_id : field "chat_id", message_id : field
+					MessagesIm { chat_id : exact "chat_id", message_id : exact
 					"message_id", extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -10329,7 +10336,7 @@ pub mod imconnector {
 				extra_setter!(MessagesMessage);
 				serialize_map!(MessagesMessage { opt "id" id, rest "" extra });
 				#[cfg(feature = "deserialize-params")]
-				from_value!(MessagesMessage { id : field "id", extra : rest "", });
+				from_value!(MessagesMessage { id : exact "id", extra : rest "", });
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(MessagesMessage);
 				/// The object `params.MESSAGES.chat` of `imconnector.send.status.reading`: `object`.
@@ -10411,7 +10418,7 @@ pub mod imconnector {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					Messages { im : field "im", message : field "message", chat : field
+					Messages { im : exact "im", message : exact "message", chat : exact
 					"chat", extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -10716,8 +10723,8 @@ pub mod imconnector {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				MessagesUser { id : field "id", last_name : exact "last_name", name :
-				exact "name", picture : field "picture", url : exact "url", gender :
-				field "gender", email : exact "email", phone : exact "phone",
+				exact "name", picture : exact "picture", url : exact "url", gender :
+				exact "gender", email : exact "email", phone : exact "phone",
 				skip_phone_validate : exact "skip_phone_validate", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -10795,9 +10802,9 @@ pub mod imconnector {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				MessagesMessage { id : exact "id", date : field "date", text : exact
-				"text", files : field "files", disable_crm : exact "disable_crm", user_id
-				: field "user_id", extra : rest "", }
+				MessagesMessage { id : exact "id", date : exact "date", text : exact
+				"text", files : exact "files", disable_crm : exact "disable_crm", user_id
+				: exact "user_id", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(MessagesMessage);
@@ -10897,7 +10904,7 @@ pub mod imconnector {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Messages { user : field "user", message : field "message", chat : field
+				Messages { user : exact "user", message : exact "message", chat : exact
 				"chat", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -11339,8 +11346,8 @@ pub mod network {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Add { code : field "CODE", user_id : field "USER_ID", message : field
-			"MESSAGE", attach : field "ATTACH", keyboard : field "KEYBOARD", url_preview
-			: field "URL_PREVIEW", extra : rest "", }
+			"MESSAGE", attach : exact "ATTACH", keyboard : exact "KEYBOARD", url_preview
+			: exact "URL_PREVIEW", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Add);
@@ -11532,7 +11539,7 @@ pub mod operator {
 		/// `CHAT_ID`: `integer`, required.
 		pub chat_id: i64,
 		/// `TRANSFER_ID`: `string | integer`, optional.
-		pub transfer_id: Option<String>,
+		pub transfer_id: Option<::bitrix24_runtime::IntOrString>,
 		/// `USER_ID`: `integer`, optional.
 		pub user_id: Option<i64>,
 		/// `QUEUE_ID`: `integer`, optional.
@@ -11552,7 +11559,10 @@ pub mod operator {
 			}
 		}
 		/// Sets `TRANSFER_ID`.
-		pub fn transfer_id(mut self, value: impl Into<String>) -> Self {
+		pub fn transfer_id(
+			mut self,
+			value: impl Into<::bitrix24_runtime::IntOrString>,
+		) -> Self {
 			self.transfer_id = Some(value.into());
 			self
 		}
@@ -11575,7 +11585,7 @@ pub mod operator {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Transfer { chat_id : field "CHAT_ID", transfer_id : exact "TRANSFER_ID", user_id
-		: field "USER_ID", queue_id : field "QUEUE_ID", extra : rest "", }
+		: exact "USER_ID", queue_id : exact "QUEUE_ID", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Transfer);
@@ -12059,7 +12069,7 @@ pub mod session {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Vote { session_id : field "SESSION_ID", rating : field "RATING", comment :
+			Vote { session_id : field "SESSION_ID", rating : exact "RATING", comment :
 			exact "COMMENT", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -12142,7 +12152,7 @@ pub mod session {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Get { session_id : field "SESSION_ID", chat_id : field "CHAT_ID", extra :
+			Get { session_id : exact "SESSION_ID", chat_id : exact "CHAT_ID", extra :
 			rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -12773,7 +12783,7 @@ pub mod session {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Pin { chat_id : field "CHAT_ID", activate : field "ACTIVATE", extra : rest
+			Pin { chat_id : field "CHAT_ID", activate : exact "ACTIVATE", extra : rest
 			"", }
 		);
 		#[cfg(feature = "deserialize-params")]

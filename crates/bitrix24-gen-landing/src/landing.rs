@@ -66,7 +66,7 @@ pub mod block {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Addcard { scope : exact "scope", lid : field "lid", block : field "block",
-		selector : field "selector", content : field "content", prevent_history : field
+		selector : field "selector", content : field "content", prevent_history : exact
 		"preventHistory", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -131,7 +131,7 @@ pub mod block {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		ChangeAnchor { scope : exact "scope", lid : field "lid", block : field "block",
-		data : field "data", prevent_history : field "preventHistory", extra : rest "", }
+		data : field "data", prevent_history : exact "preventHistory", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(ChangeAnchor);
@@ -193,7 +193,7 @@ pub mod block {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		ChangeNodeName { scope : exact "scope", lid : field "lid", block : field "block",
-		data : field "data", prevent_history : field "preventHistory", extra : rest "", }
+		data : field "data", prevent_history : exact "preventHistory", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(ChangeNodeName);
@@ -255,7 +255,7 @@ pub mod block {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Clonecard { scope : exact "scope", lid : field "lid", block : field "block",
-		selector : field "selector", prevent_history : field "preventHistory", extra :
+		selector : field "selector", prevent_history : exact "preventHistory", extra :
 		rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -337,7 +337,7 @@ pub mod block {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Getbyid { scope : exact "scope", block : field "block", params : field "params",
+		Getbyid { scope : exact "scope", block : field "block", params : exact "params",
 		extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -401,7 +401,7 @@ pub mod block {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Getcontent { scope : exact "scope", lid : field "lid", block : field "block",
-		edit_mode : field "editMode", params : field "params", extra : rest "", }
+		edit_mode : exact "editMode", params : exact "params", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getcontent);
@@ -451,7 +451,7 @@ pub mod block {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Getlist { scope : exact "scope", lid : field "lid", params : field "params",
+		Getlist { scope : exact "scope", lid : field "lid", params : exact "params",
 		extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -507,7 +507,7 @@ pub mod block {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Getmanifest { scope : exact "scope", lid : field "lid", block : field "block",
-		params : field "params", extra : rest "", }
+		params : exact "params", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getmanifest);
@@ -647,7 +647,7 @@ pub mod block {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Removecard { scope : exact "scope", lid : field "lid", block : field "block",
-		selector : field "selector", prevent_history : field "preventHistory", extra :
+		selector : field "selector", prevent_history : exact "preventHistory", extra :
 		rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -764,7 +764,7 @@ pub mod block {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		UpdateStyles { scope : exact "scope", lid : field "lid", block : field "block",
-		data : field "data", prevent_history : field "preventHistory", extra : rest "", }
+		data : field "data", prevent_history : exact "preventHistory", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(UpdateStyles);
@@ -889,7 +889,7 @@ pub mod block {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Updatecontent { scope : exact "scope", lid : field "lid", block : field "block",
-		content : field "content", designed : exact "designed", prevent_history : field
+		content : field "content", designed : exact "designed", prevent_history : exact
 		"preventHistory", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -961,7 +961,7 @@ pub mod block {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Updatenodes { scope : exact "scope", lid : field "lid", block : field "block",
-		data : field "data", additional : field "additional", prevent_history : field
+		data : field "data", additional : exact "additional", prevent_history : exact
 		"preventHistory", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -1038,7 +1038,7 @@ pub mod block {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Uploadfile { scope : exact "scope", block : field "block", picture : field
-		"picture", ext : exact "ext", params : field "params", temp : field "temp", extra
+		"picture", ext : exact "ext", params : exact "params", temp : exact "temp", extra
 		: rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -1358,8 +1358,8 @@ pub mod block {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Params { edit_mode : field "edit_mode", deleted : field "deleted",
-			get_content : field "get_content", extra : rest "", }
+			Params { edit_mode : exact "edit_mode", deleted : exact "deleted",
+			get_content : exact "get_content", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Params);
@@ -1525,7 +1525,7 @@ pub mod block {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Params { wrapper_show : field "wrapper_show", force_unactive : field
+			Params { wrapper_show : exact "wrapper_show", force_unactive : exact
 			"force_unactive", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -1793,8 +1793,8 @@ pub mod block {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Params { edit_mode : field "edit_mode", deleted : field "deleted",
-			get_content : field "get_content", extra : rest "", }
+			Params { edit_mode : exact "edit_mode", deleted : exact "deleted",
+			get_content : exact "get_content", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Params);
@@ -1955,7 +1955,7 @@ pub mod block {
 		extra_setter!(Params);
 		serialize_map!(Params { opt "edit_mode" edit_mode, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		from_value!(Params { edit_mode : field "edit_mode", extra : rest "", });
+		from_value!(Params { edit_mode : exact "edit_mode", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Params);
 		/// The object `result.block` of `landing.block.getmanifest`: `object`.
@@ -3037,7 +3037,7 @@ pub mod block {
 			DataParamCardSelectorFromManifestCardsSourceType { Card = "card", Preset =
 			"preset" }
 		);
-		/// The object `params.data.<card selector from manifest.cards>.source` of `landing.block.updateCards`: `object`.
+		/// The object `params.data.<card selector from manifest.cards>.source` of `landing.block.updateCards`: `array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-cards.html>
 		#[derive(Debug, Clone, Default)]
@@ -3048,7 +3048,7 @@ pub mod block {
 			/// Values: `card`, `preset`.
 			pub type_: Option<DataParamCardSelectorFromManifestCardsSourceType>,
 			/// `value`: `integer | string`, optional.
-			pub value: Option<String>,
+			pub value: Option<::bitrix24_runtime::IntOrString>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
@@ -3070,7 +3070,10 @@ pub mod block {
 				self
 			}
 			/// Sets `value`.
-			pub fn value(mut self, value: impl Into<String>) -> Self {
+			pub fn value(
+				mut self,
+				value: impl Into<::bitrix24_runtime::IntOrString>,
+			) -> Self {
 				self.value = Some(value.into());
 				self
 			}
@@ -3082,12 +3085,12 @@ pub mod block {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			DataParamCardSelectorFromManifestCardsSource { type_ : field "type", value :
+			DataParamCardSelectorFromManifestCardsSource { type_ : exact "type", value :
 			exact "value", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(DataParamCardSelectorFromManifestCardsSource);
-		/// The object `params.data.<card selector from manifest.cards>.values` of `landing.block.updateCards`: `array`.
+		/// The object `params.data.<card selector from manifest.cards>.values` of `landing.block.updateCards`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-cards.html>
 		#[derive(Debug, Clone, Default)]
@@ -3139,10 +3142,10 @@ pub mod block {
 		#[derive(Debug, Clone, Default)]
 		#[non_exhaustive]
 		pub struct DataParamCardSelectorFromManifestCards {
-			/// `source`: `object`, optional.
-			pub source: Option<DataParamCardSelectorFromManifestCardsSource>,
-			/// `values`: `array`, optional.
-			pub values: Option<DataParamCardSelectorFromManifestCardsValues>,
+			/// `source`: `array`, optional.
+			pub source: Option<Vec<DataParamCardSelectorFromManifestCardsSource>>,
+			/// `values`: `object[]`, optional.
+			pub values: Option<Vec<DataParamCardSelectorFromManifestCardsValues>>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		}
@@ -3158,17 +3161,21 @@ pub mod block {
 			/// Sets `source`.
 			pub fn source(
 				mut self,
-				value: impl Into<DataParamCardSelectorFromManifestCardsSource>,
+				value: impl IntoIterator<
+					Item = impl Into<DataParamCardSelectorFromManifestCardsSource>,
+				>,
 			) -> Self {
-				self.source = Some(value.into());
+				self.source = Some(value.into_iter().map(Into::into).collect());
 				self
 			}
 			/// Sets `values`.
 			pub fn values(
 				mut self,
-				value: impl Into<DataParamCardSelectorFromManifestCardsValues>,
+				value: impl IntoIterator<
+					Item = impl Into<DataParamCardSelectorFromManifestCardsValues>,
+				>,
 			) -> Self {
-				self.values = Some(value.into());
+				self.values = Some(value.into_iter().map(Into::into).collect());
 				self
 			}
 		}
@@ -3179,8 +3186,8 @@ pub mod block {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			DataParamCardSelectorFromManifestCards { source : field "source", values :
-			field "values", extra : rest "", }
+			DataParamCardSelectorFromManifestCards { source : exact "source", values :
+			exact "values", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(DataParamCardSelectorFromManifestCards);
@@ -3314,8 +3321,8 @@ pub mod block {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			DataParam { class_list : field "classList", affect : field "affect", style :
-			field "style", extra : rest "", }
+			DataParam { class_list : exact "classList", affect : exact "affect", style :
+			exact "style", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(DataParam);
@@ -3532,7 +3539,7 @@ pub mod block {
 		extra_setter!(Additional);
 		serialize_map!(Additional { opt "appendMenu" append_menu, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		from_value!(Additional { append_menu : field "appendMenu", extra : rest "", });
+		from_value!(Additional { append_menu : exact "appendMenu", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Additional);
 		/// The `result` of the call: `boolean`.
@@ -3617,7 +3624,7 @@ pub mod block {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Params { width : field "width", height : field "height", resize_type : field
+			Params { width : exact "width", height : exact "height", resize_type : exact
 			"resize_type", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -3684,7 +3691,7 @@ pub mod demos {
 	extra_setter!(GetList);
 	serialize_map!(GetList { opt "params" params, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(GetList { params : field "params", extra : rest "", });
+	from_value!(GetList { params : exact "params", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetList);
 	/// `landing.demos.getPageList`: REST 2, scope `landing`.
@@ -3725,7 +3732,7 @@ pub mod demos {
 	serialize_map!(GetPageList { req "type" type_, opt "filter" filter, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		GetPageList { type_ : field "type", filter : field "filter", extra : rest "", }
+		GetPageList { type_ : field "type", filter : exact "filter", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetPageList);
@@ -3767,7 +3774,7 @@ pub mod demos {
 	serialize_map!(GetSiteList { req "type" type_, opt "filter" filter, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		GetSiteList { type_ : field "type", filter : field "filter", extra : rest "", }
+		GetSiteList { type_ : field "type", filter : exact "filter", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetSiteList);
@@ -3807,7 +3814,7 @@ pub mod demos {
 	serialize_map!(Register { req "data" data, opt "params" params, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Register { data : field "data", params : field "params", extra : rest "", }
+		Register { data : field "data", params : exact "params", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Register);
@@ -3905,7 +3912,7 @@ pub mod demos {
 		#[non_exhaustive]
 		pub struct ParamsFilter {
 			/// `ID`: `integer | string`, optional.
-			pub id: Option<String>,
+			pub id: Option<::bitrix24_runtime::IntOrString>,
 			/// `XML_ID`: `string`, optional.
 			pub xml_id: Option<String>,
 			/// `APP_CODE`: `string`, optional.
@@ -3983,7 +3990,10 @@ pub mod demos {
 				}
 			}
 			/// Sets `ID`.
-			pub fn id(mut self, value: impl Into<String>) -> Self {
+			pub fn id(
+				mut self,
+				value: impl Into<::bitrix24_runtime::IntOrString>,
+			) -> Self {
 				self.id = Some(value.into());
 				self
 			}
@@ -4097,13 +4107,13 @@ pub mod demos {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			ParamsFilter { id : exact "ID", xml_id : exact "XML_ID", app_code : exact
-			"APP_CODE", active : field "ACTIVE", title : exact "TITLE", description :
-			exact "DESCRIPTION", type_ : field "TYPE", tpl_type : field "TPL_TYPE",
-			show_in_list : field "SHOW_IN_LIST", preview_url : exact "PREVIEW_URL",
+			"APP_CODE", active : exact "ACTIVE", title : exact "TITLE", description :
+			exact "DESCRIPTION", type_ : exact "TYPE", tpl_type : exact "TPL_TYPE",
+			show_in_list : exact "SHOW_IN_LIST", preview_url : exact "PREVIEW_URL",
 			preview : exact "PREVIEW", preview2_x : exact "PREVIEW2X", preview3_x : exact
-			"PREVIEW3X", manifest : field "MANIFEST", lang : field "LANG",
-			site_template_id : exact "SITE_TEMPLATE_ID", created_by_id : field
-			"CREATED_BY_ID", modified_by_id : field "MODIFIED_BY_ID", date_create : exact
+			"PREVIEW3X", manifest : exact "MANIFEST", lang : exact "LANG",
+			site_template_id : exact "SITE_TEMPLATE_ID", created_by_id : exact
+			"CREATED_BY_ID", modified_by_id : exact "MODIFIED_BY_ID", date_create : exact
 			"DATE_CREATE", date_modify : exact "DATE_MODIFY", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -4148,7 +4158,7 @@ pub mod demos {
 		#[non_exhaustive]
 		pub struct ParamsOrder {
 			/// `ID`: `integer | string`, optional.
-			pub id: Option<String>,
+			pub id: Option<::bitrix24_runtime::IntOrString>,
 			/// `XML_ID`: `string`, optional.
 			pub xml_id: Option<String>,
 			/// `APP_CODE`: `string`, optional.
@@ -4226,7 +4236,10 @@ pub mod demos {
 				}
 			}
 			/// Sets `ID`.
-			pub fn id(mut self, value: impl Into<String>) -> Self {
+			pub fn id(
+				mut self,
+				value: impl Into<::bitrix24_runtime::IntOrString>,
+			) -> Self {
 				self.id = Some(value.into());
 				self
 			}
@@ -4340,13 +4353,13 @@ pub mod demos {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			ParamsOrder { id : exact "ID", xml_id : exact "XML_ID", app_code : exact
-			"APP_CODE", active : field "ACTIVE", title : exact "TITLE", description :
-			exact "DESCRIPTION", type_ : field "TYPE", tpl_type : field "TPL_TYPE",
-			show_in_list : field "SHOW_IN_LIST", preview_url : exact "PREVIEW_URL",
+			"APP_CODE", active : exact "ACTIVE", title : exact "TITLE", description :
+			exact "DESCRIPTION", type_ : exact "TYPE", tpl_type : exact "TPL_TYPE",
+			show_in_list : exact "SHOW_IN_LIST", preview_url : exact "PREVIEW_URL",
 			preview : exact "PREVIEW", preview2_x : exact "PREVIEW2X", preview3_x : exact
-			"PREVIEW3X", manifest : field "MANIFEST", lang : field "LANG",
-			site_template_id : exact "SITE_TEMPLATE_ID", created_by_id : field
-			"CREATED_BY_ID", modified_by_id : field "MODIFIED_BY_ID", date_create : exact
+			"PREVIEW3X", manifest : exact "MANIFEST", lang : exact "LANG",
+			site_template_id : exact "SITE_TEMPLATE_ID", created_by_id : exact
+			"CREATED_BY_ID", modified_by_id : exact "MODIFIED_BY_ID", date_create : exact
 			"DATE_CREATE", date_modify : exact "DATE_MODIFY", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -4391,7 +4404,7 @@ pub mod demos {
 		#[non_exhaustive]
 		pub struct ParamsGroup {
 			/// `ID`: `integer | string`, optional.
-			pub id: Option<String>,
+			pub id: Option<::bitrix24_runtime::IntOrString>,
 			/// `XML_ID`: `string`, optional.
 			pub xml_id: Option<String>,
 			/// `APP_CODE`: `string`, optional.
@@ -4469,7 +4482,10 @@ pub mod demos {
 				}
 			}
 			/// Sets `ID`.
-			pub fn id(mut self, value: impl Into<String>) -> Self {
+			pub fn id(
+				mut self,
+				value: impl Into<::bitrix24_runtime::IntOrString>,
+			) -> Self {
 				self.id = Some(value.into());
 				self
 			}
@@ -4583,13 +4599,13 @@ pub mod demos {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			ParamsGroup { id : exact "ID", xml_id : exact "XML_ID", app_code : exact
-			"APP_CODE", active : field "ACTIVE", title : exact "TITLE", description :
-			exact "DESCRIPTION", type_ : field "TYPE", tpl_type : field "TPL_TYPE",
-			show_in_list : field "SHOW_IN_LIST", preview_url : exact "PREVIEW_URL",
+			"APP_CODE", active : exact "ACTIVE", title : exact "TITLE", description :
+			exact "DESCRIPTION", type_ : exact "TYPE", tpl_type : exact "TPL_TYPE",
+			show_in_list : exact "SHOW_IN_LIST", preview_url : exact "PREVIEW_URL",
 			preview : exact "PREVIEW", preview2_x : exact "PREVIEW2X", preview3_x : exact
-			"PREVIEW3X", manifest : field "MANIFEST", lang : field "LANG",
-			site_template_id : exact "SITE_TEMPLATE_ID", created_by_id : field
-			"CREATED_BY_ID", modified_by_id : field "MODIFIED_BY_ID", date_create : exact
+			"PREVIEW3X", manifest : exact "MANIFEST", lang : exact "LANG",
+			site_template_id : exact "SITE_TEMPLATE_ID", created_by_id : exact
+			"CREATED_BY_ID", modified_by_id : exact "MODIFIED_BY_ID", date_create : exact
 			"DATE_CREATE", date_modify : exact "DATE_MODIFY", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -4672,8 +4688,8 @@ pub mod demos {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Params { select : field "select", filter : field "filter", order : field
-			"order", group : field "group", limit : field "limit", offset : field
+			Params { select : exact "select", filter : exact "filter", order : exact
+			"order", group : exact "group", limit : exact "limit", offset : exact
 			"offset", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -4934,7 +4950,7 @@ pub mod demos {
 			/// `version`: `integer`, optional.
 			pub version: Option<i64>,
 			/// `old_id`: `integer | string`, optional.
-			pub old_id: Option<String>,
+			pub old_id: Option<::bitrix24_runtime::IntOrString>,
 			/// `encoded`: `boolean`, optional.
 			pub encoded: Option<bool>,
 			/// `charset`: `string`, optional.
@@ -5112,7 +5128,10 @@ pub mod demos {
 				self
 			}
 			/// Sets `old_id`.
-			pub fn old_id(mut self, value: impl Into<String>) -> Self {
+			pub fn old_id(
+				mut self,
+				value: impl Into<::bitrix24_runtime::IntOrString>,
+			) -> Self {
 				self.old_id = Some(value.into());
 				self
 			}
@@ -5143,17 +5162,17 @@ pub mod demos {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FilterData { code : exact "code", name : exact "name", type_ : field "type",
-			description : exact "description", active : field "active", publication :
-			field "publication", singleton : field "singleton", lock_delete : field
+			FilterData { code : exact "code", name : exact "name", type_ : exact "type",
+			description : exact "description", active : exact "active", publication :
+			exact "publication", singleton : exact "singleton", lock_delete : exact
 			"lock_delete", preview : exact "preview", preview2x : exact "preview2x",
 			preview3x : exact "preview3x", preview_url : exact "preview_url",
-			show_in_list : field "show_in_list", sort : field "sort", section : field
+			show_in_list : exact "show_in_list", sort : exact "sort", section : exact
 			"section", parent : exact "parent", disable_import : exact "disable_import",
-			is_webform_page : exact "is_webform_page", fields : field "fields", items :
-			field "items", layout : field "layout", folders : field "folders", syspages :
-			field "syspages", master_pages : field "master_pages", version : field
-			"version", old_id : exact "old_id", encoded : field "encoded", charset :
+			is_webform_page : exact "is_webform_page", fields : exact "fields", items :
+			exact "items", layout : exact "layout", folders : exact "folders", syspages :
+			exact "syspages", master_pages : exact "master_pages", version : exact
+			"version", old_id : exact "old_id", encoded : exact "encoded", charset :
 			exact "charset", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -5325,13 +5344,13 @@ pub mod demos {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Filter { id : exact "ID", xml_id : exact "XML_ID", type_ : field "TYPE",
-			title : exact "TITLE", active : field "ACTIVE", publication : field
-			"PUBLICATION", lock_delete : field "LOCK_DELETE", available : field
-			"AVAILABLE", singleton : field "SINGLETON", section : field "SECTION",
+			Filter { id : exact "ID", xml_id : exact "XML_ID", type_ : exact "TYPE",
+			title : exact "TITLE", active : exact "ACTIVE", publication : exact
+			"PUBLICATION", lock_delete : exact "LOCK_DELETE", available : exact
+			"AVAILABLE", singleton : exact "SINGLETON", section : exact "SECTION",
 			description : exact "DESCRIPTION", preview : exact "PREVIEW", preview2_x :
 			exact "PREVIEW2X", preview3_x : exact "PREVIEW3X", app_code : exact
-			"APP_CODE", rest : field "REST", data : field "DATA", extra : rest "", }
+			"APP_CODE", rest : exact "REST", data : exact "DATA", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
@@ -5695,7 +5714,7 @@ pub mod demos {
 			/// `version`: `integer`, optional.
 			pub version: Option<i64>,
 			/// `old_id`: `integer | string`, optional.
-			pub old_id: Option<String>,
+			pub old_id: Option<::bitrix24_runtime::IntOrString>,
 			/// `encoded`: `boolean`, optional.
 			pub encoded: Option<bool>,
 			/// `charset`: `string`, optional.
@@ -5840,7 +5859,10 @@ pub mod demos {
 				self
 			}
 			/// Sets `old_id`.
-			pub fn old_id(mut self, value: impl Into<String>) -> Self {
+			pub fn old_id(
+				mut self,
+				value: impl Into<::bitrix24_runtime::IntOrString>,
+			) -> Self {
 				self.old_id = Some(value.into());
 				self
 			}
@@ -5869,15 +5891,15 @@ pub mod demos {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FilterData { code : exact "code", name : exact "name", type_ : field "type",
-			description : exact "description", active : field "active", singleton : field
-			"singleton", lock_delete : field "lock_delete", preview : exact "preview",
+			FilterData { code : exact "code", name : exact "name", type_ : exact "type",
+			description : exact "description", active : exact "active", singleton : exact
+			"singleton", lock_delete : exact "lock_delete", preview : exact "preview",
 			preview2x : exact "preview2x", preview3x : exact "preview3x", preview_url :
-			exact "preview_url", show_in_list : field "show_in_list", sort : field
-			"sort", fields : field "fields", items : field "items", layout : field
-			"layout", folders : field "folders", syspages : field "syspages",
-			master_pages : field "master_pages", version : field "version", old_id :
-			exact "old_id", encoded : field "encoded", charset : exact "charset", extra :
+			exact "preview_url", show_in_list : exact "show_in_list", sort : exact
+			"sort", fields : exact "fields", items : exact "items", layout : exact
+			"layout", folders : exact "folders", syspages : exact "syspages",
+			master_pages : exact "master_pages", version : exact "version", old_id :
+			exact "old_id", encoded : exact "encoded", charset : exact "charset", extra :
 			rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -6049,13 +6071,13 @@ pub mod demos {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Filter { id : exact "ID", xml_id : exact "XML_ID", type_ : field "TYPE",
-			title : exact "TITLE", active : field "ACTIVE", publication : field
-			"PUBLICATION", lock_delete : field "LOCK_DELETE", available : field
-			"AVAILABLE", singleton : field "SINGLETON", section : field "SECTION",
+			Filter { id : exact "ID", xml_id : exact "XML_ID", type_ : exact "TYPE",
+			title : exact "TITLE", active : exact "ACTIVE", publication : exact
+			"PUBLICATION", lock_delete : exact "LOCK_DELETE", available : exact
+			"AVAILABLE", singleton : exact "SINGLETON", section : exact "SECTION",
 			description : exact "DESCRIPTION", preview : exact "PREVIEW", preview2_x :
 			exact "PREVIEW2X", preview3_x : exact "PREVIEW3X", app_code : exact
-			"APP_CODE", rest : field "REST", data : field "DATA", extra : rest "", }
+			"APP_CODE", rest : exact "REST", data : exact "DATA", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
@@ -6555,14 +6577,14 @@ pub mod demos {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			DataParamItemsFields { theme_code : exact "THEME_CODE", theme_use : field
-			"THEME_USE", theme_color : exact "THEME_COLOR", themefonts_use : field
+			DataParamItemsFields { theme_code : exact "THEME_CODE", theme_use : exact
+			"THEME_USE", theme_color : exact "THEME_COLOR", themefonts_use : exact
 			"THEMEFONTS_USE", themefonts_code : exact "THEMEFONTS_CODE",
-			themefonts_code_h : exact "THEMEFONTS_CODE_H", themefonts_size : field
+			themefonts_code_h : exact "THEMEFONTS_CODE_H", themefonts_size : exact
 			"THEMEFONTS_SIZE", themefonts_color : exact "THEMEFONTS_COLOR",
 			themefonts_color_h : exact "THEMEFONTS_COLOR_H", themefonts_line_height :
-			field "THEMEFONTS_LINE_HEIGHT", themefonts_font_weight : field
-			"THEMEFONTS_FONT_WEIGHT", themefonts_font_weight_h : field
+			exact "THEMEFONTS_LINE_HEIGHT", themefonts_font_weight : exact
+			"THEMEFONTS_FONT_WEIGHT", themefonts_font_weight_h : exact
 			"THEMEFONTS_FONT_WEIGHT_H", fonts_code : exact "FONTS_CODE", extra : rest "",
 			}
 		);
@@ -6658,8 +6680,8 @@ pub mod demos {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			DataParamItemsItems { code : exact "code", access : exact "access", anchor :
-			exact "anchor", old_id : field "old_id", cards : field "cards", nodes : field
-			"nodes", style : field "style", attrs : field "attrs", extra : rest "", }
+			exact "anchor", old_id : exact "old_id", cards : exact "cards", nodes : exact
+			"nodes", style : exact "style", attrs : exact "attrs", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(DataParamItemsItems);
@@ -6670,7 +6692,7 @@ pub mod demos {
 		#[non_exhaustive]
 		pub struct DataParamItems {
 			/// `old_id`: `string | integer`, optional.
-			pub old_id: Option<String>,
+			pub old_id: Option<::bitrix24_runtime::IntOrString>,
 			/// `code`: `string`, required.
 			pub code: String,
 			/// `name`: `string`, optional.
@@ -6731,7 +6753,10 @@ pub mod demos {
 				}
 			}
 			/// Sets `old_id`.
-			pub fn old_id(mut self, value: impl Into<String>) -> Self {
+			pub fn old_id(
+				mut self,
+				value: impl Into<::bitrix24_runtime::IntOrString>,
+			) -> Self {
 				self.old_id = Some(value.into());
 				self
 			}
@@ -6813,11 +6838,11 @@ pub mod demos {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			DataParamItems { old_id : exact "old_id", code : field "code", name : exact
-			"name", description : exact "description", type_ : field "type", tpl_type :
-			field "tpl_type", version : field "version", fields : field "fields", layout
-			: field "layout", items : field "items", preview : exact "preview", preview2x
+			"name", description : exact "description", type_ : exact "type", tpl_type :
+			exact "tpl_type", version : exact "version", fields : exact "fields", layout
+			: exact "layout", items : exact "items", preview : exact "preview", preview2x
 			: exact "preview2x", preview3x : exact "preview3x", preview_url : exact
-			"preview_url", show_in_list : field "show_in_list", extra : rest "", }
+			"preview_url", show_in_list : exact "show_in_list", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(DataParamItems);
@@ -6997,11 +7022,11 @@ pub mod demos {
 		from_value!(
 			DataParam { charset : exact "charset", code : field "code", site_code : exact
 			"site_code", name : exact "name", description : exact "description", type_ :
-			field "type", tpl_type : field "tpl_type", fields : field "fields", folders :
-			field "folders", items : field "items", layout : field "layout", preview :
+			exact "type", tpl_type : exact "tpl_type", fields : exact "fields", folders :
+			exact "folders", items : exact "items", layout : exact "layout", preview :
 			exact "preview", preview2x : exact "preview2x", preview3x : exact
-			"preview3x", preview_url : exact "preview_url", show_in_list : field
-			"show_in_list", syspages : field "syspages", version : field "version", extra
+			"preview3x", preview_url : exact "preview_url", show_in_list : exact
+			"show_in_list", syspages : exact "syspages", version : exact "version", extra
 			: rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -7054,7 +7079,7 @@ pub mod demos {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Params { site_template_id : exact "site_template_id", lang : field "lang",
+			Params { site_template_id : exact "site_template_id", lang : exact "lang",
 			lang_original : exact "lang_original", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -7194,7 +7219,7 @@ pub mod landing {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		AddByTemplate { scope : exact "scope", site_id : field "siteId", code : field
-		"code", fields : field "fields", extra : rest "", }
+		"code", fields : exact "fields", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(AddByTemplate);
@@ -7249,7 +7274,7 @@ pub mod landing {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Addblock { scope : exact "scope", lid : field "lid", fields : field "fields",
-		prevent_history : field "preventHistory", extra : rest "", }
+		prevent_history : exact "preventHistory", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Addblock);
@@ -7316,8 +7341,8 @@ pub mod landing {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Copy { scope : exact "scope", lid : field "lid", to_site_id : field "toSiteId",
-		to_folder_id : field "toFolderId", skip_system : field "skipSystem", extra : rest
+		Copy { scope : exact "scope", lid : field "lid", to_site_id : exact "toSiteId",
+		to_folder_id : exact "toFolderId", skip_system : exact "skipSystem", extra : rest
 		"", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -7373,7 +7398,7 @@ pub mod landing {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Copyblock { scope : exact "scope", lid : field "lid", block : field "block",
-		params : field "params", extra : rest "", }
+		params : exact "params", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Copyblock);
@@ -7513,7 +7538,7 @@ pub mod landing {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Downblock { scope : exact "scope", lid : field "lid", block : field "block",
-		prevent_history : field "preventHistory", extra : rest "", }
+		prevent_history : exact "preventHistory", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Downblock);
@@ -7568,7 +7593,7 @@ pub mod landing {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		FavoriteBlock { scope : exact "scope", lid : field "lid", block : field "block",
-		meta : field "meta", extra : rest "", }
+		meta : exact "meta", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(FavoriteBlock);
@@ -7613,7 +7638,7 @@ pub mod landing {
 	serialize_map!(GetList { opt "scope" scope, opt "params" params, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		GetList { scope : exact "scope", params : field "params", extra : rest "", }
+		GetList { scope : exact "scope", params : exact "params", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetList);
@@ -7832,7 +7857,7 @@ pub mod landing {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		MarkDelete { scope : exact "scope", lid : field "lid", mark : field "mark", extra
+		MarkDelete { scope : exact "scope", lid : field "lid", mark : exact "mark", extra
 		: rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -7926,7 +7951,7 @@ pub mod landing {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Markdeletedblock { scope : exact "scope", lid : field "lid", block : field
-		"block", mark : field "mark", prevent_history : field "preventHistory", extra :
+		"block", mark : exact "mark", prevent_history : exact "preventHistory", extra :
 		rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -7982,7 +8007,7 @@ pub mod landing {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Markundeletedblock { scope : exact "scope", lid : field "lid", block : field
-		"block", prevent_history : field "preventHistory", extra : rest "", }
+		"block", prevent_history : exact "preventHistory", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Markundeletedblock);
@@ -8041,8 +8066,8 @@ pub mod landing {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Move { scope : exact "scope", lid : field "lid", to_site_id : field "toSiteId",
-		to_folder_id : field "toFolderId", extra : rest "", }
+		Move { scope : exact "scope", lid : field "lid", to_site_id : exact "toSiteId",
+		to_folder_id : exact "toFolderId", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Move);
@@ -8097,7 +8122,7 @@ pub mod landing {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Moveblock { scope : exact "scope", lid : field "lid", block : field "block",
-		params : field "params", extra : rest "", }
+		params : exact "params", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Moveblock);
@@ -8403,7 +8428,7 @@ pub mod landing {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Upblock { scope : exact "scope", lid : field "lid", block : field "block",
-		prevent_history : field "preventHistory", extra : rest "", }
+		prevent_history : exact "preventHistory", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Upblock);
@@ -8696,14 +8721,14 @@ pub mod landing {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FieldsAdditionalFields { theme_code : exact "THEME_CODE", theme_use : field
-			"THEME_USE", theme_color : exact "THEME_COLOR", themefonts_use : field
+			FieldsAdditionalFields { theme_code : exact "THEME_CODE", theme_use : exact
+			"THEME_USE", theme_color : exact "THEME_COLOR", themefonts_use : exact
 			"THEMEFONTS_USE", themefonts_code : exact "THEMEFONTS_CODE",
-			themefonts_code_h : exact "THEMEFONTS_CODE_H", themefonts_size : field
+			themefonts_code_h : exact "THEMEFONTS_CODE_H", themefonts_size : exact
 			"THEMEFONTS_SIZE", themefonts_color : exact "THEMEFONTS_COLOR",
 			themefonts_color_h : exact "THEMEFONTS_COLOR_H", themefonts_line_height :
-			field "THEMEFONTS_LINE_HEIGHT", themefonts_font_weight : field
-			"THEMEFONTS_FONT_WEIGHT", themefonts_font_weight_h : field
+			exact "THEMEFONTS_LINE_HEIGHT", themefonts_font_weight : exact
+			"THEMEFONTS_FONT_WEIGHT", themefonts_font_weight_h : exact
 			"THEMEFONTS_FONT_WEIGHT_H", fonts_code : exact "FONTS_CODE", extra : rest "",
 			}
 		);
@@ -8831,9 +8856,9 @@ pub mod landing {
 		from_value!(
 			Fields { title : field "TITLE", site_id : field "SITE_ID", code : exact
 			"CODE", description : exact "DESCRIPTION", xml_id : exact "XML_ID", sitemap :
-			field "SITEMAP", folder : field "FOLDER", folder_id : field "FOLDER_ID",
-			tpl_id : field "TPL_ID", additional_fields : field "ADDITIONAL_FIELDS",
-			block_id : field "BLOCK_ID", menu_code : exact "MENU_CODE", extra : rest "",
+			exact "SITEMAP", folder : exact "FOLDER", folder_id : exact "FOLDER_ID",
+			tpl_id : exact "TPL_ID", additional_fields : exact "ADDITIONAL_FIELDS",
+			block_id : exact "BLOCK_ID", menu_code : exact "MENU_CODE", extra : rest "",
 			}
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -8925,7 +8950,7 @@ pub mod landing {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FieldsPrepareBlocksData { action : exact "ACTION", params : field "PARAMS",
+			FieldsPrepareBlocksData { action : exact "ACTION", params : exact "PARAMS",
 			extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -9042,10 +9067,10 @@ pub mod landing {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { title : exact "TITLE", description : exact "DESCRIPTION", id : field
-			"ID", folder_id : field "FOLDER_ID", site_type : exact "SITE_TYPE",
-			prepare_blocks : field "PREPARE_BLOCKS", prepare_blocks_data : field
-			"PREPARE_BLOCKS_DATA", add_in_menu : field "ADD_IN_MENU", block_id : field
+			Fields { title : exact "TITLE", description : exact "DESCRIPTION", id : exact
+			"ID", folder_id : exact "FOLDER_ID", site_type : exact "SITE_TYPE",
+			prepare_blocks : exact "PREPARE_BLOCKS", prepare_blocks_data : exact
+			"PREPARE_BLOCKS_DATA", add_in_menu : exact "ADD_IN_MENU", block_id : exact
 			"BLOCK_ID", menu_code : exact "MENU_CODE", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -9151,7 +9176,7 @@ pub mod landing {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { code : field "CODE", after_id : field "AFTER_ID", active : field
+			Fields { code : field "CODE", after_id : exact "AFTER_ID", active : exact
 			"ACTIVE", content : exact "CONTENT", return_content : exact "RETURN_CONTENT",
 			extra : rest "", }
 		);
@@ -9264,7 +9289,7 @@ pub mod landing {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Params { after_id : field "AFTER_ID", return_content : exact
+			Params { after_id : exact "AFTER_ID", return_content : exact
 			"RETURN_CONTENT", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -9481,7 +9506,7 @@ pub mod landing {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Meta { name : exact "name", section : field "section", preview : field
+			Meta { name : exact "name", section : exact "section", preview : exact
 			"preview", tpl_code : exact "tpl_code", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -9708,13 +9733,13 @@ pub mod landing {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			ParamsFilter { id : field "ID", title : exact "TITLE", code : exact "CODE",
-			site_id : field "SITE_ID", folder_id : field "FOLDER_ID", tpl_id : field
-			"TPL_ID", active : field "ACTIVE", deleted : field "DELETED", description :
-			exact "DESCRIPTION", xml_id : exact "XML_ID", sitemap : field "SITEMAP",
-			folder : field "FOLDER", rule : exact "RULE", created_by_id : field
-			"CREATED_BY_ID", modified_by_id : field "MODIFIED_BY_ID", date_create : field
-			"DATE_CREATE", date_modify : field "DATE_MODIFY", date_public : field
+			ParamsFilter { id : exact "ID", title : exact "TITLE", code : exact "CODE",
+			site_id : exact "SITE_ID", folder_id : exact "FOLDER_ID", tpl_id : exact
+			"TPL_ID", active : exact "ACTIVE", deleted : exact "DELETED", description :
+			exact "DESCRIPTION", xml_id : exact "XML_ID", sitemap : exact "SITEMAP",
+			folder : exact "FOLDER", rule : exact "RULE", created_by_id : exact
+			"CREATED_BY_ID", modified_by_id : exact "MODIFIED_BY_ID", date_create : exact
+			"DATE_CREATE", date_modify : exact "DATE_MODIFY", date_public : exact
 			"DATE_PUBLIC", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -9820,10 +9845,10 @@ pub mod landing {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Params { select : field "select", filter : field "filter", order : field
-			"order", group : field "group", limit : field "limit", offset : field
-			"offset", get_preview : field "get_preview", get_urls : field "get_urls",
-			check_area : field "check_area", extra : rest "", }
+			Params { select : exact "select", filter : exact "filter", order : exact
+			"order", group : exact "group", limit : exact "limit", offset : exact
+			"offset", get_preview : exact "get_preview", get_urls : exact "get_urls",
+			check_area : exact "check_area", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Params);
@@ -10292,7 +10317,7 @@ pub mod landing {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Params { after_id : field "AFTER_ID", return_content : exact
+			Params { after_id : exact "AFTER_ID", return_content : exact
 			"RETURN_CONTENT", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -10471,7 +10496,7 @@ pub mod landing {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			DataParam { blocks : field "blocks", images : field "images", extra : rest
+			DataParam { blocks : exact "blocks", images : exact "images", extra : rest
 			"", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -10929,14 +10954,14 @@ pub mod landing {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FieldsAdditionalFields { theme_code : exact "THEME_CODE", theme_use : field
-			"THEME_USE", theme_color : exact "THEME_COLOR", themefonts_use : field
+			FieldsAdditionalFields { theme_code : exact "THEME_CODE", theme_use : exact
+			"THEME_USE", theme_color : exact "THEME_COLOR", themefonts_use : exact
 			"THEMEFONTS_USE", themefonts_code : exact "THEMEFONTS_CODE",
-			themefonts_code_h : exact "THEMEFONTS_CODE_H", themefonts_size : field
+			themefonts_code_h : exact "THEMEFONTS_CODE_H", themefonts_size : exact
 			"THEMEFONTS_SIZE", themefonts_color : exact "THEMEFONTS_COLOR",
 			themefonts_color_h : exact "THEMEFONTS_COLOR_H", themefonts_line_height :
-			field "THEMEFONTS_LINE_HEIGHT", themefonts_font_weight : field
-			"THEMEFONTS_FONT_WEIGHT", themefonts_font_weight_h : field
+			exact "THEMEFONTS_LINE_HEIGHT", themefonts_font_weight : exact
+			"THEMEFONTS_FONT_WEIGHT", themefonts_font_weight_h : exact
 			"THEMEFONTS_FONT_WEIGHT_H", fonts_code : exact "FONTS_CODE", extra : rest "",
 			}
 		);
@@ -11073,10 +11098,10 @@ pub mod landing {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { title : exact "TITLE", code : exact "CODE", description : exact
-			"DESCRIPTION", xml_id : exact "XML_ID", site_id : field "SITE_ID", sitemap :
-			field "SITEMAP", folder : field "FOLDER", folder_id : field "FOLDER_ID",
-			tpl_id : field "TPL_ID", deleted : exact "DELETED", date_public : exact
-			"DATE_PUBLIC", additional_fields : field "ADDITIONAL_FIELDS", extra : rest
+			"DESCRIPTION", xml_id : exact "XML_ID", site_id : exact "SITE_ID", sitemap :
+			exact "SITEMAP", folder : exact "FOLDER", folder_id : exact "FOLDER_ID",
+			tpl_id : exact "TPL_ID", deleted : exact "DELETED", date_public : exact
+			"DATE_PUBLIC", additional_fields : exact "ADDITIONAL_FIELDS", extra : rest
 			"", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -11169,7 +11194,7 @@ pub mod repo {
 	extra_setter!(GetList);
 	serialize_map!(GetList { opt "params" params, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(GetList { params : field "params", extra : rest "", });
+	from_value!(GetList { params : exact "params", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetList);
 	/// `landing.repo.register`: REST 2, scope `landing`.
@@ -11217,7 +11242,7 @@ pub mod repo {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Register { code : field "code", fields : field "fields", manifest : field
+		Register { code : field "code", fields : field "fields", manifest : exact
 		"manifest", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -11520,9 +11545,9 @@ pub mod repo {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			ParamsFilter { id : exact "ID", xml_id : exact "XML_ID", app_code : exact
-			"APP_CODE", active : field "ACTIVE", name : exact "NAME", description : exact
+			"APP_CODE", active : exact "ACTIVE", name : exact "NAME", description : exact
 			"DESCRIPTION", sections : exact "SECTIONS", site_template_id : exact
-			"SITE_TEMPLATE_ID", preview : exact "PREVIEW", manifest : field "MANIFEST",
+			"SITE_TEMPLATE_ID", preview : exact "PREVIEW", manifest : exact "MANIFEST",
 			content : exact "CONTENT", created_by_id : exact "CREATED_BY_ID",
 			modified_by_id : exact "MODIFIED_BY_ID", date_create : exact "DATE_CREATE",
 			date_modify : exact "DATE_MODIFY", extra : rest "", }
@@ -11680,9 +11705,9 @@ pub mod repo {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			ParamsOrder { id : exact "ID", xml_id : exact "XML_ID", app_code : exact
-			"APP_CODE", active : field "ACTIVE", name : exact "NAME", description : exact
+			"APP_CODE", active : exact "ACTIVE", name : exact "NAME", description : exact
 			"DESCRIPTION", sections : exact "SECTIONS", site_template_id : exact
-			"SITE_TEMPLATE_ID", preview : exact "PREVIEW", manifest : field "MANIFEST",
+			"SITE_TEMPLATE_ID", preview : exact "PREVIEW", manifest : exact "MANIFEST",
 			content : exact "CONTENT", created_by_id : exact "CREATED_BY_ID",
 			modified_by_id : exact "MODIFIED_BY_ID", date_create : exact "DATE_CREATE",
 			date_modify : exact "DATE_MODIFY", extra : rest "", }
@@ -11840,9 +11865,9 @@ pub mod repo {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			ParamsGroup { id : exact "ID", xml_id : exact "XML_ID", app_code : exact
-			"APP_CODE", active : field "ACTIVE", name : exact "NAME", description : exact
+			"APP_CODE", active : exact "ACTIVE", name : exact "NAME", description : exact
 			"DESCRIPTION", sections : exact "SECTIONS", site_template_id : exact
-			"SITE_TEMPLATE_ID", preview : exact "PREVIEW", manifest : field "MANIFEST",
+			"SITE_TEMPLATE_ID", preview : exact "PREVIEW", manifest : exact "MANIFEST",
 			content : exact "CONTENT", created_by_id : exact "CREATED_BY_ID",
 			modified_by_id : exact "MODIFIED_BY_ID", date_create : exact "DATE_CREATE",
 			date_modify : exact "DATE_MODIFY", extra : rest "", }
@@ -11927,8 +11952,8 @@ pub mod repo {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Params { select : field "select", filter : field "filter", order : field
-			"order", group : field "group", limit : field "limit", offset : field
+			Params { select : exact "select", filter : exact "filter", order : exact
+			"order", group : exact "group", limit : exact "limit", offset : exact
 			"offset", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -12126,7 +12151,7 @@ pub mod repo {
 		from_value!(
 			Fields { name : field "NAME", content : field "CONTENT", sections : field
 			"SECTIONS", preview : field "PREVIEW", description : exact "DESCRIPTION",
-			active : field "ACTIVE", site_template_id : exact "SITE_TEMPLATE_ID", reset :
+			active : exact "ACTIVE", site_template_id : exact "SITE_TEMPLATE_ID", reset :
 			exact "RESET", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -12244,7 +12269,7 @@ pub mod repowidget {
 	extra_setter!(Debug);
 	serialize_map!(Debug { opt "enable" enable, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Debug { enable : field "enable", extra : rest "", });
+	from_value!(Debug { enable : exact "enable", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Debug);
 	/// `landing.repowidget.getlist`: REST 2, scope `landing`.
@@ -12544,13 +12569,13 @@ pub mod repowidget {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			ParamsSelect { id : field "ID", xml_id : exact "XML_ID", app_code : exact
-			"APP_CODE", active : field "ACTIVE", name : exact "NAME", description : exact
+			ParamsSelect { id : exact "ID", xml_id : exact "XML_ID", app_code : exact
+			"APP_CODE", active : exact "ACTIVE", name : exact "NAME", description : exact
 			"DESCRIPTION", sections : exact "SECTIONS", preview : exact "PREVIEW",
-			widget_params : field "WIDGET_PARAMS", content : exact "CONTENT", manifest :
-			field "MANIFEST", created_by_id : field "CREATED_BY_ID", modified_by_id :
-			field "MODIFIED_BY_ID", date_create : field "DATE_CREATE", date_modify :
-			field "DATE_MODIFY", site_template_id : exact "SITE_TEMPLATE_ID", extra :
+			widget_params : exact "WIDGET_PARAMS", content : exact "CONTENT", manifest :
+			exact "MANIFEST", created_by_id : exact "CREATED_BY_ID", modified_by_id :
+			exact "MODIFIED_BY_ID", date_create : exact "DATE_CREATE", date_modify :
+			exact "DATE_MODIFY", site_template_id : exact "SITE_TEMPLATE_ID", extra :
 			rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -12723,13 +12748,13 @@ pub mod repowidget {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			ParamsFilter { id : field "ID", xml_id : exact "XML_ID", app_code : exact
-			"APP_CODE", active : field "ACTIVE", name : exact "NAME", description : exact
+			ParamsFilter { id : exact "ID", xml_id : exact "XML_ID", app_code : exact
+			"APP_CODE", active : exact "ACTIVE", name : exact "NAME", description : exact
 			"DESCRIPTION", sections : exact "SECTIONS", preview : exact "PREVIEW",
-			widget_params : field "WIDGET_PARAMS", content : exact "CONTENT", manifest :
-			field "MANIFEST", created_by_id : field "CREATED_BY_ID", modified_by_id :
-			field "MODIFIED_BY_ID", date_create : field "DATE_CREATE", date_modify :
-			field "DATE_MODIFY", site_template_id : exact "SITE_TEMPLATE_ID", extra :
+			widget_params : exact "WIDGET_PARAMS", content : exact "CONTENT", manifest :
+			exact "MANIFEST", created_by_id : exact "CREATED_BY_ID", modified_by_id :
+			exact "MODIFIED_BY_ID", date_create : exact "DATE_CREATE", date_modify :
+			exact "DATE_MODIFY", site_template_id : exact "SITE_TEMPLATE_ID", extra :
 			rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -12902,13 +12927,13 @@ pub mod repowidget {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			ParamsGroup { id : field "ID", xml_id : exact "XML_ID", app_code : exact
-			"APP_CODE", active : field "ACTIVE", name : exact "NAME", description : exact
+			ParamsGroup { id : exact "ID", xml_id : exact "XML_ID", app_code : exact
+			"APP_CODE", active : exact "ACTIVE", name : exact "NAME", description : exact
 			"DESCRIPTION", sections : exact "SECTIONS", preview : exact "PREVIEW",
-			widget_params : field "WIDGET_PARAMS", content : exact "CONTENT", manifest :
-			field "MANIFEST", created_by_id : field "CREATED_BY_ID", modified_by_id :
-			field "MODIFIED_BY_ID", date_create : field "DATE_CREATE", date_modify :
-			field "DATE_MODIFY", site_template_id : exact "SITE_TEMPLATE_ID", extra :
+			widget_params : exact "WIDGET_PARAMS", content : exact "CONTENT", manifest :
+			exact "MANIFEST", created_by_id : exact "CREATED_BY_ID", modified_by_id :
+			exact "MODIFIED_BY_ID", date_create : exact "DATE_CREATE", date_modify :
+			exact "DATE_MODIFY", site_template_id : exact "SITE_TEMPLATE_ID", extra :
 			rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -13081,13 +13106,13 @@ pub mod repowidget {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			ParamsOrder { id : field "ID", xml_id : exact "XML_ID", app_code : exact
-			"APP_CODE", active : field "ACTIVE", name : exact "NAME", description : exact
+			ParamsOrder { id : exact "ID", xml_id : exact "XML_ID", app_code : exact
+			"APP_CODE", active : exact "ACTIVE", name : exact "NAME", description : exact
 			"DESCRIPTION", sections : exact "SECTIONS", preview : exact "PREVIEW",
-			widget_params : field "WIDGET_PARAMS", content : exact "CONTENT", manifest :
-			field "MANIFEST", created_by_id : field "CREATED_BY_ID", modified_by_id :
-			field "MODIFIED_BY_ID", date_create : field "DATE_CREATE", date_modify :
-			field "DATE_MODIFY", site_template_id : exact "SITE_TEMPLATE_ID", extra :
+			widget_params : exact "WIDGET_PARAMS", content : exact "CONTENT", manifest :
+			exact "MANIFEST", created_by_id : exact "CREATED_BY_ID", modified_by_id :
+			exact "MODIFIED_BY_ID", date_create : exact "DATE_CREATE", date_modify :
+			exact "DATE_MODIFY", site_template_id : exact "SITE_TEMPLATE_ID", extra :
 			rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -13152,8 +13177,8 @@ pub mod repowidget {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Params { select : field "select", filter : field "filter", group : field
-			"group", order : field "order", extra : rest "", }
+			Params { select : exact "select", filter : exact "filter", group : exact
+			"group", order : exact "order", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Params);
@@ -13570,7 +13595,7 @@ pub mod repowidget {
 		from_value!(
 			Fields { name : field "NAME", preview : field "PREVIEW", description : exact
 			"DESCRIPTION", content : field "CONTENT", sections : field "SECTIONS",
-			widget_params : field "WIDGET_PARAMS", active : field "ACTIVE",
+			widget_params : field "WIDGET_PARAMS", active : exact "ACTIVE",
 			site_template_id : exact "SITE_TEMPLATE_ID", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -13643,7 +13668,7 @@ pub mod role {
 	extra_setter!(Enable);
 	serialize_map!(Enable { opt "scope" scope, req "mode" mode, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Enable { scope : field "scope", mode : field "mode", extra : rest "", });
+	from_value!(Enable { scope : exact "scope", mode : field "mode", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Enable);
 	/// `landing.role.getList`: REST 2, scope `landing`.
@@ -13680,7 +13705,7 @@ pub mod role {
 	extra_setter!(GetList);
 	serialize_map!(GetList { opt "scope" scope, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(GetList { scope : field "scope", extra : rest "", });
+	from_value!(GetList { scope : exact "scope", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetList);
 	/// `landing.role.getRights`: REST 2, scope `landing`.
@@ -13720,7 +13745,7 @@ pub mod role {
 	extra_setter!(GetRights);
 	serialize_map!(GetRights { opt "scope" scope, req "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(GetRights { scope : field "scope", id : field "id", extra : rest "", });
+	from_value!(GetRights { scope : exact "scope", id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetRights);
 	/// `landing.role.isEnabled`: REST 2, scope `landing`.
@@ -13800,7 +13825,7 @@ pub mod role {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		SetAccessCodes { scope : field "scope", id : field "id", codes : field "codes",
+		SetAccessCodes { scope : exact "scope", id : field "id", codes : exact "codes",
 		extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -13862,8 +13887,8 @@ pub mod role {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		SetRights { scope : field "scope", id : field "id", rights : field "rights",
-		additional : field "additional", extra : rest "", }
+		SetRights { scope : exact "scope", id : field "id", rights : field "rights",
+		additional : exact "additional", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(SetRights);
@@ -14325,7 +14350,7 @@ pub mod role {
 		extra_setter!(Rights);
 		serialize_map!(Rights { opt "0" n0, rest "*" site_id, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
-		from_value!(Rights { n0 : field "0", site_id : pattern "*", extra : rest "", });
+		from_value!(Rights { n0 : exact "0", site_id : pattern "*", extra : rest "", });
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Rights);
 		/// Allowed values of `params.additional` in `landing.role.setRights`.
@@ -14591,7 +14616,7 @@ pub mod site {
 	serialize_map!(FullExport { req "id" id, opt "params" params, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		FullExport { id : field "id", params : field "params", extra : rest "", }
+		FullExport { id : field "id", params : exact "params", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(FullExport);
@@ -14642,7 +14667,7 @@ pub mod site {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		GetFolders { scope : exact "scope", site_id : field "siteId", filter : field
+		GetFolders { scope : exact "scope", site_id : field "siteId", filter : exact
 		"filter", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -14679,7 +14704,7 @@ pub mod site {
 	extra_setter!(GetGroupBindings);
 	serialize_map!(GetGroupBindings { opt "groupId" group_id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(GetGroupBindings { group_id : field "groupId", extra : rest "", });
+	from_value!(GetGroupBindings { group_id : exact "groupId", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetGroupBindings);
 	/// `landing.site.getList`: REST 2, scope `landing`.
@@ -14723,7 +14748,7 @@ pub mod site {
 	serialize_map!(GetList { opt "scope" scope, opt "params" params, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		GetList { scope : exact "scope", params : field "params", extra : rest "", }
+		GetList { scope : exact "scope", params : exact "params", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetList);
@@ -14851,13 +14876,13 @@ pub mod site {
 	#[non_exhaustive]
 	pub struct GetRights {
 		/// `id`: `integer | string`, required.
-		pub id: String,
+		pub id: ::bitrix24_runtime::IntOrString,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 	}
 	impl GetRights {
 		/// The call with its required parameters: `id`.
-		pub fn new(id: impl Into<String>) -> Self {
+		pub fn new(id: impl Into<::bitrix24_runtime::IntOrString>) -> Self {
 			Self {
 				id: id.into(),
 				extra: Default::default(),
@@ -14958,7 +14983,7 @@ pub mod site {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		MarkDelete { scope : exact "scope", id : field "id", mark : field "mark", extra :
+		MarkDelete { scope : exact "scope", id : field "id", mark : exact "mark", extra :
 		rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -15010,7 +15035,7 @@ pub mod site {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		MarkFolderDelete { scope : exact "scope", id : field "id", mark : field "mark",
+		MarkFolderDelete { scope : exact "scope", id : field "id", mark : exact "mark",
 		extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -15183,7 +15208,7 @@ pub mod site {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		PublicationFolder { scope : exact "scope", folder_id : field "folderId", mark :
-		field "mark", extra : rest "", }
+		exact "mark", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(PublicationFolder);
@@ -15198,7 +15223,7 @@ pub mod site {
 	#[non_exhaustive]
 	pub struct SetRights {
 		/// `id`: `integer | string`, required.
-		pub id: String,
+		pub id: ::bitrix24_runtime::IntOrString,
 		/// `rights`: `object | array`, optional.
 		pub rights: Option<set_rights::Rights>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
@@ -15206,7 +15231,7 @@ pub mod site {
 	}
 	impl SetRights {
 		/// The call with its required parameters: `id`.
-		pub fn new(id: impl Into<String>) -> Self {
+		pub fn new(id: impl Into<::bitrix24_runtime::IntOrString>) -> Self {
 			Self {
 				id: id.into(),
 				rights: Default::default(),
@@ -15223,7 +15248,7 @@ pub mod site {
 	serialize_map!(SetRights { req "id" id, opt "rights" rights, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		SetRights { id : field "id", rights : field "rights", extra : rest "", }
+		SetRights { id : field "id", rights : exact "rights", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(SetRights);
@@ -15541,7 +15566,7 @@ pub mod site {
 			/// `TYPE`: `string`, optional.
 			pub type_: Option<String>,
 			/// `DOMAIN_ID`: `integer | string`, optional.
-			pub domain_id: Option<String>,
+			pub domain_id: Option<::bitrix24_runtime::IntOrString>,
 			/// `DESCRIPTION`: `string`, optional.
 			pub description: Option<String>,
 			/// `XML_ID`: `string`, optional.
@@ -15571,7 +15596,10 @@ pub mod site {
 				self
 			}
 			/// Sets `DOMAIN_ID`.
-			pub fn domain_id(mut self, value: impl Into<String>) -> Self {
+			pub fn domain_id(
+				mut self,
+				value: impl Into<::bitrix24_runtime::IntOrString>,
+			) -> Self {
 				self.domain_id = Some(value.into());
 				self
 			}
@@ -15604,7 +15632,7 @@ pub mod site {
 		from_value!(
 			Fields { title : field "TITLE", code : field "CODE", type_ : exact "TYPE",
 			domain_id : exact "DOMAIN_ID", description : exact "DESCRIPTION", xml_id :
-			exact "XML_ID", additional_fields : field "ADDITIONAL_FIELDS", extra : rest
+			exact "XML_ID", additional_fields : exact "ADDITIONAL_FIELDS", extra : rest
 			"", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -15695,7 +15723,7 @@ pub mod site {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { title : field "TITLE", code : exact "CODE", parent_id : field
+			Fields { title : field "TITLE", code : exact "CODE", parent_id : exact
 			"PARENT_ID", active : exact "ACTIVE", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -15953,7 +15981,7 @@ pub mod site {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Params { edit_mode : exact "edit_mode", scope : exact "scope", hooks_disable
-			: field "hooks_disable", code : exact "code", name : exact "name",
+			: exact "hooks_disable", code : exact "code", name : exact "name",
 			description : exact "description", preview : exact "preview", preview2x :
 			exact "preview2x", preview3x : exact "preview3x", preview_url : exact
 			"preview_url", extra : rest "", }
@@ -16613,11 +16641,11 @@ pub mod site {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Filter { id : field "ID", parent_id : field "PARENT_ID", index_id : field
+			Filter { id : exact "ID", parent_id : exact "PARENT_ID", index_id : exact
 			"INDEX_ID", active : exact "ACTIVE", deleted : exact "DELETED", eq_deleted :
 			exact "=DELETED", title : exact "TITLE", code : exact "CODE", created_by_id :
-			field "CREATED_BY_ID", modified_by_id : field "MODIFIED_BY_ID", date_create :
-			field "DATE_CREATE", date_modify : field "DATE_MODIFY", extra : rest "", }
+			exact "CREATED_BY_ID", modified_by_id : exact "MODIFIED_BY_ID", date_create :
+			exact "DATE_CREATE", date_modify : exact "DATE_MODIFY", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Filter);
@@ -16813,7 +16841,7 @@ pub mod site {
 			/// `XML_ID`: `string`, optional.
 			pub xml_id: Option<String>,
 			/// `DOMAIN_ID`: `integer | string`, optional.
-			pub domain_id: Option<String>,
+			pub domain_id: Option<::bitrix24_runtime::IntOrString>,
 			/// `LANG`: `string`, optional.
 			pub lang: Option<String>,
 			/// `TPL_ID`: `integer`, optional.
@@ -16901,7 +16929,10 @@ pub mod site {
 				self
 			}
 			/// Sets `DOMAIN_ID`.
-			pub fn domain_id(mut self, value: impl Into<String>) -> Self {
+			pub fn domain_id(
+				mut self,
+				value: impl Into<::bitrix24_runtime::IntOrString>,
+			) -> Self {
 				self.domain_id = Some(value.into());
 				self
 			}
@@ -16969,14 +17000,14 @@ pub mod site {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			ParamsFilter { id : field "ID", title : exact "TITLE", code : exact "CODE",
-			type_ : field "TYPE", active : field "ACTIVE", deleted : field "DELETED",
+			ParamsFilter { id : exact "ID", title : exact "TITLE", code : exact "CODE",
+			type_ : exact "TYPE", active : exact "ACTIVE", deleted : exact "DELETED",
 			description : exact "DESCRIPTION", xml_id : exact "XML_ID", domain_id : exact
-			"DOMAIN_ID", lang : exact "LANG", tpl_id : field "TPL_ID", landing_id_index :
-			field "LANDING_ID_INDEX", landing_id_404 : field "LANDING_ID_404",
-			landing_id_503 : field "LANDING_ID_503", created_by_id : field
-			"CREATED_BY_ID", modified_by_id : field "MODIFIED_BY_ID", date_create : field
-			"DATE_CREATE", date_modify : field "DATE_MODIFY", extra : rest "", }
+			"DOMAIN_ID", lang : exact "LANG", tpl_id : exact "TPL_ID", landing_id_index :
+			exact "LANDING_ID_INDEX", landing_id_404 : exact "LANDING_ID_404",
+			landing_id_503 : exact "LANDING_ID_503", created_by_id : exact
+			"CREATED_BY_ID", modified_by_id : exact "MODIFIED_BY_ID", date_create : exact
+			"DATE_CREATE", date_modify : exact "DATE_MODIFY", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(ParamsFilter);
@@ -17055,8 +17086,8 @@ pub mod site {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Params { select : field "select", filter : field "filter", order : field
-			"order", group : field "group", limit : field "limit", offset : field
+			Params { select : exact "select", filter : exact "filter", order : exact
+			"order", group : exact "group", limit : exact "limit", offset : exact
 			"offset", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -17848,7 +17879,7 @@ pub mod site {
 			/// `TYPE`: `string`, optional.
 			pub type_: Option<String>,
 			/// `DOMAIN_ID`: `integer | string`, optional.
-			pub domain_id: Option<String>,
+			pub domain_id: Option<::bitrix24_runtime::IntOrString>,
 			/// `DESCRIPTION`: `string`, optional.
 			pub description: Option<String>,
 			/// `XML_ID`: `string`, optional.
@@ -17894,7 +17925,10 @@ pub mod site {
 				self
 			}
 			/// Sets `DOMAIN_ID`.
-			pub fn domain_id(mut self, value: impl Into<String>) -> Self {
+			pub fn domain_id(
+				mut self,
+				value: impl Into<::bitrix24_runtime::IntOrString>,
+			) -> Self {
 				self.domain_id = Some(value.into());
 				self
 			}
@@ -17935,8 +17969,8 @@ pub mod site {
 		from_value!(
 			Fields { title : exact "TITLE", code : exact "CODE", type_ : exact "TYPE",
 			domain_id : exact "DOMAIN_ID", description : exact "DESCRIPTION", xml_id :
-			exact "XML_ID", landing_id_index : field "LANDING_ID_INDEX", landing_id_404 :
-			field "LANDING_ID_404", landing_id_503 : field "LANDING_ID_503", extra : rest
+			exact "XML_ID", landing_id_index : exact "LANDING_ID_INDEX", landing_id_404 :
+			exact "LANDING_ID_404", landing_id_503 : exact "LANDING_ID_503", extra : rest
 			"", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -18040,8 +18074,8 @@ pub mod site {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { title : exact "TITLE", code : exact "CODE", parent_id : field
-			"PARENT_ID", index_id : field "INDEX_ID", active : exact "ACTIVE", extra :
+			Fields { title : exact "TITLE", code : exact "CODE", parent_id : exact
+			"PARENT_ID", index_id : exact "INDEX_ID", active : exact "ACTIVE", extra :
 			rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -18164,7 +18198,7 @@ pub mod syspage {
 	extra_setter!(Get);
 	serialize_map!(Get { req "id" id, opt "active" active, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Get { id : field "id", active : field "active", extra : rest "", });
+	from_value!(Get { id : field "id", active : exact "active", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Get);
 	/// `landing.syspage.getSpecialPage`: REST 2, scope `landing`.
@@ -18215,7 +18249,7 @@ pub mod syspage {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		GetSpecialPage { site_id : field "siteId", type_ : field "type", additional :
-		field "additional", extra : rest "", }
+		exact "additional", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(GetSpecialPage);
@@ -18260,7 +18294,7 @@ pub mod syspage {
 	serialize_map!(Set { req "id" id, req "type" type_, opt "lid" lid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Set { id : field "id", type_ : field "type", lid : field "lid", extra : rest "",
+		Set { id : field "id", type_ : field "type", lid : exact "lid", extra : rest "",
 		}
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -18574,7 +18608,7 @@ pub mod template {
 	extra_setter!(Getlist);
 	serialize_map!(Getlist { opt "params" params, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Getlist { params : field "params", extra : rest "", });
+	from_value!(Getlist { params : exact "params", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getlist);
 	/// `landing.template.setLandingRef`: REST 2, scope `landing`.
@@ -18613,7 +18647,7 @@ pub mod template {
 	serialize_map!(SetLandingRef { req "id" id, opt "data" data, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		SetLandingRef { id : field "id", data : field "data", extra : rest "", }
+		SetLandingRef { id : field "id", data : exact "data", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(SetLandingRef);
@@ -18652,7 +18686,7 @@ pub mod template {
 	extra_setter!(SetSiteRef);
 	serialize_map!(SetSiteRef { req "id" id, opt "data" data, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(SetSiteRef { id : field "id", data : field "data", extra : rest "", });
+	from_value!(SetSiteRef { id : field "id", data : exact "data", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(SetSiteRef);
 	/// Types of `landing.template.getLandingRef`.
@@ -18864,11 +18898,11 @@ pub mod template {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			ParamsFilter { id : field "ID", active : field "ACTIVE", area_count : field
-			"AREA_COUNT", sort : field "SORT", title : exact "TITLE", xml_id : exact
-			"XML_ID", content : exact "CONTENT", created_by_id : field "CREATED_BY_ID",
-			modified_by_id : field "MODIFIED_BY_ID", date_create : field "DATE_CREATE",
-			date_modify : field "DATE_MODIFY", extra : rest "", }
+			ParamsFilter { id : exact "ID", active : exact "ACTIVE", area_count : exact
+			"AREA_COUNT", sort : exact "SORT", title : exact "TITLE", xml_id : exact
+			"XML_ID", content : exact "CONTENT", created_by_id : exact "CREATED_BY_ID",
+			modified_by_id : exact "MODIFIED_BY_ID", date_create : exact "DATE_CREATE",
+			date_modify : exact "DATE_MODIFY", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(ParamsFilter);
@@ -18947,8 +18981,8 @@ pub mod template {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Params { select : field "select", filter : field "filter", order : field
-			"order", group : field "group", limit : field "limit", offset : field
+			Params { select : exact "select", filter : exact "filter", order : exact
+			"order", group : exact "group", limit : exact "limit", offset : exact
 			"offset", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]

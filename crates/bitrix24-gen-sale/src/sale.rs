@@ -246,8 +246,8 @@ pub mod basketitem {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -511,10 +511,10 @@ pub mod basketitem {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { order_id : field "orderId", sort : field "sort", productid : field
-			"productid", price : field "price", base_price : field "basePrice",
-			discount_price : field "discountPrice", currency : field "currency",
-			custom_price : field "customPrice", quantity : field "quantity", xml_id :
+			Fields { order_id : field "orderId", sort : exact "sort", productid : field
+			"productid", price : exact "price", base_price : exact "basePrice",
+			discount_price : exact "discountPrice", currency : field "currency",
+			custom_price : exact "customPrice", quantity : field "quantity", xml_id :
 			exact "xmlId", name : field "name", weight : field "weight", dimensions :
 			field "dimensions", measure_code : field "measureCode", measure_name : field
 			"measureName", can_buy : field "canBuy", vat_rate : field "vatRate",
@@ -685,9 +685,9 @@ pub mod basketitem {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { order_id : field "orderId", sort : field "sort", productid : field
-			"productid", price : field "price", base_price : field "basePrice",
-			discount_price : field "discountPrice", currency : field "currency",
+			Fields { order_id : field "orderId", sort : exact "sort", productid : field
+			"productid", price : exact "price", base_price : exact "basePrice",
+			discount_price : exact "discountPrice", currency : field "currency",
 			custom_price : exact "customPrice", quantity : field "quantity", xml_id :
 			exact "xmlId", name : field "name", extra : rest "", }
 		);
@@ -1214,12 +1214,12 @@ pub mod basketitem {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { sort : field "sort", price : field "price", base_price : field
-			"basePrice", discount_price : field "discountPrice", quantity : field
-			"quantity", xml_id : exact "xmlId", name : exact "name", weight : field
-			"weight", dimensions : exact "dimensions", measure_code : field
-			"measureCode", measure_name : exact "measureName", can_buy : field "canBuy",
-			vat_rate : field "vatRate", vat_included : field "vatIncluded",
+			Fields { sort : exact "sort", price : exact "price", base_price : exact
+			"basePrice", discount_price : exact "discountPrice", quantity : exact
+			"quantity", xml_id : exact "xmlId", name : exact "name", weight : exact
+			"weight", dimensions : exact "dimensions", measure_code : exact
+			"measureCode", measure_name : exact "measureName", can_buy : exact "canBuy",
+			vat_rate : exact "vatRate", vat_included : exact "vatIncluded",
 			catalog_xml_id : exact "catalogXmlId", product_xml_id : exact "productXmlId",
 			extra : rest "", }
 		);
@@ -1326,7 +1326,7 @@ pub mod basketitem {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { sort : field "sort", quantity : field "quantity", xml_id : exact
+			Fields { sort : exact "sort", quantity : field "quantity", xml_id : exact
 			"xmlId", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -1543,8 +1543,8 @@ pub mod basketproperties {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -1670,7 +1670,7 @@ pub mod basketproperties {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { basket_id : field "basketId", name : field "name", value : field
-			"value", code : field "code", sort : field "sort", xml_id : exact "xmlId",
+			"value", code : field "code", sort : exact "sort", xml_id : exact "xmlId",
 			extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -2079,7 +2079,7 @@ pub mod basketproperties {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { name : exact "name", value : exact "value", code : exact "code",
-			sort : field "sort", xml_id : exact "xmlId", extra : rest "", }
+			sort : exact "sort", xml_id : exact "xmlId", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -2267,8 +2267,8 @@ pub mod business_value_person_domain {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -2700,6 +2700,8 @@ pub mod delivery {
 		/// `DESCRIPTION`: `string`, optional.
 		pub description: Option<String>,
 		/// `SORT`: `integer`, optional.
+		///
+		/// Sent as text (`"5"`), as the docs' examples send it.
 		pub sort: Option<i64>,
 		/// `ACTIVE`: `boolean`, optional.
 		///
@@ -2763,14 +2765,14 @@ pub mod delivery {
 	extra_setter!(Add);
 	serialize_map!(
 		Add { req "REST_CODE" rest_code, req "NAME" name, req "CURRENCY" currency, opt
-		"DESCRIPTION" description, opt "SORT" sort, opt_yn "ACTIVE" active, opt "CONFIG"
-		config, opt "LOGOTYPE" logotype, rest "" extra }
+		"DESCRIPTION" description, opt_text "SORT" sort, opt_yn "ACTIVE" active, opt
+		"CONFIG" config, opt "LOGOTYPE" logotype, rest "" extra }
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Add { rest_code : field "REST_CODE", name : field "NAME", currency : field
-		"CURRENCY", description : exact "DESCRIPTION", sort : field "SORT", active :
-		field "ACTIVE", config : field "CONFIG", logotype : exact "LOGOTYPE", extra :
+		"CURRENCY", description : exact "DESCRIPTION", sort : exact "SORT", active :
+		exact "ACTIVE", config : exact "CONFIG", logotype : exact "LOGOTYPE", extra :
 		rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -2861,7 +2863,7 @@ pub mod delivery {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Getlist { select : field "SELECT", filter : field "FILTER", order : field
+		Getlist { select : exact "SELECT", filter : exact "FILTER", order : exact
 		"ORDER", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -2949,7 +2951,7 @@ pub mod delivery {
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
 		Update { id : field "ID", name : exact "NAME", currency : exact "CURRENCY",
-		description : exact "DESCRIPTION", sort : field "SORT", active : field "ACTIVE",
+		description : exact "DESCRIPTION", sort : exact "SORT", active : exact "ACTIVE",
 		logotype : exact "LOGOTYPE", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -3113,7 +3115,7 @@ pub mod delivery {
 		serialize_map!(Update { req "ID" id, opt "CONFIG" config, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Update { id : field "ID", config : field "CONFIG", extra : rest "", }
+			Update { id : field "ID", config : exact "CONFIG", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Update);
@@ -3368,8 +3370,8 @@ pub mod delivery {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Add { name : field "NAME", code : field "CODE", sort : field "SORT",
-			description : field "DESCRIPTION", settings : field "SETTINGS", profiles :
+			Add { name : field "NAME", code : field "CODE", sort : exact "SORT",
+			description : exact "DESCRIPTION", settings : field "SETTINGS", profiles :
 			field "PROFILES", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -3513,8 +3515,8 @@ pub mod delivery {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Update { id : field "ID", name : exact "NAME", code : exact "CODE", sort :
-			field "SORT", description : exact "DESCRIPTION", settings : field "SETTINGS",
-			profiles : field "PROFILES", extra : rest "", }
+			exact "SORT", description : exact "DESCRIPTION", settings : exact "SETTINGS",
+			profiles : exact "PROFILES", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Update);
@@ -3614,7 +3616,7 @@ pub mod delivery {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				SettingsConfig { type_ : field "TYPE", code : field "CODE", name : field
-				"NAME", options : field "OPTIONS", extra : rest "", }
+				"NAME", options : exact "OPTIONS", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(SettingsConfig);
@@ -3697,8 +3699,8 @@ pub mod delivery {
 				Settings { calculate_url : field "CALCULATE_URL",
 				create_delivery_request_url : exact "CREATE_DELIVERY_REQUEST_URL",
 				cancel_delivery_request_url : exact "CANCEL_DELIVERY_REQUEST_URL",
-				has_callback_tracking_support : field "HAS_CALLBACK_TRACKING_SUPPORT",
-				config : field "CONFIG", extra : rest "", }
+				has_callback_tracking_support : exact "HAS_CALLBACK_TRACKING_SUPPORT",
+				config : exact "CONFIG", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Settings);
@@ -3914,7 +3916,7 @@ pub mod delivery {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				SettingsConfig { type_ : field "TYPE", code : field "CODE", name : field
-				"NAME", options : field "OPTIONS", extra : rest "", }
+				"NAME", options : exact "OPTIONS", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(SettingsConfig);
@@ -3997,8 +3999,8 @@ pub mod delivery {
 				Settings { calculate_url : field "CALCULATE_URL",
 				create_delivery_request_url : exact "CREATE_DELIVERY_REQUEST_URL",
 				cancel_delivery_request_url : exact "CANCEL_DELIVERY_REQUEST_URL",
-				has_callback_tracking_support : field "HAS_CALLBACK_TRACKING_SUPPORT",
-				config : field "CONFIG", extra : rest "", }
+				has_callback_tracking_support : exact "HAS_CALLBACK_TRACKING_SUPPORT",
+				config : exact "CONFIG", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Settings);
@@ -4675,8 +4677,8 @@ pub mod order {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -5008,19 +5010,19 @@ pub mod order {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { lid : field "lid", person_type_id : field "personTypeId", currency :
-			field "currency", price : field "price", discount_value : field
-			"discountValue", status_id : exact "statusId", emp_status_id : field
-			"empStatusId", date_insert : field "dateInsert", marked : field "marked",
-			emp_marked_id : field "empMarkedId", reason_marked : exact "reasonMarked",
+			field "currency", price : exact "price", discount_value : exact
+			"discountValue", status_id : exact "statusId", emp_status_id : exact
+			"empStatusId", date_insert : exact "dateInsert", marked : exact "marked",
+			emp_marked_id : exact "empMarkedId", reason_marked : exact "reasonMarked",
 			user_description : exact "userDescription", additional_info : exact
-			"additionalInfo", comments : exact "comments", responsible_id : field
-			"responsibleId", recurring_id : field "recurringId", locked_by : field
-			"lockedBy", recount_flag : field "recountFlag", affiliate_id : field
-			"affiliateId", updated1c : field "updated1c", order_topic : exact
+			"additionalInfo", comments : exact "comments", responsible_id : exact
+			"responsibleId", recurring_id : exact "recurringId", locked_by : exact
+			"lockedBy", recount_flag : exact "recountFlag", affiliate_id : exact
+			"affiliateId", updated1c : exact "updated1c", order_topic : exact
 			"orderTopic", xml_id : exact "xmlId", id1c : exact "id1c", version1c : exact
-			"version1c", external_order : field "externalOrder", canceled : field
-			"canceled", emp_canceled_id : field "empCanceledId", reason_canceled : exact
-			"reasonCanceled", user_id : field "userId", extra : rest "", }
+			"version1c", external_order : exact "externalOrder", canceled : exact
+			"canceled", emp_canceled_id : exact "empCanceledId", reason_canceled : exact
+			"reasonCanceled", user_id : exact "userId", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -5607,17 +5609,17 @@ pub mod order {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { price : field "price", discount_value : field "discountValue",
-			status_id : exact "statusId", emp_status_id : field "empStatusId",
-			date_insert : field "dateInsert", marked : field "marked", emp_marked_id :
-			field "empMarkedId", reason_marked : exact "reasonMarked", user_description :
+			Fields { price : exact "price", discount_value : exact "discountValue",
+			status_id : exact "statusId", emp_status_id : exact "empStatusId",
+			date_insert : exact "dateInsert", marked : exact "marked", emp_marked_id :
+			exact "empMarkedId", reason_marked : exact "reasonMarked", user_description :
 			exact "userDescription", additional_info : exact "additionalInfo", comments :
-			exact "comments", responsible_id : field "responsibleId", recurring_id :
-			field "recurringId", locked_by : field "lockedBy", recount_flag : field
-			"recountFlag", affiliate_id : field "affiliateId", updated1c : field
+			exact "comments", responsible_id : exact "responsibleId", recurring_id :
+			exact "recurringId", locked_by : exact "lockedBy", recount_flag : exact
+			"recountFlag", affiliate_id : exact "affiliateId", updated1c : exact
 			"updated1c", order_topic : exact "orderTopic", xml_id : exact "xmlId", id1c :
-			exact "id1c", version1c : exact "version1c", external_order : field
-			"externalOrder", canceled : field "canceled", emp_canceled_id : field
+			exact "id1c", version1c : exact "version1c", external_order : exact
+			"externalOrder", canceled : exact "canceled", emp_canceled_id : exact
 			"empCanceledId", reason_canceled : exact "reasonCanceled", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -5831,8 +5833,8 @@ pub mod payment {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -5897,6 +5899,8 @@ pub mod payment {
 			/// `orderId`: `integer`, required.
 			pub order_id: i64,
 			/// `paySystemId`: `string`, required.
+			///
+			/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 			pub pay_system_id: String,
 			/// `paid`: `boolean`, optional.
 			///
@@ -5965,6 +5969,8 @@ pub mod payment {
 			/// `externalPayment`: `string`, optional.
 			pub external_payment: Option<String>,
 			/// `psInvoiceId`: `string`, optional.
+			///
+			/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 			pub ps_invoice_id: Option<String>,
 			/// `marked`: `boolean`, optional.
 			///
@@ -6220,7 +6226,7 @@ pub mod payment {
 		}
 		extra_setter!(Fields);
 		serialize_map!(
-			Fields { req "orderId" order_id, req "paySystemId" pay_system_id, opt_yn
+			Fields { req "orderId" order_id, num "paySystemId" pay_system_id, opt_yn
 			"paid" paid, opt "datePaid" date_paid, opt "empPaidId" emp_paid_id, opt
 			"psStatus" ps_status, opt "psStatusCode" ps_status_code, opt
 			"psStatusDescription" ps_status_description, opt "psStatusMessage"
@@ -6233,30 +6239,30 @@ pub mod payment {
 			"payReturnComment" pay_return_comment, opt "responsibleId" responsible_id,
 			opt "empResponsibleId" emp_responsible_id, opt_yn "isReturn" is_return, opt
 			"comments" comments, opt_yn "updated1c" updated1c, opt "id1c" id1c, opt
-			"version1c" version1c, opt "externalPayment" external_payment, opt
+			"version1c" version1c, opt "externalPayment" external_payment, opt_num
 			"psInvoiceId" ps_invoice_id, opt_yn "marked" marked, opt "reasonMarked"
 			reason_marked, opt "empMarkedId" emp_marked_id, rest "" extra }
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { order_id : field "orderId", pay_system_id : field "paySystemId",
-			paid : field "paid", date_paid : field "datePaid", emp_paid_id : field
+			paid : exact "paid", date_paid : exact "datePaid", emp_paid_id : exact
 			"empPaidId", ps_status : exact "psStatus", ps_status_code : exact
 			"psStatusCode", ps_status_description : exact "psStatusDescription",
-			ps_status_message : exact "psStatusMessage", ps_sum : field "psSum",
-			ps_currency : exact "psCurrency", ps_response_date : field "psResponseDate",
-			pay_voucher_num : exact "payVoucherNum", pay_voucher_date : field
-			"payVoucherDate", date_pay_before : field "datePayBefore", date_bill : field
-			"dateBill", xml_id : exact "xmlId", sum : field "sum", company_id : field
-			"companyId", pay_return_num : exact "payReturnNum", price_cod : field
-			"priceCod", pay_return_date : field "payReturnDate", emp_return_id : field
+			ps_status_message : exact "psStatusMessage", ps_sum : exact "psSum",
+			ps_currency : exact "psCurrency", ps_response_date : exact "psResponseDate",
+			pay_voucher_num : exact "payVoucherNum", pay_voucher_date : exact
+			"payVoucherDate", date_pay_before : exact "datePayBefore", date_bill : exact
+			"dateBill", xml_id : exact "xmlId", sum : exact "sum", company_id : exact
+			"companyId", pay_return_num : exact "payReturnNum", price_cod : exact
+			"priceCod", pay_return_date : exact "payReturnDate", emp_return_id : exact
 			"empReturnId", pay_return_comment : exact "payReturnComment", responsible_id
-			: field "responsibleId", emp_responsible_id : field "empResponsibleId",
-			is_return : field "isReturn", comments : exact "comments", updated1c : field
+			: exact "responsibleId", emp_responsible_id : exact "empResponsibleId",
+			is_return : exact "isReturn", comments : exact "comments", updated1c : exact
 			"updated1c", id1c : exact "id1c", version1c : exact "version1c",
 			external_payment : exact "externalPayment", ps_invoice_id : exact
-			"psInvoiceId", marked : field "marked", reason_marked : exact "reasonMarked",
-			emp_marked_id : field "empMarkedId", extra : rest "", }
+			"psInvoiceId", marked : exact "marked", reason_marked : exact "reasonMarked",
+			emp_marked_id : exact "empMarkedId", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -6598,6 +6604,8 @@ pub mod payment {
 		#[non_exhaustive]
 		pub struct Fields {
 			/// `paySystemId`: `string`, required.
+			///
+			/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 			pub pay_system_id: String,
 			/// `paid`: `boolean`, optional.
 			///
@@ -6666,6 +6674,8 @@ pub mod payment {
 			/// `externalPayment`: `string`, optional.
 			pub external_payment: Option<String>,
 			/// `psInvoiceId`: `string`, optional.
+			///
+			/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 			pub ps_invoice_id: Option<String>,
 			/// `marked`: `boolean`, optional.
 			///
@@ -6917,7 +6927,7 @@ pub mod payment {
 		}
 		extra_setter!(Fields);
 		serialize_map!(
-			Fields { req "paySystemId" pay_system_id, opt_yn "paid" paid, opt "datePaid"
+			Fields { num "paySystemId" pay_system_id, opt_yn "paid" paid, opt "datePaid"
 			date_paid, opt "empPaidId" emp_paid_id, opt "psStatus" ps_status, opt
 			"psStatusCode" ps_status_code, opt "psStatusDescription"
 			ps_status_description, opt "psStatusMessage" ps_status_message, opt "psSum"
@@ -6930,29 +6940,29 @@ pub mod payment {
 			pay_return_comment, opt "responsibleId" responsible_id, opt
 			"empResponsibleId" emp_responsible_id, opt_yn "isReturn" is_return, opt
 			"comments" comments, opt_yn "updated1c" updated1c, opt "id1c" id1c, opt
-			"version1c" version1c, opt "externalPayment" external_payment, opt
+			"version1c" version1c, opt "externalPayment" external_payment, opt_num
 			"psInvoiceId" ps_invoice_id, opt_yn "marked" marked, opt "reasonMarked"
 			reason_marked, opt "empMarkedId" emp_marked_id, rest "" extra }
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { pay_system_id : field "paySystemId", paid : field "paid", date_paid
-			: field "datePaid", emp_paid_id : field "empPaidId", ps_status : exact
+			Fields { pay_system_id : field "paySystemId", paid : exact "paid", date_paid
+			: exact "datePaid", emp_paid_id : exact "empPaidId", ps_status : exact
 			"psStatus", ps_status_code : exact "psStatusCode", ps_status_description :
 			exact "psStatusDescription", ps_status_message : exact "psStatusMessage",
-			ps_sum : field "psSum", ps_currency : exact "psCurrency", ps_response_date :
-			field "psResponseDate", pay_voucher_num : exact "payVoucherNum",
-			pay_voucher_date : field "payVoucherDate", date_pay_before : field
-			"datePayBefore", date_bill : field "dateBill", xml_id : exact "xmlId", sum :
-			field "sum", company_id : field "companyId", pay_return_num : exact
-			"payReturnNum", price_cod : field "priceCod", pay_return_date : field
-			"payReturnDate", emp_return_id : field "empReturnId", pay_return_comment :
-			exact "payReturnComment", responsible_id : field "responsibleId",
-			emp_responsible_id : field "empResponsibleId", is_return : field "isReturn",
-			comments : exact "comments", updated1c : field "updated1c", id1c : exact
+			ps_sum : exact "psSum", ps_currency : exact "psCurrency", ps_response_date :
+			exact "psResponseDate", pay_voucher_num : exact "payVoucherNum",
+			pay_voucher_date : exact "payVoucherDate", date_pay_before : exact
+			"datePayBefore", date_bill : exact "dateBill", xml_id : exact "xmlId", sum :
+			exact "sum", company_id : exact "companyId", pay_return_num : exact
+			"payReturnNum", price_cod : exact "priceCod", pay_return_date : exact
+			"payReturnDate", emp_return_id : exact "empReturnId", pay_return_comment :
+			exact "payReturnComment", responsible_id : exact "responsibleId",
+			emp_responsible_id : exact "empResponsibleId", is_return : exact "isReturn",
+			comments : exact "comments", updated1c : exact "updated1c", id1c : exact
 			"id1c", version1c : exact "version1c", external_payment : exact
-			"externalPayment", ps_invoice_id : exact "psInvoiceId", marked : field
-			"marked", reason_marked : exact "reasonMarked", emp_marked_id : field
+			"externalPayment", ps_invoice_id : exact "psInvoiceId", marked : exact
+			"marked", reason_marked : exact "reasonMarked", emp_marked_id : exact
 			"empMarkedId", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -7168,8 +7178,8 @@ pub mod payment_item_shipment {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -7242,6 +7252,8 @@ pub mod payment_item_shipment {
 		#[non_exhaustive]
 		pub struct Fields {
 			/// `shipmentId`: `string`, required.
+			///
+			/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 			pub shipment_id: String,
 			/// `paymentId`: `integer`, required.
 			pub payment_id: i64,
@@ -7271,7 +7283,7 @@ pub mod payment_item_shipment {
 		}
 		extra_setter!(Fields);
 		serialize_map!(
-			Fields { req "shipmentId" shipment_id, req "paymentId" payment_id, opt
+			Fields { num "shipmentId" shipment_id, req "paymentId" payment_id, opt
 			"xmlId" xml_id, rest "" extra }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -7877,8 +7889,8 @@ pub mod paymentitembasket {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -7994,7 +8006,7 @@ pub mod paymentitembasket {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { payment_id : field "paymentId", basket_id : field "basketId",
-			quantity : field "quantity", xml_id : exact "xmlId", extra : rest "", }
+			quantity : exact "quantity", xml_id : exact "xmlId", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -8643,8 +8655,8 @@ pub mod persontype {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -8769,7 +8781,7 @@ pub mod persontype {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { name : field "name", code : exact "code", sort : exact "sort",
-			active : field "active", xml_id : exact "xmlId", extra : rest "", }
+			active : exact "active", xml_id : exact "xmlId", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -9179,7 +9191,7 @@ pub mod persontype {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { name : field "name", code : exact "code", sort : exact "sort",
-			active : field "active", xml_id : exact "xmlId", extra : rest "", }
+			active : exact "active", xml_id : exact "xmlId", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -9402,8 +9414,8 @@ pub mod property {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -9596,9 +9608,9 @@ pub mod property {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FieldsSettings { minlength : field "minlength", maxlength : field
-			"maxlength", pattern : exact "pattern", multiline : field "multiline", cols :
-			field "cols", rows : field "rows", size : field "size", extra : rest "", }
+			FieldsSettings { minlength : exact "minlength", maxlength : exact
+			"maxlength", pattern : exact "pattern", multiline : exact "multiline", cols :
+			exact "cols", rows : exact "rows", size : exact "size", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsSettings);
@@ -9762,11 +9774,11 @@ pub mod property {
 		from_value!(
 			Fields { person_type_id : field "personTypeId", props_group_id : field
 			"propsGroupId", name : field "name", type_ : field "type", code : exact
-			"code", active : field "active", util : field "util", user_props : field
-			"userProps", is_filtered : field "isFiltered", sort : field "sort",
-			description : exact "description", required : field "required", multiple :
-			field "multiple", xml_id : exact "xmlId", default_value : field
-			"defaultValue", settings : field "settings", extra : rest "", }
+			"code", active : exact "active", util : exact "util", user_props : exact
+			"userProps", is_filtered : exact "isFiltered", sort : exact "sort",
+			description : exact "description", required : exact "required", multiple :
+			exact "multiple", xml_id : exact "xmlId", default_value : exact
+			"defaultValue", settings : exact "settings", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -10867,11 +10879,11 @@ pub mod property {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { name : field "name", code : exact "code", active : field "active",
-			util : field "util", user_props : field "userProps", is_filtered : field
-			"isFiltered", sort : field "sort", description : exact "description",
-			required : field "required", multiple : field "multiple", xml_id : exact
-			"xmlId", default_value : field "defaultValue", settings : field "settings",
+			Fields { name : field "name", code : exact "code", active : exact "active",
+			util : exact "util", user_props : exact "userProps", is_filtered : exact
+			"isFiltered", sort : exact "sort", description : exact "description",
+			required : exact "required", multiple : exact "multiple", xml_id : exact
+			"xmlId", default_value : exact "defaultValue", settings : exact "settings",
 			extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -11057,8 +11069,8 @@ pub mod property_relation {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -11616,7 +11628,7 @@ pub mod propertygroup {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
+		List { select : exact "select", filter : exact "filter", order : exact "order",
 		extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -11717,7 +11729,7 @@ pub mod propertygroup {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { person_type_id : field "personTypeId", name : field "name", sort :
-			field "sort", extra : rest "", }
+			exact "sort", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -12101,7 +12113,7 @@ pub mod propertygroup {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { person_type_id : field "personTypeId", name : field "name", sort :
-			field "sort", extra : rest "", }
+			exact "sort", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -12287,8 +12299,8 @@ pub mod propertyvalue {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -12942,7 +12954,7 @@ pub mod propertyvariant {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
+		List { select : exact "select", filter : exact "filter", order : exact "order",
 		extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -13063,7 +13075,7 @@ pub mod propertyvariant {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { order_props_id : field "orderPropsId", name : field "name", value :
-			field "value", sort : field "sort", description : exact "description", extra
+			field "value", sort : exact "sort", description : exact "description", extra
 			: rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -13460,7 +13472,7 @@ pub mod propertyvariant {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { name : field "name", value : field "value", sort : field "sort",
+			Fields { name : field "name", value : field "value", sort : exact "sort",
 			description : exact "description", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -13534,6 +13546,8 @@ pub mod shipment {
 	#[non_exhaustive]
 	pub struct Delete {
 		/// `id`: `string`, required.
+		///
+		/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 		pub id: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
@@ -13548,7 +13562,7 @@ pub mod shipment {
 		}
 	}
 	extra_setter!(Delete);
-	serialize_map!(Delete { req "id" id, rest "" extra });
+	serialize_map!(Delete { num "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(Delete { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
@@ -13564,6 +13578,8 @@ pub mod shipment {
 	#[non_exhaustive]
 	pub struct Get {
 		/// `id`: `string`, required.
+		///
+		/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 		pub id: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
@@ -13578,7 +13594,7 @@ pub mod shipment {
 		}
 	}
 	extra_setter!(Get);
-	serialize_map!(Get { req "id" id, rest "" extra });
+	serialize_map!(Get { num "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(Get { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
@@ -13677,8 +13693,8 @@ pub mod shipment {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -13693,6 +13709,8 @@ pub mod shipment {
 	#[non_exhaustive]
 	pub struct Update {
 		/// `id`: `string`, required.
+		///
+		/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 		pub id: String,
 		/// `fields`: `object`, required.
 		pub fields: update::Fields,
@@ -13710,7 +13728,7 @@ pub mod shipment {
 		}
 	}
 	extra_setter!(Update);
-	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
+	serialize_map!(Update { num "id" id, req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
@@ -13872,10 +13890,10 @@ pub mod shipment {
 		from_value!(
 			Fields { order_id : field "orderId", allow_delivery : field "allowDelivery",
 			deducted : field "deducted", delivery_id : field "deliveryId", status_id :
-			field "statusId", delivery_doc_date : field "deliveryDocDate",
+			exact "statusId", delivery_doc_date : exact "deliveryDocDate",
 			delivery_doc_num : exact "deliveryDocNum", tracking_number : exact
-			"trackingNumber", base_price_delivery : field "basePriceDelivery", comments :
-			exact "comments", company_id : field "companyId", responsible_id : field
+			"trackingNumber", base_price_delivery : exact "basePriceDelivery", comments :
+			exact "comments", company_id : exact "companyId", responsible_id : exact
 			"responsibleId", xml_id : exact "xmlId", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -14656,12 +14674,12 @@ pub mod shipment {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Fields { allow_delivery : field "allowDelivery", deducted : field "deducted",
-			delivery_id : field "deliveryId", status_id : field "statusId",
-			delivery_doc_date : field "deliveryDocDate", delivery_doc_num : exact
+			delivery_id : field "deliveryId", status_id : exact "statusId",
+			delivery_doc_date : exact "deliveryDocDate", delivery_doc_num : exact
 			"deliveryDocNum", tracking_number : exact "trackingNumber",
-			base_price_delivery : field "basePriceDelivery", price_delivery : field
-			"priceDelivery", comments : exact "comments", company_id : field "companyId",
-			responsible_id : field "responsibleId", xml_id : exact "xmlId", extra : rest
+			base_price_delivery : exact "basePriceDelivery", price_delivery : exact
+			"priceDelivery", comments : exact "comments", company_id : exact "companyId",
+			responsible_id : exact "responsibleId", xml_id : exact "xmlId", extra : rest
 			"", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -14734,6 +14752,8 @@ pub mod shipmentitem {
 	#[non_exhaustive]
 	pub struct Delete {
 		/// `id`: `string`, required.
+		///
+		/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 		pub id: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
@@ -14748,7 +14768,7 @@ pub mod shipmentitem {
 		}
 	}
 	extra_setter!(Delete);
-	serialize_map!(Delete { req "id" id, rest "" extra });
+	serialize_map!(Delete { num "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(Delete { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
@@ -14764,6 +14784,8 @@ pub mod shipmentitem {
 	#[non_exhaustive]
 	pub struct Get {
 		/// `id`: `string`, required.
+		///
+		/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 		pub id: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 		pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
@@ -14778,7 +14800,7 @@ pub mod shipmentitem {
 		}
 	}
 	extra_setter!(Get);
-	serialize_map!(Get { req "id" id, rest "" extra });
+	serialize_map!(Get { num "id" id, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(Get { id : field "id", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
@@ -14877,8 +14899,8 @@ pub mod shipmentitem {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -14893,6 +14915,8 @@ pub mod shipmentitem {
 	#[non_exhaustive]
 	pub struct Update {
 		/// `id`: `string`, required.
+		///
+		/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 		pub id: String,
 		/// `fields`: `object`, required.
 		pub fields: update::Fields,
@@ -14910,7 +14934,7 @@ pub mod shipmentitem {
 		}
 	}
 	extra_setter!(Update);
-	serialize_map!(Update { req "id" id, req "fields" fields, rest "" extra });
+	serialize_map!(Update { num "id" id, req "fields" fields, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(Update { id : field "id", fields : field "fields", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
@@ -14951,6 +14975,8 @@ pub mod shipmentitem {
 		#[non_exhaustive]
 		pub struct Fields {
 			/// `orderDeliveryId`: `string`, required.
+			///
+			/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 			pub order_delivery_id: String,
 			/// `basketId`: `integer`, required.
 			pub basket_id: i64,
@@ -14984,7 +15010,7 @@ pub mod shipmentitem {
 		}
 		extra_setter!(Fields);
 		serialize_map!(
-			Fields { req "orderDeliveryId" order_delivery_id, req "basketId" basket_id,
+			Fields { num "orderDeliveryId" order_delivery_id, req "basketId" basket_id,
 			req "quantity" quantity, opt "xmlId" xml_id, rest "" extra }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -15592,8 +15618,8 @@ pub mod shipmentproperty {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -15786,9 +15812,9 @@ pub mod shipmentproperty {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			FieldsSettings { minlength : field "minlength", maxlength : field
-			"maxlength", pattern : exact "pattern", multiline : field "multiline", cols :
-			field "cols", rows : field "rows", size : field "size", extra : rest "", }
+			FieldsSettings { minlength : exact "minlength", maxlength : exact
+			"maxlength", pattern : exact "pattern", multiline : exact "multiline", cols :
+			exact "cols", rows : exact "rows", size : exact "size", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(FieldsSettings);
@@ -15952,11 +15978,11 @@ pub mod shipmentproperty {
 		from_value!(
 			Fields { person_type_id : field "personTypeId", props_group_id : field
 			"propsGroupId", name : field "name", type_ : field "type", code : exact
-			"code", active : field "active", util : field "util", user_props : field
-			"userProps", is_filtered : field "isFiltered", sort : field "sort",
-			description : exact "description", required : field "required", multiple :
-			field "multiple", xml_id : exact "xmlId", default_value : field
-			"defaultValue", settings : field "settings", extra : rest "", }
+			"code", active : exact "active", util : exact "util", user_props : exact
+			"userProps", is_filtered : exact "isFiltered", sort : exact "sort",
+			description : exact "description", required : exact "required", multiple :
+			exact "multiple", xml_id : exact "xmlId", default_value : exact
+			"defaultValue", settings : exact "settings", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -17538,11 +17564,11 @@ pub mod shipmentproperty {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { name : field "name", code : exact "code", active : field "active",
-			util : field "util", user_props : field "userProps", is_filtered : field
-			"isFiltered", sort : field "sort", description : exact "description",
-			required : field "required", multiple : field "multiple", xml_id : exact
-			"xmlId", default_value : field "defaultValue", settings : field "settings",
+			Fields { name : field "name", code : exact "code", active : exact "active",
+			util : exact "util", user_props : exact "userProps", is_filtered : exact
+			"isFiltered", sort : exact "sort", description : exact "description",
+			required : exact "required", multiple : exact "multiple", xml_id : exact
+			"xmlId", default_value : exact "defaultValue", settings : exact "settings",
 			extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -17901,8 +17927,8 @@ pub mod shipmentpropertyvalue {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -18300,6 +18326,8 @@ pub mod shipmentpropertyvalue {
 		#[non_exhaustive]
 		pub struct FieldsShipment {
 			/// `id`: `string`, required.
+			///
+			/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 			pub id: String,
 			/// `propertyValues`: `object[]`, required.
 			pub property_values: Vec<FieldsShipmentPropertyValues>,
@@ -18326,7 +18354,7 @@ pub mod shipmentpropertyvalue {
 		}
 		extra_setter!(FieldsShipment);
 		serialize_map!(
-			FieldsShipment { req "id" id, req "propertyValues" property_values, rest ""
+			FieldsShipment { num "id" id, req "propertyValues" property_values, rest ""
 			extra }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -18574,8 +18602,8 @@ pub mod status {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -18707,8 +18735,8 @@ pub mod status {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { id : field "id", type_ : field "type", notify : field "notify", sort
-			: field "sort", color : exact "color", xml_id : exact "xmlId", extra : rest
+			Fields { id : field "id", type_ : field "type", notify : exact "notify", sort
+			: exact "sort", color : exact "color", xml_id : exact "xmlId", extra : rest
 			"", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -19161,7 +19189,7 @@ pub mod status {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { type_ : field "type", notify : field "notify", sort : field "sort",
+			Fields { type_ : field "type", notify : exact "notify", sort : exact "sort",
 			color : exact "color", xml_id : exact "xmlId", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -19374,8 +19402,8 @@ pub mod status_lang {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -19905,8 +19933,8 @@ pub mod trade_binding {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -20169,8 +20197,8 @@ pub mod trade_platform {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { select : field "select", filter : field "filter", order : field "order",
-		start : field "start", extra : rest "", }
+		List { select : exact "select", filter : exact "filter", order : exact "order",
+		start : exact "start", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);

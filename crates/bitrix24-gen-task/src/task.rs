@@ -179,7 +179,7 @@ pub mod checklistitem {
 	serialize_map!(Getlist { req "TASKID" taskid, opt "ORDER" order, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Getlist { taskid : field "TASKID", order : field "ORDER", extra : rest "", }
+		Getlist { taskid : field "TASKID", order : exact "ORDER", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getlist);
@@ -468,9 +468,9 @@ pub mod checklistitem {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { title : field "TITLE", sort_index : field "SORT_INDEX", is_complete
-			: field "IS_COMPLETE", is_important : field "IS_IMPORTANT", members : field
-			"MEMBERS", parent_id : field "PARENT_ID", extra : rest "", }
+			Fields { title : field "TITLE", sort_index : exact "SORT_INDEX", is_complete
+			: exact "IS_COMPLETE", is_important : exact "IS_IMPORTANT", members : exact
+			"MEMBERS", parent_id : exact "PARENT_ID", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -1640,9 +1640,9 @@ pub mod checklistitem {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { title : exact "TITLE", sort_index : field "SORT_INDEX", is_complete
-			: field "IS_COMPLETE", is_important : field "IS_IMPORTANT", members : field
-			"MEMBERS", parent_id : field "PARENT_ID", extra : rest "", }
+			Fields { title : exact "TITLE", sort_index : exact "SORT_INDEX", is_complete
+			: exact "IS_COMPLETE", is_important : exact "IS_IMPORTANT", members : exact
+			"MEMBERS", parent_id : exact "PARENT_ID", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -1704,7 +1704,7 @@ pub mod comment {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Add { taskid : field "TASKID", commenttext : field "COMMENTTEXT", extra : rest
+		Add { taskid : exact "TASKID", commenttext : exact "COMMENTTEXT", extra : rest
 		"", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -1888,7 +1888,7 @@ pub mod commentitem {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Getlist { taskid : field "TASKID", order : field "ORDER", filter : field
+		Getlist { taskid : field "TASKID", order : exact "ORDER", filter : exact
 		"FILTER", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -2082,8 +2082,8 @@ pub mod commentitem {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { post_message : field "POST_MESSAGE", author_id : field "AUTHOR_ID",
-			post_date : exact "POST_DATE", uf_forum_message_doc : field
+			Fields { post_message : field "POST_MESSAGE", author_id : exact "AUTHOR_ID",
+			post_date : exact "POST_DATE", uf_forum_message_doc : exact
 			"UF_FORUM_MESSAGE_DOC", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -2883,7 +2883,7 @@ pub mod commentitem {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { post_message : field "POST_MESSAGE", uf_forum_message_doc : field
+			Fields { post_message : field "POST_MESSAGE", uf_forum_message_doc : exact
 			"UF_FORUM_MESSAGE_DOC", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -3224,8 +3224,8 @@ pub mod elapseditem {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Getlist { taskid : field "TASKID", order : field "ORDER", filter : field
-		"FILTER", select : field "SELECT", params : field "PARAMS", extra : rest "", }
+		Getlist { taskid : exact "TASKID", order : exact "ORDER", filter : exact
+		"FILTER", select : exact "SELECT", params : exact "PARAMS", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getlist);
@@ -3412,7 +3412,7 @@ pub mod elapseditem {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Arfields { seconds : field "SECONDS", comment_text : field "COMMENT_TEXT",
-			user_id : field "USER_ID", extra : rest "", }
+			user_id : exact "USER_ID", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Arfields);
@@ -3742,9 +3742,9 @@ pub mod elapseditem {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Order { id : field "ID", user_id : field "USER_ID", minutes : field
-			"MINUTES", seconds : field "SECONDS", created_date : field "CREATED_DATE",
-			date_start : field "DATE_START", date_stop : field "DATE_STOP", extra : rest
+			Order { id : exact "ID", user_id : exact "USER_ID", minutes : exact
+			"MINUTES", seconds : exact "SECONDS", created_date : exact "CREATED_DATE",
+			date_start : exact "DATE_START", date_stop : exact "DATE_STOP", extra : rest
 			"", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -3800,7 +3800,7 @@ pub mod elapseditem {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Filter { id : field "ID", user_id : field "USER_ID", created_date : field
+			Filter { id : exact "ID", user_id : exact "USER_ID", created_date : exact
 			"CREATED_DATE", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -4419,7 +4419,7 @@ pub mod elapseditem {
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
 			Arfields { seconds : field "SECONDS", comment_text : field "COMMENT_TEXT",
-			user_id : field "USER_ID", extra : rest "", }
+			user_id : exact "USER_ID", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Arfields);
@@ -4907,7 +4907,7 @@ pub mod item {
 	extra_setter!(Add);
 	serialize_map!(Add { opt "TASKDATA" taskdata, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Add { taskdata : field "TASKDATA", extra : rest "", });
+	from_value!(Add { taskdata : exact "TASKDATA", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
 	/// `task.item.addfile`: REST 2, scope `task`.
@@ -4964,7 +4964,7 @@ pub mod item {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Addfile { task_id : field "TASK_ID", name : exact "NAME", content : field
+		Addfile { task_id : exact "TASK_ID", name : exact "NAME", content : exact
 		"CONTENT", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -5023,7 +5023,7 @@ pub mod item {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Addtofavorite { auth : field "auth", task_id : field "TASK_ID", params : field
+		Addtofavorite { auth : exact "auth", task_id : exact "TASK_ID", params : exact
 		"PARAMS", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -5062,7 +5062,7 @@ pub mod item {
 	extra_setter!(Approve);
 	serialize_map!(Approve { opt "TASKID" taskid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Approve { taskid : field "TASKID", extra : rest "", });
+	from_value!(Approve { taskid : exact "TASKID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Approve);
 	/// `task.item.complete`: REST 2, scope `task`.
@@ -5099,7 +5099,7 @@ pub mod item {
 	extra_setter!(Complete);
 	serialize_map!(Complete { opt "TASKID" taskid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Complete { taskid : field "TASKID", extra : rest "", });
+	from_value!(Complete { taskid : exact "TASKID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Complete);
 	/// `task.item.defer`: REST 2, scope `task`.
@@ -5136,7 +5136,7 @@ pub mod item {
 	extra_setter!(Defer);
 	serialize_map!(Defer { opt "TASKID" taskid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Defer { taskid : field "TASKID", extra : rest "", });
+	from_value!(Defer { taskid : exact "TASKID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Defer);
 	/// `task.item.delegate`: REST 2, scope `task`.
@@ -5182,7 +5182,7 @@ pub mod item {
 	serialize_map!(Delegate { opt "TASKID" taskid, opt "USERID" userid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Delegate { taskid : field "TASKID", userid : field "USERID", extra : rest "", }
+		Delegate { taskid : exact "TASKID", userid : exact "USERID", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delegate);
@@ -5220,7 +5220,7 @@ pub mod item {
 	extra_setter!(Delete);
 	serialize_map!(Delete { opt "TASKID" taskid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Delete { taskid : field "TASKID", extra : rest "", });
+	from_value!(Delete { taskid : exact "TASKID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
 	/// `task.item.deletefile`: REST 2, scope `task`.
@@ -5277,8 +5277,8 @@ pub mod item {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Deletefile { auth : field "auth", task_id : field "TASK_ID", attachment_id :
-		field "ATTACHMENT_ID", extra : rest "", }
+		Deletefile { auth : exact "auth", task_id : exact "TASK_ID", attachment_id :
+		exact "ATTACHMENT_ID", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Deletefile);
@@ -5336,8 +5336,8 @@ pub mod item {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Deletefromfavorite { auth : field "auth", task_id : field "TASK_ID", params :
-		field "PARAMS", extra : rest "", }
+		Deletefromfavorite { auth : exact "auth", task_id : exact "TASK_ID", params :
+		exact "PARAMS", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Deletefromfavorite);
@@ -5375,7 +5375,7 @@ pub mod item {
 	extra_setter!(Disapprove);
 	serialize_map!(Disapprove { opt "TASKID" taskid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Disapprove { taskid : field "TASKID", extra : rest "", });
+	from_value!(Disapprove { taskid : exact "TASKID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Disapprove);
 	/// `task.item.getallowedactions`: REST 2, scope `task`.
@@ -5412,7 +5412,7 @@ pub mod item {
 	extra_setter!(Getallowedactions);
 	serialize_map!(Getallowedactions { opt "TASKID" taskid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Getallowedactions { taskid : field "TASKID", extra : rest "", });
+	from_value!(Getallowedactions { taskid : exact "TASKID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getallowedactions);
 	/// `task.item.getallowedtaskactionsasstrings`: REST 2, scope `task`.
@@ -5452,7 +5452,7 @@ pub mod item {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Getallowedtaskactionsasstrings { taskid : field "TASKID", extra : rest "", }
+		Getallowedtaskactionsasstrings { taskid : exact "TASKID", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getallowedtaskactionsasstrings);
@@ -5490,7 +5490,7 @@ pub mod item {
 	extra_setter!(Getdata);
 	serialize_map!(Getdata { opt "TASKID" taskid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Getdata { taskid : field "TASKID", extra : rest "", });
+	from_value!(Getdata { taskid : exact "TASKID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getdata);
 	/// `task.item.getdependson`: REST 2, scope `task`.
@@ -5527,7 +5527,7 @@ pub mod item {
 	extra_setter!(Getdependson);
 	serialize_map!(Getdependson { opt "TASKID" taskid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Getdependson { taskid : field "TASKID", extra : rest "", });
+	from_value!(Getdependson { taskid : exact "TASKID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getdependson);
 	/// `task.item.getdescription`: REST 2, scope `task`.
@@ -5577,7 +5577,7 @@ pub mod item {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Getdescription { taskid : field "TASKID", format : field "FORMAT", extra : rest
+		Getdescription { taskid : exact "TASKID", format : exact "FORMAT", extra : rest
 		"", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -5616,7 +5616,7 @@ pub mod item {
 	extra_setter!(Getfiles);
 	serialize_map!(Getfiles { opt "TASKID" taskid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Getfiles { taskid : field "TASKID", extra : rest "", });
+	from_value!(Getfiles { taskid : exact "TASKID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getfiles);
 	/// `task.item.getmanifest`: REST 2, scope `task`.
@@ -5691,7 +5691,7 @@ pub mod item {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Isactionallowed { taskid : field "TASKID", actionid : field "ACTIONID", extra :
+		Isactionallowed { taskid : exact "TASKID", actionid : exact "ACTIONID", extra :
 		rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -5758,8 +5758,8 @@ pub mod item {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		List { order : field "ORDER", filter : field "FILTER", params : field "PARAMS",
-		select : field "SELECT", extra : rest "", }
+		List { order : exact "ORDER", filter : exact "FILTER", params : exact "PARAMS",
+		select : exact "SELECT", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(List);
@@ -5797,7 +5797,7 @@ pub mod item {
 	extra_setter!(Renew);
 	serialize_map!(Renew { opt "TASKID" taskid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Renew { taskid : field "TASKID", extra : rest "", });
+	from_value!(Renew { taskid : exact "TASKID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Renew);
 	/// `task.item.startexecution`: REST 2, scope `task`.
@@ -5834,7 +5834,7 @@ pub mod item {
 	extra_setter!(Startexecution);
 	serialize_map!(Startexecution { opt "TASKID" taskid, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
-	from_value!(Startexecution { taskid : field "TASKID", extra : rest "", });
+	from_value!(Startexecution { taskid : exact "TASKID", extra : rest "", });
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Startexecution);
 	/// `task.item.update`: REST 2, scope `task`.
@@ -5882,7 +5882,7 @@ pub mod item {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Update { taskid : field "TASKID", taskdata : field "TASKDATA", extra : rest "", }
+		Update { taskid : exact "TASKID", taskdata : exact "TASKDATA", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Update);
@@ -6434,7 +6434,7 @@ pub mod item {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Getlist { order : field "ORDER", filter : field "FILTER", extra : rest "", }
+			Getlist { order : exact "ORDER", filter : exact "FILTER", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Getlist);
@@ -6616,7 +6616,7 @@ pub mod item {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				ParamsSettings { default_value : exact "DEFAULT_VALUE", rows : field
+				ParamsSettings { default_value : exact "DEFAULT_VALUE", rows : exact
 				"ROWS", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -6722,9 +6722,9 @@ pub mod item {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				Params { user_type_id : field "USER_TYPE_ID", field_name : field
-				"FIELD_NAME", xml_id : exact "XML_ID", edit_form_label : field
-				"EDIT_FORM_LABEL", label : exact "LABEL", sort : field "SORT", multiple :
-				field "MULTIPLE", mandatory : field "MANDATORY", settings : field
+				"FIELD_NAME", xml_id : exact "XML_ID", edit_form_label : exact
+				"EDIT_FORM_LABEL", label : exact "LABEL", sort : exact "SORT", multiple :
+				exact "MULTIPLE", mandatory : exact "MANDATORY", settings : exact
 				"SETTINGS", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -7190,7 +7190,7 @@ pub mod item {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				DataParamSettings { default_value : exact "DEFAULT_VALUE", rows : field
+				DataParamSettings { default_value : exact "DEFAULT_VALUE", rows : exact
 				"ROWS", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -7283,9 +7283,9 @@ pub mod item {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				DataParam { xml_id : exact "XML_ID", edit_form_label : field
-				"EDIT_FORM_LABEL", label : exact "LABEL", sort : field "SORT", multiple :
-				field "MULTIPLE", mandatory : field "MANDATORY", settings : field
+				DataParam { xml_id : exact "XML_ID", edit_form_label : exact
+				"EDIT_FORM_LABEL", label : exact "LABEL", sort : exact "SORT", multiple :
+				exact "MULTIPLE", mandatory : exact "MANDATORY", settings : exact
 				"SETTINGS", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -7368,8 +7368,8 @@ pub mod items {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Getlist { order : field "ORDER", filter : field "FILTER", taskdata : field
-		"TASKDATA", nav_params : field "NAV_PARAMS", extra : rest "", }
+		Getlist { order : exact "ORDER", filter : exact "FILTER", taskdata : exact
+		"TASKDATA", nav_params : exact "NAV_PARAMS", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Getlist);
@@ -7523,7 +7523,7 @@ pub mod stages {
 	serialize_map!(Add { req "fields" fields, opt "isAdmin" is_admin, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Add { fields : field "fields", is_admin : field "isAdmin", extra : rest "", }
+		Add { fields : field "fields", is_admin : exact "isAdmin", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Add);
@@ -7602,7 +7602,7 @@ pub mod stages {
 	serialize_map!(Delete { req "id" id, opt "isAdmin" is_admin, rest "" extra });
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Delete { id : field "id", is_admin : field "isAdmin", extra : rest "", }
+		Delete { id : field "id", is_admin : exact "isAdmin", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Delete);
@@ -7646,7 +7646,7 @@ pub mod stages {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Get { entity_id : field "entityId", is_admin : field "isAdmin", extra : rest "",
+		Get { entity_id : field "entityId", is_admin : exact "isAdmin", extra : rest "",
 		}
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -7701,8 +7701,8 @@ pub mod stages {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Movetask { id : field "id", stage_id : field "stageId", before : field "before",
-		after : field "after", extra : rest "", }
+		Movetask { id : field "id", stage_id : field "stageId", before : exact "before",
+		after : exact "after", extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
 	deserialize_via_from_value!(Movetask);
@@ -7748,7 +7748,7 @@ pub mod stages {
 	);
 	#[cfg(feature = "deserialize-params")]
 	from_value!(
-		Update { id : field "id", fields : field "fields", is_admin : field "isAdmin",
+		Update { id : field "id", fields : field "fields", is_admin : exact "isAdmin",
 		extra : rest "", }
 	);
 	#[cfg(feature = "deserialize-params")]
@@ -7823,8 +7823,8 @@ pub mod stages {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Fields { title : field "TITLE", color : exact "COLOR", after_id : field
-			"AFTER_ID", entity_id : field "ENTITY_ID", extra : rest "", }
+			Fields { title : field "TITLE", color : exact "COLOR", after_id : exact
+			"AFTER_ID", entity_id : exact "ENTITY_ID", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Fields);
@@ -8276,7 +8276,7 @@ pub mod tasks {
 					#[cfg(feature = "deserialize-params")]
 					from_value!(
 						Fields { group_id : field "groupId", created_by : field
-						"createdBy", modified_by : field "modifiedBy", extra : rest "", }
+						"createdBy", modified_by : exact "modifiedBy", extra : rest "", }
 					);
 					#[cfg(feature = "deserialize-params")]
 					deserialize_via_from_value!(Fields);
@@ -8524,8 +8524,8 @@ pub mod tasks {
 					);
 					#[cfg(feature = "deserialize-params")]
 					from_value!(
-						Fields { group_id : field "groupId", created_by : field
-						"createdBy", modified_by : field "modifiedBy", extra : rest "", }
+						Fields { group_id : exact "groupId", created_by : exact
+						"createdBy", modified_by : exact "modifiedBy", extra : rest "", }
 					);
 					#[cfg(feature = "deserialize-params")]
 					deserialize_via_from_value!(Fields);
@@ -8750,8 +8750,8 @@ pub mod tasks {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					List { order : field "order", filter : field "filter", select : field
-					"select", start : field "start", extra : rest "", }
+					List { order : exact "order", filter : exact "filter", select : exact
+					"select", start : exact "start", extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(List);
@@ -8892,8 +8892,8 @@ pub mod tasks {
 					#[cfg(feature = "deserialize-params")]
 					from_value!(
 						Fields { name : field "name", description : exact "description",
-						group_id : field "groupId", color : exact "color", files : field
-						"files", created_by : field "createdBy", modified_by : field
+						group_id : field "groupId", color : exact "color", files : exact
+						"files", created_by : exact "createdBy", modified_by : exact
 						"modifiedBy", extra : rest "", }
 					);
 					#[cfg(feature = "deserialize-params")]
@@ -9649,7 +9649,7 @@ pub mod tasks {
 					#[cfg(feature = "deserialize-params")]
 					from_value!(
 						Fields { sprint_id : field "sprintId", name : field "name", type_
-						: field "type", sort : field "sort", color : exact "color", extra
+						: exact "type", sort : exact "sort", color : exact "color", extra
 						: rest "", }
 					);
 					#[cfg(feature = "deserialize-params")]
@@ -10080,8 +10080,8 @@ pub mod tasks {
 					);
 					#[cfg(feature = "deserialize-params")]
 					from_value!(
-						Fields { sprint_id : field "sprintId", name : exact "name", type_
-						: field "type", sort : field "sort", color : exact "color", extra
+						Fields { sprint_id : exact "sprintId", name : exact "name", type_
+						: exact "type", sort : exact "sort", color : exact "color", extra
 						: rest "", }
 					);
 					#[cfg(feature = "deserialize-params")]
@@ -10309,8 +10309,8 @@ pub mod tasks {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					List { order : field "order", filter : field "filter", select : field
-					"select", start : field "start", extra : rest "", }
+					List { order : exact "order", filter : exact "filter", select : exact
+					"select", start : exact "start", extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(List);
@@ -10490,8 +10490,8 @@ pub mod tasks {
 					#[cfg(feature = "deserialize-params")]
 					from_value!(
 						Fields { group_id : field "groupId", name : field "name", sort :
-						field "sort", date_start : exact "dateStart", date_end : exact
-						"dateEnd", status : field "status", extra : rest "", }
+						exact "sort", date_start : exact "dateStart", date_end : exact
+						"dateEnd", status : exact "status", extra : rest "", }
 					);
 					#[cfg(feature = "deserialize-params")]
 					deserialize_via_from_value!(Fields);
@@ -10943,11 +10943,11 @@ pub mod tasks {
 					);
 					#[cfg(feature = "deserialize-params")]
 					from_value!(
-						Order { id : field "ID", group_id : field "GROUP_ID", entity_type
-						: exact "ENTITY_TYPE", name : exact "NAME", sort : field "SORT",
-						created_by : field "CREATED_BY", modified_by : field
+						Order { id : exact "ID", group_id : exact "GROUP_ID", entity_type
+						: exact "ENTITY_TYPE", name : exact "NAME", sort : exact "SORT",
+						created_by : exact "CREATED_BY", modified_by : exact
 						"MODIFIED_BY", date_start : exact "DATE_START", date_end : exact
-						"DATE_END", status : exact "STATUS", info : field "INFO", extra :
+						"DATE_END", status : exact "STATUS", info : exact "INFO", extra :
 						rest "", }
 					);
 					#[cfg(feature = "deserialize-params")]
@@ -11073,11 +11073,11 @@ pub mod tasks {
 					);
 					#[cfg(feature = "deserialize-params")]
 					from_value!(
-						Filter { id : field "ID", group_id : field "GROUP_ID",
+						Filter { id : exact "ID", group_id : exact "GROUP_ID",
 						entity_type : exact "ENTITY_TYPE", name : exact "NAME", sort :
-						field "SORT", created_by : field "CREATED_BY", modified_by :
-						field "MODIFIED_BY", date_start : exact "DATE_START", date_end :
-						exact "DATE_END", status : exact "STATUS", info : field "INFO",
+						exact "SORT", created_by : exact "CREATED_BY", modified_by :
+						exact "MODIFIED_BY", date_start : exact "DATE_START", date_end :
+						exact "DATE_END", status : exact "STATUS", info : exact "INFO",
 						extra : rest "", }
 					);
 					#[cfg(feature = "deserialize-params")]
@@ -11329,9 +11329,9 @@ pub mod tasks {
 					);
 					#[cfg(feature = "deserialize-params")]
 					from_value!(
-						Fields { group_id : field "groupId", name : exact "name", sort :
-						field "sort", date_start : exact "dateStart", date_end : exact
-						"dateEnd", status : field "status", extra : rest "", }
+						Fields { group_id : exact "groupId", name : exact "name", sort :
+						exact "sort", date_start : exact "dateStart", date_end : exact
+						"dateEnd", status : exact "status", extra : rest "", }
 					);
 					#[cfg(feature = "deserialize-params")]
 					deserialize_via_from_value!(Fields);
@@ -11682,8 +11682,8 @@ pub mod tasks {
 					);
 					#[cfg(feature = "deserialize-params")]
 					from_value!(
-						Fields { entity_id : field "entityId", story_points : exact
-						"storyPoints", epic_id : field "epicId", sort : field "sort",
+						Fields { entity_id : exact "entityId", story_points : exact
+						"storyPoints", epic_id : exact "epicId", sort : exact "sort",
 						extra : rest "", }
 					);
 					#[cfg(feature = "deserialize-params")]
@@ -11809,42 +11809,30 @@ pub mod tasks {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/flow/tasks-flow-flow-delete.html>
 			///
-			/// Required: `flowData`, `flowData.id`. Optional: none.
+			/// Required: `flowData`. Optional: none.
 			///
 			/// Result: `object` ([`delete::Output`]). Errors: `0` ([`delete::Error`]).
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Delete {
 				/// `flowData`: `object`, required.
-				pub flow_data: ::serde_json::Value,
-				/// `flowData.id`: `integer`, required.
-				pub flow_data_id: i64,
+				pub flow_data: delete::FlowData,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 				pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			}
 			impl Delete {
-				/// The call with its required parameters: `flowData`, `flowData.id`.
-				pub fn new(
-					flow_data: impl Into<::serde_json::Value>,
-					flow_data_id: impl Into<i64>,
-				) -> Self {
+				/// The call with its required parameters: `flowData`.
+				pub fn new(flow_data: impl Into<delete::FlowData>) -> Self {
 					Self {
 						flow_data: flow_data.into(),
-						flow_data_id: flow_data_id.into(),
 						extra: Default::default(),
 					}
 				}
 			}
 			extra_setter!(Delete);
-			serialize_map!(
-				Delete { req "flowData" flow_data, req "flowData.id" flow_data_id, rest
-				"" extra }
-			);
+			serialize_map!(Delete { req "flowData" flow_data, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			from_value!(
-				Delete { flow_data : field "flowData", flow_data_id : field
-				"flowData.id", extra : rest "", }
-			);
+			from_value!(Delete { flow_data : field "flowData", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Delete);
 			/// `tasks.flow.Flow.get`: REST 2, scope `task`.
@@ -11922,7 +11910,7 @@ pub mod tasks {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				IsExists { flow_data : field "flowData", name : field "name", id : field
+				IsExists { flow_data : field "flowData", name : field "name", id : exact
 				"id", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -12191,18 +12179,18 @@ pub mod tasks {
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
 					FlowData { name : field "name", description : exact "description",
-					group_id : field "groupId", owner_id : field "ownerId", template_id :
-					field "templateId", planned_completion_time : field
+					group_id : exact "groupId", owner_id : exact "ownerId", template_id :
+					exact "templateId", planned_completion_time : field
 					"plannedCompletionTime", distribution_type : field
 					"distributionType", responsible_list : field "responsibleList",
-					task_creators : field "taskCreators", match_work_time : field
-					"matchWorkTime", responsible_can_change_deadline : field
-					"responsibleCanChangeDeadline", notify_at_half_time : field
-					"notifyAtHalfTime", task_control : field "taskControl",
-					notify_on_queue_overflow : field "notifyOnQueueOverflow",
-					notify_on_tasks_in_progress_overflow : field
+					task_creators : exact "taskCreators", match_work_time : exact
+					"matchWorkTime", responsible_can_change_deadline : exact
+					"responsibleCanChangeDeadline", notify_at_half_time : exact
+					"notifyAtHalfTime", task_control : exact "taskControl",
+					notify_on_queue_overflow : exact "notifyOnQueueOverflow",
+					notify_on_tasks_in_progress_overflow : exact
 					"notifyOnTasksInProgressOverflow", notify_when_efficiency_decreases :
-					field "notifyWhenEfficiencyDecreases", extra : rest "", }
+					exact "notifyWhenEfficiencyDecreases", extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(FlowData);
@@ -12330,6 +12318,32 @@ pub mod tasks {
 				}
 				string_enum!(Error { N0 = "0" });
 				error_code!(Error);
+				/// The object `params.flowData` of `tasks.flow.Flow.delete`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/flow/tasks-flow-flow-delete.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct FlowData {
+					/// `id`: `integer`, required.
+					pub id: i64,
+					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+					pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+				}
+				impl FlowData {
+					/// The object with its required parameters: `id`.
+					pub fn new(id: impl Into<i64>) -> Self {
+						Self {
+							id: id.into(),
+							extra: Default::default(),
+						}
+					}
+				}
+				extra_setter!(FlowData);
+				serialize_map!(FlowData { req "id" id, rest "" extra });
+				#[cfg(feature = "deserialize-params")]
+				from_value!(FlowData { id : field "id", extra : rest "", });
+				#[cfg(feature = "deserialize-params")]
+				deserialize_via_from_value!(FlowData);
 				/// The object `result` of `tasks.flow.Flow.delete`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/flow/tasks-flow-flow-delete.html>
@@ -12731,18 +12745,18 @@ pub mod tasks {
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
 					FlowData { id : field "id", name : exact "name", description : exact
-					"description", group_id : field "groupId", owner_id : field
-					"ownerId", template_id : field "templateId", planned_completion_time
+					"description", group_id : exact "groupId", owner_id : exact
+					"ownerId", template_id : exact "templateId", planned_completion_time
 					: field "plannedCompletionTime", distribution_type : field
 					"distributionType", responsible_list : field "responsibleList",
-					task_creators : field "taskCreators", match_work_time : field
-					"matchWorkTime", responsible_can_change_deadline : field
-					"responsibleCanChangeDeadline", notify_at_half_time : field
-					"notifyAtHalfTime", task_control : field "taskControl",
-					notify_on_queue_overflow : field "notifyOnQueueOverflow",
-					notify_on_tasks_in_progress_overflow : field
+					task_creators : exact "taskCreators", match_work_time : exact
+					"matchWorkTime", responsible_can_change_deadline : exact
+					"responsibleCanChangeDeadline", notify_at_half_time : exact
+					"notifyAtHalfTime", task_control : exact "taskControl",
+					notify_on_queue_overflow : exact "notifyOnQueueOverflow",
+					notify_on_tasks_in_progress_overflow : exact
 					"notifyOnTasksInProgressOverflow", notify_when_efficiency_decreases :
-					field "notifyWhenEfficiencyDecreases", extra : rest "", }
+					exact "notifyWhenEfficiencyDecreases", extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
 				deserialize_via_from_value!(FlowData);
@@ -13123,7 +13137,7 @@ pub mod tasks {
 		serialize_map!(Get { opt "taskId" task_id, opt "select" select, rest "" extra });
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Get { task_id : field "taskId", select : field "select", extra : rest "", }
+			Get { task_id : exact "taskId", select : exact "select", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(Get);
@@ -13190,7 +13204,7 @@ pub mod tasks {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Getaccess { task_id : field "taskId", users : field "users", extra : rest "",
+			Getaccess { task_id : field "taskId", users : exact "users", extra : rest "",
 			}
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -13268,8 +13282,8 @@ pub mod tasks {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			List { order : field "order", filter : field "filter", select : field
-			"select", params : field "params", start : field "start", extra : rest "", }
+			List { order : exact "order", filter : exact "filter", select : exact
+			"select", params : exact "params", start : exact "start", extra : rest "", }
 		);
 		#[cfg(feature = "deserialize-params")]
 		deserialize_via_from_value!(List);
@@ -13741,8 +13755,8 @@ pub mod tasks {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				FieldsChecklistAction { modify : field "modify", remove : field "remove",
-				toggle : field "toggle", add : field "add", add_accomplice : field
+				FieldsChecklistAction { modify : exact "modify", remove : exact "remove",
+				toggle : exact "toggle", add : exact "add", add_accomplice : exact
 				"addAccomplice", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -13908,11 +13922,11 @@ pub mod tasks {
 			from_value!(
 				FieldsChecklist { id : exact "id", task_id : exact "taskId", created_by :
 				exact "createdBy", parent_id : exact "parentId", title : exact "title",
-				sort_index : exact "sortIndex", is_complete : field "isComplete",
-				is_important : field "isImportant", toggled_by : exact "toggledBy",
-				toggled_date : exact "toggledDate", uf_checklist_files : field
-				"ufChecklistFiles", members : field "members", attachments : field
-				"attachments", entity_id : exact "entityId", action : field "action",
+				sort_index : exact "sortIndex", is_complete : exact "isComplete",
+				is_important : exact "isImportant", toggled_by : exact "toggledBy",
+				toggled_date : exact "toggledDate", uf_checklist_files : exact
+				"ufChecklistFiles", members : exact "members", attachments : exact
+				"attachments", entity_id : exact "entityId", action : exact "action",
 				extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -13993,9 +14007,9 @@ pub mod tasks {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				FieldsGroup { id : exact "id", name : exact "name", opened : field
-				"opened", members_count : field "membersCount", image : exact "image",
-				additional_data : field "additionalData", extra : rest "", }
+				FieldsGroup { id : exact "id", name : exact "name", opened : exact
+				"opened", members_count : exact "membersCount", image : exact "image",
+				additional_data : exact "additionalData", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(FieldsGroup);
@@ -14529,19 +14543,19 @@ pub mod tasks {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				FieldsAction { accept : field "accept", decline : field "decline",
-				complete : field "complete", approve : field "approve", disapprove :
-				field "disapprove", start : field "start", pause : field "pause",
-				delegate : field "delegate", remove : field "remove", edit : field
-				"edit", defer : field "defer", renew : field "renew", create : field
-				"create", change_deadline : field "changeDeadline", checklist_add_items :
-				field "checklistAddItems", add_favorite : field "addFavorite",
-				delete_favorite : field "deleteFavorite", rate : field "rate", take :
-				field "take", edit_originator : field "edit.originator",
-				checklist_reorder : field "checklist.reorder", elapsedtime_add : field
-				"elapsedtime.add", dayplan_timer_toggle : field "dayplan.timer.toggle",
-				edit_plan : field "edit.plan", checklist_add : field "checklist.add",
-				favorite_add : field "favorite.add", favorite_delete : field
+				FieldsAction { accept : exact "accept", decline : exact "decline",
+				complete : exact "complete", approve : exact "approve", disapprove :
+				exact "disapprove", start : exact "start", pause : exact "pause",
+				delegate : exact "delegate", remove : exact "remove", edit : exact
+				"edit", defer : exact "defer", renew : exact "renew", create : exact
+				"create", change_deadline : exact "changeDeadline", checklist_add_items :
+				exact "checklistAddItems", add_favorite : exact "addFavorite",
+				delete_favorite : exact "deleteFavorite", rate : exact "rate", take :
+				exact "take", edit_originator : exact "edit.originator",
+				checklist_reorder : exact "checklist.reorder", elapsedtime_add : exact
+				"elapsedtime.add", dayplan_timer_toggle : exact "dayplan.timer.toggle",
+				edit_plan : exact "edit.plan", checklist_add : exact "checklist.add",
+				favorite_add : exact "favorite.add", favorite_delete : exact
 				"favorite.delete", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -14699,12 +14713,12 @@ pub mod tasks {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				FieldsCheckListTreeFields { id : exact "id", copied_id : exact
-				"copiedId", entity_id : exact "entityId", user_id : field "userId",
+				"copiedId", entity_id : exact "entityId", user_id : exact "userId",
 				created_by : exact "createdBy", parent_id : exact "parentId", title :
 				exact "title", sort_index : exact "sortIndex", display_sort_index : exact
-				"displaySortIndex", is_complete : field "isComplete", is_important :
-				field "isImportant", completed_count : field "completedCount", members :
-				field "members", attachments : field "attachments", node_id : exact
+				"displaySortIndex", is_complete : exact "isComplete", is_important :
+				exact "isImportant", completed_count : exact "completedCount", members :
+				exact "members", attachments : exact "attachments", node_id : exact
 				"nodeId", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -14771,8 +14785,8 @@ pub mod tasks {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				FieldsCheckListTree { node_id : field "nodeId", fields : field "fields",
-				action : field "action", descendants : field "descendants", extra : rest
+				FieldsCheckListTree { node_id : exact "nodeId", fields : exact "fields",
+				action : exact "action", descendants : exact "descendants", extra : rest
 				"", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -15511,9 +15525,9 @@ pub mod tasks {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				Fields { id : exact "id", parent_id : exact "parentId", title : exact
-				"title", description : exact "description", chat_id : field "chatId",
-				mark : field "mark", priority : field "priority", multitask : field
-				"multitask", not_viewed : field "notViewed", replicate : field
+				"title", description : exact "description", chat_id : exact "chatId",
+				mark : exact "mark", priority : exact "priority", multitask : exact
+				"multitask", not_viewed : exact "notViewed", replicate : exact
 				"replicate", stage_id : exact "stageId", sprint_id : exact "sprintId",
 				backlog_id : exact "backlogId", created_by : exact "createdBy",
 				created_date : exact "createdDate", responsible_id : exact
@@ -15524,30 +15538,30 @@ pub mod tasks {
 				"deadline", start_date_plan : exact "startDatePlan", end_date_plan :
 				exact "endDatePlan", guid : exact "guid", xml_id : exact "xmlId",
 				comments_count : exact "commentsCount", service_comments_count : exact
-				"serviceCommentsCount", allow_change_deadline : field
-				"allowChangeDeadline", allow_time_tracking : field "allowTimeTracking",
-				task_control : field "taskControl", add_in_report : field "addInReport",
+				"serviceCommentsCount", allow_change_deadline : exact
+				"allowChangeDeadline", allow_time_tracking : exact "allowTimeTracking",
+				task_control : exact "taskControl", add_in_report : exact "addInReport",
 				forked_by_template_id : exact "forkedByTemplateId", time_estimate : exact
 				"timeEstimate", time_spent_in_logs : exact "timeSpentInLogs",
-				match_work_time : field "matchWorkTime", forum_topic_id : exact
+				match_work_time : exact "matchWorkTime", forum_topic_id : exact
 				"forumTopicId", forum_id : exact "forumId", site_id : exact "siteId",
-				subordinate : field "subordinate", exchange_modified : exact
+				subordinate : exact "subordinate", exchange_modified : exact
 				"exchangeModified", exchange_id : exact "exchangeId", outlook_version :
 				exact "outlookVersion", viewed_date : exact "viewedDate", sorting : exact
-				"sorting", duration_fact : exact "durationFact", is_muted : field
-				"isMuted", is_pinned : field "isPinned", is_pinned_in_group : field
+				"sorting", duration_fact : exact "durationFact", is_muted : exact
+				"isMuted", is_pinned : exact "isPinned", is_pinned_in_group : exact
 				"isPinnedInGroup", flow_id : exact "flowId", description_in_bbcode :
-				field "descriptionInBbcode", status : field "status", status_changed_date
+				exact "descriptionInBbcode", status : exact "status", status_changed_date
 				: exact "statusChangedDate", duration_plan : exact "durationPlan",
-				duration_type : field "durationType", favorite : field "favorite",
-				group_id : exact "groupId", auditors : field "auditors", accomplices :
-				field "accomplices", checklist : field "checklist", group : field
-				"group", creator : field "creator", responsible : field "responsible",
-				accomplices_data : field "accomplicesData", auditors_data : field
-				"auditorsData", new_comments_count : field "newCommentsCount", action :
-				field "action", check_list_tree : field "checkListTree",
-				check_list_can_add : field "checkListCanAdd", uf_crm_task : field
-				"ufCrmTask", uf_task_webdav_files : field "ufTaskWebdavFiles",
+				duration_type : exact "durationType", favorite : exact "favorite",
+				group_id : exact "groupId", auditors : exact "auditors", accomplices :
+				exact "accomplices", checklist : exact "checklist", group : exact
+				"group", creator : exact "creator", responsible : exact "responsible",
+				accomplices_data : exact "accomplicesData", auditors_data : exact
+				"auditorsData", new_comments_count : exact "newCommentsCount", action :
+				exact "action", check_list_tree : exact "checkListTree",
+				check_list_can_add : exact "checkListCanAdd", uf_crm_task : exact
+				"ufCrmTask", uf_task_webdav_files : exact "ufTaskWebdavFiles",
 				uf_mail_message : exact "ufMailMessage", uf : pattern "UF_*", extra :
 				rest "", }
 			);
@@ -15773,7 +15787,7 @@ pub mod tasks {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Get { user_id : field "userId", group_id : field "groupId", type_ : exact
+				Get { user_id : exact "userId", group_id : exact "groupId", type_ : exact
 				"type", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -16526,7 +16540,7 @@ pub mod tasks {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				List { task_id : field "taskId", filter : field "filter", order : field
+				List { task_id : field "taskId", filter : exact "filter", order : exact
 				"order", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -16726,7 +16740,7 @@ pub mod tasks {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					FilterUser { id : field "id", name : exact "name", last_name : exact
+					FilterUser { id : exact "id", name : exact "name", last_name : exact
 					"lastName", second_name : exact "secondName", login : exact "login",
 					extra : rest "", }
 				);
@@ -16801,8 +16815,8 @@ pub mod tasks {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					Filter { id : field "id", created_date : exact "createdDate", field :
-					field "field", value : field "value", user : field "user", extra :
+					Filter { id : exact "id", created_date : exact "createdDate", field :
+					exact "field", value : exact "value", user : exact "user", extra :
 					rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -18357,8 +18371,8 @@ pub mod tasks {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				FieldsChecklistAction { modify : field "modify", remove : field "remove",
-				toggle : field "toggle", add : field "add", add_accomplice : field
+				FieldsChecklistAction { modify : exact "modify", remove : exact "remove",
+				toggle : exact "toggle", add : exact "add", add_accomplice : exact
 				"addAccomplice", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -18524,11 +18538,11 @@ pub mod tasks {
 			from_value!(
 				FieldsChecklist { id : exact "id", task_id : exact "taskId", created_by :
 				exact "createdBy", parent_id : exact "parentId", title : exact "title",
-				sort_index : exact "sortIndex", is_complete : field "isComplete",
-				is_important : field "isImportant", toggled_by : exact "toggledBy",
-				toggled_date : exact "toggledDate", uf_checklist_files : field
-				"ufChecklistFiles", members : field "members", attachments : field
-				"attachments", entity_id : exact "entityId", action : field "action",
+				sort_index : exact "sortIndex", is_complete : exact "isComplete",
+				is_important : exact "isImportant", toggled_by : exact "toggledBy",
+				toggled_date : exact "toggledDate", uf_checklist_files : exact
+				"ufChecklistFiles", members : exact "members", attachments : exact
+				"attachments", entity_id : exact "entityId", action : exact "action",
 				extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -18609,9 +18623,9 @@ pub mod tasks {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				FieldsGroup { id : exact "id", name : exact "name", opened : field
-				"opened", members_count : field "membersCount", image : exact "image",
-				additional_data : field "additionalData", extra : rest "", }
+				FieldsGroup { id : exact "id", name : exact "name", opened : exact
+				"opened", members_count : exact "membersCount", image : exact "image",
+				additional_data : exact "additionalData", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(FieldsGroup);
@@ -19145,19 +19159,19 @@ pub mod tasks {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				FieldsAction { accept : field "accept", decline : field "decline",
-				complete : field "complete", approve : field "approve", disapprove :
-				field "disapprove", start : field "start", pause : field "pause",
-				delegate : field "delegate", remove : field "remove", edit : field
-				"edit", defer : field "defer", renew : field "renew", create : field
-				"create", change_deadline : field "changeDeadline", checklist_add_items :
-				field "checklistAddItems", add_favorite : field "addFavorite",
-				delete_favorite : field "deleteFavorite", rate : field "rate", take :
-				field "take", edit_originator : field "edit.originator",
-				checklist_reorder : field "checklist.reorder", elapsedtime_add : field
-				"elapsedtime.add", dayplan_timer_toggle : field "dayplan.timer.toggle",
-				edit_plan : field "edit.plan", checklist_add : field "checklist.add",
-				favorite_add : field "favorite.add", favorite_delete : field
+				FieldsAction { accept : exact "accept", decline : exact "decline",
+				complete : exact "complete", approve : exact "approve", disapprove :
+				exact "disapprove", start : exact "start", pause : exact "pause",
+				delegate : exact "delegate", remove : exact "remove", edit : exact
+				"edit", defer : exact "defer", renew : exact "renew", create : exact
+				"create", change_deadline : exact "changeDeadline", checklist_add_items :
+				exact "checklistAddItems", add_favorite : exact "addFavorite",
+				delete_favorite : exact "deleteFavorite", rate : exact "rate", take :
+				exact "take", edit_originator : exact "edit.originator",
+				checklist_reorder : exact "checklist.reorder", elapsedtime_add : exact
+				"elapsedtime.add", dayplan_timer_toggle : exact "dayplan.timer.toggle",
+				edit_plan : exact "edit.plan", checklist_add : exact "checklist.add",
+				favorite_add : exact "favorite.add", favorite_delete : exact
 				"favorite.delete", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -19315,12 +19329,12 @@ pub mod tasks {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				FieldsCheckListTreeFields { id : exact "id", copied_id : exact
-				"copiedId", entity_id : exact "entityId", user_id : field "userId",
+				"copiedId", entity_id : exact "entityId", user_id : exact "userId",
 				created_by : exact "createdBy", parent_id : exact "parentId", title :
 				exact "title", sort_index : exact "sortIndex", display_sort_index : exact
-				"displaySortIndex", is_complete : field "isComplete", is_important :
-				field "isImportant", completed_count : field "completedCount", members :
-				field "members", attachments : field "attachments", node_id : exact
+				"displaySortIndex", is_complete : exact "isComplete", is_important :
+				exact "isImportant", completed_count : exact "completedCount", members :
+				exact "members", attachments : exact "attachments", node_id : exact
 				"nodeId", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -19387,8 +19401,8 @@ pub mod tasks {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				FieldsCheckListTree { node_id : field "nodeId", fields : field "fields",
-				action : field "action", descendants : field "descendants", extra : rest
+				FieldsCheckListTree { node_id : exact "nodeId", fields : exact "fields",
+				action : exact "action", descendants : exact "descendants", extra : rest
 				"", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -20127,9 +20141,9 @@ pub mod tasks {
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
 				Fields { id : exact "id", parent_id : exact "parentId", title : exact
-				"title", description : exact "description", chat_id : field "chatId",
-				mark : field "mark", priority : field "priority", multitask : field
-				"multitask", not_viewed : field "notViewed", replicate : field
+				"title", description : exact "description", chat_id : exact "chatId",
+				mark : exact "mark", priority : exact "priority", multitask : exact
+				"multitask", not_viewed : exact "notViewed", replicate : exact
 				"replicate", stage_id : exact "stageId", sprint_id : exact "sprintId",
 				backlog_id : exact "backlogId", created_by : exact "createdBy",
 				created_date : exact "createdDate", responsible_id : exact
@@ -20140,30 +20154,30 @@ pub mod tasks {
 				"deadline", start_date_plan : exact "startDatePlan", end_date_plan :
 				exact "endDatePlan", guid : exact "guid", xml_id : exact "xmlId",
 				comments_count : exact "commentsCount", service_comments_count : exact
-				"serviceCommentsCount", allow_change_deadline : field
-				"allowChangeDeadline", allow_time_tracking : field "allowTimeTracking",
-				task_control : field "taskControl", add_in_report : field "addInReport",
+				"serviceCommentsCount", allow_change_deadline : exact
+				"allowChangeDeadline", allow_time_tracking : exact "allowTimeTracking",
+				task_control : exact "taskControl", add_in_report : exact "addInReport",
 				forked_by_template_id : exact "forkedByTemplateId", time_estimate : exact
 				"timeEstimate", time_spent_in_logs : exact "timeSpentInLogs",
-				match_work_time : field "matchWorkTime", forum_topic_id : exact
+				match_work_time : exact "matchWorkTime", forum_topic_id : exact
 				"forumTopicId", forum_id : exact "forumId", site_id : exact "siteId",
-				subordinate : field "subordinate", exchange_modified : exact
+				subordinate : exact "subordinate", exchange_modified : exact
 				"exchangeModified", exchange_id : exact "exchangeId", outlook_version :
 				exact "outlookVersion", viewed_date : exact "viewedDate", sorting : exact
-				"sorting", duration_fact : exact "durationFact", is_muted : field
-				"isMuted", is_pinned : field "isPinned", is_pinned_in_group : field
+				"sorting", duration_fact : exact "durationFact", is_muted : exact
+				"isMuted", is_pinned : exact "isPinned", is_pinned_in_group : exact
 				"isPinnedInGroup", flow_id : exact "flowId", description_in_bbcode :
-				field "descriptionInBbcode", status : field "status", status_changed_date
+				exact "descriptionInBbcode", status : exact "status", status_changed_date
 				: exact "statusChangedDate", duration_plan : exact "durationPlan",
-				duration_type : field "durationType", favorite : field "favorite",
-				group_id : exact "groupId", auditors : field "auditors", accomplices :
-				field "accomplices", checklist : field "checklist", group : field
-				"group", creator : field "creator", responsible : field "responsible",
-				accomplices_data : field "accomplicesData", auditors_data : field
-				"auditorsData", new_comments_count : field "newCommentsCount", action :
-				field "action", check_list_tree : field "checkListTree",
-				check_list_can_add : field "checkListCanAdd", uf_crm_task : field
-				"ufCrmTask", uf_task_webdav_files : field "ufTaskWebdavFiles",
+				duration_type : exact "durationType", favorite : exact "favorite",
+				group_id : exact "groupId", auditors : exact "auditors", accomplices :
+				exact "accomplices", checklist : exact "checklist", group : exact
+				"group", creator : exact "creator", responsible : exact "responsible",
+				accomplices_data : exact "accomplicesData", auditors_data : exact
+				"auditorsData", new_comments_count : exact "newCommentsCount", action :
+				exact "action", check_list_tree : exact "checkListTree",
+				check_list_can_add : exact "checkListCanAdd", uf_crm_task : exact
+				"ufCrmTask", uf_task_webdav_files : exact "ufTaskWebdavFiles",
 				uf_mail_message : exact "ufMailMessage", uf : pattern "UF_*", extra :
 				rest "", }
 			);
@@ -20319,7 +20333,7 @@ pub mod tasks {
 		);
 		#[cfg(feature = "deserialize-params")]
 		from_value!(
-			Get { template_id : field "templateId", params : field "params", extra : rest
+			Get { template_id : field "templateId", params : exact "params", extra : rest
 			"", }
 		);
 		#[cfg(feature = "deserialize-params")]
@@ -20397,6 +20411,8 @@ pub mod tasks {
 				/// `DESCRIPTION`: `string`, optional.
 				pub description: Option<String>,
 				/// `PRIORITY`: `enum`, optional.
+				///
+				/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 				pub priority: Option<String>,
 				/// `GROUP_ID`: `integer`, optional.
 				pub group_id: Option<i64>,
@@ -20452,7 +20468,7 @@ pub mod tasks {
 				pub base_template_id: Option<i64>,
 				/// `TEMPLATE_CHILDREN_COUNT`: `integer`, optional.
 				pub template_children_count: Option<i64>,
-				/// `UF_`: `object`, required.
+				/// `UF_`: `any`, required.
 				///
 				/// Stands for every key matching `UF_*`: one entry per key.
 				pub uf: ::std::collections::BTreeMap<String, ::serde_json::Value>,
@@ -20675,7 +20691,7 @@ pub mod tasks {
 			extra_setter!(Fields);
 			serialize_map!(
 				Fields { opt "ID" id, opt "PARENT_ID" parent_id, opt "TITLE" title, opt
-				"DESCRIPTION" description, opt "PRIORITY" priority, opt "GROUP_ID"
+				"DESCRIPTION" description, opt_num "PRIORITY" priority, opt "GROUP_ID"
 				group_id, opt "STAGE_ID" stage_id, opt "CREATED_BY" created_by, opt
 				"RESPONSIBLE_ID" responsible_id, opt "DEPENDS_ON" depends_on, opt
 				"RESPONSIBLES" responsibles, opt "ACCOMPLICES" accomplices, opt
@@ -20692,21 +20708,21 @@ pub mod tasks {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Fields { id : field "ID", parent_id : field "PARENT_ID", title : exact
+				Fields { id : exact "ID", parent_id : exact "PARENT_ID", title : exact
 				"TITLE", description : exact "DESCRIPTION", priority : exact "PRIORITY",
-				group_id : field "GROUP_ID", stage_id : field "STAGE_ID", created_by :
-				field "CREATED_BY", responsible_id : field "RESPONSIBLE_ID", depends_on :
-				field "DEPENDS_ON", responsibles : field "RESPONSIBLES", accomplices :
-				field "ACCOMPLICES", auditors : field "AUDITORS", status : exact
-				"STATUS", multitask : field "MULTITASK", replicate : field "REPLICATE",
-				site_id : exact "SITE_ID", task_control : field "TASK_CONTROL",
-				add_in_report : field "ADD_IN_REPORT", xml_id : exact "XML_ID",
-				deadline_after : field "DEADLINE_AFTER", start_date_plan_after : field
-				"START_DATE_PLAN_AFTER", end_date_plan_after : field
+				group_id : exact "GROUP_ID", stage_id : exact "STAGE_ID", created_by :
+				exact "CREATED_BY", responsible_id : exact "RESPONSIBLE_ID", depends_on :
+				exact "DEPENDS_ON", responsibles : exact "RESPONSIBLES", accomplices :
+				exact "ACCOMPLICES", auditors : exact "AUDITORS", status : exact
+				"STATUS", multitask : exact "MULTITASK", replicate : exact "REPLICATE",
+				site_id : exact "SITE_ID", task_control : exact "TASK_CONTROL",
+				add_in_report : exact "ADD_IN_REPORT", xml_id : exact "XML_ID",
+				deadline_after : exact "DEADLINE_AFTER", start_date_plan_after : exact
+				"START_DATE_PLAN_AFTER", end_date_plan_after : exact
 				"END_DATE_PLAN_AFTER", tparam_type : exact "TPARAM_TYPE",
-				tparam_replication_count : field "TPARAM_REPLICATION_COUNT",
-				replicate_params : field "REPLICATE_PARAMS", base_template_id : field
-				"BASE_TEMPLATE_ID", template_children_count : field
+				tparam_replication_count : exact "TPARAM_REPLICATION_COUNT",
+				replicate_params : exact "REPLICATE_PARAMS", base_template_id : exact
+				"BASE_TEMPLATE_ID", template_children_count : exact
 				"TEMPLATE_CHILDREN_COUNT", uf : pattern "UF_*", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
@@ -21046,8 +21062,8 @@ pub mod tasks {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				List { template_id : field "templateId", filter : field "filter", select
-				: field "select", order : field "order", extra : rest "", }
+				List { template_id : field "templateId", filter : exact "filter", select
+				: exact "select", order : exact "order", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(List);
@@ -21409,9 +21425,9 @@ pub mod tasks {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					FieldsMembers { id : exact "id", type_ : field "type", name : exact
+					FieldsMembers { id : exact "id", type_ : exact "type", name : exact
 					"name", personal_photo : exact "personalPhoto", personal_gender :
-					field "personalGender", image : exact "image", is_collaber : field
+					exact "personalGender", image : exact "image", is_collaber : exact
 					"isCollaber", extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -21487,8 +21503,8 @@ pub mod tasks {
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
 					Fields { title : field "TITLE", parent_id : field "PARENT_ID",
-					sort_index : field "SORT_INDEX", is_complete : field "IS_COMPLETE",
-					is_important : field "IS_IMPORTANT", members : field "MEMBERS", extra
+					sort_index : exact "SORT_INDEX", is_complete : exact "IS_COMPLETE",
+					is_important : exact "IS_IMPORTANT", members : exact "MEMBERS", extra
 					: rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -23669,9 +23685,9 @@ pub mod tasks {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					FieldsMembers { id : exact "id", type_ : field "type", name : exact
+					FieldsMembers { id : exact "id", type_ : exact "type", name : exact
 					"name", personal_photo : exact "personalPhoto", personal_gender :
-					field "personalGender", image : exact "image", is_collaber : field
+					exact "personalGender", image : exact "image", is_collaber : exact
 					"isCollaber", extra : rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -23753,9 +23769,9 @@ pub mod tasks {
 				);
 				#[cfg(feature = "deserialize-params")]
 				from_value!(
-					Fields { title : exact "TITLE", parent_id : field "PARENT_ID",
-					sort_index : field "SORT_INDEX", is_complete : field "IS_COMPLETE",
-					is_important : field "IS_IMPORTANT", members : field "MEMBERS", extra
+					Fields { title : exact "TITLE", parent_id : exact "PARENT_ID",
+					sort_index : exact "SORT_INDEX", is_complete : exact "IS_COMPLETE",
+					is_important : exact "IS_IMPORTANT", members : exact "MEMBERS", extra
 					: rest "", }
 				);
 				#[cfg(feature = "deserialize-params")]
@@ -24080,7 +24096,7 @@ pub mod tasks {
 			extra_setter!(Params);
 			serialize_map!(Params { opt "select" select, rest "" extra });
 			#[cfg(feature = "deserialize-params")]
-			from_value!(Params { select : field "select", extra : rest "", });
+			from_value!(Params { select : exact "select", extra : rest "", });
 			#[cfg(feature = "deserialize-params")]
 			deserialize_via_from_value!(Params);
 			/// The object `result` of `tasks.template.get`: `object`.
@@ -24307,6 +24323,8 @@ pub mod tasks {
 				/// `DESCRIPTION`: `string`, optional.
 				pub description: Option<String>,
 				/// `PRIORITY`: `enum`, optional.
+				///
+				/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
 				pub priority: Option<String>,
 				/// `GROUP_ID`: `integer`, optional.
 				pub group_id: Option<i64>,
@@ -24362,7 +24380,7 @@ pub mod tasks {
 				pub base_template_id: Option<i64>,
 				/// `TEMPLATE_CHILDREN_COUNT`: `integer`, optional.
 				pub template_children_count: Option<i64>,
-				/// `UF_`: `object`, required.
+				/// `UF_`: `any`, required.
 				///
 				/// Stands for every key matching `UF_*`: one entry per key.
 				pub uf: ::std::collections::BTreeMap<String, ::serde_json::Value>,
@@ -24585,7 +24603,7 @@ pub mod tasks {
 			extra_setter!(Fields);
 			serialize_map!(
 				Fields { opt "ID" id, opt "PARENT_ID" parent_id, opt "TITLE" title, opt
-				"DESCRIPTION" description, opt "PRIORITY" priority, opt "GROUP_ID"
+				"DESCRIPTION" description, opt_num "PRIORITY" priority, opt "GROUP_ID"
 				group_id, opt "STAGE_ID" stage_id, opt "CREATED_BY" created_by, opt
 				"RESPONSIBLE_ID" responsible_id, opt "DEPENDS_ON" depends_on, opt
 				"RESPONSIBLES" responsibles, opt "ACCOMPLICES" accomplices, opt
@@ -24602,21 +24620,21 @@ pub mod tasks {
 			);
 			#[cfg(feature = "deserialize-params")]
 			from_value!(
-				Fields { id : field "ID", parent_id : field "PARENT_ID", title : exact
+				Fields { id : exact "ID", parent_id : exact "PARENT_ID", title : exact
 				"TITLE", description : exact "DESCRIPTION", priority : exact "PRIORITY",
-				group_id : field "GROUP_ID", stage_id : field "STAGE_ID", created_by :
-				field "CREATED_BY", responsible_id : field "RESPONSIBLE_ID", depends_on :
-				field "DEPENDS_ON", responsibles : field "RESPONSIBLES", accomplices :
-				field "ACCOMPLICES", auditors : field "AUDITORS", status : exact
-				"STATUS", multitask : field "MULTITASK", replicate : field "REPLICATE",
-				site_id : exact "SITE_ID", task_control : field "TASK_CONTROL",
-				add_in_report : field "ADD_IN_REPORT", xml_id : exact "XML_ID",
-				deadline_after : field "DEADLINE_AFTER", start_date_plan_after : field
-				"START_DATE_PLAN_AFTER", end_date_plan_after : field
+				group_id : exact "GROUP_ID", stage_id : exact "STAGE_ID", created_by :
+				exact "CREATED_BY", responsible_id : exact "RESPONSIBLE_ID", depends_on :
+				exact "DEPENDS_ON", responsibles : exact "RESPONSIBLES", accomplices :
+				exact "ACCOMPLICES", auditors : exact "AUDITORS", status : exact
+				"STATUS", multitask : exact "MULTITASK", replicate : exact "REPLICATE",
+				site_id : exact "SITE_ID", task_control : exact "TASK_CONTROL",
+				add_in_report : exact "ADD_IN_REPORT", xml_id : exact "XML_ID",
+				deadline_after : exact "DEADLINE_AFTER", start_date_plan_after : exact
+				"START_DATE_PLAN_AFTER", end_date_plan_after : exact
 				"END_DATE_PLAN_AFTER", tparam_type : exact "TPARAM_TYPE",
-				tparam_replication_count : field "TPARAM_REPLICATION_COUNT",
-				replicate_params : field "REPLICATE_PARAMS", base_template_id : field
-				"BASE_TEMPLATE_ID", template_children_count : field
+				tparam_replication_count : exact "TPARAM_REPLICATION_COUNT",
+				replicate_params : exact "REPLICATE_PARAMS", base_template_id : exact
+				"BASE_TEMPLATE_ID", template_children_count : exact
 				"TEMPLATE_CHILDREN_COUNT", uf : pattern "UF_*", extra : rest "", }
 			);
 			#[cfg(feature = "deserialize-params")]

@@ -3,7 +3,8 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::spec::{Field, MethodSpec, RestVersion};
+use crate::spec::{Field, MethodSpec, RestVersion, Wire};
+use crate::types::{Scalar, Type};
 
 /// `#[doc]` attributes, one per line, so they print as `///` comments.
 pub fn attrs(lines: &[String]) -> TokenStream {
@@ -78,6 +79,18 @@ pub fn field(f: &Field, side_required_word: &str) -> Vec<String> {
             "Values: {}.",
             code_list(f.values.iter().map(String::as_str))
         ));
+    }
+    if let Some(w) = f.wire {
+        let boolean = f.ty == Type::Scalar(Scalar::Boolean);
+        let how = match (w, boolean) {
+            (Wire::String, true) => "as `\"true\"`/`\"false\"`",
+            (Wire::String, false) => "as text (`\"5\"`)",
+            (Wire::Number, true) => "as `1`/`0`",
+            (Wire::Number, false) => "as a number where it holds an integer (`5`, not `\"5\"`)",
+            (Wire::Boolean, _) => "as `true`/`false`",
+        };
+        lines.push(String::new());
+        lines.push(format!("Sent {how}, as the docs' examples send it."));
     }
     lines
 }

@@ -10,7 +10,7 @@ use quote::{format_ident, quote};
 use super::docs;
 use super::rust_type::{self, Ty};
 use crate::naming::{camel_ident, is_placeholder_key as is_placeholder, key_pattern, snake_ident};
-use crate::spec::{EventSpec, Field, MethodSpec, RestVersion};
+use crate::spec::{EventSpec, Field, MethodSpec, RestVersion, Wire};
 use crate::types::{Scalar, Type};
 
 /// Which way a type travels: parameters are written, results are read.
@@ -51,6 +51,8 @@ struct FieldDef {
     pattern: Option<String>,
     /// A boolean spelled `Y`/`N` on the wire.
     yes_no: bool,
+    /// How the docs' examples send it, where not as its type's JSON kind.
+    spelling: Option<Wire>,
     /// A result field read off the docs' example response, not a table:
     /// decoded softly (a value of another type stays in `extra`).
     soft: bool,
@@ -540,6 +542,7 @@ impl Defs<'_> {
                 ctor: side == Side::Params && f.required && !placeholder,
                 pattern,
                 yes_no: is_yes_no(f),
+                spelling: f.wire.filter(|_| side == Side::Params),
                 soft,
                 doc,
             });
@@ -550,7 +553,9 @@ impl Defs<'_> {
     /// The Rust type of a docs type at one field, defining nested types.
     fn ty(&mut self, t: &Type, f: &Field, name: &str, path: &str, side: Side) -> Result<Ty> {
         Ok(match t {
-            Type::Scalar(Scalar::Boolean) if is_yes_no(f) => Ty::Bool,
+            // A boolean the examples send one way is a `bool` sent that way,
+            // whatever spellings the table lists.
+            Type::Scalar(Scalar::Boolean) if is_yes_no(f) || f.wire.is_some() => Ty::Bool,
             Type::Scalar(s) if !f.values.is_empty() && rust_type::enum_like(*s) => {
                 self.enum_def(f, name, path)?
             }
@@ -594,7 +599,7 @@ impl Defs<'_> {
                             .filter(|_| !f.fields.is_empty());
                         match object {
                             Some(v) => self.ty(v, f, name, path, side)?,
-                            None => self.scalar_union(many, f, name, path)?,
+                            None => self.scalar_union(many, f, name, path, side)?,
                         }
                     }
                 };
@@ -608,8 +613,17 @@ impl Defs<'_> {
     }
 
     /// `integer | string` and the like: an enum for listed values, a number
-    /// for numbers, a string when a string is allowed, else any value.
-    fn scalar_union(&mut self, vs: &[&Type], f: &Field, name: &str, path: &str) -> Result<Ty> {
+    /// for numbers, a parameter that is an integer or text
+    /// (`bitrix24_runtime::IntOrString`, sent as given), a string when a
+    /// string is allowed, else any value.
+    fn scalar_union(
+        &mut self,
+        vs: &[&Type],
+        f: &Field,
+        name: &str,
+        path: &str,
+        side: Side,
+    ) -> Result<Ty> {
         let scalars: Option<Vec<Scalar>> = vs
             .iter()
             .map(|v| match v {
@@ -626,6 +640,11 @@ impl Defs<'_> {
         let tys: Vec<Ty> = scalars.iter().map(|s| rust_type::scalar(*s)).collect();
         Ok(if tys.iter().all(|t| matches!(t, Ty::Int | Ty::Decimal)) {
             Ty::Decimal
+        } else if side == Side::Params
+            && tys.contains(&Ty::Int)
+            && tys.iter().all(|t| matches!(t, Ty::Int | Ty::Str))
+        {
+            Ty::IntOrString
         } else if tys.iter().all(|t| *t == Ty::DateTime) {
             Ty::DateTime
         } else if tys.iter().any(|t| matches!(t, Ty::Str | Ty::DateTime))
@@ -1178,12 +1197,24 @@ fn serialize_impl(ident: &Ident, fields: &[FieldDef], extra: bool) -> TokenStrea
     let entries = fields.iter().map(|f| {
         let i = &f.ident;
         let w = f.pattern.as_deref().unwrap_or(&f.wire);
-        let kind = match &f.ty {
-            _ if f.pattern.is_some() => "rest",
-            Ty::Bool if f.yes_no => "yn",
-            Ty::Option(inner) if f.yes_no && **inner == Ty::Bool => "opt_yn",
-            Ty::Option(_) => "opt",
-            _ => "req",
+        let (optional, inner) = match &f.ty {
+            Ty::Option(inner) => (true, &**inner),
+            other => (false, other),
+        };
+        let spelled = match (inner, f.spelling) {
+            (Ty::Bool, _) if f.yes_no => Some("yn"),
+            (Ty::Bool, Some(Wire::Number)) => Some("bit"),
+            (Ty::Bool, Some(Wire::String)) => Some("tf"),
+            (Ty::Int, Some(Wire::String)) => Some("text"),
+            (Ty::Str | Ty::Named(_), Some(Wire::Number)) => Some("num"),
+            _ => None,
+        };
+        let kind = match (spelled, optional) {
+            _ if f.pattern.is_some() => "rest".to_string(),
+            (Some(k), false) => k.to_string(),
+            (Some(k), true) => format!("opt_{k}"),
+            (None, true) => "opt".to_string(),
+            (None, false) => "req".to_string(),
         };
         let kind = format_ident!("{}", kind);
         quote!(#kind #w #i,)
@@ -1204,8 +1235,9 @@ fn serialize_impl(ident: &Ident, fields: &[FieldDef], extra: bool) -> TokenStrea
 /// ones is an error, not a value of `None`s; nested objects are not checked,
 /// since the docs often describe one variant of them (a user field's
 /// `SETTINGS` differ by field type).
-/// `params` decodes a request body (test-only) exactly: an optional string
-/// sent as `""` is `Some("")`, since a call may send it to clear a value.
+/// `params` decodes a request body (test-only) exactly: an optional value
+/// sent empty (`""`, `[]`, `{}`) where its type holds that empty value is
+/// `Some` of it, since a call may send it to clear a value.
 fn from_value_impl(
     ident: &Ident,
     fields: &[FieldDef],
@@ -1221,7 +1253,7 @@ fn from_value_impl(
         let w = &f.wire;
         let kind = if f.soft {
             "soft"
-        } else if params && matches!(&f.ty, Ty::Option(inner) if **inner == Ty::Str) {
+        } else if params && matches!(&f.ty, Ty::Option(_)) {
             "exact"
         } else {
             "field"

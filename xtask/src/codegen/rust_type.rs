@@ -38,6 +38,9 @@ pub enum Ty {
     /// `bitrix24_runtime::DateTime`: a date or date-time as sent, parsed
     /// where it can be.
     DateTime,
+    /// `bitrix24_runtime::IntOrString`: a parameter the docs type
+    /// `integer | string`, sent as given.
+    IntOrString,
     /// `serde_json::Value`: anything the docs do not pin down.
     Value,
     /// A struct or enum generated in the method's module.
@@ -62,6 +65,7 @@ impl Ty {
             Ty::Bool => quote!(bool),
             Ty::Str => quote!(String),
             Ty::DateTime => quote!(::bitrix24_runtime::DateTime),
+            Ty::IntOrString => quote!(::bitrix24_runtime::IntOrString),
             Ty::Value => quote!(::serde_json::Value),
             Ty::Named(name) => {
                 let name = format_ident!("{}", name);
@@ -109,9 +113,12 @@ impl Ty {
                 let inner = inner.output_tokens();
                 quote!(::std::collections::BTreeMap<String, #inner>)
             }
-            Ty::Value | Ty::Named(_) | Ty::Entity(_) | Ty::DateTime | Ty::Decimal => {
-                self.tokens(None)
-            }
+            Ty::Value
+            | Ty::Named(_)
+            | Ty::Entity(_)
+            | Ty::DateTime
+            | Ty::Decimal
+            | Ty::IntOrString => self.tokens(None),
         }
     }
 

@@ -19,12 +19,47 @@ use crate::types::{Scalar, Type};
 
 /// Refines a method's parameters and result in place.
 pub fn refine(params: &mut Vec<Field>, result: Option<&mut Field>) {
+    nest_dotted(params);
     refine_fields(params);
     for p in params.iter_mut() {
         query_shape(p);
     }
     if let Some(result) = result {
         refine_field(result, false);
+    }
+}
+
+/// A parameter the docs name `fields.CONTACT_ID` beside an object parameter
+/// `fields` is that object's field `CONTACT_ID`: it moves there (unless the
+/// object already has a field of that name). Nested objects the same way.
+fn nest_dotted(fields: &mut Vec<Field>) {
+    let mut i = 0;
+    while i < fields.len() {
+        let target = fields[i]
+            .name
+            .split_once('.')
+            .filter(|_| fields[i].pattern.is_none())
+            .and_then(|(head, tail)| {
+                let j = fields.iter().position(|p| {
+                    p.name == head
+                        && p.pattern.is_none()
+                        && matches!(p.ty, Type::Object | Type::Ref(_))
+                })?;
+                (!tail.is_empty() && !fields[j].fields.iter().any(|x| x.name == tail))
+                    .then(|| (j, tail.to_string()))
+            });
+        match target {
+            Some((j, tail)) => {
+                let mut moved = fields.remove(i);
+                moved.name = tail;
+                let j = if j > i { j - 1 } else { j };
+                fields[j].fields.push(moved);
+            }
+            None => i += 1,
+        }
+    }
+    for f in fields.iter_mut() {
+        nest_dotted(&mut f.fields);
     }
 }
 
@@ -397,5 +432,20 @@ mod tests {
         assert_eq!(names, ["ID", "UF_CRM_*"]);
         assert_eq!(fields[1].pattern.as_deref(), Some("UF_CRM_*"));
         assert_eq!(fields[1].ty, Type::Any);
+    }
+
+    #[test]
+    fn dotted_names_nest_into_their_object() {
+        let mut fields = vec![
+            field("id", Type::Scalar(Scalar::Integer), &[]),
+            field("fields", Type::Object, &[]),
+            field("fields.CONTACT_ID", Type::Scalar(Scalar::Integer), &[]),
+            // No object of that name: left as it is.
+            field("extras.x", Type::Scalar(Scalar::String), &[]),
+        ];
+        nest_dotted(&mut fields);
+        let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["id", "fields", "extras.x"]);
+        assert_eq!(fields[1].fields[0].name, "CONTACT_ID");
     }
 }
