@@ -4935,6 +4935,330 @@ pub mod events {
 	}
 	/// Types of the event `ONIMV2MESSAGEADD`.
 	pub mod onimv2messageadd {
+		/// The object `data.message` of `ONIMV2MESSAGEADD`: `Message`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/im.v2/events/events.html#onimv2messageadd>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Onimv2messageaddMessage {
+			/// `id`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<i64>,
+			/// `chatId`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub chat_id: Option<i64>,
+			/// `authorId`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub author_id: Option<i64>,
+			/// `date`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub date: Option<String>,
+			/// `text`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub text: Option<String>,
+			/// `isSystem`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub is_system: Option<bool>,
+			/// `uuid`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub uuid: Option<String>,
+			/// `forward`: `any`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub forward: ::serde_json::Value,
+			/// `params`: `object`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub params: ::serde_json::Value,
+			/// `viewedByOthers`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub viewed_by_others: Option<bool>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		from_value!(
+			Onimv2messageaddMessage { id : soft "id", chat_id : soft "chatId", author_id
+			: soft "authorId", date : soft "date", text : soft "text", is_system : soft
+			"isSystem", uuid : soft "uuid", forward : soft "forward", params : soft
+			"params", viewed_by_others : soft "viewedByOthers", extra : rest "", }
+		);
+		serialize_map!(
+			Onimv2messageaddMessage { opt "id" id, opt "chatId" chat_id, opt "authorId"
+			author_id, opt "date" date, opt "text" text, opt "isSystem" is_system, opt
+			"uuid" uuid, req "forward" forward, req "params" params, opt "viewedByOthers"
+			viewed_by_others, rest "" extra }
+		);
+		/// The object `data.chat` of `ONIMV2MESSAGEADD`: `Chat`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/im.v2/events/events.html#onimv2messageadd>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Onimv2messageaddChat {
+			/// `id`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<i64>,
+			/// `dialogId`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub dialog_id: Option<String>,
+			/// `name`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub name: Option<String>,
+			/// `type`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub type_: Option<String>,
+			/// `messageType`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub message_type: Option<String>,
+			/// `owner`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub owner: Option<i64>,
+			/// `color`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub color: Option<String>,
+			/// `avatar`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub avatar: Option<String>,
+			/// `description`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub description: Option<String>,
+			/// `extranet`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub extranet: Option<bool>,
+			/// `containsCollaber`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub contains_collaber: Option<bool>,
+			/// `entityType`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub entity_type: Option<String>,
+			/// `entityId`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub entity_id: Option<String>,
+			/// `entityData1`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub entity_data1: Option<String>,
+			/// `entityData2`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub entity_data2: Option<String>,
+			/// `entityData3`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub entity_data3: Option<String>,
+			/// `entityLink`: `object`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub entity_link: ::serde_json::Value,
+			/// `diskFolderId`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub disk_folder_id: Option<i64>,
+			/// `permissions`: `object`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub permissions: ::serde_json::Value,
+			/// `parentChatId`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub parent_chat_id: Option<i64>,
+			/// `parentMessageId`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub parent_message_id: Option<i64>,
+			/// `isNew`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub is_new: Option<bool>,
+			/// `textFieldEnabled`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub text_field_enabled: Option<String>,
+			/// `backgroundId`: `any`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub background_id: ::serde_json::Value,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		from_value!(
+			Onimv2messageaddChat { id : soft "id", dialog_id : soft "dialogId", name :
+			soft "name", type_ : soft "type", message_type : soft "messageType", owner :
+			soft "owner", color : soft "color", avatar : soft "avatar", description :
+			soft "description", extranet : soft "extranet", contains_collaber : soft
+			"containsCollaber", entity_type : soft "entityType", entity_id : soft
+			"entityId", entity_data1 : soft "entityData1", entity_data2 : soft
+			"entityData2", entity_data3 : soft "entityData3", entity_link : soft
+			"entityLink", disk_folder_id : soft "diskFolderId", permissions : soft
+			"permissions", parent_chat_id : soft "parentChatId", parent_message_id : soft
+			"parentMessageId", is_new : soft "isNew", text_field_enabled : soft
+			"textFieldEnabled", background_id : soft "backgroundId", extra : rest "", }
+		);
+		serialize_map!(
+			Onimv2messageaddChat { opt "id" id, opt "dialogId" dialog_id, opt "name"
+			name, opt "type" type_, opt "messageType" message_type, opt "owner" owner,
+			opt "color" color, opt "avatar" avatar, opt "description" description, opt
+			"extranet" extranet, opt "containsCollaber" contains_collaber, opt
+			"entityType" entity_type, opt "entityId" entity_id, opt "entityData1"
+			entity_data1, opt "entityData2" entity_data2, opt "entityData3" entity_data3,
+			req "entityLink" entity_link, opt "diskFolderId" disk_folder_id, req
+			"permissions" permissions, opt "parentChatId" parent_chat_id, opt
+			"parentMessageId" parent_message_id, opt "isNew" is_new, opt
+			"textFieldEnabled" text_field_enabled, req "backgroundId" background_id, rest
+			"" extra }
+		);
+		/// The object `data.user` of `ONIMV2MESSAGEADD`: `User`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/im.v2/events/events.html#onimv2messageadd>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Onimv2messageaddUser {
+			/// `id`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<i64>,
+			/// `active`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub active: Option<bool>,
+			/// `name`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub name: Option<String>,
+			/// `firstName`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub first_name: Option<String>,
+			/// `lastName`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub last_name: Option<String>,
+			/// `workPosition`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub work_position: Option<String>,
+			/// `color`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub color: Option<String>,
+			/// `avatar`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub avatar: Option<String>,
+			/// `gender`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub gender: Option<String>,
+			/// `birthday`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub birthday: Option<String>,
+			/// `extranet`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub extranet: Option<bool>,
+			/// `bot`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub bot: Option<bool>,
+			/// `connector`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub connector: Option<bool>,
+			/// `externalAuthId`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub external_auth_id: Option<String>,
+			/// `status`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub status: Option<String>,
+			/// `idle`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub idle: Option<bool>,
+			/// `lastActivityDate`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub last_activity_date: Option<bool>,
+			/// `mobileLastDate`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub mobile_last_date: Option<bool>,
+			/// `desktopLastDate`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub desktop_last_date: Option<bool>,
+			/// `absent`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub absent: Option<bool>,
+			/// `departments`: `integer[]`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub departments: Vec<i64>,
+			/// `phones`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub phones: Option<bool>,
+			/// `website`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub website: Option<String>,
+			/// `email`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub email: Option<String>,
+			/// `type`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub type_: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		from_value!(
+			Onimv2messageaddUser { id : soft "id", active : soft "active", name : soft
+			"name", first_name : soft "firstName", last_name : soft "lastName",
+			work_position : soft "workPosition", color : soft "color", avatar : soft
+			"avatar", gender : soft "gender", birthday : soft "birthday", extranet : soft
+			"extranet", bot : soft "bot", connector : soft "connector", external_auth_id
+			: soft "externalAuthId", status : soft "status", idle : soft "idle",
+			last_activity_date : soft "lastActivityDate", mobile_last_date : soft
+			"mobileLastDate", desktop_last_date : soft "desktopLastDate", absent : soft
+			"absent", departments : soft "departments", phones : soft "phones", website :
+			soft "website", email : soft "email", type_ : soft "type", extra : rest "", }
+		);
+		serialize_map!(
+			Onimv2messageaddUser { opt "id" id, opt "active" active, opt "name" name, opt
+			"firstName" first_name, opt "lastName" last_name, opt "workPosition"
+			work_position, opt "color" color, opt "avatar" avatar, opt "gender" gender,
+			opt "birthday" birthday, opt "extranet" extranet, opt "bot" bot, opt
+			"connector" connector, opt "externalAuthId" external_auth_id, opt "status"
+			status, opt "idle" idle, opt "lastActivityDate" last_activity_date, opt
+			"mobileLastDate" mobile_last_date, opt "desktopLastDate" desktop_last_date,
+			opt "absent" absent, req "departments" departments, opt "phones" phones, opt
+			"website" website, opt "email" email, opt "type" type_, rest "" extra }
+		);
 		/// The `data` of the event `ONIMV2MESSAGEADD`.
 		///
 		/// Scopes: `im`.
@@ -4944,11 +5268,11 @@ pub mod events {
 		#[non_exhaustive]
 		pub struct Onimv2messageadd {
 			/// `message`: `Message`, optional.
-			pub message: ::serde_json::Value,
+			pub message: Option<Onimv2messageaddMessage>,
 			/// `chat`: `Chat`, optional.
-			pub chat: ::serde_json::Value,
+			pub chat: Option<Onimv2messageaddChat>,
 			/// `user`: `User`, optional.
-			pub user: ::serde_json::Value,
+			pub user: Option<Onimv2messageaddUser>,
 			/// `language`: `string`, optional.
 			pub language: Option<String>,
 			/// The keys the docs do not describe, as sent: nothing is dropped.
@@ -4960,7 +5284,7 @@ pub mod events {
 			"chat", "user", "language"] []
 		);
 		serialize_map!(
-			Onimv2messageadd { req "message" message, req "chat" chat, req "user" user,
+			Onimv2messageadd { opt "message" message, opt "chat" chat, opt "user" user,
 			opt "language" language, rest "" extra }
 		);
 		deserialize_via_from_value!(Onimv2messageadd);

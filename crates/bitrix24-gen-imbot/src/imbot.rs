@@ -5579,6 +5579,234 @@ pub mod events {
 			Onimbotv2commandaddCommand { opt "id" id, opt "command" command, opt "params"
 			params, opt "context" context, rest "" extra }
 		);
+		/// The object `data.message` of `ONIMBOTV2COMMANDADD`: `Message`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2commandadd>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Onimbotv2commandaddMessage {
+			/// `id`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<i64>,
+			/// `chatId`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub chat_id: Option<i64>,
+			/// `authorId`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub author_id: Option<i64>,
+			/// `date`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub date: Option<String>,
+			/// `text`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub text: Option<String>,
+			/// `isSystem`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub is_system: Option<bool>,
+			/// `uuid`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub uuid: Option<String>,
+			/// `forward`: `any`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub forward: ::serde_json::Value,
+			/// `params`: `object`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub params: ::serde_json::Value,
+			/// `viewedByOthers`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub viewed_by_others: Option<bool>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		from_value!(
+			Onimbotv2commandaddMessage { id : soft "id", chat_id : soft "chatId",
+			author_id : soft "authorId", date : soft "date", text : soft "text",
+			is_system : soft "isSystem", uuid : soft "uuid", forward : soft "forward",
+			params : soft "params", viewed_by_others : soft "viewedByOthers", extra :
+			rest "", }
+		);
+		serialize_map!(
+			Onimbotv2commandaddMessage { opt "id" id, opt "chatId" chat_id, opt
+			"authorId" author_id, opt "date" date, opt "text" text, opt "isSystem"
+			is_system, opt "uuid" uuid, req "forward" forward, req "params" params, opt
+			"viewedByOthers" viewed_by_others, rest "" extra }
+		);
+		/// The object `data.chat` of `ONIMBOTV2COMMANDADD`: `Chat`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2commandadd>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Onimbotv2commandaddChat {
+			/// `id`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<i64>,
+			/// `dialogId`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub dialog_id: Option<String>,
+			/// `type`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub type_: Option<String>,
+			/// `name`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub name: Option<String>,
+			/// `entityType`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub entity_type: Option<String>,
+			/// `owner`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub owner: Option<i64>,
+			/// `avatar`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub avatar: Option<String>,
+			/// `color`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub color: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		from_value!(
+			Onimbotv2commandaddChat { id : soft "id", dialog_id : soft "dialogId", type_
+			: soft "type", name : soft "name", entity_type : soft "entityType", owner :
+			soft "owner", avatar : soft "avatar", color : soft "color", extra : rest "",
+			}
+		);
+		serialize_map!(
+			Onimbotv2commandaddChat { opt "id" id, opt "dialogId" dialog_id, opt "type"
+			type_, opt "name" name, opt "entityType" entity_type, opt "owner" owner, opt
+			"avatar" avatar, opt "color" color, rest "" extra }
+		);
+		/// The object `data.user` of `ONIMBOTV2COMMANDADD`: `User`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2commandadd>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Onimbotv2commandaddUser {
+			/// `id`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<i64>,
+			/// `active`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub active: Option<bool>,
+			/// `name`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub name: Option<String>,
+			/// `firstName`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub first_name: Option<String>,
+			/// `lastName`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub last_name: Option<String>,
+			/// `workPosition`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub work_position: Option<String>,
+			/// `color`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub color: Option<String>,
+			/// `avatar`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub avatar: Option<String>,
+			/// `gender`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub gender: Option<String>,
+			/// `birthday`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub birthday: Option<String>,
+			/// `extranet`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub extranet: Option<bool>,
+			/// `bot`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub bot: Option<bool>,
+			/// `connector`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub connector: Option<bool>,
+			/// `externalAuthId`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub external_auth_id: Option<String>,
+			/// `status`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub status: Option<String>,
+			/// `idle`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub idle: Option<bool>,
+			/// `lastActivityDate`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub last_activity_date: Option<String>,
+			/// `absent`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub absent: Option<bool>,
+			/// `departments`: `integer[]`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub departments: Vec<i64>,
+			/// `phones`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub phones: Option<bool>,
+			/// `type`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub type_: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		from_value!(
+			Onimbotv2commandaddUser { id : soft "id", active : soft "active", name : soft
+			"name", first_name : soft "firstName", last_name : soft "lastName",
+			work_position : soft "workPosition", color : soft "color", avatar : soft
+			"avatar", gender : soft "gender", birthday : soft "birthday", extranet : soft
+			"extranet", bot : soft "bot", connector : soft "connector", external_auth_id
+			: soft "externalAuthId", status : soft "status", idle : soft "idle",
+			last_activity_date : soft "lastActivityDate", absent : soft "absent",
+			departments : soft "departments", phones : soft "phones", type_ : soft
+			"type", extra : rest "", }
+		);
+		serialize_map!(
+			Onimbotv2commandaddUser { opt "id" id, opt "active" active, opt "name" name,
+			opt "firstName" first_name, opt "lastName" last_name, opt "workPosition"
+			work_position, opt "color" color, opt "avatar" avatar, opt "gender" gender,
+			opt "birthday" birthday, opt "extranet" extranet, opt "bot" bot, opt
+			"connector" connector, opt "externalAuthId" external_auth_id, opt "status"
+			status, opt "idle" idle, opt "lastActivityDate" last_activity_date, opt
+			"absent" absent, req "departments" departments, opt "phones" phones, opt
+			"type" type_, rest "" extra }
+		);
 		/// The `data` of the event `ONIMBOTV2COMMANDADD`.
 		///
 		/// Scopes: `imbot`.
@@ -5592,11 +5820,11 @@ pub mod events {
 			/// `command`: `object`, optional.
 			pub command: Option<Onimbotv2commandaddCommand>,
 			/// `message`: `Message`, optional.
-			pub message: ::serde_json::Value,
+			pub message: Option<Onimbotv2commandaddMessage>,
 			/// `chat`: `Chat`, optional.
-			pub chat: ::serde_json::Value,
+			pub chat: Option<Onimbotv2commandaddChat>,
 			/// `user`: `User`, optional.
-			pub user: ::serde_json::Value,
+			pub user: Option<Onimbotv2commandaddUser>,
 			/// `language`: `string`, optional.
 			pub language: Option<String>,
 			/// The keys the docs do not describe, as sent: nothing is dropped.
@@ -5609,8 +5837,8 @@ pub mod events {
 			"user", "language"] []
 		);
 		serialize_map!(
-			Onimbotv2commandadd { opt "bot" bot, opt "command" command, req "message"
-			message, req "chat" chat, req "user" user, opt "language" language, rest ""
+			Onimbotv2commandadd { opt "bot" bot, opt "command" command, opt "message"
+			message, opt "chat" chat, opt "user" user, opt "language" language, rest ""
 			extra }
 		);
 		deserialize_via_from_value!(Onimbotv2commandadd);
@@ -5730,6 +5958,172 @@ pub mod events {
 			Onimbotv2contextgetContext { opt "entityId" entity_id, opt "entityType"
 			entity_type, opt "source" source, rest "" extra }
 		);
+		/// The object `data.chat` of `ONIMBOTV2CONTEXTGET`: `Chat`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2contextget>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Onimbotv2contextgetChat {
+			/// `id`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<i64>,
+			/// `dialogId`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub dialog_id: Option<String>,
+			/// `type`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub type_: Option<String>,
+			/// `name`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub name: Option<String>,
+			/// `entityType`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub entity_type: Option<String>,
+			/// `owner`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub owner: Option<i64>,
+			/// `avatar`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub avatar: Option<String>,
+			/// `color`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub color: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		from_value!(
+			Onimbotv2contextgetChat { id : soft "id", dialog_id : soft "dialogId", type_
+			: soft "type", name : soft "name", entity_type : soft "entityType", owner :
+			soft "owner", avatar : soft "avatar", color : soft "color", extra : rest "",
+			}
+		);
+		serialize_map!(
+			Onimbotv2contextgetChat { opt "id" id, opt "dialogId" dialog_id, opt "type"
+			type_, opt "name" name, opt "entityType" entity_type, opt "owner" owner, opt
+			"avatar" avatar, opt "color" color, rest "" extra }
+		);
+		/// The object `data.user` of `ONIMBOTV2CONTEXTGET`: `User`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2contextget>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Onimbotv2contextgetUser {
+			/// `id`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<i64>,
+			/// `active`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub active: Option<bool>,
+			/// `name`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub name: Option<String>,
+			/// `firstName`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub first_name: Option<String>,
+			/// `lastName`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub last_name: Option<String>,
+			/// `workPosition`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub work_position: Option<String>,
+			/// `color`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub color: Option<String>,
+			/// `avatar`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub avatar: Option<String>,
+			/// `gender`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub gender: Option<String>,
+			/// `birthday`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub birthday: Option<String>,
+			/// `extranet`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub extranet: Option<bool>,
+			/// `bot`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub bot: Option<bool>,
+			/// `connector`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub connector: Option<bool>,
+			/// `externalAuthId`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub external_auth_id: Option<String>,
+			/// `status`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub status: Option<String>,
+			/// `idle`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub idle: Option<bool>,
+			/// `lastActivityDate`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub last_activity_date: Option<String>,
+			/// `absent`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub absent: Option<bool>,
+			/// `departments`: `integer[]`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub departments: Vec<i64>,
+			/// `phones`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub phones: Option<bool>,
+			/// `type`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub type_: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		from_value!(
+			Onimbotv2contextgetUser { id : soft "id", active : soft "active", name : soft
+			"name", first_name : soft "firstName", last_name : soft "lastName",
+			work_position : soft "workPosition", color : soft "color", avatar : soft
+			"avatar", gender : soft "gender", birthday : soft "birthday", extranet : soft
+			"extranet", bot : soft "bot", connector : soft "connector", external_auth_id
+			: soft "externalAuthId", status : soft "status", idle : soft "idle",
+			last_activity_date : soft "lastActivityDate", absent : soft "absent",
+			departments : soft "departments", phones : soft "phones", type_ : soft
+			"type", extra : rest "", }
+		);
+		serialize_map!(
+			Onimbotv2contextgetUser { opt "id" id, opt "active" active, opt "name" name,
+			opt "firstName" first_name, opt "lastName" last_name, opt "workPosition"
+			work_position, opt "color" color, opt "avatar" avatar, opt "gender" gender,
+			opt "birthday" birthday, opt "extranet" extranet, opt "bot" bot, opt
+			"connector" connector, opt "externalAuthId" external_auth_id, opt "status"
+			status, opt "idle" idle, opt "lastActivityDate" last_activity_date, opt
+			"absent" absent, req "departments" departments, opt "phones" phones, opt
+			"type" type_, rest "" extra }
+		);
 		/// The `data` of the event `ONIMBOTV2CONTEXTGET`.
 		///
 		/// Scopes: `imbot`.
@@ -5745,9 +6139,9 @@ pub mod events {
 			/// `context`: `object`, optional.
 			pub context: Option<Onimbotv2contextgetContext>,
 			/// `chat`: `Chat`, optional.
-			pub chat: ::serde_json::Value,
+			pub chat: Option<Onimbotv2contextgetChat>,
 			/// `user`: `User`, optional.
-			pub user: ::serde_json::Value,
+			pub user: Option<Onimbotv2contextgetUser>,
 			/// `language`: `string`, optional.
 			pub language: Option<String>,
 			/// The keys the docs do not describe, as sent: nothing is dropped.
@@ -5761,7 +6155,7 @@ pub mod events {
 		);
 		serialize_map!(
 			Onimbotv2contextget { opt "bot" bot, opt "dialogId" dialog_id, opt "context"
-			context, req "chat" chat, req "user" user, opt "language" language, rest ""
+			context, opt "chat" chat, opt "user" user, opt "language" language, rest ""
 			extra }
 		);
 		deserialize_via_from_value!(Onimbotv2contextget);
@@ -5957,6 +6351,172 @@ pub mod events {
 			count_command, opt "countChat" count_chat, opt "countUser" count_user, rest
 			"" extra }
 		);
+		/// The object `data.chat` of `ONIMBOTV2JOINCHAT`: `Chat`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2joinchat>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Onimbotv2joinchatChat {
+			/// `id`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<i64>,
+			/// `dialogId`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub dialog_id: Option<String>,
+			/// `type`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub type_: Option<String>,
+			/// `name`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub name: Option<String>,
+			/// `entityType`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub entity_type: Option<String>,
+			/// `owner`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub owner: Option<i64>,
+			/// `avatar`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub avatar: Option<String>,
+			/// `color`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub color: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		from_value!(
+			Onimbotv2joinchatChat { id : soft "id", dialog_id : soft "dialogId", type_ :
+			soft "type", name : soft "name", entity_type : soft "entityType", owner :
+			soft "owner", avatar : soft "avatar", color : soft "color", extra : rest "",
+			}
+		);
+		serialize_map!(
+			Onimbotv2joinchatChat { opt "id" id, opt "dialogId" dialog_id, opt "type"
+			type_, opt "name" name, opt "entityType" entity_type, opt "owner" owner, opt
+			"avatar" avatar, opt "color" color, rest "" extra }
+		);
+		/// The object `data.user` of `ONIMBOTV2JOINCHAT`: `User`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2joinchat>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Onimbotv2joinchatUser {
+			/// `id`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<i64>,
+			/// `active`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub active: Option<bool>,
+			/// `name`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub name: Option<String>,
+			/// `firstName`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub first_name: Option<String>,
+			/// `lastName`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub last_name: Option<String>,
+			/// `workPosition`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub work_position: Option<String>,
+			/// `color`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub color: Option<String>,
+			/// `avatar`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub avatar: Option<String>,
+			/// `gender`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub gender: Option<String>,
+			/// `birthday`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub birthday: Option<String>,
+			/// `extranet`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub extranet: Option<bool>,
+			/// `bot`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub bot: Option<bool>,
+			/// `connector`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub connector: Option<bool>,
+			/// `externalAuthId`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub external_auth_id: Option<String>,
+			/// `status`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub status: Option<String>,
+			/// `idle`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub idle: Option<bool>,
+			/// `lastActivityDate`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub last_activity_date: Option<String>,
+			/// `absent`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub absent: Option<bool>,
+			/// `departments`: `integer[]`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub departments: Vec<i64>,
+			/// `phones`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub phones: Option<bool>,
+			/// `type`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub type_: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		from_value!(
+			Onimbotv2joinchatUser { id : soft "id", active : soft "active", name : soft
+			"name", first_name : soft "firstName", last_name : soft "lastName",
+			work_position : soft "workPosition", color : soft "color", avatar : soft
+			"avatar", gender : soft "gender", birthday : soft "birthday", extranet : soft
+			"extranet", bot : soft "bot", connector : soft "connector", external_auth_id
+			: soft "externalAuthId", status : soft "status", idle : soft "idle",
+			last_activity_date : soft "lastActivityDate", absent : soft "absent",
+			departments : soft "departments", phones : soft "phones", type_ : soft
+			"type", extra : rest "", }
+		);
+		serialize_map!(
+			Onimbotv2joinchatUser { opt "id" id, opt "active" active, opt "name" name,
+			opt "firstName" first_name, opt "lastName" last_name, opt "workPosition"
+			work_position, opt "color" color, opt "avatar" avatar, opt "gender" gender,
+			opt "birthday" birthday, opt "extranet" extranet, opt "bot" bot, opt
+			"connector" connector, opt "externalAuthId" external_auth_id, opt "status"
+			status, opt "idle" idle, opt "lastActivityDate" last_activity_date, opt
+			"absent" absent, req "departments" departments, opt "phones" phones, opt
+			"type" type_, rest "" extra }
+		);
 		/// The `data` of the event `ONIMBOTV2JOINCHAT`.
 		///
 		/// Scopes: `imbot`.
@@ -5970,9 +6530,9 @@ pub mod events {
 			/// `dialogId`: `string`, optional.
 			pub dialog_id: Option<String>,
 			/// `chat`: `Chat`, optional.
-			pub chat: ::serde_json::Value,
+			pub chat: Option<Onimbotv2joinchatChat>,
 			/// `user`: `User`, optional.
-			pub user: ::serde_json::Value,
+			pub user: Option<Onimbotv2joinchatUser>,
 			/// `language`: `string`, optional.
 			pub language: Option<String>,
 			/// The keys the docs do not describe, as sent: nothing is dropped.
@@ -5984,8 +6544,8 @@ pub mod events {
 			"", } fits["bot", "dialogId", "chat", "user", "language"] []
 		);
 		serialize_map!(
-			Onimbotv2joinchat { opt "bot" bot, opt "dialogId" dialog_id, req "chat" chat,
-			req "user" user, opt "language" language, rest "" extra }
+			Onimbotv2joinchat { opt "bot" bot, opt "dialogId" dialog_id, opt "chat" chat,
+			opt "user" user, opt "language" language, rest "" extra }
 		);
 		deserialize_via_from_value!(Onimbotv2joinchat);
 		event_payload!(Onimbotv2joinchat, "ONIMBOTV2JOINCHAT");
@@ -6075,6 +6635,234 @@ pub mod events {
 			count_command, opt "countChat" count_chat, opt "countUser" count_user, rest
 			"" extra }
 		);
+		/// The object `data.message` of `ONIMBOTV2MESSAGEADD`: `Message`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2messageadd>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Onimbotv2messageaddMessage {
+			/// `id`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<i64>,
+			/// `chatId`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub chat_id: Option<i64>,
+			/// `authorId`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub author_id: Option<i64>,
+			/// `date`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub date: Option<String>,
+			/// `text`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub text: Option<String>,
+			/// `isSystem`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub is_system: Option<bool>,
+			/// `uuid`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub uuid: Option<String>,
+			/// `forward`: `any`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub forward: ::serde_json::Value,
+			/// `params`: `object`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub params: ::serde_json::Value,
+			/// `viewedByOthers`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub viewed_by_others: Option<bool>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		from_value!(
+			Onimbotv2messageaddMessage { id : soft "id", chat_id : soft "chatId",
+			author_id : soft "authorId", date : soft "date", text : soft "text",
+			is_system : soft "isSystem", uuid : soft "uuid", forward : soft "forward",
+			params : soft "params", viewed_by_others : soft "viewedByOthers", extra :
+			rest "", }
+		);
+		serialize_map!(
+			Onimbotv2messageaddMessage { opt "id" id, opt "chatId" chat_id, opt
+			"authorId" author_id, opt "date" date, opt "text" text, opt "isSystem"
+			is_system, opt "uuid" uuid, req "forward" forward, req "params" params, opt
+			"viewedByOthers" viewed_by_others, rest "" extra }
+		);
+		/// The object `data.chat` of `ONIMBOTV2MESSAGEADD`: `Chat`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2messageadd>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Onimbotv2messageaddChat {
+			/// `id`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<i64>,
+			/// `dialogId`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub dialog_id: Option<String>,
+			/// `type`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub type_: Option<String>,
+			/// `name`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub name: Option<String>,
+			/// `entityType`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub entity_type: Option<String>,
+			/// `owner`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub owner: Option<i64>,
+			/// `avatar`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub avatar: Option<String>,
+			/// `color`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub color: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		from_value!(
+			Onimbotv2messageaddChat { id : soft "id", dialog_id : soft "dialogId", type_
+			: soft "type", name : soft "name", entity_type : soft "entityType", owner :
+			soft "owner", avatar : soft "avatar", color : soft "color", extra : rest "",
+			}
+		);
+		serialize_map!(
+			Onimbotv2messageaddChat { opt "id" id, opt "dialogId" dialog_id, opt "type"
+			type_, opt "name" name, opt "entityType" entity_type, opt "owner" owner, opt
+			"avatar" avatar, opt "color" color, rest "" extra }
+		);
+		/// The object `data.user` of `ONIMBOTV2MESSAGEADD`: `User`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2messageadd>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Onimbotv2messageaddUser {
+			/// `id`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<i64>,
+			/// `active`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub active: Option<bool>,
+			/// `name`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub name: Option<String>,
+			/// `firstName`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub first_name: Option<String>,
+			/// `lastName`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub last_name: Option<String>,
+			/// `workPosition`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub work_position: Option<String>,
+			/// `color`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub color: Option<String>,
+			/// `avatar`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub avatar: Option<String>,
+			/// `gender`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub gender: Option<String>,
+			/// `birthday`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub birthday: Option<String>,
+			/// `extranet`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub extranet: Option<bool>,
+			/// `bot`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub bot: Option<bool>,
+			/// `connector`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub connector: Option<bool>,
+			/// `externalAuthId`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub external_auth_id: Option<String>,
+			/// `status`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub status: Option<String>,
+			/// `idle`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub idle: Option<bool>,
+			/// `lastActivityDate`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub last_activity_date: Option<String>,
+			/// `absent`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub absent: Option<bool>,
+			/// `departments`: `integer[]`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub departments: Vec<i64>,
+			/// `phones`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub phones: Option<bool>,
+			/// `type`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub type_: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		from_value!(
+			Onimbotv2messageaddUser { id : soft "id", active : soft "active", name : soft
+			"name", first_name : soft "firstName", last_name : soft "lastName",
+			work_position : soft "workPosition", color : soft "color", avatar : soft
+			"avatar", gender : soft "gender", birthday : soft "birthday", extranet : soft
+			"extranet", bot : soft "bot", connector : soft "connector", external_auth_id
+			: soft "externalAuthId", status : soft "status", idle : soft "idle",
+			last_activity_date : soft "lastActivityDate", absent : soft "absent",
+			departments : soft "departments", phones : soft "phones", type_ : soft
+			"type", extra : rest "", }
+		);
+		serialize_map!(
+			Onimbotv2messageaddUser { opt "id" id, opt "active" active, opt "name" name,
+			opt "firstName" first_name, opt "lastName" last_name, opt "workPosition"
+			work_position, opt "color" color, opt "avatar" avatar, opt "gender" gender,
+			opt "birthday" birthday, opt "extranet" extranet, opt "bot" bot, opt
+			"connector" connector, opt "externalAuthId" external_auth_id, opt "status"
+			status, opt "idle" idle, opt "lastActivityDate" last_activity_date, opt
+			"absent" absent, req "departments" departments, opt "phones" phones, opt
+			"type" type_, rest "" extra }
+		);
 		/// The `data` of the event `ONIMBOTV2MESSAGEADD`.
 		///
 		/// Scopes: `imbot`.
@@ -6086,11 +6874,11 @@ pub mod events {
 			/// `bot`: `object`, optional.
 			pub bot: Option<Onimbotv2messageaddBot>,
 			/// `message`: `Message`, optional.
-			pub message: ::serde_json::Value,
+			pub message: Option<Onimbotv2messageaddMessage>,
 			/// `chat`: `Chat`, optional.
-			pub chat: ::serde_json::Value,
+			pub chat: Option<Onimbotv2messageaddChat>,
 			/// `user`: `User`, optional.
-			pub user: ::serde_json::Value,
+			pub user: Option<Onimbotv2messageaddUser>,
 			/// `language`: `string`, optional.
 			pub language: Option<String>,
 			/// The keys the docs do not describe, as sent: nothing is dropped.
@@ -6102,8 +6890,8 @@ pub mod events {
 			"", } fits["bot", "message", "chat", "user", "language"] []
 		);
 		serialize_map!(
-			Onimbotv2messageadd { opt "bot" bot, req "message" message, req "chat" chat,
-			req "user" user, opt "language" language, rest "" extra }
+			Onimbotv2messageadd { opt "bot" bot, opt "message" message, opt "chat" chat,
+			opt "user" user, opt "language" language, rest "" extra }
 		);
 		deserialize_via_from_value!(Onimbotv2messageadd);
 		event_payload!(Onimbotv2messageadd, "ONIMBOTV2MESSAGEADD");
@@ -6263,6 +7051,234 @@ pub mod events {
 			count_command, opt "countChat" count_chat, opt "countUser" count_user, rest
 			"" extra }
 		);
+		/// The object `data.message` of `ONIMBOTV2REACTIONCHANGE`: `Message`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2reactionchange>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Onimbotv2reactionchangeMessage {
+			/// `id`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<i64>,
+			/// `chatId`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub chat_id: Option<i64>,
+			/// `authorId`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub author_id: Option<i64>,
+			/// `date`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub date: Option<String>,
+			/// `text`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub text: Option<String>,
+			/// `isSystem`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub is_system: Option<bool>,
+			/// `uuid`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub uuid: Option<String>,
+			/// `forward`: `any`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub forward: ::serde_json::Value,
+			/// `params`: `object`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub params: ::serde_json::Value,
+			/// `viewedByOthers`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub viewed_by_others: Option<bool>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		from_value!(
+			Onimbotv2reactionchangeMessage { id : soft "id", chat_id : soft "chatId",
+			author_id : soft "authorId", date : soft "date", text : soft "text",
+			is_system : soft "isSystem", uuid : soft "uuid", forward : soft "forward",
+			params : soft "params", viewed_by_others : soft "viewedByOthers", extra :
+			rest "", }
+		);
+		serialize_map!(
+			Onimbotv2reactionchangeMessage { opt "id" id, opt "chatId" chat_id, opt
+			"authorId" author_id, opt "date" date, opt "text" text, opt "isSystem"
+			is_system, opt "uuid" uuid, req "forward" forward, req "params" params, opt
+			"viewedByOthers" viewed_by_others, rest "" extra }
+		);
+		/// The object `data.chat` of `ONIMBOTV2REACTIONCHANGE`: `Chat`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2reactionchange>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Onimbotv2reactionchangeChat {
+			/// `id`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<i64>,
+			/// `dialogId`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub dialog_id: Option<String>,
+			/// `type`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub type_: Option<String>,
+			/// `name`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub name: Option<String>,
+			/// `entityType`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub entity_type: Option<String>,
+			/// `owner`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub owner: Option<i64>,
+			/// `avatar`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub avatar: Option<String>,
+			/// `color`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub color: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		from_value!(
+			Onimbotv2reactionchangeChat { id : soft "id", dialog_id : soft "dialogId",
+			type_ : soft "type", name : soft "name", entity_type : soft "entityType",
+			owner : soft "owner", avatar : soft "avatar", color : soft "color", extra :
+			rest "", }
+		);
+		serialize_map!(
+			Onimbotv2reactionchangeChat { opt "id" id, opt "dialogId" dialog_id, opt
+			"type" type_, opt "name" name, opt "entityType" entity_type, opt "owner"
+			owner, opt "avatar" avatar, opt "color" color, rest "" extra }
+		);
+		/// The object `data.user` of `ONIMBOTV2REACTIONCHANGE`: `User`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2reactionchange>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Onimbotv2reactionchangeUser {
+			/// `id`: `integer`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub id: Option<i64>,
+			/// `active`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub active: Option<bool>,
+			/// `name`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub name: Option<String>,
+			/// `firstName`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub first_name: Option<String>,
+			/// `lastName`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub last_name: Option<String>,
+			/// `workPosition`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub work_position: Option<String>,
+			/// `color`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub color: Option<String>,
+			/// `avatar`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub avatar: Option<String>,
+			/// `gender`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub gender: Option<String>,
+			/// `birthday`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub birthday: Option<String>,
+			/// `extranet`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub extranet: Option<bool>,
+			/// `bot`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub bot: Option<bool>,
+			/// `connector`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub connector: Option<bool>,
+			/// `externalAuthId`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub external_auth_id: Option<String>,
+			/// `status`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub status: Option<String>,
+			/// `idle`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub idle: Option<bool>,
+			/// `lastActivityDate`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub last_activity_date: Option<String>,
+			/// `absent`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub absent: Option<bool>,
+			/// `departments`: `integer[]`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub departments: Vec<i64>,
+			/// `phones`: `boolean`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub phones: Option<bool>,
+			/// `type`: `string`, optional.
+			///
+			/// Read off the docs' example response (no table describes it): a value of another type is kept in `extra`.
+			pub type_: Option<String>,
+			/// The keys the docs do not describe, as sent: nothing is dropped.
+			pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		}
+		from_value!(
+			Onimbotv2reactionchangeUser { id : soft "id", active : soft "active", name :
+			soft "name", first_name : soft "firstName", last_name : soft "lastName",
+			work_position : soft "workPosition", color : soft "color", avatar : soft
+			"avatar", gender : soft "gender", birthday : soft "birthday", extranet : soft
+			"extranet", bot : soft "bot", connector : soft "connector", external_auth_id
+			: soft "externalAuthId", status : soft "status", idle : soft "idle",
+			last_activity_date : soft "lastActivityDate", absent : soft "absent",
+			departments : soft "departments", phones : soft "phones", type_ : soft
+			"type", extra : rest "", }
+		);
+		serialize_map!(
+			Onimbotv2reactionchangeUser { opt "id" id, opt "active" active, opt "name"
+			name, opt "firstName" first_name, opt "lastName" last_name, opt
+			"workPosition" work_position, opt "color" color, opt "avatar" avatar, opt
+			"gender" gender, opt "birthday" birthday, opt "extranet" extranet, opt "bot"
+			bot, opt "connector" connector, opt "externalAuthId" external_auth_id, opt
+			"status" status, opt "idle" idle, opt "lastActivityDate" last_activity_date,
+			opt "absent" absent, req "departments" departments, opt "phones" phones, opt
+			"type" type_, rest "" extra }
+		);
 		/// The `data` of the event `ONIMBOTV2REACTIONCHANGE`.
 		///
 		/// Scopes: `imbot`.
@@ -6278,11 +7294,11 @@ pub mod events {
 			/// `action`: `string`, optional.
 			pub action: Option<String>,
 			/// `message`: `Message`, optional.
-			pub message: ::serde_json::Value,
+			pub message: Option<Onimbotv2reactionchangeMessage>,
 			/// `chat`: `Chat`, optional.
-			pub chat: ::serde_json::Value,
+			pub chat: Option<Onimbotv2reactionchangeChat>,
 			/// `user`: `User`, optional.
-			pub user: ::serde_json::Value,
+			pub user: Option<Onimbotv2reactionchangeUser>,
 			/// `language`: `string`, optional.
 			pub language: Option<String>,
 			/// The keys the docs do not describe, as sent: nothing is dropped.
@@ -6296,7 +7312,7 @@ pub mod events {
 		);
 		serialize_map!(
 			Onimbotv2reactionchange { opt "bot" bot, opt "reaction" reaction, opt
-			"action" action, req "message" message, req "chat" chat, req "user" user, opt
+			"action" action, opt "message" message, opt "chat" chat, opt "user" user, opt
 			"language" language, rest "" extra }
 		);
 		deserialize_via_from_value!(Onimbotv2reactionchange);

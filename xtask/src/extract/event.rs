@@ -340,7 +340,11 @@ fn complete_from_example(fields: &mut Vec<Field>, example: &Value) -> Vec<String
     for (key, value) in map {
         if let Some(i) = crate::complete::describing_index(fields, key) {
             let f = &mut fields[i];
-            if let (Value::Object(_), true) = (value, f.ty.has_object()) {
+            // An object, or a named type the docs link elsewhere
+            // (`Message`): the example's keys are its fields, as for
+            // method results.
+            let holds_object = f.ty.has_object() || matches!(f.ty, Type::Ref(_));
+            if let (Value::Object(_), true) = (value, holds_object) {
                 let inner = complete_from_example(&mut f.fields, value);
                 added.extend(inner.into_iter().map(|k| format!("{key}.{k}")));
             }
