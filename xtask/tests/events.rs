@@ -270,3 +270,30 @@ fn a_page_of_several_events_gives_one_spec_per_section() {
     }
     insta::assert_snapshot!("event_sections", to_pretty_json(&events));
 }
+
+/// An event page that lists no scope takes the one scope of the method
+/// pages in its folder, with a `scope_from_folder` diagnostic.
+#[test]
+fn an_event_page_without_scope_takes_its_folders_method_scope() {
+    let read = |p: &Path| fs::read_to_string(p).expect("fixture page");
+    let pages = vec![
+        xtask::regen::Page {
+            rel: "api-reference/widgets/events/gadget-v2-events.html".into(),
+            html: read(&dir().join("gadget-v2-events.html")),
+        },
+        xtask::regen::Page {
+            rel: "api-reference/widgets/events/landing-role-enable.html".into(),
+            html: read(
+                &Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("tests/fixtures/pages/landing-role-enable.html"),
+            ),
+        },
+    ];
+    let ex = xtask::regen::extract_pages(&pages, &indicatif::ProgressBar::hidden());
+    assert_eq!(ex.events.len(), 2);
+    for e in &ex.events {
+        assert_eq!(e.scopes, ["landing"]);
+        assert_eq!(e.folder(), "landing");
+        assert!(has(e, DiagnosticKind::ScopeFromFolder));
+    }
+}
