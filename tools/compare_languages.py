@@ -17,9 +17,15 @@ documented in both languages is "shared". For each shared method:
   the same name, required flag, type and allowed values;
 - deprecated and paged flags, and the presence of a result, are compared too.
 
-Prints the shares and, with -v, every method that disagrees and how. With
---check, exits 1 when parameters or errors agree for less than 98% of the
-shared methods. Standard library only.
+Event specs (`<scope>/events/<EVENT>.json`) are matched by event name; for
+each shared event the fields of `data` (as types above), who may subscribe
+(a code, the same in both languages), the scopes, the deprecated flag and
+the type of `data` are compared.
+
+Prints the shares and, with -v, every method or event that disagrees and
+how. With --check, exits 1 when parameters or errors agree for less than
+98% of the shared methods, or event data fields or subscribers for less
+than 98% of the shared events. Standard library only.
 """
 
 import argparse
@@ -30,17 +36,59 @@ from collections import Counter
 
 
 def load(root):
-    specs = {}
+    specs, events = {}, {}
     for folder, _, files in os.walk(root):
         for f in files:
             if not f.endswith(".json") or folder == root:
                 continue
             with open(os.path.join(folder, f), encoding="utf-8") as fh:
                 spec = json.load(fh)
+            if "event" in spec and "method" not in spec:
+                events[spec["event"]] = spec
             if "method" not in spec:
                 continue
             specs[(spec["method"], spec.get("version", "2"))] = spec
-    return specs
+    return specs, events
+
+
+EVENT_CHECKS = {
+    "data fields": lambda s: fields_key(s.get("data"), "data"),
+    "subscribers": lambda s: s.get("subscribers"),
+    "scopes": lambda s: s.get("scopes", []),
+    "deprecated": lambda s: bool(s.get("deprecated")),
+    "data type": lambda s: json.dumps(s.get("data_type"), sort_keys=True),
+}
+
+
+def compare_events(ref, other, ref_name, other_name, verbose):
+    """Print the event shares; the names of the checks below 98%."""
+    shared = sorted(set(ref) & set(other))
+    print(f"events: {len(ref)} in {ref_name}, {len(other)} in {other_name}, {len(shared)} in both")
+    agree = Counter()
+    differ = []
+    for e in shared:
+        for name, f in EVENT_CHECKS.items():
+            a, b = f(ref[e]), f(other[e])
+            if a == b:
+                agree[name] += 1
+            else:
+                differ.append((name, e, a, b))
+    for name in EVENT_CHECKS:
+        print(f"{'event ' + name + ' agree:':<26} {agree[name]:>5} of {len(shared)} ({pct(agree[name], len(shared)):.2f}%)")
+    if verbose:
+        for e in sorted(set(ref) - set(other)):
+            print(f"event only in {ref_name}: {e}")
+        for e in sorted(set(other) - set(ref)):
+            print(f"event only in {other_name}: {e}")
+        for name, e, a, b in differ:
+            if isinstance(a, set):
+                detail = f"-{sorted(a - b)[:3]} +{sorted(b - a)[:3]}"
+            else:
+                detail = f"{a} vs {b}"
+            print(f"event {name} differ: {e}: {detail}")
+    if not ref:
+        return []
+    return [n for n in ("data fields", "subscribers") if pct(agree[n], len(shared)) < 98.0]
 
 
 def params_key(spec):
@@ -90,7 +138,7 @@ def main():
     ap.add_argument("--check", action="store_true", help="exit 1 below 98%% on params or errors")
     args = ap.parse_args()
 
-    ref, other = load(args.reference), load(args.other)
+    (ref, ref_events), (other, other_events) = load(args.reference), load(args.other)
     # The API ignores the case of a method name, and the two languages'
     # titles do not always spell it alike (`sale.order.getFields`): such a
     # pair is one method, counted apart.
@@ -152,8 +200,10 @@ def main():
                 else:
                     detail = f"{a} vs {b}"
                 print(f"{name} differ: {ident(key)}: {detail}")
+    low_events = compare_events(ref_events, other_events, args.reference, args.other, args.verbose)
     if args.check:
         low = [n for n in ("params", "errors") if pct(agree[n], len(shared)) < 98.0]
+        low += [f"event {n}" for n in low_events]
         if low or not shared:
             print(f"FAIL: below 98%: {', '.join(low) or 'no shared methods'}", file=sys.stderr)
             return 1

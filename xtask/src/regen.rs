@@ -145,8 +145,10 @@ pub fn extract_pages(pages: &[Page], progress: &ProgressBar) -> Extraction {
     };
     for out in outcomes {
         entities.extend(out.entities);
-        if let Some(ev) = out.event {
+        if !out.events.is_empty() {
             stats.event_pages += 1;
+        }
+        for ev in out.events {
             events_by_name.entry(ev.event.clone()).or_default().push(ev);
         }
         for e in out.system_errors {
@@ -186,7 +188,8 @@ pub fn extract_pages(pages: &[Page], progress: &ProgressBar) -> Extraction {
         specs.push(kept);
     }
     specs.sort_by_key(MethodSpec::rel_path);
-    let events = dedup_events(events_by_name, lang, &mut stats);
+    let mut events = dedup_events(events_by_name, lang, &mut stats);
+    scope_from_folder(&mut events, &specs);
     // Pages arrive in path order, so the first entity of a name wins
     // whatever the thread schedule was.
     let index = crate::link::Index::new(&entities);
@@ -252,6 +255,42 @@ fn dedup_events(
     }
     events.sort_by_key(EventSpec::rel_path);
     events
+}
+
+/// An event whose page lists no scope takes the one scope that every
+/// method page in the same docs folder lists (the event formats page of
+/// `imbot.v2` beside `imbot.v2.Event.get`), with a `scope_from_folder`
+/// diagnostic; where the folder has no method page or its pages disagree,
+/// the event keeps none (its folder is then the docs folder).
+fn scope_from_folder(events: &mut [EventSpec], specs: &[MethodSpec]) {
+    fn dir(url: &str) -> &str {
+        let page = url.split('#').next().unwrap_or(url);
+        page.rsplit_once('/').map_or("", |(d, _)| d)
+    }
+    let mut by_dir: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
+    for s in specs {
+        let scope = s.scopes.first().map_or("", String::as_str);
+        by_dir.entry(dir(&s.url)).or_default().insert(scope);
+    }
+    for e in events.iter_mut().filter(|e| e.scopes.is_empty()) {
+        let Some(scopes) = by_dir.get(dir(&e.url)) else {
+            continue;
+        };
+        let [scope] = scopes.iter().collect::<Vec<_>>()[..] else {
+            continue;
+        };
+        if scope.is_empty() {
+            continue;
+        }
+        e.scopes = vec![scope.to_string()];
+        e.diagnostics.push(Diagnostic {
+            kind: DiagnosticKind::ScopeFromFolder,
+            at: "scopes".to_string(),
+            detail: scope.to_string(),
+        });
+        e.diagnostics.sort();
+    }
+    events.sort_by_key(EventSpec::rel_path);
 }
 
 /// Fields at every depth whose type is concrete (not `any`).

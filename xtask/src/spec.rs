@@ -245,6 +245,13 @@ pub enum DiagnosticKind {
     /// lists the entity's own fields, they became the entity named in
     /// `detail`.
     DescriptorMap,
+    /// An event page says who may subscribe in words outside the known set
+    /// ([`Subscribers`]); the spec says nothing there (the words are not
+    /// copied).
+    UnknownSubscribers,
+    /// An event page lists no scope; the scope is the one that every
+    /// method page in the same docs folder lists (`detail`).
+    ScopeFromFolder,
 }
 
 impl DiagnosticKind {
@@ -269,6 +276,8 @@ impl DiagnosticKind {
             Self::DescriptorMap => "descriptor_map",
             Self::HeaderlessTable => "headerless_table",
             Self::ExampleContradicts => "example_contradicts",
+            Self::UnknownSubscribers => "unknown_subscribers",
+            Self::ScopeFromFolder => "scope_from_folder",
         }
     }
 }
@@ -315,9 +324,11 @@ pub struct EventSpec {
     pub event: String,
     /// Permission scopes as the page lists them (may be empty).
     pub scopes: Vec<String>,
-    /// Who may subscribe, as the page says it (`any user`), when it says.
+    /// Who may subscribe, when the page says it in words the extractor
+    /// knows (`extract::words::subscribers`); other words are an
+    /// `unknown_subscribers` diagnostic.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subscribers: Option<String>,
+    pub subscribers: Option<Subscribers>,
     /// The page on the published docs site.
     pub url: String,
     /// The page sits in an outdated/deprecated folder or carries a deprecation note.
@@ -336,6 +347,29 @@ pub struct EventSpec {
     /// written to a spec.
     #[serde(skip)]
     pub examples: Vec<serde_json::Value>,
+}
+
+/// Who may subscribe to an event: a closed set, written as short codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Subscribers {
+    /// Every user of the account.
+    AnyUser,
+    /// The users of the application that registered the chat bot.
+    BotOwner,
+    /// Users with access to e-signature for HR (KEDO, `sign.b2e`).
+    SignB2eAccess,
+}
+
+impl Subscribers {
+    /// The code as written in specs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AnyUser => "any_user",
+            Self::BotOwner => "bot_owner",
+            Self::SignB2eAccess => "sign_b2e_access",
+        }
+    }
 }
 
 /// The folder below a scope folder that holds its event specs.

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use xtask::diff::{self, Class, SpecTree, Status};
 use xtask::extract;
-use xtask::spec::{to_pretty_json, DiagnosticKind, EventSpec};
+use xtask::spec::{to_pretty_json, DiagnosticKind, EventSpec, Subscribers};
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/events")
@@ -16,7 +16,8 @@ fn dir() -> PathBuf {
 fn event(file: &str) -> EventSpec {
     let html = fs::read_to_string(dir().join(file)).expect("fixture page");
     extract::extract(&format!("api-reference/widgets/events/{file}"), &html)
-        .event
+        .events
+        .pop()
         .unwrap_or_else(|| panic!("{file}: no event spec"))
 }
 
@@ -45,7 +46,7 @@ fn handler_table_gives_data_fields() {
     let e = event("on-widget-add.html");
     assert_eq!(e.event, "ONWIDGETADD");
     assert_eq!(e.scopes, ["widgets"]);
-    assert_eq!(e.subscribers.as_deref(), Some("any user"));
+    assert_eq!(e.subscribers, Some(Subscribers::AnyUser));
     assert_eq!(e.rel_path(), "widgets/events/ONWIDGETADD.json");
     let fields = &e.data[0];
     assert_eq!(fields.name, "FIELDS");
@@ -89,16 +90,16 @@ fn unreadable_data_is_a_diagnostic() {
 fn pages_outside_api_reference_and_method_pages_give_no_event() {
     let html = fs::read_to_string(dir().join("on-widget-add.html")).expect("fixture");
     assert!(extract::extract("tutorials/widgets.html", &html)
-        .event
-        .is_none());
+        .events
+        .is_empty());
     let method = fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pages/landing-role-enable.html"),
     )
     .expect("fixture");
     assert!(
         extract::extract("api-reference/landing/role/x.html", &method)
-            .event
-            .is_none()
+            .events
+            .is_empty()
     );
 }
 
@@ -229,4 +230,70 @@ fn corpus_example_payloads_are_described() {
     );
     assert!(total > 0, "no example payloads found on event pages");
     assert!(pct >= 99.0, "{ok} of {total} payloads described");
+}
+
+/// A page whose level-2 headings name events: one spec per section, its
+/// fields from the section's table (sub-tables by anchor), its example
+/// showing `data` alone, the URL with the section's anchor.
+#[test]
+fn a_page_of_several_events_gives_one_spec_per_section() {
+    let file = "gadget-v2-events.html";
+    let html = fs::read_to_string(dir().join(file)).expect("fixture page");
+    let events = extract::extract(&format!("api-reference/widgets/events/{file}"), &html).events;
+    let names: Vec<&str> = events.iter().map(|e| e.event.as_str()).collect();
+    assert_eq!(names, ["ONGADGETV2ADD", "ONGADGETV2PART"]);
+    let add = &events[0];
+    assert!(add.url.ends_with("gadget-v2-events.html#ongadgetv2add"));
+    let keys: Vec<&str> = add.data.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(keys, ["keeper", "gadgetId", "shade", "shelf"]);
+    assert!(add.data[3].from_example);
+    // The linked keeper section has no table: its keys come from the example.
+    let keeper: Vec<&str> = add.data[0].fields.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(keeper, ["id", "nick"]);
+    assert_eq!(add.examples.len(), 1);
+    assert_eq!(add.examples[0]["event"], "ONGADGETV2ADD");
+    let part = &events[1];
+    assert!(part.examples.is_empty());
+    assert_eq!(part.data[1].name, "part");
+    let fields: Vec<&str> = part.data[1]
+        .fields
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
+    assert_eq!(fields, ["slot", "kind"]);
+    for e in &events {
+        // Said in words outside the known set: a diagnostic, no copy.
+        assert_eq!(e.subscribers, None);
+        assert!(has(e, DiagnosticKind::UnknownSubscribers));
+        assert!(!to_pretty_json(e).contains("keeper of the gadget"));
+        assert_eq!(e.folder(), "widgets");
+    }
+    insta::assert_snapshot!("event_sections", to_pretty_json(&events));
+}
+
+/// An event page that lists no scope takes the one scope of the method
+/// pages in its folder, with a `scope_from_folder` diagnostic.
+#[test]
+fn an_event_page_without_scope_takes_its_folders_method_scope() {
+    let read = |p: &Path| fs::read_to_string(p).expect("fixture page");
+    let pages = vec![
+        xtask::regen::Page {
+            rel: "api-reference/widgets/events/gadget-v2-events.html".into(),
+            html: read(&dir().join("gadget-v2-events.html")),
+        },
+        xtask::regen::Page {
+            rel: "api-reference/widgets/events/landing-role-enable.html".into(),
+            html: read(
+                &Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("tests/fixtures/pages/landing-role-enable.html"),
+            ),
+        },
+    ];
+    let ex = xtask::regen::extract_pages(&pages, &indicatif::ProgressBar::hidden());
+    assert_eq!(ex.events.len(), 2);
+    for e in &ex.events {
+        assert_eq!(e.scopes, ["landing"]);
+        assert_eq!(e.folder(), "landing");
+        assert!(has(e, DiagnosticKind::ScopeFromFolder));
+    }
 }

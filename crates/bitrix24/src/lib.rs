@@ -11,7 +11,7 @@
 //! crates of their own (`bitrix24-gen-*`, in parallel and cached one by one) and
 //! re-exported here under the same paths.
 //!
-//! Events: 189 documented events have a payload type in their scope's `events`
+//! Events: 202 documented events have a payload type in their scope's `events`
 //! module (`crm::events::OnCrmDealAdd`), and [`Event`] is the enum over all of them.
 #![cfg_attr(
 	all(feature = "landing", feature = "documentgenerator"),

@@ -1,7 +1,7 @@
 //! The items of one method: its params type, nested types, enums, result,
 //! error codes and trait impls.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{bail, Result};
 use proc_macro2::{Ident, TokenStream};
@@ -841,34 +841,91 @@ pub struct EventItems {
     pub items: Vec<TokenStream>,
 }
 
-/// The Rust name of an event's payload: the words of its page's file name
-/// (`on-crm-deal-add` → `OnCrmDealAdd`) when they spell the event's name,
-/// else the name itself in camel case.
-pub fn event_type_name(ev: &EventSpec) -> String {
-    let slug = ev
-        .url
-        .rsplit('/')
-        .next()
-        .unwrap_or_default()
-        .trim_end_matches(".html");
+/// The words of an event page's file name when they spell the event's name
+/// (`on-crm-deal-add` for `ONCRMDEALADD`), lower case.
+fn slug_words(ev: &EventSpec) -> Option<Vec<String>> {
+    let slug = ev.url.rsplit('/').next()?.strip_suffix(".html")?;
     let squashed = |s: &str| -> String {
         s.chars()
             .filter(char::is_ascii_alphanumeric)
             .collect::<String>()
-            .to_ascii_uppercase()
+            .to_ascii_lowercase()
     };
-    if !slug.is_empty() && squashed(slug) == squashed(&ev.event) {
-        camel_ident(&slug.to_ascii_lowercase())
-    } else {
-        camel_ident(&ev.event.to_ascii_lowercase())
+    (!slug.is_empty() && squashed(slug) == squashed(&ev.event)).then(|| {
+        slug.split('-')
+            .filter(|w| !w.is_empty())
+            .map(str::to_ascii_lowercase)
+            .collect()
+    })
+}
+
+/// The words of every event name that its page's file name spells, and of
+/// every method name (`im.v2.Chat.Message.Reaction.add`): what
+/// [`event_type_name`] splits the other event names with.
+pub fn event_words<'a>(
+    events: impl IntoIterator<Item = &'a EventSpec>,
+    methods: impl IntoIterator<Item = &'a MethodSpec>,
+) -> BTreeSet<String> {
+    let from_methods = methods
+        .into_iter()
+        .flat_map(|m| crate::naming::words(&m.method.replace('.', "_")));
+    events
+        .into_iter()
+        .filter_map(slug_words)
+        .flatten()
+        .chain(from_methods)
+        .map(|w| w.to_ascii_lowercase())
+        .filter(|w| w.len() > 1 && w.chars().all(|c| c.is_ascii_lowercase()))
+        .collect()
+}
+
+/// The Rust name of an event's payload: the words of its page's file name
+/// (`on-crm-deal-add` → `OnCrmDealAdd`) when they spell the event's name;
+/// else the name split into the `words` other events' pages spell, longest
+/// first, a run no word starts being a word of its own
+/// (`ONIMBOTV2MESSAGEADD` → `OnImbotV2MessageAdd`).
+pub fn event_type_name(ev: &EventSpec, words: &BTreeSet<String>) -> String {
+    if let Some(ws) = slug_words(ev) {
+        return camel_ident(&ws.join("-"));
     }
+    let name: Vec<char> = ev
+        .event
+        .to_ascii_lowercase()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    let word_at = |i: usize| -> Option<usize> {
+        words
+            .iter()
+            .map(|w| w.chars().collect::<Vec<char>>())
+            .filter(|w| name[i..].starts_with(w))
+            .map(|w| w.len())
+            .max()
+    };
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < name.len() {
+        let len = word_at(i).unwrap_or_else(|| {
+            (i + 1..name.len())
+                .find(|&j| word_at(j).is_some())
+                .unwrap_or(name.len())
+                - i
+        });
+        parts.push(name[i..i + len].iter().collect());
+        i += len;
+    }
+    camel_ident(&parts.join("-"))
 }
 
 /// Generates one event's payload type. `data` documented with fields is a
 /// struct (the documented fields typed, the rest in `extra`); `data`
 /// documented as one value, or not at all, is a newtype around that value.
-pub fn event(ev: &EventSpec, entities: &EntityNames) -> Result<EventItems> {
-    let type_name = event_type_name(ev);
+pub fn event(
+    ev: &EventSpec,
+    entities: &EntityNames,
+    words: &BTreeSet<String>,
+) -> Result<EventItems> {
+    let type_name = event_type_name(ev, words);
     let module = snake_ident(&type_name);
     let spec = MethodSpec {
         method: ev.event.clone(),
@@ -1307,5 +1364,45 @@ fn result_struct(ident: &Ident, doc: &[String], fields: &[FieldDef], root: bool)
 
         #de
         #ser
+    }
+}
+
+#[cfg(test)]
+mod event_name_tests {
+    use super::*;
+
+    fn ev(event: &str, url: &str) -> EventSpec {
+        serde_json::from_value(serde_json::json!({
+            "event": event, "scopes": [], "url": url, "data": []
+        }))
+        .expect("an event spec")
+    }
+
+    #[test]
+    fn names_come_from_the_page_or_the_words_other_pages_spell() {
+        let known = [
+            ev("ONIMBOTJOINCHAT", "https://x/on-imbot-join-chat.html"),
+            ev("ONIMBOTMESSAGEADD", "https://x/on-imbot-message-add.html"),
+            ev("ONIMCOMMANDADD", "https://x/on-im-command-add.html"),
+            ev(
+                "CATALOG.PRICE.ON.ADD",
+                "https://x/catalog-price-on-add.html",
+            ),
+        ];
+        let words = event_words(&known, &[]);
+        assert_eq!(event_type_name(&known[0], &words), "OnImbotJoinChat");
+        assert_eq!(event_type_name(&known[3], &words), "CatalogPriceOnAdd");
+        let section = ev(
+            "ONIMBOTV2MESSAGEADD",
+            "https://x/events.html#onimbotv2messageadd",
+        );
+        assert_eq!(event_type_name(&section, &words), "OnImbotV2MessageAdd");
+        let im = ev("ONIMV2JOINCHAT", "https://x/events.html#onimv2joinchat");
+        assert_eq!(event_type_name(&im, &words), "OnImV2JoinChat");
+        // No known word at all: the name as one word.
+        assert_eq!(
+            event_type_name(&ev("ONZZZ", "https://x/e.html#onzzz"), &BTreeSet::new()),
+            "Onzzz"
+        );
     }
 }

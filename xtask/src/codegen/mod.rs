@@ -62,11 +62,12 @@ pub fn generate(
             .events
             .push(ev);
     }
+    let words = items::event_words(events, specs);
     // Scopes are independent: each is built and printed on one thread
     // (token streams are not `Send`), all scopes in parallel.
     let rendered: Vec<(String, ScopeFile)> = groups
         .par_iter()
-        .map(|(ident, group)| (ident.clone(), scope_file(ident, group, &names)))
+        .map(|(ident, group)| (ident.clone(), scope_file(ident, group, &names, &words)))
         .collect();
     let mut texts: BTreeMap<String, (usize, Vec<String>)> = BTreeMap::new();
     let mut event_refs: Vec<events::EventRef> = Vec::new();
@@ -220,7 +221,12 @@ struct ScopeText {
 /// One scope's module file, or the specs that cannot become Rust.
 type ScopeFile = Result<ScopeText, Vec<String>>;
 
-fn scope_file(ident: &str, group: &Group<'_>, entities: &items::EntityNames) -> ScopeFile {
+fn scope_file(
+    ident: &str,
+    group: &Group<'_>,
+    entities: &items::EntityNames,
+    words: &std::collections::BTreeSet<String>,
+) -> ScopeFile {
     let mut scope = Scope::default();
     let mut errors = Vec::new();
     for spec in &group.methods {
@@ -240,7 +246,7 @@ fn scope_file(ident: &str, group: &Group<'_>, entities: &items::EntityNames) -> 
         if !scope.folders.contains(&folder) {
             scope.folders.push(folder);
         }
-        match items::event(ev, entities).and_then(|e| scope.root.add_event(e)) {
+        match items::event(ev, entities, words).and_then(|e| scope.root.add_event(e)) {
             Ok(type_name) => refs.push(events::EventRef {
                 scope: ident.to_string(),
                 event: ev.event.clone(),

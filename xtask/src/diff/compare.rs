@@ -371,8 +371,8 @@ fn diff_event(o: &EventSpec, n: &EventSpec) -> Vec<Change> {
             "",
             format!(
                 "who may subscribe: {} → {}",
-                o.subscribers.as_deref().unwrap_or("(not said)"),
-                n.subscribers.as_deref().unwrap_or("(not said)")
+                o.subscribers.map_or("(not said)", |s| s.as_str()),
+                n.subscribers.map_or("(not said)", |s| s.as_str())
             ),
         );
     }

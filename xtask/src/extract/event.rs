@@ -1,4 +1,5 @@
-//! Event pages: one docs page → one [`EventSpec`].
+//! Event pages: one docs page → one [`EventSpec`], or one per section on a
+//! page whose level-2 headings are each an event's name (`## ONIMBOTV2JOINCHAT`).
 //!
 //! An event page names an event in its title (`onCrmDealAdd`,
 //! `CATALOG.PRICE.ON.ADD`) or shows, in an example, the payload a handler
@@ -26,7 +27,11 @@ pub fn is_candidate(html: &str) -> bool {
     {
         return true;
     }
-    html.contains("\"event\":") || html.contains("&quot;event&quot;:")
+    // A page of several events: a level-2 heading whose anchor is an
+    // event's name in lower case.
+    html.contains("\"event\":")
+        || html.contains("&quot;event&quot;:")
+        || html.contains("<h2 id=\"on")
 }
 
 /// An event name as the docs write it: `onCrmDealAdd`, `ONCRMDEALADD`,
@@ -89,12 +94,50 @@ fn payloads(raw: &RawPage) -> (Vec<Value>, bool) {
     (out, invalid)
 }
 
+/// Read an event page: one spec per event section on a page whose level-2
+/// headings name two or more events ([`event_sections`]), else the page's
+/// one event; empty when the page documents none.
+pub fn interpret_all(lang: Lang, rel_path: &str, raw: &RawPage) -> Vec<EventSpec> {
+    if !is_reference_page(rel_path) {
+        return Vec::new();
+    }
+    let sections = event_sections(raw);
+    if sections.len() >= 2 {
+        return sections
+            .into_iter()
+            .map(|(h, event, id)| interpret_section(lang, rel_path, raw, h, event, &id))
+            .collect();
+    }
+    interpret(lang, rel_path, raw).into_iter().collect()
+}
+
+/// Tutorials and settings pages show payloads of events documented under
+/// `api-reference/`; an index page is an overview.
+fn is_reference_page(rel_path: &str) -> bool {
+    let stem = rel_path.rsplit('/').next().unwrap_or_default();
+    !stem.starts_with("index.") && rel_path.starts_with("api-reference/")
+}
+
+/// The level-2 headings whose whole text is an event's name: (block index,
+/// the name in upper case, the heading's anchor).
+pub fn event_sections(raw: &RawPage) -> Vec<(usize, String, String)> {
+    raw.blocks
+        .iter()
+        .enumerate()
+        .filter_map(|(i, b)| match b {
+            Block::Heading { level: 2, id, text } => {
+                let word = text.trim().trim_matches('`');
+                (!word.contains(char::is_whitespace) && is_event_name(word))
+                    .then(|| (i, word.to_ascii_uppercase(), id.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// Read an event page; `None` when the page documents no event.
 pub fn interpret(lang: Lang, rel_path: &str, raw: &RawPage) -> Option<EventSpec> {
-    let stem = rel_path.rsplit('/').next().unwrap_or_default();
-    // Tutorials and settings pages show payloads of events documented
-    // under `api-reference/`.
-    if stem.starts_with("index.") || !rel_path.starts_with("api-reference/") {
+    if !is_reference_page(rel_path) {
         return None;
     }
     let words: Vec<&str> = raw.title.split_whitespace().map(title_word).collect();
@@ -122,6 +165,73 @@ pub fn interpret(lang: Lang, rel_path: &str, raw: &RawPage) -> Option<EventSpec>
     if invalid {
         cx.diag(DiagnosticKind::InvalidExampleJson, "data", "");
     }
+    // The table under "What the Handler Receives", else under a
+    // "Parameters" heading, else (older pages) before any heading.
+    let handler = cx.find_heading(|level, t| level <= 3 && vocab::is_handler_heading(t));
+    let params = cx.find_heading(|level, t| level <= 3 && vocab::is_params_heading(t));
+    let before_h2 = 0..cx
+        .find_heading(|level, _| level == 2)
+        .unwrap_or(raw.blocks.len());
+    let ranges: Vec<_> = [handler, params]
+        .into_iter()
+        .flatten()
+        .map(|h| cx.section(h))
+        .chain(std::iter::once(before_h2))
+        .collect();
+    let data = data_fields(&mut cx, ranges);
+    let url = format!("{}{rel_path}", lang.site());
+    Some(finish(cx, event, url, data, examples))
+}
+
+/// One event section of a page of several: its fields from the section's
+/// table (sub-tables by anchor anywhere on the page), its examples from the
+/// section's JSON blocks (a block showing `data` alone counts as `data`),
+/// the scopes, subscribers and deprecation from the page's introduction.
+fn interpret_section(
+    lang: Lang,
+    rel_path: &str,
+    raw: &RawPage,
+    heading: usize,
+    event: String,
+    id: &str,
+) -> EventSpec {
+    let mut cx = Context::new(raw, rel_path);
+    let range = cx.section(heading);
+    let mut examples = Vec::new();
+    for b in &raw.blocks[range.clone()] {
+        let Block::Code { lang, text } = b else {
+            continue;
+        };
+        if !(lang.is_empty() || lang == "json") || !text.trim_start().starts_with('{') {
+            continue;
+        }
+        match serde_json::from_str::<Value>(text) {
+            Ok(v @ Value::Object(_)) => {
+                let payload = match v.get("event").and_then(Value::as_str) {
+                    Some(_) => v,
+                    None => serde_json::json!({ "event": event, "data": v }),
+                };
+                examples.push(payload);
+            }
+            Ok(_) => {}
+            Err(_) => cx.diag(DiagnosticKind::InvalidExampleJson, "data", ""),
+        }
+    }
+    let data = data_fields(&mut cx, vec![range]);
+    let url = format!("{}{rel_path}#{id}", lang.site());
+    finish(cx, event, url, data, examples)
+}
+
+/// The spec from what was read: the page's introduction gives scopes,
+/// subscribers and deprecation; the examples complete `data`.
+fn finish(
+    mut cx: Context<'_>,
+    event: String,
+    url: String,
+    data: Option<(Vec<Field>, Option<Type>)>,
+    examples: Vec<Value>,
+) -> EventSpec {
+    let raw = cx.raw;
     let first_h2 = raw
         .blocks
         .iter()
@@ -129,12 +239,19 @@ pub fn interpret(lang: Lang, rel_path: &str, raw: &RawPage) -> Option<EventSpec>
         .unwrap_or(raw.blocks.len());
     let intro = &raw.blocks[..first_h2];
     let scopes = page::scopes(intro);
-    let subscribers = intro.iter().find_map(|b| match b {
-        Block::Quote(lines) => lines
-            .iter()
-            .find_map(|l| vocab::subscribers(&l.text).map(str::to_string)),
+    let phrase = intro.iter().find_map(|b| match b {
+        Block::Quote(lines) => lines.iter().find_map(|l| vocab::subscribers(&l.text)),
         _ => None,
     });
+    let subscribers = match phrase {
+        Some(Some(s)) => Some(s),
+        Some(None) => {
+            cx.diag(DiagnosticKind::UnknownSubscribers, "subscribers", "");
+            None
+        }
+        None => None,
+    };
+    let rel_path = cx.rel_path;
     let deprecated = rel_path
         .split('/')
         .any(|seg| seg == "outdated" || seg == "deprecated")
@@ -143,7 +260,7 @@ pub fn interpret(lang: Lang, rel_path: &str, raw: &RawPage) -> Option<EventSpec>
             _ => false,
         });
 
-    let (data, data_type) = match data_fields(&mut cx, raw.blocks.len()) {
+    let (data, data_type) = match data {
         Some((fields, ty)) => (Some(fields), ty),
         None => (None, None),
     };
@@ -167,33 +284,26 @@ pub fn interpret(lang: Lang, rel_path: &str, raw: &RawPage) -> Option<EventSpec>
     let mut diagnostics: Vec<_> = std::mem::take(&mut cx.diagnostics);
     diagnostics.sort();
     diagnostics.dedup();
-    Some(EventSpec {
+    EventSpec {
         event,
         scopes,
         subscribers,
-        url: format!("{}{rel_path}", lang.site()),
+        url,
         deprecated,
         data_type,
         data,
         diagnostics,
         examples,
-    })
+    }
 }
 
-/// The fields of `data` from the page's tables, and the type of `data`
-/// where the table gives it one that is no object; `None` when no table
-/// describes them.
-fn data_fields(cx: &mut Context<'_>, blocks: usize) -> Option<(Vec<Field>, Option<Type>)> {
-    // The table under "What the Handler Receives", else under a
-    // "Parameters" heading, else (older pages) before any heading.
-    let handler = cx.find_heading(|level, t| level <= 3 && vocab::is_handler_heading(t));
-    let params = cx.find_heading(|level, t| level <= 3 && vocab::is_params_heading(t));
-    let before_h2 = 0..cx.find_heading(|level, _| level == 2).unwrap_or(blocks);
-    let ranges = [handler, params]
-        .into_iter()
-        .flatten()
-        .map(|h| cx.section(h))
-        .chain(std::iter::once(before_h2));
+/// The fields of `data` from the first parameter table in `ranges` (tried
+/// in order), and the type of `data` where the table gives it one that is
+/// no object; `None` when no table describes them.
+fn data_fields(
+    cx: &mut Context<'_>,
+    ranges: Vec<std::ops::Range<usize>>,
+) -> Option<(Vec<Field>, Option<Type>)> {
     let mut table = None;
     for range in ranges {
         table = cx
@@ -230,7 +340,11 @@ fn complete_from_example(fields: &mut Vec<Field>, example: &Value) -> Vec<String
     for (key, value) in map {
         if let Some(i) = crate::complete::describing_index(fields, key) {
             let f = &mut fields[i];
-            if let (Value::Object(_), true) = (value, f.ty.has_object()) {
+            // An object, or a named type the docs link elsewhere
+            // (`Message`): the example's keys are its fields, as for
+            // method results.
+            let holds_object = f.ty.has_object() || matches!(f.ty, Type::Ref(_));
+            if let (Value::Object(_), true) = (value, holds_object) {
                 let inner = complete_from_example(&mut f.fields, value);
                 added.extend(inner.into_iter().map(|k| format!("{key}.{k}")));
             }

@@ -29,8 +29,9 @@ pub struct PageOutcome {
     pub system_errors: Vec<ErrorSpec>,
     /// Entities the page documents (data types, a fields page).
     pub entities: Vec<page::Entity>,
-    /// The event spec, if this is an event page.
-    pub event: Option<EventSpec>,
+    /// The event specs: one for an event page, one per event section on a
+    /// page of several events, none otherwise.
+    pub events: Vec<EventSpec>,
 }
 
 /// Extract one page, in the language its title is written in
@@ -51,7 +52,7 @@ pub fn extract_in(lang: Lang, rel_path: &str, html: &str) -> PageOutcome {
         }
         let raw = dom::parse(html);
         return PageOutcome {
-            event: event::interpret(lang, rel_path, &raw),
+            events: event::interpret_all(lang, rel_path, &raw),
             ..PageOutcome::default()
         };
     }
@@ -65,7 +66,7 @@ pub fn extract_in(lang: Lang, rel_path: &str, html: &str) -> PageOutcome {
         out.entities = page::entities(rel_path, &raw);
     }
     if out.spec.is_none() && event_candidate {
-        out.event = event::interpret(lang, rel_path, &raw);
+        out.events = event::interpret_all(lang, rel_path, &raw);
     }
     out
 }

@@ -179,7 +179,7 @@ pub fn interpret(lang: Lang, rel_path: &str, raw: &RawPage, examples: &Examples)
         }),
         system_errors,
         entities,
-        event: None,
+        events: Vec::new(),
     }
 }
 
@@ -716,9 +716,9 @@ pub(super) fn classify(rows: &[Vec<Cell>]) -> TableKind {
 }
 
 pub(super) struct Context<'a> {
-    raw: &'a RawPage,
+    pub(super) raw: &'a RawPage,
     /// The page's path below the docs root, for links to other pages.
-    rel_path: &'a str,
+    pub(super) rel_path: &'a str,
     /// Heading id → block index.
     anchors: HashMap<&'a str, usize>,
     pub(super) diagnostics: Vec<Diagnostic>,

@@ -12,6 +12,8 @@
 //! [`Lang`] is the language of a corpus, detected from its page titles; it
 //! gives the docs site that spec URLs point to.
 
+use crate::spec::Subscribers;
+
 /// The language a docs corpus is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
 pub enum Lang {
@@ -345,29 +347,91 @@ pub fn is_handler_heading(t: &str) -> bool {
         || t == "параметры обработчика события"
 }
 
-/// The text after "Who can subscribe:" / "Кто может подписаться:" in a
-/// line of the page's introduction.
-pub fn subscribers(t: &str) -> Option<&str> {
+/// Who may subscribe, read from a line of the page's introduction that
+/// says "Who can subscribe:" / "Кто может подписаться:": `None` when the
+/// line does not say it, `Some(None)` when it does in words outside
+/// [`SUBSCRIBERS`] (never copied), else the code.
+pub fn subscribers(t: &str) -> Option<Option<Subscribers>> {
     let folded = lower(t);
-    if !["who can subscribe", "кто может подписаться"]
+    let at = ["who can subscribe", "кто может подписаться"]
         .iter()
-        .any(|m| folded.contains(m))
-    {
+        .find_map(|m| folded.find(m).map(|i| i + m.len()))?;
+    let rest = folded[at..].trim_start_matches(|c: char| c == '*' || c == ':' || c.is_whitespace());
+    let phrase: String = rest
+        .replace('-', " ")
+        .chars()
+        .filter(|c| !matches!(c, '`' | '*' | '.' | ','))
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if phrase.is_empty() {
         return None;
     }
-    // The marker's last word in lower case in the original text, then the
-    // colon after it.
-    let at = ["ubscribe", "одписаться"]
-        .iter()
-        .find_map(|w| t.find(w).map(|i| i + w.len()))?;
-    let rest = t.get(at..)?;
-    let rest = rest.trim_start().strip_prefix(':').unwrap_or(rest).trim();
-    (!rest.is_empty()).then_some(rest)
+    let phrase = phrase.strip_prefix("a ").unwrap_or(&phrase);
+    Some(
+        SUBSCRIBERS
+            .iter()
+            .find(|(_, phrases)| phrases.contains(&phrase))
+            .map(|(code, _)| *code),
+    )
 }
+
+/// The words each language uses for who may subscribe, lowercased, with
+/// hyphens as spaces and punctuation and a leading "a " dropped.
+pub const SUBSCRIBERS: [(Subscribers, &[&str]); 3] = [
+    (Subscribers::AnyUser, &["any user", "любой пользователь"]),
+    (
+        Subscribers::BotOwner,
+        &[
+            "user of the application that registered the chat bot",
+            "users of the application that registered the chat bot",
+            "пользователь приложения которое зарегистрировало чат бота",
+        ],
+    ),
+    (
+        Subscribers::SignB2eAccess,
+        &[
+            "user with access to e signature for hr",
+            "user with access to kedo",
+            "пользователь с доступом к кэдо",
+        ],
+    ),
+];
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn subscribers_in_both_languages() {
+        let read = |t: &str| subscribers(t);
+        assert_eq!(
+            read("Who can subscribe: `any user`"),
+            Some(Some(Subscribers::AnyUser))
+        );
+        assert_eq!(
+            read("Кто может подписаться: любой пользователь"),
+            Some(Some(Subscribers::AnyUser))
+        );
+        assert_eq!(
+            read("Who can subscribe: a user of the application that registered the chat-bot"),
+            Some(Some(Subscribers::BotOwner))
+        );
+        assert_eq!(
+            read(
+                "Кто может подписаться: пользователь приложения, которое зарегистрировало чат-бота"
+            ),
+            Some(Some(Subscribers::BotOwner))
+        );
+        assert_eq!(
+            read("Кто может подписаться: пользователь с доступом к КЭДО"),
+            Some(Some(Subscribers::SignB2eAccess))
+        );
+        // Said, in words outside the set: known to be said, not copied.
+        assert_eq!(read("Who can subscribe: an administrator"), Some(None));
+        assert_eq!(read("Scope: crm"), None);
+    }
 
     #[test]
     fn language_of_titles() {
