@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Compile times of the generated code, two checkouts side by side, in one run:
 #   tools/compile_times.sh BASE_CHECKOUT BASE_TARGET NEW_CHECKOUT NEW_TARGET [REPEATS]
+# FEATURE_SETS (default "full crm landing") picks the feature sets timed;
+# ONLY_CHECKS=1 skips the user crate and the sizes.
 # For each feature set: clean the generated crates (every crate under
 # crates/ whose manifest regen wrote), then `cargo check -p bitrix24`, with
 # CARGO_INCREMENTAL=0 and dependencies already built; base and new
@@ -36,13 +38,18 @@ for side in "$base $base_target" "$new $new_target"; do
 done
 
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-for feats in full crm landing; do
+for feats in ${FEATURE_SETS:-full crm landing}; do
   for i in $(seq "$repeats"); do
     b=$(check "$base" "$base_target" "$feats")
     n=$(check "$new" "$new_target" "$feats")
     echo "--features $feats run $i: base ${b}s new ${n}s (load $(cut -d' ' -f1 /proc/loadavg))"
   done
 done
+
+if [ -n "${ONLY_CHECKS:-}" ]; then
+  echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  exit 0
+fi
 
 # A user crate: depends on bitrix24 with crm, changes one line, re-checks.
 for side in "base $base $base_target" "new $new $new_target"; do
