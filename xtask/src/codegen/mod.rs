@@ -282,16 +282,26 @@ fn scope_file(
         });
     }
     // Split by whole top-level modules, each measured as printed.
+    // Each module is printed once, alone (its size decides the cut), and a
+    // part's file is its doc then its modules' printed text: the same bytes
+    // as printing the part whole (prettyplease prints items one after
+    // another), without printing the scope a third time.
     let children = scope.root.child_tokens();
-    let mut sizes = Vec::with_capacity(children.len());
-    for c in &children {
-        let text = render(c.clone(), &path).map_err(|e| vec![format!("{path}: {e:#}")])?;
-        sizes.push(text.len());
+    let mut printed = Vec::with_capacity(children.len());
+    for c in children {
+        let text = render(c, &path).map_err(|e| vec![format!("{path}: {e:#}")])?;
+        let body = text
+            .strip_prefix(HEADER)
+            .and_then(|t| t.strip_prefix("\n\n"))
+            .unwrap_or(&text)
+            .to_string();
+        printed.push(body);
     }
+    let sizes: Vec<usize> = printed.iter().map(String::len).collect();
     let starts = layout::cut(&sizes, parts);
     let mut texts = Vec::with_capacity(starts.len());
     for (i, start) in starts.iter().enumerate() {
-        let end = starts.get(i + 1).copied().unwrap_or(children.len());
+        let end = starts.get(i + 1).copied().unwrap_or(printed.len());
         let names: Vec<&str> = scope
             .root
             .children
@@ -315,10 +325,11 @@ fn scope_file(
                 docs::code_list(names.iter().copied())
             ),
         ]);
-        let held = &children[*start..end];
-        texts.push(
-            render(quote!(#doc #(#held)*), &path).map_err(|e| vec![format!("{path}: {e:#}")])?,
-        );
+        let mut text = render(doc, &path).map_err(|e| vec![format!("{path}: {e:#}")])?;
+        for body in &printed[*start..end] {
+            text.push_str(body);
+        }
+        texts.push(text);
     }
     Ok(ScopeText {
         methods: scope.methods,
