@@ -279,3 +279,66 @@ fn offline_events_decode_into_the_same_variants() {
     assert_eq!(deal.fields.as_ref().and_then(|f| f.id), Some(42));
     assert!(typed.events[1].event_data.is_none());
 }
+
+/// Any JSON object as the `data` of every typed event: decoding never
+/// panics, and what decodes encodes back with every non-empty key.
+mod arbitrary {
+    use super::*;
+    use bitrix24_runtime::EventData;
+    use proptest::prelude::*;
+
+    fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            "[a-zA-Z0-9 ._-]{0,8}".prop_map(Value::from),
+            Just(Value::from("undefined")),
+            Just(Value::from("Y")),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map(
+                    prop_oneof![
+                        "[A-Z_]{1,8}",
+                        Just("FIELDS".to_string()),
+                        Just("ID".to_string()),
+                        Just("UF_CRM_1".to_string()),
+                    ],
+                    inner,
+                    0..5
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            // A fixed seed: the same 128 values on every run.
+            cases: 128,
+            rng_seed: prop::test_runner::RngSeed::Fixed(0x000E_4E27),
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+        #[test]
+        fn any_data_decodes_without_panic_and_keeps_its_keys(data in json()) {
+            let names = bitrix24::Event::names();
+            prop_assert!(names.len() >= 200, "only {} typed events", names.len());
+            for name in names {
+                let Ok(event) = bitrix24::Event::from_event(name, data.clone()) else {
+                    continue;
+                };
+                prop_assert_eq!(event.name(), name);
+                let again = serde_json::to_value(&event).expect("an event encodes");
+                let (mut want, mut got) = (Vec::new(), Vec::new());
+                key_paths(&data, "data", true, &mut want);
+                key_paths(&again, "data", false, &mut got);
+                for p in &want {
+                    prop_assert!(got.contains(p), "{}: `{}` lost", name, p);
+                }
+            }
+        }
+    }
+}

@@ -70,7 +70,7 @@ pub mod events {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/events/on-offline-event.html>
 		#[derive(Debug, Clone)]
-		pub struct OnOfflineEvent(pub Vec<::serde_json::Value>);
+		pub struct OnOfflineEvent(pub ::serde_json::Value);
 		event_newtype!(OnOfflineEvent);
 		event_payload!(OnOfflineEvent, "ONOFFLINEEVENT");
 	}

@@ -1324,7 +1324,7 @@ pub mod events {
 			/// `PERSONAL_BIRTHDAY`: `string`, optional.
 			pub personal_birthday: Option<String>,
 			/// `UF_DEPARTMENT`: `array | null`, optional.
-			pub uf_department: Option<Vec<::serde_json::Value>>,
+			pub uf_department: Option<::serde_json::Value>,
 			/// `DATE_REGISTER`: `string`, required in the docs.
 			pub date_register: Option<String>,
 			/// `WORK_POSITION`: `string`, optional.

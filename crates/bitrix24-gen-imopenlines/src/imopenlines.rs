@@ -7815,7 +7815,7 @@ pub mod events {
 			/// `text`: `string`, required in the docs.
 			pub text: Option<String>,
 			/// `files`: `array`, required in the docs.
-			pub files: Vec<::serde_json::Value>,
+			pub files: ::serde_json::Value,
 			/// `attach`: `string`, required in the docs.
 			pub attach: Option<String>,
 			/// `system`: `boolean`, required in the docs.
@@ -7868,7 +7868,7 @@ pub mod events {
 			/// `message`: `object`, required in the docs.
 			pub message: Option<OnOpenLineMessageAddDataMessage>,
 			/// `ref`: `array`, required in the docs.
-			pub ref_: Vec<::serde_json::Value>,
+			pub ref_: ::serde_json::Value,
 			/// `extra`: `object`, required in the docs.
 			///
 			/// Rust name `extra_2`: `extra` is the wire name `(the keys not modelled)`.

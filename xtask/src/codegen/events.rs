@@ -66,6 +66,14 @@ pub fn event_enum(events: &[EventRef]) -> Result<TokenStream> {
             #name => <crate::#s::events::#t as ::bitrix24_runtime::EventPayload>::from_data(data).map(Event::#t),
         }
     });
+    let listed = events.iter().map(|e| {
+        let scope = &e.scope;
+        let name = &e.event;
+        quote! {
+            #[cfg(feature = #scope)]
+            names.push(#name);
+        }
+    });
     let encode = events.iter().map(|e| {
         let scope = &e.scope;
         let t = format_ident!("{}", e.type_name);
@@ -112,6 +120,17 @@ pub fn event_enum(events: &[EventRef]) -> Result<TokenStream> {
                     #(#names)*
                     Event::Other { event, .. } => event,
                 }
+            }
+
+            /// The names of the events this build types (those of the
+            /// enabled scope features), in scope order: what
+            /// `event.bind` takes.
+            #[allow(clippy::vec_init_then_push)]
+            pub fn names() -> Vec<&'static str> {
+                #[allow(unused_mut)]
+                let mut names = Vec::new();
+                #(#listed)*
+                names
             }
         }
 

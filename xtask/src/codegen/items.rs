@@ -90,6 +90,9 @@ struct Defs<'a> {
     /// The path of the decoded value's root (`result`, an event's `data`):
     /// the struct there checks that the value is the documented object.
     root_path: &'static str,
+    /// An `array` the docs say nothing more of is any JSON value: event
+    /// payloads come form-encoded, where every PHP array is keyed.
+    loose_arrays: bool,
     names: BTreeMap<String, String>,
     items: Vec<TokenStream>,
     /// Fields of result structs, for `Paged`.
@@ -149,6 +152,7 @@ pub fn method(spec: &MethodSpec, entities: &EntityNames) -> Result<MethodItems> 
         defining: None,
         root_doc: None,
         root_path: "result",
+        loose_arrays: false,
         names: BTreeMap::new(),
         items: Vec::new(),
         result_fields: BTreeMap::new(),
@@ -576,6 +580,7 @@ impl Defs<'_> {
             // object: a parameter takes any JSON value (`complete.rs` made
             // those the examples show as objects `object`).
             Type::Array(inner) if **inner == Type::Any && side == Side::Params => Ty::Value,
+            Type::Array(inner) if **inner == Type::Any && self.loose_arrays => Ty::Value,
             Type::Array(inner) => Ty::Vec(Box::new(self.ty(inner, f, name, path, side)?)),
             Type::Ref(_) if !f.fields.is_empty() => self.struct_def(f, name, path, side)?,
             Type::Ref(r) => rust_type::reference(r),
@@ -812,6 +817,7 @@ pub fn entity(
         defining: Some(name),
         root_doc: Some(doc),
         root_path: "result",
+        loose_arrays: false,
         names: BTreeMap::new(),
         items: Vec::new(),
         result_fields: BTreeMap::new(),
@@ -967,6 +973,7 @@ pub fn event(
         defining: None,
         root_doc: None,
         root_path: "data",
+        loose_arrays: true,
         names: BTreeMap::new(),
         items: Vec::new(),
         result_fields: BTreeMap::new(),
@@ -976,6 +983,9 @@ pub fn event(
     let mut items = Vec::new();
     if ev.data.is_empty() {
         let inner = match &ev.data_type {
+            // A PHP array the docs say nothing more of may be a list or an
+            // object: any JSON value keeps both.
+            Some(Type::Array(item)) if **item == Type::Any => Ty::Value,
             Some(t) => {
                 let f = Field::new("data", t.clone());
                 defs.ty(t, &f, "Value", "data", Side::Result)?
