@@ -138,13 +138,7 @@ pub fn facade_lib_rs(
         (quote!(), quote!())
     };
     let core = format_ident!("{}", layout::rust_name(layout::CORE));
-    let n_of = |scope: &str| {
-        scopes
-            .iter()
-            .find(|(s, _)| s == scope)
-            .map_or(0, |(_, n)| *n)
-    };
-    let modules = scopes.iter().map(|(ident, _)| {
+    let modules = scopes.iter().map(|(ident, methods)| {
         let i = format_ident!("{}", ident);
         let crates: Vec<Ident> = layout::crates_of(plan, ident)
             .into_iter()
@@ -161,7 +155,7 @@ pub fn facade_lib_rs(
                     format!(
                         "Scope {} ({} methods), behind the feature {}.",
                         docs::code(ident),
-                        n_of(ident),
+                        methods,
                         docs::code(ident)
                     ),
                     String::new(),

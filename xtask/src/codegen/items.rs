@@ -146,18 +146,7 @@ pub(super) fn place(spec: &MethodSpec) -> (Vec<String>, String, String) {
 pub fn method(spec: &MethodSpec, entities: &EntityNames) -> Result<MethodItems> {
     let (namespace, type_name, module) = place(spec);
     let module_ident = format_ident!("{}", module);
-    let mut defs = Defs {
-        spec,
-        entities,
-        defining: None,
-        root_doc: None,
-        root_path: "result",
-        loose_arrays: false,
-        names: BTreeMap::new(),
-        items: Vec::new(),
-        result_fields: BTreeMap::new(),
-        needs_de: std::collections::BTreeSet::new(),
-    };
+    let mut defs = Defs::new(spec, entities);
     defs.claim("Error", "the error codes")?;
     let error = defs.error_codes()?;
 
@@ -410,6 +399,44 @@ fn paged_impl(
         }
     };
     Some((tokens, item_ty))
+}
+
+impl<'a> Defs<'a> {
+    /// Definitions for `spec`'s types: a method's result, no entity being
+    /// defined, usual docs.
+    fn new(spec: &'a MethodSpec, entities: &'a EntityNames) -> Self {
+        Defs {
+            spec,
+            entities,
+            defining: None,
+            root_doc: None,
+            root_path: "result",
+            loose_arrays: false,
+            names: BTreeMap::new(),
+            items: Vec::new(),
+            result_fields: BTreeMap::new(),
+            needs_de: std::collections::BTreeSet::new(),
+        }
+    }
+}
+
+/// The spec a shared entity or an event is generated under: only its name
+/// and docs page, which the doc comments and messages use.
+fn named_spec(name: &str, url: &str) -> MethodSpec {
+    MethodSpec {
+        method: name.to_string(),
+        version: RestVersion::V2,
+        scopes: Vec::new(),
+        url: url.to_string(),
+        deprecated: false,
+        paged: false,
+        params: Vec::new(),
+        result: None,
+        errors: Vec::new(),
+        diagnostics: Vec::new(),
+        examples: Vec::new(),
+        bodies: Vec::new(),
+    }
 }
 
 impl Defs<'_> {
@@ -776,20 +803,7 @@ pub fn entity(
     users: &[String],
     entities: &EntityNames,
 ) -> Result<Vec<TokenStream>> {
-    let spec = MethodSpec {
-        method: name.to_string(),
-        version: RestVersion::V2,
-        scopes: Vec::new(),
-        url: url.to_string(),
-        deprecated: false,
-        paged: false,
-        params: Vec::new(),
-        result: None,
-        errors: Vec::new(),
-        diagnostics: Vec::new(),
-        examples: Vec::new(),
-        bodies: Vec::new(),
-    };
+    let spec = named_spec(name, url);
     // The struct's own doc: the entity, where it comes from, who returns it.
     let shown: Vec<&str> = users.iter().take(8).map(String::as_str).collect();
     let more = users.len().saturating_sub(shown.len());
@@ -812,16 +826,9 @@ pub fn entity(
     doc.push(String::new());
     doc.push(format!("Docs: <{url}>"));
     let mut defs = Defs {
-        spec: &spec,
-        entities,
         defining: Some(name),
         root_doc: Some(doc),
-        root_path: "result",
-        loose_arrays: false,
-        names: BTreeMap::new(),
-        items: Vec::new(),
-        result_fields: BTreeMap::new(),
-        needs_de: std::collections::BTreeSet::new(),
+        ..Defs::new(&spec, entities)
     };
     let mut object = field.clone();
     object.ty = Type::Object;
@@ -933,20 +940,7 @@ pub fn event(
 ) -> Result<EventItems> {
     let type_name = event_type_name(ev, words);
     let module = snake_ident(&type_name);
-    let spec = MethodSpec {
-        method: ev.event.clone(),
-        version: RestVersion::V2,
-        scopes: ev.scopes.clone(),
-        url: ev.url.clone(),
-        deprecated: ev.deprecated,
-        paged: false,
-        params: Vec::new(),
-        result: None,
-        errors: Vec::new(),
-        diagnostics: Vec::new(),
-        examples: Vec::new(),
-        bodies: Vec::new(),
-    };
+    let spec = named_spec(&ev.event, &ev.url);
     let name = &ev.event;
     let mut doc = vec![
         format!("The `data` of the event {}.", docs::code(name)),
@@ -968,16 +962,9 @@ pub fn event(
         format!("Docs: <{}>", ev.url),
     ];
     let mut defs = Defs {
-        spec: &spec,
-        entities,
-        defining: None,
-        root_doc: None,
         root_path: "data",
         loose_arrays: true,
-        names: BTreeMap::new(),
-        items: Vec::new(),
-        result_fields: BTreeMap::new(),
-        needs_de: std::collections::BTreeSet::new(),
+        ..Defs::new(&spec, entities)
     };
     let ident = format_ident!("{}", type_name);
     let mut items = Vec::new();

@@ -272,7 +272,10 @@ fn scope_file(
     let path = format!("src/{ident}.rs");
     let attrs = inner_doc(&[format!("{line}{events_line}")]);
     let body = scope.root.tokens();
-    let whole = render(quote!(#attrs #body), &path).map_err(|e| vec![format!("{path}: {e:#}")])?;
+    let print = |tokens: TokenStream| -> Result<String, Vec<String>> {
+        render(tokens, &path).map_err(|e| vec![format!("{path}: {e:#}")])
+    };
+    let whole = print(quote!(#attrs #body))?;
     let parts = layout::parts(whole.len());
     if parts == 1 || !scope.root.items.is_empty() || scope.root.children.len() < 2 {
         return Ok(ScopeText {
@@ -289,7 +292,7 @@ fn scope_file(
     let children = scope.root.child_tokens();
     let mut printed = Vec::with_capacity(children.len());
     for c in children {
-        let text = render(c, &path).map_err(|e| vec![format!("{path}: {e:#}")])?;
+        let text = print(c)?;
         let body = text
             .strip_prefix(HEADER)
             .and_then(|t| t.strip_prefix("\n\n"))
@@ -325,7 +328,7 @@ fn scope_file(
                 docs::code_list(names.iter().copied())
             ),
         ]);
-        let mut text = render(doc, &path).map_err(|e| vec![format!("{path}: {e:#}")])?;
+        let mut text = print(doc)?;
         for body in &printed[*start..end] {
             text.push_str(body);
         }
