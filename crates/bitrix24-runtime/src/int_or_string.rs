@@ -3,7 +3,7 @@
 use std::fmt;
 
 use serde::de::{self, Deserializer};
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// A parameter the docs type `integer | string` (an ID or a code, a value
@@ -17,7 +17,8 @@ use serde_json::Value;
 /// assert_eq!(serde_json::to_string(&IntOrString::from("main")).unwrap(), r#""main""#);
 /// assert_eq!(IntOrString::from("12").as_i64(), Some(12));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(untagged)]
 pub enum IntOrString {
     /// An integer, sent as a JSON number.
     Int(i64),
@@ -70,15 +71,6 @@ impl From<String> for IntOrString {
 impl From<&String> for IntOrString {
     fn from(s: &String) -> Self {
         Self::String(s.clone())
-    }
-}
-
-impl Serialize for IntOrString {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Int(n) => s.serialize_i64(*n),
-            Self::String(t) => s.serialize_str(t),
-        }
     }
 }
 
